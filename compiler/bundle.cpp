@@ -1,0 +1,60 @@
+#include "compiler/bundle.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace kiln::compiler {
+
+namespace {
+std::string floatRepr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  // Shortest representation that round-trips, as Python's repr does.
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
+}
+}  // namespace
+
+std::string Constant::repr() const {
+  switch (kind) {
+    case Kind::kNone: return "None";
+    case Kind::kBool: return b ? "True" : "False";
+    case Kind::kInt: return std::to_string(i);
+    case Kind::kFloat: return floatRepr(f);
+    case Kind::kComplex: return "(" + floatRepr(f) + (imag < 0 ? "" : "+") + floatRepr(imag) + "j)";
+    case Kind::kStr: return "'" + s + "'";
+    case Kind::kBytes: return "b'" + s + "'";
+    case Kind::kEllipsis: return "Ellipsis";
+    case Kind::kCode: return "<code #" + std::to_string(i) + ">";
+    case Kind::kTuple: {
+      std::string out = "(";
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (k) out += ", ";
+        out += items[k].repr();
+      }
+      if (items.size() == 1) out += ",";
+      return out + ")";
+    }
+  }
+  return "?";
+}
+
+int32_t CodeObject::lineAt(uint32_t offset) const {
+  for (const LineRange& r : lines)
+    if (offset >= r.start && offset < r.end) return r.line;
+  return 0;
+}
+
+const GlobalRef* Function::global(const std::string& name) const {
+  for (const GlobalRef& g : globals)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+}  // namespace kiln::compiler

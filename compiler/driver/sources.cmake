@@ -1,0 +1,1 @@
+set(SUBDIR_SOURCES compile.cpp)

@@ -1,0 +1,127 @@
+#pragma once
+// Kiln IR: SSA form with block arguments (as MLIR and Swift SIL do) instead of
+// phi nodes. A Function owns its Blocks, a Block owns its Instrs and its
+// parameters; every Value is either an Instr's result or a block parameter.
+//
+// Invariants (checked by ir::verify):
+//  - every block ends with exactly one terminator, and only there;
+//  - an edge passes exactly as many args as its target has params;
+//  - a value is used only where its definition dominates (the ForIter item
+//    only on the body edge and below it);
+//  - blocks[0] is the entry; its params are the function's arguments.
+// Untyped IR comes from the frontend; typing fills Value::type and the
+// callee/target fields, and nothing else.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/bundle.h"
+
+namespace kiln::typing {
+class Type;
+}
+
+namespace kiln::ir {
+
+enum class Op {
+#define KILN_OP(Name, mnemonic, kind) k##Name,
+#include "compiler/ir/ops.def"
+};
+enum class OpKind { kValue, kEffect, kTerminator };
+
+const char* mnemonic(Op op);
+OpKind opKind(Op op);
+inline bool isTerminator(Op op) { return opKind(op) == OpKind::kTerminator; }
+
+enum class BinaryOp {
+  kAdd, kSub, kMul, kTrueDiv, kFloorDiv, kMod, kPow, kLShift, kRShift,
+  kAnd, kOr, kXor, kMatMul
+};
+enum class UnaryOp { kNeg, kPos, kNot, kInvert };
+enum class CompareOp { kLt, kLe, kEq, kNe, kGt, kGe, kIs, kIsNot, kIn, kNotIn };
+
+const char* name(BinaryOp op);   // "add", "floordiv", ...
+const char* symbol(BinaryOp op); // "+", "//", ...
+const char* name(UnaryOp op);
+const char* name(CompareOp op);
+const char* symbol(CompareOp op);
+
+class Block;
+class Function;
+class Instr;
+
+class Value {
+ public:
+  int id = -1;                        // %id in the printed form, unique per function
+  const typing::Type* type = nullptr; // set by typing
+  Instr* def = nullptr;               // null for a block parameter
+  Block* param_of = nullptr;          // the block, for a block parameter
+  std::string debug_name;             // the Python local it came from, if any
+};
+
+struct Edge {
+  Block* target = nullptr;
+  std::vector<Value*> args;
+};
+
+class Instr {
+ public:
+  Op op;
+  std::vector<Value*> operands;
+  std::unique_ptr<Value> result;  // for kValue ops and ForIter
+  std::vector<Edge> succs;        // for terminators
+  int32_t line = 0;               // Python source line
+  uint32_t offset = 0;            // bytecode offset it came from
+
+  // Attributes (which are meaningful depends on op; see ops.def).
+  compiler::Constant const_value;
+  std::string name;
+  BinaryOp binary_op = BinaryOp::kAdd;
+  bool inplace = false;
+  UnaryOp unary_op = UnaryOp::kNeg;
+  CompareOp compare_op = CompareOp::kEq;
+  std::vector<std::string> kwnames;
+  int32_t index = 0, count = 0;
+
+  Block* parent = nullptr;
+};
+
+class Block {
+ public:
+  int id = -1;
+  std::vector<std::unique_ptr<Value>> params;
+  std::vector<std::unique_ptr<Instr>> instrs;
+  Function* parent = nullptr;
+
+  Instr* terminator() const {
+    return instrs.empty() || !isTerminator(instrs.back()->op) ? nullptr : instrs.back().get();
+  }
+  Value* addParam(std::string debug_name = "");
+};
+
+class Function {
+ public:
+  std::string name, qualname, filename;
+  int32_t firstlineno = 0;
+  std::vector<std::string> arg_names;
+  std::vector<std::unique_ptr<Block>> blocks;  // blocks[0] is the entry
+
+  Block* addBlock();
+  /// Appends a new instruction; gives it a result Value when the op has one.
+  Instr* append(Block* b, Op op, std::vector<Value*> operands, int32_t line);
+  /// Renumbers values and blocks in block order (for stable printing).
+  void renumber();
+
+ private:
+  int next_value_ = 0;
+  int next_block_ = 0;
+  friend class Block;
+  int newValueId() { return next_value_++; }
+};
+
+/// The text form, one instruction per line; `typed` adds ": type" to values.
+std::string print(const Function& f, bool typed = false);
+
+}  // namespace kiln::ir

@@ -1,0 +1,106 @@
+// The text form of Kiln IR, stable for golden tests:
+//
+//   func @qualname(%0 n, %1 x) {
+//   bb0(%0, %1):
+//     %2 = const 0                        ; line 3
+//     branch %5, bb1(%2), bb2()
+//   }
+//
+// With `typed`, every defined value is followed by ": type".
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "compiler/ir/ir.h"
+#include "compiler/typing/types.h"
+
+namespace kiln::ir {
+
+namespace {
+
+std::string ref(const Value* v) { return v ? absl::StrCat("%", v->id) : "%<null>"; }
+
+std::string def(const Value* v, bool typed) {
+  std::string s = ref(v);
+  if (typed) absl::StrAppend(&s, ": ", v->type ? v->type->str() : "?");
+  return s;
+}
+
+std::string edge(const Edge& e) {
+  std::vector<std::string> args;
+  for (const Value* a : e.args) args.push_back(ref(a));
+  return absl::StrCat("bb", e.target ? e.target->id : -1, "(", absl::StrJoin(args, ", "), ")");
+}
+
+std::string attrs(const Instr& i) {
+  switch (i.op) {
+    case Op::kConst: return " " + i.const_value.repr();
+    case Op::kLoadGlobal: return " " + i.name;
+    case Op::kGetAttr: return "";  // printed after the operand
+    case Op::kBinOp: return absl::StrCat(" ", name(i.binary_op), i.inplace ? "!" : "");
+    case Op::kUnaryOp: return absl::StrCat(" ", name(i.unary_op));
+    case Op::kCompare: return absl::StrCat(" ", name(i.compare_op));
+    case Op::kUnpack: return "";
+    case Op::kRaise: return "";
+    case Op::kUndef:
+    case Op::kTruth:
+    case Op::kCall:
+    case Op::kBuildTuple:
+    case Op::kGetItem:
+    case Op::kGetIter:
+    case Op::kCopy:
+    case Op::kSetItem:
+    case Op::kJump:
+    case Op::kBranch:
+    case Op::kForIter:
+    case Op::kReturn:
+    case Op::kUnreachable:
+      return "";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string print(const Function& f, bool typed) {
+  std::string out;
+  std::vector<std::string> params;
+  if (!f.blocks.empty()) {
+    const Block& entry = *f.blocks[0];
+    for (size_t k = 0; k < entry.params.size(); ++k)
+      params.push_back(absl::StrCat(def(entry.params[k].get(), typed), " ",
+                                    k < f.arg_names.size() ? f.arg_names[k] : ""));
+  }
+  absl::StrAppend(&out, "func @", f.qualname.empty() ? f.name : f.qualname, "(",
+                  absl::StrJoin(params, ", "), ") {\n");
+  for (const auto& b : f.blocks) {
+    std::vector<std::string> ps;
+    for (const auto& p : b->params) ps.push_back(def(p.get(), typed));
+    absl::StrAppend(&out, "bb", b->id, "(", absl::StrJoin(ps, ", "), "):\n");
+    for (const auto& i : b->instrs) {
+      std::string line = "  ";
+      if (i->result) absl::StrAppend(&line, def(i->result.get(), typed), " = ");
+      absl::StrAppend(&line, mnemonic(i->op), attrs(*i));
+      std::vector<std::string> ops;
+      for (const Value* o : i->operands) ops.push_back(ref(o));
+      if (!ops.empty()) absl::StrAppend(&line, " ", absl::StrJoin(ops, ", "));
+      if (i->op == Op::kGetAttr) absl::StrAppend(&line, ".", i->name);
+      if (i->op == Op::kUnpack) absl::StrAppend(&line, " [", i->index, " of ", i->count, "]");
+      if (i->op == Op::kCall && !i->kwnames.empty())
+        absl::StrAppend(&line, " kw(", absl::StrJoin(i->kwnames, ", "), ")");
+      if (i->op == Op::kRaise && !i->name.empty()) absl::StrAppend(&line, " ", i->name);
+      std::vector<std::string> succs;
+      for (const Edge& e : i->succs) succs.push_back(edge(e));
+      if (!succs.empty()) absl::StrAppend(&line, ops.empty() ? " " : ", ", absl::StrJoin(succs, ", "));
+      if (i->line > 0) {
+        if (line.size() < 44) line.resize(44, ' ');
+        absl::StrAppend(&line, " ; line ", i->line);
+      }
+      absl::StrAppend(&out, line, "\n");
+    }
+  }
+  absl::StrAppend(&out, "}\n");
+  return out;
+}
+
+}  // namespace kiln::ir

@@ -1,0 +1,1 @@
+set(SUBDIR_SOURCES ir.cpp printer.cpp verifier.cpp)

@@ -1,0 +1,134 @@
+#include "compiler/lowering/data_model.h"
+
+namespace kiln::lowering {
+
+using typing::Kind;
+
+llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
+  switch (t->kind) {
+    case Kind::kBool: return llvm::Type::getInt1Ty(ctx);
+    case Kind::kInt: return llvm::Type::getIntNTy(ctx, t->bits);
+    case Kind::kFloat: return t->bits == 32 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
+    case Kind::kComplex: {
+      llvm::Type* f = t->bits == 64 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
+      return llvm::StructType::get(ctx, {f, f});
+    }
+    case Kind::kTuple: {
+      std::vector<llvm::Type*> items;
+      for (const typing::Type* item : t->items) items.push_back(valueType(ctx, item));
+      return llvm::StructType::get(ctx, items);
+    }
+    case Kind::kRange: {
+      llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+      return llvm::StructType::get(ctx, {i64, i64, i64});
+    }
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+      return llvm::PointerType::getUnqual(ctx);
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kStr:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+      return llvm::Type::getInt8Ty(ctx);
+  }
+  return llvm::Type::getInt8Ty(ctx);
+}
+
+llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t) {
+  if (t->kind == Kind::kBool) return llvm::Type::getInt8Ty(ctx);
+  if (t->kind == Kind::kTuple) {
+    std::vector<llvm::Type*> items;
+    for (const typing::Type* item : t->items) items.push_back(memoryType(ctx, item));
+    return llvm::StructType::get(ctx, items);
+  }
+  return valueType(ctx, t);
+}
+
+llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
+  if (t->kind == Kind::kBool) return b.CreateZExt(v, b.getInt8Ty());
+  if (t->kind == Kind::kTuple) {
+    llvm::Value* out = llvm::PoisonValue::get(memoryType(b.getContext(), t));
+    for (unsigned k = 0; k < t->items.size(); ++k)
+      out = b.CreateInsertValue(out, toMemory(b, b.CreateExtractValue(v, k), t->items[k]), k);
+    return out;
+  }
+  return v;
+}
+
+llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
+  if (t->kind == Kind::kBool) return b.CreateICmpNE(v, b.getInt8(0));
+  if (t->kind == Kind::kTuple) {
+    llvm::Value* out = llvm::PoisonValue::get(valueType(b.getContext(), t));
+    for (unsigned k = 0; k < t->items.size(); ++k)
+      out = b.CreateInsertValue(out, fromMemory(b, b.CreateExtractValue(v, k), t->items[k]), k);
+    return out;
+  }
+  return v;
+}
+
+llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* from, const typing::Type* to) {
+  if (from == to) return v;
+  llvm::Type* dst = valueType(b.getContext(), to);
+  if (from->kind == Kind::kUnknown) return llvm::PoisonValue::get(dst);
+  switch (to->kind) {
+    case Kind::kBool:
+      if (from->kind == Kind::kInt) return b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+      if (from->kind == Kind::kFloat) return b.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
+      break;
+    case Kind::kInt:
+      if (from->kind == Kind::kBool) return b.CreateZExt(v, dst);
+      if (from->kind == Kind::kInt) return b.CreateIntCast(v, dst, from->is_signed);
+      if (from->kind == Kind::kFloat) return to->is_signed ? b.CreateFPToSI(v, dst) : b.CreateFPToUI(v, dst);
+      break;
+    case Kind::kFloat:
+      if (from->kind == Kind::kBool) return b.CreateUIToFP(v, dst);
+      if (from->kind == Kind::kInt) return from->is_signed ? b.CreateSIToFP(v, dst) : b.CreateUIToFP(v, dst);
+      if (from->kind == Kind::kFloat) return b.CreateFPCast(v, dst);
+      break;
+    case Kind::kComplex: {
+      llvm::Type* f = llvm::cast<llvm::StructType>(dst)->getElementType(0);
+      llvm::Value* re = nullptr;
+      llvm::Value* im = llvm::ConstantFP::get(f, 0.0);
+      if (from->kind == Kind::kComplex) {
+        re = b.CreateFPCast(b.CreateExtractValue(v, 0), f);
+        im = b.CreateFPCast(b.CreateExtractValue(v, 1), f);
+      } else if (from->kind == Kind::kBool) {
+        re = b.CreateUIToFP(v, f);
+      } else if (from->kind == Kind::kInt) {
+        re = from->is_signed ? b.CreateSIToFP(v, f) : b.CreateUIToFP(v, f);
+      } else if (from->kind == Kind::kFloat) {
+        re = b.CreateFPCast(v, f);
+      }
+      if (!re) break;
+      llvm::Value* out = llvm::PoisonValue::get(dst);
+      out = b.CreateInsertValue(out, re, 0);
+      return b.CreateInsertValue(out, im, 1);
+    }
+    case Kind::kTuple:
+      if (from->kind == Kind::kTuple && from->items.size() == to->items.size()) {
+        llvm::Value* out = llvm::PoisonValue::get(dst);
+        for (unsigned k = 0; k < to->items.size(); ++k)
+          out = b.CreateInsertValue(out, convert(b, b.CreateExtractValue(v, k), from->items[k], to->items[k]), k);
+        return out;
+      }
+      break;
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kStr:
+    case Kind::kRange:
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+      break;
+  }
+  // Types typing unified but that carry no convertible content.
+  return v->getType() == dst ? v : llvm::PoisonValue::get(dst);
+}
+
+}  // namespace kiln::lowering

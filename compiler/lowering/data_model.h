@@ -1,0 +1,23 @@
+#pragma once
+// How Kiln types are represented in LLVM IR.
+//  - value form (in SSA registers): bool is i1, intN is iN, float32/64 are
+//    float/double, a tuple is a literal struct of its items, range is
+//    {start, stop, step}, iterators are pointers to their state (an alloca),
+//    and values with no run-time content (modules, functions, none) are i8.
+//  - memory form (entry-point arguments and results, see kiln_abi.h): the
+//    same, except bool is i8, so the layout is the C struct layout.
+#include "compiler/typing/types.h"
+#include "llvm/IR/IRBuilder.h"
+
+namespace kiln::lowering {
+
+llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t);
+llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t);
+llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);
+llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);
+
+/// Converts v from type `from` to type `to` as Python's implicit numeric
+/// widening does (and int(float) truncation). Unknown `from` gives poison.
+llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* from, const typing::Type* to);
+
+}  // namespace kiln::lowering

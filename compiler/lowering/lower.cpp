@@ -1,0 +1,451 @@
+#include "compiler/lowering/lower.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/lowering/data_model.h"
+#include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace kiln::lowering {
+
+using ir::Op;
+using typing::Kind;
+
+namespace {
+
+KilnErrorKind errorKindOf(const std::string& cls) {
+  if (cls == "ZeroDivisionError" || cls == "ArithmeticError") return KILN_ZERO_DIVISION_ERROR;
+  if (cls == "IndexError" || cls == "LookupError") return KILN_INDEX_ERROR;
+  if (cls == "ValueError") return KILN_VALUE_ERROR;
+  if (cls == "OverflowError") return KILN_OVERFLOW_ERROR;
+  if (cls == "AssertionError") return KILN_ASSERTION_ERROR;
+  if (cls == "NameError") return KILN_NAME_ERROR;
+  if (cls == "TypeError") return KILN_TYPE_ERROR;
+  if (cls == "MemoryError") return KILN_MEMORY_ERROR;
+  if (cls == "KeyError") return KILN_KEY_ERROR;
+  if (cls == "StopIteration") return KILN_STOP_ITERATION;
+  return KILN_RUNTIME_ERROR;
+}
+
+llvm::FunctionType* bodyType(llvm::LLVMContext& ctx, const typing::Instance& inst) {
+  std::vector<llvm::Type*> params = {llvm::PointerType::getUnqual(ctx), llvm::PointerType::getUnqual(ctx)};
+  for (const typing::Type* t : inst.arg_types) params.push_back(valueType(ctx, t));
+  return llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), params, false);
+}
+
+// Blocks in reverse post-order from the entry, so every definition is
+// lowered before its uses.
+std::vector<const ir::Block*> reversePostOrder(const ir::Function& f) {
+  std::vector<const ir::Block*> order;
+  std::set<const ir::Block*> seen;
+  std::function<void(const ir::Block*)> visit = [&](const ir::Block* b) {
+    if (!seen.insert(b).second) return;
+    if (const ir::Instr* t = b->terminator())
+      for (auto it = t->succs.rbegin(); it != t->succs.rend(); ++it) visit(it->target);
+    order.push_back(b);
+  };
+  visit(f.blocks[0].get());
+  return {order.rbegin(), order.rend()};
+}
+
+}  // namespace
+
+llvm::Value* FunctionLowering::value(const ir::Value* v) {
+  auto it = values_.find(v);
+  if (it != values_.end()) return it->second;
+  return llvm::PoisonValue::get(valueType(ctx_, v->type));
+}
+
+llvm::Value* FunctionLowering::converted(const ir::Value* v, const typing::Type* to) {
+  return convert(b_, value(v), v->type, to);
+}
+
+llvm::AllocaInst* FunctionLowering::entryAlloca(llvm::Type* t, const char* name) {
+  llvm::IRBuilder<> eb(alloca_block_, alloca_block_->begin());
+  return eb.CreateAlloca(t, nullptr, name);
+}
+
+llvm::Function* FunctionLowering::libm(const std::string& name, int nargs) {
+  llvm::Type* d = b_.getDoubleTy();
+  std::vector<llvm::Type*> params(nargs, d);
+  llvm::FunctionCallee f = mod_.getOrInsertFunction(name, llvm::FunctionType::get(d, params, false));
+  auto* fn = llvm::cast<llvm::Function>(f.getCallee());
+  fn->setDoesNotThrow();
+  return fn;
+}
+
+llvm::Function* FunctionLowering::intrinsic(llvm::Intrinsic::ID id, llvm::Type* t) {
+  return llvm::Intrinsic::getDeclaration(&mod_, id, {t});
+}
+
+void FunctionLowering::raiseNow(KilnErrorKind kind, const std::string& message) {
+  llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
+  b_.CreateStore(b_.getInt32(kind), b_.CreateStructGEP(err_ty, err_ptr_, 0));
+  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));
+  b_.CreateStore(b_.CreateGlobalStringPtr(message, "kiln.msg"), b_.CreateStructGEP(err_ty, err_ptr_, 2));
+  b_.CreateRet(b_.getInt32(kind));
+}
+
+void FunctionLowering::raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::string& message) {
+  llvm::BasicBlock* raise_bb = llvm::BasicBlock::Create(ctx_, "raise", fn_);
+  llvm::BasicBlock* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+  b_.CreateCondBr(bad, raise_bb, ok_bb, llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(raise_bb);
+  raiseNow(kind, message);
+  b_.SetInsertPoint(ok_bb);
+}
+
+llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typing::Type* t) {
+  using K = compiler::Constant::Kind;
+  switch (c.kind) {
+    case K::kBool: return b_.getInt1(c.b);
+    case K::kInt: return b_.getInt64(static_cast<uint64_t>(c.i));
+    case K::kFloat: return llvm::ConstantFP::get(b_.getDoubleTy(), c.f);
+    case K::kComplex: {
+      llvm::Type* d = b_.getDoubleTy();
+      return llvm::ConstantStruct::get(llvm::StructType::get(ctx_, {d, d}),
+                                       {llvm::ConstantFP::get(d, c.f), llvm::ConstantFP::get(d, c.imag)});
+    }
+    case K::kTuple: {
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
+      for (unsigned k = 0; k < c.items.size(); ++k)
+        out = b_.CreateInsertValue(out, constant(c.items[k], t->items[k]), k);
+      return out;
+    }
+    case K::kNone:
+    case K::kStr:
+    case K::kBytes:
+    case K::kEllipsis:
+    case K::kCode:
+      return b_.getInt8(0);
+  }
+  return b_.getInt8(0);
+}
+
+absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
+  const typing::Type* callee = i.operands[0]->type;
+  const typing::Type* result = i.result->type;
+  switch (callee->kind) {
+    case Kind::kBuiltin: {
+      std::vector<const ir::Value*> args(i.operands.begin() + 1, i.operands.end());
+      return builtin(callee->name, args, result);
+    }
+    case Kind::kExceptionClass:
+      return b_.getInt8(0);
+    case Kind::kFunction: {
+      auto it = inst_.calls.find(&i);
+      if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
+      const typing::CallBinding& binding = it->second;
+      const typing::Instance& target = *prog_.instances[binding.target];
+      const compiler::Function& fn = prog_.bundle->functions[target.function_index];
+      std::vector<llvm::Value*> args;
+      llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");
+      args.push_back(ret);
+      args.push_back(err_ptr_);
+      for (size_t q = 0; q < binding.source.size(); ++q) {
+        int src = binding.source[q];
+        if (src >= 0) {
+          args.push_back(converted(i.operands[src], target.arg_types[q]));
+        } else {
+          const compiler::Constant& d = fn.defaults[-1 - src];
+          args.push_back(constant(d, target.arg_types[q]));
+        }
+      }
+      llvm::Value* status = b_.CreateCall(bodies_[binding.target], args);
+      llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "propagate", fn_);
+      llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "returned", fn_);
+      b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
+                      llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+      b_.SetInsertPoint(fail);
+      b_.CreateRet(status);
+      b_.SetInsertPoint(ok);
+      llvm::Value* v = b_.CreateLoad(valueType(ctx_, target.ret), ret);
+      return convert(b_, v, target.ret, result);
+    }
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+    case Kind::kStr:
+    case Kind::kTuple:
+    case Kind::kRange:
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+    case Kind::kModule:
+      break;
+  }
+  return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
+}
+
+absl::Status FunctionLowering::raise(const ir::Instr& i) {
+  const ir::Value* exc = i.operands[0];
+  std::string cls = exc->type->name;
+  std::string message;
+  if (const ir::Instr* def = exc->def; def && def->op == Op::kCall && def->operands.size() >= 2) {
+    const ir::Instr* arg = def->operands[1]->def;
+    if (arg && arg->op == Op::kConst && arg->const_value.kind == compiler::Constant::Kind::kStr)
+      message = arg->const_value.s;
+  }
+  raiseNow(errorKindOf(cls), message);
+  return absl::OkStatus();
+}
+
+void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest) {
+  llvm::BasicBlock* target = blocks_.at(e.target);
+  if (e.args.empty()) {
+    *dest = target;
+    return;
+  }
+  // A block of its own per edge keeps phis simple when two edges of one
+  // branch reach the same block; SimplifyCFG folds them away.
+  llvm::BasicBlock* edge = llvm::BasicBlock::Create(ctx_, "edge", fn_);
+  llvm::IRBuilder<> eb(edge);
+  for (size_t k = 0; k < e.args.size(); ++k) {
+    const ir::Value* prm = e.target->params[k].get();
+    llvm::Value* v = convert(eb, value(e.args[k]), e.args[k]->type, prm->type);
+    llvm::cast<llvm::PHINode>(values_.at(prm))->addIncoming(v, edge);
+  }
+  eb.CreateBr(target);
+  *dest = edge;
+}
+
+absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
+  line_ = i.line;
+  const typing::Type* rt = i.result ? i.result->type : nullptr;
+  llvm::Value* v = nullptr;
+  switch (i.op) {
+    case Op::kConst:
+      v = constant(i.const_value, rt);
+      break;
+    case Op::kUndef:
+      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      break;
+    case Op::kLoadGlobal: {
+      const compiler::GlobalRef* g = prog_.bundle->functions[inst_.function_index].global(i.name);
+      v = (g && g->kind == compiler::GlobalRef::Kind::kConstant) ? constant(g->value, rt) : b_.getInt8(0);
+      break;
+    }
+    case Op::kGetAttr: {
+      double c;
+      const typing::Type* obj = i.operands[0]->type;
+      v = (obj->kind == Kind::kModule && typing::moduleConstant(obj->name, i.name, &c))
+              ? static_cast<llvm::Value*>(llvm::ConstantFP::get(b_.getDoubleTy(), c))
+              : b_.getInt8(0);
+      break;
+    }
+    case Op::kBinOp:
+      v = binary(i.binary_op, i.operands[0], i.operands[1], rt);
+      break;
+    case Op::kUnaryOp:
+      v = unary(i.unary_op, i.operands[0], rt);
+      break;
+    case Op::kCompare:
+      v = compare(i.compare_op, i.operands[0], i.operands[1]);
+      break;
+    case Op::kTruth:
+      v = truth(value(i.operands[0]), i.operands[0]->type);
+      break;
+    case Op::kCall: {
+      absl::StatusOr<llvm::Value*> c = call(i);
+      if (!c.ok()) return c.status();
+      v = *c;
+      break;
+    }
+    case Op::kBuildTuple: {
+      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      for (unsigned k = 0; k < i.operands.size(); ++k)
+        v = b_.CreateInsertValue(v, converted(i.operands[k], rt->items[k]), k);
+      break;
+    }
+    case Op::kUnpack:
+      v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
+      break;
+    case Op::kGetItem: {
+      const typing::Type* tup = i.operands[0]->type;
+      const ir::Instr* idx_def = i.operands[1]->def;
+      int64_t n = static_cast<int64_t>(tup->items.size());
+      if (idx_def && idx_def->op == Op::kConst && idx_def->const_value.kind == compiler::Constant::Kind::kInt) {
+        int64_t k = idx_def->const_value.i < 0 ? idx_def->const_value.i + n : idx_def->const_value.i;
+        v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
+        break;
+      }
+      llvm::Type* item = valueType(ctx_, rt);
+      llvm::AllocaInst* slot = entryAlloca(llvm::ArrayType::get(item, n), "tuple");
+      for (unsigned k = 0; k < n; ++k)
+        b_.CreateStore(b_.CreateExtractValue(value(i.operands[0]), k), b_.CreateConstGEP2_32(slot->getAllocatedType(), slot, 0, k));
+      llvm::Value* idx = converted(i.operands[1], types().integer(64, true));
+      idx = b_.CreateSelect(b_.CreateICmpSLT(idx, b_.getInt64(0)), b_.CreateAdd(idx, b_.getInt64(n)), idx);
+      raiseIf(b_.CreateICmpUGE(idx, b_.getInt64(n)), KILN_INDEX_ERROR, "tuple index out of range");
+      v = b_.CreateLoad(item, b_.CreateGEP(slot->getAllocatedType(), slot, {b_.getInt64(0), idx}));
+      break;
+    }
+    case Op::kGetIter: {
+      const typing::Type* src = i.operands[0]->type;
+      if (src->kind == Kind::kRange) {
+        llvm::Type* state = valueType(ctx_, src);
+        llvm::AllocaInst* slot = entryAlloca(state, "range_iter");
+        b_.CreateStore(value(i.operands[0]), slot);
+        v = slot;
+      } else {
+        llvm::Type* tup = valueType(ctx_, src);
+        llvm::Type* state = llvm::StructType::get(ctx_, {tup, b_.getInt64Ty()});
+        llvm::AllocaInst* slot = entryAlloca(state, "tuple_iter");
+        b_.CreateStore(value(i.operands[0]), b_.CreateStructGEP(state, slot, 0));
+        b_.CreateStore(b_.getInt64(0), b_.CreateStructGEP(state, slot, 1));
+        v = slot;
+      }
+      break;
+    }
+    case Op::kCopy:
+      v = value(i.operands[0]);
+      break;
+    case Op::kSetItem:
+      return absl::InternalError("setitem reached lowering");
+    case Op::kJump: {
+      llvm::BasicBlock* dest;
+      lowerEdge(i.succs[0], b_.GetInsertBlock(), &dest);
+      b_.CreateBr(dest);
+      return absl::OkStatus();
+    }
+    case Op::kBranch: {
+      llvm::BasicBlock *t, *f;
+      llvm::Value* cond = value(i.operands[0]);
+      lowerEdge(i.succs[0], b_.GetInsertBlock(), &t);
+      lowerEdge(i.succs[1], b_.GetInsertBlock(), &f);
+      b_.CreateCondBr(cond, t, f);
+      return absl::OkStatus();
+    }
+    case Op::kForIter: {
+      const typing::Type* it = i.operands[0]->type;
+      llvm::Value* state = value(i.operands[0]);
+      llvm::Value* more;
+      if (it->kind == Kind::kRangeIter) {
+        llvm::Type* st = valueType(ctx_, types().range());
+        llvm::Value* cur = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 0));
+        llvm::Value* stop = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 1));
+        llvm::Value* step = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 2));
+        more = b_.CreateSelect(b_.CreateICmpSGT(step, b_.getInt64(0)), b_.CreateICmpSLT(cur, stop),
+                               b_.CreateICmpSGT(cur, stop));
+        b_.CreateStore(b_.CreateAdd(cur, step), b_.CreateStructGEP(st, state, 0));
+        values_[i.result.get()] = cur;
+      } else {
+        const typing::Type* tup = types().tuple(it->items);
+        llvm::Type* tt = valueType(ctx_, tup);
+        llvm::Type* st = llvm::StructType::get(ctx_, {tt, b_.getInt64Ty()});
+        int64_t n = static_cast<int64_t>(it->items.size());
+        llvm::Value* idx = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 1));
+        more = b_.CreateICmpSLT(idx, b_.getInt64(n));
+        llvm::Value* safe = b_.CreateSelect(more, idx, b_.getInt64(0));
+        llvm::Type* item = valueType(ctx_, i.result->type);
+        llvm::Value* items = b_.CreateStructGEP(st, state, 0);
+        llvm::Value* ptr = b_.CreateGEP(llvm::ArrayType::get(item, n), items, {b_.getInt64(0), safe});
+        values_[i.result.get()] = n ? static_cast<llvm::Value*>(b_.CreateLoad(item, ptr)) : llvm::PoisonValue::get(item);
+        b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+      }
+      llvm::BasicBlock *body, *done;
+      lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
+      lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);
+      b_.CreateCondBr(more, body, done);
+      return absl::OkStatus();
+    }
+    case Op::kReturn:
+      b_.CreateStore(converted(i.operands[0], inst_.ret), ret_ptr_);
+      b_.CreateRet(b_.getInt32(KILN_OK));
+      return absl::OkStatus();
+    case Op::kRaise:
+      return raise(i);
+    case Op::kUnreachable:
+      b_.CreateUnreachable();
+      return absl::OkStatus();
+  }
+  if (i.result) values_[i.result.get()] = v;
+  return absl::OkStatus();
+}
+
+absl::Status FunctionLowering::lower(llvm::Function* fn) {
+  fn_ = fn;
+  ret_ptr_ = fn->getArg(0);
+  err_ptr_ = fn->getArg(1);
+  alloca_block_ = llvm::BasicBlock::Create(ctx_, "entry", fn);
+  const ir::Function& f = *inst_.ir;
+  std::vector<const ir::Block*> order = reversePostOrder(f);
+  for (const ir::Block* blk : order) {
+    llvm::BasicBlock* bb = llvm::BasicBlock::Create(ctx_, absl::StrCat("bb", blk->id), fn);
+    blocks_[blk] = bb;
+    if (blk == f.blocks[0].get()) continue;
+    llvm::IRBuilder<> pb(bb);
+    for (const auto& p : blk->params) values_[p.get()] = pb.CreatePHI(valueType(ctx_, p->type), 2);
+  }
+  for (size_t k = 0; k < f.blocks[0]->params.size(); ++k) values_[f.blocks[0]->params[k].get()] = fn->getArg(2 + k);
+  b_.SetInsertPoint(alloca_block_);
+  b_.CreateBr(blocks_.at(f.blocks[0].get()));
+  for (const ir::Block* blk : order) {
+    b_.SetInsertPoint(blocks_.at(blk));
+    for (const auto& i : blk->instrs)
+      if (absl::Status s = lowerInstr(*i); !s.ok()) return s;
+  }
+  // Phis of blocks reached only by some edges: give the missing inputs.
+  for (const ir::Block* blk : order) {
+    llvm::BasicBlock* bb = blocks_.at(blk);
+    for (llvm::PHINode& phi : bb->phis())
+      for (llvm::BasicBlock* pred : llvm::predecessors(bb))
+        if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::PoisonValue::get(phi.getType()), pred);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
+                                                           const std::string& entry_symbol) {
+  auto mod = std::make_unique<llvm::Module>("kiln", ctx);
+  std::vector<llvm::Function*> bodies(program.instances.size(), nullptr);
+  for (size_t k = 0; k < program.instances.size(); ++k) {
+    const typing::Instance& inst = *program.instances[k];
+    if (!inst.reachable) continue;
+    bodies[k] = llvm::Function::Create(bodyType(ctx, inst), llvm::Function::InternalLinkage, inst.symbol, mod.get());
+    bodies[k]->addFnAttr(llvm::Attribute::NoUnwind);
+  }
+  for (size_t k = 0; k < program.instances.size(); ++k) {
+    if (!bodies[k]) continue;
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies);
+    if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
+  }
+  // The exported entry point: unpack args from memory form, call the body,
+  // store the result in memory form.
+  const typing::Instance& entry = *program.instances[0];
+  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+  auto* fty = llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), {ptr, ptr, ptr}, false);
+  llvm::Function* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, entry_symbol, mod.get());
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
+  llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));
+  std::vector<llvm::Value*> args = {tmp, fn->getArg(2)};
+  for (size_t k = 0; k < entry.arg_types.size(); ++k) {
+    llvm::Value* slot = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, fn->getArg(1), k));
+    llvm::Value* mem = b.CreateLoad(memoryType(ctx, entry.arg_types[k]), slot);
+    args.push_back(fromMemory(b, mem, entry.arg_types[k]));
+  }
+  llvm::Value* status = b.CreateCall(bodies[0], args);
+  llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx, "ok", fn);
+  llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx, "fail", fn);
+  b.CreateCondBr(b.CreateICmpEQ(status, b.getInt32(0)), ok, fail);
+  b.SetInsertPoint(ok);
+  llvm::Value* result = convert(b, b.CreateLoad(valueType(ctx, entry.ret), tmp), entry.ret, ret_type);
+  if (ret_type->kind != Kind::kNone) b.CreateStore(toMemory(b, result, ret_type), fn->getArg(0));
+  b.CreateRet(b.getInt32(0));
+  b.SetInsertPoint(fail);
+  b.CreateRet(status);
+
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (llvm::verifyModule(*mod, &os)) return absl::InternalError(absl::StrCat("lowering produced invalid LLVM IR: ", os.str()));
+  return mod;
+}
+
+}  // namespace kiln::lowering

@@ -1,0 +1,19 @@
+#pragma once
+// Kiln IR (typed) -> LLVM IR. One internal function per reachable instance,
+//   i32 @symbol(ptr ret, ptr err, <args in value form>)
+// returning KILN_OK or an error kind (with *err filled in), and one exported
+// entry point with the uniform ABI of runtime/cpu/kiln_abi.h.
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "compiler/typing/inference.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+namespace kiln::lowering {
+
+absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
+                                                           const std::string& entry_symbol);
+
+}  // namespace kiln::lowering

@@ -1,0 +1,267 @@
+// Operators with Python's semantics on fixed-width machine types: int64
+// wraps; // and % take the sign of the divisor; division by zero raises
+// ZeroDivisionError; shifts by 64 or more saturate as Python's unbounded
+// shift truncated to 64 bits would; float % and // follow CPython's
+// float_divmod (including the signs of zeros).
+#include "absl/strings/str_cat.h"
+#include "compiler/lowering/data_model.h"
+#include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::lowering {
+
+using ir::BinaryOp;
+using ir::CompareOp;
+using ir::UnaryOp;
+using typing::Kind;
+
+llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
+  switch (t->kind) {
+    case Kind::kBool: return v;
+    case Kind::kInt: return b_.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+    case Kind::kFloat: return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
+    case Kind::kComplex: {
+      llvm::Value* zero = llvm::ConstantFP::get(b_.CreateExtractValue(v, 0)->getType(), 0.0);
+      return b_.CreateOr(b_.CreateFCmpUNE(b_.CreateExtractValue(v, 0), zero),
+                         b_.CreateFCmpUNE(b_.CreateExtractValue(v, 1), zero));
+    }
+    case Kind::kTuple: return b_.getInt1(!t->items.empty());
+    case Kind::kNone: return b_.getInt1(false);
+    case Kind::kUnknown:
+    case Kind::kStr:
+    case Kind::kRange:
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+      return b_.getInt1(true);
+  }
+  return b_.getInt1(true);
+}
+
+llvm::Value* FunctionLowering::floorDivMod(llvm::Value* a, llvm::Value* d, const typing::Type* t, bool want_div,
+                                           const char* what) {
+  if (t->kind == Kind::kInt) {
+    llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
+    raiseIf(b_.CreateICmpEQ(d, zero), KILN_ZERO_DIVISION_ERROR, "integer division or modulo by zero");
+    if (!t->is_signed) return want_div ? b_.CreateUDiv(a, d) : b_.CreateURem(a, d);
+    // INT64_MIN / -1 traps on x86; Python's answer wraps to INT64_MIN.
+    llvm::Value* minus_one = b_.CreateICmpEQ(d, llvm::ConstantInt::getSigned(a->getType(), -1));
+    llvm::Value* safe_d = b_.CreateSelect(minus_one, llvm::ConstantInt::get(a->getType(), 1), d);
+    llvm::Value* q = b_.CreateSDiv(a, safe_d);
+    llvm::Value* r = b_.CreateSRem(a, safe_d);
+    q = b_.CreateSelect(minus_one, b_.CreateNeg(a), q);
+    r = b_.CreateSelect(minus_one, zero, r);
+    // Adjust toward negative infinity when the signs differ.
+    llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(r, zero), b_.CreateICmpSLT(b_.CreateXor(r, d), zero));
+    if (want_div) return b_.CreateSub(q, b_.CreateZExt(adjust, a->getType()));
+    return b_.CreateSelect(adjust, b_.CreateAdd(r, d), r);
+  }
+  llvm::Type* ft = a->getType();
+  llvm::Value* zero = llvm::ConstantFP::get(ft, 0.0);
+  raiseIf(b_.CreateFCmpOEQ(d, zero), KILN_ZERO_DIVISION_ERROR, what);
+  llvm::Value* mod = b_.CreateFRem(a, d);
+  llvm::Value* div = b_.CreateFDiv(b_.CreateFSub(a, mod), d);
+  llvm::Value* mod_nonzero = b_.CreateFCmpUNE(mod, zero);
+  llvm::Value* signs_differ = b_.CreateXor(b_.CreateFCmpOLT(d, zero), b_.CreateFCmpOLT(mod, zero));
+  llvm::Value* fix = b_.CreateAnd(mod_nonzero, signs_differ);
+  llvm::Function* copysign = intrinsic(llvm::Intrinsic::copysign, ft);
+  llvm::Value* mod_fixed = b_.CreateSelect(fix, b_.CreateFAdd(mod, d), mod);
+  mod_fixed = b_.CreateSelect(mod_nonzero, mod_fixed, b_.CreateCall(copysign, {zero, d}));
+  if (!want_div) return mod_fixed;
+  div = b_.CreateSelect(fix, b_.CreateFSub(div, llvm::ConstantFP::get(ft, 1.0)), div);
+  llvm::Value* fl = b_.CreateCall(intrinsic(llvm::Intrinsic::floor, ft), {div});
+  fl = b_.CreateSelect(b_.CreateFCmpOGT(b_.CreateFSub(div, fl), llvm::ConstantFP::get(ft, 0.5)),
+                       b_.CreateFAdd(fl, llvm::ConstantFP::get(ft, 1.0)), fl);
+  llvm::Value* zero_div = b_.CreateCall(copysign, {zero, b_.CreateFDiv(a, d)});
+  return b_.CreateSelect(b_.CreateFCmpUNE(div, zero), fl, zero_div);
+}
+
+llvm::Value* FunctionLowering::power(llvm::Value* a, llvm::Value* e, const typing::Type* t) {
+  if (t->kind == Kind::kFloat) return b_.CreateCall(intrinsic(llvm::Intrinsic::pow, a->getType()), {a, e});
+  // Integer power by squaring; a negative exponent gives 0 unless |a| == 1
+  // (Python would return a float; Numba's integer power does the same).
+  llvm::Function* f = mod_.getFunction("kiln.ipow");
+  if (!f) {
+    llvm::Type* i64 = b_.getInt64Ty();
+    f = llvm::Function::Create(llvm::FunctionType::get(i64, {i64, i64}, false), llvm::Function::InternalLinkage,
+                               "kiln.ipow", &mod_);
+    llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx_, "entry", f));
+    llvm::BasicBlock* loop = llvm::BasicBlock::Create(ctx_, "loop", f);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "done", f);
+    llvm::BasicBlock* neg = llvm::BasicBlock::Create(ctx_, "negative", f);
+    llvm::BasicBlock* start = llvm::BasicBlock::Create(ctx_, "start", f);
+    llvm::Value* base0 = f->getArg(0);
+    llvm::Value* exp0 = f->getArg(1);
+    fb.CreateCondBr(fb.CreateICmpSLT(exp0, fb.getInt64(0)), neg, start);
+    fb.SetInsertPoint(neg);
+    llvm::Value* one = fb.CreateICmpEQ(base0, fb.getInt64(1));
+    llvm::Value* minus_one = fb.CreateICmpEQ(base0, fb.getInt64(-1));
+    llvm::Value* odd = fb.CreateTrunc(exp0, fb.getInt1Ty());
+    fb.CreateRet(fb.CreateSelect(one, fb.getInt64(1),
+                                 fb.CreateSelect(minus_one, fb.CreateSelect(odd, fb.getInt64(-1), fb.getInt64(1)),
+                                                 fb.getInt64(0))));
+    fb.SetInsertPoint(start);
+    fb.CreateBr(loop);
+    fb.SetInsertPoint(loop);
+    llvm::PHINode* result = fb.CreatePHI(i64, 2);
+    llvm::PHINode* base = fb.CreatePHI(i64, 2);
+    llvm::PHINode* exp = fb.CreatePHI(i64, 2);
+    result->addIncoming(fb.getInt64(1), start);
+    base->addIncoming(base0, start);
+    exp->addIncoming(exp0, start);
+    llvm::Value* bit = fb.CreateTrunc(exp, fb.getInt1Ty());
+    llvm::Value* next_result = fb.CreateSelect(bit, fb.CreateMul(result, base), result);
+    llvm::Value* next_exp = fb.CreateLShr(exp, 1);
+    llvm::Value* next_base = fb.CreateMul(base, base);
+    result->addIncoming(next_result, loop);
+    base->addIncoming(next_base, loop);
+    exp->addIncoming(next_exp, loop);
+    fb.CreateCondBr(fb.CreateICmpEQ(next_exp, fb.getInt64(0)), done, loop);
+    fb.SetInsertPoint(done);
+    llvm::PHINode* out = fb.CreatePHI(i64, 1);
+    out->addIncoming(next_result, loop);
+    fb.CreateRet(out);
+    // exp == 0 takes the loop once with bit 0: result stays 1, next_exp 0.
+  }
+  llvm::Value* a64 = b_.CreateIntCast(a, b_.getInt64Ty(), t->is_signed);
+  llvm::Value* e64 = b_.CreateIntCast(e, b_.getInt64Ty(), t->is_signed);
+  return b_.CreateIntCast(b_.CreateCall(f, {a64, e64}), a->getType(), t->is_signed);
+}
+
+llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
+                                      const typing::Type* result) {
+  // The operation type: ints are divided as float64 by `/`.
+  const typing::Type* t = result;
+  if (op == BinaryOp::kTrueDiv) t = typing::promote(types(), lhs->type, rhs->type);
+  if (t->kind == Kind::kInt && op == BinaryOp::kTrueDiv) t = types().floating(64);
+  llvm::Value* a = converted(lhs, t);
+  llvm::Value* d = converted(rhs, t);
+  bool is_float = t->kind == Kind::kFloat;
+  switch (op) {
+    case BinaryOp::kAdd: return is_float ? b_.CreateFAdd(a, d) : b_.CreateAdd(a, d);
+    case BinaryOp::kSub: return is_float ? b_.CreateFSub(a, d) : b_.CreateSub(a, d);
+    case BinaryOp::kMul: return is_float ? b_.CreateFMul(a, d) : b_.CreateMul(a, d);
+    case BinaryOp::kTrueDiv: {
+      bool from_ints = lhs->type->kind != Kind::kFloat && rhs->type->kind != Kind::kFloat;
+      raiseIf(b_.CreateFCmpOEQ(d, llvm::ConstantFP::get(d->getType(), 0.0)), KILN_ZERO_DIVISION_ERROR,
+              from_ints ? "division by zero" : "float division by zero");
+      return b_.CreateFDiv(a, d);
+    }
+    case BinaryOp::kFloorDiv: return floorDivMod(a, d, t, true, "float floor division by zero");
+    case BinaryOp::kMod: return floorDivMod(a, d, t, false, "float modulo");
+    case BinaryOp::kPow: return power(a, d, t);
+    case BinaryOp::kLShift:
+    case BinaryOp::kRShift: {
+      llvm::Type* it = a->getType();
+      unsigned bits = it->getIntegerBitWidth();
+      if (t->is_signed) raiseIf(b_.CreateICmpSLT(d, llvm::ConstantInt::get(it, 0)), KILN_VALUE_ERROR, "negative shift count");
+      llvm::Value* big = b_.CreateICmpUGE(d, llvm::ConstantInt::get(it, bits));
+      llvm::Value* amount = b_.CreateSelect(big, llvm::ConstantInt::get(it, bits - 1), d);
+      if (op == BinaryOp::kLShift)
+        return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateShl(a, amount));
+      if (!t->is_signed) return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateLShr(a, amount));
+      return b_.CreateAShr(a, amount);
+    }
+    case BinaryOp::kAnd: return b_.CreateAnd(a, d);
+    case BinaryOp::kOr: return b_.CreateOr(a, d);
+    case BinaryOp::kXor: return b_.CreateXor(a, d);
+    case BinaryOp::kMatMul: break;
+  }
+  return llvm::PoisonValue::get(valueType(ctx_, result));
+}
+
+llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typing::Type* result) {
+  switch (op) {
+    case UnaryOp::kNot: return b_.CreateNot(truth(value(x), x->type));
+    case UnaryOp::kPos: return converted(x, result);
+    case UnaryOp::kNeg: {
+      llvm::Value* v = converted(x, result);
+      return result->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v);
+    }
+    case UnaryOp::kInvert: return b_.CreateNot(converted(x, result));
+  }
+  return nullptr;
+}
+
+llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t) {
+  if (t->kind == Kind::kFloat) {
+    switch (op) {
+      case CompareOp::kLt: return b_.CreateFCmpOLT(a, d);
+      case CompareOp::kLe: return b_.CreateFCmpOLE(a, d);
+      case CompareOp::kEq: return b_.CreateFCmpOEQ(a, d);
+      case CompareOp::kNe: return b_.CreateFCmpUNE(a, d);
+      case CompareOp::kGt: return b_.CreateFCmpOGT(a, d);
+      case CompareOp::kGe: return b_.CreateFCmpOGE(a, d);
+      case CompareOp::kIs: return b_.CreateFCmpOEQ(a, d);
+      case CompareOp::kIsNot: return b_.CreateFCmpUNE(a, d);
+      case CompareOp::kIn:
+      case CompareOp::kNotIn:
+        break;
+    }
+    return b_.getInt1(false);
+  }
+  bool s = t->kind == Kind::kInt && t->is_signed;
+  switch (op) {
+    case CompareOp::kLt: return s ? b_.CreateICmpSLT(a, d) : b_.CreateICmpULT(a, d);
+    case CompareOp::kLe: return s ? b_.CreateICmpSLE(a, d) : b_.CreateICmpULE(a, d);
+    case CompareOp::kEq: return b_.CreateICmpEQ(a, d);
+    case CompareOp::kNe: return b_.CreateICmpNE(a, d);
+    case CompareOp::kGt: return s ? b_.CreateICmpSGT(a, d) : b_.CreateICmpUGT(a, d);
+    case CompareOp::kGe: return s ? b_.CreateICmpSGE(a, d) : b_.CreateICmpUGE(a, d);
+    case CompareOp::kIs: return b_.CreateICmpEQ(a, d);
+    case CompareOp::kIsNot: return b_.CreateICmpNE(a, d);
+    case CompareOp::kIn:
+    case CompareOp::kNotIn:
+      break;
+  }
+  return b_.getInt1(false);
+}
+
+llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs) {
+  const typing::Type* a = lhs->type;
+  const typing::Type* c = rhs->type;
+  if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
+    llvm::Value* found = b_.getInt1(false);
+    if (c->kind == Kind::kTuple) {
+      llvm::Value* tup = value(rhs);
+      for (unsigned k = 0; k < c->items.size(); ++k) {
+        const typing::Type* ct = typing::compareOperandType(types(), a, c->items[k]);
+        llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), c->items[k], ct);
+        found = b_.CreateOr(found, compareValues(CompareOp::kEq, converted(lhs, ct), item, ct));
+      }
+    } else {  // range
+      const typing::Type* i64 = types().integer(64, true);
+      llvm::Value* r = value(rhs);
+      llvm::Value* start = b_.CreateExtractValue(r, 0);
+      llvm::Value* stop = b_.CreateExtractValue(r, 1);
+      llvm::Value* step = b_.CreateExtractValue(r, 2);
+      llvm::Value* x = converted(lhs, i64);
+      llvm::Value* up = b_.CreateAnd(b_.CreateICmpSGE(x, start), b_.CreateICmpSLT(x, stop));
+      llvm::Value* down = b_.CreateAnd(b_.CreateICmpSLE(x, start), b_.CreateICmpSGT(x, stop));
+      llvm::Value* inside = b_.CreateSelect(b_.CreateICmpSGT(step, b_.getInt64(0)), up, down);
+      llvm::Value* safe_step = b_.CreateSelect(b_.CreateICmpEQ(step, b_.getInt64(0)), b_.getInt64(1), step);
+      llvm::Value* on_step = b_.CreateICmpEQ(b_.CreateSRem(b_.CreateSub(x, start), safe_step), b_.getInt64(0));
+      found = b_.CreateAnd(inside, on_step);
+    }
+    return op == CompareOp::kIn ? found : b_.CreateNot(found);
+  }
+  if (op == CompareOp::kIs || op == CompareOp::kIsNot) {
+    bool same = a == c;
+    if (!same || a->kind == Kind::kNone) {
+      bool is = same;  // None is None; values of different types are never identical
+      return b_.getInt1(op == CompareOp::kIs ? is : !is);
+    }
+  }
+  if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
+    bool eq = a->kind == c->kind;
+    bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs;
+    return b_.getInt1(want_eq ? eq : !eq);
+  }
+  const typing::Type* t = typing::compareOperandType(types(), a, c);
+  return compareValues(op, converted(lhs, t), converted(rhs, t), t);
+}
+
+}  // namespace kiln::lowering

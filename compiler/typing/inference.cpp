@@ -1,0 +1,489 @@
+#include "compiler/typing/inference.h"
+
+#include "absl/strings/str_cat.h"
+#include "compiler/diagnostic.h"
+#include "compiler/frontend/frontend.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+namespace {
+
+using compiler::Diagnostic;
+using ir::Op;
+
+constexpr int kMaxRounds = 200;
+constexpr size_t kMaxInstances = 512;
+
+class Inferrer {
+ public:
+  explicit Inferrer(Program& p) : p_(p), tc_(p.types) {}
+
+  absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args) {
+    for (size_t i = 0; i < p_.instances.size(); ++i)
+      if (p_.instances[i]->function_index == fn && p_.instances[i]->arg_types == args) return static_cast<int>(i);
+    if (p_.instances.size() >= kMaxInstances)
+      return absl::InvalidArgumentError("too many specializations (more than 512 function instances)");
+    auto inst = std::make_unique<Instance>();
+    inst->function_index = fn;
+    inst->arg_types = args;
+    inst->ret = tc_.unknown();
+    absl::StatusOr<std::unique_ptr<ir::Function>> f = frontend::buildFunction(*p_.bundle, fn);
+    if (!f.ok()) return f.status();
+    inst->ir = std::move(*f);
+    const compiler::CodeObject& code = p_.bundle->functions[fn].code;
+    ir::Block* entry = inst->ir->blocks[0].get();
+    if (entry->params.size() != args.size())
+      return userError(Diagnostic::Kind::kTyping,
+                       absl::StrCat(code.qualname, "() takes ", entry->params.size(), " positional arguments but ",
+                                    args.size(), " were given"),
+                       code.firstlineno);
+    for (auto& b : inst->ir->blocks) {
+      for (auto& prm : b->params) prm->type = tc_.unknown();
+      for (auto& i : b->instrs)
+        if (i->result) i->result->type = tc_.unknown();
+    }
+    for (size_t k = 0; k < args.size(); ++k) entry->params[k]->type = args[k];
+    inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
+    p_.instances.push_back(std::move(inst));
+    return static_cast<int>(p_.instances.size() - 1);
+  }
+
+  // One pass over an instance; sets changed_ when any type grew.
+  absl::Status typeInstance(int idx) {
+    cur_ = idx;
+    Instance& inst = *p_.instances[idx];
+    for (auto& b : inst.ir->blocks) {
+      for (auto& i : b->instrs) {
+        line_ = i->line;
+        absl::Status s = typeInstr(inst, *i);
+        if (!s.ok()) return s;
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size(); ++k) {
+            ir::Value* prm = e.target->params[k].get();
+            if (absl::Status s2 = set(prm, e.args[k]->type, prm->debug_name); !s2.ok()) return s2;
+          }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  bool changed_ = false;
+
+  absl::Status userError(Diagnostic::Kind kind, std::string msg, int line) {
+    const compiler::CodeObject& code = p_.bundle->functions[p_.instances[cur_]->function_index].code;
+    return compiler::userError(kind, std::move(msg), code.filename, line, code.qualname);
+  }
+  absl::Status typingError(std::string msg) { return userError(Diagnostic::Kind::kTyping, std::move(msg), line_); }
+
+ private:
+  absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
+    const Type* u = unify(tc_, v->type, t);
+    if (!u)
+      return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'")));
+    if (u != v->type) {
+      v->type = u;
+      changed_ = true;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<const Type*> constType(const compiler::Constant& c) {
+    using K = compiler::Constant::Kind;
+    switch (c.kind) {
+      case K::kNone: return tc_.none();
+      case K::kBool: return tc_.boolean();
+      case K::kInt: return tc_.integer(64, true);
+      case K::kFloat: return tc_.floating(64);
+      case K::kComplex: return tc_.complex(128);
+      case K::kStr: return tc_.str();
+      case K::kTuple: {
+        std::vector<const Type*> items;
+        for (const compiler::Constant& item : c.items) {
+          absl::StatusOr<const Type*> t = constType(item);
+          if (!t.ok()) return t.status();
+          items.push_back(*t);
+        }
+        return tc_.tuple(std::move(items));
+      }
+      case K::kBytes:
+      case K::kEllipsis:
+      case K::kCode:
+        return userError(Diagnostic::Kind::kUnsupported, absl::StrCat("constant ", c.repr(), " is not supported"),
+                         line_);
+    }
+    return tc_.unknown();
+  }
+
+  absl::StatusOr<const Type*> globalType(const std::string& name) {
+    const compiler::Function& fn = p_.bundle->functions[p_.instances[cur_]->function_index];
+    const compiler::GlobalRef* g = fn.global(name);
+    using K = compiler::GlobalRef::Kind;
+    if (!g || g->kind == K::kMissing)
+      return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
+    switch (g->kind) {
+      case K::kConstant: return constType(g->value);
+      case K::kFunction:
+        if (g->function_index >= p_.bundle->functions.size())
+          return absl::InvalidArgumentError("global refers to a function outside the bundle");
+        return tc_.function(static_cast<int>(g->function_index));
+      case K::kModule:
+        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath")
+          return tc_.module(g->qualified_name);
+        return userError(Diagnostic::Kind::kUnsupported,
+                         absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
+      case K::kBuiltin:
+        if (isExceptionClassName(g->qualified_name)) return tc_.exceptionClass(g->qualified_name);
+        return tc_.builtin(g->qualified_name);
+      case K::kUnsupported:
+        return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
+                                        "' in jitted code"));
+      case K::kMissing: break;
+    }
+    return tc_.unknown();
+  }
+
+  absl::StatusOr<const Type*> callType(Instance& inst, ir::Instr& i) {
+    const Type* callee = i.operands[0]->type;
+    std::vector<const Type*> args;
+    for (size_t k = 1; k < i.operands.size(); ++k) args.push_back(i.operands[k]->type);
+    switch (callee->kind) {
+      case Kind::kUnknown: return tc_.unknown();
+      case Kind::kBuiltin: {
+        if (!i.kwnames.empty())
+          return typingError(absl::StrCat("keyword arguments to '", callee->name, "' are not supported"));
+        absl::StatusOr<const Type*> t = builtinCall(tc_, callee->name, args);
+        if (!t.ok()) return typingError(std::string(t.status().message()));
+        return *t;
+      }
+      case Kind::kExceptionClass:
+        return callee;
+      case Kind::kFunction: {
+        const compiler::Function& fn = p_.bundle->functions[callee->index];
+        const std::vector<std::string>& varnames = fn.code.varnames;
+        int nparams = fn.code.argcount;
+        size_t npos = i.operands.size() - 1 - i.kwnames.size();
+        CallBinding binding;
+        binding.source.assign(nparams, -1000000);
+        if (static_cast<int>(npos) > nparams)
+          return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams, " positional arguments but ",
+                                          npos, " were given"));
+        for (size_t k = 0; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1);
+        for (size_t k = 0; k < i.kwnames.size(); ++k) {
+          int param = -1;
+          for (int q = 0; q < nparams && q < static_cast<int>(varnames.size()); ++q)
+            if (varnames[q] == i.kwnames[k]) param = q;
+          if (param < 0)
+            return typingError(absl::StrCat(fn.code.qualname, "() got an unexpected keyword argument '",
+                                            i.kwnames[k], "'"));
+          if (binding.source[param] != -1000000)
+            return typingError(absl::StrCat(fn.code.qualname, "() got multiple values for argument '",
+                                            i.kwnames[k], "'"));
+          binding.source[param] = static_cast<int>(npos + 1 + k);
+        }
+        int first_default = nparams - static_cast<int>(fn.defaults.size());
+        std::vector<const Type*> types;
+        for (int q = 0; q < nparams; ++q) {
+          if (binding.source[q] == -1000000) {
+            if (q < first_default)
+              return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
+                                              q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
+            binding.source[q] = -1 - (q - first_default);
+            absl::StatusOr<const Type*> t = constType(fn.defaults[q - first_default]);
+            if (!t.ok()) return t.status();
+            types.push_back(*t);
+          } else {
+            types.push_back(i.operands[binding.source[q]]->type);
+          }
+        }
+        for (const Type* t : types)
+          if (t->kind == Kind::kUnknown) return tc_.unknown();
+        int caller = cur_;
+        absl::StatusOr<int> target = instanceFor(callee->index, types);
+        cur_ = caller;
+        if (!target.ok()) return target.status();
+        binding.target = *target;
+        const Type* ret = p_.instances[*target]->ret;
+        inst.calls[&i] = std::move(binding);
+        return ret;
+      }
+      case Kind::kNone:
+      case Kind::kBool:
+      case Kind::kInt:
+      case Kind::kFloat:
+      case Kind::kComplex:
+      case Kind::kStr:
+      case Kind::kTuple:
+      case Kind::kRange:
+      case Kind::kRangeIter:
+      case Kind::kTupleIter:
+      case Kind::kModule:
+        break;
+    }
+    return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
+  }
+
+  absl::Status typeInstr(Instance& inst, ir::Instr& i) {
+    auto operand = [&](size_t k) { return i.operands[k]->type; };
+    const Type* t = nullptr;
+    switch (i.op) {
+      case Op::kConst: {
+        absl::StatusOr<const Type*> c = constType(i.const_value);
+        if (!c.ok()) return c.status();
+        t = *c;
+        break;
+      }
+      case Op::kUndef:
+        t = tc_.unknown();
+        break;
+      case Op::kLoadGlobal: {
+        absl::StatusOr<const Type*> g = globalType(i.name);
+        if (!g.ok()) return g.status();
+        t = *g;
+        break;
+      }
+      case Op::kGetAttr: {
+        const Type* obj = operand(0);
+        if (obj->kind == Kind::kUnknown) {
+          t = obj;
+        } else if (obj->kind == Kind::kModule) {
+          t = moduleAttr(tc_, obj->name, i.name);
+          if (!t)
+            return userError(Diagnostic::Kind::kUnsupported,
+                             absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
+        } else {
+          return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        }
+        break;
+      }
+      case Op::kBinOp:
+        t = binaryResult(tc_, i.binary_op, operand(0), operand(1));
+        if (!t)
+          return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
+                                          operand(0)->str(), " and ", operand(1)->str()));
+        break;
+      case Op::kUnaryOp:
+        t = unaryResult(tc_, i.unary_op, operand(0));
+        if (!t)
+          return typingError(absl::StrCat("unary '", ir::name(i.unary_op), "' is not supported for ",
+                                          operand(0)->str()));
+        break;
+      case Op::kCompare:
+        t = compareResult(tc_, i.compare_op, operand(0), operand(1));
+        if (!t)
+          return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
+                                          operand(0)->str(), " and ", operand(1)->str()));
+        break;
+      case Op::kTruth: {
+        const Type* x = operand(0);
+        if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple)
+          t = x->kind == Kind::kUnknown ? x : tc_.boolean();
+        else
+          return typingError(absl::StrCat("cannot test the truth of ", x->str()));
+        break;
+      }
+      case Op::kCall: {
+        absl::StatusOr<const Type*> c = callType(inst, i);
+        if (!c.ok()) return c.status();
+        t = *c;
+        break;
+      }
+      case Op::kBuildTuple: {
+        std::vector<const Type*> items;
+        for (size_t k = 0; k < i.operands.size(); ++k) {
+          if (operand(k)->kind == Kind::kUnknown) return absl::OkStatus();
+          items.push_back(operand(k));
+        }
+        t = tc_.tuple(std::move(items));
+        break;
+      }
+      case Op::kUnpack: {
+        const Type* seq = operand(0);
+        if (seq->kind == Kind::kUnknown) return absl::OkStatus();
+        if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
+          return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));
+        t = seq->items[i.index];
+        break;
+      }
+      case Op::kGetItem: {
+        const Type* obj = operand(0);
+        const Type* idx = operand(1);
+        if (obj->kind == Kind::kUnknown || idx->kind == Kind::kUnknown) return absl::OkStatus();
+        if (obj->kind == Kind::kTuple && (idx->kind == Kind::kInt || idx->kind == Kind::kBool)) {
+          ir::Instr* def = i.operands[1]->def;
+          if (def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kInt) {
+            int64_t n = static_cast<int64_t>(obj->items.size());
+            int64_t k = def->const_value.i < 0 ? def->const_value.i + n : def->const_value.i;
+            if (k < 0 || k >= n) return typingError(absl::StrCat("tuple index ", def->const_value.i, " out of range"));
+            t = obj->items[k];
+            break;
+          }
+          const Type* item = obj->items.empty() ? nullptr : obj->items[0];
+          for (const Type* it : obj->items)
+            if (it != item) item = nullptr;
+          if (item) {
+            t = item;
+            break;
+          }
+          return typingError(absl::StrCat("cannot index heterogeneous ", obj->str(), " with a non-constant index"));
+        }
+        return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable with ", idx->str()));
+      }
+      case Op::kGetIter: {
+        const Type* x = operand(0);
+        if (x->kind == Kind::kUnknown) return absl::OkStatus();
+        if (x->kind == Kind::kRange) {
+          t = tc_.rangeIter();
+        } else if (x->kind == Kind::kTuple) {
+          const Type* item = tc_.unknown();
+          for (const Type* it : x->items) {
+            item = (it == item || item->kind == Kind::kUnknown) ? it : nullptr;
+            if (!item) return typingError(absl::StrCat("cannot iterate over heterogeneous ", x->str()));
+          }
+          t = tc_.tupleIter(x->items);
+        } else {
+          return typingError(absl::StrCat("'", x->str(), "' object is not iterable"));
+        }
+        break;
+      }
+      case Op::kCopy:
+        t = operand(0);
+        break;
+      case Op::kSetItem:
+        if (operand(0)->kind == Kind::kUnknown) return absl::OkStatus();
+        return typingError(absl::StrCat("'", operand(0)->str(), "' object does not support item assignment"));
+      case Op::kForIter: {
+        const Type* it = operand(0);
+        if (it->kind == Kind::kRangeIter) t = tc_.integer(64, true);
+        else if (it->kind == Kind::kTupleIter) t = it->items.empty() ? tc_.unknown() : it->items[0];
+        else t = tc_.unknown();
+        break;
+      }
+      case Op::kBranch: {
+        const Type* c = operand(0);
+        if (c->kind != Kind::kUnknown && c->kind != Kind::kBool)
+          return absl::InternalError("branch on a non-bool value");
+        return absl::OkStatus();
+      }
+      case Op::kReturn: {
+        const Type* u = unify(tc_, inst.ret, operand(0));
+        if (!u)
+          return typingError(absl::StrCat("cannot unify return types ", inst.ret->str(), " and ", operand(0)->str()));
+        if (u != inst.ret) {
+          inst.ret = u;
+          changed_ = true;
+        }
+        return absl::OkStatus();
+      }
+      case Op::kRaise: {
+        const Type* x = operand(0);
+        if (x->kind != Kind::kUnknown && x->kind != Kind::kExceptionClass)
+          return typingError(absl::StrCat("exceptions must derive from BaseException, not ", x->str()));
+        return absl::OkStatus();
+      }
+      case Op::kJump:
+      case Op::kUnreachable:
+        return absl::OkStatus();
+    }
+    if (i.result && t) return set(i.result.get(), t);
+    return absl::OkStatus();
+  }
+
+  Program& p_;
+  TypeContext& tc_;
+  int cur_ = 0;
+  int line_ = 0;
+};
+
+// Marks instances reachable from the entry through the final call bindings.
+void markReachable(Program& p, int idx) {
+  Instance& inst = *p.instances[idx];
+  if (inst.reachable) return;
+  inst.reachable = true;
+  for (auto& b : inst.ir->blocks)
+    for (auto& i : b->instrs) {
+      auto it = inst.calls.find(i.get());
+      if (it != inst.calls.end()) markReachable(p, it->second.target);
+    }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle,
+                                                    const std::vector<std::string>& arg_types,
+                                                    const std::string& return_type) {
+  auto p = std::make_unique<Program>();
+  p->bundle = &bundle;
+  if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
+  std::vector<const Type*> args;
+  for (const std::string& s : arg_types) {
+    std::optional<const Type*> t = p->types.parse(s);
+    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown argument type '", s, "'"));
+    args.push_back(*t);
+  }
+  if (!return_type.empty()) {
+    std::optional<const Type*> t = p->types.parse(return_type);
+    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown return type '", return_type, "'"));
+    p->declared_ret = *t;
+  }
+  Inferrer inf(*p);
+  absl::StatusOr<int> entry = inf.instanceFor(0, args);
+  if (!entry.ok()) return entry.status();
+  bool converged = false;
+  for (int round = 0; round < kMaxRounds && !converged; ++round) {
+    inf.changed_ = false;
+    for (size_t k = 0; k < p->instances.size(); ++k) {
+      Instance& inst = *p->instances[k];
+      if (!inst.error.ok()) continue;
+      absl::Status s = inf.typeInstance(static_cast<int>(k));
+      if (!s.ok()) {
+        if (!compiler::diagnosticOf(s)) return s;  // malformed input or our bug: stop now
+        inst.error = s;
+        inf.changed_ = true;
+      }
+    }
+    converged = !inf.changed_;
+  }
+  if (!converged) return absl::InvalidArgumentError("type inference did not converge");
+  markReachable(*p, 0);
+  for (auto& inst : p->instances) {
+    if (!inst->reachable) continue;
+    if (!inst->error.ok()) return inst->error;
+  }
+  // Every value a reachable operation consumes must have a type by now.
+  for (size_t k = 0; k < p->instances.size(); ++k) {
+    Instance& inst = *p->instances[k];
+    if (!inst.reachable) continue;
+    const compiler::CodeObject& code = bundle.functions[inst.function_index].code;
+    for (auto& b : inst.ir->blocks)
+      for (auto& i : b->instrs)
+        for (ir::Value* o : i->operands)
+          if (o->type->kind == Kind::kUnknown)
+            return compiler::userError(
+                compiler::Diagnostic::Kind::kTyping,
+                absl::StrCat("cannot determine the type of ",
+                             o->debug_name.empty() ? "a value" : absl::StrCat("'", o->debug_name, "'"),
+                             " used by '", ir::mnemonic(i->op), "'",
+                             i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),
+                code.filename, i->line, code.qualname);
+  }
+  if (p->declared_ret && !unify(p->types, p->instances[0]->ret, p->declared_ret))
+    return compiler::userError(compiler::Diagnostic::Kind::kTyping,
+                               absl::StrCat("cannot convert the return type ", p->instances[0]->ret->str(),
+                                            " to the declared ", p->declared_ret->str()),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
+  return p;
+}
+
+std::string printTyped(const Program& program) {
+  std::string out;
+  for (const auto& inst : program.instances) {
+    if (!inst->reachable) continue;
+    absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n", ir::print(*inst->ir, true));
+  }
+  return out;
+}
+
+}  // namespace kiln::typing

@@ -1,0 +1,55 @@
+#pragma once
+// Type inference over a whole program: the entry function at the request's
+// signature and every (function, argument types) instance it calls,
+// monomorphized as Numba does. Instances are typed together to a fixpoint so
+// that self and mutual recursion work: a recursive call first returns
+// Unknown (the bottom of the lattice) and is refined when the callee's
+// non-recursive returns are known. Each instance owns its own IR copy, whose
+// Values carry the inferred types.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "compiler/bundle.h"
+#include "compiler/ir/ir.h"
+#include "compiler/typing/types.h"
+
+namespace kiln::typing {
+
+/// How a call site's operands map onto the callee's parameters.
+struct CallBinding {
+  int target = -1;  // index into Program::instances
+  // For each callee parameter: the operand index in the Call (1-based: 0 is
+  // the callee), or -1 - k for the callee's default k.
+  std::vector<int> source;
+};
+
+struct Instance {
+  int function_index = 0;
+  std::vector<const Type*> arg_types;
+  const Type* ret = nullptr;
+  std::unique_ptr<ir::Function> ir;
+  std::string symbol;  // the LLVM name of its body
+  std::map<const ir::Instr*, CallBinding> calls;  // looked up, never iterated for output
+  bool reachable = false;
+  absl::Status error;  // the first user error met while typing it
+};
+
+struct Program {
+  const compiler::Bundle* bundle = nullptr;
+  TypeContext types;
+  std::vector<std::unique_ptr<Instance>> instances;  // [0] is the entry
+  const Type* declared_ret = nullptr;                // an eager signature's return type
+};
+
+absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle,
+                                                    const std::vector<std::string>& arg_types,
+                                                    const std::string& return_type);
+
+/// The typed IR of every reachable instance, entry first.
+std::string printTyped(const Program& program);
+
+}  // namespace kiln::typing

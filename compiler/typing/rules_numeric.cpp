@@ -1,0 +1,155 @@
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+using ir::BinaryOp;
+using ir::CompareOp;
+using ir::UnaryOp;
+
+namespace {
+bool numeric(const Type* t) { return t->isNumber(); }
+bool unknown(const Type* t) { return t->kind == Kind::kUnknown; }
+}  // namespace
+
+const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
+  if (a == b) return a;
+  if (unknown(a)) return b;
+  if (unknown(b)) return a;
+  if (numeric(a) && numeric(b)) {
+    if (a->kind == Kind::kComplex || b->kind == Kind::kComplex) {
+      int bits = std::max(a->kind == Kind::kComplex ? a->bits : 128, b->kind == Kind::kComplex ? b->bits : 128);
+      return tc.complex(bits);
+    }
+    if (a->kind == Kind::kFloat || b->kind == Kind::kFloat) {
+      int bits = (a->kind == Kind::kFloat && b->kind == Kind::kFloat) ? std::max(a->bits, b->bits) : 64;
+      return tc.floating(bits);
+    }
+    if (a->kind == Kind::kBool) return b;
+    if (b->kind == Kind::kBool) return a;
+    if (a->is_signed == b->is_signed) return tc.integer(std::max(a->bits, b->bits), a->is_signed);
+    const Type* u = a->is_signed ? b : a;
+    const Type* s = a->is_signed ? a : b;
+    if (s->bits > u->bits) return s;
+    return u->bits == 64 ? tc.floating(64) : tc.integer(64, true);
+  }
+  if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size()) {
+    std::vector<const Type*> items;
+    for (size_t i = 0; i < a->items.size(); ++i) {
+      const Type* u = unify(tc, a->items[i], b->items[i]);
+      if (!u) return nullptr;
+      items.push_back(u);
+    }
+    return tc.tuple(std::move(items));
+  }
+  return nullptr;
+}
+
+const Type* promote(TypeContext& tc, const Type* a, const Type* b) {
+  if (a->kind == Kind::kComplex || b->kind == Kind::kComplex) return unify(tc, a, b);
+  if (a->kind == Kind::kFloat || b->kind == Kind::kFloat) {
+    if (a->kind == Kind::kFloat && b->kind == Kind::kFloat) return tc.floating(std::max(a->bits, b->bits));
+    return tc.floating(64);
+  }
+  // Scalar integer arithmetic (bool included) is done in 64 bits.
+  bool a_u = a->kind == Kind::kInt && !a->is_signed && a->bits == 64;
+  bool b_u = b->kind == Kind::kInt && !b->is_signed && b->bits == 64;
+  bool a_s = a->kind == Kind::kBool || a->is_signed || a->bits < 64;
+  bool b_s = b->kind == Kind::kBool || b->is_signed || b->bits < 64;
+  if (a_u && b_u) return tc.integer(64, false);
+  if ((a_u && b_s) || (b_u && a_s)) return tc.floating(64);
+  return tc.integer(64, true);
+}
+
+const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
+  if (unknown(a) || unknown(b)) return tc.unknown();
+  if (!numeric(a) || !numeric(b)) return nullptr;
+  switch (op) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+    case BinaryOp::kMul:
+      return promote(tc, a, b);
+    case BinaryOp::kTrueDiv: {
+      const Type* p = promote(tc, a, b);
+      return p->kind == Kind::kInt ? tc.floating(64) : p;
+    }
+    case BinaryOp::kFloorDiv:
+    case BinaryOp::kMod:
+    case BinaryOp::kPow: {
+      const Type* p = promote(tc, a, b);
+      if (op != BinaryOp::kPow && p->kind == Kind::kComplex) return nullptr;
+      return p;
+    }
+    case BinaryOp::kLShift:
+    case BinaryOp::kRShift:
+      if (a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
+          b->kind == Kind::kComplex)
+        return nullptr;
+      return promote(tc, a, b);
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr:
+    case BinaryOp::kXor:
+      if (a->kind == Kind::kBool && b->kind == Kind::kBool) return tc.boolean();
+      if (a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
+          b->kind == Kind::kComplex)
+        return nullptr;
+      return promote(tc, a, b);
+    case BinaryOp::kMatMul:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
+  if (unknown(a)) return tc.unknown();
+  switch (op) {
+    case UnaryOp::kNot:
+      return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple) ? tc.boolean() : nullptr;
+    case UnaryOp::kNeg:
+    case UnaryOp::kPos:
+      if (!numeric(a)) return nullptr;
+      if (a->kind == Kind::kBool || a->kind == Kind::kInt) return promote(tc, a, a);
+      return a;
+    case UnaryOp::kInvert:
+      if (a->kind == Kind::kBool || a->kind == Kind::kInt) return promote(tc, a, a);
+      return nullptr;
+  }
+  return nullptr;
+}
+
+const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {
+  if (a == b) return a;
+  if (a->kind == Kind::kBool && b->kind == Kind::kBool) return a;
+  return promote(tc, a, b);
+}
+
+const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
+  if (unknown(a) || unknown(b)) return tc.unknown();
+  switch (op) {
+    case CompareOp::kIs:
+    case CompareOp::kIsNot:
+      return tc.boolean();
+    case CompareOp::kIn:
+    case CompareOp::kNotIn:
+      if (b->kind == Kind::kTuple) {
+        for (const Type* item : b->items)
+          if (!(numeric(item) && numeric(a)) && item != a) return nullptr;
+        return tc.boolean();
+      }
+      if (b->kind == Kind::kRange && numeric(a) && a->kind != Kind::kComplex) return tc.boolean();
+      return nullptr;
+    case CompareOp::kEq:
+    case CompareOp::kNe:
+      if (numeric(a) && numeric(b)) return tc.boolean();
+      if (a->kind == Kind::kNone || b->kind == Kind::kNone) return tc.boolean();
+      return a == b && a->kind == Kind::kStr ? tc.boolean() : nullptr;
+    case CompareOp::kLt:
+    case CompareOp::kLe:
+    case CompareOp::kGt:
+    case CompareOp::kGe:
+      if (a->kind == Kind::kComplex || b->kind == Kind::kComplex) return nullptr;
+      return numeric(a) && numeric(b) ? tc.boolean() : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace kiln::typing
