@@ -1,0 +1,54 @@
+#pragma once
+// CPU code generation: a TargetMachine per request, the standard O0..O3
+// pipeline, object/assembly emission, and linking one object into a
+// position-independent shared object with lld running in-process.
+//
+// Everything here is thread-safe except what LLVM itself forbids: a Module and
+// a TargetMachine belong to one thread at a time. Links are serialized inside
+// linkSharedObject (lld keeps global state).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "compiler/driver/compile.h"
+
+namespace llvm {
+class Module;
+class TargetMachine;
+}  // namespace llvm
+
+namespace kiln::compiler::cpu {
+
+/// Registers the X86 and NVPTX targets (info, MC, codegen, asm printer) once;
+/// safe to call from any thread, any number of times.
+void initializeLlvmTargets();
+
+/// A TargetMachine for target.triple / cpu / features (joined with ','):
+/// PIC, small code model, codegen opt level mapped from 0..3 (clamped).
+/// An unknown triple, cpu or feature is INVALID_ARGUMENT.
+absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(
+    const compiler::Target& target, int opt_level);
+
+/// Sets the module's data layout and triple from `tm` and runs the new pass
+/// manager's default per-module pipeline for `opt_level` (0..3) with the
+/// target's TTI. Adds no fast-math: only flags already on instructions or
+/// function attributes apply.
+void optimizeModule(llvm::Module& module, llvm::TargetMachine& tm, int opt_level);
+
+/// ELF relocatable object for the module. A module that fails the verifier
+/// is INTERNAL (a lowering bug), with the verifier's message.
+absl::StatusOr<std::string> emitObject(llvm::Module& module, llvm::TargetMachine& tm);
+
+/// AT&T-syntax assembly text for the module.
+absl::StatusOr<std::string> emitAssembly(llvm::Module& module, llvm::TargetMachine& tm);
+
+/// Links one ELF relocatable into a shared object named `soname` that needs
+/// libm.so.6 (DT_NEEDED), binds eagerly (-z now) and has a GNU hash table.
+/// Serialized behind one process-wide lock; lld's diagnostics come back in
+/// the status. Any failure is INTERNAL: the object comes from emitObject, so
+/// lld rejecting it is a compiler bug.
+absl::StatusOr<std::string> linkSharedObject(std::string_view object, std::string_view soname);
+
+}  // namespace kiln::compiler::cpu

@@ -1,0 +1,1 @@
+set(SUBDIR_SOURCES cpu_target.cpp llvm_error.cpp)

@@ -1,0 +1,276 @@
+#include "compiler/targets/cpu/cpu_target.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kiln_abi.h"
+#include "llvm/BinaryFormat/ELF.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Object/ELF.h"
+#include "llvm/Target/TargetMachine.h"
+
+namespace kiln::compiler::cpu {
+namespace {
+
+// double kiln_test(double x) { return sin(x) * 2 + x; } and its ABI entry:
+// int32_t entry(void* ret, void* const* args, KilnError* err).
+std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext& context) {
+  auto module = std::make_unique<llvm::Module>("kiln_test", context);
+  llvm::IRBuilder<> b(context);
+  llvm::Type* f64 = b.getDoubleTy();
+  llvm::FunctionType* unary = llvm::FunctionType::get(f64, {f64}, false);
+  llvm::FunctionCallee sin_fn = module->getOrInsertFunction("sin", unary);
+
+  auto* fn = llvm::Function::Create(unary, llvm::Function::InternalLinkage, "kiln_test", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", fn));
+  llvm::Value* x = fn->getArg(0);
+  llvm::Value* sin_x = b.CreateCall(sin_fn, {x});
+  b.CreateRet(b.CreateFAdd(b.CreateFMul(sin_x, llvm::ConstantFP::get(f64, 2.0)), x));
+
+  llvm::Type* ptr = b.getPtrTy();
+  auto* entry_type = llvm::FunctionType::get(b.getInt32Ty(), {ptr, ptr, ptr}, false);
+  auto* entry = llvm::Function::Create(entry_type, llvm::Function::ExternalLinkage, "entry", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  llvm::Value* arg0 = b.CreateLoad(ptr, entry->getArg(1));
+  llvm::Value* result = b.CreateCall(fn, {b.CreateLoad(f64, arg0)});
+  b.CreateStore(result, entry->getArg(0));
+  b.CreateRet(b.getInt32(KILN_OK));
+  return module;
+}
+
+std::unique_ptr<llvm::TargetMachine> hostMachine(int opt_level) {
+  absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm =
+      createTargetMachine(compiler::Target{}, opt_level);
+  EXPECT_TRUE(tm.ok()) << tm.status();
+  return tm.ok() ? std::move(*tm) : nullptr;
+}
+
+absl::StatusOr<std::string> compileObject(int opt_level) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = buildModule(context);
+  std::unique_ptr<llvm::TargetMachine> tm = hostMachine(opt_level);
+  if (tm == nullptr) return absl::InternalError("no target machine");
+  optimizeModule(*module, *tm, opt_level);
+  return emitObject(*module, *tm);
+}
+
+// Loads a shared object from memory, the way the Python client does.
+class LoadedObject {
+ public:
+  explicit LoadedObject(const std::string& so) {
+    fd_ = memfd_create("kiln-test-so", MFD_CLOEXEC);
+    if (fd_ < 0) return;
+    if (write(fd_, so.data(), so.size()) != static_cast<ssize_t>(so.size())) return;
+    handle_ = dlopen(("/proc/self/fd/" + std::to_string(fd_)).c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle_ == nullptr) error_ = dlerror();
+  }
+  ~LoadedObject() {
+    if (handle_ != nullptr) dlclose(handle_);
+    if (fd_ >= 0) close(fd_);
+  }
+  void* handle() const { return handle_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  void* handle_ = nullptr;
+  std::string error_;
+};
+
+TEST(CpuTarget, CompilesLinksLoadsAndRunsAtEveryOptLevel) {
+  for (int opt_level = 0; opt_level <= 3; ++opt_level) {
+    SCOPED_TRACE(opt_level);
+    absl::StatusOr<std::string> object = compileObject(opt_level);
+    ASSERT_TRUE(object.ok()) << object.status();
+    ASSERT_GT(object->size(), 4u);
+    EXPECT_EQ(object->substr(0, 4), "\x7f" "ELF");
+    absl::StatusOr<std::string> so = linkSharedObject(*object, "libkiln_test.so");
+    ASSERT_TRUE(so.ok()) << so.status();
+
+    LoadedObject loaded(*so);
+    ASSERT_NE(loaded.handle(), nullptr) << loaded.error();
+    auto entry = reinterpret_cast<KilnEntryFn>(dlsym(loaded.handle(), "entry"));
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(dlsym(loaded.handle(), "kiln_test"), nullptr) << "internal function leaked";
+    for (double x : {0.0, 0.7, -2.5, 100.0}) {
+      double ret = 0;
+      void* args[] = {&x};
+      KilnError err{};
+      ASSERT_EQ(entry(&ret, args, &err), KILN_OK);
+      EXPECT_DOUBLE_EQ(ret, std::sin(x) * 2 + x) << "x=" << x;
+    }
+  }
+}
+
+TEST(CpuTarget, AssemblyNamesTheFunction) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = buildModule(context);
+  std::unique_ptr<llvm::TargetMachine> tm = hostMachine(0);
+  ASSERT_NE(tm, nullptr);
+  optimizeModule(*module, *tm, 0);
+  absl::StatusOr<std::string> assembly = emitAssembly(*module, *tm);
+  ASSERT_TRUE(assembly.ok()) << assembly.status();
+  EXPECT_NE(assembly->find("kiln_test:"), std::string::npos) << *assembly;
+  EXPECT_NE(assembly->find("entry:"), std::string::npos);
+  EXPECT_NE(assembly->find("%xmm0"), std::string::npos) << "expected AT&T syntax";
+}
+
+TEST(CpuTarget, SharedObjectDeclaresItsNeeds) {
+  absl::StatusOr<std::string> object = compileObject(3);
+  ASSERT_TRUE(object.ok()) << object.status();
+  absl::StatusOr<std::string> so = linkSharedObject(*object, "libkiln_needs.so");
+  ASSERT_TRUE(so.ok()) << so.status();
+
+  llvm::Expected<llvm::object::ELF64LEFile> elf = llvm::object::ELF64LEFile::create(*so);
+  ASSERT_TRUE(static_cast<bool>(elf)) << llvm::toString(elf.takeError());
+  EXPECT_EQ(elf->getHeader().e_type, llvm::ELF::ET_DYN);
+  auto dynamic = elf->dynamicEntries();
+  ASSERT_TRUE(static_cast<bool>(dynamic)) << llvm::toString(dynamic.takeError());
+  uint64_t strtab = 0, flags = 0;
+  std::vector<uint64_t> needed;
+  std::optional<uint64_t> soname;
+  bool gnu_hash = false;
+  for (const auto& entry : *dynamic) {
+    switch (entry.getTag()) {
+      case llvm::ELF::DT_STRTAB: strtab = entry.getPtr(); break;
+      case llvm::ELF::DT_NEEDED: needed.push_back(entry.getVal()); break;
+      case llvm::ELF::DT_SONAME: soname = entry.getVal(); break;
+      case llvm::ELF::DT_FLAGS: flags = entry.getVal(); break;
+      case llvm::ELF::DT_GNU_HASH: gnu_hash = true; break;
+      default: break;
+    }
+  }
+  auto strings = elf->toMappedAddr(strtab);
+  ASSERT_TRUE(static_cast<bool>(strings)) << llvm::toString(strings.takeError());
+  auto name = [&](uint64_t offset) { return std::string(reinterpret_cast<const char*>(*strings) + offset); };
+  std::vector<std::string> needed_names;
+  for (uint64_t offset : needed) needed_names.push_back(name(offset));
+  EXPECT_EQ(needed_names, std::vector<std::string>{"libm.so.6"});
+  ASSERT_TRUE(soname.has_value());
+  EXPECT_EQ(name(*soname), "libkiln_needs.so");
+  EXPECT_TRUE(flags & llvm::ELF::DF_BIND_NOW);
+  EXPECT_TRUE(gnu_hash);
+}
+
+TEST(CpuTarget, ConcurrentLinksAllSucceed) {
+  absl::StatusOr<std::string> object = compileObject(2);
+  ASSERT_TRUE(object.ok()) << object.status();
+  constexpr int kThreads = 4, kLinksPerThread = 25;
+  std::vector<int> successes(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kLinksPerThread; ++i) {
+        absl::StatusOr<std::string> so =
+            linkSharedObject(*object, "libkiln_" + std::to_string(t) + ".so");
+        if (so.ok() && so->substr(0, 4) == "\x7f" "ELF") ++successes[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(successes[t], kLinksPerThread) << "thread " << t;
+}
+
+TEST(CpuTarget, GarbageObjectIsAnErrorAndTheLinkerStillWorks) {
+  absl::StatusOr<std::string> so = linkSharedObject("this is not an ELF object", "libbad.so");
+  ASSERT_FALSE(so.ok());
+  EXPECT_EQ(so.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(so.status().message().find("cannot link"), std::string::npos) << so.status();
+  std::cout << "garbage: " << so.status() << "\n";
+
+  // A truncated real object: lld must diagnose it, not crash.
+  absl::StatusOr<std::string> object = compileObject(1);
+  ASSERT_TRUE(object.ok()) << object.status();
+  absl::StatusOr<std::string> cut = linkSharedObject(object->substr(0, object->size() / 2), "libcut.so");
+  EXPECT_FALSE(cut.ok());
+  std::cout << "truncated: " << cut.status() << "\n";
+
+  EXPECT_TRUE(linkSharedObject(*object, "libgood.so").ok());
+}
+
+TEST(CpuTarget, UnknownTargetsAreInvalidArgument) {
+  compiler::Target bad_cpu;
+  bad_cpu.cpu = "not-a-cpu";
+  absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = createTargetMachine(bad_cpu, 3);
+  ASSERT_FALSE(tm.ok());
+  EXPECT_EQ(tm.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(tm.status().message().find("not-a-cpu"), std::string::npos) << tm.status();
+
+  compiler::Target bad_triple;
+  bad_triple.triple = "quantum-unknown-none";
+  tm = createTargetMachine(bad_triple, 3);
+  ASSERT_FALSE(tm.ok());
+  EXPECT_EQ(tm.status().code(), absl::StatusCode::kInvalidArgument);
+
+  compiler::Target bad_feature;
+  bad_feature.features = {"+avx2", "+warp-drive"};
+  tm = createTargetMachine(bad_feature, 3);
+  ASSERT_FALSE(tm.ok());
+  EXPECT_NE(tm.status().message().find("+warp-drive"), std::string::npos) << tm.status();
+
+  compiler::Target good;
+  good.cpu = "skylake";
+  good.features = {"+avx2", "+fma"};
+  EXPECT_TRUE(createTargetMachine(good, 2).ok());
+}
+
+long residentKiB() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// A measurement that also guards against a regression: the time per link
+// and the memory lld keeps per link (DESIGN.md: ~6 KB).
+TEST(CpuTarget, MeasureEmitAndLinkCost) {
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  constexpr int kEmits = 20;
+  std::string object;
+  for (int i = 0; i < kEmits; ++i) {
+    absl::StatusOr<std::string> emitted = compileObject(3);
+    ASSERT_TRUE(emitted.ok()) << emitted.status();
+    object = *emitted;
+  }
+  double emit_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count() / kEmits;
+
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(linkSharedObject(object, "libwarm.so").ok());
+  constexpr int kLinks = 1000;
+  long rss_before = residentKiB();
+  size_t heap_before = mallinfo2().uordblks;
+  start = Clock::now();
+  for (int i = 0; i < kLinks; ++i) ASSERT_TRUE(linkSharedObject(object, "libmeasure.so").ok());
+  double link_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count() / kLinks;
+  long growth_kib = residentKiB() - rss_before;
+  long heap_growth = static_cast<long>(mallinfo2().uordblks) - static_cast<long>(heap_before);
+  std::cout << "build+O3+emitObject per small module: " << emit_ms << " ms\n"
+            << "linkSharedObject per call: " << link_ms << " ms\n"
+            << "RSS growth over " << kLinks << " links: " << growth_kib << " KiB ("
+            << growth_kib * 1024.0 / kLinks << " bytes/link); malloc in use grew "
+            << heap_growth / 1024 << " KiB (" << heap_growth / kLinks << " bytes/link)\n";
+  RecordProperty("emit_ms", std::to_string(emit_ms));
+  RecordProperty("link_ms", std::to_string(link_ms));
+  RecordProperty("rss_growth_kib_per_1000_links", std::to_string(growth_kib));
+  EXPECT_LT(growth_kib, 64 * 1024) << "lld is leaking far more than expected";
+}
+
+}  // namespace
+}  // namespace kiln::compiler::cpu
