@@ -1,0 +1,297 @@
+#include "server/bundle_convert.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cache/cache_key.h"
+
+namespace kiln::server {
+namespace {
+
+namespace pb = kiln::v1;
+using compiler::Constant;
+
+// Carries the location of the field being checked, for error messages.
+struct Checker {
+  int function_count;
+  std::string where;  // "functions[3].code.consts"
+
+  absl::Status fail(absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat("bad bundle: ", where, ": ", what));
+  }
+  absl::Status size(size_t n, size_t limit, absl::string_view field) const {
+    if (n <= limit) return absl::OkStatus();
+    return fail(absl::StrCat(field, " has ", n, " entries or bytes, more than the limit of ", limit));
+  }
+  absl::Status index(uint64_t i, absl::string_view field) const {
+    if (i < static_cast<uint64_t>(function_count)) return absl::OkStatus();
+    return fail(absl::StrCat(field, " ", i, " is out of range (the bundle has ", function_count, " functions)"));
+  }
+};
+
+absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& at, int depth) {
+  if (depth > kMaxConstantDepth) return at.fail(absl::StrCat("constants nest deeper than ", kMaxConstantDepth));
+  Constant out;
+  switch (in.value_case()) {
+    case pb::Constant::kNone:
+    case pb::Constant::VALUE_NOT_SET: out.kind = Constant::Kind::kNone; break;
+    case pb::Constant::kBoolValue:
+      out.kind = Constant::Kind::kBool;
+      out.b = in.bool_value();
+      break;
+    case pb::Constant::kIntValue:
+      out.kind = Constant::Kind::kInt;
+      out.i = in.int_value();
+      break;
+    case pb::Constant::kFloatValue:
+      out.kind = Constant::Kind::kFloat;
+      out.f = in.float_value();
+      break;
+    case pb::Constant::kComplexValue:
+      out.kind = Constant::Kind::kComplex;
+      out.f = in.complex_value().real();
+      out.imag = in.complex_value().imag();
+      break;
+    case pb::Constant::kStrValue:
+      if (auto s = at.size(in.str_value().size(), kMaxStringBytes, "a str constant"); !s.ok()) return s;
+      out.kind = Constant::Kind::kStr;
+      out.s = in.str_value();
+      break;
+    case pb::Constant::kBytesValue:
+      if (auto s = at.size(in.bytes_value().size(), kMaxStringBytes, "a bytes constant"); !s.ok()) return s;
+      out.kind = Constant::Kind::kBytes;
+      out.s = in.bytes_value();
+      break;
+    case pb::Constant::kTupleValue:
+      out.kind = Constant::Kind::kTuple;
+      if (auto s = at.size(in.tuple_value().items_size(), kMaxListItems, "a tuple"); !s.ok()) return s;
+      for (const pb::Constant& item : in.tuple_value().items()) {
+        absl::StatusOr<Constant> c = convertConstant(item, at, depth + 1);
+        if (!c.ok()) return c.status();
+        out.items.push_back(*std::move(c));
+      }
+      break;
+    case pb::Constant::kEllipsis: out.kind = Constant::Kind::kEllipsis; break;
+    case pb::Constant::kCodeIndex:
+      if (auto s = at.index(in.code_index(), "code_index"); !s.ok()) return s;
+      out.kind = Constant::Kind::kCode;
+      out.i = in.code_index();
+      break;
+  }
+  return out;
+}
+
+absl::Status convertConstants(const google::protobuf::RepeatedPtrField<pb::Constant>& in,
+                              std::vector<Constant>& out, Checker at) {
+  if (auto s = at.size(in.size(), kMaxListItems, "the list"); !s.ok()) return s;
+  const std::string base = at.where;
+  for (int i = 0; i < in.size(); ++i) {
+    at.where = absl::StrCat(base, "[", i, "]");
+    absl::StatusOr<Constant> c = convertConstant(in[i], at, 0);
+    if (!c.ok()) return c.status();
+    out.push_back(*std::move(c));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status convertStrings(const google::protobuf::RepeatedPtrField<std::string>& in,
+                            std::vector<std::string>& out, const Checker& at, absl::string_view field) {
+  if (auto s = at.size(in.size(), kMaxListItems, field); !s.ok()) return s;
+  for (const std::string& name : in) {
+    if (auto s = at.size(name.size(), kMaxStringBytes, field); !s.ok()) return s;
+    out.push_back(name);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status convertCode(const pb::CodeObject& in, compiler::CodeObject& out, Checker at) {
+  const std::string base = at.where;
+  if (auto s = at.size(in.code().size(), kMaxCodeBytes, "co_code"); !s.ok()) return s;
+  if (auto s = at.size(in.exceptiontable().size(), kMaxCodeBytes, "co_exceptiontable"); !s.ok()) return s;
+  for (const std::string* s : {&in.name(), &in.qualname(), &in.filename()})
+    if (auto st = at.size(s->size(), kMaxStringBytes, "a name"); !st.ok()) return st;
+  out.name = in.name();
+  out.qualname = in.qualname();
+  out.filename = in.filename();
+  out.firstlineno = in.firstlineno();
+  out.argcount = in.argcount();
+  out.posonlyargcount = in.posonlyargcount();
+  out.kwonlyargcount = in.kwonlyargcount();
+  out.nlocals = in.nlocals();
+  out.stacksize = in.stacksize();
+  out.flags = in.flags();
+  if (out.argcount < 0 || out.posonlyargcount < 0 || out.kwonlyargcount < 0 || out.nlocals < 0 ||
+      out.stacksize < 0)
+    return at.fail("argument, local and stack counts must not be negative");
+  out.code = in.code();
+  out.exceptiontable = in.exceptiontable();
+  at.where = base + ".consts";
+  if (auto s = convertConstants(in.consts(), out.consts, at); !s.ok()) return s;
+  at.where = base;
+  if (auto s = convertStrings(in.names(), out.names, at, "co_names"); !s.ok()) return s;
+  if (auto s = convertStrings(in.varnames(), out.varnames, at, "co_varnames"); !s.ok()) return s;
+  if (auto s = convertStrings(in.cellvars(), out.cellvars, at, "co_cellvars"); !s.ok()) return s;
+  if (auto s = convertStrings(in.freevars(), out.freevars, at, "co_freevars"); !s.ok()) return s;
+  if (auto s = at.size(in.lines_size(), kMaxListItems, "co_lines"); !s.ok()) return s;
+  for (const pb::LineRange& r : in.lines()) {
+    if (r.start() > r.end()) return at.fail(absl::StrCat("line range [", r.start(), ", ", r.end(), ") is inverted"));
+    out.lines.push_back({r.start(), r.end(), r.line()});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<compiler::GlobalRef> convertGlobal(const pb::GlobalRef& in, const Checker& at) {
+  using K = compiler::GlobalRef::Kind;
+  compiler::GlobalRef out;
+  out.name = in.name();
+  out.qualified_name = in.qualified_name();
+  out.type_name = in.type_name();
+  switch (in.kind()) {
+    case pb::GlobalRef::KIND_CONSTANT: {
+      out.kind = K::kConstant;
+      absl::StatusOr<Constant> c = convertConstant(in.value(), at, 0);
+      if (!c.ok()) return c.status();
+      out.value = *std::move(c);
+      break;
+    }
+    case pb::GlobalRef::KIND_FUNCTION:
+      if (auto s = at.index(in.function_index(), "function_index"); !s.ok()) return s;
+      out.kind = K::kFunction;
+      out.function_index = in.function_index();
+      break;
+    case pb::GlobalRef::KIND_MODULE: out.kind = K::kModule; break;
+    case pb::GlobalRef::KIND_BUILTIN: out.kind = K::kBuiltin; break;
+    case pb::GlobalRef::KIND_UNSUPPORTED: out.kind = K::kUnsupported; break;
+    case pb::GlobalRef::KIND_MISSING: out.kind = K::kMissing; break;
+    case pb::GlobalRef::KIND_UNSPECIFIED:
+    default:  // a proto enum can hold values from newer clients
+      return at.fail(absl::StrCat("global '", in.name(), "' has unknown kind ", static_cast<int>(in.kind())));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string serializeBundle(const pb::Bundle& bundle) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    bundle.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+std::string bundleHash(const pb::Bundle& bundle) { return std::string(cache::sha256(serializeBundle(bundle)).raw()); }
+
+absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
+  const std::string version = absl::StrCat(in.python_major(), ".", in.python_minor());
+  const std::vector<std::string> supported = compiler::supportedPythonVersions();
+  if (std::find(supported.begin(), supported.end(), version) == supported.end())
+    return absl::InvalidArgumentError(absl::StrCat("unsupported Python version ", version, " (this server supports ",
+                                                   absl::StrJoin(supported, ", "), ")"));
+  if (in.functions_size() == 0) return absl::InvalidArgumentError("bad bundle: it has no functions");
+  if (in.functions_size() > kMaxFunctions)
+    return absl::InvalidArgumentError(absl::StrCat("bad bundle: ", in.functions_size(),
+                                                   " functions, more than the limit of ", kMaxFunctions));
+  compiler::Bundle out;
+  out.python_major = in.python_major();
+  out.python_minor = in.python_minor();
+  out.functions.resize(in.functions_size());
+  for (int f = 0; f < in.functions_size(); ++f) {
+    const pb::Function& fn = in.functions(f);
+    Checker at{in.functions_size(), absl::StrCat("functions[", f, "]")};
+    if (auto s = convertCode(fn.code(), out.functions[f].code, Checker{at.function_count, at.where + ".code"});
+        !s.ok())
+      return s;
+    if (auto s = at.size(fn.globals_size(), kMaxListItems, "globals"); !s.ok()) return s;
+    for (int g = 0; g < fn.globals_size(); ++g) {
+      absl::StatusOr<compiler::GlobalRef> ref =
+          convertGlobal(fn.globals(g), Checker{at.function_count, absl::StrCat(at.where, ".globals[", g, "]")});
+      if (!ref.ok()) return ref.status();
+      out.functions[f].globals.push_back(*std::move(ref));
+    }
+    if (auto s = convertConstants(fn.defaults(), out.functions[f].defaults,
+                                  Checker{at.function_count, at.where + ".defaults"});
+        !s.ok())
+      return s;
+  }
+  return out;
+}
+
+compiler::Target convertTarget(const pb::Target& in) {
+  compiler::Target out;  // unset fields keep the compiler's defaults (the host)
+  if (!in.triple().empty()) out.triple = in.triple();
+  if (!in.cpu().empty()) out.cpu = in.cpu();
+  out.features.assign(in.features().begin(), in.features().end());
+  std::sort(out.features.begin(), out.features.end());
+  return out;
+}
+
+absl::StatusOr<compiler::Options> convertOptions(const pb::Options& in) {
+  compiler::Options out;
+  if (in.opt_level() < 0 || in.opt_level() > 3)
+    return absl::InvalidArgumentError(absl::StrCat("opt_level ", in.opt_level(), " is not in 0..3"));
+  if (in.opt_level() != 0) out.opt_level = in.opt_level();
+  out.fastmath = in.fastmath();
+  out.boundscheck = in.boundscheck();
+  if (!in.error_model().empty()) out.error_model = in.error_model();
+  if (out.error_model != "python" && out.error_model != "numpy")
+    return absl::InvalidArgumentError(
+        absl::StrCat("error_model '", out.error_model, "' is not one of 'python', 'numpy'"));
+  return out;
+}
+
+absl::StatusOr<compiler::Emit> convertEmit(int emit) {
+  switch (emit) {
+    case pb::EMIT_BINARY: return compiler::Emit::kBinary;
+    case pb::EMIT_BYTECODE: return compiler::Emit::kBytecode;
+    case pb::EMIT_KIR: return compiler::Emit::kKir;
+    case pb::EMIT_TYPED: return compiler::Emit::kTyped;
+    case pb::EMIT_LLVM: return compiler::Emit::kLlvm;
+    case pb::EMIT_ASM: return compiler::Emit::kAsm;
+    default: return absl::InvalidArgumentError(absl::StrCat("unknown emit value ", emit));
+  }
+}
+
+const char* emitName(compiler::Emit emit) {
+  switch (emit) {
+    case compiler::Emit::kBinary: return "binary";
+    case compiler::Emit::kBytecode: return "bytecode";
+    case compiler::Emit::kKir: return "kir";
+    case compiler::Emit::kTyped: return "typed";
+    case compiler::Emit::kLlvm: return "llvm";
+    case compiler::Emit::kAsm: return "asm";
+  }
+  return "?";
+}
+
+absl::StatusOr<compiler::Emit> parseEmitName(const std::string& name) {
+  for (compiler::Emit e : {compiler::Emit::kBinary, compiler::Emit::kBytecode, compiler::Emit::kKir,
+                           compiler::Emit::kTyped, compiler::Emit::kLlvm, compiler::Emit::kAsm})
+    if (name == emitName(e)) return e;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown emit '", name, "', expected one of binary, bytecode, kir, typed, llvm, asm"));
+}
+
+kiln::v1::Diagnostic toProto(const compiler::Diagnostic& d) {
+  kiln::v1::Diagnostic out;
+  switch (d.kind) {
+    case compiler::Diagnostic::Kind::kTyping: out.set_kind(pb::Diagnostic::KIND_TYPING); break;
+    case compiler::Diagnostic::Kind::kUnsupported: out.set_kind(pb::Diagnostic::KIND_UNSUPPORTED); break;
+    case compiler::Diagnostic::Kind::kName: out.set_kind(pb::Diagnostic::KIND_NAME); break;
+    case compiler::Diagnostic::Kind::kInternal: out.set_kind(pb::Diagnostic::KIND_INTERNAL); break;
+  }
+  out.set_message(d.message);
+  out.set_filename(d.filename);
+  out.set_line(d.line);
+  out.set_function(d.function);
+  return out;
+}
+
+}  // namespace kiln::server

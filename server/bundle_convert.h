@@ -1,0 +1,49 @@
+#pragma once
+// The wire form of requests (kiln.v1) to the compiler's plain structs, with
+// every check that keeps a bad request from reaching the compiler: supported
+// Python version, indices in range, bounded sizes and nesting. Anything that
+// fails is INVALID_ARGUMENT with a message saying what and where.
+//
+// The bundle hash is the SHA-256 of the bundle's deterministic protobuf
+// serialization; the server recomputes it for every uploaded bundle.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "compiler/bundle.h"
+#include "compiler/diagnostic.h"
+#include "compiler/driver/compile.h"
+#include "kiln/v1/kiln.pb.h"
+
+namespace kiln::server {
+
+/// Limits on what one bundle may hold.
+inline constexpr int kMaxFunctions = 4096;
+inline constexpr size_t kMaxCodeBytes = 1 << 20;    // co_code, co_exceptiontable
+inline constexpr size_t kMaxStringBytes = 1 << 20;  // any one string or bytes constant
+inline constexpr int kMaxListItems = 1 << 16;       // consts, names, lines, globals, ...
+inline constexpr int kMaxConstantDepth = 32;        // nested tuples
+
+/// Deterministic serialization of `bundle` (the bytes the hash is over).
+std::string serializeBundle(const kiln::v1::Bundle& bundle);
+/// SHA-256 of serializeBundle(bundle): 32 raw bytes.
+std::string bundleHash(const kiln::v1::Bundle& bundle);
+
+/// Validates and converts a bundle.
+absl::StatusOr<compiler::Bundle> convertBundle(const kiln::v1::Bundle& bundle);
+
+compiler::Target convertTarget(const kiln::v1::Target& target);
+/// Options; opt_level 0 (unset) means the default, 3. INVALID_ARGUMENT for
+/// opt_level outside 0..3 or an unknown error_model.
+absl::StatusOr<compiler::Options> convertOptions(const kiln::v1::Options& options);
+/// INVALID_ARGUMENT for an emit value this server does not know.
+absl::StatusOr<compiler::Emit> convertEmit(int emit);
+
+/// Stable lower-case names ("binary", "bytecode", "kir", "typed", "llvm",
+/// "asm"), used in cache keys and by kilnc's --emit.
+const char* emitName(compiler::Emit emit);
+absl::StatusOr<compiler::Emit> parseEmitName(const std::string& name);
+
+kiln::v1::Diagnostic toProto(const compiler::Diagnostic& diagnostic);
+
+}  // namespace kiln::server

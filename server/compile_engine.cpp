@@ -1,0 +1,232 @@
+#include "server/compile_engine.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cache/log.h"
+#include "compiler/diagnostic.h"
+#include "server/bundle_convert.h"
+
+namespace kiln::server {
+namespace {
+
+// Cached results are stored as a CompileResponse holding the artifact and the
+// emitted text (the wire form doubles as the storage form).
+std::string encodeResult(const compiler::CompileResult& r) {
+  kiln::v1::CompileResponse out;
+  kiln::v1::Artifact* a = out.mutable_artifact();
+  a->set_shared_object(r.shared_object);
+  a->set_entry_symbol(r.entry_symbol);
+  a->set_return_type(r.return_type);
+  for (const std::string& t : r.arg_types) a->add_arg_types(t);
+  out.set_text(r.text);
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<compiler::CompileResult> decodeResult(const std::string& payload) {
+  kiln::v1::CompileResponse in;
+  if (!in.ParseFromString(payload)) return absl::DataLossError("cached result does not parse");
+  compiler::CompileResult r;
+  r.shared_object = in.artifact().shared_object();
+  r.entry_symbol = in.artifact().entry_symbol();
+  r.return_type = in.artifact().return_type();
+  r.arg_types.assign(in.artifact().arg_types().begin(), in.artifact().arg_types().end());
+  r.text = in.text();
+  return r;
+}
+
+cache::CacheKey keyOf(const CompileJob& job) {
+  cache::ArtifactKeyInput in;
+  in.bundle_hash = std::string(job.bundle_hash.raw());
+  in.arg_types = job.arg_types;
+  in.return_type = job.return_type;
+  in.triple = job.target.triple;
+  in.cpu = job.target.cpu;
+  in.features = job.target.features;
+  in.opt_level = job.options.opt_level;
+  in.fastmath = job.options.fastmath;
+  in.boundscheck = job.options.boundscheck;
+  in.error_model = job.options.error_model;
+  in.emit = emitName(job.emit);
+  in.compiler_build_id = compiler::compilerBuildId();
+  return cache::artifactKey(in);
+}
+
+}  // namespace
+
+CompileEngine::CompileEngine(const Config& config, cache::Store& store)
+    : config_(config),
+      store_(store),
+      free_slots_(config.threads > 0 ? config.threads
+                                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+
+std::shared_ptr<const compiler::Bundle> CompileEngine::findBundle(const cache::CacheKey& hash) {
+  {
+    absl::MutexLock lock(&bundles_mu_);
+    if (auto it = bundles_.find(hash); it != bundles_.end()) return it->second;
+  }
+  absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kBundle, hash);
+  if (!stored.ok()) {
+    KILN_LOG(kWarning) << "reading bundle " << hash.hex() << ": " << stored.status();
+    return nullptr;
+  }
+  if (!stored->has_value()) return nullptr;
+  kiln::v1::Bundle proto;
+  absl::StatusOr<compiler::Bundle> bundle =
+      proto.ParseFromString(**stored) ? convertBundle(proto) : absl::DataLossError("stored bundle does not parse");
+  // A stored bundle that no longer converts (say, a Python version this build
+  // dropped) is treated as unknown: the client uploads it and gets the error.
+  if (!bundle.ok()) {
+    KILN_LOG(kWarning) << "stored bundle " << hash.hex() << " is unusable: " << bundle.status();
+    return nullptr;
+  }
+  auto shared = std::make_shared<const compiler::Bundle>(*std::move(bundle));
+  absl::MutexLock lock(&bundles_mu_);
+  if (bundles_.size() >= config_.max_memory_bundles) bundles_.clear();
+  bundles_.emplace(hash, shared);
+  return shared;
+}
+
+absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string serialized, compiler::Bundle bundle) {
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.bundle_uploads;
+  }
+  if (absl::Status s = store_.put(cache::Kind::kBundle, hash, serialized); !s.ok()) return s;
+  auto shared = std::make_shared<const compiler::Bundle>(std::move(bundle));
+  absl::MutexLock lock(&bundles_mu_);
+  if (bundles_.size() >= config_.max_memory_bundles) bundles_.clear();
+  bundles_.insert_or_assign(hash, std::move(shared));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKey& key) {
+  absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kArtifact, key);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return Shared();
+  absl::StatusOr<compiler::CompileResult> result = decodeResult(**stored);
+  if (!result.ok()) {
+    // The value passed its checksum, so this is a bug in whoever wrote it;
+    // recompiling is still the right answer.
+    KILN_LOG(kWarning) << "cached artifact " << key.hex() << ": " << result.status();
+    return Shared();
+  }
+  auto outcome = std::make_shared<CompileOutcome>();
+  outcome->status = CompileOutcome::Status::kOk;
+  outcome->result = *std::move(result);
+  outcome->key = key;
+  outcome->cache_hit = true;
+  return Shared(std::move(outcome));
+}
+
+absl::StatusOr<std::shared_ptr<const CompileOutcome>> CompileEngine::compile(const CompileJob& job) {
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.compile_requests;
+  }
+  const cache::CacheKey key = keyOf(job);
+  // The artifact key needs only the bundle's hash, so a hit is served without
+  // the bundle: a warm server never asks for an upload.
+  absl::StatusOr<Shared> hit = lookup(key);
+  if (!hit.ok()) return hit.status();
+  if (*hit != nullptr) {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.cache_hits;
+    return *hit;
+  }
+  std::shared_ptr<const compiler::Bundle> bundle = findBundle(job.bundle_hash);
+  if (bundle == nullptr) {
+    auto need = std::make_shared<CompileOutcome>();
+    need->status = CompileOutcome::Status::kNeedBundle;
+    need->key = key;
+    return Shared(std::move(need));
+  }
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.cache_misses;
+  }
+  return flight_.run(key, [&] { return compileMiss(job, key, bundle); });
+}
+
+absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJob& job, const cache::CacheKey& key,
+                                                                 std::shared_ptr<const compiler::Bundle> bundle) {
+  // Another flight for this key may have finished between our lookup and
+  // this one starting.
+  absl::StatusOr<Shared> hit = lookup(key);
+  if (!hit.ok() || *hit != nullptr) return hit;
+
+  {
+    absl::MutexLock lock(&slots_mu_);
+    slots_mu_.Await(absl::Condition(
+        +[](int* free) { return *free > 0; }, &free_slots_));
+    --free_slots_;
+  }
+  compiler::CompileRequest request;
+  request.bundle = bundle.get();
+  request.arg_types = job.arg_types;
+  request.return_type = job.return_type;
+  request.target = job.target;
+  request.options = job.options;
+  request.emit = job.emit;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<compiler::CompileResult> result = compiler::compile(request);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  {
+    absl::MutexLock lock(&slots_mu_);
+    ++free_slots_;
+  }
+
+  auto outcome = std::make_shared<CompileOutcome>();
+  outcome->key = key;
+  outcome->compile_seconds = seconds;
+  // A user error carries a diagnostic. INVALID_ARGUMENT without one is input
+  // the compiler rejected as malformed (bad bytecode): also the client's
+  // problem, reported as unsupported. Anything else is a compiler bug.
+  std::optional<compiler::Diagnostic> diagnostic;
+  if (!result.ok()) diagnostic = compiler::diagnosticOf(result.status());
+  const bool malformed = !result.ok() && !diagnostic && absl::IsInvalidArgument(result.status());
+  const bool internal = !result.ok() && !diagnostic && !malformed;
+  {
+    absl::MutexLock lock(&stats_mu_);
+    ++stats_.compiles;
+    stats_.compile_seconds_total += seconds;
+    if (!result.ok()) ++stats_.compile_errors;
+    if (internal) ++stats_.internal_errors;
+  }
+  if (result.ok()) {
+    outcome->status = CompileOutcome::Status::kOk;
+    outcome->result = *std::move(result);
+    if (absl::Status s = store_.put(cache::Kind::kArtifact, key, encodeResult(outcome->result)); !s.ok())
+      KILN_LOG(kWarning) << "storing artifact " << key.hex() << ": " << s;  // served, just not cached
+    return Shared(std::move(outcome));
+  }
+  outcome->status = CompileOutcome::Status::kError;
+  if (diagnostic) {
+    outcome->diagnostic = *std::move(diagnostic);
+  } else {
+    if (internal) KILN_LOG(kError) << "internal compiler error for key " << key.hex() << ": " << result.status();
+    outcome->diagnostic.kind =
+        internal ? compiler::Diagnostic::Kind::kInternal : compiler::Diagnostic::Kind::kUnsupported;
+    outcome->diagnostic.message = internal ? absl::StrCat("internal compiler error: ", result.status().ToString())
+                                           : std::string(result.status().message());
+    const compiler::CodeObject& entry = bundle->functions.front().code;
+    outcome->diagnostic.filename = entry.filename;
+    outcome->diagnostic.line = entry.firstlineno;
+    outcome->diagnostic.function = entry.qualname;
+  }
+  return Shared(std::move(outcome));
+}
+
+EngineStats CompileEngine::stats() {
+  EngineStats s;
+  {
+    absl::MutexLock lock(&stats_mu_);
+    s = stats_;
+  }
+  if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kArtifact); n.ok()) s.cache_entries = *n;
+  if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kBundle); n.ok()) s.bundles_stored = *n;
+  s.corrupt_values = store_.corrupt_values();
+  return s;
+}
+
+}  // namespace kiln::server

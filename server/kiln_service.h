@@ -1,0 +1,46 @@
+#pragma once
+// kiln.v1.Kiln over gRPC's sync API. Thin: each method checks and converts
+// the proto into domain structs, hands them to CompileEngine, and converts
+// the outcome back. Counts requests in flight and the time of the last one,
+// for the idle timeout.
+
+#include <atomic>
+#include <functional>
+
+#include "absl/time/time.h"
+#include "kiln/v1/kiln.grpc.pb.h"
+#include "server/compile_engine.h"
+
+namespace kiln::server {
+
+class KilnService final : public kiln::v1::Kiln::Service {
+ public:
+  /// `on_shutdown` is called (from the RPC's thread) by the Shutdown RPC; it
+  /// must only start the shutdown, not wait for it.
+  KilnService(CompileEngine& engine, std::function<void()> on_shutdown);
+
+  grpc::Status GetServerInfo(grpc::ServerContext* context, const kiln::v1::ServerInfoRequest* request,
+                             kiln::v1::ServerInfo* reply) override;
+  grpc::Status Compile(grpc::ServerContext* context, const kiln::v1::CompileRequest* request,
+                       kiln::v1::CompileResponse* reply) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const kiln::v1::StatsRequest* request,
+                        kiln::v1::StatsResponse* reply) override;
+  grpc::Status Shutdown(grpc::ServerContext* context, const kiln::v1::ShutdownRequest* request,
+                        kiln::v1::ShutdownResponse* reply) override;
+
+  /// How long no request has been running (zero while one is).
+  absl::Duration idleFor() const;
+
+ private:
+  class Activity;  // RAII: one request in flight
+
+  absl::Status compile(const kiln::v1::CompileRequest& request, kiln::v1::CompileResponse& reply);
+
+  CompileEngine& engine_;
+  std::function<void()> on_shutdown_;
+  const absl::Time started_ = absl::Now();
+  std::atomic<int> in_flight_{0};
+  std::atomic<int64_t> last_activity_ns_;
+};
+
+}  // namespace kiln::server

@@ -1,0 +1,101 @@
+// kilnd: the Kiln compile server. See docs/operations.md.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_join.h"
+#include "cache/log.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, socket, "", "Unix domain socket to serve on (a stale socket file is removed)");
+ABSL_FLAG(std::string, listen, "", "TCP address HOST:PORT to serve on");
+ABSL_FLAG(std::string, cache_dir, "", "cache directory (default $XDG_CACHE_HOME/kiln or ~/.cache/kiln)");
+ABSL_FLAG(int, threads, 0, "compiles run at once (0 = hardware threads)");
+ABSL_FLAG(int, idle_timeout, 0, "exit after this many seconds without requests (0 = never)");
+
+namespace {
+
+int signal_pipe[2] = {-1, -1};
+
+// Async-signal-safe: only write(2). A thread reads the pipe and shuts down.
+extern "C" void onSignal(int signo) {
+  const char byte = static_cast<char>(signo);
+  ssize_t ignored = write(signal_pipe[1], &byte, 1);
+  (void)ignored;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
+                               "[--idle-timeout SECONDS]");
+  // Accept the documented dashed spellings (--cache-dir) as well as absl's.
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--cache-dir", 0) == 0) arg.replace(0, 11, "--cache_dir");
+    if (arg.rfind("--idle-timeout", 0) == 0) arg.replace(0, 14, "--idle_timeout");
+    if (arg != argv[i]) argv[i] = strdup(arg.c_str());
+  }
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "kilnd: unexpected argument '%s'\n", rest[1]);
+    return 2;
+  }
+
+  kiln::server::Config config;
+  config.socket_path = absl::GetFlag(FLAGS_socket);
+  config.listen_address = absl::GetFlag(FLAGS_listen);
+  config.cache_dir = absl::GetFlag(FLAGS_cache_dir);
+  if (config.cache_dir.empty()) config.cache_dir = kiln::server::defaultCacheDir();
+  config.threads = absl::GetFlag(FLAGS_threads);
+  config.idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout);
+  if (config.threads < 0 || config.idle_timeout_seconds < 0) {
+    std::fprintf(stderr, "kilnd: --threads and --idle-timeout must not be negative\n");
+    return 2;
+  }
+  if (config.socket_path.empty() && config.listen_address.empty())
+    config.socket_path = config.cache_dir + "/kilnd.sock";
+
+  if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
+    std::perror("kilnd: pipe");
+    return 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = onSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<kiln::server::KilnServer>> server = kiln::server::KilnServer::start(config);
+  if (!server.ok()) {
+    KILN_LOG(kError) << "kilnd: " << server.status();
+    return 1;
+  }
+  KILN_LOG(kInfo) << "kilnd pid " << getpid() << " serving on " << absl::StrJoin((*server)->targets(), ", ")
+                  << ", cache " << config.cache_dir << "/cache.db";
+
+  kiln::server::KilnServer* raw = server->get();
+  std::thread signal_thread([raw] {
+    char byte = 0;
+    while (read(signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    // byte 0 is main's own wake-up after a shutdown that was not a signal.
+    if (byte != 0) raw->requestShutdown(byte == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  const std::string reason = (*server)->wait();
+  const char zero = 0;
+  ssize_t ignored = write(signal_pipe[1], &zero, 1);
+  (void)ignored;
+  signal_thread.join();
+  server->reset();  // closes the cache cleanly
+  KILN_LOG(kInfo) << "kilnd stopped (" << reason << ")";
+  return 0;
+}

@@ -1,0 +1,59 @@
+#pragma once
+// A running kilnd: the cache store, the engine, the gRPC server on a Unix
+// socket and/or TCP, and the thread that shuts it all down, whether asked by
+// the Shutdown RPC, a signal (via main.cpp) or the idle timeout.
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/server.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cache/store.h"
+#include "server/compile_engine.h"
+#include "server/config.h"
+#include "server/kiln_service.h"
+
+namespace kiln::server {
+
+class KilnServer {
+ public:
+  /// Opens the cache, listens, and serves. Returns once it is serving.
+  static absl::StatusOr<std::unique_ptr<KilnServer>> start(const Config& config);
+  /// Shuts down (if not already) and waits.
+  ~KilnServer();
+
+  /// Starts a shutdown; returns at once. Thread-safe; not async-signal-safe.
+  void requestShutdown(std::string reason);
+  /// Blocks until the server has shut down; returns why.
+  std::string wait();
+
+  /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
+  const std::vector<std::string>& targets() const { return targets_; }
+
+ private:
+  explicit KilnServer(const Config& config);
+  void shutdownLoop();
+
+  Config config_;
+  std::unique_ptr<cache::Store> store_;
+  std::unique_ptr<CompileEngine> engine_;
+  std::unique_ptr<KilnService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> targets_;
+  std::thread shutdown_thread_;
+
+  absl::Mutex mu_;
+  std::string shutdown_reason_ ABSL_GUARDED_BY(mu_);
+  bool shutdown_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+/// The default cache directory: $XDG_CACHE_HOME/kiln, else $HOME/.cache/kiln.
+std::string defaultCacheDir();
+
+}  // namespace kiln::server

@@ -1,0 +1,116 @@
+#include "server/bundle_convert.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/server/test_bundles.h"
+
+namespace kiln::server {
+namespace {
+
+using testing::addOneBundle;
+
+void expectInvalid(const kiln::v1::Bundle& b, const std::string& needle) {
+  absl::StatusOr<compiler::Bundle> r = convertBundle(b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(needle), absl::string_view::npos) << r.status();
+}
+
+TEST(BundleConvert, ConvertsAValidBundle) {
+  absl::StatusOr<compiler::Bundle> r = convertBundle(addOneBundle());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->functions.size(), 1u);
+  const compiler::CodeObject& c = r->functions[0].code;
+  EXPECT_EQ(c.name, "f");
+  EXPECT_EQ(c.code.size(), 12u);
+  ASSERT_EQ(c.consts.size(), 2u);
+  EXPECT_EQ(c.consts[0].kind, compiler::Constant::Kind::kNone);
+  EXPECT_EQ(c.consts[1].kind, compiler::Constant::Kind::kInt);
+  EXPECT_EQ(c.consts[1].i, 1);
+  EXPECT_EQ(c.lines.size(), 5u);
+}
+
+TEST(BundleConvert, RejectsUnsupportedPython) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.set_python_minor(9);
+  expectInvalid(b, "unsupported Python version 3.9");
+}
+
+TEST(BundleConvert, RejectsEmptyBundle) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.clear_functions();
+  expectInvalid(b, "no functions");
+}
+
+TEST(BundleConvert, RejectsOutOfRangeIndices) {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
+  g->set_name("g");
+  g->set_kind(kiln::v1::GlobalRef::KIND_FUNCTION);
+  g->set_function_index(1);
+  expectInvalid(b, "functions[0].globals[0]: function_index 1 is out of range");
+
+  b = addOneBundle();
+  b.mutable_functions(0)->mutable_code()->add_consts()->set_code_index(7);
+  expectInvalid(b, "code_index 7 is out of range");
+}
+
+TEST(BundleConvert, RejectsOversizedCode) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.mutable_functions(0)->mutable_code()->set_code(std::string(kMaxCodeBytes + 1, '\0'));
+  expectInvalid(b, "co_code");
+}
+
+TEST(BundleConvert, RejectsTooManyFunctions) {
+  kiln::v1::Bundle b = addOneBundle();
+  for (int i = 0; i < kMaxFunctions; ++i) *b.add_functions() = b.functions(0);
+  expectInvalid(b, "more than the limit of 4096");
+}
+
+TEST(BundleConvert, RejectsDeeplyNestedConstants) {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::Constant* c = b.mutable_functions(0)->mutable_code()->add_consts();
+  for (int i = 0; i < 1000; ++i) c = c->mutable_tuple_value()->add_items();
+  c->set_int_value(1);
+  expectInvalid(b, "nest deeper");
+}
+
+TEST(BundleConvert, RejectsUnknownGlobalKind) {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
+  g->set_name("g");
+  expectInvalid(b, "unknown kind");
+}
+
+TEST(BundleHash, IsSha256OfTheDeterministicSerialization) {
+  const kiln::v1::Bundle b = addOneBundle();
+  EXPECT_EQ(bundleHash(b).size(), 32u);
+  EXPECT_EQ(bundleHash(b), bundleHash(addOneBundle()));
+  kiln::v1::Bundle other = b;
+  other.mutable_functions(0)->mutable_code()->set_name("g");
+  EXPECT_NE(bundleHash(b), bundleHash(other));
+  kiln::v1::Bundle parsed;
+  ASSERT_TRUE(parsed.ParseFromString(serializeBundle(b)));
+  EXPECT_EQ(bundleHash(parsed), bundleHash(b));
+}
+
+TEST(Options, DefaultsAndValidation) {
+  kiln::v1::Options o;
+  EXPECT_EQ(convertOptions(o)->opt_level, 3);
+  EXPECT_EQ(convertOptions(o)->error_model, "python");
+  o.set_opt_level(7);
+  EXPECT_FALSE(convertOptions(o).ok());
+  o.set_opt_level(1);
+  o.set_error_model("c");
+  EXPECT_FALSE(convertOptions(o).ok());
+  EXPECT_FALSE(convertEmit(99).ok());
+}
+
+TEST(EmitNames, RoundTrip) {
+  for (const char* name : {"binary", "bytecode", "kir", "typed", "llvm", "asm"})
+    EXPECT_STREQ(emitName(*parseEmitName(name)), name);
+  EXPECT_FALSE(parseEmitName("ptx").ok());
+}
+
+}  // namespace
+}  // namespace kiln::server
