@@ -1,0 +1,78 @@
+#pragma once
+// kiln::client — the C++ client of a kilnd server.
+//
+// One gRPC channel per server target per process: Client::connect returns the
+// same Client for the same target. Compile is by content hash: the bundle is
+// uploaded only when the server answers STATUS_NEED_BUNDLE, and the Client
+// remembers which hashes each server already has, so later compiles of the
+// same bundle (other signatures) send only the 32-byte hash.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "kiln/v1/kiln.grpc.pb.h"
+#include "kiln/v1/kiln.pb.h"
+
+namespace kiln::client {
+
+/// SHA-256 of a bundle's deterministic serialization (32 bytes, raw).
+using BundleHash = std::array<uint8_t, 32>;
+
+/// The id of a bundle, exactly as the server recomputes it: SHA-256 of the
+/// protobuf serialization with SetSerializationDeterministic(true).
+BundleHash bundleHash(const kiln::v1::Bundle& bundle);
+std::string hexHash(const BundleHash& hash);
+
+/// The machine this process runs on, as an LLVM target: triple, cpu
+/// "x86-64" and the CPU's features ("+avx2", ...), sorted.
+kiln::v1::Target hostTarget();
+
+struct CompileArgs {
+  std::vector<std::string> arg_types;  // Numba spellings: "int64", "UniTuple(float64, 2)"
+  std::string return_type;             // declared; empty: inferred by the server
+  kiln::v1::Options options;
+  kiln::v1::Emit emit = kiln::v1::EMIT_BINARY;
+  bool has_target = false;             // false: hostTarget()
+  kiln::v1::Target target;
+};
+
+class Client {
+ public:
+  /// "unix:/path/to.sock" or "host:port". The channel is created lazily; a
+  /// server that is not there shows up as UNAVAILABLE on the first RPC.
+  static absl::StatusOr<std::shared_ptr<Client>> connect(std::string target);
+
+  const std::string& target() const { return target_; }
+
+  absl::StatusOr<kiln::v1::ServerInfo> info();
+  absl::StatusOr<kiln::v1::StatsResponse> stats();
+  absl::Status shutdown();
+
+  /// Compile by hash, uploading the bundle when the server lacks it. A user
+  /// error in the code comes back as an OK StatusOr whose response has
+  /// STATUS_ERROR and a diagnostic; a non-OK status is a transport or
+  /// protocol failure.
+  absl::StatusOr<kiln::v1::CompileResponse> compile(const kiln::v1::Bundle& bundle,
+                                                    const BundleHash& hash, const CompileArgs& args);
+
+  /// Whether this process has seen the server accept `hash` (tests, metrics).
+  bool serverHasBundle(const BundleHash& hash) const;
+
+  explicit Client(std::string target);
+
+ private:
+  std::string target_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<kiln::v1::Kiln::Stub> stub_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> known_bundles_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kiln::client

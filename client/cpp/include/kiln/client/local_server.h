@@ -1,0 +1,40 @@
+#pragma once
+// The embedded default: with KILN_SERVER unset, a private kilnd on a Unix
+// socket under the user's cache folder ($XDG_CACHE_HOME/kiln, default
+// ~/.cache/kiln), started on first need and reused, as sccache does.
+//
+// Start-up is race-free across processes: a process that cannot connect takes
+// an flock on kiln/kilnd.lock, connects again (another process may have won),
+// and only then spawns kilnd, detached (double fork + setsid, output to
+// kiln/kilnd.log), waits until the socket accepts, and releases the lock.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "kiln/client/client.h"
+
+namespace kiln::client {
+
+struct LocalServerOptions {
+  /// Where to look for kilnd after $KILN_KILND and before $PATH (the Python
+  /// package passes its own kiln/bin/kilnd). Empty: skipped.
+  std::string kilnd_hint;
+  int idle_timeout_seconds = 3600;
+  double start_timeout_seconds = 10;
+};
+
+/// $XDG_CACHE_HOME/kiln or ~/.cache/kiln.
+std::string localCacheDir();
+
+/// Makes sure the local kilnd runs; returns its gRPC target ("unix:/...").
+absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options = {});
+
+/// $KILN_SERVER if set (a "unix:PATH" or "host:port"), else the local server.
+/// With `start` false a local server that is not running is NOT_FOUND.
+absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& options = {}, bool start = true);
+
+/// Client::connect(defaultServerTarget(options)).
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options = {});
+
+}  // namespace kiln::client

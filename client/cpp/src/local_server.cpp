@@ -1,0 +1,215 @@
+#include "kiln/client/local_server.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace kiln::client {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+bool isExecutable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
+
+absl::Status mkdirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
+      return absl::PermissionDeniedError(absl::StrCat("cannot create ", prefix, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+// A plain connect(): cheap, and unlike a gRPC channel it has no reconnect
+// backoff that would delay noticing a server that just came up.
+bool socketAccepts(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+absl::StatusOr<std::string> findKilnd(const LocalServerOptions& options) {
+  if (std::string p = env("KILN_KILND"); !p.empty()) {
+    if (!isExecutable(p)) return absl::NotFoundError(absl::StrCat("KILN_KILND=", p, " is not an executable"));
+    return p;
+  }
+  if (isExecutable(options.kilnd_hint)) return options.kilnd_hint;
+  for (absl::string_view dir : absl::StrSplit(env("PATH"), ':', absl::SkipEmpty())) {
+    std::string p = absl::StrCat(dir, "/kilnd");
+    if (isExecutable(p)) return p;
+  }
+  return absl::NotFoundError(
+      "cannot find kilnd: set KILN_KILND, install it next to the kiln package (kiln/bin/kilnd) or on PATH, "
+      "or point KILN_SERVER at a running server");
+}
+
+// Double fork + setsid, so the server is nobody's child and outlives us.
+// Returns the server's pid, or the error of exec.
+absl::StatusOr<pid_t> spawnDetached(const std::vector<std::string>& argv, const std::string& log_path) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+
+  pid_t child = fork();
+  if (child < 0) {
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (child == 0) {
+    // Only async-signal-safe calls from here on.
+    setsid();
+    pid_t grandchild = fork();
+    if (grandchild != 0) {
+      (void)!write(pipefd[1], &grandchild, sizeof grandchild);
+      _exit(grandchild < 0 ? 1 : 0);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (devnull >= 0) dup2(devnull, 0);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
+    }
+    // Nothing else of the parent's (its lock file above all, which would keep
+    // the start-up lock held for the server's lifetime) may survive exec.
+    for (int fd = 3; fd < 1024; ++fd)
+      if (fd != pipefd[1]) close(fd);
+    execv(cargv[0], cargv.data());
+    int e = errno;
+    (void)!write(pipefd[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_t server = -1;
+  ssize_t n = read(pipefd[0], &server, sizeof server);
+  int exec_errno = 0;
+  ssize_t m = n == sizeof server ? read(pipefd[0], &exec_errno, sizeof exec_errno) : 0;
+  close(pipefd[0]);
+  if (n != sizeof server || server <= 0) return absl::InternalError("fork of kilnd failed");
+  if (m == sizeof exec_errno)
+    return absl::InternalError(absl::StrCat("cannot run ", argv[0], ": ", std::strerror(exec_errno)));
+  return server;
+}
+
+class FileLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {}
+  ~FileLock() {
+    if (fd_ >= 0) {
+      flock(fd_, LOCK_UN);
+      close(fd_);
+    }
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::string localCacheDir() {
+  std::string base = env("XDG_CACHE_HOME");
+  if (base.empty()) {
+    std::string home = env("HOME");
+    if (home.empty()) {
+      if (passwd* pw = getpwuid(getuid())) home = pw->pw_dir;
+    }
+    base = home + "/.cache";
+  }
+  return base + "/kiln";
+}
+
+absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options) {
+  const std::string dir = localCacheDir();
+  const std::string socket_path = dir + "/kilnd.sock";
+  const std::string target = "unix:" + socket_path;
+  if (socketAccepts(socket_path)) return target;
+
+  if (absl::Status s = mkdirs(dir); !s.ok()) return s;
+  const std::string lock_path = dir + "/kilnd.lock";
+  int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return absl::PermissionDeniedError(absl::StrCat("cannot open ", lock_path, ": ", std::strerror(errno)));
+  FileLock lock(lock_fd);
+  while (flock(lock_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) return absl::InternalError(absl::StrCat("flock ", lock_path, ": ", std::strerror(errno)));
+  }
+  // Whoever held the lock before us may have started it.
+  if (socketAccepts(socket_path)) return target;
+
+  absl::StatusOr<std::string> kilnd = findKilnd(options);
+  if (!kilnd.ok()) return kilnd.status();
+  // Under the lock and refusing connections: a stale socket of a dead server.
+  unlink(socket_path.c_str());
+  const std::string log_path = dir + "/kilnd.log";
+  absl::StatusOr<pid_t> pid =
+      spawnDetached({*kilnd, "--socket", socket_path, "--cache-dir", dir, "--idle-timeout",
+                     std::to_string(options.idle_timeout_seconds)},
+                    log_path);
+  if (!pid.ok()) return pid.status();
+
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(options.start_timeout_seconds * 1000));
+  while (!socketAccepts(socket_path)) {
+    if (kill(*pid, 0) != 0 && errno == ESRCH)
+      return absl::UnavailableError(
+          absl::StrCat("kilnd (", *kilnd, ") exited during start-up; see ", log_path));
+    if (std::chrono::steady_clock::now() > deadline)
+      return absl::DeadlineExceededError(absl::StrCat("kilnd (", *kilnd, ", pid ", *pid, ") did not accept on ",
+                                                      socket_path, " within ", options.start_timeout_seconds,
+                                                      " s; see ", log_path));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return target;
+}
+
+absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& options, bool start) {
+  if (std::string server = env("KILN_SERVER"); !server.empty()) return server;
+  if (!start) {
+    std::string socket_path = localCacheDir() + "/kilnd.sock";
+    if (!socketAccepts(socket_path)) return absl::NotFoundError("no local kilnd is running on " + socket_path);
+    return "unix:" + socket_path;
+  }
+  return ensureLocalServer(options);
+}
+
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options) {
+  absl::StatusOr<std::string> target = defaultServerTarget(options);
+  if (!target.ok()) return target.status();
+  return Client::connect(*target);
+}
+
+}  // namespace kiln::client

@@ -1,0 +1,279 @@
+// The native Dispatcher: the call hot path of a @kiln.jit function.
+//
+// It holds the compiled overloads in the order they were added. A call types
+// its arguments natively, finds the first overload with exactly those types
+// (no RPC, no allocation for scalar arguments), unboxes into stack storage,
+// calls the entry point and boxes the result. Everything else (keyword
+// arguments, defaults, compiling a new signature, error messages) is the
+// Python subclass's business: _call_slow and _compile_for.
+#include <deque>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "kiln/client/library.h"
+#include "native.h"
+
+namespace kiln::python {
+namespace {
+
+using Kind = Layout::Kind;
+
+struct Overload {
+  std::vector<Layout> params;
+  std::vector<size_t> arg_offsets;  // into one argument block
+  size_t args_size = 0;
+  Layout ret;
+  KilnEntryFn entry = nullptr;
+  std::shared_ptr<client::Library> library;
+};
+
+struct State {
+  // A deque: references stay valid while an overload runs without the GIL
+  // and another thread adds one.
+  std::deque<Overload> overloads;
+  Py_ssize_t nparams = -1;  // -1: every call goes through _call_slow
+  bool frozen = false;      // only eager signatures: convert, never compile
+  bool nogil = false;
+};
+
+struct DispatcherObject {
+  PyObject_HEAD
+  State* state;
+};
+
+constexpr Py_ssize_t kInlineArgs = 16;
+constexpr size_t kInlineBytes = 512;
+
+bool matches(const Overload& ov, PyObject* args, const Kind* kinds, bool exact) {
+  for (size_t i = 0; i < ov.params.size(); ++i) {
+    const Layout& p = ov.params[i];
+    if (kinds[i] == Kind::kTuple) {
+      // Tuples are compared by spelling (the only allocating case).
+      if (p.kind != Kind::kTuple || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
+    } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+PyObject* raiseFromCompiled(const KilnError& err) {
+  PyObject* type = PyExc_RuntimeError;
+  const char* fallback = "error in compiled code";
+  switch (err.kind) {
+    case KILN_ZERO_DIVISION_ERROR: type = PyExc_ZeroDivisionError; fallback = "division by zero"; break;
+    case KILN_INDEX_ERROR: type = PyExc_IndexError; fallback = "index out of range"; break;
+    case KILN_VALUE_ERROR: type = PyExc_ValueError; break;
+    case KILN_OVERFLOW_ERROR: type = PyExc_OverflowError; break;
+    case KILN_ASSERTION_ERROR: type = PyExc_AssertionError; fallback = ""; break;
+    case KILN_RUNTIME_ERROR: type = PyExc_RuntimeError; break;
+    case KILN_NAME_ERROR: type = PyExc_NameError; break;
+    case KILN_TYPE_ERROR: type = PyExc_TypeError; break;
+    case KILN_MEMORY_ERROR: type = PyExc_MemoryError; break;
+    case KILN_KEY_ERROR: type = PyExc_KeyError; break;
+    case KILN_STOP_ITERATION: type = PyExc_StopIteration; fallback = ""; break;
+    default:
+      PyErr_Format(PyExc_SystemError, "compiled code returned unknown error kind %d", err.kind);
+      return nullptr;
+  }
+  const char* msg = err.message != nullptr ? err.message : fallback;
+  if (*msg == '\0') PyErr_SetNone(type);
+  else PyErr_SetString(type, msg);
+  return nullptr;
+}
+
+PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
+  const size_t n = ov.params.size();
+  alignas(16) unsigned char arg_inline[kInlineBytes];
+  alignas(16) unsigned char ret_inline[kInlineBytes];
+  void* argv[kInlineArgs];
+  // Large tuples only: aligned heap blocks.
+  std::vector<std::max_align_t> arg_heap, ret_heap;
+  unsigned char* arg_block = arg_inline;
+  unsigned char* ret_block = ret_inline;
+  if (ov.args_size > kInlineBytes) {
+    arg_heap.resize(ov.args_size / sizeof(std::max_align_t) + 1);
+    arg_block = reinterpret_cast<unsigned char*>(arg_heap.data());
+  }
+  if (ov.ret.size > kInlineBytes) {
+    ret_heap.resize(ov.ret.size / sizeof(std::max_align_t) + 1);
+    ret_block = reinterpret_cast<unsigned char*>(ret_heap.data());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    argv[i] = arg_block + ov.arg_offsets[i];
+    if (!unbox(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i])) return nullptr;
+  }
+  KilnError err{KILN_OK, 0, nullptr};
+  int32_t rc;
+  if (st.nogil) {
+    Py_BEGIN_ALLOW_THREADS
+    rc = ov.entry(ret_block, argv, &err);
+    Py_END_ALLOW_THREADS
+  } else {
+    rc = ov.entry(ret_block, argv, &err);
+  }
+  if (rc != KILN_OK) {
+    if (err.kind == KILN_OK) err.kind = rc;
+    return raiseFromCompiled(err);
+  }
+  return box(ov.ret, ret_block);
+}
+
+PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  const Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if ((kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0) || n != st.nparams || n > kInlineArgs) {
+    PyObject* slow = PyObject_GetAttrString(self, "_call_slow");
+    if (slow == nullptr) return nullptr;
+    PyObject* r = PyObject_Call(slow, args, kwargs);
+    Py_DECREF(slow);
+    return r;
+  }
+  Kind kinds[kInlineArgs];
+  bool typed = true;
+  for (Py_ssize_t i = 0; i < n && typed; ++i) typed = typeofKind(PyTuple_GET_ITEM(args, i), &kinds[i]);
+  if (typed) {
+    for (const Overload& ov : st.overloads)
+      if (matches(ov, args, kinds, /*exact=*/true)) return invoke(st, ov, args);
+    if (st.frozen)
+      for (const Overload& ov : st.overloads)
+        if (matches(ov, args, kinds, /*exact=*/false)) return invoke(st, ov, args);
+  }
+  // A miss: Python compiles (or explains why it cannot) and names the overload.
+  PyObject* index = PyObject_CallMethod(self, "_compile_for", "(O)", args);
+  if (index == nullptr) return nullptr;
+  Py_ssize_t i = PyLong_AsSsize_t(index);
+  Py_DECREF(index);
+  if (i == -1 && PyErr_Occurred()) return nullptr;
+  if (i < 0 || i >= static_cast<Py_ssize_t>(st.overloads.size())) {
+    PyErr_SetString(PyExc_SystemError, "_compile_for returned a bad overload index");
+    return nullptr;
+  }
+  return invoke(st, st.overloads[i], args);
+}
+
+PyObject* dispatcherNew(PyTypeObject* type, PyObject*, PyObject*) {
+  PyObject* self = type->tp_alloc(type, 0);
+  if (self == nullptr) return nullptr;
+  reinterpret_cast<DispatcherObject*>(self)->state = new State();
+  return self;
+}
+
+void dispatcherDealloc(PyObject* self) {
+  // A static type: subtype_dealloc drops the reference of a heap subclass.
+  delete reinterpret_cast<DispatcherObject*>(self)->state;
+  Py_TYPE(self)->tp_free(self);
+}
+
+// _configure(nparams, frozen, nogil)
+PyObject* configure(PyObject* self, PyObject* args) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  Py_ssize_t nparams;
+  int frozen, nogil;
+  if (!PyArg_ParseTuple(args, "npp", &nparams, &frozen, &nogil)) return nullptr;
+  st.nparams = nparams;
+  st.frozen = frozen;
+  st.nogil = nogil;
+  Py_RETURN_NONE;
+}
+
+// _add_overload(arg_types, return_type, shared_object, entry_symbol) -> index
+PyObject* addOverload(PyObject* self, PyObject* args) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  PyObject* arg_types;
+  const char* ret;
+  const char* so;
+  Py_ssize_t so_len;
+  const char* entry;
+  if (!PyArg_ParseTuple(args, "Osy#s", &arg_types, &ret, &so, &so_len, &entry)) return nullptr;
+  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence of type names");
+  if (seq == nullptr) return nullptr;
+  Overload ov;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    const char* spelling = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+    absl::StatusOr<Layout> l = spelling ? parseType(spelling) : absl::InvalidArgumentError("not a str");
+    if (!l.ok()) {
+      Py_DECREF(seq);
+      PyErr_Format(PyExc_ValueError, "argument type %zd: %s", i, std::string(l.status().message()).c_str());
+      return nullptr;
+    }
+    ov.params.push_back(*std::move(l));
+  }
+  Py_DECREF(seq);
+  if (static_cast<Py_ssize_t>(ov.params.size()) > kInlineArgs) {
+    PyErr_Format(PyExc_ValueError, "kiln supports at most %zd arguments", kInlineArgs);
+    return nullptr;
+  }
+  absl::StatusOr<Layout> r = parseType(ret);
+  if (!r.ok()) {
+    PyErr_Format(PyExc_ValueError, "return type: %s", std::string(r.status().message()).c_str());
+    return nullptr;
+  }
+  ov.ret = *std::move(r);
+  for (const Layout& p : ov.params) {
+    size_t a = std::max<size_t>(p.align, 1);
+    ov.args_size = (ov.args_size + a - 1) / a * a;
+    ov.arg_offsets.push_back(ov.args_size);
+    ov.args_size += std::max<size_t>(p.size, 1);
+  }
+  absl::StatusOr<std::shared_ptr<client::Library>> lib =
+      client::Library::load(std::string_view(so, static_cast<size_t>(so_len)), entry);
+  if (!lib.ok()) {
+    PyErr_SetString(kilnError("CompilerError"), std::string(lib.status().message()).c_str());
+    return nullptr;
+  }
+  absl::StatusOr<KilnEntryFn> fn = (*lib)->entry(entry);
+  if (!fn.ok()) {
+    PyErr_SetString(kilnError("CompilerError"), std::string(fn.status().message()).c_str());
+    return nullptr;
+  }
+  ov.entry = *fn;
+  ov.library = *std::move(lib);
+  st.overloads.push_back(std::move(ov));
+  return PyLong_FromSsize_t(static_cast<Py_ssize_t>(st.overloads.size()) - 1);
+}
+
+// _overloads() -> [(arg_types, return_type), ...] in dispatch order
+PyObject* listOverloads(PyObject* self, PyObject*) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  PyObject* out = PyList_New(0);
+  if (out == nullptr) return nullptr;
+  for (const Overload& ov : st.overloads) {
+    PyObject* types = PyTuple_New(static_cast<Py_ssize_t>(ov.params.size()));
+    for (size_t i = 0; i < ov.params.size(); ++i)
+      PyTuple_SET_ITEM(types, i, PyUnicode_FromString(ov.params[i].spelling.c_str()));
+    PyObject* item = Py_BuildValue("(Ns)", types, ov.ret.spelling.c_str());
+    if (item == nullptr || PyList_Append(out, item) != 0) {
+      Py_XDECREF(item);
+      Py_DECREF(out);
+      return nullptr;
+    }
+    Py_DECREF(item);
+  }
+  return out;
+}
+
+PyMethodDef kMethods[] = {
+    {"_configure", configure, METH_VARARGS, "_configure(nparams, frozen, nogil)"},
+    {"_add_overload", addOverload, METH_VARARGS,
+     "_add_overload(arg_types, return_type, shared_object, entry_symbol) -> index"},
+    {"_overloads", listOverloads, METH_NOARGS, "[(arg_types, return_type)] in dispatch order"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+}  // namespace
+
+PyTypeObject DispatcherType = [] {
+  PyTypeObject t{PyVarObject_HEAD_INIT(nullptr, 0)};
+  t.tp_name = "kiln._kiln.Dispatcher";
+  t.tp_basicsize = sizeof(DispatcherObject);
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
+  t.tp_doc = "Native dispatcher of a kiln.jit function (subclassed by kiln.dispatcher.Dispatcher)";
+  t.tp_new = dispatcherNew;
+  t.tp_dealloc = dispatcherDealloc;
+  t.tp_call = dispatcherCall;
+  t.tp_methods = kMethods;
+  return t;
+}();
+
+}  // namespace kiln::python

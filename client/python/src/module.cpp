@@ -1,0 +1,311 @@
+// kiln._kiln: module functions and initialisation. RPCs run with the GIL
+// released; their failures raise kiln.errors.KilnError.
+#include "absl/strings/str_cat.h"
+#include "kiln/client/client.h"
+#include "kiln/client/local_server.h"
+#include "native.h"
+
+namespace kiln::python {
+namespace {
+
+std::string& packageDir() {
+  static std::string dir;
+  return dir;
+}
+
+client::LocalServerOptions serverOptions() {
+  client::LocalServerOptions options;
+  if (!packageDir().empty()) options.kilnd_hint = packageDir() + "/bin/kilnd";
+  return options;
+}
+
+PyObject* raiseStatus(const absl::Status& status) {
+  PyErr_SetString(kilnError("KilnError"), std::string(status.message()).c_str());
+  return nullptr;
+}
+
+// The client for KILN_SERVER or the local server, resolved on every use so a
+// changed environment (tests) or a restarted server is picked up.
+absl::StatusOr<std::shared_ptr<client::Client>> currentClient(bool start) {
+  absl::StatusOr<std::string> target = client::defaultServerTarget(serverOptions(), start);
+  if (!target.ok()) return target.status();
+  return client::Client::connect(*target);
+}
+
+// ---- Bundle objects ----
+
+void bundleDealloc(PyObject* self) {
+  delete reinterpret_cast<BundleObject*>(self)->bundle;
+  Py_TYPE(self)->tp_free(self);
+}
+
+PyObject* bundleHash(PyObject* self, void*) {
+  return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(reinterpret_cast<BundleObject*>(self)->hash), 32);
+}
+
+PyObject* bundleHex(PyObject* self, void*) {
+  client::BundleHash h;
+  std::copy_n(reinterpret_cast<BundleObject*>(self)->hash, 32, h.begin());
+  return PyUnicode_FromString(client::hexHash(h).c_str());
+}
+
+PyObject* bundleSerialized(PyObject* self, PyObject*) {
+  std::string bytes = reinterpret_cast<BundleObject*>(self)->bundle->SerializeAsString();
+  return PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size()));
+}
+
+PyGetSetDef kBundleGetSet[] = {
+    {"hash", bundleHash, nullptr, "SHA-256 of the deterministic serialization (32 bytes)", nullptr},
+    {"hex", bundleHex, nullptr, "the hash in hex", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+PyMethodDef kBundleMethods[] = {
+    {"serialize", bundleSerialized, METH_NOARGS, "the kiln.v1.Bundle message as bytes"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+// ---- module functions ----
+
+PyObject* makeBundle(PyObject*, PyObject* spec) {
+  auto bundle = std::make_unique<kiln::v1::Bundle>();
+  if (!buildBundle(spec, bundle.get())) return nullptr;
+  auto* self = PyObject_New(BundleObject, &BundleType);
+  if (self == nullptr) return nullptr;
+  client::BundleHash h = client::bundleHash(*bundle);
+  std::copy(h.begin(), h.end(), self->hash);
+  self->bundle = bundle.release();
+  return reinterpret_cast<PyObject*>(self);
+}
+
+PyObject* typeofValue(PyObject*, PyObject* value) {
+  std::string s = typeofSpelling(value);
+  if (s.empty()) Py_RETURN_NONE;
+  return PyUnicode_FromString(s.c_str());
+}
+
+PyObject* canonicalType(PyObject*, PyObject* arg) {
+  const char* s = PyUnicode_AsUTF8(arg);
+  if (s == nullptr) return nullptr;
+  absl::StatusOr<Layout> l = parseType(s);
+  if (!l.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(l.status().message()).c_str());
+    return nullptr;
+  }
+  return PyUnicode_FromString(l->spelling.c_str());
+}
+
+// compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict
+PyObject* compileBundle(PyObject*, PyObject* args) {
+  PyObject *bundle_obj, *arg_types;
+  const char *ret, *error_model;
+  int opt_level, fastmath, boundscheck, emit;
+  if (!PyArg_ParseTuple(args, "O!Osippsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &emit))
+    return nullptr;
+  if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
+  auto* b = reinterpret_cast<BundleObject*>(bundle_obj);
+  client::CompileArgs ca;
+  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence");
+  if (seq == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+    if (s == nullptr) {
+      Py_DECREF(seq);
+      return nullptr;
+    }
+    ca.arg_types.push_back(s);
+  }
+  Py_DECREF(seq);
+  ca.return_type = ret;
+  ca.options.set_opt_level(opt_level);
+  ca.options.set_fastmath(fastmath);
+  ca.options.set_boundscheck(boundscheck);
+  ca.options.set_error_model(error_model);
+  ca.emit = static_cast<kiln::v1::Emit>(emit);
+  client::BundleHash hash;
+  std::copy_n(b->hash, 32, hash.begin());
+
+  absl::StatusOr<kiln::v1::CompileResponse> reply;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/true);
+  if (c.ok()) reply = (*c)->compile(*b->bundle, hash, ca);
+  else reply = c.status();
+  Py_END_ALLOW_THREADS
+  if (!reply.ok()) return raiseStatus(reply.status());
+
+  if (reply->status() == kiln::v1::CompileResponse::STATUS_ERROR) {
+    const kiln::v1::Diagnostic& d = reply->diagnostic();
+    return Py_BuildValue("{s:O,s:i,s:s#,s:s#,s:i,s:s#}", "ok", Py_False, "kind", static_cast<int>(d.kind()),
+                         "message", d.message().data(), (Py_ssize_t)d.message().size(), "filename",
+                         d.filename().data(), (Py_ssize_t)d.filename().size(), "line", d.line(), "function",
+                         d.function().data(), (Py_ssize_t)d.function().size());
+  }
+  const kiln::v1::Artifact& a = reply->artifact();
+  PyObject* types = PyTuple_New(a.arg_types_size());
+  if (types == nullptr) return nullptr;
+  for (int i = 0; i < a.arg_types_size(); ++i) PyTuple_SET_ITEM(types, i, PyUnicode_FromString(a.arg_types(i).c_str()));
+  return Py_BuildValue("{s:O,s:y#,s:s#,s:s#,s:N,s:s#,s:O,s:d,s:y#}", "ok", Py_True, "shared_object",
+                       a.shared_object().data(), (Py_ssize_t)a.shared_object().size(), "entry_symbol",
+                       a.entry_symbol().data(), (Py_ssize_t)a.entry_symbol().size(), "return_type",
+                       a.return_type().data(), (Py_ssize_t)a.return_type().size(), "arg_types", types, "text",
+                       reply->text().data(), (Py_ssize_t)reply->text().size(), "cache_hit",
+                       reply->cache_hit() ? Py_True : Py_False, "compile_seconds", reply->compile_seconds(),
+                       "cache_key", a.cache_key().data(), (Py_ssize_t)a.cache_key().size());
+}
+
+PyObject* serverTarget(PyObject*, PyObject* args) {
+  int start = 1;
+  if (!PyArg_ParseTuple(args, "|p", &start)) return nullptr;
+  absl::StatusOr<std::string> target;
+  Py_BEGIN_ALLOW_THREADS
+  target = client::defaultServerTarget(serverOptions(), start);
+  Py_END_ALLOW_THREADS
+  if (!target.ok()) return raiseStatus(target.status());
+  return PyUnicode_FromString(target->c_str());
+}
+
+PyObject* serverInfo(PyObject*, PyObject* args) {
+  int start = 1;
+  if (!PyArg_ParseTuple(args, "|p", &start)) return nullptr;
+  absl::StatusOr<kiln::v1::ServerInfo> info;
+  std::string target;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(start);
+  if (c.ok()) {
+    target = (*c)->target();
+    info = (*c)->info();
+  } else {
+    info = c.status();
+  }
+  Py_END_ALLOW_THREADS
+  if (!info.ok()) return raiseStatus(info.status());
+  PyObject* pythons = PyList_New(0);
+  for (const std::string& v : info->python_versions()) {
+    PyObject* s = PyUnicode_FromString(v.c_str());
+    PyList_Append(pythons, s);
+    Py_DECREF(s);
+  }
+  PyObject* targets = PyList_New(0);
+  for (const std::string& v : info->targets()) {
+    PyObject* s = PyUnicode_FromString(v.c_str());
+    PyList_Append(targets, s);
+    Py_DECREF(s);
+  }
+  return Py_BuildValue("{s:s,s:s,s:s,s:N,s:N,s:I,s:L}", "target", target.c_str(), "version",
+                       info->version().c_str(), "compiler_build_id", info->compiler_build_id().c_str(),
+                       "python_versions", pythons, "targets", targets, "protocol_version",
+                       info->protocol_version(), "pid", static_cast<long long>(info->pid()));
+}
+
+PyObject* serverStats(PyObject*, PyObject* args) {
+  int start = 1;
+  if (!PyArg_ParseTuple(args, "|p", &start)) return nullptr;
+  absl::StatusOr<kiln::v1::StatsResponse> st;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(start);
+  st = c.ok() ? (*c)->stats() : absl::StatusOr<kiln::v1::StatsResponse>(c.status());
+  Py_END_ALLOW_THREADS
+  if (!st.ok()) return raiseStatus(st.status());
+  return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:K,s:d}", "compile_requests", st->compile_requests(),
+                       "cache_hits", st->cache_hits(), "cache_misses", st->cache_misses(), "compiles",
+                       st->compiles(), "compile_errors", st->compile_errors(), "bundles_stored",
+                       st->bundles_stored(), "bundle_uploads", st->bundle_uploads(), "compile_seconds_total",
+                       st->compile_seconds_total(), "cache_entries", st->cache_entries(), "uptime_seconds",
+                       st->uptime_seconds());
+}
+
+PyObject* serverShutdown(PyObject*, PyObject*) {
+  absl::Status s;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/false);
+  s = c.ok() ? (*c)->shutdown() : c.status();
+  Py_END_ALLOW_THREADS
+  if (!s.ok()) return raiseStatus(s);
+  Py_RETURN_NONE;
+}
+
+PyObject* hostTargetDict(PyObject*, PyObject*) {
+  kiln::v1::Target t = client::hostTarget();
+  PyObject* features = PyList_New(0);
+  for (const std::string& f : t.features()) {
+    PyObject* s = PyUnicode_FromString(f.c_str());
+    PyList_Append(features, s);
+    Py_DECREF(s);
+  }
+  return Py_BuildValue("{s:s,s:s,s:N}", "triple", t.triple().c_str(), "cpu", t.cpu().c_str(), "features", features);
+}
+
+PyObject* setPackageDir(PyObject*, PyObject* arg) {
+  const char* s = PyUnicode_AsUTF8(arg);
+  if (s == nullptr) return nullptr;
+  packageDir() = s;
+  Py_RETURN_NONE;
+}
+
+PyObject* localCacheDir(PyObject*, PyObject*) { return PyUnicode_FromString(client::localCacheDir().c_str()); }
+
+PyMethodDef kFunctions[] = {
+    {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
+    {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
+    {"canonical_type", canonicalType, METH_O, "the canonical spelling of a type name"},
+    {"compile", compileBundle, METH_VARARGS,
+     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict"},
+    {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
+    {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
+    {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},
+    {"server_shutdown", serverShutdown, METH_NOARGS, "stop the server (never starts one)"},
+    {"host_target", hostTargetDict, METH_NOARGS, "this machine as an LLVM target"},
+    {"local_cache_dir", localCacheDir, METH_NOARGS, "$XDG_CACHE_HOME/kiln"},
+    {"_set_package_dir", setPackageDir, METH_O, "where kiln/bin/kilnd is looked for"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef kModule = {PyModuleDef_HEAD_INIT, "kiln._kiln", "Kiln's native core", -1, kFunctions,
+                       nullptr, nullptr, nullptr, nullptr};
+
+}  // namespace
+
+PyTypeObject BundleType = [] {
+  PyTypeObject t{PyVarObject_HEAD_INIT(nullptr, 0)};
+  t.tp_name = "kiln._kiln.Bundle";
+  t.tp_basicsize = sizeof(BundleObject);
+  t.tp_flags = Py_TPFLAGS_DEFAULT;
+  t.tp_doc = "A kiln.v1.Bundle message and its content hash";
+  t.tp_dealloc = bundleDealloc;
+  t.tp_getset = kBundleGetSet;
+  t.tp_methods = kBundleMethods;
+  return t;
+}();
+
+PyObject* kilnError(const char* name) {
+  static PyObject* errors = nullptr;
+  if (errors == nullptr) errors = PyImport_ImportModule("kiln.errors");
+  if (errors == nullptr) {
+    PyErr_Clear();
+    return PyExc_RuntimeError;
+  }
+  PyObject* cls = PyObject_GetAttrString(errors, name);
+  if (cls == nullptr) {
+    PyErr_Clear();
+    return PyExc_RuntimeError;
+  }
+  Py_DECREF(cls);  // the module keeps it alive
+  return cls;
+}
+
+}  // namespace kiln::python
+
+PyMODINIT_FUNC PyInit__kiln() {
+  using namespace kiln::python;
+  if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0) return nullptr;
+  PyObject* m = PyModule_Create(&kModule);
+  if (m == nullptr) return nullptr;
+  Py_INCREF(&DispatcherType);
+  Py_INCREF(&BundleType);
+  if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
+      PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0) {
+    Py_DECREF(m);
+    return nullptr;
+  }
+  return m;
+}

@@ -1,0 +1,445 @@
+// Numba-style value types in the extension: spellings, layouts, typeof and
+// the boxing/unboxing between Python objects and the C ABI's storage.
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "native.h"
+
+namespace kiln::python {
+namespace {
+
+using Kind = Layout::Kind;
+
+struct Scalar {
+  const char* name;
+  Kind kind;
+  size_t size;
+};
+constexpr Scalar kScalars[] = {
+    {"bool", Kind::kBool, 1},        {"int8", Kind::kInt8, 1},       {"int16", Kind::kInt16, 2},
+    {"int32", Kind::kInt32, 4},      {"int64", Kind::kInt64, 8},     {"uint8", Kind::kUint8, 1},
+    {"uint16", Kind::kUint16, 2},    {"uint32", Kind::kUint32, 4},   {"uint64", Kind::kUint64, 8},
+    {"float32", Kind::kFloat32, 4},  {"float64", Kind::kFloat64, 8}, {"complex64", Kind::kComplex64, 8},
+    {"complex128", Kind::kComplex128, 16},
+};
+
+const Scalar* scalarOf(Kind kind) {
+  for (const Scalar& s : kScalars)
+    if (s.kind == kind) return &s;
+  return nullptr;
+}
+
+const char* kindName(Kind kind) {
+  if (const Scalar* s = scalarOf(kind)) return s->name;
+  return kind == Kind::kNone ? "none" : "tuple";
+}
+
+absl::string_view alias(absl::string_view name) {
+  static constexpr std::pair<absl::string_view, absl::string_view> kAliases[] = {
+      {"boolean", "bool"}, {"b1", "bool"},        {"bool_", "bool"},     {"i1", "int8"},
+      {"i2", "int16"},     {"i4", "int32"},       {"i8", "int64"},       {"intp", "int64"},
+      {"int_", "int64"},   {"u1", "uint8"},       {"u2", "uint16"},      {"u4", "uint32"},
+      {"u8", "uint64"},    {"uintp", "uint64"},   {"f4", "float32"},     {"f8", "float64"},
+      {"float_", "float64"}, {"double", "float64"}, {"single", "float32"}, {"c8", "complex64"},
+      {"c16", "complex128"}, {"void", "none"},     {"None", "none"},
+  };
+  for (auto [from, to] : kAliases)
+    if (name == from) return to;
+  return name;
+}
+
+// Split "a, b(c, d), e" at top-level commas.
+std::vector<absl::string_view> splitTop(absl::string_view s) {
+  std::vector<absl::string_view> parts;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '(') ++depth;
+    if (s[i] == ')') --depth;
+    if (s[i] == ',' && depth == 0) {
+      parts.push_back(absl::StripAsciiWhitespace(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  absl::string_view last = absl::StripAsciiWhitespace(s.substr(start));
+  if (!last.empty() || !parts.empty()) parts.push_back(last);
+  return parts;
+}
+
+Layout tupleOf(std::vector<Layout> items) {
+  Layout t;
+  t.kind = Kind::kTuple;
+  size_t offset = 0;
+  for (const Layout& item : items) {
+    offset = (offset + item.align - 1) / item.align * item.align;
+    t.offsets.push_back(offset);
+    offset += item.size;
+    t.align = std::max(t.align, item.align);
+  }
+  t.size = (offset + t.align - 1) / t.align * t.align;
+  bool uniform = !items.empty();
+  for (const Layout& item : items) uniform = uniform && item.spelling == items[0].spelling;
+  if (uniform) {
+    t.spelling = absl::StrCat("UniTuple(", items[0].spelling, ", ", items.size(), ")");
+  } else {
+    std::vector<std::string> names;
+    for (const Layout& item : items) names.push_back(item.spelling);
+    t.spelling = absl::StrCat("Tuple(", absl::StrJoin(names, ", "), ")");
+  }
+  t.items = std::move(items);
+  return t;
+}
+
+// numpy's scalar types, looked up once numpy has been imported by the user
+// (the extension never imports numpy itself).
+struct NumpyScalar {
+  const char* attr;
+  Kind kind;
+  PyTypeObject* type;
+};
+NumpyScalar numpy_scalars[] = {
+    {"bool_", Kind::kBool, nullptr},     {"int8", Kind::kInt8, nullptr},     {"int16", Kind::kInt16, nullptr},
+    {"int32", Kind::kInt32, nullptr},    {"int64", Kind::kInt64, nullptr},   {"uint8", Kind::kUint8, nullptr},
+    {"uint16", Kind::kUint16, nullptr},  {"uint32", Kind::kUint32, nullptr}, {"uint64", Kind::kUint64, nullptr},
+    {"float32", Kind::kFloat32, nullptr}, {"float64", Kind::kFloat64, nullptr},
+    {"complex64", Kind::kComplex64, nullptr}, {"complex128", Kind::kComplex128, nullptr},
+};
+bool numpy_loaded = false;
+
+bool numpyKind(PyTypeObject* type, Kind* kind) {
+  if (!numpy_loaded) {
+    PyObject* np = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");  // borrowed
+    if (np == nullptr) return false;
+    for (NumpyScalar& s : numpy_scalars) {
+      PyObject* t = PyObject_GetAttrString(np, s.attr);
+      if (t == nullptr) {
+        PyErr_Clear();
+        continue;
+      }
+      if (PyType_Check(t)) s.type = reinterpret_cast<PyTypeObject*>(t);  // kept for the process
+      else Py_DECREF(t);
+    }
+    numpy_loaded = true;
+  }
+  for (const NumpyScalar& s : numpy_scalars)
+    if (s.type == type) {
+      *kind = s.kind;
+      return true;
+    }
+  return false;
+}
+
+// numpy scalar objects are PyObject_HEAD followed by the value (obval).
+template <typename T>
+T numpyValue(PyObject* v) {
+  T out;
+  std::memcpy(&out, reinterpret_cast<char*>(v) + sizeof(PyObject), sizeof out);
+  return out;
+}
+
+bool isSigned(Kind k) { return k == Kind::kInt8 || k == Kind::kInt16 || k == Kind::kInt32 || k == Kind::kInt64; }
+bool isUnsigned(Kind k) { return k == Kind::kUint8 || k == Kind::kUint16 || k == Kind::kUint32 || k == Kind::kUint64; }
+bool isFloat(Kind k) { return k == Kind::kFloat32 || k == Kind::kFloat64; }
+bool isComplex(Kind k) { return k == Kind::kComplex64 || k == Kind::kComplex128; }
+
+// An integer value of a Python int or numpy integer/bool scalar, widened.
+bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
+  if (PyLong_Check(v)) {
+    if (want_unsigned) {
+      *u = PyLong_AsUnsignedLongLong(v);
+      return !(*u == static_cast<uint64_t>(-1) && PyErr_Occurred());
+    }
+    *s = PyLong_AsLongLong(v);
+    return !(*s == -1 && PyErr_Occurred());
+  }
+  Kind k;
+  if (numpyKind(Py_TYPE(v), &k)) {
+    switch (k) {
+      case Kind::kBool: *s = numpyValue<uint8_t>(v); break;
+      case Kind::kInt8: *s = numpyValue<int8_t>(v); break;
+      case Kind::kInt16: *s = numpyValue<int16_t>(v); break;
+      case Kind::kInt32: *s = numpyValue<int32_t>(v); break;
+      case Kind::kInt64: *s = numpyValue<int64_t>(v); break;
+      case Kind::kUint8: *s = numpyValue<uint8_t>(v); break;
+      case Kind::kUint16: *s = numpyValue<uint16_t>(v); break;
+      case Kind::kUint32: *s = numpyValue<uint32_t>(v); break;
+      case Kind::kUint64:
+        *u = numpyValue<uint64_t>(v);
+        if (!want_unsigned && *u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+          PyErr_SetString(PyExc_OverflowError, "uint64 value does not fit in int64");
+          return false;
+        }
+        *s = static_cast<int64_t>(*u);
+        return true;
+      case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
+      case Kind::kNone: case Kind::kTuple:
+        PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
+        return false;
+    }
+    if (want_unsigned) {
+      if (*s < 0) {
+        PyErr_SetString(PyExc_OverflowError, "negative value for an unsigned argument");
+        return false;
+      }
+      *u = static_cast<uint64_t>(*s);
+    }
+    return true;
+  }
+  PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
+  return false;
+}
+
+template <typename T>
+bool storeInt(PyObject* v, void* dst) {
+  int64_t s = 0;
+  uint64_t u = 0;
+  constexpr bool kUnsigned = std::numeric_limits<T>::min() == 0;
+  if (!integerValue(v, kUnsigned, &s, &u)) return false;
+  if constexpr (kUnsigned) {
+    if (u > std::numeric_limits<T>::max()) {
+      PyErr_SetString(PyExc_OverflowError, "integer out of range for its argument type");
+      return false;
+    }
+    T out = static_cast<T>(u);
+    std::memcpy(dst, &out, sizeof out);
+  } else {
+    if (s < std::numeric_limits<T>::min() || s > std::numeric_limits<T>::max()) {
+      PyErr_SetString(PyExc_OverflowError, "integer out of range for its argument type");
+      return false;
+    }
+    T out = static_cast<T>(s);
+    std::memcpy(dst, &out, sizeof out);
+  }
+  return true;
+}
+
+template <typename T>
+T load(const void* p) {
+  T out;
+  std::memcpy(&out, p, sizeof out);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Layout> parseType(absl::string_view raw);
+absl::StatusOr<Layout> parseType(const std::string& raw) { return parseType(absl::string_view(raw)); }
+absl::StatusOr<Layout> parseType(absl::string_view raw) {
+  absl::string_view s = absl::StripAsciiWhitespace(raw);
+  size_t paren = s.find('(');
+  if (paren == absl::string_view::npos) {
+    absl::string_view name = alias(s);
+    Layout l;
+    if (name == "none") {
+      l.kind = Kind::kNone;
+      l.spelling = "none";
+      return l;
+    }
+    for (const Scalar& sc : kScalars)
+      if (name == sc.name) {
+        l.kind = sc.kind;
+        l.size = sc.size;
+        l.align = sc.kind == Kind::kComplex64 ? 4 : sc.kind == Kind::kComplex128 ? 8 : sc.size;
+        l.spelling = sc.name;
+        return l;
+      }
+    return absl::InvalidArgumentError(absl::StrCat("unknown type '", s, "'"));
+  }
+  if (s.back() != ')') return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "'"));
+  absl::string_view head = absl::StripAsciiWhitespace(s.substr(0, paren));
+  absl::string_view body = s.substr(paren + 1, s.size() - paren - 2);
+  if (head == "UniTuple") {
+    std::vector<absl::string_view> parts = splitTop(body);
+    absl::string_view item, count;
+    if (parts.size() == 2) {
+      item = parts[0];
+      count = parts[1];
+    } else if (size_t x = body.rfind(" x "); parts.size() == 1 && x != absl::string_view::npos) {
+      item = body.substr(0, x);  // Numba prints UniTuple(int64 x 2)
+      count = absl::StripAsciiWhitespace(body.substr(x + 3));
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "': expected UniTuple(T, n)"));
+    }
+    int n = 0;
+    if (!absl::SimpleAtoi(count, &n) || n < 1 || n > 1024)
+      return absl::InvalidArgumentError(absl::StrCat("bad tuple length in '", s, "'"));
+    absl::StatusOr<Layout> inner = parseType(item);
+    if (!inner.ok()) return inner.status();
+    return tupleOf(std::vector<Layout>(n, *inner));
+  }
+  if (head == "Tuple") {
+    std::vector<Layout> items;
+    for (absl::string_view part : splitTop(body)) {
+      absl::StatusOr<Layout> inner = parseType(part);
+      if (!inner.ok()) return inner.status();
+      items.push_back(*std::move(inner));
+    }
+    return tupleOf(std::move(items));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unsupported type '", s, "'"));
+}
+
+bool typeofKind(PyObject* v, Kind* kind) {
+  PyTypeObject* t = Py_TYPE(v);
+  if (t == &PyFloat_Type) *kind = Kind::kFloat64;
+  else if (t == &PyLong_Type) *kind = Kind::kInt64;
+  else if (t == &PyBool_Type) *kind = Kind::kBool;
+  else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
+  else if (t == &PyTuple_Type) *kind = Kind::kTuple;
+  else return numpyKind(t, kind);
+  return true;
+}
+
+std::string typeofSpelling(PyObject* v) {
+  Kind kind;
+  if (!typeofKind(v, &kind)) return {};
+  if (kind != Kind::kTuple) return kindName(kind);
+  Py_ssize_t n = PyTuple_GET_SIZE(v);
+  std::vector<std::string> items;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    std::string item = typeofSpelling(PyTuple_GET_ITEM(v, i));
+    if (item.empty()) return {};
+    items.push_back(std::move(item));
+  }
+  bool uniform = n > 0;
+  for (const std::string& item : items) uniform = uniform && item == items[0];
+  if (uniform) return absl::StrCat("UniTuple(", items[0], ", ", n, ")");
+  return absl::StrCat("Tuple(", absl::StrJoin(items, ", "), ")");
+}
+
+bool convertible(Kind from, const Layout& to) {
+  if (to.kind == Kind::kTuple || from == Kind::kTuple) return false;
+  if (from == to.kind) return true;
+  auto width = [](Kind k) { return scalarOf(k) ? scalarOf(k)->size : 0; };
+  if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
+  if (isSigned(from)) return (isSigned(to.kind) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
+  if (isUnsigned(from))
+    return ((isUnsigned(to.kind) || isSigned(to.kind)) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
+  if (from == Kind::kFloat32) return to.kind == Kind::kFloat64 || isComplex(to.kind);
+  if (from == Kind::kFloat64) return to.kind == Kind::kComplex128;
+  return false;
+}
+
+bool unbox(PyObject* v, const Layout& l, void* dst) {
+  switch (l.kind) {
+    case Kind::kBool: {
+      uint8_t b;
+      Kind k;
+      if (PyBool_Check(v)) b = v == Py_True;
+      else if (numpyKind(Py_TYPE(v), &k) && k == Kind::kBool) b = numpyValue<uint8_t>(v) != 0;
+      else {
+        PyErr_Format(PyExc_TypeError, "expected a bool, got %s", Py_TYPE(v)->tp_name);
+        return false;
+      }
+      std::memcpy(dst, &b, 1);
+      return true;
+    }
+    case Kind::kInt8: return storeInt<int8_t>(v, dst);
+    case Kind::kInt16: return storeInt<int16_t>(v, dst);
+    case Kind::kInt32: return storeInt<int32_t>(v, dst);
+    case Kind::kInt64: {
+      if (PyLong_CheckExact(v)) {  // the common case, inline
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow) {
+          PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to int64");
+          return false;
+        }
+        int64_t out = x;
+        std::memcpy(dst, &out, 8);
+        return true;
+      }
+      return storeInt<int64_t>(v, dst);
+    }
+    case Kind::kUint8: return storeInt<uint8_t>(v, dst);
+    case Kind::kUint16: return storeInt<uint16_t>(v, dst);
+    case Kind::kUint32: return storeInt<uint32_t>(v, dst);
+    case Kind::kUint64: return storeInt<uint64_t>(v, dst);
+    case Kind::kFloat32:
+    case Kind::kFloat64: {
+      double d;
+      Kind k;
+      if (PyFloat_CheckExact(v)) d = PyFloat_AS_DOUBLE(v);
+      else if (numpyKind(Py_TYPE(v), &k) && k == Kind::kFloat32) d = numpyValue<float>(v);
+      else if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred()) return false;
+      if (l.kind == Kind::kFloat32) {
+        float f = static_cast<float>(d);
+        std::memcpy(dst, &f, 4);
+      } else {
+        std::memcpy(dst, &d, 8);
+      }
+      return true;
+    }
+    case Kind::kComplex64:
+    case Kind::kComplex128: {
+      Py_complex c = PyComplex_AsCComplex(v);
+      if (c.real == -1.0 && PyErr_Occurred()) return false;
+      if (l.kind == Kind::kComplex64) {
+        float parts[2] = {static_cast<float>(c.real), static_cast<float>(c.imag)};
+        std::memcpy(dst, parts, 8);
+      } else {
+        double parts[2] = {c.real, c.imag};
+        std::memcpy(dst, parts, 16);
+      }
+      return true;
+    }
+    case Kind::kNone: return true;
+    case Kind::kTuple: {
+      if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
+        PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+        return false;
+      }
+      for (size_t i = 0; i < l.items.size(); ++i)
+        if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
+      return true;
+    }
+  }
+  PyErr_SetString(PyExc_SystemError, "kiln: bad layout");
+  return false;
+}
+
+PyObject* box(const Layout& l, const void* p) {
+  switch (l.kind) {
+    case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
+    case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));
+    case Kind::kInt16: return PyLong_FromLong(load<int16_t>(p));
+    case Kind::kInt32: return PyLong_FromLong(load<int32_t>(p));
+    case Kind::kInt64: return PyLong_FromLongLong(load<int64_t>(p));
+    case Kind::kUint8: return PyLong_FromUnsignedLong(load<uint8_t>(p));
+    case Kind::kUint16: return PyLong_FromUnsignedLong(load<uint16_t>(p));
+    case Kind::kUint32: return PyLong_FromUnsignedLong(load<uint32_t>(p));
+    case Kind::kUint64: return PyLong_FromUnsignedLongLong(load<uint64_t>(p));
+    case Kind::kFloat32: return PyFloat_FromDouble(load<float>(p));
+    case Kind::kFloat64: return PyFloat_FromDouble(load<double>(p));
+    case Kind::kComplex64: {
+      const float* f = static_cast<const float*>(p);
+      return PyComplex_FromDoubles(load<float>(f), load<float>(f + 1));
+    }
+    case Kind::kComplex128: {
+      const double* d = static_cast<const double*>(p);
+      return PyComplex_FromDoubles(load<double>(d), load<double>(d + 1));
+    }
+    case Kind::kNone: Py_RETURN_NONE;
+    case Kind::kTuple: {
+      PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
+      if (t == nullptr) return nullptr;
+      for (size_t i = 0; i < l.items.size(); ++i) {
+        PyObject* item = box(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
+        if (item == nullptr) {
+          Py_DECREF(t);
+          return nullptr;
+        }
+        PyTuple_SET_ITEM(t, static_cast<Py_ssize_t>(i), item);
+      }
+      return t;
+    }
+  }
+  PyErr_SetString(PyExc_SystemError, "kiln: bad layout");
+  return nullptr;
+}
+
+}  // namespace kiln::python

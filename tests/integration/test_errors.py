@@ -1,0 +1,111 @@
+import inspect
+
+import pytest
+
+
+def line_of(func, text):
+    lines, first = inspect.getsourcelines(func)
+    for i, line in enumerate(lines):
+        if text in line:
+            return first + i
+    raise AssertionError(text)
+
+
+def test_unsupported_construct_is_located(kilnd):
+    from kiln import jit, TypingError, UnsupportedError
+
+    def make_list(n):
+        xs = [i for i in range(n)]
+        return len(xs)
+
+    f = jit(make_list)
+    with pytest.raises(TypingError) as info:
+        f(3)
+    msg = str(info.value)
+    assert isinstance(info.value, UnsupportedError)
+    assert f'File "{__file__}", line {line_of(make_list, "xs = [")}, in ' in msg
+
+
+def test_undefined_name_is_a_typing_error(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def uses_undefined(n):
+        return n + not_defined_anywhere  # noqa: F821
+
+    with pytest.raises(TypingError, match="not_defined_anywhere") as info:
+        uses_undefined(1)
+    assert f"line {line_of(uses_undefined.py_func, 'not_defined_anywhere')}" in str(info.value)
+
+
+def plain(x):
+    return x
+
+
+def calls_plain_py(n):
+    return plain(n)
+
+
+def test_unsupported_global_names_its_type(kilnd):
+    from kiln import jit, TypingError
+    calls_plain = jit(calls_plain_py)
+    with pytest.raises(TypingError, match="function"):
+        calls_plain(1)
+
+
+def test_untypeable_argument(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def ident(x):
+        return x
+
+    with pytest.raises(TypingError, match="argument 'x' \\(Python type list\\)"):
+        ident([1, 2])
+
+
+def test_errors_from_compiled_code_keep_python_types(kilnd):
+    from kiln import jit
+
+    @jit
+    def div(a, b):
+        return a // b
+
+    @jit
+    def fdiv(a, b):
+        return a / b
+
+    @jit
+    def checked(x):
+        if x < 0:
+            raise ValueError("negative")
+        return x
+
+    with pytest.raises(ZeroDivisionError):
+        div(1, 0)
+    with pytest.raises(ZeroDivisionError):
+        fdiv(1.0, 0.0)
+    with pytest.raises(ValueError, match="negative"):
+        checked(-1)
+    assert checked(2) == 2
+    assert div(7, 2) == 3                       # the dispatcher still works after errors
+
+
+def test_error_hierarchy():
+    from kiln import errors
+    assert issubclass(errors.UnsupportedError, errors.TypingError)
+    assert issubclass(errors.TypingError, errors.KilnError)
+    assert issubclass(errors.CompilerError, errors.KilnError)
+    assert not issubclass(errors.KilnError, (TypeError, ValueError))
+
+
+def test_unreachable_server_is_a_kiln_error(monkeypatch, tmp_path):
+    from kiln import jit, KilnError
+    monkeypatch.setenv("KILN_SERVER", f"unix:{tmp_path}/nobody.sock")
+
+    @jit
+    def ident(x):
+        return x
+
+    with pytest.raises(KilnError, match="nobody.sock"):
+        ident(1)

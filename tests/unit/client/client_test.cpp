@@ -1,0 +1,151 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "kiln/client/client.h"
+#include "kiln/client/library.h"
+#include "kiln/client/local_server.h"
+
+namespace kiln::client {
+namespace {
+
+std::string fixtureBytes() {
+  std::ifstream in(KILN_FIXTURE_SO, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+kiln::v1::Bundle sampleBundle(const std::string& callee_code) {
+  kiln::v1::Bundle b;
+  b.set_python_major(3);
+  b.set_python_minor(11);
+  kiln::v1::Function* f = b.add_functions();
+  f->mutable_code()->set_name("f");
+  f->mutable_code()->set_code("\x97\x00", 2);
+  kiln::v1::GlobalRef* g = f->add_globals();
+  g->set_name("g");
+  g->set_kind(kiln::v1::GlobalRef::KIND_FUNCTION);
+  g->set_function_index(1);
+  kiln::v1::Function* callee = b.add_functions();
+  callee->mutable_code()->set_name("g");
+  callee->mutable_code()->set_code(callee_code);
+  return b;
+}
+
+TEST(BundleHash, IsStableAndSeesCallees) {
+  BundleHash a = bundleHash(sampleBundle("abc"));
+  EXPECT_EQ(a, bundleHash(sampleBundle("abc")));
+  EXPECT_NE(a, bundleHash(sampleBundle("abd")));
+  EXPECT_EQ(hexHash(a).size(), 64u);
+}
+
+TEST(BundleHash, IsSha256OfDeterministicBytes) {
+  // The empty message serializes to no bytes: SHA-256("").
+  EXPECT_EQ(hexHash(bundleHash(kiln::v1::Bundle())),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(HostTarget, IsSortedX86Features) {
+  kiln::v1::Target t = hostTarget();
+  EXPECT_EQ(t.triple(), "x86_64-unknown-linux-gnu");
+  EXPECT_EQ(t.cpu(), "x86-64");
+  ASSERT_TRUE(std::is_sorted(t.features().begin(), t.features().end()));
+  for (const std::string& f : t.features()) EXPECT_EQ(f[0], '+') << f;
+}
+
+TEST(Library, LoadsFromMemoryAndCalls) {
+  auto lib = Library::load(fixtureBytes(), "fixture");
+  ASSERT_TRUE(lib.ok()) << lib.status();
+  auto entry = (*lib)->entry("kiln_fixture_floordiv");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  int64_t a = -7, b = 2, r = 0;
+  void* args[] = {&a, &b};
+  KilnError err{};
+  EXPECT_EQ((*entry)(&r, args, &err), KILN_OK);
+  EXPECT_EQ(r, -4);
+  b = 0;
+  EXPECT_EQ((*entry)(&r, args, &err), KILN_ZERO_DIVISION_ERROR);
+  EXPECT_STREQ(err.message, "integer division or modulo by zero");
+  EXPECT_EQ(err.line, 7);
+}
+
+TEST(Library, EachLoadIsItsOwnCopy) {
+  // Two loads of the same bytes must not alias (the memfd-reuse trap): a
+  // write through one copy's data is invisible to the other.
+  std::string bytes = fixtureBytes();
+  auto first = Library::load(bytes, "one");
+  ASSERT_TRUE(first.ok());
+  auto tag1 = (*first)->symbol("kiln_fixture_tag");
+  ASSERT_TRUE(tag1.ok());
+  *static_cast<int64_t*>(*tag1) = 41;
+  first->reset();  // unload; its memfd number is free again
+  auto second = Library::load(bytes, "two");
+  auto third = Library::load(bytes, "three");
+  ASSERT_TRUE(second.ok() && third.ok());
+  auto tag2 = (*second)->symbol("kiln_fixture_tag");
+  auto tag3 = (*third)->symbol("kiln_fixture_tag");
+  ASSERT_TRUE(tag2.ok() && tag3.ok());
+  EXPECT_NE(*tag2, *tag3);
+  *static_cast<int64_t*>(*tag2) = 5;
+  EXPECT_EQ(*static_cast<int64_t*>(*tag3), 1);
+}
+
+TEST(Library, RejectsGarbageAndMissingSymbols) {
+  auto bad = Library::load("not an elf file", "garbage");
+  EXPECT_FALSE(bad.ok());
+  auto lib = Library::load(fixtureBytes(), "fixture");
+  ASSERT_TRUE(lib.ok());
+  auto missing = (*lib)->entry("no_such_entry");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Client, ConnectSharesOneChannelPerTarget) {
+  auto a = Client::connect("unix:/nonexistent/kiln.sock");
+  auto b = Client::connect("unix:/nonexistent/kiln.sock");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->get(), b->get());
+  EXPECT_FALSE(Client::connect("no-port-here").ok());
+}
+
+TEST(Client, UnreachableServerIsAClearError) {
+  auto c = Client::connect("unix:/nonexistent/kiln.sock");
+  ASSERT_TRUE(c.ok());
+  auto info = (*c)->info();
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("/nonexistent/kiln.sock"), std::string::npos) << info.status();
+}
+
+TEST(LocalServer, CacheDirFollowsXdg) {
+  setenv("XDG_CACHE_HOME", "/tmp/kiln-xdg-test", 1);
+  EXPECT_EQ(localCacheDir(), "/tmp/kiln-xdg-test/kiln");
+  unsetenv("XDG_CACHE_HOME");
+}
+
+TEST(LocalServer, MissingKilndIsReportedNotHung) {
+  char dir[] = "/tmp/kiln-ls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  setenv("XDG_CACHE_HOME", dir, 1);
+  setenv("KILN_KILND", "/nonexistent/kilnd", 1);
+  auto target = ensureLocalServer();
+  unsetenv("KILN_KILND");
+  unsetenv("XDG_CACHE_HOME");
+  ASSERT_FALSE(target.ok());
+  EXPECT_NE(target.status().message().find("KILN_KILND"), std::string::npos) << target.status();
+}
+
+TEST(LocalServer, KilndThatExitsEarlyNamesTheLog) {
+  char dir[] = "/tmp/kiln-ls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  setenv("XDG_CACHE_HOME", dir, 1);
+  setenv("KILN_KILND", "/bin/false", 1);
+  auto target = ensureLocalServer();
+  unsetenv("KILN_KILND");
+  unsetenv("XDG_CACHE_HOME");
+  ASSERT_FALSE(target.ok());
+  EXPECT_NE(target.status().message().find("kilnd.log"), std::string::npos) << target.status();
+}
+
+}  // namespace
+}  // namespace kiln::client
