@@ -1,0 +1,188 @@
+#include "compiler/frontend/frontend.h"
+
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "compiler/diagnostic.h"
+#include "compiler/frontend/cfg.h"
+#include "compiler/frontend/decoder.h"
+#include "compiler/frontend/opcodes/opcode_table.h"
+#include "compiler/frontend/ssa_builder.h"
+#include "compiler/transforms/simplify_block_params.h"
+
+namespace kiln::frontend {
+
+namespace {
+
+using compiler::CodeObject;
+using compiler::Diagnostic;
+
+// co_flags bits (Include/cpython/code.h), the same in every supported version.
+constexpr int32_t kCoVarargs = 0x4;
+constexpr int32_t kCoVarkeywords = 0x8;
+constexpr int32_t kCoGenerator = 0x20;
+constexpr int32_t kCoCoroutine = 0x80;
+constexpr int32_t kCoIterableCoroutine = 0x100;
+constexpr int32_t kCoAsyncGenerator = 0x200;
+
+absl::StatusOr<const compiler::Function*> functionAt(const compiler::Bundle& bundle, int index) {
+  if (index < 0 || static_cast<size_t>(index) >= bundle.functions.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat("function index ", index, " out of range (bundle has ", bundle.functions.size(), ")"));
+  return &bundle.functions[index];
+}
+
+absl::StatusOr<const OpcodeTable*> tableFor(const compiler::Bundle& bundle, const CodeObject& code) {
+  if (const OpcodeTable* t = opcodeTableFor(bundle.python_major, bundle.python_minor)) return t;
+  return compiler::userError(Diagnostic::Kind::kUnsupported,
+                             absl::StrCat("CPython ", bundle.python_major, ".", bundle.python_minor,
+                                          " bytecode is not supported (expected 3.11 or 3.12)"),
+                             code.filename, code.firstlineno, code.qualname);
+}
+
+// The line of the first instruction an exception handler covers: the start of
+// the first entry of co_exceptiontable (Objects/exception_handling_notes.txt:
+// 6-bit varints, 0x40 continues, in code units).
+int32_t firstProtectedLine(const CodeObject& code) {
+  const std::string& et = code.exceptiontable;
+  uint64_t start = 0;
+  for (size_t k = 0; k < et.size() && k < 8; ++k) {
+    const uint8_t byte = static_cast<uint8_t>(et[k]);
+    start = (start << 6) | (byte & 0x3f);
+    if (!(byte & 0x40)) break;
+  }
+  const int32_t line = start * 2 < code.code.size() ? code.lineAt(static_cast<uint32_t>(start * 2)) : 0;
+  return line ? line : code.firstlineno;
+}
+
+absl::Status checkSupported(const CodeObject& code) {
+  auto fail = [&](std::string message, int32_t line) {
+    return compiler::userError(Diagnostic::Kind::kUnsupported, std::move(message), code.filename, line,
+                               code.qualname);
+  };
+  if (code.flags & (kCoCoroutine | kCoIterableCoroutine))
+    return fail("async functions are not supported", code.firstlineno);
+  if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
+  if (code.flags & kCoGenerator) return fail("generators are not supported", code.firstlineno);
+  if (code.flags & kCoVarargs) return fail("*args parameters are not supported", code.firstlineno);
+  if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
+  if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
+  if (!code.cellvars.empty() || !code.freevars.empty())
+    return fail("closures are not supported", code.firstlineno);
+  if (!code.exceptiontable.empty()) return fail("try/except is not supported", firstProtectedLine(code));
+  return absl::OkStatus();
+}
+
+std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeTable& table) {
+  const OpcodeRow& row = *in.row;
+  const uint32_t payload = in.arg >> row.arg_shift;
+  const bool flag = row.arg_shift > 0 && (in.arg & 1);
+  auto at = [](const std::vector<std::string>& v, size_t k) { return k < v.size() ? v[k] : "<bad index>"; };
+  if (in.target >= 0) return absl::StrCat("to ", in.target);
+  switch (row.form) {
+    case Form::kLoadConst:
+    case Form::kReturnConst:
+    case Form::kKwNames:
+      return in.arg < code.consts.size() ? code.consts[in.arg].repr() : "<bad index>";
+    case Form::kLoadFast:
+    case Form::kLoadFastAndClear:
+    case Form::kStoreFast: return at(code.varnames, in.arg);
+    case Form::kLoadGlobal: return absl::StrCat(flag ? "NULL + " : "", at(code.names, payload));
+    case Form::kLoadAttr: return absl::StrCat(flag ? "NULL|self + " : "", at(code.names, payload));
+    case Form::kLoadMethod: return at(code.names, payload);
+    case Form::kBinaryOp: return in.arg < table.binary_ops.size() ? table.binary_ops[in.arg].symbol : "?";
+    case Form::kCompareOp: return payload < table.compare_ops.size() ? ir::symbol(table.compare_ops[payload]) : "?";
+    case Form::kIsOp: return in.arg ? "is not" : "is";
+    case Form::kContainsOp: return in.arg ? "not in" : "in";
+    case Form::kCallIntrinsic1:
+      return static_cast<int64_t>(in.arg) == table.intrinsic_unary_positive ? "INTRINSIC_UNARY_POSITIVE" : "";
+    case Form::kNop:
+    case Form::kExtendedArg:
+    case Form::kPopTop:
+    case Form::kPushNull:
+    case Form::kCopy:
+    case Form::kSwap:
+    case Form::kUnaryNegative:
+    case Form::kUnaryPositive:
+    case Form::kUnaryNot:
+    case Form::kUnaryInvert:
+    case Form::kBuildTuple:
+    case Form::kUnpackSequence:
+    case Form::kBinarySubscr:
+    case Form::kStoreSubscr:
+    case Form::kGetIter:
+    case Form::kForIter:
+    case Form::kEndFor:
+    case Form::kCall:
+    case Form::kJump:
+    case Form::kPopJumpIfFalse:
+    case Form::kPopJumpIfTrue:
+    case Form::kPopJumpIfNone:
+    case Form::kPopJumpIfNotNone:
+    case Form::kJumpIfFalseOrPop:
+    case Form::kJumpIfTrueOrPop:
+    case Form::kReturnValue:
+    case Form::kRaiseVarargs:
+    case Form::kUnsupported: return "";
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> printBytecode(const compiler::Bundle& bundle, int function_index) {
+  absl::StatusOr<const compiler::Function*> fn = functionAt(bundle, function_index);
+  if (!fn.ok()) return fn.status();
+  const CodeObject& code = (*fn)->code;
+  absl::StatusOr<const OpcodeTable*> table = tableFor(bundle, code);
+  if (!table.ok()) return table.status();
+  absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
+  if (!instrs.ok()) return instrs.status();
+
+  std::set<int64_t> targets;
+  for (const Instruction& in : *instrs)
+    if (in.target >= 0) targets.insert(in.target);
+  std::string out = absl::StrCat("; ", code.qualname, " (", code.filename, ":", code.firstlineno, "), CPython ",
+                                 (*table)->major, ".", (*table)->minor, "\n");
+  for (const Instruction& in : *instrs) {
+    const char* mark = targets.count(in.start) ? ">>" : "  ";
+    for (uint32_t p = in.start; p < in.offset; p += 2, mark = "  ")
+      absl::StrAppendFormat(&out, "%s %5u %5d  %-28s %u\n", mark, p, in.line, "EXTENDED_ARG",
+                            static_cast<uint8_t>(code.code[p + 1]));
+    std::string line = absl::StrFormat("%s %5u %5d  %-28s", mark, in.offset, in.line, in.row->name);
+    if (in.opcode >= (*table)->have_argument) absl::StrAppend(&line, " ", in.arg);
+    if (std::string repr = argRepr(in, code, **table); !repr.empty()) absl::StrAppend(&line, " (", repr, ")");
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bundle& bundle,
+                                                            int function_index) {
+  absl::StatusOr<const compiler::Function*> fn = functionAt(bundle, function_index);
+  if (!fn.ok()) return fn.status();
+  const CodeObject& code = (*fn)->code;
+  absl::StatusOr<const OpcodeTable*> table = tableFor(bundle, code);
+  if (!table.ok()) return table.status();
+  if (absl::Status s = checkSupported(code); !s.ok()) return s;
+  absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
+  if (!instrs.ok()) return instrs.status();
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  if (!cfg.ok()) return cfg.status();
+  absl::StatusOr<std::unique_ptr<ir::Function>> ir = buildSsa(code, *cfg, **table);
+  if (!ir.ok()) return ir.status();
+  transforms::SimplifyBlockParams().run(**ir);
+  (*ir)->renumber();
+  return ir;
+}
+
+std::vector<std::string> supportedPythonVersions() {
+  std::vector<std::string> out;
+  for (const OpcodeTable* t : opcodeTables()) out.push_back(absl::StrCat(t->major, ".", t->minor));
+  return out;
+}
+
+}  // namespace kiln::frontend

@@ -1,0 +1,158 @@
+#pragma once
+// One declarative table per CPython version: opcode number -> name, decoded
+// form (which handler of the SSA builder gives it meaning), fixed stack effect,
+// inline CACHE entries, jump kind. Everything version-specific about bytecode
+// lives in these rows (opcodes/py311.cpp, py312.cpp); the decoder, the CFG and
+// the SSA builder ask the table, never the Python version. Supporting a new
+// CPython is a new table file plus new goldens (see frontend/README.md).
+
+#include <cstdint>
+#include <span>
+
+#include "compiler/ir/ir.h"
+
+namespace kiln::frontend {
+
+/// What an instruction means to the SSA builder. A form names a behaviour, not
+/// an opcode: where two versions give one opcode different behaviour, they use
+/// different forms (or the row's arg_shift, see OpcodeRow).
+enum class Form : uint8_t {
+  kNop,            // RESUME, NOP, CACHE, PRECALL (3.11)
+  kExtendedArg,    // folded into the next instruction's arg by the decoder
+  kPopTop,
+  kPushNull,       // the NULL of the call protocol, tracked statically
+  kCopy,           // COPY n: push stack[-n]
+  kSwap,           // SWAP n: exchange stack[-1] and stack[-n]
+  kLoadConst,
+  kLoadFast,       // LOAD_FAST, LOAD_FAST_CHECK
+  kLoadFastAndClear,
+  kStoreFast,
+  kLoadGlobal,     // name = arg >> arg_shift; low bit (if shifted) pushes NULL first
+  kLoadAttr,       // name = arg >> arg_shift; low bit (if shifted) is a method load
+  kLoadMethod,     // 3.11: always a method load
+  kBinaryOp,       // arg indexes OpcodeTable::binary_ops
+  kUnaryNegative,
+  kUnaryPositive,
+  kUnaryNot,
+  kUnaryInvert,
+  kCallIntrinsic1, // arg == OpcodeTable::intrinsic_unary_positive is unary +
+  kCompareOp,      // arg >> arg_shift indexes OpcodeTable::compare_ops
+  kIsOp,           // arg 0: is, 1: is not
+  kContainsOp,     // arg 0: in, 1: not in
+  kBuildTuple,
+  kUnpackSequence,
+  kBinarySubscr,
+  kStoreSubscr,
+  kGetIter,
+  kForIter,        // falls through into the body with the item; jumps when exhausted
+  kEndFor,         // 3.12: pops the iterator and the item (only reached by jumps past it)
+  kKwNames,
+  kCall,
+  kJump,
+  kPopJumpIfFalse,
+  kPopJumpIfTrue,
+  kPopJumpIfNone,
+  kPopJumpIfNotNone,
+  kJumpIfFalseOrPop,  // 3.11
+  kJumpIfTrueOrPop,   // 3.11
+  kReturnValue,
+  kReturnConst,       // 3.12
+  kRaiseVarargs,
+  kUnsupported,       // decoded and printed, rejected when reached
+};
+
+enum class JumpKind : uint8_t {
+  kNone,
+  kForward,   // target = base + 2 * arg
+  kBackward,  // target = base - 2 * arg
+  kAbsolute,  // target = 2 * arg
+};
+
+/// Where relative jumps count from.
+enum class JumpBase : uint8_t {
+  kAfterCaches,       // 3.11, 3.12: the end of the instruction's inline caches
+  kAfterInstruction,  // the next code unit
+};
+
+/// How control leaves an instruction; derived from the form (version-free).
+enum class Flow : uint8_t {
+  kNext,         // falls through
+  kConditional,  // falls through or jumps to the target
+  kJump,         // always jumps to the target
+  kExit,         // leaves the function
+};
+Flow flowOf(Form form);
+
+inline constexpr int8_t kVaries = -1;  // the stack effect depends on the arg or the edge
+
+struct OpcodeRow {
+  uint8_t number = 0;
+  const char* name = "";
+  Form form = Form::kUnsupported;
+  int8_t pops = kVaries, pushes = kVaries;  // fixed stack effect, or kVaries
+  uint8_t caches = 0;                       // inline CACHE code units after it
+  JumpKind jump = JumpKind::kNone;
+  uint8_t arg_shift = 0;    // the payload is arg >> arg_shift; the bits below are flags
+  uint8_t target_skip = 0;  // code units past the computed target where the jump lands
+                            // (3.12 FOR_ITER skips the END_FOR it points at)
+  const char* construct = nullptr;  // kUnsupported: the Python construct, for diagnostics
+};
+
+/// A row the builder rejects when reached; `construct` names it in Python terms.
+constexpr OpcodeRow unsupportedRow(uint8_t number, const char* name, const char* construct = nullptr,
+                                   uint8_t caches = 0, JumpKind jump = JumpKind::kNone) {
+  return {number, name, Form::kUnsupported, kVaries, kVaries, caches, jump, 0, 0, construct};
+}
+
+struct BinaryOpRow {
+  ir::BinaryOp op;
+  bool inplace;
+  const char* symbol;  // "+", "+=", ... as dis shows it
+};
+
+struct OpcodeTable {
+  uint32_t major = 3, minor = 0;
+  std::span<const OpcodeRow> rows;
+  uint8_t have_argument = 90;  // opcodes below this ignore their arg
+  JumpBase jump_base = JumpBase::kAfterCaches;
+  std::span<const BinaryOpRow> binary_ops;        // BINARY_OP arg -> operator
+  std::span<const ir::CompareOp> compare_ops;     // COMPARE_OP payload -> operator
+  int intrinsic_unary_positive = -1;              // CALL_INTRINSIC_1 arg of unary +
+
+  /// The row of `number`, or null if this version has no such opcode.
+  const OpcodeRow* row(uint8_t number) const;
+};
+
+// Shared by the tables of every version whose numbering they match.
+// NB_* of Include/opcode.h: unchanged from 3.11 through 3.13.
+inline constexpr BinaryOpRow kNbOpsSince311[] = {
+    {ir::BinaryOp::kAdd, false, "+"},       {ir::BinaryOp::kAnd, false, "&"},
+    {ir::BinaryOp::kFloorDiv, false, "//"}, {ir::BinaryOp::kLShift, false, "<<"},
+    {ir::BinaryOp::kMatMul, false, "@"},    {ir::BinaryOp::kMul, false, "*"},
+    {ir::BinaryOp::kMod, false, "%"},       {ir::BinaryOp::kOr, false, "|"},
+    {ir::BinaryOp::kPow, false, "**"},      {ir::BinaryOp::kRShift, false, ">>"},
+    {ir::BinaryOp::kSub, false, "-"},       {ir::BinaryOp::kTrueDiv, false, "/"},
+    {ir::BinaryOp::kXor, false, "^"},       {ir::BinaryOp::kAdd, true, "+="},
+    {ir::BinaryOp::kAnd, true, "&="},       {ir::BinaryOp::kFloorDiv, true, "//="},
+    {ir::BinaryOp::kLShift, true, "<<="},   {ir::BinaryOp::kMatMul, true, "@="},
+    {ir::BinaryOp::kMul, true, "*="},       {ir::BinaryOp::kMod, true, "%="},
+    {ir::BinaryOp::kOr, true, "|="},        {ir::BinaryOp::kPow, true, "**="},
+    {ir::BinaryOp::kRShift, true, ">>="},   {ir::BinaryOp::kSub, true, "-="},
+    {ir::BinaryOp::kTrueDiv, true, "/="},   {ir::BinaryOp::kXor, true, "^="},
+};
+
+// Lib/opcode.py cmp_op = ('<', '<=', '==', '!=', '>', '>=').
+inline constexpr ir::CompareOp kCmpOpsSince311[] = {
+    ir::CompareOp::kLt, ir::CompareOp::kLe, ir::CompareOp::kEq,
+    ir::CompareOp::kNe, ir::CompareOp::kGt, ir::CompareOp::kGe,
+};
+
+extern const OpcodeTable kPy311Table;
+extern const OpcodeTable kPy312Table;
+
+/// The table for CPython major.minor, or null when that version is not supported.
+const OpcodeTable* opcodeTableFor(uint32_t major, uint32_t minor);
+/// Every table, oldest first.
+std::span<const OpcodeTable* const> opcodeTables();
+
+}  // namespace kiln::frontend

@@ -1,0 +1,610 @@
+#include "compiler/frontend/ssa_builder.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "compiler/diagnostic.h"
+
+namespace kiln::frontend {
+
+namespace {
+
+using compiler::Constant;
+using ir::Op;
+using ir::Value;
+
+// Bounds that keep hostile input from costing unbounded memory; real numeric
+// functions are far below them.
+constexpr uint32_t kMaxUnpack = 1 << 12;
+constexpr size_t kMaxLocalSlots = size_t{1} << 24;  // locals x blocks
+
+struct FrameState {
+  std::vector<Value*> locals;  // null: no store reaches here on this path
+  std::vector<Value*> stack;   // null: the call protocol's NULL
+};
+
+// What a block param stands for: a local (by varnames index) or a stack slot.
+struct Slot {
+  bool local;
+  size_t index;
+};
+
+struct PendingEdge {
+  ir::Instr* term;
+  size_t succ;
+  FrameState state;
+};
+
+class SsaBuilder {
+ public:
+  SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table)
+      : code_(code), cfg_(cfg), table_(table) {}
+
+  absl::StatusOr<std::unique_ptr<ir::Function>> build();
+
+ private:
+  absl::Status enterBlock(size_t b, FrameState& st);
+  absl::Status fillEdge(size_t target, ir::Instr* term, size_t succ, const FrameState& st);
+  absl::Status setEdge(ir::Instr* term, size_t succ, int target, FrameState st);
+  absl::Status step(const Instruction& in, FrameState& st);
+  absl::Status terminate(size_t b, const Instruction& last, FrameState& st);
+
+  ir::Instr* emit(Op op, std::vector<Value*> operands, const Instruction& in) {
+    ir::Instr* i = fn_->append(cur_, op, std::move(operands), in.line);
+    i->offset = in.offset;
+    return i;
+  }
+  Value* constant(Constant c, const Instruction& in) {
+    ir::Instr* i = emit(Op::kConst, {}, in);
+    i->const_value = std::move(c);
+    return i->result.get();
+  }
+  Value* undef(size_t local);
+  Value* localOrUndef(const FrameState& st, size_t local) {
+    return st.locals[local] ? st.locals[local] : undef(local);
+  }
+
+  absl::Status malformed(uint32_t offset, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed bytecode in ", code_.qualname, " at offset ", offset, ": ", what));
+  }
+  absl::Status unsupported(const Instruction& in, std::string message) const {
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported, std::move(message),
+                               code_.filename, in.line, code_.qualname);
+  }
+  // The top n stack entries exist and are values (not NULL).
+  absl::Status requireValues(const FrameState& st, const Instruction& in, size_t n) const {
+    if (st.stack.size() < n) return malformed(in.offset, absl::StrCat(in.row->name, ": stack underflow"));
+    for (size_t k = st.stack.size() - n; k < st.stack.size(); ++k)
+      if (!st.stack[k]) return malformed(in.offset, absl::StrCat(in.row->name, " uses the call protocol's NULL as a value"));
+    return absl::OkStatus();
+  }
+  absl::Status checkIndex(const Instruction& in, size_t index, size_t size, const char* what) const {
+    if (index >= size)
+      return malformed(in.offset, absl::StrCat(in.row->name, ": ", what, " index ", index, " out of range"));
+    return absl::OkStatus();
+  }
+
+  const compiler::CodeObject& code_;
+  const Cfg& cfg_;
+  const OpcodeTable& table_;
+  std::unique_ptr<ir::Function> fn_;
+  ir::Block* entry_ = nullptr;
+  std::vector<ir::Block*> blocks_;  // per CFG block
+  std::vector<bool> visited_;
+  std::vector<size_t> expected_incoming_;
+  std::vector<std::vector<PendingEdge>> pending_;
+  std::vector<std::vector<Slot>> param_slots_;
+  std::vector<FrameState> entry_state_;
+  std::vector<Value*> undefs_;  // per local, created on first need
+  size_t undef_count_ = 0;
+  ir::Block* cur_ = nullptr;
+  std::optional<std::vector<std::string>> kwnames_;
+};
+
+Value* SsaBuilder::undef(size_t local) {
+  if (undefs_[local]) return undefs_[local];
+  // Undefs live at the top of the entry block, which dominates every use.
+  ir::Instr* i = fn_->append(entry_, Op::kUndef, {}, 0);
+  i->result->debug_name = code_.varnames[local];
+  std::rotate(entry_->instrs.begin() + undef_count_, entry_->instrs.end() - 1, entry_->instrs.end());
+  ++undef_count_;
+  return undefs_[local] = i->result.get();
+}
+
+absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
+  const size_t nlocals = code_.varnames.size();
+  const size_t nblocks = cfg_.blocks.size();
+  if (nlocals * nblocks > kMaxLocalSlots)
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               absl::StrCat("function is too large (", nlocals, " locals in ",
+                                            nblocks, " blocks)"),
+                               code_.filename, code_.firstlineno, code_.qualname);
+  if (code_.argcount < 0 || static_cast<size_t>(code_.argcount) > nlocals)
+    return malformed(0, "argcount exceeds the number of local variables");
+
+  fn_ = std::make_unique<ir::Function>();
+  fn_->name = code_.name;
+  fn_->qualname = code_.qualname;
+  fn_->filename = code_.filename;
+  fn_->firstlineno = code_.firstlineno;
+
+  // A jump back to offset 0 would give the entry predecessors, and the entry
+  // must have none: then a separate entry block jumps into it.
+  const bool preentry = !cfg_.blocks[0].preds.empty();
+  if (preentry) entry_ = fn_->addBlock();
+  for (size_t b = 0; b < nblocks; ++b) blocks_.push_back(fn_->addBlock());
+  if (!preentry) entry_ = blocks_[0];
+
+  FrameState initial;
+  initial.locals.assign(nlocals, nullptr);
+  for (int a = 0; a < code_.argcount; ++a) {
+    fn_->arg_names.push_back(code_.varnames[a]);
+    initial.locals[a] = entry_->addParam(code_.varnames[a]);
+  }
+  undefs_.assign(nlocals, nullptr);
+  visited_.assign(nblocks, false);
+  pending_.resize(nblocks);
+  param_slots_.resize(nblocks);
+  entry_state_.resize(nblocks);
+  for (size_t b = 0; b < nblocks; ++b) expected_incoming_.push_back(cfg_.blocks[b].preds.size());
+
+  if (preentry) {
+    ++expected_incoming_[0];
+    cur_ = entry_;
+    ir::Instr* j = fn_->append(entry_, Op::kJump, {}, code_.lineAt(0));
+    j->succs.resize(1);
+    if (absl::Status s = setEdge(j, 0, 0, initial); !s.ok()) return s;
+  }
+
+  for (size_t b = 0; b < nblocks; ++b) {
+    FrameState st = (b == 0 && !preentry) ? initial : FrameState{};
+    if (b != 0 || preentry)
+      if (absl::Status s = enterBlock(b, st); !s.ok()) return s;
+    visited_[b] = true;
+    cur_ = blocks_[b];
+    kwnames_.reset();
+    const BasicBlock& bb = cfg_.blocks[b];
+    for (size_t k = bb.first; k + 1 < bb.end; ++k)
+      if (absl::Status s = step(cfg_.instrs[k], st); !s.ok()) return s;
+    if (absl::Status s = terminate(b, cfg_.instrs[bb.end - 1], st); !s.ok()) return s;
+  }
+  return std::move(fn_);
+}
+
+absl::Status SsaBuilder::enterBlock(size_t b, FrameState& st) {
+  const std::vector<PendingEdge>& in = pending_[b];
+  const uint32_t offset = cfg_.blocks[b].offset;
+  if (in.empty()) return absl::InternalError("block reached in RPO with no visited predecessor");
+  const bool loop_header = in.size() < expected_incoming_[b];
+  const size_t depth = in[0].state.stack.size();
+  for (const PendingEdge& e : in)
+    if (e.state.stack.size() != depth)
+      return malformed(offset, absl::StrCat("paths meet with stack depths ", depth, " and ",
+                                            e.state.stack.size()));
+
+  st.locals.assign(code_.varnames.size(), nullptr);
+  st.stack.assign(depth, nullptr);
+  std::vector<Slot>& slots = param_slots_[b];
+  auto differs = [&](auto get) {
+    for (const PendingEdge& e : in)
+      if (get(e.state) != get(in[0].state)) return true;
+    return false;
+  };
+  for (size_t i = 0; i < st.locals.size(); ++i) {
+    if (loop_header || differs([i](const FrameState& s) { return s.locals[i]; })) {
+      slots.push_back({true, i});
+      st.locals[i] = blocks_[b]->addParam(code_.varnames[i]);
+    } else {
+      st.locals[i] = in[0].state.locals[i];
+    }
+  }
+  for (size_t j = 0; j < depth; ++j) {
+    bool any_null = false, all_null = true;
+    for (const PendingEdge& e : in) {
+      any_null |= e.state.stack[j] == nullptr;
+      all_null &= e.state.stack[j] == nullptr;
+    }
+    if (any_null != all_null)
+      return malformed(offset, absl::StrCat("paths meet with NULL and a value in stack slot ", j));
+    if (all_null) continue;
+    if (loop_header || differs([j](const FrameState& s) { return s.stack[j]; })) {
+      slots.push_back({false, j});
+      st.stack[j] = blocks_[b]->addParam();
+    } else {
+      st.stack[j] = in[0].state.stack[j];
+    }
+  }
+  entry_state_[b] = st;
+  std::vector<PendingEdge> edges = std::move(pending_[b]);
+  for (const PendingEdge& e : edges)
+    if (absl::Status s = fillEdge(b, e.term, e.succ, e.state); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+absl::Status SsaBuilder::fillEdge(size_t target, ir::Instr* term, size_t succ, const FrameState& st) {
+  const FrameState& want = entry_state_[target];
+  const uint32_t offset = cfg_.blocks[target].offset;
+  if (st.stack.size() != want.stack.size())
+    return malformed(offset, absl::StrCat("paths meet with stack depths ", want.stack.size(), " and ",
+                                          st.stack.size()));
+  const std::vector<Slot>& slots = param_slots_[target];
+  std::vector<bool> is_param_local(want.locals.size()), is_param_stack(want.stack.size());
+  for (const Slot& s : slots) (s.local ? is_param_local : is_param_stack)[s.index] = true;
+  // Slots without a param must carry what the block assumed (a NULL, or the
+  // value every edge agreed on when the block was entered).
+  for (size_t j = 0; j < want.stack.size(); ++j)
+    if (!is_param_stack[j] && st.stack[j] != want.stack[j])
+      return malformed(offset, absl::StrCat("paths meet with different values in stack slot ", j,
+                                            " where one is NULL"));
+  for (size_t i = 0; i < want.locals.size(); ++i)
+    if (!is_param_local[i] && st.locals[i] != want.locals[i])
+      return absl::InternalError("a local without a block param differs between edges");
+  std::vector<Value*> args;
+  for (const Slot& s : slots) {
+    if (s.local) {
+      args.push_back(localOrUndef(st, s.index));
+    } else {
+      if (!st.stack[s.index])
+        return malformed(offset, absl::StrCat("paths meet with NULL and a value in stack slot ", s.index));
+      args.push_back(st.stack[s.index]);
+    }
+  }
+  term->succs[succ].args = std::move(args);
+  return absl::OkStatus();
+}
+
+absl::Status SsaBuilder::setEdge(ir::Instr* term, size_t succ, int target, FrameState st) {
+  term->succs[succ].target = blocks_[target];
+  if (visited_[target]) return fillEdge(target, term, succ, st);
+  pending_[target].push_back({term, succ, std::move(st)});
+  return absl::OkStatus();
+}
+
+absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
+  const OpcodeRow& row = *in.row;
+  const size_t depth_before = st.stack.size();
+  if (row.pops != kVaries && row.form != Form::kPopTop)
+    if (absl::Status s = requireValues(st, in, row.pops); !s.ok()) return s;
+  if (row.form == Form::kPopTop && st.stack.empty()) return malformed(in.offset, "POP_TOP: stack underflow");
+  auto pop = [&st] {
+    Value* v = st.stack.back();
+    st.stack.pop_back();
+    return v;
+  };
+  auto push = [&st](Value* v) { st.stack.push_back(v); };
+  const uint32_t payload = in.arg >> row.arg_shift;
+  const bool flag = row.arg_shift > 0 && (in.arg & 1);
+
+  switch (row.form) {
+    case Form::kNop:
+    case Form::kExtendedArg:
+      break;
+    case Form::kPopTop:
+      pop();
+      break;
+    case Form::kPushNull:
+      push(nullptr);
+      break;
+    case Form::kCopy:
+      if (in.arg < 1 || in.arg > st.stack.size()) return malformed(in.offset, "COPY: stack underflow");
+      push(st.stack[st.stack.size() - in.arg]);
+      break;
+    case Form::kSwap:
+      if (in.arg < 1 || in.arg > st.stack.size()) return malformed(in.offset, "SWAP: stack underflow");
+      std::swap(st.stack.back(), st.stack[st.stack.size() - in.arg]);
+      break;
+    case Form::kLoadConst:
+      if (absl::Status s = checkIndex(in, in.arg, code_.consts.size(), "constant"); !s.ok()) return s;
+      push(constant(code_.consts[in.arg], in));
+      break;
+    case Form::kLoadFast:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
+      push(localOrUndef(st, in.arg));
+      break;
+    case Form::kLoadFastAndClear:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
+      push(localOrUndef(st, in.arg));
+      st.locals[in.arg] = nullptr;
+      break;
+    case Form::kStoreFast:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
+      st.locals[in.arg] = pop();
+      break;
+    case Form::kLoadGlobal: {
+      if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
+      if (flag) push(nullptr);
+      ir::Instr* i = emit(Op::kLoadGlobal, {}, in);
+      i->name = code_.names[payload];
+      push(i->result.get());
+      break;
+    }
+    case Form::kLoadAttr:
+    case Form::kLoadMethod: {
+      if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
+      ir::Instr* i = emit(Op::kGetAttr, {pop()}, in);
+      i->name = code_.names[payload];
+      // A method load is [NULL, bound attribute]: the call gets self from getattr.
+      if (flag || row.form == Form::kLoadMethod) push(nullptr);
+      push(i->result.get());
+      break;
+    }
+    case Form::kBinaryOp: {
+      if (absl::Status s = checkIndex(in, in.arg, table_.binary_ops.size(), "BINARY_OP operator"); !s.ok())
+        return s;
+      Value* rhs = pop();
+      Value* lhs = pop();
+      ir::Instr* i = emit(Op::kBinOp, {lhs, rhs}, in);
+      i->binary_op = table_.binary_ops[in.arg].op;
+      i->inplace = table_.binary_ops[in.arg].inplace;
+      push(i->result.get());
+      break;
+    }
+    case Form::kUnaryNegative:
+    case Form::kUnaryPositive:
+    case Form::kUnaryNot:
+    case Form::kUnaryInvert:
+    case Form::kCallIntrinsic1: {
+      ir::UnaryOp op = ir::UnaryOp::kPos;
+      if (row.form == Form::kUnaryNegative) op = ir::UnaryOp::kNeg;
+      if (row.form == Form::kUnaryNot) op = ir::UnaryOp::kNot;
+      if (row.form == Form::kUnaryInvert) op = ir::UnaryOp::kInvert;
+      if (row.form == Form::kCallIntrinsic1 && static_cast<int64_t>(in.arg) != table_.intrinsic_unary_positive)
+        return unsupported(in, absl::StrCat("unsupported bytecode 'CALL_INTRINSIC_1' (intrinsic ", in.arg, ")"));
+      ir::Instr* i = emit(Op::kUnaryOp, {pop()}, in);
+      i->unary_op = op;
+      push(i->result.get());
+      break;
+    }
+    case Form::kCompareOp:
+    case Form::kIsOp:
+    case Form::kContainsOp: {
+      ir::CompareOp op;
+      if (row.form == Form::kCompareOp) {
+        if (absl::Status s = checkIndex(in, payload, table_.compare_ops.size(), "COMPARE_OP operator"); !s.ok())
+          return s;
+        op = table_.compare_ops[payload];
+      } else {
+        if (in.arg > 1) return malformed(in.offset, absl::StrCat(row.name, ": arg must be 0 or 1"));
+        if (row.form == Form::kIsOp) op = in.arg ? ir::CompareOp::kIsNot : ir::CompareOp::kIs;
+        else op = in.arg ? ir::CompareOp::kNotIn : ir::CompareOp::kIn;
+      }
+      Value* rhs = pop();
+      Value* lhs = pop();  // CONTAINS_OP: (item, container), as the source reads
+      ir::Instr* i = emit(Op::kCompare, {lhs, rhs}, in);
+      i->compare_op = op;
+      push(i->result.get());
+      break;
+    }
+    case Form::kBuildTuple: {
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      std::vector<Value*> items(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      push(emit(Op::kBuildTuple, std::move(items), in)->result.get());
+      break;
+    }
+    case Form::kUnpackSequence: {
+      if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
+      if (in.arg > kMaxUnpack) return malformed(in.offset, "UNPACK_SEQUENCE of too many items");
+      Value* seq = pop();
+      std::vector<Value*> items;
+      for (uint32_t k = 0; k < in.arg; ++k) {
+        ir::Instr* i = emit(Op::kUnpack, {seq}, in);
+        i->index = static_cast<int32_t>(k);
+        i->count = static_cast<int32_t>(in.arg);
+        items.push_back(i->result.get());
+      }
+      // CPython leaves item 0 on top.
+      for (size_t k = items.size(); k-- > 0;) push(items[k]);
+      break;
+    }
+    case Form::kBinarySubscr: {
+      Value* index = pop();
+      Value* obj = pop();
+      push(emit(Op::kGetItem, {obj, index}, in)->result.get());
+      break;
+    }
+    case Form::kStoreSubscr: {
+      Value* index = pop();
+      Value* obj = pop();
+      Value* value = pop();
+      emit(Op::kSetItem, {obj, index, value}, in);
+      break;
+    }
+    case Form::kGetIter:
+      push(emit(Op::kGetIter, {pop()}, in)->result.get());
+      break;
+    case Form::kEndFor:
+      pop();
+      pop();
+      break;
+    case Form::kKwNames: {
+      if (absl::Status s = checkIndex(in, in.arg, code_.consts.size(), "constant"); !s.ok()) return s;
+      const Constant& names = code_.consts[in.arg];
+      if (names.kind != Constant::Kind::kTuple) return malformed(in.offset, "KW_NAMES: constant is not a tuple");
+      std::vector<std::string> kw;
+      for (const Constant& n : names.items) {
+        if (n.kind != Constant::Kind::kStr) return malformed(in.offset, "KW_NAMES: a name is not a str");
+        kw.push_back(n.s);
+      }
+      kwnames_ = std::move(kw);
+      break;
+    }
+    case Form::kCall: {
+      // Stack: [X, Y, args...]. X NULL: Y is the callee; else X is, with Y as self.
+      if (st.stack.size() < static_cast<size_t>(in.arg) + 2) return malformed(in.offset, "CALL: stack underflow");
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      std::vector<Value*> args(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      Value* y = pop();
+      Value* x = pop();
+      if (!y) return malformed(in.offset, "CALL: no callable on the stack");
+      std::vector<Value*> operands;
+      if (x) {
+        operands = {x, y};
+      } else {
+        operands = {y};
+      }
+      operands.insert(operands.end(), args.begin(), args.end());
+      std::vector<std::string> kw = kwnames_.value_or(std::vector<std::string>{});
+      kwnames_.reset();
+      if (kw.size() > args.size()) return malformed(in.offset, "CALL: more keyword names than arguments");
+      ir::Instr* i = emit(Op::kCall, std::move(operands), in);
+      i->kwnames = std::move(kw);
+      push(i->result.get());
+      break;
+    }
+    case Form::kUnsupported:
+      if (row.construct)
+        return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct, " (", row.name, ")"));
+      return unsupported(in, absl::StrCat("unsupported bytecode '", row.name, "'"));
+    case Form::kForIter:
+    case Form::kJump:
+    case Form::kPopJumpIfFalse:
+    case Form::kPopJumpIfTrue:
+    case Form::kPopJumpIfNone:
+    case Form::kPopJumpIfNotNone:
+    case Form::kJumpIfFalseOrPop:
+    case Form::kJumpIfTrueOrPop:
+    case Form::kReturnValue:
+    case Form::kReturnConst:
+    case Form::kRaiseVarargs:
+      return absl::InternalError(absl::StrCat(row.name, " in the middle of a basic block"));
+  }
+  if (row.pops != kVaries && row.pushes != kVaries &&
+      st.stack.size() != depth_before - row.pops + row.pushes)
+    return absl::InternalError(absl::StrCat("stack effect of ", row.name, " disagrees with its table row"));
+  return absl::OkStatus();
+}
+
+absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState& st) {
+  const std::vector<int>& succs = cfg_.blocks[b].succs;
+  const Form form = last.form();
+  if (flowOf(form) == Flow::kNext) {
+    if (absl::Status s = step(last, st); !s.ok()) return s;
+    ir::Instr* j = emit(Op::kJump, {}, last);
+    j->succs.resize(1);
+    return setEdge(j, 0, succs.at(0), std::move(st));
+  }
+  const OpcodeRow& row = *last.row;
+  if (row.pops != kVaries)
+    if (absl::Status s = requireValues(st, last, row.pops); !s.ok()) return s;
+  // Successor indices in the IR terminator, by CFG edge: 0 fall-through, 1 target.
+  auto branch = [&](Value* cond, bool true_is_target, const FrameState& fall, const FrameState& jump) {
+    ir::Instr* t = emit(Op::kBranch, {cond}, last);
+    t->succs.resize(2);
+    const size_t fall_succ = true_is_target ? 1 : 0;
+    if (absl::Status s = setEdge(t, fall_succ, succs.at(0), fall); !s.ok()) return s;
+    return setEdge(t, 1 - fall_succ, succs.at(1), jump);
+  };
+  switch (form) {
+    case Form::kJump: {
+      ir::Instr* j = emit(Op::kJump, {}, last);
+      j->succs.resize(1);
+      return setEdge(j, 0, succs.at(0), std::move(st));
+    }
+    case Form::kPopJumpIfFalse:
+    case Form::kPopJumpIfTrue: {
+      Value* v = st.stack.back();
+      st.stack.pop_back();
+      Value* t = emit(Op::kTruth, {v}, last)->result.get();
+      return branch(t, form == Form::kPopJumpIfTrue, st, st);
+    }
+    case Form::kPopJumpIfNone:
+    case Form::kPopJumpIfNotNone: {
+      Value* v = st.stack.back();
+      st.stack.pop_back();
+      ir::Instr* c = emit(Op::kCompare, {v, constant(Constant{}, last)}, last);
+      c->compare_op = ir::CompareOp::kIs;
+      return branch(c->result.get(), form == Form::kPopJumpIfNone, st, st);
+    }
+    case Form::kJumpIfFalseOrPop:
+    case Form::kJumpIfTrueOrPop: {
+      if (absl::Status s = requireValues(st, last, 1); !s.ok()) return s;
+      // The jump keeps the tested value on the stack; falling through pops it.
+      FrameState fall = st;
+      fall.stack.pop_back();
+      Value* t = emit(Op::kTruth, {st.stack.back()}, last)->result.get();
+      return branch(t, form == Form::kJumpIfTrueOrPop, fall, st);
+    }
+    case Form::kForIter: {
+      if (absl::Status s = requireValues(st, last, 1); !s.ok()) return s;
+      ir::Instr* f = emit(Op::kForIter, {st.stack.back()}, last);
+      f->succs.resize(2);
+      FrameState body = st;
+      body.stack.push_back(f->result.get());
+      FrameState done = std::move(st);
+      done.stack.pop_back();
+      if (absl::Status s = setEdge(f, 0, succs.at(0), std::move(body)); !s.ok()) return s;
+      return setEdge(f, 1, succs.at(1), std::move(done));
+    }
+    case Form::kReturnValue:
+      emit(Op::kReturn, {st.stack.back()}, last);
+      return absl::OkStatus();
+    case Form::kReturnConst:
+      if (absl::Status s = checkIndex(last, last.arg, code_.consts.size(), "constant"); !s.ok()) return s;
+      emit(Op::kReturn, {constant(code_.consts[last.arg], last)}, last);
+      return absl::OkStatus();
+    case Form::kRaiseVarargs: {
+      if (last.arg == 0) return unsupported(last, "re-raising with a bare raise is not supported");
+      if (last.arg == 2) return unsupported(last, "raise ... from ... is not supported");
+      if (last.arg != 1) return malformed(last.offset, "RAISE_VARARGS: arg must be 0, 1 or 2");
+      if (absl::Status s = requireValues(st, last, 1); !s.ok()) return s;
+      Value* exc = st.stack.back();
+      ir::Instr* r = emit(Op::kRaise, {exc}, last);
+      // The class, when the source names it: `raise E` or `raise E(...)`.
+      const ir::Instr* d = exc->def;
+      if (d && d->op == Op::kCall && !d->operands.empty()) d = d->operands[0]->def;
+      if (d && d->op == Op::kLoadGlobal) r->name = d->name;
+      return absl::OkStatus();
+    }
+    case Form::kNop:
+    case Form::kExtendedArg:
+    case Form::kPopTop:
+    case Form::kPushNull:
+    case Form::kCopy:
+    case Form::kSwap:
+    case Form::kLoadConst:
+    case Form::kLoadFast:
+    case Form::kLoadFastAndClear:
+    case Form::kStoreFast:
+    case Form::kLoadGlobal:
+    case Form::kLoadAttr:
+    case Form::kLoadMethod:
+    case Form::kBinaryOp:
+    case Form::kUnaryNegative:
+    case Form::kUnaryPositive:
+    case Form::kUnaryNot:
+    case Form::kUnaryInvert:
+    case Form::kCallIntrinsic1:
+    case Form::kCompareOp:
+    case Form::kIsOp:
+    case Form::kContainsOp:
+    case Form::kBuildTuple:
+    case Form::kUnpackSequence:
+    case Form::kBinarySubscr:
+    case Form::kStoreSubscr:
+    case Form::kGetIter:
+    case Form::kEndFor:
+    case Form::kKwNames:
+    case Form::kCall:
+    case Form::kUnsupported:
+      break;
+  }
+  return absl::InternalError(absl::StrCat(row.name, " does not end a block"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
+                                                       const OpcodeTable& table) {
+  if (cfg.blocks.empty()) return absl::InvalidArgumentError("malformed bytecode: no blocks");
+  return SsaBuilder(code, cfg, table).build();
+}
+
+}  // namespace kiln::frontend

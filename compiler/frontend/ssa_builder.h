@@ -1,0 +1,37 @@
+#pragma once
+// Stage 3: CFG -> untyped Kiln IR, by abstract interpretation of CPython's
+// value stack. Blocks are visited in reverse post-order with a state of
+// (locals, stack) whose entries are IR values; an instruction pops values,
+// appends IR and pushes results. Conventions the typing pass relies on:
+//
+//  - blocks[0] is the entry; its params are the positional arguments. A local
+//    read where no store reaches it on some path is an `undef` in the entry.
+//  - The call protocol's NULL is tracked statically (a null entry on the
+//    stack) and never reaches the IR: method loads become [NULL, getattr], so
+//    every call is a plain `call %callee, args...`, self included when CPython
+//    bound it; KW_NAMES names the last args of the next call.
+//  - Conditions are `truth %v` (or `compare is %v, None`) feeding `branch`.
+//  - At a block whose predecessors are all visited, a local or stack slot gets
+//    a block param only where the incoming values differ; a loop header (a
+//    predecessor is not yet visited) gets one for every local and stack slot.
+//    transforms::SimplifyBlockParams then removes the redundant ones.
+//
+// Unsupported constructs are compiler::userError(kUnsupported) at the Python
+// line; malformed bytecode (stack underflow, bad indices, stacks that disagree
+// where paths meet) is INVALID_ARGUMENT.
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "compiler/bundle.h"
+#include "compiler/frontend/cfg.h"
+#include "compiler/frontend/opcodes/opcode_table.h"
+#include "compiler/ir/ir.h"
+
+namespace kiln::frontend {
+
+/// The IR of `code`, before SimplifyBlockParams and renumbering.
+absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
+                                                       const OpcodeTable& table);
+
+}  // namespace kiln::frontend

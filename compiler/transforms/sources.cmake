@@ -1,0 +1,2 @@
+set(SUBDIR_SOURCES
+  simplify_block_params.cpp)

@@ -1,0 +1,213 @@
+// The 3.12 table on hand-assembled CPython 3.12 bytecode (3.12 is not
+// installed here). Code units are written {opcode, arg} with every inline
+// CACHE unit spelled out, so cache counts and jump bases are checked against
+// CPython 3.12's Lib/opcode.py, not against our own table.
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <utility>
+
+#include "tests/unit/frontend/fixture_helpers.h"
+
+namespace kiln::frontend::testing {
+namespace {
+
+// CPython 3.12 opcode numbers (Lib/opcode.py at v3.12).
+enum Op312 : uint8_t {
+  CACHE = 0, END_FOR = 4, UNARY_NEGATIVE = 11, GET_ITER = 68, RETURN_VALUE = 83, FOR_ITER = 93,
+  STORE_FAST = 125, LOAD_CONST = 100, LOAD_ATTR = 106, COMPARE_OP = 107, POP_JUMP_IF_FALSE = 114,
+  LOAD_GLOBAL = 116, RETURN_CONST = 121, BINARY_OP = 122, LOAD_FAST = 124,
+  POP_JUMP_IF_NOT_NONE = 128, JUMP_BACKWARD = 140, RESUME = 151, CALL = 171, KW_NAMES = 172,
+  CALL_INTRINSIC_1 = 173,
+};
+
+std::string units(std::initializer_list<std::pair<uint8_t, uint8_t>> code) {
+  std::string out;
+  for (auto [op, arg] : code) {
+    out.push_back(static_cast<char>(op));
+    out.push_back(static_cast<char>(arg));
+  }
+  return out;
+}
+
+compiler::CodeObject code312(std::string name, int argcount, std::vector<std::string> varnames,
+                             std::vector<std::string> names, std::vector<compiler::Constant> consts,
+                             std::string code, std::vector<compiler::LineRange> lines) {
+  compiler::CodeObject c = makeCode(name, name, 1, argcount, 0, 0, 0x3, "", std::move(consts), std::move(names),
+                                    std::move(varnames), {}, {}, "", std::move(lines));
+  c.code = std::move(code);
+  return c;
+}
+
+// def loop(n):
+//     s = 0
+//     for i in range(n):
+//         s += i
+//     return s
+compiler::CodeObject forRange() {
+  return code312("loop", 1, {"n", "s", "i"}, {"range"}, {none(), integer(0)},
+                 units({
+                     {RESUME, 0},                                     // 0
+                     {LOAD_CONST, 1},                                 // 2
+                     {STORE_FAST, 1},                                 // 4
+                     {LOAD_GLOBAL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},  // 6: NULL + range
+                     {LOAD_FAST, 0},                                  // 16
+                     {CALL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},   // 18
+                     {GET_ITER, 0},                                   // 26
+                     {FOR_ITER, 7}, {CACHE, 0},                       // 28: to END_FOR at 32 + 14 = 46
+                     {STORE_FAST, 2},                                 // 32
+                     {LOAD_FAST, 1},                                  // 34
+                     {LOAD_FAST, 2},                                  // 36
+                     {BINARY_OP, 13}, {CACHE, 0},                     // 38: +=
+                     {STORE_FAST, 1},                                 // 42
+                     {JUMP_BACKWARD, 9},                              // 44: to 46 - 18 = 28
+                     {END_FOR, 0},                                    // 46
+                     {LOAD_FAST, 1},                                  // 48
+                     {RETURN_VALUE, 0},                               // 50
+                 }),
+                 {{0, 2, 1}, {2, 6, 2}, {6, 32, 3}, {32, 44, 4}, {44, 46, 3}, {46, 48, 3}, {48, 52, 5}});
+}
+
+TEST(Frontend312, ForRangeLoopSkipsEndFor) {
+  // i is live after the loop in Python, so the header carries it (undef on entry).
+  EXPECT_EQ(kir(forRange(), 12), R"(func @loop(%0 n) {
+bb0(%0):
+  %1 = undef
+  %2 = const 0                               ; line 2
+  %3 = load_global range                     ; line 3
+  %4 = call %3, %0                           ; line 3
+  %5 = getiter %4                            ; line 3
+  jump bb1(%2, %1)                           ; line 3
+bb1(%6, %7):
+  %8 = for_iter %5, bb2(), bb3()             ; line 3
+bb2():
+  %9 = binop add! %6, %8                     ; line 4
+  jump bb1(%9, %8)                           ; line 3
+bb3():
+  return %6                                  ; line 5
+}
+)");
+}
+
+TEST(Frontend312, PrintBytecodeResolvesRelativeJumpsPastCaches) {
+  absl::StatusOr<std::string> text = printBytecode(bundleOf(forRange(), 12), 0);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_NE(text->find("CPython 3.12"), std::string::npos);
+  // FOR_ITER lands one unit past the END_FOR it points at.
+  EXPECT_NE(text->find("FOR_ITER                     7 (to 48)"), std::string::npos) << *text;
+  EXPECT_NE(text->find(">>    28     3  FOR_ITER"), std::string::npos) << *text;
+  EXPECT_NE(text->find("JUMP_BACKWARD                9 (to 28)"), std::string::npos) << *text;
+}
+
+// def call(x, a):
+//     return g(x, b=2) + math.sin(a)
+TEST(Frontend312, CallsWithKeywordsAndMethodLoads) {
+  compiler::CodeObject c = code312(
+      "call", 2, {"x", "a"}, {"g", "math", "sin"}, {none(), integer(2), tuple({str("b")})},
+      units({
+          {RESUME, 0},
+          {LOAD_GLOBAL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},  // NULL + g
+          {LOAD_FAST, 0},
+          {LOAD_CONST, 1},
+          {KW_NAMES, 2},
+          {CALL, 2}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},
+          {LOAD_GLOBAL, 2}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},  // math (no NULL)
+          {LOAD_ATTR, 5},  // NULL|self + sin: names[5 >> 1], method bit set
+          {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},
+          {LOAD_FAST, 1},
+          {CALL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},
+          {BINARY_OP, 0}, {CACHE, 0},
+          {RETURN_VALUE, 0},
+      }),
+      {{0, 2, 1}, {2, 200, 2}});
+  EXPECT_EQ(kir(c, 12), R"(func @call(%0 x, %1 a) {
+bb0(%0, %1):
+  %2 = load_global g                         ; line 2
+  %3 = const 2                               ; line 2
+  %4 = call %2, %0, %3 kw(b)                 ; line 2
+  %5 = load_global math                      ; line 2
+  %6 = getattr %5.sin                        ; line 2
+  %7 = call %6, %1                           ; line 2
+  %8 = binop add %4, %7                      ; line 2
+  return %8                                  ; line 2
+}
+)");
+}
+
+// def cond(x):
+//     if x is None:
+//         return 0
+//     if x > 0:
+//         return +x
+//     return -x
+TEST(Frontend312, ConditionalsReturnConstAndUnaryPositive) {
+  compiler::CodeObject c = code312("cond", 1, {"x"}, {}, {none(), integer(0)},
+                                   units({
+                                       {RESUME, 0},                   // 0
+                                       {LOAD_FAST, 0},                // 2
+                                       {POP_JUMP_IF_NOT_NONE, 1},     // 4: to 6 + 2 = 8
+                                       {RETURN_CONST, 1},             // 6
+                                       {LOAD_FAST, 0},                // 8
+                                       {LOAD_CONST, 1},               // 10
+                                       {COMPARE_OP, 68}, {CACHE, 0},  // 12: '>' is 68 >> 4 = 4
+                                       {POP_JUMP_IF_FALSE, 3},        // 16: to 18 + 6 = 24
+                                       {LOAD_FAST, 0},                // 18
+                                       {CALL_INTRINSIC_1, 5},         // 20: INTRINSIC_UNARY_POSITIVE
+                                       {RETURN_VALUE, 0},             // 22
+                                       {LOAD_FAST, 0},                // 24
+                                       {UNARY_NEGATIVE, 0},           // 26
+                                       {RETURN_VALUE, 0},             // 28
+                                   }),
+                                   {{0, 2, 1}, {2, 6, 2}, {6, 8, 3}, {8, 18, 4}, {18, 24, 5}, {24, 30, 6}});
+  EXPECT_EQ(kir(c, 12), R"(func @cond(%0 x) {
+bb0(%0):
+  %1 = const None                            ; line 2
+  %2 = compare is %0, %1                     ; line 2
+  branch %2, bb1(), bb2()                    ; line 2
+bb1():
+  %3 = const 0                               ; line 3
+  return %3                                  ; line 3
+bb2():
+  %4 = const 0                               ; line 4
+  %5 = compare gt %0, %4                     ; line 4
+  %6 = truth %5                              ; line 4
+  branch %6, bb3(), bb4()                    ; line 4
+bb3():
+  %7 = unaryop pos %0                        ; line 5
+  return %7                                  ; line 5
+bb4():
+  %8 = unaryop neg %0                        ; line 6
+  return %8                                  ; line 6
+}
+)");
+}
+
+TEST(Frontend312, OtherIntrinsicsAreUnsupported) {
+  compiler::CodeObject c = code312("intr", 1, {"x"}, {}, {none()},
+                                   units({{RESUME, 0}, {LOAD_FAST, 0}, {CALL_INTRINSIC_1, 6}, {RETURN_VALUE, 0}}),
+                                   {{0, 8, 7}});
+  std::optional<compiler::Diagnostic> d = compiler::diagnosticOf(buildFunction(bundleOf(c, 12), 0).status());
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->kind, compiler::Diagnostic::Kind::kUnsupported);
+  EXPECT_EQ(d->line, 7);
+  EXPECT_EQ(d->message, "unsupported bytecode 'CALL_INTRINSIC_1' (intrinsic 6)");
+}
+
+// The same bytes mean different things per version: 3.11 has no opcode 121
+// (RETURN_CONST) and reads 114 as POP_JUMP_FORWARD_IF_FALSE with no caches.
+TEST(Frontend312, TablesDifferWhereVersionsDo) {
+  compiler::CodeObject c = code312("rc", 0, {}, {}, {integer(7)}, units({{RESUME, 0}, {RETURN_CONST, 0}}), {});
+  EXPECT_EQ(kir(c, 12), R"(func @rc() {
+bb0():
+  %0 = const 7
+  return %0
+}
+)");
+  absl::StatusOr<std::unique_ptr<ir::Function>> fn311 = buildFunction(bundleOf(c, 11), 0);
+  EXPECT_EQ(fn311.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(compiler::diagnosticOf(fn311.status()).has_value()) << "malformed, not a user error";
+  EXPECT_NE(fn311.status().message().find("unknown opcode 121"), std::string::npos) << fn311.status();
+}
+
+}  // namespace
+}  // namespace kiln::frontend::testing
