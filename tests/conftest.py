@@ -2,7 +2,7 @@
 
 kilnd is $KILN_KILND, else build/server/kilnd, else any build*/server/kilnd,
 else client/python/kiln/bin/kilnd. Run from the repository root:
-    PYTHONPATH=client/python python3 -m pytest tests/integration
+    PYTHONPATH=client/python python3 -m pytest tests
 """
 
 import glob
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON_DIR = os.path.join(ROOT, "client", "python")
 if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
