@@ -237,7 +237,7 @@ absl::StatusOr<compiler::Options> convertOptions(const pb::Options& in) {
   compiler::Options out;
   if (in.opt_level() < 0 || in.opt_level() > 3)
     return absl::InvalidArgumentError(absl::StrCat("opt_level ", in.opt_level(), " is not in 0..3"));
-  if (in.opt_level() != 0) out.opt_level = in.opt_level();
+  if (in.has_opt_level()) out.opt_level = in.opt_level();
   out.fastmath = in.fastmath();
   out.boundscheck = in.boundscheck();
   if (!in.error_model().empty()) out.error_model = in.error_model();

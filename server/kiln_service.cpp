@@ -121,6 +121,8 @@ grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*
   reply->set_bundle_uploads(s.bundle_uploads);
   reply->set_compile_seconds_total(s.compile_seconds_total);
   reply->set_cache_entries(s.cache_entries);
+  reply->set_internal_errors(s.internal_errors);
+  reply->set_corrupt_values(s.corrupt_values);
   reply->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   return grpc::Status::OK;
 }

@@ -98,6 +98,8 @@ TEST(Options, DefaultsAndValidation) {
   kiln::v1::Options o;
   EXPECT_EQ(convertOptions(o)->opt_level, 3);
   EXPECT_EQ(convertOptions(o)->error_model, "python");
+  o.set_opt_level(0);  // explicit, so not the default
+  EXPECT_EQ(convertOptions(o)->opt_level, 0);
   o.set_opt_level(7);
   EXPECT_FALSE(convertOptions(o).ok());
   o.set_opt_level(1);
