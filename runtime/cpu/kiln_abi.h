@@ -12,6 +12,13 @@
  *    uint8_t (0/1) for bool; a tuple is its items laid out as a C struct.
  *  - ret points at storage for the result laid out the same way (natural
  *    C alignment; bool is one byte; none stores nothing).
+ *  - an array (type "array(float64, 1d, C)", "array(int32, 2d, A)") is
+ *      struct { void* meminfo; void* data; int64_t shape[ndim]; int64_t strides[ndim]; }
+ *    with strides in bytes. meminfo is NULL for memory the compiled code
+ *    borrows (an argument's buffer, or a view of it); for memory the compiled
+ *    code allocated it is the pointer returned by malloc() for that block,
+ *    and whoever receives the array as a result owns it and releases it with
+ *    free() (the Python dispatcher hands it to the NumPy array it returns).
  *  - it returns KILN_OK, or an error kind with *err filled in: err->message
  *    points at a static string inside the shared object (valid while it is
  *    loaded), err->line is the Python source line that raised.
