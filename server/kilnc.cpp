@@ -26,6 +26,7 @@ ABSL_FLAG(std::string, sig, "", "signature: \"ret(args)\" or a bare argument lis
 ABSL_FLAG(std::string, emit, "llvm", "stage to print: bytecode|kir|typed|llvm|asm|binary");
 ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
+ABSL_FLAG(bool, time_stages, false, "print each compiler stage's wall time to stderr");
 ABSL_FLAG(std::string, cpu, "", "target CPU (default: the compiler's default)");
 
 namespace {
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kilnc: internal compiler error: %s\n", result.status().ToString().c_str());
     return 3;
   }
+  if (absl::GetFlag(FLAGS_time_stages))
+    for (const auto& [stage, seconds] : result->stage_seconds)
+      std::fprintf(stderr, "%-16s %8.3f ms\n", stage.c_str(), seconds * 1e3);
   const std::string& output = *emit == kiln::compiler::Emit::kBinary ? result->shared_object : result->text;
   if (out_path.empty()) {
     std::fwrite(output.data(), 1, output.size(), stdout);

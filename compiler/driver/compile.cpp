@@ -4,6 +4,7 @@
 #include "compiler/driver/compile.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lowering/lower.h"
 #include "compiler/targets/cpu/cpu_target.h"
@@ -17,7 +18,22 @@ namespace kiln::compiler {
 
 namespace {
 constexpr char kEntrySymbol[] = "kiln_entry";
-}
+
+// Records how long each stage takes, for kilnc --time-stages and metrics.
+class StageClock {
+ public:
+  explicit StageClock(CompileResult& result) : result_(result), last_(absl::Now()) {}
+  void lap(const char* stage) {
+    absl::Time now = absl::Now();
+    result_.stage_seconds.emplace_back(stage, absl::ToDoubleSeconds(now - last_));
+    last_ = now;
+  }
+
+ private:
+  CompileResult& result_;
+  absl::Time last_;
+};
+}  // namespace
 
 const std::string& compilerBuildId() {
   static const std::string id = absl::StrCat("kiln-", KILN_VERSION, "-", KILN_GIT_REV, "-llvm19");
@@ -31,6 +47,7 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
     return absl::InvalidArgumentError("compile request has no functions");
   const Bundle& bundle = *request.bundle;
   CompileResult result;
+  StageClock clock(result);
 
   if (request.emit == Emit::kBytecode) {
     absl::StatusOr<std::string> text = frontend::printBytecode(bundle, 0);
@@ -48,6 +65,7 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   absl::StatusOr<std::unique_ptr<typing::Program>> program =
       typing::inferTypes(bundle, request.arg_types, request.return_type);
   if (!program.ok()) return program.status();
+  clock.lap("frontend+typing");
   const typing::Program& prog = **program;
   const typing::Type* ret = prog.declared_ret ? prog.declared_ret : prog.instances[0]->ret;
   result.return_type = ret->str();
@@ -64,7 +82,9 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   llvm::LLVMContext ctx;  // one per compile job: compiles run in parallel
   absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(prog, ctx, kEntrySymbol);
   if (!mod.ok()) return mod.status();
+  clock.lap("lowering");
   cpu::optimizeModule(**mod, **tm, opt);
+  clock.lap("optimize");
   if (request.emit == Emit::kLlvm) {
     llvm::raw_string_ostream os(result.text);
     (*mod)->print(os, nullptr);
@@ -78,8 +98,10 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   }
   absl::StatusOr<std::string> object = cpu::emitObject(**mod, **tm);
   if (!object.ok()) return object.status();
+  clock.lap("codegen");
   absl::StatusOr<std::string> so = cpu::linkSharedObject(*object, "libkiln_fn.so");
   if (!so.ok()) return so.status();
+  clock.lap("link");
   result.shared_object = *std::move(so);
   result.entry_symbol = kEntrySymbol;
   return result;

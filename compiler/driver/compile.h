@@ -44,6 +44,9 @@ struct CompileResult {
   std::string return_type;     // Numba-style spelling
   std::vector<std::string> arg_types;  // canonical spellings of the request's
   std::string text;            // the emitted stage for every other Emit
+  /// Wall time of each stage that ran, in pipeline order ("frontend",
+  /// "typing", "lowering", "optimize", "codegen", "link"), in seconds.
+  std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
 absl::StatusOr<CompileResult> compile(const CompileRequest& request);
