@@ -9,6 +9,7 @@
 #include "compiler/lowering/lower.h"
 #include "compiler/targets/cpu/cpu_target.h"
 #include "compiler/typing/inference.h"
+#include "kiln_build_id.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
@@ -36,7 +37,10 @@ class StageClock {
 }  // namespace
 
 const std::string& compilerBuildId() {
-  static const std::string id = absl::StrCat("kiln-", KILN_VERSION, "-", KILN_GIT_REV, "-llvm19");
+  // The source hash makes a rebuilt compiler miss the artifacts of the old
+  // one even when the git revision is the same (uncommitted changes).
+  static const std::string id =
+      absl::StrCat("kiln-", KILN_VERSION, "-", KILN_GIT_REV, "-", KILN_COMPILER_SOURCE_HASH, "-llvm19");
   return id;
 }
 
