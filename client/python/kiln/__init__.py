@@ -18,8 +18,8 @@ _kiln._set_package_dir(_os.path.dirname(_os.path.abspath(__file__)))
 
 
 def typeof(value):
-    """Numba-style type name of a value ("int64", "UniTuple(float64, 2)"),
-    or None when Kiln has no type for it."""
+    """Numba-style type name of a value ("int64", "UniTuple(float64, 2)",
+    "array(float64, 2d, C)"), or None when Kiln has no type for it."""
     return _kiln.typeof(value)
 
 

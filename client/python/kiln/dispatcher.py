@@ -58,6 +58,16 @@ def parse_signature(sig):
     return ret, args
 
 
+def _describe(value):
+    """What an untypeable argument is, for the TypingError."""
+    np = sys.modules.get("numpy")  # never imported here: an ndarray means numpy is loaded
+    if np is not None and isinstance(value, np.ndarray):
+        dtype = value.dtype if value.dtype.isnative else f"{value.dtype.str}, non-native byte order"
+        too_deep = f", {value.ndim} dimensions (at most 32)" if value.ndim > 32 else ""
+        return f"NumPy array of dtype {dtype}{too_deep}"
+    return f"Python type {type(value).__name__}"
+
+
 class Dispatcher(_kiln.Dispatcher):
     """A jitted function: call it like the original."""
 
@@ -135,8 +145,7 @@ class Dispatcher(_kiln.Dispatcher):
             if t is None:
                 name = names[i] if i < len(names) else f"#{i}"
                 raise TypingError(self._locate(
-                    f"cannot determine the kiln type of argument '{name}' "
-                    f"(Python type {type(a).__name__})"))
+                    f"cannot determine the kiln type of argument '{name}' ({_describe(a)})"))
             arg_types.append(t)
         arg_types = tuple(arg_types)
         if self._eager:

@@ -44,10 +44,16 @@ struct DispatcherObject {
 constexpr Py_ssize_t kInlineArgs = 16;
 constexpr size_t kInlineBytes = 512;
 
-bool matches(const Overload& ov, PyObject* args, const Kind* kinds, bool exact) {
+bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact) {
   for (size_t i = 0; i < ov.params.size(); ++i) {
     const Layout& p = ov.params[i];
-    if (kinds[i] == Kind::kTuple) {
+    if (kinds[i] == Kind::kArray) {
+      // Exact: the same (dtype, ndim, layout) key; converting: a C array
+      // where an A array is declared.
+      if (p.kind != Kind::kArray || (array_keys[i] != p.array_key &&
+                                     (exact || !arrayPassable(PyTuple_GET_ITEM(args, i), p))))
+        return false;
+    } else if (kinds[i] == Kind::kTuple) {
       // Tuples are compared by spelling (the only allocating case).
       if (p.kind != Kind::kTuple || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
     } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
@@ -130,14 +136,15 @@ PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
     return r;
   }
   Kind kinds[kInlineArgs];
+  uint32_t array_keys[kInlineArgs];
   bool typed = true;
-  for (Py_ssize_t i = 0; i < n && typed; ++i) typed = typeofKind(PyTuple_GET_ITEM(args, i), &kinds[i]);
+  for (Py_ssize_t i = 0; i < n && typed; ++i) typed = typeofKind(PyTuple_GET_ITEM(args, i), &kinds[i], &array_keys[i]);
   if (typed) {
     for (const Overload& ov : st.overloads)
-      if (matches(ov, args, kinds, /*exact=*/true)) return invoke(st, ov, args);
+      if (matches(ov, args, kinds, array_keys, /*exact=*/true)) return invoke(st, ov, args);
     if (st.frozen)
       for (const Overload& ov : st.overloads)
-        if (matches(ov, args, kinds, /*exact=*/false)) return invoke(st, ov, args);
+        if (matches(ov, args, kinds, array_keys, /*exact=*/false)) return invoke(st, ov, args);
   }
   // A miss: Python compiles (or explains why it cannot) and names the overload.
   PyObject* index = PyObject_CallMethod(self, "_compile_for", "(O)", args);

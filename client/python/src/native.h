@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,24 +26,45 @@ namespace kiln::python {
 struct Layout {
   enum class Kind {
     kBool, kInt8, kInt16, kInt32, kInt64, kUint8, kUint16, kUint32, kUint64,
-    kFloat32, kFloat64, kComplex64, kComplex128, kNone, kTuple,
+    kFloat32, kFloat64, kComplex64, kComplex128, kNone, kTuple, kArray,
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
   std::vector<Layout> items;     // kTuple
   std::vector<size_t> offsets;   // kTuple: C struct offsets of items
-  std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)"
+  Kind dtype = Kind::kNone;      // kArray: the element type (a scalar kind)
+  int ndim = 0;                  // kArray
+  char order = 'C';              // kArray: 'C', 'F' or 'A' (any strides)
+  uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
+  std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
 };
+
+/// An array type packed into one integer, so that matching an ndarray
+/// argument against an overload is a compare (no allocation).
+constexpr uint32_t arrayKey(Layout::Kind dtype, int ndim, char order) {
+  return (static_cast<uint32_t>(dtype) << 16) | (static_cast<uint32_t>(ndim) << 8) | static_cast<uint8_t>(order);
+}
+constexpr Layout::Kind arrayKeyDtype(uint32_t key) { return static_cast<Layout::Kind>(key >> 16); }
+constexpr int arrayKeyNdim(uint32_t key) { return static_cast<int>((key >> 8) & 0xff); }
+constexpr char arrayKeyOrder(uint32_t key) { return static_cast<char>(key & 0xff); }
+/// The most dimensions an array argument or result may have.
+constexpr int kMaxArrayDims = 32;
+/// The C ABI struct of an array (kiln_abi.h): { void* meminfo; void* data;
+/// int64_t shape[ndim]; int64_t strides[ndim]; }, every field 8 bytes.
+constexpr size_t arrayStructSize(int ndim) { return 16 + 16 * static_cast<size_t>(ndim); }
 
 /// Parses "float64", "i8", "UniTuple(int64, 2)", "UniTuple(int64 x 2)",
 /// "Tuple(int64, float64)", "none"/"void" into a layout.
 absl::StatusOr<Layout> parseType(const std::string& spelling);
 
-/// The argument kind of a value, computed without allocating for scalars.
-/// kTuple means "see typeofSpelling"; returns false when untypeable.
-bool typeofKind(PyObject* value, Layout::Kind* kind);
+/// The argument kind of a value, computed without allocating for scalars
+/// and arrays. kTuple means "see typeofSpelling"; kArray sets *array_key.
+/// Returns false when untypeable.
+bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 /// Numba's typeof as a spelling; empty when the value has no Kiln type.
 std::string typeofSpelling(PyObject* value);
+/// "array(float64, 1d, C)".
+std::string arraySpelling(Layout::Kind dtype, int ndim, char order);
 
 /// Whether a value of kind `from` may be passed where `to` is declared
 /// (exact, or a safe conversion: bool -> int/float, int -> float64, ...).
@@ -51,7 +73,32 @@ bool convertible(Layout::Kind from, const Layout& to);
 /// Unbox `value` into `dst` as `layout`; returns false with a Python error set.
 bool unbox(PyObject* value, const Layout& layout, void* dst);
 /// A new reference to the Python value stored at `src`, or null with an error.
+/// Blocks the compiled code allocated for returned arrays pass to the NumPy
+/// arrays returned; on failure every such block in `src` is freed.
 PyObject* box(const Layout& layout, const void* src);
+
+// ---- NumPy arrays (ndarray.cpp, the only user of NumPy's C API) ----
+
+/// Imports NumPy's C API if NumPy is loaded (or, with `import_numpy`, after
+/// importing it). False when unavailable; never leaves an error set unless
+/// `import_numpy`.
+bool numpyApiReady(bool import_numpy);
+/// Whether `value` is an ndarray (false until NumPy's C API is loaded).
+/// Sets *key to its arrayKey, or 0 when its dtype has no Kiln type.
+bool ndarrayKey(PyObject* value, uint32_t* key);
+/// Whether an ndarray may be passed as the array type `layout` (same dtype
+/// and ndim; contiguous where the layout says C or F).
+bool arrayPassable(PyObject* value, const Layout& layout);
+/// Fills the array struct at `dst` from an ndarray of the layout's type.
+bool unboxArray(PyObject* value, const Layout& layout, void* dst);
+/// The blocks of one result already owned by a NumPy array: block -> the
+/// capsule that free()s it (borrowed).
+using ArrayOwners = std::vector<std::pair<void*, PyObject*>>;
+/// The ndarray for an array struct: over the compiled code's block (its base
+/// a capsule that frees it, shared by arrays of one result that name the
+/// same block), or a copy of borrowed memory. Frees an unowned block when it
+/// fails.
+PyObject* boxArray(const Layout& layout, const void* src, ArrayOwners* owners);
 
 /// kiln.errors.<name> (borrowed, cached), falling back to RuntimeError.
 PyObject* kilnError(const char* name);

@@ -1,5 +1,6 @@
 // Numba-style value types in the extension: spellings, layouts, typeof and
 // the boxing/unboxing between Python objects and the C ABI's storage.
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -35,7 +37,7 @@ const Scalar* scalarOf(Kind kind) {
 
 const char* kindName(Kind kind) {
   if (const Scalar* s = scalarOf(kind)) return s->name;
-  return kind == Kind::kNone ? "none" : "tuple";
+  return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
 }
 
 absl::string_view alias(absl::string_view name) {
@@ -176,7 +178,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -224,7 +226,61 @@ T load(const void* p) {
   return out;
 }
 
+absl::StatusOr<Layout> parseArray(absl::string_view s, absl::string_view body) {
+  // array(<dtype>, <n>d, <C|F|A>), as Numba prints it.
+  std::vector<absl::string_view> parts = splitTop(body);
+  auto malformed = [&] {
+    return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "': expected array(dtype, Nd, C|F|A)"));
+  };
+  if (parts.size() != 3 || parts[1].size() < 2 || parts[1].back() != 'd' || parts[2].size() != 1) return malformed();
+  int ndim = 0;
+  if (!absl::SimpleAtoi(parts[1].substr(0, parts[1].size() - 1), &ndim) || ndim < 0) return malformed();
+  if (ndim > kMaxArrayDims)
+    return absl::InvalidArgumentError(absl::StrCat("'", s, "': kiln supports at most ", kMaxArrayDims, " dimensions"));
+  const char order = parts[2][0];
+  if (order != 'C' && order != 'F' && order != 'A') return malformed();
+  absl::string_view dtype = alias(parts[0]);
+  const Scalar* scalar = nullptr;
+  for (const Scalar& sc : kScalars)
+    if (dtype == sc.name) scalar = &sc;
+  if (scalar == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("unsupported array dtype '", parts[0], "' in '", s, "'"));
+  Layout l;
+  l.kind = Kind::kArray;
+  l.size = arrayStructSize(ndim);
+  l.align = 8;
+  l.dtype = scalar->kind;
+  l.ndim = ndim;
+  l.order = order;
+  l.array_key = arrayKey(l.dtype, ndim, order);
+  l.spelling = arraySpelling(l.dtype, ndim, order);
+  return l;
+}
+
+// Frees the compiled code's blocks in a result that will not be boxed,
+// except those a NumPy array already owns; each block once.
+void releaseBlocks(const Layout& l, const void* p, ArrayOwners* owners) {
+  if (l.kind == Kind::kTuple) {
+    for (size_t i = 0; i < l.items.size(); ++i)
+      releaseBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i], owners);
+    return;
+  }
+  if (l.kind != Kind::kArray) return;
+  void* block = load<void*>(p);
+  if (block == nullptr) return;
+  for (const auto& owned : *owners)
+    if (owned.first == block) return;
+  owners->emplace_back(block, nullptr);
+  std::free(block);
+}
+
+PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners);
+
 }  // namespace
+
+std::string arraySpelling(Kind dtype, int ndim, char order) {
+  return absl::StrCat("array(", kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
+}
 
 absl::StatusOr<Layout> parseType(absl::string_view raw);
 absl::StatusOr<Layout> parseType(const std::string& raw) { return parseType(absl::string_view(raw)); }
@@ -252,6 +308,9 @@ absl::StatusOr<Layout> parseType(absl::string_view raw) {
   if (s.back() != ')') return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "'"));
   absl::string_view head = absl::StripAsciiWhitespace(s.substr(0, paren));
   absl::string_view body = s.substr(paren + 1, s.size() - paren - 2);
+  // Numba marks arrays over read-only buffers; to Kiln they are arrays.
+  if (absl::ConsumePrefix(&head, "readonly ")) head = absl::StripAsciiWhitespace(head);
+  if (head == "array") return parseArray(s, body);
   if (head == "UniTuple") {
     std::vector<absl::string_view> parts = splitTop(body);
     absl::string_view item, count;
@@ -283,20 +342,27 @@ absl::StatusOr<Layout> parseType(absl::string_view raw) {
   return absl::InvalidArgumentError(absl::StrCat("unsupported type '", s, "'"));
 }
 
-bool typeofKind(PyObject* v, Kind* kind) {
+bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
   else if (t == &PyLong_Type) *kind = Kind::kInt64;
   else if (t == &PyBool_Type) *kind = Kind::kBool;
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
-  else return numpyKind(t, kind);
-  return true;
+  else if (numpyKind(t, kind)) return true;
+  // ndarrayKey is false until NumPy's C API is loaded, which the first
+  // ndarray (numpy is then imported) triggers.
+  else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
+    *kind = Kind::kArray;
+  else return false;
+  return *kind != Kind::kArray || *array_key != 0;  // key 0: a dtype Kiln has no type for
 }
 
 std::string typeofSpelling(PyObject* v) {
   Kind kind;
-  if (!typeofKind(v, &kind)) return {};
+  uint32_t key = 0;
+  if (!typeofKind(v, &kind, &key)) return {};
+  if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
   if (kind != Kind::kTuple) return kindName(kind);
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
@@ -312,7 +378,7 @@ std::string typeofSpelling(PyObject* v) {
 }
 
 bool convertible(Kind from, const Layout& to) {
-  if (to.kind == Kind::kTuple || from == Kind::kTuple) return false;
+  if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray) return false;
   if (from == to.kind) return true;
   auto width = [](Kind k) { return scalarOf(k) ? scalarOf(k)->size : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -388,6 +454,7 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       return true;
     }
     case Kind::kNone: return true;
+    case Kind::kArray: return unboxArray(v, l, dst);
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
@@ -403,6 +470,13 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
 }
 
 PyObject* box(const Layout& l, const void* p) {
+  ArrayOwners owners;  // allocates only when an array is returned
+  return boxValue(l, p, &owners);
+}
+
+namespace {
+
+PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners) {
   switch (l.kind) {
     case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
     case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));
@@ -424,22 +498,28 @@ PyObject* box(const Layout& l, const void* p) {
       return PyComplex_FromDoubles(load<double>(d), load<double>(d + 1));
     }
     case Kind::kNone: Py_RETURN_NONE;
+    case Kind::kArray: return boxArray(l, p, owners);
     case Kind::kTuple: {
+      const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
-      if (t == nullptr) return nullptr;
-      for (size_t i = 0; i < l.items.size(); ++i) {
-        PyObject* item = box(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
-        if (item == nullptr) {
-          Py_DECREF(t);
-          return nullptr;
-        }
+      size_t i = 0;
+      for (; t != nullptr && i < l.items.size(); ++i) {
+        PyObject* item = boxValue(l.items[i], base + l.offsets[i], owners);
+        if (item == nullptr) break;
         PyTuple_SET_ITEM(t, static_cast<Py_ssize_t>(i), item);
       }
-      return t;
+      if (t != nullptr && i == l.items.size()) return t;
+      // The arrays not boxed yet still own their blocks (item i freed its own).
+      for (size_t j = t == nullptr ? 0 : i + 1; j < l.items.size(); ++j)
+        releaseBlocks(l.items[j], base + l.offsets[j], owners);
+      Py_XDECREF(t);
+      return nullptr;
     }
   }
   PyErr_SetString(PyExc_SystemError, "kiln: bad layout");
   return nullptr;
 }
+
+}  // namespace
 
 }  // namespace kiln::python
