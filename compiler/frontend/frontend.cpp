@@ -112,6 +112,9 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
+    case Form::kBuildSlice:
+    case Form::kBinarySlice:
+    case Form::kStoreSlice:
     case Form::kGetIter:
     case Form::kForIter:
     case Form::kEndFor:

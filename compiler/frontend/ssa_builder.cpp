@@ -416,6 +416,32 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       emit(Op::kSetItem, {obj, index, value}, in);
       break;
     }
+    case Form::kBuildSlice: {
+      if (in.arg != 2 && in.arg != 3) return malformed(in.offset, "BUILD_SLICE takes 2 or 3 items");
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      Value* step = in.arg == 3 ? pop() : constant(Constant{}, in);
+      Value* stop = pop();
+      Value* start = pop();
+      push(emit(Op::kBuildSlice, {start, stop, step}, in)->result.get());
+      break;
+    }
+    case Form::kBinarySlice: {
+      Value* stop = pop();
+      Value* start = pop();
+      Value* obj = pop();
+      Value* slice = emit(Op::kBuildSlice, {start, stop, constant(Constant{}, in)}, in)->result.get();
+      push(emit(Op::kGetItem, {obj, slice}, in)->result.get());
+      break;
+    }
+    case Form::kStoreSlice: {
+      Value* stop = pop();
+      Value* start = pop();
+      Value* obj = pop();
+      Value* value = pop();
+      Value* slice = emit(Op::kBuildSlice, {start, stop, constant(Constant{}, in)}, in)->result.get();
+      emit(Op::kSetItem, {obj, slice, value}, in);
+      break;
+    }
     case Form::kGetIter:
       push(emit(Op::kGetIter, {pop()}, in)->result.get());
       break;
@@ -589,6 +615,9 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
+    case Form::kBuildSlice:
+    case Form::kBinarySlice:
+    case Form::kStoreSlice:
     case Form::kGetIter:
     case Form::kEndFor:
     case Form::kKwNames:

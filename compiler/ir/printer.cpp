@@ -48,6 +48,7 @@ std::string attrs(const Instr& i) {
     case Op::kBuildTuple:
     case Op::kGetItem:
     case Op::kGetIter:
+    case Op::kBuildSlice:
     case Op::kCopy:
     case Op::kSetItem:
     case Op::kJump:

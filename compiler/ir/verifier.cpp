@@ -58,6 +58,7 @@ absl::Status verify(const Function& f) {
         case Op::kUnpack:
         case Op::kGetItem:
         case Op::kGetIter:
+        case Op::kBuildSlice:
         case Op::kCopy:
         case Op::kSetItem:
           want = 0;

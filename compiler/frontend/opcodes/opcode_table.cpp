@@ -50,6 +50,9 @@ Flow flowOf(Form form) {
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
+    case Form::kBuildSlice:
+    case Form::kBinarySlice:
+    case Form::kStoreSlice:
     case Form::kGetIter:
     case Form::kEndFor:
     case Form::kKwNames:

@@ -43,6 +43,9 @@ enum class Form : uint8_t {
   kUnpackSequence,
   kBinarySubscr,
   kStoreSubscr,
+  kBuildSlice,     // arg 2 or 3 items
+  kBinarySlice,    // 3.12: container[start:stop]
+  kStoreSlice,     // 3.12: container[start:stop] = value
   kGetIter,
   kForIter,        // falls through into the body with the item; jumps when exhausted
   kEndFor,         // 3.12: pops the iterator and the item (only reached by jumps past it)

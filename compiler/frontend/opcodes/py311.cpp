@@ -92,7 +92,7 @@ constexpr OpcodeRow kRows[] = {
     {130, "RAISE_VARARGS", kRaiseVarargs, kVaries, 0},
     unsupportedRow(131, "GET_AWAITABLE", "await"),
     unsupportedRow(132, "MAKE_FUNCTION", "nested function or lambda"),
-    unsupportedRow(133, "BUILD_SLICE", "slicing"),
+    {133, "BUILD_SLICE", kBuildSlice, kVaries, 1},
     {134, "JUMP_BACKWARD_NO_INTERRUPT", kJump, 0, 0, 0, kBackward},
     unsupportedRow(135, "MAKE_CELL", "closure"),
     unsupportedRow(136, "LOAD_CLOSURE", "closure"),

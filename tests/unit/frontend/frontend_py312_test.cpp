@@ -18,7 +18,7 @@ enum Op312 : uint8_t {
   STORE_FAST = 125, LOAD_CONST = 100, LOAD_ATTR = 106, COMPARE_OP = 107, POP_JUMP_IF_FALSE = 114,
   LOAD_GLOBAL = 116, RETURN_CONST = 121, BINARY_OP = 122, LOAD_FAST = 124,
   POP_JUMP_IF_NOT_NONE = 128, JUMP_BACKWARD = 140, RESUME = 151, CALL = 171, KW_NAMES = 172,
-  CALL_INTRINSIC_1 = 173,
+  CALL_INTRINSIC_1 = 173, BINARY_SLICE = 26, BINARY_SUBSCR = 25, STORE_SLICE = 27, BUILD_SLICE = 133,
 };
 
 std::string units(std::initializer_list<std::pair<uint8_t, uint8_t>> code) {
@@ -209,5 +209,42 @@ bb0():
   EXPECT_NE(fn311.status().message().find("unknown opcode 121"), std::string::npos) << fn311.status();
 }
 
+
+// def sl(a, i):
+//     a[1:i] = a[:i]
+//     return a[::2]
+TEST(Frontend312, SlicesBecomeBuildSlice) {
+  compiler::CodeObject c = code312("sl", 2, {"a", "i"}, {}, {none(), integer(1), integer(2)},
+                                   units({
+                                       {RESUME, 0},
+                                       {LOAD_FAST, 0}, {LOAD_CONST, 0}, {LOAD_FAST, 1},
+                                       {BINARY_SLICE, 0},       // a[:i]: no inline cache
+                                       {LOAD_FAST, 0}, {LOAD_CONST, 1}, {LOAD_FAST, 1},
+                                       {STORE_SLICE, 0},        // a[1:i] = value
+                                       {LOAD_FAST, 0}, {LOAD_CONST, 0}, {LOAD_CONST, 0}, {LOAD_CONST, 2},
+                                       {BUILD_SLICE, 3},
+                                       {BINARY_SUBSCR, 0}, {CACHE, 0},
+                                       {RETURN_VALUE, 0},
+                                   }),
+                                   {{0, 2, 1}, {2, 18, 2}, {18, 36, 3}});
+  EXPECT_EQ(kir(c, 12), R"(func @sl(%0 a, %1 i) {
+bb0(%0, %1):
+  %2 = const None                            ; line 2
+  %3 = const None                            ; line 2
+  %4 = build_slice %2, %1, %3                ; line 2
+  %5 = getitem %0, %4                        ; line 2
+  %6 = const 1                               ; line 2
+  %7 = const None                            ; line 2
+  %8 = build_slice %6, %1, %7                ; line 2
+  setitem %0, %8, %5                         ; line 2
+  %9 = const None                            ; line 3
+  %10 = const None                           ; line 3
+  %11 = const 2                              ; line 3
+  %12 = build_slice %9, %10, %11             ; line 3
+  %13 = getitem %0, %12                      ; line 3
+  return %13                                 ; line 3
+}
+)");
+}
 }  // namespace
 }  // namespace kiln::frontend::testing
