@@ -26,7 +26,9 @@ fi
 PY=${PYTHON:-python3}
 need_py=()
 for p in "${PY_PACKAGES[@]}"; do
-  "$PY" -c "import ${p/grpcio/grpc}" 2>/dev/null || need_py+=("$p")
+  mod=$p
+  case $p in grpcio) mod=grpc ;; protobuf) mod=google.protobuf ;; esac
+  "$PY" -c "import $mod" 2>/dev/null || need_py+=("$p")
 done
 if [ ${#need_py[@]} -gt 0 ]; then
   "$PY" -m pip install -q "${need_py[@]}"
