@@ -3,6 +3,11 @@
 # server (a private kilnd started on first use, reused afterwards).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-bash "$KILN_ROOT/scripts/build.sh" >/dev/null
+echo "building Kiln (the first build on a new machine takes several minutes; log: $KILN_BUILD.log)" >&2
+mkdir -p "$(dirname "$KILN_BUILD")"
+if ! bash "$KILN_ROOT/scripts/build.sh" >"$KILN_BUILD.log" 2>&1; then
+  tail -30 "$KILN_BUILD.log" >&2
+  exit 1
+fi
 unset KILN_SERVER
 python3 "$KILN_ROOT/examples/quickstart.py"
