@@ -18,13 +18,26 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       for (const typing::Type* item : t->items) items.push_back(valueType(ctx, item));
       return llvm::StructType::get(ctx, items);
     }
-    case Kind::kRange: {
+    case Kind::kRange:
+    case Kind::kSlice: {  // {start, stop, step}; a slice's omitted start/stop is INT64_MIN
       llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
       return llvm::StructType::get(ctx, {i64, i64, i64});
     }
+    case Kind::kArray: {
+      // kiln_abi.h: {meminfo, data, shape[nd], strides[nd]}.
+      llvm::Type* dims = llvm::ArrayType::get(llvm::Type::getInt64Ty(ctx), t->ndim);
+      llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+      return llvm::StructType::get(ctx, {ptr, ptr, dims, dims});
+    }
+    case Kind::kBoundMethod:
+      return valueType(ctx, t->items[0]);  // the receiver
     case Kind::kRangeIter:
     case Kind::kTupleIter:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
       return llvm::PointerType::getUnqual(ctx);
+    case Kind::kDType:
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kStr:
@@ -115,6 +128,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
         return out;
       }
       break;
+    case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kStr:
@@ -125,6 +139,12 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
+    case Kind::kBoundMethod:
+    case Kind::kDType:
+    case Kind::kSlice:
       break;
   }
   // Types typing unified but that carry no convertible content.

@@ -3,6 +3,9 @@
 //  - value form (in SSA registers): bool is i1, intN is iN, float32/64 are
 //    float/double, a tuple is a literal struct of its items, range is
 //    {start, stop, step}, iterators are pointers to their state (an alloca),
+//    an array is the kiln_abi.h struct {meminfo, data, [nd x i64] shape,
+//    [nd x i64] strides} (its elements in memory form), a bound method is
+//    its receiver,
 //    and values with no run-time content (modules, functions, none) are i8.
 //  - memory form (entry-point arguments and results, see kiln_abi.h): the
 //    same, except bool is i8, so the layout is the C struct layout.
@@ -10,6 +13,15 @@
 #include "llvm/IR/IRBuilder.h"
 
 namespace kiln::lowering {
+
+/// The fields of an array's struct (kiln_abi.h).
+struct ArrayField {
+  static constexpr unsigned kMeminfo = 0, kData = 1, kShape = 2, kStrides = 3;
+};
+/// The bytes of one element of dtype in memory form.
+inline int64_t itemSize(const typing::Type* dtype) {
+  return dtype->kind == typing::Kind::kBool ? 1 : dtype->bits / 8;
+}
 
 llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t);
 llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t);

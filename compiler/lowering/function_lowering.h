@@ -1,7 +1,10 @@
 #pragma once
 // The state of lowering one instance; the op families are implemented in
-// lower.cpp (control flow, calls, values), lower_arith.cpp (operators) and
-// lower_builtins.cpp (builtins and the math module).
+// lower.cpp (control flow, calls, values), lower_arith.cpp (operators),
+// lower_builtins.cpp (builtins and the math module), lower_iter.cpp
+// (iterators), lower_arrays.cpp (arrays) and lower_numpy.cpp (the numpy
+// module's functions).
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,17 +41,95 @@ class FunctionLowering {
   int line() const { return line_; }
 
   // Operators (lower_arith.cpp).
-  llvm::Value* binary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
+  llvm::Value* binary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
+                      bool inplace = false);
+  /// A scalar binary op on operands already of type t. `numpy`: NumPy's
+  /// element semantics (no ZeroDivisionError, x // 0 == 0 for ints).
+  llvm::Value* binaryValues(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool from_ints,
+                            bool numpy);
+  llvm::Value* complexBinary(ir::BinaryOp op, llvm::Value* x, llvm::Value* y);
   llvm::Value* unary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
-  llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs);
+  llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
   llvm::Value* truth(llvm::Value* v, const typing::Type* t);
-  llvm::Value* floorDivMod(llvm::Value* a, llvm::Value* b, const typing::Type* t, bool want_div, const char* what);
+  llvm::Value* floorDivMod(llvm::Value* a, llvm::Value* b, const typing::Type* t, bool want_div, const char* what,
+                           bool numpy = false);
   llvm::Value* power(llvm::Value* a, llvm::Value* b, const typing::Type* t);
   llvm::Value* compareValues(ir::CompareOp op, llvm::Value* a, llvm::Value* b, const typing::Type* t);
 
   // Builtins (lower_builtins.cpp).
   absl::StatusOr<llvm::Value*> builtin(const std::string& name, const std::vector<const ir::Value*>& args,
                                        const typing::Type* result);
+
+  // Iterators (lower_iter.cpp): GetIter of v (of type `from`) as iterator
+  // type `iter` (v itself when it is one), and one step: whether an item
+  // came, in *item (a safe dummy when none did).
+  llvm::Value* makeIter(llvm::Value* v, const typing::Type* from, const typing::Type* iter);
+  llvm::Value* iterNext(llvm::Value* state, const typing::Type* iter, llvm::Value** item);
+
+  // Arrays (lower_arrays.cpp).
+  /// Runs body(k) for k in [0, n).
+  void loop(llvm::Value* n, const std::function<void(llvm::Value*)>& body);
+  llvm::Value* arraySize(llvm::Value* arr, const typing::Type* t);
+  /// The int64 values of an int or a tuple of ints (a shape, an index).
+  std::vector<llvm::Value*> intIndices(llvm::Value* v, const typing::Type* t);
+  /// A new malloc'd C-contiguous array of type t (meminfo = the block).
+  llvm::Value* newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape);
+  /// The address of the k-th element in C order, k in [0, size).
+  llvm::Value* flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k);
+  llvm::Value* loadElement(llvm::Value* ptr, const typing::Type* dtype);
+  void storeElement(llvm::Value* ptr, llvm::Value* v, const typing::Type* dtype);
+  /// Where arr[index] is: an element's address, or a view's data, shape and
+  /// strides (index: an int, a slice, or a tuple of them).
+  struct Place {
+    llvm::Value* meminfo = nullptr;  // the parent's: a view shares its owner
+    llvm::Value* ptr = nullptr;
+    std::vector<llvm::Value*> shape, strides;
+  };
+  Place locate(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it);
+  llvm::Value* viewOf(const Place& p, const typing::Type* t);
+  // Advanced indexing of 1-d arrays by a bool mask or an int index array.
+  void ifThen(llvm::Value* cond, const std::function<void()>& body);
+  llvm::Value* reduceAxis(const std::string& m, llvm::Value* recv, const typing::Type* at, const ir::Value* axis,
+                          const typing::Type* result);
+  /// Sorts a 1-d array in place with libc's qsort (NaN last, as NumPy).
+  void sortInPlace(llvm::Value* arr, const typing::Type* at);
+  /// A sorted C-contiguous copy of a 1-d array.
+  llvm::Value* sortedCopy(llvm::Value* arr, const typing::Type* at);
+  llvm::Value* take(llvm::Value* arr, const typing::Type* at, const ir::Value* idx, const typing::Type* result);
+  llvm::Value* item1d(llvm::Value* arr, llvm::Value* k);
+  llvm::Value* checkedIndex(llvm::Value* arr, llvm::Value* i);
+  llvm::Value* selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
+                         llvm::Value** count);
+  void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
+                   const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  llvm::Value* arrayAttr(const ir::Value* obj, const std::string& name, const typing::Type* result);
+  llvm::Value* arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
+  void arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v);
+  /// A new array (or `into`, in place) of f over the broadcast elements of
+  /// the operands (arrays or scalars), each converted to ct.
+  struct Typed {
+    const typing::Type* type;
+    llvm::Value* v;
+  };
+  Typed typed(const ir::Value* v) { return {v->type, value(v)}; }
+  llvm::Value* elementwise(const std::vector<Typed>& operands, const typing::Type* ct,
+                           const typing::Type* result, const Typed* into,
+                           const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
+                           const std::vector<const typing::Type*>& cts = {});  // per operand, overriding ct
+  llvm::Value* arrayBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
+                           bool inplace);
+  llvm::Value* arrayUnary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
+  llvm::Value* arrayCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
+                            const typing::Type* result);
+  llvm::Value* arrayMethod(const typing::Type* method, llvm::Value* receiver, const std::vector<const ir::Value*>& args,
+                           const typing::Type* result);
+  /// np.sqrt(x), np.maximum(a, b), ...: on scalars, or a loop over arrays.
+  llvm::Value* numpyUfunc(const std::string& f, const std::vector<const ir::Value*>& args, const typing::Type* result);
+  llvm::Value* ufuncValue(const std::string& f, const std::vector<llvm::Value*>& xs, const typing::Type* ct);
+  /// The numpy module's functions other than ufuncs (constructors,
+  /// reductions as functions, sort, where, ...), as typing accepts them.
+  llvm::Value* numpyFunction(const std::string& name, const std::vector<const ir::Value*>& args,
+                                const typing::Type* result);
 
  private:
   absl::Status lowerInstr(const ir::Instr& i);

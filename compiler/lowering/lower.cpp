@@ -131,11 +131,19 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
   const typing::Type* result = i.result->type;
   switch (callee->kind) {
     case Kind::kBuiltin: {
-      std::vector<const ir::Value*> args(i.operands.begin() + 1, i.operands.end());
+      absl::StatusOr<std::vector<int>> bound =
+          typing::bindBuiltinArgs(callee->name, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
+      if (!bound.ok()) return bound.status();
+      std::vector<const ir::Value*> args;
+      for (int k : *bound) args.push_back(i.operands[k]);
       return builtin(callee->name, args, result);
     }
     case Kind::kExceptionClass:
       return b_.getInt8(0);
+    case Kind::kBoundMethod:
+      return arrayMethod(callee, value(i.operands[0]), {i.operands.begin() + 1, i.operands.end()}, result);
+    case Kind::kDType:
+      return converted(i.operands[1], result);
     case Kind::kFunction: {
       auto it = inst_.calls.find(&i);
       if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
@@ -178,6 +186,11 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kRangeIter:
     case Kind::kTupleIter:
     case Kind::kModule:
+    case Kind::kArray:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
+    case Kind::kSlice:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -234,19 +247,23 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kGetAttr: {
       double c;
       const typing::Type* obj = i.operands[0]->type;
+      if (obj->isArray()) {
+        v = arrayAttr(i.operands[0], i.name, rt);
+        break;
+      }
       v = (obj->kind == Kind::kModule && typing::moduleConstant(obj->name, i.name, &c))
               ? static_cast<llvm::Value*>(llvm::ConstantFP::get(b_.getDoubleTy(), c))
               : b_.getInt8(0);
       break;
     }
     case Op::kBinOp:
-      v = binary(i.binary_op, i.operands[0], i.operands[1], rt);
+      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace);
       break;
     case Op::kUnaryOp:
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
-      v = compare(i.compare_op, i.operands[0], i.operands[1]);
+      v = compare(i.compare_op, i.operands[0], i.operands[1], rt);
       break;
     case Op::kTruth:
       v = truth(value(i.operands[0]), i.operands[0]->type);
@@ -267,9 +284,21 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
       break;
     case Op::kGetItem: {
+      if (i.operands[0]->type->isArray()) {
+        v = arrayGetItem(i.operands[0], i.operands[1], rt);
+        break;
+      }
       const typing::Type* tup = i.operands[0]->type;
       const ir::Instr* idx_def = i.operands[1]->def;
       int64_t n = static_cast<int64_t>(tup->items.size());
+      if (i.operands[1]->type->kind == Kind::kSlice) {  // constant bounds (typing checked)
+        std::optional<std::vector<int64_t>> picks = typing::constantSlice(i.operands[1], n);
+        if (!picks) return absl::InternalError("tuple slice without constant bounds reached lowering");
+        v = llvm::PoisonValue::get(valueType(ctx_, rt));
+        for (unsigned k = 0; k < picks->size(); ++k)
+          v = b_.CreateInsertValue(v, b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>((*picks)[k])), k);
+        break;
+      }
       if (idx_def && idx_def->op == Op::kConst && idx_def->const_value.kind == compiler::Constant::Kind::kInt) {
         int64_t k = idx_def->const_value.i < 0 ? idx_def->const_value.i + n : idx_def->const_value.i;
         v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
@@ -285,28 +314,27 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.CreateLoad(item, b_.CreateGEP(slot->getAllocatedType(), slot, {b_.getInt64(0), idx}));
       break;
     }
-    case Op::kGetIter: {
-      const typing::Type* src = i.operands[0]->type;
-      if (src->kind == Kind::kRange) {
-        llvm::Type* state = valueType(ctx_, src);
-        llvm::AllocaInst* slot = entryAlloca(state, "range_iter");
-        b_.CreateStore(value(i.operands[0]), slot);
-        v = slot;
-      } else {
-        llvm::Type* tup = valueType(ctx_, src);
-        llvm::Type* state = llvm::StructType::get(ctx_, {tup, b_.getInt64Ty()});
-        llvm::AllocaInst* slot = entryAlloca(state, "tuple_iter");
-        b_.CreateStore(value(i.operands[0]), b_.CreateStructGEP(state, slot, 0));
-        b_.CreateStore(b_.getInt64(0), b_.CreateStructGEP(state, slot, 1));
-        v = slot;
+    case Op::kBuildSlice: {
+      // Omitted start/stop are INT64_MIN (no index a slice can name), step 1.
+      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      for (unsigned k = 0; k < 3; ++k) {
+        const ir::Value* part = i.operands[k];
+        llvm::Value* x = part->type->kind == Kind::kNone ? b_.getInt64(k == 2 ? 1 : INT64_MIN)
+                                                          : converted(part, types().integer(64, true));
+        v = b_.CreateInsertValue(v, x, k);
       }
       break;
     }
+    case Op::kGetIter:
+      v = makeIter(value(i.operands[0]), i.operands[0]->type, rt);
+      break;
     case Op::kCopy:
       v = value(i.operands[0]);
       break;
     case Op::kSetItem:
-      return absl::InternalError("setitem reached lowering");
+      if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");
+      arraySetItem(i.operands[0], i.operands[1], i.operands[2]);
+      return absl::OkStatus();
     case Op::kJump: {
       llvm::BasicBlock* dest;
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &dest);
@@ -322,32 +350,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       return absl::OkStatus();
     }
     case Op::kForIter: {
-      const typing::Type* it = i.operands[0]->type;
-      llvm::Value* state = value(i.operands[0]);
-      llvm::Value* more;
-      if (it->kind == Kind::kRangeIter) {
-        llvm::Type* st = valueType(ctx_, types().range());
-        llvm::Value* cur = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 0));
-        llvm::Value* stop = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 1));
-        llvm::Value* step = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 2));
-        more = b_.CreateSelect(b_.CreateICmpSGT(step, b_.getInt64(0)), b_.CreateICmpSLT(cur, stop),
-                               b_.CreateICmpSGT(cur, stop));
-        b_.CreateStore(b_.CreateAdd(cur, step), b_.CreateStructGEP(st, state, 0));
-        values_[i.result.get()] = cur;
-      } else {
-        const typing::Type* tup = types().tuple(it->items);
-        llvm::Type* tt = valueType(ctx_, tup);
-        llvm::Type* st = llvm::StructType::get(ctx_, {tt, b_.getInt64Ty()});
-        int64_t n = static_cast<int64_t>(it->items.size());
-        llvm::Value* idx = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 1));
-        more = b_.CreateICmpSLT(idx, b_.getInt64(n));
-        llvm::Value* safe = b_.CreateSelect(more, idx, b_.getInt64(0));
-        llvm::Type* item = valueType(ctx_, i.result->type);
-        llvm::Value* items = b_.CreateStructGEP(st, state, 0);
-        llvm::Value* ptr = b_.CreateGEP(llvm::ArrayType::get(item, n), items, {b_.getInt64(0), safe});
-        values_[i.result.get()] = n ? static_cast<llvm::Value*>(b_.CreateLoad(item, ptr)) : llvm::PoisonValue::get(item);
-        b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
-      }
+      llvm::Value* item = nullptr;
+      llvm::Value* more = iterNext(value(i.operands[0]), i.operands[0]->type, &item);
+      values_[i.result.get()] = convert(b_, item, typing::iterItem(types(), i.operands[0]->type), i.result->type);
       llvm::BasicBlock *body, *done;
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
       lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);

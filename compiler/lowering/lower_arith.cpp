@@ -36,13 +36,34 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
+    case Kind::kArray:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
+    case Kind::kBoundMethod:
+    case Kind::kDType:
+    case Kind::kSlice:
       return b_.getInt1(true);
   }
   return b_.getInt1(true);
 }
 
 llvm::Value* FunctionLowering::floorDivMod(llvm::Value* a, llvm::Value* d, const typing::Type* t, bool want_div,
-                                           const char* what) {
+                                           const char* what, bool numpy) {
+  if (t->kind == Kind::kInt && numpy) {
+    // NumPy: x // 0 and x % 0 are 0, no exception.
+    llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
+    llvm::Value* is_zero = b_.CreateICmpEQ(d, zero);
+    llvm::Value* safe = b_.CreateSelect(is_zero, llvm::ConstantInt::get(a->getType(), 1), d);
+    return b_.CreateSelect(is_zero, zero, floorDivMod(a, safe, t, want_div, what, false));
+  }
+  if (t->kind == Kind::kFloat && numpy) {
+    // NumPy: x // 0.0 is x / 0.0 (inf or nan), x % 0.0 is nan.
+    llvm::Value* is_zero = b_.CreateFCmpOEQ(d, llvm::ConstantFP::get(a->getType(), 0.0));
+    llvm::Value* safe = b_.CreateSelect(is_zero, llvm::ConstantFP::get(a->getType(), 1.0), d);
+    llvm::Value* at_zero = want_div ? b_.CreateFDiv(a, d) : b_.CreateFRem(a, d);
+    return b_.CreateSelect(is_zero, at_zero, floorDivMod(a, safe, t, want_div, what, false));
+  }
   if (t->kind == Kind::kInt) {
     llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
     raiseIf(b_.CreateICmpEQ(d, zero), KILN_ZERO_DIVISION_ERROR, "integer division or modulo by zero");
@@ -132,32 +153,48 @@ llvm::Value* FunctionLowering::power(llvm::Value* a, llvm::Value* e, const typin
 }
 
 llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                      const typing::Type* result) {
+                                      const typing::Type* result, bool inplace) {
+  if (result->isArray()) return arrayBinary(op, lhs, rhs, result, inplace);
+  if (result->kind == Kind::kTuple) {  // tuple + tuple
+    llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+    unsigned na = static_cast<unsigned>(lhs->type->items.size());
+    for (unsigned k = 0; k < result->items.size(); ++k)
+      out = b_.CreateInsertValue(out, b_.CreateExtractValue(k < na ? value(lhs) : value(rhs), k < na ? k : k - na), k);
+    return out;
+  }
   // The operation type: ints are divided as float64 by `/`.
   const typing::Type* t = result;
   if (op == BinaryOp::kTrueDiv) t = typing::promote(types(), lhs->type, rhs->type);
   if (t->kind == Kind::kInt && op == BinaryOp::kTrueDiv) t = types().floating(64);
-  llvm::Value* a = converted(lhs, t);
-  llvm::Value* d = converted(rhs, t);
+  bool from_ints = lhs->type->kind != Kind::kFloat && rhs->type->kind != Kind::kFloat;
+  return binaryValues(op, converted(lhs, t), converted(rhs, t), t, from_ints, false);
+}
+
+llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
+                                            bool from_ints, bool numpy) {
+  if (t->kind == Kind::kComplex) return complexBinary(op, a, d);
   bool is_float = t->kind == Kind::kFloat;
+  if (t->kind == Kind::kBool && op == BinaryOp::kAdd) return b_.CreateOr(a, d);   // NumPy's bool +
+  if (t->kind == Kind::kBool && op == BinaryOp::kMul) return b_.CreateAnd(a, d);  // and *
   switch (op) {
     case BinaryOp::kAdd: return is_float ? b_.CreateFAdd(a, d) : b_.CreateAdd(a, d);
     case BinaryOp::kSub: return is_float ? b_.CreateFSub(a, d) : b_.CreateSub(a, d);
     case BinaryOp::kMul: return is_float ? b_.CreateFMul(a, d) : b_.CreateMul(a, d);
     case BinaryOp::kTrueDiv: {
-      bool from_ints = lhs->type->kind != Kind::kFloat && rhs->type->kind != Kind::kFloat;
-      raiseIf(b_.CreateFCmpOEQ(d, llvm::ConstantFP::get(d->getType(), 0.0)), KILN_ZERO_DIVISION_ERROR,
-              from_ints ? "division by zero" : "float division by zero");
+      if (!numpy)
+        raiseIf(b_.CreateFCmpOEQ(d, llvm::ConstantFP::get(d->getType(), 0.0)), KILN_ZERO_DIVISION_ERROR,
+                from_ints ? "division by zero" : "float division by zero");
       return b_.CreateFDiv(a, d);
     }
-    case BinaryOp::kFloorDiv: return floorDivMod(a, d, t, true, "float floor division by zero");
-    case BinaryOp::kMod: return floorDivMod(a, d, t, false, "float modulo");
+    case BinaryOp::kFloorDiv: return floorDivMod(a, d, t, true, "float floor division by zero", numpy);
+    case BinaryOp::kMod: return floorDivMod(a, d, t, false, "float modulo", numpy);
     case BinaryOp::kPow: return power(a, d, t);
     case BinaryOp::kLShift:
     case BinaryOp::kRShift: {
       llvm::Type* it = a->getType();
       unsigned bits = it->getIntegerBitWidth();
-      if (t->is_signed) raiseIf(b_.CreateICmpSLT(d, llvm::ConstantInt::get(it, 0)), KILN_VALUE_ERROR, "negative shift count");
+      if (t->is_signed && !numpy)
+        raiseIf(b_.CreateICmpSLT(d, llvm::ConstantInt::get(it, 0)), KILN_VALUE_ERROR, "negative shift count");
       llvm::Value* big = b_.CreateICmpUGE(d, llvm::ConstantInt::get(it, bits));
       llvm::Value* amount = b_.CreateSelect(big, llvm::ConstantInt::get(it, bits - 1), d);
       if (op == BinaryOp::kLShift)
@@ -170,15 +207,57 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
     case BinaryOp::kXor: return b_.CreateXor(a, d);
     case BinaryOp::kMatMul: break;
   }
-  return llvm::PoisonValue::get(valueType(ctx_, result));
+  return llvm::PoisonValue::get(valueType(ctx_, t));
+}
+
+llvm::Value* FunctionLowering::complexBinary(BinaryOp op, llvm::Value* x, llvm::Value* y) {
+  // Typing admits + - * / only; / raises on a zero divisor as CPython does.
+  llvm::Value* a = b_.CreateExtractValue(x, 0);
+  llvm::Value* bi = b_.CreateExtractValue(x, 1);
+  llvm::Value* c = b_.CreateExtractValue(y, 0);
+  llvm::Value* di = b_.CreateExtractValue(y, 1);
+  llvm::Value *re = nullptr, *im = nullptr;
+  switch (op) {
+    case BinaryOp::kAdd: re = b_.CreateFAdd(a, c); im = b_.CreateFAdd(bi, di); break;
+    case BinaryOp::kSub: re = b_.CreateFSub(a, c); im = b_.CreateFSub(bi, di); break;
+    case BinaryOp::kMul:
+      re = b_.CreateFSub(b_.CreateFMul(a, c), b_.CreateFMul(bi, di));
+      im = b_.CreateFAdd(b_.CreateFMul(a, di), b_.CreateFMul(bi, c));
+      break;
+    case BinaryOp::kTrueDiv: {
+      llvm::Value* zero = llvm::ConstantFP::get(a->getType(), 0.0);
+      raiseIf(b_.CreateAnd(b_.CreateFCmpOEQ(c, zero), b_.CreateFCmpOEQ(di, zero)), KILN_ZERO_DIVISION_ERROR,
+              "complex division by zero");
+      llvm::Value* den = b_.CreateFAdd(b_.CreateFMul(c, c), b_.CreateFMul(di, di));
+      re = b_.CreateFDiv(b_.CreateFAdd(b_.CreateFMul(a, c), b_.CreateFMul(bi, di)), den);
+      im = b_.CreateFDiv(b_.CreateFSub(b_.CreateFMul(bi, c), b_.CreateFMul(a, di)), den);
+      break;
+    }
+    case BinaryOp::kFloorDiv:
+    case BinaryOp::kMod:
+    case BinaryOp::kPow:
+    case BinaryOp::kLShift:
+    case BinaryOp::kRShift:
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr:
+    case BinaryOp::kXor:
+    case BinaryOp::kMatMul:
+      return llvm::PoisonValue::get(x->getType());  // rejected by typing
+  }
+  llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(x->getType()), re, 0);
+  return b_.CreateInsertValue(out, im, 1);
 }
 
 llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typing::Type* result) {
+  if (result->isArray()) return arrayUnary(op, x, result);
   switch (op) {
     case UnaryOp::kNot: return b_.CreateNot(truth(value(x), x->type));
     case UnaryOp::kPos: return converted(x, result);
     case UnaryOp::kNeg: {
       llvm::Value* v = converted(x, result);
+      if (result->kind == Kind::kComplex)
+        return b_.CreateInsertValue(b_.CreateInsertValue(v, b_.CreateFNeg(b_.CreateExtractValue(v, 0)), 0),
+                                    b_.CreateFNeg(b_.CreateExtractValue(v, 1)), 1);
       return result->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
     case UnaryOp::kInvert: return b_.CreateNot(converted(x, result));
@@ -187,6 +266,12 @@ llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typin
 }
 
 llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t) {
+  if (t->kind == Kind::kComplex) {  // == and != only (typing)
+    llvm::Value* eq = b_.CreateAnd(b_.CreateFCmpOEQ(b_.CreateExtractValue(a, 0), b_.CreateExtractValue(d, 0)),
+                                   b_.CreateFCmpOEQ(b_.CreateExtractValue(a, 1), b_.CreateExtractValue(d, 1)));
+    bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs || op == CompareOp::kIn;
+    return want_eq ? eq : b_.CreateNot(eq);
+  }
   if (t->kind == Kind::kFloat) {
     switch (op) {
       case CompareOp::kLt: return b_.CreateFCmpOLT(a, d);
@@ -220,7 +305,9 @@ llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm:
   return b_.getInt1(false);
 }
 
-llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs) {
+llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
+                                       const typing::Type* result) {
+  if (result->isArray()) return arrayCompare(op, lhs, rhs, result);
   const typing::Type* a = lhs->type;
   const typing::Type* c = rhs->type;
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
@@ -254,6 +341,37 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
     }
+    if (a->isArray()) {  // the same array: the same data and shape (views differ)
+      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(value(lhs), 1), b_.CreateExtractValue(value(rhs), 1));
+      return op == CompareOp::kIs ? eq : b_.CreateNot(eq);
+    }
+  }
+  if (a->kind == Kind::kTuple && c->kind == Kind::kTuple) {
+    // Python: the first differing items decide; else the lengths do.
+    size_t na = a->items.size(), nc = c->items.size();
+    bool by_length = false;
+    switch (op) {
+      case CompareOp::kEq: case CompareOp::kIs: by_length = na == nc; break;
+      case CompareOp::kNe: case CompareOp::kIsNot: by_length = na != nc; break;
+      case CompareOp::kLt: by_length = na < nc; break;
+      case CompareOp::kLe: by_length = na <= nc; break;
+      case CompareOp::kGt: by_length = na > nc; break;
+      case CompareOp::kGe: by_length = na >= nc; break;
+      case CompareOp::kIn: case CompareOp::kNotIn: break;
+    }
+    bool equality = op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIs || op == CompareOp::kIsNot;
+    if (equality && na != nc) return b_.getInt1(by_length);
+    llvm::Value* res = b_.getInt1(by_length);
+    for (size_t k = std::min(na, nc); k-- > 0;) {
+      const typing::Type* ct = typing::compareOperandType(types(), a->items[k], c->items[k]);
+      llvm::Value* x = convert(b_, b_.CreateExtractValue(value(lhs), static_cast<unsigned>(k)), a->items[k], ct);
+      llvm::Value* y = convert(b_, b_.CreateExtractValue(value(rhs), static_cast<unsigned>(k)), c->items[k], ct);
+      llvm::Value* same = compareValues(CompareOp::kEq, x, y, ct);
+      llvm::Value* here = equality ? b_.getInt1(op == CompareOp::kNe || op == CompareOp::kIsNot)
+                                   : compareValues(op, x, y, ct);
+      res = b_.CreateSelect(same, res, here);
+    }
+    return res;
   }
   if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
     bool eq = a->kind == c->kind;

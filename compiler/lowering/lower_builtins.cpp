@@ -163,6 +163,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const std::string& name,
   if (name == "len") {
     const typing::Type* t = args[0]->type;
     if (t->kind == Kind::kTuple) return b_.getInt64(t->items.size());
+    if (t->kind == Kind::kArray) return b_.CreateExtractValue(value(args[0]), {2, 0});
     llvm::Value* r = value(args[0]);
     llvm::Value* start = b_.CreateExtractValue(r, 0);
     llvm::Value* stop = b_.CreateExtractValue(r, 1);
@@ -174,6 +175,22 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const std::string& name,
     llvm::Value* n = b_.CreateAdd(b_.CreateSDiv(b_.CreateSub(b_.CreateSub(hi, lo), b_.getInt64(1)), abs_step), b_.getInt64(1));
     return b_.CreateSelect(b_.CreateICmpSGT(hi, lo), n, b_.getInt64(0));
   }
+  if (name == "enumerate") {
+    llvm::Type* st = llvm::StructType::get(ctx_, {b_.getInt64Ty(), b_.getPtrTy()});
+    llvm::AllocaInst* slot = entryAlloca(st, "enumerate");
+    llvm::Value* inner = makeIter(value(args[0]), args[0]->type, result->items[0]);
+    b_.CreateStore(args.size() == 2 ? converted(args[1], i64) : b_.getInt64(0), b_.CreateStructGEP(st, slot, 0));
+    b_.CreateStore(inner, b_.CreateStructGEP(st, slot, 1));
+    return slot;
+  }
+  if (name == "zip") {
+    llvm::Type* st = llvm::StructType::get(ctx_, std::vector<llvm::Type*>(args.size(), b_.getPtrTy()));
+    llvm::AllocaInst* slot = entryAlloca(st, "zip");
+    for (unsigned k = 0; k < args.size(); ++k)
+      b_.CreateStore(makeIter(value(args[k]), args[k]->type, result->items[k]), b_.CreateStructGEP(st, slot, k));
+    return slot;
+  }
+  if (name.rfind("numpy.", 0) == 0) return numpyFunction(name, args, result);
   return absl::InternalError(absl::StrCat("no lowering for builtin ", name));
 }
 

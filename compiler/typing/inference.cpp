@@ -33,11 +33,11 @@ class Inferrer {
     inst->ir = std::move(*f);
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
-    if (entry->params.size() != args.size())
-      return userError(Diagnostic::Kind::kTyping,
-                       absl::StrCat(code.qualname, "() takes ", entry->params.size(), " positional arguments but ",
-                                    args.size(), " were given"),
-                       code.firstlineno);
+    if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
+      return compiler::userError(Diagnostic::Kind::kTyping,
+                                 absl::StrCat(code.qualname, "() takes ", entry->params.size(),
+                                              " positional arguments but ", args.size(), " were given"),
+                                 code.filename, code.firstlineno, code.qualname);
     for (auto& b : inst->ir->blocks) {
       for (auto& prm : b->params) prm->type = tc_.unknown();
       for (auto& i : b->instrs)
@@ -151,14 +151,42 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
-        if (!i.kwnames.empty())
-          return typingError(absl::StrCat("keyword arguments to '", callee->name, "' are not supported"));
+        absl::StatusOr<std::vector<int>> bound =
+            bindBuiltinArgs(callee->name, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
+        if (!bound.ok()) return typingError(std::string(bound.status().message()));
+        args.clear();
+        for (int k : *bound) args.push_back(i.operands[k]->type);
         absl::StatusOr<const Type*> t = builtinCall(tc_, callee->name, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
+        if (callee->name == "numpy.searchsorted" && bound->size() == 3) {  // side= must be a constant
+          const ir::Instr* def = i.operands[(*bound)[2]]->def;
+          bool ok = def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kStr &&
+                    (def->const_value.s == "left" || def->const_value.s == "right");
+          if (!ok) return typingError("numpy.searchsorted() side= must be the constant 'left' or 'right'");
+        }
         return *t;
       }
       case Kind::kExceptionClass:
         return callee;
+      case Kind::kBoundMethod: {
+        // Only axis= is a keyword here, and it is the only argument then.
+        if (!i.kwnames.empty() && !(i.kwnames.size() == 1 && i.kwnames[0] == "axis" && i.operands.size() == 2))
+          return typingError(absl::StrCat("keyword arguments to array.", callee->name, "() other than axis= are not"
+                                          " supported yet"));
+        for (const Type* a : args)
+          if (a->kind == Kind::kUnknown) return tc_.unknown();
+        absl::StatusOr<const Type*> t = arrayMethodCall(tc_, callee, args);
+        if (!t.ok()) return typingError(std::string(t.status().message()));
+        return *t;
+      }
+      case Kind::kDType: {
+        // np.int32(x): a conversion to the scalar type.
+        if (!i.kwnames.empty() || args.size() != 1)
+          return typingError(absl::StrCat(callee->str(), " takes exactly one positional argument"));
+        if (args[0]->kind == Kind::kUnknown) return tc_.unknown();
+        if (!args[0]->isNumber()) return typingError(absl::StrCat("cannot convert ", args[0]->str(), " to ", callee->items[0]->str()));
+        return callee->items[0];
+      }
       case Kind::kFunction: {
         const compiler::Function& fn = p_.bundle->functions[callee->index];
         const std::vector<std::string>& varnames = fn.code.varnames;
@@ -219,6 +247,11 @@ class Inferrer {
       case Kind::kRangeIter:
       case Kind::kTupleIter:
       case Kind::kModule:
+      case Kind::kArray:
+      case Kind::kArrayIter:
+      case Kind::kEnumerate:
+      case Kind::kZip:
+      case Kind::kSlice:
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -252,6 +285,8 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
+        } else if (obj->kind == Kind::kArray && (t = arrayAttr(tc_, obj, i.name))) {
+          break;
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }
@@ -262,6 +297,12 @@ class Inferrer {
         if (!t)
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str()));
+        // `a += x` on an array updates a in place (casting to a's dtype).
+        if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
+          if (t->ndim > operand(0)->ndim)
+            return typingError(absl::StrCat("cannot update ", operand(0)->str(), " in place with ", operand(1)->str()));
+          t = operand(0);
+        }
         break;
       case Op::kUnaryOp:
         t = unaryResult(tc_, i.unary_op, operand(0));
@@ -328,36 +369,63 @@ class Inferrer {
           }
           return typingError(absl::StrCat("cannot index heterogeneous ", obj->str(), " with a non-constant index"));
         }
+        if (obj->kind == Kind::kTuple && idx->kind == Kind::kSlice) {
+          std::optional<std::vector<int64_t>> picks =
+              constantSlice(i.operands[1], static_cast<int64_t>(obj->items.size()));
+          if (!picks) return typingError("a tuple can only be sliced with constant bounds");
+          std::vector<const Type*> items;
+          for (int64_t k : *picks) items.push_back(obj->items[k]);
+          t = tc_.tuple(std::move(items));
+          break;
+        }
+        if (obj->kind == Kind::kArray) {
+          t = arrayIndexResult(tc_, obj, idx);
+          if (t) break;
+          return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(), " is not supported"));
+        }
         return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable with ", idx->str()));
+      }
+      case Op::kBuildSlice: {
+        for (size_t k = 0; k < i.operands.size(); ++k) {
+          const Type* part = operand(k);
+          if (part->kind == Kind::kUnknown) return absl::OkStatus();
+          if (part->kind != Kind::kNone && part->kind != Kind::kInt && part->kind != Kind::kBool)
+            return typingError(absl::StrCat("slice indices must be integers or None, not ", part->str()));
+        }
+        t = tc_.slice();
+        break;
       }
       case Op::kGetIter: {
         const Type* x = operand(0);
         if (x->kind == Kind::kUnknown) return absl::OkStatus();
-        if (x->kind == Kind::kRange) {
-          t = tc_.rangeIter();
-        } else if (x->kind == Kind::kTuple) {
-          const Type* item = tc_.unknown();
-          for (const Type* it : x->items) {
-            item = (it == item || item->kind == Kind::kUnknown) ? it : nullptr;
-            if (!item) return typingError(absl::StrCat("cannot iterate over heterogeneous ", x->str()));
-          }
-          t = tc_.tupleIter(x->items);
-        } else {
-          return typingError(absl::StrCat("'", x->str(), "' object is not iterable"));
-        }
+        std::string why;
+        t = iteratorOf(tc_, x, &why);
+        if (!t) return typingError(why);
         break;
       }
       case Op::kCopy:
         t = operand(0);
         break;
-      case Op::kSetItem:
-        if (operand(0)->kind == Kind::kUnknown) return absl::OkStatus();
-        return typingError(absl::StrCat("'", operand(0)->str(), "' object does not support item assignment"));
+      case Op::kSetItem: {
+        const Type* obj = operand(0);
+        if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
+          return absl::OkStatus();
+        if (obj->kind != Kind::kArray)
+          return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
+        const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+        if (!slot)
+          return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
+                                          " is not supported"));
+        // Into a view (a[1:3] = x): a scalar fills it, an array broadcasts.
+        const Type* v = operand(2);
+        const Type* ve = v->isArray() ? v->dtype() : v;
+        bool fits = ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
+        if (v->isArray() && (!slot->isArray() || v->ndim > slot->ndim)) fits = false;
+        if (!fits) return typingError(absl::StrCat("cannot store ", v->str(), " into ", obj->str()));
+        return absl::OkStatus();
+      }
       case Op::kForIter: {
-        const Type* it = operand(0);
-        if (it->kind == Kind::kRangeIter) t = tc_.integer(64, true);
-        else if (it->kind == Kind::kTupleIter) t = it->items.empty() ? tc_.unknown() : it->items[0];
-        else t = tc_.unknown();
+        t = iterItem(tc_, operand(0));
         break;
       }
       case Op::kBranch: {

@@ -3,6 +3,7 @@
 // conversions). Numba's scalar rules: integer arithmetic on scalars widens to
 // 64 bits, int with float gives float64, float32 stays float32 only with
 // float32, bool arithmetic gives int64, `/` always gives a float.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,58 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, const std::string& name
                                         const std::vector<const Type*>& args);
 
 bool isExceptionClassName(const std::string& name);
+
+/// For each parameter of builtin `name` up to the last one given, the Call
+/// operand (1-based) that binds it, from `npos` positional operands followed
+/// by keyword operands named `kwnames`. Only NumPy's constructors take
+/// keywords (dtype=); an error message (not located) otherwise.
+absl::StatusOr<std::vector<int>> bindBuiltinArgs(const std::string& name, size_t npos,
+                                                 const std::vector<std::string>& kwnames);
+
+// Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
+// numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the
+// array's dtype unless it is of a higher kind (bool < int < float <
+// complex). Elementwise results are new C-contiguous arrays.
+
+/// numpy.promote_types for two scalar dtypes.
+const Type* promoteDtypes(TypeContext& tc, const Type* a, const Type* b);
+/// The dtype an elementwise operation on a and b (either may be a scalar,
+/// one at least an array) converts its operands to; nullptr if none.
+const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b);
+/// The element type of an elementwise binary op's result given the operand
+/// dtype (int / int gives float64); nullptr if NumPy has no such loop here.
+const Type* elementBinaryDtype(TypeContext& tc, ir::BinaryOp op, const Type* operand);
+const Type* arrayBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+const Type* arrayUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
+const Type* arrayCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// a.shape, a.size, a.ndim, and methods as BoundMethod; nullptr if unknown.
+const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr);
+/// The result of calling a bound array method.
+absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method, const std::vector<const Type*>& args);
+/// a[index] for an int or a tuple of ints: an element or a view; nullptr if
+/// the index is not supported.
+const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index);
+/// The iterator GetIter makes of `iterable` (iterators are their own), or
+/// nullptr with *why set.
+const Type* iteratorOf(TypeContext& tc, const Type* iterable, std::string* why);
+/// The item an iterator yields.
+const Type* iterItem(TypeContext& tc, const Type* iter);
+/// NumPy ufuncs (np.sqrt, np.maximum, np.isnan, ...) on scalars or
+/// arrays: the family of `name` ("float": computes in a float type,
+/// "same": keeps the dtype, "predicate": gives bool), or "" if not a ufunc;
+/// and the type the elements are computed in for an element type.
+std::string ufuncFamily(const std::string& name);
+bool isBinaryUfunc(const std::string& name);
+const Type* ufuncComputeType(TypeContext& tc, const std::string& name, const Type* element, bool from_array);
+/// The array method a NumPy function of one array is (np.sum -> "sum",
+/// np.amax -> "max", np.nansum -> "nansum"), or "".
+std::string numpyMethodAlias(const std::string& function);
+
+/// The positions t[start:stop:step] selects from a tuple of n items when
+/// the slice is built from constants (or None); nullopt if it is not.
+std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_t n);
+
+/// The scalar type a dtype= argument names (np.int32, float, ...), or nullptr.
+const Type* dtypeOf(TypeContext& tc, const Type* t);
 
 }  // namespace kiln::typing

@@ -1,6 +1,7 @@
 // Builtins and module functions: which exist and what they return. Lowering
 // (lowering/lower_builtins.cpp) implements exactly the names accepted here.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -64,6 +65,26 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
                                                  "frexp", "ldexp", "log"};
     if (unaryMath().count(attr) || binaryMath().count(attr) || others.count(attr))
       return tc.builtin("math." + attr);
+  }
+  if (module == "numpy") {
+    static const std::set<std::string> functions = {
+        "empty", "zeros", "ones", "empty_like", "zeros_like", "ones_like", "full", "full_like", "arange", "sum", "prod",
+        "min", "max", "amin", "amax", "mean", "argmin", "argmax", "cumsum", "cumprod", "any", "all",
+        "count_nonzero", "where", "nonzero", "take", "searchsorted", "std", "var", "ptp", "nansum", "nanmean",
+        "nanmax", "nanmin", "nanstd", "nanvar", "diff", "sort", "median", "percentile", "quantile", "linspace",
+        "eye", "identity", "diag", "outer", "triu", "tril"};
+    if (functions.count(attr) || !ufuncFamily(attr).empty()) return tc.builtin("numpy." + attr);
+    static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
+        {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},
+        {"uint8", {8, 0}},  {"uint16", {16, 0}}, {"uint32", {32, 0}}, {"uint64", {64, 0}},
+        {"intp", {64, 1}},  {"int_", {64, 1}},   {"uintp", {64, 0}}};
+    if (auto it = ints.find(attr); it != ints.end())
+      return tc.dtypeClass(tc.integer(it->second.first, it->second.second != 0));
+    if (attr == "float64" || attr == "double" || attr == "float_") return tc.dtypeClass(tc.floating(64));
+    if (attr == "float32" || attr == "single") return tc.dtypeClass(tc.floating(32));
+    if (attr == "bool_") return tc.dtypeClass(tc.boolean());
+    if (attr == "complex128") return tc.dtypeClass(tc.complex(128));
+    if (attr == "complex64") return tc.dtypeClass(tc.complex(64));
   }
   return nullptr;
 }
@@ -164,8 +185,193 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, const std::string& name
     return bad();
   }
   if (name == "len") {
-    if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple)) return tc.integer(64, true);
+    if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
+      return tc.integer(64, true);
     return bad();
+  }
+  if (name == "enumerate") {
+    std::string why;
+    if (n < 1 || n > 2 || (n == 2 && !isIntLike(args[1]))) return bad();
+    const Type* it = iteratorOf(tc, args[0], &why);
+    if (!it) return absl::InvalidArgumentError(why);
+    return tc.enumerate(it);
+  }
+  if (name == "zip") {
+    if (n < 1) return bad();
+    std::vector<const Type*> iters;
+    for (const Type* a : args) {
+      std::string why;
+      const Type* it = iteratorOf(tc, a, &why);
+      if (!it) return absl::InvalidArgumentError(why);
+      iters.push_back(it);
+    }
+    return tc.zip(std::move(iters));
+  }
+  if (name.rfind("numpy.", 0) == 0 && !numpyMethodAlias(name.substr(6)).empty()) {
+    // np.f(a) is a.f(); np.amin/amax are min/max.
+    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
+    return arrayMethodCall(tc, tc.boundMethod(args[0], numpyMethodAlias(name.substr(6))),
+                           n == 2 ? std::vector<const Type*>{args[1]} : std::vector<const Type*>{});
+  }
+  if (name == "numpy.sort") {
+    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
+      return bad();
+    return tc.array(args[0]->dtype(), 1, 'C');
+  }
+  if (name == "numpy.median" || name == "numpy.percentile" || name == "numpy.quantile") {
+    // Of a 1-d real array (q a number): float64, or the float dtype.
+    if (n != (name == "numpy.median" ? 1u : 2u) || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
+    const Type* d = args[0]->dtype();
+    if (!isReal(d) || (n == 2 && !isReal(args[1]))) return bad();
+    return d->kind == Kind::kFloat ? d : tc.floating(64);
+  }
+  if (name == "numpy.diff") {
+    // diff(a[, n]) of a 1-d array: n-th differences, n >= 0.
+    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || (n == 2 && !isIntLike(args[1])))
+      return bad();
+    if (args[0]->dtype()->kind == Kind::kBool || args[0]->dtype()->kind == Kind::kComplex) return bad();
+    return tc.array(args[0]->dtype(), 1, 'C');
+  }
+  if (name.rfind("numpy.", 0) == 0 && !ufuncFamily(name.substr(6)).empty()) {
+    std::string f = name.substr(6);
+    if (n != (isBinaryUfunc(f) ? 2u : 1u)) return bad();
+    int nd = 0;
+    for (const Type* a : args)
+      if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);  // broadcasting
+    // The element type: two operands promote as an elementwise operator.
+    const Type* e = nullptr;
+    if (n == 1) e = args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
+    else if (nd) e = arrayOperandDtype(tc, args[0], args[1]);
+    else if (isReal(args[0]) && isReal(args[1])) e = promoteDtypes(tc, args[0], args[1]);
+    if (!e) return bad();
+    const Type* ct = ufuncComputeType(tc, f, e, nd > 0);
+    if (!ct) return bad();
+    const Type* r = ufuncFamily(f) == "predicate" ? tc.boolean() : ct;  // logical: ct is bool
+    return nd ? tc.array(r, nd, 'C') : r;
+  }
+  if (name == "numpy.empty_like" || name == "numpy.zeros_like" || name == "numpy.ones_like") {
+    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
+    const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->dtype();
+    if (!dtype) return bad();
+    return tc.array(dtype, args[0]->ndim, 'C');
+  }
+  if (name == "numpy.nonzero" || (name == "numpy.where" && n == 1)) {
+    // The indices of the true (nonzero) items, as a 1-tuple (1-d only here).
+    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype())) return bad();
+    return tc.tuple({tc.array(tc.integer(64, true), 1, 'C')});
+  }
+  if (name == "numpy.searchsorted") {
+    // (a, v, side="left"|"right"): a 1-d and sorted; v a number or 1-d array.
+    if (n < 2 || n > 3 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype()))
+      return bad();
+    if (n == 3 && args[2]->kind != Kind::kStr) return bad();
+    if (isReal(args[1])) return tc.integer(64, true);
+    if (args[1]->kind == Kind::kArray && args[1]->ndim == 1 && isReal(args[1]->dtype()))
+      return tc.array(tc.integer(64, true), 1, 'C');
+    return bad();
+  }
+  if (name == "numpy.take") {
+    if (n != 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
+    if (isIntLike(args[1])) return args[0]->dtype();
+    if (args[1]->kind != Kind::kArray || args[1]->ndim != 1 || args[1]->dtype()->kind != Kind::kInt) return bad();
+    return tc.array(args[0]->dtype(), 1, 'C');
+  }
+  if (name == "numpy.where") {
+    // where(cond, x, y) elementwise; x and y promote as an operator's operands.
+    if (n != 3) return bad();
+    int nd = 0;
+    for (const Type* a : args) {
+      const Type* e = a->kind == Kind::kArray ? a->dtype() : a;
+      if (!isReal(e)) return bad();
+      if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);
+    }
+    if (!nd) return bad();
+    const Type* e = (args[1]->kind == Kind::kArray || args[2]->kind == Kind::kArray)
+                        ? arrayOperandDtype(tc, args[1], args[2])
+                        : promoteDtypes(tc, args[1], args[2]);
+    if (!e) return bad();
+    return tc.array(e, nd, 'C');
+  }
+  if (name == "numpy.full" || name == "numpy.full_like") {
+    // (shape or a, fill_value, dtype=): the dtype defaults to the value's
+    // (full) or the array's (full_like).
+    if (n < 2 || n > 3 || !isReal(args[1])) return bad();
+    bool like = name == "numpy.full_like";
+    int nd = 0;
+    if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;
+    else if (!like && isIntLike(args[0])) nd = 1;
+    else if (!like && args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
+      for (const Type* t : args[0]->items)
+        if (!isIntLike(t)) return bad();
+      nd = static_cast<int>(args[0]->items.size());
+    }
+    if (!nd) return bad();
+    const Type* dtype = n == 3 ? dtypeOf(tc, args[2]) : like ? args[0]->dtype() : args[1];
+    if (!dtype) return bad();
+    return tc.array(dtype, nd, 'C');
+  }
+  if (name == "numpy.arange") {
+    // arange([start,] stop[, step][, dtype]): int64 when all are ints, else
+    // float64, unless a dtype is given (last).
+    const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
+    size_t nums = dtype ? n - 1 : n;
+    if (nums < 1 || nums > 3) return bad();
+    bool ints = true;
+    for (size_t k = 0; k < nums; ++k) {
+      if (!isReal(args[k])) return bad();
+      ints = ints && isIntLike(args[k]);
+    }
+    if (dtype && dtype->kind == Kind::kComplex) return bad();
+    return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
+  }
+  if (name == "numpy.diag") {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal
+    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim > 2) return bad();
+    return tc.array(args[0]->dtype(), args[0]->ndim == 1 ? 2 : 1, 'C');
+  }
+  if (name == "numpy.outer") {
+    if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kArray || args[0]->ndim != 1 ||
+        args[1]->ndim != 1)
+      return bad();
+    const Type* e = arrayOperandDtype(tc, args[0], args[1]);
+    if (!e || e->kind == Kind::kBool) return bad();
+    return tc.array(e, 2, 'C');
+  }
+  if (name == "numpy.triu" || name == "numpy.tril") {
+    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 2 || (n == 2 && !isIntLike(args[1])))
+      return bad();
+    return tc.array(args[0]->dtype(), 2, 'C');
+  }
+  if (name == "numpy.linspace") {
+    // linspace(start, stop, num=50): float64, both ends included.
+    if (n < 2 || n > 3 || !isReal(args[0]) || !isReal(args[1]) || (n == 3 && !isIntLike(args[2]))) return bad();
+    return tc.array(tc.floating(64), 1, 'C');
+  }
+  if (name == "numpy.eye" || name == "numpy.identity") {
+    // eye(N, M=N, k=0), identity(N): float64 (or dtype=) with ones on a diagonal.
+    size_t most = name == "numpy.eye" ? 4 : 2;
+    const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
+    size_t nums = dtype ? n - 1 : n;
+    if (nums < 1 || nums > most - 1) return bad();
+    for (size_t k = 0; k < nums; ++k)
+      if (!isIntLike(args[k])) return bad();
+    return tc.array(dtype ? dtype : tc.floating(64), 2, 'C');
+  }
+  if (name == "numpy.empty" || name == "numpy.zeros" || name == "numpy.ones") {
+    // (shape, dtype=float64): shape an int or a non-empty tuple of ints.
+    if (n < 1 || n > 2) return bad();
+    int nd = 0;
+    if (isIntLike(args[0])) {
+      nd = 1;
+    } else if (args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
+      for (const Type* t : args[0]->items)
+        if (!isIntLike(t)) return bad();
+      nd = static_cast<int>(args[0]->items.size());
+    } else {
+      return bad();
+    }
+    const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : tc.floating(64);
+    if (!dtype) return bad();
+    return tc.array(dtype, nd, 'C');
   }
   return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not supported in jitted code"));
 }

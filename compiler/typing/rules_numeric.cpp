@@ -41,6 +41,9 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     }
     return tc.tuple(std::move(items));
   }
+  // Arrays of one dtype and ndim join at the most general layout.
+  if (a->kind == Kind::kArray && b->kind == Kind::kArray && a->dtype() == b->dtype() && a->ndim == b->ndim)
+    return tc.array(a->dtype(), a->ndim, 'A');
   return nullptr;
 }
 
@@ -62,6 +65,12 @@ const Type* promote(TypeContext& tc, const Type* a, const Type* b) {
 
 const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
+  if (a->isArray() || b->isArray()) return arrayBinaryResult(tc, op, a, b);
+  if (op == BinaryOp::kAdd && a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // concatenation
+    std::vector<const Type*> items = a->items;
+    items.insert(items.end(), b->items.begin(), b->items.end());
+    return tc.tuple(std::move(items));
+  }
   if (!numeric(a) || !numeric(b)) return nullptr;
   switch (op) {
     case BinaryOp::kAdd:
@@ -76,7 +85,7 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
     case BinaryOp::kMod:
     case BinaryOp::kPow: {
       const Type* p = promote(tc, a, b);
-      if (op != BinaryOp::kPow && p->kind == Kind::kComplex) return nullptr;
+      if (p->kind == Kind::kComplex) return nullptr;  // complex ** has no lowering yet
       return p;
     }
     case BinaryOp::kLShift:
@@ -101,6 +110,7 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
 
 const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (unknown(a)) return tc.unknown();
+  if (a->isArray()) return arrayUnaryResult(tc, op, a);
   switch (op) {
     case UnaryOp::kNot:
       return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple) ? tc.boolean() : nullptr;
@@ -124,6 +134,20 @@ const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {
 
 const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
+  if ((a->isArray() || b->isArray()) && op != CompareOp::kIs && op != CompareOp::kIsNot)
+    return arrayCompareResult(tc, op, a, b);
+  if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && op != CompareOp::kIs && op != CompareOp::kIsNot &&
+      op != CompareOp::kIn && op != CompareOp::kNotIn) {
+    // Lexicographic, item by item: numbers only (no complex ordering).
+    for (size_t k = 0; k < std::min(a->items.size(), b->items.size()); ++k) {
+      const Type* x = a->items[k];
+      const Type* y = b->items[k];
+      if (!numeric(x) || !numeric(y)) return nullptr;
+      if ((x->kind == Kind::kComplex || y->kind == Kind::kComplex) && op != CompareOp::kEq && op != CompareOp::kNe)
+        return nullptr;
+    }
+    return tc.boolean();
+  }
   switch (op) {
     case CompareOp::kIs:
     case CompareOp::kIsNot:

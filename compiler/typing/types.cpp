@@ -36,6 +36,17 @@ std::string Type::str() const {
     case Kind::kFunction: return absl::StrCat("Function(#", index, ")");
     case Kind::kBuiltin: return absl::StrCat("Function(", name, ")");
     case Kind::kExceptionClass: return absl::StrCat("ExceptionClass(", name, ")");
+    case Kind::kArray: return absl::StrCat("array(", items[0]->str(), ", ", ndim, "d, ", std::string(1, layout), ")");
+    case Kind::kArrayIter: return absl::StrCat("iter(", items[0]->str(), ")");
+    case Kind::kEnumerate: return absl::StrCat("enumerate(", items[0]->str(), ")");
+    case Kind::kZip: {
+      std::vector<std::string> parts;
+      for (const Type* t : items) parts.push_back(t->str());
+      return absl::StrCat("zip(", absl::StrJoin(parts, ", "), ")");
+    }
+    case Kind::kBoundMethod: return absl::StrCat("BoundFunction(array.", name, " for ", items[0]->str(), ")");
+    case Kind::kDType: return absl::StrCat("class(", items[0]->str(), ")");
+    case Kind::kSlice: return "slice3_type";
   }
   return "?";
 }
@@ -112,6 +123,42 @@ const Type* TypeContext::exceptionClass(const std::string& name) {
   return intern(t);
 }
 
+const Type* TypeContext::array(const Type* dtype, int ndim, char layout) {
+  Type t = make(Kind::kArray);
+  t.items = {dtype};
+  t.ndim = ndim;
+  // A 0-d or 1-d C-contiguous array is also F-contiguous; spell it C.
+  t.layout = (layout == 'F' && ndim <= 1) ? 'C' : layout;
+  return intern(t);
+}
+const Type* TypeContext::arrayIter(const Type* array) {
+  Type t = make(Kind::kArrayIter);
+  t.items = {array};
+  return intern(t);
+}
+const Type* TypeContext::enumerate(const Type* iter) {
+  Type t = make(Kind::kEnumerate);
+  t.items = {iter};
+  return intern(t);
+}
+const Type* TypeContext::zip(std::vector<const Type*> iters) {
+  Type t = make(Kind::kZip);
+  t.items = std::move(iters);
+  return intern(t);
+}
+const Type* TypeContext::boundMethod(const Type* receiver, const std::string& name) {
+  Type t = make(Kind::kBoundMethod);
+  t.items = {receiver};
+  t.name = name;
+  return intern(t);
+}
+const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }
+const Type* TypeContext::dtypeClass(const Type* scalar) {
+  Type t = make(Kind::kDType);
+  t.items = {scalar};
+  return intern(t);
+}
+
 namespace {
 // Splits "a, B(c, d), e" at top-level commas.
 std::vector<std::string> splitTop(std::string_view s) {
@@ -179,6 +226,29 @@ std::optional<const Type*> TypeContext::parse(const std::string& spelling) {
       items.push_back(*t);
     }
     return tuple(std::move(items));
+  }
+  if (s.back() == ']' && s.find('[') != std::string::npos) {
+    // Numba's signature spelling: "float64[:]" (any strides), "int32[:, ::1]"
+    // (C-contiguous: the last dimension is "::1").
+    size_t open = s.find('[');
+    std::optional<const Type*> dt = parse(s.substr(0, open));
+    std::vector<std::string> dims = splitTop(s.substr(open + 1, s.size() - open - 2));
+    if (!dt || !(*dt)->isNumber() || dims.empty() || dims.size() > 32) return std::nullopt;
+    for (size_t k = 0; k < dims.size(); ++k)
+      if (dims[k] != ":" && !(k + 1 == dims.size() && dims[k] == "::1")) return std::nullopt;
+    return array(*dt, static_cast<int>(dims.size()), dims.back() == "::1" ? 'C' : 'A');
+  }
+  if (auto body = inner("array(")) {
+    // "array(float64, 1d, C)": a number or bool dtype, 1..32 dims, C/F/A.
+    std::vector<std::string> parts = splitTop(*body);
+    if (parts.size() != 3 || parts[1].size() < 2 || parts[1].back() != 'd') return std::nullopt;
+    std::optional<const Type*> dt = parse(parts[0]);
+    int nd = 0;
+    if (!dt || !(*dt)->isNumber() || !absl::SimpleAtoi(parts[1].substr(0, parts[1].size() - 1), &nd) || nd < 1 ||
+        nd > 32)
+      return std::nullopt;
+    if (parts[2] != "C" && parts[2] != "F" && parts[2] != "A") return std::nullopt;
+    return array(*dt, nd, parts[2][0]);
   }
   return std::nullopt;
 }

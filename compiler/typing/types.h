@@ -23,14 +23,19 @@ class Type {
   Kind kind;
   int bits = 0;             // Int, Float, Complex
   bool is_signed = true;    // Int
-  std::vector<const Type*> items;  // Tuple, TupleIter
-  std::string name;         // Module, Builtin, ExceptionClass
+  std::vector<const Type*> items;  // Tuple, TupleIter, Array (dtype), iterators
+  std::string name;         // Module, Builtin, ExceptionClass, BoundMethod
   int index = 0;            // Function
+  int ndim = 0;             // Array
+  char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
 
   std::string str() const;
   bool isNumber() const { return kind == Kind::kBool || kind == Kind::kInt || kind == Kind::kFloat || kind == Kind::kComplex; }
   bool isInteger() const { return kind == Kind::kInt; }
   bool isFloat() const { return kind == Kind::kFloat; }
+  bool isArray() const { return kind == Kind::kArray; }
+  /// The element type of an Array.
+  const Type* dtype() const { return items[0]; }
 };
 
 class TypeContext {
@@ -50,9 +55,17 @@ class TypeContext {
   const Type* function(int index);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
+  const Type* array(const Type* dtype, int ndim, char layout = 'C');
+  const Type* arrayIter(const Type* array);
+  const Type* enumerate(const Type* iter);
+  const Type* zip(std::vector<const Type*> iters);
+  const Type* boundMethod(const Type* receiver, const std::string& name);
+  const Type* dtypeClass(const Type* scalar);
+  const Type* slice();
 
   /// Parses a Numba-style spelling ("int64", "float32", "boolean",
-  /// "UniTuple(int64, 2)", "Tuple(int64, float64)"); nullopt if not one.
+  /// "UniTuple(int64, 2)", "Tuple(int64, float64)", "array(float64, 1d, C)");
+  /// nullopt if not one.
   std::optional<const Type*> parse(const std::string& spelling);
 
  private:

@@ -1,0 +1,700 @@
+// Arrays: the kiln_abi.h struct {meminfo, data, shape[nd], strides[nd]} in
+// registers, elements in memory form (bool is a byte). Indexing wraps
+// negative indices and raises IndexError out of bounds; elementwise
+// operations and reductions are loops here, with NumPy's element semantics.
+// Broadcasting follows NumPy (shapes align at the right, sizes equal or 1).
+// New arrays are malloc'd, C-contiguous, with meminfo = the block; views
+// (slices, a.T, reshape) share their parent's meminfo, so whoever receives
+// one as a result owns the block (kiln_abi.h). Temporaries not returned
+// leak (no reference counting yet); sort and quantile scratch is freed.
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/lowering/data_model.h"
+#include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::lowering {
+
+using ir::BinaryOp;
+using ir::CompareOp;
+using ir::UnaryOp;
+using typing::Kind;
+
+namespace {
+constexpr unsigned kMeminfo = ArrayField::kMeminfo, kData = ArrayField::kData, kShape = ArrayField::kShape,
+                   kStrides = ArrayField::kStrides;
+}  // namespace
+
+void FunctionLowering::loop(llvm::Value* n, const std::function<void(llvm::Value*)>& body) {
+  llvm::BasicBlock* pre = b_.GetInsertBlock();
+  llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "loop", fn_);
+  llvm::BasicBlock* inside = llvm::BasicBlock::Create(ctx_, "loop.body", fn_);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, "loop.end", fn_);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  llvm::PHINode* k = b_.CreatePHI(b_.getInt64Ty(), 2, "k");
+  k->addIncoming(b_.getInt64(0), pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(k, n), inside, exit);
+  b_.SetInsertPoint(inside);
+  body(k);
+  k->addIncoming(b_.CreateAdd(k, b_.getInt64(1)), b_.GetInsertBlock());
+  b_.CreateBr(head);
+  b_.SetInsertPoint(exit);
+}
+
+llvm::Value* FunctionLowering::arraySize(llvm::Value* arr, const typing::Type* t) {
+  llvm::Value* n = b_.getInt64(1);
+  for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k) n = b_.CreateMul(n, b_.CreateExtractValue(arr, {kShape, k}));
+  return n;
+}
+
+llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape) {
+  llvm::Value* total = b_.getInt64(1);
+  llvm::Value* negative = b_.getInt1(false);
+  for (llvm::Value* d : shape) {
+    negative = b_.CreateOr(negative, b_.CreateICmpSLT(d, b_.getInt64(0)));
+    total = b_.CreateMul(total, d);
+  }
+  raiseIf(negative, KILN_VALUE_ERROR, "negative dimensions are not allowed");
+  int64_t item = itemSize(t->dtype());
+  llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
+  bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
+  llvm::FunctionCallee malloc_fn =
+      mod_.getOrInsertFunction("malloc", llvm::FunctionType::get(b_.getPtrTy(), {b_.getInt64Ty()}, false));
+  llvm::Value* block = b_.CreateCall(malloc_fn, {bytes});
+  raiseIf(b_.CreateIsNull(block), KILN_MEMORY_ERROR, "out of memory allocating an array");
+  llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
+  out = b_.CreateInsertValue(out, block, kMeminfo);
+  out = b_.CreateInsertValue(out, block, kData);
+  llvm::Value* stride = b_.getInt64(item);
+  for (unsigned k = static_cast<unsigned>(shape.size()); k-- > 0;) {
+    out = b_.CreateInsertValue(out, shape[k], {kShape, k});
+    out = b_.CreateInsertValue(out, stride, {kStrides, k});
+    stride = b_.CreateMul(stride, shape[k]);
+  }
+  return out;
+}
+
+llvm::Value* FunctionLowering::flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k) {
+  llvm::Value* data = b_.CreateExtractValue(arr, kData);
+  if (t->layout == 'C') return b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(itemSize(t->dtype()))));
+  // Any strides: unravel k in C order, last dimension fastest.
+  llvm::Value* offset = b_.getInt64(0);
+  llvm::Value* rest = k;
+  for (unsigned d = static_cast<unsigned>(t->ndim); d-- > 0;) {
+    llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
+    llvm::Value* i = d == 0 ? rest : b_.CreateURem(rest, dim);
+    if (d > 0) rest = b_.CreateUDiv(rest, dim);
+    offset = b_.CreateAdd(offset, b_.CreateMul(i, b_.CreateExtractValue(arr, {kStrides, d})));
+  }
+  return b_.CreateGEP(b_.getInt8Ty(), data, offset);
+}
+
+llvm::Value* FunctionLowering::loadElement(llvm::Value* ptr, const typing::Type* dtype) {
+  return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, dtype), ptr), dtype);
+}
+
+void FunctionLowering::storeElement(llvm::Value* ptr, llvm::Value* v, const typing::Type* dtype) {
+  b_.CreateStore(toMemory(b_, v, dtype), ptr);
+}
+
+llvm::Value* FunctionLowering::arrayAttr(const ir::Value* obj, const std::string& name, const typing::Type* result) {
+  llvm::Value* arr = value(obj);
+  const typing::Type* t = obj->type;
+  if (name == "shape") {
+    llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+    for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k)
+      out = b_.CreateInsertValue(out, b_.CreateExtractValue(arr, {kShape, k}), k);
+    return out;
+  }
+  if (name == "size") return arraySize(arr, t);
+  if (name == "T") {  // the same memory, dimensions reversed
+    Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
+    for (unsigned k = static_cast<unsigned>(t->ndim); k-- > 0;) {
+      p.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
+      p.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
+    }
+    return viewOf(p, result);
+  }
+  if (name == "ndim") return b_.getInt64(t->ndim);
+  return arr;  // a bound method carries its receiver
+}
+
+std::vector<llvm::Value*> FunctionLowering::intIndices(llvm::Value* v, const typing::Type* t) {
+  const typing::Type* i64 = types().integer(64, true);
+  if (t->kind != Kind::kTuple) return {convert(b_, v, t, i64)};
+  std::vector<llvm::Value*> out;
+  for (unsigned k = 0; k < t->items.size(); ++k) out.push_back(convert(b_, b_.CreateExtractValue(v, k), t->items[k], i64));
+  return out;
+}
+
+FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
+                                                 const typing::Type* it) {
+  // Ints pick (wrapping negatives, IndexError out of bounds); slices clamp
+  // as Python's slice.indices() and keep their dimension; dimensions past
+  // the index are kept whole.
+  Place out;
+  llvm::Value* i64_min = b_.getInt64(INT64_MIN);
+  llvm::Value* zero = b_.getInt64(0);
+  llvm::Value* offset = zero;
+  unsigned nparts = it->kind == Kind::kTuple ? static_cast<unsigned>(it->items.size()) : 1;
+  for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
+    llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
+    llvm::Value* stride = b_.CreateExtractValue(arr, {kStrides, d});
+    if (d >= nparts) {
+      out.shape.push_back(dim);
+      out.strides.push_back(stride);
+      continue;
+    }
+    const typing::Type* pt = it->kind == Kind::kTuple ? it->items[d] : it;
+    llvm::Value* part = it->kind == Kind::kTuple ? b_.CreateExtractValue(index, d) : index;
+    if (pt->kind != Kind::kSlice) {
+      llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
+      i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
+      raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
+              at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d));
+      offset = b_.CreateAdd(offset, b_.CreateMul(i, stride));
+      continue;
+    }
+    llvm::Value* step = b_.CreateExtractValue(part, 2);
+    raiseIf(b_.CreateICmpEQ(step, zero), KILN_VALUE_ERROR, "slice step cannot be zero");
+    llvm::Value* back = b_.CreateICmpSLT(step, zero);
+    llvm::Value* minus_one = b_.getInt64(-1);
+    auto clamp = [&](llvm::Value* x, llvm::Value* omitted) {
+      llvm::Value* w = b_.CreateSelect(b_.CreateICmpSLT(x, zero), b_.CreateAdd(x, dim), x);
+      llvm::Value* low = b_.CreateSelect(back, minus_one, zero);
+      llvm::Value* high = b_.CreateSelect(back, b_.CreateSub(dim, b_.getInt64(1)), dim);
+      w = b_.CreateSelect(b_.CreateICmpSLT(w, zero), low, b_.CreateSelect(b_.CreateICmpSGE(w, dim), high, w));
+      return b_.CreateSelect(b_.CreateICmpEQ(x, i64_min), omitted, w);
+    };
+    llvm::Value* start = clamp(b_.CreateExtractValue(part, 0), b_.CreateSelect(back, b_.CreateSub(dim, b_.getInt64(1)), zero));
+    llvm::Value* stop = clamp(b_.CreateExtractValue(part, 1), b_.CreateSelect(back, minus_one, dim));
+    // len = ceil((stop - start) / step) when positive, else 0.
+    llvm::Value* fwd_len = b_.CreateSDiv(b_.CreateAdd(b_.CreateSub(stop, start), b_.CreateSub(step, b_.getInt64(1))), step);
+    llvm::Value* bwd_len = b_.CreateSDiv(b_.CreateAdd(b_.CreateSub(start, stop), b_.CreateSub(b_.CreateNeg(step), b_.getInt64(1))),
+                                         b_.CreateNeg(step));
+    llvm::Value* len = b_.CreateSelect(back, bwd_len, fwd_len);
+    len = b_.CreateSelect(b_.CreateICmpSLT(len, zero), zero, len);
+    // An empty slice may start past the end; its data pointer is never read.
+    offset = b_.CreateAdd(offset, b_.CreateMul(b_.CreateSelect(b_.CreateICmpEQ(len, zero), zero, start), stride));
+    out.shape.push_back(len);
+    out.strides.push_back(b_.CreateMul(stride, step));
+  }
+  out.ptr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), offset);
+  out.meminfo = b_.CreateExtractValue(arr, kMeminfo);
+  return out;
+}
+
+llvm::Value* FunctionLowering::viewOf(const Place& p, const typing::Type* t) {
+  // A view has its parent's meminfo: NULL for borrowed memory, else the
+  // block, which a receiver of both shares (kiln_abi.h).
+  llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
+  out = b_.CreateInsertValue(out, p.meminfo, kMeminfo);
+  out = b_.CreateInsertValue(out, p.ptr, kData);
+  for (unsigned k = 0; k < p.shape.size(); ++k) {
+    out = b_.CreateInsertValue(out, p.shape[k], {kShape, k});
+    out = b_.CreateInsertValue(out, p.strides[k], {kStrides, k});
+  }
+  return out;
+}
+
+void FunctionLowering::ifThen(llvm::Value* cond, const std::function<void()>& body) {
+  llvm::BasicBlock* then = llvm::BasicBlock::Create(ctx_, "then", fn_);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "endif", fn_);
+  b_.CreateCondBr(cond, then, done);
+  b_.SetInsertPoint(then);
+  body();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+llvm::Value* FunctionLowering::selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
+                                         const typing::Type* it, llvm::Value** count) {
+  // A mask must match the array; its count is the number of Trues. An
+  // index array selects its own length.
+  llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
+  llvm::Value* m = b_.CreateExtractValue(index, {kShape, 0});
+  if (it->dtype()->kind != Kind::kBool) {
+    *count = m;
+    return nullptr;
+  }
+  raiseIf(b_.CreateICmpNE(n, m), KILN_INDEX_ERROR, "boolean index did not match indexed array along axis 0");
+  llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
+  b_.CreateStore(b_.getInt64(0), c);
+  loop(m, [&](llvm::Value* k) {
+    llvm::Value* hit = b_.CreateZExt(loadElement(item1d(index, k), it->dtype()), b_.getInt64Ty());
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
+  });
+  *count = b_.CreateLoad(b_.getInt64Ty(), c);
+  return c;
+}
+
+llvm::Value* FunctionLowering::item1d(llvm::Value* arr, llvm::Value* k) {
+  return b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(k, b_.CreateExtractValue(arr, {kStrides, 0})));
+}
+
+llvm::Value* FunctionLowering::checkedIndex(llvm::Value* arr, llvm::Value* i) {
+  llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
+  i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, n), i);
+  raiseIf(b_.CreateICmpUGE(i, n), KILN_INDEX_ERROR, "index out of bounds");
+  return i;
+}
+
+void FunctionLowering::forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
+                                   const std::function<void(llvm::Value* i, llvm::Value* j)>& body) {
+  // body(i, j): i the selected position in arr, j the running count.
+  llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
+  b_.CreateStore(b_.getInt64(0), j);
+  const typing::Type* i64 = types().integer(64, true);
+  loop(b_.CreateExtractValue(index, {kShape, 0}), [&](llvm::Value* k) {
+    llvm::Value* sel = loadElement(item1d(index, k), it->dtype());
+    if (it->dtype()->kind == Kind::kBool) {
+      ifThen(sel, [&]() {
+        llvm::Value* jj = b_.CreateLoad(b_.getInt64Ty(), j);
+        body(k, jj);
+        b_.CreateStore(b_.CreateAdd(jj, b_.getInt64(1)), j);
+      });
+    } else {
+      body(checkedIndex(arr, convert(b_, sel, it->dtype(), i64)), k);
+    }
+  });
+}
+
+llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, const ir::Value* idx,
+                                    const typing::Type* result) {
+  const typing::Type* dt = at->dtype();
+  if (!idx->type->isArray())
+    return loadElement(item1d(arr, checkedIndex(arr, converted(idx, types().integer(64, true)))), dt);
+  llvm::Value* iv = value(idx);
+  llvm::Value* out = newArray(result, {b_.CreateExtractValue(iv, {kShape, 0})});
+  forSelected(arr, idx->type, iv, [&](llvm::Value* i, llvm::Value* j) {
+    storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
+  });
+  return out;
+}
+
+llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result) {
+  if (index->type->isArray()) {  // a[mask], a[idx]: a new array
+    llvm::Value* arr = value(obj);
+    llvm::Value* count = nullptr;
+    selection(arr, obj->type, value(index), index->type, &count);
+    llvm::Value* out = newArray(result, {count});
+    const typing::Type* dt = result->dtype();
+    forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
+      storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
+    });
+    return out;
+  }
+  Place p = locate(value(obj), obj->type, value(index), index->type);
+  if (!result->isArray()) return loadElement(p.ptr, result);
+  return viewOf(p, result);
+}
+
+void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v) {
+  const typing::Type* dt = obj->type->dtype();
+  if (index->type->isArray()) {  // a[mask] = x, a[idx] = x: x a scalar, or one value per selected place
+    llvm::Value* arr = value(obj);
+    llvm::Value* count = nullptr;
+    selection(arr, obj->type, value(index), index->type, &count);
+    if (!v->type->isArray()) {
+      llvm::Value* x = converted(v, dt);
+      forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value*) { storeElement(item1d(arr, i), x, dt); });
+      return;
+    }
+    llvm::Value* src = value(v);
+    const typing::Type* se = v->type->dtype();
+    llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
+    llvm::Value* one = b_.CreateICmpEQ(len, b_.getInt64(1));
+    raiseIf(b_.CreateAnd(b_.CreateNot(one), b_.CreateICmpNE(len, count)), KILN_VALUE_ERROR,
+            "shape mismatch: value array does not match the indexing result");
+    forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
+      llvm::Value* x = loadElement(item1d(src, b_.CreateSelect(one, b_.getInt64(0), j)), se);
+      storeElement(item1d(arr, i), convert(b_, x, se, dt), dt);
+    });
+    return;
+  }
+  const typing::Type* slot = typing::arrayIndexResult(types(), obj->type, index->type);
+  Place p = locate(value(obj), obj->type, value(index), index->type);
+  if (!slot->isArray()) {
+    storeElement(p.ptr, converted(v, dt), dt);
+    return;
+  }
+  // Into a view: fill with a scalar or copy a broadcast array. A source
+  // overlapping the target is read as it is written (NumPy copies first).
+  Typed target{slot, viewOf(p, slot)};
+  const typing::Type* ve = v->type->isArray() ? v->type->dtype() : v->type;
+  elementwise({typed(v)}, ve, slot, &target,
+              [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], ve, dt); });
+}
+
+llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, const typing::Type* ct,
+                                           const typing::Type* result, const Typed* into,
+                                           const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
+                                           const std::vector<const typing::Type*>& cts) {
+  // NumPy broadcasting: shapes align at the right; each dimension is equal
+  // or 1 (or missing), and a broadcast dimension has stride 0.
+  unsigned nd = static_cast<unsigned>(result->ndim);
+  llvm::Value* one = b_.getInt64(1);
+  std::vector<llvm::Value*> shape(nd, one);
+  for (unsigned d = 0; into && d < nd; ++d) shape[d] = b_.CreateExtractValue(into->v, {kShape, d});
+  for (const Typed& o : operands) {
+    if (into || !o.type->isArray()) continue;  // in place: the target's shape
+    unsigned lead = nd - static_cast<unsigned>(o.type->ndim);
+    for (unsigned j = 0; j < static_cast<unsigned>(o.type->ndim); ++j) {
+      llvm::Value* d = b_.CreateExtractValue(o.v, {kShape, j});
+      shape[lead + j] = b_.CreateSelect(b_.CreateICmpEQ(d, one), shape[lead + j], d);
+    }
+  }
+  llvm::Value* bad = b_.getInt1(false);
+  struct Source {
+    const typing::Type* type;
+    const typing::Type* ct;               // what its elements are converted to
+    llvm::Value* v;                       // the array's data, or the converted scalar
+    std::vector<llvm::Value*> strides;    // per result dimension
+  };
+  std::vector<Source> srcs;
+  for (size_t q = 0; q < operands.size(); ++q) {
+    const Typed& o = operands[q];
+    const typing::Type* oct = q < cts.size() ? cts[q] : ct;
+    if (!o.type->isArray()) {
+      srcs.push_back({o.type, oct, convert(b_, o.v, o.type, oct), {}});
+      continue;
+    }
+    llvm::Value* arr = o.v;
+    unsigned lead = nd - static_cast<unsigned>(o.type->ndim);
+    std::vector<llvm::Value*> st(nd, b_.getInt64(0));
+    for (unsigned j = 0; j < static_cast<unsigned>(o.type->ndim); ++j) {
+      llvm::Value* d = b_.CreateExtractValue(arr, {kShape, j});
+      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
+      st[lead + j] = b_.CreateSelect(b_.CreateICmpEQ(d, one), b_.getInt64(0), b_.CreateExtractValue(arr, {kStrides, j}));
+    }
+    srcs.push_back({o.type, oct, b_.CreateExtractValue(arr, kData), std::move(st)});
+  }
+  raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
+  const typing::Type* dest_type = into ? into->type : result;  // a view target may have any strides
+  llvm::Value* dest = into ? into->v : newArray(result, shape);
+  llvm::Value* total = one;
+  for (llvm::Value* d : shape) total = b_.CreateMul(total, d);
+  loop(total, [&](llvm::Value* k) {
+    // The index of k in each dimension, last dimension fastest.
+    std::vector<llvm::Value*> idx(nd);
+    llvm::Value* rest = k;
+    for (unsigned d = nd; d-- > 0;) {
+      idx[d] = d == 0 ? rest : b_.CreateURem(rest, shape[d]);
+      if (d > 0) rest = b_.CreateUDiv(rest, shape[d]);
+    }
+    std::vector<llvm::Value*> xs;
+    for (const Source& src : srcs) {
+      if (!src.type->isArray()) {
+        xs.push_back(src.v);
+        continue;
+      }
+      llvm::Value* offset = b_.getInt64(0);
+      for (unsigned d = 0; d < nd; ++d) offset = b_.CreateAdd(offset, b_.CreateMul(idx[d], src.strides[d]));
+      llvm::Value* x = loadElement(b_.CreateGEP(b_.getInt8Ty(), src.v, offset), src.type->dtype());
+      xs.push_back(convert(b_, x, src.type->dtype(), src.ct));
+    }
+    storeElement(flatElementPtr(dest, dest_type, k), f(xs), dest_type->dtype());
+  });
+  return dest;
+}
+
+llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
+                                           const typing::Type* result, bool inplace) {
+  const typing::Type* ot = typing::arrayOperandDtype(types(), lhs->type, rhs->type);
+  const typing::Type* ct = typing::elementBinaryDtype(types(), op, ot);
+  const typing::Type* dt = result->dtype();
+  Typed target = typed(lhs);
+  return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
+    return convert(b_, binaryValues(op, xs[0], xs[1], ct, false, true), ct, dt);
+  });
+}
+
+llvm::Value* FunctionLowering::arrayUnary(UnaryOp op, const ir::Value* x, const typing::Type* result) {
+  llvm::Value* src = value(x);
+  const typing::Type* dt = result->dtype();
+  unsigned nd = static_cast<unsigned>(x->type->ndim);
+  std::vector<llvm::Value*> shape;
+  for (unsigned k = 0; k < nd; ++k) shape.push_back(b_.CreateExtractValue(src, {kShape, k}));
+  llvm::Value* dest = newArray(result, shape);
+  loop(arraySize(src, x->type), [&](llvm::Value* k) {
+    llvm::Value* v = loadElement(flatElementPtr(src, x->type, k), dt);
+    llvm::Value* r = v;
+    switch (op) {
+      case UnaryOp::kNeg: r = dt->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v); break;
+      case UnaryOp::kInvert: r = b_.CreateNot(v); break;
+      case UnaryOp::kPos:
+      case UnaryOp::kNot:  // rejected by typing
+        break;
+    }
+    storeElement(flatElementPtr(dest, result, k), r, dt);
+  });
+  return dest;
+}
+llvm::Value* FunctionLowering::arrayCompare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
+                                            const typing::Type* result) {
+  const typing::Type* ot = typing::arrayOperandDtype(types(), lhs->type, rhs->type);
+  return elementwise({typed(lhs), typed(rhs)}, ot, result, nullptr,
+                     [&](const std::vector<llvm::Value*>& xs) { return compareValues(op, xs[0], xs[1], ot); });
+}
+
+llvm::Value* FunctionLowering::reduceAxis(const std::string& m, llvm::Value* recv, const typing::Type* at,
+                                          const ir::Value* axis_arg, const typing::Type* result) {
+  unsigned nd = static_cast<unsigned>(at->ndim);
+  llvm::Value* axis = converted(axis_arg, types().integer(64, true));
+  axis = b_.CreateSelect(b_.CreateICmpSLT(axis, b_.getInt64(0)), b_.CreateAdd(axis, b_.getInt64(nd)), axis);
+  raiseIf(b_.CreateICmpUGE(axis, b_.getInt64(nd)), KILN_VALUE_ERROR, "axis is out of bounds for the array");
+  const typing::Type* scalar = result->isArray() ? result->dtype() : result;
+  if (nd == 1) return arrayMethod(types().boundMethod(at, m), recv, {}, scalar);
+  // A field chosen by the run-time axis among the static dimensions.
+  auto pick = [&](unsigned field, llvm::Value* d) {
+    llvm::Value* v = b_.CreateExtractValue(recv, {field, 0});
+    for (unsigned k = 1; k < nd; ++k) v = b_.CreateSelect(b_.CreateICmpEQ(d, b_.getInt64(k)), b_.CreateExtractValue(recv, {field, k}), v);
+    return v;
+  };
+  std::vector<llvm::Value*> shape, strides;
+  for (unsigned j = 0; j + 1 < nd; ++j) {
+    llvm::Value* src = b_.CreateSelect(b_.CreateICmpULT(b_.getInt64(j), axis), b_.getInt64(j), b_.getInt64(j + 1));
+    shape.push_back(pick(kShape, src));
+    strides.push_back(pick(kStrides, src));
+  }
+  llvm::Value* len = pick(kShape, axis);
+  llvm::Value* step = pick(kStrides, axis);
+  const typing::Type* dt = at->dtype();
+  bool extreme = m == "min" || m == "max";
+  if (extreme)
+    raiseIf(b_.CreateICmpEQ(len, b_.getInt64(0)), KILN_VALUE_ERROR,
+            m == "min" ? "zero-size array to reduction operation minimum which has no identity"
+                       : "zero-size array to reduction operation maximum which has no identity");
+  llvm::Value* out = newArray(result, shape);
+  const typing::Type* acc_t = m == "mean" ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : scalar;
+  llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+  llvm::Value* data = b_.CreateExtractValue(recv, kData);
+  loop(arraySize(out, result), [&](llvm::Value* o) {
+    llvm::Value* rest = o;
+    llvm::Value* base = b_.getInt64(0);
+    for (unsigned j = nd - 1; j-- > 0;) {
+      llvm::Value* idx = j == 0 ? rest : b_.CreateURem(rest, shape[j]);
+      if (j > 0) rest = b_.CreateUDiv(rest, shape[j]);
+      base = b_.CreateAdd(base, b_.CreateMul(idx, strides[j]));
+    }
+    auto item = [&](llvm::Value* t) {
+      return convert(b_, loadElement(b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateAdd(base, b_.CreateMul(t, step))), dt), dt, acc_t);
+    };
+    b_.CreateStore(extreme ? item(b_.getInt64(0)) : convert(b_, b_.getInt64(m == "prod" ? 1 : 0), types().integer(64, true), acc_t), acc);
+    loop(len, [&](llvm::Value* t) {
+      llvm::Value* x = item(t);
+      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+      llvm::Value* next;
+      if (extreme) {
+        llvm::Value* take = compareValues(m == "min" ? CompareOp::kLt : CompareOp::kGt, x, cur, acc_t);
+        if (acc_t->kind == Kind::kFloat) take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
+        next = b_.CreateSelect(take, x, cur);
+      } else {
+        next = binaryValues(m == "prod" ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
+      }
+      b_.CreateStore(next, acc);
+    });
+    llvm::Value* r = b_.CreateLoad(acc->getAllocatedType(), acc);
+    if (m == "mean") r = b_.CreateFDiv(r, convert(b_, len, types().integer(64, true), acc_t));
+    storeElement(flatElementPtr(out, result, o), convert(b_, r, acc_t, scalar), scalar);
+  });
+  return out;
+}
+
+llvm::Value* FunctionLowering::arrayMethod(const typing::Type* method, llvm::Value* recv,
+                                           const std::vector<const ir::Value*>& args, const typing::Type* result) {
+  const typing::Type* at = method->items[0];
+  const typing::Type* dt = at->dtype();
+  const std::string& m = method->name;
+  llvm::Value* n = arraySize(recv, at);
+  auto element = [&](llvm::Value* k) { return loadElement(flatElementPtr(recv, at, k), dt); };
+  if (m == "ptp") {
+    llvm::Value* hi = arrayMethod(types().boundMethod(at, "max"), recv, {}, result);
+    llvm::Value* lo = arrayMethod(types().boundMethod(at, "min"), recv, {}, result);
+    return binaryValues(BinaryOp::kSub, hi, lo, result, false, true);
+  }
+  bool is_float = dt->kind == Kind::kFloat;
+  if (m == "nansum" || m == "nanmean" || m == "std" || m == "var" || m == "nanstd" || m == "nanvar") {
+    // Sums in the result type over the items (NaN skipped by the nan*
+    // forms); std and var take a second pass about the mean (ddof 0).
+    bool skip = m.rfind("nan", 0) == 0 && is_float;
+    const typing::Type* acc_t = m == "nansum" ? result : (is_float ? dt : types().floating(64));
+    llvm::AllocaInst* sum = entryAlloca(valueType(ctx_, acc_t), "sum");
+    llvm::AllocaInst* count = entryAlloca(b_.getInt64Ty(), "count");
+    auto zero = [&]() { return convert(b_, b_.getInt64(0), types().integer(64, true), acc_t); };
+    auto pass = [&](llvm::Value* center) {
+      b_.CreateStore(zero(), sum);
+      b_.CreateStore(b_.getInt64(0), count);
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* x = convert(b_, element(k), dt, acc_t);
+        llvm::Value* keep = skip ? b_.CreateFCmpORD(x, x) : b_.getInt1(true);
+        if (center) {
+          llvm::Value* d = b_.CreateFSub(x, center);
+          x = b_.CreateFMul(d, d);
+        }
+        llvm::Value* cur = b_.CreateLoad(sum->getAllocatedType(), sum);
+        llvm::Value* next = binaryValues(BinaryOp::kAdd, cur, x, acc_t, false, true);
+        b_.CreateStore(b_.CreateSelect(keep, next, cur), sum);
+        llvm::Value* c = b_.CreateLoad(b_.getInt64Ty(), count);
+        b_.CreateStore(b_.CreateAdd(c, b_.CreateZExt(keep, b_.getInt64Ty())), count);
+      });
+      return b_.CreateLoad(sum->getAllocatedType(), sum);
+    };
+    llvm::Value* total = pass(nullptr);
+    if (m == "nansum") return total;
+    llvm::Value* mean = b_.CreateFDiv(total, convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
+    if (m == "nanmean") return mean;
+    llvm::Value* var = b_.CreateFDiv(pass(mean), convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
+    if (m == "var" || m == "nanvar") return var;
+    return b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, var->getType()), {var});
+  }
+  if (m == "nanmax" || m == "nanmin") {
+    if (!is_float) return arrayMethod(types().boundMethod(at, m.substr(3)), recv, {}, result);
+    raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR,
+            m == "nanmax" ? "zero-size array to reduction operation fmax which has no identity"
+                          : "zero-size array to reduction operation fmin which has no identity");
+    llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
+    b_.CreateStore(llvm::ConstantFP::getNaN(valueType(ctx_, dt)), best);
+    loop(n, [&](llvm::Value* k) {
+      llvm::Value* x = element(k);
+      llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+      llvm::Value* better = compareValues(m == "nanmin" ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
+      llvm::Value* take = b_.CreateOr(better, b_.CreateAnd(b_.CreateFCmpUNO(cur, cur), b_.CreateFCmpORD(x, x)));
+      b_.CreateStore(b_.CreateSelect(take, x, cur), best);
+    });
+    return b_.CreateLoad(best->getAllocatedType(), best);  // all NaN: NaN, as NumPy (which warns)
+  }
+  if (!args.empty() && (m == "sum" || m == "prod" || m == "mean" || m == "min" || m == "max"))
+    return reduceAxis(m, recv, at, args[0], result);
+  if (m == "sum" || m == "prod" || m == "mean") {
+    const typing::Type* acc_t = m == "mean" ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : result;
+    bool is_sum = m != "prod";
+    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+    b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
+    loop(n, [&](llvm::Value* k) {
+      llvm::Value* x = convert(b_, element(k), dt, acc_t);
+      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+      b_.CreateStore(binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, x, acc_t, false, true), acc);
+    });
+    llvm::Value* total = b_.CreateLoad(acc->getAllocatedType(), acc);
+    if (m != "mean") return total;
+    return b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
+  }
+  if (m == "min" || m == "max" || m == "argmin" || m == "argmax") {
+    bool is_min = m == "min" || m == "argmin";
+    const char* empty = m == "min"    ? "zero-size array to reduction operation minimum which has no identity"
+                        : m == "max" ? "zero-size array to reduction operation maximum which has no identity"
+                        : m == "argmin" ? "attempt to get argmin of an empty sequence"
+                                        : "attempt to get argmax of an empty sequence";
+    raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR, empty);
+    llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
+    llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
+    b_.CreateStore(element(b_.getInt64(0)), best);
+    b_.CreateStore(b_.getInt64(0), where);
+    loop(n, [&](llvm::Value* k) {
+      llvm::Value* x = element(k);
+      llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+      llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
+      if (dt->kind == Kind::kFloat)  // the first NaN wins, as NumPy
+        take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
+      b_.CreateStore(b_.CreateSelect(take, x, cur), best);
+      b_.CreateStore(b_.CreateSelect(take, k, b_.CreateLoad(b_.getInt64Ty(), where)), where);
+    });
+    if (m == "min" || m == "max") return b_.CreateLoad(best->getAllocatedType(), best);
+    return b_.CreateLoad(b_.getInt64Ty(), where);
+  }
+  if (m == "any" || m == "all" || m == "count_nonzero") {
+    bool all = m == "all";
+    const typing::Type* acc_t = m == "count_nonzero" ? types().integer(64, true) : types().boolean();
+    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+    b_.CreateStore(m == "count_nonzero" ? b_.getInt64(0) : b_.getInt1(all), acc);
+    loop(n, [&](llvm::Value* k) {
+      llvm::Value* t = truth(element(k), dt);
+      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+      llvm::Value* next = m == "count_nonzero" ? b_.CreateAdd(cur, b_.CreateZExt(t, b_.getInt64Ty()))
+                          : all               ? b_.CreateAnd(cur, t)
+                                              : b_.CreateOr(cur, t);
+      b_.CreateStore(next, acc);
+    });
+    return b_.CreateLoad(acc->getAllocatedType(), acc);
+  }
+  if (m == "cumsum" || m == "cumprod") {
+    const typing::Type* acc_t = result->dtype();
+    bool is_sum = m == "cumsum";
+    llvm::Value* out = newArray(result, {n});
+    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+    b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
+    loop(n, [&](llvm::Value* k) {
+      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+      llvm::Value* next = binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, convert(b_, element(k), dt, acc_t),
+                                       acc_t, false, true);
+      b_.CreateStore(next, acc);
+      storeElement(flatElementPtr(out, result, k), next, acc_t);
+    });
+    return out;
+  }
+  if (m == "reshape") {
+    // The same memory with a new C-contiguous shape; one -1 is inferred.
+    std::vector<llvm::Value*> dims;
+    if (args.size() == 1 && args[0]->type->kind == Kind::kTuple) dims = intIndices(value(args[0]), args[0]->type);
+    else
+      for (const ir::Value* a : args) dims.push_back(converted(a, types().integer(64, true)));
+    llvm::Value* minus_one = b_.getInt64(-1);
+    llvm::Value* known = b_.getInt64(1);
+    llvm::Value* unknowns = b_.getInt64(0);
+    llvm::Value* bad = b_.getInt1(false);
+    for (llvm::Value* d : dims) {
+      llvm::Value* is_unknown = b_.CreateICmpEQ(d, minus_one);
+      known = b_.CreateMul(known, b_.CreateSelect(is_unknown, b_.getInt64(1), d));
+      unknowns = b_.CreateAdd(unknowns, b_.CreateZExt(is_unknown, b_.getInt64Ty()));
+      bad = b_.CreateOr(bad, b_.CreateICmpSLT(d, minus_one));
+    }
+    bad = b_.CreateOr(bad, b_.CreateICmpUGT(unknowns, b_.getInt64(1)));
+    llvm::Value* safe_known = b_.CreateSelect(b_.CreateICmpEQ(known, b_.getInt64(0)), b_.getInt64(1), known);
+    llvm::Value* inferred = b_.CreateSDiv(n, safe_known);
+    llvm::Value* total = b_.getInt64(1);
+    for (llvm::Value*& d : dims) {
+      d = b_.CreateSelect(b_.CreateICmpEQ(d, minus_one), inferred, d);
+      total = b_.CreateMul(total, d);
+    }
+    bad = b_.CreateOr(bad, b_.CreateICmpNE(total, n));
+    raiseIf(bad, KILN_VALUE_ERROR, "cannot reshape array into the requested shape");
+    Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), dims, {}};
+    p.strides.assign(dims.size(), nullptr);
+    llvm::Value* stride = b_.getInt64(itemSize(dt));
+    for (size_t k = dims.size(); k-- > 0;) {
+      p.strides[k] = stride;
+      stride = b_.CreateMul(stride, dims[k]);
+    }
+    return viewOf(p, result);
+  }
+  if (m == "astype") {
+    std::vector<llvm::Value*> shape;
+    for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+    llvm::Value* out = newArray(result, shape);
+    const typing::Type* to = result->dtype();
+    loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), convert(b_, element(k), dt, to), to); });
+    return out;
+  }
+  if (m == "take") return take(recv, at, args[0], result);
+  if (m == "sort") {
+    sortInPlace(recv, at);
+    return b_.getInt8(0);  // None
+  }
+  if (m == "fill") {
+    llvm::Value* v = converted(args[0], dt);
+    loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(recv, at, k), v, dt); });
+    return b_.getInt8(0);  // None
+  }
+  // copy
+  std::vector<llvm::Value*> shape;
+  for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+  llvm::Value* dest = newArray(result, shape);
+  loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
+  return dest;
+}
+
+}  // namespace kiln::lowering

@@ -1,0 +1,145 @@
+// Iterators: a pointer to a state alloca in the entry block.
+//   range_iter: {cur, stop, step}     tuple_iter: {tuple, index}
+//   iter(array): {array, index}       enumerate: {count, inner iterator}
+//   zip: {inner iterators...}
+// An item is produced on every step; when the iterator is exhausted it is a
+// harmless value (never a load out of bounds) that no edge uses.
+#include "compiler/lowering/data_model.h"
+#include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::lowering {
+
+using typing::Kind;
+
+namespace {
+llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typing::Type* it) {
+  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+  switch (it->kind) {
+    case Kind::kRangeIter: return valueType(ctx, tc.range());
+    case Kind::kTupleIter: return llvm::StructType::get(ctx, {valueType(ctx, tc.tuple(it->items)), i64});
+    case Kind::kArrayIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});
+    case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
+    case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+    case Kind::kStr:
+    case Kind::kTuple:
+    case Kind::kRange:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+    case Kind::kArray:
+    case Kind::kBoundMethod:
+    case Kind::kDType:
+    case Kind::kSlice:
+      break;
+  }
+  return i64;  // not an iterator: typing never lets one through
+}
+}  // namespace
+
+llvm::Value* FunctionLowering::makeIter(llvm::Value* v, const typing::Type* from, const typing::Type* iter) {
+  if (from == iter) return v;  // an iterator is its own iterator
+  llvm::Type* st = stateType(ctx_, types(), iter);
+  llvm::AllocaInst* slot = entryAlloca(st, "iter");
+  if (iter->kind == Kind::kRangeIter) {
+    b_.CreateStore(v, slot);
+  } else {  // tuple or array: the value and index 0
+    b_.CreateStore(v, b_.CreateStructGEP(st, slot, 0));
+    b_.CreateStore(b_.getInt64(0), b_.CreateStructGEP(st, slot, 1));
+  }
+  return slot;
+}
+
+llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* it, llvm::Value** item) {
+  llvm::Type* st = stateType(ctx_, types(), it);
+  llvm::Type* i64 = b_.getInt64Ty();
+  switch (it->kind) {
+    case Kind::kRangeIter: {
+      llvm::Value* cur = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 0));
+      llvm::Value* stop = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* step = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 2));
+      llvm::Value* more =
+          b_.CreateSelect(b_.CreateICmpSGT(step, b_.getInt64(0)), b_.CreateICmpSLT(cur, stop), b_.CreateICmpSGT(cur, stop));
+      b_.CreateStore(b_.CreateAdd(cur, step), b_.CreateStructGEP(st, state, 0));
+      *item = cur;
+      return more;
+    }
+    case Kind::kTupleIter: {
+      int64_t n = static_cast<int64_t>(it->items.size());
+      llvm::Type* elem = valueType(ctx_, typing::iterItem(types(), it));
+      llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* more = b_.CreateICmpSLT(idx, b_.getInt64(n));
+      llvm::Value* safe = b_.CreateSelect(more, idx, b_.getInt64(0));
+      llvm::Value* ptr = b_.CreateGEP(llvm::ArrayType::get(elem, n), b_.CreateStructGEP(st, state, 0), {b_.getInt64(0), safe});
+      *item = n ? static_cast<llvm::Value*>(b_.CreateLoad(elem, ptr)) : llvm::PoisonValue::get(elem);
+      b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+      return more;
+    }
+    case Kind::kArrayIter: {
+      const typing::Type* at = it->items[0];
+      llvm::Value* arr = b_.CreateLoad(valueType(ctx_, at), b_.CreateStructGEP(st, state, 0));
+      llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* more = b_.CreateICmpSLT(idx, b_.CreateExtractValue(arr, {2, 0}));
+      // Past the end, read a dummy slot instead of the array.
+      llvm::AllocaInst* dummy = entryAlloca(memoryType(ctx_, at->dtype()), "no_item");
+      llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, 1),
+                                       b_.CreateMul(idx, b_.CreateExtractValue(arr, {3, 0})));
+      *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype());
+      b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+      return more;
+    }
+    case Kind::kEnumerate: {
+      llvm::Value* count = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 0));
+      llvm::Value* inner = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(st, state, 1));
+      llvm::Value* inner_item = nullptr;
+      llvm::Value* more = iterNext(inner, it->items[0], &inner_item);
+      b_.CreateStore(b_.CreateAdd(count, b_.getInt64(1)), b_.CreateStructGEP(st, state, 0));
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, typing::iterItem(types(), it)));
+      out = b_.CreateInsertValue(out, count, 0);
+      *item = b_.CreateInsertValue(out, inner_item, 1);
+      return more;
+    }
+    case Kind::kZip: {
+      llvm::Value* more = b_.getInt1(true);
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, typing::iterItem(types(), it)));
+      for (unsigned k = 0; k < it->items.size(); ++k) {
+        llvm::Value* inner = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(st, state, k));
+        llvm::Value* inner_item = nullptr;
+        more = b_.CreateAnd(more, iterNext(inner, it->items[k], &inner_item));
+        out = b_.CreateInsertValue(out, inner_item, k);
+      }
+      *item = out;
+      return more;
+    }
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+    case Kind::kStr:
+    case Kind::kTuple:
+    case Kind::kRange:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+    case Kind::kArray:
+    case Kind::kBoundMethod:
+    case Kind::kDType:
+    case Kind::kSlice:
+      break;
+  }
+  *item = b_.getInt8(0);
+  return b_.getInt1(false);
+}
+
+}  // namespace kiln::lowering

@@ -1,0 +1,445 @@
+// Arrays, iterators and NumPy's constructors: what exists and what it
+// returns. Lowering (lowering/lower_arrays.cpp, lower_iter.cpp) implements
+// exactly what is accepted here.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+using ir::BinaryOp;
+using ir::CompareOp;
+using ir::UnaryOp;
+
+namespace {
+
+// NumPy's kinds in promotion order.
+int category(const Type* t) {
+  if (t->kind == Kind::kBool) return 0;
+  if (t->kind == Kind::kInt) return 1;
+  if (t->kind == Kind::kFloat) return 2;
+  if (t->kind == Kind::kComplex) return 3;
+  return -1;
+}
+
+// The smallest float (complex when `complex`) that holds every value of t.
+int floatBitsFor(const Type* t) {
+  if (t->kind == Kind::kFloat) return t->bits;
+  if (t->kind == Kind::kComplex) return t->bits / 2;
+  if (t->kind == Kind::kInt) return t->bits <= 16 ? 32 : 64;
+  return 32;  // bool
+}
+
+const Type* elementOf(const Type* t) { return t->kind == Kind::kArray ? t->dtype() : t; }
+
+}  // namespace
+
+const Type* promoteDtypes(TypeContext& tc, const Type* a, const Type* b) {
+  if (a == b) return a;
+  if (a->kind == Kind::kBool) return b;
+  if (b->kind == Kind::kBool) return a;
+  if (a->kind == Kind::kInt && b->kind == Kind::kInt) {
+    if (a->is_signed == b->is_signed) return tc.integer(std::max(a->bits, b->bits), a->is_signed);
+    const Type* u = a->is_signed ? b : a;
+    const Type* s = a->is_signed ? a : b;
+    if (s->bits > u->bits) return s;
+    return u->bits == 64 ? tc.floating(64) : tc.integer(2 * u->bits, true);
+  }
+  int bits = std::max(floatBitsFor(a), floatBitsFor(b));
+  if (a->kind == Kind::kComplex || b->kind == Kind::kComplex) return tc.complex(2 * bits);
+  return tc.floating(bits);
+}
+
+const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b) {
+  const Type* ea = elementOf(a);
+  const Type* eb = elementOf(b);
+  // Complex arrays have no elementwise lowering yet.
+  if (category(ea) < 0 || category(eb) < 0 || category(ea) == 3 || category(eb) == 3) return nullptr;
+  if (a->kind == Kind::kArray && b->kind == Kind::kArray) return promoteDtypes(tc, ea, eb);
+  const Type* arr = a->kind == Kind::kArray ? ea : eb;
+  const Type* scalar = a->kind == Kind::kArray ? eb : ea;
+  if (category(scalar) <= category(arr)) return arr;
+  if (scalar->kind == Kind::kInt) return tc.integer(64, true);
+  if (scalar->kind == Kind::kFloat) return tc.floating(64);
+  return tc.complex(arr->kind == Kind::kFloat && arr->bits == 32 ? 64 : 128);
+}
+
+const Type* elementBinaryDtype(TypeContext& tc, BinaryOp op, const Type* t) {
+  bool is_bool = t->kind == Kind::kBool;
+  bool is_int = t->kind == Kind::kInt;
+  bool is_complex = t->kind == Kind::kComplex;
+  switch (op) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kMul:
+      return t;  // bool: logical or / and, as NumPy
+    case BinaryOp::kSub:
+      return is_bool ? nullptr : t;
+    case BinaryOp::kTrueDiv:
+      return (is_bool || is_int) ? tc.floating(64) : t;
+    case BinaryOp::kFloorDiv:
+    case BinaryOp::kMod:
+      return (is_bool || is_complex) ? nullptr : t;
+    case BinaryOp::kPow:
+      return is_bool ? nullptr : t;
+    case BinaryOp::kLShift:
+    case BinaryOp::kRShift:
+      return is_int ? t : nullptr;
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr:
+    case BinaryOp::kXor:
+      return (is_bool || is_int) ? t : nullptr;
+    case BinaryOp::kMatMul:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+namespace {
+// The ndim of an elementwise result: NumPy broadcasting aligns shapes at the
+// right (sizes are checked at run time).
+int resultNdim(const Type* a, const Type* b) {
+  return std::max(a->kind == Kind::kArray ? a->ndim : 0, b->kind == Kind::kArray ? b->ndim : 0);
+}
+}  // namespace
+
+const Type* arrayBinaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
+  const Type* operand = arrayOperandDtype(tc, a, b);
+  int nd = resultNdim(a, b);
+  if (!operand || nd == 0) return nullptr;
+  const Type* elem = elementBinaryDtype(tc, op, operand);
+  return elem ? tc.array(elem, nd, 'C') : nullptr;
+}
+
+const Type* arrayUnaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
+  const Type* d = a->dtype();
+  switch (op) {
+    case UnaryOp::kNeg:
+      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, 'C');
+    case UnaryOp::kPos:
+      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, 'C');
+    case UnaryOp::kInvert:
+      return (d->kind == Kind::kBool || d->kind == Kind::kInt) ? tc.array(d, a->ndim, 'C') : nullptr;
+    case UnaryOp::kNot:
+      return nullptr;  // the truth value of an array is ambiguous
+  }
+  return nullptr;
+}
+
+const Type* arrayCompareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
+  const Type* operand = arrayOperandDtype(tc, a, b);
+  int nd = resultNdim(a, b);
+  if (!operand || nd == 0) return nullptr;
+  switch (op) {
+    case CompareOp::kEq:
+    case CompareOp::kNe:
+      return tc.array(tc.boolean(), nd, 'C');
+    case CompareOp::kLt:
+    case CompareOp::kLe:
+    case CompareOp::kGt:
+    case CompareOp::kGe:
+      return operand->kind == Kind::kComplex ? nullptr : tc.array(tc.boolean(), nd, 'C');
+    case CompareOp::kIs:
+    case CompareOp::kIsNot:
+    case CompareOp::kIn:
+    case CompareOp::kNotIn:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr) {
+  static const std::set<std::string> methods = {"sum",  "prod",   "min",     "max", "mean", "argmin", "argmax",  "copy",
+                                                "fill", "cumsum", "cumprod", "any", "all",  "astype", "reshape", "take",
+                                                "std",  "var",    "ptp",     "sort"};
+  if (attr == "shape") return tc.tuple(std::vector<const Type*>(array->ndim, tc.integer(64, true)));
+  if (attr == "size" || attr == "ndim") return tc.integer(64, true);
+  if (attr == "T") {
+    char layout = array->ndim == 1 ? array->layout : array->layout == 'C' ? 'F' : array->layout == 'F' ? 'C' : 'A';
+    return tc.array(array->dtype(), array->ndim, layout);
+  }
+  if (methods.count(attr)) return tc.boundMethod(array, attr);
+  return nullptr;
+}
+
+absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method, const std::vector<const Type*>& args) {
+  const Type* array = method->items[0];
+  const Type* d = array->dtype();
+  const std::string& m = method->name;
+  if (m == "astype") {
+    const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
+    if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
+      return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
+    return tc.array(to, array->ndim, 'C');
+  }
+  if (m == "reshape") {
+    // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.
+    std::vector<const Type*> dims = (args.size() == 1 && args[0]->kind == Kind::kTuple) ? args[0]->items : args;
+    if (dims.empty() || dims.size() > 32) return absl::InvalidArgumentError("array.reshape() takes a shape");
+    for (const Type* t : dims)
+      if (t->kind != Kind::kInt && t->kind != Kind::kBool)
+        return absl::InvalidArgumentError("array.reshape() takes a shape of ints");
+    if (array->layout != 'C')
+      return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
+    return tc.array(d, static_cast<int>(dims.size()), 'C');
+  }
+  if (m == "take") return builtinCall(tc, "numpy.take", {array, args.empty() ? tc.none() : args[0]});
+  if (m == "fill") {
+    if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
+      return absl::InvalidArgumentError("array.fill() takes one number");
+    return tc.none();
+  }
+  static const std::set<std::string> by_axis = {"sum", "prod", "mean", "min", "max"};
+  if (args.size() == 1 && by_axis.count(m) && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
+    // A reduction along one axis: one dimension fewer (a scalar for 1-d).
+    const Type* scalar = *arrayMethodCall(tc, method, {});
+    return array->ndim == 1 ? scalar : tc.array(scalar, array->ndim - 1, 'C');
+  }
+  if (!args.empty())
+    return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
+  if (d->kind == Kind::kComplex && m != "copy")
+    return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of a complex array is not supported yet"));
+  if (m == "any" || m == "all") return tc.boolean();
+  if (m == "sort") {  // in place
+    if (array->ndim != 1 || d->kind == Kind::kComplex)
+      return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
+    return tc.none();
+  }
+  if (m == "count_nonzero") return tc.integer(64, true);
+  if (m == "nansum") return arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});
+  if (m == "std" || m == "var" || m == "nanmean" || m == "nanstd" || m == "nanvar")
+    return arrayMethodCall(tc, tc.boundMethod(array, "mean"), {});
+  if (m == "ptp" || m == "nanmax" || m == "nanmin") return arrayMethodCall(tc, tc.boundMethod(array, "max"), {});
+  if (m == "cumsum" || m == "cumprod") {  // of the flattened array
+    const Type* acc = *arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});
+    return tc.array(acc, 1, 'C');
+  }
+  if (m == "sum" || m == "prod") {
+    if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.integer(64, true);
+    if (d->kind == Kind::kInt) return tc.integer(64, false);
+    return d;
+  }
+  if (m == "mean") {
+    if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
+    return d;
+  }
+  if (m == "min" || m == "max") {
+    if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
+    return d;
+  }
+  if (m == "argmin" || m == "argmax") {
+    if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
+    return tc.integer(64, true);
+  }
+  if (m == "copy") return tc.array(d, array->ndim, 'C');
+  return absl::InvalidArgumentError(absl::StrCat("array.", m, "() is not supported"));
+}
+
+const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index) {
+  // A 1-d bool mask or int index array of a 1-d array selects a new array.
+  if (index->kind == Kind::kArray) {
+    const Type* d = index->dtype();
+    if (array->ndim != 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
+    return tc.array(array->dtype(), 1, 'C');
+  }
+  // An int drops its dimension; a slice keeps it (a strided view).
+  std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
+  int ints = 0;
+  bool sliced = false;
+  for (const Type* t : parts) {
+    if (t->kind == Kind::kInt) ++ints;
+    else if (t->kind == Kind::kSlice) sliced = true;
+    else return nullptr;
+  }
+  if (parts.empty() || static_cast<int>(parts.size()) > array->ndim) return nullptr;
+  int nd = array->ndim - ints;
+  if (nd == 0) return array->dtype();
+  return tc.array(array->dtype(), nd, (array->layout == 'C' && !sliced) ? 'C' : 'A');
+}
+
+const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
+  switch (x->kind) {
+    case Kind::kRange: return tc.rangeIter();
+    case Kind::kTuple: {
+      for (const Type* it : x->items)
+        if (it != x->items[0]) {
+          *why = absl::StrCat("cannot iterate over heterogeneous ", x->str());
+          return nullptr;
+        }
+      return tc.tupleIter(x->items);
+    }
+    case Kind::kArray:
+      if (x->ndim != 1) {
+        *why = absl::StrCat("iterating over a ", x->ndim, "-d array is not supported yet");
+        return nullptr;
+      }
+      return tc.arrayIter(x);
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
+      return x;
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+    case Kind::kStr:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+    case Kind::kBoundMethod:
+    case Kind::kDType:
+    case Kind::kSlice:
+      break;
+  }
+  *why = absl::StrCat("'", x->str(), "' object is not iterable");
+  return nullptr;
+}
+
+const Type* iterItem(TypeContext& tc, const Type* it) {
+  if (it->kind == Kind::kRangeIter) return tc.integer(64, true);
+  if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
+  if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
+  if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
+  if (it->kind == Kind::kZip) {
+    std::vector<const Type*> items;
+    for (const Type* t : it->items) items.push_back(iterItem(tc, t));
+    return tc.tuple(std::move(items));
+  }
+  return tc.unknown();  // not an iterator
+}
+
+std::string ufuncFamily(const std::string& name) {
+  static const std::set<std::string> floats = {
+      "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
+      "arctanh", "exp", "expm1", "exp2", "log", "log1p", "log10", "log2", "cbrt", "fabs", "arctan2", "hypot"};
+  static const std::set<std::string> same = {"floor", "ceil", "trunc", "rint", "abs", "absolute", "sign",
+                                             "maximum", "minimum"};
+  static const std::set<std::string> predicates = {"isnan", "isinf", "isfinite"};
+  static const std::set<std::string> logical = {"logical_and", "logical_or", "logical_xor", "logical_not"};
+  if (logical.count(name)) return "logical";
+  if (floats.count(name)) return "float";
+  if (same.count(name)) return "same";
+  if (predicates.count(name)) return "predicate";
+  return "";
+}
+
+bool isBinaryUfunc(const std::string& name) {
+  return name == "arctan2" || name == "hypot" || name == "maximum" || name == "minimum" || name == "logical_and" ||
+         name == "logical_or" || name == "logical_xor";
+}
+
+const Type* ufuncComputeType(TypeContext& tc, const std::string& name, const Type* e, bool from_array) {
+  std::string family = ufuncFamily(name);
+  if (category(e) < 0 || e->kind == Kind::kComplex) return nullptr;
+  if (family == "predicate") return e->kind == Kind::kFloat ? e : tc.floating(64);
+  if (family == "logical") return tc.boolean();
+  if (family == "same") {
+    if (e->kind == Kind::kBool && name != "abs" && name != "absolute" && name != "maximum" && name != "minimum")
+      return nullptr;
+    return e;
+  }
+  // float: NumPy's smallest float that holds the input; Kiln has no float16.
+  if (e->kind == Kind::kFloat) return e;
+  if (!from_array) return tc.floating(64);  // a Python scalar
+  if (e->kind == Kind::kBool || e->bits == 8) return nullptr;
+  return tc.floating(e->bits == 16 ? 32 : 64);
+}
+
+std::string numpyMethodAlias(const std::string& f) {
+  static const std::set<std::string> same = {"sum",    "prod",   "min",    "max",    "mean",   "argmin",
+                                             "argmax", "cumsum", "cumprod", "any",   "all",    "count_nonzero",
+                                             "std",    "var",    "ptp",    "nansum", "nanmean", "nanmax",
+                                             "nanmin", "nanstd", "nanvar"};
+  if (f == "amin" || f == "amax") return f.substr(1);
+  return same.count(f) ? f : "";
+}
+
+std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_t n) {
+  const ir::Instr* def = slice->def;
+  if (!def || def->op != ir::Op::kBuildSlice) return std::nullopt;
+  std::optional<int64_t> part[3];
+  for (int k = 0; k < 3; ++k) {
+    const ir::Instr* c = def->operands[k]->def;
+    if (!c || c->op != ir::Op::kConst) return std::nullopt;
+    if (c->const_value.kind == compiler::Constant::Kind::kInt) part[k] = c->const_value.i;
+    else if (c->const_value.kind != compiler::Constant::Kind::kNone) return std::nullopt;
+  }
+  // Python's slice.indices().
+  int64_t step = part[2].value_or(1);
+  if (step == 0) return std::nullopt;
+  auto clamp = [&](std::optional<int64_t> x, int64_t omitted) {
+    if (!x) return omitted;
+    int64_t v = *x < 0 ? *x + n : *x;
+    if (v < 0) return step < 0 ? int64_t{-1} : int64_t{0};
+    if (v >= n) return step < 0 ? n - 1 : n;
+    return v;
+  };
+  int64_t start = clamp(part[0], step < 0 ? n - 1 : 0);
+  int64_t stop = clamp(part[1], step < 0 ? -1 : n);
+  std::vector<int64_t> out;
+  for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) out.push_back(k);
+  return out;
+}
+
+const Type* dtypeOf(TypeContext& tc, const Type* t) {
+  if (t->kind == Kind::kDType) return t->items[0];
+  if (t->kind == Kind::kBuiltin) {
+    if (t->name == "float") return tc.floating(64);
+    if (t->name == "int") return tc.integer(64, true);
+    if (t->name == "bool") return tc.boolean();
+    if (t->name == "complex") return tc.complex(128);
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::vector<int>> bindBuiltinArgs(const std::string& name, size_t npos,
+                                                 const std::vector<std::string>& kwnames) {
+  std::vector<int> out;
+  for (size_t k = 0; k < npos; ++k) out.push_back(static_cast<int>(k + 1));
+  if (kwnames.empty()) return out;
+  // dtype= comes last whatever the positional arguments are.
+  if ((name == "numpy.arange" || name == "numpy.eye" || name == "numpy.identity") && kwnames.size() == 1 &&
+      kwnames[0] == "dtype") {
+    out.push_back(static_cast<int>(npos + 1));
+    return out;
+  }
+  if (name == "numpy.linspace" && kwnames.size() == 1 && kwnames[0] == "num" && npos == 2) {
+    out.push_back(3);
+    return out;
+  }
+  std::vector<std::string> params;
+  if (name == "numpy.empty" || name == "numpy.zeros" || name == "numpy.ones") params = {"shape", "dtype"};
+  if (name == "numpy.empty_like" || name == "numpy.zeros_like" || name == "numpy.ones_like") params = {"a", "dtype"};
+  if (name == "numpy.full") params = {"shape", "fill_value", "dtype"};
+  if (name.rfind("numpy.", 0) == 0 && !numpyMethodAlias(name.substr(6)).empty()) params = {"a", "axis"};
+  if (name == "numpy.searchsorted") params = {"a", "v", "side"};
+  if (name == "numpy.full_like") params = {"a", "fill_value", "dtype"};
+  if (params.empty()) return absl::InvalidArgumentError(absl::StrCat("keyword arguments to '", name, "' are not supported"));
+  std::vector<int> bound(params.size(), 0);
+  for (size_t k = 0; k < npos && k < params.size(); ++k) bound[k] = static_cast<int>(k + 1);
+  if (npos > params.size()) return absl::InvalidArgumentError(absl::StrCat("too many arguments to '", name, "'"));
+  for (size_t k = 0; k < kwnames.size(); ++k) {
+    size_t q = 0;
+    while (q < params.size() && params[q] != kwnames[k]) ++q;
+    if (q == params.size())
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got an unexpected keyword argument '", kwnames[k], "'"));
+    if (bound[q])
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got multiple values for argument '", kwnames[k], "'"));
+    bound[q] = static_cast<int>(npos + 1 + k);
+  }
+  out.clear();
+  size_t last = bound.size();
+  while (last > 0 && !bound[last - 1]) --last;
+  for (size_t q = 0; q < last; ++q) {
+    if (!bound[q]) return absl::InvalidArgumentError(absl::StrCat("'", name, "' missing argument '", params[q], "'"));
+    out.push_back(bound[q]);
+  }
+  return out;
+}
+
+}  // namespace kiln::typing

@@ -1,0 +1,159 @@
+// NumPy's typing rules for arrays: dtype promotion, weak scalars, result
+// types of operators, methods, iteration and constructors.
+#include <gtest/gtest.h>
+
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+namespace {
+
+using ir::BinaryOp;
+using ir::CompareOp;
+using ir::UnaryOp;
+
+class ArrayRules : public ::testing::Test {
+ protected:
+  const Type* arr(const Type* d, int nd = 1, char layout = 'C') { return tc.array(d, nd, layout); }
+  const Type* i(int bits, bool s = true) { return tc.integer(bits, s); }
+  const Type* f(int bits) { return tc.floating(bits); }
+  TypeContext tc;
+};
+
+TEST_F(ArrayRules, PromoteTypesAsNumPy) {
+  EXPECT_EQ(promoteDtypes(tc, i(32), i(32)), i(32));
+  EXPECT_EQ(promoteDtypes(tc, i(8), i(32)), i(32));
+  EXPECT_EQ(promoteDtypes(tc, i(8, false), i(8)), i(16));
+  EXPECT_EQ(promoteDtypes(tc, i(32, false), i(32)), i(64));
+  EXPECT_EQ(promoteDtypes(tc, i(64, false), i(64)), f(64));
+  EXPECT_EQ(promoteDtypes(tc, i(16), f(32)), f(32));
+  EXPECT_EQ(promoteDtypes(tc, i(32), f(32)), f(64));
+  EXPECT_EQ(promoteDtypes(tc, tc.boolean(), i(8, false)), i(8, false));
+  EXPECT_EQ(promoteDtypes(tc, f(32), f(64)), f(64));
+}
+
+TEST_F(ArrayRules, ScalarsAreWeak) {
+  // int32 array with a Python int stays int32; with a float goes float64.
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, arr(i(32)), i(64)), arr(i(32)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, i(64), arr(i(8, false))), arr(i(8, false)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, arr(i(32)), f(64)), arr(f(64)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, arr(f(32)), f(64)), arr(f(32)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(tc.boolean()), i(64)), arr(i(64)));
+}
+
+TEST_F(ArrayRules, OperatorResults) {
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(i(32)), arr(i(32))), arr(i(32)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kTrueDiv, arr(i(64)), i(64)), arr(f(64)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kTrueDiv, arr(f(32)), arr(f(32))), arr(f(32)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kFloorDiv, arr(i(32)), arr(i(32))), arr(i(32)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAnd, arr(tc.boolean()), arr(tc.boolean())), arr(tc.boolean()));
+  // A strided operand still gives a new C-contiguous result.
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kSub, arr(f(64), 2, 'A'), f(64)), arr(f(64), 2, 'C'));
+  EXPECT_EQ(compareResult(tc, CompareOp::kGt, arr(f(64)), i(64)), arr(tc.boolean()));
+  EXPECT_EQ(unaryResult(tc, UnaryOp::kNeg, arr(i(32))), arr(i(32)));
+  EXPECT_EQ(unaryResult(tc, UnaryOp::kInvert, arr(tc.boolean())), arr(tc.boolean()));
+}
+
+TEST_F(ArrayRules, UnsupportedOperatorsAreRefused) {
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kSub, arr(tc.boolean()), arr(tc.boolean())), nullptr);
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kLShift, arr(f(64)), i(64)), nullptr);
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(f(64)), tc.str()), nullptr);
+  EXPECT_EQ(unaryResult(tc, UnaryOp::kNot, arr(f(64))), nullptr);
+  EXPECT_EQ(compareResult(tc, CompareOp::kIn, i(64), arr(i(64))), nullptr);
+}
+
+TEST_F(ArrayRules, MethodsAndAttributes) {
+  auto call = [&](const Type* a, const char* m) { return *arrayMethodCall(tc, tc.boundMethod(a, m), {}); };
+  EXPECT_EQ(call(arr(i(32)), "sum"), i(64));
+  EXPECT_EQ(call(arr(tc.boolean()), "sum"), i(64));
+  EXPECT_EQ(call(arr(i(8, false)), "sum"), i(64, false));
+  EXPECT_EQ(call(arr(f(32)), "sum"), f(32));
+  EXPECT_EQ(call(arr(i(32)), "max"), i(32));
+  EXPECT_EQ(call(arr(i(32)), "mean"), f(64));
+  EXPECT_EQ(call(arr(f(64)), "argmax"), i(64));
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "sum"), {i(64)}), f(64));  // axis of a 1-d array
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(i(32), 3), "max"), {i(64)}), arr(i(32), 2));
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(i(32), 2), "mean"), {i(64)}), arr(f(64), 1));
+  EXPECT_FALSE(arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "sum"), {f(64)}).ok());
+  EXPECT_FALSE(arrayMethodCall(tc, tc.boundMethod(arr(f(64), 2), "argmax"), {i(64)}).ok());  // axis not yet
+  EXPECT_EQ(arrayAttr(tc, arr(f(64), 2), "shape"), tc.tuple({i(64), i(64)}));
+  EXPECT_EQ(arrayAttr(tc, arr(f(64)), "sum"), tc.boundMethod(arr(f(64)), "sum"));
+  EXPECT_EQ(arrayAttr(tc, arr(f(64)), "nonexistent"), nullptr);
+}
+
+TEST_F(ArrayRules, Indexing) {
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), i(64)), f(64));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({i(64), i(64)})), f(64));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), i(64)), arr(f(64), 1, 'C'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 3, 'A'), i(64)), arr(f(64), 2, 'A'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), f(64)), nullptr);
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), tc.tuple({i(64), i(64)})), nullptr);
+}
+
+TEST_F(ArrayRules, IterationEnumerateZip) {
+  std::string why;
+  const Type* it = iteratorOf(tc, arr(i(32)), &why);
+  ASSERT_NE(it, nullptr);
+  EXPECT_EQ(iterItem(tc, it), i(32));
+  EXPECT_EQ(iteratorOf(tc, it, &why), it);
+  EXPECT_EQ(iteratorOf(tc, arr(f(64), 2), &why), nullptr);
+  EXPECT_NE(why.find("2-d"), std::string::npos);
+  const Type* z = *builtinCall(tc, "zip", {arr(f(64)), tc.range()});
+  const Type* e = *builtinCall(tc, "enumerate", {z});
+  EXPECT_EQ(iterItem(tc, e), tc.tuple({i(64), tc.tuple({f(64), i(64)})}));
+  EXPECT_FALSE(builtinCall(tc, "zip", {f(64)}).ok());
+}
+
+TEST_F(ArrayRules, ConstructorsAndKeywords) {
+  EXPECT_EQ(*builtinCall(tc, "numpy.empty", {i(64)}), arr(f(64)));
+  EXPECT_EQ(*builtinCall(tc, "numpy.zeros", {tc.tuple({i(64), i(64)}), tc.dtypeClass(i(32))}), arr(i(32), 2));
+  EXPECT_EQ(*builtinCall(tc, "numpy.ones", {i(64), tc.builtin("bool")}), arr(tc.boolean()));
+  EXPECT_EQ(*builtinCall(tc, "numpy.arange", {i(64)}), arr(i(64)));
+  EXPECT_EQ(*builtinCall(tc, "numpy.arange", {f(64), i(64)}), arr(f(64)));
+  EXPECT_FALSE(builtinCall(tc, "numpy.empty", {f(64)}).ok());
+  EXPECT_EQ(*bindBuiltinArgs("numpy.empty", 1, {"dtype"}), (std::vector<int>{1, 2}));
+  EXPECT_EQ(*bindBuiltinArgs("numpy.empty", 0, {"dtype", "shape"}), (std::vector<int>{2, 1}));
+  EXPECT_FALSE(bindBuiltinArgs("numpy.empty", 1, {"order"}).ok());
+  EXPECT_FALSE(bindBuiltinArgs("numpy.empty", 0, {"dtype"}).ok());  // shape missing
+  EXPECT_FALSE(bindBuiltinArgs("abs", 1, {"x"}).ok());
+}
+
+TEST_F(ArrayRules, BroadcastingTakesTheLargerNdim) {
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(f(64), 1), arr(f(64), 2)), arr(f(64), 2));
+  EXPECT_EQ(compareResult(tc, CompareOp::kLt, arr(i(32), 3, 'A'), arr(i(64), 1)), arr(tc.boolean(), 3));
+  EXPECT_EQ(*builtinCall(tc, "numpy.maximum", {arr(f(32), 2), f(64)}), arr(f(32), 2));
+  EXPECT_EQ(*builtinCall(tc, "numpy.sqrt", {arr(i(16))}), arr(f(32)));
+  EXPECT_EQ(*builtinCall(tc, "numpy.sqrt", {i(64)}), f(64));
+  EXPECT_FALSE(builtinCall(tc, "numpy.sqrt", {arr(i(8))}).ok());  // float16: not in Kiln
+  EXPECT_EQ(*builtinCall(tc, "numpy.isnan", {arr(f(64), 2)}), arr(tc.boolean(), 2));
+}
+
+TEST_F(ArrayRules, SlicesMakeStridedViews) {
+  const Type* sl = tc.slice();
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), sl), arr(f(64), 1, 'A'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({sl, i(64)})), arr(f(64), 1, 'A'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({i(64), sl})), arr(f(64), 1, 'A'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({sl, sl, sl})), nullptr);  // too many indices
+  EXPECT_EQ(arrayAttr(tc, arr(f(64), 2), "T"), arr(f(64), 2, 'F'));
+  EXPECT_EQ(arrayAttr(tc, arr(f(64), 2, 'F'), "T"), arr(f(64), 2, 'C'));
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(i(32)), "cumsum"), {}), arr(i(64)));
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "reshape"), {i(64), i(64)}), arr(f(64), 2));
+  EXPECT_FALSE(arrayMethodCall(tc, tc.boundMethod(arr(f(64), 1, 'A'), "reshape"), {i(64)}).ok());
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "astype"), {tc.dtypeClass(i(32))}), arr(i(32)));
+}
+
+TEST_F(ArrayRules, TuplesConcatenateAndCompare) {
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, tc.tuple({i(64)}), tc.tuple({f(64), i(64)})),
+            tc.tuple({i(64), f(64), i(64)}));
+  EXPECT_EQ(compareResult(tc, CompareOp::kLt, tc.tuple({i(64), i(64)}), tc.tuple({i(64)})), tc.boolean());
+  EXPECT_EQ(compareResult(tc, CompareOp::kLt, tc.tuple({tc.complex(128)}), tc.tuple({tc.complex(128)})), nullptr);
+  EXPECT_EQ(*builtinCall(tc, "numpy.where", {arr(tc.boolean()), arr(i(32)), i(64)}), arr(i(32)));
+  EXPECT_EQ(*builtinCall(tc, "numpy.logical_and", {arr(tc.boolean(), 2), arr(f(64))}), arr(tc.boolean(), 2));
+}
+
+TEST_F(ArrayRules, LayoutsJoinAtA) {
+  EXPECT_EQ(unify(tc, arr(f(64), 1, 'C'), arr(f(64), 1, 'A')), arr(f(64), 1, 'A'));
+  EXPECT_EQ(unify(tc, arr(f(64)), arr(i(64))), nullptr);
+}
+
+}  // namespace
+}  // namespace kiln::typing
