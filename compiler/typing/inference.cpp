@@ -1,5 +1,7 @@
 #include "compiler/typing/inference.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
 #include "compiler/frontend/frontend.h"
@@ -536,6 +538,23 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                              i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),
                 code.filename, i->line, code.qualname);
   }
+  // The entry's result crosses into the caller, which can only receive
+  // values with a run-time form in the ABI (runtime/cpu/kiln_abi.h).
+  std::function<bool(const Type*)> returnable = [&](const Type* t) {
+    if (t->kind == Kind::kTuple) {
+      for (const Type* item : t->items)
+        if (!returnable(item)) return false;
+      return true;
+    }
+    return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray;
+  };
+  const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
+  if (!returnable(entry_ret))
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               absl::StrCat("returning a value of type ", entry_ret->str(),
+                                            " from a jitted function is not supported"),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
   if (p->declared_ret && !unify(p->types, p->instances[0]->ret, p->declared_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kTyping,
                                absl::StrCat("cannot convert the return type ", p->instances[0]->ret->str(),
