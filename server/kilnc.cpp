@@ -26,6 +26,7 @@ ABSL_FLAG(std::string, sig, "", "signature: \"ret(args)\" or a bare argument lis
 ABSL_FLAG(std::string, emit, "llvm", "stage to print: bytecode|kir|typed|llvm|asm|binary");
 ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
+ABSL_FLAG(bool, boundscheck, false, "raise IndexError on out-of-range array indices");
 ABSL_FLAG(bool, time_stages, false, "print each compiler stage's wall time to stderr");
 ABSL_FLAG(std::string, cpu, "", "target CPU (default: the compiler's default)");
 
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
   request.options.opt_level = opt;
   if (!absl::GetFlag(FLAGS_cpu).empty()) request.target.cpu = absl::GetFlag(FLAGS_cpu);
   request.emit = *emit;
+  request.options.boundscheck = absl::GetFlag(FLAGS_boundscheck);
 
   absl::StatusOr<kiln::compiler::CompileResult> result = kiln::compiler::compile(request);
   if (!result.ok()) {

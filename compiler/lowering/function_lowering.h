@@ -20,8 +20,9 @@ namespace kiln::lowering {
 class FunctionLowering {
  public:
   FunctionLowering(const typing::Program& program, const typing::Instance& inst, llvm::Module& module,
-                   std::vector<llvm::Function*>& bodies)
-      : prog_(program), inst_(inst), mod_(module), ctx_(module.getContext()), b_(ctx_), bodies_(bodies) {}
+                   std::vector<llvm::Function*>& bodies, bool boundscheck)
+      : prog_(program), inst_(inst), mod_(module), ctx_(module.getContext()), b_(ctx_), bodies_(bodies),
+        boundscheck_(boundscheck) {}
 
   absl::Status lower(llvm::Function* fn);
 
@@ -97,6 +98,10 @@ class FunctionLowering {
   llvm::Value* sortedCopy(llvm::Value* arr, const typing::Type* at);
   llvm::Value* take(llvm::Value* arr, const typing::Type* at, const ir::Value* idx, const typing::Type* result);
   llvm::Value* item1d(llvm::Value* arr, llvm::Value* k);
+  /// The byte stride of dimension d. For C and F layouts it is derived from
+  /// the shape and item size (the last, resp. first, is a constant), so LLVM
+  /// sees unit-stride accesses and can vectorize; only A reads the strides.
+  llvm::Value* strideOf(llvm::Value* arr, const typing::Type* at, unsigned d);
   llvm::Value* checkedIndex(llvm::Value* arr, llvm::Value* i);
   llvm::Value* selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
                          llvm::Value** count);
@@ -150,6 +155,7 @@ class FunctionLowering {
   llvm::BasicBlock* alloca_block_ = nullptr;
   std::map<const ir::Value*, llvm::Value*> values_;      // lookup only
   std::map<const ir::Block*, llvm::BasicBlock*> blocks_;  // lookup only
+  bool boundscheck_ = false;  // IndexError on out-of-range array indices (Numba: off by default)
   int line_ = 0;
 };
 

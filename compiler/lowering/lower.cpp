@@ -406,7 +406,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
 }
 
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
-                                                           const std::string& entry_symbol) {
+                                                           const std::string& entry_symbol, bool boundscheck) {
   auto mod = std::make_unique<llvm::Module>("kiln", ctx);
   std::vector<llvm::Function*> bodies(program.instances.size(), nullptr);
   for (size_t k = 0; k < program.instances.size(); ++k) {
@@ -417,7 +417,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies);
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }
   // The exported entry point: unpack args from memory form, call the body,

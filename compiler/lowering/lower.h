@@ -13,7 +13,10 @@
 
 namespace kiln::lowering {
 
+/// With `boundscheck`, an array index out of range raises IndexError;
+/// without it (Numba's default) it is undefined behaviour, and the index
+/// arithmetic is left free for LLVM to vectorize.
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
-                                                           const std::string& entry_symbol);
+                                                           const std::string& entry_symbol, bool boundscheck);
 
 }  // namespace kiln::lowering

@@ -77,6 +77,15 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   return out;
 }
 
+llvm::Value* FunctionLowering::strideOf(llvm::Value* arr, const typing::Type* at, unsigned d) {
+  if (at->layout != 'C' && at->layout != 'F') return b_.CreateExtractValue(arr, {kStrides, d});
+  llvm::Value* stride = b_.getInt64(itemSize(at->dtype()));
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  for (unsigned k = at->layout == 'C' ? d + 1 : 0; k < (at->layout == 'C' ? nd : d); ++k)
+    stride = b_.CreateMul(stride, b_.CreateExtractValue(arr, {kShape, k}));
+  return stride;
+}
+
 llvm::Value* FunctionLowering::flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k) {
   llvm::Value* data = b_.CreateExtractValue(arr, kData);
   if (t->layout == 'C') return b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(itemSize(t->dtype()))));
@@ -142,7 +151,7 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
   unsigned nparts = it->kind == Kind::kTuple ? static_cast<unsigned>(it->items.size()) : 1;
   for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
     llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
-    llvm::Value* stride = b_.CreateExtractValue(arr, {kStrides, d});
+    llvm::Value* stride = strideOf(arr, at, d);
     if (d >= nparts) {
       out.shape.push_back(dim);
       out.strides.push_back(stride);
@@ -153,8 +162,9 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
     if (pt->kind != Kind::kSlice) {
       llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
       i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
-      raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
-              at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d));
+      if (boundscheck_)
+        raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
+                at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d));
       offset = b_.CreateAdd(offset, b_.CreateMul(i, stride));
       continue;
     }
@@ -238,7 +248,7 @@ llvm::Value* FunctionLowering::item1d(llvm::Value* arr, llvm::Value* k) {
 llvm::Value* FunctionLowering::checkedIndex(llvm::Value* arr, llvm::Value* i) {
   llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
   i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, n), i);
-  raiseIf(b_.CreateICmpUGE(i, n), KILN_INDEX_ERROR, "index out of bounds");
+  if (boundscheck_) raiseIf(b_.CreateICmpUGE(i, n), KILN_INDEX_ERROR, "index out of bounds");
   return i;
 }
 

@@ -1,12 +1,13 @@
 # RUN: %mkbundle %s:get > %t.pb
-# RUN: %kilnc --bundle %t.pb --sig "(array(float64, 1d, A), int64)" --emit=llvm --opt 0 | FileCheck %s
+# RUN: %kilnc --bundle %t.pb --sig "(array(float64, 1d, A), int64)" --emit=llvm --opt 0 --boundscheck | FileCheck %s
 
 
 def get(a, i):
     return a[i]
 
 # The argument is the kiln_abi.h struct; a negative index wraps by the
-# shape, an index still out of bounds raises IndexError, and the address
+# shape, an index still out of bounds raises IndexError (with boundscheck),
+# and the address
 # is data + index * stride (bytes).
 # CHECK: index out of bounds
 # CHECK: define internal i32 @kiln.get.0(ptr %0, ptr %1, { ptr, ptr, [1 x i64], [1 x i64] } %2, i64 %3)
