@@ -1,7 +1,5 @@
 #include "server/bundle_convert.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <algorithm>
 
@@ -175,19 +173,6 @@ absl::StatusOr<compiler::GlobalRef> convertGlobal(const pb::GlobalRef& in, const
 }
 
 }  // namespace
-
-std::string serializeBundle(const pb::Bundle& bundle) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    bundle.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
-std::string bundleHash(const pb::Bundle& bundle) { return std::string(cache::sha256(serializeBundle(bundle)).raw()); }
 
 absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
   const std::string version = absl::StrCat(in.python_major(), ".", in.python_minor());

@@ -24,10 +24,7 @@ inline constexpr size_t kMaxStringBytes = 1 << 20;  // any one string or bytes c
 inline constexpr int kMaxListItems = 1 << 16;       // consts, names, lines, globals, ...
 inline constexpr int kMaxConstantDepth = 32;        // nested tuples
 
-/// Deterministic serialization of `bundle` (the bytes the hash is over).
-std::string serializeBundle(const kiln::v1::Bundle& bundle);
-/// SHA-256 of serializeBundle(bundle): 32 raw bytes.
-std::string bundleHash(const kiln::v1::Bundle& bundle);
+// The bundle hash is defined once, in proto/kiln/v1/bundle_hash.h.
 
 /// Validates and converts a bundle.
 absl::StatusOr<compiler::Bundle> convertBundle(const kiln::v1::Bundle& bundle);

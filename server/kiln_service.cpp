@@ -1,5 +1,7 @@
 #include "server/kiln_service.h"
 
+#include "kiln/v1/bundle_hash.h"
+
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
@@ -73,7 +75,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   job.emit = *emit;
 
   if (request.has_bundle()) {
-    std::string serialized = serializeBundle(request.bundle());
+    std::string serialized = kiln::v1::deterministicBytes(request.bundle());
     if (cache::sha256(serialized) != *hash)
       return absl::InvalidArgumentError(absl::StrCat("bundle_hash ", hash->hex(),
                                                      " does not match the bundle's SHA-256 ",

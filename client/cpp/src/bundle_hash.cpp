@@ -1,24 +1,14 @@
-#include <openssl/sha.h>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <algorithm>
 
 #include "kiln/client/client.h"
+#include "kiln/v1/bundle_hash.h"
 
 namespace kiln::client {
 
 BundleHash bundleHash(const kiln::v1::Bundle& bundle) {
-  // Deterministic serialization orders map entries and unknown fields the
-  // same way every time; the server hashes exactly these bytes.
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream raw(&bytes);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.SetSerializationDeterministic(true);
-    bundle.SerializeToCodedStream(&out);
-  }
+  const std::string raw = kiln::v1::bundleHash(bundle);  // the one definition, shared with the server
   BundleHash hash;
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), hash.data());
+  std::copy(raw.begin(), raw.end(), hash.begin());
   return hash;
 }
 

@@ -1,6 +1,7 @@
 // The real service, in process: KilnServer on a temporary Unix socket with a
 // temporary cache directory, driven through the generated stub.
 
+#include "kiln/v1/bundle_hash.h"
 #include <gtest/gtest.h>
 #include <grpcpp/create_channel.h>
 #include <sys/socket.h>
@@ -63,7 +64,7 @@ class ServerTest : public ::testing::Test {
   static pb::CompileRequest requestFor(const pb::Bundle& bundle, bool with_bundle,
                                        const std::string& arg = "int64") {
     pb::CompileRequest r;
-    r.set_bundle_hash(bundleHash(bundle));
+    r.set_bundle_hash(kiln::v1::bundleHash(bundle));
     if (with_bundle) *r.mutable_bundle() = bundle;
     r.add_arg_types(arg);
     return r;
