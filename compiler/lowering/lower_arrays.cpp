@@ -22,11 +22,6 @@ using ir::CompareOp;
 using ir::UnaryOp;
 using typing::Kind;
 
-namespace {
-constexpr unsigned kMeminfo = ArrayField::kMeminfo, kData = ArrayField::kData, kShape = ArrayField::kShape,
-                   kStrides = ArrayField::kStrides;
-}  // namespace
-
 void FunctionLowering::loop(llvm::Value* n, const std::function<void(llvm::Value*)>& body) {
   llvm::BasicBlock* pre = b_.GetInsertBlock();
   llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "loop", fn_);

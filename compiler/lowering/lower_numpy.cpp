@@ -16,11 +16,6 @@ using ir::BinaryOp;
 using ir::CompareOp;
 using typing::Kind;
 
-namespace {
-constexpr unsigned kMeminfo = ArrayField::kMeminfo, kData = ArrayField::kData, kShape = ArrayField::kShape,
-                   kStrides = ArrayField::kStrides;
-}  // namespace
-
 void FunctionLowering::sortInPlace(llvm::Value* arr, const typing::Type* at) {
   const typing::Type* dt = at->dtype();
   std::string name = absl::StrCat("kiln.compare.", dt->str());
