@@ -7,4 +7,4 @@ bash "$KILN_ROOT/scripts/build.sh"
 cd "$KILN_BUILD"
 ctest --output-on-failure -j2
 cd "$KILN_ROOT"
-python3 -m pytest -q tests/integration tests/conformance
+python3 -m pytest -q tests

@@ -8,7 +8,6 @@ Run: PYTHONPATH=client/python python3 -m pytest tests/unit/client
 import functools
 import gc
 import os
-import shutil
 import subprocess
 import sys
 
@@ -19,20 +18,13 @@ np = pytest.importorskip("numpy")
 import kiln
 from kiln import _kiln
 from kiln.dispatcher import Dispatcher
+from fixture_build import ROOT, build_fixture
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 
 @pytest.fixture(scope="module")
 def so_path(tmp_path_factory):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler")
-    out = tmp_path_factory.mktemp("so") / "fixture_arrays.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-I", os.path.join(ROOT, "runtime", "cpu"),
-                    os.path.join(HERE, "fixture_arrays.c"), "-o", str(out)], check=True)
-    return str(out)
+    return build_fixture(tmp_path_factory, "fixture_arrays.c", "-Wall", "-Werror")
 
 
 @pytest.fixture(scope="module")

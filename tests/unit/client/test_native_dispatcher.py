@@ -6,7 +6,6 @@ Run: PYTHONPATH=client/python python3 -m pytest tests/unit/client
 
 import functools
 import os
-import shutil
 import subprocess
 import sys
 
@@ -15,20 +14,14 @@ import pytest
 import kiln
 from kiln import _kiln
 from kiln.dispatcher import Dispatcher, parse_signature
+from fixture_build import ROOT, build_fixture
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 
 @pytest.fixture(scope="module")
 def fixture_so(tmp_path_factory):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler")
-    out = tmp_path_factory.mktemp("so") / "fixture.so"
-    subprocess.run([cc, "-shared", "-fPIC", "-O2", "-I", os.path.join(ROOT, "runtime", "cpu"),
-                    os.path.join(HERE, "fixture_entry.c"), "-o", str(out)], check=True)
-    return out.read_bytes()
+    with open(build_fixture(tmp_path_factory, "fixture_entry.c"), "rb") as f:
+        return f.read()
 
 
 def make(py_func, overloads, so, eager=True):
