@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "cache/log.h"
+#include "base/log.h"
 #include "compiler/diagnostic.h"
 #include "server/bundle_convert.h"
 
