@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/bundle_convert.h"
+#include "server/signature.h"
 #include "server/status_map.h"
 
 #ifndef KILN_VERSION
@@ -66,6 +67,8 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   job.bundle_hash = *hash;
   job.arg_types.assign(request.arg_types().begin(), request.arg_types().end());
   job.return_type = request.return_type();
+  // Canonical spellings before the key: "f8" and "float64" are one entry.
+  if (absl::Status s = canonicalizeTypes(job.arg_types, job.return_type); !s.ok()) return s;
   job.target = convertTarget(request.target());
   absl::StatusOr<compiler::Options> options = convertOptions(request.options());
   if (!options.ok()) return options.status();

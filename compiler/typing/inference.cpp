@@ -488,13 +488,13 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
   std::vector<const Type*> args;
   for (const std::string& s : arg_types) {
-    std::optional<const Type*> t = p->types.parse(s);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown argument type '", s, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(s);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("argument type: ", t.status().message()));
     args.push_back(*t);
   }
   if (!return_type.empty()) {
-    std::optional<const Type*> t = p->types.parse(return_type);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown return type '", return_type, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(return_type);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("return type: ", t.status().message()));
     p->declared_ret = *t;
   }
   Inferrer inf(*p);
