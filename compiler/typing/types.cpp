@@ -18,9 +18,10 @@ std::string Type::str() const {
     case Kind::kTuple: {
       bool uniform = !items.empty();
       for (const Type* t : items) uniform = uniform && t == items[0];
+      // A uniform tuple prints its item once, so nested ones stay linear.
+      if (uniform) return absl::StrCat("UniTuple(", items[0]->str(), ", ", items.size(), ")");
       std::vector<std::string> parts;
       for (const Type* t : items) parts.push_back(t->str());
-      if (uniform) return absl::StrCat("UniTuple(", items[0]->str(), ", ", items.size(), ")");
       return absl::StrCat("Tuple(", absl::StrJoin(parts, ", "), ")");
     }
     case Kind::kRange: return "range_state64";

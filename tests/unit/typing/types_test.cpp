@@ -46,6 +46,26 @@ TEST(Types, NumbaSignatureArraySpellings) {
     EXPECT_FALSE(tc.parse(s).ok()) << s;
 }
 
+TEST(Types, AliasesParseToTheCanonicalType) {
+  TypeContext tc;
+  EXPECT_EQ(*tc.parse("f8"), tc.floating(64));
+  EXPECT_EQ(*tc.parse("float"), tc.floating(64));  // NumPy's and Numba typeof's meaning, not float32
+  EXPECT_EQ(*tc.parse("single"), tc.floating(32));
+  EXPECT_EQ(*tc.parse("c8"), tc.complex(64));
+  EXPECT_EQ(*tc.parse("(i8, int64,)"), tc.tuple({tc.integer(64), tc.integer(64)}));
+  absl::StatusOr<const Type*> t = tc.parse("float_");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("write float32 or float64"), std::string_view::npos);
+}
+
+TEST(Types, NestedUniformTuplesPrintInLinearTime) {
+  TypeContext tc;
+  absl::StatusOr<const Type*> t = tc.parse("UniTuple(UniTuple(UniTuple(int64, 40), 40), 40)");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ((*t)->str(), "UniTuple(UniTuple(UniTuple(int64, 40), 40), 40)");
+  EXPECT_FALSE(tc.parse("UniTuple(UniTuple(UniTuple(int64, 41), 41), 41)").ok());  // > 65536 scalars
+}
+
 TEST(Types, MalformedArraySpellingsAreRefused) {
   TypeContext tc;
   for (const char* s : {"array(float64, 1d)", "array(float64, 0d, C)", "array(float64, xd, C)", "array(float64, 1d, Q)",
