@@ -283,6 +283,17 @@ class Inferrer {
         if (obj->kind == Kind::kUnknown) {
           t = obj;
         } else if (obj->kind == Kind::kModule) {
+          // A library function written in Python (kiln/library) travels in
+          // the bundle as a function global named "module.attr"; it wins
+          // over the compiler's own table.
+          const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
+              absl::StrCat(obj->name, ".", i.name));
+          if (member && member->kind == compiler::GlobalRef::Kind::kFunction) {
+            absl::StatusOr<const Type*> f = globalType(member->name);
+            if (!f.ok()) return f.status();
+            t = *f;
+            break;
+          }
           t = moduleAttr(tc_, obj->name, i.name);
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
