@@ -33,3 +33,16 @@ def isclose(a, b, rel_tol=1e-09, abs_tol=0.0):
         return False
     diff = abs(b - a)
     return diff <= abs(rel_tol * b) or diff <= abs(rel_tol * a) or diff <= abs_tol
+
+
+@implements("math.isqrt")
+def isqrt(n):
+    if n < 0:
+        raise ValueError("isqrt() argument must be nonnegative")
+    x = int(math.sqrt(n))
+    # Correct the float estimate without forming squares that could wrap.
+    while x > 0 and x > n // x:
+        x -= 1
+    while x + 1 <= n // (x + 1):
+        x += 1
+    return x

@@ -56,11 +56,6 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return result
 
 
-@implements("numpy.allclose")
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return np.all(np.isclose(a, b, rtol, atol, equal_nan))
-
-
 @implements("numpy.array_equal")
 def array_equal(a1, a2):
     if a1.shape != a2.shape:
@@ -68,11 +63,20 @@ def array_equal(a1, a2):
     return np.all(a1 == a2)
 
 
-@implements("numpy.fliplr")
-def fliplr(m):
-    return m[:, ::-1]
-
-
-@implements("numpy.flipud")
-def flipud(m):
-    return m[::-1]
+@implements("numpy.unique")
+def unique(ar):
+    # Sorted distinct values of the flattened array; NaNs collapse into one
+    # (NumPy 2's equal_nan=True default).
+    b = np.sort(ar.reshape(-1))
+    n = b.size
+    count = 1 if n > 0 else 0
+    for i in range(1, n):
+        if b[i] != b[i - 1] and not (b[i] != b[i] and b[i - 1] != b[i - 1]):
+            count += 1
+    out = b[:count].copy()
+    j = 1
+    for i in range(1, n):
+        if b[i] != b[i - 1] and not (b[i] != b[i] and b[i - 1] != b[i - 1]):
+            out[j] = b[i]
+            j += 1
+    return out
