@@ -10,10 +10,11 @@
 //    only on the body edge and below it);
 //  - blocks[0] is the entry; its params are the function's arguments.
 // Untyped IR comes from the frontend; typing fills Value::type and the
-// callee/target fields, and nothing else.
+// callee/target fields and a builtin call's resolution, and nothing else.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 
 namespace kiln::typing {
 class Type;
+enum class BuiltinId : uint16_t;  // typing/registry.h
 }
 
 namespace kiln::ir {
@@ -66,6 +68,17 @@ struct Edge {
   std::vector<Value*> args;
 };
 
+/// What typing resolved a call of a builtin to, for lowering to read and
+/// never decide again: the registry row, the operand (1-based) bound to each
+/// parameter given, and the types typing chose for it (their meaning is the
+/// row's: a ufunc's operand and compute types, a comparison's type).
+struct Resolution {
+  typing::BuiltinId id;
+  std::vector<int> bound;
+  const typing::Type* operand = nullptr;  // the type operands are converted to
+  const typing::Type* compute = nullptr;  // the type the work is done in
+};
+
 class Instr {
  public:
   Op op;
@@ -84,6 +97,7 @@ class Instr {
   CompareOp compare_op = CompareOp::kEq;
   std::vector<std::string> kwnames;
   int32_t index = 0, count = 0;
+  std::optional<Resolution> resolution;  // a Call of a builtin, set by typing
 
   Block* parent = nullptr;
 };

@@ -58,7 +58,8 @@ class FunctionLowering {
   llvm::Value* compareValues(ir::CompareOp op, llvm::Value* a, llvm::Value* b, const typing::Type* t);
 
   // Builtins (lower_builtins.cpp).
-  absl::StatusOr<llvm::Value*> builtin(const std::string& name, const std::vector<const ir::Value*>& args,
+  /// The builtin typing resolved the call to, on its bound arguments.
+  absl::StatusOr<llvm::Value*> builtin(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                                        const typing::Type* result);
 
   // Iterators (lower_iter.cpp): GetIter of v (of type `from`) as iterator
@@ -129,12 +130,16 @@ class FunctionLowering {
   llvm::Value* arrayMethod(const typing::Type* method, llvm::Value* receiver, const std::vector<const ir::Value*>& args,
                            const typing::Type* result);
   /// np.sqrt(x), np.maximum(a, b), ...: on scalars, or a loop over arrays.
-  llvm::Value* numpyUfunc(const std::string& f, const std::vector<const ir::Value*>& args, const typing::Type* result);
+  llvm::Value* numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                          const typing::Type* result);
   llvm::Value* ufuncValue(const std::string& f, const std::vector<llvm::Value*>& xs, const typing::Type* ct);
   /// The numpy module's functions other than ufuncs (constructors,
   /// reductions as functions, sort, where, ...), as typing accepts them.
-  llvm::Value* numpyFunction(const std::string& name, const std::vector<const ir::Value*>& args,
-                                const typing::Type* result);
+  llvm::Value* numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                             const typing::Type* result);
+  llvm::Value* nonzeroIndices(const ir::Value* a, const typing::Type* result);
+  llvm::Value* constructor(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
+                           const typing::Type* result);
 
  private:
   absl::Status lowerInstr(const ir::Instr& i);

@@ -131,12 +131,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
   const typing::Type* result = i.result->type;
   switch (callee->kind) {
     case Kind::kBuiltin: {
-      absl::StatusOr<std::vector<int>> bound =
-          typing::bindBuiltinArgs(callee->name, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
-      if (!bound.ok()) return bound.status();
+      if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
       std::vector<const ir::Value*> args;
-      for (int k : *bound) args.push_back(i.operands[k]);
-      return builtin(callee->name, args, result);
+      for (int k : i.resolution->bound) args.push_back(i.operands[k]);
+      return builtin(*i.resolution, args, result);
     }
     case Kind::kExceptionClass:
       return b_.getInt8(0);

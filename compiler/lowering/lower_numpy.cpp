@@ -8,12 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::lowering {
 
 using ir::BinaryOp;
 using ir::CompareOp;
+using typing::BuiltinId;
 using typing::Kind;
 
 void FunctionLowering::sortInPlace(llvm::Value* arr, const typing::Type* at) {
@@ -123,300 +125,355 @@ llvm::Value* FunctionLowering::ufuncValue(const std::string& f, const std::vecto
   return r;
 }
 
-llvm::Value* FunctionLowering::numpyUfunc(const std::string& f, const std::vector<const ir::Value*>& args,
+llvm::Value* FunctionLowering::numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                                           const typing::Type* result) {
-  // The compute type: as typing derived it from the (promoted) element type.
-  const typing::Type* e = nullptr;
-  int nd = result->isArray() ? result->ndim : 0;
-  if (args.size() == 1) e = args[0]->type->isArray() ? args[0]->type->dtype() : args[0]->type;
-  else if (nd) e = typing::arrayOperandDtype(types(), args[0]->type, args[1]->type);
-  else e = typing::promoteDtypes(types(), args[0]->type, args[1]->type);
-  const typing::Type* ct = typing::ufuncComputeType(types(), f, e, nd > 0);
+  const std::string f = std::string(typing::builtinName(res.id)).substr(6);
+  const typing::Type* ct = res.compute;  // typing's compute type for the (promoted) element type
   if (!result->isArray()) {
     std::vector<llvm::Value*> xs;
     for (const ir::Value* a : args) xs.push_back(converted(a, ct));
     return ufuncValue(f, xs, ct);
   }
   const typing::Type* dt = result->dtype();
-  const typing::Type* vt = typing::ufuncFamily(f) == "predicate" ? types().boolean() : ct;  // what ufuncValue gives
+  const typing::Type* vt = typing::builtinInfo(res.id).family == typing::BuiltinFamily::kUfuncPredicate
+                               ? types().boolean()
+                               : ct;  // what ufuncValue gives
   std::vector<Typed> operands;
   for (const ir::Value* a : args) operands.push_back(typed(a));
   return elementwise(operands, ct, result, nullptr,
                      [&](const std::vector<llvm::Value*>& xs) { return convert(b_, ufuncValue(f, xs, ct), vt, dt); });
 }
 
-llvm::Value* FunctionLowering::numpyFunction(const std::string& name, const std::vector<const ir::Value*>& args,
-                                                const typing::Type* result) {
-  if (!typing::ufuncFamily(name.substr(6)).empty()) return numpyUfunc(name.substr(6), args, result);
+llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                                             const typing::Type* result) {
+  const typing::BuiltinInfo& row = typing::builtinInfo(res.id);
+  if (typing::isUfunc(row.family)) return numpyUfunc(res, args, result);
+  if (row.family == typing::BuiltinFamily::kReduction)  // np.sum(a) and friends: the method
+    return arrayMethod(types().boundMethod(args[0]->type, row.method), value(args[0]), {args.begin() + 1, args.end()},
+                       result);
   const typing::Type* i64 = types().integer(64, true);
   const typing::Type* dt = result->isArray() ? result->dtype() : result;
-  if (name == "numpy.nonzero" || (name == "numpy.where" && args.size() == 1)) {
-    llvm::Value* arr = value(args[0]);
-    const typing::Type* dt = args[0]->type->dtype();
-    llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
-    llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
-    b_.CreateStore(b_.getInt64(0), c);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* hit = b_.CreateZExt(truth(loadElement(item1d(arr, k), dt), dt), b_.getInt64Ty());
-      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
-    });
-    const typing::Type* at = result->items[0];
-    llvm::Value* out = newArray(at, {b_.CreateLoad(b_.getInt64Ty(), c)});
-    b_.CreateStore(b_.getInt64(0), c);
-    loop(n, [&](llvm::Value* k) {
-      ifThen(truth(loadElement(item1d(arr, k), dt), dt), [&]() {
-        llvm::Value* j = b_.CreateLoad(b_.getInt64Ty(), c);
-        storeElement(flatElementPtr(out, at, j), k, at->dtype());
-        b_.CreateStore(b_.CreateAdd(j, b_.getInt64(1)), c);
+  switch (res.id) {
+    case BuiltinId::kNpNonzero:
+      return nonzeroIndices(args[0], result);
+    case BuiltinId::kNpSearchsorted: {
+      bool right = args.size() == 3 && args[2]->def->const_value.s == "right";  // typing checked it is constant
+      llvm::Value* arr = value(args[0]);
+      const typing::Type* at = args[0]->type;
+      llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
+      auto search = [&](llvm::Value* v, const typing::Type* vt) -> llvm::Value* {
+        // The first i with a[i] >= v (left) or a[i] > v (right), by bisection.
+        const typing::Type* ct = res.compute;  // typing's common type of items and values
+        llvm::Value* x = convert(b_, v, vt, ct);
+        llvm::AllocaInst* lo = entryAlloca(b_.getInt64Ty(), "lo");
+        llvm::AllocaInst* hi = entryAlloca(b_.getInt64Ty(), "hi");
+        b_.CreateStore(b_.getInt64(0), lo);
+        b_.CreateStore(n, hi);
+        llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "bisect", fn_);
+        llvm::BasicBlock* body = llvm::BasicBlock::Create(ctx_, "bisect.body", fn_);
+        llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "bisect.end", fn_);
+        b_.CreateBr(head);
+        b_.SetInsertPoint(head);
+        llvm::Value* l = b_.CreateLoad(b_.getInt64Ty(), lo);
+        llvm::Value* h = b_.CreateLoad(b_.getInt64Ty(), hi);
+        b_.CreateCondBr(b_.CreateICmpSLT(l, h), body, done);
+        b_.SetInsertPoint(body);
+        llvm::Value* mid = b_.CreateLShr(b_.CreateAdd(l, h), 1);
+        llvm::Value* y = convert(b_, loadElement(item1d(arr, mid), at->dtype()), at->dtype(), ct);
+        llvm::Value* go_right = compareValues(right ? ir::CompareOp::kLe : ir::CompareOp::kLt, y, x, ct);
+        b_.CreateStore(b_.CreateSelect(go_right, b_.CreateAdd(mid, b_.getInt64(1)), l), lo);
+        b_.CreateStore(b_.CreateSelect(go_right, h, mid), hi);
+        b_.CreateBr(head);
+        b_.SetInsertPoint(done);
+        return b_.CreateLoad(b_.getInt64Ty(), lo);
+      };
+      if (!args[1]->type->isArray()) return search(value(args[1]), args[1]->type);
+      llvm::Value* vs = value(args[1]);
+      const typing::Type* ve = args[1]->type->dtype();
+      llvm::Value* out = newArray(result, {b_.CreateExtractValue(vs, {kShape, 0})});
+      loop(b_.CreateExtractValue(vs, {kShape, 0}), [&](llvm::Value* k) {
+        storeElement(flatElementPtr(out, result, k), search(loadElement(item1d(vs, k), ve), ve), result->dtype());
       });
-    });
-    return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, result)), out, 0);
-  }
-  if (name == "numpy.searchsorted") {
-    bool right = args.size() == 3 && args[2]->def->const_value.s == "right";  // typing checked it is constant
-    llvm::Value* arr = value(args[0]);
-    const typing::Type* at = args[0]->type;
-    llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
-    auto search = [&](llvm::Value* v, const typing::Type* vt) -> llvm::Value* {
-      // The first i with a[i] >= v (left) or a[i] > v (right), by bisection.
-      const typing::Type* ct = typing::compareOperandType(types(), at->dtype(), vt);
-      llvm::Value* x = convert(b_, v, vt, ct);
-      llvm::AllocaInst* lo = entryAlloca(b_.getInt64Ty(), "lo");
-      llvm::AllocaInst* hi = entryAlloca(b_.getInt64Ty(), "hi");
-      b_.CreateStore(b_.getInt64(0), lo);
-      b_.CreateStore(n, hi);
-      llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "bisect", fn_);
-      llvm::BasicBlock* body = llvm::BasicBlock::Create(ctx_, "bisect.body", fn_);
-      llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "bisect.end", fn_);
-      b_.CreateBr(head);
-      b_.SetInsertPoint(head);
-      llvm::Value* l = b_.CreateLoad(b_.getInt64Ty(), lo);
-      llvm::Value* h = b_.CreateLoad(b_.getInt64Ty(), hi);
-      b_.CreateCondBr(b_.CreateICmpSLT(l, h), body, done);
-      b_.SetInsertPoint(body);
-      llvm::Value* mid = b_.CreateLShr(b_.CreateAdd(l, h), 1);
-      llvm::Value* y = convert(b_, loadElement(item1d(arr, mid), at->dtype()), at->dtype(), ct);
-      llvm::Value* go_right = compareValues(right ? ir::CompareOp::kLe : ir::CompareOp::kLt, y, x, ct);
-      b_.CreateStore(b_.CreateSelect(go_right, b_.CreateAdd(mid, b_.getInt64(1)), l), lo);
-      b_.CreateStore(b_.CreateSelect(go_right, h, mid), hi);
-      b_.CreateBr(head);
-      b_.SetInsertPoint(done);
-      return b_.CreateLoad(b_.getInt64Ty(), lo);
-    };
-    if (!args[1]->type->isArray()) return search(value(args[1]), args[1]->type);
-    llvm::Value* vs = value(args[1]);
-    const typing::Type* ve = args[1]->type->dtype();
-    llvm::Value* out = newArray(result, {b_.CreateExtractValue(vs, {kShape, 0})});
-    loop(b_.CreateExtractValue(vs, {kShape, 0}), [&](llvm::Value* k) {
-      storeElement(flatElementPtr(out, result, k), search(loadElement(item1d(vs, k), ve), ve), result->dtype());
-    });
-    return out;
-  }
-  if (name == "numpy.take") return take(value(args[0]), args[0]->type, args[1], result);
-  if (name == "numpy.where") {
-    const typing::Type* e = result->dtype();
-    return elementwise({typed(args[0]), typed(args[1]), typed(args[2])}, e, result, nullptr,
-                       [&](const std::vector<llvm::Value*>& xs) { return b_.CreateSelect(xs[0], xs[1], xs[2]); },
-                       {types().boolean(), e, e});
-  }
-  if (name == "numpy.sort") return sortedCopy(value(args[0]), args[0]->type);
-  if (name == "numpy.median" || name == "numpy.percentile" || name == "numpy.quantile") {
-    // Linear interpolation between the sorted items around q * (n - 1);
-    // NaN anywhere gives NaN (sorted last), an empty array NaN.
-    const typing::Type* at = args[0]->type;
-    const typing::Type* dt = at->dtype();
-    llvm::Type* ft = valueType(ctx_, result);
-    llvm::Value* q = name == "numpy.median" ? static_cast<llvm::Value*>(llvm::ConstantFP::get(ft, 0.5))
-                                            : converted(args[1], result);
-    if (name == "numpy.percentile") {
-      raiseIf(b_.CreateNot(b_.CreateAnd(b_.CreateFCmpOGE(q, llvm::ConstantFP::get(ft, 0.0)),
-                                        b_.CreateFCmpOLE(q, llvm::ConstantFP::get(ft, 100.0)))),
-              KILN_VALUE_ERROR, "Percentiles must be in the range [0, 100]");
-      q = b_.CreateFDiv(q, llvm::ConstantFP::get(ft, 100.0));
-    } else if (name == "numpy.quantile") {
-      raiseIf(b_.CreateNot(b_.CreateAnd(b_.CreateFCmpOGE(q, llvm::ConstantFP::get(ft, 0.0)),
-                                        b_.CreateFCmpOLE(q, llvm::ConstantFP::get(ft, 1.0)))),
-              KILN_VALUE_ERROR, "Quantiles must be in the range [0, 1]");
+      return out;
     }
-    llvm::Value* s = sortedCopy(value(args[0]), at);
-    const typing::Type* st = types().array(dt, 1, 'C');
-    llvm::Value* n = b_.CreateExtractValue(s, {kShape, 0});
-    llvm::AllocaInst* out = entryAlloca(ft, "quantile");
-    b_.CreateStore(llvm::ConstantFP::getNaN(ft), out);
-    ifThen(b_.CreateICmpSGT(n, b_.getInt64(0)), [&]() {
-      llvm::Value* last = b_.CreateSub(n, b_.getInt64(1));
-      llvm::Value* pos = b_.CreateFMul(q, b_.CreateSIToFP(last, ft));
-      llvm::Value* lo = b_.CreateFPToSI(b_.CreateCall(intrinsic(llvm::Intrinsic::floor, ft), {pos}), b_.getInt64Ty());
-      llvm::Value* hi = b_.CreateSelect(b_.CreateICmpSLT(lo, last), b_.CreateAdd(lo, b_.getInt64(1)), last);
-      llvm::Value* t = b_.CreateFSub(pos, b_.CreateSIToFP(lo, ft));
-      llvm::Value* a = convert(b_, loadElement(flatElementPtr(s, st, lo), dt), dt, result);
-      llvm::Value* c = convert(b_, loadElement(flatElementPtr(s, st, hi), dt), dt, result);
-      llvm::Value* v = b_.CreateFAdd(a, b_.CreateFMul(b_.CreateFSub(c, a), t));
-      v = b_.CreateSelect(b_.CreateFCmpOEQ(t, llvm::ConstantFP::get(ft, 0.0)), a, v);
-      llvm::Value* top = convert(b_, loadElement(flatElementPtr(s, st, last), dt), dt, result);
-      b_.CreateStore(b_.CreateSelect(b_.CreateFCmpUNO(top, top), top, v), out);
-    });
-    llvm::FunctionCallee free_fn =
-        mod_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
-    b_.CreateCall(free_fn, {b_.CreateExtractValue(s, kMeminfo)});  // the scratch copy never escapes
-    return b_.CreateLoad(ft, out);
-  }
-  if (name == "numpy.diff") {
-    // A copy differenced in place n times; the result is its first len - n items.
-    llvm::Value* src = value(args[0]);
-    const typing::Type* dt = result->dtype();
-    llvm::Value* times = args.size() == 2 ? converted(args[1], i64) : b_.getInt64(1);
-    raiseIf(b_.CreateICmpSLT(times, b_.getInt64(0)), KILN_VALUE_ERROR, "order must be non-negative");
-    llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
-    llvm::Value* out = newArray(result, {len});
-    loop(len, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), loadElement(item1d(src, k), dt), dt); });
-    llvm::AllocaInst* cur = entryAlloca(b_.getInt64Ty(), "len");
-    b_.CreateStore(len, cur);
-    loop(times, [&](llvm::Value*) {
-      llvm::Value* l = b_.CreateLoad(b_.getInt64Ty(), cur);
-      llvm::Value* m = b_.CreateSelect(b_.CreateICmpSGT(l, b_.getInt64(0)), b_.CreateSub(l, b_.getInt64(1)), l);
-      loop(m, [&](llvm::Value* k) {
-        llvm::Value* a = loadElement(flatElementPtr(out, result, k), dt);
-        llvm::Value* c = loadElement(flatElementPtr(out, result, b_.CreateAdd(k, b_.getInt64(1))), dt);
-        storeElement(flatElementPtr(out, result, k), binaryValues(BinaryOp::kSub, c, a, dt, false, true), dt);
+    case BuiltinId::kNpTake:
+      return take(value(args[0]), args[0]->type, args[1], result);
+    case BuiltinId::kNpWhere: {
+      if (args.size() == 1) return nonzeroIndices(args[0], result);
+      const typing::Type* e = result->dtype();
+      return elementwise({typed(args[0]), typed(args[1]), typed(args[2])}, e, result, nullptr,
+                         [&](const std::vector<llvm::Value*>& xs) { return b_.CreateSelect(xs[0], xs[1], xs[2]); },
+                         {types().boolean(), e, e});
+    }
+    case BuiltinId::kNpSort:
+      return sortedCopy(value(args[0]), args[0]->type);
+    case BuiltinId::kNpMedian:
+    case BuiltinId::kNpPercentile:
+    case BuiltinId::kNpQuantile: {
+      // Linear interpolation between the sorted items around q * (n - 1);
+      // NaN anywhere gives NaN (sorted last), an empty array NaN.
+      const typing::Type* at = args[0]->type;
+      const typing::Type* dt = at->dtype();
+      llvm::Type* ft = valueType(ctx_, result);
+      llvm::Value* q = res.id == BuiltinId::kNpMedian ? static_cast<llvm::Value*>(llvm::ConstantFP::get(ft, 0.5))
+                                              : converted(args[1], result);
+      if (res.id == BuiltinId::kNpPercentile) {
+        raiseIf(b_.CreateNot(b_.CreateAnd(b_.CreateFCmpOGE(q, llvm::ConstantFP::get(ft, 0.0)),
+                                          b_.CreateFCmpOLE(q, llvm::ConstantFP::get(ft, 100.0)))),
+                KILN_VALUE_ERROR, "Percentiles must be in the range [0, 100]");
+        q = b_.CreateFDiv(q, llvm::ConstantFP::get(ft, 100.0));
+      } else if (res.id == BuiltinId::kNpQuantile) {
+        raiseIf(b_.CreateNot(b_.CreateAnd(b_.CreateFCmpOGE(q, llvm::ConstantFP::get(ft, 0.0)),
+                                          b_.CreateFCmpOLE(q, llvm::ConstantFP::get(ft, 1.0)))),
+                KILN_VALUE_ERROR, "Quantiles must be in the range [0, 1]");
+      }
+      llvm::Value* s = sortedCopy(value(args[0]), at);
+      const typing::Type* st = types().array(dt, 1, 'C');
+      llvm::Value* n = b_.CreateExtractValue(s, {kShape, 0});
+      llvm::AllocaInst* out = entryAlloca(ft, "quantile");
+      b_.CreateStore(llvm::ConstantFP::getNaN(ft), out);
+      ifThen(b_.CreateICmpSGT(n, b_.getInt64(0)), [&]() {
+        llvm::Value* last = b_.CreateSub(n, b_.getInt64(1));
+        llvm::Value* pos = b_.CreateFMul(q, b_.CreateSIToFP(last, ft));
+        llvm::Value* lo = b_.CreateFPToSI(b_.CreateCall(intrinsic(llvm::Intrinsic::floor, ft), {pos}), b_.getInt64Ty());
+        llvm::Value* hi = b_.CreateSelect(b_.CreateICmpSLT(lo, last), b_.CreateAdd(lo, b_.getInt64(1)), last);
+        llvm::Value* t = b_.CreateFSub(pos, b_.CreateSIToFP(lo, ft));
+        llvm::Value* a = convert(b_, loadElement(flatElementPtr(s, st, lo), dt), dt, result);
+        llvm::Value* c = convert(b_, loadElement(flatElementPtr(s, st, hi), dt), dt, result);
+        llvm::Value* v = b_.CreateFAdd(a, b_.CreateFMul(b_.CreateFSub(c, a), t));
+        v = b_.CreateSelect(b_.CreateFCmpOEQ(t, llvm::ConstantFP::get(ft, 0.0)), a, v);
+        llvm::Value* top = convert(b_, loadElement(flatElementPtr(s, st, last), dt), dt, result);
+        b_.CreateStore(b_.CreateSelect(b_.CreateFCmpUNO(top, top), top, v), out);
       });
-      b_.CreateStore(m, cur);
-    });
-    return b_.CreateInsertValue(out, b_.CreateLoad(b_.getInt64Ty(), cur), {kShape, 0});
-  }
-  if (!typing::numpyMethodAlias(name.substr(6)).empty()) {  // np.sum(a) and friends: the method
-    std::string m = typing::numpyMethodAlias(name.substr(6));
-    return arrayMethod(types().boundMethod(args[0]->type, m), value(args[0]), {args.begin() + 1, args.end()}, result);
-  }
-  if (name == "numpy.arange") {
-    // NumPy: length = ceil((stop - start) / step), at least 0; item k is
-    // start + k * step.
-    // Computed in int64 when the numbers are ints, else float64; stored as dt.
-    size_t nums = args.size();
-    if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool &&
-        args[nums - 1]->type->kind != Kind::kFloat)
-      --nums;  // the dtype
-    bool ints = true;
-    for (size_t k = 0; k < nums; ++k) ints = ints && args[k]->type->kind != Kind::kFloat;
-    const typing::Type* ct = ints ? i64 : types().floating(64);
-    llvm::Value* start = nums > 1 ? converted(args[0], ct) : convert(b_, b_.getInt64(0), i64, ct);
-    llvm::Value* stop = converted(args[nums > 1 ? 1 : 0], ct);
-    llvm::Value* step = nums > 2 ? converted(args[2], ct) : convert(b_, b_.getInt64(1), i64, ct);
-    llvm::Value* len;
-    if (ints) {
-      raiseIf(b_.CreateICmpEQ(step, b_.getInt64(0)), KILN_ZERO_DIVISION_ERROR, "division by zero");
-      llvm::Value* span = b_.CreateSub(stop, start);
-      llvm::Value* q = floorDivMod(b_.CreateNeg(span), step, ct, true, "", true);  // ceil(a/b) = -((-a) // b)
-      len = b_.CreateNeg(q);
-    } else {
-      raiseIf(b_.CreateFCmpOEQ(step, llvm::ConstantFP::get(b_.getDoubleTy(), 0.0)), KILN_ZERO_DIVISION_ERROR,
-              "division by zero");
-      llvm::Value* q = b_.CreateCall(intrinsic(llvm::Intrinsic::ceil, b_.getDoubleTy()), {b_.CreateFDiv(b_.CreateFSub(stop, start), step)});
-      raiseIf(b_.CreateFCmpUNO(q, q), KILN_VALUE_ERROR, "arange: cannot compute length");
-      len = b_.CreateFPToSI(b_.CreateSelect(b_.CreateFCmpOLT(q, llvm::ConstantFP::get(b_.getDoubleTy(), 0.0)),
-                                            llvm::ConstantFP::get(b_.getDoubleTy(), 0.0), q),
-                            b_.getInt64Ty());
+      llvm::FunctionCallee free_fn =
+          mod_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
+      b_.CreateCall(free_fn, {b_.CreateExtractValue(s, kMeminfo)});  // the scratch copy never escapes
+      return b_.CreateLoad(ft, out);
     }
-    len = b_.CreateSelect(b_.CreateICmpSLT(len, b_.getInt64(0)), b_.getInt64(0), len);
-    llvm::Value* arr = newArray(result, {len});
-    loop(len, [&](llvm::Value* k) {
-      llvm::Value* v = ints ? b_.CreateAdd(start, b_.CreateMul(k, step))
-                            : b_.CreateFAdd(start, b_.CreateFMul(b_.CreateSIToFP(k, b_.getDoubleTy()), step));
-      storeElement(flatElementPtr(arr, result, k), convert(b_, v, ct, dt), dt);
-    });
-    return arr;
-  }
-  if (name == "numpy.linspace") {
-    const typing::Type* f64 = types().floating(64);
-    llvm::Value* start = converted(args[0], f64);
-    llvm::Value* stop = converted(args[1], f64);
-    llvm::Value* num = args.size() == 3 ? converted(args[2], i64) : b_.getInt64(50);
-    raiseIf(b_.CreateICmpSLT(num, b_.getInt64(0)), KILN_VALUE_ERROR, "Number of samples must be non-negative.");
-    llvm::Value* arr = newArray(result, {num});
-    llvm::Value* div = b_.CreateSIToFP(b_.CreateSub(num, b_.getInt64(1)), b_.getDoubleTy());
-    llvm::Value* step = b_.CreateFDiv(b_.CreateFSub(stop, start), div);
-    llvm::Value* last = b_.CreateSub(num, b_.getInt64(1));
-    loop(num, [&](llvm::Value* k) {
-      llvm::Value* v = b_.CreateFAdd(start, b_.CreateFMul(b_.CreateSIToFP(k, b_.getDoubleTy()), step));
-      v = b_.CreateSelect(b_.CreateAnd(b_.CreateICmpEQ(k, last), b_.CreateICmpSGT(k, b_.getInt64(0))), stop, v);
-      storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(b_.CreateICmpEQ(k, b_.getInt64(0)), start, v), dt);
-    });
-    return arr;
-  }
-  if (name == "numpy.diag") {
-    llvm::Value* src = value(args[0]);
-    const typing::Type* st = args[0]->type;
-    llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
-    if (st->ndim == 1) {
-      llvm::Value* n = b_.CreateExtractValue(src, {kShape, 0});
-      llvm::Value* arr = newArray(result, {n, n});
-      loop(b_.CreateMul(n, n), [&](llvm::Value* k) {
-        llvm::Value* r = b_.CreateUDiv(k, n);
-        llvm::Value* on = b_.CreateICmpEQ(b_.CreateURem(k, n), r);
-        llvm::Value* v = b_.CreateSelect(on, loadElement(item1d(src, b_.CreateSelect(on, r, b_.getInt64(0))), dt), zero);
-        storeElement(flatElementPtr(arr, result, k), v, dt);
+    case BuiltinId::kNpDiff: {
+      // A copy differenced in place n times; the result is its first len - n items.
+      llvm::Value* src = value(args[0]);
+      const typing::Type* dt = result->dtype();
+      llvm::Value* times = args.size() == 2 ? converted(args[1], i64) : b_.getInt64(1);
+      raiseIf(b_.CreateICmpSLT(times, b_.getInt64(0)), KILN_VALUE_ERROR, "order must be non-negative");
+      llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
+      llvm::Value* out = newArray(result, {len});
+      loop(len, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), loadElement(item1d(src, k), dt), dt); });
+      llvm::AllocaInst* cur = entryAlloca(b_.getInt64Ty(), "len");
+      b_.CreateStore(len, cur);
+      loop(times, [&](llvm::Value*) {
+        llvm::Value* l = b_.CreateLoad(b_.getInt64Ty(), cur);
+        llvm::Value* m = b_.CreateSelect(b_.CreateICmpSGT(l, b_.getInt64(0)), b_.CreateSub(l, b_.getInt64(1)), l);
+        loop(m, [&](llvm::Value* k) {
+          llvm::Value* a = loadElement(flatElementPtr(out, result, k), dt);
+          llvm::Value* c = loadElement(flatElementPtr(out, result, b_.CreateAdd(k, b_.getInt64(1))), dt);
+          storeElement(flatElementPtr(out, result, k), binaryValues(BinaryOp::kSub, c, a, dt, false, true), dt);
+        });
+        b_.CreateStore(m, cur);
+      });
+      return b_.CreateInsertValue(out, b_.CreateLoad(b_.getInt64Ty(), cur), {kShape, 0});
+    }
+    case BuiltinId::kNpArange: {
+      // NumPy: length = ceil((stop - start) / step), at least 0; item k is
+      // start + k * step.
+      // Computed in int64 when the numbers are ints, else float64; stored as dt.
+      size_t nums = args.size();
+      if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool &&
+          args[nums - 1]->type->kind != Kind::kFloat)
+        --nums;  // the dtype
+      bool ints = true;
+      for (size_t k = 0; k < nums; ++k) ints = ints && args[k]->type->kind != Kind::kFloat;
+      const typing::Type* ct = ints ? i64 : types().floating(64);
+      llvm::Value* start = nums > 1 ? converted(args[0], ct) : convert(b_, b_.getInt64(0), i64, ct);
+      llvm::Value* stop = converted(args[nums > 1 ? 1 : 0], ct);
+      llvm::Value* step = nums > 2 ? converted(args[2], ct) : convert(b_, b_.getInt64(1), i64, ct);
+      llvm::Value* len;
+      if (ints) {
+        raiseIf(b_.CreateICmpEQ(step, b_.getInt64(0)), KILN_ZERO_DIVISION_ERROR, "division by zero");
+        llvm::Value* span = b_.CreateSub(stop, start);
+        llvm::Value* q = floorDivMod(b_.CreateNeg(span), step, ct, true, "", true);  // ceil(a/b) = -((-a) // b)
+        len = b_.CreateNeg(q);
+      } else {
+        raiseIf(b_.CreateFCmpOEQ(step, llvm::ConstantFP::get(b_.getDoubleTy(), 0.0)), KILN_ZERO_DIVISION_ERROR,
+                "division by zero");
+        llvm::Value* q = b_.CreateCall(intrinsic(llvm::Intrinsic::ceil, b_.getDoubleTy()), {b_.CreateFDiv(b_.CreateFSub(stop, start), step)});
+        raiseIf(b_.CreateFCmpUNO(q, q), KILN_VALUE_ERROR, "arange: cannot compute length");
+        len = b_.CreateFPToSI(b_.CreateSelect(b_.CreateFCmpOLT(q, llvm::ConstantFP::get(b_.getDoubleTy(), 0.0)),
+                                              llvm::ConstantFP::get(b_.getDoubleTy(), 0.0), q),
+                              b_.getInt64Ty());
+      }
+      len = b_.CreateSelect(b_.CreateICmpSLT(len, b_.getInt64(0)), b_.getInt64(0), len);
+      llvm::Value* arr = newArray(result, {len});
+      loop(len, [&](llvm::Value* k) {
+        llvm::Value* v = ints ? b_.CreateAdd(start, b_.CreateMul(k, step))
+                              : b_.CreateFAdd(start, b_.CreateFMul(b_.CreateSIToFP(k, b_.getDoubleTy()), step));
+        storeElement(flatElementPtr(arr, result, k), convert(b_, v, ct, dt), dt);
       });
       return arr;
     }
-    llvm::Value* rows = b_.CreateExtractValue(src, {kShape, 0});
-    llvm::Value* cols = b_.CreateExtractValue(src, {kShape, 1});
-    llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(rows, cols), rows, cols);
-    llvm::Value* arr = newArray(result, {n});
-    llvm::Value* step = b_.CreateAdd(b_.CreateExtractValue(src, {kStrides, 0}), b_.CreateExtractValue(src, {kStrides, 1}));
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* p = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src, kData), b_.CreateMul(k, step));
-      storeElement(flatElementPtr(arr, result, k), loadElement(p, dt), dt);
-    });
-    return arr;
+    case BuiltinId::kNpLinspace: {
+      const typing::Type* f64 = types().floating(64);
+      llvm::Value* start = converted(args[0], f64);
+      llvm::Value* stop = converted(args[1], f64);
+      llvm::Value* num = args.size() == 3 ? converted(args[2], i64) : b_.getInt64(50);
+      raiseIf(b_.CreateICmpSLT(num, b_.getInt64(0)), KILN_VALUE_ERROR, "Number of samples must be non-negative.");
+      llvm::Value* arr = newArray(result, {num});
+      llvm::Value* div = b_.CreateSIToFP(b_.CreateSub(num, b_.getInt64(1)), b_.getDoubleTy());
+      llvm::Value* step = b_.CreateFDiv(b_.CreateFSub(stop, start), div);
+      llvm::Value* last = b_.CreateSub(num, b_.getInt64(1));
+      loop(num, [&](llvm::Value* k) {
+        llvm::Value* v = b_.CreateFAdd(start, b_.CreateFMul(b_.CreateSIToFP(k, b_.getDoubleTy()), step));
+        v = b_.CreateSelect(b_.CreateAnd(b_.CreateICmpEQ(k, last), b_.CreateICmpSGT(k, b_.getInt64(0))), stop, v);
+        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(b_.CreateICmpEQ(k, b_.getInt64(0)), start, v), dt);
+      });
+      return arr;
+    }
+    case BuiltinId::kNpDiag: {
+      llvm::Value* src = value(args[0]);
+      const typing::Type* st = args[0]->type;
+      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+      if (st->ndim == 1) {
+        llvm::Value* n = b_.CreateExtractValue(src, {kShape, 0});
+        llvm::Value* arr = newArray(result, {n, n});
+        loop(b_.CreateMul(n, n), [&](llvm::Value* k) {
+          llvm::Value* r = b_.CreateUDiv(k, n);
+          llvm::Value* on = b_.CreateICmpEQ(b_.CreateURem(k, n), r);
+          llvm::Value* v = b_.CreateSelect(on, loadElement(item1d(src, b_.CreateSelect(on, r, b_.getInt64(0))), dt), zero);
+          storeElement(flatElementPtr(arr, result, k), v, dt);
+        });
+        return arr;
+      }
+      llvm::Value* rows = b_.CreateExtractValue(src, {kShape, 0});
+      llvm::Value* cols = b_.CreateExtractValue(src, {kShape, 1});
+      llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(rows, cols), rows, cols);
+      llvm::Value* arr = newArray(result, {n});
+      llvm::Value* step = b_.CreateAdd(b_.CreateExtractValue(src, {kStrides, 0}), b_.CreateExtractValue(src, {kStrides, 1}));
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* p = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src, kData), b_.CreateMul(k, step));
+        storeElement(flatElementPtr(arr, result, k), loadElement(p, dt), dt);
+      });
+      return arr;
+    }
+    case BuiltinId::kNpOuter: {
+      llvm::Value* a = value(args[0]);
+      llvm::Value* c = value(args[1]);
+      const typing::Type* ea = args[0]->type->dtype();
+      const typing::Type* ec = args[1]->type->dtype();
+      llvm::Value* na = b_.CreateExtractValue(a, {kShape, 0});
+      llvm::Value* nc = b_.CreateExtractValue(c, {kShape, 0});
+      llvm::Value* arr = newArray(result, {na, nc});
+      loop(b_.CreateMul(na, nc), [&](llvm::Value* k) {
+        llvm::Value* x = convert(b_, loadElement(item1d(a, b_.CreateUDiv(k, nc)), ea), ea, dt);
+        llvm::Value* y = convert(b_, loadElement(item1d(c, b_.CreateURem(k, nc)), ec), ec, dt);
+        storeElement(flatElementPtr(arr, result, k), binaryValues(BinaryOp::kMul, x, y, dt, false, true), dt);
+      });
+      return arr;
+    }
+    case BuiltinId::kNpTriu:
+    case BuiltinId::kNpTril: {
+      llvm::Value* src = value(args[0]);
+      const typing::Type* st = args[0]->type;
+      llvm::Value* diag = args.size() == 2 ? converted(args[1], i64) : b_.getInt64(0);
+      llvm::Value* rows = b_.CreateExtractValue(src, {kShape, 0});
+      llvm::Value* cols = b_.CreateExtractValue(src, {kShape, 1});
+      llvm::Value* arr = newArray(result, {rows, cols});
+      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+      loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
+        llvm::Value* d = b_.CreateSub(b_.CreateURem(k, cols), b_.CreateUDiv(k, cols));  // column - row
+        llvm::Value* keep = res.id == BuiltinId::kNpTriu ? b_.CreateICmpSGE(d, diag) : b_.CreateICmpSLE(d, diag);
+        llvm::Value* v = loadElement(flatElementPtr(src, st, k), dt);
+        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(keep, v, zero), dt);
+      });
+      return arr;
+    }
+    case BuiltinId::kNpEye:
+    case BuiltinId::kNpIdentity: {
+      size_t nums = args.size();
+      if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool) --nums;
+      llvm::Value* rows = converted(args[0], i64);
+      llvm::Value* cols = nums > 1 ? converted(args[1], i64) : rows;
+      llvm::Value* diag = nums > 2 ? converted(args[2], i64) : b_.getInt64(0);
+      llvm::Value* arr = newArray(result, {rows, cols});
+      llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
+      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+      loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
+        llvm::Value* r = b_.CreateUDiv(k, cols);
+        llvm::Value* c = b_.CreateURem(k, cols);
+        llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
+        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
+      });
+      return arr;
+    }
+    case BuiltinId::kNpEmpty:
+    case BuiltinId::kNpZeros:
+    case BuiltinId::kNpOnes:
+    case BuiltinId::kNpEmptyLike:
+    case BuiltinId::kNpZerosLike:
+    case BuiltinId::kNpOnesLike:
+    case BuiltinId::kNpFull:
+    case BuiltinId::kNpFullLike:
+      return constructor(res.id, args, result);
+    // Not NumPy's own rows: lowered elsewhere (lower_builtins.cpp), or by
+    // their family above.
+    case BuiltinId::kAbs:
+    case BuiltinId::kMin:
+    case BuiltinId::kMax:
+    case BuiltinId::kInt:
+    case BuiltinId::kFloat:
+    case BuiltinId::kBool:
+    case BuiltinId::kRound:
+    case BuiltinId::kDivmod:
+    case BuiltinId::kPow:
+    case BuiltinId::kRange:
+    case BuiltinId::kLen:
+    case BuiltinId::kEnumerate:
+    case BuiltinId::kZip:
+    case BuiltinId::kMathFloor:
+    case BuiltinId::kMathCeil:
+    case BuiltinId::kMathTrunc:
+    case BuiltinId::kMathIsnan:
+    case BuiltinId::kMathIsinf:
+    case BuiltinId::kMathIsfinite:
+    case BuiltinId::kMathFrexp:
+    case BuiltinId::kMathLdexp:
+    case BuiltinId::kMathLog:
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      break;
   }
-  if (name == "numpy.outer") {
-    llvm::Value* a = value(args[0]);
-    llvm::Value* c = value(args[1]);
-    const typing::Type* ea = args[0]->type->dtype();
-    const typing::Type* ec = args[1]->type->dtype();
-    llvm::Value* na = b_.CreateExtractValue(a, {kShape, 0});
-    llvm::Value* nc = b_.CreateExtractValue(c, {kShape, 0});
-    llvm::Value* arr = newArray(result, {na, nc});
-    loop(b_.CreateMul(na, nc), [&](llvm::Value* k) {
-      llvm::Value* x = convert(b_, loadElement(item1d(a, b_.CreateUDiv(k, nc)), ea), ea, dt);
-      llvm::Value* y = convert(b_, loadElement(item1d(c, b_.CreateURem(k, nc)), ec), ec, dt);
-      storeElement(flatElementPtr(arr, result, k), binaryValues(BinaryOp::kMul, x, y, dt, false, true), dt);
+  return nullptr;  // typing gives no other row to the numpy module
+}
+
+// np.nonzero(a), np.where(a): the indices of the true items, as a 1-tuple.
+llvm::Value* FunctionLowering::nonzeroIndices(const ir::Value* a, const typing::Type* result) {
+  llvm::Value* arr = value(a);
+  const typing::Type* dt = a->type->dtype();
+  llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
+  llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
+  b_.CreateStore(b_.getInt64(0), c);
+  loop(n, [&](llvm::Value* k) {
+    llvm::Value* hit = b_.CreateZExt(truth(loadElement(item1d(arr, k), dt), dt), b_.getInt64Ty());
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
+  });
+  const typing::Type* at = result->items[0];
+  llvm::Value* out = newArray(at, {b_.CreateLoad(b_.getInt64Ty(), c)});
+  b_.CreateStore(b_.getInt64(0), c);
+  loop(n, [&](llvm::Value* k) {
+    ifThen(truth(loadElement(item1d(arr, k), dt), dt), [&]() {
+      llvm::Value* j = b_.CreateLoad(b_.getInt64Ty(), c);
+      storeElement(flatElementPtr(out, at, j), k, at->dtype());
+      b_.CreateStore(b_.CreateAdd(j, b_.getInt64(1)), c);
     });
-    return arr;
-  }
-  if (name == "numpy.triu" || name == "numpy.tril") {
-    llvm::Value* src = value(args[0]);
-    const typing::Type* st = args[0]->type;
-    llvm::Value* diag = args.size() == 2 ? converted(args[1], i64) : b_.getInt64(0);
-    llvm::Value* rows = b_.CreateExtractValue(src, {kShape, 0});
-    llvm::Value* cols = b_.CreateExtractValue(src, {kShape, 1});
-    llvm::Value* arr = newArray(result, {rows, cols});
-    llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
-    loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
-      llvm::Value* d = b_.CreateSub(b_.CreateURem(k, cols), b_.CreateUDiv(k, cols));  // column - row
-      llvm::Value* keep = name == "numpy.triu" ? b_.CreateICmpSGE(d, diag) : b_.CreateICmpSLE(d, diag);
-      llvm::Value* v = loadElement(flatElementPtr(src, st, k), dt);
-      storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(keep, v, zero), dt);
-    });
-    return arr;
-  }
-  if (name == "numpy.eye" || name == "numpy.identity") {
-    size_t nums = args.size();
-    if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool) --nums;
-    llvm::Value* rows = converted(args[0], i64);
-    llvm::Value* cols = nums > 1 ? converted(args[1], i64) : rows;
-    llvm::Value* diag = nums > 2 ? converted(args[2], i64) : b_.getInt64(0);
-    llvm::Value* arr = newArray(result, {rows, cols});
-    llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
-    llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
-    loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
-      llvm::Value* r = b_.CreateUDiv(k, cols);
-      llvm::Value* c = b_.CreateURem(k, cols);
-      llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
-      storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
-    });
-    return arr;
-  }
+  });
+  return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, result)), out, 0);
+}
+
+// np.empty, zeros, ones, full and their *_like: a new array of the result's
+// shape, filled.
+llvm::Value* FunctionLowering::constructor(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
+                                           const typing::Type* result) {
+  const typing::Type* dt = result->dtype();
   std::vector<llvm::Value*> shape;
   if (args[0]->type->isArray()) {  // the *_like constructors
     for (unsigned k = 0; k < static_cast<unsigned>(result->ndim); ++k)
@@ -426,17 +483,18 @@ llvm::Value* FunctionLowering::numpyFunction(const std::string& name, const std:
   }
   llvm::Value* arr = newArray(result, shape);
   llvm::Value* n = arraySize(arr, result);
-  if (name == "numpy.zeros" || name == "numpy.zeros_like") {
+  if (id == BuiltinId::kNpZeros || id == BuiltinId::kNpZerosLike) {
     b_.CreateMemSet(b_.CreateExtractValue(arr, kData), b_.getInt8(0), b_.CreateMul(n, b_.getInt64(itemSize(dt))),
                     llvm::MaybeAlign(1));
-  } else if (name == "numpy.full" || name == "numpy.full_like") {
+  } else if (id == BuiltinId::kNpFull || id == BuiltinId::kNpFullLike) {
     llvm::Value* v = converted(args[1], dt);
     loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(arr, result, k), v, dt); });
-  } else if (name == "numpy.ones" || name == "numpy.ones_like") {
+  } else if (id == BuiltinId::kNpOnes || id == BuiltinId::kNpOnesLike) {
     llvm::Value* one = convert(b_, b_.getInt64(1), types().integer(64, true), dt);
     loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(arr, result, k), one, dt); });
   }
   return arr;  // numpy.empty(_like): uninitialized, as NumPy
 }
+
 
 }  // namespace kiln::lowering

@@ -154,19 +154,23 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        std::optional<BuiltinId> id = findBuiltin(callee->name);
+        if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
-            bindBuiltinArgs(callee->name, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
+            bindArguments(*id, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
         if (!bound.ok()) return typingError(std::string(bound.status().message()));
+        ir::Resolution res{*id, *bound, nullptr, nullptr};
         args.clear();
-        for (int k : *bound) args.push_back(i.operands[k]->type);
-        absl::StatusOr<const Type*> t = builtinCall(tc_, callee->name, args);
+        for (int k : res.bound) args.push_back(i.operands[k]->type);
+        absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
-        if (callee->name == "numpy.searchsorted" && bound->size() == 3) {  // side= must be a constant
-          const ir::Instr* def = i.operands[(*bound)[2]]->def;
+        if (*id == BuiltinId::kNpSearchsorted && res.bound.size() == 3) {  // side= must be a constant
+          const ir::Instr* def = i.operands[res.bound[2]]->def;
           bool ok = def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kStr &&
                     (def->const_value.s == "left" || def->const_value.s == "right");
           if (!ok) return typingError("numpy.searchsorted() side= must be the constant 'left' or 'right'");
         }
+        i.resolution = std::move(res);
         return *t;
       }
       case Kind::kExceptionClass:

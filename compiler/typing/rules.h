@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/ir/ir.h"
+#include "compiler/typing/registry.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::typing {
@@ -34,19 +35,14 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
 /// The value of a constant module attribute (math.pi), if it is one.
 bool moduleConstant(const std::string& module, const std::string& attr, double* value);
 
-/// The result type of calling a builtin (or module function); an error
-/// message (not located) when the arguments do not fit.
-absl::StatusOr<const Type*> builtinCall(TypeContext& tc, const std::string& name,
+/// The result type of calling the builtin (or module function) res.id on
+/// its bound arguments; records on res the types lowering needs (a ufunc's
+/// operand and compute types). An error message (not located) when the
+/// arguments do not fit.
+absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
                                         const std::vector<const Type*>& args);
 
 bool isExceptionClassName(const std::string& name);
-
-/// For each parameter of builtin `name` up to the last one given, the Call
-/// operand (1-based) that binds it, from `npos` positional operands followed
-/// by keyword operands named `kwnames`. Only NumPy's constructors take
-/// keywords (dtype=); an error message (not located) otherwise.
-absl::StatusOr<std::vector<int>> bindBuiltinArgs(const std::string& name, size_t npos,
-                                                 const std::vector<std::string>& kwnames);
 
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the
@@ -76,16 +72,9 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
 const Type* iteratorOf(TypeContext& tc, const Type* iterable, std::string* why);
 /// The item an iterator yields.
 const Type* iterItem(TypeContext& tc, const Type* iter);
-/// NumPy ufuncs (np.sqrt, np.maximum, np.isnan, ...) on scalars or
-/// arrays: the family of `name` ("float": computes in a float type,
-/// "same": keeps the dtype, "predicate": gives bool), or "" if not a ufunc;
-/// and the type the elements are computed in for an element type.
-std::string ufuncFamily(const std::string& name);
-bool isBinaryUfunc(const std::string& name);
-const Type* ufuncComputeType(TypeContext& tc, const std::string& name, const Type* element, bool from_array);
-/// The array method a NumPy function of one array is (np.sum -> "sum",
-/// np.amax -> "max", np.nansum -> "nansum"), or "".
-std::string numpyMethodAlias(const std::string& function);
+/// The type a NumPy ufunc row (np.sqrt, np.maximum, np.isnan, ...)
+/// computes in for an element type (the family's rule), or nullptr.
+const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* element, bool from_array);
 
 /// The positions t[start:stop:step] selects from a tuple of n items when
 /// the slice is built from constants (or None); nullopt if it is not.

@@ -183,7 +183,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method,
       return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
     return tc.array(d, static_cast<int>(dims.size()), 'C');
   }
-  if (m == "take") return builtinCall(tc, "numpy.take", {array, args.empty() ? tc.none() : args[0]});
+  if (m == "take") {
+    ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
+    return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
+  }
   if (m == "fill") {
     if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
       return absl::InvalidArgumentError("array.fill() takes one number");
@@ -313,50 +316,32 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   return tc.unknown();  // not an iterator
 }
 
-std::string ufuncFamily(const std::string& name) {
-  static const std::set<std::string> floats = {
-      "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
-      "arctanh", "exp", "expm1", "exp2", "log", "log1p", "log10", "log2", "cbrt", "fabs", "arctan2", "hypot"};
-  static const std::set<std::string> same = {"floor", "ceil", "trunc", "rint", "abs", "absolute", "sign",
-                                             "maximum", "minimum"};
-  static const std::set<std::string> predicates = {"isnan", "isinf", "isfinite"};
-  static const std::set<std::string> logical = {"logical_and", "logical_or", "logical_xor", "logical_not"};
-  if (logical.count(name)) return "logical";
-  if (floats.count(name)) return "float";
-  if (same.count(name)) return "same";
-  if (predicates.count(name)) return "predicate";
-  return "";
-}
-
-bool isBinaryUfunc(const std::string& name) {
-  return name == "arctan2" || name == "hypot" || name == "maximum" || name == "minimum" || name == "logical_and" ||
-         name == "logical_or" || name == "logical_xor";
-}
-
-const Type* ufuncComputeType(TypeContext& tc, const std::string& name, const Type* e, bool from_array) {
-  std::string family = ufuncFamily(name);
+const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* e, bool from_array) {
   if (category(e) < 0 || e->kind == Kind::kComplex) return nullptr;
-  if (family == "predicate") return e->kind == Kind::kFloat ? e : tc.floating(64);
-  if (family == "logical") return tc.boolean();
-  if (family == "same") {
-    if (e->kind == Kind::kBool && name != "abs" && name != "absolute" && name != "maximum" && name != "minimum")
-      return nullptr;
-    return e;
+  switch (builtinInfo(id).family) {
+    case BuiltinFamily::kUfuncPredicate:
+      return e->kind == Kind::kFloat ? e : tc.floating(64);
+    case BuiltinFamily::kUfuncLogical:
+      return tc.boolean();
+    case BuiltinFamily::kUfuncSame: {
+      bool bool_loop = id == BuiltinId::kNpAbs || id == BuiltinId::kNpAbsolute || id == BuiltinId::kNpMaximum ||
+                       id == BuiltinId::kNpMinimum;
+      if (e->kind == Kind::kBool && !bool_loop) return nullptr;
+      return e;
+    }
+    case BuiltinFamily::kUfuncFloat:
+      // NumPy's smallest float that holds the input; Kiln has no float16.
+      if (e->kind == Kind::kFloat) return e;
+      if (!from_array) return tc.floating(64);  // a Python scalar
+      if (e->kind == Kind::kBool || e->bits == 8) return nullptr;
+      return tc.floating(e->bits == 16 ? 32 : 64);
+    case BuiltinFamily::kOwn:
+    case BuiltinFamily::kMathUnary:
+    case BuiltinFamily::kMathBinary:
+    case BuiltinFamily::kReduction:
+      break;
   }
-  // float: NumPy's smallest float that holds the input; Kiln has no float16.
-  if (e->kind == Kind::kFloat) return e;
-  if (!from_array) return tc.floating(64);  // a Python scalar
-  if (e->kind == Kind::kBool || e->bits == 8) return nullptr;
-  return tc.floating(e->bits == 16 ? 32 : 64);
-}
-
-std::string numpyMethodAlias(const std::string& f) {
-  static const std::set<std::string> same = {"sum",    "prod",   "min",    "max",    "mean",   "argmin",
-                                             "argmax", "cumsum", "cumprod", "any",   "all",    "count_nonzero",
-                                             "std",    "var",    "ptp",    "nansum", "nanmean", "nanmax",
-                                             "nanmin", "nanstd", "nanvar"};
-  if (f == "amin" || f == "amax") return f.substr(1);
-  return same.count(f) ? f : "";
+  return nullptr;
 }
 
 std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_t n) {
@@ -395,51 +380,6 @@ const Type* dtypeOf(TypeContext& tc, const Type* t) {
     if (t->name == "complex") return tc.complex(128);
   }
   return nullptr;
-}
-
-absl::StatusOr<std::vector<int>> bindBuiltinArgs(const std::string& name, size_t npos,
-                                                 const std::vector<std::string>& kwnames) {
-  std::vector<int> out;
-  for (size_t k = 0; k < npos; ++k) out.push_back(static_cast<int>(k + 1));
-  if (kwnames.empty()) return out;
-  // dtype= comes last whatever the positional arguments are.
-  if ((name == "numpy.arange" || name == "numpy.eye" || name == "numpy.identity") && kwnames.size() == 1 &&
-      kwnames[0] == "dtype") {
-    out.push_back(static_cast<int>(npos + 1));
-    return out;
-  }
-  if (name == "numpy.linspace" && kwnames.size() == 1 && kwnames[0] == "num" && npos == 2) {
-    out.push_back(3);
-    return out;
-  }
-  std::vector<std::string> params;
-  if (name == "numpy.empty" || name == "numpy.zeros" || name == "numpy.ones") params = {"shape", "dtype"};
-  if (name == "numpy.empty_like" || name == "numpy.zeros_like" || name == "numpy.ones_like") params = {"a", "dtype"};
-  if (name == "numpy.full") params = {"shape", "fill_value", "dtype"};
-  if (name.rfind("numpy.", 0) == 0 && !numpyMethodAlias(name.substr(6)).empty()) params = {"a", "axis"};
-  if (name == "numpy.searchsorted") params = {"a", "v", "side"};
-  if (name == "numpy.full_like") params = {"a", "fill_value", "dtype"};
-  if (params.empty()) return absl::InvalidArgumentError(absl::StrCat("keyword arguments to '", name, "' are not supported"));
-  std::vector<int> bound(params.size(), 0);
-  for (size_t k = 0; k < npos && k < params.size(); ++k) bound[k] = static_cast<int>(k + 1);
-  if (npos > params.size()) return absl::InvalidArgumentError(absl::StrCat("too many arguments to '", name, "'"));
-  for (size_t k = 0; k < kwnames.size(); ++k) {
-    size_t q = 0;
-    while (q < params.size() && params[q] != kwnames[k]) ++q;
-    if (q == params.size())
-      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got an unexpected keyword argument '", kwnames[k], "'"));
-    if (bound[q])
-      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got multiple values for argument '", kwnames[k], "'"));
-    bound[q] = static_cast<int>(npos + 1 + k);
-  }
-  out.clear();
-  size_t last = bound.size();
-  while (last > 0 && !bound[last - 1]) --last;
-  for (size_t q = 0; q < last; ++q) {
-    if (!bound[q]) return absl::InvalidArgumentError(absl::StrCat("'", name, "' missing argument '", params[q], "'"));
-    out.push_back(bound[q]);
-  }
-  return out;
 }
 
 }  // namespace kiln::typing

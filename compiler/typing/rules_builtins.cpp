@@ -1,11 +1,13 @@
-// Builtins and module functions: which exist and what they return. Lowering
-// (lowering/lower_builtins.cpp) implements exactly the names accepted here.
+// Builtins and module functions: what they return, one rule per registry
+// row (builtins.def). Lowering (lowering/lower_builtins.cpp) implements
+// exactly the rows typed here.
 #include <cmath>
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -14,19 +16,6 @@ namespace {
 
 constexpr double kPi = 3.141592653589793;
 
-// math functions float64 -> float64 (ints and bools are converted).
-const std::set<std::string>& unaryMath() {
-  static const std::set<std::string> names = {
-      "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
-      "atanh", "exp", "expm1", "exp2", "log1p", "log10", "log2", "sqrt", "fabs", "erf", "erfc",
-      "gamma", "lgamma", "degrees", "radians", "cbrt"};
-  return names;
-}
-const std::set<std::string>& binaryMath() {
-  static const std::set<std::string> names = {"atan2", "pow", "copysign", "hypot", "fmod"};
-  return names;
-}
-
 bool isReal(const Type* t) { return t->kind == Kind::kBool || t->kind == Kind::kInt || t->kind == Kind::kFloat; }
 bool isIntLike(const Type* t) { return t->kind == Kind::kBool || t->kind == Kind::kInt; }
 
@@ -34,6 +23,15 @@ std::string argList(const std::vector<const Type*>& args) {
   std::vector<std::string> s;
   for (const Type* t : args) s.push_back(t->str());
   return absl::StrJoin(s, ", ");
+}
+
+// np.nonzero(a), np.where(a): the indices of the true (nonzero) items, as a
+// 1-tuple (1-d only here).
+template <typename Bad>
+absl::StatusOr<const Type*> nonzeroResult(TypeContext& tc, const std::vector<const Type*>& args, Bad bad) {
+  if (args.size() != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype()))
+    return bad();
+  return tc.tuple({tc.array(tc.integer(64, true), 1, 'C')});
 }
 
 }  // namespace
@@ -60,20 +58,9 @@ bool moduleConstant(const std::string& module, const std::string& attr, double* 
 const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::string& attr) {
   double v;
   if (moduleConstant(module, attr, &v)) return tc.floating(64);
-  if (module == "math") {
-    static const std::set<std::string> others = {"floor", "ceil", "trunc", "isnan", "isinf", "isfinite",
-                                                 "frexp", "ldexp", "log"};
-    if (unaryMath().count(attr) || binaryMath().count(attr) || others.count(attr))
-      return tc.builtin("math." + attr);
-  }
+  // A function exists in a module when the registry has its row.
+  if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy") {
-    static const std::set<std::string> functions = {
-        "empty", "zeros", "ones", "empty_like", "zeros_like", "ones_like", "full", "full_like", "arange", "sum", "prod",
-        "min", "max", "amin", "amax", "mean", "argmin", "argmax", "cumsum", "cumprod", "any", "all",
-        "count_nonzero", "where", "nonzero", "take", "searchsorted", "std", "var", "ptp", "nansum", "nanmean",
-        "nanmax", "nanmin", "nanstd", "nanvar", "diff", "sort", "median", "percentile", "quantile", "linspace",
-        "eye", "identity", "diag", "outer", "triu", "tril"};
-    if (functions.count(attr) || !ufuncFamily(attr).empty()) return tc.builtin("numpy." + attr);
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},
         {"uint8", {8, 0}},  {"uint16", {16, 0}}, {"uint32", {32, 0}}, {"uint64", {64, 0}},
@@ -89,291 +76,313 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   return nullptr;
 }
 
-absl::StatusOr<const Type*> builtinCall(TypeContext& tc, const std::string& name,
+absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
                                         const std::vector<const Type*>& args) {
   for (const Type* a : args)
     if (a->kind == Kind::kUnknown) return tc.unknown();
+  const BuiltinInfo& row = builtinInfo(res.id);
+  const std::string name = row.name;
   auto bad = [&]() {
     return absl::InvalidArgumentError(
         absl::StrCat("no implementation of '", name, "' for argument types (", argList(args), ")"));
   };
   size_t n = args.size();
-  if (name.rfind("math.", 0) == 0) {
-    std::string f = name.substr(5);
-    if (unaryMath().count(f)) {
+  switch (row.family) {
+    case BuiltinFamily::kMathUnary:
       if (n == 1 && isReal(args[0])) return tc.floating(64);
       return bad();
-    }
-    if (binaryMath().count(f)) {
+    case BuiltinFamily::kMathBinary:
       if (n == 2 && isReal(args[0]) && isReal(args[1])) return tc.floating(64);
       return bad();
+    case BuiltinFamily::kReduction:
+      // np.f(a) is a.f(); np.amin/amax are min/max.
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
+      return arrayMethodCall(tc, tc.boundMethod(args[0], row.method),
+                             n == 2 ? std::vector<const Type*>{args[1]} : std::vector<const Type*>{});
+    case BuiltinFamily::kUfuncFloat:
+    case BuiltinFamily::kUfuncSame:
+    case BuiltinFamily::kUfuncPredicate:
+    case BuiltinFamily::kUfuncLogical: {
+      if (n != static_cast<size_t>(ufuncArity(res.id))) return bad();
+      int nd = 0;
+      for (const Type* a : args)
+        if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);  // broadcasting
+      // The element type: two operands promote as an elementwise operator.
+      const Type* e = nullptr;
+      if (n == 1) e = args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
+      else if (nd) e = arrayOperandDtype(tc, args[0], args[1]);
+      else if (isReal(args[0]) && isReal(args[1])) e = promoteDtypes(tc, args[0], args[1]);
+      if (!e) return bad();
+      const Type* ct = ufuncComputeType(tc, res.id, e, nd > 0);
+      if (!ct) return bad();
+      res.operand = e;
+      res.compute = ct;
+      const Type* r = row.family == BuiltinFamily::kUfuncPredicate ? tc.boolean() : ct;  // logical: ct is bool
+      return nd ? tc.array(r, nd, 'C') : r;
     }
-    if (f == "log") {
+    case BuiltinFamily::kOwn:
+      break;
+  }
+  switch (res.id) {
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      break;  // typed by the family above
+    case BuiltinId::kMathLog:
       if ((n == 1 || n == 2) && isReal(args[0]) && (n == 1 || isReal(args[1]))) return tc.floating(64);
       return bad();
+    case BuiltinId::kMathFloor:
+    case BuiltinId::kMathCeil:
+    case BuiltinId::kMathTrunc:
+      if (n == 1 && isReal(args[0])) return tc.integer(64, true);
+      return bad();
+    case BuiltinId::kMathIsnan:
+    case BuiltinId::kMathIsinf:
+    case BuiltinId::kMathIsfinite:
+      if (n == 1 && isReal(args[0])) return tc.boolean();
+      return bad();
+    case BuiltinId::kMathFrexp:
+      if (n == 1 && isReal(args[0])) return tc.tuple({tc.floating(64), tc.integer(64, true)});
+      return bad();
+    case BuiltinId::kMathLdexp:
+      if (n == 2 && isReal(args[0]) && isIntLike(args[1])) return tc.floating(64);
+      return bad();
+    case BuiltinId::kAbs: {
+      if (n != 1 || !isReal(args[0])) return bad();
+      return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
     }
-    if (f == "floor" || f == "ceil" || f == "trunc") {
+    case BuiltinId::kMin:
+    case BuiltinId::kMax: {
+      if (n < 2) return bad();
+      const Type* t = args[0];
+      for (const Type* a : args) {
+        if (!isReal(a)) return bad();
+        t = (t->kind == Kind::kBool && a->kind == Kind::kBool) ? t : promote(tc, t, a);
+      }
+      return t;
+    }
+    case BuiltinId::kInt: {
       if (n == 1 && isReal(args[0])) return tc.integer(64, true);
       return bad();
     }
-    if (f == "isnan" || f == "isinf" || f == "isfinite") {
-      if (n == 1 && isReal(args[0])) return tc.boolean();
+    case BuiltinId::kFloat: {
+      if (n == 1 && isReal(args[0])) return tc.floating(64);
       return bad();
     }
-    if (f == "frexp") {
-      if (n == 1 && isReal(args[0])) return tc.tuple({tc.floating(64), tc.integer(64, true)});
+    case BuiltinId::kBool: {
+      if (n == 1 && (args[0]->isNumber() || args[0]->kind == Kind::kNone)) return tc.boolean();
+      if (n == 0) return tc.boolean();
       return bad();
     }
-    if (f == "ldexp") {
-      if (n == 2 && isReal(args[0]) && isIntLike(args[1])) return tc.floating(64);
+    case BuiltinId::kRound: {
+      if (n == 1 && isReal(args[0])) return tc.integer(64, true);
+      if (n == 2 && isReal(args[0]) && isIntLike(args[1]))
+        return args[0]->kind == Kind::kFloat ? args[0] : tc.integer(64, true);
       return bad();
     }
-    return bad();
-  }
-  if (name == "abs") {
-    if (n != 1 || !isReal(args[0])) return bad();
-    return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
-  }
-  if (name == "min" || name == "max") {
-    if (n < 2) return bad();
-    const Type* t = args[0];
-    for (const Type* a : args) {
-      if (!isReal(a)) return bad();
-      t = (t->kind == Kind::kBool && a->kind == Kind::kBool) ? t : promote(tc, t, a);
+    case BuiltinId::kDivmod: {
+      if (n == 2 && isReal(args[0]) && isReal(args[1])) {
+        const Type* p = promote(tc, args[0], args[1]);
+        return tc.tuple({p, p});
+      }
+      return bad();
     }
-    return t;
-  }
-  if (name == "int") {
-    if (n == 1 && isReal(args[0])) return tc.integer(64, true);
-    return bad();
-  }
-  if (name == "float") {
-    if (n == 1 && isReal(args[0])) return tc.floating(64);
-    return bad();
-  }
-  if (name == "bool") {
-    if (n == 1 && (args[0]->isNumber() || args[0]->kind == Kind::kNone)) return tc.boolean();
-    if (n == 0) return tc.boolean();
-    return bad();
-  }
-  if (name == "round") {
-    if (n == 1 && isReal(args[0])) return tc.integer(64, true);
-    if (n == 2 && isReal(args[0]) && isIntLike(args[1]))
-      return args[0]->kind == Kind::kFloat ? args[0] : tc.integer(64, true);
-    return bad();
-  }
-  if (name == "divmod") {
-    if (n == 2 && isReal(args[0]) && isReal(args[1])) {
-      const Type* p = promote(tc, args[0], args[1]);
-      return tc.tuple({p, p});
+    case BuiltinId::kPow: {
+      if (n == 2) {
+        const Type* t = binaryResult(tc, ir::BinaryOp::kPow, args[0], args[1]);
+        if (t) return t;
+      }
+      return bad();
     }
-    return bad();
-  }
-  if (name == "pow") {
-    if (n == 2) {
-      const Type* t = binaryResult(tc, ir::BinaryOp::kPow, args[0], args[1]);
-      if (t) return t;
+    case BuiltinId::kRange: {
+      if (n >= 1 && n <= 3) {
+        for (const Type* a : args)
+          if (!isIntLike(a)) return bad();
+        return tc.range();
+      }
+      return bad();
     }
-    return bad();
-  }
-  if (name == "range") {
-    if (n >= 1 && n <= 3) {
-      for (const Type* a : args)
-        if (!isIntLike(a)) return bad();
-      return tc.range();
+    case BuiltinId::kLen: {
+      if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
+        return tc.integer(64, true);
+      return bad();
     }
-    return bad();
-  }
-  if (name == "len") {
-    if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
-      return tc.integer(64, true);
-    return bad();
-  }
-  if (name == "enumerate") {
-    std::string why;
-    if (n < 1 || n > 2 || (n == 2 && !isIntLike(args[1]))) return bad();
-    const Type* it = iteratorOf(tc, args[0], &why);
-    if (!it) return absl::InvalidArgumentError(why);
-    return tc.enumerate(it);
-  }
-  if (name == "zip") {
-    if (n < 1) return bad();
-    std::vector<const Type*> iters;
-    for (const Type* a : args) {
+    case BuiltinId::kEnumerate: {
       std::string why;
-      const Type* it = iteratorOf(tc, a, &why);
+      if (n < 1 || n > 2 || (n == 2 && !isIntLike(args[1]))) return bad();
+      const Type* it = iteratorOf(tc, args[0], &why);
       if (!it) return absl::InvalidArgumentError(why);
-      iters.push_back(it);
+      return tc.enumerate(it);
     }
-    return tc.zip(std::move(iters));
-  }
-  if (name.rfind("numpy.", 0) == 0 && !numpyMethodAlias(name.substr(6)).empty()) {
-    // np.f(a) is a.f(); np.amin/amax are min/max.
-    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
-    return arrayMethodCall(tc, tc.boundMethod(args[0], numpyMethodAlias(name.substr(6))),
-                           n == 2 ? std::vector<const Type*>{args[1]} : std::vector<const Type*>{});
-  }
-  if (name == "numpy.sort") {
-    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
-      return bad();
-    return tc.array(args[0]->dtype(), 1, 'C');
-  }
-  if (name == "numpy.median" || name == "numpy.percentile" || name == "numpy.quantile") {
-    // Of a 1-d real array (q a number): float64, or the float dtype.
-    if (n != (name == "numpy.median" ? 1u : 2u) || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
-    const Type* d = args[0]->dtype();
-    if (!isReal(d) || (n == 2 && !isReal(args[1]))) return bad();
-    return d->kind == Kind::kFloat ? d : tc.floating(64);
-  }
-  if (name == "numpy.diff") {
-    // diff(a[, n]) of a 1-d array: n-th differences, n >= 0.
-    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || (n == 2 && !isIntLike(args[1])))
-      return bad();
-    if (args[0]->dtype()->kind == Kind::kBool || args[0]->dtype()->kind == Kind::kComplex) return bad();
-    return tc.array(args[0]->dtype(), 1, 'C');
-  }
-  if (name.rfind("numpy.", 0) == 0 && !ufuncFamily(name.substr(6)).empty()) {
-    std::string f = name.substr(6);
-    if (n != (isBinaryUfunc(f) ? 2u : 1u)) return bad();
-    int nd = 0;
-    for (const Type* a : args)
-      if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);  // broadcasting
-    // The element type: two operands promote as an elementwise operator.
-    const Type* e = nullptr;
-    if (n == 1) e = args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
-    else if (nd) e = arrayOperandDtype(tc, args[0], args[1]);
-    else if (isReal(args[0]) && isReal(args[1])) e = promoteDtypes(tc, args[0], args[1]);
-    if (!e) return bad();
-    const Type* ct = ufuncComputeType(tc, f, e, nd > 0);
-    if (!ct) return bad();
-    const Type* r = ufuncFamily(f) == "predicate" ? tc.boolean() : ct;  // logical: ct is bool
-    return nd ? tc.array(r, nd, 'C') : r;
-  }
-  if (name == "numpy.empty_like" || name == "numpy.zeros_like" || name == "numpy.ones_like") {
-    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
-    const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->dtype();
-    if (!dtype) return bad();
-    return tc.array(dtype, args[0]->ndim, 'C');
-  }
-  if (name == "numpy.nonzero" || (name == "numpy.where" && n == 1)) {
-    // The indices of the true (nonzero) items, as a 1-tuple (1-d only here).
-    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype())) return bad();
-    return tc.tuple({tc.array(tc.integer(64, true), 1, 'C')});
-  }
-  if (name == "numpy.searchsorted") {
-    // (a, v, side="left"|"right"): a 1-d and sorted; v a number or 1-d array.
-    if (n < 2 || n > 3 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype()))
-      return bad();
-    if (n == 3 && args[2]->kind != Kind::kStr) return bad();
-    if (isReal(args[1])) return tc.integer(64, true);
-    if (args[1]->kind == Kind::kArray && args[1]->ndim == 1 && isReal(args[1]->dtype()))
-      return tc.array(tc.integer(64, true), 1, 'C');
-    return bad();
-  }
-  if (name == "numpy.take") {
-    if (n != 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
-    if (isIntLike(args[1])) return args[0]->dtype();
-    if (args[1]->kind != Kind::kArray || args[1]->ndim != 1 || args[1]->dtype()->kind != Kind::kInt) return bad();
-    return tc.array(args[0]->dtype(), 1, 'C');
-  }
-  if (name == "numpy.where") {
-    // where(cond, x, y) elementwise; x and y promote as an operator's operands.
-    if (n != 3) return bad();
-    int nd = 0;
-    for (const Type* a : args) {
-      const Type* e = a->kind == Kind::kArray ? a->dtype() : a;
-      if (!isReal(e)) return bad();
-      if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);
+    case BuiltinId::kZip: {
+      if (n < 1) return bad();
+      std::vector<const Type*> iters;
+      for (const Type* a : args) {
+        std::string why;
+        const Type* it = iteratorOf(tc, a, &why);
+        if (!it) return absl::InvalidArgumentError(why);
+        iters.push_back(it);
+      }
+      return tc.zip(std::move(iters));
     }
-    if (!nd) return bad();
-    const Type* e = (args[1]->kind == Kind::kArray || args[2]->kind == Kind::kArray)
-                        ? arrayOperandDtype(tc, args[1], args[2])
-                        : promoteDtypes(tc, args[1], args[2]);
-    if (!e) return bad();
-    return tc.array(e, nd, 'C');
-  }
-  if (name == "numpy.full" || name == "numpy.full_like") {
-    // (shape or a, fill_value, dtype=): the dtype defaults to the value's
-    // (full) or the array's (full_like).
-    if (n < 2 || n > 3 || !isReal(args[1])) return bad();
-    bool like = name == "numpy.full_like";
-    int nd = 0;
-    if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;
-    else if (!like && isIntLike(args[0])) nd = 1;
-    else if (!like && args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
-      for (const Type* t : args[0]->items)
-        if (!isIntLike(t)) return bad();
-      nd = static_cast<int>(args[0]->items.size());
+    case BuiltinId::kNpSort: {
+      if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
+        return bad();
+      return tc.array(args[0]->dtype(), 1, 'C');
     }
-    if (!nd) return bad();
-    const Type* dtype = n == 3 ? dtypeOf(tc, args[2]) : like ? args[0]->dtype() : args[1];
-    if (!dtype) return bad();
-    return tc.array(dtype, nd, 'C');
-  }
-  if (name == "numpy.arange") {
-    // arange([start,] stop[, step][, dtype]): int64 when all are ints, else
-    // float64, unless a dtype is given (last).
-    const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
-    size_t nums = dtype ? n - 1 : n;
-    if (nums < 1 || nums > 3) return bad();
-    bool ints = true;
-    for (size_t k = 0; k < nums; ++k) {
-      if (!isReal(args[k])) return bad();
-      ints = ints && isIntLike(args[k]);
+    case BuiltinId::kNpMedian:
+    case BuiltinId::kNpPercentile:
+    case BuiltinId::kNpQuantile: {
+      // Of a 1-d real array (q a number): float64, or the float dtype.
+      if (n != (res.id == BuiltinId::kNpMedian ? 1u : 2u) || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
+      const Type* d = args[0]->dtype();
+      if (!isReal(d) || (n == 2 && !isReal(args[1]))) return bad();
+      return d->kind == Kind::kFloat ? d : tc.floating(64);
     }
-    if (dtype && dtype->kind == Kind::kComplex) return bad();
-    return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
-  }
-  if (name == "numpy.diag") {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal
-    if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim > 2) return bad();
-    return tc.array(args[0]->dtype(), args[0]->ndim == 1 ? 2 : 1, 'C');
-  }
-  if (name == "numpy.outer") {
-    if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kArray || args[0]->ndim != 1 ||
-        args[1]->ndim != 1)
-      return bad();
-    const Type* e = arrayOperandDtype(tc, args[0], args[1]);
-    if (!e || e->kind == Kind::kBool) return bad();
-    return tc.array(e, 2, 'C');
-  }
-  if (name == "numpy.triu" || name == "numpy.tril") {
-    if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 2 || (n == 2 && !isIntLike(args[1])))
-      return bad();
-    return tc.array(args[0]->dtype(), 2, 'C');
-  }
-  if (name == "numpy.linspace") {
-    // linspace(start, stop, num=50): float64, both ends included.
-    if (n < 2 || n > 3 || !isReal(args[0]) || !isReal(args[1]) || (n == 3 && !isIntLike(args[2]))) return bad();
-    return tc.array(tc.floating(64), 1, 'C');
-  }
-  if (name == "numpy.eye" || name == "numpy.identity") {
-    // eye(N, M=N, k=0), identity(N): float64 (or dtype=) with ones on a diagonal.
-    size_t most = name == "numpy.eye" ? 4 : 2;
-    const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
-    size_t nums = dtype ? n - 1 : n;
-    if (nums < 1 || nums > most - 1) return bad();
-    for (size_t k = 0; k < nums; ++k)
-      if (!isIntLike(args[k])) return bad();
-    return tc.array(dtype ? dtype : tc.floating(64), 2, 'C');
-  }
-  if (name == "numpy.empty" || name == "numpy.zeros" || name == "numpy.ones") {
-    // (shape, dtype=float64): shape an int or a non-empty tuple of ints.
-    if (n < 1 || n > 2) return bad();
-    int nd = 0;
-    if (isIntLike(args[0])) {
-      nd = 1;
-    } else if (args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
-      for (const Type* t : args[0]->items)
-        if (!isIntLike(t)) return bad();
-      nd = static_cast<int>(args[0]->items.size());
-    } else {
+    case BuiltinId::kNpDiff: {
+      // diff(a[, n]) of a 1-d array: n-th differences, n >= 0.
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || (n == 2 && !isIntLike(args[1])))
+        return bad();
+      if (args[0]->dtype()->kind == Kind::kBool || args[0]->dtype()->kind == Kind::kComplex) return bad();
+      return tc.array(args[0]->dtype(), 1, 'C');
+    }
+    case BuiltinId::kNpEmptyLike:
+    case BuiltinId::kNpZerosLike:
+    case BuiltinId::kNpOnesLike: {
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
+      const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->dtype();
+      if (!dtype) return bad();
+      return tc.array(dtype, args[0]->ndim, 'C');
+    }
+    case BuiltinId::kNpNonzero:
+      return nonzeroResult(tc, args, bad);
+    case BuiltinId::kNpSearchsorted: {
+      // (a, v, side="left"|"right"): a 1-d and sorted; v a number or 1-d array.
+      if (n < 2 || n > 3 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || !isReal(args[0]->dtype()))
+        return bad();
+      if (n == 3 && args[2]->kind != Kind::kStr) return bad();
+      // The bisection compares items and values in their common type.
+      if (isReal(args[1])) {
+        res.compute = compareOperandType(tc, args[0]->dtype(), args[1]);
+        return tc.integer(64, true);
+      }
+      if (args[1]->kind == Kind::kArray && args[1]->ndim == 1 && isReal(args[1]->dtype())) {
+        res.compute = compareOperandType(tc, args[0]->dtype(), args[1]->dtype());
+        return tc.array(tc.integer(64, true), 1, 'C');
+      }
       return bad();
     }
-    const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : tc.floating(64);
-    if (!dtype) return bad();
-    return tc.array(dtype, nd, 'C');
+    case BuiltinId::kNpTake: {
+      if (n != 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
+      if (isIntLike(args[1])) return args[0]->dtype();
+      if (args[1]->kind != Kind::kArray || args[1]->ndim != 1 || args[1]->dtype()->kind != Kind::kInt) return bad();
+      return tc.array(args[0]->dtype(), 1, 'C');
+    }
+    case BuiltinId::kNpWhere: {
+      // where(cond, x, y) elementwise; x and y promote as an operator's operands.
+      if (n == 1) return nonzeroResult(tc, args, bad);
+      if (n != 3) return bad();
+      int nd = 0;
+      for (const Type* a : args) {
+        const Type* e = a->kind == Kind::kArray ? a->dtype() : a;
+        if (!isReal(e)) return bad();
+        if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);
+      }
+      if (!nd) return bad();
+      const Type* e = (args[1]->kind == Kind::kArray || args[2]->kind == Kind::kArray)
+                          ? arrayOperandDtype(tc, args[1], args[2])
+                          : promoteDtypes(tc, args[1], args[2]);
+      if (!e) return bad();
+      return tc.array(e, nd, 'C');
+    }
+    case BuiltinId::kNpFull:
+    case BuiltinId::kNpFullLike: {
+      // (shape or a, fill_value, dtype=): the dtype defaults to the value's
+      // (full) or the array's (full_like).
+      if (n < 2 || n > 3 || !isReal(args[1])) return bad();
+      bool like = res.id == BuiltinId::kNpFullLike;
+      int nd = 0;
+      if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;
+      else if (!like && isIntLike(args[0])) nd = 1;
+      else if (!like && args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
+        for (const Type* t : args[0]->items)
+          if (!isIntLike(t)) return bad();
+        nd = static_cast<int>(args[0]->items.size());
+      }
+      if (!nd) return bad();
+      const Type* dtype = n == 3 ? dtypeOf(tc, args[2]) : like ? args[0]->dtype() : args[1];
+      if (!dtype) return bad();
+      return tc.array(dtype, nd, 'C');
+    }
+    case BuiltinId::kNpArange: {
+      // arange([start,] stop[, step][, dtype]): int64 when all are ints, else
+      // float64, unless a dtype is given (last).
+      const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
+      size_t nums = dtype ? n - 1 : n;
+      if (nums < 1 || nums > 3) return bad();
+      bool ints = true;
+      for (size_t k = 0; k < nums; ++k) {
+        if (!isReal(args[k])) return bad();
+        ints = ints && isIntLike(args[k]);
+      }
+      if (dtype && dtype->kind == Kind::kComplex) return bad();
+      return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
+    }
+    case BuiltinId::kNpDiag: {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal
+      if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim > 2) return bad();
+      return tc.array(args[0]->dtype(), args[0]->ndim == 1 ? 2 : 1, 'C');
+    }
+    case BuiltinId::kNpOuter: {
+      if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kArray || args[0]->ndim != 1 ||
+          args[1]->ndim != 1)
+        return bad();
+      const Type* e = arrayOperandDtype(tc, args[0], args[1]);
+      if (!e || e->kind == Kind::kBool) return bad();
+      return tc.array(e, 2, 'C');
+    }
+    case BuiltinId::kNpTriu:
+    case BuiltinId::kNpTril: {
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 2 || (n == 2 && !isIntLike(args[1])))
+        return bad();
+      return tc.array(args[0]->dtype(), 2, 'C');
+    }
+    case BuiltinId::kNpLinspace: {
+      // linspace(start, stop, num=50): float64, both ends included.
+      if (n < 2 || n > 3 || !isReal(args[0]) || !isReal(args[1]) || (n == 3 && !isIntLike(args[2]))) return bad();
+      return tc.array(tc.floating(64), 1, 'C');
+    }
+    case BuiltinId::kNpEye:
+    case BuiltinId::kNpIdentity: {
+      // eye(N, M=N, k=0), identity(N): float64 (or dtype=) with ones on a diagonal.
+      size_t most = res.id == BuiltinId::kNpEye ? 4 : 2;
+      const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
+      size_t nums = dtype ? n - 1 : n;
+      if (nums < 1 || nums > most - 1) return bad();
+      for (size_t k = 0; k < nums; ++k)
+        if (!isIntLike(args[k])) return bad();
+      return tc.array(dtype ? dtype : tc.floating(64), 2, 'C');
+    }
+    case BuiltinId::kNpEmpty:
+    case BuiltinId::kNpZeros:
+    case BuiltinId::kNpOnes: {
+      // (shape, dtype=float64): shape an int or a non-empty tuple of ints.
+      if (n < 1 || n > 2) return bad();
+      int nd = 0;
+      if (isIntLike(args[0])) {
+        nd = 1;
+      } else if (args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
+        for (const Type* t : args[0]->items)
+          if (!isIntLike(t)) return bad();
+        nd = static_cast<int>(args[0]->items.size());
+      } else {
+        return bad();
+      }
+      const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : tc.floating(64);
+      if (!dtype) return bad();
+      return tc.array(dtype, nd, 'C');
+    }
   }
-  return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not supported in jitted code"));
+  return bad();
 }
 
 }  // namespace kiln::typing

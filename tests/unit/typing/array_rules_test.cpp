@@ -2,6 +2,7 @@
 // types of operators, methods, iteration and constructors.
 #include <gtest/gtest.h>
 
+#include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -16,7 +17,16 @@ class ArrayRules : public ::testing::Test {
   const Type* arr(const Type* d, int nd = 1, char layout = 'C') { return tc.array(d, nd, layout); }
   const Type* i(int bits, bool s = true) { return tc.integer(bits, s); }
   const Type* f(int bits) { return tc.floating(bits); }
+  // A call of the registry row `name` on bound arguments of these types.
+  absl::StatusOr<const Type*> callBuiltin(const std::string& name, const std::vector<const Type*>& args) {
+    last = ir::Resolution{*findBuiltin(name), {}, nullptr, nullptr};
+    return builtinCall(tc, last, args);
+  }
+  absl::StatusOr<std::vector<int>> bind(const std::string& name, size_t npos, const std::vector<std::string>& kw) {
+    return bindArguments(*findBuiltin(name), npos, kw);
+  }
   TypeContext tc;
+  ir::Resolution last{BuiltinId::kAbs, {}, nullptr, nullptr};
 };
 
 TEST_F(ArrayRules, PromoteTypesAsNumPy) {
@@ -97,34 +107,71 @@ TEST_F(ArrayRules, IterationEnumerateZip) {
   EXPECT_EQ(iteratorOf(tc, it, &why), it);
   EXPECT_EQ(iteratorOf(tc, arr(f(64), 2), &why), nullptr);
   EXPECT_NE(why.find("2-d"), std::string::npos);
-  const Type* z = *builtinCall(tc, "zip", {arr(f(64)), tc.range()});
-  const Type* e = *builtinCall(tc, "enumerate", {z});
+  const Type* z = *callBuiltin("zip", {arr(f(64)), tc.range()});
+  const Type* e = *callBuiltin("enumerate", {z});
   EXPECT_EQ(iterItem(tc, e), tc.tuple({i(64), tc.tuple({f(64), i(64)})}));
-  EXPECT_FALSE(builtinCall(tc, "zip", {f(64)}).ok());
+  EXPECT_FALSE(callBuiltin("zip", {f(64)}).ok());
 }
 
 TEST_F(ArrayRules, ConstructorsAndKeywords) {
-  EXPECT_EQ(*builtinCall(tc, "numpy.empty", {i(64)}), arr(f(64)));
-  EXPECT_EQ(*builtinCall(tc, "numpy.zeros", {tc.tuple({i(64), i(64)}), tc.dtypeClass(i(32))}), arr(i(32), 2));
-  EXPECT_EQ(*builtinCall(tc, "numpy.ones", {i(64), tc.builtin("bool")}), arr(tc.boolean()));
-  EXPECT_EQ(*builtinCall(tc, "numpy.arange", {i(64)}), arr(i(64)));
-  EXPECT_EQ(*builtinCall(tc, "numpy.arange", {f(64), i(64)}), arr(f(64)));
-  EXPECT_FALSE(builtinCall(tc, "numpy.empty", {f(64)}).ok());
-  EXPECT_EQ(*bindBuiltinArgs("numpy.empty", 1, {"dtype"}), (std::vector<int>{1, 2}));
-  EXPECT_EQ(*bindBuiltinArgs("numpy.empty", 0, {"dtype", "shape"}), (std::vector<int>{2, 1}));
-  EXPECT_FALSE(bindBuiltinArgs("numpy.empty", 1, {"order"}).ok());
-  EXPECT_FALSE(bindBuiltinArgs("numpy.empty", 0, {"dtype"}).ok());  // shape missing
-  EXPECT_FALSE(bindBuiltinArgs("abs", 1, {"x"}).ok());
+  EXPECT_EQ(*callBuiltin("numpy.empty", {i(64)}), arr(f(64)));
+  EXPECT_EQ(*callBuiltin("numpy.zeros", {tc.tuple({i(64), i(64)}), tc.dtypeClass(i(32))}), arr(i(32), 2));
+  EXPECT_EQ(*callBuiltin("numpy.ones", {i(64), tc.builtin("bool")}), arr(tc.boolean()));
+  EXPECT_EQ(*callBuiltin("numpy.arange", {i(64)}), arr(i(64)));
+  EXPECT_EQ(*callBuiltin("numpy.arange", {f(64), i(64)}), arr(f(64)));
+  EXPECT_FALSE(callBuiltin("numpy.empty", {f(64)}).ok());
+  EXPECT_EQ(*bind("numpy.empty", 1, {"dtype"}), (std::vector<int>{1, 2}));
+  EXPECT_EQ(*bind("numpy.empty", 0, {"dtype", "shape"}), (std::vector<int>{2, 1}));
+  EXPECT_FALSE(bind("numpy.empty", 1, {"order"}).ok());
+  EXPECT_FALSE(bind("numpy.empty", 0, {"dtype"}).ok());  // shape missing
+  EXPECT_FALSE(bind("abs", 1, {"x"}).ok());
+}
+
+TEST_F(ArrayRules, TheBinderReadsTheRowsParameterSpec) {
+  // numpy.linspace: "start, stop, num=50"; numpy.arange: "*args, dtype=None".
+  EXPECT_EQ(*bind("numpy.linspace", 2, {"num"}), (std::vector<int>{1, 2, 3}));
+  EXPECT_FALSE(bind("numpy.linspace", 3, {"num"}).ok());  // num twice
+  EXPECT_EQ(*bind("numpy.arange", 3, {"dtype"}), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(*bind("numpy.arange", 1, {"dtype"}), (std::vector<int>{1, 2}));
+  EXPECT_FALSE(bind("numpy.arange", 1, {"stop"}).ok());  // keyword-only is dtype alone
+  EXPECT_EQ(*bind("numpy.searchsorted", 2, {"side"}), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(*bind("numpy.amax", 0, {"axis", "a"}), (std::vector<int>{2, 1}));
+  EXPECT_FALSE(bind("math.sin", 0, {"x"}).ok());  // positional only
+  EXPECT_EQ(*bind("min", 5, {}), (std::vector<int>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(ArrayRules, EveryRowIsFoundByItsName) {
+  for (uint16_t k = 0; k <= static_cast<uint16_t>(BuiltinId::kNpLogicalNot); ++k) {
+    BuiltinId id = static_cast<BuiltinId>(k);
+    ASSERT_EQ(findBuiltin(builtinName(id)), id) << builtinName(id);
+  }
+  EXPECT_FALSE(findBuiltin("numpy.fft").has_value());
+  EXPECT_EQ(builtinInfo(BuiltinId::kNpAmin).method, std::string("min"));
+}
+
+TEST_F(ArrayRules, TypingRecordsTheTypesLoweringUses) {
+  // np.maximum(int32 array, float64 scalar): operands float32? No: the weak
+  // scalar takes the array's kind unless higher, so float64 here.
+  EXPECT_EQ(*callBuiltin("numpy.maximum", {arr(i(32)), f(64)}), arr(f(64)));
+  EXPECT_EQ(last.operand, f(64));
+  EXPECT_EQ(last.compute, f(64));
+  EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));
+  EXPECT_EQ(last.operand, i(16));
+  EXPECT_EQ(last.compute, f(32));
+  EXPECT_EQ(*callBuiltin("numpy.isnan", {i(64)}), tc.boolean());
+  EXPECT_EQ(last.compute, f(64));
+  EXPECT_EQ(*callBuiltin("numpy.searchsorted", {arr(i(32)), f(64)}), i(64));
+  EXPECT_EQ(last.compute, f(64));
 }
 
 TEST_F(ArrayRules, BroadcastingTakesTheLargerNdim) {
   EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(f(64), 1), arr(f(64), 2)), arr(f(64), 2));
   EXPECT_EQ(compareResult(tc, CompareOp::kLt, arr(i(32), 3, 'A'), arr(i(64), 1)), arr(tc.boolean(), 3));
-  EXPECT_EQ(*builtinCall(tc, "numpy.maximum", {arr(f(32), 2), f(64)}), arr(f(32), 2));
-  EXPECT_EQ(*builtinCall(tc, "numpy.sqrt", {arr(i(16))}), arr(f(32)));
-  EXPECT_EQ(*builtinCall(tc, "numpy.sqrt", {i(64)}), f(64));
-  EXPECT_FALSE(builtinCall(tc, "numpy.sqrt", {arr(i(8))}).ok());  // float16: not in Kiln
-  EXPECT_EQ(*builtinCall(tc, "numpy.isnan", {arr(f(64), 2)}), arr(tc.boolean(), 2));
+  EXPECT_EQ(*callBuiltin("numpy.maximum", {arr(f(32), 2), f(64)}), arr(f(32), 2));
+  EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));
+  EXPECT_EQ(*callBuiltin("numpy.sqrt", {i(64)}), f(64));
+  EXPECT_FALSE(callBuiltin("numpy.sqrt", {arr(i(8))}).ok());  // float16: not in Kiln
+  EXPECT_EQ(*callBuiltin("numpy.isnan", {arr(f(64), 2)}), arr(tc.boolean(), 2));
 }
 
 TEST_F(ArrayRules, SlicesMakeStridedViews) {
@@ -146,8 +193,8 @@ TEST_F(ArrayRules, TuplesConcatenateAndCompare) {
             tc.tuple({i(64), f(64), i(64)}));
   EXPECT_EQ(compareResult(tc, CompareOp::kLt, tc.tuple({i(64), i(64)}), tc.tuple({i(64)})), tc.boolean());
   EXPECT_EQ(compareResult(tc, CompareOp::kLt, tc.tuple({tc.complex(128)}), tc.tuple({tc.complex(128)})), nullptr);
-  EXPECT_EQ(*builtinCall(tc, "numpy.where", {arr(tc.boolean()), arr(i(32)), i(64)}), arr(i(32)));
-  EXPECT_EQ(*builtinCall(tc, "numpy.logical_and", {arr(tc.boolean(), 2), arr(f(64))}), arr(tc.boolean(), 2));
+  EXPECT_EQ(*callBuiltin("numpy.where", {arr(tc.boolean()), arr(i(32)), i(64)}), arr(i(32)));
+  EXPECT_EQ(*callBuiltin("numpy.logical_and", {arr(tc.boolean(), 2), arr(f(64))}), arr(tc.boolean(), 2));
 }
 
 TEST_F(ArrayRules, LayoutsJoinAtA) {

@@ -1,0 +1,143 @@
+// The builtin registry: the rows of builtins.def and the binder parsed from
+// their parameter specs.
+#include "compiler/typing/registry.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace kiln::typing {
+
+namespace {
+
+const BuiltinInfo kRows[] = {
+#define KILN_BUILTIN(Id, name, spec) {BuiltinId::k##Id, name, spec, BuiltinFamily::kOwn, ""},
+#define KILN_FAMILY(Id, name, spec, family, method) {BuiltinId::k##Id, name, spec, BuiltinFamily::family, method},
+#include "compiler/typing/builtins.def"
+};
+constexpr size_t kNumRows = sizeof(kRows) / sizeof(kRows[0]);
+
+// A parameter spec, parsed.
+struct Param {
+  std::string name;
+  bool positional = true;  // may be given by position
+  bool keyword = true;     // may be given by name
+  bool has_default = false;
+};
+struct Signature {
+  std::vector<Param> params;  // without *args
+  bool varargs = false;       // *args: positional operands are passed as they are
+};
+
+Signature parseSpec(const char* spec) {
+  Signature sig;
+  bool keyword_only = false;
+  for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+    part = absl::StripAsciiWhitespace(part);
+    if (part == "/") {
+      for (Param& p : sig.params) p.keyword = false;
+      continue;
+    }
+    if (absl::ConsumePrefix(&part, "*")) {
+      sig.varargs = !part.empty();
+      keyword_only = true;
+      continue;
+    }
+    Param p;
+    size_t eq = part.find('=');
+    p.has_default = eq != absl::string_view::npos;
+    p.name = std::string(part.substr(0, eq));
+    p.positional = !keyword_only;
+    sig.params.push_back(std::move(p));
+  }
+  return sig;
+}
+
+const std::vector<Signature>& signatures() {
+  static const std::vector<Signature>* sigs = [] {
+    auto* v = new std::vector<Signature>();
+    for (const BuiltinInfo& row : kRows) v->push_back(parseSpec(row.spec));
+    return v;
+  }();
+  return *sigs;
+}
+
+}  // namespace
+
+const BuiltinInfo& builtinInfo(BuiltinId id) { return kRows[static_cast<size_t>(id)]; }
+
+std::optional<BuiltinId> findBuiltin(const std::string& name) {
+  static const std::map<std::string, BuiltinId>* index = [] {
+    auto* m = new std::map<std::string, BuiltinId>();
+    for (const BuiltinInfo& row : kRows) m->emplace(row.name, row.id);
+    return m;
+  }();
+  auto it = index->find(name);
+  if (it == index->end()) return std::nullopt;
+  return it->second;
+}
+
+bool isUfunc(BuiltinFamily f) {
+  switch (f) {
+    case BuiltinFamily::kUfuncFloat:
+    case BuiltinFamily::kUfuncSame:
+    case BuiltinFamily::kUfuncPredicate:
+    case BuiltinFamily::kUfuncLogical:
+      return true;
+    case BuiltinFamily::kOwn:
+    case BuiltinFamily::kMathUnary:
+    case BuiltinFamily::kMathBinary:
+    case BuiltinFamily::kReduction:
+      return false;
+  }
+  return false;
+}
+
+int ufuncArity(BuiltinId id) {
+  return static_cast<int>(signatures()[static_cast<size_t>(id)].params.size());
+}
+
+absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const std::vector<std::string>& kwnames) {
+  const std::string name = builtinName(id);
+  const Signature& sig = signatures()[static_cast<size_t>(id)];
+  std::vector<int> out;
+  for (size_t k = 0; k < npos; ++k) out.push_back(static_cast<int>(k + 1));
+  if (kwnames.empty()) return out;
+  bool any_keyword = false;
+  for (const Param& p : sig.params) any_keyword = any_keyword || p.keyword;
+  if (!any_keyword) return absl::InvalidArgumentError(absl::StrCat("keyword arguments to '", name, "' are not supported"));
+  std::vector<int> bound(sig.params.size(), 0);
+  size_t positional = 0;
+  if (!sig.varargs) {
+    for (const Param& p : sig.params) positional += p.positional ? 1 : 0;
+    if (npos > positional) return absl::InvalidArgumentError(absl::StrCat("too many arguments to '", name, "'"));
+    for (size_t k = 0; k < npos; ++k) bound[k] = static_cast<int>(k + 1);
+  }
+  for (size_t k = 0; k < kwnames.size(); ++k) {
+    size_t q = 0;
+    while (q < sig.params.size() && !(sig.params[q].keyword && sig.params[q].name == kwnames[k])) ++q;
+    if (q == sig.params.size())
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got an unexpected keyword argument '", kwnames[k], "'"));
+    if (bound[q])
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' got multiple values for argument '", kwnames[k], "'"));
+    bound[q] = static_cast<int>(npos + 1 + k);
+  }
+  if (sig.varargs) {  // the keyword-only ones given follow the positional operands
+    for (int b : bound)
+      if (b) out.push_back(b);
+    return out;
+  }
+  out.clear();
+  size_t last = bound.size();
+  while (last > 0 && !bound[last - 1]) --last;
+  for (size_t q = 0; q < last; ++q) {
+    if (!bound[q])
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' missing argument '", sig.params[q].name, "'"));
+    out.push_back(bound[q]);
+  }
+  return out;
+}
+
+}  // namespace kiln::typing
