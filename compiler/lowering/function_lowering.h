@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "compiler/typing/inference.h"
+#include "compiler/typing/registry.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 #include "kiln_abi.h"
@@ -132,7 +133,7 @@ class FunctionLowering {
   /// np.sqrt(x), np.maximum(a, b), ...: on scalars, or a loop over arrays.
   llvm::Value* numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                           const typing::Type* result);
-  llvm::Value* ufuncValue(const std::string& f, const std::vector<llvm::Value*>& xs, const typing::Type* ct);
+  llvm::Value* ufuncValue(typing::BuiltinId id, const std::vector<llvm::Value*>& xs, const typing::Type* ct);
   /// The numpy module's functions other than ufuncs (constructors,
   /// reductions as functions, sort, where, ...), as typing accepts them.
   llvm::Value* numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,

@@ -261,6 +261,7 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
 }
 
 const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
+  if (isIterator(x->kind)) return x;  // an iterator is its own (the trait in types.def)
   switch (x->kind) {
     case Kind::kRange: return tc.rangeIter();
     case Kind::kTuple: {
@@ -277,12 +278,11 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
         return nullptr;
       }
       return tc.arrayIter(x);
-    case Kind::kRangeIter:
+    case Kind::kRangeIter:  // isIterator: returned above
     case Kind::kTupleIter:
     case Kind::kArrayIter:
     case Kind::kEnumerate:
     case Kind::kZip:
-      return x;
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kBool:

@@ -6,6 +6,14 @@
 
 namespace kiln::typing {
 
+KindTrait kindTrait(Kind kind) {
+  static constexpr KindTrait kTraits[] = {
+#define KILN_TYPE(Name, spelling, trait) KindTrait::trait,
+#include "compiler/typing/types.def"
+  };
+  return kTraits[static_cast<size_t>(kind)];
+}
+
 std::string Type::str() const {
   switch (kind) {
     case Kind::kUnknown: return "unknown";

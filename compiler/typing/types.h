@@ -17,9 +17,15 @@
 namespace kiln::typing {
 
 enum class Kind {
-#define KILN_TYPE(Name, spelling) k##Name,
+#define KILN_TYPE(Name, spelling, trait) k##Name,
 #include "compiler/typing/types.def"
 };
+
+/// The trait column of types.def.
+enum class KindTrait { kNumber, kIterator, kOther };
+KindTrait kindTrait(Kind kind);
+/// An iterator type (range_iter64, tuple_iter, iter, enumerate, zip).
+inline bool isIterator(Kind kind) { return kindTrait(kind) == KindTrait::kIterator; }
 
 class Type {
  public:
@@ -33,7 +39,7 @@ class Type {
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
 
   std::string str() const;
-  bool isNumber() const { return kind == Kind::kBool || kind == Kind::kInt || kind == Kind::kFloat || kind == Kind::kComplex; }
+  bool isNumber() const { return kindTrait(kind) == KindTrait::kNumber; }
   bool isInteger() const { return kind == Kind::kInt; }
   bool isFloat() const { return kind == Kind::kFloat; }
   bool isArray() const { return kind == Kind::kArray; }
