@@ -317,6 +317,8 @@ class Inferrer {
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str()));
+        if (std::string why = strCompareProblem(i.compare_op, i.operands[0], i.operands[1]); !why.empty())
+          return typingError(why);
         break;
       case Op::kTruth: {
         const Type* x = operand(0);
