@@ -373,8 +373,13 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
     }
-    if (a->isArray()) {  // the same array: the same data and shape (views differ)
-      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(value(lhs), 1), b_.CreateExtractValue(value(rhs), 1));
+    if (a->isArray()) {  // as Numba: the same type, data, shape and strides (a[:] is a, a[:-1] is not)
+      llvm::Value* x = value(lhs);
+      llvm::Value* y = value(rhs);
+      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(x, kData), b_.CreateExtractValue(y, kData));
+      for (unsigned d = 0; d < static_cast<unsigned>(a->ndim); ++d)
+        for (unsigned field : {static_cast<unsigned>(kShape), static_cast<unsigned>(kStrides)})
+          eq = b_.CreateAnd(eq, b_.CreateICmpEQ(b_.CreateExtractValue(x, {field, d}), b_.CreateExtractValue(y, {field, d})));
       return op == CompareOp::kIs ? eq : b_.CreateNot(eq);
     }
   }

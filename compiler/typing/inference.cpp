@@ -1,5 +1,6 @@
 #include "compiler/typing/inference.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/str_cat.h"
@@ -493,6 +494,20 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     std::optional<const Type*> t = p->types.parse(s);
     if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown argument type '", s, "'"));
     args.push_back(*t);
+  }
+  // As Numba (its issue 2195): a homogeneous tuple argument of more than 1000
+  // items is refused rather than unrolled into enormous code.
+  const compiler::CodeObject& entry_code = bundle.functions[0].code;
+  for (size_t k = 0; k < args.size(); ++k) {
+    bool uni = args[k]->kind == Kind::kTuple && !args[k]->items.empty() &&
+               std::all_of(args[k]->items.begin(), args[k]->items.end(),
+                           [&](const Type* t) { return t == args[k]->items[0]; });
+    if (uni && args[k]->items.size() > 1000)
+      return compiler::userError(
+          compiler::Diagnostic::Kind::kUnsupported,
+          absl::StrCat("Tuple '", k < entry_code.varnames.size() ? entry_code.varnames[k] : "?",
+                       "' length must be smaller than 1000 (large tuples make prohibitively large code)"),
+          entry_code.filename, entry_code.firstlineno, entry_code.qualname);
   }
   if (!return_type.empty()) {
     std::optional<const Type*> t = p->types.parse(return_type);

@@ -73,6 +73,10 @@ const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b);
 /// The element type of an elementwise binary op's result given the operand
 /// dtype (int / int gives float64); nullptr if NumPy has no such loop here.
 const Type* elementBinaryDtype(TypeContext& tc, ir::BinaryOp op, const Type* operand);
+/// The layout of a new elementwise result of rank nd (Numba's rule): F when
+/// every array operand is F-ordered of that rank and nd > 1, so NumPy's
+/// order='K' output of F inputs is F-contiguous too; C otherwise.
+char elementwiseLayout(const std::vector<const Type*>& operands, int nd);
 const Type* arrayBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* arrayUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* arrayCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
