@@ -1,0 +1,95 @@
+"""Answers that used to be silently wrong, now right or refused.
+
+Each expected value comes from NumPy or Python in the test itself.
+"""
+
+import numpy as np
+import pytest
+
+
+def test_array_identity_compares_data_shape_and_strides(kilnd):
+    from kiln import jit
+
+    @jit
+    def same(a, b):
+        return a is b, a is not b
+
+    arr = np.zeros(10, dtype=np.int32).reshape((2, 5))
+    assert same(arr, arr) == (True, False)
+    assert same(arr, arr[:]) == (True, False)      # the same data, shape and strides (as Numba)
+    assert same(arr, arr[:-1]) == (False, True)    # same data pointer, smaller shape
+    assert same(arr, arr.copy()) == (False, True)
+    assert same(arr, arr.T) == (False, True)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_ufunc_result_keeps_fortran_order(kilnd, order):
+    from kiln import jit
+
+    @jit
+    def f(a):
+        return np.sqrt(a), -a, a + a, a == a
+
+    x = np.array(np.linspace(0, 1, 20).reshape(4, 5), order=order)
+    for got, want in zip(f(x), (np.sqrt(x), -x, x + x, x == x)):
+        np.testing.assert_array_equal(got, want)
+        assert got.flags.c_contiguous == want.flags.c_contiguous
+        assert got.flags.f_contiguous == want.flags.f_contiguous
+
+
+def test_impossible_allocation_raises_memory_error_even_unused(kilnd):
+    from kiln import jit
+
+    @jit
+    def unused(n):
+        np.empty(n)
+
+    @jit
+    def square(n):
+        return np.empty((n, n)).size
+
+    with pytest.raises(MemoryError, match="Allocation failed"):
+        unused(2**64 // 8 // 2 - 1)
+    with pytest.raises(MemoryError, match="Allocation failed"):
+        square(2**33)                              # n * n * 8 overflows 64 bits
+    assert square(3) == 9
+
+
+def test_read_only_array_is_refused_not_written(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def put(a, i, v):
+        a[i] = v
+
+    arr = np.arange(5)
+    arr.flags.writeable = False
+    with pytest.raises(TypingError, match="read-only"):
+        put(arr, 1, 42)
+    assert arr[1] == 1
+
+
+def test_ptp_of_bool_is_refused(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def ptp(a):
+        return np.ptp(a)
+
+    with pytest.raises(TypeError):
+        np.ptp(np.array([True, False]))            # NumPy refuses it too
+    with pytest.raises(TypingError, match="Boolean dtype is unsupported"):
+        ptp(np.array([True, False]))
+    assert ptp(np.array([3, 1, 7])) == np.ptp(np.array([3, 1, 7]))
+
+
+def test_tuple_of_more_than_1000_items_is_refused(kilnd):
+    from kiln import jit, UnsupportedError
+
+    @jit
+    def length(tup):
+        return len(tup)
+
+    assert length(tuple(range(1000))) == 1000
+    with pytest.raises(UnsupportedError, match="Tuple 'tup' length must be smaller than 1000"):
+        length(tuple(range(1001)))
