@@ -42,8 +42,12 @@ class FunctionLowering {
   int line() const { return line_; }
 
   // Operators (lower_arith.cpp).
+  /// `out`, when given, is the IR value computed (for facts about its uses).
   llvm::Value* binary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
-                      bool inplace = false);
+                      bool inplace = false, const ir::Value* out = nullptr);
+  /// Whether every use of v is as the integer index of an array (a[v],
+  /// a[v] = x): then a wrapped value would be out of bounds anyway.
+  bool usedOnlyAsArrayIndex(const ir::Value* v);
   /// A scalar binary op on operands already of type t. `numpy`: NumPy's
   /// element semantics (no ZeroDivisionError, x // 0 == 0 for ints).
   llvm::Value* binaryValues(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool from_ints,
@@ -162,6 +166,7 @@ class FunctionLowering {
   std::map<const ir::Block*, llvm::BasicBlock*> blocks_;  // lookup only
   bool boundscheck_ = false;  // IndexError on out-of-range array indices (Numba: off by default)
   bool numpy_error_model_ = false;  // error_model='numpy': scalar division by zero does not raise
+  std::map<const ir::Value*, bool> index_only_;  // usedOnlyAsArrayIndex, filled on first use (lookup only)
   int line_ = 0;
 };
 

@@ -257,7 +257,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     }
     case Op::kBinOp:
-      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace);
+      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace, i.result.get());
       break;
     case Op::kUnaryOp:
       v = unary(i.unary_op, i.operands[0], rt);

@@ -156,8 +156,27 @@ llvm::Value* FunctionLowering::power(llvm::Value* a, llvm::Value* e, const typin
   return b_.CreateIntCast(b_.CreateCall(f, {a64, e64}), a->getType(), t->is_signed);
 }
 
+bool FunctionLowering::usedOnlyAsArrayIndex(const ir::Value* v) {
+  if (index_only_.empty()) {
+    for (const auto& block : inst_.ir->blocks)
+      for (const auto& instr : block->instrs) {
+        bool indexes = (instr->op == ir::Op::kGetItem || instr->op == ir::Op::kSetItem) &&
+                       instr->operands.size() >= 2 && instr->operands[0]->type->isArray();
+        for (size_t k = 0; k < instr->operands.size(); ++k) {
+          auto [it, fresh] = index_only_.try_emplace(instr->operands[k], true);
+          it->second = it->second && indexes && k == 1;
+        }
+        for (const ir::Edge& e : instr->succs)
+          for (const ir::Value* a : e.args) index_only_[a] = false;
+      }
+    index_only_.try_emplace(nullptr, false);  // marks the map as filled
+  }
+  auto it = index_only_.find(v);
+  return it != index_only_.end() && it->second;
+}
+
 llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                      const typing::Type* result, bool inplace) {
+                                      const typing::Type* result, bool inplace, const ir::Value* out) {
   if (result->isArray()) return arrayBinary(op, lhs, rhs, result, inplace);
   if (result->kind == Kind::kTuple) {  // tuple + tuple
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
@@ -178,7 +197,22 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
     return shift(op, converted(lhs, t), converted(rhs, count_t), t, count_t->is_signed && !numpy_error_model_);
   }
   bool from_ints = lhs->type->kind != Kind::kFloat && rhs->type->kind != Kind::kFloat;
-  return binaryValues(op, converted(lhs, t), converted(rhs, t), t, from_ints, numpy_error_model_);
+  llvm::Value* v = binaryValues(op, converted(lhs, t), converted(rhs, t), t, from_ints, numpy_error_model_);
+  // int64 arithmetic wraps (Numba), so + and - carry no nsw in general. An
+  // index computed as x +- c (|c| <= 2**32) and used only to index arrays is
+  // the exception when bounds are not checked: had it wrapped, it would be
+  // about +-2**63, out of bounds of any array, which is already undefined
+  // behaviour there. nsw then lets LLVM drop the negative-index wrap-around
+  // select, as in Numba's code (a[j + 1] in an insertion sort).
+  auto small_constant = [](const ir::Value* x) {
+    const ir::Instr* d = x->def;
+    return d && d->op == ir::Op::kConst && d->const_value.kind == compiler::Constant::Kind::kInt &&
+           d->const_value.i >= -(int64_t{1} << 32) && d->const_value.i <= (int64_t{1} << 32);
+  };
+  if (out && !boundscheck_ && (op == BinaryOp::kAdd || op == BinaryOp::kSub) && t->kind == Kind::kInt &&
+      t->is_signed && (small_constant(lhs) || small_constant(rhs)) && usedOnlyAsArrayIndex(out))
+    if (auto* bin = llvm::dyn_cast<llvm::BinaryOperator>(v)) bin->setHasNoSignedWrap(true);
+  return v;
 }
 
 llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
