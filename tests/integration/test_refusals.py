@@ -93,3 +93,23 @@ def test_tuple_of_more_than_1000_items_is_refused(kilnd):
     assert length(tuple(range(1000))) == 1000
     with pytest.raises(UnsupportedError, match="Tuple 'tup' length must be smaller than 1000"):
         length(tuple(range(1001)))
+
+
+def test_fortran_ordered_arguments(kilnd):
+    # F-contiguous arrays now type as array(..., F) (Numba's typeof): every
+    # access path must still read them as NumPy does.
+    from kiln import jit
+
+    @jit
+    def stats(a):
+        total = 0.0
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                total += a[i, j] * (i + 1)
+        return total, a.sum(), a[1, 2], a[:, 1].sum(), a[1].sum(), (a * 2)[2, 3]
+
+    x = np.asfortranarray(np.arange(20.0).reshape(4, 5))
+    assert x.flags.f_contiguous and not x.flags.c_contiguous
+    want = (sum(x[i, j] * (i + 1) for i in range(4) for j in range(5)), x.sum(), x[1, 2], x[:, 1].sum(),
+            x[1].sum(), (x * 2)[2, 3])
+    assert stats(x) == want
