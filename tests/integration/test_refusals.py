@@ -113,3 +113,40 @@ def test_fortran_ordered_arguments(kilnd):
     want = (sum(x[i, j] * (i + 1) for i in range(4) for j in range(5)), x.sum(), x[1, 2], x[:, 1].sum(),
             x[1].sum(), (x * 2)[2, 3])
     assert stats(x) == want
+
+
+def test_returned_argument_and_views_share_it(kilnd):
+    # Numba returns the argument itself, and views as views (strides kept);
+    # these used to come back as contiguous copies.
+    import sys
+    from kiln import jit
+
+    @jit
+    def same(a):
+        return a
+
+    @jit
+    def sliced(a, start, stop, step):
+        return a[start:stop:step]
+
+    @jit
+    def pair(x):
+        y = np.empty(x.size)
+        for i in range(y.size):
+            y[i] = x[i] + 1
+        return x, y
+
+    a = np.arange(10, dtype=np.int32)
+    refs = sys.getrefcount(a)
+    assert same(a) is a
+    assert sys.getrefcount(a) == refs                # no leaked reference
+    for idx in [(0, 10, 1), (0, 10, 2), (9, 0, -1), (-5, -2, 1)]:
+        got, want = sliced(a, *idx), a[idx[0]:idx[1]:idx[2]]
+        assert got.tolist() == want.tolist() and got.strides == want.strides
+        assert got.base is a or got is a              # the whole of a comes back as a itself
+    x, y = pair(a.astype(np.float64))
+    assert y.tolist() == (x + 1).tolist()
+    m = np.arange(24).reshape(4, 6)
+    got = sliced(m, 1, 4, 2)
+    assert np.shares_memory(got, m) and got.strides == m[1:4:2].strides  # (NumPy collapses bases)
+    assert got.tolist() == m[1:4:2].tolist()
