@@ -118,7 +118,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       res.operand = e;
       res.compute = ct;
       const Type* r = row.family == BuiltinFamily::kUfuncPredicate ? tc.boolean() : ct;  // logical: ct is bool
-      return nd ? tc.array(r, nd, 'C') : r;
+      return nd ? tc.array(r, nd, elementwiseLayout(args, nd)) : r;
     }
     case BuiltinFamily::kOwn:
       break;

@@ -47,7 +47,10 @@ def _describe(value):
     if np is not None and isinstance(value, np.ndarray):
         dtype = value.dtype if value.dtype.isnative else f"{value.dtype.str}, non-native byte order"
         too_deep = f", {value.ndim} dimensions (at most 32)" if value.ndim > 32 else ""
-        return f"NumPy array of dtype {dtype}{too_deep}"
+        readonly = "" if value.flags.writeable else (
+            ", read-only: read-only arrays are not supported yet, Kiln cannot keep compiled code from writing"
+            " to them")
+        return f"NumPy array of dtype {dtype}{too_deep}{readonly}"
     return f"Python type {type(value).__name__}"
 
 

@@ -79,7 +79,7 @@ bool unbox(PyObject* value, const Layout& layout, void* dst);
 /// A new reference to the Python value stored at `src`, or null with an error.
 /// Blocks the compiled code allocated for returned arrays pass to the NumPy
 /// arrays returned; on failure every such block in `src` is freed.
-PyObject* box(const Layout& layout, const void* src);
+PyObject* box(const Layout& layout, const void* src, PyObject* args = nullptr);
 
 // ---- NumPy arrays (ndarray.cpp, the only user of NumPy's C API) ----
 
@@ -100,9 +100,11 @@ bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 using ArrayOwners = std::vector<std::pair<void*, PyObject*>>;
 /// The ndarray for an array struct: over the compiled code's block (its base
 /// a capsule that frees it, shared by arrays of one result that name the
-/// same block), or a copy of borrowed memory. Frees an unowned block when it
-/// fails.
-PyObject* boxArray(const Layout& layout, const void* src, ArrayOwners* owners);
+/// same block); for borrowed memory, the argument array itself when the
+/// struct describes exactly it, a view whose base is the argument array whose
+/// memory holds it (as Numba returns them), else a copy. `args` is the call's
+/// argument tuple, or nullptr. Frees an unowned block when it fails.
+PyObject* boxArray(const Layout& layout, const void* src, ArrayOwners* owners, PyObject* args);
 
 struct BundleObject {
   PyObject_HEAD

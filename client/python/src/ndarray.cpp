@@ -109,7 +109,12 @@ bool ndarrayKey(PyObject* v, uint32_t* key) {
   auto* a = reinterpret_cast<PyArrayObject*>(v);
   const Kind k = elementKind(a);
   const int nd = PyArray_NDIM(a);
-  *key = k == Kind::kNone || nd > kMaxArrayDims ? 0 : arrayKey(k, nd, PyArray_IS_C_CONTIGUOUS(a) ? 'C' : 'A');
+  // Numba's typeof: C-contiguous is C, else F-contiguous is F, else A.
+  const char order = PyArray_IS_C_CONTIGUOUS(a) ? 'C' : PyArray_IS_F_CONTIGUOUS(a) ? 'F' : 'A';
+  // Read-only arrays have no type yet: compiled code could write to them
+  // (Numba types them `readonly array` and refuses the writes).
+  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims || !PyArray_ISWRITEABLE(a);
+  *key = untyped ? 0 : arrayKey(k, nd, order);
   return true;
 }
 
@@ -136,7 +141,47 @@ bool unboxArray(PyObject* v, const Layout& l, void* dst) {
   return true;
 }
 
-PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners) {
+namespace {
+
+// The lowest and one-past-highest byte an array's elements occupy.
+std::pair<const char*, const char*> extent(const char* data, int nd, const npy_intp* shape, const npy_intp* strides,
+                                           npy_intp itemsize) {
+  const char* lo = data;
+  const char* hi = data + itemsize;
+  for (int i = 0; i < nd; ++i) {
+    if (shape[i] == 0) return {data, data};
+    (strides[i] < 0 ? lo : hi) += (shape[i] - 1) * strides[i];
+  }
+  return {lo, hi};
+}
+
+// The argument array whose memory holds the borrowed array (data, shape,
+// strides), or nullptr; *same: it describes exactly that argument.
+PyArrayObject* argumentHolding(PyObject* args, int type_num, const char* data, int nd, const npy_intp* shape,
+                               const npy_intp* strides, bool* same) {
+  *same = false;
+  if (args == nullptr || !PyTuple_Check(args)) return nullptr;
+  for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(args); ++k) {
+    PyObject* v = PyTuple_GET_ITEM(args, k);
+    if (!PyArray_Check(v)) continue;
+    auto* a = reinterpret_cast<PyArrayObject*>(v);
+    if (PyArray_TYPE(a) != type_num) continue;
+    const char* adata = static_cast<const char*>(PyArray_DATA(a));
+    if (adata == data && PyArray_NDIM(a) == nd && std::equal(shape, shape + nd, PyArray_DIMS(a)) &&
+        std::equal(strides, strides + nd, PyArray_STRIDES(a))) {
+      *same = true;
+      return a;
+    }
+    auto [lo, hi] = extent(data, nd, shape, strides, PyArray_ITEMSIZE(a));
+    auto [alo, ahi] = extent(adata, PyArray_NDIM(a), PyArray_DIMS(a), PyArray_STRIDES(a), PyArray_ITEMSIZE(a));
+    if (lo < hi && alo <= lo && hi <= ahi) return a;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners, PyObject* args) {
   const char* p = static_cast<const char*>(src);
   void* meminfo = load<void*>(p);
   void* data = load<void*>(p + 8);
@@ -162,13 +207,29 @@ PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners) {
     }
   }
   if (!numpyApiReady(/*import_numpy=*/true)) return fail();
+  bool same = false;
+  PyArrayObject* holder = meminfo == nullptr ? argumentHolding(args, typeNum(l.dtype), static_cast<const char*>(data),
+                                                               l.ndim, shape, strides, &same)
+                                             : nullptr;
+  if (same) {  // the argument itself comes back, as in Numba (`f(a) is a`)
+    Py_INCREF(holder);
+    return reinterpret_cast<PyObject*>(holder);
+  }
   PyArray_Descr* descr = PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data, NPY_ARRAY_WRITEABLE,
                                        nullptr);  // steals descr
   if (arr == nullptr) return fail();
-  if (meminfo == nullptr) {  // a view of borrowed memory: the caller gets its own copy
+  if (holder != nullptr) {  // a view of an argument: NumPy's view, keeping the argument alive
+    Py_INCREF(holder);
+    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), reinterpret_cast<PyObject*>(holder)) < 0) {
+      Py_DECREF(arr);
+      return nullptr;
+    }
+    return arr;
+  }
+  if (meminfo == nullptr) {  // other borrowed memory (no argument holds it): the caller gets its own copy
     PyObject* copy = PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(arr), NPY_KEEPORDER);
     Py_DECREF(arr);
     return copy;

@@ -192,7 +192,7 @@ void releaseBlocks(const Layout& l, const void* p, ArrayOwners* owners) {
   std::free(block);
 }
 
-PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners);
+PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners, PyObject* args);
 
 }  // namespace
 
@@ -381,14 +381,14 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
   return false;
 }
 
-PyObject* box(const Layout& l, const void* p) {
+PyObject* box(const Layout& l, const void* p, PyObject* args) {
   ArrayOwners owners;  // allocates only when an array is returned
-  return boxValue(l, p, &owners);
+  return boxValue(l, p, &owners, args);
 }
 
 namespace {
 
-PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners) {
+PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners, PyObject* args) {
   switch (l.kind) {
     case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
     case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));
@@ -410,13 +410,13 @@ PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners) {
       return PyComplex_FromDoubles(load<double>(d), load<double>(d + 1));
     }
     case Kind::kNone: Py_RETURN_NONE;
-    case Kind::kArray: return boxArray(l, p, owners);
+    case Kind::kArray: return boxArray(l, p, owners, args);
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
       size_t i = 0;
       for (; t != nullptr && i < l.items.size(); ++i) {
-        PyObject* item = boxValue(l.items[i], base + l.offsets[i], owners);
+        PyObject* item = boxValue(l.items[i], base + l.offsets[i], owners, args);
         if (item == nullptr) break;
         PyTuple_SET_ITEM(t, static_cast<Py_ssize_t>(i), item);
       }
