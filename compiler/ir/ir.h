@@ -13,6 +13,7 @@
 // callee/target fields and a builtin call's resolution, and nothing else.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,7 +136,10 @@ class Function {
   int newValueId() { return next_value_++; }
 };
 
-/// The text form, one instruction per line; `typed` adds ": type" to values.
-std::string print(const Function& f, bool typed = false);
+/// The text form, one instruction per line; `typed` adds ": type" to values,
+/// `annotate` (if given) text after an instruction's operands (typing
+/// prints a call's resolution there).
+std::string print(const Function& f, bool typed = false,
+                  const std::function<std::string(const Instr&)>& annotate = nullptr);
 
 }  // namespace kiln::ir

@@ -63,7 +63,7 @@ std::string attrs(const Instr& i) {
 
 }  // namespace
 
-std::string print(const Function& f, bool typed) {
+std::string print(const Function& f, bool typed, const std::function<std::string(const Instr&)>& annotate) {
   std::string out;
   std::vector<std::string> params;
   if (!f.blocks.empty()) {
@@ -90,6 +90,7 @@ std::string print(const Function& f, bool typed) {
       if (i->op == Op::kCall && !i->kwnames.empty())
         absl::StrAppend(&line, " kw(", absl::StrJoin(i->kwnames, ", "), ")");
       if (i->op == Op::kRaise && !i->name.empty()) absl::StrAppend(&line, " ", i->name);
+      if (annotate) absl::StrAppend(&line, annotate(*i));
       std::vector<std::string> succs;
       for (const Edge& e : i->succs) succs.push_back(edge(e));
       if (!succs.empty()) absl::StrAppend(&line, ops.empty() ? " " : ", ", absl::StrJoin(succs, ", "));

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
 #include "compiler/frontend/frontend.h"
+#include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -614,7 +615,11 @@ std::string printTyped(const Program& program) {
   std::string out;
   for (const auto& inst : program.instances) {
     if (!inst->reachable) continue;
-    absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n", ir::print(*inst->ir, true));
+    // A builtin call shows the registry row typing resolved it to.
+    auto resolution = [](const ir::Instr& i) -> std::string {
+      return i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
+    };
+    absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n", ir::print(*inst->ir, true, resolution));
   }
   return out;
 }
