@@ -134,7 +134,7 @@ absl::Status convertCode(const pb::CodeObject& in, compiler::CodeObject& out, Ch
   if (auto s = convertStrings(in.varnames(), out.varnames, at, "co_varnames"); !s.ok()) return s;
   if (auto s = convertStrings(in.cellvars(), out.cellvars, at, "co_cellvars"); !s.ok()) return s;
   if (auto s = convertStrings(in.freevars(), out.freevars, at, "co_freevars"); !s.ok()) return s;
-  if (auto s = at.size(in.lines_size(), kMaxListItems, "co_lines"); !s.ok()) return s;
+  if (auto s = at.size(in.lines_size(), kMaxLineRanges, "co_lines"); !s.ok()) return s;
   for (const pb::LineRange& r : in.lines()) {
     if (r.start() > r.end()) return at.fail(absl::StrCat("line range [", r.start(), ", ", r.end(), ") is inverted"));
     out.lines.push_back({r.start(), r.end(), r.line()});
