@@ -224,6 +224,8 @@ absl::StatusOr<compiler::Options> convertOptions(const pb::Options& in) {
     return absl::InvalidArgumentError(absl::StrCat("opt_level ", in.opt_level(), " is not in 0..3"));
   if (in.has_opt_level()) out.opt_level = in.opt_level();
   out.fastmath = in.fastmath();
+  out.fastmath_flags.assign(in.fastmath_flags().begin(), in.fastmath_flags().end());
+  if (absl::Status s = compiler::canonicalizeFastMath(out); !s.ok()) return s;
   out.boundscheck = in.boundscheck();
   if (!in.error_model().empty()) out.error_model = in.error_model();
   if (out.error_model != "python" && out.error_model != "numpy")

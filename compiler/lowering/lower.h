@@ -5,9 +5,11 @@
 // entry point with the uniform ABI of runtime/cpu/kiln_abi.h.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/typing/inference.h"
+#include "llvm/IR/FMF.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
@@ -15,8 +17,15 @@ namespace kiln::lowering {
 
 /// With `boundscheck`, an array index out of range raises IndexError;
 /// without it (Numba's default) it is undefined behaviour, and the index
-/// arithmetic is left free for LLVM to vectorize.
+/// arithmetic is left free for LLVM to vectorize. `fastmath` goes on every
+/// floating-point operation and call, and the matching "*-fp-math"
+/// attributes on every function.
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
-                                                           const std::string& entry_symbol, bool boundscheck);
+                                                           const std::string& entry_symbol, bool boundscheck,
+                                                           llvm::FastMathFlags fastmath = {});
+
+/// The flags for Options::fastmath (`all`) / fastmath_flags (names from
+/// compiler::fastMathFlagNames(), already checked; others are ignored).
+llvm::FastMathFlags fastMathFlags(bool all, const std::vector<std::string>& names);
 
 }  // namespace kiln::lowering

@@ -95,11 +95,13 @@ PyObject* canonicalType(PyObject*, PyObject* arg) {
 }
 
 // compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict
+// fastmath: a bool, or a sequence of LLVM fast-math flag names (the server
+// checks them).
 PyObject* compileBundle(PyObject*, PyObject* args) {
-  PyObject *bundle_obj, *arg_types;
+  PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
-  int opt_level, fastmath, boundscheck, emit;
-  if (!PyArg_ParseTuple(args, "O!Osippsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+  int opt_level, boundscheck, emit;
+  if (!PyArg_ParseTuple(args, "O!OsiOpsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
                         &boundscheck, &error_model, &emit))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
@@ -118,7 +120,21 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
   Py_DECREF(seq);
   ca.return_type = ret;
   ca.options.set_opt_level(opt_level);
-  ca.options.set_fastmath(fastmath);
+  if (PyBool_Check(fastmath)) {
+    ca.options.set_fastmath(fastmath == Py_True);
+  } else {
+    PyObject* flags = PySequence_Fast(fastmath, "fastmath must be a bool or a sequence of flag names");
+    if (flags == nullptr) return nullptr;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(flags); ++i) {
+      const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(flags, i));
+      if (s == nullptr) {
+        Py_DECREF(flags);
+        return nullptr;
+      }
+      ca.options.add_fastmath_flags(s);
+    }
+    Py_DECREF(flags);
+  }
   ca.options.set_boundscheck(boundscheck);
   ca.options.set_error_model(error_model);
   ca.emit = static_cast<kiln::v1::Emit>(emit);
