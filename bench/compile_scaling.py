@@ -135,7 +135,13 @@ def main(argv=None):
     ap.add_argument("--no-numba", action="store_true")
     ap.add_argument("--no-stages", action="store_true", help="skip the kilnc per-stage breakdown")
     ap.add_argument("--json", help="write every number to this file")
+    ap.add_argument("--report", metavar="JSON", help="only print the report of an earlier --json file")
     opts = ap.parse_args(argv)
+    if opts.report:
+        with open(opts.report) as fh:
+            results = json.load(fh)
+        report(results, list(dict.fromkeys(r["shape"] for r in results)))
+        return 0
     sizes = [int(s) for s in opts.sizes.split(",")]
     shapes = opts.shapes.split(",")
     for s in shapes:
@@ -215,15 +221,21 @@ def report(results, shapes):
         print(f"{r['shape']:9s} {r['n']:7d} {fmt(r, 'kiln'):>11s} {fmt(r, 'numba'):>11s} {ratio:>10s}  "
               + stages_str(r.get("stages", {})))
     print()
-    print("fitted exponent k (t ~ n^k, sizes >= 1000) and slope (ms/line, two largest sizes):")
+    print("exponent k of t ~ n^k (fitted over sizes >= 1000; and between the two largest sizes),")
+    print("slope in ms/line between the two largest sizes; 'kilnc' is the sum of kiln's stages:")
     for shape in shapes:
         rows = [r for r in results if r["shape"] == shape and r["n"] >= 1000]
-        for name in ("kiln", "numba"):
+        for r in rows:
+            if r.get("stages"):
+                r["kilnc"] = sum(r["stages"].values())
+        for name in ("kiln", "kilnc", "numba"):
             pts = [(r["n"], r[name]) for r in rows if name in r and (name + "_error") not in r]
             k = fit_exponent(pts)
+            k2 = fit_exponent(pts[-2:]) if len(pts) >= 2 else None
             slope = ((pts[-1][1] - pts[-2][1]) / (pts[-1][0] - pts[-2][0]) * 1e3) if len(pts) >= 2 else None
             print(f"  {shape:9s} {name:6s} k = {'n/a' if k is None else f'{k:.2f}'}"
-                  f"   slope = {'n/a' if slope is None else f'{slope:.2f} ms/line'}")
+                  f"   k(last two) = {'n/a' if k2 is None else f'{k2:.2f}'}"
+                  f"   slope = {'n/a' if slope is None else f'{slope:.3f} ms/line'}")
 
 
 if __name__ == "__main__":
