@@ -3,6 +3,10 @@
 kilnd is $KILN_KILND, else build/server/kilnd, else any build*/server/kilnd,
 else client/python/kiln/bin/kilnd. Run from the repository root:
     PYTHONPATH=client/python python3 -m pytest tests
+
+In CI (CI=true) a test that would be skipped for a missing prerequisite (no
+kilnd, no NumPy, no C compiler, no conformance corpus) fails instead: CI must
+prove the whole suite, not the part that happened to be installed.
 """
 
 import glob
@@ -18,6 +22,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON_DIR = os.path.join(ROOT, "client", "python")
 if PYTHON_DIR not in sys.path:
     sys.path.insert(0, PYTHON_DIR)
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must not skip: {reason}"
 
 
 def find_kilnd():

@@ -57,7 +57,18 @@ int32_t firstProtectedLine(const CodeObject& code) {
   return line ? line : code.firstlineno;
 }
 
-absl::Status checkSupported(const CodeObject& code) {
+// Whether the code has a with statement: a with block also fills the
+// exception table, and the user should hear "with", not "try/except".
+bool hasWithStatement(const CodeObject& code, const OpcodeTable& table) {
+  for (size_t k = 0; k + 1 < code.code.size(); k += 2) {
+    const OpcodeRow* row = table.row(static_cast<uint8_t>(code.code[k]));
+    if (row && (std::string_view(row->name) == "BEFORE_WITH" || std::string_view(row->name) == "BEFORE_ASYNC_WITH"))
+      return true;
+  }
+  return false;
+}
+
+absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   auto fail = [&](std::string message, int32_t line) {
     return compiler::userError(Diagnostic::Kind::kUnsupported, std::move(message), code.filename, line,
                                code.qualname);
@@ -71,7 +82,9 @@ absl::Status checkSupported(const CodeObject& code) {
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
   if (!code.cellvars.empty() || !code.freevars.empty())
     return fail("closures are not supported", code.firstlineno);
-  if (!code.exceptiontable.empty()) return fail("try/except is not supported", firstProtectedLine(code));
+  if (!code.exceptiontable.empty())
+    return fail(hasWithStatement(code, table) ? "with statements are not supported" : "try/except is not supported",
+                firstProtectedLine(code));
   return absl::OkStatus();
 }
 
@@ -170,7 +183,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   const CodeObject& code = (*fn)->code;
   absl::StatusOr<const OpcodeTable*> table = tableFor(bundle, code);
   if (!table.ok()) return table.status();
-  if (absl::Status s = checkSupported(code); !s.ok()) return s;
+  if (absl::Status s = checkSupported(code, **table); !s.ok()) return s;
   absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
   if (!instrs.ok()) return instrs.status();
   absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));

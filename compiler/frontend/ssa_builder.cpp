@@ -355,7 +355,10 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       if (row.form == Form::kUnaryNot) op = ir::UnaryOp::kNot;
       if (row.form == Form::kUnaryInvert) op = ir::UnaryOp::kInvert;
       if (row.form == Form::kCallIntrinsic1 && static_cast<int64_t>(in.arg) != table_.intrinsic_unary_positive)
-        return unsupported(in, absl::StrCat("unsupported bytecode 'CALL_INTRINSIC_1' (intrinsic ", in.arg, ")"));
+        return unsupported(in, absl::StrCat("unsupported Python construct: ",
+                                            in.arg < table_.intrinsic1_constructs.size()
+                                                ? table_.intrinsic1_constructs[in.arg]
+                                                : "an interpreter-internal instruction"));
       ir::Instr* i = emit(Op::kUnaryOp, {pop()}, in);
       i->unary_op = op;
       push(i->result.get());
@@ -486,9 +489,8 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       break;
     }
     case Form::kUnsupported:
-      if (row.construct)
-        return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct, " (", row.name, ")"));
-      return unsupported(in, absl::StrCat("unsupported bytecode '", row.name, "'"));
+      // Named as the user wrote it ("a list literal"), never by opcode.
+      return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct));
     case Form::kForIter:
     case Form::kJump:
     case Form::kPopJumpIfFalse:

@@ -38,7 +38,8 @@ class Inferrer {
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
       return compiler::userError(Diagnostic::Kind::kTyping,
                                  absl::StrCat(code.qualname, "() takes ", entry->params.size(),
-                                              " positional arguments but ", args.size(), " were given"),
+                                              (entry->params.size() == 1 ? " positional argument but " : " positional arguments but "),
+                                              args.size(), args.size() == 1 ? " was given" : " were given"),
                                  code.filename, code.firstlineno, code.qualname);
     for (auto& b : inst->ir->blocks) {
       for (auto& prm : b->params) prm->type = tc_.unknown();
@@ -197,8 +198,9 @@ class Inferrer {
         CallBinding binding;
         binding.source.assign(nparams, -1000000);
         if (static_cast<int>(npos) > nparams)
-          return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams, " positional arguments but ",
-                                          npos, " were given"));
+          return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
+                                          nparams == 1 ? " positional argument but " : " positional arguments but ",
+                                          npos, npos == 1 ? " was given" : " were given"));
         for (size_t k = 0; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1);
         for (size_t k = 0; k < i.kwnames.size(); ++k) {
           int param = -1;
@@ -283,6 +285,17 @@ class Inferrer {
         if (obj->kind == Kind::kUnknown) {
           t = obj;
         } else if (obj->kind == Kind::kModule) {
+          // A library function written in Python (kiln/library) travels in
+          // the bundle as a function global named "module.attr"; it wins
+          // over the compiler's own table.
+          const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
+              absl::StrCat(obj->name, ".", i.name));
+          if (member && member->kind == compiler::GlobalRef::Kind::kFunction) {
+            absl::StatusOr<const Type*> f = globalType(member->name);
+            if (!f.ok()) return f.status();
+            t = *f;
+            break;
+          }
           t = moduleAttr(tc_, obj->name, i.name);
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
@@ -301,8 +314,20 @@ class Inferrer {
                                           operand(0)->str(), " and ", operand(1)->str()));
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
+          // NumPy casts the result back with casting='same_kind': never to
+          // a lower kind (bool < unsigned < signed < float < complex).
+          auto kindRank = [](const Type* d) {
+            if (d->kind == Kind::kBool) return 0;
+            if (d->kind == Kind::kInt) return d->is_signed ? 2 : 1;
+            return d->kind == Kind::kFloat ? 3 : 4;
+          };
           if (t->ndim > operand(0)->ndim)
             return typingError(absl::StrCat("cannot update ", operand(0)->str(), " in place with ", operand(1)->str()));
+          if (kindRank(t->items[0]) > kindRank(operand(0)->items[0]))
+            return typingError(absl::StrCat("cannot update ", operand(0)->str(), " in place with ", operand(1)->str(),
+                                            ": the result is ", t->items[0]->str(),
+                                            ", which NumPy does not cast to ", operand(0)->items[0]->str(),
+                                            " (casting='same_kind')"));
           t = operand(0);
         }
         break;
@@ -488,13 +513,13 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
   std::vector<const Type*> args;
   for (const std::string& s : arg_types) {
-    std::optional<const Type*> t = p->types.parse(s);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown argument type '", s, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(s);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("argument type: ", t.status().message()));
     args.push_back(*t);
   }
   if (!return_type.empty()) {
-    std::optional<const Type*> t = p->types.parse(return_type);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown return type '", return_type, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(return_type);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("return type: ", t.status().message()));
     p->declared_ret = *t;
   }
   Inferrer inf(*p);

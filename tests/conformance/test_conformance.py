@@ -1,9 +1,11 @@
 """Runs the shared conformance corpus (../shared/conformance) through kiln.jit.
 
-The corpus is the yardstick and is never edited here. Cases this phase does
-not support yet are listed, each with its reason, in expected_failures.txt;
-the test fails if any other case fails, and also if a listed case starts to
-pass (so the list only ever shrinks).
+The corpus is the yardstick and is never edited here. Every CPU category
+runs (GPU cases are skipped by the runner without --cuda). Cases Kiln does
+not support yet are listed, each with its reason, in expected_failures.txt
+(scripts/update_conformance_expected.py writes it from a run); the test
+fails if any other case fails, and also if a listed case starts to pass (so
+the list only ever shrinks). A missing corpus fails the test in CI.
 """
 import json
 import os
@@ -15,7 +17,6 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = pathlib.Path(os.environ.get("KILN_CONFORMANCE", ROOT.parent / "shared" / "conformance"))
-CATEGORIES = "scalars,control_flow,integer_semantics,math_funcs,recursion,calls_between_jit,must_reject"
 
 
 def expected_failures():
@@ -28,18 +29,19 @@ def expected_failures():
     return out
 
 
-@pytest.mark.skipif(not (CORPUS / "run.py").exists(), reason="conformance corpus not found")
 def test_conformance(kilnd, tmp_path):
+    if not (CORPUS / "run.py").exists():
+        pytest.skip(f"conformance corpus not found at {CORPUS}")  # a failure in CI (conftest.py)
     report = tmp_path / "conformance.json"
     env = dict(os.environ, KILN_SERVER=kilnd.target, PYTHONPATH=str(ROOT / "client" / "python"))
     proc = subprocess.run(
-        [sys.executable, str(CORPUS / "run.py"), "--jit", "kiln:jit", "--only", CATEGORIES,
+        [sys.executable, str(CORPUS / "run.py"), "--jit", "kiln:jit",
          "--isolate", "-j", "2", "--timeout", "120", "--repeat", "1", "--allow-fail", "--json", str(report)],
         env=env, capture_output=True, text=True, timeout=1800)
     print(proc.stdout[-6000:])
     assert proc.returncode == 0, proc.stderr[-4000:]
     cases = json.loads(report.read_text())["cases"]
-    assert len(cases) > 50
+    assert len([c for c in cases if c["status"] != "skip"]) > 190
     expected = expected_failures()
     failed = {c["id"]: c["error"] for c in cases if c["status"] == "fail"}
     unexpected = {k: v for k, v in failed.items() if k not in expected}

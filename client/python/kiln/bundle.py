@@ -14,15 +14,17 @@ import builtins
 import sys
 import types
 
+from . import _kiln
 from .errors import UnsupportedError, located
 
-# GlobalRef.Kind, as in proto/kiln/v1/kiln.proto.
-KIND_CONSTANT = 1
-KIND_FUNCTION = 2
-KIND_MODULE = 3
-KIND_BUILTIN = 4
-KIND_UNSUPPORTED = 5
-KIND_MISSING = 6
+# GlobalRef.Kind, read from the generated proto through the extension.
+_GLOBAL_KINDS = _kiln.PROTO_ENUMS["GlobalRef.Kind"]
+KIND_CONSTANT = _GLOBAL_KINDS["KIND_CONSTANT"]
+KIND_FUNCTION = _GLOBAL_KINDS["KIND_FUNCTION"]
+KIND_MODULE = _GLOBAL_KINDS["KIND_MODULE"]
+KIND_BUILTIN = _GLOBAL_KINDS["KIND_BUILTIN"]
+KIND_UNSUPPORTED = _GLOBAL_KINDS["KIND_UNSUPPORTED"]
+KIND_MISSING = _GLOBAL_KINDS["KIND_MISSING"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MATH_MODULES = ("math", "cmath", "numpy")
@@ -100,6 +102,7 @@ class _Builder:
         code = func.__code__
         consts = self.code_consts(code, func)
         globals_ = [self.global_ref(name, func) for name in code.co_names]
+        globals_ += self.library_members(globals_, code.co_names)
         # Closure cells are frozen like globals (as Numba does), under their
         # co_freevars names, so jitted callees reached through them travel too.
         for name, cell in zip(code.co_freevars, func.__closure__ or ()):
@@ -153,6 +156,22 @@ class _Builder:
             value = getattr(builtins, name, _MISSING)
         return self.resolve(name, value)
 
+    def library_members(self, globals_, names):
+        """For each module global M and each name A the code reads, the
+        library's implementation of "M.A" as a function global named "M.A"
+        (no Python identifier has a dot, so it cannot shadow one). The
+        compiler looks a module attribute up there before its own table."""
+        from . import library
+        members = []
+        for _, kind, _, _, module, _ in globals_:
+            if kind != KIND_MODULE:
+                continue
+            for attr in names:
+                impl = library.lookup(f"{module}.{attr}")
+                if impl is not None:
+                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+        return members
+
     def resolve(self, name, value):
         if value is _MISSING:
             return (name, KIND_MISSING, None, 0, "", "")
@@ -164,6 +183,10 @@ class _Builder:
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:
+                from . import library
+                impl = library.lookup(qualified)
+                if impl is not None:  # written in Python: travels as a function
+                    return (name, KIND_FUNCTION, None, self.add_function(impl), "", "")
                 return (name, KIND_BUILTIN, None, 0, qualified, "")
         try:
             return (name, KIND_CONSTANT, _frozen_constant(value), 0, "", "")

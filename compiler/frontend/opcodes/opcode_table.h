@@ -101,8 +101,9 @@ struct OpcodeRow {
   const char* construct = nullptr;  // kUnsupported: the Python construct, for diagnostics
 };
 
-/// A row the builder rejects when reached; `construct` names it in Python terms.
-constexpr OpcodeRow unsupportedRow(uint8_t number, const char* name, const char* construct = nullptr,
+/// A row the builder rejects when reached; `construct` names it as the user
+/// wrote it ("a list literal"), for the diagnostic: every such row has one.
+constexpr OpcodeRow unsupportedRow(uint8_t number, const char* name, const char* construct,
                                    uint8_t caches = 0, JumpKind jump = JumpKind::kNone) {
   return {number, name, Form::kUnsupported, kVaries, kVaries, caches, jump, 0, 0, construct};
 }
@@ -121,6 +122,7 @@ struct OpcodeTable {
   std::span<const BinaryOpRow> binary_ops;        // BINARY_OP arg -> operator
   std::span<const ir::CompareOp> compare_ops;     // COMPARE_OP payload -> operator
   int intrinsic_unary_positive = -1;              // CALL_INTRINSIC_1 arg of unary +
+  std::span<const char* const> intrinsic1_constructs;  // CALL_INTRINSIC_1 arg -> the construct, for diagnostics
 
   /// The row of `number`, or null if this version has no such opcode.
   const OpcodeRow* row(uint8_t number) const;

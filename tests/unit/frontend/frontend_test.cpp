@@ -8,6 +8,7 @@
 
 #include "compiler/diagnostic.h"
 #include "compiler/frontend/frontend.h"
+#include "compiler/frontend/opcodes/opcode_table.h"
 #include "compiler/ir/ir.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/transforms/simplify_block_params.h"
@@ -280,9 +281,9 @@ TEST_P(Unsupported311, GivesLocatedDiagnostic) {
 INSTANTIATE_TEST_SUITE_P(
     Constructs, Unsupported311,
     ::testing::Values(
-        UnsupportedCase{py311_import_stmt, "unsupported Python construct: import statement (IMPORT_NAME)", 3},
+        UnsupportedCase{py311_import_stmt, "unsupported Python construct: an import statement", 3},
         UnsupportedCase{py311_try_except, "try/except is not supported", 4},
-        UnsupportedCase{py311_list_literal, "unsupported bytecode 'BUILD_LIST'", 4},
+        UnsupportedCase{py311_list_literal, "unsupported Python construct: a list literal", 4},
         UnsupportedCase{py311_generator, "generators are not supported", 1},
         UnsupportedCase{py311_closure, "closures are not supported", 1},
         UnsupportedCase{py311_kwonly, "keyword-only parameters are not supported", 1}));
@@ -365,3 +366,17 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Builds311,
 
 }  // namespace
 }  // namespace kiln::frontend::testing
+
+// Every opcode the builder refuses names its construct as the user wrote it,
+// so no diagnostic ever shows an opcode name.
+TEST(OpcodeTables, EveryUnsupportedRowNamesItsConstruct) {
+  for (const kiln::frontend::OpcodeTable* table : kiln::frontend::opcodeTables()) {
+    for (const kiln::frontend::OpcodeRow& row : table->rows) {
+      if (row.form != kiln::frontend::Form::kUnsupported) continue;
+      ASSERT_NE(row.construct, nullptr) << table->minor << " " << row.name;
+      EXPECT_GT(std::string(row.construct).size(), 3u) << row.name;
+      EXPECT_EQ(std::string(row.construct).find('_'), std::string::npos) << row.name << ": " << row.construct;
+    }
+    for (const char* c : table->intrinsic1_constructs) EXPECT_NE(c, nullptr);
+  }
+}

@@ -1,0 +1,65 @@
+"""Kiln's library functions written in the supported Python subset.
+
+A NumPy or ``math`` function that can be written in the subset Kiln compiles
+is written once, here, in plain Python, instead of as typing and lowering
+code in the server. Each is registered under the qualified name a user
+reaches it by (``"numpy.clip"``, ``"math.gcd"``)::
+
+    @implements("numpy.clip")
+    def clip(a, a_min, a_max):
+        return np.minimum(np.maximum(a, a_min), a_max)
+
+When a jitted function reads such a name (``np.clip`` through a module
+global, or ``clip`` imported with ``from numpy import clip``), the bundle
+builder adds the implementation to the bundle as one more function, so it is
+hashed into the bundle (and hence the cache key), sent with it, typed and
+compiled like user code at the caller's argument types, and cached with the
+caller. Changing a library function changes every bundle that uses it, so a
+stale artifact is never served.
+
+The modules here are imported only when a bundle needs one of their names:
+``import kiln`` stays free of NumPy.
+"""
+
+import importlib
+
+# Which library module implements the names of each Python module.
+_MODULES = {
+    "math": "kiln.library.math_functions",
+    "numpy": "kiln.library.numpy_functions",
+}
+_IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
+
+
+def implements(qualified_name):
+    """Registers the decorated function as Kiln's implementation of
+    ``qualified_name`` ("numpy.clip"). The function is returned unchanged."""
+    module, _, attr = qualified_name.rpartition(".")
+    if module not in _MODULES or not attr:
+        raise ValueError(f"implements({qualified_name!r}): not a function of {sorted(_MODULES)}")
+
+    def register(func):
+        if qualified_name in _IMPLEMENTATIONS:
+            raise ValueError(f"{qualified_name} is implemented twice")
+        _IMPLEMENTATIONS[qualified_name] = func
+        return func
+
+    return register
+
+
+def lookup(qualified_name):
+    """Kiln's Python implementation of ``qualified_name`` ("numpy.clip"),
+    or None when the compiler implements it natively or not at all."""
+    module, _, _ = qualified_name.rpartition(".")
+    path = _MODULES.get(module)
+    if path is None:
+        return None
+    importlib.import_module(path)  # registers its functions the first time
+    return _IMPLEMENTATIONS.get(qualified_name)
+
+
+def names():
+    """Every qualified name implemented here, sorted (imports every module)."""
+    for path in _MODULES.values():
+        importlib.import_module(path)
+    return sorted(_IMPLEMENTATIONS)

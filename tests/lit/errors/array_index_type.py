@@ -1,0 +1,6 @@
+# RUN: %mkbundle %s:f > %t.pb
+# RUN: not %kilnc --bundle %t.pb --sig "float64[::1], float64" --emit=typed 2>&1 | FileCheck %s
+def f(a, x):
+    return a[x]
+
+# CHECK: array_index_type.py:4: TypingError: indexing array(float64, 1d, C) with float64 is not supported

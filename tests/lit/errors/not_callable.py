@@ -1,0 +1,6 @@
+# RUN: %mkbundle %s:f > %t.pb
+# RUN: not %kilnc --bundle %t.pb --sig "int64" --emit=typed 2>&1 | FileCheck %s
+def f(x):
+    return x(1)
+
+# CHECK: not_callable.py:4: TypingError: 'int64' object is not callable
