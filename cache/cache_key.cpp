@@ -87,6 +87,7 @@ CacheKey artifactKey(const ArtifactKeyInput& in) {
       .addList(in.features)
       .addInt(in.opt_level)
       .addInt(in.fastmath)
+      .addList(in.fastmath_flags)
       .addInt(in.boundscheck)
       .add(in.error_model)
       .add(in.emit)

@@ -65,6 +65,7 @@ struct ArtifactKeyInput {
   std::vector<std::string> features;
   int64_t opt_level = 0;
   bool fastmath = false, boundscheck = false;
+  std::vector<std::string> fastmath_flags;  // canonical: sorted, unique
   std::string error_model;
   std::string emit;  // a stable name ("binary", "llvm", ...), not an enum value
   std::string compiler_build_id;

@@ -1,5 +1,6 @@
 #include "compiler/bundle.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -45,7 +46,38 @@ std::string Constant::repr() const {
   return "?";
 }
 
+bool LineIndex::lookup(const CodeObject& code, uint32_t offset, int32_t* line) const {
+  if (!built_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!built_.load(std::memory_order_relaxed)) {
+      // CPython's co_lines() is sorted and disjoint, so every byte gets the
+      // line of the only range holding it, in one pass over the code.
+      std::vector<int32_t> table(code.code.size(), 0);
+      uint32_t covered = 0;  // the end of the previous non-empty range
+      bool ordered = true;
+      for (const LineRange& r : code.lines) {
+        if (r.start >= r.end) continue;  // matches no offset
+        if (r.start < covered) {
+          ordered = false;
+          break;
+        }
+        covered = r.end;
+        const uint32_t end = std::min<uint32_t>(r.end, static_cast<uint32_t>(table.size()));
+        for (uint32_t k = r.start; k < end; ++k) table[k] = r.line;
+      }
+      if (!ordered) table.clear();
+      by_byte_ = std::move(table);
+      built_.store(true, std::memory_order_release);
+    }
+  }
+  if (offset >= by_byte_.size()) return false;
+  *line = by_byte_[offset];
+  return true;
+}
+
 int32_t CodeObject::lineAt(uint32_t offset) const {
+  int32_t line = 0;
+  if (line_index_.lookup(*this, offset, &line)) return line;
   for (const LineRange& r : lines)
     if (offset >= r.start && offset < r.end) return r.line;
   return 0;

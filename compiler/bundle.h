@@ -4,8 +4,10 @@
 // entry function (functions[0]) plus every function it may call, each with the
 // code object fields and the globals it read when the bundle was built.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,33 @@ struct LineRange {
   int32_t line = 0;             // 0 when CPython gave none
 };
 
+struct CodeObject;
+
+/// CodeObject::lines decoded once into one line per code byte, so that
+/// lineAt is O(1) (the decoder asks once per instruction). Built on the first
+/// lineAt, under a lock, so concurrent compiles of one bundle may share it.
+/// Copies start unbuilt: a copied CodeObject builds its own from its lines.
+class LineIndex {
+ public:
+  LineIndex() = default;
+  LineIndex(const LineIndex&) {}
+  LineIndex& operator=(const LineIndex&) {
+    built_.store(false, std::memory_order_relaxed);
+    by_byte_.clear();
+    return *this;
+  }
+
+  /// The line at `offset`; false when the table does not cover it (an offset
+  /// past the code, or a line table that is not sorted and disjoint, which
+  /// CPython never produces): the caller then scans.
+  bool lookup(const CodeObject& code, uint32_t offset, int32_t* line) const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::atomic<bool> built_{false};
+  mutable std::vector<int32_t> by_byte_;  // empty: no table (see lookup)
+};
+
 struct CodeObject {
   std::string name, qualname, filename;
   int32_t firstlineno = 0;
@@ -38,10 +67,14 @@ struct CodeObject {
   std::vector<Constant> consts;
   std::vector<std::string> names, varnames, cellvars, freevars;
   std::string exceptiontable;
-  std::vector<LineRange> lines;
+  std::vector<LineRange> lines;  // set before the first lineAt
 
-  /// The source line of the instruction at byte `offset` (0 when unknown).
+  /// The source line of the instruction at byte `offset` (0 when unknown):
+  /// the line of the first range in `lines` that contains it.
   int32_t lineAt(uint32_t offset) const;
+
+ private:
+  LineIndex line_index_;
 };
 
 struct GlobalRef {

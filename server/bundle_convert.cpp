@@ -136,7 +136,7 @@ absl::Status convertCode(const pb::CodeObject& in, compiler::CodeObject& out, Ch
   if (auto s = convertStrings(in.varnames(), out.varnames, at, "co_varnames"); !s.ok()) return s;
   if (auto s = convertStrings(in.cellvars(), out.cellvars, at, "co_cellvars"); !s.ok()) return s;
   if (auto s = convertStrings(in.freevars(), out.freevars, at, "co_freevars"); !s.ok()) return s;
-  if (auto s = at.size(in.lines_size(), kMaxListItems, "co_lines"); !s.ok()) return s;
+  if (auto s = at.size(in.lines_size(), kMaxLineRanges, "co_lines"); !s.ok()) return s;
   for (const pb::LineRange& r : in.lines()) {
     if (r.start() > r.end()) return at.fail(absl::StrCat("line range [", r.start(), ", ", r.end(), ") is inverted"));
     out.lines.push_back({r.start(), r.end(), r.line()});
@@ -226,6 +226,8 @@ absl::StatusOr<compiler::Options> convertOptions(const pb::Options& in) {
     return absl::InvalidArgumentError(absl::StrCat("opt_level ", in.opt_level(), " is not in 0..3"));
   if (in.has_opt_level()) out.opt_level = in.opt_level();
   out.fastmath = in.fastmath();
+  out.fastmath_flags.assign(in.fastmath_flags().begin(), in.fastmath_flags().end());
+  if (absl::Status s = compiler::canonicalizeFastMath(out); !s.ok()) return s;
   out.boundscheck = in.boundscheck();
   if (!in.error_model().empty()) out.error_model = in.error_model();
   if (out.error_model != "python" && out.error_model != "numpy")

@@ -21,7 +21,10 @@ namespace kiln::server {
 inline constexpr int kMaxFunctions = 4096;
 inline constexpr size_t kMaxCodeBytes = 1 << 20;    // co_code, co_exceptiontable
 inline constexpr size_t kMaxStringBytes = 1 << 20;  // any one string or bytes constant
-inline constexpr int kMaxListItems = 1 << 16;       // consts, names, lines, globals, ...
+inline constexpr int kMaxListItems = 1 << 16;       // consts, names, globals, ...
+// co_lines: CPython 3.11+ writes about one range per instruction, so a
+// 10,000-line function has ~100,000; at most one per code unit of co_code.
+inline constexpr int kMaxLineRanges = kMaxCodeBytes / 2;
 inline constexpr int kMaxConstantDepth = 32;        // nested tuples
 
 // The bundle hash is defined once, in proto/kiln/v1/bundle_hash.h.

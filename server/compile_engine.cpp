@@ -20,6 +20,7 @@ cache::CacheKey keyOf(const CompileJob& job) {
   in.features = job.target.features;
   in.opt_level = job.options.opt_level;
   in.fastmath = job.options.fastmath;
+  in.fastmath_flags = job.options.fastmath_flags;
   in.boundscheck = job.options.boundscheck;
   in.error_model = job.options.error_model;
   in.emit = emitName(job.emit);

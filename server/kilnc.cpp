@@ -3,7 +3,7 @@
 // golden tests run it.
 //
 //   kilnc --bundle FILE [--textproto] --sig "float64(float64, int64)"
-//         --emit=bytecode|kir|typed|llvm|asm|binary [--opt N] [-o OUT]
+//         --emit=bytecode|kir|typed|llvm|asm|binary [--opt N] [--fastmath F,...] [-o OUT]
 
 #include <cstdio>
 #include <fstream>
@@ -15,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_split.h"
 #include "compiler/diagnostic.h"
 #include "compiler/driver/compile.h"
 #include "server/bundle_convert.h"
@@ -28,6 +29,9 @@ ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
 ABSL_FLAG(bool, boundscheck, false, "raise IndexError on out-of-range array indices");
 ABSL_FLAG(std::string, error_model, "python", "python: division by zero raises; numpy: it gives inf, nan or 0");
+ABSL_FLAG(std::string, fastmath, "",
+          "LLVM fast-math flags on float ops: 'fast' (all, as fastmath=True) or a comma-separated "
+          "subset of afn,arcp,contract,ninf,nnan,nsz,reassoc");
 ABSL_FLAG(bool, time_stages, false, "print each compiler stage's wall time to stderr");
 ABSL_FLAG(std::string, cpu, "", "target CPU (default: the compiler's default)");
 
@@ -80,6 +84,8 @@ int main(int argc, char** argv) {
   request.options.error_model = absl::GetFlag(FLAGS_error_model);
   if (request.options.error_model != "python" && request.options.error_model != "numpy")
     return fail("--error_model must be python or numpy");
+  if (!absl::GetFlag(FLAGS_fastmath).empty())
+    request.options.fastmath_flags = absl::StrSplit(absl::GetFlag(FLAGS_fastmath), ',');
 
   absl::StatusOr<kiln::compiler::CompileResult> result = kiln::compiler::compile(request);
   if (!result.ok()) {

@@ -3,7 +3,10 @@
 //   -> llvm (lowering, O0..O3) -> asm | object -> shared object (lld)
 #include "compiler/driver/compile.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lowering/lower.h"
@@ -46,10 +49,37 @@ const std::string& compilerBuildId() {
 
 std::vector<std::string> supportedPythonVersions() { return {"3.11", "3.12"}; }
 
+const std::vector<std::string>& fastMathFlagNames() {
+  static const std::vector<std::string> names = {"afn",  "arcp", "contract", "fast",
+                                                 "ninf", "nnan", "nsz",      "reassoc"};
+  return names;
+}
+
+absl::Status canonicalizeFastMath(Options& options) {
+  const std::vector<std::string>& known = fastMathFlagNames();
+  std::vector<std::string> flags = options.fastmath_flags;
+  std::sort(flags.begin(), flags.end());
+  flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
+  for (const std::string& f : flags)
+    if (!std::binary_search(known.begin(), known.end(), f))
+      return absl::InvalidArgumentError(absl::StrCat("unknown fastmath flag '", f, "': expected one of ",
+                                                     absl::StrJoin(known, ", ")));
+  // Every flag but "fast" named, or "fast" itself: the same as fastmath=true.
+  const bool all = std::binary_search(flags.begin(), flags.end(), "fast") || flags.size() == known.size() - 1;
+  if (options.fastmath || all) {
+    options.fastmath = true;
+    flags.clear();
+  }
+  options.fastmath_flags = std::move(flags);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   if (!request.bundle || request.bundle->functions.empty())
     return absl::InvalidArgumentError("compile request has no functions");
   const Bundle& bundle = *request.bundle;
+  Options options = request.options;
+  if (absl::Status s = canonicalizeFastMath(options); !s.ok()) return s;
   CompileResult result;
   StageClock clock(result);
 
@@ -84,8 +114,9 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = cpu::createTargetMachine(request.target, opt);
   if (!tm.ok()) return tm.status();
   llvm::LLVMContext ctx;  // one per compile job: compiles run in parallel
-  absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(prog, ctx, kEntrySymbol, request.options.boundscheck,
-                                                                              request.options.error_model == "numpy");
+  absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
+      prog, ctx, kEntrySymbol, options.boundscheck, options.error_model == "numpy",
+      lowering::fastMathFlags(options.fastmath, options.fastmath_flags));
   if (!mod.ok()) return mod.status();
   clock.lap("lowering");
   cpu::optimizeModule(**mod, **tm, opt);

@@ -22,7 +22,11 @@ struct Target {
 
 struct Options {
   int opt_level = 3;
+  /// LLVM fast-math flags on float operations: `fastmath` is all of them
+  /// (Numba's fastmath=True); otherwise those named in `fastmath_flags`
+  /// (Numba's set form), canonical as canonicalizeFastMath leaves them.
   bool fastmath = false;
+  std::vector<std::string> fastmath_flags;
   bool boundscheck = false;
   std::string error_model = "python";
 };
@@ -55,6 +59,16 @@ struct CompileResult {
 };
 
 absl::StatusOr<CompileResult> compile(const CompileRequest& request);
+
+/// The names fastmath_flags accepts, sorted: LLVM's fast-math flags
+/// (afn arcp contract ninf nnan nsz reassoc) and "fast" (all of them).
+const std::vector<std::string>& fastMathFlagNames();
+
+/// Checks fastmath_flags (an unknown name is INVALID_ARGUMENT, naming it and
+/// the known ones) and makes equal requests equal: the flags sorted and
+/// unique, "fast" or every flag becomes fastmath = true with no names, and
+/// fastmath = true drops the names.
+absl::Status canonicalizeFastMath(Options& options);
 
 /// Identifies this compiler build in cache keys ("kiln-<version>-<git rev>").
 const std::string& compilerBuildId();

@@ -21,9 +21,12 @@ namespace kiln::lowering {
 class FunctionLowering {
  public:
   FunctionLowering(const typing::Program& program, const typing::Instance& inst, llvm::Module& module,
-                   std::vector<llvm::Function*>& bodies, bool boundscheck, bool numpy_error_model = false)
+                   std::vector<llvm::Function*>& bodies, bool boundscheck, bool numpy_error_model = false,
+                   llvm::FastMathFlags fastmath = {})
       : prog_(program), inst_(inst), mod_(module), ctx_(module.getContext()), b_(ctx_), bodies_(bodies),
-        boundscheck_(boundscheck), numpy_error_model_(numpy_error_model) {}
+        boundscheck_(boundscheck), numpy_error_model_(numpy_error_model) {
+    b_.setFastMathFlags(fastmath);  // on every float op and call the builder makes
+  }
 
   absl::Status lower(llvm::Function* fn);
 

@@ -403,9 +403,40 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   return absl::OkStatus();
 }
 
+llvm::FastMathFlags fastMathFlags(bool all, const std::vector<std::string>& names) {
+  llvm::FastMathFlags f;
+  if (all) {
+    f.setFast();
+    return f;
+  }
+  for (const std::string& n : names) {
+    if (n == "fast") f.setFast();
+    else if (n == "nnan") f.setNoNaNs();
+    else if (n == "ninf") f.setNoInfs();
+    else if (n == "nsz") f.setNoSignedZeros();
+    else if (n == "arcp") f.setAllowReciprocal();
+    else if (n == "contract") f.setAllowContract();
+    else if (n == "afn") f.setApproxFunc();
+    else if (n == "reassoc") f.setAllowReassoc();
+  }
+  return f;
+}
+
+namespace {
+// The function attributes LLVM's code generator reads for what the
+// instruction flags say (e.g. x86 min/max and fcmp lowering).
+void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
+  if (f.isFast()) fn->addFnAttr("unsafe-fp-math", "true");
+  if (f.noNaNs()) fn->addFnAttr("no-nans-fp-math", "true");
+  if (f.noInfs()) fn->addFnAttr("no-infs-fp-math", "true");
+  if (f.noSignedZeros()) fn->addFnAttr("no-signed-zeros-fp-math", "true");
+  if (f.approxFunc()) fn->addFnAttr("approx-func-fp-math", "true");
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
-                                                           bool numpy_error_model) {
+                                                           bool numpy_error_model, llvm::FastMathFlags fastmath) {
   auto mod = std::make_unique<llvm::Module>("kiln", ctx);
   std::vector<llvm::Function*> bodies(program.instances.size(), nullptr);
   for (size_t k = 0; k < program.instances.size(); ++k) {
@@ -413,10 +444,11 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
     if (!inst.reachable) continue;
     bodies[k] = llvm::Function::Create(bodyType(ctx, inst), llvm::Function::InternalLinkage, inst.symbol, mod.get());
     bodies[k]->addFnAttr(llvm::Attribute::NoUnwind);
+    addFastMathAttributes(bodies[k], fastmath);
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model);
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model, fastmath);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }
   // The exported entry point: unpack args from memory form, call the body,
@@ -426,6 +458,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   auto* fty = llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), {ptr, ptr, ptr}, false);
   llvm::Function* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, entry_symbol, mod.get());
   fn->addFnAttr(llvm::Attribute::NoUnwind);
+  addFastMathAttributes(fn, fastmath);  // the bodies are inlined into it
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
   llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));

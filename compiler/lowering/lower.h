@@ -5,9 +5,11 @@
 // entry point with the uniform ABI of runtime/cpu/kiln_abi.h.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/typing/inference.h"
+#include "llvm/IR/FMF.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
@@ -18,9 +20,16 @@ namespace kiln::lowering {
 /// arithmetic is left free for LLVM to vectorize. With `numpy_error_model`
 /// (error_model='numpy') scalar division by zero follows NumPy instead of
 /// raising ZeroDivisionError: float / and // give inf or nan, float % nan,
-/// integer // and % give 0.
+/// integer // and % give 0. `fastmath` goes on every floating-point
+/// operation and call, and the matching "*-fp-math" attributes on every
+/// function.
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
-                                                           bool numpy_error_model = false);
+                                                           bool numpy_error_model = false,
+                                                           llvm::FastMathFlags fastmath = {});
+
+/// The flags for Options::fastmath (`all`) / fastmath_flags (names from
+/// compiler::fastMathFlagNames(), already checked; others are ignored).
+llvm::FastMathFlags fastMathFlags(bool all, const std::vector<std::string>& names);
 
 }  // namespace kiln::lowering

@@ -1,5 +1,5 @@
 // Iterators: a pointer to a state alloca in the entry block.
-//   range_iter: {cur, stop, step}     tuple_iter: {tuple, index}
+//   range_iter: {left, cur, step}     tuple_iter: {tuple, index}
 //   iter(array): {array, index}       enumerate: {count, inner iterator}
 //   zip: {inner iterators...}
 // An item is produced on every step; when the iterator is exhausted it is a
@@ -17,7 +17,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
   llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   switch (it->kind) {
-    case Kind::kRangeIter: return valueType(ctx, tc.range());
+    case Kind::kRangeIter: return llvm::StructType::get(ctx, {i64, i64, i64});
     case Kind::kTupleIter: return llvm::StructType::get(ctx, {valueType(ctx, tc.tuple(it->items)), i64});
     case Kind::kArrayIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
@@ -50,7 +50,22 @@ llvm::Value* FunctionLowering::makeIter(llvm::Value* v, const typing::Type* from
   llvm::Type* st = stateType(ctx_, types(), iter);
   llvm::AllocaInst* slot = entryAlloca(st, "iter");
   if (iter->kind == Kind::kRangeIter) {
-    b_.CreateStore(v, slot);
+    // The trip count, once, as CPython's range length (step is never 0:
+    // range() raised ValueError): in unsigned arithmetic, so no
+    // start/stop/step overflows, and each step then only counts down.
+    llvm::Value* start = b_.CreateExtractValue(v, 0);
+    llvm::Value* stop = b_.CreateExtractValue(v, 1);
+    llvm::Value* step = b_.CreateExtractValue(v, 2);
+    llvm::Value* up = b_.CreateICmpSGT(step, b_.getInt64(0));
+    llvm::Value* lo = b_.CreateSelect(up, start, stop);
+    llvm::Value* hi = b_.CreateSelect(up, stop, start);
+    llvm::Value* stride = b_.CreateSelect(up, step, b_.CreateNeg(step));  // |step| as unsigned
+    llvm::Value* count = b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(b_.CreateSub(hi, lo), b_.getInt64(1)), stride),
+                                      b_.getInt64(1));
+    llvm::Value* left = b_.CreateSelect(b_.CreateICmpSLT(lo, hi), count, b_.getInt64(0), "trip_count");
+    b_.CreateStore(left, b_.CreateStructGEP(st, slot, 0));
+    b_.CreateStore(start, b_.CreateStructGEP(st, slot, 1));
+    b_.CreateStore(step, b_.CreateStructGEP(st, slot, 2));
   } else {  // tuple or array: the value and index 0
     b_.CreateStore(v, b_.CreateStructGEP(st, slot, 0));
     b_.CreateStore(b_.getInt64(0), b_.CreateStructGEP(st, slot, 1));
@@ -63,12 +78,14 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
   llvm::Type* i64 = b_.getInt64Ty();
   switch (it->kind) {
     case Kind::kRangeIter: {
-      llvm::Value* cur = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 0));
-      llvm::Value* stop = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* left = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 0));
+      llvm::Value* cur = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
       llvm::Value* step = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 2));
-      llvm::Value* more =
-          b_.CreateSelect(b_.CreateICmpSGT(step, b_.getInt64(0)), b_.CreateICmpSLT(cur, stop), b_.CreateICmpSGT(cur, stop));
-      b_.CreateStore(b_.CreateAdd(cur, step), b_.CreateStructGEP(st, state, 0));
+      llvm::Value* more = b_.CreateICmpNE(left, b_.getInt64(0));
+      // After the last item cur + step may wrap; it is never used then.
+      // An exhausted iterator stays exhausted (left stays 0).
+      b_.CreateStore(b_.CreateSub(left, b_.CreateZExt(more, i64)), b_.CreateStructGEP(st, state, 0));
+      b_.CreateStore(b_.CreateAdd(cur, step), b_.CreateStructGEP(st, state, 1));
       *item = cur;
       return more;
     }

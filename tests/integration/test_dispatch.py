@@ -128,3 +128,30 @@ def test_inspect(kilnd):
     assert list(llvm) == [("int64",)] and "define" in llvm[("int64",)]
     assert ".text" in inc.inspect_asm(("int64",)) or "inc" in inc.inspect_asm(("int64",))
     assert inc.inspect_types()[("int64",)].strip()
+
+
+def _many_params(n):
+    """def f(a0, ..., a{n-1}): return a0*1 + a1*2 + ... (a real function of n
+    parameters, built with exec since Python has no other spelling for it)."""
+    params = ", ".join(f"a{i}" for i in range(n))
+    body = " + ".join(f"a{i} * {i + 1}" for i in range(n))
+    ns = {}
+    exec(f"def many_{n}({params}):\n    return {body}\n", ns)
+    return ns[f"many_{n}"]
+
+
+@pytest.mark.parametrize("n", [16, 17, 40])
+def test_more_than_16_parameters(kilnd, n):
+    f = _many_params(n)
+    jf = jit(f)
+    ints = list(range(1, n + 1))
+    assert jf(*ints) == f(*ints)
+    floats = [0.5 * i for i in range(n)]
+    assert jf(*floats) == f(*floats)
+    # Keywords and a second call on the compiled overloads.
+    kw = {f"a{i}": i - 3 for i in range(n)}
+    assert jf(**kw) == f(**kw)
+    assert jf(*ints) == f(*ints)
+    assert len(jf.signatures) == 2
+    with pytest.raises(TypeError):
+        jf(*ints[:-1])

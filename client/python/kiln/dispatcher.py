@@ -146,7 +146,7 @@ class Dispatcher(_kiln.Dispatcher):
         and loaded natively if new."""
         o = self._options
         reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                                       bool(o.get("fastmath")), bool(o.get("boundscheck")),
+                                       _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
                                        o.get("error_model", "python"))
         if reply["ok"]:
             return reply["index"]
@@ -159,7 +159,7 @@ class Dispatcher(_kiln.Dispatcher):
     def _request(self, arg_types, return_type, emit):
         o = self._options
         reply = _kiln.compile(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                              bool(o.get("fastmath")), bool(o.get("boundscheck")),
+                              _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
                               o.get("error_model", "python"), emit)
         if not reply["ok"]:
             self._raise(reply)
@@ -184,6 +184,25 @@ class Dispatcher(_kiln.Dispatcher):
         return located(message, code.co_filename, code.co_firstlineno, code.co_qualname)
 
 
+# LLVM's fast-math flags, as Numba's fastmath={...} names them ("fast": all).
+FASTMATH_FLAGS = frozenset({"afn", "arcp", "contract", "fast", "ninf", "nnan", "nsz", "reassoc"})
+
+
+def _fastmath(value):
+    """The fastmath option as sent: True/False, or a sorted tuple of flag
+    names (Numba's set form). Anything else is refused, never ignored."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    if isinstance(value, (set, frozenset, list, tuple)):
+        names = set(value)
+        bad = sorted(repr(n) for n in names if not isinstance(n, str) or n not in FASTMATH_FLAGS)
+        if bad:
+            raise ValueError(f"unknown fastmath flag(s) {', '.join(bad)}: expected a bool or a set of "
+                             f"{', '.join(sorted(FASTMATH_FLAGS))}")
+        return tuple(sorted(names))
+    raise TypeError(f"fastmath must be a bool or a set of flag names, got {type(value).__name__}")
+
+
 _OPTIONS = {"cache", "fastmath", "boundscheck", "nopython", "error_model", "nogil", "parallel",
             "opt_level", "inline", "forceinline", "locals"}
 
@@ -204,6 +223,7 @@ def jit(signature_or_function=None, locals=None, **options):
         raise UnsupportedError("parallel=True is not supported by kiln yet")
     if options.get("nopython") is False or options.get("forceobj"):
         raise UnsupportedError("kiln compiles in nopython mode only")
+    _fastmath(options.get("fastmath", False))  # refuse a bad value at decoration
     if options.get("error_model", "python") not in ("python", "numpy"):
         raise ValueError(f"error_model must be 'python' or 'numpy', got {options['error_model']!r}")
 

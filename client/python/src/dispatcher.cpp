@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/client/library.h"
 #include "native.h"
@@ -41,7 +42,9 @@ struct DispatcherObject {
   State* state;
 };
 
-constexpr Py_ssize_t kInlineArgs = 16;
+// Up to kInlineArgs arguments and kInlineBytes of argument/result storage
+// live on the stack; more spill to the heap (any arity is callable).
+constexpr size_t kInlineArgs = 16;
 constexpr size_t kInlineBytes = 512;
 
 bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact) {
@@ -92,7 +95,7 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   const size_t n = ov.params.size();
   alignas(16) unsigned char arg_inline[kInlineBytes];
   alignas(16) unsigned char ret_inline[kInlineBytes];
-  void* argv[kInlineArgs];
+  absl::InlinedVector<void*, kInlineArgs> argv(n);
   // Large tuples only: aligned heap blocks.
   std::vector<std::max_align_t> arg_heap, ret_heap;
   unsigned char* arg_block = arg_inline;
@@ -113,10 +116,10 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   int32_t rc;
   if (st.nogil) {
     Py_BEGIN_ALLOW_THREADS
-    rc = ov.entry(ret_block, argv, &err);
+    rc = ov.entry(ret_block, argv.data(), &err);
     Py_END_ALLOW_THREADS
   } else {
-    rc = ov.entry(ret_block, argv, &err);
+    rc = ov.entry(ret_block, argv.data(), &err);
   }
   if (rc != KILN_OK) {
     if (err.kind == KILN_OK) err.kind = rc;
@@ -128,23 +131,23 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
 PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
   const Py_ssize_t n = PyTuple_GET_SIZE(args);
-  if ((kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0) || n != st.nparams || n > kInlineArgs) {
+  if ((kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0) || n != st.nparams) {
     PyObject* slow = PyObject_GetAttrString(self, "_call_slow");
     if (slow == nullptr) return nullptr;
     PyObject* r = PyObject_Call(slow, args, kwargs);
     Py_DECREF(slow);
     return r;
   }
-  Kind kinds[kInlineArgs];
-  uint32_t array_keys[kInlineArgs];
+  absl::InlinedVector<Kind, kInlineArgs> kinds(static_cast<size_t>(n));
+  absl::InlinedVector<uint32_t, kInlineArgs> array_keys(static_cast<size_t>(n));
   bool typed = true;
   for (Py_ssize_t i = 0; i < n && typed; ++i) typed = typeofKind(PyTuple_GET_ITEM(args, i), &kinds[i], &array_keys[i]);
   if (typed) {
     for (const Overload& ov : st.overloads)
-      if (matches(ov, args, kinds, array_keys, /*exact=*/true)) return invoke(st, ov, args);
+      if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/true)) return invoke(st, ov, args);
     if (st.frozen)
       for (const Overload& ov : st.overloads)
-        if (matches(ov, args, kinds, array_keys, /*exact=*/false)) return invoke(st, ov, args);
+        if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/false)) return invoke(st, ov, args);
   }
   // A miss: Python compiles (or explains why it cannot) and names the overload.
   PyObject* index = PyObject_CallMethod(self, "_compile_for", "(O)", args);
@@ -197,10 +200,6 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
       return -1;
     }
     ov.params.push_back(*std::move(l));
-  }
-  if (static_cast<Py_ssize_t>(ov.params.size()) > kInlineArgs) {
-    PyErr_Format(PyExc_ValueError, "kiln supports at most %zd arguments", kInlineArgs);
-    return -1;
   }
   absl::StatusOr<Layout> r = parseType(ret);
   if (!r.ok()) {
@@ -261,27 +260,27 @@ PyObject* addOverload(PyObject* self, PyObject* args) {
 
 // _compile_overload(bundle, arg_types, return_type, opt_level, fastmath,
 //                   boundscheck, error_model) -> dict
+// (fastmath: a bool or a sequence of flag names, as for compile()).
 // Finds or compiles the overload for these canonical argument types: the
 // Compile RPC, then the shared object is loaded and registered here, so its
 // bytes never become a Python object. {"ok": True, "index", "return_type",
 // "cache_hit"} or the diagnostic dict of compileRpc's reply.
 PyObject* compileOverload(PyObject* self, PyObject* args) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
-  PyObject *bundle_obj, *arg_types;
+  PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
-  int opt_level, fastmath, boundscheck;
-  if (!PyArg_ParseTuple(args, "O!Osipps", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+  int opt_level, boundscheck;
+  if (!PyArg_ParseTuple(args, "O!OsiOps", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
                         &boundscheck, &error_model))
     return nullptr;
   CompileCall call;
-  if (!argTypesFrom(arg_types, &call)) return nullptr;
+  if (!argTypesFrom(arg_types, &call) || !fastmathFrom(fastmath, &call)) return nullptr;
   if (Py_ssize_t i = findOverload(st, call.arg_types); i >= 0) {
     return Py_BuildValue("{s:O,s:n,s:s,s:O}", "ok", Py_True, "index", i, "return_type",
                          st.overloads[i].ret.spelling.c_str(), "cache_hit", Py_True);
   }
   call.return_type = ret;
   call.opt_level = opt_level;
-  call.fastmath = fastmath;
   call.boundscheck = boundscheck;
   call.error_model = error_model;
   call.emit = kiln::v1::EMIT_BINARY;

@@ -115,19 +115,20 @@ PyObject* parseSignature(PyObject*, PyObject* arg) {
 }
 
 // compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict
+// fastmath: a bool, or a sequence of LLVM fast-math flag names (the server
+// checks them).
 PyObject* compileBundle(PyObject*, PyObject* args) {
-  PyObject *bundle_obj, *arg_types;
+  PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
-  int opt_level, fastmath, boundscheck, emit;
-  if (!PyArg_ParseTuple(args, "O!Osippsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+  int opt_level, boundscheck, emit;
+  if (!PyArg_ParseTuple(args, "O!OsiOpsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
                         &boundscheck, &error_model, &emit))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
   CompileCall call;
-  if (!argTypesFrom(arg_types, &call)) return nullptr;
+  if (!argTypesFrom(arg_types, &call) || !fastmathFrom(fastmath, &call)) return nullptr;
   call.return_type = ret;
   call.opt_level = opt_level;
-  call.fastmath = fastmath;
   call.boundscheck = boundscheck;
   call.error_model = error_model;
   call.emit = emit;
@@ -304,12 +305,32 @@ bool argTypesFrom(PyObject* arg_types, CompileCall* call) {
   return true;
 }
 
+bool fastmathFrom(PyObject* value, CompileCall* call) {
+  if (PyBool_Check(value)) {
+    call->fastmath = value == Py_True;
+    return true;
+  }
+  PyObject* seq = PySequence_Fast(value, "fastmath must be a bool or a sequence of flag names");
+  if (seq == nullptr) return false;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+    if (s == nullptr) {
+      Py_DECREF(seq);
+      return false;
+    }
+    call->fastmath_flags.push_back(s);
+  }
+  Py_DECREF(seq);
+  return true;
+}
+
 bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::CompileResponse* out) {
   client::CompileArgs ca;
   ca.arg_types = call.arg_types;
   ca.return_type = call.return_type;
   ca.options.set_opt_level(call.opt_level);
   ca.options.set_fastmath(call.fastmath);
+  for (const std::string& f : call.fastmath_flags) ca.options.add_fastmath_flags(f);
   ca.options.set_boundscheck(call.boundscheck);
   ca.options.set_error_model(call.error_model);
   ca.emit = static_cast<kiln::v1::Emit>(call.emit);

@@ -118,11 +118,15 @@ struct CompileCall {
   std::string return_type;  // "" = inferred
   int opt_level = 3;
   bool fastmath = false, boundscheck = false;
+  std::vector<std::string> fastmath_flags;  // Numba's set form (the server checks the names)
   std::string error_model = "python";
   int emit = 0;  // kiln.v1.Emit
 };
 /// Fills call->arg_types from a sequence of str; false with a Python error set.
 bool argTypesFrom(PyObject* seq, CompileCall* call);
+/// Fills call->fastmath (a bool) or call->fastmath_flags (a sequence of str);
+/// false with a Python error set.
+bool fastmathFrom(PyObject* value, CompileCall* call);
 /// The Compile RPC for a bundle, on the configured or local server, with the
 /// GIL released. Failures of the RPC itself raise kiln.errors.KilnError
 /// (returns false); a reply with a diagnostic is a reply.

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -234,10 +235,27 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& tm, int opt_level
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::OptimizationLevel level = passOptLevel(opt_level);
-  llvm::ModulePassManager mpm = level == llvm::OptimizationLevel::O0
-                                    ? pb.buildO0DefaultPipeline(level)
-                                    : pb.buildPerModuleDefaultPipeline(level);
+  llvm::ModulePassManager mpm;
+  if (level != llvm::OptimizationLevel::O0 && largestFunction(module) > kLargeFunctionInstructions) {
+    // The large-function tier: passes whose cost is linear in the function,
+    // and fast instruction selection and register allocation, which are
+    // linear where the optimising ones are not (see docs/compile-time.md).
+    if (llvm::Error e = pb.parsePassPipeline(mpm, kLargeFunctionPipeline)) {
+      llvm::consumeError(std::move(e));  // a constant, tested: cannot happen
+      mpm = pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0);
+    }
+    tm.setOptLevel(llvm::CodeGenOptLevel::None);
+  } else {
+    mpm = level == llvm::OptimizationLevel::O0 ? pb.buildO0DefaultPipeline(level)
+                                               : pb.buildPerModuleDefaultPipeline(level);
+  }
   mpm.run(module, mam);
+}
+
+size_t largestFunction(const llvm::Module& module) {
+  size_t most = 0;
+  for (const llvm::Function& f : module) most = std::max<size_t>(most, f.getInstructionCount());
+  return most;
 }
 
 absl::StatusOr<std::string> emitObject(llvm::Module& module, llvm::TargetMachine& tm) {

@@ -7,6 +7,7 @@
 // a TargetMachine belong to one thread at a time. Links are serialized inside
 // linkSharedObject (lld keeps global state).
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,10 +32,31 @@ void initializeLlvmTargets();
 absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(
     const compiler::Target& target, int opt_level);
 
+/// Above this many LLVM instructions in one function (before optimisation;
+/// about 1,000 lines of Python), LLVM's default pipelines and its
+/// optimising code generator cost more than linear time (JumpThreading,
+/// LoopRotate, SROA's promotion, the two-address pass and the machine
+/// scheduler on huge blocks), so such a module gets the large-function tier.
+inline constexpr size_t kLargeFunctionInstructions = 5000;
+
+/// The large-function tier's IR pipeline (new pass manager syntax): scalar
+/// promotion, CSE, instruction combining and CFG simplification, each linear.
+/// SROA and LICM are left out: over a function with ~10^3 loops each costs
+/// time quadratic in its size (measured: 3 s of 3.5 s at 10^4 lines), so
+/// there an iterator's state stays in memory.
+inline constexpr char kLargeFunctionPipeline[] =
+    "function(mem2reg,early-cse,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg)";
+
+/// The instruction count of the module's largest function.
+size_t largestFunction(const llvm::Module& module);
+
 /// Sets the module's data layout and triple from `tm` and runs the new pass
 /// manager's default per-module pipeline for `opt_level` (0..3) with the
 /// target's TTI. Adds no fast-math: only flags already on instructions or
-/// function attributes apply.
+/// function attributes apply. At opt_level >= 1, a module with a function
+/// larger than kLargeFunctionInstructions gets kLargeFunctionPipeline
+/// instead, and `tm` is set to generate code at CodeGenOptLevel::None
+/// (FastISel, fast register allocation): compile time linear in the size.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& tm, int opt_level);
 
 /// ELF relocatable object for the module. A module that fails the verifier

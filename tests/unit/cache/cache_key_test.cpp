@@ -44,6 +44,8 @@ TEST(ArtifactKey, EveryFieldChangesTheKey) {
       [](ArtifactKeyInput& in) { in.features = {"+avx2"}; },
       [](ArtifactKeyInput& in) { in.opt_level = 2; },
       [](ArtifactKeyInput& in) { in.fastmath = true; },
+      [](ArtifactKeyInput& in) { in.fastmath_flags = {"nnan"}; },
+      [](ArtifactKeyInput& in) { in.fastmath_flags = {"contract", "nnan"}; },
       [](ArtifactKeyInput& in) { in.boundscheck = true; },
       [](ArtifactKeyInput& in) { in.error_model = "numpy"; },
       [](ArtifactKeyInput& in) { in.emit = "llvm"; },

@@ -22,6 +22,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ELF.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Target/TargetMachine.h"
 
 namespace kiln::compiler::cpu {
@@ -115,6 +116,75 @@ TEST(CpuTarget, CompilesLinksLoadsAndRunsAtEveryOptLevel) {
       EXPECT_DOUBLE_EQ(ret, std::sin(x) * 2 + x) << "x=" << x;
     }
   }
+}
+
+// double f(double x): kLargeFunctionInstructions + 1000 steps of
+// x = x * 0.5 + k, one straight-line block, and its ABI entry.
+std::unique_ptr<llvm::Module> buildLargeModule(llvm::LLVMContext& context, int steps) {
+  auto module = std::make_unique<llvm::Module>("kiln_large", context);
+  llvm::IRBuilder<> b(context);
+  llvm::Type* f64 = b.getDoubleTy();
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(f64, {f64}, false), llvm::Function::InternalLinkage,
+                                    "large", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", fn));
+  llvm::Value* x = fn->getArg(0);
+  for (int k = 0; k < steps; ++k)
+    x = b.CreateFAdd(b.CreateFMul(x, llvm::ConstantFP::get(f64, 0.5)), llvm::ConstantFP::get(f64, k % 7));
+  b.CreateRet(x);
+  llvm::Type* ptr = b.getPtrTy();
+  auto* entry = llvm::Function::Create(llvm::FunctionType::get(b.getInt32Ty(), {ptr, ptr, ptr}, false),
+                                       llvm::Function::ExternalLinkage, "entry", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  llvm::Value* arg0 = b.CreateLoad(ptr, entry->getArg(1));
+  b.CreateStore(b.CreateCall(fn, {b.CreateLoad(f64, arg0)}), entry->getArg(0));
+  b.CreateRet(b.getInt32(KILN_OK));
+  return module;
+}
+
+TEST(CpuTarget, LargeFunctionsGetTheLinearTierAndStayCorrect) {
+  const int steps = static_cast<int>(kLargeFunctionInstructions) / 2 + 500;
+  double expect = 1.25;
+  for (int k = 0; k < steps; ++k) expect = expect * 0.5 + k % 7;
+  for (int opt_level : {0, 3}) {
+    SCOPED_TRACE(opt_level);
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module = buildLargeModule(context, steps);
+    EXPECT_GT(largestFunction(*module), kLargeFunctionInstructions);
+    std::unique_ptr<llvm::TargetMachine> tm = hostMachine(opt_level);
+    ASSERT_NE(tm, nullptr);
+    optimizeModule(*module, *tm, opt_level);
+    EXPECT_EQ(tm->getOptLevel(), llvm::CodeGenOptLevel::None);
+    absl::StatusOr<std::string> object = emitObject(*module, *tm);
+    ASSERT_TRUE(object.ok()) << object.status();
+    absl::StatusOr<std::string> so = linkSharedObject(*object, "libkiln_large.so");
+    ASSERT_TRUE(so.ok()) << so.status();
+    LoadedObject loaded(*so);
+    ASSERT_NE(loaded.handle(), nullptr) << loaded.error();
+    auto entry = reinterpret_cast<KilnEntryFn>(dlsym(loaded.handle(), "entry"));
+    ASSERT_NE(entry, nullptr);
+    double x = 1.25, ret = 0;
+    void* args[] = {&x};
+    KilnError err{};
+    ASSERT_EQ(entry(&ret, args, &err), KILN_OK);
+    EXPECT_EQ(ret, expect);  // no fast-math: the same rounding, step by step
+  }
+}
+
+TEST(CpuTarget, LargeFunctionPipelineParses) {
+  llvm::PassBuilder pb;
+  llvm::ModulePassManager mpm;
+  llvm::Error e = pb.parsePassPipeline(mpm, kLargeFunctionPipeline);
+  EXPECT_FALSE(static_cast<bool>(e)) << llvm::toString(std::move(e));
+}
+
+TEST(CpuTarget, SmallFunctionsKeepTheRequestedLevel) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = buildModule(context);
+  EXPECT_LT(largestFunction(*module), kLargeFunctionInstructions);
+  std::unique_ptr<llvm::TargetMachine> tm = hostMachine(3);
+  ASSERT_NE(tm, nullptr);
+  optimizeModule(*module, *tm, 3);
+  EXPECT_EQ(tm->getOptLevel(), llvm::CodeGenOptLevel::Aggressive);
 }
 
 TEST(CpuTarget, AssemblyNamesTheFunction) {
