@@ -3,10 +3,10 @@
 // negative indices and raises IndexError out of bounds; elementwise
 // operations and reductions are loops here, with NumPy's element semantics.
 // Broadcasting follows NumPy (shapes align at the right, sizes equal or 1).
-// New arrays are malloc'd, C-contiguous, with meminfo = the block; views
-// (slices, a.T, reshape) share their parent's meminfo, so whoever receives
-// one as a result owns the block (kiln_abi.h). Temporaries not returned
-// leak (no reference counting yet); sort and quantile scratch is freed.
+// New arrays are blocks of the memory runtime (kiln_rt.h), C-contiguous,
+// with meminfo = the block's header; views (slices, a.T, reshape) share
+// their parent's meminfo. Who holds references and when they are released
+// is ownership.h's plan, emitted by lower_memory.cpp.
 #include <map>
 #include <set>
 
@@ -56,13 +56,11 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   int64_t item = itemSize(t->dtype());
   llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
   bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
-  llvm::FunctionCallee malloc_fn =
-      mod_.getOrInsertFunction("malloc", llvm::FunctionType::get(b_.getPtrTy(), {b_.getInt64Ty()}, false));
-  llvm::Value* block = b_.CreateCall(malloc_fn, {bytes});
-  raiseIf(b_.CreateIsNull(block), KILN_MEMORY_ERROR, "out of memory allocating an array");
+  llvm::Value* data = nullptr;
+  llvm::Value* mi = allocMeminfo(bytes, &data);
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
-  out = b_.CreateInsertValue(out, block, kMeminfo);
-  out = b_.CreateInsertValue(out, block, kData);
+  out = b_.CreateInsertValue(out, mi, kMeminfo);
+  out = b_.CreateInsertValue(out, data, kData);
   llvm::Value* stride = b_.getInt64(item);
   for (unsigned k = static_cast<unsigned>(shape.size()); k-- > 0;) {
     out = b_.CreateInsertValue(out, shape[k], {kShape, k});

@@ -122,7 +122,7 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     if (err.kind == KILN_OK) err.kind = rc;
     return raiseFromCompiled(err);
   }
-  return box(ov.ret, ret_block);
+  return box(ov.ret, ret_block, args);
 }
 
 PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
