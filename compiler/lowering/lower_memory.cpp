@@ -20,21 +20,16 @@ namespace {
 
 // KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy}.
 constexpr unsigned kRtMiAlloc = 2, kRtMiDestroy = 3;
-// KilnMemInfo: {i64 refcount, ptr allocator, ptr data, i64 size, i64 block_size}.
-constexpr unsigned kMiData = 2;
 // Array data alignment: a cache line (NumPy gives 16; 64 suits every vector width).
 constexpr int64_t kDataAlign = 64;
+// Targets are LP64: KilnMemInfo is {i64 refcount, ptr allocator, ptr data, i64 size, i64 block_size}.
+static_assert(sizeof(KilnMemInfo) == 40 && sizeof(void*) == 8, "compiled code assumes the LP64 header");
+constexpr int64_t kDataOffset = KILN_MI_DATA_OFFSET(kDataAlign);
 
 llvm::StructType* runtimeType(llvm::LLVMContext& ctx) {
   llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   return llvm::StructType::get(ctx, {i32, i32, ptr, ptr});
-}
-
-llvm::StructType* meminfoType(llvm::LLVMContext& ctx) {
-  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i64, ptr, ptr, i64, i64});
 }
 
 llvm::GlobalVariable* hookGlobal(llvm::Module& m) {
@@ -181,10 +176,12 @@ llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** da
   llvm::Type* ptr = b_.getPtrTy();
   llvm::Value* alloc = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAlloc));
   llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr}, false);
-  llvm::Value* mi = b_.CreateCall(fty, alloc, {bytes, b_.getInt64(kDataAlign), llvm::ConstantPointerNull::get(b_.getPtrTy())});
+  llvm::CallInst* mi =
+      b_.CreateCall(fty, alloc, {bytes, b_.getInt64(kDataAlign), llvm::ConstantPointerNull::get(b_.getPtrTy())});
+  mi->addRetAttr(llvm::Attribute::NoAlias);  // a fresh block, as malloc's
   raiseIf(b_.CreateIsNull(mi), KILN_MEMORY_ERROR, "out of memory allocating an array");
   temps_.push_back(mi);
-  *data = b_.CreateLoad(ptr, b_.CreateStructGEP(meminfoType(ctx_), mi, kMiData), "data");
+  *data = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), mi, kDataOffset, "data");
   return mi;
 }
 

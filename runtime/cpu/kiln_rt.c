@@ -27,7 +27,7 @@ KilnMemInfo* kiln_mi_alloc(size_t size, size_t align, const KilnAllocator* alloc
   if (align < 16) align = 16;
   if ((align & (align - 1)) != 0) return NULL;
   /* The header, padded so that the data starts aligned. */
-  size_t header = (sizeof(KilnMemInfo) + align - 1) & ~(align - 1);
+  size_t header = KILN_MI_DATA_OFFSET(align);
   if (size > SIZE_MAX - header) return NULL;
   size_t block_size = header + size;
   KilnMemInfo* mi = (KilnMemInfo*)allocator->alloc(allocator->ctx, block_size, align);

@@ -51,6 +51,11 @@ typedef struct KilnMemInfo {
   size_t block_size; /* bytes of the whole block (header, padding, data) */
 } KilnMemInfo;
 
+/* Where kiln_mi_alloc puts the data: this many bytes after the header, for
+ * an alignment `align` >= 16 (compiled code computes the address rather
+ * than loading it, so that the optimiser sees fresh memory). */
+#define KILN_MI_DATA_OFFSET(align) ((sizeof(KilnMemInfo) + (size_t)(align)-1) & ~((size_t)(align)-1))
+
 /* Counters of allocations made through this runtime and not yet freed. */
 typedef struct KilnRtStats {
   int64_t live_count;   /* meminfos alive */

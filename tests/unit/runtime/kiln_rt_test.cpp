@@ -78,6 +78,7 @@ TEST(RuntimeTest, DataIsAlignedInsideTheBlock) {
     ASSERT_NE(mi, nullptr) << align;
     size_t want = align < 16 ? 16 : align;
     EXPECT_EQ(reinterpret_cast<uintptr_t>(mi->data) % want, 0u) << align;
+    EXPECT_EQ(static_cast<char*>(mi->data), reinterpret_cast<char*>(mi) + KILN_MI_DATA_OFFSET(want)) << align;
     EXPECT_GE(static_cast<char*>(mi->data), reinterpret_cast<char*>(mi + 1));
     EXPECT_EQ(static_cast<char*>(mi->data) + 3, reinterpret_cast<char*>(mi) + mi->block_size);
     kiln_mi_decref(mi);
