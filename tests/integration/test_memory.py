@@ -176,7 +176,13 @@ def test_error_paths_release_what_they_hold(kilnd):
         c = a * 2.0
         return (c + b).sum()             # broadcasting error after c exists
 
+    @jit(boundscheck=True)
+    def gather(a, idx):
+        t = a + 1.0
+        return t[idx].sum()              # the gathered array is allocated before an index fails
+
     a = np.arange(5.0)
+    assert gather(a, np.array([0, 4])) == 6.0
     assert fails_after_allocating(a, 1) == 20.0
     assert outer(a, 1) == (a * 3 + a + 1).sum()
     start = live()
@@ -187,6 +193,8 @@ def test_error_paths_release_what_they_hold(kilnd):
             outer(a, 9)
         with pytest.raises(ValueError, match="broadcast"):
             bad_shapes(a, np.ones(3))
+        with pytest.raises(IndexError):
+            gather(a, np.array([0, 7]))
     assert live() == start
 
 
