@@ -20,6 +20,17 @@ RefKind refKind(const llvm::Instruction& inst) {
   return RefKind::kNone;
 }
 
+// Whether two pointers are one value: the same SSA value, or the same
+// field extracted from one aggregate (lowering extracts a meminfo where it
+// needs it, so one array's meminfo may be several extractvalues).
+bool samePointer(const llvm::Value* a, const llvm::Value* b) {
+  if (a == b) return true;
+  const auto* ea = llvm::dyn_cast<llvm::ExtractValueInst>(a);
+  const auto* eb = llvm::dyn_cast<llvm::ExtractValueInst>(b);
+  return ea != nullptr && eb != nullptr && ea->getIndices() == eb->getIndices() &&
+         samePointer(ea->getAggregateOperand(), eb->getAggregateOperand());
+}
+
 }  // namespace
 
 int RefcountPrune::run(llvm::Function& f) {
@@ -35,7 +46,7 @@ int RefcountPrune::run(llvm::Function& f) {
         case RefKind::kDecref: {
           llvm::Value* p = llvm::cast<llvm::CallInst>(&inst)->getArgOperand(0);
           for (size_t k = open.size(); k-- > 0;) {
-            if (open[k]->getArgOperand(0) != p) continue;
+            if (!samePointer(open[k]->getArgOperand(0), p)) continue;
             dead.push_back(open[k]);
             dead.push_back(&inst);
             open.erase(open.begin() + static_cast<std::ptrdiff_t>(k));

@@ -5,7 +5,8 @@
 // inlined afterwards).
 //
 // Rule: within one basic block, an incref(p) followed by a decref(p) of the
-// same SSA pointer cancels when everything between them is another
+// same pointer (one SSA value, or one field extracted from one aggregate)
+// cancels when everything between them is another
 // incref/decref call or an instruction that neither touches memory nor has
 // side effects. Then the object is not read or written between the two, and
 // the count after the pair is what it was before, so removing both changes

@@ -79,6 +79,25 @@ define void @f({ptr, ptr} %s, ptr %b) {
   EXPECT_NE(p.text.find("@kiln.decref(ptr %b)"), std::string::npos);
 }
 
+TEST(RefcountPrune, OneFieldExtractedTwiceIsOnePointer) {
+  // An edge retains the array it passes on and releases the one that dies.
+  Pruned p = prune(R"(
+define void @f({ptr, ptr} %x, {ptr, ptr} %y) {
+  %a1 = extractvalue {ptr, ptr} %x, 0
+  call void @kiln.incref(ptr %a1)
+  %a2 = extractvalue {ptr, ptr} %x, 0
+  %b2 = extractvalue {ptr, ptr} %y, 0
+  %c2 = extractvalue {ptr, ptr} %x, 1
+  call void @kiln.decref(ptr %b2)
+  call void @kiln.decref(ptr %c2)
+  call void @kiln.decref(ptr %a2)
+  ret void
+})");
+  EXPECT_EQ(p.removed, 1);
+  EXPECT_EQ(p.increfs, 0);
+  EXPECT_EQ(p.decrefs, 2);  // %y's and the other field's stay
+}
+
 TEST(RefcountPrune, MemoryAccessBetweenKeepsThePair) {
   // The object may be read between: its count must not drop first.
   Pruned p = prune(R"(
