@@ -2,8 +2,9 @@
 // The state of lowering one instance; the op families are implemented in
 // lower.cpp (control flow, calls, values), lower_arith.cpp (operators),
 // lower_builtins.cpp (builtins and the math module), lower_iter.cpp
-// (iterators), lower_arrays.cpp (arrays) and lower_numpy.cpp (the numpy
-// module's functions).
+// (iterators), lower_arrays.cpp (arrays), lower_numpy.cpp (the numpy
+// module's functions) and lower_memory.cpp (reference counts, as
+// ownership.h plans them).
 #include <functional>
 #include <map>
 #include <string>
