@@ -81,7 +81,7 @@ typedef struct KilnRuntime {
 
 /* The process's runtime table. */
 const KilnRuntime* kiln_runtime(void);
-/* malloc/free with the alignment asked for. */
+/* malloc/free (posix_memalign for alignments above 16). */
 const KilnAllocator* kiln_default_allocator(void);
 
 /* A new block of `size` data bytes aligned to `align` (a power of two; at
