@@ -230,6 +230,8 @@ def test_arrays_through_loops_and_branches(kilnd):
             s += x
         for i, x in enumerate(a + 1.0):
             s += i * x
+        for x, y in zip(a * 3.0, a[::-1] - 1.0):
+            s += x * y
         return s
 
     a = np.arange(4.0)
@@ -240,7 +242,7 @@ def test_arrays_through_loops_and_branches(kilnd):
     del r
     assert chosen(a, True) == 12.0 and chosen(a, False) == 6.0
     assert in_place(a, 3).tolist() == (a * 3).tolist()
-    assert iterate(a) == 12.0 + (0 * 1 + 1 * 2 + 2 * 3 + 3 * 4)
+    assert iterate(a) == 12.0 + (0 * 1 + 1 * 2 + 2 * 3 + 3 * 4) + (a * 3.0 * (a[::-1] - 1.0)).sum()
     for _ in range(1000):
         carried(a, 3)
         chosen(a, True)
