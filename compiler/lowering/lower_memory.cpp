@@ -18,20 +18,18 @@ using typing::Kind;
 
 namespace {
 
-// KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy}.
-constexpr unsigned kRtMiAlloc = 2, kRtMiDestroy = 3;
-// Array data alignment: NumPy's (16). The default allocator then uses
-// malloc, whose reuse of large freed blocks posix_memalign(64) did not match
-// (three times the page faults on a 16 MB result, measured).
+// KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy, ptr mi_alloc_data}.
+constexpr unsigned kRtMiDestroy = 3, kRtMiAllocData = 4;
+// Array data alignment: NumPy's (16), so the default allocator is malloc
+// and a result can reuse a NumPy array's freed block of the same size
+// (posix_memalign(64), or a header in the data's block, tripled the page
+// faults of a 16 MB result made per call; docs/architecture.md, Memory).
 constexpr int64_t kDataAlign = 16;
-// Targets are LP64: KilnMemInfo is {i64 refcount, ptr allocator, ptr data, i64 size, i64 block_size}.
-static_assert(sizeof(KilnMemInfo) == 40 && sizeof(void*) == 8, "compiled code assumes the LP64 header");
-constexpr int64_t kDataOffset = KILN_MI_DATA_OFFSET(kDataAlign);
 
 llvm::StructType* runtimeType(llvm::LLVMContext& ctx) {
   llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr});
+  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr});
 }
 
 llvm::GlobalVariable* hookGlobal(llvm::Module& m) {
@@ -176,14 +174,16 @@ void FunctionLowering::release(llvm::Value* v, const typing::Type* t) { refOp(v,
 
 llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** data) {
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Value* alloc = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAlloc));
-  llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr}, false);
-  llvm::CallInst* mi =
-      b_.CreateCall(fty, alloc, {bytes, b_.getInt64(kDataAlign), llvm::ConstantPointerNull::get(b_.getPtrTy())});
-  mi->addRetAttr(llvm::Attribute::NoAlias);  // a fresh block, as malloc's
-  raiseIf(b_.CreateIsNull(mi), KILN_MEMORY_ERROR, "out of memory allocating an array");
+  llvm::Value* alloc = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAllocData));
+  llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr, ptr}, false);
+  llvm::AllocaInst* slot = entryAlloca(ptr, "meminfo");
+  llvm::CallInst* fresh = b_.CreateCall(
+      fty, alloc, {bytes, b_.getInt64(kDataAlign), llvm::ConstantPointerNull::get(b_.getPtrTy()), slot}, "data");
+  fresh->addRetAttr(llvm::Attribute::NoAlias);  // fresh memory, as malloc's result
+  raiseIf(b_.CreateIsNull(fresh), KILN_MEMORY_ERROR, "out of memory allocating an array");
+  llvm::Value* mi = b_.CreateLoad(ptr, slot, "meminfo");
   temps_.push_back(mi);
-  *data = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), mi, kDataOffset, "data");
+  *data = fresh;
   return mi;
 }
 

@@ -26,21 +26,28 @@ KilnMemInfo* kiln_mi_alloc(size_t size, size_t align, const KilnAllocator* alloc
   if (allocator == NULL) allocator = &kDefaultAllocator;
   if (align < 16) align = 16;
   if ((align & (align - 1)) != 0) return NULL;
-  /* The header, padded so that the data starts aligned. */
-  size_t header = KILN_MI_DATA_OFFSET(align);
-  if (size > SIZE_MAX - header) return NULL;
-  size_t block_size = header + size;
-  KilnMemInfo* mi = (KilnMemInfo*)allocator->alloc(allocator->ctx, block_size, align);
+  KilnMemInfo* mi = (KilnMemInfo*)allocator->alloc(allocator->ctx, sizeof(KilnMemInfo), 16);
   if (mi == NULL) return NULL;
+  size_t alloc_size = size == 0 ? 1 : size;
+  void* data = allocator->alloc(allocator->ctx, alloc_size, align);
+  if (data == NULL) {
+    allocator->free(allocator->ctx, mi, sizeof(KilnMemInfo));
+    return NULL;
+  }
   mi->refcount = 1;
   mi->allocator = allocator;
-  mi->data = (char*)mi + header;
+  mi->data = data;
   mi->size = size;
-  mi->block_size = block_size;
+  mi->alloc_size = alloc_size;
   __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&live_bytes, (int64_t)size, __ATOMIC_RELAXED);
   __atomic_add_fetch(&total_allocs, 1, __ATOMIC_RELAXED);
   return mi;
+}
+
+void* kiln_mi_alloc_data(size_t size, size_t align, const KilnAllocator* allocator, KilnMemInfo** mi) {
+  *mi = kiln_mi_alloc(size, align, allocator);
+  return *mi == NULL ? NULL : (*mi)->data;
 }
 
 void kiln_mi_destroy(KilnMemInfo* mi) {
@@ -49,7 +56,8 @@ void kiln_mi_destroy(KilnMemInfo* mi) {
   __atomic_sub_fetch(&live_bytes, (int64_t)mi->size, __ATOMIC_RELAXED);
   __atomic_add_fetch(&total_frees, 1, __ATOMIC_RELAXED);
   const KilnAllocator* a = mi->allocator;
-  a->free(a->ctx, mi, mi->block_size);
+  a->free(a->ctx, mi->data, mi->alloc_size);
+  a->free(a->ctx, mi, sizeof(KilnMemInfo));
 }
 
 void kiln_mi_incref(KilnMemInfo* mi) {
@@ -73,6 +81,7 @@ void kiln_rt_stats(KilnRtStats* out) {
   out->total_frees = __atomic_load_n(&total_frees, __ATOMIC_RELAXED);
 }
 
-static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy};
+static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
+                                     kiln_mi_alloc_data};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

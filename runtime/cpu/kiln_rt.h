@@ -2,12 +2,15 @@
 #define KILN_RUNTIME_CPU_KILN_RT_H
 /* The memory runtime of compiled Kiln code: reference-counted allocations.
  *
- * Every array that compiled code allocates lives in one block that starts
- * with a KilnMemInfo header; the array struct's meminfo field points at the
- * header and its data field into the same block (kiln_abi.h). The header
- * holds an atomic reference count and the allocator table the block came
- * from, so a block is always returned to the allocator that made it (the
- * hook for user array types with their own allocators).
+ * Every array that compiled code allocates has a KilnMemInfo header and a
+ * data block, both from one allocator table; the array struct's meminfo
+ * field points at the header and its data field into the data (kiln_abi.h).
+ * The header holds an atomic reference count and the allocator table, so
+ * the memory always goes back to the allocator that made it (the hook for
+ * user array types with their own allocators). The data block is exactly
+ * the size asked for, apart from the header: a program that drops a NumPy
+ * array and then makes one of the same size in compiled code (or the other
+ * way round) reuses the freed block, as it would with NumPy alone.
  *
  * Invariants:
  *  - refcount is the number of references that exist (array structs held by
@@ -46,15 +49,10 @@ typedef struct KilnAllocator {
 typedef struct KilnMemInfo {
   int64_t refcount; /* atomic; first field (compiled code touches it) */
   const KilnAllocator* allocator;
-  void* data;        /* the array's bytes, inside the block */
+  void* data;        /* the array's bytes */
   size_t size;       /* bytes of data asked for */
-  size_t block_size; /* bytes of the whole block (header, padding, data) */
+  size_t alloc_size; /* bytes of the data block (size, at least 1) */
 } KilnMemInfo;
-
-/* Where kiln_mi_alloc puts the data: this many bytes after the header, for
- * an alignment `align` >= 16 (compiled code computes the address rather
- * than loading it, so that the optimiser sees fresh memory). */
-#define KILN_MI_DATA_OFFSET(align) ((sizeof(KilnMemInfo) + (size_t)(align)-1) & ~((size_t)(align)-1))
 
 /* Counters of allocations made through this runtime and not yet freed. */
 typedef struct KilnRtStats {
@@ -74,6 +72,9 @@ typedef struct KilnRuntime {
   KilnMemInfo* (*mi_alloc)(size_t size, size_t align, const KilnAllocator* allocator);
   /* Frees a meminfo whose count compiled code has dropped to zero. */
   void (*mi_destroy)(KilnMemInfo* mi);
+  /* kiln_mi_alloc_data: what compiled code calls (the data pointer is its
+   * result, so the optimiser knows it is fresh memory). */
+  void* (*mi_alloc_data)(size_t size, size_t align, const KilnAllocator* allocator, KilnMemInfo** mi);
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */
@@ -84,10 +85,12 @@ const KilnRuntime* kiln_runtime(void);
 /* malloc/free (posix_memalign for alignments above 16). */
 const KilnAllocator* kiln_default_allocator(void);
 
-/* A new block of `size` data bytes aligned to `align` (a power of two; at
- * least 16 is used) from `allocator` (NULL: the default), with refcount 1;
- * NULL when the allocator fails or the size overflows. */
+/* A new meminfo with `size` data bytes aligned to `align` (a power of two;
+ * at least 16 is used) from `allocator` (NULL: the default), with refcount
+ * 1; NULL when the allocator fails or align is not a power of two. */
 KilnMemInfo* kiln_mi_alloc(size_t size, size_t align, const KilnAllocator* allocator);
+/* The same, returning the data (NULL on failure) and the meminfo in *mi. */
+void* kiln_mi_alloc_data(size_t size, size_t align, const KilnAllocator* allocator, KilnMemInfo** mi);
 void kiln_mi_incref(KilnMemInfo* mi);
 /* Frees the block through its allocator when the count reaches zero. */
 void kiln_mi_decref(KilnMemInfo* mi);

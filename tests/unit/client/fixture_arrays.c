@@ -14,8 +14,7 @@
 __attribute__((weak)) const KilnRuntime* kiln_rt_hook;
 
 static void* newBlock(size_t bytes, KilnMemInfo** mi) {
-  *mi = kiln_rt_hook->mi_alloc(bytes, 64, NULL);
-  return *mi == NULL ? NULL : (*mi)->data;
+  return kiln_rt_hook->mi_alloc_data(bytes, 16, NULL, mi);
 }
 
 static void dropBlock(void* meminfo) {

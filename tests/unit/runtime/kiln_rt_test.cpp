@@ -72,25 +72,27 @@ TEST(RuntimeTest, NullIsBorrowedMemory) {
   EXPECT_EQ(stats().live_count, before.live_count);
 }
 
-TEST(RuntimeTest, DataIsAlignedInsideTheBlock) {
+TEST(RuntimeTest, DataIsAlignedAndExactlySized) {
   for (size_t align : {1u, 16u, 64u, 4096u}) {
     KilnMemInfo* mi = kiln_mi_alloc(3, align, nullptr);
     ASSERT_NE(mi, nullptr) << align;
     size_t want = align < 16 ? 16 : align;
     EXPECT_EQ(reinterpret_cast<uintptr_t>(mi->data) % want, 0u) << align;
-    EXPECT_EQ(static_cast<char*>(mi->data), reinterpret_cast<char*>(mi) + KILN_MI_DATA_OFFSET(want)) << align;
-    EXPECT_GE(static_cast<char*>(mi->data), reinterpret_cast<char*>(mi + 1));
-    EXPECT_EQ(static_cast<char*>(mi->data) + 3, reinterpret_cast<char*>(mi) + mi->block_size);
+    EXPECT_EQ(mi->alloc_size, 3u);  // the data block is what was asked for, no header in it
     kiln_mi_decref(mi);
   }
   EXPECT_EQ(kiln_mi_alloc(8, 24, nullptr), nullptr);  // not a power of two
-  EXPECT_EQ(kiln_mi_alloc(SIZE_MAX - 8, 16, nullptr), nullptr);  // overflows the block size
+  EXPECT_EQ(kiln_mi_alloc(SIZE_MAX - 8, 16, nullptr), nullptr);  // the allocator has no such block
 }
 
 TEST(RuntimeTest, ZeroSizeAllocationIsABlock) {
-  KilnMemInfo* mi = kiln_mi_alloc(0, 16, nullptr);
+  KilnMemInfo* mi = nullptr;
+  void* data = kiln_mi_alloc_data(0, 16, nullptr, &mi);
   ASSERT_NE(mi, nullptr);
+  EXPECT_EQ(data, mi->data);
   EXPECT_NE(mi->data, nullptr);
+  EXPECT_EQ(mi->size, 0u);
+  EXPECT_EQ(mi->alloc_size, 1u);
   kiln_mi_decref(mi);
 }
 
@@ -98,19 +100,19 @@ TEST(RuntimeTest, BlocksGoBackToTheirOwnAllocator) {
   Recorder rec;
   KilnAllocator table{recordAlloc, recordFree, &rec, "recorder"};
   KilnRtStats before = stats();
-  KilnMemInfo* mine = kiln_mi_alloc(40, 64, &table);
+  KilnMemInfo* mine = kiln_mi_alloc(100, 64, &table);
   KilnMemInfo* plain = kiln_mi_alloc(40, 64, nullptr);
   ASSERT_NE(mine, nullptr);
   ASSERT_NE(plain, nullptr);
-  EXPECT_EQ(rec.allocs, 1);
+  EXPECT_EQ(rec.allocs, 2);  // the header, then the data
   EXPECT_EQ(rec.last_align, 64u);
-  EXPECT_EQ(rec.last_size, mine->block_size);
+  EXPECT_EQ(rec.last_size, 100u);  // the data block, exactly
   EXPECT_EQ(mine->allocator, &table);
   kiln_mi_decref(plain);
   EXPECT_EQ(rec.frees, 0);
   kiln_mi_decref(mine);
-  EXPECT_EQ(rec.frees, 1);
-  EXPECT_EQ(rec.freed_size, rec.last_size);
+  EXPECT_EQ(rec.frees, 2);
+  EXPECT_EQ(rec.freed_size, sizeof(KilnMemInfo));  // the data first, then the header
   EXPECT_EQ(stats().live_count, before.live_count);  // user allocators are counted too
 }
 
@@ -118,6 +120,9 @@ TEST(RuntimeTest, FailingAllocatorGivesNullAndCountsNothing) {
   KilnAllocator table{failingAlloc, neverFree, nullptr, "failing"};
   KilnRtStats before = stats();
   EXPECT_EQ(kiln_mi_alloc(16, 16, &table), nullptr);
+  KilnMemInfo* mi = reinterpret_cast<KilnMemInfo*>(&table);
+  EXPECT_EQ(kiln_mi_alloc_data(16, 16, &table, &mi), nullptr);
+  EXPECT_EQ(mi, nullptr);
   EXPECT_EQ(stats().live_count, before.live_count);
   EXPECT_EQ(stats().total_allocs, before.total_allocs);
 }
@@ -128,7 +133,8 @@ TEST(RuntimeTest, RuntimeTableIsTheLibrary) {
   EXPECT_EQ(rt->abi_version, static_cast<uint32_t>(KILN_RT_ABI_VERSION));
   EXPECT_EQ(rt->size, sizeof(KilnRuntime));
   KilnRtStats before = stats();
-  KilnMemInfo* mi = rt->mi_alloc(8, 16, nullptr);
+  KilnMemInfo* mi = nullptr;
+  ASSERT_NE(rt->mi_alloc_data(8, 16, nullptr, &mi), nullptr);
   ASSERT_NE(mi, nullptr);
   EXPECT_EQ(stats().live_count, before.live_count + 1);
   mi->refcount = 0;  // as compiled code leaves it before calling mi_destroy
