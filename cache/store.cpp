@@ -5,7 +5,7 @@
 #include <rocksdb/table.h>
 
 #include "absl/strings/str_cat.h"
-#include "cache/log.h"
+#include "base/log.h"
 #include "cache/rocksdb_status.h"
 
 namespace kiln::cache {

@@ -3,6 +3,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
+#include "base/facts.h"
 #include <vector>
 
 namespace kiln::compiler {
@@ -12,13 +13,7 @@ constexpr char kPayloadUrl[] = "type.kiln.dev/kiln.Diagnostic";
 }
 
 const char* kindName(Diagnostic::Kind kind) {
-  switch (kind) {
-    case Diagnostic::Kind::kTyping: return "TypingError";
-    case Diagnostic::Kind::kUnsupported: return "UnsupportedError";
-    case Diagnostic::Kind::kName: return "NameError";
-    case Diagnostic::Kind::kInternal: return "InternalError";
-  }
-  return "InternalError";
+  return base::diagnosticKindTable()[static_cast<size_t>(kind)].name.data();
 }
 
 absl::Status userError(Diagnostic::Kind kind, std::string message, std::string filename, int line,

@@ -13,7 +13,11 @@
 namespace kiln::compiler {
 
 struct Diagnostic {
-  enum class Kind { kTyping, kUnsupported, kName, kInternal };
+  /// base/diagnostic_kinds.def; base::diagnosticKindTable() row i is value i.
+  enum class Kind {
+#define KILN_DIAGNOSTIC_KIND(Name, name, proto_value, python_error) k##Name,
+#include "base/diagnostic_kinds.def"
+  };
   Kind kind = Kind::kInternal;
   std::string message;   // lower-case, no trailing period (LLVM style)
   std::string filename;

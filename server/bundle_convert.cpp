@@ -2,9 +2,11 @@
 
 
 #include <algorithm>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/facts.h"
 #include "cache/cache_key.h"
 
 namespace kiln::server {
@@ -233,45 +235,26 @@ absl::StatusOr<compiler::Options> convertOptions(const pb::Options& in) {
 }
 
 absl::StatusOr<compiler::Emit> convertEmit(int emit) {
-  switch (emit) {
-    case pb::EMIT_BINARY: return compiler::Emit::kBinary;
-    case pb::EMIT_BYTECODE: return compiler::Emit::kBytecode;
-    case pb::EMIT_KIR: return compiler::Emit::kKir;
-    case pb::EMIT_TYPED: return compiler::Emit::kTyped;
-    case pb::EMIT_LLVM: return compiler::Emit::kLlvm;
-    case pb::EMIT_ASM: return compiler::Emit::kAsm;
-    default: return absl::InvalidArgumentError(absl::StrCat("unknown emit value ", emit));
-  }
+  std::span<const base::EmitRow> table = base::emitTable();
+  for (size_t i = 0; i < table.size(); ++i)
+    if (table[i].proto_value == emit) return static_cast<compiler::Emit>(i);
+  return absl::InvalidArgumentError(absl::StrCat("unknown emit value ", emit));
 }
 
-const char* emitName(compiler::Emit emit) {
-  switch (emit) {
-    case compiler::Emit::kBinary: return "binary";
-    case compiler::Emit::kBytecode: return "bytecode";
-    case compiler::Emit::kKir: return "kir";
-    case compiler::Emit::kTyped: return "typed";
-    case compiler::Emit::kLlvm: return "llvm";
-    case compiler::Emit::kAsm: return "asm";
-  }
-  return "?";
-}
+const char* emitName(compiler::Emit emit) { return base::emitTable()[static_cast<size_t>(emit)].name.data(); }
 
 absl::StatusOr<compiler::Emit> parseEmitName(const std::string& name) {
-  for (compiler::Emit e : {compiler::Emit::kBinary, compiler::Emit::kBytecode, compiler::Emit::kKir,
-                           compiler::Emit::kTyped, compiler::Emit::kLlvm, compiler::Emit::kAsm})
-    if (name == emitName(e)) return e;
+  if (std::optional<int> i = base::emitIndex(name)) return static_cast<compiler::Emit>(*i);
+  std::vector<std::string> names;
+  for (const base::EmitRow& row : base::emitTable()) names.emplace_back(row.name);
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown emit '", name, "', expected one of binary, bytecode, kir, typed, llvm, asm"));
+      absl::StrCat("unknown emit '", name, "', expected one of ", absl::StrJoin(names, ", ")));
 }
 
 kiln::v1::Diagnostic toProto(const compiler::Diagnostic& d) {
   kiln::v1::Diagnostic out;
-  switch (d.kind) {
-    case compiler::Diagnostic::Kind::kTyping: out.set_kind(pb::Diagnostic::KIND_TYPING); break;
-    case compiler::Diagnostic::Kind::kUnsupported: out.set_kind(pb::Diagnostic::KIND_UNSUPPORTED); break;
-    case compiler::Diagnostic::Kind::kName: out.set_kind(pb::Diagnostic::KIND_NAME); break;
-    case compiler::Diagnostic::Kind::kInternal: out.set_kind(pb::Diagnostic::KIND_INTERNAL); break;
-  }
+  out.set_kind(static_cast<pb::Diagnostic::Kind>(
+      base::diagnosticKindTable()[static_cast<size_t>(d.kind)].proto_value));
   out.set_message(d.message);
   out.set_filename(d.filename);
   out.set_line(d.line);

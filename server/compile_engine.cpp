@@ -3,37 +3,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "cache/log.h"
+#include "base/log.h"
 #include "compiler/diagnostic.h"
 #include "server/bundle_convert.h"
 
 namespace kiln::server {
 namespace {
-
-// Cached results are stored as a CompileResponse holding the artifact and the
-// emitted text (the wire form doubles as the storage form).
-std::string encodeResult(const compiler::CompileResult& r) {
-  kiln::v1::CompileResponse out;
-  kiln::v1::Artifact* a = out.mutable_artifact();
-  a->set_shared_object(r.shared_object);
-  a->set_entry_symbol(r.entry_symbol);
-  a->set_return_type(r.return_type);
-  for (const std::string& t : r.arg_types) a->add_arg_types(t);
-  out.set_text(r.text);
-  return out.SerializeAsString();
-}
-
-absl::StatusOr<compiler::CompileResult> decodeResult(const std::string& payload) {
-  kiln::v1::CompileResponse in;
-  if (!in.ParseFromString(payload)) return absl::DataLossError("cached result does not parse");
-  compiler::CompileResult r;
-  r.shared_object = in.artifact().shared_object();
-  r.entry_symbol = in.artifact().entry_symbol();
-  r.return_type = in.artifact().return_type();
-  r.arg_types.assign(in.artifact().arg_types().begin(), in.artifact().arg_types().end());
-  r.text = in.text();
-  return r;
-}
 
 cache::CacheKey keyOf(const CompileJob& job) {
   cache::ArtifactKeyInput in;
@@ -104,16 +79,18 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKe
   absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kArtifact, key);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return Shared();
-  absl::StatusOr<compiler::CompileResult> result = decodeResult(**stored);
-  if (!result.ok()) {
-    // The value passed its checksum, so this is a bug in whoever wrote it;
-    // recompiling is still the right answer.
-    KILN_LOG(kWarning) << "cached artifact " << key.hex() << ": " << result.status();
+  // The stored record is the outcome: read in place, no parse, no copy.
+  auto outcome = std::make_shared<CompileOutcome>();
+  outcome->record = **std::move(stored);
+  absl::StatusOr<ArtifactView> artifact = decodeArtifact(outcome->record);
+  if (!artifact.ok()) {
+    // The value passed its checksum, so this is a bug in whoever wrote it
+    // (or a record of an older layout); recompiling is still the right answer.
+    KILN_LOG(kWarning) << "cached artifact " << key.hex() << ": " << artifact.status();
     return Shared();
   }
-  auto outcome = std::make_shared<CompileOutcome>();
   outcome->status = CompileOutcome::Status::kOk;
-  outcome->result = *std::move(result);
+  outcome->artifact = *std::move(artifact);
   outcome->key = key;
   outcome->cache_hit = true;
   return Shared(std::move(outcome));
@@ -195,8 +172,12 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   }
   if (result.ok()) {
     outcome->status = CompileOutcome::Status::kOk;
-    outcome->result = *std::move(result);
-    if (absl::Status s = store_.put(cache::Kind::kArtifact, key, encodeResult(outcome->result)); !s.ok())
+    // One record: stored as the cache value and served from, as a hit is.
+    outcome->record = encodeArtifact(*result);
+    absl::StatusOr<ArtifactView> artifact = decodeArtifact(outcome->record);
+    if (!artifact.ok()) return absl::InternalError(absl::StrCat("artifact record: ", artifact.status().message()));
+    outcome->artifact = *std::move(artifact);
+    if (absl::Status s = store_.put(cache::Kind::kArtifact, key, outcome->record); !s.ok())
       KILN_LOG(kWarning) << "storing artifact " << key.hex() << ": " << s;  // served, just not cached
     return Shared(std::move(outcome));
   }

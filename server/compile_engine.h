@@ -29,6 +29,7 @@
 #include "compiler/diagnostic.h"
 #include "compiler/driver/compile.h"
 #include "kiln/v1/kiln.pb.h"
+#include "server/artifact_record.h"
 #include "server/config.h"
 
 namespace kiln::server {
@@ -44,9 +45,16 @@ struct CompileJob {
 };
 
 struct CompileOutcome {
+  CompileOutcome() = default;
+  CompileOutcome(const CompileOutcome&) = delete;  // `artifact` points into `record`
+  CompileOutcome& operator=(const CompileOutcome&) = delete;
+
   enum class Status { kOk, kNeedBundle, kError };
   Status status = Status::kError;
-  compiler::CompileResult result;   // kOk
+  /// kOk: the artifact record (server/artifact_record.h), the very bytes
+  /// stored in (or read from) the cache, and views into it.
+  std::string record;
+  ArtifactView artifact;
   compiler::Diagnostic diagnostic;  // kError
   cache::CacheKey key;
   bool cache_hit = false;

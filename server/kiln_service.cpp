@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/bundle_convert.h"
+#include "server/signature.h"
 #include "server/status_map.h"
 
 #ifndef KILN_VERSION
@@ -66,6 +67,8 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   job.bundle_hash = *hash;
   job.arg_types.assign(request.arg_types().begin(), request.arg_types().end());
   job.return_type = request.return_type();
+  // Canonical spellings before the key: "f8" and "float64" are one entry.
+  if (absl::Status s = canonicalizeTypes(job.arg_types, job.return_type); !s.ok()) return s;
   job.target = convertTarget(request.target());
   absl::StatusOr<compiler::Options> options = convertOptions(request.options());
   if (!options.ok()) return options.status();
@@ -99,12 +102,14 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
     case CompileOutcome::Status::kOk: {
       reply.set_status(pb::CompileResponse::STATUS_OK);
       pb::Artifact* a = reply.mutable_artifact();
-      a->set_shared_object(o.result.shared_object);
-      a->set_entry_symbol(o.result.entry_symbol);
-      a->set_return_type(o.result.return_type);
-      for (const std::string& t : o.result.arg_types) a->add_arg_types(t);
-      a->set_cache_key(std::string(o.key.raw()));
-      reply.set_text(o.result.text);
+      // Copied out of the stored record (server/artifact_record.h).
+      const ArtifactView& v = o.artifact;
+      a->set_shared_object(v.shared_object.data(), v.shared_object.size());
+      a->set_entry_symbol(v.entry_symbol.data(), v.entry_symbol.size());
+      a->set_return_type(v.return_type.data(), v.return_type.size());
+      for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
+      a->set_cache_key(o.key.raw().data(), o.key.raw().size());
+      reply.set_text(v.text.data(), v.text.size());
       break;
     }
   }

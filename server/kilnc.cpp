@@ -27,6 +27,7 @@ ABSL_FLAG(std::string, emit, "llvm", "stage to print: bytecode|kir|typed|llvm|as
 ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
 ABSL_FLAG(bool, boundscheck, false, "raise IndexError on out-of-range array indices");
+ABSL_FLAG(std::string, error_model, "python", "python: division by zero raises; numpy: it gives inf, nan or 0");
 ABSL_FLAG(bool, time_stages, false, "print each compiler stage's wall time to stderr");
 ABSL_FLAG(std::string, cpu, "", "target CPU (default: the compiler's default)");
 
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_cpu).empty()) request.target.cpu = absl::GetFlag(FLAGS_cpu);
   request.emit = *emit;
   request.options.boundscheck = absl::GetFlag(FLAGS_boundscheck);
+  request.options.error_model = absl::GetFlag(FLAGS_error_model);
+  if (request.options.error_model != "python" && request.options.error_model != "numpy")
+    return fail("--error_model must be python or numpy");
 
   absl::StatusOr<kiln::compiler::CompileResult> result = kiln::compiler::compile(request);
   if (!result.ok()) {

@@ -11,7 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
-#include "cache/log.h"
+#include "base/log.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, socket, "", "Unix domain socket to serve on (a stale socket file is removed)");

@@ -13,7 +13,7 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
-#include "cache/log.h"
+#include "base/log.h"
 
 namespace kiln::server {
 namespace {

@@ -84,7 +84,8 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = cpu::createTargetMachine(request.target, opt);
   if (!tm.ok()) return tm.status();
   llvm::LLVMContext ctx;  // one per compile job: compiles run in parallel
-  absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(prog, ctx, kEntrySymbol, request.options.boundscheck);
+  absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(prog, ctx, kEntrySymbol, request.options.boundscheck,
+                                                                              request.options.error_model == "numpy");
   if (!mod.ok()) return mod.status();
   clock.lap("lowering");
   cpu::optimizeModule(**mod, **tm, opt);

@@ -27,7 +27,12 @@ struct Options {
   std::string error_model = "python";
 };
 
-enum class Emit { kBinary, kBytecode, kKir, kTyped, kLlvm, kAsm };
+/// The stages a compile can emit (base/emit_names.def; base::emitTable()
+/// row i names value i).
+enum class Emit {
+#define KILN_EMIT(Name, name, proto_value) k##Name,
+#include "base/emit_names.def"
+};
 
 struct CompileRequest {
   const Bundle* bundle = nullptr;

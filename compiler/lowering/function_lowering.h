@@ -22,9 +22,9 @@ namespace kiln::lowering {
 class FunctionLowering {
  public:
   FunctionLowering(const typing::Program& program, const typing::Instance& inst, llvm::Module& module,
-                   std::vector<llvm::Function*>& bodies, bool boundscheck)
+                   std::vector<llvm::Function*>& bodies, bool boundscheck, bool numpy_error_model = false)
       : prog_(program), inst_(inst), mod_(module), ctx_(module.getContext()), b_(ctx_), bodies_(bodies),
-        boundscheck_(boundscheck) {}
+        boundscheck_(boundscheck), numpy_error_model_(numpy_error_model) {}
 
   absl::Status lower(llvm::Function* fn);
 
@@ -44,16 +44,25 @@ class FunctionLowering {
   int line() const { return line_; }
 
   // Operators (lower_arith.cpp).
+  /// `out`, when given, is the IR value computed (for facts about its uses).
   llvm::Value* binary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
-                      bool inplace = false);
+                      bool inplace = false, const ir::Value* out = nullptr);
+  /// Whether every use of v is as the integer index of an array (a[v],
+  /// a[v] = x): then a wrapped value would be out of bounds anyway.
+  bool usedOnlyAsArrayIndex(const ir::Value* v);
   /// A scalar binary op on operands already of type t. `numpy`: NumPy's
   /// element semantics (no ZeroDivisionError, x // 0 == 0 for ints).
   llvm::Value* binaryValues(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool from_ints,
                             bool numpy);
+  /// a << d or a >> d with the count d (64-bit) raising on negative values
+  /// when `check_negative`; counts of 64 or more saturate.
+  llvm::Value* shift(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool check_negative);
   llvm::Value* complexBinary(ir::BinaryOp op, llvm::Value* x, llvm::Value* y);
   llvm::Value* unary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
   llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
   llvm::Value* truth(llvm::Value* v, const typing::Type* t);
+  /// Python's // or % (NumPy's with `numpy`); `what` is the message of the
+  /// float ZeroDivisionError, nullptr when the divisor is known nonzero.
   llvm::Value* floorDivMod(llvm::Value* a, llvm::Value* b, const typing::Type* t, bool want_div, const char* what,
                            bool numpy = false);
   llvm::Value* power(llvm::Value* a, llvm::Value* b, const typing::Type* t);
@@ -191,6 +200,8 @@ class FunctionLowering {
   std::vector<bool> live_at_term_;              // per root: needed by this block's terminator or later
   std::vector<llvm::Value*> temps_;             // this instruction's allocations not yet taken over
   bool call_result_owned_ = false;              // the call just lowered returned owned references
+  bool numpy_error_model_ = false;  // error_model='numpy': scalar division by zero does not raise
+  std::map<const ir::Value*, bool> index_only_;  // usedOnlyAsArrayIndex, filled on first use (lookup only)
   int line_ = 0;
 };
 

@@ -272,7 +272,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     }
     case Op::kBinOp:
-      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace);
+      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace, i.result.get());
       break;
     case Op::kUnaryOp:
       v = unary(i.unary_op, i.operands[0], rt);
@@ -432,7 +432,8 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
 }
 
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
-                                                           const std::string& entry_symbol, bool boundscheck) {
+                                                           const std::string& entry_symbol, bool boundscheck,
+                                                           bool numpy_error_model) {
   auto mod = std::make_unique<llvm::Module>("kiln", ctx);
   std::vector<llvm::Function*> bodies(program.instances.size(), nullptr);
   for (size_t k = 0; k < program.instances.size(); ++k) {
@@ -443,7 +444,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck);
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }
   // The exported entry point: unpack args from memory form, call the body,

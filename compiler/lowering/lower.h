@@ -15,8 +15,12 @@ namespace kiln::lowering {
 
 /// With `boundscheck`, an array index out of range raises IndexError;
 /// without it (Numba's default) it is undefined behaviour, and the index
-/// arithmetic is left free for LLVM to vectorize.
+/// arithmetic is left free for LLVM to vectorize. With `numpy_error_model`
+/// (error_model='numpy') scalar division by zero follows NumPy instead of
+/// raising ZeroDivisionError: float / and // give inf or nan, float % nan,
+/// integer // and % give 0.
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
-                                                           const std::string& entry_symbol, bool boundscheck);
+                                                           const std::string& entry_symbol, bool boundscheck,
+                                                           bool numpy_error_model = false);
 
 }  // namespace kiln::lowering

@@ -55,26 +55,30 @@ llvm::Value* FunctionLowering::floorDivMod(llvm::Value* a, llvm::Value* d, const
     llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
     llvm::Value* is_zero = b_.CreateICmpEQ(d, zero);
     llvm::Value* safe = b_.CreateSelect(is_zero, llvm::ConstantInt::get(a->getType(), 1), d);
-    return b_.CreateSelect(is_zero, zero, floorDivMod(a, safe, t, want_div, what, false));
+    return b_.CreateSelect(is_zero, zero, floorDivMod(a, safe, t, want_div, nullptr, false));
   }
   if (t->kind == Kind::kFloat && numpy) {
     // NumPy: x // 0.0 is x / 0.0 (inf or nan), x % 0.0 is nan.
     llvm::Value* is_zero = b_.CreateFCmpOEQ(d, llvm::ConstantFP::get(a->getType(), 0.0));
     llvm::Value* safe = b_.CreateSelect(is_zero, llvm::ConstantFP::get(a->getType(), 1.0), d);
     llvm::Value* at_zero = want_div ? b_.CreateFDiv(a, d) : b_.CreateFRem(a, d);
-    return b_.CreateSelect(is_zero, at_zero, floorDivMod(a, safe, t, want_div, what, false));
+    return b_.CreateSelect(is_zero, at_zero, floorDivMod(a, safe, t, want_div, nullptr, false));
   }
   if (t->kind == Kind::kInt) {
     llvm::Value* zero = llvm::ConstantInt::get(a->getType(), 0);
-    raiseIf(b_.CreateICmpEQ(d, zero), KILN_ZERO_DIVISION_ERROR, "integer division or modulo by zero");
+    if (what)
+      raiseIf(b_.CreateICmpEQ(d, zero), KILN_ZERO_DIVISION_ERROR,
+              want_div ? "integer division by zero" : "integer modulo by zero");
     if (!t->is_signed) return want_div ? b_.CreateUDiv(a, d) : b_.CreateURem(a, d);
-    // INT64_MIN / -1 traps on x86; Python's answer wraps to INT64_MIN.
-    llvm::Value* minus_one = b_.CreateICmpEQ(d, llvm::ConstantInt::getSigned(a->getType(), -1));
-    llvm::Value* safe_d = b_.CreateSelect(minus_one, llvm::ConstantInt::get(a->getType(), 1), d);
-    llvm::Value* q = b_.CreateSDiv(a, safe_d);
-    llvm::Value* r = b_.CreateSRem(a, safe_d);
-    q = b_.CreateSelect(minus_one, b_.CreateNeg(a), q);
-    r = b_.CreateSelect(minus_one, zero, r);
+    // INT64_MIN / -1 traps on x86 and Python's answer (2**63) does not fit:
+    // Numba (and NumPy) give 0 for both // and %.
+    unsigned bits = a->getType()->getIntegerBitWidth();
+    llvm::Value* overflow =
+        b_.CreateAnd(b_.CreateICmpEQ(d, llvm::ConstantInt::getSigned(a->getType(), -1)),
+                     b_.CreateICmpEQ(a, llvm::ConstantInt::get(a->getType(), llvm::APInt::getSignedMinValue(bits))));
+    llvm::Value* safe_a = b_.CreateSelect(overflow, zero, a);
+    llvm::Value* q = b_.CreateSDiv(safe_a, d);
+    llvm::Value* r = b_.CreateSRem(safe_a, d);
     // Adjust toward negative infinity when the signs differ.
     llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(r, zero), b_.CreateICmpSLT(b_.CreateXor(r, d), zero));
     if (want_div) return b_.CreateSub(q, b_.CreateZExt(adjust, a->getType()));
@@ -82,7 +86,7 @@ llvm::Value* FunctionLowering::floorDivMod(llvm::Value* a, llvm::Value* d, const
   }
   llvm::Type* ft = a->getType();
   llvm::Value* zero = llvm::ConstantFP::get(ft, 0.0);
-  raiseIf(b_.CreateFCmpOEQ(d, zero), KILN_ZERO_DIVISION_ERROR, what);
+  if (what) raiseIf(b_.CreateFCmpOEQ(d, zero), KILN_ZERO_DIVISION_ERROR, what);
   llvm::Value* mod = b_.CreateFRem(a, d);
   llvm::Value* div = b_.CreateFDiv(b_.CreateFSub(a, mod), d);
   llvm::Value* mod_nonzero = b_.CreateFCmpUNE(mod, zero);
@@ -152,8 +156,27 @@ llvm::Value* FunctionLowering::power(llvm::Value* a, llvm::Value* e, const typin
   return b_.CreateIntCast(b_.CreateCall(f, {a64, e64}), a->getType(), t->is_signed);
 }
 
+bool FunctionLowering::usedOnlyAsArrayIndex(const ir::Value* v) {
+  if (index_only_.empty()) {
+    for (const auto& block : inst_.ir->blocks)
+      for (const auto& instr : block->instrs) {
+        bool indexes = (instr->op == ir::Op::kGetItem || instr->op == ir::Op::kSetItem) &&
+                       instr->operands.size() >= 2 && instr->operands[0]->type->isArray();
+        for (size_t k = 0; k < instr->operands.size(); ++k) {
+          auto [it, fresh] = index_only_.try_emplace(instr->operands[k], true);
+          it->second = it->second && indexes && k == 1;
+        }
+        for (const ir::Edge& e : instr->succs)
+          for (const ir::Value* a : e.args) index_only_[a] = false;
+      }
+    index_only_.try_emplace(nullptr, false);  // marks the map as filled
+  }
+  auto it = index_only_.find(v);
+  return it != index_only_.end() && it->second;
+}
+
 llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                      const typing::Type* result, bool inplace) {
+                                      const typing::Type* result, bool inplace, const ir::Value* out) {
   if (result->isArray()) return arrayBinary(op, lhs, rhs, result, inplace);
   if (result->kind == Kind::kTuple) {  // tuple + tuple
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
@@ -162,12 +185,34 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
       out = b_.CreateInsertValue(out, b_.CreateExtractValue(k < na ? value(lhs) : value(rhs), k < na ? k : k - na), k);
     return out;
   }
-  // The operation type: ints are divided as float64 by `/`.
+  // The operation type: ints are divided as float64 by `/`, each operand
+  // converted from its own type (uint64 stays positive).
   const typing::Type* t = result;
-  if (op == BinaryOp::kTrueDiv) t = typing::promote(types(), lhs->type, rhs->type);
+  if (op == BinaryOp::kTrueDiv) t = typing::operatorType(types(), lhs->type, rhs->type);
   if (t->kind == Kind::kInt && op == BinaryOp::kTrueDiv) t = types().floating(64);
+  if (op == BinaryOp::kLShift || op == BinaryOp::kRShift) {
+    // The count keeps its own signedness: a negative count raises only when
+    // it is of a signed type (a huge uint64 count is not negative).
+    const typing::Type* count_t = types().integer(64, rhs->type->kind != Kind::kInt || rhs->type->is_signed);
+    return shift(op, converted(lhs, t), converted(rhs, count_t), t, count_t->is_signed && !numpy_error_model_);
+  }
   bool from_ints = lhs->type->kind != Kind::kFloat && rhs->type->kind != Kind::kFloat;
-  return binaryValues(op, converted(lhs, t), converted(rhs, t), t, from_ints, false);
+  llvm::Value* v = binaryValues(op, converted(lhs, t), converted(rhs, t), t, from_ints, numpy_error_model_);
+  // int64 arithmetic wraps (Numba), so + and - carry no nsw in general. An
+  // index computed as x +- c (|c| <= 2**32) and used only to index arrays is
+  // the exception when bounds are not checked: had it wrapped, it would be
+  // about +-2**63, out of bounds of any array, which is already undefined
+  // behaviour there. nsw then lets LLVM drop the negative-index wrap-around
+  // select, as in Numba's code (a[j + 1] in an insertion sort).
+  auto small_constant = [](const ir::Value* x) {
+    const ir::Instr* d = x->def;
+    return d && d->op == ir::Op::kConst && d->const_value.kind == compiler::Constant::Kind::kInt &&
+           d->const_value.i >= -(int64_t{1} << 32) && d->const_value.i <= (int64_t{1} << 32);
+  };
+  if (out && !boundscheck_ && (op == BinaryOp::kAdd || op == BinaryOp::kSub) && t->kind == Kind::kInt &&
+      t->is_signed && (small_constant(lhs) || small_constant(rhs)) && usedOnlyAsArrayIndex(out))
+    if (auto* bin = llvm::dyn_cast<llvm::BinaryOperator>(v)) bin->setHasNoSignedWrap(true);
+  return v;
 }
 
 llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
@@ -187,27 +232,31 @@ llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::V
       return b_.CreateFDiv(a, d);
     }
     case BinaryOp::kFloorDiv: return floorDivMod(a, d, t, true, "float floor division by zero", numpy);
-    case BinaryOp::kMod: return floorDivMod(a, d, t, false, "float modulo", numpy);
+    case BinaryOp::kMod: return floorDivMod(a, d, t, false, "float modulo by zero", numpy);
     case BinaryOp::kPow: return power(a, d, t);
     case BinaryOp::kLShift:
-    case BinaryOp::kRShift: {
-      llvm::Type* it = a->getType();
-      unsigned bits = it->getIntegerBitWidth();
-      if (t->is_signed && !numpy)
-        raiseIf(b_.CreateICmpSLT(d, llvm::ConstantInt::get(it, 0)), KILN_VALUE_ERROR, "negative shift count");
-      llvm::Value* big = b_.CreateICmpUGE(d, llvm::ConstantInt::get(it, bits));
-      llvm::Value* amount = b_.CreateSelect(big, llvm::ConstantInt::get(it, bits - 1), d);
-      if (op == BinaryOp::kLShift)
-        return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateShl(a, amount));
-      if (!t->is_signed) return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateLShr(a, amount));
-      return b_.CreateAShr(a, amount);
-    }
+    case BinaryOp::kRShift:
+      return shift(op, a, d, t, t->is_signed && !numpy);
     case BinaryOp::kAnd: return b_.CreateAnd(a, d);
     case BinaryOp::kOr: return b_.CreateOr(a, d);
     case BinaryOp::kXor: return b_.CreateXor(a, d);
     case BinaryOp::kMatMul: break;
   }
   return llvm::PoisonValue::get(valueType(ctx_, t));
+}
+
+llvm::Value* FunctionLowering::shift(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
+                                     bool check_negative) {
+  llvm::Type* it = a->getType();
+  unsigned bits = it->getIntegerBitWidth();
+  if (check_negative)
+    raiseIf(b_.CreateICmpSLT(d, llvm::ConstantInt::get(d->getType(), 0)), KILN_VALUE_ERROR, "negative shift count");
+  d = b_.CreateZExtOrTrunc(d, it);
+  llvm::Value* big = b_.CreateICmpUGE(d, llvm::ConstantInt::get(it, bits));
+  llvm::Value* amount = b_.CreateSelect(big, llvm::ConstantInt::get(it, bits - 1), d);
+  if (op == BinaryOp::kLShift) return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateShl(a, amount));
+  if (!t->is_signed) return b_.CreateSelect(big, llvm::ConstantInt::get(it, 0), b_.CreateLShr(a, amount));
+  return b_.CreateAShr(a, amount);
 }
 
 llvm::Value* FunctionLowering::complexBinary(BinaryOp op, llvm::Value* x, llvm::Value* y) {
@@ -228,9 +277,23 @@ llvm::Value* FunctionLowering::complexBinary(BinaryOp op, llvm::Value* x, llvm::
       llvm::Value* zero = llvm::ConstantFP::get(a->getType(), 0.0);
       raiseIf(b_.CreateAnd(b_.CreateFCmpOEQ(c, zero), b_.CreateFCmpOEQ(di, zero)), KILN_ZERO_DIVISION_ERROR,
               "complex division by zero");
-      llvm::Value* den = b_.CreateFAdd(b_.CreateFMul(c, c), b_.CreateFMul(di, di));
-      re = b_.CreateFDiv(b_.CreateFAdd(b_.CreateFMul(a, c), b_.CreateFMul(bi, di)), den);
-      im = b_.CreateFDiv(b_.CreateFSub(b_.CreateFMul(bi, c), b_.CreateFMul(a, di)), den);
+      // CPython's _Py_c_quot (Smith's method), as Numba: scale by the larger
+      // part of the divisor, which keeps the signs of zeros and avoids
+      // overflow in c*c + d*d; a NaN part of the divisor gives nan+nanj.
+      llvm::Function* fabs = intrinsic(llvm::Intrinsic::fabs, a->getType());
+      llvm::Value* by_real = b_.CreateFCmpOGE(b_.CreateCall(fabs, {c}), b_.CreateCall(fabs, {di}));
+      llvm::Value* by_imag = b_.CreateFCmpOLT(b_.CreateCall(fabs, {c}), b_.CreateCall(fabs, {di}));
+      llvm::Value* r1 = b_.CreateFDiv(di, c);
+      llvm::Value* den1 = b_.CreateFAdd(c, b_.CreateFMul(di, r1));
+      llvm::Value* re1 = b_.CreateFDiv(b_.CreateFAdd(a, b_.CreateFMul(bi, r1)), den1);
+      llvm::Value* im1 = b_.CreateFDiv(b_.CreateFSub(bi, b_.CreateFMul(a, r1)), den1);
+      llvm::Value* r2 = b_.CreateFDiv(c, di);
+      llvm::Value* den2 = b_.CreateFAdd(b_.CreateFMul(c, r2), di);
+      llvm::Value* re2 = b_.CreateFDiv(b_.CreateFAdd(b_.CreateFMul(a, r2), bi), den2);
+      llvm::Value* im2 = b_.CreateFDiv(b_.CreateFSub(b_.CreateFMul(bi, r2), a), den2);
+      llvm::Value* nan = llvm::ConstantFP::getNaN(a->getType());
+      re = b_.CreateSelect(by_real, re1, b_.CreateSelect(by_imag, re2, nan));
+      im = b_.CreateSelect(by_real, im1, b_.CreateSelect(by_imag, im2, nan));
       break;
     }
     case BinaryOp::kFloorDiv:
@@ -254,13 +317,16 @@ llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typin
     case UnaryOp::kNot: return b_.CreateNot(truth(value(x), x->type));
     case UnaryOp::kPos: return converted(x, result);
     case UnaryOp::kNeg: {
+      if (x->type->kind == Kind::kInt)  // Numba negates before widening: -np.uint8(1) is 255
+        return convert(b_, b_.CreateNeg(value(x)), x->type, result);
       llvm::Value* v = converted(x, result);
       if (result->kind == Kind::kComplex)
         return b_.CreateInsertValue(b_.CreateInsertValue(v, b_.CreateFNeg(b_.CreateExtractValue(v, 0)), 0),
                                     b_.CreateFNeg(b_.CreateExtractValue(v, 1)), 1);
       return result->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v);
     }
-    case UnaryOp::kInvert: return b_.CreateNot(converted(x, result));
+    case UnaryOp::kInvert:  // before widening too: ~np.uint8(0) is 255; ~True is False
+      return convert(b_, b_.CreateNot(value(x)), x->type, result);
   }
   return nullptr;
 }
@@ -341,8 +407,13 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
     }
-    if (a->isArray()) {  // the same array: the same data and shape (views differ)
-      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(value(lhs), 1), b_.CreateExtractValue(value(rhs), 1));
+    if (a->isArray()) {  // as Numba: the same type, data, shape and strides (a[:] is a, a[:-1] is not)
+      llvm::Value* x = value(lhs);
+      llvm::Value* y = value(rhs);
+      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(x, kData), b_.CreateExtractValue(y, kData));
+      for (unsigned d = 0; d < static_cast<unsigned>(a->ndim); ++d)
+        for (unsigned field : {static_cast<unsigned>(kShape), static_cast<unsigned>(kStrides)})
+          eq = b_.CreateAnd(eq, b_.CreateICmpEQ(b_.CreateExtractValue(x, {field, d}), b_.CreateExtractValue(y, {field, d})));
       return op == CompareOp::kIs ? eq : b_.CreateNot(eq);
     }
   }
@@ -372,6 +443,12 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       res = b_.CreateSelect(same, res, here);
     }
     return res;
+  }
+  if (a->kind == Kind::kStr && c->kind == Kind::kStr) {  // two constants (typing refuses the rest)
+    const std::string* x = typing::constantStr(lhs);
+    const std::string* y = typing::constantStr(rhs);
+    bool eq = x && y && *x == *y;
+    return b_.getInt1(op == CompareOp::kEq ? eq : !eq);
   }
   if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
     bool eq = a->kind == c->kind;

@@ -48,21 +48,31 @@ llvm::Value* FunctionLowering::arraySize(llvm::Value* arr, const typing::Type* t
 llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape) {
   llvm::Value* total = b_.getInt64(1);
   llvm::Value* negative = b_.getInt1(false);
+  // A size that overflows, or an allocation that fails, raises MemoryError
+  // (Numba raises for np.empty(2**60) even when the array is unused).
+  int64_t item = itemSize(t->dtype());
+  llvm::Value* too_big = b_.getInt1(false);
+  llvm::Function* umul = intrinsic(llvm::Intrinsic::umul_with_overflow, b_.getInt64Ty());
   for (llvm::Value* d : shape) {
     negative = b_.CreateOr(negative, b_.CreateICmpSLT(d, b_.getInt64(0)));
-    total = b_.CreateMul(total, d);
+    llvm::Value* m = b_.CreateCall(umul, {total, d});
+    total = b_.CreateExtractValue(m, 0);
+    too_big = b_.CreateOr(too_big, b_.CreateExtractValue(m, 1));
   }
   raiseIf(negative, KILN_VALUE_ERROR, "negative dimensions are not allowed");
-  int64_t item = itemSize(t->dtype());
+  too_big = b_.CreateOr(too_big, b_.CreateICmpUGT(total, b_.getInt64(INT64_MAX / item)));
   llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
   bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
+  raiseIf(too_big, KILN_MEMORY_ERROR, "Allocation failed (array too big)");
   llvm::Value* data = nullptr;
-  llvm::Value* mi = allocMeminfo(bytes, &data);
+  llvm::Value* mi = allocMeminfo(bytes, &data);  // an indirect call, which LLVM never deletes
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
   out = b_.CreateInsertValue(out, mi, kMeminfo);
   out = b_.CreateInsertValue(out, data, kData);
   llvm::Value* stride = b_.getInt64(item);
-  for (unsigned k = static_cast<unsigned>(shape.size()); k-- > 0;) {
+  const unsigned nd = static_cast<unsigned>(shape.size());
+  for (unsigned j = 0; j < nd; ++j) {  // C: last dimension fastest; F: first
+    unsigned k = t->layout == 'F' ? j : nd - 1 - j;
     out = b_.CreateInsertValue(out, shape[k], {kShape, k});
     out = b_.CreateInsertValue(out, stride, {kStrides, k});
     stride = b_.CreateMul(stride, shape[k]);

@@ -134,8 +134,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const std::string& name,
     const typing::Type* t = result->items[0];
     llvm::Value* a = converted(args[0], t);
     llvm::Value* c = converted(args[1], t);
-    llvm::Value* q = floorDivMod(a, c, t, true, "float divmod()");
-    llvm::Value* r = floorDivMod(a, c, t, false, "float divmod()");
+    llvm::Value* q = floorDivMod(a, c, t, true, "float divmod()", numpy_error_model_);
+    llvm::Value* r = floorDivMod(a, c, t, false, "float divmod()", numpy_error_model_);
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
     out = b_.CreateInsertValue(out, q, 0);
     return b_.CreateInsertValue(out, r, 1);

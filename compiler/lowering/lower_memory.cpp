@@ -180,7 +180,7 @@ llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** da
   llvm::CallInst* fresh = b_.CreateCall(
       fty, alloc, {bytes, b_.getInt64(kDataAlign), llvm::ConstantPointerNull::get(b_.getPtrTy()), slot}, "data");
   fresh->addRetAttr(llvm::Attribute::NoAlias);  // fresh memory, as malloc's result
-  raiseIf(b_.CreateIsNull(fresh), KILN_MEMORY_ERROR, "out of memory allocating an array");
+  raiseIf(b_.CreateIsNull(fresh), KILN_MEMORY_ERROR, "Allocation failed (out of memory allocating an array)");
   llvm::Value* mi = b_.CreateLoad(ptr, slot, "meminfo");
   temps_.push_back(mi);
   *data = fresh;

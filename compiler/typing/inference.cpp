@@ -1,5 +1,6 @@
 #include "compiler/typing/inference.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/str_cat.h"
@@ -342,6 +343,8 @@ class Inferrer {
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str()));
+        if (std::string why = strCompareProblem(i.compare_op, i.operands[0], i.operands[1]); !why.empty())
+          return typingError(why);
         break;
       case Op::kTruth: {
         const Type* x = operand(0);
@@ -513,13 +516,27 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
   std::vector<const Type*> args;
   for (const std::string& s : arg_types) {
-    std::optional<const Type*> t = p->types.parse(s);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown argument type '", s, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(s);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("argument type: ", t.status().message()));
     args.push_back(*t);
   }
+  // As Numba (its issue 2195): a homogeneous tuple argument of more than 1000
+  // items is refused rather than unrolled into enormous code.
+  const compiler::CodeObject& entry_code = bundle.functions[0].code;
+  for (size_t k = 0; k < args.size(); ++k) {
+    bool uni = args[k]->kind == Kind::kTuple && !args[k]->items.empty() &&
+               std::all_of(args[k]->items.begin(), args[k]->items.end(),
+                           [&](const Type* t) { return t == args[k]->items[0]; });
+    if (uni && args[k]->items.size() > 1000)
+      return compiler::userError(
+          compiler::Diagnostic::Kind::kUnsupported,
+          absl::StrCat("Tuple '", k < entry_code.varnames.size() ? entry_code.varnames[k] : "?",
+                       "' length must be smaller than 1000 (large tuples make prohibitively large code)"),
+          entry_code.filename, entry_code.firstlineno, entry_code.qualname);
+  }
   if (!return_type.empty()) {
-    std::optional<const Type*> t = p->types.parse(return_type);
-    if (!t) return absl::InvalidArgumentError(absl::StrCat("unknown return type '", return_type, "'"));
+    absl::StatusOr<const Type*> t = p->types.parse(return_type);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("return type: ", t.status().message()));
     p->declared_ret = *t;
   }
   Inferrer inf(*p);

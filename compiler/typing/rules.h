@@ -17,14 +17,26 @@ namespace kiln::typing {
 /// nullptr if there is none (int64 and unicode_type, say).
 const Type* unify(TypeContext& tc, const Type* a, const Type* b);
 
-/// The common numeric type of an arithmetic operation on a and b.
+/// The common numeric type of builtins (divmod, min, max) and comparisons on
+/// a and b: mixed uint64 and signed integers meet at float64, as in Numba.
 const Type* promote(TypeContext& tc, const Type* a, const Type* b);
+/// The type an arithmetic or bitwise operator computes in (Numba's integer
+/// rules): integers in 64 bits, unsigned only when both operands are, so
+/// uint64 + int64 is int64 and wraps; with a float or complex, as promote.
+const Type* operatorType(TypeContext& tc, const Type* a, const Type* b);
 
 /// Result types; nullptr when the operands are not supported. Unknown in,
 /// Unknown out.
 const Type* binaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* unaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* compareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// Why a comparison involving strings cannot be compiled exactly, or "".
+/// Strings exist only as constants (no run-time form): == and != between
+/// two constants fold; anything else (a string that is a join of values,
+/// `is`, `in`) is refused rather than answered wrongly.
+std::string strCompareProblem(ir::CompareOp op, const ir::Value* a, const ir::Value* b);
+/// The text of a constant str value, or nullptr.
+const std::string* constantStr(const ir::Value* v);
 /// The type both sides of a comparison are converted to before comparing.
 const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b);
 
@@ -61,6 +73,10 @@ const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b);
 /// The element type of an elementwise binary op's result given the operand
 /// dtype (int / int gives float64); nullptr if NumPy has no such loop here.
 const Type* elementBinaryDtype(TypeContext& tc, ir::BinaryOp op, const Type* operand);
+/// The layout of a new elementwise result of rank nd (Numba's rule): F when
+/// every array operand is F-ordered of that rank and nd > 1, so NumPy's
+/// order='K' output of F inputs is F-contiguous too; C otherwise.
+char elementwiseLayout(const std::vector<const Type*>& operands, int nd);
 const Type* arrayBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* arrayUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* arrayCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);

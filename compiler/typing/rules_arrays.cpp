@@ -103,23 +103,31 @@ int resultNdim(const Type* a, const Type* b) {
 }
 }  // namespace
 
+char elementwiseLayout(const std::vector<const Type*>& operands, int nd) {
+  bool all_f = nd > 1;
+  for (const Type* t : operands)
+    if (t->kind == Kind::kArray && (t->layout != 'F' || t->ndim != nd)) all_f = false;
+  return all_f ? 'F' : 'C';
+}
+
 const Type* arrayBinaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   const Type* operand = arrayOperandDtype(tc, a, b);
   int nd = resultNdim(a, b);
   if (!operand || nd == 0) return nullptr;
   const Type* elem = elementBinaryDtype(tc, op, operand);
-  return elem ? tc.array(elem, nd, 'C') : nullptr;
+  return elem ? tc.array(elem, nd, elementwiseLayout({a, b}, nd)) : nullptr;
 }
 
 const Type* arrayUnaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   const Type* d = a->dtype();
   switch (op) {
     case UnaryOp::kNeg:
-      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, 'C');
+      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, elementwiseLayout({a}, a->ndim));
     case UnaryOp::kPos:
-      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, 'C');
+      return d->kind == Kind::kBool ? nullptr : tc.array(d, a->ndim, elementwiseLayout({a}, a->ndim));
     case UnaryOp::kInvert:
-      return (d->kind == Kind::kBool || d->kind == Kind::kInt) ? tc.array(d, a->ndim, 'C') : nullptr;
+      return (d->kind == Kind::kBool || d->kind == Kind::kInt) ? tc.array(d, a->ndim, elementwiseLayout({a}, a->ndim))
+                                                               : nullptr;
     case UnaryOp::kNot:
       return nullptr;  // the truth value of an array is ambiguous
   }
@@ -133,12 +141,12 @@ const Type* arrayCompareResult(TypeContext& tc, CompareOp op, const Type* a, con
   switch (op) {
     case CompareOp::kEq:
     case CompareOp::kNe:
-      return tc.array(tc.boolean(), nd, 'C');
+      return tc.array(tc.boolean(), nd, elementwiseLayout({a, b}, nd));
     case CompareOp::kLt:
     case CompareOp::kLe:
     case CompareOp::kGt:
     case CompareOp::kGe:
-      return operand->kind == Kind::kComplex ? nullptr : tc.array(tc.boolean(), nd, 'C');
+      return operand->kind == Kind::kComplex ? nullptr : tc.array(tc.boolean(), nd, elementwiseLayout({a, b}, nd));
     case CompareOp::kIs:
     case CompareOp::kIsNot:
     case CompareOp::kIn:
@@ -209,6 +217,8 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method,
   if (m == "nansum") return arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});
   if (m == "std" || m == "var" || m == "nanmean" || m == "nanstd" || m == "nanvar")
     return arrayMethodCall(tc, tc.boundMethod(array, "mean"), {});
+  if (m == "ptp" && d->kind == Kind::kBool)  // NumPy refuses bool subtraction
+    return absl::InvalidArgumentError("array.ptp() of a bool array: Boolean dtype is unsupported (as per NumPy)");
   if (m == "ptp" || m == "nanmax" || m == "nanmin") return arrayMethodCall(tc, tc.boundMethod(array, "max"), {});
   if (m == "cumsum" || m == "cumprod") {  // of the flattened array
     const Type* acc = *arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});

@@ -247,7 +247,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, const std::string& name
     const Type* ct = ufuncComputeType(tc, f, e, nd > 0);
     if (!ct) return bad();
     const Type* r = ufuncFamily(f) == "predicate" ? tc.boolean() : ct;  // logical: ct is bool
-    return nd ? tc.array(r, nd, 'C') : r;
+    return nd ? tc.array(r, nd, elementwiseLayout(args, nd)) : r;
   }
   if (name == "numpy.empty_like" || name == "numpy.zeros_like" || name == "numpy.ones_like") {
     if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();

@@ -1,3 +1,4 @@
+#include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -63,6 +64,16 @@ const Type* promote(TypeContext& tc, const Type* a, const Type* b) {
   return tc.integer(64, true);
 }
 
+const Type* operatorType(TypeContext& tc, const Type* a, const Type* b) {
+  if (a->kind == Kind::kComplex || b->kind == Kind::kComplex || a->kind == Kind::kFloat || b->kind == Kind::kFloat)
+    return promote(tc, a, b);
+  // Numba's choose_result_int: 64 bits, unsigned only when both operands are
+  // (bool counts as signed), so uint64 + int64 is int64 and wraps.
+  bool a_u = a->kind == Kind::kInt && !a->is_signed;
+  bool b_u = b->kind == Kind::kInt && !b->is_signed;
+  return tc.integer(64, !(a_u && b_u));
+}
+
 const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
   if (a->isArray() || b->isArray()) return arrayBinaryResult(tc, op, a, b);
@@ -72,36 +83,36 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
     return tc.tuple(std::move(items));
   }
   if (!numeric(a) || !numeric(b)) return nullptr;
+  bool real_or_complex = a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
+                         b->kind == Kind::kComplex;
   switch (op) {
     case BinaryOp::kAdd:
     case BinaryOp::kSub:
     case BinaryOp::kMul:
-      return promote(tc, a, b);
+      return operatorType(tc, a, b);
     case BinaryOp::kTrueDiv: {
-      const Type* p = promote(tc, a, b);
+      const Type* p = operatorType(tc, a, b);
       return p->kind == Kind::kInt ? tc.floating(64) : p;
     }
     case BinaryOp::kFloorDiv:
     case BinaryOp::kMod:
     case BinaryOp::kPow: {
-      const Type* p = promote(tc, a, b);
+      const Type* p = operatorType(tc, a, b);
       if (p->kind == Kind::kComplex) return nullptr;  // complex ** has no lowering yet
       return p;
     }
     case BinaryOp::kLShift:
     case BinaryOp::kRShift:
-      if (a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
-          b->kind == Kind::kComplex)
-        return nullptr;
-      return promote(tc, a, b);
+      // Only the left operand's signedness matters (Numba): the result is
+      // its 64-bit form; >> is logical on unsigned, arithmetic on signed.
+      if (real_or_complex) return nullptr;
+      return tc.integer(64, !(a->kind == Kind::kInt && !a->is_signed));
     case BinaryOp::kAnd:
     case BinaryOp::kOr:
     case BinaryOp::kXor:
       if (a->kind == Kind::kBool && b->kind == Kind::kBool) return tc.boolean();
-      if (a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
-          b->kind == Kind::kComplex)
-        return nullptr;
-      return promote(tc, a, b);
+      if (real_or_complex) return nullptr;
+      return operatorType(tc, a, b);
     case BinaryOp::kMatMul:
       return nullptr;
   }
@@ -117,13 +128,55 @@ const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
     case UnaryOp::kNeg:
     case UnaryOp::kPos:
       if (!numeric(a)) return nullptr;
-      if (a->kind == Kind::kBool || a->kind == Kind::kInt) return promote(tc, a, a);
+      // Numba: an integer keeps its signedness at 64 bits (-np.uint8(1) is
+      // 255 as uint64); a bool becomes int64.
+      if (a->kind == Kind::kBool) return tc.integer(64, true);
+      if (a->kind == Kind::kInt) return tc.integer(64, a->is_signed);
       return a;
     case UnaryOp::kInvert:
-      if (a->kind == Kind::kBool || a->kind == Kind::kInt) return promote(tc, a, a);
+      // Numba follows NumPy here: ~True is False.
+      if (a->kind == Kind::kBool) return a;
+      if (a->kind == Kind::kInt) return tc.integer(64, a->is_signed);
       return nullptr;
   }
   return nullptr;
+}
+
+const std::string* constantStr(const ir::Value* v) {
+  const ir::Instr* def = v->def;
+  if (!def || def->op != ir::Op::kConst || def->const_value.kind != compiler::Constant::Kind::kStr) return nullptr;
+  return &def->const_value.s;
+}
+
+std::string strCompareProblem(CompareOp op, const ir::Value* a, const ir::Value* b) {
+  auto has_str = [](const Type* t) {
+    if (t->kind == Kind::kStr) return true;
+    for (const Type* item : t->items)
+      if (t->kind == Kind::kTuple && item->kind == Kind::kStr) return true;
+    return false;
+  };
+  if (!a->type || !b->type || (!has_str(a->type) && !has_str(b->type))) return "";
+  bool both_str = a->type->kind == Kind::kStr && b->type->kind == Kind::kStr;
+  switch (op) {
+    case CompareOp::kEq:
+    case CompareOp::kNe:
+      if (both_str && constantStr(a) && constantStr(b)) return "";
+      if (!both_str) return "";  // str == number is typed (and refused) by compareResult
+      return "comparing strings is supported only between two string constants";
+    case CompareOp::kIs:
+    case CompareOp::kIsNot:
+      if (!both_str) return "";
+      return absl::StrCat("'", ir::symbol(op), "' between strings is not supported");
+    case CompareOp::kIn:
+    case CompareOp::kNotIn:
+      return "'in' with strings is not supported";
+    case CompareOp::kLt:
+    case CompareOp::kLe:
+    case CompareOp::kGt:
+    case CompareOp::kGe:
+      return "ordering strings is not supported";
+  }
+  return "";
 }
 
 const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {

@@ -1,10 +1,8 @@
 #include "compiler/typing/types.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
+#include "base/type_grammar.h"
 
 namespace kiln::typing {
 
@@ -20,9 +18,10 @@ std::string Type::str() const {
     case Kind::kTuple: {
       bool uniform = !items.empty();
       for (const Type* t : items) uniform = uniform && t == items[0];
+      // A uniform tuple prints its item once, so nested ones stay linear.
+      if (uniform) return absl::StrCat("UniTuple(", items[0]->str(), ", ", items.size(), ")");
       std::vector<std::string> parts;
       for (const Type* t : items) parts.push_back(t->str());
-      if (uniform) return absl::StrCat("UniTuple(", items[0]->str(), ", ", items.size(), ")");
       return absl::StrCat("Tuple(", absl::StrJoin(parts, ", "), ")");
     }
     case Kind::kRange: return "range_state64";
@@ -160,97 +159,58 @@ const Type* TypeContext::dtypeClass(const Type* scalar) {
 }
 
 namespace {
-// Splits "a, B(c, d), e" at top-level commas.
-std::vector<std::string> splitTop(std::string_view s) {
-  std::vector<std::string> out;
-  int depth = 0;
-  std::string cur;
-  for (char c : s) {
-    if (c == '(' || c == '[') ++depth;
-    if (c == ')' || c == ']') --depth;
-    if (c == ',' && depth == 0) {
-      out.push_back(std::string(absl::StripAsciiWhitespace(cur)));
-      cur.clear();
-    } else {
-      cur += c;
+
+const Type* scalarType(TypeContext& tc, base::Scalar s) {
+  switch (s) {
+    case base::Scalar::kBool: return tc.boolean();
+    case base::Scalar::kInt8: return tc.integer(8, true);
+    case base::Scalar::kInt16: return tc.integer(16, true);
+    case base::Scalar::kInt32: return tc.integer(32, true);
+    case base::Scalar::kInt64: return tc.integer(64, true);
+    case base::Scalar::kUint8: return tc.integer(8, false);
+    case base::Scalar::kUint16: return tc.integer(16, false);
+    case base::Scalar::kUint32: return tc.integer(32, false);
+    case base::Scalar::kUint64: return tc.integer(64, false);
+    case base::Scalar::kFloat32: return tc.floating(32);
+    case base::Scalar::kFloat64: return tc.floating(64);
+    case base::Scalar::kComplex64: return tc.complex(64);
+    case base::Scalar::kComplex128: return tc.complex(128);
+  }
+  return tc.unknown();
+}
+
+absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& t) {
+  switch (t.kind) {
+    case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
+    case base::TypeSyntax::Kind::kNone: return tc.none();
+    case base::TypeSyntax::Kind::kUnicode: return tc.str();
+    case base::TypeSyntax::Kind::kArray:
+      if (t.ndim < 1) return absl::InvalidArgumentError("0-d arrays are not supported");
+      return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout);
+    case base::TypeSyntax::Kind::kUniTuple: {
+      absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
+      if (!item.ok()) return item.status();
+      return tc.tuple(std::vector<const Type*>(static_cast<size_t>(t.count), *item));
+    }
+    case base::TypeSyntax::Kind::kTuple: {
+      std::vector<const Type*> items;
+      for (const base::TypeSyntax& item : t.items) {
+        absl::StatusOr<const Type*> it = fromSyntax(tc, item);
+        if (!it.ok()) return it.status();
+        items.push_back(*it);
+      }
+      return tc.tuple(std::move(items));
     }
   }
-  if (!absl::StripAsciiWhitespace(cur).empty()) out.push_back(std::string(absl::StripAsciiWhitespace(cur)));
-  return out;
+  return absl::InternalError("bad type syntax");
 }
+
 }  // namespace
 
-std::optional<const Type*> TypeContext::parse(const std::string& spelling) {
-  std::string s(absl::StripAsciiWhitespace(spelling));
-  if (s == "bool" || s == "boolean" || s == "bool_") return boolean();
-  if (s == "none" || s == "void") return none();
-  if (s == "int64" || s == "intp" || s == "int_") return integer(64, true);
-  if (s == "float64" || s == "double" || s == "float_") return floating(64);
-  if (s == "float32" || s == "float") return floating(32);
-  if (s == "complex128") return complex(128);
-  if (s == "complex64") return complex(64);
-  for (int bits : {8, 16, 32, 64}) {
-    if (s == absl::StrCat("int", bits)) return integer(bits, true);
-    if (s == absl::StrCat("uint", bits)) return integer(bits, false);
-  }
-  if (s == "uintp") return integer(64, false);
-  auto inner = [&](absl::string_view prefix) -> std::optional<std::string> {
-    if (!absl::StartsWith(s, prefix) || s.back() != ')') return std::nullopt;
-    return s.substr(prefix.size(), s.size() - prefix.size() - 1);
-  };
-  if (auto body = inner("UniTuple(")) {
-    // "UniTuple(int64, 2)" or Numba's printed "UniTuple(int64 x 2)".
-    std::vector<std::string> parts = splitTop(*body);
-    std::string item, count;
-    if (parts.size() == 2) {
-      item = parts[0];
-      count = parts[1];
-    } else if (parts.size() == 1) {
-      size_t x = parts[0].rfind(" x ");
-      if (x == std::string::npos) return std::nullopt;
-      item = parts[0].substr(0, x);
-      count = parts[0].substr(x + 3);
-    } else {
-      return std::nullopt;
-    }
-    int n = 0;
-    std::optional<const Type*> t = parse(item);
-    if (!t || !absl::SimpleAtoi(count, &n) || n < 0 || n > 1024) return std::nullopt;
-    return tuple(std::vector<const Type*>(n, *t));
-  }
-  if (auto body = inner("Tuple(")) {
-    std::vector<const Type*> items;
-    for (const std::string& part : splitTop(*body)) {
-      std::optional<const Type*> t = parse(part);
-      if (!t) return std::nullopt;
-      items.push_back(*t);
-    }
-    return tuple(std::move(items));
-  }
-  if (s.back() == ']' && s.find('[') != std::string::npos) {
-    // Numba's signature spelling: "float64[:]" (any strides), "int32[:, ::1]"
-    // (C-contiguous: the last dimension is "::1").
-    size_t open = s.find('[');
-    std::optional<const Type*> dt = parse(s.substr(0, open));
-    std::vector<std::string> dims = splitTop(s.substr(open + 1, s.size() - open - 2));
-    if (!dt || !(*dt)->isNumber() || dims.empty() || dims.size() > 32) return std::nullopt;
-    for (size_t k = 0; k < dims.size(); ++k)
-      if (dims[k] != ":" && !(k + 1 == dims.size() && dims[k] == "::1")) return std::nullopt;
-    return array(*dt, static_cast<int>(dims.size()), dims.back() == "::1" ? 'C' : 'A');
-  }
-  if (auto body = inner("array(")) {
-    // "array(float64, 1d, C)": a number or bool dtype, 1..32 dims, C/F/A.
-    std::vector<std::string> parts = splitTop(*body);
-    if (parts.size() != 3 || parts[1].size() < 2 || parts[1].back() != 'd') return std::nullopt;
-    std::optional<const Type*> dt = parse(parts[0]);
-    int nd = 0;
-    if (!dt || !(*dt)->isNumber() || !absl::SimpleAtoi(parts[1].substr(0, parts[1].size() - 1), &nd) || nd < 1 ||
-        nd > 32)
-      return std::nullopt;
-    if (parts[2] != "C" && parts[2] != "F" && parts[2] != "A") return std::nullopt;
-    return array(*dt, nd, parts[2][0]);
-  }
-  return std::nullopt;
+absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
+  absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
+  if (!t.ok()) return t.status();
+  return fromSyntax(*this, *t);
 }
 
 }  // namespace kiln::typing

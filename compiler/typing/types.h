@@ -9,7 +9,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace kiln::typing {
 
@@ -63,10 +66,10 @@ class TypeContext {
   const Type* dtypeClass(const Type* scalar);
   const Type* slice();
 
-  /// Parses a Numba-style spelling ("int64", "float32", "boolean",
-  /// "UniTuple(int64, 2)", "Tuple(int64, float64)", "array(float64, 1d, C)");
-  /// nullopt if not one.
-  std::optional<const Type*> parse(const std::string& spelling);
+  /// The type of a spelling in base/type_grammar.h's grammar ("int64",
+  /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");
+  /// INVALID_ARGUMENT saying what is wrong otherwise.
+  absl::StatusOr<const Type*> parse(absl::string_view spelling);
 
  private:
   const Type* intern(Type t);

@@ -14,15 +14,17 @@ import builtins
 import sys
 import types
 
+from . import _kiln
 from .errors import UnsupportedError, located
 
-# GlobalRef.Kind, as in proto/kiln/v1/kiln.proto.
-KIND_CONSTANT = 1
-KIND_FUNCTION = 2
-KIND_MODULE = 3
-KIND_BUILTIN = 4
-KIND_UNSUPPORTED = 5
-KIND_MISSING = 6
+# GlobalRef.Kind, read from the generated proto through the extension.
+_GLOBAL_KINDS = _kiln.PROTO_ENUMS["GlobalRef.Kind"]
+KIND_CONSTANT = _GLOBAL_KINDS["KIND_CONSTANT"]
+KIND_FUNCTION = _GLOBAL_KINDS["KIND_FUNCTION"]
+KIND_MODULE = _GLOBAL_KINDS["KIND_MODULE"]
+KIND_BUILTIN = _GLOBAL_KINDS["KIND_BUILTIN"]
+KIND_UNSUPPORTED = _GLOBAL_KINDS["KIND_UNSUPPORTED"]
+KIND_MISSING = _GLOBAL_KINDS["KIND_MISSING"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MATH_MODULES = ("math", "cmath", "numpy")

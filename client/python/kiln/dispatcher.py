@@ -15,47 +15,30 @@ from . import _kiln
 from .bundle import bundle_spec
 from .errors import CompilerError, KilnError, TypingError, UnsupportedError, located
 
-# kiln.v1.Emit
-EMIT_BINARY, EMIT_BYTECODE, EMIT_KIR, EMIT_TYPED, EMIT_LLVM, EMIT_ASM = range(6)
-EMITS = {"binary": EMIT_BINARY, "bytecode": EMIT_BYTECODE, "kir": EMIT_KIR,
-         "typed": EMIT_TYPED, "llvm": EMIT_LLVM, "asm": EMIT_ASM}
-
-# kiln.v1.Diagnostic.Kind -> exception class
-_DIAGNOSTIC_ERRORS = {1: TypingError, 2: UnsupportedError, 3: TypingError, 4: CompilerError}
+# The emit names and diagnostic kinds are defined once in C++ (base/*.def,
+# kiln.proto) and read from the extension, never copied here.
+EMITS = dict(_kiln.EMITS)                      # "llvm" -> kiln.v1.Emit value
+EMIT_BINARY = EMITS["binary"]
+_ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedError,
+                  "CompilerError": CompilerError}
+# kiln.v1.Diagnostic.Kind value -> exception class
+_DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
 
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
 
 
 def parse_signature(sig):
     """"float64(float64, int64)" -> ("float64", ("float64", "int64"));
-    "(float64, int64)" leaves the return type to inference ("")."""
+    "(float64, int64)" leaves the return type to inference (""). The grammar
+    is the server's (kiln._kiln.parse_signature); spellings come back
+    canonical ("f8" -> "float64")."""
     if not isinstance(sig, str):
         raise TypeError(f"signature must be a str such as 'float64(float64)', got {type(sig).__name__}")
-    s = sig.strip()
-    if not s.endswith(")"):
-        raise TypeError(f"malformed signature {sig!r}: expected 'ret(arg, ...)'")
-    depth = 0
-    for i in range(len(s) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(s[i], 0)
-        if depth == 0:
-            break
-    else:
-        raise TypeError(f"malformed signature {sig!r}: unbalanced parentheses")
-    ret, body = s[:i].strip(), s[i + 1:-1]
-    args, depth, start = [], 0, 0
-    for j, ch in enumerate(body):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            args.append(body[start:j])
-            start = j + 1
-    if body.strip():
-        args.append(body[start:])
     try:
-        args = tuple(_kiln.canonical_type(a.strip()) for a in args)
-        ret = _kiln.canonical_type(ret) if ret else ""
+        return _kiln.parse_signature(sig)
     except ValueError as e:
-        raise TypeError(f"malformed signature {sig!r}: {e}") from None
-    return ret, args
+        shown = sig if len(sig) <= 120 else sig[:120] + "..."
+        raise TypeError(f"malformed signature {shown!r}: {e}") from None
 
 
 def _describe(value):
@@ -64,7 +47,10 @@ def _describe(value):
     if np is not None and isinstance(value, np.ndarray):
         dtype = value.dtype if value.dtype.isnative else f"{value.dtype.str}, non-native byte order"
         too_deep = f", {value.ndim} dimensions (at most 32)" if value.ndim > 32 else ""
-        return f"NumPy array of dtype {dtype}{too_deep}"
+        readonly = "" if value.flags.writeable else (
+            ", read-only: read-only arrays are not supported yet, Kiln cannot keep compiled code from writing"
+            " to them")
+        return f"NumPy array of dtype {dtype}{too_deep}{readonly}"
     return f"Python type {type(value).__name__}"
 
 
@@ -78,7 +64,6 @@ class Dispatcher(_kiln.Dispatcher):
         self._options = options
         self._bundle = None
         self._pysig = None
-        self._signatures = []          # (arg_types, return_type), compile order
         self._eager = bool(signatures)
         functools.update_wrapper(self, py_func)
         simple = not (code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)) and code.co_kwonlyargcount == 0
@@ -89,23 +74,25 @@ class Dispatcher(_kiln.Dispatcher):
 
     # -- what Numba's Dispatcher exposes --
 
+    # The native dispatcher owns the overloads; these read its list.
+
     @property
     def signatures(self):
         """The compiled argument-type tuples, in the order they were compiled."""
-        return [args for args, _ in self._signatures]
+        return [args for args, _ in self._overloads()]
 
     @property
     def overloads(self):
-        return {args: ret for args, ret in self._signatures}
+        return dict(self._overloads())
 
     def inspect_llvm(self, signature=None):
-        return self._inspect(EMIT_LLVM, signature)
+        return self._inspect(EMITS["llvm"], signature)
 
     def inspect_asm(self, signature=None):
-        return self._inspect(EMIT_ASM, signature)
+        return self._inspect(EMITS["asm"], signature)
 
     def inspect_types(self, signature=None):
-        return self._inspect(EMIT_TYPED, signature)
+        return self._inspect(EMITS["typed"], signature)
 
     def emit(self, stage, arg_types, return_type=""):
         """The text of one stage ("bytecode", "kir", "typed", "llvm", "asm")
@@ -155,19 +142,19 @@ class Dispatcher(_kiln.Dispatcher):
         return self._compile(arg_types, "")
 
     def _compile(self, arg_types, return_type):
-        for i, (args, _) in enumerate(self._signatures):
-            if args == arg_types:
-                return i
-        reply = self._request(arg_types, return_type, EMIT_BINARY)
-        ret = reply["return_type"] or return_type
-        try:
-            index = self._add_overload(arg_types, ret, reply["shared_object"], reply["entry_symbol"])
-        except ValueError as e:  # a type the server knows but the dispatcher cannot box
+        """The overload index for these canonical argument types, compiled
+        and loaded natively if new."""
+        o = self._options
+        reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
+                                       bool(o.get("fastmath")), bool(o.get("boundscheck")),
+                                       o.get("error_model", "python"))
+        if reply["ok"]:
+            return reply["index"]
+        if "unboxable" in reply:  # a type the server knows but the dispatcher cannot box
             raise UnsupportedError(self._locate(
-                f"{self.__name__}({', '.join(arg_types)}) returns {ret}, which kiln cannot "
-                f"return to Python ({e})")) from None
-        self._signatures.append((arg_types, ret))
-        return index
+                f"{self.__name__}({', '.join(arg_types)}) returns {reply['return_type']}, which kiln cannot "
+                f"return to Python ({reply['unboxable']})")) from None
+        self._raise(reply)
 
     def _request(self, arg_types, return_type, emit):
         o = self._options
@@ -175,18 +162,22 @@ class Dispatcher(_kiln.Dispatcher):
                               bool(o.get("fastmath")), bool(o.get("boundscheck")),
                               o.get("error_model", "python"), emit)
         if not reply["ok"]:
-            cls = _DIAGNOSTIC_ERRORS.get(reply["kind"], CompilerError)
-            msg = reply["message"]
-            if cls is CompilerError and not msg.startswith("internal compiler error"):
-                msg = f"internal compiler error (a kiln bug): {msg}"
-            raise cls(located(msg, reply["filename"], reply["line"], reply["function"]))
+            self._raise(reply)
         return reply
+
+    @staticmethod
+    def _raise(reply):
+        cls = _DIAGNOSTIC_ERRORS.get(reply["kind"], CompilerError)
+        msg = reply["message"]
+        if cls is CompilerError and not msg.startswith("internal compiler error"):
+            msg = f"internal compiler error (a kiln bug): {msg}"
+        raise cls(located(msg, reply["filename"], reply["line"], reply["function"]))
 
     def _inspect(self, emit, signature):
         if signature is not None:
-            ret = dict(self._signatures).get(tuple(signature), "")
+            ret = self.overloads.get(tuple(signature), "")
             return self._request(tuple(signature), ret, emit)["text"]
-        return {args: self._request(args, ret, emit)["text"] for args, ret in self._signatures}
+        return {args: self._request(args, ret, emit)["text"] for args, ret in self._overloads()}
 
     def _locate(self, message):
         code = self.py_func.__code__

@@ -184,37 +184,28 @@ PyObject* configure(PyObject* self, PyObject* args) {
   Py_RETURN_NONE;
 }
 
-// _add_overload(arg_types, return_type, shared_object, entry_symbol) -> index
-PyObject* addOverload(PyObject* self, PyObject* args) {
-  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
-  PyObject* arg_types;
-  const char* ret;
-  const char* so;
-  Py_ssize_t so_len;
-  const char* entry;
-  if (!PyArg_ParseTuple(args, "Osy#s", &arg_types, &ret, &so, &so_len, &entry)) return nullptr;
-  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence of type names");
-  if (seq == nullptr) return nullptr;
+// Loads a shared object and appends it as an overload; its index, or -1
+// with a Python error set (ValueError for a type the dispatcher cannot pass
+// or return, kiln.errors.CompilerError when the object does not load).
+Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types, const std::string& ret,
+                            std::string_view so, const std::string& entry) {
   Overload ov;
-  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    const char* spelling = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-    absl::StatusOr<Layout> l = spelling ? parseType(spelling) : absl::InvalidArgumentError("not a str");
+  for (size_t i = 0; i < arg_types.size(); ++i) {
+    absl::StatusOr<Layout> l = parseType(arg_types[i]);
     if (!l.ok()) {
-      Py_DECREF(seq);
-      PyErr_Format(PyExc_ValueError, "argument type %zd: %s", i, std::string(l.status().message()).c_str());
-      return nullptr;
+      PyErr_Format(PyExc_ValueError, "argument type %zu: %s", i, std::string(l.status().message()).c_str());
+      return -1;
     }
     ov.params.push_back(*std::move(l));
   }
-  Py_DECREF(seq);
   if (static_cast<Py_ssize_t>(ov.params.size()) > kInlineArgs) {
     PyErr_Format(PyExc_ValueError, "kiln supports at most %zd arguments", kInlineArgs);
-    return nullptr;
+    return -1;
   }
   absl::StatusOr<Layout> r = parseType(ret);
   if (!r.ok()) {
     PyErr_Format(PyExc_ValueError, "return type: %s", std::string(r.status().message()).c_str());
-    return nullptr;
+    return -1;
   }
   ov.ret = *std::move(r);
   for (const Layout& p : ov.params) {
@@ -223,21 +214,101 @@ PyObject* addOverload(PyObject* self, PyObject* args) {
     ov.arg_offsets.push_back(ov.args_size);
     ov.args_size += std::max<size_t>(p.size, 1);
   }
-  absl::StatusOr<std::shared_ptr<client::Library>> lib =
-      client::Library::load(std::string_view(so, static_cast<size_t>(so_len)), entry);
+  absl::StatusOr<std::shared_ptr<client::Library>> lib = client::Library::load(so, entry);
   if (!lib.ok()) {
     PyErr_SetString(kilnError("CompilerError"), std::string(lib.status().message()).c_str());
-    return nullptr;
+    return -1;
   }
   absl::StatusOr<KilnEntryFn> fn = (*lib)->entry(entry);
   if (!fn.ok()) {
     PyErr_SetString(kilnError("CompilerError"), std::string(fn.status().message()).c_str());
-    return nullptr;
+    return -1;
   }
   ov.entry = *fn;
   ov.library = *std::move(lib);
   st.overloads.push_back(std::move(ov));
-  return PyLong_FromSsize_t(static_cast<Py_ssize_t>(st.overloads.size()) - 1);
+  return static_cast<Py_ssize_t>(st.overloads.size()) - 1;
+}
+
+// The index of the overload compiled for exactly these (canonical) argument
+// types, or -1.
+Py_ssize_t findOverload(const State& st, const std::vector<std::string>& arg_types) {
+  for (size_t i = 0; i < st.overloads.size(); ++i) {
+    const Overload& ov = st.overloads[i];
+    bool same = ov.params.size() == arg_types.size();
+    for (size_t k = 0; same && k < arg_types.size(); ++k) same = ov.params[k].spelling == arg_types[k];
+    if (same) return static_cast<Py_ssize_t>(i);
+  }
+  return -1;
+}
+
+// _add_overload(arg_types, return_type, shared_object, entry_symbol) -> index
+// (tests and tools that hold an object already; compiling goes through
+// _compile_overload).
+PyObject* addOverload(PyObject* self, PyObject* args) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  PyObject* arg_types;
+  const char* ret;
+  const char* so;
+  Py_ssize_t so_len;
+  const char* entry;
+  if (!PyArg_ParseTuple(args, "Osy#s", &arg_types, &ret, &so, &so_len, &entry)) return nullptr;
+  CompileCall call;
+  if (!argTypesFrom(arg_types, &call)) return nullptr;
+  Py_ssize_t i = registerOverload(st, call.arg_types, ret, std::string_view(so, static_cast<size_t>(so_len)), entry);
+  return i < 0 ? nullptr : PyLong_FromSsize_t(i);
+}
+
+// _compile_overload(bundle, arg_types, return_type, opt_level, fastmath,
+//                   boundscheck, error_model) -> dict
+// Finds or compiles the overload for these canonical argument types: the
+// Compile RPC, then the shared object is loaded and registered here, so its
+// bytes never become a Python object. {"ok": True, "index", "return_type",
+// "cache_hit"} or the diagnostic dict of compileRpc's reply.
+PyObject* compileOverload(PyObject* self, PyObject* args) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  PyObject *bundle_obj, *arg_types;
+  const char *ret, *error_model;
+  int opt_level, fastmath, boundscheck;
+  if (!PyArg_ParseTuple(args, "O!Osipps", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model))
+    return nullptr;
+  CompileCall call;
+  if (!argTypesFrom(arg_types, &call)) return nullptr;
+  if (Py_ssize_t i = findOverload(st, call.arg_types); i >= 0) {
+    return Py_BuildValue("{s:O,s:n,s:s,s:O}", "ok", Py_True, "index", i, "return_type",
+                         st.overloads[i].ret.spelling.c_str(), "cache_hit", Py_True);
+  }
+  call.return_type = ret;
+  call.opt_level = opt_level;
+  call.fastmath = fastmath;
+  call.boundscheck = boundscheck;
+  call.error_model = error_model;
+  call.emit = kiln::v1::EMIT_BINARY;
+  kiln::v1::CompileResponse reply;
+  if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
+  if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
+  if (reply.status() != kiln::v1::CompileResponse::STATUS_OK) {
+    PyErr_Format(kilnError("KilnError"), "unexpected compile reply status %d", static_cast<int>(reply.status()));
+    return nullptr;
+  }
+  const kiln::v1::Artifact& a = reply.artifact();
+  const std::string& returns = a.return_type().empty() ? call.return_type : a.return_type();
+  Py_ssize_t i = registerOverload(st, call.arg_types, returns, a.shared_object(), a.entry_symbol());
+  if (i < 0) {
+    // The dispatcher cannot box this return type: say which, for the caller's message.
+    if (!PyErr_ExceptionMatches(PyExc_ValueError)) return nullptr;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject* why = PyObject_Str(value);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    if (why == nullptr) return nullptr;
+    return Py_BuildValue("{s:O,s:s,s:N}", "ok", Py_False, "return_type", returns.c_str(), "unboxable", why);
+  }
+  return Py_BuildValue("{s:O,s:n,s:s,s:O}", "ok", Py_True, "index", i, "return_type", returns.c_str(),
+                       "cache_hit", reply.cache_hit() ? Py_True : Py_False);
 }
 
 // _overloads() -> [(arg_types, return_type), ...] in dispatch order
@@ -264,6 +335,8 @@ PyMethodDef kMethods[] = {
     {"_configure", configure, METH_VARARGS, "_configure(nparams, frozen, nogil)"},
     {"_add_overload", addOverload, METH_VARARGS,
      "_add_overload(arg_types, return_type, shared_object, entry_symbol) -> index"},
+    {"_compile_overload", compileOverload, METH_VARARGS,
+     "_compile_overload(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model) -> dict"},
     {"_overloads", listOverloads, METH_NOARGS, "[(arg_types, return_type)] in dispatch order"},
     {nullptr, nullptr, 0, nullptr},
 };

@@ -1,6 +1,9 @@
 // kiln._kiln: module functions and initialisation. RPCs run with the GIL
 // released; their failures raise kiln.errors.KilnError.
 #include "absl/strings/str_cat.h"
+#include "base/facts.h"
+#include "base/signature_grammar.h"
+#include "base/type_grammar.h"
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
 #include "kiln_rt.h"
@@ -87,12 +90,29 @@ PyObject* typeofValue(PyObject*, PyObject* value) {
 PyObject* canonicalType(PyObject*, PyObject* arg) {
   const char* s = PyUnicode_AsUTF8(arg);
   if (s == nullptr) return nullptr;
-  absl::StatusOr<Layout> l = parseType(s);
-  if (!l.ok()) {
-    PyErr_SetString(PyExc_ValueError, std::string(l.status().message()).c_str());
+  absl::StatusOr<std::string> c = base::canonicalType(s);
+  if (!c.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(c.status().message()).c_str());
     return nullptr;
   }
-  return PyUnicode_FromString(l->spelling.c_str());
+  return PyUnicode_FromStringAndSize(c->data(), static_cast<Py_ssize_t>(c->size()));
+}
+
+// parse_signature(text) -> (return_type or "", (arg_type, ...)), canonical.
+PyObject* parseSignature(PyObject*, PyObject* arg) {
+  const char* s = PyUnicode_AsUTF8(arg);
+  if (s == nullptr) return nullptr;
+  absl::StatusOr<base::SignatureSyntax> sig = base::parseSignature(s);
+  if (!sig.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(sig.status().message()).c_str());
+    return nullptr;
+  }
+  PyObject* args = PyTuple_New(static_cast<Py_ssize_t>(sig->args.size()));
+  if (args == nullptr) return nullptr;
+  for (size_t i = 0; i < sig->args.size(); ++i)
+    PyTuple_SET_ITEM(args, static_cast<Py_ssize_t>(i), PyUnicode_FromString(base::printType(sig->args[i]).c_str()));
+  std::string ret = sig->return_type ? base::printType(*sig->return_type) : "";
+  return Py_BuildValue("(sN)", ret.c_str(), args);
 }
 
 // compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict
@@ -104,44 +124,18 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
                         &boundscheck, &error_model, &emit))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
-  auto* b = reinterpret_cast<BundleObject*>(bundle_obj);
-  client::CompileArgs ca;
-  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence");
-  if (seq == nullptr) return nullptr;
-  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-    if (s == nullptr) {
-      Py_DECREF(seq);
-      return nullptr;
-    }
-    ca.arg_types.push_back(s);
-  }
-  Py_DECREF(seq);
-  ca.return_type = ret;
-  ca.options.set_opt_level(opt_level);
-  ca.options.set_fastmath(fastmath);
-  ca.options.set_boundscheck(boundscheck);
-  ca.options.set_error_model(error_model);
-  ca.emit = static_cast<kiln::v1::Emit>(emit);
-  client::BundleHash hash;
-  std::copy_n(b->hash, 32, hash.begin());
-
-  absl::StatusOr<kiln::v1::CompileResponse> reply;
-  Py_BEGIN_ALLOW_THREADS
-  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/true);
-  if (c.ok()) reply = (*c)->compile(*b->bundle, hash, ca);
-  else reply = c.status();
-  Py_END_ALLOW_THREADS
-  if (!reply.ok()) return raiseStatus(reply.status());
-
-  if (reply->status() == kiln::v1::CompileResponse::STATUS_ERROR) {
-    const kiln::v1::Diagnostic& d = reply->diagnostic();
-    return Py_BuildValue("{s:O,s:i,s:s#,s:s#,s:i,s:s#}", "ok", Py_False, "kind", static_cast<int>(d.kind()),
-                         "message", d.message().data(), (Py_ssize_t)d.message().size(), "filename",
-                         d.filename().data(), (Py_ssize_t)d.filename().size(), "line", d.line(), "function",
-                         d.function().data(), (Py_ssize_t)d.function().size());
-  }
-  const kiln::v1::Artifact& a = reply->artifact();
+  CompileCall call;
+  if (!argTypesFrom(arg_types, &call)) return nullptr;
+  call.return_type = ret;
+  call.opt_level = opt_level;
+  call.fastmath = fastmath;
+  call.boundscheck = boundscheck;
+  call.error_model = error_model;
+  call.emit = emit;
+  kiln::v1::CompileResponse reply;
+  if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
+  if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
+  const kiln::v1::Artifact& a = reply.artifact();
   PyObject* types = PyTuple_New(a.arg_types_size());
   if (types == nullptr) return nullptr;
   for (int i = 0; i < a.arg_types_size(); ++i) PyTuple_SET_ITEM(types, i, PyUnicode_FromString(a.arg_types(i).c_str()));
@@ -149,8 +143,8 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
                        a.shared_object().data(), (Py_ssize_t)a.shared_object().size(), "entry_symbol",
                        a.entry_symbol().data(), (Py_ssize_t)a.entry_symbol().size(), "return_type",
                        a.return_type().data(), (Py_ssize_t)a.return_type().size(), "arg_types", types, "text",
-                       reply->text().data(), (Py_ssize_t)reply->text().size(), "cache_hit",
-                       reply->cache_hit() ? Py_True : Py_False, "compile_seconds", reply->compile_seconds(),
+                       reply.text().data(), (Py_ssize_t)reply.text().size(), "cache_hit",
+                       reply.cache_hit() ? Py_True : Py_False, "compile_seconds", reply.compile_seconds(),
                        "cache_key", a.cache_key().data(), (Py_ssize_t)a.cache_key().size());
 }
 
@@ -264,6 +258,8 @@ PyMethodDef kFunctions[] = {
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
     {"canonical_type", canonicalType, METH_O, "the canonical spelling of a type name"},
+    {"parse_signature", parseSignature, METH_O,
+     "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
     {"compile", compileBundle, METH_VARARGS,
      "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
@@ -312,6 +308,135 @@ PyObject* kilnError(const char* name) {
   return cls;
 }
 
+bool argTypesFrom(PyObject* arg_types, CompileCall* call) {
+  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence of type names");
+  if (seq == nullptr) return false;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+    if (s == nullptr) {
+      Py_DECREF(seq);
+      return false;
+    }
+    call->arg_types.push_back(s);
+  }
+  Py_DECREF(seq);
+  return true;
+}
+
+bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::CompileResponse* out) {
+  client::CompileArgs ca;
+  ca.arg_types = call.arg_types;
+  ca.return_type = call.return_type;
+  ca.options.set_opt_level(call.opt_level);
+  ca.options.set_fastmath(call.fastmath);
+  ca.options.set_boundscheck(call.boundscheck);
+  ca.options.set_error_model(call.error_model);
+  ca.emit = static_cast<kiln::v1::Emit>(call.emit);
+  client::BundleHash hash;
+  std::copy_n(b.hash, 32, hash.begin());
+  absl::StatusOr<kiln::v1::CompileResponse> reply;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/true);
+  if (c.ok()) reply = (*c)->compile(*b.bundle, hash, ca);
+  else reply = c.status();
+  Py_END_ALLOW_THREADS
+  if (!reply.ok()) {
+    raiseStatus(reply.status());
+    return false;
+  }
+  *out = *std::move(reply);
+  return true;
+}
+
+PyObject* diagnosticDict(const kiln::v1::Diagnostic& d) {
+  return Py_BuildValue("{s:O,s:i,s:s#,s:s#,s:i,s:s#}", "ok", Py_False, "kind", static_cast<int>(d.kind()), "message",
+                       d.message().data(), (Py_ssize_t)d.message().size(), "filename", d.filename().data(),
+                       (Py_ssize_t)d.filename().size(), "line", d.line(), "function", d.function().data(),
+                       (Py_ssize_t)d.function().size());
+}
+
+namespace {
+
+// {value name: number} of a generated enum, read from its descriptor.
+PyObject* enumDict(const google::protobuf::EnumDescriptor* e) {
+  PyObject* d = PyDict_New();
+  for (int i = 0; d != nullptr && i < e->value_count(); ++i) {
+    PyObject* n = PyLong_FromLong(e->value(i)->number());
+    if (n == nullptr || PyDict_SetItemString(d, e->value(i)->name().c_str(), n) < 0) {
+      Py_XDECREF(n);
+      Py_CLEAR(d);
+      break;
+    }
+    Py_DECREF(n);
+  }
+  return d;
+}
+
+// The facts of base/ and kiln.proto the package must not copy by hand:
+//   EMITS            {"binary": 0, "llvm": 4, ...}         (kiln.v1.Emit values)
+//   DIAGNOSTIC_KINDS {1: ("TypingError", "TypingError"), ...}  proto value -> (kind, kiln.errors class)
+//   PROTO_ENUMS      {"GlobalRef.Kind": {"KIND_CONSTANT": 1, ...}, ...}
+bool addFacts(PyObject* m) {
+  PyObject* emits = PyDict_New();
+  if (emits == nullptr) return false;
+  for (const base::EmitRow& row : base::emitTable()) {
+    PyObject* v = PyLong_FromLong(row.proto_value);
+    if (v == nullptr || PyDict_SetItemString(emits, std::string(row.name).c_str(), v) < 0) {
+      Py_XDECREF(v);
+      Py_DECREF(emits);
+      return false;
+    }
+    Py_DECREF(v);
+  }
+  if (PyModule_AddObject(m, "EMITS", emits) < 0) {
+    Py_DECREF(emits);
+    return false;
+  }
+  PyObject* kinds = PyDict_New();
+  if (kinds == nullptr) return false;
+  for (const base::DiagnosticKindRow& row : base::diagnosticKindTable()) {
+    PyObject* k = PyLong_FromLong(row.proto_value);
+    PyObject* v = Py_BuildValue("(s#s#)", row.name.data(), (Py_ssize_t)row.name.size(), row.python_error.data(),
+                                (Py_ssize_t)row.python_error.size());
+    if (k == nullptr || v == nullptr || PyDict_SetItem(kinds, k, v) < 0) {
+      Py_XDECREF(k);
+      Py_XDECREF(v);
+      Py_DECREF(kinds);
+      return false;
+    }
+    Py_DECREF(k);
+    Py_DECREF(v);
+  }
+  if (PyModule_AddObject(m, "DIAGNOSTIC_KINDS", kinds) < 0) {
+    Py_DECREF(kinds);
+    return false;
+  }
+  PyObject* enums = PyDict_New();
+  if (enums == nullptr) return false;
+  const std::pair<const char*, const google::protobuf::EnumDescriptor*> kEnums[] = {
+      {"Emit", kiln::v1::Emit_descriptor()},
+      {"GlobalRef.Kind", kiln::v1::GlobalRef::Kind_descriptor()},
+      {"Diagnostic.Kind", kiln::v1::Diagnostic::Kind_descriptor()},
+      {"CompileResponse.Status", kiln::v1::CompileResponse::Status_descriptor()},
+  };
+  for (const auto& [name, descriptor] : kEnums) {
+    PyObject* d = enumDict(descriptor);
+    if (d == nullptr || PyDict_SetItemString(enums, name, d) < 0) {
+      Py_XDECREF(d);
+      Py_DECREF(enums);
+      return false;
+    }
+    Py_DECREF(d);
+  }
+  if (PyModule_AddObject(m, "PROTO_ENUMS", enums) < 0) {
+    Py_DECREF(enums);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 }  // namespace kiln::python
 
 PyMODINIT_FUNC PyInit__kiln() {
@@ -322,7 +447,7 @@ PyMODINIT_FUNC PyInit__kiln() {
   Py_INCREF(&DispatcherType);
   Py_INCREF(&BundleType);
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
-      PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0) {
+      PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m)) {
     Py_DECREF(m);
     return nullptr;
   }

@@ -18,15 +18,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/type_grammar.h"
 #include "kiln/v1/kiln.pb.h"
 
 namespace kiln::python {
 
 /// The native form of one value type.
 struct Layout {
+  /// The scalars of base/type_names.def, in its order (so a scalar kind
+  /// converts to base::Scalar by value), then the structural kinds.
   enum class Kind {
-    kBool, kInt8, kInt16, kInt32, kInt64, kUint8, kUint16, kUint32, kUint64,
-    kFloat32, kFloat64, kComplex64, kComplex128, kNone, kTuple, kArray,
+#define KILN_SCALAR(Name, canonical, size) k##Name,
+#include "base/type_names.def"
+    kNone, kTuple, kArray,
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -48,13 +52,13 @@ constexpr Layout::Kind arrayKeyDtype(uint32_t key) { return static_cast<Layout::
 constexpr int arrayKeyNdim(uint32_t key) { return static_cast<int>((key >> 8) & 0xff); }
 constexpr char arrayKeyOrder(uint32_t key) { return static_cast<char>(key & 0xff); }
 /// The most dimensions an array argument or result may have.
-constexpr int kMaxArrayDims = 32;
+constexpr int kMaxArrayDims = base::kMaxArrayDims;
 /// The C ABI struct of an array (kiln_abi.h): { void* meminfo; void* data;
 /// int64_t shape[ndim]; int64_t strides[ndim]; }, every field 8 bytes.
 constexpr size_t arrayStructSize(int ndim) { return 16 + 16 * static_cast<size_t>(ndim); }
 
-/// Parses "float64", "i8", "UniTuple(int64, 2)", "UniTuple(int64 x 2)",
-/// "Tuple(int64, float64)", "none"/"void" into a layout.
+/// The layout of a spelling in the grammar of base/type_grammar.h
+/// ("float64", "i8", "UniTuple(int64, 2)", "f8[:, ::1]", "none", ...).
 absl::StatusOr<Layout> parseType(const std::string& spelling);
 
 /// The argument kind of a value, computed without allocating for scalars
@@ -102,6 +106,30 @@ PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);
 
+struct BundleObject {
+  PyObject_HEAD
+  kiln::v1::Bundle* bundle;
+  uint8_t hash[32];
+};
+
+/// One Compile call's arguments, as the Python side passes them.
+struct CompileCall {
+  std::vector<std::string> arg_types;
+  std::string return_type;  // "" = inferred
+  int opt_level = 3;
+  bool fastmath = false, boundscheck = false;
+  std::string error_model = "python";
+  int emit = 0;  // kiln.v1.Emit
+};
+/// Fills call->arg_types from a sequence of str; false with a Python error set.
+bool argTypesFrom(PyObject* seq, CompileCall* call);
+/// The Compile RPC for a bundle, on the configured or local server, with the
+/// GIL released. Failures of the RPC itself raise kiln.errors.KilnError
+/// (returns false); a reply with a diagnostic is a reply.
+bool compileRpc(const BundleObject& bundle, const CompileCall& call, kiln::v1::CompileResponse* reply);
+/// {"ok": False, "kind", "message", "filename", "line", "function"}.
+PyObject* diagnosticDict(const kiln::v1::Diagnostic& d);
+
 /// kiln.errors.<name> (borrowed, cached), falling back to RuntimeError.
 PyObject* kilnError(const char* name);
 
@@ -110,11 +138,5 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out);
 
 extern PyTypeObject DispatcherType;
 extern PyTypeObject BundleType;
-
-struct BundleObject {
-  PyObject_HEAD
-  kiln::v1::Bundle* bundle;
-  uint8_t hash[32];
-};
 
 }  // namespace kiln::python

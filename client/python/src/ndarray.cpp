@@ -167,7 +167,12 @@ bool ndarrayKey(PyObject* v, uint32_t* key) {
   auto* a = reinterpret_cast<PyArrayObject*>(v);
   const Kind k = elementKind(a);
   const int nd = PyArray_NDIM(a);
-  *key = k == Kind::kNone || nd > kMaxArrayDims ? 0 : arrayKey(k, nd, PyArray_IS_C_CONTIGUOUS(a) ? 'C' : 'A');
+  // Numba's typeof: C-contiguous is C, else F-contiguous is F, else A.
+  const char order = PyArray_IS_C_CONTIGUOUS(a) ? 'C' : PyArray_IS_F_CONTIGUOUS(a) ? 'F' : 'A';
+  // Read-only arrays have no type yet: compiled code could write to them
+  // (Numba types them `readonly array` and refuses the writes).
+  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims || !PyArray_ISWRITEABLE(a);
+  *key = untyped ? 0 : arrayKey(k, nd, order);
   return true;
 }
 

@@ -4,11 +4,8 @@
 #include <cstring>
 #include <limits>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -16,60 +13,12 @@ namespace {
 
 using Kind = Layout::Kind;
 
-struct Scalar {
-  const char* name;
-  Kind kind;
-  size_t size;
-};
-constexpr Scalar kScalars[] = {
-    {"bool", Kind::kBool, 1},        {"int8", Kind::kInt8, 1},       {"int16", Kind::kInt16, 2},
-    {"int32", Kind::kInt32, 4},      {"int64", Kind::kInt64, 8},     {"uint8", Kind::kUint8, 1},
-    {"uint16", Kind::kUint16, 2},    {"uint32", Kind::kUint32, 4},   {"uint64", Kind::kUint64, 8},
-    {"float32", Kind::kFloat32, 4},  {"float64", Kind::kFloat64, 8}, {"complex64", Kind::kComplex64, 8},
-    {"complex128", Kind::kComplex128, 16},
-};
-
-const Scalar* scalarOf(Kind kind) {
-  for (const Scalar& s : kScalars)
-    if (s.kind == kind) return &s;
-  return nullptr;
-}
+bool isScalar(Kind kind) { return kind < Kind::kNone; }
+base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 
 const char* kindName(Kind kind) {
-  if (const Scalar* s = scalarOf(kind)) return s->name;
+  if (isScalar(kind)) return base::scalarName(scalarOf(kind));
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
-}
-
-absl::string_view alias(absl::string_view name) {
-  static constexpr std::pair<absl::string_view, absl::string_view> kAliases[] = {
-      {"boolean", "bool"}, {"b1", "bool"},        {"bool_", "bool"},     {"i1", "int8"},
-      {"i2", "int16"},     {"i4", "int32"},       {"i8", "int64"},       {"intp", "int64"},
-      {"int_", "int64"},   {"u1", "uint8"},       {"u2", "uint16"},      {"u4", "uint32"},
-      {"u8", "uint64"},    {"uintp", "uint64"},   {"f4", "float32"},     {"f8", "float64"},
-      {"float_", "float64"}, {"double", "float64"}, {"single", "float32"}, {"c8", "complex64"},
-      {"c16", "complex128"}, {"void", "none"},     {"None", "none"},
-  };
-  for (auto [from, to] : kAliases)
-    if (name == from) return to;
-  return name;
-}
-
-// Split "a, b(c, d), e" at top-level commas.
-std::vector<absl::string_view> splitTop(absl::string_view s) {
-  std::vector<absl::string_view> parts;
-  int depth = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '(') ++depth;
-    if (s[i] == ')') --depth;
-    if (s[i] == ',' && depth == 0) {
-      parts.push_back(absl::StripAsciiWhitespace(s.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  absl::string_view last = absl::StripAsciiWhitespace(s.substr(start));
-  if (!last.empty() || !parts.empty()) parts.push_back(last);
-  return parts;
 }
 
 Layout tupleOf(std::vector<Layout> items) {
@@ -226,37 +175,6 @@ T load(const void* p) {
   return out;
 }
 
-absl::StatusOr<Layout> parseArray(absl::string_view s, absl::string_view body) {
-  // array(<dtype>, <n>d, <C|F|A>), as Numba prints it.
-  std::vector<absl::string_view> parts = splitTop(body);
-  auto malformed = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "': expected array(dtype, Nd, C|F|A)"));
-  };
-  if (parts.size() != 3 || parts[1].size() < 2 || parts[1].back() != 'd' || parts[2].size() != 1) return malformed();
-  int ndim = 0;
-  if (!absl::SimpleAtoi(parts[1].substr(0, parts[1].size() - 1), &ndim) || ndim < 0) return malformed();
-  if (ndim > kMaxArrayDims)
-    return absl::InvalidArgumentError(absl::StrCat("'", s, "': kiln supports at most ", kMaxArrayDims, " dimensions"));
-  const char order = parts[2][0];
-  if (order != 'C' && order != 'F' && order != 'A') return malformed();
-  absl::string_view dtype = alias(parts[0]);
-  const Scalar* scalar = nullptr;
-  for (const Scalar& sc : kScalars)
-    if (dtype == sc.name) scalar = &sc;
-  if (scalar == nullptr)
-    return absl::InvalidArgumentError(absl::StrCat("unsupported array dtype '", parts[0], "' in '", s, "'"));
-  Layout l;
-  l.kind = Kind::kArray;
-  l.size = arrayStructSize(ndim);
-  l.align = 8;
-  l.dtype = scalar->kind;
-  l.ndim = ndim;
-  l.order = order;
-  l.array_key = arrayKey(l.dtype, ndim, order);
-  l.spelling = arraySpelling(l.dtype, ndim, order);
-  return l;
-}
-
 // Drops the references of the arrays in a result that will not be boxed.
 void releaseBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kTuple) {
@@ -274,64 +192,58 @@ std::string arraySpelling(Kind dtype, int ndim, char order) {
   return absl::StrCat("array(", kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
 }
 
-absl::StatusOr<Layout> parseType(absl::string_view raw);
-absl::StatusOr<Layout> parseType(const std::string& raw) { return parseType(absl::string_view(raw)); }
-absl::StatusOr<Layout> parseType(absl::string_view raw) {
-  absl::string_view s = absl::StripAsciiWhitespace(raw);
-  size_t paren = s.find('(');
-  if (paren == absl::string_view::npos) {
-    absl::string_view name = alias(s);
-    Layout l;
-    if (name == "none") {
+namespace {
+
+absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
+  Layout l;
+  switch (t.kind) {
+    case base::TypeSyntax::Kind::kScalar: {
+      l.kind = static_cast<Kind>(t.scalar);
+      l.size = static_cast<size_t>(base::scalarSize(t.scalar));
+      // A complex number is aligned as its parts.
+      l.align = l.kind == Kind::kComplex64 || l.kind == Kind::kComplex128 ? l.size / 2 : l.size;
+      l.spelling = base::scalarName(t.scalar);
+      return l;
+    }
+    case base::TypeSyntax::Kind::kNone:
       l.kind = Kind::kNone;
       l.spelling = "none";
       return l;
+    case base::TypeSyntax::Kind::kUnicode: return absl::InvalidArgumentError("unsupported type 'unicode_type'");
+    case base::TypeSyntax::Kind::kArray:
+      l.kind = Kind::kArray;
+      l.size = arrayStructSize(t.ndim);
+      l.align = 8;
+      l.dtype = static_cast<Kind>(t.scalar);
+      l.ndim = t.ndim;
+      l.order = t.layout;
+      l.array_key = arrayKey(l.dtype, t.ndim, t.layout);
+      l.spelling = arraySpelling(l.dtype, t.ndim, t.layout);
+      return l;
+    case base::TypeSyntax::Kind::kUniTuple: {
+      absl::StatusOr<Layout> item = layoutOf(t.items[0]);
+      if (!item.ok()) return item.status();
+      return tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
     }
-    for (const Scalar& sc : kScalars)
-      if (name == sc.name) {
-        l.kind = sc.kind;
-        l.size = sc.size;
-        l.align = sc.kind == Kind::kComplex64 ? 4 : sc.kind == Kind::kComplex128 ? 8 : sc.size;
-        l.spelling = sc.name;
-        return l;
+    case base::TypeSyntax::Kind::kTuple: {
+      std::vector<Layout> items;
+      for (const base::TypeSyntax& item : t.items) {
+        absl::StatusOr<Layout> l = layoutOf(item);
+        if (!l.ok()) return l.status();
+        items.push_back(*std::move(l));
       }
-    return absl::InvalidArgumentError(absl::StrCat("unknown type '", s, "'"));
-  }
-  if (s.back() != ')') return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "'"));
-  absl::string_view head = absl::StripAsciiWhitespace(s.substr(0, paren));
-  absl::string_view body = s.substr(paren + 1, s.size() - paren - 2);
-  // Numba marks arrays over read-only buffers; to Kiln they are arrays.
-  if (absl::ConsumePrefix(&head, "readonly ")) head = absl::StripAsciiWhitespace(head);
-  if (head == "array") return parseArray(s, body);
-  if (head == "UniTuple") {
-    std::vector<absl::string_view> parts = splitTop(body);
-    absl::string_view item, count;
-    if (parts.size() == 2) {
-      item = parts[0];
-      count = parts[1];
-    } else if (size_t x = body.rfind(" x "); parts.size() == 1 && x != absl::string_view::npos) {
-      item = body.substr(0, x);  // Numba prints UniTuple(int64 x 2)
-      count = absl::StripAsciiWhitespace(body.substr(x + 3));
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("malformed type '", s, "': expected UniTuple(T, n)"));
+      return tupleOf(std::move(items));
     }
-    int n = 0;
-    if (!absl::SimpleAtoi(count, &n) || n < 1 || n > 1024)
-      return absl::InvalidArgumentError(absl::StrCat("bad tuple length in '", s, "'"));
-    absl::StatusOr<Layout> inner = parseType(item);
-    if (!inner.ok()) return inner.status();
-    return tupleOf(std::vector<Layout>(n, *inner));
   }
-  if (head == "Tuple") {
-    std::vector<Layout> items;
-    for (absl::string_view part : splitTop(body)) {
-      absl::StatusOr<Layout> inner = parseType(part);
-      if (!inner.ok()) return inner.status();
-      items.push_back(*std::move(inner));
-    }
-    return tupleOf(std::move(items));
-  }
-  return absl::InvalidArgumentError(absl::StrCat("unsupported type '", s, "'"));
+  return absl::InternalError("bad type syntax");
+}
+
+}  // namespace
+
+absl::StatusOr<Layout> parseType(const std::string& spelling) {
+  absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
+  if (!t.ok()) return t.status();
+  return layoutOf(*t);
 }
 
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
@@ -372,7 +284,7 @@ std::string typeofSpelling(PyObject* v) {
 bool convertible(Kind from, const Layout& to) {
   if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray) return false;
   if (from == to.kind) return true;
-  auto width = [](Kind k) { return scalarOf(k) ? scalarOf(k)->size : 0; };
+  auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
   if (isSigned(from)) return (isSigned(to.kind) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
   if (isUnsigned(from))

@@ -7,7 +7,7 @@ def fdiv(a, b):
 
 # Python's floor division: a zero check that raises, sdiv/srem, then the
 # adjustment toward negative infinity.
-# CHECK: integer division or modulo by zero
+# CHECK: integer division by zero
 # CHECK: define internal i32 @kiln.fdiv.0(ptr %0, ptr %1, i64 %2, i64 %3)
 # CHECK: icmp eq i64 {{.*}}, 0
 # CHECK: sdiv i64

@@ -30,12 +30,11 @@ def make(py_func, overloads, so, eager=True):
     d = Dispatcher.__new__(Dispatcher)
     d.py_func = py_func
     d._options, d._bundle, d._pysig = {}, None, None
-    d._signatures, d._eager = [], eager
+    d._eager = eager
     functools.update_wrapper(d, py_func)
     d._configure(py_func.__code__.co_argcount, eager, False)
     for args, ret, entry in overloads:
         d._add_overload(args, ret, so, entry)
-        d._signatures.append((args, ret))
     return d
 
 

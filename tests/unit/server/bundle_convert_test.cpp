@@ -1,6 +1,10 @@
 #include "kiln/v1/bundle_hash.h"
 #include "server/bundle_convert.h"
 
+#include "absl/strings/ascii.h"
+#include "base/facts.h"
+#include "compiler/diagnostic.h"
+
 #include <gtest/gtest.h>
 
 #include "tests/unit/server/test_bundles.h"
@@ -113,6 +117,40 @@ TEST(EmitNames, RoundTrip) {
   for (const char* name : {"binary", "bytecode", "kir", "typed", "llvm", "asm"})
     EXPECT_STREQ(emitName(*parseEmitName(name)), name);
   EXPECT_FALSE(parseEmitName("ptx").ok());
+}
+
+// base/emit_names.def and base/diagnostic_kinds.def carry the proto numbers
+// (base links no protobuf); here they are checked against the generated
+// enums, by name, so the tables cannot drift from kiln.proto.
+TEST(Facts, EmitTableMatchesTheProto) {
+  const auto* e = kiln::v1::Emit_descriptor();
+  ASSERT_EQ(static_cast<size_t>(e->value_count()), base::emitTable().size());
+  for (size_t i = 0; i < base::emitTable().size(); ++i) {
+    const base::EmitRow& row = base::emitTable()[i];
+    const std::string proto_name = "EMIT_" + absl::AsciiStrToUpper(std::string(row.name));
+    const auto* v = e->FindValueByName(proto_name);
+    ASSERT_NE(v, nullptr) << proto_name;
+    EXPECT_EQ(v->number(), row.proto_value) << proto_name;
+    EXPECT_EQ(convertEmit(row.proto_value).value(), static_cast<compiler::Emit>(i));
+  }
+}
+
+TEST(Facts, DiagnosticKindTableMatchesTheProto) {
+  const auto* e = kiln::v1::Diagnostic::Kind_descriptor();
+  ASSERT_EQ(static_cast<size_t>(e->value_count()), base::diagnosticKindTable().size() + 1);  // + UNSPECIFIED
+  const std::pair<const char*, const char*> expected[] = {
+      {"TypingError", "KIND_TYPING"}, {"UnsupportedError", "KIND_UNSUPPORTED"},
+      {"NameError", "KIND_NAME"}, {"InternalError", "KIND_INTERNAL"}};
+  ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
+  for (size_t i = 0; i < std::size(expected); ++i) {
+    const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
+    EXPECT_EQ(row.name, expected[i].first);
+    EXPECT_EQ(e->FindValueByName(expected[i].second)->number(), row.proto_value) << row.name;
+    compiler::Diagnostic d;
+    d.kind = static_cast<compiler::Diagnostic::Kind>(i);
+    EXPECT_EQ(static_cast<int>(toProto(d).kind()), row.proto_value);
+    EXPECT_STREQ(compiler::kindName(d.kind), expected[i].first);
+  }
 }
 
 }  // namespace

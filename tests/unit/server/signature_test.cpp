@@ -25,7 +25,7 @@ TEST(Signature, NestedBracketsDoNotSplit) {
   auto s = parseSignature("UniTuple(int64, 2)(array(float64, 1d, C), float64[:])");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->return_type, "UniTuple(int64, 2)");
-  EXPECT_EQ(s->arg_types, (Args{"array(float64, 1d, C)", "float64[:]"}));
+  EXPECT_EQ(s->arg_types, (Args{"array(float64, 1d, C)", "array(float64, 1d, A)"}));
 }
 
 TEST(Signature, BareListEndingInBrackets) {
@@ -48,6 +48,31 @@ TEST(Signature, NoArguments) {
   EXPECT_EQ(s->return_type, "int64");
   EXPECT_TRUE(s->arg_types.empty());
   EXPECT_TRUE(parseSignature("")->arg_types.empty());
+}
+
+TEST(Signature, SpellingsComeBackCanonical) {
+  auto s = parseSignature("f8(i8, c16[:, ::1], (int64, i8),)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->return_type, "float64");
+  EXPECT_EQ(s->arg_types, (Args{"int64", "array(complex128, 2d, C)", "UniTuple(int64, 2)"}));
+  s = parseSignature("(int64,)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->arg_types, (Args{"int64"}));
+}
+
+TEST(Signature, RequestTypesAreCanonicalised) {
+  Args args = {"f8", "Tuple(i8, int64)", "float64[::1]"};
+  std::string ret = "double";
+  ASSERT_TRUE(canonicalizeTypes(args, ret).ok());
+  EXPECT_EQ(args, (Args{"float64", "UniTuple(int64, 2)", "array(float64, 1d, C)"}));
+  EXPECT_EQ(ret, "float64");
+  std::string inferred;
+  ASSERT_TRUE(canonicalizeTypes(args, inferred).ok());
+  EXPECT_EQ(inferred, "");
+  Args bad = {"int64", "flot"};
+  absl::Status st = canonicalizeTypes(bad, inferred);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "argument type 1: unknown type 'flot' at column 1 in 'flot'");
 }
 
 TEST(Signature, Malformed) {

@@ -1,4 +1,4 @@
-#include "cache/log.h"
+#include "base/log.h"
 
 #include <unistd.h>
 

@@ -1,0 +1,408 @@
+#include "base/type_grammar.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "base/type_parser.h"
+
+namespace kiln::base {
+namespace {
+
+struct ScalarRow {
+  const char* name;
+  int size;
+};
+constexpr ScalarRow kScalarRows[] = {
+#define KILN_SCALAR(Name, canonical, size) {canonical, size},
+#include "base/type_names.def"
+};
+
+struct AliasRow {
+  absl::string_view spelling;
+  Scalar scalar;
+};
+constexpr AliasRow kAliases[] = {
+#define KILN_SCALAR_ALIAS(spelling, Name) {spelling, Scalar::k##Name},
+#include "base/type_names.def"
+};
+
+struct RefusedRow {
+  absl::string_view spelling;
+  const char* why;
+};
+constexpr RefusedRow kRefused[] = {
+#define KILN_REFUSED_NAME(spelling, why) {spelling, why},
+#include "base/type_names.def"
+};
+
+void print(const TypeSyntax& t, std::string* out) {
+  switch (t.kind) {
+    case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
+    case TypeSyntax::Kind::kNone: out->append("none"); return;
+    case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
+    case TypeSyntax::Kind::kArray:
+      absl::StrAppend(out, "array(", scalarName(t.scalar), ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
+      return;
+    case TypeSyntax::Kind::kUniTuple:
+      out->append("UniTuple(");
+      print(t.items[0], out);
+      absl::StrAppend(out, ", ", t.count, ")");
+      return;
+    case TypeSyntax::Kind::kTuple:
+      out->append("Tuple(");
+      for (size_t i = 0; i < t.items.size(); ++i) {
+        if (i > 0) out->append(", ");
+        print(t.items[i], out);
+      }
+      out->append(")");
+      return;
+  }
+}
+
+}  // namespace
+
+const char* scalarName(Scalar s) { return kScalarRows[static_cast<int>(s)].name; }
+int scalarSize(Scalar s) { return kScalarRows[static_cast<int>(s)].size; }
+
+absl::StatusOr<Scalar> scalarFromName(absl::string_view name) {
+  for (size_t i = 0; i < std::size(kScalarRows); ++i)
+    if (name == kScalarRows[i].name) return static_cast<Scalar>(i);
+  for (const AliasRow& a : kAliases)
+    if (name == a.spelling) return a.scalar;
+  for (const RefusedRow& r : kRefused)
+    if (name == r.spelling) return absl::InvalidArgumentError(absl::StrCat("type name '", name, "' ", r.why));
+  return absl::InvalidArgumentError(absl::StrCat("unknown type '", name, "'"));
+}
+
+std::vector<std::pair<std::string, Scalar>> scalarSpellings() {
+  std::vector<std::pair<std::string, Scalar>> out;
+  for (size_t i = 0; i < std::size(kScalarRows); ++i) out.emplace_back(kScalarRows[i].name, static_cast<Scalar>(i));
+  for (const AliasRow& a : kAliases) out.emplace_back(std::string(a.spelling), a.scalar);
+  return out;
+}
+
+TypeSyntax TypeSyntax::scalarType(Scalar s) {
+  TypeSyntax t;
+  t.kind = Kind::kScalar;
+  t.scalar = s;
+  return t;
+}
+
+TypeSyntax TypeSyntax::array(Scalar dtype, int ndim, char layout) {
+  TypeSyntax t;
+  t.kind = Kind::kArray;
+  t.scalar = dtype;
+  t.ndim = ndim;
+  // A 0-d or 1-d contiguous array is both C and F; it is spelled C.
+  t.layout = layout == 'F' && ndim <= 1 ? 'C' : layout;
+  return t;
+}
+
+TypeSyntax TypeSyntax::tuple(std::vector<TypeSyntax> items) {
+  TypeSyntax t;
+  bool uniform = !items.empty();
+  for (size_t i = 1; i < items.size() && uniform; ++i) uniform = items[i] == items[0];
+  if (uniform) {
+    t.kind = Kind::kUniTuple;
+    t.count = static_cast<int64_t>(items.size());
+    items.resize(1);
+  } else {
+    t.kind = Kind::kTuple;
+  }
+  t.items = std::move(items);
+  return t;
+}
+
+bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
+    case TypeSyntax::Kind::kNone:
+    case TypeSyntax::Kind::kUnicode: return true;
+    case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout;
+    case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
+    case TypeSyntax::Kind::kTuple: return a.items == b.items;
+  }
+  return false;
+}
+
+absl::StatusOr<TypeSyntax> parseType(absl::string_view text) {
+  internal::TypeParser p(text);
+  absl::StatusOr<TypeSyntax> t = p.type();
+  if (!t.ok()) return t.status();
+  if (!p.atEnd()) return p.error("unexpected text after the type");
+  return t;
+}
+
+std::string printType(const TypeSyntax& type) {
+  std::string out;
+  print(type, &out);
+  return out;
+}
+
+absl::StatusOr<std::string> canonicalType(absl::string_view text) {
+  absl::StatusOr<TypeSyntax> t = parseType(text);
+  if (!t.ok()) return t.status();
+  return printType(*t);
+}
+
+namespace internal {
+
+void TypeParser::skipSpace() {
+  while (pos_ < text_.size() && absl::ascii_isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+}
+
+bool TypeParser::atEnd() {
+  skipSpace();
+  return pos_ == text_.size();
+}
+
+bool TypeParser::peek(char c) {
+  skipSpace();
+  return pos_ < text_.size() && text_[pos_] == c;
+}
+
+absl::Status TypeParser::error(absl::string_view what) const {
+  // Quote long inputs (a hostile 10k-level nesting) by their head only.
+  constexpr size_t kQuoted = 120;
+  absl::string_view shown = text_.substr(0, kQuoted);
+  return absl::InvalidArgumentError(absl::StrCat(what, " at column ", pos_ + 1, " in '", shown,
+                                                 text_.size() > kQuoted ? "...'" : "'"));
+}
+
+absl::Status TypeParser::expect(char c) {
+  if (peek(c)) {
+    ++pos_;
+    return absl::OkStatus();
+  }
+  if (pos_ == text_.size()) return error(absl::StrCat("expected '", std::string(1, c), "' but the text ended"));
+  return error(absl::StrCat("expected '", std::string(1, c), "', found '", std::string(1, text_[pos_]), "'"));
+}
+
+absl::string_view TypeParser::identifier() {
+  skipSpace();
+  const size_t start = pos_;
+  while (pos_ < text_.size() &&
+         (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+    ++pos_;
+  return text_.substr(start, pos_ - start);
+}
+
+absl::StatusOr<int64_t> TypeParser::number(int64_t max, absl::string_view too_large) {
+  skipSpace();
+  const size_t start = pos_;
+  int64_t n = 0;
+  while (pos_ < text_.size() && absl::ascii_isdigit(static_cast<unsigned char>(text_[pos_]))) {
+    n = n * 10 + (text_[pos_] - '0');
+    ++pos_;
+    if (n > max) {
+      pos_ = start;
+      return error(too_large);
+    }
+  }
+  if (pos_ == start) return error("expected a number");
+  return n;
+}
+
+TypeParser::Sized TypeParser::tupleOf(std::vector<TypeSyntax> items, int64_t scalars) {
+  if (static_cast<int64_t>(items.size()) > kMaxTupleLength)
+    return fail(error(absl::StrCat("tuple of more than ", kMaxTupleLength, " items")));
+  Sized out;
+  out.type = TypeSyntax::tuple(std::move(items));
+  out.scalars = scalars;
+  return out;
+}
+
+absl::Status TypeParser::list(int depth, char close, std::vector<TypeSyntax>* items, int64_t* scalars) {
+  *scalars = 0;
+  while (!peek(close)) {
+    Sized item = type(depth + 1);
+    if (!item.status.ok()) return item.status;
+    *scalars += item.scalars;
+    if (*scalars > kMaxTypeScalars) return error(absl::StrCat("type of more than ", kMaxTypeScalars, " scalars"));
+    items->push_back(std::move(item.type));
+    if (static_cast<int64_t>(items->size()) > kMaxTupleLength)
+      return error(absl::StrCat("tuple of more than ", kMaxTupleLength, " items"));
+    if (peek(',')) {
+      ++pos_;
+      continue;
+    }
+    if (!peek(close)) {
+      if (atEnd()) return error(absl::StrCat("expected '", std::string(1, close), "' but the text ended"));
+      return error(absl::StrCat("expected ',' or '", std::string(1, close), "', found '", std::string(1, text_[pos_]),
+                                "'"));
+    }
+  }
+  ++pos_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TypeSyntax>> TypeParser::parenthesisedList() {
+  if (absl::Status s = expect('('); !s.ok()) return s;
+  std::vector<TypeSyntax> items;
+  int64_t scalars = 0;
+  if (absl::Status s = list(0, ')', &items, &scalars); !s.ok()) return s;
+  return items;
+}
+
+absl::StatusOr<std::vector<TypeSyntax>> TypeParser::bareList() {
+  std::vector<TypeSyntax> items;
+  while (!atEnd()) {
+    Sized item = type(0);
+    if (!item.status.ok()) return item.status;
+    items.push_back(std::move(item.type));
+    if (atEnd()) break;
+    if (absl::Status s = expect(','); !s.ok()) return s;
+  }
+  return items;
+}
+
+TypeParser::Sized TypeParser::arrayCall() {
+  // "array(" already read: dtype, Nd, layout ")".
+  const size_t at = pos_;
+  absl::string_view dtype_name = identifier();
+  absl::StatusOr<Scalar> dtype = scalarFromName(dtype_name);
+  if (dtype_name.empty()) return fail(error("expected an array dtype"));
+  if (!dtype.ok()) {
+    pos_ = at;
+    skipSpace();
+    return fail(error(dtype.status().message()));
+  }
+  if (absl::Status s = expect(','); !s.ok()) return fail(s);
+  absl::StatusOr<int64_t> nd = number(kMaxArrayDims, absl::StrCat("an array has at most ", kMaxArrayDims, " dimensions"));
+  if (!nd.ok()) return fail(nd.status());
+  if (pos_ >= text_.size() || text_[pos_] != 'd') return fail(error("expected 'Nd' (the number of dimensions)"));
+  ++pos_;
+  if (absl::Status s = expect(','); !s.ok()) return fail(s);
+  absl::string_view layout = identifier();
+  if (layout != "C" && layout != "F" && layout != "A") return fail(error("expected the array layout C, F or A"));
+  if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+  Sized out;
+  out.type = TypeSyntax::array(*dtype, static_cast<int>(*nd), layout[0]);
+  out.scalars = 1;
+  return out;
+}
+
+absl::StatusOr<char> TypeParser::sliceDims(int* ndim) {
+  // "[" already read. Each dimension is ":" or "::1"; "::1" may be the last
+  // (C order) or, with more than one dimension, the first (F order).
+  int contiguous_at = -1;
+  int n = 0;
+  while (true) {
+    if (absl::Status s = expect(':'); !s.ok()) return s;
+    skipSpace();
+    if (pos_ < text_.size() && text_[pos_] == ':') {
+      ++pos_;
+      skipSpace();
+      if (pos_ >= text_.size() || text_[pos_] != '1') return error("expected '::1' (a contiguous dimension)");
+      ++pos_;
+      if (contiguous_at >= 0) return error("more than one '::1' dimension");
+      contiguous_at = n;
+    }
+    ++n;
+    if (n > kMaxArrayDims) return error(absl::StrCat("more than ", kMaxArrayDims, " dimensions"));
+    if (peek(',')) {
+      ++pos_;
+      continue;
+    }
+    if (absl::Status s = expect(']'); !s.ok()) return s;
+    break;
+  }
+  *ndim = n;
+  if (contiguous_at < 0) return 'A';
+  if (contiguous_at == n - 1) return 'C';
+  if (contiguous_at == 0) return 'F';
+  return error("'::1' must be the first or the last dimension");
+}
+
+TypeParser::Sized TypeParser::uniTuple(int depth) {
+  // "UniTuple(" already read: item, count ")" or Numba's printed "item x count".
+  Sized item = type(depth + 1);
+  if (!item.status.ok()) return item;
+  skipSpace();
+  if (peek(',')) {
+    ++pos_;
+  } else if (absl::string_view x = identifier(); x != "x") {
+    return fail(error("expected ',' or 'x' before the tuple length"));
+  }
+  absl::StatusOr<int64_t> count = number(kMaxTupleLength, absl::StrCat("a tuple has at most ", kMaxTupleLength, " items"));
+  if (!count.ok()) return fail(count.status());
+  if (*count < 1) return fail(error("a UniTuple has at least one item"));
+  if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+  if (item.scalars * *count > kMaxTypeScalars)
+    return fail(error(absl::StrCat("type of more than ", kMaxTypeScalars, " scalars")));
+  Sized out;
+  out.scalars = item.scalars * *count;
+  out.type.kind = TypeSyntax::Kind::kUniTuple;
+  out.type.count = *count;
+  out.type.items.push_back(std::move(item.type));
+  return out;
+}
+
+TypeParser::Sized TypeParser::type(int depth) {
+  if (depth >= kMaxTypeDepth)
+    return fail(error(absl::StrCat("type nested more than ", kMaxTypeDepth, " levels deep")));
+  if (peek('(')) {
+    ++pos_;
+    std::vector<TypeSyntax> items;
+    int64_t scalars = 0;
+    if (absl::Status s = list(depth, ')', &items, &scalars); !s.ok()) return fail(s);
+    return tupleOf(std::move(items), scalars);
+  }
+  const size_t at = pos_;
+  absl::string_view name = identifier();
+  if (name.empty()) {
+    if (pos_ == text_.size()) return fail(error("expected a type but the text ended"));
+    return fail(error(absl::StrCat("expected a type, found '", std::string(1, text_[pos_]), "'")));
+  }
+  if (name == "readonly") {
+    // Numba's typeof of an array over a read-only buffer.
+    name = identifier();
+    if (name != "array" || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
+  }
+  if (name == "array" && peek('(')) {
+    ++pos_;
+    return arrayCall();
+  }
+  if (name == "UniTuple" && peek('(')) {
+    ++pos_;
+    return uniTuple(depth);
+  }
+  if (name == "Tuple" && peek('(')) {
+    ++pos_;
+    std::vector<TypeSyntax> items;
+    int64_t scalars = 0;
+    if (absl::Status s = list(depth, ')', &items, &scalars); !s.ok()) return fail(s);
+    return tupleOf(std::move(items), scalars);
+  }
+  Sized out;
+  out.scalars = 1;
+  if (name == "none" || name == "void" || name == "None") {
+    out.type.kind = TypeSyntax::Kind::kNone;
+    return out;
+  }
+  if (name == "unicode_type") {
+    out.type.kind = TypeSyntax::Kind::kUnicode;
+    return out;
+  }
+  absl::StatusOr<Scalar> scalar = scalarFromName(name);
+  if (!scalar.ok()) {
+    pos_ = at;
+    skipSpace();
+    return fail(error(scalar.status().message()));
+  }
+  if (peek('[')) {
+    ++pos_;
+    int ndim = 0;
+    absl::StatusOr<char> layout = sliceDims(&ndim);
+    if (!layout.ok()) return fail(layout.status());
+    out.type = TypeSyntax::array(*scalar, ndim, *layout);
+    return out;
+  }
+  out.type = TypeSyntax::scalarType(*scalar);
+  return out;
+}
+
+}  // namespace internal
+}  // namespace kiln::base

@@ -1,0 +1,81 @@
+#pragma once
+// The one grammar of type spellings, shared by the server, the compiler's
+// typing and the Python client extension (which all link kiln_base).
+//
+//   type   := scalar | "none" | "void" | "None" | "unicode_type"
+//           | scalar "[" dims "]"                  float64[:], float64[:, ::1], float64[::1, :]
+//           | ["readonly"] "array(" scalar "," N "d" "," ("C"|"F"|"A") ")"
+//           | "UniTuple(" type "," N ")" | "UniTuple(" type "x" N ")"
+//           | "Tuple(" [type {"," type}] [","] ")"
+//           | "(" [type {"," type}] [","] ")"      a tuple
+//   scalar := a row or alias of base/type_names.def
+//
+// Parsing builds a small syntax tree in one left-to-right pass; printing it
+// gives the canonical spelling (`f8` -> `float64`, `Tuple(int64, int64)` ->
+// `UniTuple(int64, 2)`, `array(float64, 1d, F)` -> `array(float64, 1d, C)`).
+// Both are linear in the length of the input: a uniform tuple is kept as one
+// item and a count, never expanded, and nesting is capped at kMaxTypeDepth.
+// The flattened number of scalars a type stands for is capped at
+// kMaxTypeScalars, so a consumer that expands tuples stays bounded too.
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace kiln::base {
+
+enum class Scalar : uint8_t {
+#define KILN_SCALAR(Name, canonical, size) k##Name,
+#include "base/type_names.def"
+};
+
+/// "float64" for Scalar::kFloat64.
+const char* scalarName(Scalar s);
+/// Size in bytes of the scalar's storage (bool: 1, complex128: 16).
+int scalarSize(Scalar s);
+/// The scalar a name or alias stands for ("f8" -> kFloat64). An error for
+/// unknown names and for the names refused on purpose (says why).
+absl::StatusOr<Scalar> scalarFromName(absl::string_view name);
+/// Every accepted scalar spelling with its scalar, canonical names first.
+std::vector<std::pair<std::string, Scalar>> scalarSpellings();
+
+inline constexpr int kMaxTypeDepth = 64;
+inline constexpr int kMaxArrayDims = 32;
+inline constexpr int64_t kMaxTupleLength = 1024;
+inline constexpr int64_t kMaxTypeScalars = 1 << 16;
+
+/// A parsed type.
+struct TypeSyntax {
+  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple };
+  Kind kind = Kind::kNone;
+  Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
+  int ndim = 0;                    // kArray: 0..kMaxArrayDims
+  char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
+  int64_t count = 0;               // kUniTuple: the number of items
+  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple: the one item
+
+  /// The number of tuple items (kTuple, kUniTuple).
+  int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }
+  /// Tuple item i (kTuple, kUniTuple).
+  const TypeSyntax& item(int64_t i) const { return kind == Kind::kUniTuple ? items[0] : items[i]; }
+
+  static TypeSyntax scalarType(Scalar s);
+  static TypeSyntax array(Scalar dtype, int ndim, char layout);
+  /// A tuple of these items; uniform non-empty item lists become kUniTuple.
+  static TypeSyntax tuple(std::vector<TypeSyntax> items);
+
+  friend bool operator==(const TypeSyntax& a, const TypeSyntax& b);
+};
+
+/// Parses one type. Errors are INVALID_ARGUMENT, lower-case, and quote the
+/// text and the column: "expected ')' at column 12 in 'UniTuple(int64, 2'".
+absl::StatusOr<TypeSyntax> parseType(absl::string_view text);
+/// The canonical spelling.
+std::string printType(const TypeSyntax& type);
+/// parseType then printType.
+absl::StatusOr<std::string> canonicalType(absl::string_view text);
+
+}  // namespace kiln::base

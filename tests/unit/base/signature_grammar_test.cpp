@@ -1,0 +1,52 @@
+// The one signature grammar (Numba's, plus kilnc's bare list).
+#include "base/signature_grammar.h"
+
+#include <gtest/gtest.h>
+
+namespace kiln::base {
+namespace {
+
+std::string canon(absl::string_view s) {
+  absl::StatusOr<SignatureSyntax> sig = parseSignature(s);
+  return sig.ok() ? printSignature(*sig) : "error: " + std::string(sig.status().message());
+}
+
+TEST(SignatureGrammar, Forms) {
+  EXPECT_EQ(canon("float64(float64, int64)"), "float64(float64, int64)");
+  EXPECT_EQ(canon("f8(f8, i8)"), "float64(float64, int64)");
+  EXPECT_EQ(canon("(int64,)"), "(int64)");
+  EXPECT_EQ(canon("(int64, f4,)"), "(int64, float32)");
+  EXPECT_EQ(canon("()"), "()");
+  EXPECT_EQ(canon("int64()"), "int64()");
+  EXPECT_EQ(canon("void(int64[:])"), "none(array(int64, 1d, A))");
+  EXPECT_EQ(canon("f8[::1](f8[:, ::1])"), "array(float64, 1d, C)(array(float64, 2d, C))");
+  EXPECT_EQ(canon("UniTuple(int64, 2)(array(float64, 1d, C), float64[:])"),
+            "UniTuple(int64, 2)(array(float64, 1d, C), array(float64, 1d, A))");
+  EXPECT_EQ(canon("(UniTuple(int64, 2))"), "(UniTuple(int64, 2))");
+  EXPECT_EQ(canon("((int64, int64),)"), "(UniTuple(int64, 2))");
+  EXPECT_EQ(canon(" float64 , int64 "), "(float64, int64)");
+  EXPECT_EQ(canon("int64, UniTuple(int64, 2)"), "(int64, UniTuple(int64, 2))");
+  EXPECT_EQ(canon("int64,"), "(int64)");
+  EXPECT_EQ(canon(""), "()");
+  EXPECT_EQ(canon("int64"), "(int64)");
+}
+
+TEST(SignatureGrammar, ReturnTypeIsOptional) {
+  absl::StatusOr<SignatureSyntax> s = parseSignature("(int64,)");
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->return_type.has_value());
+  s = parseSignature("none(int64)");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->return_type.has_value());
+  EXPECT_EQ(s->return_type->kind, TypeSyntax::Kind::kNone);
+}
+
+TEST(SignatureGrammar, Malformed) {
+  for (const char* bad : {"float64(int64", "float64)int64(", "float64(int64,,int64)", "int64]", "float64(int64) x",
+                          "(int64)(int64)", "float64(flot)", "float_(int64)", "int64 int64", ",", "f8(,)"})
+    EXPECT_EQ(canon(bad).substr(0, 7), "error: ") << bad;
+  EXPECT_EQ(canon("float64(int64,,int64)"), "error: expected a type, found ',' at column 15 in 'float64(int64,,int64)'");
+}
+
+}  // namespace
+}  // namespace kiln::base

@@ -1,0 +1,148 @@
+// The one type grammar: every alias, canonical forms, round trips, errors
+// that say where, and hostile inputs that fail fast.
+#include "base/type_grammar.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace kiln::base {
+namespace {
+
+std::string canon(absl::string_view s) {
+  absl::StatusOr<std::string> c = canonicalType(s);
+  return c.ok() ? *c : "error: " + std::string(c.status().message());
+}
+
+TEST(TypeGrammar, EveryScalarAlias) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"bool", "bool"},          {"boolean", "bool"},       {"bool_", "bool"},         {"b1", "bool"},
+      {"int8", "int8"},          {"i1", "int8"},            {"int16", "int16"},        {"i2", "int16"},
+      {"int32", "int32"},        {"i4", "int32"},           {"int64", "int64"},        {"i8", "int64"},
+      {"intp", "int64"},         {"int_", "int64"},         {"int", "int64"},          {"uint8", "uint8"},
+      {"u1", "uint8"},           {"uint16", "uint16"},      {"u2", "uint16"},          {"uint32", "uint32"},
+      {"u4", "uint32"},          {"uint64", "uint64"},      {"u8", "uint64"},          {"uintp", "uint64"},
+      {"float32", "float32"},    {"f4", "float32"},         {"single", "float32"},     {"float64", "float64"},
+      {"f8", "float64"},         {"double", "float64"},     {"float", "float64"},      {"complex64", "complex64"},
+      {"c8", "complex64"},       {"complex128", "complex128"}, {"c16", "complex128"}, {"complex", "complex128"},
+      {"intc", "int32"},         {"uintc", "uint32"},       {"short", "int16"},        {"ushort", "uint16"},
+      {"long_", "int64"},        {"ulong", "uint64"},       {"longlong", "int64"},     {"ulonglong", "uint64"},
+      {"ssize_t", "int64"},      {"size_t", "uint64"},      {"none", "none"},          {"void", "none"},
+      {"None", "none"},          {"unicode_type", "unicode_type"},
+  };
+  for (auto [in, out] : cases) EXPECT_EQ(canon(in), out) << in;
+  // The table lists each spelling once, and each parses to its scalar.
+  for (const auto& [spelling, scalar] : scalarSpellings()) {
+    absl::StatusOr<TypeSyntax> t = parseType(spelling);
+    ASSERT_TRUE(t.ok()) << spelling;
+    EXPECT_EQ(*t, TypeSyntax::scalarType(scalar)) << spelling;
+  }
+}
+
+TEST(TypeGrammar, AmbiguousNamesAreRefusedWithTheReason) {
+  absl::StatusOr<TypeSyntax> t = parseType("float_");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("float32 in Numba"), absl::string_view::npos) << t.status();
+  EXPECT_FALSE(parseType("byte").ok());
+  EXPECT_FALSE(parseType("float16").ok());
+  EXPECT_EQ(canon("float_[:]").substr(0, 7), "error: ");
+}
+
+TEST(TypeGrammar, Arrays) {
+  EXPECT_EQ(canon("float64[:]"), "array(float64, 1d, A)");
+  EXPECT_EQ(canon("float64[::1]"), "array(float64, 1d, C)");
+  EXPECT_EQ(canon("f8[:, ::1]"), "array(float64, 2d, C)");
+  EXPECT_EQ(canon("float64[::1, :]"), "array(float64, 2d, F)");
+  EXPECT_EQ(canon("float64[:,:,:]"), "array(float64, 3d, A)");
+  EXPECT_EQ(canon("int32[ : , : , :: 1 ]"), "array(int32, 3d, C)");
+  EXPECT_EQ(canon("array(float64, 2d, C)"), "array(float64, 2d, C)");
+  EXPECT_EQ(canon("array(f4, 3d, F)"), "array(float32, 3d, F)");
+  EXPECT_EQ(canon("array(bool, 1d, F)"), "array(bool, 1d, C)");  // 1-d F is C
+  EXPECT_EQ(canon("array(int64, 0d, C)"), "array(int64, 0d, C)");
+  EXPECT_EQ(canon("readonly array(int64, 1d, C)"), "array(int64, 1d, C)");
+  for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
+                          "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
+                          "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",
+                          "readonly int64", "float64[:, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, :, "
+                                            ":, :, :, :, :, :, :, :, :, :, :]"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
+TEST(TypeGrammar, Tuples) {
+  EXPECT_EQ(canon("UniTuple(int64, 3)"), "UniTuple(int64, 3)");
+  EXPECT_EQ(canon("UniTuple(i8 x 3)"), "UniTuple(int64, 3)");  // Numba's printed form
+  EXPECT_EQ(canon("Tuple(int64, float64)"), "Tuple(int64, float64)");
+  EXPECT_EQ(canon("Tuple(int64, i8)"), "UniTuple(int64, 2)");
+  EXPECT_EQ(canon("(int64, float64)"), "Tuple(int64, float64)");
+  EXPECT_EQ(canon("(int64,)"), "UniTuple(int64, 1)");
+  EXPECT_EQ(canon("(int64, float64,)"), "Tuple(int64, float64)");
+  EXPECT_EQ(canon("()"), "Tuple()");
+  EXPECT_EQ(canon("Tuple()"), "Tuple()");
+  EXPECT_EQ(canon("Tuple(UniTuple(f8, 2), (float64, float64))"), "UniTuple(UniTuple(float64, 2), 2)");
+  EXPECT_EQ(canon("Tuple(array(float64, 1d, C), f8[::1])"), "UniTuple(array(float64, 1d, C), 2)");
+  for (const char* bad : {"UniTuple(int64)", "UniTuple(int64, 0)", "UniTuple(int64, 1025)", "UniTuple(int64, 2",
+                          "Tuple(int64,, float64)", "Tuple(int64 float64)", "(int64", "int64)", "Tuple(,)",
+                          "UniTuple(int64, -1)", "UniTuple(int64, 99999999999999999999)"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
+TEST(TypeGrammar, CanonicalFormsRoundTrip) {
+  for (const char* s : {"int64", "bool", "none", "unicode_type", "UniTuple(int64, 2)", "Tuple(int64, float64)",
+                        "array(float64, 2d, F)", "Tuple(array(int32, 3d, A), UniTuple(complex64, 4), none)",
+                        "Tuple()", "UniTuple(Tuple(int8, uint8), 3)"}) {
+    EXPECT_EQ(canon(s), s);
+    EXPECT_EQ(canon(canon(s)), s);
+  }
+}
+
+TEST(TypeGrammar, ErrorsSayWhere) {
+  absl::StatusOr<TypeSyntax> t = parseType("UniTuple(int64, 2");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(t.status().message(), "expected ')' but the text ended at column 18 in 'UniTuple(int64, 2'");
+  t = parseType("Tuple(int64, flot64)");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "unknown type 'flot64' at column 14 in 'Tuple(int64, flot64)'");
+  EXPECT_EQ(canon("int64 int64"), "error: unexpected text after the type at column 7 in 'int64 int64'");
+  EXPECT_EQ(canon(""), "error: expected a type but the text ended at column 1 in ''");
+}
+
+TEST(TypeGrammar, DeepNestingFailsFast) {
+  for (const char* open : {"Tuple(", "(", "UniTuple("}) {
+    std::string deep;
+    for (int i = 0; i < 10000; ++i) deep += open;
+    deep += "int64";
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<TypeSyntax> t = parseType(deep);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(t.ok()) << open;
+    EXPECT_NE(t.status().message().find("nested more than 64 levels deep"), absl::string_view::npos) << t.status();
+    EXPECT_LT(t.status().message().size(), 300u);  // the text is quoted by its head only
+    EXPECT_LT(took, std::chrono::milliseconds(50)) << open;
+  }
+  std::string ok;  // 63 levels parse
+  for (int i = 0; i < 63; ++i) ok += "(";
+  ok += "int64";
+  for (int i = 0; i < 63; ++i) ok += ",)";
+  EXPECT_TRUE(parseType(ok).ok());
+}
+
+TEST(TypeGrammar, UniformTuplesStayLinear) {
+  // 1024^3 scalars if expanded: refused by the scalar cap, quickly.
+  std::string big = "UniTuple(UniTuple(UniTuple(int64, 1024), 1024), 1024)";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(parseType(big).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  // Printing a wide nested uniform tuple is as long as its input.
+  std::string wide = "UniTuple(UniTuple(int64, 256), 256)";
+  EXPECT_EQ(canon(wide), wide);
+  // A long flat tuple written out canonicalises in one pass.
+  std::string flat = "Tuple(";
+  for (int i = 0; i < 1024; ++i) flat += i ? ", int64" : "int64";
+  flat += ")";
+  EXPECT_EQ(canon(flat), "UniTuple(int64, 1024)");
+}
+
+}  // namespace
+}  // namespace kiln::base
