@@ -2,14 +2,16 @@
 // The state of lowering one instance; the op families are implemented in
 // lower.cpp (control flow, calls, values), lower_arith.cpp (operators),
 // lower_builtins.cpp (builtins and the math module), lower_iter.cpp
-// (iterators), lower_arrays.cpp (arrays) and lower_numpy.cpp (the numpy
-// module's functions).
+// (iterators), lower_arrays.cpp (arrays), lower_numpy.cpp (the numpy
+// module's functions) and lower_memory.cpp (reference counts, as
+// ownership.h plans them).
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "compiler/lowering/ownership.h"
 #include "compiler/typing/inference.h"
 #include "compiler/typing/registry.h"
 #include "llvm/IR/IRBuilder.h"
@@ -87,7 +89,10 @@ class FunctionLowering {
   llvm::Value* arraySize(llvm::Value* arr, const typing::Type* t);
   /// The int64 values of an int or a tuple of ints (a shape, an index).
   std::vector<llvm::Value*> intIndices(llvm::Value* v, const typing::Type* t);
-  /// A new malloc'd C-contiguous array of type t (meminfo = the block).
+  /// A new C-contiguous array of type t in a block of the memory runtime
+  /// (kiln_rt.h). Its reference is a temporary of the instruction being
+  /// lowered: the result takes it over, or it is released when the
+  /// instruction ends (and on every error path before that).
   llvm::Value* newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape);
   /// The address of the k-th element in C order, k in [0, size).
   llvm::Value* flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k);
@@ -154,12 +159,36 @@ class FunctionLowering {
   llvm::Value* constructor(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
                            const typing::Type* result);
 
+  // Memory (lower_memory.cpp): reference counts of the arrays a value holds
+  // (ownership.h says which values own references and where they die).
+  /// incref (or decref) every meminfo that v, of type t, holds.
+  void retain(llvm::Value* v, const typing::Type* t);
+  void release(llvm::Value* v, const typing::Type* t);
+  /// A new block of `bytes` data bytes (MemoryError when the runtime has
+  /// none); its meminfo, registered as a temporary of this instruction, and
+  /// in *data where its bytes start.
+  llvm::Value* allocMeminfo(llvm::Value* bytes, llvm::Value** data);
+  /// Releases the temporary block of a new array now (scratch that never
+  /// escapes the op).
+  void releaseTemp(llvm::Value* array);
+
  private:
   absl::Status lowerInstr(const ir::Instr& i);
   void lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest);
   llvm::Value* constant(const compiler::Constant& c, const typing::Type* t);
   absl::StatusOr<llvm::Value*> call(const ir::Instr& i);
   absl::Status raise(const ir::Instr& i);
+  // Ownership bookkeeping while lowering (lower_memory.cpp).
+  void beginBlock(const ir::Block* blk);
+  /// After a non-terminator instruction: its result takes its references,
+  /// temporaries are released, operands that die here are released.
+  void finishInstr(const ir::Instr& i, size_t index);
+  /// Releases every reference held now (before an error return).
+  void releaseHeld();
+  /// The roots held now that are not live into `target` (released on the edge).
+  std::vector<int> dyingOnEdge(const ir::Block* target) const;
+  void refOp(llvm::Value* v, const typing::Type* t, bool inc);
+  llvm::Value* runtimeHook();
 
   const typing::Program& prog_;
   const typing::Instance& inst_;
@@ -174,6 +203,12 @@ class FunctionLowering {
   std::map<const ir::Value*, llvm::Value*> values_;      // lookup only
   std::map<const ir::Block*, llvm::BasicBlock*> blocks_;  // lookup only
   bool boundscheck_ = false;  // IndexError on out-of-range array indices (Numba: off by default)
+  Ownership own_;                               // computed once per instance
+  std::vector<int> held_;                       // roots holding a reference now, in index order
+  std::vector<int> last_use_;                   // per root: last body instruction using it in this block
+  std::vector<bool> live_at_term_;              // per root: needed by this block's terminator or later
+  std::vector<llvm::Value*> temps_;             // this instruction's allocations not yet taken over
+  bool call_result_owned_ = false;              // the call just lowered returned owned references
   bool numpy_error_model_ = false;  // error_model='numpy': scalar division by zero does not raise
   std::map<const ir::Value*, bool> index_only_;  // usedOnlyAsArrayIndex, filled on first use (lookup only)
   int line_ = 0;

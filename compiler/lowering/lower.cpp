@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/rules.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Verifier.h"
@@ -83,6 +84,7 @@ llvm::Function* FunctionLowering::intrinsic(llvm::Intrinsic::ID id, llvm::Type* 
 }
 
 void FunctionLowering::raiseNow(KilnErrorKind kind, const std::string& message) {
+  releaseHeld();  // every reference this path holds (lower_memory.cpp)
   llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
   b_.CreateStore(b_.getInt32(kind), b_.CreateStructGEP(err_ty, err_ptr_, 0));
   b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));
@@ -167,8 +169,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
                       llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
       b_.SetInsertPoint(fail);
+      releaseHeld();
       b_.CreateRet(status);
       b_.SetInsertPoint(ok);
+      call_result_owned_ = true;  // the callee returns its references
       llvm::Value* v = b_.CreateLoad(valueType(ctx_, target.ret), ret);
       return convert(b_, v, target.ret, result);
     }
@@ -209,20 +213,30 @@ absl::Status FunctionLowering::raise(const ir::Instr& i) {
 
 void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest) {
   llvm::BasicBlock* target = blocks_.at(e.target);
-  if (e.args.empty()) {
+  std::vector<int> dying = dyingOnEdge(e.target);
+  if (e.args.empty() && dying.empty()) {
     *dest = target;
     return;
   }
   // A block of its own per edge keeps phis simple when two edges of one
-  // branch reach the same block; SimplifyCFG folds them away.
+  // branch reach the same block; SimplifyCFG folds them away. On it, each
+  // parameter holding arrays gets its own references, then the roots not
+  // live into the target are released.
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
   llvm::BasicBlock* edge = llvm::BasicBlock::Create(ctx_, "edge", fn_);
-  llvm::IRBuilder<> eb(edge);
+  b_.SetInsertPoint(edge);
+  std::vector<llvm::Value*> vals;
   for (size_t k = 0; k < e.args.size(); ++k) {
     const ir::Value* prm = e.target->params[k].get();
-    llvm::Value* v = convert(eb, value(e.args[k]), e.args[k]->type, prm->type);
-    llvm::cast<llvm::PHINode>(values_.at(prm))->addIncoming(v, edge);
+    llvm::Value* v = convert(b_, value(e.args[k]), e.args[k]->type, prm->type);
+    if (holdsRefs(prm->type) && !holdsRefs(e.args[k]->type)) v = llvm::Constant::getNullValue(v->getType());
+    retain(v, prm->type);
+    vals.push_back(v);
   }
-  eb.CreateBr(target);
+  for (int r : dying) release(values_.at(own_.roots[r]), own_.roots[r]->type);
+  for (size_t k = 0; k < e.args.size(); ++k)
+    llvm::cast<llvm::PHINode>(values_.at(e.target->params[k].get()))->addIncoming(vals[k], b_.GetInsertBlock());
+  b_.CreateBr(target);
   *dest = edge;
 }
 
@@ -234,8 +248,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kConst:
       v = constant(i.const_value, rt);
       break;
-    case Op::kUndef:
-      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+    case Op::kUndef:  // null meminfos, so that releasing it does nothing
+      v = holdsRefs(rt) ? llvm::Constant::getNullValue(valueType(ctx_, rt))
+                        : static_cast<llvm::Value*>(llvm::PoisonValue::get(valueType(ctx_, rt)));
       break;
     case Op::kLoadGlobal: {
       const compiler::GlobalRef* g = prog_.bundle->functions[inst_.function_index].global(i.name);
@@ -357,10 +372,16 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       b_.CreateCondBr(more, body, done);
       return absl::OkStatus();
     }
-    case Op::kReturn:
-      b_.CreateStore(converted(i.operands[0], inst_.ret), ret_ptr_);
+    case Op::kReturn: {
+      // The caller gets references of its own; then this body lets go of
+      // what it holds (RefcountPrune cancels the pair of a dying result).
+      llvm::Value* r = converted(i.operands[0], inst_.ret);
+      b_.CreateStore(r, ret_ptr_);
+      retain(r, inst_.ret);
+      releaseHeld();
       b_.CreateRet(b_.getInt32(KILN_OK));
       return absl::OkStatus();
+    }
     case Op::kRaise:
       return raise(i);
     case Op::kUnreachable:
@@ -388,17 +409,22 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   for (size_t k = 0; k < f.blocks[0]->params.size(); ++k) values_[f.blocks[0]->params[k].get()] = fn->getArg(2 + k);
   b_.SetInsertPoint(alloca_block_);
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
+  own_ = Ownership::analyze(f, order);
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
-    for (const auto& i : blk->instrs)
-      if (absl::Status s = lowerInstr(*i); !s.ok()) return s;
+    beginBlock(blk);
+    for (size_t k = 0; k < blk->instrs.size(); ++k) {
+      const ir::Instr& i = *blk->instrs[k];
+      if (absl::Status s = lowerInstr(i); !s.ok()) return s;
+      if (!ir::isTerminator(i.op)) finishInstr(i, k);
+    }
   }
   // Phis of blocks reached only by some edges: give the missing inputs.
   for (const ir::Block* blk : order) {
     llvm::BasicBlock* bb = blocks_.at(blk);
     for (llvm::PHINode& phi : bb->phis())
       for (llvm::BasicBlock* pred : llvm::predecessors(bb))
-        if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::PoisonValue::get(phi.getType()), pred);
+        if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::Constant::getNullValue(phi.getType()), pred);
   }
   return absl::OkStatus();
 }
@@ -478,6 +504,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);
+
+  transforms::RefcountPrune().run(*mod);
 
   std::string errors;
   llvm::raw_string_ostream os(errors);

@@ -3,16 +3,15 @@
 // negative indices and raises IndexError out of bounds; elementwise
 // operations and reductions are loops here, with NumPy's element semantics.
 // Broadcasting follows NumPy (shapes align at the right, sizes equal or 1).
-// New arrays are malloc'd, C-contiguous, with meminfo = the block; views
-// (slices, a.T, reshape) share their parent's meminfo, so whoever receives
-// one as a result owns the block (kiln_abi.h). Temporaries not returned
-// leak (no reference counting yet); sort and quantile scratch is freed.
+// New arrays are blocks of the memory runtime (kiln_rt.h), C-contiguous,
+// with meminfo = the block's header; views (slices, a.T, reshape) share
+// their parent's meminfo. Who holds references and when they are released
+// is ownership.h's plan, emitted by lower_memory.cpp.
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
-#include "llvm/IR/InlineAsm.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
 
@@ -50,9 +49,7 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   llvm::Value* total = b_.getInt64(1);
   llvm::Value* negative = b_.getInt1(false);
   // A size that overflows, or an allocation that fails, raises MemoryError
-  // (Numba raises for np.empty(2**60) even when the array is unused). LLVM
-  // deletes an unused malloc and folds its null check to false, so the
-  // pointer is handed to an empty side-effecting asm that keeps it.
+  // (Numba raises for np.empty(2**60) even when the array is unused).
   int64_t item = itemSize(t->dtype());
   llvm::Value* too_big = b_.getInt1(false);
   llvm::Function* umul = intrinsic(llvm::Intrinsic::umul_with_overflow, b_.getInt64Ty());
@@ -67,16 +64,11 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
   bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
   raiseIf(too_big, KILN_MEMORY_ERROR, "Allocation failed (array too big)");
-  llvm::FunctionCallee malloc_fn =
-      mod_.getOrInsertFunction("malloc", llvm::FunctionType::get(b_.getPtrTy(), {b_.getInt64Ty()}, false));
-  llvm::CallInst* block = b_.CreateCall(malloc_fn, {bytes});
-  b_.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false), "", "r",
-                                     /*hasSideEffects=*/true),
-                {block});
-  raiseIf(b_.CreateIsNull(block), KILN_MEMORY_ERROR, "Allocation failed (out of memory allocating an array)");
+  llvm::Value* data = nullptr;
+  llvm::Value* mi = allocMeminfo(bytes, &data);  // an indirect call, which LLVM never deletes
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
-  out = b_.CreateInsertValue(out, block, kMeminfo);
-  out = b_.CreateInsertValue(out, block, kData);
+  out = b_.CreateInsertValue(out, mi, kMeminfo);
+  out = b_.CreateInsertValue(out, data, kData);
   llvm::Value* stride = b_.getInt64(item);
   const unsigned nd = static_cast<unsigned>(shape.size());
   for (unsigned j = 0; j < nd; ++j) {  // C: last dimension fastest; F: first

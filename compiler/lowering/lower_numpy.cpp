@@ -56,8 +56,7 @@ void FunctionLowering::sortInPlace(llvm::Value* arr, const typing::Type* at) {
   loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(tmp, types().array(dt, 1, 'C'), k), loadElement(item1d(arr, k), dt), dt); });
   b_.CreateCall(qsort, {b_.CreateExtractValue(tmp, kData), n, item, cmp});
   loop(n, [&](llvm::Value* k) { storeElement(item1d(arr, k), loadElement(flatElementPtr(tmp, types().array(dt, 1, 'C'), k), dt), dt); });
-  llvm::FunctionCallee free_fn = mod_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
-  b_.CreateCall(free_fn, {b_.CreateExtractValue(tmp, kMeminfo)});
+  releaseTemp(tmp);
 }
 
 llvm::Value* FunctionLowering::sortedCopy(llvm::Value* arr, const typing::Type* at) {
@@ -287,9 +286,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
         llvm::Value* top = convert(b_, loadElement(flatElementPtr(s, st, last), dt), dt, result);
         b_.CreateStore(b_.CreateSelect(b_.CreateFCmpUNO(top, top), top, v), out);
       });
-      llvm::FunctionCallee free_fn =
-          mod_.getOrInsertFunction("free", llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false));
-      b_.CreateCall(free_fn, {b_.CreateExtractValue(s, kMeminfo)});  // the scratch copy never escapes
+      releaseTemp(s);  // the scratch copy never escapes
       return b_.CreateLoad(ft, out);
     }
     case BuiltinId::kNpDiff: {

@@ -1,2 +1,3 @@
 set(SUBDIR_SOURCES
+  refcount_prune.cpp
   simplify_block_params.cpp)

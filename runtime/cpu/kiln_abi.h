@@ -16,9 +16,10 @@
  *      struct { void* meminfo; void* data; int64_t shape[ndim]; int64_t strides[ndim]; }
  *    with strides in bytes. meminfo is NULL for memory the compiled code
  *    borrows (an argument's buffer, or a view of it); for memory the compiled
- *    code allocated it is the pointer returned by malloc() for that block,
- *    and whoever receives the array as a result owns it and releases it with
- *    free() (the Python dispatcher hands it to the NumPy array it returns).
+ *    code allocated it is the block's KilnMemInfo (kiln_rt.h), and an array
+ *    returned as a result carries one reference to it, which the receiver
+ *    owns and drops with kiln_mi_decref (the Python dispatcher hands it to
+ *    the NumPy array it returns). Arguments are borrowed for the call.
  *  - it returns KILN_OK, or an error kind with *err filled in: err->message
  *    points at a static string inside the shared object (valid while it is
  *    loaded), err->line is the Python source line that raised.

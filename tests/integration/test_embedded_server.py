@@ -41,11 +41,16 @@ def run_clients(env, n):
     return pids
 
 
+def server_dirs(tmp):
+    return sorted(p.name for p in (tmp / "kiln").glob("server-*"))
+
+
 def test_first_client_starts_one_server(cache_home):
     tmp, env = cache_home
     [pid] = run_clients(env, 1)
-    assert os.path.exists(tmp / "kiln" / "kilnd.sock")
-    assert os.path.exists(tmp / "kiln" / "kilnd.log")
+    [name] = server_dirs(tmp)                    # one folder per kilnd build
+    assert os.path.exists(tmp / "kiln" / name / "kilnd.sock")
+    assert os.path.exists(tmp / "kiln" / name / "kilnd.log")
     os.kill(pid, 0)                              # detached: outlives its client
     assert run_clients(env, 1) == [pid]          # a later process reuses it
 
@@ -72,3 +77,23 @@ def test_stale_socket_is_replaced(cache_home):
     time.sleep(0.2)
     [pid2] = run_clients(env, 1)                 # the dead server's socket file is still there
     assert pid2 != pid
+
+
+def test_each_kilnd_build_has_its_own_server(cache_home, tmp_path_factory):
+    """A client never reaches the embedded server of another kilnd build (an
+    upgrade, a second checkout): its artifacts follow that build's ABI."""
+    import shutil
+    tmp, env = cache_home
+    [pid] = run_clients(env, 1)
+    other = tmp_path_factory.mktemp("other") / "kilnd"
+    shutil.copy2(env["KILN_KILND"], other)
+    os.utime(other, ns=(1, 1))                   # another build: same bytes, another identity
+    env2 = {**env, "KILN_KILND": str(other)}
+    try:
+        [pid2] = run_clients(env2, 1)
+        assert pid2 != pid
+        assert len(server_dirs(tmp)) == 2
+        assert run_clients(env, 1) == [pid]      # each build keeps reaching its own
+        assert run_clients(env2, 1) == [pid2]
+    finally:
+        subprocess.run([sys.executable, "-m", "kiln.ctl", "stop"], env=env2, capture_output=True, timeout=30)

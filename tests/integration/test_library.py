@@ -67,6 +67,14 @@ def test_average_trace(kilnd):
     def tr(a, k):
         return np.trace(a, k)
 
+    @jit
+    def lr(m):
+        return np.fliplr(m)
+
+    @jit
+    def ud(m):
+        return np.flipud(m)
+
     m = np.arange(12.0).reshape(3, 4)
     mi = np.arange(12, dtype=np.int32).reshape(4, 3)
     same(avg(np.arange(7)), np.average(np.arange(7)))
@@ -74,6 +82,15 @@ def test_average_trace(kilnd):
     for k in (-3, -1, 0, 1, 2, 5):
         same(tr(m, k), np.trace(m, k))
         same(tr(mi, k), np.trace(mi, k))
+    # Views of the argument, as NumPy's: same strides, writes go through.
+    for got, want in ((lr(m), np.fliplr(m)), (ud(m), np.flipud(m)), (ud(np.arange(5)), None)):
+        if want is not None:
+            same(got, want)
+            assert got.strides == want.strides
+        assert np.shares_memory(got, m) or want is None
+    v = ud(m)
+    v[0, 0] = -1.0
+    assert m[2, 0] == -1.0
 
 
 def test_average_refuses_weights(kilnd):

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "kiln_rt.h"
 
 namespace kiln::client {
 
@@ -34,6 +35,9 @@ absl::StatusOr<std::shared_ptr<Library>> Library::load(std::string_view elf, std
     close(fd);
     return absl::InvalidArgumentError(absl::StrCat("cannot load compiled code ", std::string(name), ": ", why ? why : "?"));
   }
+  // Compiled code reaches the memory runtime through its hook (kiln_rt.h);
+  // a library that allocates nothing may not define one.
+  if (void* hook = dlsym(handle, KILN_RT_HOOK_SYMBOL)) *static_cast<const KilnRuntime**>(hook) = kiln_runtime();
   return std::shared_ptr<Library>(new Library(fd, handle));
 }
 

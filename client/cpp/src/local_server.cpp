@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -67,6 +68,24 @@ absl::StatusOr<std::string> findKilnd(const LocalServerOptions& options) {
   return absl::NotFoundError(
       "cannot find kilnd: set KILN_KILND, install it next to the kiln package (kiln/bin/kilnd) or on PATH, "
       "or point KILN_SERVER at a running server");
+}
+
+// The folder of the embedded server that runs `kilnd`: <cache>/kiln/server-<id>,
+// where id hashes the binary's real path, size and modification time. A client
+// therefore never reaches the embedded server of another build (after an
+// upgrade, or from a second checkout): that server's artifacts follow its own
+// ABI. Each build also gets its own RocksDB folder, which only one process may
+// open. FNV-1a, 64 bits: stable across processes and builds of the client.
+absl::StatusOr<std::string> serverDir(const std::string& cache_dir, const std::string& kilnd) {
+  char resolved[PATH_MAX];
+  const std::string path = realpath(kilnd.c_str(), resolved) ? std::string(resolved) : kilnd;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    return absl::NotFoundError(absl::StrCat("cannot stat kilnd at ", path, ": ", std::strerror(errno)));
+  const std::string identity = absl::StrCat(path, "|", st.st_size, "|", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : identity) h = (h ^ c) * 1099511628211ull;
+  return absl::StrCat(cache_dir, "/server-", absl::Hex(h, absl::kZeroPad16));
 }
 
 // Double fork + setsid, so the server is nobody's child and outlives us.
@@ -154,7 +173,11 @@ std::string localCacheDir() {
 }
 
 absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options) {
-  const std::string dir = localCacheDir();
+  absl::StatusOr<std::string> kilnd = findKilnd(options);
+  if (!kilnd.ok()) return kilnd.status();
+  absl::StatusOr<std::string> server_dir = serverDir(localCacheDir(), *kilnd);
+  if (!server_dir.ok()) return server_dir.status();
+  const std::string& dir = *server_dir;
   const std::string socket_path = dir + "/kilnd.sock";
   const std::string target = "unix:" + socket_path;
   if (socketAccepts(socket_path)) return target;
@@ -170,8 +193,6 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options)
   // Whoever held the lock before us may have started it.
   if (socketAccepts(socket_path)) return target;
 
-  absl::StatusOr<std::string> kilnd = findKilnd(options);
-  if (!kilnd.ok()) return kilnd.status();
   // Under the lock and refusing connections: a stale socket of a dead server.
   unlink(socket_path.c_str());
   const std::string log_path = dir + "/kilnd.log";
@@ -199,7 +220,11 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options)
 absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& options, bool start) {
   if (std::string server = env("KILN_SERVER"); !server.empty()) return server;
   if (!start) {
-    std::string socket_path = localCacheDir() + "/kilnd.sock";
+    absl::StatusOr<std::string> kilnd = findKilnd(options);
+    if (!kilnd.ok()) return kilnd.status();
+    absl::StatusOr<std::string> dir = serverDir(localCacheDir(), *kilnd);
+    if (!dir.ok()) return dir.status();
+    std::string socket_path = *dir + "/kilnd.sock";
     if (!socketAccepts(socket_path)) return absl::NotFoundError("no local kilnd is running on " + socket_path);
     return "unix:" + socket_path;
   }

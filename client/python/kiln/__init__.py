@@ -23,5 +23,17 @@ def typeof(value):
     return _kiln.typeof(value)
 
 
+def runtime_stats():
+    """The memory runtime's counters for this process: ``live_allocations``
+    and ``live_bytes`` (arrays allocated by compiled code and not yet freed),
+    ``total_allocations`` and ``total_frees``."""
+    return _kiln.runtime_stats()
+
+
+def live_allocations():
+    """How many arrays allocated by compiled code are alive in this process."""
+    return _kiln.live_allocations()
+
+
 __all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "KilnError", "TypingError",
-           "UnsupportedError", "CompilerError"]
+           "UnsupportedError", "CompilerError", "runtime_stats", "live_allocations"]

@@ -6,6 +6,7 @@
 #include "base/type_grammar.h"
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
+#include "kiln_rt.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -239,6 +240,21 @@ PyObject* setPackageDir(PyObject*, PyObject* arg) {
 
 PyObject* localCacheDir(PyObject*, PyObject*) { return PyUnicode_FromString(client::localCacheDir().c_str()); }
 
+// The memory runtime's counters (runtime/cpu/kiln_rt.h), process-wide.
+PyObject* runtimeStats(PyObject*, PyObject*) {
+  KilnRtStats st;
+  kiln_rt_stats(&st);
+  return Py_BuildValue("{s:L,s:L,s:L,s:L}", "live_allocations", static_cast<long long>(st.live_count), "live_bytes",
+                       static_cast<long long>(st.live_bytes), "total_allocations", static_cast<long long>(st.total_allocs),
+                       "total_frees", static_cast<long long>(st.total_frees));
+}
+
+PyObject* liveAllocations(PyObject*, PyObject*) {
+  KilnRtStats st;
+  kiln_rt_stats(&st);
+  return PyLong_FromLongLong(st.live_count);
+}
+
 PyMethodDef kFunctions[] = {
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
@@ -253,6 +269,9 @@ PyMethodDef kFunctions[] = {
     {"server_shutdown", serverShutdown, METH_NOARGS, "stop the server (never starts one)"},
     {"host_target", hostTargetDict, METH_NOARGS, "this machine as an LLVM target"},
     {"local_cache_dir", localCacheDir, METH_NOARGS, "$XDG_CACHE_HOME/kiln"},
+    {"runtime_stats", runtimeStats, METH_NOARGS,
+     "the memory runtime's counters: live_allocations, live_bytes, total_allocations, total_frees"},
+    {"live_allocations", liveAllocations, METH_NOARGS, "arrays allocated by compiled code and not yet freed"},
     {"_set_package_dir", setPackageDir, METH_O, "where kiln/bin/kilnd is looked for"},
     {nullptr, nullptr, 0, nullptr},
 };

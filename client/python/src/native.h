@@ -77,8 +77,9 @@ bool convertible(Layout::Kind from, const Layout& to);
 /// Unbox `value` into `dst` as `layout`; returns false with a Python error set.
 bool unbox(PyObject* value, const Layout& layout, void* dst);
 /// A new reference to the Python value stored at `src`, or null with an error.
-/// Blocks the compiled code allocated for returned arrays pass to the NumPy
-/// arrays returned; on failure every such block in `src` is freed.
+/// The references returned arrays hold pass to the NumPy arrays returned
+/// (see boxArray; `args` are the call's arguments); on failure every
+/// reference in `src` not boxed yet is dropped.
 PyObject* box(const Layout& layout, const void* src, PyObject* args = nullptr);
 
 // ---- NumPy arrays (ndarray.cpp, the only user of NumPy's C API) ----
@@ -95,16 +96,15 @@ bool ndarrayKey(PyObject* value, uint32_t* key);
 bool arrayPassable(PyObject* value, const Layout& layout);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
-/// The blocks of one result already owned by a NumPy array: block -> the
-/// capsule that free()s it (borrowed).
-using ArrayOwners = std::vector<std::pair<void*, PyObject*>>;
-/// The ndarray for an array struct: over the compiled code's block (its base
-/// a capsule that frees it, shared by arrays of one result that name the
-/// same block); for borrowed memory, the argument array itself when the
-/// struct describes exactly it, a view whose base is the argument array whose
-/// memory holds it (as Numba returns them), else a copy. `args` is the call's
-/// argument tuple, or nullptr. Frees an unowned block when it fails.
-PyObject* boxArray(const Layout& layout, const void* src, ArrayOwners* owners, PyObject* args);
+/// The ndarray for an array struct, which holds one reference to its block
+/// (kiln_rt.h) or none (borrowed memory). A block's reference goes to a
+/// capsule that is the ndarray's base. Borrowed memory belongs to one of
+/// the call's arguments `args` (a tuple, or null): the argument itself is
+/// returned when the result is exactly it, else a view based on it (a copy
+/// when none holds it). Drops the reference when it fails.
+PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
+/// Drops the reference of an array struct that will not be boxed.
+void releaseArray(const void* src);
 
 struct BundleObject {
   PyObject_HEAD

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kiln_rt.h"
 #include "native.h"
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -71,6 +72,18 @@ int typeNum(Kind kind) {
   return -1;
 }
 
+npy_intp itemBytes(Kind kind) {
+  switch (kind) {
+    case Kind::kBool: case Kind::kInt8: case Kind::kUint8: return 1;
+    case Kind::kInt16: case Kind::kUint16: return 2;
+    case Kind::kInt32: case Kind::kUint32: case Kind::kFloat32: return 4;
+    case Kind::kInt64: case Kind::kUint64: case Kind::kFloat64: case Kind::kComplex64: return 8;
+    case Kind::kComplex128: return 16;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: return 1;
+  }
+  return 1;
+}
+
 // Whether an ndarray may be passed where `l` (an array type) is declared:
 // same dtype and ndim, and contiguous when the layout promises it.
 bool passable(PyArrayObject* a, const Layout& l) {
@@ -82,7 +95,52 @@ bool passable(PyArrayObject* a, const Layout& l) {
   }
 }
 
-void freeBlock(PyObject* capsule) { std::free(PyCapsule_GetPointer(capsule, kCapsuleName)); }
+// A capsule holds one reference to a block of the memory runtime.
+void releaseBlock(PyObject* capsule) {
+  kiln_mi_decref(static_cast<KilnMemInfo*>(PyCapsule_GetPointer(capsule, kCapsuleName)));
+}
+
+// The bytes [*lo, *hi) an array's elements span; false when it has none.
+bool extent(const char* data, int nd, const npy_intp* shape, const npy_intp* strides, npy_intp item,
+            const char** lo, const char** hi) {
+  npy_intp low = 0, high = item;
+  for (int i = 0; i < nd; ++i) {
+    if (shape[i] == 0) return false;
+    const npy_intp span = (shape[i] - 1) * strides[i];
+    (span < 0 ? low : high) += span;
+  }
+  *lo = data + low;
+  *hi = data + high;
+  return true;
+}
+
+// The argument (an ndarray, or one inside a tuple argument) whose memory
+// holds [lo, hi); borrowed, or null.
+PyObject* argumentHolding(PyObject* v, const char* lo, const char* hi) {
+  if (PyTuple_Check(v)) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(v); ++i)
+      if (PyObject* a = argumentHolding(PyTuple_GET_ITEM(v, i), lo, hi)) return a;
+    return nullptr;
+  }
+  if (!PyArray_Check(v)) return nullptr;
+  auto* a = reinterpret_cast<PyArrayObject*>(v);
+  const char *alo, *ahi;
+  if (!extent(static_cast<const char*>(PyArray_DATA(a)), PyArray_NDIM(a), PyArray_DIMS(a), PyArray_STRIDES(a),
+              PyArray_ITEMSIZE(a), &alo, &ahi))
+    return nullptr;
+  return alo <= lo && hi <= ahi ? v : nullptr;
+}
+
+// Whether ndarray v is exactly the array described (its data, shape,
+// strides and element type).
+bool sameArray(PyObject* v, const Layout& l, const void* data, const npy_intp* shape, const npy_intp* strides) {
+  if (!PyArray_Check(v)) return false;
+  auto* a = reinterpret_cast<PyArrayObject*>(v);
+  if (PyArray_DATA(a) != data || PyArray_NDIM(a) != l.ndim || elementKind(a) != l.dtype) return false;
+  for (int i = 0; i < l.ndim; ++i)
+    if (PyArray_DIM(a, i) != shape[i] || PyArray_STRIDE(a, i) != strides[i]) return false;
+  return true;
+}
 
 template <typename T>
 T load(const char* p) {
@@ -141,60 +199,14 @@ bool unboxArray(PyObject* v, const Layout& l, void* dst) {
   return true;
 }
 
-namespace {
+void releaseArray(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(static_cast<const char*>(src))); }
 
-// The lowest and one-past-highest byte an array's elements occupy.
-std::pair<const char*, const char*> extent(const char* data, int nd, const npy_intp* shape, const npy_intp* strides,
-                                           npy_intp itemsize) {
-  const char* lo = data;
-  const char* hi = data + itemsize;
-  for (int i = 0; i < nd; ++i) {
-    if (shape[i] == 0) return {data, data};
-    (strides[i] < 0 ? lo : hi) += (shape[i] - 1) * strides[i];
-  }
-  return {lo, hi};
-}
-
-// The argument array whose memory holds the borrowed array (data, shape,
-// strides), or nullptr; *same: it describes exactly that argument.
-PyArrayObject* argumentHolding(PyObject* args, int type_num, const char* data, int nd, const npy_intp* shape,
-                               const npy_intp* strides, bool* same) {
-  *same = false;
-  if (args == nullptr || !PyTuple_Check(args)) return nullptr;
-  for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(args); ++k) {
-    PyObject* v = PyTuple_GET_ITEM(args, k);
-    if (!PyArray_Check(v)) continue;
-    auto* a = reinterpret_cast<PyArrayObject*>(v);
-    if (PyArray_TYPE(a) != type_num) continue;
-    const char* adata = static_cast<const char*>(PyArray_DATA(a));
-    if (adata == data && PyArray_NDIM(a) == nd && std::equal(shape, shape + nd, PyArray_DIMS(a)) &&
-        std::equal(strides, strides + nd, PyArray_STRIDES(a))) {
-      *same = true;
-      return a;
-    }
-    auto [lo, hi] = extent(data, nd, shape, strides, PyArray_ITEMSIZE(a));
-    auto [alo, ahi] = extent(adata, PyArray_NDIM(a), PyArray_DIMS(a), PyArray_STRIDES(a), PyArray_ITEMSIZE(a));
-    if (lo < hi && alo <= lo && hi <= ahi) return a;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners, PyObject* args) {
+PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   const char* p = static_cast<const char*>(src);
-  void* meminfo = load<void*>(p);
+  auto* meminfo = load<KilnMemInfo*>(p);
   void* data = load<void*>(p + 8);
-  // A block already handed to an array of this result (a tuple holding an
-  // array and a view of it) is shared, not freed twice.
-  PyObject* owner = nullptr;
-  for (const auto& [block, capsule] : *owners)
-    if (meminfo != nullptr && block == meminfo) owner = capsule;
   auto fail = [&]() -> PyObject* {
-    if (owner == nullptr && meminfo != nullptr) {
-      std::free(meminfo);
-      owners->emplace_back(meminfo, nullptr);  // freed: the result's other arrays must not free it again
-    }
+    kiln_mi_decref(meminfo);  // the result's reference
     return nullptr;
   };
   npy_intp shape[kMaxArrayDims], strides[kMaxArrayDims];
@@ -207,13 +219,19 @@ PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners, PyObje
     }
   }
   if (!numpyApiReady(/*import_numpy=*/true)) return fail();
-  bool same = false;
-  PyArrayObject* holder = meminfo == nullptr ? argumentHolding(args, typeNum(l.dtype), static_cast<const char*>(data),
-                                                               l.ndim, shape, strides, &same)
-                                             : nullptr;
-  if (same) {  // the argument itself comes back, as in Numba (`f(a) is a`)
-    Py_INCREF(holder);
-    return reinterpret_cast<PyObject*>(holder);
+  // Borrowed memory is an argument's: the argument itself when the result
+  // is exactly it (as Numba), else a view whose base is that argument.
+  PyObject* base = nullptr;
+  if (meminfo == nullptr && args != nullptr) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); ++i)
+      if (sameArray(PyTuple_GET_ITEM(args, i), l, data, shape, strides)) {
+        PyObject* same = PyTuple_GET_ITEM(args, i);
+        Py_INCREF(same);
+        return same;
+      }
+    const char *lo, *hi;
+    if (extent(static_cast<const char*>(data), l.ndim, shape, strides, itemBytes(l.dtype), &lo, &hi))
+      base = argumentHolding(args, lo, hi);
   }
   PyArray_Descr* descr = PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
@@ -221,33 +239,22 @@ PyObject* boxArray(const Layout& l, const void* src, ArrayOwners* owners, PyObje
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data, NPY_ARRAY_WRITEABLE,
                                        nullptr);  // steals descr
   if (arr == nullptr) return fail();
-  if (holder != nullptr) {  // a view of an argument: NumPy's view, keeping the argument alive
-    Py_INCREF(holder);
-    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), reinterpret_cast<PyObject*>(holder)) < 0) {
-      Py_DECREF(arr);
-      return nullptr;
-    }
-    return arr;
-  }
-  if (meminfo == nullptr) {  // other borrowed memory (no argument holds it): the caller gets its own copy
+  if (meminfo == nullptr && base == nullptr) {  // nothing to share (an empty view): a copy
     PyObject* copy = PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(arr), NPY_KEEPORDER);
     Py_DECREF(arr);
     return copy;
   }
-  if (owner != nullptr) {
-    Py_INCREF(owner);
+  if (base != nullptr) {
+    Py_INCREF(base);
   } else {
-    owner = PyCapsule_New(meminfo, kCapsuleName, freeBlock);
-    if (owner == nullptr) {
+    base = PyCapsule_New(meminfo, kCapsuleName, releaseBlock);
+    if (base == nullptr) {
       Py_DECREF(arr);
       return fail();
     }
-    owners->emplace_back(meminfo, owner);
   }
-  // Steals `owner`, releasing it on failure too (which frees an unshared
-  // block); boxing stops at the first failure, so the stale entry in
-  // `owners` is only compared, never used.
-  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), owner) < 0) {
+  // Steals `base`, releasing it on failure too (which drops the reference).
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), base) < 0) {
     Py_DECREF(arr);
     return nullptr;
   }

@@ -175,24 +175,16 @@ T load(const void* p) {
   return out;
 }
 
-// Frees the compiled code's blocks in a result that will not be boxed,
-// except those a NumPy array already owns; each block once.
-void releaseBlocks(const Layout& l, const void* p, ArrayOwners* owners) {
+// Drops the references of the arrays in a result that will not be boxed.
+void releaseBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kTuple) {
-    for (size_t i = 0; i < l.items.size(); ++i)
-      releaseBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i], owners);
+    for (size_t i = 0; i < l.items.size(); ++i) releaseBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
     return;
   }
-  if (l.kind != Kind::kArray) return;
-  void* block = load<void*>(p);
-  if (block == nullptr) return;
-  for (const auto& owned : *owners)
-    if (owned.first == block) return;
-  owners->emplace_back(block, nullptr);
-  std::free(block);
+  if (l.kind == Kind::kArray) releaseArray(p);
 }
 
-PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners, PyObject* args);
+PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
 
 }  // namespace
 
@@ -381,14 +373,11 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
   return false;
 }
 
-PyObject* box(const Layout& l, const void* p, PyObject* args) {
-  ArrayOwners owners;  // allocates only when an array is returned
-  return boxValue(l, p, &owners, args);
-}
+PyObject* box(const Layout& l, const void* p, PyObject* args) { return boxValue(l, p, args); }
 
 namespace {
 
-PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners, PyObject* args) {
+PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
   switch (l.kind) {
     case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
     case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));
@@ -410,20 +399,19 @@ PyObject* boxValue(const Layout& l, const void* p, ArrayOwners* owners, PyObject
       return PyComplex_FromDoubles(load<double>(d), load<double>(d + 1));
     }
     case Kind::kNone: Py_RETURN_NONE;
-    case Kind::kArray: return boxArray(l, p, owners, args);
+    case Kind::kArray: return boxArray(l, p, args);
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
       size_t i = 0;
       for (; t != nullptr && i < l.items.size(); ++i) {
-        PyObject* item = boxValue(l.items[i], base + l.offsets[i], owners, args);
+        PyObject* item = boxValue(l.items[i], base + l.offsets[i], args);
         if (item == nullptr) break;
         PyTuple_SET_ITEM(t, static_cast<Py_ssize_t>(i), item);
       }
       if (t != nullptr && i == l.items.size()) return t;
-      // The arrays not boxed yet still own their blocks (item i freed its own).
-      for (size_t j = t == nullptr ? 0 : i + 1; j < l.items.size(); ++j)
-        releaseBlocks(l.items[j], base + l.offsets[j], owners);
+      // The arrays not boxed yet still hold their references (item i dropped its own).
+      for (size_t j = t == nullptr ? 0 : i + 1; j < l.items.size(); ++j) releaseBlocks(l.items[j], base + l.offsets[j]);
       Py_XDECREF(t);
       return nullptr;
     }

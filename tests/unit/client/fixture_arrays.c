@@ -1,12 +1,26 @@
 /* Array entry points written by hand against runtime/cpu/kiln_abi.h: an
  * array is { void* meminfo; void* data; int64_t shape[ndim];
  * int64_t strides[ndim]; } with strides in bytes; meminfo is NULL for
- * borrowed memory, else the malloc() block the receiver must free(). */
+ * borrowed memory, else a block of the memory runtime (kiln_rt.h), reached
+ * as compiled code does, through the hook the loader fills; each array in a
+ * result holds one reference. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kiln_abi.h"
+#include "kiln_rt.h"
+
+__attribute__((weak)) const KilnRuntime* kiln_rt_hook;
+
+static void* newBlock(size_t bytes, KilnMemInfo** mi) {
+  return kiln_rt_hook->mi_alloc_data(bytes, 16, NULL, mi);
+}
+
+static void dropBlock(void* meminfo) {
+  KilnMemInfo* mi = (KilnMemInfo*)meminfo;
+  if (__atomic_sub_fetch(&mi->refcount, 1, __ATOMIC_ACQ_REL) == 0) kiln_rt_hook->mi_destroy(mi);
+}
 
 typedef struct Array1 {
   void* meminfo;
@@ -64,17 +78,18 @@ int32_t kiln_fixture_fill(void* ret, void* const* args, KilnError* err) {
 
 static int32_t arange(Array1* out, int64_t n, KilnError* err) {
   if (n < 0) return fail(err, KILN_VALUE_ERROR, "negative dimensions are not allowed");
-  int64_t* block = malloc(n > 0 ? (size_t)n * 8 : 1);
+  KilnMemInfo* mi;
+  int64_t* block = newBlock(n > 0 ? (size_t)n * 8 : 1, &mi);
   if (block == NULL) return fail(err, KILN_MEMORY_ERROR, "out of memory");
   for (int64_t i = 0; i < n; ++i) block[i] = i;
-  out->meminfo = block;
+  out->meminfo = mi;
   out->data = block;
   out->shape[0] = n;
   out->strides[0] = 8;
   return KILN_OK;
 }
 
-/* array(int64, 1d, C)(int64): a new array 0..n-1 (malloc'd, owned by the caller). */
+/* array(int64, 1d, C)(int64): a new array 0..n-1 (the caller gets the reference). */
 int32_t kiln_fixture_arange(void* ret, void* const* args, KilnError* err) {
   return arange((Array1*)ret, *(const int64_t*)args[0], err);
 }
@@ -82,11 +97,13 @@ int32_t kiln_fixture_arange(void* ret, void* const* args, KilnError* err) {
 /* array(float64, 2d, C)(int64): the n x n identity. */
 int32_t kiln_fixture_eye(void* ret, void* const* args, KilnError* err) {
   int64_t n = *(const int64_t*)args[0];
-  double* block = calloc((size_t)(n * n > 0 ? n * n : 1), sizeof(double));
+  KilnMemInfo* mi;
+  double* block = newBlock((size_t)(n * n > 0 ? n * n : 1) * sizeof(double), &mi);
   if (block == NULL) return fail(err, KILN_MEMORY_ERROR, "out of memory");
+  memset(block, 0, (size_t)(n * n) * sizeof(double));
   for (int64_t i = 0; i < n; ++i) block[i * n + i] = 1.0;
   Array2* out = (Array2*)ret;
-  out->meminfo = block;
+  out->meminfo = mi;
   out->data = block;
   out->shape[0] = out->shape[1] = n;
   out->strides[0] = n * 8;
@@ -102,10 +119,11 @@ struct DoubledAndSum {
 int32_t kiln_fixture_doubled(void* ret, void* const* args, KilnError* err) {
   const Array1* a = (const Array1*)args[0];
   struct DoubledAndSum* out = (struct DoubledAndSum*)ret;
-  double* block = malloc(a->shape[0] > 0 ? (size_t)a->shape[0] * 8 : 1);
+  KilnMemInfo* mi;
+  double* block = newBlock(a->shape[0] > 0 ? (size_t)a->shape[0] * 8 : 1, &mi);
   if (block == NULL) return fail(err, KILN_MEMORY_ERROR, "out of memory");
   for (int64_t i = 0; i < a->shape[0]; ++i) block[i] = 2 * *(const double*)((const char*)a->data + i * a->strides[0]);
-  out->doubled = (Array1){block, block, {a->shape[0]}, {8}};
+  out->doubled = (Array1){mi, block, {a->shape[0]}, {8}};
   out->sum = sum1(a);
   return KILN_OK;
 }
@@ -124,12 +142,12 @@ int32_t kiln_fixture_two_ranges(void* ret, void* const* args, KilnError* err) {
   int32_t rc = arange(&out->a, out->n, err);
   if (rc != KILN_OK) return rc;
   rc = arange(&out->b, out->m, err);
-  if (rc != KILN_OK) free(out->a.meminfo);
+  if (rc != KILN_OK) dropBlock(out->a.meminfo);
   return rc;
 }
 
 /* Tuple(array(int64, 1d, C), array(int64, 1d, A))(int64): (r, r[::2]) over
- * one block: both name it as their meminfo, and it must be freed once. */
+ * one block: both name it as their meminfo, each with its own reference. */
 struct RangeAndView {
   Array1 all, even;
 };
@@ -138,13 +156,15 @@ int32_t kiln_fixture_range_and_view(void* ret, void* const* args, KilnError* err
   int32_t rc = arange(&out->all, *(const int64_t*)args[0], err);
   if (rc != KILN_OK) return rc;
   out->even = out->all;
+  __atomic_add_fetch(&((KilnMemInfo*)out->all.meminfo)->refcount, 1, __ATOMIC_RELAXED);
   out->even.shape[0] = (out->all.shape[0] + 1) / 2;
   out->even.strides[0] = 16;
   return KILN_OK;
 }
 
 /* array(float64, 1d, A)(array(float64, 1d, C)): a[::2], a view of the
- * argument's borrowed memory (meminfo NULL): the caller gets a copy. */
+ * argument's borrowed memory (meminfo NULL): the caller gets a view based
+ * on the argument. */
 int32_t kiln_fixture_every_other(void* ret, void* const* args, KilnError* err) {
   (void)err;
   const Array1* a = (const Array1*)args[0];
@@ -177,7 +197,7 @@ int32_t kiln_fixture_bad_shape(void* ret, void* const* args, KilnError* err) {
   if (rc != KILN_OK) return rc;
   rc = arange(&out->bad, 4, err);
   if (rc != KILN_OK) {
-    free(out->good.meminfo);
+    dropBlock(out->good.meminfo);
     return rc;
   }
   out->bad.shape[0] = -1;

@@ -80,3 +80,14 @@ def unique(ar):
             out[j] = b[i]
             j += 1
     return out
+
+
+@implements("numpy.fliplr")
+def fliplr(m):
+    # A view, as NumPy's: reversed columns (m must have 2 or more dimensions).
+    return m[:, ::-1]
+
+
+@implements("numpy.flipud")
+def flipud(m):
+    return m[::-1]

@@ -2,11 +2,15 @@
 // The embedded default: with KILN_SERVER unset, a private kilnd on a Unix
 // socket under the user's cache folder ($XDG_CACHE_HOME/kiln, default
 // ~/.cache/kiln), started on first need and reused, as sccache does.
+// Each kilnd build has a folder of its own there, kiln/server-<id> (id: a hash
+// of the binary's path, size and mtime), holding its socket, lock, log and
+// RocksDB cache: a client never talks to the embedded server of another build.
 //
 // Start-up is race-free across processes: a process that cannot connect takes
-// an flock on kiln/kilnd.lock, connects again (another process may have won),
-// and only then spawns kilnd, detached (double fork + setsid, output to
-// kiln/kilnd.log), waits until the socket accepts, and releases the lock.
+// an flock on server-<id>/kilnd.lock, connects again (another process may
+// have won), and only then spawns kilnd, detached (double fork + setsid,
+// output to server-<id>/kilnd.log), waits until the socket accepts, and
+// releases the lock.
 
 #include <memory>
 #include <string>

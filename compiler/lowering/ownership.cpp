@@ -1,0 +1,163 @@
+#include "compiler/lowering/ownership.h"
+
+#include <algorithm>
+
+namespace kiln::lowering {
+
+using ir::Op;
+using typing::Kind;
+
+bool holdsRefs(const typing::Type* t) {
+  if (t == nullptr) return false;
+  switch (t->kind) {
+    case Kind::kArray:
+    case Kind::kArrayIter:
+      return true;
+    case Kind::kTuple:
+    case Kind::kTupleIter:
+    case Kind::kZip:
+      return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
+    case Kind::kBoundMethod:
+    case Kind::kEnumerate:
+      return !t->items.empty() && holdsRefs(t->items[0]);
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+    case Kind::kStr:
+    case Kind::kRange:
+    case Kind::kRangeIter:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+    case Kind::kDType:
+    case Kind::kSlice:
+      return false;
+  }
+  return false;
+}
+
+bool borrowsOperands(const ir::Instr& i) {
+  switch (i.op) {
+    case Op::kCopy:
+    case Op::kUnpack:
+    case Op::kBuildTuple:
+    case Op::kGetIter:
+    case Op::kForIter:
+      return true;
+    case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
+      return i.operands[0]->type->isArray();
+    case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
+      return i.operands[0]->type->kind == Kind::kTuple ||
+             (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray());
+    case Op::kConst:
+    case Op::kUndef:
+    case Op::kLoadGlobal:
+    case Op::kBinOp:  // an in-place a += b gives a back: not known here, so a root that retains
+    case Op::kUnaryOp:
+    case Op::kCompare:
+    case Op::kTruth:
+    case Op::kCall:
+    case Op::kBuildSlice:
+    case Op::kSetItem:
+    case Op::kJump:
+    case Op::kBranch:
+    case Op::kReturn:
+    case Op::kRaise:
+    case Op::kUnreachable:
+      return false;
+  }
+  return false;
+}
+
+const std::vector<int>& Ownership::depsOf(const ir::Value* v) const {
+  static const std::vector<int> kNone;
+  if (v == nullptr || v->id < 0 || static_cast<size_t>(v->id) >= deps.size()) return kNone;
+  return deps[v->id];
+}
+
+Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order) {
+  Ownership o;
+  int max_id = 0;
+  for (const auto& blk : f.blocks) {
+    for (const auto& p : blk->params) max_id = std::max(max_id, p->id);
+    for (const auto& i : blk->instrs)
+      if (i->result) max_id = std::max(max_id, i->result->id);
+  }
+  o.root_of.assign(max_id + 1, -1);
+  o.deps.assign(max_id + 1, {});
+  auto addRoot = [&](const ir::Value* v) {
+    o.root_of[v->id] = static_cast<int>(o.roots.size());
+    o.deps[v->id] = {static_cast<int>(o.roots.size())};
+    o.roots.push_back(v);
+  };
+  const ir::Block* entry = f.blocks[0].get();
+  for (const ir::Block* blk : order) {
+    if (blk != entry)
+      for (const auto& p : blk->params)
+        if (holdsRefs(p->type)) addRoot(p.get());
+    for (const auto& i : blk->instrs) {
+      if (!i->result || !holdsRefs(i->result->type)) continue;
+      if (!borrowsOperands(*i)) {
+        addRoot(i->result.get());
+        continue;
+      }
+      std::vector<int> d;
+      for (const ir::Value* op : i->operands)
+        for (int r : o.depsOf(op)) d.push_back(r);
+      std::sort(d.begin(), d.end());
+      d.erase(std::unique(d.begin(), d.end()), d.end());
+      o.deps[i->result->id] = std::move(d);
+    }
+  }
+  // Backward liveness over roots to a fixpoint.
+  const size_t n = o.roots.size();
+  std::map<const ir::Block*, std::vector<bool>> gen, defs;
+  for (const ir::Block* blk : order) {
+    std::vector<bool> g(n, false), d(n, false);
+    for (const auto& p : blk->params)
+      if (int r = o.root_of[p->id]; r >= 0) d[r] = true;
+    for (const auto& i : blk->instrs) {
+      for (const ir::Value* op : i->operands)
+        for (int r : o.depsOf(op))
+          if (!d[r]) g[r] = true;
+      if (i->result)
+        if (int r = o.root_of[i->result->id]; r >= 0) d[r] = true;
+    }
+    gen[blk] = std::move(g);
+    defs[blk] = std::move(d);
+    o.live_in[blk].assign(n, false);
+    o.live_out[blk].assign(n, false);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      const ir::Block* blk = *it;
+      std::vector<bool> out(n, false);
+      if (const ir::Instr* t = blk->terminator())
+        for (const ir::Edge& e : t->succs) {
+          auto li = o.live_in.find(e.target);
+          if (li != o.live_in.end())
+            for (size_t r = 0; r < n; ++r)
+              if (li->second[r]) out[r] = true;
+          for (const ir::Value* a : e.args)
+            for (int r : o.depsOf(a)) out[r] = true;
+        }
+      std::vector<bool> in = gen[blk];
+      const std::vector<bool>& d = defs[blk];
+      for (size_t r = 0; r < n; ++r)
+        if (out[r] && !d[r]) in[r] = true;
+      if (in != o.live_in[blk] || out != o.live_out[blk]) {
+        o.live_in[blk] = std::move(in);
+        o.live_out[blk] = std::move(out);
+        changed = true;
+      }
+    }
+  }
+  return o;
+}
+
+}  // namespace kiln::lowering

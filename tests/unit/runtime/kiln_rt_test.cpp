@@ -1,0 +1,168 @@
+// The memory runtime: counts, alignment, allocator tables, thread safety.
+#include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kiln_rt.h"
+
+namespace {
+
+KilnRtStats stats() {
+  KilnRtStats s;
+  kiln_rt_stats(&s);
+  return s;
+}
+
+// An allocator that records what it was asked for.
+struct Recorder {
+  int allocs = 0, frees = 0;
+  size_t last_size = 0, last_align = 0, freed_size = 0;
+};
+
+void* recordAlloc(void* ctx, size_t size, size_t align) {
+  auto* r = static_cast<Recorder*>(ctx);
+  ++r->allocs;
+  r->last_size = size;
+  r->last_align = align;
+  return kiln_default_allocator()->alloc(nullptr, size, align);
+}
+
+void recordFree(void* ctx, void* block, size_t size) {
+  auto* r = static_cast<Recorder*>(ctx);
+  ++r->frees;
+  r->freed_size = size;
+  kiln_default_allocator()->free(nullptr, block, size);
+}
+
+void* failingAlloc(void*, size_t, size_t) { return nullptr; }
+void neverFree(void*, void*, size_t) { ADD_FAILURE() << "free of a block never allocated"; }
+
+TEST(RuntimeTest, AllocStartsAtOneAndFreesAtZero) {
+  KilnRtStats before = stats();
+  KilnMemInfo* mi = kiln_mi_alloc(100, 16, nullptr);
+  ASSERT_NE(mi, nullptr);
+  EXPECT_EQ(kiln_mi_refcount(mi), 1);
+  EXPECT_EQ(mi->size, 100u);
+  EXPECT_EQ(mi->allocator, kiln_default_allocator());
+  std::memset(mi->data, 0xab, 100);  // the data is writable (ASan checks the bounds)
+  EXPECT_EQ(stats().live_count, before.live_count + 1);
+  EXPECT_EQ(stats().live_bytes, before.live_bytes + 100);
+  kiln_mi_incref(mi);
+  kiln_mi_incref(mi);
+  EXPECT_EQ(kiln_mi_refcount(mi), 3);
+  kiln_mi_decref(mi);
+  kiln_mi_decref(mi);
+  EXPECT_EQ(stats().live_count, before.live_count + 1);
+  kiln_mi_decref(mi);
+  KilnRtStats after = stats();
+  EXPECT_EQ(after.live_count, before.live_count);
+  EXPECT_EQ(after.live_bytes, before.live_bytes);
+  EXPECT_EQ(after.total_allocs, before.total_allocs + 1);
+  EXPECT_EQ(after.total_frees, before.total_frees + 1);
+}
+
+TEST(RuntimeTest, NullIsBorrowedMemory) {
+  KilnRtStats before = stats();
+  kiln_mi_incref(nullptr);
+  kiln_mi_decref(nullptr);
+  kiln_mi_destroy(nullptr);
+  EXPECT_EQ(kiln_mi_refcount(nullptr), 0);
+  EXPECT_EQ(stats().live_count, before.live_count);
+}
+
+TEST(RuntimeTest, DataIsAlignedAndExactlySized) {
+  for (size_t align : {1u, 16u, 64u, 4096u}) {
+    KilnMemInfo* mi = kiln_mi_alloc(3, align, nullptr);
+    ASSERT_NE(mi, nullptr) << align;
+    size_t want = align < 16 ? 16 : align;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(mi->data) % want, 0u) << align;
+    EXPECT_EQ(mi->alloc_size, 3u);  // the data block is what was asked for, no header in it
+    kiln_mi_decref(mi);
+  }
+  EXPECT_EQ(kiln_mi_alloc(8, 24, nullptr), nullptr);  // not a power of two
+  EXPECT_EQ(kiln_mi_alloc(SIZE_MAX - 8, 16, nullptr), nullptr);  // the allocator has no such block
+}
+
+TEST(RuntimeTest, ZeroSizeAllocationIsABlock) {
+  KilnMemInfo* mi = nullptr;
+  void* data = kiln_mi_alloc_data(0, 16, nullptr, &mi);
+  ASSERT_NE(mi, nullptr);
+  EXPECT_EQ(data, mi->data);
+  EXPECT_NE(mi->data, nullptr);
+  EXPECT_EQ(mi->size, 0u);
+  EXPECT_EQ(mi->alloc_size, 1u);
+  kiln_mi_decref(mi);
+}
+
+TEST(RuntimeTest, BlocksGoBackToTheirOwnAllocator) {
+  Recorder rec;
+  KilnAllocator table{recordAlloc, recordFree, &rec, "recorder"};
+  KilnRtStats before = stats();
+  KilnMemInfo* mine = kiln_mi_alloc(100, 64, &table);
+  KilnMemInfo* plain = kiln_mi_alloc(40, 64, nullptr);
+  ASSERT_NE(mine, nullptr);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(rec.allocs, 2);  // the header, then the data
+  EXPECT_EQ(rec.last_align, 64u);
+  EXPECT_EQ(rec.last_size, 100u);  // the data block, exactly
+  EXPECT_EQ(mine->allocator, &table);
+  kiln_mi_decref(plain);
+  EXPECT_EQ(rec.frees, 0);
+  kiln_mi_decref(mine);
+  EXPECT_EQ(rec.frees, 2);
+  EXPECT_EQ(rec.freed_size, sizeof(KilnMemInfo));  // the data first, then the header
+  EXPECT_EQ(stats().live_count, before.live_count);  // user allocators are counted too
+}
+
+TEST(RuntimeTest, FailingAllocatorGivesNullAndCountsNothing) {
+  KilnAllocator table{failingAlloc, neverFree, nullptr, "failing"};
+  KilnRtStats before = stats();
+  EXPECT_EQ(kiln_mi_alloc(16, 16, &table), nullptr);
+  KilnMemInfo* mi = reinterpret_cast<KilnMemInfo*>(&table);
+  EXPECT_EQ(kiln_mi_alloc_data(16, 16, &table, &mi), nullptr);
+  EXPECT_EQ(mi, nullptr);
+  EXPECT_EQ(stats().live_count, before.live_count);
+  EXPECT_EQ(stats().total_allocs, before.total_allocs);
+}
+
+TEST(RuntimeTest, RuntimeTableIsTheLibrary) {
+  const KilnRuntime* rt = kiln_runtime();
+  ASSERT_NE(rt, nullptr);
+  EXPECT_EQ(rt->abi_version, static_cast<uint32_t>(KILN_RT_ABI_VERSION));
+  EXPECT_EQ(rt->size, sizeof(KilnRuntime));
+  KilnRtStats before = stats();
+  KilnMemInfo* mi = nullptr;
+  ASSERT_NE(rt->mi_alloc_data(8, 16, nullptr, &mi), nullptr);
+  ASSERT_NE(mi, nullptr);
+  EXPECT_EQ(stats().live_count, before.live_count + 1);
+  mi->refcount = 0;  // as compiled code leaves it before calling mi_destroy
+  rt->mi_destroy(mi);
+  EXPECT_EQ(stats().live_count, before.live_count);
+}
+
+TEST(RuntimeTest, CountsAreExactUnderThreads) {
+  KilnRtStats before = stats();
+  KilnMemInfo* shared = kiln_mi_alloc(8, 16, nullptr);
+  ASSERT_NE(shared, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([shared] {
+      for (int k = 0; k < 20000; ++k) {
+        kiln_mi_incref(shared);
+        KilnMemInfo* mine = kiln_mi_alloc(32, 16, nullptr);
+        kiln_mi_decref(mine);
+        kiln_mi_decref(shared);
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(kiln_mi_refcount(shared), 1);
+  kiln_mi_decref(shared);
+  KilnRtStats after = stats();
+  EXPECT_EQ(after.live_count, before.live_count);
+  EXPECT_EQ(after.live_bytes, before.live_bytes);
+  EXPECT_EQ(after.total_allocs - before.total_allocs, 4 * 20000 + 1);
+}
+
+}  // namespace
