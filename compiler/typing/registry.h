@@ -18,6 +18,13 @@ enum class BuiltinId : uint16_t {
 #include "compiler/typing/builtins.def"
 };
 
+/// How many rows builtins.def has (BuiltinId values are 0 .. count-1).
+inline constexpr uint16_t kBuiltinCount = 0
+#define KILN_BUILTIN(Id, name, spec) +1
+#define KILN_FAMILY(Id, name, spec, family, method) +1
+#include "compiler/typing/builtins.def"
+    ;
+
 /// What the rows of a family share (a column of builtins.def).
 enum class BuiltinFamily {
   kOwn,             // a KILN_BUILTIN row: a rule of its own
