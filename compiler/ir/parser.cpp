@@ -372,7 +372,9 @@ class Parser {
     };
 
     while (true) {
-      if (!nextContentLine()) return error("'}' closing the function");
+      if (!nextContentLine())
+        return errorHere(absl::StrCat("expected '}' closing @", f->qualname, ", found the end of the text"),
+                         lineNo(), 1);
       if (eat("}")) {
         if (skipSpaces(); !atEnd()) return error("end of line");
         break;
