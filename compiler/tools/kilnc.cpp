@@ -34,7 +34,7 @@
 ABSL_FLAG(std::string, bundle, "", "serialized kiln.v1.Bundle to compile");
 ABSL_FLAG(bool, textproto, false, "the bundle file is in protobuf text format");
 ABSL_FLAG(std::string, sig, "", "signature: \"ret(args)\" or a bare argument list \"float64, int64\"");
-ABSL_FLAG(std::string, emit, "llvm", "stage to print: bytecode|kir|typed|llvm|asm|binary");
+ABSL_FLAG(std::string, emit, "", "stage to print: bytecode|kir|typed|llvm|asm|binary (default: llvm; kir with --input-kir)");
 ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
 ABSL_FLAG(bool, boundscheck, false, "raise IndexError on out-of-range array indices");
@@ -129,7 +129,7 @@ int writeOutput(const std::string& output, const std::string& out_path) {
 
 int runOnKir(const std::string& path) {
   if (!absl::GetFlag(FLAGS_bundle).empty()) return fail("--input-kir and --bundle exclude each other");
-  if (absl::GetFlag(FLAGS_emit) != "kir" && absl::GetFlag(FLAGS_emit) != "llvm")  // llvm: the flag's default
+  if (!absl::GetFlag(FLAGS_emit).empty() && absl::GetFlag(FLAGS_emit) != "kir")
     return fail("--input-kir prints Kiln IR: only --emit=kir applies");
   absl::StatusOr<std::string> text = readAll(path);
   if (!text.ok()) return fail(std::string(text.status().message()));
@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<kiln::server::Signature> sig = kiln::server::parseSignature(absl::GetFlag(FLAGS_sig));
   if (!sig.ok()) return fail(std::string(sig.status().message()));
-  absl::StatusOr<kiln::compiler::Emit> emit = kiln::server::parseEmitName(absl::GetFlag(FLAGS_emit));
+  const std::string emit_name = absl::GetFlag(FLAGS_emit).empty() ? "llvm" : absl::GetFlag(FLAGS_emit);
+  absl::StatusOr<kiln::compiler::Emit> emit = kiln::server::parseEmitName(emit_name);
   if (!emit.ok()) return fail(std::string(emit.status().message()));
   const int opt = absl::GetFlag(FLAGS_opt);
   if (opt < 0 || opt > 3) return fail("--opt must be in 0..3");
