@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/driver/compile.h"
+#include "compiler/diagnostic.h"
 #include "compiler/driver/pipeline.h"
 #include "tests/unit/frontend/fixture_helpers.h"
 #include "tests/unit/frontend/py311_fixtures.inc"
@@ -126,6 +127,53 @@ TEST(Pipeline, KirOfEveryFixtureRoundTripsThroughTheParser) {
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_EQ(again->text, text) << code.name;
   }
+}
+
+// entry(...) with a global naming bundle function #1 (a generator, which the
+// frontend refuses).
+Bundle withRefusedCallee(compiler::CodeObject entry, const std::string& global) {
+  Bundle bundle = frontend::testing::bundleOf(std::move(entry));
+  bundle.functions.emplace_back();
+  bundle.functions[1].code = frontend::testing::py311_generator();
+  GlobalRef g;
+  g.name = global;
+  g.kind = GlobalRef::Kind::kFunction;
+  g.function_index = 1;
+  bundle.functions[0].globals.push_back(g);
+  return bundle;
+}
+
+TEST(Pipeline, ACalleesFrontendErrorIsReportedWhereItIsCalled) {
+  // for_range's `range(n)` names function #1 here.
+  Bundle bundle = withRefusedCallee(frontend::testing::py311_for_range(), "range");
+  CompileRequest request;
+  request.bundle = &bundle;
+  request.arg_types = {"int64"};
+  request.emit = Emit::kTyped;
+  request.passes.print_after = {"frontend"};
+  absl::StatusOr<CompileResult> r = compile(request);
+  ASSERT_FALSE(r.ok());
+  std::optional<Diagnostic> d = diagnosticOf(r.status());
+  ASSERT_TRUE(d.has_value()) << r.status();
+  EXPECT_EQ(d->message, "generators are not supported");
+  EXPECT_EQ(d->function, "generator");
+
+  // --emit=kir shows the entry alone and does not fail on the callee.
+  request.emit = Emit::kKir;
+  r = compile(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->text.rfind("func @for_range(", 0), 0u) << r->text;
+}
+
+TEST(Pipeline, AFunctionNoOneCallsIsNeverReported) {
+  Bundle bundle = withRefusedCallee(frontend::testing::py311_arith(), "unused");
+  CompileRequest request;
+  request.bundle = &bundle;
+  request.arg_types = {"int64", "int64"};
+  request.emit = Emit::kBinary;
+  absl::StatusOr<CompileResult> r = compile(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->shared_object.empty());
 }
 
 TEST(Pipeline, SupportedVersionsAreTheFrontendsTables) {
