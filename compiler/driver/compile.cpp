@@ -81,8 +81,9 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
 
   Compilation c;
   c.request = &canonical;
-  if (absl::Status s = runPasses(buildPipeline(), c, lastStage(request.emit), request.passes, result); !s.ok())
-    return s;
+  std::vector<std::unique_ptr<Pass>> pipeline = buildPipeline();
+  if (absl::Status s = checkPassNames(pipeline, request.passes); !s.ok()) return s;
+  if (absl::Status s = runPasses(pipeline, c, lastStage(request.emit), request.passes, result); !s.ok()) return s;
   if (request.emit == Emit::kKir) {
     result.text = ir::print(**c.untyped[0]);
     return result;
@@ -136,6 +137,9 @@ absl::StatusOr<CompileResult> runPassesOnKir(std::string_view text, std::string_
                                                      absl::StrJoin(kirPassNames(), ", "), ")"));
     chosen.push_back(std::move(*it));
   }
+  std::vector<std::unique_ptr<Pass>> kir_passes = buildPipeline();
+  std::erase_if(kir_passes, [](const std::unique_ptr<Pass>& p) { return !p->isFunctionPass() || p->stage() != Stage::kKir; });
+  if (absl::Status s = checkPassNames(kir_passes, options); !s.ok()) return s;
   CompileResult result;
   if (options.verify_each) {
     // What was read must be well formed before a pass sees it.

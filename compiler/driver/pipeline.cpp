@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "compiler/driver/stage_passes.h"
 #include "compiler/ir/verifier.h"
@@ -100,6 +101,19 @@ bool wanted(const PassOptions& options, const char* pass) {
 }
 
 }  // namespace
+
+absl::Status checkPassNames(const std::vector<std::unique_ptr<Pass>>& passes, const PassOptions& options) {
+  for (const std::string& name : options.print_after) {
+    if (name == "all") continue;
+    if (std::none_of(passes.begin(), passes.end(), [&](const std::unique_ptr<Pass>& p) { return p->name() == name; })) {
+      std::vector<std::string> known;
+      for (const std::unique_ptr<Pass>& p : passes) known.push_back(p->name());
+      return absl::InvalidArgumentError(absl::StrCat("--print-after names no pass: '", name, "' (expected all or one of: ",
+                                                     absl::StrJoin(known, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status runPasses(const std::vector<std::unique_ptr<Pass>>& passes, Compilation& c, Stage last,
                        const PassOptions& options, CompileResult& result) {

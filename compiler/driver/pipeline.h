@@ -22,6 +22,10 @@ std::vector<std::unique_ptr<Pass>> buildPipeline();
 absl::Status runPasses(const std::vector<std::unique_ptr<Pass>>& passes, Compilation& c, Stage last,
                        const PassOptions& options, CompileResult& result);
 
+/// INVALID_ARGUMENT when options.print_after names a pass not in `passes`
+/// (other than "all").
+absl::Status checkPassNames(const std::vector<std::unique_ptr<Pass>>& passes, const PassOptions& options);
+
 /// The printed form of the Compilation's current IR (what --print-after
 /// shows).
 std::string printStage(Compilation& c);

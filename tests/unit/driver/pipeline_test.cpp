@@ -74,6 +74,14 @@ TEST(Pipeline, PrintAfterDumpsTheFormOfEachStage) {
   r = compile(request);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->dumps.size(), 7u);
+
+  request.passes.print_after = {"typing", "simplify"};
+  r = compile(request);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(r.status().message()),
+            "--print-after names no pass: 'simplify' (expected all or one of: frontend, simplify-block-params, typing, "
+            "lowering, optimize, codegen, link)");
 }
 
 // A pass that breaks an invariant (drops every terminator).
