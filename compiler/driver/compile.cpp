@@ -138,14 +138,16 @@ absl::StatusOr<CompileResult> runPassesOnKir(std::string_view text, std::string_
     chosen.push_back(std::move(*it));
   }
   std::vector<std::unique_ptr<Pass>> kir_passes = buildPipeline();
-  std::erase_if(kir_passes, [](const std::unique_ptr<Pass>& p) { return !p->isFunctionPass() || p->stage() != Stage::kKir; });
+  std::erase_if(kir_passes,
+                [](const std::unique_ptr<Pass>& p) { return !p->isFunctionPass() || p->stage() != Stage::kKir; });
   if (absl::Status s = checkPassNames(kir_passes, options); !s.ok()) return s;
   CompileResult result;
   if (options.verify_each) {
     // What was read must be well formed before a pass sees it.
     for (ir::Function* f : c.irFunctions())
       if (absl::Status s = ir::verify(*f); !s.ok())
-        return absl::InvalidArgumentError(absl::StrCat(std::string(source), ": @", f->qualname, " is not valid Kiln IR: ", s.message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(std::string(source), ": @", f->qualname, " is not valid Kiln IR: ", s.message()));
   }
   if (absl::Status s = runPasses(chosen, c, Stage::kKir, options, result); !s.ok()) return s;
   result.text = printStage(c);

@@ -108,8 +108,8 @@ absl::Status checkPassNames(const std::vector<std::unique_ptr<Pass>>& passes, co
     if (std::none_of(passes.begin(), passes.end(), [&](const std::unique_ptr<Pass>& p) { return p->name() == name; })) {
       std::vector<std::string> known;
       for (const std::unique_ptr<Pass>& p : passes) known.push_back(p->name());
-      return absl::InvalidArgumentError(absl::StrCat("--print-after names no pass: '", name, "' (expected all or one of: ",
-                                                     absl::StrJoin(known, ", "), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("--print-after names no pass: '", name,
+                                                     "' (expected all or one of: ", absl::StrJoin(known, ", "), ")"));
     }
   }
   return absl::OkStatus();

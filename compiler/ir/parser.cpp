@@ -128,7 +128,9 @@ class Parser {
   absl::Status errorHere(std::string_view message, int line, int col) const {
     return absl::InvalidArgumentError(absl::StrCat(source_, ":", line, ":", col, ": ", std::string(message)));
   }
-  absl::Status expect(std::string_view s) { return eat(s) ? absl::OkStatus() : error(absl::StrCat("'", std::string(s), "'")); }
+  absl::Status expect(std::string_view s) {
+    return eat(s) ? absl::OkStatus() : error(absl::StrCat("'", std::string(s), "'"));
+  }
 
   std::optional<int64_t> integer() {
     size_t start = col_;
@@ -182,10 +184,13 @@ class Parser {
     if (spelling.empty()) return error("a type");
     if (spelling == "?") return d;
     if (!types_)
-      return errorHere(absl::StrCat("typed value '", std::string(spelling), "' but no type resolver (untyped IR expected)"),
-                       lineNo(), static_cast<int>(start + 1));
+      return errorHere(
+          absl::StrCat("typed value '", std::string(spelling), "' but no type resolver (untyped IR expected)"),
+          lineNo(), static_cast<int>(start + 1));
     d.type = types_(spelling);
-    if (!d.type) return errorHere(absl::StrCat("unknown type '", std::string(spelling), "'"), lineNo(), static_cast<int>(start + 1));
+    if (!d.type)
+      return errorHere(absl::StrCat("unknown type '", std::string(spelling), "'"), lineNo(),
+                       static_cast<int>(start + 1));
     return d;
   }
 
@@ -211,7 +216,8 @@ class Parser {
       return std::nullopt;
     }
     if (eat("inf")) return negative ? -HUGE_VAL : HUGE_VAL;
-    if (eat("nan")) return negative ? -std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::quiet_NaN();
+    if (eat("nan"))
+      return negative ? -std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::quiet_NaN();
     size_t body = col_;
     while (col_ < cur_.size() && (absl::ascii_isdigit(static_cast<unsigned char>(cur_[col_])) || cur_[col_] == '.' ||
                                   cur_[col_] == 'e' || ((cur_[col_] == '+' || cur_[col_] == '-') &&

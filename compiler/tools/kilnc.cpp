@@ -34,7 +34,8 @@
 ABSL_FLAG(std::string, bundle, "", "serialized kiln.v1.Bundle to compile");
 ABSL_FLAG(bool, textproto, false, "the bundle file is in protobuf text format");
 ABSL_FLAG(std::string, sig, "", "signature: \"ret(args)\" or a bare argument list \"float64, int64\"");
-ABSL_FLAG(std::string, emit, "", "stage to print: bytecode|kir|typed|llvm|asm|binary (default: llvm; kir with --input-kir)");
+ABSL_FLAG(std::string, emit, "",
+          "stage to print: bytecode|kir|typed|llvm|asm|binary (default: llvm; kir with --input-kir)");
 ABSL_FLAG(int, opt, 3, "optimisation level 0..3");
 ABSL_FLAG(std::string, o, "", "write the output here instead of stdout (required for --emit=binary)");
 ABSL_FLAG(bool, boundscheck, false, "raise IndexError on out-of-range array indices");

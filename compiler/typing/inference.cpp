@@ -31,11 +31,13 @@ class Inferrer {
     inst->arg_types = args;
     inst->ret = tc_.unknown();
     if (fn < 0 || static_cast<size_t>(fn) >= functions_.size())
-      return absl::InternalError(absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
+      return absl::InternalError(
+          absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     const absl::StatusOr<std::unique_ptr<ir::Function>>& untyped = functions_[fn];
     if (!untyped.ok()) return untyped.status();  // the frontend refused it: report it where it is called
     if (*untyped == nullptr)
-      return absl::InternalError(absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
+      return absl::InternalError(
+          absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     inst->ir = (*untyped)->clone();
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();

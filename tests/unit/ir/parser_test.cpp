@@ -142,23 +142,25 @@ TEST_P(IrParserErrors, AreLocated) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, IrParserErrors,
-    ::testing::Values(
-        BadCase{"func @f() {\nbb0():\n  %0 = frobnicate\n}\n",
-                "t.kir:3:8: expected an operation, found 'frobnicate'"},
-        BadCase{"func @f() {\nbb0():\n  return %4\n}\n", "t.kir:3:10: use of undefined value %4"},
-        BadCase{"func @f() {\nbb0():\n  jump bb9()\n}\n", "t.kir:3:8: branch to undefined block bb9"},
-        BadCase{"func @f() {\nbb0():\n  %0 = const 1\n  %0 = const 2\n  return %0\n}\n",
-                "t.kir:4:3: value %0 is defined twice"},
-        BadCase{"func @f() {\nbb0():\n  const 1\n}\n",
-                "t.kir:3:3: expected '%N = ' before 'const', which produces a value, found 'const'"},
-        BadCase{"func @f() {\nbb0():\n  %0 = setitem\n}\n", "t.kir:3:3: 'setitem' produces no value"},
-        BadCase{"func @f() {\nbb0():\n  %0 = binop plus %1, %1\n}\n",
-                "t.kir:3:14: expected a binary operator (add, sub, ...), found 'plus'"},
-        BadCase{"func @f() {\nbb0():\n  %0 = const 'abc\n}\n", "t.kir:3:18: expected a closing quote, found end of line"},
-        BadCase{"func @f(%0: int64 x) {\nbb0(%0: int64):\n  return %0\n}\n",
-                "t.kir:1:13: typed value 'int64' but no type resolver (untyped IR expected)"},
-        BadCase{"func @f(%0 x) {\nbb0():\n  unreachable\n}\n", "t.kir:2:1: the entry block has 0 params but the function 1"},
-        BadCase{"func @f() {\nbb0():\n  unreachable\n", "t.kir:4:1: expected '}' closing @f, found the end of the text"}));
+    ::testing::Values(BadCase{"func @f() {\nbb0():\n  %0 = frobnicate\n}\n",
+                              "t.kir:3:8: expected an operation, found 'frobnicate'"},
+                      BadCase{"func @f() {\nbb0():\n  return %4\n}\n", "t.kir:3:10: use of undefined value %4"},
+                      BadCase{"func @f() {\nbb0():\n  jump bb9()\n}\n", "t.kir:3:8: branch to undefined block bb9"},
+                      BadCase{"func @f() {\nbb0():\n  %0 = const 1\n  %0 = const 2\n  return %0\n}\n",
+                              "t.kir:4:3: value %0 is defined twice"},
+                      BadCase{"func @f() {\nbb0():\n  const 1\n}\n",
+                              "t.kir:3:3: expected '%N = ' before 'const', which produces a value, found 'const'"},
+                      BadCase{"func @f() {\nbb0():\n  %0 = setitem\n}\n", "t.kir:3:3: 'setitem' produces no value"},
+                      BadCase{"func @f() {\nbb0():\n  %0 = binop plus %1, %1\n}\n",
+                              "t.kir:3:14: expected a binary operator (add, sub, ...), found 'plus'"},
+                      BadCase{"func @f() {\nbb0():\n  %0 = const 'abc\n}\n",
+                              "t.kir:3:18: expected a closing quote, found end of line"},
+                      BadCase{"func @f(%0: int64 x) {\nbb0(%0: int64):\n  return %0\n}\n",
+                              "t.kir:1:13: typed value 'int64' but no type resolver (untyped IR expected)"},
+                      BadCase{"func @f(%0 x) {\nbb0():\n  unreachable\n}\n",
+                              "t.kir:2:1: the entry block has 0 params but the function 1"},
+                      BadCase{"func @f() {\nbb0():\n  unreachable\n",
+                              "t.kir:4:1: expected '}' closing @f, found the end of the text"}));
 
 TEST(IrParser, TypedFormRoundTripsThroughTypingsResolver) {
   constexpr char kTyped[] = R"(func @f(%0: array(float64, 1d, C) a, %1: int64 i) {
@@ -176,8 +178,8 @@ bb0(%0: array(float64, 1d, C), %1: int64):
   EXPECT_EQ((*f)->blocks[0]->instrs[0]->result->type, *types.parse("float64"));
   EXPECT_EQ((*f)->blocks[0]->instrs[2]->result->type, nullptr);
 
-  absl::StatusOr<std::unique_ptr<Function>> bad =
-      parseFunction("func @f() {\nbb0():\n  %0: notatype = undef\n  unreachable\n}\n", "kir", typing::typeResolver(types));
+  absl::StatusOr<std::unique_ptr<Function>> bad = parseFunction(
+      "func @f() {\nbb0():\n  %0: notatype = undef\n  unreachable\n}\n", "kir", typing::typeResolver(types));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(std::string(bad.status().message()), "kir:3:7: unknown type 'notatype'");
 }
