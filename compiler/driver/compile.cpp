@@ -1,42 +1,34 @@
-// The pipeline, in order. Each stage can be the last (--emit):
-//   bytecode -> kir (frontend, simplify) -> typed (inference)
-//   -> llvm (lowering, O0..O3) -> asm | object -> shared object (lld)
+// compile(): runs the pass list of pipeline.cpp up to the stage the request
+// emits and takes the result from the Compilation. No stage is called from
+// here directly; every stage is a pass.
 #include "compiler/driver/compile.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
+#include "compiler/driver/pipeline.h"
 #include "compiler/frontend/frontend.h"
-#include "compiler/lowering/lower.h"
-#include "compiler/targets/cpu/cpu_target.h"
-#include "compiler/typing/inference.h"
+#include "compiler/ir/parser.h"
+#include "compiler/ir/verifier.h"
 #include "kiln_build_id.h"
-#include "llvm/IR/LLVMContext.h"
-#include "llvm/IR/Module.h"
-#include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 namespace kiln::compiler {
 
 namespace {
-constexpr char kEntrySymbol[] = "kiln_entry";
 
-// Records how long each stage takes, for kilnc --time-stages and metrics.
-class StageClock {
- public:
-  explicit StageClock(CompileResult& result) : result_(result), last_(absl::Now()) {}
-  void lap(const char* stage) {
-    absl::Time now = absl::Now();
-    result_.stage_seconds.emplace_back(stage, absl::ToDoubleSeconds(now - last_));
-    last_ = now;
+Stage lastStage(Emit emit) {
+  switch (emit) {
+    case Emit::kBytecode: return Stage::kStart;
+    case Emit::kKir: return Stage::kKir;
+    case Emit::kTyped: return Stage::kTyped;
+    case Emit::kLlvm:
+    case Emit::kAsm: return Stage::kLlvm;
+    case Emit::kBinary: return Stage::kLinked;
   }
+  return Stage::kLinked;
+}
 
- private:
-  CompileResult& result_;
-  absl::Time last_;
-};
 }  // namespace
 
 const std::string& compilerBuildId() {
@@ -47,7 +39,7 @@ const std::string& compilerBuildId() {
   return id;
 }
 
-std::vector<std::string> supportedPythonVersions() { return {"3.11", "3.12"}; }
+std::vector<std::string> supportedPythonVersions() { return frontend::supportedPythonVersions(); }
 
 const std::vector<std::string>& fastMathFlagNames() {
   static const std::vector<std::string> names = {"afn",  "arcp", "contract", "fast",
@@ -77,69 +69,88 @@ absl::Status canonicalizeFastMath(Options& options) {
 absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   if (!request.bundle || request.bundle->functions.empty())
     return absl::InvalidArgumentError("compile request has no functions");
-  const Bundle& bundle = *request.bundle;
-  Options options = request.options;
-  if (absl::Status s = canonicalizeFastMath(options); !s.ok()) return s;
+  CompileRequest canonical = request;  // the passes see canonical options
+  if (absl::Status s = canonicalizeFastMath(canonical.options); !s.ok()) return s;
   CompileResult result;
-  StageClock clock(result);
-
   if (request.emit == Emit::kBytecode) {
-    absl::StatusOr<std::string> text = frontend::printBytecode(bundle, 0);
+    absl::StatusOr<std::string> text = frontend::printBytecode(*request.bundle, 0);
     if (!text.ok()) return text.status();
     result.text = *std::move(text);
     return result;
   }
+
+  Compilation c;
+  c.request = &canonical;
+  std::vector<std::unique_ptr<Pass>> pipeline = buildPipeline();
+  if (absl::Status s = checkPassNames(pipeline, request.passes); !s.ok()) return s;
+  if (absl::Status s = runPasses(pipeline, c, lastStage(request.emit), request.passes, result); !s.ok()) return s;
   if (request.emit == Emit::kKir) {
-    absl::StatusOr<std::unique_ptr<ir::Function>> f = frontend::buildFunction(bundle, 0);
-    if (!f.ok()) return f.status();
-    result.text = ir::print(**f);
+    result.text = ir::print(**c.untyped[0]);
     return result;
   }
-
-  absl::StatusOr<std::unique_ptr<typing::Program>> program =
-      typing::inferTypes(bundle, request.arg_types, request.return_type);
-  if (!program.ok()) return program.status();
-  clock.lap("frontend+typing");
-  const typing::Program& prog = **program;
+  const typing::Program& prog = *c.program;
   const typing::Type* ret = prog.declared_ret ? prog.declared_ret : prog.instances[0]->ret;
   result.return_type = ret->str();
   for (const typing::Type* t : prog.instances[0]->arg_types) result.arg_types.push_back(t->str());
-  if (request.emit == Emit::kTyped) {
-    result.text = typing::printTyped(prog);
-    return result;
+  switch (request.emit) {
+    case Emit::kBytecode:
+    case Emit::kKir: break;  // returned above
+    case Emit::kTyped: result.text = typing::printTyped(prog); break;
+    case Emit::kLlvm: result.text = printStage(c); break;
+    case Emit::kAsm: {
+      absl::StatusOr<std::string> text = c.target->emitAssembly(*c.module);
+      if (!text.ok()) return text.status();
+      result.text = *std::move(text);
+      break;
+    }
+    case Emit::kBinary:
+      result.shared_object = std::move(c.shared_object);
+      result.entry_symbol = c.target->entrySymbol();
+      break;
   }
+  return result;
+}
 
-  cpu::initializeLlvmTargets();
-  int opt = std::clamp(request.options.opt_level, 0, 3);
-  absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = cpu::createTargetMachine(request.target, opt);
-  if (!tm.ok()) return tm.status();
-  llvm::LLVMContext ctx;  // one per compile job: compiles run in parallel
-  absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
-      prog, ctx, kEntrySymbol, options.boundscheck, options.error_model == "numpy",
-      lowering::fastMathFlags(options.fastmath, options.fastmath_flags));
-  if (!mod.ok()) return mod.status();
-  clock.lap("lowering");
-  cpu::optimizeModule(**mod, **tm, opt);
-  clock.lap("optimize");
-  if (request.emit == Emit::kLlvm) {
-    llvm::raw_string_ostream os(result.text);
-    (*mod)->print(os, nullptr);
-    return result;
+std::vector<std::string> kirPassNames() {
+  std::vector<std::string> names;
+  for (const std::unique_ptr<Pass>& p : buildPipeline())
+    if (p->isFunctionPass() && p->stage() == Stage::kKir) names.push_back(p->name());
+  return names;
+}
+
+absl::StatusOr<CompileResult> runPassesOnKir(std::string_view text, std::string_view source,
+                                             const std::vector<std::string>& passes, const PassOptions& options) {
+  absl::StatusOr<std::vector<std::unique_ptr<ir::Function>>> functions = ir::parseFunctions(text, source);
+  if (!functions.ok()) return functions.status();
+  Compilation c;
+  c.stage = Stage::kKir;
+  for (std::unique_ptr<ir::Function>& f : *functions) c.untyped.push_back(std::move(f));
+
+  std::vector<std::unique_ptr<Pass>> chosen;
+  for (const std::string& name : passes) {
+    std::vector<std::unique_ptr<Pass>> pipeline = buildPipeline();  // a fresh instance per use
+    auto it = std::find_if(pipeline.begin(), pipeline.end(), [&](const std::unique_ptr<Pass>& p) {
+      return p && p->name() == name && p->isFunctionPass() && p->stage() == Stage::kKir;
+    });
+    if (it == pipeline.end())
+      return absl::InvalidArgumentError(absl::StrCat("unknown Kiln IR pass '", name, "' (expected one of: ",
+                                                     absl::StrJoin(kirPassNames(), ", "), ")"));
+    chosen.push_back(std::move(*it));
   }
-  if (request.emit == Emit::kAsm) {
-    absl::StatusOr<std::string> text = cpu::emitAssembly(**mod, **tm);
-    if (!text.ok()) return text.status();
-    result.text = *std::move(text);
-    return result;
+  std::vector<std::unique_ptr<Pass>> kir_passes = buildPipeline();
+  std::erase_if(kir_passes,
+                [](const std::unique_ptr<Pass>& p) { return !p->isFunctionPass() || p->stage() != Stage::kKir; });
+  if (absl::Status s = checkPassNames(kir_passes, options); !s.ok()) return s;
+  CompileResult result;
+  if (options.verify_each) {
+    // What was read must be well formed before a pass sees it.
+    for (ir::Function* f : c.irFunctions())
+      if (absl::Status s = ir::verify(*f); !s.ok())
+        return absl::InvalidArgumentError(
+            absl::StrCat(std::string(source), ": @", f->qualname, " is not valid Kiln IR: ", s.message()));
   }
-  absl::StatusOr<std::string> object = cpu::emitObject(**mod, **tm);
-  if (!object.ok()) return object.status();
-  clock.lap("codegen");
-  absl::StatusOr<std::string> so = cpu::linkSharedObject(*object, "libkiln_fn.so");
-  if (!so.ok()) return so.status();
-  clock.lap("link");
-  result.shared_object = *std::move(so);
-  result.entry_symbol = kEntrySymbol;
+  if (absl::Status s = runPasses(chosen, c, Stage::kKir, options, result); !s.ok()) return s;
+  result.text = printStage(c);
   return result;
 }
 

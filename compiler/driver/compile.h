@@ -7,17 +7,29 @@
 // call has its own LLVMContext; only the in-process linker is serialized.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "compiler/bundle.h"
+#include "compiler/targets/target.h"
 
 namespace kiln::compiler {
 
-struct Target {
-  std::string triple = "x86_64-unknown-linux-gnu";
-  std::string cpu = "x86-64";
-  std::vector<std::string> features;  // "+avx2", "+fma", ... sorted
+#ifdef NDEBUG
+inline constexpr bool kVerifyEachDefault = false;
+#else
+inline constexpr bool kVerifyEachDefault = true;
+#endif
+
+/// What the pass manager does around every pass (driver/pipeline.h).
+struct PassOptions {
+  /// ir::verify (Kiln IR) or llvm::verifyModule (LLVM IR) after every pass;
+  /// a failure is INTERNAL naming the pass. On in debug builds and in tests.
+  bool verify_each = kVerifyEachDefault;
+  /// Pass names after which the IR is printed into CompileResult::dumps
+  /// ("all" for every pass); kilnc --print-after.
+  std::vector<std::string> print_after;
 };
 
 struct Options {
@@ -45,6 +57,7 @@ struct CompileRequest {
   Target target;
   Options options;
   Emit emit = Emit::kBinary;
+  PassOptions passes;
 };
 
 struct CompileResult {
@@ -53,9 +66,12 @@ struct CompileResult {
   std::string return_type;     // Numba-style spelling
   std::vector<std::string> arg_types;  // canonical spellings of the request's
   std::string text;            // the emitted stage for every other Emit
-  /// Wall time of each stage that ran, in pipeline order ("frontend",
-  /// "typing", "lowering", "optimize", "codegen", "link"), in seconds.
+  /// Wall time of each pass that ran, in pipeline order ("frontend",
+  /// "simplify-block-params", "typing", "lowering", "optimize", "codegen",
+  /// "link"), in seconds.
   std::vector<std::pair<std::string, double>> stage_seconds;
+  /// PassOptions::print_after: (pass name, the IR after it), in order.
+  std::vector<std::pair<std::string, std::string>> dumps;
 };
 
 absl::StatusOr<CompileResult> compile(const CompileRequest& request);
@@ -70,10 +86,21 @@ const std::vector<std::string>& fastMathFlagNames();
 /// fastmath = true drops the names.
 absl::Status canonicalizeFastMath(Options& options);
 
+/// Runs the named IR passes of the pipeline (in the order given) on Kiln IR
+/// text in the printed form (untyped: there is no bundle to type against)
+/// and prints the result into CompileResult::text. `source` names the text in
+/// parse errors. An unknown pass name is INVALID_ARGUMENT listing the known
+/// ones; kilnc --input-kir FILE --passes=a,b.
+absl::StatusOr<CompileResult> runPassesOnKir(std::string_view text, std::string_view source,
+                                             const std::vector<std::string>& passes, const PassOptions& options);
+
+/// The IR pass names runPassesOnKir accepts, in pipeline order.
+std::vector<std::string> kirPassNames();
+
 /// Identifies this compiler build in cache keys ("kiln-<version>-<git rev>").
 const std::string& compilerBuildId();
 
-/// CPython versions the frontend decodes: {"3.11", "3.12"}.
+/// CPython versions the frontend decodes, from its opcode tables only.
 std::vector<std::string> supportedPythonVersions();
 
 }  // namespace kiln::compiler

@@ -1,1 +1,5 @@
-set(SUBDIR_SOURCES compile.cpp)
+set(SUBDIR_SOURCES
+  compile.cpp
+  pipeline.cpp
+  stage_passes.cpp
+  target_registry.cpp)

@@ -5,12 +5,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
 #include "compiler/frontend/cfg.h"
 #include "compiler/frontend/decoder.h"
 #include "compiler/frontend/opcodes/opcode_table.h"
 #include "compiler/frontend/ssa_builder.h"
-#include "compiler/transforms/simplify_block_params.h"
 
 namespace kiln::frontend {
 
@@ -38,7 +38,8 @@ absl::StatusOr<const OpcodeTable*> tableFor(const compiler::Bundle& bundle, cons
   if (const OpcodeTable* t = opcodeTableFor(bundle.python_major, bundle.python_minor)) return t;
   return compiler::userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("CPython ", bundle.python_major, ".", bundle.python_minor,
-                                          " bytecode is not supported (expected 3.11 or 3.12)"),
+                                          " bytecode is not supported (expected ",
+                                          absl::StrJoin(supportedPythonVersions(), " or "), ")"),
                              code.filename, code.firstlineno, code.qualname);
 }
 
@@ -190,7 +191,6 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir = buildSsa(code, *cfg, **table);
   if (!ir.ok()) return ir.status();
-  transforms::SimplifyBlockParams().run(**ir);
   (*ir)->renumber();
   return ir;
 }

@@ -2,9 +2,10 @@
 // The frontend: a function of a Bundle -> untyped Kiln IR, in three stages,
 // one file each: decoder (co_code -> instructions, by the opcode table of the
 // bundle's CPython version), cfg (basic blocks, dead code dropped),
-// ssa_builder (the value stack interpreted into SSA with block params), then
-// transforms::SimplifyBlockParams. See frontend/README.md and the conventions
-// in ssa_builder.h.
+// ssa_builder (the value stack interpreted into SSA with block params). The
+// frontend runs no transforms: the driver runs the pass list on its output
+// (driver/pipeline.cpp). See frontend/README.md and the conventions in
+// ssa_builder.h.
 
 #include <memory>
 #include <string>
@@ -26,7 +27,8 @@ absl::StatusOr<std::string> printBytecode(const compiler::Bundle& bundle, int fu
 absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bundle& bundle,
                                                             int function_index);
 
-/// The CPython versions there is an opcode table for: {"3.11", "3.12"}.
+/// The CPython versions there is an opcode table for, in table order
+/// ({"3.11", "3.12"} today): the only list of supported versions.
 std::vector<std::string> supportedPythonVersions();
 
 }  // namespace kiln::frontend

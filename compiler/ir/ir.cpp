@@ -1,5 +1,8 @@
 #include "compiler/ir/ir.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 namespace kiln::ir {
 
 const char* mnemonic(Op op) {
@@ -141,6 +144,92 @@ void Function::renumber() {
     for (auto& p : b->params) p->id = v++;
     for (auto& i : b->instrs)
       if (i->result) i->result->id = v++;
+  }
+  next_value_ = v;
+  next_block_ = bid;
+}
+
+std::unique_ptr<Function> Function::clone() const {
+  auto out = std::make_unique<Function>();
+  out->name = name;
+  out->qualname = qualname;
+  out->filename = filename;
+  out->firstlineno = firstlineno;
+  out->arg_names = arg_names;
+  out->next_value_ = next_value_;
+  out->next_block_ = next_block_;
+  std::unordered_map<const Value*, Value*> values;
+  std::unordered_map<const Block*, Block*> blocks_map;
+  auto copyValue = [&](const Value& from, Value& to) {
+    to.id = from.id;
+    to.type = from.type;
+    to.debug_name = from.debug_name;
+    values[&from] = &to;
+  };
+  for (const auto& b : blocks) {
+    auto nb = std::make_unique<Block>();
+    nb->id = b->id;
+    nb->parent = out.get();
+    blocks_map[b.get()] = nb.get();
+    for (const auto& p : b->params) {
+      auto np = std::make_unique<Value>();
+      copyValue(*p, *np);
+      np->param_of = nb.get();
+      nb->params.push_back(std::move(np));
+    }
+    for (const auto& i : b->instrs) {
+      auto ni = std::make_unique<Instr>();
+      ni->op = i->op;
+      ni->line = i->line;
+      ni->offset = i->offset;
+      ni->const_value = i->const_value;
+      ni->name = i->name;
+      ni->binary_op = i->binary_op;
+      ni->inplace = i->inplace;
+      ni->unary_op = i->unary_op;
+      ni->compare_op = i->compare_op;
+      ni->kwnames = i->kwnames;
+      ni->index = i->index;
+      ni->count = i->count;
+      ni->parent = nb.get();
+      if (i->result) {
+        ni->result = std::make_unique<Value>();
+        copyValue(*i->result, *ni->result);
+        ni->result->def = ni.get();
+      }
+      nb->instrs.push_back(std::move(ni));
+    }
+    out->blocks.push_back(std::move(nb));
+  }
+  // Operands and edges may refer forward (loop back edges): map them last.
+  auto map = [&](Value* v) -> Value* {
+    auto it = values.find(v);
+    return it == values.end() ? nullptr : it->second;
+  };
+  for (size_t bi = 0; bi < blocks.size(); ++bi) {
+    for (size_t k = 0; k < blocks[bi]->instrs.size(); ++k) {
+      const Instr& from = *blocks[bi]->instrs[k];
+      Instr& to = *out->blocks[bi]->instrs[k];
+      for (Value* o : from.operands) to.operands.push_back(map(o));
+      for (const Edge& e : from.succs) {
+        Edge ne;
+        auto it = blocks_map.find(e.target);
+        ne.target = it == blocks_map.end() ? nullptr : it->second;
+        for (Value* a : e.args) ne.args.push_back(map(a));
+        to.succs.push_back(std::move(ne));
+      }
+    }
+  }
+  return out;
+}
+
+void Function::syncIdCounters() {
+  int v = 0, bid = 0;
+  for (const auto& b : blocks) {
+    bid = std::max(bid, b->id + 1);
+    for (const auto& p : b->params) v = std::max(v, p->id + 1);
+    for (const auto& i : b->instrs)
+      if (i->result) v = std::max(v, i->result->id + 1);
   }
   next_value_ = v;
   next_block_ = bid;

@@ -128,6 +128,11 @@ class Function {
   Instr* append(Block* b, Op op, std::vector<Value*> operands, int32_t line);
   /// Renumbers values and blocks in block order (for stable printing).
   void renumber();
+  /// A deep copy: same blocks, values, ids, attributes and types.
+  std::unique_ptr<Function> clone() const;
+  /// After ids were assigned from outside (the parser): new values and
+  /// blocks get ids above every existing one.
+  void syncIdCounters();
 
  private:
   int next_value_ = 0;
@@ -136,10 +141,19 @@ class Function {
   int newValueId() { return next_value_++; }
 };
 
-/// The text form, one instruction per line; `typed` adds ": type" to values,
-/// `annotate` (if given) text after an instruction's operands (typing
-/// prints a call's resolution there).
-std::string print(const Function& f, bool typed = false,
+/// Spells a value's type in the printed form. The IR does not depend on
+/// typing: typing passes its own spelling (typing::printTyped).
+using TypeNamer = std::function<std::string(const typing::Type*)>;
+
+/// The text form, one instruction per line (parser.h reads it back). With a
+/// `type_name`, every defined value is followed by ": type"; `annotate` (if
+/// given) adds text after an instruction's operands (typing prints a call's
+/// resolution there).
+std::string print(const Function& f, const TypeNamer& type_name = {},
                   const std::function<std::string(const Instr&)>& annotate = nullptr);
+
+/// A Python constant as the printed IR spells it: Constant::repr with
+/// strings and bytes escaped so that the parser reads back the same value.
+std::string constantText(const compiler::Constant& c);
 
 }  // namespace kiln::ir

@@ -6,13 +6,14 @@
 //     branch %5, bb1(%2), bb2()
 //   }
 //
-// With `typed`, every defined value is followed by ": type".
+// With a type namer, every defined value is followed by ": type". The
+// parser (parser.cpp) reads exactly this form back; change both together.
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "compiler/ir/ir.h"
-#include "compiler/typing/types.h"
 
 namespace kiln::ir {
 
@@ -20,10 +21,31 @@ namespace {
 
 std::string ref(const Value* v) { return v ? absl::StrCat("%", v->id) : "%<null>"; }
 
-std::string def(const Value* v, bool typed) {
+std::string def(const Value* v, const TypeNamer& type_name) {
   std::string s = ref(v);
-  if (typed) absl::StrAppend(&s, ": ", v->type ? v->type->str() : "?");
+  if (type_name) absl::StrAppend(&s, ": ", v->type ? type_name(v->type) : "?");
   return s;
+}
+
+// Python's escapes for what cannot appear literally between quotes.
+std::string quoted(const std::string& s, bool bytes) {
+  std::string out = bytes ? "b'" : "'";
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80))
+          absl::StrAppendFormat(&out, "\\x%02x", c);
+        else
+          out += ch;
+    }
+  }
+  return out + "'";
 }
 
 std::string edge(const Edge& e) {
@@ -34,7 +56,7 @@ std::string edge(const Edge& e) {
 
 std::string attrs(const Instr& i) {
   switch (i.op) {
-    case Op::kConst: return " " + i.const_value.repr();
+    case Op::kConst: return " " + constantText(i.const_value);
     case Op::kLoadGlobal: return " " + i.name;
     case Op::kGetAttr: return "";  // printed after the operand
     case Op::kBinOp: return absl::StrCat(" ", name(i.binary_op), i.inplace ? "!" : "");
@@ -63,7 +85,28 @@ std::string attrs(const Instr& i) {
 
 }  // namespace
 
-std::string print(const Function& f, bool typed, const std::function<std::string(const Instr&)>& annotate) {
+std::string constantText(const compiler::Constant& c) {
+  using K = compiler::Constant::Kind;
+  switch (c.kind) {
+    case K::kStr: return quoted(c.s, false);
+    case K::kBytes: return quoted(c.s, true);
+    case K::kTuple: {
+      std::vector<std::string> items;
+      for (const compiler::Constant& item : c.items) items.push_back(constantText(item));
+      return absl::StrCat("(", absl::StrJoin(items, ", "), items.size() == 1 ? ",)" : ")");
+    }
+    case K::kNone:
+    case K::kBool:
+    case K::kInt:
+    case K::kFloat:
+    case K::kComplex:
+    case K::kEllipsis:
+    case K::kCode: return c.repr();
+  }
+  return c.repr();
+}
+
+std::string print(const Function& f, const TypeNamer& typed, const std::function<std::string(const Instr&)>& annotate) {
   std::string out;
   std::vector<std::string> params;
   if (!f.blocks.empty()) {

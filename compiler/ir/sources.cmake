@@ -1,1 +1,1 @@
-set(SUBDIR_SOURCES ir.cpp printer.cpp verifier.cpp)
+set(SUBDIR_SOURCES ir.cpp printer.cpp parser.cpp verifier.cpp)

@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
-#include "compiler/frontend/frontend.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -21,7 +20,7 @@ constexpr size_t kMaxInstances = 512;
 
 class Inferrer {
  public:
-  explicit Inferrer(Program& p) : p_(p), tc_(p.types) {}
+  Inferrer(Program& p, const UntypedFunctions& functions) : p_(p), tc_(p.types), functions_(functions) {}
 
   absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args) {
     for (size_t i = 0; i < p_.instances.size(); ++i)
@@ -32,9 +31,15 @@ class Inferrer {
     inst->function_index = fn;
     inst->arg_types = args;
     inst->ret = tc_.unknown();
-    absl::StatusOr<std::unique_ptr<ir::Function>> f = frontend::buildFunction(*p_.bundle, fn);
-    if (!f.ok()) return f.status();
-    inst->ir = std::move(*f);
+    if (fn < 0 || static_cast<size_t>(fn) >= functions_.size())
+      return absl::InternalError(
+          absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
+    const absl::StatusOr<std::unique_ptr<ir::Function>>& untyped = functions_[fn];
+    if (!untyped.ok()) return untyped.status();  // the frontend refused it: report it where it is called
+    if (*untyped == nullptr)
+      return absl::InternalError(
+          absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
+    inst->ir = (*untyped)->clone();
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
@@ -495,6 +500,7 @@ class Inferrer {
 
   Program& p_;
   TypeContext& tc_;
+  const UntypedFunctions& functions_;
   int cur_ = 0;
   int line_ = 0;
 };
@@ -513,7 +519,7 @@ void markReachable(Program& p, int idx) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle,
+absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
                                                     const std::vector<std::string>& arg_types,
                                                     const std::string& return_type) {
   auto p = std::make_unique<Program>();
@@ -544,7 +550,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("return type: ", t.status().message()));
     p->declared_ret = *t;
   }
-  Inferrer inf(*p);
+  Inferrer inf(*p, functions);
   absl::StatusOr<int> entry = inf.instanceFor(0, args);
   if (!entry.ok()) return entry.status();
   bool converged = false;
@@ -619,9 +625,21 @@ std::string printTyped(const Program& program) {
     auto resolution = [](const ir::Instr& i) -> std::string {
       return i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
     };
-    absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n", ir::print(*inst->ir, true, resolution));
+    absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n",
+                    ir::print(*inst->ir, [](const Type* t) { return t->str(); }, resolution));
   }
   return out;
+}
+
+std::string printTyped(const ir::Function& f) {
+  return ir::print(f, [](const typing::Type* t) { return t->str(); });
+}
+
+ir::TypeResolver typeResolver(TypeContext& types) {
+  return [&types](std::string_view spelling) -> const Type* {
+    absl::StatusOr<const Type*> t = types.parse(std::string(spelling));
+    return t.ok() ? *t : nullptr;
+  };
 }
 
 }  // namespace kiln::typing

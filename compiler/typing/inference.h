@@ -6,6 +6,10 @@
 // Unknown (the bottom of the lattice) and is refined when the callee's
 // non-recursive returns are known. Each instance owns its own IR copy, whose
 // Values carry the inferred types.
+//
+// Typing never runs the frontend: the driver's frontend pass builds the
+// untyped IR of every function the entry may call, before typing starts, and
+// hands it in (UntypedFunctions); each instance types a copy.
 
 #include <map>
 #include <memory>
@@ -15,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/bundle.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/parser.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::typing {
@@ -45,11 +50,24 @@ struct Program {
   const Type* declared_ret = nullptr;                // an eager signature's return type
 };
 
-absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle,
+/// The untyped IR of the bundle's functions, by function index. An entry
+/// holds the frontend's error when it refused that function (reported when a
+/// typed call needs it, as Numba does), and null when the function was not
+/// built (no reachable code names it: a call to it is an internal error).
+using UntypedFunctions = std::vector<absl::StatusOr<std::unique_ptr<ir::Function>>>;
+
+absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
                                                     const std::vector<std::string>& arg_types,
                                                     const std::string& return_type);
 
 /// The typed IR of every reachable instance, entry first.
 std::string printTyped(const Program& program);
+
+/// One function's IR with its values' types (ir::print with typing's spelling).
+std::string printTyped(const ir::Function& f);
+
+/// The type a printed spelling names in `types`, for ir::parseFunctions
+/// (null when TypeContext::parse does not know it).
+ir::TypeResolver typeResolver(TypeContext& types);
 
 }  // namespace kiln::typing

@@ -6,7 +6,7 @@ import lit.formats
 
 config.name = "kiln"
 config.test_format = lit.formats.ShTest(False)  # lit's internal shell (has `not`)
-config.suffixes = [".py", ".textpb"]
+config.suffixes = [".py", ".textpb", ".kir"]
 config.excludes = ["tools", "lit.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 
@@ -14,7 +14,9 @@ params = lit_config.params
 root = params.get("root", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 python = params.get("python", sys.executable)
 config.environment["PYTHONPATH"] = os.path.join(root, "client", "python")
-config.substitutions.append(("%kilnc", params.get("kilnc", os.path.join(root, "build", "server", "kilnc"))))
+# Every kilnc run in a test verifies the IR after each pass.
+kilnc = params.get("kilnc", os.path.join(root, "build", "compiler", "tools", "kilnc"))
+config.substitutions.append(("%kilnc", f"{kilnc} --verify-each"))
 config.substitutions.append(("%mkbundle", f"{python} {os.path.join(root, 'tests', 'lit', 'tools', 'mkbundle.py')}"))
 config.substitutions.append(("FileCheck", params.get("filecheck", "FileCheck")))
 # The running CPython decides which bytecode goldens apply.

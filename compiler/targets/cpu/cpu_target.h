@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "compiler/driver/compile.h"
+#include "compiler/targets/target.h"
 
 namespace llvm {
 class Module;

@@ -18,3 +18,9 @@ def total(n):
 # CHECK: compare eq [[I]]
 # CHECK: binop add! [[S]], [[I]]
 # CHECK: return [[S]]
+
+# The printed IR reads back unchanged (compiler/ir/parser.h). These RUN lines
+# are last so that the function's line numbers above stay put.
+# RUN: %kilnc --bundle %t.pb --sig "int64" --emit=kir -o %t.kir
+# RUN: %kilnc --input-kir %t.kir --emit=kir -o %t.again.kir
+# RUN: diff %t.kir %t.again.kir

@@ -13,3 +13,9 @@ def f(a, i):
 # CHECK: [[TWO:%[0-9]+]] = const 2
 # CHECK: [[S2:%[0-9]+]] = build_slice %{{[0-9]+}}, %{{[0-9]+}}, [[TWO]]
 # CHECK: getitem %0, [[S2]]
+
+# The printed IR reads back unchanged (compiler/ir/parser.h). These RUN lines
+# are last so that the function's line numbers above stay put.
+# RUN: %kilnc --bundle %t.pb --sig "int64, int64" --emit=kir -o %t.kir
+# RUN: %kilnc --input-kir %t.kir --emit=kir -o %t.again.kir
+# RUN: diff %t.kir %t.again.kir

@@ -20,3 +20,9 @@ def collatz_steps(n):
 # CHECK: binop mul
 # CHECK: binop add! {{.*}} ; line 9
 # CHECK: return
+
+# The printed IR reads back unchanged (compiler/ir/parser.h). These RUN lines
+# are last so that the function's line numbers above stay put.
+# RUN: %kilnc --bundle %t.pb --sig "int64" --emit=kir -o %t.kir
+# RUN: %kilnc --input-kir %t.kir --emit=kir -o %t.again.kir
+# RUN: diff %t.kir %t.again.kir

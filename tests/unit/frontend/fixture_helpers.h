@@ -92,18 +92,23 @@ inline compiler::Bundle bundleOf(compiler::CodeObject code, uint32_t minor = 11)
 
 // --- running the frontend ---------------------------------------------------
 #include "compiler/diagnostic.h"
+#include "compiler/driver/compile.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/ir/verifier.h"
 
 namespace kiln::frontend::testing {
 
-/// The printed IR of `code`, verified; or "error: ..." / "verify: ...".
+/// The printed IR of `code` as --emit=kir shows it (the frontend and the
+/// pipeline's untyped passes, verified after each); or "error: ...".
 inline std::string kir(const compiler::CodeObject& code, uint32_t minor = 11) {
   compiler::Bundle bundle = bundleOf(code, minor);
-  absl::StatusOr<std::unique_ptr<ir::Function>> fn = buildFunction(bundle, 0);
-  if (!fn.ok()) return "error: " + fn.status().ToString();
-  if (absl::Status v = ir::verify(**fn); !v.ok()) return "verify: " + v.ToString();
-  return ir::print(**fn);
+  compiler::CompileRequest request;
+  request.bundle = &bundle;
+  request.emit = compiler::Emit::kKir;
+  request.passes.verify_each = true;
+  absl::StatusOr<compiler::CompileResult> result = compiler::compile(request);
+  if (!result.ok()) return "error: " + result.status().ToString();
+  return result->text;
 }
 
 }  // namespace kiln::frontend::testing

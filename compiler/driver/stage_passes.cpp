@@ -1,0 +1,120 @@
+#include "compiler/driver/stage_passes.h"
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/driver/target_registry.h"
+#include "compiler/frontend/frontend.h"
+#include "compiler/lowering/lower.h"
+
+namespace kiln::compiler {
+
+namespace {
+
+class FrontendPass final : public Pass {
+ public:
+  const char* name() const override { return "frontend"; }
+  Stage stage() const override { return Stage::kKir; }
+  absl::Status run(Compilation& c) override {
+    const Bundle& bundle = *c.request->bundle;
+    c.untyped.clear();
+    for (size_t k = 0; k < bundle.functions.size(); ++k) c.untyped.emplace_back(nullptr);  // not built
+    std::vector<bool> queued(bundle.functions.size(), false);
+    std::deque<size_t> work = {0};
+    queued[0] = true;
+    while (!work.empty()) {
+      const size_t index = work.front();
+      work.pop_front();
+      c.untyped[index] = frontend::buildFunction(bundle, static_cast<int>(index));
+      if (!c.untyped[index].ok() && index == 0) return c.untyped[index].status();
+      // Every function among its globals may be called: by name, or as a
+      // module attribute (a library function global named "np.clip").
+      for (const GlobalRef& g : bundle.functions[index].globals) {
+        if (g.kind != GlobalRef::Kind::kFunction || g.function_index >= bundle.functions.size() ||
+            queued[g.function_index])
+          continue;
+        queued[g.function_index] = true;
+        work.push_back(g.function_index);
+      }
+    }
+    return absl::OkStatus();
+  }
+};
+
+class TypingPass final : public Pass {
+ public:
+  const char* name() const override { return "typing"; }
+  Stage stage() const override { return Stage::kTyped; }
+  absl::Status run(Compilation& c) override {
+    absl::StatusOr<std::unique_ptr<typing::Program>> program =
+        typing::inferTypes(*c.request->bundle, c.untyped, c.request->arg_types, c.request->return_type);
+    if (!program.ok()) return program.status();
+    c.program = *std::move(program);
+    return absl::OkStatus();
+  }
+};
+
+class LoweringPass final : public Pass {
+ public:
+  const char* name() const override { return "lowering"; }
+  Stage stage() const override { return Stage::kLlvm; }
+  absl::Status run(Compilation& c) override {
+    absl::StatusOr<std::unique_ptr<targets::TargetBackend>> target =
+        createTargetBackend(c.request->target, c.request->options.opt_level);
+    if (!target.ok()) return target.status();
+    c.target = *std::move(target);
+    c.context = std::make_unique<llvm::LLVMContext>();  // one per compile: compiles run in parallel
+    absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
+        *c.program, *c.context, c.target->entrySymbol(), c.request->options.boundscheck,
+        c.request->options.error_model == "numpy",
+        lowering::fastMathFlags(c.request->options.fastmath, c.request->options.fastmath_flags));
+    if (!mod.ok()) return mod.status();
+    c.module = *std::move(mod);
+    return absl::OkStatus();
+  }
+};
+
+class OptimizePass final : public Pass {
+ public:
+  const char* name() const override { return "optimize"; }
+  Stage stage() const override { return Stage::kLlvm; }
+  absl::Status run(Compilation& c) override {
+    c.target->optimize(*c.module);
+    return absl::OkStatus();
+  }
+};
+
+class CodegenPass final : public Pass {
+ public:
+  const char* name() const override { return "codegen"; }
+  Stage stage() const override { return Stage::kObject; }
+  absl::Status run(Compilation& c) override {
+    absl::StatusOr<std::string> object = c.target->emitObject(*c.module);
+    if (!object.ok()) return object.status();
+    c.object = *std::move(object);
+    return absl::OkStatus();
+  }
+};
+
+class LinkPass final : public Pass {
+ public:
+  const char* name() const override { return "link"; }
+  Stage stage() const override { return Stage::kLinked; }
+  absl::Status run(Compilation& c) override {
+    absl::StatusOr<std::string> so = c.target->link(c.object);
+    if (!so.ok()) return so.status();
+    c.shared_object = *std::move(so);
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> frontendPass() { return std::make_unique<FrontendPass>(); }
+std::unique_ptr<Pass> typingPass() { return std::make_unique<TypingPass>(); }
+std::unique_ptr<Pass> loweringPass() { return std::make_unique<LoweringPass>(); }
+std::unique_ptr<Pass> optimizePass() { return std::make_unique<OptimizePass>(); }
+std::unique_ptr<Pass> codegenPass() { return std::make_unique<CodegenPass>(); }
+std::unique_ptr<Pass> linkPass() { return std::make_unique<LinkPass>(); }
+
+}  // namespace kiln::compiler

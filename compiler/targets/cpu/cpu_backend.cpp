@@ -1,0 +1,38 @@
+#include "compiler/targets/cpu/cpu_backend.h"
+
+#include <algorithm>
+
+#include "compiler/targets/cpu/cpu_target.h"
+#include "llvm/IR/DataLayout.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+namespace kiln::compiler::cpu {
+
+absl::StatusOr<std::unique_ptr<CpuBackend>> CpuBackend::create(const Target& target, int opt_level) {
+  opt_level = std::clamp(opt_level, 0, 3);
+  absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = createTargetMachine(target, opt_level);
+  if (!tm.ok()) return tm.status();
+  return std::unique_ptr<CpuBackend>(new CpuBackend(*std::move(tm), opt_level));
+}
+
+CpuBackend::CpuBackend(std::unique_ptr<llvm::TargetMachine> tm, int opt_level)
+    : tm_(std::move(tm)), opt_level_(opt_level) {}
+
+CpuBackend::~CpuBackend() = default;
+
+std::string CpuBackend::dataLayout() const { return tm_->createDataLayout().getStringRepresentation(); }
+
+void CpuBackend::optimize(llvm::Module& module) { optimizeModule(module, *tm_, opt_level_); }
+
+absl::StatusOr<std::string> CpuBackend::emitObject(llvm::Module& module) { return cpu::emitObject(module, *tm_); }
+
+absl::StatusOr<std::string> CpuBackend::emitAssembly(llvm::Module& module) {
+  return cpu::emitAssembly(module, *tm_);
+}
+
+absl::StatusOr<std::string> CpuBackend::link(std::string_view object) {
+  return linkSharedObject(object, "libkiln_fn.so");
+}
+
+}  // namespace kiln::compiler::cpu
