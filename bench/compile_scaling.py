@@ -8,7 +8,7 @@ For each shape and size it generates one Python function of about that many
 source lines and times, each in a fresh python3 process, the decoration +
 first call (which compiles it): kiln against a warm kilnd of its own (cache
 miss: every function has a new salt), Numba with njit and no cache. kiln's
-per-stage times come from `build/server/kilnc --time_stages` on the same
+per-stage times come from `build/compiler/tools/kilnc --time_passes` on the same
 function's bundle. A measurement that passes --timeout reads "timeout".
 
 The exponent k of t ~ n^k is fitted (least squares on log-log) over the sizes
@@ -104,7 +104,7 @@ def fit_exponent(points):
 
 
 def kilnc_stages(kilnc, path, timeout):
-    """{stage: seconds} from kilnc --time_stages on the function's bundle."""
+    """{stage: seconds} from kilnc --time_passes on the function's bundle."""
     env = child_env()
     p = subprocess.run([PY, "-c", BUNDLE, path], env=env, capture_output=True, timeout=60)
     if p.returncode != 0:
@@ -114,7 +114,7 @@ def kilnc_stages(kilnc, path, timeout):
         fh.write(p.stdout)
     try:
         q = subprocess.run([kilnc, "--bundle", bundle, "--sig", "float64, float64", "--emit=binary",
-                            "-o", os.devnull, "--time_stages"], capture_output=True, text=True, timeout=timeout)
+                            "-o", os.devnull, "--time_passes"], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise Failed(f"timed out after {timeout} s") from None
     if q.returncode != 0:
@@ -147,7 +147,7 @@ def main(argv=None):
     for s in shapes:
         if s not in SHAPES:
             ap.error(f"unknown shape {s!r} (known: {', '.join(SHAPES)})")
-    kilnc = os.environ.get("KILN_KILNC") or os.path.join(REPO, "build", "server", "kilnc")
+    kilnc = os.environ.get("KILN_KILNC") or os.path.join(REPO, "build", "compiler", "tools", "kilnc")
     salt = int.from_bytes(os.urandom(4), "little") * 1000
     results = []
     with tempfile.TemporaryDirectory(prefix="kiln-scaling-") as work:
