@@ -309,8 +309,9 @@ PyObject* kilnError(const char* name) {
   return cls;
 }
 
-bool argTypesFrom(PyObject* arg_types, CompileCall* call) {
-  PyObject* seq = PySequence_Fast(arg_types, "arg_types must be a sequence of type names");
+// Appends the str items of a Python sequence; false with a Python error set.
+bool stringsFrom(PyObject* value, const char* what, std::vector<std::string>* out) {
+  PyObject* seq = PySequence_Fast(value, what);
   if (seq == nullptr) return false;
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
     const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
@@ -318,10 +319,14 @@ bool argTypesFrom(PyObject* arg_types, CompileCall* call) {
       Py_DECREF(seq);
       return false;
     }
-    call->arg_types.push_back(s);
+    out->push_back(s);
   }
   Py_DECREF(seq);
   return true;
+}
+
+bool argTypesFrom(PyObject* arg_types, CompileCall* call) {
+  return stringsFrom(arg_types, "arg_types must be a sequence of type names", &call->arg_types);
 }
 
 bool fastmathFrom(PyObject* value, CompileCall* call) {
@@ -329,18 +334,7 @@ bool fastmathFrom(PyObject* value, CompileCall* call) {
     call->fastmath = value == Py_True;
     return true;
   }
-  PyObject* seq = PySequence_Fast(value, "fastmath must be a bool or a sequence of flag names");
-  if (seq == nullptr) return false;
-  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-    if (s == nullptr) {
-      Py_DECREF(seq);
-      return false;
-    }
-    call->fastmath_flags.push_back(s);
-  }
-  Py_DECREF(seq);
-  return true;
+  return stringsFrom(value, "fastmath must be a bool or a sequence of flag names", &call->fastmath_flags);
 }
 
 bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::CompileResponse* out) {
