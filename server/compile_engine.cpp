@@ -146,6 +146,7 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   request.target = job.target;
   request.options = job.options;
   request.emit = job.emit;
+  request.passes.verify_each = config_.verify_each;
   const absl::Time start = absl::Now();
   absl::StatusOr<compiler::CompileResult> result = compiler::compile(request);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "compiler/driver/compile.h"
+
 namespace kiln::server {
 
 struct Config {
@@ -28,6 +30,10 @@ struct Config {
   int max_message_bytes = 64 << 20;
   /// Bound on RocksDB's write-ahead log, to keep start-up fast. Default: 64 MiB.
   uint64_t max_total_wal_size = 64ull << 20;
+  /// Verify the IR after every compiler pass (a failure is an INTERNAL error
+  /// naming the pass). Costs a little compile time; the tests turn it on.
+  /// Default: on in debug builds, off in release builds.
+  bool verify_each = compiler::kVerifyEachDefault;
   /// Bundles kept decoded in memory; beyond this the map is dropped and
   /// bundles reload from RocksDB on demand. Default: 1024.
   size_t max_memory_bundles = 1024;

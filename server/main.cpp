@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -19,6 +20,8 @@ ABSL_FLAG(std::string, listen, "", "TCP address HOST:PORT to serve on");
 ABSL_FLAG(std::string, cache_dir, "", "cache directory (default $XDG_CACHE_HOME/kiln or ~/.cache/kiln)");
 ABSL_FLAG(int, threads, 0, "compiles run at once (0 = hardware threads)");
 ABSL_FLAG(int, idle_timeout, 0, "exit after this many seconds without requests (0 = never)");
+ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
+          "verify the IR after every compiler pass (default: on in debug builds)");
 
 namespace {
 
@@ -36,11 +39,14 @@ extern "C" void onSignal(int signo) {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
                                "[--idle-timeout SECONDS]");
-  // Accept the documented dashed spellings (--cache-dir) as well as absl's.
+  // Accept the documented dashed spellings (--cache-dir, --verify-each) as
+  // well as absl's underscores: dashes in a flag's name (before any '=').
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--cache-dir", 0) == 0) arg.replace(0, 11, "--cache_dir");
-    if (arg.rfind("--idle-timeout", 0) == 0) arg.replace(0, 14, "--idle_timeout");
+    if (arg.rfind("--", 0) != 0) continue;
+    const size_t name_end = std::min(arg.find('='), arg.size());
+    for (size_t k = 2; k < name_end; ++k)
+      if (arg[k] == '-') arg[k] = '_';
     if (arg != argv[i]) argv[i] = strdup(arg.c_str());
   }
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
   if (config.cache_dir.empty()) config.cache_dir = kiln::server::defaultCacheDir();
   config.threads = absl::GetFlag(FLAGS_threads);
   config.idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout);
+  config.verify_each = absl::GetFlag(FLAGS_verify_each);
   if (config.threads < 0 || config.idle_timeout_seconds < 0) {
     std::fprintf(stderr, "kilnd: --threads and --idle-timeout must not be negative\n");
     return 2;

@@ -73,7 +73,10 @@ class KilndProcess:
         os.makedirs(self.cache_dir, exist_ok=True)
         self.target = "unix:" + self.socket_path
         with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([binary, "--socket", self.socket_path, "--cache-dir", self.cache_dir],
+            # --verify-each: every compile of the integration tests checks the
+            # IR after each pass, as lit's kilnc runs do.
+            self.proc = subprocess.Popen([binary, "--socket", self.socket_path, "--cache-dir", self.cache_dir,
+                                          "--verify-each"],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for_socket(self.socket_path, self.proc, self.log_path)
 
