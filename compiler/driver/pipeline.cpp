@@ -1,6 +1,6 @@
 // The pipeline, in order. Each --emit stops after the last pass of its stage:
 //   bytecode (no pass) | kir: frontend, simplify-block-params
-//   | typed: typing | llvm: lowering, optimize (asm: + the target's assembly)
+//   | typed: typing | llvm: lowering, refcount-prune, optimize (asm: + the target's assembly)
 //   | binary: codegen, link
 #include "compiler/driver/pipeline.h"
 
@@ -24,6 +24,7 @@ std::vector<std::unique_ptr<Pass>> buildPipeline() {
   passes.push_back(typingPass());
   // Passes over typed Kiln IR go here: FunctionPass<transforms::X>(Stage::kTyped).
   passes.push_back(loweringPass());
+  passes.push_back(refcountPrunePass());
   passes.push_back(optimizePass());
   passes.push_back(codegenPass());
   passes.push_back(linkPass());

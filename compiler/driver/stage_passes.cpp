@@ -6,6 +6,7 @@
 #include "compiler/driver/target_registry.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lowering/lower.h"
+#include "compiler/transforms/refcount_prune.h"
 
 namespace kiln::compiler {
 
@@ -74,6 +75,18 @@ class LoweringPass final : public Pass {
   }
 };
 
+// Removes the reference-count pairs that cancel (transforms/refcount_prune.h)
+// from the LLVM IR lowering made, before LLVM optimises it.
+class RefcountPrunePass final : public Pass {
+ public:
+  const char* name() const override { return transforms::RefcountPrune().name(); }
+  Stage stage() const override { return Stage::kLlvm; }
+  absl::Status run(Compilation& c) override {
+    transforms::RefcountPrune().run(*c.module);
+    return absl::OkStatus();
+  }
+};
+
 class OptimizePass final : public Pass {
  public:
   const char* name() const override { return "optimize"; }
@@ -113,6 +126,7 @@ class LinkPass final : public Pass {
 std::unique_ptr<Pass> frontendPass() { return std::make_unique<FrontendPass>(); }
 std::unique_ptr<Pass> typingPass() { return std::make_unique<TypingPass>(); }
 std::unique_ptr<Pass> loweringPass() { return std::make_unique<LoweringPass>(); }
+std::unique_ptr<Pass> refcountPrunePass() { return std::make_unique<RefcountPrunePass>(); }
 std::unique_ptr<Pass> optimizePass() { return std::make_unique<OptimizePass>(); }
 std::unique_ptr<Pass> codegenPass() { return std::make_unique<CodegenPass>(); }
 std::unique_ptr<Pass> linkPass() { return std::make_unique<LinkPass>(); }

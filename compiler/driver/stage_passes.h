@@ -20,6 +20,7 @@ std::unique_ptr<Pass> typingPass();
 /// kTyped -> kLlvm: picks the target (target_registry.h) and lowers to LLVM IR.
 std::unique_ptr<Pass> loweringPass();
 /// kLlvm -> kLlvm: the target's LLVM optimisation pipeline.
+std::unique_ptr<Pass> refcountPrunePass();
 std::unique_ptr<Pass> optimizePass();
 /// kLlvm -> kObject: object code.
 std::unique_ptr<Pass> codegenPass();

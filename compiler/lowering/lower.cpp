@@ -505,8 +505,6 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.SetInsertPoint(fail);
   b.CreateRet(status);
 
-  transforms::RefcountPrune().run(*mod);
-
   std::string errors;
   llvm::raw_string_ostream os(errors);
   if (llvm::verifyModule(*mod, &os)) return absl::InternalError(absl::StrCat("lowering produced invalid LLVM IR: ", os.str()));

@@ -27,6 +27,7 @@ def f(n):
 # TIME-NEXT: simplify-block-params
 # TIME-NEXT: typing
 # TIME-NEXT: lowering
+# TIME-NEXT: refcount-prune
 # TIME-NEXT: optimize
 # TIME-NEXT: codegen
 # TIME-NEXT: link
