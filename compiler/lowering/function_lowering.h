@@ -109,7 +109,7 @@ class FunctionLowering {
   llvm::Value* viewOf(const Place& p, const typing::Type* t);
   // Advanced indexing of 1-d arrays by a bool mask or an int index array.
   void ifThen(llvm::Value* cond, const std::function<void()>& body);
-  llvm::Value* reduceAxis(const std::string& m, llvm::Value* recv, const typing::Type* at, const ir::Value* axis,
+  llvm::Value* reduceAxis(typing::BuiltinId id, llvm::Value* recv, const typing::Type* at, const ir::Value* axis,
                           const typing::Type* result);
   /// Sorts a 1-d array in place with libc's qsort (NaN last, as NumPy).
   void sortInPlace(llvm::Value* arr, const typing::Type* at);
@@ -126,7 +126,9 @@ class FunctionLowering {
                          llvm::Value** count);
   void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
                    const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
-  llvm::Value* arrayAttr(const ir::Value* obj, const std::string& name, const typing::Type* result);
+  /// The attribute or method row typing resolved a getattr to (a bound
+  /// method is its receiver).
+  llvm::Value* member(typing::BuiltinId id, const ir::Value* obj, const typing::Type* result);
   llvm::Value* arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
   void arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v);
   /// A new array (or `into`, in place) of f over the broadcast elements of
@@ -145,8 +147,10 @@ class FunctionLowering {
   llvm::Value* arrayUnary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
   llvm::Value* arrayCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
                             const typing::Type* result);
-  llvm::Value* arrayMethod(const typing::Type* method, llvm::Value* receiver, const std::vector<const ir::Value*>& args,
-                           const typing::Type* result);
+  /// The array method row `id` (builtins.def KILN_METHOD) on the receiver
+  /// `recv` of type `at`, with its bound arguments.
+  llvm::Value* arrayMethod(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
+                           const std::vector<const ir::Value*>& args, const typing::Type* result);
   /// np.sqrt(x), np.maximum(a, b), ...: on scalars, or a loop over arrays.
   llvm::Value* numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                           const typing::Type* result);

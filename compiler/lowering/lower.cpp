@@ -140,8 +140,12 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     }
     case Kind::kExceptionClass:
       return b_.getInt8(0);
-    case Kind::kBoundMethod:
-      return arrayMethod(callee, value(i.operands[0]), {i.operands.begin() + 1, i.operands.end()}, result);
+    case Kind::kBoundMethod: {
+      if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
+      std::vector<const ir::Value*> args;
+      for (int k : i.resolution->bound) args.push_back(i.operands[k]);
+      return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
+    }
     case Kind::kDType:
       return converted(i.operands[1], result);
     case Kind::kFunction: {
@@ -260,8 +264,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kGetAttr: {
       double c;
       const typing::Type* obj = i.operands[0]->type;
-      if (obj->isArray()) {
-        v = arrayAttr(i.operands[0], i.name, rt);
+      if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
+        v = member(i.resolution->id, i.operands[0], rt);
         break;
       }
       v = (obj->kind == Kind::kModule && typing::moduleConstant(obj->name, i.name, &c))

@@ -8,7 +8,6 @@
 // their parent's meminfo. Who holds references and when they are released
 // is ownership.h's plan, emitted by lower_memory.cpp.
 #include <map>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
@@ -20,6 +19,7 @@ namespace kiln::lowering {
 using ir::BinaryOp;
 using ir::CompareOp;
 using ir::UnaryOp;
+using typing::BuiltinId;
 using typing::Kind;
 
 void FunctionLowering::loop(llvm::Value* n, const std::function<void(llvm::Value*)>& body) {
@@ -112,26 +112,42 @@ void FunctionLowering::storeElement(llvm::Value* ptr, llvm::Value* v, const typi
   b_.CreateStore(toMemory(b_, v, dtype), ptr);
 }
 
-llvm::Value* FunctionLowering::arrayAttr(const ir::Value* obj, const std::string& name, const typing::Type* result) {
+llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const typing::Type* result) {
   llvm::Value* arr = value(obj);
   const typing::Type* t = obj->type;
-  if (name == "shape") {
-    llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
-    for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k)
-      out = b_.CreateInsertValue(out, b_.CreateExtractValue(arr, {kShape, k}), k);
-    return out;
-  }
-  if (name == "size") return arraySize(arr, t);
-  if (name == "T") {  // the same memory, dimensions reversed
-    Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
-    for (unsigned k = static_cast<unsigned>(t->ndim); k-- > 0;) {
-      p.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
-      p.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
+  switch (id) {
+    case BuiltinId::kArrayShape: {
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+      for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k)
+        out = b_.CreateInsertValue(out, b_.CreateExtractValue(arr, {kShape, k}), k);
+      return out;
     }
-    return viewOf(p, result);
+    case BuiltinId::kArraySize:
+      return arraySize(arr, t);
+    case BuiltinId::kArrayNdim:
+      return b_.getInt64(t->ndim);
+    case BuiltinId::kArrayT: {  // the same memory, dimensions reversed
+      Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
+      for (unsigned k = static_cast<unsigned>(t->ndim); k-- > 0;) {
+        p.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
+        p.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
+      }
+      return viewOf(p, result);
+    }
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_METHOD(Id, receiver, name, spec, exposed) case BuiltinId::k##Id:
+#define KILN_ATTRIBUTE(Id, receiver, name)
+#include "compiler/typing/builtins.def"
+      return arr;  // a bound method carries its receiver
+#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#define KILN_METHOD(Id, receiver, name, spec, exposed)
+#define KILN_ATTRIBUTE(Id, receiver, name)
+#include "compiler/typing/builtins.def"
+      break;  // typing resolves no attribute to a function row
   }
-  if (name == "ndim") return b_.getInt64(t->ndim);
-  return arr;  // a bound method carries its receiver
+  return arr;
 }
 
 std::vector<llvm::Value*> FunctionLowering::intIndices(llvm::Value* v, const typing::Type* t) {
@@ -453,14 +469,14 @@ llvm::Value* FunctionLowering::arrayCompare(CompareOp op, const ir::Value* lhs, 
                      [&](const std::vector<llvm::Value*>& xs) { return compareValues(op, xs[0], xs[1], ot); });
 }
 
-llvm::Value* FunctionLowering::reduceAxis(const std::string& m, llvm::Value* recv, const typing::Type* at,
+llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const typing::Type* at,
                                           const ir::Value* axis_arg, const typing::Type* result) {
   unsigned nd = static_cast<unsigned>(at->ndim);
   llvm::Value* axis = converted(axis_arg, types().integer(64, true));
   axis = b_.CreateSelect(b_.CreateICmpSLT(axis, b_.getInt64(0)), b_.CreateAdd(axis, b_.getInt64(nd)), axis);
   raiseIf(b_.CreateICmpUGE(axis, b_.getInt64(nd)), KILN_VALUE_ERROR, "axis is out of bounds for the array");
   const typing::Type* scalar = result->isArray() ? result->dtype() : result;
-  if (nd == 1) return arrayMethod(types().boundMethod(at, m), recv, {}, scalar);
+  if (nd == 1) return arrayMethod(id, at, recv, {}, scalar);
   // A field chosen by the run-time axis among the static dimensions.
   auto pick = [&](unsigned field, llvm::Value* d) {
     llvm::Value* v = b_.CreateExtractValue(recv, {field, 0});
@@ -476,13 +492,16 @@ llvm::Value* FunctionLowering::reduceAxis(const std::string& m, llvm::Value* rec
   llvm::Value* len = pick(kShape, axis);
   llvm::Value* step = pick(kStrides, axis);
   const typing::Type* dt = at->dtype();
-  bool extreme = m == "min" || m == "max";
+  bool is_min = id == BuiltinId::kArrayMin;
+  bool extreme = is_min || id == BuiltinId::kArrayMax;
+  bool is_mean = id == BuiltinId::kArrayMean;
+  bool is_prod = id == BuiltinId::kArrayProd;
   if (extreme)
     raiseIf(b_.CreateICmpEQ(len, b_.getInt64(0)), KILN_VALUE_ERROR,
-            m == "min" ? "zero-size array to reduction operation minimum which has no identity"
-                       : "zero-size array to reduction operation maximum which has no identity");
+            is_min ? "zero-size array to reduction operation minimum which has no identity"
+                   : "zero-size array to reduction operation maximum which has no identity");
   llvm::Value* out = newArray(result, shape);
-  const typing::Type* acc_t = m == "mean" ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : scalar;
+  const typing::Type* acc_t = is_mean ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : scalar;
   llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
   llvm::Value* data = b_.CreateExtractValue(recv, kData);
   loop(arraySize(out, result), [&](llvm::Value* o) {
@@ -496,218 +515,248 @@ llvm::Value* FunctionLowering::reduceAxis(const std::string& m, llvm::Value* rec
     auto item = [&](llvm::Value* t) {
       return convert(b_, loadElement(b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateAdd(base, b_.CreateMul(t, step))), dt), dt, acc_t);
     };
-    b_.CreateStore(extreme ? item(b_.getInt64(0)) : convert(b_, b_.getInt64(m == "prod" ? 1 : 0), types().integer(64, true), acc_t), acc);
+    b_.CreateStore(extreme ? item(b_.getInt64(0)) : convert(b_, b_.getInt64(is_prod ? 1 : 0), types().integer(64, true), acc_t), acc);
     loop(len, [&](llvm::Value* t) {
       llvm::Value* x = item(t);
       llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
       llvm::Value* next;
       if (extreme) {
-        llvm::Value* take = compareValues(m == "min" ? CompareOp::kLt : CompareOp::kGt, x, cur, acc_t);
+        llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, acc_t);
         if (acc_t->kind == Kind::kFloat) take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
         next = b_.CreateSelect(take, x, cur);
       } else {
-        next = binaryValues(m == "prod" ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
+        next = binaryValues(is_prod ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
       }
       b_.CreateStore(next, acc);
     });
     llvm::Value* r = b_.CreateLoad(acc->getAllocatedType(), acc);
-    if (m == "mean") r = b_.CreateFDiv(r, convert(b_, len, types().integer(64, true), acc_t));
+    if (is_mean) r = b_.CreateFDiv(r, convert(b_, len, types().integer(64, true), acc_t));
     storeElement(flatElementPtr(out, result, o), convert(b_, r, acc_t, scalar), scalar);
   });
   return out;
 }
 
-llvm::Value* FunctionLowering::arrayMethod(const typing::Type* method, llvm::Value* recv,
+llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at, llvm::Value* recv,
                                            const std::vector<const ir::Value*>& args, const typing::Type* result) {
-  const typing::Type* at = method->items[0];
   const typing::Type* dt = at->dtype();
-  const std::string& m = method->name;
   llvm::Value* n = arraySize(recv, at);
   auto element = [&](llvm::Value* k) { return loadElement(flatElementPtr(recv, at, k), dt); };
-  if (m == "ptp") {
-    llvm::Value* hi = arrayMethod(types().boundMethod(at, "max"), recv, {}, result);
-    llvm::Value* lo = arrayMethod(types().boundMethod(at, "min"), recv, {}, result);
-    return binaryValues(BinaryOp::kSub, hi, lo, result, false, true);
-  }
   bool is_float = dt->kind == Kind::kFloat;
-  if (m == "nansum" || m == "nanmean" || m == "std" || m == "var" || m == "nanstd" || m == "nanvar") {
-    // Sums in the result type over the items (NaN skipped by the nan*
-    // forms); std and var take a second pass about the mean (ddof 0).
-    bool skip = m.rfind("nan", 0) == 0 && is_float;
-    const typing::Type* acc_t = m == "nansum" ? result : (is_float ? dt : types().floating(64));
-    llvm::AllocaInst* sum = entryAlloca(valueType(ctx_, acc_t), "sum");
-    llvm::AllocaInst* count = entryAlloca(b_.getInt64Ty(), "count");
-    auto zero = [&]() { return convert(b_, b_.getInt64(0), types().integer(64, true), acc_t); };
-    auto pass = [&](llvm::Value* center) {
-      b_.CreateStore(zero(), sum);
-      b_.CreateStore(b_.getInt64(0), count);
+  switch (id) {
+    case BuiltinId::kArrayPtp: {
+      llvm::Value* hi = arrayMethod(BuiltinId::kArrayMax, at, recv, {}, result);
+      llvm::Value* lo = arrayMethod(BuiltinId::kArrayMin, at, recv, {}, result);
+      return binaryValues(BinaryOp::kSub, hi, lo, result, false, true);
+    }
+    case BuiltinId::kArrayNansum:
+    case BuiltinId::kArrayNanmean:
+    case BuiltinId::kArrayStd:
+    case BuiltinId::kArrayVar:
+    case BuiltinId::kArrayNanstd:
+    case BuiltinId::kArrayNanvar: {
+      // Sums in the result type over the items (NaN skipped by the nan*
+      // forms); std and var take a second pass about the mean (ddof 0).
+      bool nan_form = id == BuiltinId::kArrayNansum || id == BuiltinId::kArrayNanmean ||
+                      id == BuiltinId::kArrayNanstd || id == BuiltinId::kArrayNanvar;
+      bool skip = nan_form && is_float;
+      const typing::Type* acc_t = id == BuiltinId::kArrayNansum ? result : (is_float ? dt : types().floating(64));
+      llvm::AllocaInst* sum = entryAlloca(valueType(ctx_, acc_t), "sum");
+      llvm::AllocaInst* count = entryAlloca(b_.getInt64Ty(), "count");
+      auto zero = [&]() { return convert(b_, b_.getInt64(0), types().integer(64, true), acc_t); };
+      auto pass = [&](llvm::Value* center) {
+        b_.CreateStore(zero(), sum);
+        b_.CreateStore(b_.getInt64(0), count);
+        loop(n, [&](llvm::Value* k) {
+          llvm::Value* x = convert(b_, element(k), dt, acc_t);
+          llvm::Value* keep = skip ? b_.CreateFCmpORD(x, x) : b_.getInt1(true);
+          if (center) {
+            llvm::Value* d = b_.CreateFSub(x, center);
+            x = b_.CreateFMul(d, d);
+          }
+          llvm::Value* cur = b_.CreateLoad(sum->getAllocatedType(), sum);
+          llvm::Value* next = binaryValues(BinaryOp::kAdd, cur, x, acc_t, false, true);
+          b_.CreateStore(b_.CreateSelect(keep, next, cur), sum);
+          llvm::Value* c = b_.CreateLoad(b_.getInt64Ty(), count);
+          b_.CreateStore(b_.CreateAdd(c, b_.CreateZExt(keep, b_.getInt64Ty())), count);
+        });
+        return b_.CreateLoad(sum->getAllocatedType(), sum);
+      };
+      llvm::Value* total = pass(nullptr);
+      if (id == BuiltinId::kArrayNansum) return total;
+      llvm::Value* mean =
+          b_.CreateFDiv(total, convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
+      if (id == BuiltinId::kArrayNanmean) return mean;
+      llvm::Value* var =
+          b_.CreateFDiv(pass(mean), convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
+      if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayNanvar) return var;
+      return b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, var->getType()), {var});
+    }
+    case BuiltinId::kArrayNanmax:
+    case BuiltinId::kArrayNanmin: {
+      bool is_max = id == BuiltinId::kArrayNanmax;
+      if (!is_float) return arrayMethod(is_max ? BuiltinId::kArrayMax : BuiltinId::kArrayMin, at, recv, {}, result);
+      raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR,
+              is_max ? "zero-size array to reduction operation fmax which has no identity"
+                     : "zero-size array to reduction operation fmin which has no identity");
+      llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
+      b_.CreateStore(llvm::ConstantFP::getNaN(valueType(ctx_, dt)), best);
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* x = element(k);
+        llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+        llvm::Value* better = compareValues(is_max ? CompareOp::kGt : CompareOp::kLt, x, cur, dt);
+        llvm::Value* take = b_.CreateOr(better, b_.CreateAnd(b_.CreateFCmpUNO(cur, cur), b_.CreateFCmpORD(x, x)));
+        b_.CreateStore(b_.CreateSelect(take, x, cur), best);
+      });
+      return b_.CreateLoad(best->getAllocatedType(), best);  // all NaN: NaN, as NumPy (which warns)
+    }
+    case BuiltinId::kArraySum:
+    case BuiltinId::kArrayProd:
+    case BuiltinId::kArrayMean: {
+      if (!args.empty()) return reduceAxis(id, recv, at, args[0], result);
+      bool is_mean = id == BuiltinId::kArrayMean;
+      const typing::Type* acc_t = is_mean ? (is_float ? dt : types().floating(64)) : result;
+      bool is_sum = id != BuiltinId::kArrayProd;
+      llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+      b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
       loop(n, [&](llvm::Value* k) {
         llvm::Value* x = convert(b_, element(k), dt, acc_t);
-        llvm::Value* keep = skip ? b_.CreateFCmpORD(x, x) : b_.getInt1(true);
-        if (center) {
-          llvm::Value* d = b_.CreateFSub(x, center);
-          x = b_.CreateFMul(d, d);
-        }
-        llvm::Value* cur = b_.CreateLoad(sum->getAllocatedType(), sum);
-        llvm::Value* next = binaryValues(BinaryOp::kAdd, cur, x, acc_t, false, true);
-        b_.CreateStore(b_.CreateSelect(keep, next, cur), sum);
-        llvm::Value* c = b_.CreateLoad(b_.getInt64Ty(), count);
-        b_.CreateStore(b_.CreateAdd(c, b_.CreateZExt(keep, b_.getInt64Ty())), count);
+        llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+        b_.CreateStore(binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, x, acc_t, false, true), acc);
       });
-      return b_.CreateLoad(sum->getAllocatedType(), sum);
-    };
-    llvm::Value* total = pass(nullptr);
-    if (m == "nansum") return total;
-    llvm::Value* mean = b_.CreateFDiv(total, convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
-    if (m == "nanmean") return mean;
-    llvm::Value* var = b_.CreateFDiv(pass(mean), convert(b_, b_.CreateLoad(b_.getInt64Ty(), count), types().integer(64, true), acc_t));
-    if (m == "var" || m == "nanvar") return var;
-    return b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, var->getType()), {var});
-  }
-  if (m == "nanmax" || m == "nanmin") {
-    if (!is_float) return arrayMethod(types().boundMethod(at, m.substr(3)), recv, {}, result);
-    raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR,
-            m == "nanmax" ? "zero-size array to reduction operation fmax which has no identity"
-                          : "zero-size array to reduction operation fmin which has no identity");
-    llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
-    b_.CreateStore(llvm::ConstantFP::getNaN(valueType(ctx_, dt)), best);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* x = element(k);
-      llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
-      llvm::Value* better = compareValues(m == "nanmin" ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
-      llvm::Value* take = b_.CreateOr(better, b_.CreateAnd(b_.CreateFCmpUNO(cur, cur), b_.CreateFCmpORD(x, x)));
-      b_.CreateStore(b_.CreateSelect(take, x, cur), best);
-    });
-    return b_.CreateLoad(best->getAllocatedType(), best);  // all NaN: NaN, as NumPy (which warns)
-  }
-  if (!args.empty() && (m == "sum" || m == "prod" || m == "mean" || m == "min" || m == "max"))
-    return reduceAxis(m, recv, at, args[0], result);
-  if (m == "sum" || m == "prod" || m == "mean") {
-    const typing::Type* acc_t = m == "mean" ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : result;
-    bool is_sum = m != "prod";
-    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
-    b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* x = convert(b_, element(k), dt, acc_t);
-      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
-      b_.CreateStore(binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, x, acc_t, false, true), acc);
-    });
-    llvm::Value* total = b_.CreateLoad(acc->getAllocatedType(), acc);
-    if (m != "mean") return total;
-    return b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
-  }
-  if (m == "min" || m == "max" || m == "argmin" || m == "argmax") {
-    bool is_min = m == "min" || m == "argmin";
-    const char* empty = m == "min"    ? "zero-size array to reduction operation minimum which has no identity"
-                        : m == "max" ? "zero-size array to reduction operation maximum which has no identity"
-                        : m == "argmin" ? "attempt to get argmin of an empty sequence"
-                                        : "attempt to get argmax of an empty sequence";
-    raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR, empty);
-    llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
-    llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
-    b_.CreateStore(element(b_.getInt64(0)), best);
-    b_.CreateStore(b_.getInt64(0), where);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* x = element(k);
-      llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
-      llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
-      if (dt->kind == Kind::kFloat)  // the first NaN wins, as NumPy
-        take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
-      b_.CreateStore(b_.CreateSelect(take, x, cur), best);
-      b_.CreateStore(b_.CreateSelect(take, k, b_.CreateLoad(b_.getInt64Ty(), where)), where);
-    });
-    if (m == "min" || m == "max") return b_.CreateLoad(best->getAllocatedType(), best);
-    return b_.CreateLoad(b_.getInt64Ty(), where);
-  }
-  if (m == "any" || m == "all" || m == "count_nonzero") {
-    bool all = m == "all";
-    const typing::Type* acc_t = m == "count_nonzero" ? types().integer(64, true) : types().boolean();
-    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
-    b_.CreateStore(m == "count_nonzero" ? b_.getInt64(0) : b_.getInt1(all), acc);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* t = truth(element(k), dt);
-      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
-      llvm::Value* next = m == "count_nonzero" ? b_.CreateAdd(cur, b_.CreateZExt(t, b_.getInt64Ty()))
-                          : all               ? b_.CreateAnd(cur, t)
-                                              : b_.CreateOr(cur, t);
-      b_.CreateStore(next, acc);
-    });
-    return b_.CreateLoad(acc->getAllocatedType(), acc);
-  }
-  if (m == "cumsum" || m == "cumprod") {
-    const typing::Type* acc_t = result->dtype();
-    bool is_sum = m == "cumsum";
-    llvm::Value* out = newArray(result, {n});
-    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
-    b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
-      llvm::Value* next = binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, convert(b_, element(k), dt, acc_t),
-                                       acc_t, false, true);
-      b_.CreateStore(next, acc);
-      storeElement(flatElementPtr(out, result, k), next, acc_t);
-    });
-    return out;
-  }
-  if (m == "reshape") {
-    // The same memory with a new C-contiguous shape; one -1 is inferred.
-    std::vector<llvm::Value*> dims;
-    if (args.size() == 1 && args[0]->type->kind == Kind::kTuple) dims = intIndices(value(args[0]), args[0]->type);
-    else
-      for (const ir::Value* a : args) dims.push_back(converted(a, types().integer(64, true)));
-    llvm::Value* minus_one = b_.getInt64(-1);
-    llvm::Value* known = b_.getInt64(1);
-    llvm::Value* unknowns = b_.getInt64(0);
-    llvm::Value* bad = b_.getInt1(false);
-    for (llvm::Value* d : dims) {
-      llvm::Value* is_unknown = b_.CreateICmpEQ(d, minus_one);
-      known = b_.CreateMul(known, b_.CreateSelect(is_unknown, b_.getInt64(1), d));
-      unknowns = b_.CreateAdd(unknowns, b_.CreateZExt(is_unknown, b_.getInt64Ty()));
-      bad = b_.CreateOr(bad, b_.CreateICmpSLT(d, minus_one));
+      llvm::Value* total = b_.CreateLoad(acc->getAllocatedType(), acc);
+      if (!is_mean) return total;
+      return b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
     }
-    bad = b_.CreateOr(bad, b_.CreateICmpUGT(unknowns, b_.getInt64(1)));
-    llvm::Value* safe_known = b_.CreateSelect(b_.CreateICmpEQ(known, b_.getInt64(0)), b_.getInt64(1), known);
-    llvm::Value* inferred = b_.CreateSDiv(n, safe_known);
-    llvm::Value* total = b_.getInt64(1);
-    for (llvm::Value*& d : dims) {
-      d = b_.CreateSelect(b_.CreateICmpEQ(d, minus_one), inferred, d);
-      total = b_.CreateMul(total, d);
+    case BuiltinId::kArrayMin:
+    case BuiltinId::kArrayMax:
+    case BuiltinId::kArrayArgmin:
+    case BuiltinId::kArrayArgmax: {
+      bool extreme = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax;
+      if (extreme && !args.empty()) return reduceAxis(id, recv, at, args[0], result);
+      bool is_min = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayArgmin;
+      const char* empty = id == BuiltinId::kArrayMin   ? "zero-size array to reduction operation minimum which has no identity"
+                          : id == BuiltinId::kArrayMax ? "zero-size array to reduction operation maximum which has no identity"
+                          : is_min                     ? "attempt to get argmin of an empty sequence"
+                                                       : "attempt to get argmax of an empty sequence";
+      raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR, empty);
+      llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
+      llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
+      b_.CreateStore(element(b_.getInt64(0)), best);
+      b_.CreateStore(b_.getInt64(0), where);
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* x = element(k);
+        llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+        llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
+        if (is_float)  // the first NaN wins, as NumPy
+          take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
+        b_.CreateStore(b_.CreateSelect(take, x, cur), best);
+        b_.CreateStore(b_.CreateSelect(take, k, b_.CreateLoad(b_.getInt64Ty(), where)), where);
+      });
+      if (extreme) return b_.CreateLoad(best->getAllocatedType(), best);
+      return b_.CreateLoad(b_.getInt64Ty(), where);
     }
-    bad = b_.CreateOr(bad, b_.CreateICmpNE(total, n));
-    raiseIf(bad, KILN_VALUE_ERROR, "cannot reshape array into the requested shape");
-    Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), dims, {}};
-    p.strides.assign(dims.size(), nullptr);
-    llvm::Value* stride = b_.getInt64(itemSize(dt));
-    for (size_t k = dims.size(); k-- > 0;) {
-      p.strides[k] = stride;
-      stride = b_.CreateMul(stride, dims[k]);
+    case BuiltinId::kArrayAny:
+    case BuiltinId::kArrayAll:
+    case BuiltinId::kArrayCountNonzero: {
+      bool all = id == BuiltinId::kArrayAll;
+      bool counts = id == BuiltinId::kArrayCountNonzero;
+      const typing::Type* acc_t = counts ? types().integer(64, true) : types().boolean();
+      llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+      b_.CreateStore(counts ? b_.getInt64(0) : b_.getInt1(all), acc);
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* t = truth(element(k), dt);
+        llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+        llvm::Value* next = counts ? b_.CreateAdd(cur, b_.CreateZExt(t, b_.getInt64Ty()))
+                            : all  ? b_.CreateAnd(cur, t)
+                                   : b_.CreateOr(cur, t);
+        b_.CreateStore(next, acc);
+      });
+      return b_.CreateLoad(acc->getAllocatedType(), acc);
     }
-    return viewOf(p, result);
+    case BuiltinId::kArrayCumsum:
+    case BuiltinId::kArrayCumprod: {
+      const typing::Type* acc_t = result->dtype();
+      bool is_sum = id == BuiltinId::kArrayCumsum;
+      llvm::Value* out = newArray(result, {n});
+      llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+      b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
+      loop(n, [&](llvm::Value* k) {
+        llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+        llvm::Value* next = binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, convert(b_, element(k), dt, acc_t),
+                                         acc_t, false, true);
+        b_.CreateStore(next, acc);
+        storeElement(flatElementPtr(out, result, k), next, acc_t);
+      });
+      return out;
+    }
+    case BuiltinId::kArrayReshape: {
+      // The same memory with a new C-contiguous shape; one -1 is inferred.
+      std::vector<llvm::Value*> dims;
+      if (args.size() == 1 && args[0]->type->kind == Kind::kTuple) dims = intIndices(value(args[0]), args[0]->type);
+      else
+        for (const ir::Value* a : args) dims.push_back(converted(a, types().integer(64, true)));
+      llvm::Value* minus_one = b_.getInt64(-1);
+      llvm::Value* known = b_.getInt64(1);
+      llvm::Value* unknowns = b_.getInt64(0);
+      llvm::Value* bad = b_.getInt1(false);
+      for (llvm::Value* d : dims) {
+        llvm::Value* is_unknown = b_.CreateICmpEQ(d, minus_one);
+        known = b_.CreateMul(known, b_.CreateSelect(is_unknown, b_.getInt64(1), d));
+        unknowns = b_.CreateAdd(unknowns, b_.CreateZExt(is_unknown, b_.getInt64Ty()));
+        bad = b_.CreateOr(bad, b_.CreateICmpSLT(d, minus_one));
+      }
+      bad = b_.CreateOr(bad, b_.CreateICmpUGT(unknowns, b_.getInt64(1)));
+      llvm::Value* safe_known = b_.CreateSelect(b_.CreateICmpEQ(known, b_.getInt64(0)), b_.getInt64(1), known);
+      llvm::Value* inferred = b_.CreateSDiv(n, safe_known);
+      llvm::Value* total = b_.getInt64(1);
+      for (llvm::Value*& d : dims) {
+        d = b_.CreateSelect(b_.CreateICmpEQ(d, minus_one), inferred, d);
+        total = b_.CreateMul(total, d);
+      }
+      bad = b_.CreateOr(bad, b_.CreateICmpNE(total, n));
+      raiseIf(bad, KILN_VALUE_ERROR, "cannot reshape array into the requested shape");
+      Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), dims, {}};
+      p.strides.assign(dims.size(), nullptr);
+      llvm::Value* stride = b_.getInt64(itemSize(dt));
+      for (size_t k = dims.size(); k-- > 0;) {
+        p.strides[k] = stride;
+        stride = b_.CreateMul(stride, dims[k]);
+      }
+      return viewOf(p, result);
+    }
+    case BuiltinId::kArrayAstype: {
+      std::vector<llvm::Value*> shape;
+      for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+      llvm::Value* out = newArray(result, shape);
+      const typing::Type* to = result->dtype();
+      loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), convert(b_, element(k), dt, to), to); });
+      return out;
+    }
+    case BuiltinId::kArrayTake:
+      return take(recv, at, args[0], result);
+    case BuiltinId::kArraySort:
+      sortInPlace(recv, at);
+      return b_.getInt8(0);  // None
+    case BuiltinId::kArrayFill: {
+      llvm::Value* v = converted(args[0], dt);
+      loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(recv, at, k), v, dt); });
+      return b_.getInt8(0);  // None
+    }
+    case BuiltinId::kArrayCopy: {
+      std::vector<llvm::Value*> shape;
+      for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+      llvm::Value* dest = newArray(result, shape);
+      loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
+      return dest;
+    }
+#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#define KILN_METHOD(Id, receiver, name, spec, exposed)
+#define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      break;  // not a method: typing resolves no call of a bound method to it
   }
-  if (m == "astype") {
-    std::vector<llvm::Value*> shape;
-    for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
-    llvm::Value* out = newArray(result, shape);
-    const typing::Type* to = result->dtype();
-    loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), convert(b_, element(k), dt, to), to); });
-    return out;
-  }
-  if (m == "take") return take(recv, at, args[0], result);
-  if (m == "sort") {
-    sortInPlace(recv, at);
-    return b_.getInt8(0);  // None
-  }
-  if (m == "fill") {
-    llvm::Value* v = converted(args[0], dt);
-    loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(recv, at, k), v, dt); });
-    return b_.getInt8(0);  // None
-  }
-  // copy
-  std::vector<llvm::Value*> shape;
-  for (unsigned k = 0; k < static_cast<unsigned>(at->ndim); ++k) shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
-  llvm::Value* dest = newArray(result, shape);
-  loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
-  return dest;
+  return llvm::PoisonValue::get(valueType(ctx_, result));
 }
 
 }  // namespace kiln::lowering

@@ -43,6 +43,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
 #define KILN_LOWER_kUfuncSame(Id) case BuiltinId::k##Id:
 #define KILN_LOWER_kUfuncPredicate(Id) case BuiltinId::k##Id:
 #define KILN_LOWER_kUfuncLogical(Id) case BuiltinId::k##Id:
+#define KILN_LOWER_kMethod(Id)
+#define KILN_LOWER_kAttribute(Id)
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method) KILN_LOWER_##family(Id)
 #include "compiler/typing/builtins.def"
@@ -53,6 +55,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
 #undef KILN_LOWER_kUfuncSame
 #undef KILN_LOWER_kUfuncPredicate
 #undef KILN_LOWER_kUfuncLogical
+#undef KILN_LOWER_kMethod
+#undef KILN_LOWER_kAttribute
     // NumPy's rows: lower_numpy.cpp.
     case BuiltinId::kNpEmpty:
     case BuiltinId::kNpZeros:
@@ -291,6 +295,13 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
         b_.CreateStore(makeIter(value(args[k]), args[k]->type, result->items[k]), b_.CreateStructGEP(st, slot, k));
       return slot;
     }
+    // Members are lowered by arrayMethod and member, never called as functions.
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_METHOD(Id, receiver, name, spec, exposed) case BuiltinId::k##Id:
+#define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      break;
   }
   return absl::InternalError(absl::StrCat("no lowering for builtin ", typing::builtinName(res.id)));
 }

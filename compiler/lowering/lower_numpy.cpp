@@ -148,6 +148,8 @@ llvm::Value* FunctionLowering::ufuncValue(BuiltinId id, const std::vector<llvm::
 #define KILN_UFUNC_kMathUnary(Id) case BuiltinId::k##Id:
 #define KILN_UFUNC_kMathBinary(Id) case BuiltinId::k##Id:
 #define KILN_UFUNC_kReduction(Id) case BuiltinId::k##Id:
+#define KILN_UFUNC_kMethod(Id) case BuiltinId::k##Id:
+#define KILN_UFUNC_kAttribute(Id) case BuiltinId::k##Id:
 #define KILN_UFUNC_kUfuncFloat(Id)
 #define KILN_UFUNC_kUfuncSame(Id)
 #define KILN_UFUNC_kUfuncPredicate(Id)
@@ -158,6 +160,8 @@ llvm::Value* FunctionLowering::ufuncValue(BuiltinId id, const std::vector<llvm::
 #undef KILN_UFUNC_kMathUnary
 #undef KILN_UFUNC_kMathBinary
 #undef KILN_UFUNC_kReduction
+#undef KILN_UFUNC_kMethod
+#undef KILN_UFUNC_kAttribute
 #undef KILN_UFUNC_kUfuncFloat
 #undef KILN_UFUNC_kUfuncSame
 #undef KILN_UFUNC_kUfuncPredicate
@@ -190,7 +194,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
   const typing::BuiltinInfo& row = typing::builtinInfo(res.id);
   if (typing::isUfunc(row.family)) return numpyUfunc(res, args, result);
   if (row.family == typing::BuiltinFamily::kReduction)  // np.sum(a) and friends: the method
-    return arrayMethod(types().boundMethod(args[0]->type, row.method), value(args[0]), {args.begin() + 1, args.end()},
+    return arrayMethod(typing::reductionMethod(res.id), args[0]->type, value(args[0]), {args.begin() + 1, args.end()},
                        result);
   const typing::Type* i64 = types().integer(64, true);
   const typing::Type* dt = result->isArray() ? result->dtype() : result;

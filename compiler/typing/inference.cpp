@@ -183,14 +183,22 @@ class Inferrer {
       case Kind::kExceptionClass:
         return callee;
       case Kind::kBoundMethod: {
-        // Only axis= is a keyword here, and it is the only argument then.
-        if (!i.kwnames.empty() && !(i.kwnames.size() == 1 && i.kwnames[0] == "axis" && i.operands.size() == 2))
-          return typingError(absl::StrCat("keyword arguments to array.", callee->name, "() other than axis= are not"
-                                          " supported yet"));
+        // The method row (builtins.def KILN_METHOD) the attribute resolved
+        // to, its arguments bound by its parameter spec.
+        const Type* receiver = callee->items[0];
+        std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
+        if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
+        absl::StatusOr<std::vector<int>> bound =
+            bindArguments(*id, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
+        if (!bound.ok()) return typingError(std::string(bound.status().message()));
+        ir::Resolution res{*id, *bound, nullptr, nullptr};
+        args.clear();
+        for (int k : res.bound) args.push_back(i.operands[k]->type);
         for (const Type* a : args)
           if (a->kind == Kind::kUnknown) return tc_.unknown();
-        absl::StatusOr<const Type*> t = arrayMethodCall(tc_, callee, args);
+        absl::StatusOr<const Type*> t = arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
+        i.resolution = std::move(res);
         return *t;
       }
       case Kind::kDType: {
@@ -311,8 +319,10 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
-        } else if (obj->kind == Kind::kArray && (t = arrayAttr(tc_, obj, i.name))) {
-          break;
+        } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
+          // An attribute or method row of the receiver's kind.
+          t = memberAttr(tc_, *id, obj);
+          i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }
@@ -621,7 +631,8 @@ std::string printTyped(const Program& program) {
   std::string out;
   for (const auto& inst : program.instances) {
     if (!inst->reachable) continue;
-    // A builtin call shows the registry row typing resolved it to.
+    // A builtin call, a method call or an attribute shows the registry row
+    // typing resolved it to.
     auto resolution = [](const ir::Instr& i) -> std::string {
       return i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
     };

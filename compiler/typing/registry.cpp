@@ -2,7 +2,9 @@
 // their parameter specs.
 #include "compiler/typing/registry.h"
 
+#include <cstring>
 #include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -13,10 +15,19 @@ namespace kiln::typing {
 namespace {
 
 const BuiltinInfo kRows[] = {
-#define KILN_BUILTIN(Id, name, spec) {BuiltinId::k##Id, name, spec, BuiltinFamily::kOwn, ""},
-#define KILN_FAMILY(Id, name, spec, family, method) {BuiltinId::k##Id, name, spec, BuiltinFamily::family, method},
+#define KILN_BUILTIN(Id, name, spec) {BuiltinId::k##Id, name, spec, BuiltinFamily::kOwn, "", Kind::kUnknown, false},
+#define KILN_FAMILY(Id, name, spec, family, method) \
+  {BuiltinId::k##Id, name, spec, BuiltinFamily::family, method, Kind::kUnknown, false},
+#define KILN_METHOD(Id, receiver, name, spec, exposed) \
+  {BuiltinId::k##Id, name, spec, BuiltinFamily::kMethod, "", Kind::k##receiver, exposed},
+#define KILN_ATTRIBUTE(Id, receiver, name) \
+  {BuiltinId::k##Id, name, "", BuiltinFamily::kAttribute, "", Kind::k##receiver, true},
 #include "compiler/typing/builtins.def"
 };
+
+bool isMember(const BuiltinInfo& row) {
+  return row.family == BuiltinFamily::kMethod || row.family == BuiltinFamily::kAttribute;
+}
 constexpr size_t kNumRows = sizeof(kRows) / sizeof(kRows[0]);
 
 // A parameter spec, parsed.
@@ -71,12 +82,46 @@ const BuiltinInfo& builtinInfo(BuiltinId id) { return kRows[static_cast<size_t>(
 std::optional<BuiltinId> findBuiltin(const std::string& name) {
   static const std::map<std::string, BuiltinId>* index = [] {
     auto* m = new std::map<std::string, BuiltinId>();
-    for (const BuiltinInfo& row : kRows) m->emplace(row.name, row.id);
+    for (const BuiltinInfo& row : kRows)
+      if (!isMember(row)) m->emplace(row.name, row.id);
     return m;
   }();
   auto it = index->find(name);
   if (it == index->end()) return std::nullopt;
   return it->second;
+}
+
+const char* memberName(BuiltinId id) {
+  const char* name = builtinName(id);
+  const char* dot = std::strrchr(name, '.');
+  return dot ? dot + 1 : name;
+}
+
+std::optional<BuiltinId> findMember(Kind receiver, const std::string& name) {
+  static const std::map<std::pair<Kind, std::string>, BuiltinId>* index = [] {
+    auto* m = new std::map<std::pair<Kind, std::string>, BuiltinId>();
+    for (const BuiltinInfo& row : kRows)
+      if (isMember(row) && row.exposed) m->emplace(std::make_pair(row.receiver, std::string(memberName(row.id))), row.id);
+    return m;
+  }();
+  auto it = index->find({receiver, name});
+  if (it == index->end()) return std::nullopt;
+  return it->second;
+}
+
+BuiltinId reductionMethod(BuiltinId id) {
+  static const std::vector<BuiltinId>* methods = [] {
+    std::map<std::string, BuiltinId> by_name;
+    for (const BuiltinInfo& row : kRows)
+      if (row.family == BuiltinFamily::kMethod) by_name.emplace(row.name, row.id);
+    auto* v = new std::vector<BuiltinId>();
+    for (const BuiltinInfo& row : kRows) {
+      auto it = by_name.find(row.method);
+      v->push_back(it == by_name.end() ? row.id : it->second);
+    }
+    return v;
+  }();
+  return (*methods)[static_cast<size_t>(id)];
 }
 
 bool isUfunc(BuiltinFamily f) {
@@ -90,6 +135,8 @@ bool isUfunc(BuiltinFamily f) {
     case BuiltinFamily::kMathUnary:
     case BuiltinFamily::kMathBinary:
     case BuiltinFamily::kReduction:
+    case BuiltinFamily::kMethod:
+    case BuiltinFamily::kAttribute:
       return false;
   }
   return false;

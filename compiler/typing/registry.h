@@ -1,6 +1,6 @@
 #pragma once
-// The builtin registry: one row per builtin, math and NumPy function
-// (builtins.def). Typing resolves a call to a row and binds its arguments
+// The builtin registry: one row per builtin, math and NumPy function, and
+// per method and attribute of a receiver kind (builtins.def). Typing resolves a call to a row and binds its arguments
 // here, once; the decision travels on the instruction (ir::Resolution) and
 // lowering reads it instead of deciding again.
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "compiler/typing/types.h"
 
 namespace kiln::typing {
 
@@ -35,6 +36,8 @@ enum class BuiltinFamily {
   kUfuncSame,       // keeps the dtype
   kUfuncPredicate,  // float compute, bool result
   kUfuncLogical,    // bool compute and result
+  kMethod,          // a KILN_METHOD row: receiver.name(...)
+  kAttribute,       // a KILN_ATTRIBUTE row: receiver.name
 };
 
 struct BuiltinInfo {
@@ -42,13 +45,23 @@ struct BuiltinInfo {
   const char* name;    // "numpy.zeros"
   const char* spec;    // "shape, dtype=None"
   BuiltinFamily family;
-  const char* method;  // kReduction: the array method; "" otherwise
+  const char* method;  // kReduction: the method row ("array.sum"); "" otherwise
+  Kind receiver;       // kMethod, kAttribute: the receiver's kind; kUnknown otherwise
+  bool exposed;        // kMethod, kAttribute: an attribute of the receiver (false: numpy.f only)
 };
 
 const BuiltinInfo& builtinInfo(BuiltinId id);
-/// The row of a qualified name ("abs", "math.sin", "numpy.zeros"), if any.
+/// The function row of a qualified name ("abs", "math.sin", "numpy.zeros"),
+/// if any (methods and attributes are not functions).
 std::optional<BuiltinId> findBuiltin(const std::string& name);
 inline const char* builtinName(BuiltinId id) { return builtinInfo(id).name; }
+/// The exposed method or attribute row `name` of a receiver kind
+/// (kArray, "sum"), if any.
+std::optional<BuiltinId> findMember(Kind receiver, const std::string& name);
+/// A method or attribute row's name without the receiver ("sum").
+const char* memberName(BuiltinId id);
+/// The method row a kReduction row is (numpy.amin: array.min).
+BuiltinId reductionMethod(BuiltinId id);
 
 bool isUfunc(BuiltinFamily f);
 /// The number of positional parameters a ufunc row takes (1 or 2).

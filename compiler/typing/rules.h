@@ -76,9 +76,19 @@ char elementwiseLayout(const std::vector<const Type*>& operands, int nd);
 const Type* arrayBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* arrayUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* arrayCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
-/// a.shape, a.size, a.ndim, and methods as BoundMethod; nullptr if unknown.
+/// The type of the member row `id` (builtins.def KILN_ATTRIBUTE, or a
+/// KILN_METHOD as a BoundMethod to call) of `receiver`; nullptr for a row
+/// that is not a member.
+const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver);
+/// a.shape, a.size, a.ndim, a.T, and methods as BoundMethod, by name
+/// (findMember, then memberAttr); nullptr if unknown.
 const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr);
-/// The result of calling a bound array method.
+/// The result of calling the array method row `id` on `array` with the
+/// types of its bound arguments. An error message (not located) when they
+/// do not fit.
+absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const Type* array,
+                                            const std::vector<const Type*>& args);
+/// The same for a BoundMethod type (its row found by name).
 absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method, const std::vector<const Type*>& args);
 /// a[index] for an int or a tuple of ints: an element or a view; nullptr if
 /// the index is not supported.

@@ -1,7 +1,6 @@
 // Arrays, iterators and NumPy's constructors: what exists and what it
 // returns. Lowering (lowering/lower_arrays.cpp, lower_iter.cpp) implements
 // exactly what is accepted here.
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
@@ -156,95 +155,179 @@ const Type* arrayCompareResult(TypeContext& tc, CompareOp op, const Type* a, con
   return nullptr;
 }
 
-const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr) {
-  static const std::set<std::string> methods = {"sum",  "prod",   "min",     "max", "mean", "argmin", "argmax",  "copy",
-                                                "fill", "cumsum", "cumprod", "any", "all",  "astype", "reshape", "take",
-                                                "std",  "var",    "ptp",     "sort"};
-  if (attr == "shape") return tc.tuple(std::vector<const Type*>(array->ndim, tc.integer(64, true)));
-  if (attr == "size" || attr == "ndim") return tc.integer(64, true);
-  if (attr == "T") {
-    char layout = array->ndim == 1 ? array->layout : array->layout == 'C' ? 'F' : array->layout == 'F' ? 'C' : 'A';
-    return tc.array(array->dtype(), array->ndim, layout);
+const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
+  switch (id) {
+    case BuiltinId::kArrayShape:
+      return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
+    case BuiltinId::kArraySize:
+    case BuiltinId::kArrayNdim:
+      return tc.integer(64, true);
+    case BuiltinId::kArrayT: {
+      char layout = receiver->ndim == 1 ? receiver->layout
+                    : receiver->layout == 'C' ? 'F'
+                    : receiver->layout == 'F' ? 'C'
+                                              : 'A';
+      return tc.array(receiver->dtype(), receiver->ndim, layout);
+    }
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_METHOD(Id, receiver, name, spec, exposed) case BuiltinId::k##Id:
+#define KILN_ATTRIBUTE(Id, receiver, name)
+#include "compiler/typing/builtins.def"
+      return tc.boundMethod(receiver, memberName(id));  // called later (arrayMethodCall)
+#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#define KILN_METHOD(Id, receiver, name, spec, exposed)
+#define KILN_ATTRIBUTE(Id, receiver, name)
+#include "compiler/typing/builtins.def"
+      break;  // not a member
   }
-  if (methods.count(attr)) return tc.boundMethod(array, attr);
   return nullptr;
 }
 
+const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr) {
+  std::optional<BuiltinId> id = findMember(Kind::kArray, attr);
+  return id ? memberAttr(tc, *id, array) : nullptr;
+}
+
 absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method, const std::vector<const Type*>& args) {
-  const Type* array = method->items[0];
+  std::optional<BuiltinId> id = findMember(Kind::kArray, method->name);
+  if (!id) return absl::InvalidArgumentError(absl::StrCat("array.", method->name, "() is not supported"));
+  return arrayMethodCall(tc, *id, method->items[0], args);
+}
+
+absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const Type* array,
+                                            const std::vector<const Type*>& args) {
   const Type* d = array->dtype();
-  const std::string& m = method->name;
-  if (m == "astype") {
-    const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
-    if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
-      return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
-    return tc.array(to, array->ndim, 'C');
+  const char* m = memberName(id);
+  bool by_axis = false;  // may reduce along one axis
+  switch (id) {
+    case BuiltinId::kArrayAstype: {
+      const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
+      if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
+        return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
+      return tc.array(to, array->ndim, 'C');
+    }
+    case BuiltinId::kArrayReshape: {
+      // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.
+      std::vector<const Type*> dims = (args.size() == 1 && args[0]->kind == Kind::kTuple) ? args[0]->items : args;
+      if (dims.empty() || dims.size() > 32) return absl::InvalidArgumentError("array.reshape() takes a shape");
+      for (const Type* t : dims)
+        if (t->kind != Kind::kInt && t->kind != Kind::kBool)
+          return absl::InvalidArgumentError("array.reshape() takes a shape of ints");
+      if (array->layout != 'C')
+        return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
+      return tc.array(d, static_cast<int>(dims.size()), 'C');
+    }
+    case BuiltinId::kArrayTake: {
+      ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
+      return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
+    }
+    case BuiltinId::kArrayFill:
+      if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
+        return absl::InvalidArgumentError("array.fill() takes one number");
+      return tc.none();
+    case BuiltinId::kArraySum:
+    case BuiltinId::kArrayProd:
+    case BuiltinId::kArrayMean:
+    case BuiltinId::kArrayMin:
+    case BuiltinId::kArrayMax:
+      by_axis = true;
+      break;
+    case BuiltinId::kArrayArgmin:
+    case BuiltinId::kArrayArgmax:
+    case BuiltinId::kArrayCumsum:
+    case BuiltinId::kArrayCumprod:
+    case BuiltinId::kArrayAny:
+    case BuiltinId::kArrayAll:
+    case BuiltinId::kArrayStd:
+    case BuiltinId::kArrayVar:
+    case BuiltinId::kArrayPtp:
+    case BuiltinId::kArrayCopy:
+    case BuiltinId::kArraySort:
+    case BuiltinId::kArrayCountNonzero:
+    case BuiltinId::kArrayNansum:
+    case BuiltinId::kArrayNanmean:
+    case BuiltinId::kArrayNanmax:
+    case BuiltinId::kArrayNanmin:
+    case BuiltinId::kArrayNanstd:
+    case BuiltinId::kArrayNanvar:
+      break;
+#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#define KILN_METHOD(Id, receiver, name, spec, exposed)
+#define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      return absl::InternalError(absl::StrCat(builtinName(id), " is not an array method"));
   }
-  if (m == "reshape") {
-    // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.
-    std::vector<const Type*> dims = (args.size() == 1 && args[0]->kind == Kind::kTuple) ? args[0]->items : args;
-    if (dims.empty() || dims.size() > 32) return absl::InvalidArgumentError("array.reshape() takes a shape");
-    for (const Type* t : dims)
-      if (t->kind != Kind::kInt && t->kind != Kind::kBool)
-        return absl::InvalidArgumentError("array.reshape() takes a shape of ints");
-    if (array->layout != 'C')
-      return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
-    return tc.array(d, static_cast<int>(dims.size()), 'C');
-  }
-  if (m == "take") {
-    ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
-    return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
-  }
-  if (m == "fill") {
-    if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
-      return absl::InvalidArgumentError("array.fill() takes one number");
-    return tc.none();
-  }
-  static const std::set<std::string> by_axis = {"sum", "prod", "mean", "min", "max"};
-  if (args.size() == 1 && by_axis.count(m) && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
+  if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
     // A reduction along one axis: one dimension fewer (a scalar for 1-d).
-    const Type* scalar = *arrayMethodCall(tc, method, {});
+    const Type* scalar = *arrayMethodCall(tc, id, array, {});
     return array->ndim == 1 ? scalar : tc.array(scalar, array->ndim - 1, 'C');
   }
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
-  if (d->kind == Kind::kComplex && m != "copy")
+  if (d->kind == Kind::kComplex && id != BuiltinId::kArrayCopy)
     return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of a complex array is not supported yet"));
-  if (m == "any" || m == "all") return tc.boolean();
-  if (m == "sort") {  // in place
-    if (array->ndim != 1 || d->kind == Kind::kComplex)
-      return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
-    return tc.none();
+  switch (id) {
+    case BuiltinId::kArrayAny:
+    case BuiltinId::kArrayAll:
+      return tc.boolean();
+    case BuiltinId::kArraySort:  // in place
+      if (array->ndim != 1 || d->kind == Kind::kComplex)
+        return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
+      return tc.none();
+    case BuiltinId::kArrayCountNonzero:
+      return tc.integer(64, true);
+    case BuiltinId::kArrayNansum:
+      return arrayMethodCall(tc, BuiltinId::kArraySum, array, {});
+    case BuiltinId::kArrayStd:
+    case BuiltinId::kArrayVar:
+    case BuiltinId::kArrayNanmean:
+    case BuiltinId::kArrayNanstd:
+    case BuiltinId::kArrayNanvar:
+      return arrayMethodCall(tc, BuiltinId::kArrayMean, array, {});
+    case BuiltinId::kArrayPtp:
+      if (d->kind == Kind::kBool)  // NumPy refuses bool subtraction
+        return absl::InvalidArgumentError("array.ptp() of a bool array: Boolean dtype is unsupported (as per NumPy)");
+      return arrayMethodCall(tc, BuiltinId::kArrayMax, array, {});
+    case BuiltinId::kArrayNanmax:
+    case BuiltinId::kArrayNanmin:
+      return arrayMethodCall(tc, BuiltinId::kArrayMax, array, {});
+    case BuiltinId::kArrayCumsum:
+    case BuiltinId::kArrayCumprod: {  // of the flattened array
+      const Type* acc = *arrayMethodCall(tc, BuiltinId::kArraySum, array, {});
+      return tc.array(acc, 1, 'C');
+    }
+    case BuiltinId::kArraySum:
+    case BuiltinId::kArrayProd:
+      if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.integer(64, true);
+      if (d->kind == Kind::kInt) return tc.integer(64, false);
+      return d;
+    case BuiltinId::kArrayMean:
+      if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
+      return d;
+    case BuiltinId::kArrayMin:
+    case BuiltinId::kArrayMax:
+      if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
+      return d;
+    case BuiltinId::kArrayArgmin:
+    case BuiltinId::kArrayArgmax:
+      if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
+      return tc.integer(64, true);
+    case BuiltinId::kArrayCopy:
+      return tc.array(d, array->ndim, 'C');
+    case BuiltinId::kArrayAstype:  // returned above
+    case BuiltinId::kArrayReshape:
+    case BuiltinId::kArrayTake:
+    case BuiltinId::kArrayFill:
+#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
+#define KILN_METHOD(Id, receiver, name, spec, exposed)
+#define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      break;
   }
-  if (m == "count_nonzero") return tc.integer(64, true);
-  if (m == "nansum") return arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});
-  if (m == "std" || m == "var" || m == "nanmean" || m == "nanstd" || m == "nanvar")
-    return arrayMethodCall(tc, tc.boundMethod(array, "mean"), {});
-  if (m == "ptp" && d->kind == Kind::kBool)  // NumPy refuses bool subtraction
-    return absl::InvalidArgumentError("array.ptp() of a bool array: Boolean dtype is unsupported (as per NumPy)");
-  if (m == "ptp" || m == "nanmax" || m == "nanmin") return arrayMethodCall(tc, tc.boundMethod(array, "max"), {});
-  if (m == "cumsum" || m == "cumprod") {  // of the flattened array
-    const Type* acc = *arrayMethodCall(tc, tc.boundMethod(array, "sum"), {});
-    return tc.array(acc, 1, 'C');
-  }
-  if (m == "sum" || m == "prod") {
-    if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.integer(64, true);
-    if (d->kind == Kind::kInt) return tc.integer(64, false);
-    return d;
-  }
-  if (m == "mean") {
-    if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
-    return d;
-  }
-  if (m == "min" || m == "max") {
-    if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
-    return d;
-  }
-  if (m == "argmin" || m == "argmax") {
-    if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
-    return tc.integer(64, true);
-  }
-  if (m == "copy") return tc.array(d, array->ndim, 'C');
   return absl::InvalidArgumentError(absl::StrCat("array.", m, "() is not supported"));
 }
 
@@ -349,6 +432,8 @@ const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* e, bool 
     case BuiltinFamily::kMathUnary:
     case BuiltinFamily::kMathBinary:
     case BuiltinFamily::kReduction:
+    case BuiltinFamily::kMethod:
+    case BuiltinFamily::kAttribute:
       break;
   }
   return nullptr;

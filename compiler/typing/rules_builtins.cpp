@@ -97,7 +97,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinFamily::kReduction:
       // np.f(a) is a.f(); np.amin/amax are min/max.
       if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
-      return arrayMethodCall(tc, tc.boundMethod(args[0], row.method),
+      return arrayMethodCall(tc, reductionMethod(res.id), args[0],
                              n == 2 ? std::vector<const Type*>{args[1]} : std::vector<const Type*>{});
     case BuiltinFamily::kUfuncFloat:
     case BuiltinFamily::kUfuncSame:
@@ -120,6 +120,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       const Type* r = row.family == BuiltinFamily::kUfuncPredicate ? tc.boolean() : ct;  // logical: ct is bool
       return nd ? tc.array(r, nd, elementwiseLayout(args, nd)) : r;
     }
+    case BuiltinFamily::kMethod:
+    case BuiltinFamily::kAttribute:
+      return absl::InternalError(absl::StrCat(name, " is not a function"));
     case BuiltinFamily::kOwn:
       break;
   }
