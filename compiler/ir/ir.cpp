@@ -191,6 +191,8 @@ std::unique_ptr<Function> Function::clone() const {
       ni->kwnames = i->kwnames;
       ni->index = i->index;
       ni->count = i->count;
+      ni->resolution = i->resolution;
+      ni->operand_types = i->operand_types;
       ni->parent = nb.get();
       if (i->result) {
         ni->result = std::make_unique<Value>();

@@ -10,7 +10,8 @@
 //    only on the body edge and below it);
 //  - blocks[0] is the entry; its params are the function's arguments.
 // Untyped IR comes from the frontend; typing fills Value::type and the
-// callee/target fields and a builtin call's resolution, and nothing else.
+// callee/target fields, a builtin call's resolution and an operator's
+// operand types, and nothing else.
 
 #include <cstdint>
 #include <functional>
@@ -80,6 +81,21 @@ struct Resolution {
   const typing::Type* compute = nullptr;  // the type the work is done in
 };
 
+/// What typing decided for an operator, for lowering to read and never
+/// decide again (typing's operand rules are not called from lowering):
+///  - binop: `operand`, the type the operation computes in (each operand is
+///    converted to it; for an elementwise array operator, the element type);
+///    null for tuple concatenation;
+///  - compare: `operand`, the type both sides are converted to (the element
+///    type for arrays); for tuple <op> tuple and `x in tuple`, `items`, one
+///    per pair of items compared;
+///  - for_iter: `operand`, the item the iterator yields;
+///  - setitem: `operand`, what a[index] designates (an element or a view).
+struct OperandTypes {
+  const typing::Type* operand = nullptr;
+  std::vector<const typing::Type*> items;
+};
+
 class Instr {
  public:
   Op op;
@@ -98,7 +114,8 @@ class Instr {
   CompareOp compare_op = CompareOp::kEq;
   std::vector<std::string> kwnames;
   int32_t index = 0, count = 0;
-  std::optional<Resolution> resolution;  // a Call of a builtin, set by typing
+  std::optional<Resolution> resolution;  // a Call of a builtin or method, a GetAttr of a member; set by typing
+  std::optional<OperandTypes> operand_types;  // BinOp, Compare, ForIter, SetItem; set by typing
 
   Block* parent = nullptr;
 };

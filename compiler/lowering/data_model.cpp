@@ -31,11 +31,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kBoundMethod:
       return valueType(ctx, t->items[0]);  // the receiver
-    case Kind::kRangeIter:
-    case Kind::kTupleIter:
-    case Kind::kArrayIter:
-    case Kind::kEnumerate:
-    case Kind::kZip:
+#define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
+#include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
     case Kind::kDType:
     case Kind::kUnknown:
@@ -133,15 +130,12 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kNone:
     case Kind::kStr:
     case Kind::kRange:
-    case Kind::kRangeIter:
-    case Kind::kTupleIter:
+#define KILN_CASES_kIterator 1
+#include "compiler/typing/kind_cases.def"
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
-    case Kind::kArrayIter:
-    case Kind::kEnumerate:
-    case Kind::kZip:
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:

@@ -48,9 +48,10 @@ class FunctionLowering {
   int line() const { return line_; }
 
   // Operators (lower_arith.cpp).
+  /// `decided`: what typing recorded (the type the operation computes in).
   /// `out`, when given, is the IR value computed (for facts about its uses).
   llvm::Value* binary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
-                      bool inplace = false, const ir::Value* out = nullptr);
+                      const ir::OperandTypes& decided, bool inplace = false, const ir::Value* out = nullptr);
   /// Whether every use of v is as the integer index of an array (a[v],
   /// a[v] = x): then a wrapped value would be out of bounds anyway.
   bool usedOnlyAsArrayIndex(const ir::Value* v);
@@ -63,7 +64,8 @@ class FunctionLowering {
   llvm::Value* shift(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool check_negative);
   llvm::Value* complexBinary(ir::BinaryOp op, llvm::Value* x, llvm::Value* y);
   llvm::Value* unary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
-  llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
+  llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
+                       const ir::OperandTypes& decided);
   llvm::Value* truth(llvm::Value* v, const typing::Type* t);
   /// Python's // or % (NumPy's with `numpy`); `what` is the message of the
   /// float ZeroDivisionError, nullptr when the divisor is known nonzero.
@@ -81,7 +83,9 @@ class FunctionLowering {
   // type `iter` (v itself when it is one), and one step: whether an item
   // came, in *item (a safe dummy when none did).
   llvm::Value* makeIter(llvm::Value* v, const typing::Type* from, const typing::Type* iter);
-  llvm::Value* iterNext(llvm::Value* state, const typing::Type* iter, llvm::Value** item);
+  /// The next item (of type `item_type`, as typing recorded) into *item;
+  /// false when the iterator is exhausted.
+  llvm::Value* iterNext(llvm::Value* state, const typing::Type* iter, const typing::Type* item_type, llvm::Value** item);
 
   // Arrays (lower_arrays.cpp).
   /// Runs body(k) for k in [0, n).
@@ -130,7 +134,8 @@ class FunctionLowering {
   /// method is its receiver).
   llvm::Value* member(typing::BuiltinId id, const ir::Value* obj, const typing::Type* result);
   llvm::Value* arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
-  void arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v);
+  /// `slot`: what a[index] designates, as typing recorded.
+  void arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v, const typing::Type* slot);
   /// A new array (or `into`, in place) of f over the broadcast elements of
   /// the operands (arrays or scalars), each converted to ct.
   struct Typed {
@@ -142,11 +147,13 @@ class FunctionLowering {
                            const typing::Type* result, const Typed* into,
                            const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
                            const std::vector<const typing::Type*>& cts = {});  // per operand, overriding ct
+  /// `ct`: the element type typing recorded for the operation.
   llvm::Value* arrayBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
-                           bool inplace);
+                           const typing::Type* ct, bool inplace);
   llvm::Value* arrayUnary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
+  /// `ot`: the element type typing recorded both sides are converted to.
   llvm::Value* arrayCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
-                            const typing::Type* result);
+                            const typing::Type* result, const typing::Type* ot);
   /// The array method row `id` (builtins.def KILN_METHOD) on the receiver
   /// `recv` of type `at`, with its bound arguments.
   llvm::Value* arrayMethod(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,

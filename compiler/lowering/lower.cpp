@@ -189,13 +189,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kStr:
     case Kind::kTuple:
     case Kind::kRange:
-    case Kind::kRangeIter:
-    case Kind::kTupleIter:
+#define KILN_CASES_kIterator 1
+#include "compiler/typing/kind_cases.def"
     case Kind::kModule:
     case Kind::kArray:
-    case Kind::kArrayIter:
-    case Kind::kEnumerate:
-    case Kind::kZip:
     case Kind::kSlice:
       break;
   }
@@ -274,13 +271,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     }
     case Op::kBinOp:
-      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, i.inplace, i.result.get());
+      if (!i.operand_types) return absl::InternalError("binop without operand types reached lowering");
+      v = binary(i.binary_op, i.operands[0], i.operands[1], rt, *i.operand_types, i.inplace, i.result.get());
       break;
     case Op::kUnaryOp:
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
-      v = compare(i.compare_op, i.operands[0], i.operands[1], rt);
+      if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
+      v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;
     case Op::kTruth:
       v = truth(value(i.operands[0]), i.operands[0]->type);
@@ -350,7 +349,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     case Op::kSetItem:
       if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");
-      arraySetItem(i.operands[0], i.operands[1], i.operands[2]);
+      if (!i.operand_types) return absl::InternalError("setitem without operand types reached lowering");
+      arraySetItem(i.operands[0], i.operands[1], i.operands[2], i.operand_types->operand);
       return absl::OkStatus();
     case Op::kJump: {
       llvm::BasicBlock* dest;
@@ -368,8 +368,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kForIter: {
       llvm::Value* item = nullptr;
-      llvm::Value* more = iterNext(value(i.operands[0]), i.operands[0]->type, &item);
-      values_[i.result.get()] = convert(b_, item, typing::iterItem(types(), i.operands[0]->type), i.result->type);
+      if (!i.operand_types) return absl::InternalError("for_iter without its item type reached lowering");
+      const typing::Type* item_type = i.operand_types->operand;
+      llvm::Value* more = iterNext(value(i.operands[0]), i.operands[0]->type, item_type, &item);
+      values_[i.result.get()] = convert(b_, item, item_type, i.result->type);
       llvm::BasicBlock *body, *done;
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
       lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);

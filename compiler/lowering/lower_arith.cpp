@@ -30,16 +30,13 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kUnknown:
     case Kind::kStr:
     case Kind::kRange:
-    case Kind::kRangeIter:
-    case Kind::kTupleIter:
+#define KILN_CASES_kIterator 1
+#include "compiler/typing/kind_cases.def"
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kArray:
-    case Kind::kArrayIter:
-    case Kind::kEnumerate:
-    case Kind::kZip:
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
@@ -176,8 +173,9 @@ bool FunctionLowering::usedOnlyAsArrayIndex(const ir::Value* v) {
 }
 
 llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                      const typing::Type* result, bool inplace, const ir::Value* out) {
-  if (result->isArray()) return arrayBinary(op, lhs, rhs, result, inplace);
+                                      const typing::Type* result, const ir::OperandTypes& decided, bool inplace,
+                                      const ir::Value* out) {
+  if (result->isArray()) return arrayBinary(op, lhs, rhs, result, decided.operand, inplace);
   if (result->kind == Kind::kTuple) {  // tuple + tuple
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
     unsigned na = static_cast<unsigned>(lhs->type->items.size());
@@ -185,11 +183,9 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
       out = b_.CreateInsertValue(out, b_.CreateExtractValue(k < na ? value(lhs) : value(rhs), k < na ? k : k - na), k);
     return out;
   }
-  // The operation type: ints are divided as float64 by `/`, each operand
-  // converted from its own type (uint64 stays positive).
-  const typing::Type* t = result;
-  if (op == BinaryOp::kTrueDiv) t = typing::operatorType(types(), lhs->type, rhs->type);
-  if (t->kind == Kind::kInt && op == BinaryOp::kTrueDiv) t = types().floating(64);
+  // The operation type typing chose (ints are divided as float64 by `/`),
+  // each operand converted from its own type (uint64 stays positive).
+  const typing::Type* t = decided.operand;
   if (op == BinaryOp::kLShift || op == BinaryOp::kRShift) {
     // The count keeps its own signedness: a negative count raises only when
     // it is of a signed type (a huge uint64 count is not negative).
@@ -372,8 +368,8 @@ llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm:
 }
 
 llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                       const typing::Type* result) {
-  if (result->isArray()) return arrayCompare(op, lhs, rhs, result);
+                                       const typing::Type* result, const ir::OperandTypes& decided) {
+  if (result->isArray()) return arrayCompare(op, lhs, rhs, result, decided.operand);
   const typing::Type* a = lhs->type;
   const typing::Type* c = rhs->type;
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
@@ -381,7 +377,7 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     if (c->kind == Kind::kTuple) {
       llvm::Value* tup = value(rhs);
       for (unsigned k = 0; k < c->items.size(); ++k) {
-        const typing::Type* ct = typing::compareOperandType(types(), a, c->items[k]);
+        const typing::Type* ct = decided.items[k];
         llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), c->items[k], ct);
         found = b_.CreateOr(found, compareValues(CompareOp::kEq, converted(lhs, ct), item, ct));
       }
@@ -434,7 +430,7 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     if (equality && na != nc) return b_.getInt1(by_length);
     llvm::Value* res = b_.getInt1(by_length);
     for (size_t k = std::min(na, nc); k-- > 0;) {
-      const typing::Type* ct = typing::compareOperandType(types(), a->items[k], c->items[k]);
+      const typing::Type* ct = decided.items[k];
       llvm::Value* x = convert(b_, b_.CreateExtractValue(value(lhs), static_cast<unsigned>(k)), a->items[k], ct);
       llvm::Value* y = convert(b_, b_.CreateExtractValue(value(rhs), static_cast<unsigned>(k)), c->items[k], ct);
       llvm::Value* same = compareValues(CompareOp::kEq, x, y, ct);
@@ -455,7 +451,7 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs;
     return b_.getInt1(want_eq ? eq : !eq);
   }
-  const typing::Type* t = typing::compareOperandType(types(), a, c);
+  const typing::Type* t = decided.operand;
   return compareValues(op, converted(lhs, t), converted(rhs, t), t);
 }
 

@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
-#include "compiler/typing/rules.h"
 
 namespace kiln::lowering {
 
@@ -321,7 +320,8 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
   return viewOf(p, result);
 }
 
-void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v) {
+void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v,
+                                    const typing::Type* slot) {
   const typing::Type* dt = obj->type->dtype();
   if (index->type->isArray()) {  // a[mask] = x, a[idx] = x: x a scalar, or one value per selected place
     llvm::Value* arr = value(obj);
@@ -344,7 +344,6 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     });
     return;
   }
-  const typing::Type* slot = typing::arrayIndexResult(types(), obj->type, index->type);
   Place p = locate(value(obj), obj->type, value(index), index->type);
   if (!slot->isArray()) {
     storeElement(p.ptr, converted(v, dt), dt);
@@ -431,9 +430,7 @@ llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, c
 }
 
 llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                           const typing::Type* result, bool inplace) {
-  const typing::Type* ot = typing::arrayOperandDtype(types(), lhs->type, rhs->type);
-  const typing::Type* ct = typing::elementBinaryDtype(types(), op, ot);
+                                           const typing::Type* result, const typing::Type* ct, bool inplace) {
   const typing::Type* dt = result->dtype();
   Typed target = typed(lhs);
   return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
@@ -463,8 +460,7 @@ llvm::Value* FunctionLowering::arrayUnary(UnaryOp op, const ir::Value* x, const 
   return dest;
 }
 llvm::Value* FunctionLowering::arrayCompare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
-                                            const typing::Type* result) {
-  const typing::Type* ot = typing::arrayOperandDtype(types(), lhs->type, rhs->type);
+                                            const typing::Type* result, const typing::Type* ot) {
   return elementwise({typed(lhs), typed(rhs)}, ot, result, nullptr,
                      [&](const std::vector<llvm::Value*>& xs) { return compareValues(op, xs[0], xs[1], ot); });
 }

@@ -245,7 +245,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return b_.CreateInsertValue(out, r, 1);
     }
     case BuiltinId::kPow:
-      return binary(ir::BinaryOp::kPow, args[0], args[1], result);
+      return binary(ir::BinaryOp::kPow, args[0], args[1], result, ir::OperandTypes{res.compute, {}});
     case BuiltinId::kRange: {
       llvm::Value* start = b_.getInt64(0);
       llvm::Value* stop;

@@ -6,7 +6,6 @@
 // harmless value (never a load out of bounds) that no edge uses.
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
-#include "compiler/typing/rules.h"
 
 namespace kiln::lowering {
 
@@ -22,23 +21,10 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kArrayIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
-    case Kind::kUnknown:
-    case Kind::kNone:
-    case Kind::kBool:
-    case Kind::kInt:
-    case Kind::kFloat:
-    case Kind::kComplex:
-    case Kind::kStr:
-    case Kind::kTuple:
-    case Kind::kRange:
-    case Kind::kModule:
-    case Kind::kFunction:
-    case Kind::kBuiltin:
-    case Kind::kExceptionClass:
-    case Kind::kArray:
-    case Kind::kBoundMethod:
-    case Kind::kDType:
-    case Kind::kSlice:
+    // Not iterators (the trait column of types.def).
+#define KILN_CASES_kNumber 1
+#define KILN_CASES_kOther 1
+#include "compiler/typing/kind_cases.def"
       break;
   }
   return i64;  // not an iterator: typing never lets one through
@@ -73,7 +59,8 @@ llvm::Value* FunctionLowering::makeIter(llvm::Value* v, const typing::Type* from
   return slot;
 }
 
-llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* it, llvm::Value** item) {
+llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* it, const typing::Type* item_type,
+                                        llvm::Value** item) {
   llvm::Type* st = stateType(ctx_, types(), it);
   llvm::Type* i64 = b_.getInt64Ty();
   switch (it->kind) {
@@ -91,7 +78,7 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
     }
     case Kind::kTupleIter: {
       int64_t n = static_cast<int64_t>(it->items.size());
-      llvm::Type* elem = valueType(ctx_, typing::iterItem(types(), it));
+      llvm::Type* elem = valueType(ctx_, item_type);
       llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
       llvm::Value* more = b_.CreateICmpSLT(idx, b_.getInt64(n));
       llvm::Value* safe = b_.CreateSelect(more, idx, b_.getInt64(0));
@@ -117,42 +104,29 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       llvm::Value* count = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 0));
       llvm::Value* inner = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(st, state, 1));
       llvm::Value* inner_item = nullptr;
-      llvm::Value* more = iterNext(inner, it->items[0], &inner_item);
+      llvm::Value* more = iterNext(inner, it->items[0], item_type->items[1], &inner_item);  // (count, inner item)
       b_.CreateStore(b_.CreateAdd(count, b_.getInt64(1)), b_.CreateStructGEP(st, state, 0));
-      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, typing::iterItem(types(), it)));
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, item_type));
       out = b_.CreateInsertValue(out, count, 0);
       *item = b_.CreateInsertValue(out, inner_item, 1);
       return more;
     }
     case Kind::kZip: {
       llvm::Value* more = b_.getInt1(true);
-      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, typing::iterItem(types(), it)));
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, item_type));  // one item per iterator
       for (unsigned k = 0; k < it->items.size(); ++k) {
         llvm::Value* inner = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(st, state, k));
         llvm::Value* inner_item = nullptr;
-        more = b_.CreateAnd(more, iterNext(inner, it->items[k], &inner_item));
+        more = b_.CreateAnd(more, iterNext(inner, it->items[k], item_type->items[k], &inner_item));
         out = b_.CreateInsertValue(out, inner_item, k);
       }
       *item = out;
       return more;
     }
-    case Kind::kUnknown:
-    case Kind::kNone:
-    case Kind::kBool:
-    case Kind::kInt:
-    case Kind::kFloat:
-    case Kind::kComplex:
-    case Kind::kStr:
-    case Kind::kTuple:
-    case Kind::kRange:
-    case Kind::kModule:
-    case Kind::kFunction:
-    case Kind::kBuiltin:
-    case Kind::kExceptionClass:
-    case Kind::kArray:
-    case Kind::kBoundMethod:
-    case Kind::kDType:
-    case Kind::kSlice:
+    // Not iterators (the trait column of types.def).
+#define KILN_CASES_kNumber 1
+#define KILN_CASES_kOther 1
+#include "compiler/typing/kind_cases.def"
       break;
   }
   *item = b_.getInt8(0);

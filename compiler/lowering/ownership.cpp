@@ -11,14 +11,14 @@ bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
   switch (t->kind) {
     case Kind::kArray:
-    case Kind::kArrayIter:
       return true;
     case Kind::kTuple:
-    case Kind::kTupleIter:
-    case Kind::kZip:
+    // An iterator holds what it iterates: its items are the array, tuple
+    // items or inner iterators (types.def).
+#define KILN_CASES_kIterator 1
+#include "compiler/typing/kind_cases.def"
       return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
     case Kind::kBoundMethod:
-    case Kind::kEnumerate:
       return !t->items.empty() && holdsRefs(t->items[0]);
     case Kind::kUnknown:
     case Kind::kNone:
@@ -28,7 +28,6 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kComplex:
     case Kind::kStr:
     case Kind::kRange:
-    case Kind::kRangeIter:
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
@@ -267,13 +268,10 @@ class Inferrer {
       case Kind::kStr:
       case Kind::kTuple:
       case Kind::kRange:
-      case Kind::kRangeIter:
-      case Kind::kTupleIter:
+#define KILN_CASES_kIterator 1
+#include "compiler/typing/kind_cases.def"
       case Kind::kModule:
       case Kind::kArray:
-      case Kind::kArrayIter:
-      case Kind::kEnumerate:
-      case Kind::kZip:
       case Kind::kSlice:
         break;
     }
@@ -333,6 +331,7 @@ class Inferrer {
         if (!t)
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str()));
+        if (t->kind != Kind::kUnknown) i.operand_types = binaryOperands(tc_, i.binary_op, operand(0), operand(1), t);
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
           // NumPy casts the result back with casting='same_kind': never to
@@ -365,6 +364,7 @@ class Inferrer {
                                           operand(0)->str(), " and ", operand(1)->str()));
         if (std::string why = strCompareProblem(i.compare_op, i.operands[0], i.operands[1]); !why.empty())
           return typingError(why);
+        if (t->kind != Kind::kUnknown) i.operand_types = compareOperands(tc_, i.compare_op, operand(0), operand(1), t);
         break;
       case Op::kTruth: {
         const Type* x = operand(0);
@@ -472,10 +472,12 @@ class Inferrer {
         bool fits = ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
         if (v->isArray() && (!slot->isArray() || v->ndim > slot->ndim)) fits = false;
         if (!fits) return typingError(absl::StrCat("cannot store ", v->str(), " into ", obj->str()));
+        i.operand_types = ir::OperandTypes{slot, {}};
         return absl::OkStatus();
       }
       case Op::kForIter: {
         t = iterItem(tc_, operand(0));
+        i.operand_types = ir::OperandTypes{t, {}};
         break;
       }
       case Op::kBranch: {
@@ -633,8 +635,16 @@ std::string printTyped(const Program& program) {
     if (!inst->reachable) continue;
     // A builtin call, a method call or an attribute shows the registry row
     // typing resolved it to.
+    // An operator shows the types typing chose for its operands.
     auto resolution = [](const ir::Instr& i) -> std::string {
-      return i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
+      std::string out = i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
+      if (i.operand_types && (i.operand_types->operand || !i.operand_types->items.empty())) {
+        std::vector<std::string> names;
+        if (i.operand_types->operand) names.push_back(i.operand_types->operand->str());
+        for (const Type* t : i.operand_types->items) names.push_back(t->str());
+        absl::StrAppend(&out, " {", absl::StrJoin(names, ", "), "}");
+      }
+      return out;
     };
     absl::StrAppend(&out, "; ", inst->symbol, " -> ", inst->ret->str(), "\n",
                     ir::print(*inst->ir, [](const Type* t) { return t->str(); }, resolution));

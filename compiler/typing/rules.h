@@ -41,6 +41,13 @@ const std::string* constantStr(const ir::Value* v);
 /// The type both sides of a comparison are converted to before comparing.
 const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b);
 
+/// What lowering converts an operator's operands to (ir::OperandTypes),
+/// decided here once: for a binop of result type `result`, the type it
+/// computes in; for a comparison, the type both sides are converted to, or
+/// one per pair of items (tuples, `x in tuple`).
+ir::OperandTypes binaryOperands(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b, const Type* result);
+ir::OperandTypes compareOperands(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b, const Type* result);
+
 /// A module attribute: a constant (math.pi: float64) or a function
 /// (math.sin: Builtin "math.sin"); nullptr if unknown.
 const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::string& attr);

@@ -371,11 +371,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
         return nullptr;
       }
       return tc.arrayIter(x);
-    case Kind::kRangeIter:  // isIterator: returned above
-    case Kind::kTupleIter:
-    case Kind::kArrayIter:
-    case Kind::kEnumerate:
-    case Kind::kZip:
+#define KILN_CASES_kIterator 1  // isIterator: returned above
+#include "compiler/typing/kind_cases.def"
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kBool:

@@ -193,6 +193,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kPow: {
       if (n == 2) {
         const Type* t = binaryResult(tc, ir::BinaryOp::kPow, args[0], args[1]);
+        if (t && t->kind != Kind::kUnknown) res.compute = binaryOperands(tc, ir::BinaryOp::kPow, args[0], args[1], t).operand;
         if (t) return t;
       }
       return bad();

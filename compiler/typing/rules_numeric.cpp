@@ -229,4 +229,44 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
   return nullptr;
 }
 
+ir::OperandTypes binaryOperands(TypeContext& tc, BinaryOp op, const Type* a, const Type* b, const Type* result) {
+  ir::OperandTypes out;
+  if (a->isArray() || b->isArray()) {  // elementwise: the element type NumPy's loop computes in
+    const Type* operand = arrayOperandDtype(tc, a, b);
+    out.operand = operand ? elementBinaryDtype(tc, op, operand) : nullptr;
+    return out;
+  }
+  if (!a->isNumber() || !b->isNumber()) return out;  // tuple concatenation
+  // Scalars compute in the result type; `/` divides ints as float64, each
+  // operand converted from its own type (uint64 stays positive).
+  out.operand = result;
+  if (op == BinaryOp::kTrueDiv) {
+    const Type* p = operatorType(tc, a, b);
+    out.operand = p->kind == Kind::kInt ? tc.floating(64) : p;
+  }
+  return out;
+}
+
+ir::OperandTypes compareOperands(TypeContext& tc, CompareOp op, const Type* a, const Type* b, const Type* result) {
+  ir::OperandTypes out;
+  if (result->isArray()) {  // elementwise
+    out.operand = arrayOperandDtype(tc, a, b);
+    return out;
+  }
+  bool identity = op == CompareOp::kIs || op == CompareOp::kIsNot;
+  if (identity && a != b) return out;  // never identical: no values are compared
+  if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
+    if (b->kind == Kind::kTuple)
+      for (const Type* item : b->items) out.items.push_back(compareOperandType(tc, a, item));
+    return out;  // a range needs none
+  }
+  if (a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // item by item
+    for (size_t k = 0; k < std::min(a->items.size(), b->items.size()); ++k)
+      out.items.push_back(compareOperandType(tc, a->items[k], b->items[k]));
+    return out;
+  }
+  if (a == b || (a->isNumber() && b->isNumber())) out.operand = compareOperandType(tc, a, b);
+  return out;
+}
+
 }  // namespace kiln::typing
