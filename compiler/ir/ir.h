@@ -165,7 +165,8 @@ using TypeNamer = std::function<std::string(const typing::Type*)>;
 /// The text form, one instruction per line (parser.h reads it back). With a
 /// `type_name`, every defined value is followed by ": type"; `annotate` (if
 /// given) adds text after an instruction's operands (typing prints a call's
-/// resolution there).
+/// resolution and an operator's operand types there; the parser does not
+/// read them).
 std::string print(const Function& f, const TypeNamer& type_name = {},
                   const std::function<std::string(const Instr&)>& annotate = nullptr);
 
