@@ -63,6 +63,29 @@ TEST_F(ArrayRules, OperatorResults) {
   EXPECT_EQ(unaryResult(tc, UnaryOp::kInvert, arr(tc.boolean())), arr(tc.boolean()));
 }
 
+TEST_F(ArrayRules, OperandTypesAreDecidedByTyping) {
+  // What lowering converts operands to (ir::OperandTypes), decided once.
+  auto bin = [&](BinaryOp op, const Type* a, const Type* b) {
+    return binaryOperands(tc, op, a, b, binaryResult(tc, op, a, b)).operand;
+  };
+  auto cmp = [&](CompareOp op, const Type* a, const Type* b) {
+    return compareOperands(tc, op, a, b, compareResult(tc, op, a, b));
+  };
+  EXPECT_EQ(bin(BinaryOp::kTrueDiv, i(64), i(64)), f(64));       // ints divide as float64
+  EXPECT_EQ(bin(BinaryOp::kAdd, i(64, false), i(64)), i(64));    // uint64 + int64 wraps in int64
+  EXPECT_EQ(bin(BinaryOp::kAdd, arr(i(32)), f(64)), f(64));      // elementwise: the element type
+  EXPECT_EQ(bin(BinaryOp::kTrueDiv, arr(i(16)), arr(i(16))), f(64));
+  EXPECT_EQ(bin(BinaryOp::kAdd, tc.tuple({i(64)}), tc.tuple({f(64)})), nullptr);  // concatenation
+  EXPECT_EQ(cmp(CompareOp::kGt, arr(i(32)), i(64)).operand, i(32));  // a weak scalar
+  EXPECT_EQ(cmp(CompareOp::kLt, i(64, false), i(64)).operand, f(64));  // mixed signedness meets at float64
+  ir::OperandTypes items = cmp(CompareOp::kLt, tc.tuple({i(64), f(32)}), tc.tuple({f(64), f(32), i(8)}));
+  EXPECT_EQ(items.operand, nullptr);
+  EXPECT_EQ(items.items, (std::vector<const Type*>{f(64), f(32)}));  // one per pair compared
+  EXPECT_EQ(cmp(CompareOp::kIn, i(64), tc.tuple({i(64), f(64)})).items, (std::vector<const Type*>{i(64), f(64)}));
+  EXPECT_TRUE(cmp(CompareOp::kIs, i(64), f(64)).items.empty());  // never identical: nothing compared
+  EXPECT_EQ(cmp(CompareOp::kIs, i(64), f(64)).operand, nullptr);
+}
+
 TEST_F(ArrayRules, UnsupportedOperatorsAreRefused) {
   EXPECT_EQ(binaryResult(tc, BinaryOp::kSub, arr(tc.boolean()), arr(tc.boolean())), nullptr);
   EXPECT_EQ(binaryResult(tc, BinaryOp::kLShift, arr(f(64)), i(64)), nullptr);
