@@ -634,8 +634,8 @@ std::string printTyped(const Program& program) {
   for (const auto& inst : program.instances) {
     if (!inst->reachable) continue;
     // A builtin call, a method call or an attribute shows the registry row
-    // typing resolved it to.
-    // An operator shows the types typing chose for its operands.
+    // typing resolved it to ([numpy.zeros]); an operator, the types typing
+    // chose for its operands ({float64}).
     auto resolution = [](const ir::Instr& i) -> std::string {
       std::string out = i.resolution ? absl::StrCat(" [", builtinName(i.resolution->id), "]") : "";
       if (i.operand_types && (i.operand_types->operand || !i.operand_types->items.empty())) {
