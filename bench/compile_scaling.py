@@ -2,7 +2,8 @@
 """Compile time against function size: kiln and Numba in one run.
 
     PYTHONPATH=client/python python3 bench/compile_scaling.py [--sizes 10,100,1000,5000,10000]
-        [--shapes straight,branchy] [--timeout 300] [--no-numba] [--no-stages] [--json FILE]
+        [--shapes straight,branchy] [--timeout 300] [--no-numba] [--no-stages] [--instructions]
+        [--json FILE]
 
 For each shape and size it generates one Python function of about that many
 source lines and times, each in a fresh python3 process, the decoration +
@@ -15,6 +16,11 @@ The exponent k of t ~ n^k is fitted (least squares on log-log) over the sizes
 >= 1000, where per-call overheads no longer dominate; the slope is the
 ms per line of the straight line through the two largest sizes. See
 docs/compile-time.md for what was measured and why.
+
+--instructions also counts the instructions kilnc executes for the whole
+compile (valgrind --tool=callgrind, about 50x slower than a plain run): a
+number that does not move with the machine's load, unlike the wall times,
+so its exponent is the one that says whether the compiler's work is linear.
 """
 from __future__ import annotations
 
@@ -60,7 +66,16 @@ def branchy(n, salt):
     return "\n".join(lines) + "\n"
 
 
-SHAPES = {"straight": straight, "branchy": branchy}
+def ifs(n, salt):
+    """Issue 7's shape: n/2 `if`s in a row, each adding to one accumulator."""
+    lines = ["def f(x, y):", f"    _salt = {salt}", "    s = 0.0"]
+    for i in range(max((n - 4) // 2, 1)):
+        lines += [f"    if x > {i % 7}.25:", f"        s += {i % 89}.5"]
+    lines.append("    return s + y")
+    return "\n".join(lines) + "\n"
+
+
+SHAPES = {"straight": straight, "branchy": branchy, "ifs": ifs}
 
 # Child: import the JIT, load the module, then time decoration + first call.
 CHILD = r"""
@@ -127,6 +142,23 @@ def kilnc_stages(kilnc, path, timeout):
     return stages
 
 
+def kilnc_instructions(kilnc, path, timeout):
+    """Instructions kilnc executes compiling the bundle kilnc_stages wrote (callgrind's Ir total)."""
+    out = path + ".callgrind"
+    try:
+        q = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", kilnc,
+                            "--bundle", path + ".bundle", "--sig", "float64, float64", "--emit=binary",
+                            "-o", os.devnull], capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError:
+        raise Failed("valgrind is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise Failed(f"timed out after {timeout} s") from None
+    for line in q.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split("Collected :")[1].strip())
+    raise Failed(q.stderr.strip().splitlines()[-1] if q.stderr.strip() else f"exit {q.returncode}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10,100,1000,5000,10000")
@@ -134,6 +166,8 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per measurement")
     ap.add_argument("--no-numba", action="store_true")
     ap.add_argument("--no-stages", action="store_true", help="skip the kilnc per-stage breakdown")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count kilnc's instructions under callgrind (load-independent; slow)")
     ap.add_argument("--json", help="write every number to this file")
     ap.add_argument("--report", metavar="JSON", help="only print the report of an earlier --json file")
     opts = ap.parse_args(argv)
@@ -187,9 +221,16 @@ def main(argv=None):
                             row["stages"] = kilnc_stages(kilnc, path, opts.timeout)
                         except Failed as e:
                             row["stages_error"] = str(e)
+                        if opts.instructions and "stages" in row:
+                            try:
+                                row["instructions"] = kilnc_instructions(kilnc, path, opts.timeout * 60)
+                            except Failed as e:
+                                row["instructions_error"] = str(e)
                     results.append(row)
                     print(f"  {shape:9s} {n:6d} lines: kiln {fmt(row, 'kiln')}  numba {fmt(row, 'numba')}"
-                          + (f"  stages {stages_str(row['stages'])}" if "stages" in row else ""), flush=True)
+                          + (f"  stages {stages_str(row['stages'])}" if "stages" in row else "")
+                          + (f"  instructions {row['instructions']:,}" if "instructions" in row else ""),
+                          flush=True)
         finally:
             server.stop()
     report(results, shapes)
@@ -214,12 +255,15 @@ def stages_str(st):
 
 def report(results, shapes):
     print()
-    print(f"{'shape':9s} {'lines':>7s} {'kiln':>11s} {'numba':>11s} {'kiln/numba':>10s}  kilnc stages")
+    with_ir = any("instructions" in r for r in results)
+    print(f"{'shape':9s} {'lines':>7s} {'kiln':>11s} {'numba':>11s} {'kiln/numba':>10s}  "
+          + (f"{'kilnc instr':>15s}  " if with_ir else "") + "kilnc stages")
     for r in results:
         ratio = (f"{r['kiln'] / r['numba']:.3f}x" if "kiln" in r and "numba" in r
                  and "kiln_error" not in r and "numba_error" not in r else "n/a")
+        instr = (f"{r['instructions']:>15,d}  " if "instructions" in r else f"{'n/a':>15s}  ") if with_ir else ""
         print(f"{r['shape']:9s} {r['n']:7d} {fmt(r, 'kiln'):>11s} {fmt(r, 'numba'):>11s} {ratio:>10s}  "
-              + stages_str(r.get("stages", {})))
+              + instr + stages_str(r.get("stages", {})))
     print()
     print("exponent k of t ~ n^k (fitted over sizes >= 1000; and between the two largest sizes),")
     print("slope in ms/line between the two largest sizes; 'kilnc' is the sum of kiln's stages:")
@@ -228,14 +272,18 @@ def report(results, shapes):
         for r in rows:
             if r.get("stages"):
                 r["kilnc"] = sum(r["stages"].values())
-        for name in ("kiln", "kilnc", "numba"):
+        for name in ("kiln", "kilnc", "numba", "instructions"):
             pts = [(r["n"], r[name]) for r in rows if name in r and (name + "_error") not in r]
+            if name == "instructions" and not pts:
+                continue
             k = fit_exponent(pts)
             k2 = fit_exponent(pts[-2:]) if len(pts) >= 2 else None
-            slope = ((pts[-1][1] - pts[-2][1]) / (pts[-1][0] - pts[-2][0]) * 1e3) if len(pts) >= 2 else None
-            print(f"  {shape:9s} {name:6s} k = {'n/a' if k is None else f'{k:.2f}'}"
+            per_line = (pts[-1][1] - pts[-2][1]) / (pts[-1][0] - pts[-2][0]) if len(pts) >= 2 else None
+            slope = ("n/a" if per_line is None else
+                     f"{per_line:,.0f} instructions/line" if name == "instructions" else f"{per_line * 1e3:.3f} ms/line")
+            print(f"  {shape:9s} {name[:6]:6s} k = {'n/a' if k is None else f'{k:.2f}'}"
                   f"   k(last two) = {'n/a' if k2 is None else f'{k2:.2f}'}"
-                  f"   slope = {'n/a' if slope is None else f'{slope:.3f} ms/line'}")
+                  f"   slope = {slope}")
 
 
 if __name__ == "__main__":

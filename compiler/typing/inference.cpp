@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -18,16 +19,31 @@ using ir::Op;
 
 constexpr int kMaxRounds = 200;
 constexpr size_t kMaxInstances = 512;
+constexpr int kMaxInstancesPerFunction = 64;
 
 class Inferrer {
  public:
   Inferrer(Program& p, const UntypedFunctions& functions) : p_(p), tc_(p.types), functions_(functions) {}
 
   absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args) {
-    for (size_t i = 0; i < p_.instances.size(); ++i)
-      if (p_.instances[i]->function_index == fn && p_.instances[i]->arg_types == args) return static_cast<int>(i);
-    if (p_.instances.size() >= kMaxInstances)
-      return absl::InvalidArgumentError("too many specializations (more than 512 function instances)");
+    auto key = std::make_pair(fn, args);
+    if (auto it = instance_of_.find(key); it != instance_of_.end()) return it->second;
+    // A recursion that makes new argument types on every call (grow((x, x)))
+    // would specialise forever: the caller's call is refused, located.
+    int& count = instances_per_function_[fn];
+    if (!p_.instances.empty() && (count >= kMaxInstancesPerFunction || p_.instances.size() >= kMaxInstances)) {
+      std::string name = fn >= 0 && static_cast<size_t>(fn) < p_.bundle->functions.size()
+                             ? p_.bundle->functions[fn].code.qualname : "?";
+      std::vector<std::string> spelled;
+      for (const Type* t : args) spelled.push_back(spell(t, 120));
+      return typingError(absl::StrCat(
+          "too many specializations: ",
+          count >= kMaxInstancesPerFunction
+              ? absl::StrCat(name, "() is needed for more than ", kMaxInstancesPerFunction, " lists of argument types")
+              : absl::StrCat("more than ", kMaxInstances, " function instances"),
+          ", the last (", absl::StrJoin(spelled, ", "),
+          "); a recursive call whose argument types change on every call cannot be compiled"));
+    }
     auto inst = std::make_unique<Instance>();
     inst->function_index = fn;
     inst->arg_types = args;
@@ -57,6 +73,8 @@ class Inferrer {
     for (size_t k = 0; k < args.size(); ++k) entry->params[k]->type = args[k];
     inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
     p_.instances.push_back(std::move(inst));
+    ++count;
+    instance_of_.emplace(std::move(key), static_cast<int>(p_.instances.size() - 1));
     return static_cast<int>(p_.instances.size() - 1);
   }
 
@@ -94,6 +112,14 @@ class Inferrer {
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
     if (u != v->type) {
+      // Types that grow without bound (a recursion over ever larger tuples)
+      // are refused before anything spells or lowers them.
+      if (std::string why = TypeContext::tooLarge(u); !why.empty())
+        return typingError(absl::StrCat("the type of ", what.empty() ? "a value" : absl::StrCat("'", what, "'"),
+                                        " is too large: ", why, " (", spell(u, 120), ")",
+                                        instances_per_function_[p_.instances[cur_]->function_index] > 1
+                                            ? "; does a recursive call build a larger argument on every call?"
+                                            : ""));
       v->type = u;
       changed_ = true;
     }
@@ -513,6 +539,8 @@ class Inferrer {
   Program& p_;
   TypeContext& tc_;
   const UntypedFunctions& functions_;
+  std::map<std::pair<int, std::vector<const Type*>>, int> instance_of_;  // looked up, never iterated
+  std::map<int, int> instances_per_function_;
   int cur_ = 0;
   int line_ = 0;
 };

@@ -1,7 +1,8 @@
 #include "compiler/typing/types.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "base/type_grammar.h"
 
 namespace kiln::typing {
@@ -14,55 +15,149 @@ KindTrait kindTrait(Kind kind) {
   return kTraits[static_cast<size_t>(kind)];
 }
 
-std::string Type::str() const {
-  switch (kind) {
-    case Kind::kUnknown: return "unknown";
-    case Kind::kNone: return "none";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return absl::StrCat(is_signed ? "int" : "uint", bits);
-    case Kind::kFloat: return absl::StrCat("float", bits);
-    case Kind::kComplex: return absl::StrCat("complex", bits);
-    case Kind::kStr: return "unicode_type";
+namespace {
+
+int64_t satAdd(int64_t a, int64_t b) { return a > kSizeCap - b ? kSizeCap : a + b; }
+
+// A type's spelling is head, then the spellings of `kids` joined by ", ",
+// then tail. A uniform tuple shows its item once, so nested ones stay linear.
+void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* kids, std::string* tail) {
+  auto all = [&] { kids->assign(t.items.begin(), t.items.end()); };
+  switch (t.kind) {
+    case Kind::kUnknown: *head = "unknown"; return;
+    case Kind::kNone: *head = "none"; return;
+    case Kind::kBool: *head = "bool"; return;
+    case Kind::kInt: *head = absl::StrCat(t.is_signed ? "int" : "uint", t.bits); return;
+    case Kind::kFloat: *head = absl::StrCat("float", t.bits); return;
+    case Kind::kComplex: *head = absl::StrCat("complex", t.bits); return;
+    case Kind::kStr: *head = "unicode_type"; return;
     case Kind::kTuple: {
-      bool uniform = !items.empty();
-      for (const Type* t : items) uniform = uniform && t == items[0];
-      // A uniform tuple prints its item once, so nested ones stay linear.
-      if (uniform) return absl::StrCat("UniTuple(", items[0]->str(), ", ", items.size(), ")");
-      std::vector<std::string> parts;
-      for (const Type* t : items) parts.push_back(t->str());
-      return absl::StrCat("Tuple(", absl::StrJoin(parts, ", "), ")");
+      bool uniform = !t.items.empty();
+      for (const Type* item : t.items) uniform = uniform && item == t.items[0];
+      if (uniform) {
+        *head = "UniTuple(";
+        kids->assign(1, t.items[0]);
+        *tail = absl::StrCat(", ", t.items.size(), ")");
+      } else {
+        *head = "Tuple(";
+        all();
+        *tail = ")";
+      }
+      return;
     }
-    case Kind::kRange: return "range_state64";
-    case Kind::kRangeIter: return "range_iter64";
-    case Kind::kTupleIter: {
-      std::vector<std::string> parts;
-      for (const Type* t : items) parts.push_back(t->str());
-      return absl::StrCat("tuple_iter(", absl::StrJoin(parts, ", "), ")");
-    }
-    case Kind::kModule: return absl::StrCat("Module(", name, ")");
-    case Kind::kFunction: return absl::StrCat("Function(#", index, ")");
-    case Kind::kBuiltin: return absl::StrCat("Function(", name, ")");
-    case Kind::kExceptionClass: return absl::StrCat("ExceptionClass(", name, ")");
-    case Kind::kArray: return absl::StrCat("array(", items[0]->str(), ", ", ndim, "d, ", std::string(1, layout), ")");
-    case Kind::kArrayIter: return absl::StrCat("iter(", items[0]->str(), ")");
-    case Kind::kEnumerate: return absl::StrCat("enumerate(", items[0]->str(), ")");
-    case Kind::kZip: {
-      std::vector<std::string> parts;
-      for (const Type* t : items) parts.push_back(t->str());
-      return absl::StrCat("zip(", absl::StrJoin(parts, ", "), ")");
-    }
-    case Kind::kBoundMethod: return absl::StrCat("BoundFunction(array.", name, " for ", items[0]->str(), ")");
-    case Kind::kDType: return absl::StrCat("class(", items[0]->str(), ")");
-    case Kind::kSlice: return "slice3_type";
+    case Kind::kRange: *head = "range_state64"; return;
+    case Kind::kRangeIter: *head = "range_iter64"; return;
+    case Kind::kTupleIter: *head = "tuple_iter("; all(); *tail = ")"; return;
+    case Kind::kModule: *head = absl::StrCat("Module(", t.name, ")"); return;
+    case Kind::kFunction: *head = absl::StrCat("Function(#", t.index, ")"); return;
+    case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
+    case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
+    case Kind::kArray:
+      *head = "array(";
+      all();
+      *tail = absl::StrCat(", ", t.ndim, "d, ", std::string(1, t.layout), ")");
+      return;
+    case Kind::kArrayIter: *head = "iter("; all(); *tail = ")"; return;
+    case Kind::kEnumerate: *head = "enumerate("; all(); *tail = ")"; return;
+    case Kind::kZip: *head = "zip("; all(); *tail = ")"; return;
+    case Kind::kBoundMethod:
+      *head = absl::StrCat("BoundFunction(array.", t.name, " for ");
+      all();
+      *tail = ")";
+      return;
+    case Kind::kDType: *head = "class("; all(); *tail = ")"; return;
+    case Kind::kSlice: *head = "slice3_type"; return;
   }
-  return "?";
+}
+
+}  // namespace
+
+std::string spell(const Type* t, size_t limit, int64_t* visited) {
+  std::string out;
+  bool cut = false;
+  // Every type visited appends at least one character before its items, so
+  // the visits are bounded by limit + depth.
+  auto rec = [&](auto& self, const Type* x) -> void {
+    if (visited) ++*visited;
+    if (out.size() >= limit) {
+      cut = true;
+      return;
+    }
+    if (!x->spelling_.empty()) {
+      out += x->spelling_;
+      return;
+    }
+    std::string head, tail;
+    std::vector<const Type*> kids;
+    spellingParts(*x, &head, &kids, &tail);
+    out += head;
+    for (size_t k = 0; k < kids.size() && !cut; ++k) {
+      if (k > 0) out += ", ";
+      self(self, kids[k]);
+    }
+    if (!cut) out += tail;
+  };
+  rec(rec, t);
+  if (cut || out.size() > limit) {
+    out.resize(std::min(out.size(), limit));
+    out += "...";
+  }
+  return out;
+}
+
+std::string Type::str() const {
+  if (!spelling_.empty()) return spelling_;
+  return spell(this, kMaxSpelling);
+}
+
+std::string TypeContext::tooLarge(const Type* t) {
+  if (t->depth > base::kMaxTypeDepth)
+    return absl::StrCat("a type nested more than ", base::kMaxTypeDepth, " levels deep");
+  if (t->leaves > base::kMaxTypeScalars)
+    return absl::StrCat("a type of more than ", base::kMaxTypeScalars, " items once its tuples are flattened");
+  if (t->spelling_size > static_cast<int64_t>(kMaxSpelling))
+    return absl::StrCat("a type whose name is longer than ", kMaxSpelling, " characters");
+  return "";
 }
 
 const Type* TypeContext::intern(Type t) {
-  // The printed form plus the fields it may not show is a unique key.
-  std::string key = absl::StrCat(static_cast<int>(t.kind), ":", t.str(), ":", t.name, ":", t.index);
+  // The structure is the key: the items are already interned, so their ids
+  // stand for them and the key is O(items) long.
+  std::string key = absl::StrCat(static_cast<int>(t.kind), ":", t.bits, ":", t.is_signed ? 1 : 0, ":", t.index, ":",
+                                 t.ndim, ":", std::string(1, t.layout), ":", t.name.size(), ":", t.name);
+  for (const Type* item : t.items) absl::StrAppend(&key, ",", item->id_);
+  work_ += 1 + static_cast<int64_t>(t.items.size());
   auto it = interned_.find(key);
   if (it != interned_.end()) return it->second.get();
+
+  t.depth = 0;
+  t.leaves = t.items.empty() ? 1 : 0;
+  for (const Type* item : t.items) {
+    t.depth = std::max(t.depth, item->depth + 1);
+    t.leaves = satAdd(t.leaves, item->leaves);
+  }
+  std::string head, tail;
+  std::vector<const Type*> kids;
+  spellingParts(t, &head, &kids, &tail);
+  int64_t size = static_cast<int64_t>(head.size() + tail.size());
+  bool kids_spelled = true;
+  for (size_t k = 0; k < kids.size(); ++k) {
+    size = satAdd(size, satAdd(kids[k]->spelling_size, k > 0 ? 2 : 0));
+    kids_spelled = kids_spelled && !kids[k]->spelling_.empty();
+  }
+  t.spelling_size = size;
+  t.spelling_.clear();
+  if (kids_spelled && size <= static_cast<int64_t>(kMaxSpelling)) {
+    t.spelling_.reserve(static_cast<size_t>(size));
+    t.spelling_ += head;
+    for (size_t k = 0; k < kids.size(); ++k) {
+      if (k > 0) t.spelling_ += ", ";
+      t.spelling_ += kids[k]->spelling_;
+    }
+    t.spelling_ += tail;
+    work_ += static_cast<int64_t>(kids.size());
+  }
+  t.id_ = static_cast<int64_t>(interned_.size());
   auto owned = std::make_unique<Type>(std::move(t));
   const Type* p = owned.get();
   interned_.emplace(std::move(key), std::move(owned));
@@ -77,24 +172,49 @@ Type make(Kind k) {
 }
 }  // namespace
 
-const Type* TypeContext::unknown() { return intern(make(Kind::kUnknown)); }
-const Type* TypeContext::none() { return intern(make(Kind::kNone)); }
-const Type* TypeContext::boolean() { return intern(make(Kind::kBool)); }
+// The scalars are asked for on nearly every instruction typed: each is
+// interned once and then served from a slot, without building a key.
+const Type* TypeContext::cached(int slot, Type t) {
+  const Type*& c = scalar_cache_[static_cast<size_t>(slot)];
+  if (!c) c = intern(std::move(t));
+  return c;
+}
+
+namespace {
+// 8, 16, 32, 64, 128 -> 0..4; other widths are not cached (-1).
+int widthSlot(int bits) {
+  switch (bits) {
+    case 8: return 0;
+    case 16: return 1;
+    case 32: return 2;
+    case 64: return 3;
+    case 128: return 4;
+    default: return -1;
+  }
+}
+}  // namespace
+
+const Type* TypeContext::unknown() { return cached(0, make(Kind::kUnknown)); }
+const Type* TypeContext::none() { return cached(1, make(Kind::kNone)); }
+const Type* TypeContext::boolean() { return cached(2, make(Kind::kBool)); }
 const Type* TypeContext::integer(int bits, bool is_signed) {
   Type t = make(Kind::kInt);
   t.bits = bits;
   t.is_signed = is_signed;
-  return intern(t);
+  int w = widthSlot(bits);
+  return w < 0 ? intern(std::move(t)) : cached(3 + w + (is_signed ? 0 : 5), std::move(t));
 }
 const Type* TypeContext::floating(int bits) {
   Type t = make(Kind::kFloat);
   t.bits = bits;
-  return intern(t);
+  int w = widthSlot(bits);
+  return w < 0 ? intern(std::move(t)) : cached(13 + w, std::move(t));
 }
 const Type* TypeContext::complex(int bits) {
   Type t = make(Kind::kComplex);
   t.bits = bits;
-  return intern(t);
+  int w = widthSlot(bits);
+  return w < 0 ? intern(std::move(t)) : cached(18 + w, std::move(t));
 }
 const Type* TypeContext::str() { return intern(make(Kind::kStr)); }
 const Type* TypeContext::tuple(std::vector<const Type*> items) {

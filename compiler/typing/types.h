@@ -3,13 +3,24 @@
 // so pointer equality is type equality. Unknown is the bottom of the lattice:
 // unify(Unknown, T) = T. Spellings follow Numba ("int64", "float64",
 // "UniTuple(int64, 2)", "Tuple(int64, float64)").
+//
+// Interning is by structure (the kind, the scalar fields and the items'
+// interned ids), so making a type costs O(its items), whatever its nesting.
+// The spelling is built once, when the type is interned, from the items'
+// cached spellings, as long as it is at most kMaxSpelling characters; a
+// larger one (a tuple type that holds the same item twice on every level
+// spells 2^depth characters) prints cut short, in O(kMaxSpelling). Each type
+// also carries its depth and flattened size, so typing can refuse types that
+// grow without bound (TypeContext::tooLarge) in O(1).
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -38,6 +49,16 @@ class Type {
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
 
+  /// Set when interned, in O(items): levels of nesting below this type (0
+  /// without items), the flattened number of types without items it holds
+  /// (a uniform tuple of n counts its item n times), and the length of its
+  /// full spelling. The sizes saturate at kSizeCap.
+  int depth = 0;
+  int64_t leaves = 1;
+  int64_t spelling_size = 0;
+
+  /// The spelling ("UniTuple(int64, 2)"); cut short with "..." past
+  /// kMaxSpelling characters.
   std::string str() const;
   bool isNumber() const { return kindTrait(kind) == KindTrait::kNumber; }
   bool isInteger() const { return kind == Kind::kInt; }
@@ -45,7 +66,22 @@ class Type {
   bool isArray() const { return kind == Kind::kArray; }
   /// The element type of an Array.
   const Type* dtype() const { return items[0]; }
+
+ private:
+  friend class TypeContext;
+  friend std::string spell(const Type* t, size_t limit, int64_t* visited);
+  std::string spelling_;  // the full spelling, when at most kMaxSpelling
+  int64_t id_ = -1;       // the TypeContext's interning order
 };
+
+/// The longest spelling built in full; a longer one prints cut short.
+inline constexpr size_t kMaxSpelling = size_t{1} << 20;
+inline constexpr int64_t kSizeCap = int64_t{1} << 62;
+
+/// The spelling of t, cut short with "..." once it passes `limit`
+/// characters: O(limit + depth) whatever the type. `visited` (if given)
+/// counts the types visited.
+std::string spell(const Type* t, size_t limit, int64_t* visited = nullptr);
 
 class TypeContext {
  public:
@@ -77,9 +113,23 @@ class TypeContext {
   /// INVALID_ARGUMENT saying what is wrong otherwise.
   absl::StatusOr<const Type*> parse(absl::string_view spelling);
 
+  /// Why t is too large for typing to accept (nested deeper than
+  /// base::kMaxTypeDepth, more than base::kMaxTypeScalars flattened items,
+  /// or a spelling longer than kMaxSpelling); empty when it is not. O(1).
+  static std::string tooLarge(const Type* t);
+
+  /// The work done so far interning types: items examined plus cached
+  /// spellings copied. Linear in the items of the types made.
+  int64_t work() const { return work_; }
+
  private:
   const Type* intern(Type t);
-  std::map<std::string, std::unique_ptr<Type>> interned_;  // keyed by a full structural key
+  const Type* cached(int slot, Type t);
+  // unknown, none, bool, int/uint/float/complex by width: see types.cpp.
+  std::array<const Type*, 23> scalar_cache_{};
+  // Keyed by structure: kind, scalar fields, name and the items' ids.
+  std::unordered_map<std::string, std::unique_ptr<Type>> interned_;
+  int64_t work_ = 0;
 };
 
 }  // namespace kiln::typing

@@ -109,3 +109,56 @@ def test_unreachable_server_is_a_kiln_error(monkeypatch, tmp_path):
 
     with pytest.raises(KilnError, match="nobody.sock"):
         ident(1)
+
+
+
+# Recursive jitted functions must be module globals; each test binds its
+# dispatcher to the name the function calls.
+def grow_py(x, n):
+    return 0 if n == 0 else grow((x, x), n - 1)  # noqa: F821
+
+
+def wrap_py(x, n):
+    return 0 if n == 0 else wrap((x,), n - 1)  # noqa: F821
+
+
+def pair_sum_py(a, b):
+    return a + b
+
+
+def use_pair_sum_py(x):
+    return pair_sum(x, x) + pair_sum(x, 1.5) + pair_sum(2, x) + pair_sum((x, x)[0], 1)  # noqa: F821
+
+
+def test_recursion_that_grows_its_argument_type_is_refused(kilnd):
+    # Issue 7: this used to burn a core for minutes (every call a new, twice
+    # as large tuple type). Typing refuses the first type of more than 65536
+    # flattened items, at the recursive call.
+    from kiln import jit, TypingError
+    globals()["grow"] = jit(grow_py)
+    with pytest.raises(TypingError) as info:
+        grow(1, 3)  # noqa: F821
+    msg = str(info.value)
+    assert f"line {line_of(grow_py, 'grow((x, x)')}" in msg
+    assert "is too large: a type of more than 65536 items once its tuples are flattened" in msg
+    assert "does a recursive call build a larger argument on every call?" in msg
+
+
+def test_recursion_that_nests_its_argument_is_refused(kilnd):
+    from kiln import jit, TypingError
+    globals()["wrap"] = jit(wrap_py)
+    with pytest.raises(TypingError) as info:
+        wrap(1.5, 2)  # noqa: F821
+    msg = str(info.value)
+    assert f"line {line_of(wrap_py, 'wrap((x,)')}" in msg
+    assert "too many specializations: wrap_py() is needed for more than 64 lists of argument types" in msg
+
+
+def test_a_few_specializations_still_compile(kilnd):
+    # The limits leave ordinary specialisation alone: one function at
+    # several argument types.
+    from kiln import jit
+    globals()["pair_sum"] = jit(pair_sum_py)
+    use = jit(use_pair_sum_py)
+    assert use(3) == (3 + 3) + (3 + 1.5) + (2 + 3) + (3 + 1)
+    assert use(0.25) == (0.25 + 0.25) + (0.25 + 1.5) + (2 + 0.25) + (0.25 + 1)

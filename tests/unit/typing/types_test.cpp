@@ -66,6 +66,99 @@ TEST(Types, NestedUniformTuplesPrintInLinearTime) {
   EXPECT_FALSE(tc.parse("UniTuple(UniTuple(UniTuple(int64, 41), 41), 41)").ok());  // > 65536 scalars
 }
 
+// A reference speller, exponential on purpose: it expands every item.
+std::string naiveSpelling(const Type* t) {
+  if (t->kind != Kind::kTuple) return t->str();
+  bool uniform = !t->items.empty();
+  for (const Type* item : t->items) uniform = uniform && item == t->items[0];
+  if (uniform) return "UniTuple(" + naiveSpelling(t->items[0]) + ", " + std::to_string(t->items.size()) + ")";
+  std::string out = "Tuple(";
+  for (size_t k = 0; k < t->items.size(); ++k) out += (k ? ", " : "") + naiveSpelling(t->items[k]);
+  return out + ")";
+}
+
+// Tuple(T, T, int64) nested `depth` times: its spelling doubles per level.
+const Type* doublingTuple(TypeContext& tc, int depth) {
+  const Type* t = tc.integer(64);
+  for (int k = 0; k < depth; ++k) t = tc.tuple({t, t, tc.integer(64)});
+  return t;
+}
+
+TEST(Types, InterningIsLinearInTheItemsWhateverTheSpelling) {
+  for (int depth : {40, 1000}) {
+    TypeContext tc;
+    int64_t before = tc.work();
+    const Type* t = doublingTuple(tc, depth);
+    int64_t made = tc.work() - before;
+    // Each level interns one int64 and one 3-item tuple, and copies the
+    // items' cached spellings while they fit: a few units of work per level.
+    EXPECT_LE(made, 12 * depth) << depth;
+    EXPECT_EQ(t->depth, depth);
+    EXPECT_EQ(t->leaves, depth >= 62 ? kSizeCap : (int64_t{1} << (depth + 1)) - 1);
+    // Making it again finds the same types, at the same cost.
+    before = tc.work();
+    EXPECT_EQ(doublingTuple(tc, depth), t);
+    EXPECT_LE(tc.work() - before, 12 * depth);
+  }
+}
+
+TEST(Types, AHugeSpellingIsCutShortInBoundedWork) {
+  for (int depth : {40, 1000}) {
+    TypeContext tc;
+    const Type* t = doublingTuple(tc, depth);
+    EXPECT_GT(t->spelling_size, static_cast<int64_t>(kMaxSpelling));
+    int64_t visited = 0;
+    std::string s = spell(t, 500, &visited);
+    EXPECT_EQ(s.size(), 503u);
+    EXPECT_EQ(s.substr(0, 12), "Tuple(Tuple(");
+    EXPECT_EQ(s.substr(500), "...");
+    // Every type visited adds a character: bounded by the limit plus the
+    // depth, never the 2^depth items of the expanded tree.
+    EXPECT_LE(visited, 500 + depth + 1);
+    EXPECT_EQ(t->str().size(), kMaxSpelling + 3);
+    EXPECT_FALSE(TypeContext::tooLarge(t).empty());
+  }
+}
+
+TEST(Types, CachedSpellingMatchesTheFullExpansion) {
+  TypeContext tc;
+  const Type* t = doublingTuple(tc, 14);  // 2^15 - 1 leaves, about 300 kB spelled
+  std::string naive = naiveSpelling(t);
+  EXPECT_EQ(t->str(), naive);
+  EXPECT_EQ(t->spelling_size, static_cast<int64_t>(naive.size()));
+  EXPECT_EQ(spell(t, kMaxSpelling), naive);
+  EXPECT_EQ(TypeContext::tooLarge(t), "");
+  // Parsing the spelling gives the same interned type back.
+  absl::StatusOr<const Type*> parsed = tc.parse(naive);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed, t);
+}
+
+TEST(Types, TooLargeNamesTheLimit) {
+  TypeContext tc;
+  const Type* deep = tc.integer(64);
+  for (int k = 0; k < 64; ++k) deep = tc.tuple({deep, tc.floating(64)});
+  EXPECT_EQ(TypeContext::tooLarge(deep), "");
+  EXPECT_EQ(TypeContext::tooLarge(tc.tuple({deep, tc.floating(64)})), "a type nested more than 64 levels deep");
+  const Type* wide = tc.integer(64);
+  for (int k = 0; k < 16; ++k) wide = tc.tuple({wide, wide});  // 2^16 leaves
+  EXPECT_EQ(TypeContext::tooLarge(wide), "");
+  EXPECT_EQ(TypeContext::tooLarge(tc.tuple({wide, tc.integer(64)})),
+            "a type of more than 65536 items once its tuples are flattened");
+}
+
+TEST(Types, Deep40TupleSpellingsParseAndRoundTrip) {
+  // Issue 7: a nested tuple type 40 deep as an argument or return type.
+  std::string s = "int64";
+  for (int k = 0; k < 40; ++k) s = "Tuple(" + s + ", float64)";
+  TypeContext tc;
+  absl::StatusOr<const Type*> t = tc.parse(s);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ((*t)->str(), s);
+  EXPECT_EQ((*t)->depth, 40);
+  EXPECT_LE(tc.work(), 40 * 8);
+}
+
 TEST(Types, MalformedArraySpellingsAreRefused) {
   TypeContext tc;
   for (const char* s : {"array(float64, 1d)", "array(float64, 0d, C)", "array(float64, xd, C)", "array(float64, 1d, Q)",
