@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "base/log.h"
 #include "cache/rocksdb_status.h"
@@ -189,7 +190,39 @@ bool lockHeld(const rocksdb::Status& s) {
   return s.IsIOError() && (message.find("/LOCK") != std::string::npos || message.find("lock hold") != std::string::npos);
 }
 
+void appendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u >= 0x7f) {
+      // Control and non-ASCII bytes (RocksDB messages may hold any): \u00XX,
+      // so the output is valid JSON and valid UTF-8 whatever the input.
+      out.append(absl::StrFormat("\\u%04x", u));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
 }  // namespace
+
+std::string toJson(const VerifyReport& report, std::string_view path) {
+  std::string out = "{\"path\": ";
+  appendJsonString(out, path);
+  absl::StrAppend(&out, ", \"clean\": ", report.clean() ? "true" : "false", ", \"values\": ", report.values,
+                  ", \"corrupt_values\": ", report.corrupt_values, ", \"read_errors\": ", report.read_errors,
+                  ", \"tables_ok\": ", report.tables_ok ? "true" : "false", ", \"problems\": [");
+  for (size_t i = 0; i < report.problems.size(); ++i) {
+    if (i > 0) out.append(", ");
+    appendJsonString(out, report.problems[i]);
+  }
+  out.append("]}");
+  return out;
+}
 
 std::string Store::storageKey(Kind kind, const CacheKey& key) {
   std::string out(prefixOf(kind));
@@ -566,6 +599,7 @@ StoreStats Store::stats() const {
   s.evictions = evictions_.load();
   s.dropped_writes = dropped_writes_.load();
   s.bytes = bytes_.load();
+  s.max_bytes = options_.max_bytes;
   absl::MutexLock state(&state_mu_);
   s.read_only = read_only_;
   s.read_only_reason = read_only_reason_;

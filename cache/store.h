@@ -71,6 +71,7 @@ struct StoreStats {
   uint64_t evictions = 0;       // values evicted for max_bytes
   uint64_t dropped_writes = 0;  // writes not stored because the store was read-only
   uint64_t bytes = 0;           // bytes of stored values (by the LRU index)
+  uint64_t max_bytes = 0;       // StoreOptions::max_bytes
   bool read_only = false;
   std::string read_only_reason;  // why, while read_only
 };
@@ -84,6 +85,10 @@ struct VerifyReport {
   std::vector<std::string> problems;  // the first few, human-readable
   bool clean() const { return corrupt_values == 0 && read_errors == 0 && tables_ok; }
 };
+
+/// The report as one JSON object: {"path", "clean", "values",
+/// "corrupt_values", "read_errors", "tables_ok", "problems": [...]}.
+std::string toJson(const VerifyReport& report, std::string_view path);
 
 class Store {
  public:
