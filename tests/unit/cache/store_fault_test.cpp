@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "cache/store.h"
 
@@ -132,6 +133,46 @@ TEST_F(StoreFaultTest, FlippedSstBytesBecomeMissesAndTheStoreRebuilds) {
   store = open();
   for (int i = 0; i < kValues; ++i) ASSERT_EQ(**store->get(Kind::kArtifact, keyOf(i)), payloadOf(i)) << i;
   EXPECT_EQ(store->stats().corrupt_values, 0u);
+}
+
+// Readers and writers on several threads meet the damage at once: one
+// rebuild, no wrong payload, no error, and everything is served afterwards.
+TEST_F(StoreFaultTest, ConcurrentReadersDuringARebuild) {
+  constexpr int kValues = 600, kThreads = 4;
+  fill(kValues);
+  std::vector<fs::path> ssts = filesMatching(".sst");
+  ASSERT_FALSE(ssts.empty());
+  {
+    std::fstream f(ssts[0], std::ios::in | std::ios::out | std::ios::binary);
+    for (std::streamoff off = 3000; off < static_cast<std::streamoff>(fs::file_size(ssts[0])) / 2; off += 20000) {
+      f.seekp(off);
+      f.write("\xde\xad", 2);
+    }
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  std::atomic<int> wrong{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kValues; ++k) {
+        const int i = (k * 7 + t * 151) % kValues;
+        auto got = store->get(Kind::kArtifact, keyOf(i));
+        if (!got.ok()) {
+          ++errors;
+        } else if (got->has_value()) {
+          if (**got != payloadOf(i)) ++wrong;
+        } else if (!store->put(Kind::kArtifact, keyOf(i), payloadOf(i)).ok()) {
+          ++errors;
+        }
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(store->stats().rebuilds, 1u);
+  for (int i = 0; i < kValues; ++i) ASSERT_EQ(**store->get(Kind::kArtifact, keyOf(i)), payloadOf(i)) << i;
+  EXPECT_TRUE(store->verify()->clean());
 }
 
 TEST_F(StoreFaultTest, VerifyReportsDamagedTables) {
