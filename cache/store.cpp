@@ -45,8 +45,10 @@ class RocksdbLogger : public rocksdb::Logger {
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
     char buffer[1024];
-    std::vsnprintf(buffer, sizeof buffer, format, ap);
-    KILN_LOG(kWarning) << "rocksdb: " << buffer;
+    const int n = std::vsnprintf(buffer, sizeof buffer, format, ap);
+    std::string_view line(buffer, n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), sizeof buffer - 1));
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
+    KILN_LOG(kWarning) << "rocksdb: " << line;
   }
 };
 
@@ -532,6 +534,7 @@ void Store::rebuild(uint64_t generation, const std::string& why) {
   const std::string fresh = path_ + ".rebuild";
   std::error_code ec;
   fs::remove_all(fresh, ec);
+  fs::create_directory(fresh, ec);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(*db_options_, fresh, &raw);
   uint64_t kept = 0, dropped = 0, regions = 0;
