@@ -404,3 +404,42 @@ TEST_F(StoreFaultTest, FullDiskTurnsReadOnlyAndRecovers) {
 
 }  // namespace
 }  // namespace kiln::cache
+
+namespace kiln::cache {
+namespace {
+
+// A new cache on a disk with no room at all: no database can even be
+// created. The store runs empty and read-only, and creates the database on
+// the first write after space returns.
+TEST_F(StoreFaultTest, NewCacheOnAFullDiskRunsEmptyThenStarts) {
+  if (geteuid() != 0) {
+    if (getenv("CI") != nullptr) FAIL() << "CI must run this as root (it mounts a tmpfs)";
+    GTEST_SKIP() << "needs root to mount a tmpfs";
+  }
+  ASSERT_EQ(mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
+  mounted_ = true;
+  const std::string filler = dir_ + "/filler";
+  {
+    std::ofstream f(filler, std::ios::binary);
+    const std::string block(4096, 'f');
+    while (f.write(block.data(), static_cast<std::streamsize>(block.size())) && f.flush()) {
+    }
+  }
+  StoreOptions options;
+  options.retry_interval = absl::ZeroDuration();
+  auto store = open(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->stats().read_only);
+  EXPECT_FALSE(store->get(Kind::kArtifact, keyOf(1))->has_value());
+  EXPECT_TRUE(store->put(Kind::kArtifact, keyOf(1), "lost").ok());
+  EXPECT_FALSE(store->get(Kind::kArtifact, keyOf(1))->has_value());
+  EXPECT_EQ(*store->count(Kind::kArtifact), 0u);
+  EXPECT_FALSE(store->verify().ok()) << "nothing to verify";
+  fs::remove(filler);
+  EXPECT_TRUE(store->put(Kind::kArtifact, keyOf(1), "kept").ok());
+  EXPECT_FALSE(store->stats().read_only) << store->stats().read_only_reason;
+  EXPECT_EQ(**store->get(Kind::kArtifact, keyOf(1)), "kept");
+}
+
+}  // namespace
+}  // namespace kiln::cache
