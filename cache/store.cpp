@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -63,6 +64,10 @@ std::shared_ptr<rocksdb::Options> makeOptions(const StoreOptions& options) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   db_options->table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Table files dense with deletions (evictions, dropped values) are marked
+  // for compaction, so the disk space of evicted values comes back.
+  db_options->table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(/*sliding_window_size=*/128, /*deletion_trigger=*/32));
   return db_options;
 }
 
