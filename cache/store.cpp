@@ -272,10 +272,13 @@ absl::Status Store::openDb() {
   std::error_code ec;
   std::filesystem::create_directory(path_, ec);  // else RocksDB logs an error for a new cache
   rocksdb::Status s = rocksdb::DB::Open(*db_options_, path_, &raw);
-  if (s.IsCorruption()) {
-    // A damaged MANIFEST, CURRENT or table file: nothing in it can be trusted
-    // to open, so start afresh and keep the old one for inspection.
+  // Corruption: a damaged MANIFEST, CURRENT or table file, or a missing
+  // table file. NotSupported, InvalidArgument: a database this build cannot
+  // read (a newer RocksDB's format, another comparator). It is a cache:
+  // start afresh, and keep the old one for inspection.
+  if (s.IsCorruption() || s.IsNotSupported() || s.IsInvalidArgument()) {
     if (absl::Status m = moveAside(s.ToString()); !m.ok()) return m;
+    std::filesystem::create_directory(path_, ec);
     s = rocksdb::DB::Open(*db_options_, path_, &raw);
   }
   ++generation_;

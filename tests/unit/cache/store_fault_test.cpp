@@ -225,6 +225,10 @@ TEST_P(DamagedAtStartTest, MovedAsideAndAFreshOneServes) {
       std::ofstream(manifest, std::ios::trunc | std::ios::binary) << std::string(size, '\0');
       break;
     }
+    case 5: {  // a table file deleted
+      fs::remove(filesMatching(".sst")[0]);
+      break;
+    }
   }
   auto store = open();
   ASSERT_NE(store, nullptr);
@@ -239,7 +243,7 @@ TEST_P(DamagedAtStartTest, MovedAsideAndAFreshOneServes) {
   EXPECT_EQ(**open()->get(Kind::kArtifact, keyOf(3)), "again");
 }
 
-INSTANTIATE_TEST_SUITE_P(Damage, DamagedAtStartTest, ::testing::Range(0, 5));
+INSTANTIATE_TEST_SUITE_P(Damage, DamagedAtStartTest, ::testing::Range(0, 6));
 
 // A MANIFEST that lost its tail still opens (RocksDB recovers to its last
 // whole record): what it serves is right, and it stores again.
