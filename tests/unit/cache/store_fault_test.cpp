@@ -306,6 +306,43 @@ TEST_F(StoreFaultTest, EvictsLeastRecentlyUsedFirst) {
   EXPECT_TRUE(store->get(Kind::kArtifact, keyOf(10))->has_value()) << "the newest stays";
 }
 
+// Threads storing and reading at once under a bound: the byte count stays
+// the sum of what is stored (as a reopen recounts it from the index), under
+// the bound, and every value read is right.
+TEST_F(StoreFaultTest, EvictionAccountingHoldsUnderThreads) {
+  StoreOptions options;
+  const uint64_t value_size = payloadOf(0).size() + kValueOverhead;
+  options.max_bytes = 50 * value_size;
+  uint64_t bytes = 0, stored = 0;
+  {
+    auto store = open(options);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int k = 0; k < 300; ++k) {
+          const int i = t * 1000 + k;
+          ASSERT_TRUE(store->put(Kind::kArtifact, keyOf(i), payloadOf(i)).ok());
+          const int j = t * 1000 + k / 2;  // an older one: a hit or an evicted miss
+          auto got = store->get(Kind::kArtifact, keyOf(j));
+          if (got.ok() && got->has_value() && **got != payloadOf(j)) ++wrong;
+        }
+      });
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(wrong.load(), 0);
+    StoreStats stats = store->stats();
+    bytes = stats.bytes;
+    stored = *store->count(Kind::kArtifact);
+    EXPECT_LE(bytes, options.max_bytes);
+    EXPECT_EQ(bytes, stored * value_size);
+    EXPECT_EQ(stats.evictions, 1200 - stored);
+    EXPECT_TRUE(store->verify()->clean());
+  }
+  auto store = open(options);
+  EXPECT_EQ(store->stats().bytes, bytes) << "the index agrees with the running count";
+  EXPECT_EQ(*store->count(Kind::kArtifact), stored);
+}
+
 TEST_F(StoreFaultTest, IndexIsBackfilledForAnOlderDatabase) {
   {
     rocksdb::DB* db = nullptr;
