@@ -208,7 +208,8 @@ EngineStats CompileEngine::stats() {
   }
   if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kArtifact); n.ok()) s.cache_entries = *n;
   if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kBundle); n.ok()) s.bundles_stored = *n;
-  s.corrupt_values = store_.corrupt_values();
+  s.store = store_.stats();
+  s.corrupt_values = s.store.corrupt_values;
   return s;
 }
 

@@ -66,6 +66,7 @@ struct EngineStats {
   uint64_t compile_errors = 0;   // user errors and internal errors
   uint64_t internal_errors = 0;  // of which compiler bugs
   uint64_t bundle_uploads = 0, bundles_stored = 0, cache_entries = 0, corrupt_values = 0;
+  cache::StoreStats store;  // the cache's health
   double compile_seconds_total = 0;
 };
 

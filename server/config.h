@@ -30,6 +30,12 @@ struct Config {
   int max_message_bytes = 64 << 20;
   /// Bound on RocksDB's write-ahead log, to keep start-up fast. Default: 64 MiB.
   uint64_t max_total_wal_size = 64ull << 20;
+  /// Bound on the bytes of values in the cache; least recently used values
+  /// are evicted beyond it (docs/operations.md). Default: 0 = unbounded.
+  uint64_t cache_max_bytes = 0;
+  /// While the cache is read-only (a full disk), how often a write tries to
+  /// reopen it read-write. Default: 10 s.
+  int cache_retry_seconds = 10;
   /// Verify the IR after every compiler pass (a failure is an INTERNAL error
   /// naming the pass). Costs a little compile time; the tests turn it on.
   /// Default: on in debug builds, off in release builds.

@@ -130,6 +130,14 @@ grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*
   reply->set_cache_entries(s.cache_entries);
   reply->set_internal_errors(s.internal_errors);
   reply->set_corrupt_values(s.corrupt_values);
+  reply->set_cache_bytes(s.store.bytes);
+  reply->set_cache_max_bytes(s.store.max_bytes);
+  reply->set_cache_evictions(s.store.evictions);
+  reply->set_cache_read_only(s.store.read_only);
+  reply->set_cache_read_only_reason(s.store.read_only_reason);
+  reply->set_cache_dropped_writes(s.store.dropped_writes);
+  reply->set_cache_moved_aside(s.store.moved_aside);
+  reply->set_cache_rebuilds(s.store.rebuilds);
   reply->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   return grpc::Status::OK;
 }

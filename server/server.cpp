@@ -62,6 +62,8 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   if (ec) return absl::PermissionDeniedError(absl::StrCat("creating cache dir ", c.cache_dir, ": ", ec.message()));
   cache::StoreOptions store_options;
   store_options.max_total_wal_size = c.max_total_wal_size;
+  store_options.max_bytes = c.cache_max_bytes;
+  store_options.retry_interval = absl::Seconds(c.cache_retry_seconds);
   absl::StatusOr<std::unique_ptr<cache::Store>> store = cache::Store::open(c.cache_dir + "/cache.db", store_options);
   if (!store.ok()) return store.status();
   self->store_ = *std::move(store);

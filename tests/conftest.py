@@ -66,7 +66,7 @@ def wait_for_socket(path, proc, log_path, timeout=10.0):
 
 
 class KilndProcess:
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, extra_args=()):
         self.socket_path = os.path.join(workdir, "kilnd.sock")
         self.cache_dir = os.path.join(workdir, "cache")
         self.log_path = os.path.join(workdir, "kilnd.log")
@@ -76,7 +76,7 @@ class KilndProcess:
             # --verify-each: every compile of the integration tests checks the
             # IR after each pass, as lit's kilnc runs do.
             self.proc = subprocess.Popen([binary, "--socket", self.socket_path, "--cache-dir", self.cache_dir,
-                                          "--verify-each"],
+                                          "--verify-each", *extra_args],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_for_socket(self.socket_path, self.proc, self.log_path)
 

@@ -172,6 +172,14 @@ std::string localCacheDir() {
   return base + "/kiln";
 }
 
+absl::StatusOr<LocalServerPaths> localServerPaths(const LocalServerOptions& options) {
+  absl::StatusOr<std::string> kilnd = findKilnd(options);
+  if (!kilnd.ok()) return kilnd.status();
+  absl::StatusOr<std::string> dir = serverDir(localCacheDir(), *kilnd);
+  if (!dir.ok()) return dir.status();
+  return LocalServerPaths{*kilnd, *dir};
+}
+
 absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options) {
   absl::StatusOr<std::string> kilnd = findKilnd(options);
   if (!kilnd.ok()) return kilnd.status();

@@ -2,15 +2,23 @@
 
   kilnctl compile FILE.py:FUNC --sig "float64(float64)" --emit=llvm
   kilnctl info | stats | stop
+  kilnctl cache verify [--cache-dir DIR] [--json]
 
 The server is $KILN_SERVER, else the local one (which `compile` and `info`
 start when needed; `stats` and `stop` never do).
+
+`cache verify` reads the cache's files, not the server: it runs
+`kilnd --verify-cache`, which opens the RocksDB database read-only (a running
+server may hold it) and checks every value. DIR is the server's --cache-dir;
+without it, the local server's folder. Exit status 0: clean; 3: damage found;
+1: could not check.
 """
 
 import argparse
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 
 from . import _kiln
@@ -75,6 +83,37 @@ def cmd_stats(args):
         print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
 
 
+def cmd_cache_verify(args):
+    paths = _kiln.local_server_paths()  # kilnd: $KILN_KILND, kiln/bin/kilnd, $PATH
+    cache_dir = args.cache_dir
+    if cache_dir is None:
+        if os.environ.get("KILN_SERVER"):
+            raise SystemExit("kilnctl: KILN_SERVER is set: give the server's --cache-dir (verify reads its files)")
+        cache_dir = paths["dir"]
+    if not os.path.isdir(os.path.join(cache_dir, "cache.db")):
+        print(f"kilnctl: no cache at {os.path.join(cache_dir, 'cache.db')}", file=sys.stderr)
+        return 1
+    proc = subprocess.run([paths["kilnd"], "--cache-dir", cache_dir, "--verify-cache"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if proc.returncode not in (0, 3):
+        print(f"kilnctl: {proc.stderr.strip() or f'kilnd --verify-cache exited with {proc.returncode}'}",
+              file=sys.stderr)
+        return 1
+    report = json.loads(proc.stdout)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"cache: {report['path']}")
+        print(f"values: {report['values']}")
+        print(f"corrupt_values: {report['corrupt_values']}")
+        print(f"unreadable_regions: {report['read_errors']}")
+        print(f"table_checksums: {'ok' if report['tables_ok'] else 'FAILED'}")
+        for problem in report["problems"]:
+            print(f"  {problem}")
+        print("clean" if report["clean"] else "DAMAGED")
+    return 0 if report["clean"] else 3
+
+
 def cmd_stop(args):
     target = _kiln.server_target(False)
     _kiln.server_shutdown()
@@ -97,16 +136,22 @@ def main(argv=None):
         if name != "stop":
             p.add_argument("--json", action="store_true")
         p.set_defaults(func=func)
+    p = sub.add_parser("cache", help="check the cache's files")
+    cache_sub = p.add_subparsers(dest="cache_command", required=True)
+    p = cache_sub.add_parser("verify", help="check every cached value (reads the files; the server may run)")
+    p.add_argument("--cache-dir", help="the server's --cache-dir (default: the local server's folder)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cache_verify)
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        rc = args.func(args)
     except KilnError as e:
         print(f"kilnctl: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except TypeError as e:
         print(f"kilnctl: {e}", file=sys.stderr)
         return 2
-    return 0
+    return rc or 0
 
 
 if __name__ == "__main__":

@@ -202,12 +202,30 @@ PyObject* serverStats(PyObject*, PyObject* args) {
   st = c.ok() ? (*c)->stats() : absl::StatusOr<kiln::v1::StatsResponse>(c.status());
   Py_END_ALLOW_THREADS
   if (!st.ok()) return raiseStatus(st.status());
-  return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:K,s:d}", "compile_requests", st->compile_requests(),
-                       "cache_hits", st->cache_hits(), "cache_misses", st->cache_misses(), "compiles",
-                       st->compiles(), "compile_errors", st->compile_errors(), "bundles_stored",
-                       st->bundles_stored(), "bundle_uploads", st->bundle_uploads(), "compile_seconds_total",
-                       st->compile_seconds_total(), "cache_entries", st->cache_entries(), "uptime_seconds",
-                       st->uptime_seconds());
+  PyObject* dict = Py_BuildValue(
+      "{s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:K,s:d}", "compile_requests", st->compile_requests(), "cache_hits",
+      st->cache_hits(), "cache_misses", st->cache_misses(), "compiles", st->compiles(), "compile_errors",
+      st->compile_errors(), "bundles_stored", st->bundles_stored(), "bundle_uploads", st->bundle_uploads(),
+      "compile_seconds_total", st->compile_seconds_total(), "cache_entries", st->cache_entries(), "uptime_seconds",
+      st->uptime_seconds());
+  // The cache's health (docs/operations.md, "Storage faults").
+  PyObject* health = dict == nullptr ? nullptr
+                                     : Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:O,s:s,s:K,s:K,s:K}", "internal_errors",
+                                                     st->internal_errors(), "corrupt_values", st->corrupt_values(),
+                                                     "cache_bytes", st->cache_bytes(), "cache_max_bytes",
+                                                     st->cache_max_bytes(), "cache_evictions", st->cache_evictions(),
+                                                     "cache_read_only", st->cache_read_only() ? Py_True : Py_False,
+                                                     "cache_read_only_reason", st->cache_read_only_reason().c_str(),
+                                                     "cache_dropped_writes", st->cache_dropped_writes(),
+                                                     "cache_moved_aside", st->cache_moved_aside(), "cache_rebuilds",
+                                                     st->cache_rebuilds());
+  if (health == nullptr || PyDict_Update(dict, health) != 0) {
+    Py_XDECREF(health);
+    Py_XDECREF(dict);
+    return nullptr;
+  }
+  Py_DECREF(health);
+  return dict;
 }
 
 PyObject* serverShutdown(PyObject*, PyObject*) {
@@ -240,6 +258,12 @@ PyObject* setPackageDir(PyObject*, PyObject* arg) {
 
 PyObject* localCacheDir(PyObject*, PyObject*) { return PyUnicode_FromString(client::localCacheDir().c_str()); }
 
+PyObject* localServerPaths(PyObject*, PyObject*) {
+  absl::StatusOr<client::LocalServerPaths> paths = client::localServerPaths(serverOptions());
+  if (!paths.ok()) return raiseStatus(paths.status());
+  return Py_BuildValue("{s:s,s:s}", "kilnd", paths->kilnd.c_str(), "dir", paths->dir.c_str());
+}
+
 // The memory runtime's counters (runtime/cpu/kiln_rt.h), process-wide.
 PyObject* runtimeStats(PyObject*, PyObject*) {
   KilnRtStats st;
@@ -269,6 +293,8 @@ PyMethodDef kFunctions[] = {
     {"server_shutdown", serverShutdown, METH_NOARGS, "stop the server (never starts one)"},
     {"host_target", hostTargetDict, METH_NOARGS, "this machine as an LLVM target"},
     {"local_cache_dir", localCacheDir, METH_NOARGS, "$XDG_CACHE_HOME/kiln"},
+    {"local_server_paths", localServerPaths, METH_NOARGS,
+     "{'kilnd': the local server's binary, 'dir': its folder (socket, log, cache.db)}, running or not"},
     {"runtime_stats", runtimeStats, METH_NOARGS,
      "the memory runtime's counters: live_allocations, live_bytes, total_allocations, total_frees"},
     {"live_allocations", liveAllocations, METH_NOARGS, "arrays allocated by compiled code and not yet freed"},

@@ -31,6 +31,15 @@ struct LocalServerOptions {
 /// $XDG_CACHE_HOME/kiln or ~/.cache/kiln.
 std::string localCacheDir();
 
+/// The kilnd the local server runs, and its folder (socket, log, cache.db),
+/// whether or not it runs now: for tools that read the cache's files
+/// (`kilnctl cache verify`).
+struct LocalServerPaths {
+  std::string kilnd;
+  std::string dir;
+};
+absl::StatusOr<LocalServerPaths> localServerPaths(const LocalServerOptions& options = {});
+
 /// Makes sure the local kilnd runs; returns its gRPC target ("unix:/...").
 absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options = {});
 
