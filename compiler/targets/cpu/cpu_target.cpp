@@ -270,17 +270,30 @@ void initializeLlvmTargets() {
   });
 }
 
-absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(
-    const compiler::Target& target, int opt_level) {
+namespace {
+
+absl::StatusOr<const llvm::Target*> lookupAllowedTarget(const compiler::Target& target) {
   initializeLlvmTargets();
+  if (absl::Status status = checkTargetAllowed(target); !status.ok()) return status;
   std::string error;
   const llvm::Target* llvm_target = llvm::TargetRegistry::lookupTarget(target.triple, error);
   if (llvm_target == nullptr) return absl::InvalidArgumentError(error);
-  if (absl::Status status = checkTargetAllowed(target); !status.ok()) return status;
   if (absl::Status status = checkCpuAndFeatures(*llvm_target, target); !status.ok()) return status;
   if (llvm::Triple(target.triple).getArch() == llvm::Triple::x86_64) {
     if (absl::Status status = checkX86Target(*llvm_target, target); !status.ok()) return status;
   }
+  return llvm_target;
+}
+
+}  // namespace
+
+absl::Status checkTarget(const compiler::Target& target) { return lookupAllowedTarget(target).status(); }
+
+absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(
+    const compiler::Target& target, int opt_level) {
+  absl::StatusOr<const llvm::Target*> llvm_target_or = lookupAllowedTarget(target);
+  if (!llvm_target_or.ok()) return llvm_target_or.status();
+  const llvm::Target* llvm_target = *llvm_target_or;
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(llvm_target->createTargetMachine(
       target.triple, target.cpu, absl::StrJoin(target.features, ","), options, llvm::Reloc::PIC_,

@@ -32,6 +32,10 @@ void initializeLlvmTargets();
 /// x86_64 processors and features against compiler/targets/cpu/x86_features.def.)
 absl::Status checkTargetAllowed(const compiler::Target& target);
 
+/// Every check createTargetMachine makes (the allow-list, a known cpu and
+/// features), without making a TargetMachine: OK or INVALID_ARGUMENT.
+absl::Status checkTarget(const compiler::Target& target);
+
 /// A TargetMachine for target.triple / cpu / features (joined with ','):
 /// PIC, small code model, codegen opt level mapped from 0..3 (clamped).
 /// An unknown or not allowed triple, cpu or feature is INVALID_ARGUMENT: an
