@@ -23,9 +23,6 @@ client::LocalServerOptions serverOptions() {
   return options;
 }
 
-// gRPC's own text when a reply could not be read at all.
-constexpr char kGrpcNoMessage[] = "No message returned for unary request";
-
 // Raises the kiln.errors class of base/status_errors.def for the status's
 // code, with .code set to the code's name ("INVALID_ARGUMENT").
 PyObject* raiseStatus(const absl::Status& status) {
@@ -37,12 +34,10 @@ PyObject* raiseStatus(const absl::Status& status) {
       code_name = row.name.data();
     }
   }
+  // client.cpp's fromGrpc already words gRPC's own failures; nothing
+  // reaches the user empty.
   std::string message(status.message());
-  // Never show gRPC's "No message returned" or nothing at all: say what it
-  // means (the server's reply could not be read).
-  if (message.find(kGrpcNoMessage) != std::string::npos || message.empty())
-    message = absl::StrCat(message.empty() ? "" : message + ": ", "the server ended the call with ", code_name,
-                           " and no readable reply (a kiln server bug, or a server of another version)");
+  if (message.empty()) message = absl::StrCat("kiln request failed with ", code_name, " and no message");
   PyObject* cls = kilnError(cls_name);
   PyObject* text = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "backslashreplace");
   if (text == nullptr) return nullptr;
