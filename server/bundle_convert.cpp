@@ -260,10 +260,10 @@ kiln::v1::Diagnostic toProto(const compiler::Diagnostic& d) {
       base::diagnosticKindTable()[static_cast<size_t>(d.kind)].proto_value));
   // Proto strings must be valid UTF-8, or the reply cannot be serialized
   // and the client sees "No message returned"; capped like any message.
-  out.set_message(safeText(d.message));
-  out.set_filename(safeText(d.filename));
+  out.set_message(safeText(d.message, kMaxDiagnosticBytes));
+  out.set_filename(safeText(d.filename, kMaxDiagnosticBytes));
   out.set_line(d.line);
-  out.set_function(safeText(d.function));
+  out.set_function(safeText(d.function, kMaxDiagnosticBytes));
   return out;
 }
 

@@ -41,8 +41,12 @@ inline constexpr int kMaxFastmathFlags = 16;
 inline constexpr int kMaxStackSize = 1 << 20;
 
 /// The most bytes of a status message or diagnostic field sent back, and of
-/// a client's value quoted in one.
-inline constexpr size_t kMaxMessageBytes = 4096;
+/// a client's value quoted in one. gRPC sends a status message
+/// percent-encoded in a trailer (up to 3 bytes per byte) and a peer refuses
+/// metadata over 8 KiB, which leaves the client with no message at all.
+inline constexpr size_t kMaxMessageBytes = 2048;
+/// A Diagnostic travels in the reply's body, not a trailer: a larger cap.
+inline constexpr size_t kMaxDiagnosticBytes = 16384;
 inline constexpr size_t kMaxEchoBytes = 64;
 
 absl::Status validateCompileRequest(const kiln::v1::CompileRequest& request);
