@@ -26,7 +26,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ELF.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
 
 namespace kiln::compiler::cpu {
 namespace {
@@ -375,6 +377,52 @@ TEST(CpuTarget, FatalErrorInCodeGenerationIsAnInternalErrorNotAnAbort) {
   absl::StatusOr<std::string> object = compileObject(2);
   ASSERT_TRUE(object.ok()) << object.status();
   EXPECT_TRUE(linkSharedObject(*object, "libafter.so").ok());
+}
+
+// Defence in depth: a TargetMachine the allow-list would refuse (made here
+// straight from LLVM), whose subtarget LLVM rejects with a fatal error
+// ("64-bit code requested on a subtarget that doesn't support it!") when
+// the pipeline first asks for it. Both stages come back INTERNAL.
+TEST(CpuTarget, FatalErrorFromASubtargetIsAnInternalErrorNotAnAbort) {
+  initializeLlvmTargets();
+  for (const auto& [cpu, features] : {std::pair<std::string, std::string>{"i386", ""}, {"x86-64", "-64bit"}}) {
+    std::string error;
+    const llvm::Target* target = llvm::TargetRegistry::lookupTarget("x86_64-unknown-linux-gnu", error);
+    ASSERT_NE(target, nullptr) << error;
+    std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+        "x86_64-unknown-linux-gnu", cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+    ASSERT_NE(tm, nullptr);
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module = buildModule(context);
+    absl::Status optimized = optimizeModule(*module, *tm, 2);
+    absl::Status status = optimized;
+    if (optimized.ok()) status = emitObject(*module, *tm).status();
+    ASSERT_FALSE(status.ok()) << cpu << " " << features;
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+    EXPECT_NE(status.message().find("LLVM ERROR: 64-bit code requested"), std::string::npos) << status;
+  }
+  absl::StatusOr<std::string> object = compileObject(1);
+  EXPECT_TRUE(object.ok()) << object.status();
+}
+
+// The same for "-sse,-sse2": returning a double then is an error diagnostic
+// ("SSE register return with SSE disabled"), which LLVM's default handler
+// answers with exit(1).
+TEST(CpuTarget, CodegenErrorDiagnosticWithoutSseIsAnInternalErrorNotAnExit) {
+  initializeLlvmTargets();
+  std::string error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget("x86_64-unknown-linux-gnu", error);
+  ASSERT_NE(target, nullptr) << error;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      "x86_64-unknown-linux-gnu", "x86-64", "-sse,-sse2", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  ASSERT_NE(tm, nullptr);
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = buildModule(context);
+  absl::Status status = optimizeModule(*module, *tm, 0);
+  if (status.ok()) status = emitObject(*module, *tm).status();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(status.message().find("SSE"), std::string::npos) << status;
 }
 
 // An error diagnostic from the code generator (here the assembler's, for
