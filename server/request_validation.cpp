@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/driver/target_registry.h"
@@ -23,7 +24,8 @@ absl::Status invalid(std::string_view where, std::string_view what) {
 
 absl::Status checkCount(std::string_view where, int64_t n, int64_t limit) {
   if (n <= limit) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(std::string(where), " has ", n, " entries, more than the limit of ", limit));
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(where), " has ", n, " entries, more than the limit of ", limit));
 }
 
 absl::Status checkBytes(std::string_view where, size_t n, size_t limit) {
