@@ -184,7 +184,8 @@ absl::Status validateCompileRequest(const pb::CompileRequest& request) {
 
 absl::Status validateCompileRequestBytes(std::string_view bytes) {
   pb::CompileRequest request;
-  if (bytes.size() > static_cast<size_t>(INT32_MAX) || !request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !request.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return absl::InvalidArgumentError(
         absl::StrCat("malformed request: ", bytes.size(), " bytes that are not a kiln.v1.CompileRequest"));
   return validateCompileRequest(request);

@@ -127,8 +127,9 @@ absl::Status checkX86Target(const llvm::Target& llvm_target, const compiler::Tar
           absl::StrCat("target feature '", feature,
                        "' is not allowed: only instruction-set extensions may be turned on or off"));
     if (allowed->baseline && sign == '-')
-      return absl::InvalidArgumentError(absl::StrCat("target feature '", feature, "' is not allowed: every ",
-                                                     "x86_64 target needs '", std::string(name), "' (the x86-64 baseline)"));
+      return absl::InvalidArgumentError(absl::StrCat("target feature '", feature,
+                                                     "' is not allowed: every x86_64 target needs '",
+                                                     std::string(name), "' (the x86-64 baseline)"));
   }
   std::unique_ptr<llvm::MCSubtargetInfo> sti(
       llvm_target.createMCSubtargetInfo(target.triple, target.cpu, absl::StrJoin(target.features, ",")));
