@@ -95,7 +95,7 @@ absl::Status runGuarded(llvm::LLVMContext& context, std::string_view what, llvm:
   std::string errors;
   context.setDiagnosticHandler(std::make_unique<CollectErrors>(&errors));
   // After a recovery, what the work's own frames held is leaked (their
-  // destructors never ran); the caller drops the LLVM objects involved.
+  // destructors never ran); the caller destroys the LLVM objects it owns.
   std::string fatal;
   t_fatal_message = &fatal;
   llvm::CrashRecoveryContext crc;

@@ -16,8 +16,10 @@
 // the recovery point (CrashRecoveryContext::HandleExit, a longjmp); anywhere
 // else they log and let LLVM end the process as before. A crash signal
 // (SIGSEGV, SIGABRT, ...) inside the context is recovered the same way. The
-// LLVM objects the failed work was using are in an unknown state: the
-// caller drops them (the compile fails) and never reuses them.
+// frames between the recovery point and the failure never run their
+// destructors (what they held leaks); the LLVM objects the caller owns (the
+// pass manager, the module) are destroyed as usual and never reused: the
+// compile fails.
 
 #include <string>
 #include <string_view>
