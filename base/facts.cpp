@@ -13,6 +13,11 @@ constexpr DiagnosticKindRow kDiagnosticKinds[] = {
 #include "base/diagnostic_kinds.def"
 };
 
+constexpr StatusErrorRow kStatusErrors[] = {
+#define KILN_STATUS_ERROR(name, code, python_error) {#name, code, python_error},
+#include "base/status_errors.def"
+};
+
 }  // namespace
 
 std::span<const EmitRow> emitTable() { return kEmits; }
@@ -24,5 +29,7 @@ std::optional<int> emitIndex(absl::string_view name) {
 }
 
 std::span<const DiagnosticKindRow> diagnosticKindTable() { return kDiagnosticKinds; }
+
+std::span<const StatusErrorRow> statusErrorTable() { return kStatusErrors; }
 
 }  // namespace kiln::base

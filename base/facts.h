@@ -27,4 +27,12 @@ struct DiagnosticKindRow {
 /// In declaration order; row i is compiler::Diagnostic::Kind value i.
 std::span<const DiagnosticKindRow> diagnosticKindTable();
 
+struct StatusErrorRow {
+  absl::string_view name;          // "INVALID_ARGUMENT", ...
+  int code;                        // the gRPC (and absl) status code
+  absl::string_view python_error;  // the kiln.errors class raised for it
+};
+/// base/status_errors.def: every non-OK status code, in code order.
+std::span<const StatusErrorRow> statusErrorTable();
+
 }  // namespace kiln::base

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "base/facts.h"
 #include "cache/cache_key.h"
+#include "server/request_validation.h"
 
 namespace kiln::server {
 namespace {
@@ -257,10 +258,12 @@ kiln::v1::Diagnostic toProto(const compiler::Diagnostic& d) {
   kiln::v1::Diagnostic out;
   out.set_kind(static_cast<pb::Diagnostic::Kind>(
       base::diagnosticKindTable()[static_cast<size_t>(d.kind)].proto_value));
-  out.set_message(d.message);
-  out.set_filename(d.filename);
+  // Proto strings must be valid UTF-8, or the reply cannot be serialized
+  // and the client sees "No message returned"; capped like any message.
+  out.set_message(safeText(d.message, kMaxDiagnosticBytes));
+  out.set_filename(safeText(d.filename, kMaxDiagnosticBytes));
   out.set_line(d.line);
-  out.set_function(d.function);
+  out.set_function(safeText(d.function, kMaxDiagnosticBytes));
   return out;
 }
 

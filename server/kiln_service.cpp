@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/bundle_convert.h"
+#include "server/request_validation.h"
 #include "server/signature.h"
 #include "server/status_map.h"
 
@@ -59,6 +60,8 @@ grpc::Status KilnService::Compile(grpc::ServerContext*, const pb::CompileRequest
 }
 
 absl::Status KilnService::compile(const pb::CompileRequest& request, pb::CompileResponse& reply) {
+  // Every size, count and name the client sent, before any is used.
+  if (absl::Status s = validateCompileRequest(request); !s.ok()) return s;
   std::optional<cache::CacheKey> hash = cache::CacheKey::fromRaw(request.bundle_hash());
   if (!hash)
     return absl::InvalidArgumentError(
@@ -109,7 +112,8 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       a->set_return_type(v.return_type.data(), v.return_type.size());
       for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
       a->set_cache_key(o.key.raw().data(), o.key.raw().size());
-      reply.set_text(v.text.data(), v.text.size());
+      // A proto string must be valid UTF-8 (a dump may quote bytes).
+      reply.set_text(safeText(v.text, /*max_bytes=*/0));
       break;
     }
   }

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "server/status_map.h"
 
 namespace kiln::server {
 namespace {
@@ -75,6 +76,12 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   builder.SetMaxReceiveMessageSize(c.max_message_bytes);
   builder.SetMaxSendMessageSize(c.max_message_bytes);
   builder.RegisterService(self->service_.get());
+  {
+    // Clear statuses for every RPC, including requests gRPC cannot parse.
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+    interceptors.push_back(makeStatusInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   if (!c.socket_path.empty()) {
     if (const auto parent = std::filesystem::path(c.socket_path).parent_path(); !parent.empty())
       std::filesystem::create_directories(parent, ec);  // a failure shows up as "could not listen"

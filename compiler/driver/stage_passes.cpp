@@ -92,8 +92,7 @@ class OptimizePass final : public Pass {
   const char* name() const override { return "optimize"; }
   Stage stage() const override { return Stage::kLlvm; }
   absl::Status run(Compilation& c) override {
-    c.target->optimize(*c.module);
-    return absl::OkStatus();
+    return c.target->optimize(*c.module);
   }
 };
 

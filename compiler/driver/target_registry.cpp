@@ -1,6 +1,7 @@
 #include "compiler/driver/target_registry.h"
 
 #include "compiler/targets/cpu/cpu_backend.h"
+#include "compiler/targets/cpu/cpu_target.h"
 
 namespace kiln::compiler {
 
@@ -11,5 +12,7 @@ absl::StatusOr<std::unique_ptr<targets::TargetBackend>> createTargetBackend(cons
   if (!cpu.ok()) return cpu.status();
   return std::unique_ptr<targets::TargetBackend>(*std::move(cpu));
 }
+
+absl::Status checkTarget(const Target& target) { return cpu::checkTarget(target); }
 
 }  // namespace kiln::compiler

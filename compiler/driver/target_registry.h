@@ -13,4 +13,9 @@ namespace kiln::compiler {
 /// triple, cpu or feature is INVALID_ARGUMENT.
 absl::StatusOr<std::unique_ptr<targets::TargetBackend>> createTargetBackend(const Target& target, int opt_level);
 
+/// What createTargetBackend would refuse, without creating one: a triple,
+/// cpu or feature that is unknown or outside the target allow-list
+/// (targets/cpu/cpu_target.h) is INVALID_ARGUMENT. For request validation.
+absl::Status checkTarget(const Target& target);
+
 }  // namespace kiln::compiler

@@ -55,7 +55,8 @@ class TargetBackend {
 
   /// Adopts the target's data layout and triple and runs the LLVM
   /// optimisation pipeline of the opt level the backend was created with.
-  virtual void optimize(llvm::Module& module) = 0;
+  /// An LLVM fatal error inside it is INTERNAL, never the end of the process.
+  virtual absl::Status optimize(llvm::Module& module) = 0;
   /// Relocatable object code for the module. A module that fails the LLVM
   /// verifier is INTERNAL (a lowering bug).
   virtual absl::StatusOr<std::string> emitObject(llvm::Module& module) = 0;

@@ -49,6 +49,8 @@ ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault, "verify the IR 
 ABSL_FLAG(std::string, input_kir, "", "Kiln IR text to run --passes on instead of compiling a bundle ('-': stdin)");
 ABSL_FLAG(std::vector<std::string>, passes, {}, "with --input-kir: the IR passes to run, in order");
 ABSL_FLAG(std::string, cpu, "", "target CPU (default: the compiler's default)");
+ABSL_FLAG(std::string, triple, "", "target triple (default: the compiler's default, x86_64-unknown-linux-gnu)");
+ABSL_FLAG(std::vector<std::string>, features, {}, "target features, comma-separated: +avx2,-avx512f");
 
 namespace {
 
@@ -183,6 +185,9 @@ int main(int argc, char** argv) {
   request.return_type = sig->return_type;
   request.options.opt_level = opt;
   if (!absl::GetFlag(FLAGS_cpu).empty()) request.target.cpu = absl::GetFlag(FLAGS_cpu);
+  if (!absl::GetFlag(FLAGS_triple).empty()) request.target.triple = absl::GetFlag(FLAGS_triple);
+  request.target.features = absl::GetFlag(FLAGS_features);
+  std::sort(request.target.features.begin(), request.target.features.end());
   request.emit = *emit;
   request.options.boundscheck = absl::GetFlag(FLAGS_boundscheck);
   request.options.error_model = absl::GetFlag(FLAGS_error_model);

@@ -67,7 +67,8 @@ def test_missing_kilnd_is_a_clear_error(cache_home):
     env = {**env, "KILN_KILND": "/nonexistent/kilnd"}
     out = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
-    assert "KilnError" in out.stderr and "KILN_KILND" in out.stderr
+    # A KilnError subclass (the status-code mapping of kiln/errors.py).
+    assert "kiln.errors.ServerError" in out.stderr and "KILN_KILND" in out.stderr
 
 
 def test_stale_socket_is_replaced(cache_home):

@@ -10,10 +10,24 @@
 namespace kiln::client {
 namespace {
 
+// gRPC's status when the reply could not be parsed as the response message.
+constexpr char kGrpcNoMessage[] = "No message returned for unary request";
+
 absl::Status fromGrpc(const grpc::Status& s, const std::string& target, const char* what) {
   if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, " on kiln server ", target, ": ", s.error_message()));
+  auto code = static_cast<absl::StatusCode>(s.error_code());
+  std::string message = s.error_message();
+  // A reply that could not be read is the server's fault, not a missing
+  // method: INTERNAL, saying so instead of gRPC's words.
+  if (code == absl::StatusCode::kUnimplemented && message == kGrpcNoMessage) {
+    code = absl::StatusCode::kInternal;
+    message = "the server's reply could not be read as a kiln.v1 message (a kiln server bug, or a server of "
+              "another version)";
+  } else if (message.empty()) {
+    message = absl::StrCat("the server ended the call with ", absl::StatusCodeToString(code),
+                           " and no message");
+  }
+  return absl::Status(code, absl::StrCat(what, " on kiln server ", target, ": ", message));
 }
 
 void setDeadline(grpc::ClientContext& ctx, int seconds) {

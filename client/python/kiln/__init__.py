@@ -10,7 +10,7 @@ import os as _os
 
 from . import _kiln, errors
 from .dispatcher import Dispatcher, jit, njit
-from .errors import CompilerError, KilnError, TypingError, UnsupportedError
+from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError
 
 __version__ = "0.1.0"
 
@@ -36,4 +36,4 @@ def live_allocations():
 
 
 __all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "KilnError", "TypingError",
-           "UnsupportedError", "CompilerError", "runtime_stats", "live_allocations"]
+           "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations"]

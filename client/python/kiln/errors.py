@@ -4,6 +4,31 @@ Errors in *compiling* a function are ``KilnError`` subclasses and read like
 Numba's: what the server said, then the Python file and line it is about.
 Errors *raised by compiled code* at run time (ZeroDivisionError, IndexError,
 ...) keep Python's own exception types.
+
+A request to the server that fails as a whole (the RPC ends with a gRPC
+status other than OK) raises a ``ServerError`` subclass chosen by the status
+code, with the code's name in ``.code``. The table is base/status_errors.def
+(``kiln._kiln.STATUS_ERRORS``); docs/errors.md lists it:
+
+=====================  ==========================
+gRPC status            exception
+=====================  ==========================
+INVALID_ARGUMENT       InvalidRequestError
+OUT_OF_RANGE           InvalidRequestError
+DEADLINE_EXCEEDED      DeadlineExceededError
+CANCELLED              RequestCancelledError
+RESOURCE_EXHAUSTED     ResourceExhaustedError
+UNAVAILABLE            ServerUnavailableError
+UNAUTHENTICATED        AuthenticationError
+PERMISSION_DENIED      PermissionDeniedError
+UNIMPLEMENTED          ProtocolError
+INTERNAL, UNKNOWN,     ServerInternalError
+DATA_LOSS
+NOT_FOUND,             ServerError
+ALREADY_EXISTS,
+FAILED_PRECONDITION,
+ABORTED
+=====================  ==========================
 """
 
 
@@ -22,6 +47,54 @@ class UnsupportedError(TypingError):
 
 class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
+
+
+class ServerError(KilnError):
+    """A request to the kiln server failed as a whole. ``code`` is the gRPC
+    status code's name ("INVALID_ARGUMENT"); the message is the server's."""
+
+    code = "UNKNOWN"
+
+
+class InvalidRequestError(ServerError, ValueError):
+    """The server refused the request as malformed or outside its limits
+    (a bad type name, target or option; a bundle that contradicts itself)."""
+
+
+class DeadlineExceededError(ServerError, TimeoutError):
+    """The request took longer than its deadline (the client's, or the
+    server's --max-compile-seconds)."""
+
+
+class RequestCancelledError(ServerError):
+    """The request was cancelled (by the client, or a server shutting down)."""
+
+
+class ResourceExhaustedError(ServerError):
+    """The server is at one of its limits (the message names it); retrying
+    later, or a smaller request, may succeed."""
+
+
+class ServerUnavailableError(ServerError, ConnectionError):
+    """No server answered: not running, not reachable, or shutting down."""
+
+
+class AuthenticationError(ServerError):
+    """The server needs credentials this client did not present (a token or
+    a client certificate)."""
+
+
+class PermissionDeniedError(ServerError, PermissionError):
+    """The client's credentials do not grant this request."""
+
+
+class ProtocolError(ServerError):
+    """The server does not implement this request: a client and server of
+    different versions."""
+
+
+class ServerInternalError(ServerError, CompilerError):
+    """The server failed in a way that is its own bug (or its storage's)."""
 
 
 def located(message, filename, line, function):

@@ -23,8 +23,36 @@ client::LocalServerOptions serverOptions() {
   return options;
 }
 
+// Raises the kiln.errors class of base/status_errors.def for the status's
+// code, with .code set to the code's name ("INVALID_ARGUMENT").
 PyObject* raiseStatus(const absl::Status& status) {
-  PyErr_SetString(kilnError("KilnError"), std::string(status.message()).c_str());
+  const char* cls_name = "KilnError";
+  const char* code_name = "UNKNOWN";
+  for (const base::StatusErrorRow& row : base::statusErrorTable()) {
+    if (row.code == static_cast<int>(status.code())) {
+      cls_name = row.python_error.data();
+      code_name = row.name.data();
+    }
+  }
+  // client.cpp's fromGrpc already words gRPC's own failures; nothing
+  // reaches the user empty.
+  std::string message(status.message());
+  if (message.empty()) message = absl::StrCat("kiln request failed with ", code_name, " and no message");
+  PyObject* cls = kilnError(cls_name);
+  PyObject* text = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "backslashreplace");
+  if (text == nullptr) return nullptr;
+  PyObject* exc = PyObject_CallOneArg(cls, text);
+  Py_DECREF(text);
+  if (exc == nullptr) return nullptr;
+  PyObject* code = PyUnicode_FromString(code_name);
+  if (code == nullptr || PyObject_SetAttrString(exc, "code", code) < 0) {
+    Py_XDECREF(code);
+    Py_DECREF(exc);
+    return nullptr;
+  }
+  Py_DECREF(code);
+  PyErr_SetObject(cls, exc);
+  Py_DECREF(exc);
   return nullptr;
 }
 
@@ -450,6 +478,22 @@ bool addFacts(PyObject* m) {
   }
   if (PyModule_AddObject(m, "DIAGNOSTIC_KINDS", kinds) < 0) {
     Py_DECREF(kinds);
+    return false;
+  }
+  // STATUS_ERRORS {"INVALID_ARGUMENT": "InvalidRequestError", ...}
+  PyObject* statuses = PyDict_New();
+  if (statuses == nullptr) return false;
+  for (const base::StatusErrorRow& row : base::statusErrorTable()) {
+    PyObject* v = PyUnicode_FromStringAndSize(row.python_error.data(), (Py_ssize_t)row.python_error.size());
+    if (v == nullptr || PyDict_SetItemString(statuses, std::string(row.name).c_str(), v) < 0) {
+      Py_XDECREF(v);
+      Py_DECREF(statuses);
+      return false;
+    }
+    Py_DECREF(v);
+  }
+  if (PyModule_AddObject(m, "STATUS_ERRORS", statuses) < 0) {
+    Py_DECREF(statuses);
     return false;
   }
   PyObject* enums = PyDict_New();

@@ -23,7 +23,7 @@ CpuBackend::~CpuBackend() = default;
 
 std::string CpuBackend::dataLayout() const { return tm_->createDataLayout().getStringRepresentation(); }
 
-void CpuBackend::optimize(llvm::Module& module) { optimizeModule(module, *tm_, opt_level_); }
+absl::Status CpuBackend::optimize(llvm::Module& module) { return optimizeModule(module, *tm_, opt_level_); }
 
 absl::StatusOr<std::string> CpuBackend::emitObject(llvm::Module& module) { return cpu::emitObject(module, *tm_); }
 

@@ -26,9 +26,23 @@ namespace kiln::compiler::cpu {
 /// safe to call from any thread, any number of times.
 void initializeLlvmTargets();
 
+/// The target allow-list, by triple: x86_64 Linux (GNU or unspecified
+/// environment) and, where this build registers it, nvptx64-nvidia-cuda.
+/// INVALID_ARGUMENT for any other triple. (createTargetMachine also checks
+/// x86_64 processors and features against compiler/targets/cpu/x86_features.def.)
+absl::Status checkTargetAllowed(const compiler::Target& target);
+
+/// Every check createTargetMachine makes (the allow-list, a known cpu and
+/// features), without making a TargetMachine: OK or INVALID_ARGUMENT.
+absl::Status checkTarget(const compiler::Target& target);
+
 /// A TargetMachine for target.triple / cpu / features (joined with ','):
 /// PIC, small code model, codegen opt level mapped from 0..3 (clamped).
-/// An unknown triple, cpu or feature is INVALID_ARGUMENT.
+/// An unknown or not allowed triple, cpu or feature is INVALID_ARGUMENT: an
+/// x86_64 target's features must be "+name"/"-name" of x86_features.def,
+/// never turning off the x86-64 baseline, and its processor must have the
+/// baseline (so "i386", "-64bit" or "-sse2" are refused here instead of
+/// ending the process in code generation).
 absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(
     const compiler::Target& target, int opt_level);
 
@@ -60,10 +74,14 @@ size_t largestFunction(const llvm::Module& module);
 /// larger than kLargeFunctionInstructions gets kLargeFunctionPipeline
 /// instead, and `tm` is set to generate code at CodeGenOptLevel::None
 /// (FastISel, fast register allocation): compile time linear in the size.
-void optimizeModule(llvm::Module& module, llvm::TargetMachine& tm, int opt_level);
+/// An LLVM fatal error or error diagnostic in the pipeline is INTERNAL
+/// (llvm_error.h's runGuarded); the module is then unusable.
+absl::Status optimizeModule(llvm::Module& module, llvm::TargetMachine& tm, int opt_level);
 
 /// ELF relocatable object for the module. A module that fails the verifier
-/// is INTERNAL (a lowering bug), with the verifier's message.
+/// is INTERNAL (a lowering bug), with the verifier's message; so is an LLVM
+/// fatal error or error diagnostic in code generation ("Cannot select: ..."),
+/// recovered by llvm_error.h's runGuarded instead of ending the process.
 absl::StatusOr<std::string> emitObject(llvm::Module& module, llvm::TargetMachine& tm);
 
 /// AT&T-syntax assembly text for the module.

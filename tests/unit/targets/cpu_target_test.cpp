@@ -1,4 +1,5 @@
 #include "compiler/targets/cpu/cpu_target.h"
+#include "compiler/targets/cpu/llvm_error.h"
 
 #include <dlfcn.h>
 #include <malloc.h>
@@ -19,11 +20,15 @@
 #include "kiln_abi.h"
 #include "llvm/BinaryFormat/ELF.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Object/ELF.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
 
 namespace kiln::compiler::cpu {
 namespace {
@@ -66,7 +71,7 @@ absl::StatusOr<std::string> compileObject(int opt_level) {
   std::unique_ptr<llvm::Module> module = buildModule(context);
   std::unique_ptr<llvm::TargetMachine> tm = hostMachine(opt_level);
   if (tm == nullptr) return absl::InternalError("no target machine");
-  optimizeModule(*module, *tm, opt_level);
+  if (absl::Status s = optimizeModule(*module, *tm, opt_level); !s.ok()) return s;
   return emitObject(*module, *tm);
 }
 
@@ -152,7 +157,7 @@ TEST(CpuTarget, LargeFunctionsGetTheLinearTierAndStayCorrect) {
     EXPECT_GT(largestFunction(*module), kLargeFunctionInstructions);
     std::unique_ptr<llvm::TargetMachine> tm = hostMachine(opt_level);
     ASSERT_NE(tm, nullptr);
-    optimizeModule(*module, *tm, opt_level);
+    ASSERT_TRUE(optimizeModule(*module, *tm, opt_level).ok());
     EXPECT_EQ(tm->getOptLevel(), llvm::CodeGenOptLevel::None);
     absl::StatusOr<std::string> object = emitObject(*module, *tm);
     ASSERT_TRUE(object.ok()) << object.status();
@@ -183,7 +188,7 @@ TEST(CpuTarget, SmallFunctionsKeepTheRequestedLevel) {
   EXPECT_LT(largestFunction(*module), kLargeFunctionInstructions);
   std::unique_ptr<llvm::TargetMachine> tm = hostMachine(3);
   ASSERT_NE(tm, nullptr);
-  optimizeModule(*module, *tm, 3);
+  ASSERT_TRUE(optimizeModule(*module, *tm, 3).ok());
   EXPECT_EQ(tm->getOptLevel(), llvm::CodeGenOptLevel::Aggressive);
 }
 
@@ -192,7 +197,7 @@ TEST(CpuTarget, AssemblyNamesTheFunction) {
   std::unique_ptr<llvm::Module> module = buildModule(context);
   std::unique_ptr<llvm::TargetMachine> tm = hostMachine(0);
   ASSERT_NE(tm, nullptr);
-  optimizeModule(*module, *tm, 0);
+  ASSERT_TRUE(optimizeModule(*module, *tm, 0).ok());
   absl::StatusOr<std::string> assembly = emitAssembly(*module, *tm);
   ASSERT_TRUE(assembly.ok()) << assembly.status();
   EXPECT_NE(assembly->find("kiln_test:"), std::string::npos) << *assembly;
@@ -297,6 +302,148 @@ TEST(CpuTarget, UnknownTargetsAreInvalidArgument) {
   good.cpu = "skylake";
   good.features = {"+avx2", "+fma"};
   EXPECT_TRUE(createTargetMachine(good, 2).ok());
+}
+
+// Targets LLVM accepts but whose code generation ends the process ("LLVM
+// ERROR: 64-bit code requested...", "SSE register return with SSE disabled")
+// are refused by the allow-list before any code is generated.
+TEST(CpuTarget, TargetsOutsideTheAllowListAreRefused) {
+  struct Case {
+    std::string triple, cpu;
+    std::vector<std::string> features;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"x86_64-unknown-linux-gnu", "i386", {}, "target cpu 'i386' is not allowed: it lacks '64bit'"},
+      {"x86_64-unknown-linux-gnu", "pentium4", {}, "target cpu 'pentium4' is not allowed: it lacks '64bit'"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {"-64bit"}, "target feature '-64bit' is not allowed: every x86_64"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {"-sse", "-sse2"}, "target feature '-sse' is not allowed"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {"+soft-float"}, "'+soft-float' is not allowed: only instruction-set"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {"+16bit-mode"}, "'+16bit-mode' is not allowed"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {"avx2"}, "must start with '+' (on) or '-' (off)"},
+      {"i386-unknown-linux-gnu", "i386", {}, "target triple 'i386-unknown-linux-gnu' is not allowed"},
+      {"x86_64-pc-windows-msvc", "x86-64", {}, "target triple 'x86_64-pc-windows-msvc' is not allowed"},
+      {"x86_64-unknown-linux-gnux32", "x86-64", {}, "is not allowed"},
+      {"nvptx-nvidia-cuda", "sm_70", {}, "target triple 'nvptx-nvidia-cuda' is not allowed"},
+  };
+  for (const Case& c : cases) {
+    compiler::Target target{c.triple, c.cpu, c.features};
+    absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm = createTargetMachine(target, 3);
+    ASSERT_FALSE(tm.ok()) << c.triple << " " << c.cpu;
+    EXPECT_EQ(tm.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(tm.status().message().find(c.message), std::string::npos) << tm.status();
+  }
+  // What the client sends for a modern host, and extensions turned off.
+  compiler::Target host{"x86_64-unknown-linux-gnu", "x86-64",
+                        {"+avx", "+avx2", "+bmi", "+bmi2", "+fma", "+popcnt", "+sse3", "+sse4.1", "+sse4.2", "+ssse3"}};
+  EXPECT_TRUE(createTargetMachine(host, 3).ok());
+  compiler::Target narrowed{"x86_64-pc-linux-gnu", "skylake-avx512", {"-avx512f", "-avx2", "+64bit", "+sse2"}};
+  EXPECT_TRUE(createTargetMachine(narrowed, 3).ok());
+  compiler::Target ptx{"nvptx64-nvidia-cuda", "sm_70", {}};
+  EXPECT_TRUE(createTargetMachine(ptx, 3).ok());
+}
+
+// double f(double x) { return llvm.sin(x); }: NVPTX has no instruction for
+// it, and selecting one is an LLVM fatal error ("Cannot select: fsin").
+std::unique_ptr<llvm::Module> buildSinIntrinsicModule(llvm::LLVMContext& context) {
+  auto module = std::make_unique<llvm::Module>("kiln_sin", context);
+  llvm::IRBuilder<> b(context);
+  llvm::Type* f64 = b.getDoubleTy();
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(f64, {f64}, false), llvm::Function::ExternalLinkage,
+                                    "f", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", fn));
+  b.CreateRet(b.CreateUnaryIntrinsic(llvm::Intrinsic::sin, fn->getArg(0)));
+  return module;
+}
+
+TEST(CpuTarget, FatalErrorInCodeGenerationIsAnInternalErrorNotAnAbort) {
+  const int recovered_before = recoveredFatalErrors();
+  for (int round = 0; round < 3; ++round) {
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module = buildSinIntrinsicModule(context);
+    absl::StatusOr<std::unique_ptr<llvm::TargetMachine>> tm =
+        createTargetMachine(compiler::Target{"nvptx64-nvidia-cuda", "sm_70", {}}, 3);
+    ASSERT_TRUE(tm.ok()) << tm.status();
+    ASSERT_TRUE(optimizeModule(*module, **tm, 3).ok());
+    absl::StatusOr<std::string> assembly = emitAssembly(*module, **tm);
+    ASSERT_FALSE(assembly.ok());
+    EXPECT_EQ(assembly.status().code(), absl::StatusCode::kInternal);
+    EXPECT_NE(assembly.status().message().find("code generation failed: LLVM ERROR: Cannot select"),
+              std::string::npos)
+        << assembly.status();
+  }
+  EXPECT_EQ(recoveredFatalErrors(), recovered_before + 3);
+  // The process, and host compiles in it, carry on.
+  absl::StatusOr<std::string> object = compileObject(2);
+  ASSERT_TRUE(object.ok()) << object.status();
+  EXPECT_TRUE(linkSharedObject(*object, "libafter.so").ok());
+}
+
+// Defence in depth: a TargetMachine the allow-list would refuse (made here
+// straight from LLVM), whose subtarget LLVM rejects with a fatal error
+// ("64-bit code requested on a subtarget that doesn't support it!") when
+// the pipeline first asks for it. Both stages come back INTERNAL.
+TEST(CpuTarget, FatalErrorFromASubtargetIsAnInternalErrorNotAnAbort) {
+  initializeLlvmTargets();
+  for (const auto& [cpu, features] : {std::pair<std::string, std::string>{"i386", ""}, {"x86-64", "-64bit"}}) {
+    std::string error;
+    const llvm::Target* target = llvm::TargetRegistry::lookupTarget("x86_64-unknown-linux-gnu", error);
+    ASSERT_NE(target, nullptr) << error;
+    std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+        "x86_64-unknown-linux-gnu", cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+    ASSERT_NE(tm, nullptr);
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module = buildModule(context);
+    absl::Status optimized = optimizeModule(*module, *tm, 2);
+    absl::Status status = optimized;
+    if (optimized.ok()) status = emitObject(*module, *tm).status();
+    ASSERT_FALSE(status.ok()) << cpu << " " << features;
+    EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+    EXPECT_NE(status.message().find("LLVM ERROR: 64-bit code requested"), std::string::npos) << status;
+  }
+  absl::StatusOr<std::string> object = compileObject(1);
+  EXPECT_TRUE(object.ok()) << object.status();
+}
+
+// The same for "-sse,-sse2": returning a double then is an error diagnostic
+// ("SSE register return with SSE disabled"), which LLVM's default handler
+// answers with exit(1).
+TEST(CpuTarget, CodegenErrorDiagnosticWithoutSseIsAnInternalErrorNotAnExit) {
+  initializeLlvmTargets();
+  std::string error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget("x86_64-unknown-linux-gnu", error);
+  ASSERT_NE(target, nullptr) << error;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      "x86_64-unknown-linux-gnu", "x86-64", "-sse,-sse2", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  ASSERT_NE(tm, nullptr);
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module = buildModule(context);
+  absl::Status status = optimizeModule(*module, *tm, 0);
+  if (status.ok()) status = emitObject(*module, *tm).status();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(status.message().find("SSE"), std::string::npos) << status;
+}
+
+// An error diagnostic from the code generator (here the assembler's, for
+// inline asm it cannot parse) would call exit(1) from LLVMContext's default
+// handler; it comes back as INTERNAL with LLVM's message.
+TEST(CpuTarget, ErrorDiagnosticsAreInternalErrorsNotExits) {
+  llvm::LLVMContext context;
+  auto module = std::make_unique<llvm::Module>("kiln_asm", context);
+  llvm::IRBuilder<> b(context);
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(b.getVoidTy(), false), llvm::Function::ExternalLinkage,
+                                    "f", *module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", fn));
+  b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(b.getVoidTy(), false), "not_an_instruction %eax", "",
+                                    true));
+  b.CreateRetVoid();
+  std::unique_ptr<llvm::TargetMachine> tm = hostMachine(0);
+  ASSERT_NE(tm, nullptr);
+  absl::StatusOr<std::string> object = emitObject(*module, *tm);
+  ASSERT_FALSE(object.ok());
+  EXPECT_EQ(object.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(object.status().message().find("code generation failed"), std::string::npos) << object.status();
 }
 
 long residentKiB() {
