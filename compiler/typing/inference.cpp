@@ -521,7 +521,7 @@ void markReachable(Program& p, int idx) {
 
 absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
                                                     const std::vector<std::string>& arg_types,
-                                                    const std::string& return_type) {
+                                                    const std::string& return_type, const compiler::Budget& budget) {
   auto p = std::make_unique<Program>();
   p->bundle = &bundle;
   if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
@@ -557,6 +557,13 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   for (int round = 0; round < kMaxRounds && !converged; ++round) {
     inf.changed_ = false;
     for (size_t k = 0; k < p->instances.size(); ++k) {
+      if (absl::Status s = budget.check(); !s.ok())
+        return absl::Status(s.code(), absl::StrCat(s.message(), " (in pass 'typing')"));
+      if (budget.max_instances != 0 && p->instances.size() > budget.max_instances)
+        return absl::ResourceExhaustedError(
+            absl::StrCat("compile stopped: typing made ", p->instances.size(),
+                         " instances (function x argument types), more than the limit of ", budget.max_instances,
+                         " (--max-instances)"));
       Instance& inst = *p->instances[k];
       if (!inst.error.ok()) continue;
       absl::Status s = inf.typeInstance(static_cast<int>(k));
