@@ -209,7 +209,7 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   slot->release();
   // Stopped by its budget: the request's failure, not the code's; not stored.
   if (!result.ok() && (absl::IsDeadlineExceeded(result.status()) || absl::IsCancelled(result.status()) ||
-                       absl::IsResourceExhausted(result.status()))) {
+                       absl::IsResourceExhausted(result.status()) || absl::IsUnavailable(result.status()))) {
     KILN_LOG(kWarning) << "compile of " << key.hex() << " stopped after " << seconds << " s: " << result.status();
     return result.status();
   }

@@ -110,6 +110,8 @@ class CompileEngine {
 
   int freeSlots() const { return slots_.freeSlots(); }
   size_t compilesInFlight() const { return flight_.inFlight(); }
+  size_t compilesWaiting() const { return flight_.waiting(); }
+  int queuedCompiles() const { return slots_.queued(); }
   const BundleLru& bundleMemory() const { return bundles_; }
 
  private:
