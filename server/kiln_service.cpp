@@ -21,6 +21,10 @@ namespace kiln::server {
 
 namespace pb = kiln::v1;
 
+// Uploads this large leave megabytes of freed buffers (the request, its
+// serialization, the decoded bundle) in malloc's arenas.
+constexpr size_t kLargeUploadBytes = 1 << 20;
+
 class KilnService::Activity {
  public:
   explicit Activity(KilnService& s) : s_(s) {
@@ -117,6 +121,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
 
   if (request.has_bundle()) {
     std::string serialized = kiln::v1::deterministicBytes(request.bundle());
+    if (serialized.size() >= kLargeUploadBytes) large_upload_.store(true);
     if (cache::sha256(serialized) != *hash)
       return absl::InvalidArgumentError(absl::StrCat("bundle_hash ", hash->hex(),
                                                      " does not match the bundle's SHA-256 ",

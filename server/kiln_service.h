@@ -33,6 +33,10 @@ class KilnService final : public kiln::v1::Kiln::Service {
   /// How long no request has been running (zero while one is).
   absl::Duration idleFor() const;
 
+  /// True (once) when a large bundle was uploaded since the last call: the
+  /// server then returns freed memory to the system (malloc_trim).
+  bool takeLargeUpload() { return large_upload_.exchange(false); }
+
  private:
   class Activity;  // RAII: one request in flight
 
@@ -44,6 +48,7 @@ class KilnService final : public kiln::v1::Kiln::Service {
   const int max_concurrent_rpcs_;
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> large_upload_{false};
   std::atomic<int64_t> last_activity_ns_;
 };
 

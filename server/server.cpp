@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <malloc.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -135,6 +136,9 @@ void KilnServer::shutdownLoop() {
     absl::MutexLock lock(&mu_);
     // Wake every second to check the idle timeout; otherwise only on request.
     while (!mu_.AwaitWithTimeout(absl::Condition(&shutdown_requested_), absl::Seconds(1))) {
+      // Bundle uploads free tens of megabytes at once; glibc keeps freed
+      // memory in its per-thread arenas unless asked to give it back.
+      if (service_->takeLargeUpload()) malloc_trim(0);
       if (config_.idle_timeout_seconds > 0 && service_->idleFor() >= idle_timeout) {
         shutdown_requested_ = true;
         shutdown_reason_ = absl::StrCat("idle for ", config_.idle_timeout_seconds, " s");
