@@ -39,6 +39,13 @@ class CancelToken {
   }
   absl::Time deadline() const { return deadline_; }
 
+  /// Also stop when `gone()` says the requester went away (a cancelled
+  /// RPC): check() is then CANCELLED "... <what>". Set before sharing.
+  void watch(std::function<bool()> gone, std::string what) {
+    gone_ = std::move(gone);
+    gone_what_ = std::move(what);
+  }
+
   /// From now on check() returns `why` (the first call wins).
   void cancel(absl::Status why) {
     absl::MutexLock lock(&mu_);
@@ -55,8 +62,10 @@ class CancelToken {
     }
     if (parent_ != nullptr)
       if (absl::Status s = parent_->check(); !s.ok()) return s;
+    // The deadline first: gRPC cancels a call whose deadline passed.
     if (deadline_ != absl::InfiniteFuture() && absl::Now() >= deadline_)
       return absl::DeadlineExceededError(absl::StrCat("compile stopped: it exceeded ", deadline_what_));
+    if (gone_ && gone_()) return absl::CancelledError(absl::StrCat("compile stopped: ", gone_what_));
     return absl::OkStatus();
   }
 
@@ -64,6 +73,8 @@ class CancelToken {
   const CancelToken* parent_ = nullptr;
   absl::Time deadline_ = absl::InfiniteFuture();
   std::string deadline_what_;
+  std::function<bool()> gone_;
+  std::string gone_what_;
   std::atomic<bool> cancelled_{false};
   mutable absl::Mutex mu_;
   absl::Status why_ ABSL_GUARDED_BY(mu_);

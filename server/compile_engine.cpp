@@ -191,6 +191,7 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   else if (server_deadline != absl::InfiniteFuture())
     cancel.setDeadline(server_deadline, absl::StrCat("the server's limit of ", config_.max_compile_seconds,
                                                      " s (--max-compile-seconds)"));
+  if (job.client_gone) cancel.watch(job.client_gone, "the client cancelled its call");
   compiler::CompileRequest request;
   request.bundle = bundle.get();
   request.arg_types = job.arg_types;

@@ -58,6 +58,9 @@ struct CompileJob {
   std::string client = "local";
   /// The client's deadline (gRPC), or InfiniteFuture.
   absl::Time deadline = absl::InfiniteFuture();
+  /// True once the client cancelled its call (null: never asked). Called
+  /// from the compiling thread only, which is the request's own.
+  std::function<bool()> client_gone;
 };
 
 struct CompileOutcome {

@@ -94,11 +94,12 @@ grpc::Status KilnService::Compile(grpc::ServerContext* context, const pb::Compil
   const auto deadline = context->deadline();
   return toGrpc(compile(*request, *reply, clientOf(*context),
                         deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
-                                                                                 : absl::FromChrono(deadline)));
+                                                                                 : absl::FromChrono(deadline),
+                        [context] { return context->IsCancelled(); }));
 }
 
 absl::Status KilnService::compile(const pb::CompileRequest& request, pb::CompileResponse& reply, std::string client,
-                                  absl::Time deadline) {
+                                  absl::Time deadline, std::function<bool()> client_gone) {
   std::optional<cache::CacheKey> hash = cache::CacheKey::fromRaw(request.bundle_hash());
   if (!hash)
     return absl::InvalidArgumentError(
@@ -106,6 +107,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   CompileJob job;
   job.client = std::move(client);
   job.deadline = deadline;
+  job.client_gone = std::move(client_gone);
   job.bundle_hash = *hash;
   job.arg_types.assign(request.arg_types().begin(), request.arg_types().end());
   job.return_type = request.return_type();

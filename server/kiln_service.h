@@ -41,7 +41,7 @@ class KilnService final : public kiln::v1::Kiln::Service {
   class Activity;  // RAII: one request in flight
 
   absl::Status compile(const kiln::v1::CompileRequest& request, kiln::v1::CompileResponse& reply,
-                       std::string client, absl::Time deadline);
+                       std::string client, absl::Time deadline, std::function<bool()> client_gone);
 
   CompileEngine& engine_;
   std::function<void()> on_shutdown_;

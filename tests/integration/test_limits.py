@@ -284,3 +284,34 @@ def test_second_kilnd_on_a_socket_in_use_exits_and_leaves_the_first_serving(serv
     first.stop()
     third = servers(socket_path=first.socket_path, workdir=tmp_path / "c").wait_serving()
     assert third.call_status("GetServerInfo")[0] == grpc.StatusCode.OK
+
+
+def test_a_cancelled_call_stops_its_compile_on_the_server(servers):
+    from kiln import jit
+
+    s = servers().wait_serving()
+    call = s.channel.unary_unary("/kiln.v1.Kiln/Compile").future(
+        compile_request(jit(slow_function(20000)), ["int64"], opt_level=0), timeout=120)
+    assert wait_until(lambda: _compiling(s)), s.log()
+    time.sleep(0.3)
+    call.cancel()
+    assert wait_until(lambda: "the client cancelled its call" in s.log(), timeout=20), s.log()
+    code, details = s.call_status("Compile", compile_request(jit(small_function), ["int64"]))
+    assert code == grpc.StatusCode.OK, (code, details)
+
+
+def test_a_second_sigterm_exits_at_once(servers):
+    from kiln import jit
+
+    s = servers("--drain-seconds=60").wait_serving()
+    t, _ = in_background(lambda: s.call_status(
+        "Compile", compile_request(jit(slow_function(20000)), ["int64"], opt_level=0)))
+    assert wait_until(lambda: _compiling(s)), s.log()
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    start = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(timeout=20) == 1
+    assert time.monotonic() - start < 5
+    assert "a second signal; exiting now" in s.log(), s.log()
+    t.join(30)

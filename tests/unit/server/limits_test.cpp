@@ -338,6 +338,21 @@ TEST_F(EngineTest, ClientDeadlineStopsACompile) {
   expectCleanAndServing();
 }
 
+TEST_F(EngineTest, ClientThatCancelsStopsItsCompile) {
+  startEngine();
+  std::atomic<bool> gone{false};
+  setFault([&](const char* s) {
+    if (std::string(s) == "typing") gone.store(true);  // the client hangs up mid-compile
+  });
+  CompileJob j = job();
+  j.client_gone = [&] { return gone.load(); };
+  absl::StatusOr<std::shared_ptr<const CompileOutcome>> r = engine_->compile(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsCancelled(r.status())) << r.status();
+  EXPECT_NE(r.status().message().find("the client cancelled its call"), std::string::npos) << r.status();
+  expectCleanAndServing();
+}
+
 TEST_F(EngineTest, CancelAllStopsARunningCompileAndRefusesNewOnes) {
   startEngine();
   absl::Notification in_typing;
