@@ -1,5 +1,8 @@
 #include "server/compile_engine.h"
 
+#include <algorithm>
+#include <exception>
+#include <new>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -33,14 +36,12 @@ cache::CacheKey keyOf(const CompileJob& job) {
 CompileEngine::CompileEngine(const Config& config, cache::Store& store)
     : config_(config),
       store_(store),
-      free_slots_(config.threads > 0 ? config.threads
-                                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+      bundles_(config.max_bundle_memory_bytes),
+      slots_(config.threads > 0 ? config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())),
+             config.max_queued_compiles, config.max_queued_per_client) {}
 
 std::shared_ptr<const compiler::Bundle> CompileEngine::findBundle(const cache::CacheKey& hash) {
-  {
-    absl::MutexLock lock(&bundles_mu_);
-    if (auto it = bundles_.find(hash); it != bundles_.end()) return it->second;
-  }
+  if (std::shared_ptr<const compiler::Bundle> held = bundles_.find(hash)) return held;
   absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kBundle, hash);
   if (!stored.ok()) {
     KILN_LOG(kWarning) << "reading bundle " << hash.hex() << ": " << stored.status();
@@ -57,9 +58,7 @@ std::shared_ptr<const compiler::Bundle> CompileEngine::findBundle(const cache::C
     return nullptr;
   }
   auto shared = std::make_shared<const compiler::Bundle>(*std::move(bundle));
-  absl::MutexLock lock(&bundles_mu_);
-  if (bundles_.size() >= config_.max_memory_bundles) bundles_.clear();
-  bundles_.emplace(hash, shared);
+  bundles_.insert(hash, shared, (*stored)->size());
   return shared;
 }
 
@@ -68,11 +67,13 @@ absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string s
     absl::MutexLock lock(&stats_mu_);
     ++stats_.bundle_uploads;
   }
+  if (serialized.size() > config_.max_bundle_memory_bytes)
+    return absl::ResourceExhaustedError(absl::StrCat("bundle of ", serialized.size(),
+                                                     " bytes is larger than the memory for bundles (limit "
+                                                     "--max-bundle-memory-bytes=",
+                                                     config_.max_bundle_memory_bytes, ")"));
   if (absl::Status s = store_.put(cache::Kind::kBundle, hash, serialized); !s.ok()) return s;
-  auto shared = std::make_shared<const compiler::Bundle>(std::move(bundle));
-  absl::MutexLock lock(&bundles_mu_);
-  if (bundles_.size() >= config_.max_memory_bundles) bundles_.clear();
-  bundles_.insert_or_assign(hash, std::move(shared));
+  bundles_.insert(hash, std::make_shared<const compiler::Bundle>(std::move(bundle)), serialized.size());
   return absl::OkStatus();
 }
 
@@ -102,9 +103,37 @@ absl::StatusOr<std::shared_ptr<const CompileOutcome>> CompileEngine::compile(con
     absl::MutexLock lock(&stats_mu_);
     ++stats_.compile_requests;
   }
+  // Whatever a compile throws ends here; the slot and the single-flight
+  // entry were released on the way out (RAII).
+  absl::Status thrown;
+  try {
+    absl::StatusOr<Shared> r = compileHitOrMiss(job);
+    if (!r.ok() && (absl::IsDeadlineExceeded(r.status()) || absl::IsCancelled(r.status()) ||
+                    absl::IsResourceExhausted(r.status()) || absl::IsUnavailable(r.status()))) {
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.stopped_compiles;
+    }
+    return r;
+  } catch (const std::bad_alloc&) {
+    thrown = absl::ResourceExhaustedError("the compile ran out of memory (std::bad_alloc)");
+  } catch (const std::exception& e) {
+    thrown = absl::InternalError(absl::StrCat("internal compiler error: exception: ", e.what()));
+  } catch (...) {
+    thrown = absl::InternalError("internal compiler error: unknown exception");
+  }
+  KILN_LOG(kError) << "compile threw: " << thrown;
+  absl::MutexLock lock(&stats_mu_);
+  ++stats_.exceptions;
+  ++stats_.compile_errors;
+  if (absl::IsInternal(thrown)) ++stats_.internal_errors;
+  return thrown;
+}
+
+absl::StatusOr<CompileEngine::Shared> CompileEngine::compileHitOrMiss(const CompileJob& job) {
   const cache::CacheKey key = keyOf(job);
   // The artifact key needs only the bundle's hash, so a hit is served without
   // the bundle: a warm server never asks for an upload.
+  step("lookup");
   absl::StatusOr<Shared> hit = lookup(key);
   if (!hit.ok()) return hit.status();
   if (*hit != nullptr) {
@@ -112,6 +141,7 @@ absl::StatusOr<std::shared_ptr<const CompileOutcome>> CompileEngine::compile(con
     ++stats_.cache_hits;
     return *hit;
   }
+  step("find-bundle");
   std::shared_ptr<const compiler::Bundle> bundle = findBundle(job.bundle_hash);
   if (bundle == nullptr) {
     auto need = std::make_shared<CompileOutcome>();
@@ -123,7 +153,22 @@ absl::StatusOr<std::shared_ptr<const CompileOutcome>> CompileEngine::compile(con
     absl::MutexLock lock(&stats_mu_);
     ++stats_.cache_misses;
   }
-  return flight_.run(key, [&] { return compileMiss(job, key, bundle); });
+  // A compile this request joined ran under its leader's deadline; when that
+  // one stopped it and this request still has time, it compiles again.
+  for (;;) {
+    bool shared = false;
+    absl::StatusOr<Shared> r = flight_.run(key, [&] { return compileMiss(job, key, bundle); }, &shared);
+    const bool leader_stopped =
+        !r.ok() && (absl::IsDeadlineExceeded(r.status()) || absl::IsCancelled(r.status()));
+    if (!shared || !leader_stopped || absl::Now() >= job.deadline || !shutdown_.check().ok()) return r;
+  }
+}
+
+void CompileEngine::beginDrain() { slots_.close(); }
+
+void CompileEngine::cancelAll(absl::Status why) {
+  slots_.close();
+  shutdown_.cancel(std::move(why));
 }
 
 absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJob& job, const cache::CacheKey& key,
@@ -133,12 +178,20 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   absl::StatusOr<Shared> hit = lookup(key);
   if (!hit.ok() || *hit != nullptr) return hit;
 
-  {
-    absl::MutexLock lock(&slots_mu_);
-    slots_mu_.Await(absl::Condition(
-        +[](int* free) { return *free > 0; }, &free_slots_));
-    --free_slots_;
-  }
+  step("acquire-slot");
+  absl::StatusOr<CompileSlots::Lease> slot = slots_.acquire(job.client, job.deadline);
+  if (!slot.ok()) return slot.status();
+  // The compile's own clock starts with its slot.
+  compiler::CancelToken cancel(&shutdown_);
+  const absl::Time server_deadline = config_.max_compile_seconds > 0
+                                         ? absl::Now() + absl::Seconds(config_.max_compile_seconds)
+                                         : absl::InfiniteFuture();
+  if (job.deadline < server_deadline)
+    cancel.setDeadline(job.deadline, "the client's deadline");
+  else if (server_deadline != absl::InfiniteFuture())
+    cancel.setDeadline(server_deadline, absl::StrCat("the server's limit of ", config_.max_compile_seconds,
+                                                     " s (--max-compile-seconds)"));
+  if (job.client_gone) cancel.watch(job.client_gone, "the client cancelled its call");
   compiler::CompileRequest request;
   request.bundle = bundle.get();
   request.arg_types = job.arg_types;
@@ -147,12 +200,19 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   request.options = job.options;
   request.emit = job.emit;
   request.passes.verify_each = config_.verify_each;
+  request.passes.budget.cancel = &cancel;
+  request.passes.budget.max_instances = config_.max_instances;
+  request.passes.budget.max_ir_instructions = config_.max_ir_instructions;
+  request.passes.budget.before_stage = config_.fault_injection;
   const absl::Time start = absl::Now();
   absl::StatusOr<compiler::CompileResult> result = compiler::compile(request);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  {
-    absl::MutexLock lock(&slots_mu_);
-    ++free_slots_;
+  slot->release();
+  // Stopped by its budget: the request's failure, not the code's; not stored.
+  if (!result.ok() && (absl::IsDeadlineExceeded(result.status()) || absl::IsCancelled(result.status()) ||
+                       absl::IsResourceExhausted(result.status()) || absl::IsUnavailable(result.status()))) {
+    KILN_LOG(kWarning) << "compile of " << key.hex() << " stopped after " << seconds << " s: " << result.status();
+    return result.status();
   }
 
   auto outcome = std::make_shared<CompileOutcome>();
@@ -179,6 +239,7 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
     absl::StatusOr<ArtifactView> artifact = decodeArtifact(outcome->record);
     if (!artifact.ok()) return absl::InternalError(absl::StrCat("artifact record: ", artifact.status().message()));
     outcome->artifact = *std::move(artifact);
+    step("store");
     if (absl::Status s = store_.put(cache::Kind::kArtifact, key, outcome->record); !s.ok())
       KILN_LOG(kWarning) << "storing artifact " << key.hex() << ": " << s;  // served, just not cached
     return Shared(std::move(outcome));

@@ -10,9 +10,17 @@
 //   OK                    -> stored in L1, returned
 //   user error            -> kError with its diagnostic, never stored
 //   any other error       -> kError, KIND_INTERNAL, counted; never a crash
+//   over budget           -> an error status: DEADLINE_EXCEEDED (the
+//                            client's deadline or --max-compile-seconds),
+//                            CANCELLED/UNAVAILABLE (shutdown),
+//                            RESOURCE_EXHAUSTED (a cap, named), never stored
+//   exception             -> RESOURCE_EXHAUSTED (std::bad_alloc) or
+//                            INTERNAL; the slot is returned and the
+//                            single-flight entry completed (RAII)
 //
-// Compiles run on the calling (gRPC) thread, at most Config::threads at once;
-// there is no global compiler lock. Thread-safe.
+// Compiles run on the calling (gRPC) thread, at most Config::threads at once,
+// behind a fair, bounded queue (server/compile_slots.h); there is no global
+// compiler lock. Thread-safe.
 
 #include <atomic>
 #include <memory>
@@ -26,10 +34,13 @@
 #include "cache/cache_key.h"
 #include "cache/single_flight.h"
 #include "cache/store.h"
+#include "compiler/budget.h"
 #include "compiler/diagnostic.h"
 #include "compiler/driver/compile.h"
 #include "kiln/v1/kiln.pb.h"
 #include "server/artifact_record.h"
+#include "server/bundle_lru.h"
+#include "server/compile_slots.h"
 #include "server/config.h"
 
 namespace kiln::server {
@@ -42,6 +53,14 @@ struct CompileJob {
   compiler::Target target;
   compiler::Options options;
   compiler::Emit emit = compiler::Emit::kBinary;
+  // Not part of the key:
+  /// Who asked (the queue's fairness unit).
+  std::string client = "local";
+  /// The client's deadline (gRPC), or InfiniteFuture.
+  absl::Time deadline = absl::InfiniteFuture();
+  /// True once the client cancelled its call (null: never asked). Called
+  /// from the compiling thread only, which is the request's own.
+  std::function<bool()> client_gone;
 };
 
 struct CompileOutcome {
@@ -68,6 +87,9 @@ struct EngineStats {
   uint64_t bundle_uploads = 0, bundles_stored = 0, cache_entries = 0, corrupt_values = 0;
   cache::StoreStats store;  // the cache's health
   double compile_seconds_total = 0;
+  // Not (yet) in StatsResponse:
+  uint64_t stopped_compiles = 0;  // deadline, cancellation or a size cap
+  uint64_t exceptions = 0;        // thrown inside a compile, caught here
 };
 
 class CompileEngine {
@@ -84,24 +106,37 @@ class CompileEngine {
 
   EngineStats stats();
 
+  /// Shutdown, step 1: queued and new compiles fail with UNAVAILABLE;
+  /// running ones go on.
+  void beginDrain();
+  /// Shutdown, step 2: running compiles stop at their next check with `why`.
+  void cancelAll(absl::Status why);
+
+  int freeSlots() const { return slots_.freeSlots(); }
+  size_t compilesInFlight() const { return flight_.inFlight(); }
+  size_t compilesWaiting() const { return flight_.waiting(); }
+  int queuedCompiles() const { return slots_.queued(); }
+  const BundleLru& bundleMemory() const { return bundles_; }
+
  private:
   using Shared = std::shared_ptr<const CompileOutcome>;
 
   std::shared_ptr<const compiler::Bundle> findBundle(const cache::CacheKey& hash);
   absl::StatusOr<Shared> lookup(const cache::CacheKey& key);
+  absl::StatusOr<Shared> compileHitOrMiss(const CompileJob& job);
   absl::StatusOr<Shared> compileMiss(const CompileJob& job, const cache::CacheKey& key,
                                      std::shared_ptr<const compiler::Bundle> bundle);
+  void step(const char* stage) const {
+    if (config_.fault_injection) config_.fault_injection(stage);
+  }
 
   const Config config_;
   cache::Store& store_;
   cache::SingleFlight<absl::StatusOr<Shared>> flight_;
-
-  absl::Mutex bundles_mu_;
-  absl::flat_hash_map<cache::CacheKey, std::shared_ptr<const compiler::Bundle>> bundles_
-      ABSL_GUARDED_BY(bundles_mu_);
-
-  absl::Mutex slots_mu_;
-  int free_slots_ ABSL_GUARDED_BY(slots_mu_);
+  BundleLru bundles_;
+  CompileSlots slots_;
+  /// The parent of every compile's CancelToken: cancelled at shutdown.
+  compiler::CancelToken shutdown_;
 
   absl::Mutex stats_mu_;
   EngineStats stats_ ABSL_GUARDED_BY(stats_mu_);

@@ -3,6 +3,7 @@
 // tests directly). Nothing here reloads at run time; a change needs a restart.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "compiler/driver/compile.h"
@@ -40,9 +41,41 @@ struct Config {
   /// naming the pass). Costs a little compile time; the tests turn it on.
   /// Default: on in debug builds, off in release builds.
   bool verify_each = compiler::kVerifyEachDefault;
-  /// Bundles kept decoded in memory; beyond this the map is dropped and
-  /// bundles reload from RocksDB on demand. Default: 1024.
-  size_t max_memory_bundles = 1024;
+  /// Bytes of uploaded bundles kept decoded in memory (measured by their
+  /// serialized size), least recently used evicted first; every bundle is
+  /// also in RocksDB and reloads from there on demand. A single bundle
+  /// larger than this is refused (RESOURCE_EXHAUSTED). Default: 256 MiB.
+  uint64_t max_bundle_memory_bytes = 256ull << 20;
+
+  // Deadlines and resource caps (docs/operations.md). Each trips
+  // RESOURCE_EXHAUSTED (DEADLINE_EXCEEDED for time) naming its flag.
+
+  /// Longest a compile may run once it has a slot; the client's own gRPC
+  /// deadline applies too, whichever is first. Checked between passes and
+  /// in the typing fixpoint (an LLVM pass runs to its end). Default: 300 s.
+  double max_compile_seconds = 300;
+  /// Compiles that may wait for a slot, in all and per client (the peer's
+  /// address without its port; all Unix-socket clients are one client).
+  /// Free slots are handed out round-robin across clients. Defaults: 1024
+  /// and 256.
+  int max_queued_compiles = 1024;
+  int max_queued_per_client = 256;
+  /// RPCs served at once; gRPC's thread pool is capped a little above this.
+  /// Default: 1024.
+  int max_concurrent_rpcs = 1024;
+  /// Typed instances one compile may make, and instructions its IR (Kiln or
+  /// LLVM) may have after any pass. Defaults: 10,000 and 2,000,000.
+  size_t max_instances = 10000;
+  size_t max_ir_instructions = 2000000;
+  /// After SIGTERM (or Shutdown), running compiles get this long to finish;
+  /// then they are cancelled, and the server exits. Queued compiles fail at
+  /// once with UNAVAILABLE. Default: 10 s.
+  double drain_seconds = 10;
+
+  /// Test-only fault injection: called with the name of each step of a
+  /// compile before it runs ("lookup", "find-bundle", "acquire-slot", every
+  /// compiler pass, "store"); it may throw or block. Default: none.
+  std::function<void(const char* stage)> fault_injection;
 };
 
 }  // namespace kiln::server

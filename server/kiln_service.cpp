@@ -4,7 +4,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "server/bundle_convert.h"
 #include "server/request_validation.h"
 #include "server/signature.h"
@@ -18,24 +22,39 @@ namespace kiln::server {
 
 namespace pb = kiln::v1;
 
+// Uploads this large leave megabytes of freed buffers (the request, its
+// serialization, the decoded bundle) in malloc's arenas.
+constexpr size_t kLargeUploadBytes = 1 << 20;
+
 class KilnService::Activity {
  public:
   explicit Activity(KilnService& s) : s_(s) {
-    s_.in_flight_.fetch_add(1);
+    const int n = s_.in_flight_.fetch_add(1) + 1;
     touch();
+    if (s_.max_concurrent_rpcs_ > 0 && n > s_.max_concurrent_rpcs_)
+      refused_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                              absl::StrCat("too many requests at once: ", n - 1,
+                                           " are being served (limit --max-concurrent-rpcs=",
+                                           s_.max_concurrent_rpcs_, ")"));
   }
   ~Activity() {
     touch();
     s_.in_flight_.fetch_sub(1);
   }
+  /// Set when this request is over the cap and must be refused.
+  const std::optional<grpc::Status>& refused() const { return refused_; }
 
  private:
+  std::optional<grpc::Status> refused_;
   void touch() { s_.last_activity_ns_.store(absl::ToUnixNanos(absl::Now())); }
   KilnService& s_;
 };
 
-KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown)
-    : engine_(engine), on_shutdown_(std::move(on_shutdown)), last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
+KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown, int max_concurrent_rpcs)
+    : engine_(engine),
+      on_shutdown_(std::move(on_shutdown)),
+      max_concurrent_rpcs_(max_concurrent_rpcs),
+      last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
 
 absl::Duration KilnService::idleFor() const {
   if (in_flight_.load() > 0) return absl::ZeroDuration();
@@ -44,6 +63,7 @@ absl::Duration KilnService::idleFor() const {
 
 grpc::Status KilnService::GetServerInfo(grpc::ServerContext*, const pb::ServerInfoRequest*, pb::ServerInfo* reply) {
   Activity activity(*this);
+  if (activity.refused()) return *activity.refused();
   reply->set_version(KILN_VERSION);
   reply->set_compiler_build_id(compiler::compilerBuildId());
   for (const std::string& v : compiler::supportedPythonVersions()) reply->add_python_versions(v);
@@ -53,13 +73,34 @@ grpc::Status KilnService::GetServerInfo(grpc::ServerContext*, const pb::ServerIn
   return grpc::Status::OK;
 }
 
-grpc::Status KilnService::Compile(grpc::ServerContext*, const pb::CompileRequest* request,
-                                  pb::CompileResponse* reply) {
-  Activity activity(*this);
-  return toGrpc(compile(*request, *reply));
+namespace {
+
+// The queue's unit of fairness: the peer's address without its port (one
+// host is one client however many connections it opens); every client of
+// the Unix socket is one local client.
+std::string clientOf(const grpc::ServerContext& context) {
+  std::string peer = context.peer();
+  if (peer.rfind("unix:", 0) == 0) return "unix";
+  if (const size_t colon = peer.rfind(':'); colon != std::string::npos && colon > peer.find(':'))
+    peer.resize(colon);  // "ipv4:1.2.3.4:5678", "ipv6:[::1]:5678"
+  return peer;
 }
 
-absl::Status KilnService::compile(const pb::CompileRequest& request, pb::CompileResponse& reply) {
+}  // namespace
+
+grpc::Status KilnService::Compile(grpc::ServerContext* context, const pb::CompileRequest* request,
+                                  pb::CompileResponse* reply) {
+  Activity activity(*this);
+  if (activity.refused()) return *activity.refused();
+  const auto deadline = context->deadline();
+  return toGrpc(compile(*request, *reply, clientOf(*context),
+                        deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
+                                                                                 : absl::FromChrono(deadline),
+                        [context] { return context->IsCancelled(); }));
+}
+
+absl::Status KilnService::compile(const pb::CompileRequest& request, pb::CompileResponse& reply, std::string client,
+                                  absl::Time deadline, std::function<bool()> client_gone) {
   // Every size, count and name the client sent, before any is used.
   if (absl::Status s = validateCompileRequest(request); !s.ok()) return s;
   std::optional<cache::CacheKey> hash = cache::CacheKey::fromRaw(request.bundle_hash());
@@ -67,6 +108,9 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
     return absl::InvalidArgumentError(
         absl::StrCat("bundle_hash is ", request.bundle_hash().size(), " bytes, expected 32 (SHA-256)"));
   CompileJob job;
+  job.client = std::move(client);
+  job.deadline = deadline;
+  job.client_gone = std::move(client_gone);
   job.bundle_hash = *hash;
   job.arg_types.assign(request.arg_types().begin(), request.arg_types().end());
   job.return_type = request.return_type();
@@ -82,6 +126,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
 
   if (request.has_bundle()) {
     std::string serialized = kiln::v1::deterministicBytes(request.bundle());
+    if (serialized.size() >= kLargeUploadBytes) large_upload_.store(true);
     if (cache::sha256(serialized) != *hash)
       return absl::InvalidArgumentError(absl::StrCat("bundle_hash ", hash->hex(),
                                                      " does not match the bundle's SHA-256 ",
@@ -122,6 +167,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
 
 grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*, pb::StatsResponse* reply) {
   Activity activity(*this);
+  if (activity.refused()) return *activity.refused();
   const EngineStats s = engine_.stats();
   reply->set_compile_requests(s.compile_requests);
   reply->set_cache_hits(s.cache_hits);

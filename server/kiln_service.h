@@ -17,7 +17,9 @@ class KilnService final : public kiln::v1::Kiln::Service {
  public:
   /// `on_shutdown` is called (from the RPC's thread) by the Shutdown RPC; it
   /// must only start the shutdown, not wait for it.
-  KilnService(CompileEngine& engine, std::function<void()> on_shutdown);
+  /// More than `max_concurrent_rpcs` at once (0 = no cap) are refused with
+  /// RESOURCE_EXHAUSTED.
+  KilnService(CompileEngine& engine, std::function<void()> on_shutdown, int max_concurrent_rpcs = 0);
 
   grpc::Status GetServerInfo(grpc::ServerContext* context, const kiln::v1::ServerInfoRequest* request,
                              kiln::v1::ServerInfo* reply) override;
@@ -31,15 +33,22 @@ class KilnService final : public kiln::v1::Kiln::Service {
   /// How long no request has been running (zero while one is).
   absl::Duration idleFor() const;
 
+  /// True (once) when a large bundle was uploaded since the last call: the
+  /// server then returns freed memory to the system (malloc_trim).
+  bool takeLargeUpload() { return large_upload_.exchange(false); }
+
  private:
   class Activity;  // RAII: one request in flight
 
-  absl::Status compile(const kiln::v1::CompileRequest& request, kiln::v1::CompileResponse& reply);
+  absl::Status compile(const kiln::v1::CompileRequest& request, kiln::v1::CompileResponse& reply,
+                       std::string client, absl::Time deadline, std::function<bool()> client_gone);
 
   CompileEngine& engine_;
   std::function<void()> on_shutdown_;
+  const int max_concurrent_rpcs_;
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> large_upload_{false};
   std::atomic<int64_t> last_activity_ns_;
 };
 

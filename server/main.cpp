@@ -1,6 +1,7 @@
 // kilnd: the Kiln compile server. See docs/operations.md.
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/log.h"
 #include "server/server.h"
@@ -30,6 +32,16 @@ ABSL_FLAG(int, cache_retry_seconds, 10,
 ABSL_FLAG(bool, verify_cache, false,
           "check every value of the cache at --cache-dir (opened read-only, so a running server may hold it), "
           "print a JSON report and exit: 0 clean, 3 damage found, 1 could not check");
+ABSL_FLAG(double, max_compile_seconds, 300, "longest a compile may run (the client's deadline applies too; 0 = none)");
+ABSL_FLAG(int, max_queued_compiles, 1024, "compiles that may wait for a slot, in all");
+ABSL_FLAG(int, max_queued_per_client, 256, "compiles that may wait for a slot, per client");
+ABSL_FLAG(int, max_concurrent_rpcs, 1024, "RPCs served at once (0 = no cap)");
+ABSL_FLAG(uint64_t, max_bundle_memory_bytes, 256ull << 20, "bytes of uploaded bundles kept in memory (LRU)");
+ABSL_FLAG(uint64_t, max_instances, 10000, "typed instances one compile may make (0 = no cap)");
+ABSL_FLAG(uint64_t, max_ir_instructions, 2000000, "instructions one compile's IR may have (0 = no cap)");
+ABSL_FLAG(double, drain_seconds, 10,
+          "after SIGTERM, running compiles get this long before they are cancelled; kilnd exits at most a few "
+          "seconds later");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
 
@@ -86,7 +98,8 @@ extern "C" void onSignal(int signo) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
-                               "[--idle-timeout SECONDS]");
+                               "[--idle-timeout SECONDS] [--max-compile-seconds S] [--drain-seconds S] [limits...]; "
+                               "see docs/operations.md");
   // Accept the documented dashed spellings (--cache-dir, --verify-each) as
   // well as absl's underscores: dashes in a flag's name (before any '=').
   for (int i = 1; i < argc; ++i) {
@@ -124,8 +137,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (absl::GetFlag(FLAGS_verify_cache)) return verifyCache(config.cache_dir);
-  if (config.threads < 0 || config.idle_timeout_seconds < 0) {
-    std::fprintf(stderr, "kilnd: --threads and --idle-timeout must not be negative\n");
+  config.max_compile_seconds = absl::GetFlag(FLAGS_max_compile_seconds);
+  config.max_queued_compiles = absl::GetFlag(FLAGS_max_queued_compiles);
+  config.max_queued_per_client = absl::GetFlag(FLAGS_max_queued_per_client);
+  config.max_concurrent_rpcs = absl::GetFlag(FLAGS_max_concurrent_rpcs);
+  config.max_bundle_memory_bytes = absl::GetFlag(FLAGS_max_bundle_memory_bytes);
+  config.max_instances = absl::GetFlag(FLAGS_max_instances);
+  config.max_ir_instructions = absl::GetFlag(FLAGS_max_ir_instructions);
+  config.drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
+  if (config.threads < 0 || config.idle_timeout_seconds < 0 || config.max_compile_seconds < 0 ||
+      config.max_queued_compiles < 0 || config.max_queued_per_client < 0 || config.max_concurrent_rpcs < 0 ||
+      config.drain_seconds < 0) {
+    std::fprintf(stderr,
+                 "kilnd: --threads, --idle-timeout, --max-compile-seconds, --max-queued-compiles, "
+                 "--max-queued-per-client, --max-concurrent-rpcs and --drain-seconds must not be negative\n");
     return 2;
   }
   if (config.socket_path.empty() && config.listen_address.empty())
@@ -151,12 +176,35 @@ int main(int argc, char** argv) {
                   << ", cache " << config.cache_dir << "/cache.db";
 
   kiln::server::KilnServer* raw = server->get();
-  std::thread signal_thread([raw] {
-    char byte = 0;
-    while (read(signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
-    }
+  // A signal starts the drain (server.cpp). Its bound is enforced here: a
+  // compile inside one LLVM pass cannot be cancelled, so if the server has
+  // not stopped a few seconds after --drain-seconds, or a second signal
+  // comes, kilnd exits at once (RocksDB's log makes that safe).
+  const double hard_stop_seconds = config.drain_seconds + 5;
+  std::thread signal_thread([raw, hard_stop_seconds] {
+    auto next = [](int timeout_ms) -> int {  // the byte read, or -1 on timeout
+      for (;;) {
+        pollfd p{signal_pipe[0], POLLIN, 0};
+        const int n = poll(&p, 1, timeout_ms);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        char byte = 0;
+        const ssize_t r = read(signal_pipe[0], &byte, 1);
+        if (r < 0 && errno == EINTR) continue;
+        return r == 1 ? byte : -1;
+      }
+    };
+    const int first = next(-1);
     // byte 0 is main's own wake-up after a shutdown that was not a signal.
-    if (byte != 0) raw->requestShutdown(byte == SIGINT ? "SIGINT" : "SIGTERM");
+    if (first <= 0) return;
+    raw->requestShutdown(first == SIGINT ? "SIGINT" : "SIGTERM");
+    const int then = next(static_cast<int>(hard_stop_seconds * 1000));
+    if (then == 0) return;  // stopped in time
+    KILN_LOG(kError) << "kilnd: "
+                     << (then < 0 ? absl::StrCat("still busy ", hard_stop_seconds, " s after the signal")
+                                  : std::string("a second signal"))
+                     << "; exiting now";
+    _exit(1);
   });
   const std::string reason = (*server)->wait();
   const char zero = 0;

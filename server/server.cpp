@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <malloc.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -7,12 +8,16 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "base/log.h"
 #include "server/status_map.h"
 
@@ -61,6 +66,15 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   std::error_code ec;
   std::filesystem::create_directories(c.cache_dir, ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat("creating cache dir ", c.cache_dir, ": ", ec.message()));
+  if (!c.socket_path.empty()) {
+    if (const auto parent = std::filesystem::path(c.socket_path).parent_path(); !parent.empty())
+      std::filesystem::create_directories(parent, ec);  // a failure shows up below
+    // One server per socket: its lock before anything else (the cache, the
+    // socket file) is touched.
+    absl::StatusOr<SocketLock> lock = SocketLock::acquire(c.socket_path);
+    if (!lock.ok()) return lock.status();
+    self->socket_lock_ = *std::move(lock);
+  }
   cache::StoreOptions store_options;
   store_options.max_total_wal_size = c.max_total_wal_size;
   store_options.max_bytes = c.cache_max_bytes;
@@ -70,9 +84,18 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   self->store_ = *std::move(store);
   self->engine_ = std::make_unique<CompileEngine>(c, *self->store_);
   KilnServer* raw = self.get();
-  self->service_ = std::make_unique<KilnService>(*self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); });
+  self->service_ = std::make_unique<KilnService>(
+      *self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); }, c.max_concurrent_rpcs);
 
   grpc::ServerBuilder builder;
+  // One thread per RPC in gRPC's sync server: the pool is capped a little
+  // above --max-concurrent-rpcs (pollers and Shutdown need some), so the
+  // service's own cap, which names the flag, trips first.
+  if (c.max_concurrent_rpcs > 0) {
+    grpc::ResourceQuota quota("kilnd");
+    quota.SetMaxThreads(c.max_concurrent_rpcs + 16);
+    builder.SetResourceQuota(quota);
+  }
   builder.SetMaxReceiveMessageSize(c.max_message_bytes);
   builder.SetMaxSendMessageSize(c.max_message_bytes);
   builder.RegisterService(self->service_.get());
@@ -83,8 +106,6 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   if (!c.socket_path.empty()) {
-    if (const auto parent = std::filesystem::path(c.socket_path).parent_path(); !parent.empty())
-      std::filesystem::create_directories(parent, ec);  // a failure shows up as "could not listen"
     if (absl::Status s = clearStaleSocket(c.socket_path); !s.ok()) return s;
     builder.AddListeningPort("unix:" + c.socket_path, grpc::InsecureServerCredentials());
   }
@@ -97,7 +118,11 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
                                                c.socket_path.empty() ? "" : "unix:" + c.socket_path,
                                                c.socket_path.empty() || c.listen_address.empty() ? "" : " and ",
                                                c.listen_address));
-  if (!c.socket_path.empty()) self->targets_.push_back("unix:" + c.socket_path);
+  if (!c.socket_path.empty()) {
+    self->targets_.push_back("unix:" + c.socket_path);
+    struct stat st;
+    if (lstat(c.socket_path.c_str(), &st) == 0) self->socket_inode_ = st.st_ino;
+  }
   if (!c.listen_address.empty()) {
     // Report the real port when the address asked for port 0.
     const std::string host = c.listen_address.substr(0, c.listen_address.rfind(':'));
@@ -120,6 +145,9 @@ void KilnServer::shutdownLoop() {
     absl::MutexLock lock(&mu_);
     // Wake every second to check the idle timeout; otherwise only on request.
     while (!mu_.AwaitWithTimeout(absl::Condition(&shutdown_requested_), absl::Seconds(1))) {
+      // Bundle uploads free tens of megabytes at once; glibc keeps freed
+      // memory in its per-thread arenas unless asked to give it back.
+      if (service_->takeLargeUpload()) malloc_trim(0);
       if (config_.idle_timeout_seconds > 0 && service_->idleFor() >= idle_timeout) {
         shutdown_requested_ = true;
         shutdown_reason_ = absl::StrCat("idle for ", config_.idle_timeout_seconds, " s");
@@ -127,10 +155,28 @@ void KilnServer::shutdownLoop() {
     }
     KILN_LOG(kInfo) << "shutting down: " << shutdown_reason_;
   }
-  // In-flight RPCs get a few seconds to finish, then are cancelled.
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // Drain: no new RPCs, queued compiles fail now, running ones get
+  // --drain-seconds to finish; then they are cancelled (each stops at its
+  // next check) and their RPCs too.
+  engine_->beginDrain();
+  const absl::Duration drain = absl::Seconds(std::max(0.0, config_.drain_seconds));
+  absl::Notification drained;
+  std::thread canceller([&] {
+    if (drained.WaitForNotificationWithTimeout(drain)) return;
+    KILN_LOG(kWarning) << "drain time of " << config_.drain_seconds << " s is over: cancelling running compiles";
+    engine_->cancelAll(absl::UnavailableError(absl::StrCat(
+        "the server is shutting down: its drain time of ", config_.drain_seconds, " s (--drain-seconds) is over")));
+  });
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + drain));
   server_->Wait();
-  if (!config_.socket_path.empty()) unlink(config_.socket_path.c_str());
+  drained.Notify();
+  canceller.join();
+  // Only the socket this server bound (and still locks) is removed.
+  if (!config_.socket_path.empty() && socket_lock_.held()) {
+    struct stat st;
+    if (lstat(config_.socket_path.c_str(), &st) == 0 && st.st_ino == socket_inode_)
+      unlink(config_.socket_path.c_str());
+  }
   absl::MutexLock lock(&mu_);
   stopped_ = true;
 }

@@ -3,6 +3,8 @@
 // socket and/or TCP, and the thread that shuts it all down, whether asked by
 // the Shutdown RPC, a signal (via main.cpp) or the idle timeout.
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "server/compile_engine.h"
 #include "server/config.h"
 #include "server/kiln_service.h"
+#include "server/socket_lock.h"
 
 namespace kiln::server {
 
@@ -40,6 +43,8 @@ class KilnServer {
   void shutdownLoop();
 
   Config config_;
+  SocketLock socket_lock_;  // held while serving on config_.socket_path
+  ino_t socket_inode_ = 0;  // of the socket file this server bound
   std::unique_ptr<cache::Store> store_;
   std::unique_ptr<CompileEngine> engine_;
   std::unique_ptr<KilnService> service_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "compiler/budget.h"
 #include "compiler/bundle.h"
 #include "compiler/targets/target.h"
 
@@ -30,6 +31,9 @@ struct PassOptions {
   /// Pass names after which the IR is printed into CompileResult::dumps
   /// ("all" for every pass); kilnc --print-after.
   std::vector<std::string> print_after;
+  /// Deadline, cancellation and size caps (compiler/budget.h), checked
+  /// before and after every pass and inside the typing fixpoint.
+  Budget budget;
 };
 
 struct Options {

@@ -96,6 +96,39 @@ absl::Status verifyStage(Compilation& c, const char* pass) {
   return absl::OkStatus();
 }
 
+// A tripped budget says where the compile was stopped.
+absl::Status withPass(absl::Status s, const char* when, const char* pass) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(s.message(), " (", when, " pass '", pass, "')"));
+}
+
+size_t instructionCount(Compilation& c) {
+  size_t n = 0;
+  switch (c.stage) {
+    case Stage::kKir:
+    case Stage::kTyped:
+      for (ir::Function* f : c.irFunctions())
+        for (const auto& b : f->blocks) n += b->instrs.size();
+      return n;
+    case Stage::kLlvm:
+      for (const llvm::Function& f : *c.module) n += f.getInstructionCount();
+      return n;
+    case Stage::kStart:
+    case Stage::kObject:
+    case Stage::kLinked: return 0;
+  }
+  return 0;
+}
+
+absl::Status checkSize(Compilation& c, const Budget& budget, const char* pass) {
+  if (budget.max_ir_instructions == 0) return absl::OkStatus();
+  const size_t n = instructionCount(c);
+  if (n <= budget.max_ir_instructions) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat("compile stopped: the IR after pass '", pass, "' has ", n,
+                                                   " instructions, more than the limit of ",
+                                                   budget.max_ir_instructions, " (--max-ir-instructions)"));
+}
+
 bool wanted(const PassOptions& options, const char* pass) {
   return std::any_of(options.print_after.begin(), options.print_after.end(),
                      [&](const std::string& p) { return p == pass || p == "all"; });
@@ -118,12 +151,17 @@ absl::Status checkPassNames(const std::vector<std::unique_ptr<Pass>>& passes, co
 
 absl::Status runPasses(const std::vector<std::unique_ptr<Pass>>& passes, Compilation& c, Stage last,
                        const PassOptions& options, CompileResult& result) {
+  const Budget& budget = options.budget;
   for (const std::unique_ptr<Pass>& pass : passes) {
     if (pass->stage() > last) break;
+    if (absl::Status s = withPass(budget.check(), "before", pass->name()); !s.ok()) return s;
+    budget.enter(pass->name());
     const absl::Time start = absl::Now();
     if (absl::Status s = pass->run(c); !s.ok()) return s;
     c.stage = pass->stage();
     result.stage_seconds.emplace_back(pass->name(), absl::ToDoubleSeconds(absl::Now() - start));
+    if (absl::Status s = withPass(budget.check(), "after", pass->name()); !s.ok()) return s;
+    if (absl::Status s = checkSize(c, budget, pass->name()); !s.ok()) return s;
     if (options.verify_each)
       if (absl::Status s = verifyStage(c, pass->name()); !s.ok()) return s;
     if (wanted(options, pass->name())) result.dumps.emplace_back(pass->name(), printStage(c));

@@ -48,7 +48,8 @@ class TypingPass final : public Pass {
   Stage stage() const override { return Stage::kTyped; }
   absl::Status run(Compilation& c) override {
     absl::StatusOr<std::unique_ptr<typing::Program>> program =
-        typing::inferTypes(*c.request->bundle, c.untyped, c.request->arg_types, c.request->return_type);
+        typing::inferTypes(*c.request->bundle, c.untyped, c.request->arg_types, c.request->return_type,
+                            c.request->passes.budget);
     if (!program.ok()) return program.status();
     c.program = *std::move(program);
     return absl::OkStatus();

@@ -83,6 +83,7 @@ class Inferrer {
     cur_ = idx;
     Instance& inst = *p_.instances[idx];
     for (auto& b : inst.ir->blocks) {
+      if (absl::Status s = checkBudget(); !s.ok()) return s;  // a big function takes long per round
       for (auto& i : b->instrs) {
         line_ = i->line;
         absl::Status s = typeInstr(inst, *i);
@@ -98,6 +99,15 @@ class Inferrer {
   }
 
   bool changed_ = false;
+  const compiler::Budget* budget_ = nullptr;
+
+  // The compile's deadline and cancellation (compiler/budget.h).
+  absl::Status checkBudget() const {
+    if (budget_ == nullptr) return absl::OkStatus();
+    absl::Status s = budget_->check();
+    if (s.ok()) return s;
+    return absl::Status(s.code(), absl::StrCat(s.message(), " (in pass 'typing')"));
+  }
 
   absl::Status userError(Diagnostic::Kind kind, std::string msg, int line) {
     const compiler::CodeObject& code = p_.bundle->functions[p_.instances[cur_]->function_index].code;
@@ -561,7 +571,7 @@ void markReachable(Program& p, int idx) {
 
 absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
                                                     const std::vector<std::string>& arg_types,
-                                                    const std::string& return_type) {
+                                                    const std::string& return_type, const compiler::Budget& budget) {
   auto p = std::make_unique<Program>();
   p->bundle = &bundle;
   if (bundle.functions.empty()) return absl::InvalidArgumentError("bundle has no functions");
@@ -591,12 +601,19 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     p->declared_ret = *t;
   }
   Inferrer inf(*p, functions);
+  inf.budget_ = &budget;
   absl::StatusOr<int> entry = inf.instanceFor(0, args);
   if (!entry.ok()) return entry.status();
   bool converged = false;
   for (int round = 0; round < kMaxRounds && !converged; ++round) {
     inf.changed_ = false;
     for (size_t k = 0; k < p->instances.size(); ++k) {
+      if (absl::Status s = inf.checkBudget(); !s.ok()) return s;
+      if (budget.max_instances != 0 && p->instances.size() > budget.max_instances)
+        return absl::ResourceExhaustedError(
+            absl::StrCat("compile stopped: typing made ", p->instances.size(),
+                         " instances (function x argument types), more than the limit of ", budget.max_instances,
+                         " (--max-instances)"));
       Instance& inst = *p->instances[k];
       if (!inst.error.ok()) continue;
       absl::Status s = inf.typeInstance(static_cast<int>(k));

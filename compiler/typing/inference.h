@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "compiler/budget.h"
 #include "compiler/bundle.h"
 #include "compiler/ir/ir.h"
 #include "compiler/ir/parser.h"
@@ -56,9 +57,12 @@ struct Program {
 /// built (no reachable code names it: a call to it is an internal error).
 using UntypedFunctions = std::vector<absl::StatusOr<std::unique_ptr<ir::Function>>>;
 
+/// `budget` (compiler/budget.h) is checked once per instance per round of
+/// the fixpoint: its deadline and cancellation, and max_instances.
 absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
                                                     const std::vector<std::string>& arg_types,
-                                                    const std::string& return_type);
+                                                    const std::string& return_type,
+                                                    const compiler::Budget& budget = {});
 
 /// The typed IR of every reachable instance, entry first.
 std::string printTyped(const Program& program);

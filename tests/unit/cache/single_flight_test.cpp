@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,40 @@ TEST(SingleFlight, LaterCallAfterCompletionRunsAgain) {
   int runs = 0;
   EXPECT_EQ(flight.run(sha256("k"), [&] { return ++runs; }), 1);
   EXPECT_EQ(flight.run(sha256("k"), [&] { return ++runs; }), 2);
+}
+
+
+TEST(SingleFlight, WorkThatThrowsLeavesNoEntryAndWakesItsWaiters) {
+  SingleFlight<int> flight;
+  const CacheKey key = sha256("k");
+  absl::Notification leader_running, waiter_joined;
+  std::atomic<int> runs{0};
+  std::thread leader([&] {
+    EXPECT_THROW(flight.run(key,
+                            [&]() -> int {
+                              runs.fetch_add(1);
+                              leader_running.Notify();
+                              waiter_joined.WaitForNotification();
+                              throw std::runtime_error("injected");
+                            }),
+                 std::runtime_error);
+  });
+  leader_running.WaitForNotification();
+  int waiter_result = 0;
+  std::thread waiter([&] {
+    // Its own work runs only if the leader's threw: the waiter starts over.
+    waiter_result = flight.run(key, [&] { return runs.fetch_add(1), 42; });
+  });
+  while (flight.waiting() == 0) std::this_thread::yield();
+  waiter_joined.Notify();
+  leader.join();
+  waiter.join();
+  EXPECT_EQ(waiter_result, 42);
+  EXPECT_EQ(runs.load(), 2);
+  EXPECT_EQ(flight.inFlight(), 0u);
+  EXPECT_EQ(flight.waiting(), 0u);
+  // And the key works as before.
+  EXPECT_EQ(flight.run(key, [] { return 7; }), 7);
 }
 
 }  // namespace
