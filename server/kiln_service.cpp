@@ -33,16 +33,28 @@ class KilnService::Activity {
   KilnService& s_;
 };
 
-KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown)
-    : engine_(engine), on_shutdown_(std::move(on_shutdown)), last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
+KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown, const Authorizer& authorizer,
+                         const pb::SigningKey* signing_key)
+    : engine_(engine),
+      on_shutdown_(std::move(on_shutdown)),
+      authorizer_(authorizer),
+      signing_key_(signing_key),
+      last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
+
+namespace {
+constexpr Right kCompileRight = Right::kCompile;
+constexpr Right kAdminRight = Right::kAdmin;
+}  // namespace
 
 absl::Duration KilnService::idleFor() const {
   if (in_flight_.load() > 0) return absl::ZeroDuration();
   return absl::Now() - absl::FromUnixNanos(last_activity_ns_.load());
 }
 
-grpc::Status KilnService::GetServerInfo(grpc::ServerContext*, const pb::ServerInfoRequest*, pb::ServerInfo* reply) {
+grpc::Status KilnService::GetServerInfo(grpc::ServerContext* context, const pb::ServerInfoRequest*,
+                                        pb::ServerInfo* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, nullptr, "GetServerInfo"); !s.ok()) return s;
   reply->set_version(KILN_VERSION);
   reply->set_compiler_build_id(compiler::compilerBuildId());
   for (const std::string& v : compiler::supportedPythonVersions()) reply->add_python_versions(v);
@@ -52,9 +64,10 @@ grpc::Status KilnService::GetServerInfo(grpc::ServerContext*, const pb::ServerIn
   return grpc::Status::OK;
 }
 
-grpc::Status KilnService::Compile(grpc::ServerContext*, const pb::CompileRequest* request,
+grpc::Status KilnService::Compile(grpc::ServerContext* context, const pb::CompileRequest* request,
                                   pb::CompileResponse* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, &kCompileRight, "Compile"); !s.ok()) return s;
   return toGrpc(compile(*request, *reply));
 }
 
@@ -109,6 +122,10 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       a->set_return_type(v.return_type.data(), v.return_type.size());
       for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
       a->set_cache_key(o.key.raw().data(), o.key.raw().size());
+      // The seal (kiln/v1/artifact_seal.h): the client checks it before loading.
+      const std::string digest = pb::artifactDigest(request.bundle_hash(), *a);
+      a->set_digest(digest);
+      if (signing_key_ != nullptr) a->set_signature(signing_key_->sign(digest));
       reply.set_text(v.text.data(), v.text.size());
       break;
     }
@@ -116,8 +133,10 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   return absl::OkStatus();
 }
 
-grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*, pb::StatsResponse* reply) {
+grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,
+                                   pb::StatsResponse* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, &kCompileRight, "GetStats"); !s.ok()) return s;
   const EngineStats s = engine_.stats();
   reply->set_compile_requests(s.compile_requests);
   reply->set_cache_hits(s.cache_hits);
@@ -134,8 +153,10 @@ grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*
   return grpc::Status::OK;
 }
 
-grpc::Status KilnService::Shutdown(grpc::ServerContext*, const pb::ShutdownRequest*, pb::ShutdownResponse*) {
+grpc::Status KilnService::Shutdown(grpc::ServerContext* context, const pb::ShutdownRequest*,
+                                   pb::ShutdownResponse*) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, &kAdminRight, "Shutdown"); !s.ok()) return s;
   if (on_shutdown_) on_shutdown_();
   return grpc::Status::OK;
 }

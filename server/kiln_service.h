@@ -8,7 +8,9 @@
 #include <functional>
 
 #include "absl/time/time.h"
+#include "kiln/v1/artifact_seal.h"
 #include "kiln/v1/kiln.grpc.pb.h"
+#include "server/auth.h"
 #include "server/compile_engine.h"
 
 namespace kiln::server {
@@ -16,8 +18,10 @@ namespace kiln::server {
 class KilnService final : public kiln::v1::Kiln::Service {
  public:
   /// `on_shutdown` is called (from the RPC's thread) by the Shutdown RPC; it
-  /// must only start the shutdown, not wait for it.
-  KilnService(CompileEngine& engine, std::function<void()> on_shutdown);
+  /// must only start the shutdown, not wait for it. `authorizer` decides who
+  /// may call what; `signing_key` (may be null) signs every artifact's digest.
+  KilnService(CompileEngine& engine, std::function<void()> on_shutdown, const Authorizer& authorizer,
+              const kiln::v1::SigningKey* signing_key);
 
   grpc::Status GetServerInfo(grpc::ServerContext* context, const kiln::v1::ServerInfoRequest* request,
                              kiln::v1::ServerInfo* reply) override;
@@ -38,6 +42,8 @@ class KilnService final : public kiln::v1::Kiln::Service {
 
   CompileEngine& engine_;
   std::function<void()> on_shutdown_;
+  const Authorizer& authorizer_;
+  const kiln::v1::SigningKey* signing_key_;
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
   std::atomic<int64_t> last_activity_ns_;

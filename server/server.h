@@ -4,6 +4,7 @@
 // the Shutdown RPC, a signal (via main.cpp) or the idle timeout.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cache/store.h"
+#include "kiln/v1/artifact_seal.h"
+#include "server/auth.h"
 #include "server/compile_engine.h"
 #include "server/config.h"
 #include "server/kiln_service.h"
@@ -32,6 +35,9 @@ class KilnServer {
   /// Blocks until the server has shut down; returns why.
   std::string wait();
 
+  /// Rereads the tokens file (SIGHUP); the old tokens stay on failure.
+  absl::Status reloadTokens() { return authorizer_->reload(); }
+
   /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
   const std::vector<std::string>& targets() const { return targets_; }
 
@@ -42,6 +48,8 @@ class KilnServer {
   Config config_;
   std::unique_ptr<cache::Store> store_;
   std::unique_ptr<CompileEngine> engine_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::optional<kiln::v1::SigningKey> signing_key_;
   std::unique_ptr<KilnService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> targets_;
