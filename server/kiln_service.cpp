@@ -125,12 +125,24 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       // The seal (kiln/v1/artifact_seal.h): the client checks it before loading.
       const std::string digest = pb::artifactDigest(request.bundle_hash(), *a);
       a->set_digest(digest);
-      if (signing_key_ != nullptr) a->set_signature(signing_key_->sign(digest));
+      if (signing_key_ != nullptr) a->set_signature(signatureOf(digest));
       reply.set_text(v.text.data(), v.text.size());
       break;
     }
   }
   return absl::OkStatus();
+}
+
+std::string KilnService::signatureOf(const std::string& digest) {
+  {
+    absl::MutexLock lock(&signatures_mu_);
+    if (auto it = signatures_.find(digest); it != signatures_.end()) return it->second;
+  }
+  std::string signature = signing_key_->sign(digest);
+  absl::MutexLock lock(&signatures_mu_);
+  if (signatures_.size() >= kMaxSignatures) signatures_.clear();
+  signatures_.emplace(digest, signature);
+  return signature;
 }
 
 grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <functional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kiln/v1/artifact_seal.h"
 #include "kiln/v1/kiln.grpc.pb.h"
@@ -42,8 +45,15 @@ class KilnService final : public kiln::v1::Kiln::Service {
 
   CompileEngine& engine_;
   std::function<void()> on_shutdown_;
+  /// The signature of an artifact digest, remembered (a hit then costs a
+  /// hash, not an Ed25519 signing): up to kMaxSignatures, then forgotten.
+  std::string signatureOf(const std::string& digest);
+  static constexpr size_t kMaxSignatures = 4096;
+
   const Authorizer& authorizer_;
   const kiln::v1::SigningKey* signing_key_;
+  absl::Mutex signatures_mu_;
+  absl::flat_hash_map<std::string, std::string> signatures_ ABSL_GUARDED_BY(signatures_mu_);
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
   std::atomic<int64_t> last_activity_ns_;
