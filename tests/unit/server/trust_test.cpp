@@ -10,8 +10,14 @@
 #include <fstream>
 #include <map>
 
+#include <grpcpp/create_channel.h>
+
 #include "kiln/v1/artifact_seal.h"
+#include "kiln/v1/bundle_hash.h"
+#include "kiln/v1/kiln.grpc.pb.h"
 #include "server/auth.h"
+#include "server/server.h"
+#include "tests/unit/server/test_bundles.h"
 
 namespace kiln::server {
 namespace {
@@ -175,6 +181,60 @@ TEST_F(TrustFiles, TokensFileMustBePrivate) {
   EXPECT_TRUE((*ok)->hasTokens());
   std::ofstream(path) << "garbage\n";
   EXPECT_FALSE((*ok)->reload().ok());
+}
+
+// The real server, in process: what it sends is sealed (and signed with a
+// key), misses and hits alike; the socket is the user's alone.
+TEST_F(TrustFiles, ServerSealsAndSignsEveryArtifact) {
+  Config config;
+  config.socket_path = dir_ + "/run/kilnd.sock";
+  config.cache_dir = dir_ + "/cache";
+  config.signing_key_path = dir_ + "/signing.pem";
+  absl::StatusOr<std::unique_ptr<KilnServer>> server = KilnServer::start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  struct stat st {};
+  ASSERT_EQ(stat(config.socket_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat((dir_ + "/run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+
+  std::ifstream pub_file(config.signing_key_path + ".pub");
+  std::string pub((std::istreambuf_iterator<char>(pub_file)), std::istreambuf_iterator<char>());
+  absl::StatusOr<pb::VerifyKey> key = pb::VerifyKey::fromPem(pub);
+  ASSERT_TRUE(key.ok()) << key.status();
+  auto stub = pb::Kiln::NewStub(grpc::CreateChannel("unix:" + config.socket_path, grpc::InsecureChannelCredentials()));
+  const pb::Bundle bundle = kiln::server::testing::addOneBundle();
+  std::string signature;
+  for (bool with_bundle : {true, false}) {  // a miss, then a hit
+    pb::CompileRequest request;
+    request.set_bundle_hash(pb::bundleHash(bundle));
+    if (with_bundle) *request.mutable_bundle() = bundle;
+    request.add_arg_types("int64");
+    grpc::ClientContext context;
+    pb::CompileResponse reply;
+    ASSERT_TRUE(stub->Compile(&context, request, &reply).ok());
+    ASSERT_EQ(reply.status(), pb::CompileResponse::STATUS_OK) << reply.diagnostic().message();
+    EXPECT_EQ(reply.cache_hit(), !with_bundle);
+    EXPECT_EQ(reply.artifact().digest(), pb::artifactDigest(request.bundle_hash(), reply.artifact()));
+    EXPECT_TRUE(pb::checkArtifactSeal(request.bundle_hash(), reply.artifact(), &*key).ok());
+    if (!signature.empty()) {
+      EXPECT_EQ(reply.artifact().signature(), signature);
+    }
+    signature = reply.artifact().signature();
+  }
+}
+
+TEST_F(TrustFiles, ServerRefusesASocketFolderOthersCanWrite) {
+  const std::string shared = dir_ + "/shared";
+  std::filesystem::create_directories(shared);
+  chmod(shared.c_str(), 0777);
+  Config config;
+  config.socket_path = shared + "/kilnd.sock";
+  config.cache_dir = dir_ + "/cache";
+  absl::StatusOr<std::unique_ptr<KilnServer>> server = KilnServer::start(config);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(server.status().message().find("group or others can write it"), std::string::npos) << server.status();
 }
 
 }  // namespace
