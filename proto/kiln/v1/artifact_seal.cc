@@ -170,7 +170,11 @@ absl::StatusOr<SigningKey> SigningKey::loadOrCreate(const std::string& path) {
   if (!pem.ok()) return pem.status();
   absl::StatusOr<SigningKey> key = fromPem(*pem);
   if (!key.ok()) return absl::InvalidArgumentError(absl::StrCat("signing key ", path, ": ", key.status().message()));
-  if (absl::Status p = writePrivateFile(path + ".pub", key->publicKeyPem(), true); !p.ok()) return p;
+  // Best effort for a key that exists: it may live in a folder kilnd cannot
+  // write (an operator's /etc/kiln), and `openssl pkey -pubout` gives the same.
+  const std::string pub = key->publicKeyPem();
+  if (absl::StatusOr<std::string> old = readFile(path + ".pub"); !old.ok() || *old != pub)
+    (void)writePrivateFile(path + ".pub", pub, true);
   return key;
 }
 

@@ -34,7 +34,9 @@ class SigningKey {
   /// Reads the PEM private key at `path`, or creates one there (mode 0600,
   /// atomically: two servers starting at once end up with the same key) when
   /// there is none. An existing file must be Ed25519 and not readable by
-  /// group or others. Also writes the public key to `path`.pub (0600).
+  /// group or others. Also writes the public key to `path`.pub (0600):
+  /// for a new key, or an existing one whose .pub is missing or differs
+  /// (best effort then: the key's folder may be read-only).
   static absl::StatusOr<SigningKey> loadOrCreate(const std::string& path);
   /// Reads a PEM private key (tests).
   static absl::StatusOr<SigningKey> fromPem(std::string_view pem);

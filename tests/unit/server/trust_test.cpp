@@ -102,6 +102,14 @@ TEST_F(TrustFiles, SigningKeyIsCreatedPrivateAndReloaded) {
   EXPECT_FALSE(verify->verify("message", bad));
   EXPECT_FALSE(verify->verify("message", sig.substr(1)));
 
+  // An existing key in a folder kilnd cannot write still loads (no .pub then).
+  std::filesystem::remove(path + ".pub");
+  chmod(dir_.c_str(), 0500);
+  absl::StatusOr<pb::SigningKey> read_only = pb::SigningKey::loadOrCreate(path);
+  chmod(dir_.c_str(), 0700);
+  ASSERT_TRUE(read_only.ok()) << read_only.status();
+  EXPECT_EQ(read_only->publicKeyPem(), made->publicKeyPem());
+
   chmod(path.c_str(), 0640);
   absl::StatusOr<pb::SigningKey> loose = pb::SigningKey::loadOrCreate(path);
   ASSERT_FALSE(loose.ok());
