@@ -41,10 +41,6 @@ KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdow
       signing_key_(signing_key),
       last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
 
-namespace {
-constexpr Right kCompileRight = Right::kCompile;
-constexpr Right kAdminRight = Right::kAdmin;
-}  // namespace
 
 absl::Duration KilnService::idleFor() const {
   if (in_flight_.load() > 0) return absl::ZeroDuration();
@@ -54,7 +50,7 @@ absl::Duration KilnService::idleFor() const {
 grpc::Status KilnService::GetServerInfo(grpc::ServerContext* context, const pb::ServerInfoRequest*,
                                         pb::ServerInfo* reply) {
   Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, nullptr, "GetServerInfo"); !s.ok()) return s;
+  if (grpc::Status s = authorizer_.authorize(*context, "GetServerInfo"); !s.ok()) return s;
   reply->set_version(KILN_VERSION);
   reply->set_compiler_build_id(compiler::compilerBuildId());
   for (const std::string& v : compiler::supportedPythonVersions()) reply->add_python_versions(v);
@@ -67,7 +63,7 @@ grpc::Status KilnService::GetServerInfo(grpc::ServerContext* context, const pb::
 grpc::Status KilnService::Compile(grpc::ServerContext* context, const pb::CompileRequest* request,
                                   pb::CompileResponse* reply) {
   Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, &kCompileRight, "Compile"); !s.ok()) return s;
+  if (grpc::Status s = authorizer_.authorize(*context, "Compile"); !s.ok()) return s;
   return toGrpc(compile(*request, *reply));
 }
 
@@ -148,7 +144,7 @@ std::string KilnService::signatureOf(const std::string& digest) {
 grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,
                                    pb::StatsResponse* reply) {
   Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, &kCompileRight, "GetStats"); !s.ok()) return s;
+  if (grpc::Status s = authorizer_.authorize(*context, "GetStats"); !s.ok()) return s;
   const EngineStats s = engine_.stats();
   reply->set_compile_requests(s.compile_requests);
   reply->set_cache_hits(s.cache_hits);
@@ -168,7 +164,7 @@ grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::Stats
 grpc::Status KilnService::Shutdown(grpc::ServerContext* context, const pb::ShutdownRequest*,
                                    pb::ShutdownResponse*) {
   Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, &kAdminRight, "Shutdown"); !s.ok()) return s;
+  if (grpc::Status s = authorizer_.authorize(*context, "Shutdown"); !s.ok()) return s;
   if (on_shutdown_) on_shutdown_();
   return grpc::Status::OK;
 }

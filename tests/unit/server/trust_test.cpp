@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/create_channel.h>
 
 #include "kiln/v1/artifact_seal.h"
@@ -174,6 +175,23 @@ TEST(Tokens, ParseGrammar) {
     ASSERT_FALSE(r.ok()) << bad.text;
     EXPECT_NE(r.status().message().find(bad.says), std::string::npos) << r.status();
   }
+}
+
+// Every RPC of the service has a rule; a method without one is refused, so
+// adding an RPC forces a decision on who may call it.
+TEST(Tokens, EveryRpcHasAnAccessRule) {
+  // Any message of kiln.proto links its descriptors into the generated pool.
+  ASSERT_NE(pb::CompileRequest::descriptor(), nullptr);
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(pb::Kiln::service_full_name());
+  ASSERT_NE(service, nullptr);
+  ASSERT_GT(service->method_count(), 0);
+  for (int i = 0; i < service->method_count(); ++i)
+    EXPECT_TRUE(ruleFor(service->method(i)->name()).known) << service->method(i)->name();
+  EXPECT_FALSE(ruleFor("DropTheCache").known);
+  EXPECT_EQ(ruleFor("Shutdown").right, Right::kAdmin);
+  EXPECT_EQ(ruleFor("Compile").right, Right::kCompile);
+  EXPECT_FALSE(ruleFor("GetServerInfo").right.has_value());
 }
 
 TEST_F(TrustFiles, TokensFileMustBePrivate) {
