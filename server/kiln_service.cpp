@@ -119,7 +119,7 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
       a->set_cache_key(o.key.raw().data(), o.key.raw().size());
       // The seal (kiln/v1/artifact_seal.h): the client checks it before loading.
-      const std::string digest = pb::artifactDigest(request.bundle_hash(), *a);
+      const std::string digest = pb::artifactDigest(request, *a);
       a->set_digest(digest);
       if (signing_key_ != nullptr) a->set_signature(signatureOf(digest));
       reply.set_text(v.text.data(), v.text.size());

@@ -418,8 +418,12 @@ def kiln_pb2(tmp_path_factory):
     return pb
 
 
-def seal_digest(bundle_hash, a):
+def seal_digest(request, a):
     """kiln/v1/artifact_seal.h's digest, written again from its comment."""
+    bare = type(request)()
+    bare.CopyFrom(request)
+    bare.ClearField("bundle")
+    request_digest = hashlib.sha256(bare.SerializeToString(deterministic=True)).digest()
     h = hashlib.sha256()
 
     def field(b):
@@ -427,7 +431,7 @@ def seal_digest(bundle_hash, a):
         h.update(b)
 
     field(b"kiln.v1.Artifact.digest")
-    field(bundle_hash)
+    field(request_digest)
     field(a.cache_key)
     field(a.entry_symbol.encode())
     field(a.return_type.encode())
@@ -513,16 +517,26 @@ def test_fake_server_tampered_object_is_refused_and_never_loaded(fake_server, ev
         # A digest for other bytes (what a flipped byte in transit looks like).
         good = bytearray(a.shared_object)
         good[-1] ^= 1
-        a.digest = seal_digest(request.bundle_hash, type(a)(shared_object=bytes(good), entry_symbol=a.entry_symbol,
-                                                               return_type=a.return_type, arg_types=a.arg_types,
-                                                               cache_key=a.cache_key))
+        a.digest = seal_digest(request, type(a)(shared_object=bytes(good), entry_symbol=a.entry_symbol,
+                                                 return_type=a.return_type, arg_types=a.arg_types,
+                                                 cache_key=a.cache_key))
 
     def other_function(request, a):
         # A digest of these very bytes, but for another function's bundle.
-        a.digest = seal_digest(b"\x01" * 32, a)
+        other = type(request)()
+        other.CopyFrom(request)
+        other.bundle_hash = b"\x01" * 32
+        a.digest = seal_digest(other, a)
+
+    def other_options(request, a):
+        # ... or for the same function compiled with other options (a replay).
+        other = type(request)()
+        other.CopyFrom(request)
+        other.options.fastmath = not other.options.fastmath
+        a.digest = seal_digest(other, a)
 
     for seal, why in [(no_digest, "carries no digest"), (stale_digest, "fails its digest check"),
-                      (other_function, "fails its digest check")]:
+                      (other_function, "answers another request"), (other_options, "answers another request")]:
         fake = start(seal)
         with pytest.raises(KilnError, match=f"refusing the compiled code from kiln server unix:.*{why}.*nothing was "
                                             "loaded"):
@@ -546,7 +560,7 @@ def test_fake_server_cannot_forge_a_signature(fake_server, evil, tmp_path, clien
                    check=True)
 
     def attacker_signed(request, a):
-        a.digest = seal_digest(request.bundle_hash, a)
+        a.digest = seal_digest(request, a)
         digest_file = tmp_path / "digest.bin"
         digest_file.write_bytes(a.digest)
         a.signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(tmp_path / "attacker.pem"),
@@ -554,7 +568,7 @@ def test_fake_server_cannot_forge_a_signature(fake_server, evil, tmp_path, clien
         assert len(a.signature) == 64
 
     def unsigned(request, a):
-        a.digest = seal_digest(request.bundle_hash, a)
+        a.digest = seal_digest(request, a)
 
     client_env(KILN_SERVER_KEY=str(tmp_path / "trusted.pub"))
     start(attacker_signed)

@@ -145,7 +145,7 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
         (args.emit == kiln::v1::EMIT_BINARY || !reply.artifact().shared_object().empty())) {
       // Nothing is loaded that the server did not seal for this request.
       const kiln::v1::Artifact& a = reply.artifact();
-      absl::Status sealed = kiln::v1::checkArtifactSeal(key, a, server_key_ ? &*server_key_ : nullptr);
+      absl::Status sealed = kiln::v1::checkArtifactSeal(request, a, server_key_ ? &*server_key_ : nullptr);
       if (sealed.ok() && a.arg_types_size() != static_cast<int>(args.arg_types.size()))
         sealed = absl::DataLossError(absl::StrCat("the artifact takes ", a.arg_types_size(), " arguments, the request ",
                                                   args.arg_types.size()));

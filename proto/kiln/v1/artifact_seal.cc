@@ -10,6 +10,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -49,8 +52,9 @@ class Sha256 {
   }
   void add(std::string_view field) {
     addInt(field.size());
-    EVP_DigestUpdate(ctx_, field.data(), field.size());
+    addRaw(field);
   }
+  void addRaw(std::string_view bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
   std::string finish() {
     std::string out(32, '\0');
     unsigned int n = 0;
@@ -117,10 +121,33 @@ std::string pemOf(EVP_PKEY* key, bool is_private) {
 
 }  // namespace
 
-std::string artifactDigest(std::string_view bundle_hash, const Artifact& a) {
+std::string requestDigest(const CompileRequest& request) {
+  // Every field but the bundle, which is large and already named by
+  // bundle_hash (tests/unit/server/trust_test.cpp fails when a field is added
+  // to CompileRequest and not here).
+  CompileRequest r;
+  r.set_bundle_hash(request.bundle_hash());
+  *r.mutable_arg_types() = request.arg_types();
+  if (request.has_target()) *r.mutable_target() = request.target();
+  if (request.has_options()) *r.mutable_options() = request.options();
+  r.set_emit(request.emit());
+  r.set_return_type(request.return_type());
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    r.SerializeToCodedStream(&out);
+  }
+  Sha256 h;
+  h.addRaw(bytes);
+  return h.finish();
+}
+
+std::string artifactDigest(const CompileRequest& request, const Artifact& a) {
   Sha256 h;
   h.add(kDigestDomain);
-  h.add(bundle_hash);
+  h.add(requestDigest(request));
   h.add(a.cache_key());
   h.add(a.entry_symbol());
   h.add(a.return_type());
@@ -228,15 +255,15 @@ bool VerifyKey::verify(std::string_view message, std::string_view signature) con
   return ok;
 }
 
-absl::Status checkArtifactSeal(std::string_view bundle_hash, const Artifact& artifact, const VerifyKey* key) {
-  const std::string digest = artifactDigest(bundle_hash, artifact);
+absl::Status checkArtifactSeal(const CompileRequest& request, const Artifact& artifact, const VerifyKey* key) {
+  const std::string digest = artifactDigest(request, artifact);
   if (artifact.digest().empty())
     return absl::DataLossError("the artifact carries no digest (a server older than the client, or not a kilnd)");
   if (artifact.digest().size() != digest.size() ||
       CRYPTO_memcmp(artifact.digest().data(), digest.data(), digest.size()) != 0)
     return absl::DataLossError(
-        "the artifact fails its digest check: its bytes, types or key are not what the server sealed, or it was "
-        "compiled for another function");
+        "the artifact fails its digest check: its bytes, types or key are not what the server sealed, or it "
+        "answers another request (another function, types, target or options)");
   if (key == nullptr) return absl::OkStatus();
   if (artifact.signature().empty())
     return absl::PermissionDeniedError(

@@ -1,18 +1,23 @@
 #pragma once
 // The seal of a compiled artifact, defined once for clients and servers: a
-// digest binding the loadable bytes to what they were compiled for, and an
+// digest binding the loadable bytes to the request they answer, and an
 // optional Ed25519 signature of that digest by the server's key
 // (docs/security-config.md).
 //
+//   request digest = SHA-256 of the request's deterministic protobuf
+//     serialization without its bundle (bundle_hash, arg_types, target,
+//     options, emit, return_type: everything the client asked for)
 //   digest = SHA-256 of, in order, each as a u64 little-endian length then
-//   its bytes: "kiln.v1.Artifact.digest", the request's bundle_hash,
-//   cache_key, entry_symbol, return_type, the number of arg_types (as 8
-//   bytes) and each arg_type, shared_object.
+//     its bytes: "kiln.v1.Artifact.digest", the request digest, cache_key,
+//     entry_symbol, return_type, the number of arg_types (as 8 bytes) and
+//     each arg_type, shared_object.
 //   signature = Ed25519(server private key, digest)
 //
 // A client checks the seal before it loads anything: the digest against the
-// bytes received and the bundle it asked for, the signature against the
-// public key it was configured with.
+// bytes received and the request it sent (so an artifact for another
+// function, other types, another target or other options is refused, even a
+// genuine signed one replayed), the signature against the public key it was
+// configured with.
 
 #include <memory>
 #include <string>
@@ -25,8 +30,11 @@ struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace kiln::v1 {
 
-/// The digest of an artifact for a request on `bundle_hash` (32 raw bytes).
-std::string artifactDigest(std::string_view bundle_hash, const Artifact& artifact);
+/// SHA-256 of `request` without its bundle, deterministically serialized.
+std::string requestDigest(const CompileRequest& request);
+
+/// The digest of an artifact that answers `request` (32 raw bytes).
+std::string artifactDigest(const CompileRequest& request, const Artifact& artifact);
 
 /// An Ed25519 private key: the server's.
 class SigningKey {
@@ -67,10 +75,10 @@ class VerifyKey {
   std::shared_ptr<evp_pkey_st> key_;
 };
 
-/// The client's check of a compile reply's artifact for a request on
-/// `bundle_hash`: the digest must match; with `key`, the signature must
-/// verify. PERMISSION_DENIED (signature) or DATA_LOSS (digest) with a
-/// message that says what failed.
-absl::Status checkArtifactSeal(std::string_view bundle_hash, const Artifact& artifact, const VerifyKey* key);
+/// The client's check of the artifact a compile reply gave for `request`:
+/// the digest must match; with `key`, the signature must verify.
+/// PERMISSION_DENIED (signature) or DATA_LOSS (digest) with a message that
+/// says what failed.
+absl::Status checkArtifactSeal(const CompileRequest& request, const Artifact& artifact, const VerifyKey* key);
 
 }  // namespace kiln::v1

@@ -35,7 +35,17 @@ pb::Artifact sampleArtifact() {
   return a;
 }
 
-const std::string kBundle(32, 'b');
+pb::CompileRequest sampleRequest() {
+  pb::CompileRequest r;
+  r.set_bundle_hash(std::string(32, 'b'));
+  r.add_arg_types("int64");
+  r.mutable_target()->set_triple("x86_64-unknown-linux-gnu");
+  r.mutable_target()->set_cpu("x86-64");
+  r.mutable_options()->set_opt_level(3);
+  return r;
+}
+
+const pb::CompileRequest kRequest = sampleRequest();
 
 class TrustFiles : public ::testing::Test {
  protected:
@@ -50,14 +60,13 @@ class TrustFiles : public ::testing::Test {
 
 TEST(ArtifactSeal, DigestCoversEveryField) {
   const pb::Artifact a = sampleArtifact();
-  const std::string d = pb::artifactDigest(kBundle, a);
+  const std::string d = pb::artifactDigest(kRequest, a);
   EXPECT_EQ(d.size(), 32u);
-  EXPECT_EQ(d, pb::artifactDigest(kBundle, sampleArtifact()));
-  EXPECT_NE(d, pb::artifactDigest(std::string(32, 'c'), a));
+  EXPECT_EQ(d, pb::artifactDigest(sampleRequest(), sampleArtifact()));
   auto changed = [&](auto mutate) {
     pb::Artifact b = sampleArtifact();
     mutate(b);
-    return pb::artifactDigest(kBundle, b) != d;
+    return pb::artifactDigest(kRequest, b) != d;
   };
   EXPECT_TRUE(changed([](pb::Artifact& b) { b.mutable_shared_object()->back() ^= 1; }));
   EXPECT_TRUE(changed([](pb::Artifact& b) { b.set_entry_symbol("other"); }));
@@ -72,6 +81,29 @@ TEST(ArtifactSeal, DigestCoversEveryField) {
   }));
   // Neither the digest nor the signature field is covered by itself.
   EXPECT_FALSE(changed([](pb::Artifact& b) { b.set_digest("x"); }));
+}
+
+// The request digest covers everything the client asked for, and nothing
+// else: not the bundle (named by its hash).
+TEST(ArtifactSeal, RequestDigestCoversEveryFieldButTheBundle) {
+  // A field added to CompileRequest must be added to requestDigest (or
+  // deliberately left out, like the bundle) and counted here.
+  EXPECT_EQ(pb::CompileRequest::descriptor()->field_count(), 7);
+  const std::string d = pb::requestDigest(kRequest);
+  auto changed = [&](auto mutate) {
+    pb::CompileRequest r = sampleRequest();
+    mutate(r);
+    return pb::requestDigest(r) != d;
+  };
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.set_bundle_hash(std::string(32, 'c')); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.set_arg_types(0, "float64"); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.set_return_type("int64"); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.mutable_target()->add_features("+avx512f"); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.mutable_target()->set_cpu("skylake"); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.mutable_options()->set_opt_level(0); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.mutable_options()->set_fastmath(true); }));
+  EXPECT_TRUE(changed([](pb::CompileRequest& r) { r.set_emit(pb::EMIT_LLVM); }));
+  EXPECT_FALSE(changed([](pb::CompileRequest& r) { r.mutable_bundle()->set_python_minor(11); }));
 }
 
 TEST_F(TrustFiles, SigningKeyIsCreatedPrivateAndReloaded) {
@@ -126,17 +158,19 @@ TEST_F(TrustFiles, CheckArtifactSeal) {
   ASSERT_TRUE(trusted.ok());
 
   pb::Artifact a = sampleArtifact();
-  EXPECT_EQ(pb::checkArtifactSeal(kBundle, a, nullptr).code(), absl::StatusCode::kDataLoss);  // no digest
-  a.set_digest(pb::artifactDigest(kBundle, a));
-  EXPECT_TRUE(pb::checkArtifactSeal(kBundle, a, nullptr).ok());
-  EXPECT_EQ(pb::checkArtifactSeal(std::string(32, 'x'), a, nullptr).code(), absl::StatusCode::kDataLoss);
-  EXPECT_EQ(pb::checkArtifactSeal(kBundle, a, &*trusted).code(), absl::StatusCode::kPermissionDenied);  // unsigned
+  EXPECT_EQ(pb::checkArtifactSeal(kRequest, a, nullptr).code(), absl::StatusCode::kDataLoss);  // no digest
+  a.set_digest(pb::artifactDigest(kRequest, a));
+  EXPECT_TRUE(pb::checkArtifactSeal(kRequest, a, nullptr).ok());
+  pb::CompileRequest replayed = sampleRequest();
+  replayed.set_arg_types(0, "float64");  // a genuine artifact replayed for another request
+  EXPECT_EQ(pb::checkArtifactSeal(replayed, a, nullptr).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(pb::checkArtifactSeal(kRequest, a, &*trusted).code(), absl::StatusCode::kPermissionDenied);  // unsigned
   a.set_signature(other->sign(a.digest()));
-  EXPECT_EQ(pb::checkArtifactSeal(kBundle, a, &*trusted).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(pb::checkArtifactSeal(kRequest, a, &*trusted).code(), absl::StatusCode::kPermissionDenied);
   a.set_signature(key->sign(a.digest()));
-  EXPECT_TRUE(pb::checkArtifactSeal(kBundle, a, &*trusted).ok());
+  EXPECT_TRUE(pb::checkArtifactSeal(kRequest, a, &*trusted).ok());
   a.mutable_shared_object()->front() ^= 1;  // signed, then tampered
-  EXPECT_EQ(pb::checkArtifactSeal(kBundle, a, &*trusted).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(pb::checkArtifactSeal(kRequest, a, &*trusted).code(), absl::StatusCode::kDataLoss);
 
   EXPECT_FALSE(pb::VerifyKey::fromPem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n").ok());
   absl::StatusOr<pb::VerifyKey> missing = pb::VerifyKey::fromPemOrFile(dir_ + "/nothing.pub", "KILN_SERVER_KEY");
@@ -241,8 +275,8 @@ TEST_F(TrustFiles, ServerSealsAndSignsEveryArtifact) {
     ASSERT_TRUE(stub->Compile(&context, request, &reply).ok());
     ASSERT_EQ(reply.status(), pb::CompileResponse::STATUS_OK) << reply.diagnostic().message();
     EXPECT_EQ(reply.cache_hit(), !with_bundle);
-    EXPECT_EQ(reply.artifact().digest(), pb::artifactDigest(request.bundle_hash(), reply.artifact()));
-    EXPECT_TRUE(pb::checkArtifactSeal(request.bundle_hash(), reply.artifact(), &*key).ok());
+    EXPECT_EQ(reply.artifact().digest(), pb::artifactDigest(request, reply.artifact()));
+    EXPECT_TRUE(pb::checkArtifactSeal(request, reply.artifact(), &*key).ok());
     if (!signature.empty()) {
       EXPECT_EQ(reply.artifact().signature(), signature);
     }
