@@ -105,6 +105,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tcpCredentials(const Co
       KILN_LOG(kWarning) << "--insecure: serving plaintext without TLS on " << c.listen_address;
     return grpc::InsecureServerCredentials();
   }
+  KILN_LOG(kInfo) << "TLS on " << c.listen_address
+                  << (c.tls_client_ca_path.empty() ? "" : ", client certificates required (mTLS)");
   grpc::SslServerCredentialsOptions options;
   absl::StatusOr<std::string> cert = readPem(c.tls_cert_path, "TLS certificate");
   if (!cert.ok()) return cert.status();
@@ -147,11 +149,14 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     absl::StatusOr<std::unique_ptr<Authorizer>> authorizer = Authorizer::fromFile(c.tokens_path);
     if (!authorizer.ok()) return authorizer.status();
     self->authorizer_ = *std::move(authorizer);
+    KILN_LOG(kInfo) << "bearer tokens required, from " << c.tokens_path << " (SIGHUP reloads it)";
   }
   if (!c.signing_key_path.empty()) {
     absl::StatusOr<kiln::v1::SigningKey> key = kiln::v1::SigningKey::loadOrCreate(c.signing_key_path);
     if (!key.ok()) return key.status();
     self->signing_key_ = *std::move(key);
+    KILN_LOG(kInfo) << "signing artifacts with " << c.signing_key_path << " (public key " << c.signing_key_path
+                    << ".pub)";
   }
   std::shared_ptr<grpc::ServerCredentials> tcp_credentials;
   if (!c.listen_address.empty()) {
