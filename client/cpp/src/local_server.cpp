@@ -269,7 +269,7 @@ absl::StatusOr<ConnectOptions> connectOptionsFromEnv(const std::string& target) 
   o.token = env("KILN_TOKEN");
   if (o.token.empty()) {
     if (absl::Status s = readVar("KILN_TOKEN_FILE", &o.token); !s.ok()) return s;
-    o.token = std::string(absl::StripAsciiWhitespace(o.token));
+    o.token = std::string(absl::StripAsciiWhitespace(o.token.substr(0, o.token.find('\n'))));
   }
   if (const std::string key = env("KILN_SERVER_KEY"); !key.empty()) {
     if (key.rfind("-----BEGIN", 0) == 0) {

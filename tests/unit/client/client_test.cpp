@@ -145,7 +145,7 @@ TEST(LocalServer, ConnectOptionsFromEnv) {
   const std::string dir = ::testing::TempDir() + "kiln-env-test";
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/ca.pem") << "CA PEM";
-  std::ofstream(dir + "/token") << "  tok-from-a-file-0123\n";
+  std::ofstream(dir + "/token") << "  tok-from-a-file-0123 \n# only the first line counts\n";
   setenv("KILN_TLS_CA", (dir + "/ca.pem").c_str(), 1);
   setenv("KILN_TOKEN_FILE", (dir + "/token").c_str(), 1);
   setenv("KILN_SERVER_KEY", "-----BEGIN PUBLIC KEY-----\nabc\n", 1);
