@@ -8,7 +8,7 @@ APT_PACKAGES=(
   llvm-19-dev liblld-19-dev llvm-19-tools
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev prometheus-cpp-dev libgtest-dev
-  libxxhash-dev libssl-dev libhiredis-dev redis-server
+  libxxhash-dev libssl-dev openssl libhiredis-dev redis-server
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libffi-dev
 )
 PY_PACKAGES=(numpy numba grpcio protobuf pytest)

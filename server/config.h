@@ -76,6 +76,24 @@ struct Config {
   /// compile before it runs ("lookup", "find-bundle", "acquire-slot", every
   /// compiler pass, "store"); it may throw or block. Default: none.
   std::function<void(const char* stage)> fault_injection;
+
+  // ---- trust (docs/security-config.md) ----
+  /// TLS for the TCP listener: PEM files of the server's certificate chain
+  /// and private key. Both or neither. Default: "" (plaintext).
+  std::string tls_cert_path, tls_key_path;
+  /// PEM CA certificates: when set, TCP clients must present a certificate
+  /// signed by one of them (mTLS). Needs tls_cert_path. Default: "".
+  std::string tls_client_ca_path;
+  /// Serve plaintext TCP on a non-loopback address (logged as a warning);
+  /// without it such a listen address is refused. Default: false.
+  bool insecure = false;
+  /// Bearer tokens and their rights (server/auth.h); "" = none: Unix-socket
+  /// peers have every right, TCP peers compile only. Default: "".
+  std::string tokens_path;
+  /// Ed25519 private key (PEM) that signs every artifact; created (0600,
+  /// with its public key at PATH.pub) when missing. "" = unsigned artifacts
+  /// (they still carry their digest). Default: "".
+  std::string signing_key_path;
 };
 
 }  // namespace kiln::server

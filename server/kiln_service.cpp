@@ -50,9 +50,12 @@ class KilnService::Activity {
   KilnService& s_;
 };
 
-KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown, int max_concurrent_rpcs)
+KilnService::KilnService(CompileEngine& engine, std::function<void()> on_shutdown, const Authorizer& authorizer,
+                         const pb::SigningKey* signing_key, int max_concurrent_rpcs)
     : engine_(engine),
       on_shutdown_(std::move(on_shutdown)),
+      authorizer_(authorizer),
+      signing_key_(signing_key),
       max_concurrent_rpcs_(max_concurrent_rpcs),
       last_activity_ns_(absl::ToUnixNanos(absl::Now())) {}
 
@@ -61,8 +64,10 @@ absl::Duration KilnService::idleFor() const {
   return absl::Now() - absl::FromUnixNanos(last_activity_ns_.load());
 }
 
-grpc::Status KilnService::GetServerInfo(grpc::ServerContext*, const pb::ServerInfoRequest*, pb::ServerInfo* reply) {
+grpc::Status KilnService::GetServerInfo(grpc::ServerContext* context, const pb::ServerInfoRequest*,
+                                        pb::ServerInfo* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "GetServerInfo"); !s.ok()) return s;
   if (activity.refused()) return *activity.refused();
   reply->set_version(KILN_VERSION);
   reply->set_compiler_build_id(compiler::compilerBuildId());
@@ -91,6 +96,7 @@ std::string clientOf(const grpc::ServerContext& context) {
 grpc::Status KilnService::Compile(grpc::ServerContext* context, const pb::CompileRequest* request,
                                   pb::CompileResponse* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "Compile"); !s.ok()) return s;
   if (activity.refused()) return *activity.refused();
   const auto deadline = context->deadline();
   return toGrpc(compile(*request, *reply, clientOf(*context),
@@ -157,6 +163,10 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       a->set_return_type(v.return_type.data(), v.return_type.size());
       for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
       a->set_cache_key(o.key.raw().data(), o.key.raw().size());
+      // The seal (kiln/v1/artifact_seal.h): the client checks it before loading.
+      const std::string digest = pb::artifactDigest(request, *a);
+      a->set_digest(digest);
+      if (signing_key_ != nullptr) a->set_signature(signatureOf(digest));
       // A proto string must be valid UTF-8 (a dump may quote bytes).
       reply.set_text(safeText(v.text, /*max_bytes=*/0));
       break;
@@ -165,8 +175,22 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
   return absl::OkStatus();
 }
 
-grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*, pb::StatsResponse* reply) {
+std::string KilnService::signatureOf(const std::string& digest) {
+  {
+    absl::MutexLock lock(&signatures_mu_);
+    if (auto it = signatures_.find(digest); it != signatures_.end()) return it->second;
+  }
+  std::string signature = signing_key_->sign(digest);
+  absl::MutexLock lock(&signatures_mu_);
+  if (signatures_.size() >= kMaxSignatures) signatures_.clear();
+  signatures_.emplace(digest, signature);
+  return signature;
+}
+
+grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,
+                                   pb::StatsResponse* reply) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "GetStats"); !s.ok()) return s;
   if (activity.refused()) return *activity.refused();
   const EngineStats s = engine_.stats();
   reply->set_compile_requests(s.compile_requests);
@@ -192,8 +216,10 @@ grpc::Status KilnService::GetStats(grpc::ServerContext*, const pb::StatsRequest*
   return grpc::Status::OK;
 }
 
-grpc::Status KilnService::Shutdown(grpc::ServerContext*, const pb::ShutdownRequest*, pb::ShutdownResponse*) {
+grpc::Status KilnService::Shutdown(grpc::ServerContext* context, const pb::ShutdownRequest*,
+                                   pb::ShutdownResponse*) {
   Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "Shutdown"); !s.ok()) return s;
   if (on_shutdown_) on_shutdown_();
   return grpc::Status::OK;
 }

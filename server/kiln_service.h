@@ -7,8 +7,13 @@
 #include <atomic>
 #include <functional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "kiln/v1/artifact_seal.h"
 #include "kiln/v1/kiln.grpc.pb.h"
+#include "server/auth.h"
 #include "server/compile_engine.h"
 
 namespace kiln::server {
@@ -16,10 +21,12 @@ namespace kiln::server {
 class KilnService final : public kiln::v1::Kiln::Service {
  public:
   /// `on_shutdown` is called (from the RPC's thread) by the Shutdown RPC; it
-  /// must only start the shutdown, not wait for it.
+  /// must only start the shutdown, not wait for it. `authorizer` decides who
+  /// may call what; `signing_key` (may be null) signs every artifact's digest.
   /// More than `max_concurrent_rpcs` at once (0 = no cap) are refused with
   /// RESOURCE_EXHAUSTED.
-  KilnService(CompileEngine& engine, std::function<void()> on_shutdown, int max_concurrent_rpcs = 0);
+  KilnService(CompileEngine& engine, std::function<void()> on_shutdown, const Authorizer& authorizer,
+              const kiln::v1::SigningKey* signing_key, int max_concurrent_rpcs = 0);
 
   grpc::Status GetServerInfo(grpc::ServerContext* context, const kiln::v1::ServerInfoRequest* request,
                              kiln::v1::ServerInfo* reply) override;
@@ -45,7 +52,16 @@ class KilnService final : public kiln::v1::Kiln::Service {
 
   CompileEngine& engine_;
   std::function<void()> on_shutdown_;
+  /// The signature of an artifact digest, remembered (a hit then costs a
+  /// hash, not an Ed25519 signing): up to kMaxSignatures, then forgotten.
+  std::string signatureOf(const std::string& digest);
+  static constexpr size_t kMaxSignatures = 4096;
+
+  const Authorizer& authorizer_;
   const int max_concurrent_rpcs_;
+  const kiln::v1::SigningKey* signing_key_;
+  absl::Mutex signatures_mu_;
+  absl::flat_hash_map<std::string, std::string> signatures_ ABSL_GUARDED_BY(signatures_mu_);
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
   std::atomic<bool> large_upload_{false};

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +43,14 @@ ABSL_FLAG(uint64_t, max_ir_instructions, 2000000, "instructions one compile's IR
 ABSL_FLAG(double, drain_seconds, 10,
           "after SIGTERM, running compiles get this long before they are cancelled; kilnd exits at most a few "
           "seconds later");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain of the TCP listener (TLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_client_ca, "", "PEM CA certificates; TCP clients must present a certificate they signed (mTLS)");
+ABSL_FLAG(bool, insecure, false, "allow plaintext TCP on a non-loopback address (logged as a warning)");
+ABSL_FLAG(std::string, tokens, "", "bearer tokens file, lines 'TOKEN NAME RIGHT[,RIGHT]' (compile, admin, launch); "
+          "SIGHUP reloads it");
+ABSL_FLAG(std::string, signing_key, "", "Ed25519 private key (PEM) signing every artifact; created when missing, "
+          "public key at PATH.pub");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
 
@@ -98,8 +107,9 @@ extern "C" void onSignal(int signo) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
-                               "[--idle-timeout SECONDS] [--max-compile-seconds S] [--drain-seconds S] [limits...]; "
-                               "see docs/operations.md");
+                               "[--idle-timeout SECONDS] [--max-compile-seconds S] [--drain-seconds S] [limits...] "
+                               "[--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--tokens FILE] [--signing-key PEM] "
+                               "[--insecure]; see docs/operations.md");
   // Accept the documented dashed spellings (--cache-dir, --verify-each) as
   // well as absl's underscores: dashes in a flag's name (before any '=').
   for (int i = 1; i < argc; ++i) {
@@ -124,6 +134,15 @@ int main(int argc, char** argv) {
   config.threads = absl::GetFlag(FLAGS_threads);
   config.idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout);
   config.verify_each = absl::GetFlag(FLAGS_verify_each);
+  config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
+  config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.tokens_path = absl::GetFlag(FLAGS_tokens);
+  config.signing_key_path = absl::GetFlag(FLAGS_signing_key);
+  // Everything kilnd creates (socket, cache, keys) is its user's alone,
+  // whatever umask it was started with.
+  umask(077);
   if (std::optional<uint64_t> bytes = parseBytes(absl::GetFlag(FLAGS_cache_max_bytes)); bytes) {
     config.cache_max_bytes = *bytes;
   } else {
@@ -165,6 +184,7 @@ int main(int argc, char** argv) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);  // reloads the tokens file
   std::signal(SIGPIPE, SIG_IGN);
 
   absl::StatusOr<std::unique_ptr<kiln::server::KilnServer>> server = kiln::server::KilnServer::start(config);
@@ -194,11 +214,16 @@ int main(int argc, char** argv) {
         return r == 1 ? byte : -1;
       }
     };
-    const int first = next(-1);
+    int first = next(-1);
+    while (first == SIGHUP) {
+      if (absl::Status s = raw->reloadTokens(); !s.ok()) KILN_LOG(kError) << "SIGHUP: keeping the old tokens: " << s;
+      first = next(-1);
+    }
     // byte 0 is main's own wake-up after a shutdown that was not a signal.
     if (first <= 0) return;
     raw->requestShutdown(first == SIGINT ? "SIGINT" : "SIGTERM");
-    const int then = next(static_cast<int>(hard_stop_seconds * 1000));
+    int then = next(static_cast<int>(hard_stop_seconds * 1000));
+    while (then == SIGHUP) then = next(static_cast<int>(hard_stop_seconds * 1000));  // no reload while draining
     if (then == 0) return;  // stopped in time
     KILN_LOG(kError) << "kilnd: "
                      << (then < 0 ? absl::StrCat("still busy ", hard_stop_seconds, " s after the signal")

@@ -11,8 +11,11 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
@@ -45,6 +48,86 @@ absl::Status clearStaleSocket(const std::string& path) {
   return absl::OkStatus();
 }
 
+// mkdir -p with mode 0700 for every folder it creates, whatever the umask.
+absl::Status makePrivateDirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0700) == 0) {
+      chmod(prefix.c_str(), 0700);
+    } else if (errno != EEXIST) {
+      return absl::PermissionDeniedError(absl::StrCat("creating ", prefix, ": ", std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The folder of the socket must be one that nobody else may write: else they
+// could replace the socket with their own and collect our clients' code.
+absl::Status checkSocketDir(const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0)
+    return absl::PermissionDeniedError(absl::StrCat("socket folder ", dir, ": ", std::strerror(errno)));
+  if (!S_ISDIR(st.st_mode)) return absl::FailedPreconditionError(absl::StrCat(dir, " is not a folder"));
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return absl::PermissionDeniedError(absl::StrCat(
+        "refusing the socket folder ", dir, ": group or others can write it (mode ", absl::Hex(st.st_mode & 07777),
+        " hex), so they could replace the socket; use a private folder (chmod 700)"));
+  if (st.st_uid != geteuid() && st.st_uid != 0)
+    return absl::PermissionDeniedError(
+        absl::StrCat("refusing the socket folder ", dir, ": owned by uid ", st.st_uid, ", not by this user"));
+  return absl::OkStatus();
+}
+
+// Whether the host of "host:port" is a loopback address.
+bool loopbackHost(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+absl::StatusOr<std::string> readPem(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path, ": ", std::strerror(errno)));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The TCP listener's credentials: TLS (mTLS with a client CA) or, where
+// allowed, plaintext.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tcpCredentials(const Config& c) {
+  if (c.tls_cert_path.empty() != c.tls_key_path.empty())
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  if (c.tls_cert_path.empty()) {
+    if (!c.tls_client_ca_path.empty())
+      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+    if (!loopbackHost(c.listen_address) && !c.insecure)
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to serve plaintext on ", c.listen_address,
+          ", which is not a loopback address: anyone who can reach it could compile and read code. Give "
+          "--tls-cert and --tls-key (and --tokens), or --insecure on a network you trust"));
+    if (!loopbackHost(c.listen_address))
+      KILN_LOG(kWarning) << "--insecure: serving plaintext without TLS on " << c.listen_address;
+    return grpc::InsecureServerCredentials();
+  }
+  KILN_LOG(kInfo) << "TLS on " << c.listen_address
+                  << (c.tls_client_ca_path.empty() ? "" : ", client certificates required (mTLS)");
+  grpc::SslServerCredentialsOptions options;
+  absl::StatusOr<std::string> cert = readPem(c.tls_cert_path, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = readPem(c.tls_key_path, "TLS key");
+  if (!key.ok()) return key.status();
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!c.tls_client_ca_path.empty()) {
+    absl::StatusOr<std::string> ca = readPem(c.tls_client_ca_path, "TLS client CA");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
 }  // namespace
 
 std::string defaultCacheDir() {
@@ -63,17 +146,40 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   Config& c = self->config_;
   if (c.cache_dir.empty()) c.cache_dir = defaultCacheDir();
 
-  std::error_code ec;
-  std::filesystem::create_directories(c.cache_dir, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat("creating cache dir ", c.cache_dir, ": ", ec.message()));
+  if (absl::Status s = makePrivateDirs(c.cache_dir); !s.ok())
+    return absl::PermissionDeniedError(absl::StrCat("cache dir: ", s.message()));
   if (!c.socket_path.empty()) {
-    if (const auto parent = std::filesystem::path(c.socket_path).parent_path(); !parent.empty())
-      std::filesystem::create_directories(parent, ec);  // a failure shows up below
+    std::string parent = std::filesystem::path(c.socket_path).parent_path().string();
+    if (parent.empty()) parent = ".";
+    if (absl::Status s = makePrivateDirs(parent); !s.ok()) return s;
+    if (absl::Status s = checkSocketDir(parent); !s.ok()) return s;
     // One server per socket: its lock before anything else (the cache, the
     // socket file) is touched.
     absl::StatusOr<SocketLock> lock = SocketLock::acquire(c.socket_path);
     if (!lock.ok()) return lock.status();
     self->socket_lock_ = *std::move(lock);
+  }
+  // Before anything listens: a bad tokens file, key or certificate stops start-up.
+  if (c.tokens_path.empty()) {
+    self->authorizer_ = std::make_unique<Authorizer>();
+  } else {
+    absl::StatusOr<std::unique_ptr<Authorizer>> authorizer = Authorizer::fromFile(c.tokens_path);
+    if (!authorizer.ok()) return authorizer.status();
+    self->authorizer_ = *std::move(authorizer);
+    KILN_LOG(kInfo) << "bearer tokens required, from " << c.tokens_path << " (SIGHUP reloads it)";
+  }
+  if (!c.signing_key_path.empty()) {
+    absl::StatusOr<kiln::v1::SigningKey> key = kiln::v1::SigningKey::loadOrCreate(c.signing_key_path);
+    if (!key.ok()) return key.status();
+    self->signing_key_ = *std::move(key);
+    KILN_LOG(kInfo) << "signing artifacts with " << c.signing_key_path << " (public key " << c.signing_key_path
+                    << ".pub)";
+  }
+  std::shared_ptr<grpc::ServerCredentials> tcp_credentials;
+  if (!c.listen_address.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = tcpCredentials(c);
+    if (!creds.ok()) return creds.status();
+    tcp_credentials = *std::move(creds);
   }
   cache::StoreOptions store_options;
   store_options.max_total_wal_size = c.max_total_wal_size;
@@ -85,7 +191,8 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   self->engine_ = std::make_unique<CompileEngine>(c, *self->store_);
   KilnServer* raw = self.get();
   self->service_ = std::make_unique<KilnService>(
-      *self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); }, c.max_concurrent_rpcs);
+      *self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); }, *self->authorizer_,
+      self->signing_key_ ? &*self->signing_key_ : nullptr, c.max_concurrent_rpcs);
 
   grpc::ServerBuilder builder;
   // One thread per RPC in gRPC's sync server: the pool is capped a little
@@ -111,7 +218,7 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   }
   int tcp_port = 0;
   if (!c.listen_address.empty())
-    builder.AddListeningPort(c.listen_address, grpc::InsecureServerCredentials(), &tcp_port);
+    builder.AddListeningPort(c.listen_address, tcp_credentials, &tcp_port);
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr)
     return absl::UnavailableError(absl::StrCat("could not listen on ",
@@ -119,6 +226,9 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
                                                c.socket_path.empty() || c.listen_address.empty() ? "" : " and ",
                                                c.listen_address));
   if (!c.socket_path.empty()) {
+    // Owner only, whatever the umask (the folder is private too).
+    if (chmod(c.socket_path.c_str(), 0600) != 0)
+      return absl::PermissionDeniedError(absl::StrCat("chmod 600 ", c.socket_path, ": ", std::strerror(errno)));
     self->targets_.push_back("unix:" + c.socket_path);
     struct stat st;
     if (lstat(c.socket_path.c_str(), &st) == 0) self->socket_inode_ = st.st_ino;

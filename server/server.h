@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cache/store.h"
+#include "kiln/v1/artifact_seal.h"
+#include "server/auth.h"
 #include "server/compile_engine.h"
 #include "server/config.h"
 #include "server/kiln_service.h"
@@ -35,6 +38,9 @@ class KilnServer {
   /// Blocks until the server has shut down; returns why.
   std::string wait();
 
+  /// Rereads the tokens file (SIGHUP); the old tokens stay on failure.
+  absl::Status reloadTokens() { return authorizer_->reload(); }
+
   /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
   const std::vector<std::string>& targets() const { return targets_; }
 
@@ -47,6 +53,8 @@ class KilnServer {
   ino_t socket_inode_ = 0;  // of the socket file this server bound
   std::unique_ptr<cache::Store> store_;
   std::unique_ptr<CompileEngine> engine_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::optional<kiln::v1::SigningKey> signing_key_;
   std::unique_ptr<KilnService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> targets_;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
@@ -27,6 +28,21 @@ namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
+}
+
+absl::StatusOr<std::string> readFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
 }
 
 bool isExecutable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
@@ -206,7 +222,7 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options)
   const std::string log_path = dir + "/kilnd.log";
   absl::StatusOr<pid_t> pid =
       spawnDetached({*kilnd, "--socket", socket_path, "--cache-dir", dir, "--idle-timeout",
-                     std::to_string(options.idle_timeout_seconds)},
+                     std::to_string(options.idle_timeout_seconds), "--signing-key", dir + "/kilnd.key"},
                     log_path);
   if (!pid.ok()) return pid.status();
 
@@ -239,10 +255,52 @@ absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& option
   return ensureLocalServer(options);
 }
 
-absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options) {
-  absl::StatusOr<std::string> target = defaultServerTarget(options);
+absl::StatusOr<ConnectOptions> connectOptionsFromEnv(const std::string& target) {
+  ConnectOptions o;
+  const bool unix_target = target.rfind("unix:", 0) == 0;
+  auto readVar = [](const char* var, std::string* out) -> absl::Status {
+    const std::string path = env(var);
+    if (path.empty()) return absl::OkStatus();
+    absl::StatusOr<std::string> text = readFile(path);
+    if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat(var, "=", path, ": ", text.status().message()));
+    *out = *std::move(text);
+    return absl::OkStatus();
+  };
+  if (!unix_target) {
+    o.tls = env("KILN_TLS") == "1";
+    if (absl::Status s = readVar("KILN_TLS_CA", &o.tls_ca_pem); !s.ok()) return s;
+    if (absl::Status s = readVar("KILN_TLS_CERT", &o.tls_cert_pem); !s.ok()) return s;
+    if (absl::Status s = readVar("KILN_TLS_KEY", &o.tls_key_pem); !s.ok()) return s;
+    o.tls = o.tls || !o.tls_ca_pem.empty() || !o.tls_cert_pem.empty();
+    o.tls_server_name = env("KILN_TLS_SERVER_NAME");
+  }
+  o.token = env("KILN_TOKEN");
+  if (o.token.empty()) {
+    if (absl::Status s = readVar("KILN_TOKEN_FILE", &o.token); !s.ok()) return s;
+    o.token = std::string(absl::StripAsciiWhitespace(o.token.substr(0, o.token.find('\n'))));
+  }
+  if (const std::string key = env("KILN_SERVER_KEY"); !key.empty()) {
+    if (key.rfind("-----BEGIN", 0) == 0) {
+      o.server_key_pem = key;
+    } else if (absl::Status s = readVar("KILN_SERVER_KEY", &o.server_key_pem); !s.ok()) {
+      return s;
+    }
+  }
+  return o;
+}
+
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options, bool start) {
+  absl::StatusOr<std::string> target = defaultServerTarget(options, start);
   if (!target.ok()) return target.status();
-  return Client::connect(*target);
+  absl::StatusOr<ConnectOptions> connect_options = connectOptionsFromEnv(*target);
+  if (!connect_options.ok()) return connect_options.status();
+  if (connect_options->server_key_pem.empty() && env("KILN_SERVER").empty()) {
+    // The embedded server: trust the key it made at first start, when it has one.
+    const std::string socket_path = target->substr(5);
+    const std::string pub = socket_path.substr(0, socket_path.rfind('/')) + "/kilnd.key.pub";
+    if (absl::StatusOr<std::string> pem = readFile(pub); pem.ok()) connect_options->server_key_pem = *std::move(pem);
+  }
+  return Client::connect(*target, *connect_options);
 }
 
 }  // namespace kiln::client

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +116,59 @@ TEST(Client, UnreachableServerIsAClearError) {
   auto info = (*c)->info();
   ASSERT_FALSE(info.ok());
   EXPECT_NE(info.status().message().find("/nonexistent/kiln.sock"), std::string::npos) << info.status();
+}
+
+TEST(Client, ConnectOptionsAreCheckedAndKeyTheChannel) {
+  ConnectOptions with_token;
+  with_token.token = "0123456789abcdef";
+  auto plain = Client::connect("127.0.0.1:1");
+  auto tokened = Client::connect("127.0.0.1:1", with_token);
+  ASSERT_TRUE(plain.ok() && tokened.ok());
+  EXPECT_NE(plain->get(), tokened->get());  // other settings, other channel
+  EXPECT_EQ(tokened->get(), Client::connect("127.0.0.1:1", with_token)->get());
+
+  ConnectOptions tls;
+  tls.tls = true;
+  EXPECT_EQ(Client::connect("unix:/tmp/k.sock", tls).status().code(), absl::StatusCode::kInvalidArgument);
+  ConnectOptions half_cert;
+  half_cert.tls = true;
+  half_cert.tls_cert_pem = "-----BEGIN CERTIFICATE-----";
+  EXPECT_NE(Client::connect("127.0.0.1:1", half_cert).status().message().find("KILN_TLS_KEY"), std::string::npos);
+  ConnectOptions bad_key;
+  bad_key.server_key_pem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n";
+  absl::StatusOr<std::shared_ptr<Client>> refused = Client::connect("127.0.0.1:1", bad_key);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("the server key"), std::string::npos) << refused.status();
+}
+
+TEST(LocalServer, ConnectOptionsFromEnv) {
+  const std::string dir = ::testing::TempDir() + "kiln-env-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/ca.pem") << "CA PEM";
+  std::ofstream(dir + "/token") << "  tok-from-a-file-0123 \n# only the first line counts\n";
+  setenv("KILN_TLS_CA", (dir + "/ca.pem").c_str(), 1);
+  setenv("KILN_TOKEN_FILE", (dir + "/token").c_str(), 1);
+  setenv("KILN_SERVER_KEY", "-----BEGIN PUBLIC KEY-----\nabc\n", 1);
+  absl::StatusOr<ConnectOptions> tcp = connectOptionsFromEnv("kiln.example.com:7070");
+  ASSERT_TRUE(tcp.ok()) << tcp.status();
+  EXPECT_TRUE(tcp->tls);
+  EXPECT_EQ(tcp->tls_ca_pem, "CA PEM");
+  EXPECT_EQ(tcp->token, "tok-from-a-file-0123");
+  EXPECT_EQ(tcp->server_key_pem, "-----BEGIN PUBLIC KEY-----\nabc\n");
+  // A Unix socket never takes TLS; the token and key still apply.
+  absl::StatusOr<ConnectOptions> unix_socket = connectOptionsFromEnv("unix:/tmp/k.sock");
+  ASSERT_TRUE(unix_socket.ok());
+  EXPECT_FALSE(unix_socket->tls);
+  EXPECT_EQ(unix_socket->token, "tok-from-a-file-0123");
+  setenv("KILN_TOKEN", "tok-from-the-variable", 1);  // wins over the file
+  EXPECT_EQ(connectOptionsFromEnv("h:1")->token, "tok-from-the-variable");
+  setenv("KILN_TLS_CERT", (dir + "/missing.pem").c_str(), 1);
+  absl::StatusOr<ConnectOptions> missing = connectOptionsFromEnv("h:1");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("KILN_TLS_CERT=" + dir + "/missing.pem"), std::string::npos)
+      << missing.status();
+  for (const char* v : {"KILN_TLS_CA", "KILN_TOKEN_FILE", "KILN_TOKEN", "KILN_SERVER_KEY", "KILN_TLS_CERT"}) unsetenv(v);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(LocalServer, CacheDirFollowsXdg) {

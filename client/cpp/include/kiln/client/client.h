@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "kiln/v1/artifact_seal.h"
 #include "kiln/v1/kiln.grpc.pb.h"
 #include "kiln/v1/kiln.pb.h"
 
@@ -43,11 +45,35 @@ struct CompileArgs {
   kiln::v1::Target target;
 };
 
+/// How to reach and trust a server (docs/security-config.md; the
+/// environment variables that fill it are read by local_server.h).
+struct ConnectOptions {
+  /// TLS: verify the server against `tls_ca_pem` (PEM CA certificates; empty:
+  /// the system's roots). Never for "unix:" targets.
+  bool tls = false;
+  std::string tls_ca_pem;
+  /// mTLS: this client's certificate chain and key (PEM), both or neither.
+  std::string tls_cert_pem, tls_key_pem;
+  /// The name the server's certificate must carry when it is not the
+  /// target's host name. Empty: the host name.
+  std::string tls_server_name;
+  /// Bearer token sent with every RPC ("authorization: Bearer TOKEN").
+  std::string token;
+  /// The server's Ed25519 public key, PEM. Set: every artifact must carry a
+  /// valid signature by it. Unset: only its digest is checked.
+  std::string server_key_pem;
+
+  /// One string that differs when any field does (the connection cache key).
+  std::string fingerprint() const;
+};
+
 class Client {
  public:
   /// "unix:/path/to.sock" or "host:port". The channel is created lazily; a
   /// server that is not there shows up as UNAVAILABLE on the first RPC.
-  static absl::StatusOr<std::shared_ptr<Client>> connect(std::string target);
+  /// INVALID_ARGUMENT for a bad target or options (a server key that is not
+  /// an Ed25519 PEM public key).
+  static absl::StatusOr<std::shared_ptr<Client>> connect(std::string target, const ConnectOptions& options = {});
 
   const std::string& target() const { return target_; }
 
@@ -58,17 +84,23 @@ class Client {
   /// Compile by hash, uploading the bundle when the server lacks it. A user
   /// error in the code comes back as an OK StatusOr whose response has
   /// STATUS_ERROR and a diagnostic; a non-OK status is a transport or
-  /// protocol failure.
+  /// protocol failure. An artifact comes back only after its seal checked
+  /// (kiln/v1/artifact_seal.h) and its argument count matched the request:
+  /// else DATA_LOSS or PERMISSION_DENIED, and nothing is returned to load.
   absl::StatusOr<kiln::v1::CompileResponse> compile(const kiln::v1::Bundle& bundle,
                                                     const BundleHash& hash, const CompileArgs& args);
 
   /// Whether this process has seen the server accept `hash` (tests, metrics).
   bool serverHasBundle(const BundleHash& hash) const;
 
-  explicit Client(std::string target);
+  Client(std::string target, const ConnectOptions& options, std::optional<kiln::v1::VerifyKey> server_key);
 
  private:
+  void prepare(grpc::ClientContext& ctx, int deadline_seconds) const;
+
   std::string target_;
+  std::string token_;
+  std::optional<kiln::v1::VerifyKey> server_key_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<kiln::v1::Kiln::Stub> stub_;
   mutable absl::Mutex mu_;

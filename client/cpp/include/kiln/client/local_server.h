@@ -47,7 +47,22 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options 
 /// With `start` false a local server that is not running is NOT_FOUND.
 absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& options = {}, bool start = true);
 
-/// Client::connect(defaultServerTarget(options)).
-absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options = {});
+/// The connection settings of the environment (docs/security-config.md):
+///   KILN_TLS=1            TLS with the system's CA roots
+///   KILN_TLS_CA=FILE      TLS, trusting these PEM CA certificates
+///   KILN_TLS_CERT=FILE, KILN_TLS_KEY=FILE   client certificate (mTLS)
+///   KILN_TLS_SERVER_NAME  the name in the server's certificate, if not the host
+///   KILN_TOKEN=TOKEN or KILN_TOKEN_FILE=FILE   bearer token
+///   KILN_SERVER_KEY       the server's Ed25519 public key: PEM text or a file
+/// TLS applies to host:port targets only. INVALID_ARGUMENT names the
+/// variable whose file cannot be read.
+absl::StatusOr<ConnectOptions> connectOptionsFromEnv(const std::string& target);
+
+/// The Client of defaultServerTarget(options, start), with the settings of
+/// connectOptionsFromEnv. The embedded server signs its artifacts with a
+/// key it creates at first start (server-<id>/kilnd.key, 0600); its client
+/// trusts that key's public half (kilnd.key.pub) unless KILN_SERVER_KEY says
+/// otherwise.
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options = {}, bool start = true);
 
 }  // namespace kiln::client
