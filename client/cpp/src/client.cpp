@@ -1,10 +1,16 @@
 #include "kiln/client/client.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <limits>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace kiln::client {
@@ -16,22 +22,143 @@ absl::Status fromGrpc(const grpc::Status& s, const std::string& target, const ch
                       absl::StrCat(what, " on kiln server ", target, ": ", s.error_message()));
 }
 
-void setDeadline(grpc::ClientContext& ctx, int seconds) {
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+std::chrono::system_clock::time_point after(double seconds) {
+  return std::chrono::system_clock::now() +
+         std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
 }
 
-constexpr int kShortRpcSeconds = 10;
-constexpr int kCompileSeconds = 300;
+constexpr double kShortRpcSeconds = 10;
+
+absl::Status secondsFromEnv(const char* name, double* out) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return absl::OkStatus();
+  double seconds = 0;
+  if (!absl::SimpleAtod(v, &seconds) || !(seconds > 0) || seconds > 1e6)
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, "='", absl::CHexEscape(absl::string_view(v).substr(0, 64)),
+                     "' is not a number of seconds (a positive number, at most 1e6)"));
+  *out = seconds;
+  return absl::OkStatus();
+}
+
+std::atomic<int64_t> retry_count{0};
 
 }  // namespace
 
-Client::Client(std::string target) : target_(std::move(target)) {
+absl::StatusOr<Timeouts> timeoutsFromEnv() {
+  Timeouts t;
+  if (absl::Status s = secondsFromEnv("KILN_CONNECT_TIMEOUT", &t.connect_seconds); !s.ok()) return s;
+  if (absl::Status s = secondsFromEnv("KILN_CALL_TIMEOUT", &t.call_seconds); !s.ok()) return s;
+  return t;
+}
+
+Client::Client(std::string target) : target_(std::move(target)) { reconnect(nullptr); }
+
+std::shared_ptr<Client::Connection> Client::connection() {
+  absl::MutexLock lock(&mu_);
+  return connection_;
+}
+
+// A new channel, unless another thread already replaced `failed`.
+std::shared_ptr<Client::Connection> Client::reconnect(const std::shared_ptr<Connection>& failed) {
+  absl::MutexLock lock(&mu_);
+  if (connection_ != failed) return connection_;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // artifacts and emitted text can be large
   args.SetMaxSendMessageSize(-1);
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-  channel_ = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
-  stub_ = kiln::v1::Kiln::NewStub(channel_);
+  // A private channel: a fresh one must not share a subchannel (and its
+  // reconnect backoff) with the one that failed.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto conn = std::make_shared<Connection>();
+  conn->channel = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), args);
+  conn->stub = kiln::v1::Kiln::NewStub(conn->channel);
+  connection_ = conn;
+  return conn;
+}
+
+absl::Status Client::awaitConnected(std::shared_ptr<Connection>& conn, const Timeouts& t) {
+  grpc_connectivity_state state = conn->channel->GetState(/*try_to_connect=*/true);
+  if (state == GRPC_CHANNEL_READY) return absl::OkStatus();
+  if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+    conn = reconnect(conn);
+    state = conn->channel->GetState(/*try_to_connect=*/true);
+  }
+  const auto deadline = after(t.connect_seconds);
+  while (state != GRPC_CHANNEL_READY) {
+    // A refused connection fails now; only a server that accepts and then
+    // says nothing (stopped, wedged) costs the whole connect timeout.
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN)
+      return absl::UnavailableError(absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
+    if (!conn->channel->WaitForStateChange(state, deadline))
+      return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
+                                                 " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+    state = conn->channel->GetState(/*try_to_connect=*/true);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::awaitConnected() {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  return awaitConnected(conn, *t);
+}
+
+absl::Status Client::probe() {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(after(t->connect_seconds));
+  kiln::v1::ServerInfo reply;
+  grpc::Status s = conn->stub->GetServerInfo(&ctx, {}, &reply);
+  if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+    return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t->connect_seconds,
+                                               " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+  return fromGrpc(s, target_, "GetServerInfo");
+}
+
+void Client::setBeforeRetry(std::function<absl::Status()> hook) {
+  absl::MutexLock lock(&mu_);
+  before_retry_ = std::move(hook);
+}
+
+int64_t Client::retries() { return retry_count.load(); }
+
+template <typename Reply, typename Call>
+absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  for (int attempt = 0;; ++attempt) {
+    absl::Status s = awaitConnected(conn, *t);
+    Reply reply;
+    if (s.ok()) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(after(std::min(seconds, t->call_seconds)));
+      s = fromGrpc(call(*conn->stub, &ctx, &reply), target_, what);
+      if (s.ok()) return reply;
+      if (s.code() == absl::StatusCode::kDeadlineExceeded)
+        return absl::DeadlineExceededError(
+            absl::StrCat(s.message(), " (the limit is ", std::min(seconds, t->call_seconds), " s; KILN_CALL_TIMEOUT)"));
+    }
+    // Only a server that went away (UNAVAILABLE) is retried, once, on a
+    // fresh channel: every kiln RPC is idempotent.
+    if (s.code() != absl::StatusCode::kUnavailable || attempt == 1) return s;
+    retry_count.fetch_add(1);
+    std::function<absl::Status()> hook;
+    {
+      absl::MutexLock lock(&mu_);
+      hook = before_retry_;
+    }
+    if (hook) {
+      if (absl::Status h = hook(); !h.ok())
+        return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
+    }
+    conn = reconnect(conn);
+  }
 }
 
 absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target) {
@@ -48,28 +175,30 @@ absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target) {
 }
 
 absl::StatusOr<kiln::v1::ServerInfo> Client::info() {
-  grpc::ClientContext ctx;
-  setDeadline(ctx, kShortRpcSeconds);
-  kiln::v1::ServerInfo reply;
-  absl::Status s = fromGrpc(stub_->GetServerInfo(&ctx, {}, &reply), target_, "GetServerInfo");
-  if (!s.ok()) return s;
-  return reply;
+  return rpc<kiln::v1::ServerInfo>("GetServerInfo", kShortRpcSeconds,
+                                   [](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::ServerInfo* r) {
+                                     return stub.GetServerInfo(ctx, {}, r);
+                                   });
 }
 
 absl::StatusOr<kiln::v1::StatsResponse> Client::stats() {
-  grpc::ClientContext ctx;
-  setDeadline(ctx, kShortRpcSeconds);
-  kiln::v1::StatsResponse reply;
-  absl::Status s = fromGrpc(stub_->GetStats(&ctx, {}, &reply), target_, "GetStats");
-  if (!s.ok()) return s;
-  return reply;
+  return rpc<kiln::v1::StatsResponse>(
+      "GetStats", kShortRpcSeconds,
+      [](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::StatsResponse* r) {
+        return stub.GetStats(ctx, {}, r);
+      });
 }
 
 absl::Status Client::shutdown() {
+  // Not retried: a server that stops while answering has done what was asked.
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
   grpc::ClientContext ctx;
-  setDeadline(ctx, kShortRpcSeconds);
+  ctx.set_deadline(after(std::min(kShortRpcSeconds, t->call_seconds)));
   kiln::v1::ShutdownResponse reply;
-  return fromGrpc(stub_->Shutdown(&ctx, {}, &reply), target_, "Shutdown");
+  return fromGrpc(conn->stub->Shutdown(&ctx, {}, &reply), target_, "Shutdown");
 }
 
 bool Client::serverHasBundle(const BundleHash& hash) const {
@@ -92,12 +221,13 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
   // Always the hash alone first, even for a bundle this process never sent:
   // another client may have uploaded it already.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    grpc::ClientContext ctx;
-    setDeadline(ctx, kCompileSeconds);
-    kiln::v1::CompileResponse reply;
-    absl::Status s = fromGrpc(stub_->Compile(&ctx, request, &reply), target_, "Compile");
-    if (!s.ok()) return s;
-    if (reply.status() == kiln::v1::CompileResponse::STATUS_NEED_BUNDLE) {
+    absl::StatusOr<kiln::v1::CompileResponse> reply = rpc<kiln::v1::CompileResponse>(
+        "Compile", std::numeric_limits<double>::infinity(),
+        [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::CompileResponse* r) {
+          return stub.Compile(ctx, request, r);
+        });
+    if (!reply.ok()) return reply.status();
+    if (reply->status() == kiln::v1::CompileResponse::STATUS_NEED_BUNDLE) {
       if (request.has_bundle())
         return absl::InternalError(
             absl::StrCat("kiln server ", target_, " asked for bundle ", hexHash(hash), " again after upload"));
@@ -109,7 +239,7 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
       *request.mutable_bundle() = bundle;
       continue;
     }
-    if (reply.status() == kiln::v1::CompileResponse::STATUS_UNSPECIFIED)
+    if (reply->status() == kiln::v1::CompileResponse::STATUS_UNSPECIFIED)
       return absl::InternalError(absl::StrCat("kiln server ", target_, " sent a compile reply without a status"));
     absl::MutexLock lock(&mu_);
     known_bundles_.insert(key);

@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
+#include <cstdio>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -177,7 +179,9 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options)
   if (!kilnd.ok()) return kilnd.status();
   absl::StatusOr<std::string> server_dir = serverDir(localCacheDir(), *kilnd);
   if (!server_dir.ok()) return server_dir.status();
-  const std::string& dir = *server_dir;
+  if (options.instance.find('/') != std::string::npos || options.instance == "..")
+    return absl::InvalidArgumentError(absl::StrCat("bad local server instance name '", options.instance, "'"));
+  const std::string dir = options.instance.empty() ? *server_dir : *server_dir + "/" + options.instance;
   const std::string socket_path = dir + "/kilnd.sock";
   const std::string target = "unix:" + socket_path;
   if (socketAccepts(socket_path)) return target;
@@ -231,10 +235,44 @@ absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& option
   return ensureLocalServer(options);
 }
 
-absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options) {
-  absl::StatusOr<std::string> target = defaultServerTarget(options);
+namespace {
+std::atomic<bool> fell_back{false};
+
+// The embedded server's client, whose retry restarts that server first.
+absl::StatusOr<std::shared_ptr<Client>> localClient(const LocalServerOptions& options) {
+  absl::StatusOr<std::string> target = ensureLocalServer(options);
   if (!target.ok()) return target.status();
-  return Client::connect(*target);
+  absl::StatusOr<std::shared_ptr<Client>> client = Client::connect(*target);
+  if (!client.ok()) return client.status();
+  (*client)->setBeforeRetry([options] { return ensureLocalServer(options).status(); });
+  return client;
+}
+}  // namespace
+
+bool usingFallbackServer() { return fell_back.load(); }
+
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options) {
+  if (std::string server = env("KILN_SERVER"); !server.empty()) return Client::connect(server);
+  LocalServerOptions fallback = options;
+  fallback.instance = "fallback";
+  if (!fell_back.load()) {
+    absl::Status s;
+    // Twice: a server that exited between the socket check and the
+    // handshake (idle timeout) is restarted by the second localClient.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::StatusOr<std::shared_ptr<Client>> client = localClient(options);
+      if (!client.ok()) return client.status();
+      // A probe, not just a connection: a stopped server keeps its
+      // connections open and never answers.
+      s = (*client)->probe();
+      if (s.ok()) return client;
+      if (s.code() != absl::StatusCode::kUnavailable) return s;
+    }
+    if (!fell_back.exchange(true))
+      std::fprintf(stderr, "kiln: %s; starting a fallback embedded server for this process\n",
+                   std::string(s.message()).c_str());
+  }
+  return localClient(fallback);
 }
 
 }  // namespace kiln::client

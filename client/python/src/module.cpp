@@ -31,6 +31,9 @@ PyObject* raiseStatus(const absl::Status& status) {
 // The client for KILN_SERVER or the local server, resolved on every use so a
 // changed environment (tests) or a restarted server is picked up.
 absl::StatusOr<std::shared_ptr<client::Client>> currentClient(bool start) {
+  // Starting (or fallen back): the embedded default with its restart and
+  // fallback.
+  if (start || client::usingFallbackServer()) return client::defaultClient(serverOptions());
   absl::StatusOr<std::string> target = client::defaultServerTarget(serverOptions(), start);
   if (!target.ok()) return target.status();
   return client::Client::connect(*target);
