@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kiln/v1/kiln.pb.h"
+#include "tests/fuzz/quiet_protobuf.h"
 #include "server/bundle_convert.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -14,6 +14,7 @@
 #include "compiler/ir/ir.h"
 #include "compiler/ir/verifier.h"
 #include "kiln/v1/kiln.pb.h"
+#include "tests/fuzz/quiet_protobuf.h"
 #include "server/bundle_convert.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -13,6 +13,7 @@
 
 #include "cache/cache_key.h"
 #include "kiln/v1/kiln.pb.h"
+#include "tests/fuzz/quiet_protobuf.h"
 #include "server/bundle_convert.h"
 #include "server/signature.h"
 #include "tests/fuzz/fuzz_check.h"
