@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <limits>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
@@ -89,7 +90,8 @@ absl::Status Client::awaitConnected(std::shared_ptr<Connection>& conn, const Tim
     // A refused connection fails now; only a server that accepts and then
     // says nothing (stopped, wedged) costs the whole connect timeout.
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN)
-      return absl::UnavailableError(absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
     if (!conn->channel->WaitForStateChange(state, deadline))
       return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
                                                  " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
@@ -134,8 +136,22 @@ absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
   std::shared_ptr<Connection> conn = connection();
   for (int attempt = 0;; ++attempt) {
     absl::Status s = awaitConnected(conn, *t);
-    Reply reply;
+    if (!s.ok() && attempt == 1) {
+      // The retry's connection: a restarted server may take a moment (the
+      // dying one can still hold its socket), so within the connect
+      // timeout the hook runs again and a fresh channel tries again.
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::microseconds(static_cast<int64_t>(t->connect_seconds * 1e6));
+      while (!s.ok() && s.code() == absl::StatusCode::kUnavailable && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (absl::Status h = beforeRetry(); !h.ok())
+          return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
+        conn = reconnect(conn);
+        s = awaitConnected(conn, *t);
+      }
+    }
     if (s.ok()) {
+      Reply reply;
       grpc::ClientContext ctx;
       ctx.set_deadline(after(std::min(seconds, t->call_seconds)));
       s = fromGrpc(call(*conn->stub, &ctx, &reply), target_, what);
@@ -148,17 +164,19 @@ absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
     // fresh channel: every kiln RPC is idempotent.
     if (s.code() != absl::StatusCode::kUnavailable || attempt == 1) return s;
     retry_count.fetch_add(1);
-    std::function<absl::Status()> hook;
-    {
-      absl::MutexLock lock(&mu_);
-      hook = before_retry_;
-    }
-    if (hook) {
-      if (absl::Status h = hook(); !h.ok())
-        return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
-    }
+    if (absl::Status h = beforeRetry(); !h.ok())
+      return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
     conn = reconnect(conn);
   }
+}
+
+absl::Status Client::beforeRetry() {
+  std::function<absl::Status()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = before_retry_;
+  }
+  return hook ? hook() : absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target) {

@@ -112,6 +112,7 @@ class Client {
   // once more on a fresh channel (after the before-retry hook).
   template <typename Reply, typename Call>
   absl::StatusOr<Reply> rpc(const char* what, double seconds, Call call);
+  absl::Status beforeRetry();
 
   std::string target_;
   mutable absl::Mutex mu_;
