@@ -136,10 +136,10 @@ absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
   std::shared_ptr<Connection> conn = connection();
   for (int attempt = 0;; ++attempt) {
     absl::Status s = awaitConnected(conn, *t);
-    if (!s.ok() && attempt == 1) {
-      // The retry's connection: a restarted server may take a moment (the
-      // dying one can still hold its socket), so within the connect
-      // timeout the hook runs again and a fresh channel tries again.
+    if (!s.ok() && attempt == 1 && hasBeforeRetry()) {
+      // The retry's connection to a server the hook restarts: it may take a
+      // moment (the dying one can still hold its socket), so within the
+      // connect timeout the hook runs again and a fresh channel tries again.
       const auto deadline = std::chrono::steady_clock::now() +
                             std::chrono::microseconds(static_cast<int64_t>(t->connect_seconds * 1e6));
       while (!s.ok() && s.code() == absl::StatusCode::kUnavailable && std::chrono::steady_clock::now() < deadline) {
@@ -168,6 +168,11 @@ absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
       return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
     conn = reconnect(conn);
   }
+}
+
+bool Client::hasBeforeRetry() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<bool>(before_retry_);
 }
 
 absl::Status Client::beforeRetry() {

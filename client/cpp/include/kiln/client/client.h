@@ -113,6 +113,7 @@ class Client {
   template <typename Reply, typename Call>
   absl::StatusOr<Reply> rpc(const char* what, double seconds, Call call);
   absl::Status beforeRetry();
+  bool hasBeforeRetry();
 
   std::string target_;
   mutable absl::Mutex mu_;
