@@ -1,7 +1,15 @@
 #include "kiln/client/client.h"
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
@@ -43,6 +51,55 @@ absl::Status secondsFromEnv(const char* name, double* out) {
 }
 
 std::atomic<int64_t> retry_count{0};
+
+// Whether a plain connect() to the target is refused right now (nothing
+// listens there): the one channel failure not worth waiting out. Anything
+// else (accepted, pending after 200 ms, a name that does not resolve) is no.
+bool connectionRefused(const std::string& target) {
+  if (target.rfind("unix:", 0) == 0) {
+    const std::string path = target.substr(5);
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return false;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int err = errno;
+    close(fd);
+    return rc != 0 && (err == ECONNREFUSED || err == ENOENT);
+  }
+  const size_t colon = target.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = target.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = target.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;  // no DNS lookups from here
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return false;
+  bool refused = false;
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd >= 0) {
+    if (::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+      if (errno == ECONNREFUSED) {
+        refused = true;
+      } else if (errno == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        if (poll(&p, 1, 200) == 1) {
+          int err = 0;
+          socklen_t len = sizeof err;
+          getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+          refused = err == ECONNREFUSED;
+        }
+      }
+    }
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return refused;
+}
 
 }  // namespace
 
@@ -87,17 +144,28 @@ absl::Status Client::awaitConnected(std::shared_ptr<Connection>& conn, const Tim
   }
   const auto deadline = after(t.connect_seconds);
   while (state != GRPC_CHANNEL_READY) {
-    // A refused connection fails now; only a server that accepts and then
-    // says nothing (stopped, wedged) costs the whole connect timeout.
-    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN)
-      return absl::UnavailableError(
-          absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
+    // A refused connection fails now; a server that accepts and then says
+    // nothing (stopped, wedged) costs the whole connect timeout; a handshake
+    // that failed otherwise (a server too busy to finish it) is tried again
+    // on a fresh channel within the timeout.
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      if (connectionRefused(target_))
+        return absl::UnavailableError(
+            absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
+      if (std::chrono::system_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      conn = reconnect(conn);
+      state = conn->channel->GetState(/*try_to_connect=*/true);
+      continue;
+    }
     if (!conn->channel->WaitForStateChange(state, deadline))
       return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
                                                  " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
     state = conn->channel->GetState(/*try_to_connect=*/true);
   }
-  return absl::OkStatus();
+  if (state == GRPC_CHANNEL_READY) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
+                                             " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
 }
 
 absl::Status Client::awaitConnected() {
