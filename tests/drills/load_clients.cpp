@@ -8,7 +8,8 @@
 // FILE is a serialized kiln.v1.Bundle of a function of one argument. A hit
 // re-requests one of a few keys compiled before the clock starts; a miss asks
 // for a key nobody asked for before (argument type x opt level x fast-math
-// flags x boundscheck x error model: 20,480 keys).
+// flags x boundscheck x error model: 20,480 keys). The clients connect 32 at
+// a time, all before the clock starts.
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   std::atomic<int64_t> requests{0}, hits{0}, misses{0}, errors{0}, server_hits{0};
   std::atomic<int> connected{0};
   std::atomic<bool> go{false};
+  std::counting_semaphore<> connecting(32);
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::vector<std::string> first_errors;
@@ -127,7 +130,11 @@ int main(int argc, char** argv) {
   for (int c = 0; c < f.clients; ++c) {
     threads.emplace_back([&, c] {
       kiln::client::Client client(f.target);  // its own channel
+      // Connections open at most kConnecting at a time: the drill is about
+      // clients that are all connected and calling, not a SYN flood.
+      connecting.acquire();
       absl::Status s = client.awaitConnected();
+      connecting.release();
       connected.fetch_add(1);
       while (!go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       std::vector<double> mine;
