@@ -17,6 +17,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 mode=asan
+targets=()
 [ "${1:-}" = "--tsan" ] && mode=tsan
 if [ $mode = asan ]; then
   dir=${FUZZ_BUILD:-$KILN_ROOT/build-fuzz}
@@ -34,13 +35,14 @@ else
   flags=(-DKILN_TSAN=ON)
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$KILN_ROOT/scripts/sanitizer/tsan.supp}
   ctest_args=(-R '^(ServerTest|SingleFlight|StoreTest|Client|LocalServer)\.')
+  targets=(kiln_server_tests kiln_cache_tests client_test kilnd)
 fi
 if [ ! -f "$dir/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S "$KILN_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DKILN_WERROR=OFF "${flags[@]}"
 fi
 start=$(date +%s)
-ninja -C "$dir" -j"${SANITIZE_JOBS:-$(nproc)}"
+ninja -C "$dir" -j"${SANITIZE_JOBS:-$(nproc)}" "${targets[@]}"
 built=$(date +%s)
 (cd "$dir" && ctest --output-on-failure -j2 "${ctest_args[@]}")
 tested=$(date +%s)

@@ -64,6 +64,11 @@ def main():
         figure("requests per second", m.group(3))
         figure("latency p50 ms", m.group(4))
         figure("latency p99 ms", m.group(5))
+    m = re.search(r"hits: p50 ([\d.]+) ms, p99 ([\d.]+) ms; misses: p50 ([\d.]+) ms, p99 ([\d.]+) ms", p.stdout)
+    if m:
+        figure("hit latency p50 / p99 ms", f"{m.group(1)} / {m.group(2)}")
+        figure("miss latency p50 / p99 ms", f"{m.group(3)} / {m.group(4)}")
+    figure("load average at the end", os.getloadavg()[0])
     figure("server alive afterwards", alive)
     ok = p.returncode == 0 and alive
     print("concurrent_clients:", "PASS" if ok else "FAIL")

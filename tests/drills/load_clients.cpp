@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> go{false};
   std::counting_semaphore<> connecting(32);
   std::mutex mu;
-  std::vector<double> latencies_ms;
+  std::vector<double> latencies_ms, hit_ms, miss_ms;
   std::vector<std::string> first_errors;
   Clock::time_point end;
 
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       connecting.release();
       connected.fetch_add(1);
       while (!go.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      std::vector<double> mine;
+      std::vector<double> mine, mine_hit, mine_miss;
       std::mt19937 rng(static_cast<uint32_t>(c) * 7919u + 1);
       auto fail = [&](const std::string& what) {
         errors.fetch_add(1);
@@ -164,10 +164,13 @@ int main(int argc, char** argv) {
         } else {
           if (r->cache_hit()) server_hits.fetch_add(1);
           mine.push_back(ms);
+          (miss ? mine_miss : mine_hit).push_back(ms);
         }
       }
       std::lock_guard<std::mutex> lock(mu);
       latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
+      hit_ms.insert(hit_ms.end(), mine_hit.begin(), mine_hit.end());
+      miss_ms.insert(miss_ms.end(), mine_miss.begin(), mine_miss.end());
     });
   }
   while (connected.load() < f.clients) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -186,6 +189,8 @@ int main(int argc, char** argv) {
       f.clients, wall, static_cast<long long>(requests.load()), static_cast<long long>(hits.load()),
       static_cast<long long>(misses.load()), static_cast<long long>(server_hits.load()),
       static_cast<long long>(errors.load()), static_cast<double>(requests.load()) / wall, p50, p99, max);
+  std::printf("hits: p50 %.1f ms, p99 %.1f ms; misses: p50 %.1f ms, p99 %.1f ms\n", percentile(hit_ms, 0.5),
+              percentile(hit_ms, 0.99), percentile(miss_ms, 0.5), percentile(miss_ms, 0.99));
   for (const std::string& e : first_errors) std::printf("  error: %s\n", e.c_str());
   return errors.load() == 0 ? 0 : 1;
 }
