@@ -7,7 +7,9 @@
 #                                 the pytest integration tests against the sanitized kilnd.
 #   scripts/sanitize.sh --tsan    ThreadSanitizer: build-tsan, the server's concurrency tests
 #                                 (server, single-flight, cache store, client) and the
-#                                 integration tests against the TSan kilnd.
+#                                 integration tests against the TSan kilnd. Not in CI: with
+#                                 Debian's Abseil and gRPC (not built with TSan) it reports
+#                                 every absl::Mutex-guarded access as a race (docs/security.md).
 #   SANITIZE_PYTEST=0             skip the pytest part.
 #
 # The Python extension stays the ordinary build's (an instrumented extension
