@@ -1,40 +1,114 @@
 #include "kiln/client/client.h"
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
+#include <cstdlib>
+#include <limits>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace kiln::client {
 namespace {
 
-// gRPC's status when the reply could not be parsed as the response message.
-constexpr char kGrpcNoMessage[] = "No message returned for unary request";
-
 absl::Status fromGrpc(const grpc::Status& s, const std::string& target, const char* what) {
   if (s.ok()) return absl::OkStatus();
-  auto code = static_cast<absl::StatusCode>(s.error_code());
-  std::string message = s.error_message();
-  // A reply that could not be read is the server's fault, not a missing
-  // method: INTERNAL, saying so instead of gRPC's words.
-  if (code == absl::StatusCode::kUnimplemented && message == kGrpcNoMessage) {
-    code = absl::StatusCode::kInternal;
-    message = "the server's reply could not be read as a kiln.v1 message (a kiln server bug, or a server of "
-              "another version)";
-  } else if (message.empty()) {
-    message = absl::StrCat("the server ended the call with ", absl::StatusCodeToString(code),
-                           " and no message");
-  }
-  return absl::Status(code, absl::StrCat(what, " on kiln server ", target, ": ", message));
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                      absl::StrCat(what, " on kiln server ", target, ": ", s.error_message()));
 }
 
+std::chrono::system_clock::time_point after(double seconds) {
+  return std::chrono::system_clock::now() +
+         std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
 
-constexpr int kShortRpcSeconds = 10;
-constexpr int kCompileSeconds = 300;
+constexpr double kShortRpcSeconds = 10;
+
+absl::Status secondsFromEnv(const char* name, double* out) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return absl::OkStatus();
+  double seconds = 0;
+  if (!absl::SimpleAtod(v, &seconds) || !(seconds > 0) || seconds > 1e6)
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, "='", absl::CHexEscape(absl::string_view(v).substr(0, 64)),
+                     "' is not a number of seconds (a positive number, at most 1e6)"));
+  *out = seconds;
+  return absl::OkStatus();
+}
+
+std::atomic<int64_t> retry_count{0};
+
+// Whether a plain connect() to the target is refused right now (nothing
+// listens there): the one channel failure not worth waiting out. Anything
+// else (accepted, pending after 200 ms, a name that does not resolve) is no.
+bool connectionRefused(const std::string& target) {
+  if (target.rfind("unix:", 0) == 0) {
+    const std::string path = target.substr(5);
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return false;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int err = errno;
+    close(fd);
+    return rc != 0 && (err == ECONNREFUSED || err == ENOENT);
+  }
+  const size_t colon = target.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = target.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = target.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;  // no DNS lookups from here
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return false;
+  bool refused = false;
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd >= 0) {
+    if (::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+      if (errno == ECONNREFUSED) {
+        refused = true;
+      } else if (errno == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        if (poll(&p, 1, 200) == 1) {
+          int err = 0;
+          socklen_t len = sizeof err;
+          getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+          refused = err == ECONNREFUSED;
+        }
+      }
+    }
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return refused;
+}
 
 }  // namespace
+
+absl::StatusOr<Timeouts> timeoutsFromEnv() {
+  Timeouts t;
+  if (absl::Status s = secondsFromEnv("KILN_CONNECT_TIMEOUT", &t.connect_seconds); !s.ok()) return s;
+  if (absl::Status s = secondsFromEnv("KILN_CALL_TIMEOUT", &t.call_seconds); !s.ok()) return s;
+  return t;
+}
 
 std::string ConnectOptions::fingerprint() const {
   std::string out;
@@ -45,27 +119,163 @@ std::string ConnectOptions::fingerprint() const {
 }
 
 Client::Client(std::string target, const ConnectOptions& options, std::optional<kiln::v1::VerifyKey> server_key)
-    : target_(std::move(target)), token_(options.token), server_key_(std::move(server_key)) {
+    : target_(std::move(target)), options_(options), server_key_(std::move(server_key)) {
+  reconnect(nullptr);
+}
+
+std::shared_ptr<Client::Connection> Client::connection() {
+  absl::MutexLock lock(&mu_);
+  return connection_;
+}
+
+// A new channel, unless another thread already replaced `failed`.
+std::shared_ptr<Client::Connection> Client::reconnect(const std::shared_ptr<Connection>& failed) {
+  absl::MutexLock lock(&mu_);
+  if (connection_ != failed) return connection_;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);  // artifacts and emitted text can be large
   args.SetMaxSendMessageSize(-1);
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+  // A private channel: a fresh one must not share a subchannel (and its
+  // reconnect backoff) with the one that failed.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (options.tls) {
+  if (options_.tls) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options.tls_ca_pem;
-    ssl.pem_cert_chain = options.tls_cert_pem;
-    ssl.pem_private_key = options.tls_key_pem;
+    ssl.pem_root_certs = options_.tls_ca_pem;
+    ssl.pem_cert_chain = options_.tls_cert_pem;
+    ssl.pem_private_key = options_.tls_key_pem;
     credentials = grpc::SslCredentials(ssl);
-    if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+    if (!options_.tls_server_name.empty()) args.SetSslTargetNameOverride(options_.tls_server_name);
   }
-  channel_ = grpc::CreateCustomChannel(target_, credentials, args);
-  stub_ = kiln::v1::Kiln::NewStub(channel_);
+  auto conn = std::make_shared<Connection>();
+  conn->channel = grpc::CreateCustomChannel(target_, credentials, args);
+  conn->stub = kiln::v1::Kiln::NewStub(conn->channel);
+  connection_ = conn;
+  return conn;
 }
 
-void Client::prepare(grpc::ClientContext& ctx, int deadline_seconds) const {
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_seconds));
-  if (!token_.empty()) ctx.AddMetadata("authorization", "Bearer " + token_);
+absl::Status Client::awaitConnected(std::shared_ptr<Connection>& conn, const Timeouts& t) {
+  grpc_connectivity_state state = conn->channel->GetState(/*try_to_connect=*/true);
+  if (state == GRPC_CHANNEL_READY) return absl::OkStatus();
+  if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+    conn = reconnect(conn);
+    state = conn->channel->GetState(/*try_to_connect=*/true);
+  }
+  const auto deadline = after(t.connect_seconds);
+  while (state != GRPC_CHANNEL_READY) {
+    // A refused connection fails now; a server that accepts and then says
+    // nothing (stopped, wedged) costs the whole connect timeout; a handshake
+    // that failed otherwise (a server too busy to finish it) is tried again
+    // on a fresh channel within the timeout.
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      if (connectionRefused(target_))
+        return absl::UnavailableError(
+            absl::StrCat("cannot connect to kiln server ", target_, ": no server is listening"));
+      if (std::chrono::system_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      conn = reconnect(conn);
+      state = conn->channel->GetState(/*try_to_connect=*/true);
+      continue;
+    }
+    if (!conn->channel->WaitForStateChange(state, deadline))
+      return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
+                                                 " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+    state = conn->channel->GetState(/*try_to_connect=*/true);
+  }
+  if (state == GRPC_CHANNEL_READY) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
+                                             " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+}
+
+absl::Status Client::awaitConnected() {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  return awaitConnected(conn, *t);
+}
+
+absl::Status Client::probe() {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(after(t->connect_seconds));
+  addToken(ctx);
+  kiln::v1::ServerInfo reply;
+  grpc::Status s = conn->stub->GetServerInfo(&ctx, {}, &reply);
+  if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+    return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t->connect_seconds,
+                                               " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+  return fromGrpc(s, target_, "GetServerInfo");
+}
+
+void Client::addToken(grpc::ClientContext& ctx) const {
+  if (!options_.token.empty()) ctx.AddMetadata("authorization", "Bearer " + options_.token);
+}
+
+void Client::setBeforeRetry(std::function<absl::Status()> hook) {
+  absl::MutexLock lock(&mu_);
+  before_retry_ = std::move(hook);
+}
+
+int64_t Client::retries() { return retry_count.load(); }
+
+template <typename Reply, typename Call>
+absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  for (int attempt = 0;; ++attempt) {
+    absl::Status s = awaitConnected(conn, *t);
+    if (!s.ok() && attempt == 1 && hasBeforeRetry()) {
+      // The retry's connection to a server the hook restarts: it may take a
+      // moment (the dying one can still hold its socket), so within the
+      // connect timeout the hook runs again and a fresh channel tries again.
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::microseconds(static_cast<int64_t>(t->connect_seconds * 1e6));
+      while (!s.ok() && s.code() == absl::StatusCode::kUnavailable && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (absl::Status h = beforeRetry(); !h.ok())
+          return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
+        conn = reconnect(conn);
+        s = awaitConnected(conn, *t);
+      }
+    }
+    if (s.ok()) {
+      Reply reply;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(after(std::min(seconds, t->call_seconds)));
+      addToken(ctx);
+      s = fromGrpc(call(*conn->stub, &ctx, &reply), target_, what);
+      if (s.ok()) return reply;
+      if (s.code() == absl::StatusCode::kDeadlineExceeded)
+        return absl::DeadlineExceededError(
+            absl::StrCat(s.message(), " (the limit is ", std::min(seconds, t->call_seconds), " s; KILN_CALL_TIMEOUT)"));
+    }
+    // Only a server that went away (UNAVAILABLE) is retried, once, on a
+    // fresh channel: every kiln RPC is idempotent.
+    if (s.code() != absl::StatusCode::kUnavailable || attempt == 1) return s;
+    retry_count.fetch_add(1);
+    if (absl::Status h = beforeRetry(); !h.ok())
+      return absl::UnavailableError(absl::StrCat(s.message(), "; then: ", h.message()));
+    conn = reconnect(conn);
+  }
+}
+
+bool Client::hasBeforeRetry() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<bool>(before_retry_);
+}
+
+absl::Status Client::beforeRetry() {
+  std::function<absl::Status()> hook;
+  {
+    absl::MutexLock lock(&mu_);
+    hook = before_retry_;
+  }
+  return hook ? hook() : absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target, const ConnectOptions& options) {
@@ -92,28 +302,31 @@ absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target, cons
 }
 
 absl::StatusOr<kiln::v1::ServerInfo> Client::info() {
-  grpc::ClientContext ctx;
-  prepare(ctx, kShortRpcSeconds);
-  kiln::v1::ServerInfo reply;
-  absl::Status s = fromGrpc(stub_->GetServerInfo(&ctx, {}, &reply), target_, "GetServerInfo");
-  if (!s.ok()) return s;
-  return reply;
+  return rpc<kiln::v1::ServerInfo>("GetServerInfo", kShortRpcSeconds,
+                                   [](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::ServerInfo* r) {
+                                     return stub.GetServerInfo(ctx, {}, r);
+                                   });
 }
 
 absl::StatusOr<kiln::v1::StatsResponse> Client::stats() {
-  grpc::ClientContext ctx;
-  prepare(ctx, kShortRpcSeconds);
-  kiln::v1::StatsResponse reply;
-  absl::Status s = fromGrpc(stub_->GetStats(&ctx, {}, &reply), target_, "GetStats");
-  if (!s.ok()) return s;
-  return reply;
+  return rpc<kiln::v1::StatsResponse>(
+      "GetStats", kShortRpcSeconds,
+      [](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::StatsResponse* r) {
+        return stub.GetStats(ctx, {}, r);
+      });
 }
 
 absl::Status Client::shutdown() {
+  // Not retried: a server that stops while answering has done what was asked.
+  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
+  if (!t.ok()) return t.status();
+  std::shared_ptr<Connection> conn = connection();
+  if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
   grpc::ClientContext ctx;
-  prepare(ctx, kShortRpcSeconds);
+  ctx.set_deadline(after(std::min(kShortRpcSeconds, t->call_seconds)));
+  addToken(ctx);
   kiln::v1::ShutdownResponse reply;
-  return fromGrpc(stub_->Shutdown(&ctx, {}, &reply), target_, "Shutdown");
+  return fromGrpc(conn->stub->Shutdown(&ctx, {}, &reply), target_, "Shutdown");
 }
 
 bool Client::serverHasBundle(const BundleHash& hash) const {
@@ -136,12 +349,13 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
   // Always the hash alone first, even for a bundle this process never sent:
   // another client may have uploaded it already.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    grpc::ClientContext ctx;
-    prepare(ctx, kCompileSeconds);
-    kiln::v1::CompileResponse reply;
-    absl::Status s = fromGrpc(stub_->Compile(&ctx, request, &reply), target_, "Compile");
-    if (!s.ok()) return s;
-    if (reply.status() == kiln::v1::CompileResponse::STATUS_NEED_BUNDLE) {
+    absl::StatusOr<kiln::v1::CompileResponse> reply = rpc<kiln::v1::CompileResponse>(
+        "Compile", std::numeric_limits<double>::infinity(),
+        [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::CompileResponse* r) {
+          return stub.Compile(ctx, request, r);
+        });
+    if (!reply.ok()) return reply.status();
+    if (reply->status() == kiln::v1::CompileResponse::STATUS_NEED_BUNDLE) {
       if (request.has_bundle())
         return absl::InternalError(
             absl::StrCat("kiln server ", target_, " asked for bundle ", hexHash(hash), " again after upload"));
@@ -153,12 +367,12 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
       *request.mutable_bundle() = bundle;
       continue;
     }
-    if (reply.status() == kiln::v1::CompileResponse::STATUS_UNSPECIFIED)
+    if (reply->status() == kiln::v1::CompileResponse::STATUS_UNSPECIFIED)
       return absl::InternalError(absl::StrCat("kiln server ", target_, " sent a compile reply without a status"));
-    if (reply.status() == kiln::v1::CompileResponse::STATUS_OK &&
-        (args.emit == kiln::v1::EMIT_BINARY || !reply.artifact().shared_object().empty())) {
+    if (reply->status() == kiln::v1::CompileResponse::STATUS_OK &&
+        (args.emit == kiln::v1::EMIT_BINARY || !reply->artifact().shared_object().empty())) {
       // Nothing is loaded that the server did not seal for this request.
-      const kiln::v1::Artifact& a = reply.artifact();
+      const kiln::v1::Artifact& a = reply->artifact();
       absl::Status sealed = kiln::v1::checkArtifactSeal(request, a, server_key_ ? &*server_key_ : nullptr);
       if (sealed.ok() && a.arg_types_size() != static_cast<int>(args.arg_types.size()))
         sealed = absl::DataLossError(absl::StrCat("the artifact takes ", a.arg_types_size(), " arguments, the request ",

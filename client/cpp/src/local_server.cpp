@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
+#include <cstdio>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -201,7 +203,9 @@ absl::StatusOr<std::string> ensureLocalServer(const LocalServerOptions& options)
   if (!kilnd.ok()) return kilnd.status();
   absl::StatusOr<std::string> server_dir = serverDir(localCacheDir(), *kilnd);
   if (!server_dir.ok()) return server_dir.status();
-  const std::string& dir = *server_dir;
+  if (options.instance.find('/') != std::string::npos || options.instance == "..")
+    return absl::InvalidArgumentError(absl::StrCat("bad local server instance name '", options.instance, "'"));
+  const std::string dir = options.instance.empty() ? *server_dir : *server_dir + "/" + options.instance;
   const std::string socket_path = dir + "/kilnd.sock";
   const std::string target = "unix:" + socket_path;
   if (socketAccepts(socket_path)) return target;
@@ -289,18 +293,68 @@ absl::StatusOr<ConnectOptions> connectOptionsFromEnv(const std::string& target) 
   return o;
 }
 
-absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options, bool start) {
-  absl::StatusOr<std::string> target = defaultServerTarget(options, start);
-  if (!target.ok()) return target.status();
-  absl::StatusOr<ConnectOptions> connect_options = connectOptionsFromEnv(*target);
+namespace {
+std::atomic<bool> fell_back{false};
+
+// The client of an embedded server at `target` with the environment's
+// settings; it trusts the key that server made at first start (kept beside
+// its socket) unless KILN_SERVER_KEY names another.
+absl::StatusOr<std::shared_ptr<Client>> embeddedClient(const std::string& target) {
+  absl::StatusOr<ConnectOptions> connect_options = connectOptionsFromEnv(target);
   if (!connect_options.ok()) return connect_options.status();
-  if (connect_options->server_key_pem.empty() && env("KILN_SERVER").empty()) {
-    // The embedded server: trust the key it made at first start, when it has one.
-    const std::string socket_path = target->substr(5);
+  if (connect_options->server_key_pem.empty()) {
+    const std::string socket_path = target.substr(5);
     const std::string pub = socket_path.substr(0, socket_path.rfind('/')) + "/kilnd.key.pub";
     if (absl::StatusOr<std::string> pem = readFile(pub); pem.ok()) connect_options->server_key_pem = *std::move(pem);
   }
-  return Client::connect(*target, *connect_options);
+  return Client::connect(target, *connect_options);
+}
+
+// The embedded server's client, whose retry restarts that server first.
+absl::StatusOr<std::shared_ptr<Client>> localClient(const LocalServerOptions& options) {
+  absl::StatusOr<std::string> target = ensureLocalServer(options);
+  if (!target.ok()) return target.status();
+  absl::StatusOr<std::shared_ptr<Client>> client = embeddedClient(*target);
+  if (!client.ok()) return client.status();
+  (*client)->setBeforeRetry([options] { return ensureLocalServer(options).status(); });
+  return client;
+}
+}  // namespace
+
+bool usingFallbackServer() { return fell_back.load(); }
+
+absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options, bool start) {
+  if (std::string server = env("KILN_SERVER"); !server.empty()) {
+    absl::StatusOr<ConnectOptions> connect_options = connectOptionsFromEnv(server);
+    if (!connect_options.ok()) return connect_options.status();
+    return Client::connect(server, *connect_options);
+  }
+  LocalServerOptions fallback = options;
+  fallback.instance = "fallback";
+  if (!start) {
+    // Only a server that is running: no start, no probe, no fallback.
+    absl::StatusOr<std::string> target = defaultServerTarget(fell_back.load() ? fallback : options, false);
+    if (!target.ok()) return target.status();
+    return embeddedClient(*target);
+  }
+  if (!fell_back.load()) {
+    absl::Status s;
+    // Twice: a server that exited between the socket check and the
+    // handshake (idle timeout) is restarted by the second localClient.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::StatusOr<std::shared_ptr<Client>> client = localClient(options);
+      if (!client.ok()) return client.status();
+      // A probe, not just a connection: a stopped server keeps its
+      // connections open and never answers.
+      s = (*client)->probe();
+      if (s.ok()) return client;
+      if (s.code() != absl::StatusCode::kUnavailable) return s;
+    }
+    if (!fell_back.exchange(true))
+      std::fprintf(stderr, "kiln: %s; starting a fallback embedded server for this process\n",
+                   std::string(s.message()).c_str());
+  }
+  return localClient(fallback);
 }
 
 }  // namespace kiln::client

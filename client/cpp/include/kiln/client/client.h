@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,19 @@ struct ConnectOptions {
   /// One string that differs when any field does (the connection cache key).
   std::string fingerprint() const;
 };
+/// How long the client waits (docs/security.md). From the environment:
+///   KILN_CONNECT_TIMEOUT  seconds to reach a server and finish the HTTP/2
+///                         handshake before a call (default 5): a stopped or
+///                         wedged server is noticed this fast.
+///   KILN_CALL_TIMEOUT     seconds one Compile may take (default 300); the
+///                         small RPCs (info, stats, shutdown) use at most 10.
+/// A value that is not a positive number is INVALID_ARGUMENT naming the
+/// variable.
+struct Timeouts {
+  double connect_seconds = 5;
+  double call_seconds = 300;
+};
+absl::StatusOr<Timeouts> timeoutsFromEnv();
 
 class Client {
  public:
@@ -93,17 +107,48 @@ class Client {
   /// Whether this process has seen the server accept `hash` (tests, metrics).
   bool serverHasBundle(const BundleHash& hash) const;
 
+  /// Waits up to the connect timeout for the channel to be ready (a fresh
+  /// channel when the old one is failing, so no reconnect backoff delays a
+  /// server that came back). UNAVAILABLE naming KILN_CONNECT_TIMEOUT if not.
+  absl::Status awaitConnected();
+
+  /// A GetServerInfo within the connect timeout, not retried: whether the
+  /// server answers at all. A channel stays READY while its server is
+  /// stopped (the connection is open), so only a call notices.
+  absl::Status probe();
+
+  /// Run before the one retry of an RPC that failed UNAVAILABLE (the server
+  /// went away mid-call): the embedded default sets one that restarts its
+  /// server. The retry itself always uses a fresh channel.
+  void setBeforeRetry(std::function<absl::Status()> hook);
+
+  /// RPCs retried once after UNAVAILABLE, since this process started.
+  static int64_t retries();
+
   Client(std::string target, const ConnectOptions& options, std::optional<kiln::v1::VerifyKey> server_key);
 
  private:
-  void prepare(grpc::ClientContext& ctx, int deadline_seconds) const;
+  struct Connection {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<kiln::v1::Kiln::Stub> stub;
+  };
+  std::shared_ptr<Connection> connection();
+  std::shared_ptr<Connection> reconnect(const std::shared_ptr<Connection>& failed);
+  absl::Status awaitConnected(std::shared_ptr<Connection>& conn, const Timeouts& t);
+  // One RPC: connect within the connect timeout, call, and on UNAVAILABLE
+  // once more on a fresh channel (after the before-retry hook).
+  template <typename Reply, typename Call>
+  absl::StatusOr<Reply> rpc(const char* what, double seconds, Call call);
+  absl::Status beforeRetry();
+  void addToken(grpc::ClientContext& ctx) const;  // the bearer token, if any
+  bool hasBeforeRetry();
 
   std::string target_;
-  std::string token_;
+  ConnectOptions options_;  // the channel's credentials, for every reconnect
   std::optional<kiln::v1::VerifyKey> server_key_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<kiln::v1::Kiln::Stub> stub_;
   mutable absl::Mutex mu_;
+  std::shared_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);
+  std::function<absl::Status()> before_retry_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> known_bundles_ ABSL_GUARDED_BY(mu_);
 };
 

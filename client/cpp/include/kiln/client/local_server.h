@@ -26,6 +26,10 @@ struct LocalServerOptions {
   std::string kilnd_hint;
   int idle_timeout_seconds = 3600;
   double start_timeout_seconds = 10;
+  /// Empty: the embedded server. "fallback": the one defaultClient starts
+  /// in server-<id>/fallback (own socket, lock and cache) when the embedded
+  /// server accepts connections but does not answer (stopped, wedged).
+  std::string instance;
 };
 
 /// $XDG_CACHE_HOME/kiln or ~/.cache/kiln.
@@ -58,11 +62,21 @@ absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& option
 /// variable whose file cannot be read.
 absl::StatusOr<ConnectOptions> connectOptionsFromEnv(const std::string& target);
 
-/// The Client of defaultServerTarget(options, start), with the settings of
-/// connectOptionsFromEnv. The embedded server signs its artifacts with a
-/// key it creates at first start (server-<id>/kilnd.key, 0600); its client
-/// trusts that key's public half (kilnd.key.pub) unless KILN_SERVER_KEY says
-/// otherwise.
+/// The client of $KILN_SERVER, or of the embedded server (started if need
+/// be when `start`), with the settings of connectOptionsFromEnv. The
+/// embedded server signs its artifacts with a key it creates at first start
+/// (server-<id>/kilnd.key, 0600); its client trusts that key's public half
+/// (kilnd.key.pub) unless KILN_SERVER_KEY says otherwise. For the embedded
+/// default only: the client's retry after a server lost mid-call
+/// (Client::setBeforeRetry) first restarts it; and when it does not answer
+/// within KILN_CONNECT_TIMEOUT, a fallback embedded server (instance
+/// "fallback", with its own key) is started and used for the rest of the
+/// process, with a warning on stderr. A configured KILN_SERVER is never
+/// replaced: it fails with UNAVAILABLE after the connect timeout. With
+/// `start` false a local server that is not running is NOT_FOUND.
 absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& options = {}, bool start = true);
+
+/// Whether this process has fallen back from the embedded server (drills, tests).
+bool usingFallbackServer();
 
 }  // namespace kiln::client
