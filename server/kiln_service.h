@@ -58,8 +58,8 @@ class KilnService final : public kiln::v1::Kiln::Service {
   static constexpr size_t kMaxSignatures = 4096;
 
   const Authorizer& authorizer_;
-  const int max_concurrent_rpcs_;
   const kiln::v1::SigningKey* signing_key_;
+  const int max_concurrent_rpcs_;
   absl::Mutex signatures_mu_;
   absl::flat_hash_map<std::string, std::string> signatures_ ABSL_GUARDED_BY(signatures_mu_);
   const absl::Time started_ = absl::Now();

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
 
   // The hit keys are compiled first, by one client.
   {
-    kiln::client::Client warm(f.target);
+    kiln::client::Client warm(f.target, kiln::client::ConnectOptions{}, std::nullopt);
     for (int k = 0; k < f.hit_keys; ++k) {
       auto r = warm.compile(bundle, hash, argsForKey(k));
       if (!r.ok() || r->status() != pb::CompileResponse::STATUS_OK) {
@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   threads.reserve(f.clients);
   for (int c = 0; c < f.clients; ++c) {
     threads.emplace_back([&, c] {
-      kiln::client::Client client(f.target);  // its own channel
+      kiln::client::Client client(f.target, kiln::client::ConnectOptions{}, std::nullopt);  // its own channel
       // Connections open at most kConnecting at a time: the drill is about
       // clients that are all connected and calling, not a SYN flood.
       connecting.acquire();
