@@ -25,10 +25,24 @@
 namespace kiln::client {
 namespace {
 
+// gRPC's status when the reply could not be parsed as the response message.
+constexpr char kGrpcNoMessage[] = "No message returned for unary request";
+
 absl::Status fromGrpc(const grpc::Status& s, const std::string& target, const char* what) {
   if (s.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                      absl::StrCat(what, " on kiln server ", target, ": ", s.error_message()));
+  auto code = static_cast<absl::StatusCode>(s.error_code());
+  std::string message = s.error_message();
+  // A reply that could not be read is the server's fault, not a missing
+  // method: INTERNAL, saying so instead of gRPC's words.
+  if (code == absl::StatusCode::kUnimplemented && message == kGrpcNoMessage) {
+    code = absl::StatusCode::kInternal;
+    message = "the server's reply could not be read as a kiln.v1 message (a kiln server bug, or a server of "
+              "another version)";
+  } else if (message.empty()) {
+    message = absl::StrCat("the server ended the call with ", absl::StatusCodeToString(code),
+                           " and no message");
+  }
+  return absl::Status(code, absl::StrCat(what, " on kiln server ", target, ": ", message));
 }
 
 std::chrono::system_clock::time_point after(double seconds) {
@@ -179,13 +193,11 @@ absl::Status Client::awaitConnected(std::shared_ptr<Connection>& conn, const Tim
       continue;
     }
     if (!conn->channel->WaitForStateChange(state, deadline))
-      return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
-                                                 " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+      return absl::UnavailableError(silent(t.connect_seconds));
     state = conn->channel->GetState(/*try_to_connect=*/true);
   }
   if (state == GRPC_CHANNEL_READY) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t.connect_seconds,
-                                             " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+  return absl::UnavailableError(silent(t.connect_seconds));
 }
 
 absl::Status Client::awaitConnected() {
@@ -206,9 +218,19 @@ absl::Status Client::probe() {
   kiln::v1::ServerInfo reply;
   grpc::Status s = conn->stub->GetServerInfo(&ctx, {}, &reply);
   if (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
-    return absl::UnavailableError(absl::StrCat("kiln server ", target_, " did not answer within ", t->connect_seconds,
-                                               " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded"));
+    return absl::UnavailableError(silent(t->connect_seconds));
   return fromGrpc(s, target_, "GetServerInfo");
+}
+
+std::string Client::silent(double connect_seconds) const {
+  std::string m = absl::StrCat("kiln server ", target_, " did not answer within ", connect_seconds,
+                               " s (KILN_CONNECT_TIMEOUT): it is stopped or overloaded");
+  // A failed TLS handshake looks the same from here (gRPC keeps retrying it).
+  if (options_.tls)
+    absl::StrAppend(&m, ", or the TLS handshake failed (is its certificate signed by KILN_TLS_CA, and for this name?)");
+  else if (target_.rfind("unix:", 0) != 0)
+    absl::StrAppend(&m, ", or it speaks TLS and this client does not (KILN_TLS_CA)");
+  return m;
 }
 
 void Client::addToken(grpc::ClientContext& ctx) const {

@@ -252,7 +252,8 @@ absl::StatusOr<std::string> defaultServerTarget(const LocalServerOptions& option
     if (!kilnd.ok()) return kilnd.status();
     absl::StatusOr<std::string> dir = serverDir(localCacheDir(), *kilnd);
     if (!dir.ok()) return dir.status();
-    std::string socket_path = *dir + "/kilnd.sock";
+    const std::string instance_dir = options.instance.empty() ? *dir : *dir + "/" + options.instance;
+    std::string socket_path = instance_dir + "/kilnd.sock";
     if (!socketAccepts(socket_path)) return absl::NotFoundError("no local kilnd is running on " + socket_path);
     return "unix:" + socket_path;
   }
@@ -331,9 +332,9 @@ absl::StatusOr<std::shared_ptr<Client>> defaultClient(const LocalServerOptions& 
   }
   LocalServerOptions fallback = options;
   fallback.instance = "fallback";
-  if (!start) {
-    // Only a server that is running: no start, no probe, no fallback.
-    absl::StatusOr<std::string> target = defaultServerTarget(fell_back.load() ? fallback : options, false);
+  if (!start && !fell_back.load()) {
+    // Only a server that is running: no start, no probe.
+    absl::StatusOr<std::string> target = defaultServerTarget(options, false);
     if (!target.ok()) return target.status();
     return embeddedClient(*target);
   }

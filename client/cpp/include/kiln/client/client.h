@@ -140,7 +140,8 @@ class Client {
   template <typename Reply, typename Call>
   absl::StatusOr<Reply> rpc(const char* what, double seconds, Call call);
   absl::Status beforeRetry();
-  void addToken(grpc::ClientContext& ctx) const;  // the bearer token, if any
+  void addToken(grpc::ClientContext& ctx) const;
+  std::string silent(double connect_seconds) const;  // the message when the server does not answer  // the bearer token, if any
   bool hasBeforeRetry();
 
   std::string target_;
