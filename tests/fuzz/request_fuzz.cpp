@@ -2,9 +2,10 @@
 // (the steps of KilnService::compile up to engine_.compile): the bundle hash,
 // the argument and return type strings, target, options and emit, and the
 // bundle when one is attached. The input is a serialized
-// kiln.v1.CompileRequest. Properties: no crash, hang or leak; every refusal
-// is INVALID_ARGUMENT with a message; canonical type spellings are a fixpoint.
-// (When server/request_validation lands, this target calls it instead.)
+// kiln.v1.CompileRequest. First server/request_validation.h, as the server
+// does at the entry of Compile; what it accepts then goes through the
+// conversions. Properties: no crash, hang or leak; every refusal is
+// INVALID_ARGUMENT with a message; canonical type spellings are a fixpoint.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "kiln/v1/kiln.pb.h"
 #include "tests/fuzz/quiet_protobuf.h"
 #include "server/bundle_convert.h"
+#include "server/request_validation.h"
 #include "server/signature.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -31,6 +33,10 @@ void checkRefusal(const absl::Status& s, const char* what) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   kiln::v1::CompileRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+  if (absl::Status s = kiln::server::validateCompileRequest(request); !s.ok()) {
+    checkRefusal(s, "the request");
+    return 0;
+  }
   (void)kiln::cache::CacheKey::fromRaw(request.bundle_hash());
 
   std::vector<std::string> arg_types(request.arg_types().begin(), request.arg_types().end());
