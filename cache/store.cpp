@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/little_endian.h"
 #include "base/log.h"
 #include "cache/rocksdb_status.h"
 
@@ -71,15 +72,8 @@ std::shared_ptr<rocksdb::Options> makeOptions(const StoreOptions& options) {
   return db_options;
 }
 
-void putLe64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t getLe64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
+using base::getLe64;
+using base::putLe64;
 
 // The LRU index: "u/" + storage key -> (access sequence, value size).
 std::string indexKey(std::string_view db_key) {

@@ -5,21 +5,15 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/little_endian.h"
 
 namespace kiln::cache {
 namespace {
 
 constexpr char kMagic[4] = {'K', 'I', 'L', 'N'};
 
-void putLe64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t getLe64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
+using base::getLe64;
+using base::putLe64;
 
 }  // namespace
 

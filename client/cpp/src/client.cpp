@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "unix_socket.h"
 
 namespace kiln::client {
 namespace {
@@ -71,17 +72,8 @@ std::atomic<int64_t> retry_count{0};
 // else (accepted, pending after 200 ms, a name that does not resolve) is no.
 bool connectionRefused(const std::string& target) {
   if (target.rfind("unix:", 0) == 0) {
-    const std::string path = target.substr(5);
-    sockaddr_un addr{};
-    if (path.size() >= sizeof addr.sun_path) return false;
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    int err = errno;
-    close(fd);
-    return rc != 0 && (err == ECONNREFUSED || err == ENOENT);
+    const int err = connectUnix(target.substr(5));
+    return err == ECONNREFUSED || err == ENOENT;
   }
   const size_t colon = target.rfind(':');
   if (colon == std::string::npos) return false;

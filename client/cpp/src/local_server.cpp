@@ -23,6 +23,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "unix_socket.h"
 
 namespace kiln::client {
 namespace {
@@ -59,19 +60,7 @@ absl::Status mkdirs(const std::string& path) {
   return absl::OkStatus();
 }
 
-// A plain connect(): cheap, and unlike a gRPC channel it has no reconnect
-// backoff that would delay noticing a server that just came up.
-bool socketAccepts(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path) return false;
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
+bool socketAccepts(const std::string& path) { return connectUnix(path) == 0; }
 
 absl::StatusOr<std::string> findKilnd(const LocalServerOptions& options) {
   if (std::string p = env("KILN_KILND"); !p.empty()) {
