@@ -119,3 +119,22 @@ def private_kilnd(kilnd_binary, tmp_path, monkeypatch):
     monkeypatch.setenv("KILN_SERVER", server.target)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def kiln_pb2(tmp_path_factory):
+    """The kiln.v1 messages for tests that speak the wire protocol themselves
+    (raw gRPC calls, fake servers): proto/kiln/v1/kiln.proto compiled by
+    protoc at test time, so no generated code is kept in the tree."""
+    import importlib.util
+    import shutil
+    protoc = shutil.which("protoc")
+    if protoc is None:
+        pytest.skip("needs protoc (scripts/setup.sh installs it) for the kiln.v1 messages")
+    out = tmp_path_factory.mktemp("pb")
+    subprocess.run([protoc, f"-I{ROOT}/proto", f"--python_out={out}", f"{ROOT}/proto/kiln/v1/kiln.proto"], check=True)
+    # "kiln" is the client package here: load the generated file by its path.
+    spec = importlib.util.spec_from_file_location("kiln_v1_kiln_pb2", out / "kiln" / "v1" / "kiln_pb2.py")
+    pb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pb)
+    return pb

@@ -1,7 +1,7 @@
 """Bad requests over real gRPC to a real kilnd (issue 7, parts 1 and 8).
 
-Each request is built from kiln.proto (compiled by protoc at test time into a
-descriptor set, no generated Python) and sent as raw bytes, as any client
+Each request is built from kiln.proto (compiled by protoc at test time, the
+conftest's kiln_pb2) and sent as raw bytes, as any client
 could. For each: the status code and message, then that the server is still
 alive and still compiles.
 """
@@ -9,14 +9,11 @@ alive and still compiles.
 import hashlib
 import math
 import os
-import shutil
-import subprocess
 
 import pytest
 
 grpc = pytest.importorskip("grpc")
 pytest.importorskip("google.protobuf")
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory  # noqa: E402
 
 import kiln  # noqa: E402
 from kiln import _kiln, jit  # noqa: E402
@@ -27,26 +24,10 @@ INFO = "/kiln.v1.Kiln/GetServerInfo"
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    """The kiln.v1 message classes, from kiln.proto via protoc."""
-    protoc = shutil.which("protoc")
-    if protoc is None:
-        pytest.skip("protoc not installed")
-    out = str(tmp_path_factory.mktemp("proto") / "kiln.desc")
-    subprocess.run([protoc, "--proto_path", os.path.join(ROOT, "proto"), "--descriptor_set_out", out,
-                    "kiln/v1/kiln.proto"], check=True)
-    fds = descriptor_pb2.FileDescriptorSet.FromString(open(out, "rb").read())
-    pool = descriptor_pool.DescriptorPool()
-    for f in fds.file:
-        pool.Add(f)
-
-    class Messages:
-        pass
-    m = Messages()
-    for name in ("CompileRequest", "CompileResponse", "Bundle", "ServerInfo"):
-        setattr(m, name, message_factory.GetMessageClass(pool.FindMessageTypeByName(f"kiln.v1.{name}")))
-    return m
+@pytest.fixture
+def pb(kiln_pb2):
+    """The kiln.v1 message classes (conftest)."""
+    return kiln_pb2
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ serving; caps that trip RESOURCE_EXHAUSTED naming their flag; SIGTERM during a
 compile exits within its bound; a second kilnd on a socket in use exits with a
 clear message and leaves the first one serving.
 
-Requests go through grpcio's generic calls with hand-encoded protobuf (the
+Requests go through grpcio's generic calls with the kiln.v1 messages (the
 test needs the status *code*, which kiln's own client folds into KilnError).
 """
 
@@ -21,34 +21,14 @@ from conftest import wait_for_socket
 grpc = pytest.importorskip("grpc")
 
 
-# ------------------------------------------------------------ wire format
-
-def _varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(number, payload):
-    """A length-delimited field (bytes, string, message)."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def compile_request(dispatcher, arg_types, opt_level=None):
-    """kiln.v1.CompileRequest with the bundle attached."""
+def compile_request(pb, dispatcher, arg_types, opt_level=None):
+    """kiln.v1.CompileRequest with the bundle attached, serialized."""
     bundle = dispatcher.bundle()
-    req = _field(1, bundle.hash) + _field(2, bundle.serialize())
-    for t in arg_types:
-        req += _field(3, t.encode())
+    req = pb.CompileRequest(bundle_hash=bundle.hash, arg_types=arg_types)
+    req.bundle.ParseFromString(bundle.serialize())
     if opt_level is not None:
-        req += _field(5, _varint(1 << 3) + _varint(opt_level))  # Options.opt_level
-    return req
+        req.options.opt_level = opt_level
+    return req.SerializeToString()
 
 
 def slow_function(n, name="slow"):
@@ -154,46 +134,46 @@ def wait_until(predicate, timeout=30):
 
 # ------------------------------------------------------------ tests
 
-def test_slow_compile_is_stopped_by_max_compile_seconds_and_the_server_keeps_serving(servers):
+def test_slow_compile_is_stopped_by_max_compile_seconds_and_the_server_keeps_serving(kiln_pb2, servers):
     from kiln import jit
 
     s = servers("--max-compile-seconds=1").wait_serving()
     start = time.monotonic()
-    code, details = s.call_status("Compile", compile_request(jit(slow_function(20000)), ["int64"], opt_level=0))
+    code, details = s.call_status("Compile", compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0))
     elapsed = time.monotonic() - start
     assert code == grpc.StatusCode.DEADLINE_EXCEEDED, (code, details)
     assert "--max-compile-seconds" in details and "exceeded" in details, details
     assert elapsed < 20, elapsed  # stopped, not run to its end
     # Still serving: a quick compile goes through on the same server.
-    code, details = s.call_status("Compile", compile_request(jit(small_function), ["int64"]))
+    code, details = s.call_status("Compile", compile_request(kiln_pb2, jit(small_function), ["int64"]))
     assert code == grpc.StatusCode.OK, (code, details)
     assert s.proc.poll() is None
 
 
-def test_client_deadline_stops_the_compile_on_the_server(servers):
+def test_client_deadline_stops_the_compile_on_the_server(kiln_pb2, servers):
     from kiln import jit
 
     s = servers().wait_serving()
-    code, _ = s.call_status("Compile", compile_request(jit(slow_function(20000)), ["int64"], opt_level=0),
+    code, _ = s.call_status("Compile", compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0),
                             timeout=1)
     assert code == grpc.StatusCode.DEADLINE_EXCEEDED
     # The server stopped the compile too (its log says so), and serves on.
     assert wait_until(lambda: "the client's deadline" in s.log()), s.log()
-    code, details = s.call_status("Compile", compile_request(jit(small_function), ["int64"]))
+    code, details = s.call_status("Compile", compile_request(kiln_pb2, jit(small_function), ["int64"]))
     assert code == grpc.StatusCode.OK, (code, details)
 
 
-def test_full_queue_and_too_many_rpcs_are_resource_exhausted_naming_the_flag(servers):
+def test_full_queue_and_too_many_rpcs_are_resource_exhausted_naming_the_flag(kiln_pb2, servers):
     from kiln import jit
 
     s = servers("--threads=1", "--max-queued-compiles=0", "--max-concurrent-rpcs=2",
                 "--max-compile-seconds=20", "--drain-seconds=1").wait_serving()
-    slow = compile_request(jit(slow_function(20000)), ["int64"], opt_level=0)
+    slow = compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0)
     t, _ = in_background(lambda: s.call_status("Compile", slow))
     # The slow compile holds the one slot: another compile finds no room.
-    assert wait_until(lambda: _compiling(s)), s.log()
+    assert wait_until(lambda: _compiling(kiln_pb2, s)), s.log()
     time.sleep(0.3)  # past taking its slot
-    other = compile_request(jit(slow_function(10, name="other")), ["int64"], opt_level=0)
+    other = compile_request(kiln_pb2, jit(slow_function(10, name="other")), ["int64"], opt_level=0)
     code, details = s.call_status("Compile", other)
     assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "--max-queued-compiles=0" in details, (code, details)
     # Two RPCs at once are allowed; a third is refused.
@@ -206,14 +186,14 @@ def test_full_queue_and_too_many_rpcs_are_resource_exhausted_naming_the_flag(ser
     t2.join(30)
 
 
-def test_sigterm_during_a_compile_exits_within_the_drain_bound(servers):
+def test_sigterm_during_a_compile_exits_within_the_drain_bound(kiln_pb2, servers):
     from kiln import jit
 
     drain = 1
     s = servers(f"--drain-seconds={drain}").wait_serving()
-    req = compile_request(jit(slow_function(20000)), ["int64"], opt_level=0)
+    req = compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0)
     t, result = in_background(lambda: s.call_status("Compile", req))
-    assert wait_until(lambda: _compiling(s)), s.log()
+    assert wait_until(lambda: _compiling(kiln_pb2, s)), s.log()
     time.sleep(0.3)  # into typing
     start = time.monotonic()
     s.proc.send_signal(signal.SIGTERM)
@@ -230,46 +210,13 @@ def test_sigterm_during_a_compile_exits_within_the_drain_bound(servers):
     assert not os.path.exists(s.socket_path)  # its own socket, removed on the way out
 
 
-def _read_varint(data, i):
-    n = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return n, i
+def _compiling(pb, server):
+    """True once the server has started a compile (StatsResponse.cache_misses
+    counts a miss before it compiles)."""
+    return pb.StatsResponse.FromString(server.call("GetStats")).cache_misses > 0
 
 
-def stats_field(reply, number):
-    """A varint field of kiln.v1.StatsResponse (0 when absent)."""
-    i = 0
-    while i < len(reply):
-        key, i = _read_varint(reply, i)
-        wire = key & 7
-        if wire == 0:
-            value, i = _read_varint(reply, i)
-            if key >> 3 == number:
-                return value
-        elif wire == 1:
-            i += 8
-        elif wire == 2:
-            length, i = _read_varint(reply, i)
-            i += length
-        elif wire == 5:
-            i += 4
-        else:
-            raise AssertionError(f"unexpected wire type {wire}")
-    return 0
-
-
-def _compiling(server):
-    """True once the server has started a compile (StatsResponse.cache_misses,
-    field 3, counts a miss before it compiles)."""
-    return stats_field(server.call("GetStats"), 3) > 0
-
-
-def test_second_kilnd_on_a_socket_in_use_exits_and_leaves_the_first_serving(servers, tmp_path):
+def test_second_kilnd_on_a_socket_in_use_exits_and_leaves_the_first_serving(kiln_pb2, servers, tmp_path):
     from kiln import jit
 
     first = servers(workdir=tmp_path / "a").wait_serving()
@@ -278,7 +225,7 @@ def test_second_kilnd_on_a_socket_in_use_exits_and_leaves_the_first_serving(serv
     assert f"another kilnd (pid {first.proc.pid}) is serving on {first.socket_path}" in second.log(), second.log()
     # The loser touched nothing: the first server's socket is there and answers.
     assert os.path.exists(first.socket_path)
-    code, details = first.call_status("Compile", compile_request(jit(small_function), ["int64"]))
+    code, details = first.call_status("Compile", compile_request(kiln_pb2, jit(small_function), ["int64"]))
     assert code == grpc.StatusCode.OK, (code, details)
     # Once the first stops, a new server takes the socket.
     first.stop()
@@ -286,27 +233,27 @@ def test_second_kilnd_on_a_socket_in_use_exits_and_leaves_the_first_serving(serv
     assert third.call_status("GetServerInfo")[0] == grpc.StatusCode.OK
 
 
-def test_a_cancelled_call_stops_its_compile_on_the_server(servers):
+def test_a_cancelled_call_stops_its_compile_on_the_server(kiln_pb2, servers):
     from kiln import jit
 
     s = servers().wait_serving()
     call = s.channel.unary_unary("/kiln.v1.Kiln/Compile").future(
-        compile_request(jit(slow_function(20000)), ["int64"], opt_level=0), timeout=120)
-    assert wait_until(lambda: _compiling(s)), s.log()
+        compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0), timeout=120)
+    assert wait_until(lambda: _compiling(kiln_pb2, s)), s.log()
     time.sleep(0.3)
     call.cancel()
     assert wait_until(lambda: "the client cancelled its call" in s.log(), timeout=20), s.log()
-    code, details = s.call_status("Compile", compile_request(jit(small_function), ["int64"]))
+    code, details = s.call_status("Compile", compile_request(kiln_pb2, jit(small_function), ["int64"]))
     assert code == grpc.StatusCode.OK, (code, details)
 
 
-def test_a_second_sigterm_exits_at_once(servers):
+def test_a_second_sigterm_exits_at_once(kiln_pb2, servers):
     from kiln import jit
 
     s = servers("--drain-seconds=60").wait_serving()
     t, _ = in_background(lambda: s.call_status(
-        "Compile", compile_request(jit(slow_function(20000)), ["int64"], opt_level=0)))
-    assert wait_until(lambda: _compiling(s)), s.log()
+        "Compile", compile_request(kiln_pb2, jit(slow_function(20000)), ["int64"], opt_level=0)))
+    assert wait_until(lambda: _compiling(kiln_pb2, s)), s.log()
     s.proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     start = time.monotonic()

@@ -404,21 +404,6 @@ int32_t evil_entry(void* ret, void* const* args, void* err) {
 """
 
 
-@pytest.fixture(scope="module")
-def kiln_pb2(tmp_path_factory):
-    protoc = shutil.which("protoc")
-    if protoc is None:
-        pytest.skip("needs protoc to generate the fake server's messages")
-    out = tmp_path_factory.mktemp("pb")
-    subprocess.run([protoc, f"-I{ROOT}/proto", f"--python_out={out}", f"{ROOT}/proto/kiln/v1/kiln.proto"], check=True)
-    # "kiln" is the client package here: load the generated file by its path.
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("kiln_v1_kiln_pb2", out / "kiln" / "v1" / "kiln_pb2.py")
-    pb = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(pb)
-    return pb
-
-
 def seal_digest(request, a):
     """kiln/v1/artifact_seal.h's digest, written again from its comment."""
     bare = type(request)()
