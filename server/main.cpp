@@ -151,10 +151,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.cache_retry_seconds = absl::GetFlag(FLAGS_cache_retry_seconds);
-  if (config.cache_retry_seconds < 0) {
-    std::fprintf(stderr, "kilnd: --cache-retry-seconds must not be negative\n");
-    return 2;
-  }
   if (absl::GetFlag(FLAGS_verify_cache)) return verifyCache(config.cache_dir);
   config.max_compile_seconds = absl::GetFlag(FLAGS_max_compile_seconds);
   config.max_queued_compiles = absl::GetFlag(FLAGS_max_queued_compiles);
@@ -166,10 +162,11 @@ int main(int argc, char** argv) {
   config.drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
   if (config.threads < 0 || config.idle_timeout_seconds < 0 || config.max_compile_seconds < 0 ||
       config.max_queued_compiles < 0 || config.max_queued_per_client < 0 || config.max_concurrent_rpcs < 0 ||
-      config.drain_seconds < 0) {
+      config.drain_seconds < 0 || config.cache_retry_seconds < 0) {
     std::fprintf(stderr,
                  "kilnd: --threads, --idle-timeout, --max-compile-seconds, --max-queued-compiles, "
-                 "--max-queued-per-client, --max-concurrent-rpcs and --drain-seconds must not be negative\n");
+                 "--max-queued-per-client, --max-concurrent-rpcs, --drain-seconds and --cache-retry-seconds "
+                 "must not be negative\n");
     return 2;
   }
   if (config.socket_path.empty() && config.listen_address.empty())
