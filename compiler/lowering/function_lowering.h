@@ -179,6 +179,15 @@ class FunctionLowering {
   /// none); its meminfo, registered as a temporary of this instruction, and
   /// in *data where its bytes start.
   llvm::Value* allocMeminfo(llvm::Value* bytes, llvm::Value** data);
+  /// A new container block (list, dict, string...) of `bytes` data bytes
+  /// whose destructor `dtor` (a `void(ptr data)` of this module, or null)
+  /// runs on its data just before it is freed: it drops the references
+  /// the data holds. Not registered as a temporary: the caller places the
+  /// meminfo in the value it builds. MemoryError when none is left.
+  llvm::Value* allocObject(llvm::Value* bytes, llvm::Function* dtor, llvm::Value** data);
+  /// Resizes the data block of a container this code solely owns; the new
+  /// data pointer (MemoryError when the allocator fails).
+  llvm::Value* resizeObject(llvm::Value* meminfo, llvm::Value* new_bytes);
   /// Releases the temporary block of a new array now (scratch that never
   /// escapes the op).
   void releaseTemp(llvm::Value* array);

@@ -18,8 +18,9 @@ using typing::Kind;
 
 namespace {
 
-// KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy, ptr mi_alloc_data}.
-constexpr unsigned kRtMiDestroy = 3, kRtMiAllocData = 4;
+// KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy, ptr mi_alloc_data,
+//               ptr mi_alloc_data_dtor, ptr mi_resize}.
+constexpr unsigned kRtMiDestroy = 3, kRtMiAllocData = 4, kRtMiAllocDataDtor = 5, kRtMiResize = 6;
 // Array data alignment: NumPy's (16), so the default allocator is malloc
 // and a result can reuse a NumPy array's freed block of the same size
 // (posix_memalign(64), or a header in the data's block, tripled the page
@@ -29,7 +30,7 @@ constexpr int64_t kDataAlign = 16;
 llvm::StructType* runtimeType(llvm::LLVMContext& ctx) {
   llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr});
+  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr, ptr, ptr});
 }
 
 llvm::GlobalVariable* hookGlobal(llvm::Module& m) {
@@ -185,6 +186,30 @@ llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** da
   temps_.push_back(mi);
   *data = fresh;
   return mi;
+}
+
+llvm::Value* FunctionLowering::allocObject(llvm::Value* bytes, llvm::Function* dtor, llvm::Value** data) {
+  llvm::Type* ptr = b_.getPtrTy();
+  llvm::Value* alloc =
+      b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAllocDataDtor));
+  llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr, ptr}, false);
+  llvm::AllocaInst* slot = entryAlloca(ptr, "meminfo");
+  llvm::Value* d = dtor != nullptr ? static_cast<llvm::Value*>(dtor) : llvm::ConstantPointerNull::get(b_.getPtrTy());
+  llvm::CallInst* fresh = b_.CreateCall(fty, alloc, {bytes, b_.getInt64(kDataAlign), d, slot}, "data");
+  fresh->addRetAttr(llvm::Attribute::NoAlias);
+  raiseIf(b_.CreateIsNull(fresh), KILN_MEMORY_ERROR, "Allocation failed (out of memory)");
+  llvm::Value* mi = b_.CreateLoad(ptr, slot, "meminfo");
+  *data = fresh;
+  return mi;
+}
+
+llvm::Value* FunctionLowering::resizeObject(llvm::Value* meminfo, llvm::Value* new_bytes) {
+  llvm::Type* ptr = b_.getPtrTy();
+  llvm::Value* resize = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiResize));
+  llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {ptr, b_.getInt64Ty()}, false);
+  llvm::Value* data = b_.CreateCall(fty, resize, {meminfo, new_bytes}, "resized");
+  raiseIf(b_.CreateIsNull(data), KILN_MEMORY_ERROR, "Allocation failed (out of memory)");
+  return data;
 }
 
 void FunctionLowering::releaseTemp(llvm::Value* array) {

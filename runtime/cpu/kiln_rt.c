@@ -2,6 +2,7 @@
 #include "kiln_rt.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static int64_t live_count, live_bytes, total_allocs, total_frees;
 
@@ -39,6 +40,7 @@ KilnMemInfo* kiln_mi_alloc(size_t size, size_t align, const KilnAllocator* alloc
   mi->data = data;
   mi->size = size;
   mi->alloc_size = alloc_size;
+  mi->dtor = NULL;
   __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&live_bytes, (int64_t)size, __ATOMIC_RELAXED);
   __atomic_add_fetch(&total_allocs, 1, __ATOMIC_RELAXED);
@@ -50,8 +52,34 @@ void* kiln_mi_alloc_data(size_t size, size_t align, const KilnAllocator* allocat
   return *mi == NULL ? NULL : (*mi)->data;
 }
 
+void* kiln_mi_alloc_data_dtor(size_t size, size_t align, void (*dtor)(void* data), KilnMemInfo** mi) {
+  *mi = kiln_mi_alloc(size, align, NULL);
+  if (*mi == NULL) return NULL;
+  (*mi)->dtor = dtor;
+  return (*mi)->data;
+}
+
+void* kiln_mi_resize(KilnMemInfo* mi, size_t new_size) {
+  const KilnAllocator* a = mi->allocator;
+  size_t alloc_size = new_size == 0 ? 1 : new_size;
+  /* The allocator table has no realloc: a new block, a copy, a free. The
+   * alignment is the data pointer's own (at least 16). */
+  size_t align = 16;
+  while (align < 4096 && ((uintptr_t)mi->data & (align * 2 - 1)) == 0) align *= 2;
+  void* data = a->alloc(a->ctx, alloc_size, align);
+  if (data == NULL) return NULL;
+  memcpy(data, mi->data, mi->size < new_size ? mi->size : new_size);
+  a->free(a->ctx, mi->data, mi->alloc_size);
+  __atomic_add_fetch(&live_bytes, (int64_t)new_size - (int64_t)mi->size, __ATOMIC_RELAXED);
+  mi->data = data;
+  mi->size = new_size;
+  mi->alloc_size = alloc_size;
+  return data;
+}
+
 void kiln_mi_destroy(KilnMemInfo* mi) {
   if (mi == NULL) return;
+  if (mi->dtor != NULL) mi->dtor(mi->data);
   __atomic_sub_fetch(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_sub_fetch(&live_bytes, (int64_t)mi->size, __ATOMIC_RELAXED);
   __atomic_add_fetch(&total_frees, 1, __ATOMIC_RELAXED);
@@ -82,6 +110,6 @@ void kiln_rt_stats(KilnRtStats* out) {
 }
 
 static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
-                                     kiln_mi_alloc_data};
+                                     kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -52,6 +52,10 @@ typedef struct KilnMemInfo {
   void* data;        /* the array's bytes */
   size_t size;       /* bytes of data asked for */
   size_t alloc_size; /* bytes of the data block (size, at least 1) */
+  /* Called with the data just before the block is freed, or NULL. Containers
+   * (lists, dicts, strings' owners) drop the references their data holds
+   * here; the function lives in the compiled object, which stays loaded. */
+  void (*dtor)(void* data);
 } KilnMemInfo;
 
 /* Counters of allocations made through this runtime and not yet freed. */
@@ -75,6 +79,10 @@ typedef struct KilnRuntime {
   /* kiln_mi_alloc_data: what compiled code calls (the data pointer is its
    * result, so the optimiser knows it is fresh memory). */
   void* (*mi_alloc_data)(size_t size, size_t align, const KilnAllocator* allocator, KilnMemInfo** mi);
+  /* kiln_mi_alloc_data_dtor. */
+  void* (*mi_alloc_data_dtor)(size_t size, size_t align, void (*dtor)(void* data), KilnMemInfo** mi);
+  /* kiln_mi_resize. */
+  void* (*mi_resize)(KilnMemInfo* mi, size_t new_size);
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */
@@ -91,6 +99,17 @@ const KilnAllocator* kiln_default_allocator(void);
 KilnMemInfo* kiln_mi_alloc(size_t size, size_t align, const KilnAllocator* allocator);
 /* The same, returning the data (NULL on failure) and the meminfo in *mi. */
 void* kiln_mi_alloc_data(size_t size, size_t align, const KilnAllocator* allocator, KilnMemInfo** mi);
+/* kiln_mi_alloc_data from the default allocator, with a destructor that
+ * runs on the data just before the block is freed (NULL: none). */
+void* kiln_mi_alloc_data_dtor(size_t size, size_t align, void (*dtor)(void* data), KilnMemInfo** mi);
+
+/* Grows or shrinks the data block of `mi` to `new_size` bytes, keeping the
+ * first min(size, new_size) bytes and the alignment of the first
+ * allocation; returns the new data pointer (also in mi->data) or NULL, with
+ * the block unchanged, when the allocator fails. Only the sole owner of a
+ * block may resize it (containers grow their element buffer this way). */
+void* kiln_mi_resize(KilnMemInfo* mi, size_t new_size);
+
 void kiln_mi_incref(KilnMemInfo* mi);
 /* Frees the block through its allocator when the count reaches zero. */
 void kiln_mi_decref(KilnMemInfo* mi);

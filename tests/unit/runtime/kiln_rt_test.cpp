@@ -1,5 +1,6 @@
 // The memory runtime: counts, alignment, allocator tables, thread safety.
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -38,6 +39,10 @@ void recordFree(void* ctx, void* block, size_t size) {
 
 void* failingAlloc(void*, size_t, size_t) { return nullptr; }
 void neverFree(void*, void*, size_t) { ADD_FAILURE() << "free of a block never allocated"; }
+
+int allocs_left = 0;
+void* failAfterFirstTwo(void*, size_t size, size_t) { return allocs_left-- > 0 ? malloc(size) : nullptr; }
+void plainFree(void*, void* block, size_t) { free(block); }
 
 TEST(RuntimeTest, AllocStartsAtOneAndFreesAtZero) {
   KilnRtStats before = stats();
@@ -166,3 +171,62 @@ TEST(RuntimeTest, CountsAreExactUnderThreads) {
 }
 
 }  // namespace
+
+namespace {
+int dtor_calls = 0;
+int64_t dtor_seen = 0;
+void countingDtor(void* data) {
+  ++dtor_calls;
+  dtor_seen = *static_cast<int64_t*>(data);
+}
+}  // namespace
+
+TEST(RuntimeTest, DestructorRunsOnceOnTheDataBeforeTheFree) {
+  KilnRtStats before = stats();
+  KilnMemInfo* mi = nullptr;
+  auto* data = static_cast<int64_t*>(kiln_mi_alloc_data_dtor(sizeof(int64_t), 16, countingDtor, &mi));
+  ASSERT_NE(data, nullptr);
+  *data = 42;
+  dtor_calls = 0;
+  kiln_mi_incref(mi);
+  kiln_mi_decref(mi);
+  EXPECT_EQ(dtor_calls, 0);
+  kiln_mi_decref(mi);
+  EXPECT_EQ(dtor_calls, 1);
+  EXPECT_EQ(dtor_seen, 42);
+  EXPECT_EQ(stats().live_count, before.live_count);
+}
+
+TEST(RuntimeTest, ResizeKeepsThePrefixAndTheCounters) {
+  KilnRtStats before = stats();
+  KilnMemInfo* mi = nullptr;
+  auto* data = static_cast<int64_t*>(kiln_mi_alloc_data(2 * sizeof(int64_t), 16, nullptr, &mi));
+  ASSERT_NE(data, nullptr);
+  data[0] = 7;
+  data[1] = 9;
+  auto* grown = static_cast<int64_t*>(kiln_mi_resize(mi, 1000 * sizeof(int64_t)));
+  ASSERT_NE(grown, nullptr);
+  EXPECT_EQ(mi->data, grown);
+  EXPECT_EQ(grown[0], 7);
+  EXPECT_EQ(grown[1], 9);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(grown) % 16, 0u);
+  EXPECT_EQ(stats().live_bytes, before.live_bytes + static_cast<int64_t>(1000 * sizeof(int64_t)));
+  auto* shrunk = static_cast<int64_t*>(kiln_mi_resize(mi, sizeof(int64_t)));
+  ASSERT_NE(shrunk, nullptr);
+  EXPECT_EQ(shrunk[0], 7);
+  kiln_mi_decref(mi);
+  EXPECT_EQ(stats().live_count, before.live_count);
+  EXPECT_EQ(stats().live_bytes, before.live_bytes);
+}
+
+TEST(RuntimeTest, ResizeFailureLeavesTheBlock) {
+  KilnAllocator table{failAfterFirstTwo, plainFree, nullptr, "two"};
+  allocs_left = 2;
+  KilnMemInfo* mi = kiln_mi_alloc(8, 16, &table);
+  ASSERT_NE(mi, nullptr);
+  void* old = mi->data;
+  EXPECT_EQ(kiln_mi_resize(mi, 64), nullptr);
+  EXPECT_EQ(mi->data, old);
+  EXPECT_EQ(mi->size, 8u);
+  kiln_mi_decref(mi);
+}
