@@ -166,10 +166,14 @@ class _Builder:
         for _, kind, _, _, module, _ in globals_:
             if kind != KIND_MODULE:
                 continue
-            for attr in names:
-                impl = library.lookup(f"{module}.{attr}")
-                if impl is not None:
-                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # random: a submodule the library implements (np.random.seed
+            # reads "numpy.random.seed") is looked through as a module too.
+            modules = [module] + [f"{module}.{a}" for a in names if library.is_module(f"{module}.{a}")]
+            for m in modules:
+                for attr in names:
+                    impl = library.lookup(f"{m}.{attr}")
+                    if impl is not None:
+                        members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):
@@ -180,6 +184,12 @@ class _Builder:
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
+        if isinstance(value, types.FunctionType) and isinstance(getattr(value, "__kiln_builtin__", None), str):
+            # random: a library stand-in for a compiler primitive (kiln.rng.*).
+            return (name, KIND_BUILTIN, None, 0, value.__kiln_builtin__, "")
+        if isinstance(value, types.FunctionType) and str(getattr(value, "__module__", "")).startswith("kiln.library."):
+            # random: a library module's own helper travels as a function.
+            return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:
