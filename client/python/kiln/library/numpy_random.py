@@ -767,11 +767,11 @@ def pareto(a, size=None):
     if a <= 0.0:
         raise ValueError("a <= 0")
     if size is None:
-        return math.expm1(_standard_exponential() / a)
+        return math.exp(_standard_exponential() / a) - 1.0
     out = np.empty(size)
     flat = _flat(out)
     for i in range(flat.size):
-        flat[i] = math.expm1(_standard_exponential() / a)
+        flat[i] = math.exp(_standard_exponential() / a) - 1.0
     return out
 
 
@@ -780,11 +780,11 @@ def power(a, size=None):
     if a <= 0.0:
         raise ValueError("a <= 0")
     if size is None:
-        return math.pow(-math.expm1(-_standard_exponential()), 1.0 / a)
+        return math.pow(1.0 - math.exp(-_standard_exponential()), 1.0 / a)
     out = np.empty(size)
     flat = _flat(out)
     for i in range(flat.size):
-        flat[i] = math.pow(-math.expm1(-_standard_exponential()), 1.0 / a)
+        flat[i] = math.pow(1.0 - math.exp(-_standard_exponential()), 1.0 / a)
     return out
 
 
