@@ -4,6 +4,8 @@ inside the jitted function, every distribution gives NumPy's legacy
 numbers bit for bit (expected values come from NumPy at test time), and the
 streams are separate from NumPy's and from each other."""
 
+import random
+
 import numpy as np
 import pytest
 
@@ -194,3 +196,106 @@ def test_bad_arguments_raise(kilnd):
 
     with pytest.raises(ValueError, match="low >= high"):
         h(5, 5)
+
+
+def _cpython_following(seed):
+    """A random.Random in the state the compiled random.seed(seed) makes:
+    NumPy's seeding (as in Numba), CPython's generator from there on."""
+    key = np.random.RandomState(seed).get_state()[1]
+    r = random.Random()
+    r.setstate((3, tuple(int(x) for x in key) + (624,), None))
+    return r
+
+
+# (name, arguments): CPython's algorithm over the same stream.
+PY_FUNCTIONS = [
+    ("random", ()),
+    ("uniform", (1.5, -2.5)),
+    ("randint", (-3, 1000)),
+    ("randint", (0, 2**40)),
+    ("randrange", (17,)),
+    ("randrange", (5, 500000000)),
+    ("randrange", (-2, 2**62, 6)),
+    ("randrange", (2**40, 2, -3)),
+    ("expovariate", (1.5,)),
+    ("triangular", (1.5, 3.5, 2.2)),
+    ("triangular", (1.5, 3.5)),
+    ("gammavariate", (0.5, 2.0)),
+    ("gammavariate", (1.0, 2.0)),
+    ("gammavariate", (3.5, 2.0)),
+    ("betavariate", (0.5, 3.0)),
+    ("paretovariate", (2.5,)),
+    ("weibullvariate", (1.5, 2.0)),
+    ("vonmisesvariate", (0.5, 3.0)),
+]
+
+
+@pytest.mark.parametrize("name,args", PY_FUNCTIONS, ids=[f"{n}{a}" for n, a in PY_FUNCTIONS])
+def test_random_module_matches_cpython(kilnd, name, args):
+    from kiln import jit
+
+    params = ", ".join(f"a{k}" for k in range(len(args)))
+    src = (f"def draws(seed{', ' if args else ''}{params}):\n"
+           f"    random.seed(seed)\n"
+           f"    return random.{name}({params}), random.{name}({params}), random.{name}({params})\n")
+    env = {"random": random}
+    exec(compile(src, f"<py {name}>", "exec"), env)
+    f = jit(env["draws"])
+    for seed in (0, 2**32 - 1, 77):
+        r = _cpython_following(seed)
+        want = tuple(getattr(r, name)(*args) for _ in range(3))
+        assert f(seed, *args) == want
+
+
+def test_random_getrandbits_shuffle_gauss(kilnd):
+    from kiln import jit
+
+    @jit
+    def bits(seed, k):
+        random.seed(seed)
+        return random.getrandbits(k), random.getrandbits(k)
+
+    for k in (1, 7, 32, 33, 63, 64):
+        r = _cpython_following(4)
+        got = bits(4, k)
+        assert [int(x) for x in got] == [r.getrandbits(k), r.getrandbits(k)]
+    with pytest.raises(OverflowError):
+        bits(4, 65)
+
+    @jit
+    def shuffled(seed, n):
+        random.seed(seed)
+        a = np.arange(n)
+        random.shuffle(a)
+        return a
+
+    r = _cpython_following(8)
+    want = list(range(20))
+    r.shuffle(want)
+    assert shuffled(8, 20).tolist() == want
+
+    @jit
+    def gauss(seed):
+        random.seed(seed)
+        return random.gauss(1.0, 2.0), random.normalvariate(0.0, 1.0), random.lognormvariate(0.5, 0.5)
+
+    rs = np.random.RandomState(9)  # Numba's gauss: NumPy's polar method
+    assert gauss(9) == (rs.normal(1.0, 2.0), rs.normal(0.0, 1.0), rs.lognormal(0.5, 0.5))
+
+
+def test_random_and_numpy_streams_are_independent(kilnd):
+    from kiln import jit
+
+    @jit
+    def both(a, b, n):
+        random.seed(a)
+        np.random.seed(b)
+        out = np.empty((n, 2))
+        for i in range(n):
+            out[i, 0] = random.random()
+            out[i, 1] = np.random.random()
+        return out
+
+    got = both(1, 2, 10)
+    np.testing.assert_array_equal(got[:, 0], np.random.RandomState(1).random_sample(10))
+    np.testing.assert_array_equal(got[:, 1], np.random.RandomState(2).random_sample(10))
