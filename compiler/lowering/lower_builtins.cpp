@@ -91,6 +91,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kRngNextDouble:
     case BuiltinId::kRngGauss:
     case BuiltinId::kRngArrayOrNone:
+    case BuiltinId::kRngShape:
       if (llvm::Value* v = randomPrimitive(res.id, args)) return v;
       break;
 

@@ -463,6 +463,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kRngNextDouble:
     case BuiltinId::kRngGauss:
     case BuiltinId::kRngArrayOrNone:
+    case BuiltinId::kRngShape:
     case BuiltinId::kAbs:
     case BuiltinId::kMin:
     case BuiltinId::kMax:

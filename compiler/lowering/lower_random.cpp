@@ -2,6 +2,7 @@
 // the runtime table's `random` field (runtime/cpu/kiln_random.h,
 // KilnRandomApi), so every compiled library of the process draws from the
 // same per-thread states.
+#include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/registry.h"
 
@@ -17,6 +18,17 @@ constexpr unsigned kApiSeed = 0, kApiNextU32 = 1, kApiNextDouble = 2, kApiGauss 
 }  // namespace
 
 llvm::Value* FunctionLowering::randomPrimitive(BuiltinId id, const std::vector<const ir::Value*>& args) {
+  if (id == BuiltinId::kRngShape) {  // an int or a tuple of ints, as a tuple of int64
+    const typing::Type* s = args[0]->type;
+    const typing::Type* i64t = types().integer(64, true);
+    llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, types().tuple(std::vector<const typing::Type*>(
+                                                               s->kind == typing::Kind::kTuple ? s->items.size() : 1, i64t))));
+    if (s->kind != typing::Kind::kTuple) return b_.CreateInsertValue(out, converted(args[0], i64t), 0);
+    llvm::Value* v = value(args[0]);
+    for (unsigned k = 0; k < s->items.size(); ++k)
+      out = b_.CreateInsertValue(out, convert(b_, b_.CreateExtractValue(v, k), s->items[k], i64t), k);
+    return out;
+  }
   if (id == BuiltinId::kRngArrayOrNone) {
     if (args[0]->type->kind != typing::Kind::kArray) return b_.getInt8(0);  // None
     llvm::Value* v = value(args[0]);

@@ -138,6 +138,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kRngNextDouble:
     case BuiltinId::kRngGauss:
     case BuiltinId::kRngArrayOrNone:
+    case BuiltinId::kRngShape:
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kMathLog:
       if ((n == 1 || n == 2) && isReal(args[0]) && (n == 1 || isReal(args[1]))) return tc.floating(64);

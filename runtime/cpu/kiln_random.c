@@ -4,6 +4,7 @@
 #include "kiln_random.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
@@ -55,6 +56,14 @@ static void initByArray(State* s, const uint32_t* key, int len) {
   }
   s->mt[0] = 0x80000000u; /* a non-zero initial state */
 }
+
+/* A forked child draws its own numbers: its states (the forking thread's
+ * copies) are seeded from entropy again on their next use, as Numba's. */
+static void forgetAfterFork(void) {
+  for (int k = 0; k < KILN_RANDOM_STREAMS; ++k) states[k].initialized = 0;
+}
+
+__attribute__((constructor)) static void registerAtFork(void) { pthread_atfork(NULL, NULL, forgetAfterFork); }
 
 static State* stateOf(int64_t stream) {
   State* s = &states[stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY];

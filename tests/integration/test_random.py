@@ -57,6 +57,11 @@ DISTRIBUTIONS = [
     ("randint", (-5, 5)),
     ("randint", (0, 2**33 + 7)),
     ("randint", (-(2**62), 2**62)),
+    ("noncentral_chisquare", (3.0, 2.0)),
+    ("noncentral_chisquare", (0.5, 2.0)),
+    ("hypergeometric", (10, 7, 5)),
+    ("hypergeometric", (100, 70, 50)),
+    ("hypergeometric", (10, 700, 150)),
 ]
 
 
@@ -299,3 +304,40 @@ def test_random_and_numpy_streams_are_independent(kilnd):
     got = both(1, 2, 10)
     np.testing.assert_array_equal(got[:, 0], np.random.RandomState(1).random_sample(10))
     np.testing.assert_array_equal(got[:, 1], np.random.RandomState(2).random_sample(10))
+
+
+def test_multinomial_dirichlet(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(seed, n, pvals, alpha):
+        np.random.seed(seed)
+        return (np.random.multinomial(n, pvals), np.random.multinomial(n, pvals, 4),
+                np.random.multinomial(n, pvals, (2, 3)), np.random.dirichlet(alpha),
+                np.random.dirichlet(alpha, (2, 2)))
+
+    pvals = np.array([1, 1, 1, 2, 3, 1], dtype=np.float64)
+    pvals /= pvals.sum()
+    alpha = np.array([1.0, 0.5, 3.0])
+    for seed in (0, 5):
+        got = f(seed, 1000, pvals, alpha)
+        r = np.random.RandomState(seed)
+        want = (r.multinomial(1000, pvals), r.multinomial(1000, pvals, 4), r.multinomial(1000, pvals, (2, 3)),
+                r.dirichlet(alpha), r.dirichlet(alpha, (2, 2)))
+        for g, w in zip(got, want):
+            assert g.shape == w.shape
+            np.testing.assert_array_equal(g, w)
+
+
+def test_size_none_passed_in_and_bad_sizes(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def f(df, nonc, size):
+        return np.random.noncentral_chisquare(df, nonc, size=size)
+
+    assert isinstance(f(2.0, 1.0, None), float)
+    assert f(2.0, 1.0, (3, 2)).shape == (3, 2)
+    with pytest.raises(TypingError, match="size should be int or tuple of ints or None, got"):
+        f(2.0, 1.0, 1.5)

@@ -25,6 +25,7 @@ _next_u32 = primitive("kiln.rng.next_u32")
 _next_double = primitive("kiln.rng.next_double")
 _gauss = primitive("kiln.rng.gauss")
 _array_or_none = primitive("kiln.rng.array_or_none")
+_shape = primitive("kiln.rng.shape")
 
 _NP = 0  # numpy.random's stream (kiln_random.h)
 _INT64_MAX = 9223372036854775807
@@ -1038,20 +1039,203 @@ def _choice(a, arr, size, replace):
         if arr is None:
             return k
         return arr[k]
+    idx = np.empty(_shape(size), np.int64)
+    flat = _flat(idx)
     if replace:
-        idx = np.empty(size, np.int64)
-        flat = _flat(idx)
         for i in range(flat.size):
             flat[i] = _bounded(n - 1)
     else:
-        perm = np.arange(n)
-        _shuffle1d(perm)
-        idx = np.empty(size, np.int64)
-        flat = _flat(idx)
         if flat.size > n:
             raise ValueError("Cannot take a larger sample than population when 'replace=False'")
+        perm = np.arange(n)
+        _shuffle1d(perm)
         for i in range(flat.size):
             flat[i] = perm[i]
     if arr is None:
         return idx
-    return arr[idx]
+    return arr[flat].reshape(_shape(size))
+
+
+def _binomial_or_zero(n, p):
+    # NumPy's random_binomial (what multinomial uses): no draw when n or p is 0.
+    if n == 0 or p == 0.0:
+        return 0
+    return _binomial(n, p)
+
+
+def _multinomial_into(out, start, n, pvals, d):
+    remaining = 1.0
+    dn = n
+    for j in range(d - 1):
+        out[start + j] = _binomial_or_zero(dn, pvals[j] / remaining)
+        dn -= out[start + j]
+        if dn <= 0:
+            break
+        remaining -= pvals[j]
+    if dn > 0:
+        out[start + d - 1] = dn
+
+
+@implements("numpy.random.multinomial")
+def multinomial(n, pvals, size=None):
+    d = len(pvals)
+    # Kahan summation of pvals[:-1], as NumPy checks it.
+    total = 0.0
+    comp = 0.0
+    for j in range(d - 1):
+        y = pvals[j] - comp
+        t = total + y
+        comp = (t - total) - y
+        total = t
+    if total > 1.0 + 1e-12:
+        raise ValueError("sum(pvals[:-1]) > 1.0")
+    if n < 0:
+        raise ValueError("n < 0")
+    if size is None:
+        out = np.zeros(d, np.int64)
+        _multinomial_into(out, 0, n, pvals, d)
+        return out
+    out = np.zeros(_shape(size) + (d,), np.int64)
+    flat = _flat(out)
+    for i in range(0, flat.size, d):
+        _multinomial_into(flat, i, n, pvals, d)
+    return out
+
+
+def _dirichlet_into(out, start, alpha, k):
+    acc = 0.0
+    for j in range(k):
+        out[start + j] = _standard_gamma(alpha[j] * 1.0)
+        acc += out[start + j]
+    invacc = 1.0 / acc
+    for j in range(k):
+        out[start + j] *= invacc
+
+
+@implements("numpy.random.dirichlet")
+def dirichlet(alpha, size=None):
+    k = len(alpha)
+    for j in range(k):
+        if not alpha[j] > 0.0:
+            raise ValueError("dirichlet: alpha must be > 0.0")
+    if size is None:
+        out = np.zeros(k)
+        _dirichlet_into(out, 0, alpha, k)
+        return out
+    out = np.zeros(_shape(size) + (k,))
+    flat = _flat(out)
+    for i in range(0, flat.size, k):
+        _dirichlet_into(flat, i, alpha, k)
+    return out
+
+
+def _noncentral_chisquare(df, nonc):
+    if nonc == 0.0:
+        return _chisquare(df)
+    if 1.0 < df:
+        chi2 = _chisquare(df - 1.0)
+        n = _gauss(_NP) + math.sqrt(nonc)
+        return chi2 + n * n
+    i = _poisson(nonc / 2.0)
+    out = _chisquare(df + 2.0 * i)
+    if nonc != nonc:
+        return math.nan
+    return out
+
+
+@implements("numpy.random.noncentral_chisquare")
+def noncentral_chisquare(df, nonc, size=None):
+    if df <= 0.0:
+        raise ValueError("df <= 0")
+    if nonc < 0.0:
+        raise ValueError("nonc < 0")
+    if size is None:
+        return _noncentral_chisquare(df * 1.0, nonc * 1.0)
+    out = np.empty(_shape(size))
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _noncentral_chisquare(df * 1.0, nonc * 1.0)
+    return out
+
+
+def _hypergeometric_hyp(good, bad, sample):
+    d1 = bad + good - sample
+    d2 = min(bad, good) * 1.0
+    y = d2
+    k = sample
+    while y > 0.0:
+        u = _next_double(_NP)
+        y -= math.floor(u + y / (d1 + k))
+        k -= 1
+        if k == 0:
+            break
+    z = int(d2 - y)
+    if good > bad:
+        z = sample - z
+    return z
+
+
+def _hypergeometric_hrua(good, bad, sample):
+    d1c = 1.7155277699214135
+    d2c = 0.8989161620588988
+    mingoodbad = min(good, bad)
+    popsize = good + bad
+    maxgoodbad = max(good, bad)
+    m = min(sample, popsize - sample)
+    d4 = (mingoodbad * 1.0) / popsize
+    d5 = 1.0 - d4
+    d6 = m * d4 + 0.5
+    d7 = math.sqrt((popsize - m) * 1.0 * sample * d4 * d5 / (popsize - 1) + 0.5)
+    d8 = d1c * d7 + d2c
+    d9 = math.floor((m + 1) * 1.0 * (mingoodbad + 1) / (popsize + 2))
+    d10 = (_loggam(d9 + 1.0) + _loggam(mingoodbad - d9 + 1.0) + _loggam(m - d9 + 1.0)
+           + _loggam(maxgoodbad - m + d9 + 1.0))
+    d11 = min(min(m, mingoodbad) + 1.0, np.floor(d6 + 16.0 * d7))
+    z = 0
+    while True:
+        x = _next_double(_NP)
+        y = _next_double(_NP)
+        w = d6 + d8 * (y - 0.5) / x
+        if w < 0.0 or w >= d11:
+            continue
+        z = math.floor(w)
+        t = d10 - (_loggam(z + 1.0) + _loggam(mingoodbad - z + 1.0) + _loggam(m - z + 1.0)
+                   + _loggam(maxgoodbad - m + z + 1.0))
+        if x * (4.0 - x) - 3.0 <= t:
+            break
+        if x * (x - t) >= 1.0:
+            continue
+        if 2.0 * math.log(x) <= t:
+            break
+    if good > bad:
+        z = m - z
+    if m < sample:
+        z = good - z
+    return z
+
+
+def _hypergeometric(good, bad, sample):
+    if sample > 10:
+        return _hypergeometric_hrua(good, bad, sample)
+    if sample > 0:
+        return _hypergeometric_hyp(good, bad, sample)
+    return 0
+
+
+@implements("numpy.random.hypergeometric")
+def hypergeometric(ngood, nbad, nsample, size=None):
+    if ngood < 0:
+        raise ValueError("ngood < 0")
+    if nbad < 0:
+        raise ValueError("nbad < 0")
+    if nsample < 0:
+        raise ValueError("nsample < 0")
+    if nsample > ngood + nbad:
+        raise ValueError("ngood + nbad < nsample")
+    if size is None:
+        return _hypergeometric(ngood, nbad, nsample)
+    out = np.empty(_shape(size), np.int64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _hypergeometric(ngood, nbad, nsample)
+    return out
