@@ -210,6 +210,9 @@ class Inferrer {
         args.clear();
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
+          return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
+                                          "(): ", t.status().message()));
         if (!t.ok()) return typingError(std::string(t.status().message()));
         if (*id == BuiltinId::kNpSearchsorted && res.bound.size() == 3) {  // side= must be a constant
           const ir::Instr* def = i.operands[res.bound[2]]->def;

@@ -339,5 +339,24 @@ def test_size_none_passed_in_and_bad_sizes(kilnd):
 
     assert isinstance(f(2.0, 1.0, None), float)
     assert f(2.0, 1.0, (3, 2)).shape == (3, 2)
-    with pytest.raises(TypingError, match="size should be int or tuple of ints or None, got"):
+    with pytest.raises(TypingError, match=r"np.random.noncentral_chisquare\(\): size should be int or tuple of ints or None, got"):
         f(2.0, 1.0, 1.5)
+
+
+def test_shuffle_and_permutation_of_rows(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(seed, a):
+        np.random.seed(seed)
+        np.random.shuffle(a)
+        return np.random.permutation(a)
+
+    a = np.arange(32.0).reshape(8, 4)
+    got = a.copy()
+    p = f(3, got)
+    r = np.random.RandomState(3)
+    want = a.copy()
+    r.shuffle(want)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(p, r.permutation(want))

@@ -996,11 +996,23 @@ def _shuffle1d(x):
         x[j] = t
 
 
+def _shuffle_rows(x, row):
+    # row: x[0] when it is an array (x has more than one dimension: rows
+    # are swapped by copying, as NumPy's legacy shuffle), else None.
+    if row is None:
+        _shuffle1d(x)
+        return
+    for i in range(len(x) - 1, 0, -1):
+        j = _interval(i)
+        t = x[i].copy()
+        x[i] = x[j]
+        x[j] = t
+
+
 @implements("numpy.random.shuffle")
 def shuffle(x):
-    if x.ndim != 1:
-        raise ValueError("np.random.shuffle of an array of more than one dimension is not supported")
-    _shuffle1d(x)
+    if len(x) > 1:
+        _shuffle_rows(x, _array_or_none(x[0]))
 
 
 @implements("numpy.random.permutation")
@@ -1013,10 +1025,9 @@ def _permutation(x, arr):
         out = np.arange(x)
         _shuffle1d(out)
         return out
-    if arr.ndim != 1:
-        raise ValueError("np.random.permutation of an array of more than one dimension is not supported")
     out = arr.copy()
-    _shuffle1d(out)
+    if len(out) > 1:
+        _shuffle_rows(out, _array_or_none(out[0]))
     return out
 
 
