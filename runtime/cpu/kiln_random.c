@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/types.h>
@@ -21,7 +22,24 @@ typedef struct State {
   double gauss;
 } State;
 
-static _Thread_local State states[KILN_RANDOM_STREAMS];
+/* Each thread's states live in a heap block (freed when the thread exits)
+ * that one initial-exec thread-local pointer reaches: a draw costs no
+ * __tls_get_addr call, and the runtime, loaded with dlopen inside the
+ * Python extension, takes 8 bytes of static TLS rather than 5 KB. */
+static __thread State* thread_states __attribute__((tls_model("initial-exec")));
+static pthread_key_t states_key;
+
+static void freeStates(void* block) { free(block); }
+
+static State* threadStates(void) {
+  State* s = thread_states;
+  if (__builtin_expect(s != NULL, 1)) return s;
+  s = (State*)calloc(KILN_RANDOM_STREAMS, sizeof(State));
+  if (s == NULL) abort(); /* no memory for 5 KB: nothing sensible to draw from */
+  pthread_setspecific(states_key, s);
+  thread_states = s;
+  return s;
+}
 
 static void initGenrand(State* s, uint32_t seed) {
   s->mt[0] = seed;
@@ -60,13 +78,18 @@ static void initByArray(State* s, const uint32_t* key, int len) {
 /* A forked child draws its own numbers: its states (the forking thread's
  * copies) are seeded from entropy again on their next use, as Numba's. */
 static void forgetAfterFork(void) {
-  for (int k = 0; k < KILN_RANDOM_STREAMS; ++k) states[k].initialized = 0;
+  State* s = thread_states;
+  if (s != NULL)
+    for (int k = 0; k < KILN_RANDOM_STREAMS; ++k) s[k].initialized = 0;
 }
 
-__attribute__((constructor)) static void registerAtFork(void) { pthread_atfork(NULL, NULL, forgetAfterFork); }
+__attribute__((constructor)) static void initRandom(void) {
+  pthread_key_create(&states_key, freeStates);
+  pthread_atfork(NULL, NULL, forgetAfterFork);
+}
 
 static State* stateOf(int64_t stream) {
-  State* s = &states[stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY];
+  State* s = threadStates() + (stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY);
   if (!s->initialized) {
     uint32_t key[kN];
     size_t got = 0;

@@ -983,6 +983,14 @@ def _randint(lo, hi, size):
         return lo + _bounded(rng)
     out = np.empty(size, np.int64)
     flat = _flat(out)
+    if 0 < rng < 0xFFFFFFFF:  # the common case, with the mask computed once
+        mask = _gen_mask(rng)
+        for i in range(flat.size):
+            v = _next_u32(_NP) & mask
+            while v > rng:
+                v = _next_u32(_NP) & mask
+            flat[i] = lo + v
+        return out
     for i in range(flat.size):
         flat[i] = lo + _bounded(rng)
     return out
