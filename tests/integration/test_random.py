@@ -360,3 +360,22 @@ def test_shuffle_and_permutation_of_rows(kilnd):
     r.shuffle(want)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(p, r.permutation(want))
+
+
+def test_array_parameters_are_refused(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def f(lo):
+        return np.random.uniform(lo, 2.0)
+
+    with pytest.raises(TypingError):
+        f(np.zeros(3))  # NumPy would draw one number per element
+
+    @jit
+    def g(loc):
+        return np.random.normal(loc, 1.0, 3)
+
+    with pytest.raises(TypingError):
+        g(np.zeros(3))

@@ -480,6 +480,13 @@ def _beta(a, b):
     return ga / (ga + gb)
 
 
+def _scalar(x):
+    # A distribution's parameter as float64: an array parameter (NumPy
+    # broadcasts one draw per element) is refused here by float(), never
+    # drawn once and broadcast.
+    return float(x)
+
+
 def _flat(out):
     # The elements of a new C-contiguous array, in order, as a 1-d view.
     return out.reshape(out.size)
@@ -574,6 +581,7 @@ def randn(d0=None, d1=None, d2=None, d3=None):
 
 @implements("numpy.random.normal")
 def normal(loc=0.0, scale=1.0, size=None):
+    loc = _scalar(loc)
     if scale < 0.0:
         raise ValueError("scale < 0")
     if size is None:
@@ -587,7 +595,8 @@ def normal(loc=0.0, scale=1.0, size=None):
 
 @implements("numpy.random.uniform")
 def uniform(low=0.0, high=1.0, size=None):
-    span = high - low
+    low = _scalar(low)
+    span = _scalar(high) - low
     if size is None:
         return low + span * _next_double(_NP)
     out = np.empty(size)
@@ -713,6 +722,7 @@ def standard_t(df, size=None):
 
 @implements("numpy.random.lognormal")
 def lognormal(mean=0.0, sigma=1.0, size=None):
+    mean = _scalar(mean)
     if sigma < 0.0:
         raise ValueError("sigma < 0")
     if size is None:
@@ -726,6 +736,7 @@ def lognormal(mean=0.0, sigma=1.0, size=None):
 
 @implements("numpy.random.laplace")
 def laplace(loc=0.0, scale=1.0, size=None):
+    loc = _scalar(loc)
     if scale < 0.0:
         raise ValueError("scale < 0")
     if size is None:
@@ -739,6 +750,7 @@ def laplace(loc=0.0, scale=1.0, size=None):
 
 @implements("numpy.random.logistic")
 def logistic(loc=0.0, scale=1.0, size=None):
+    loc = _scalar(loc)
     if scale < 0.0:
         raise ValueError("scale < 0")
     if size is None:
@@ -752,6 +764,7 @@ def logistic(loc=0.0, scale=1.0, size=None):
 
 @implements("numpy.random.gumbel")
 def gumbel(loc=0.0, scale=1.0, size=None):
+    loc = _scalar(loc)
     if scale < 0.0:
         raise ValueError("scale < 0")
     if size is None:
@@ -855,6 +868,7 @@ def triangular(left, mode, right, size=None):
 
 @implements("numpy.random.vonmises")
 def vonmises(mu, kappa, size=None):
+    mu = _scalar(mu)
     if kappa < 0.0:
         raise ValueError("kappa < 0")
     if size is None:
