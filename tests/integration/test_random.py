@@ -7,7 +7,9 @@ streams are separate from NumPy's and from each other."""
 import random
 
 import numpy as np
+import numpy.random as npr
 import pytest
+from numpy.random import normal, seed
 
 # (name, scalar arguments): each is drawn with size=None, size=n and
 # size=(2, 3) after seeding, and compared with np.random.RandomState.
@@ -379,3 +381,27 @@ def test_array_parameters_are_refused(kilnd):
 
     with pytest.raises(TypingError):
         g(np.zeros(3))
+
+
+def test_imported_forms(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(s):
+        seed(s)
+        a = normal(1.0, 2.0)
+        npr.seed(s)
+        b = npr.random(2)
+        return a, b
+
+    a, b = f(6)
+    r = np.random.RandomState(6)
+    assert a == r.normal(1.0, 2.0)
+    np.testing.assert_array_equal(b, np.random.RandomState(6).random_sample(2))
+
+    @jit
+    def g(s):
+        random.seed(s)
+        return random.random()
+
+    assert g(6) == np.random.RandomState(6).random_sample()

@@ -69,6 +69,25 @@ def _frozen_constant(value):
     raise _Unrepresentable(type(value).__name__)
 
 
+def _random_method_name(value, name):
+    """random: "numpy.random.normal" / "random.gauss" for a method of NumPy's
+    or CPython's global generator (`from numpy.random import normal`)."""
+    nprandom = sys.modules.get("numpy.random")
+    if nprandom is not None and getattr(value, "__module__", None) == "numpy.random" and \
+            getattr(nprandom, name, None) is value:  # np.random.seed: a function of the module
+        return f"numpy.random.{name}"
+    owner = getattr(value, "__self__", None)
+    if owner is None:
+        return None
+    mtrand = sys.modules.get("numpy.random.mtrand")
+    if mtrand is not None and owner is getattr(mtrand, "_rand", None):
+        return f"numpy.random.{name}"
+    pyrandom = sys.modules.get("random")
+    if pyrandom is not None and owner is getattr(pyrandom, "_inst", None):
+        return f"random.{name}"
+    return None
+
+
 def _builtin_name(value):
     """"abs", "math.sin", "numpy.sqrt", "ValueError" for the functions and
     classes the compiler knows by name, else None."""
@@ -76,6 +95,8 @@ def _builtin_name(value):
     name = getattr(value, "__name__", None)
     if not isinstance(name, str):
         return None
+    if (qualified := _random_method_name(value, name)) is not None:
+        return qualified
     if module == "builtins" and getattr(builtins, name, None) is value:
         return name
     if isinstance(module, str):
