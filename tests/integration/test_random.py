@@ -405,3 +405,34 @@ def test_imported_forms(kilnd):
         return random.random()
 
     assert g(6) == np.random.RandomState(6).random_sample()
+
+
+def test_each_thread_has_its_own_stream(kilnd):
+    import threading
+
+    from kiln import jit
+
+    @jit
+    def seeded_draws(s, n):
+        np.random.seed(s)
+        return np.random.random(n)
+
+    @jit
+    def draws(n):
+        return np.random.random(n)
+
+    seeded_draws(1, 1)
+    results = {}
+
+    def worker(k):
+        results[k] = seeded_draws(100 + k, 50)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(4):
+        np.testing.assert_array_equal(results[k], np.random.RandomState(100 + k).random_sample(50))
+    # The main thread's stream was not moved by the workers' seeds.
+    np.testing.assert_array_equal(draws(3), np.random.RandomState(1).random_sample(4)[1:])
