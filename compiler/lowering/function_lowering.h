@@ -166,6 +166,8 @@ class FunctionLowering {
   /// reductions as functions, sort, where, ...), as typing accepts them.
   llvm::Value* numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                              const typing::Type* result);
+  /// random: the primitives of the random streams (lower_random.cpp).
+  llvm::Value* randomPrimitive(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
   llvm::Value* nonzeroIndices(const ir::Value* a, const typing::Type* result);
   llvm::Value* constructor(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
                            const typing::Type* result);

@@ -85,6 +85,15 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNpTril:
       if (llvm::Value* v = numpyFunction(res, args, result)) return v;
       break;
+    // random: lower_random.cpp.
+    case BuiltinId::kRngSeed:
+    case BuiltinId::kRngNextU32:
+    case BuiltinId::kRngNextDouble:
+    case BuiltinId::kRngGauss:
+    case BuiltinId::kRngArrayOrNone:
+    case BuiltinId::kRngShape:
+      if (llvm::Value* v = randomPrimitive(res.id, args)) return v;
+      break;
 
     case BuiltinId::kMathSin:
       return math_intrinsic(llvm::Intrinsic::sin);

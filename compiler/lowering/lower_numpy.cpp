@@ -458,6 +458,12 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       return constructor(res.id, args, result);
     // Not NumPy's own rows: lowered elsewhere (lower_builtins.cpp), or by
     // their family above.
+    case BuiltinId::kRngSeed:  // random: lower_random.cpp
+    case BuiltinId::kRngNextU32:
+    case BuiltinId::kRngNextDouble:
+    case BuiltinId::kRngGauss:
+    case BuiltinId::kRngArrayOrNone:
+    case BuiltinId::kRngShape:
     case BuiltinId::kAbs:
     case BuiltinId::kMin:
     case BuiltinId::kMax:

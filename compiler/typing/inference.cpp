@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -71,6 +72,7 @@ class Inferrer {
         if (i->result) i->result->type = tc_.unknown();
     }
     for (size_t k = 0; k < args.size(); ++k) entry->params[k]->type = args[k];
+    pruneNoneBranches(*inst->ir, args);  // `size is None` in library functions
     inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
     p_.instances.push_back(std::move(inst));
     ++count;
@@ -176,7 +178,8 @@ class Inferrer {
           return absl::InvalidArgumentError("global refers to a function outside the bundle");
         return tc_.function(static_cast<int>(g->function_index));
       case K::kModule:
-        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath")
+        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
+            g->qualified_name == "numpy.random" || g->qualified_name == "random")  // random: library modules
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -207,6 +210,9 @@ class Inferrer {
         args.clear();
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
+          return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
+                                          "(): ", t.status().message()));
         if (!t.ok()) return typingError(std::string(t.status().message()));
         if (*id == BuiltinId::kNpSearchsorted && res.bound.size() == 3) {  // side= must be a constant
           const ir::Instr* def = i.operands[res.bound[2]]->def;

@@ -63,6 +63,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
 
 bool isExceptionClassName(const std::string& name);
 
+// random: the primitives of the random streams (rules_random.cpp).
+absl::StatusOr<const Type*> randomBuiltinCall(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the
 // array's dtype unless it is of a higher kind (bool < int < float <

@@ -69,6 +69,25 @@ def _frozen_constant(value):
     raise _Unrepresentable(type(value).__name__)
 
 
+def _random_method_name(value, name):
+    """random: "numpy.random.normal" / "random.gauss" for a method of NumPy's
+    or CPython's global generator (`from numpy.random import normal`)."""
+    nprandom = sys.modules.get("numpy.random")
+    if nprandom is not None and getattr(value, "__module__", None) == "numpy.random" and \
+            getattr(nprandom, name, None) is value:  # np.random.seed: a function of the module
+        return f"numpy.random.{name}"
+    owner = getattr(value, "__self__", None)
+    if owner is None:
+        return None
+    mtrand = sys.modules.get("numpy.random.mtrand")
+    if mtrand is not None and owner is getattr(mtrand, "_rand", None):
+        return f"numpy.random.{name}"
+    pyrandom = sys.modules.get("random")
+    if pyrandom is not None and owner is getattr(pyrandom, "_inst", None):
+        return f"random.{name}"
+    return None
+
+
 def _builtin_name(value):
     """"abs", "math.sin", "numpy.sqrt", "ValueError" for the functions and
     classes the compiler knows by name, else None."""
@@ -76,6 +95,8 @@ def _builtin_name(value):
     name = getattr(value, "__name__", None)
     if not isinstance(name, str):
         return None
+    if (qualified := _random_method_name(value, name)) is not None:
+        return qualified
     if module == "builtins" and getattr(builtins, name, None) is value:
         return name
     if isinstance(module, str):
@@ -166,10 +187,14 @@ class _Builder:
         for _, kind, _, _, module, _ in globals_:
             if kind != KIND_MODULE:
                 continue
-            for attr in names:
-                impl = library.lookup(f"{module}.{attr}")
-                if impl is not None:
-                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # random: a submodule the library implements (np.random.seed
+            # reads "numpy.random.seed") is looked through as a module too.
+            modules = [module] + [f"{module}.{a}" for a in names if library.is_module(f"{module}.{a}")]
+            for m in modules:
+                for attr in names:
+                    impl = library.lookup(f"{m}.{attr}")
+                    if impl is not None:
+                        members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):
@@ -180,6 +205,12 @@ class _Builder:
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
+        if isinstance(value, types.FunctionType) and isinstance(getattr(value, "__kiln_builtin__", None), str):
+            # random: a library stand-in for a compiler primitive (kiln.rng.*).
+            return (name, KIND_BUILTIN, None, 0, value.__kiln_builtin__, "")
+        if isinstance(value, types.FunctionType) and str(getattr(value, "__module__", "")).startswith("kiln.library."):
+            # random: a library module's own helper travels as a function.
+            return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:

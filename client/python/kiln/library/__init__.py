@@ -27,6 +27,8 @@ import importlib
 _MODULES = {
     "math": "kiln.library.math_functions",
     "numpy": "kiln.library.numpy_functions",
+    "numpy.random": "kiln.library.numpy_random",  # random:
+    "random": "kiln.library.random_functions",  # random:
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
@@ -45,6 +47,27 @@ def implements(qualified_name):
         return func
 
     return register
+
+
+def is_module(name):
+    """Whether the library implements functions of the module `name`
+    ("numpy.random")."""
+    return name in _MODULES
+
+
+def primitive(qualified_name):
+    """A stand-in for the compiler primitive `qualified_name` ("kiln.rng.seed",
+    a row of compiler/typing/builtins.def) for library code to call: the
+    bundle sends a call of it as a call of the primitive. It cannot run in
+    Python."""
+
+    def stand_in(*args):
+        raise RuntimeError(f"{qualified_name} runs only in compiled code")
+
+    stand_in.__name__ = qualified_name.rpartition(".")[2]
+    stand_in.__qualname__ = qualified_name
+    stand_in.__kiln_builtin__ = qualified_name
+    return stand_in
 
 
 def lookup(qualified_name):
