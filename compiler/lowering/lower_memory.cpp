@@ -19,8 +19,9 @@ using typing::Kind;
 namespace {
 
 // KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy, ptr mi_alloc_data,
-//               ptr mi_alloc_data_dtor, ptr mi_resize}.
+//               ptr mi_alloc_data_dtor, ptr mi_resize, ptr unicode}.
 constexpr unsigned kRtMiDestroy = 3, kRtMiAllocData = 4, kRtMiAllocDataDtor = 5, kRtMiResize = 6;
+constexpr unsigned kRtUnicode = 7;  // strings
 // Array data alignment: NumPy's (16), so the default allocator is malloc
 // and a result can reuse a NumPy array's freed block of the same size
 // (posix_memalign(64), or a header in the data's block, tripled the page
@@ -30,7 +31,7 @@ constexpr int64_t kDataAlign = 16;
 llvm::StructType* runtimeType(llvm::LLVMContext& ctx) {
   llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr, ptr, ptr});
+  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr, ptr, ptr, ptr});  // strings: + unicode
 }
 
 llvm::GlobalVariable* hookGlobal(llvm::Module& m) {
@@ -113,7 +114,7 @@ llvm::Value* findInserted(llvm::Value* v, std::vector<unsigned> path) {
 // The meminfo fields of the arrays directly inside a value of type t, as
 // extractvalue paths (iterators hold theirs behind a pointer: not listed).
 void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vector<std::vector<unsigned>>& out) {
-  if (t->kind == Kind::kArray) {
+  if (t->kind == Kind::kArray || t->kind == Kind::kStr) {  // strings: field 0 too
     prefix.push_back(kMeminfo);
     out.push_back(prefix);
     prefix.pop_back();
@@ -130,7 +131,7 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
 
 bool isIterator(const typing::Type* t) {
   return t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kEnumerate ||
-         t->kind == Kind::kZip;
+         t->kind == Kind::kZip || t->kind == Kind::kStrIter;
 }
 
 }  // namespace
@@ -155,8 +156,8 @@ void FunctionLowering::refOp(llvm::Value* v, const typing::Type* t, bool inc) {
   if (llvm::isa<llvm::Constant>(v)) return;
   ifThen(b_.CreateIsNotNull(v), [&]() {
     llvm::Type* ptr = b_.getPtrTy();
-    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter) {  // {value, index}
-      const typing::Type* held = t->kind == Kind::kArrayIter ? t->items[0] : types().tuple(t->items);
+    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kStrIter) {  // {value, index}
+      const typing::Type* held = t->kind == Kind::kTupleIter ? types().tuple(t->items) : t->items[0];
       llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, held), b_.getInt64Ty()});
       refOp(b_.CreateLoad(valueType(ctx_, held), b_.CreateStructGEP(st, v, 0)), held, inc);
     } else if (t->kind == Kind::kEnumerate) {  // {count, inner}
@@ -210,6 +211,10 @@ llvm::Value* FunctionLowering::resizeObject(llvm::Value* meminfo, llvm::Value* n
   llvm::Value* data = b_.CreateCall(fty, resize, {meminfo, new_bytes}, "resized");
   raiseIf(b_.CreateIsNull(data), KILN_MEMORY_ERROR, "Allocation failed (out of memory)");
   return data;
+}
+
+llvm::Value* FunctionLowering::unicodeApi() {  // strings
+  return b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtUnicode), "kiln.unicode");
 }
 
 void FunctionLowering::releaseTemp(llvm::Value* array) {

@@ -7,6 +7,7 @@
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
 #include "kiln_rt.h"
+#include "kiln_unicode.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -522,8 +523,30 @@ bool addFacts(PyObject* m) {
 
 }  // namespace kiln::python
 
+namespace {
+// strings: CPython's Unicode database for code points beyond Latin-1, so
+// compiled str.upper(), str.isalpha() ... answer as Python does.
+int toUpper(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToUpperFull(c, res); }
+int toLower(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToLowerFull(c, res); }
+int toDecimal(uint32_t c) { return _PyUnicode_ToDecimalDigit(c); }
+int isSpace(uint32_t c) { return _PyUnicode_IsWhitespace(c); }
+int isUpper(uint32_t c) { return _PyUnicode_IsUppercase(c); }
+int isLower(uint32_t c) { return _PyUnicode_IsLowercase(c); }
+int isTitle(uint32_t c) { return _PyUnicode_IsTitlecase(c); }
+int isAlpha(uint32_t c) { return _PyUnicode_IsAlpha(c); }
+int isDecimal(uint32_t c) { return _PyUnicode_IsDecimalDigit(c); }
+int isDigit(uint32_t c) { return _PyUnicode_IsDigit(c); }
+int isNumeric(uint32_t c) { return _PyUnicode_IsNumeric(c); }
+int isPrintable(uint32_t c) { return _PyUnicode_IsPrintable(c); }
+int isCased(uint32_t c) { return _PyUnicode_IsCased(c); }
+int isCaseIgnorable(uint32_t c) { return _PyUnicode_IsCaseIgnorable(c); }
+const KilnUnicodeCtype kPythonCtype = {toUpper, toLower, toDecimal, isSpace, isUpper, isLower, isTitle,
+                                       isAlpha, isDecimal, isDigit, isNumeric, isPrintable, isCased, isCaseIgnorable};
+}  // namespace
+
 PyMODINIT_FUNC PyInit__kiln() {
   using namespace kiln::python;
+  kiln_unicode_set_ctype(&kPythonCtype);
   if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0) return nullptr;
   PyObject* m = PyModule_Create(&kModule);
   if (m == nullptr) return nullptr;

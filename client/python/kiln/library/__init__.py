@@ -27,6 +27,7 @@ import importlib
 _MODULES = {
     "math": "kiln.library.math_functions",
     "numpy": "kiln.library.numpy_functions",
+    "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
