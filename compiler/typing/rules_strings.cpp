@@ -38,7 +38,7 @@ const Type* strCompareResult(TypeContext& tc, CompareOp op, const Type* a, const
       return nullptr;
     case CompareOp::kIs:
     case CompareOp::kIsNot:
-      return nullptr;
+      return tc.boolean();  // refused with its reason by strCompareProblem
   }
   return nullptr;
 }
@@ -82,7 +82,12 @@ absl::StatusOr<const Type*> strBuiltinCall(TypeContext& tc, BuiltinId id, const 
       return n == 1 && isIntLike(args[0]) ? tc.str() : bad();
     case BuiltinId::kStrOf:
       if (n == 0) return tc.str();
-      if (n == 1 && (isStr(args[0]) || isIntLike(args[0]) || args[0]->kind == Kind::kFloat)) return tc.str();
+      // Not uint64 (values past int64 would print wrongly) nor float32 (NumPy
+      // prints its own shortest repr); float64 prints as Python's repr.
+      if (n == 1 && (isStr(args[0]) || (isIntLike(args[0]) && !(args[0]->kind == Kind::kInt && !args[0]->is_signed &&
+                                                                   args[0]->bits == 64)) ||
+                     (args[0]->kind == Kind::kFloat && args[0]->bits == 64)))
+        return tc.str();
       return bad();
     case BuiltinId::kHash:
       return n == 1 && isStr(args[0]) ? tc.integer(64, true) : bad();
