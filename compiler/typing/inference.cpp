@@ -167,6 +167,7 @@ class Inferrer {
     const compiler::Function& fn = p_.bundle->functions[p_.instances[cur_]->function_index];
     const compiler::GlobalRef* g = fn.global(name);
     using K = compiler::GlobalRef::Kind;
+    if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {

@@ -247,3 +247,13 @@ def test_refusals():
 
     with pytest.raises(kiln.errors.TypingError, match="string indices must be integers"):
         bad_index("abc")
+
+
+@jit
+def fstrings(i, x, s, b):
+    return f"{i}:{x}|{s}!{b}", f"{s}", f"", f"{i}{i}"
+
+
+def test_fstrings():
+    for args in ((3, 2.5, "é", True), (-7, 1e20, "", False), (0, -0.0, "日本", True)):
+        assert fstrings(*args) == fstrings.py_func(*args)
