@@ -152,15 +152,66 @@ static int32_t chr_(KilnStr* out, int64_t c) {
   return KILN_OK;
 }
 
-static int64_t hash(const KilnStr* s) {
-  uint64_t h = 14695981039346656037ull;
-  for (int64_t i = 0; i < s->length; ++i) {
-    uint32_t c = at(s, i);
-    for (int k = 0; k < 4; ++k) {
-      h ^= (c >> (8 * k)) & 0xff;
-      h *= 1099511628211ull;
-    }
+/* hash(str) as CPython 3.11+ computes it: SipHash-1-3 of the characters'
+ * bytes in their canonical (smallest) kind, keyed by the process's hash
+ * secret, which the Python client installs (kiln_unicode_set_hash_key);
+ * 0 for the empty string, never -1. */
+static uint64_t hash_k0 = 0, hash_k1 = 0;
+
+void kiln_unicode_set_hash_key(uint64_t k0, uint64_t k1) {
+  hash_k0 = k0;
+  hash_k1 = k1;
+}
+
+#define KILN_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define KILN_HALF_ROUND(a, b, c, d, s, t) \
+  a += b;                                  \
+  c += d;                                  \
+  b = KILN_ROTL(b, s) ^ a;                 \
+  d = KILN_ROTL(d, t) ^ c;                 \
+  a = KILN_ROTL(a, 32);
+#define KILN_SIP_ROUND(v0, v1, v2, v3)        \
+  KILN_HALF_ROUND(v0, v1, v2, v3, 13, 16); \
+  KILN_HALF_ROUND(v2, v1, v0, v3, 17, 21);
+
+/* SipHash-1-3 of the bytes the string's characters take in width `kind`
+ * (little-endian, as CPython stores them). */
+static uint64_t siphash13(uint64_t k0, uint64_t k1, const KilnStr* s, int64_t kind) {
+  size_t n = (size_t)s->length * (size_t)kind;
+  uint64_t b = (uint64_t)n << 56;
+  uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+  uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+  const uint8_t* raw = kind == s->kind ? (const uint8_t*)s->data : NULL;
+  size_t pos = 0;
+#define KILN_BYTE(j) \
+  (raw ? (uint64_t)raw[j] : (uint64_t)((at(s, (int64_t)((j) / (size_t)kind)) >> (8 * ((j) % (size_t)kind))) & 0xff))
+  while (n - pos >= 8) {
+    uint64_t m = 0;
+    for (size_t k = 0; k < 8; ++k) m |= KILN_BYTE(pos + k) << (8 * k);
+    pos += 8;
+    v3 ^= m;
+    KILN_SIP_ROUND(v0, v1, v2, v3);
+    v0 ^= m;
   }
+  uint64_t t = 0;
+  for (size_t k = 0; pos + k < n; ++k) t |= KILN_BYTE(pos + k) << (8 * k);
+#undef KILN_BYTE
+  b |= t;
+  v3 ^= b;
+  KILN_SIP_ROUND(v0, v1, v2, v3);
+  v0 ^= b;
+  v2 ^= 0xff;
+  KILN_SIP_ROUND(v0, v1, v2, v3);
+  KILN_SIP_ROUND(v0, v1, v2, v3);
+  KILN_SIP_ROUND(v0, v1, v2, v3);
+  return (v0 ^ v1) ^ (v2 ^ v3);
+}
+
+static int64_t hash(const KilnStr* s) {
+  if (s->length == 0) return 0;
+  /* CPython hashes the canonical (smallest) kind. */
+  int64_t kind = s->kind == 1 ? 1 : kindFor(maxChar(s, 0, 1, s->length));
+  uint64_t h = siphash13(hash_k0, hash_k1, s, kind);
   int64_t r = (int64_t)h;
   return r == -1 ? -2 : r;
 }

@@ -70,8 +70,7 @@ typedef struct KilnUnicodeApi {
   int32_t (*slice)(KilnStr* out, const KilnStr* s, int64_t start, int64_t step, int64_t count);
   /* chr(c) for 0 <= c < 0x110000 (the caller checked). */
   int32_t (*chr)(KilnStr* out, int64_t c);
-  /* Python's hash(str) is salted per process; this is a stable siphash-free
-   * FNV-1a over the code points, used within compiled code (as Numba). */
+  /* hash(s): CPython's (SipHash-1-3 keyed by kiln_unicode_set_hash_key). */
   int64_t (*hash)(const KilnStr* s);
   int32_t (*upper)(KilnStr* out, const KilnStr* s);
   int32_t (*lower)(KilnStr* out, const KilnStr* s);
@@ -120,6 +119,10 @@ typedef struct KilnUnicodeCtype {
   int (*is_cased)(uint32_t c);
   int (*is_case_ignorable)(uint32_t c);
 } KilnUnicodeCtype;
+
+/* The key of hash(str) (CPython's _Py_HashSecret.siphash), installed by the
+ * Python client so that compiled hash(s) equals Python's; 0, 0 otherwise. */
+void kiln_unicode_set_hash_key(uint64_t k0, uint64_t k1);
 
 /* Installs the database (once, before compiled code runs; NULL removes it). */
 void kiln_unicode_set_ctype(const KilnUnicodeCtype* hooks);

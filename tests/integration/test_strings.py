@@ -117,6 +117,11 @@ def hashes(a, b):
 
 
 @jit
+def py_hashes(s):
+    return hash(s), hash(s[::-1]), hash(s[0]) if len(s) else 0
+
+
+@jit
 def in_tuple(s):
     return s in ("x", "banana", "y"), s not in ("a", "b")
 
@@ -205,6 +210,9 @@ def test_chr_ord_truth_hash():
     assert truth("") is True and truth("a") is False
     assert hashes("abc", "abc") == (True, True)
     assert hashes("abc", "abd")[0] is False
+    for t in TEXTS:
+        assert py_hashes(t) == (hash(t), hash(t[::-1]), hash(t[:1]) if t else 0), t
+    assert py_hashes("aሴ"[:1]) == (hash("a"), hash("a"), hash("a"))  # a UCS-2 slice holding Latin-1 text
     assert in_tuple("banana") == (True, True) and in_tuple("a") == (False, False)
 
 
