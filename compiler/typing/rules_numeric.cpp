@@ -198,6 +198,7 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
     for (size_t k = 0; k < std::min(a->items.size(), b->items.size()); ++k) {
       const Type* x = a->items[k];
       const Type* y = b->items[k];
+      if (x->kind == Kind::kStr && y->kind == Kind::kStr) continue;  // strings
       if (!numeric(x) || !numeric(y)) return nullptr;
       if ((x->kind == Kind::kComplex || y->kind == Kind::kComplex) && op != CompareOp::kEq && op != CompareOp::kNe)
         return nullptr;

@@ -130,18 +130,23 @@ absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const T
     case BuiltinId::kStrRfind:
     case BuiltinId::kStrIndex:
     case BuiltinId::kStrRindex:
-    case BuiltinId::kStrCount:
       if (args.empty() || !isStr(args[0])) return bad("the substring must be a str");
       if (!bounds_ok(1)) return bad("start and end must be integers or None");
+      return tc.integer(64, true);
+    case BuiltinId::kStrCount:  // Numba's wording
+      if (args.empty() || !isStr(args[0]))
+        return bad(absl::StrCat("The substring must be a UnicodeType, not ", args.empty() ? "nothing" : args[0]->str()));
+      if (!bounds_ok(1)) return bad("The slice indices must be an Integer or None");
       return tc.integer(64, true);
     case BuiltinId::kStrStartswith:
     case BuiltinId::kStrEndswith:
       if (args.empty() || !isStr(args[0])) return bad("the prefix or suffix must be a str");
       if (!bounds_ok(1)) return bad("start and end must be integers or None");
       return tc.boolean();
-    case BuiltinId::kStrReplace:
-      if (args.size() < 2 || !isStr(args[0]) || !isStr(args[1])) return bad("old and new must be str");
-      if (args.size() == 3 && !isIntLike(args[2])) return bad("count must be an integer");
+    case BuiltinId::kStrReplace:  // Numba's wording
+      if (args.size() < 2 || !isStr(args[0]) || !isStr(args[1])) return bad("The object must be a UnicodeType.");
+      if (args.size() == 3 && !isIntLike(args[2]))
+        return bad("Unsupported parameters. The parameters must be Integer.");
       return tc.str();
     case BuiltinId::kStrIsdigit:
     case BuiltinId::kStrIsalpha:

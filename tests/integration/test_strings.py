@@ -78,7 +78,13 @@ def methods(s):
 
 @jit
 def library(s):
-    return s.zfill(6), s.center(11, "*"), s.ljust(9), s.rjust(9, "."), "/".join((s, "x", s))
+    return (s.zfill(6), s.center(11, "*"), s.ljust(9), s.rjust(9, "."), "/".join((s, "x", s)), s.partition("a"),
+            s.rpartition("a"), ("\t" + s + "\tx\ny\tz").expandtabs(), s.expandtabs(3), (s + "!").partition(s + "!"))
+
+
+@jit
+def tuple_order(a, b):
+    return (a, 1) < (b, 2), (a,) <= (b,), (a, b) == (a, b), (a, 1) > (a, 0)
 
 
 @jit
@@ -182,6 +188,9 @@ def test_methods_as_python():
 def test_library_methods():
     for t in TEXTS:
         assert library(t) == library.py_func(t), t
+    for a in TEXTS[:6]:
+        for b in TEXTS[:6]:
+            assert tuple_order(a, b) == tuple_order.py_func(a, b), (a, b)
 
 
 def test_conversions():

@@ -64,3 +64,41 @@ def join(sep, parts):
         else:
             out = out + sep + p
     return out
+
+
+@implements("str.partition")
+def partition(s, sep):
+    if len(sep) == 0:
+        raise ValueError("empty separator")
+    i = s.find(sep)
+    if i < 0:
+        return s, "", ""
+    return s[:i], sep, s[i + len(sep):]
+
+
+@implements("str.rpartition")
+def rpartition(s, sep):
+    if len(sep) == 0:
+        raise ValueError("empty separator")
+    i = s.rfind(sep)
+    if i < 0:
+        return "", "", s
+    return s[:i], sep, s[i + len(sep):]
+
+
+@implements("str.expandtabs")
+def expandtabs(s, tabsize=8):
+    out = ""
+    col = 0
+    for c in s:
+        if c == "\t":
+            if tabsize > 0:
+                n = tabsize - col % tabsize
+                out += " " * n
+                col += n
+        else:
+            out += c
+            col += 1
+            if c == "\n" or c == "\r":
+                col = 0
+    return out
