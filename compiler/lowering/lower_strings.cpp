@@ -24,7 +24,7 @@ namespace {
 // KilnUnicodeApi's fields (kiln_unicode.h), as struct GEP indices.
 enum ApiField : unsigned {
   kEq = 1, kCmp, kFind, kCount, kConcat, kRepeat, kSlice, kChr, kHash, kUpper, kLower, kIs, kStrip, kReplace,
-  kFromInt, kFromFloat, kToInt, kToFloat, kAt, kFromData, kApiFields
+  kFromInt, kFromFloat, kToInt, kToFloat, kAt, kFromData, kEqFields, kApiFields
 };
 
 llvm::StructType* apiType(llvm::LLVMContext& ctx) {
@@ -120,6 +120,21 @@ llvm::Value* FunctionLowering::strCharView(llvm::Value* s, llvm::Value* i) {
 
 namespace {
 
+// a == b through the helper, on the fields: a read-only call (no stores to
+// spill slots), so LLVM may hoist it out of a loop with the comparison.
+llvm::Value* eqCall(FunctionLowering& fl, llvm::Value* a, llvm::Value* c) {
+  llvm::IRBuilder<>& b = fl.builder();
+  std::vector<llvm::Value*> args;
+  for (llvm::Value* s : {a, c})
+    for (unsigned f : {kStrData, kStrLength, kStrKind}) args.push_back(b.CreateExtractValue(s, f));
+  llvm::Value* r = callApi(fl, kEqFields, b.getInt32Ty(), args);
+  auto* call = llvm::cast<llvm::CallInst>(r);
+  call->setOnlyReadsMemory();
+  call->setDoesNotThrow();
+  call->addFnAttr(llvm::Attribute::WillReturn);
+  return b.CreateICmpNE(r, b.getInt32(0));
+}
+
 // The fresh string a helper left in *out after returning `status`: raises
 // MemoryError (or ValueError with `value_message`) when it failed; else the
 // value, its block a temporary of the instruction.
@@ -204,7 +219,7 @@ llvm::Value* FunctionLowering::strCompareValues(CompareOp op, llvm::Value* a, ll
         llvm::BasicBlock* fast_end = b_.GetInsertBlock();
         b_.CreateBr(join);
         b_.SetInsertPoint(other_kind);
-        llvm::Value* slow = b_.CreateICmpNE(callApi(*this, kEq, i32, {spill(*this, a), spill(*this, c)}), b_.getInt32(0));
+        llvm::Value* slow = eqCall(*this, a, c);
         llvm::BasicBlock* slow_end = b_.GetInsertBlock();
         b_.CreateBr(join);
         b_.SetInsertPoint(join);
@@ -213,7 +228,7 @@ llvm::Value* FunctionLowering::strCompareValues(CompareOp op, llvm::Value* a, ll
         phi->addIncoming(slow, slow_end);
         eq = phi;
       } else {
-        eq = b_.CreateICmpNE(callApi(*this, kEq, i32, {spill(*this, a), spill(*this, c)}), b_.getInt32(0));
+        eq = eqCall(*this, a, c);
       }
       eq_block = b_.GetInsertBlock();
       b_.CreateBr(done);

@@ -619,7 +619,13 @@ static int32_t fromData(KilnStr* out, const void* data, int64_t length, int64_t 
   return KILN_OK;
 }
 
+static int32_t eqFields(const void* a, int64_t a_length, int64_t a_kind, const void* b, int64_t b_length,
+                        int64_t b_kind) {
+  KilnStr x = {NULL, (void*)a, a_length, a_kind}, y = {NULL, (void*)b, b_length, b_kind};
+  return eq(&x, &y);
+}
+
 const KilnUnicodeApi kiln_unicode_table = {
     sizeof(KilnUnicodeApi), eq, cmp, find, count, concat, repeat, slice, chr_, hash, upper, lower, is, strip,
-    replace, fromInt, fromFloat, toInt, toFloat, charAt, fromData,
+    replace, fromInt, fromFloat, toInt, toFloat, charAt, fromData, eqFields,
 };

@@ -93,6 +93,10 @@ typedef struct KilnUnicodeApi {
   int64_t (*at)(const KilnStr* s, int64_t i);
   /* A string of width-`kind` code points (length of them, from data). */
   int32_t (*from_data)(KilnStr* out, const void* data, int64_t length, int64_t kind);
+  /* eq on the fields, passed by value: reads only the characters, so
+   * compiled code can mark the call read-only and hoist it out of loops. */
+  int32_t (*eq_fields)(const void* a, int64_t a_length, int64_t a_kind, const void* b, int64_t b_length,
+                       int64_t b_kind);
 } KilnUnicodeApi;
 
 /* The table (KilnRuntime.unicode points at it). */
