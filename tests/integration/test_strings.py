@@ -274,3 +274,14 @@ def fstrings(i, x, s, b):
 def test_fstrings():
     for args in ((3, 2.5, "é", True), (-7, 1e20, "", False), (0, -0.0, "日本", True)):
         assert fstrings(*args) == fstrings.py_func(*args)
+
+
+@jit
+def optional_bounds(s, start, end):
+    return s.find("a", start, end), s.rfind("a", start, end), s.count("a", start, end), s.startswith("b", start, end)
+
+
+def test_none_arguments():
+    for start in (None, 0, 2, -3, 10):
+        for end in (None, 0, 4, -1, 10):
+            assert optional_bounds("banana", start, end) == optional_bounds.py_func("banana", start, end), (start, end)

@@ -263,6 +263,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
   else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
+  else if (v == Py_None) *kind = Kind::kNone;  // strings: s.find(x, None, None) and other optional arguments
   else if (numpyKind(t, kind)) return true;
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
