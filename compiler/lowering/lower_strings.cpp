@@ -24,7 +24,7 @@ namespace {
 // KilnUnicodeApi's fields (kiln_unicode.h), as struct GEP indices.
 enum ApiField : unsigned {
   kEq = 1, kCmp, kFind, kCount, kConcat, kRepeat, kSlice, kChr, kHash, kUpper, kLower, kIs, kStrip, kReplace,
-  kFromInt, kFromFloat, kToInt, kToFloat, kAt, kFromData, kEqFields, kApiFields
+  kFromInt, kFromFloat, kToInt, kToFloat, kAt, kFromData, kEqFields, kRecase, kApiFields
 };
 
 llvm::StructType* apiType(llvm::LLVMContext& ctx) {
@@ -419,6 +419,15 @@ llvm::Value* FunctionLowering::strMethod(BuiltinId id, llvm::Value* recv, const 
       newOut();
       return fresh.take(callApi(*this, id == BuiltinId::kStrUpper ? kUpper : kLower, i32, {out, spill(*this, recv)}),
                         out, kUnicodeDbMessage);
+    case BuiltinId::kStrTitle:
+    case BuiltinId::kStrCapitalize:
+    case BuiltinId::kStrSwapcase:
+    case BuiltinId::kStrCasefold: {
+      newOut();
+      int32_t which = id == BuiltinId::kStrTitle ? 0 : id == BuiltinId::kStrCapitalize ? 1 : id == BuiltinId::kStrSwapcase ? 2 : 3;
+      return fresh.take(callApi(*this, kRecase, i32, {out, spill(*this, recv), b_.getInt32(which)}), out,
+                        kUnicodeDbMessage);
+    }
     case BuiltinId::kStrStrip:
     case BuiltinId::kStrLstrip:
     case BuiltinId::kStrRstrip: {

@@ -119,6 +119,10 @@ absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const T
   switch (id) {
     case BuiltinId::kStrUpper:
     case BuiltinId::kStrLower:
+    case BuiltinId::kStrTitle:
+    case BuiltinId::kStrCapitalize:
+    case BuiltinId::kStrSwapcase:
+    case BuiltinId::kStrCasefold:
       return tc.str();
     case BuiltinId::kStrStrip:
     case BuiltinId::kStrLstrip:

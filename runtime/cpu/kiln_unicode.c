@@ -348,6 +348,82 @@ static int32_t changeCase(KilnStr* out, const KilnStr* s, int upper) {
   return KILN_OK;
 }
 
+/* The mapping of the code point at i for recase's `which` (0 title, 1
+ * capitalize, 2 swapcase, 3 casefold); *cased carries title's state. */
+static int recaseAt(const KilnStr* s, int64_t i, int32_t which, int* previous_cased, uint32_t res[3]) {
+  uint32_t c = at(s, i);
+  int upper_c, lower_c;
+  switch (which) {
+    case 0: { /* title: titlecase after a non-cased character, else lowercase */
+      int k;
+      if (*previous_cased) {
+        k = caseMapAt(s, i, 0, res);
+      } else if (c < 0x100) {
+        k = caseMap(c, 1, res); /* Latin-1: title is upper, except ß -> Ss */
+        if (c == 0xDF) res[1] = 's';
+      } else {
+        k = ctype_hooks ? ctype_hooks->to_title_full(c, res) : -1;
+      }
+      int cased = classOf(c, kCased);
+      if (cased < 0) return -1;
+      *previous_cased = cased;
+      return k;
+    }
+    case 1: /* capitalize: the first titlecased, the rest lowercased */
+      if (i == 0) {
+        if (c < 0x100) {
+          int k = caseMap(c, 1, res);
+          if (c == 0xDF) res[1] = 's';
+          return k;
+        }
+        return ctype_hooks ? ctype_hooks->to_title_full(c, res) : -1;
+      }
+      return caseMapAt(s, i, 0, res);
+    case 2: /* swapcase */
+      upper_c = classOf(c, kUpper);
+      lower_c = classOf(c, kLower);
+      if (upper_c < 0 || lower_c < 0) return -1;
+      if (upper_c) return caseMapAt(s, i, 0, res);
+      if (lower_c) return caseMap(c, 1, res);
+      res[0] = c;
+      return 1;
+    default: /* casefold: Latin-1's is lower, except ß -> ss and µ -> μ */
+      if (c < 0x100) {
+        if (c == 0xDF) {
+          res[0] = res[1] = 's';
+          return 2;
+        }
+        if (c == 0xB5) {
+          res[0] = 0x3BC;
+          return 1;
+        }
+        return caseMap(c, 0, res);
+      }
+      return ctype_hooks ? ctype_hooks->to_folded_full(c, res) : -1;
+  }
+}
+
+static int32_t recase(KilnStr* out, const KilnStr* s, int32_t which) {
+  int64_t n = 0;
+  uint32_t m = 0, res[3];
+  int state = 0;
+  for (int64_t i = 0; i < s->length; ++i) {
+    int k = recaseAt(s, i, which, &state, res);
+    if (k < 0) return KILN_VALUE_ERROR;
+    for (int j = 0; j < k; ++j)
+      if (res[j] > m) m = res[j];
+    n += k;
+  }
+  if (alloc(out, n, kindFor(m)) != KILN_OK) return KILN_MEMORY_ERROR;
+  int64_t pos = 0;
+  state = 0;
+  for (int64_t i = 0; i < s->length; ++i) {
+    int k = recaseAt(s, i, which, &state, res);
+    for (int j = 0; j < k; ++j) put(out->data, out->kind, pos++, res[j]);
+  }
+  return KILN_OK;
+}
+
 static int32_t upper(KilnStr* out, const KilnStr* s) { return changeCase(out, s, 1); }
 static int32_t lower(KilnStr* out, const KilnStr* s) { return changeCase(out, s, 0); }
 
@@ -627,5 +703,5 @@ static int32_t eqFields(const void* a, int64_t a_length, int64_t a_kind, const v
 
 const KilnUnicodeApi kiln_unicode_table = {
     sizeof(KilnUnicodeApi), eq, cmp, find, count, concat, repeat, slice, chr_, hash, upper, lower, is, strip,
-    replace, fromInt, fromFloat, toInt, toFloat, charAt, fromData, eqFields,
+    replace, fromInt, fromFloat, toInt, toFloat, charAt, fromData, eqFields, recase,
 };

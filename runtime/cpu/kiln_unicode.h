@@ -97,6 +97,9 @@ typedef struct KilnUnicodeApi {
    * compiled code can mark the call read-only and hoist it out of loops. */
   int32_t (*eq_fields)(const void* a, int64_t a_length, int64_t a_kind, const void* b, int64_t b_length,
                        int64_t b_kind);
+  /* s.title(), s.capitalize(), s.swapcase(), s.casefold() (which: 0..3),
+   * with CPython's rules (titlecase mappings, final sigma in context). */
+  int32_t (*recase)(KilnStr* out, const KilnStr* s, int32_t which);
 } KilnUnicodeApi;
 
 /* The table (KilnRuntime.unicode points at it). */
@@ -110,6 +113,8 @@ extern const KilnUnicodeApi kiln_unicode_table;
 typedef struct KilnUnicodeCtype {
   int (*to_upper_full)(uint32_t c, uint32_t res[3]); /* the number of code points */
   int (*to_lower_full)(uint32_t c, uint32_t res[3]);
+  int (*to_title_full)(uint32_t c, uint32_t res[3]);
+  int (*to_folded_full)(uint32_t c, uint32_t res[3]);
   int (*to_decimal)(uint32_t c); /* its decimal digit value, or -1 */
   int (*is_space)(uint32_t c);
   int (*is_upper)(uint32_t c);

@@ -277,6 +277,16 @@ def test_fstrings():
 
 
 @jit
+def recased(s):
+    return s.title(), s.capitalize(), s.swapcase(), s.casefold()
+
+
+def test_title_capitalize_swapcase_casefold():
+    for t in TEXTS + ["hello wORLD", "ǆemal ǅ", "ΑΣ ΑΣΑ σ", "ßtraße ÿµ", "ﬁne ῼ", "they're bill's"]:
+        assert recased(t) == recased.py_func(t), t
+
+
+@jit
 def optional_bounds(s, start, end):
     return s.find("a", start, end), s.rfind("a", start, end), s.count("a", start, end), s.startswith("b", start, end)
 

@@ -530,6 +530,8 @@ namespace {
 // compiled str.upper(), str.isalpha() ... answer as Python does.
 int toUpper(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToUpperFull(c, res); }
 int toLower(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToLowerFull(c, res); }
+int toTitle(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToTitleFull(c, res); }
+int toFolded(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToFoldedFull(c, res); }
 int toDecimal(uint32_t c) { return _PyUnicode_ToDecimalDigit(c); }
 int isSpace(uint32_t c) { return _PyUnicode_IsWhitespace(c); }
 int isUpper(uint32_t c) { return _PyUnicode_IsUppercase(c); }
@@ -542,7 +544,7 @@ int isNumeric(uint32_t c) { return _PyUnicode_IsNumeric(c); }
 int isPrintable(uint32_t c) { return _PyUnicode_IsPrintable(c); }
 int isCased(uint32_t c) { return _PyUnicode_IsCased(c); }
 int isCaseIgnorable(uint32_t c) { return _PyUnicode_IsCaseIgnorable(c); }
-const KilnUnicodeCtype kPythonCtype = {toUpper, toLower, toDecimal, isSpace, isUpper, isLower, isTitle,
+const KilnUnicodeCtype kPythonCtype = {toUpper, toLower, toTitle, toFolded, toDecimal, isSpace, isUpper, isLower, isTitle,
                                        isAlpha, isDecimal, isDigit, isNumeric, isPrintable, isCased, isCaseIgnorable};
 
 // strings: compiled hash(s) is Python's when the interpreter hashes str with
