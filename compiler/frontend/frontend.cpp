@@ -123,6 +123,8 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kUnaryNot:
     case Form::kUnaryInvert:
     case Form::kBuildTuple:
+    case Form::kFormatValue:  // strings
+    case Form::kBuildString:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

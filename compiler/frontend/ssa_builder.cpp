@@ -391,6 +391,33 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(emit(Op::kBuildTuple, std::move(items), in)->result.get());
       break;
     }
+    case Form::kFormatValue: {  // strings: f"{x}" is str(x); conversions and format specs are refused
+      if ((in.arg & 0x04) != 0)
+        return unsupported(in, "unsupported Python construct: a format spec in an f-string ({x:...})");
+      if ((in.arg & 0x03) >= 2)
+        return unsupported(in, "unsupported Python construct: a conversion in an f-string ({x!r} or {x!a})");
+      if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
+      Value* x = pop();
+      ir::Instr* str = emit(Op::kLoadGlobal, {}, in);
+      str->name = ir::kFormatBuiltin;
+      push(emit(Op::kCall, {str->result.get(), x}, in)->result.get());
+      break;
+    }
+    case Form::kBuildString: {  // strings: the pieces joined by +
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      std::vector<Value*> pieces(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      Constant empty;
+      empty.kind = Constant::Kind::kStr;
+      Value* out = pieces.empty() ? constant(empty, in) : pieces[0];
+      for (size_t k = 1; k < pieces.size(); ++k) {
+        ir::Instr* i = emit(Op::kBinOp, {out, pieces[k]}, in);
+        i->binary_op = ir::BinaryOp::kAdd;
+        out = i->result.get();
+      }
+      push(out);
+      break;
+    }
     case Form::kUnpackSequence: {
       if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
       if (in.arg > kMaxUnpack) return malformed(in.offset, "UNPACK_SEQUENCE of too many items");
@@ -614,6 +641,8 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kIsOp:
     case Form::kContainsOp:
     case Form::kBuildTuple:
+    case Form::kFormatValue:  // strings
+    case Form::kBuildString:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

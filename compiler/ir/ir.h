@@ -29,6 +29,11 @@ enum class BuiltinId : uint16_t;  // typing/registry.h
 
 namespace kiln::ir {
 
+/// strings: the load_global name an f-string field (FORMAT_VALUE) calls:
+/// the builtin str, whatever the function's globals say (a dotted name is
+/// never a Python global).
+inline constexpr const char* kFormatBuiltin = "builtins.str";
+
 enum class Op {
 #define KILN_OP(Name, mnemonic, kind) k##Name,
 #include "compiler/ir/ops.def"

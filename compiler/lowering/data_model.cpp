@@ -31,13 +31,17 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kBoundMethod:
       return valueType(ctx, t->items[0]);  // the receiver
+    case Kind::kStr: {  // strings: KilnStr {meminfo, data, length, kind} (kiln_unicode.h)
+      llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+      llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+      return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
+    }
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
     case Kind::kDType:
     case Kind::kUnknown:
     case Kind::kNone:
-    case Kind::kStr:
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:

@@ -16,6 +16,8 @@ namespace kiln::lowering {
 
 /// The fields of an array's struct (kiln_abi.h), as extractvalue indices.
 enum ArrayField : unsigned { kMeminfo = 0, kData = 1, kShape = 2, kStrides = 3 };
+/// strings: the fields of a str's struct (KilnStr, kiln_unicode.h).
+enum StrField : unsigned { kStrMeminfo = 0, kStrData = 1, kStrLength = 2, kStrKind = 3 };
 /// The bytes of one element of dtype in memory form.
 inline int64_t itemSize(const typing::Type* dtype) {
   return dtype->kind == typing::Kind::kBool ? 1 : dtype->bits / 8;

@@ -193,6 +193,24 @@ class FunctionLowering {
   /// Releases the temporary block of a new array now (scratch that never
   /// escapes the op).
   void releaseTemp(llvm::Value* array);
+  /// strings: the runtime's table of string helpers (KilnUnicodeApi).
+  llvm::Value* unicodeApi();
+
+  // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.
+  llvm::Value* strConstant(const std::string& utf8);
+  /// The one-character string s[i] (i in range): a view into s's block.
+  llvm::Value* strCharView(llvm::Value* s, llvm::Value* i);
+  llvm::Value* strBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs);
+  llvm::Value* strCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs);
+  /// a op b for two strings; `a_text`/`b_text` the constant text of a side
+  /// when it is one (equality with a constant is then inlined).
+  llvm::Value* strCompareValues(ir::CompareOp op, llvm::Value* a, llvm::Value* b, const std::string* a_text = nullptr,
+                                const std::string* b_text = nullptr);
+  llvm::Value* strGetItem(const ir::Value* obj, const ir::Value* index);
+  absl::StatusOr<llvm::Value*> strBuiltin(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
+                                          const typing::Type* result);
+  llvm::Value* strMethod(typing::BuiltinId id, llvm::Value* recv, const std::vector<const ir::Value*>& args,
+                         const typing::Type* result);
 
  private:
   absl::Status lowerInstr(const ir::Instr& i);
@@ -211,6 +229,9 @@ class FunctionLowering {
   std::vector<int> dyingOnEdge(const ir::Block* target) const;
   void refOp(llvm::Value* v, const typing::Type* t, bool inc);
   llvm::Value* runtimeHook();
+  /// The pointer at `offset` (an offsetof(KilnRuntime, field)) of the runtime
+  /// table: an entry point or a sub-table (random, unicode, dict).
+  llvm::Value* runtimeField(size_t offset, const char* name = "");
 
   const typing::Program& prog_;
   const typing::Instance& inst_;

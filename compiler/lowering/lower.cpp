@@ -118,8 +118,8 @@ llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typin
         out = b_.CreateInsertValue(out, constant(c.items[k], t->items[k]), k);
       return out;
     }
+    case K::kStr: return strConstant(c.s);  // strings
     case K::kNone:
-    case K::kStr:
     case K::kBytes:
     case K::kEllipsis:
     case K::kCode:
@@ -140,14 +140,18 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     }
     case Kind::kExceptionClass:
       return b_.getInt8(0);
-    case Kind::kBoundMethod: {
-      if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
-      std::vector<const ir::Value*> args;
-      for (int k : i.resolution->bound) args.push_back(i.operands[k]);
-      return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
-    }
     case Kind::kDType:
       return converted(i.operands[1], result);
+    case Kind::kBoundMethod:
+      if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
+        if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
+        std::vector<const ir::Value*> args;
+        for (int k : i.resolution->bound) args.push_back(i.operands[k]);
+        if (callee->items[0]->kind == Kind::kStr)  // strings
+          return strMethod(i.resolution->id, value(i.operands[0]), args, result);
+        return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
+      }
+      [[fallthrough]];
     case Kind::kFunction: {
       auto it = inst_.calls.find(&i);
       if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
@@ -265,6 +269,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = member(i.resolution->id, i.operands[0], rt);
         break;
       }
+      if (rt->kind == Kind::kBoundMethod) {  // strings: a method written in Python carries its receiver
+        v = value(i.operands[0]);
+        break;
+      }
       v = (obj->kind == Kind::kModule && typing::moduleConstant(obj->name, i.name, &c))
               ? static_cast<llvm::Value*>(llvm::ConstantFP::get(b_.getDoubleTy(), c))
               : b_.getInt8(0);
@@ -300,6 +308,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
       break;
     case Op::kGetItem: {
+      if (i.operands[0]->type->kind == Kind::kStr) {  // strings
+        v = strGetItem(i.operands[0], i.operands[1]);
+        break;
+      }
       if (i.operands[0]->type->isArray()) {
         v = arrayGetItem(i.operands[0], i.operands[1], rt);
         break;

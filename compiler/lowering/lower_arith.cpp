@@ -27,8 +27,8 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     }
     case Kind::kTuple: return b_.getInt1(!t->items.empty());
     case Kind::kNone: return b_.getInt1(false);
+    case Kind::kStr: return b_.CreateICmpNE(b_.CreateExtractValue(v, kStrLength), b_.getInt64(0));  // strings
     case Kind::kUnknown:
-    case Kind::kStr:
     case Kind::kRange:
 #define KILN_CASES_kIterator 1
 #include "compiler/typing/kind_cases.def"
@@ -176,6 +176,7 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
                                       const typing::Type* result, const ir::OperandTypes& decided, bool inplace,
                                       const ir::Value* out) {
   if (result->isArray()) return arrayBinary(op, lhs, rhs, result, decided.operand, inplace);
+  if (result->kind == Kind::kStr) return strBinary(op, lhs, rhs);  // strings
   if (result->kind == Kind::kTuple) {  // tuple + tuple
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
     unsigned na = static_cast<unsigned>(lhs->type->items.size());
@@ -328,6 +329,7 @@ llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typin
 }
 
 llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t) {
+  if (t->kind == Kind::kStr) return strCompareValues(op, a, d);  // strings (in a tuple)
   if (t->kind == Kind::kComplex) {  // == and != only (typing)
     llvm::Value* eq = b_.CreateAnd(b_.CreateFCmpOEQ(b_.CreateExtractValue(a, 0), b_.CreateExtractValue(d, 0)),
                                    b_.CreateFCmpOEQ(b_.CreateExtractValue(a, 1), b_.CreateExtractValue(d, 1)));
@@ -372,6 +374,8 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
   if (result->isArray()) return arrayCompare(op, lhs, rhs, result, decided.operand);
   const typing::Type* a = lhs->type;
   const typing::Type* c = rhs->type;
+  if ((a->kind == Kind::kStr || c->kind == Kind::kStr) && c->kind != Kind::kTuple)
+    return strCompare(op, lhs, rhs);  // strings
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
     llvm::Value* found = b_.getInt1(false);
     if (c->kind == Kind::kTuple) {
@@ -439,12 +443,6 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       res = b_.CreateSelect(same, res, here);
     }
     return res;
-  }
-  if (a->kind == Kind::kStr && c->kind == Kind::kStr) {  // two constants (typing refuses the rest)
-    const std::string* x = typing::constantStr(lhs);
-    const std::string* y = typing::constantStr(rhs);
-    bool eq = x && y && *x == *y;
-    return b_.getInt1(op == CompareOp::kEq ? eq : !eq);
   }
   if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
     bool eq = a->kind == c->kind;

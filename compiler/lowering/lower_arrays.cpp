@@ -749,6 +749,7 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)
 #define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#define KILN_STR_METHOD(Id, name, spec) case BuiltinId::k##Id:  // strings: lower_strings.cpp
 #include "compiler/typing/builtins.def"
       break;  // not a method: typing resolves no call of a bound method to it
   }

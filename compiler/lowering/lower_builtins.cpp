@@ -20,6 +20,9 @@ constexpr double kPi = 3.141592653589793;
 absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res,
                                                        const std::vector<const ir::Value*>& args,
                                                        const typing::Type* result) {
+  std::vector<const typing::Type*> arg_types;  // strings: ord, chr, str, hash; len/int/float/bool of a str
+  for (const ir::Value* a : args) arg_types.push_back(a->type);
+  if (typing::isStrBuiltin(res.id, arg_types)) return strBuiltin(res.id, args, result);
   const typing::Type* f64 = types().floating(64);
   const typing::Type* i64 = types().integer(64, true);
   llvm::Type* d = b_.getDoubleTy();
@@ -304,6 +307,11 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
         b_.CreateStore(makeIter(value(args[k]), args[k]->type, result->items[k]), b_.CreateStructGEP(st, slot, k));
       return slot;
     }
+    case BuiltinId::kOrd:  // strings: strBuiltin, above
+    case BuiltinId::kChr:
+    case BuiltinId::kStrOf:
+    case BuiltinId::kHash:
+      break;
     // Members are lowered by arrayMethod and member, never called as functions.
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)

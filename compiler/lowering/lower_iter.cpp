@@ -19,6 +19,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kRangeIter: return llvm::StructType::get(ctx, {i64, i64, i64});
     case Kind::kTupleIter: return llvm::StructType::get(ctx, {valueType(ctx, tc.tuple(it->items)), i64});
     case Kind::kArrayIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});
+    case Kind::kStrIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});  // strings
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
     // Not iterators (the trait column of types.def).
@@ -97,6 +98,14 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, 1),
                                        b_.CreateMul(idx, b_.CreateExtractValue(arr, {3, 0})));
       *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype());
+      b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+      return more;
+    }
+    case Kind::kStrIter: {  // strings: one-character views of the string (lower_strings.cpp)
+      llvm::Value* s = b_.CreateLoad(valueType(ctx_, it->items[0]), b_.CreateStructGEP(st, state, 0));
+      llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* more = b_.CreateICmpSLT(idx, b_.CreateExtractValue(s, kStrLength));
+      *item = strCharView(s, b_.CreateSelect(more, idx, b_.getInt64(0)));
       b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
       return more;
     }

@@ -6,6 +6,8 @@
 // kiln.incref / kiln.decref (atomic, NULL-safe, always inlined), kept as
 // calls until transforms::RefcountPrune has removed the pairs that cancel;
 // only a decrement that reaches zero calls into the runtime (mi_destroy).
+#include <cstddef>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
@@ -18,19 +20,18 @@ using typing::Kind;
 
 namespace {
 
-// KilnRuntime: {u32 abi_version, u32 size, ptr mi_alloc, ptr mi_destroy, ptr mi_alloc_data,
-//               ptr mi_alloc_data_dtor, ptr mi_resize}.
-constexpr unsigned kRtMiDestroy = 3, kRtMiAllocData = 4, kRtMiAllocDataDtor = 5, kRtMiResize = 6;
+// The fields of KilnRuntime are reached by their offsetof in kiln_rt.h, the
+// one definition of the table's layout: appending a field there cannot
+// shift another's index here.
 // Array data alignment: NumPy's (16), so the default allocator is malloc
 // and a result can reuse a NumPy array's freed block of the same size
 // (posix_memalign(64), or a header in the data's block, tripled the page
 // faults of a 16 MB result made per call; docs/architecture.md, Memory).
 constexpr int64_t kDataAlign = 16;
 
-llvm::StructType* runtimeType(llvm::LLVMContext& ctx) {
-  llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
-  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr, ptr, ptr});
+// The pointer stored at `offset` bytes into the runtime table `rt`.
+llvm::Value* loadRuntimeField(llvm::IRBuilder<>& b, llvm::Value* rt, size_t offset, const char* name = "") {
+  return b.CreateLoad(b.getPtrTy(), b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), rt, offset), name);
 }
 
 llvm::GlobalVariable* hookGlobal(llvm::Module& m) {
@@ -71,7 +72,7 @@ llvm::Function* refFunction(llvm::Module& m, bool inc) {
     b.SetInsertPoint(last);
     b.CreateFence(llvm::AtomicOrdering::Acquire);
     llvm::Value* rt = b.CreateLoad(ptr, hookGlobal(m));
-    llvm::Value* destroy = b.CreateLoad(ptr, b.CreateStructGEP(runtimeType(ctx), rt, kRtMiDestroy));
+    llvm::Value* destroy = loadRuntimeField(b, rt, offsetof(KilnRuntime, mi_destroy));
     b.CreateCall(llvm::FunctionType::get(b.getVoidTy(), {ptr}, false), destroy, {mi});
     b.CreateBr(done);
   }
@@ -113,7 +114,7 @@ llvm::Value* findInserted(llvm::Value* v, std::vector<unsigned> path) {
 // The meminfo fields of the arrays directly inside a value of type t, as
 // extractvalue paths (iterators hold theirs behind a pointer: not listed).
 void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vector<std::vector<unsigned>>& out) {
-  if (t->kind == Kind::kArray) {
+  if (t->kind == Kind::kArray || t->kind == Kind::kStr) {  // strings: field 0 too
     prefix.push_back(kMeminfo);
     out.push_back(prefix);
     prefix.pop_back();
@@ -130,10 +131,14 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
 
 bool isIterator(const typing::Type* t) {
   return t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kEnumerate ||
-         t->kind == Kind::kZip;
+         t->kind == Kind::kZip || t->kind == Kind::kStrIter;
 }
 
 }  // namespace
+
+llvm::Value* FunctionLowering::runtimeField(size_t offset, const char* name) {
+  return loadRuntimeField(b_, runtimeHook(), offset, name);
+}
 
 llvm::Value* FunctionLowering::runtimeHook() { return b_.CreateLoad(b_.getPtrTy(), hookGlobal(mod_), "kiln.rt"); }
 
@@ -155,8 +160,8 @@ void FunctionLowering::refOp(llvm::Value* v, const typing::Type* t, bool inc) {
   if (llvm::isa<llvm::Constant>(v)) return;
   ifThen(b_.CreateIsNotNull(v), [&]() {
     llvm::Type* ptr = b_.getPtrTy();
-    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter) {  // {value, index}
-      const typing::Type* held = t->kind == Kind::kArrayIter ? t->items[0] : types().tuple(t->items);
+    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kStrIter) {  // {value, index}
+      const typing::Type* held = t->kind == Kind::kTupleIter ? types().tuple(t->items) : t->items[0];
       llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, held), b_.getInt64Ty()});
       refOp(b_.CreateLoad(valueType(ctx_, held), b_.CreateStructGEP(st, v, 0)), held, inc);
     } else if (t->kind == Kind::kEnumerate) {  // {count, inner}
@@ -175,7 +180,7 @@ void FunctionLowering::release(llvm::Value* v, const typing::Type* t) { refOp(v,
 
 llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** data) {
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Value* alloc = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAllocData));
+  llvm::Value* alloc = runtimeField(offsetof(KilnRuntime, mi_alloc_data));
   llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr, ptr}, false);
   llvm::AllocaInst* slot = entryAlloca(ptr, "meminfo");
   llvm::CallInst* fresh = b_.CreateCall(
@@ -190,8 +195,7 @@ llvm::Value* FunctionLowering::allocMeminfo(llvm::Value* bytes, llvm::Value** da
 
 llvm::Value* FunctionLowering::allocObject(llvm::Value* bytes, llvm::Function* dtor, llvm::Value** data) {
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Value* alloc =
-      b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiAllocDataDtor));
+  llvm::Value* alloc = runtimeField(offsetof(KilnRuntime, mi_alloc_data_dtor));
   llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {b_.getInt64Ty(), b_.getInt64Ty(), ptr, ptr}, false);
   llvm::AllocaInst* slot = entryAlloca(ptr, "meminfo");
   llvm::Value* d = dtor != nullptr ? static_cast<llvm::Value*>(dtor) : llvm::ConstantPointerNull::get(b_.getPtrTy());
@@ -205,11 +209,15 @@ llvm::Value* FunctionLowering::allocObject(llvm::Value* bytes, llvm::Function* d
 
 llvm::Value* FunctionLowering::resizeObject(llvm::Value* meminfo, llvm::Value* new_bytes) {
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Value* resize = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeType(ctx_), runtimeHook(), kRtMiResize));
+  llvm::Value* resize = runtimeField(offsetof(KilnRuntime, mi_resize));
   llvm::FunctionType* fty = llvm::FunctionType::get(ptr, {ptr, b_.getInt64Ty()}, false);
   llvm::Value* data = b_.CreateCall(fty, resize, {meminfo, new_bytes}, "resized");
   raiseIf(b_.CreateIsNull(data), KILN_MEMORY_ERROR, "Allocation failed (out of memory)");
   return data;
+}
+
+llvm::Value* FunctionLowering::unicodeApi() {  // strings
+  return runtimeField(offsetof(KilnRuntime, unicode), "kiln.unicode");
 }
 
 void FunctionLowering::releaseTemp(llvm::Value* array) {

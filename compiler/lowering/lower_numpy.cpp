@@ -477,6 +477,10 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLen:
     case BuiltinId::kEnumerate:
     case BuiltinId::kZip:
+    case BuiltinId::kOrd:  // strings: lower_strings.cpp
+    case BuiltinId::kChr:
+    case BuiltinId::kStrOf:
+    case BuiltinId::kHash:
     case BuiltinId::kMathFloor:
     case BuiltinId::kMathCeil:
     case BuiltinId::kMathTrunc:

@@ -2,17 +2,18 @@
 // the runtime table's `random` field (runtime/cpu/kiln_random.h,
 // KilnRandomApi), so every compiled library of the process draws from the
 // same per-thread states.
+#include <cstddef>
+
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/registry.h"
+#include "kiln_rt.h"
 
 namespace kiln::lowering {
 
 using typing::BuiltinId;
 
 namespace {
-// KilnRuntime's `random` field (kiln_rt.h): after {u32, u32} and five pointers.
-constexpr unsigned kRtRandom = 7;
 // KilnRandomApi: {seed, next_u32, next_double, gauss}.
 constexpr unsigned kApiSeed = 0, kApiNextU32 = 1, kApiNextDouble = 2, kApiGauss = 3;
 }  // namespace
@@ -36,11 +37,9 @@ llvm::Value* FunctionLowering::randomPrimitive(BuiltinId id, const std::vector<c
     return v;
   }
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Type* i32 = b_.getInt32Ty();
   llvm::Type* i64 = b_.getInt64Ty();
   llvm::Type* f64 = b_.getDoubleTy();
-  auto* rt_type = llvm::StructType::get(ctx_, {i32, i32, ptr, ptr, ptr, ptr, ptr, ptr});
-  llvm::Value* api = b_.CreateLoad(ptr, b_.CreateStructGEP(rt_type, runtimeHook(), kRtRandom), "kiln.random");
+  llvm::Value* api = runtimeField(offsetof(KilnRuntime, random), "kiln.random");
   auto* api_type = llvm::StructType::get(ctx_, {ptr, ptr, ptr, ptr});
   auto entry = [&](unsigned field) { return b_.CreateLoad(ptr, b_.CreateStructGEP(api_type, api, field)); };
   const typing::Type* int64 = types().integer(64, true);

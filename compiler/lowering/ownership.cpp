@@ -11,6 +11,7 @@ bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
   switch (t->kind) {
     case Kind::kArray:
+    case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -26,7 +27,6 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kInt:
     case Kind::kFloat:
     case Kind::kComplex:
-    case Kind::kStr:
     case Kind::kRange:
     case Kind::kModule:
     case Kind::kFunction:

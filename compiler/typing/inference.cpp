@@ -169,6 +169,7 @@ class Inferrer {
     const compiler::Function& fn = p_.bundle->functions[p_.instances[cur_]->function_index];
     const compiler::GlobalRef* g = fn.global(name);
     using K = compiler::GlobalRef::Kind;
+    if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -192,6 +193,74 @@ class Inferrer {
       case K::kMissing: break;
     }
     return tc_.unknown();
+  }
+
+  // A call of function `fn_index` of the bundle, its arguments bound to its
+  // parameters as Python binds them.
+  absl::StatusOr<const Type*> functionCall(Instance& inst, ir::Instr& i, int fn_index, bool bound) {
+    const compiler::Function& fn = p_.bundle->functions[fn_index];
+    const std::vector<std::string>& varnames = fn.code.varnames;
+    int nparams = fn.code.argcount;
+    // A bound call (strings: s.method written in Python) passes the
+    // receiver, operand 0, as the first parameter.
+    const size_t self = bound ? 1 : 0;
+    size_t npos = i.operands.size() - 1 - i.kwnames.size() + self;
+    CallBinding binding;
+    binding.source.assign(nparams, -1000000);
+    if (static_cast<int>(npos) > nparams)
+      return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
+                                      nparams == 1 ? " positional argument but " : " positional arguments but ",
+                                      npos, npos == 1 ? " was given" : " were given"));
+    if (bound) binding.source[0] = 0;
+    for (size_t k = self; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1 - self);
+    for (size_t k = 0; k < i.kwnames.size(); ++k) {
+      int param = -1;
+      for (int q = 0; q < nparams && q < static_cast<int>(varnames.size()); ++q)
+        if (varnames[q] == i.kwnames[k]) param = q;
+      if (param < 0)
+        return typingError(absl::StrCat(fn.code.qualname, "() got an unexpected keyword argument '",
+                                        i.kwnames[k], "'"));
+      if (binding.source[param] != -1000000)
+        return typingError(absl::StrCat(fn.code.qualname, "() got multiple values for argument '",
+                                        i.kwnames[k], "'"));
+      binding.source[param] = static_cast<int>(npos - self + 1 + k);
+    }
+    int first_default = nparams - static_cast<int>(fn.defaults.size());
+    std::vector<const Type*> types;
+    for (int q = 0; q < nparams; ++q) {
+      if (binding.source[q] == -1000000) {
+        if (q < first_default)
+          return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
+                                          q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
+        binding.source[q] = -1 - (q - first_default);
+        absl::StatusOr<const Type*> t = constType(fn.defaults[q - first_default]);
+        if (!t.ok()) return t.status();
+        types.push_back(*t);
+      } else if (bound && q == 0) {
+        types.push_back(i.operands[0]->type->items[0]);  // the receiver of the bound method
+      } else {
+        types.push_back(i.operands[binding.source[q]]->type);
+      }
+    }
+    for (const Type* t : types)
+      if (t->kind == Kind::kUnknown) return tc_.unknown();
+    int caller = cur_;
+    absl::StatusOr<int> target = instanceFor(fn_index, types);
+    cur_ = caller;
+    if (!target.ok()) return target.status();
+    binding.target = *target;
+    const Type* ret = p_.instances[*target]->ret;
+    inst.calls[&i] = std::move(binding);
+    return ret;
+  }
+
+  // strings: the bundle function implementing str.NAME in Python (a
+  // function global named "str.NAME", kiln/library/str_methods.py), or -1.
+  int strLibraryMethod(const Instance& inst, const std::string& name) {
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat("str.", name));
+    if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
+      return -1;
+    return static_cast<int>(g->function_index);
   }
 
   absl::StatusOr<const Type*> callType(Instance& inst, ir::Instr& i) {
@@ -229,6 +298,8 @@ class Inferrer {
         // The method row (builtins.def KILN_METHOD) the attribute resolved
         // to, its arguments bound by its parameter spec.
         const Type* receiver = callee->items[0];
+        if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -239,7 +310,8 @@ class Inferrer {
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         for (const Type* a : args)
           if (a->kind == Kind::kUnknown) return tc_.unknown();
-        absl::StatusOr<const Type*> t = arrayMethodCall(tc_, *id, receiver, args);
+        absl::StatusOr<const Type*> t = receiver->kind == Kind::kStr ? strMethodCall(tc_, *id, receiver, args)
+                                                                      : arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
         i.resolution = std::move(res);
         return *t;
@@ -252,56 +324,8 @@ class Inferrer {
         if (!args[0]->isNumber()) return typingError(absl::StrCat("cannot convert ", args[0]->str(), " to ", callee->items[0]->str()));
         return callee->items[0];
       }
-      case Kind::kFunction: {
-        const compiler::Function& fn = p_.bundle->functions[callee->index];
-        const std::vector<std::string>& varnames = fn.code.varnames;
-        int nparams = fn.code.argcount;
-        size_t npos = i.operands.size() - 1 - i.kwnames.size();
-        CallBinding binding;
-        binding.source.assign(nparams, -1000000);
-        if (static_cast<int>(npos) > nparams)
-          return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
-                                          nparams == 1 ? " positional argument but " : " positional arguments but ",
-                                          npos, npos == 1 ? " was given" : " were given"));
-        for (size_t k = 0; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1);
-        for (size_t k = 0; k < i.kwnames.size(); ++k) {
-          int param = -1;
-          for (int q = 0; q < nparams && q < static_cast<int>(varnames.size()); ++q)
-            if (varnames[q] == i.kwnames[k]) param = q;
-          if (param < 0)
-            return typingError(absl::StrCat(fn.code.qualname, "() got an unexpected keyword argument '",
-                                            i.kwnames[k], "'"));
-          if (binding.source[param] != -1000000)
-            return typingError(absl::StrCat(fn.code.qualname, "() got multiple values for argument '",
-                                            i.kwnames[k], "'"));
-          binding.source[param] = static_cast<int>(npos + 1 + k);
-        }
-        int first_default = nparams - static_cast<int>(fn.defaults.size());
-        std::vector<const Type*> types;
-        for (int q = 0; q < nparams; ++q) {
-          if (binding.source[q] == -1000000) {
-            if (q < first_default)
-              return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
-                                              q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
-            binding.source[q] = -1 - (q - first_default);
-            absl::StatusOr<const Type*> t = constType(fn.defaults[q - first_default]);
-            if (!t.ok()) return t.status();
-            types.push_back(*t);
-          } else {
-            types.push_back(i.operands[binding.source[q]]->type);
-          }
-        }
-        for (const Type* t : types)
-          if (t->kind == Kind::kUnknown) return tc_.unknown();
-        int caller = cur_;
-        absl::StatusOr<int> target = instanceFor(callee->index, types);
-        cur_ = caller;
-        if (!target.ok()) return target.status();
-        binding.target = *target;
-        const Type* ret = p_.instances[*target]->ret;
-        inst.calls[&i] = std::move(binding);
-        return ret;
-      }
+      case Kind::kFunction:
+        return functionCall(inst, i, callee->index, /*bound=*/false);
       case Kind::kNone:
       case Kind::kBool:
       case Kind::kInt:
@@ -359,6 +383,9 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
+        } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
+          // strings: a str method written in Python (kiln/library/str_methods.py).
+          t = tc_.boundMethod(obj, i.name);
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
@@ -410,7 +437,8 @@ class Inferrer {
         break;
       case Op::kTruth: {
         const Type* x = operand(0);
-        if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple)
+        if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
+            x->kind == Kind::kStr)
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -469,6 +497,11 @@ class Inferrer {
           for (int64_t k : *picks) items.push_back(obj->items[k]);
           t = tc_.tuple(std::move(items));
           break;
+        }
+        if (obj->kind == Kind::kStr) {  // strings
+          t = strIndexResult(tc_, obj, idx);
+          if (t) break;
+          return typingError(absl::StrCat("string indices must be integers or slices, not ", idx->str()));
         }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
@@ -662,7 +695,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
         if (!returnable(item)) return false;
       return true;
     }
-    return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray;
+    return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr;
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
   if (!returnable(entry_ret))

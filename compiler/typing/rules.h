@@ -32,9 +32,8 @@ const Type* binaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const 
 const Type* unaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* compareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
 /// Why a comparison involving strings cannot be compiled exactly, or "".
-/// Strings exist only as constants (no run-time form): == and != between
-/// two constants fold; anything else (a string that is a join of values,
-/// `is`, `in`) is refused rather than answered wrongly.
+/// Only `is` between two strings is refused (its answer depends on
+/// CPython's interning); the rest is typed by strCompareResult.
 std::string strCompareProblem(ir::CompareOp op, const ir::Value* a, const ir::Value* b);
 /// The text of a constant str value, or nullptr.
 const std::string* constantStr(const ir::Value* v);
@@ -118,5 +117,22 @@ std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_
 
 /// The scalar type a dtype= argument names (np.int32, float, ...), or nullptr.
 const Type* dtypeOf(TypeContext& tc, const Type* t);
+
+// Strings (rules_strings.cpp): unicode_type, docs/strings.md.
+
+/// str + str, str * int, int * str; nullptr otherwise.
+const Type* strBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+/// ==, !=, <, <=, >, >=, in and not in between strings (a str == a number
+/// is False); nullptr otherwise (`is` between strings is refused).
+const Type* strCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// s[i] and s[a:b:c]: a str; nullptr for other indices.
+const Type* strIndexResult(TypeContext& tc, const Type* str, const Type* index);
+/// Whether the builtin call is typed (and lowered) as a string one: ord,
+/// chr, str, hash, and len/int/float/bool of a str.
+bool isStrBuiltin(BuiltinId id, const std::vector<const Type*>& args);
+absl::StatusOr<const Type*> strBuiltinCall(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+/// The result of the str method row `id` on its bound arguments.
+absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const Type* str,
+                                          const std::vector<const Type*>& args);
 
 }  // namespace kiln::typing

@@ -257,6 +257,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)
 #define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#define KILN_STR_METHOD(Id, name, spec) case BuiltinId::k##Id:  // strings: rules_strings.cpp
 #include "compiler/typing/builtins.def"
       return absl::InternalError(absl::StrCat(builtinName(id), " is not an array method"));
   }
@@ -325,6 +326,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)
 #define KILN_ATTRIBUTE(Id, receiver, name) case BuiltinId::k##Id:
+#define KILN_STR_METHOD(Id, name, spec) case BuiltinId::k##Id:  // strings: rules_strings.cpp
 #include "compiler/typing/builtins.def"
       break;
   }
@@ -379,7 +381,6 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kInt:
     case Kind::kFloat:
     case Kind::kComplex:
-    case Kind::kStr:
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:
@@ -388,6 +389,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kDType:
     case Kind::kSlice:
       break;
+    case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }
   *why = absl::StrCat("'", x->str(), "' object is not iterable");
   return nullptr;
@@ -397,6 +399,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kRangeIter) return tc.integer(64, true);
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
   if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
+  if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
   if (it->kind == Kind::kZip) {
     std::vector<const Type*> items;

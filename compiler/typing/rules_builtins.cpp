@@ -88,6 +88,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
         absl::StrCat("no implementation of '", name, "' for argument types (", argList(args), ")"));
   };
   size_t n = args.size();
+  if (isStrBuiltin(res.id, args)) return strBuiltinCall(tc, res.id, args);  // strings: rules_strings.cpp
   switch (row.family) {
     case BuiltinFamily::kMathUnary:
       if (n == 1 && isReal(args[0])) return tc.floating(64);
@@ -215,6 +216,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       }
       return bad();
     }
+    case BuiltinId::kOrd:  // strings: isStrBuiltin, above
+    case BuiltinId::kChr:
+    case BuiltinId::kStrOf:
+    case BuiltinId::kHash:
+      return bad();
     case BuiltinId::kLen: {
       if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
         return tc.integer(64, true);

@@ -77,6 +77,7 @@ const Type* operatorType(TypeContext& tc, const Type* a, const Type* b) {
 const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
   if (a->isArray() || b->isArray()) return arrayBinaryResult(tc, op, a, b);
+  if (a->kind == Kind::kStr || b->kind == Kind::kStr) return strBinaryResult(tc, op, a, b);  // strings
   if (op == BinaryOp::kAdd && a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // concatenation
     std::vector<const Type*> items = a->items;
     items.insert(items.end(), b->items.begin(), b->items.end());
@@ -124,7 +125,8 @@ const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (a->isArray()) return arrayUnaryResult(tc, op, a);
   switch (op) {
     case UnaryOp::kNot:
-      return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple) ? tc.boolean() : nullptr;
+      return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple || a->kind == Kind::kStr) ? tc.boolean()
+                                                                                                       : nullptr;
     case UnaryOp::kNeg:
     case UnaryOp::kPos:
       if (!numeric(a)) return nullptr;
@@ -158,23 +160,21 @@ std::string strCompareProblem(CompareOp op, const ir::Value* a, const ir::Value*
   if (!a->type || !b->type || (!has_str(a->type) && !has_str(b->type))) return "";
   bool both_str = a->type->kind == Kind::kStr && b->type->kind == Kind::kStr;
   switch (op) {
-    case CompareOp::kEq:
-    case CompareOp::kNe:
-      if (both_str && constantStr(a) && constantStr(b)) return "";
-      if (!both_str) return "";  // str == number is typed (and refused) by compareResult
-      return "comparing strings is supported only between two string constants";
     case CompareOp::kIs:
     case CompareOp::kIsNot:
       if (!both_str) return "";
-      return absl::StrCat("'", ir::symbol(op), "' between strings is not supported");
+      // Identity of strings depends on CPython's interning: refused rather
+      // than answered differently from the interpreter.
+      return absl::StrCat("'", ir::symbol(op), "' between strings is not supported (use == or !=)");
+    case CompareOp::kEq:
+    case CompareOp::kNe:
     case CompareOp::kIn:
     case CompareOp::kNotIn:
-      return "'in' with strings is not supported";
     case CompareOp::kLt:
     case CompareOp::kLe:
     case CompareOp::kGt:
     case CompareOp::kGe:
-      return "ordering strings is not supported";
+      return "";  // strings (rules_strings.cpp)
   }
   return "";
 }
@@ -189,12 +189,16 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
   if (unknown(a) || unknown(b)) return tc.unknown();
   if ((a->isArray() || b->isArray()) && op != CompareOp::kIs && op != CompareOp::kIsNot)
     return arrayCompareResult(tc, op, a, b);
+  if (a->kind == Kind::kStr && (b->kind == Kind::kStr || op == CompareOp::kEq || op == CompareOp::kNe))
+    return strCompareResult(tc, op, a, b);  // strings
+  if (b->kind == Kind::kStr && (op == CompareOp::kEq || op == CompareOp::kNe)) return strCompareResult(tc, op, a, b);
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && op != CompareOp::kIs && op != CompareOp::kIsNot &&
       op != CompareOp::kIn && op != CompareOp::kNotIn) {
     // Lexicographic, item by item: numbers only (no complex ordering).
     for (size_t k = 0; k < std::min(a->items.size(), b->items.size()); ++k) {
       const Type* x = a->items[k];
       const Type* y = b->items[k];
+      if (x->kind == Kind::kStr && y->kind == Kind::kStr) continue;  // strings
       if (!numeric(x) || !numeric(y)) return nullptr;
       if ((x->kind == Kind::kComplex || y->kind == Kind::kComplex) && op != CompareOp::kEq && op != CompareOp::kNe)
         return nullptr;

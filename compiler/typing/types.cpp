@@ -61,12 +61,14 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kEnumerate: *head = "enumerate("; all(); *tail = ")"; return;
     case Kind::kZip: *head = "zip("; all(); *tail = ")"; return;
     case Kind::kBoundMethod:
-      *head = absl::StrCat("BoundFunction(array.", t.name, " for ");
+      *head = absl::StrCat("BoundFunction(", t.items[0]->kind == Kind::kStr ? "unicode_type." : "array.", t.name,
+                           " for ");
       all();
       *tail = ")";
       return;
     case Kind::kDType: *head = "class("; all(); *tail = ")"; return;
     case Kind::kSlice: *head = "slice3_type"; return;
+    case Kind::kStrIter: *head = "iter("; all(); *tail = ")"; return;  // strings
   }
 }
 
@@ -280,6 +282,11 @@ const Type* TypeContext::boundMethod(const Type* receiver, const std::string& na
   return intern(t);
 }
 const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }
+const Type* TypeContext::strIter(const Type* str) {
+  Type t = make(Kind::kStrIter);
+  t.items = {str};
+  return intern(t);
+}
 const Type* TypeContext::dtypeClass(const Type* scalar) {
   Type t = make(Kind::kDType);
   t.items = {scalar};

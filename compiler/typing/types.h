@@ -107,6 +107,7 @@ class TypeContext {
   const Type* boundMethod(const Type* receiver, const std::string& name);
   const Type* dtypeClass(const Type* scalar);
   const Type* slice();
+  const Type* strIter(const Type* str);  // strings
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

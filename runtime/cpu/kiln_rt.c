@@ -1,5 +1,6 @@
 /* Reference-counted blocks for compiled Kiln code (kiln_rt.h). */
 #include "kiln_rt.h"
+#include "kiln_unicode.h"
 
 #include "kiln_random.h"
 
@@ -113,6 +114,6 @@ void kiln_rt_stats(KilnRtStats* out) {
 
 static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
                                      kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize,
-                                     /* random: */ &kiln_random_table};
+                                     /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -85,6 +85,8 @@ typedef struct KilnRuntime {
   void* (*mi_resize)(KilnMemInfo* mi, size_t new_size);
   /* random: the random number streams (kiln_random.h: KilnRandomApi). */
   const struct KilnRandomApi* random;
+  /* strings: the helpers of kiln_unicode.h. */
+  const struct KilnUnicodeApi* unicode;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -195,6 +195,13 @@ class _Builder:
                     impl = library.lookup(f"{m}.{attr}")
                     if impl is not None:
                         members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+        # strings: a method of str written in Python, for each attribute name
+        # the code reads ("str.zfill" for s.zfill); used when the receiver is
+        # a str.
+        for attr in names:
+            impl = library.lookup(f"str.{attr}")
+            if impl is not None:
+                members.append((f"str.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):

@@ -1,5 +1,7 @@
 // kiln._kiln: module functions and initialisation. RPCs run with the GIL
 // released; their failures raise kiln.errors.KilnError.
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "base/facts.h"
 #include "base/signature_grammar.h"
@@ -7,6 +9,7 @@
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
 #include "kiln_rt.h"
+#include "kiln_unicode.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -522,8 +525,53 @@ bool addFacts(PyObject* m) {
 
 }  // namespace kiln::python
 
+namespace {
+// strings: CPython's Unicode database for code points beyond Latin-1, so
+// compiled str.upper(), str.isalpha() ... answer as Python does.
+int toUpper(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToUpperFull(c, res); }
+int toLower(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToLowerFull(c, res); }
+int toTitle(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToTitleFull(c, res); }
+int toFolded(uint32_t c, uint32_t res[3]) { return _PyUnicode_ToFoldedFull(c, res); }
+int toDecimal(uint32_t c) { return _PyUnicode_ToDecimalDigit(c); }
+int isSpace(uint32_t c) { return _PyUnicode_IsWhitespace(c); }
+int isUpper(uint32_t c) { return _PyUnicode_IsUppercase(c); }
+int isLower(uint32_t c) { return _PyUnicode_IsLowercase(c); }
+int isTitle(uint32_t c) { return _PyUnicode_IsTitlecase(c); }
+int isAlpha(uint32_t c) { return _PyUnicode_IsAlpha(c); }
+int isDecimal(uint32_t c) { return _PyUnicode_IsDecimalDigit(c); }
+int isDigit(uint32_t c) { return _PyUnicode_IsDigit(c); }
+int isNumeric(uint32_t c) { return _PyUnicode_IsNumeric(c); }
+int isPrintable(uint32_t c) { return _PyUnicode_IsPrintable(c); }
+int isCased(uint32_t c) { return _PyUnicode_IsCased(c); }
+int isCaseIgnorable(uint32_t c) { return _PyUnicode_IsCaseIgnorable(c); }
+const KilnUnicodeCtype kPythonCtype = {toUpper, toLower, toTitle, toFolded, toDecimal, isSpace, isUpper, isLower, isTitle,
+                                       isAlpha, isDecimal, isDigit, isNumeric, isPrintable, isCased, isCaseIgnorable};
+
+// strings: compiled hash(s) is Python's when the interpreter hashes str with
+// SipHash-1-3 keyed by _Py_HashSecret (CPython 3.11+'s default); checked on
+// a sample so that another configuration keeps Kiln's own (stable) key.
+void installHashKey() {
+  uint64_t k0, k1;
+  std::memcpy(&k0, reinterpret_cast<const char*>(&_Py_HashSecret) + 0, 8);
+  std::memcpy(&k1, reinterpret_cast<const char*>(&_Py_HashSecret) + 8, 8);
+  kiln_unicode_set_hash_key(k0, k1);
+  PyObject* sample = PyUnicode_FromString("kiln hash probe \xc3\xa9");
+  if (sample == nullptr) {
+    PyErr_Clear();
+    kiln_unicode_set_hash_key(0, 0);
+    return;
+  }
+  KilnStr s{nullptr, PyUnicode_DATA(sample), PyUnicode_GET_LENGTH(sample), PyUnicode_KIND(sample)};
+  Py_hash_t want = PyObject_Hash(sample);
+  if (want != kiln_unicode_table.hash(&s)) kiln_unicode_set_hash_key(0, 0);
+  Py_DECREF(sample);
+}
+}  // namespace
+
 PyMODINIT_FUNC PyInit__kiln() {
   using namespace kiln::python;
+  kiln_unicode_set_ctype(&kPythonCtype);
+  installHashKey();
   if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0) return nullptr;
   PyObject* m = PyModule_Create(&kModule);
   if (m == nullptr) return nullptr;

@@ -31,6 +31,7 @@ struct Layout {
 #define KILN_SCALAR(Name, canonical, size) k##Name,
 #include "base/type_names.def"
     kNone, kTuple, kArray,
+    kStr,  // strings: unicode_type, a KilnStr (kiln_unicode.h)
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;

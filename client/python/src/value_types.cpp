@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kiln_rt.h"
+#include "kiln_unicode.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -18,6 +20,7 @@ base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 
 const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
+  if (kind == Kind::kStr) return "unicode_type";  // strings
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
 }
 
@@ -127,7 +130,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -182,6 +185,7 @@ void releaseBlocks(const Layout& l, const void* p) {
     return;
   }
   if (l.kind == Kind::kArray) releaseArray(p);
+  if (l.kind == Kind::kStr) kiln_mi_decref(static_cast<KilnMemInfo*>(load<KilnStr>(p).meminfo));  // strings
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
@@ -209,7 +213,12 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.kind = Kind::kNone;
       l.spelling = "none";
       return l;
-    case base::TypeSyntax::Kind::kUnicode: return absl::InvalidArgumentError("unsupported type 'unicode_type'");
+    case base::TypeSyntax::Kind::kUnicode:  // strings: a KilnStr
+      l.kind = Kind::kStr;
+      l.size = sizeof(KilnStr);
+      l.align = 8;
+      l.spelling = "unicode_type";
+      return l;
     case base::TypeSyntax::Kind::kArray:
       l.kind = Kind::kArray;
       l.size = arrayStructSize(t.ndim);
@@ -253,7 +262,8 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyBool_Type) *kind = Kind::kBool;
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
-  else if (v == Py_None) *kind = Kind::kNone;  // random: size=None passed in
+  else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
+  else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
@@ -360,6 +370,16 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
+    case Kind::kStr: {  // strings: the str's own characters, borrowed for the call
+      if (!PyUnicode_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(v)->tp_name);
+        return false;
+      }
+      if (PyUnicode_READY(v) < 0) return false;
+      KilnStr s{nullptr, PyUnicode_DATA(v), PyUnicode_GET_LENGTH(v), PyUnicode_KIND(v)};
+      std::memcpy(dst, &s, sizeof s);
+      return true;
+    }
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
@@ -401,6 +421,13 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     }
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
+    case Kind::kStr: {  // strings: a new str; the result's reference is dropped
+      KilnStr s = load<KilnStr>(p);
+      int kind = s.kind == 1 ? PyUnicode_1BYTE_KIND : s.kind == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;
+      PyObject* out = PyUnicode_FromKindAndData(kind, s.data, s.length);
+      kiln_mi_decref(static_cast<KilnMemInfo*>(s.meminfo));
+      return out;
+    }
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));

@@ -47,6 +47,8 @@ Flow flowOf(Form form) {
     case Form::kIsOp:
     case Form::kContainsOp:
     case Form::kBuildTuple:
+    case Form::kFormatValue:  // strings
+    case Form::kBuildString:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

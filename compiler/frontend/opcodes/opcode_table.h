@@ -61,6 +61,8 @@ enum class Form : uint8_t {
   kReturnValue,
   kReturnConst,       // 3.12
   kRaiseVarargs,
+  kFormatValue,       // strings: an f-string field; arg & 3 the conversion, arg & 4 a format spec below it
+  kBuildString,       // strings: an f-string's arg pieces, joined
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

@@ -109,9 +109,9 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
-    unsupportedRow(155, "FORMAT_VALUE", "an f-string"),
+    {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
     unsupportedRow(156, "BUILD_CONST_KEY_MAP", "a dict literal"),
-    unsupportedRow(157, "BUILD_STRING", "an f-string"),
+    {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     {160, "LOAD_METHOD", kLoadMethod, 1, 2, 10},
     unsupportedRow(162, "LIST_EXTEND", "a list literal"),
     unsupportedRow(163, "SET_UPDATE", "a set literal"),

@@ -114,9 +114,9 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(150, "YIELD_VALUE", "yield"),
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
-    unsupportedRow(155, "FORMAT_VALUE", "an f-string"),
+    {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
     unsupportedRow(156, "BUILD_CONST_KEY_MAP", "a dict literal"),
-    unsupportedRow(157, "BUILD_STRING", "an f-string"),
+    {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     unsupportedRow(162, "LIST_EXTEND", "a list literal"),
     unsupportedRow(163, "SET_UPDATE", "a set literal"),
     unsupportedRow(164, "DICT_MERGE", "**-arguments in a call (f(**kw))"),

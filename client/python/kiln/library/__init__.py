@@ -29,6 +29,7 @@ _MODULES = {
     "numpy": "kiln.library.numpy_functions",
     "numpy.random": "kiln.library.numpy_random",  # random:
     "random": "kiln.library.random_functions",  # random:
+    "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
