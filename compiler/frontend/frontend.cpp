@@ -123,6 +123,9 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kUnaryNot:
     case Form::kUnaryInvert:
     case Form::kBuildTuple:
+    case Form::kBuildMap:  // dicts:
+    case Form::kBuildConstKeyMap:
+    case Form::kDeleteSubscr:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

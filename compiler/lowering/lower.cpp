@@ -144,6 +144,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
       std::vector<const ir::Value*> args;
       for (int k : i.resolution->bound) args.push_back(i.operands[k]);
+      if (callee->items[0]->kind == Kind::kDict)  // dicts:
+        return dictMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
       return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
     }
     case Kind::kDType:
@@ -194,6 +196,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kModule:
     case Kind::kArray:
     case Kind::kSlice:
+    case Kind::kDict:  // dicts:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -278,10 +281,20 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
+      if (i.operands[1]->type->kind == Kind::kDict &&
+          (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // dicts:
+        v = dictContains(i.operands[1], i.operands[0]);
+        if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
+        break;
+      }
       if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
       v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;
     case Op::kTruth:
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        v = b_.CreateICmpNE(dictLen(value(i.operands[0])), b_.getInt64(0));
+        break;
+      }
       v = truth(value(i.operands[0]), i.operands[0]->type);
       break;
     case Op::kCall: {
@@ -299,7 +312,17 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kUnpack:
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
       break;
+    case Op::kBuildMap:  // dicts:
+      v = buildMap(i, rt);
+      break;
+    case Op::kDelItem:  // dicts:
+      dictDelItem(i.operands[0], i.operands[1]);
+      return absl::OkStatus();
     case Op::kGetItem: {
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        v = dictGetItem(i.operands[0], i.operands[1]);
+        break;
+      }
       if (i.operands[0]->type->isArray()) {
         v = arrayGetItem(i.operands[0], i.operands[1], rt);
         break;
@@ -348,6 +371,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = value(i.operands[0]);
       break;
     case Op::kSetItem:
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        dictSetItem(i.operands[0], i.operands[1], i.operands[2]);
+        return absl::OkStatus();
+      }
       if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");
       if (!i.operand_types) return absl::InternalError("setitem without operand types reached lowering");
       arraySetItem(i.operands[0], i.operands[1], i.operands[2], i.operand_types->operand);

@@ -471,6 +471,8 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLen:
     case BuiltinId::kEnumerate:
     case BuiltinId::kZip:
+    case BuiltinId::kHash:  // dicts: lower_builtins.cpp
+    case BuiltinId::kDictNew:
     case BuiltinId::kMathFloor:
     case BuiltinId::kMathCeil:
     case BuiltinId::kMathTrunc:

@@ -11,6 +11,7 @@ bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
   switch (t->kind) {
     case Kind::kArray:
+    case Kind::kDict:  // dicts: its block
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -62,6 +63,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kCall:
     case Op::kBuildSlice:
     case Op::kSetItem:
+    case Op::kBuildMap:  // dicts: a new dict
+    case Op::kDelItem:
     case Op::kJump:
     case Op::kBranch:
     case Op::kReturn:

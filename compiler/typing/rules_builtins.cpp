@@ -207,7 +207,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return bad();
     }
     case BuiltinId::kLen: {
-      if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
+      if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray ||
+                     args[0]->kind == Kind::kDict))  // dicts:
         return tc.integer(64, true);
       return bad();
     }
@@ -229,6 +230,17 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       }
       return tc.zip(std::move(iters));
     }
+    // dicts: hash() (rules_dicts.cpp)
+    case BuiltinId::kHash:
+      if (n == 1) {
+        std::string why = unhashableReason(args[0]);
+        if (why.empty()) return tc.integer(64, true);
+        return absl::InvalidArgumentError(why);
+      }
+      return bad();
+    case BuiltinId::kDictNew:  // dicts: dict() is {}; dict(d) is refused as Numba does
+      if (n == 0) return tc.dict(tc.unknown(), tc.unknown());
+      return absl::InvalidArgumentError("dict() takes no arguments: only dict() and {} make a dict in compiled code");
     case BuiltinId::kNpSort: {
       if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
         return bad();

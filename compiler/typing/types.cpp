@@ -67,6 +67,9 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       return;
     case Kind::kDType: *head = "class("; all(); *tail = ")"; return;
     case Kind::kSlice: *head = "slice3_type"; return;
+    // dicts:
+    case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
+    case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
   }
 }
 
@@ -277,6 +280,18 @@ const Type* TypeContext::boundMethod(const Type* receiver, const std::string& na
   Type t = make(Kind::kBoundMethod);
   t.items = {receiver};
   t.name = name;
+  return intern(t);
+}
+// dicts:
+const Type* TypeContext::dict(const Type* key, const Type* value) {
+  Type t = make(Kind::kDict);
+  t.items = {key, value};
+  return intern(t);
+}
+const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
+  Type t = make(Kind::kDictIter);
+  t.items = {dict};
+  t.name = what;
   return intern(t);
 }
 const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }

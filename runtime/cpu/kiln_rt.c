@@ -1,6 +1,8 @@
 /* Reference-counted blocks for compiled Kiln code (kiln_rt.h). */
 #include "kiln_rt.h"
 
+#include "kiln_dict.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +112,7 @@ void kiln_rt_stats(KilnRtStats* out) {
 }
 
 static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
-                                     kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize};
+                                     kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize,
+                                     /* dicts: */ &kiln_dict_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -83,6 +83,8 @@ typedef struct KilnRuntime {
   void* (*mi_alloc_data_dtor)(size_t size, size_t align, void (*dtor)(void* data), KilnMemInfo** mi);
   /* kiln_mi_resize. */
   void* (*mi_resize)(KilnMemInfo* mi, size_t new_size);
+  /* dicts: the hash table of dicts and sets (kiln_dict.h). */
+  const struct KilnDictOps* dict;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

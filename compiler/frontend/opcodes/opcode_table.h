@@ -61,6 +61,10 @@ enum class Form : uint8_t {
   kReturnValue,
   kReturnConst,       // 3.12
   kRaiseVarargs,
+  // dicts:
+  kBuildMap,          // BUILD_MAP n: n key/value pairs
+  kBuildConstKeyMap,  // BUILD_CONST_KEY_MAP n: n values, then a constant tuple of n keys
+  kDeleteSubscr,      // del container[index]
   kUnsupported,       // decoded and printed, rejected when reached
 };
 
