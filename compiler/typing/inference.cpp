@@ -732,6 +732,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
         if (!returnable(item)) return false;
       return true;
     }
+    if (t->kind == Kind::kDict)  // dicts: boxed as a Python dict
+      return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray;
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;

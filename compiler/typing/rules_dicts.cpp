@@ -146,15 +146,22 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
   const Type* v = dict->items[1];
   const char* m = memberName(id);
   auto bad = [&](const std::string& why) { return absl::InvalidArgumentError(absl::StrCat("dict.", m, "(): ", why)); };
-  auto need_complete = [&]() -> absl::Status {
-    if (dictComplete(dict)) return absl::OkStatus();
-    return bad("the dict's key and value types are not known yet (store an item first)");
-  };
+  // Before its first store a dict's methods wait (unknown) for typing to
+  // learn its types; if it never does, typing reports the value unknown.
   switch (id) {
     case BuiltinId::kDictGet:
     case BuiltinId::kDictPop: {
-      if (absl::Status s = need_complete(); !s.ok()) return s;
       if (args.empty() || args.size() > 2) return bad("takes a key and an optional default");
+      if (!dictComplete(dict)) {
+        // d.get(k, 0) on {} before its first store (d[k] = d.get(k, 0) + 1)
+        // types the dict by the key and the default, as a store would.
+        if (args.size() != 2) return tc.unknown();
+        std::string why;
+        const Type* d = dictWithItem(tc, dict, args[0], args[1], &why);
+        if (!d) return bad(why);
+        *refined = d;
+        return d->items[1];
+      }
       if (!dictSlotFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
       if (args.size() == 1) {
         // Without a default get() gives an optional value, which Kiln has no
@@ -175,13 +182,13 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
       return d->items[1];
     }
     case BuiltinId::kDictPopitem:
-      if (absl::Status s = need_complete(); !s.ok()) return s;
+      if (!dictComplete(dict)) return tc.unknown();
       if (!args.empty()) return bad("takes no arguments");
       return tc.tuple({k, v});
     case BuiltinId::kDictKeys:
     case BuiltinId::kDictValues:
     case BuiltinId::kDictItems:
-      if (absl::Status s = need_complete(); !s.ok()) return s;
+      if (!dictComplete(dict)) return tc.unknown();
       if (!args.empty()) return bad("takes no arguments");
       return tc.dictIter(dict, m);
     case BuiltinId::kDictUpdate: {

@@ -335,6 +335,13 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       if (!item.ok()) return item.status();
       return tc.tuple(std::vector<const Type*>(static_cast<size_t>(t.count), *item));
     }
+    case base::TypeSyntax::Kind::kDict: {  // dicts:
+      absl::StatusOr<const Type*> k = fromSyntax(tc, t.items[0]);
+      if (!k.ok()) return k;
+      absl::StatusOr<const Type*> v = fromSyntax(tc, t.items[1]);
+      if (!v.ok()) return v;
+      return tc.dict(*k, *v);
+    }
     case base::TypeSyntax::Kind::kTuple: {
       std::vector<const Type*> items;
       for (const base::TypeSyntax& item : t.items) {

@@ -31,10 +31,11 @@ struct Layout {
 #define KILN_SCALAR(Name, canonical, size) k##Name,
 #include "base/type_names.def"
     kNone, kTuple, kArray,
+    kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
-  std::vector<Layout> items;     // kTuple
+  std::vector<Layout> items;     // kTuple; kDict: key, value
   std::vector<size_t> offsets;   // kTuple: C struct offsets of items
   Kind dtype = Kind::kNone;      // kArray: the element type (a scalar kind)
   int ndim = 0;                  // kArray

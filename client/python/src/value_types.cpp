@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kiln_dict.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -18,7 +19,7 @@ base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 
 const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
-  return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
+  return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
 Layout tupleOf(std::vector<Layout> items) {
@@ -127,7 +128,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kDict:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -182,6 +183,17 @@ void releaseBlocks(const Layout& l, const void* p) {
     return;
   }
   if (l.kind == Kind::kArray) releaseArray(p);
+  if (l.kind == Kind::kDict) kiln_mi_decref(load<KilnMemInfo*>(p));  // dicts:
+}
+
+// dicts: takes one more reference to each block in a value (an item of a
+// dict, which keeps its own while the boxed copy gets one).
+void retainBlocks(const Layout& l, const void* p) {
+  if (l.kind == Kind::kTuple) {
+    for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
+    return;
+  }
+  if (l.kind == Kind::kArray || l.kind == Kind::kDict) kiln_mi_incref(load<KilnMemInfo*>(p));  // meminfo first
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
@@ -224,6 +236,20 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
       return tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
+    }
+    case base::TypeSyntax::Kind::kDict: {  // dicts:
+      std::vector<Layout> items;
+      for (const base::TypeSyntax& item : t.items) {
+        absl::StatusOr<Layout> l = layoutOf(item);
+        if (!l.ok()) return l.status();
+        items.push_back(*std::move(l));
+      }
+      l.kind = Kind::kDict;
+      l.size = 8;
+      l.align = 8;
+      l.spelling = absl::StrCat("DictType[", items[0].spelling, ", ", items[1].spelling, "]");
+      l.items = std::move(items);
+      return l;
     }
     case base::TypeSyntax::Kind::kTuple: {
       std::vector<Layout> items;
@@ -359,6 +385,9 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
+    case Kind::kDict:  // dicts: typed.Dict arguments are not passed in yet
+      PyErr_Format(PyExc_TypeError, "passing %s to a jitted function is not supported yet", l.spelling.c_str());
+      return false;
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
@@ -400,6 +429,28 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     }
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
+    case Kind::kDict: {  // dicts: a Python dict with the items, in order; drops the result's reference
+      KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      PyObject* d = PyDict_New();
+      for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+        const void* kp = kiln_dict_key_at(mi, ix);
+        const void* vp = kiln_dict_value_at(mi, ix);
+        retainBlocks(l.items[1], vp);  // the boxed value's own references
+        PyObject* key = boxValue(l.items[0], kp, args);
+        PyObject* value = key ? boxValue(l.items[1], vp, args) : nullptr;
+        if (key == nullptr) releaseBlocks(l.items[1], vp);
+        if (value == nullptr || PyDict_SetItem(d, key, value) < 0) {
+          Py_XDECREF(key);
+          Py_XDECREF(value);
+          Py_CLEAR(d);
+          break;
+        }
+        Py_DECREF(key);
+        Py_DECREF(value);
+      }
+      kiln_mi_decref(mi);
+      return d;
+    }
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
