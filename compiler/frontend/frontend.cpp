@@ -126,6 +126,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kBuildMap:  // dicts:
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
+    case Form::kMapAdd:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

@@ -440,6 +440,15 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(emit(Op::kBuildMap, std::move(items), in)->result.get());
       break;
     }
+    case Form::kMapAdd: {  // {k: v for ...}: the dict stays on the stack under the loop's iterator
+      if (in.arg < 1) return malformed(in.offset, "MAP_ADD arg must be at least 1");
+      if (absl::Status s = requireValues(st, in, in.arg + 2); !s.ok()) return s;
+      Value* value = pop();
+      Value* key = pop();
+      Value* dict = st.stack[st.stack.size() - in.arg];
+      emit(Op::kSetItem, {dict, key, value}, in);
+      break;
+    }
     case Form::kDeleteSubscr: {
       Value* index = pop();
       Value* obj = pop();
@@ -651,6 +660,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kBuildMap:  // dicts:
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
+    case Form::kMapAdd:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

@@ -222,6 +222,8 @@ class FunctionLowering {
   void dictDelItem(const ir::Value* obj, const ir::Value* key);
   llvm::Value* dictContains(const ir::Value* obj, const ir::Value* key);
   llvm::Value* dictLen(llvm::Value* d);
+  /// a == b for two dicts of type dt (typing::dictEqualityProblem accepts).
+  llvm::Value* dictEquals(llvm::Value* a, llvm::Value* b, const typing::Type* dt);
   llvm::Value* dictIterNext(llvm::Value* state, const typing::Type* it, const typing::Type* item_type, llvm::Value** item);
   llvm::Value* dictMethod(typing::BuiltinId id, const typing::Type* dt, llvm::Value* recv,
                           const std::vector<const ir::Value*>& args, const typing::Type* result);

@@ -287,6 +287,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
         break;
       }
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts: d == e
+        v = dictEquals(value(i.operands[0]), value(i.operands[1]), i.operands[0]->type);
+        if (i.compare_op == ir::CompareOp::kNe) v = b_.CreateNot(v);
+        break;
+      }
       if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
       v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;

@@ -336,6 +336,36 @@ llvm::Value* FunctionLowering::dictLen(llvm::Value* d) {
   return dictHeader(dictData(b_.CreateExtractValue(d, 0)), kHdrUsed);
 }
 
+llvm::Value* FunctionLowering::dictEquals(llvm::Value* a, llvm::Value* b, const typing::Type* dt) {
+  llvm::Value* ma = b_.CreateExtractValue(a, 0);
+  llvm::Value* mb = b_.CreateExtractValue(b, 0);
+  llvm::AllocaInst* same = entryAlloca(b_.getInt1Ty(), "dict.eq");
+  b_.CreateStore(b_.CreateICmpEQ(dictLen(a), dictLen(b)), same);
+  if (!typing::dictComplete(dt)) return b_.CreateLoad(b_.getInt1Ty(), same);  // both empty, or not
+  const typing::Type* kt = dt->items[0];
+  const typing::Type* vt = dt->items[1];
+  llvm::Type* vm = memoryType(ctx_, vt);
+  ifThen(b_.CreateLoad(b_.getInt1Ty(), same), [&]() {
+    loop(dictHeader(dictData(ma), kHdrNentries), [&](llvm::Value* ix) {
+      ifThen(b_.CreateICmpEQ(dictCall(kOpNext, b_.getInt64Ty(), {ma, ix}), ix), [&]() {
+        llvm::Value* kp = dictCall(kOpKeyAt, b_.getPtrTy(), {ma, ix});
+        llvm::Value* hash = b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstGEP1_64(b_.getInt8Ty(), kp, -kEntryHead));
+        llvm::Value* jx = dictCall(kOpLookup, b_.getInt64Ty(), {mb, kp, hash, keyEq(kt)});
+        llvm::Value* found = b_.CreateICmpSGE(jx, b_.getInt64(0));
+        llvm::AllocaInst* ok = entryAlloca(b_.getInt1Ty(), "item.eq");
+        b_.CreateStore(found, ok);
+        ifThen(found, [&]() {
+          llvm::Value* va = b_.CreateLoad(vm, dictValuePtr(ma, ix));
+          llvm::Value* vb = b_.CreateLoad(vm, dictValuePtr(mb, jx));
+          b_.CreateStore(keysEqual(b_, va, vb, vt), ok);
+        });
+        b_.CreateStore(b_.CreateAnd(b_.CreateLoad(b_.getInt1Ty(), same), b_.CreateLoad(b_.getInt1Ty(), ok)), same);
+      });
+    });
+  });
+  return b_.CreateLoad(b_.getInt1Ty(), same);
+}
+
 llvm::Value* FunctionLowering::dictIterNext(llvm::Value* state, const typing::Type* it, const typing::Type* item_type,
                                             llvm::Value** item) {
   const typing::Type* dt = it->items[0];

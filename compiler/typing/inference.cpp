@@ -435,6 +435,13 @@ class Inferrer {
           t = tc_.boolean();
           break;
         }
+        if ((i.compare_op == ir::CompareOp::kEq || i.compare_op == ir::CompareOp::kNe) &&
+            (operand(0)->kind == Kind::kDict || operand(1)->kind == Kind::kDict)) {  // dicts: d == e
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          if (std::string why = dictEqualityProblem(operand(0), operand(1)); !why.empty()) return typingError(why);
+          t = tc_.boolean();
+          break;
+        }
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",

@@ -134,6 +134,9 @@ bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from);
 /// The dict `dict` refined by storing `key` -> `value`: itself when complete,
 /// else typed by them; nullptr with *why when they do not fit.
 const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, const Type* value, std::string* why);
+/// Why d == e cannot be compiled exactly, or "": both dicts of one type
+/// whose values are numbers or tuples of numbers.
+std::string dictEqualityProblem(const Type* a, const Type* b);
 /// What iterating a dict_iter yields: the key, the value or (key, value).
 const Type* dictIterItem(TypeContext& tc, const Type* it);
 /// The dict method row `id` on `dict` with its bound arguments. *refined

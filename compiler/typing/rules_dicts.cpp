@@ -1,5 +1,7 @@
 // Dicts, sets and hashing: which values hash() (and, later, dict keys and
 // set items) accept. Lowering: lowering/lower_dicts.cpp.
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
 
@@ -122,14 +124,30 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
     v = value;
   }
   if (!dictSlotFits(tc, k, key)) {
-    *why = absl::StrCat("a key of type ", key->str(), " does not fit ", tc.dict(k, v)->str());
+    *why = absl::StrCat("cannot safely cast ", key->str(), " to ", k->str(), " (the key type of ", tc.dict(k, v)->str(), ")");
     return nullptr;
   }
   if (!dictSlotFits(tc, v, value)) {
-    *why = absl::StrCat("a value of type ", value->str(), " does not fit ", tc.dict(k, v)->str());
+    *why = absl::StrCat("cannot safely cast ", value->str(), " to ", v->str(), " (the value type of ", tc.dict(k, v)->str(), ")");
     return nullptr;
   }
   return tc.dict(k, v);
+}
+
+std::string dictEqualityProblem(const Type* a, const Type* b) {
+  if (a != b || a->kind != Kind::kDict)
+    return absl::StrCat("comparing ", a->str(), " with ", b->str(), " is not supported (only dicts of one type)");
+  std::function<bool(const Type*)> plain = [&](const Type* t) {
+    if (t->kind == Kind::kTuple) {
+      for (const Type* item : t->items)
+        if (!plain(item)) return false;
+      return true;
+    }
+    return t->kind == Kind::kBool || t->kind == Kind::kInt || t->kind == Kind::kFloat || t->kind == Kind::kComplex;
+  };
+  if (dictComplete(a) && !plain(a->items[1]))
+    return absl::StrCat("comparing dicts with values of type ", a->items[1]->str(), " is not supported");
+  return "";
 }
 
 const Type* dictIterItem(TypeContext& tc, const Type* it) {

@@ -59,7 +59,8 @@ Flow flowOf(Form form) {
     case Form::kCall:
     case Form::kBuildMap:  // dicts:
     case Form::kBuildConstKeyMap:
-    case Form::kDeleteSubscr: return Flow::kNext;
+    case Form::kDeleteSubscr:
+    case Form::kMapAdd: return Flow::kNext;
   }
   return Flow::kNext;
 }

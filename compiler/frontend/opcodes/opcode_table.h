@@ -65,6 +65,7 @@ enum class Form : uint8_t {
   kBuildMap,          // BUILD_MAP n: n key/value pairs
   kBuildConstKeyMap,  // BUILD_CONST_KEY_MAP n: n values, then a constant tuple of n keys
   kDeleteSubscr,      // del container[index]
+  kMapAdd,            // MAP_ADD i: stack[-i - 2][key] = value (a dict comprehension)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

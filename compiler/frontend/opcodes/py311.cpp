@@ -104,7 +104,7 @@ constexpr OpcodeRow kRows[] = {
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
-    unsupportedRow(147, "MAP_ADD", "a dict comprehension"),
+    {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(148, "LOAD_CLASSDEREF", "a closure"),
     unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
     {151, "RESUME", kNop, 0, 0},

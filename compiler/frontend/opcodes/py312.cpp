@@ -109,7 +109,7 @@ constexpr OpcodeRow kRows[] = {
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
-    unsupportedRow(147, "MAP_ADD", "a dict comprehension"),
+    {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
     unsupportedRow(150, "YIELD_VALUE", "yield"),
     {151, "RESUME", kNop, 0, 0},
