@@ -298,6 +298,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     }
     // dicts: lower_dicts.cpp
     case BuiltinId::kDictNew:
+    case BuiltinId::kTypedDictNew:
       return newDict(result, 0);
     case BuiltinId::kHash:
       if (llvm::Value* h = hashValue(value(args[0]), args[0]->type)) return h;

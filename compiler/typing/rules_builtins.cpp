@@ -238,9 +238,15 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
         return absl::InvalidArgumentError(why);
       }
       return bad();
+    case BuiltinId::kTypedDictNew:  // dicts: Dict() in compiled code is {}
+      return tc.dict(tc.unknown(), tc.unknown());
     case BuiltinId::kDictNew:  // dicts: dict() is {}; dict(d) is refused as Numba does
       if (n == 0) return tc.dict(tc.unknown(), tc.unknown());
-      return absl::InvalidArgumentError("dict() takes no arguments: only dict() and {} make a dict in compiled code");
+      if (n == 1 && args[0]->kind == Kind::kDict)  // Numba's words for dict(d)
+        return absl::InvalidArgumentError(
+            "Unsupported use of `dict()` with positional or keyword argument(s). The only supported uses are "
+            "`dict()` or `dict(iterable)`.");
+      return absl::InvalidArgumentError("dict() with arguments is not supported yet: only dict() and {} make a dict");
     case BuiltinId::kNpSort: {
       if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
         return bad();

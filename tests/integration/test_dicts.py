@@ -8,6 +8,7 @@ import pytest
 
 import kiln
 from kiln import jit, KilnError, TypingError
+from kiln.typed import Dict as TypedDict
 
 
 def hash_of(x):
@@ -220,3 +221,64 @@ def test_refusals():
         jit(float_into_int_values)(1.5)
     with pytest.raises(TypingError, match="a default is required"):
         jit(get_without_default)()
+
+
+def make_typed(k, v):
+    e = TypedDict()
+    if k:
+        e[k] = v
+    else:
+        e[0xdead] = v + 1
+    return e
+
+
+def test_typed_dict_in_python_and_compiled():
+    from kiln import types
+    from kiln.typed import Dict
+
+    d = Dict.empty(key_type=types.int64, value_type=types.float64)
+    d[1] = 2
+    d[3] = 4.5
+    assert list(d.items()) == [(1, 2.0), (3, 4.5)] and isinstance(d[1], float)
+    with pytest.raises(TypeError, match="expected an integer"):
+        d[1.5] = 3.0
+
+    assert jit(make_typed)(123, 321) == {123: 321}
+    assert jit(make_typed)(0, 0) == {0xdead: 1}
+
+
+def test_typed_dict_is_shared_with_compiled_code():
+    from kiln import types
+    from kiln.typed import Dict
+
+    def add(d, k, v):
+        d[k] = v
+        s = 0.0
+        for x in d.values():
+            s += x
+        return s, len(d), 3 in d
+
+    before = kiln.live_allocations()
+    d = Dict.empty(key_type=types.int64, value_type=types.float64)
+    d[1] = 2
+    d[3] = 4.5
+    assert kiln.typeof(d) == "DictType[int64, float64]"
+    assert jit(add)(d, 10, 1.25) == (7.75, 3, True)
+    assert list(d.items()) == [(1, 2.0), (3, 4.5), (10, 1.25)]  # the store is seen from Python
+    for i in range(100):
+        d[i] = i
+    want = {**{1: 2.0, 3: 4.5, 10: 1.25}, **{i: float(i) for i in range(100)}}
+    want[5] = 0.5
+    assert jit(add)(d, 5, 0.5) == (sum(want.values()), len(want), True)
+    assert list(d.items()) == list(want.items())
+    del d[10]
+    assert 10 not in d and len(d) == len(want) - 1
+
+    e = Dict()
+    e[(1, 2)] = True
+    assert (e.key_type, e.value_type) == ("UniTuple(int64, 2)", "bool")
+    assert (1, 2) in e and (2, 1) not in e and e[(1, 2)] is True
+    with pytest.raises(KeyError):
+        e[(2, 1)]
+    del d, e
+    assert kiln.live_allocations() == before

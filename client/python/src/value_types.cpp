@@ -272,6 +272,14 @@ absl::StatusOr<Layout> parseType(const std::string& spelling) {
   return layoutOf(*t);
 }
 
+namespace {
+bool isTypedDict(PyObject* v) {
+  KilnMemInfo* mi = nullptr;
+  std::string spelling;
+  return typedDictHandle(v, &mi, &spelling);
+}
+}  // namespace
+
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
@@ -280,6 +288,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
   else if (numpyKind(t, kind)) return true;
+  else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
@@ -293,6 +302,11 @@ std::string typeofSpelling(PyObject* v) {
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
   if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
+  if (kind == Kind::kDict) {  // dicts: the typed Dict's own type
+    KilnMemInfo* mi = nullptr;
+    std::string spelling;
+    return typedDictHandle(v, &mi, &spelling) ? spelling : std::string();
+  }
   if (kind != Kind::kTuple) return kindName(kind);
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
@@ -308,7 +322,9 @@ std::string typeofSpelling(PyObject* v) {
 }
 
 bool convertible(Kind from, const Layout& to) {
-  if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray) return false;
+  if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray ||
+      to.kind == Kind::kDict || from == Kind::kDict)
+    return false;
   if (from == to.kind) return true;
   auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -385,9 +401,16 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
-    case Kind::kDict:  // dicts: typed.Dict arguments are not passed in yet
-      PyErr_Format(PyExc_TypeError, "passing %s to a jitted function is not supported yet", l.spelling.c_str());
-      return false;
+    case Kind::kDict: {  // dicts: a typed Dict's block, borrowed for the call
+      KilnMemInfo* mi = nullptr;
+      std::string spelling;
+      if (!typedDictHandle(v, &mi, &spelling) || spelling != l.spelling) {
+        PyErr_Format(PyExc_TypeError, "expected a typed Dict of type %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+        return false;
+      }
+      std::memcpy(dst, &mi, sizeof mi);
+      return true;
+    }
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
