@@ -220,6 +220,9 @@ class FunctionLowering {
   llvm::Value* dictGetItem(const ir::Value* obj, const ir::Value* key);
   void dictSetItem(const ir::Value* obj, const ir::Value* key, const ir::Value* v);
   void dictDelItem(const ir::Value* obj, const ir::Value* key);
+  /// KeyError(key) when `bad` holds, its message repr(key) (for a key
+  /// computed at run time: of an int or a bool; else a fixed text).
+  void keyErrorIf(llvm::Value* bad, const ir::Value* key, const typing::Type* kt);
   llvm::Value* dictContains(const ir::Value* obj, const ir::Value* key);
   llvm::Value* dictLen(llvm::Value* d);
   /// a == b for two dicts of type dt (typing::dictEqualityProblem accepts).

@@ -16,6 +16,7 @@
 // overwrites; the block's destructor (made here per dict type) releases the
 // values left when the dict dies.
 #include "absl/strings/str_cat.h"
+#include "llvm/IR/MDBuilder.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/lowering/ownership.h"
@@ -269,6 +270,48 @@ std::string keyErrorMessage(const ir::Value* key) {
 }
 }  // namespace
 
+void FunctionLowering::keyErrorIf(llvm::Value* bad, const ir::Value* key, const typing::Type* kt) {
+  const typing::Type* from = key->type;
+  bool constant = key->def && key->def->op == ir::Op::kConst;
+  if (constant || (from->kind != Kind::kInt && from->kind != Kind::kBool)) {
+    raiseIf(bad, KILN_KEY_ERROR, keyErrorMessage(key));
+    return;
+  }
+  // A key computed at run time: its repr, written into a thread's buffer
+  // that the caller reads right after the call returns.
+  llvm::BasicBlock* raise_bb = llvm::BasicBlock::Create(ctx_, "key_error", fn_);
+  llvm::BasicBlock* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
+  b_.CreateCondBr(bad, raise_bb, ok_bb, llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(raise_bb);
+  llvm::Value* msg;
+  if (from->kind == Kind::kBool) {
+    msg = b_.CreateSelect(value(key), b_.CreateGlobalStringPtr("True", "kiln.msg"),
+                          b_.CreateGlobalStringPtr("False", "kiln.msg"));
+  } else {
+    llvm::Type* buf_ty = llvm::ArrayType::get(b_.getInt8Ty(), 32);
+    llvm::GlobalVariable* buf = mod_.getGlobalVariable("kiln.key_error.repr", true);
+    if (buf == nullptr) {
+      buf = new llvm::GlobalVariable(mod_, buf_ty, false, llvm::GlobalValue::InternalLinkage,
+                                     llvm::ConstantAggregateZero::get(buf_ty), "kiln.key_error.repr", nullptr,
+                                     llvm::GlobalValue::GeneralDynamicTLSModel);
+    }
+    llvm::FunctionCallee snprintf_fn = mod_.getOrInsertFunction(
+        "snprintf", llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getPtrTy()}, true));
+    llvm::Value* k = b_.CreateIntCast(value(key), b_.getInt64Ty(), from->is_signed);
+    llvm::Value* at = b_.CreateThreadLocalAddress(buf);
+    b_.CreateCall(snprintf_fn, {at, b_.getInt64(32), b_.CreateGlobalStringPtr(from->is_signed ? "%lld" : "%llu", "kiln.fmt"), k});
+    msg = at;
+  }
+  releaseHeld();
+  llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
+  b_.CreateStore(b_.getInt32(KILN_KEY_ERROR), b_.CreateStructGEP(err_ty, err_ptr_, 0));
+  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));
+  b_.CreateStore(msg, b_.CreateStructGEP(err_ty, err_ptr_, 2));
+  b_.CreateRet(b_.getInt32(KILN_KEY_ERROR));
+  b_.SetInsertPoint(ok_bb);
+  (void)kt;
+}
+
 void FunctionLowering::dictStore(llvm::Value* mi, const DictKey& key, llvm::Value* v, const typing::Type* vt) {
   llvm::AllocaInst* found = entryAlloca(b_.getInt64Ty(), "found");
   llvm::Value* ix = dictCall(kOpInsert, b_.getInt64Ty(), {mi, key.slot, key.hash, keyEq(key.type), found});
@@ -306,7 +349,7 @@ llvm::Value* FunctionLowering::dictLookup(const ir::Value* obj, const ir::Value*
 llvm::Value* FunctionLowering::dictGetItem(const ir::Value* obj, const ir::Value* key) {
   const typing::Type* vt = obj->type->items[1];
   llvm::Value* ix = dictLookup(obj, key, nullptr);
-  raiseIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), KILN_KEY_ERROR, keyErrorMessage(key));
+  keyErrorIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), key, obj->type->items[0]);
   llvm::Value* mi = b_.CreateExtractValue(value(obj), 0);
   return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), dictValuePtr(mi, ix)), vt);
 }
@@ -323,7 +366,7 @@ void FunctionLowering::dictDelItem(const ir::Value* obj, const ir::Value* key) {
   DictKey k = dictKey(key, dt->items[0]);
   llvm::Value* mi = b_.CreateExtractValue(value(obj), 0);
   llvm::Value* ix = dictCall(kOpRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(dt->items[0])});
-  raiseIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), KILN_KEY_ERROR, keyErrorMessage(key));
+  keyErrorIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), key, dt->items[0]);
   const typing::Type* vt = dt->items[1];
   if (holdsRefs(vt)) release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), dictValuePtr(mi, ix)), vt), vt);
 }
@@ -450,7 +493,7 @@ llvm::Value* FunctionLowering::dictMethod(BuiltinId id, const typing::Type* dt, 
       DictKey k;
       lookup(args[0], &k);
       llvm::Value* ix = dictCall(kOpRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(kt)});
-      if (args.size() == 1) raiseIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), KILN_KEY_ERROR, keyErrorMessage(args[0]));
+      if (args.size() == 1) keyErrorIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), args[0], kt);
       // The dict's reference to the value passes to the result (a default
       // gets one of its own).
       if (args.size() == 1) {
