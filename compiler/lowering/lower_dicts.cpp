@@ -412,8 +412,13 @@ llvm::Value* FunctionLowering::dictEquals(llvm::Value* a, llvm::Value* b, const 
 llvm::Value* FunctionLowering::dictIterNext(llvm::Value* state, const typing::Type* it, const typing::Type* item_type,
                                             llvm::Value** item) {
   const typing::Type* dt = it->items[0];
-  llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, dt), b_.getInt64Ty()});
-  llvm::Value* mi = b_.CreateExtractValue(b_.CreateLoad(valueType(ctx_, dt), b_.CreateStructGEP(st, state, 0)), 0);
+  llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, dt), b_.getInt64Ty(), b_.getInt64Ty()});
+  llvm::Value* d = b_.CreateLoad(valueType(ctx_, dt), b_.CreateStructGEP(st, state, 0));
+  llvm::Value* mi = b_.CreateExtractValue(d, 0);
+  // As CPython: a store or a deletion that changes the size while the dict
+  // is iterated is an error (the entries may have moved).
+  raiseIf(b_.CreateICmpNE(dictLen(d), b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 2))),
+          KILN_RUNTIME_ERROR, "dictionary changed size during iteration");
   llvm::Value* pos = b_.CreateLoad(b_.getInt64Ty(), b_.CreateStructGEP(st, state, 1));
   llvm::Value* ix = dictCall(kOpNext, b_.getInt64Ty(), {mi, pos});
   llvm::Value* more = b_.CreateICmpSGE(ix, b_.getInt64(0));

@@ -282,3 +282,18 @@ def test_typed_dict_is_shared_with_compiled_code():
         e[(2, 1)]
     del d, e
     assert kiln.live_allocations() == before
+
+
+def grow_while_iterating(n):
+    d = {0: 0}
+    for k in d:
+        if k < n:
+            d[k + 1] = k
+    return len(d)
+
+
+def test_changing_size_while_iterating_raises_as_cpython():
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        grow_while_iterating(3)
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        jit(grow_while_iterating)(3)
