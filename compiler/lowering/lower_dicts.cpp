@@ -15,12 +15,15 @@
 // stores values itself: it retains what it stores and releases what it
 // overwrites; the block's destructor (made here per dict type) releases the
 // values left when the dict dies.
+#include <cstddef>
+
 #include "absl/strings/str_cat.h"
 #include "llvm/IR/MDBuilder.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/lowering/ownership.h"
 #include "compiler/typing/rules.h"
+#include "kiln_rt.h"
 
 namespace kiln::lowering {
 
@@ -28,8 +31,6 @@ using typing::BuiltinId;
 using typing::Kind;
 
 namespace {
-// kiln_rt.h KilnRuntime: {u32, u32, 5 function pointers, dict table}.
-constexpr unsigned kRtDict = 7;
 // kiln_dict.h KilnDictOps, in order.
 enum DictOp : unsigned { kOpNew, kOpLookup, kOpInsert, kOpRemove, kOpPopitem, kOpNext, kOpKeyAt, kOpClear, kOpCopy };
 // KilnDictHeader fields (int64 each) and its size.
@@ -39,11 +40,6 @@ constexpr int64_t kEntryHead = 16;  // hash, live
 // KilnMemInfo: {refcount, allocator, data, ...}.
 constexpr unsigned kMiData = 2;
 
-llvm::StructType* runtimeTable(llvm::LLVMContext& ctx) {
-  llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);
-  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  return llvm::StructType::get(ctx, {i32, i32, ptr, ptr, ptr, ptr, ptr, ptr});
-}
 }  // namespace
 
 namespace {
@@ -142,7 +138,10 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
 
 llvm::Value* FunctionLowering::dictCall(unsigned op, llvm::Type* ret, const std::vector<llvm::Value*>& args) {
   llvm::Type* ptr = b_.getPtrTy();
-  llvm::Value* table = b_.CreateLoad(ptr, b_.CreateStructGEP(runtimeTable(ctx_), runtimeHook(), kRtDict), "kiln.dict");
+  // The field's offset from kiln_rt.h itself, so other tables appended to
+  // KilnRuntime never move it under this code.
+  llvm::Value* field = b_.CreateConstGEP1_64(b_.getInt8Ty(), runtimeHook(), offsetof(KilnRuntime, dict));
+  llvm::Value* table = b_.CreateLoad(ptr, field, "kiln.dict");
   llvm::Value* fp = b_.CreateLoad(ptr, b_.CreateConstGEP1_64(ptr, table, op));
   std::vector<llvm::Type*> params;
   for (llvm::Value* a : args) params.push_back(a->getType());
