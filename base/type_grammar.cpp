@@ -49,6 +49,13 @@ void print(const TypeSyntax& t, std::string* out) {
       print(t.items[0], out);
       absl::StrAppend(out, ", ", t.count, ")");
       return;
+    case TypeSyntax::Kind::kDict:  // dicts: DictType[key, value]
+      out->append("DictType[");
+      print(t.items[0], out);
+      out->append(", ");
+      print(t.items[1], out);
+      out->append("]");
+      return;
     case TypeSyntax::Kind::kTuple:
       out->append("Tuple(");
       for (size_t i = 0; i < t.items.size(); ++i) {
@@ -122,7 +129,8 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kUnicode: return true;
     case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
-    case TypeSyntax::Kind::kTuple: return a.items == b.items;
+    case TypeSyntax::Kind::kTuple:
+    case TypeSyntax::Kind::kDict: return a.items == b.items;
   }
   return false;
 }
@@ -368,6 +376,18 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "UniTuple" && peek('(')) {
     ++pos_;
     return uniTuple(depth);
+  }
+  if (name == "DictType" && peek('[')) {  // dicts: Numba's DictType[key, value]
+    ++pos_;
+    std::vector<TypeSyntax> items;
+    int64_t scalars = 0;
+    if (absl::Status s = list(depth, ']', &items, &scalars); !s.ok()) return fail(s);
+    if (items.size() != 2) return fail(error("a DictType has a key type and a value type"));
+    Sized out;
+    out.scalars = scalars;
+    out.type.kind = TypeSyntax::Kind::kDict;
+    out.type.items = std::move(items);
+    return out;
   }
   if (name == "Tuple" && peek('(')) {
     ++pos_;

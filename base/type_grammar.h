@@ -49,13 +49,13 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 
 /// A parsed type.
 struct TypeSyntax {
-  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple };
+  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
   int64_t count = 0;               // kUniTuple: the number of items
-  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple: the one item
+  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple: the one item; kDict: key, value
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

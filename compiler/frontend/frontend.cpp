@@ -125,6 +125,10 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kBuildTuple:
     case Form::kFormatValue:  // strings
     case Form::kBuildString:
+    case Form::kBuildMap:  // dicts:
+    case Form::kBuildConstKeyMap:
+    case Form::kDeleteSubscr:
+    case Form::kMapAdd:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

@@ -439,6 +439,49 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(emit(Op::kGetItem, {obj, index}, in)->result.get());
       break;
     }
+    // dicts: {k: v, ...} is one build_map of its keys and values in order.
+    case Form::kBuildMap: {
+      if (in.arg > kMaxUnpack) return malformed(in.offset, "BUILD_MAP of too many items");
+      if (absl::Status s = requireValues(st, in, 2 * in.arg); !s.ok()) return s;
+      std::vector<Value*> items(st.stack.end() - 2 * in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - 2 * in.arg);
+      push(emit(Op::kBuildMap, std::move(items), in)->result.get());
+      break;
+    }
+    case Form::kBuildConstKeyMap: {
+      if (in.arg > kMaxUnpack) return malformed(in.offset, "BUILD_CONST_KEY_MAP of too many items");
+      if (absl::Status s = requireValues(st, in, in.arg + 1); !s.ok()) return s;
+      Value* keys = pop();
+      const ir::Instr* def = keys->def;
+      if (def == nullptr || def->op != Op::kConst || def->const_value.kind != Constant::Kind::kTuple ||
+          def->const_value.items.size() != in.arg)
+        return malformed(in.offset, "BUILD_CONST_KEY_MAP without a constant tuple of its keys");
+      std::vector<Constant> key_values = def->const_value.items;
+      std::vector<Value*> values(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      std::vector<Value*> items;
+      for (uint32_t k = 0; k < in.arg; ++k) {
+        items.push_back(constant(key_values[k], in));
+        items.push_back(values[k]);
+      }
+      push(emit(Op::kBuildMap, std::move(items), in)->result.get());
+      break;
+    }
+    case Form::kMapAdd: {  // {k: v for ...}: the dict stays on the stack under the loop's iterator
+      if (in.arg < 1) return malformed(in.offset, "MAP_ADD arg must be at least 1");
+      if (absl::Status s = requireValues(st, in, in.arg + 2); !s.ok()) return s;
+      Value* value = pop();
+      Value* key = pop();
+      Value* dict = st.stack[st.stack.size() - in.arg];
+      emit(Op::kSetItem, {dict, key, value}, in);
+      break;
+    }
+    case Form::kDeleteSubscr: {
+      Value* index = pop();
+      Value* obj = pop();
+      emit(Op::kDelItem, {obj, index}, in);
+      break;
+    }
     case Form::kStoreSubscr: {
       Value* index = pop();
       Value* obj = pop();
@@ -643,6 +686,10 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kBuildTuple:
     case Form::kFormatValue:  // strings
     case Form::kBuildString:
+    case Form::kBuildMap:  // dicts:
+    case Form::kBuildConstKeyMap:
+    case Form::kDeleteSubscr:
+    case Form::kMapAdd:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

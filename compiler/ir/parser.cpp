@@ -534,6 +534,8 @@ class Parser {
       case Op::kBuildSlice:
       case Op::kCopy:
       case Op::kSetItem:
+      case Op::kBuildMap:  // dicts:
+      case Op::kDelItem:
       case Op::kJump:
       case Op::kBranch:
       case Op::kForIter:

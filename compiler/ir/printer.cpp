@@ -73,6 +73,8 @@ std::string attrs(const Instr& i) {
     case Op::kBuildSlice:
     case Op::kCopy:
     case Op::kSetItem:
+    case Op::kBuildMap:  // dicts:
+    case Op::kDelItem:
     case Op::kJump:
     case Op::kBranch:
     case Op::kForIter:

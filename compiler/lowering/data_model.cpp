@@ -36,6 +36,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
       return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
     }
+    case Kind::kDict:  // dicts: {meminfo} (runtime/cpu/kiln_dict.h)
+      return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
@@ -130,6 +132,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
       }
       break;
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
+    case Kind::kDict:   // dicts: {} refined to its type is the same struct
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kStr:

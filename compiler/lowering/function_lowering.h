@@ -212,6 +212,45 @@ class FunctionLowering {
   llvm::Value* strMethod(typing::BuiltinId id, llvm::Value* recv, const std::vector<const ir::Value*>& args,
                          const typing::Type* result);
 
+  // dicts: dicts, sets and hashing (lower_dicts.cpp).
+  /// CPython's hash() of v, of a type typing::unhashableReason accepts (int64).
+  llvm::Value* hashValue(llvm::Value* v, const typing::Type* t);
+  /// A key in memory form in an entry-block slot, its hash and its type.
+  struct DictKey {
+    llvm::Value* slot = nullptr;
+    llvm::Value* hash = nullptr;
+    const typing::Type* type = nullptr;
+  };
+  /// Calls the dict table's function `op` (kiln_dict.h KilnDictOps order).
+  llvm::Value* dictCall(unsigned op, llvm::Type* ret, const std::vector<llvm::Value*>& args);
+  llvm::Value* sizeOf(llvm::Type* t);
+  llvm::Function* keyEq(const typing::Type* kt);
+  llvm::Function* dictDtor(const typing::Type* dt);
+  llvm::Value* dictData(llvm::Value* mi);
+  llvm::Value* dictHeader(llvm::Value* data, unsigned field);
+  llvm::Value* dictValuePtr(llvm::Value* mi, llvm::Value* ix);
+  /// A new empty dict of type dt: a temporary of this instruction.
+  llvm::Value* newDict(const typing::Type* dt, int64_t min_entries);
+  DictKey dictKey(const ir::Value* key, const typing::Type* kt);
+  /// d[key] = v (v of the value type): retains v, releases what it replaces.
+  void dictStore(llvm::Value* mi, const DictKey& key, llvm::Value* v, const typing::Type* vt);
+  llvm::Value* buildMap(const ir::Instr& i, const typing::Type* dt);
+  /// The entry of key in obj, or -1.
+  llvm::Value* dictLookup(const ir::Value* obj, const ir::Value* key, DictKey* out);
+  llvm::Value* dictGetItem(const ir::Value* obj, const ir::Value* key);
+  void dictSetItem(const ir::Value* obj, const ir::Value* key, const ir::Value* v);
+  void dictDelItem(const ir::Value* obj, const ir::Value* key);
+  /// KeyError(key) when `bad` holds, its message repr(key) (for a key
+  /// computed at run time: of an int or a bool; else a fixed text).
+  void keyErrorIf(llvm::Value* bad, const ir::Value* key, const typing::Type* kt);
+  llvm::Value* dictContains(const ir::Value* obj, const ir::Value* key);
+  llvm::Value* dictLen(llvm::Value* d);
+  /// a == b for two dicts of type dt (typing::dictEqualityProblem accepts).
+  llvm::Value* dictEquals(llvm::Value* a, llvm::Value* b, const typing::Type* dt);
+  llvm::Value* dictIterNext(llvm::Value* state, const typing::Type* it, const typing::Type* item_type, llvm::Value** item);
+  llvm::Value* dictMethod(typing::BuiltinId id, const typing::Type* dt, llvm::Value* recv,
+                          const std::vector<const ir::Value*>& args, const typing::Type* result);
+
  private:
   absl::Status lowerInstr(const ir::Instr& i);
   void lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest);

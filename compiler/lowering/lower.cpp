@@ -140,6 +140,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     }
     case Kind::kExceptionClass:
       return b_.getInt8(0);
+
     case Kind::kDType:
       return converted(i.operands[1], result);
     case Kind::kBoundMethod:
@@ -149,6 +150,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
         for (int k : i.resolution->bound) args.push_back(i.operands[k]);
         if (callee->items[0]->kind == Kind::kStr)  // strings
           return strMethod(i.resolution->id, value(i.operands[0]), args, result);
+        if (callee->items[0]->kind == Kind::kDict)  // dicts:
+          return dictMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
         return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
       }
       [[fallthrough]];
@@ -198,6 +201,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kModule:
     case Kind::kArray:
     case Kind::kSlice:
+    case Kind::kDict:  // dicts:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -286,10 +290,25 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
+      if (i.operands[1]->type->kind == Kind::kDict &&
+          (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // dicts:
+        v = dictContains(i.operands[1], i.operands[0]);
+        if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
+        break;
+      }
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts: d == e
+        v = dictEquals(value(i.operands[0]), value(i.operands[1]), i.operands[0]->type);
+        if (i.compare_op == ir::CompareOp::kNe) v = b_.CreateNot(v);
+        break;
+      }
       if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
       v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;
     case Op::kTruth:
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        v = b_.CreateICmpNE(dictLen(value(i.operands[0])), b_.getInt64(0));
+        break;
+      }
       v = truth(value(i.operands[0]), i.operands[0]->type);
       break;
     case Op::kCall: {
@@ -307,9 +326,19 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kUnpack:
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
       break;
+    case Op::kBuildMap:  // dicts:
+      v = buildMap(i, rt);
+      break;
+    case Op::kDelItem:  // dicts:
+      dictDelItem(i.operands[0], i.operands[1]);
+      return absl::OkStatus();
     case Op::kGetItem: {
       if (i.operands[0]->type->kind == Kind::kStr) {  // strings
         v = strGetItem(i.operands[0], i.operands[1]);
+        break;
+      }
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        v = dictGetItem(i.operands[0], i.operands[1]);
         break;
       }
       if (i.operands[0]->type->isArray()) {
@@ -360,6 +389,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = value(i.operands[0]);
       break;
     case Op::kSetItem:
+      if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
+        dictSetItem(i.operands[0], i.operands[1], i.operands[2]);
+        return absl::OkStatus();
+      }
       if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");
       if (!i.operand_types) return absl::InternalError("setitem without operand types reached lowering");
       arraySetItem(i.operands[0], i.operands[1], i.operands[2], i.operand_types->operand);

@@ -745,6 +745,16 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
       return dest;
     }
+    case BuiltinId::kDictGet:  // dicts: lower_dicts.cpp (dictMethod)
+    case BuiltinId::kDictSetdefault:
+    case BuiltinId::kDictPop:
+    case BuiltinId::kDictPopitem:
+    case BuiltinId::kDictKeys:
+    case BuiltinId::kDictValues:
+    case BuiltinId::kDictItems:
+    case BuiltinId::kDictUpdate:
+    case BuiltinId::kDictCopy:
+    case BuiltinId::kDictClear:
 #define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)

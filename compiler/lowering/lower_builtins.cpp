@@ -281,6 +281,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       const typing::Type* t = args[0]->type;
       if (t->kind == Kind::kTuple) return b_.getInt64(t->items.size());
       if (t->kind == Kind::kArray) return b_.CreateExtractValue(value(args[0]), {2, 0});
+      if (t->kind == Kind::kDict) return dictLen(value(args[0]));  // dicts:
       llvm::Value* r = value(args[0]);
       llvm::Value* start = b_.CreateExtractValue(r, 0);
       llvm::Value* stop = b_.CreateExtractValue(r, 1);
@@ -310,7 +311,13 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kOrd:  // strings: strBuiltin, above
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:
-    case BuiltinId::kHash:
+      break;
+    // dicts: lower_dicts.cpp
+    case BuiltinId::kDictNew:
+    case BuiltinId::kTypedDictNew:
+      return newDict(result, 0);
+    case BuiltinId::kHash:  // a str's hash is strBuiltin's, above
+      if (llvm::Value* h = hashValue(value(args[0]), args[0]->type)) return h;
       break;
     // Members are lowered by arrayMethod and member, never called as functions.
 #define KILN_BUILTIN(Id, name, spec)

@@ -22,6 +22,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kStrIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});  // strings
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
+    case Kind::kDictIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64, i64});  // dicts: {dict, next entry, len}
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1
@@ -53,9 +54,10 @@ llvm::Value* FunctionLowering::makeIter(llvm::Value* v, const typing::Type* from
     b_.CreateStore(left, b_.CreateStructGEP(st, slot, 0));
     b_.CreateStore(start, b_.CreateStructGEP(st, slot, 1));
     b_.CreateStore(step, b_.CreateStructGEP(st, slot, 2));
-  } else {  // tuple or array: the value and index 0
+  } else {  // tuple, array or dict: the value and index 0
     b_.CreateStore(v, b_.CreateStructGEP(st, slot, 0));
     b_.CreateStore(b_.getInt64(0), b_.CreateStructGEP(st, slot, 1));
+    if (iter->kind == Kind::kDictIter) b_.CreateStore(dictLen(v), b_.CreateStructGEP(st, slot, 2));  // dicts:
   }
   return slot;
 }
@@ -132,6 +134,8 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       *item = out;
       return more;
     }
+    case Kind::kDictIter:  // dicts: lower_dicts.cpp
+      return dictIterNext(state, it, item_type, item);
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1

@@ -480,7 +480,9 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kOrd:  // strings: lower_strings.cpp
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:
-    case BuiltinId::kHash:
+    case BuiltinId::kHash:  // dicts: lower_builtins.cpp
+    case BuiltinId::kDictNew:
+    case BuiltinId::kTypedDictNew:
     case BuiltinId::kMathFloor:
     case BuiltinId::kMathCeil:
     case BuiltinId::kMathTrunc:

@@ -12,6 +12,7 @@ bool holdsRefs(const typing::Type* t) {
   switch (t->kind) {
     case Kind::kArray:
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
+    case Kind::kDict:  // dicts: its block
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -62,6 +63,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kCall:
     case Op::kBuildSlice:
     case Op::kSetItem:
+    case Op::kBuildMap:  // dicts: a new dict
+    case Op::kDelItem:
     case Op::kJump:
     case Op::kBranch:
     case Op::kReturn:

@@ -310,6 +310,17 @@ class Inferrer {
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         for (const Type* a : args)
           if (a->kind == Kind::kUnknown) return tc_.unknown();
+        if (receiver->kind == Kind::kDict) {  // dicts:
+          const Type* refined = receiver;
+          absl::StatusOr<const Type*> t = dictMethodCall(tc_, *id, receiver, args, &refined);
+          if (!t.ok()) return typingError(std::string(t.status().message()));
+          if (refined != receiver && i.operands[0]->def && i.operands[0]->def->op == Op::kGetAttr)
+            if (absl::Status s = refineDict(inst, i.operands[0]->def->operands[0], refined); !s.ok()) return s;
+          if (*id == BuiltinId::kDictUpdate && i.operands.size() > 1 && dictComplete(refined))
+            if (absl::Status s = refineDict(inst, i.operands[res.bound[0]], refined); !s.ok()) return s;
+          i.resolution = std::move(res);
+          return *t;
+        }
         absl::StatusOr<const Type*> t = receiver->kind == Kind::kStr ? strMethodCall(tc_, *id, receiver, args)
                                                                       : arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
@@ -339,9 +350,31 @@ class Inferrer {
       case Kind::kModule:
       case Kind::kArray:
       case Kind::kSlice:
+      case Kind::kDict:  // dicts:
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
+  }
+
+  // dicts: storing into {} types it. The store refines the dict value it
+  // stores into and, through the edges that pass it, the values it came
+  // from (the {} itself), so the dict has one type from its creation on.
+  absl::Status refineDict(Instance& inst, ir::Value* v, const Type* t) {
+    if (v->type == t || (v->type->kind != Kind::kDict && v->type->kind != Kind::kUnknown)) return absl::OkStatus();
+    if (unify(tc_, v->type, t) == v->type) return absl::OkStatus();
+    if (absl::Status s = set(v, t, v->debug_name); !s.ok()) return s;
+    if (v->param_of != nullptr) {
+      size_t k = 0;
+      while (k < v->param_of->params.size() && v->param_of->params[k].get() != v) ++k;
+      for (auto& b : inst.ir->blocks)
+        for (auto& instr : b->instrs)
+          for (ir::Edge& e : instr->succs)
+            if (e.target == v->param_of && k < e.args.size())
+              if (absl::Status s = refineDict(inst, e.args[k], t); !s.ok()) return s;
+    } else if (v->def != nullptr && v->def->op == Op::kCopy) {
+      return refineDict(inst, v->def->operands[0], t);
+    }
+    return absl::OkStatus();
   }
 
   absl::Status typeInstr(Instance& inst, ir::Instr& i) {
@@ -427,6 +460,21 @@ class Inferrer {
                                           operand(0)->str()));
         break;
       case Op::kCompare:
+        if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
+            operand(1)->kind == Kind::kDict) {  // dicts: k in d
+          if (operand(0)->kind == Kind::kUnknown || !dictComplete(operand(1))) return absl::OkStatus();
+          if (!dictSlotFits(tc_, operand(1)->items[0], operand(0)))
+            return typingError(absl::StrCat("a key of type ", operand(0)->str(), " does not fit ", operand(1)->str()));
+          t = tc_.boolean();
+          break;
+        }
+        if ((i.compare_op == ir::CompareOp::kEq || i.compare_op == ir::CompareOp::kNe) &&
+            (operand(0)->kind == Kind::kDict || operand(1)->kind == Kind::kDict)) {  // dicts: d == e
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          if (std::string why = dictEqualityProblem(operand(0), operand(1)); !why.empty()) return typingError(why);
+          t = tc_.boolean();
+          break;
+        }
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
@@ -438,7 +486,7 @@ class Inferrer {
       case Op::kTruth: {
         const Type* x = operand(0);
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
-            x->kind == Kind::kStr)
+            x->kind == Kind::kStr || x->kind == Kind::kDict)  // dicts: len(d) != 0
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -458,6 +506,27 @@ class Inferrer {
         }
         t = tc_.tuple(std::move(items));
         break;
+      }
+      case Op::kBuildMap: {  // dicts:
+        std::vector<const Type*> keys, values;
+        for (size_t k = 0; k + 1 < i.operands.size(); k += 2) {
+          if (operand(k)->kind == Kind::kUnknown || operand(k + 1)->kind == Kind::kUnknown) return absl::OkStatus();
+          keys.push_back(operand(k));
+          values.push_back(operand(k + 1));
+        }
+        absl::StatusOr<const Type*> d = buildMapType(tc_, keys, values);
+        if (!d.ok()) return typingError(std::string(d.status().message()));
+        t = *d;
+        break;
+      }
+      case Op::kDelItem: {  // dicts: del d[k]
+        const Type* obj = operand(0);
+        if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (obj->kind != Kind::kDict)
+          return typingError(absl::StrCat("'", obj->str(), "' object does not support item deletion"));
+        if (!dictComplete(obj) || !dictSlotFits(tc_, obj->items[0], operand(1)))
+          return typingError(absl::StrCat("cannot delete a key of type ", operand(1)->str(), " from ", obj->str()));
+        return absl::OkStatus();
       }
       case Op::kUnpack: {
         const Type* seq = operand(0);
@@ -503,6 +572,13 @@ class Inferrer {
           if (t) break;
           return typingError(absl::StrCat("string indices must be integers or slices, not ", idx->str()));
         }
+        if (obj->kind == Kind::kDict) {  // dicts:
+          if (!dictComplete(obj)) return absl::OkStatus();
+          if (!dictSlotFits(tc_, obj->items[0], idx))
+            return typingError(absl::StrCat("a key of type ", idx->str(), " does not fit ", obj->str()));
+          t = obj->items[1];
+          break;
+        }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
@@ -535,6 +611,12 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (obj->kind == Kind::kDict) {  // dicts:
+          std::string why;
+          const Type* d = dictWithItem(tc_, obj, operand(1), operand(2), &why);
+          if (!d) return typingError(why);
+          return refineDict(inst, i.operands[0], d);
+        }
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
@@ -695,6 +777,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
         if (!returnable(item)) return false;
       return true;
     }
+    if (t->kind == Kind::kDict)  // dicts: boxed as a Python dict
+      return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr;
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;

@@ -134,5 +134,32 @@ absl::StatusOr<const Type*> strBuiltinCall(TypeContext& tc, BuiltinId id, const 
 /// The result of the str method row `id` on its bound arguments.
 absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const Type* str,
                                           const std::vector<const Type*>& args);
+// dicts: hashing (rules_dicts.cpp).
+/// Why hash() of a value of type t cannot be compiled ("unhashable type:
+/// ..."), or "" when it can: numbers, bools and tuples of hashable items,
+/// as CPython hashes them. unicode_type is the hook for strings: it is
+/// refused until strings have a run-time form (hashStr in lower_dicts.cpp).
+std::string unhashableReason(const Type* t);
+/// A dict's key or value type is known (not {} before its first store).
+bool dictComplete(const Type* dict);
+/// The type of {k0: v0, ...} (keys and values unify, as Numba's literal
+/// dicts), or an error message.
+absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<const Type*>& keys,
+                                         const std::vector<const Type*>& values);
+/// Whether a value of type `from` is stored into a dict slot of type `to`
+/// (a key or a value) without loss: the same type, or one unify widens to it.
+bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from);
+/// The dict `dict` refined by storing `key` -> `value`: itself when complete,
+/// else typed by them; nullptr with *why when they do not fit.
+const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, const Type* value, std::string* why);
+/// Why d == e cannot be compiled exactly, or "": both dicts of one type
+/// whose values are numbers or tuples of numbers.
+std::string dictEqualityProblem(const Type* a, const Type* b);
+/// What iterating a dict_iter yields: the key, the value or (key, value).
+const Type* dictIterItem(TypeContext& tc, const Type* it);
+/// The dict method row `id` on `dict` with its bound arguments. *refined
+/// is the dict's type after the call when it changes ({}.setdefault(k, v)).
+absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const Type* dict,
+                                           const std::vector<const Type*>& args, const Type** refined);
 
 }  // namespace kiln::typing

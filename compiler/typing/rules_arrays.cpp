@@ -253,6 +253,18 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayNanstd:
     case BuiltinId::kArrayNanvar:
       break;
+    // dicts: rules_dicts.cpp (dictMethodCall)
+    case BuiltinId::kDictGet:
+    case BuiltinId::kDictSetdefault:
+    case BuiltinId::kDictPop:
+    case BuiltinId::kDictPopitem:
+    case BuiltinId::kDictKeys:
+    case BuiltinId::kDictValues:
+    case BuiltinId::kDictItems:
+    case BuiltinId::kDictUpdate:
+    case BuiltinId::kDictCopy:
+    case BuiltinId::kDictClear:
+      return absl::InternalError(absl::StrCat(m, " is not an array method"));
 #define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)
@@ -322,6 +334,16 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayReshape:
     case BuiltinId::kArrayTake:
     case BuiltinId::kArrayFill:
+    case BuiltinId::kDictGet:  // dicts: returned above
+    case BuiltinId::kDictSetdefault:
+    case BuiltinId::kDictPop:
+    case BuiltinId::kDictPopitem:
+    case BuiltinId::kDictKeys:
+    case BuiltinId::kDictValues:
+    case BuiltinId::kDictItems:
+    case BuiltinId::kDictUpdate:
+    case BuiltinId::kDictCopy:
+    case BuiltinId::kDictClear:
 #define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #define KILN_METHOD(Id, receiver, name, spec, exposed)
@@ -373,6 +395,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
         return nullptr;
       }
       return tc.arrayIter(x);
+    case Kind::kDict:  // dicts: its keys
+      return tc.dictIter(x, "keys");
 #define KILN_CASES_kIterator 1  // isIterator: returned above
 #include "compiler/typing/kind_cases.def"
     case Kind::kUnknown:
@@ -400,6 +424,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
   if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
+  if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:
   if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
   if (it->kind == Kind::kZip) {
     std::vector<const Type*> items;

@@ -219,10 +219,10 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kOrd:  // strings: isStrBuiltin, above
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:
-    case BuiltinId::kHash:
       return bad();
     case BuiltinId::kLen: {
-      if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray))
+      if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray ||
+                     args[0]->kind == Kind::kDict))  // dicts:
         return tc.integer(64, true);
       return bad();
     }
@@ -244,6 +244,23 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       }
       return tc.zip(std::move(iters));
     }
+    // dicts: hash() (rules_dicts.cpp)
+    case BuiltinId::kHash:
+      if (n == 1) {
+        std::string why = unhashableReason(args[0]);
+        if (why.empty()) return tc.integer(64, true);
+        return absl::InvalidArgumentError(why);
+      }
+      return bad();
+    case BuiltinId::kTypedDictNew:  // dicts: Dict() in compiled code is {}
+      return tc.dict(tc.unknown(), tc.unknown());
+    case BuiltinId::kDictNew:  // dicts: dict() is {}; dict(d) is refused as Numba does
+      if (n == 0) return tc.dict(tc.unknown(), tc.unknown());
+      if (n == 1 && args[0]->kind == Kind::kDict)  // Numba's words for dict(d)
+        return absl::InvalidArgumentError(
+            "Unsupported use of `dict()` with positional or keyword argument(s). The only supported uses are "
+            "`dict()` or `dict(iterable)`.");
+      return absl::InvalidArgumentError("dict() with arguments is not supported yet: only dict() and {} make a dict");
     case BuiltinId::kNpSort: {
       if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)
         return bad();

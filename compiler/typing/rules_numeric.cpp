@@ -42,6 +42,20 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     }
     return tc.tuple(std::move(items));
   }
+  // dicts: a method of {} joins the method of the typed dict.
+  if (a->kind == Kind::kBoundMethod && b->kind == Kind::kBoundMethod && a->name == b->name) {
+    const Type* r = unify(tc, a->items[0], b->items[0]);
+    return r && r->kind == Kind::kDict ? tc.boundMethod(r, a->name) : nullptr;
+  }
+  // dicts: {} (key and value unknown until its first store) joins a typed dict.
+  if (a->kind == Kind::kDict && b->kind == Kind::kDict) {
+    auto part = [&](const Type* x, const Type* y) -> const Type* {
+      return x == y ? x : unknown(x) ? y : unknown(y) ? x : nullptr;
+    };
+    const Type* k = part(a->items[0], b->items[0]);
+    const Type* v = part(a->items[1], b->items[1]);
+    return k && v ? tc.dict(k, v) : nullptr;
+  }
   // Arrays of one dtype and ndim join at the most general layout.
   if (a->kind == Kind::kArray && b->kind == Kind::kArray && a->dtype() == b->dtype() && a->ndim == b->ndim)
     return tc.array(a->dtype(), a->ndim, 'A');

@@ -54,8 +54,8 @@ bool isStrBuiltin(BuiltinId id, const std::vector<const Type*>& args) {
     case BuiltinId::kOrd:
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:
-    case BuiltinId::kHash:
       return true;
+    case BuiltinId::kHash:  // of anything else: rules_dicts.cpp
     case BuiltinId::kLen:
     case BuiltinId::kInt:
     case BuiltinId::kFloat:

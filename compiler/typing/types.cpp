@@ -69,6 +69,9 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kDType: *head = "class("; all(); *tail = ")"; return;
     case Kind::kSlice: *head = "slice3_type"; return;
     case Kind::kStrIter: *head = "iter("; all(); *tail = ")"; return;  // strings
+    // dicts:
+    case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
+    case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
   }
 }
 
@@ -281,6 +284,18 @@ const Type* TypeContext::boundMethod(const Type* receiver, const std::string& na
   t.name = name;
   return intern(t);
 }
+// dicts:
+const Type* TypeContext::dict(const Type* key, const Type* value) {
+  Type t = make(Kind::kDict);
+  t.items = {key, value};
+  return intern(t);
+}
+const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
+  Type t = make(Kind::kDictIter);
+  t.items = {dict};
+  t.name = what;
+  return intern(t);
+}
 const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }
 const Type* TypeContext::strIter(const Type* str) {
   Type t = make(Kind::kStrIter);
@@ -326,6 +341,13 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();
       return tc.tuple(std::vector<const Type*>(static_cast<size_t>(t.count), *item));
+    }
+    case base::TypeSyntax::Kind::kDict: {  // dicts:
+      absl::StatusOr<const Type*> k = fromSyntax(tc, t.items[0]);
+      if (!k.ok()) return k;
+      absl::StatusOr<const Type*> v = fromSyntax(tc, t.items[1]);
+      if (!v.ok()) return v;
+      return tc.dict(*k, *v);
     }
     case base::TypeSyntax::Kind::kTuple: {
       std::vector<const Type*> items;

@@ -108,6 +108,10 @@ class TypeContext {
   const Type* dtypeClass(const Type* scalar);
   const Type* slice();
   const Type* strIter(const Type* str);  // strings
+  // dicts:
+  const Type* dict(const Type* key, const Type* value);
+  /// Iterating a dict's keys ("keys"), values ("values") or items ("items").
+  const Type* dictIter(const Type* dict, const std::string& what);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

@@ -4,6 +4,8 @@
 
 #include "kiln_random.h"
 
+#include "kiln_dict.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +116,7 @@ void kiln_rt_stats(KilnRtStats* out) {
 
 static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
                                      kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize,
-                                     /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table};
+                                     /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table,
+                                     /* dicts: */ &kiln_dict_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -87,6 +87,8 @@ typedef struct KilnRuntime {
   const struct KilnRandomApi* random;
   /* strings: the helpers of kiln_unicode.h. */
   const struct KilnUnicodeApi* unicode;
+  /* dicts: the hash table of dicts and sets (kiln_dict.h). */
+  const struct KilnDictOps* dict;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -99,6 +99,10 @@ def _builtin_name(value):
         return qualified
     if module == "builtins" and getattr(builtins, name, None) is value:
         return name
+    # dicts: the typed Dict class (Kiln's, or Numba's in code written for
+    # Numba) called in compiled code makes a dict, as dict() does.
+    if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
+        return "kiln.typed.Dict"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root in _MATH_MODULES and callable(value):

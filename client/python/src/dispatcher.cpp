@@ -56,9 +56,9 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       if (p.kind != Kind::kArray || (array_keys[i] != p.array_key &&
                                      (exact || !arrayPassable(PyTuple_GET_ITEM(args, i), p))))
         return false;
-    } else if (kinds[i] == Kind::kTuple) {
-      // Tuples are compared by spelling (the only allocating case).
-      if (p.kind != Kind::kTuple || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
+    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict) {
+      // Tuples (and typed Dicts) are compared by spelling (the only allocating case).
+      if (p.kind != kinds[i] || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
     } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
       return false;
     }

@@ -578,7 +578,8 @@ PyMODINIT_FUNC PyInit__kiln() {
   Py_INCREF(&DispatcherType);
   Py_INCREF(&BundleType);
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
-      PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m)) {
+      PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
+      PyModule_AddFunctions(m, kTypedDictFunctions) < 0) {  // dicts: typed_dict.cpp
     Py_DECREF(m);
     return nullptr;
   }

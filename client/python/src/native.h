@@ -21,6 +21,8 @@
 #include "base/type_grammar.h"
 #include "kiln/v1/kiln.pb.h"
 
+struct KilnMemInfo;
+
 namespace kiln::python {
 
 /// The native form of one value type.
@@ -32,10 +34,11 @@ struct Layout {
 #include "base/type_names.def"
     kNone, kTuple, kArray,
     kStr,  // strings: unicode_type, a KilnStr (kiln_unicode.h)
+    kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
-  std::vector<Layout> items;     // kTuple
+  std::vector<Layout> items;     // kTuple; kDict: key, value
   std::vector<size_t> offsets;   // kTuple: C struct offsets of items
   Kind dtype = Kind::kNone;      // kArray: the element type (a scalar kind)
   int ndim = 0;                  // kArray
@@ -70,6 +73,11 @@ bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 std::string typeofSpelling(PyObject* value);
 /// "array(float64, 1d, C)".
 std::string arraySpelling(Layout::Kind dtype, int ndim, char order);
+
+/// dicts (typed_dict.cpp): a kiln.typed.Dict's block and DictType spelling.
+bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
+/// dict_new, dict_get, ...: the typed Dict's operations from Python.
+extern PyMethodDef kTypedDictFunctions[];
 
 /// Whether a value of kind `from` may be passed where `to` is declared
 /// (exact, or a safe conversion: bool -> int/float, int -> float64, ...).

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "kiln_rt.h"
 #include "kiln_unicode.h"
+#include "kiln_dict.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -21,7 +22,7 @@ base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
   if (kind == Kind::kStr) return "unicode_type";  // strings
-  return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
+  return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
 Layout tupleOf(std::vector<Layout> items) {
@@ -130,7 +131,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -186,6 +187,17 @@ void releaseBlocks(const Layout& l, const void* p) {
   }
   if (l.kind == Kind::kArray) releaseArray(p);
   if (l.kind == Kind::kStr) kiln_mi_decref(static_cast<KilnMemInfo*>(load<KilnStr>(p).meminfo));  // strings
+  if (l.kind == Kind::kDict) kiln_mi_decref(load<KilnMemInfo*>(p));  // dicts:
+}
+
+// dicts: takes one more reference to each block in a value (an item of a
+// dict, which keeps its own while the boxed copy gets one).
+void retainBlocks(const Layout& l, const void* p) {
+  if (l.kind == Kind::kTuple) {
+    for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
+    return;
+  }
+  if (l.kind == Kind::kArray || l.kind == Kind::kDict) kiln_mi_incref(load<KilnMemInfo*>(p));  // meminfo first
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
@@ -234,6 +246,20 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       if (!item.ok()) return item.status();
       return tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
     }
+    case base::TypeSyntax::Kind::kDict: {  // dicts:
+      std::vector<Layout> items;
+      for (const base::TypeSyntax& item : t.items) {
+        absl::StatusOr<Layout> l = layoutOf(item);
+        if (!l.ok()) return l.status();
+        items.push_back(*std::move(l));
+      }
+      l.kind = Kind::kDict;
+      l.size = 8;
+      l.align = 8;
+      l.spelling = absl::StrCat("DictType[", items[0].spelling, ", ", items[1].spelling, "]");
+      l.items = std::move(items);
+      return l;
+    }
     case base::TypeSyntax::Kind::kTuple: {
       std::vector<Layout> items;
       for (const base::TypeSyntax& item : t.items) {
@@ -255,6 +281,14 @@ absl::StatusOr<Layout> parseType(const std::string& spelling) {
   return layoutOf(*t);
 }
 
+namespace {
+bool isTypedDict(PyObject* v) {
+  KilnMemInfo* mi = nullptr;
+  std::string spelling;
+  return typedDictHandle(v, &mi, &spelling);
+}
+}  // namespace
+
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
@@ -265,6 +299,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
+  else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
@@ -278,6 +313,11 @@ std::string typeofSpelling(PyObject* v) {
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
   if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
+  if (kind == Kind::kDict) {  // dicts: the typed Dict's own type
+    KilnMemInfo* mi = nullptr;
+    std::string spelling;
+    return typedDictHandle(v, &mi, &spelling) ? spelling : std::string();
+  }
   if (kind != Kind::kTuple) return kindName(kind);
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
@@ -293,7 +333,9 @@ std::string typeofSpelling(PyObject* v) {
 }
 
 bool convertible(Kind from, const Layout& to) {
-  if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray) return false;
+  if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray ||
+      to.kind == Kind::kDict || from == Kind::kDict)
+    return false;
   if (from == to.kind) return true;
   auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -380,6 +422,16 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       std::memcpy(dst, &s, sizeof s);
       return true;
     }
+    case Kind::kDict: {  // dicts: a typed Dict's block, borrowed for the call
+      KilnMemInfo* mi = nullptr;
+      std::string spelling;
+      if (!typedDictHandle(v, &mi, &spelling) || spelling != l.spelling) {
+        PyErr_Format(PyExc_TypeError, "expected a typed Dict of type %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+        return false;
+      }
+      std::memcpy(dst, &mi, sizeof mi);
+      return true;
+    }
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
@@ -427,6 +479,28 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       PyObject* out = PyUnicode_FromKindAndData(kind, s.data, s.length);
       kiln_mi_decref(static_cast<KilnMemInfo*>(s.meminfo));
       return out;
+    }
+    case Kind::kDict: {  // dicts: a Python dict with the items, in order; drops the result's reference
+      KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      PyObject* d = PyDict_New();
+      for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+        const void* kp = kiln_dict_key_at(mi, ix);
+        const void* vp = kiln_dict_value_at(mi, ix);
+        retainBlocks(l.items[1], vp);  // the boxed value's own references
+        PyObject* key = boxValue(l.items[0], kp, args);
+        PyObject* value = key ? boxValue(l.items[1], vp, args) : nullptr;
+        if (key == nullptr) releaseBlocks(l.items[1], vp);
+        if (value == nullptr || PyDict_SetItem(d, key, value) < 0) {
+          Py_XDECREF(key);
+          Py_XDECREF(value);
+          Py_CLEAR(d);
+          break;
+        }
+        Py_DECREF(key);
+        Py_DECREF(value);
+      }
+      kiln_mi_decref(mi);
+      return d;
     }
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);

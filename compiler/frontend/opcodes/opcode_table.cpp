@@ -58,7 +58,11 @@ Flow flowOf(Form form) {
     case Form::kGetIter:
     case Form::kEndFor:
     case Form::kKwNames:
-    case Form::kCall: return Flow::kNext;
+    case Form::kCall:
+    case Form::kBuildMap:  // dicts:
+    case Form::kBuildConstKeyMap:
+    case Form::kDeleteSubscr:
+    case Form::kMapAdd: return Flow::kNext;
   }
   return Flow::kNext;
 }

@@ -63,6 +63,11 @@ enum class Form : uint8_t {
   kRaiseVarargs,
   kFormatValue,       // strings: an f-string field; arg & 3 the conversion, arg & 4 a format spec below it
   kBuildString,       // strings: an f-string's arg pieces, joined
+  // dicts:
+  kBuildMap,          // BUILD_MAP n: n key/value pairs
+  kBuildConstKeyMap,  // BUILD_CONST_KEY_MAP n: n values, then a constant tuple of n keys
+  kDeleteSubscr,      // del container[index]
+  kMapAdd,            // MAP_ADD i: stack[-i - 2][key] = value (a dict comprehension)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

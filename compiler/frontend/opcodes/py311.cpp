@@ -37,7 +37,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(53, "BEFORE_WITH", "a with statement"),
     unsupportedRow(54, "END_ASYNC_FOR", "async for"),
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
-    unsupportedRow(61, "DELETE_SUBSCR", "a del statement"),
+    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts:
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
@@ -67,7 +67,7 @@ constexpr OpcodeRow kRows[] = {
     {102, "BUILD_TUPLE", kBuildTuple, kVaries, 1},
     unsupportedRow(103, "BUILD_LIST", "a list literal"),
     unsupportedRow(104, "BUILD_SET", "a set literal"),
-    unsupportedRow(105, "BUILD_MAP", "a dict literal"),
+    {105, "BUILD_MAP", kBuildMap, kVaries, 1},  // dicts:
     {106, "LOAD_ATTR", kLoadAttr, 1, 1, 4},
     {107, "COMPARE_OP", kCompareOp, 2, 1, 2},
     unsupportedRow(108, "IMPORT_NAME", "an import statement"),
@@ -104,13 +104,13 @@ constexpr OpcodeRow kRows[] = {
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
-    unsupportedRow(147, "MAP_ADD", "a dict comprehension"),
+    {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(148, "LOAD_CLASSDEREF", "a closure"),
     unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
     {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
-    unsupportedRow(156, "BUILD_CONST_KEY_MAP", "a dict literal"),
+    {156, "BUILD_CONST_KEY_MAP", kBuildConstKeyMap, kVaries, 1},  // dicts:
     {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     {160, "LOAD_METHOD", kLoadMethod, 1, 2, 10},
     unsupportedRow(162, "LIST_EXTEND", "a list literal"),

@@ -45,7 +45,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(54, "END_ASYNC_FOR", "async for"),
     unsupportedRow(55, "CLEANUP_THROW", "await or yield from"),
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
-    unsupportedRow(61, "DELETE_SUBSCR", "a del statement"),
+    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts:
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
@@ -70,7 +70,7 @@ constexpr OpcodeRow kRows[] = {
     {102, "BUILD_TUPLE", kBuildTuple, kVaries, 1},
     unsupportedRow(103, "BUILD_LIST", "a list literal"),
     unsupportedRow(104, "BUILD_SET", "a set literal"),
-    unsupportedRow(105, "BUILD_MAP", "a dict literal"),
+    {105, "BUILD_MAP", kBuildMap, kVaries, 1},  // dicts:
     {106, "LOAD_ATTR", kLoadAttr, 1, kVaries, 9, kNone, 1},
     {107, "COMPARE_OP", kCompareOp, 2, 1, 1, kNone, 4},
     unsupportedRow(108, "IMPORT_NAME", "an import statement"),
@@ -109,13 +109,13 @@ constexpr OpcodeRow kRows[] = {
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
-    unsupportedRow(147, "MAP_ADD", "a dict comprehension"),
+    {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
     unsupportedRow(150, "YIELD_VALUE", "yield"),
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
     {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
-    unsupportedRow(156, "BUILD_CONST_KEY_MAP", "a dict literal"),
+    {156, "BUILD_CONST_KEY_MAP", kBuildConstKeyMap, kVaries, 1},  // dicts:
     {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     unsupportedRow(162, "LIST_EXTEND", "a list literal"),
     unsupportedRow(163, "SET_UPDATE", "a set literal"),

@@ -1,0 +1,261 @@
+// kiln.typed.Dict from Python: the compiled dicts' hash table
+// (runtime/cpu/kiln_dict.h) driven from the extension, so a typed Dict is
+// one block that Python and compiled code share without copying.
+//
+// Keys are hashed as compiled code hashes them: CPython's hash() of the key
+// converted to the key type (the same numbers for bools, integers, floats,
+// complex and tuples of them) and compared by value in that type (0.0 ==
+// -0.0). Values are scalars and tuples (no references to hold), so the
+// blocks made here need no destructor.
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln_dict.h"
+#include "native.h"
+
+namespace kiln::python {
+namespace {
+
+using Kind = Layout::Kind;
+
+constexpr const char* kCapsule = "kiln.dict";
+
+// The key layout of the lookup in progress (the table's equality callback
+// takes no context; the GIL serialises the extension's lookups).
+thread_local const Layout* eq_layout = nullptr;
+
+template <typename T>
+T at(const void* p) {
+  T out;
+  std::memcpy(&out, p, sizeof out);
+  return out;
+}
+
+bool sameValue(const Layout& l, const char* a, const char* b) {
+  switch (l.kind) {
+    case Kind::kTuple:
+      for (size_t i = 0; i < l.items.size(); ++i)
+        if (!sameValue(l.items[i], a + l.offsets[i], b + l.offsets[i])) return false;
+      return true;
+    case Kind::kFloat32: return at<float>(a) == at<float>(b);
+    case Kind::kFloat64: return at<double>(a) == at<double>(b);
+    case Kind::kComplex64: return at<float>(a) == at<float>(b) && at<float>(a + 4) == at<float>(b + 4);
+    case Kind::kComplex128: return at<double>(a) == at<double>(b) && at<double>(a + 8) == at<double>(b + 8);
+    case Kind::kBool: return (at<uint8_t>(a) != 0) == (at<uint8_t>(b) != 0);
+    default: return std::memcmp(a, b, l.size) == 0;  // integers
+  }
+}
+
+int keyEq(const void* a, const void* b) {
+  return sameValue(*eq_layout, static_cast<const char*>(a), static_cast<const char*>(b)) ? 1 : 0;
+}
+
+bool plain(const Layout& l) {
+  if (l.kind == Kind::kTuple) {
+    for (const Layout& item : l.items)
+      if (!plain(item)) return false;
+    return true;
+  }
+  return l.kind < Kind::kNone;
+}
+
+// The layout of a "DictType[K, V]" spelling, parsed once per spelling.
+const Layout* dictLayout(PyObject* spelling) {
+  static std::map<std::string, std::unique_ptr<Layout>>* cache = new std::map<std::string, std::unique_ptr<Layout>>();
+  const char* s = PyUnicode_AsUTF8(spelling);
+  if (s == nullptr) return nullptr;
+  auto it = cache->find(s);
+  if (it != cache->end()) return it->second.get();
+  absl::StatusOr<Layout> l = parseType(s);
+  if (!l.ok() || l->kind != Kind::kDict) {
+    PyErr_Format(PyExc_TypeError, "not a dict type: %s", s);
+    return nullptr;
+  }
+  if (!plain(l->items[0]) || !plain(l->items[1])) {
+    PyErr_Format(PyExc_TypeError, "a typed Dict from Python holds numbers and tuples of numbers, not %s", s);
+    return nullptr;
+  }
+  const Layout* out = cache->emplace(s, std::make_unique<Layout>(*std::move(l))).first->second.get();
+  return out;
+}
+
+KilnMemInfo* handleOf(PyObject* cap) { return static_cast<KilnMemInfo*>(PyCapsule_GetPointer(cap, kCapsule)); }
+
+void dropHandle(PyObject* cap) {
+  if (KilnMemInfo* mi = static_cast<KilnMemInfo*>(PyCapsule_GetPointer(cap, kCapsule))) kiln_mi_decref(mi);
+}
+
+// The key in memory form and its hash.
+bool keyOf(const Layout& kl, PyObject* key, std::vector<char>* buf, int64_t* hash) {
+  buf->assign(kl.size + 1, 0);
+  if (!unbox(key, kl, buf->data())) return false;
+  PyObject* canon = box(kl, buf->data());
+  if (canon == nullptr) return false;
+  Py_hash_t h = PyObject_Hash(canon);
+  Py_DECREF(canon);
+  if (h == -1 && PyErr_Occurred()) return false;
+  *hash = h;
+  return true;
+}
+
+struct Args {
+  KilnMemInfo* mi = nullptr;
+  const Layout* l = nullptr;
+};
+bool parseArgs(PyObject* const* args, Py_ssize_t n, Py_ssize_t want, Args* out) {
+  if (n != want) {
+    PyErr_SetString(PyExc_TypeError, "wrong number of arguments");
+    return false;
+  }
+  out->mi = handleOf(args[0]);
+  if (out->mi == nullptr) return false;
+  out->l = dictLayout(args[1]);
+  return out->l != nullptr;
+}
+
+int64_t lookup(const Args& a, PyObject* key, std::vector<char>* buf, int64_t* hash, bool* bad_key) {
+  *bad_key = false;
+  if (!keyOf(a.l->items[0], key, buf, hash)) {
+    *bad_key = true;
+    return -1;
+  }
+  eq_layout = &a.l->items[0];
+  return kiln_dict_lookup(a.mi, buf->data(), *hash, keyEq);
+}
+
+// dict_new(spelling) -> handle
+PyObject* dictNew(PyObject*, PyObject* spelling) {
+  const Layout* l = dictLayout(spelling);
+  if (l == nullptr) return nullptr;
+  KilnMemInfo* mi = kiln_dict_new(static_cast<int64_t>(l->items[0].size), static_cast<int64_t>(l->items[1].size), 0, nullptr);
+  if (mi == nullptr) return PyErr_NoMemory();
+  PyObject* cap = PyCapsule_New(mi, kCapsule, dropHandle);
+  if (cap == nullptr) kiln_mi_decref(mi);
+  return cap;
+}
+
+PyObject* dictLen(PyObject*, PyObject* cap) {
+  KilnMemInfo* mi = handleOf(cap);
+  return mi ? PyLong_FromLongLong(kiln_dict_len(mi)) : nullptr;
+}
+
+// dict_get(handle, spelling, key) -> value; KeyError when absent
+PyObject* dictGet(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 3, &a)) return nullptr;
+  std::vector<char> buf;
+  int64_t hash;
+  bool bad;
+  int64_t ix = lookup(a, args[2], &buf, &hash, &bad);
+  if (bad) return nullptr;
+  if (ix < 0) {
+    PyErr_SetObject(PyExc_KeyError, args[2]);
+    return nullptr;
+  }
+  return box(a.l->items[1], kiln_dict_value_at(a.mi, ix));
+}
+
+// dict_contains(handle, spelling, key) -> bool (a key of another type: False)
+PyObject* dictContains(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 3, &a)) return nullptr;
+  std::vector<char> buf;
+  int64_t hash;
+  bool bad;
+  int64_t ix = lookup(a, args[2], &buf, &hash, &bad);
+  if (bad) {
+    PyErr_Clear();
+    Py_RETURN_FALSE;
+  }
+  return PyBool_FromLong(ix >= 0);
+}
+
+// dict_set(handle, spelling, key, value)
+PyObject* dictSet(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 4, &a)) return nullptr;
+  std::vector<char> key, value(a.l->items[1].size + 1, 0);
+  int64_t hash;
+  if (!keyOf(a.l->items[0], args[2], &key, &hash)) return nullptr;
+  if (!unbox(args[3], a.l->items[1], value.data())) return nullptr;  // before the dict changes
+  eq_layout = &a.l->items[0];
+  int64_t found = 0;
+  int64_t ix = kiln_dict_insert(a.mi, key.data(), hash, keyEq, &found);
+  if (ix < 0) return PyErr_NoMemory();
+  std::memcpy(kiln_dict_value_at(a.mi, ix), value.data(), a.l->items[1].size);
+  Py_RETURN_NONE;
+}
+
+// dict_del(handle, spelling, key); KeyError when absent
+PyObject* dictDel(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 3, &a)) return nullptr;
+  std::vector<char> key;
+  int64_t hash;
+  if (!keyOf(a.l->items[0], args[2], &key, &hash)) return nullptr;
+  eq_layout = &a.l->items[0];
+  if (kiln_dict_remove(a.mi, key.data(), hash, keyEq) < 0) {
+    PyErr_SetObject(PyExc_KeyError, args[2]);
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+// dict_items(handle, spelling) -> [(key, value), ...] in insertion order
+PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 2, &a)) return nullptr;
+  PyObject* out = PyList_New(0);
+  for (int64_t ix = out ? kiln_dict_next(a.mi, 0) : -1; ix >= 0; ix = kiln_dict_next(a.mi, ix + 1)) {
+    PyObject* k = box(a.l->items[0], kiln_dict_key_at(a.mi, ix));
+    PyObject* v = k ? box(a.l->items[1], kiln_dict_value_at(a.mi, ix)) : nullptr;
+    PyObject* pair = v ? PyTuple_Pack(2, k, v) : nullptr;
+    Py_XDECREF(k);
+    Py_XDECREF(v);
+    if (pair == nullptr || PyList_Append(out, pair) < 0) {
+      Py_XDECREF(pair);
+      Py_DECREF(out);
+      return nullptr;
+    }
+    Py_DECREF(pair);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool typedDictHandle(PyObject* v, KilnMemInfo** mi, std::string* spelling) {
+  if (std::strcmp(Py_TYPE(v)->tp_name, "Dict") != 0) return false;
+  PyObject* cap = PyObject_GetAttrString(v, "_kiln_handle");
+  if (cap == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  PyObject* type = PyObject_GetAttrString(v, "_kiln_type");
+  bool ok = type != nullptr && cap != Py_None && PyUnicode_Check(type);
+  if (ok) {
+    *mi = handleOf(cap);
+    const char* s = PyUnicode_AsUTF8(type);
+    ok = *mi != nullptr && s != nullptr;
+    if (ok) *spelling = s;
+  }
+  if (!ok) PyErr_Clear();
+  Py_DECREF(cap);
+  Py_XDECREF(type);
+  return ok;
+}
+
+PyMethodDef kTypedDictFunctions[] = {
+    {"dict_new", dictNew, METH_O, "a typed Dict's block for a DictType spelling"},
+    {"dict_len", dictLen, METH_O, "len of a typed Dict's block"},
+    {"dict_get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictGet)), METH_FASTCALL, "d[key]"},
+    {"dict_contains", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictContains)), METH_FASTCALL, "key in d"},
+    {"dict_set", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictSet)), METH_FASTCALL, "d[key] = value"},
+    {"dict_del", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictDel)), METH_FASTCALL, "del d[key]"},
+    {"dict_items", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictItems)), METH_FASTCALL, "the items in order"},
+    {nullptr, nullptr, 0, nullptr}};
+
+}  // namespace kiln::python

@@ -1,0 +1,235 @@
+// Dicts, sets and hashing: which values hash() (and, later, dict keys and
+// set items) accept. Lowering: lowering/lower_dicts.cpp.
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+std::string unhashableReason(const Type* t) {
+  switch (t->kind) {
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kFloat:
+    case Kind::kComplex:
+      return "";
+    case Kind::kTuple:
+      for (const Type* item : t->items)
+        if (std::string why = unhashableReason(item); !why.empty()) return why;
+      return "";
+    case Kind::kStr:
+      // The hook for strings: CPython hashes them with SipHash keyed by the
+      // process's secret (PYTHONHASHSEED), which compiled code cannot know
+      // until strings have a run-time form that carries their hash.
+      return "hash() of a string is not supported yet";
+    case Kind::kArray:
+    case Kind::kDict:
+      return absl::StrCat("unhashable type: '", t->str(), "'");
+    case Kind::kUnknown:
+    case Kind::kNone:
+    case Kind::kRange:
+    case Kind::kRangeIter:
+    case Kind::kTupleIter:
+    case Kind::kModule:
+    case Kind::kFunction:
+    case Kind::kBuiltin:
+    case Kind::kExceptionClass:
+    case Kind::kArrayIter:
+    case Kind::kEnumerate:
+    case Kind::kZip:
+    case Kind::kBoundMethod:
+    case Kind::kSlice:
+    case Kind::kDType:
+    case Kind::kDictIter:
+    case Kind::kStrIter:
+      break;
+  }
+  // CPython hashes these by identity, which compiled code does not have.
+  return absl::StrCat("hash() of ", t->str(), " is not supported");
+}
+
+}  // namespace kiln::typing
+
+namespace kiln::typing {
+
+bool dictComplete(const Type* dict) {
+  return dict->items[0]->kind != Kind::kUnknown && dict->items[1]->kind != Kind::kUnknown;
+}
+
+namespace {
+// A value a dict can hold: what has a run-time form in a dict's entries.
+bool storable(const Type* t) {
+  if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
+  if (t->kind == Kind::kTuple) {
+    for (const Type* item : t->items)
+      if (!storable(item)) return false;
+    return true;
+  }
+  return false;
+}
+std::string keyProblem(const Type* k) {
+  if (std::string why = unhashableReason(k); !why.empty()) return absl::StrCat("a dict key: ", why);
+  return "";
+}
+}  // namespace
+
+absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<const Type*>& keys,
+                                         const std::vector<const Type*>& values) {
+  const Type* k = tc.unknown();
+  const Type* v = tc.unknown();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const Type* uk = unify(tc, k, keys[i]);
+    if (!uk)
+      return absl::InvalidArgumentError(
+          absl::StrCat("the keys of a dict literal have no common type (", k->str(), " and ", keys[i]->str(), ")"));
+    const Type* uv = unify(tc, v, values[i]);
+    if (!uv)
+      return absl::InvalidArgumentError(absl::StrCat("the values of a dict literal have no common type (", v->str(),
+                                                     " and ", values[i]->str(), ")"));
+    k = uk;
+    v = uv;
+  }
+  if (k->kind != Kind::kUnknown)
+    if (std::string why = keyProblem(k); !why.empty()) return absl::InvalidArgumentError(why);
+  if (v->kind != Kind::kUnknown && !storable(v))
+    return absl::InvalidArgumentError(absl::StrCat("a dict value of type ", v->str(), " is not supported"));
+  return tc.dict(k, v);
+}
+
+bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from) {
+  if (to == from) return true;
+  if (to->kind == Kind::kDict || from->kind == Kind::kDict) return false;
+  // Arrays: the slot's exact type (a layout widened to A would change the slot).
+  if (to->kind == Kind::kArray || from->kind == Kind::kArray)
+    return to->kind == Kind::kArray && from->kind == Kind::kArray && to->dtype() == from->dtype() &&
+           to->ndim == from->ndim && (to->layout == from->layout || to->layout == 'A');
+  return unify(tc, to, from) == to;
+}
+
+const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, const Type* value, std::string* why) {
+  const Type* k = dict->items[0];
+  const Type* v = dict->items[1];
+  if (k->kind == Kind::kUnknown) {
+    if (std::string p = keyProblem(key); !p.empty()) {
+      *why = p;
+      return nullptr;
+    }
+    k = key->kind == Kind::kBool ? key : key;
+  }
+  if (v->kind == Kind::kUnknown) {
+    if (!storable(value)) {
+      *why = absl::StrCat("a dict value of type ", value->str(), " is not supported");
+      return nullptr;
+    }
+    v = value;
+  }
+  if (!dictSlotFits(tc, k, key)) {
+    *why = absl::StrCat("cannot safely cast ", key->str(), " to ", k->str(), " (the key type of ", tc.dict(k, v)->str(), ")");
+    return nullptr;
+  }
+  if (!dictSlotFits(tc, v, value)) {
+    *why = absl::StrCat("cannot safely cast ", value->str(), " to ", v->str(), " (the value type of ", tc.dict(k, v)->str(), ")");
+    return nullptr;
+  }
+  return tc.dict(k, v);
+}
+
+std::string dictEqualityProblem(const Type* a, const Type* b) {
+  if (a != b || a->kind != Kind::kDict)
+    return absl::StrCat("comparing ", a->str(), " with ", b->str(), " is not supported (only dicts of one type)");
+  std::function<bool(const Type*)> plain = [&](const Type* t) {
+    if (t->kind == Kind::kTuple) {
+      for (const Type* item : t->items)
+        if (!plain(item)) return false;
+      return true;
+    }
+    return t->kind == Kind::kBool || t->kind == Kind::kInt || t->kind == Kind::kFloat || t->kind == Kind::kComplex;
+  };
+  if (dictComplete(a) && !plain(a->items[1]))
+    return absl::StrCat("comparing dicts with values of type ", a->items[1]->str(), " is not supported");
+  return "";
+}
+
+const Type* dictIterItem(TypeContext& tc, const Type* it) {
+  const Type* d = it->items[0];
+  if (it->name == "keys") return d->items[0];
+  if (it->name == "values") return d->items[1];
+  return tc.tuple({d->items[0], d->items[1]});
+}
+
+absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const Type* dict,
+                                           const std::vector<const Type*>& args, const Type** refined) {
+  *refined = dict;
+  const Type* k = dict->items[0];
+  const Type* v = dict->items[1];
+  const char* m = memberName(id);
+  auto bad = [&](const std::string& why) { return absl::InvalidArgumentError(absl::StrCat("dict.", m, "(): ", why)); };
+  // Before its first store a dict's methods wait (unknown) for typing to
+  // learn its types; if it never does, typing reports the value unknown.
+  switch (id) {
+    case BuiltinId::kDictGet:
+    case BuiltinId::kDictPop: {
+      if (args.empty() || args.size() > 2) return bad("takes a key and an optional default");
+      if (!dictComplete(dict)) {
+        // d.get(k, 0) on {} before its first store (d[k] = d.get(k, 0) + 1)
+        // types the dict by the key and the default, as a store would.
+        if (args.size() != 2) return tc.unknown();
+        std::string why;
+        const Type* d = dictWithItem(tc, dict, args[0], args[1], &why);
+        if (!d) return bad(why);
+        *refined = d;
+        return d->items[1];
+      }
+      if (!dictSlotFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
+      if (args.size() == 1) {
+        // Without a default get() gives an optional value, which Kiln has no
+        // type for yet; pop() raises KeyError instead.
+        if (id == BuiltinId::kDictGet) return bad("a default is required (optional values are not supported yet)");
+        return v;
+      }
+      if (!dictSlotFits(tc, v, args[1]))
+        return bad(absl::StrCat("the default (", args[1]->str(), ") must have the values' type ", v->str()));
+      return v;
+    }
+    case BuiltinId::kDictSetdefault: {
+      if (args.size() != 2) return bad("a default is required (optional values are not supported yet)");
+      std::string why;
+      const Type* d = dictWithItem(tc, dict, args[0], args[1], &why);
+      if (!d) return bad(why);
+      *refined = d;
+      return d->items[1];
+    }
+    case BuiltinId::kDictPopitem:
+      if (!dictComplete(dict)) return tc.unknown();
+      if (!args.empty()) return bad("takes no arguments");
+      return tc.tuple({k, v});
+    case BuiltinId::kDictKeys:
+    case BuiltinId::kDictValues:
+    case BuiltinId::kDictItems:
+      if (!dictComplete(dict)) return tc.unknown();
+      if (!args.empty()) return bad("takes no arguments");
+      return tc.dictIter(dict, m);
+    case BuiltinId::kDictUpdate: {
+      if (args.size() != 1 || args[0]->kind != Kind::kDict) return bad("takes one dict");
+      const Type* o = args[0];
+      if (!dictComplete(o)) return tc.none();
+      std::string why;
+      const Type* d = dictWithItem(tc, dict, o->items[0], o->items[1], &why);
+      if (!d) return bad(why);
+      *refined = d;
+      return tc.none();
+    }
+    case BuiltinId::kDictCopy:
+      if (!args.empty()) return bad("takes no arguments");
+      return dict;
+    case BuiltinId::kDictClear:
+      if (!args.empty()) return bad("takes no arguments");
+      return tc.none();
+    default:
+      break;
+  }
+  return absl::InternalError(absl::StrCat(builtinName(id), " is not a dict method"));
+}
+
+}  // namespace kiln::typing
