@@ -406,36 +406,6 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   return tc.unknown();  // not an iterator
 }
 
-const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* e, bool from_array) {
-  if (category(e) < 0 || e->kind == Kind::kComplex) return nullptr;
-  switch (builtinInfo(id).family) {
-    case BuiltinFamily::kUfuncPredicate:
-      return e->kind == Kind::kFloat ? e : tc.floating(64);
-    case BuiltinFamily::kUfuncLogical:
-      return tc.boolean();
-    case BuiltinFamily::kUfuncSame: {
-      bool bool_loop = id == BuiltinId::kNpAbs || id == BuiltinId::kNpAbsolute || id == BuiltinId::kNpMaximum ||
-                       id == BuiltinId::kNpMinimum;
-      if (e->kind == Kind::kBool && !bool_loop) return nullptr;
-      return e;
-    }
-    case BuiltinFamily::kUfuncFloat:
-      // NumPy's smallest float that holds the input; Kiln has no float16.
-      if (e->kind == Kind::kFloat) return e;
-      if (!from_array) return tc.floating(64);  // a Python scalar
-      if (e->kind == Kind::kBool || e->bits == 8) return nullptr;
-      return tc.floating(e->bits == 16 ? 32 : 64);
-    case BuiltinFamily::kOwn:
-    case BuiltinFamily::kMathUnary:
-    case BuiltinFamily::kMathBinary:
-    case BuiltinFamily::kReduction:
-    case BuiltinFamily::kMethod:
-    case BuiltinFamily::kAttribute:
-      break;
-  }
-  return nullptr;
-}
-
 std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_t n) {
   const ir::Instr* def = slice->def;
   if (!def || def->op != ir::Op::kBuildSlice) return std::nullopt;
