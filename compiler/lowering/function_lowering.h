@@ -168,6 +168,10 @@ class FunctionLowering {
   /// the loop's input types).
   std::vector<llvm::Value*> ufuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
                                       const std::vector<llvm::Value*>& xs);
+  /// NumPy's complex x / y (no exception for a zero divisor).
+  llvm::Value* complexDivide(llvm::Value* x, llvm::Value* y);
+  /// C99's complex function `name` (cexp, csqrt, ...) of z.
+  llvm::Value* complexMath(const char* name, llvm::Value* z);
   llvm::Value* ufuncGcd(llvm::Value* x, llvm::Value* y, const typing::Type* t);
   /// libm's `name` (or `name`f for float32) on x (and y).
   llvm::Value* ufuncMath(const char* name, llvm::Value* x, llvm::Value* y = nullptr);

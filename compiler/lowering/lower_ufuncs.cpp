@@ -6,6 +6,7 @@
 // powers refuse negative exponents, NaN propagates through maximum and
 // minimum and is skipped by fmax and fmin.
 #include <cmath>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
@@ -62,6 +63,48 @@ llvm::Value* FunctionLowering::ufuncGcd(llvm::Value* x, llvm::Value* y, const ty
   return b_.CreateLoad(it, a);
 }
 
+llvm::Value* FunctionLowering::complexDivide(llvm::Value* x, llvm::Value* y) {
+  // NumPy's complex division: Smith's method; a zero divisor divides each
+  // part by |0| (inf or nan), with no exception.
+  auto re = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 0); };
+  auto im = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 1); };
+  llvm::Value *a = re(x), *bi = im(x), *c = re(y), *d = im(y);
+  llvm::Function* fabs = intrinsic(llvm::Intrinsic::fabs, a->getType());
+  llvm::Value* ac = b_.CreateCall(fabs, {c});
+  llvm::Value* ad = b_.CreateCall(fabs, {d});
+  llvm::Value* zero = llvm::ConstantFP::get(a->getType(), 0.0);
+  llvm::Value* by_real = b_.CreateFCmpOGE(ac, ad);
+  llvm::Value* r1 = b_.CreateFDiv(d, c);
+  llvm::Value* den1 = b_.CreateFAdd(c, b_.CreateFMul(d, r1));
+  llvm::Value* re1 = b_.CreateFDiv(b_.CreateFAdd(a, b_.CreateFMul(bi, r1)), den1);
+  llvm::Value* im1 = b_.CreateFDiv(b_.CreateFSub(bi, b_.CreateFMul(a, r1)), den1);
+  llvm::Value* both_zero = b_.CreateAnd(b_.CreateFCmpOEQ(ac, zero), b_.CreateFCmpOEQ(ad, zero));
+  re1 = b_.CreateSelect(both_zero, b_.CreateFDiv(a, ac), re1);
+  im1 = b_.CreateSelect(both_zero, b_.CreateFDiv(bi, ac), im1);
+  llvm::Value* r2 = b_.CreateFDiv(c, d);
+  llvm::Value* den2 = b_.CreateFAdd(d, b_.CreateFMul(c, r2));
+  llvm::Value* re2 = b_.CreateFDiv(b_.CreateFAdd(b_.CreateFMul(a, r2), bi), den2);
+  llvm::Value* im2 = b_.CreateFDiv(b_.CreateFSub(b_.CreateFMul(bi, r2), a), den2);
+  llvm::Value* out = llvm::PoisonValue::get(x->getType());
+  out = b_.CreateInsertValue(out, b_.CreateSelect(by_real, re1, re2), 0);
+  return b_.CreateInsertValue(out, b_.CreateSelect(by_real, im1, im2), 1);
+}
+
+llvm::Value* FunctionLowering::complexMath(const char* name, llvm::Value* z) {
+  // C99's complex function (cexp, csqrt, ...), which NumPy's loops call,
+  // in double precision (a complex64 is widened and narrowed back).
+  llvm::Type* ct = z->getType();
+  llvm::Type* part = ct->getStructElementType(0);
+  llvm::Type* d = b_.getDoubleTy();
+  llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
+  llvm::FunctionCallee f = mod_.getOrInsertFunction(name, llvm::FunctionType::get(cd, {d, d}, false));
+  llvm::cast<llvm::Function>(f.getCallee())->setDoesNotThrow();
+  llvm::Value* r = b_.CreateCall(f, {b_.CreateFPExt(b_.CreateExtractValue(z, 0), d), b_.CreateFPExt(b_.CreateExtractValue(z, 1), d)});
+  llvm::Value* out = llvm::PoisonValue::get(ct);
+  out = b_.CreateInsertValue(out, b_.CreateFPTrunc(b_.CreateExtractValue(r, 0), part), 0);
+  return b_.CreateInsertValue(out, b_.CreateFPTrunc(b_.CreateExtractValue(r, 1), part), 1);
+}
+
 std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std::vector<const typing::Type*>& loop,
                                                       const std::vector<llvm::Value*>& xs) {
   const typing::Type* t = loop[0];
@@ -74,6 +117,8 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
   auto fcall = [&](llvm::Intrinsic::ID id, std::vector<llvm::Value*> vs) -> llvm::Value* {
     return b_.CreateCall(intrinsic(id, vs[0]->getType()), vs);
   };
+  auto re = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 0); };
+  auto im = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 1); };
   auto binop = [&](BinaryOp op) { return binaryValues(op, x, y, t, false, true); };
   auto signed_overflow = [&]() {  // INT_MIN and -1
     unsigned bits = vt->getIntegerBitWidth();
@@ -85,7 +130,17 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
     if (isSigned(t)) q = b_.CreateSelect(signed_overflow(), x, q);  // NumPy: INT_MIN // -1 is INT_MIN
     return q;
   };
+  // NumPy's order of complex numbers: by real part, then imaginary part
+  // (a NaN imaginary part makes the real parts' order undecided).
+  auto complex_order = [&](CompareOp op, llvm::Value* p, llvm::Value* q) -> llvm::Value* {
+    llvm::Value* no_nan = b_.CreateAnd(b_.CreateFCmpORD(im(p), im(p)), b_.CreateFCmpORD(im(q), im(q)));
+    bool less = op == CompareOp::kLt || op == CompareOp::kLe;
+    llvm::Value* first = less ? b_.CreateFCmpOLT(re(p), re(q)) : b_.CreateFCmpOGT(re(p), re(q));
+    llvm::Value* second = compareValues(op, im(p), im(q), types().floating(64));
+    return b_.CreateOr(b_.CreateAnd(first, no_nan), b_.CreateAnd(b_.CreateFCmpOEQ(re(p), re(q)), second));
+  };
   auto compare = [&](CompareOp op) -> llvm::Value* {
+    if (cx && op != CompareOp::kEq && op != CompareOp::kNe) return complex_order(op, x, y);
     if (loop[0] == loop[1]) return compareValues(op, x, y, t);
     // int64 beside uint64 (NumPy's qQ and Qq loops): exact.
     llvm::Value* zero = llvm::ConstantInt::get(vt, 0);
@@ -102,8 +157,6 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
       default: return b_.CreateSelect(differ, b_.getTrue(), same);
     }
   };
-  auto re = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 0); };
-  auto im = [&](llvm::Value* v) { return b_.CreateExtractValue(v, 1); };
   auto make_complex = [&](llvm::Value* r, llvm::Value* i) {
     llvm::Value* out = llvm::PoisonValue::get(vt);
     return b_.CreateInsertValue(b_.CreateInsertValue(out, r, 0), i, 1);
@@ -115,31 +168,27 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
   auto is_finite = [&](llvm::Value* v) {
     return b_.CreateFCmpOLT(fcall(llvm::Intrinsic::fabs, {v}), llvm::ConstantFP::getInfinity(v->getType()));
   };
+  if (cx) {
+    // C99's complex functions, which NumPy's complex loops call.
+    static const std::map<UfuncImpl, const char*> cfuncs = {
+        {UfuncImpl::kSqrt, "csqrt"},   {UfuncImpl::kExp, "cexp"},       {UfuncImpl::kLog, "clog"},
+        {UfuncImpl::kSin, "csin"},     {UfuncImpl::kCos, "ccos"},       {UfuncImpl::kTan, "ctan"},
+        {UfuncImpl::kSinh, "csinh"},   {UfuncImpl::kCosh, "ccosh"},     {UfuncImpl::kTanh, "ctanh"},
+        {UfuncImpl::kArcsin, "casin"}, {UfuncImpl::kArccos, "cacos"},   {UfuncImpl::kArctan, "catan"},
+        {UfuncImpl::kArcsinh, "casinh"}, {UfuncImpl::kArccosh, "cacosh"}, {UfuncImpl::kArctanh, "catanh"}};
+    if (auto it = cfuncs.find(impl); it != cfuncs.end()) return {complexMath(it->second, x)};
+    if (impl == UfuncImpl::kAbsolute) {
+      llvm::Type* d = b_.getDoubleTy();
+      llvm::Value* h = b_.CreateCall(libm("hypot", 2), {b_.CreateFPExt(re(x), d), b_.CreateFPExt(im(x), d)});
+      return {b_.CreateFPTrunc(h, re(x)->getType())};
+    }
+  }
   switch (impl) {
     case UfuncImpl::kAdd: return {binop(BinaryOp::kAdd)};
     case UfuncImpl::kSubtract: return {binop(BinaryOp::kSub)};
     case UfuncImpl::kMultiply: return {binop(BinaryOp::kMul)};
     case UfuncImpl::kTrueDivide: {
-      if (!cx) return {b_.CreateFDiv(x, y)};
-      // NumPy's complex division: Smith's method; a zero divisor divides
-      // each part by |0| (inf or nan).
-      llvm::Value *a = re(x), *bi = im(x), *c = re(y), *d = im(y);
-      llvm::Value* ac = fcall(llvm::Intrinsic::fabs, {c});
-      llvm::Value* ad = fcall(llvm::Intrinsic::fabs, {d});
-      llvm::Value* zero = llvm::ConstantFP::get(a->getType(), 0.0);
-      llvm::Value* by_real = b_.CreateFCmpOGE(ac, ad);
-      llvm::Value* r1 = b_.CreateFDiv(d, c);
-      llvm::Value* den1 = b_.CreateFAdd(c, b_.CreateFMul(d, r1));
-      llvm::Value* re1 = b_.CreateFDiv(b_.CreateFAdd(a, b_.CreateFMul(bi, r1)), den1);
-      llvm::Value* im1 = b_.CreateFDiv(b_.CreateFSub(bi, b_.CreateFMul(a, r1)), den1);
-      llvm::Value* both_zero = b_.CreateAnd(b_.CreateFCmpOEQ(ac, zero), b_.CreateFCmpOEQ(ad, zero));
-      re1 = b_.CreateSelect(both_zero, b_.CreateFDiv(a, ac), re1);
-      im1 = b_.CreateSelect(both_zero, b_.CreateFDiv(bi, ac), im1);
-      llvm::Value* r2 = b_.CreateFDiv(c, d);
-      llvm::Value* den2 = b_.CreateFAdd(d, b_.CreateFMul(c, r2));
-      llvm::Value* re2 = b_.CreateFDiv(b_.CreateFAdd(b_.CreateFMul(a, r2), bi), den2);
-      llvm::Value* im2 = b_.CreateFDiv(b_.CreateFSub(b_.CreateFMul(bi, r2), a), den2);
-      return {make_complex(b_.CreateSelect(by_real, re1, re2), b_.CreateSelect(by_real, im1, im2))};
+      return {cx ? complexDivide(x, y) : b_.CreateFDiv(x, y)};
     }
     case UfuncImpl::kFloorDivide: return {floor_divide()};
     case UfuncImpl::kRemainder: return {binop(BinaryOp::kMod)};
@@ -267,6 +316,13 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
     case UfuncImpl::kFmax:
     case UfuncImpl::kFmin: {
       bool is_max = impl == UfuncImpl::kMaximum || impl == UfuncImpl::kFmax;
+      if (cx) {
+        auto has_nan = [&](llvm::Value* v) { return b_.CreateOr(is_nan(re(v)), is_nan(im(v))); };
+        llvm::Value* keep = complex_order(is_max ? CompareOp::kGe : CompareOp::kLe, x, y);
+        if (impl == UfuncImpl::kMaximum || impl == UfuncImpl::kMinimum)  // NaN from the first, then the second
+          return {b_.CreateSelect(b_.CreateOr(has_nan(x), keep), x, y)};
+        return {b_.CreateSelect(b_.CreateOr(has_nan(y), keep), x, y)};  // a NaN skipped
+      }
       llvm::Value* r = b_.CreateSelect(compareValues(is_max ? CompareOp::kGe : CompareOp::kLe, x, y, t), x, y);
       if (!fl) return {r};
       if (impl == UfuncImpl::kMaximum || impl == UfuncImpl::kMinimum)  // NaN from either side
@@ -288,6 +344,14 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
     }
     case UfuncImpl::kCopysign: return {fcall(llvm::Intrinsic::copysign, {x, y})};
     case UfuncImpl::kNextafter: return {ufuncMath("nextafter", x, y)};
+    case UfuncImpl::kSpacing: {
+      // The gap to the next float away from zero (above for zeros); NaN
+      // for inf and NaN.
+      llvm::Value* inf = llvm::ConstantFP::getInfinity(vt);
+      llvm::Value* away = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(0.0)), b_.CreateFNeg(inf), inf);
+      llvm::Value* gap = b_.CreateFSub(ufuncMath("nextafter", x, away), x);
+      return {b_.CreateSelect(is_finite(x), gap, llvm::ConstantFP::getNaN(vt))};
+    }
     case UfuncImpl::kModf: {
       llvm::Value* ip = fcall(llvm::Intrinsic::trunc, {x});
       llvm::Value* frac = b_.CreateSelect(is_inf(x), fconst(0.0), b_.CreateFSub(x, ip));

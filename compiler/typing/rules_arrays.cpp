@@ -53,8 +53,7 @@ const Type* promoteDtypes(TypeContext& tc, const Type* a, const Type* b) {
 const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b) {
   const Type* ea = elementOf(a);
   const Type* eb = elementOf(b);
-  // Complex arrays have no elementwise lowering yet.
-  if (category(ea) < 0 || category(eb) < 0 || category(ea) == 3 || category(eb) == 3) return nullptr;
+  if (category(ea) < 0 || category(eb) < 0) return nullptr;
   if (a->kind == Kind::kArray && b->kind == Kind::kArray) return promoteDtypes(tc, ea, eb);
   const Type* arr = a->kind == Kind::kArray ? ea : eb;
   const Type* scalar = a->kind == Kind::kArray ? eb : ea;
@@ -80,7 +79,7 @@ const Type* elementBinaryDtype(TypeContext& tc, BinaryOp op, const Type* t) {
     case BinaryOp::kMod:
       return (is_bool || is_complex) ? nullptr : t;
     case BinaryOp::kPow:
-      return is_bool ? nullptr : t;
+      return (is_bool || is_complex) ? nullptr : t;  // complex ** has no lowering yet
     case BinaryOp::kLShift:
     case BinaryOp::kRShift:
       return is_int ? t : nullptr;
@@ -103,9 +102,11 @@ int resultNdim(const Type* a, const Type* b) {
 }  // namespace
 
 char elementwiseLayout(const std::vector<const Type*>& operands, int nd) {
+  // NumPy's order 'K': Fortran when every operand of the result's ndim is
+  // (broadcast operands of fewer dimensions have no say).
   bool all_f = nd > 1;
   for (const Type* t : operands)
-    if (t->kind == Kind::kArray && (t->layout != 'F' || t->ndim != nd)) all_f = false;
+    if (t->kind == Kind::kArray && t->ndim == nd && t->layout != 'F') all_f = false;
   return all_f ? 'F' : 'C';
 }
 
@@ -162,6 +163,14 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
     case BuiltinId::kArraySize:
     case BuiltinId::kArrayNdim:
       return tc.integer(64, true);
+    case BuiltinId::kArrayReal:
+    case BuiltinId::kArrayImag: {
+      // A complex array's parts are strided views; a real array is its own
+      // real part (its imaginary part, a read-only zero array, is refused).
+      const Type* d = receiver->dtype();
+      if (d->kind != Kind::kComplex) return id == BuiltinId::kArrayReal ? receiver : nullptr;
+      return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
+    }
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'
