@@ -217,6 +217,11 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
     return bad(absl::StrCat("NumPy's loop '", chosen, "' is not supported yet"));
   // NumPy refuses boolean negation and subtraction (the loops above would
   // take bools as int8).
+  bool all_bool = true;
+  for (const Type* t : ins) all_bool = all_bool && t->kind == Kind::kBool;
+  if (all_bool && (info.impl == UfuncImpl::kPositive || info.impl == UfuncImpl::kSign ||
+                   info.impl == UfuncImpl::kGcd || info.impl == UfuncImpl::kLcm))
+    return bad("NumPy has no loop for booleans");
   if (info.impl == UfuncImpl::kNegative && ins[0]->kind == Kind::kBool)
     return bad("the numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead");
   if (info.impl == UfuncImpl::kSubtract && ins[0]->kind == Kind::kBool && ins[1]->kind == Kind::kBool)
