@@ -18,11 +18,11 @@ ROWS = {
     "negative": ("Negative", "ifc"), "positive": ("Positive", "bifc"),
     "absolute": ("Absolute", "bifc"), "abs": ("Absolute", "bifc"), "fabs": ("Fabs", "f"),
     "sign": ("Sign", "if"), "conjugate": ("Conjugate", "bifc"), "conj": ("Conjugate", "bifc"),
-    "square": ("Square", "bifc"), "reciprocal": ("Reciprocal", "if"),
+    "square": ("Square", "bifc"), "reciprocal": ("Reciprocal", "ifc"),
     "gcd": ("Gcd", "i"), "lcm": ("Lcm", "i"),
     "logaddexp": ("Logaddexp", "f"), "logaddexp2": ("Logaddexp2", "f"),
-    "exp": ("Exp", "fc"), "exp2": ("Exp2", "f"), "expm1": ("Expm1", "f"),
-    "log": ("Log", "fc"), "log2": ("Log2", "f"), "log10": ("Log10", "f"), "log1p": ("Log1p", "f"),
+    "exp": ("Exp", "fc"), "exp2": ("Exp2", "fc"), "expm1": ("Expm1", "fc"),
+    "log": ("Log", "fc"), "log2": ("Log2", "fc"), "log10": ("Log10", "fc"), "log1p": ("Log1p", "fc"),
     "sqrt": ("Sqrt", "fc"), "cbrt": ("Cbrt", "f"),
     "sin": ("Sin", "fc"), "cos": ("Cos", "fc"), "tan": ("Tan", "fc"),
     "arcsin": ("Arcsin", "fc"), "arccos": ("Arccos", "fc"), "arctan": ("Arctan", "fc"),
@@ -45,7 +45,7 @@ ROWS = {
     "signbit": ("Signbit", "f"), "copysign": ("Copysign", "f"), "nextafter": ("Nextafter", "f"),
     "spacing": ("Spacing", "f"),
     "modf": ("Modf", "f"), "ldexp": ("Ldexp", "f"), "frexp": ("Frexp", "f"),
-    "floor": ("Floor", "bif"), "ceil": ("Ceil", "bif"), "trunc": ("Trunc", "bif"), "rint": ("Rint", "bif"),
+    "floor": ("Floor", "bif"), "ceil": ("Ceil", "bif"), "trunc": ("Trunc", "bif"), "rint": ("Rint", "bifc"),
 }
 
 

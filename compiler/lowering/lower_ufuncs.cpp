@@ -177,6 +177,48 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
         {UfuncImpl::kArcsin, "casin"}, {UfuncImpl::kArccos, "cacos"},   {UfuncImpl::kArctan, "catan"},
         {UfuncImpl::kArcsinh, "casinh"}, {UfuncImpl::kArccosh, "cacosh"}, {UfuncImpl::kArctanh, "catanh"}};
     if (auto it = cfuncs.find(impl); it != cfuncs.end()) return {complexMath(it->second, x)};
+    llvm::Type* pt = re(x)->getType();
+    auto pconst = [&](double v) { return llvm::ConstantFP::get(pt, v); };
+    auto scaled = [&](llvm::Value* z, double k) {  // both parts times k
+      return make_complex(b_.CreateFMul(re(z), pconst(k)), b_.CreateFMul(im(z), pconst(k)));
+    };
+    auto dmath = [&](const char* name, llvm::Value* v, llvm::Value* w = nullptr) {  // libm in double
+      llvm::Type* d = b_.getDoubleTy();
+      std::vector<llvm::Value*> vs{b_.CreateFPExt(v, d)};
+      if (w) vs.push_back(b_.CreateFPExt(w, d));
+      return b_.CreateFPTrunc(b_.CreateCall(libm(name, static_cast<int>(vs.size())), vs), pt);
+    };
+    // NumPy's own formulas for these (npy_math's nc_* functions).
+    switch (impl) {
+      case UfuncImpl::kLog10: return {scaled(complexMath("clog", x), 0.43429448190325182765)};
+      case UfuncImpl::kLog2: return {scaled(complexMath("clog", x), 1.442695040888963407359924681001892137)};
+      case UfuncImpl::kExp2: return {complexMath("cexp", scaled(x, 0.693147180559945309417232121458176568))};
+      case UfuncImpl::kExpm1: {
+        llvm::Value* a = dmath("sin", b_.CreateFMul(im(x), pconst(0.5)));
+        llvm::Value* r = b_.CreateFSub(b_.CreateFMul(dmath("expm1", re(x)), dmath("cos", im(x))),
+                                       b_.CreateFMul(pconst(2.0), b_.CreateFMul(a, a)));
+        return {make_complex(r, b_.CreateFMul(dmath("exp", re(x)), dmath("sin", im(x))))};
+      }
+      case UfuncImpl::kLog1p: {
+        llvm::Value* r1 = b_.CreateFAdd(re(x), pconst(1.0));
+        return {make_complex(dmath("log", dmath("hypot", r1, im(x))), dmath("atan2", im(x), r1))};
+      }
+      case UfuncImpl::kRint:
+        return {make_complex(fcall(llvm::Intrinsic::roundeven, {re(x)}), fcall(llvm::Intrinsic::roundeven, {im(x)}))};
+      case UfuncImpl::kReciprocal: {
+        llvm::Value *xr = re(x), *xi = im(x);
+        llvm::Value* by_real = b_.CreateFCmpOLE(fcall(llvm::Intrinsic::fabs, {xi}), fcall(llvm::Intrinsic::fabs, {xr}));
+        llvm::Value* r1 = b_.CreateFDiv(xi, xr);
+        llvm::Value* d1 = b_.CreateFAdd(xr, b_.CreateFMul(xi, r1));
+        llvm::Value* r2 = b_.CreateFDiv(xr, xi);
+        llvm::Value* d2 = b_.CreateFAdd(b_.CreateFMul(xr, r2), xi);
+        llvm::Value* one = pconst(1.0);
+        return {make_complex(b_.CreateSelect(by_real, b_.CreateFDiv(one, d1), b_.CreateFDiv(r2, d2)),
+                             b_.CreateSelect(by_real, b_.CreateFNeg(b_.CreateFDiv(r1, d1)), b_.CreateFNeg(b_.CreateFDiv(one, d2))))};
+      }
+      default:
+        break;
+    }
     if (impl == UfuncImpl::kAbsolute) {
       llvm::Type* d = b_.getDoubleTy();
       llvm::Value* h = b_.CreateCall(libm("hypot", 2), {b_.CreateFPExt(re(x), d), b_.CreateFPExt(im(x), d)});
