@@ -445,8 +445,26 @@ llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, co
                                            const typing::Type* result, const typing::Type* ct, bool inplace) {
   const typing::Type* dt = result->dtype();
   Typed target = typed(lhs);
+  // The element code of the operator's ufunc (lower_ufuncs.cpp), on the
+  // loop typing chose: NumPy's semantics for operators and ufuncs alike.
+  typing::UfuncImpl impl = typing::UfuncImpl::kAdd;
+  switch (op) {
+    case BinaryOp::kAdd: impl = typing::UfuncImpl::kAdd; break;
+    case BinaryOp::kSub: impl = typing::UfuncImpl::kSubtract; break;
+    case BinaryOp::kMul: impl = typing::UfuncImpl::kMultiply; break;
+    case BinaryOp::kTrueDiv: impl = typing::UfuncImpl::kTrueDivide; break;
+    case BinaryOp::kFloorDiv: impl = typing::UfuncImpl::kFloorDivide; break;
+    case BinaryOp::kMod: impl = typing::UfuncImpl::kRemainder; break;
+    case BinaryOp::kPow: impl = typing::UfuncImpl::kPower; break;
+    case BinaryOp::kLShift: impl = typing::UfuncImpl::kLeftShift; break;
+    case BinaryOp::kRShift: impl = typing::UfuncImpl::kRightShift; break;
+    case BinaryOp::kAnd: impl = typing::UfuncImpl::kBitwiseAnd; break;
+    case BinaryOp::kOr: impl = typing::UfuncImpl::kBitwiseOr; break;
+    case BinaryOp::kXor: impl = typing::UfuncImpl::kBitwiseXor; break;
+    case BinaryOp::kMatMul: break;  // refused by typing
+  }
   return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
-    return convert(b_, binaryValues(op, xs[0], xs[1], ct, false, true), ct, dt);
+    return convert(b_, ufuncBody(impl, {ct, ct, ct}, xs)[0], ct, dt);
   });
 }
 

@@ -282,3 +282,26 @@ def test_refusals_name_the_ufunc_and_types(kilnd):
         sq(np.array([1, 2], dtype=np.int8))   # NumPy computes in float16, which Kiln lacks
     with pytest.raises(TypingError, match=r"numpy.gcd.*float64"):
         gcd(np.ones(2), np.ones(2))
+
+
+def test_operators_share_the_ufuncs_element_code(kilnd):
+    from kiln import jit
+
+    @jit
+    def ops(a, b):
+        return a // b, a % b, a * 2
+
+    @jit
+    def pw(a, e):
+        return a ** e
+
+    a = np.array([-128, 5, 7], np.int8)
+    b = np.array([-1, 0, 2], np.int8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = (a // b, a % b, a * 2)
+    for g, w in zip(ops(a, b), want):
+        assert same(g, w), (g, w)       # INT_MIN // -1 is INT_MIN, as NumPy
+    with pytest.raises(ValueError, match="negative integer powers"):
+        pw(np.array([2, 3]), -1)
+    assert same(pw(np.array([2.0, 4.0]), -1), np.array([0.5, 0.25]))
