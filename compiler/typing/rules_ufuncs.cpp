@@ -166,14 +166,16 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
       any_array = true;
     }
   }
-  // NEP 50: beside an array, an int64, float64 or complex128 scalar is
-  // taken for a Python number (weak): it takes the arrays' dtype unless its
-  // kind is higher.
-  auto weak = [&](const Type* t) {
-    if (!any_array || t->kind == Kind::kArray) return false;
+  // NEP 50: an int64, float64, complex128 or bool scalar is taken for a
+  // Python number (weak) beside an array or a scalar of another type (a
+  // NumPy scalar): it takes their dtype unless its kind is higher.
+  auto is_default = [](const Type* t) {
     return (t->kind == Kind::kInt && t->is_signed && t->bits == 64) || (t->kind == Kind::kFloat && t->bits == 64) ||
            (t->kind == Kind::kComplex && t->bits == 128) || t->kind == Kind::kBool;
   };
+  bool typed_context = any_array;
+  for (size_t k = 0; k < nin; ++k) typed_context = typed_context || !is_default(args[k]);
+  auto weak = [&](const Type* t) { return typed_context && t->kind != Kind::kArray && is_default(t); };
   for (size_t k = 0; k < nin; ++k) {
     if (weak(args[k])) continue;
     const Type* e = args[k]->kind == Kind::kArray ? args[k]->dtype() : args[k];

@@ -208,6 +208,17 @@ def test_scalars_and_weak_python_numbers(kilnd):
     assert s(3, 4) == (7, 5.0, True)
     assert s(np.float32(3), np.float32(4))[1] == np.float32(5)
 
+    @jit
+    def lit(x):
+        return np.add(x, 0.2), np.add(x, 1)
+
+    # A Python number is weak (NEP 50): float32 + 0.2 rounds as float32.
+    # (Scalar results come back as Python numbers, so the values tell.)
+    x = np.float32(0.1)
+    assert lit(x) == (float(np.add(x, 0.2)), float(np.add(x, 1)))
+    assert lit(x)[0] != 0.1 + 0.2
+    assert lit(np.int8(127))[1] == -128   # int8 + 1 wraps, as NumPy
+
 
 def test_broadcasting_and_layouts(kilnd):
     from kiln import jit
