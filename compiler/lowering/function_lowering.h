@@ -14,6 +14,7 @@
 #include "compiler/lowering/ownership.h"
 #include "compiler/typing/inference.h"
 #include "compiler/typing/registry.h"
+#include "compiler/typing/ufuncs.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 #include "kiln_abi.h"
@@ -158,10 +159,22 @@ class FunctionLowering {
   /// `recv` of type `at`, with its bound arguments.
   llvm::Value* arrayMethod(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
                            const std::vector<const ir::Value*>& args, const typing::Type* result);
-  /// np.sqrt(x), np.maximum(a, b), ...: on scalars, or a loop over arrays.
-  llvm::Value* numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
-                          const typing::Type* result);
-  llvm::Value* ufuncValue(typing::BuiltinId id, const std::vector<llvm::Value*>& xs, const typing::Type* ct);
+  // ufuncs (lower_ufuncs.cpp).
+  /// np.add(a, b[, out]), np.sqrt(x), ...: the loop typing chose
+  /// (res.compute) over scalars or broadcast arrays, into new or out arrays.
+  llvm::Value* ufuncCall(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                         const typing::Type* result);
+  /// One step of a ufunc's loop: its outputs from its inputs (converted to
+  /// the loop's input types).
+  std::vector<llvm::Value*> ufuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
+                                      const std::vector<llvm::Value*>& xs);
+  /// NumPy's complex x / y (no exception for a zero divisor).
+  llvm::Value* complexDivide(llvm::Value* x, llvm::Value* y);
+  /// C99's complex function `name` (cexp, csqrt, ...) of z.
+  llvm::Value* complexMath(const char* name, llvm::Value* z);
+  llvm::Value* ufuncGcd(llvm::Value* x, llvm::Value* y, const typing::Type* t);
+  /// libm's `name` (or `name`f for float32) on x (and y).
+  llvm::Value* ufuncMath(const char* name, llvm::Value* x, llvm::Value* y = nullptr);
   /// The numpy module's functions other than ufuncs (constructors,
   /// reductions as functions, sort, where, ...), as typing accepts them.
   llvm::Value* numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,

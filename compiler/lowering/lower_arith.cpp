@@ -215,7 +215,8 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
 
 llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
                                             bool from_ints, bool numpy) {
-  if (t->kind == Kind::kComplex) return complexBinary(op, a, d);
+  if (t->kind == Kind::kComplex)  // NumPy's division gives inf or nan for a zero divisor
+    return numpy && op == BinaryOp::kTrueDiv ? complexDivide(a, d) : complexBinary(op, a, d);
   bool is_float = t->kind == Kind::kFloat;
   if (t->kind == Kind::kBool && op == BinaryOp::kAdd) return b_.CreateOr(a, d);   // NumPy's bool +
   if (t->kind == Kind::kBool && op == BinaryOp::kMul) return b_.CreateAnd(a, d);  // and *

@@ -125,6 +125,18 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
       return arraySize(arr, t);
     case BuiltinId::kArrayNdim:
       return b_.getInt64(t->ndim);
+    case BuiltinId::kArrayReal:
+    case BuiltinId::kArrayImag: {  // a complex array's part: the same memory, the same strides
+      if (t->dtype()->kind != Kind::kComplex) return arr;  // a real array's real part is itself
+      llvm::Value* data = b_.CreateExtractValue(arr, kData);
+      if (id == BuiltinId::kArrayImag) data = b_.CreateGEP(b_.getInt8Ty(), data, b_.getInt64(itemSize(t->dtype()) / 2));
+      Place p{b_.CreateExtractValue(arr, kMeminfo), data, {}, {}};
+      for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k) {
+        p.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
+        p.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
+      }
+      return viewOf(p, result);
+    }
     case BuiltinId::kArrayT: {  // the same memory, dimensions reversed
       Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
       for (unsigned k = static_cast<unsigned>(t->ndim); k-- > 0;) {
@@ -433,8 +445,26 @@ llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, co
                                            const typing::Type* result, const typing::Type* ct, bool inplace) {
   const typing::Type* dt = result->dtype();
   Typed target = typed(lhs);
+  // The element code of the operator's ufunc (lower_ufuncs.cpp), on the
+  // loop typing chose: NumPy's semantics for operators and ufuncs alike.
+  typing::UfuncImpl impl = typing::UfuncImpl::kAdd;
+  switch (op) {
+    case BinaryOp::kAdd: impl = typing::UfuncImpl::kAdd; break;
+    case BinaryOp::kSub: impl = typing::UfuncImpl::kSubtract; break;
+    case BinaryOp::kMul: impl = typing::UfuncImpl::kMultiply; break;
+    case BinaryOp::kTrueDiv: impl = typing::UfuncImpl::kTrueDivide; break;
+    case BinaryOp::kFloorDiv: impl = typing::UfuncImpl::kFloorDivide; break;
+    case BinaryOp::kMod: impl = typing::UfuncImpl::kRemainder; break;
+    case BinaryOp::kPow: impl = typing::UfuncImpl::kPower; break;
+    case BinaryOp::kLShift: impl = typing::UfuncImpl::kLeftShift; break;
+    case BinaryOp::kRShift: impl = typing::UfuncImpl::kRightShift; break;
+    case BinaryOp::kAnd: impl = typing::UfuncImpl::kBitwiseAnd; break;
+    case BinaryOp::kOr: impl = typing::UfuncImpl::kBitwiseOr; break;
+    case BinaryOp::kXor: impl = typing::UfuncImpl::kBitwiseXor; break;
+    case BinaryOp::kMatMul: break;  // refused by typing
+  }
   return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
-    return convert(b_, binaryValues(op, xs[0], xs[1], ct, false, true), ct, dt);
+    return convert(b_, ufuncBody(impl, {ct, ct, ct}, xs)[0], ct, dt);
   });
 }
 
@@ -449,7 +479,13 @@ llvm::Value* FunctionLowering::arrayUnary(UnaryOp op, const ir::Value* x, const 
     llvm::Value* v = loadElement(flatElementPtr(src, x->type, k), dt);
     llvm::Value* r = v;
     switch (op) {
-      case UnaryOp::kNeg: r = dt->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v); break;
+      case UnaryOp::kNeg:
+        if (dt->kind == Kind::kComplex)
+          r = b_.CreateInsertValue(b_.CreateInsertValue(v, b_.CreateFNeg(b_.CreateExtractValue(v, 0)), 0),
+                                   b_.CreateFNeg(b_.CreateExtractValue(v, 1)), 1);
+        else
+          r = dt->kind == Kind::kFloat ? b_.CreateFNeg(v) : b_.CreateNeg(v);
+        break;
       case UnaryOp::kInvert: r = b_.CreateNot(v); break;
       case UnaryOp::kPos:
       case UnaryOp::kNot:  // rejected by typing

@@ -42,10 +42,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
 #define KILN_LOWER_kMathUnary(Id)
 #define KILN_LOWER_kMathBinary(Id)
 #define KILN_LOWER_kReduction(Id) case BuiltinId::k##Id:
-#define KILN_LOWER_kUfuncFloat(Id) case BuiltinId::k##Id:
-#define KILN_LOWER_kUfuncSame(Id) case BuiltinId::k##Id:
-#define KILN_LOWER_kUfuncPredicate(Id) case BuiltinId::k##Id:
-#define KILN_LOWER_kUfuncLogical(Id) case BuiltinId::k##Id:
+#define KILN_LOWER_kUfunc(Id) case BuiltinId::k##Id:
 #define KILN_LOWER_kMethod(Id)
 #define KILN_LOWER_kAttribute(Id)
 #define KILN_BUILTIN(Id, name, spec)
@@ -54,10 +51,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
 #undef KILN_LOWER_kMathUnary
 #undef KILN_LOWER_kMathBinary
 #undef KILN_LOWER_kReduction
-#undef KILN_LOWER_kUfuncFloat
-#undef KILN_LOWER_kUfuncSame
-#undef KILN_LOWER_kUfuncPredicate
-#undef KILN_LOWER_kUfuncLogical
+#undef KILN_LOWER_kUfunc
 #undef KILN_LOWER_kMethod
 #undef KILN_LOWER_kAttribute
     // NumPy's rows: lower_numpy.cpp.

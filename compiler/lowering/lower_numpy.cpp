@@ -1,6 +1,4 @@
-// The numpy module's functions: ufuncs on arrays and scalars (one scalar
-// body, broadcast over arrays by FunctionLowering::elementwise),
-// constructors, reductions called as functions, sorting (libc qsort with
+// The numpy module's functions: constructors (ufuncs: lower_ufuncs.cpp), reductions called as functions, sorting (libc qsort with
 // NaN last) and order statistics, as typing/rules_builtins.cpp accepts them.
 #include <map>
 #include <set>
@@ -68,131 +66,10 @@ llvm::Value* FunctionLowering::sortedCopy(llvm::Value* arr, const typing::Type* 
   return out;
 }
 
-llvm::Value* FunctionLowering::ufuncValue(BuiltinId id, const std::vector<llvm::Value*>& xs, const typing::Type* ct) {
-  llvm::Value* x = xs[0];
-  bool is_float = ct->kind == Kind::kFloat;
-  auto intrinsic1 = [&](llvm::Intrinsic::ID iid) -> llvm::Value* {
-    if (!is_float) return x;  // floor/ceil/trunc/rint of an int: itself
-    return b_.CreateCall(intrinsic(iid, x->getType()), {x});
-  };
-  auto libm_call = [&](const char* fname) -> llvm::Value* {
-    // libm's double functions; float32 goes through double and back.
-    std::vector<llvm::Value*> ds;
-    for (llvm::Value* v : xs) ds.push_back(b_.CreateFPExt(v, b_.getDoubleTy()));
-    llvm::Value* r = b_.CreateCall(libm(fname, static_cast<int>(ds.size())), ds);
-    return b_.CreateFPTrunc(r, x->getType());
-  };
-  switch (id) {
-    case BuiltinId::kNpSqrt: return intrinsic1(llvm::Intrinsic::sqrt);
-    case BuiltinId::kNpSin: return intrinsic1(llvm::Intrinsic::sin);
-    case BuiltinId::kNpCos: return intrinsic1(llvm::Intrinsic::cos);
-    case BuiltinId::kNpExp: return intrinsic1(llvm::Intrinsic::exp);
-    case BuiltinId::kNpExp2: return intrinsic1(llvm::Intrinsic::exp2);
-    case BuiltinId::kNpLog: return intrinsic1(llvm::Intrinsic::log);
-    case BuiltinId::kNpLog10: return intrinsic1(llvm::Intrinsic::log10);
-    case BuiltinId::kNpLog2: return intrinsic1(llvm::Intrinsic::log2);
-    case BuiltinId::kNpFabs: return intrinsic1(llvm::Intrinsic::fabs);
-    case BuiltinId::kNpFloor: return intrinsic1(llvm::Intrinsic::floor);
-    case BuiltinId::kNpCeil: return intrinsic1(llvm::Intrinsic::ceil);
-    case BuiltinId::kNpTrunc: return intrinsic1(llvm::Intrinsic::trunc);
-    case BuiltinId::kNpRint: return intrinsic1(llvm::Intrinsic::roundeven);
-    case BuiltinId::kNpTan: return libm_call("tan");
-    case BuiltinId::kNpArcsin: return libm_call("asin");
-    case BuiltinId::kNpArccos: return libm_call("acos");
-    case BuiltinId::kNpArctan: return libm_call("atan");
-    case BuiltinId::kNpSinh: return libm_call("sinh");
-    case BuiltinId::kNpCosh: return libm_call("cosh");
-    case BuiltinId::kNpTanh: return libm_call("tanh");
-    case BuiltinId::kNpArcsinh: return libm_call("asinh");
-    case BuiltinId::kNpArccosh: return libm_call("acosh");
-    case BuiltinId::kNpArctanh: return libm_call("atanh");
-    case BuiltinId::kNpExpm1: return libm_call("expm1");
-    case BuiltinId::kNpLog1p: return libm_call("log1p");
-    case BuiltinId::kNpCbrt: return libm_call("cbrt");
-    case BuiltinId::kNpArctan2: return libm_call("atan2");
-    case BuiltinId::kNpHypot: return libm_call("hypot");
-    case BuiltinId::kNpAbs:
-    case BuiltinId::kNpAbsolute:
-      if (is_float) return b_.CreateCall(intrinsic(llvm::Intrinsic::fabs, x->getType()), {x});
-      if (ct->kind == Kind::kBool || !ct->is_signed) return x;
-      return b_.CreateSelect(b_.CreateICmpSLT(x, llvm::ConstantInt::get(x->getType(), 0)), b_.CreateNeg(x), x);
-    case BuiltinId::kNpSign: {
-      llvm::Value* one = convert(b_, b_.getInt64(1), types().integer(64, true), ct);
-      llvm::Value* minus = convert(b_, b_.getInt64(-1), types().integer(64, true), ct);
-      llvm::Value* zero = convert(b_, b_.getInt64(0), types().integer(64, true), ct);
-      llvm::Value* pos = compareValues(ir::CompareOp::kGt, x, zero, ct);
-      llvm::Value* neg = compareValues(ir::CompareOp::kLt, x, zero, ct);
-      return b_.CreateSelect(pos, one, b_.CreateSelect(neg, minus, is_float ? x : zero));  // NaN stays NaN
-    }
-    case BuiltinId::kNpIsnan: return b_.CreateFCmpUNO(x, x);
-    case BuiltinId::kNpLogicalNot: return b_.CreateNot(x);
-    case BuiltinId::kNpLogicalAnd: return b_.CreateAnd(x, xs[1]);
-    case BuiltinId::kNpLogicalOr: return b_.CreateOr(x, xs[1]);
-    case BuiltinId::kNpLogicalXor: return b_.CreateXor(x, xs[1]);
-    case BuiltinId::kNpIsinf:
-    case BuiltinId::kNpIsfinite: {
-      llvm::Value* ax = b_.CreateCall(intrinsic(llvm::Intrinsic::fabs, x->getType()), {x});
-      llvm::Value* inf = llvm::ConstantFP::getInfinity(x->getType());
-      return id == BuiltinId::kNpIsinf ? b_.CreateFCmpOEQ(ax, inf) : b_.CreateFCmpOLT(ax, inf);
-    }
-    case BuiltinId::kNpMaximum:
-    case BuiltinId::kNpMinimum: {
-      // NaN propagates from either side, as NumPy.
-      llvm::Value* y = xs[1];
-      llvm::Value* first = compareValues(id == BuiltinId::kNpMaximum ? ir::CompareOp::kGe : ir::CompareOp::kLe, x, y, ct);
-      llvm::Value* r = b_.CreateSelect(first, x, y);
-      if (is_float) r = b_.CreateSelect(b_.CreateFCmpUNO(x, x), x, r);
-      return r;
-    }
-    // Not ufuncs: typing gives them no compute type.
-#define KILN_UFUNC_kMathUnary(Id) case BuiltinId::k##Id:
-#define KILN_UFUNC_kMathBinary(Id) case BuiltinId::k##Id:
-#define KILN_UFUNC_kReduction(Id) case BuiltinId::k##Id:
-#define KILN_UFUNC_kMethod(Id) case BuiltinId::k##Id:
-#define KILN_UFUNC_kAttribute(Id) case BuiltinId::k##Id:
-#define KILN_UFUNC_kUfuncFloat(Id)
-#define KILN_UFUNC_kUfuncSame(Id)
-#define KILN_UFUNC_kUfuncPredicate(Id)
-#define KILN_UFUNC_kUfuncLogical(Id)
-#define KILN_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
-#define KILN_FAMILY(Id, name, spec, family, method) KILN_UFUNC_##family(Id)
-#include "compiler/typing/builtins.def"
-#undef KILN_UFUNC_kMathUnary
-#undef KILN_UFUNC_kMathBinary
-#undef KILN_UFUNC_kReduction
-#undef KILN_UFUNC_kMethod
-#undef KILN_UFUNC_kAttribute
-#undef KILN_UFUNC_kUfuncFloat
-#undef KILN_UFUNC_kUfuncSame
-#undef KILN_UFUNC_kUfuncPredicate
-#undef KILN_UFUNC_kUfuncLogical
-      break;
-  }
-  return x;
-}
-
-llvm::Value* FunctionLowering::numpyUfunc(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
-                                          const typing::Type* result) {
-  const typing::Type* ct = res.compute;  // typing's compute type for the (promoted) element type
-  if (!result->isArray()) {
-    std::vector<llvm::Value*> xs;
-    for (const ir::Value* a : args) xs.push_back(converted(a, ct));
-    return ufuncValue(res.id, xs, ct);
-  }
-  const typing::Type* dt = result->dtype();
-  const typing::Type* vt = typing::builtinInfo(res.id).family == typing::BuiltinFamily::kUfuncPredicate
-                               ? types().boolean()
-                               : ct;  // what ufuncValue gives
-  std::vector<Typed> operands;
-  for (const ir::Value* a : args) operands.push_back(typed(a));
-  return elementwise(operands, ct, result, nullptr,
-                     [&](const std::vector<llvm::Value*>& xs) { return convert(b_, ufuncValue(res.id, xs, ct), vt, dt); });
-}
-
 llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                                              const typing::Type* result) {
   const typing::BuiltinInfo& row = typing::builtinInfo(res.id);
-  if (typing::isUfunc(row.family)) return numpyUfunc(res, args, result);
+  if (typing::isUfunc(row.family)) return ufuncCall(res, args, result);
   if (row.family == typing::BuiltinFamily::kReduction)  // np.sum(a) and friends: the method
     return arrayMethod(typing::reductionMethod(res.id), args[0]->type, value(args[0]), {args.begin() + 1, args.end()},
                        result);

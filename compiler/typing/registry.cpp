@@ -126,10 +126,7 @@ BuiltinId reductionMethod(BuiltinId id) {
 
 bool isUfunc(BuiltinFamily f) {
   switch (f) {
-    case BuiltinFamily::kUfuncFloat:
-    case BuiltinFamily::kUfuncSame:
-    case BuiltinFamily::kUfuncPredicate:
-    case BuiltinFamily::kUfuncLogical:
+    case BuiltinFamily::kUfunc:
       return true;
     case BuiltinFamily::kOwn:
     case BuiltinFamily::kMathUnary:
@@ -140,10 +137,6 @@ bool isUfunc(BuiltinFamily f) {
       return false;
   }
   return false;
-}
-
-int ufuncArity(BuiltinId id) {
-  return static_cast<int>(signatures()[static_cast<size_t>(id)].params.size());
 }
 
 absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const std::vector<std::string>& kwnames) {

@@ -32,10 +32,7 @@ enum class BuiltinFamily {
   kMathUnary,       // math.f(x) -> float64, x real
   kMathBinary,      // math.f(x, y) -> float64, x and y real
   kReduction,       // np.f(a, axis=None) is a.method(axis)
-  kUfuncFloat,      // computes in a float type
-  kUfuncSame,       // keeps the dtype
-  kUfuncPredicate,  // float compute, bool result
-  kUfuncLogical,    // bool compute and result
+  kUfunc,           // a NumPy ufunc: a row of ufuncs.def (typing/ufuncs.h)
   kMethod,          // a KILN_METHOD row: receiver.name(...)
   kAttribute,       // a KILN_ATTRIBUTE row: receiver.name
 };
@@ -64,8 +61,6 @@ const char* memberName(BuiltinId id);
 BuiltinId reductionMethod(BuiltinId id);
 
 bool isUfunc(BuiltinFamily f);
-/// The number of positional parameters a ufunc row takes (1 or 2).
-int ufuncArity(BuiltinId id);
 
 /// The binder, from the row's parameter spec: for each parameter up to the
 /// last one given, the Call operand (1-based) that binds it, from `npos`

@@ -107,9 +107,6 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
 const Type* iteratorOf(TypeContext& tc, const Type* iterable, std::string* why);
 /// The item an iterator yields.
 const Type* iterItem(TypeContext& tc, const Type* iter);
-/// The type a NumPy ufunc row (np.sqrt, np.maximum, np.isnan, ...)
-/// computes in for an element type (the family's rule), or nullptr.
-const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* element, bool from_array);
 
 /// The positions t[start:stop:step] selects from a tuple of n items when
 /// the slice is built from constants (or None); nullopt if it is not.

@@ -53,8 +53,7 @@ const Type* promoteDtypes(TypeContext& tc, const Type* a, const Type* b) {
 const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b) {
   const Type* ea = elementOf(a);
   const Type* eb = elementOf(b);
-  // Complex arrays have no elementwise lowering yet.
-  if (category(ea) < 0 || category(eb) < 0 || category(ea) == 3 || category(eb) == 3) return nullptr;
+  if (category(ea) < 0 || category(eb) < 0) return nullptr;
   if (a->kind == Kind::kArray && b->kind == Kind::kArray) return promoteDtypes(tc, ea, eb);
   const Type* arr = a->kind == Kind::kArray ? ea : eb;
   const Type* scalar = a->kind == Kind::kArray ? eb : ea;
@@ -80,7 +79,7 @@ const Type* elementBinaryDtype(TypeContext& tc, BinaryOp op, const Type* t) {
     case BinaryOp::kMod:
       return (is_bool || is_complex) ? nullptr : t;
     case BinaryOp::kPow:
-      return is_bool ? nullptr : t;
+      return (is_bool || is_complex) ? nullptr : t;  // complex ** has no lowering yet
     case BinaryOp::kLShift:
     case BinaryOp::kRShift:
       return is_int ? t : nullptr;
@@ -103,9 +102,11 @@ int resultNdim(const Type* a, const Type* b) {
 }  // namespace
 
 char elementwiseLayout(const std::vector<const Type*>& operands, int nd) {
+  // NumPy's order 'K': Fortran when every operand of the result's ndim is
+  // (broadcast operands of fewer dimensions have no say).
   bool all_f = nd > 1;
   for (const Type* t : operands)
-    if (t->kind == Kind::kArray && (t->layout != 'F' || t->ndim != nd)) all_f = false;
+    if (t->kind == Kind::kArray && t->ndim == nd && t->layout != 'F') all_f = false;
   return all_f ? 'F' : 'C';
 }
 
@@ -162,6 +163,14 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
     case BuiltinId::kArraySize:
     case BuiltinId::kArrayNdim:
       return tc.integer(64, true);
+    case BuiltinId::kArrayReal:
+    case BuiltinId::kArrayImag: {
+      // A complex array's parts are strided views; a real array is its own
+      // real part (its imaginary part, a read-only zero array, is refused).
+      const Type* d = receiver->dtype();
+      if (d->kind != Kind::kComplex) return id == BuiltinId::kArrayReal ? receiver : nullptr;
+      return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
+    }
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'
@@ -432,36 +441,6 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
     return tc.tuple(std::move(items));
   }
   return tc.unknown();  // not an iterator
-}
-
-const Type* ufuncComputeType(TypeContext& tc, BuiltinId id, const Type* e, bool from_array) {
-  if (category(e) < 0 || e->kind == Kind::kComplex) return nullptr;
-  switch (builtinInfo(id).family) {
-    case BuiltinFamily::kUfuncPredicate:
-      return e->kind == Kind::kFloat ? e : tc.floating(64);
-    case BuiltinFamily::kUfuncLogical:
-      return tc.boolean();
-    case BuiltinFamily::kUfuncSame: {
-      bool bool_loop = id == BuiltinId::kNpAbs || id == BuiltinId::kNpAbsolute || id == BuiltinId::kNpMaximum ||
-                       id == BuiltinId::kNpMinimum;
-      if (e->kind == Kind::kBool && !bool_loop) return nullptr;
-      return e;
-    }
-    case BuiltinFamily::kUfuncFloat:
-      // NumPy's smallest float that holds the input; Kiln has no float16.
-      if (e->kind == Kind::kFloat) return e;
-      if (!from_array) return tc.floating(64);  // a Python scalar
-      if (e->kind == Kind::kBool || e->bits == 8) return nullptr;
-      return tc.floating(e->bits == 16 ? 32 : 64);
-    case BuiltinFamily::kOwn:
-    case BuiltinFamily::kMathUnary:
-    case BuiltinFamily::kMathBinary:
-    case BuiltinFamily::kReduction:
-    case BuiltinFamily::kMethod:
-    case BuiltinFamily::kAttribute:
-      break;
-  }
-  return nullptr;
 }
 
 std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_t n) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/ufuncs.h"
 
 namespace kiln::typing {
 
@@ -101,27 +102,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
       return arrayMethodCall(tc, reductionMethod(res.id), args[0],
                              n == 2 ? std::vector<const Type*>{args[1]} : std::vector<const Type*>{});
-    case BuiltinFamily::kUfuncFloat:
-    case BuiltinFamily::kUfuncSame:
-    case BuiltinFamily::kUfuncPredicate:
-    case BuiltinFamily::kUfuncLogical: {
-      if (n != static_cast<size_t>(ufuncArity(res.id))) return bad();
-      int nd = 0;
-      for (const Type* a : args)
-        if (a->kind == Kind::kArray) nd = std::max(nd, a->ndim);  // broadcasting
-      // The element type: two operands promote as an elementwise operator.
-      const Type* e = nullptr;
-      if (n == 1) e = args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
-      else if (nd) e = arrayOperandDtype(tc, args[0], args[1]);
-      else if (isReal(args[0]) && isReal(args[1])) e = promoteDtypes(tc, args[0], args[1]);
-      if (!e) return bad();
-      const Type* ct = ufuncComputeType(tc, res.id, e, nd > 0);
-      if (!ct) return bad();
-      res.operand = e;
-      res.compute = ct;
-      const Type* r = row.family == BuiltinFamily::kUfuncPredicate ? tc.boolean() : ct;  // logical: ct is bool
-      return nd ? tc.array(r, nd, elementwiseLayout(args, nd)) : r;
-    }
+    case BuiltinFamily::kUfunc:
+      return ufuncCall(tc, res, args);
     case BuiltinFamily::kMethod:
     case BuiltinFamily::kAttribute:
       return absl::InternalError(absl::StrCat(name, " is not a function"));

@@ -193,16 +193,24 @@ TEST_F(ArrayRules, EveryRowIsFoundByItsName) {
 }
 
 TEST_F(ArrayRules, TypingRecordsTheTypesLoweringUses) {
-  // np.maximum(int32 array, float64 scalar): operands float32? No: the weak
-  // scalar takes the array's kind unless higher, so float64 here.
+  // A ufunc records NumPy's loop: its input types, then its output types.
+  // np.maximum(int32 array, float64 scalar): the weak scalar takes the
+  // array's kind unless higher, so the loop is dd->d.
   EXPECT_EQ(*callBuiltin("numpy.maximum", {arr(i(32)), f(64)}), arr(f(64)));
   EXPECT_EQ(last.operand, f(64));
-  EXPECT_EQ(last.compute, f(64));
-  EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));
-  EXPECT_EQ(last.operand, i(16));
-  EXPECT_EQ(last.compute, f(32));
-  EXPECT_EQ(*callBuiltin("numpy.isnan", {i(64)}), tc.boolean());
-  EXPECT_EQ(last.compute, f(64));
+  EXPECT_EQ(last.compute, tc.tuple({f(64), f(64), f(64)}));
+  EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));  // f->f
+  EXPECT_EQ(last.compute, tc.tuple({f(32), f(32)}));
+  EXPECT_EQ(*callBuiltin("numpy.isnan", {i(64)}), tc.boolean());  // l->?
+  EXPECT_EQ(last.compute, tc.tuple({i(64), tc.boolean()}));
+  EXPECT_EQ(*callBuiltin("numpy.equal", {arr(i(64)), arr(i(64, false))}), arr(tc.boolean()));  // qQ->?: exact
+  EXPECT_EQ(last.compute, tc.tuple({i(64), i(64, false), tc.boolean()}));
+  EXPECT_EQ(*callBuiltin("numpy.true_divide", {arr(i(8)), arr(i(8))}), arr(f(64)));  // ints divide in float64
+  EXPECT_FALSE(callBuiltin("numpy.sqrt", {arr(i(8))}).ok());  // NumPy's loop is float16
+  EXPECT_FALSE(callBuiltin("numpy.subtract", {arr(tc.boolean()), arr(tc.boolean())}).ok());
+  EXPECT_FALSE(callBuiltin("numpy.add", {arr(f(64)), arr(f(64)), arr(i(64))}).ok());  // out: not same_kind
+  EXPECT_EQ(*callBuiltin("numpy.add", {arr(i(8)), arr(i(8)), arr(f(32), 2)}), arr(f(32), 2));  // the out array
+  EXPECT_EQ(*callBuiltin("numpy.divmod", {arr(i(32)), i(64)}), tc.tuple({arr(i(32)), arr(i(32))}));
   EXPECT_EQ(*callBuiltin("numpy.searchsorted", {arr(i(32)), f(64)}), i(64));
   EXPECT_EQ(last.compute, f(64));
 }
