@@ -162,6 +162,13 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
         int src = binding.source[q];
         if (src >= 0) {
           args.push_back(converted(i.operands[src], target.arg_types[q]));
+        } else if (binding.closure) {  // closures: a captured value or a default, borrowed from the closure
+          const unsigned ncaptured = static_cast<unsigned>(callee->items[0]->items.size());
+          const unsigned k = static_cast<unsigned>(-1 - src);
+          const typing::Type* held = k < ncaptured ? callee->items[0]->items[k] : callee->items[1]->items[k - ncaptured];
+          llvm::Value* item = b_.CreateExtractValue(value(i.operands[0]), {k < ncaptured ? 0u : 1u,
+                                                                           k < ncaptured ? k : k - ncaptured});
+          args.push_back(convert(b_, item, held, target.arg_types[q]));
         } else {
           const compiler::Constant& d = fn.defaults[-1 - src];
           args.push_back(constant(d, target.arg_types[q]));
@@ -298,6 +305,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kUnpack:
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
+      break;
+    case Op::kMakeFunction:  // closures: {captures, defaults}, borrowed as a tuple borrows its items
+      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      v = b_.CreateInsertValue(v, value(i.operands[0]), 0);
+      v = b_.CreateInsertValue(v, value(i.operands[1]), 1);
       break;
     case Op::kGetItem: {
       if (i.operands[0]->type->isArray()) {

@@ -176,12 +176,18 @@ class Inferrer {
           return absl::InvalidArgumentError("global refers to a function outside the bundle");
         return tc_.function(static_cast<int>(g->function_index));
       case K::kModule:
-        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath")
+        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
+            g->qualified_name == "operator")  // closures: operator functions come from kiln/library
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
         if (isExceptionClassName(g->qualified_name)) return tc_.exceptionClass(g->qualified_name);
+        // closures: a NumPy scalar type read from a global or a cell
+        // (`from numpy import int32`) is the class, as `np.int32` is.
+        if (g->qualified_name.rfind("numpy.", 0) == 0)
+          if (const Type* d = moduleAttr(tc_, "numpy", g->qualified_name.substr(6)); d && d->kind == Kind::kDType)
+            return d;
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
@@ -270,13 +276,23 @@ class Inferrer {
                                             i.kwnames[k], "'"));
           binding.source[param] = static_cast<int>(npos + 1 + k);
         }
-        int first_default = nparams - static_cast<int>(fn.defaults.size());
+        // closures: a closure's defaults are values it holds, after its captures.
+        const bool closure = !callee->items.empty();
+        const int ncaptured = closure ? static_cast<int>(callee->items[0]->items.size()) : 0;
+        const int ndefaults = closure ? static_cast<int>(callee->items[1]->items.size())
+                                      : static_cast<int>(fn.defaults.size());
+        int first_default = nparams - ndefaults;
         std::vector<const Type*> types;
         for (int q = 0; q < nparams; ++q) {
           if (binding.source[q] == -1000000) {
             if (q < first_default)
               return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
                                               q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
+            if (closure) {
+              binding.source[q] = -1 - (ncaptured + q - first_default);
+              types.push_back(callee->items[1]->items[q - first_default]);
+              continue;
+            }
             binding.source[q] = -1 - (q - first_default);
             absl::StatusOr<const Type*> t = constType(fn.defaults[q - first_default]);
             if (!t.ok()) return t.status();
@@ -285,6 +301,11 @@ class Inferrer {
             types.push_back(i.operands[binding.source[q]]->type);
           }
         }
+        for (int c = 0; c < ncaptured; ++c) {
+          binding.source.push_back(-1 - c);
+          types.push_back(callee->items[0]->items[c]);
+        }
+        binding.closure = closure;
         for (const Type* t : types)
           if (t->kind == Kind::kUnknown) return tc_.unknown();
         int caller = cur_;
@@ -492,6 +513,15 @@ class Inferrer {
       case Op::kCopy:
         t = operand(0);
         break;
+      case Op::kMakeFunction: {  // closures
+        if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (i.index < 0 || static_cast<size_t>(i.index) >= p_.bundle->functions.size())
+          return absl::InvalidArgumentError("make_function of a function outside the bundle");
+        if (operand(0)->kind != Kind::kTuple || operand(1)->kind != Kind::kTuple)
+          return absl::InvalidArgumentError("make_function without tuples of captures and defaults");
+        t = tc_.closure(i.index, operand(0), operand(1));
+        break;
+      }
       case Op::kSetItem: {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)

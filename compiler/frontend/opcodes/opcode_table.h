@@ -61,6 +61,14 @@ enum class Form : uint8_t {
   kReturnValue,
   kReturnConst,       // 3.12
   kRaiseVarargs,
+  // closures:
+  kMakeCell,       // MAKE_CELL i: slot i becomes a cell (its value stays in the slot)
+  kCopyFreeVars,   // COPY_FREE_VARS n: the closure's cells into the free slots
+  kLoadClosure,    // LOAD_CLOSURE i: the cell of slot i, captured by value
+  kLoadDeref,      // LOAD_DEREF i: the value in cell slot i (a free slot: a captured value)
+  kStoreDeref,     // STORE_DEREF i
+  kMakeFunction,   // MAKE_FUNCTION flags: code on top; below it the closure tuple (0x08),
+                   // annotations (0x04), keyword defaults (0x02), defaults (0x01)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

@@ -27,6 +27,7 @@ import importlib
 _MODULES = {
     "math": "kiln.library.math_functions",
     "numpy": "kiln.library.numpy_functions",
+    "operator": "kiln.library.operator_functions",  # closures: the operator module
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
