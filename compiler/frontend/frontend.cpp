@@ -21,7 +21,6 @@ using compiler::CodeObject;
 using compiler::Diagnostic;
 
 // co_flags bits (Include/cpython/code.h), the same in every supported version.
-constexpr int32_t kCoVarargs = 0x4;
 constexpr int32_t kCoVarkeywords = 0x8;
 constexpr int32_t kCoGenerator = 0x20;
 constexpr int32_t kCoCoroutine = 0x80;
@@ -79,7 +78,6 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
     return fail("async functions are not supported", code.firstlineno);
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoGenerator) return fail("generators are not supported", code.firstlineno);
-  if (code.flags & kCoVarargs) return fail("*args parameters are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty())

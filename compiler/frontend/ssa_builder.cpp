@@ -22,6 +22,7 @@ using ir::Value;
 // functions are far below them.
 constexpr uint32_t kMaxUnpack = 1 << 12;
 constexpr size_t kMaxLocalSlots = size_t{1} << 24;  // locals x blocks
+constexpr int32_t kCoVarargs = 0x4;                  // co_flags: *args
 
 struct FrameState {
   std::vector<Value*> locals;  // null: no store reaches here on this path
@@ -155,6 +156,14 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
   FrameState initial;
   initial.locals.assign(nlocals, nullptr);
   for (int a = 0; a < code_.argcount; ++a) {
+    fn_->arg_names.push_back(code_.varnames[a]);
+    initial.locals[a] = entry_->addParam(code_.varnames[a]);
+  }
+  // *args: one tuple parameter after the positional ones (keyword-only
+  // parameters were refused before).
+  if (code_.flags & kCoVarargs) {
+    const size_t a = static_cast<size_t>(code_.argcount);
+    if (a >= code_.varnames.size()) return malformed(0, "*args without a local for it");
     fn_->arg_names.push_back(code_.varnames[a]);
     initial.locals[a] = entry_->addParam(code_.varnames[a]);
   }

@@ -160,7 +160,13 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       args.push_back(err_ptr_);
       for (size_t q = 0; q < binding.source.size(); ++q) {
         int src = binding.source[q];
-        if (src >= 0) {
+        if (static_cast<int>(q) == binding.varargs_param) {  // *args: the extra arguments as a tuple
+          const typing::Type* tt = target.arg_types[q];
+          llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, tt));
+          for (unsigned k = 0; k < binding.varargs.size(); ++k)
+            tup = b_.CreateInsertValue(tup, converted(i.operands[binding.varargs[k]], tt->items[k]), k);
+          args.push_back(tup);
+        } else if (src >= 0) {
           args.push_back(converted(i.operands[src], target.arg_types[q]));
         } else if (binding.closure) {  // closures: a captured value or a default, borrowed from the closure
           const unsigned ncaptured = static_cast<unsigned>(callee->items[0]->items.size());

@@ -259,11 +259,16 @@ class Inferrer {
         size_t npos = i.operands.size() - 1 - i.kwnames.size();
         CallBinding binding;
         binding.source.assign(nparams, -1000000);
-        if (static_cast<int>(npos) > nparams)
+        // *args (co_flags 0x4): the positional arguments past the named
+        // ones become one tuple.
+        const bool has_varargs = (fn.code.flags & 0x4) != 0;
+        if (has_varargs)
+          for (size_t k = nparams; k < npos; ++k) binding.varargs.push_back(static_cast<int>(k + 1));
+        if (static_cast<int>(npos) > nparams && !has_varargs)
           return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
                                           nparams == 1 ? " positional argument but " : " positional arguments but ",
                                           npos, npos == 1 ? " was given" : " were given"));
-        for (size_t k = 0; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1);
+        for (size_t k = 0; k < npos && k < static_cast<size_t>(nparams); ++k) binding.source[k] = static_cast<int>(k + 1);
         for (size_t k = 0; k < i.kwnames.size(); ++k) {
           int param = -1;
           for (int q = 0; q < nparams && q < static_cast<int>(varnames.size()); ++q)
@@ -300,6 +305,16 @@ class Inferrer {
           } else {
             types.push_back(i.operands[binding.source[q]]->type);
           }
+        }
+        if (has_varargs) {
+          std::vector<const Type*> extra;
+          for (int k : binding.varargs) {
+            if (i.operands[k]->type->kind == Kind::kUnknown) return tc_.unknown();
+            extra.push_back(i.operands[k]->type);
+          }
+          binding.varargs_param = nparams;
+          binding.source.push_back(0);  // unused: the tuple is built from binding.varargs
+          types.push_back(tc_.tuple(std::move(extra)));
         }
         for (int c = 0; c < ncaptured; ++c) {
           binding.source.push_back(-1 - c);

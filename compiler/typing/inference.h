@@ -35,6 +35,10 @@ struct CallBinding {
   // arguments, then its captured values).
   std::vector<int> source;
   bool closure = false;
+  // *args: the callee parameter that receives the extra positional
+  // arguments as one tuple (-1: none), and their operand indices.
+  int varargs_param = -1;
+  std::vector<int> varargs;
 };
 
 struct Instance {

@@ -274,3 +274,44 @@ def test_eager_self_recursion_in_a_function_scope():
     def fact(n):
         return 1 if n <= 1 else n * fact(n - 1)
     assert fact(10) == math.factorial(10)
+
+
+# -- *args parameters --
+
+@kiln.jit
+def star_inner(a, *rest):
+    return a * 10 + len(rest), rest
+
+
+@kiln.jit
+def star_sum(*xs):
+    s = 0.0
+    for x in xs:
+        s += x
+    return s
+
+
+@kiln.jit
+def star_outer(x, y):
+    return star_inner(x), star_inner(x, y), star_inner(x, y, 3.5), star_sum(x * 1.0, y * 1.0, 0.25)
+
+
+def test_star_args_parameter_from_python():
+    assert star_inner(1) == (10, ())
+    assert star_inner(1, 2, 3) == (12, (2, 3))
+    assert star_inner(1.5, 2) == (16.0, (2,))
+    assert star_sum(1.0, 2.5, 3.0) == 6.5
+
+
+def test_star_args_parameter_from_compiled_code():
+    assert star_outer(2, 5) == star_outer.py_func(2, 5)
+
+
+@kiln.jit
+def star_lambda(x):
+    f = lambda *a: len(a) + x  # noqa: E731
+    return f(), f(1, 2)
+
+
+def test_star_args_lambda():
+    assert star_lambda(10) == (10, 12)
