@@ -315,3 +315,36 @@ def star_lambda(x):
 
 def test_star_args_lambda():
     assert star_lambda(10) == (10, 12)
+
+
+# -- register_jitable helpers --
+
+@kiln.register_jitable
+def clamp(x, lo, hi):
+    return lo if x < lo else hi if x > hi else x
+
+
+@kiln.extending.register_jitable(inline="always")
+def twice(x):
+    return 2 * x
+
+
+@kiln.jit
+def uses_helpers(x):
+    return clamp(twice(x), -5, 5)
+
+
+def test_register_jitable_helpers():
+    assert clamp(7, 0, 3) == 3  # still a Python function
+    for x in (-4, 1, 2, 9):
+        assert uses_helpers(x) == uses_helpers.py_func(x)
+
+
+def test_register_jitable_captured_in_a_closure():
+    def factory(h):
+        @kiln.jit
+        def f(x):
+            return h(x) + 1
+        return f
+
+    assert factory(twice)(20) == 41

@@ -198,6 +198,9 @@ class _Builder:
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
+        from .extending import is_jitable
+        if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
+            return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
