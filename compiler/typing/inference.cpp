@@ -687,7 +687,10 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
           if (o->type->kind == Kind::kUnknown)
             return compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
-                absl::StrCat("cannot determine the type of ",
+                absl::StrCat(i->op == ir::Op::kReturn && o->def && o->def->op == ir::Op::kCall
+                                 ? "cannot type infer runaway recursion: "  // Numba's words, for a call that never returns a type
+                                 : "",
+                             "cannot determine the type of ",
                              o->debug_name.empty() ? "a value" : absl::StrCat("'", o->debug_name, "'"),
                              " used by '", ir::mnemonic(i->op), "'",
                              i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),
