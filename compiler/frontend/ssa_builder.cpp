@@ -762,7 +762,10 @@ absl::Status SsaBuilder::makeFunction(const Instruction& in, FrameState& st) {
   const int32_t index = static_cast<int32_t>(def->const_value.i);
   // The code constant has no value of its own at run time: drop it when it
   // was the instruction just before (as CPython always emits it).
-  if (!cur_->instrs.empty() && cur_->instrs.back().get() == def) cur_->instrs.pop_back();
+  // (Only when nothing else holds it: hand-made bytecode may have copied it.)
+  const bool held = std::find(st.stack.begin(), st.stack.end(), code) != st.stack.end() ||
+                    std::find(st.locals.begin(), st.locals.end(), code) != st.locals.end();
+  if (!held && !cur_->instrs.empty() && cur_->instrs.back().get() == def) cur_->instrs.pop_back();
   Value* closure = nullptr;
   if (in.arg & kClosure) {
     closure = st.stack.back();
