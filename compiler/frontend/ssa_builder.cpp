@@ -710,11 +710,30 @@ absl::Status SsaBuilder::checkCaptures() const {
       return unsupported(in, absl::StrCat("assigning to the captured variable '", name(in.arg),
                                           "' (nonlocal) is not supported"));
     if (in.form() != Form::kLoadClosure || isFreeSlot(in.arg)) continue;
-    // Where the closure that captures it is made, and whether it is kept.
+    // Where the closure that captures it is made, and whether it may be kept
+    // past the call that uses it: unless the stack shows it consumed by a
+    // call (as the callee or an argument; a closure cannot be returned), it
+    // may be (a local, a tuple).
     size_t make = k;
     while (make < ins.size() && ins[make].form() != Form::kMakeFunction) ++make;
-    const bool kept = make + 1 < ins.size() && (ins[make + 1].form() == Form::kStoreFast ||
-                                                ins[make + 1].form() == Form::kStoreDeref);
+    bool kept = true;
+    int64_t above = 0;  // stack entries above the closure
+    for (size_t j = make + 1; j < ins.size(); ++j) {
+      const Instruction& x = ins[j];
+      const OpcodeRow& r = *x.row;
+      const bool flag = r.arg_shift > 0 && (x.arg & 1);
+      int64_t pops = r.pops, pushes = r.pushes;
+      if (x.form() == Form::kCall) pops = static_cast<int64_t>(x.arg) + 2, pushes = 1;
+      else if (x.form() == Form::kBuildTuple) pops = x.arg, pushes = 1;
+      else if (x.form() == Form::kLoadGlobal) pops = 0, pushes = 1 + flag;
+      else if (x.form() == Form::kLoadAttr) pops = 1, pushes = 1 + flag;
+      if (pops == kVaries || pushes == kVaries || flowOf(x.form()) != Flow::kNext) break;  // kept, to be safe
+      if (pops > above) {
+        kept = x.form() != Form::kCall;
+        break;
+      }
+      above += pushes - pops;
+    }
     for (const Instruction& st : ins) {
       if (st.form() != Form::kStoreDeref || st.arg != in.arg) continue;
       if (st.offset > in.offset) {

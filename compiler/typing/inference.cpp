@@ -568,6 +568,11 @@ class Inferrer {
         return absl::OkStatus();
       }
       case Op::kReturn: {
+        // closures: a closure lives only in the function that makes it (its
+        // captures are values, checked there); returning it is refused.
+        if (operand(0)->kind == Kind::kFunction && !operand(0)->items.empty())
+          return userError(Diagnostic::Kind::kUnsupported,
+                           "returning an inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
         if (!u)
           return typingError(absl::StrCat("cannot unify return types ", inst.ret->str(), " and ", operand(0)->str()));

@@ -188,6 +188,33 @@ def test_recursive_inner_function_is_refused():
         outer(4)
 
 
+def test_closure_kept_in_a_tuple_across_loop_iterations_is_refused():
+    @kiln.jit
+    def stale(n):
+        s = 0
+        t = (lambda: -1,)
+        for i in range(n):
+            k = i
+            if i == 0:
+                t = (lambda: k,)
+            s += t[0]()
+        return s
+
+    with pytest.raises(kiln.UnsupportedError, match="assigned in a loop that keeps an inner function"):
+        stale(3)
+
+
+def test_returning_an_inner_function_is_refused():
+    @kiln.jit
+    def outer(x):
+        def make():
+            return lambda y: y + x
+        return make()(1)
+
+    with pytest.raises(kiln.UnsupportedError, match="returning an inner function or lambda is not supported"):
+        outer(2)
+
+
 def test_closure_kept_across_loop_iterations_is_refused():
     @kiln.jit
     def stale(n):
