@@ -37,6 +37,20 @@ class FrontendPass final : public Pass {
         queued[g.function_index] = true;
         work.push_back(g.function_index);
       }
+      // closures: inner functions and lambdas (code constants) may be made
+      // and called.
+      std::vector<const Constant*> consts;
+      for (const Constant& k : bundle.functions[index].code.consts) consts.push_back(&k);
+      while (!consts.empty()) {
+        const Constant* k = consts.back();
+        consts.pop_back();
+        for (const Constant& item : k->items) consts.push_back(&item);
+        if (k->kind != Constant::Kind::kCode || k->i < 0 || static_cast<size_t>(k->i) >= bundle.functions.size() ||
+            queued[k->i])
+          continue;
+        queued[k->i] = true;
+        work.push_back(static_cast<size_t>(k->i));
+      }
     }
     return absl::OkStatus();
   }

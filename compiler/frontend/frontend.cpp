@@ -1,5 +1,6 @@
 #include "compiler/frontend/frontend.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/status/status.h"
@@ -20,7 +21,6 @@ using compiler::CodeObject;
 using compiler::Diagnostic;
 
 // co_flags bits (Include/cpython/code.h), the same in every supported version.
-constexpr int32_t kCoVarargs = 0x4;
 constexpr int32_t kCoVarkeywords = 0x8;
 constexpr int32_t kCoGenerator = 0x20;
 constexpr int32_t kCoCoroutine = 0x80;
@@ -78,11 +78,8 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
     return fail("async functions are not supported", code.firstlineno);
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoGenerator) return fail("generators are not supported", code.firstlineno);
-  if (code.flags & kCoVarargs) return fail("*args parameters are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
-  if (!code.cellvars.empty() || !code.freevars.empty())
-    return fail("closures are not supported", code.firstlineno);
   if (!code.exceptiontable.empty())
     return fail(hasWithStatement(code, table) ? "with statements are not supported" : "try/except is not supported",
                 firstProtectedLine(code));
@@ -103,6 +100,18 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kLoadFast:
     case Form::kLoadFastAndClear:
     case Form::kStoreFast: return at(code.varnames, in.arg);
+    case Form::kMakeCell:
+    case Form::kLoadClosure:
+    case Form::kLoadDeref:
+    case Form::kStoreDeref: {  // CPython's fast locals plus: varnames, other cells, freevars
+      std::vector<std::string> slots = code.varnames;
+      for (const std::string& c : code.cellvars)
+        if (std::find(slots.begin(), slots.end(), c) == slots.end()) slots.push_back(c);
+      slots.insert(slots.end(), code.freevars.begin(), code.freevars.end());
+      return at(slots, in.arg);
+    }
+    case Form::kCopyFreeVars:
+    case Form::kMakeFunction: return "";
     case Form::kLoadGlobal: return absl::StrCat(flag ? "NULL + " : "", at(code.names, payload));
     case Form::kLoadAttr: return absl::StrCat(flag ? "NULL|self + " : "", at(code.names, payload));
     case Form::kLoadMethod: return at(code.names, payload);
@@ -153,6 +162,24 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
   return "";
 }
 
+// closures: whether a code constant of some function of the bundle names
+// this one, i.e. it is made by MAKE_FUNCTION in compiled code (its free
+// variables are then parameters, not frozen globals).
+bool referencedAsCode(const compiler::Constant& c, int index) {
+  if (c.kind == compiler::Constant::Kind::kCode) return c.i == index;
+  if (c.kind == compiler::Constant::Kind::kTuple)
+    for (const compiler::Constant& item : c.items)
+      if (referencedAsCode(item, index)) return true;
+  return false;
+}
+
+bool isNestedCode(const compiler::Bundle& bundle, int index) {
+  for (const compiler::Function& f : bundle.functions)
+    for (const compiler::Constant& c : f.code.consts)
+      if (referencedAsCode(c, index)) return true;
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> printBytecode(const compiler::Bundle& bundle, int function_index) {
@@ -195,7 +222,8 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   if (!instrs.ok()) return instrs.status();
   absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
   if (!cfg.ok()) return cfg.status();
-  absl::StatusOr<std::unique_ptr<ir::Function>> ir = buildSsa(code, *cfg, **table);
+  absl::StatusOr<std::unique_ptr<ir::Function>> ir =
+      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index));
   if (!ir.ok()) return ir.status();
   (*ir)->renumber();
   return ir;

@@ -22,6 +22,7 @@ using ir::Value;
 // functions are far below them.
 constexpr uint32_t kMaxUnpack = 1 << 12;
 constexpr size_t kMaxLocalSlots = size_t{1} << 24;  // locals x blocks
+constexpr int32_t kCoVarargs = 0x4;                  // co_flags: *args
 
 struct FrameState {
   std::vector<Value*> locals;  // null: no store reaches here on this path
@@ -42,8 +43,8 @@ struct PendingEdge {
 
 class SsaBuilder {
  public:
-  SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table)
-      : code_(code), cfg_(cfg), table_(table) {}
+  SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table, bool nested)
+      : code_(code), cfg_(cfg), table_(table), nested_(nested) {}
 
   absl::StatusOr<std::unique_ptr<ir::Function>> build();
 
@@ -53,6 +54,12 @@ class SsaBuilder {
   absl::Status setEdge(ir::Instr* term, size_t succ, int target, FrameState st);
   absl::Status step(const Instruction& in, FrameState& st);
   absl::Status terminate(size_t b, const Instruction& last, FrameState& st);
+  // closures:
+  void buildSlots();
+  absl::Status checkCaptures() const;
+  bool isFreeSlot(size_t slot) const { return slot >= first_free_; }
+  Value* derefValue(const FrameState& st, size_t slot, const Instruction& in);
+  absl::Status makeFunction(const Instruction& in, FrameState& st);
 
   ir::Instr* emit(Op op, std::vector<Value*> operands, const Instruction& in) {
     ir::Instr* i = fn_->append(cur_, op, std::move(operands), in.line);
@@ -93,6 +100,9 @@ class SsaBuilder {
   const compiler::CodeObject& code_;
   const Cfg& cfg_;
   const OpcodeTable& table_;
+  const bool nested_;
+  std::vector<std::string> slot_names_;  // varnames, cells that are not arguments, freevars
+  size_t first_free_ = 0;                // the first free-variable slot
   std::unique_ptr<ir::Function> fn_;
   ir::Block* entry_ = nullptr;
   std::vector<ir::Block*> blocks_;  // per CFG block
@@ -111,14 +121,16 @@ Value* SsaBuilder::undef(size_t local) {
   if (undefs_[local]) return undefs_[local];
   // Undefs live at the top of the entry block, which dominates every use.
   ir::Instr* i = fn_->append(entry_, Op::kUndef, {}, 0);
-  i->result->debug_name = code_.varnames[local];
+  i->result->debug_name = slot_names_[local];
   std::rotate(entry_->instrs.begin() + undef_count_, entry_->instrs.end() - 1, entry_->instrs.end());
   ++undef_count_;
   return undefs_[local] = i->result.get();
 }
 
 absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
-  const size_t nlocals = code_.varnames.size();
+  buildSlots();
+  if (absl::Status s = checkCaptures(); !s.ok()) return s;
+  const size_t nlocals = slot_names_.size();
   const size_t nblocks = cfg_.blocks.size();
   if (nlocals * nblocks > kMaxLocalSlots)
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
@@ -147,6 +159,20 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
     fn_->arg_names.push_back(code_.varnames[a]);
     initial.locals[a] = entry_->addParam(code_.varnames[a]);
   }
+  // *args: one tuple parameter after the positional ones (keyword-only
+  // parameters were refused before).
+  if (code_.flags & kCoVarargs) {
+    const size_t a = static_cast<size_t>(code_.argcount);
+    if (a >= code_.varnames.size()) return malformed(0, "*args without a local for it");
+    fn_->arg_names.push_back(code_.varnames[a]);
+    initial.locals[a] = entry_->addParam(code_.varnames[a]);
+  }
+  // A nested function's captured values arrive after its arguments.
+  if (nested_)
+    for (size_t k = first_free_; k < nlocals; ++k) {
+      fn_->arg_names.push_back(slot_names_[k]);
+      initial.locals[k] = entry_->addParam(slot_names_[k]);
+    }
   undefs_.assign(nlocals, nullptr);
   visited_.assign(nblocks, false);
   pending_.resize(nblocks);
@@ -188,7 +214,7 @@ absl::Status SsaBuilder::enterBlock(size_t b, FrameState& st) {
       return malformed(offset, absl::StrCat("paths meet with stack depths ", depth, " and ",
                                             e.state.stack.size()));
 
-  st.locals.assign(code_.varnames.size(), nullptr);
+  st.locals.assign(slot_names_.size(), nullptr);
   st.stack.assign(depth, nullptr);
   std::vector<Slot>& slots = param_slots_[b];
   auto differs = [&](auto get) {
@@ -199,7 +225,7 @@ absl::Status SsaBuilder::enterBlock(size_t b, FrameState& st) {
   for (size_t i = 0; i < st.locals.size(); ++i) {
     if (loop_header || differs([i](const FrameState& s) { return s.locals[i]; })) {
       slots.push_back({true, i});
-      st.locals[i] = blocks_[b]->addParam(code_.varnames[i]);
+      st.locals[i] = blocks_[b]->addParam(slot_names_[i]);
     } else {
       st.locals[i] = in[0].state.locals[i];
     }
@@ -558,6 +584,23 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(i->result.get());
       break;
     }
+    case Form::kMakeCell:
+    case Form::kCopyFreeVars:
+      if (row.form == Form::kMakeCell)
+        if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;
+      break;  // a cell is its slot's value; free slots are set at entry
+    case Form::kLoadClosure:
+    case Form::kLoadDeref:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;
+      push(derefValue(st, in.arg, in));
+      break;
+    case Form::kStoreDeref:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;
+      st.locals[in.arg] = pop();  // checkCaptures refused a store to a free slot
+      break;
+    case Form::kMakeFunction:
+      if (absl::Status s = makeFunction(in, st); !s.ok()) return s;
+      break;
     case Form::kUnsupported:
       // Named as the user wrote it ("a list literal"), never by opcode.
       return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct));
@@ -700,18 +743,150 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kEndFor:
     case Form::kKwNames:
     case Form::kCall:
+    case Form::kMakeCell:
+    case Form::kCopyFreeVars:
+    case Form::kLoadClosure:
+    case Form::kLoadDeref:
+    case Form::kStoreDeref:
+    case Form::kMakeFunction:
     case Form::kUnsupported:
       break;
   }
   return absl::InternalError(absl::StrCat(row.name, " does not end a block"));
 }
 
+// closures:
+void SsaBuilder::buildSlots() {
+  slot_names_ = code_.varnames;
+  for (const std::string& c : code_.cellvars)
+    if (std::find(code_.varnames.begin(), code_.varnames.end(), c) == code_.varnames.end())
+      slot_names_.push_back(c);
+  first_free_ = slot_names_.size();
+  slot_names_.insert(slot_names_.end(), code_.freevars.begin(), code_.freevars.end());
+}
+
+// Captures are by value (see ssa_builder.h), which is Python's meaning only
+// when every assignment to a captured variable comes before the closures
+// that capture it, and no closure made in one iteration of a loop can see a
+// later iteration's assignment. Anything else is refused here.
+absl::Status SsaBuilder::checkCaptures() const {
+  const std::vector<Instruction>& ins = cfg_.instrs;
+  std::vector<std::pair<int64_t, int64_t>> loops;  // [target, jump] of each backward jump
+  for (const Instruction& in : ins)
+    if (in.target >= 0 && in.target <= static_cast<int64_t>(in.offset)) loops.push_back({in.target, in.offset});
+  auto inLoop = [&](uint32_t offset) {
+    for (auto [from, to] : loops)
+      if (from <= offset && offset <= to) return std::make_pair(from, to);
+    return std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  auto name = [&](uint32_t slot) { return slot < slot_names_.size() ? slot_names_[slot] : std::string("?"); };
+  for (size_t k = 0; k < ins.size(); ++k) {
+    const Instruction& in = ins[k];
+    if (in.form() == Form::kStoreDeref && isFreeSlot(in.arg))
+      return unsupported(in, absl::StrCat("assigning to the captured variable '", name(in.arg),
+                                          "' (nonlocal) is not supported"));
+    if (in.form() != Form::kLoadClosure || isFreeSlot(in.arg)) continue;
+    // Where the closure that captures it is made, and whether it may be kept
+    // past the call that uses it: unless the stack shows it consumed by a
+    // call (as the callee or an argument; a closure cannot be returned), it
+    // may be (a local, a tuple).
+    size_t make = k;
+    while (make < ins.size() && ins[make].form() != Form::kMakeFunction) ++make;
+    bool kept = true;
+    int64_t above = 0;  // stack entries above the closure
+    for (size_t j = make + 1; j < ins.size(); ++j) {
+      const Instruction& x = ins[j];
+      const OpcodeRow& r = *x.row;
+      const bool flag = r.arg_shift > 0 && (x.arg & 1);
+      int64_t pops = r.pops, pushes = r.pushes;
+      if (x.form() == Form::kCall) pops = static_cast<int64_t>(x.arg) + 2, pushes = 1;
+      else if (x.form() == Form::kBuildTuple) pops = x.arg, pushes = 1;
+      else if (x.form() == Form::kLoadGlobal) pops = 0, pushes = 1 + flag;
+      else if (x.form() == Form::kLoadAttr) pops = 1, pushes = 1 + flag;
+      if (pops == kVaries || pushes == kVaries || flowOf(x.form()) != Flow::kNext) break;  // kept, to be safe
+      if (pops > above) {
+        kept = x.form() != Form::kCall;
+        break;
+      }
+      above += pushes - pops;
+    }
+    for (const Instruction& st : ins) {
+      if (st.form() != Form::kStoreDeref || st.arg != in.arg) continue;
+      if (st.offset > in.offset) {
+        const bool recursive = make + 1 < ins.size() && ins[make + 1].offset == st.offset;
+        if (recursive)
+          return unsupported(st, absl::StrCat("the inner function '", name(in.arg),
+                                              "' calls itself: a recursive inner function is not supported"));
+        return unsupported(st, absl::StrCat("the variable '", name(in.arg),
+                                            "' is assigned after an inner function captures it (line ", in.line,
+                                            "); kiln captures values, not variables: assign it before the inner "
+                                            "function is defined"));
+      }
+      auto loop = inLoop(st.offset);
+      if (kept && loop.first >= 0 && loop.first <= in.offset && in.offset <= loop.second)
+        return unsupported(st, absl::StrCat("the variable '", name(in.arg),
+                                            "' is assigned in a loop that keeps an inner function capturing it "
+                                            "(line ", in.line, "); kiln captures values, not variables"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Value* SsaBuilder::derefValue(const FrameState& st, size_t slot, const Instruction& in) {
+  if (isFreeSlot(slot) && !nested_) {  // a factory's closure: frozen in the bundle's globals
+    ir::Instr* i = emit(Op::kLoadGlobal, {}, in);
+    i->name = slot_names_[slot];
+    return i->result.get();
+  }
+  return localOrUndef(st, slot);
+}
+
+absl::Status SsaBuilder::makeFunction(const Instruction& in, FrameState& st) {
+  constexpr uint32_t kDefaults = 0x01, kKwDefaults = 0x02, kAnnotations = 0x04, kClosure = 0x08;
+  if (in.arg & ~(kDefaults | kKwDefaults | kAnnotations | kClosure))
+    return malformed(in.offset, "MAKE_FUNCTION: unknown flags");
+  if (in.arg & kAnnotations) return unsupported(in, "annotations on an inner function or lambda are not supported");
+  if (in.arg & kKwDefaults) return unsupported(in, "keyword-only parameters are not supported");
+  const size_t n = 1 + ((in.arg & kClosure) != 0) + ((in.arg & kDefaults) != 0);
+  if (absl::Status s = requireValues(st, in, n); !s.ok()) return s;
+  Value* code = st.stack.back();
+  st.stack.pop_back();
+  ir::Instr* def = code->def;
+  if (!def || def->op != Op::kConst || def->const_value.kind != Constant::Kind::kCode)
+    return malformed(in.offset, "MAKE_FUNCTION of a value that is not a code constant");
+  const int32_t index = static_cast<int32_t>(def->const_value.i);
+  // The code constant has no value of its own at run time: drop it when it
+  // was the instruction just before (as CPython always emits it).
+  // (Only when nothing else holds it: hand-made bytecode may have copied it.)
+  const bool held = std::find(st.stack.begin(), st.stack.end(), code) != st.stack.end() ||
+                    std::find(st.locals.begin(), st.locals.end(), code) != st.locals.end();
+  if (!held && !cur_->instrs.empty() && cur_->instrs.back().get() == def) cur_->instrs.pop_back();
+  Value* closure = nullptr;
+  if (in.arg & kClosure) {
+    closure = st.stack.back();
+    st.stack.pop_back();
+  } else {
+    closure = emit(Op::kBuildTuple, {}, in)->result.get();
+  }
+  Value* defaults = nullptr;
+  if (in.arg & kDefaults) {
+    defaults = st.stack.back();
+    st.stack.pop_back();
+  } else {
+    defaults = emit(Op::kBuildTuple, {}, in)->result.get();
+  }
+  ir::Instr* f = emit(Op::kMakeFunction, {closure, defaults}, in);
+  f->index = index;
+  st.stack.push_back(f->result.get());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
-                                                       const OpcodeTable& table) {
+                                                       const OpcodeTable& table, bool nested) {
   if (cfg.blocks.empty()) return absl::InvalidArgumentError("malformed bytecode: no blocks");
-  return SsaBuilder(code, cfg, table).build();
+  return SsaBuilder(code, cfg, table, nested).build();
 }
 
 }  // namespace kiln::frontend

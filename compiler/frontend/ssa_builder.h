@@ -31,7 +31,18 @@
 namespace kiln::frontend {
 
 /// The IR of `code`, before SimplifyBlockParams and renumbering.
+///
+/// Cells are values: a cell variable lives in its slot like a local (slots
+/// are CPython's "fast locals plus": varnames, then the cells that are not
+/// arguments, then the free variables), and an inner function captures the
+/// values its closure tuple holds when MAKE_FUNCTION runs. That is exact
+/// only when no captured variable is assigned after the capture, which the
+/// builder checks (and refuses otherwise, located). The free variables of a
+/// `nested` code object (one made by MAKE_FUNCTION in compiled code) are
+/// extra parameters after its positional ones, in co_freevars order; those
+/// of a top-level function (a closure made by a factory in Python) are
+/// frozen into the bundle's globals under their names (LoadGlobal).
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
-                                                       const OpcodeTable& table);
+                                                       const OpcodeTable& table, bool nested = false);
 
 }  // namespace kiln::frontend

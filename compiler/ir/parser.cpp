@@ -523,6 +523,13 @@ class Parser {
         i.compare_op = *o;
         break;
       }
+      case Op::kMakeFunction: {
+        if (absl::Status s = expect(" #"); !s.ok()) return s;
+        std::optional<int64_t> index = integer();
+        if (!index) return error("a function index");
+        i.index = static_cast<int32_t>(*index);
+        break;
+      }
       case Op::kUndef:
       case Op::kGetAttr:
       case Op::kTruth:

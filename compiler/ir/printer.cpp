@@ -64,6 +64,7 @@ std::string attrs(const Instr& i) {
     case Op::kCompare: return absl::StrCat(" ", name(i.compare_op));
     case Op::kUnpack: return "";
     case Op::kRaise: return "";
+    case Op::kMakeFunction: return absl::StrCat(" #", i.index);
     case Op::kUndef:
     case Op::kTruth:
     case Op::kCall:

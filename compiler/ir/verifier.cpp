@@ -60,6 +60,7 @@ absl::Status verify(const Function& f) {
         case Op::kGetIter:
         case Op::kBuildSlice:
         case Op::kCopy:
+        case Op::kMakeFunction:
         case Op::kSetItem:
         case Op::kBuildMap:  // dicts:
         case Op::kDelItem:

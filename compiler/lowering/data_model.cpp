@@ -18,6 +18,9 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       for (const typing::Type* item : t->items) items.push_back(valueType(ctx, item));
       return llvm::StructType::get(ctx, items);
     }
+    case Kind::kFunction:  // closures: a closure made in compiled code is {captures, defaults}
+      if (t->items.empty()) return llvm::Type::getInt8Ty(ctx);
+      return llvm::StructType::get(ctx, {valueType(ctx, t->items[0]), valueType(ctx, t->items[1])});
     case Kind::kRange:
     case Kind::kSlice: {  // {start, stop, step}; a slice's omitted start/stop is INT64_MIN
       llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
@@ -45,7 +48,6 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kModule:
-    case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
       return llvm::Type::getInt8Ty(ctx);

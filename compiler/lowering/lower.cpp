@@ -167,8 +167,21 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       args.push_back(err_ptr_);
       for (size_t q = 0; q < binding.source.size(); ++q) {
         int src = binding.source[q];
-        if (src >= 0) {
+        if (static_cast<int>(q) == binding.varargs_param) {  // *args: the extra arguments as a tuple
+          const typing::Type* tt = target.arg_types[q];
+          llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, tt));
+          for (unsigned k = 0; k < binding.varargs.size(); ++k)
+            tup = b_.CreateInsertValue(tup, converted(i.operands[binding.varargs[k]], tt->items[k]), k);
+          args.push_back(tup);
+        } else if (src >= 0) {
           args.push_back(converted(i.operands[src], target.arg_types[q]));
+        } else if (binding.closure) {  // closures: a captured value or a default, borrowed from the closure
+          const unsigned ncaptured = static_cast<unsigned>(callee->items[0]->items.size());
+          const unsigned k = static_cast<unsigned>(-1 - src);
+          const typing::Type* held = k < ncaptured ? callee->items[0]->items[k] : callee->items[1]->items[k - ncaptured];
+          llvm::Value* item = b_.CreateExtractValue(value(i.operands[0]), {k < ncaptured ? 0u : 1u,
+                                                                           k < ncaptured ? k : k - ncaptured});
+          args.push_back(convert(b_, item, held, target.arg_types[q]));
         } else {
           const compiler::Constant& d = fn.defaults[-1 - src];
           args.push_back(constant(d, target.arg_types[q]));
@@ -332,6 +345,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kDelItem:  // dicts:
       dictDelItem(i.operands[0], i.operands[1]);
       return absl::OkStatus();
+    case Op::kMakeFunction:  // closures: {captures, defaults}, borrowed as a tuple borrows its items
+      v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      v = b_.CreateInsertValue(v, value(i.operands[0]), 0);
+      v = b_.CreateInsertValue(v, value(i.operands[1]), 1);
+      break;
     case Op::kGetItem: {
       if (i.operands[0]->type->kind == Kind::kStr) {  // strings
         v = strGetItem(i.operands[0], i.operands[1]);

@@ -118,7 +118,7 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     prefix.push_back(kMeminfo);
     out.push_back(prefix);
     prefix.pop_back();
-  } else if (t->kind == Kind::kTuple) {
+  } else if (t->kind == Kind::kTuple || t->kind == Kind::kFunction) {  // closures: {captures, defaults}
     for (unsigned k = 0; k < t->items.size(); ++k) {
       prefix.push_back(k);
       meminfoPaths(t->items[k], prefix, out);

@@ -22,6 +22,8 @@ bool holdsRefs(const typing::Type* t) {
       return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
     case Kind::kBoundMethod:
       return !t->items.empty() && holdsRefs(t->items[0]);
+    case Kind::kFunction:  // closures: a closure holds its captured values and defaults
+      return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kBool:
@@ -30,7 +32,6 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kComplex:
     case Kind::kRange:
     case Kind::kModule:
-    case Kind::kFunction:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kDType:
@@ -45,6 +46,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kCopy:
     case Op::kUnpack:
     case Op::kBuildTuple:
+    case Op::kMakeFunction:  // closures: its captured values, as a tuple holds its items
     case Op::kGetIter:
     case Op::kForIter:
       return true;

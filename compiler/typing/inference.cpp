@@ -180,12 +180,18 @@ class Inferrer {
         return tc_.function(static_cast<int>(g->function_index));
       case K::kModule:
         if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
-            g->qualified_name == "numpy.random" || g->qualified_name == "random")  // random: library modules
+            g->qualified_name == "numpy.random" || g->qualified_name == "random" ||  // random: library modules
+            g->qualified_name == "operator")  // closures: operator functions come from kiln/library
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
         if (isExceptionClassName(g->qualified_name)) return tc_.exceptionClass(g->qualified_name);
+        // closures: a NumPy scalar type read from a global or a cell
+        // (`from numpy import int32`) is the class, as `np.int32` is.
+        if (g->qualified_name.rfind("numpy.", 0) == 0)
+          if (const Type* d = moduleAttr(tc_, "numpy", g->qualified_name.substr(6)); d && d->kind == Kind::kDType)
+            return d;
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
@@ -197,7 +203,10 @@ class Inferrer {
 
   // A call of function `fn_index` of the bundle, its arguments bound to its
   // parameters as Python binds them.
-  absl::StatusOr<const Type*> functionCall(Instance& inst, ir::Instr& i, int fn_index, bool bound) {
+  // A call of bundle function `fn_index`; `callee` its type (a closure's
+  // carries its captures and defaults: closures), or null for a bound call.
+  absl::StatusOr<const Type*> functionCall(Instance& inst, ir::Instr& i, int fn_index, bool bound,
+                                           const Type* callee = nullptr) {
     const compiler::Function& fn = p_.bundle->functions[fn_index];
     const std::vector<std::string>& varnames = fn.code.varnames;
     int nparams = fn.code.argcount;
@@ -207,12 +216,18 @@ class Inferrer {
     size_t npos = i.operands.size() - 1 - i.kwnames.size() + self;
     CallBinding binding;
     binding.source.assign(nparams, -1000000);
-    if (static_cast<int>(npos) > nparams)
+    // closures: *args (co_flags 0x4): the positional arguments past the
+    // named ones become one tuple.
+    const bool has_varargs = (fn.code.flags & 0x4) != 0;
+    if (has_varargs)
+      for (size_t k = nparams; k < npos; ++k) binding.varargs.push_back(static_cast<int>(k + 1 - self));
+    if (static_cast<int>(npos) > nparams && !has_varargs)
       return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
                                       nparams == 1 ? " positional argument but " : " positional arguments but ",
                                       npos, npos == 1 ? " was given" : " were given"));
     if (bound) binding.source[0] = 0;
-    for (size_t k = self; k < npos; ++k) binding.source[k] = static_cast<int>(k + 1 - self);
+    for (size_t k = self; k < npos && k < static_cast<size_t>(nparams); ++k)
+      binding.source[k] = static_cast<int>(k + 1 - self);
     for (size_t k = 0; k < i.kwnames.size(); ++k) {
       int param = -1;
       for (int q = 0; q < nparams && q < static_cast<int>(varnames.size()); ++q)
@@ -225,13 +240,23 @@ class Inferrer {
                                         i.kwnames[k], "'"));
       binding.source[param] = static_cast<int>(npos - self + 1 + k);
     }
-    int first_default = nparams - static_cast<int>(fn.defaults.size());
+    // closures: a closure's defaults are values it holds, after its captures.
+    const bool closure = callee != nullptr && !callee->items.empty();
+    const int ncaptured = closure ? static_cast<int>(callee->items[0]->items.size()) : 0;
+    const int ndefaults =
+        closure ? static_cast<int>(callee->items[1]->items.size()) : static_cast<int>(fn.defaults.size());
+    int first_default = nparams - ndefaults;
     std::vector<const Type*> types;
     for (int q = 0; q < nparams; ++q) {
       if (binding.source[q] == -1000000) {
         if (q < first_default)
           return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
                                           q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
+        if (closure) {
+          binding.source[q] = -1 - (ncaptured + q - first_default);
+          types.push_back(callee->items[1]->items[q - first_default]);
+          continue;
+        }
         binding.source[q] = -1 - (q - first_default);
         absl::StatusOr<const Type*> t = constType(fn.defaults[q - first_default]);
         if (!t.ok()) return t.status();
@@ -242,6 +267,21 @@ class Inferrer {
         types.push_back(i.operands[binding.source[q]]->type);
       }
     }
+    if (has_varargs) {
+      std::vector<const Type*> extra;
+      for (int k : binding.varargs) {
+        if (i.operands[k]->type->kind == Kind::kUnknown) return tc_.unknown();
+        extra.push_back(i.operands[k]->type);
+      }
+      binding.varargs_param = nparams;
+      binding.source.push_back(0);  // unused: the tuple is built from binding.varargs
+      types.push_back(tc_.tuple(std::move(extra)));
+    }
+    for (int c = 0; c < ncaptured; ++c) {
+      binding.source.push_back(-1 - c);
+      types.push_back(callee->items[0]->items[c]);
+    }
+    binding.closure = closure;
     for (const Type* t : types)
       if (t->kind == Kind::kUnknown) return tc_.unknown();
     int caller = cur_;
@@ -336,7 +376,7 @@ class Inferrer {
         return callee->items[0];
       }
       case Kind::kFunction:
-        return functionCall(inst, i, callee->index, /*bound=*/false);
+        return functionCall(inst, i, callee->index, /*bound=*/false, callee);
       case Kind::kNone:
       case Kind::kBool:
       case Kind::kInt:
@@ -607,6 +647,15 @@ class Inferrer {
       case Op::kCopy:
         t = operand(0);
         break;
+      case Op::kMakeFunction: {  // closures
+        if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (i.index < 0 || static_cast<size_t>(i.index) >= p_.bundle->functions.size())
+          return absl::InvalidArgumentError("make_function of a function outside the bundle");
+        if (operand(0)->kind != Kind::kTuple || operand(1)->kind != Kind::kTuple)
+          return absl::InvalidArgumentError("make_function without tuples of captures and defaults");
+        t = tc_.closure(i.index, operand(0), operand(1));
+        break;
+      }
       case Op::kSetItem: {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
@@ -644,6 +693,11 @@ class Inferrer {
         return absl::OkStatus();
       }
       case Op::kReturn: {
+        // closures: a closure lives only in the function that makes it (its
+        // captures are values, checked there); returning it is refused.
+        if (operand(0)->kind == Kind::kFunction && !operand(0)->items.empty())
+          return userError(Diagnostic::Kind::kUnsupported,
+                           "returning an inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
         if (!u)
           return typingError(absl::StrCat("cannot unify return types ", inst.ret->str(), " and ", operand(0)->str()));
@@ -763,7 +817,10 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
           if (o->type->kind == Kind::kUnknown)
             return compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
-                absl::StrCat("cannot determine the type of ",
+                absl::StrCat(i->op == ir::Op::kReturn && o->def && o->def->op == ir::Op::kCall
+                                 ? "cannot type infer runaway recursion: "  // Numba's words, for a call that never returns a type
+                                 : "",
+                             "cannot determine the type of ",
                              o->debug_name.empty() ? "a value" : absl::StrCat("'", o->debug_name, "'"),
                              " used by '", ir::mnemonic(i->op), "'",
                              i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),

@@ -29,8 +29,16 @@ namespace kiln::typing {
 struct CallBinding {
   int target = -1;  // index into Program::instances
   // For each callee parameter: the operand index in the Call (1-based: 0 is
-  // the callee), or -1 - k for the callee's default k.
+  // the callee), or -1 - k for the callee's default k. closures: when the
+  // callee is a closure made in compiled code, -1 - k is item k of its
+  // captured values followed by its defaults (its parameters are its
+  // arguments, then its captured values).
   std::vector<int> source;
+  bool closure = false;
+  // *args: the callee parameter that receives the extra positional
+  // arguments as one tuple (-1: none), and their operand indices.
+  int varargs_param = -1;
+  std::vector<int> varargs;
 };
 
 struct Instance {

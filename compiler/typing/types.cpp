@@ -49,7 +49,15 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kRangeIter: *head = "range_iter64"; return;
     case Kind::kTupleIter: *head = "tuple_iter("; all(); *tail = ")"; return;
     case Kind::kModule: *head = absl::StrCat("Module(", t.name, ")"); return;
-    case Kind::kFunction: *head = absl::StrCat("Function(#", t.index, ")"); return;
+    case Kind::kFunction:
+      if (t.items.empty()) {
+        *head = absl::StrCat("Function(#", t.index, ")");
+      } else {  // closures: made in compiled code, with what it captured and its defaults
+        *head = absl::StrCat("closure(#", t.index, ", ");
+        all();
+        *tail = ")";
+      }
+      return;
     case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
     case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
     case Kind::kArray:
@@ -242,6 +250,13 @@ const Type* TypeContext::module(const std::string& name) {
 const Type* TypeContext::function(int index) {
   Type t = make(Kind::kFunction);
   t.index = index;
+  return intern(t);
+}
+// closures:
+const Type* TypeContext::closure(int index, const Type* captures, const Type* defaults) {
+  Type t = make(Kind::kFunction);
+  t.index = index;
+  t.items = {captures, defaults};
   return intern(t);
 }
 const Type* TypeContext::builtin(const std::string& name) {

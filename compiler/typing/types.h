@@ -45,7 +45,7 @@ class Type {
   bool is_signed = true;    // Int
   std::vector<const Type*> items;  // Tuple, TupleIter, Array (dtype), iterators
   std::string name;         // Module, Builtin, ExceptionClass, BoundMethod
-  int index = 0;            // Function
+  int index = 0;            // Function (a closure's items: captures tuple, defaults tuple)
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
 
@@ -98,6 +98,9 @@ class TypeContext {
   const Type* tupleIter(std::vector<const Type*> items);
   const Type* module(const std::string& name);
   const Type* function(int index);
+  /// closures: a function made by MAKE_FUNCTION in compiled code; its value
+  /// holds the tuple of captured values and the tuple of defaults.
+  const Type* closure(int index, const Type* captures, const Type* defaults);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
   const Type* array(const Type* dtype, int ndim, char layout = 'C');

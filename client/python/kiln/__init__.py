@@ -8,9 +8,10 @@ Importing kiln imports neither grpcio nor protobuf's Python package.
 
 import os as _os
 
-from . import _kiln, errors
+from . import _kiln, errors, extending
 from .dispatcher import Dispatcher, jit, njit
 from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError
+from .extending import register_jitable
 
 __version__ = "0.1.0"
 
@@ -35,5 +36,5 @@ def live_allocations():
     return _kiln.live_allocations()
 
 
-__all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "extending", "register_jitable", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations"]

@@ -105,6 +105,8 @@ def _builtin_name(value):
         return "kiln.typed.Dict"
     if isinstance(module, str):
         root = module.split(".")[0]
+        if root == "_operator" and callable(value):  # operator.add is _operator.add
+            return f"operator.{name}" if getattr(__import__("operator"), name, None) is value else None
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None
@@ -127,16 +129,20 @@ class _Builder:
         code = func.__code__
         consts = self.code_consts(code, func)
         globals_ = [self.global_ref(name, func) for name in code.co_names]
-        globals_ += self.library_members(globals_, code.co_names)
-        # Closure cells are frozen like globals (as Numba does), under their
-        # co_freevars names, so jitted callees reached through them travel too.
+        # closures: the cells of a closure made by a factory are frozen like
+        # globals (as Numba does), under their co_freevars names, so the
+        # bundle (its hash, the cache key) holds the captured values: equal
+        # values share one compile, a different value compiles anew. A free
+        # variable wins over a global or attribute name of the same spelling.
+        free = {}
         for name, cell in zip(code.co_freevars, func.__closure__ or ()):
-            if name not in code.co_names:
-                try:
-                    value = cell.cell_contents
-                except ValueError:  # an empty cell
-                    value = _MISSING
-                globals_.append(self.resolve(name, value))
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell: the function itself while it is being defined
+                value = _MISSING
+            free[name] = self.self_or(name, value, func)
+        globals_ = [g for g in globals_ if g[0] not in free] + list(free.values())
+        globals_ += self.library_members(globals_, code.co_names)
         defaults = []
         for d in func.__defaults__ or ():
             try:
@@ -148,6 +154,9 @@ class _Builder:
         return i
 
     def add_code(self, code, owner):
+        """closures: an inner function or lambda of `owner` (the top-level
+        function whose module globals it reads). Its free variables are
+        values the compiled code captures, not frozen here."""
         key = id(code)
         if key in self.index:
             return self.index[key]
@@ -155,20 +164,23 @@ class _Builder:
         self.index[key] = i
         self.keep.append(code)
         self.functions.append(None)
-        self.functions[i] = (code_fields(code, self.code_consts(code, owner)), [], [])
+        consts = self.code_consts(code, owner)
+        globals_ = [self.global_ref(name, owner) for name in code.co_names if name not in code.co_freevars]
+        globals_ += self.library_members(globals_, code.co_names)
+        self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
 
     def code_consts(self, code, owner):
         out = []
         for c in code.co_consts:
-            out.append(self.const(c, code))
+            out.append(self.const(c, code, owner))
         return out
 
-    def const(self, c, code):
+    def const(self, c, code, owner):
         if isinstance(c, types.CodeType):
-            return ("code", self.add_code(c, code))
+            return ("code", self.add_code(c, owner))
         if isinstance(c, tuple):
-            return ("tuple", [self.const(v, code) for v in c])
+            return ("tuple", [self.const(v, code, owner) for v in c])
         try:
             return constant(c)
         except _Unrepresentable as e:
@@ -179,6 +191,14 @@ class _Builder:
         value = func.__globals__.get(name, _MISSING)
         if value is _MISSING:
             value = getattr(builtins, name, _MISSING)
+        return self.self_or(name, value, func)
+
+    def self_or(self, name, value, func):
+        """A function compiled eagerly at decoration calls itself by a name
+        that is not bound yet (a module global, or a cell of the enclosing
+        function): that name is the function itself."""
+        if value is _MISSING and name == func.__name__ and id(func) in self.index:
+            return (name, KIND_FUNCTION, None, self.index[id(func)], "", "")
         return self.resolve(name, value)
 
     def library_members(self, globals_, names):
@@ -214,6 +234,9 @@ class _Builder:
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
+        from .extending import is_jitable
+        if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
+            return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
         if isinstance(value, types.FunctionType) and isinstance(getattr(value, "__kiln_builtin__", None), str):

@@ -113,13 +113,16 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _call_slow(self, *args, **kwargs):
         code = self.py_func.__code__
-        if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount:
-            raise UnsupportedError(located("*args, **kwargs and keyword-only parameters are not supported",
+        if code.co_flags & _CO_VARKEYWORDS or code.co_kwonlyargcount:
+            raise UnsupportedError(located("**kwargs and keyword-only parameters are not supported",
                                            code.co_filename, code.co_firstlineno, code.co_qualname))
         if self._pysig is None:
             self._pysig = inspect.signature(self.py_func)
         bound = self._pysig.bind(*args, **kwargs)
         bound.apply_defaults()
+        if code.co_flags & _CO_VARARGS:  # *args: the extra arguments travel as one tuple parameter
+            n = code.co_argcount
+            return self._call_bound(*bound.args[:n], tuple(bound.args[n:]))
         return self(*bound.args)
 
     def _compile_for(self, args):

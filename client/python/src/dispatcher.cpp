@@ -128,6 +128,8 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   return box(ov.ret, ret_block, args);
 }
 
+PyObject* callBound(PyObject* self, PyObject* args);
+
 PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
   const Py_ssize_t n = PyTuple_GET_SIZE(args);
@@ -138,6 +140,14 @@ PyObject* dispatcherCall(PyObject* self, PyObject* args, PyObject* kwargs) {
     Py_DECREF(slow);
     return r;
   }
+  return callBound(self, args);
+}
+
+// _call_bound(*args): the arguments one per parameter, already bound by
+// _call_slow (a function with *args gets its extra arguments as one tuple).
+PyObject* callBound(PyObject* self, PyObject* args) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  const Py_ssize_t n = PyTuple_GET_SIZE(args);
   absl::InlinedVector<Kind, kInlineArgs> kinds(static_cast<size_t>(n));
   absl::InlinedVector<uint32_t, kInlineArgs> array_keys(static_cast<size_t>(n));
   bool typed = true;
@@ -332,6 +342,7 @@ PyObject* listOverloads(PyObject* self, PyObject*) {
 
 PyMethodDef kMethods[] = {
     {"_configure", configure, METH_VARARGS, "_configure(nparams, frozen, nogil)"},
+    {"_call_bound", callBound, METH_VARARGS, "_call_bound(*args): one argument per parameter, *args as a tuple"},
     {"_add_overload", addOverload, METH_VARARGS,
      "_add_overload(arg_types, return_type, shared_object, entry_symbol) -> index"},
     {"_compile_overload", compileOverload, METH_VARARGS,

@@ -24,6 +24,12 @@ Flow flowOf(Form form) {
     // An unsupported instruction is rejected when reached, so where it would
     // have gone does not matter.
     case Form::kUnsupported:
+    case Form::kMakeCell:
+    case Form::kCopyFreeVars:
+    case Form::kLoadClosure:
+    case Form::kLoadDeref:
+    case Form::kStoreDeref:
+    case Form::kMakeFunction:
     case Form::kNop:
     case Form::kExtendedArg:
     case Form::kPopTop:

@@ -68,6 +68,14 @@ enum class Form : uint8_t {
   kBuildConstKeyMap,  // BUILD_CONST_KEY_MAP n: n values, then a constant tuple of n keys
   kDeleteSubscr,      // del container[index]
   kMapAdd,            // MAP_ADD i: stack[-i - 2][key] = value (a dict comprehension)
+  // closures:
+  kMakeCell,       // MAKE_CELL i: slot i becomes a cell (its value stays in the slot)
+  kCopyFreeVars,   // COPY_FREE_VARS n: the closure's cells into the free slots
+  kLoadClosure,    // LOAD_CLOSURE i: the cell of slot i, captured by value
+  kLoadDeref,      // LOAD_DEREF i: the value in cell slot i (a free slot: a captured value)
+  kStoreDeref,     // STORE_DEREF i
+  kMakeFunction,   // MAKE_FUNCTION flags: code on top; below it the closure tuple (0x08),
+                   // annotations (0x04), keyword defaults (0x02), defaults (0x01)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

@@ -94,14 +94,14 @@ constexpr OpcodeRow kRows[] = {
     {129, "POP_JUMP_IF_NONE", kPopJumpIfNone, 1, 0, 0, kForward},
     {130, "RAISE_VARARGS", kRaiseVarargs, kVaries, 0},
     unsupportedRow(131, "GET_AWAITABLE", "await"),
-    unsupportedRow(132, "MAKE_FUNCTION", "a nested function or lambda"),
+    {132, "MAKE_FUNCTION", kMakeFunction, kVaries, 1},  // closures:
     {133, "BUILD_SLICE", kBuildSlice, kVaries, 1},
     {134, "JUMP_BACKWARD_NO_INTERRUPT", kJump, 0, 0, 0, kBackward},
-    unsupportedRow(135, "MAKE_CELL", "a closure"),
-    unsupportedRow(136, "LOAD_CLOSURE", "a closure"),
-    unsupportedRow(137, "LOAD_DEREF", "a closure"),
-    unsupportedRow(138, "STORE_DEREF", "a closure"),
-    unsupportedRow(139, "DELETE_DEREF", "a closure"),
+    {135, "MAKE_CELL", kMakeCell, 0, 0},  // closures:
+    {136, "LOAD_CLOSURE", kLoadClosure, 0, 1},  // closures:
+    {137, "LOAD_DEREF", kLoadDeref, 0, 1},  // closures:
+    {138, "STORE_DEREF", kStoreDeref, 1, 0},  // closures:
+    unsupportedRow(139, "DELETE_DEREF", "a del statement of a captured variable"),
     {140, "JUMP_BACKWARD", kJump, 0, 0, 0, kBackward},
     unsupportedRow(141, "LOAD_SUPER_ATTR", "super()", 1),
     unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
@@ -110,7 +110,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
-    unsupportedRow(149, "COPY_FREE_VARS", "a closure"),
+    {149, "COPY_FREE_VARS", kCopyFreeVars, 0, 0},  // closures:
     unsupportedRow(150, "YIELD_VALUE", "yield"),
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),

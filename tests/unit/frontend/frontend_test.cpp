@@ -285,8 +285,18 @@ INSTANTIATE_TEST_SUITE_P(
         UnsupportedCase{py311_try_except, "try/except is not supported", 4},
         UnsupportedCase{py311_list_literal, "unsupported Python construct: a list literal", 4},
         UnsupportedCase{py311_generator, "generators are not supported", 1},
-        UnsupportedCase{py311_closure, "closures are not supported", 1},
         UnsupportedCase{py311_kwonly, "keyword-only parameters are not supported", 1}));
+
+// closures: MAKE_FUNCTION with a closure tuple captures the cell's value
+// (the argument n) and the code constant becomes the function index.
+TEST(Frontend, ClosureCapturesCellValues) {
+  compiler::Bundle bundle = bundleOf(py311_closure());
+  absl::StatusOr<std::unique_ptr<ir::Function>> fn = buildFunction(bundle, 0);
+  ASSERT_TRUE(fn.ok()) << fn.status();
+  const std::string text = ir::print(**fn);
+  EXPECT_NE(text.find("make_function #0"), std::string::npos) << text;
+  EXPECT_EQ(text.find("const <code"), std::string::npos) << text;
+}
 
 TEST(Frontend, UnknownPythonVersionIsUnsupported) {
   compiler::Bundle bundle = bundleOf(py311_arith(), 10);

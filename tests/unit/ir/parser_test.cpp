@@ -54,14 +54,15 @@ bb0(%0, %1):
   %31 = copy %30
   setitem %0, %1, %22                        ; line 5
   %32 = getiter %0
+  %33 = make_function #2 %27, %14
   branch %26, bb1(%0), bb3()
-bb1(%33):
-  %34 = for_iter %32, bb2(), bb3()           ; line 6
+bb1(%34):
+  %35 = for_iter %32, bb2(), bb3()           ; line 6
 bb2():
-  jump bb1(%34)
+  jump bb1(%35)
 bb3():
-  %35 = call %19
-  raise %35 ValueError                       ; line 7
+  %36 = call %19
+  raise %36 ValueError                       ; line 7
 bb4():
   raise
 bb5():
