@@ -142,6 +142,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kJumpIfTrueOrPop:
     case Form::kReturnValue:
     case Form::kRaiseVarargs:
+    case Form::kLoadAssertionError:
     case Form::kUnsupported: return "";
   }
   return "";

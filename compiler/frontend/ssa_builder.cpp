@@ -324,6 +324,14 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(i->result.get());
       break;
     }
+    case Form::kLoadAssertionError: {
+      // exceptions: the builtin class whatever the globals say; no Python
+      // identifier has a dot, so the name cannot collide with a global.
+      ir::Instr* i = emit(Op::kLoadGlobal, {}, in);
+      i->name = "builtins.AssertionError";
+      push(i->result.get());
+      break;
+    }
     case Form::kLoadAttr:
     case Form::kLoadMethod: {
       if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
@@ -602,6 +610,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kLoadFastAndClear:
     case Form::kStoreFast:
     case Form::kLoadGlobal:
+    case Form::kLoadAssertionError:
     case Form::kLoadAttr:
     case Form::kLoadMethod:
     case Form::kBinaryOp:

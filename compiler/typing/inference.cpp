@@ -167,6 +167,8 @@ class Inferrer {
     const compiler::Function& fn = p_.bundle->functions[p_.instances[cur_]->function_index];
     const compiler::GlobalRef* g = fn.global(name);
     using K = compiler::GlobalRef::Kind;
+    // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
+    if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {

@@ -27,6 +27,7 @@ Flow flowOf(Form form) {
     case Form::kNop:
     case Form::kExtendedArg:
     case Form::kPopTop:
+    case Form::kLoadAssertionError:
     case Form::kPushNull:
     case Form::kCopy:
     case Form::kSwap:

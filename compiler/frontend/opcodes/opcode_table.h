@@ -61,6 +61,7 @@ enum class Form : uint8_t {
   kReturnValue,
   kReturnConst,       // 3.12
   kRaiseVarargs,
+  kLoadAssertionError,  // exceptions: pushes the builtin AssertionError class
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

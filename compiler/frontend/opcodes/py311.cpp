@@ -42,7 +42,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
-    unsupportedRow(74, "LOAD_ASSERTION_ERROR", "an assert statement"),
+    {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
     unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
     unsupportedRow(82, "LIST_TO_TUPLE", "star-unpacking (*x) in a literal"),
     {83, "RETURN_VALUE", kReturnValue, 1, 0},

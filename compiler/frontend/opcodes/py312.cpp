@@ -49,7 +49,7 @@ constexpr OpcodeRow kRows[] = {
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
-    unsupportedRow(74, "LOAD_ASSERTION_ERROR", "an assert statement"),
+    {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
     unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
