@@ -1,7 +1,10 @@
 """Exceptions raised by compiled code reach Python as the class and args that
 plain Python raises: assert statements, raise of builtin and user exception
 classes with constant and computed arguments. Each case runs the function
-under CPython and under kiln.jit and compares what comes out."""
+under CPython and under kiln.jit and compares what comes out.
+
+PYTEST_DONT_REWRITE: the compiled functions' asserts must stay plain asserts.
+"""
 import pytest
 
 from kiln import jit
@@ -16,7 +19,9 @@ def outcome(fn, *args):
 
 
 def same(fn, *args):
-    assert outcome(jit(fn), *args) == outcome(fn, *args)
+    got, want = outcome(jit(fn), *args), outcome(fn, *args)
+    if got != want:
+        pytest.fail(f"{fn.__name__}{args}: kiln gave {got}, Python {want}")
 
 
 def asserts(x):
