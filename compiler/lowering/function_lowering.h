@@ -42,6 +42,13 @@ class FunctionLowering {
   /// Branches to a block that fills *err and returns `kind` when `bad` holds.
   void raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::string& message);
   void raiseNow(KilnErrorKind kind, const std::string& message);
+  // Exceptions (lower_exceptions.cpp).
+  /// KilnError as LLVM sees it (kiln_abi.h).
+  llvm::StructType* errorType();
+  /// Fills *err but for the args (has_args: the raise stores them next).
+  void storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name, bool has_args);
+  /// Leaves with `status` (an error kind) once *err is filled.
+  void leaveWithError(llvm::Value* status);
   llvm::AllocaInst* entryAlloca(llvm::Type* t, const char* name = "");
   llvm::Function* libm(const std::string& name, int nargs);
   llvm::Function* intrinsic(llvm::Intrinsic::ID id, llvm::Type* t);

@@ -184,6 +184,7 @@ class Inferrer {
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
         if (isExceptionClassName(g->qualified_name)) return tc_.exceptionClass(g->qualified_name);
+        if (const Type* exc = exceptionClassOf(tc_, g->qualified_name)) return exc;  // exceptions:
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
@@ -220,6 +221,8 @@ class Inferrer {
         return *t;
       }
       case Kind::kExceptionClass:
+        if (std::string problem = exceptionArgsProblem(i, callee->str()); !problem.empty())
+          return typingError(problem);  // exceptions:
         return callee;
       case Kind::kBoundMethod: {
         // The method row (builtins.def KILN_METHOD) the attribute resolved

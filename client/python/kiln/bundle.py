@@ -35,6 +35,37 @@ class _Unrepresentable(Exception):
     pass
 
 
+# exceptions: every exception class a bundle names, by the path compiled code
+# raises it under (KILN_CLASS_ERROR's class_name), so Python gets the very
+# class that was frozen into the bundle.
+_EXCEPTION_CLASSES = {}
+
+
+def exception_path(cls):
+    """"module:qualname" of an exception class; a class defined inside a
+    function (not reachable by that name) also carries its id."""
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    if "<locals>" in cls.__qualname__:
+        path += f"#{id(cls):x}"
+    _EXCEPTION_CLASSES[path] = cls
+    return path
+
+
+def exception_class(path):
+    """The class compiled code raised as KILN_CLASS_ERROR (called by the
+    native dispatcher)."""
+    cls = _EXCEPTION_CLASSES.get(path)
+    if cls is not None:
+        return cls
+    module, _, qualname = path.partition(":")
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if isinstance(obj, type) and issubclass(obj, BaseException):
+        return obj
+    return RuntimeError
+
+
 def constant(value):
     """The tagged form of a constant, or raise _Unrepresentable."""
     if value is None:
@@ -180,6 +211,8 @@ class _Builder:
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
+        if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
+            return (name, KIND_BUILTIN, None, 0, f"exception:{exception_path(value)}", "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:
