@@ -83,9 +83,8 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
   if (!code.cellvars.empty() || !code.freevars.empty())
     return fail("closures are not supported", code.firstlineno);
-  if (!code.exceptiontable.empty())
-    return fail(hasWithStatement(code, table) ? "with statements are not supported" : "try/except is not supported",
-                firstProtectedLine(code));
+  if (!code.exceptiontable.empty() && hasWithStatement(code, table))
+    return fail("with statements are not supported", firstProtectedLine(code));
   return absl::OkStatus();
 }
 
@@ -102,7 +101,8 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
       return in.arg < code.consts.size() ? code.consts[in.arg].repr() : "<bad index>";
     case Form::kLoadFast:
     case Form::kLoadFastAndClear:
-    case Form::kStoreFast: return at(code.varnames, in.arg);
+    case Form::kStoreFast:
+    case Form::kDeleteFast: return at(code.varnames, in.arg);
     case Form::kLoadGlobal: return absl::StrCat(flag ? "NULL + " : "", at(code.names, payload));
     case Form::kLoadAttr: return absl::StrCat(flag ? "NULL|self + " : "", at(code.names, payload));
     case Form::kLoadMethod: return at(code.names, payload);
@@ -143,6 +143,10 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kReturnValue:
     case Form::kRaiseVarargs:
     case Form::kLoadAssertionError:
+    case Form::kPushExcInfo:
+    case Form::kCheckExcMatch:
+    case Form::kPopExcept:
+    case Form::kReraise:
     case Form::kUnsupported: return "";
   }
   return "";

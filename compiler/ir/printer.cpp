@@ -78,6 +78,8 @@ std::string attrs(const Instr& i) {
     case Op::kForIter:
     case Op::kReturn:
     case Op::kUnreachable:
+    case Op::kExcMatch:
+    case Op::kReraise:
       return "";
   }
   return "";

@@ -358,6 +358,12 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kRaise:
       return raise(i);
+    case Op::kReraise:  // exceptions: *err still holds the error being handled
+      leaveWithError(b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(errorType(), err_ptr_, 0)));
+      return absl::OkStatus();
+    case Op::kExcMatch:
+      v = excMatch(i.operands[0]->type);
+      break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
       return absl::OkStatus();
@@ -387,6 +393,10 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);
+    {  // exceptions: errors raised in this block go to its handler, if any
+      const ir::Instr* t = blk->terminator();
+      handler_ = t && t->has_handler ? &t->succs.back() : nullptr;
+    }
     for (size_t k = 0; k < blk->instrs.size(); ++k) {
       const ir::Instr& i = *blk->instrs[k];
       if (absl::Status s = lowerInstr(i); !s.ok()) return s;

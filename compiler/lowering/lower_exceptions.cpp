@@ -32,9 +32,80 @@ KilnErrorKind errorKindOf(const std::string& cls) {
   return KILN_CLASS_ERROR;
 }
 
+namespace {
+
+// The builtin ancestors of the builtin classes typing knows by name, nearest
+// first, below Exception.
+std::vector<std::string> builtinAncestors(const std::string& name) {
+  if (name == "ZeroDivisionError" || name == "OverflowError") return {"ArithmeticError"};
+  if (name == "IndexError" || name == "KeyError") return {"LookupError"};
+  if (name == "NotImplementedError") return {"RuntimeError"};
+  return {};
+}
+
+// ",module:qualname,base path,...,builtins:Exception,builtins:BaseException,"
+// of an exception class type: user classes are typed by their bundle path
+// (the class and its bases, comma-separated), builtins by name.
 std::string errorClassPath(const std::string& cls) {
-  // User classes are typed by "module:qualname" already; builtins by name.
-  return cls.find(':') == std::string::npos ? absl::StrCat("builtins:", cls) : cls;
+  if (cls.find(':') != std::string::npos) return absl::StrCat(",", cls, ",");
+  std::string out = absl::StrCat(",builtins:", cls, ",");
+  for (const std::string& a : builtinAncestors(cls)) absl::StrAppend(&out, "builtins:", a, ",");
+  if (cls != "Exception") absl::StrAppend(&out, "builtins:Exception,");
+  absl::StrAppend(&out, "builtins:BaseException,");
+  return out;
+}
+
+// "builtins:ValueError" or "module:qualname": the class an except clause names.
+std::string handlerPath(const std::string& cls) {
+  if (cls.find(':') == std::string::npos) return absl::StrCat("builtins:", cls);
+  return cls.substr(0, cls.find(','));
+}
+
+constexpr std::pair<KilnErrorKind, const char*> kKindClasses[] = {
+    {KILN_ZERO_DIVISION_ERROR, "ZeroDivisionError"}, {KILN_INDEX_ERROR, "IndexError"},
+    {KILN_VALUE_ERROR, "ValueError"},                {KILN_OVERFLOW_ERROR, "OverflowError"},
+    {KILN_ASSERTION_ERROR, "AssertionError"},        {KILN_RUNTIME_ERROR, "RuntimeError"},
+    {KILN_NAME_ERROR, "NameError"},                  {KILN_TYPE_ERROR, "TypeError"},
+    {KILN_MEMORY_ERROR, "MemoryError"},              {KILN_KEY_ERROR, "KeyError"},
+    {KILN_STOP_ITERATION, "StopIteration"},
+};
+
+}  // namespace
+
+llvm::Value* FunctionLowering::excMatch(const typing::Type* cls) {
+  if (cls->kind == Kind::kTuple) {
+    llvm::Value* any = b_.getFalse();
+    for (const typing::Type* item : cls->items) any = b_.CreateOr(any, excMatch(item));
+    return any;
+  }
+  const std::string path = handlerPath(cls->name);
+  if (path == "builtins:Exception" || path == "builtins:BaseException") return b_.getTrue();
+  llvm::StructType* et = errorType();
+  llvm::Value* kind = b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(et, err_ptr_, 0));
+  llvm::Value* match = b_.getFalse();
+  for (const auto& [k, name] : kKindClasses) {
+    const std::string own = errorClassPath(name);
+    if (own.find(absl::StrCat(",", path, ",")) != std::string::npos)
+      match = b_.CreateOr(match, b_.CreateICmpEQ(kind, b_.getInt32(k)));
+  }
+  // A class without a kind of its own: its path lists its bases.
+  llvm::Value* class_name = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(et, err_ptr_, 3));
+  llvm::FunctionCallee strstr = mod_.getOrInsertFunction(
+      "strstr", llvm::FunctionType::get(b_.getPtrTy(), {b_.getPtrTy(), b_.getPtrTy()}, false));
+  llvm::BasicBlock* by_name = llvm::BasicBlock::Create(ctx_, "exc_match_name", fn_);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "exc_match_done", fn_);
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpEQ(kind, b_.getInt32(KILN_CLASS_ERROR)), b_.CreateIsNotNull(class_name)),
+                  by_name, done);
+  b_.SetInsertPoint(by_name);
+  llvm::Value* found = b_.CreateIsNotNull(
+      b_.CreateCall(strstr, {class_name, b_.CreateGlobalStringPtr(absl::StrCat(",", path, ","), "kiln.exc_path")}));
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  llvm::PHINode* phi = b_.CreatePHI(b_.getInt1Ty(), 2);
+  phi->addIncoming(match, from);
+  phi->addIncoming(found, by_name);
+  return phi;
 }
 
 llvm::StructType* FunctionLowering::errorType() {
@@ -58,6 +129,15 @@ void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message
 }
 
 void FunctionLowering::leaveWithError(llvm::Value* status) {
+  if (handler_) {
+    // Inside try: on to the except handler, with the locals of the block's
+    // entry (the frontend ends a protected block at every store to a local).
+    releaseTemps();
+    llvm::BasicBlock* dest;
+    lowerEdge(*handler_, b_.GetInsertBlock(), &dest);
+    b_.CreateBr(dest);
+    return;
+  }
   releaseHeld();  // every reference this path holds (lower_memory.cpp)
   b_.CreateRet(status);
 }

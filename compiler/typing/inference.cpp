@@ -545,7 +545,22 @@ class Inferrer {
       }
       case Op::kJump:
       case Op::kUnreachable:
+      case Op::kReraise:
         return absl::OkStatus();
+      case Op::kExcMatch: {  // exceptions:
+        const Type* c = operand(0);
+        if (c->kind == Kind::kUnknown) return absl::OkStatus();
+        bool ok = c->kind == Kind::kExceptionClass;
+        if (c->kind == Kind::kTuple) {
+          ok = true;
+          for (const Type* item : c->items) ok &= item->kind == Kind::kExceptionClass;
+        }
+        if (!ok)
+          return typingError(absl::StrCat("catching classes that do not inherit from BaseException is not allowed (got ",
+                                          c->str(), ")"));
+        t = tc_.boolean();
+        break;
+      }
     }
     if (i.result && t) return set(i.result.get(), t);
     return absl::OkStatus();

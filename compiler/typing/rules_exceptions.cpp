@@ -7,13 +7,15 @@
 namespace kiln::typing {
 
 const Type* exceptionClassOf(TypeContext& tc, const std::string& qualified) {
-  // The bundle names every exception class "exception:module:qualname".
+  // The bundle names every exception class "exception:" and the paths
+  // ("module:qualname") of the class and its bases, comma-separated.
   constexpr std::string_view kPrefix = "exception:";
   if (qualified.rfind(kPrefix, 0) != 0) return nullptr;
   const std::string path = qualified.substr(kPrefix.size());
+  const std::string first = path.substr(0, path.find(','));
   constexpr std::string_view kBuiltins = "builtins:";
-  if (path.rfind(kBuiltins, 0) == 0) {
-    const std::string name = path.substr(kBuiltins.size());
+  if (first.rfind(kBuiltins, 0) == 0) {
+    const std::string name = first.substr(kBuiltins.size());
     if (isExceptionClassName(name)) return tc.exceptionClass(name);
   }
   return tc.exceptionClass(path);

@@ -5,6 +5,7 @@ under CPython and under kiln.jit and compares what comes out.
 
 PYTEST_DONT_REWRITE: the compiled functions' asserts must stay plain asserts.
 """
+import numpy as np
 import pytest
 
 from kiln import jit
@@ -120,3 +121,170 @@ def outer(i):
 @pytest.mark.parametrize("i", [3, -4])
 def test_raise_in_callee_reaches_python(i):
     same(outer, i)
+
+
+# try/except/else/finally: errors raised in the function itself, in jitted
+# callees and by operations (division, allocation) go to the handler.
+
+class SubValueError(ValueError):
+    pass
+
+
+@jit
+def check_positive(x):
+    if x < 0:
+        raise ValueError("x must be non-negative")
+    return x * 2
+
+
+def recover(a):
+    total = 0.0
+    failures = 0
+    for i in range(a.shape[0]):
+        try:
+            total += check_positive(a[i])
+        except Exception:
+            failures += 1
+    return total, failures
+
+
+def test_recover_from_callee_errors():
+    import numpy as np
+
+    same(recover, np.array([1.0, -2.0, 3.0, -4.0]))
+
+
+def clauses(x):
+    y = 0
+    try:
+        if x == 1:
+            raise SubValueError("m")
+        if x == 2:
+            raise KeyError(3)
+        if x == 3:
+            y = 10 // (x - 3)
+        if x == 4:
+            raise NotImplementedError
+        y = 5
+    except (KeyError, ZeroDivisionError):
+        y = -1
+    except ValueError as e:  # noqa: F841 - bound, not used
+        y = -2
+    except RuntimeError:
+        y = -3
+    else:
+        y += 2
+    finally:
+        y += 100
+    return y
+
+
+@pytest.mark.parametrize("x", range(6))
+def test_except_clauses_else_finally(x):
+    same(clauses, x)
+
+
+def reraise(x):
+    try:
+        if x > 0:
+            raise SubValueError("again", x)
+        if x < 0:
+            raise IndexError(x)
+    except ValueError:
+        raise
+    except LookupError:
+        return -1
+    return x
+
+
+@pytest.mark.parametrize("x", [0, 2, -3])
+def test_bare_raise_in_handler(x):
+    same(reraise, x)
+
+
+def nested(x):
+    r = 0
+    try:
+        try:
+            if x > 1:
+                raise KeyError(x)
+            if x == 1:
+                raise IndexError
+            r = 1
+        except IndexError:
+            r = 2
+    except KeyError:
+        r = 3
+    return r
+
+
+@pytest.mark.parametrize("x", [0, 1, 2])
+def test_nested_try(x):
+    same(nested, x)
+
+
+def uncaught(x):
+    try:
+        if x:
+            raise KeyError("k")
+    except ValueError:
+        return 1
+    finally:
+        x = 5
+    return 0
+
+
+@pytest.mark.parametrize("x", [0, 1])
+def test_uncaught_error_leaves_through_finally(x):
+    same(uncaught, x)
+
+
+def division(x, y):
+    try:
+        return x / y
+    except ZeroDivisionError:
+        return -1.0
+
+
+@pytest.mark.parametrize("y", [2.0, 0.0])
+def test_operation_errors_are_caught(y):
+    same(division, 1.0, y)
+
+
+def arrays_in_try(n):
+    s = 0.0
+    for i in range(n):
+        try:
+            a = np.ones(i + 1)
+            b = a * 2.0
+            if i % 2 == 0:
+                raise ValueError
+            s += b.sum()
+        except ValueError:
+            s -= 1.0
+    return s
+
+
+def test_arrays_held_at_a_raise_are_released():
+    import kiln
+
+    f = jit(arrays_in_try)
+    assert f(7) == arrays_in_try(7)
+    before = kiln.live_allocations()
+    for _ in range(50):
+        f(7)
+    assert kiln.live_allocations() == before
+
+
+def uses_exception_object(x):
+    try:
+        raise ValueError(x)
+    except ValueError as e:
+        return e
+
+
+def test_using_the_exception_object_is_refused():
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match="'e'"):
+        jit(uses_exception_object)(1)

@@ -52,8 +52,9 @@ def exception_path(cls):
 
 
 def exception_class(path):
-    """The class compiled code raised as KILN_CLASS_ERROR (called by the
-    native dispatcher)."""
+    """The class compiled code raised as KILN_CLASS_ERROR, named by its
+    path and its bases' (called by the native dispatcher)."""
+    path = path.strip(",").split(",")[0]  # the class itself, then its bases
     cls = _EXCEPTION_CLASSES.get(path)
     if cls is not None:
         return cls
@@ -212,7 +213,8 @@ class _Builder:
         if isinstance(value, types.ModuleType):
             return (name, KIND_MODULE, None, 0, value.__name__, "")
         if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
-            return (name, KIND_BUILTIN, None, 0, f"exception:{exception_path(value)}", "")
+            bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
+            return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:

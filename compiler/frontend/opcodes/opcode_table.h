@@ -62,6 +62,11 @@ enum class Form : uint8_t {
   kReturnConst,       // 3.12
   kRaiseVarargs,
   kLoadAssertionError,  // exceptions: pushes the builtin AssertionError class
+  kPushExcInfo,         // exceptions: handler entry, [exc] -> [previous exc, exc]
+  kCheckExcMatch,       // exceptions: [exc, class] -> [exc, matches]
+  kPopExcept,           // exceptions: pops the previous exc
+  kReraise,             // exceptions: raises the exception being handled again (exits)
+  kDeleteFast,          // exceptions: `del x` of a local (`except E as e` ends with one)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

@@ -3,4 +3,4 @@
 def f(x):
     raise
 
-# CHECK: bare_reraise.py:4: UnsupportedError: re-raising with a bare raise is not supported
+# CHECK: bare_reraise.py:4: UnsupportedError: re-raising with a bare raise outside an except clause is not supported
