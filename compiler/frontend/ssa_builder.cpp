@@ -349,8 +349,11 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     case Form::kStoreFast: {
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
       Value* v = pop();
-      // exceptions: `except E as e` binds no object (its uses are refused).
-      st.locals[in.arg] = v && v == caught_ ? undef(in.arg) : v;
+      // exceptions: compiled code has no exception objects (as Numba).
+      if (v && v == caught_)
+        return unsupported(in, absl::StrCat("Exception object cannot be stored into variable (",
+                                            code_.varnames[in.arg], ")"));
+      st.locals[in.arg] = v;
       break;
     }
     case Form::kDeleteFast:
@@ -652,7 +655,12 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
         emit(Op::kReraise, {}, last);
         return absl::OkStatus();
       }
-      if (last.arg == 0) return unsupported(last, "re-raising with a bare raise outside an except clause is not supported");
+      if (last.arg == 0 && cfg_.blocks[b].handler >= 0)  // inside try (as Numba)
+        return unsupported(last, "The re-raising of an exception is not yet supported.");
+      if (last.arg == 0) {  // the exception the caller is handling
+        emit(Op::kReraise, {}, last)->name = "active";
+        return absl::OkStatus();
+      }
       if (last.arg == 2) return unsupported(last, "raise ... from ... is not supported");
       if (last.arg != 1) return malformed(last.offset, "RAISE_VARARGS: arg must be 0, 1 or 2");
       if (absl::Status s = requireValues(st, last, 1); !s.ok()) return s;

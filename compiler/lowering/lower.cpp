@@ -359,6 +359,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kRaise:
       return raise(i);
     case Op::kReraise:  // exceptions: *err still holds the error being handled
+      if (i.name == "active") {
+        storeError(KILN_RERAISE_ACTIVE, "No active exception to reraise", "", false);
+        leaveWithError(b_.getInt32(KILN_RERAISE_ACTIVE));
+        return absl::OkStatus();
+      }
       leaveWithError(b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(errorType(), err_ptr_, 0)));
       return absl::OkStatus();
     case Op::kExcMatch:

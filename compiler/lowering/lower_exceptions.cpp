@@ -112,7 +112,7 @@ llvm::StructType* FunctionLowering::errorType() {
   llvm::Type* i32 = b_.getInt32Ty();
   llvm::Type* arg = llvm::StructType::get(ctx_, {i32, i32, b_.getInt64Ty()});
   return llvm::StructType::get(ctx_, {i32, i32, b_.getPtrTy(), b_.getPtrTy(), i32, i32,
-                                      llvm::ArrayType::get(arg, KILN_ERROR_MAX_ARGS)});
+                                      llvm::ArrayType::get(arg, KILN_ERROR_MAX_ARGS), b_.getPtrTy(), b_.getPtrTy()});
 }
 
 void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name,
@@ -126,6 +126,8 @@ void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message
                  b_.CreateStructGEP(t, err_ptr_, 3));
   b_.CreateStore(b_.getInt32(has_args ? 1 : 0), b_.CreateStructGEP(t, err_ptr_, 4));
   b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(t, err_ptr_, 5));
+  b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->filename, "kiln.file"), b_.CreateStructGEP(t, err_ptr_, 7));
+  b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->name, "kiln.func"), b_.CreateStructGEP(t, err_ptr_, 8));
 }
 
 void FunctionLowering::leaveWithError(llvm::Value* status) {

@@ -57,6 +57,12 @@ class Inferrer {
       return absl::InternalError(
           absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     inst->ir = (*untyped)->clone();
+    {  // exceptions: a function that never returns (it always raises) returns None, as in Numba
+      bool returns = false;
+      for (const auto& b : inst->ir->blocks)
+        for (const auto& i : b->instrs) returns |= i->op == Op::kReturn;
+      if (!returns) inst->ret = tc_.none();
+    }
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet

@@ -48,6 +48,10 @@ enum KilnErrorKind {
   /* exceptions: the class is err->class_name ("module:qualname"), a user
    * subclass of Exception or a builtin class without a kind of its own. */
   KILN_CLASS_ERROR = 12,
+  /* exceptions: a bare `raise` outside any except clause of the compiled
+   * code: the caller re-raises the exception it is handling, if any, else
+   * RuntimeError("No active exception to reraise"). */
+  KILN_RERAISE_ACTIVE = 13,
 };
 
 /* exceptions: one argument of `raise Class(arg, ...)`. */
@@ -78,6 +82,10 @@ typedef struct KilnError {
   int32_t has_args;        /* 1: the exception is Class(*args[0..nargs)); 0: Class(message) or Class() */
   int32_t nargs;
   KilnErrorArg args[KILN_ERROR_MAX_ARGS];
+  /* Where it was raised, for the traceback: the Python file and the
+   * function's co_name (static strings in the shared object; NULL if unknown). */
+  const char* filename;
+  const char* function;
 } KilnError;
 
 typedef int32_t (*KilnEntryFn)(void* ret, void* const* args, KilnError* err);

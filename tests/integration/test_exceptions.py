@@ -168,7 +168,7 @@ def clauses(x):
         y = 5
     except (KeyError, ZeroDivisionError):
         y = -1
-    except ValueError as e:  # noqa: F841 - bound, not used
+    except ValueError:
         y = -2
     except RuntimeError:
         y = -3
@@ -283,8 +283,48 @@ def uses_exception_object(x):
         return e
 
 
-def test_using_the_exception_object_is_refused():
-    from kiln.errors import TypingError
+def test_binding_the_exception_object_is_refused():
+    from kiln.errors import UnsupportedError
 
-    with pytest.raises(TypingError, match="'e'"):
+    with pytest.raises(UnsupportedError, match=r"Exception object cannot be stored into variable \(e\)"):
         jit(uses_exception_object)(1)
+
+
+def asserts_on_one(a):
+    assert a != 1
+
+
+def test_traceback_ends_at_the_line_that_raised():
+    import traceback
+
+    frames = []
+    for f in (asserts_on_one, jit(asserts_on_one)):
+        try:
+            f(1)
+        except AssertionError:
+            frames.append([line for line in traceback.format_exc().splitlines() if "File" in line][-1])
+    assert frames[0] == frames[1]
+
+
+def always_raises(x):
+    raise ValueError("always", x)
+
+
+def test_function_that_never_returns():
+    same(always_raises, 3)
+
+
+def bare_raise():
+    raise
+
+
+def test_bare_raise_outside_handler_reraises_the_callers_exception():
+    f = jit(bare_raise)
+    with pytest.raises(RuntimeError, match="No active exception to reraise"):
+        f()
+    with pytest.raises(KeyError) as info:
+        try:
+            raise KeyError("outer")
+        except KeyError:
+            f()
+    assert info.value.args == ("outer",)

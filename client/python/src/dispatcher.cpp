@@ -120,7 +120,28 @@ PyObject* raiseWithArgs(PyObject* type, const KilnError& err) {
   return nullptr;
 }
 
+PyObject* raiseFromCompiledAt(const KilnError& err);
+
+// The error of compiled code, with a traceback frame at the Python line that
+// raised it (as Numba injects one).
 PyObject* raiseFromCompiled(const KilnError& err) {
+  raiseFromCompiledAt(err);
+  if (err.filename != nullptr && err.function != nullptr && err.line > 0 && PyErr_Occurred())
+    _PyTraceback_Add(err.function, err.filename, err.line);
+  return nullptr;
+}
+
+PyObject* raiseFromCompiledAt(const KilnError& err) {
+  if (err.kind == KILN_RERAISE_ACTIVE) {  // exceptions: a bare raise
+    PyObject* active = PyErr_GetHandledException();
+    if (active != nullptr && active != Py_None) {
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(active)), active);
+    } else {
+      PyErr_SetString(PyExc_RuntimeError, "No active exception to reraise");
+    }
+    Py_XDECREF(active);
+    return nullptr;
+  }
   if (err.kind == KILN_CLASS_ERROR) {
     PyObject* cls = exceptionClass(err.class_name != nullptr ? err.class_name : "builtins:RuntimeError");
     if (!cls) return nullptr;
