@@ -13,9 +13,36 @@ namespace {
 struct RawBlock {
   size_t first = 0, end = 0;
   std::vector<size_t> succs;  // raw block indices
+  int entry = -1;             // exceptions: the exception-table entry covering it
 };
 
 }  // namespace
+
+absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::string& table) {
+  // Varints of 6-bit groups, most significant first; 0x40 continues, 0x80
+  // marks an entry's first byte. Values are in code units.
+  size_t pos = 0;
+  auto varint = [&](uint32_t* out) {
+    uint64_t v = 0;
+    for (int n = 0; pos < table.size() && n < 6; ++n) {
+      const uint8_t byte = static_cast<uint8_t>(table[pos++]);
+      v = (v << 6) | (byte & 0x3f);
+      if (!(byte & 0x40)) {
+        *out = static_cast<uint32_t>(v);
+        return v <= 0x7fffffff;
+      }
+    }
+    return false;
+  };
+  std::vector<ExceptionEntry> out;
+  while (pos < table.size()) {
+    uint32_t start, length, target, dl;
+    if (!varint(&start) || !varint(&length) || !varint(&target) || !varint(&dl))
+      return absl::InvalidArgumentError("malformed bytecode: bad exception table");
+    out.push_back({start * 2, (start + length) * 2, target * 2, dl >> 1, (dl & 1) != 0});
+  }
+  return out;
+}
 
 absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs) {
   if (instrs.empty())
@@ -26,6 +53,32 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
   std::map<int64_t, size_t> index_of_start;  // instruction start offset -> index
   for (size_t k = 0; k < instrs.size(); ++k) index_of_start[instrs[k].start] = k;
   leader[0] = true;
+  // exceptions: which entry of the exception table covers each instruction;
+  // a block lies within one, and a protected block ends at every store to a
+  // local, so the locals at its entry are those wherever it raises.
+  absl::StatusOr<std::vector<ExceptionEntry>> entries = parseExceptionTable(code.exceptiontable);
+  if (!entries.ok()) return entries.status();
+  std::vector<int> entry_of(instrs.size(), -1);
+  for (size_t k = 0; k < instrs.size(); ++k) {
+    for (size_t e = 0; e < entries->size(); ++e)
+      if (instrs[k].start >= (*entries)[e].start && instrs[k].start < (*entries)[e].end) {
+        entry_of[k] = static_cast<int>(e);
+        break;
+      }
+    if (k > 0 && entry_of[k] != entry_of[k - 1]) leader[k] = true;
+    const Form form = instrs[k].form();
+    if (entry_of[k] >= 0 && (form == Form::kStoreFast || form == Form::kDeleteFast || form == Form::kLoadFastAndClear)) {
+      leader[k] = true;
+      if (k + 1 < instrs.size()) leader[k + 1] = true;
+    }
+  }
+  for (const ExceptionEntry& e : *entries) {
+    auto it = index_of_start.find(e.target);
+    if (it == index_of_start.end())
+      return absl::InvalidArgumentError(absl::StrCat("malformed bytecode in ", code.qualname,
+                                                     ": exception handler at offset ", e.target));
+    leader[it->second] = true;
+  }
   for (size_t k = 0; k < instrs.size(); ++k) {
     const Flow flow = flowOf(instrs[k].form());
     if (flow != Flow::kNext && k + 1 < instrs.size()) leader[k + 1] = true;
@@ -36,7 +89,7 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
   std::vector<RawBlock> raw;
   std::vector<size_t> block_of(instrs.size());
   for (size_t k = 0; k < instrs.size(); ++k) {
-    if (leader[k]) raw.push_back({k, k, {}});
+    if (leader[k]) raw.push_back({k, k, {}, entry_of[k]});
     raw.back().end = k + 1;
     block_of[k] = raw.size() - 1;
   }
@@ -51,6 +104,8 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
     }
     if (flow == Flow::kConditional || flow == Flow::kJump)
       raw[b].succs.push_back(block_of[index_of_start.at(last.target)]);
+    if (raw[b].entry >= 0)  // exceptions: the handler comes last
+      raw[b].succs.push_back(block_of[index_of_start.at((*entries)[raw[b].entry].target)]);
   }
 
   // Reverse post-order by an explicit-stack DFS (bytecode can be long). Pushing
@@ -91,6 +146,12 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
     nb.first = raw[b].first;
     nb.end = raw[b].end;
     for (size_t s : raw[b].succs) nb.succs.push_back(new_index[s]);
+    if (raw[b].entry >= 0) {
+      const ExceptionEntry& e = (*entries)[raw[b].entry];
+      nb.handler = nb.succs.back();
+      nb.handler_depth = e.depth;
+      nb.handler_lasti = e.lasti;
+    }
   }
   for (size_t b = 0; b < cfg.blocks.size(); ++b)
     for (int s : cfg.blocks[b].succs) cfg.blocks[s].preds.push_back(static_cast<int>(b));

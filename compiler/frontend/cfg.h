@@ -25,12 +25,28 @@ struct BasicBlock {
   // the same block appear twice, here and in `preds`.
   std::vector<int> succs;
   std::vector<int> preds;
+  // exceptions: a block inside try has its except handler (a block index) as
+  // its last successor; an error raised in it goes there with the locals of
+  // the block's entry (a protected block ends at every store to a local) and
+  // the stack cut to `handler_depth`, plus the offset of the raising
+  // instruction when `handler_lasti`, then the exception.
+  int handler = -1;
+  uint32_t handler_depth = 0;
+  bool handler_lasti = false;
 };
 
 struct Cfg {
   std::vector<Instruction> instrs;
   std::vector<BasicBlock> blocks;  // reachable blocks in reverse post-order; blocks[0] is the entry
 };
+
+/// One entry of co_exceptiontable (Objects/exception_handling_notes.txt), in bytes.
+struct ExceptionEntry {
+  uint32_t start = 0, end = 0, target = 0, depth = 0;
+  bool lasti = false;
+};
+/// The entries of a 3.11+ exception table; malformed tables are INVALID_ARGUMENT.
+absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::string& table);
 
 /// Splits `instrs` into blocks. Control falling off the end of the code is
 /// INVALID_ARGUMENT.

@@ -80,9 +80,8 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & kCoGenerator) return fail("generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
-  if (!code.exceptiontable.empty())
-    return fail(hasWithStatement(code, table) ? "with statements are not supported" : "try/except is not supported",
-                firstProtectedLine(code));
+  if (!code.exceptiontable.empty() && hasWithStatement(code, table))
+    return fail("with statements are not supported", firstProtectedLine(code));
   return absl::OkStatus();
 }
 
@@ -99,7 +98,8 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
       return in.arg < code.consts.size() ? code.consts[in.arg].repr() : "<bad index>";
     case Form::kLoadFast:
     case Form::kLoadFastAndClear:
-    case Form::kStoreFast: return at(code.varnames, in.arg);
+    case Form::kStoreFast:
+    case Form::kDeleteFast: return at(code.varnames, in.arg);
     case Form::kMakeCell:
     case Form::kLoadClosure:
     case Form::kLoadDeref:
@@ -157,6 +157,11 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kJumpIfTrueOrPop:
     case Form::kReturnValue:
     case Form::kRaiseVarargs:
+    case Form::kLoadAssertionError:
+    case Form::kPushExcInfo:
+    case Form::kCheckExcMatch:
+    case Form::kPopExcept:
+    case Form::kReraise:
     case Form::kUnsupported: return "";
   }
   return "";

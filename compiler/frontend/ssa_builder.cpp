@@ -72,6 +72,11 @@ class SsaBuilder {
     return i->result.get();
   }
   Value* undef(size_t local);
+  /// exceptions: the stand-in for the exception objects (and lasti) on the
+  /// stack of an except handler: None at the top of the entry block.
+  Value* caught();
+  /// exceptions: the edge from block b's terminator to its except handler.
+  absl::Status handlerEdge(size_t b, const FrameState& at_entry);
   Value* localOrUndef(const FrameState& st, size_t local) {
     return st.locals[local] ? st.locals[local] : undef(local);
   }
@@ -113,6 +118,7 @@ class SsaBuilder {
   std::vector<FrameState> entry_state_;
   std::vector<Value*> undefs_;  // per local, created on first need
   size_t undef_count_ = 0;
+  Value* caught_ = nullptr;
   ir::Block* cur_ = nullptr;
   std::optional<std::vector<std::string>> kwnames_;
 };
@@ -125,6 +131,31 @@ Value* SsaBuilder::undef(size_t local) {
   std::rotate(entry_->instrs.begin() + undef_count_, entry_->instrs.end() - 1, entry_->instrs.end());
   ++undef_count_;
   return undefs_[local] = i->result.get();
+}
+
+Value* SsaBuilder::caught() {
+  if (caught_) return caught_;
+  ir::Instr* i = fn_->append(entry_, Op::kConst, {}, 0);  // a None
+  i->result->debug_name = "caught";
+  std::rotate(entry_->instrs.begin() + undef_count_, entry_->instrs.end() - 1, entry_->instrs.end());
+  ++undef_count_;
+  return caught_ = i->result.get();
+}
+
+absl::Status SsaBuilder::handlerEdge(size_t b, const FrameState& at_entry) {
+  const BasicBlock& bb = cfg_.blocks[b];
+  ir::Instr* t = cur_->terminator();
+  if (!t) return absl::InternalError("a protected block without a terminator");
+  if (at_entry.stack.size() < bb.handler_depth)
+    return malformed(bb.offset, "exception handler depth exceeds the stack");
+  FrameState h;
+  h.locals = at_entry.locals;
+  h.stack.assign(at_entry.stack.begin(), at_entry.stack.begin() + bb.handler_depth);
+  if (bb.handler_lasti) h.stack.push_back(caught());
+  h.stack.push_back(caught());
+  t->succs.emplace_back();
+  t->has_handler = true;
+  return setEdge(t, t->succs.size() - 1, bb.handler, std::move(h));
 }
 
 absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
@@ -196,9 +227,12 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
     cur_ = blocks_[b];
     kwnames_.reset();
     const BasicBlock& bb = cfg_.blocks[b];
+    const FrameState at_entry = bb.handler >= 0 ? st : FrameState{};
     for (size_t k = bb.first; k + 1 < bb.end; ++k)
       if (absl::Status s = step(cfg_.instrs[k], st); !s.ok()) return s;
     if (absl::Status s = terminate(b, cfg_.instrs[bb.end - 1], st); !s.ok()) return s;
+    if (bb.handler >= 0)
+      if (absl::Status s = handlerEdge(b, at_entry); !s.ok()) return s;
   }
   return std::move(fn_);
 }
@@ -338,15 +372,47 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(localOrUndef(st, in.arg));
       st.locals[in.arg] = nullptr;
       break;
-    case Form::kStoreFast:
+    case Form::kStoreFast: {
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
-      st.locals[in.arg] = pop();
+      Value* v = pop();
+      // exceptions: compiled code has no exception objects (as Numba).
+      if (v && v == caught_)
+        return unsupported(in, absl::StrCat("Exception object cannot be stored into variable (",
+                                            code_.varnames[in.arg], ")"));
+      st.locals[in.arg] = v;
+      break;
+    }
+    case Form::kDeleteFast:
+      if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
+      st.locals[in.arg] = nullptr;
+      break;
+    case Form::kPushExcInfo: {
+      Value* exc = pop();
+      push(caught());  // the exception handled before, restored by POP_EXCEPT
+      push(exc);
+      break;
+    }
+    case Form::kCheckExcMatch: {
+      Value* cls = pop();
+      push(emit(Op::kExcMatch, {cls}, in)->result.get());
+      break;
+    }
+    case Form::kPopExcept:
+      pop();
       break;
     case Form::kLoadGlobal: {
       if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
       if (flag) push(nullptr);
       ir::Instr* i = emit(Op::kLoadGlobal, {}, in);
       i->name = code_.names[payload];
+      push(i->result.get());
+      break;
+    }
+    case Form::kLoadAssertionError: {
+      // exceptions: the builtin class whatever the globals say; no Python
+      // identifier has a dot, so the name cannot collide with a global.
+      ir::Instr* i = emit(Op::kLoadGlobal, {}, in);
+      i->name = "builtins.AssertionError";
       push(i->result.get());
       break;
     }
@@ -615,6 +681,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     case Form::kReturnValue:
     case Form::kReturnConst:
     case Form::kRaiseVarargs:
+    case Form::kReraise:
       return absl::InternalError(absl::StrCat(row.name, " in the middle of a basic block"));
   }
   if (row.pops != kVaries && row.pushes != kVaries &&
@@ -691,8 +758,22 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
       if (absl::Status s = checkIndex(last, last.arg, code_.consts.size(), "constant"); !s.ok()) return s;
       emit(Op::kReturn, {constant(code_.consts[last.arg], last)}, last);
       return absl::OkStatus();
+    case Form::kReraise:
+      emit(Op::kReraise, {}, last);
+      return absl::OkStatus();
     case Form::kRaiseVarargs: {
-      if (last.arg == 0) return unsupported(last, "re-raising with a bare raise is not supported");
+      // exceptions: a bare raise re-raises inside an except handler (whose
+      // body the exception table covers with a cleanup that keeps lasti).
+      if (last.arg == 0 && cfg_.blocks[b].handler >= 0 && cfg_.blocks[b].handler_lasti) {
+        emit(Op::kReraise, {}, last);
+        return absl::OkStatus();
+      }
+      if (last.arg == 0 && cfg_.blocks[b].handler >= 0)  // inside try (as Numba)
+        return unsupported(last, "The re-raising of an exception is not yet supported.");
+      if (last.arg == 0) {  // the exception the caller is handling
+        emit(Op::kReraise, {}, last)->name = "active";
+        return absl::OkStatus();
+      }
       if (last.arg == 2) return unsupported(last, "raise ... from ... is not supported");
       if (last.arg != 1) return malformed(last.offset, "RAISE_VARARGS: arg must be 0, 1 or 2");
       if (absl::Status s = requireValues(st, last, 1); !s.ok()) return s;
@@ -715,6 +796,11 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kLoadFastAndClear:
     case Form::kStoreFast:
     case Form::kLoadGlobal:
+    case Form::kLoadAssertionError:
+    case Form::kPushExcInfo:
+    case Form::kCheckExcMatch:
+    case Form::kPopExcept:
+    case Form::kDeleteFast:
     case Form::kLoadAttr:
     case Form::kLoadMethod:
     case Form::kBinaryOp:

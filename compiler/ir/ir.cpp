@@ -186,6 +186,7 @@ std::unique_ptr<Function> Function::clone() const {
       ni->name = i->name;
       ni->binary_op = i->binary_op;
       ni->inplace = i->inplace;
+      ni->has_handler = i->has_handler;
       ni->unary_op = i->unary_op;
       ni->compare_op = i->compare_op;
       ni->kwnames = i->kwnames;

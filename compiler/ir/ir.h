@@ -107,6 +107,7 @@ class Instr {
   std::vector<Value*> operands;
   std::unique_ptr<Value> result;  // for kValue ops and ForIter
   std::vector<Edge> succs;        // for terminators
+  bool has_handler = false;       // exceptions: succs.back() is the edge to the block's except handler
   int32_t line = 0;               // Python source line
   uint32_t offset = 0;            // bytecode offset it came from
 

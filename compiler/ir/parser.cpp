@@ -548,6 +548,8 @@ class Parser {
       case Op::kForIter:
       case Op::kReturn:
       case Op::kRaise:
+      case Op::kExcMatch:
+      case Op::kReraise:
       case Op::kUnreachable: break;
     }
 

@@ -81,6 +81,8 @@ std::string attrs(const Instr& i) {
     case Op::kForIter:
     case Op::kReturn:
     case Op::kUnreachable:
+    case Op::kExcMatch:
+    case Op::kReraise:
       return "";
   }
   return "";

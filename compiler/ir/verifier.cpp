@@ -44,7 +44,9 @@ absl::Status verify(const Function& f) {
         case Op::kForIter: want = 2; break;
         case Op::kReturn:
         case Op::kRaise:
+        case Op::kReraise:
         case Op::kUnreachable:
+        case Op::kExcMatch:
         case Op::kConst:
         case Op::kUndef:
         case Op::kLoadGlobal:
@@ -67,6 +69,7 @@ absl::Status verify(const Function& f) {
           want = 0;
           break;
       }
+      if (i.has_handler) ++want;  // exceptions: the edge to the handler
       if (i.succs.size() != want)
         return bug(absl::StrCat("'", mnemonic(i.op), "' in bb", b->id, " has ", i.succs.size(), " successors"));
     }

@@ -43,6 +43,16 @@ class FunctionLowering {
   /// Branches to a block that fills *err and returns `kind` when `bad` holds.
   void raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::string& message);
   void raiseNow(KilnErrorKind kind, const std::string& message);
+  // Exceptions (lower_exceptions.cpp).
+  /// KilnError as LLVM sees it (kiln_abi.h).
+  llvm::StructType* errorType();
+  /// Fills *err but for the args (has_args: the raise stores them next).
+  void storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name, bool has_args);
+  /// Leaves with `status` (an error kind) once *err is filled.
+  void leaveWithError(llvm::Value* status);
+  /// Whether the error in *err is an instance of the class (or one of the
+  /// tuple of classes) `cls` (an except clause).
+  llvm::Value* excMatch(const typing::Type* cls);
   llvm::AllocaInst* entryAlloca(llvm::Type* t, const char* name = "");
   llvm::Function* libm(const std::string& name, int nargs);
   llvm::Function* intrinsic(llvm::Intrinsic::ID id, llvm::Type* t);
@@ -277,6 +287,7 @@ class FunctionLowering {
   void finishInstr(const ir::Instr& i, size_t index);
   /// Releases every reference held now (before an error return).
   void releaseHeld();
+  void releaseTemps();  // this instruction's allocations not yet taken over
   /// The roots held now that are not live into `target` (released on the edge).
   std::vector<int> dyingOnEdge(const ir::Block* target) const;
   void refOp(llvm::Value* v, const typing::Type* t, bool inc);
@@ -299,6 +310,7 @@ class FunctionLowering {
   std::map<const ir::Block*, llvm::BasicBlock*> blocks_;  // lookup only
   bool boundscheck_ = false;  // IndexError on out-of-range array indices (Numba: off by default)
   Ownership own_;                               // computed once per instance
+  const ir::Edge* handler_ = nullptr;  // exceptions: the current block's edge to its except handler
   std::vector<int> held_;                       // roots holding a reference now, in index order
   std::vector<int> last_use_;                   // per root: last body instruction using it in this block
   std::vector<bool> live_at_term_;              // per root: needed by this block's terminator or later

@@ -18,20 +18,6 @@ using typing::Kind;
 
 namespace {
 
-KilnErrorKind errorKindOf(const std::string& cls) {
-  if (cls == "ZeroDivisionError" || cls == "ArithmeticError") return KILN_ZERO_DIVISION_ERROR;
-  if (cls == "IndexError" || cls == "LookupError") return KILN_INDEX_ERROR;
-  if (cls == "ValueError") return KILN_VALUE_ERROR;
-  if (cls == "OverflowError") return KILN_OVERFLOW_ERROR;
-  if (cls == "AssertionError") return KILN_ASSERTION_ERROR;
-  if (cls == "NameError") return KILN_NAME_ERROR;
-  if (cls == "TypeError") return KILN_TYPE_ERROR;
-  if (cls == "MemoryError") return KILN_MEMORY_ERROR;
-  if (cls == "KeyError") return KILN_KEY_ERROR;
-  if (cls == "StopIteration") return KILN_STOP_ITERATION;
-  return KILN_RUNTIME_ERROR;
-}
-
 llvm::FunctionType* bodyType(llvm::LLVMContext& ctx, const typing::Instance& inst) {
   std::vector<llvm::Type*> params = {llvm::PointerType::getUnqual(ctx), llvm::PointerType::getUnqual(ctx)};
   for (const typing::Type* t : inst.arg_types) params.push_back(valueType(ctx, t));
@@ -84,12 +70,8 @@ llvm::Function* FunctionLowering::intrinsic(llvm::Intrinsic::ID id, llvm::Type* 
 }
 
 void FunctionLowering::raiseNow(KilnErrorKind kind, const std::string& message) {
-  releaseHeld();  // every reference this path holds (lower_memory.cpp)
-  llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
-  b_.CreateStore(b_.getInt32(kind), b_.CreateStructGEP(err_ty, err_ptr_, 0));
-  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));
-  b_.CreateStore(b_.CreateGlobalStringPtr(message, "kiln.msg"), b_.CreateStructGEP(err_ty, err_ptr_, 2));
-  b_.CreateRet(b_.getInt32(kind));
+  storeError(kind, message, "", false);
+  leaveWithError(b_.getInt32(kind));
 }
 
 void FunctionLowering::raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::string& message) {
@@ -193,8 +175,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
                       llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
       b_.SetInsertPoint(fail);
-      releaseHeld();
-      b_.CreateRet(status);
+      leaveWithError(status);
       b_.SetInsertPoint(ok);
       call_result_owned_ = true;  // the callee returns its references
       llvm::Value* v = b_.CreateLoad(valueType(ctx_, target.ret), ret);
@@ -218,19 +199,6 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
-}
-
-absl::Status FunctionLowering::raise(const ir::Instr& i) {
-  const ir::Value* exc = i.operands[0];
-  std::string cls = exc->type->name;
-  std::string message;
-  if (const ir::Instr* def = exc->def; def && def->op == Op::kCall && def->operands.size() >= 2) {
-    const ir::Instr* arg = def->operands[1]->def;
-    if (arg && arg->op == Op::kConst && arg->const_value.kind == compiler::Constant::Kind::kStr)
-      message = arg->const_value.s;
-  }
-  raiseNow(errorKindOf(cls), message);
-  return absl::OkStatus();
 }
 
 void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest) {
@@ -453,6 +421,17 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kRaise:
       return raise(i);
+    case Op::kReraise:  // exceptions: *err still holds the error being handled
+      if (i.name == "active") {
+        storeError(KILN_RERAISE_ACTIVE, "No active exception to reraise", "", false);
+        leaveWithError(b_.getInt32(KILN_RERAISE_ACTIVE));
+        return absl::OkStatus();
+      }
+      leaveWithError(b_.CreateLoad(b_.getInt32Ty(), b_.CreateStructGEP(errorType(), err_ptr_, 0)));
+      return absl::OkStatus();
+    case Op::kExcMatch:
+      v = excMatch(i.operands[0]->type);
+      break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
       return absl::OkStatus();
@@ -482,6 +461,10 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);
+    {  // exceptions: errors raised in this block go to its handler, if any
+      const ir::Instr* t = blk->terminator();
+      handler_ = t && t->has_handler ? &t->succs.back() : nullptr;
+    }
     for (size_t k = 0; k < blk->instrs.size(); ++k) {
       const ir::Instr& i = *blk->instrs[k];
       if (absl::Status s = lowerInstr(i); !s.ok()) return s;

@@ -236,8 +236,12 @@ void FunctionLowering::releaseTemp(llvm::Value* array) {
   b_.CreateCall(refFunction(mod_, false), {meminfo});
 }
 
-void FunctionLowering::releaseHeld() {
+void FunctionLowering::releaseTemps() {  // exceptions: also on the way to a handler
   for (llvm::Value* mi : temps_) b_.CreateCall(refFunction(mod_, false), {mi});
+}
+
+void FunctionLowering::releaseHeld() {
+  releaseTemps();
   for (int r : held_) {
     const ir::Value* root = own_.roots[r];
     auto it = values_.find(root);

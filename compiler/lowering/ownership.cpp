@@ -72,6 +72,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kReturn:
     case Op::kRaise:
     case Op::kUnreachable:
+    case Op::kExcMatch:
+    case Op::kReraise:
       return false;
   }
   return false;

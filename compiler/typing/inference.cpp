@@ -58,6 +58,12 @@ class Inferrer {
       return absl::InternalError(
           absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     inst->ir = (*untyped)->clone();
+    {  // exceptions: a function that never returns (it always raises) returns None, as in Numba
+      bool returns = false;
+      for (const auto& b : inst->ir->blocks)
+        for (const auto& i : b->instrs) returns |= i->op == Op::kReturn;
+      if (!returns) inst->ret = tc_.none();
+    }
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
@@ -170,6 +176,8 @@ class Inferrer {
     const compiler::GlobalRef* g = fn.global(name);
     using K = compiler::GlobalRef::Kind;
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
+    // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
+    if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -192,6 +200,7 @@ class Inferrer {
         if (g->qualified_name.rfind("numpy.", 0) == 0)
           if (const Type* d = moduleAttr(tc_, "numpy", g->qualified_name.substr(6)); d && d->kind == Kind::kDType)
             return d;
+        if (const Type* exc = exceptionClassOf(tc_, g->qualified_name)) return exc;  // exceptions:
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
@@ -333,6 +342,8 @@ class Inferrer {
         return *t;
       }
       case Kind::kExceptionClass:
+        if (std::string problem = exceptionArgsProblem(i, callee->str()); !problem.empty())
+          return typingError(problem);  // exceptions:
         return callee;
       case Kind::kBoundMethod: {
         // The method row (builtins.def KILN_METHOD) the attribute resolved
@@ -715,7 +726,22 @@ class Inferrer {
       }
       case Op::kJump:
       case Op::kUnreachable:
+      case Op::kReraise:
         return absl::OkStatus();
+      case Op::kExcMatch: {  // exceptions:
+        const Type* c = operand(0);
+        if (c->kind == Kind::kUnknown) return absl::OkStatus();
+        bool ok = c->kind == Kind::kExceptionClass;
+        if (c->kind == Kind::kTuple) {
+          ok = true;
+          for (const Type* item : c->items) ok &= item->kind == Kind::kExceptionClass;
+        }
+        if (!ok)
+          return typingError(absl::StrCat("catching classes that do not inherit from BaseException is not allowed (got ",
+                                          c->str(), ")"));
+        t = tc_.boolean();
+        break;
+      }
     }
     if (i.result && t) return set(i.result.get(), t);
     return absl::OkStatus();

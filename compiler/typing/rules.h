@@ -50,6 +50,14 @@ ir::OperandTypes compareOperands(TypeContext& tc, ir::CompareOp op, const Type* 
 /// A module attribute: a constant (math.pi: float64) or a function
 /// (math.sin: Builtin "math.sin"); nullptr if unknown.
 const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::string& attr);
+// exceptions: (rules_exceptions.cpp)
+/// The class a bundle's "exception:module:qualname" builtin names: the
+/// known builtins by name, others as "module:qualname"; nullptr if not one.
+const Type* exceptionClassOf(TypeContext& tc, const std::string& qualified);
+/// Why `Class(args...)` (a call of an exception class) cannot be raised from
+/// compiled code, or "".
+std::string exceptionArgsProblem(const ir::Instr& call, const std::string& cls);
+
 /// The value of a constant module attribute (math.pi), if it is one.
 bool moduleConstant(const std::string& module, const std::string& attr, double* value);
 

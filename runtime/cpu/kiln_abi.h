@@ -22,7 +22,9 @@
  *    the NumPy array it returns). Arguments are borrowed for the call.
  *  - it returns KILN_OK, or an error kind with *err filled in: err->message
  *    points at a static string inside the shared object (valid while it is
- *    loaded), err->line is the Python source line that raised.
+ *    loaded), err->line is the Python source line that raised. A `raise`
+ *    of the function's own also fills class_name (for classes outside the
+ *    kinds below) and the exception's args (see KilnError).
  */
 #include <stdint.h>
 
@@ -43,12 +45,47 @@ enum KilnErrorKind {
   KILN_MEMORY_ERROR = 9,
   KILN_KEY_ERROR = 10,
   KILN_STOP_ITERATION = 11,
+  /* exceptions: the class is err->class_name ("module:qualname"), a user
+   * subclass of Exception or a builtin class without a kind of its own. */
+  KILN_CLASS_ERROR = 12,
+  /* exceptions: a bare `raise` outside any except clause of the compiled
+   * code: the caller re-raises the exception it is handling, if any, else
+   * RuntimeError("No active exception to reraise"). */
+  KILN_RERAISE_ACTIVE = 13,
 };
+
+/* exceptions: one argument of `raise Class(arg, ...)`. */
+enum KilnErrorArgTag {
+  KILN_ARG_NONE = 0,
+  KILN_ARG_BOOL = 1,   /* bits: 0 or 1 */
+  KILN_ARG_INT = 2,    /* bits: the int64_t */
+  KILN_ARG_FLOAT = 3,  /* bits: the double's bits */
+  KILN_ARG_STR = 4,    /* bits: a const char* (UTF-8, NUL-terminated) static in the shared object */
+  KILN_ARG_UINT = 5,   /* bits: the uint64_t */
+};
+
+typedef struct KilnErrorArg {
+  int32_t tag;
+  int32_t reserved;
+  int64_t bits;
+} KilnErrorArg;
+
+#define KILN_ERROR_MAX_ARGS 8
 
 typedef struct KilnError {
   int32_t kind;
   int32_t line;
   const char* message;
+  /* Appended (exceptions). The caller zero-fills them; compiled code sets
+   * them on every error it raises. */
+  const char* class_name;  /* KILN_CLASS_ERROR: "module:qualname" of the class, static in the shared object */
+  int32_t has_args;        /* 1: the exception is Class(*args[0..nargs)); 0: Class(message) or Class() */
+  int32_t nargs;
+  KilnErrorArg args[KILN_ERROR_MAX_ARGS];
+  /* Where it was raised, for the traceback: the Python file and the
+   * function's co_name (static strings in the shared object; NULL if unknown). */
+  const char* filename;
+  const char* function;
 } KilnError;
 
 typedef int32_t (*KilnEntryFn)(void* ret, void* const* args, KilnError* err);

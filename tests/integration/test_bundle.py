@@ -55,7 +55,7 @@ def test_builtins_and_unsupported():
     f = eval("lambda x: sqrt(x) + err + obj", g)  # never run; only resolved
     refs = {r[0]: r for r in bundle_spec(f)[2][0][1]}
     assert refs["sqrt"][1] == KIND_BUILTIN and refs["sqrt"][4] == "numpy.sqrt"
-    assert refs["err"][1] == KIND_BUILTIN and refs["err"][4] == "ValueError"
+    assert refs["err"][1] == KIND_BUILTIN and refs["err"][4] == "exception:builtins:ValueError,builtins:Exception,builtins:BaseException"
     assert refs["obj"][1] == KIND_UNSUPPORTED and refs["obj"][5] == "object"
 
 

@@ -35,6 +35,38 @@ class _Unrepresentable(Exception):
     pass
 
 
+# exceptions: every exception class a bundle names, by the path compiled code
+# raises it under (KILN_CLASS_ERROR's class_name), so Python gets the very
+# class that was frozen into the bundle.
+_EXCEPTION_CLASSES = {}
+
+
+def exception_path(cls):
+    """"module:qualname" of an exception class; a class defined inside a
+    function (not reachable by that name) also carries its id."""
+    path = f"{cls.__module__}:{cls.__qualname__}"
+    if "<locals>" in cls.__qualname__:
+        path += f"#{id(cls):x}"
+    _EXCEPTION_CLASSES[path] = cls
+    return path
+
+
+def exception_class(path):
+    """The class compiled code raised as KILN_CLASS_ERROR, named by its
+    path and its bases' (called by the native dispatcher)."""
+    path = path.strip(",").split(",")[0]  # the class itself, then its bases
+    cls = _EXCEPTION_CLASSES.get(path)
+    if cls is not None:
+        return cls
+    module, _, qualname = path.partition(":")
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if isinstance(obj, type) and issubclass(obj, BaseException):
+        return obj
+    return RuntimeError
+
+
 def constant(value):
     """The tagged form of a constant, or raise _Unrepresentable."""
     if value is None:
@@ -245,6 +277,9 @@ class _Builder:
         if isinstance(value, types.FunctionType) and str(getattr(value, "__module__", "")).startswith("kiln.library."):
             # random: a library module's own helper travels as a function.
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
+        if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
+            bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
+            return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:

@@ -6,6 +6,7 @@
 // calls the entry point and boxes the result. Everything else (keyword
 // arguments, defaults, compiling a new signature, error messages) is the
 // Python subclass's business: _call_slow and _compile_for.
+#include <cstring>
 #include <deque>
 #include <memory>
 
@@ -66,7 +67,90 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
   return true;
 }
 
+// exceptions: the class compiled code named by path (KILN_CLASS_ERROR), as
+// kiln.bundle froze it; a new reference, or null with an error set.
+PyObject* exceptionClass(const char* path) {
+  PyObject* mod = PyImport_ImportModule("kiln.bundle");
+  if (!mod) return nullptr;
+  PyObject* cls = PyObject_CallMethod(mod, "exception_class", "s", path);
+  Py_DECREF(mod);
+  return cls;
+}
+
+// exceptions: one argument of `raise Class(args...)` as a Python object.
+PyObject* errorArg(const KilnErrorArg& a) {
+  switch (a.tag) {
+    case KILN_ARG_NONE: Py_RETURN_NONE;
+    case KILN_ARG_BOOL: return PyBool_FromLong(a.bits != 0);
+    case KILN_ARG_INT: return PyLong_FromLongLong(a.bits);
+    case KILN_ARG_UINT: return PyLong_FromUnsignedLongLong(static_cast<uint64_t>(a.bits));
+    case KILN_ARG_FLOAT: {
+      double d;
+      std::memcpy(&d, &a.bits, sizeof d);
+      return PyFloat_FromDouble(d);
+    }
+    case KILN_ARG_STR: return PyUnicode_FromString(reinterpret_cast<const char*>(static_cast<uintptr_t>(a.bits)));
+    default: break;
+  }
+  PyErr_Format(PyExc_SystemError, "compiled code raised an exception argument of unknown tag %d", a.tag);
+  return nullptr;
+}
+
+// exceptions: Class(*args) of a `raise` with its arguments recorded.
+PyObject* raiseWithArgs(PyObject* type, const KilnError& err) {
+  if (err.nargs < 0 || err.nargs > KILN_ERROR_MAX_ARGS) {
+    PyErr_Format(PyExc_SystemError, "compiled code raised an exception with %d arguments", err.nargs);
+    return nullptr;
+  }
+  PyObject* args = PyTuple_New(err.nargs);
+  if (!args) return nullptr;
+  for (int32_t k = 0; k < err.nargs; ++k) {
+    PyObject* a = errorArg(err.args[k]);
+    if (!a) {
+      Py_DECREF(args);
+      return nullptr;
+    }
+    PyTuple_SET_ITEM(args, k, a);
+  }
+  PyObject* exc = PyObject_Call(type, args, nullptr);
+  Py_DECREF(args);
+  if (!exc) return nullptr;  // the class's __init__ raised: that exception propagates
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
+  Py_DECREF(exc);
+  return nullptr;
+}
+
+PyObject* raiseFromCompiledAt(const KilnError& err);
+
+// The error of compiled code, with a traceback frame at the Python line that
+// raised it (as Numba injects one).
 PyObject* raiseFromCompiled(const KilnError& err) {
+  raiseFromCompiledAt(err);
+  if (err.filename != nullptr && err.function != nullptr && err.line > 0 && PyErr_Occurred())
+    _PyTraceback_Add(err.function, err.filename, err.line);
+  return nullptr;
+}
+
+PyObject* raiseFromCompiledAt(const KilnError& err) {
+  if (err.kind == KILN_RERAISE_ACTIVE) {  // exceptions: a bare raise
+    PyObject* active = PyErr_GetHandledException();
+    if (active != nullptr && active != Py_None) {
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(active)), active);
+    } else {
+      PyErr_SetString(PyExc_RuntimeError, "No active exception to reraise");
+    }
+    Py_XDECREF(active);
+    return nullptr;
+  }
+  if (err.kind == KILN_CLASS_ERROR) {
+    PyObject* cls = exceptionClass(err.class_name != nullptr ? err.class_name : "builtins:RuntimeError");
+    if (!cls) return nullptr;
+    if (err.has_args) raiseWithArgs(cls, err);
+    else if (err.message != nullptr && *err.message != '\0') PyErr_SetString(cls, err.message);
+    else PyErr_SetNone(cls);
+    Py_DECREF(cls);
+    return nullptr;
+  }
   PyObject* type = PyExc_RuntimeError;
   const char* fallback = "error in compiled code";
   switch (err.kind) {
@@ -85,6 +169,7 @@ PyObject* raiseFromCompiled(const KilnError& err) {
       PyErr_Format(PyExc_SystemError, "compiled code returned unknown error kind %d", err.kind);
       return nullptr;
   }
+  if (err.has_args) return raiseWithArgs(type, err);  // exceptions:
   const char* msg = err.message != nullptr ? err.message : fallback;
   if (*msg == '\0') PyErr_SetNone(type);
   else PyErr_SetString(type, msg);
@@ -112,7 +197,7 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     argv[i] = arg_block + ov.arg_offsets[i];
     if (!unbox(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i])) return nullptr;
   }
-  KilnError err{KILN_OK, 0, nullptr};
+  KilnError err{};
   int32_t rc;
   if (st.nogil) {
     Py_BEGIN_ALLOW_THREADS

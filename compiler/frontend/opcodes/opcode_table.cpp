@@ -20,7 +20,8 @@ Flow flowOf(Form form) {
     case Form::kJumpIfTrueOrPop: return Flow::kConditional;
     case Form::kReturnValue:
     case Form::kReturnConst:
-    case Form::kRaiseVarargs: return Flow::kExit;
+    case Form::kRaiseVarargs:
+    case Form::kReraise: return Flow::kExit;
     // An unsupported instruction is rejected when reached, so where it would
     // have gone does not matter.
     case Form::kUnsupported:
@@ -33,6 +34,11 @@ Flow flowOf(Form form) {
     case Form::kNop:
     case Form::kExtendedArg:
     case Form::kPopTop:
+    case Form::kLoadAssertionError:
+    case Form::kPushExcInfo:
+    case Form::kCheckExcMatch:
+    case Form::kPopExcept:
+    case Form::kDeleteFast:
     case Form::kPushNull:
     case Form::kCopy:
     case Form::kSwap:

@@ -76,6 +76,12 @@ enum class Form : uint8_t {
   kStoreDeref,     // STORE_DEREF i
   kMakeFunction,   // MAKE_FUNCTION flags: code on top; below it the closure tuple (0x08),
                    // annotations (0x04), keyword defaults (0x02), defaults (0x01)
+  kLoadAssertionError,  // exceptions: pushes the builtin AssertionError class
+  kPushExcInfo,         // exceptions: handler entry, [exc] -> [previous exc, exc]
+  kCheckExcMatch,       // exceptions: [exc, class] -> [exc, matches]
+  kPopExcept,           // exceptions: pops the previous exc
+  kReraise,             // exceptions: raises the exception being handled again (exits)
+  kDeleteFast,          // exceptions: `del x` of a local (`except E as e` ends with one)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

@@ -27,8 +27,8 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(31, "MATCH_MAPPING", "a match statement"),
     unsupportedRow(32, "MATCH_SEQUENCE", "a match statement"),
     unsupportedRow(33, "MATCH_KEYS", "a match statement"),
-    unsupportedRow(35, "PUSH_EXC_INFO", "try/except"),
-    unsupportedRow(36, "CHECK_EXC_MATCH", "try/except"),
+    {35, "PUSH_EXC_INFO", kPushExcInfo, 1, 2},  // exceptions:
+    {36, "CHECK_EXC_MATCH", kCheckExcMatch, 2, 2},  // exceptions:
     unsupportedRow(37, "CHECK_EG_MATCH", "an except* clause"),
     unsupportedRow(49, "WITH_EXCEPT_START", "a with statement"),
     unsupportedRow(50, "GET_AITER", "async for"),
@@ -42,7 +42,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
-    unsupportedRow(74, "LOAD_ASSERTION_ERROR", "an assert statement"),
+    {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
     unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
     unsupportedRow(82, "LIST_TO_TUPLE", "star-unpacking (*x) in a literal"),
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
@@ -51,7 +51,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(86, "YIELD_VALUE", "yield"),
     unsupportedRow(87, "ASYNC_GEN_WRAP", "an async generator"),
     unsupportedRow(88, "PREP_RERAISE_STAR", "an except* clause"),
-    unsupportedRow(89, "POP_EXCEPT", "try/except"),
+    {89, "POP_EXCEPT", kPopExcept, 1, 0},  // exceptions:
     unsupportedRow(90, "STORE_NAME", "a module-level assignment"),
     unsupportedRow(91, "DELETE_NAME", "a del statement"),
     {92, "UNPACK_SEQUENCE", kUnpackSequence, kVaries, kVaries, 1},
@@ -80,13 +80,13 @@ constexpr OpcodeRow kRows[] = {
     {116, "LOAD_GLOBAL", kLoadGlobal, 0, kVaries, 5, kNone, 1},
     {117, "IS_OP", kIsOp, 2, 1},
     {118, "CONTAINS_OP", kContainsOp, 2, 1},
-    unsupportedRow(119, "RERAISE", "try/except"),
+    {119, "RERAISE", kReraise, kVaries, 0},  // exceptions:
     {120, "COPY", kCopy, 0, 1},
     {122, "BINARY_OP", kBinaryOp, 2, 1, 1},
     unsupportedRow(123, "SEND", "await or yield from", 0, kForward),
     {124, "LOAD_FAST", kLoadFast, 0, 1},
     {125, "STORE_FAST", kStoreFast, 1, 0},
-    unsupportedRow(126, "DELETE_FAST", "a del statement"),
+    {126, "DELETE_FAST", kDeleteFast, 0, 0},  // exceptions:
     {128, "POP_JUMP_FORWARD_IF_NOT_NONE", kPopJumpIfNotNone, 1, 0, 0, kForward},
     {129, "POP_JUMP_FORWARD_IF_NONE", kPopJumpIfNone, 1, 0, 0, kForward},
     {130, "RAISE_VARARGS", kRaiseVarargs, kVaries, 0},

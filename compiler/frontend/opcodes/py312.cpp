@@ -34,8 +34,8 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(31, "MATCH_MAPPING", "a match statement"),
     unsupportedRow(32, "MATCH_SEQUENCE", "a match statement"),
     unsupportedRow(33, "MATCH_KEYS", "a match statement"),
-    unsupportedRow(35, "PUSH_EXC_INFO", "try/except"),
-    unsupportedRow(36, "CHECK_EXC_MATCH", "try/except"),
+    {35, "PUSH_EXC_INFO", kPushExcInfo, 1, 2},  // exceptions:
+    {36, "CHECK_EXC_MATCH", kCheckExcMatch, 2, 2},  // exceptions:
     unsupportedRow(37, "CHECK_EG_MATCH", "an except* clause"),
     unsupportedRow(49, "WITH_EXCEPT_START", "a with statement"),
     unsupportedRow(50, "GET_AITER", "async for"),
@@ -49,12 +49,12 @@ constexpr OpcodeRow kRows[] = {
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
-    unsupportedRow(74, "LOAD_ASSERTION_ERROR", "an assert statement"),
+    {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
     unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
     unsupportedRow(87, "LOAD_LOCALS", "a class body"),
-    unsupportedRow(89, "POP_EXCEPT", "try/except"),
+    {89, "POP_EXCEPT", kPopExcept, 1, 0},  // exceptions:
     unsupportedRow(90, "STORE_NAME", "a module-level assignment"),
     unsupportedRow(91, "DELETE_NAME", "a del statement"),
     {92, "UNPACK_SEQUENCE", kUnpackSequence, kVaries, kVaries, 1},
@@ -81,14 +81,14 @@ constexpr OpcodeRow kRows[] = {
     {116, "LOAD_GLOBAL", kLoadGlobal, 0, kVaries, 4, kNone, 1},
     {117, "IS_OP", kIsOp, 2, 1},
     {118, "CONTAINS_OP", kContainsOp, 2, 1},
-    unsupportedRow(119, "RERAISE", "try/except"),
+    {119, "RERAISE", kReraise, kVaries, 0},  // exceptions:
     {120, "COPY", kCopy, 0, 1},
     {121, "RETURN_CONST", kReturnConst, 0, 0},
     {122, "BINARY_OP", kBinaryOp, 2, 1, 1},
     unsupportedRow(123, "SEND", "await or yield from", 1, kForward),
     {124, "LOAD_FAST", kLoadFast, 0, 1},
     {125, "STORE_FAST", kStoreFast, 1, 0},
-    unsupportedRow(126, "DELETE_FAST", "a del statement"),
+    {126, "DELETE_FAST", kDeleteFast, 0, 0},  // exceptions:
     {127, "LOAD_FAST_CHECK", kLoadFast, 0, 1},
     {128, "POP_JUMP_IF_NOT_NONE", kPopJumpIfNotNone, 1, 0, 0, kForward},
     {129, "POP_JUMP_IF_NONE", kPopJumpIfNone, 1, 0, 0, kForward},

@@ -1,0 +1,41 @@
+// Exceptions: which classes and arguments a `raise` can carry to Python
+// (lowering/lower_exceptions.cpp fills KilnError with them).
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+#include "runtime/cpu/kiln_abi.h"
+
+namespace kiln::typing {
+
+const Type* exceptionClassOf(TypeContext& tc, const std::string& qualified) {
+  // The bundle names every exception class "exception:" and the paths
+  // ("module:qualname") of the class and its bases, comma-separated.
+  constexpr std::string_view kPrefix = "exception:";
+  if (qualified.rfind(kPrefix, 0) != 0) return nullptr;
+  const std::string path = qualified.substr(kPrefix.size());
+  const std::string first = path.substr(0, path.find(','));
+  constexpr std::string_view kBuiltins = "builtins:";
+  if (first.rfind(kBuiltins, 0) == 0) {
+    const std::string name = first.substr(kBuiltins.size());
+    if (isExceptionClassName(name)) return tc.exceptionClass(name);
+  }
+  return tc.exceptionClass(path);
+}
+
+std::string exceptionArgsProblem(const ir::Instr& call, const std::string& cls) {
+  if (!call.kwnames.empty()) return absl::StrCat("keyword arguments to exception class ", cls, " are not supported");
+  const size_t n = call.operands.size() - 1;
+  if (n > KILN_ERROR_MAX_ARGS)
+    return absl::StrCat("an exception takes at most ", KILN_ERROR_MAX_ARGS, " arguments in jitted code, got ", n);
+  for (size_t k = 1; k < call.operands.size(); ++k) {
+    const ir::Value* a = call.operands[k];
+    const Kind kind = a->type->kind;
+    if (kind == Kind::kUnknown || kind == Kind::kNone || kind == Kind::kBool || kind == Kind::kInt ||
+        kind == Kind::kFloat || (kind == Kind::kStr && constantStr(a)))
+      continue;
+    return absl::StrCat("exception argument ", k, " of ", cls, " has type ", a->type->str(),
+                        "; jitted code raises exceptions with numbers, booleans, None and constant strings");
+  }
+  return "";
+}
+
+}  // namespace kiln::typing
