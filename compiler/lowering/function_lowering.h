@@ -130,6 +130,8 @@ class FunctionLowering {
                          llvm::Value** count);
   void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
                    const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  // arrays: a frozen NumPy array or scalar (compiler::Constant::Kind::kArray) of type t.
+  llvm::Value* arrayConstant(const compiler::Constant& c, const typing::Type* t);
   /// The attribute or method row typing resolved a getattr to (a bound
   /// method is its receiver).
   llvm::Value* member(typing::BuiltinId id, const ir::Value* obj, const typing::Type* result);

@@ -118,6 +118,8 @@ llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typin
         out = b_.CreateInsertValue(out, constant(c.items[k], t->items[k]), k);
       return out;
     }
+    case K::kArray:
+      return arrayConstant(c, t);
     case K::kNone:
     case K::kStr:
     case K::kBytes:
@@ -194,6 +196,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kModule:
     case Kind::kArray:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));

@@ -154,8 +154,15 @@ class Inferrer {
         }
         return tc_.tuple(std::move(items));
       }
-      case K::kBytes:
       case K::kEllipsis:
+        return tc_.ellipsis();
+      case K::kArray: {  // arrays: a frozen NumPy array (read-only, as Numba's constants) or scalar
+        absl::StatusOr<const Type*> dtype = tc_.parse(c.dtype);
+        if (!dtype.ok()) return dtype.status();
+        if (c.shape.empty()) return *dtype;
+        return tc_.array(*dtype, static_cast<int>(c.shape.size()), 'C', /*readonly=*/true);
+      }
+      case K::kBytes:
       case K::kCode:
         return userError(Diagnostic::Kind::kUnsupported, absl::StrCat("constant ", c.repr(), " is not supported"),
                          line_);
@@ -309,6 +316,7 @@ class Inferrer {
       case Kind::kModule:
       case Kind::kArray:
       case Kind::kSlice:
+      case Kind::kEllipsis:
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -370,6 +378,8 @@ class Inferrer {
         if (t->kind != Kind::kUnknown) i.operand_types = binaryOperands(tc_, i.binary_op, operand(0), operand(1), t);
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
+          if (operand(0)->readonly)  // arrays: no update in place of read-only memory
+            return typingError(absl::StrCat("cannot modify value of type ", operand(0)->str()));
           // NumPy casts the result back with casting='same_kind': never to
           // a lower kind (bool < unsigned < signed < float < complex).
           auto kindRank = [](const Type* d) {
@@ -498,6 +508,9 @@ class Inferrer {
           return absl::OkStatus();
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
+        // arrays: a read-only array (an argument over a read-only buffer, a
+        // frozen global) refuses writes, as Numba.
+        if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
         if (!slot)
           return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),

@@ -161,13 +161,19 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
     case BuiltinId::kArraySize:
     case BuiltinId::kArrayNdim:
+    case BuiltinId::kArrayItemsize:
+    case BuiltinId::kArrayNbytes:
       return tc.integer(64, true);
+    case BuiltinId::kArrayStrides:
+      return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
+    case BuiltinId::kArrayDtype:
+      return tc.dtypeClass(receiver->dtype());
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'
                     : receiver->layout == 'F' ? 'C'
                                               : 'A';
-      return tc.array(receiver->dtype(), receiver->ndim, layout);
+      return tc.viewOf(receiver, receiver->ndim, layout);
     }
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
@@ -217,13 +223,20 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
           return absl::InvalidArgumentError("array.reshape() takes a shape of ints");
       if (array->layout != 'C')
         return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
-      return tc.array(d, static_cast<int>(dims.size()), 'C');
+      return tc.viewOf(array, static_cast<int>(dims.size()), 'C');
     }
+    case BuiltinId::kArrayRavel:
+      return array->layout == 'C' ? tc.viewOf(array, 1, 'C') : tc.array(d, 1, 'C');
+    case BuiltinId::kArrayFlatten:
+      return tc.array(d, 1, 'C');
+    case BuiltinId::kArrayTranspose:
+      return memberAttr(tc, BuiltinId::kArrayT, array);
     case BuiltinId::kArrayTake: {
       ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
       return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
     }
     case BuiltinId::kArrayFill:
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
       if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.fill() takes one number");
       return tc.none();
@@ -274,6 +287,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayAll:
       return tc.boolean();
     case BuiltinId::kArraySort:  // in place
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
         return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
       return tc.none();
@@ -318,6 +332,9 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');
     case BuiltinId::kArrayAstype:  // returned above
+    case BuiltinId::kArrayRavel:
+    case BuiltinId::kArrayFlatten:
+    case BuiltinId::kArrayTranspose:
     case BuiltinId::kArrayReshape:
     case BuiltinId::kArrayTake:
     case BuiltinId::kArrayFill:
@@ -338,19 +355,33 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
     if (array->ndim != 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
     return tc.array(array->dtype(), 1, 'C');
   }
-  // An int drops its dimension; a slice keeps it (a strided view).
+  // An int drops its dimension; a slice keeps it (a strided view); None
+  // (np.newaxis) adds one of size 1; `...` stands for the dimensions the
+  // other parts leave (at most one). The result is C-contiguous when a
+  // C-contiguous array is indexed by ints on its leading dimensions only.
   std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
-  int ints = 0;
-  bool sliced = false;
+  int ints = 0, consumed = 0, added = 0, ellipses = 0;
+  bool contiguous = array->layout == 'C';
   for (const Type* t : parts) {
-    if (t->kind == Kind::kInt) ++ints;
-    else if (t->kind == Kind::kSlice) sliced = true;
-    else return nullptr;
+    if (t->kind == Kind::kInt) {
+      ++ints;
+      ++consumed;
+      if (ellipses > 0) contiguous = false;
+    } else if (t->kind == Kind::kSlice) {
+      ++consumed;
+      contiguous = false;
+    } else if (t->kind == Kind::kNone) {
+      ++added;
+    } else if (t->kind == Kind::kEllipsis) {
+      ++ellipses;
+    } else {
+      return nullptr;
+    }
   }
-  if (parts.empty() || static_cast<int>(parts.size()) > array->ndim) return nullptr;
-  int nd = array->ndim - ints;
+  if (consumed > array->ndim || ellipses > 1) return nullptr;
+  int nd = array->ndim - ints + added;
   if (nd == 0) return array->dtype();
-  return tc.array(array->dtype(), nd, (array->layout == 'C' && !sliced) ? 'C' : 'A');
+  return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
 }
 
 const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
@@ -387,6 +418,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       break;
   }
   *why = absl::StrCat("'", x->str(), "' object is not iterable");

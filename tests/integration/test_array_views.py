@@ -1,0 +1,180 @@
+"""Arrays in and out (issue 8 parts 1-4): arguments and views of them come
+back as the same memory, read-only arrays, frozen global arrays, dtype
+objects, None/Ellipsis indexing. Each result is compared with NumPy."""
+
+import numpy as np
+import pytest
+
+WEIGHTS = np.array([1.0, 2.0, 4.0])
+TABLE = np.arange(12, dtype=np.int32).reshape(3, 4)
+SCALE = np.float32(0.5)
+
+
+def test_argument_and_views_come_back_as_views(kilnd):
+    from kiln import jit
+
+    x = np.arange(10.0)
+    assert jit(lambda a: a)(x) is x
+    ev = jit(lambda a: a[::2])(x)
+    assert ev.base is x and ev.strides == (16,)
+    ev[1] = -1.0                                   # writes go through to x
+    assert x[2] == -1.0
+    rev = jit(lambda a: a[::-1])(x)
+    assert rev.strides == (-8,) and np.shares_memory(rev, x)
+    assert rev.tolist() == x[::-1].tolist()
+    m = np.arange(12.0).reshape(3, 4)
+    col = jit(lambda a: a[:, 1])(m)
+    assert np.shares_memory(col, m) and col.tolist() == m[:, 1].tolist()
+
+
+def test_readonly_arguments(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def total(a):
+        return a.sum()
+
+    ro = np.arange(6.0)
+    ro.flags.writeable = False
+    assert total(ro) == 15.0
+    assert total.signatures == [("readonly array(float64, 1d, C)",)]
+
+    @jit
+    def head(a):
+        return a[:2]
+
+    v = head(ro)
+    assert np.shares_memory(v, ro) and not v.flags.writeable
+
+    @jit
+    def bump(a):
+        a += 1
+
+    with pytest.raises(TypingError, match=r"cannot modify value of type readonly array\(float64, 1d, C\)"):
+        bump(ro)
+
+    @jit
+    def fill(a):
+        a.fill(0)
+
+    with pytest.raises(TypingError, match="cannot modify"):
+        fill(ro)
+    assert ro.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_global_arrays_are_frozen_constants(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def weighted(a):
+        return (a * WEIGHTS).sum() * SCALE
+
+    a = np.array([1.0, 1.0, 1.0])
+    assert weighted(a) == (a * WEIGHTS).sum() * SCALE
+
+    @jit
+    def corner():
+        return TABLE[2, 3] + TABLE.sum()
+
+    assert corner() == TABLE[2, 3] + TABLE.sum()
+
+    @jit
+    def scribble():
+        TABLE[0, 0] = 5
+
+    with pytest.raises(TypingError, match="cannot modify value of type readonly array"):
+        scribble()
+
+
+def test_changed_global_array_recompiles(kilnd):
+    from kiln import jit
+    import sys
+
+    mod = sys.modules[__name__]
+    saved = mod.WEIGHTS
+
+    def dot(a):
+        return (a * WEIGHTS).sum()
+
+    a = np.ones(3)
+    try:
+        assert jit(dot)(a) == 7.0
+        mod.WEIGHTS = np.array([1.0, 1.0, 1.0])
+        assert jit(dot)(a) == 3.0                  # new bytes: a new bundle and cache key
+    finally:
+        mod.WEIGHTS = saved
+
+
+def test_array_defaults(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(a, w=np.array([2.0, 3.0]), t=(1, 2)):
+        return a[0] * w[0] + a[1] * w[1] + t[1]
+
+    a = np.array([1.0, 1.0])
+    assert f(a) == 7.0
+
+
+def test_attributes(kilnd):
+    from kiln import jit
+
+    @jit
+    def attrs(a):
+        return a.strides, a.itemsize, a.nbytes, a.ndim, a.size
+
+    for x in (np.zeros((3, 4)), np.zeros((3, 4), dtype=np.int16)[:, ::2], np.zeros(5, dtype=np.float32)):
+        assert attrs(x) == (x.strides, x.itemsize, x.nbytes, x.ndim, x.size)
+
+    @jit
+    def like(a, b):
+        out = np.zeros(a.shape, b.dtype)
+        return out, a.astype(b.dtype)
+
+    z, c = like(np.arange(3.0), np.zeros(1, dtype=np.int32))
+    assert z.dtype == np.int32 and c.dtype == np.int32 and c.tolist() == [0, 1, 2]
+
+    @jit
+    def as_value():
+        d = np.float32
+        return np.ones(2, d)
+
+    assert as_value().dtype == np.float32
+
+
+def test_none_and_ellipsis_indexing(kilnd):
+    from kiln import jit
+
+    m = np.arange(12.0).reshape(3, 4)
+    v = np.arange(4.0)
+    cases = [
+        (lambda a: a[None], m),
+        (lambda a: a[:, None], m),
+        (lambda a: a[None, :, None], v),
+        (lambda a: a[...], m),
+        (lambda a: a[..., 1], m),
+        (lambda a: a[1, ...], m),
+        (lambda a: a[..., None], m),
+        (lambda a: a[None, 1], m),
+        (lambda a: a[::-1, None, ::2], m),
+    ]
+    for f, x in cases:
+        got = jit(f)(x)
+        want = f(x)
+        assert got.shape == want.shape and got.tolist() == want.tolist()
+        assert np.shares_memory(got, x)
+
+    @jit
+    def outer(a, b):
+        return a[:, None] * b[None, :]
+
+    assert outer(v, v).tolist() == np.outer(v, v).tolist()
+
+    @jit
+    def set_all(a):
+        a[...] = 7.0
+        a[0, ...] = 1.0
+
+    z = np.zeros((2, 3))
+    set_all(z)
+    assert z.tolist() == [[1.0] * 3, [7.0] * 3]
