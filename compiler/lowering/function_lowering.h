@@ -130,6 +130,10 @@ class FunctionLowering {
                          llvm::Value** count);
   void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
                    const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  // arrays: numpy.concatenate/stack/vstack/hstack/column_stack (lower_array_join.cpp).
+  llvm::Value* joinArrays(typing::BuiltinId id, const std::vector<const ir::Value*>& args, const typing::Type* result);
+  // arrays: numpy.array/asarray/ascontiguousarray of src (lower_array_join.cpp).
+  llvm::Value* arrayFrom(typing::BuiltinId id, const ir::Value* src, const typing::Type* result);
   // arrays: a frozen NumPy array or scalar (compiler::Constant::Kind::kArray) of type t.
   llvm::Value* arrayConstant(const compiler::Constant& c, const typing::Type* t);
   /// The attribute or method row typing resolved a getattr to (a bound

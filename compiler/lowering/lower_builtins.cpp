@@ -85,6 +85,16 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNpTril:
       if (llvm::Value* v = numpyFunction(res, args, result)) return v;
       break;
+    case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
+    case BuiltinId::kNpStack:
+    case BuiltinId::kNpVstack:
+    case BuiltinId::kNpHstack:
+    case BuiltinId::kNpColumnStack:
+      return joinArrays(res.id, args, result);
+    case BuiltinId::kNpArray:
+    case BuiltinId::kNpAsarray:
+    case BuiltinId::kNpAscontiguousarray:
+      return arrayFrom(res.id, args[0], result);
 
     case BuiltinId::kMathSin:
       return math_intrinsic(llvm::Intrinsic::sin);

@@ -384,6 +384,75 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
 }
 
+const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {
+  const bool takes_axis = id == BuiltinId::kNpConcatenate || id == BuiltinId::kNpStack;
+  if (args.empty() || args.size() > (takes_axis ? 2u : 1u) || args[0]->kind != Kind::kTuple || args[0]->items.empty())
+    return nullptr;
+  if (args.size() == 2 && args[1]->kind != Kind::kInt && args[1]->kind != Kind::kBool) return nullptr;
+  const Type* dtype = nullptr;
+  int nd = -1;
+  for (const Type* a : args[0]->items) {
+    if (!a->isArray() || (nd >= 0 && a->ndim != nd) || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
+    nd = a->ndim;
+    dtype = dtype ? promoteDtypes(tc, dtype, a->dtype()) : a->dtype();
+  }
+  // Complex only joins complex (an element conversion from real to complex
+  // is not lowered here).
+  for (const Type* a : args[0]->items)
+    if ((dtype->kind == Kind::kComplex) != (a->dtype()->kind == Kind::kComplex)) return nullptr;
+  if (id == BuiltinId::kNpStack) return tc.array(dtype, nd + 1, 'C');
+  if (id == BuiltinId::kNpVstack) return tc.array(dtype, std::max(nd, 2), 'C');
+  if (id == BuiltinId::kNpColumnStack) return nd <= 2 ? tc.array(dtype, 2, 'C') : nullptr;
+  return tc.array(dtype, nd, 'C');  // concatenate, hstack
+}
+
+const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {
+  if (args.empty() || args.size() > 2) return nullptr;
+  const Type* want = args.size() == 2 ? dtypeOf(tc, args[1]) : nullptr;
+  if (args.size() == 2 && !want) return nullptr;
+  const Type* src = args[0];
+  auto realToComplexOnly = [&](const Type* from) {
+    return !want || from->kind != Kind::kComplex || want->kind == Kind::kComplex;
+  };
+  if (src->isArray()) {
+    const Type* d = want ? want : src->dtype();
+    if (!realToComplexOnly(src->dtype()) || category(src->dtype()) < 0) return nullptr;
+    if (d == src->dtype() && (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
+      return src;  // NumPy returns the argument itself
+    return tc.array(d, src->ndim, 'C');
+  }
+  if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
+  const Type* first = src->items[0];
+  const Type* d = nullptr;
+  int nd = 0;
+  if (first->isNumber()) {
+    for (const Type* t : src->items) {
+      if (!t->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, t) : t;
+    }
+    nd = 1;
+  } else if (first->kind == Kind::kTuple && !first->items.empty()) {
+    for (const Type* row : src->items) {
+      if (row->kind != Kind::kTuple || row->items.size() != first->items.size()) return nullptr;
+      for (const Type* t : row->items) {
+        if (!t->isNumber()) return nullptr;
+        d = d ? promoteDtypes(tc, d, t) : t;
+      }
+    }
+    nd = 2;
+  } else if (first->isArray()) {  // as numpy.stack
+    const Type* joined = arrayJoinResult(tc, BuiltinId::kNpStack, {src});
+    if (!joined) return nullptr;
+    d = joined->dtype();
+    nd = joined->ndim;
+  } else {
+    return nullptr;
+  }
+  if (!realToComplexOnly(d)) return nullptr;
+  if (want && d->kind == Kind::kComplex && want->kind != Kind::kComplex) return nullptr;
+  return tc.array(want ? want : d, nd, 'C');
+}
+
 const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
   if (isIterator(x->kind)) return x;  // an iterator is its own (the trait in types.def)
   switch (x->kind) {

@@ -178,3 +178,70 @@ def test_none_and_ellipsis_indexing(kilnd):
     z = np.zeros((2, 3))
     set_all(z)
     assert z.tolist() == [[1.0] * 3, [7.0] * 3]
+
+
+def test_concatenate_and_stacking(kilnd):
+    from kiln import jit, TypingError
+
+    a = np.arange(4.0)
+    b = np.arange(4.0, 8.0)
+    m = np.arange(6, dtype=np.int32).reshape(2, 3)
+    n = np.arange(6, 12, dtype=np.int64).reshape(2, 3)
+    cases = [
+        (lambda x, y: np.concatenate((x, y)), (a, b)),
+        (lambda x, y: np.concatenate((x, y, x)), (a, b[::2])),
+        (lambda x, y: np.concatenate((x, y), axis=0), (m, n)),
+        (lambda x, y: np.concatenate((x, y), axis=1), (m, n)),
+        (lambda x, y: np.concatenate((x, y), axis=-1), (m, n.T.copy().T)),
+        (lambda x, y: np.stack((x, y)), (a, b)),
+        (lambda x, y: np.stack((x, y), axis=1), (a, b)),
+        (lambda x, y: np.stack((x, y), 2), (m, n)),
+        (lambda x, y: np.stack((x, y), -2), (m, n)),
+        (lambda x, y: np.vstack((x, y)), (a, b)),
+        (lambda x, y: np.vstack((x, y)), (m, n)),
+        (lambda x, y: np.hstack((x, y)), (a, b)),
+        (lambda x, y: np.hstack((x, y)), (m, n)),
+        (lambda x, y: np.column_stack((x, y)), (a, b)),
+        (lambda x, y: np.column_stack((x, y)), (m, n)),
+    ]
+    for f, args in cases:
+        got = jit(f)(*args)
+        want = f(*args)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tolist() == want.tolist()
+
+    with pytest.raises(ValueError, match="must match exactly"):
+        jit(lambda x, y: np.concatenate((x, y), axis=1))(m, np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="same shape"):
+        jit(lambda x, y: np.stack((x, y)))(a, np.zeros(3))
+    with pytest.raises(ValueError, match="out of bounds"):
+        jit(lambda x, y: np.concatenate((x, y), axis=2))(m, n)
+    with pytest.raises(TypingError, match="numpy.concatenate"):
+        jit(lambda x, y: np.concatenate((x, y)))(a, m)    # ndims differ
+
+
+def test_array_and_asarray(kilnd):
+    from kiln import jit
+
+    a = np.arange(6.0).reshape(2, 3)
+    assert jit(lambda x: np.asarray(x))(a) is a
+    assert jit(lambda x: np.ascontiguousarray(x))(a) is a
+    c = jit(lambda x: np.ascontiguousarray(x))(a.T)
+    assert c.flags.c_contiguous and c.tolist() == a.T.tolist()
+    cp = jit(lambda x: np.array(x))(a)
+    assert cp is not a and not np.shares_memory(cp, a) and cp.tolist() == a.tolist()
+    cases = [
+        (lambda x: np.array((1, 2, 3)), 0),
+        (lambda x: np.array((1, 2.5, x)), 3),
+        (lambda x: np.array(((1, 2), (3, x))), 4),
+        (lambda x: np.array((True, False)), 0),
+        (lambda x: np.array((1, 2), np.float32), 0),
+        (lambda x: np.asarray((x, x), dtype=np.int32), 7),
+    ]
+    for f, arg in cases:
+        got, want = jit(f)(arg), f(arg)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tolist() == want.tolist()
+    v = np.arange(3.0)
+    got = jit(lambda x, y: np.array((x, y)))(v, v * 2)
+    assert got.tolist() == np.array((v, v * 2)).tolist()
+    i32 = jit(lambda x: np.array(x, np.int32))(np.array([1.7, -2.2]))
+    assert i32.dtype == np.int32 and i32.tolist() == [1, -2]
