@@ -245,3 +245,22 @@ def test_array_and_asarray(kilnd):
     assert got.tolist() == np.array((v, v * 2)).tolist()
     i32 = jit(lambda x: np.array(x, np.int32))(np.array([1.7, -2.2]))
     assert i32.dtype == np.int32 and i32.tolist() == [1, -2]
+
+
+def test_function_forms_and_repeat_tile(kilnd):
+    from kiln import jit
+
+    m = np.arange(6.0).reshape(2, 3)
+    v = np.arange(4, dtype=np.int32)
+    cases = [
+        (lambda x: np.copy(x), m), (lambda x: np.ravel(x), m), (lambda x: np.ravel(x.T), m),
+        (lambda x: np.transpose(x), m), (lambda x: np.reshape(x, (3, 2)), m), (lambda x: np.reshape(x, -1), m),
+        (lambda x: np.repeat(x, 3), v), (lambda x: np.repeat(x, 2), m), (lambda x: np.repeat(x, 0), v),
+        (lambda x: np.tile(x, 3), v), (lambda x: np.tile(x, 0), v),
+    ]
+    for f, x in cases:
+        got, want = jit(f)(x), f(x)
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tolist() == want.tolist()
+    assert jit(lambda x: (np.shape(x), np.size(x), np.ndim(x)))(m) == ((2, 3), 6, 2)
+    with pytest.raises(ValueError):
+        jit(lambda x: np.repeat(x, -1))(v)
