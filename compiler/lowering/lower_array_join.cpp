@@ -118,6 +118,7 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
     llvm::Value* a = value(src);
     std::vector<llvm::Value*> shape;
     for (unsigned d = 0; d < static_cast<unsigned>(st->ndim); ++d) shape.push_back(b_.CreateExtractValue(a, {kShape, d}));
+    if (shape.empty() && result->ndim == 1) shape.push_back(b_.getInt64(1));  // ascontiguousarray of 0-d
     llvm::Value* out = newArray(result, shape);
     Typed target{result, out};
     elementwise({Typed{st, a}}, st->dtype(), result, &target,

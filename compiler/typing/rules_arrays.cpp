@@ -417,9 +417,12 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
   if (src->isArray()) {
     const Type* d = want ? want : src->dtype();
     if (!realToComplexOnly(src->dtype()) || category(src->dtype()) < 0) return nullptr;
-    if (d == src->dtype() && (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
+    // ascontiguousarray gives at least one dimension (a 0-d array's copy is 1-d).
+    const int nd = id == BuiltinId::kNpAscontiguousarray ? std::max(src->ndim, 1) : src->ndim;
+    if (d == src->dtype() && nd == src->ndim &&
+        (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
       return src;  // NumPy returns the argument itself
-    return tc.array(d, src->ndim, 'C');
+    return tc.array(d, nd, 'C');
   }
   if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
   const Type* first = src->items[0];

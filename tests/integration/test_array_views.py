@@ -264,3 +264,20 @@ def test_function_forms_and_repeat_tile(kilnd):
     assert jit(lambda x: (np.shape(x), np.size(x), np.ndim(x)))(m) == ((2, 3), 6, 2)
     with pytest.raises(ValueError):
         jit(lambda x: np.repeat(x, -1))(v)
+
+
+def test_zero_d_arrays(kilnd):
+    from kiln import jit
+
+    z = np.array(2.5)
+    assert jit(lambda a: a[()])(z) == 2.5
+    c = jit(lambda a: np.ascontiguousarray(a))(z)
+    assert c.shape == (1,) and c.tolist() == [2.5]
+    assert jit(lambda a: (a.ndim, a.size, a.shape))(z) == (0, 1, ())
+
+    @jit
+    def put(a, v):
+        a[()] = v
+
+    put(z, 4.0)
+    assert z[()] == 4.0
