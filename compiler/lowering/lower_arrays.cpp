@@ -157,6 +157,11 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
       return b_.CreateMul(arraySize(arr, t), b_.getInt64(itemSize(t->dtype())));
     case BuiltinId::kArrayDtype:
       return b_.getInt8(0);  // a class value carries nothing (data_model.cpp)
+    case BuiltinId::kArrayFlat: {  // C-contiguous (typing): the 1-d view
+      Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {arraySize(arr, t)},
+              {b_.getInt64(itemSize(t->dtype()))}};
+      return viewOf(p, result);
+    }
     case BuiltinId::kArrayT: {  // the same memory, dimensions reversed
       Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
       for (unsigned k = static_cast<unsigned>(t->ndim); k-- > 0;) {

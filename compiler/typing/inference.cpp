@@ -364,6 +364,8 @@ class Inferrer {
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
+          if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
+            return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));

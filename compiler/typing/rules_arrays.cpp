@@ -168,6 +168,10 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
     case BuiltinId::kArrayDtype:
       return tc.dtypeClass(receiver->dtype());
+    case BuiltinId::kArrayFlat:
+      // The 1-d view of C-contiguous memory; another layout would need a
+      // flat iterator object (refused: nullptr).
+      return receiver->layout == 'C' ? tc.viewOf(receiver, 1, 'C') : nullptr;
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'

@@ -281,3 +281,33 @@ def test_zero_d_arrays(kilnd):
 
     put(z, 4.0)
     assert z[()] == 4.0
+
+
+def test_flat_argwhere_flatnonzero(kilnd):
+    from kiln import jit, TypingError
+
+    m = np.array([[0, 3, 0], [5, 0, 7]], dtype=np.int16)
+
+    @jit
+    def total(a):
+        s = 0
+        for v in a.flat:
+            s += v
+        return s, a.flat[4], len(a.flat)
+
+    assert total(m) == (15, 0, 6)
+
+    @jit
+    def put(a):
+        a.flat[1] = 9
+
+    c = m.copy()
+    put(c)
+    assert c[0, 1] == 9
+    with pytest.raises(TypingError, match="attribute 'flat'"):
+        total(m.T)
+    for x in (m, m.astype(bool), np.arange(5.0) - 2, m.T):
+        got, want = jit(lambda a: np.argwhere(a))(x), np.argwhere(x)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()
+        got, want = jit(lambda a: np.flatnonzero(a))(x), np.flatnonzero(x)
+        assert got.tolist() == want.tolist()

@@ -156,3 +156,24 @@ def tile(A, reps):
         for i in range(n):
             out[k * n + i] = A[i]
     return out
+
+
+@implements("numpy.flatnonzero")
+def flatnonzero(a):
+    # Indices of the nonzero elements of the flattened array (C order).
+    return np.nonzero(a.ravel())[0]
+
+
+@implements("numpy.argwhere")
+def argwhere(a):
+    # One row of indices per nonzero element, in C order: shape (N, a.ndim).
+    idx = np.nonzero(a.ravel())[0]
+    nd = a.ndim
+    shp = a.shape
+    out = np.empty((idx.size, nd), np.int64)
+    for r in range(idx.size):
+        k = idx[r]
+        for d in range(nd - 1, -1, -1):
+            out[r, d] = k % shp[d]
+            k = k // shp[d]
+    return out
