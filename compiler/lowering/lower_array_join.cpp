@@ -145,3 +145,103 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
 }
 
 }  // namespace kiln::lowering
+
+namespace kiln::lowering {
+
+llvm::Value* FunctionLowering::gatherRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
+                                          const typing::Type* it, llvm::Value* count, const typing::Type* result) {
+  // Row j of the result is the selected row i of arr, copied by elementwise.
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  std::vector<llvm::Value*> shape{count}, rest, src_strides, dst_strides;
+  for (unsigned d = 1; d < nd; ++d) {
+    rest.push_back(b_.CreateExtractValue(arr, {kShape, d}));
+    src_strides.push_back(strideOf(arr, at, d));
+  }
+  shape.insert(shape.end(), rest.begin(), rest.end());
+  llvm::Value* out = newArray(result, shape);
+  for (unsigned d = 1; d < nd; ++d) dst_strides.push_back(strideOf(out, result, d));
+  llvm::Value* src_row = strideOf(arr, at, 0);
+  llvm::Value* dst_row = strideOf(out, result, 0);
+  const typing::Type* dt = at->dtype();
+  const typing::Type* row = types().array(dt, static_cast<int>(nd - 1), 'A');
+  forSelected(arr, it, index, [&](llvm::Value* i, llvm::Value* j) {
+    Place src{b_.CreateExtractValue(arr, kMeminfo),
+              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(i, src_row)), rest,
+              src_strides};
+    Place dst{b_.CreateExtractValue(out, kMeminfo),
+              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(out, kData), b_.CreateMul(j, dst_row)), rest,
+              dst_strides};
+    Typed target{row, viewOf(dst, row)};
+    elementwise({Typed{row, viewOf(src, row)}}, dt, row, &target,
+                [&](const std::vector<llvm::Value*>& xs) { return xs[0]; });
+  });
+  return out;
+}
+
+}  // namespace kiln::lowering
+
+namespace kiln::lowering {
+
+namespace {
+// v[k] for a run-time k in [0, v.size()): a chain of selects.
+llvm::Value* pick(llvm::IRBuilder<>& b, const std::vector<llvm::Value*>& v, llvm::Value* k) {
+  llvm::Value* out = v[0];
+  for (unsigned d = 1; d < v.size(); ++d) out = b.CreateSelect(b.CreateICmpEQ(k, b.getInt64(d)), v[d], out);
+  return out;
+}
+}  // namespace
+
+llvm::Value* FunctionLowering::swapAxes(llvm::Value* arr, const typing::Type* at, const ir::Value* axis1,
+                                        const ir::Value* axis2, const typing::Type* result) {
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  const typing::Type* i64 = types().integer(64, true);
+  llvm::Value* n = b_.getInt64(nd);
+  auto normalized = [&](const ir::Value* v) {
+    llvm::Value* a = converted(v, i64);
+    a = b_.CreateSelect(b_.CreateICmpSLT(a, b_.getInt64(0)), b_.CreateAdd(a, n), a);
+    raiseIf(b_.CreateICmpUGE(a, n), KILN_VALUE_ERROR, absl::StrCat("axis is out of bounds for array of dimension ", nd));
+    return a;
+  };
+  llvm::Value* a1 = normalized(axis1);
+  llvm::Value* a2 = normalized(axis2);
+  std::vector<llvm::Value*> shape, strides;
+  for (unsigned d = 0; d < nd; ++d) {
+    shape.push_back(b_.CreateExtractValue(arr, {kShape, d}));
+    strides.push_back(strideOf(arr, at, d));
+  }
+  Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
+  for (unsigned d = 0; d < nd; ++d) {
+    llvm::Value* k = b_.getInt64(d);
+    llvm::Value* from = b_.CreateSelect(b_.CreateICmpEQ(k, a1), a2, b_.CreateSelect(b_.CreateICmpEQ(k, a2), a1, k));
+    p.shape.push_back(pick(b_, shape, from));
+    p.strides.push_back(pick(b_, strides, from));
+  }
+  return viewOf(p, result);
+}
+
+llvm::Value* FunctionLowering::expandDims(const ir::Value* a, const ir::Value* axis, const typing::Type* result) {
+  llvm::Value* arr = value(a);
+  const typing::Type* at = a->type;
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  llvm::Value* rank = b_.getInt64(nd + 1);
+  llvm::Value* ax = converted(axis, types().integer(64, true));
+  ax = b_.CreateSelect(b_.CreateICmpSLT(ax, b_.getInt64(0)), b_.CreateAdd(ax, rank), ax);
+  raiseIf(b_.CreateICmpUGE(ax, rank), KILN_VALUE_ERROR,
+          absl::StrCat("axis is out of bounds for array of dimension ", nd + 1));
+  Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {}, {}};
+  for (unsigned d = 0; d <= nd; ++d) {
+    llvm::Value* k = b_.getInt64(d);
+    // Dimension d of the result: arr's d before the axis, 1 at it, arr's d - 1 past it.
+    llvm::Value* before_shape = d < nd ? b_.CreateExtractValue(arr, {kShape, d}) : b_.getInt64(1);
+    llvm::Value* before_stride = d < nd ? strideOf(arr, at, d) : b_.getInt64(0);
+    llvm::Value* after_shape = d > 0 ? b_.CreateExtractValue(arr, {kShape, d - 1}) : b_.getInt64(1);
+    llvm::Value* after_stride = d > 0 ? strideOf(arr, at, d - 1) : b_.getInt64(0);
+    llvm::Value* at_axis = b_.CreateICmpEQ(k, ax);
+    llvm::Value* past = b_.CreateICmpSGT(ax, k);
+    p.shape.push_back(b_.CreateSelect(at_axis, b_.getInt64(1), b_.CreateSelect(past, before_shape, after_shape)));
+    p.strides.push_back(b_.CreateSelect(at_axis, b_.getInt64(0), b_.CreateSelect(past, before_stride, after_stride)));
+  }
+  return viewOf(p, result);
+}
+
+}  // namespace kiln::lowering

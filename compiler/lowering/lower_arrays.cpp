@@ -365,6 +365,7 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
     llvm::Value* arr = value(obj);
     llvm::Value* count = nullptr;
     selection(arr, obj->type, value(index), index->type, &count);
+    if (obj->type->ndim > 1) return gatherRows(arr, obj->type, value(index), index->type, count, result);
     llvm::Value* out = newArray(result, {count});
     const typing::Type* dt = result->dtype();
     forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
@@ -806,6 +807,8 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
       return dest;
     }
+    case BuiltinId::kArraySwapaxes:
+      return swapAxes(recv, at, args[0], args[1], result);
     case BuiltinId::kArrayTranspose: {  // as .T
       Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), {}, {}};
       for (unsigned k = static_cast<unsigned>(at->ndim); k-- > 0;) {

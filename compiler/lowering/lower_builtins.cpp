@@ -91,6 +91,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNpHstack:
     case BuiltinId::kNpColumnStack:
       return joinArrays(res.id, args, result);
+    case BuiltinId::kNpExpandDims:
+      return expandDims(args[0], args[1], result);
     case BuiltinId::kNpArray:
     case BuiltinId::kNpAsarray:
     case BuiltinId::kNpAscontiguousarray:

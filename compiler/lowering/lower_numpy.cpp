@@ -485,6 +485,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kNpVstack:
     case BuiltinId::kNpHstack:
     case BuiltinId::kNpColumnStack:
+    case BuiltinId::kNpExpandDims:
     case BuiltinId::kNpArray:
     case BuiltinId::kNpAsarray:
     case BuiltinId::kNpAscontiguousarray:

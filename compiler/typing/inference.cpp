@@ -514,6 +514,7 @@ class Inferrer {
         // frozen global) refuses writes, as Numba.
         if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+        if (operand(1)->isArray() && obj->ndim > 1) slot = nullptr;  // arrays: row scatters are not lowered
         if (!slot)
           return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
                                           " is not supported"));

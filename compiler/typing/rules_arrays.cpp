@@ -235,6 +235,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       return tc.array(d, 1, 'C');
     case BuiltinId::kArrayTranspose:
       return memberAttr(tc, BuiltinId::kArrayT, array);
+    case BuiltinId::kArraySwapaxes:  // a view; the axes are known at run time
+      if (args.size() != 2 || args[0]->kind != Kind::kInt || args[1]->kind != Kind::kInt)
+        return absl::InvalidArgumentError("array.swapaxes() takes two int axes");
+      return tc.viewOf(array, array->ndim, array->ndim <= 1 ? array->layout : 'A');
     case BuiltinId::kArrayTake: {
       ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
       return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
@@ -339,6 +343,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayRavel:
     case BuiltinId::kArrayFlatten:
     case BuiltinId::kArrayTranspose:
+    case BuiltinId::kArraySwapaxes:
     case BuiltinId::kArrayReshape:
     case BuiltinId::kArrayTake:
     case BuiltinId::kArrayFill:
@@ -356,8 +361,9 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   // A 1-d bool mask or int index array of a 1-d array selects a new array.
   if (index->kind == Kind::kArray) {
     const Type* d = index->dtype();
-    if (array->ndim != 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
-    return tc.array(array->dtype(), 1, 'C');
+    if (array->ndim < 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
+    // arrays: of an n-d array, the rows selected along the first axis (a gather).
+    return tc.array(array->dtype(), array->ndim, 'C');
   }
   // An int drops its dimension; a slice keeps it (a strided view); None
   // (np.newaxis) adds one of size 1; `...` stands for the dimensions the

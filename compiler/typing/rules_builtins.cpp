@@ -351,6 +351,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpColumnStack:
       if (const Type* t = arrayJoinResult(tc, res.id, args)) return t;
       return bad();
+    case BuiltinId::kNpExpandDims:  // arrays: a view with a new axis of length 1
+      if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kInt) return bad();
+      return tc.viewOf(args[0], args[0]->ndim + 1, 'A');
     case BuiltinId::kNpArray:
     case BuiltinId::kNpAsarray:
     case BuiltinId::kNpAscontiguousarray:

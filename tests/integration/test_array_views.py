@@ -311,3 +311,40 @@ def test_flat_argwhere_flatnonzero(kilnd):
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
         got, want = jit(lambda a: np.flatnonzero(a))(x), np.flatnonzero(x)
         assert got.tolist() == want.tolist()
+
+
+def test_row_gathers(kilnd):
+    from kiln import jit, TypingError
+
+    m = np.arange(24, dtype=np.int32).reshape(4, 3, 2)
+    idx = np.array([3, 0, -1, 0], dtype=np.int16)
+    mask = np.array([True, False, True, True])
+    f = jit(lambda a, i: a[i])
+    for a, i in ((m, idx), (m, mask), (m[:, ::-1], idx), (m.T.copy().T, mask), (m[:, 0], idx)):
+        got, want = f(a, i), a[i]
+        assert got.dtype == want.dtype and got.shape == want.shape and got.tolist() == want.tolist()
+    assert f(m, np.zeros(0, dtype=np.int64)).shape == (0, 3, 2)
+    with pytest.raises(IndexError):
+        f(m, np.array([True, False]))                # a mask of the wrong length
+
+    @jit
+    def scatter(a, i):
+        a[i] = 0
+
+    with pytest.raises(TypingError):
+        scatter(m.copy(), idx)                      # row scatters: refused, not half done
+
+
+def test_swapaxes_and_expand_dims(kilnd):
+    from kiln import jit
+
+    m = np.arange(24.0).reshape(2, 3, 4)
+    for f in (lambda a: a.swapaxes(0, 2), lambda a: np.swapaxes(a, -1, 1), lambda a: a.swapaxes(1, 1),
+              lambda a: np.expand_dims(a, 0), lambda a: np.expand_dims(a, 3), lambda a: np.expand_dims(a, -2),
+              lambda a: np.expand_dims(a[:, ::2], 1)):
+        got, want = jit(f)(m), f(m)
+        assert got.shape == want.shape and got.tolist() == want.tolist() and np.shares_memory(got, m)
+    with pytest.raises(ValueError, match="out of bounds"):
+        jit(lambda a: np.expand_dims(a, 5))(m)
+    with pytest.raises(ValueError, match="out of bounds"):
+        jit(lambda a: a.swapaxes(0, 3))(m)

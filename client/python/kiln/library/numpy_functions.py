@@ -177,3 +177,8 @@ def argwhere(a):
             out[r, d] = k % shp[d]
             k = k // shp[d]
     return out
+
+
+@implements("numpy.swapaxes")
+def swapaxes(a, axis1, axis2):
+    return a.swapaxes(axis1, axis2)
