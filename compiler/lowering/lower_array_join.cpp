@@ -114,6 +114,13 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
   const typing::Type* dt = result->dtype();
   // asarray/ascontiguousarray of an array typing found NumPy returns: the argument.
   if (st == result && id != typing::BuiltinId::kNpArray) return value(src);
+  if (st->isArray() && st->ndim == 0 && result->ndim == 1 && st->dtype() == dt &&
+      id == typing::BuiltinId::kNpAscontiguousarray) {  // the 0-d array's element as a 1-d view (typing)
+    llvm::Value* a = value(src);
+    Place p{b_.CreateExtractValue(a, kMeminfo), b_.CreateExtractValue(a, kData), {b_.getInt64(1)},
+            {b_.getInt64(itemSize(dt))}};
+    return viewOf(p, result);
+  }
   if (st->isArray()) {  // a C-contiguous copy, converted
     llvm::Value* a = value(src);
     std::vector<llvm::Value*> shape;

@@ -427,8 +427,10 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
   if (src->isArray()) {
     const Type* d = want ? want : src->dtype();
     if (!realToComplexOnly(src->dtype()) || category(src->dtype()) < 0) return nullptr;
-    // ascontiguousarray gives at least one dimension (a 0-d array's copy is 1-d).
+    // ascontiguousarray gives at least one dimension: of a 0-d array, a 1-d
+    // view of its element (as NumPy).
     const int nd = id == BuiltinId::kNpAscontiguousarray ? std::max(src->ndim, 1) : src->ndim;
+    if (id == BuiltinId::kNpAscontiguousarray && src->ndim == 0 && d == src->dtype()) return tc.viewOf(src, 1, 'C');
     if (d == src->dtype() && nd == src->ndim &&
         (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
       return src;  // NumPy returns the argument itself

@@ -95,11 +95,6 @@ def flipud(m):
 
 # arrays: the function forms of array methods and attributes, and repeat/tile.
 
-@implements("numpy.copy")
-def copy(a):
-    return a.copy()
-
-
 @implements("numpy.ravel")
 def ravel(a):
     # A view of a C-contiguous array, else a copy (as the method).
@@ -167,16 +162,17 @@ def flatnonzero(a):
 @implements("numpy.argwhere")
 def argwhere(a):
     # One row of indices per nonzero element, in C order: shape (N, a.ndim).
+    # NumPy builds it as (a.ndim, N) and returns the transpose: F order.
     idx = np.nonzero(a.ravel())[0]
     nd = a.ndim
     shp = a.shape
-    out = np.empty((idx.size, nd), np.int64)
+    out = np.empty((nd, idx.size), np.int64)
     for r in range(idx.size):
         k = idx[r]
         for d in range(nd - 1, -1, -1):
-            out[r, d] = k % shp[d]
+            out[d, r] = k % shp[d]
             k = k // shp[d]
-    return out
+    return out.T
 
 
 @implements("numpy.swapaxes")
