@@ -42,7 +42,7 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
     case TypeSyntax::Kind::kArray:
-      absl::StrAppend(out, "array(", scalarName(t.scalar), ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
+      absl::StrAppend(out, t.readonly ? "readonly " : "", "array(", scalarName(t.scalar), ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
     case TypeSyntax::Kind::kUniTuple:
       out->append("UniTuple(");
@@ -127,7 +127,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
     case TypeSyntax::Kind::kUnicode: return true;
-    case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout;
+    case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.items == b.items;
@@ -364,14 +364,18 @@ TypeParser::Sized TypeParser::type(int depth) {
     if (pos_ == text_.size()) return fail(error("expected a type but the text ended"));
     return fail(error(absl::StrCat("expected a type, found '", std::string(1, text_[pos_]), "'")));
   }
+  bool readonly = false;
   if (name == "readonly") {
     // Numba's typeof of an array over a read-only buffer.
     name = identifier();
     if (name != "array" || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
+    readonly = true;
   }
   if (name == "array" && peek('(')) {
     ++pos_;
-    return arrayCall();
+    Sized out = arrayCall();
+    out.type.readonly = readonly;
+    return out;
   }
   if (name == "UniTuple" && peek('(')) {
     ++pos_;

@@ -54,6 +54,7 @@ struct TypeSyntax {
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
+  bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer
   int64_t count = 0;               // kUniTuple: the number of items
   std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple: the one item; kDict: key, value
 

@@ -57,6 +57,11 @@ std::string Constant::repr() const {
       return out + "'";
     }
     case Kind::kEllipsis: return "Ellipsis";
+    case Kind::kArray: {
+      std::string out = dtype + "[";
+      for (size_t k = 0; k < shape.size(); ++k) out += (k ? ", " : "") + std::to_string(shape[k]);
+      return out + "] constant";
+    }
     case Kind::kCode: return "<code #" + std::to_string(i) + ">";
     case Kind::kTuple: {
       std::string out = "(";

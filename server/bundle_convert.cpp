@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/facts.h"
+#include "base/type_grammar.h"
 #include "cache/cache_key.h"
 #include "server/request_validation.h"
 
@@ -77,6 +78,25 @@ absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& 
       }
       break;
     case pb::Constant::kEllipsis: out.kind = Constant::Kind::kEllipsis; break;
+    case pb::Constant::kNdarrayValue: {  // arrays
+      const pb::Constant::NdArray& a = in.ndarray_value();
+      if (auto s = at.size(a.data().size(), kMaxArrayConstantBytes, "an array constant"); !s.ok()) return s;
+      if (a.shape_size() > base::kMaxArrayDims) return at.fail("an array constant has too many dimensions");
+      absl::StatusOr<base::Scalar> scalar = base::scalarFromName(a.dtype());
+      if (!scalar.ok()) return at.fail(absl::StrCat("an array constant of dtype '", a.dtype(), "'"));
+      uint64_t n = static_cast<uint64_t>(base::scalarSize(*scalar));
+      for (int64_t d : a.shape()) {
+        if (d < 0 || d > static_cast<int64_t>(kMaxArrayConstantBytes)) return at.fail("an array constant's shape");
+        n *= static_cast<uint64_t>(d);
+        if (n > kMaxArrayConstantBytes) return at.fail("an array constant's shape");
+      }
+      if (n != a.data().size()) return at.fail("an array constant's data does not match its shape");
+      out.kind = Constant::Kind::kArray;
+      out.dtype = base::scalarName(*scalar);
+      out.shape.assign(a.shape().begin(), a.shape().end());
+      out.s = a.data();
+      break;
+    }
     case pb::Constant::kCodeIndex:
       if (auto s = at.index(in.code_index(), "code_index"); !s.ok()) return s;
       out.kind = Constant::Kind::kCode;

@@ -26,6 +26,7 @@ inline constexpr int kMaxListItems = 1 << 16;       // consts, names, globals, .
 // 10,000-line function has ~100,000; at most one per code unit of co_code.
 inline constexpr int kMaxLineRanges = kMaxCodeBytes / 2;
 inline constexpr int kMaxConstantDepth = 32;        // nested tuples
+inline constexpr size_t kMaxArrayConstantBytes = 1 << 22;  // arrays: one frozen NumPy array
 
 // The bundle hash is defined once, in proto/kiln/v1/bundle_hash.h.
 

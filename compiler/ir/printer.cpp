@@ -106,7 +106,8 @@ std::string constantText(const compiler::Constant& c) {
     case K::kFloat:
     case K::kComplex:
     case K::kEllipsis:
-    case K::kCode: return c.repr();
+    case K::kCode:
+    case K::kArray: return c.repr();
   }
   return c.repr();
 }

@@ -45,6 +45,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
     case Kind::kDType:
+    case Kind::kEllipsis:
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kModule:
@@ -148,6 +149,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       break;
   }
   // Types typing unified but that carry no convertible content.

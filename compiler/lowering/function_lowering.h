@@ -141,6 +141,19 @@ class FunctionLowering {
                          llvm::Value** count);
   void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
                    const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  // arrays: numpy.concatenate/stack/vstack/hstack/column_stack (lower_array_join.cpp).
+  llvm::Value* joinArrays(typing::BuiltinId id, const std::vector<const ir::Value*>& args, const typing::Type* result);
+  // arrays: numpy.array/asarray/ascontiguousarray of src (lower_array_join.cpp).
+  llvm::Value* arrayFrom(typing::BuiltinId id, const ir::Value* src, const typing::Type* result);
+  // arrays: m[idx] / m[mask] of an n-d array: the selected rows (lower_array_join.cpp).
+  llvm::Value* gatherRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
+                          llvm::Value* count, const typing::Type* result);
+  // arrays: a.swapaxes(axis1, axis2) and np.expand_dims(a, axis), views (lower_array_join.cpp).
+  llvm::Value* swapAxes(llvm::Value* arr, const typing::Type* at, const ir::Value* axis1, const ir::Value* axis2,
+                        const typing::Type* result);
+  llvm::Value* expandDims(const ir::Value* a, const ir::Value* axis, const typing::Type* result);
+  // arrays: a frozen NumPy array or scalar (compiler::Constant::Kind::kArray) of type t.
+  llvm::Value* arrayConstant(const compiler::Constant& c, const typing::Type* t);
   /// The attribute or method row typing resolved a getattr to (a bound
   /// method is its receiver).
   llvm::Value* member(typing::BuiltinId id, const ir::Value* obj, const typing::Type* result);

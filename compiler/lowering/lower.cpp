@@ -101,6 +101,8 @@ llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typin
       return out;
     }
     case K::kStr: return strConstant(c.s);  // strings
+    case K::kArray:
+      return arrayConstant(c, t);
     case K::kNone:
     case K::kBytes:
     case K::kEllipsis:
@@ -196,6 +198,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kArray:
     case Kind::kSlice:
     case Kind::kDict:  // dicts:
+    case Kind::kEllipsis:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));

@@ -41,6 +41,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       return b_.getInt1(true);
   }
   return b_.getInt1(true);

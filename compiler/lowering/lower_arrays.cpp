@@ -111,6 +111,27 @@ void FunctionLowering::storeElement(llvm::Value* ptr, llvm::Value* v, const typi
   b_.CreateStore(toMemory(b_, v, dtype), ptr);
 }
 
+llvm::Value* FunctionLowering::arrayConstant(const compiler::Constant& c, const typing::Type* t) {
+  // The frozen bytes live in the shared object, read-only: a borrowed array
+  // (NULL meminfo) of them, or the scalar they hold.
+  llvm::Constant* bytes = llvm::ConstantDataArray::getString(ctx_, c.s, /*AddNull=*/false);
+  auto* gv = new llvm::GlobalVariable(*fn_->getParent(), bytes->getType(), /*isConstant=*/true,
+                                      llvm::GlobalValue::PrivateLinkage, bytes, "kiln.array_constant");
+  gv->setAlignment(llvm::Align(16));
+  gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  if (!t->isArray()) return loadElement(gv, t);
+  llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
+  out = b_.CreateInsertValue(out, llvm::ConstantPointerNull::get(b_.getPtrTy()), kMeminfo);
+  out = b_.CreateInsertValue(out, gv, kData);
+  int64_t stride = itemSize(t->dtype());
+  for (unsigned k = static_cast<unsigned>(c.shape.size()); k-- > 0;) {
+    out = b_.CreateInsertValue(out, b_.getInt64(c.shape[k]), {kShape, k});
+    out = b_.CreateInsertValue(out, b_.getInt64(stride), {kStrides, k});
+    stride *= c.shape[k];
+  }
+  return out;
+}
+
 llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const typing::Type* result) {
   llvm::Value* arr = value(obj);
   const typing::Type* t = obj->type;
@@ -135,6 +156,22 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
         p.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
         p.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
       }
+      return viewOf(p, result);
+    }
+    case BuiltinId::kArrayStrides: {
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+      for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k) out = b_.CreateInsertValue(out, strideOf(arr, t, k), k);
+      return out;
+    }
+    case BuiltinId::kArrayItemsize:
+      return b_.getInt64(itemSize(t->dtype()));
+    case BuiltinId::kArrayNbytes:
+      return b_.CreateMul(arraySize(arr, t), b_.getInt64(itemSize(t->dtype())));
+    case BuiltinId::kArrayDtype:
+      return b_.getInt8(0);  // a class value carries nothing (data_model.cpp)
+    case BuiltinId::kArrayFlat: {  // C-contiguous (typing): the 1-d view
+      Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {arraySize(arr, t)},
+              {b_.getInt64(itemSize(t->dtype()))}};
       return viewOf(p, result);
     }
     case BuiltinId::kArrayT: {  // the same memory, dimensions reversed
@@ -174,27 +211,46 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
   // Ints pick (wrapping negatives, IndexError out of bounds); slices clamp
   // as Python's slice.indices() and keep their dimension; dimensions past
   // the index are kept whole.
+  // None adds a dimension of size 1; `...` keeps the dimensions the other
+  // parts leave (typing allows one).
   Place out;
   llvm::Value* i64_min = b_.getInt64(INT64_MIN);
   llvm::Value* zero = b_.getInt64(0);
   llvm::Value* offset = zero;
-  unsigned nparts = it->kind == Kind::kTuple ? static_cast<unsigned>(it->items.size()) : 1;
-  for (unsigned d = 0; d < static_cast<unsigned>(at->ndim); ++d) {
-    llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
-    llvm::Value* stride = strideOf(arr, at, d);
-    if (d >= nparts) {
-      out.shape.push_back(dim);
-      out.strides.push_back(stride);
+  const unsigned nparts = it->kind == Kind::kTuple ? static_cast<unsigned>(it->items.size()) : 1;
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  unsigned consumed = 0;
+  for (unsigned q = 0; q < nparts; ++q) {
+    Kind k = (it->kind == Kind::kTuple ? it->items[q] : it)->kind;
+    if (k != Kind::kNone && k != Kind::kEllipsis) ++consumed;
+  }
+  unsigned d = 0;  // the next dimension of arr
+  auto keep = [&]() {
+    out.shape.push_back(b_.CreateExtractValue(arr, {kShape, d}));
+    out.strides.push_back(strideOf(arr, at, d));
+    ++d;
+  };
+  for (unsigned q = 0; q < nparts; ++q) {
+    const typing::Type* pt = it->kind == Kind::kTuple ? it->items[q] : it;
+    if (pt->kind == Kind::kNone) {
+      out.shape.push_back(b_.getInt64(1));
+      out.strides.push_back(zero);
       continue;
     }
-    const typing::Type* pt = it->kind == Kind::kTuple ? it->items[d] : it;
-    llvm::Value* part = it->kind == Kind::kTuple ? b_.CreateExtractValue(index, d) : index;
+    if (pt->kind == Kind::kEllipsis) {
+      for (unsigned e = consumed; e < nd; ++e) keep();
+      continue;
+    }
+    llvm::Value* part = it->kind == Kind::kTuple ? b_.CreateExtractValue(index, q) : index;
+    llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
+    llvm::Value* stride = strideOf(arr, at, d);
+    ++d;
     if (pt->kind != Kind::kSlice) {
       llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
       i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
       if (boundscheck_)
         raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
-                at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d));
+                at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d - 1));
       offset = b_.CreateAdd(offset, b_.CreateMul(i, stride));
       continue;
     }
@@ -222,6 +278,7 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
     out.shape.push_back(len);
     out.strides.push_back(b_.CreateMul(stride, step));
   }
+  while (d < nd) keep();
   out.ptr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), offset);
   out.meminfo = b_.CreateExtractValue(arr, kMeminfo);
   return out;
@@ -320,6 +377,7 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
     llvm::Value* arr = value(obj);
     llvm::Value* count = nullptr;
     selection(arr, obj->type, value(index), index->type, &count);
+    if (obj->type->ndim > 1) return gatherRows(arr, obj->type, value(index), index->type, count, result);
     llvm::Value* out = newArray(result, {count});
     const typing::Type* dt = result->dtype();
     forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
@@ -773,6 +831,27 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       llvm::Value* v = converted(args[0], dt);
       loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(recv, at, k), v, dt); });
       return b_.getInt8(0);  // None
+    }
+    case BuiltinId::kArrayRavel:
+    case BuiltinId::kArrayFlatten: {
+      if (id == BuiltinId::kArrayRavel && at->layout == 'C') {  // a view (typing)
+        Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), {n},
+                {b_.getInt64(itemSize(dt))}};
+        return viewOf(p, result);
+      }
+      llvm::Value* dest = newArray(result, {n});
+      loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(dest, result, k), element(k), dt); });
+      return dest;
+    }
+    case BuiltinId::kArraySwapaxes:
+      return swapAxes(recv, at, args[0], args[1], result);
+    case BuiltinId::kArrayTranspose: {  // as .T
+      Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), {}, {}};
+      for (unsigned k = static_cast<unsigned>(at->ndim); k-- > 0;) {
+        p.shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+        p.strides.push_back(strideOf(recv, at, k));
+      }
+      return viewOf(p, result);
     }
     case BuiltinId::kArrayCopy: {
       std::vector<llvm::Value*> shape;

@@ -91,6 +91,18 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kRngShape:
       if (llvm::Value* v = randomPrimitive(res.id, args)) return v;
       break;
+    case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
+    case BuiltinId::kNpStack:
+    case BuiltinId::kNpVstack:
+    case BuiltinId::kNpHstack:
+    case BuiltinId::kNpColumnStack:
+      return joinArrays(res.id, args, result);
+    case BuiltinId::kNpExpandDims:
+      return expandDims(args[0], args[1], result);
+    case BuiltinId::kNpArray:
+    case BuiltinId::kNpAsarray:
+    case BuiltinId::kNpAscontiguousarray:
+      return arrayFrom(res.id, args[0], result);
 
     case BuiltinId::kMathSin:
       return math_intrinsic(llvm::Intrinsic::sin);

@@ -130,6 +130,7 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       break;
   }
   return nullptr;  // typing (unhashableReason) accepts none of these

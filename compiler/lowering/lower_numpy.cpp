@@ -369,6 +369,15 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kMathFrexp:
     case BuiltinId::kMathLdexp:
     case BuiltinId::kMathLog:
+    case BuiltinId::kNpConcatenate:  // arrays: joinArrays (lower_array_join.cpp)
+    case BuiltinId::kNpStack:
+    case BuiltinId::kNpVstack:
+    case BuiltinId::kNpHstack:
+    case BuiltinId::kNpColumnStack:
+    case BuiltinId::kNpExpandDims:
+    case BuiltinId::kNpArray:
+    case BuiltinId::kNpAsarray:
+    case BuiltinId::kNpAscontiguousarray:
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method) case BuiltinId::k##Id:
 #include "compiler/typing/builtins.def"

@@ -36,6 +36,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kExceptionClass:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       return false;
   }
   return false;

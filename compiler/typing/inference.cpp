@@ -162,8 +162,15 @@ class Inferrer {
         }
         return tc_.tuple(std::move(items));
       }
-      case K::kBytes:
       case K::kEllipsis:
+        return tc_.ellipsis();
+      case K::kArray: {  // arrays: a frozen NumPy array (read-only, as Numba's constants) or scalar
+        absl::StatusOr<const Type*> dtype = tc_.parse(c.dtype);
+        if (!dtype.ok()) return dtype.status();
+        if (c.shape.empty()) return *dtype;
+        return tc_.array(*dtype, static_cast<int>(c.shape.size()), 'C', /*readonly=*/true);
+      }
+      case K::kBytes:
       case K::kCode:
         return userError(Diagnostic::Kind::kUnsupported, absl::StrCat("constant ", c.repr(), " is not supported"),
                          line_);
@@ -402,6 +409,7 @@ class Inferrer {
       case Kind::kArray:
       case Kind::kSlice:
       case Kind::kDict:  // dicts:
+      case Kind::kEllipsis:
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -473,6 +481,8 @@ class Inferrer {
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
+          if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
+            return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
@@ -487,6 +497,8 @@ class Inferrer {
         if (t->kind != Kind::kUnknown) i.operand_types = binaryOperands(tc_, i.binary_op, operand(0), operand(1), t);
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
+          if (operand(0)->readonly)  // arrays: no update in place of read-only memory
+            return typingError(absl::StrCat("cannot modify value of type ", operand(0)->str()));
           // NumPy casts the result back with casting='same_kind': never to
           // a lower kind (bool < unsigned < signed < float < complex).
           auto kindRank = [](const Type* d) {
@@ -679,7 +691,11 @@ class Inferrer {
         }
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
+        // arrays: a read-only array (an argument over a read-only buffer, a
+        // frozen global) refuses writes, as Numba.
+        if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+        if (operand(1)->isArray() && obj->ndim > 1) slot = nullptr;  // arrays: row scatters are not lowered
         if (!slot)
           return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
                                           " is not supported"));

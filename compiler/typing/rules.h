@@ -110,6 +110,14 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method,
 /// a[index] for an int or a tuple of ints: an element or a view; nullptr if
 /// the index is not supported.
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index);
+/// arrays: numpy.concatenate/stack/vstack/hstack/column_stack of a tuple of
+/// arrays of one ndim (and an int axis): the new array, or nullptr.
+const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+/// arrays: numpy.array/asarray/ascontiguousarray of an array, a tuple of
+/// numbers, of equal-length tuples of numbers, or of arrays of one ndim (and
+/// a dtype): the array (the argument itself where NumPy returns it), or
+/// nullptr.
+const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
 /// The iterator GetIter makes of `iterable` (iterators are their own), or
 /// nullptr with *why set.
 const Type* iteratorOf(TypeContext& tc, const Type* iterable, std::string* why);

@@ -162,6 +162,8 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
     case BuiltinId::kArraySize:
     case BuiltinId::kArrayNdim:
+    case BuiltinId::kArrayItemsize:
+    case BuiltinId::kArrayNbytes:
       return tc.integer(64, true);
     case BuiltinId::kArrayReal:
     case BuiltinId::kArrayImag: {
@@ -171,12 +173,20 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       if (d->kind != Kind::kComplex) return id == BuiltinId::kArrayReal ? receiver : nullptr;
       return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
     }
+    case BuiltinId::kArrayStrides:
+      return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
+    case BuiltinId::kArrayDtype:
+      return tc.dtypeClass(receiver->dtype());
+    case BuiltinId::kArrayFlat:
+      // The 1-d view of C-contiguous memory; another layout would need a
+      // flat iterator object (refused: nullptr).
+      return receiver->layout == 'C' ? tc.viewOf(receiver, 1, 'C') : nullptr;
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'
                     : receiver->layout == 'F' ? 'C'
                                               : 'A';
-      return tc.array(receiver->dtype(), receiver->ndim, layout);
+      return tc.viewOf(receiver, receiver->ndim, layout);
     }
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
@@ -226,13 +236,24 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
           return absl::InvalidArgumentError("array.reshape() takes a shape of ints");
       if (array->layout != 'C')
         return absl::InvalidArgumentError("reshaping a non-contiguous array is not supported yet");
-      return tc.array(d, static_cast<int>(dims.size()), 'C');
+      return tc.viewOf(array, static_cast<int>(dims.size()), 'C');
     }
+    case BuiltinId::kArrayRavel:
+      return array->layout == 'C' ? tc.viewOf(array, 1, 'C') : tc.array(d, 1, 'C');
+    case BuiltinId::kArrayFlatten:
+      return tc.array(d, 1, 'C');
+    case BuiltinId::kArrayTranspose:
+      return memberAttr(tc, BuiltinId::kArrayT, array);
+    case BuiltinId::kArraySwapaxes:  // a view; the axes are known at run time
+      if (args.size() != 2 || args[0]->kind != Kind::kInt || args[1]->kind != Kind::kInt)
+        return absl::InvalidArgumentError("array.swapaxes() takes two int axes");
+      return tc.viewOf(array, array->ndim, array->ndim <= 1 ? array->layout : 'A');
     case BuiltinId::kArrayTake: {
       ir::Resolution res{BuiltinId::kNpTake, {}, nullptr, nullptr};
       return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
     }
     case BuiltinId::kArrayFill:
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
       if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.fill() takes one number");
       return tc.none();
@@ -296,6 +317,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayAll:
       return tc.boolean();
     case BuiltinId::kArraySort:  // in place
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
         return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
       return tc.none();
@@ -340,6 +362,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');
     case BuiltinId::kArrayAstype:  // returned above
+    case BuiltinId::kArrayRavel:
+    case BuiltinId::kArrayFlatten:
+    case BuiltinId::kArrayTranspose:
+    case BuiltinId::kArraySwapaxes:
     case BuiltinId::kArrayReshape:
     case BuiltinId::kArrayTake:
     case BuiltinId::kArrayFill:
@@ -368,22 +394,111 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   // A 1-d bool mask or int index array of a 1-d array selects a new array.
   if (index->kind == Kind::kArray) {
     const Type* d = index->dtype();
-    if (array->ndim != 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
-    return tc.array(array->dtype(), 1, 'C');
+    if (array->ndim < 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
+    // arrays: of an n-d array, the rows selected along the first axis (a gather).
+    return tc.array(array->dtype(), array->ndim, 'C');
   }
-  // An int drops its dimension; a slice keeps it (a strided view).
+  // An int drops its dimension; a slice keeps it (a strided view); None
+  // (np.newaxis) adds one of size 1; `...` stands for the dimensions the
+  // other parts leave (at most one). The result is C-contiguous when a
+  // C-contiguous array is indexed by ints on its leading dimensions only.
   std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
-  int ints = 0;
-  bool sliced = false;
+  int ints = 0, consumed = 0, added = 0, ellipses = 0;
+  bool contiguous = array->layout == 'C';
   for (const Type* t : parts) {
-    if (t->kind == Kind::kInt) ++ints;
-    else if (t->kind == Kind::kSlice) sliced = true;
-    else return nullptr;
+    if (t->kind == Kind::kInt) {
+      ++ints;
+      ++consumed;
+      if (ellipses > 0) contiguous = false;
+    } else if (t->kind == Kind::kSlice) {
+      ++consumed;
+      contiguous = false;
+    } else if (t->kind == Kind::kNone) {
+      ++added;
+    } else if (t->kind == Kind::kEllipsis) {
+      ++ellipses;
+    } else {
+      return nullptr;
+    }
   }
-  if (parts.empty() || static_cast<int>(parts.size()) > array->ndim) return nullptr;
-  int nd = array->ndim - ints;
+  if (consumed > array->ndim || ellipses > 1) return nullptr;
+  int nd = array->ndim - ints + added;
   if (nd == 0) return array->dtype();
-  return tc.array(array->dtype(), nd, (array->layout == 'C' && !sliced) ? 'C' : 'A');
+  return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
+}
+
+const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {
+  const bool takes_axis = id == BuiltinId::kNpConcatenate || id == BuiltinId::kNpStack;
+  if (args.empty() || args.size() > (takes_axis ? 2u : 1u) || args[0]->kind != Kind::kTuple || args[0]->items.empty())
+    return nullptr;
+  if (args.size() == 2 && args[1]->kind != Kind::kInt && args[1]->kind != Kind::kBool) return nullptr;
+  const Type* dtype = nullptr;
+  int nd = -1;
+  for (const Type* a : args[0]->items) {
+    if (!a->isArray() || (nd >= 0 && a->ndim != nd) || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
+    nd = a->ndim;
+    dtype = dtype ? promoteDtypes(tc, dtype, a->dtype()) : a->dtype();
+  }
+  // Complex only joins complex (an element conversion from real to complex
+  // is not lowered here).
+  for (const Type* a : args[0]->items)
+    if ((dtype->kind == Kind::kComplex) != (a->dtype()->kind == Kind::kComplex)) return nullptr;
+  if (id == BuiltinId::kNpStack) return tc.array(dtype, nd + 1, 'C');
+  if (id == BuiltinId::kNpVstack) return tc.array(dtype, std::max(nd, 2), 'C');
+  if (id == BuiltinId::kNpColumnStack) return nd <= 2 ? tc.array(dtype, 2, 'C') : nullptr;
+  return tc.array(dtype, nd, 'C');  // concatenate, hstack
+}
+
+const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {
+  if (args.empty() || args.size() > 2) return nullptr;
+  const Type* want = args.size() == 2 ? dtypeOf(tc, args[1]) : nullptr;
+  if (args.size() == 2 && !want) return nullptr;
+  const Type* src = args[0];
+  auto realToComplexOnly = [&](const Type* from) {
+    return !want || from->kind != Kind::kComplex || want->kind == Kind::kComplex;
+  };
+  if (src->isArray()) {
+    const Type* d = want ? want : src->dtype();
+    if (!realToComplexOnly(src->dtype()) || category(src->dtype()) < 0) return nullptr;
+    // ascontiguousarray gives at least one dimension: of a 0-d array, a 1-d
+    // view of its element (as NumPy).
+    const int nd = id == BuiltinId::kNpAscontiguousarray ? std::max(src->ndim, 1) : src->ndim;
+    if (id == BuiltinId::kNpAscontiguousarray && src->ndim == 0 && d == src->dtype()) return tc.viewOf(src, 1, 'C');
+    if (d == src->dtype() && nd == src->ndim &&
+        (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
+      return src;  // NumPy returns the argument itself
+    return tc.array(d, nd, 'C');
+  }
+  if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
+  const Type* first = src->items[0];
+  const Type* d = nullptr;
+  int nd = 0;
+  if (first->isNumber()) {
+    for (const Type* t : src->items) {
+      if (!t->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, t) : t;
+    }
+    nd = 1;
+  } else if (first->kind == Kind::kTuple && !first->items.empty()) {
+    for (const Type* row : src->items) {
+      if (row->kind != Kind::kTuple || row->items.size() != first->items.size()) return nullptr;
+      for (const Type* t : row->items) {
+        if (!t->isNumber()) return nullptr;
+        d = d ? promoteDtypes(tc, d, t) : t;
+      }
+    }
+    nd = 2;
+  } else if (first->isArray()) {  // as numpy.stack
+    const Type* joined = arrayJoinResult(tc, BuiltinId::kNpStack, {src});
+    if (!joined) return nullptr;
+    d = joined->dtype();
+    nd = joined->ndim;
+  } else {
+    return nullptr;
+  }
+  if (!realToComplexOnly(d)) return nullptr;
+  if (want && d->kind == Kind::kComplex && want->kind != Kind::kComplex) return nullptr;
+  return tc.array(want ? want : d, nd, 'C');
 }
 
 const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
@@ -421,6 +536,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kBoundMethod:
     case Kind::kDType:
     case Kind::kSlice:
+    case Kind::kEllipsis:
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

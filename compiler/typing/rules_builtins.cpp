@@ -358,6 +358,21 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (!e || e->kind == Kind::kBool) return bad();
       return tc.array(e, 2, 'C');
     }
+    case BuiltinId::kNpConcatenate:  // arrays
+    case BuiltinId::kNpStack:
+    case BuiltinId::kNpVstack:
+    case BuiltinId::kNpHstack:
+    case BuiltinId::kNpColumnStack:
+      if (const Type* t = arrayJoinResult(tc, res.id, args)) return t;
+      return bad();
+    case BuiltinId::kNpExpandDims:  // arrays: a view with a new axis of length 1
+      if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kInt) return bad();
+      return tc.viewOf(args[0], args[0]->ndim + 1, 'A');
+    case BuiltinId::kNpArray:
+    case BuiltinId::kNpAsarray:
+    case BuiltinId::kNpAscontiguousarray:
+      if (const Type* t = arrayFromResult(tc, res.id, args)) return t;
+      return bad();
     case BuiltinId::kNpTriu:
     case BuiltinId::kNpTril: {
       if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 2 || (n == 2 && !isIntLike(args[1])))

@@ -43,6 +43,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kDType:
     case Kind::kDictIter:
     case Kind::kStrIter:
+    case Kind::kEllipsis:
       break;
   }
   // CPython hashes these by identity, which compiled code does not have.

@@ -58,7 +58,7 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
   }
   // Arrays of one dtype and ndim join at the most general layout.
   if (a->kind == Kind::kArray && b->kind == Kind::kArray && a->dtype() == b->dtype() && a->ndim == b->ndim)
-    return tc.array(a->dtype(), a->ndim, 'A');
+    return tc.array(a->dtype(), a->ndim, a->layout == b->layout ? a->layout : 'A', a->readonly || b->readonly);
   return nullptr;
 }
 

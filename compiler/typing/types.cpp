@@ -61,7 +61,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
     case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
     case Kind::kArray:
-      *head = "array(";
+      *head = t.readonly ? "readonly array(" : "array(";
       all();
       *tail = absl::StrCat(", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
@@ -80,6 +80,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     // dicts:
     case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
+    case Kind::kEllipsis: *head = "ellipsis"; return;
   }
 }
 
@@ -137,7 +138,7 @@ const Type* TypeContext::intern(Type t) {
   // The structure is the key: the items are already interned, so their ids
   // stand for them and the key is O(items) long.
   std::string key = absl::StrCat(static_cast<int>(t.kind), ":", t.bits, ":", t.is_signed ? 1 : 0, ":", t.index, ":",
-                                 t.ndim, ":", std::string(1, t.layout), ":", t.name.size(), ":", t.name);
+                                 t.ndim, ":", std::string(1, t.layout), t.readonly ? "r" : "", ":", t.name.size(), ":", t.name);
   for (const Type* item : t.items) absl::StrAppend(&key, ",", item->id_);
   work_ += 1 + static_cast<int64_t>(t.items.size());
   auto it = interned_.find(key);
@@ -270,13 +271,18 @@ const Type* TypeContext::exceptionClass(const std::string& name) {
   return intern(t);
 }
 
-const Type* TypeContext::array(const Type* dtype, int ndim, char layout) {
+const Type* TypeContext::array(const Type* dtype, int ndim, char layout, bool readonly) {
   Type t = make(Kind::kArray);
   t.items = {dtype};
   t.ndim = ndim;
   // A 0-d or 1-d C-contiguous array is also F-contiguous; spell it C.
   t.layout = (layout == 'F' && ndim <= 1) ? 'C' : layout;
+  t.readonly = readonly;
   return intern(t);
+}
+
+const Type* TypeContext::viewOf(const Type* like, int ndim, char layout) {
+  return array(like->dtype(), ndim, layout, like->readonly);
 }
 const Type* TypeContext::arrayIter(const Type* array) {
   Type t = make(Kind::kArrayIter);
@@ -317,6 +323,7 @@ const Type* TypeContext::strIter(const Type* str) {
   t.items = {str};
   return intern(t);
 }
+const Type* TypeContext::ellipsis() { return intern(make(Kind::kEllipsis)); }
 const Type* TypeContext::dtypeClass(const Type* scalar) {
   Type t = make(Kind::kDType);
   t.items = {scalar};
@@ -350,8 +357,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
     case base::TypeSyntax::Kind::kArray:
-      if (t.ndim < 1) return absl::InvalidArgumentError("0-d arrays are not supported");
-      return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout);
+      return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();

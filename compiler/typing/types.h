@@ -48,6 +48,7 @@ class Type {
   int index = 0;            // Function (a closure's items: captures tuple, defaults tuple)
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
+  bool readonly = false;    // Array: "readonly array(...)": writes are refused when typed
 
   /// Set when interned, in O(items): levels of nesting below this type (0
   /// without items), the flattened number of types without items it holds
@@ -103,7 +104,10 @@ class TypeContext {
   const Type* closure(int index, const Type* captures, const Type* defaults);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
-  const Type* array(const Type* dtype, int ndim, char layout = 'C');
+  const Type* array(const Type* dtype, int ndim, char layout = 'C', bool readonly = false);
+  /// An array type like `like` (dtype, ndim, readonly) with this layout: the
+  /// type of a view of `like`'s memory.
+  const Type* viewOf(const Type* like, int ndim, char layout);
   const Type* arrayIter(const Type* array);
   const Type* enumerate(const Type* iter);
   const Type* zip(std::vector<const Type*> iters);
@@ -115,6 +119,7 @@ class TypeContext {
   const Type* dict(const Type* key, const Type* value);
   /// Iterating a dict's keys ("keys"), values ("values") or items ("items").
   const Type* dictIter(const Type* dict, const std::string& what);
+  const Type* ellipsis();
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

@@ -89,15 +89,43 @@ def constant(value):
         return ("bytes", bytes(value))
     if isinstance(value, tuple):
         return ("tuple", [constant(v) for v in value])
+    frozen = _numpy_constant(value)  # arrays: an array or NumPy scalar default
+    if frozen is not None:
+        return frozen
     raise _Unrepresentable(f"constant of type {type(value).__name__} is not supported")
 
 
+# arrays: the largest NumPy array frozen into a bundle (the server's
+# kMaxArrayConstantBytes).
+_MAX_ARRAY_BYTES = 1 << 22
+
+
+def _numpy_constant(value):
+    """A NumPy array or scalar as ("ndarray", dtype, shape, bytes) in C order,
+    or None when value is neither."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, (np.ndarray, np.generic)):
+        return None
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biufc" or arr.dtype.name in ("float16", "longdouble", "clongdouble"):
+        raise _Unrepresentable(f"a NumPy value of dtype {arr.dtype}")
+    if arr.nbytes > _MAX_ARRAY_BYTES:
+        raise _Unrepresentable(f"a NumPy array of {arr.nbytes} bytes (the limit is {_MAX_ARRAY_BYTES})")
+    data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes()
+    return ("ndarray", arr.dtype.name, tuple(int(d) for d in arr.shape), data)
+
+
 def _frozen_constant(value):
-    """A global frozen as a constant: numbers, strings and tuples of them."""
+    """A global frozen as a constant: numbers, strings, NumPy arrays and
+    scalars (their bytes, so a changed array is a new bundle and a new cache
+    key), and tuples of them."""
     if isinstance(value, (bool, int, float, complex, str)):
         return constant(value)
     if isinstance(value, tuple):
         return ("tuple", [_frozen_constant(v) for v in value])
+    frozen = _numpy_constant(value)
+    if frozen is not None:
+        return frozen
     raise _Unrepresentable(type(value).__name__)
 
 

@@ -47,10 +47,7 @@ def _describe(value):
     if np is not None and isinstance(value, np.ndarray):
         dtype = value.dtype if value.dtype.isnative else f"{value.dtype.str}, non-native byte order"
         too_deep = f", {value.ndim} dimensions (at most 32)" if value.ndim > 32 else ""
-        readonly = "" if value.flags.writeable else (
-            ", read-only: read-only arrays are not supported yet, Kiln cannot keep compiled code from writing"
-            " to them")
-        return f"NumPy array of dtype {dtype}{too_deep}{readonly}"
+        return f"NumPy array of dtype {dtype}{too_deep}"
     return f"Python type {type(value).__name__}"
 
 

@@ -97,6 +97,22 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
     if (!getStr(a, out->mutable_str_value())) return false;
   } else if (tag == "bytes") {
     if (!getBytes(a, out->mutable_bytes_value())) return false;
+  } else if (tag == "ndarray") {  // arrays: ("ndarray", dtype name, shape tuple, bytes)
+    if (n != 4) return fail("an ndarray constant is (tag, dtype, shape, data)");
+    kiln::v1::Constant::NdArray* arr = out->mutable_ndarray_value();
+    if (!getStr(a, arr->mutable_dtype())) return false;
+    PyObject* shape = PySequence_Fast(PyTuple_GET_ITEM(spec, 2), "ndarray constant shape");
+    if (shape == nullptr) return false;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(shape); ++i) {
+      long long d = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(shape, i));
+      if (d == -1 && PyErr_Occurred()) {
+        Py_DECREF(shape);
+        return false;
+      }
+      arr->add_shape(d);
+    }
+    Py_DECREF(shape);
+    if (!getBytes(PyTuple_GET_ITEM(spec, 3), arr->mutable_data())) return false;
   } else if (tag == "code") {
     long v = PyLong_AsLong(a);
     if (v < 0) return fail("bad code index");

@@ -43,16 +43,20 @@ struct Layout {
   Kind dtype = Kind::kNone;      // kArray: the element type (a scalar kind)
   int ndim = 0;                  // kArray
   char order = 'C';              // kArray: 'C', 'F' or 'A' (any strides)
+  bool readonly = false;         // kArray: "readonly array(...)", over a read-only buffer
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
 };
 
 /// An array type packed into one integer, so that matching an ndarray
 /// argument against an overload is a compare (no allocation).
-constexpr uint32_t arrayKey(Layout::Kind dtype, int ndim, char order) {
-  return (static_cast<uint32_t>(dtype) << 16) | (static_cast<uint32_t>(ndim) << 8) | static_cast<uint8_t>(order);
+constexpr uint32_t kArrayKeyReadonly = 1u << 30;
+constexpr uint32_t arrayKey(Layout::Kind dtype, int ndim, char order, bool readonly = false) {
+  return (static_cast<uint32_t>(dtype) << 16) | (static_cast<uint32_t>(ndim) << 8) | static_cast<uint8_t>(order) |
+         (readonly ? kArrayKeyReadonly : 0);
 }
-constexpr Layout::Kind arrayKeyDtype(uint32_t key) { return static_cast<Layout::Kind>(key >> 16); }
+constexpr Layout::Kind arrayKeyDtype(uint32_t key) { return static_cast<Layout::Kind>((key >> 16) & 0xff); }
+constexpr bool arrayKeyReadonly(uint32_t key) { return (key & kArrayKeyReadonly) != 0; }
 constexpr int arrayKeyNdim(uint32_t key) { return static_cast<int>((key >> 8) & 0xff); }
 constexpr char arrayKeyOrder(uint32_t key) { return static_cast<char>(key & 0xff); }
 /// The most dimensions an array argument or result may have.
@@ -72,7 +76,7 @@ bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 /// Numba's typeof as a spelling; empty when the value has no Kiln type.
 std::string typeofSpelling(PyObject* value);
 /// "array(float64, 1d, C)".
-std::string arraySpelling(Layout::Kind dtype, int ndim, char order);
+std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonly = false);
 
 /// dicts (typed_dict.cpp): a kiln.typed.Dict's block and DictType spelling.
 bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);

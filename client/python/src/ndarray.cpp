@@ -85,9 +85,11 @@ npy_intp itemBytes(Kind kind) {
 }
 
 // Whether an ndarray may be passed where `l` (an array type) is declared:
-// same dtype and ndim, and contiguous when the layout promises it.
+// same dtype and ndim, contiguous when the layout promises it, and writeable
+// unless the type is readonly.
 bool passable(PyArrayObject* a, const Layout& l) {
   if (elementKind(a) != l.dtype || PyArray_NDIM(a) != l.ndim) return false;
+  if (!l.readonly && !PyArray_ISWRITEABLE(a)) return false;  // compiled code may write to it
   switch (l.order) {
     case 'C': return PyArray_IS_C_CONTIGUOUS(a);
     case 'F': return PyArray_IS_F_CONTIGUOUS(a);
@@ -169,10 +171,10 @@ bool ndarrayKey(PyObject* v, uint32_t* key) {
   const int nd = PyArray_NDIM(a);
   // Numba's typeof: C-contiguous is C, else F-contiguous is F, else A.
   const char order = PyArray_IS_C_CONTIGUOUS(a) ? 'C' : PyArray_IS_F_CONTIGUOUS(a) ? 'F' : 'A';
-  // Read-only arrays have no type yet: compiled code could write to them
-  // (Numba types them `readonly array` and refuses the writes).
-  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims || !PyArray_ISWRITEABLE(a);
-  *key = untyped ? 0 : arrayKey(k, nd, order);
+  // Read-only arrays are `readonly array(...)`, as Numba: typing refuses
+  // the writes.
+  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims;
+  *key = untyped ? 0 : arrayKey(k, nd, order, !PyArray_ISWRITEABLE(a));
   return true;
 }
 
@@ -236,8 +238,10 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   PyArray_Descr* descr = PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
-  PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data, NPY_ARRAY_WRITEABLE,
-                                       nullptr);  // steals descr
+  // A view of a read-only argument is read-only too.
+  const bool writeable = base == nullptr || PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base));
+  PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data,
+                                       writeable ? NPY_ARRAY_WRITEABLE : 0, nullptr);  // steals descr
   if (arr == nullptr) return fail();
   if (meminfo == nullptr && base == nullptr) {  // nothing to share (an empty view): a copy
     PyObject* copy = PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(arr), NPY_KEEPORDER);

@@ -204,8 +204,8 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
 
 }  // namespace
 
-std::string arraySpelling(Kind dtype, int ndim, char order) {
-  return absl::StrCat("array(", kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
+std::string arraySpelling(Kind dtype, int ndim, char order, bool readonly) {
+  return absl::StrCat(readonly ? "readonly " : "", "array(", kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
 }
 
 namespace {
@@ -238,8 +238,9 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.dtype = static_cast<Kind>(t.scalar);
       l.ndim = t.ndim;
       l.order = t.layout;
-      l.array_key = arrayKey(l.dtype, t.ndim, t.layout);
-      l.spelling = arraySpelling(l.dtype, t.ndim, t.layout);
+      l.readonly = t.readonly;
+      l.array_key = arrayKey(l.dtype, t.ndim, t.layout, t.readonly);
+      l.spelling = arraySpelling(l.dtype, t.ndim, t.layout, t.readonly);
       return l;
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
@@ -312,7 +313,8 @@ std::string typeofSpelling(PyObject* v) {
   Kind kind;
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
-  if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
+  if (kind == Kind::kArray)
+    return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key), arrayKeyReadonly(key));
   if (kind == Kind::kDict) {  // dicts: the typed Dict's own type
     KilnMemInfo* mi = nullptr;
     std::string spelling;

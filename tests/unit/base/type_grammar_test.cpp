@@ -60,7 +60,7 @@ TEST(TypeGrammar, Arrays) {
   EXPECT_EQ(canon("array(f4, 3d, F)"), "array(float32, 3d, F)");
   EXPECT_EQ(canon("array(bool, 1d, F)"), "array(bool, 1d, C)");  // 1-d F is C
   EXPECT_EQ(canon("array(int64, 0d, C)"), "array(int64, 0d, C)");
-  EXPECT_EQ(canon("readonly array(int64, 1d, C)"), "array(int64, 1d, C)");
+  EXPECT_EQ(canon("readonly array(int64, 1d, C)"), "readonly array(int64, 1d, C)");
   for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
                           "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
                           "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",

@@ -161,10 +161,23 @@ TEST(Types, Deep40TupleSpellingsParseAndRoundTrip) {
 
 TEST(Types, MalformedArraySpellingsAreRefused) {
   TypeContext tc;
-  for (const char* s : {"array(float64, 1d)", "array(float64, 0d, C)", "array(float64, xd, C)", "array(float64, 1d, Q)",
+  for (const char* s : {"array(float64, 1d)", "readonly float64", "array(float64, xd, C)", "array(float64, 1d, Q)",
                         "array(UniTuple(int64, 2), 1d, C)", "array(unicode_type, 1d, C)", "array(float64, 1, C)",
                         "array(float64, 99d, C)"})
     EXPECT_FALSE(tc.parse(s).ok()) << s;
+}
+
+TEST(Types, ZeroDimensionalAndReadonlyArrays) {
+  TypeContext tc;
+  absl::StatusOr<const Type*> z = tc.parse("array(float64, 0d, C)");
+  ASSERT_TRUE(z.ok());
+  EXPECT_EQ((*z)->ndim, 0);
+  absl::StatusOr<const Type*> ro = tc.parse("readonly array(int32, 2d, A)");
+  ASSERT_TRUE(ro.ok());
+  EXPECT_TRUE((*ro)->readonly);
+  EXPECT_EQ((*ro)->str(), "readonly array(int32, 2d, A)");
+  EXPECT_NE(*ro, tc.array(tc.integer(32, true), 2, 'A'));
+  EXPECT_EQ(tc.viewOf(*ro, 1, 'C'), tc.array(tc.integer(32, true), 1, 'C', /*readonly=*/true));
 }
 
 TEST(Types, IteratorAndMethodSpellings) {

@@ -91,3 +91,90 @@ def fliplr(m):
 @implements("numpy.flipud")
 def flipud(m):
     return m[::-1]
+
+
+# arrays: the function forms of array methods and attributes, and repeat/tile.
+
+@implements("numpy.ravel")
+def ravel(a):
+    # A view of a C-contiguous array, else a copy (as the method).
+    return a.ravel()
+
+
+@implements("numpy.transpose")
+def transpose(a):
+    # Without axes= (refused as an unexpected keyword): the reversed axes, a view.
+    return a.transpose()
+
+
+@implements("numpy.reshape")
+def reshape(a, newshape):
+    return a.reshape(newshape)
+
+
+@implements("numpy.shape")
+def shape(a):
+    return a.shape
+
+
+@implements("numpy.size")
+def size(a):
+    return a.size
+
+
+@implements("numpy.ndim")
+def ndim(a):
+    return a.ndim
+
+
+@implements("numpy.repeat")
+def repeat(a, repeats):
+    # An int repeats: each element of the flattened array `repeats` times.
+    if repeats < 0:
+        raise ValueError("negative dimensions are not allowed")
+    flat = a.ravel()
+    n = flat.size
+    out = np.empty(n * repeats, flat.dtype)
+    for i in range(n):
+        for j in range(repeats):
+            out[i * repeats + j] = flat[i]
+    return out
+
+
+@implements("numpy.tile")
+def tile(A, reps):
+    # A 1-d array and an int reps (other forms are refused by typing).
+    n = A.shape[0]
+    r = reps if reps > 0 else 0
+    out = np.empty(n * r, A.dtype)
+    for k in range(r):
+        for i in range(n):
+            out[k * n + i] = A[i]
+    return out
+
+
+@implements("numpy.flatnonzero")
+def flatnonzero(a):
+    # Indices of the nonzero elements of the flattened array (C order).
+    return np.nonzero(a.ravel())[0]
+
+
+@implements("numpy.argwhere")
+def argwhere(a):
+    # One row of indices per nonzero element, in C order: shape (N, a.ndim).
+    # NumPy builds it as (a.ndim, N) and returns the transpose: F order.
+    idx = np.nonzero(a.ravel())[0]
+    nd = a.ndim
+    shp = a.shape
+    out = np.empty((nd, idx.size), np.int64)
+    for r in range(idx.size):
+        k = idx[r]
+        for d in range(nd - 1, -1, -1):
+            out[d, r] = k % shp[d]
+            k = k // shp[d]
+    return out.T
+
+
+@implements("numpy.swapaxes")
+def swapaxes(a, axis1, axis2):
+    return a.swapaxes(axis1, axis2)
