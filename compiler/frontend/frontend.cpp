@@ -123,6 +123,10 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kUnaryNot:
     case Form::kUnaryInvert:
     case Form::kBuildTuple:
+    case Form::kBuildList:  // lists
+    case Form::kListAppend:
+    case Form::kListExtend:
+    case Form::kDeleteSubscr:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

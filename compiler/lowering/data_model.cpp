@@ -31,6 +31,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kBoundMethod:
       return valueType(ctx, t->items[0]);  // the receiver
+    case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)
+      return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
@@ -126,6 +128,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
       }
       break;
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
+    case Kind::kList:   // lists: typing makes every list reaching a join one type
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kStr:

@@ -148,6 +148,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     }
     case Kind::kDType:
       return converted(i.operands[1], result);
+    case Kind::kList:  // lists: lowerList lowers their calls
+      break;
     case Kind::kFunction: {
       auto it = inst_.calls.find(&i);
       if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
@@ -245,6 +247,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   line_ = i.line;
   const typing::Type* rt = i.result ? i.result->type : nullptr;
   llvm::Value* v = nullptr;
+  // lists: operations on lists (lower_lists.cpp).
+  absl::StatusOr<bool> on_list = lowerList(i, &v);
+  if (!on_list.ok()) return on_list.status();
+  if (*on_list) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);
@@ -290,6 +299,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = *c;
       break;
     }
+    case Op::kBuildList:  // lists: lowerList above
+      return absl::InternalError("build_list not lowered by lowerList");
     case Op::kBuildTuple: {
       v = llvm::PoisonValue::get(valueType(ctx_, rt));
       for (unsigned k = 0; k < i.operands.size(); ++k)

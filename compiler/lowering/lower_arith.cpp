@@ -27,6 +27,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     }
     case Kind::kTuple: return b_.getInt1(!t->items.empty());
     case Kind::kNone: return b_.getInt1(false);
+    case Kind::kList: return b_.CreateICmpNE(listSize(v), b_.getInt64(0));  // lists
     case Kind::kUnknown:
     case Kind::kStr:
     case Kind::kRange:

@@ -125,12 +125,16 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     }
   } else if (t->kind == Kind::kBoundMethod) {
     meminfoPaths(t->items[0], prefix, out);
+  } else if (t->kind == Kind::kList) {  // lists: {meminfo}
+    prefix.push_back(0);
+    out.push_back(prefix);
+    prefix.pop_back();
   }
 }
 
 bool isIterator(const typing::Type* t) {
   return t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kEnumerate ||
-         t->kind == Kind::kZip;
+         t->kind == Kind::kZip || t->kind == Kind::kListIter;  // lists
 }
 
 }  // namespace
@@ -155,8 +159,8 @@ void FunctionLowering::refOp(llvm::Value* v, const typing::Type* t, bool inc) {
   if (llvm::isa<llvm::Constant>(v)) return;
   ifThen(b_.CreateIsNotNull(v), [&]() {
     llvm::Type* ptr = b_.getPtrTy();
-    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter) {  // {value, index}
-      const typing::Type* held = t->kind == Kind::kArrayIter ? t->items[0] : types().tuple(t->items);
+    if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kListIter) {  // {value, index}
+      const typing::Type* held = t->kind != Kind::kTupleIter ? t->items[0] : types().tuple(t->items);
       llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, held), b_.getInt64Ty()});
       refOp(b_.CreateLoad(valueType(ctx_, held), b_.CreateStructGEP(st, v, 0)), held, inc);
     } else if (t->kind == Kind::kEnumerate) {  // {count, inner}

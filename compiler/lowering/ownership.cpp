@@ -11,6 +11,7 @@ bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
   switch (t->kind) {
     case Kind::kArray:
+    case Kind::kList:  // lists: their block
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -48,7 +49,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kForIter:
       return true;
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
-      return i.operands[0]->type->isArray();
+      return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList;  // lists: a method
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
              (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray());
@@ -61,6 +62,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kTruth:
     case Op::kCall:
     case Op::kBuildSlice:
+    case Op::kBuildList:  // lists: a new block
     case Op::kSetItem:
     case Op::kJump:
     case Op::kBranch:

@@ -371,6 +371,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
         return nullptr;
       }
       return tc.arrayIter(x);
+    case Kind::kList:  // lists
+      return tc.listIter(x);
 #define KILN_CASES_kIterator 1  // isIterator: returned above
 #include "compiler/typing/kind_cases.def"
     case Kind::kUnknown:
@@ -397,6 +399,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kRangeIter) return tc.integer(64, true);
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
   if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
+  if (it->kind == Kind::kListIter) return it->items[0]->items[0];  // lists
   if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
   if (it->kind == Kind::kZip) {
     std::vector<const Type*> items;

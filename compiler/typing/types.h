@@ -107,6 +107,9 @@ class TypeContext {
   const Type* boundMethod(const Type* receiver, const std::string& name);
   const Type* dtypeClass(const Type* scalar);
   const Type* slice();
+  // lists: a list of `item` ("list(int64)"); reflected: passed in from Python ("reflected list(int64)").
+  const Type* list(const Type* item, bool reflected = false);
+  const Type* listIter(const Type* list);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

@@ -56,9 +56,9 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       if (p.kind != Kind::kArray || (array_keys[i] != p.array_key &&
                                      (exact || !arrayPassable(PyTuple_GET_ITEM(args, i), p))))
         return false;
-    } else if (kinds[i] == Kind::kTuple) {
-      // Tuples are compared by spelling (the only allocating case).
-      if (p.kind != Kind::kTuple || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
+    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kList) {
+      // Tuples and lists are compared by spelling (the only allocating case).
+      if (p.kind != kinds[i] || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
     } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
       return false;
     }
@@ -108,9 +108,23 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     ret_heap.resize(ov.ret.size / sizeof(std::max_align_t) + 1);
     ret_block = reinterpret_cast<unsigned char*>(ret_heap.data());
   }
+  // lists: a list argument is a block made for the call, written back and
+  // dropped after it (finishListArg).
+  bool has_lists = false;
+  auto finishLists = [&](size_t count, bool write) {
+    bool ok = true;
+    for (size_t i = 0; i < count; ++i)
+      if (ov.params[i].kind == Kind::kList)
+        ok = finishListArg(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i], write && ok) && ok;
+    return ok;
+  };
   for (size_t i = 0; i < n; ++i) {
     argv[i] = arg_block + ov.arg_offsets[i];
-    if (!unbox(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i])) return nullptr;
+    has_lists = has_lists || ov.params[i].kind == Kind::kList;
+    if (!unbox(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i])) {
+      if (has_lists) finishLists(i, false);
+      return nullptr;
+    }
   }
   KilnError err{KILN_OK, 0, nullptr};
   int32_t rc;
@@ -122,8 +136,14 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     rc = ov.entry(ret_block, argv.data(), &err);
   }
   if (rc != KILN_OK) {
+    if (has_lists) finishLists(n, true);
     if (err.kind == KILN_OK) err.kind = rc;
     return raiseFromCompiled(err);
+  }
+  if (has_lists && !finishLists(n, true)) {
+    PyObject* r = box(ov.ret, ret_block, args);
+    Py_XDECREF(r);
+    return nullptr;
   }
   return box(ov.ret, ret_block, args);
 }

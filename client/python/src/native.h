@@ -31,6 +31,7 @@ struct Layout {
 #define KILN_SCALAR(Name, canonical, size) k##Name,
 #include "base/type_names.def"
     kNone, kTuple, kArray,
+    kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -41,6 +42,7 @@ struct Layout {
   char order = 'C';              // kArray: 'C', 'F' or 'A' (any strides)
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
+  bool reflected = false;        // kList: passed in from Python; changes are written back
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -103,6 +105,14 @@ bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 /// returned when the result is exactly it, else a view based on it (a copy
 /// when none holds it). Drops the reference when it fails.
 PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
+// ---- Lists (value_types.cpp) ----
+
+/// After a call: writes the items of the reflected list argument stored at
+/// `src` back into the Python list `value` (as Numba's reflected lists) and
+/// drops the block. With `write` false only drops it (the call failed or
+/// unboxing stopped). False with a Python error set.
+bool finishListArg(PyObject* value, const Layout& layout, void* src, bool write);
+
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);
 

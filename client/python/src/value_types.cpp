@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kiln_rt.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -18,6 +19,7 @@ base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 
 const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
+  if (kind == Kind::kList) return "list";  // lists
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : "tuple";
 }
 
@@ -127,7 +129,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kList:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -182,6 +184,23 @@ void releaseBlocks(const Layout& l, const void* p) {
     return;
   }
   if (l.kind == Kind::kArray) releaseArray(p);
+  if (l.kind == Kind::kList) kiln_mi_decref(load<KilnMemInfo*>(p));  // lists: its destructor drops the items'
+}
+
+// lists: a list block's data is {int64 size, int64 capacity, items...}.
+constexpr size_t kListHeader = 16;
+
+// Takes a new reference to every block the value at p holds (the inverse
+// of releaseBlocks), so boxing it leaves the container's own references.
+void retainBlocks(const Layout& l, const void* p) {
+  if (l.kind == Kind::kTuple) {
+    for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
+    return;
+  }
+  if (l.kind == Kind::kArray || l.kind == Kind::kList) {
+    KilnMemInfo* mi = load<KilnMemInfo*>(p);
+    if (mi != nullptr) kiln_mi_incref(mi);
+  }
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
@@ -220,6 +239,17 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.array_key = arrayKey(l.dtype, t.ndim, t.layout);
       l.spelling = arraySpelling(l.dtype, t.ndim, t.layout);
       return l;
+    case base::TypeSyntax::Kind::kList: {  // lists
+      absl::StatusOr<Layout> item = layoutOf(t.items[0]);
+      if (!item.ok()) return item.status();
+      l.kind = Kind::kList;
+      l.size = 8;
+      l.align = 8;
+      l.reflected = t.reflected;
+      l.spelling = absl::StrCat(t.reflected ? "reflected list(" : "list(", item->spelling, ")");
+      l.items.push_back(*std::move(item));
+      return l;
+    }
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
@@ -253,6 +283,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyBool_Type) *kind = Kind::kBool;
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
+  else if (t == &PyList_Type) *kind = Kind::kList;  // lists: by spelling, as tuples
   else if (numpyKind(t, kind)) return true;
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
@@ -267,6 +298,25 @@ std::string typeofSpelling(PyObject* v) {
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
   if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
+  if (kind == Kind::kList) {
+    // lists: Numba's reflected list; the items' one type (ints and floats
+    // meet at float64). An empty list has no item type.
+    Py_ssize_t n = PyList_GET_SIZE(v);
+    if (n == 0) return {};
+    std::string item;
+    bool numbers = true;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      std::string s = typeofSpelling(PyList_GET_ITEM(v, i));
+      if (s.empty() || s.rfind("array(", 0) == 0 || s.rfind("readonly", 0) == 0) return {};
+      numbers = numbers && (s == "int64" || s == "float64" || s == "bool");
+      if (i == 0) item = s;
+      else if (s != item) {
+        if (!numbers) return {};
+        item = (item == "float64" || s == "float64") ? "float64" : "int64";
+      }
+    }
+    return absl::StrCat("reflected list(", item, ")");
+  }
   if (kind != Kind::kTuple) return kindName(kind);
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
@@ -283,6 +333,7 @@ std::string typeofSpelling(PyObject* v) {
 
 bool convertible(Kind from, const Layout& to) {
   if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray) return false;
+  if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
   if (from == to.kind) return true;
   auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -359,6 +410,36 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
+    case Kind::kList: {
+      // lists: a new block holding a copy of the items; finishListArg
+      // writes them back after the call.
+      if (!PyList_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+        return false;
+      }
+      const Layout& item = l.items[0];
+      if (item.kind == Kind::kArray || item.kind == Kind::kList) {
+        PyErr_SetString(PyExc_TypeError, "passing a list of arrays or lists to a jitted function is not supported yet");
+        return false;
+      }
+      Py_ssize_t n = PyList_GET_SIZE(v);
+      KilnMemInfo* mi = nullptr;
+      char* data = static_cast<char*>(
+          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16, nullptr, &mi));
+      if (data == nullptr) {
+        PyErr_NoMemory();
+        return false;
+      }
+      int64_t header[2] = {n, n};
+      std::memcpy(data, header, sizeof header);
+      for (Py_ssize_t i = 0; i < n; ++i)
+        if (!unbox(PyList_GET_ITEM(v, i), item, data + kListHeader + static_cast<size_t>(i) * item.size)) {
+          kiln_mi_decref(mi);
+          return false;
+        }
+      std::memcpy(dst, &mi, sizeof mi);
+      return true;
+    }
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
@@ -400,6 +481,27 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     }
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
+    case Kind::kList: {
+      // lists: a new Python list of the items, each boxed from a reference
+      // of its own; then the block's reference (the result's) is dropped.
+      KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      const char* data = static_cast<const char*>(mi->data);
+      int64_t n = load<int64_t>(data);
+      const Layout& item = l.items[0];
+      PyObject* out = PyList_New(static_cast<Py_ssize_t>(n));
+      for (int64_t i = 0; out != nullptr && i < n; ++i) {
+        const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
+        retainBlocks(item, at);
+        PyObject* x = boxValue(item, at, nullptr);
+        if (x == nullptr) {
+          Py_CLEAR(out);
+          break;
+        }
+        PyList_SET_ITEM(out, static_cast<Py_ssize_t>(i), x);
+      }
+      kiln_mi_decref(mi);
+      return out;
+    }
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
@@ -421,5 +523,31 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
 }
 
 }  // namespace
+
+bool finishListArg(PyObject* value, const Layout& l, void* src, bool write) {
+  // lists: as Numba's reflected list, the Python list gets the items the
+  // compiled code left in the block (appends, pops and stores included).
+  KilnMemInfo* mi = load<KilnMemInfo*>(src);
+  if (mi == nullptr) return true;
+  bool ok = true;
+  if (write) {
+    const char* data = static_cast<const char*>(mi->data);
+    int64_t n = load<int64_t>(data);
+    const Layout& item = l.items[0];
+    PyObject* items = PyList_New(static_cast<Py_ssize_t>(n));
+    for (int64_t i = 0; items != nullptr && i < n; ++i) {
+      PyObject* x = boxValue(item, data + kListHeader + static_cast<size_t>(i) * item.size, nullptr);
+      if (x == nullptr) {
+        Py_CLEAR(items);
+        break;
+      }
+      PyList_SET_ITEM(items, static_cast<Py_ssize_t>(i), x);
+    }
+    ok = items != nullptr && PyList_SetSlice(value, 0, PyList_GET_SIZE(value), items) == 0;
+    Py_XDECREF(items);
+  }
+  kiln_mi_decref(mi);
+  return ok;
+}
 
 }  // namespace kiln::python

@@ -47,6 +47,10 @@ Flow flowOf(Form form) {
     case Form::kIsOp:
     case Form::kContainsOp:
     case Form::kBuildTuple:
+    case Form::kBuildList:  // lists
+    case Form::kListAppend:
+    case Form::kListExtend:
+    case Form::kDeleteSubscr:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
