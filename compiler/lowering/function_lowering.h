@@ -187,6 +187,8 @@ class FunctionLowering {
   /// Makes room for `need` items (the size is unchanged).
   void listReserve(llvm::Value* lst, const typing::Type* lt, llvm::Value* need);
   void listSetSize(llvm::Value* lst, llvm::Value* n);
+  /// The bytes of a block for `count` items (MemoryError on overflow).
+  llvm::Value* checkedBytes(llvm::Value* count, llvm::Type* item);
   /// Appends every item of `src` (of type st: a list, or anything iterable).
   void listExtend(llvm::Value* lst, const typing::Type* lt, llvm::Value* src, const typing::Type* st);
   /// Python's == between two items (numbers, tuples, lists).

@@ -46,6 +46,17 @@ llvm::Value* dataOf(llvm::IRBuilder<>& b, llvm::Value* lst) {
 }
 }  // namespace
 
+llvm::Value* FunctionLowering::checkedBytes(llvm::Value* count, llvm::Type* item) {
+  // header + count * size, MemoryError when it overflows (or count < 0).
+  llvm::Function* mul = intrinsic(llvm::Intrinsic::umul_with_overflow, b_.getInt64Ty());
+  llvm::Value* prod = b_.CreateCall(mul, {count, sizeOf(item)});
+  llvm::Value* bytes = b_.CreateAdd(b_.CreateExtractValue(prod, 0), b_.getInt64(kHeader));
+  llvm::Value* bad = b_.CreateOr(b_.CreateExtractValue(prod, 1),
+                                 b_.CreateICmpSLT(bytes, b_.getInt64(kHeader)));
+  raiseIf(bad, KILN_MEMORY_ERROR, "cannot allocate a list this large");
+  return bytes;
+}
+
 void FunctionLowering::listSetSize(llvm::Value* lst, llvm::Value* n) { b_.CreateStore(n, dataOf(b_, lst)); }
 
 llvm::Value* FunctionLowering::listItemPtr(llvm::Value* lst, const typing::Type* lt, llvm::Value* k) {
@@ -89,13 +100,17 @@ llvm::Value* FunctionLowering::listNew(const typing::Type* lt, llvm::Value* cap,
       fn_ = saved;
     }
   }
-  llvm::Value* bytes = b_.CreateAdd(b_.getInt64(kHeader), b_.CreateMul(cap, sizeOf(mem)));
+  llvm::Value* bytes = checkedBytes(cap, mem);
   llvm::Value* data = nullptr;
   llvm::Value* mi = allocObject(bytes, dtor, &data);
-  b_.CreateStore(size, data);
-  b_.CreateStore(cap, b_.CreateConstGEP1_64(b_.getInt8Ty(), data, 8));
   temps_.push_back(mi);
-  return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, lt)), mi, 0);
+  llvm::Value* lst = b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, lt)), mi, 0);
+  // Through the meminfo, as every later access: the returned data pointer
+  // is noalias, so stores through it alone would look dead to LLVM.
+  llvm::Value* at = dataOf(b_, lst);
+  b_.CreateStore(size, at);
+  b_.CreateStore(cap, b_.CreateConstGEP1_64(b_.getInt8Ty(), at, 8));
+  return lst;
 }
 
 void FunctionLowering::listReserve(llvm::Value* lst, const typing::Type* lt, llvm::Value* need) {
@@ -106,8 +121,7 @@ void FunctionLowering::listReserve(llvm::Value* lst, const typing::Type* lt, llv
     llvm::Value* grown = b_.CreateAdd(need, b_.CreateAdd(b_.CreateLShr(need, 3), b_.getInt64(6)));
     llvm::Value* doubled = b_.CreateShl(cap, 1);
     llvm::Value* ncap = b_.CreateSelect(b_.CreateICmpSGT(doubled, grown), doubled, grown);
-    llvm::Value* bytes =
-        b_.CreateAdd(b_.getInt64(kHeader), b_.CreateMul(ncap, sizeOf(memoryType(ctx_, lt->items[0]))));
+    llvm::Value* bytes = checkedBytes(ncap, memoryType(ctx_, lt->items[0]));
     llvm::Value* fresh = resizeObject(b_.CreateExtractValue(lst, 0), bytes);
     b_.CreateStore(ncap, b_.CreateConstGEP1_64(b_.getInt8Ty(), fresh, 8));
   });
@@ -561,7 +575,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
       if (t1->kind != Kind::kSlice) {
         llvm::Value* k = converted(i.operands[1], types().integer(64, true));
         k = b_.CreateSelect(b_.CreateICmpSLT(k, b_.getInt64(0)), b_.CreateAdd(k, n), k);
-        raiseIf(b_.CreateICmpUGE(k, n), KILN_INDEX_ERROR, "list assignment index out of range");
+        raiseIf(b_.CreateICmpUGE(k, n), KILN_INDEX_ERROR, "setitem out of range");  // Numba's wording
         llvm::Value* old = listGet(lst, t0, k);
         listPut(lst, t0, k, converted(i.operands[2], item));
         release(old, item);
@@ -594,7 +608,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
       b_.CreateBr(done);
       b_.SetInsertPoint(extended);
       raiseIf(b_.CreateICmpNE(m, r.count), KILN_VALUE_ERROR,
-              "attempt to assign sequence to extended slice of a different size");
+              "cannot resize extended list slice with step != 1");
       loop(r.count, [&](llvm::Value* k) {
         llvm::Value* at = b_.CreateAdd(r.start, b_.CreateMul(k, r.step));
         llvm::Value* old = listGet(lst, t0, at);
@@ -627,7 +641,9 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
       llvm::Value* times = converted(i.operands[list_left ? 1 : 0], types().integer(64, true));
       times = b_.CreateSelect(b_.CreateICmpSLT(times, b_.getInt64(0)), b_.getInt64(0), times);
       llvm::Value* n = listSize(lst);
-      *v = listNew(rt, b_.CreateMul(n, times), b_.getInt64(0));
+      llvm::Value* prod = b_.CreateCall(intrinsic(llvm::Intrinsic::umul_with_overflow, i64), {n, times});
+      raiseIf(b_.CreateExtractValue(prod, 1), KILN_MEMORY_ERROR, "cannot allocate a list this large");
+      *v = listNew(rt, b_.CreateExtractValue(prod, 0), b_.getInt64(0));
       llvm::Value* out = *v;
       loop(times, [&](llvm::Value*) { listExtend(out, rt, lst, lt); });
       return true;

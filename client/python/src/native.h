@@ -108,10 +108,16 @@ PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 // ---- Lists (value_types.cpp) ----
 
 /// After a call: writes the items of the reflected list argument stored at
-/// `src` back into the Python list `value` (as Numba's reflected lists) and
-/// drops the block. With `write` false only drops it (the call failed or
-/// unboxing stopped). False with a Python error set.
-bool finishListArg(PyObject* value, const Layout& layout, void* src, bool write);
+/// `src` back into the Python list `value` (as Numba's reflected lists),
+/// replacing only the items that changed. False with a Python error set.
+bool writeBackList(PyObject* value, const Layout& layout, const void* src);
+/// Drops the references a result at `src` holds without boxing it.
+void releaseResult(const Layout& layout, const void* src);
+/// Drops the block of a list argument stored at `src`.
+void dropList(const void* src);
+/// While boxing a result: the list arguments' blocks and their Python lists,
+/// so a list argument returned is returned as itself (null: none).
+void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents);
 
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);

@@ -189,6 +189,22 @@ void releaseBlocks(const Layout& l, const void* p) {
 
 // lists: a list block's data is {int64 size, int64 capacity, items...}.
 constexpr size_t kListHeader = 16;
+// lists: as Numba, every item of a list argument has the list's item type
+// (no conversion); false with a TypeError set otherwise.
+bool listHomogeneous(PyObject* v, const Layout& item) {
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i) {
+    std::string t = typeofSpelling(PyList_GET_ITEM(v, i));
+    if (t != item.spelling) {
+      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", item.spelling.c_str(),
+                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : t.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// lists: while a result is boxed, the list arguments' blocks and Python lists.
+thread_local const std::vector<std::pair<const void*, PyObject*>>* list_parents = nullptr;
 
 // Takes a new reference to every block the value at p holds (the inverse
 // of releaseBlocks), so boxing it leaves the container's own references.
@@ -299,22 +315,11 @@ std::string typeofSpelling(PyObject* v) {
   if (!typeofKind(v, &kind, &key)) return {};
   if (kind == Kind::kArray) return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key));
   if (kind == Kind::kList) {
-    // lists: Numba's reflected list; the items' one type (ints and floats
-    // meet at float64). An empty list has no item type.
-    Py_ssize_t n = PyList_GET_SIZE(v);
-    if (n == 0) return {};
-    std::string item;
-    bool numbers = true;
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      std::string s = typeofSpelling(PyList_GET_ITEM(v, i));
-      if (s.empty() || s.rfind("array(", 0) == 0 || s.rfind("readonly", 0) == 0) return {};
-      numbers = numbers && (s == "int64" || s == "float64" || s == "bool");
-      if (i == 0) item = s;
-      else if (s != item) {
-        if (!numbers) return {};
-        item = (item == "float64" || s == "float64") ? "float64" : "int64";
-      }
-    }
+    // lists: Numba's reflected list, typed by its first item (unboxing
+    // checks the others). An empty list has no item type.
+    if (PyList_GET_SIZE(v) == 0) return {};
+    std::string item = typeofSpelling(PyList_GET_ITEM(v, 0));
+    if (item.empty()) return {};
     return absl::StrCat("reflected list(", item, ")");
   }
   if (kind != Kind::kTuple) return kindName(kind);
@@ -418,10 +423,15 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         return false;
       }
       const Layout& item = l.items[0];
-      if (item.kind == Kind::kArray || item.kind == Kind::kList) {
-        PyErr_SetString(PyExc_TypeError, "passing a list of arrays or lists to a jitted function is not supported yet");
+      if (item.kind == Kind::kList) {
+        PyErr_Format(PyExc_TypeError, "cannot reflect element of reflected container: %s", l.spelling.c_str());
         return false;
       }
+      if (item.kind == Kind::kArray) {
+        PyErr_SetString(PyExc_TypeError, "passing a list of arrays to a jitted function is not supported yet");
+        return false;
+      }
+      if (!listHomogeneous(v, item)) return false;
       Py_ssize_t n = PyList_GET_SIZE(v);
       KilnMemInfo* mi = nullptr;
       char* data = static_cast<char*>(
@@ -445,8 +455,15 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
         return false;
       }
-      for (size_t i = 0; i < l.items.size(); ++i)
+      for (size_t i = 0; i < l.items.size(); ++i) {
+        if (l.items[i].kind == Kind::kList) {  // lists: only a list argument itself is reflected
+          PyObject* x = PyTuple_GET_ITEM(v, i);
+          if (PyList_Check(x) && !listHomogeneous(x, l.items[i].items[0])) return false;
+          PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
+          return false;
+        }
         if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
+      }
       return true;
     }
   }
@@ -484,7 +501,15 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kList: {
       // lists: a new Python list of the items, each boxed from a reference
       // of its own; then the block's reference (the result's) is dropped.
+      // A list argument returned is that Python list itself.
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      if (list_parents != nullptr)
+        for (const auto& [block, parent] : *list_parents)
+          if (block == mi) {
+            kiln_mi_decref(mi);
+            Py_INCREF(parent);
+            return parent;
+          }
       const char* data = static_cast<const char*>(mi->data);
       int64_t n = load<int64_t>(data);
       const Layout& item = l.items[0];
@@ -524,30 +549,42 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
 
 }  // namespace
 
-bool finishListArg(PyObject* value, const Layout& l, void* src, bool write) {
+bool writeBackList(PyObject* value, const Layout& l, const void* src) {
   // lists: as Numba's reflected list, the Python list gets the items the
-  // compiled code left in the block (appends, pops and stores included).
+  // compiled code left in the block (appends, pops and stores included);
+  // an item equal to the one already there (same type) is left as it was.
   KilnMemInfo* mi = load<KilnMemInfo*>(src);
   if (mi == nullptr) return true;
-  bool ok = true;
-  if (write) {
-    const char* data = static_cast<const char*>(mi->data);
-    int64_t n = load<int64_t>(data);
-    const Layout& item = l.items[0];
-    PyObject* items = PyList_New(static_cast<Py_ssize_t>(n));
-    for (int64_t i = 0; items != nullptr && i < n; ++i) {
-      PyObject* x = boxValue(item, data + kListHeader + static_cast<size_t>(i) * item.size, nullptr);
-      if (x == nullptr) {
-        Py_CLEAR(items);
-        break;
+  const char* data = static_cast<const char*>(mi->data);
+  Py_ssize_t n = static_cast<Py_ssize_t>(load<int64_t>(data));
+  const Layout& item = l.items[0];
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* x = boxValue(item, data + kListHeader + static_cast<size_t>(i) * item.size, nullptr);
+    if (x == nullptr) return false;
+    if (i < PyList_GET_SIZE(value)) {
+      PyObject* old = PyList_GET_ITEM(value, i);
+      int same = Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ) : 0;
+      if (same < 0) {
+        Py_DECREF(x);
+        return false;
       }
-      PyList_SET_ITEM(items, static_cast<Py_ssize_t>(i), x);
+      if (same) Py_DECREF(x);
+      else PyList_SetItem(value, i, x);  // steals x
+    } else if (PyList_Append(value, x) < 0) {
+      Py_DECREF(x);
+      return false;
+    } else {
+      Py_DECREF(x);
     }
-    ok = items != nullptr && PyList_SetSlice(value, 0, PyList_GET_SIZE(value), items) == 0;
-    Py_XDECREF(items);
   }
-  kiln_mi_decref(mi);
-  return ok;
+  if (PyList_GET_SIZE(value) > n) return PyList_SetSlice(value, n, PyList_GET_SIZE(value), nullptr) == 0;
+  return true;
 }
+
+void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
+
+void dropList(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(src)); }
+
+void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }
 
 }  // namespace kiln::python
