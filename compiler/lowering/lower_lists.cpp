@@ -475,6 +475,7 @@ llvm::Value* FunctionLowering::listBuiltin(const ir::Instr& i, const std::string
   const size_t npos = i.operands.size() - 1 - i.kwnames.size();
   const ir::Value* a0 = npos >= 1 ? i.operands[1] : nullptr;
   if (name == "len") return listSize(value(a0));
+  if (name == "bool") return b_.CreateICmpNE(listSize(value(a0)), b_.getInt64(0));
   if (name == "list" || name == "sorted") {
     llvm::Value* n = isList(a0 ? a0->type : nullptr) ? listSize(value(a0)) : b_.getInt64(0);
     llvm::Value* out = listNew(rt, n, b_.getInt64(0));

@@ -137,6 +137,8 @@ class Inferrer {
     if (v->type == list) return absl::OkStatus();
     const Type* u = unify(tc_, v->type, list);
     if (u == v->type) return absl::OkStatus();
+    // Only reflection differs: the same layout.
+    if (u && v->type->kind == Kind::kList && u->items[0] == v->type->items[0]) return absl::OkStatus();
     if (v->def == nullptr) {
       const ir::Block* entry = p_.instances[cur_]->ir->blocks[0].get();
       for (const auto& prm : entry->params)
@@ -236,7 +238,8 @@ class Inferrer {
           return absl::InvalidArgumentError("global refers to a function outside the bundle");
         return tc_.function(static_cast<int>(g->function_index));
       case K::kModule:
-        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath")
+        if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
+            g->qualified_name == "heapq")  // lists: heapq's functions are library functions (kiln/library)
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);

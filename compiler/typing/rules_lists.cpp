@@ -246,8 +246,9 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
     return it ? iterItem(tc, it) : nullptr;
   };
   std::string why;
-  if (name == "len") {
-    if (npos == 1 && kwnames.empty() && args[0]->kind == Kind::kList) return tc.integer(64, true);
+  if (name == "len" || name == "bool") {
+    if (npos == 1 && kwnames.empty() && args[0]->kind == Kind::kList)
+      return name == "len" ? tc.integer(64, true) : tc.boolean();
     return std::nullopt;
   }
   if (name == "list") {

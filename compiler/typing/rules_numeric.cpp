@@ -35,7 +35,8 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
   }
   // lists: a list's item type widens (an empty list takes its first
   // append's); what holds a list (its iterator, a bound method) follows.
-  if (a->kind == b->kind && a->name == b->name && a->items.size() == b->items.size() && !a->items.empty() &&
+  if (a->kind == b->kind && (a->name == b->name || a->kind == Kind::kList) && a->items.size() == b->items.size() &&
+      !a->items.empty() &&
       (a->kind == Kind::kList || a->kind == Kind::kListIter || a->kind == Kind::kBoundMethod ||
        a->kind == Kind::kEnumerate || a->kind == Kind::kZip)) {
     std::vector<const Type*> items;
@@ -44,7 +45,8 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
       if (!u) return nullptr;
       items.push_back(u);
     }
-    if (a->kind == Kind::kList) return tc.list(items[0], !a->name.empty());
+    // A list passed in and one made here meet as a list made here (the same layout).
+    if (a->kind == Kind::kList) return tc.list(items[0], !a->name.empty() && !b->name.empty());
     if (a->kind == Kind::kListIter) return tc.listIter(items[0]);
     if (a->kind == Kind::kBoundMethod) return tc.boundMethod(items[0], a->name);
     if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);

@@ -27,6 +27,7 @@ import importlib
 _MODULES = {
     "math": "kiln.library.math_functions",
     "numpy": "kiln.library.numpy_functions",
+    "heapq": "kiln.library.heapq_functions",  # lists
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
