@@ -166,3 +166,33 @@ def test_heterogeneous_list_is_refused(kilnd):
 def test_heterogeneous_argument_is_refused(kilnd):
     with pytest.raises(TypeError, match="can't unbox heterogeneous list"):
         jit(reflect)([1, 2.5], 1)
+
+
+def churn(n):
+    # Lists of arrays and of lists made, grown, popped, sliced and dropped.
+    total = 0.0
+    for k in range(n):
+        arrs = [np.ones(3)]
+        for i in range(5):
+            arrs.append(np.arange(i) * 1.0)
+        x = arrs.pop(2)
+        arrs.insert(0, x)
+        del arrs[1:3]
+        nested = [[1, 2], [3]]
+        nested.append([k])
+        nested[0] = [4, 5, 6]
+        total += len(arrs) + len(nested[0]) + arrs[-1].sum() + x.sum()
+    return total
+
+
+def test_no_leaks(kilnd):
+    import kiln
+    f = jit(churn)
+    assert f(3) == churn(3)
+    before = kiln.live_allocations()
+    for _ in range(20):
+        f(50)
+    lst = [1, 2, 3]
+    for _ in range(100):
+        jit(reflect)(lst, 1)
+    assert kiln.live_allocations() == before
