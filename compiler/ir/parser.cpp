@@ -528,6 +528,7 @@ class Parser {
       case Op::kTruth:
       case Op::kCall:
       case Op::kBuildTuple:
+      case Op::kBuildList:  // lists
       case Op::kUnpack:
       case Op::kGetItem:
       case Op::kGetIter:

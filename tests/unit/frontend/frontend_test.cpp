@@ -283,7 +283,6 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         UnsupportedCase{py311_import_stmt, "unsupported Python construct: an import statement", 3},
         UnsupportedCase{py311_try_except, "try/except is not supported", 4},
-        UnsupportedCase{py311_list_literal, "unsupported Python construct: a list literal", 4},
         UnsupportedCase{py311_generator, "generators are not supported", 1},
         UnsupportedCase{py311_closure, "closures are not supported", 1},
         UnsupportedCase{py311_kwonly, "keyword-only parameters are not supported", 1}));

@@ -30,6 +30,7 @@ _MODULES = {
     "numpy.random": "kiln.library.numpy_random",  # random:
     "random": "kiln.library.random_functions",  # random:
     "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
+    "heapq": "kiln.library.heapq_functions",  # lists
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
