@@ -56,6 +56,11 @@ void print(const TypeSyntax& t, std::string* out) {
       print(t.items[1], out);
       out->append("]");
       return;
+    case TypeSyntax::Kind::kList:  // lists
+      out->append(t.reflected ? "reflected list(" : "list(");
+      print(t.items[0], out);
+      out->append(")");
+      return;
     case TypeSyntax::Kind::kTuple:
       out->append("Tuple(");
       for (size_t i = 0; i < t.items.size(); ++i) {
@@ -131,6 +136,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.items == b.items;
+    case TypeSyntax::Kind::kList: return a.reflected == b.reflected && a.items == b.items;
   }
   return false;
 }
@@ -375,6 +381,25 @@ TypeParser::Sized TypeParser::type(int depth) {
     ++pos_;
     Sized out = arrayCall();
     out.type.readonly = readonly;
+    return out;
+  }
+  // lists: "list(T)" or "reflected list(T)".
+  bool reflected = false;
+  if (name == "reflected") {
+    reflected = true;
+    name = identifier();
+    if (name != "list" || !peek('(')) return fail(error("expected list(...) after 'reflected'"));
+  }
+  if (name == "list" && peek('(')) {
+    ++pos_;
+    Sized item = type(depth + 1);
+    if (!item.status.ok()) return item;
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    Sized out;
+    out.scalars = item.scalars;
+    out.type.kind = TypeSyntax::Kind::kList;
+    out.type.reflected = reflected;
+    out.type.items.push_back(std::move(item.type));
     return out;
   }
   if (name == "UniTuple" && peek('(')) {

@@ -8,6 +8,7 @@
 //           | "UniTuple(" type "," N ")" | "UniTuple(" type "x" N ")"
 //           | "Tuple(" [type {"," type}] [","] ")"
 //           | "(" [type {"," type}] [","] ")"      a tuple
+//           | ["reflected"] "list(" type ")"        a list (reflected: passed in from Python)
 //   scalar := a row or alias of base/type_names.def
 //
 // Parsing builds a small syntax tree in one left-to-right pass; printing it
@@ -49,14 +50,15 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 
 /// A parsed type.
 struct TypeSyntax {
-  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */ };
+  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
   bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer
   int64_t count = 0;               // kUniTuple: the number of items
-  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple: the one item; kDict: key, value
+  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList: the one item; kDict: key, value
+  bool reflected = false;          // kList: a list passed in from Python (changes written back)
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

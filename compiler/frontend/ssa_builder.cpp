@@ -510,6 +510,25 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(out);
       break;
     }
+    // lists:
+    case Form::kBuildList: {
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      std::vector<Value*> items(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      push(emit(Op::kBuildList, std::move(items), in)->result.get());
+      break;
+    }
+    case Form::kListAppend:
+    case Form::kListExtend: {  // list.append(item) / list.extend(iterable), the list left on the stack
+      if (absl::Status s = requireValues(st, in, in.arg + 1); !s.ok()) return s;
+      if (in.arg < 1) return malformed(in.offset, absl::StrCat(row.name, ": arg must be at least 1"));
+      Value* item = pop();
+      Value* list = st.stack[st.stack.size() - in.arg];
+      ir::Instr* method = emit(Op::kGetAttr, {list}, in);
+      method->name = row.form == Form::kListAppend ? "append" : "extend";
+      emit(Op::kCall, {method->result.get(), item}, in);
+      break;
+    }
     case Form::kUnpackSequence: {
       if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
       if (in.arg > kMaxUnpack) return malformed(in.offset, "UNPACK_SEQUENCE of too many items");
@@ -812,6 +831,9 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kCompareOp:
     case Form::kIsOp:
     case Form::kContainsOp:
+    case Form::kBuildList:  // lists
+    case Form::kListAppend:
+    case Form::kListExtend:
     case Form::kBuildTuple:
     case Form::kFormatValue:  // strings
     case Form::kBuildString:

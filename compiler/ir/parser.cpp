@@ -535,6 +535,7 @@ class Parser {
       case Op::kTruth:
       case Op::kCall:
       case Op::kBuildTuple:
+      case Op::kBuildList:  // lists
       case Op::kUnpack:
       case Op::kGetItem:
       case Op::kGetIter:

@@ -69,6 +69,7 @@ std::string attrs(const Instr& i) {
     case Op::kTruth:
     case Op::kCall:
     case Op::kBuildTuple:
+    case Op::kBuildList:  // lists
     case Op::kGetItem:
     case Op::kGetIter:
     case Op::kBuildSlice:

@@ -57,6 +57,7 @@ absl::Status verify(const Function& f) {
         case Op::kTruth:
         case Op::kCall:
         case Op::kBuildTuple:
+        case Op::kBuildList:  // lists
         case Op::kUnpack:
         case Op::kGetItem:
         case Op::kGetIter:

@@ -41,6 +41,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kDict:  // dicts: {meminfo} (runtime/cpu/kiln_dict.h)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
+    case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)
+      return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
@@ -136,6 +138,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
       break;
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct
+    case Kind::kList:   // lists: typing makes every list reaching a join one type
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kStr:

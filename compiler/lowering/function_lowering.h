@@ -208,6 +208,35 @@ class FunctionLowering {
   llvm::Value* constructor(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
                            const typing::Type* result);
 
+  // Lists (lower_lists.cpp): a list is {meminfo}; the block's data is
+  // {i64 size, i64 capacity} then the items in memory form. The data moves
+  // when the list grows, so it is loaded again after anything that may grow it.
+  /// Lowers i when it is an operation on lists (*v its value); false if not.
+  absl::StatusOr<bool> lowerList(const ir::Instr& i, llvm::Value** v);
+  llvm::Value* listSize(llvm::Value* lst);
+  /// The address of item k (in memory form).
+  llvm::Value* listItemPtr(llvm::Value* lst, const typing::Type* lt, llvm::Value* k);
+  llvm::Value* listGet(llvm::Value* lst, const typing::Type* lt, llvm::Value* k);
+  /// Stores v (of the item type) at k, taking a new reference to what it holds.
+  void listPut(llvm::Value* lst, const typing::Type* lt, llvm::Value* k, llvm::Value* v);
+  /// A new list of type lt with room for `cap` items and size `size`; a
+  /// temporary of this instruction until its result takes it over.
+  llvm::Value* listNew(const typing::Type* lt, llvm::Value* cap, llvm::Value* size);
+  /// Makes room for `need` items (the size is unchanged).
+  void listReserve(llvm::Value* lst, const typing::Type* lt, llvm::Value* need);
+  void listSetSize(llvm::Value* lst, llvm::Value* n);
+  /// The bytes of a block for `count` items (MemoryError on overflow).
+  llvm::Value* checkedBytes(llvm::Value* count, llvm::Type* item);
+  /// Appends every item of `src` (of type st: a list, or anything iterable).
+  void listExtend(llvm::Value* lst, const typing::Type* lt, llvm::Value* src, const typing::Type* st);
+  /// Python's == between two items (numbers, tuples, lists).
+  llvm::Value* itemsEqual(llvm::Value* a, const typing::Type* ta, llvm::Value* b, const typing::Type* tb);
+  /// Python's < between two ordered items of type t.
+  llvm::Value* itemLess(llvm::Value* a, llvm::Value* b, const typing::Type* t);
+  void listSort(llvm::Value* lst, const typing::Type* lt, llvm::Value* reverse);
+  llvm::Value* listMethod(const ir::Instr& i, const typing::Type* lt, llvm::Value* lst, const std::string& name);
+  llvm::Value* listBuiltin(const ir::Instr& i, const std::string& name);
+
   // Memory (lower_memory.cpp): reference counts of the arrays a value holds
   // (ownership.h says which values own references and where they die).
   /// incref (or decref) every meminfo that v, of type t, holds.

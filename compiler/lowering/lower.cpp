@@ -127,6 +127,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
 
     case Kind::kDType:
       return converted(i.operands[1], result);
+    case Kind::kList:  // lists: lowerList lowers their calls
+      break;
     case Kind::kBoundMethod:
       if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
         if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
@@ -237,6 +239,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   line_ = i.line;
   const typing::Type* rt = i.result ? i.result->type : nullptr;
   llvm::Value* v = nullptr;
+  // lists: operations on lists (lower_lists.cpp).
+  absl::StatusOr<bool> on_list = lowerList(i, &v);
+  if (!on_list.ok()) return on_list.status();
+  if (*on_list) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);
@@ -301,6 +310,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = *c;
       break;
     }
+    case Op::kBuildList:  // lists: lowerList above
+      return absl::InternalError("build_list not lowered by lowerList");
     case Op::kBuildTuple: {
       v = llvm::PoisonValue::get(valueType(ctx_, rt));
       for (unsigned k = 0; k < i.operands.size(); ++k)
@@ -313,8 +324,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kBuildMap:  // dicts:
       v = buildMap(i, rt);
       break;
-    case Op::kDelItem:  // dicts:
-      dictDelItem(i.operands[0], i.operands[1]);
+    case Op::kDelItem:  // del obj[index], by the container's kind
+      if (i.operands[0]->type->kind == Kind::kList)  // lists: an index or a slice
+        listMethod(i, i.operands[0]->type, value(i.operands[0]), "__delitem__");
+      else  // dicts: a key
+        dictDelItem(i.operands[0], i.operands[1]);
       return absl::OkStatus();
     case Op::kMakeFunction:  // closures: {captures, defaults}, borrowed as a tuple borrows its items
       v = llvm::PoisonValue::get(valueType(ctx_, rt));

@@ -29,6 +29,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kNone: return b_.getInt1(false);
     case Kind::kStr: return b_.CreateICmpNE(b_.CreateExtractValue(v, kStrLength), b_.getInt64(0));  // strings
     case Kind::kDict: return b_.CreateICmpNE(dictLen(v), b_.getInt64(0));  // dicts:
+    case Kind::kList: return b_.CreateICmpNE(listSize(v), b_.getInt64(0));  // lists
     case Kind::kUnknown:
     case Kind::kRange:
 #define KILN_CASES_kIterator 1

@@ -116,6 +116,7 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
       return b_.CreateSelect(b_.CreateICmpEQ(acc, b_.getInt64(-1)), b_.getInt64(1546275796), acc);
     }
     case Kind::kDict:
+    case Kind::kList:  // lists: unhashable
     case Kind::kStr:  // the hook for strings (typing refuses them until they have a run-time form)
     case Kind::kArray:
     case Kind::kUnknown:

@@ -20,6 +20,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kTupleIter: return llvm::StructType::get(ctx, {valueType(ctx, tc.tuple(it->items)), i64});
     case Kind::kArrayIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});
     case Kind::kStrIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});  // strings
+    case Kind::kListIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64});  // lists
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
     case Kind::kDictIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64, i64});  // dicts: {dict, next entry, len}
@@ -108,6 +109,18 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
       llvm::Value* more = b_.CreateICmpSLT(idx, b_.CreateExtractValue(s, kStrLength));
       *item = strCharView(s, b_.CreateSelect(more, idx, b_.getInt64(0)));
+      b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+      return more;
+    }
+    case Kind::kListIter: {  // lists: the size is read on every step, as Python
+      const typing::Type* lt = it->items[0];
+      llvm::Value* lst = b_.CreateLoad(valueType(ctx_, lt), b_.CreateStructGEP(st, state, 0));
+      llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      llvm::Value* more = b_.CreateICmpSLT(idx, listSize(lst));
+      llvm::AllocaInst* dummy = entryAlloca(memoryType(ctx_, lt->items[0]), "no_item");
+      b_.CreateStore(llvm::Constant::getNullValue(memoryType(ctx_, lt->items[0])), dummy);
+      llvm::Value* addr = b_.CreateSelect(more, listItemPtr(lst, lt, idx), dummy);
+      *item = fromMemory(b_, b_.CreateLoad(memoryType(ctx_, lt->items[0]), addr), lt->items[0]);
       b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
       return more;
     }

@@ -130,12 +130,17 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     prefix.push_back(0);
     out.push_back(prefix);
     prefix.pop_back();
+  } else if (t->kind == Kind::kList) {  // lists: {meminfo}
+    prefix.push_back(0);
+    out.push_back(prefix);
+    prefix.pop_back();
   }
 }
 
 bool isIterator(const typing::Type* t) {
   return t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kEnumerate ||
-         t->kind == Kind::kZip || t->kind == Kind::kStrIter || t->kind == Kind::kDictIter;
+         t->kind == Kind::kZip || t->kind == Kind::kStrIter || t->kind == Kind::kDictIter ||
+         t->kind == Kind::kListIter;  // lists
 }
 
 }  // namespace
@@ -165,7 +170,7 @@ void FunctionLowering::refOp(llvm::Value* v, const typing::Type* t, bool inc) {
   ifThen(b_.CreateIsNotNull(v), [&]() {
     llvm::Type* ptr = b_.getPtrTy();
     if (t->kind == Kind::kArrayIter || t->kind == Kind::kTupleIter || t->kind == Kind::kStrIter ||
-        t->kind == Kind::kDictIter) {  // {value, index}
+        t->kind == Kind::kDictIter || t->kind == Kind::kListIter) {  // {value, index}
       const typing::Type* held = t->kind == Kind::kTupleIter ? types().tuple(t->items) : t->items[0];
       llvm::Type* st = llvm::StructType::get(ctx_, {valueType(ctx_, held), b_.getInt64Ty()});
       refOp(b_.CreateLoad(valueType(ctx_, held), b_.CreateStructGEP(st, v, 0)), held, inc);

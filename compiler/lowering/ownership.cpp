@@ -13,6 +13,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kArray:
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
     case Kind::kDict:  // dicts: its block
+    case Kind::kList:  // lists: their block
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -52,7 +53,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kForIter:
       return true;
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
-      return i.operands[0]->type->isArray();
+      return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList;  // lists: a method
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
              (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray());
@@ -65,6 +66,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kTruth:
     case Op::kCall:
     case Op::kBuildSlice:
+    case Op::kBuildList:  // lists: a new block
     case Op::kSetItem:
     case Op::kBuildMap:  // dicts: a new dict
     case Op::kDelItem:

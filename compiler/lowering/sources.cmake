@@ -1,1 +1,1 @@
-set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower_arith.cpp lower_builtins.cpp lower_iter.cpp lower_arrays.cpp lower_numpy.cpp lower_random.cpp lower_strings.cpp lower_dicts.cpp lower_ufuncs.cpp lower_exceptions.cpp lower_array_join.cpp)
+set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower_arith.cpp lower_builtins.cpp lower_iter.cpp lower_arrays.cpp lower_numpy.cpp lower_random.cpp lower_strings.cpp lower_dicts.cpp lower_ufuncs.cpp lower_exceptions.cpp lower_array_join.cpp lower_lists.cpp)

@@ -103,7 +103,7 @@ class Inferrer {
           }
       }
     }
-    return absl::OkStatus();
+    return refineBack(inst);  // lists
   }
 
   bool changed_ = false;
@@ -124,6 +124,68 @@ class Inferrer {
   absl::Status typingError(std::string msg) { return userError(Diagnostic::Kind::kTyping, std::move(msg), line_); }
 
  private:
+  // lists: a method call on a list; one that stores items may widen the
+  // list's type, which then flows back to where the list was made.
+  absl::StatusOr<const Type*> listMethod(ir::Instr& i, const Type* receiver, const std::vector<const Type*>& args) {
+    const Type* refined = receiver;
+    absl::StatusOr<const Type*> t = listMethodCall(tc_, receiver, i.operands[0]->type->name, args, i.kwnames, &refined);
+    if (!t.ok()) return typingError(std::string(t.status().message()));
+    if (refined != receiver) {
+      const ir::Instr* attr = i.operands[0]->def;
+      if (!attr || attr->op != Op::kGetAttr)
+        return typingError(absl::StrCat("cannot change the item type of ", receiver->str(), " through a method value"));
+      if (absl::Status s = refine(attr->operands[0], refined); !s.ok()) return s;
+    }
+    return *t;
+  }
+
+  // lists: v (a list) must have type `list`; the change reaches its
+  // definition through refineBack. An argument's type is fixed.
+  absl::Status refine(ir::Value* v, const Type* list) {
+    if (v->type == list) return absl::OkStatus();
+    const Type* u = unify(tc_, v->type, list);
+    if (u == v->type) return absl::OkStatus();
+    // Only reflection differs: the same layout.
+    if (u && v->type->kind == Kind::kList && u->items[0] == v->type->items[0]) return absl::OkStatus();
+    if (v->def == nullptr) {
+      const ir::Block* entry = p_.instances[cur_]->ir->blocks[0].get();
+      for (const auto& prm : entry->params)
+        if (prm.get() == v)
+          return typingError(absl::StrCat("cannot store items of type ", list->items[0]->str(), " into ",
+                                          v->type->str(), (v->debug_name.empty() ? "" : absl::StrCat(" '", v->debug_name, "'")),
+                                          ": a list passed in keeps its item type"));
+    }
+    // Only a list made here can still take another item type: one a call
+    // returned or read out of another container is laid out already.
+    const ir::Instr* def = v->def;
+    bool made_here = def == nullptr || def->op == Op::kBuildList || def->op == Op::kBinOp || def->op == Op::kCopy ||
+                     (def->op == Op::kCall && def->operands[0]->type->kind == Kind::kBuiltin);
+    if (!made_here)
+      return typingError(absl::StrCat("cannot store items of type ", list->items[0]->str(), " into ", v->type->str(),
+                                      (v->debug_name.empty() ? "" : absl::StrCat(" '", v->debug_name, "'")),
+                                      ": its item type was fixed where it was made"));
+    return set(v, list, v->debug_name);
+  }
+
+  // lists: a block parameter whose list type widened widens the values
+  // passed to it, so the list is made with the final item type.
+  absl::Status refineBack(Instance& inst) {
+    for (auto& b : inst.ir->blocks)
+      for (auto& i : b->instrs) {
+        line_ = i->line;
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size(); ++k) {
+            const Type* pt = e.target->params[k]->type;
+            ir::Value* a = e.args[k];
+            if (pt->kind == Kind::kList && a->type->kind == Kind::kList && a->type != pt)
+              if (absl::Status s = refine(a, pt); !s.ok()) return s;
+          }
+        if (i->op == Op::kCopy && i->result->type->kind == Kind::kList && i->operands[0]->type != i->result->type)
+          if (absl::Status s = refine(i->operands[0], i->result->type); !s.ok()) return s;
+      }
+    return absl::OkStatus();
+  }
+
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
     if (!u)
@@ -196,7 +258,8 @@ class Inferrer {
       case K::kModule:
         if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
             g->qualified_name == "numpy.random" || g->qualified_name == "random" ||  // random: library modules
-            g->qualified_name == "operator")  // closures: operator functions come from kiln/library
+            g->qualified_name == "operator" ||  // closures: operator functions come from kiln/library
+            g->qualified_name == "heapq")  // lists: heapq's functions are library functions (kiln/library)
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -326,6 +389,11 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        // lists: len, list, sorted, min, max, sum over lists (rules_lists.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> l = listBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+          if (!l->ok()) return typingError(std::string(l->status().message()));
+          return **l;
+        }
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -358,6 +426,7 @@ class Inferrer {
         const Type* receiver = callee->items[0];
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -410,6 +479,7 @@ class Inferrer {
       case Kind::kSlice:
       case Kind::kDict:  // dicts:
       case Kind::kEllipsis:
+      case Kind::kList:  // lists
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -478,6 +548,9 @@ class Inferrer {
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kList) {  // lists
+          t = listAttr(tc_, obj, i.name);
+          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
@@ -490,6 +563,20 @@ class Inferrer {
         break;
       }
       case Op::kBinOp:
+        if (operand(0)->kind == Kind::kList || operand(1)->kind == Kind::kList) {  // lists
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          t = listBinaryResult(tc_, i.binary_op, operand(0), operand(1));
+          if (!t)
+            return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
+                                            operand(0)->str(), " and ", operand(1)->str()));
+          // lst += x extends lst in place: it keeps its type (widened).
+          if (i.inplace && operand(0)->kind == Kind::kList && i.binary_op == ir::BinaryOp::kAdd) {
+            if (absl::Status s = refine(i.operands[0], tc_.list(t->items[0], !operand(0)->name.empty())); !s.ok())
+              return s;
+            t = operand(0);
+          }
+          break;
+        }
         t = binaryResult(tc_, i.binary_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
@@ -538,6 +625,14 @@ class Inferrer {
           t = tc_.boolean();
           break;
         }
+        if (operand(0)->kind == Kind::kList || operand(1)->kind == Kind::kList) {  // lists
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          t = listCompareResult(tc_, i.compare_op, operand(0), operand(1));
+          if (!t)
+            return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
+                                            operand(0)->str(), " and ", operand(1)->str()));
+          break;
+        }
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
@@ -549,7 +644,8 @@ class Inferrer {
       case Op::kTruth: {
         const Type* x = operand(0);
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
-            x->kind == Kind::kStr || x->kind == Kind::kDict)  // dicts: len(d) != 0
+            x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
+            x->kind == Kind::kList)  // lists: non-empty
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -582,14 +678,31 @@ class Inferrer {
         t = *d;
         break;
       }
-      case Op::kDelItem: {  // dicts: del d[k]
+      case Op::kDelItem: {  // del obj[index]: dicts (by key) and lists (by index or slice)
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (obj->kind == Kind::kList) {  // lists: the __delitem__ method's rule
+          const Type* refined = obj;
+          absl::StatusOr<const Type*> r = listMethodCall(tc_, obj, "__delitem__", {operand(1)}, {}, &refined);
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          return absl::OkStatus();
+        }
         if (obj->kind != Kind::kDict)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item deletion"));
         if (!dictComplete(obj) || !dictSlotFits(tc_, obj->items[0], operand(1)))
           return typingError(absl::StrCat("cannot delete a key of type ", operand(1)->str(), " from ", obj->str()));
         return absl::OkStatus();
+      }
+      case Op::kBuildList: {  // lists
+        std::vector<const Type*> items;
+        for (size_t k = 0; k < i.operands.size(); ++k) {
+          if (operand(k)->kind == Kind::kUnknown) return absl::OkStatus();
+          items.push_back(operand(k));
+        }
+        absl::StatusOr<const Type*> l = listLiteral(tc_, items);
+        if (!l.ok()) return typingError(std::string(l.status().message()));
+        t = *l;
+        break;
       }
       case Op::kUnpack: {
         const Type* seq = operand(0);
@@ -642,6 +755,11 @@ class Inferrer {
           t = obj->items[1];
           break;
         }
+        if (obj->kind == Kind::kList) {  // lists
+          t = listIndexResult(tc_, obj, idx);
+          if (t) break;
+          return typingError(absl::StrCat("list indices must be integers or slices, not ", idx->str()));
+        }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
@@ -688,6 +806,11 @@ class Inferrer {
           const Type* d = dictWithItem(tc_, obj, operand(1), operand(2), &why);
           if (!d) return typingError(why);
           return refineDict(inst, i.operands[0], d);
+        }
+        if (obj->kind == Kind::kList) {  // lists
+          absl::StatusOr<const Type*> l = listStore(tc_, obj, operand(1), operand(2));
+          if (!l.ok()) return typingError(std::string(l.status().message()));
+          return refine(i.operands[0], *l);
         }
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
@@ -855,7 +978,14 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     const compiler::CodeObject& code = bundle.functions[inst.function_index].code;
     for (auto& b : inst.ir->blocks)
       for (auto& i : b->instrs)
-        for (ir::Value* o : i->operands)
+        for (ir::Value* o : i->operands) {
+          if (holdsUntypedList(o->type))  // lists
+            return compiler::userError(
+                compiler::Diagnostic::Kind::kTyping,
+                absl::StrCat("cannot infer the item type of the empty list ",
+                             o->debug_name.empty() ? "used here" : absl::StrCat("'", o->debug_name, "'"),
+                             " (append an item to it, or make it with a typed item)"),
+                code.filename, i->line, code.qualname);
           if (o->type->kind == Kind::kUnknown)
             return compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
@@ -867,6 +997,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                              " used by '", ir::mnemonic(i->op), "'",
                              i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),
                 code.filename, i->line, code.qualname);
+        }
   }
   // The entry's result crosses into the caller, which can only receive
   // values with a run-time form in the ABI (runtime/cpu/kiln_abi.h).
@@ -878,6 +1009,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     }
     if (t->kind == Kind::kDict)  // dicts: boxed as a Python dict
       return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
+    if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr;
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;

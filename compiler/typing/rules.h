@@ -176,3 +176,42 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
                                            const std::vector<const Type*>& args, const Type** refined);
 
 }  // namespace kiln::typing
+
+namespace kiln::typing {
+
+// Lists (rules_lists.cpp), as Numba's reflected lists: one item type for the
+// whole list; ints and floats unify to float, anything else mixed is
+// refused. A method that stores an item may widen the list's item type (an
+// empty list takes the type of its first append): the rule returns the
+// list type the receiver must have in *refined.
+
+/// The type of the list literal [items...]; an error message naming the
+/// item types when they do not unify.
+absl::StatusOr<const Type*> listLiteral(TypeContext& tc, const std::vector<const Type*>& items);
+/// lst.name as a bound method; nullptr if lists have no such method.
+const Type* listAttr(TypeContext& tc, const Type* list, const std::string& name);
+/// The result of lst.name(args...) (positional args, then kwnames' values).
+absl::StatusOr<const Type*> listMethodCall(TypeContext& tc, const Type* list, const std::string& name,
+                                           const std::vector<const Type*>& args,
+                                           const std::vector<std::string>& kwnames, const Type** refined);
+/// lst[index]: an item (int index) or a new list (slice); nullptr otherwise.
+const Type* listIndexResult(TypeContext& tc, const Type* list, const Type* index);
+/// lst[index] = value: the list type the receiver must have, or an error.
+absl::StatusOr<const Type*> listStore(TypeContext& tc, const Type* list, const Type* index, const Type* value);
+/// A binary operator with a list operand (+, *, +=, *=); nullptr if none.
+const Type* listBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+/// A comparison with a list operand (==, !=, in, not in, is); nullptr if none.
+const Type* listCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// Builtins over lists and other iterables (len, min, max, sum, sorted,
+/// list); nullopt when the builtin is not one of those on these arguments.
+std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, const std::string& name,
+                                                           const std::vector<const Type*>& args,
+                                                           const std::vector<std::string>& kwnames);
+/// Whether two items compare with == (numbers, bools, tuples of them).
+bool itemsComparable(const Type* a, const Type* b);
+/// Whether items of type t are ordered (numbers but complex, tuples of them).
+bool itemsOrdered(const Type* t);
+/// Whether t is or holds a list whose item type is not known yet.
+bool holdsUntypedList(const Type* t);
+
+}  // namespace kiln::typing

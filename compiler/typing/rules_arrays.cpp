@@ -521,6 +521,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
       return tc.arrayIter(x);
     case Kind::kDict:  // dicts: its keys
       return tc.dictIter(x, "keys");
+    case Kind::kList:  // lists
+      return tc.listIter(x);
 #define KILN_CASES_kIterator 1  // isIterator: returned above
 #include "compiler/typing/kind_cases.def"
     case Kind::kUnknown:
@@ -550,6 +552,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:
+  if (it->kind == Kind::kListIter) return it->items[0]->items[0];  // lists
   if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
   if (it->kind == Kind::kZip) {
     std::vector<const Type*> items;

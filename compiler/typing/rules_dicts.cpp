@@ -25,6 +25,7 @@ std::string unhashableReason(const Type* t) {
       return "hash() of a string is not supported yet";
     case Kind::kArray:
     case Kind::kDict:
+    case Kind::kList:  // lists: mutable
       return absl::StrCat("unhashable type: '", t->str(), "'");
     case Kind::kUnknown:
     case Kind::kNone:
@@ -44,6 +45,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kDictIter:
     case Kind::kStrIter:
     case Kind::kEllipsis:
+    case Kind::kListIter:
       break;
   }
   // CPython hashes these by identity, which compiled code does not have.

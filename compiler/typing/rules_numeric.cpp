@@ -33,6 +33,25 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     if (s->bits > u->bits) return s;
     return u->bits == 64 ? tc.floating(64) : tc.integer(64, true);
   }
+  // lists: a list's item type widens (an empty list takes its first
+  // append's); what holds a list (its iterator, a bound method) follows.
+  if (a->kind == b->kind && (a->name == b->name || a->kind == Kind::kList) && a->items.size() == b->items.size() &&
+      !a->items.empty() &&
+      (a->kind == Kind::kList || a->kind == Kind::kListIter || a->kind == Kind::kBoundMethod ||
+       a->kind == Kind::kEnumerate || a->kind == Kind::kZip)) {
+    std::vector<const Type*> items;
+    for (size_t i = 0; i < a->items.size(); ++i) {
+      const Type* u = unify(tc, a->items[i], b->items[i]);
+      if (!u) return nullptr;
+      items.push_back(u);
+    }
+    // A list passed in and one made here meet as a list made here (the same layout).
+    if (a->kind == Kind::kList) return tc.list(items[0], !a->name.empty() && !b->name.empty());
+    if (a->kind == Kind::kListIter) return tc.listIter(items[0]);
+    if (a->kind == Kind::kBoundMethod) return tc.boundMethod(items[0], a->name);
+    if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);
+    return tc.zip(std::move(items));
+  }
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size()) {
     std::vector<const Type*> items;
     for (size_t i = 0; i < a->items.size(); ++i) {

@@ -81,6 +81,8 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
     case Kind::kEllipsis: *head = "ellipsis"; return;
+    case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
+    case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
   }
 }
 
@@ -329,6 +331,18 @@ const Type* TypeContext::dtypeClass(const Type* scalar) {
   t.items = {scalar};
   return intern(t);
 }
+// lists:
+const Type* TypeContext::list(const Type* item, bool reflected) {
+  Type t = make(Kind::kList);
+  t.items = {item};
+  if (reflected) t.name = "reflected";
+  return intern(t);
+}
+const Type* TypeContext::listIter(const Type* list) {
+  Type t = make(Kind::kListIter);
+  t.items = {list};
+  return intern(t);
+}
 
 namespace {
 
@@ -358,6 +372,11 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
     case base::TypeSyntax::Kind::kArray:
       return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
+    case base::TypeSyntax::Kind::kList: {  // lists
+      absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
+      if (!item.ok()) return item.status();
+      return tc.list(*item, t.reflected);
+    }
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();

@@ -120,6 +120,9 @@ class TypeContext {
   /// Iterating a dict's keys ("keys"), values ("values") or items ("items").
   const Type* dictIter(const Type* dict, const std::string& what);
   const Type* ellipsis();
+  // lists: a list of `item` ("list(int64)"); reflected: passed in from Python ("reflected list(int64)").
+  const Type* list(const Type* item, bool reflected = false);
+  const Type* listIter(const Type* list);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

@@ -28,7 +28,7 @@ def source(tmp_path):
             return math.pi * r * r if False else 3.0 * r * r
 
         def bad(n):
-            return [i for i in range(n)]
+            return len({n, 1})
     """))
     return path
 

@@ -13,6 +13,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/client/library.h"
+#include "kiln_rt.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -57,8 +58,8 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       if (p.kind != Kind::kArray || (array_keys[i] != p.array_key &&
                                      (exact || !arrayPassable(PyTuple_GET_ITEM(args, i), p))))
         return false;
-    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict) {
-      // Tuples (and typed Dicts) are compared by spelling (the only allocating case).
+    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList) {
+      // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).
       if (p.kind != kinds[i] || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
     } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
       return false;
@@ -193,9 +194,38 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     ret_heap.resize(ov.ret.size / sizeof(std::max_align_t) + 1);
     ret_block = reinterpret_cast<unsigned char*>(ret_heap.data());
   }
+  // lists: a list argument is a block made for the call (one per Python
+  // list, however often it is passed), written back after the call, even
+  // when it raised, and dropped once the result is boxed.
+  std::vector<std::pair<const void*, PyObject*>> lists;
+  std::vector<const Layout*> list_layouts;
+  auto dropLists = [&](size_t count) {
+    for (size_t i = 0; i < count; ++i)
+      if (ov.params[i].kind == Kind::kList) dropList(argv[i]);
+  };
   for (size_t i = 0; i < n; ++i) {
     argv[i] = arg_block + ov.arg_offsets[i];
-    if (!unbox(PyTuple_GET_ITEM(args, i), ov.params[i], argv[i])) return nullptr;
+    PyObject* a = PyTuple_GET_ITEM(args, i);
+    if (ov.params[i].kind == Kind::kList) {
+      bool shared = false;
+      for (const auto& [block, parent] : lists)
+        if (parent == a) {
+          std::memcpy(argv[i], &block, sizeof block);
+          kiln_mi_incref(static_cast<KilnMemInfo*>(const_cast<void*>(block)));
+          shared = true;
+        }
+      if (shared) continue;
+    }
+    if (!unbox(a, ov.params[i], argv[i])) {
+      dropLists(i);
+      return nullptr;
+    }
+    if (ov.params[i].kind == Kind::kList) {
+      void* block;
+      std::memcpy(&block, argv[i], sizeof block);
+      lists.emplace_back(block, a);
+      list_layouts.push_back(&ov.params[i]);
+    }
   }
   KilnError err{};
   int32_t rc;
@@ -206,11 +236,25 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   } else {
     rc = ov.entry(ret_block, argv.data(), &err);
   }
+  bool written = true;
+  for (size_t k = 0; k < lists.size(); ++k)
+    written = written && writeBackList(lists[k].second, *list_layouts[k], &lists[k].first);
   if (rc != KILN_OK) {
+    dropLists(n);
+    if (!written) return nullptr;
     if (err.kind == KILN_OK) err.kind = rc;
     return raiseFromCompiled(err);
   }
-  return box(ov.ret, ret_block, args);
+  if (!written) {
+    releaseResult(ov.ret, ret_block);
+    dropLists(n);
+    return nullptr;
+  }
+  setListParents(lists.empty() ? nullptr : &lists);
+  PyObject* r = box(ov.ret, ret_block, args);
+  setListParents(nullptr);
+  dropLists(n);
+  return r;
 }
 
 PyObject* callBound(PyObject* self, PyObject* args);

@@ -35,6 +35,7 @@ struct Layout {
     kNone, kTuple, kArray,
     kStr,  // strings: unicode_type, a KilnStr (kiln_unicode.h)
     kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
+    kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -46,6 +47,7 @@ struct Layout {
   bool readonly = false;         // kArray: "readonly array(...)", over a read-only buffer
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
+  bool reflected = false;        // kList: passed in from Python; changes are written back
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -116,6 +118,20 @@ bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 /// returned when the result is exactly it, else a view based on it (a copy
 /// when none holds it). Drops the reference when it fails.
 PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
+// ---- Lists (value_types.cpp) ----
+
+/// After a call: writes the items of the reflected list argument stored at
+/// `src` back into the Python list `value` (as Numba's reflected lists),
+/// replacing only the items that changed. False with a Python error set.
+bool writeBackList(PyObject* value, const Layout& layout, const void* src);
+/// Drops the references a result at `src` holds without boxing it.
+void releaseResult(const Layout& layout, const void* src);
+/// Drops the block of a list argument stored at `src`.
+void dropList(const void* src);
+/// While boxing a result: the list arguments' blocks and their Python lists,
+/// so a list argument returned is returned as itself (null: none).
+void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents);
+
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);
 

@@ -67,7 +67,7 @@ int typeNum(Kind kind) {
     case Kind::kFloat64: return NPY_FLOAT64;
     case Kind::kComplex64: return NPY_COMPLEX64;
     case Kind::kComplex128: return NPY_COMPLEX128;
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: return -1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return -1;
   }
   return -1;
 }
@@ -79,7 +79,7 @@ npy_intp itemBytes(Kind kind) {
     case Kind::kInt32: case Kind::kUint32: case Kind::kFloat32: return 4;
     case Kind::kInt64: case Kind::kUint64: case Kind::kFloat64: case Kind::kComplex64: return 8;
     case Kind::kComplex128: return 16;
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: return 1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return 1;
   }
   return 1;
 }

@@ -22,6 +22,7 @@ base::Scalar scalarOf(Kind kind) { return static_cast<base::Scalar>(kind); }
 const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
   if (kind == Kind::kStr) return "unicode_type";  // strings
+  if (kind == Kind::kList) return "list";  // lists
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
@@ -131,7 +132,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -188,16 +189,42 @@ void releaseBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kArray) releaseArray(p);
   if (l.kind == Kind::kStr) kiln_mi_decref(static_cast<KilnMemInfo*>(load<KilnStr>(p).meminfo));  // strings
   if (l.kind == Kind::kDict) kiln_mi_decref(load<KilnMemInfo*>(p));  // dicts:
+  if (l.kind == Kind::kList) kiln_mi_decref(load<KilnMemInfo*>(p));  // lists: its destructor drops the items'
 }
 
-// dicts: takes one more reference to each block in a value (an item of a
-// dict, which keeps its own while the boxed copy gets one).
+// lists: a list block's data is {int64 size, int64 capacity, items...}.
+constexpr size_t kListHeader = 16;
+// lists: as Numba, every item of a list argument has the list's item type
+// (no conversion); false with a TypeError set otherwise.
+bool listHomogeneous(PyObject* v, const Layout& item) {
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i) {
+    std::string t = typeofSpelling(PyList_GET_ITEM(v, i));
+    if (t != item.spelling) {
+      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", item.spelling.c_str(),
+                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : t.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// lists: while a result is boxed, the list arguments' blocks and Python lists.
+thread_local const std::vector<std::pair<const void*, PyObject*>>* list_parents = nullptr;
+
+// Takes a new reference to every block the value at p holds (the inverse
+// of releaseBlocks), so boxing it leaves the container's own references
+// (an item of a dict or a list, which keeps its own while the boxed copy gets one).
 void retainBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kTuple) {
     for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
     return;
   }
-  if (l.kind == Kind::kArray || l.kind == Kind::kDict) kiln_mi_incref(load<KilnMemInfo*>(p));  // meminfo first
+  if (l.kind == Kind::kArray || l.kind == Kind::kDict || l.kind == Kind::kList) {  // meminfo first
+    KilnMemInfo* mi = load<KilnMemInfo*>(p);
+    if (mi != nullptr) kiln_mi_incref(mi);
+  }
+  if (l.kind == Kind::kStr)  // strings: the block its characters live in (NULL when borrowed)
+    if (auto* mi = static_cast<KilnMemInfo*>(load<KilnStr>(p).meminfo)) kiln_mi_incref(mi);
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
@@ -242,6 +269,17 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.array_key = arrayKey(l.dtype, t.ndim, t.layout, t.readonly);
       l.spelling = arraySpelling(l.dtype, t.ndim, t.layout, t.readonly);
       return l;
+    case base::TypeSyntax::Kind::kList: {  // lists
+      absl::StatusOr<Layout> item = layoutOf(t.items[0]);
+      if (!item.ok()) return item.status();
+      l.kind = Kind::kList;
+      l.size = 8;
+      l.align = 8;
+      l.reflected = t.reflected;
+      l.spelling = absl::StrCat(t.reflected ? "reflected list(" : "list(", item->spelling, ")");
+      l.items.push_back(*std::move(item));
+      return l;
+    }
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
@@ -298,6 +336,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyComplex_Type) *kind = Kind::kComplex128;
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
   else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
+  else if (t == &PyList_Type) *kind = Kind::kList;  // lists: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
@@ -320,6 +359,14 @@ std::string typeofSpelling(PyObject* v) {
     std::string spelling;
     return typedDictHandle(v, &mi, &spelling) ? spelling : std::string();
   }
+  if (kind == Kind::kList) {
+    // lists: Numba's reflected list, typed by its first item (unboxing
+    // checks the others). An empty list has no item type.
+    if (PyList_GET_SIZE(v) == 0) return {};
+    std::string item = typeofSpelling(PyList_GET_ITEM(v, 0));
+    if (item.empty()) return {};
+    return absl::StrCat("reflected list(", item, ")");
+  }
   if (kind != Kind::kTuple) return kindName(kind);
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
@@ -338,6 +385,7 @@ bool convertible(Kind from, const Layout& to) {
   if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray ||
       to.kind == Kind::kDict || from == Kind::kDict)
     return false;
+  if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
   if (from == to.kind) return true;
   auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -434,13 +482,55 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       std::memcpy(dst, &mi, sizeof mi);
       return true;
     }
+    case Kind::kList: {
+      // lists: a new block holding a copy of the items; finishListArg
+      // writes them back after the call.
+      if (!PyList_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+        return false;
+      }
+      const Layout& item = l.items[0];
+      if (item.kind == Kind::kList) {
+        PyErr_Format(PyExc_TypeError, "cannot reflect element of reflected container: %s", l.spelling.c_str());
+        return false;
+      }
+      if (item.kind == Kind::kArray) {
+        PyErr_SetString(PyExc_TypeError, "passing a list of arrays to a jitted function is not supported yet");
+        return false;
+      }
+      if (!listHomogeneous(v, item)) return false;
+      Py_ssize_t n = PyList_GET_SIZE(v);
+      KilnMemInfo* mi = nullptr;
+      char* data = static_cast<char*>(
+          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16, nullptr, &mi));
+      if (data == nullptr) {
+        PyErr_NoMemory();
+        return false;
+      }
+      int64_t header[2] = {n, n};
+      std::memcpy(data, header, sizeof header);
+      for (Py_ssize_t i = 0; i < n; ++i)
+        if (!unbox(PyList_GET_ITEM(v, i), item, data + kListHeader + static_cast<size_t>(i) * item.size)) {
+          kiln_mi_decref(mi);
+          return false;
+        }
+      std::memcpy(dst, &mi, sizeof mi);
+      return true;
+    }
     case Kind::kTuple: {
       if (!PyTuple_Check(v) || PyTuple_GET_SIZE(v) != static_cast<Py_ssize_t>(l.items.size())) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
         return false;
       }
-      for (size_t i = 0; i < l.items.size(); ++i)
+      for (size_t i = 0; i < l.items.size(); ++i) {
+        if (l.items[i].kind == Kind::kList) {  // lists: only a list argument itself is reflected
+          PyObject* x = PyTuple_GET_ITEM(v, i);
+          if (PyList_Check(x) && !listHomogeneous(x, l.items[i].items[0])) return false;
+          PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
+          return false;
+        }
         if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
+      }
       return true;
     }
   }
@@ -504,6 +594,35 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       kiln_mi_decref(mi);
       return d;
     }
+    case Kind::kList: {
+      // lists: a new Python list of the items, each boxed from a reference
+      // of its own; then the block's reference (the result's) is dropped.
+      // A list argument returned is that Python list itself.
+      KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      if (list_parents != nullptr)
+        for (const auto& [block, parent] : *list_parents)
+          if (block == mi) {
+            kiln_mi_decref(mi);
+            Py_INCREF(parent);
+            return parent;
+          }
+      const char* data = static_cast<const char*>(mi->data);
+      int64_t n = load<int64_t>(data);
+      const Layout& item = l.items[0];
+      PyObject* out = PyList_New(static_cast<Py_ssize_t>(n));
+      for (int64_t i = 0; out != nullptr && i < n; ++i) {
+        const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
+        retainBlocks(item, at);
+        PyObject* x = boxValue(item, at, nullptr);
+        if (x == nullptr) {
+          Py_CLEAR(out);
+          break;
+        }
+        PyList_SET_ITEM(out, static_cast<Py_ssize_t>(i), x);
+      }
+      kiln_mi_decref(mi);
+      return out;
+    }
     case Kind::kTuple: {
       const char* base = static_cast<const char*>(p);
       PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(l.items.size()));
@@ -525,5 +644,43 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
 }
 
 }  // namespace
+
+bool writeBackList(PyObject* value, const Layout& l, const void* src) {
+  // lists: as Numba's reflected list, the Python list gets the items the
+  // compiled code left in the block (appends, pops and stores included);
+  // an item equal to the one already there (same type) is left as it was.
+  KilnMemInfo* mi = load<KilnMemInfo*>(src);
+  if (mi == nullptr) return true;
+  const char* data = static_cast<const char*>(mi->data);
+  Py_ssize_t n = static_cast<Py_ssize_t>(load<int64_t>(data));
+  const Layout& item = l.items[0];
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* x = boxValue(item, data + kListHeader + static_cast<size_t>(i) * item.size, nullptr);
+    if (x == nullptr) return false;
+    if (i < PyList_GET_SIZE(value)) {
+      PyObject* old = PyList_GET_ITEM(value, i);
+      int same = Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ) : 0;
+      if (same < 0) {
+        Py_DECREF(x);
+        return false;
+      }
+      if (same) Py_DECREF(x);
+      else PyList_SetItem(value, i, x);  // steals x
+    } else if (PyList_Append(value, x) < 0) {
+      Py_DECREF(x);
+      return false;
+    } else {
+      Py_DECREF(x);
+    }
+  }
+  if (PyList_GET_SIZE(value) > n) return PyList_SetSlice(value, n, PyList_GET_SIZE(value), nullptr) == 0;
+  return true;
+}
+
+void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
+
+void dropList(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(src)); }
+
+void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }
 
 }  // namespace kiln::python

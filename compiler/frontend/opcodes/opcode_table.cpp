@@ -61,6 +61,9 @@ Flow flowOf(Form form) {
     case Form::kBuildTuple:
     case Form::kFormatValue:  // strings
     case Form::kBuildString:
+    case Form::kBuildList:  // lists
+    case Form::kListAppend:
+    case Form::kListExtend:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

@@ -40,6 +40,9 @@ enum class Form : uint8_t {
   kIsOp,           // arg 0: is, 1: is not
   kContainsOp,     // arg 0: in, 1: not in
   kBuildTuple,
+  kBuildList,       // lists: BUILD_LIST n
+  kListAppend,      // lists: LIST_APPEND i: stack[-i].append(pop())
+  kListExtend,      // lists: LIST_EXTEND i: stack[-i].extend(pop())
   kUnpackSequence,
   kBinarySubscr,
   kStoreSubscr,

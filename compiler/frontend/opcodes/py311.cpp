@@ -37,7 +37,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(53, "BEFORE_WITH", "a with statement"),
     unsupportedRow(54, "END_ASYNC_FOR", "async for"),
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
-    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts:
+    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts, lists: the delitem op, by container kind
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
@@ -65,7 +65,7 @@ constexpr OpcodeRow kRows[] = {
     {100, "LOAD_CONST", kLoadConst, 0, 1},
     unsupportedRow(101, "LOAD_NAME", "a module-level name lookup"),
     {102, "BUILD_TUPLE", kBuildTuple, kVaries, 1},
-    unsupportedRow(103, "BUILD_LIST", "a list literal"),
+    {103, "BUILD_LIST", kBuildList, kVaries, 1},  // lists
     unsupportedRow(104, "BUILD_SET", "a set literal"),
     {105, "BUILD_MAP", kBuildMap, kVaries, 1},  // dicts:
     {106, "LOAD_ATTR", kLoadAttr, 1, 1, 4},
@@ -102,7 +102,7 @@ constexpr OpcodeRow kRows[] = {
     {140, "JUMP_BACKWARD", kJump, 0, 0, 0, kBackward},
     unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
-    unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
+    {145, "LIST_APPEND", kListAppend, 1, 0},  // lists
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(148, "LOAD_CLASSDEREF", "a closure"),
@@ -113,7 +113,7 @@ constexpr OpcodeRow kRows[] = {
     {156, "BUILD_CONST_KEY_MAP", kBuildConstKeyMap, kVaries, 1},  // dicts:
     {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     {160, "LOAD_METHOD", kLoadMethod, 1, 2, 10},
-    unsupportedRow(162, "LIST_EXTEND", "a list literal"),
+    {162, "LIST_EXTEND", kListExtend, 1, 0},  // lists
     unsupportedRow(163, "SET_UPDATE", "a set literal"),
     unsupportedRow(164, "DICT_MERGE", "**-arguments in a call (f(**kw))"),
     unsupportedRow(165, "DICT_UPDATE", "a dict literal"),

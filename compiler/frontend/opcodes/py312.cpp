@@ -45,7 +45,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(54, "END_ASYNC_FOR", "async for"),
     unsupportedRow(55, "CLEANUP_THROW", "await or yield from"),
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
-    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts:
+    {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts, lists: the delitem op, by container kind
     {68, "GET_ITER", kGetIter, 1, 1},
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
@@ -68,7 +68,7 @@ constexpr OpcodeRow kRows[] = {
     {100, "LOAD_CONST", kLoadConst, 0, 1},
     unsupportedRow(101, "LOAD_NAME", "a module-level name lookup"),
     {102, "BUILD_TUPLE", kBuildTuple, kVaries, 1},
-    unsupportedRow(103, "BUILD_LIST", "a list literal"),
+    {103, "BUILD_LIST", kBuildList, kVaries, 1},  // lists
     unsupportedRow(104, "BUILD_SET", "a set literal"),
     {105, "BUILD_MAP", kBuildMap, kVaries, 1},  // dicts:
     {106, "LOAD_ATTR", kLoadAttr, 1, kVaries, 9, kNone, 1},
@@ -107,7 +107,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
     {143, "LOAD_FAST_AND_CLEAR", kLoadFastAndClear, 0, 1},
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
-    unsupportedRow(145, "LIST_APPEND", "a list comprehension"),
+    {145, "LIST_APPEND", kListAppend, 1, 0},  // lists
     unsupportedRow(146, "SET_ADD", "a set comprehension"),
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     {149, "COPY_FREE_VARS", kCopyFreeVars, 0, 0},  // closures:
@@ -117,7 +117,7 @@ constexpr OpcodeRow kRows[] = {
     {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
     {156, "BUILD_CONST_KEY_MAP", kBuildConstKeyMap, kVaries, 1},  // dicts:
     {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
-    unsupportedRow(162, "LIST_EXTEND", "a list literal"),
+    {162, "LIST_EXTEND", kListExtend, 1, 0},  // lists
     unsupportedRow(163, "SET_UPDATE", "a set literal"),
     unsupportedRow(164, "DICT_MERGE", "**-arguments in a call (f(**kw))"),
     unsupportedRow(165, "DICT_UPDATE", "a dict literal"),

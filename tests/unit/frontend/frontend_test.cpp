@@ -291,7 +291,7 @@ INSTANTIATE_TEST_SUITE_P(
     Constructs, Unsupported311,
     ::testing::Values(
         UnsupportedCase{py311_import_stmt, "unsupported Python construct: an import statement", 3},
-        UnsupportedCase{py311_list_literal, "unsupported Python construct: a list literal", 4},
+
         UnsupportedCase{py311_generator, "generators are not supported", 1},
         UnsupportedCase{py311_kwonly, "keyword-only parameters are not supported", 1}));
 

@@ -31,6 +31,7 @@ _MODULES = {
     "random": "kiln.library.random_functions",  # random:
     "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
     "operator": "kiln.library.operator_functions",  # closures: the operator module
+    "heapq": "kiln.library.heapq_functions",  # lists
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
