@@ -136,6 +136,9 @@ class FunctionLowering {
   /// the shape and item size (the last, resp. first, is a constant), so LLVM
   /// sees unit-stride accesses and can vectorize; only A reads the strides.
   llvm::Value* strideOf(llvm::Value* arr, const typing::Type* at, unsigned d);
+  /// Whether the memory of two arrays' elements may overlap (their byte
+  /// ranges meet; both non-empty).
+  llvm::Value* arraysOverlap(llvm::Value* a, const typing::Type* at, llvm::Value* b, const typing::Type* bt);
   llvm::Value* checkedIndex(llvm::Value* arr, llvm::Value* i);
   llvm::Value* selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
                          llvm::Value** count);

@@ -419,12 +419,61 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     storeElement(p.ptr, converted(v, dt), dt);
     return;
   }
-  // Into a view: fill with a scalar or copy a broadcast array. A source
-  // overlapping the target is read as it is written (NumPy copies first).
+  // Into a view: fill with a scalar or copy a broadcast array.
   Typed target{slot, viewOf(p, slot)};
   const typing::Type* ve = v->type->isArray() ? v->type->dtype() : v->type;
-  elementwise({typed(v)}, ve, slot, &target,
-              [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], ve, dt); });
+  auto conv = [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], ve, dt); };
+  if (!v->type->isArray()) {
+    elementwise({typed(v)}, ve, slot, &target, conv);
+    return;
+  }
+  // A source whose memory overlaps the target's (a[1:] = a[:-1],
+  // a[::-1] = a) is copied first, as NumPy does: copying element by element
+  // would read what the copy already wrote.
+  Typed src = typed(v);
+  llvm::Value* overlap = arraysOverlap(src.v, v->type, target.v, slot);
+  llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "overlap.copy", fn_);
+  llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "overlap.none", fn_);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "overlap.done", fn_);
+  b_.CreateCondBr(overlap, copy_bb, direct_bb);
+  b_.SetInsertPoint(copy_bb);
+  const typing::Type* tmp_t = types().array(ve, v->type->ndim, 'C');
+  llvm::Value* tmp = elementwise({src}, ve, tmp_t, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
+  elementwise({Typed{tmp_t, tmp}}, ve, slot, &target, conv);
+  releaseTemp(tmp);
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(direct_bb);
+  elementwise({src}, ve, slot, &target, conv);
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
+}
+
+llvm::Value* FunctionLowering::arraysOverlap(llvm::Value* a, const typing::Type* at, llvm::Value* b,
+                                             const typing::Type* bt) {
+  // The byte range [lo, hi) each array's elements span (strides may be
+  // negative); an empty array spans nothing.
+  auto range = [&](llvm::Value* arr, const typing::Type* t, llvm::Value** lo, llvm::Value** hi) {
+    llvm::Value* base = b_.CreatePtrToInt(b_.CreateExtractValue(arr, kData), b_.getInt64Ty());
+    llvm::Value* down = b_.getInt64(0);
+    llvm::Value* up = b_.getInt64(itemSize(t->dtype()));
+    llvm::Value* empty = b_.getInt1(false);
+    for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k) {
+      llvm::Value* n = b_.CreateExtractValue(arr, {kShape, k});
+      empty = b_.CreateOr(empty, b_.CreateICmpSLE(n, b_.getInt64(0)));
+      llvm::Value* span = b_.CreateMul(b_.CreateSub(n, b_.getInt64(1)), strideOf(arr, t, k));
+      llvm::Value* neg = b_.CreateICmpSLT(span, b_.getInt64(0));
+      down = b_.CreateAdd(down, b_.CreateSelect(neg, span, b_.getInt64(0)));
+      up = b_.CreateAdd(up, b_.CreateSelect(neg, b_.getInt64(0), span));
+    }
+    *lo = b_.CreateAdd(base, down);
+    *hi = b_.CreateAdd(base, up);
+    return empty;
+  };
+  llvm::Value *alo, *ahi, *blo, *bhi;
+  llvm::Value* a_empty = range(a, at, &alo, &ahi);
+  llvm::Value* b_empty = range(b, bt, &blo, &bhi);
+  llvm::Value* meet = b_.CreateAnd(b_.CreateICmpULT(alo, bhi), b_.CreateICmpULT(blo, ahi));
+  return b_.CreateAnd(meet, b_.CreateNot(b_.CreateOr(a_empty, b_empty)));
 }
 
 llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, const typing::Type* ct,

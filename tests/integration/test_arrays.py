@@ -73,3 +73,32 @@ def test_object_array_is_a_typing_error(kilnd):
 
     with pytest.raises(kiln.TypingError, match=r"argument 'a' \(NumPy array of dtype object\)"):
         first(np.array([1, None], dtype=object))
+
+
+def test_overlapping_slice_assignment_copies_first(kilnd):
+    # a[1:] = a[:-1] and a[::-1] = a read the source before writing, as
+    # NumPy does (the element-by-element copy would read its own writes).
+    import numpy as np
+    from kiln import jit
+
+    def shift(src, dest, k):
+        dest[k:] = src[:-k]
+
+    def flip(src, dest):
+        dest[:] = src[::-1]
+
+    def flip_cols(src, dest):
+        dest[:] = src[:, ::-1]
+
+    cases = [(shift, (7,), (2,)), (flip, (6,), ()), (flip_cols, (3, 4), ()), (shift, (4, 3), (1,))]
+    for f, shape, extra in cases:
+        want = np.arange(np.prod(shape)).reshape(shape)
+        got = want.copy()
+        f(want, want, *extra)
+        jit(f)(got, got, *extra)
+        np.testing.assert_array_equal(got, want)
+        src = np.arange(np.prod(shape)).reshape(shape)
+        want, got = np.zeros_like(src), np.zeros_like(src)
+        f(src, want, *extra)
+        jit(f)(src, got, *extra)
+        np.testing.assert_array_equal(got, want)
