@@ -84,12 +84,17 @@ def unique(ar):
 
 @implements("numpy.fliplr")
 def fliplr(m):
-    # A view, as NumPy's: reversed columns (m must have 2 or more dimensions).
+    # A view, as NumPy's: reversed columns. m must be an array (a list is
+    # refused: NumPy would return a new array, not a list).
+    if m.ndim < 2:
+        raise ValueError("Input must be >= 2-d.")
     return m[:, ::-1]
 
 
 @implements("numpy.flipud")
 def flipud(m):
+    if m.ndim < 1:  # an array only, as fliplr
+        raise ValueError("Input must be >= 1-d.")
     return m[::-1]
 
 
