@@ -168,7 +168,10 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
                                absl::StrCat("function is too large (", nlocals, " locals in ",
                                             nblocks, " blocks)"),
                                code_.filename, code_.firstlineno, code_.qualname);
-  if (code_.argcount < 0 || static_cast<size_t>(code_.argcount) > nlocals)
+  // The parameters are the first varnames (the slots also hold cells and
+  // free variables, which are not parameters).
+  if (code_.argcount < 0 || static_cast<size_t>(code_.argcount) > code_.varnames.size() ||
+      static_cast<size_t>(code_.argcount) > nlocals)
     return malformed(0, "argcount exceeds the number of local variables");
 
   fn_ = std::make_unique<ir::Function>();
