@@ -84,6 +84,10 @@ class FunctionLowering {
                            bool numpy = false);
   llvm::Value* power(llvm::Value* a, llvm::Value* b, const typing::Type* t);
   llvm::Value* compareValues(ir::CompareOp op, llvm::Value* a, llvm::Value* b, const typing::Type* t);
+  // Two 64-bit integers of different signedness (each in its own) compared
+  // exactly, as Python and NumPy's mixed loops do: no common type holds
+  // both int64 and uint64, and float64 rounds.
+  llvm::Value* compareMixedSign(ir::CompareOp op, llvm::Value* x, bool x_signed, llvm::Value* y, bool y_signed);
 
   // Builtins (lower_builtins.cpp).
   /// The builtin typing resolved the call to, on its bound arguments.

@@ -373,6 +373,28 @@ llvm::Value* FunctionLowering::compareValues(CompareOp op, llvm::Value* a, llvm:
   return b_.getInt1(false);
 }
 
+llvm::Value* FunctionLowering::compareMixedSign(CompareOp op, llvm::Value* x, bool x_signed, llvm::Value* y,
+                                                bool y_signed) {
+  llvm::Value* zero = llvm::ConstantInt::get(x->getType(), 0);
+  llvm::Value* xneg = x_signed ? b_.CreateICmpSLT(x, zero) : b_.getFalse();
+  llvm::Value* yneg = y_signed ? b_.CreateICmpSLT(y, zero) : b_.getFalse();
+  llvm::Value* differ = b_.CreateXor(xneg, yneg);  // one negative: it is the smaller
+  llvm::Value* same = compareValues(op, x, y, types().integer(64, false));
+  switch (op) {
+    case CompareOp::kLt:
+    case CompareOp::kLe: return b_.CreateSelect(differ, xneg, same);
+    case CompareOp::kGt:
+    case CompareOp::kGe: return b_.CreateSelect(differ, yneg, same);
+    case CompareOp::kEq:
+    case CompareOp::kIs: return b_.CreateSelect(differ, b_.getFalse(), same);
+    case CompareOp::kNe:
+    case CompareOp::kIsNot: return b_.CreateSelect(differ, b_.getTrue(), same);
+    case CompareOp::kIn:
+    case CompareOp::kNotIn: break;
+  }
+  return b_.getInt1(false);
+}
+
 llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
                                        const typing::Type* result, const ir::OperandTypes& decided) {
   if (result->isArray()) return arrayCompare(op, lhs, rhs, result, decided.operand);
@@ -386,7 +408,14 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       llvm::Value* tup = value(rhs);
       for (unsigned k = 0; k < c->items.size(); ++k) {
         const typing::Type* ct = decided.items[k];
-        llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), c->items[k], ct);
+        const typing::Type* it = c->items[k];
+        if (typing::mixedSignInts(a, it)) {
+          llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), it, types().integer(64, it->is_signed));
+          found = b_.CreateOr(found, compareMixedSign(CompareOp::kEq, converted(lhs, types().integer(64, a->is_signed)),
+                                                      a->is_signed, item, it->is_signed));
+          continue;
+        }
+        llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), it, ct);
         found = b_.CreateOr(found, compareValues(CompareOp::kEq, converted(lhs, ct), item, ct));
       }
     } else {  // range
@@ -452,6 +481,11 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     bool eq = a->kind == c->kind;
     bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs;
     return b_.getInt1(want_eq ? eq : !eq);
+  }
+  if (typing::mixedSignInts(a, c)) {
+    const typing::Type* sa = types().integer(64, a->is_signed);
+    const typing::Type* sc = types().integer(64, c->is_signed);
+    return compareMixedSign(op, converted(lhs, sa), a->is_signed, converted(rhs, sc), c->is_signed);
   }
   const typing::Type* t = decided.operand;
   return compareValues(op, converted(lhs, t), converted(rhs, t), t);

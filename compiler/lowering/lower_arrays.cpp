@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
 
 namespace kiln::lowering {
 
@@ -604,6 +605,15 @@ llvm::Value* FunctionLowering::arrayUnary(UnaryOp op, const ir::Value* x, const 
 }
 llvm::Value* FunctionLowering::arrayCompare(CompareOp op, const ir::Value* lhs, const ir::Value* rhs,
                                             const typing::Type* result, const typing::Type* ot) {
+  const typing::Type* a = lhs->type->isArray() ? lhs->type->dtype() : lhs->type;
+  const typing::Type* c = rhs->type->isArray() ? rhs->type->dtype() : rhs->type;
+  if (typing::mixedSignInts(a, c)) {  // each element in its own signedness
+    std::vector<const typing::Type*> own = {types().integer(64, a->is_signed), types().integer(64, c->is_signed)};
+    return elementwise({typed(lhs), typed(rhs)}, ot, result, nullptr,
+                       [&](const std::vector<llvm::Value*>& xs) {
+                         return compareMixedSign(op, xs[0], a->is_signed, xs[1], c->is_signed);
+                       }, own);
+  }
   return elementwise({typed(lhs), typed(rhs)}, ot, result, nullptr,
                      [&](const std::vector<llvm::Value*>& xs) { return compareValues(op, xs[0], xs[1], ot); });
 }

@@ -143,19 +143,7 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
     if (cx && op != CompareOp::kEq && op != CompareOp::kNe) return complex_order(op, x, y);
     if (loop[0] == loop[1]) return compareValues(op, x, y, t);
     // int64 beside uint64 (NumPy's qQ and Qq loops): exact.
-    llvm::Value* zero = llvm::ConstantInt::get(vt, 0);
-    llvm::Value* xneg = isSigned(loop[0]) ? b_.CreateICmpSLT(x, zero) : b_.getFalse();
-    llvm::Value* yneg = isSigned(loop[1]) ? b_.CreateICmpSLT(y, zero) : b_.getFalse();
-    llvm::Value* differ = b_.CreateXor(xneg, yneg);
-    llvm::Value* same = compareValues(op, x, y, types().integer(64, false));
-    switch (op) {
-      case CompareOp::kLt:
-      case CompareOp::kLe: return b_.CreateSelect(differ, xneg, same);
-      case CompareOp::kGt:
-      case CompareOp::kGe: return b_.CreateSelect(differ, yneg, same);
-      case CompareOp::kEq: return b_.CreateSelect(differ, b_.getFalse(), same);
-      default: return b_.CreateSelect(differ, b_.getTrue(), same);
-    }
+    return compareMixedSign(op, x, isSigned(loop[0]), y, isSigned(loop[1]));
   };
   auto make_complex = [&](llvm::Value* r, llvm::Value* i) {
     llvm::Value* out = llvm::PoisonValue::get(vt);

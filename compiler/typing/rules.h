@@ -38,6 +38,9 @@ std::string strCompareProblem(ir::CompareOp op, const ir::Value* a, const ir::Va
 /// The text of a constant str value, or nullptr.
 const std::string* constantStr(const ir::Value* v);
 /// The type both sides of a comparison are converted to before comparing.
+// Two ints no integer type holds both of (uint64 beside a signed int):
+// compared exactly, each in its own signedness, not in float64.
+bool mixedSignInts(const Type* a, const Type* b);
 const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b);
 
 /// What lowering converts an operator's operands to (ir::OperandTypes),

@@ -212,6 +212,11 @@ std::string strCompareProblem(CompareOp op, const ir::Value* a, const ir::Value*
   return "";
 }
 
+bool mixedSignInts(const Type* a, const Type* b) {
+  if (a->kind != Kind::kInt || b->kind != Kind::kInt || a->is_signed == b->is_signed) return false;
+  return (a->is_signed ? b : a)->bits == 64;
+}
+
 const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {
   if (a == b) return a;
   if (a->kind == Kind::kBool && b->kind == Kind::kBool) return a;

@@ -89,6 +89,47 @@ def test_uint64_with_int64_is_int64_not_float(kilnd):
     assert type(got) is int and got == 0  # wraps, as int64; float64 would give 1.8446744073709552e19
 
 
+COMPARISONS = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+               "eq": operator.eq, "ne": operator.ne}
+# Values where int64 and uint64 meet: float64 (their common NumPy type) rounds
+# 2**63 - 1 and 2**63 to one value, and -1 wraps to 2**64 - 1 in uint64.
+EDGE_SIGNED = [2**63 - 1, -1, 5, -(2**63), 0]
+EDGE_UNSIGNED = [2**63, 2**64 - 1, 5, 0, 2**63 - 1]
+
+
+@pytest.mark.parametrize("name", sorted(COMPARISONS))
+def test_int64_uint64_comparisons_are_exact(kilnd, name):
+    """Comparisons of signed and unsigned 64-bit ints, scalars and arrays,
+    both ways round, as Python's ints and NumPy 2's mixed loops: exact."""
+    from kiln import jit
+
+    op = COMPARISONS[name]
+    scalar = jit(lambda a, b: (a < b, a <= b, a > b, a >= b, a == b, a != b))
+    arrays = make_compare(jit, name)
+    a = np.array(EDGE_SIGNED, np.int64)
+    b = np.array(EDGE_UNSIGNED, np.uint64)
+    assert arrays(a, b).tolist() == op(a, b).tolist() == [op(int(x), int(y)) for x, y in zip(a, b)]
+    assert arrays(b, a).tolist() == [op(int(y), int(x)) for x, y in zip(a, b)]
+    assert arrays(a, b[0]).tolist() == [op(int(x), int(b[0])) for x in a]
+    for x, y in zip(a, b):
+        want = tuple(f(int(x), int(y)) for f in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne))
+        assert scalar(x, y) == want, (x, y)
+
+
+def make_compare(jit, name):
+    body = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b,
+            "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b}[name]
+    return jit(body)
+
+
+def test_signed_in_tuple_of_uint64_is_exact(kilnd):
+    from kiln import jit
+
+    f = jit(lambda x, y, z: x in (y, z))
+    assert f(np.int64(-1), np.uint64(2**64 - 1), np.uint64(2**63)) is False
+    assert f(np.int64(2**63 - 1), np.uint64(2**64 - 1), np.uint64(2**63 - 1)) is True
+
+
 @pytest.mark.parametrize("op", ["lshift", "rshift"])
 def test_shift_takes_the_left_operand_signedness(kilnd, op):
     from kiln import jit
