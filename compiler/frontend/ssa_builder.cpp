@@ -27,6 +27,10 @@ constexpr int32_t kCoVarargs = 0x4;                  // co_flags: *args
 struct FrameState {
   std::vector<Value*> locals;  // null: no store reaches here on this path
   std::vector<Value*> stack;   // null: the call protocol's NULL
+  // exceptions: the copies of the errors being handled (Op::kCatch), one per
+  // except/finally handler being run, innermost last (CPython's exc_info
+  // stack); a nested handler's end puts its enclosing one's error back.
+  std::vector<Value*> handling;
 };
 
 // What a block param stands for: a local (by varnames index) or a stack slot.
@@ -76,7 +80,9 @@ class SsaBuilder {
   /// stack of an except handler: None at the top of the entry block.
   Value* caught();
   /// exceptions: the edge from block b's terminator to its except handler.
-  absl::Status handlerEdge(size_t b, const FrameState& at_entry);
+  /// `handling` is the block's at its end: a block starting a handler or
+  /// ending one (PUSH_EXC_INFO, POP_EXCEPT) raises only after them.
+  absl::Status handlerEdge(size_t b, const FrameState& at_entry, const std::vector<Value*>& handling);
   Value* localOrUndef(const FrameState& st, size_t local) {
     return st.locals[local] ? st.locals[local] : undef(local);
   }
@@ -84,6 +90,9 @@ class SsaBuilder {
   absl::Status malformed(uint32_t offset, absl::string_view what) const {
     return absl::InvalidArgumentError(
         absl::StrCat("malformed bytecode in ", code_.qualname, " at offset ", offset, ": ", what));
+  }
+  absl::Status unstructuredHandlers(uint32_t offset) const {
+    return malformed(offset, "paths meet inside different exception handlers");
   }
   absl::Status unsupported(const Instruction& in, std::string message) const {
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported, std::move(message),
@@ -119,6 +128,9 @@ class SsaBuilder {
   std::vector<Value*> undefs_;  // per local, created on first need
   size_t undef_count_ = 0;
   Value* caught_ = nullptr;
+  std::vector<bool> handler_entry_;  // exceptions: blocks an exception edge enters
+  size_t cur_index_ = 0;
+  std::vector<Value*> end_handling_;  // exceptions: the current block's handling at its end
   ir::Block* cur_ = nullptr;
   std::optional<std::vector<std::string>> kwnames_;
 };
@@ -142,7 +154,7 @@ Value* SsaBuilder::caught() {
   return caught_ = i->result.get();
 }
 
-absl::Status SsaBuilder::handlerEdge(size_t b, const FrameState& at_entry) {
+absl::Status SsaBuilder::handlerEdge(size_t b, const FrameState& at_entry, const std::vector<Value*>& handling) {
   const BasicBlock& bb = cfg_.blocks[b];
   ir::Instr* t = cur_->terminator();
   if (!t) return absl::InternalError("a protected block without a terminator");
@@ -151,6 +163,7 @@ absl::Status SsaBuilder::handlerEdge(size_t b, const FrameState& at_entry) {
   FrameState h;
   h.locals = at_entry.locals;
   h.stack.assign(at_entry.stack.begin(), at_entry.stack.begin() + bb.handler_depth);
+  h.handling = handling;
   if (bb.handler_lasti) h.stack.push_back(caught());
   h.stack.push_back(caught());
   t->succs.emplace_back();
@@ -213,6 +226,9 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
   param_slots_.resize(nblocks);
   entry_state_.resize(nblocks);
   for (size_t b = 0; b < nblocks; ++b) expected_incoming_.push_back(cfg_.blocks[b].preds.size());
+  handler_entry_.assign(nblocks, false);
+  for (size_t b = 0; b < nblocks; ++b)
+    if (int h = cfg_.blocks[b].handler; h >= 0 && static_cast<size_t>(h) < nblocks) handler_entry_[h] = true;
 
   if (preentry) {
     ++expected_incoming_[0];
@@ -228,14 +244,16 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
       if (absl::Status s = enterBlock(b, st); !s.ok()) return s;
     visited_[b] = true;
     cur_ = blocks_[b];
+    cur_index_ = b;
     kwnames_.reset();
     const BasicBlock& bb = cfg_.blocks[b];
     const FrameState at_entry = bb.handler >= 0 ? st : FrameState{};
     for (size_t k = bb.first; k + 1 < bb.end; ++k)
       if (absl::Status s = step(cfg_.instrs[k], st); !s.ok()) return s;
+    end_handling_ = st.handling;  // terminate() moves st on
     if (absl::Status s = terminate(b, cfg_.instrs[bb.end - 1], st); !s.ok()) return s;
     if (bb.handler >= 0)
-      if (absl::Status s = handlerEdge(b, at_entry); !s.ok()) return s;
+      if (absl::Status s = handlerEdge(b, at_entry, end_handling_); !s.ok()) return s;
   }
   return std::move(fn_);
 }
@@ -246,10 +264,13 @@ absl::Status SsaBuilder::enterBlock(size_t b, FrameState& st) {
   if (in.empty()) return absl::InternalError("block reached in RPO with no visited predecessor");
   const bool loop_header = in.size() < expected_incoming_[b];
   const size_t depth = in[0].state.stack.size();
-  for (const PendingEdge& e : in)
+  for (const PendingEdge& e : in) {
     if (e.state.stack.size() != depth)
       return malformed(offset, absl::StrCat("paths meet with stack depths ", depth, " and ",
                                             e.state.stack.size()));
+    if (e.state.handling != in[0].state.handling) return unstructuredHandlers(offset);
+  }
+  st.handling = in[0].state.handling;
 
   st.locals.assign(slot_names_.size(), nullptr);
   st.stack.assign(depth, nullptr);
@@ -296,6 +317,7 @@ absl::Status SsaBuilder::fillEdge(size_t target, ir::Instr* term, size_t succ, c
   if (st.stack.size() != want.stack.size())
     return malformed(offset, absl::StrCat("paths meet with stack depths ", want.stack.size(), " and ",
                                           st.stack.size()));
+  if (st.handling != want.handling) return unstructuredHandlers(offset);
   const std::vector<Slot>& slots = param_slots_[target];
   std::vector<bool> is_param_local(want.locals.size()), is_param_stack(want.stack.size());
   for (const Slot& s : slots) (s.local ? is_param_local : is_param_stack)[s.index] = true;
@@ -393,6 +415,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       Value* exc = pop();
       push(caught());  // the exception handled before, restored by POP_EXCEPT
       push(exc);
+      st.handling.push_back(emit(Op::kCatch, {}, in)->result.get());
       break;
     }
     case Form::kCheckExcMatch: {
@@ -402,6 +425,13 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     }
     case Form::kPopExcept:
       pop();
+      if (st.handling.empty()) return malformed(in.offset, "POP_EXCEPT outside an exception handler");
+      st.handling.pop_back();
+      // The end of a nested handler: the enclosing handler's error is the one
+      // a bare `raise` or a finally re-raises again. Not in a handler's
+      // cleanup (entered by an exception edge), where the error in flight is
+      // the one that escaped the nested handler's body.
+      if (!st.handling.empty() && !handler_entry_[cur_index_]) emit(Op::kRestoreError, {st.handling.back()}, in);
       break;
     case Form::kLoadGlobal: {
       if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
@@ -717,6 +747,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
   const Form form = last.form();
   if (flowOf(form) == Flow::kNext) {
     if (absl::Status s = step(last, st); !s.ok()) return s;
+    end_handling_ = st.handling;  // the block may end with PUSH_EXC_INFO or POP_EXCEPT
     ir::Instr* j = emit(Op::kJump, {}, last);
     j->succs.resize(1);
     return setEdge(j, 0, succs.at(0), std::move(st));

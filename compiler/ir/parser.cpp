@@ -550,6 +550,8 @@ class Parser {
       case Op::kReturn:
       case Op::kRaise:
       case Op::kExcMatch:
+      case Op::kCatch:
+      case Op::kRestoreError:
       case Op::kReraise:
       case Op::kUnreachable: break;
     }

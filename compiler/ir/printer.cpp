@@ -83,6 +83,8 @@ std::string attrs(const Instr& i) {
     case Op::kReturn:
     case Op::kUnreachable:
     case Op::kExcMatch:
+    case Op::kCatch:
+    case Op::kRestoreError:
     case Op::kReraise:
       return "";
   }

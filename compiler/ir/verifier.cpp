@@ -47,6 +47,8 @@ absl::Status verify(const Function& f) {
         case Op::kReraise:
         case Op::kUnreachable:
         case Op::kExcMatch:
+        case Op::kCatch:
+        case Op::kRestoreError:
         case Op::kConst:
         case Op::kUndef:
         case Op::kLoadGlobal:

@@ -360,6 +360,7 @@ class FunctionLowering {
   bool boundscheck_ = false;  // IndexError on out-of-range array indices (Numba: off by default)
   Ownership own_;                               // computed once per instance
   const ir::Edge* handler_ = nullptr;  // exceptions: the current block's edge to its except handler
+  std::map<const ir::Value*, llvm::AllocaInst*> caught_errors_;  // exceptions: each catch's copy of *err
   std::vector<int> held_;                       // roots holding a reference now, in index order
   std::vector<int> last_use_;                   // per root: last body instruction using it in this block
   std::vector<bool> live_at_term_;              // per root: needed by this block's terminator or later

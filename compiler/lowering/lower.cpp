@@ -449,6 +449,17 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kExcMatch:
       v = excMatch(i.operands[0]->type);
       break;
+    case Op::kCatch:  // exceptions: *err copied aside
+      v = b_.getInt8(0);  // None
+      caught_errors_[i.result.get()] = entryAlloca(errorType(), "caught");
+      b_.CreateStore(b_.CreateLoad(errorType(), err_ptr_), caught_errors_[i.result.get()]);
+      break;
+    case Op::kRestoreError: {
+      auto it = caught_errors_.find(i.operands[0]);
+      if (it == caught_errors_.end()) return absl::InternalError("restore_error of a value no catch defined");
+      b_.CreateStore(b_.CreateLoad(errorType(), it->second), err_ptr_);
+      return absl::OkStatus();
+    }
     case Op::kUnreachable:
       b_.CreateUnreachable();
       return absl::OkStatus();

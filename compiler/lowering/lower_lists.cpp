@@ -738,6 +738,8 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kBuildMap:  // dicts
     case Op::kMakeFunction:  // closures
     case Op::kExcMatch:  // exceptions
+    case Op::kCatch:
+    case Op::kRestoreError:
     case Op::kReraise:
     case Op::kDelItem:   // del obj[index]: lowerInstr dispatches on the container's kind
       return false;

@@ -76,6 +76,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kRaise:
     case Op::kUnreachable:
     case Op::kExcMatch:
+    case Op::kCatch:
+    case Op::kRestoreError:
     case Op::kReraise:
       return false;
   }

@@ -866,7 +866,11 @@ class Inferrer {
       case Op::kJump:
       case Op::kUnreachable:
       case Op::kReraise:
+      case Op::kRestoreError:
         return absl::OkStatus();
+      case Op::kCatch:  // exceptions: no value compiled code can use
+        t = tc_.none();
+        break;
       case Op::kExcMatch: {  // exceptions:
         const Type* c = operand(0);
         if (c->kind == Kind::kUnknown) return absl::OkStatus();

@@ -328,3 +328,80 @@ def test_bare_raise_outside_handler_reraises_the_callers_exception():
         except KeyError:
             f()
     assert info.value.args == ("outer",)
+
+
+# A nested handler ends: the enclosing handler's error is the one being
+# handled again (CPython's exc_info stack), so a bare raise or the end of a
+# finally re-raises it, not the nested handler's.
+def reraise_after_nested_handler(x):
+    try:
+        if x > 0:
+            raise ValueError("outer", x)
+        return 0
+    except ValueError:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            pass
+        raise
+
+
+def finally_after_nested_handler(x):
+    try:
+        raise ValueError("outer", x)
+    finally:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            pass
+
+
+def escape_from_nested_handler(x):
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            raise IndexError("escaped", x)
+
+
+def nested_handlers_in_a_loop(n):
+    s = 0
+    for i in range(n):
+        try:
+            if i % 2:
+                raise ValueError("odd")
+            s += i
+        except ValueError:
+            try:
+                if i % 3 == 0:
+                    raise KeyError("three")
+            except KeyError:
+                s += 100
+            s += 1
+    return s
+
+
+def caught_after_reraise(x):
+    try:
+        try:
+            raise ValueError("outer")
+        except ValueError:
+            try:
+                raise KeyError("inner")
+            except KeyError:
+                pass
+            raise
+    except ValueError:
+        return 7
+    except KeyError:
+        return 8
+    return 0
+
+
+@pytest.mark.parametrize("fn,arg", [(reraise_after_nested_handler, 1), (reraise_after_nested_handler, 0),
+                                    (finally_after_nested_handler, 2), (escape_from_nested_handler, 3),
+                                    (nested_handlers_in_a_loop, 13), (caught_after_reraise, 1)])
+def test_nested_handler_restores_the_error_being_handled(fn, arg):
+    same(fn, arg)

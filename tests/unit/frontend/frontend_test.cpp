@@ -264,6 +264,10 @@ TEST(Frontend311, TryExceptGivesHandlerEdges) {
   EXPECT_NE(text.find("exc_match"), std::string::npos) << text;
   EXPECT_NE(text.find("reraise"), std::string::npos) << text;
   EXPECT_NE(text.find("binop truediv"), std::string::npos) << text;
+  // The handler copies the error it handles (catch); with no handler nested
+  // inside it, nothing ever puts a copy back.
+  EXPECT_NE(text.find("= catch"), std::string::npos) << text;
+  EXPECT_EQ(text.find("restore_error"), std::string::npos) << text;
 }
 
 struct UnsupportedCase {
