@@ -78,7 +78,14 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kSlice: *head = "slice3_type"; return;
     case Kind::kStrIter: *head = "iter("; all(); *tail = ")"; return;  // strings
     // dicts:
-    case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
+    case Kind::kDict:
+      if (!t.name.empty()) {  // sets: "set(int64)", "reflected set(int64)"
+        *head = absl::StrCat(t.name, "(");
+        kids->assign(1, t.items[0]);
+        *tail = ")";
+        return;
+      }
+      *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
     case Kind::kEllipsis: *head = "ellipsis"; return;
     case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
@@ -317,6 +324,13 @@ const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
   Type t = make(Kind::kDictIter);
   t.items = {dict};
   t.name = what;
+  return intern(t);
+}
+// sets: a dict of the items to no values, named "set" or "reflected set".
+const Type* TypeContext::set(const Type* item, bool reflected) {
+  Type t = make(Kind::kDict);
+  t.items = {item, none()};
+  t.name = reflected ? "reflected set" : "set";
   return intern(t);
 }
 const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }
