@@ -401,6 +401,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       if (!k.ok()) return k;
       absl::StatusOr<const Type*> v = fromSyntax(tc, t.items[1]);
       if (!v.ok()) return v;
+      if (t.set) return tc.set(*k, t.reflected);  // sets:
       return tc.dict(*k, *v);
     }
     case base::TypeSyntax::Kind::kTuple: {
