@@ -324,6 +324,13 @@ class FunctionLowering {
   absl::StatusOr<bool> lowerSet(const ir::Instr& i, llvm::Value** v);
   /// A new empty set of type st: a temporary of this instruction.
   llvm::Value* setNew(const typing::Type* st);
+  llvm::Function* setDtor(const typing::Type* st);
+  /// Calls the kiln_unicode.h helper at `offset` in KilnUnicodeApi.
+  llvm::Value* setUnicodeCall(size_t offset, llvm::Type* ret, const std::vector<llvm::Value*>& args);
+  /// The table's equality of two items (keyEq; strings by their code points).
+  llvm::Function* setEq(const typing::Type* kt);
+  /// The item of entry ix (borrowed from the table).
+  llvm::Value* setItemAt(llvm::Value* mi, llvm::Value* ix, const typing::Type* kt);
   /// x (of the item type kt) in an entry-block slot, with its hash.
   DictKey setItem(llvm::Value* x, const typing::Type* kt);
   void setAdd(llvm::Value* mi, llvm::Value* x, const typing::Type* kt);

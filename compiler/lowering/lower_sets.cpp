@@ -18,6 +18,7 @@
 #include "compiler/typing/rules.h"
 #include "kiln_dict.h"
 #include "kiln_rt.h"
+#include "kiln_unicode.h"
 
 namespace kiln::lowering {
 
@@ -39,11 +40,69 @@ constexpr unsigned kCopy = op(offsetof(KilnDictOps, copy));
 constexpr unsigned kHdrUsed = offsetof(KilnDictHeader, used) / 8;
 }  // namespace
 
+// Items that hold references (strings): the table holds one per live item,
+// taken when an item is stored and dropped when it is removed; the block's
+// destructor drops those left.
+llvm::Function* FunctionLowering::setDtor(const typing::Type* st) {
+  const typing::Type* kt = st->items[0];
+  if (!holdsRefs(kt)) return nullptr;
+  std::string name = absl::StrCat("kiln.set.dtor.", kt->str());
+  if (llvm::Function* f = mod_.getFunction(name)) return f;
+  auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false),
+                                   llvm::Function::InternalLinkage, name, &mod_);
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  llvm::Function* saved_fn = fn_;
+  fn_ = f;
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+  llvm::Value* data = f->getArg(0);
+  llvm::Value* n = dictHeader(data, offsetof(KilnDictHeader, nentries) / 8);
+  llvm::Value* entries = b_.CreateGEP(
+      b_.getInt8Ty(), data,
+      b_.CreateAdd(b_.getInt64(sizeof(KilnDictHeader)),
+                   b_.CreateMul(dictHeader(data, offsetof(KilnDictHeader, index_size) / 8), b_.getInt64(8))));
+  llvm::Value* esize = dictHeader(data, offsetof(KilnDictHeader, entry_size) / 8);
+  loop(n, [&](llvm::Value* ix) {
+    llvm::Value* e = b_.CreateGEP(b_.getInt8Ty(), entries, b_.CreateMul(ix, esize));
+    llvm::Value* live = b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstGEP1_64(b_.getInt8Ty(), e, 8));
+    ifThen(b_.CreateICmpNE(live, b_.getInt64(0)), [&]() {
+      release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), b_.CreateConstGEP1_64(b_.getInt8Ty(), e, 16)), kt), kt);
+    });
+  });
+  b_.CreateRetVoid();
+  fn_ = saved_fn;
+  return f;
+}
+
+llvm::Value* FunctionLowering::setUnicodeCall(size_t offset, llvm::Type* ret, const std::vector<llvm::Value*>& args) {
+  llvm::Value* fp = b_.CreateLoad(b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getInt8Ty(), unicodeApi(), offset));
+  std::vector<llvm::Type*> params;
+  for (llvm::Value* a : args) params.push_back(a->getType());
+  return b_.CreateCall(llvm::FunctionType::get(ret, params, false), fp, args);
+}
+
+llvm::Function* FunctionLowering::setEq(const typing::Type* kt) {
+  if (kt->kind != Kind::kStr) return keyEq(kt);
+  // Strings: the same code points (kiln_unicode.h eq on the items in place).
+  const char* name = "kiln.set.eq.unicode_type";
+  if (llvm::Function* f = mod_.getFunction(name)) return f;
+  llvm::Type* ptr = b_.getPtrTy();
+  auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr}, false),
+                                   llvm::Function::InternalLinkage, name, &mod_);
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  llvm::Function* saved_fn = fn_;
+  fn_ = f;
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+  b_.CreateRet(setUnicodeCall(offsetof(KilnUnicodeApi, eq), b_.getInt32Ty(), {f->getArg(0), f->getArg(1)}));
+  fn_ = saved_fn;
+  return f;
+}
+
 llvm::Value* FunctionLowering::setNew(const typing::Type* st) {
   // No values: a set's entries are {hash, live, item}.
   llvm::PointerType* ptr = b_.getPtrTy();
+  llvm::Function* dtor = setDtor(st);
   llvm::Value* mi = dictCall(kNew, ptr, {sizeOf(memoryType(ctx_, st->items[0])), b_.getInt64(0), b_.getInt64(8),
-                                         llvm::ConstantPointerNull::get(ptr)});
+                                         dtor ? static_cast<llvm::Value*>(dtor) : llvm::ConstantPointerNull::get(ptr)});
   raiseIf(b_.CreateIsNull(mi), KILN_MEMORY_ERROR, "Allocation failed (out of memory allocating a set)");
   temps_.push_back(mi);  // the result takes it over (finishInstr), else it dies with the instruction
   return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, st)), mi, 0);
@@ -52,24 +111,36 @@ llvm::Value* FunctionLowering::setNew(const typing::Type* st) {
 FunctionLowering::DictKey FunctionLowering::setItem(llvm::Value* x, const typing::Type* kt) {
   llvm::AllocaInst* slot = entryAlloca(memoryType(ctx_, kt), "set.item");
   b_.CreateStore(toMemory(b_, x, kt), slot);
-  return DictKey{slot, hashValue(x, kt), kt};
+  // Strings: CPython's hash (kiln_unicode.h), as the client hashes them.
+  llvm::Value* hash = kt->kind == Kind::kStr ? setUnicodeCall(offsetof(KilnUnicodeApi, hash), b_.getInt64Ty(), {slot})
+                                             : hashValue(x, kt);
+  return DictKey{slot, hash, kt};
 }
 
 void FunctionLowering::setAdd(llvm::Value* mi, llvm::Value* x, const typing::Type* kt) {
   DictKey k = setItem(x, kt);
   llvm::AllocaInst* found = entryAlloca(b_.getInt64Ty(), "found");
-  llvm::Value* ix = dictCall(kInsert, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(kt), found});
+  llvm::Value* ix = dictCall(kInsert, b_.getInt64Ty(), {mi, k.slot, k.hash, setEq(kt), found});
   raiseIf(b_.CreateICmpEQ(ix, b_.getInt64(-2)), KILN_MEMORY_ERROR, "Allocation failed (out of memory growing a set)");
+  if (holdsRefs(kt))  // the table's reference to a new item
+    ifThen(b_.CreateICmpEQ(b_.CreateLoad(b_.getInt64Ty(), found), b_.getInt64(0)), [&]() { retain(x, kt); });
 }
 
 llvm::Value* FunctionLowering::setFind(llvm::Value* mi, llvm::Value* x, const typing::Type* kt) {
   DictKey k = setItem(x, kt);
-  return dictCall(kLookup, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(kt)});
+  return dictCall(kLookup, b_.getInt64Ty(), {mi, k.slot, k.hash, setEq(kt)});
 }
 
 llvm::Value* FunctionLowering::setRemove(llvm::Value* mi, llvm::Value* x, const typing::Type* kt) {
   DictKey k = setItem(x, kt);
-  return dictCall(kRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(kt)});
+  llvm::Value* ix = dictCall(kRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, setEq(kt)});
+  if (holdsRefs(kt))  // the table's reference to the item removed (its entry is still readable)
+    ifThen(b_.CreateICmpSGE(ix, b_.getInt64(0)), [&]() { release(setItemAt(mi, ix, kt), kt); });
+  return ix;
+}
+
+llvm::Value* FunctionLowering::setItemAt(llvm::Value* mi, llvm::Value* ix, const typing::Type* kt) {
+  return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), dictCall(kKeyAt, b_.getPtrTy(), {mi, ix})), kt);
 }
 
 llvm::Value* FunctionLowering::setSize(llvm::Value* mi) { return dictHeader(dictData(mi), kHdrUsed); }
@@ -287,9 +358,11 @@ llvm::Value* FunctionLowering::setMethod(const ir::Instr& i, const typing::Type*
   if (name == "pop") {
     llvm::Value* ix = dictCall(kPopitem, b_.getInt64Ty(), {mi});
     raiseIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), KILN_KEY_ERROR, "'pop from an empty set'");
-    return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), dictCall(kKeyAt, b_.getPtrTy(), {mi, ix})), kt);
+    call_result_owned_ = holdsRefs(kt);  // the table's reference passes to the result
+    return setItemAt(mi, ix, kt);
   }
   if (name == "clear") {
+    if (holdsRefs(kt)) setEach(mi, kt, [&](llvm::Value* x) { release(x, kt); });
     dictCall(kClear, b_.getVoidTy(), {mi});
     return b_.getInt8(0);
   }
@@ -297,6 +370,7 @@ llvm::Value* FunctionLowering::setMethod(const ir::Instr& i, const typing::Type*
     llvm::Value* copy = dictCall(kCopy, b_.getPtrTy(), {mi});
     raiseIf(b_.CreateIsNull(copy), KILN_MEMORY_ERROR, "Allocation failed (out of memory copying a set)");
     temps_.push_back(copy);
+    if (holdsRefs(kt)) setEach(copy, kt, [&](llvm::Value* x) { retain(x, kt); });  // the copy's references
     return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, rt)), copy, 0);
   }
   return setOperation(name, recv, st, value(a0), a0->type, rt);
@@ -355,6 +429,19 @@ absl::StatusOr<bool> FunctionLowering::lowerSet(const ir::Instr& i, llvm::Value*
       }
       return absl::InternalError("a set operator typing does not accept reached lowering");
     }
+  }
+  if (i.op == Op::kCompare && typing::isSet(t1) &&
+      (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {
+    const typing::Type* kt = t1->items[0];
+    if (kt->kind == Kind::kUnknown) {  // set() never stored into: empty
+      *v = b_.getInt1(i.compare_op == ir::CompareOp::kNotIn);
+      return true;
+    }
+    llvm::Value* found =
+        b_.CreateICmpSGE(setFind(b_.CreateExtractValue(value(i.operands[1]), 0), converted(i.operands[0], kt), kt),
+                         b_.getInt64(0));
+    *v = i.compare_op == ir::CompareOp::kIn ? found : b_.CreateNot(found);
+    return true;
   }
   if (i.op == Op::kCompare) {
     {

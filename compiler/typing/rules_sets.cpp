@@ -15,6 +15,7 @@ bool isSet(const Type* t) { return t != nullptr && t->kind == Kind::kDict && !t-
 std::string setItemProblem(const Type* t) {
   if (t->kind == Kind::kUnknown) return "";
   if (isSet(t)) return absl::StrCat("unhashable type: '", t->str(), "'");
+  if (t->kind == Kind::kStr) return "";  // strings: hashed by lowering/lower_sets.cpp (CPython's hash)
   return unhashableReason(t);
 }
 

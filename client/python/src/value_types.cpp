@@ -550,7 +550,17 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
           PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
           return false;
         }
-        if (reflectedArg(l.items[i])) {  // sets: as lists
+        if (reflectedArg(l.items[i])) {  // sets: as lists (a mixed set is refused for what it is first)
+          PyObject* x = PyTuple_GET_ITEM(v, i);
+          Py_ssize_t pos = 0;
+          PyObject* item = nullptr;
+          Py_hash_t hash;
+          while (PySet_Check(x) && _PySet_NextEntry(x, &pos, &item, &hash))
+            if (typeofSpelling(item) != l.items[i].items[0].spelling) {
+              PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(item)->tp_name,
+                           l.items[i].items[0].spelling.c_str());
+              return false;
+            }
           PyErr_SetString(PyExc_TypeError, "a set inside a tuple argument is not supported yet");
           return false;
         }
@@ -715,7 +725,8 @@ bool unboxSet(PyObject* v, const Layout& l, void* dst) {
     return false;
   }
   const Layout& item = l.items[0];
-  if (item.kind == Kind::kStr || item.kind == Kind::kArray || item.kind == Kind::kList || item.kind == Kind::kDict) {
+  // Strings are borrowed from the Python set for the call (no block).
+  if (item.kind == Kind::kArray || item.kind == Kind::kList || item.kind == Kind::kDict) {
     PyErr_Format(PyExc_TypeError, "passing %s to a jitted function is not supported", l.spelling.c_str());
     return false;
   }
@@ -760,6 +771,7 @@ PyObject* boxSet(const Layout& l, const void* p) {
       }
   PyObject* s = PySet_New(nullptr);
   for (int64_t ix = s ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));  // the boxed item's own (strings)
     PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
     if (x == nullptr || PySet_Add(s, x) < 0) {
       Py_XDECREF(x);
@@ -781,6 +793,7 @@ bool writeBackSet(PyObject* value, const Layout& l, const void* src) {
   // Unchanged (the same items): the Python set keeps its own objects.
   bool same = kiln_dict_len(mi) == PySet_GET_SIZE(value);
   for (int64_t ix = same ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));
     PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
     if (x == nullptr) return false;
     int in = PySet_Contains(value, x);
@@ -792,16 +805,23 @@ bool writeBackSet(PyObject* value, const Layout& l, const void* src) {
     }
   }
   if (same) return true;
-  if (PySet_Clear(value) < 0) return false;
-  for (int64_t ix = kiln_dict_next(mi, 0); ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+  // Boxed before the set lets go of its items: strings borrow theirs.
+  PyObject* items = PyList_New(0);
+  for (int64_t ix = items ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));
     PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
-    if (x == nullptr || PySet_Add(value, x) < 0) {
+    if (x == nullptr || PyList_Append(items, x) < 0) {
       Py_XDECREF(x);
-      return false;
+      Py_CLEAR(items);
+      break;
     }
     Py_DECREF(x);
   }
-  return true;
+  if (items == nullptr) return false;
+  bool ok = PySet_Clear(value) == 0;
+  for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(items); ++i) ok = PySet_Add(value, PyList_GET_ITEM(items, i)) == 0;
+  Py_DECREF(items);
+  return ok;
 }
 
 void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
