@@ -50,6 +50,12 @@ void print(const TypeSyntax& t, std::string* out) {
       absl::StrAppend(out, ", ", t.count, ")");
       return;
     case TypeSyntax::Kind::kDict:  // dicts: DictType[key, value]
+      if (t.set) {  // sets:
+        out->append(t.reflected ? "reflected set(" : "set(");
+        print(t.items[0], out);
+        out->append(")");
+        return;
+      }
       out->append("DictType[");
       print(t.items[0], out);
       out->append(", ");
@@ -135,7 +141,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
-    case TypeSyntax::Kind::kDict: return a.items == b.items;
+    case TypeSyntax::Kind::kDict: return a.set == b.set && a.reflected == b.reflected && a.items == b.items;  // sets
     case TypeSyntax::Kind::kList: return a.reflected == b.reflected && a.items == b.items;
   }
   return false;
@@ -388,7 +394,22 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "reflected") {
     reflected = true;
     name = identifier();
-    if (name != "list" || !peek('(')) return fail(error("expected list(...) after 'reflected'"));
+    if ((name != "list" && name != "set") || !peek('('))  // sets:
+      return fail(error("expected list(...) or set(...) after 'reflected'"));
+  }
+  if (name == "set" && peek('(')) {  // sets: a dict of the items to none
+    ++pos_;
+    Sized item = type(depth + 1);
+    if (!item.status.ok()) return item;
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    Sized out;
+    out.scalars = item.scalars;
+    out.type.kind = TypeSyntax::Kind::kDict;
+    out.type.set = true;
+    out.type.reflected = reflected;
+    out.type.items.push_back(std::move(item.type));
+    out.type.items.push_back(TypeSyntax{});
+    return out;
   }
   if (name == "list" && peek('(')) {
     ++pos_;

@@ -9,6 +9,7 @@
 //           | "Tuple(" [type {"," type}] [","] ")"
 //           | "(" [type {"," type}] [","] ")"      a tuple
 //           | ["reflected"] "list(" type ")"        a list (reflected: passed in from Python)
+//           | ["reflected"] "set(" type ")"         sets: a set (a kDict with `set`)
 //   scalar := a row or alias of base/type_names.def
 //
 // Parsing builds a small syntax tree in one left-to-right pass; printing it
@@ -58,7 +59,8 @@ struct TypeSyntax {
   bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer
   int64_t count = 0;               // kUniTuple: the number of items
   std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList: the one item; kDict: key, value
-  bool reflected = false;          // kList: a list passed in from Python (changes written back)
+  bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set
+  bool set = false;                // sets: kDict: "set(T)" (items: T, none), Numba's set
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

@@ -138,6 +138,9 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
     case Form::kMapAdd:
+    case Form::kBuildSet:  // sets:
+    case Form::kSetAdd:
+    case Form::kSetUpdate:
     case Form::kBuildList:  // lists
     case Form::kListAppend:
     case Form::kListExtend:

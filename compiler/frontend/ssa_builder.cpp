@@ -620,6 +620,31 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       emit(Op::kSetItem, {dict, key, value}, in);
       break;
     }
+    // sets: {a, b} is set((a, b)); SET_ADD / SET_UPDATE are s.add(x) /
+    // s.update(x) on the set left on the stack.
+    case Form::kBuildSet: {
+      if (in.arg > kMaxUnpack) return malformed(in.offset, "BUILD_SET of too many items");
+      if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
+      std::vector<Value*> items(st.stack.end() - in.arg, st.stack.end());
+      st.stack.resize(st.stack.size() - in.arg);
+      ir::Instr* set = emit(Op::kLoadGlobal, {}, in);
+      set->name = ir::kSetBuiltin;
+      std::vector<Value*> args{set->result.get()};
+      if (!items.empty()) args.push_back(emit(Op::kBuildTuple, std::move(items), in)->result.get());
+      push(emit(Op::kCall, std::move(args), in)->result.get());
+      break;
+    }
+    case Form::kSetAdd:
+    case Form::kSetUpdate: {
+      if (absl::Status s = requireValues(st, in, in.arg + 1); !s.ok()) return s;
+      if (in.arg < 1) return malformed(in.offset, absl::StrCat(row.name, ": arg must be at least 1"));
+      Value* item = pop();
+      Value* set = st.stack[st.stack.size() - in.arg];
+      ir::Instr* method = emit(Op::kGetAttr, {set}, in);
+      method->name = row.form == Form::kSetAdd ? "add" : "update";
+      emit(Op::kCall, {method->result.get(), item}, in);
+      break;
+    }
     case Form::kDeleteSubscr: {
       Value* index = pop();
       Value* obj = pop();
@@ -875,6 +900,9 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
     case Form::kMapAdd:
+    case Form::kBuildSet:  // sets:
+    case Form::kSetAdd:
+    case Form::kSetUpdate:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

@@ -33,6 +33,8 @@ namespace kiln::ir {
 /// the builtin str, whatever the function's globals say (a dotted name is
 /// never a Python global).
 inline constexpr const char* kFormatBuiltin = "builtins.str";
+// sets: the set() a set literal is built by ({a, b} is set((a, b))).
+inline constexpr const char* kSetBuiltin = "builtins.set";
 
 enum class Op {
 #define KILN_OP(Name, mnemonic, kind) k##Name,

@@ -323,6 +323,40 @@ class FunctionLowering {
   llvm::Value* dictMethod(typing::BuiltinId id, const typing::Type* dt, llvm::Value* recv,
                           const std::vector<const ir::Value*>& args, const typing::Type* result);
 
+  // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
+  // set is a dict's (len, in, truth, iteration).
+  absl::StatusOr<bool> lowerSet(const ir::Instr& i, llvm::Value** v);
+  /// A new empty set of type st: a temporary of this instruction.
+  llvm::Value* setNew(const typing::Type* st);
+  llvm::Function* setDtor(const typing::Type* st);
+  /// Calls the kiln_unicode.h helper at `offset` in KilnUnicodeApi.
+  llvm::Value* setUnicodeCall(size_t offset, llvm::Type* ret, const std::vector<llvm::Value*>& args);
+  /// The table's equality of two items (keyEq; strings by their code points).
+  llvm::Function* setEq(const typing::Type* kt);
+  /// The item of entry ix (borrowed from the table).
+  llvm::Value* setItemAt(llvm::Value* mi, llvm::Value* ix, const typing::Type* kt);
+  /// x (of the item type kt) in an entry-block slot, with its hash.
+  DictKey setItem(llvm::Value* x, const typing::Type* kt);
+  void setAdd(llvm::Value* mi, llvm::Value* x, const typing::Type* kt);
+  /// The entry of x in the set, or -1.
+  llvm::Value* setFind(llvm::Value* mi, llvm::Value* x, const typing::Type* kt);
+  /// Removes x; its former entry, or -1.
+  llvm::Value* setRemove(llvm::Value* mi, llvm::Value* x, const typing::Type* kt);
+  llvm::Value* setSize(llvm::Value* mi);
+  /// body(item) for each item of the set, in its order.
+  void setEach(llvm::Value* mi, const typing::Type* kt, const std::function<void(llvm::Value*)>& body);
+  /// body(item, its type) for each item of an iterable v of type t.
+  void iterEach(llvm::Value* v, const typing::Type* t,
+                const std::function<void(llvm::Value*, const typing::Type*)>& body);
+  /// A new set of type st of the items of v (type t), converted.
+  llvm::Value* setOfIterable(llvm::Value* v, const typing::Type* t, const typing::Type* st);
+  /// a <= b for two sets.
+  llvm::Value* setSubset(llvm::Value* a, const typing::Type* at, llvm::Value* b, const typing::Type* bt);
+  /// The set method `name` taking an iterable (update ... isdisjoint).
+  llvm::Value* setOperation(const std::string& name, llvm::Value* recv, const typing::Type* st, llvm::Value* other,
+                            const typing::Type* ot, const typing::Type* rt);
+  llvm::Value* setMethod(const ir::Instr& i, const typing::Type* st, llvm::Value* recv, const std::string& name);
+
  private:
   absl::Status lowerInstr(const ir::Instr& i);
   void lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest);

@@ -246,6 +246,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // sets: set(), their methods and operators (lower_sets.cpp).
+  absl::StatusOr<bool> on_set = lowerSet(i, &v);
+  if (!on_set.ok()) return on_set.status();
+  if (*on_set) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);

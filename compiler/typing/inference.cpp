@@ -245,6 +245,7 @@ class Inferrer {
     const compiler::GlobalRef* g = fn.global(name);
     using K = compiler::GlobalRef::Kind;
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
+    if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (!g || g->kind == K::kMissing)
@@ -389,6 +390,11 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        // sets: set(), set(iterable), bool(s) (rules_sets.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> s = setBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+          if (!s->ok()) return typingError(std::string(s->status().message()));
+          return **s;
+        }
         // lists: len, list, sorted, min, max, sum over lists (rules_lists.cpp).
         if (std::optional<absl::StatusOr<const Type*>> l = listBuiltinCall(tc_, callee->name, args, i.kwnames)) {
           if (!l->ok()) return typingError(std::string(l->status().message()));
@@ -427,6 +433,14 @@ class Inferrer {
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
+        if (isSet(receiver)) {  // sets: a store types set() (rules_sets.cpp)
+          const Type* refined = receiver;
+          absl::StatusOr<const Type*> t = setMethodCall(tc_, receiver, callee->name, args, i.kwnames, &refined);
+          if (!t.ok()) return typingError(std::string(t.status().message()));
+          if (refined != receiver && i.operands[0]->def && i.operands[0]->def->op == Op::kGetAttr)
+            if (absl::Status s = refineSet(inst, i.operands[0]->def->operands[0], refined); !s.ok()) return s;
+          return *t;
+        }
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -488,6 +502,17 @@ class Inferrer {
   // dicts: storing into {} types it. The store refines the dict value it
   // stores into and, through the edges that pass it, the values it came
   // from (the {} itself), so the dict has one type from its creation on.
+  // sets: as refineDict; a set passed in keeps its item type.
+  absl::Status refineSet(Instance& inst, ir::Value* v, const Type* t) {
+    const ir::Block* entry = p_.instances[cur_]->ir->blocks[0].get();
+    bool argument = false;
+    for (const auto& prm : entry->params) argument = argument || prm.get() == v;
+    if (argument && v->type != t && unify(tc_, v->type, t) != v->type)
+      return typingError(absl::StrCat("cannot store items of type ", t->items[0]->str(), " into ", v->type->str(),
+                                      ": a set passed in keeps its item type"));
+    return refineDict(inst, v, t);
+  }
+
   absl::Status refineDict(Instance& inst, ir::Value* v, const Type* t) {
     if (v->type == t || (v->type->kind != Kind::kDict && v->type->kind != Kind::kUnknown)) return absl::OkStatus();
     if (unify(tc_, v->type, t) == v->type) return absl::OkStatus();
@@ -548,6 +573,9 @@ class Inferrer {
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
+        } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
+          t = setAttr(tc_, obj, i.name);
+          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
@@ -563,6 +591,20 @@ class Inferrer {
         break;
       }
       case Op::kBinOp:
+        if (isSet(operand(0)) || isSet(operand(1))) {  // sets: | & - ^ and in place
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          absl::StatusOr<const Type*> r = setBinaryResult(tc_, i.binary_op, operand(0), operand(1));
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          t = *r;
+          if (i.inplace) {  // s |= t changes s: it keeps its type (typed by t when set())
+            if (*r != operand(0))
+              if (absl::Status s = refineSet(inst, i.operands[0], tc_.set((*r)->items[0], operand(0)->name != "set"));
+                  !s.ok())
+                return s;
+            t = operand(0);
+          }
+          break;
+        }
         if (operand(0)->kind == Kind::kList || operand(1)->kind == Kind::kList) {  // lists
           if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
           t = listBinaryResult(tc_, i.binary_op, operand(0), operand(1));
@@ -616,6 +658,14 @@ class Inferrer {
           if (!dictSlotFits(tc_, operand(1)->items[0], operand(0)))
             return typingError(absl::StrCat("a key of type ", operand(0)->str(), " does not fit ", operand(1)->str()));
           t = tc_.boolean();
+          break;
+        }
+        if ((isSet(operand(0)) || isSet(operand(1))) && i.compare_op != ir::CompareOp::kIn &&
+            i.compare_op != ir::CompareOp::kNotIn) {  // sets: == != <= < >= >
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          absl::StatusOr<const Type*> r = setCompareResult(tc_, i.compare_op, operand(0), operand(1));
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          t = *r;
           break;
         }
         if ((i.compare_op == ir::CompareOp::kEq || i.compare_op == ir::CompareOp::kNe) &&
@@ -687,7 +737,7 @@ class Inferrer {
           if (!r.ok()) return typingError(std::string(r.status().message()));
           return absl::OkStatus();
         }
-        if (obj->kind != Kind::kDict)
+        if (obj->kind != Kind::kDict || isSet(obj))  // sets: no item deletion either
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item deletion"));
         if (!dictComplete(obj) || !dictSlotFits(tc_, obj->items[0], operand(1)))
           return typingError(absl::StrCat("cannot delete a key of type ", operand(1)->str(), " from ", obj->str()));
@@ -748,6 +798,7 @@ class Inferrer {
           if (t) break;
           return typingError(absl::StrCat("string indices must be integers or slices, not ", idx->str()));
         }
+        if (isSet(obj)) return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable"));  // sets:
         if (obj->kind == Kind::kDict) {  // dicts:
           if (!dictComplete(obj)) return absl::OkStatus();
           if (!dictSlotFits(tc_, obj->items[0], idx))
@@ -801,6 +852,8 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (isSet(obj))  // sets:
+          return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         if (obj->kind == Kind::kDict) {  // dicts:
           std::string why;
           const Type* d = dictWithItem(tc_, obj, operand(1), operand(2), &why);

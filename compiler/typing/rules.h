@@ -218,3 +218,34 @@ bool itemsOrdered(const Type* t);
 bool holdsUntypedList(const Type* t);
 
 }  // namespace kiln::typing
+
+namespace kiln::typing {
+
+// sets: Sets (rules_sets.cpp), as Numba's: a set is a dict (the table of
+// runtime/cpu/kiln_dict.h) of its items to no values, its type a kDict whose
+// name is "set" or "reflected set" (passed in from Python). One item type
+// per set; set() takes the type of its first add.
+
+/// Whether t is a set type.
+bool isSet(const Type* t);
+/// Why a set cannot hold items of type t, or "".
+std::string setItemProblem(const Type* t);
+/// s.name as a bound method; nullptr if sets have no such method.
+const Type* setAttr(TypeContext& tc, const Type* set, const std::string& name);
+/// The result of s.name(args...); *refined is the set's type after the call
+/// when a store types it (set().add(1)).
+absl::StatusOr<const Type*> setMethodCall(TypeContext& tc, const Type* set, const std::string& name,
+                                          const std::vector<const Type*>& args,
+                                          const std::vector<std::string>& kwnames, const Type** refined);
+/// set(), set(iterable), frozenset(...) and bool(s); nullopt when the
+/// builtin is none of those.
+std::optional<absl::StatusOr<const Type*>> setBuiltinCall(TypeContext& tc, const std::string& name,
+                                                          const std::vector<const Type*>& args,
+                                                          const std::vector<std::string>& kwnames);
+/// a | b, a & b, a - b, a ^ b (and in place) of two sets; nullptr if a
+/// set operand does not support op; an error for sets of unrelated items.
+absl::StatusOr<const Type*> setBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+/// a == b, !=, <=, <, >=, > of two sets; an error otherwise.
+absl::StatusOr<const Type*> setCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+
+}  // namespace kiln::typing

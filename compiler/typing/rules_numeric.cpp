@@ -68,11 +68,14 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
   }
   // dicts: {} (key and value unknown until its first store) joins a typed dict.
   if (a->kind == Kind::kDict && b->kind == Kind::kDict) {
+    if (a->name.empty() != b->name.empty()) return nullptr;  // sets: a set is no dict
     auto part = [&](const Type* x, const Type* y) -> const Type* {
       return x == y ? x : unknown(x) ? y : unknown(y) ? x : nullptr;
     };
     const Type* k = part(a->items[0], b->items[0]);
     const Type* v = part(a->items[1], b->items[1]);
+    if (!a->name.empty())  // sets: reflected only when both are (the same layout either way)
+      return k && v ? tc.set(k, a->name == b->name && a->name != "set") : nullptr;
     return k && v ? tc.dict(k, v) : nullptr;
   }
   // Arrays of one dtype and ndim join at the most general layout.

@@ -78,7 +78,14 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kSlice: *head = "slice3_type"; return;
     case Kind::kStrIter: *head = "iter("; all(); *tail = ")"; return;  // strings
     // dicts:
-    case Kind::kDict: *head = "DictType["; all(); *tail = "]"; return;
+    case Kind::kDict:
+      if (!t.name.empty()) {  // sets: "set(int64)", "reflected set(int64)"
+        *head = absl::StrCat(t.name, "(");
+        kids->assign(1, t.items[0]);
+        *tail = ")";
+        return;
+      }
+      *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
     case Kind::kEllipsis: *head = "ellipsis"; return;
     case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
@@ -319,6 +326,13 @@ const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
   t.name = what;
   return intern(t);
 }
+// sets: a dict of the items to no values, named "set" or "reflected set".
+const Type* TypeContext::set(const Type* item, bool reflected) {
+  Type t = make(Kind::kDict);
+  t.items = {item, none()};
+  t.name = reflected ? "reflected set" : "set";
+  return intern(t);
+}
 const Type* TypeContext::slice() { return intern(make(Kind::kSlice)); }
 const Type* TypeContext::strIter(const Type* str) {
   Type t = make(Kind::kStrIter);
@@ -387,6 +401,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       if (!k.ok()) return k;
       absl::StatusOr<const Type*> v = fromSyntax(tc, t.items[1]);
       if (!v.ok()) return v;
+      if (t.set) return tc.set(*k, t.reflected);  // sets:
       return tc.dict(*k, *v);
     }
     case base::TypeSyntax::Kind::kTuple: {

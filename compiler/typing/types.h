@@ -122,6 +122,9 @@ class TypeContext {
   const Type* ellipsis();
   // lists: a list of `item` ("list(int64)"); reflected: passed in from Python ("reflected list(int64)").
   const Type* list(const Type* item, bool reflected = false);
+  // sets: a set of `item` ("set(int64)"), a dict without values whose name
+  // is "set" or, passed in from Python, "reflected set".
+  const Type* set(const Type* item, bool reflected = false);
   const Type* listIter(const Type* list);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",

@@ -241,6 +241,8 @@ class _Builder:
             return ("code", self.add_code(c, owner))
         if isinstance(c, tuple):
             return ("tuple", [self.const(v, code, owner) for v in c])
+        if isinstance(c, frozenset):  # sets: {1, 2} and `x in {1, 2}`: its items, in an order of their own
+            return ("tuple", [self.const(v, code, owner) for v in sorted(c, key=repr)])
         try:
             return constant(c)
         except _Unrepresentable as e:

@@ -201,12 +201,12 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   std::vector<const Layout*> list_layouts;
   auto dropLists = [&](size_t count) {
     for (size_t i = 0; i < count; ++i)
-      if (ov.params[i].kind == Kind::kList) dropList(argv[i]);
+      if (reflectedArg(ov.params[i])) dropList(argv[i]);  // sets: as lists
   };
   for (size_t i = 0; i < n; ++i) {
     argv[i] = arg_block + ov.arg_offsets[i];
     PyObject* a = PyTuple_GET_ITEM(args, i);
-    if (ov.params[i].kind == Kind::kList) {
+    if (reflectedArg(ov.params[i])) {  // sets: as lists
       bool shared = false;
       for (const auto& [block, parent] : lists)
         if (parent == a) {
@@ -220,7 +220,7 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
       dropLists(i);
       return nullptr;
     }
-    if (ov.params[i].kind == Kind::kList) {
+    if (reflectedArg(ov.params[i])) {  // sets: as lists
       void* block;
       std::memcpy(&block, argv[i], sizeof block);
       lists.emplace_back(block, a);
@@ -238,7 +238,9 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   }
   bool written = true;
   for (size_t k = 0; k < lists.size(); ++k)
-    written = written && writeBackList(lists[k].second, *list_layouts[k], &lists[k].first);
+    written = written && (list_layouts[k]->kind == Kind::kList
+                              ? writeBackList(lists[k].second, *list_layouts[k], &lists[k].first)
+                              : writeBackSet(lists[k].second, *list_layouts[k], &lists[k].first));  // sets:
   if (rc != KILN_OK) {
     dropLists(n);
     if (!written) return nullptr;

@@ -48,6 +48,7 @@ struct Layout {
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
   bool reflected = false;        // kList: passed in from Python; changes are written back
+  bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -124,6 +125,12 @@ PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 /// `src` back into the Python list `value` (as Numba's reflected lists),
 /// replacing only the items that changed. False with a Python error set.
 bool writeBackList(PyObject* value, const Layout& layout, const void* src);
+/// sets: a Python set argument as a new table (kiln_dict.h) of its items.
+bool unboxSet(PyObject* value, const Layout& layout, void* dst);
+/// sets: after a call, the Python set gets the items of the table at `src`.
+bool writeBackSet(PyObject* value, const Layout& layout, const void* src);
+/// lists and sets: an argument made for the call and written back after it.
+inline bool reflectedArg(const Layout& l) { return l.kind == Layout::Kind::kList || (l.kind == Layout::Kind::kDict && l.set); }
 /// Drops the references a result at `src` holds without boxing it.
 void releaseResult(const Layout& layout, const void* src);
 /// Drops the block of a list argument stored at `src`.

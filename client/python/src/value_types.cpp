@@ -1,5 +1,6 @@
 // Numba-style value types in the extension: spellings, layouts, typeof and
 // the boxing/unboxing between Python objects and the C ABI's storage.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -228,6 +229,7 @@ void retainBlocks(const Layout& l, const void* p) {
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
+PyObject* boxSet(const Layout& l, const void* p);  // sets:
 
 }  // namespace
 
@@ -296,6 +298,11 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.size = 8;
       l.align = 8;
       l.spelling = absl::StrCat("DictType[", items[0].spelling, ", ", items[1].spelling, "]");
+      if (t.set) {  // sets:
+        l.set = true;
+        l.reflected = t.reflected;
+        l.spelling = absl::StrCat(t.reflected ? "reflected set(" : "set(", items[0].spelling, ")");
+      }
       l.items = std::move(items);
       return l;
     }
@@ -340,6 +347,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
+  else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
@@ -354,6 +362,18 @@ std::string typeofSpelling(PyObject* v) {
   if (!typeofKind(v, &kind, &key)) return {};
   if (kind == Kind::kArray)
     return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key), arrayKeyReadonly(key));
+  if (kind == Kind::kDict && PySet_CheckExact(v)) {
+    // sets: Numba's reflected set, typed by one item (unboxing checks the
+    // others). An empty set has no item type.
+    if (PySet_GET_SIZE(v) == 0) return {};
+    Py_ssize_t pos = 0;
+    PyObject* first = nullptr;
+    Py_hash_t hash;
+    _PySet_NextEntry(v, &pos, &first, &hash);
+    std::string item = typeofSpelling(first);
+    if (item.empty()) return {};
+    return absl::StrCat("reflected set(", item, ")");
+  }
   if (kind == Kind::kDict) {  // dicts: the typed Dict's own type
     KilnMemInfo* mi = nullptr;
     std::string spelling;
@@ -473,6 +493,7 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       return true;
     }
     case Kind::kDict: {  // dicts: a typed Dict's block, borrowed for the call
+      if (l.set) return unboxSet(v, l, dst);  // sets:
       KilnMemInfo* mi = nullptr;
       std::string spelling;
       if (!typedDictHandle(v, &mi, &spelling) || spelling != l.spelling) {
@@ -529,6 +550,20 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
           PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
           return false;
         }
+        if (reflectedArg(l.items[i])) {  // sets: as lists (a mixed set is refused for what it is first)
+          PyObject* x = PyTuple_GET_ITEM(v, i);
+          Py_ssize_t pos = 0;
+          PyObject* item = nullptr;
+          Py_hash_t hash;
+          while (PySet_Check(x) && _PySet_NextEntry(x, &pos, &item, &hash))
+            if (typeofSpelling(item) != l.items[i].items[0].spelling) {
+              PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(item)->tp_name,
+                           l.items[i].items[0].spelling.c_str());
+              return false;
+            }
+          PyErr_SetString(PyExc_TypeError, "a set inside a tuple argument is not supported yet");
+          return false;
+        }
         if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
       }
       return true;
@@ -573,6 +608,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       return out;
     }
     case Kind::kDict: {  // dicts: a Python dict with the items, in order; drops the result's reference
+      if (l.set) return boxSet(l, p);  // sets:
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
       PyObject* d = PyDict_New();
       for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
@@ -675,6 +711,117 @@ bool writeBackList(PyObject* value, const Layout& l, const void* src) {
   }
   if (PyList_GET_SIZE(value) > n) return PyList_SetSlice(value, n, PyList_GET_SIZE(value), nullptr) == 0;
   return true;
+}
+
+// sets: a Python set argument is a new table of its items (hashed by
+// CPython, as compiled code hashes them), written back after the call.
+namespace {
+int neverEqual(const void*, const void*) { return 0; }  // a Python set's items are distinct already
+}  // namespace
+
+bool unboxSet(PyObject* v, const Layout& l, void* dst) {
+  if (!PySet_CheckExact(v)) {
+    PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+    return false;
+  }
+  const Layout& item = l.items[0];
+  // Strings are borrowed from the Python set for the call (no block).
+  if (item.kind == Kind::kArray || item.kind == Kind::kList || item.kind == Kind::kDict) {
+    PyErr_Format(PyExc_TypeError, "passing %s to a jitted function is not supported", l.spelling.c_str());
+    return false;
+  }
+  std::string want = item.spelling;
+  KilnMemInfo* mi = kiln_dict_new(static_cast<int64_t>(item.size), 0, PySet_GET_SIZE(v), nullptr);
+  if (mi == nullptr) {
+    PyErr_NoMemory();
+    return false;
+  }
+  std::vector<char> buf(item.size + 8);
+  Py_ssize_t pos = 0;
+  PyObject* x = nullptr;
+  Py_hash_t hash;
+  while (_PySet_NextEntry(v, &pos, &x, &hash)) {
+    if (typeofSpelling(x) != want) {
+      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(x)->tp_name, want.c_str());
+      kiln_mi_decref(mi);
+      return false;
+    }
+    std::fill(buf.begin(), buf.end(), 0);
+    int64_t found = 0;
+    if (!unbox(x, item, buf.data()) || kiln_dict_insert(mi, buf.data(), hash, neverEqual, &found) == -2) {
+      if (!PyErr_Occurred()) PyErr_NoMemory();
+      kiln_mi_decref(mi);
+      return false;
+    }
+  }
+  std::memcpy(dst, &mi, sizeof mi);
+  return true;
+}
+
+namespace {
+PyObject* boxSet(const Layout& l, const void* p) {
+  // A set argument returned is that Python set itself.
+  KilnMemInfo* mi = load<KilnMemInfo*>(p);
+  if (list_parents != nullptr)
+    for (const auto& [block, parent] : *list_parents)
+      if (block == mi) {
+        kiln_mi_decref(mi);
+        Py_INCREF(parent);
+        return parent;
+      }
+  PyObject* s = PySet_New(nullptr);
+  for (int64_t ix = s ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));  // the boxed item's own (strings)
+    PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
+    if (x == nullptr || PySet_Add(s, x) < 0) {
+      Py_XDECREF(x);
+      Py_CLEAR(s);
+      break;
+    }
+    Py_DECREF(x);
+  }
+  kiln_mi_decref(mi);
+  return s;
+}
+}  // namespace
+
+bool writeBackSet(PyObject* value, const Layout& l, const void* src) {
+  // As Numba's reflected sets: the Python set gets the items the compiled
+  // code left in the table.
+  KilnMemInfo* mi = load<KilnMemInfo*>(src);
+  if (mi == nullptr) return true;
+  // Unchanged (the same items): the Python set keeps its own objects.
+  bool same = kiln_dict_len(mi) == PySet_GET_SIZE(value);
+  for (int64_t ix = same ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));
+    PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
+    if (x == nullptr) return false;
+    int in = PySet_Contains(value, x);
+    Py_DECREF(x);
+    if (in < 0) return false;
+    if (!in) {
+      same = false;
+      break;
+    }
+  }
+  if (same) return true;
+  // Boxed before the set lets go of its items: strings borrow theirs.
+  PyObject* items = PyList_New(0);
+  for (int64_t ix = items ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
+    retainBlocks(l.items[0], kiln_dict_key_at(mi, ix));
+    PyObject* x = boxValue(l.items[0], kiln_dict_key_at(mi, ix), nullptr);
+    if (x == nullptr || PyList_Append(items, x) < 0) {
+      Py_XDECREF(x);
+      Py_CLEAR(items);
+      break;
+    }
+    Py_DECREF(x);
+  }
+  if (items == nullptr) return false;
+  bool ok = PySet_Clear(value) == 0;
+  for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(items); ++i) ok = PySet_Add(value, PyList_GET_ITEM(items, i)) == 0;
+  Py_DECREF(items);
+  return ok;
 }
 
 void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }

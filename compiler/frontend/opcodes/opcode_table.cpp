@@ -77,7 +77,10 @@ Flow flowOf(Form form) {
     case Form::kBuildMap:  // dicts:
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
-    case Form::kMapAdd: return Flow::kNext;
+    case Form::kMapAdd:
+    case Form::kBuildSet:  // sets:
+    case Form::kSetAdd:
+    case Form::kSetUpdate: return Flow::kNext;
   }
   return Flow::kNext;
 }

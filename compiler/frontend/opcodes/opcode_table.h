@@ -71,6 +71,10 @@ enum class Form : uint8_t {
   kBuildConstKeyMap,  // BUILD_CONST_KEY_MAP n: n values, then a constant tuple of n keys
   kDeleteSubscr,      // del container[index]
   kMapAdd,            // MAP_ADD i: stack[-i - 2][key] = value (a dict comprehension)
+  // sets:
+  kBuildSet,          // BUILD_SET n: set((items...))
+  kSetAdd,            // SET_ADD i: stack[-i].add(pop()) (a set comprehension)
+  kSetUpdate,         // SET_UPDATE i: stack[-i].update(pop()) (a constant set literal)
   // closures:
   kMakeCell,       // MAKE_CELL i: slot i becomes a cell (its value stays in the slot)
   kCopyFreeVars,   // COPY_FREE_VARS n: the closure's cells into the free slots

@@ -66,7 +66,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(101, "LOAD_NAME", "a module-level name lookup"),
     {102, "BUILD_TUPLE", kBuildTuple, kVaries, 1},
     {103, "BUILD_LIST", kBuildList, kVaries, 1},  // lists
-    unsupportedRow(104, "BUILD_SET", "a set literal"),
+    {104, "BUILD_SET", kBuildSet, kVaries, 1},  // sets:
     {105, "BUILD_MAP", kBuildMap, kVaries, 1},  // dicts:
     {106, "LOAD_ATTR", kLoadAttr, 1, 1, 4},
     {107, "COMPARE_OP", kCompareOp, 2, 1, 2},
@@ -103,7 +103,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     {145, "LIST_APPEND", kListAppend, 1, 0},  // lists
-    unsupportedRow(146, "SET_ADD", "a set comprehension"),
+    {146, "SET_ADD", kSetAdd, 1, 0},  // sets:
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     unsupportedRow(148, "LOAD_CLASSDEREF", "a closure"),
     {149, "COPY_FREE_VARS", kCopyFreeVars, 0, 0},  // closures:
@@ -114,7 +114,7 @@ constexpr OpcodeRow kRows[] = {
     {157, "BUILD_STRING", kBuildString, kVaries, 1},  // strings
     {160, "LOAD_METHOD", kLoadMethod, 1, 2, 10},
     {162, "LIST_EXTEND", kListExtend, 1, 0},  // lists
-    unsupportedRow(163, "SET_UPDATE", "a set literal"),
+    {163, "SET_UPDATE", kSetUpdate, 1, 0},  // sets:
     unsupportedRow(164, "DICT_MERGE", "**-arguments in a call (f(**kw))"),
     unsupportedRow(165, "DICT_UPDATE", "a dict literal"),
     {166, "PRECALL", kNop, 0, 0, 1},
