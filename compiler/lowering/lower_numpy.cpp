@@ -350,6 +350,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kRound:
     case BuiltinId::kDivmod:
     case BuiltinId::kPow:
+    case BuiltinId::kComplex:  // complex: lower_complex.cpp
     case BuiltinId::kRange:
     case BuiltinId::kLen:
     case BuiltinId::kEnumerate:

@@ -427,6 +427,12 @@ class Inferrer {
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
+        if (receiver->isNumber()) {  // complex: z.conjugate() (rules_complex.cpp)
+          if (!i.kwnames.empty()) return typingError(absl::StrCat(callee->str(), "() takes no keyword arguments"));
+          absl::StatusOr<const Type*> t = numberMethodCall(tc_, receiver, callee->name, args);
+          if (!t.ok()) return typingError(std::string(t.status().message()));
+          return *t;
+        }
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -551,6 +557,8 @@ class Inferrer {
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
+          t = part;
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);

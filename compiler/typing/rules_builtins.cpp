@@ -143,6 +143,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n == 2 && isReal(args[0]) && isIntLike(args[1])) return tc.floating(64);
       return bad();
     case BuiltinId::kAbs: {
+      if (n == 1 && args[0]->kind == Kind::kComplex) return tc.floating(args[0]->bits / 2);  // complex: its modulus
       if (n != 1 || !isReal(args[0])) return bad();
       return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
     }
@@ -189,6 +190,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
         if (t) return t;
       }
       return bad();
+    }
+    case BuiltinId::kComplex: {  // complex: rules_complex.cpp
+      absl::StatusOr<const Type*> t = complexCall(tc, args);
+      if (!t.ok()) return absl::InvalidArgumentError(t.status().message());
+      return *t;
     }
     case BuiltinId::kRange: {
       if (n >= 1 && n <= 3) {
