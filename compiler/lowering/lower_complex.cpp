@@ -118,6 +118,11 @@ llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool n
           "0.0 to a negative or complex power");
   out = select(b_.CreateAnd(a_zero, b_.CreateNot(integral)), Parts{c(0.0), c(0.0)}, out);
   out = select(e_zero, one, out);
+  // CPython: an infinite part of the result is an overflow, whatever the operands.
+  llvm::Value* inf = llvm::ConstantFP::getInfinity(d);
+  raiseIf(b_.CreateOr(b_.CreateFCmpOEQ(b_.CreateCall(fabs, {out.re}), inf),
+                      b_.CreateFCmpOEQ(b_.CreateCall(fabs, {out.im}), inf)),
+          KILN_OVERFLOW_ERROR, "complex exponentiation");
   return pack(out);
 }
 
