@@ -85,6 +85,8 @@ class FunctionLowering {
   llvm::Value* complexFromArgs(const std::vector<const ir::Value*>& args, const typing::Type* result);
   /// abs(z): the modulus, of the parts' type.
   llvm::Value* complexAbs(llvm::Value* z);
+  /// np.arange([start,] stop[, step]) of complex dtype (`nums`: the numbers).
+  llvm::Value* complexArange(const std::vector<const ir::Value*>& nums, const typing::Type* result);
   /// The reductions of a complex array that differ from a real one's (mean,
   /// var, std, and min/max/argmin/argmax in NumPy's order); nullptr for the
   /// others, which arrayMethod lowers for every dtype.

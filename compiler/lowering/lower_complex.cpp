@@ -194,23 +194,39 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
   auto is_nan = [&](llvm::Value* z) {
     return b_.CreateOr(b_.CreateFCmpUNO(re(z), re(z)), b_.CreateFCmpUNO(im(z), im(z)));
   };
-  auto count = [&]() { return b_.CreateSIToFP(n, part); };
-  // The sum of the items, over the count: NumPy's mean (0/0 is nan).
-  auto mean = [&]() {
+  // The nan* forms skip the items with a NaN part (NumPy's nansum counts
+  // them as 0, nanmean/nanvar leave them out of the count).
+  bool skip = id == BuiltinId::kArrayNansum || id == BuiltinId::kArrayNanmean || id == BuiltinId::kArrayNanvar ||
+              id == BuiltinId::kArrayNanstd || id == BuiltinId::kArrayNanmin || id == BuiltinId::kArrayNanmax;
+  auto keep = [&](llvm::Value* z) { return skip ? b_.CreateNot(is_nan(z)) : b_.getTrue(); };
+  llvm::AllocaInst* kept = entryAlloca(b_.getInt64Ty(), "ckept");
+  // The sum of the (kept) items, and their count in *kept.
+  auto sum = [&]() {
     llvm::AllocaInst* acc = entryAlloca(ct, "csum");
     b_.CreateStore(llvm::Constant::getNullValue(ct), acc);
+    b_.CreateStore(b_.getInt64(0), kept);
     loop(n, [&](llvm::Value* k) {
+      llvm::Value* z = element(k);
       llvm::Value* cur = b_.CreateLoad(ct, acc);
-      b_.CreateStore(complexBinary(ir::BinaryOp::kAdd, cur, element(k)), acc);
+      llvm::Value* use = keep(z);
+      b_.CreateStore(b_.CreateSelect(use, complexBinary(ir::BinaryOp::kAdd, cur, z), cur), acc);
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), kept), b_.CreateZExt(use, b_.getInt64Ty())), kept);
     });
-    llvm::Value* total = b_.CreateLoad(ct, acc);
+    return b_.CreateLoad(ct, acc);
+  };
+  auto count = [&]() { return b_.CreateSIToFP(b_.CreateLoad(b_.getInt64Ty(), kept), part); };
+  // NumPy's mean: the sum over the count (0/0 is nan).
+  auto mean = [&]() {
+    llvm::Value* total = sum();
     llvm::Value* out = b_.CreateInsertValue(total, b_.CreateFDiv(re(total), count()), 0);
     return b_.CreateInsertValue(out, b_.CreateFDiv(im(total), count()), 1);
   };
   // The other reductions (sum, prod, cumsum, any, ...) are lowered for
   // every dtype by arrayMethod.
-  if (id == BuiltinId::kArrayMean) return mean();
-  if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayStd) {
+  if (id == BuiltinId::kArrayNansum) return sum();
+  if (id == BuiltinId::kArrayMean || id == BuiltinId::kArrayNanmean) return mean();
+  if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayStd || id == BuiltinId::kArrayNanvar ||
+      id == BuiltinId::kArrayNanstd) {
     // NumPy: the mean of |x - mean|**2, in the parts' type.
     llvm::Value* center = mean();
     llvm::AllocaInst* acc = entryAlloca(part, "cvar");
@@ -220,22 +236,25 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
       llvm::Value* dr = b_.CreateFSub(re(z), re(center));
       llvm::Value* di = b_.CreateFSub(im(z), im(center));
       llvm::Value* sq = b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
-      b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(part, acc), sq), acc);
+      llvm::Value* cur = b_.CreateLoad(part, acc);
+      b_.CreateStore(b_.CreateSelect(keep(z), b_.CreateFAdd(cur, sq), cur), acc);
     });
     llvm::Value* var = b_.CreateFDiv(b_.CreateLoad(part, acc), count());
-    if (id == BuiltinId::kArrayVar) return var;
+    if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayNanvar) return var;
     return b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, part), {var});
   }
   if (id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax || id == BuiltinId::kArrayArgmin ||
-      id == BuiltinId::kArrayArgmax) {
+      id == BuiltinId::kArrayArgmax || id == BuiltinId::kArrayNanmin || id == BuiltinId::kArrayNanmax) {
     if (!args.empty()) return nullptr;  // refused by typing
-    bool is_min = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayArgmin;
-    bool extreme = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax;
+    bool is_min = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayArgmin || id == BuiltinId::kArrayNanmin;
+    bool arg = id == BuiltinId::kArrayArgmin || id == BuiltinId::kArrayArgmax;
     const char* empty =
-        id == BuiltinId::kArrayMin   ? "zero-size array to reduction operation minimum which has no identity"
-        : id == BuiltinId::kArrayMax ? "zero-size array to reduction operation maximum which has no identity"
-        : is_min                     ? "attempt to get argmin of an empty sequence"
-                                     : "attempt to get argmax of an empty sequence";
+        id == BuiltinId::kArrayMin      ? "zero-size array to reduction operation minimum which has no identity"
+        : id == BuiltinId::kArrayMax    ? "zero-size array to reduction operation maximum which has no identity"
+        : id == BuiltinId::kArrayNanmin ? "zero-size array to reduction operation fmin which has no identity"
+        : id == BuiltinId::kArrayNanmax ? "zero-size array to reduction operation fmax which has no identity"
+        : is_min                        ? "attempt to get argmin of an empty sequence"
+                                        : "attempt to get argmax of an empty sequence";
     raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR, empty);
     llvm::AllocaInst* best = entryAlloca(ct, "cbest");
     llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "cwhere");
@@ -243,20 +262,78 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
     b_.CreateStore(b_.getInt64(0), where);
     loop(n, [&](llvm::Value* k) {
       // NumPy orders complex numbers by real part, then imaginary part;
-      // the first NaN (in either part) wins and stays.
+      // the first NaN (in either part) wins and stays, except in nanmin/
+      // nanmax, where any number beats a NaN (all NaN: NaN).
       llvm::Value* x = element(k);
       llvm::Value* cur = b_.CreateLoad(ct, best);
       llvm::Value* real_beats = is_min ? b_.CreateFCmpOLT(re(x), re(cur)) : b_.CreateFCmpOGT(re(x), re(cur));
       llvm::Value* imag_beats = is_min ? b_.CreateFCmpOLT(im(x), im(cur)) : b_.CreateFCmpOGT(im(x), im(cur));
       llvm::Value* beats = b_.CreateOr(real_beats, b_.CreateAnd(b_.CreateFCmpOEQ(re(x), re(cur)), imag_beats));
-      llvm::Value* take = b_.CreateAnd(b_.CreateNot(is_nan(cur)), b_.CreateOr(beats, is_nan(x)));
+      llvm::Value* take = skip ? b_.CreateAnd(b_.CreateNot(is_nan(x)), b_.CreateOr(beats, is_nan(cur)))
+                               : b_.CreateAnd(b_.CreateNot(is_nan(cur)), b_.CreateOr(beats, is_nan(x)));
       b_.CreateStore(b_.CreateSelect(take, x, cur), best);
       b_.CreateStore(b_.CreateSelect(take, k, b_.CreateLoad(b_.getInt64Ty(), where)), where);
     });
-    if (extreme) return b_.CreateLoad(ct, best);
+    if (!arg) return b_.CreateLoad(ct, best);
     return b_.CreateLoad(b_.getInt64Ty(), where);
   }
   return nullptr;
+}
+
+llvm::Value* FunctionLowering::complexArange(const std::vector<const ir::Value*>& nums, const typing::Type* result) {
+  // NumPy: the length is ceil((stop - start) / step) (Python's complex
+  // division), the smaller of the parts' ceilings when an argument is
+  // complex; item 0 is start, item 1 start + step, and item k is
+  // start + k * delta part by part, delta = item 1 - item 0.
+  const typing::Type* c128 = types().complex(128);
+  const typing::Type* dt = result->dtype();
+  llvm::Type* d = b_.getDoubleTy();
+  llvm::Type* ct = valueType(ctx_, c128);
+  auto c = [&](double v) { return llvm::ConstantFP::get(d, v); };
+  auto make = [&](llvm::Value* r, llvm::Value* i) {
+    return b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), r, 0), i, 1);
+  };
+  bool any_complex = false;
+  for (const ir::Value* v : nums) any_complex = any_complex || v->type->kind == Kind::kComplex;
+  llvm::Value* start = nums.size() > 1 ? converted(nums[0], c128) : make(c(0.0), c(0.0));
+  llvm::Value* stop = converted(nums[nums.size() > 1 ? 1 : 0], c128);
+  llvm::Value* step = nums.size() > 2 ? converted(nums[2], c128) : make(c(1.0), c(0.0));
+  llvm::Value* range;
+  if (any_complex) {
+    range = complexBinary(ir::BinaryOp::kTrueDiv, complexBinary(ir::BinaryOp::kSub, stop, start), step);
+  } else {  // real numbers: float division
+    llvm::Value* s = b_.CreateExtractValue(step, 0);
+    raiseIf(b_.CreateFCmpOEQ(s, c(0.0)), KILN_ZERO_DIVISION_ERROR, "division by zero");
+    range =
+        make(b_.CreateFDiv(b_.CreateFSub(b_.CreateExtractValue(stop, 0), b_.CreateExtractValue(start, 0)), s), c(0.0));
+  }
+  llvm::Function* ceil = intrinsic(llvm::Intrinsic::ceil, d);
+  auto length = [&](llvm::Value* x) {
+    raiseIf(b_.CreateFCmpUNO(x, x), KILN_VALUE_ERROR, "arange: cannot compute length");
+    llvm::Value* q = b_.CreateCall(ceil, {x});
+    raiseIf(b_.CreateFCmpOGE(b_.CreateCall(intrinsic(llvm::Intrinsic::fabs, d), {q}), c(9.2233720368547758e18)),
+            KILN_OVERFLOW_ERROR, "arange: overflow while computing length");
+    return b_.CreateFPToSI(q, b_.getInt64Ty());
+  };
+  llvm::Value* len = length(b_.CreateExtractValue(range, 0));
+  if (any_complex) {
+    llvm::Value* li = length(b_.CreateExtractValue(range, 1));
+    len = b_.CreateSelect(b_.CreateICmpSLT(li, len), li, len);
+  }
+  len = b_.CreateSelect(b_.CreateICmpSLT(len, b_.getInt64(0)), b_.getInt64(0), len);
+  llvm::Value* arr = newArray(result, {len});
+  llvm::Value* second = complexBinary(ir::BinaryOp::kAdd, start, step);
+  llvm::Value* delta = complexBinary(ir::BinaryOp::kSub, second, start);
+  loop(len, [&](llvm::Value* k) {
+    llvm::Value* kf = b_.CreateSIToFP(k, d);
+    llvm::Value* item =
+        make(b_.CreateFAdd(b_.CreateExtractValue(start, 0), b_.CreateFMul(kf, b_.CreateExtractValue(delta, 0))),
+             b_.CreateFAdd(b_.CreateExtractValue(start, 1), b_.CreateFMul(kf, b_.CreateExtractValue(delta, 1))));
+    item = b_.CreateSelect(b_.CreateICmpEQ(k, b_.getInt64(0)), start,
+                           b_.CreateSelect(b_.CreateICmpEQ(k, b_.getInt64(1)), second, item));
+    storeElement(flatElementPtr(arr, result, k), convert(b_, item, c128, dt), dt);
+  });
+  return arr;
 }
 
 }  // namespace kiln::lowering

@@ -313,11 +313,6 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   }
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
-  // complex: NumPy's nan* reductions and sort of complex arrays are not written yet.
-  if (d->kind == Kind::kComplex &&
-      (id == BuiltinId::kArrayNansum || id == BuiltinId::kArrayNanmean || id == BuiltinId::kArrayNanmax ||
-       id == BuiltinId::kArrayNanmin || id == BuiltinId::kArrayNanstd || id == BuiltinId::kArrayNanvar))
-    return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of a complex array is not supported yet"));
   switch (id) {
     case BuiltinId::kArrayAny:
     case BuiltinId::kArrayAll:
@@ -333,11 +328,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       return arrayMethodCall(tc, BuiltinId::kArraySum, array, {});
     case BuiltinId::kArrayStd:
     case BuiltinId::kArrayVar:
+    case BuiltinId::kArrayNanstd:
+    case BuiltinId::kArrayNanvar:
       if (d->kind == Kind::kComplex) return tc.floating(d->bits / 2);  // complex: of |x - mean|, real
       [[fallthrough]];
     case BuiltinId::kArrayNanmean:
-    case BuiltinId::kArrayNanstd:
-    case BuiltinId::kArrayNanvar:
       return arrayMethodCall(tc, BuiltinId::kArrayMean, array, {});
     case BuiltinId::kArrayPtp:
       if (d->kind == Kind::kBool)  // NumPy refuses bool subtraction

@@ -345,11 +345,14 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       size_t nums = dtype ? n - 1 : n;
       if (nums < 1 || nums > 3) return bad();
       bool ints = true;
+      bool complex_args = false;  // complex: NumPy's complex arange (lower_complex.cpp)
       for (size_t k = 0; k < nums; ++k) {
-        if (!isReal(args[k])) return bad();
+        complex_args = complex_args || args[k]->kind == Kind::kComplex;
+        if (!isReal(args[k]) && args[k]->kind != Kind::kComplex) return bad();
         ints = ints && isIntLike(args[k]);
       }
-      if (dtype && dtype->kind == Kind::kComplex) return bad();
+      if (complex_args && dtype && dtype->kind != Kind::kComplex) return bad();
+      if (complex_args && !dtype) dtype = tc.complex(128);
       return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
     }
     case BuiltinId::kNpDiag: {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal

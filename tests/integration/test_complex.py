@@ -152,17 +152,19 @@ Z_NAN = np.array([1 + 2j, complex(NAN, 1), 4 + 0j, complex(1, NAN)])
 
 
 @pytest.mark.parametrize("name", ["sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all",
-                                  "any", "cumsum", "cumprod", "ptp"])
+                                  "any", "cumsum", "cumprod", "ptp", "nansum", "nanmean", "nanvar", "nanstd",
+                                  "nanmin", "nanmax"])
 def test_array_reductions(kilnd, name):
     from kiln import jit
 
-    method = jit(lambda a: getattr(a, name)()) if False else None
     src = {
         "sum": lambda a: a.sum(), "prod": lambda a: a.prod(), "mean": lambda a: a.mean(),
         "var": lambda a: a.var(), "std": lambda a: a.std(), "min": lambda a: a.min(), "max": lambda a: a.max(),
         "argmin": lambda a: a.argmin(), "argmax": lambda a: a.argmax(), "all": lambda a: a.all(),
         "any": lambda a: a.any(), "cumsum": lambda a: a.cumsum(), "cumprod": lambda a: a.cumprod(),
-        "ptp": lambda a: np.ptp(a),
+        "ptp": lambda a: np.ptp(a), "nansum": lambda a: np.nansum(a), "nanmean": lambda a: np.nanmean(a),
+        "nanvar": lambda a: np.nanvar(a), "nanstd": lambda a: np.nanstd(a), "nanmin": lambda a: np.nanmin(a),
+        "nanmax": lambda a: np.nanmax(a),
     }[name]
     method = jit(src)
     for a in [Z, Z.astype(np.complex64), Z.reshape(2, 3), Z_NAN, np.array([0j, 1 + 0j])]:
@@ -220,3 +222,30 @@ def test_real_imag_are_views(kilnd):
     assert a[0] == 10 + 2j and a[1] == 3 - 7j
     r[2] = 99.0
     assert a[2] == 99 + 0.5j
+
+
+def test_nan_reductions_of_all_nan(kilnd):
+    from kiln import jit
+
+    f = jit(lambda a: (np.nanmin(a), np.nanmax(a), np.nansum(a)))
+    a = np.array([complex(NAN, 0), complex(1, NAN)])
+    lo, hi, total = f(a)
+    assert cmath.isnan(lo) and cmath.isnan(hi) and total == 0j
+
+
+def test_arange_complex(kilnd):
+    from kiln import jit
+
+    f3 = jit(lambda a, b, c: np.arange(a, b, c))
+    f1 = jit(lambda a: np.arange(a))
+    fd = jit(lambda a, b: np.arange(a, b, dtype=np.complex128))
+    for args in [(0, 2 + 1j, 0.5 + 0.25j), (1j, 5 + 3j, 1 + 0.5j), (0j, 10.0, 1.5), (3 + 0j, 0j, -1 + 0j),
+                 (0, 2 + 1j, 0.5 + 0.5j)]:
+        got, want = f3(*args), np.arange(*args)
+        assert got.dtype == want.dtype and got.shape == want.shape, (args, got, want)
+        np.testing.assert_array_equal(got, want)
+    for stop in [4 + 0j, 3 + 2j, 2.5 + 9j]:
+        np.testing.assert_array_equal(f1(stop), np.arange(stop))
+    np.testing.assert_array_equal(fd(1, 6), np.arange(1, 6, dtype=np.complex128))
+    with pytest.raises(ZeroDivisionError):
+        f3(0j, 1j, 0j)
