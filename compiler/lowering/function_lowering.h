@@ -74,6 +74,24 @@ class FunctionLowering {
   /// when `check_negative`; counts of 64 or more saturate.
   llvm::Value* shift(ir::BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t, bool check_negative);
   llvm::Value* complexBinary(ir::BinaryOp op, llvm::Value* x, llvm::Value* y);
+  // complex: lower_complex.cpp.
+  /// x ** y of two complex values: CPython's algorithm (ZeroDivisionError
+  /// for 0 to a negative or complex power), or NumPy's with `numpy`.
+  llvm::Value* complexPow(llvm::Value* x, llvm::Value* y, bool numpy);
+  /// number.real, number.imag, number.conjugate() (`name`) as `result`.
+  llvm::Value* numberPart(llvm::Value* number, const typing::Type* t, const std::string& name,
+                          const typing::Type* result);
+  /// complex(), complex(x), complex(real, imag) as CPython builds them.
+  llvm::Value* complexFromArgs(const std::vector<const ir::Value*>& args, const typing::Type* result);
+  /// abs(z): the modulus, of the parts' type.
+  llvm::Value* complexAbs(llvm::Value* z);
+  /// np.arange([start,] stop[, step]) of complex dtype (`nums`: the numbers).
+  llvm::Value* complexArange(const std::vector<const ir::Value*>& nums, const typing::Type* result);
+  /// The reductions of a complex array that differ from a real one's (mean,
+  /// var, std, and min/max/argmin/argmax in NumPy's order); nullptr for the
+  /// others, which arrayMethod lowers for every dtype.
+  llvm::Value* complexReduction(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
+                                const std::vector<const ir::Value*>& args, const typing::Type* result);
   llvm::Value* unary(ir::UnaryOp op, const ir::Value* x, const typing::Type* result);
   llvm::Value* compare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
                        const ir::OperandTypes& decided);

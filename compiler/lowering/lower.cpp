@@ -130,6 +130,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kList:  // lists: lowerList lowers their calls
       break;
     case Kind::kBoundMethod:
+      if (callee->items[0]->isNumber())  // complex: z.conjugate() (lower_complex.cpp)
+        return numberPart(value(i.operands[0]), callee->items[0], callee->name, result);
       if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
         if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
         std::vector<const ir::Value*> args;
@@ -271,6 +273,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       const typing::Type* obj = i.operands[0]->type;
       if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
         v = member(i.resolution->id, i.operands[0], rt);
+        break;
+      }
+      if (obj->isNumber() && rt->kind != Kind::kBoundMethod) {  // complex: z.real, z.imag (lower_complex.cpp)
+        v = numberPart(value(i.operands[0]), obj, i.name, rt);
         break;
       }
       if (rt->kind == Kind::kBoundMethod) {  // strings: a method written in Python carries its receiver

@@ -217,6 +217,7 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
 
 llvm::Value* FunctionLowering::binaryValues(BinaryOp op, llvm::Value* a, llvm::Value* d, const typing::Type* t,
                                             bool from_ints, bool numpy) {
+  if (t->kind == Kind::kComplex && op == BinaryOp::kPow) return complexPow(a, d, numpy);  // complex: lower_complex.cpp
   if (t->kind == Kind::kComplex)  // NumPy's division gives inf or nan for a zero divisor
     return numpy && op == BinaryOp::kTrueDiv ? complexDivide(a, d) : complexBinary(op, a, d);
   bool is_float = t->kind == Kind::kFloat;

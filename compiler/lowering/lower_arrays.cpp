@@ -691,6 +691,8 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
   llvm::Value* n = arraySize(recv, at);
   auto element = [&](llvm::Value* k) { return loadElement(flatElementPtr(recv, at, k), dt); };
   bool is_float = dt->kind == Kind::kFloat;
+  if (dt->kind == Kind::kComplex)  // complex: mean, var, std, min, max, argmin, argmax (lower_complex.cpp)
+    if (llvm::Value* v = complexReduction(id, at, recv, args, result)) return v;
   switch (id) {
     case BuiltinId::kArrayPtp: {
       llvm::Value* hi = arrayMethod(BuiltinId::kArrayMax, at, recv, {}, result);

@@ -218,6 +218,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return b_.CreateCall(fn, {arg_f64(0), b_.CreateTrunc(e, b_.getInt32Ty())});
     }
     case BuiltinId::kAbs: {
+      if (args[0]->type->kind == Kind::kComplex) return complexAbs(value(args[0]));  // complex:
       llvm::Value* x = converted(args[0], result);
       if (result->kind == Kind::kFloat) return call_intrinsic(llvm::Intrinsic::fabs, {x});
       if (!result->is_signed) return x;
@@ -262,6 +263,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       out = b_.CreateInsertValue(out, q, 0);
       return b_.CreateInsertValue(out, r, 1);
     }
+    case BuiltinId::kComplex:  // complex: lower_complex.cpp
+      return complexFromArgs(args, result);
     case BuiltinId::kPow:
       return binary(ir::BinaryOp::kPow, args[0], args[1], result, ir::OperandTypes{res.compute, {}});
     case BuiltinId::kRange: {

@@ -199,8 +199,10 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       // Computed in int64 when the numbers are ints, else float64; stored as dt.
       size_t nums = args.size();
       if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool &&
-          args[nums - 1]->type->kind != Kind::kFloat)
+          args[nums - 1]->type->kind != Kind::kFloat && args[nums - 1]->type->kind != Kind::kComplex)
         --nums;  // the dtype
+      if (dt->kind == Kind::kComplex)  // complex: lower_complex.cpp
+        return complexArange(std::vector<const ir::Value*>(args.begin(), args.begin() + nums), result);
       bool ints = true;
       for (size_t k = 0; k < nums; ++k) ints = ints && args[k]->type->kind != Kind::kFloat;
       const typing::Type* ct = ints ? i64 : types().floating(64);
@@ -350,6 +352,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kRound:
     case BuiltinId::kDivmod:
     case BuiltinId::kPow:
+    case BuiltinId::kComplex:  // complex: lower_complex.cpp
     case BuiltinId::kRange:
     case BuiltinId::kLen:
     case BuiltinId::kEnumerate:

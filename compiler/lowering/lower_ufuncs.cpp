@@ -233,6 +233,7 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
       return {b_.CreateSelect(bad, zero, r)};
     }
     case UfuncImpl::kPower: {
+      if (cx) return {complexPow(x, y, /*numpy=*/true)};  // complex: lower_complex.cpp
       if (fl) return {fcall(llvm::Intrinsic::pow, {x, y})};
       if (isSigned(t))
         raiseIf(b_.CreateICmpSLT(y, llvm::ConstantInt::get(vt, 0)), KILN_VALUE_ERROR,

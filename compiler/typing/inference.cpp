@@ -441,6 +441,12 @@ class Inferrer {
             if (absl::Status s = refineSet(inst, i.operands[0]->def->operands[0], refined); !s.ok()) return s;
           return *t;
         }
+        if (receiver->isNumber()) {  // complex: z.conjugate() (rules_complex.cpp)
+          if (!i.kwnames.empty()) return typingError(absl::StrCat(callee->str(), "() takes no keyword arguments"));
+          absl::StatusOr<const Type*> t = numberMethodCall(tc_, receiver, callee->name, args);
+          if (!t.ok()) return typingError(std::string(t.status().message()));
+          return *t;
+        }
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -579,6 +585,8 @@ class Inferrer {
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
+          t = part;
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);

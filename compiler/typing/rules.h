@@ -217,6 +217,15 @@ bool itemsOrdered(const Type* t);
 /// Whether t is or holds a list whose item type is not known yet.
 bool holdsUntypedList(const Type* t);
 
+/// complex: `.real`, `.imag` (their types) and `.conjugate` (a bound
+/// method) of a number (rules_complex.cpp); nullptr for another name.
+const Type* numberAttr(TypeContext& tc, const Type* number, const std::string& name);
+/// complex: number.conjugate() and the other methods of numbers.
+absl::StatusOr<const Type*> numberMethodCall(TypeContext& tc, const Type* number, const std::string& name,
+                                             const std::vector<const Type*>& args);
+/// complex: complex(), complex(x), complex(real, imag).
+absl::StatusOr<const Type*> complexCall(TypeContext& tc, const std::vector<const Type*>& args);
+
 }  // namespace kiln::typing
 
 namespace kiln::typing {

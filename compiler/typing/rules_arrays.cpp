@@ -79,7 +79,7 @@ const Type* elementBinaryDtype(TypeContext& tc, BinaryOp op, const Type* t) {
     case BinaryOp::kMod:
       return (is_bool || is_complex) ? nullptr : t;
     case BinaryOp::kPow:
-      return (is_bool || is_complex) ? nullptr : t;  // complex ** has no lowering yet
+      return is_bool ? nullptr : t;  // complex: NumPy's nc_pow (lower_complex.cpp)
     case BinaryOp::kLShift:
     case BinaryOp::kRShift:
       return is_int ? t : nullptr;
@@ -303,6 +303,9 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
 #include "compiler/typing/builtins.def"
       return absl::InternalError(absl::StrCat(builtinName(id), " is not an array method"));
   }
+  if (args.size() == 1 && by_axis && d->kind == Kind::kComplex && id != BuiltinId::kArraySum &&
+      id != BuiltinId::kArrayProd)  // complex: whole-array only (lower_complex.cpp)
+    return absl::InvalidArgumentError(absl::StrCat("array.", m, "(axis=) of a complex array is not supported yet"));
   if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
     // A reduction along one axis: one dimension fewer (a scalar for 1-d).
     const Type* scalar = *arrayMethodCall(tc, id, array, {});
@@ -310,8 +313,6 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   }
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
-  if (d->kind == Kind::kComplex && id != BuiltinId::kArrayCopy)
-    return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of a complex array is not supported yet"));
   switch (id) {
     case BuiltinId::kArrayAny:
     case BuiltinId::kArrayAll:
@@ -327,9 +328,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       return arrayMethodCall(tc, BuiltinId::kArraySum, array, {});
     case BuiltinId::kArrayStd:
     case BuiltinId::kArrayVar:
-    case BuiltinId::kArrayNanmean:
     case BuiltinId::kArrayNanstd:
     case BuiltinId::kArrayNanvar:
+      if (d->kind == Kind::kComplex) return tc.floating(d->bits / 2);  // complex: of |x - mean|, real
+      [[fallthrough]];
+    case BuiltinId::kArrayNanmean:
       return arrayMethodCall(tc, BuiltinId::kArrayMean, array, {});
     case BuiltinId::kArrayPtp:
       if (d->kind == Kind::kBool)  // NumPy refuses bool subtraction
@@ -351,13 +354,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayMean:
       if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
       return d;
-    case BuiltinId::kArrayMin:
+    case BuiltinId::kArrayMin:  // complex: in NumPy's lexicographic order (lower_complex.cpp)
     case BuiltinId::kArrayMax:
-      if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
       return d;
     case BuiltinId::kArrayArgmin:
     case BuiltinId::kArrayArgmax:
-      if (d->kind == Kind::kComplex) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of complex"));
       return tc.integer(64, true);
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');

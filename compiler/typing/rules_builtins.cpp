@@ -143,6 +143,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n == 2 && isReal(args[0]) && isIntLike(args[1])) return tc.floating(64);
       return bad();
     case BuiltinId::kAbs: {
+      if (n == 1 && args[0]->kind == Kind::kComplex) return tc.floating(args[0]->bits / 2);  // complex: its modulus
       if (n != 1 || !isReal(args[0])) return bad();
       return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
     }
@@ -189,6 +190,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
         if (t) return t;
       }
       return bad();
+    }
+    case BuiltinId::kComplex: {  // complex: rules_complex.cpp
+      absl::StatusOr<const Type*> t = complexCall(tc, args);
+      if (!t.ok()) return absl::InvalidArgumentError(t.status().message());
+      return *t;
     }
     case BuiltinId::kRange: {
       if (n >= 1 && n <= 3) {
@@ -339,11 +345,14 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       size_t nums = dtype ? n - 1 : n;
       if (nums < 1 || nums > 3) return bad();
       bool ints = true;
+      bool complex_args = false;  // complex: NumPy's complex arange (lower_complex.cpp)
       for (size_t k = 0; k < nums; ++k) {
-        if (!isReal(args[k])) return bad();
+        complex_args = complex_args || args[k]->kind == Kind::kComplex;
+        if (!isReal(args[k]) && args[k]->kind != Kind::kComplex) return bad();
         ints = ints && isIntLike(args[k]);
       }
-      if (dtype && dtype->kind == Kind::kComplex) return bad();
+      if (complex_args && dtype && dtype->kind != Kind::kComplex) return bad();
+      if (complex_args && !dtype) dtype = tc.complex(128);
       return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
     }
     case BuiltinId::kNpDiag: {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal

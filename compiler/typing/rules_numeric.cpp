@@ -135,7 +135,7 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
     case BinaryOp::kMod:
     case BinaryOp::kPow: {
       const Type* p = operatorType(tc, a, b);
-      if (p->kind == Kind::kComplex) return nullptr;  // complex ** has no lowering yet
+      if (p->kind == Kind::kComplex && op != BinaryOp::kPow) return nullptr;  // complex: ** only (lower_complex.cpp)
       return p;
     }
     case BinaryOp::kLShift:

@@ -26,6 +26,7 @@ import importlib
 # Which library module implements the names of each Python module.
 _MODULES = {
     "math": "kiln.library.math_functions",
+    "cmath": "kiln.library.cmath_functions",  # complex:
     "numpy": "kiln.library.numpy_functions",
     "numpy.random": "kiln.library.numpy_random",  # random:
     "random": "kiln.library.random_functions",  # random:

@@ -183,3 +183,22 @@ def argwhere(a):
 @implements("numpy.swapaxes")
 def swapaxes(a, axis1, axis2):
     return a.swapaxes(axis1, axis2)
+
+
+# complex: the parts of complex arrays and numbers (views of an array, as NumPy's).
+@implements("numpy.real")
+def real(val):
+    return val.real
+
+
+@implements("numpy.imag")
+def imag(val):
+    return val.imag
+
+
+@implements("numpy.angle")
+def angle(z, deg=False):
+    a = np.arctan2(np.imag(z), np.real(z))
+    if deg:
+        return a * (180.0 / np.pi)
+    return a

@@ -1,0 +1,54 @@
+// complex: the typing of complex scalars' own constructs: the parts of a
+// number (`z.real`, `z.imag`, `z.conjugate()`, which ints and floats have
+// too, as in Python) and the `complex()` constructor. Arithmetic is typed
+// with the other numbers (rules_numeric.cpp), cmath is written in Python
+// (kiln/library/cmath_functions.py).
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+namespace {
+
+// The type of a part of a number: a complex number's parts are floats of
+// half its width; an int's and a float's are of their own type (bool's
+// are ints, as True.real is 1).
+const Type* partType(TypeContext& tc, const Type* number) {
+  switch (number->kind) {
+    case Kind::kComplex:
+      return tc.floating(number->bits / 2);
+    case Kind::kBool:
+      return tc.integer(64, true);
+    default:
+      return number;
+  }
+}
+
+}  // namespace
+
+const Type* numberAttr(TypeContext& tc, const Type* number, const std::string& name) {
+  if (!number->isNumber()) return nullptr;
+  if (name == "real" || name == "imag") return partType(tc, number);
+  if (name == "conjugate") return tc.boundMethod(number, name);
+  return nullptr;
+}
+
+absl::StatusOr<const Type*> numberMethodCall(TypeContext& tc, const Type* number, const std::string& name,
+                                             const std::vector<const Type*>& args) {
+  if (name != "conjugate")
+    return absl::InvalidArgumentError(absl::StrCat("unknown attribute '", name, "' of type ", number->str()));
+  if (!args.empty()) return absl::InvalidArgumentError(absl::StrCat(number->str(), ".conjugate() takes no arguments"));
+  return number->kind == Kind::kComplex ? number : partType(tc, number);
+}
+
+absl::StatusOr<const Type*> complexCall(TypeContext& tc, const std::vector<const Type*>& args) {
+  if (args.size() > 2)
+    return absl::InvalidArgumentError(absl::StrCat("complex() takes at most 2 arguments (", args.size(), " given)"));
+  for (const Type* a : args)
+    if (!a->isNumber())
+      return absl::InvalidArgumentError(
+          absl::StrCat("complex() argument must be a number, not ", a->str(), " (strings are not supported)"));
+  return tc.complex(128);
+}
+
+}  // namespace kiln::typing
