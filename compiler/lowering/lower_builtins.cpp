@@ -218,6 +218,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return b_.CreateCall(fn, {arg_f64(0), b_.CreateTrunc(e, b_.getInt32Ty())});
     }
     case BuiltinId::kAbs: {
+      if (result->isDatetimeLike()) return datetimeAbs(value(args[0]));  // datetime
       llvm::Value* x = converted(args[0], result);
       if (result->kind == Kind::kFloat) return call_intrinsic(llvm::Intrinsic::fabs, {x});
       if (!result->is_signed) return x;
@@ -231,7 +232,9 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       llvm::Value* cur = converted(args[0], result);
       for (size_t k = 1; k < args.size(); ++k) {
         llvm::Value* item = converted(args[k], result);
-        cur = b_.CreateSelect(compareValues(op, item, cur, result), item, cur);
+        llvm::Value* replace = result->isDatetimeLike() ? datetimeCompareValues(op, item, result, cur, result)  // datetime
+                                                        : compareValues(op, item, cur, result);
+        cur = b_.CreateSelect(replace, item, cur);
       }
       return cur;
     }

@@ -539,6 +539,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kDType:
     case Kind::kSlice:
     case Kind::kEllipsis:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

@@ -143,6 +143,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n == 2 && isReal(args[0]) && isIntLike(args[1])) return tc.floating(64);
       return bad();
     case BuiltinId::kAbs: {
+      if (n == 1 && args[0]->kind == Kind::kNPTimedelta) return args[0];  // datetime
       if (n != 1 || !isReal(args[0])) return bad();
       return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
     }
@@ -150,6 +151,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kMax: {
       if (n < 2) return bad();
       const Type* t = args[0];
+      if (t->isDatetimeLike()) {  // datetime: of one type (Python's min returns an argument, unit and all)
+        for (const Type* a : args)
+          if (a != t) return bad();
+        return t;
+      }
       for (const Type* a : args) {
         if (!isReal(a)) return bad();
         t = (t->kind == Kind::kBool && a->kind == Kind::kBool) ? t : promote(tc, t, a);
