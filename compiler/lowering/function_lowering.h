@@ -270,6 +270,9 @@ class FunctionLowering {
                                    const typing::Type* c, const typing::Type* result);
   llvm::Value* datetimeUnary(ir::UnaryOp op, llvm::Value* v);
   llvm::Value* datetimeAbs(llvm::Value* v);
+  /// A ufunc's element on datetime-like inputs (the loop typing recorded).
+  llvm::Value* datetimeUfuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
+                                 const std::vector<llvm::Value*>& xs);
   /// x op y: NaT is unequal to everything (itself too) and unordered.
   llvm::Value* datetimeCompareValues(ir::CompareOp op, llvm::Value* x, const typing::Type* a, llvm::Value* y,
                                      const typing::Type* c);

@@ -9,6 +9,7 @@
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/ufuncs.h"
 
 namespace kiln::lowering {
 
@@ -152,6 +153,56 @@ llvm::Value* FunctionLowering::datetimeCompareValues(CompareOp op, llvm::Value* 
   llvm::Value* either = b_.CreateOr(isNaT(b_, x), isNaT(b_, y));
   llvm::Value* r = compareValues(op, x, y, types().integer(64, true));
   return op == CompareOp::kNe ? b_.CreateOr(r, either) : b_.CreateAnd(r, b_.CreateNot(either));
+}
+
+llvm::Value* FunctionLowering::datetimeUfuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
+                                                 const std::vector<llvm::Value*>& xs) {
+  using typing::UfuncImpl;
+  const typing::Type* a = loop[0];
+  const typing::Type* r = loop.back();
+  llvm::Value* x = xs[0];
+  llvm::Value* y = xs.size() > 1 ? xs[1] : nullptr;
+  const typing::Type* c = xs.size() > 1 ? loop[1] : nullptr;
+  switch (impl) {
+    case UfuncImpl::kAdd: return datetimeBinaryValues(BinaryOp::kAdd, x, a, y, c, r);
+    case UfuncImpl::kSubtract: return datetimeBinaryValues(BinaryOp::kSub, x, a, y, c, r);
+    case UfuncImpl::kMultiply: return datetimeBinaryValues(BinaryOp::kMul, x, a, y, c, r);
+    case UfuncImpl::kTrueDivide: return datetimeBinaryValues(BinaryOp::kTrueDiv, x, a, y, c, r);
+    case UfuncImpl::kFloorDivide: return datetimeBinaryValues(BinaryOp::kFloorDiv, x, a, y, c, r);
+    case UfuncImpl::kRemainder: return datetimeBinaryValues(BinaryOp::kMod, x, a, y, c, r);
+    case UfuncImpl::kEqual: return datetimeCompareValues(CompareOp::kEq, x, a, y, c);
+    case UfuncImpl::kNotEqual: return datetimeCompareValues(CompareOp::kNe, x, a, y, c);
+    case UfuncImpl::kLess: return datetimeCompareValues(CompareOp::kLt, x, a, y, c);
+    case UfuncImpl::kLessEqual: return datetimeCompareValues(CompareOp::kLe, x, a, y, c);
+    case UfuncImpl::kGreater: return datetimeCompareValues(CompareOp::kGt, x, a, y, c);
+    case UfuncImpl::kGreaterEqual: return datetimeCompareValues(CompareOp::kGe, x, a, y, c);
+    case UfuncImpl::kMaximum:
+    case UfuncImpl::kMinimum:
+    case UfuncImpl::kFmax:
+    case UfuncImpl::kFmin: {
+      // maximum/minimum propagate NaT (the first one); fmax/fmin skip it.
+      llvm::Value* cx = datetimeToUnit(b_, x, a, r);
+      llvm::Value* cy = datetimeToUnit(b_, y, c, r);
+      bool is_max = impl == UfuncImpl::kMaximum || impl == UfuncImpl::kFmax;
+      llvm::Value* keep = is_max ? b_.CreateICmpSGE(cx, cy) : b_.CreateICmpSLE(cx, cy);
+      llvm::Value* m = b_.CreateSelect(keep, cx, cy);
+      if (impl == UfuncImpl::kMaximum || impl == UfuncImpl::kMinimum)
+        return b_.CreateSelect(isNaT(b_, cx), cx, b_.CreateSelect(isNaT(b_, cy), cy, m));
+      return b_.CreateSelect(isNaT(b_, cx), cy, b_.CreateSelect(isNaT(b_, cy), cx, m));
+    }
+    case UfuncImpl::kNegative: return b_.CreateNeg(x);
+    case UfuncImpl::kPositive: return x;
+    case UfuncImpl::kAbsolute: return datetimeAbs(x);
+    case UfuncImpl::kSign:  // NaT (INT64_MIN) is negative, as NumPy's loop
+      return b_.CreateSub(b_.CreateZExt(b_.CreateICmpSGT(x, b_.getInt64(0)), b_.getInt64Ty()),
+                          b_.CreateZExt(b_.CreateICmpSLT(x, b_.getInt64(0)), b_.getInt64Ty()));
+    case UfuncImpl::kIsnat:
+    case UfuncImpl::kIsnan: return isNaT(b_, x);
+    case UfuncImpl::kIsfinite: return b_.CreateNot(isNaT(b_, x));
+    case UfuncImpl::kIsinf: return b_.getFalse();
+    default: break;  // typing (datetimeUfuncCall) accepts no other
+  }
+  return llvm::PoisonValue::get(valueType(ctx_, r));
 }
 
 }  // namespace kiln::lowering

@@ -146,6 +146,13 @@ const Type* datetimeCommon(TypeContext& tc, const Type* a, const Type* b);
 const Type* datetimeBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* datetimeUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* datetimeCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// Whether a ufunc call is typed by datetimeUfuncCall: numpy.isnat, or a
+/// datetime-like input.
+bool isDatetimeUfunc(BuiltinId id, const std::vector<const Type*>& args);
+/// A ufunc on datetime-like inputs, as the scalar operators (ufuncs.h's
+/// ufuncCall for the loop recorded on res.compute).
+absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& res,
+                                              const std::vector<const Type*>& args);
 
 // Strings (rules_strings.cpp): unicode_type, docs/strings.md.
 

@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/ufuncs.h"
 
 namespace kiln::typing {
 
@@ -130,6 +133,87 @@ const Type* datetimeCompareResult(TypeContext& tc, CompareOp op, const Type* a, 
       return nullptr;
   }
   return nullptr;
+}
+
+bool isDatetimeUfunc(BuiltinId id, const std::vector<const Type*>& args) {
+  const UfuncInfo& info = ufuncInfo(id);
+  if (info.impl == UfuncImpl::kIsnat) return true;
+  for (size_t k = 0; k < args.size() && k < static_cast<size_t>(info.nin); ++k) {
+    const Type* e = args[k]->isArray() ? args[k]->dtype() : args[k];
+    if (e->isDatetimeLike()) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& res,
+                                              const std::vector<const Type*>& args) {
+  const UfuncInfo& info = ufuncInfo(res.id);
+  const std::string name = builtinName(res.id);
+  auto bad = [&]() {
+    std::vector<std::string> s;
+    for (const Type* t : args) s.push_back(t->str());
+    return absl::InvalidArgumentError(
+        absl::StrCat("no implementation of '", name, "' for argument types (", absl::StrJoin(s, ", "), ")"));
+  };
+  size_t nin = static_cast<size_t>(info.nin);
+  if (info.nout != 1 || args.size() < nin || args.size() > nin + 1) return bad();
+  std::vector<const Type*> ins;
+  int nd = 0;
+  for (size_t k = 0; k < nin; ++k) {
+    ins.push_back(args[k]->isArray() ? args[k]->dtype() : args[k]);
+    if (args[k]->isArray()) nd = std::max(nd, args[k]->ndim);
+  }
+  const Type* a = ins[0];
+  const Type* b = nin > 1 ? ins[1] : nullptr;
+  const Type* out = nullptr;
+  auto binary = [&](BinaryOp op) { return datetimeBinaryResult(tc, op, a, b); };
+  auto compare = [&](CompareOp op) { return datetimeCompareResult(tc, op, a, b); };
+  switch (info.impl) {
+    case UfuncImpl::kAdd: out = binary(BinaryOp::kAdd); break;
+    case UfuncImpl::kSubtract: out = binary(BinaryOp::kSub); break;
+    case UfuncImpl::kMultiply: out = binary(BinaryOp::kMul); break;
+    case UfuncImpl::kTrueDivide: out = binary(BinaryOp::kTrueDiv); break;
+    case UfuncImpl::kFloorDivide: out = binary(BinaryOp::kFloorDiv); break;
+    case UfuncImpl::kRemainder: out = binary(BinaryOp::kMod); break;
+    case UfuncImpl::kEqual: out = compare(CompareOp::kEq); break;
+    case UfuncImpl::kNotEqual: out = compare(CompareOp::kNe); break;
+    case UfuncImpl::kLess: out = compare(CompareOp::kLt); break;
+    case UfuncImpl::kLessEqual: out = compare(CompareOp::kLe); break;
+    case UfuncImpl::kGreater: out = compare(CompareOp::kGt); break;
+    case UfuncImpl::kGreaterEqual: out = compare(CompareOp::kGe); break;
+    case UfuncImpl::kMaximum:
+    case UfuncImpl::kMinimum:
+    case UfuncImpl::kFmax:
+    case UfuncImpl::kFmin:
+      if (a->kind == b->kind) out = datetimeCommon(tc, a, b);
+      break;
+    case UfuncImpl::kNegative:
+    case UfuncImpl::kPositive:
+    case UfuncImpl::kAbsolute:
+    case UfuncImpl::kSign:
+      if (isTimedelta(a)) out = a;
+      break;
+    case UfuncImpl::kIsnat:
+    case UfuncImpl::kIsnan:
+    case UfuncImpl::kIsinf:
+    case UfuncImpl::kIsfinite:
+      if (a->isDatetimeLike()) out = tc.boolean();
+      break;
+    default:
+      break;
+  }
+  if (!out) return bad();
+  std::vector<const Type*> loop = ins;
+  loop.push_back(out);
+  res.operand = ins[0];
+  res.compute = tc.tuple(loop);
+  if (args.size() > nin && args[nin]->kind != Kind::kNone) {  // out=: exactly the result's dtype
+    const Type* o = args[nin];
+    if (!o->isArray() || o->dtype() != out || o->ndim < nd || o->readonly) return bad();
+    return o;
+  }
+  if (nd == 0) return out;
+  return tc.array(out, nd, elementwiseLayout(std::vector<const Type*>(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(nin)), nd));
 }
 
 }  // namespace kiln::typing

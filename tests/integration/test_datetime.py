@@ -163,3 +163,73 @@ def test_refusals():
         jit(lambda a, b: a + b)(DT("2014-01-01"), DT("2014-01-01"))
     with pytest.raises(kiln.errors.TypingError):
         jit(lambda a: -a)(DT("2014-01-01"))
+
+
+def arrays_equal(got, want):
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape
+    if want.dtype.kind in "mM":
+        assert (np.isnat(got) == np.isnat(want)).all(), (got, want)
+        mask = ~np.isnat(want)
+        assert (got[mask] == want[mask]).all(), (got, want)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def test_array_arguments_results_and_operators():
+    days = np.array(["2011-01-01", "1971-02-02", "NaT", "2004-12-07"], dtype="M8[D]")
+    deltas = np.array([1, -2, 0, 7], dtype="m8[h]")
+    secs = np.array([30, "NaT", -5, 0], dtype="m8[s]")
+    arrays_equal(jit(lambda a: a)(days), days)
+    arrays_equal(jit(lambda a, b: a + b)(days, deltas), days + deltas)
+    arrays_equal(jit(lambda a, b: a - b)(days, TD(1000)), days - TD(1000))
+    arrays_equal(jit(lambda a, b: a - b)(days, days[::-1].copy()), days - days[::-1])
+    arrays_equal(jit(lambda a, b: a + b)(deltas, secs), deltas + secs)
+    arrays_equal(jit(lambda a, b: a * b)(secs, 3), secs * 3)
+    arrays_equal(jit(lambda a, b: a < b)(deltas, secs), deltas < secs)
+    arrays_equal(jit(lambda a, b: a == b)(days, DT("2011-01-01")), days == DT("2011-01-01"))
+    arrays_equal(jit(lambda a: -a)(secs), -secs)
+    with np.errstate(all="ignore"):
+        arrays_equal(jit(lambda a, b: a / b)(deltas, secs), deltas / secs)
+
+
+def test_ufuncs():
+    a = np.array([3, -2, 0, "NaT", 9], dtype="m8[m]")
+    b = np.array([1, "NaT", 0, 2, -9], dtype="m8[s]")
+    d = np.array(["2014-01-01", "NaT", "1969-12-31", "2000-02-29", "2100-03-01"], dtype="M8[D]")
+    unary = ("negative", "positive", "absolute", "sign", "isnat", "isnan", "isfinite", "isinf")
+    for name in unary:
+        f = getattr(np, name)
+        arrays_equal(jit(lambda x: f(x))(a), f(a))
+    for name in ("isnat", "isnan", "isfinite"):
+        f = getattr(np, name)
+        arrays_equal(jit(lambda x: f(x))(d), f(d))
+        same(jit(lambda x: f(x))(DT("NaT")), bool(f(DT("NaT"))))
+    binary = ("add", "subtract", "maximum", "minimum", "fmax", "fmin", "equal", "not_equal", "less", "less_equal",
+              "greater", "greater_equal", "true_divide", "floor_divide", "remainder")
+    with np.errstate(all="ignore"):
+        for name in binary:
+            f = getattr(np, name)
+            arrays_equal(jit(lambda x, y: f(x, y))(a, b), f(a, b))
+        for name in ("maximum", "minimum", "fmax", "fmin", "subtract", "less", "equal"):
+            f = getattr(np, name)
+            arrays_equal(jit(lambda x, y: f(x, y))(d, d[::-1].copy()), f(d, d[::-1]))
+        arrays_equal(jit(lambda x, y: np.add(x, y))(d, a), np.add(d, a))
+        arrays_equal(jit(lambda x, y: np.multiply(x, y))(a, np.arange(5)), np.multiply(a, np.arange(5)))
+        arrays_equal(jit(lambda x, y: np.divide(x, y))(a, 2.5), np.divide(a, 2.5))
+
+
+def test_reductions():
+    cases = [np.array(["2011-01-01", "1971-02-02", "2021-03-03"], dtype="M8[ns]"),
+             np.array(["2011-01-01", "NaT", "2021-03-03"], dtype="M8[ns]"),
+             np.array(["NaT", "1900-01-01", "2021-03-03"], dtype="M8[D]"),
+             np.array([5, -3, 7], dtype="m8[us]"), np.array([5, "NaT", 7], dtype="m8[us]")]
+    for arr in cases:
+        same(jit(lambda a: a.min())(arr), arr.min())
+        same(jit(lambda a: a.max())(arr), arr.max())
+        same(jit(lambda a: np.max(a))(arr), np.max(arr))
+        same(jit(lambda a: np.min(a))(arr), np.min(arr))
+        if arr.dtype.kind == "m":
+            same(jit(lambda a: a.sum())(arr), arr.sum())
+    with pytest.raises(kiln.errors.TypingError):
+        jit(lambda a: a.mean())(cases[0])
