@@ -149,6 +149,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     }
     case BuiltinId::kMin:
     case BuiltinId::kMax: {
+      if (n == 1 && args[0]->isArray() && args[0]->ndim == 1 &&
+          (isReal(args[0]->dtype()) || args[0]->dtype()->isDatetimeLike()))
+        return args[0]->dtype();  // datetime: min(a)/max(a) over a 1-d array's items, as Python's
       if (n < 2) return bad();
       const Type* t = args[0];
       if (t->isDatetimeLike()) {  // datetime: of one type (Python's min returns an argument, unit and all)

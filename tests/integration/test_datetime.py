@@ -233,3 +233,16 @@ def test_reductions():
             same(jit(lambda a: a.sum())(arr), arr.sum())
     with pytest.raises(kiln.errors.TypingError):
         jit(lambda a: a.mean())(cases[0])
+
+
+def test_builtin_min_max_of_an_array():
+    for arr in (np.array(["2011-01-01", "NaT", "2021-03-03"], dtype="M8[ns]"), np.array([5, -3, 7], dtype="m8[us]"),
+                np.array(["NaT", "1900-01-01"], dtype="M8[D]"), np.array([2.5, -1.0, 3.0]), np.array([3, 9, -4])):
+        for f in (min, max):
+            got, want = jit(lambda a: f(a))(arr), f(arr)
+            if arr.dtype.kind in "mM":
+                same(got, want)
+            else:
+                assert got == want
+    with pytest.raises(ValueError):
+        jit(lambda a: max(a))(np.zeros(0))

@@ -165,6 +165,9 @@ def _builtin_name(value):
     # Numba) called in compiled code makes a dict, as dict() does.
     if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
         return "kiln.typed.Dict"
+    np = sys.modules.get("numpy")
+    if module is None and np is not None and isinstance(value, np.ufunc) and getattr(np, name, None) is value:
+        return f"numpy.{name}"  # NumPy 1.x ufuncs have no __module__
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
