@@ -18,6 +18,17 @@ constexpr ScalarRow kScalarRows[] = {
 #include "base/type_names.def"
 };
 
+// datetime: the datetime64/timedelta64 rows.
+struct DatetimeRow {
+  Scalar scalar;
+  bool is_timedelta;
+  const char* unit;
+};
+constexpr DatetimeRow kDatetimeRows[] = {
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) {Scalar::k##Name, is_timedelta, unit},
+#include "base/type_names.def"
+};
+
 struct AliasRow {
   absl::string_view spelling;
   Scalar scalar;
@@ -91,6 +102,25 @@ absl::StatusOr<Scalar> scalarFromName(absl::string_view name) {
   for (const RefusedRow& r : kRefused)
     if (name == r.spelling) return absl::InvalidArgumentError(absl::StrCat("type name '", name, "' ", r.why));
   return absl::InvalidArgumentError(absl::StrCat("unknown type '", name, "'"));
+}
+
+bool scalarIsDatetime(Scalar s, bool* is_timedelta, const char** unit) {
+  for (const DatetimeRow& r : kDatetimeRows)
+    if (r.scalar == s) {
+      if (is_timedelta) *is_timedelta = r.is_timedelta;
+      if (unit) *unit = r.unit;
+      return true;
+    }
+  return false;
+}
+
+bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out) {
+  for (const DatetimeRow& r : kDatetimeRows)
+    if (r.is_timedelta == is_timedelta && unit == r.unit) {
+      *out = r.scalar;
+      return true;
+    }
+  return false;
 }
 
 std::vector<std::pair<std::string, Scalar>> scalarSpellings() {
@@ -209,6 +239,17 @@ absl::string_view TypeParser::identifier() {
   return text_.substr(start, pos_ - start);
 }
 
+absl::string_view TypeParser::withUnit(absl::string_view name) {
+  // datetime: "datetime64[ns]", "timedelta64[]" name one scalar; the
+  // brackets of "datetime64[:]" are an array's dimensions.
+  if ((name != "datetime64" && name != "timedelta64") || pos_ >= text_.size() || text_[pos_] != '[') return name;
+  size_t end = pos_ + 1;
+  while (end < text_.size() && absl::ascii_isalpha(static_cast<unsigned char>(text_[end]))) ++end;
+  if (end >= text_.size() || text_[end] != ']') return name;
+  pos_ = end + 1;
+  return text_.substr(static_cast<size_t>(name.data() - text_.data()), pos_ - static_cast<size_t>(name.data() - text_.data()));
+}
+
 absl::StatusOr<int64_t> TypeParser::number(int64_t max, absl::string_view too_large) {
   skipSpace();
   const size_t start = pos_;
@@ -281,7 +322,7 @@ absl::StatusOr<std::vector<TypeSyntax>> TypeParser::bareList() {
 TypeParser::Sized TypeParser::arrayCall() {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
-  absl::string_view dtype_name = identifier();
+  absl::string_view dtype_name = withUnit(identifier());
   absl::StatusOr<Scalar> dtype = scalarFromName(dtype_name);
   if (dtype_name.empty()) return fail(error("expected an array dtype"));
   if (!dtype.ok()) {
@@ -456,6 +497,7 @@ TypeParser::Sized TypeParser::type(int depth) {
     out.type.kind = TypeSyntax::Kind::kUnicode;
     return out;
   }
+  name = withUnit(name);
   absl::StatusOr<Scalar> scalar = scalarFromName(name);
   if (!scalar.ok()) {
     pos_ = at;

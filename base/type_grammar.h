@@ -41,6 +41,11 @@ int scalarSize(Scalar s);
 /// The scalar a name or alias stands for ("f8" -> kFloat64). An error for
 /// unknown names and for the names refused on purpose (says why).
 absl::StatusOr<Scalar> scalarFromName(absl::string_view name);
+/// datetime: whether s is a datetime64 or timedelta64 scalar; sets its kind
+/// and unit ("ns"; "" for the generic unit).
+bool scalarIsDatetime(Scalar s, bool* is_timedelta = nullptr, const char** unit = nullptr);
+/// datetime: the datetime64 (or timedelta64) scalar of a unit, if NumPy has the unit.
+bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out);
 /// Every accepted scalar spelling with its scalar, canonical names first.
 std::vector<std::pair<std::string, Scalar>> scalarSpellings();
 

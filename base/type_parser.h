@@ -56,6 +56,8 @@ class TypeParser {
   Sized uniTuple(int depth);
   absl::StatusOr<char> sliceDims(int* ndim);
   absl::string_view identifier();
+  /// datetime: a datetime64/timedelta64 name just read, with its "[unit]".
+  absl::string_view withUnit(absl::string_view name);
   absl::StatusOr<int64_t> number(int64_t max, absl::string_view too_large);
 
   absl::string_view text_;

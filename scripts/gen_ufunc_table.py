@@ -46,6 +46,8 @@ ROWS = {
     "spacing": ("Spacing", "f"),
     "modf": ("Modf", "f"), "ldexp": ("Ldexp", "f"), "frexp": ("Frexp", "f"),
     "floor": ("Floor", "bif"), "ceil": ("Ceil", "bif"), "trunc": ("Trunc", "bif"), "rint": ("Rint", "bifc"),
+    # datetime: its loops are datetime64/timedelta64 only (rules_datetime.cpp types them).
+    "isnat": ("Isnat", ""),
 }
 
 

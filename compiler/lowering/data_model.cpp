@@ -8,6 +8,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
   switch (t->kind) {
     case Kind::kBool: return llvm::Type::getInt1Ty(ctx);
     case Kind::kInt: return llvm::Type::getIntNTy(ctx, t->bits);
+    case Kind::kNPDatetime:  // datetime: an int64 count of units
+    case Kind::kNPTimedelta: return llvm::Type::getInt64Ty(ctx);
     case Kind::kFloat: return t->bits == 32 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
     case Kind::kComplex: {
       llvm::Type* f = t->bits == 64 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
@@ -135,6 +137,10 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
           out = b.CreateInsertValue(out, convert(b, b.CreateExtractValue(v, k), from->items[k], to->items[k]), k);
         return out;
       }
+      break;
+    case Kind::kNPDatetime:  // datetime: another unit
+    case Kind::kNPTimedelta:
+      if (from->kind == to->kind) return datetimeToUnit(b, v, from, to);
       break;
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct

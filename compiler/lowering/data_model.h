@@ -20,6 +20,7 @@ enum ArrayField : unsigned { kMeminfo = 0, kData = 1, kShape = 2, kStrides = 3 }
 enum StrField : unsigned { kStrMeminfo = 0, kStrData = 1, kStrLength = 2, kStrKind = 3 };
 /// The bytes of one element of dtype in memory form.
 inline int64_t itemSize(const typing::Type* dtype) {
+  if (dtype->isDatetimeLike()) return 8;  // datetime: int64
   return dtype->kind == typing::Kind::kBool ? 1 : dtype->bits / 8;
 }
 
@@ -31,5 +32,9 @@ llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type
 /// Converts v from type `from` to type `to` as Python's implicit numeric
 /// widening does (and int(float) truncation). Unknown `from` gives poison.
 llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* from, const typing::Type* to);
+/// datetime: a datetime64/timedelta64 value of type `from` in the unit of
+/// `to` (NaT stays NaT; a datetime in years or months goes through the
+/// calendar). lower_datetime.cpp.
+llvm::Value* datetimeToUnit(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* from, const typing::Type* to);
 
 }  // namespace kiln::lowering

@@ -286,6 +286,19 @@ class FunctionLowering {
   /// strings: the runtime's table of string helpers (KilnUnicodeApi).
   llvm::Value* unicodeApi();
 
+  // datetime: datetime64/timedelta64 scalars (lower_datetime.cpp).
+  llvm::Value* datetimeBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
+  llvm::Value* datetimeBinaryValues(ir::BinaryOp op, llvm::Value* x, const typing::Type* a, llvm::Value* y,
+                                   const typing::Type* c, const typing::Type* result);
+  llvm::Value* datetimeUnary(ir::UnaryOp op, llvm::Value* v);
+  llvm::Value* datetimeAbs(llvm::Value* v);
+  /// A ufunc's element on datetime-like inputs (the loop typing recorded).
+  llvm::Value* datetimeUfuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
+                                 const std::vector<llvm::Value*>& xs);
+  /// x op y: NaT is unequal to everything (itself too) and unordered.
+  llvm::Value* datetimeCompareValues(ir::CompareOp op, llvm::Value* x, const typing::Type* a, llvm::Value* y,
+                                     const typing::Type* c);
+
   // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.
   llvm::Value* strConstant(const std::string& utf8);
   /// The one-character string s[i] (i in range): a view into s's block.

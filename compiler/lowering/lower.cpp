@@ -203,6 +203,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kSlice:
     case Kind::kDict:  // dicts:
     case Kind::kEllipsis:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));

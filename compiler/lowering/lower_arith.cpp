@@ -18,6 +18,8 @@ using typing::Kind;
 llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
   switch (t->kind) {
     case Kind::kBool: return v;
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
     case Kind::kInt: return b_.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
     case Kind::kFloat: return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
     case Kind::kComplex: {
@@ -180,6 +182,7 @@ llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const i
                                       const ir::Value* out) {
   if (result->isArray()) return arrayBinary(op, lhs, rhs, result, decided.operand, inplace);
   if (result->kind == Kind::kStr) return strBinary(op, lhs, rhs);  // strings
+  if (lhs->type->isDatetimeLike() || rhs->type->isDatetimeLike()) return datetimeBinary(op, lhs, rhs, result);  // datetime
   if (result->kind == Kind::kTuple) {  // tuple + tuple
     llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
     unsigned na = static_cast<unsigned>(lhs->type->items.size());
@@ -315,6 +318,7 @@ llvm::Value* FunctionLowering::complexBinary(BinaryOp op, llvm::Value* x, llvm::
 
 llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typing::Type* result) {
   if (result->isArray()) return arrayUnary(op, x, result);
+  if (x->type->isDatetimeLike()) return datetimeUnary(op, value(x));  // datetime
   switch (op) {
     case UnaryOp::kNot: return b_.CreateNot(truth(value(x), x->type));
     case UnaryOp::kPos: return converted(x, result);
@@ -478,6 +482,8 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     }
     return res;
   }
+  if (a->isDatetimeLike() && c->isDatetimeLike() && op != CompareOp::kIs && op != CompareOp::kIsNot)
+    return datetimeCompareValues(op, value(lhs), a, value(rhs), c);  // datetime
   if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
     bool eq = a->kind == c->kind;
     bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs;

@@ -553,6 +553,15 @@ llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, co
                                            const typing::Type* result, const typing::Type* ct, bool inplace) {
   const typing::Type* dt = result->dtype();
   Typed target = typed(lhs);
+  const typing::Type* ea = lhs->type->isArray() ? lhs->type->dtype() : lhs->type;
+  const typing::Type* eb = rhs->type->isArray() ? rhs->type->dtype() : rhs->type;
+  if (ea->isDatetimeLike() || eb->isDatetimeLike()) {  // datetime: each operand in its own type
+    const typing::Type* elem = typing::datetimeBinaryResult(types(), op, ea, eb);
+    return elementwise({typed(lhs), typed(rhs)}, ea, result, inplace ? &target : nullptr,
+                       [&](const std::vector<llvm::Value*>& xs) {
+                         return convert(b_, datetimeBinaryValues(op, xs[0], ea, xs[1], eb, elem), elem, dt);
+                       }, {ea, eb});
+  }
   // The element code of the operator's ufunc (lower_ufuncs.cpp), on the
   // loop typing chose: NumPy's semantics for operators and ufuncs alike.
   typing::UfuncImpl impl = typing::UfuncImpl::kAdd;
@@ -614,6 +623,10 @@ llvm::Value* FunctionLowering::arrayCompare(CompareOp op, const ir::Value* lhs, 
                          return compareMixedSign(op, xs[0], a->is_signed, xs[1], c->is_signed);
                        }, own);
   }
+  if (a->isDatetimeLike() || c->isDatetimeLike())  // datetime: each operand in its own type
+    return elementwise({typed(lhs), typed(rhs)}, a, result, nullptr,
+                       [&](const std::vector<llvm::Value*>& xs) { return datetimeCompareValues(op, xs[0], a, xs[1], c); },
+                       {a, c});
   return elementwise({typed(lhs), typed(rhs)}, ot, result, nullptr,
                      [&](const std::vector<llvm::Value*>& xs) { return compareValues(op, xs[0], xs[1], ot); });
 }
@@ -764,6 +777,15 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
     case BuiltinId::kArrayProd:
     case BuiltinId::kArrayMean: {
       if (!args.empty()) return reduceAxis(id, recv, at, args[0], result);
+      if (dt->isDatetimeLike()) {  // datetime: a timedelta's sum; NaT anywhere gives NaT
+        llvm::AllocaInst* acc = entryAlloca(b_.getInt64Ty(), "acc");
+        b_.CreateStore(b_.getInt64(0), acc);
+        loop(n, [&](llvm::Value* k) {
+          llvm::Value* cur = b_.CreateLoad(b_.getInt64Ty(), acc);
+          b_.CreateStore(datetimeBinaryValues(BinaryOp::kAdd, cur, dt, element(k), dt, dt), acc);
+        });
+        return b_.CreateLoad(b_.getInt64Ty(), acc);
+      }
       bool is_mean = id == BuiltinId::kArrayMean;
       const typing::Type* acc_t = is_mean ? (is_float ? dt : types().floating(64)) : result;
       bool is_sum = id != BuiltinId::kArrayProd;
@@ -797,6 +819,15 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       loop(n, [&](llvm::Value* k) {
         llvm::Value* x = element(k);
         llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+        if (dt->isDatetimeLike()) {  // datetime: signed, and the first NaT wins, as NumPy
+          llvm::Value* nat = b_.getInt64(INT64_MIN);
+          llvm::Value* better = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, types().integer(64, true));
+          llvm::Value* take = b_.CreateOr(b_.CreateAnd(better, b_.CreateICmpNE(cur, nat)),
+                                          b_.CreateAnd(b_.CreateICmpEQ(x, nat), b_.CreateICmpNE(cur, nat)));
+          b_.CreateStore(b_.CreateSelect(take, x, cur), best);
+          b_.CreateStore(b_.CreateSelect(take, k, b_.CreateLoad(b_.getInt64Ty(), where)), where);
+          return;
+        }
         llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, dt);
         if (is_float)  // the first NaN wins, as NumPy
           take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));

@@ -219,6 +219,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     }
     case BuiltinId::kAbs: {
       if (args[0]->type->kind == Kind::kComplex) return complexAbs(value(args[0]));  // complex:
+      if (result->isDatetimeLike()) return datetimeAbs(value(args[0]));  // datetime
       llvm::Value* x = converted(args[0], result);
       if (result->kind == Kind::kFloat) return call_intrinsic(llvm::Intrinsic::fabs, {x});
       if (!result->is_signed) return x;
@@ -229,10 +230,29 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       // Python keeps the first of equal items and never replaces with NaN-
       // compared items: cur = item only if item < cur (min) or item > cur (max).
       ir::CompareOp op = res.id == BuiltinId::kMin ? ir::CompareOp::kLt : ir::CompareOp::kGt;
+      if (args.size() == 1) {  // datetime: the items of a 1-d array, as Python's min(iterable)
+        const typing::Type* at = args[0]->type;
+        llvm::Value* arr = value(args[0]);
+        llvm::Value* n = arraySize(arr, at);
+        raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR,
+                res.id == BuiltinId::kMin ? "min() arg is an empty sequence" : "max() arg is an empty sequence");
+        llvm::AllocaInst* best = entryAlloca(valueType(ctx_, result), "best");
+        b_.CreateStore(loadElement(flatElementPtr(arr, at, b_.getInt64(0)), result), best);
+        loop(n, [&](llvm::Value* k) {
+          llvm::Value* item = loadElement(flatElementPtr(arr, at, k), result);
+          llvm::Value* cur = b_.CreateLoad(best->getAllocatedType(), best);
+          llvm::Value* replace = result->isDatetimeLike() ? datetimeCompareValues(op, item, result, cur, result)
+                                                          : compareValues(op, item, cur, result);
+          b_.CreateStore(b_.CreateSelect(replace, item, cur), best);
+        });
+        return b_.CreateLoad(best->getAllocatedType(), best);
+      }
       llvm::Value* cur = converted(args[0], result);
       for (size_t k = 1; k < args.size(); ++k) {
         llvm::Value* item = converted(args[k], result);
-        cur = b_.CreateSelect(compareValues(op, item, cur, result), item, cur);
+        llvm::Value* replace = result->isDatetimeLike() ? datetimeCompareValues(op, item, result, cur, result)  // datetime
+                                                        : compareValues(op, item, cur, result);
+        cur = b_.CreateSelect(replace, item, cur);
       }
       return cur;
     }

@@ -132,6 +132,8 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kDType:
     case Kind::kSlice:
     case Kind::kEllipsis:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       break;
   }
   return nullptr;  // typing (unhashableReason) accepts none of these

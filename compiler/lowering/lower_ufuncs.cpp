@@ -107,6 +107,8 @@ llvm::Value* FunctionLowering::complexMath(const char* name, llvm::Value* z) {
 
 std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std::vector<const typing::Type*>& loop,
                                                       const std::vector<llvm::Value*>& xs) {
+  for (const typing::Type* e : loop)  // datetime: lower_datetime.cpp
+    if (e->isDatetimeLike()) return {datetimeUfuncBody(impl, loop, xs)};
   const typing::Type* t = loop[0];
   llvm::Value* x = xs[0];
   llvm::Value* y = xs.size() > 1 ? xs[1] : nullptr;
@@ -360,6 +362,8 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
         return {b_.CreateSelect(is_nan(x), x, r)};
       return {b_.CreateSelect(is_nan(x), y, b_.CreateSelect(is_nan(y), x, r))};  // NaN skipped
     }
+    case UfuncImpl::kIsnat:  // datetime: only on datetime-like loops (above)
+      return {b_.getFalse()};
     case UfuncImpl::kIsnan:
       if (cx) return {b_.CreateOr(is_nan(re(x)), is_nan(im(x)))};
       return {fl ? is_nan(x) : b_.getFalse()};

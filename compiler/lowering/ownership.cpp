@@ -38,6 +38,8 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kDType:
     case Kind::kSlice:
     case Kind::kEllipsis:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       return false;
   }
   return false;

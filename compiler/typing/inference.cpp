@@ -500,6 +500,8 @@ class Inferrer {
       case Kind::kDict:  // dicts:
       case Kind::kEllipsis:
       case Kind::kList:  // lists
+      case Kind::kNPDatetime:  // datetime
+      case Kind::kNPTimedelta:
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -1075,7 +1077,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kDict)  // dicts: boxed as a Python dict
       return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
     if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
-    return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr;
+    return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
+           t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
   if (!returnable(entry_ret))

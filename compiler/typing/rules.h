@@ -134,6 +134,29 @@ std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_
 /// The scalar type a dtype= argument names (np.int32, float, ...), or nullptr.
 const Type* dtypeOf(TypeContext& tc, const Type* t);
 
+// datetime: datetime64/timedelta64 scalars (rules_datetime.cpp).
+
+/// The rank of a unit from Y (0) to as (12); -1 for the generic unit "".
+int datetimeUnitRank(const std::string& unit);
+/// How many units of rank `to` make one of rank `from` (from <= to, both
+/// calendar units, Y and M, or both linear ones, W to as).
+int64_t datetimeUnitFactor(int from, int to);
+/// The type two datetime-like operands convert to before they meet: the
+/// timedelta of the two timedeltas' common unit, the datetime of two
+/// datetimes' or of a datetime and a timedelta's; nullptr when the units do
+/// not convert (years or months with days, say).
+const Type* datetimeCommon(TypeContext& tc, const Type* a, const Type* b);
+const Type* datetimeBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+const Type* datetimeUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
+const Type* datetimeCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+/// Whether a ufunc call is typed by datetimeUfuncCall: numpy.isnat, or a
+/// datetime-like input.
+bool isDatetimeUfunc(BuiltinId id, const std::vector<const Type*>& args);
+/// A ufunc on datetime-like inputs, as the scalar operators (ufuncs.h's
+/// ufuncCall for the loop recorded on res.compute).
+absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& res,
+                                              const std::vector<const Type*>& args);
+
 // Strings (rules_strings.cpp): unicode_type, docs/strings.md.
 
 /// str + str, str * int, int * str; nullptr otherwise.

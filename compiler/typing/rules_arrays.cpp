@@ -111,6 +111,11 @@ char elementwiseLayout(const std::vector<const Type*>& operands, int nd) {
 }
 
 const Type* arrayBinaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
+  if (elementOf(a)->isDatetimeLike() || elementOf(b)->isDatetimeLike()) {  // datetime: as the scalars
+    const Type* e = datetimeBinaryResult(tc, op, elementOf(a), elementOf(b));
+    int nd = resultNdim(a, b);
+    return e && nd > 0 ? tc.array(e, nd, elementwiseLayout({a, b}, nd)) : nullptr;
+  }
   const Type* operand = arrayOperandDtype(tc, a, b);
   int nd = resultNdim(a, b);
   if (!operand || nd == 0) return nullptr;
@@ -135,6 +140,11 @@ const Type* arrayUnaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
 }
 
 const Type* arrayCompareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
+  if (elementOf(a)->isDatetimeLike() || elementOf(b)->isDatetimeLike()) {  // datetime: as the scalars
+    const Type* e = datetimeCompareResult(tc, op, elementOf(a), elementOf(b));
+    int nd = resultNdim(a, b);
+    return e && nd > 0 ? tc.array(e, nd, elementwiseLayout({a, b}, nd)) : nullptr;
+  }
   const Type* operand = arrayOperandDtype(tc, a, b);
   int nd = resultNdim(a, b);
   if (!operand || nd == 0) return nullptr;
@@ -306,6 +316,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   if (args.size() == 1 && by_axis && d->kind == Kind::kComplex && id != BuiltinId::kArraySum &&
       id != BuiltinId::kArrayProd)  // complex: whole-array only (lower_complex.cpp)
     return absl::InvalidArgumentError(absl::StrCat("array.", m, "(axis=) of a complex array is not supported yet"));
+  if (d->isDatetimeLike()) {  // datetime: min, max (NaT first wins) and a timedelta's sum, whole-array
+    bool ok = args.empty() && (id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax || id == BuiltinId::kArrayCopy ||
+                               (id == BuiltinId::kArraySum && d->kind == Kind::kNPTimedelta));
+    if (!ok) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of ", d->str(), " is not supported"));
+  }
   if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
     // A reduction along one axis: one dimension fewer (a scalar for 1-d).
     const Type* scalar = *arrayMethodCall(tc, id, array, {});
@@ -540,6 +555,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kDType:
     case Kind::kSlice:
     case Kind::kEllipsis:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

@@ -144,13 +144,22 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return bad();
     case BuiltinId::kAbs: {
       if (n == 1 && args[0]->kind == Kind::kComplex) return tc.floating(args[0]->bits / 2);  // complex: its modulus
+      if (n == 1 && args[0]->kind == Kind::kNPTimedelta) return args[0];  // datetime
       if (n != 1 || !isReal(args[0])) return bad();
       return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
     }
     case BuiltinId::kMin:
     case BuiltinId::kMax: {
+      if (n == 1 && args[0]->isArray() && args[0]->ndim == 1 &&
+          (isReal(args[0]->dtype()) || args[0]->dtype()->isDatetimeLike()))
+        return args[0]->dtype();  // datetime: min(a)/max(a) over a 1-d array's items, as Python's
       if (n < 2) return bad();
       const Type* t = args[0];
+      if (t->isDatetimeLike()) {  // datetime: of one type (Python's min returns an argument, unit and all)
+        for (const Type* a : args)
+          if (a != t) return bad();
+        return t;
+      }
       for (const Type* a : args) {
         if (!isReal(a)) return bad();
         t = (t->kind == Kind::kBool && a->kind == Kind::kBool) ? t : promote(tc, t, a);

@@ -46,6 +46,8 @@ std::string unhashableReason(const Type* t) {
     case Kind::kStrIter:
     case Kind::kEllipsis:
     case Kind::kListIter:
+    case Kind::kNPDatetime:  // datetime
+    case Kind::kNPTimedelta:
       break;
   }
   // CPython hashes these by identity, which compiled code does not have.

@@ -119,6 +119,7 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
     items.insert(items.end(), b->items.begin(), b->items.end());
     return tc.tuple(std::move(items));
   }
+  if (a->isDatetimeLike() || b->isDatetimeLike()) return datetimeBinaryResult(tc, op, a, b);  // datetime
   if (!numeric(a) || !numeric(b)) return nullptr;
   bool real_or_complex = a->kind == Kind::kFloat || b->kind == Kind::kFloat || a->kind == Kind::kComplex ||
                          b->kind == Kind::kComplex;
@@ -159,6 +160,7 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
 const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (unknown(a)) return tc.unknown();
   if (a->isArray()) return arrayUnaryResult(tc, op, a);
+  if (a->isDatetimeLike()) return datetimeUnaryResult(tc, op, a);  // datetime
   switch (op) {
     case UnaryOp::kNot:
       return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple || a->kind == Kind::kStr) ? tc.boolean()
@@ -233,6 +235,7 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
   if (a->kind == Kind::kStr && (b->kind == Kind::kStr || op == CompareOp::kEq || op == CompareOp::kNe))
     return strCompareResult(tc, op, a, b);  // strings
   if (b->kind == Kind::kStr && (op == CompareOp::kEq || op == CompareOp::kNe)) return strCompareResult(tc, op, a, b);
+  if (a->isDatetimeLike() || b->isDatetimeLike()) return datetimeCompareResult(tc, op, a, b);  // datetime
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && op != CompareOp::kIs && op != CompareOp::kIsNot &&
       op != CompareOp::kIn && op != CompareOp::kNotIn) {
     // Lexicographic, item by item: numbers only (no complex ordering).
@@ -281,7 +284,10 @@ ir::OperandTypes binaryOperands(TypeContext& tc, BinaryOp op, const Type* a, con
     out.operand = operand ? elementBinaryDtype(tc, op, operand) : nullptr;
     return out;
   }
-  if (!a->isNumber() || !b->isNumber()) return out;  // tuple concatenation
+  if (!a->isNumber() || !b->isNumber()) {  // tuple concatenation; datetime: lower_datetime.cpp converts
+    if (a->isDatetimeLike() || b->isDatetimeLike()) out.operand = result;
+    return out;
+  }
   // Scalars compute in the result type; `/` divides ints as float64, each
   // operand converted from its own type (uint64 stays positive).
   out.operand = result;

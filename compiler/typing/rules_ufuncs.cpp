@@ -154,6 +154,7 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
   };
   size_t nin = static_cast<size_t>(info.nin);
   if (args.size() < nin || args.size() > nin + static_cast<size_t>(info.nout)) return bad("");
+  if (isDatetimeUfunc(res.id, args)) return datetimeUfuncCall(tc, res, args);  // datetime: rules_datetime.cpp
   // The inputs: numbers or arrays of numbers.
   int nd = 0;
   bool any_array = false;

@@ -90,6 +90,8 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kEllipsis: *head = "ellipsis"; return;
     case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
+    case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
+    case Kind::kNPTimedelta: *head = absl::StrCat("timedelta64[", t.name, "]"); return;
   }
 }
 
@@ -358,10 +360,25 @@ const Type* TypeContext::listIter(const Type* list) {
   return intern(t);
 }
 
+// datetime:
+const Type* TypeContext::npDatetime(const std::string& unit) {
+  Type t = make(Kind::kNPDatetime);
+  t.name = unit;
+  return intern(t);
+}
+const Type* TypeContext::npTimedelta(const std::string& unit) {
+  Type t = make(Kind::kNPTimedelta);
+  t.name = unit;
+  return intern(t);
+}
+
 namespace {
 
 const Type* scalarType(TypeContext& tc, base::Scalar s) {
   switch (s) {
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) \
+  case base::Scalar::k##Name: return is_timedelta ? tc.npTimedelta(unit) : tc.npDatetime(unit);
+#include "base/type_names.def"
     case base::Scalar::kBool: return tc.boolean();
     case base::Scalar::kInt8: return tc.integer(8, true);
     case base::Scalar::kInt16: return tc.integer(16, true);

@@ -65,6 +65,8 @@ class Type {
   bool isInteger() const { return kind == Kind::kInt; }
   bool isFloat() const { return kind == Kind::kFloat; }
   bool isArray() const { return kind == Kind::kArray; }
+  /// datetime: a datetime64 or timedelta64 scalar (its unit is `name`).
+  bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }
   /// The element type of an Array.
   const Type* dtype() const { return items[0]; }
 
@@ -126,6 +128,9 @@ class TypeContext {
   // is "set" or, passed in from Python, "reflected set".
   const Type* set(const Type* item, bool reflected = false);
   const Type* listIter(const Type* list);
+  // datetime: datetime64[unit] / timedelta64[unit]; "" is the generic unit.
+  const Type* npDatetime(const std::string& unit);
+  const Type* npTimedelta(const std::string& unit);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

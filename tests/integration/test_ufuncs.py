@@ -87,6 +87,8 @@ def test_every_dtype_gives_numpys_answer_or_is_refused(kilnd, name, nin, nout):
     counts = {"same": 0, "refused": 0}
     for dt in DTYPES:
         check(kfn, fn, [sample(dt)] * nin, counts)
+    if name == "isnat":  # datetime: its only loops (tests/integration/test_datetime.py has the rest)
+        check(kfn, fn, [np.array([1, "NaT", -3], dtype="m8[s]")], counts)
     if nin == 2:  # mixed pairs: NumPy's promotion picks the loop
         for a, b in [("int8", "uint8"), ("int32", "float32"), ("bool", "int16"), ("int64", "uint64"),
                      ("uint16", "float64"), ("float32", "complex128")]:

@@ -107,7 +107,9 @@ def _numpy_constant(value):
     if np is None or not isinstance(value, (np.ndarray, np.generic)):
         return None
     arr = np.asarray(value)
-    if arr.dtype.kind not in "biufc" or arr.dtype.name in ("float16", "longdouble", "clongdouble"):
+    # datetime: datetime64/timedelta64 by their dtype name ("datetime64[ns]"; a
+    # unit with a multiplier, "timedelta64[10ms]", is refused by the server).
+    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("float16", "longdouble", "clongdouble"):
         raise _Unrepresentable(f"a NumPy value of dtype {arr.dtype}")
     if arr.nbytes > _MAX_ARRAY_BYTES:
         raise _Unrepresentable(f"a NumPy array of {arr.nbytes} bytes (the limit is {_MAX_ARRAY_BYTES})")
@@ -163,6 +165,9 @@ def _builtin_name(value):
     # Numba) called in compiled code makes a dict, as dict() does.
     if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
         return "kiln.typed.Dict"
+    np = sys.modules.get("numpy")
+    if module is None and np is not None and isinstance(value, np.ufunc) and getattr(np, name, None) is value:
+        return f"numpy.{name}"  # NumPy 1.x ufuncs have no __module__
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add

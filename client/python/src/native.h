@@ -110,6 +110,12 @@ bool ndarrayKey(PyObject* value, uint32_t* key);
 /// Whether an ndarray may be passed as the array type `layout` (same dtype
 /// and ndim; contiguous where the layout says C or F).
 bool arrayPassable(PyObject* value, const Layout& layout);
+/// datetime: whether v is a np.datetime64/np.timedelta64 scalar; sets its
+/// kind (kNone when its unit has a multiplier, "10ms", which has no type)
+/// and its value.
+bool datetimeScalarValue(PyObject* v, Layout::Kind* kind, int64_t* value);
+/// datetime: a new np.datetime64/np.timedelta64 of the kind's unit.
+PyObject* boxDatetime(Layout::Kind kind, int64_t value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 /// The ndarray for an array struct, which holds one reference to its block

@@ -12,6 +12,7 @@
 
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
+#include <numpy/arrayscalars.h>
 
 namespace kiln::python {
 namespace {
@@ -20,6 +21,21 @@ using Kind = Layout::Kind;
 
 bool api_loaded = false;
 constexpr const char* kCapsuleName = "kiln.meminfo";
+
+// datetime: NumPy's units in the order of NPY_DATETIMEUNIT (3, business
+// days, is gone), then the generic unit.
+constexpr const char* kNumpyUnits[] = {"Y", "M", "W", nullptr, "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as", ""};
+
+// datetime: the kind of a datetime64/timedelta64 of this metadata; kNone
+// when the unit has a multiplier ("10ms") or is unknown.
+Kind datetimeKind(bool is_timedelta, const PyArray_DatetimeMetaData& meta) {
+  const int unit = static_cast<int>(meta.base);
+  if (unit < 0 || unit >= static_cast<int>(std::size(kNumpyUnits)) || kNumpyUnits[unit] == nullptr) return Kind::kNone;
+  if (meta.num != 1 && unit != NPY_FR_GENERIC) return Kind::kNone;
+  base::Scalar s;
+  if (!base::datetimeScalar(is_timedelta, kNumpyUnits[unit], &s)) return Kind::kNone;
+  return static_cast<Kind>(s);
+}
 
 // The Kiln element type of an array's dtype; kNone when it has none
 // (object, strings, structured, float16, long double, swapped byte order).
@@ -49,7 +65,25 @@ Kind elementKind(PyArrayObject* a) {
   if (PyTypeNum_ISFLOAT(type)) return size == 4 ? Kind::kFloat32 : size == 8 ? Kind::kFloat64 : Kind::kNone;
   if (PyTypeNum_ISCOMPLEX(type))
     return size == 8 ? Kind::kComplex64 : size == 16 ? Kind::kComplex128 : Kind::kNone;
+  if (type == NPY_DATETIME || type == NPY_TIMEDELTA) {  // datetime: the unit is in the dtype's metadata
+    auto* meta = reinterpret_cast<PyArray_DatetimeDTypeMetaData*>(PyDataType_C_METADATA(PyArray_DESCR(a)));
+    return meta == nullptr ? Kind::kNone : datetimeKind(type == NPY_TIMEDELTA, meta->meta);
+  }
   return Kind::kNone;
+}
+
+// datetime: the descr of a datetime64/timedelta64 kind ("M8[ns]"), new.
+PyArray_Descr* datetimeDescr(Kind kind) {
+  bool is_timedelta = false;
+  const char* unit = "";
+  base::scalarIsDatetime(static_cast<base::Scalar>(kind), &is_timedelta, &unit);
+  std::string spelling = std::string(is_timedelta ? "m8" : "M8") + (*unit ? std::string("[") + unit + "]" : "");
+  PyObject* s = PyUnicode_FromString(spelling.c_str());
+  if (s == nullptr) return nullptr;
+  PyArray_Descr* descr = nullptr;
+  int ok = PyArray_DescrConverter(s, &descr);
+  Py_DECREF(s);
+  return ok ? descr : nullptr;
 }
 
 int typeNum(Kind kind) {
@@ -67,6 +101,9 @@ int typeNum(Kind kind) {
     case Kind::kFloat64: return NPY_FLOAT64;
     case Kind::kComplex64: return NPY_COMPLEX64;
     case Kind::kComplex128: return NPY_COMPLEX128;
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
+#include "base/type_names.def"
+      return -1;  // datetime: datetimeDescr
     case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return -1;
   }
   return -1;
@@ -78,6 +115,9 @@ npy_intp itemBytes(Kind kind) {
     case Kind::kInt16: case Kind::kUint16: return 2;
     case Kind::kInt32: case Kind::kUint32: case Kind::kFloat32: return 4;
     case Kind::kInt64: case Kind::kUint64: case Kind::kFloat64: case Kind::kComplex64: return 8;
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
+#include "base/type_names.def"
+      return 8;
     case Kind::kComplex128: return 16;
     case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return 1;
   }
@@ -201,6 +241,25 @@ bool unboxArray(PyObject* v, const Layout& l, void* dst) {
   return true;
 }
 
+bool datetimeScalarValue(PyObject* v, Kind* kind, int64_t* value) {
+  if (!numpyApiReady(/*import_numpy=*/false)) return false;
+  const bool dt = PyArray_IsScalar(v, Datetime);
+  if (!dt && !PyArray_IsScalar(v, Timedelta)) return false;
+  auto* s = reinterpret_cast<PyDatetimeScalarObject*>(v);
+  *kind = datetimeKind(!dt, s->obmeta);
+  *value = s->obval;
+  return true;
+}
+
+PyObject* boxDatetime(Kind kind, int64_t value) {
+  if (!numpyApiReady(/*import_numpy=*/true)) return nullptr;
+  PyArray_Descr* descr = datetimeDescr(kind);
+  if (descr == nullptr) return nullptr;
+  PyObject* out = PyArray_Scalar(&value, descr, nullptr);
+  Py_DECREF(descr);
+  return out;
+}
+
 void releaseArray(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(static_cast<const char*>(src))); }
 
 PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
@@ -235,7 +294,8 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
     if (extent(static_cast<const char*>(data), l.ndim, shape, strides, itemBytes(l.dtype), &lo, &hi))
       base = argumentHolding(args, lo, hi);
   }
-  PyArray_Descr* descr = PyArray_DescrFromType(typeNum(l.dtype));
+  PyArray_Descr* descr = base::scalarIsDatetime(static_cast<base::Scalar>(l.dtype)) ? datetimeDescr(l.dtype)
+                                                                                   : PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
   // A view of a read-only argument is read-only too.

@@ -133,6 +133,8 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         *s = static_cast<int64_t>(*u);
         return true;
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
+#include "base/type_names.def"
       case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
@@ -346,6 +348,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyList_Type) *kind = Kind::kList;  // lists: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
+  else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
   // ndarrayKey is false until NumPy's C API is loaded, which the first
@@ -480,6 +483,19 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       }
       return true;
     }
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
+#include "base/type_names.def"
+    {  // datetime: a np.datetime64/np.timedelta64 of the unit
+      Kind k;
+      int64_t x = 0;
+      if (!datetimeScalarValue(v, &k, &x) || k != l.kind) {
+        std::string got = typeofSpelling(v);
+        PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), got.empty() ? Py_TYPE(v)->tp_name : got.c_str());
+        return false;
+      }
+      std::memcpy(dst, &x, 8);
+      return true;
+    }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
     case Kind::kStr: {  // strings: the str's own characters, borrowed for the call
@@ -598,6 +614,9 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       const double* d = static_cast<const double*>(p);
       return PyComplex_FromDoubles(load<double>(d), load<double>(d + 1));
     }
+#define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
+#include "base/type_names.def"
+      return boxDatetime(l.kind, load<int64_t>(p));  // datetime
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
     case Kind::kStr: {  // strings: a new str; the result's reference is dropped
