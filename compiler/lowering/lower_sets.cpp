@@ -443,6 +443,12 @@ absl::StatusOr<bool> FunctionLowering::lowerSet(const ir::Instr& i, llvm::Value*
     *v = i.compare_op == ir::CompareOp::kIn ? found : b_.CreateNot(found);
     return true;
   }
+  if (i.op == Op::kCompare && (typing::isSet(t0) || typing::isSet(t1)) &&
+      (i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot) &&
+      !(typing::isSet(t0) && typing::isSet(t1))) {
+    *v = b_.getInt1(i.compare_op == ir::CompareOp::kIsNot);  // a set is no other value (s is None)
+    return true;
+  }
   if (i.op == Op::kCompare) {
     {
       if (!typing::isSet(t0) || !typing::isSet(t1) || i.compare_op == ir::CompareOp::kIn ||

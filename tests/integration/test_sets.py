@@ -156,6 +156,12 @@ def compare(a, b):
         sa.isdisjoint(sb)
 
 
+def identity(a):
+    s = set(a)
+    t = s
+    return s is t, s is not t, s is set(a), s is None, s is not None
+
+
 def self_ops(a):
     s = set(a)
     s ^= s
@@ -245,7 +251,7 @@ def reflect_raise(s):
     (methods, (A, B)), (pop_all, (A,)), (clear, (A,)), (remove, (A, 7)), (binary, (A, B)),
     (binary, (A[:1], B[:0])), (with_iterables, (A, list(B))), (with_iterables, (A[:3], list(A))),
     (updates, (A, B)), (updates, (A, list(B))), (inplace, (A, B)), (compare, (A, B)), (compare, (A, A[::-1])),
-    (compare, (A[:3], A)), (compare, (A, A[:3])), (self_ops, (A,)), (unique, (A,)), (float_sets, (F, F[::2])),
+    (compare, (A[:3], A)), (compare, (A, A[:3])), (self_ops, (A,)), (identity, (A,)), (unique, (A,)), (float_sets, (F, F[::2])),
     (tuple_sets, (T,)), (string_items, ()), (str_sets, (S1, S2)), (str_sets, (S2, S1[:1])),
 ], ids=lambda x: getattr(x, "__name__", None))
 def test_against_python(f, args):
