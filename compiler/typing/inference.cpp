@@ -92,8 +92,14 @@ class Inferrer {
     Instance& inst = *p_.instances[idx];
     for (auto& b : inst.ir->blocks) {
       if (absl::Status s = checkBudget(); !s.ok()) return s;  // a big function takes long per round
-      for (auto& i : b->instrs) {
+      for (size_t n = 0; n < b->instrs.size(); ++n) {
+        ir::Instr* i = b->instrs[n].get();
         line_ = i->line;
+        if (i->op == Op::kCall && !i->kwnames.empty() && i->kwnames[0] == "*") {  // tuples: f(*t)
+          absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
+          if (!added.ok()) return added.status();
+          n += *added;
+        }
         absl::Status s = typeInstr(inst, *i);
         if (!s.ok()) return s;
         for (ir::Edge& e : i->succs)
@@ -247,6 +253,7 @@ class Inferrer {
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
+    if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -485,6 +492,34 @@ class Inferrer {
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
   }
 
+  // tuples: f(*t) once t's type is known: t's items as unpacks inserted
+  // before the call (at index n of the block) in its place. Returns how many
+  // instructions were inserted (each typed here).
+  absl::StatusOr<size_t> spreadStarArgs(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& call = *b.instrs[n];
+    const size_t at = call.operands.size() - call.kwnames.size();
+    ir::Value* t = call.operands[at];
+    if (t->type->kind == Kind::kUnknown) return 0;
+    if (t->type->kind != Kind::kTuple)
+      return typingError(absl::StrCat("star-arguments in a call (f(*args)) need a tuple, not ", t->type->str()));
+    std::vector<ir::Value*> items;
+    const size_t count = t->type->items.size();
+    for (size_t k = 0; k < count; ++k) {
+      ir::Instr* u = inst.ir->append(&b, Op::kUnpack, {t}, call.line);
+      u->offset = call.offset;
+      u->index = static_cast<int32_t>(k);
+      u->count = static_cast<int32_t>(count);
+      u->result->type = tc_.unknown();
+      std::rotate(b.instrs.begin() + n + k, b.instrs.end() - 1, b.instrs.end());
+      if (absl::Status s = typeInstr(inst, *u); !s.ok()) return s;
+      items.push_back(u->result.get());
+    }
+    call.operands.erase(call.operands.begin() + at);
+    call.operands.insert(call.operands.begin() + at, items.begin(), items.end());
+    call.kwnames.erase(call.kwnames.begin());
+    return count;
+  }
+
   // dicts: storing into {} types it. The store refines the dict value it
   // stores into and, through the edges that pass it, the values it came
   // from (the {} itself), so the dict has one type from its creation on.
@@ -707,6 +742,15 @@ class Inferrer {
       case Op::kUnpack: {
         const Type* seq = operand(0);
         if (seq->kind == Kind::kUnknown) return absl::OkStatus();
+        if (i.count < 0) {  // tuples: around the star of `a, *rest, b = t`
+          const int32_t n = static_cast<int32_t>(seq->items.size());
+          if (seq->kind != Kind::kTuple)
+            return typingError(absl::StrCat("a starred assignment (a, *b = ...) unpacks tuples only, not ", seq->str()));
+          if (n < -i.count)
+            return typingError(absl::StrCat("not enough values to unpack (expected at least ", -i.count, ", got ", n, ")"));
+          i.index = i.index < 0 ? i.index + n : i.index;
+          i.count = n;  // from now on an ordinary unpack
+        }
         if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
           return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));
         t = seq->items[i.index];

@@ -77,7 +77,10 @@ Flow flowOf(Form form) {
     case Form::kBuildMap:  // dicts:
     case Form::kBuildConstKeyMap:
     case Form::kDeleteSubscr:
-    case Form::kMapAdd: return Flow::kNext;
+    case Form::kMapAdd:
+    case Form::kListToTuple:  // tuples:
+    case Form::kCallFunctionEx:
+    case Form::kUnpackEx: return Flow::kNext;
   }
   return Flow::kNext;
 }
