@@ -100,6 +100,8 @@ class Inferrer {
           if (!added.ok()) return added.status();
           n += *added;
         }
+        if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin)  // tuples: tuple(), isinstance
+          if (absl::Status s = rewriteBuiltinCall(*i); !s.ok()) return s;
         absl::Status s = typeInstr(inst, *i);
         if (!s.ok()) return s;
         for (ir::Edge& e : i->succs)
@@ -382,8 +384,8 @@ class Inferrer {
 
   // strings: the bundle function implementing str.NAME in Python (a
   // function global named "str.NAME", kiln/library/str_methods.py), or -1.
-  int strLibraryMethod(const Instance& inst, const std::string& name) {
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat("str.", name));
+  int strLibraryMethod(const Instance& inst, const std::string& name, const char* type = "str") {
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat(type, ".", name));
     if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
       return -1;
     return static_cast<int>(g->function_index);
@@ -433,6 +435,8 @@ class Inferrer {
         const Type* receiver = callee->items[0];
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // tuples: t.index, t.count written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
@@ -490,6 +494,42 @@ class Inferrer {
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
+  }
+
+  // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes
+  // the copy, tuple, truth or constant it is (rules_tuples.cpp).
+  absl::Status rewriteBuiltinCall(ir::Instr& i) {
+    std::vector<const Type*> args;
+    for (size_t k = 1; k < i.operands.size(); ++k) {
+      if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
+      args.push_back(i.operands[k]->type);
+    }
+    std::optional<absl::StatusOr<BuiltinRewrite>> r =
+        tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
+    if (!r) return absl::OkStatus();
+    if (!r->ok()) return typingError(std::string(r->status().message()));
+    switch ((*r)->kind) {
+      case BuiltinRewrite::Kind::kCopy:
+        i.op = Op::kCopy;
+        i.operands = {i.operands[1]};
+        break;
+      case BuiltinRewrite::Kind::kTruth:
+        i.op = Op::kTruth;
+        i.operands = {i.operands[1]};
+        break;
+      case BuiltinRewrite::Kind::kEmptyTuple:
+        i.op = Op::kBuildTuple;
+        i.operands.clear();
+        break;
+      case BuiltinRewrite::Kind::kConstant:
+        i.op = Op::kConst;
+        i.operands.clear();
+        i.const_value = compiler::Constant{};
+        i.const_value.kind = compiler::Constant::Kind::kBool;
+        i.const_value.b = (*r)->value;
+        break;
+    }
+    return absl::OkStatus();
   }
 
   // tuples: f(*t) once t's type is known: t's items as unpacks inserted
@@ -583,6 +623,8 @@ class Inferrer {
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
+          t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));

@@ -137,3 +137,60 @@ def test_starred_assignment_of_a_list_is_refused():
 def test_starred_assignment_of_a_short_tuple_is_refused():
     with pytest.raises(TypingError, match="not enough values to unpack"):
         jit(star_assign_short)((1, 2))
+
+
+def none_items(a):
+    return (None, a, None, 2.5), (a, None)
+
+
+def methods(t, x):
+    return t.index(x), t.count(x), t.index(x, 1), t.count(99)
+
+
+def index_missing(t):
+    return t.index(42)
+
+
+def constructors(t):
+    return tuple(t), tuple(), bool(t), bool(()), bool(tuple())
+
+
+def checks(x):
+    return (isinstance(x, int), isinstance(x, float), isinstance(x, (str, tuple)), isinstance(x, complex),
+            isinstance(x, bool))
+
+
+MORE = [
+    (none_items, (3,)),
+    (methods, ((1, 2, 3, 2, 2), 2)),
+    (constructors, ((4, 5.5),)),
+    (constructors, ((),)),
+    (checks, (1,)),
+    (checks, (1.5,)),
+    (checks, (True,)),
+    (checks, ("s",)),
+    (checks, ((1, "a"),)),
+    (checks, (1j,)),
+]
+
+
+@pytest.mark.parametrize("fn,args", MORE, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(MORE)])
+def test_more_matches_python(fn, args):
+    got = jit(fn)(*args)
+    want = fn(*args)
+    assert got == want
+    assert type(got) is type(want)
+
+
+def test_index_of_a_missing_item_raises():
+    with pytest.raises(ValueError, match="not in tuple"):
+        jit(index_missing)((1, 2, 3))
+
+
+def tuple_of_list(lst):
+    return tuple(lst)
+
+
+def test_tuple_of_a_list_is_refused():
+    with pytest.raises(TypingError, match=r"tuple\(reflected list\(int64\)\)"):
+        jit(tuple_of_list)([1, 2])

@@ -286,6 +286,9 @@ class _Builder:
             impl = library.lookup(f"str.{attr}")
             if impl is not None:
                 members.append((f"str.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
+            if impl is not None:
+                members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):
