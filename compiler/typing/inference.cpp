@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/typing/literal_unroll.h"  // tuples:
 #include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
@@ -99,6 +101,18 @@ class Inferrer {
           absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
           if (!added.ok()) return added.status();
           n += *added;
+        }
+        if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin &&
+            i->operands[0]->type->name == "literal_unroll") {  // tuples: the loop unrolled, the IR changed
+          absl::StatusOr<bool> u = literalUnroll(inst, *i);
+          if (!u.ok()) return u.status();
+          if (*u) return absl::OkStatus();  // typed again in the next round
+          if (i->op == Op::kCall) continue;  // its argument's type is not known yet
+        }
+        if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
+          forgetDeadCalls(inst);
+          changed_ = true;
+          return absl::OkStatus();  // typed again in the next round
         }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin)  // tuples: tuple(), isinstance
           if (absl::Status s = rewriteBuiltinCall(*i); !s.ok()) return s;
@@ -494,6 +508,37 @@ class Inferrer {
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
+  }
+
+  // tuples: literal_unroll(t) is t; over a heterogeneous tuple, the for
+  // loop it is the iterable of is unrolled (literal_unroll.cpp). True when
+  // the IR's blocks changed.
+  absl::StatusOr<bool> literalUnroll(Instance& inst, ir::Instr& i) {
+    if (i.operands.size() != 2 || !i.kwnames.empty())
+      return typingError("literal_unroll() takes exactly one positional argument");
+    const Type* t = i.operands[1]->type;
+    if (t->kind == Kind::kUnknown) return false;
+    bool changed = false;
+    if (t->kind == Kind::kTuple &&
+        std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
+      absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown());
+      if (!u.ok()) return typingError(std::string(u.status().message()));
+      changed = *u;
+    }
+    i.op = Op::kCopy;
+    i.operands = {i.operands[1]};
+    if (!changed) return false;
+    forgetDeadCalls(inst);
+    changed_ = true;
+    return true;
+  }
+
+  // tuples: after blocks were removed, the call bindings of their calls.
+  void forgetDeadCalls(Instance& inst) {
+    std::set<const ir::Instr*> live;
+    for (auto& b : inst.ir->blocks)
+      for (auto& x : b->instrs) live.insert(x.get());
+    std::erase_if(inst.calls, [&](const auto& c) { return !live.count(c.first); });
   }
 
   // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes

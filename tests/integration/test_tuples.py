@@ -194,3 +194,66 @@ def tuple_of_list(lst):
 def test_tuple_of_a_list_is_refused():
     with pytest.raises(TypingError, match=r"tuple\(reflected list\(int64\)\)"):
         jit(tuple_of_list)([1, 2])
+
+
+from kiln import literal_unroll  # noqa: E402
+
+
+def unroll_mixed(t):
+    s = ""
+    n = 0
+    for v in literal_unroll(t):
+        if isinstance(v, str):
+            s += v
+        else:
+            n += v
+    return s, n
+
+
+def unroll_break(z):
+    x = (12, 12.7, 4, z, 2 * z, True)
+    acc = 0
+    for a in literal_unroll(x):
+        acc += a
+        if acc < 26:
+            acc -= 1
+        else:
+            break
+    return acc
+
+
+def unroll_continue(t):
+    out = 0.0
+    for v in literal_unroll(t):
+        if isinstance(v, float):
+            continue
+        out += v * 2
+    return out
+
+
+def unroll_len(t):
+    return len(literal_unroll(t))
+
+
+def unroll_homogeneous(t):
+    acc = 0
+    for v in literal_unroll(t):
+        acc += v
+    return acc
+
+
+UNROLL = [
+    (unroll_mixed, ((1, "a", 2.5, "b"),)),
+    (unroll_break, (9,)),
+    (unroll_break, (1,)),
+    (unroll_continue, ((1, 2.5, 3, 4.5, True),)),
+    (unroll_len, ((1, "a"),)),
+    (unroll_homogeneous, ((1, 2, 3),)),
+]
+
+
+@pytest.mark.parametrize("fn,args", UNROLL, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(UNROLL)])
+def test_literal_unroll_matches_python(fn, args):
+    got = jit(fn)(*args)
+    want = fn(*args)
+    assert got == want

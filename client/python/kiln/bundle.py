@@ -163,6 +163,9 @@ def _builtin_name(value):
     # Numba) called in compiled code makes a dict, as dict() does.
     if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
         return "kiln.typed.Dict"
+    # tuples: kiln.literal_unroll, or Numba's in code written for Numba.
+    if name == "literal_unroll" and module in ("kiln", "numba.misc.special") and callable(value):
+        return "literal_unroll"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
