@@ -97,6 +97,11 @@ class Inferrer {
       for (size_t n = 0; n < b->instrs.size(); ++n) {
         ir::Instr* i = b->instrs[n].get();
         line_ = i->line;
+        if (i->op == Op::kCall && i->operands.size() == 2 && i->kwnames.empty() &&
+            i->operands[0]->type->kind == Kind::kBuiltin &&
+            (i->operands[0]->type->name == "min" || i->operands[0]->type->name == "max") &&
+            i->operands[1]->type->kind == Kind::kTuple && i->operands[1]->type->items.size() >= 2)
+          i->kwnames = {"*"};  // tuples: max(t) is max(*t)
         if (i->op == Op::kCall && !i->kwnames.empty() && i->kwnames[0] == "*") {  // tuples: f(*t)
           absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
           if (!added.ok()) return added.status();

@@ -257,3 +257,12 @@ def test_literal_unroll_matches_python(fn, args):
     got = jit(fn)(*args)
     want = fn(*args)
     assert got == want
+
+
+def min_max(t):
+    return min(t), max(t)
+
+
+@pytest.mark.parametrize("t", [(3, 1, 2), (1.5, -2.0, 7.25), (2, 9.5, -1)])
+def test_min_max_of_a_tuple(t):
+    assert jit(min_max)(t) == min_max(t)
