@@ -520,9 +520,43 @@ class Inferrer {
   // the IR's blocks changed.
   absl::StatusOr<bool> literalUnroll(Instance& inst, ir::Instr& i) {
     if (i.operands.size() != 2 || !i.kwnames.empty())
-      return typingError("literal_unroll() takes exactly one positional argument");
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("literal_unroll takes one argument, found ", i.operands.size() - 1), line_);
     const Type* t = i.operands[1]->type;
     if (t->kind == Kind::kUnknown) return false;
+    if (t->kind == Kind::kList) {
+      // As Numba: a list literal of constants, used by nothing else (Numba
+      // makes it a tuple, so it cannot be changed or sliced).
+      const ir::Instr* d = i.operands[1]->def;
+      if (!d || d->op != Op::kBuildList)
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll: a list argument must be a list literal of constants", line_);
+      for (size_t k = 0; k < d->operands.size(); ++k)
+        if (!d->operands[k]->def || d->operands[k]->def->op != Op::kConst)
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("Found non-constant value at position ", k,
+                                        " in a list argument to literal_unroll"), line_);
+      // Its other uses: only the extend of a constant tuple that CPython
+      // builds a constant list literal with, before literal_unroll.
+      size_t uses = 0;
+      bool before = true;
+      for (auto& b : inst.ir->blocks)
+        for (auto& x : b->instrs) {
+          if (x.get() == &i) before = false;
+          bool init = false;
+          if (x->op == Op::kGetAttr && x->name == "extend" && before && b.get() == i.parent)
+            for (auto& y : b->instrs)
+              if (y->op == Op::kCall && y->operands.size() == 2 && y->operands[0] == x->result.get() &&
+                  y->operands[1]->def && y->operands[1]->def->op == Op::kConst)
+                init = true;
+          for (ir::Value* o : x->operands) uses += o == i.operands[1] && !init;
+          for (ir::Edge& e : x->succs)
+            for (ir::Value* a : e.args) uses += a == i.operands[1];
+        }
+      if (uses != 1)
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
+    }
     bool changed = false;
     if (t->kind == Kind::kTuple &&
         std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
