@@ -560,8 +560,18 @@ class Inferrer {
     bool changed = false;
     if (t->kind == Kind::kTuple &&
         std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
-      absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown());
-      if (!u.ok()) return typingError(std::string(u.status().message()));
+      // A call of an inner function that loops with literal_unroll itself.
+      auto nests = [&](const ir::Instr& x) {
+        if (x.op != Op::kCall || !x.operands[0]->def || x.operands[0]->def->op != Op::kMakeFunction) return false;
+        const size_t fn = static_cast<size_t>(x.operands[0]->def->index);
+        if (fn >= functions_.size() || !functions_[fn].ok() || !*functions_[fn]) return false;
+        for (auto& b : (*functions_[fn])->blocks)
+          for (auto& y : b->instrs)
+            if (y->op == Op::kLoadGlobal && y->name == "literal_unroll") return true;
+        return false;
+      };
+      absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown(), nests);
+      if (!u.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(u.status().message()), line_);
       changed = *u;
     }
     i.op = Op::kCopy;

@@ -39,7 +39,8 @@ absl::Status refuse(std::string why) { return absl::InvalidArgumentError(std::mo
 
 }  // namespace
 
-absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t n, const Type* unknown) {
+absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t n, const Type* unknown,
+                                       const std::function<bool(const ir::Instr&)>& nests) {
   Value* c = call.result.get();
   Block* pre = call.parent;
   // The loop's shape: getiter of the call in the same block, which jumps to
@@ -77,6 +78,9 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
   for (Block* b : inside)
     if (!after.count(b)) region.insert(b);
   if (region.count(pre)) return refuse("literal_unroll(): the loop's shape is not supported");
+  for (Block* b : region)
+    for (auto& i : b->instrs)
+      if (nests(*i)) return refuse("Nesting of literal_unroll is unsupported");
   // The region is entered only at the header, from the block before the
   // loop. Its values are used outside it only through edge arguments, but
   // for the header's (which the exhausted loop's path reads directly): those
