@@ -1,6 +1,7 @@
 """Tuples and calls (issue 9 parts 4 and 10): f(*t) calls, *args parameters,
-star-unpacking in tuple literals and in assignments; each result is compared
-with plain Python on the same inputs."""
+star-unpacking in tuple literals and in assignments, tuple methods and
+builtins, isinstance, literal_unroll; each result is compared with plain
+Python on the same inputs."""
 import numpy as np
 import pytest
 
