@@ -78,9 +78,16 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
   for (Block* b : inside)
     if (!after.count(b)) region.insert(b);
   if (region.count(pre)) return refuse("literal_unroll(): the loop's shape is not supported");
+  // As Numba: only a loop that uses its item is refused for nesting another.
+  bool item_used = false, nested = false;
   for (Block* b : region)
-    for (auto& i : b->instrs)
-      if (nests(*i)) return refuse("Nesting of literal_unroll is unsupported");
+    for (auto& i : b->instrs) {
+      nested |= nests(*i);
+      for (Value* o : i->operands) item_used |= o == fi->result.get();
+      for (ir::Edge& e : i->succs)  // not the back edge carrying the loop variable
+        for (Value* a : e.args) item_used |= a == fi->result.get() && e.target != header;
+    }
+  if (nested && item_used) return refuse("Nesting of literal_unroll is unsupported");
   // The region is entered only at the header, from the block before the
   // loop. Its values are used outside it only through edge arguments, but
   // for the header's (which the exhausted loop's path reads directly): those

@@ -15,8 +15,8 @@ namespace kiln::typing {
 /// message for the user) when the loop's shape cannot be unrolled. New
 /// values get the type `unknown`.
 /// `nests` says whether an instruction of the loop body runs another
-/// literal_unroll loop (a call of an inner function that has one): refused,
-/// as Numba refuses nested literal_unroll loops.
+/// literal_unroll loop (a call of an inner function that has one): refused
+/// when the body uses its item, as Numba refuses nested literal_unroll loops.
 absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t n, const Type* unknown,
                                        const std::function<bool(const ir::Instr&)>& nests);
 
