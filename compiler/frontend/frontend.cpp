@@ -144,6 +144,9 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kBuildList:  // lists
     case Form::kListAppend:
     case Form::kListExtend:
+    case Form::kListToTuple:  // tuples:
+    case Form::kCallFunctionEx:
+    case Form::kUnpackEx:
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:

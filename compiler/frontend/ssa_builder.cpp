@@ -64,6 +64,10 @@ class SsaBuilder {
   bool isFreeSlot(size_t slot) const { return slot >= first_free_; }
   Value* derefValue(const FrameState& st, size_t slot, const Instruction& in);
   absl::Status makeFunction(const Instruction& in, FrameState& st);
+  // tuples:
+  absl::Status listToTuple(const Instruction& in, FrameState& st);
+  absl::Status callFunctionEx(const Instruction& in, FrameState& st);
+  absl::Status unpackEx(const Instruction& in, FrameState& st);
 
   ir::Instr* emit(Op op, std::vector<Value*> operands, const Instruction& in) {
     ir::Instr* i = fn_->append(cur_, op, std::move(operands), in.line);
@@ -133,6 +137,7 @@ class SsaBuilder {
   std::vector<Value*> end_handling_;  // exceptions: the current block's handling at its end
   ir::Block* cur_ = nullptr;
   std::optional<std::vector<std::string>> kwnames_;
+  std::vector<const ir::Instr*> list_methods_;  // tuples: the getattrs LIST_APPEND/LIST_EXTEND emitted
 };
 
 Value* SsaBuilder::undef(size_t local) {
@@ -470,11 +475,16 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(i->result.get());
       break;
     }
+    case Form::kCallIntrinsic1:
+      if (static_cast<int64_t>(in.arg) == table_.intrinsic_list_to_tuple) {  // tuples:
+        if (absl::Status s = listToTuple(in, st); !s.ok()) return s;
+        break;
+      }
+      [[fallthrough]];
     case Form::kUnaryNegative:
     case Form::kUnaryPositive:
     case Form::kUnaryNot:
-    case Form::kUnaryInvert:
-    case Form::kCallIntrinsic1: {
+    case Form::kUnaryInvert: {
       ir::UnaryOp op = ir::UnaryOp::kPos;
       if (row.form == Form::kUnaryNegative) op = ir::UnaryOp::kNeg;
       if (row.form == Form::kUnaryNot) op = ir::UnaryOp::kNot;
@@ -559,6 +569,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       Value* list = st.stack[st.stack.size() - in.arg];
       ir::Instr* method = emit(Op::kGetAttr, {list}, in);
       method->name = row.form == Form::kListAppend ? "append" : "extend";
+      list_methods_.push_back(method);  // tuples: LIST_TO_TUPLE may fold them into a tuple
       emit(Op::kCall, {method->result.get(), item}, in);
       break;
     }
@@ -744,6 +755,15 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     case Form::kMakeFunction:
       if (absl::Status s = makeFunction(in, st); !s.ok()) return s;
       break;
+    case Form::kListToTuple:  // tuples:
+      if (absl::Status s = listToTuple(in, st); !s.ok()) return s;
+      break;
+    case Form::kCallFunctionEx:
+      if (absl::Status s = callFunctionEx(in, st); !s.ok()) return s;
+      break;
+    case Form::kUnpackEx:
+      if (absl::Status s = unpackEx(in, st); !s.ok()) return s;
+      break;
     case Form::kUnsupported:
       // Named as the user wrote it ("a list literal"), never by opcode.
       return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct));
@@ -919,6 +939,9 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kLoadDeref:
     case Form::kStoreDeref:
     case Form::kMakeFunction:
+    case Form::kListToTuple:  // tuples:
+    case Form::kCallFunctionEx:
+    case Form::kUnpackEx:
     case Form::kUnsupported:
       break;
   }
@@ -1048,6 +1071,178 @@ absl::Status SsaBuilder::makeFunction(const Instruction& in, FrameState& st) {
   ir::Instr* f = emit(Op::kMakeFunction, {closure, defaults}, in);
   f->index = index;
   st.stack.push_back(f->result.get());
+  return absl::OkStatus();
+}
+
+// tuples: (a, *t, b) is BUILD_LIST, LIST_APPEND/LIST_EXTEND per piece, then
+// LIST_TO_TUPLE. When the list was built in this block and nothing but
+// those appends and extends touched it, it is folded away into tuple
+// concatenation, (a,) + t + (b,), whose lengths typing knows. A list built
+// across branches (a conditional expression among the items) is refused.
+absl::Status SsaBuilder::listToTuple(const Instruction& in, FrameState& st) {
+  if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
+  Value* list = st.stack.back();
+  st.stack.pop_back();
+  ir::Instr* def = list->def;
+  auto refuse = [&] {
+    return unsupported(in, "unsupported Python construct: star-unpacking (*x) in a tuple built across branches "
+                           "(a conditional expression among its items)");
+  };
+  if (!def || def->op != Op::kBuildList || def->parent != cur_) return refuse();
+  auto& instrs = cur_->instrs;
+  size_t at = 0;
+  while (at < instrs.size() && instrs[at].get() != def) ++at;
+  if (at == instrs.size()) return refuse();
+  struct Piece {
+    Value* v;
+    bool starred;
+  };
+  std::vector<Piece> pieces;
+  for (Value* item : def->operands) pieces.push_back({item, false});
+  std::vector<const ir::Instr*> dead = {def};
+  for (size_t k = at + 1; k < instrs.size(); ++k) {
+    ir::Instr* x = instrs[k].get();
+    if (std::find(x->operands.begin(), x->operands.end(), list) == x->operands.end()) continue;
+    const bool method = x->op == Op::kGetAttr &&
+                        std::find(list_methods_.begin(), list_methods_.end(), x) != list_methods_.end();
+    // LIST_APPEND/LIST_EXTEND emit the getattr and its call one after the other.
+    if (!method || k + 1 >= instrs.size()) return refuse();
+    ir::Instr* call = instrs[k + 1].get();
+    if (call->op != Op::kCall || call->operands.size() != 2 || call->operands[0] != x->result.get())
+      return refuse();
+    pieces.push_back({call->operands[1], x->name == "extend"});
+    dead.push_back(x);
+    dead.push_back(call);
+    ++k;
+  }
+  std::erase_if(instrs, [&](const std::unique_ptr<ir::Instr>& i) {
+    return std::find(dead.begin(), dead.end(), i.get()) != dead.end();
+  });
+  Value* out = nullptr;
+  std::vector<Value*> run;
+  auto append = [&](Value* tuple) {
+    if (!out) {
+      out = tuple;
+      return;
+    }
+    ir::Instr* add = emit(Op::kBinOp, {out, tuple}, in);
+    add->binary_op = ir::BinaryOp::kAdd;
+    out = add->result.get();
+  };
+  auto flush = [&] {
+    if (run.empty() && out) return;
+    append(emit(Op::kBuildTuple, run, in)->result.get());
+    run.clear();
+  };
+  for (const Piece& p : pieces) {
+    if (!p.starred) {
+      run.push_back(p.v);
+      continue;
+    }
+    flush();  // starts with a tuple, so that (*x,) of a non-tuple is refused by typing
+    append(p.v);
+  }
+  flush();
+  st.stack.push_back(out);
+  return absl::OkStatus();
+}
+
+// tuples: f(*t), f(a, *t), f(*t, k=v). CPython passes one tuple of the
+// positional arguments (and a dict of the keyword ones). A tuple the
+// bytecode builds is passed item by item; any other tuple becomes a call
+// whose keyword names start with "*" for it: typing spreads its items once
+// it knows the tuple's type.
+absl::Status SsaBuilder::callFunctionEx(const Instruction& in, FrameState& st) {
+  if (in.arg > 1) return malformed(in.offset, "CALL_FUNCTION_EX: unknown flags");
+  const size_t n = 3 + (in.arg & 1);
+  if (st.stack.size() < n) return malformed(in.offset, "CALL_FUNCTION_EX: stack underflow");
+  if (absl::Status s = requireValues(st, in, n - 1); !s.ok()) return s;
+  std::vector<std::string> kw;
+  std::vector<Value*> kw_values;
+  Value* kwargs = nullptr;
+  if (in.arg & 1) {
+    kwargs = st.stack.back();
+    st.stack.pop_back();
+    const ir::Instr* d = kwargs->def;
+    bool literal = d && d->op == Op::kBuildMap;
+    for (size_t k = 0; literal && k + 1 < d->operands.size(); k += 2) {
+      const ir::Instr* key = d->operands[k]->def;
+      literal = key && key->op == Op::kConst && key->const_value.kind == Constant::Kind::kStr;
+      if (literal) {
+        kw.push_back(key->const_value.s);
+        kw_values.push_back(d->operands[k + 1]);
+      }
+    }
+    if (!literal) return unsupported(in, "unsupported Python construct: **-arguments in a call (f(**kw))");
+  }
+  Value* args = st.stack.back();
+  st.stack.pop_back();
+  Value* callee = st.stack.back();
+  st.stack.pop_back();
+  if (st.stack.back() != nullptr) return malformed(in.offset, "CALL_FUNCTION_EX without the NULL below the callee");
+  st.stack.pop_back();
+  std::vector<Value*> operands = {callee};
+  const ir::Instr* d = args->def;
+  if (d && d->op == Op::kBuildTuple) {
+    operands.insert(operands.end(), d->operands.begin(), d->operands.end());
+  } else {
+    operands.push_back(args);
+    kw.insert(kw.begin(), "*");
+  }
+  operands.insert(operands.end(), kw_values.begin(), kw_values.end());
+  // The dict of keyword arguments, and the tuple spread here, are not made.
+  auto dropIfUnused = [&](Value* v) {
+    if (!v->def || v->def->parent != cur_) return;
+    if (std::find(st.stack.begin(), st.stack.end(), v) != st.stack.end() ||
+        std::find(st.locals.begin(), st.locals.end(), v) != st.locals.end())
+      return;
+    for (const auto& x : cur_->instrs)
+      if (std::find(x->operands.begin(), x->operands.end(), v) != x->operands.end()) return;
+    const ir::Instr* def = v->def;
+    std::erase_if(cur_->instrs, [&](const std::unique_ptr<ir::Instr>& x) { return x.get() == def; });
+  };
+  if (in.arg & 1) dropIfUnused(kwargs);
+  if (d && d->op == Op::kBuildTuple) dropIfUnused(args);
+  ir::Instr* i = emit(Op::kCall, std::move(operands), in);
+  i->kwnames = std::move(kw);
+  st.stack.push_back(i->result.get());
+  return absl::OkStatus();
+}
+
+// tuples: a, *rest, b = t. The items around the star are unpacks marked
+// with a negative count (at least -count items; a negative index counts
+// from the end), which typing accepts of tuples only; rest is
+// list(t[before:len - after]), a list as in Python.
+absl::Status SsaBuilder::unpackEx(const Instruction& in, FrameState& st) {
+  if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
+  const uint32_t before = in.arg & 0xff, after = in.arg >> 8;
+  if (before + after > kMaxUnpack) return malformed(in.offset, "UNPACK_EX of too many items");
+  Value* seq = st.stack.back();
+  st.stack.pop_back();
+  const int32_t count = -static_cast<int32_t>(before + after);
+  auto item = [&](int32_t index) {
+    ir::Instr* i = emit(Op::kUnpack, {seq}, in);
+    i->index = index;
+    i->count = count;
+    return i->result.get();
+  };
+  auto integer = [&](int64_t v) {
+    Constant c;
+    c.kind = Constant::Kind::kInt;
+    c.i = v;
+    return constant(c, in);
+  };
+  std::vector<Value*> items;
+  for (uint32_t k = 0; k < before; ++k) items.push_back(item(static_cast<int32_t>(k)));
+  // Bounds checked by the unpacks above (typing) before the slice is taken.
+  Value* stop = after ? integer(-static_cast<int64_t>(after)) : constant(Constant{}, in);
+  Value* slice = emit(Op::kBuildSlice, {integer(before), stop, constant(Constant{}, in)}, in)->result.get();
+  Value* middle = emit(Op::kGetItem, {seq, slice}, in)->result.get();
+  ir::Instr* list = emit(Op::kLoadGlobal, {}, in);
+  list->name = "builtins.list";
+  items.push_back(emit(Op::kCall, {list->result.get(), middle}, in)->result.get());
+  for (uint32_t k = 0; k < after; ++k) items.push_back(item(-static_cast<int32_t>(after - k)));
+  for (size_t k = items.size(); k-- > 0;) st.stack.push_back(items[k]);  // item 0 on top
   return absl::OkStatus();
 }
 

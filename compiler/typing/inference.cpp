@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/typing/literal_unroll.h"  // tuples:
 #include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
@@ -92,8 +94,33 @@ class Inferrer {
     Instance& inst = *p_.instances[idx];
     for (auto& b : inst.ir->blocks) {
       if (absl::Status s = checkBudget(); !s.ok()) return s;  // a big function takes long per round
-      for (auto& i : b->instrs) {
+      for (size_t n = 0; n < b->instrs.size(); ++n) {
+        ir::Instr* i = b->instrs[n].get();
         line_ = i->line;
+        if (i->op == Op::kCall && i->operands.size() == 2 && i->kwnames.empty() &&
+            i->operands[0]->type->kind == Kind::kBuiltin &&
+            (i->operands[0]->type->name == "min" || i->operands[0]->type->name == "max") &&
+            i->operands[1]->type->kind == Kind::kTuple && i->operands[1]->type->items.size() >= 2)
+          i->kwnames = {"*"};  // tuples: max(t) is max(*t)
+        if (i->op == Op::kCall && !i->kwnames.empty() && i->kwnames[0] == "*") {  // tuples: f(*t)
+          absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
+          if (!added.ok()) return added.status();
+          n += *added;
+        }
+        if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin &&
+            i->operands[0]->type->name == "literal_unroll") {  // tuples: the loop unrolled, the IR changed
+          absl::StatusOr<bool> u = literalUnroll(inst, *i);
+          if (!u.ok()) return u.status();
+          if (*u) return absl::OkStatus();  // typed again in the next round
+          if (i->op == Op::kCall) continue;  // its argument's type is not known yet
+        }
+        if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
+          forgetDeadCalls(inst);
+          changed_ = true;
+          return absl::OkStatus();  // typed again in the next round
+        }
+        if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin)  // tuples: tuple(), isinstance
+          if (absl::Status s = rewriteBuiltinCall(*i); !s.ok()) return s;
         absl::Status s = typeInstr(inst, *i);
         if (!s.ok()) return s;
         for (ir::Edge& e : i->succs)
@@ -248,6 +275,7 @@ class Inferrer {
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
+    if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -376,8 +404,8 @@ class Inferrer {
 
   // strings: the bundle function implementing str.NAME in Python (a
   // function global named "str.NAME", kiln/library/str_methods.py), or -1.
-  int strLibraryMethod(const Instance& inst, const std::string& name) {
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat("str.", name));
+  int strLibraryMethod(const Instance& inst, const std::string& name, const char* type = "str") {
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat(type, ".", name));
     if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
       return -1;
     return static_cast<int>(g->function_index);
@@ -432,6 +460,8 @@ class Inferrer {
         const Type* receiver = callee->items[0];
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // tuples: t.index, t.count written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         if (isSet(receiver)) {  // sets: a store types set() (rules_sets.cpp)
           const Type* refined = receiver;
@@ -505,6 +535,145 @@ class Inferrer {
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
+  }
+
+  // tuples: literal_unroll(t) is t; over a heterogeneous tuple, the for
+  // loop it is the iterable of is unrolled (literal_unroll.cpp). True when
+  // the IR's blocks changed.
+  absl::StatusOr<bool> literalUnroll(Instance& inst, ir::Instr& i) {
+    if (i.operands.size() != 2 || !i.kwnames.empty())
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("literal_unroll takes one argument, found ", i.operands.size() - 1), line_);
+    const Type* t = i.operands[1]->type;
+    if (t->kind == Kind::kUnknown) return false;
+    if (t->kind == Kind::kList) {
+      // As Numba: a list literal of constants, used by nothing else (Numba
+      // makes it a tuple, so it cannot be changed or sliced).
+      const ir::Instr* d = i.operands[1]->def;
+      if (!d || d->op != Op::kBuildList)
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll: a list argument must be a list literal of constants", line_);
+      for (size_t k = 0; k < d->operands.size(); ++k)
+        if (!d->operands[k]->def || d->operands[k]->def->op != Op::kConst)
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("Found non-constant value at position ", k,
+                                        " in a list argument to literal_unroll"), line_);
+      // Its other uses: only the extend of a constant tuple that CPython
+      // builds a constant list literal with, before literal_unroll.
+      size_t uses = 0;
+      bool before = true;
+      for (auto& b : inst.ir->blocks)
+        for (auto& x : b->instrs) {
+          if (x.get() == &i) before = false;
+          bool init = false;
+          if (x->op == Op::kGetAttr && x->name == "extend" && before && b.get() == i.parent)
+            for (auto& y : b->instrs)
+              if (y->op == Op::kCall && y->operands.size() == 2 && y->operands[0] == x->result.get() &&
+                  y->operands[1]->def && y->operands[1]->def->op == Op::kConst)
+                init = true;
+          for (ir::Value* o : x->operands) uses += o == i.operands[1] && !init;
+          for (ir::Edge& e : x->succs)
+            for (ir::Value* a : e.args) uses += a == i.operands[1];
+        }
+      if (uses != 1)
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
+    }
+    bool changed = false;
+    if (t->kind == Kind::kTuple &&
+        std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
+      // A call of an inner function that loops with literal_unroll itself.
+      auto nests = [&](const ir::Instr& x) {
+        if (x.op != Op::kCall || !x.operands[0]->def || x.operands[0]->def->op != Op::kMakeFunction) return false;
+        const size_t fn = static_cast<size_t>(x.operands[0]->def->index);
+        if (fn >= functions_.size() || !functions_[fn].ok() || !*functions_[fn]) return false;
+        for (auto& b : (*functions_[fn])->blocks)
+          for (auto& y : b->instrs)
+            if (y->op == Op::kLoadGlobal && y->name == "literal_unroll") return true;
+        return false;
+      };
+      absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown(), nests);
+      if (!u.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(u.status().message()), line_);
+      changed = *u;
+    }
+    i.op = Op::kCopy;
+    i.operands = {i.operands[1]};
+    if (!changed) return false;
+    forgetDeadCalls(inst);
+    changed_ = true;
+    return true;
+  }
+
+  // tuples: after blocks were removed, the call bindings of their calls.
+  void forgetDeadCalls(Instance& inst) {
+    std::set<const ir::Instr*> live;
+    for (auto& b : inst.ir->blocks)
+      for (auto& x : b->instrs) live.insert(x.get());
+    std::erase_if(inst.calls, [&](const auto& c) { return !live.count(c.first); });
+  }
+
+  // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes
+  // the copy, tuple, truth or constant it is (rules_tuples.cpp).
+  absl::Status rewriteBuiltinCall(ir::Instr& i) {
+    std::vector<const Type*> args;
+    for (size_t k = 1; k < i.operands.size(); ++k) {
+      if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
+      args.push_back(i.operands[k]->type);
+    }
+    std::optional<absl::StatusOr<BuiltinRewrite>> r =
+        tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
+    if (!r) return absl::OkStatus();
+    if (!r->ok()) return typingError(std::string(r->status().message()));
+    switch ((*r)->kind) {
+      case BuiltinRewrite::Kind::kCopy:
+        i.op = Op::kCopy;
+        i.operands = {i.operands[1]};
+        break;
+      case BuiltinRewrite::Kind::kTruth:
+        i.op = Op::kTruth;
+        i.operands = {i.operands[1]};
+        break;
+      case BuiltinRewrite::Kind::kEmptyTuple:
+        i.op = Op::kBuildTuple;
+        i.operands.clear();
+        break;
+      case BuiltinRewrite::Kind::kConstant:
+        i.op = Op::kConst;
+        i.operands.clear();
+        i.const_value = compiler::Constant{};
+        i.const_value.kind = compiler::Constant::Kind::kBool;
+        i.const_value.b = (*r)->value;
+        break;
+    }
+    return absl::OkStatus();
+  }
+
+  // tuples: f(*t) once t's type is known: t's items as unpacks inserted
+  // before the call (at index n of the block) in its place. Returns how many
+  // instructions were inserted (each typed here).
+  absl::StatusOr<size_t> spreadStarArgs(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& call = *b.instrs[n];
+    const size_t at = call.operands.size() - call.kwnames.size();
+    ir::Value* t = call.operands[at];
+    if (t->type->kind == Kind::kUnknown) return 0;
+    if (t->type->kind != Kind::kTuple)
+      return typingError(absl::StrCat("star-arguments in a call (f(*args)) need a tuple, not ", t->type->str()));
+    std::vector<ir::Value*> items;
+    const size_t count = t->type->items.size();
+    for (size_t k = 0; k < count; ++k) {
+      ir::Instr* u = inst.ir->append(&b, Op::kUnpack, {t}, call.line);
+      u->offset = call.offset;
+      u->index = static_cast<int32_t>(k);
+      u->count = static_cast<int32_t>(count);
+      u->result->type = tc_.unknown();
+      std::rotate(b.instrs.begin() + n + k, b.instrs.end() - 1, b.instrs.end());
+      if (absl::Status s = typeInstr(inst, *u); !s.ok()) return s;
+      items.push_back(u->result.get());
+    }
+    call.operands.erase(call.operands.begin() + at);
+    call.operands.insert(call.operands.begin() + at, items.begin(), items.end());
+    call.kwnames.erase(call.kwnames.begin());
+    return count;
   }
 
   // dicts: storing into {} types it. The store refines the dict value it
@@ -584,6 +753,8 @@ class Inferrer {
         } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
           t = setAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
+          t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
@@ -767,6 +938,15 @@ class Inferrer {
       case Op::kUnpack: {
         const Type* seq = operand(0);
         if (seq->kind == Kind::kUnknown) return absl::OkStatus();
+        if (i.count < 0) {  // tuples: around the star of `a, *rest, b = t`
+          const int32_t n = static_cast<int32_t>(seq->items.size());
+          if (seq->kind != Kind::kTuple)
+            return typingError(absl::StrCat("a starred assignment (a, *b = ...) unpacks tuples only, not ", seq->str()));
+          if (n < -i.count)
+            return typingError(absl::StrCat("not enough values to unpack (expected at least ", -i.count, ", got ", n, ")"));
+          i.index = i.index < 0 ? i.index + n : i.index;
+          i.count = n;  // from now on an ordinary unpack
+        }
         if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
           return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));
         t = seq->items[i.index];

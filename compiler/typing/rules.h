@@ -280,4 +280,17 @@ absl::StatusOr<const Type*> setBinaryResult(TypeContext& tc, ir::BinaryOp op, co
 /// a == b, !=, <=, <, >=, > of two sets; an error otherwise.
 absl::StatusOr<const Type*> setCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
 
+// tuples: builtins answered from the argument types by rewriting the call
+// (rules_tuples.cpp): tuple(t) is t (kCopy), tuple() is () (kEmptyTuple),
+// bool(t) of a tuple its truth (kTruth), isinstance(x, C) a constant.
+// nullopt: not one of these (or the builtin's own rule applies); an error:
+// refused, with the message. The argument types must be known.
+struct BuiltinRewrite {
+  enum class Kind { kCopy, kEmptyTuple, kTruth, kConstant } kind;
+  bool value = false;  // kConstant
+};
+std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::string& name,
+                                                                  const std::vector<const Type*>& args,
+                                                                  size_t nkw);
+
 }  // namespace kiln::typing

@@ -24,6 +24,13 @@ def typeof(value):
     return _kiln.typeof(value)
 
 
+def literal_unroll(container):
+    """In compiled code, ``for x in literal_unroll(t)`` over a tuple whose
+    items have different types compiles the loop body once per item (as
+    Numba's ``literal_unroll``). In Python it is the container itself."""
+    return container
+
+
 def runtime_stats():
     """The memory runtime's counters for this process: ``live_allocations``
     and ``live_bytes`` (arrays allocated by compiled code and not yet freed),
@@ -36,5 +43,5 @@ def live_allocations():
     return _kiln.live_allocations()
 
 
-__all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "extending", "register_jitable", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "extending", "register_jitable", "literal_unroll", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations"]

@@ -168,6 +168,9 @@ def _builtin_name(value):
     np = sys.modules.get("numpy")
     if module is None and np is not None and isinstance(value, np.ufunc) and getattr(np, name, None) is value:
         return f"numpy.{name}"  # NumPy 1.x ufuncs have no __module__
+    # tuples: kiln.literal_unroll, or Numba's in code written for Numba.
+    if name == "literal_unroll" and module in ("kiln", "numba.misc.special") and callable(value):
+        return "literal_unroll"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
@@ -293,6 +296,9 @@ class _Builder:
             impl = library.lookup(f"str.{attr}")
             if impl is not None:
                 members.append((f"str.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
+            if impl is not None:
+                members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):

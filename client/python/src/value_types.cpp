@@ -254,6 +254,7 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
     }
     case base::TypeSyntax::Kind::kNone:
       l.kind = Kind::kNone;
+      l.size = 1;  // tuples: the compiled side's i8 (data_model.cpp), so items after it are where it puts them
       l.spelling = "none";
       return l;
     case base::TypeSyntax::Kind::kUnicode:  // strings: a KilnStr

@@ -80,7 +80,10 @@ Flow flowOf(Form form) {
     case Form::kMapAdd:
     case Form::kBuildSet:  // sets:
     case Form::kSetAdd:
-    case Form::kSetUpdate: return Flow::kNext;
+    case Form::kSetUpdate:
+    case Form::kListToTuple:  // tuples:
+    case Form::kCallFunctionEx:
+    case Form::kUnpackEx: return Flow::kNext;
   }
   return Flow::kNext;
 }

@@ -89,6 +89,10 @@ enum class Form : uint8_t {
   kPopExcept,           // exceptions: pops the previous exc
   kReraise,             // exceptions: raises the exception being handled again (exits)
   kDeleteFast,          // exceptions: `del x` of a local (`except E as e` ends with one)
+  // tuples:
+  kListToTuple,         // 3.11 LIST_TO_TUPLE: the end of a star-unpacking tuple literal (*a, x)
+  kCallFunctionEx,      // CALL_FUNCTION_EX flags: [NULL, callee, args tuple, kwargs dict if flags & 1]
+  kUnpackEx,            // UNPACK_EX: a starred assignment, arg & 0xff before the star, arg >> 8 after it
   kUnsupported,       // decoded and printed, rejected when reached
 };
 
@@ -150,6 +154,7 @@ struct OpcodeTable {
   std::span<const BinaryOpRow> binary_ops;        // BINARY_OP arg -> operator
   std::span<const ir::CompareOp> compare_ops;     // COMPARE_OP payload -> operator
   int intrinsic_unary_positive = -1;              // CALL_INTRINSIC_1 arg of unary +
+  int intrinsic_list_to_tuple = -1;               // tuples: CALL_INTRINSIC_1 arg of LIST_TO_TUPLE
   std::span<const char* const> intrinsic1_constructs;  // CALL_INTRINSIC_1 arg -> the construct, for diagnostics
 
   /// The row of `number`, or null if this version has no such opcode.

@@ -44,7 +44,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
     {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
     unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
-    unsupportedRow(82, "LIST_TO_TUPLE", "star-unpacking (*x) in a literal"),
+    {82, "LIST_TO_TUPLE", kListToTuple, 1, 1},  // tuples:
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(84, "IMPORT_STAR", "an import statement"),
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
@@ -56,7 +56,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(91, "DELETE_NAME", "a del statement"),
     {92, "UNPACK_SEQUENCE", kUnpackSequence, kVaries, kVaries, 1},
     {93, "FOR_ITER", kForIter, kVaries, kVaries, 0, kForward},
-    unsupportedRow(94, "UNPACK_EX", "a starred assignment (a, *b = ...)"),
+    {94, "UNPACK_EX", kUnpackEx, 1, kVaries},  // tuples:
     unsupportedRow(95, "STORE_ATTR", "an attribute assignment (x.attr = ...)", 4),
     unsupportedRow(96, "DELETE_ATTR", "a del statement"),
     unsupportedRow(97, "STORE_GLOBAL", "a global statement"),
@@ -100,7 +100,7 @@ constexpr OpcodeRow kRows[] = {
     {138, "STORE_DEREF", kStoreDeref, 1, 0},  // closures:
     unsupportedRow(139, "DELETE_DEREF", "a del statement of a captured variable"),
     {140, "JUMP_BACKWARD", kJump, 0, 0, 0, kBackward},
-    unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
+    {142, "CALL_FUNCTION_EX", kCallFunctionEx, kVaries, 1},  // tuples:
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     {145, "LIST_APPEND", kListAppend, 1, 0},  // lists
     {146, "SET_ADD", kSetAdd, 1, 0},  // sets:

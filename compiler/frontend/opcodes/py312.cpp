@@ -59,7 +59,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(91, "DELETE_NAME", "a del statement"),
     {92, "UNPACK_SEQUENCE", kUnpackSequence, kVaries, kVaries, 1},
     {93, "FOR_ITER", kForIter, kVaries, kVaries, 1, kForward, 0, 1},
-    unsupportedRow(94, "UNPACK_EX", "a starred assignment (a, *b = ...)"),
+    {94, "UNPACK_EX", kUnpackEx, 1, kVaries},  // tuples:
     unsupportedRow(95, "STORE_ATTR", "an attribute assignment (x.attr = ...)", 4),
     unsupportedRow(96, "DELETE_ATTR", "a del statement"),
     unsupportedRow(97, "STORE_GLOBAL", "a global statement"),
@@ -104,7 +104,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(139, "DELETE_DEREF", "a del statement of a captured variable"),
     {140, "JUMP_BACKWARD", kJump, 0, 0, 0, kBackward},
     unsupportedRow(141, "LOAD_SUPER_ATTR", "super()", 1),
-    unsupportedRow(142, "CALL_FUNCTION_EX", "star-arguments in a call (f(*args))"),
+    {142, "CALL_FUNCTION_EX", kCallFunctionEx, kVaries, 1},  // tuples:
     {143, "LOAD_FAST_AND_CLEAR", kLoadFastAndClear, 0, 1},
     {144, "EXTENDED_ARG", kExtendedArg, 0, 0},
     {145, "LIST_APPEND", kListAppend, 1, 0},  // lists
@@ -157,6 +157,7 @@ constinit const OpcodeTable kPy312Table = {
     .binary_ops = kNbOpsSince311,
     .compare_ops = kCmpOpsSince311,
     .intrinsic_unary_positive = 5,  // INTRINSIC_UNARY_POSITIVE
+    .intrinsic_list_to_tuple = 6,   // tuples: INTRINSIC_LIST_TO_TUPLE
     .intrinsic1_constructs = kIntrinsic1Constructs,
 };
 

@@ -18,7 +18,7 @@ enum Op312 : uint8_t {
   STORE_FAST = 125, LOAD_CONST = 100, LOAD_ATTR = 106, COMPARE_OP = 107, POP_JUMP_IF_FALSE = 114,
   LOAD_GLOBAL = 116, RETURN_CONST = 121, BINARY_OP = 122, LOAD_FAST = 124,
   POP_JUMP_IF_NOT_NONE = 128, JUMP_BACKWARD = 140, RESUME = 151, CALL = 171, KW_NAMES = 172,
-  CALL_INTRINSIC_1 = 173, BINARY_SLICE = 26, BINARY_SUBSCR = 25, STORE_SLICE = 27, BUILD_SLICE = 133,
+  CALL_INTRINSIC_1 = 173, BUILD_LIST = 103, LIST_APPEND = 145, LIST_EXTEND = 162, BINARY_SLICE = 26, BINARY_SUBSCR = 25, STORE_SLICE = 27, BUILD_SLICE = 133,
 };
 
 std::string units(std::initializer_list<std::pair<uint8_t, uint8_t>> code) {
@@ -184,13 +184,40 @@ bb4():
 
 TEST(Frontend312, OtherIntrinsicsAreUnsupported) {
   compiler::CodeObject c = code312("intr", 1, {"x"}, {}, {none()},
-                                   units({{RESUME, 0}, {LOAD_FAST, 0}, {CALL_INTRINSIC_1, 6}, {RETURN_VALUE, 0}}),
+                                   units({{RESUME, 0}, {LOAD_FAST, 0}, {CALL_INTRINSIC_1, 7}, {RETURN_VALUE, 0}}),
                                    {{0, 8, 7}});
   std::optional<compiler::Diagnostic> d = compiler::diagnosticOf(buildFunction(bundleOf(c, 12), 0).status());
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->kind, compiler::Diagnostic::Kind::kUnsupported);
   EXPECT_EQ(d->line, 7);
-  EXPECT_EQ(d->message, "unsupported Python construct: star-unpacking (*x) in a literal");
+  EXPECT_EQ(d->message, "unsupported Python construct: a type parameter");
+}
+
+// tuples: (x, *x) is BUILD_LIST, LIST_EXTEND, INTRINSIC_LIST_TO_TUPLE; the
+// list is folded into tuple concatenation.
+TEST(Frontend312, ListToTupleIsTupleConcatenation) {
+  compiler::CodeObject c = code312("star", 1, {"x"}, {}, {none()},
+                                   units({{RESUME, 0}, {LOAD_FAST, 0}, {BUILD_LIST, 1}, {LOAD_FAST, 0},
+                                          {LIST_EXTEND, 1}, {CALL_INTRINSIC_1, 6}, {RETURN_VALUE, 0}}),
+                                   {{0, 14, 2}});
+  EXPECT_EQ(kir(c, 12), R"(func @star(%0 x) {
+bb0(%0):
+  %1 = build_tuple %0                        ; line 2
+  %2 = binop add %1, %0                      ; line 2
+  return %2                                  ; line 2
+}
+)");
+}
+
+// A list built across branches is not folded: refused, named as written.
+TEST(Frontend312, ListToTupleOfAnArgumentIsRefused) {
+  compiler::CodeObject c = code312("intr", 1, {"x"}, {}, {none()},
+                                   units({{RESUME, 0}, {LOAD_FAST, 0}, {CALL_INTRINSIC_1, 6}, {RETURN_VALUE, 0}}),
+                                   {{0, 8, 7}});
+  std::optional<compiler::Diagnostic> d = compiler::diagnosticOf(buildFunction(bundleOf(c, 12), 0).status());
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->kind, compiler::Diagnostic::Kind::kUnsupported);
+  EXPECT_NE(d->message.find("star-unpacking (*x) in a tuple"), std::string::npos);
 }
 
 // The same bytes mean different things per version: 3.11 has no opcode 121

@@ -33,6 +33,7 @@ _MODULES = {
     "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
+    "tuple": "kiln.library.tuple_methods",  # tuples: methods of tuple, "tuple.index"
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 

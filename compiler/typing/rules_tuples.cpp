@@ -1,0 +1,69 @@
+// tuples: builtins whose answer typing knows from the types alone, answered
+// by rewriting the call (inference.cpp applies the rewrite): tuple(t) is t,
+// tuple() the empty tuple, bool(t) the truth of t, isinstance(x, C) a
+// constant.
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+namespace {
+
+// Whether a value of type x is an instance of the class c (a builtin class
+// or a NumPy scalar type); nullopt when c is not a class this knows.
+std::optional<bool> instanceOf(const Type* x, const Type* c) {
+  if (c->kind == Kind::kDType) return x == c->items[0];
+  if (c->kind != Kind::kBuiltin) return std::nullopt;
+  const std::string& n = c->name;
+  // As Python: bool is a subclass of int.
+  if (n == "int") return x->kind == Kind::kInt || x->kind == Kind::kBool;
+  if (n == "bool") return x->kind == Kind::kBool;
+  if (n == "float") return x->kind == Kind::kFloat;
+  if (n == "complex") return x->kind == Kind::kComplex;
+  if (n == "str") return x->kind == Kind::kStr;
+  if (n == "tuple") return x->kind == Kind::kTuple;
+  if (n == "list") return x->kind == Kind::kList;
+  if (n == "dict") return x->kind == Kind::kDict;
+  if (n == "range") return x->kind == Kind::kRange;
+  if (n == "slice") return x->kind == Kind::kSlice;
+  if (n == "object") return true;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::string& name,
+                                                                  const std::vector<const Type*>& args,
+                                                                  size_t nkw) {
+  using R = BuiltinRewrite::Kind;
+  if (name != "tuple" && name != "bool" && name != "isinstance") return std::nullopt;
+  if (nkw != 0) return absl::InvalidArgumentError(absl::StrCat(name, "() takes no keyword arguments"));
+  if (name == "tuple") {
+    if (args.empty()) return BuiltinRewrite{R::kEmptyTuple};
+    if (args.size() == 1 && args[0]->kind == Kind::kTuple) return BuiltinRewrite{R::kCopy};
+    if (args.size() == 1)
+      return absl::InvalidArgumentError(absl::StrCat("No implementation of function tuple(", args[0]->str(),
+                                                     "): a tuple's length must be known at compile time"));
+    return absl::InvalidArgumentError(absl::StrCat("tuple expected at most 1 argument, got ", args.size()));
+  }
+  if (name == "bool") {
+    if (args.size() == 1 && args[0]->kind == Kind::kTuple) return BuiltinRewrite{R::kTruth};
+    return std::nullopt;  // the other kinds: the builtin's own rule
+  }
+  if (args.size() != 2)
+    return absl::InvalidArgumentError(absl::StrCat("isinstance expected 2 arguments, got ", args.size()));
+  std::vector<const Type*> classes;
+  if (args[1]->kind == Kind::kTuple) classes = args[1]->items;
+  else classes.push_back(args[1]);
+  bool any = false;
+  for (const Type* c : classes) {
+    std::optional<bool> is = instanceOf(args[0], c);
+    if (!is)
+      return absl::InvalidArgumentError(
+          absl::StrCat("isinstance() with the class ", c->str(), " is not supported in jitted code"));
+    any = any || *is;
+  }
+  return BuiltinRewrite{R::kConstant, any};
+}
+
+}  // namespace kiln::typing
