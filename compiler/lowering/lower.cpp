@@ -449,6 +449,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kExcMatch:
       v = excMatch(i.operands[0]->type);
       break;
+    case Op::kFused:  // fusion: lower_fusion.cpp
+      v = fusedArrayExpr(i);
+      break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
       return absl::OkStatus();

@@ -77,6 +77,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kUnreachable:
     case Op::kExcMatch:
     case Op::kReraise:
+    case Op::kFused:  // fusion: a new array
       return false;
   }
   return false;

@@ -867,6 +867,8 @@ class Inferrer {
       case Op::kUnreachable:
       case Op::kReraise:
         return absl::OkStatus();
+      case Op::kFused:  // fusion: made after typing
+        return absl::InternalError("a fused op reached typing");
       case Op::kExcMatch: {  // exceptions:
         const Type* c = operand(0);
         if (c->kind == Kind::kUnknown) return absl::OkStatus();
