@@ -85,8 +85,9 @@ std::string attrs(const Instr& i) {
     case Op::kUnreachable:
     case Op::kExcMatch:
     case Op::kReraise:
-    case Op::kFused:  // fusion: its body follows, one line per op
       return "";
+    case Op::kFused:  // fusion: its body follows, one line per op; in place: fused!
+      return i.inplace ? "!" : "";
   }
   return "";
 }

@@ -1,6 +1,6 @@
 // fusion: a Fused op (typing/fuse_array_exprs.h) as one loop nest over
-// the broadcast shape of its leaves, writing one new array and no
-// temporaries. Each element runs the body's ops in order, each with the
+// the broadcast shape of its leaves, writing one new array (or, in place,
+// the target's elements) and no temporaries. Each element runs the body's ops in order, each with the
 // element code its unfused op uses (ufuncBody, compareValues) on the types
 // typing recorded, and with its result converted to its array's dtype, as
 // the unfused op would have stored it.
@@ -138,12 +138,16 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     }
     return last;
   };
-  // The broadcast shape, checked as the unfused ops check it.
+  // The broadcast shape, checked as the unfused ops check it; in place,
+  // the target's shape.
   unsigned nd = static_cast<unsigned>(rt->ndim);
   llvm::Value* one = b_.getInt64(1);
   std::vector<llvm::Value*> shape(nd, one);
+  const ir::Value* target = i.inplace ? i.fused.back()->operands[0] : nullptr;
+  Typed into{rt, target ? value(target) : nullptr};
+  for (unsigned d = 0; target && d < nd; ++d) shape[d] = b_.CreateExtractValue(into.v, {kShape, d});
   for (const Typed& o : leaves) {
-    if (!o.type->isArray()) continue;
+    if (!o.type->isArray() || target) continue;
     unsigned lead = nd - static_cast<unsigned>(o.type->ndim);
     for (unsigned j = 0; j < static_cast<unsigned>(o.type->ndim); ++j) {
       llvm::Value* d = b_.CreateExtractValue(o.v, {kShape, j});
@@ -166,8 +170,10 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
   };
   llvm::Value* bad = b_.getInt1(false);
   // The flat loop: every array leaf has the result's shape and is contiguous
-  // in the result's order (a new array of layout C or F).
-  llvm::Value* flat = b_.getInt1(rt->layout == 'C' || rt->layout == 'F');
+  // in the result's order, as the result is (a new array of layout C or F,
+  // or the in-place target when its strides say so).
+  const char order = rt->layout == 'F' ? 'F' : 'C';
+  llvm::Value* flat = target ? contiguous(into, order) : b_.getInt1(rt->layout == order);
   for (const Typed& o : leaves) {
     if (!o.type->isArray()) continue;
     unsigned ond = static_cast<unsigned>(o.type->ndim);
@@ -178,15 +184,36 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
       flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
     }
-    if (rt->layout == 'C' || rt->layout == 'F') flat = b_.CreateAnd(flat, contiguous(o, rt->layout));
+    flat = b_.CreateAnd(flat, contiguous(o, order));
   }
   raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
-  llvm::Value* dest = newArray(rt, shape);
+  llvm::Value* dest = target ? into.v : newArray(rt, shape);
+  into.v = dest;
   llvm::Value* total = one;
   for (llvm::Value* d : shape) total = b_.CreateMul(total, d);
   llvm::BasicBlock* flat_bb = llvm::BasicBlock::Create(ctx_, "fused.flat", fn_);
   llvm::BasicBlock* strided_bb = llvm::BasicBlock::Create(ctx_, "fused.strided", fn_);
   llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "fused.done", fn_);
+  if (target) {
+    // In place: a leaf other than the target whose memory overlaps the
+    // target's would read elements the loop already wrote; then the tree
+    // runs into a temporary first, which is copied into the target.
+    llvm::Value* overlap = b_.getInt1(false);
+    for (size_t q = 0; q < leaves.size(); ++q)
+      if (leaves[q].type->isArray() && leaf_values[q] != target)
+        overlap = b_.CreateOr(overlap, arraysOverlap(leaves[q].v, leaves[q].type, dest, rt));
+    llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "fused.overlap", fn_);
+    llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "fused.direct", fn_);
+    b_.CreateCondBr(overlap, copy_bb, direct_bb);
+    b_.SetInsertPoint(copy_bb);
+    const typing::Type* tmp_t = types().array(rt->dtype(), rt->ndim, 'C');
+    Typed tmp{tmp_t, newArray(tmp_t, shape)};
+    elementwise(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], tmp_t, &tmp, body, leaf_types);
+    elementwise({tmp}, rt->dtype(), rt, &into, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
+    releaseTemp(tmp.v);
+    b_.CreateBr(done_bb);
+    b_.SetInsertPoint(direct_bb);
+  }
   b_.CreateCondBr(flat, flat_bb, strided_bb);
   b_.SetInsertPoint(flat_bb);
   {
@@ -209,7 +236,6 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
   }
   b_.CreateBr(done_bb);
   b_.SetInsertPoint(strided_bb);
-  Typed into{rt, dest};
   elementwise(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], rt, &into, body, leaf_types);
   b_.CreateBr(done_bb);
   b_.SetInsertPoint(done_bb);

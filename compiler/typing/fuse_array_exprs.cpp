@@ -112,6 +112,16 @@ bool fusible(const Instr& i) {
   return false;
 }
 
+// An in-place a op= expr on arrays: a tree's root only, its target a leaf.
+bool fusibleInPlace(const Instr& i) {
+  if (i.op != Op::kBinOp || !i.inplace || !arrayResult(i) || i.binary_op == ir::BinaryOp::kMatMul) return false;
+  if (!i.operands[0]->type->isArray() || i.result->type != i.operands[0]->type) return false;
+  if (!i.operand_types || !i.operand_types->operand || !numericKind(i.operand_types->operand)) return false;
+  const Type* ct = i.operand_types->operand;
+  if (i.binary_op == ir::BinaryOp::kPow && ct->kind == Kind::kInt && ct->is_signed) return false;
+  return numericOperand(i.operands[1]);
+}
+
 // The operands of a fusible op that carry elements (a call's callee does not).
 std::vector<Value*> elementOperands(const Instr& i) {
   if (i.op != Op::kCall) return i.operands;
@@ -179,13 +189,15 @@ void FuseArrayExprs::run(ir::Function& f) {
     // Roots from the last op up, so that a root takes the largest tree.
     for (size_t r = b->instrs.size(); r-- > 0;) {
       Instr* root = b->instrs[r].get();
-      if (taken.count(root) || !fusible(*root)) continue;
+      const bool in_place = fusibleInPlace(*root);
+      if (taken.count(root) || !(fusible(*root) || in_place)) continue;
       std::set<const Instr*> tree = {root};
       std::vector<const Instr*> work = {root};
       while (!work.empty()) {
         const Instr* n = work.back();
         work.pop_back();
         for (const Value* o : elementOperands(*n)) {
+          if (in_place && n == root && o == root->operands[0]) continue;  // the target stays a leaf
           const Instr* d = o->def;
           if (d == nullptr || d->parent != b.get() || !pos.count(d) || pos[d] > r || uses[o] != 1 || tree.count(d) ||
               taken.count(d) || !fusible(*d))
@@ -204,6 +216,7 @@ void FuseArrayExprs::run(ir::Function& f) {
       // The fused op: its leaves in the order the tree first reads them.
       auto fused = std::make_unique<Instr>();
       fused->op = Op::kFused;
+      fused->inplace = in_place;
       fused->line = root->line;
       fused->offset = root->offset;
       fused->parent = b.get();

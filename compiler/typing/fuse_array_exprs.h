@@ -30,8 +30,17 @@
 //    root is either one of its ops or an op that neither writes memory nor
 //    raises (constants, globals, attributes, tuples), so every leaf holds
 //    the same elements at the root as at the op that read it;
-//  - the result is a new array, so the loop never writes what it reads.
+//  - the result is a new array, so the loop never writes what it reads
+//    (in place: see below).
 // A tree of one op is left as it is.
+//
+// In place: the root may also be `a op= expr` on arrays (the fused op is
+// then marked in place, printed `fused!`): the loop writes a's elements,
+// over a's shape, as the unfused op does. a is a leaf that the loop reads
+// and writes at the same element; another leaf whose memory overlaps a's
+// (a view of a) would see elements already written, so lowering checks at
+// run time and then runs the tree into a temporary first, as the unfused
+// ops would have.
 
 #include "compiler/ir/ir.h"
 

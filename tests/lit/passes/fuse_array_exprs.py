@@ -6,6 +6,8 @@
 # RUN: %kilnc --bundle %t3.pb --sig "(array(float64, 1d, C), array(float64, 1d, C))" --emit=typed | FileCheck %s --check-prefix=WRITTEN
 # RUN: %mkbundle %s:intpow > %t4.pb
 # RUN: %kilnc --bundle %t4.pb --sig "(array(int64, 1d, C), array(int64, 1d, C))" --emit=typed | FileCheck %s --check-prefix=INTPOW
+# RUN: %mkbundle %s:inplace > %t5.pb
+# RUN: %kilnc --bundle %t5.pb --sig "(array(float32, 2d, A), array(float64, 1d, C))" --emit=typed | FileCheck %s --check-prefix=INPLACE
 import numpy as np
 
 
@@ -52,3 +54,16 @@ def intpow(a, b):
 # Integer powers raise on negative exponents: left out of trees.
 # INTPOW: binop pow
 # INTPOW-NOT: fused
+
+
+def inplace(a, b):
+    a += b * 2.0 + np.sqrt(b)
+    return a
+
+# In place: the root is a += ..., the target a leaf (fused!): the loop
+# writes a's elements.
+# INPLACE: [[F:%[0-9]+]]: array(float32, 2d, A) = fused! %1, %{{[0-9]+}}, %{{[0-9]+}}, %0
+# INPLACE: | {{.*}} = binop mul %1,
+# INPLACE: | {{.*}} = call {{.*}} [numpy.sqrt]
+# INPLACE: | {{.*}} = binop add
+# INPLACE-NEXT: | %{{[0-9]+}}: array(float32, 2d, A) = binop add! %0, %{{[0-9]+}} {float64}
