@@ -29,6 +29,8 @@ bool numericOperand(const Value* v) {
   return v->type->isArray() ? numericKind(v->type->dtype()) : numericKind(v->type);
 }
 
+const Type* elementOf(const Value* v) { return v->type->isArray() ? v->type->dtype() : v->type; }
+
 bool arrayResult(const Instr& i) {
   return i.result && i.result->type && i.result->type->isArray() && numericKind(i.result->type->dtype());
 }
@@ -71,6 +73,11 @@ bool fusible(const Instr& i) {
         case ir::CompareOp::kNe:
         case ir::CompareOp::kGt:
         case ir::CompareOp::kGe:
+          // Signed beside unsigned integers compare each in its own type
+          // (lowering's arrayCompare decides how); left to it.
+          if (elementOf(i.operands[0])->kind == Kind::kInt && elementOf(i.operands[1])->kind == Kind::kInt &&
+              elementOf(i.operands[0])->is_signed != elementOf(i.operands[1])->is_signed)
+            return false;
           return i.operand_types && i.operand_types->operand && numericKind(i.operand_types->operand) &&
                  numericOperand(i.operands[0]) && numericOperand(i.operands[1]);
         case ir::CompareOp::kIs:

@@ -13,7 +13,9 @@
 // What a node may be (each with a numeric dtype: bool, int, float, complex):
 //  - binop (not in place, not @) with an array result;
 //  - unaryop - or ~ of an array;
-//  - compare <, <=, ==, !=, >, >= with an array result;
+//  - compare <, <=, ==, !=, >, >= with an array result (not of a signed
+//    beside an unsigned integer: those compare each in its own type, the
+//    unfused op's business);
 //  - a call of a NumPy ufunc (typing/ufuncs.def) with one output and no
 //    out= or keyword argument, with an array result.
 // Integer powers are left out: they raise on negative exponents, and a
