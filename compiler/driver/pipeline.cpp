@@ -1,6 +1,6 @@
 // The pipeline, in order. Each --emit stops after the last pass of its stage:
 //   bytecode (no pass) | kir: frontend, simplify-block-params
-//   | typed: typing | llvm: lowering, refcount-prune, optimize (asm: + the target's assembly)
+//   | typed: typing, fuse-array-exprs | llvm: lowering, refcount-prune, optimize (asm: + the target's assembly)
 //   | binary: codegen, link
 #include "compiler/driver/pipeline.h"
 
@@ -12,6 +12,7 @@
 #include "compiler/driver/stage_passes.h"
 #include "compiler/ir/verifier.h"
 #include "compiler/transforms/simplify_block_params.h"
+#include "compiler/typing/fuse_array_exprs.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -23,6 +24,7 @@ std::vector<std::unique_ptr<Pass>> buildPipeline() {
   passes.push_back(std::make_unique<FunctionPass<transforms::SimplifyBlockParams>>(Stage::kKir));
   passes.push_back(typingPass());
   // Passes over typed Kiln IR go here: FunctionPass<transforms::X>(Stage::kTyped).
+  passes.push_back(std::make_unique<FunctionPass<typing::FuseArrayExprs>>(Stage::kTyped));  // fusion:
   passes.push_back(loweringPass());
   passes.push_back(refcountPrunePass());
   passes.push_back(optimizePass());

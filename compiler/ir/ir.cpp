@@ -142,8 +142,11 @@ void Function::renumber() {
   for (auto& b : blocks) {
     b->id = bid++;
     for (auto& p : b->params) p->id = v++;
-    for (auto& i : b->instrs)
+    for (auto& i : b->instrs) {
       if (i->result) i->result->id = v++;
+      for (auto& f : i->fused)  // fusion: the values of a fused op's body
+        if (f->result) f->result->id = v++;
+    }
   }
   next_value_ = v;
   next_block_ = bid;

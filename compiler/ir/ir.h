@@ -124,6 +124,10 @@ class Instr {
   int32_t index = 0, count = 0;
   std::optional<Resolution> resolution;  // a Call of a builtin or method, a GetAttr of a member; set by typing
   std::optional<OperandTypes> operand_types;  // BinOp, Compare, ForIter, SetItem; set by typing
+  // fusion: a Fused op's elementwise array operations, in order, the last
+  // the root; their operands are the Fused op's operands or earlier results
+  // of the list (typing/fuse_array_exprs.h).
+  std::vector<std::unique_ptr<Instr>> fused;
 
   Block* parent = nullptr;
 };

@@ -554,6 +554,8 @@ class Parser {
       case Op::kRestoreError:
       case Op::kReraise:
       case Op::kUnreachable: break;
+      case Op::kFused:  // fusion: made after typing, never read from text
+        return error("an instruction of untyped IR (fused ops exist only after typing)");
     }
 
     // Operands, the attributes printed after them, then the edges.

@@ -8,6 +8,7 @@
 //
 // With a type namer, every defined value is followed by ": type". The
 // parser (parser.cpp) reads exactly this form back; change both together.
+#include <functional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -87,6 +88,8 @@ std::string attrs(const Instr& i) {
     case Op::kRestoreError:
     case Op::kReraise:
       return "";
+    case Op::kFused:  // fusion: its body follows, one line per op; in place: fused!
+      return i.inplace ? "!" : "";
   }
   return "";
 }
@@ -130,8 +133,9 @@ std::string print(const Function& f, const TypeNamer& typed, const std::function
     std::vector<std::string> ps;
     for (const auto& p : b->params) ps.push_back(def(p.get(), typed));
     absl::StrAppend(&out, "bb", b->id, "(", absl::StrJoin(ps, ", "), "):\n");
-    for (const auto& i : b->instrs) {
-      std::string line = "  ";
+    std::function<void(const std::unique_ptr<Instr>&, const std::string&)> emit = [&](const std::unique_ptr<Instr>& i,
+                                                                                      const std::string& indent) {
+      std::string line = indent;
       if (i->result) absl::StrAppend(&line, def(i->result.get(), typed), " = ");
       absl::StrAppend(&line, mnemonic(i->op), attrs(*i));
       std::vector<std::string> ops;
@@ -151,7 +155,9 @@ std::string print(const Function& f, const TypeNamer& typed, const std::function
         absl::StrAppend(&line, " ; line ", i->line);
       }
       absl::StrAppend(&out, line, "\n");
-    }
+      for (const auto& f : i->fused) emit(f, indent + "  | ");  // fusion: the body, per element
+    };
+    for (const auto& i : b->instrs) emit(i, "  ");
   }
   absl::StrAppend(&out, "}\n");
   return out;

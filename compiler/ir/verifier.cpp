@@ -69,6 +69,7 @@ absl::Status verify(const Function& f) {
         case Op::kSetItem:
         case Op::kBuildMap:  // dicts:
         case Op::kDelItem:
+        case Op::kFused:  // fusion:
           want = 0;
           break;
       }

@@ -223,6 +223,9 @@ class FunctionLowering {
   llvm::Value* ufuncGcd(llvm::Value* x, llvm::Value* y, const typing::Type* t);
   /// libm's `name` (or `name`f for float32) on x (and y).
   llvm::Value* ufuncMath(const char* name, llvm::Value* x, llvm::Value* y = nullptr);
+  /// fusion: a Fused op (typing/fuse_array_exprs.h) as one loop over the
+  /// broadcast shape into a new array (lower_fusion.cpp).
+  llvm::Value* fusedArrayExpr(const ir::Instr& i);
   /// The numpy module's functions other than ufuncs (constructors,
   /// reductions as functions, sort, where, ...), as typing accepts them.
   llvm::Value* numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,

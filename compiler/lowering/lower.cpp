@@ -475,6 +475,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       b_.CreateStore(b_.CreateLoad(errorType(), it->second), err_ptr_);
       return absl::OkStatus();
     }
+    case Op::kFused:  // fusion: lower_fusion.cpp
+      v = fusedArrayExpr(i);
+      break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
       return absl::OkStatus();

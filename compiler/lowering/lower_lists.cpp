@@ -741,6 +741,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kCatch:
     case Op::kRestoreError:
     case Op::kReraise:
+    case Op::kFused:  // fusion
     case Op::kDelItem:   // del obj[index]: lowerInstr dispatches on the container's kind
       return false;
   }

@@ -81,6 +81,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kCatch:
     case Op::kRestoreError:
     case Op::kReraise:
+    case Op::kFused:  // fusion: a new array
       return false;
   }
   return false;

@@ -1114,6 +1114,8 @@ class Inferrer {
       case Op::kCatch:  // exceptions: no value compiled code can use
         t = tc_.none();
         break;
+      case Op::kFused:  // fusion: made after typing
+        return absl::InternalError("a fused op reached typing");
       case Op::kExcMatch: {  // exceptions:
         const Type* c = operand(0);
         if (c->kind == Kind::kUnknown) return absl::OkStatus();

@@ -21,11 +21,13 @@ def f(n):
 # CHECK: frontend {{[0-9.]+}} ms
 # CHECK-NEXT: simplify-block-params {{[0-9.]+}} ms
 # CHECK-NEXT: typing {{[0-9.]+}} ms
+# CHECK-NEXT: fuse-array-exprs {{[0-9.]+}} ms
 # CHECK-NOT: lowering
 
 # TIME: frontend
 # TIME-NEXT: simplify-block-params
 # TIME-NEXT: typing
+# TIME-NEXT: fuse-array-exprs
 # TIME-NEXT: lowering
 # TIME-NEXT: refcount-prune
 # TIME-NEXT: optimize
