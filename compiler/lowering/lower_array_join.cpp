@@ -132,6 +132,22 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
                 [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], st->dtype(), dt); });
     return out;
   }
+  if (st->isNumber()) {  // npfuncs: a number as a 0-d array (1-d for ascontiguousarray)
+    std::vector<llvm::Value*> shape;
+    if (result->ndim == 1) shape.push_back(b_.getInt64(1));
+    llvm::Value* out = newArray(result, shape);
+    storeElement(flatElementPtr(out, result, b_.getInt64(0)), convert(b_, value(src), st, dt), dt);
+    return out;
+  }
+  if (st->kind == typing::Kind::kList) {  // npfuncs: a list of numbers
+    llvm::Value* lst = value(src);
+    llvm::Value* n = listSize(lst);
+    llvm::Value* out = newArray(result, {n});
+    loop(n, [&](llvm::Value* k) {
+      storeElement(flatElementPtr(out, result, k), convert(b_, listGet(lst, st, k), st->items[0], dt), dt);
+    });
+    return out;
+  }
   if (st->items[0]->isArray()) return joinArrays(typing::BuiltinId::kNpStack, {src}, result);
   llvm::Value* tv = value(src);
   const unsigned rows = static_cast<unsigned>(st->items.size());

@@ -47,8 +47,8 @@ llvm::Value* FunctionLowering::arraySize(llvm::Value* arr, const typing::Type* t
 llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape) {
   llvm::Value* total = b_.getInt64(1);
   llvm::Value* negative = b_.getInt1(false);
-  // A size that overflows, or an allocation that fails, raises MemoryError
-  // (Numba raises for np.empty(2**60) even when the array is unused).
+  // A size that overflows raises ValueError, an allocation that fails
+  // MemoryError (Numba raises for np.empty(2**60) even when the array is unused).
   int64_t item = itemSize(t->dtype());
   llvm::Value* too_big = b_.getInt1(false);
   llvm::Function* umul = intrinsic(llvm::Intrinsic::umul_with_overflow, b_.getInt64Ty());
@@ -62,7 +62,9 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   too_big = b_.CreateOr(too_big, b_.CreateICmpUGT(total, b_.getInt64(INT64_MAX / item)));
   llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
   bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
-  raiseIf(too_big, KILN_MEMORY_ERROR, "Allocation failed (array too big)");
+  // npfuncs: NumPy's ValueError when the byte count overflows (MemoryError stays for a failed allocation).
+  raiseIf(too_big, KILN_VALUE_ERROR,
+          "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size.");
   llvm::Value* data = nullptr;
   llvm::Value* mi = allocMeminfo(bytes, &data);  // an indirect call, which LLVM never deletes
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));

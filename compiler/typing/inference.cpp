@@ -375,11 +375,23 @@ class Inferrer {
 
   // strings: the bundle function implementing str.NAME in Python (a
   // function global named "str.NAME", kiln/library/str_methods.py), or -1.
-  int strLibraryMethod(const Instance& inst, const std::string& name) {
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat("str.", name));
+  int strLibraryMethod(const Instance& inst, const std::string& name, const char* kind = "str") {
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(absl::StrCat(kind, ".", name));
     if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
       return -1;
     return static_cast<int>(g->function_index);
+  }
+
+  // npfuncs: the text of a constant string: a constant, or a global or
+  // closure cell frozen as one; nullptr otherwise.
+  const std::string* constantText(const Instance& inst, const ir::Value* v) {
+    if (const std::string* s = constantStr(v)) return s;
+    const ir::Instr* def = v->def;
+    if (!def || def->op != Op::kLoadGlobal) return nullptr;
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(def->name);
+    if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || g->value.kind != compiler::Constant::Kind::kStr)
+      return nullptr;
+    return &g->value.s;
   }
 
   absl::StatusOr<const Type*> callType(Instance& inst, ir::Instr& i) {
@@ -402,6 +414,8 @@ class Inferrer {
         ir::Resolution res{*id, *bound, nullptr, nullptr};
         args.clear();
         for (int k : res.bound) args.push_back(i.operands[k]->type);
+        if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: dtype="float32"
+          return typingError(std::string(d.message()));
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
@@ -426,6 +440,11 @@ class Inferrer {
         const Type* receiver = callee->items[0];
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (int fn = receiver->kind == Kind::kArray && !findMember(Kind::kArray, callee->name)
+                         ? strLibraryMethod(inst, callee->name, "array")
+                         : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // npfuncs: a.method written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         std::optional<BuiltinId> id = findMember(receiver->kind, callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->str(), "' is not supported in jitted code"));
@@ -448,6 +467,8 @@ class Inferrer {
           i.resolution = std::move(res);
           return *t;
         }
+        if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: astype("float32")
+          return typingError(std::string(d.message()));
         absl::StatusOr<const Type*> t = receiver->kind == Kind::kStr ? strMethodCall(tc_, *id, receiver, args)
                                                                       : arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
@@ -547,6 +568,10 @@ class Inferrer {
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
+          t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
+                   strLibraryMethod(inst, i.name, "array") >= 0) {
+          // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
           t = tc_.boundMethod(obj, i.name);
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);

@@ -469,6 +469,13 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
       return src;  // NumPy returns the argument itself
     return tc.array(d, nd, 'C');
   }
+  // npfuncs: a number (a 0-d array; 1-d for ascontiguousarray) and a list of numbers (1-d).
+  if (src->isNumber() || (src->kind == Kind::kList && !src->items.empty() && src->items[0]->isNumber())) {
+    const Type* from = src->isNumber() ? src : src->items[0];
+    if (!realToComplexOnly(from)) return nullptr;
+    int nd = src->isNumber() && id != BuiltinId::kNpAscontiguousarray ? 0 : 1;
+    return tc.array(want ? want : from, nd, 'C');
+  }
   if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
   const Type* first = src->items[0];
   const Type* d = nullptr;
