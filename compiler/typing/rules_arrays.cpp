@@ -225,7 +225,8 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
       if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
-      return tc.array(to, array->ndim, 'C');
+      // npfuncs: order='K': an F-ordered array's copy is F-ordered too, as NumPy's.
+      return tc.array(to, array->ndim, array->layout == 'F' && array->ndim > 1 ? 'F' : 'C');
     }
     case BuiltinId::kArrayReshape: {
       // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.

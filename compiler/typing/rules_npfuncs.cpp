@@ -81,12 +81,19 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
                              std::vector<const Type*>& args,
                              const std::function<const std::string*(const ir::Value*)>& text) {
   if (!takesDtype(res.id)) return absl::OkStatus();
-  for (size_t k = 0; k < args.size() && k < res.bound.size(); ++k) {
+  // The first argument is the shape, the array or the object, except for
+  // astype (whose first is the dtype).
+  for (size_t k = res.id == BuiltinId::kArrayAstype ? 0 : 1; k < args.size() && k < res.bound.size(); ++k) {
     if (args[k]->kind != Kind::kStr || res.bound[k] <= 0) continue;
     const std::string* s = text(call.operands[res.bound[k]]);
-    if (!s) return absl::InvalidArgumentError(absl::StrCat(builtinName(res.id), "(): a dtype given as a string must be a constant"));
+    // Numba's messages.
+    if (!s)
+      return absl::InvalidArgumentError(
+          absl::StrCat("If np.", memberName(res.id), " dtype is a string it must be a string constant."));
     const Type* d = dtypeNamed(tc, *s);
-    if (!d) return absl::InvalidArgumentError(absl::StrCat(builtinName(res.id), "(): data type '", *s, "' not understood"));
+    if (!d)
+      return absl::InvalidArgumentError(absl::StrCat(builtinName(res.id), "(): Invalid NumPy dtype specified: '", *s,
+                                                     "' (data type not understood)"));
     args[k] = tc.dtypeClass(d);
   }
   return absl::OkStatus();

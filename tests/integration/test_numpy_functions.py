@@ -62,7 +62,7 @@ def test_dtype_string_unknown_is_refused(kilnd):
     def f(n):
         return np.zeros(n, "float37")
 
-    with pytest.raises(TypingError, match="data type 'float37' not understood"):
+    with pytest.raises(TypingError, match="Invalid NumPy dtype specified: 'float37'"):
         f(3)
 
 
@@ -283,3 +283,20 @@ def test_clip_out_and_none(kilnd):
     same(jit(lambda x: x.clip(0, None))(a), a.clip(0, None))
     with pytest.raises(ValueError, match="must set either max or min"):
         jit(lambda x: np.clip(x, None, None))(a)
+
+
+def test_like_constructors_of_numbers_and_0d(kilnd):
+    from kiln import jit
+
+    cases = [
+        (lambda x: np.ones_like(x), (2.0,)),
+        (lambda x: np.zeros_like(x, "f4"), (3,)),
+        (lambda x: np.zeros_like(x, np.int32), (True,)),
+        (lambda x, v: np.full_like(x, v), (np.array(1.0), 3.5)),
+        (lambda x, v: np.full_like(x, v, np.bool_), (np.array(1.0), 3.5)),
+        (lambda x, v: np.full_like(x, v), (2, 3.5)),
+    ]
+    for f, args in cases:
+        same(jit(f)(*args), f(*args))
+    got = jit(lambda x: np.empty_like(x, np.int16))(2.0)
+    assert got.shape == () and got.dtype == np.int16

@@ -22,7 +22,10 @@ def clip(a, a_min, a_max, out=None):
     elif a_max is None:
         r = np.maximum(a, a_min)
     else:
-        r = np.minimum(np.maximum(a, a_min), a_max)
+        try:
+            r = np.minimum(np.maximum(a, a_min), a_max)
+        except ValueError:
+            raise ValueError("shape mismatch: objects cannot be broadcast to a single shape")  # Numba's message
     if out is None:
         return r
     out[...] = r
@@ -211,7 +214,11 @@ def swapaxes(a, axis1, axis2):
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     # isclose over the broadcast operands, all of it (a Python bool).
     # (| with a 1-element array makes a scalar result an array too.)
-    return bool((np.zeros(1, np.bool_) | np.isclose(a, b, rtol, atol, equal_nan)).all())
+    try:
+        close = np.zeros(1, np.bool_) | np.isclose(a, b, rtol, atol, equal_nan)
+    except ValueError:
+        raise ValueError("shape mismatch: objects cannot be broadcast to a single shape")  # Numba's message
+    return bool(close.all())
 
 
 @implements("numpy.bincount")
@@ -432,6 +439,8 @@ def _partition_kth(kth, n):
     ks = np.asarray(kth).ravel()
     if np.asarray(kth).ndim > 1:
         raise ValueError("kth must be scalar or 1-D")
+    if np.full(1, 0.5, ks.dtype)[0] != 0:  # a float kth (0.5 truncates to 0 in an integer dtype)
+        raise TypeError("Partition index must be integer")
     for i in range(ks.size):
         if ks[i] >= n or ks[i] < -n:
             raise ValueError("kth out of bounds")
