@@ -477,6 +477,13 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
     int nd = src->isNumber() && id != BuiltinId::kNpAscontiguousarray ? 0 : 1;
     return tc.array(want ? want : from, nd, 'C');
   }
+  // npfuncs: a list of lists of numbers (2-d; rows of unequal length raise ValueError).
+  if (src->kind == Kind::kList && !src->items.empty() && src->items[0]->kind == Kind::kList &&
+      !src->items[0]->items.empty() && src->items[0]->items[0]->isNumber()) {
+    const Type* from = src->items[0]->items[0];
+    if (!realToComplexOnly(from)) return nullptr;
+    return tc.array(want ? want : from, 2, 'C');
+  }
   if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
   const Type* first = src->items[0];
   const Type* d = nullptr;

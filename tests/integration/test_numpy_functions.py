@@ -300,3 +300,24 @@ def test_like_constructors_of_numbers_and_0d(kilnd):
         same(jit(f)(*args), f(*args))
     got = jit(lambda x: np.empty_like(x, np.int16))(2.0)
     assert got.shape == () and got.dtype == np.int16
+
+
+def test_array_of_list_literals(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(n):
+        return np.array([[1, 2, 3], [4, 5, n]]), np.array([[1.5], [2.5]], np.float32), np.asarray([1.0, 2.0])
+
+    for g, w in zip(f(7), (np.array([[1, 2, 3], [4, 5, 7]]), np.array([[1.5], [2.5]], np.float32),
+                           np.asarray([1.0, 2.0]))):
+        same(g, w)
+
+    @jit
+    def ragged(n):
+        rows = [[1, 2], [3, 4]]
+        rows[1].append(n)
+        return np.array(rows)
+
+    with pytest.raises(ValueError, match="inhomogeneous shape"):
+        ragged(5)
