@@ -321,3 +321,27 @@ def test_array_of_list_literals(kilnd):
 
     with pytest.raises(ValueError, match="inhomogeneous shape"):
         ragged(5)
+
+
+DIFF_DATA = [
+    np.arange(12) ** 3,
+    (np.arange(12) ** 3).reshape(3, 4),
+    (np.arange(24) ** 3).reshape(3, 2, 4),
+    np.array([3.0, np.nan, 1.0, 2.5]),
+    np.array([200, 3, 255, 0], dtype=np.uint8),
+    np.array([True, False, False, True]),
+    np.asfortranarray(np.arange(12.0).reshape(3, 4) ** 2),
+]
+
+
+@pytest.mark.parametrize("k", range(len(DIFF_DATA)))
+def test_diff(kilnd, k):
+    from kiln import jit
+
+    a = DIFF_DATA[k]
+    f = jit(lambda x, n: np.diff(x, n))
+    same(jit(lambda x: np.diff(x))(a), np.diff(a))
+    for n in (0, 1, 2, 3, a.shape[-1], a.shape[-1] + 1):
+        same(f(a, n), np.diff(a, n))
+    with pytest.raises(ValueError, match="order must be non-negative"):
+        f(a, -1)

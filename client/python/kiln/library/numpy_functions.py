@@ -477,3 +477,29 @@ def argpartition(a, kth):
     if x.size > 0:
         _partition_kth(kth, x.shape[x.ndim - 1])
     return np.argsort(x, "stable")
+
+
+@implements("numpy.diff")
+def diff(a, n=1):
+    # The n-th differences along the last axis, in a's dtype (ints wrap as
+    # NumPy's subtract; bools differ as not_equal). A 0-d array is refused
+    # by typing (its shape has no last axis).
+    x = np.asarray(a)
+    m = x.shape[x.ndim - 1]
+    if n < 0:
+        raise ValueError("order must be non-negative")
+    k = m - n if m > n else 0
+    rows = np.ascontiguousarray(x).reshape(-1, m)
+    out = np.empty((rows.shape[0], k), x.dtype)
+    work = np.empty(m, x.dtype)
+    for r in range(rows.shape[0]):
+        for i in range(m):
+            work[i] = rows[r, i]
+        length = m
+        for _ in range(min(n, m)):
+            for i in range(length - 1):
+                work[i] = work[i + 1] - work[i]
+            length -= 1
+        for i in range(k):
+            out[r, i] = work[i]
+    return out.reshape(x.shape[:-1] + (k,))
