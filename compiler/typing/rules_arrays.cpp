@@ -263,10 +263,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayMean:
     case BuiltinId::kArrayMin:
     case BuiltinId::kArrayMax:
+    case BuiltinId::kArrayArgmin:  // npfuncs: argmin/argmax(axis=) too
+    case BuiltinId::kArrayArgmax:
       by_axis = true;
       break;
-    case BuiltinId::kArrayArgmin:
-    case BuiltinId::kArrayArgmax:
     case BuiltinId::kArrayCumsum:
     case BuiltinId::kArrayCumprod:
     case BuiltinId::kArrayAny:
@@ -306,8 +306,9 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   }
   if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
     // A reduction along one axis: one dimension fewer (a scalar for 1-d).
-    const Type* scalar = *arrayMethodCall(tc, id, array, {});
-    return array->ndim == 1 ? scalar : tc.array(scalar, array->ndim - 1, 'C');
+    absl::StatusOr<const Type*> scalar = arrayMethodCall(tc, id, array, {});
+    if (!scalar.ok()) return scalar.status();  // npfuncs: (a complex array's, say) not dereferenced
+    return array->ndim == 1 ? *scalar : tc.array(*scalar, array->ndim - 1, 'C');
   }
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));

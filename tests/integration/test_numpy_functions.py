@@ -345,3 +345,22 @@ def test_diff(kilnd, k):
         same(f(a, n), np.diff(a, n))
     with pytest.raises(ValueError, match="order must be non-negative"):
         f(a, -1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.uint8, np.bool_])
+def test_argmin_argmax_axis(kilnd, dtype):
+    from kiln import jit
+
+    a = (np.random.RandomState(0).rand(3, 4, 5) * 10).astype(dtype)
+    if a.dtype.kind == "f":
+        a[1, 2, 3] = np.nan
+        a[2, 0, 0] = np.nan
+    fs = [lambda x, k: x.argmax(axis=k), lambda x, k: x.argmin(k), lambda x, k: np.argmax(x, k),
+          lambda x, k: np.argmin(x, axis=k)]
+    for f in fs:
+        for ax in (0, 1, 2, -1, -3):
+            same(jit(f)(a, ax), f(a, ax))
+        with pytest.raises(ValueError, match="axis is out of bounds"):
+            jit(f)(a, 3)
+    with pytest.raises(ValueError, match="attempt to get argmax of an empty sequence"):
+        jit(fs[0])(np.zeros((0, 3), dtype), 0)
