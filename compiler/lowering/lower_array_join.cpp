@@ -132,6 +132,46 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
                 [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], st->dtype(), dt); });
     return out;
   }
+  if (st->isNumber()) {  // npfuncs: a number as a 0-d array (1-d for ascontiguousarray)
+    std::vector<llvm::Value*> shape;
+    if (result->ndim == 1) shape.push_back(b_.getInt64(1));
+    llvm::Value* out = newArray(result, shape);
+    storeElement(flatElementPtr(out, result, b_.getInt64(0)), convert(b_, value(src), st, dt), dt);
+    return out;
+  }
+  if (st->kind == typing::Kind::kList && st->items[0]->kind == typing::Kind::kList) {  // npfuncs: a list of lists
+    const typing::Type* rt = st->items[0];
+    llvm::Value* lst = value(src);
+    llvm::Value* rows = listSize(lst);
+    llvm::AllocaInst* ncols = entryAlloca(b_.getInt64Ty(), "cols");
+    b_.CreateStore(b_.getInt64(0), ncols);
+    ifThen(b_.CreateICmpSGT(rows, b_.getInt64(0)),
+           [&]() { b_.CreateStore(listSize(listGet(lst, st, b_.getInt64(0))), ncols); });
+    llvm::Value* cols = b_.CreateLoad(b_.getInt64Ty(), ncols);
+    loop(rows, [&](llvm::Value* i) {
+      raiseIf(b_.CreateICmpNE(listSize(listGet(lst, st, i)), cols), KILN_VALUE_ERROR,
+              "setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 "
+              "dimensions.");
+    });
+    llvm::Value* out = newArray(result, {rows, cols});
+    loop(rows, [&](llvm::Value* i) {
+      llvm::Value* row = listGet(lst, st, i);
+      loop(cols, [&](llvm::Value* j) {
+        storeElement(flatElementPtr(out, result, b_.CreateAdd(b_.CreateMul(i, cols), j)),
+                     convert(b_, listGet(row, rt, j), rt->items[0], dt), dt);
+      });
+    });
+    return out;
+  }
+  if (st->kind == typing::Kind::kList) {  // npfuncs: a list of numbers
+    llvm::Value* lst = value(src);
+    llvm::Value* n = listSize(lst);
+    llvm::Value* out = newArray(result, {n});
+    loop(n, [&](llvm::Value* k) {
+      storeElement(flatElementPtr(out, result, k), convert(b_, listGet(lst, st, k), st->items[0], dt), dt);
+    });
+    return out;
+  }
   if (st->items[0]->isArray()) return joinArrays(typing::BuiltinId::kNpStack, {src}, result);
   llvm::Value* tv = value(src);
   const unsigned rows = static_cast<unsigned>(st->items.size());

@@ -48,8 +48,8 @@ llvm::Value* FunctionLowering::arraySize(llvm::Value* arr, const typing::Type* t
 llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape) {
   llvm::Value* total = b_.getInt64(1);
   llvm::Value* negative = b_.getInt1(false);
-  // A size that overflows, or an allocation that fails, raises MemoryError
-  // (Numba raises for np.empty(2**60) even when the array is unused).
+  // A size that overflows raises ValueError, an allocation that fails
+  // MemoryError (Numba raises for np.empty(2**60) even when the array is unused).
   int64_t item = itemSize(t->dtype());
   llvm::Value* too_big = b_.getInt1(false);
   llvm::Function* umul = intrinsic(llvm::Intrinsic::umul_with_overflow, b_.getInt64Ty());
@@ -63,7 +63,9 @@ llvm::Value* FunctionLowering::newArray(const typing::Type* t, const std::vector
   too_big = b_.CreateOr(too_big, b_.CreateICmpUGT(total, b_.getInt64(INT64_MAX / item)));
   llvm::Value* bytes = b_.CreateMul(total, b_.getInt64(item));
   bytes = b_.CreateSelect(b_.CreateICmpEQ(bytes, b_.getInt64(0)), b_.getInt64(1), bytes);
-  raiseIf(too_big, KILN_MEMORY_ERROR, "Allocation failed (array too big)");
+  // npfuncs: NumPy's ValueError when the byte count overflows (MemoryError stays for a failed allocation).
+  raiseIf(too_big, KILN_VALUE_ERROR,
+          "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size.");
   llvm::Value* data = nullptr;
   llvm::Value* mi = allocMeminfo(bytes, &data);  // an indirect call, which LLVM never deletes
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
@@ -654,17 +656,21 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
   llvm::Value* len = pick(kShape, axis);
   llvm::Value* step = pick(kStrides, axis);
   const typing::Type* dt = at->dtype();
-  bool is_min = id == BuiltinId::kArrayMin;
-  bool extreme = is_min || id == BuiltinId::kArrayMax;
+  // npfuncs: argmin/argmax keep the index of the extreme item (the first NaN wins).
+  bool is_arg = id == BuiltinId::kArrayArgmin || id == BuiltinId::kArrayArgmax;
+  bool is_min = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayArgmin;
+  bool extreme = is_min || id == BuiltinId::kArrayMax || id == BuiltinId::kArrayArgmax;
   bool is_mean = id == BuiltinId::kArrayMean;
   bool is_prod = id == BuiltinId::kArrayProd;
   if (extreme)
     raiseIf(b_.CreateICmpEQ(len, b_.getInt64(0)), KILN_VALUE_ERROR,
-            is_min ? "zero-size array to reduction operation minimum which has no identity"
-                   : "zero-size array to reduction operation maximum which has no identity");
+            is_arg   ? (is_min ? "attempt to get argmin of an empty sequence" : "attempt to get argmax of an empty sequence")
+            : is_min ? "zero-size array to reduction operation minimum which has no identity"
+                     : "zero-size array to reduction operation maximum which has no identity");
   llvm::Value* out = newArray(result, shape);
-  const typing::Type* acc_t = is_mean ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : scalar;
+  const typing::Type* acc_t = is_mean ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : is_arg ? dt : scalar;
   llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
+  llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
   llvm::Value* data = b_.CreateExtractValue(recv, kData);
   loop(arraySize(out, result), [&](llvm::Value* o) {
     llvm::Value* rest = o;
@@ -678,6 +684,7 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
       return convert(b_, loadElement(b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateAdd(base, b_.CreateMul(t, step))), dt), dt, acc_t);
     };
     b_.CreateStore(extreme ? item(b_.getInt64(0)) : convert(b_, b_.getInt64(is_prod ? 1 : 0), types().integer(64, true), acc_t), acc);
+    b_.CreateStore(b_.getInt64(0), where);
     loop(len, [&](llvm::Value* t) {
       llvm::Value* x = item(t);
       llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
@@ -686,6 +693,7 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
         llvm::Value* take = compareValues(is_min ? CompareOp::kLt : CompareOp::kGt, x, cur, acc_t);
         if (acc_t->kind == Kind::kFloat) take = b_.CreateOr(take, b_.CreateAnd(b_.CreateFCmpUNO(x, x), b_.CreateFCmpORD(cur, cur)));
         next = b_.CreateSelect(take, x, cur);
+        if (is_arg) b_.CreateStore(b_.CreateSelect(take, t, b_.CreateLoad(b_.getInt64Ty(), where)), where);
       } else {
         next = binaryValues(is_prod ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
       }
@@ -693,6 +701,10 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
     });
     llvm::Value* r = b_.CreateLoad(acc->getAllocatedType(), acc);
     if (is_mean) r = b_.CreateFDiv(r, convert(b_, len, types().integer(64, true), acc_t));
+    if (is_arg) {
+      storeElement(flatElementPtr(out, result, o), b_.CreateLoad(b_.getInt64Ty(), where), scalar);
+      return;
+    }
     storeElement(flatElementPtr(out, result, o), convert(b_, r, acc_t, scalar), scalar);
   });
   return out;
@@ -805,7 +817,7 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
     case BuiltinId::kArrayArgmin:
     case BuiltinId::kArrayArgmax: {
       bool extreme = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax;
-      if (extreme && !args.empty()) return reduceAxis(id, recv, at, args[0], result);
+      if (!args.empty()) return reduceAxis(id, recv, at, args[0], result);  // npfuncs: argmin/argmax too
       bool is_min = id == BuiltinId::kArrayMin || id == BuiltinId::kArrayArgmin;
       const char* empty = id == BuiltinId::kArrayMin   ? "zero-size array to reduction operation minimum which has no identity"
                           : id == BuiltinId::kArrayMax ? "zero-size array to reduction operation maximum which has no identity"

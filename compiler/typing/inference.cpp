@@ -411,6 +411,18 @@ class Inferrer {
     return static_cast<int>(g->function_index);
   }
 
+  // npfuncs: the text of a constant string: a constant, or a global or
+  // closure cell frozen as one; nullptr otherwise.
+  const std::string* constantText(const Instance& inst, const ir::Value* v) {
+    if (const std::string* s = constantStr(v)) return s;
+    const ir::Instr* def = v->def;
+    if (!def || def->op != Op::kLoadGlobal) return nullptr;
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(def->name);
+    if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || g->value.kind != compiler::Constant::Kind::kStr)
+      return nullptr;
+    return &g->value.s;
+  }
+
   absl::StatusOr<const Type*> callType(Instance& inst, ir::Instr& i) {
     const Type* callee = i.operands[0]->type;
     std::vector<const Type*> args;
@@ -436,6 +448,8 @@ class Inferrer {
         ir::Resolution res{*id, *bound, nullptr, nullptr};
         args.clear();
         for (int k : res.bound) args.push_back(i.operands[k]->type);
+        if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: dtype="float32"
+          return typingError(std::string(d.message()));
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
@@ -462,6 +476,11 @@ class Inferrer {
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // tuples: t.index, t.count written in Python
+        if (int fn = receiver->kind == Kind::kArray && !findMember(Kind::kArray, callee->name)
+                         ? strLibraryMethod(inst, callee->name, "array")
+                         : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // npfuncs: a.method written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         if (isSet(receiver)) {  // sets: a store types set() (rules_sets.cpp)
           const Type* refined = receiver;
@@ -498,6 +517,8 @@ class Inferrer {
           i.resolution = std::move(res);
           return *t;
         }
+        if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: astype("float32")
+          return typingError(std::string(d.message()));
         absl::StatusOr<const Type*> t = receiver->kind == Kind::kStr ? strMethodCall(tc_, *id, receiver, args)
                                                                       : arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
@@ -755,6 +776,10 @@ class Inferrer {
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
           t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
+        } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
+                   strLibraryMethod(inst, i.name, "array") >= 0) {
+          // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
+          t = tc_.boundMethod(obj, i.name);
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));

@@ -3,6 +3,7 @@
 // conversions). Numba's scalar rules: integer arithmetic on scalars widens to
 // 64 bits, int with float gives float64, float32 stays float32 only with
 // float32, bool arithmetic gives int64, `/` always gives a float.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,6 +134,16 @@ std::optional<std::vector<int64_t>> constantSlice(const ir::Value* slice, int64_
 
 /// The scalar type a dtype= argument names (np.int32, float, ...), or nullptr.
 const Type* dtypeOf(TypeContext& tc, const Type* t);
+// npfuncs: (rules_npfuncs.cpp)
+/// The scalar type a NumPy dtype string names ("float32", "i8", "<f4"), or nullptr.
+const Type* dtypeNamed(TypeContext& tc, const std::string& name);
+/// For a builtin taking a dtype, its constant string arguments typed as the
+/// dtype class they name; an error for a string that names none.
+/// `text` gives the text of a constant string value (a constant, a frozen
+/// global or cell), or nullptr.
+absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const ir::Instr& call,
+                             std::vector<const Type*>& args,
+                             const std::function<const std::string*(const ir::Value*)>& text);
 
 // datetime: datetime64/timedelta64 scalars (rules_datetime.cpp).
 

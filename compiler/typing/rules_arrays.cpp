@@ -235,7 +235,8 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
       if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
-      return tc.array(to, array->ndim, 'C');
+      // npfuncs: order='K': an F-ordered array's copy is F-ordered too, as NumPy's.
+      return tc.array(to, array->ndim, array->layout == 'F' && array->ndim > 1 ? 'F' : 'C');
     }
     case BuiltinId::kArrayReshape: {
       // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.
@@ -272,10 +273,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayMean:
     case BuiltinId::kArrayMin:
     case BuiltinId::kArrayMax:
+    case BuiltinId::kArrayArgmin:  // npfuncs: argmin/argmax(axis=) too
+    case BuiltinId::kArrayArgmax:
       by_axis = true;
       break;
-    case BuiltinId::kArrayArgmin:
-    case BuiltinId::kArrayArgmax:
     case BuiltinId::kArrayCumsum:
     case BuiltinId::kArrayCumprod:
     case BuiltinId::kArrayAny:
@@ -323,8 +324,9 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   }
   if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
     // A reduction along one axis: one dimension fewer (a scalar for 1-d).
-    const Type* scalar = *arrayMethodCall(tc, id, array, {});
-    return array->ndim == 1 ? scalar : tc.array(scalar, array->ndim - 1, 'C');
+    absl::StatusOr<const Type*> scalar = arrayMethodCall(tc, id, array, {});
+    if (!scalar.ok()) return scalar.status();  // npfuncs: (a complex array's, say) not dereferenced
+    return array->ndim == 1 ? *scalar : tc.array(*scalar, array->ndim - 1, 'C');
   }
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
@@ -484,6 +486,20 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
         (id == BuiltinId::kNpAsarray || (id == BuiltinId::kNpAscontiguousarray && src->layout == 'C')))
       return src;  // NumPy returns the argument itself
     return tc.array(d, nd, 'C');
+  }
+  // npfuncs: a number (a 0-d array; 1-d for ascontiguousarray) and a list of numbers (1-d).
+  if (src->isNumber() || (src->kind == Kind::kList && !src->items.empty() && src->items[0]->isNumber())) {
+    const Type* from = src->isNumber() ? src : src->items[0];
+    if (!realToComplexOnly(from)) return nullptr;
+    int nd = src->isNumber() && id != BuiltinId::kNpAscontiguousarray ? 0 : 1;
+    return tc.array(want ? want : from, nd, 'C');
+  }
+  // npfuncs: a list of lists of numbers (2-d; rows of unequal length raise ValueError).
+  if (src->kind == Kind::kList && !src->items.empty() && src->items[0]->kind == Kind::kList &&
+      !src->items[0]->items.empty() && src->items[0]->items[0]->isNumber()) {
+    const Type* from = src->items[0]->items[0];
+    if (!realToComplexOnly(from)) return nullptr;
+    return tc.array(want ? want : from, 2, 'C');
   }
   if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
   const Type* first = src->items[0];

@@ -71,7 +71,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
       return tc.dtypeClass(tc.integer(it->second.first, it->second.second != 0));
     if (attr == "float64" || attr == "double" || attr == "float_") return tc.dtypeClass(tc.floating(64));
     if (attr == "float32" || attr == "single") return tc.dtypeClass(tc.floating(32));
-    if (attr == "bool_") return tc.dtypeClass(tc.boolean());
+    if (attr == "bool_" || attr == "bool") return tc.dtypeClass(tc.boolean());  // npfuncs: np.bool (NumPy 2)
     if (attr == "complex128") return tc.dtypeClass(tc.complex(128));
     if (attr == "complex64") return tc.dtypeClass(tc.complex(64));
   }
@@ -282,10 +282,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpEmptyLike:
     case BuiltinId::kNpZerosLike:
     case BuiltinId::kNpOnesLike: {
-      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray) return bad();
-      const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->dtype();
+      // npfuncs: of a number too (a 0-d array, as NumPy).
+      if (n < 1 || n > 2 || (args[0]->kind != Kind::kArray && !isReal(args[0]))) return bad();
+      const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
       if (!dtype) return bad();
-      return tc.array(dtype, args[0]->ndim, 'C');
+      return tc.array(dtype, args[0]->kind == Kind::kArray ? args[0]->ndim : 0, 'C');
     }
     case BuiltinId::kNpNonzero:
       return nonzeroResult(tc, args, bad);
@@ -334,16 +335,20 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       // (full) or the array's (full_like).
       if (n < 2 || n > 3 || !isReal(args[1])) return bad();
       bool like = res.id == BuiltinId::kNpFullLike;
-      int nd = 0;
-      if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;
+      int nd = -1;
+      if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;  // npfuncs: 0-d too
+      else if (like && isReal(args[0])) nd = 0;  // npfuncs: of a number, a 0-d array
       else if (!like && isIntLike(args[0])) nd = 1;
       else if (!like && args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
         for (const Type* t : args[0]->items)
           if (!isIntLike(t)) return bad();
         nd = static_cast<int>(args[0]->items.size());
       }
-      if (!nd) return bad();
-      const Type* dtype = n == 3 ? dtypeOf(tc, args[2]) : like ? args[0]->dtype() : args[1];
+      if (nd < 0) return bad();
+      const Type* dtype = n == 3               ? dtypeOf(tc, args[2])
+                          : !like              ? args[1]
+                          : args[0]->isArray() ? args[0]->dtype()
+                                               : args[0];
       if (!dtype) return bad();
       return tc.array(dtype, nd, 'C');
     }

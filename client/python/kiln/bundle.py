@@ -180,6 +180,19 @@ def _builtin_name(value):
     return None
 
 
+def _dtype_class_name(value):
+    """npfuncs: "numpy.int32" for a NumPy dtype object of a scalar type the
+    compiler has (np.dtype('int32'), a.dtype read at module level), which
+    compiled code uses as the scalar class; else None."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, np.dtype):
+        return None
+    if value.kind not in "biufc" or value.name in ("float16", "longdouble", "clongdouble") or \
+            not value.isnative:
+        return None
+    return "numpy.bool_" if value.kind == "b" else f"numpy.{value.name}"
+
+
 class _Builder:
     def __init__(self):
         self.functions = []   # plain structures, in bundle order
@@ -299,6 +312,11 @@ class _Builder:
             impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
             if impl is not None:
                 members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # npfuncs: an array method written in Python ("array.argsort" for
+            # a.argsort), used when the receiver is an array.
+            impl = library.lookup(f"array.{attr}") if "numpy" in sys.modules else None
+            if impl is not None:
+                members.append((f"array.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def resolve(self, name, value):
@@ -321,6 +339,8 @@ class _Builder:
         if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
             bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
             return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
+        if (dtype_class := _dtype_class_name(value)) is not None:  # npfuncs: np.dtype('int32') as np.int32
+            return (name, KIND_BUILTIN, None, 0, dtype_class, "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:

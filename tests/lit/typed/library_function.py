@@ -12,5 +12,5 @@ def f(a):
 # CHECK: Function(#1) = getattr %{{[0-9]+}}.clip
 # CHECK: array(float64, 1d, C) = call
 # CHECK: ; kiln.clip.1 -> array(float64, 1d, C)
-# CHECK: func @clip(%0: array(float64, 1d, C) a, %1: float64 a_min, %2: float64 a_max)
+# CHECK: func @clip(%0: array(float64, 1d, C) a, %1: float64 a_min, %2: float64 a_max, %3: none out)
 # CHECK: Function(numpy.maximum) = getattr

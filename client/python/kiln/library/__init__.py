@@ -34,6 +34,7 @@ _MODULES = {
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
     "tuple": "kiln.library.tuple_methods",  # tuples: methods of tuple, "tuple.index"
+    "array": "kiln.library.numpy_functions",  # npfuncs: methods of arrays, "array.argsort"
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 

@@ -9,9 +9,32 @@ from kiln.library import implements
 
 
 @implements("numpy.clip")
-def clip(a, a_min, a_max):
-    # NumPy's definition: minimum(maximum(a, a_min), a_max), NaN propagating.
-    return np.minimum(np.maximum(a, a_min), a_max)
+def clip(a, a_min, a_max, out=None):
+    # NumPy's definition: minimum(maximum(a, a_min), a_max), NaN propagating;
+    # a None bound is left out; out= receives the result (and is returned).
+    if a_min is None:
+        if a_max is None:
+            if np.ndim(a) >= 0:  # always: the raise is the only path, typed as one that returns
+                raise ValueError("array_clip: must set either max or min")
+            r = np.minimum(a, a)
+        else:
+            r = np.minimum(a, a_max)
+    elif a_max is None:
+        r = np.maximum(a, a_min)
+    else:
+        try:
+            r = np.minimum(np.maximum(a, a_min), a_max)
+        except ValueError:
+            raise ValueError("shape mismatch: objects cannot be broadcast to a single shape")  # Numba's message
+    if out is None:
+        return r
+    out[...] = r
+    return out
+
+
+@implements("array.clip")
+def array_clip(a, a_min=None, a_max=None, out=None):
+    return np.clip(a, a_min, a_max, out)
 
 
 @implements("numpy.average")
@@ -202,3 +225,298 @@ def angle(z, deg=False):
     if deg:
         return a * (180.0 / np.pi)
     return a
+# npfuncs: issue 8 parts 2, 3, 6.
+
+@implements("numpy.allclose")
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    # isclose over the broadcast operands, all of it (a Python bool).
+    # (| with a 1-element array makes a scalar result an array too.)
+    try:
+        close = np.zeros(1, np.bool_) | np.isclose(a, b, rtol, atol, equal_nan)
+    except ValueError:
+        raise ValueError("shape mismatch: objects cannot be broadcast to a single shape")  # Numba's message
+    return bool(close.all())
+
+
+@implements("numpy.bincount")
+def bincount(x, weights=None, minlength=0):
+    # Non-negative ints (an array or a list); int64 counts, or float64 sums
+    # of the weights.
+    a = np.asarray(x)
+    if minlength < 0:
+        raise ValueError("'minlength' must not be negative")
+    n = a.size
+    if weights is not None:
+        if np.asarray(weights).size != n:
+            raise ValueError("weights and list don't have the same length")
+    m = minlength
+    for i in range(n):
+        v = a[i]
+        if v < 0:
+            raise ValueError("first argument must be non-negative")
+        if v >= m:
+            m = v + 1
+    if weights is None:
+        counts = np.zeros(m, np.int64)
+        for i in range(n):
+            counts[a[i]] += 1
+        return counts
+    w = np.asarray(weights)
+    sums = np.zeros(m, np.float64)
+    for i in range(n):
+        sums[a[i]] += w[i]
+    return sums
+
+
+@implements("numpy.logspace")
+def logspace(start, stop, num=50):
+    # NumPy's definition: base ** linspace(start, stop, num), base 10.
+    return np.power(10.0, np.linspace(start, stop, num))
+
+
+@implements("numpy.geomspace")
+def geomspace(start, stop, num=50):
+    # Real, same-signed, non-zero ends: a geometric progression whose ends
+    # are exactly start and stop (as NumPy sets them).
+    if start == 0 or stop == 0:
+        raise ValueError("Geometric sequence cannot include zero")
+    sign = 1.0
+    lo = start * 1.0
+    hi = stop * 1.0
+    if lo < 0 and hi < 0:
+        sign = -1.0
+        lo = -lo
+        hi = -hi
+    elif lo < 0 or hi < 0:
+        raise ValueError("geomspace of ends of opposite signs is not supported")
+    out = np.power(10.0, np.linspace(np.log10(lo), np.log10(hi), num))
+    if num > 0:
+        out[0] = lo
+        if num > 1:
+            out[num - 1] = hi
+    return out * sign
+
+
+@implements("numpy.tri")
+def tri(N, M=None, k=0):
+    # Ones at and below the k-th diagonal, float64.
+    if M is None:
+        m = N
+    else:
+        m = M
+    rows = max(N, 0)
+    cols = max(m, 0)
+    out = np.zeros((rows, cols), np.float64)
+    for i in range(rows):
+        for j in range(min(cols, max(i + k + 1, 0))):
+            out[i, j] = 1.0
+    return out
+
+
+@implements("numpy.nanprod")
+def nanprod(a):
+    # The product of the non-NaN elements, in prod()'s type (ints: int64).
+    x = np.asarray(a).ravel()
+    p = x[:0].prod()  # one, of prod's result type
+    for i in range(x.size):
+        v = x[i]
+        if v == v:
+            p *= v
+    return p
+
+
+@implements("numpy.nancumsum")
+def nancumsum(a):
+    # cumsum with NaNs counted as zero (flattened, as cumsum without axis=).
+    x = np.asarray(a).ravel().copy()
+    for i in range(x.size):
+        if x[i] != x[i]:
+            x[i] = 0
+    return x.cumsum()
+
+
+@implements("numpy.nancumprod")
+def nancumprod(a):
+    x = np.asarray(a).ravel().copy()
+    for i in range(x.size):
+        if x[i] != x[i]:
+            x[i] = 1
+    return x.cumprod()
+
+
+@implements("numpy.nanmedian")
+def nanmedian(a):
+    # The median of the non-NaN elements; NaN when there are none.
+    x = np.asarray(a).ravel()
+    keep = x[x == x]
+    if keep.size == 0:
+        return np.nan
+    return np.median(keep)
+
+
+@implements("numpy.roll")
+def roll(a, shift):
+    # Without axis=: the flattened array rolled, in a's shape.
+    flat = np.asarray(a).ravel()
+    n = flat.size
+    out = np.empty_like(flat)
+    if n == 0:
+        return out.reshape(np.asarray(a).shape)
+    s = shift % n
+    for i in range(n):
+        j = i + s
+        if j >= n:
+            j -= n
+        out[j] = flat[i]
+    return out.reshape(np.asarray(a).shape)
+
+
+def _check_sort_kind(kind):
+    if kind != "quicksort" and kind != "mergesort" and kind != "stable" and kind != "heapsort":
+        raise ValueError("sort kind must be one of 'quicksort', 'heapsort', 'mergesort' or 'stable'")
+
+
+def _argsort_1d(v, idx, tmp):
+    # A stable merge sort of the indices idx by v[idx] (NaNs last, as NumPy
+    # sorts them): insertion sort of runs of 16, then bottom-up merges.
+    n = idx.size
+    run = 16
+    for lo in range(0, n, run):
+        hi = min(lo + run, n)
+        for i in range(lo + 1, hi):
+            cur = idx[i]
+            x = v[cur]
+            j = i - 1
+            while j >= lo:
+                y = v[idx[j]]
+                if x < y or (y != y and x == x):
+                    idx[j + 1] = idx[j]
+                    j -= 1
+                else:
+                    break
+            idx[j + 1] = cur
+    width = run
+    while width < n:
+        lo = 0
+        while lo < n - width:
+            mid = lo + width
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            k = lo
+            while i < mid and j < hi:
+                x = v[idx[j]]
+                y = v[idx[i]]
+                if x < y or (y != y and x == x):
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+            for t in range(lo, hi):
+                idx[t] = tmp[t]
+            lo += 2 * width
+        width *= 2
+
+
+@implements("numpy.argsort")
+def argsort(a, kind="quicksort"):
+    # Along the last axis; every kind is answered by a stable sort (a valid
+    # 'quicksort' order; NumPy's own order among equal elements is
+    # unspecified for it), NaNs last.
+    _check_sort_kind(kind)
+    x = np.asarray(a)
+    n = x.shape[x.ndim - 1]
+    rows = np.ascontiguousarray(x).reshape(-1, n) if n > 0 else np.zeros((0, 1), x.dtype)
+    out = np.empty((rows.shape[0], n), np.int64)
+    tmp = np.empty(n, np.int64)
+    for r in range(rows.shape[0]):
+        idx = np.arange(n)
+        _argsort_1d(rows[r], idx, tmp)
+        out[r] = idx
+    return out.reshape(x.shape)
+
+
+@implements("array.argsort")
+def array_argsort(a, kind="quicksort"):
+    return np.argsort(a, kind)
+
+
+def _partition_kth(kth, n):
+    # kth as a 1-d array of in-range positions (negative ones wrap).
+    ks = np.asarray(kth).ravel()
+    if np.asarray(kth).ndim > 1:
+        raise ValueError("kth must be scalar or 1-D")
+    if np.full(1, 0.5, ks.dtype)[0] != 0:  # a float kth (0.5 truncates to 0 in an integer dtype)
+        raise TypeError("Partition index must be integer")
+    for i in range(ks.size):
+        if ks[i] >= n or ks[i] < -n:
+            raise ValueError("kth out of bounds")
+    return ks
+
+
+@implements("numpy.partition")
+def partition(a, kth):
+    # Along the last axis. Each row is sorted: a sorted row has every kth
+    # element in its sorted place with no larger one before it and no
+    # smaller one after it, which is all NumPy promises (NaNs last).
+    x = np.asarray(a)
+    out = x.copy()
+    n = x.shape[x.ndim - 1]
+    if x.size == 0:
+        return out
+    _partition_kth(kth, n)
+    rows = out.reshape(-1, n)
+    idx = np.empty(n, np.int64)
+    tmp = np.empty(n, np.int64)
+    for r in range(rows.shape[0]):
+        row = rows[r].copy()
+        for i in range(n):
+            idx[i] = i
+        _argsort_1d(row, idx, tmp)
+        for i in range(n):
+            rows[r, i] = row[idx[i]]
+    return out
+
+
+@implements("numpy.argpartition")
+def argpartition(a, kth):
+    x = np.asarray(a)
+    if x.size > 0:
+        _partition_kth(kth, x.shape[x.ndim - 1])
+    return np.argsort(x, "stable")
+
+
+@implements("numpy.diff")
+def diff(a, n=1):
+    # The n-th differences along the last axis, in a's dtype (ints wrap as
+    # NumPy's subtract; bools differ as not_equal). A 0-d array is refused
+    # by typing (its shape has no last axis).
+    x = np.asarray(a)
+    m = x.shape[x.ndim - 1]
+    if n < 0:
+        raise ValueError("order must be non-negative")
+    k = m - n if m > n else 0
+    rows = np.ascontiguousarray(x).reshape(-1, m)
+    out = np.empty((rows.shape[0], k), x.dtype)
+    work = np.empty(m, x.dtype)
+    for r in range(rows.shape[0]):
+        for i in range(m):
+            work[i] = rows[r, i]
+        length = m
+        for _ in range(min(n, m)):
+            for i in range(length - 1):
+                work[i] = work[i + 1] - work[i]
+            length -= 1
+        for i in range(k):
+            out[r, i] = work[i]
+    return out.reshape(x.shape[:-1] + (k,))
