@@ -167,6 +167,8 @@ def _builtin_name(value):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
             return f"operator.{name}" if getattr(__import__("operator"), name, None) is value else None
+        if root == "_functools" and callable(value):  # generators: functools.reduce is _functools.reduce
+            return f"functools.{name}" if getattr(__import__("functools"), name, None) is value else None
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None

@@ -32,6 +32,7 @@ _MODULES = {
     "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
+    "functools": "kiln.library.functools_functions",  # generators: functools.reduce
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
