@@ -551,6 +551,7 @@ class Parser {
       case Op::kRaise:
       case Op::kExcMatch:
       case Op::kReraise:
+      case Op::kYield:  // generators:
       case Op::kUnreachable: break;
     }
 

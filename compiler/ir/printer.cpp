@@ -84,6 +84,7 @@ std::string attrs(const Instr& i) {
     case Op::kUnreachable:
     case Op::kExcMatch:
     case Op::kReraise:
+    case Op::kYield:  // generators:
       return "";
   }
   return "";

@@ -67,6 +67,7 @@ absl::Status verify(const Function& f) {
         case Op::kSetItem:
         case Op::kBuildMap:  // dicts:
         case Op::kDelItem:
+        case Op::kYield:  // generators:
           want = 0;
           break;
       }

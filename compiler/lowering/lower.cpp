@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/diagnostic.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/transforms/refcount_prune.h"
@@ -427,6 +428,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       return absl::OkStatus();
     }
     case Op::kReturn: {
+      if (isGeneratorBody()) {  // generators: the end (finishGenerator routes the return)
+        releaseHeld();
+        b_.CreateRet(b_.getInt32(KILN_OK));
+        return absl::OkStatus();
+      }
       // The caller gets references of its own; then this body lets go of
       // what it holds (RefcountPrune cancels the pair of a dying result).
       llvm::Value* r = converted(i.operands[0], inst_.ret);
@@ -448,6 +454,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       return absl::OkStatus();
     case Op::kExcMatch:
       v = excMatch(i.operands[0]->type);
+      break;
+    case Op::kYield:  // generators: lower_generators.cpp
+      v = yieldValue(i);
       break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
@@ -473,6 +482,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   }
   for (size_t k = 0; k < f.blocks[0]->params.size(); ++k) values_[f.blocks[0]->params[k].get()] = fn->getArg(2 + k);
   b_.SetInsertPoint(alloca_block_);
+  if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order);
   for (const ir::Block* blk : order) {
@@ -495,6 +505,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
       for (llvm::BasicBlock* pred : llvm::predecessors(bb))
         if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::Constant::getNullValue(phi.getType()), pred);
   }
+  if (isGeneratorBody()) finishGenerator();  // generators:
   return absl::OkStatus();
 }
 
@@ -556,6 +567,13 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   addFastMathAttributes(fn, fastmath);  // the bodies are inlined into it
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
+  if (ret_type->kind == Kind::kGenerator) {  // generators: only compiled code iterates them so far
+    const compiler::CodeObject& code = program.bundle->functions[entry.function_index].code;
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               "returning a generator to Python is not supported yet (iterate over it in a "
+                               "jitted function)",
+                               code.filename, code.firstlineno, code.qualname);
+  }
   llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));
   std::vector<llvm::Value*> args = {tmp, fn->getArg(2)};
   for (size_t k = 0; k < entry.arg_types.size(); ++k) {

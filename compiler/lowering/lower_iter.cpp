@@ -24,6 +24,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
     case Kind::kDictIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64, i64});  // dicts: {dict, next entry, len}
+    case Kind::kGenerator: return ptr;  // generators: the object is its own state (never made by makeIter)
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1
@@ -149,6 +150,8 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
     }
     case Kind::kDictIter:  // dicts: lower_dicts.cpp
       return dictIterNext(state, it, item_type, item);
+    case Kind::kGenerator:  // generators: lower_generators.cpp
+      return generatorNext(state, it, item_type, item);
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1

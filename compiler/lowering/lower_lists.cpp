@@ -739,6 +739,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kMakeFunction:  // closures
     case Op::kExcMatch:  // exceptions
     case Op::kReraise:
+    case Op::kYield:  // generators:
     case Op::kDelItem:   // del obj[index]: lowerInstr dispatches on the container's kind
       return false;
   }

@@ -11,6 +11,7 @@ using typing::Kind;
 
 bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
+  if (t->kind == Kind::kGenerator) return true;  // generators: its block (the coroutine frame)
   switch (t->kind) {
     case Kind::kArray:
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
@@ -80,6 +81,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kUnreachable:
     case Op::kExcMatch:
     case Op::kReraise:
+    case Op::kYield:  // generators: its None
       return false;
   }
   return false;

@@ -46,6 +46,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kStrIter:
     case Kind::kEllipsis:
     case Kind::kListIter:
+    case Kind::kGenerator:  // generators:
       break;
   }
   // CPython hashes these by identity, which compiled code does not have.

@@ -123,6 +123,9 @@ class TypeContext {
   // lists: a list of `item` ("list(int64)"); reflected: passed in from Python ("reflected list(int64)").
   const Type* list(const Type* item, bool reflected = false);
   const Type* listIter(const Type* list);
+  /// generators: the generator object of the instance whose body is
+  /// `symbol`, yielding `yield` (unknown until typing sees a yield).
+  const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

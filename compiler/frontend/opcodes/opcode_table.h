@@ -85,6 +85,7 @@ enum class Form : uint8_t {
   kPopExcept,           // exceptions: pops the previous exc
   kReraise,             // exceptions: raises the exception being handled again (exits)
   kDeleteFast,          // exceptions: `del x` of a local (`except E as e` ends with one)
+  kYieldValue,          // generators: [item] -> [None] (the value sent in: send() is not supported)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 
