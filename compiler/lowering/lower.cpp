@@ -3,7 +3,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "compiler/diagnostic.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/transforms/refcount_prune.h"
@@ -567,13 +566,6 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   addFastMathAttributes(fn, fastmath);  // the bodies are inlined into it
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
-  if (ret_type->kind == Kind::kGenerator) {  // generators: only compiled code iterates them so far
-    const compiler::CodeObject& code = program.bundle->functions[entry.function_index].code;
-    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
-                               "returning a generator to Python is not supported yet (iterate over it in a "
-                               "jitted function)",
-                               code.filename, code.firstlineno, code.qualname);
-  }
   llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));
   std::vector<llvm::Value*> args = {tmp, fn->getArg(2)};
   for (size_t k = 0; k < entry.arg_types.size(); ++k) {

@@ -186,8 +186,22 @@ void FunctionLowering::finishGenerator() {
   nb.SetInsertPoint(ended);
   nb.CreateRet(nb.getInt32(kExhausted));
   nb.SetInsertPoint(failed);  // the error, moved to the caller's KilnError (its strings are static)
-  llvm::Type* et = errorType();
+  llvm::StructType* et = errorType();
   nb.CreateStore(nb.CreateLoad(et, nb.CreateStructGEP(gen_.promise_type, p, 1)), next->getArg(1));
+  // PEP 479: a StopIteration leaving the body is a RuntimeError (else the
+  // caller's loop would take it for the end).
+  llvm::BasicBlock* pep479 = llvm::BasicBlock::Create(ctx_, "stop_iteration_in_body", next);
+  llvm::BasicBlock* pass = llvm::BasicBlock::Create(ctx_, "propagate", next);
+  nb.CreateCondBr(nb.CreateICmpEQ(status, nb.getInt32(KILN_STOP_ITERATION)), pep479, pass);
+  nb.SetInsertPoint(pep479);
+  llvm::Value* err = next->getArg(1);
+  nb.CreateStore(nb.getInt32(KILN_RUNTIME_ERROR), nb.CreateStructGEP(et, err, 0));
+  nb.CreateStore(nb.CreateGlobalStringPtr("generator raised StopIteration", "kiln.msg"), nb.CreateStructGEP(et, err, 2));
+  nb.CreateStore(llvm::ConstantPointerNull::get(nb.getPtrTy()), nb.CreateStructGEP(et, err, 3));
+  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, err, 4));
+  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, err, 5));
+  nb.CreateRet(nb.getInt32(KILN_RUNTIME_ERROR));
+  nb.SetInsertPoint(pass);
   nb.CreateRet(status);
 }
 

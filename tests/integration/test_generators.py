@@ -249,3 +249,26 @@ def test_refusals(kilnd):
     with pytest.raises(UnsupportedError, match="'return' with a value in a generator"):
         jit(consume_returns_value)(3)
 
+
+@register_jitable
+def stops_inside(n):
+    g = squares(n)
+    while True:
+        yield next(g)  # its StopIteration leaves the body: a RuntimeError (PEP 479)
+
+
+def consume_stops_inside(n):
+    total = 0
+    try:
+        for v in stops_inside(n):
+            total += v
+    except StopIteration:
+        return -1
+    return total
+
+
+def test_stop_iteration_leaving_a_generator_is_runtime_error(kilnd):
+    with pytest.raises(RuntimeError, match="generator raised StopIteration"):
+        consume_stops_inside(3)
+    with pytest.raises(RuntimeError, match="generator raised StopIteration"):
+        jit(consume_stops_inside)(3)
