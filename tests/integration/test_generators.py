@@ -272,3 +272,58 @@ def test_stop_iteration_leaving_a_generator_is_runtime_error(kilnd):
         consume_stops_inside(3)
     with pytest.raises(RuntimeError, match="generator raised StopIteration"):
         jit(consume_stops_inside)(3)
+
+# map and filter: library generator functions (kiln/library/builtin_functions.py)
+
+add10 = jit(lambda x: x + 10)
+positive = jit(lambda x: x > 0)
+
+
+def map_external():
+    return [y for y in map(add10, range(10))]
+
+
+def map_lambda():
+    return [y for y in map(lambda x: x * 0.5, range(5))]
+
+
+def map_two(n):
+    return [y for y in map(lambda a, b: (a + 10, b + 5), range(n), range(10, 20))]
+
+
+def filter_external():
+    return [y for y in filter(positive, range(-10, 10))]
+
+
+def filter_none(a):
+    return [y for y in filter(None, a)]
+
+
+def filter_lambda(a):
+    out = 0.0
+    for y in filter(lambda x: x > 0, a):
+        out += y
+    return out
+
+
+def lazy_map(a):
+    # map is lazy: each item is computed when the loop asks for it.
+    out = []
+    for y in map(lambda i: a[i], range(a.shape[0])):
+        a[0] += 1.0
+        out.append(y)
+    return out
+
+
+@pytest.mark.parametrize("f, args", [
+    (map_external, ()), (map_lambda, ()), (map_two, (4,)), (map_two, (15,)), (filter_external, ()),
+    (filter_none, (np.array([0, 3, 0, -1]),)), (filter_lambda, (np.array([1.5, -2.0, 3.0]),)),
+])
+def test_map_filter(kilnd, f, args):
+    assert jit(f)(*args) == f(*args)
+
+
+def test_map_is_lazy(kilnd):
+    a, b = np.arange(4.0), np.arange(4.0)
+    assert jit(lazy_map)(a) == lazy_map(b)
+    assert a.tolist() == b.tolist()

@@ -315,6 +315,8 @@ class _Builder:
             if qualified is not None:
                 from . import library
                 impl = library.lookup(qualified)
+                if impl is None and "." not in qualified:  # generators: a builtin written in Python (map)
+                    impl = library.lookup(f"builtins.{qualified}")
                 if impl is not None:  # written in Python: travels as a function
                     return (name, KIND_FUNCTION, None, self.add_function(impl), "", "")
                 return (name, KIND_BUILTIN, None, 0, qualified, "")

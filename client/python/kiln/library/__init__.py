@@ -33,6 +33,7 @@ _MODULES = {
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
     "functools": "kiln.library.functools_functions",  # generators: functools.reduce
+    "builtins": "kiln.library.builtin_functions",  # generators: map, filter
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
