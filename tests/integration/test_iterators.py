@@ -168,3 +168,23 @@ def test_reduce_with_jitted_function(kilnd):
         return reduce(add, range(-10, 10))
 
     assert jit(impl)() == impl()
+
+
+def zip_first_exhausted():
+    it = iter(range(7))
+    front = list(zip(range(3), it))  # zip stops at range(3)'s end without advancing `it`
+    back = list(it)
+    return front, back
+
+
+def zip_shared_list(xs):
+    it = iter(xs)
+    pairs = []
+    for a, b in zip(it, it):
+        pairs.append(a * 10 + b)
+    return pairs, next(it, -1)
+
+
+def test_zip_advances_only_until_one_is_exhausted(kilnd):
+    assert jit(zip_first_exhausted)() == zip_first_exhausted()
+    assert jit(zip_shared_list)([1, 2, 3, 4, 5]) == zip_shared_list([1, 2, 3, 4, 5])
