@@ -22,7 +22,6 @@ using compiler::Diagnostic;
 
 // co_flags bits (Include/cpython/code.h), the same in every supported version.
 constexpr int32_t kCoVarkeywords = 0x8;
-constexpr int32_t kCoGenerator = 0x20;
 constexpr int32_t kCoCoroutine = 0x80;
 constexpr int32_t kCoIterableCoroutine = 0x100;
 constexpr int32_t kCoAsyncGenerator = 0x200;
@@ -77,7 +76,6 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & (kCoCoroutine | kCoIterableCoroutine))
     return fail("async functions are not supported", code.firstlineno);
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
-  if (code.flags & kCoGenerator) return fail("generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty() && hasWithStatement(code, table))
@@ -171,6 +169,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kCheckExcMatch:
     case Form::kPopExcept:
     case Form::kReraise:
+    case Form::kYieldValue:  // generators:
     case Form::kUnsupported: return "";
   }
   return "";

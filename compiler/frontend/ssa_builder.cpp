@@ -695,6 +695,9 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       emit(Op::kSetItem, {obj, slice, value}, in);
       break;
     }
+    case Form::kYieldValue:  // generators: the yield expression's value is None
+      push(emit(Op::kYield, {pop()}, in)->result.get());
+      break;
     case Form::kGetIter:
       push(emit(Op::kGetIter, {pop()}, in)->result.get());
       break;
@@ -930,6 +933,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kBinarySlice:
     case Form::kStoreSlice:
     case Form::kGetIter:
+    case Form::kYieldValue:  // generators:
     case Form::kEndFor:
     case Form::kKwNames:
     case Form::kCall:

@@ -553,6 +553,7 @@ class Parser {
       case Op::kCatch:
       case Op::kRestoreError:
       case Op::kReraise:
+      case Op::kYield:  // generators:
       case Op::kUnreachable: break;
       case Op::kFused:  // fusion: made after typing, never read from text
         return error("an instruction of untyped IR (fused ops exist only after typing)");

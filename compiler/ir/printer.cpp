@@ -87,6 +87,7 @@ std::string attrs(const Instr& i) {
     case Op::kCatch:
     case Op::kRestoreError:
     case Op::kReraise:
+    case Op::kYield:  // generators:
       return "";
     case Op::kFused:  // fusion: its body follows, one line per op; in place: fused!
       return i.inplace ? "!" : "";

@@ -70,6 +70,7 @@ absl::Status verify(const Function& f) {
         case Op::kBuildMap:  // dicts:
         case Op::kDelItem:
         case Op::kFused:  // fusion:
+        case Op::kYield:  // generators:
           want = 0;
           break;
       }

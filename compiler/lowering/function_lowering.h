@@ -390,9 +390,32 @@ class FunctionLowering {
   llvm::Value* setOperation(const std::string& name, llvm::Value* recv, const typing::Type* st, llvm::Value* other,
                             const typing::Type* ot, const typing::Type* rt);
   llvm::Value* setMethod(const ir::Instr& i, const typing::Type* st, llvm::Value* recv, const std::string& name);
+  // generators: a generator function's body as an LLVM coroutine
+  // (lower_generators.cpp).
+  /// Whether this instance is a generator function's body.
+  bool isGeneratorBody() const;
+  /// One step of the generator `gen` (of type `it`): whether an item came, in *item.
+  llvm::Value* generatorNext(llvm::Value* gen, const typing::Type* it, const typing::Type* item_type,
+                             llvm::Value** item);
 
  private:
   absl::Status lowerInstr(const ir::Instr& i);
+  // generators: the coroutine's prologue (before the body's entry block),
+  // a yield, and the epilogue with <symbol>.next after the body.
+  void beginGenerator();
+  llvm::Value* yieldValue(const ir::Instr& i);
+  void finishGenerator();
+  llvm::Value* coroSuspend(bool final, llvm::BasicBlock* resume, llvm::BasicBlock* destroy);
+  struct GeneratorState {
+    llvm::StructType* promise_type = nullptr;  // {status, KilnError, item}
+    llvm::Value* promise = nullptr;
+    llvm::Value* id = nullptr;
+    llvm::Value* handle = nullptr;
+    llvm::BasicBlock* final_bb = nullptr;
+    llvm::BasicBlock* cleanup = nullptr;
+    llvm::BasicBlock* suspend = nullptr;
+  };
+  GeneratorState gen_;
   void lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest);
   llvm::Value* constant(const compiler::Constant& c, const typing::Type* t);
   absl::StatusOr<llvm::Value*> call(const ir::Instr& i);

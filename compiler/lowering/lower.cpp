@@ -442,6 +442,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       return absl::OkStatus();
     }
     case Op::kReturn: {
+      if (isGeneratorBody()) {  // generators: the end (finishGenerator routes the return)
+        releaseHeld();
+        b_.CreateRet(b_.getInt32(KILN_OK));
+        return absl::OkStatus();
+      }
       // The caller gets references of its own; then this body lets go of
       // what it holds (RefcountPrune cancels the pair of a dying result).
       llvm::Value* r = converted(i.operands[0], inst_.ret);
@@ -477,6 +482,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kFused:  // fusion: lower_fusion.cpp
       v = fusedArrayExpr(i);
+    case Op::kYield:  // generators: lower_generators.cpp
+      v = yieldValue(i);
       break;
     case Op::kUnreachable:
       b_.CreateUnreachable();
@@ -502,6 +509,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   }
   for (size_t k = 0; k < f.blocks[0]->params.size(); ++k) values_[f.blocks[0]->params[k].get()] = fn->getArg(2 + k);
   b_.SetInsertPoint(alloca_block_);
+  if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order);
   for (const ir::Block* blk : order) {
@@ -524,6 +532,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
       for (llvm::BasicBlock* pred : llvm::predecessors(bb))
         if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::Constant::getNullValue(phi.getType()), pred);
   }
+  if (isGeneratorBody()) finishGenerator();  // generators:
   return absl::OkStatus();
 }
 

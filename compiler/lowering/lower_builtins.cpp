@@ -337,6 +337,20 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
         b_.CreateStore(makeIter(value(args[k]), args[k]->type, result->items[k]), b_.CreateStructGEP(st, slot, k));
       return slot;
     }
+    case BuiltinId::kIter:  // generators: as GetIter (ownership.cpp: it borrows its operand)
+      return makeIter(value(args[0]), args[0]->type, result);
+    case BuiltinId::kNext: {  // generators: one step, as ForIter; the item is borrowed, as ForIter's
+      const typing::Type* it = args[0]->type;
+      const typing::Type* item_type = typing::iterItem(types(), it);
+      llvm::Value* item = nullptr;
+      llvm::Value* more = iterNext(value(args[0]), it, item_type, &item);
+      item = convert(b_, item, item_type, result);
+      if (args.size() == 1) {
+        raiseIf(b_.CreateNot(more), KILN_STOP_ITERATION, "");
+        return item;
+      }
+      return b_.CreateSelect(more, item, converted(args[1], result));
+    }
     case BuiltinId::kOrd:  // strings: strBuiltin, above
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:

@@ -24,6 +24,7 @@ llvm::Type* stateType(llvm::LLVMContext& ctx, typing::TypeContext& tc, const typ
     case Kind::kEnumerate: return llvm::StructType::get(ctx, {i64, ptr});
     case Kind::kZip: return llvm::StructType::get(ctx, std::vector<llvm::Type*>(it->items.size(), ptr));
     case Kind::kDictIter: return llvm::StructType::get(ctx, {valueType(ctx, it->items[0]), i64, i64});  // dicts: {dict, next entry, len}
+    case Kind::kGenerator: return ptr;  // generators: the object is its own state (never made by makeIter)
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1
@@ -136,19 +137,40 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       return more;
     }
     case Kind::kZip: {
+      // As Python's zip, iterator k is advanced only when those before it
+      // gave an item (an iterator shared with later code, iter(x), must
+      // not lose one).
       llvm::Value* more = b_.getInt1(true);
       llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, item_type));  // one item per iterator
       for (unsigned k = 0; k < it->items.size(); ++k) {
+        llvm::BasicBlock* before = b_.GetInsertBlock();
+        llvm::BasicBlock* step = llvm::BasicBlock::Create(ctx_, "zip.step", fn_);
+        llvm::BasicBlock* join = llvm::BasicBlock::Create(ctx_, "zip.join", fn_);
+        b_.CreateCondBr(more, step, join);
+        b_.SetInsertPoint(step);
         llvm::Value* inner = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(st, state, k));
         llvm::Value* inner_item = nullptr;
-        more = b_.CreateAnd(more, iterNext(inner, it->items[k], item_type->items[k], &inner_item));
-        out = b_.CreateInsertValue(out, inner_item, k);
+        llvm::Value* inner_more = iterNext(inner, it->items[k], item_type->items[k], &inner_item);
+        llvm::Value* stepped_out = b_.CreateInsertValue(out, inner_item, k);
+        llvm::BasicBlock* stepped = b_.GetInsertBlock();
+        b_.CreateBr(join);
+        b_.SetInsertPoint(join);
+        llvm::PHINode* m = b_.CreatePHI(b_.getInt1Ty(), 2);
+        m->addIncoming(b_.getFalse(), before);
+        m->addIncoming(inner_more, stepped);
+        llvm::PHINode* o = b_.CreatePHI(out->getType(), 2);
+        o->addIncoming(out, before);
+        o->addIncoming(stepped_out, stepped);
+        more = m;
+        out = o;
       }
       *item = out;
       return more;
     }
     case Kind::kDictIter:  // dicts: lower_dicts.cpp
       return dictIterNext(state, it, item_type, item);
+    case Kind::kGenerator:  // generators: lower_generators.cpp
+      return generatorNext(state, it, item_type, item);
     // Not iterators (the trait column of types.def).
 #define KILN_CASES_kNumber 1
 #define KILN_CASES_kOther 1

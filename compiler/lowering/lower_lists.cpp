@@ -742,6 +742,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kRestoreError:
     case Op::kReraise:
     case Op::kFused:  // fusion
+    case Op::kYield:  // generators:
     case Op::kDelItem:   // del obj[index]: lowerInstr dispatches on the container's kind
       return false;
   }

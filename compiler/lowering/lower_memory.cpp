@@ -134,6 +134,8 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     prefix.push_back(0);
     out.push_back(prefix);
     prefix.pop_back();
+  } else if (t->kind == Kind::kGenerator) {  // generators: the meminfo itself
+    out.push_back(prefix);
   }
 }
 
@@ -153,6 +155,10 @@ llvm::Value* FunctionLowering::runtimeHook() { return b_.CreateLoad(b_.getPtrTy(
 
 void FunctionLowering::refOp(llvm::Value* v, const typing::Type* t, bool inc) {
   if (!holdsRefs(t)) return;
+  if (t->kind == Kind::kGenerator) {  // generators: the value is its meminfo
+    if (!llvm::isa<llvm::Constant>(v)) b_.CreateCall(refFunction(mod_, inc), {v});
+    return;
+  }
   if (!isIterator(t)) {
     std::vector<unsigned> prefix;
     std::vector<std::vector<unsigned>> paths;

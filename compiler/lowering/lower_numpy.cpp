@@ -357,6 +357,8 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLen:
     case BuiltinId::kEnumerate:
     case BuiltinId::kZip:
+    case BuiltinId::kIter:  // generators: lower_builtins.cpp
+    case BuiltinId::kNext:
     case BuiltinId::kOrd:  // strings: lower_strings.cpp
     case BuiltinId::kChr:
     case BuiltinId::kStrOf:

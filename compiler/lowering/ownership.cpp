@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "compiler/typing/registry.h"
+
 namespace kiln::lowering {
 
 using ir::Op;
@@ -9,6 +11,7 @@ using typing::Kind;
 
 bool holdsRefs(const typing::Type* t) {
   if (t == nullptr) return false;
+  if (t->kind == Kind::kGenerator) return true;  // generators: its block (the coroutine frame)
   switch (t->kind) {
     case Kind::kArray:
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
@@ -54,6 +57,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kGetIter:
     case Op::kForIter:
       return true;
+    case Op::kCall:  // generators: iter(x) and next(it) borrow, as GetIter and ForIter
+      return i.resolution && (i.resolution->id == typing::BuiltinId::kIter || i.resolution->id == typing::BuiltinId::kNext);
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList;  // lists: a method
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
@@ -66,7 +71,6 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kUnaryOp:
     case Op::kCompare:
     case Op::kTruth:
-    case Op::kCall:
     case Op::kBuildSlice:
     case Op::kBuildList:  // lists: a new block
     case Op::kSetItem:
@@ -82,6 +86,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kRestoreError:
     case Op::kReraise:
     case Op::kFused:  // fusion: a new array
+    case Op::kYield:  // generators: its None
       return false;
   }
   return false;

@@ -21,6 +21,18 @@ using compiler::Diagnostic;
 using ir::Op;
 
 constexpr int kMaxRounds = 200;
+constexpr int32_t kCoGenerator = 0x20;  // generators: co_flags (Include/cpython/code.h)
+
+// generators: what a generator may yield: values that hold no references,
+// so the item handed to its caller owns nothing (lower_generators.cpp).
+bool yieldable(const Type* t) {
+  if (t->kind == Kind::kTuple) {
+    for (const Type* item : t->items)
+      if (!yieldable(item)) return false;
+    return true;
+  }
+  return t->isNumber() || t->kind == Kind::kNone;
+}
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
 
@@ -82,6 +94,8 @@ class Inferrer {
     for (size_t k = 0; k < args.size(); ++k) entry->params[k]->type = args[k];
     pruneNoneBranches(*inst->ir, args);  // `size is None` in library functions
     inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
+    if (code.flags & kCoGenerator)  // generators: a call makes the generator object
+      inst->ret = tc_.generator(inst->symbol, tc_.unknown(), args);
     p_.instances.push_back(std::move(inst));
     ++count;
     instance_of_.emplace(std::move(key), static_cast<int>(p_.instances.size() - 1));
@@ -288,7 +302,8 @@ class Inferrer {
         if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
             g->qualified_name == "numpy.random" || g->qualified_name == "random" ||  // random: library modules
             g->qualified_name == "operator" ||  // closures: operator functions come from kiln/library
-            g->qualified_name == "heapq")  // lists: heapq's functions are library functions (kiln/library)
+            g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
+            g->qualified_name == "functools")  // generators: functools.reduce (kiln/library)
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -1111,6 +1126,12 @@ class Inferrer {
         return absl::OkStatus();
       }
       case Op::kReturn: {
+        if (inst.ret->kind == Kind::kGenerator && inst.ret->name == inst.symbol) {  // generators: ends it
+          if (operand(0)->kind != Kind::kNone && operand(0)->kind != Kind::kUnknown)
+            return userError(Diagnostic::Kind::kUnsupported,
+                             "'return' with a value in a generator is not supported", line_);
+          return absl::OkStatus();
+        }
         // closures: a closure lives only in the function that makes it (its
         // captures are values, checked there); returning it is refused.
         if (operand(0)->kind == Kind::kFunction && !operand(0)->items.empty())
@@ -1153,6 +1174,26 @@ class Inferrer {
           return typingError(absl::StrCat("catching classes that do not inherit from BaseException is not allowed (got ",
                                           c->str(), ")"));
         t = tc_.boolean();
+        break;
+      }
+      case Op::kYield: {  // generators: the yield type widens to take the item
+        const Type* x = operand(0);
+        t = tc_.none();  // the value of the yield expression (send() is not supported)
+        if (inst.ret->kind != Kind::kGenerator || inst.ret->name != inst.symbol)
+          return absl::InternalError("yield outside a generator reached typing");
+        if (x->kind == Kind::kUnknown) break;
+        if (!yieldable(x))
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("yielding a value of type ", x->str(),
+                                        " is not supported (a generator yields numbers, booleans or tuples of them)"),
+                           line_);
+        const Type* y = unify(tc_, inst.ret->items[0], x);
+        if (!y)
+          return typingError(absl::StrCat("cannot unify yield types ", inst.ret->items[0]->str(), " and ", x->str()));
+        if (y != inst.ret->items[0]) {
+          inst.ret = tc_.generator(inst.symbol, y, inst.arg_types);
+          changed_ = true;
+        }
         break;
       }
     }

@@ -588,6 +588,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:
   if (it->kind == Kind::kListIter) return it->items[0]->items[0];  // lists
+  if (it->kind == Kind::kGenerator) return it->items[0];  // generators: the yield type
   if (it->kind == Kind::kEnumerate) return tc.tuple({tc.integer(64, true), iterItem(tc, it->items[0])});
   if (it->kind == Kind::kZip) {
     std::vector<const Type*> items;

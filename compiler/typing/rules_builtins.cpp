@@ -241,6 +241,28 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       }
       return tc.zip(std::move(iters));
     }
+    // generators: iter(x) is the iterator a for loop over x makes; next(it)
+    // its next item (StopIteration when none is left), next(it, default)
+    // the default then.
+    case BuiltinId::kIter: {
+      if (n != 1) return bad();
+      std::string why;
+      const Type* it = iteratorOf(tc, args[0], &why);
+      if (!it) return absl::InvalidArgumentError(why);
+      return it;
+    }
+    case BuiltinId::kNext: {
+      if (n < 1 || n > 2) return bad();
+      if (!isIterator(args[0]->kind))
+        return absl::InvalidArgumentError(absl::StrCat("'", args[0]->str(), "' object is not an iterator"));
+      const Type* item = iterItem(tc, args[0]);
+      if (n == 1) return item;
+      const Type* u = unify(tc, item, args[1]);
+      if (!u)
+        return absl::InvalidArgumentError(absl::StrCat("the default of next() (", args[1]->str(),
+                                                       ") does not unify with the items (", item->str(), ")"));
+      return u;
+    }
     // dicts: hash() (rules_dicts.cpp)
     case BuiltinId::kHash:
       if (n == 1) {

@@ -48,6 +48,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kListIter:
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
+    case Kind::kGenerator:  // generators:
       break;
   }
   // CPython hashes these by identity, which compiled code does not have.

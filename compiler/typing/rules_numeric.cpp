@@ -33,6 +33,14 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     if (s->bits > u->bits) return s;
     return u->bits == 64 ? tc.floating(64) : tc.integer(64, true);
   }
+  // generators: one generator function's object, its yield type widening
+  // while typing goes round (the loop that iterates it holds it).
+  if (a->kind == Kind::kGenerator && b->kind == Kind::kGenerator && a->name == b->name &&
+      a->items.size() == b->items.size()) {
+    const Type* y = unify(tc, a->items[0], b->items[0]);
+    if (!y) return nullptr;
+    return tc.generator(a->name, y, std::vector<const Type*>(a->items.begin() + 1, a->items.end()));
+  }
   // lists: a list's item type widens (an empty list takes its first
   // append's); what holds a list (its iterator, a bound method) follows.
   if (a->kind == b->kind && (a->name == b->name || a->kind == Kind::kList) && a->items.size() == b->items.size() &&

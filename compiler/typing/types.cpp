@@ -92,6 +92,14 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
     case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
     case Kind::kNPTimedelta: *head = absl::StrCat("timedelta64[", t.name, "]"); return;
+    case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
+      std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
+      if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
+      *head = absl::StrCat("Generator(func=", func, ", args=(");
+      kids->assign(t.items.begin() + 1, t.items.end());
+      *tail = absl::StrCat(t.items.size() == 2 ? ",)" : ")", ", yield=", t.items[0]->str(), ")");
+      return;
+    }
   }
 }
 
@@ -357,6 +365,14 @@ const Type* TypeContext::list(const Type* item, bool reflected) {
 const Type* TypeContext::listIter(const Type* list) {
   Type t = make(Kind::kListIter);
   t.items = {list};
+  return intern(t);
+}
+const Type* TypeContext::generator(const std::string& symbol, const Type* yield,
+                                   const std::vector<const Type*>& args) {  // generators:
+  Type t = make(Kind::kGenerator);
+  t.name = symbol;
+  t.items = {yield};
+  t.items.insert(t.items.end(), args.begin(), args.end());
   return intern(t);
 }
 

@@ -131,6 +131,9 @@ class TypeContext {
   // datetime: datetime64[unit] / timedelta64[unit]; "" is the generic unit.
   const Type* npDatetime(const std::string& unit);
   const Type* npTimedelta(const std::string& unit);
+  /// generators: the generator object of the instance whose body is
+  /// `symbol`, yielding `yield` (unknown until typing sees a yield).
+  const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

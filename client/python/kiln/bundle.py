@@ -175,6 +175,8 @@ def _builtin_name(value):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
             return f"operator.{name}" if getattr(__import__("operator"), name, None) is value else None
+        if root == "_functools" and callable(value):  # generators: functools.reduce is _functools.reduce
+            return f"functools.{name}" if getattr(__import__("functools"), name, None) is value else None
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None
@@ -346,6 +348,8 @@ class _Builder:
             if qualified is not None:
                 from . import library
                 impl = library.lookup(qualified)
+                if impl is None and "." not in qualified:  # generators: a builtin written in Python (map)
+                    impl = library.lookup(f"builtins.{qualified}")
                 if impl is not None:  # written in Python: travels as a function
                     return (name, KIND_FUNCTION, None, self.add_function(impl), "", "")
                 return (name, KIND_BUILTIN, None, 0, qualified, "")

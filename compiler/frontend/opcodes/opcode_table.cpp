@@ -31,6 +31,7 @@ Flow flowOf(Form form) {
     case Form::kLoadDeref:
     case Form::kStoreDeref:
     case Form::kMakeFunction:
+    case Form::kYieldValue:  // generators: resumes at the next instruction
     case Form::kNop:
     case Form::kExtendedArg:
     case Form::kPopTop:

@@ -93,6 +93,7 @@ enum class Form : uint8_t {
   kListToTuple,         // 3.11 LIST_TO_TUPLE: the end of a star-unpacking tuple literal (*a, x)
   kCallFunctionEx,      // CALL_FUNCTION_EX flags: [NULL, callee, args tuple, kwargs dict if flags & 1]
   kUnpackEx,            // UNPACK_EX: a starred assignment, arg & 0xff before the star, arg >> 8 after it
+  kYieldValue,          // generators: [item] -> [None] (the value sent in: send() is not supported)
   kUnsupported,       // decoded and printed, rejected when reached
 };
 

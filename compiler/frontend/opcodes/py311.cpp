@@ -43,12 +43,12 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
     {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
-    unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
+    {75, "RETURN_GENERATOR", kPushNull, 0, 1},  // generators: its result is popped at once (co_flags say generator)
     {82, "LIST_TO_TUPLE", kListToTuple, 1, 1},  // tuples:
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(84, "IMPORT_STAR", "an import statement"),
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
-    unsupportedRow(86, "YIELD_VALUE", "yield"),
+    {86, "YIELD_VALUE", kYieldValue, 1, 1},  // generators:
     unsupportedRow(87, "ASYNC_GEN_WRAP", "an async generator"),
     unsupportedRow(88, "PREP_RERAISE_STAR", "an except* clause"),
     {89, "POP_EXCEPT", kPopExcept, 1, 0},  // exceptions:

@@ -62,6 +62,7 @@ inline constexpr size_t kLargeFunctionInstructions = 5000;
 /// it rewrites that value's dominated uses at every branch, walking all its
 /// uses each time (half of a 20,000-line compile, in DominatorTree::dominates).
 inline constexpr char kLargeFunctionPipeline[] =
+    "coro-early,cgscc(coro-split),coro-cleanup,"  // generators: coroutines are cut up in every pipeline
     "function(mem2reg,simplifycfg,instcombine<no-verify-fixpoint>,simplifycfg)";
 
 /// The instruction count of the module's largest function.

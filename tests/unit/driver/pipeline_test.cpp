@@ -137,12 +137,12 @@ TEST(Pipeline, KirOfEveryFixtureRoundTripsThroughTheParser) {
   }
 }
 
-// entry(...) with a global naming bundle function #1 (a generator, which the
-// frontend refuses).
+// entry(...) with a global naming bundle function #1 (keyword-only
+// parameters, which the frontend refuses).
 Bundle withRefusedCallee(compiler::CodeObject entry, const std::string& global) {
   Bundle bundle = frontend::testing::bundleOf(std::move(entry));
   bundle.functions.emplace_back();
-  bundle.functions[1].code = frontend::testing::py311_generator();
+  bundle.functions[1].code = frontend::testing::py311_kwonly();
   GlobalRef g;
   g.name = global;
   g.kind = GlobalRef::Kind::kFunction;
@@ -163,8 +163,8 @@ TEST(Pipeline, ACalleesFrontendErrorIsReportedWhereItIsCalled) {
   ASSERT_FALSE(r.ok());
   std::optional<Diagnostic> d = diagnosticOf(r.status());
   ASSERT_TRUE(d.has_value()) << r.status();
-  EXPECT_EQ(d->message, "generators are not supported");
-  EXPECT_EQ(d->function, "generator");
+  EXPECT_EQ(d->message, "keyword-only parameters are not supported");
+  EXPECT_EQ(d->function, "kwonly");
 
   // --emit=kir shows the entry alone and does not fail on the callee.
   request.emit = Emit::kKir;

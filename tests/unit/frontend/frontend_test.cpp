@@ -296,8 +296,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         UnsupportedCase{py311_import_stmt, "unsupported Python construct: an import statement", 3},
 
-        UnsupportedCase{py311_generator, "generators are not supported", 1},
         UnsupportedCase{py311_kwonly, "keyword-only parameters are not supported", 1}));
+
+// generators: RETURN_GENERATOR pushes what the POP_TOP after it drops, and
+// YIELD_VALUE is a yield op whose value (None) the next POP_TOP drops.
+TEST(Frontend, GeneratorYields) {
+  compiler::Bundle bundle = bundleOf(py311_generator());
+  absl::StatusOr<std::unique_ptr<ir::Function>> fn = buildFunction(bundle, 0);
+  ASSERT_TRUE(fn.ok()) << fn.status();
+  int yields = 0;
+  for (const auto& b : (*fn)->blocks)
+    for (const auto& i : b->instrs) yields += i->op == ir::Op::kYield ? 1 : 0;
+  EXPECT_EQ(yields, 1);
+}
 
 // closures: MAKE_FUNCTION with a closure tuple captures the cell's value
 // (the argument n) and the code constant becomes the function index.

@@ -35,6 +35,8 @@ _MODULES = {
     "heapq": "kiln.library.heapq_functions",  # lists
     "tuple": "kiln.library.tuple_methods",  # tuples: methods of tuple, "tuple.index"
     "array": "kiln.library.numpy_functions",  # npfuncs: methods of arrays, "array.argsort"
+    "functools": "kiln.library.functools_functions",  # generators: functools.reduce
+    "builtins": "kiln.library.builtin_functions",  # generators: map, filter
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
