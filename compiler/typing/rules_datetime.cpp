@@ -76,9 +76,12 @@ const Type* datetimeCommon(TypeContext& tc, const Type* a, const Type* b) {
 
 bool datetimeConvertible(const Type* from, const Type* to) {
   if (from->kind != to->kind || !from->isDatetimeLike()) return false;
+  // Only to a finer unit (Numba refuses the lossy casts NumPy's same_kind allows).
   int f = datetimeUnitRank(from->name), t = datetimeUnitRank(to->name);
-  if (f < 0 || t < 0 || (f < kCalendarUnits) == (t < kCalendarUnits)) return true;
-  return isDatetime(from) && f < kCalendarUnits;  // a datetime in years or months to days and finer
+  if (f < 0) return true;
+  if (t < 0 || f > t) return false;
+  if ((f < kCalendarUnits) == (t < kCalendarUnits)) return true;
+  return isDatetime(from);  // a datetime in years or months to days and finer
 }
 
 const Type* datetimeBinaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
