@@ -64,6 +64,7 @@ llvm::Value* datetimeToUnit(llvm::IRBuilder<>& b, llvm::Value* v, const typing::
     x = calendarDays(b, v, f == 1);
     f = kDay;
   }
+  if ((f < kWeek) != (t < kWeek)) return b.getInt64(kNaT);  // typing converts no further (datetimeConvertible)
   if (f < t) x = b.CreateMul(x, b.getInt64(typing::datetimeUnitFactor(f, t)));
   else if (f > t) x = floorDivConst(b, x, typing::datetimeUnitFactor(t, f));
   return b.CreateSelect(isNaT(b, v), b.getInt64(kNaT), x);

@@ -856,6 +856,9 @@ class Inferrer {
             if (d->kind == Kind::kInt) return d->is_signed ? 2 : 1;
             return d->kind == Kind::kFloat ? 3 : 4;
           };
+          if (t->items[0]->isDatetimeLike() && t->items[0] != operand(0)->items[0] &&
+              !datetimeConvertible(t->items[0], operand(0)->items[0]))  // datetime: a unit it converts to
+            return typingError(absl::StrCat("cannot update ", operand(0)->str(), " in place with ", operand(1)->str()));
           if (t->ndim > operand(0)->ndim)
             return typingError(absl::StrCat("cannot update ", operand(0)->str(), " in place with ", operand(1)->str()));
           if (kindRank(t->items[0]) > kindRank(operand(0)->items[0]))

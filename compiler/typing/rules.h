@@ -157,6 +157,10 @@ int64_t datetimeUnitFactor(int from, int to);
 /// datetimes' or of a datetime and a timedelta's; nullptr when the units do
 /// not convert (years or months with days, say).
 const Type* datetimeCommon(TypeContext& tc, const Type* a, const Type* b);
+/// Whether a value of `from` converts to `to` without loss (datetime-like,
+/// one kind): the generic unit to any, a unit to a finer one of its group,
+/// or a datetime's years or months to a finer unit (through the calendar).
+bool datetimeConvertible(const Type* from, const Type* to);
 const Type* datetimeBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
 const Type* datetimeUnaryResult(TypeContext& tc, ir::UnaryOp op, const Type* a);
 const Type* datetimeCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);

@@ -74,6 +74,16 @@ const Type* datetimeCommon(TypeContext& tc, const Type* a, const Type* b) {
   return r == -2 ? nullptr : tc.npDatetime(unitName(r));
 }
 
+bool datetimeConvertible(const Type* from, const Type* to) {
+  if (from->kind != to->kind || !from->isDatetimeLike()) return false;
+  // Only to a finer unit (Numba refuses the lossy casts NumPy's same_kind allows).
+  int f = datetimeUnitRank(from->name), t = datetimeUnitRank(to->name);
+  if (f < 0) return true;
+  if (t < 0 || f > t) return false;
+  if ((f < kCalendarUnits) == (t < kCalendarUnits)) return true;
+  return isDatetime(from);  // a datetime in years or months to days and finer
+}
+
 const Type* datetimeBinaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   if (isTimedelta(a) && isTimedelta(b)) {
     const Type* c = datetimeCommon(tc, a, b);
@@ -207,9 +217,10 @@ absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& r
   loop.push_back(out);
   res.operand = ins[0];
   res.compute = tc.tuple(loop);
-  if (args.size() > nin && args[nin]->kind != Kind::kNone) {  // out=: exactly the result's dtype
+  if (args.size() > nin && args[nin]->kind != Kind::kNone) {  // out=: the result's dtype, or another unit it converts to
     const Type* o = args[nin];
-    if (!o->isArray() || o->dtype() != out || o->ndim < nd || o->readonly) return bad();
+    if (!o->isArray() || o->ndim < nd || o->readonly) return bad();
+    if (o->dtype() != out && !datetimeConvertible(out, o->dtype())) return bad();
     return o;
   }
   if (nd == 0) return out;

@@ -246,3 +246,18 @@ def test_builtin_min_max_of_an_array():
                 assert got == want
     with pytest.raises(ValueError):
         jit(lambda a: max(a))(np.zeros(0))
+
+
+def test_out_arrays_of_another_unit():
+    a = np.array([3, -2, "NaT"], dtype="m8[s]")
+    b = np.array([1, 5, 2], dtype="m8[m]")
+    for out_dtype in ("m8[s]", "m8[ms]", "m8[ns]"):
+        want = np.add(a, b, np.zeros(3, out_dtype))
+        got = jit(lambda x, y, o: np.add(x, y, o))(a, b, np.zeros(3, out_dtype))
+        arrays_equal(got, want)
+    for coarser in ("m8[m]", "m8[M]"):  # refused, as Numba (NumPy's same_kind would floor)
+        with pytest.raises(kiln.errors.TypingError):
+            jit(lambda x, y, o: np.add(x, y, o))(a, b, np.zeros(3, coarser))
+    d = np.array(["2014", "2015"], dtype="M8[Y]")
+    with pytest.raises(kiln.errors.TypingError):
+        jit(lambda x, y: np.add(x, y, x))(d, np.array([1, 2], dtype="m8[D]"))
