@@ -259,7 +259,8 @@ class Inferrer {
         if (g->qualified_name == "math" || g->qualified_name == "numpy" || g->qualified_name == "cmath" ||
             g->qualified_name == "numpy.random" || g->qualified_name == "random" ||  // random: library modules
             g->qualified_name == "operator" ||  // closures: operator functions come from kiln/library
-            g->qualified_name == "heapq")  // lists: heapq's functions are library functions (kiln/library)
+            g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
+            g->qualified_name == "numpy.linalg")  // linalg: kiln/library/numpy_linalg.py
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);

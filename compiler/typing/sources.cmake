@@ -1,1 +1,1 @@
-set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_builtins.cpp rules_arrays.cpp rules_random.cpp prune_none_branches.cpp rules_strings.cpp rules_dicts.cpp rules_ufuncs.cpp rules_exceptions.cpp rules_lists.cpp)
+set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_builtins.cpp rules_arrays.cpp rules_random.cpp rules_linalg.cpp prune_none_branches.cpp rules_strings.cpp rules_dicts.cpp rules_ufuncs.cpp rules_exceptions.cpp rules_lists.cpp)

@@ -167,6 +167,8 @@ def _builtin_name(value):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add
             return f"operator.{name}" if getattr(__import__("operator"), name, None) is value else None
+        if module == "numpy.linalg" and callable(value):  # linalg: from numpy.linalg import inv
+            return f"numpy.linalg.{name}"
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None

@@ -32,6 +32,7 @@ _MODULES = {
     "str": "kiln.library.str_methods",  # strings: methods of str, "str.zfill"
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
+    "numpy.linalg": "kiln.library.numpy_linalg",  # linalg: (also numpy.dot/vdot/matmul)
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 

@@ -183,3 +183,7 @@ def argwhere(a):
 @implements("numpy.swapaxes")
 def swapaxes(a, axis1, axis2):
     return a.swapaxes(axis1, axis2)
+
+
+# linalg: np.dot, np.vdot, np.matmul are written with np.linalg (numpy_linalg.py).
+from kiln.library import numpy_linalg  # noqa: E402,F401
