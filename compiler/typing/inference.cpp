@@ -14,6 +14,7 @@
 namespace kiln::typing {
 
 namespace {
+void matmulAsCall(ir::Function& f, const compiler::Function& fn);  // linalg: below
 
 using compiler::Diagnostic;
 using ir::Op;
@@ -72,6 +73,7 @@ class Inferrer {
                                               (entry->params.size() == 1 ? " positional argument but " : " positional arguments but "),
                                               args.size(), args.size() == 1 ? " was given" : " were given"),
                                  code.filename, code.firstlineno, code.qualname);
+    matmulAsCall(*inst->ir, p_.bundle->functions[fn]);  // linalg: `a @ b` is np.matmul(a, b)
     for (auto& b : inst->ir->blocks) {
       for (auto& prm : b->params) prm->type = tc_.unknown();
       for (auto& i : b->instrs)
@@ -895,6 +897,30 @@ class Inferrer {
   int cur_ = 0;
   int line_ = 0;
 };
+
+// linalg: `a @ b` (and `a @= b`) becomes a call of the function global
+// "numpy.matmul" (kiln/library/numpy_linalg.py), which the bundle adds to
+// every function using the operator (bundle.py matmul_member). Without that
+// global the operator stays, and typing refuses it as before.
+void matmulAsCall(ir::Function& f, const compiler::Function& fn) {
+  const compiler::GlobalRef* g = fn.global("numpy.matmul");
+  if (!g || g->kind != compiler::GlobalRef::Kind::kFunction) return;
+  for (auto& b : f.blocks)
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* i = b->instrs[k].get();
+      if (i->op != Op::kBinOp || i->binary_op != ir::BinaryOp::kMatMul) continue;
+      ir::Instr* load = f.append(b.get(), Op::kLoadGlobal, {}, i->line);
+      load->name = "numpy.matmul";
+      load->offset = i->offset;
+      std::unique_ptr<ir::Instr> moved = std::move(b->instrs.back());
+      b->instrs.pop_back();
+      b->instrs.insert(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), std::move(moved));
+      i->op = Op::kCall;
+      i->operands = {load->result.get(), i->operands[0], i->operands[1]};
+      i->inplace = false;
+      ++k;
+    }
+}
 
 // Marks instances reachable from the entry through the final call bindings.
 void markReachable(Program& p, int idx) {
