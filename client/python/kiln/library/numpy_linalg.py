@@ -51,17 +51,27 @@ def _raise_status(status):
 
 
 def _work(a):
-    """A zero of the dtype LAPACK works in for `a` (float64 for ints and
-    bools, else a's own): `a.flat[0] * 1.0` promotes as NumPy does."""
-    return np.zeros(1, dtype=a.dtype)[0] * 1.0
+    """A 1-element array of the dtype LAPACK works in for `a`: float64 for
+    integers and bools, else a's own (the array operand keeps its dtype
+    against the weak 1.0, as NumPy does)."""
+    return np.zeros(1, dtype=a.dtype) * 1.0
 
 
-def _empty(shape, zero):
-    return np.full(shape, zero)
+def _empty(shape, w):
+    """Zeros of `shape` with the dtype of the 1-element array `w`."""
+    return np.zeros(shape, dtype=w.dtype)
 
 
-def _real(zero):
-    return np.abs(zero)
+def _real(w):
+    """A 1-element array of the real dtype of `w` (float32 for complex64)."""
+    return np.abs(w)
+
+
+def _eps(r):
+    """Machine epsilon of the real 1-element array `r` (float32 or float64)."""
+    if r.itemsize == 4:
+        return 1.1920928955078125e-07
+    return 2.220446049250313e-16
 
 
 def _square(a):
@@ -77,7 +87,7 @@ def _square(a):
 def _product(a, b):
     """a @ b for 1-d and 2-d arrays, through gemm (integers: a plain loop
     in the runtime), in NumPy's result dtype."""
-    z = np.zeros(1, dtype=a.dtype)[0] * np.zeros(1, dtype=b.dtype)[0]
+    z = np.zeros(1, dtype=a.dtype) * np.zeros(1, dtype=b.dtype)
     if a.ndim == 1 and b.ndim == 1:
         if a.shape[0] != b.shape[0]:
             raise ValueError("incompatible array sizes for np.dot(a, b) (vector * vector)")
@@ -180,18 +190,19 @@ def det(a):
 @implements("numpy.linalg.slogdet")
 def slogdet(a):
     lu, piv = _lu(a)
-    sign = _work(a) + 1.0
-    logdet = _real(_work(a))
+    w = _work(a)
+    sign = w + 1.0
+    logdet = _real(w)
     for i in range(lu.shape[0]):
         x = lu[i, i]
         ax = np.abs(x)
         if ax == 0:
-            return _work(a), _real(_work(a)) - np.inf
+            return w[0], (logdet - np.inf)[0]
         sign = sign * (x / ax)
         logdet = logdet + np.log(ax)
         if piv[i] != i + 1:
             sign = -sign
-    return sign, logdet
+    return sign[0], logdet[0]
 
 
 @implements("numpy.linalg.cholesky")
@@ -320,7 +331,7 @@ def lstsq(a, b, rcond=None):
     n = a.shape[1]
     io = np.zeros(2)
     if rcond is None:
-        io[0] = np.finfo(_real(z)).eps * max(m, n)
+        io[0] = _eps(_real(z)) * max(m, n)
     else:
         io[0] = rcond
     if b.ndim == 1:
@@ -352,23 +363,18 @@ def lstsq(a, b, rcond=None):
 
 @implements("numpy.linalg.pinv")
 def pinv(a, rcond=1e-15):
+    # NumPy's: V diag(1/s) U^H of the reduced SVD, singular values at most
+    # rcond * max(s) dropped.
     u, s, vh = svd(a, False)
-    m = a.shape[0]
-    n = a.shape[1]
     k = s.shape[0]
-    out = _empty((n, m), _work(a))
     if k == 0:
-        return out
+        return _empty((a.shape[1], a.shape[0]), _work(a))
     cutoff = rcond * np.max(s)
-    # pinv = V diag(1/s) U^H, the singular values below cutoff dropped.
+    sinv = np.zeros(k, dtype=s.dtype)
     for j in range(k):
         if s[j] > cutoff:
-            inv_s = 1.0 / s[j]
-            for p in range(n):
-                vp = np.conj(vh[j, p]) * inv_s
-                for q in range(m):
-                    out[p, q] += vp * np.conj(u[q, j])
-    return out
+            sinv[j] = 1.0 / s[j]
+    return _product(np.conj(vh).T * sinv, np.conj(u).T)
 
 
 @implements("numpy.linalg.matrix_rank")
@@ -379,7 +385,7 @@ def matrix_rank(A, tol=None):
     if s.shape[0] == 0:
         return 0
     if tol is None:
-        t = np.max(s) * max(A.shape[0], A.shape[1]) * np.finfo(s.dtype).eps
+        t = np.max(s) * max(A.shape[0], A.shape[1]) * _eps(s)
     else:
         t = tol
     r = 0
@@ -448,23 +454,18 @@ def matrix_power(a, n):
         b = inv(a)
         n = -n
     else:
-        b = a.copy() * 1
-    result = b.copy()
-    n -= 1
+        b = a.copy()
+    # Binary powering, as NumPy: integers stay integers (np.dot's loop).
+    result = b
+    first = True
     while n > 0:
         if n & 1:
-            result = _product(result, b) if result.dtype.kind != "i" else _int_product(result, b)
+            if first:
+                result = b.copy()
+                first = False
+            else:
+                result = _product(result, b)
         n >>= 1
         if n > 0:
             b = _product(b, b)
     return result
-
-
-def _int_product(a, b):
-    out = np.zeros((a.shape[0], b.shape[1]), dtype=a.dtype)
-    for i in range(a.shape[0]):
-        for k in range(a.shape[1]):
-            aik = a[i, k]
-            for j in range(b.shape[1]):
-                out[i, j] += aik * b[k, j]
-    return out
