@@ -406,6 +406,11 @@ class Inferrer {
         args.clear();
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (!t.ok() && *id == BuiltinId::kLinalgSameDtype) {  // linalg: named by its constant first argument
+          const ir::Instr* def = i.operands[res.bound[0]]->def;
+          std::string name = def && def->op == Op::kConst ? def->const_value.s : "";
+          return typingError(absl::StrCat(name, " ", t.status().message()));
+        }
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
                                           "(): ", t.status().message()));

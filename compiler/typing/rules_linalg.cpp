@@ -21,4 +21,14 @@ absl::StatusOr<const Type*> linalgBuiltinCall(TypeContext& tc, const std::vector
   return tc.integer(64, true);
 }
 
+// same_dtype(name, a, b): None when a and b are arrays of one dtype; the
+// message is prefixed with `name` by inference.cpp.
+absl::StatusOr<const Type*> linalgSameDtype(TypeContext& tc, const std::vector<const Type*>& args) {
+  if (args.size() != 3 || args[0]->kind != Kind::kStr || args[1]->kind != Kind::kArray ||
+      args[2]->kind != Kind::kArray)
+    return absl::InvalidArgumentError("arguments must be arrays");
+  if (args[1]->dtype() != args[2]->dtype()) return absl::InvalidArgumentError("arguments must all have the same dtype");
+  return tc.none();
+}
+
 }  // namespace kiln::typing

@@ -18,6 +18,7 @@ from kiln import _linalg_backend
 from kiln.library import implements, primitive
 
 _call = primitive("kiln.linalg.call")
+_same_dtype = primitive("kiln.linalg.same_dtype")
 
 # runtime/cpu/kiln_linalg.h: the ops and the statuses.
 _GEMM = 1
@@ -62,6 +63,12 @@ def _empty(shape, w):
     return np.zeros(shape, dtype=w.dtype)
 
 
+def _fortran(rows, cols, w):
+    """Zeros of shape (rows, cols), Fortran-ordered (LAPACK's results are,
+    as Numba's), with the dtype of `w`."""
+    return np.zeros((cols, rows), dtype=w.dtype).T
+
+
 def _real(w):
     """A 1-element array of the real dtype of `w` (float32 for complex64)."""
     return np.abs(w)
@@ -78,7 +85,7 @@ def _square(a):
     if a.ndim != 2:
         raise LinAlgError("%d-dimensional array given. Array must be at least two-dimensional")
     if a.shape[0] != a.shape[1]:
-        raise LinAlgError("Last 2 dimensions of the array must be square")
+        raise LinAlgError("Last 2 dimensions of the array must be square.")
 
 
 # -- products ---------------------------------------------------------------
@@ -121,18 +128,23 @@ def _product(a, b):
     return out
 
 
+# Operands of two dtypes are refused at compile time, as Numba does
+# (NumPy would promote them).
 @implements("numpy.dot")
 def dot(a, b):
-    return _product(np.asarray(a), np.asarray(b))
+    _same_dtype("np.dot()", a, b)
+    return _product(a, b)
 
 
 @implements("numpy.matmul")
 def matmul(a, b):
+    _same_dtype("'@'", a, b)
     return _product(a, b)
 
 
 @implements("numpy.vdot")
 def vdot(a, b):
+    _same_dtype("np.vdot()", a, b)
     a1 = np.conj(a.ravel())
     b1 = b.ravel()
     if a1.shape[0] != b1.shape[0]:
@@ -146,7 +158,7 @@ def vdot(a, b):
 @implements("numpy.linalg.inv")
 def inv(a):
     _square(a)
-    out = _empty(a.shape, _work(a))
+    out = _fortran(a.shape[0], a.shape[1], _work(a))
     st = _call(_INV, a, out, out, out, out)
     if st > 0:
         raise LinAlgError("Singular matrix")
@@ -160,7 +172,10 @@ def solve(a, b):
     _square(a)
     if b.ndim < 1 or b.ndim > 2 or b.shape[0] != a.shape[0]:
         raise ValueError("solve: Input operand 1 has a mismatch in its core dimension 0")
-    out = _empty(b.shape, _work(a) * _work(b))
+    if b.ndim == 1:
+        out = _empty(b.shape[0], _work(a) * _work(b))
+    else:
+        out = _fortran(b.shape[0], b.shape[1], _work(a) * _work(b))
     st = _call(_SOLVE, a, b, out, out, out)
     if st > 0:
         raise LinAlgError("Singular matrix")
@@ -208,7 +223,7 @@ def slogdet(a):
 @implements("numpy.linalg.cholesky")
 def cholesky(a):
     _square(a)
-    out = _empty(a.shape, _work(a))
+    out = _fortran(a.shape[0], a.shape[1], _work(a))
     st = _call(_CHOLESKY, a, out, out, out, out)
     if st > 0:
         raise LinAlgError("Matrix is not positive definite")
@@ -222,7 +237,7 @@ def eigh(a):
     _square(a)
     z = _work(a)
     w = _empty(a.shape[0], _real(z))
-    v = _empty(a.shape, z)
+    v = _fortran(a.shape[0], a.shape[1], z)
     st = _call(_EIGH, a, w, v, v, v)
     if st > 0:
         raise LinAlgError("Eigenvalues did not converge")
@@ -248,7 +263,7 @@ def eig(a):
     _square(a)
     z = _work(a)
     w = _empty(a.shape[0], z)
-    v = _empty(a.shape, z)
+    v = _fortran(a.shape[0], a.shape[1], z)
     st = _call(_EIG, a, w, v, v, v)
     if st > 0:
         raise LinAlgError("Eigenvalues did not converge")
@@ -292,12 +307,12 @@ def svd(a, full_matrices=True):
     k = min(m, n)
     s = _empty(k, _real(z))
     if full_matrices:
-        u = _empty((m, m), z)
-        vh = _empty((n, n), z)
+        u = _fortran(m, m, z)
+        vh = _fortran(n, n, z)
         st = _call(_SVD_FULL, a, u, s, vh, vh)
     else:
-        u = _empty((m, k), z)
-        vh = _empty((k, n), z)
+        u = _fortran(m, k, z)
+        vh = _fortran(k, n, z)
         st = _call(_SVD_REDUCED, a, u, s, vh, vh)
     if st > 0:
         raise LinAlgError("SVD did not converge")
@@ -312,8 +327,8 @@ def qr(a):
         raise LinAlgError("Array must be at least two-dimensional")
     z = _work(a)
     k = min(a.shape[0], a.shape[1])
-    q = _empty((a.shape[0], k), z)
-    r = _empty((k, a.shape[1]), z)
+    q = _fortran(a.shape[0], k, z)
+    r = _fortran(k, a.shape[1], z)
     st = _call(_QR, a, q, r, r, r)
     if st != 0:
         _raise_status(st)
@@ -337,7 +352,7 @@ def lstsq(a, b, rcond=None):
     if b.ndim == 1:
         x = _empty(n, z)
     else:
-        x = _empty((n, b.shape[1]), z)
+        x = _fortran(n, b.shape[1], z)
     s = _empty(min(m, n), _real(z))
     st = _call(_LSTSQ, a, b, x, s, io)
     if st > 0:
