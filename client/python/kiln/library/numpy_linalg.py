@@ -223,7 +223,7 @@ def slogdet(a):
 @implements("numpy.linalg.cholesky")
 def cholesky(a):
     _square(a)
-    out = _fortran(a.shape[0], a.shape[1], _work(a))
+    out = _empty(a.shape, _work(a))  # C-ordered, as Numba's cholesky
     st = _call(_CHOLESKY, a, out, out, out, out)
     if st > 0:
         raise LinAlgError("Matrix is not positive definite")
