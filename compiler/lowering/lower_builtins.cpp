@@ -91,6 +91,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kRngShape:
       if (llvm::Value* v = randomPrimitive(res.id, args)) return v;
       break;
+    case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
+      return linalgCall(args);
+    case BuiltinId::kLinalgSameDtype:  // linalg: a check made by typing
+      return b_.getInt8(0);
     case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
     case BuiltinId::kNpStack:
     case BuiltinId::kNpVstack:

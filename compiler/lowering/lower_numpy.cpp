@@ -343,6 +343,8 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kRngGauss:
     case BuiltinId::kRngArrayOrNone:
     case BuiltinId::kRngShape:
+    case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
+    case BuiltinId::kLinalgSameDtype:
     case BuiltinId::kAbs:
     case BuiltinId::kMin:
     case BuiltinId::kMax:

@@ -16,6 +16,7 @@
 namespace kiln::typing {
 
 namespace {
+void matmulAsCall(ir::Function& f, const compiler::Function& fn);  // linalg: below
 
 using compiler::Diagnostic;
 using ir::Op;
@@ -86,6 +87,7 @@ class Inferrer {
                                               (entry->params.size() == 1 ? " positional argument but " : " positional arguments but "),
                                               args.size(), args.size() == 1 ? " was given" : " were given"),
                                  code.filename, code.firstlineno, code.qualname);
+    matmulAsCall(*inst->ir, p_.bundle->functions[fn]);  // linalg: `a @ b` is np.matmul(a, b)
     for (auto& b : inst->ir->blocks) {
       for (auto& prm : b->params) prm->type = tc_.unknown();
       for (auto& i : b->instrs)
@@ -303,7 +305,8 @@ class Inferrer {
             g->qualified_name == "numpy.random" || g->qualified_name == "random" ||  // random: library modules
             g->qualified_name == "operator" ||  // closures: operator functions come from kiln/library
             g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
-            g->qualified_name == "functools")  // generators: functools.reduce (kiln/library)
+            g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
+            g->qualified_name == "numpy.linalg")  // linalg: kiln/library/numpy_linalg.py
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -466,6 +469,11 @@ class Inferrer {
         if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: dtype="float32"
           return typingError(std::string(d.message()));
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (!t.ok() && *id == BuiltinId::kLinalgSameDtype) {  // linalg: named by its constant first argument
+          const ir::Instr* def = i.operands[res.bound[0]]->def;
+          std::string name = def && def->op == Op::kConst ? def->const_value.s : "";
+          return typingError(absl::StrCat(name, " ", t.status().message()));
+        }
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
                                           "(): ", t.status().message()));
@@ -1212,6 +1220,30 @@ class Inferrer {
   int cur_ = 0;
   int line_ = 0;
 };
+
+// linalg: `a @ b` (and `a @= b`) becomes a call of the function global
+// "numpy.matmul" (kiln/library/numpy_linalg.py), which the bundle adds to
+// every function using the operator (bundle.py matmul_member). Without that
+// global the operator stays, and typing refuses it as before.
+void matmulAsCall(ir::Function& f, const compiler::Function& fn) {
+  const compiler::GlobalRef* g = fn.global("numpy.matmul");
+  if (!g || g->kind != compiler::GlobalRef::Kind::kFunction) return;
+  for (auto& b : f.blocks)
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* i = b->instrs[k].get();
+      if (i->op != Op::kBinOp || i->binary_op != ir::BinaryOp::kMatMul) continue;
+      ir::Instr* load = f.append(b.get(), Op::kLoadGlobal, {}, i->line);
+      load->name = "numpy.matmul";
+      load->offset = i->offset;
+      std::unique_ptr<ir::Instr> moved = std::move(b->instrs.back());
+      b->instrs.pop_back();
+      b->instrs.insert(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), std::move(moved));
+      i->op = Op::kCall;
+      i->operands = {load->result.get(), i->operands[0], i->operands[1]};
+      i->inplace = false;
+      ++k;
+    }
+}
 
 // Marks instances reachable from the entry through the final call bindings.
 void markReachable(Program& p, int idx) {

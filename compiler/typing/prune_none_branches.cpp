@@ -1,5 +1,6 @@
 #include "compiler/typing/prune_none_branches.h"
 
+#include <optional>
 #include <set>
 
 namespace kiln::typing {
@@ -8,6 +9,26 @@ namespace {
 
 bool isNoneConstant(const ir::Value* v) {
   return v->def && v->def->op == ir::Op::kConst && v->def->const_value.kind == compiler::Constant::Kind::kNone;
+}
+
+// linalg: `p.ndim == k` / `p.ndim != k` (either way round) for an entry
+// parameter p of an array type and an integer constant k: its value, so a
+// library function returns a scalar for 1-d operands and an array for 2-d
+// ones (np.dot) from one definition.
+std::optional<bool> ndimTest(const ir::Instr& cmp, const ir::Block* entry, const std::vector<const Type*>& args) {
+  if (cmp.compare_op != ir::CompareOp::kEq && cmp.compare_op != ir::CompareOp::kNe) return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    const ir::Value* attr = cmp.operands[side];
+    const ir::Value* k = cmp.operands[1 - side];
+    if (!attr->def || attr->def->op != ir::Op::kGetAttr || attr->def->name != "ndim") continue;
+    if (!k->def || k->def->op != ir::Op::kConst || k->def->const_value.kind != compiler::Constant::Kind::kInt) continue;
+    const ir::Value* p = attr->def->operands[0];
+    if (p->def || p->param_of != entry) continue;
+    for (size_t q = 0; q < entry->params.size() && q < args.size(); ++q)
+      if (entry->params[q].get() == p && args[q] && args[q]->kind == Kind::kArray)
+        return (args[q]->ndim == k->def->const_value.i) == (cmp.compare_op == ir::CompareOp::kEq);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -39,6 +60,14 @@ bool pruneNoneBranches(ir::Function& f, const std::vector<const Type*>& args) {
     }
     if (!c->def || c->def->op != ir::Op::kCompare) continue;
     ir::CompareOp op = c->def->compare_op;
+    if (std::optional<bool> taken = ndimTest(*c->def, entry, args)) {  // linalg: `a.ndim == 1`
+      ir::Edge keep = t->succs[*taken != negate ? 0 : 1];
+      t->op = ir::Op::kJump;
+      t->operands.clear();
+      t->succs = {keep};
+      changed = true;
+      continue;
+    }
     if (op != ir::CompareOp::kIs && op != ir::CompareOp::kIsNot) continue;
     const ir::Value* lhs = c->def->operands[0];
     const ir::Value* rhs = c->def->operands[1];

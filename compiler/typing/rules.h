@@ -76,6 +76,9 @@ bool isExceptionClassName(const std::string& name);
 
 // random: the primitives of the random streams (rules_random.cpp).
 absl::StatusOr<const Type*> randomBuiltinCall(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+// linalg: kiln.linalg.call (rules_linalg.cpp).
+absl::StatusOr<const Type*> linalgBuiltinCall(TypeContext& tc, const std::vector<const Type*>& args);
+absl::StatusOr<const Type*> linalgSameDtype(TypeContext& tc, const std::vector<const Type*>& args);
 
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the

@@ -62,6 +62,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   // A function exists in a module when the registry has its row.
   if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
+  if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},
@@ -123,6 +124,10 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kRngArrayOrNone:
     case BuiltinId::kRngShape:
       return randomBuiltinCall(tc, res.id, args);
+    case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
+      return linalgBuiltinCall(tc, args);
+    case BuiltinId::kLinalgSameDtype:
+      return linalgSameDtype(tc, args);
     case BuiltinId::kMathLog:
       if ((n == 1 || n == 2) && isReal(args[0]) && (n == 1 || isReal(args[1]))) return tc.floating(64);
       return bad();

@@ -89,6 +89,8 @@ typedef struct KilnRuntime {
   const struct KilnUnicodeApi* unicode;
   /* dicts: the hash table of dicts and sets (kiln_dict.h). */
   const struct KilnDictOps* dict;
+  /* linalg: BLAS/LAPACK calls (kiln_linalg.h). */
+  const struct KilnLinalgApi* linalg;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

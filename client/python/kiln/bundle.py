@@ -177,6 +177,8 @@ def _builtin_name(value):
             return f"operator.{name}" if getattr(__import__("operator"), name, None) is value else None
         if root == "_functools" and callable(value):  # generators: functools.reduce is _functools.reduce
             return f"functools.{name}" if getattr(__import__("functools"), name, None) is value else None
+        if module == "numpy.linalg" and callable(value):  # linalg: from numpy.linalg import inv
+            return f"numpy.linalg.{name}"
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None
@@ -226,6 +228,7 @@ class _Builder:
             free[name] = self.self_or(name, value, func)
         globals_ = [g for g in globals_ if g[0] not in free] + list(free.values())
         globals_ += self.library_members(globals_, code.co_names)
+        globals_ += self.matmul_member(code)  # linalg:
         defaults = []
         for d in func.__defaults__ or ():
             try:
@@ -250,6 +253,7 @@ class _Builder:
         consts = self.code_consts(code, owner)
         globals_ = [self.global_ref(name, owner) for name in code.co_names if name not in code.co_freevars]
         globals_ += self.library_members(globals_, code.co_names)
+        globals_ += self.matmul_member(code)  # linalg:
         self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
 
@@ -320,6 +324,17 @@ class _Builder:
             if impl is not None:
                 members.append((f"array.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
+
+    def matmul_member(self, code):
+        """linalg: `a @ b` (BINARY_OP 4, `@=` 17) is a call of np.matmul: the
+        library's implementation as the function global "numpy.matmul",
+        which typing calls for the operator (inference.cpp)."""
+        import dis
+        if not any(ins.opname == "BINARY_OP" and ins.arg in (4, 17) for ins in dis.get_instructions(code)):
+            return []
+        from . import library
+        impl = library.lookup("numpy.matmul")
+        return [("numpy.matmul", KIND_FUNCTION, None, self.add_function(impl), "", "")]
 
     def resolve(self, name, value):
         if value is _MISSING:

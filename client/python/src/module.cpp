@@ -8,6 +8,7 @@
 #include "base/type_grammar.h"
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
+#include "kiln_linalg.h"  // linalg:
 #include "kiln_rt.h"
 #include "kiln_unicode.h"
 #include "native.h"
@@ -308,7 +309,34 @@ PyObject* liveAllocations(PyObject*, PyObject*) {
   return PyLong_FromLongLong(st.live_count);
 }
 
+// linalg: installs the BLAS/LAPACK kiln/_linalg_backend.py found:
+// _set_linalg_backend(int_bytes, addresses) with 4 * KILN_LINALG_ROUTINE_COUNT
+// addresses (0 where missing), in kiln_linalg.h's order.
+PyObject* setLinalgBackend(PyObject*, PyObject* args) {
+  int int_bytes = 0;
+  PyObject* seq = nullptr;
+  if (!PyArg_ParseTuple(args, "iO", &int_bytes, &seq)) return nullptr;
+  PyObject* fast = PySequence_Fast(seq, "addresses must be a sequence");
+  if (!fast) return nullptr;
+  std::vector<void*> fns;
+  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); ++k) {
+    void* p = PyLong_AsVoidPtr(PySequence_Fast_GET_ITEM(fast, k));
+    if (p == nullptr && PyErr_Occurred()) {
+      Py_DECREF(fast);
+      return nullptr;
+    }
+    fns.push_back(p);
+  }
+  Py_DECREF(fast);
+  if (kiln_linalg_set_backend(int_bytes, fns.data(), static_cast<int>(fns.size())) != 0) {
+    PyErr_SetString(PyExc_ValueError, "_set_linalg_backend: wrong integer width or number of addresses");
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
 PyMethodDef kFunctions[] = {
+    {"_set_linalg_backend", setLinalgBackend, METH_VARARGS, "install the BLAS/LAPACK found (kiln/_linalg_backend.py)"},
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
     {"canonical_type", canonicalType, METH_O, "the canonical spelling of a type name"},

@@ -37,6 +37,7 @@ _MODULES = {
     "array": "kiln.library.numpy_functions",  # npfuncs: methods of arrays, "array.argsort"
     "functools": "kiln.library.functools_functions",  # generators: functools.reduce
     "builtins": "kiln.library.builtin_functions",  # generators: map, filter
+    "numpy.linalg": "kiln.library.numpy_linalg",  # linalg: (also numpy.dot/vdot/matmul)
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 

@@ -225,6 +225,8 @@ def angle(z, deg=False):
     if deg:
         return a * (180.0 / np.pi)
     return a
+
+
 # npfuncs: issue 8 parts 2, 3, 6.
 
 @implements("numpy.allclose")
@@ -520,3 +522,7 @@ def diff(a, n=1):
         for i in range(k):
             out[r, i] = work[i]
     return out.reshape(x.shape[:-1] + (k,))
+
+
+# linalg: np.dot, np.vdot, np.matmul are written with np.linalg (numpy_linalg.py).
+from kiln.library import numpy_linalg  # noqa: E402,F401
