@@ -482,6 +482,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     }
     case Op::kFused:  // fusion: lower_fusion.cpp
       v = fusedArrayExpr(i);
+      break;
     case Op::kYield:  // generators: lower_generators.cpp
       v = yieldValue(i);
       break;

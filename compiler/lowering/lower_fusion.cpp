@@ -130,6 +130,9 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
         case Op::kUnreachable:
         case Op::kReraise:
         case Op::kFused:
+        case Op::kCatch:
+        case Op::kRestoreError:
+        case Op::kYield:
           r = llvm::PoisonValue::get(valueType(ctx_, dt));  // the pass fuses none of these
           break;
       }

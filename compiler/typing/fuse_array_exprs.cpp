@@ -114,6 +114,9 @@ bool fusible(const Instr& i) {
     case Op::kUnreachable:
     case Op::kReraise:
     case Op::kFused:
+    case Op::kCatch:
+    case Op::kRestoreError:
+    case Op::kYield:
       return false;
   }
   return false;
@@ -173,6 +176,9 @@ bool inert(const Instr& i) {
     case Op::kUnreachable:
     case Op::kReraise:
     case Op::kFused:
+    case Op::kCatch:
+    case Op::kRestoreError:
+    case Op::kYield:
       return false;
   }
   return false;
