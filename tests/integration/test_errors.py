@@ -163,3 +163,47 @@ def test_a_few_specializations_still_compile(kilnd):
     use = jit(use_pair_sum_py)
     assert use(3) == (3 + 3) + (3 + 1.5) + (2 + 3) + (3 + 1)
     assert use(0.25) == (0.25 + 0.25) + (0.25 + 1.5) + (2 + 0.25) + (0.25 + 1)
+
+
+NUMBA_TWIN_PROBE = r"""
+import sys
+import kiln
+def f(x):
+    return x.no_such_attribute
+before = "numba" in sys.modules
+try:
+    kiln.jit(f)(1)
+except kiln.TypingError as e:
+    print(before, type(e) is kiln.TypingError, type(e).__mro__[1].__name__)
+if len(sys.argv) > 1:
+    import numba.core.errors as ne
+    for g in (f, lambda x: x.other_attribute):
+        try:
+            kiln.jit(g)(1)
+        except ne.TypingError as e:
+            print(isinstance(e, kiln.TypingError), type(e).__module__, type(e).__name__, "no_such" in str(e) or "other" in str(e))
+    try:
+        kiln.jit(lambda n: [x for x in range(n) if x in {1: 2}.nosuch])(2)
+    except kiln.TypingError as e:
+        print(isinstance(e, ne.TypingError))
+"""
+
+
+def test_compile_errors_are_also_numbas_classes_once_numba_is_imported(kilnd, tmp_path):
+    """Code written for Numba catches numba.core.errors.TypingError around a
+    call; with Numba imported, Kiln's TypingError is also an instance of it.
+    Kiln never imports Numba itself."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(NUMBA_TWIN_PROBE)
+    alone = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.split() == ["False", "True", "_NumbaCompatible"]
+    with_numba = subprocess.run([sys.executable, str(probe), "numba"], capture_output=True, text=True, timeout=120)
+    assert with_numba.returncode == 0, with_numba.stderr
+    lines = with_numba.stdout.splitlines()
+    assert lines[0].split() == ["False", "True", "_NumbaCompatible"]
+    assert lines[1:3] == ["True kiln.errors TypingError True"] * 2
+    assert lines[3] == "True"

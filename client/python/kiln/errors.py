@@ -32,11 +32,50 @@ ABORTED
 """
 
 
+import sys
+
+
 class KilnError(Exception):
     """Base class of every error Kiln itself raises."""
 
 
-class TypingError(KilnError):
+class _NumbaCompatible(KilnError):
+    """A compile error that code written for Numba can catch as Numba's.
+
+    ``kiln.jit`` is a drop-in for ``numba.njit``, so code that catches
+    ``numba.core.errors.TypingError`` around a call must keep catching it.
+    When Numba is already imported (Kiln never imports it), creating one of
+    these makes an instance of a subclass of both this class and Numba's
+    class of the same name (made once per class); without Numba it is the
+    class itself. Either way it is a ``kiln.errors`` class and reads the same.
+    """
+
+    _twins = {}
+
+    def __new__(cls, *args, **kwargs):
+        return Exception.__new__(_numba_twin(cls), *args)
+
+    def __init__(self, *args):
+        Exception.__init__(self, *args)  # not Numba's (it reformats the message)
+
+
+def _numba_twin(cls):
+    if "_numba_twin_of" in cls.__dict__:  # a twin already
+        return cls
+    numba_errors = sys.modules.get("numba.core.errors")
+    numba_cls = getattr(numba_errors, cls.__name__, None) if numba_errors else None
+    if not isinstance(numba_cls, type) or not issubclass(numba_cls, Exception):
+        return cls
+    twin = _NumbaCompatible._twins.get(cls)
+    if twin is None:
+        twin = type(cls.__name__, (cls, numba_cls),
+                    {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "_numba_twin_of": cls,
+                     "__init__": _NumbaCompatible.__init__, "__str__": Exception.__str__})
+        _NumbaCompatible._twins[cls] = twin
+    return twin
+
+
+class TypingError(_NumbaCompatible):
     """The function cannot be typed for these arguments (or names an
     undefined global)."""
 
