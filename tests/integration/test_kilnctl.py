@@ -28,7 +28,8 @@ def source(tmp_path):
             return math.pi * r * r if False else 3.0 * r * r
 
         def bad(n):
-            return len({n, 1})
+            with open("x") as f:
+                return n
     """))
     return path
 
