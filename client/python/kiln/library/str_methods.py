@@ -104,6 +104,14 @@ def expandtabs(s, tabsize=8):
     return out
 
 
+def _space_at(s, i):
+    # s[i].isspace(), ASCII answered inline (Python's whitespace: \t-\r, \x1c-\x1f, space).
+    o = ord(s[i])
+    if o < 128:
+        return o == 32 or 9 <= o <= 13 or 28 <= o <= 31
+    return s[i].isspace()
+
+
 # strings2: split, rsplit and splitlines make lists of strings (slices of s:
 # views into its block, no copies of the characters).
 @implements("str.split")
@@ -114,7 +122,7 @@ def split(s, sep=None, maxsplit=-1):
     if sep is None:  # runs of whitespace, none at either end
         i = 0
         while True:
-            while i < n and s[i].isspace():
+            while i < n and _space_at(s, i):
                 i += 1
             if i >= n:
                 break
@@ -122,7 +130,7 @@ def split(s, sep=None, maxsplit=-1):
                 out.append(s[i:])  # the rest, its trailing whitespace kept
                 break
             j = i + 1
-            while j < n and not s[j].isspace():
+            while j < n and not _space_at(s, j):
                 j += 1
             out.append(s[i:j])
             i = j
@@ -148,7 +156,7 @@ def rsplit(s, sep=None, maxsplit=-1):
     if sep is None:
         j = len(s)
         while True:
-            while j > 0 and s[j - 1].isspace():
+            while j > 0 and _space_at(s, j - 1):
                 j -= 1
             if j <= 0:
                 break
@@ -156,7 +164,7 @@ def rsplit(s, sep=None, maxsplit=-1):
                 out.append(s[:j])  # the rest, its leading whitespace kept
                 break
             i = j - 1
-            while i > 0 and not s[i - 1].isspace():
+            while i > 0 and not _space_at(s, i - 1):
                 i -= 1
             out.append(s[i:j])
             j = i
