@@ -414,3 +414,26 @@ def test_lists_and_dicts_of_strings_are_freed():
         word_list(t, t + "1", "q")
         reflected([t, "b"], t)
     assert kiln.live_allocations() == before
+
+
+def test_slice_and_strip_views_outlive_their_string():
+    @jit
+    def parts(n):
+        s = ("ab" * n + "  ").upper()  # a block of compiled code's own
+        return s[1:5], s.strip(), s[::2], s.rstrip()[-3:], [s[i:i + 2] for i in range(0, 6, 2)]
+
+    assert parts(4) == parts.py_func(4)
+    before = kiln.live_allocations()
+    for n in range(1, 30):
+        assert parts(n) == parts.py_func(n)
+    assert kiln.live_allocations() == before
+
+
+def test_tuple_keys_holding_strings_are_refused():
+    @jit
+    def tuple_key(s):
+        d = {(s, 1): 2}
+        return len(d)
+
+    with pytest.raises(kiln.errors.TypingError, match="a tuple holding a str as a key is not supported yet"):
+        tuple_key("a")
