@@ -333,6 +333,8 @@ class FunctionLowering {
   llvm::Value* dictCall(unsigned op, llvm::Type* ret, const std::vector<llvm::Value*>& args);
   llvm::Value* sizeOf(llvm::Type* t);
   llvm::Function* keyEq(const typing::Type* kt);
+  /// strings2: releases the dict's reference to the key of entry ix.
+  void releaseKeyAt(llvm::Value* mi, llvm::Value* ix, const typing::Type* kt);
   llvm::Function* dictDtor(const typing::Type* dt);
   llvm::Value* dictData(llvm::Value* mi);
   llvm::Value* dictHeader(llvm::Value* data, unsigned field);

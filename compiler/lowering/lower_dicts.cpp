@@ -24,6 +24,7 @@
 #include "compiler/lowering/ownership.h"
 #include "compiler/typing/rules.h"
 #include "kiln_rt.h"
+#include "kiln_unicode.h"
 
 namespace kiln::lowering {
 
@@ -60,6 +61,11 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     return b_.CreateSelect(b_.CreateICmpEQ(h, b_.getInt64(-1)), b_.getInt64(-2), h);
   };
   switch (t->kind) {
+    case Kind::kStr: {  // strings2: CPython's hash of the code points (kiln_unicode.h)
+      llvm::AllocaInst* slot = entryAlloca(memoryType(ctx_, t), "str.key");
+      b_.CreateStore(toMemory(b_, v, t), slot);
+      return setUnicodeCall(offsetof(KilnUnicodeApi, hash), i64, {slot});
+    }
     case Kind::kBool:
       return b_.CreateZExt(v, i64);
     case Kind::kInt: {
@@ -117,7 +123,6 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     }
     case Kind::kDict:
     case Kind::kList:  // lists: unhashable
-    case Kind::kStr:  // the hook for strings (typing refuses them until they have a run-time form)
     case Kind::kArray:
     case Kind::kUnknown:
     case Kind::kNone:
@@ -186,6 +191,7 @@ llvm::Value* keysEqual(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* y, con
 }  // namespace
 
 llvm::Function* FunctionLowering::keyEq(const typing::Type* kt) {
+  if (kt->kind == Kind::kStr) return setEq(kt);  // strings2: the same code points
   std::string name = absl::StrCat("kiln.dict.eq.", kt->str());
   if (llvm::Function* f = mod_.getFunction(name)) return f;
   llvm::Type* ptr = b_.getPtrTy();
@@ -197,6 +203,13 @@ llvm::Function* FunctionLowering::keyEq(const typing::Type* kt) {
                                                : keysEqual(b, b.CreateLoad(mt, f->getArg(0)), b.CreateLoad(mt, f->getArg(1)), kt);
   b.CreateRet(b.CreateZExt(eq, b.getInt32Ty()));
   return f;
+}
+
+// strings2: drops the table's reference to the key of entry ix (still
+// readable after a removal), for key types that hold references.
+void FunctionLowering::releaseKeyAt(llvm::Value* mi, llvm::Value* ix, const typing::Type* kt) {
+  if (!holdsRefs(kt)) return;
+  release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), dictCall(kOpKeyAt, b_.getPtrTy(), {mi, ix})), kt), kt);
 }
 
 llvm::Value* FunctionLowering::dictData(llvm::Value* mi) {
@@ -216,8 +229,9 @@ llvm::Value* FunctionLowering::dictValuePtr(llvm::Value* mi, llvm::Value* ix) {
 }
 
 llvm::Function* FunctionLowering::dictDtor(const typing::Type* dt) {
+  const typing::Type* kt = dt->items[0];
   const typing::Type* vt = dt->items[1];
-  if (!holdsRefs(vt)) return nullptr;
+  if (!holdsRefs(vt) && !holdsRefs(kt)) return nullptr;  // strings2: str keys hold references too
   std::string name = absl::StrCat("kiln.dict.dtor.", dt->str());
   if (llvm::Function* f = mod_.getFunction(name)) return f;
   auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false),
@@ -237,6 +251,10 @@ llvm::Function* FunctionLowering::dictDtor(const typing::Type* dt) {
     llvm::Value* e = b_.CreateGEP(b_.getInt8Ty(), entries, b_.CreateMul(ix, esize));
     llvm::Value* live = b_.CreateLoad(b_.getInt64Ty(), b_.CreateConstGEP1_64(b_.getInt8Ty(), e, 8));
     ifThen(b_.CreateICmpNE(live, b_.getInt64(0)), [&]() {
+      if (holdsRefs(kt))
+        release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), b_.CreateConstGEP1_64(b_.getInt8Ty(), e, kEntryHead)), kt),
+                kt);
+      if (!holdsRefs(vt)) return;
       llvm::Value* v = b_.CreateLoad(memoryType(ctx_, vt), b_.CreateGEP(b_.getInt8Ty(), e, voff));
       release(fromMemory(b_, v, vt), vt);
     });
@@ -321,6 +339,11 @@ void FunctionLowering::dictStore(llvm::Value* mi, const DictKey& key, llvm::Valu
   raiseIf(b_.CreateICmpEQ(ix, b_.getInt64(-2)), KILN_MEMORY_ERROR, "Allocation failed (out of memory growing a dict)");
   llvm::Value* slot = dictValuePtr(mi, ix);
   retain(v, vt);  // the dict's reference
+  if (holdsRefs(key.type)) {  // strings2: a new key's reference (an old key stays, as Python's)
+    ifThen(b_.CreateICmpEQ(b_.CreateLoad(b_.getInt64Ty(), found), b_.getInt64(0)), [&]() {
+      retain(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, key.type), key.slot), key.type), key.type);
+    });
+  }
   if (holdsRefs(vt)) {
     ifThen(b_.CreateICmpNE(b_.CreateLoad(b_.getInt64Ty(), found), b_.getInt64(0)), [&]() {
       release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), slot), vt), vt);
@@ -370,6 +393,7 @@ void FunctionLowering::dictDelItem(const ir::Value* obj, const ir::Value* key) {
   llvm::Value* mi = b_.CreateExtractValue(value(obj), 0);
   llvm::Value* ix = dictCall(kOpRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(dt->items[0])});
   keyErrorIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), key, dt->items[0]);
+  releaseKeyAt(mi, ix, dt->items[0]);  // strings2
   const typing::Type* vt = dt->items[1];
   if (holdsRefs(vt)) release(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), dictValuePtr(mi, ix)), vt), vt);
 }
@@ -403,7 +427,10 @@ llvm::Value* FunctionLowering::dictEquals(llvm::Value* a, llvm::Value* b, const 
         ifThen(found, [&]() {
           llvm::Value* va = b_.CreateLoad(vm, dictValuePtr(ma, ix));
           llvm::Value* vb = b_.CreateLoad(vm, dictValuePtr(mb, jx));
-          b_.CreateStore(keysEqual(b_, va, vb, vt), ok);
+          b_.CreateStore(vt->kind == Kind::kStr  // strings2
+                             ? strCompareValues(ir::CompareOp::kEq, fromMemory(b_, va, vt), fromMemory(b_, vb, vt))
+                             : keysEqual(b_, va, vb, vt),
+                         ok);
         });
         b_.CreateStore(b_.CreateAnd(b_.CreateLoad(b_.getInt1Ty(), same), b_.CreateLoad(b_.getInt1Ty(), ok)), same);
       });
@@ -502,6 +529,7 @@ llvm::Value* FunctionLowering::dictMethod(BuiltinId id, const typing::Type* dt, 
       lookup(args[0], &k);
       llvm::Value* ix = dictCall(kOpRemove, b_.getInt64Ty(), {mi, k.slot, k.hash, keyEq(kt)});
       if (args.size() == 1) keyErrorIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), args[0], kt);
+      if (holdsRefs(kt)) ifThen(b_.CreateICmpSGE(ix, b_.getInt64(0)), [&]() { releaseKeyAt(mi, ix, kt); });
       // The dict's reference to the value passes to the result (a default
       // gets one of its own).
       if (args.size() == 1) {
@@ -522,7 +550,7 @@ llvm::Value* FunctionLowering::dictMethod(BuiltinId id, const typing::Type* dt, 
       raiseIf(b_.CreateICmpSLT(ix, b_.getInt64(0)), KILN_KEY_ERROR, "popitem(): dictionary is empty");
       llvm::Value* key = fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), dictCall(kOpKeyAt, b_.getPtrTy(), {mi, ix})), kt);
       llvm::Value* v = load_value(ix);
-      call_result_owned_ = holdsRefs(vt);  // the dict's reference passes to the result
+      call_result_owned_ = holdsRefs(vt) || holdsRefs(kt);  // the dict's references pass to the result
       llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
       out = b_.CreateInsertValue(out, key, 0);
       return b_.CreateInsertValue(out, v, 1);
@@ -565,24 +593,30 @@ llvm::Value* FunctionLowering::dictMethod(BuiltinId id, const typing::Type* dt, 
       llvm::Value* copy = dictCall(kOpCopy, b_.getPtrTy(), {mi});
       raiseIf(b_.CreateIsNull(copy), KILN_MEMORY_ERROR, "Allocation failed (out of memory copying a dict)");
       temps_.push_back(copy);
-      if (holdsRefs(vt)) {  // the copy's references to the values
+      if (holdsRefs(vt) || holdsRefs(kt)) {  // the copy's references to the keys and values
         llvm::Value* data = dictData(copy);
         llvm::Value* n = dictHeader(data, kHdrNentries);
         loop(n, [&](llvm::Value* ix) {
           llvm::Value* next = dictCall(kOpNext, b_.getInt64Ty(), {copy, ix});
           ifThen(b_.CreateICmpEQ(next, ix), [&]() {
-            retain(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), dictValuePtr(copy, ix)), vt), vt);
+            if (holdsRefs(kt))
+              retain(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, kt), dictCall(kOpKeyAt, b_.getPtrTy(), {copy, ix})), kt),
+                     kt);
+            if (holdsRefs(vt)) retain(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, vt), dictValuePtr(copy, ix)), vt), vt);
           });
         });
       }
       return b_.CreateInsertValue(llvm::PoisonValue::get(valueType(ctx_, dt)), copy, 0);
     }
     case BuiltinId::kDictClear: {
-      if (holdsRefs(vt)) {
+      if (holdsRefs(vt) || holdsRefs(kt)) {
         llvm::Value* n = dictHeader(dictData(mi), kHdrNentries);
         loop(n, [&](llvm::Value* ix) {
           llvm::Value* next = dictCall(kOpNext, b_.getInt64Ty(), {mi, ix});
-          ifThen(b_.CreateICmpEQ(next, ix), [&]() { release(load_value(ix), vt); });
+          ifThen(b_.CreateICmpEQ(next, ix), [&]() {
+            releaseKeyAt(mi, ix, kt);
+            if (holdsRefs(vt)) release(load_value(ix), vt);
+          });
         });
       }
       dictCall(kOpClear, b_.getVoidTy(), {mi});

@@ -177,6 +177,7 @@ llvm::Value* FunctionLowering::itemsEqual(llvm::Value* a, const typing::Type* ta
     const typing::Type* ct = typing::compareOperandType(types(), ta, tb);
     return compareValues(ir::CompareOp::kEq, convert(b_, a, ta, ct), convert(b_, b, tb, ct), ct);
   }
+  if (ta->kind == Kind::kStr && tb->kind == Kind::kStr) return strCompareValues(ir::CompareOp::kEq, a, b);
   if (ta->kind == Kind::kTuple && tb->kind == Kind::kTuple) {
     if (ta->items.size() != tb->items.size()) return b_.getInt1(false);
     llvm::Value* eq = b_.getInt1(true);
@@ -202,6 +203,7 @@ llvm::Value* FunctionLowering::itemsEqual(llvm::Value* a, const typing::Type* ta
 
 llvm::Value* FunctionLowering::itemLess(llvm::Value* a, llvm::Value* b, const typing::Type* t) {
   if (t->isNumber()) return compareValues(ir::CompareOp::kLt, a, b, t);
+  if (t->kind == Kind::kStr) return strCompareValues(ir::CompareOp::kLt, a, b);
   // Tuples: lexicographic, as Python (the first unequal pair decides).
   llvm::Value* less = b_.getInt1(false);
   llvm::Value* equal_so_far = b_.getInt1(true);
@@ -228,14 +230,17 @@ void FunctionLowering::listSort(llvm::Value* lst, const typing::Type* lt, llvm::
                                llvm::Function::InternalLinkage, name, &mod_);
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     llvm::Function* saved = fn_;
+    llvm::BasicBlock* saved_allocas = alloca_block_;  // strings2: comparing strings spills them
     fn_ = f;
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+    alloca_block_ = b_.GetInsertBlock();
     llvm::Value* x = fromMemory(b_, b_.CreateLoad(mem, f->getArg(descending ? 1 : 0)), item);
     llvm::Value* y = fromMemory(b_, b_.CreateLoad(mem, f->getArg(descending ? 0 : 1)), item);
     llvm::Value* lt = itemLess(x, y, item);
     llvm::Value* gt = itemLess(y, x, item);
     b_.CreateRet(b_.CreateSelect(lt, b_.getInt32(-1), b_.CreateSelect(gt, b_.getInt32(1), b_.getInt32(0))));
     fn_ = saved;
+    alloca_block_ = saved_allocas;
     return f;
   };
   llvm::Function* asc = comparator(false);
@@ -355,7 +360,7 @@ llvm::Value* FunctionLowering::listMethod(const ir::Instr& i, const typing::Type
     // The list's reference goes to the result: released once the result
     // has taken its own (finishInstr), as a temporary of this instruction.
     std::function<void(llvm::Value*, const typing::Type*)> adopt = [&](llvm::Value* x, const typing::Type* t) {
-      if (t->kind == Kind::kArray || t->kind == Kind::kList) {
+      if (t->kind == Kind::kArray || t->kind == Kind::kList || t->kind == Kind::kStr) {
         temps_.push_back(b_.CreateExtractValue(x, 0));
       } else if (t->kind == Kind::kTuple) {
         for (unsigned k = 0; k < t->items.size(); ++k) adopt(b_.CreateExtractValue(x, k), t->items[k]);

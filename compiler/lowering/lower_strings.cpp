@@ -306,8 +306,31 @@ llvm::Value* FunctionLowering::strGetItem(const ir::Value* obj, const ir::Value*
       b_.CreateAdd(b_.CreateSDiv(b_.CreateSub(b_.CreateSub(start, stop), one), b_.CreateNeg(step)), one), zero);
   llvm::Value* count = b_.CreateSelect(neg, down_count, up_count);
   llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  // strings2: a step-1 slice is a view into s's block (one more reference
+  // to it, no copy: split's parts cost no allocation), as s[i] is.
+  llvm::BasicBlock* view_bb = llvm::BasicBlock::Create(ctx_, "str.slice.view", fn_);
+  llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "str.slice.copy", fn_);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "str.slice.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpEQ(step, one), view_bb, copy_bb);
+  b_.SetInsertPoint(view_bb);
+  llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
+  llvm::Value* view = b_.CreateInsertValue(s, b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(s, kStrData),
+                                                           b_.CreateMul(start, kind)),
+                                           kStrData);
+  view = b_.CreateInsertValue(view, count, kStrLength);
+  retain(s, obj->type);
+  b_.CreateStore(view, out);
+  llvm::BasicBlock* view_end = b_.GetInsertBlock();
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(copy_bb);
   llvm::Value* st = callApi(*this, kSlice, b_.getInt32Ty(), {out, spill(*this, s), start, step, count});
-  return Fresh{*this, temps_}.take(st, out);
+  llvm::BasicBlock* copy_end = b_.GetInsertBlock();
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
+  llvm::PHINode* status = b_.CreatePHI(b_.getInt32Ty(), 2);
+  status->addIncoming(b_.getInt32(KILN_OK), view_end);
+  status->addIncoming(st, copy_end);
+  return Fresh{*this, temps_}.take(status, out);
 }
 
 absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const std::vector<const ir::Value*>& args,

@@ -15,14 +15,13 @@ std::string unhashableReason(const Type* t) {
     case Kind::kComplex:
       return "";
     case Kind::kTuple:
-      for (const Type* item : t->items)
+      for (const Type* item : t->items) {
+        if (item->kind == Kind::kStr) return "a tuple holding a str as a key is not supported yet";  // strings2
         if (std::string why = unhashableReason(item); !why.empty()) return why;
+      }
       return "";
-    case Kind::kStr:
-      // The hook for strings: CPython hashes them with SipHash keyed by the
-      // process's secret (PYTHONHASHSEED), which compiled code cannot know
-      // until strings have a run-time form that carries their hash.
-      return "hash() of a string is not supported yet";
+    case Kind::kStr:  // strings2: CPython's hash (lower_dicts.cpp, kiln_unicode.c)
+      return "";
     case Kind::kArray:
     case Kind::kDict:
     case Kind::kList:  // lists: mutable

@@ -22,7 +22,7 @@ absl::Status cannotStore(const Type* list, const Type* item) {
 // The list type that also holds items of type `item`, or an error.
 absl::StatusOr<const Type*> storing(TypeContext& tc, const Type* list, const Type* item) {
   const Type* u = widen(tc, list->items[0], item);
-  if (!u || u->kind == Kind::kNone || u->kind == Kind::kStr || isIterator(u->kind) || u->kind == Kind::kModule ||
+  if (!u || u->kind == Kind::kNone || isIterator(u->kind) || u->kind == Kind::kModule ||
       u->kind == Kind::kFunction || u->kind == Kind::kBuiltin || u->kind == Kind::kBoundMethod)
     return cannotStore(list, item);
   return tc.list(u, !list->name.empty());
@@ -33,6 +33,7 @@ absl::StatusOr<const Type*> storing(TypeContext& tc, const Type* list, const Typ
 bool itemsComparable(const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return true;
   if (a->isNumber() && b->isNumber()) return true;
+  if (a->kind == Kind::kStr && b->kind == Kind::kStr) return true;  // strings
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple) {
     if (a->items.size() != b->items.size()) return true;  // never equal
     for (size_t k = 0; k < a->items.size(); ++k)
@@ -45,6 +46,7 @@ bool itemsComparable(const Type* a, const Type* b) {
 
 bool itemsOrdered(const Type* t) {
   if (t->isNumber()) return t->kind != Kind::kComplex;
+  if (t->kind == Kind::kStr) return true;  // strings: by code points
   if (t->kind == Kind::kTuple) {
     for (const Type* item : t->items)
       if (!itemsOrdered(item)) return false;
@@ -65,7 +67,7 @@ absl::StatusOr<const Type*> listLiteral(TypeContext& tc, const std::vector<const
   const Type* t = tc.unknown();
   for (const Type* item : items) {
     const Type* u = unify(tc, t, item);
-    if (!u || u->kind == Kind::kNone || u->kind == Kind::kStr || isIterator(u->kind))
+    if (!u || u->kind == Kind::kNone || isIterator(u->kind))
       return absl::InvalidArgumentError(
           absl::StrCat("a list cannot hold items of types ", t->str(), " and ", item->str(),
                        " (a list's items must have one type; use a tuple for mixed items)"));

@@ -513,7 +513,13 @@ static int32_t strip(KilnStr* out, const KilnStr* s, const KilnStr* chars, int32
       else --hi;
     }
   }
-  return slice(out, s, lo, 1, hi - lo);
+  /* strings2: a view into s's block (one more reference), not a copy. */
+  kiln_mi_incref((KilnMemInfo*)s->meminfo);
+  out->meminfo = s->meminfo;
+  out->data = (char*)s->data + lo * s->kind;
+  out->length = hi - lo;
+  out->kind = s->kind;
+  return KILN_OK;
 }
 
 static int32_t replace(KilnStr* out, const KilnStr* s, const KilnStr* old, const KilnStr* repl, int64_t limit) {

@@ -295,3 +295,145 @@ def test_none_arguments():
     for start in (None, 0, 2, -3, 10):
         for end in (None, 0, 4, -1, 10):
             assert optional_bounds("banana", start, end) == optional_bounds.py_func("banana", start, end), (start, end)
+
+
+# strings2: lists of strings, split/rsplit/splitlines/join, str dict keys.
+SPLIT_TEXTS = TEXTS + ["a,b,,c d, e", "  lead and  trail  ", "abababa", "🐍⚡🐍", "x\ny\r\nz\rw\x0bv\x85u\u2028", "\n\r\n", "a\t b\x1c c\u3000d"]
+
+
+@jit
+def word_list(a, b, c):
+    words = [a, b, c]
+    words.sort()
+    words.append(a + b)
+    last = words.pop()
+    words.insert(0, last)
+    words.remove(b)
+    return words, len(words), a in words, words.index(c), words.count(a), sorted(words), max(words), min(words)
+
+
+def test_lists_of_strings():
+    for a, b, c in (("pear", "apple", "pear"), ("Zed", "zed", "a"), ("日本", "straße", "")):
+        assert word_list(a, b, c) == word_list.py_func(a, b, c), (a, b, c)
+
+
+@jit
+def reflected(words, w):
+    words.append(w.upper())
+    words[0] = words[0] + "!"
+    return "+".join(words), words[-1]
+
+
+def test_reflected_list_of_strings_is_written_back():
+    got, want = ["a", "bé"], ["a", "bé"]
+    assert reflected(got, "x𝄞") == reflected.py_func(want, "x𝄞")
+    assert got == want
+
+
+@jit
+def splits(s):
+    return (s.split(), s.split(None, 1), s.split(","), s.split(",", 1), s.split("ab"), s.rsplit(), s.rsplit(None, 1),
+            s.rsplit(",", 1), s.rsplit("a", 2), s.splitlines(), s.splitlines(True), s.split(maxsplit=0))
+
+
+@jit
+def joins(s, sep):
+    parts = s.split()
+    return sep.join(parts), sep.join(s.split(",")), "".join(parts), sep.join(("x", s, "y"))
+
+
+def test_split_join():
+    for t in SPLIT_TEXTS:
+        assert splits(t) == splits.py_func(t), t
+        for sep in ("", "-", "⚡⚡"):
+            assert joins(t, sep) == joins.py_func(t, sep), (t, sep)
+
+
+def test_split_errors():
+    @jit
+    def empty(s, sep):
+        return s.split(sep)
+
+    with pytest.raises(ValueError, match="empty separator"):
+        empty("a", "")
+
+    @jit
+    def float_maxsplit(s):
+        return s.split(" ", 2.5)
+
+    with pytest.raises(kiln.errors.TypingError):
+        float_maxsplit("a b")
+
+
+@jit
+def word_freq(text):
+    counts = {}
+    for w in text.split():
+        w = w.strip(".,").lower()
+        if w in counts:
+            counts[w] += 1
+        else:
+            counts[w] = 1
+    best = ""
+    bestc = 0
+    for k, v in counts.items():
+        if v > bestc or (v == bestc and k < best):
+            best = k
+            bestc = v
+    gone = counts.pop("the", 0)
+    return len(counts), best, bestc, gone, "fox" in counts
+
+
+def test_str_dict_keys():
+    text = "The quick brown fox. The lazy dog, the fox; straße STRASSE Straße 日本 日本"
+    assert word_freq(text) == word_freq.py_func(text)
+
+    @jit
+    def built(a, b):
+        d = {a: 1, b: 2}
+        d[a + b] = 3
+        del d[b]
+        e = d.copy()
+        e.clear()
+        return d, len(e), d.get("zz", -1), d.get(a, -1)
+
+    assert built("k", "é") == built.py_func("k", "é")
+    assert list(built("k", "é")[0]) == ["k", "ké"]
+
+
+def test_lists_and_dicts_of_strings_are_freed():
+    text = "a b c a b " * 20
+    word_freq(text)
+    word_list("x", "y", "z")
+    splits(SPLIT_TEXTS[5])
+    before = kiln.live_allocations()
+    for t in SPLIT_TEXTS:
+        splits(t)
+        joins(t, "-")
+        word_freq(t + " " + text)
+        word_list(t, t + "1", "q")
+        reflected([t, "b"], t)
+    assert kiln.live_allocations() == before
+
+
+def test_slice_and_strip_views_outlive_their_string():
+    @jit
+    def parts(n):
+        s = ("ab" * n + "  ").upper()  # a block of compiled code's own
+        return s[1:5], s.strip(), s[::2], s.rstrip()[-3:], [s[i:i + 2] for i in range(0, 6, 2)]
+
+    assert parts(4) == parts.py_func(4)
+    before = kiln.live_allocations()
+    for n in range(1, 30):
+        assert parts(n) == parts.py_func(n)
+    assert kiln.live_allocations() == before
+
+
+def test_tuple_keys_holding_strings_are_refused():
+    @jit
+    def tuple_key(s):
+        d = {(s, 1): 2}
+        return len(d)
+
+    with pytest.raises(kiln.errors.TypingError, match="a tuple holding a str as a key is not supported yet"):
+        tuple_key("a")

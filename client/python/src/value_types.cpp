@@ -197,6 +197,15 @@ void releaseBlocks(const Layout& l, const void* p) {
 
 // lists: a list block's data is {int64 size, int64 capacity, items...}.
 constexpr size_t kListHeader = 16;
+
+// strings2: the destructor of a list-of-str argument's block: drops the
+// references of the strings compiled code stored (borrowed ones have none).
+void dropStrItems(void* data) {
+  int64_t n = load<int64_t>(data);
+  for (int64_t i = 0; i < n; ++i)
+    kiln_mi_decref(static_cast<KilnMemInfo*>(
+        load<KilnStr>(static_cast<const char*>(data) + kListHeader + static_cast<size_t>(i) * sizeof(KilnStr)).meminfo));
+}
 // lists: as Numba, every item of a list argument has the list's item type
 // (no conversion); false with a TypeError set otherwise.
 bool listHomogeneous(PyObject* v, const Layout& item) {
@@ -540,7 +549,8 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       Py_ssize_t n = PyList_GET_SIZE(v);
       KilnMemInfo* mi = nullptr;
       char* data = static_cast<char*>(
-          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16, nullptr, &mi));
+          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16,
+                                  item.kind == Kind::kStr ? dropStrItems : nullptr, &mi));  // strings2
       if (data == nullptr) {
         PyErr_NoMemory();
         return false;
@@ -635,6 +645,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
         const void* kp = kiln_dict_key_at(mi, ix);
         const void* vp = kiln_dict_value_at(mi, ix);
         retainBlocks(l.items[1], vp);  // the boxed value's own references
+        retainBlocks(l.items[0], kp);  // strings2: and the boxed key's (str keys)
         PyObject* key = boxValue(l.items[0], kp, args);
         PyObject* value = key ? boxValue(l.items[1], vp, args) : nullptr;
         if (key == nullptr) releaseBlocks(l.items[1], vp);
@@ -711,7 +722,9 @@ bool writeBackList(PyObject* value, const Layout& l, const void* src) {
   Py_ssize_t n = static_cast<Py_ssize_t>(load<int64_t>(data));
   const Layout& item = l.items[0];
   for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject* x = boxValue(item, data + kListHeader + static_cast<size_t>(i) * item.size, nullptr);
+    const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
+    retainBlocks(item, at);  // strings2: boxing takes a reference of its own; the block keeps the list's
+    PyObject* x = boxValue(item, at, nullptr);
     if (x == nullptr) return false;
     if (i < PyList_GET_SIZE(value)) {
       PyObject* old = PyList_GET_ITEM(value, i);

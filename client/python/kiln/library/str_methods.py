@@ -102,3 +102,108 @@ def expandtabs(s, tabsize=8):
             if c == "\n" or c == "\r":
                 col = 0
     return out
+
+
+def _space_at(s, i):
+    # s[i].isspace(), ASCII answered inline (Python's whitespace: \t-\r, \x1c-\x1f, space).
+    o = ord(s[i])
+    if o < 128:
+        return o == 32 or 9 <= o <= 13 or 28 <= o <= 31
+    return s[i].isspace()
+
+
+# strings2: split, rsplit and splitlines make lists of strings (slices of s:
+# views into its block, no copies of the characters).
+@implements("str.split")
+def split(s, sep=None, maxsplit=-1):
+    maxsplit = maxsplit | 0  # an integer, as Python (a float is a TypeError)
+    out = []
+    n = len(s)
+    if sep is None:  # runs of whitespace, none at either end
+        i = 0
+        while True:
+            while i < n and _space_at(s, i):
+                i += 1
+            if i >= n:
+                break
+            if maxsplit >= 0 and len(out) >= maxsplit:
+                out.append(s[i:])  # the rest, its trailing whitespace kept
+                break
+            j = i + 1
+            while j < n and not _space_at(s, j):
+                j += 1
+            out.append(s[i:j])
+            i = j
+        return out
+    m = len(sep)
+    if m == 0:
+        raise ValueError("empty separator")
+    i = 0
+    while maxsplit < 0 or len(out) < maxsplit:
+        j = s.find(sep, i)
+        if j < 0:
+            break
+        out.append(s[i:j])
+        i = j + m
+    out.append(s[i:])
+    return out
+
+
+@implements("str.rsplit")
+def rsplit(s, sep=None, maxsplit=-1):
+    maxsplit = maxsplit | 0
+    out = []
+    if sep is None:
+        j = len(s)
+        while True:
+            while j > 0 and _space_at(s, j - 1):
+                j -= 1
+            if j <= 0:
+                break
+            if maxsplit >= 0 and len(out) >= maxsplit:
+                out.append(s[:j])  # the rest, its leading whitespace kept
+                break
+            i = j - 1
+            while i > 0 and not _space_at(s, i - 1):
+                i -= 1
+            out.append(s[i:j])
+            j = i
+        out.reverse()
+        return out
+    m = len(sep)
+    if m == 0:
+        raise ValueError("empty separator")
+    j = len(s)
+    while maxsplit < 0 or len(out) < maxsplit:
+        i = s.rfind(sep, 0, j)
+        if i < 0:
+            break
+        out.append(s[i + m:j])
+        j = i
+    out.append(s[:j])
+    out.reverse()
+    return out
+
+
+@implements("str.splitlines")
+def splitlines(s, keepends=False):
+    keep = keepends | False  # an int or a bool, as Python
+    out = []
+    n = len(s)
+    i = 0
+    while i < n:
+        j = i
+        # Python's line boundaries (str.splitlines' table).
+        while j < n and s[j] not in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+            j += 1
+        eol = j
+        if j < n:
+            if s[j] == "\r" and j + 1 < n and s[j + 1] == "\n":
+                j += 2
+            else:
+                j += 1
+            if keep:
+                eol = j
+        out.append(s[i:eol])
+        i = j
+    return out
