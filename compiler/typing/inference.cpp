@@ -279,6 +279,7 @@ class Inferrer {
     using K = compiler::GlobalRef::Kind;
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
+    if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
@@ -637,6 +638,13 @@ class Inferrer {
     for (size_t k = 1; k < i.operands.size(); ++k) {
       if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
       args.push_back(i.operands[k]->type);
+    }
+    if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty() &&
+        args[0]->kind == Kind::kTuple && !args[0]->name.empty()) {  // namedtuples: type(p) is p's class
+      i.op = Op::kLoadGlobal;
+      i.name = absl::StrCat("namedtuple:", args[0]->name);
+      i.operands.clear();
+      return absl::OkStatus();
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());

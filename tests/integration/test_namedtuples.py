@@ -95,6 +95,10 @@ def replace_all(p):
     return p._replace(z=p.x, x=p.z)
 
 
+def type_call(p, a, b):
+    return type(p)(a, b)
+
+
 def check(pyfunc, *args):
     expected = pyfunc(*args)
     got = jit(pyfunc)(*args)
@@ -148,6 +152,11 @@ def test_replace():
     check(replace_one, Point(1, 2), 5)
     check(replace_one, Point(1, 2), 5.5)
     check(replace_all, Point3(1, 2, 3.5))
+
+
+def test_type():
+    check(type_call, Point(1, 2), 3.5, 4)
+    check(type_call, Other(1, 2), 3, 4)
 
 
 def test_compare():
