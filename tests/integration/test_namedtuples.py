@@ -164,11 +164,28 @@ def test_compare():
         check(compare, Point(*a), Point(*b))
 
 
+def array_field(p):
+    return p.x
+
+
+def array_field_sum(p):
+    a, n = p
+    return p.x.sum() + a[0] + n
+
+
 def test_holds_an_array():
+    before = kiln.live_allocations()
     got = jit(nested_array)(4)
     assert type(got) is Point
     np.testing.assert_array_equal(got.x, np.arange(4))
     assert got.y == 4
+    a = np.arange(3.0)
+    p = Point(a, 2)
+    assert jit(array_field)(p) is not None
+    np.testing.assert_array_equal(jit(array_field)(p), a)
+    assert jit(array_field_sum)(p) == array_field_sum(p)
+    del got
+    assert kiln.live_allocations() == before
 
 
 def unknown_field(p):

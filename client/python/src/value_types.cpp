@@ -352,7 +352,8 @@ bool isTypedDict(PyObject* v) {
 }  // namespace
 
 namespace {
-// namedtuples: the classes seen, by their spelling, kept alive.
+// namedtuples: the classes seen, by their spelling, and the spelling of
+// each class seen (which holds a reference to it: classes are never freed).
 std::unordered_map<std::string, PyObject*>& namedtupleClasses() {
   static auto* classes = new std::unordered_map<std::string, PyObject*>();
   return *classes;
@@ -406,11 +407,7 @@ std::string namedtupleClass(PyTypeObject* cls) {
   Py_INCREF(o);
   names[cls] = name;
   auto [it, fresh] = namedtupleClasses().emplace(name, o);
-  if (!fresh) {  // the same spelling for another class (redefined): the latest wins
-    Py_INCREF(o);
-    Py_DECREF(it->second);
-    it->second = o;
-  }
+  if (!fresh) it->second = o;  // the same spelling for another class (redefined): the latest wins (both kept alive)
   return name;
 }
 
