@@ -56,6 +56,12 @@ void print(const TypeSyntax& t, std::string* out) {
       absl::StrAppend(out, t.readonly ? "readonly " : "", "array(", scalarName(t.scalar), ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
     case TypeSyntax::Kind::kUniTuple:
+      if (!t.named.empty()) {  // namedtuples:
+        absl::StrAppend(out, "NamedUniTuple(", t.named, ", ");
+        print(t.items[0], out);
+        absl::StrAppend(out, " x ", t.count, ")");
+        return;
+      }
       out->append("UniTuple(");
       print(t.items[0], out);
       absl::StrAppend(out, ", ", t.count, ")");
@@ -79,7 +85,8 @@ void print(const TypeSyntax& t, std::string* out) {
       out->append(")");
       return;
     case TypeSyntax::Kind::kTuple:
-      out->append("Tuple(");
+      if (!t.named.empty()) absl::StrAppend(out, "NamedTuple(", t.named, t.items.empty() ? "" : ", ");  // namedtuples:
+      else out->append("Tuple(");
       for (size_t i = 0; i < t.items.size(); ++i) {
         if (i > 0) out->append(", ");
         print(t.items[i], out);
@@ -163,7 +170,7 @@ TypeSyntax TypeSyntax::tuple(std::vector<TypeSyntax> items) {
 }
 
 bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
-  if (a.kind != b.kind) return false;
+  if (a.kind != b.kind || a.named != b.named) return false;  // namedtuples: the class too
   switch (a.kind) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
@@ -401,6 +408,49 @@ TypeParser::Sized TypeParser::uniTuple(int depth) {
   return out;
 }
 
+TypeParser::Sized TypeParser::namedTuple(int depth, bool uniform) {
+  // namedtuples: the class, "module.qualname[field, ...]", then the items
+  // as a Tuple's or a UniTuple's.
+  skipSpace();
+  const size_t start = pos_;
+  while (pos_ < text_.size() && (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                 text_[pos_] == '_' || text_[pos_] == '.' || text_[pos_] == '<' || text_[pos_] == '>'))
+    ++pos_;
+  if (pos_ == start) return fail(error("expected the namedtuple's class"));
+  std::string named(text_.substr(start, pos_ - start));
+  if (absl::Status s = expect('['); !s.ok()) return fail(s);
+  named += "[";
+  int64_t nfields = 0;
+  while (!peek(']')) {
+    absl::string_view field = identifier();
+    if (field.empty()) return fail(error("expected a field name"));
+    if (nfields > 0) named += ", ";
+    named += std::string(field);
+    if (++nfields > kMaxTupleLength) return fail(error(absl::StrCat("tuple of more than ", kMaxTupleLength, " items")));
+    if (peek(',')) ++pos_;
+  }
+  ++pos_;
+  named += "]";
+  Sized out;
+  if (uniform) {
+    if (absl::Status s = expect(','); !s.ok()) return fail(s);
+    out = uniTuple(depth);
+  } else if (peek(')')) {
+    ++pos_;
+    out = tupleOf({}, 0);
+  } else {
+    if (absl::Status s = expect(','); !s.ok()) return fail(s);
+    std::vector<TypeSyntax> items;
+    int64_t scalars = 0;
+    if (absl::Status s = list(depth, ')', &items, &scalars); !s.ok()) return fail(s);
+    out = tupleOf(std::move(items), scalars);
+  }
+  if (!out.status.ok()) return out;
+  if (out.type.tupleSize() != nfields) return fail(error("a namedtuple has one item per field"));
+  out.type.named = std::move(named);
+  return out;
+}
+
 TypeParser::Sized TypeParser::type(int depth) {
   if (depth >= kMaxTypeDepth)
     return fail(error(absl::StrCat("type nested more than ", kMaxTypeDepth, " levels deep")));
@@ -467,6 +517,10 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "UniTuple" && peek('(')) {
     ++pos_;
     return uniTuple(depth);
+  }
+  if ((name == "NamedTuple" || name == "NamedUniTuple") && peek('(')) {  // namedtuples:
+    ++pos_;
+    return namedTuple(depth, name == "NamedUniTuple");
   }
   if (name == "DictType" && peek('[')) {  // dicts: Numba's DictType[key, value]
     ++pos_;

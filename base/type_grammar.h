@@ -10,6 +10,9 @@
 //           | "(" [type {"," type}] [","] ")"      a tuple
 //           | ["reflected"] "list(" type ")"        a list (reflected: passed in from Python)
 //           | ["reflected"] "set(" type ")"         sets: a set (a kDict with `set`)
+//           | "NamedTuple(" class "," [type {"," type}] ")"   namedtuples: an instance of
+//           | "NamedUniTuple(" class "," type "x" N ")"      a namedtuple class
+//   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
 // Parsing builds a small syntax tree in one left-to-right pass; printing it
@@ -66,6 +69,7 @@ struct TypeSyntax {
   std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList: the one item; kDict: key, value
   bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set
   bool set = false;                // sets: kDict: "set(T)" (items: T, none), Numba's set
+  std::string named;               // namedtuples: kTuple, kUniTuple: the class, "mod.Qual[f1, f2]"; empty: a tuple
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

@@ -54,6 +54,8 @@ class TypeParser {
   Sized tupleOf(std::vector<TypeSyntax> items, int64_t scalars);
   Sized arrayCall();
   Sized uniTuple(int depth);
+  /// namedtuples: "NamedTuple(" or "NamedUniTuple(" already read.
+  Sized namedTuple(int depth, bool uniform);
   absl::StatusOr<char> sliceDims(int* ndim);
   absl::string_view identifier();
   /// datetime: a datetime64/timedelta64 name just read, with its "[unit]".

@@ -281,6 +281,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = numberPart(value(i.operands[0]), obj, i.name, rt);
         break;
       }
+      if (int k = typing::namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
+        v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
+        break;
+      }
       if (rt->kind == Kind::kBoundMethod) {  // strings: a method written in Python carries its receiver
         v = value(i.operands[0]);
         break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler/typing/registry.h"
+#include "compiler/typing/rules.h"
 
 namespace kiln::lowering {
 
@@ -60,7 +61,8 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kCall:  // generators: iter(x) and next(it) borrow, as GetIter and ForIter
       return i.resolution && (i.resolution->id == typing::BuiltinId::kIter || i.resolution->id == typing::BuiltinId::kNext);
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
-      return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList;  // lists: a method
+      return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
+             typing::namedtupleField(i.operands[0]->type, i.name) >= 0;  // namedtuples: an item, as t[k]
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
              (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray());

@@ -118,6 +118,12 @@ class Inferrer {
             (i->operands[0]->type->name == "min" || i->operands[0]->type->name == "max") &&
             i->operands[1]->type->kind == Kind::kTuple && i->operands[1]->type->items.size() >= 2)
           i->kwnames = {"*"};  // tuples: max(t) is max(*t)
+        if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBoundMethod &&
+            i->operands[0]->type->name == "_replace" && i->operands[0]->def) {  // namedtuples: p._replace(x=1)
+          absl::StatusOr<size_t> added = namedtupleReplace(inst, *b, n);
+          if (!added.ok()) return added.status();
+          n += *added;
+        }
         if (i->op == Op::kCall && !i->kwnames.empty() && i->kwnames[0] == "*") {  // tuples: f(*t)
           absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
           if (!added.ok()) return added.status();
@@ -289,6 +295,7 @@ class Inferrer {
     using K = compiler::GlobalRef::Kind;
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
+    if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
@@ -659,10 +666,29 @@ class Inferrer {
   // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes
   // the copy, tuple, truth or constant it is (rules_tuples.cpp).
   absl::Status rewriteBuiltinCall(ir::Instr& i) {
+    if (i.operands[0]->type->name.rfind("namedtuple:", 0) == 0) {  // namedtuples: Point(1, y=2) builds the tuple
+      absl::StatusOr<std::vector<size_t>> order =
+          namedtupleArguments(i.operands[0]->type->name.substr(11), i.operands.size() - 1, i.kwnames);
+      if (!order.ok()) return typingError(std::string(order.status().message()));
+      std::vector<ir::Value*> items;
+      for (size_t k : *order) items.push_back(i.operands[k]);
+      i.op = Op::kBuildTuple;
+      i.name = i.operands[0]->type->name.substr(11);
+      i.operands = std::move(items);
+      i.kwnames.clear();
+      return absl::OkStatus();
+    }
     std::vector<const Type*> args;
     for (size_t k = 1; k < i.operands.size(); ++k) {
       if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
       args.push_back(i.operands[k]->type);
+    }
+    if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty() &&
+        args[0]->kind == Kind::kTuple && !args[0]->name.empty()) {  // namedtuples: type(p) is p's class
+      i.op = Op::kLoadGlobal;
+      i.name = absl::StrCat("namedtuple:", args[0]->name);
+      i.operands.clear();
+      return absl::OkStatus();
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
@@ -718,6 +744,44 @@ class Inferrer {
     call.operands.insert(call.operands.begin() + at, items.begin(), items.end());
     call.kwnames.erase(call.kwnames.begin());
     return count;
+  }
+
+  // namedtuples: p._replace(y=2) (the call at index n of the block) becomes
+  // the tuple of p's items, the named ones replaced: unpacks of p inserted
+  // before it for the others. Returns how many were inserted.
+  absl::StatusOr<size_t> namedtupleReplace(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& call = *b.instrs[n];
+    ir::Value* p = call.operands[0]->def->operands[0];
+    const Type* cls = p->type;
+    if (call.operands.size() - 1 != call.kwnames.size())
+      return typingError("_replace() of a namedtuple takes keyword arguments only");
+    std::vector<std::string> fields = TypeContext::fieldsOf(cls);
+    std::vector<ir::Value*> items(fields.size(), nullptr);
+    const size_t first = 1;
+    for (size_t j = 0; j < call.kwnames.size(); ++j) {
+      int k = namedtupleField(cls, call.kwnames[j]);
+      if (k < 0)
+        return typingError(absl::StrCat("_replace() got an unexpected field name '", call.kwnames[j], "'"));
+      items[static_cast<size_t>(k)] = call.operands[first + j];
+    }
+    size_t added = 0;
+    for (size_t k = 0; k < items.size(); ++k) {
+      if (items[k] != nullptr) continue;
+      ir::Instr* u = inst.ir->append(&b, Op::kUnpack, {p}, call.line);
+      u->offset = call.offset;
+      u->index = static_cast<int32_t>(k);
+      u->count = static_cast<int32_t>(items.size());
+      u->result->type = tc_.unknown();
+      std::rotate(b.instrs.begin() + static_cast<std::ptrdiff_t>(n + added), b.instrs.end() - 1, b.instrs.end());
+      if (absl::Status s = typeInstr(inst, *u); !s.ok()) return s;
+      items[k] = u->result.get();
+      ++added;
+    }
+    call.op = Op::kBuildTuple;
+    call.name = cls->name;
+    call.operands = std::move(items);
+    call.kwnames.clear();
+    return added;
   }
 
   // dicts: storing into {} types it. The store refines the dict value it
@@ -797,6 +861,10 @@ class Inferrer {
         } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
           t = setAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (int k = namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
+          t = obj->items[static_cast<size_t>(k)];
+        } else if (obj->kind == Kind::kTuple && !obj->name.empty() && i.name == "_replace") {
+          t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
         } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
           t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
         } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
@@ -945,7 +1013,7 @@ class Inferrer {
           if (operand(k)->kind == Kind::kUnknown) return absl::OkStatus();
           items.push_back(operand(k));
         }
-        t = tc_.tuple(std::move(items));
+        t = tc_.namedTuple(std::move(items), i.name);  // namedtuples: the class a Point(...) call named
         break;
       }
       case Op::kBuildMap: {  // dicts:

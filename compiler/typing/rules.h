@@ -311,4 +311,14 @@ std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::str
                                                                   const std::vector<const Type*>& args,
                                                                   size_t nkw);
 
+// namedtuples (rules_namedtuples.cpp): the item index of field `name` of
+// a namedtuple type, or -1 (a tuple, or no such field).
+int namedtupleField(const Type* t, const std::string& name);
+// namedtuples: a call of the namedtuple class `cls` with `nargs` arguments,
+// the last kwnames.size() of them by keyword: for each field, the operand
+// (1 + argument index) that gives it; an error as Python's for missing,
+// duplicate, unknown or extra arguments.
+absl::StatusOr<std::vector<size_t>> namedtupleArguments(const std::string& cls, size_t nargs,
+                                                        const std::vector<std::string>& kwnames);
+
 }  // namespace kiln::typing

@@ -60,14 +60,15 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);
     return tc.zip(std::move(items));
   }
-  if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size()) {
+  if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size() &&
+      a->name == b->name) {  // namedtuples: of one class (a Point and a tuple do not unify)
     std::vector<const Type*> items;
     for (size_t i = 0; i < a->items.size(); ++i) {
       const Type* u = unify(tc, a->items[i], b->items[i]);
       if (!u) return nullptr;
       items.push_back(u);
     }
-    return tc.tuple(std::move(items));
+    return tc.namedTuple(std::move(items), a->name);
   }
   // dicts: a method of {} joins the method of the typed dict.
   if (a->kind == Kind::kBoundMethod && b->kind == Kind::kBoundMethod && a->name == b->name) {

@@ -34,7 +34,15 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kTuple: {
       bool uniform = !t.items.empty();
       for (const Type* item : t.items) uniform = uniform && item == t.items[0];
-      if (uniform) {
+      if (uniform && !t.name.empty()) {  // namedtuples: the class, then the items
+        *head = absl::StrCat("NamedUniTuple(", t.name, ", ");
+        kids->assign(1, t.items[0]);
+        *tail = absl::StrCat(" x ", t.items.size(), ")");
+      } else if (!t.name.empty()) {
+        *head = absl::StrCat("NamedTuple(", t.name, t.items.empty() ? "" : ", ");
+        all();
+        *tail = ")";
+      } else if (uniform) {
         *head = "UniTuple(";
         kids->assign(1, t.items[0]);
         *tail = absl::StrCat(", ", t.items.size(), ")");
@@ -255,6 +263,12 @@ const Type* TypeContext::tuple(std::vector<const Type*> items) {
   t.items = std::move(items);
   return intern(t);
 }
+const Type* TypeContext::namedTuple(std::vector<const Type*> items, const std::string& cls) {
+  Type t = make(Kind::kTuple);
+  t.items = std::move(items);
+  t.name = cls;
+  return intern(t);
+}
 const Type* TypeContext::range() { return intern(make(Kind::kRange)); }
 const Type* TypeContext::rangeIter() { return intern(make(Kind::kRangeIter)); }
 const Type* TypeContext::tupleIter(std::vector<const Type*> items) {
@@ -427,7 +441,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();
-      return tc.tuple(std::vector<const Type*>(static_cast<size_t>(t.count), *item));
+      return tc.namedTuple(std::vector<const Type*>(static_cast<size_t>(t.count), *item), t.named);
     }
     case base::TypeSyntax::Kind::kDict: {  // dicts:
       absl::StatusOr<const Type*> k = fromSyntax(tc, t.items[0]);
@@ -444,7 +458,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
         if (!it.ok()) return it.status();
         items.push_back(*it);
       }
-      return tc.tuple(std::move(items));
+      return tc.namedTuple(std::move(items), t.named);  // namedtuples: named empty for a tuple
     }
   }
   return absl::InternalError("bad type syntax");
@@ -459,3 +473,4 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
 }
 
 }  // namespace kiln::typing
+

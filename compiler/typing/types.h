@@ -96,6 +96,11 @@ class TypeContext {
   const Type* complex(int bits = 128);
   const Type* str();
   const Type* tuple(std::vector<const Type*> items);
+  /// namedtuples: an instance of the namedtuple class `cls`
+  /// ("__main__.Point[x, y]": module, qualname, fields); a tuple when empty.
+  const Type* namedTuple(std::vector<const Type*> items, const std::string& cls);
+  /// namedtuples: the field names of a namedtuple type (empty for a tuple).
+  static std::vector<std::string> fieldsOf(const Type* t);
   const Type* range();
   const Type* rangeIter();
   const Type* tupleIter(std::vector<const Type*> items);

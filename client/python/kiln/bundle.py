@@ -87,6 +87,8 @@ def constant(value):
         return ("str", str(value))
     if isinstance(value, bytes):
         return ("bytes", bytes(value))
+    if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not as a plain tuple
+        raise _Unrepresentable(f"constant of type {type(value).__name__} is not supported")
     if isinstance(value, tuple):
         return ("tuple", [constant(v) for v in value])
     frozen = _numpy_constant(value)  # arrays: an array or NumPy scalar default
@@ -123,6 +125,8 @@ def _frozen_constant(value):
     key), and tuples of them."""
     if isinstance(value, (bool, int, float, complex, str)):
         return constant(value)
+    if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not frozen as a plain tuple
+        raise _Unrepresentable(type(value).__name__)
     if isinstance(value, tuple):
         return ("tuple", [_frozen_constant(v) for v in value])
     frozen = _numpy_constant(value)
@@ -353,6 +357,11 @@ class _Builder:
         if isinstance(value, types.FunctionType) and str(getattr(value, "__module__", "")).startswith("kiln.library."):
             # random: a library module's own helper travels as a function.
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
+        if isinstance(value, type) and issubclass(value, tuple) and value is not tuple:
+            # namedtuples: the class, "module.qualname[fields]"; calling it builds one.
+            cls = _kiln.namedtuple_class(value)
+            if cls is not None:
+                return (name, KIND_BUILTIN, None, 0, "namedtuple:" + cls, "")
         if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
             bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
             return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")

@@ -117,6 +117,14 @@ PyObject* typeofValue(PyObject*, PyObject* value) {
   return PyUnicode_FromString(s.c_str());
 }
 
+// namedtuples: the spelling of a namedtuple class (remembered for boxing), or None.
+PyObject* namedtupleClassName(PyObject*, PyObject* cls) {
+  if (!PyType_Check(cls)) Py_RETURN_NONE;
+  std::string s = namedtupleClass(reinterpret_cast<PyTypeObject*>(cls));
+  if (s.empty()) Py_RETURN_NONE;
+  return PyUnicode_FromString(s.c_str());
+}
+
 PyObject* canonicalType(PyObject*, PyObject* arg) {
   const char* s = PyUnicode_AsUTF8(arg);
   if (s == nullptr) return nullptr;
@@ -340,6 +348,7 @@ PyMethodDef kFunctions[] = {
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
     {"canonical_type", canonicalType, METH_O, "the canonical spelling of a type name"},
+    {"namedtuple_class", namedtupleClassName, METH_O, "namedtuples: 'module.qualname[fields]' of a namedtuple class, or None"},
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
     {"compile", compileBundle, METH_VARARGS,

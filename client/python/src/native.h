@@ -49,6 +49,7 @@ struct Layout {
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
   bool reflected = false;        // kList: passed in from Python; changes are written back
   bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
+  std::string named;             // namedtuples: kTuple: the class ("__main__.Point[x, y]"); empty for a tuple
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -78,6 +79,11 @@ absl::StatusOr<Layout> parseType(const std::string& spelling);
 bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 /// Numba's typeof as a spelling; empty when the value has no Kiln type.
 std::string typeofSpelling(PyObject* value);
+/// namedtuples: "module.qualname[field, ...]" of a namedtuple class (a tuple
+/// subclass with `_fields`), remembered so that values of the type box as
+/// instances of it; empty (no error set) for other classes and for classes
+/// defined inside a function (not one class per name).
+std::string namedtupleClass(PyTypeObject* cls);
 /// "array(float64, 1d, C)".
 std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonly = false);
 

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <limits>
 
+#include <unordered_map>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "kiln_rt.h"
@@ -297,7 +300,12 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
-      return tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
+      Layout l = tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
+      if (!t.named.empty()) {  // namedtuples:
+        l.named = t.named;
+        l.spelling = base::printType(t);
+      }
+      return l;
     }
     case base::TypeSyntax::Kind::kDict: {  // dicts:
       std::vector<Layout> items;
@@ -325,7 +333,12 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
         if (!l.ok()) return l.status();
         items.push_back(*std::move(l));
       }
-      return tupleOf(std::move(items));
+      Layout l = tupleOf(std::move(items));
+      if (!t.named.empty()) {  // namedtuples:
+        l.named = t.named;
+        l.spelling = base::printType(t);
+      }
+      return l;
     }
   }
   return absl::InternalError("bad type syntax");
@@ -347,6 +360,66 @@ bool isTypedDict(PyObject* v) {
 }
 }  // namespace
 
+namespace {
+// namedtuples: the classes seen, by their spelling, and the spelling of
+// each class seen (which holds a reference to it: classes are never freed).
+std::unordered_map<std::string, PyObject*>& namedtupleClasses() {
+  static auto* classes = new std::unordered_map<std::string, PyObject*>();
+  return *classes;
+}
+std::unordered_map<PyTypeObject*, std::string>& namedtupleNames() {
+  static auto* names = new std::unordered_map<PyTypeObject*, std::string>();
+  return *names;
+}
+
+bool identifierText(PyObject* s, std::string* out) {
+  if (s == nullptr || !PyUnicode_Check(s)) return false;
+  const char* c = PyUnicode_AsUTF8(s);
+  if (c == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = c;
+  return !out->empty();
+}
+}  // namespace
+
+std::string namedtupleClass(PyTypeObject* cls) {
+  auto& names = namedtupleNames();
+  if (auto it = names.find(cls); it != names.end()) return it->second;
+  if (!PyType_IsSubtype(cls, &PyTuple_Type)) return {};
+  PyObject* o = reinterpret_cast<PyObject*>(cls);
+  PyObject* fields = PyObject_GetAttrString(o, "_fields");
+  PyObject* module = PyObject_GetAttrString(o, "__module__");
+  PyObject* qualname = PyObject_GetAttrString(o, "__qualname__");
+  std::string mod, qual, name;
+  bool ok = fields != nullptr && PyTuple_Check(fields) && identifierText(module, &mod) &&
+            identifierText(qualname, &qual) && qual.find("<locals>") == std::string::npos;
+  if (ok) {
+    name = absl::StrCat(mod, ".", qual, "[");
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(fields); ++i) {
+      std::string f;
+      ok = identifierText(PyTuple_GET_ITEM(fields, i), &f);
+      absl::StrAppend(&name, i > 0 ? ", " : "", f);
+    }
+    name += "]";
+  }
+  Py_XDECREF(fields);
+  Py_XDECREF(module);
+  Py_XDECREF(qualname);
+  PyErr_Clear();
+  if (!ok) return {};
+  for (char c : name)  // what the type grammar reads as a class
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '[' || c == ']' ||
+          c == ',' || c == ' '))
+      return {};
+  Py_INCREF(o);
+  names[cls] = name;
+  auto [it, fresh] = namedtupleClasses().emplace(name, o);
+  if (!fresh) it->second = o;  // the same spelling for another class (redefined): the latest wins (both kept alive)
+  return name;
+}
+
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
@@ -356,6 +429,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyTuple_Type) *kind = Kind::kTuple;
   else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
   else if (t == &PyList_Type) *kind = Kind::kList;  // lists: by spelling, as tuples
+  else if (PyTuple_Check(v) && !namedtupleClass(t).empty()) *kind = Kind::kTuple;  // namedtuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
@@ -410,6 +484,11 @@ std::string typeofSpelling(PyObject* v) {
   }
   bool uniform = n > 0;
   for (const std::string& item : items) uniform = uniform && item == items[0];
+  if (!PyTuple_CheckExact(v)) {  // namedtuples: the class, then the items
+    std::string cls = namedtupleClass(Py_TYPE(v));
+    if (uniform) return absl::StrCat("NamedUniTuple(", cls, ", ", items[0], " x ", n, ")");
+    return absl::StrCat("NamedTuple(", cls, n > 0 ? ", " : "", absl::StrJoin(items, ", "), ")");
+  }
   if (uniform) return absl::StrCat("UniTuple(", items[0], ", ", n, ")");
   return absl::StrCat("Tuple(", absl::StrJoin(items, ", "), ")");
 }
@@ -698,6 +777,17 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
         PyObject* item = boxValue(l.items[i], base + l.offsets[i], args);
         if (item == nullptr) break;
         PyTuple_SET_ITEM(t, static_cast<Py_ssize_t>(i), item);
+      }
+      if (t != nullptr && i == l.items.size() && !l.named.empty()) {  // namedtuples: an instance of the class
+        auto it = namedtupleClasses().find(l.named);
+        if (it == namedtupleClasses().end()) {
+          Py_DECREF(t);
+          PyErr_Format(PyExc_TypeError, "kiln: no namedtuple class %s is known to box a result", l.named.c_str());
+          return nullptr;
+        }
+        PyObject* made = PyObject_Call(it->second, t, nullptr);
+        Py_DECREF(t);
+        return made;
       }
       if (t != nullptr && i == l.items.size()) return t;
       // The arrays not boxed yet still hold their references (item i dropped its own).

@@ -87,6 +87,21 @@ TEST(TypeGrammar, Tuples) {
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
 
+TEST(TypeGrammar, NamedTuples) {
+  // namedtuples: the class (module, qualname, fields), then the items.
+  EXPECT_EQ(canon("NamedTuple(__main__.Point[x, y], int64, float64)"), "NamedTuple(__main__.Point[x, y], int64, float64)");
+  EXPECT_EQ(canon("NamedTuple(m.P[x,y], i8, i8)"), "NamedUniTuple(m.P[x, y], int64 x 2)");
+  EXPECT_EQ(canon("NamedUniTuple(m.P[x, y], int64 x 2)"), "NamedUniTuple(m.P[x, y], int64 x 2)");
+  EXPECT_EQ(canon("NamedTuple(m.Empty[])"), "NamedTuple(m.Empty[])");
+  EXPECT_EQ(canon("Tuple(NamedTuple(m.P[x], int64), int64)"), "Tuple(NamedUniTuple(m.P[x], int64 x 1), int64)");
+  EXPECT_FALSE(parseType("NamedTuple(m.P[x, y], int64) == ").ok());
+  EXPECT_NE(*parseType("NamedTuple(m.P[x, y], int64, int64)"), *parseType("UniTuple(int64, 2)"));
+  EXPECT_NE(*parseType("NamedTuple(m.P[x, y], int64, int64)"), *parseType("NamedTuple(m.Q[x, y], int64, int64)"));
+  for (const char* bad : {"NamedTuple(m.P[x, y], int64)", "NamedTuple(m.P[x], int64, int64)", "NamedTuple([x], int64)",
+                          "NamedTuple(m.P, int64)", "NamedUniTuple(m.P[x, y], int64 x 3)", "NamedTuple(m.P[x int64)"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
 TEST(TypeGrammar, CanonicalFormsRoundTrip) {
   for (const char* s : {"int64", "bool", "none", "unicode_type", "UniTuple(int64, 2)", "Tuple(int64, float64)",
                         "array(float64, 2d, F)", "Tuple(array(int32, 3d, A), UniTuple(complex64, 4), none)",

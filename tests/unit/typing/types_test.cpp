@@ -16,6 +16,18 @@ TEST(Types, ScalarAndTupleSpellingsRoundTrip) {
   }
 }
 
+TEST(Types, NamedTuplesKeepTheirClass) {
+  TypeContext tc;
+  absl::StatusOr<const Type*> p = tc.parse("NamedTuple(m.P[x, y], int64, float64)");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ((*p)->kind, Kind::kTuple);
+  EXPECT_EQ((*p)->str(), "NamedTuple(m.P[x, y], int64, float64)");
+  EXPECT_NE(*p, tc.tuple({tc.integer(64), tc.floating(64)}));
+  EXPECT_EQ(*p, tc.namedTuple({tc.integer(64), tc.floating(64)}, "m.P[x, y]"));
+  EXPECT_EQ(TypeContext::fieldsOf(*p), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ((*tc.parse("NamedUniTuple(m.P[x, y], int64 x 2)"))->str(), "NamedUniTuple(m.P[x, y], int64 x 2)");
+}
+
 TEST(Types, ArraySpellingsRoundTripAndIntern) {
   TypeContext tc;
   absl::StatusOr<const Type*> a = tc.parse("array(float64, 1d, C)");
