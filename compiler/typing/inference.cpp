@@ -475,6 +475,16 @@ class Inferrer {
         for (int k : res.bound) args.push_back(i.operands[k]->type);
         if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: dtype="float32"
           return typingError(std::string(d.message()));
+        // A dtype given by keyword is a dtype or None: the rules find the
+        // dtype among the trailing arguments, where a number would be read
+        // as another argument (np.arange(5, dtype=2) is NumPy's TypeError).
+        for (size_t k = 0; k < i.kwnames.size(); ++k) {
+          if (i.kwnames[k] != "dtype") continue;
+          const int operand = static_cast<int>(i.operands.size() - i.kwnames.size() + k);
+          for (size_t j = 0; j < res.bound.size(); ++j)
+            if (res.bound[j] == operand && args[j]->kind != Kind::kNone && !dtypeOf(tc_, args[j]))
+              return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
+        }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (!t.ok() && *id == BuiltinId::kLinalgSameDtype) {  // linalg: named by its constant first argument
           const ir::Instr* def = i.operands[res.bound[0]]->def;

@@ -364,3 +364,18 @@ def test_argmin_argmax_axis(kilnd, dtype):
             jit(f)(a, 3)
     with pytest.raises(ValueError, match="attempt to get argmax of an empty sequence"):
         jit(fs[0])(np.zeros((0, 3), dtype), 0)
+
+
+def test_dtype_keyword_must_be_a_dtype(kilnd):
+    """np.arange(5, dtype=2) is NumPy's TypeError; the 2 must never be read
+    as another argument (it gave arange(5, 2), or arange(2) for
+    np.arange(dtype=2))."""
+    import kiln
+
+    for f in (lambda x: np.arange(dtype=x), lambda x: np.arange(5, dtype=x), lambda x: np.zeros(3, dtype=x)):
+        with pytest.raises(TypeError):
+            f(2)
+        with pytest.raises(kiln.TypingError, match="dtype must be a NumPy dtype, not int64"):
+            kiln.jit(f)(2)
+    g = kiln.jit(lambda x: np.arange(x, dtype=np.int32))
+    assert g(4).tolist() == [0, 1, 2, 3] and g(4).dtype == np.int32
