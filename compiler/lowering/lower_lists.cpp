@@ -150,25 +150,12 @@ void FunctionLowering::listExtend(llvm::Value* lst, const typing::Type* lt, llvm
     listSetSize(lst, b_.CreateAdd(n, b_.getInt64(m)));
     return;
   }
-  std::string why;
-  const typing::Type* it = typing::iteratorOf(types(), st, &why);
-  const typing::Type* from = typing::iterItem(types(), it);
-  llvm::Value* state = makeIter(src, st, it);
-  llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "extend", fn_);
-  llvm::BasicBlock* body = llvm::BasicBlock::Create(ctx_, "extend.body", fn_);
-  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "extend.end", fn_);
-  b_.CreateBr(head);
-  b_.SetInsertPoint(head);
-  llvm::Value* x = nullptr;
-  llvm::Value* more = iterNext(state, it, from, &x);
-  b_.CreateCondBr(more, body, done);
-  b_.SetInsertPoint(body);
-  llvm::Value* n = listSize(lst);
-  listReserve(lst, lt, b_.CreateAdd(n, b_.getInt64(1)));
-  listPut(lst, lt, n, convert(b_, x, from, item));
-  listSetSize(lst, b_.CreateAdd(n, b_.getInt64(1)));
-  b_.CreateBr(head);
-  b_.SetInsertPoint(done);
+  iterEach(src, st, [&](llvm::Value* x, const typing::Type* from) {  // any other iterable, item by item
+    llvm::Value* n = listSize(lst);
+    listReserve(lst, lt, b_.CreateAdd(n, b_.getInt64(1)));
+    listPut(lst, lt, n, convert(b_, x, from, item));
+    listSetSize(lst, b_.CreateAdd(n, b_.getInt64(1)));
+  });
 }
 
 llvm::Value* FunctionLowering::itemsEqual(llvm::Value* a, const typing::Type* ta, llvm::Value* b,
