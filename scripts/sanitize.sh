@@ -9,9 +9,8 @@
 #                                 (server, single-flight, cache store, client) and the
 #                                 integration tests against the TSan kilnd, with instrumented
 #                                 Abseil synchronization libraries (scripts/sanitizer/
-#                                 tsan_absl.sh). Not in CI: gRPC itself is not built with
-#                                 TSan, and one kind of its hand-offs is still reported
-#                                 (docs/security.md).
+#                                 tsan_absl.sh). Not in CI (about 25 min on 2 cores): run
+#                                 it by hand after concurrency changes (docs/security.md).
 #   SANITIZE_PYTEST=0             skip the pytest part.
 #
 # The Python extension stays the ordinary build's (an instrumented extension
@@ -73,6 +72,13 @@ if [ $mode = asan ]; then
 fi
 tested=$(date +%s)
 if [ "${SANITIZE_PYTEST:-1}" = 1 ]; then
-  KILN_KILND=$kilnd python3 -m pytest -q -p no:cacheprovider "$KILN_ROOT/tests/integration"
+  pytest_args=()
+  # Two tests assert wall-clock bounds on stopping a compile (a 1 s limit, a
+  # 1 s drain); TSan slows the instrumented frontend about tenfold, so the
+  # compile runs past them before its next check and the hard stop exits
+  # with threads still running. They run in the plain and ASan builds.
+  [ $mode = tsan ] && pytest_args=(-k "not test_slow_compile_is_stopped_by_max_compile_seconds \
+and not test_sigterm_during_a_compile_exits_within_the_drain_bound")
+  KILN_KILND=$kilnd python3 -m pytest -q -p no:cacheprovider "${pytest_args[@]}" "$KILN_ROOT/tests/integration"
 fi
 echo "sanitize.sh ($mode): build $((built - start)) s, ctest $((tested - built)) s, pytest $(($(date +%s) - tested)) s"
