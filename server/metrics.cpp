@@ -13,6 +13,7 @@
 #include <exception>
 #include <map>
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message_lite.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -213,8 +214,20 @@ struct Metrics::Impl : prometheus::Collectable {
     for (CompileResult r : {CompileResult::kOk, CompileResult::kError, CompileResult::kInternalError})
       compiles.Add({{"result", compileResultName(r)}});
     for (const char* reason : {"timeout", "connect", "protocol", "digest"}) shared_tier_errors.Add({{"reason", reason}});
-    // kiln_shared_tier_up{instance} has a series per L2 instance: none until
-    // the shared tier is configured.
+    // Each method of kiln.v1.Kiln, OK, at 0: a family without series is not
+    // exported at all.
+    if (const google::protobuf::ServiceDescriptor* kiln =
+            google::protobuf::DescriptorPool::generated_pool()->FindServiceByName("kiln.v1.Kiln");
+        kiln != nullptr) {
+      for (int i = 0; i < kiln->method_count(); ++i) {
+        const std::string rpc(kiln->method(i)->name());
+        requests.Add({{"rpc", rpc}, {"code", "OK"}});
+        received_bytes.Add({{"rpc", rpc}});
+        sent_bytes.Add({{"rpc", rpc}});
+      }
+    }
+    // kiln_shared_tier_up{instance} has a series per L2 instance: none (so
+    // not exported) until the shared tier is configured.
     draining.Add({});
   }
 
