@@ -183,3 +183,34 @@ def test_admin_commands_need_the_admin_right(kilnd_binary, tmp_path, monkeypatch
         assert kilnctl("zero-stats").returncode == 0
     finally:
         server.stop()
+
+
+def test_warm_shows_a_progress_bar_on_a_terminal(private_kilnd, tmp_path):
+    import pty
+
+    module = tmp_path / "one.py"
+    module.write_text("from kiln import jit\n\n@jit\ndef inc(x):\n    return x + 1\n")
+    master, slave = pty.openpty()
+    try:
+        out = subprocess.run([sys.executable, KILNCTL, "warm", str(module), "--sig", "inc(int64)", "--sig",
+                              "inc(float64)"], stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": PYTHON_DIR})
+        os.close(slave)
+        slave = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert out.returncode == 0, out.stdout
+    text = shown.decode()
+    assert "\r" in text and "[###############               ] 1/2 inc(int64): compiled" in text, text
+    assert "[##############################] 2/2 inc(float64): compiled" in text, text
