@@ -152,6 +152,28 @@ def test_values_move_with_compiles_hits_and_bad_requests(servers, kiln_pb2, monk
     assert delta("kiln_compiles_total", result="error") == 1
 
 
+def test_single_flight_waits_and_the_compile_gauges(servers, kiln_pb2):
+    from kiln import jit
+
+    s = servers("--threads=1")
+    slow = compile_request(kiln_pb2, jit(slow_function(3000)), ["int64"], opt_level=0)
+    first = s.channel.unary_unary("/kiln.v1.Kiln/Compile").future(slow, timeout=120)
+    assert wait_until(lambda: s.value("kiln_compiles_in_flight") == 1), s.log()
+    # The same key again joins the running compile; another key waits for
+    # the one slot.
+    second = s.channel.unary_unary("/kiln.v1.Kiln/Compile").future(slow, timeout=120)
+    other = s.channel.unary_unary("/kiln.v1.Kiln/Compile").future(
+        compile_request(kiln_pb2, jit(double), ["float64"]), timeout=120)
+    assert wait_until(lambda: s.value("kiln_compile_queue_depth") == 1 or first.done()), s.log()
+    first.result(), second.result(), other.result()
+    assert s.value("kiln_single_flight_waits_total", scope="local") == 1
+    assert s.value("kiln_single_flight_waits_total", scope="cluster") == 0
+    assert s.value("kiln_compiles_total", result="ok") == 2
+    assert s.value("kiln_compiles_in_flight") == 0 and s.value("kiln_compile_queue_depth") == 0
+    stats = kiln_pb2.StatsResponse.FromString(s.call("GetStats"))
+    assert stats.single_flight_waits == 1 and stats.compiles == 2
+
+
 # ---- grpc.health.v1 and grpc.reflection.v1alpha, by hand ----
 
 def _varint(n):
