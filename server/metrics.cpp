@@ -392,6 +392,14 @@ void Metrics::observeCompile(CompileResult result, double seconds,
 
 void Metrics::setDraining(bool draining) { impl_->draining.Add({}).Set(draining ? 1 : 0); }
 
+void Metrics::countSharedTierError(std::string_view reason) {
+  impl_->shared_tier_errors.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::setSharedTierUp(std::string_view instance, bool up) {
+  impl_->shared_tier_up.Add({{"instance", std::string(instance)}}).Set(up ? 1 : 0);
+}
+
 std::string Metrics::text() const {
   return prometheus::TextSerializer().Serialize(impl_->Collect());
 }

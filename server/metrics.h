@@ -79,6 +79,13 @@ class Metrics {
   void observeCompile(CompileResult result, double seconds,
                       const std::vector<std::pair<std::string, double>>& pass_seconds);
   void setDraining(bool draining);
+  /// The shared (L2) tier, for the code that wires cache/'s SharedTierStats
+  /// in: its lookups go to countLookup(Tier::kL2, ...) and its lock waits to
+  /// countSingleFlightWait(WaitScope::kCluster); these two cover the rest.
+  /// `reason`: "timeout", "connect", "protocol" or "digest".
+  void countSharedTierError(std::string_view reason);
+  /// One series per instance ("redis://host:port"), 1 while it answers.
+  void setSharedTierUp(std::string_view instance, bool up);
 
   /// The exposition text a scrape returns.
   std::string text() const;

@@ -78,6 +78,11 @@ TEST(MetricsTest, CountersAndSampledGauges) {
   EXPECT_TRUE(hasLine(text, "kiln_compile_queue_depth 4")) << text;
   EXPECT_TRUE(hasLine(text, "kiln_cache_bytes{tier=\"l1\"} 1234")) << text;
   EXPECT_TRUE(hasLine(text, "kiln_cache_evictions_total{tier=\"l1\"} 7")) << text;
+  m.countSharedTierError("timeout");
+  m.setSharedTierUp("redis://127.0.0.1:6379", true);
+  text = m.text();
+  EXPECT_TRUE(hasLine(text, "kiln_shared_tier_errors_total{reason=\"timeout\"} 1")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_shared_tier_up{instance=\"redis://127.0.0.1:6379\"} 1")) << text;
   // The evictions counter follows the store's total and never goes down.
   sample.l1_evictions = 9;
   EXPECT_TRUE(hasLine(m.text(), "kiln_cache_evictions_total{tier=\"l1\"} 9"));
