@@ -82,20 +82,25 @@ std::string indexKey(std::string_view db_key) {
   return out;
 }
 
+// The third field (metrics: `kilnctl cache evict --older-than`) is the
+// Unix time of the write or use that wrote the entry; entries of 16 bytes
+// (written before it existed) have time 0, unknown.
 std::string indexValue(uint64_t sequence, uint64_t size) {
   std::string out;
   putLe64(out, sequence);
   putLe64(out, size);
+  putLe64(out, static_cast<uint64_t>(absl::ToUnixSeconds(absl::Now())));
   return out;
 }
 
 struct IndexEntry {
-  uint64_t sequence = 0, size = 0;
+  uint64_t sequence = 0, size = 0, unix_seconds = 0;
 };
 
 std::optional<IndexEntry> parseIndex(rocksdb::Slice value) {
-  if (value.size() != 16) return std::nullopt;
-  return IndexEntry{getLe64(value.data()), getLe64(value.data() + 8)};
+  if (value.size() != 16 && value.size() != 24) return std::nullopt;
+  return IndexEntry{getLe64(value.data()), getLe64(value.data() + 8),
+                    value.size() == 24 ? getLe64(value.data() + 16) : 0};
 }
 
 // Visits every entry RocksDB can read whose key starts with `prefix`, in key
@@ -583,6 +588,67 @@ void Store::rebuild(uint64_t generation, const std::string& why) {
   if (absl::Status o = openDb(); !o.ok()) KILN_LOG(kError) << "reopening the cache: " << o;
   KILN_LOG(kError) << "cache " << path_ << " rebuilt: kept " << kept << " values, dropped " << dropped
                    << " corrupt ones and " << regions << " unreadable regions";
+}
+
+// metrics: `kilnctl cache evict|clear`. Deletes under the index lock, as
+// evictLocked does, so concurrent puts and gets stay consistent: a reader
+// either finds a whole value or none (a miss: it recompiles).
+absl::StatusOr<EvictResult> Store::evict(const EvictFilter& filter) {
+  if (read_only_flag_.load()) maybeRecover();
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr || !writable())
+    return absl::FailedPreconditionError("the cache is read-only (see kilnctl stats): nothing can be evicted now");
+  absl::MutexLock index_lock(&index_mu_);
+  const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(absl::Now()));
+  std::vector<std::tuple<uint64_t, std::string, uint64_t>> entries;  // sequence, storage key, size
+  scanPrefix(
+      *db_, kIndexPrefix,
+      [&](rocksdb::Slice key, rocksdb::Slice value) {
+        std::optional<IndexEntry> e = parseIndex(value);
+        if (!e) return;
+        std::string db_key = key.ToString().substr(kIndexPrefix.size());
+        if (!filter.all) {
+          std::optional<std::pair<Kind, CacheKey>> parsed = parseStorageKey(db_key);
+          if (!parsed) return;
+          if (!filter.key_prefix_hex.empty() && parsed->second.hex().rfind(filter.key_prefix_hex, 0) != 0) return;
+          if (filter.older_than_seconds &&
+              (e->unix_seconds == 0 || now < e->unix_seconds || now - e->unix_seconds < *filter.older_than_seconds))
+            return;
+        }
+        entries.emplace_back(e->sequence, std::move(db_key), e->size);
+      },
+      nullptr);
+  std::sort(entries.begin(), entries.end());  // least recently used first
+  EvictResult result;
+  uint64_t bytes = bytes_.load();
+  rocksdb::WriteBatch batch;
+  for (const auto& [sequence, db_key, size] : entries) {
+    if (filter.down_to_bytes && bytes <= *filter.down_to_bytes) break;
+    batch.Delete(db_key);
+    batch.Delete(indexKey(db_key));
+    bytes -= std::min(size, bytes);
+    result.bytes += size;
+    ++result.values;
+  }
+  if (result.values > 0) {
+    if (rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch); !s.ok())
+      return fromRocksdb(s, "evicting from the cache");
+    bytes_.store(bytes);
+    evictions_.fetch_add(result.values, std::memory_order_relaxed);
+    KILN_LOG(kInfo) << "cache: evicted " << result.values << " values (" << result.bytes << " bytes) on request";
+  }
+  if (filter.all) {
+    // Whatever the index missed (values without an entry) goes too.
+    rocksdb::WriteBatch rest;
+    for (Kind kind : {Kind::kArtifact, Kind::kBundle})
+      scanPrefix(*db_, prefixOf(kind), [&](rocksdb::Slice key, rocksdb::Slice) { rest.Delete(key); }, nullptr);
+    if (rest.Count() > 0)
+      if (rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &rest); !s.ok())
+        return fromRocksdb(s, "clearing the cache");
+    bytes_.store(0);
+  }
+  result.remaining_bytes = bytes_.load();
+  return result;
 }
 
 absl::StatusOr<uint64_t> Store::count(Kind kind) const {

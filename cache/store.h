@@ -90,6 +90,25 @@ struct VerifyReport {
 /// "corrupt_values", "read_errors", "tables_ok", "problems": [...]}.
 std::string toJson(const VerifyReport& report, std::string_view path);
 
+/// metrics: what `kilnctl cache evict|clear` removes. A value goes when it
+/// matches every filter given; `all` takes every artifact and bundle.
+struct EvictFilter {
+  bool all = false;
+  /// Lower-case hex: values whose key starts with it ("" = any).
+  std::string key_prefix_hex;
+  /// Values whose index entry (their last write, or last use when max_bytes
+  /// is set) is at least this old; entries of unknown age are kept.
+  std::optional<uint64_t> older_than_seconds;
+  /// Of the matching values, evict least recently used first only until the
+  /// cache holds at most this many bytes.
+  std::optional<uint64_t> down_to_bytes;
+};
+
+struct EvictResult {
+  uint64_t values = 0, bytes = 0;  // evicted
+  uint64_t remaining_bytes = 0;    // stored after
+};
+
 class Store {
  public:
   /// Opens (creating if missing) the database at `path`. Fails only when the
@@ -110,6 +129,9 @@ class Store {
   /// The number of entries of `kind` (a scan of its prefix: for stats and
   /// tests, not for hot paths).
   absl::StatusOr<uint64_t> count(Kind kind) const;
+  /// Deletes the values `filter` selects (counted in evictions), safe while
+  /// serving; FAILED_PRECONDITION while the store is read-only.
+  absl::StatusOr<EvictResult> evict(const EvictFilter& filter);
   /// Values found corrupt since open.
   uint64_t corrupt_values() const { return corrupt_values_.load(std::memory_order_relaxed); }
   StoreStats stats() const;

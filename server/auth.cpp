@@ -68,6 +68,7 @@ RpcRule ruleFor(absl::string_view rpc) {
   if (rpc == "GetServerInfo") return {true, std::nullopt};
   if (rpc == "Compile" || rpc == "GetStats") return {true, Right::kCompile};
   if (rpc == "Shutdown") return {true, Right::kAdmin};
+  if (rpc == "ZeroStats" || rpc == "EvictCache") return {true, Right::kAdmin};  // metrics: operator commands
   return {};
 }
 

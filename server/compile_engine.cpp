@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "compiler/diagnostic.h"
 #include "server/bundle_convert.h"
+#include "server/metrics.h"
 
 namespace kiln::server {
 namespace {
@@ -135,8 +136,12 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileHitOrMiss(const Comp
   // the bundle: a warm server never asks for an upload.
   step("lookup");
   absl::StatusOr<Shared> hit = lookup(key);
-  if (!hit.ok()) return hit.status();
+  if (!hit.ok()) {
+    if (metrics_) metrics_->countLookup(Metrics::Tier::kL1, Metrics::LookupResult::kError);
+    return hit.status();
+  }
   if (*hit != nullptr) {
+    if (metrics_) metrics_->countLookup(Metrics::Tier::kL1, Metrics::LookupResult::kHit);
     absl::MutexLock lock(&stats_mu_);
     ++stats_.cache_hits;
     return *hit;
@@ -149,6 +154,7 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileHitOrMiss(const Comp
     need->key = key;
     return Shared(std::move(need));
   }
+  if (metrics_) metrics_->countLookup(Metrics::Tier::kL1, Metrics::LookupResult::kMiss);
   {
     absl::MutexLock lock(&stats_mu_);
     ++stats_.cache_misses;
@@ -158,6 +164,11 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileHitOrMiss(const Comp
   for (;;) {
     bool shared = false;
     absl::StatusOr<Shared> r = flight_.run(key, [&] { return compileMiss(job, key, bundle); }, &shared);
+    if (shared) {
+      if (metrics_) metrics_->countSingleFlightWait(Metrics::WaitScope::kLocal);
+      absl::MutexLock lock(&stats_mu_);
+      ++stats_.single_flight_waits;
+    }
     const bool leader_stopped =
         !r.ok() && (absl::IsDeadlineExceeded(r.status()) || absl::IsCancelled(r.status()));
     if (!shared || !leader_stopped || absl::Now() >= job.deadline || !shutdown_.check().ok()) return r;
@@ -232,6 +243,13 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
     if (!result.ok()) ++stats_.compile_errors;
     if (internal) ++stats_.internal_errors;
   }
+  if (metrics_) {
+    static const std::vector<std::pair<std::string, double>> kNoPasses;
+    metrics_->observeCompile(result.ok() ? Metrics::CompileResult::kOk
+                             : internal  ? Metrics::CompileResult::kInternalError
+                                         : Metrics::CompileResult::kError,
+                             seconds, result.ok() ? result->stage_seconds : kNoPasses);
+  }
   if (result.ok()) {
     outcome->status = CompileOutcome::Status::kOk;
     // One record: stored as the cache value and served from, as a hit is.
@@ -270,8 +288,26 @@ EngineStats CompileEngine::stats() {
   if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kArtifact); n.ok()) s.cache_entries = *n;
   if (absl::StatusOr<uint64_t> n = store_.count(cache::Kind::kBundle); n.ok()) s.bundles_stored = *n;
   s.store = store_.stats();
+  {
+    // metrics: the store's counters since the last zeroStats().
+    absl::MutexLock lock(&stats_mu_);
+    const cache::StoreStats& base = store_baseline_;
+    auto since = [](uint64_t now, uint64_t then) { return now >= then ? now - then : 0; };
+    s.store.corrupt_values = since(s.store.corrupt_values, base.corrupt_values);
+    s.store.moved_aside = since(s.store.moved_aside, base.moved_aside);
+    s.store.rebuilds = since(s.store.rebuilds, base.rebuilds);
+    s.store.evictions = since(s.store.evictions, base.evictions);
+    s.store.dropped_writes = since(s.store.dropped_writes, base.dropped_writes);
+  }
   s.corrupt_values = s.store.corrupt_values;
   return s;
+}
+
+void CompileEngine::zeroStats() {
+  const cache::StoreStats now = store_.stats();
+  absl::MutexLock lock(&stats_mu_);
+  stats_ = EngineStats();
+  store_baseline_ = now;
 }
 
 }  // namespace kiln::server

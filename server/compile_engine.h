@@ -90,11 +90,27 @@ struct EngineStats {
   // Not (yet) in StatsResponse:
   uint64_t stopped_compiles = 0;  // deadline, cancellation or a size cap
   uint64_t exceptions = 0;        // thrown inside a compile, caught here
+  // metrics:
+  uint64_t single_flight_waits = 0;  // requests that joined another's compile of their key
+  absl::Time zeroed_at = absl::Now();  // the start, or the last zeroStats()
 };
+
+class Metrics;
 
 class CompileEngine {
  public:
   CompileEngine(const Config& config, cache::Store& store);
+
+  /// metrics: where lookups, waits and compiles are counted (may be null).
+  /// Set before the first compile.
+  void setMetrics(Metrics* metrics) { metrics_ = metrics; }
+  /// metrics: `kilnctl zero-stats`: stats() counts from zero again (the
+  /// store's counters from their current values); Prometheus counters go on.
+  void zeroStats();
+  /// metrics: `kilnctl cache evict|clear`.
+  absl::StatusOr<cache::EvictResult> evictCache(const cache::EvictFilter& filter) { return store_.evict(filter); }
+  /// metrics: compiles holding a slot now.
+  int runningCompiles() const { return slots_.slots() - slots_.freeSlots(); }
 
   /// Records an uploaded bundle, already verified against `hash` and
   /// converted. `serialized` is its deterministic serialization.
@@ -140,6 +156,8 @@ class CompileEngine {
 
   absl::Mutex stats_mu_;
   EngineStats stats_ ABSL_GUARDED_BY(stats_mu_);
+  cache::StoreStats store_baseline_ ABSL_GUARDED_BY(stats_mu_);  // metrics: at the last zeroStats()
+  Metrics* metrics_ = nullptr;
 };
 
 }  // namespace kiln::server

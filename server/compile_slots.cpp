@@ -7,7 +7,8 @@
 namespace kiln::server {
 
 CompileSlots::CompileSlots(int slots, int max_queued, int max_queued_per_client)
-    : max_queued_(std::max(0, max_queued)),
+    : slots_(std::max(1, slots)),
+      max_queued_(std::max(0, max_queued)),
       max_queued_per_client_(std::max(0, max_queued_per_client)),
       free_(std::max(1, slots)) {}
 

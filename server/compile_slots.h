@@ -61,6 +61,7 @@ class CompileSlots {
 
   int freeSlots() const;
   int queued() const;
+  int slots() const { return slots_; }  // metrics: the slot count
 
  private:
   struct Waiter {
@@ -68,6 +69,7 @@ class CompileSlots {
   };
   void releaseSlot();
 
+  const int slots_;
   const int max_queued_;
   const int max_queued_per_client_;
   mutable absl::Mutex mu_;

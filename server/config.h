@@ -94,6 +94,12 @@ struct Config {
   /// with its public key at PATH.pub) when missing. "" = unsigned artifacts
   /// (they still carry their digest). Default: "".
   std::string signing_key_path;
+
+  // ---- metrics (docs/operations.md, "Metrics") ----
+  /// "host:port" to serve Prometheus metrics on (GET /metrics, plain HTTP,
+  /// its own listener; port 0 picks one). "" = off; the client's
+  /// auto-started server never sets it. Default: "".
+  std::string metrics_listen_address;
 };
 
 }  // namespace kiln::server

@@ -213,6 +213,52 @@ grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::Stats
   reply->set_cache_moved_aside(s.store.moved_aside);
   reply->set_cache_rebuilds(s.store.rebuilds);
   reply->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
+  // metrics:
+  reply->set_single_flight_waits(s.single_flight_waits);
+  reply->set_since_zero_seconds(absl::ToDoubleSeconds(absl::Now() - s.zeroed_at));
+  // The shared (L2) tier: the one place its counters (cache/ SharedTierStats)
+  // are read into StatsResponse.l2 once a shared tier is configured; all
+  // zeros until then. (`kilnctl stats` shows them under tiers.l2.)
+  reply->mutable_l2();
+  return grpc::Status::OK;
+}
+
+grpc::Status KilnService::ZeroStats(grpc::ServerContext* context, const pb::ZeroStatsRequest*,
+                                    pb::ZeroStatsResponse*) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "ZeroStats"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  engine_.zeroStats();
+  return grpc::Status::OK;
+}
+
+grpc::Status KilnService::EvictCache(grpc::ServerContext* context, const pb::EvictCacheRequest* request,
+                                     pb::EvictCacheResponse* reply) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "EvictCache"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  cache::EvictFilter filter;
+  filter.all = request->all();
+  const std::string& prefix = request->key_prefix();
+  if (prefix.size() > 64 || prefix.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return toGrpc(absl::InvalidArgumentError(
+        absl::StrCat("key_prefix must be at most 64 lower-case hex digits, got ", prefix.size(), " characters")));
+  filter.key_prefix_hex = prefix;
+  if (request->has_older_than_seconds()) {
+    const double seconds = request->older_than_seconds();
+    if (!(seconds >= 0 && seconds < 1e15))
+      return toGrpc(absl::InvalidArgumentError("older_than_seconds must be a number of seconds, at least 0"));
+    filter.older_than_seconds = static_cast<uint64_t>(seconds);
+  }
+  if (request->has_down_to_bytes()) filter.down_to_bytes = request->down_to_bytes();
+  if (!filter.all && prefix.empty() && !filter.older_than_seconds && !filter.down_to_bytes)
+    return toGrpc(absl::InvalidArgumentError(
+        "EvictCache needs a filter (key_prefix, older_than_seconds, down_to_bytes) or all"));
+  absl::StatusOr<cache::EvictResult> result = engine_.evictCache(filter);
+  if (!result.ok()) return toGrpc(result.status());
+  reply->set_evicted_values(result->values);
+  reply->set_evicted_bytes(result->bytes);
+  reply->set_remaining_bytes(result->remaining_bytes);
   return grpc::Status::OK;
 }
 

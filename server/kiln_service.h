@@ -36,6 +36,11 @@ class KilnService final : public kiln::v1::Kiln::Service {
                         kiln::v1::StatsResponse* reply) override;
   grpc::Status Shutdown(grpc::ServerContext* context, const kiln::v1::ShutdownRequest* request,
                         kiln::v1::ShutdownResponse* reply) override;
+  // metrics: operator commands.
+  grpc::Status ZeroStats(grpc::ServerContext* context, const kiln::v1::ZeroStatsRequest* request,
+                         kiln::v1::ZeroStatsResponse* reply) override;
+  grpc::Status EvictCache(grpc::ServerContext* context, const kiln::v1::EvictCacheRequest* request,
+                          kiln::v1::EvictCacheResponse* reply) override;
 
   /// How long no request has been running (zero while one is).
   absl::Duration idleFor() const;

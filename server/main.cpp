@@ -51,6 +51,8 @@ ABSL_FLAG(std::string, tokens, "", "bearer tokens file, lines 'TOKEN NAME RIGHT[
           "SIGHUP reloads it");
 ABSL_FLAG(std::string, signing_key, "", "Ed25519 private key (PEM) signing every artifact; created when missing, "
           "public key at PATH.pub");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT to serve Prometheus metrics on (GET /metrics, plain HTTP); off by default");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
 
@@ -109,7 +111,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
                                "[--idle-timeout SECONDS] [--max-compile-seconds S] [--drain-seconds S] [limits...] "
                                "[--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--tokens FILE] [--signing-key PEM] "
-                               "[--insecure]; see docs/operations.md");
+                               "[--insecure] [--metrics-listen HOST:PORT]; see docs/operations.md");
   // Accept the documented dashed spellings (--cache-dir, --verify-each) as
   // well as absl's underscores: dashes in a flag's name (before any '=').
   for (int i = 1; i < argc; ++i) {
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
   config.insecure = absl::GetFlag(FLAGS_insecure);
   config.tokens_path = absl::GetFlag(FLAGS_tokens);
   config.signing_key_path = absl::GetFlag(FLAGS_signing_key);
+  config.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   // Everything kilnd creates (socket, cache, keys) is its user's alone,
   // whatever umask it was started with.
   umask(077);

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -189,11 +191,36 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   if (!store.ok()) return store.status();
   self->store_ = *std::move(store);
   self->engine_ = std::make_unique<CompileEngine>(c, *self->store_);
+  // metrics: counted always, served on --metrics-listen only.
+  self->metrics_ = std::make_unique<Metrics>(KILN_VERSION, compiler::compilerBuildId());
+  self->engine_->setMetrics(self->metrics_.get());
+  self->metrics_->setSampler([raw = self.get()] {
+    MetricsSample sample;
+    sample.queue_depth = raw->engine_->queuedCompiles();
+    sample.compiles_in_flight = raw->engine_->runningCompiles();
+    const cache::StoreStats store = raw->store_->stats();
+    sample.cache_bytes = store.bytes;
+    if (absl::StatusOr<uint64_t> n = raw->store_->count(cache::Kind::kArtifact); n.ok()) sample.cache_entries = *n;
+    sample.cache_read_only = store.read_only;
+    sample.l1_evictions = store.evictions;
+    sample.l1_corrupt_values = store.corrupt_values;
+    return sample;
+  });
+  if (!c.metrics_listen_address.empty()) {
+    if (absl::Status s = self->metrics_->serve(c.metrics_listen_address); !s.ok()) return s;
+    KILN_LOG(kInfo) << "metrics on http://" << c.metrics_listen_address.substr(0, c.metrics_listen_address.rfind(':'))
+                    << ":" << self->metrics_->port() << "/metrics";
+  }
   KilnServer* raw = self.get();
   self->service_ = std::make_unique<KilnService>(
       *self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); }, *self->authorizer_,
       self->signing_key_ ? &*self->signing_key_ : nullptr, c.max_concurrent_rpcs);
 
+  // The standard health service (grpc.health.v1.Health: SERVING, then
+  // NOT_SERVING while draining) and server reflection (grpcurl), on every
+  // listener and without a token: probes and tools carry none.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // One thread per RPC in gRPC's sync server: the pool is capped a little
   // above --max-concurrent-rpcs (pollers and Shutdown need some), so the
@@ -210,6 +237,7 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     // Clear statuses for every RPC, including requests gRPC cannot parse.
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(makeStatusInterceptorFactory());
+    interceptors.push_back(self->metrics_->interceptorFactory());  // metrics: requests and bytes by RPC
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   if (!c.socket_path.empty()) {
@@ -237,6 +265,10 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     // Report the real port when the address asked for port 0.
     const std::string host = c.listen_address.substr(0, c.listen_address.rfind(':'));
     self->targets_.push_back(absl::StrCat(host, ":", tcp_port));
+  }
+  if (grpc::HealthCheckServiceInterface* health = self->server_->GetHealthCheckService(); health != nullptr) {
+    health->SetServingStatus(true);
+    health->SetServingStatus(kiln::v1::Kiln::service_full_name(), true);
   }
   self->shutdown_thread_ = std::thread([raw] { raw->shutdownLoop(); });
   return self;
@@ -268,8 +300,15 @@ void KilnServer::shutdownLoop() {
   // Drain: no new RPCs, queued compiles fail now, running ones get
   // --drain-seconds to finish; then they are cancelled (each stops at its
   // next check) and their RPCs too.
+  // metrics: health checks answer NOT_SERVING from here on, and the
+  // listener stays open while running compiles finish (below), so probes
+  // and load balancers see the drain rather than a refused connection.
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService(); health != nullptr)
+    health->SetServingStatus(false);
+  metrics_->setDraining(true);
   engine_->beginDrain();
   const absl::Duration drain = absl::Seconds(std::max(0.0, config_.drain_seconds));
+  const absl::Time drain_end = absl::Now() + drain;
   absl::Notification drained;
   std::thread canceller([&] {
     if (drained.WaitForNotificationWithTimeout(drain)) return;
@@ -277,7 +316,8 @@ void KilnServer::shutdownLoop() {
     engine_->cancelAll(absl::UnavailableError(absl::StrCat(
         "the server is shutting down: its drain time of ", config_.drain_seconds, " s (--drain-seconds) is over")));
   });
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + drain));
+  while (engine_->compilesInFlight() > 0 && absl::Now() < drain_end) absl::SleepFor(absl::Milliseconds(20));
+  server_->Shutdown(absl::ToChronoTime(drain_end));
   server_->Wait();
   drained.Notify();
   canceller.join();

@@ -22,6 +22,7 @@
 #include "server/compile_engine.h"
 #include "server/config.h"
 #include "server/kiln_service.h"
+#include "server/metrics.h"
 #include "server/socket_lock.h"
 
 namespace kiln::server {
@@ -44,6 +45,9 @@ class KilnServer {
   /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
   const std::vector<std::string>& targets() const { return targets_; }
 
+  /// metrics: the port /metrics is served on (--metrics-listen), 0 if none.
+  int metricsPort() const { return metrics_->port(); }
+
  private:
   explicit KilnServer(const Config& config);
   void shutdownLoop();
@@ -53,6 +57,8 @@ class KilnServer {
   ino_t socket_inode_ = 0;  // of the socket file this server bound
   std::unique_ptr<cache::Store> store_;
   std::unique_ptr<CompileEngine> engine_;
+  // metrics: after the engine (its sampler reads it), before the gRPC server.
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Authorizer> authorizer_;
   std::optional<kiln::v1::SigningKey> signing_key_;
   std::unique_ptr<KilnService> service_;

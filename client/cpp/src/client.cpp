@@ -330,6 +330,23 @@ absl::StatusOr<kiln::v1::StatsResponse> Client::stats() {
       });
 }
 
+absl::Status Client::zeroStats() {
+  return rpc<kiln::v1::ZeroStatsResponse>(
+             "ZeroStats", kShortRpcSeconds,
+             [](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::ZeroStatsResponse* r) {
+               return stub.ZeroStats(ctx, {}, r);
+             })
+      .status();
+}
+
+absl::StatusOr<kiln::v1::EvictCacheResponse> Client::evictCache(const kiln::v1::EvictCacheRequest& request) {
+  // A scan of the whole cache: longer than the other small RPCs may take.
+  return rpc<kiln::v1::EvictCacheResponse>(
+      "EvictCache", 300, [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::EvictCacheResponse* r) {
+        return stub.EvictCache(ctx, request, r);
+      });
+}
+
 absl::Status Client::shutdown() {
   // Not retried: a server that stops while answering has done what was asked.
   absl::StatusOr<Timeouts> t = timeoutsFromEnv();

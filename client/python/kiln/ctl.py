@@ -1,11 +1,16 @@
 """kilnctl: talk to a kiln server from the command line.
 
   kilnctl compile FILE.py:FUNC --sig "float64(float64)" --emit=llvm
-  kilnctl info | stats | stop
+  kilnctl info | stats [--json] | zero-stats | stop
   kilnctl cache verify [--cache-dir DIR] [--json]
+  kilnctl cache evict [KEY_PREFIX] [--older-than 7d] [--bytes 10G]
+  kilnctl cache clear
+  kilnctl warm MODULE.py [--sig "f(float64[:])" ...]
 
-The server is $KILN_SERVER, else the local one (which `compile` and `info`
-start when needed; `stats` and `stop` never do).
+The server is $KILN_SERVER, else the local one (which `compile`, `info` and
+`warm` start when needed; `stats`, `zero-stats`, `cache evict|clear` and
+`stop` never do). zero-stats and cache evict|clear need the admin right when
+the server has tokens (docs/operations.md, "Operator commands").
 
 `cache verify` reads the cache's files, not the server: it runs
 `kilnd --verify-cache`, which opens the RocksDB database read-only (a running
@@ -74,13 +79,206 @@ def cmd_info(args):
     print(f"targets: {', '.join(info['targets'])}")
 
 
+def stats_report(stats):
+    """The server's counters (kiln._kiln.server_stats) grouped as `kilnctl
+    stats --json` prints them: totals, then per cache tier (`tiers.l1`, the
+    server's RocksDB; `tiers.l2`, the shared tier, zeros while none is
+    configured)."""
+    l2 = stats["l2"]
+    return {
+        "requests": stats["compile_requests"],
+        "compiles": stats["compiles"],
+        "compile_errors": stats["compile_errors"],
+        "internal_errors": stats["internal_errors"],
+        "compile_seconds_total": stats["compile_seconds_total"],
+        "single_flight_waits": stats["single_flight_waits"],
+        "bundle_uploads": stats["bundle_uploads"],
+        "bundles_stored": stats["bundles_stored"],
+        "tiers": {
+            "l1": {
+                "hits": stats["cache_hits"],
+                "misses": stats["cache_misses"],
+                "entries": stats["cache_entries"],
+                "bytes": stats["cache_bytes"],
+                "max_bytes": stats["cache_max_bytes"],
+                "evictions": stats["cache_evictions"],
+                "checksum_failures": stats["corrupt_values"],
+                "read_only": stats["cache_read_only"],
+                "read_only_reason": stats["cache_read_only_reason"],
+                "dropped_writes": stats["cache_dropped_writes"],
+                "moved_aside": stats["cache_moved_aside"],
+                "rebuilds": stats["cache_rebuilds"],
+            },
+            "l2": {
+                "hits": l2["hits"],
+                "misses": l2["misses"],
+                "errors": l2["errors"],
+                "writes": l2["writes"],
+                "lock_waits": l2["lock_waits"],
+                "checksum_failures": l2["corrupt_values"],
+                "degraded": l2["degraded"],
+            },
+        },
+        "uptime_seconds": stats["uptime_seconds"],
+        "since_zero_seconds": stats["since_zero_seconds"],
+    }
+
+
+def _flatten(report, prefix=""):
+    for key, value in report.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
 def cmd_stats(args):
-    stats = _kiln.server_stats(False)
+    report = stats_report(_kiln.server_stats(False))
     if args.json:
-        print(json.dumps(stats, indent=2))
+        print(json.dumps(report, indent=2))
         return
-    for key, value in stats.items():
+    for key, value in _flatten(report):
         print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+    hits, misses = report["tiers"]["l1"]["hits"], report["tiers"]["l1"]["misses"]
+    if hits + misses:
+        print(f"tiers.l1.hit_rate: {100.0 * hits / (hits + misses):.1f} %")
+
+
+def cmd_zero_stats(args):
+    _kiln.server_zero_stats()
+    print("statistics zeroed")
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_duration(text):
+    """"90", "90s", "30m", "12h", "7d", "2w" -> seconds."""
+    t = text.strip().lower()
+    unit = t[-1:] if t[-1:] in _DURATION_UNITS else "s"
+    number = t[:-1] if t[-1:] in _DURATION_UNITS else t
+    try:
+        value = float(number)
+    except ValueError:
+        raise SystemExit(f"kilnctl: --older-than: expected a duration such as 90s, 30m, 12h or 7d, got {text!r}")
+    if value < 0:
+        raise SystemExit(f"kilnctl: --older-than must not be negative, got {text!r}")
+    return value * _DURATION_UNITS[unit]
+
+
+def parse_size(text):
+    """"1048576", "512K", "10G" (powers of 1024) -> bytes."""
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    unit = t[-1:] if t[-1:] in _SIZE_UNITS and t[-1:] else ""
+    number = t[:-1] if unit else t
+    if not number.isdigit():
+        raise SystemExit(f"kilnctl: --bytes: expected a number with an optional K, M, G or T suffix, got {text!r}")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def _print_evicted(reply):
+    print(f"evicted {reply['evicted_values']} values ({reply['evicted_bytes']} bytes); "
+          f"{reply['remaining_bytes']} bytes remain")
+
+
+def cmd_cache_evict(args):
+    prefix = (args.key_prefix or "").lower()
+    if prefix and (len(prefix) > 64 or any(c not in "0123456789abcdef" for c in prefix)):
+        raise SystemExit(f"kilnctl: KEY_PREFIX must be hex digits (a cache key's start), got {args.key_prefix!r}")
+    if not prefix and args.older_than is None and args.bytes is None:
+        raise SystemExit("kilnctl: cache evict needs KEY_PREFIX, --older-than or --bytes (or use cache clear)")
+    kwargs = {"key_prefix": prefix}
+    if args.older_than is not None:
+        kwargs["older_than_seconds"] = parse_duration(args.older_than)
+    if args.bytes is not None:
+        kwargs["down_to_bytes"] = parse_size(args.bytes)
+    _print_evicted(_kiln.server_evict_cache(**kwargs))
+
+
+def cmd_cache_clear(args):
+    _print_evicted(_kiln.server_evict_cache(all=True))
+
+
+def _parse_warm_sig(text):
+    """"f(float64[:])" or "f:float64(float64)" -> (name, return type, arg types)."""
+    if ":" in text.partition("(")[0]:  # "[:]" in the arguments is no separator
+        name, _, rest = text.partition(":")
+    else:
+        name, paren, rest = text.partition("(")
+        rest = paren + rest
+    name = name.strip()
+    if not name.isidentifier() or not rest:
+        raise SystemExit(f"kilnctl: --sig: expected NAME(ARG, ...) or NAME:RET(ARG, ...), got {text!r}")
+    ret, arg_types = parse_signature(rest)
+    return name, ret, arg_types
+
+
+class _Progress:
+    """A progress bar on a terminal; one line per step otherwise."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.tty = stream.isatty()
+
+    def step(self, label, outcome):
+        self.done += 1
+        if self.tty:
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            line = f"[{'#' * filled}{' ' * (width - filled)}] {self.done}/{self.total} {label}: {outcome}"
+            self.stream.write("\r\x1b[K" + line[:200])
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"{self.done}/{self.total} {label}: {outcome}\n")
+        self.stream.flush()
+
+
+def cmd_warm(args):
+    if not os.path.exists(args.module):
+        raise SystemExit(f"kilnctl: no such file: {args.module}")
+    requested = [_parse_warm_sig(s) for s in args.sig or ()]
+    module_spec = importlib.util.spec_from_file_location("__kilnctl_warm__", args.module)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.module)))
+    # Importing it compiles every @jit("sig") function already (eagerly).
+    module_spec.loader.exec_module(module)
+    functions = {name: value for name, value in vars(module).items()
+                 if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__}
+    jobs = []  # (dispatcher, label, return type, arg types)
+    for name, disp in functions.items():
+        for sig in disp._eager_signatures:
+            ret, arg_types = parse_signature(sig)
+            jobs.append((disp, f"{name}({', '.join(arg_types)})", ret, arg_types))
+    for name, ret, arg_types in requested:
+        if name not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            raise SystemExit(f"kilnctl: --sig {name}(...): {args.module} has no jitted function '{name}' "
+                             f"(jitted functions: {known})")
+        jobs.append((functions[name], f"{name}({', '.join(arg_types)})", ret, arg_types))
+    unsigned = sorted(name for name, disp in functions.items()
+                      if not disp._eager_signatures and all(r[0] != name for r in requested))
+    progress = _Progress(len(jobs))
+    compiled = cached = failed = 0
+    for disp, label, ret, arg_types in jobs:
+        try:
+            reply = disp._request(arg_types, ret, EMITS["binary"])
+        except KilnError as e:
+            failed += 1
+            progress.step(label, f"{type(e).__name__}: {str(e).splitlines()[0]}")
+            continue
+        if reply["cache_hit"]:
+            cached += 1
+            progress.step(label, "cached")
+        else:
+            compiled += 1
+            progress.step(label, f"compiled in {reply['compile_seconds'] * 1000:.1f} ms")
+    print(f"warmed {len(jobs) - failed} of {len(jobs)} signatures of {len(functions)} jitted functions: "
+          f"{compiled} compiled, {cached} already cached, {failed} failed")
+    for name in unsigned:
+        print(f"  {name}: no signature (give --sig '{name}(TYPE, ...)')")
+    return 1 if failed else 0
 
 
 def cmd_cache_verify(args):
@@ -131,17 +329,33 @@ def main(argv=None):
     p.set_defaults(func=cmd_compile)
     for name, func, help_ in (("info", cmd_info, "show the server's identity"),
                               ("stats", cmd_stats, "show the server's counters"),
+                              ("zero-stats", cmd_zero_stats, "zero the server's counters (admin)"),
                               ("stop", cmd_stop, "shut the server down")):
         p = sub.add_parser(name, help=help_)
-        if name != "stop":
+        if name in ("info", "stats"):
             p.add_argument("--json", action="store_true")
         p.set_defaults(func=func)
-    p = sub.add_parser("cache", help="check the cache's files")
+    p = sub.add_parser("warm", help="compile every jitted function of a module ahead of time")
+    p.add_argument("module", metavar="MODULE.py")
+    p.add_argument("--sig", action="append",
+                   help='NAME(ARG, ...) or NAME:RET(ARG, ...), e.g. "f(float64[:])"; repeatable; '
+                        "@jit(\"sig\") functions need none")
+    p.set_defaults(func=cmd_warm)
+    p = sub.add_parser("cache", help="check, evict or clear the cache")
     cache_sub = p.add_subparsers(dest="cache_command", required=True)
     p = cache_sub.add_parser("verify", help="check every cached value (reads the files; the server may run)")
     p.add_argument("--cache-dir", help="the server's --cache-dir (default: the local server's folder)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cache_verify)
+    p = cache_sub.add_parser("evict", help="evict values from the server's cache (admin; safe while serving)")
+    p.add_argument("key_prefix", metavar="KEY_PREFIX", nargs="?", help="hex: values whose key starts with it")
+    p.add_argument("--older-than", metavar="DURATION",
+                   help="values last written (or used, with --cache-max-bytes) at least this long ago: 90s, 30m, 12h, 7d")
+    p.add_argument("--bytes", metavar="SIZE",
+                   help="evict least recently used first until at most SIZE bytes remain (K, M, G, T suffixes)")
+    p.set_defaults(func=cmd_cache_evict)
+    p = cache_sub.add_parser("clear", help="evict every value from the server's cache (admin; safe while serving)")
+    p.set_defaults(func=cmd_cache_clear)
     args = parser.parse_args(argv)
     try:
         rc = args.func(args)

@@ -62,6 +62,7 @@ class Dispatcher(_kiln.Dispatcher):
         self._bundle = None
         self._pysig = None
         self._eager = bool(signatures)
+        self._eager_signatures = list(signatures or ())  # as written: kilnctl warm
         functools.update_wrapper(self, py_func)
         simple = not (code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)) and code.co_kwonlyargcount == 0
         self._configure(code.co_argcount if simple else -1, self._eager, bool(options.get("nogil")))

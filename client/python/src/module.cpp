@@ -263,6 +263,19 @@ PyObject* serverStats(PyObject*, PyObject* args) {
     return nullptr;
   }
   Py_DECREF(health);
+  // metrics: waits, the time since zero-stats and the shared tier.
+  const kiln::v1::TierStats& l2 = st->l2();
+  PyObject* more = Py_BuildValue("{s:K,s:d,s:{s:K,s:K,s:K,s:K,s:K,s:K,s:O}}", "single_flight_waits",
+                                 st->single_flight_waits(), "since_zero_seconds", st->since_zero_seconds(), "l2",
+                                 "hits", l2.hits(), "misses", l2.misses(), "errors", l2.errors(), "writes", l2.writes(),
+                                 "lock_waits", l2.lock_waits(), "corrupt_values", l2.corrupt_values(), "degraded",
+                                 l2.degraded() ? Py_True : Py_False);
+  if (more == nullptr || PyDict_Update(dict, more) != 0) {
+    Py_XDECREF(more);
+    Py_DECREF(dict);
+    return nullptr;
+  }
+  Py_DECREF(more);
   return dict;
 }
 
@@ -274,6 +287,43 @@ PyObject* serverShutdown(PyObject*, PyObject*) {
   Py_END_ALLOW_THREADS
   if (!s.ok()) return raiseStatus(s);
   Py_RETURN_NONE;
+}
+
+// metrics: kilnctl zero-stats.
+PyObject* serverZeroStats(PyObject*, PyObject*) {
+  absl::Status s;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/false);
+  s = c.ok() ? (*c)->zeroStats() : c.status();
+  Py_END_ALLOW_THREADS
+  if (!s.ok()) return raiseStatus(s);
+  Py_RETURN_NONE;
+}
+
+// metrics: kilnctl cache evict|clear. older_than < 0 and down_to < 0 mean
+// "not given".
+PyObject* serverEvictCache(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* kKeywords[] = {"all", "key_prefix", "older_than_seconds", "down_to_bytes", nullptr};
+  int all = 0;
+  const char* prefix = "";
+  double older_than = -1;
+  long long down_to = -1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|psdL", const_cast<char**>(kKeywords), &all, &prefix, &older_than,
+                                   &down_to))
+    return nullptr;
+  kiln::v1::EvictCacheRequest request;
+  request.set_all(all != 0);
+  request.set_key_prefix(prefix);
+  if (older_than >= 0) request.set_older_than_seconds(older_than);
+  if (down_to >= 0) request.set_down_to_bytes(static_cast<uint64_t>(down_to));
+  absl::StatusOr<kiln::v1::EvictCacheResponse> r;
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/false);
+  r = c.ok() ? (*c)->evictCache(request) : absl::StatusOr<kiln::v1::EvictCacheResponse>(c.status());
+  Py_END_ALLOW_THREADS
+  if (!r.ok()) return raiseStatus(r.status());
+  return Py_BuildValue("{s:K,s:K,s:K}", "evicted_values", r->evicted_values(), "evicted_bytes", r->evicted_bytes(),
+                       "remaining_bytes", r->remaining_bytes());
 }
 
 PyObject* hostTargetDict(PyObject*, PyObject*) {
@@ -357,6 +407,10 @@ PyMethodDef kFunctions[] = {
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
     {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},
     {"server_shutdown", serverShutdown, METH_NOARGS, "stop the server (never starts one)"},
+    {"server_zero_stats", serverZeroStats, METH_NOARGS, "zero the server's GetStats counters (never starts one)"},
+    {"server_evict_cache", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(serverEvictCache)),
+     METH_VARARGS | METH_KEYWORDS,
+     "server_evict_cache(all=False, key_prefix='', older_than_seconds=-1, down_to_bytes=-1) -> dict"},
     {"host_target", hostTargetDict, METH_NOARGS, "this machine as an LLVM target"},
     {"local_cache_dir", localCacheDir, METH_NOARGS, "$XDG_CACHE_HOME/kiln"},
     {"local_server_paths", localServerPaths, METH_NOARGS,

@@ -146,6 +146,51 @@ TEST_F(StoreTest, ValueStoredUnderOtherKindIsRejected) {
   EXPECT_EQ(store->corrupt_values(), 1u);
 }
 
+// metrics: kilnctl cache evict|clear.
+TEST_F(StoreTest, EvictByPrefixAgeAndSizeThenClear) {
+  auto store = open();
+  const CacheKey a = sha256("a"), b = sha256("b"), c = sha256("c");
+  ASSERT_TRUE(store->put(Kind::kArtifact, a, std::string(100, 'a')).ok());
+  ASSERT_TRUE(store->put(Kind::kArtifact, b, std::string(100, 'b')).ok());
+  ASSERT_TRUE(store->put(Kind::kBundle, c, std::string(100, 'c')).ok());
+  const uint64_t all = store->stats().bytes;
+
+  EvictFilter by_prefix;
+  by_prefix.key_prefix_hex = a.hex().substr(0, 10);
+  absl::StatusOr<EvictResult> r = store->evict(by_prefix);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->values, 1u);
+  EXPECT_EQ(r->remaining_bytes, all - r->bytes);
+  EXPECT_FALSE(store->get(Kind::kArtifact, a)->has_value());
+  EXPECT_TRUE(store->get(Kind::kArtifact, b)->has_value());
+
+  EvictFilter old;
+  old.older_than_seconds = 3600;  // everything was written just now
+  EXPECT_EQ(store->evict(old)->values, 0u);
+
+  // Least recently used first, until at most `down_to_bytes` remain: b was
+  // written before c.
+  EvictFilter down;
+  down.down_to_bytes = store->stats().bytes - 1;
+  r = store->evict(down);
+  EXPECT_EQ(r->values, 1u);
+  EXPECT_FALSE(store->get(Kind::kArtifact, b)->has_value());
+  EXPECT_TRUE(store->get(Kind::kBundle, c)->has_value());
+  EXPECT_EQ(store->stats().evictions, 2u);
+
+  EvictFilter all_values;
+  all_values.all = true;
+  r = store->evict(all_values);
+  EXPECT_EQ(r->values, 1u);
+  EXPECT_EQ(r->remaining_bytes, 0u);
+  EXPECT_FALSE(store->get(Kind::kBundle, c)->has_value());
+  EXPECT_EQ(*store->count(Kind::kArtifact) + *store->count(Kind::kBundle), 0u);
+  // The store goes on: a put after a clear is stored and counted.
+  ASSERT_TRUE(store->put(Kind::kArtifact, a, "again").ok());
+  EXPECT_EQ(**store->get(Kind::kArtifact, a), "again");
+  EXPECT_GT(store->stats().bytes, 0u);
+}
+
 TEST(ValueFormat, RoundTrip) {
   const CacheKey key = sha256("x");
   std::string v = encodeValue(Kind::kBundle, key, "hello");

@@ -94,6 +94,9 @@ class Client {
   absl::StatusOr<kiln::v1::ServerInfo> info();
   absl::StatusOr<kiln::v1::StatsResponse> stats();
   absl::Status shutdown();
+  // metrics: operator commands (the admin right).
+  absl::Status zeroStats();
+  absl::StatusOr<kiln::v1::EvictCacheResponse> evictCache(const kiln::v1::EvictCacheRequest& request);
 
   /// Compile by hash, uploading the bundle when the server lacks it. A user
   /// error in the code comes back as an OK StatusOr whose response has
