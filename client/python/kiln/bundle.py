@@ -312,6 +312,15 @@ class _Builder:
                     impl = library.lookup(f"{m}.{attr}")
                     if impl is not None:
                         members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # keys: a jitted function reached through its module (`import
+            # helpers; helpers.scale(x)`) travels in the bundle as `from
+            # helpers import scale` does, so an edit to it changes the key.
+            from .dispatcher import Dispatcher  # late: dispatcher imports this module
+            user_globals = getattr(sys.modules.get(module), "__dict__", {})  # no module __getattr__ runs
+            for attr in names:
+                value = user_globals.get(attr)
+                if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
+                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(value.py_func), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.
