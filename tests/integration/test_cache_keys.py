@@ -428,9 +428,11 @@ def test_two_tiers_give_two_keys_one_tier_on_two_hosts_gives_one(private_kilnd):
     # same key, served from the cache.
     assert _key("x86-64-v3", V4 + ",aes,pclmul") == (v3, True)
     assert _key("best", V3) == (v3, True)
-    # The exact-host tier keys on every feature: two hosts, two keys.
-    host_a, _ = _key("host", V3)
-    host_b, _ = _key("host", V3 + ",aes")
+    # The exact-host tier keys on every feature: two hosts, two keys (and a
+    # host with exactly a level's features sends that level's target).
+    assert _key("host", V3) == (v3, True)
+    host_a, _ = _key("host", V3 + ",aes")
+    host_b, _ = _key("host", V3 + ",aes,avx512f")
     assert host_a != host_b and host_a not in (v2, v3)
     assert server_stats(private_kilnd)["compiles"] == 4
 
@@ -443,7 +445,7 @@ def test_a_tier_this_cpu_cannot_run_is_refused_before_loading(private_kilnd, mon
     def f(x):
         return x + 1.0
 
-    with pytest.raises(UnsupportedTargetError, match=r"'x86-64-v4': it lacks avx512f, avx512bw"):
+    with pytest.raises(UnsupportedTargetError, match=r"target tier 'x86-64-v4': it lacks avx512bw, avx512cd, avx512dq, avx512f, avx512vl"):
         jit(target_tier="x86-64-v4")(f)(1.0)
     monkeypatch.setenv("KILN_TARGET_TIER", "x86-64-v4")
     with pytest.raises(UnsupportedTargetError, match="x86-64-v4"):
@@ -486,15 +488,17 @@ def test_tier_options_and_their_errors(private_kilnd, monkeypatch):
     with pytest.raises(ValueError, match="KILN_TARGET_TIER: 'x86-64-v9' is not a target tier"):
         jit(f)(2)
     monkeypatch.delenv("KILN_TARGET_TIER")
-    assert _kiln.target_for_tier("x86-64-v2") == {"triple": "x86_64-unknown-linux-gnu", "cpu": "x86-64-v2",
-                                                  "features": [], "runs_here": True, "why_not": ""}
-    assert _kiln.target_for_tier("") == _kiln.target_for_tier("host")  # the default
+    assert _kiln.target_for_tier("x86-64-v2") == {
+        "triple": "x86_64-unknown-linux-gnu", "cpu": "x86-64", "runs_here": True, "why_not": "",
+        "features": ["+cx16", "+popcnt", "+sahf", "+sse3", "+sse4.1", "+sse4.2", "+ssse3"]}
+    assert _kiln.target_for_tier("") == _kiln.target_for_tier("best")  # the default
     # kiln.config.TARGET_TIER, under the jit option and over the environment.
     monkeypatch.setattr(kiln.config, "TARGET_TIER", "x86-64-v2")
     monkeypatch.setenv("KILN_TARGET_TIER", "x86-64-v9")
     assert jit(f)(2) == 6
     assert jit(target_tier="x86-64")(f)(2) == 6
-    monkeypatch.setattr(kiln.config, "TARGET_TIER", "host")
+    monkeypatch.setattr(kiln.config, "TARGET_TIER", None)
     monkeypatch.delenv("KILN_TARGET_TIER")
     assert jit(f)(2) == 6
-    assert server_stats(private_kilnd)["compiles"] == 3  # v2, x86-64, host: three keys
+    assert jit(target_tier="best")(f)(2) == 6  # the default: the same key
+    assert server_stats(private_kilnd)["compiles"] == 3  # v2, x86-64, best: three keys

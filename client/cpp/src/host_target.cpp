@@ -116,6 +116,19 @@ kiln::v1::Target cpuTarget(std::string_view cpu, const std::vector<std::string>&
   return target;
 }
 
+// A level as the generic x86-64 processor with exactly the level's features:
+// the same key on every CPU of the level, and the same code generation
+// (generic tuning) as the host tier. LLVM's processors "x86-64-v3"/"v4"
+// tune differently: x86-64-v4 prefers 256-bit vectors, which made the
+// 200x200 loop matmul of bench/kernels.py 2.6x slower than the host tier
+// on an AVX-512 machine (docs/cache.md, "Target tiers").
+kiln::v1::Target levelTarget(const Tier& tier) {
+  std::vector<std::string> features;
+  for (const std::string& f : tierFeatures(tier)) features.push_back("+" + f);
+  std::sort(features.begin(), features.end());
+  return cpuTarget("x86-64", features);
+}
+
 }  // namespace
 
 std::vector<std::string> hostFeatures() {
@@ -155,8 +168,9 @@ absl::StatusOr<kiln::v1::Target> tierTarget(std::string_view tier) {
     }
   }
   if (tier == "host") return hostTarget();
-  if (tier == "best") return cpuTarget(bestTier(), {});
-  if (findTier(tier) != nullptr) return cpuTarget(tier, {});
+  std::string best;
+  if (tier == "best") tier = best = bestTier();
+  if (const Tier* t = findTier(tier)) return levelTarget(*t);
   return absl::InvalidArgumentError(absl::StrCat(from_env.empty() ? "" : "KILN_TARGET_TIER: ", "'", std::string(tier),
                                                  "' is not a target tier: expected one of ", tierNames()));
 }
@@ -172,13 +186,15 @@ absl::Status checkRunsHere(const kiln::v1::Target& target) {
   for (const std::string& f : target.features())
     if (!f.empty() && f.front() == '+') needed.push_back(f.substr(1));
   std::vector<std::string> missing;
-  if (!hasAll(hostFeatures(), needed, &missing))
-    return absl::FailedPreconditionError(
-        absl::StrCat("this CPU cannot run code built for ", target.features_size() == 0 ? "target tier" : "cpu",
-                     " '", target.cpu(), "'", target.features_size() == 0 ? "" : " with its features",
-                     ": it lacks ", absl::StrJoin(missing, ", "),
-                     " (choose a lower tier, or 'best' for the best this CPU runs)"));
-  return absl::OkStatus();
+  if (hasAll(hostFeatures(), needed, &missing)) return absl::OkStatus();
+  std::string what = absl::StrCat("cpu '", target.cpu(), "' with features ", absl::StrJoin(target.features(), ","));
+  if (target.features_size() == 0) what = absl::StrCat("target tier '", target.cpu(), "'");
+  for (const Tier& t : kTiers)
+    if (levelTarget(t).SerializeAsString() == target.SerializeAsString())
+      what = absl::StrCat("target tier '", std::string(t.name), "'");
+  return absl::FailedPreconditionError(absl::StrCat("this CPU cannot run code built for ", what, ": it lacks ",
+                                                    absl::StrJoin(missing, ", "),
+                                                    " (choose a lower tier, or 'best' for the best this CPU runs)"));
 }
 
 }  // namespace kiln::client

@@ -5,7 +5,7 @@
 ``"x86-64-v2"``, ``"x86-64-v3"``, ``"x86-64-v4"`` (the x86-64
 micro-architecture levels: every CPU of a level shares one cache entry), or
 ``"best"`` (the highest level this CPU runs). ``None``: the environment
-variable ``KILN_TARGET_TIER``, else the default, ``"host"``. A function's
+variable ``KILN_TARGET_TIER``, else the default, ``"best"``. A function's
 ``jit(target_tier=...)`` option wins over this.
 """
 

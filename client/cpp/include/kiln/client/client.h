@@ -39,11 +39,11 @@ std::string hexHash(const BundleHash& hash);
 kiln::v1::Target hostTarget();
 
 /// Target tiers (docs/cache.md, "Target tiers"): "host" (hostTarget()),
-/// "x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4" (LLVM's processors of
-/// those names, no feature list: every CPU of a level shares one cache key),
+/// "x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4" (cpu "x86-64" with
+/// exactly the level's features: every CPU of a level shares one cache key),
 /// and "best" (the highest level this CPU runs). The levels are
 /// client/cpp/src/x86_tiers.def.
-inline constexpr std::string_view kDefaultTargetTier = "host";
+inline constexpr std::string_view kDefaultTargetTier = "best";  // docs/cache.md says why
 
 /// The target for a tier name; "" is $KILN_TARGET_TIER, else
 /// kDefaultTargetTier. INVALID_ARGUMENT for any other name.
@@ -57,7 +57,8 @@ std::string bestTier();
 std::vector<std::string> hostFeatures();
 
 /// OK when this CPU runs code built for `target` (an x86_64 target whose cpu
-/// is a tier's and whose "+" features this CPU has; targets of other triples
+/// is "x86-64" or a level's processor name, "x86-64-v3", and whose level and
+/// "+" features this CPU has; targets of other triples
 /// are not loaded as host code and pass). FAILED_PRECONDITION naming what it
 /// lacks otherwise: Client::compile refuses such a binary before asking for
 /// it, so it is never loaded (never SIGILL).
