@@ -119,9 +119,8 @@ kiln::v1::Target cpuTarget(std::string_view cpu, const std::vector<std::string>&
 // A level as the generic x86-64 processor with exactly the level's features:
 // the same key on every CPU of the level, and the same code generation
 // (generic tuning) as the host tier. LLVM's processors "x86-64-v3"/"v4"
-// tune differently: x86-64-v4 prefers 256-bit vectors, which made the
-// 200x200 loop matmul of bench/kernels.py 2.6x slower than the host tier
-// on an AVX-512 machine (docs/cache.md, "Target tiers").
+// tune differently: x86-64-v4 prefers 256-bit vectors where the host tier
+// uses 512-bit ones (docs/cache.md, "Target tiers").
 kiln::v1::Target levelTarget(const Tier& tier) {
   std::vector<std::string> features;
   for (const std::string& f : tierFeatures(tier)) features.push_back("+" + f);
