@@ -195,7 +195,9 @@ for label, name, make, nbytes in KERNELS:
     py = ns[name]
     rec = {"kernel": label, "function": name, "bytes": nbytes}
     jits = {}
-    for who, deco in (("kiln", kiln.jit), ("numba", numba.njit)):
+    # keys: --peer-tier puts kiln at another target tier in Numba's column.
+    peer = (lambda f: kiln.jit(f, target_tier=opts["peer_tier"])) if opts.get("peer_tier") else numba.njit
+    for who, deco in (("kiln", kiln.jit), ("numba", peer)):
         try:
             f = deco(py)
             got = f(*make())
@@ -248,6 +250,9 @@ def main():
     ap.add_argument("--no-conformance", action="store_true", help="skip the conformance --bench cases")
     ap.add_argument("--categories", default=NUMPY_CATEGORIES, help="conformance categories for the --bench cases")
     ap.add_argument("--json", help="write every sample and ratio to this file")
+    ap.add_argument("--peer-tier", default="",
+                    help="compare kiln with kiln at this target tier (docs/cache.md) instead of Numba; kiln's own "
+                         "tier is KILN_TARGET_TIER's")
     opts = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="kiln-kernels-")
@@ -260,7 +265,7 @@ def main():
     report = {}
     try:
         child = {"n": opts.n, "trials": 3 if opts.quick else 7, "quick": opts.quick,
-                 "only": [s for s in opts.only.split(",") if s]}
+                 "only": [s for s in opts.only.split(",") if s], "peer_tier": opts.peer_tier}
         p = subprocess.run([sys.executable, "-c", CHILD, json.dumps(child)], env=env, capture_output=True, text=True,
                            timeout=1800)
         lines = p.stdout.strip().splitlines()
@@ -272,6 +277,9 @@ def main():
         bw = res["bandwidth_Bps"]
         print(f"memory bandwidth, np.copyto read+write: {bw / 1e9:.2f} GB/s for {opts.n} float64 (used for BW below), "
               f"{res['bandwidth_dram_Bps'] / 1e9:.2f} GB/s for 64 MiB")
+        if opts.peer_tier:
+            print(f"the numba column is kiln at target tier {opts.peer_tier}; kiln's is "
+                  f"{os.environ.get('KILN_TARGET_TIER') or 'the default'}")
         print(f"{'kernel':<30} {'kiln ms':>9} {'numba ms':>9} {'kiln/numba':>10} {'kiln BW':>8} {'numba BW':>9}")
         ratios = []
         for r in res["kernels"]:

@@ -315,6 +315,12 @@ class Inferrer {
             g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
             g->qualified_name == "numpy.linalg")  // linalg: kiln/library/numpy_linalg.py
           return tc_.module(g->qualified_name);
+        // keys: a user module whose jitted functions the code calls travels
+        // with them ("helpers.scale", bundle.py's library_members); any
+        // other attribute of it is refused where it is read.
+        for (const compiler::GlobalRef& member : fn.globals)
+          if (member.kind == K::kFunction && member.name.rfind(g->qualified_name + ".", 0) == 0)
+            return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:

@@ -373,7 +373,16 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
   request.set_bundle_hash(key);
   for (const std::string& t : args.arg_types) request.add_arg_types(t);
   request.set_return_type(args.return_type);
-  *request.mutable_target() = args.has_target ? args.target : hostTarget();
+  if (args.has_target) {
+    *request.mutable_target() = args.target;
+  } else {
+    absl::StatusOr<kiln::v1::Target> target = tierTarget("");
+    if (!target.ok()) return target.status();
+    *request.mutable_target() = *std::move(target);
+  }
+  // keys: code this CPU cannot run is never asked for, so never loaded.
+  if (args.emit == kiln::v1::EMIT_BINARY)
+    if (absl::Status runs = checkRunsHere(request.target()); !runs.ok()) return runs;
   *request.mutable_options() = args.options;
   request.set_emit(args.emit);
 

@@ -8,7 +8,7 @@ Importing kiln imports neither grpcio nor protobuf's Python package.
 
 import os as _os
 
-from . import _kiln, errors, extending
+from . import _kiln, config, errors, extending
 from .dispatcher import Dispatcher, jit, njit
 from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError
 from .extending import register_jitable
@@ -43,5 +43,5 @@ def live_allocations():
     return _kiln.live_allocations()
 
 
-__all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "extending", "register_jitable", "literal_unroll", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations"]

@@ -41,12 +41,26 @@ class _Unrepresentable(Exception):
 _EXCEPTION_CLASSES = {}
 
 
+_LOCAL_CLASS_PATHS = {}  # keys: id(class) -> its "#n" path (the class stays alive in _EXCEPTION_CLASSES)
+
+
 def exception_path(cls):
     """"module:qualname" of an exception class; a class defined inside a
-    function (not reachable by that name) also carries its id."""
+    function (not reachable by that name) also carries "#n": the n-th class
+    of that name this process has met. keys: not its id(), which differs in
+    every process and so made every process compile anew; the number only
+    has to tell this process's classes apart, since each process maps the
+    paths of the code it loads to its own classes."""
     path = f"{cls.__module__}:{cls.__qualname__}"
     if "<locals>" in cls.__qualname__:
-        path += f"#{id(cls):x}"
+        known = _LOCAL_CLASS_PATHS.get(id(cls))
+        if known is not None and _EXCEPTION_CLASSES.get(known) is cls:
+            return known
+        n = 1
+        while f"{path}#{n}" in _EXCEPTION_CLASSES:
+            n += 1
+        path += f"#{n}"
+        _LOCAL_CLASS_PATHS[id(cls)] = path
     _EXCEPTION_CLASSES[path] = cls
     return path
 
@@ -312,6 +326,15 @@ class _Builder:
                     impl = library.lookup(f"{m}.{attr}")
                     if impl is not None:
                         members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # keys: a jitted function reached through its module (`import
+            # helpers; helpers.scale(x)`) travels in the bundle as `from
+            # helpers import scale` does, so an edit to it changes the key.
+            from .dispatcher import Dispatcher  # late: dispatcher imports this module
+            user_globals = getattr(sys.modules.get(module), "__dict__", {})  # no module __getattr__ runs
+            for attr in names:
+                value = user_globals.get(attr)
+                if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
+                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(value.py_func), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.

@@ -11,7 +11,7 @@ import functools
 import inspect
 import sys
 
-from . import _kiln
+from . import _kiln, config
 from .bundle import bundle_spec
 from .errors import CompilerError, KilnError, TypingError, UnsupportedError, located
 
@@ -148,7 +148,7 @@ class Dispatcher(_kiln.Dispatcher):
         o = self._options
         reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
                                        _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                                       o.get("error_model", "python"))
+                                       o.get("error_model", "python"), _target_tier(o))
         if reply["ok"]:
             return reply["index"]
         if "unboxable" in reply:  # a type the server knows but the dispatcher cannot box
@@ -161,7 +161,7 @@ class Dispatcher(_kiln.Dispatcher):
         o = self._options
         reply = _kiln.compile(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
                               _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                              o.get("error_model", "python"), emit)
+                              o.get("error_model", "python"), emit, _target_tier(o))
         if not reply["ok"]:
             self._raise(reply)
         return reply
@@ -204,8 +204,14 @@ def _fastmath(value):
     raise TypeError(f"fastmath must be a bool or a set of flag names, got {type(value).__name__}")
 
 
+def _target_tier(options):
+    """keys: the target tier of a compile: the jit option, else
+    kiln.config.TARGET_TIER, else "" ($KILN_TARGET_TIER or the default)."""
+    return options.get("target_tier") or config.TARGET_TIER or ""
+
+
 _OPTIONS = {"cache", "fastmath", "boundscheck", "nopython", "error_model", "nogil", "parallel",
-            "opt_level", "inline", "forceinline", "locals"}
+            "opt_level", "inline", "forceinline", "locals", "target_tier"}
 
 
 def jit(signature_or_function=None, locals=None, **options):
@@ -215,7 +221,8 @@ def jit(signature_or_function=None, locals=None, **options):
     ``@jit("float64(float64, int64)")`` (or a list of such signatures)
     compiles eagerly, at decoration, and then only converts arguments to those
     signatures. Options: cache, fastmath, boundscheck, nopython (always true),
-    error_model ("python" or "numpy"), nogil, parallel (False only).
+    error_model ("python" or "numpy"), nogil, parallel (False only),
+    target_tier ("host", "x86-64", "x86-64-v2/v3/v4", "best"; kiln.config).
     """
     unknown = set(options) - _OPTIONS
     if unknown:
@@ -227,6 +234,10 @@ def jit(signature_or_function=None, locals=None, **options):
     _fastmath(options.get("fastmath", False))  # refuse a bad value at decoration
     if options.get("error_model", "python") not in ("python", "numpy"):
         raise ValueError(f"error_model must be 'python' or 'numpy', got {options['error_model']!r}")
+    if options.get("target_tier") is not None:  # keys: a bad tier name is refused at decoration
+        if not isinstance(options["target_tier"], str):
+            raise TypeError(f"target_tier must be a str, got {type(options['target_tier']).__name__}")
+        _kiln.target_for_tier(options["target_tier"])
 
     def wrap(func, signatures=None):
         if isinstance(func, Dispatcher):

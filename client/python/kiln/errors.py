@@ -88,6 +88,13 @@ class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
 
 
+class UnsupportedTargetError(KilnError):
+    """keys: the code would be built for a CPU this machine is not: a target
+    tier (``jit(target_tier=...)``, ``kiln.config.TARGET_TIER``,
+    ``KILN_TARGET_TIER``) needing features this CPU lacks. Raised before
+    anything is compiled or loaded."""
+
+
 class ServerError(KilnError):
     """A request to the kiln server failed as a whole. ``code`` is the gRPC
     status code's name ("INVALID_ARGUMENT"); the message is the server's."""

@@ -400,7 +400,7 @@ PyObject* addOverload(PyObject* self, PyObject* args) {
 }
 
 // _compile_overload(bundle, arg_types, return_type, opt_level, fastmath,
-//                   boundscheck, error_model) -> dict
+//                   boundscheck, error_model[, tier]) -> dict
 // (fastmath: a bool or a sequence of flag names, as for compile()).
 // Finds or compiles the overload for these canonical argument types: the
 // Compile RPC, then the shared object is loaded and registered here, so its
@@ -410,9 +410,10 @@ PyObject* compileOverload(PyObject* self, PyObject* args) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
   PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
+  const char* tier = "";
   int opt_level, boundscheck;
-  if (!PyArg_ParseTuple(args, "O!OsiOps", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
-                        &boundscheck, &error_model))
+  if (!PyArg_ParseTuple(args, "O!OsiOps|s", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &tier))
     return nullptr;
   CompileCall call;
   if (!argTypesFrom(arg_types, &call) || !fastmathFrom(fastmath, &call)) return nullptr;
@@ -425,6 +426,7 @@ PyObject* compileOverload(PyObject* self, PyObject* args) {
   call.boundscheck = boundscheck;
   call.error_model = error_model;
   call.emit = kiln::v1::EMIT_BINARY;
+  call.target_tier = tier;
   kiln::v1::CompileResponse reply;
   if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
   if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
@@ -477,7 +479,7 @@ PyMethodDef kMethods[] = {
     {"_add_overload", addOverload, METH_VARARGS,
      "_add_overload(arg_types, return_type, shared_object, entry_symbol) -> index"},
     {"_compile_overload", compileOverload, METH_VARARGS,
-     "_compile_overload(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model) -> dict"},
+     "_compile_overload(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model[, tier]) -> dict"},
     {"_overloads", listOverloads, METH_NOARGS, "[(arg_types, return_type)] in dispatch order"},
     {nullptr, nullptr, 0, nullptr},
 };

@@ -153,15 +153,17 @@ PyObject* parseSignature(PyObject*, PyObject* arg) {
   return Py_BuildValue("(sN)", ret.c_str(), args);
 }
 
-// compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict
+// compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit[, tier]) -> dict
+// tier: a target tier name (client.h's tierTarget; "" = the default).
 // fastmath: a bool, or a sequence of LLVM fast-math flag names (the server
 // checks them).
 PyObject* compileBundle(PyObject*, PyObject* args) {
   PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
+  const char* tier = "";
   int opt_level, boundscheck, emit;
-  if (!PyArg_ParseTuple(args, "O!OsiOpsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
-                        &boundscheck, &error_model, &emit))
+  if (!PyArg_ParseTuple(args, "O!OsiOpsi|s", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &emit, &tier))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
   CompileCall call;
@@ -171,6 +173,7 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
   call.boundscheck = boundscheck;
   call.error_model = error_model;
   call.emit = emit;
+  call.target_tier = tier;
   kiln::v1::CompileResponse reply;
   if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
   if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
@@ -337,6 +340,31 @@ PyObject* hostTargetDict(PyObject*, PyObject*) {
   return Py_BuildValue("{s:s,s:s,s:N}", "triple", t.triple().c_str(), "cpu", t.cpu().c_str(), "features", features);
 }
 
+// keys: target_for_tier(tier) -> {"triple", "cpu", "features"} as a compile
+// request would send it ("" = $KILN_TARGET_TIER or the default); ValueError
+// for a name that is not a tier.
+PyObject* targetForTier(PyObject*, PyObject* args) {
+  const char* tier = "";
+  if (!PyArg_ParseTuple(args, "|s", &tier)) return nullptr;
+  absl::StatusOr<kiln::v1::Target> t = client::tierTarget(tier);
+  if (!t.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(t.status().message()).c_str());
+    return nullptr;
+  }
+  PyObject* features = PyList_New(0);
+  for (const std::string& f : t->features()) {
+    PyObject* s = PyUnicode_FromString(f.c_str());
+    PyList_Append(features, s);
+    Py_DECREF(s);
+  }
+  absl::Status runs = client::checkRunsHere(*t);
+  return Py_BuildValue("{s:s,s:s,s:N,s:O,s:s}", "triple", t->triple().c_str(), "cpu", t->cpu().c_str(), "features",
+                       features, "runs_here", runs.ok() ? Py_True : Py_False, "why_not",
+                       std::string(runs.message()).c_str());
+}
+
+PyObject* bestTier(PyObject*, PyObject*) { return PyUnicode_FromString(client::bestTier().c_str()); }
+
 PyObject* setPackageDir(PyObject*, PyObject* arg) {
   const char* s = PyUnicode_AsUTF8(arg);
   if (s == nullptr) return nullptr;
@@ -402,7 +430,7 @@ PyMethodDef kFunctions[] = {
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
     {"compile", compileBundle, METH_VARARGS,
-     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict"},
+     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit[, tier]) -> dict"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
     {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},
@@ -412,6 +440,8 @@ PyMethodDef kFunctions[] = {
      METH_VARARGS | METH_KEYWORDS,
      "server_evict_cache(all=False, key_prefix='', older_than_seconds=-1, down_to_bytes=-1) -> dict"},
     {"host_target", hostTargetDict, METH_NOARGS, "this machine as an LLVM target"},
+    {"target_for_tier", targetForTier, METH_VARARGS, "target_for_tier(tier='') -> the target a compile sends"},
+    {"best_tier", bestTier, METH_NOARGS, "the highest x86-64 level this CPU runs"},
     {"local_cache_dir", localCacheDir, METH_NOARGS, "$XDG_CACHE_HOME/kiln"},
     {"local_server_paths", localServerPaths, METH_NOARGS,
      "{'kilnd': the local server's binary, 'dir': its folder (socket, log, cache.db)}, running or not"},
@@ -493,6 +523,19 @@ bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::Compil
   ca.options.set_boundscheck(call.boundscheck);
   ca.options.set_error_model(call.error_model);
   ca.emit = static_cast<kiln::v1::Emit>(call.emit);
+  // keys: the tier chosen by option ("" = $KILN_TARGET_TIER or the
+  // default); a binary this CPU cannot run is refused here, before the RPC.
+  absl::StatusOr<kiln::v1::Target> target = client::tierTarget(call.target_tier);
+  if (!target.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(target.status().message()).c_str());
+    return false;
+  }
+  if (absl::Status runs = client::checkRunsHere(*target); ca.emit == kiln::v1::EMIT_BINARY && !runs.ok()) {
+    PyErr_SetString(kilnError("UnsupportedTargetError"), std::string(runs.message()).c_str());
+    return false;
+  }
+  ca.has_target = true;
+  ca.target = *std::move(target);
   client::BundleHash hash;
   std::copy_n(b.hash, 32, hash.begin());
   absl::StatusOr<kiln::v1::CompileResponse> reply;

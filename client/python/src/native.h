@@ -169,6 +169,7 @@ struct CompileCall {
   std::vector<std::string> fastmath_flags;  // Numba's set form (the server checks the names)
   std::string error_model = "python";
   int emit = 0;  // kiln.v1.Emit
+  std::string target_tier;  // keys: "" = $KILN_TARGET_TIER or the default (client.h's tierTarget)
 };
 /// Fills call->arg_types from a sequence of str; false with a Python error set.
 bool argTypesFrom(PyObject* seq, CompileCall* call);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,6 +55,88 @@ TEST(HostTarget, IsSortedX86Features) {
   EXPECT_EQ(t.cpu(), "x86-64");
   ASSERT_TRUE(std::is_sorted(t.features().begin(), t.features().end()));
   for (const std::string& f : t.features()) EXPECT_EQ(f[0], '+') << f;
+}
+
+// keys: target tiers (docs/cache.md, "Target tiers"), on a faked CPU.
+class TargetTier : public ::testing::Test {
+ protected:
+  void fakeCpu(const char* features) { setenv("KILN_TEST_HOST_FEATURES", features, 1); }
+  void TearDown() override {
+    unsetenv("KILN_TEST_HOST_FEATURES");
+    unsetenv("KILN_TARGET_TIER");
+  }
+  static constexpr char kV3[] = "sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,sahf,avx,avx2,bmi,bmi2,f16c,fma,lzcnt,movbe,xsave";
+};
+
+TEST_F(TargetTier, NamedLevelsAreTheSameOnEveryHost) {
+  fakeCpu(kV3);
+  absl::StatusOr<kiln::v1::Target> a = tierTarget("x86-64-v3");
+  fakeCpu("sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,sahf,avx,avx2,bmi,bmi2,f16c,fma,lzcnt,movbe,xsave,aes,avx512f");
+  absl::StatusOr<kiln::v1::Target> b = tierTarget("x86-64-v3");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->SerializeAsString(), b->SerializeAsString());
+  EXPECT_EQ(a->cpu(), "x86-64");
+  EXPECT_EQ(std::vector<std::string>(a->features().begin(), a->features().end()),
+            (std::vector<std::string>{"+avx", "+avx2", "+bmi", "+bmi2", "+cx16", "+f16c", "+fma", "+lzcnt", "+movbe",
+                                      "+popcnt", "+sahf", "+sse3", "+sse4.1", "+sse4.2", "+ssse3", "+xsave"}));
+  // The exact-host tier differs with the host's extras; a host with exactly
+  // the level's features sends the level's target.
+  EXPECT_NE(tierTarget("host")->SerializeAsString(), tierTarget("x86-64-v3")->SerializeAsString());
+  fakeCpu(kV3);
+  EXPECT_EQ(tierTarget("host")->SerializeAsString(), tierTarget("x86-64-v3")->SerializeAsString());
+}
+
+TEST_F(TargetTier, BestIsTheHighestLevelTheCpuRuns) {
+  fakeCpu("sse3");
+  EXPECT_EQ(bestTier(), "x86-64");
+  fakeCpu("sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,sahf");
+  EXPECT_EQ(bestTier(), "x86-64-v2");
+  fakeCpu(kV3);
+  EXPECT_EQ(bestTier(), "x86-64-v3");
+  EXPECT_EQ(tierTarget("best")->SerializeAsString(), tierTarget("x86-64-v3")->SerializeAsString());
+  fakeCpu("sse3,ssse3,sse4.1,sse4.2,popcnt,cx16,sahf,avx,avx2,bmi,bmi2,f16c,fma,lzcnt,movbe,xsave,"
+          "avx512f,avx512bw,avx512cd,avx512dq,avx512vl");
+  EXPECT_EQ(bestTier(), "x86-64-v4");
+}
+
+TEST_F(TargetTier, CodeForALevelTheCpuLacksIsRefused) {
+  fakeCpu(kV3);
+  absl::StatusOr<kiln::v1::Target> v4 = tierTarget("x86-64-v4");
+  ASSERT_TRUE(v4.ok());
+  absl::Status runs = checkRunsHere(*v4);
+  EXPECT_EQ(runs.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(runs.message().find("code built for target tier 'x86-64-v4': it lacks avx512bw, avx512cd, avx512dq, avx512f, avx512vl"), std::string::npos) << runs;
+  EXPECT_TRUE(checkRunsHere(*tierTarget("x86-64-v3")).ok());
+  EXPECT_TRUE(checkRunsHere(*tierTarget("host")).ok());
+  kiln::v1::Target named = *tierTarget("x86-64");  // LLVM's processor names of the levels
+  named.set_cpu("x86-64-v4");
+  EXPECT_FALSE(checkRunsHere(named).ok());
+  named.set_cpu("x86-64-v3");
+  EXPECT_TRUE(checkRunsHere(named).ok());
+  kiln::v1::Target host_plus = *tierTarget("host");
+  host_plus.add_features("+avx512f");
+  EXPECT_FALSE(checkRunsHere(host_plus).ok());
+  kiln::v1::Target other_cpu = *tierTarget("host");
+  other_cpu.set_cpu("skylake");
+  EXPECT_FALSE(checkRunsHere(other_cpu).ok());
+  kiln::v1::Target ptx;
+  ptx.set_triple("nvptx64-nvidia-cuda");
+  ptx.set_cpu("sm_80");
+  EXPECT_TRUE(checkRunsHere(ptx).ok());  // not loaded as host code
+}
+
+TEST_F(TargetTier, UnknownNamesAndEnvironmentValuesAreInvalidArgument) {
+  EXPECT_EQ(tierTarget("x86-64-v5").status().code(), absl::StatusCode::kInvalidArgument);
+  setenv("KILN_TARGET_TIER", "haswell", 1);
+  absl::StatusOr<kiln::v1::Target> t = tierTarget("");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("KILN_TARGET_TIER: 'haswell' is not a target tier"), std::string::npos)
+      << t.status();
+  setenv("KILN_TARGET_TIER", "x86-64-v2", 1);
+  EXPECT_EQ(tierTarget("")->SerializeAsString(), tierTarget("x86-64-v2")->SerializeAsString());
+  EXPECT_EQ(tierTarget("x86-64-v2")->features_size(), 7);
+  unsetenv("KILN_TARGET_TIER");
+  EXPECT_EQ(tierTarget("")->SerializeAsString(), tierTarget(kDefaultTargetTier)->SerializeAsString());
 }
 
 TEST(Library, LoadsFromMemoryAndCalls) {

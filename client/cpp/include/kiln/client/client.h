@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -34,15 +35,41 @@ BundleHash bundleHash(const kiln::v1::Bundle& bundle);
 std::string hexHash(const BundleHash& hash);
 
 /// The machine this process runs on, as an LLVM target: triple, cpu
-/// "x86-64" and the CPU's features ("+avx2", ...), sorted.
+/// "x86-64" and the CPU's features ("+avx2", ...), sorted (the "host" tier).
 kiln::v1::Target hostTarget();
+
+/// Target tiers (docs/cache.md, "Target tiers"): "host" (hostTarget()),
+/// "x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4" (cpu "x86-64" with
+/// exactly the level's features: every CPU of a level shares one cache key),
+/// and "best" (the highest level this CPU runs). The levels are
+/// client/cpp/src/x86_tiers.def.
+inline constexpr std::string_view kDefaultTargetTier = "best";  // docs/cache.md says why
+
+/// The target for a tier name; "" is $KILN_TARGET_TIER, else
+/// kDefaultTargetTier. INVALID_ARGUMENT for any other name.
+absl::StatusOr<kiln::v1::Target> tierTarget(std::string_view tier);
+
+/// The highest x86-64 level this CPU runs ("x86-64-v4" on AVX-512 machines).
+std::string bestTier();
+
+/// The CPU's features, "+name" in LLVM's spelling, sorted.
+/// KILN_TEST_HOST_FEATURES (tests only: "sse3,avx2,...") replaces them.
+std::vector<std::string> hostFeatures();
+
+/// OK when this CPU runs code built for `target` (an x86_64 target whose cpu
+/// is "x86-64" or a level's processor name, "x86-64-v3", and whose level and
+/// "+" features this CPU has; targets of other triples
+/// are not loaded as host code and pass). FAILED_PRECONDITION naming what it
+/// lacks otherwise: Client::compile refuses such a binary before asking for
+/// it, so it is never loaded (never SIGILL).
+absl::Status checkRunsHere(const kiln::v1::Target& target);
 
 struct CompileArgs {
   std::vector<std::string> arg_types;  // Numba spellings: "int64", "UniTuple(float64, 2)"
   std::string return_type;             // declared; empty: inferred by the server
   kiln::v1::Options options;
   kiln::v1::Emit emit = kiln::v1::EMIT_BINARY;
-  bool has_target = false;             // false: hostTarget()
+  bool has_target = false;             // false: tierTarget("")
   kiln::v1::Target target;
 };
 
