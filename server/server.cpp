@@ -22,6 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/log.h"
+#include "server/log_format.h"
 #include "server/status_map.h"
 
 namespace kiln::server {
@@ -210,6 +211,8 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     // Clear statuses for every RPC, including requests gRPC cannot parse.
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(makeStatusInterceptorFactory());
+    // service: request ids (x-kiln-request-id) on every RPC and its log lines.
+    interceptors.push_back(makeRequestIdInterceptorFactory());
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   if (!c.socket_path.empty()) {
@@ -240,6 +243,18 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   }
   self->shutdown_thread_ = std::thread([raw] { raw->shutdownLoop(); });
   return self;
+}
+
+absl::Status KilnServer::reload(const Config& next) {
+  // service: the reloadable fields (config.h). config_ is only read by this
+  // server's own threads at start-up and shutdown, never these fields.
+  engine_->setLimits(next);
+  config_.max_compile_seconds = next.max_compile_seconds;
+  config_.max_instances = next.max_instances;
+  config_.max_ir_instructions = next.max_ir_instructions;
+  config_.log_level = next.log_level;
+  configureLogging(config_.log_format, config_.log_level);
+  return config_.tokens_path.empty() ? absl::OkStatus() : authorizer_->reload();
 }
 
 void KilnServer::requestShutdown(std::string reason) {

@@ -40,6 +40,11 @@ class KilnServer {
 
   /// Rereads the tokens file (SIGHUP); the old tokens stay on failure.
   absl::Status reloadTokens() { return authorizer_->reload(); }
+  /// SIGHUP: applies the fields of `next` that reload (config.h, "Reloads:
+  /// yes") and rereads the tokens file. An error only for the tokens file
+  /// (its old tokens stay); the rest is applied regardless.
+  absl::Status reload(const Config& next);
+  const Config& config() const { return config_; }
 
   /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
   const std::vector<std::string>& targets() const { return targets_; }
