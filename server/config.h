@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "compiler/driver/compile.h"
@@ -127,6 +128,11 @@ struct Config {
   /// The least severe lines written: debug (adds a line per RPC), info,
   /// warning, error (--log-level). Default: info. Reloads: yes.
   LogSeverity log_level = LogSeverity::kInfo;
+  /// Listening sockets made by systemd (socket activation: $LISTEN_FDS,
+  /// server/activated_listener.h), served besides socket_path and
+  /// listen_address. No flag: main.cpp takes them from the environment.
+  /// Default: none. Reloads: no.
+  std::vector<int> listen_fds;
 };
 
 }  // namespace kiln::server

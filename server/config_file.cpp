@@ -122,6 +122,7 @@ std::vector<std::string> restartOnlyChanges(const Config& a, const Config& b) {
   check(a.tokens_path != b.tokens_path, "tokens");
   check(a.signing_key_path != b.signing_key_path, "signing-key");
   check(a.log_format != b.log_format, "log-format");
+  check(a.listen_fds != b.listen_fds, "LISTEN_FDS");
   return changed;
 }
 

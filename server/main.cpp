@@ -148,7 +148,7 @@ absl::Status configFromFlags(kiln::server::Config& config) {
         "--max-queued-per-client, --max-concurrent-rpcs, --drain-seconds and --cache-retry-seconds "
         "must not be negative");
   }
-  if (config.socket_path.empty() && config.listen_address.empty())
+  if (config.socket_path.empty() && config.listen_address.empty() && config.listen_fds.empty())
     config.socket_path = config.cache_dir + "/kilnd.sock";
   config.config_path = absl::GetFlag(FLAGS_config);
   absl::StatusOr<kiln::server::LogFormat> format = kiln::server::parseLogFormat(absl::GetFlag(FLAGS_log_format));
@@ -261,6 +261,7 @@ int main(int argc, char** argv) {
     return verifyCache(dir.empty() ? kiln::server::defaultCacheDir() : dir);
   }
   kiln::server::Config config;
+  config.listen_fds = kiln::server::takeListenFds();  // socket activation
   if (absl::Status s = configFromFlags(config); !s.ok()) {
     std::fprintf(stderr, "kilnd: %s\n", std::string(s.message()).c_str());
     return 2;

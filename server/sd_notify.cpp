@@ -1,5 +1,6 @@
 #include "server/sd_notify.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -74,6 +75,24 @@ absl::Status SdNotifier::reloading(absl::string_view status) const {
 
 absl::Status SdNotifier::stopping(absl::string_view status) const {
   return notify(absl::StrCat("STOPPING=1\nSTATUS=", oneLine(status)));
+}
+
+std::vector<int> takeListenFds() {
+  constexpr int kFirst = 3;  // SD_LISTEN_FDS_START
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  std::vector<int> out;
+  if (pid != nullptr && fds != nullptr && std::strtol(pid, nullptr, 10) == getpid()) {
+    const long n = std::strtol(fds, nullptr, 10);
+    for (int fd = kFirst; n > 0 && n < 64 && fd < kFirst + n; ++fd) {
+      fcntl(fd, F_SETFD, FD_CLOEXEC);
+      out.push_back(fd);
+    }
+  }
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_FDNAMES");
+  return out;
 }
 
 }  // namespace kiln::server

@@ -13,8 +13,15 @@
 //   MAINPID=N     the service's main process
 //
 // Without $NOTIFY_SOCKET every call does nothing.
+//
+// And socket activation (sd_listen_fds(3)): a .socket unit makes the
+// listening sockets and starts the service with them as fds 3, 4, ...,
+// with $LISTEN_FDS (their number) and $LISTEN_PID (the process they are
+// for) set.
 
 #include <string>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -41,5 +48,10 @@ class SdNotifier {
  private:
   std::string address_;
 };
+
+/// The listening sockets systemd passed (fds 3 .. 3+$LISTEN_FDS-1) when
+/// $LISTEN_PID is this process, made close-on-exec; the variables are unset
+/// either way. Empty when not socket-activated.
+std::vector<int> takeListenFds();
 
 }  // namespace kiln::server

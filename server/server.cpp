@@ -141,8 +141,10 @@ std::string defaultCacheDir() {
 KilnServer::KilnServer(const Config& config) : config_(config) {}
 
 absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& config) {
-  if (config.socket_path.empty() && config.listen_address.empty())
+  if (config.socket_path.empty() && config.listen_address.empty() && config.listen_fds.empty())
     return absl::InvalidArgumentError("nothing to listen on: give a socket path or a listen address");
+  for (int fd : config.listen_fds)
+    if (absl::Status s = ActivatedListener::check(fd); !s.ok()) return s;
   std::unique_ptr<KilnServer> self(new KilnServer(config));
   Config& c = self->config_;
   if (c.cache_dir.empty()) c.cache_dir = defaultCacheDir();
@@ -241,6 +243,11 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     const std::string host = c.listen_address.substr(0, c.listen_address.rfind(':'));
     self->targets_.push_back(absl::StrCat(host, ":", tcp_port));
   }
+  // service: sockets systemd made (socket activation).
+  for (int fd : c.listen_fds) {
+    self->activated_.push_back(std::make_unique<ActivatedListener>(self->server_.get(), fd));
+    self->targets_.push_back(absl::StrCat("fd:", fd, " (socket-activated)"));
+  }
   self->shutdown_thread_ = std::thread([raw] { raw->shutdownLoop(); });
   return self;
 }
@@ -284,6 +291,7 @@ void KilnServer::shutdownLoop() {
   // --drain-seconds to finish; then they are cancelled (each stops at its
   // next check) and their RPCs too.
   engine_->beginDrain();
+  activated_.clear();  // stop accepting on systemd's sockets (systemd keeps them)
   const absl::Duration drain = absl::Seconds(std::max(0.0, config_.drain_seconds));
   absl::Notification drained;
   std::thread canceller([&] {

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cache/store.h"
 #include "kiln/v1/artifact_seal.h"
+#include "server/activated_listener.h"
 #include "server/auth.h"
 #include "server/compile_engine.h"
 #include "server/config.h"
@@ -62,6 +63,7 @@ class KilnServer {
   std::optional<kiln::v1::SigningKey> signing_key_;
   std::unique_ptr<KilnService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<ActivatedListener>> activated_;  // on config_.listen_fds
   std::vector<std::string> targets_;
   std::thread shutdown_thread_;
 

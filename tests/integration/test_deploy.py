@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -77,7 +78,8 @@ def unit_with_binary(tmp_path, name, kilnd_binary):
 
 def test_systemd_units_verify_without_warnings(kilnd_binary, tmp_path):
     analyze = tool("systemd-analyze")
-    units = [unit_with_binary(tmp_path, "kilnd.service", kilnd_binary)]
+    units = [unit_with_binary(tmp_path, "kilnd.service", kilnd_binary),
+             unit_with_binary(tmp_path, "kilnd.socket", kilnd_binary)]
     dropin = tmp_path / "kilnd.service.d"
     dropin.mkdir()
     shutil.copy(os.path.join(DEPLOY, "systemd", "kilnd.service.d", "tls.conf"), dropin / "tls.conf")
@@ -174,6 +176,69 @@ def test_the_units_execstart_runs_for_real(kilnd_binary, tmp_path, monkeypatch):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_socket_activation_as_the_socket_unit_sets_it_up(kilnd_binary, tmp_path, monkeypatch):
+    """kilnd.socket's ListenStream, made by systemd's own
+    systemd-socket-activate, handed to the unit's ExecStart: a client
+    compiles through it; its peers may compile but not shut the server down
+    (no token), while kilnd's own socket may."""
+    import grpc
+
+    activate = tool("systemd-socket-activate")
+    sock_unit = open(os.path.join(DEPLOY, "systemd", "kilnd.socket")).read()
+    listen = exec_line(sock_unit, "ListenStream")
+    assert listen == "/run/kiln/kilnd.sock"
+    assert exec_line(sock_unit, "SocketMode") == "0660" and exec_line(sock_unit, "Accept") == "no"
+    unit = open(os.path.join(DEPLOY, "systemd", "kilnd.service")).read()
+    state, runtime, public = tmp_path / "state", tmp_path / "run-kilnd", tmp_path / "run-kiln"
+    for d in (state, runtime, public):
+        d.mkdir(mode=0o700)
+    command = exec_line(unit, "ExecStart").replace("${STATE_DIRECTORY}", str(state))
+    command = command.replace("${RUNTIME_DIRECTORY}", str(runtime))
+    command = command.replace("/etc/kiln/kilnd.conf", os.path.join(DEPLOY, "systemd", "kilnd.conf"))
+    argv = shlex.split(command)
+    argv[0] = kilnd_binary
+    public_sock = public / "kilnd.sock"
+    log_path = tmp_path / "kilnd.log"
+    with open(log_path, "w") as log:
+        # Without --accept it execs kilnd in its own process on the first
+        # connection, with the listening socket as fd 3 and LISTEN_PID set.
+        proc = subprocess.Popen([activate, "-l", str(public_sock), *argv], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not public_sock.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, log_path.read_text()
+            time.sleep(0.02)
+        monkeypatch.setenv("KILN_SERVER", f"unix:{public_sock}")
+        import kiln
+
+        @kiln.jit
+        def poly(x):
+            return 3 * x * x - 2 * x + 7
+
+        assert poly(5) == 72
+        assert poly(-1.5) == 3 * 2.25 + 3 + 7
+        assert "fd:3 (socket-activated)" in log_path.read_text()
+
+        def shutdown(target):
+            call = grpc.insecure_channel(target).unary_unary(
+                "/kiln.v1.Kiln/Shutdown", request_serializer=lambda _: b"", response_deserializer=lambda b: b)
+            try:
+                call(None, timeout=20)
+                return grpc.StatusCode.OK
+            except grpc.RpcError as e:
+                return e.code()
+
+        assert shutdown(f"unix:{public_sock}") == grpc.StatusCode.PERMISSION_DENIED
+        assert proc.poll() is None
+        assert shutdown(f"unix:{runtime / 'kilnd.sock'}") == grpc.StatusCode.OK
+        assert proc.wait(timeout=30) == 0, log_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # --------------------------------------------------------------- Prometheus
