@@ -94,12 +94,13 @@ struct Config {
 
   /// Test-only fault injection: called with the name of each step of a
   /// compile before it runs ("lookup", "find-bundle", "acquire-slot", every
-  /// compiler pass, "store"); it may throw or block. Default: none.
+  /// compiler pass, "store"); it may throw or block. Default: none. No
+  /// flag. Reloads: no.
   std::function<void(const char* stage)> fault_injection;
 
   // ---- trust (docs/security-config.md) ----
   /// TLS for the TCP listener: PEM files of the server's certificate chain
-  /// and private key. Both or neither. Default: "" (plaintext).
+  /// and private key. Both or neither. Default: "" (plaintext). Reloads: no.
   std::string tls_cert_path, tls_key_path;
   /// PEM CA certificates: when set, TCP clients must present a certificate
   /// signed by one of them (mTLS). Needs tls_cert_path. Default: "".
