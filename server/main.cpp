@@ -256,16 +256,13 @@ int main(int argc, char** argv) {
   // Everything kilnd creates (socket, cache, keys) is its user's alone,
   // whatever umask it was started with.
   umask(077);
-  if (absl::GetFlag(FLAGS_verify_cache)) {
-    const std::string dir = absl::GetFlag(FLAGS_cache_dir);
-    return verifyCache(dir.empty() ? kiln::server::defaultCacheDir() : dir);
-  }
   kiln::server::Config config;
   config.listen_fds = kiln::server::takeListenFds();  // socket activation
   if (absl::Status s = configFromFlags(config); !s.ok()) {
     std::fprintf(stderr, "kilnd: %s\n", std::string(s.message()).c_str());
     return 2;
   }
+  if (absl::GetFlag(FLAGS_verify_cache)) return verifyCache(config.cache_dir);
   kiln::server::configureLogging(config.log_format, config.log_level);
   const kiln::server::SdNotifier notifier = kiln::server::SdNotifier::fromEnvironment();
 
