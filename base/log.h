@@ -5,12 +5,33 @@
 // a thin alias of it and call sites do not change.
 //
 //   KILN_LOG(kWarning) << "bad value for key " << key.hex();
+//
+// kilnd replaces how lines are filtered, formatted and written with
+// setLogSink (server/log_format.h: --log-format, --log-level, request ids).
 
 #include <sstream>
+#include "absl/strings/string_view.h"
+
+#include "absl/time/time.h"
 
 namespace kiln {
 
-enum class LogSeverity { kInfo, kWarning, kError };
+enum class LogSeverity { kDebug, kInfo, kWarning, kError };
+
+/// One line as written: what a sink formats.
+struct LogRecord {
+  LogSeverity severity;
+  absl::Time time;
+  const char* file;  // the basename of __FILE__
+  int line;
+  absl::string_view message;
+};
+
+/// Formats and writes one record; must be thread-safe.
+using LogSink = void (*)(const LogRecord& record);
+/// Routes every line to `sink` (nullptr: the default, absl's text format on
+/// stderr with kDebug lines dropped). Thread-safe.
+void setLogSink(LogSink sink);
 
 /// One log line; written (atomically, as one write) when destroyed.
 class LogMessage {
@@ -23,6 +44,10 @@ class LogMessage {
   std::ostream& stream() { return stream_; }
 
  private:
+  LogSeverity severity_;
+  absl::Time time_;
+  const char* file_;
+  int line_;
   std::ostringstream stream_;
 };
 

@@ -12,6 +12,10 @@ APT_PACKAGES=(
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libffi-dev
 )
 PY_PACKAGES=(numpy numba grpcio protobuf pytest)
+# service: checks of deploy/ (tests/integration/test_deploy.py): Kubernetes'
+# JSON schemas, a PromQL parser (promtool is only in Debian's 96 MB
+# prometheus server package), YAML and JSON Schema.
+PY_PACKAGES+=(kubernetes-validate promql-parser pyyaml jsonschema)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -28,6 +32,7 @@ need_py=()
 for p in "${PY_PACKAGES[@]}"; do
   mod=$p
   case $p in grpcio) mod=grpc ;; protobuf) mod=google.protobuf ;; esac
+  case $p in kubernetes-validate) mod=kubernetes_validate ;; promql-parser) mod=promql_parser ;; pyyaml) mod=yaml ;; esac
   "$PY" -c "import $mod" 2>/dev/null || need_py+=("$p")
 done
 if [ ${#need_py[@]} -gt 0 ]; then

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/log.h"
 #include "compiler/diagnostic.h"
 #include "server/bundle_convert.h"
@@ -39,7 +40,13 @@ CompileEngine::CompileEngine(const Config& config, cache::Store& store)
       store_(store),
       bundles_(config.max_bundle_memory_bytes),
       slots_(config.threads > 0 ? config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())),
-             config.max_queued_compiles, config.max_queued_per_client) {}
+             config.max_queued_compiles, config.max_queued_per_client),
+      limits_{config.max_compile_seconds, config.max_instances, config.max_ir_instructions} {}
+
+void CompileEngine::setLimits(const Config& next) {
+  absl::MutexLock lock(&limits_mu_);
+  limits_ = Limits{next.max_compile_seconds, next.max_instances, next.max_ir_instructions};
+}
 
 std::shared_ptr<const compiler::Bundle> CompileEngine::findBundle(const cache::CacheKey& hash) {
   if (std::shared_ptr<const compiler::Bundle> held = bundles_.find(hash)) return held;
@@ -189,18 +196,24 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   absl::StatusOr<Shared> hit = lookup(key);
   if (!hit.ok() || *hit != nullptr) return hit;
 
+  KILN_LOG(kDebug) << "cache miss: compiling bundle " << job.bundle_hash.hex() << " entry for ("
+                   << absl::StrJoin(job.arg_types, ", ") << "), key " << key.hex();
   step("acquire-slot");
   absl::StatusOr<CompileSlots::Lease> slot = slots_.acquire(job.client, job.deadline);
   if (!slot.ok()) return slot.status();
   // The compile's own clock starts with its slot.
   compiler::CancelToken cancel(&shutdown_);
-  const absl::Time server_deadline = config_.max_compile_seconds > 0
-                                         ? absl::Now() + absl::Seconds(config_.max_compile_seconds)
+  const Limits limits = [this] {
+    absl::MutexLock lock(&limits_mu_);
+    return limits_;
+  }();
+  const absl::Time server_deadline = limits.max_compile_seconds > 0
+                                         ? absl::Now() + absl::Seconds(limits.max_compile_seconds)
                                          : absl::InfiniteFuture();
   if (job.deadline < server_deadline)
     cancel.setDeadline(job.deadline, "the client's deadline");
   else if (server_deadline != absl::InfiniteFuture())
-    cancel.setDeadline(server_deadline, absl::StrCat("the server's limit of ", config_.max_compile_seconds,
+    cancel.setDeadline(server_deadline, absl::StrCat("the server's limit of ", limits.max_compile_seconds,
                                                      " s (--max-compile-seconds)"));
   if (job.client_gone) cancel.watch(job.client_gone, "the client cancelled its call");
   compiler::CompileRequest request;
@@ -212,8 +225,8 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
   request.emit = job.emit;
   request.passes.verify_each = config_.verify_each;
   request.passes.budget.cancel = &cancel;
-  request.passes.budget.max_instances = config_.max_instances;
-  request.passes.budget.max_ir_instructions = config_.max_ir_instructions;
+  request.passes.budget.max_instances = limits.max_instances;
+  request.passes.budget.max_ir_instructions = limits.max_ir_instructions;
   request.passes.budget.before_stage = config_.fault_injection;
   const absl::Time start = absl::Now();
   absl::StatusOr<compiler::CompileResult> result = compiler::compile(request);

@@ -128,6 +128,10 @@ class CompileEngine {
   /// Shutdown, step 2: running compiles stop at their next check with `why`.
   void cancelAll(absl::Status why);
 
+  /// SIGHUP: the limits that reload (config.h: max_compile_seconds,
+  /// max_instances, max_ir_instructions), for compiles that start after it.
+  void setLimits(const Config& next);
+
   int freeSlots() const { return slots_.freeSlots(); }
   size_t compilesInFlight() const { return flight_.inFlight(); }
   size_t compilesWaiting() const { return flight_.waiting(); }
@@ -158,6 +162,15 @@ class CompileEngine {
   EngineStats stats_ ABSL_GUARDED_BY(stats_mu_);
   cache::StoreStats store_baseline_ ABSL_GUARDED_BY(stats_mu_);  // metrics: at the last zeroStats()
   Metrics* metrics_ = nullptr;
+
+  // The reloadable limits (setLimits); config_ keeps their start-up values.
+  struct Limits {
+    double max_compile_seconds;
+    size_t max_instances;
+    size_t max_ir_instructions;
+  };
+  mutable absl::Mutex limits_mu_;
+  Limits limits_ ABSL_GUARDED_BY(limits_mu_);
 };
 
 }  // namespace kiln::server

@@ -10,14 +10,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/log.h"
+#include "server/config_file.h"
+#include "server/log_format.h"
+#include "server/sd_notify.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, socket, "", "Unix domain socket to serve on (a stale socket file is removed)");
@@ -55,6 +60,13 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT to serve Prometheus metrics on (GET /metrics, plain HTTP); off by default");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
+// service: the config file and the log lines.
+ABSL_FLAG(std::string, config, "",
+          "config file of 'key = value' lines keyed by these flags' names (flags given here override it); "
+          "SIGHUP rereads it (docs/operations.md)");
+ABSL_FLAG(std::string, log_format, "text", "log lines as 'text' or 'json' (one object per line)");
+ABSL_FLAG(std::string, log_level, "info",
+          "least severe log lines written: debug (adds a line per RPC), info, warning or error; SIGHUP reloads it");
 
 namespace {
 
@@ -98,6 +110,109 @@ int verifyCache(const std::string& cache_dir) {
   return report->clean() ? 0 : 3;
 }
 
+// Fills `config` from the flags (which hold the config file's values
+// where no flag was given): at start-up and on SIGHUP.
+absl::Status configFromFlags(kiln::server::Config& config) {
+  config.socket_path = absl::GetFlag(FLAGS_socket);
+  config.listen_address = absl::GetFlag(FLAGS_listen);
+  config.cache_dir = absl::GetFlag(FLAGS_cache_dir);
+  if (config.cache_dir.empty()) config.cache_dir = kiln::server::defaultCacheDir();
+  config.threads = absl::GetFlag(FLAGS_threads);
+  config.idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout);
+  config.verify_each = absl::GetFlag(FLAGS_verify_each);
+  config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
+  config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.tokens_path = absl::GetFlag(FLAGS_tokens);
+  config.signing_key_path = absl::GetFlag(FLAGS_signing_key);
+  config.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);  // metrics
+  if (std::optional<uint64_t> bytes = parseBytes(absl::GetFlag(FLAGS_cache_max_bytes)); bytes) {
+    config.cache_max_bytes = *bytes;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cache-max-bytes: expected a number with an optional K, M, G or T suffix, got '",
+        absl::GetFlag(FLAGS_cache_max_bytes), "'"));
+  }
+  config.cache_retry_seconds = absl::GetFlag(FLAGS_cache_retry_seconds);
+  config.max_compile_seconds = absl::GetFlag(FLAGS_max_compile_seconds);
+  config.max_queued_compiles = absl::GetFlag(FLAGS_max_queued_compiles);
+  config.max_queued_per_client = absl::GetFlag(FLAGS_max_queued_per_client);
+  config.max_concurrent_rpcs = absl::GetFlag(FLAGS_max_concurrent_rpcs);
+  config.max_bundle_memory_bytes = absl::GetFlag(FLAGS_max_bundle_memory_bytes);
+  config.max_instances = absl::GetFlag(FLAGS_max_instances);
+  config.max_ir_instructions = absl::GetFlag(FLAGS_max_ir_instructions);
+  config.drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
+  if (config.threads < 0 || config.idle_timeout_seconds < 0 || config.max_compile_seconds < 0 ||
+      config.max_queued_compiles < 0 || config.max_queued_per_client < 0 || config.max_concurrent_rpcs < 0 ||
+      config.drain_seconds < 0 || config.cache_retry_seconds < 0) {
+    return absl::InvalidArgumentError(
+        "--threads, --idle-timeout, --max-compile-seconds, --max-queued-compiles, "
+        "--max-queued-per-client, --max-concurrent-rpcs, --drain-seconds and --cache-retry-seconds "
+        "must not be negative");
+  }
+  if (config.socket_path.empty() && config.listen_address.empty() && config.listen_fds.empty())
+    config.socket_path = config.cache_dir + "/kilnd.sock";
+  config.config_path = absl::GetFlag(FLAGS_config);
+  absl::StatusOr<kiln::server::LogFormat> format = kiln::server::parseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format.ok()) return absl::InvalidArgumentError(absl::StrCat("--log-format: ", format.status().message()));
+  config.log_format = *format;
+  absl::StatusOr<kiln::LogSeverity> level = kiln::server::parseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return absl::InvalidArgumentError(absl::StrCat("--log-level: ", level.status().message()));
+  config.log_level = *level;
+  return absl::OkStatus();
+}
+
+// The flags a config file may set: kilnd's own (not absl's --help and
+// such), except the file itself and the one-shot --verify-cache.
+absl::CommandLineFlag* configurableFlag(const std::string& name) {
+  if (name == "config" || name == "verify_cache") return nullptr;
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+  if (flag == nullptr) return nullptr;
+  const std::string file = flag->Filename();
+  constexpr std::string_view kHere = "server/main.cpp";
+  if (file.size() < kHere.size() || file.compare(file.size() - kHere.size(), kHere.size(), kHere) != 0)
+    return nullptr;
+  return flag;
+}
+
+// Sets the flags from the config file at `path`, except those given on the
+// command line (which win). With `reset`, every other configurable flag
+// first goes back to its default, so a line removed from the file stops
+// applying (SIGHUP).
+absl::Status applyConfigFile(const std::string& path, const std::set<std::string>& on_command_line, bool reset) {
+  absl::StatusOr<std::vector<kiln::server::ConfigEntry>> entries = kiln::server::readConfigFile(path);
+  if (!entries.ok()) return entries.status();
+  // Every line is checked before any flag changes: a bad file changes nothing.
+  std::vector<std::pair<absl::CommandLineFlag*, const kiln::server::ConfigEntry*>> todo;
+  for (const kiln::server::ConfigEntry& e : *entries) {
+    absl::CommandLineFlag* flag = configurableFlag(e.key);
+    if (flag == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", e.line, ": unknown key '", e.key,
+                                                     "' (the keys are kilnd's flags; see kilnd --help)"));
+    // absl has no dry run: parse into the flag and put its value back.
+    const std::string before = flag->CurrentValue();
+    std::string error, ignored;
+    const bool parsed = flag->ParseFrom(e.value, &error);
+    flag->ParseFrom(before, &ignored);
+    if (!parsed) return absl::InvalidArgumentError(absl::StrCat(path, ":", e.line, ": ", e.key, ": ", error));
+    todo.emplace_back(flag, &e);
+  }
+  if (reset) {
+    for (const auto& [name, flag] : absl::GetAllFlags()) {
+      std::string ignored;
+      if (configurableFlag(std::string(name)) != nullptr && on_command_line.count(std::string(name)) == 0)
+        flag->ParseFrom(flag->DefaultValue(), &ignored);
+    }
+  }
+  for (auto& [flag, e] : todo) {
+    if (on_command_line.count(e->key) != 0) continue;
+    std::string ignored;
+    flag->ParseFrom(e->value, &ignored);
+  }
+  return absl::OkStatus();
+}
+
 // Async-signal-safe: only write(2). A thread reads the pipe and shuts down.
 extern "C" void onSignal(int signo) {
   const char byte = static_cast<char>(signo);
@@ -114,12 +229,18 @@ int main(int argc, char** argv) {
                                "[--insecure] [--metrics-listen HOST:PORT]; see docs/operations.md");
   // Accept the documented dashed spellings (--cache-dir, --verify-each) as
   // well as absl's underscores: dashes in a flag's name (before any '=').
+  // The flags named here override the config file, now and on SIGHUP.
+  std::set<std::string> on_command_line;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--") break;
     if (arg.rfind("--", 0) != 0) continue;
     const size_t name_end = std::min(arg.find('='), arg.size());
     for (size_t k = 2; k < name_end; ++k)
       if (arg[k] == '-') arg[k] = '_';
+    std::string name = arg.substr(2, name_end - 2);
+    if (name.rfind("no", 0) == 0 && absl::FindCommandLineFlag(name) == nullptr) name = name.substr(2);  // --noinsecure
+    on_command_line.insert(name);
     if (arg != argv[i]) argv[i] = strdup(arg.c_str());
   }
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
@@ -127,53 +248,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kilnd: unexpected argument '%s'\n", rest[1]);
     return 2;
   }
+  const std::string config_path = absl::GetFlag(FLAGS_config);
+  if (!config_path.empty()) {
+    if (absl::Status s = applyConfigFile(config_path, on_command_line, /*reset=*/false); !s.ok()) {
+      std::fprintf(stderr, "kilnd: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+  }
 
-  kiln::server::Config config;
-  config.socket_path = absl::GetFlag(FLAGS_socket);
-  config.listen_address = absl::GetFlag(FLAGS_listen);
-  config.cache_dir = absl::GetFlag(FLAGS_cache_dir);
-  if (config.cache_dir.empty()) config.cache_dir = kiln::server::defaultCacheDir();
-  config.threads = absl::GetFlag(FLAGS_threads);
-  config.idle_timeout_seconds = absl::GetFlag(FLAGS_idle_timeout);
-  config.verify_each = absl::GetFlag(FLAGS_verify_each);
-  config.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
-  config.tls_key_path = absl::GetFlag(FLAGS_tls_key);
-  config.tls_client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
-  config.insecure = absl::GetFlag(FLAGS_insecure);
-  config.tokens_path = absl::GetFlag(FLAGS_tokens);
-  config.signing_key_path = absl::GetFlag(FLAGS_signing_key);
-  config.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   // Everything kilnd creates (socket, cache, keys) is its user's alone,
   // whatever umask it was started with.
   umask(077);
-  if (std::optional<uint64_t> bytes = parseBytes(absl::GetFlag(FLAGS_cache_max_bytes)); bytes) {
-    config.cache_max_bytes = *bytes;
-  } else {
-    std::fprintf(stderr, "kilnd: --cache-max-bytes: expected a number with an optional K, M, G or T suffix, got '%s'\n",
-                 absl::GetFlag(FLAGS_cache_max_bytes).c_str());
+  kiln::server::Config config;
+  config.listen_fds = kiln::server::takeListenFds();  // socket activation
+  if (absl::Status s = configFromFlags(config); !s.ok()) {
+    std::fprintf(stderr, "kilnd: %s\n", std::string(s.message()).c_str());
     return 2;
   }
-  config.cache_retry_seconds = absl::GetFlag(FLAGS_cache_retry_seconds);
   if (absl::GetFlag(FLAGS_verify_cache)) return verifyCache(config.cache_dir);
-  config.max_compile_seconds = absl::GetFlag(FLAGS_max_compile_seconds);
-  config.max_queued_compiles = absl::GetFlag(FLAGS_max_queued_compiles);
-  config.max_queued_per_client = absl::GetFlag(FLAGS_max_queued_per_client);
-  config.max_concurrent_rpcs = absl::GetFlag(FLAGS_max_concurrent_rpcs);
-  config.max_bundle_memory_bytes = absl::GetFlag(FLAGS_max_bundle_memory_bytes);
-  config.max_instances = absl::GetFlag(FLAGS_max_instances);
-  config.max_ir_instructions = absl::GetFlag(FLAGS_max_ir_instructions);
-  config.drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
-  if (config.threads < 0 || config.idle_timeout_seconds < 0 || config.max_compile_seconds < 0 ||
-      config.max_queued_compiles < 0 || config.max_queued_per_client < 0 || config.max_concurrent_rpcs < 0 ||
-      config.drain_seconds < 0 || config.cache_retry_seconds < 0) {
-    std::fprintf(stderr,
-                 "kilnd: --threads, --idle-timeout, --max-compile-seconds, --max-queued-compiles, "
-                 "--max-queued-per-client, --max-concurrent-rpcs, --drain-seconds and --cache-retry-seconds "
-                 "must not be negative\n");
-    return 2;
-  }
-  if (config.socket_path.empty() && config.listen_address.empty())
-    config.socket_path = config.cache_dir + "/kilnd.sock";
+  kiln::server::configureLogging(config.log_format, config.log_level);
+  const kiln::server::SdNotifier notifier = kiln::server::SdNotifier::fromEnvironment();
 
   if (pipe2(signal_pipe, O_CLOEXEC) != 0) {
     std::perror("kilnd: pipe");
@@ -184,7 +278,7 @@ int main(int argc, char** argv) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGHUP, &action, nullptr);  // reloads the tokens file
+  sigaction(SIGHUP, &action, nullptr);  // reloads the config file's reloadable fields and the tokens
   std::signal(SIGPIPE, SIG_IGN);
 
   absl::StatusOr<std::unique_ptr<kiln::server::KilnServer>> server = kiln::server::KilnServer::start(config);
@@ -192,8 +286,9 @@ int main(int argc, char** argv) {
     KILN_LOG(kError) << "kilnd: " << server.status();
     return 1;
   }
-  KILN_LOG(kInfo) << "kilnd pid " << getpid() << " serving on " << absl::StrJoin((*server)->targets(), ", ")
-                  << ", cache " << config.cache_dir << "/cache.db";
+  const std::string serving = absl::StrCat("serving on ", absl::StrJoin((*server)->targets(), ", "));
+  KILN_LOG(kInfo) << "kilnd pid " << getpid() << " " << serving << ", cache " << config.cache_dir << "/cache.db";
+  if (absl::Status s = notifier.ready(serving); !s.ok()) KILN_LOG(kWarning) << s;
 
   kiln::server::KilnServer* raw = server->get();
   // A signal starts the drain (server.cpp). Its bound is enforced here: a
@@ -201,7 +296,28 @@ int main(int argc, char** argv) {
   // not stopped a few seconds after --drain-seconds, or a second signal
   // comes, kilnd exits at once (RocksDB's log makes that safe).
   const double hard_stop_seconds = config.drain_seconds + 5;
-  std::thread signal_thread([raw, hard_stop_seconds] {
+  // SIGHUP: the config file and the flags again; the fields that reload are
+  // applied (config.h), a change to any other is logged as needing a restart.
+  auto reload = [raw, &notifier, &serving, &on_command_line] {
+    if (absl::Status s = notifier.reloading("reloading the configuration (SIGHUP)"); !s.ok()) KILN_LOG(kWarning) << s;
+    kiln::server::Config next = raw->config();
+    absl::Status read = absl::OkStatus();
+    if (!next.config_path.empty()) read = applyConfigFile(next.config_path, on_command_line, /*reset=*/true);
+    if (read.ok()) read = configFromFlags(next);
+    if (!read.ok()) {
+      KILN_LOG(kError) << "SIGHUP: keeping the running configuration: " << read.message();
+      next = raw->config();
+    } else {
+      for (const std::string& flag : kiln::server::restartOnlyChanges(raw->config(), next))
+        KILN_LOG(kWarning) << "SIGHUP: " << flag << " changed; it takes effect on a restart (kept as it was)";
+    }
+    if (absl::Status s = raw->reload(next); !s.ok()) KILN_LOG(kError) << "SIGHUP: keeping the old tokens: " << s;
+    KILN_LOG(kInfo) << "SIGHUP: configuration reloaded (log level " << kiln::server::logLevelName(next.log_level)
+                    << ", max-compile-seconds " << next.max_compile_seconds << ", max-instances " << next.max_instances
+                    << ", max-ir-instructions " << next.max_ir_instructions << ")";
+    if (absl::Status s = notifier.ready(serving); !s.ok()) KILN_LOG(kWarning) << s;
+  };
+  std::thread signal_thread([raw, hard_stop_seconds, &reload, &notifier] {
     auto next = [](int timeout_ms) -> int {  // the byte read, or -1 on timeout
       for (;;) {
         pollfd p{signal_pipe[0], POLLIN, 0};
@@ -216,12 +332,14 @@ int main(int argc, char** argv) {
     };
     int first = next(-1);
     while (first == SIGHUP) {
-      if (absl::Status s = raw->reloadTokens(); !s.ok()) KILN_LOG(kError) << "SIGHUP: keeping the old tokens: " << s;
+      reload();
       first = next(-1);
     }
     // byte 0 is main's own wake-up after a shutdown that was not a signal.
     if (first <= 0) return;
-    raw->requestShutdown(first == SIGINT ? "SIGINT" : "SIGTERM");
+    const char* why = first == SIGINT ? "SIGINT" : "SIGTERM";
+    if (absl::Status s = notifier.stopping(absl::StrCat("draining (", why, ")")); !s.ok()) KILN_LOG(kWarning) << s;
+    raw->requestShutdown(why);
     int then = next(static_cast<int>(hard_stop_seconds * 1000));
     while (then == SIGHUP) then = next(static_cast<int>(hard_stop_seconds * 1000));  // no reload while draining
     if (then == 0) return;  // stopped in time
@@ -232,6 +350,10 @@ int main(int argc, char** argv) {
     _exit(1);
   });
   const std::string reason = (*server)->wait();
+  // After a signal STOPPING=1 went out when the drain began; after the idle
+  // timeout or the Shutdown RPC it goes out now, once the drain is done.
+  if (reason != "SIGTERM" && reason != "SIGINT")
+    if (absl::Status s = notifier.stopping(absl::StrCat("stopped (", reason, ")")); !s.ok()) KILN_LOG(kWarning) << s;
   const char zero = 0;
   ssize_t ignored = write(signal_pipe[1], &zero, 1);
   (void)ignored;

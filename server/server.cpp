@@ -24,6 +24,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/log.h"
+#include "server/log_format.h"
 #include "server/status_map.h"
 
 namespace kiln::server {
@@ -142,8 +143,10 @@ std::string defaultCacheDir() {
 KilnServer::KilnServer(const Config& config) : config_(config) {}
 
 absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& config) {
-  if (config.socket_path.empty() && config.listen_address.empty())
+  if (config.socket_path.empty() && config.listen_address.empty() && config.listen_fds.empty())
     return absl::InvalidArgumentError("nothing to listen on: give a socket path or a listen address");
+  for (int fd : config.listen_fds)
+    if (absl::Status s = ActivatedListener::check(fd); !s.ok()) return s;
   std::unique_ptr<KilnServer> self(new KilnServer(config));
   Config& c = self->config_;
   if (c.cache_dir.empty()) c.cache_dir = defaultCacheDir();
@@ -238,6 +241,8 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
     interceptors.push_back(makeStatusInterceptorFactory());
     interceptors.push_back(self->metrics_->interceptorFactory());  // metrics: requests and bytes by RPC
+    // service: request ids (x-kiln-request-id) on every RPC and its log lines.
+    interceptors.push_back(makeRequestIdInterceptorFactory());
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   if (!c.socket_path.empty()) {
@@ -270,8 +275,25 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     health->SetServingStatus(true);
     health->SetServingStatus(kiln::v1::Kiln::service_full_name(), true);
   }
+  // service: sockets systemd made (socket activation).
+  for (int fd : c.listen_fds) {
+    self->activated_.push_back(std::make_unique<ActivatedListener>(self->server_.get(), fd));
+    self->targets_.push_back(absl::StrCat("fd:", fd, " (socket-activated)"));
+  }
   self->shutdown_thread_ = std::thread([raw] { raw->shutdownLoop(); });
   return self;
+}
+
+absl::Status KilnServer::reload(const Config& next) {
+  // service: the reloadable fields (config.h). config_ is only read by this
+  // server's own threads at start-up and shutdown, never these fields.
+  engine_->setLimits(next);
+  config_.max_compile_seconds = next.max_compile_seconds;
+  config_.max_instances = next.max_instances;
+  config_.max_ir_instructions = next.max_ir_instructions;
+  config_.log_level = next.log_level;
+  configureLogging(config_.log_format, config_.log_level);
+  return config_.tokens_path.empty() ? absl::OkStatus() : authorizer_->reload();
 }
 
 void KilnServer::requestShutdown(std::string reason) {
@@ -307,6 +329,7 @@ void KilnServer::shutdownLoop() {
     health->SetServingStatus(false);
   metrics_->setDraining(true);
   engine_->beginDrain();
+  activated_.clear();  // stop accepting on systemd's sockets (systemd keeps them)
   const absl::Duration drain = absl::Seconds(std::max(0.0, config_.drain_seconds));
   const absl::Time drain_end = absl::Now() + drain;
   absl::Notification drained;

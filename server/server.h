@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cache/store.h"
 #include "kiln/v1/artifact_seal.h"
+#include "server/activated_listener.h"
 #include "server/auth.h"
 #include "server/compile_engine.h"
 #include "server/config.h"
@@ -41,6 +42,11 @@ class KilnServer {
 
   /// Rereads the tokens file (SIGHUP); the old tokens stay on failure.
   absl::Status reloadTokens() { return authorizer_->reload(); }
+  /// SIGHUP: applies the fields of `next` that reload (config.h, "Reloads:
+  /// yes") and rereads the tokens file. An error only for the tokens file
+  /// (its old tokens stay); the rest is applied regardless.
+  absl::Status reload(const Config& next);
+  const Config& config() const { return config_; }
 
   /// The addresses served on, as gRPC targets ("unix:/path", "127.0.0.1:5123").
   const std::vector<std::string>& targets() const { return targets_; }
@@ -63,6 +69,7 @@ class KilnServer {
   std::optional<kiln::v1::SigningKey> signing_key_;
   std::unique_ptr<KilnService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<ActivatedListener>> activated_;  // on config_.listen_fds
   std::vector<std::string> targets_;
   std::thread shutdown_thread_;
 
