@@ -616,6 +616,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);
+  // genpy: a generator returned to the caller is stepped through "<entry>.step".
+  if (ret_type->kind == Kind::kGenerator) lowerGeneratorStep(*mod, absl::StrCat(entry_symbol, ".step"), ret_type);
 
   std::string errors;
   llvm::raw_string_ostream os(errors);

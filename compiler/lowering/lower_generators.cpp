@@ -37,7 +37,7 @@ using typing::Kind;
 namespace {
 
 constexpr int32_t kYielded = -1;    // the promise's status after a yield
-constexpr int32_t kExhausted = -1;  // what <symbol>.next returns once the generator has ended
+constexpr int32_t kExhausted = KILN_GENERATOR_EXHAUSTED;  // what <symbol>.next returns once the generator has ended
 constexpr unsigned kPromiseAlign = 16;
 constexpr int64_t kFrameAlign = 16;  // the data of a block (lower_memory.cpp's kDataAlign)
 
@@ -219,6 +219,27 @@ llvm::Value* FunctionLowering::generatorNext(llvm::Value* gen, const typing::Typ
   b_.SetInsertPoint(ok);
   *item = convert(b_, b_.CreateLoad(valueType(ctx_, it->items[0]), out), it->items[0], item_type);
   return b_.CreateICmpEQ(status, b_.getInt32(KILN_OK));
+}
+
+// genpy: int32_t step(void* generator, KilnError* err, void* out): the
+// internal next of the generator's type, with the item stored in its memory
+// form (the entry's form of a result) for the caller to box.
+void lowerGeneratorStep(llvm::Module& mod, const std::string& symbol, const typing::Type* gen) {
+  llvm::LLVMContext& ctx = mod.getContext();
+  llvm::Function* step = llvm::Function::Create(nextType(ctx), llvm::Function::ExternalLinkage, symbol, &mod);
+  step->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", step));
+  const typing::Type* yt = gen->items[0];
+  llvm::AllocaInst* item = b.CreateAlloca(valueType(ctx, yt), nullptr, "item");
+  llvm::Value* status = b.CreateCall(nextFunction(mod, gen), {step->getArg(0), step->getArg(1), item}, "status");
+  llvm::BasicBlock* yielded = llvm::BasicBlock::Create(ctx, "yielded", step);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx, "done", step);
+  b.CreateCondBr(b.CreateICmpEQ(status, b.getInt32(KILN_OK)), yielded, done);
+  b.SetInsertPoint(yielded);
+  if (yt->kind != Kind::kNone) b.CreateStore(toMemory(b, b.CreateLoad(valueType(ctx, yt), item), yt), step->getArg(2));
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRet(status);
 }
 
 }  // namespace kiln::lowering

@@ -1,0 +1,178 @@
+"""genpy: generators returned to Python (issue 9 part 6). A jitted generator
+function called from Python returns an iterator (kiln._kiln.Generator) that
+owns the coroutine frame; each item is boxed as a result is, StopIteration
+comes at the end, errors raised inside arrive as the same class and message,
+and a generator dropped half-way releases what it holds. Each result is
+compared with plain Python on the same arguments."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import kiln
+from kiln import jit
+from kiln.errors import UnsupportedError
+
+
+def squares(n):
+    for i in range(n):
+        yield i * i
+
+
+def fibonacci(n):
+    a, b = 0, 1
+    for _ in range(n):
+        yield a
+        a, b = b, a + b
+
+
+def positives(a):
+    for x in a:
+        if x > 0:
+            yield x
+
+
+def until_negative(a):
+    i = 0
+    while True:
+        if i >= a.shape[0] or a[i] < 0:
+            return
+        yield a[i] * 2.0
+        i += 1
+
+
+def several(n):
+    yield n
+    yield n + 1.5  # the yield type widens to float64
+    for k in range(n):
+        yield k
+    yield -1
+
+
+def with_list(n):
+    acc = []
+    for i in range(n):
+        acc.append(i * 3)
+        yield len(acc), acc[-1]
+    total = 0
+    for v in acc:
+        total += v
+    yield total, -1
+
+
+jsquares = jit(squares)
+
+
+def pairs(n):  # a generator calling a generator
+    for s in jsquares(n):
+        yield s, s + 1
+
+
+def mixed(n):
+    for i in range(n):
+        yield i, i * 0.5, i % 2 == 0
+
+
+def raising(n):
+    for i in range(n):
+        if i == 2:
+            raise ValueError("two", i)
+        yield i
+
+
+def indexing(a, n):
+    for i in range(n):
+        yield a[i]  # IndexError once i passes the end (boundscheck)
+
+
+def nothing(n):
+    if n > 100:
+        yield n
+
+
+def returns_squares(n):  # not a generator itself: returns one
+    return jsquares(n)
+
+
+@pytest.mark.parametrize("f, args", [
+    (squares, (5,)), (squares, (0,)), (fibonacci, (12,)), (several, (3,)), (with_list, (4,)),
+    (pairs, (5,)), (mixed, (4,)), (nothing, (3,)), (returns_squares, (6,)),
+])
+def test_matches_python(kilnd, f, args):
+    g = jit(f)(*args)
+    assert type(g).__name__ == "Generator"
+    assert iter(g) is g
+    assert list(g) == list(f(*args))
+    with pytest.raises(StopIteration):  # and stays exhausted
+        next(g)
+
+
+def test_array_arguments(kilnd):
+    a = np.array([1.0, -2.0, 3.0, 0.0, 4.5])
+    assert list(jit(positives)(a)) == list(positives(a))
+    for b in (np.array([1.0, 2.0, -1.0, 4.0]), np.array([1.0, 2.0])):
+        assert list(jit(until_negative)(b)) == list(until_negative(b))
+
+
+def test_the_argument_stays_alive(kilnd):
+    # The generator reads the argument's buffer after the call returned: it
+    # holds the argument (as a Python generator does).
+    g = jit(positives)(np.array([1.0, -2.0, 3.0]))
+    gc.collect()
+    assert list(g) == [1.0, 3.0]
+
+
+def test_items_as_python_types(kilnd):
+    items = list(jit(mixed)(2))
+    assert items == [(0, 0.0, True), (1, 0.5, False)]
+    assert [tuple(type(x) for x in t) for t in items] == [(int, float, bool)] * 2
+
+
+def test_independent_generators(kilnd):
+    f = jit(fibonacci)
+    g, h = f(5), f(5)
+    assert next(g) == 0 and next(g) == 1 and next(g) == 1
+    assert next(h) == 0
+    assert list(g) == [2, 3] and list(h) == [1, 1, 2, 3]
+
+
+def test_error_raised_inside(kilnd):
+    g = jit(raising)(5)
+    assert next(g) == 0 and next(g) == 1
+    with pytest.raises(ValueError) as e:
+        next(g)
+    assert e.value.args == ("two", 2)
+    with pytest.raises(StopIteration):  # a generator that raised has ended, as in Python
+        next(g)
+
+
+def test_index_error_inside(kilnd):
+    a = np.arange(3.0)
+    g = jit(indexing, boundscheck=True)(a, 5)
+    assert next(g) == 0.0
+    with pytest.raises(IndexError):
+        list(g)
+
+
+def test_no_leak_when_dropped_half_way(kilnd):
+    f = jit(with_list)
+    assert list(f(3)) == list(with_list(3))
+    before = kiln.live_allocations()
+    for _ in range(50):
+        g = f(10)
+        next(g), next(g)  # its list is alive in the frame
+        del g
+    for _ in range(50):
+        list(f(4))
+    gc.collect()
+    assert kiln.live_allocations() == before
+
+
+def test_list_argument_refused(kilnd):
+    def over(lst):
+        for x in lst:
+            yield x
+    with pytest.raises(UnsupportedError, match="returning a generator to Python from a function with a reflected "
+                                               "list\\(int64\\) argument is not supported"):
+        jit(over)([1, 2, 3])
