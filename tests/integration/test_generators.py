@@ -242,9 +242,25 @@ def consume_returns_value(n):
     return s
 
 
+@register_jitable
+def yields_list(n):
+    yield [n]
+
+
+def consume_lists(n):
+    s = 0
+    for a in yields_list(n):
+        s += a[0]
+    return s
+
+
+def test_array_items(kilnd):  # genpy: items holding references (more in test_generators_python.py)
+    assert jit(consume_arrays)(3) == consume_arrays(3)
+
+
 def test_refusals(kilnd):
-    with pytest.raises(UnsupportedError, match="yielding a value of type array"):
-        jit(consume_arrays)(3)
+    with pytest.raises(UnsupportedError, match="yielding a value of type list\\(int64\\)"):
+        jit(consume_lists)(3)
     with pytest.raises(UnsupportedError, match="'return' with a value in a generator"):
         jit(consume_returns_value)(3)
 

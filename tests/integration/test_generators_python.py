@@ -176,3 +176,106 @@ def test_list_argument_refused(kilnd):
     with pytest.raises(UnsupportedError, match="returning a generator to Python from a function with a reflected "
                                                "list\\(int64\\) argument is not supported"):
         jit(over)([1, 2, 3])
+
+
+# Items holding references: the generator's promise holds each item until it
+# goes on; the Python iterator and compiled for loops and next() keep their own.
+
+def fresh_arrays(n):
+    for i in range(n):
+        vec = np.empty(3)
+        vec[:] = i
+        yield vec
+
+
+def same_array(a):
+    for i in range(a.size):
+        yield a  # the argument itself: the items are views of it
+
+
+def words(n):
+    s = "ab"
+    for i in range(n):
+        yield s
+        s = s + str(i)
+
+
+def arrays_and_names(n):
+    for i in range(n):
+        yield np.arange(i), "x" * i, i
+
+
+jfresh = jit(fresh_arrays)
+jwords = jit(words)
+
+
+def consume_fresh(n):
+    total = 0.0
+    for v in jfresh(n):
+        total += v.sum()
+    kept = []
+    for v in jfresh(n):
+        kept.append(v)  # kept past the generator's next step
+    for v in kept:
+        total += v[0] * 10
+    g = jfresh(3)
+    a = next(g)
+    b = next(g)  # a is still alive: next() keeps its own reference
+    c = next(g, np.zeros(3))
+    d = next(g, np.ones(3))
+    return total, a.sum(), b.sum(), c.sum(), d.sum()
+
+
+def consume_words(n):
+    out = []
+    for w in jwords(n):
+        out.append(w)
+    return out
+
+
+def test_array_items(kilnd):
+    got = list(jit(fresh_arrays)(4))
+    want = list(fresh_arrays(4))
+    assert len(got) == len(want)
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x, y)
+    a = np.arange(4.0)
+    items = list(jit(same_array)(a))
+    assert len(items) == 4
+    a[0] = 99.0  # the items view the argument, as Python's are the argument
+    assert all(v[0] == 99.0 for v in items)
+
+
+def test_string_and_tuple_items(kilnd):
+    assert list(jit(words)(4)) == list(words(4))
+    got = list(jit(arrays_and_names)(3))
+    want = list(arrays_and_names(3))
+    for (a, s, i), (b, t, j) in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+        assert (s, i) == (t, j)
+
+
+def test_compiled_consumers_of_reference_items(kilnd):
+    assert jit(consume_fresh)(5) == (sum(3.0 * i for i in range(5)) + sum(10.0 * i for i in range(5)),
+                                     0.0, 3.0, 6.0, 3.0)
+    assert jit(consume_words)(4) == list(words(4))
+
+
+def test_no_leak_with_reference_items(kilnd):
+    f = jit(fresh_arrays)
+    list(f(2))
+    jit(consume_fresh)(3)
+    jit(consume_words)(3)
+    before = kiln.live_allocations()
+    for _ in range(30):
+        g = f(10)
+        next(g), next(g)
+        del g
+        list(f(3))
+        jit(consume_fresh)(4)
+        jit(consume_words)(4)
+        h = jit(words)(5)
+        next(h)
+        del h
+    gc.collect()
+    assert kiln.live_allocations() == before
