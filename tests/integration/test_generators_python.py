@@ -279,3 +279,46 @@ def test_no_leak_with_reference_items(kilnd):
         del h
     gc.collect()
     assert kiln.live_allocations() == before
+
+
+# yield from (CPython 3.11's SEND loop): a generator, a range, a list, an
+# array; the value of the expression is None (a generator's `return value`
+# is refused).
+
+def from_list(n):
+    yield from [i * 2 for i in range(n)]
+
+
+def from_array(a):
+    yield from a
+
+
+jsq = jit(squares)
+jfib = jit(fibonacci)
+
+
+def delegating_jit(n):
+    yield -1
+    yield from jsq(n)
+    yield from range(3)
+    r = yield from jfib(4)
+    yield 100 if r is None else 200
+
+
+jdelegating = jit(delegating_jit)
+
+
+def consume_delegating(n):
+    total = 0
+    for v in jdelegating(n):
+        total = total * 3 + v
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 4])
+def test_yield_from(kilnd, n):
+    assert list(jit(delegating_jit)(n)) == list(delegating_jit(n))
+    assert list(jit(from_list)(n)) == list(from_list(n))
+    a = np.arange(float(n))
+    assert list(jit(from_array)(a)) == list(from_array(a))
+    assert jit(consume_delegating)(n) == consume_delegating(n)
