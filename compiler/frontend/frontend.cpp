@@ -153,6 +153,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kStoreSlice:
     case Form::kGetIter:
     case Form::kForIter:
+    case Form::kSend:  // genpy:
     case Form::kEndFor:
     case Form::kCall:
     case Form::kJump:

@@ -771,6 +771,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       // Named as the user wrote it ("a list literal"), never by opcode.
       return unsupported(in, absl::StrCat("unsupported Python construct: ", row.construct));
     case Form::kForIter:
+    case Form::kSend:  // genpy:
     case Form::kJump:
     case Form::kPopJumpIfFalse:
     case Form::kPopJumpIfTrue:
@@ -849,6 +850,19 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
       body.stack.push_back(f->result.get());
       FrameState done = std::move(st);
       done.stack.pop_back();
+      if (absl::Status s = setEdge(f, 0, succs.at(0), std::move(body)); !s.ok()) return s;
+      return setEdge(f, 1, succs.at(1), std::move(done));
+    }
+    case Form::kSend: {  // genpy: yield from: the value sent is always None (send() is not supported)
+      if (absl::Status s = requireValues(st, last, 2); !s.ok()) return s;
+      st.stack.pop_back();
+      Value* none = constant(Constant{}, last);  // `return value` in a generator is refused
+      ir::Instr* f = emit(Op::kForIter, {st.stack.back()}, last);
+      f->succs.resize(2);
+      FrameState body = st;
+      body.stack.push_back(f->result.get());
+      FrameState done = std::move(st);
+      done.stack.back() = none;
       if (absl::Status s = setEdge(f, 0, succs.at(0), std::move(body)); !s.ok()) return s;
       return setEdge(f, 1, succs.at(1), std::move(done));
     }

@@ -466,4 +466,8 @@ class FunctionLowering {
   int line_ = 0;
 };
 
+/// genpy: defines the exported step of a generator of type `gen` returned to
+/// the caller (kiln_abi.h's KilnGeneratorStepFn), named `symbol`.
+void lowerGeneratorStep(llvm::Module& mod, const std::string& symbol, const typing::Type* gen);
+
 }  // namespace kiln::lowering

@@ -439,6 +439,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       const typing::Type* item_type = i.operand_types->operand;
       llvm::Value* more = iterNext(value(i.operands[0]), i.operands[0]->type, item_type, &item);
       values_[i.result.get()] = convert(b_, item, item_type, i.result->type);
+      // genpy: a root (a terminator's result gets no finishInstr): its own
+      // reference, as a generator's item lives only until the next step
+      // (null at the end).
+      if (ownsGeneratorItem(i)) retain(values_[i.result.get()], i.result->type);
       llvm::BasicBlock *body, *done;
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
       lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);
@@ -616,6 +620,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);
+  // genpy: a generator returned to the caller is stepped through "<entry>.step".
+  if (ret_type->kind == Kind::kGenerator) lowerGeneratorStep(*mod, absl::StrCat(entry_symbol, ".step"), ret_type);
 
   std::string errors;
   llvm::raw_string_ostream os(errors);

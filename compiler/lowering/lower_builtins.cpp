@@ -343,7 +343,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     }
     case BuiltinId::kIter:  // generators: as GetIter (ownership.cpp: it borrows its operand)
       return makeIter(value(args[0]), args[0]->type, result);
-    case BuiltinId::kNext: {  // generators: one step, as ForIter; the item is borrowed, as ForIter's
+    case BuiltinId::kNext: {  // generators: one step, as ForIter; an item holding references is a root (ownership.cpp)
       const typing::Type* it = args[0]->type;
       const typing::Type* item_type = typing::iterItem(types(), it);
       llvm::Value* item = nullptr;

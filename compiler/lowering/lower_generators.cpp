@@ -18,8 +18,12 @@
 //  - The block's destructor ("<symbol>.dtor") destroys the coroutine where it
 //    is suspended: a yield's destroy edge releases what the body holds there,
 //    and the common cleanup path releases the arguments.
-// Items are values without references (numbers, tuples of them): typing
-// refuses the rest, so an item handed to the caller owns nothing.
+// Items that hold references (arrays, strings, tuples of them): a yield
+// retains the item into the promise, which holds it until the body goes on
+// (or is destroyed there); so an item that next hands out is borrowed from
+// the generator until its next step. A for loop directly over a generator and
+// next() keep a reference of their own (ownership.cpp), and "<symbol>.take"
+// (the exported step's) gives the caller one.
 #include <cstddef>
 
 #include "absl/strings/str_cat.h"
@@ -37,7 +41,7 @@ using typing::Kind;
 namespace {
 
 constexpr int32_t kYielded = -1;    // the promise's status after a yield
-constexpr int32_t kExhausted = -1;  // what <symbol>.next returns once the generator has ended
+constexpr int32_t kExhausted = KILN_GENERATOR_EXHAUSTED;  // what <symbol>.next returns once the generator has ended
 constexpr unsigned kPromiseAlign = 16;
 constexpr int64_t kFrameAlign = 16;  // the data of a block (lower_memory.cpp's kDataAlign)
 
@@ -50,6 +54,15 @@ llvm::FunctionType* nextType(llvm::LLVMContext& ctx) {
 // when its body is lowered).
 llvm::Function* nextFunction(llvm::Module& mod, const typing::Type* gen) {
   std::string name = absl::StrCat(gen->name, ".next");
+  if (llvm::Function* f = mod.getFunction(name)) return f;
+  llvm::Function* f = llvm::Function::Create(nextType(mod.getContext()), llvm::Function::InternalLinkage, name, &mod);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  return f;
+}
+
+// genpy: "<symbol>.take", next with the item's references owned by the caller.
+llvm::Function* takeFunction(llvm::Module& mod, const typing::Type* gen) {
+  std::string name = absl::StrCat(gen->name, ".take");
   if (llvm::Function* f = mod.getFunction(name)) return f;
   llvm::Function* f = llvm::Function::Create(nextType(mod.getContext()), llvm::Function::InternalLinkage, name, &mod);
   f->addFnAttr(llvm::Attribute::NoUnwind);
@@ -120,15 +133,20 @@ void FunctionLowering::beginGenerator() {
 
 llvm::Value* FunctionLowering::yieldValue(const ir::Instr& i) {
   const typing::Type* yt = inst_.ret->items[0];
-  b_.CreateStore(converted(i.operands[0], yt), b_.CreateStructGEP(gen_.promise_type, gen_.promise, 2));
+  llvm::Value* item_ptr = b_.CreateStructGEP(gen_.promise_type, gen_.promise, 2);
+  llvm::Value* item = converted(i.operands[0], yt);
+  retain(item, yt);  // genpy: the promise holds the item until the generator goes on
+  b_.CreateStore(item, item_ptr);
   b_.CreateStore(b_.getInt32(kYielded), b_.CreateStructGEP(gen_.promise_type, gen_.promise, 0));
   llvm::BasicBlock* resumed = llvm::BasicBlock::Create(ctx_, "gen.resumed", fn_);
   llvm::BasicBlock* destroyed = llvm::BasicBlock::Create(ctx_, "gen.destroyed", fn_);
   coroSuspend(false, resumed, destroyed);
   b_.SetInsertPoint(destroyed);  // dropped while suspended here: let go of what the body holds
+  release(b_.CreateLoad(item->getType(), item_ptr), yt);
   releaseHeld();
   b_.CreateBr(gen_.cleanup);
   b_.SetInsertPoint(resumed);
+  release(b_.CreateLoad(item->getType(), item_ptr), yt);
   return b_.getInt8(0);  // the value of the yield expression: None (send() is refused)
 }
 
@@ -203,12 +221,31 @@ void FunctionLowering::finishGenerator() {
   nb.CreateRet(nb.getInt32(KILN_RUNTIME_ERROR));
   nb.SetInsertPoint(pass);
   nb.CreateRet(status);
+
+  // genpy: "<symbol>.take"(meminfo, err, out): next, with a reference of its
+  // own to the item (the exported step's, for a caller that keeps it).
+  llvm::Function* take = takeFunction(mod_, inst_.ret);
+  llvm::BasicBlock* saved = b_.GetInsertBlock();
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", take));
+  llvm::Value* took = b_.CreateCall(next, {take->getArg(0), take->getArg(1), take->getArg(2)}, "status");
+  llvm::BasicBlock* keep = llvm::BasicBlock::Create(ctx_, "keep", take);
+  llvm::BasicBlock* out = llvm::BasicBlock::Create(ctx_, "out", take);
+  b_.CreateCondBr(b_.CreateICmpEQ(took, b_.getInt32(KILN_OK)), keep, out);
+  b_.SetInsertPoint(keep);
+  retain(b_.CreateLoad(item, take->getArg(2)), inst_.ret->items[0]);
+  b_.CreateBr(out);
+  b_.SetInsertPoint(out);
+  b_.CreateRet(took);
+  b_.SetInsertPoint(saved);
 }
 
 llvm::Value* FunctionLowering::generatorNext(llvm::Value* gen, const typing::Type* it, const typing::Type* item_type,
                                              llvm::Value** item) {
   llvm::Function* next = nextFunction(mod_, it);
   llvm::AllocaInst* out = entryAlloca(valueType(ctx_, it->items[0]), "gen.item");
+  // genpy: no item (the end, an error) reads as null references, which an
+  // owner of the item may release.
+  b_.CreateStore(llvm::Constant::getNullValue(out->getAllocatedType()), out);
   llvm::Value* status = b_.CreateCall(next, {gen, err_ptr_, out}, "gen.status");
   llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "gen.propagate", fn_);
   llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "gen.stepped", fn_);
@@ -219,6 +256,27 @@ llvm::Value* FunctionLowering::generatorNext(llvm::Value* gen, const typing::Typ
   b_.SetInsertPoint(ok);
   *item = convert(b_, b_.CreateLoad(valueType(ctx_, it->items[0]), out), it->items[0], item_type);
   return b_.CreateICmpEQ(status, b_.getInt32(KILN_OK));
+}
+
+// genpy: int32_t step(void* generator, KilnError* err, void* out): the
+// internal next of the generator's type, with the item stored in its memory
+// form (the entry's form of a result) for the caller to box.
+void lowerGeneratorStep(llvm::Module& mod, const std::string& symbol, const typing::Type* gen) {
+  llvm::LLVMContext& ctx = mod.getContext();
+  llvm::Function* step = llvm::Function::Create(nextType(ctx), llvm::Function::ExternalLinkage, symbol, &mod);
+  step->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", step));
+  const typing::Type* yt = gen->items[0];
+  llvm::AllocaInst* item = b.CreateAlloca(valueType(ctx, yt), nullptr, "item");
+  llvm::Value* status = b.CreateCall(takeFunction(mod, gen), {step->getArg(0), step->getArg(1), item}, "status");
+  llvm::BasicBlock* yielded = llvm::BasicBlock::Create(ctx, "yielded", step);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx, "done", step);
+  b.CreateCondBr(b.CreateICmpEQ(status, b.getInt32(KILN_OK)), yielded, done);
+  b.SetInsertPoint(yielded);
+  if (yt->kind != Kind::kNone) b.CreateStore(toMemory(b, b.CreateLoad(valueType(ctx, yt), item), yt), step->getArg(2));
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRet(status);
 }
 
 }  // namespace kiln::lowering

@@ -49,6 +49,11 @@ bool holdsRefs(const typing::Type* t) {
   return false;
 }
 
+bool ownsGeneratorItem(const ir::Instr& i) {
+  const typing::Type* it = i.operands[0]->type;
+  return i.op == Op::kForIter && it->kind == Kind::kGenerator && holdsRefs(i.result->type);
+}
+
 bool borrowsOperands(const ir::Instr& i) {
   switch (i.op) {
     case Op::kCopy:
@@ -56,10 +61,12 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kBuildTuple:
     case Op::kMakeFunction:  // closures: its captured values, as a tuple holds its items
     case Op::kGetIter:
-    case Op::kForIter:
       return true;
-    case Op::kCall:  // generators: iter(x) and next(it) borrow, as GetIter and ForIter
-      return i.resolution && (i.resolution->id == typing::BuiltinId::kIter || i.resolution->id == typing::BuiltinId::kNext);
+    case Op::kForIter:  // genpy: a generator's item lives only until its next step: the loop keeps its own
+      return !ownsGeneratorItem(i);
+    case Op::kCall:  // generators: iter(x) borrows, as GetIter; next(it) keeps items holding references (genpy)
+      return i.resolution && (i.resolution->id == typing::BuiltinId::kIter ||
+                              (i.resolution->id == typing::BuiltinId::kNext && !holdsRefs(i.result->type)));
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0;  // namedtuples: an item, as t[k]

@@ -33,6 +33,9 @@ bool holdsRefs(const typing::Type* t);
 
 /// Whether i's result is borrowed from its operands (never a fresh block).
 bool borrowsOperands(const ir::Instr& i);
+/// genpy: whether i is a for_iter over a generator whose item holds
+/// references: the item is then a root (it lives only until the next step).
+bool ownsGeneratorItem(const ir::Instr& i);
 
 struct Ownership {
   std::vector<const ir::Value*> roots;  // root index -> value

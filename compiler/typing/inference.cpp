@@ -32,7 +32,7 @@ bool yieldable(const Type* t) {
       if (!yieldable(item)) return false;
     return true;
   }
-  return t->isNumber() || t->kind == Kind::kNone;
+  return t->isNumber() || t->kind == Kind::kNone || t->kind == Kind::kArray || t->kind == Kind::kStr;  // genpy: arrays, strings
 }
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
@@ -1280,7 +1280,7 @@ class Inferrer {
         if (!yieldable(x))
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("yielding a value of type ", x->str(),
-                                        " is not supported (a generator yields numbers, booleans or tuples of them)"),
+                                        " is not supported (a generator yields numbers, booleans, arrays, strings or tuples of them)"),
                            line_);
         const Type* y = unify(tc_, inst.ret->items[0], x);
         if (!y)
@@ -1444,6 +1444,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kDict)  // dicts: boxed as a Python dict
       return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
     if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
+    if (t->kind == Kind::kGenerator) return returnable(t->items[0]);  // genpy: a Python iterator boxing its items
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
@@ -1454,6 +1455,16 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                                             " from a jitted function is not supported"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
+  // genpy: a generator returned to Python runs after the call has written
+  // its list and set arguments back, so its changes to them would be lost.
+  if (entry_ret->kind == Kind::kGenerator)
+    for (const Type* a : p->instances[0]->arg_types)
+      if (a->kind == Kind::kList || (a->kind == Kind::kDict && a->name == "reflected set"))
+        return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                                   absl::StrCat("returning a generator to Python from a function with a ", a->str(),
+                                                " argument is not supported"),
+                                   bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                                   bundle.functions[0].code.qualname);
   if (p->declared_ret && !unify(p->types, p->instances[0]->ret, p->declared_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kTyping,
                                absl::StrCat("cannot convert the return type ", p->instances[0]->ret->str(),

@@ -90,6 +90,22 @@ typedef struct KilnError {
 
 typedef int32_t (*KilnEntryFn)(void* ret, void* const* args, KilnError* err);
 
+/* genpy: a function whose result is a generator ("Generator(func=f,
+ * args=(int64,), yield=float64)") stores in *ret the generator's block (a
+ * KilnMemInfo* carrying one reference, which the receiver drops with
+ * kiln_mi_decref; dropping the last one releases what the generator holds
+ * wherever it stopped). The shared object also exports "<entry>.step":
+ *
+ *   int32_t step(void* generator, KilnError* err, void* out);
+ *
+ * runs the generator to its next yield: KILN_OK with the item at `out` (laid
+ * out as a result of the yield type, owning its references as a result
+ * does); KILN_GENERATOR_EXHAUSTED once it has ended (and on every call
+ * after); or an error kind with *err filled in (the generator has then
+ * ended, as in Python). */
+#define KILN_GENERATOR_EXHAUSTED (-1)
+typedef int32_t (*KilnGeneratorStepFn)(void* generator, KilnError* err, void* out);
+
 #ifdef __cplusplus
 }
 #endif

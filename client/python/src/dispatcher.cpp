@@ -28,6 +28,8 @@ struct Overload {
   Layout ret;
   KilnEntryFn entry = nullptr;
   std::shared_ptr<client::Library> library;
+  KilnGeneratorStepFn step = nullptr;    // genpy: a generator's "<entry>.step"; ret is then its block
+  std::shared_ptr<const Layout> yield;  // genpy: the generator's items
 };
 
 struct State {
@@ -123,6 +125,8 @@ PyObject* raiseWithArgs(PyObject* type, const KilnError& err) {
 
 PyObject* raiseFromCompiledAt(const KilnError& err);
 
+}  // namespace
+
 // The error of compiled code, with a traceback frame at the Python line that
 // raised it (as Numba injects one).
 PyObject* raiseFromCompiled(const KilnError& err) {
@@ -131,6 +135,8 @@ PyObject* raiseFromCompiled(const KilnError& err) {
     _PyTraceback_Add(err.function, err.filename, err.line);
   return nullptr;
 }
+
+namespace {
 
 PyObject* raiseFromCompiledAt(const KilnError& err) {
   if (err.kind == KILN_RERAISE_ACTIVE) {  // exceptions: a bare raise
@@ -252,6 +258,12 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     dropLists(n);
     return nullptr;
   }
+  if (ov.step != nullptr) {  // genpy: the generator's block, stepped by the iterator
+    KilnMemInfo* block;
+    std::memcpy(&block, ret_block, sizeof block);
+    dropLists(n);
+    return newGenerator(block, ov.step, ov.yield, ov.library, args);
+  }
   setListParents(lists.empty() ? nullptr : &lists);
   PyObject* r = box(ov.ret, ret_block, args);
   setListParents(nullptr);
@@ -342,7 +354,17 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
     }
     ov.params.push_back(*std::move(l));
   }
-  absl::StatusOr<Layout> r = parseType(ret);
+  std::string yield;
+  bool generator = generatorYieldSpelling(ret, &yield);  // genpy: the result is a pointer to its block
+  absl::StatusOr<Layout> r = parseType(generator ? std::string("int64") : ret);
+  if (r.ok() && generator) {
+    absl::StatusOr<Layout> y = parseType(yield);
+    if (!y.ok()) {
+      PyErr_Format(PyExc_ValueError, "yield type: %s", std::string(y.status().message()).c_str());
+      return -1;
+    }
+    ov.yield = std::make_shared<const Layout>(*std::move(y));
+  }
   if (!r.ok()) {
     PyErr_Format(PyExc_ValueError, "return type: %s", std::string(r.status().message()).c_str());
     return -1;
@@ -365,6 +387,14 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
     return -1;
   }
   ov.entry = *fn;
+  if (generator) {
+    absl::StatusOr<void*> step = (*lib)->symbol(entry + ".step");
+    if (!step.ok()) {
+      PyErr_SetString(kilnError("CompilerError"), std::string(step.status().message()).c_str());
+      return -1;
+    }
+    ov.step = reinterpret_cast<KilnGeneratorStepFn>(*step);
+  }
   ov.library = *std::move(lib);
   st.overloads.push_back(std::move(ov));
   return static_cast<Py_ssize_t>(st.overloads.size()) - 1;

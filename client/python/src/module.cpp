@@ -706,7 +706,8 @@ PyMODINIT_FUNC PyInit__kiln() {
   using namespace kiln::python;
   kiln_unicode_set_ctype(&kPythonCtype);
   installHashKey();
-  if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0) return nullptr;
+  if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0)  // genpy:
+    return nullptr;
   PyObject* m = PyModule_Create(&kModule);
   if (m == nullptr) return nullptr;
   Py_INCREF(&DispatcherType);

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,8 +21,12 @@
 #include "absl/status/statusor.h"
 #include "base/type_grammar.h"
 #include "kiln/v1/kiln.pb.h"
+#include "kiln_abi.h"
 
 struct KilnMemInfo;
+namespace kiln::client {
+class Library;
+}
 
 namespace kiln::python {
 
@@ -191,5 +196,22 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out);
 
 extern PyTypeObject DispatcherType;
 extern PyTypeObject BundleType;
+
+/// The Python exception of compiled code's error (null, with it set), with a
+/// traceback frame at the Python line that raised it.
+PyObject* raiseFromCompiled(const KilnError& err);
+
+// ---- genpy: generators returned to Python (generator_object.cpp) ----
+
+extern PyTypeObject GeneratorType;
+/// A kiln._kiln.Generator owning `block` (its reference: dropped on
+/// failure) that steps it with `step` and boxes items as `yield`, keeping
+/// the shared object loaded and the call's arguments `args` alive.
+PyObject* newGenerator(KilnMemInfo* block, KilnGeneratorStepFn step, std::shared_ptr<const Layout> yield,
+                       std::shared_ptr<client::Library> library, PyObject* args);
+/// The yield type's spelling of a generator type's spelling
+/// ("Generator(func=f, args=(int64,), yield=float64)" -> "float64"); false
+/// for other spellings.
+bool generatorYieldSpelling(const std::string& spelling, std::string* yield);
 
 }  // namespace kiln::python

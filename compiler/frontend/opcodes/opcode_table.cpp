@@ -12,6 +12,7 @@ Flow flowOf(Form form) {
   switch (form) {
     case Form::kJump: return Flow::kJump;
     case Form::kForIter:
+    case Form::kSend:  // genpy:
     case Form::kPopJumpIfFalse:
     case Form::kPopJumpIfTrue:
     case Form::kPopJumpIfNone:

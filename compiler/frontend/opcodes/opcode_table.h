@@ -51,6 +51,8 @@ enum class Form : uint8_t {
   kStoreSlice,     // 3.12: container[start:stop] = value
   kGetIter,
   kForIter,        // falls through into the body with the item; jumps when exhausted
+  kSend,           // genpy: yield from: pops the sent None, then as kForIter; when exhausted the iterator's
+                   // place holds the result of `yield from` (None)
   kEndFor,         // 3.12: pops the iterator and the item (only reached by jumps past it)
   kKwNames,
   kCall,

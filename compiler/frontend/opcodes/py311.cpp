@@ -39,7 +39,7 @@ constexpr OpcodeRow kRows[] = {
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
     {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts, lists: the delitem op, by container kind
     {68, "GET_ITER", kGetIter, 1, 1},
-    unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
+    {69, "GET_YIELD_FROM_ITER", kGetIter, 1, 1},  // genpy: yield from (a generator is its own iterator)
     unsupportedRow(70, "PRINT_EXPR", "an interactive expression"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
     {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
@@ -83,7 +83,7 @@ constexpr OpcodeRow kRows[] = {
     {119, "RERAISE", kReraise, kVaries, 0},  // exceptions:
     {120, "COPY", kCopy, 0, 1},
     {122, "BINARY_OP", kBinaryOp, 2, 1, 1},
-    unsupportedRow(123, "SEND", "await or yield from", 0, kForward),
+    {123, "SEND", kSend, kVaries, kVaries, 0, kForward},  // genpy: yield from (await never reaches it: no coroutines)
     {124, "LOAD_FAST", kLoadFast, 0, 1},
     {125, "STORE_FAST", kStoreFast, 1, 0},
     {126, "DELETE_FAST", kDeleteFast, 0, 0},  // exceptions:
