@@ -119,6 +119,8 @@ class SharedTier {
 
   SharedTierStats stats() const;
   const std::string& serverId() const { return options_.server_id; }
+  /// "host:port" of each instance, in the order given.
+  const std::vector<std::string>& instanceNames() const { return names_; }
 
   /// Rendezvous hashing: the indices of `instances` (their names) in the
   /// order `key` prefers them. Stable across processes and runs.

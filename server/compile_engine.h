@@ -5,8 +5,11 @@
 //                                     options, emit, compiler build id)
 //   L1 hit                -> the stored result
 //   bundle unknown        -> kNeedBundle (the client uploads it)
+//   L1 miss, L2 hit       -> the shared tier's value, verified, stored in L1
+//                            (cache/shared_tier.h; only with --shared-cache)
 //   miss                  -> single-flight: one compiler::compile per key,
-//                            concurrent requests for that key share it
+//                            concurrent requests for that key share it; with
+//                            L2, the cluster lock makes it one per cluster
 //   OK                    -> stored in L1, returned
 //   user error            -> kError with its diagnostic, never stored
 //   any other error       -> kError, KIND_INTERNAL, counted; never a crash
@@ -32,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/cache_key.h"
+#include "cache/shared_tier.h"
 #include "cache/single_flight.h"
 #include "cache/store.h"
 #include "compiler/budget.h"
@@ -90,11 +94,15 @@ struct EngineStats {
   // Not (yet) in StatsResponse:
   uint64_t stopped_compiles = 0;  // deadline, cancellation or a size cap
   uint64_t exceptions = 0;        // thrown inside a compile, caught here
+  // redis-l2: the shared tier's counters (all zero without --shared-cache).
+  bool l2_enabled = false;
+  cache::SharedTierStats l2;
 };
 
 class CompileEngine {
  public:
-  CompileEngine(const Config& config, cache::Store& store);
+  /// `shared` (may be null: no L2) must outlive the engine.
+  CompileEngine(const Config& config, cache::Store& store, cache::SharedTier* shared = nullptr);
 
   /// Records an uploaded bundle, already verified against `hash` and
   /// converted. `serialized` is its deterministic serialization.
@@ -123,6 +131,9 @@ class CompileEngine {
 
   std::shared_ptr<const compiler::Bundle> findBundle(const cache::CacheKey& hash);
   absl::StatusOr<Shared> lookup(const cache::CacheKey& key);
+  // The outcome of a stored artifact record (L1's or L2's); null when the
+  // record does not decode.
+  Shared hitOf(const cache::CacheKey& key, std::string record);
   absl::StatusOr<Shared> compileHitOrMiss(const CompileJob& job);
   absl::StatusOr<Shared> compileMiss(const CompileJob& job, const cache::CacheKey& key,
                                      std::shared_ptr<const compiler::Bundle> bundle);
@@ -132,6 +143,7 @@ class CompileEngine {
 
   const Config config_;
   cache::Store& store_;
+  cache::SharedTier* const shared_;  // redis-l2: null without --shared-cache
   cache::SingleFlight<absl::StatusOr<Shared>> flight_;
   BundleLru bundles_;
   CompileSlots slots_;

@@ -94,6 +94,29 @@ struct Config {
   /// with its public key at PATH.pub) when missing. "" = unsigned artifacts
   /// (they still carry their digest). Default: "".
   std::string signing_key_path;
+
+  // ---- redis-l2: the shared L2 tier on Redis (docs/cache.md, "L2") ----
+  /// Comma-separated redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] URLs
+  /// (rediss:// for TLS); keys spread over them by rendezvous hashing.
+  /// Default: "" (no L2).
+  std::string shared_cache;
+  /// A file whose first line is the Redis password (for every instance), so
+  /// that it is not on the command line. Default: "".
+  std::string shared_cache_password_file;
+  /// rediss://: PEM CA certificates to verify the servers (default: the
+  /// system's), and an optional client certificate and key. Default: "".
+  std::string shared_cache_tls_ca, shared_cache_tls_cert, shared_cache_tls_key;
+  /// Bound on each Redis round trip (4x for connecting); past it the request
+  /// goes on as an L2 miss. Default: 50 ms.
+  int shared_cache_timeout_ms = 50;
+  /// Expiry of values stored in L2 (0 = none: Redis's maxmemory policy
+  /// evicts). Default: 0.
+  int shared_cache_ttl_seconds = 0;
+  /// The cluster compile lock's expiry, and how long other servers wait on
+  /// its holder before compiling themselves. Default: 30000 ms.
+  int shared_cache_lock_ms = 30000;
+  /// Largest value stored in or read from L2. Default: 64 MiB.
+  uint64_t shared_cache_max_value_bytes = 64ull << 20;
 };
 
 }  // namespace kiln::server
