@@ -23,10 +23,12 @@ std::string encodeCommand(const std::vector<std::string_view>& args) {
 
 absl::StatusOr<bool> RespParser::line(size_t pos, std::string_view* text, size_t* after) const {
   const size_t cr = buffer_.find("\r\n", pos);
-  if (cr == std::string::npos) {
-    if (buffer_.size() - pos > kMaxLine) return absl::InvalidArgumentError("RESP line longer than 64 KiB");
-    return false;
-  }
+  // Judged the same whether the CRLF (or its LF) has arrived or not.
+  size_t length = cr != std::string::npos ? cr - pos : buffer_.size() - pos;
+  if (cr == std::string::npos && length > 0 && buffer_.back() == '\r') --length;
+  if (length > kMaxLine)
+    return absl::InvalidArgumentError("RESP line longer than 64 KiB");
+  if (cr == std::string::npos) return false;
   *text = std::string_view(buffer_).substr(pos, cr - pos);
   *after = cr + 2;
   return true;

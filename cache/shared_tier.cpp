@@ -249,7 +249,7 @@ void SharedTier::put(Kind kind, const CacheKey& key, std::string_view payload) {
   if (reply && reply->isOk()) writes_.fetch_add(1, std::memory_order_relaxed);
 }
 
-SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline) {
+SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline, const std::function<bool()>& stop) {
   const std::string lk = lockKey(key);
   const std::string px = std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(options_.lock_ttl)));
   const absl::Time give_up = std::min(deadline, absl::Now() + options_.lock_wait);
@@ -263,7 +263,7 @@ SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline) {
       // last look and our SET.
       if (std::optional<std::string> value = fetch(Kind::kArtifact, key, false)) {
         release(key);
-        if (waited) lock_wait_hits_.fetch_add(1, std::memory_order_relaxed);
+        (waited ? lock_wait_hits_ : hits_).fetch_add(1, std::memory_order_relaxed);
         return {std::move(value), false};
       }
       lock_acquired_.fetch_add(1, std::memory_order_relaxed);
@@ -275,6 +275,7 @@ SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline) {
       lock_waits_.fetch_add(1, std::memory_order_relaxed);
     }
     const absl::Time now = absl::Now();
+    if (stop && stop()) return {};
     if (now >= give_up) {
       KILN_LOG(kWarning) << "waited " << absl::FormatDuration(options_.lock_wait) << " for another server to compile "
                          << key.hex() << "; compiling here";

@@ -28,6 +28,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,8 +113,9 @@ class SharedTier {
     bool locked = false;
   };
   /// Cluster single-flight for an artifact key that just missed: takes the
-  /// lock, or waits for its holder's value (until lock_wait or `deadline`).
-  Claim claim(const CacheKey& key, absl::Time deadline);
+  /// lock, or waits for its holder's value (until lock_wait or `deadline`,
+  /// or until `stop` — when given — says so: a shutdown, a client gone).
+  Claim claim(const CacheKey& key, absl::Time deadline, const std::function<bool()>& stop = nullptr);
   /// Releases a lock claim() took (only if it is still ours).
   void release(const CacheKey& key);
 

@@ -78,13 +78,13 @@ absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string s
   return absl::OkStatus();
 }
 
-absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKey& key) {
+absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKey& key, bool through_l2) {
   absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kArtifact, key);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) return hitOf(key, **std::move(stored));
   // redis-l2: an L1 miss reads through the shared tier (verified there),
   // and a value found fills L1.
-  if (shared_ == nullptr) return Shared();
+  if (shared_ == nullptr || !through_l2) return Shared();
   std::optional<std::string> shared = shared_->get(cache::Kind::kArtifact, key);
   if (!shared) return Shared();
   Shared hit = hitOf(key, *std::move(shared));
@@ -189,17 +189,20 @@ void CompileEngine::cancelAll(absl::Status why) {
 absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJob& job, const cache::CacheKey& key,
                                                                  std::shared_ptr<const compiler::Bundle> bundle) {
   // Another flight for this key may have finished between our lookup and
-  // this one starting.
-  absl::StatusOr<Shared> hit = lookup(key);
+  // this one starting. (L1 only: claim() below reads L2 as it goes.)
+  absl::StatusOr<Shared> hit = lookup(key, /*through_l2=*/false);
   if (!hit.ok() || *hit != nullptr) return hit;
 
   // redis-l2: cluster single-flight. Either another server publishes the
   // value while we wait, or we hold the key's lock until our result is
   // published (released on every way out), or the tier is down or the wait
   // ran out and we compile without it.
-  step("cluster-lock");
   cache::SharedTier::Claim claim;
-  if (shared_ != nullptr) claim = shared_->claim(key, job.deadline);
+  if (shared_ != nullptr) {
+    step("cluster-lock");
+    claim = shared_->claim(key, job.deadline,
+                           [&] { return !shutdown_.check().ok() || (job.client_gone && job.client_gone()); });
+  }
   if (claim.payload) {
     Shared published = hitOf(key, *std::move(claim.payload));
     if (published != nullptr) {

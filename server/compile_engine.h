@@ -130,7 +130,8 @@ class CompileEngine {
   using Shared = std::shared_ptr<const CompileOutcome>;
 
   std::shared_ptr<const compiler::Bundle> findBundle(const cache::CacheKey& hash);
-  absl::StatusOr<Shared> lookup(const cache::CacheKey& key);
+  // L1, then (when `through_l2` and there is one) the shared tier.
+  absl::StatusOr<Shared> lookup(const cache::CacheKey& key, bool through_l2 = true);
   // The outcome of a stored artifact record (L1's or L2's); null when the
   // record does not decode.
   Shared hitOf(const cache::CacheKey& key, std::string record);

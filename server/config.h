@@ -73,8 +73,9 @@ struct Config {
   double drain_seconds = 10;
 
   /// Test-only fault injection: called with the name of each step of a
-  /// compile before it runs ("lookup", "find-bundle", "acquire-slot", every
-  /// compiler pass, "store"); it may throw or block. Default: none.
+  /// compile before it runs ("lookup", "find-bundle", "cluster-lock" with
+  /// --shared-cache, "acquire-slot", every compiler pass, "store"); it may
+  /// throw or block. Default: none.
   std::function<void(const char* stage)> fault_injection;
 
   // ---- trust (docs/security-config.md) ----
