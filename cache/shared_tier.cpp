@@ -308,8 +308,11 @@ SharedTierStats SharedTier::stats() const {
   s.corrupt_values = corrupt_values_.load();
   s.degraded_events = degraded_events_.load();
   s.instances = instances_.size();
-  for (const auto& instance : instances_)
-    if (instance->down_now.load()) ++s.instances_down;
+  for (const auto& instance : instances_) {
+    const bool down = instance->down_now.load();
+    if (down) ++s.instances_down;
+    s.instance_up.emplace_back(instance->endpoint.name(), !down);
+  }
   s.degraded = s.instances_down > 0;
   return s;
 }

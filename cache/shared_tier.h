@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -88,6 +89,9 @@ struct SharedTierStats {
   uint64_t degraded_events = 0; // instance up -> down transitions
   uint64_t instances = 0, instances_down = 0;
   bool degraded = false;        // some instance is skipped now
+  /// Each instance ("host:port") and whether it is up now (not skipped):
+  /// the `instance` label of kiln_shared_tier_up (metrics-contract.md).
+  std::vector<std::pair<std::string, bool>> instance_up;
   static const char* reasonName(Reason r);
 };
 

@@ -130,6 +130,8 @@ TEST(SharedTierTest, CreateChecksOptionsButNeverConnects) {
   SharedTierStats s = (*tier)->stats();
   EXPECT_TRUE(s.degraded);
   EXPECT_EQ(s.instances_down, 1u);
+  ASSERT_EQ(s.instance_up.size(), 1u);
+  EXPECT_EQ(s.instance_up[0], std::make_pair(std::string("127.0.0.1:1"), false));
   EXPECT_EQ(s.degraded_events, 1u);
   EXPECT_EQ(s.errors[SharedTierStats::kConnect], 1u);  // then skipped for retry_after
   EXPECT_EQ(s.hits + s.misses + s.writes, 0u);
