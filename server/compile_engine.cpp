@@ -35,9 +35,10 @@ cache::CacheKey keyOf(const CompileJob& job) {
 
 }  // namespace
 
-CompileEngine::CompileEngine(const Config& config, cache::Store& store)
+CompileEngine::CompileEngine(const Config& config, cache::Store& store, cache::SharedTier* shared)
     : config_(config),
       store_(store),
+      shared_(shared),
       bundles_(config.max_bundle_memory_bytes),
       slots_(config.threads > 0 ? config.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency())),
              config.max_queued_compiles, config.max_queued_per_client),
@@ -85,13 +86,27 @@ absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string s
   return absl::OkStatus();
 }
 
-absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKey& key) {
+absl::StatusOr<CompileEngine::Shared> CompileEngine::lookup(const cache::CacheKey& key, bool through_l2) {
   absl::StatusOr<std::optional<std::string>> stored = store_.get(cache::Kind::kArtifact, key);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return Shared();
+  if (stored->has_value()) return hitOf(key, **std::move(stored));
+  // redis-l2: an L1 miss reads through the shared tier (verified there),
+  // and a value found fills L1.
+  if (shared_ == nullptr || !through_l2) return Shared();
+  std::optional<std::string> shared = shared_->get(cache::Kind::kArtifact, key);
+  if (!shared) return Shared();
+  Shared hit = hitOf(key, *std::move(shared));
+  if (hit != nullptr) {
+    if (absl::Status s = store_.put(cache::Kind::kArtifact, key, hit->record); !s.ok())
+      KILN_LOG(kWarning) << "storing artifact " << key.hex() << " from L2: " << s;
+  }
+  return hit;
+}
+
+CompileEngine::Shared CompileEngine::hitOf(const cache::CacheKey& key, std::string record) {
   // The stored record is the outcome: read in place, no parse, no copy.
   auto outcome = std::make_shared<CompileOutcome>();
-  outcome->record = **std::move(stored);
+  outcome->record = std::move(record);
   absl::StatusOr<ArtifactView> artifact = decodeArtifact(outcome->record);
   if (!artifact.ok()) {
     // The value passed its checksum, so this is a bug in whoever wrote it
@@ -192,12 +207,38 @@ void CompileEngine::cancelAll(absl::Status why) {
 absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJob& job, const cache::CacheKey& key,
                                                                  std::shared_ptr<const compiler::Bundle> bundle) {
   // Another flight for this key may have finished between our lookup and
-  // this one starting.
-  absl::StatusOr<Shared> hit = lookup(key);
+  // this one starting. (L1 only: claim() below reads L2 as it goes.)
+  absl::StatusOr<Shared> hit = lookup(key, /*through_l2=*/false);
   if (!hit.ok() || *hit != nullptr) return hit;
 
   KILN_LOG(kDebug) << "cache miss: compiling bundle " << job.bundle_hash.hex() << " entry for ("
                    << absl::StrJoin(job.arg_types, ", ") << "), key " << key.hex();
+  // redis-l2: cluster single-flight. Either another server publishes the
+  // value while we wait, or we hold the key's lock until our result is
+  // published (released on every way out), or the tier is down or the wait
+  // ran out and we compile without it.
+  cache::SharedTier::Claim claim;
+  if (shared_ != nullptr) {
+    step("cluster-lock");
+    claim = shared_->claim(key, job.deadline,
+                           [&] { return !shutdown_.check().ok() || (job.client_gone && job.client_gone()); });
+  }
+  if (claim.payload) {
+    Shared published = hitOf(key, *std::move(claim.payload));
+    if (published != nullptr) {
+      if (absl::Status s = store_.put(cache::Kind::kArtifact, key, published->record); !s.ok())
+        KILN_LOG(kWarning) << "storing artifact " << key.hex() << " from L2: " << s;
+      return published;
+    }
+  }
+  struct Unlock {
+    cache::SharedTier* tier;
+    const cache::CacheKey& key;
+    ~Unlock() {
+      if (tier != nullptr) tier->release(key);
+    }
+  } unlock{claim.locked ? shared_ : nullptr, key};
+
   step("acquire-slot");
   absl::StatusOr<CompileSlots::Lease> slot = slots_.acquire(job.client, job.deadline);
   if (!slot.ok()) return slot.status();
@@ -273,6 +314,8 @@ absl::StatusOr<CompileEngine::Shared> CompileEngine::compileMiss(const CompileJo
     step("store");
     if (absl::Status s = store_.put(cache::Kind::kArtifact, key, outcome->record); !s.ok())
       KILN_LOG(kWarning) << "storing artifact " << key.hex() << ": " << s;  // served, just not cached
+    // redis-l2: published before the lock goes (Unlock), so waiters find it.
+    if (shared_ != nullptr) shared_->put(cache::Kind::kArtifact, key, outcome->record);
     return Shared(std::move(outcome));
   }
   outcome->status = CompileOutcome::Status::kError;
@@ -313,6 +356,10 @@ EngineStats CompileEngine::stats() {
     s.store.dropped_writes = since(s.store.dropped_writes, base.dropped_writes);
   }
   s.corrupt_values = s.store.corrupt_values;
+  if (shared_ != nullptr) {  // redis-l2
+    s.l2_enabled = true;
+    s.l2 = shared_->stats();
+  }
   return s;
 }
 

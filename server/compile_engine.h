@@ -5,8 +5,11 @@
 //                                     options, emit, compiler build id)
 //   L1 hit                -> the stored result
 //   bundle unknown        -> kNeedBundle (the client uploads it)
+//   L1 miss, L2 hit       -> the shared tier's value, verified, stored in L1
+//                            (cache/shared_tier.h; only with --shared-cache)
 //   miss                  -> single-flight: one compiler::compile per key,
-//                            concurrent requests for that key share it
+//                            concurrent requests for that key share it; with
+//                            L2, the cluster lock makes it one per cluster
 //   OK                    -> stored in L1, returned
 //   user error            -> kError with its diagnostic, never stored
 //   any other error       -> kError, KIND_INTERNAL, counted; never a crash
@@ -32,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/cache_key.h"
+#include "cache/shared_tier.h"
 #include "cache/single_flight.h"
 #include "cache/store.h"
 #include "compiler/budget.h"
@@ -93,13 +97,17 @@ struct EngineStats {
   // metrics:
   uint64_t single_flight_waits = 0;  // requests that joined another's compile of their key
   absl::Time zeroed_at = absl::Now();  // the start, or the last zeroStats()
+  // redis-l2: the shared tier's counters (all zero without --shared-cache).
+  bool l2_enabled = false;
+  cache::SharedTierStats l2;
 };
 
 class Metrics;
 
 class CompileEngine {
  public:
-  CompileEngine(const Config& config, cache::Store& store);
+  /// `shared` (may be null: no L2) must outlive the engine.
+  CompileEngine(const Config& config, cache::Store& store, cache::SharedTier* shared = nullptr);
 
   /// metrics: where lookups, waits and compiles are counted (may be null).
   /// Set before the first compile.
@@ -142,7 +150,11 @@ class CompileEngine {
   using Shared = std::shared_ptr<const CompileOutcome>;
 
   std::shared_ptr<const compiler::Bundle> findBundle(const cache::CacheKey& hash);
-  absl::StatusOr<Shared> lookup(const cache::CacheKey& key);
+  // L1, then (when `through_l2` and there is one) the shared tier.
+  absl::StatusOr<Shared> lookup(const cache::CacheKey& key, bool through_l2 = true);
+  // The outcome of a stored artifact record (L1's or L2's); null when the
+  // record does not decode.
+  Shared hitOf(const cache::CacheKey& key, std::string record);
   absl::StatusOr<Shared> compileHitOrMiss(const CompileJob& job);
   absl::StatusOr<Shared> compileMiss(const CompileJob& job, const cache::CacheKey& key,
                                      std::shared_ptr<const compiler::Bundle> bundle);
@@ -152,6 +164,7 @@ class CompileEngine {
 
   const Config config_;
   cache::Store& store_;
+  cache::SharedTier* const shared_;  // redis-l2: null without --shared-cache
   cache::SingleFlight<absl::StatusOr<Shared>> flight_;
   BundleLru bundles_;
   CompileSlots slots_;

@@ -93,8 +93,9 @@ struct Config {
   double drain_seconds = 10;
 
   /// Test-only fault injection: called with the name of each step of a
-  /// compile before it runs ("lookup", "find-bundle", "acquire-slot", every
-  /// compiler pass, "store"); it may throw or block. Default: none. No
+  /// compile before it runs ("lookup", "find-bundle", "cluster-lock" with
+  /// --shared-cache, "acquire-slot", every compiler pass, "store"); it may
+  /// throw or block. Default: none. No
   /// flag. Reloads: no.
   std::function<void(const char* stage)> fault_injection;
 
@@ -139,6 +140,28 @@ struct Config {
   /// listen_address. No flag: main.cpp takes them from the environment.
   /// Default: none. Reloads: no.
   std::vector<int> listen_fds;
+  // ---- redis-l2: the shared L2 tier on Redis (docs/cache.md, "L2") ----
+  /// Comma-separated redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] URLs
+  /// (rediss:// for TLS); keys spread over them by rendezvous hashing.
+  /// Default: "" (no L2).
+  std::string shared_cache;
+  /// A file whose first line is the Redis password (for every instance), so
+  /// that it is not on the command line. Default: "".
+  std::string shared_cache_password_file;
+  /// rediss://: PEM CA certificates to verify the servers (default: the
+  /// system's), and an optional client certificate and key. Default: "".
+  std::string shared_cache_tls_ca, shared_cache_tls_cert, shared_cache_tls_key;
+  /// Bound on each Redis round trip (4x for connecting); past it the request
+  /// goes on as an L2 miss. Default: 50 ms.
+  int shared_cache_timeout_ms = 50;
+  /// Expiry of values stored in L2 (0 = none: Redis's maxmemory policy
+  /// evicts). Default: 0.
+  int shared_cache_ttl_seconds = 0;
+  /// The cluster compile lock's expiry, and how long other servers wait on
+  /// its holder before compiling themselves. Default: 30000 ms.
+  int shared_cache_lock_ms = 30000;
+  /// Largest value stored in or read from L2. Default: 64 MiB.
+  uint64_t shared_cache_max_value_bytes = 64ull << 20;
 };
 
 }  // namespace kiln::server

@@ -212,14 +212,41 @@ grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::Stats
   reply->set_cache_dropped_writes(s.store.dropped_writes);
   reply->set_cache_moved_aside(s.store.moved_aside);
   reply->set_cache_rebuilds(s.store.rebuilds);
+  // redis-l2:
+  using L2 = cache::SharedTierStats;
+  reply->set_l2_enabled(s.l2_enabled);
+  reply->set_l2_hits(s.l2.hits);
+  reply->set_l2_misses(s.l2.misses);
+  reply->set_l2_errors_timeout(s.l2.errors[L2::kTimeout]);
+  reply->set_l2_errors_connect(s.l2.errors[L2::kConnect]);
+  reply->set_l2_errors_protocol(s.l2.errors[L2::kProtocol]);
+  reply->set_l2_errors_digest(s.l2.errors[L2::kDigest]);
+  reply->set_l2_writes(s.l2.writes);
+  reply->set_l2_lock_acquired(s.l2.lock_acquired);
+  reply->set_l2_lock_waits(s.l2.lock_waits);
+  reply->set_l2_lock_wait_hits(s.l2.lock_wait_hits);
+  reply->set_l2_corrupt_values(s.l2.corrupt_values);
+  reply->set_l2_oversize(s.l2.oversize);
+  reply->set_l2_degraded(s.l2.degraded);
+  reply->set_l2_instances(s.l2.instances);
+  reply->set_l2_instances_down(s.l2.instances_down);
+  reply->set_l2_degraded_events(s.l2.degraded_events);
   reply->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   // metrics:
   reply->set_single_flight_waits(s.single_flight_waits);
   reply->set_since_zero_seconds(absl::ToDoubleSeconds(absl::Now() - s.zeroed_at));
-  // The shared (L2) tier: the one place its counters (cache/ SharedTierStats)
-  // are read into StatsResponse.l2 once a shared tier is configured; all
-  // zeros until then. (`kilnctl stats` shows them under tiers.l2.)
-  reply->mutable_l2();
+  // The shared (L2) tier's counters (cache/ SharedTierStats) in the shape
+  // `kilnctl stats` shows under tiers.l2; all zeros without --shared-cache.
+  pb::TierStats* l2 = reply->mutable_l2();
+  l2->set_hits(s.l2.hits);
+  l2->set_misses(s.l2.misses);
+  uint64_t l2_errors = 0;
+  for (uint64_t n : s.l2.errors) l2_errors += n;
+  l2->set_errors(l2_errors);
+  l2->set_writes(s.l2.writes);
+  l2->set_lock_waits(s.l2.lock_waits);
+  l2->set_corrupt_values(s.l2.corrupt_values);
+  l2->set_degraded(s.l2.degraded);
   return grpc::Status::OK;
 }
 

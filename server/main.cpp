@@ -58,6 +58,18 @@ ABSL_FLAG(std::string, signing_key, "", "Ed25519 private key (PEM) signing every
           "public key at PATH.pub");
 ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT to serve Prometheus metrics on (GET /metrics, plain HTTP); off by default");
+// redis-l2: the shared L2 tier (docs/cache.md, "L2")
+ABSL_FLAG(std::string, shared_cache, "",
+          "shared L2 cache: comma-separated redis://[:PASSWORD@]HOST:PORT URLs (rediss:// for TLS)");
+ABSL_FLAG(std::string, shared_cache_password_file, "", "file whose first line is the shared cache's AUTH password");
+ABSL_FLAG(std::string, shared_cache_tls_ca, "", "rediss://: PEM CA certificates (default: the system's)");
+ABSL_FLAG(std::string, shared_cache_tls_cert, "", "rediss://: PEM client certificate chain (optional)");
+ABSL_FLAG(std::string, shared_cache_tls_key, "", "rediss://: PEM private key of --shared-cache-tls-cert");
+ABSL_FLAG(int, shared_cache_timeout_ms, 50, "bound on each shared cache round trip; past it, an L2 miss");
+ABSL_FLAG(int, shared_cache_ttl_seconds, 0, "expiry of values stored in the shared cache (0 = none)");
+ABSL_FLAG(int, shared_cache_lock_ms, 30000,
+          "the cluster compile lock's expiry, and how long other servers wait on its holder");
+ABSL_FLAG(uint64_t, shared_cache_max_value_bytes, 64ull << 20, "largest value stored in the shared cache");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
 // service: the config file and the log lines.
@@ -143,6 +155,21 @@ absl::Status configFromFlags(kiln::server::Config& config) {
   config.max_instances = absl::GetFlag(FLAGS_max_instances);
   config.max_ir_instructions = absl::GetFlag(FLAGS_max_ir_instructions);
   config.drain_seconds = absl::GetFlag(FLAGS_drain_seconds);
+  // redis-l2:
+  config.shared_cache = absl::GetFlag(FLAGS_shared_cache);
+  config.shared_cache_password_file = absl::GetFlag(FLAGS_shared_cache_password_file);
+  config.shared_cache_tls_ca = absl::GetFlag(FLAGS_shared_cache_tls_ca);
+  config.shared_cache_tls_cert = absl::GetFlag(FLAGS_shared_cache_tls_cert);
+  config.shared_cache_tls_key = absl::GetFlag(FLAGS_shared_cache_tls_key);
+  config.shared_cache_timeout_ms = absl::GetFlag(FLAGS_shared_cache_timeout_ms);
+  config.shared_cache_ttl_seconds = absl::GetFlag(FLAGS_shared_cache_ttl_seconds);
+  config.shared_cache_lock_ms = absl::GetFlag(FLAGS_shared_cache_lock_ms);
+  config.shared_cache_max_value_bytes = absl::GetFlag(FLAGS_shared_cache_max_value_bytes);
+  if (config.shared_cache_timeout_ms <= 0 || config.shared_cache_ttl_seconds < 0 || config.shared_cache_lock_ms <= 0) {
+    return absl::InvalidArgumentError(
+        "--shared-cache-timeout-ms and --shared-cache-lock-ms must be positive, "
+        "--shared-cache-ttl-seconds not negative");
+  }
   if (config.threads < 0 || config.idle_timeout_seconds < 0 || config.max_compile_seconds < 0 ||
       config.max_queued_compiles < 0 || config.max_queued_per_client < 0 || config.max_concurrent_rpcs < 0 ||
       config.drain_seconds < 0 || config.cache_retry_seconds < 0) {

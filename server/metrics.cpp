@@ -246,6 +246,22 @@ struct Metrics::Impl : prometheus::Collectable {
     cache_read_only.Add({}).Set(s.cache_read_only ? 1 : 0);
     follow(cache_evictions.Add({{"tier", "l1"}}), s.l1_evictions);
     follow(cache_corrupt_values.Add({{"tier", "l1"}}), s.l1_corrupt_values);
+    if (s.l2_enabled) {
+      using L2 = cache::SharedTierStats;
+      follow(cache_lookups.Add({{"tier", "l2"}, {"result", "hit"}}), s.l2.hits);
+      follow(cache_lookups.Add({{"tier", "l2"}, {"result", "miss"}}), s.l2.misses);
+      uint64_t errors = 0;
+      for (int r = 0; r < L2::kReasonCount; ++r) {
+        const auto reason = static_cast<L2::Reason>(r);
+        errors += s.l2.errors[r];
+        follow(shared_tier_errors.Add({{"reason", L2::reasonName(reason)}}), s.l2.errors[r]);
+      }
+      // A failed round trip is a lookup that answered nothing (a miss too).
+      follow(cache_lookups.Add({{"tier", "l2"}, {"result", "error"}}), errors);
+      follow(cache_corrupt_values.Add({{"tier", "l2"}}), s.l2.corrupt_values);
+      follow(single_flight_waits.Add({{"scope", "cluster"}}), s.l2.lock_waits);
+      for (const auto& [instance, up] : s.l2.instance_up) shared_tier_up.Add({{"instance", instance}}).Set(up ? 1 : 0);
+    }
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cache/shared_tier.h"
 
 namespace grpc::experimental {
 class ServerInterceptorFactoryInterface;
@@ -42,6 +43,11 @@ struct MetricsSample {
   // Totals since the store opened (monotonic): the counters follow them.
   uint64_t l1_evictions = 0;
   uint64_t l1_corrupt_values = 0;
+  // The shared (L2) tier's totals, when --shared-cache is set: the l2 series
+  // of the lookup, corrupt-value, cluster-wait and shared-tier counters
+  // follow them, and kiln_shared_tier_up gets a series per instance.
+  bool l2_enabled = false;
+  cache::SharedTierStats l2;
 };
 
 class Metrics {

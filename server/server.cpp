@@ -21,6 +21,8 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/log.h"
@@ -131,6 +133,21 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tcpCredentials(const Co
   return grpc::SslServerCredentials(options);
 }
 
+// redis-l2: the shared tier's options from the flags.
+cache::SharedTierOptions sharedTierOptions(const Config& c) {
+  cache::SharedTierOptions o;
+  o.urls = absl::StrSplit(c.shared_cache, ',', absl::SkipWhitespace());
+  o.password_file = c.shared_cache_password_file;
+  o.tls_ca_path = c.shared_cache_tls_ca;
+  o.tls_cert_path = c.shared_cache_tls_cert;
+  o.tls_key_path = c.shared_cache_tls_key;
+  o.timeout = absl::Milliseconds(c.shared_cache_timeout_ms);
+  o.ttl = absl::Seconds(c.shared_cache_ttl_seconds);
+  o.lock_ttl = o.lock_wait = absl::Milliseconds(c.shared_cache_lock_ms);
+  o.max_value_bytes = c.shared_cache_max_value_bytes;
+  return o;
+}
+
 }  // namespace
 
 std::string defaultCacheDir() {
@@ -193,7 +210,14 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   absl::StatusOr<std::unique_ptr<cache::Store>> store = cache::Store::open(c.cache_dir + "/cache.db", store_options);
   if (!store.ok()) return store.status();
   self->store_ = *std::move(store);
-  self->engine_ = std::make_unique<CompileEngine>(c, *self->store_);
+  if (!c.shared_cache.empty()) {  // redis-l2
+    absl::StatusOr<std::unique_ptr<cache::SharedTier>> shared = cache::SharedTier::create(sharedTierOptions(c));
+    if (!shared.ok()) return shared.status();
+    self->shared_ = *std::move(shared);
+    KILN_LOG(kInfo) << "shared cache (L2) on " << absl::StrJoin(self->shared_->instanceNames(), ", ")
+                    << ", server id " << self->shared_->serverId();
+  }
+  self->engine_ = std::make_unique<CompileEngine>(c, *self->store_, self->shared_.get());
   // metrics: counted always, served on --metrics-listen only.
   self->metrics_ = std::make_unique<Metrics>(KILN_VERSION, compiler::compilerBuildId());
   self->engine_->setMetrics(self->metrics_.get());
@@ -207,6 +231,10 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
     sample.cache_read_only = store.read_only;
     sample.l1_evictions = store.evictions;
     sample.l1_corrupt_values = store.corrupt_values;
+    if (raw->shared_ != nullptr) {  // the shared tier's counters (redis-l2)
+      sample.l2_enabled = true;
+      sample.l2 = raw->shared_->stats();
+    }
     return sample;
   });
   if (!c.metrics_listen_address.empty()) {

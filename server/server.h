@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "cache/shared_tier.h"
 #include "cache/store.h"
 #include "kiln/v1/artifact_seal.h"
 #include "server/activated_listener.h"
@@ -62,6 +63,7 @@ class KilnServer {
   SocketLock socket_lock_;  // held while serving on config_.socket_path
   ino_t socket_inode_ = 0;  // of the socket file this server bound
   std::unique_ptr<cache::Store> store_;
+  std::unique_ptr<cache::SharedTier> shared_;  // redis-l2: null without --shared-cache
   std::unique_ptr<CompileEngine> engine_;
   // metrics: after the engine (its sampler reads it), before the gRPC server.
   std::unique_ptr<Metrics> metrics_;
