@@ -3,6 +3,7 @@
   kilnctl compile FILE.py:FUNC --sig "float64(float64)" --emit=llvm
   kilnctl info | stats | stop
   kilnctl cache verify [--cache-dir DIR] [--json]
+  kilnctl export FILE.py:FUNC[,FUNC...] -o PATH [--sig [FUNC=]SIG]...
 
 The server is $KILN_SERVER, else the local one (which `compile` and `info`
 start when needed; `stats` and `stop` never do).
@@ -114,6 +115,31 @@ def cmd_cache_verify(args):
     return 0 if report["clean"] else 3
 
 
+# packages: `kilnctl export`, the bundle file for the C++ API (docs/cpp.md).
+def cmd_export(args):
+    from . import export
+
+    path, _, names = args.target.rpartition(":")
+    funcs = [_load_function(f"{path}:{name}") for name in names.split(",") if name] if path else []
+    if not funcs:
+        raise SystemExit(f"kilnctl: expected FILE.py:FUNC[,FUNC...], got {args.target!r}")
+    by_name = {f.py_func.__name__: f for f in funcs}
+    for sig in args.sig or ():  # compiled now, so a TypingError shows here and not in C++
+        name, eq, sig = sig.rpartition("=") if "=" in sig else ("", "", sig)
+        if not name and len(funcs) > 1:
+            raise SystemExit("kilnctl: with several functions, give --sig as FUNC=SIG")
+        f = by_name.get(name) if name else funcs[0]
+        if f is None:
+            raise SystemExit(f"kilnctl: --sig names '{name}', which is not among {', '.join(by_name)}")
+        ret, arg_types = parse_signature(sig)
+        f._compile(arg_types, ret)
+    export.write(args.output, funcs)
+    for entry in export.read(args.output):
+        sigs = ", ".join(entry["signatures"]) or "no signatures yet"
+        print(f"{entry['name']}: bundle {entry['bundle_hash'][:16]}, {entry['functions']} function(s), {sigs}")
+    print(f"wrote {args.output}")
+
+
 def cmd_stop(args):
     target = _kiln.server_target(False)
     _kiln.server_shutdown()
@@ -142,6 +168,11 @@ def main(argv=None):
     p.add_argument("--cache-dir", help="the server's --cache-dir (default: the local server's folder)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cache_verify)
+    p = sub.add_parser("export", help="write a bundle file for the C++ API (docs/cpp.md)")
+    p.add_argument("target", metavar="FILE.py:FUNC[,FUNC...]")
+    p.add_argument("-o", "--output", required=True, help="the bundle file to write")
+    p.add_argument("--sig", action="append", help="compile (and check) this signature first: SIG, or FUNC=SIG with several functions; repeatable")
+    p.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     try:
         rc = args.func(args)
