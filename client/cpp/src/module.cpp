@@ -157,6 +157,57 @@ absl::StatusOr<std::vector<std::string>> Module::signatures(std::string_view nam
   return std::vector<std::string>(f->signatures().begin(), f->signatures().end());
 }
 
+namespace {
+
+struct Compiled {
+  kiln::v1::Artifact artifact;
+  bool cache_hit = false;
+};
+
+// One Compile RPC for an exported function: the artifact, checked against
+// the types asked for, or the located diagnostic as a status.
+absl::StatusOr<Compiled> compileArtifact(Module::State& st, const kiln::v1::ExportedFunction& f,
+                                                   const std::vector<std::string>& arg_types,
+                                                   const std::string& return_type, kiln::v1::Emit emit)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(st.mu) {
+  absl::StatusOr<std::shared_ptr<client::Client>> c = st.connect();
+  if (!c.ok()) return c.status();
+  client::CompileArgs args;
+  args.arg_types = arg_types;
+  args.return_type = return_type;
+  args.options = f.options();
+  if (st.options.opt_level >= 0) args.options.set_opt_level(st.options.opt_level);
+  args.emit = emit;
+  client::BundleHash hash;
+  std::copy_n(f.bundle_hash().begin(), hash.size(), hash.begin());
+  absl::StatusOr<kiln::v1::CompileResponse> reply = (*c)->compile(f.bundle(), hash, args);
+  if (!reply.ok()) return reply.status();
+  const std::string sig = absl::StrCat(f.qualname().empty() ? f.name() : f.qualname(), "(",
+                                       absl::StrJoin(arg_types, ", "), ")");
+  if (reply->status() == kiln::v1::CompileResponse::STATUS_ERROR) {
+    const kiln::v1::Diagnostic& d = reply->diagnostic();
+    const char* kind = d.kind() == kiln::v1::Diagnostic::KIND_UNSUPPORTED ? "UnsupportedError"
+                       : d.kind() == kiln::v1::Diagnostic::KIND_INTERNAL  ? "CompilerError"
+                                                                          : "TypingError";
+    std::string where = d.filename().empty() ? "" : absl::StrCat(" (", d.filename(), ":", d.line(), ")");
+    return absl::Status(d.kind() == kiln::v1::Diagnostic::KIND_INTERNAL ? absl::StatusCode::kInternal
+                                                                        : absl::StatusCode::kInvalidArgument,
+                        absl::StrCat(kind, " compiling ", sig, ": ", d.message(), where));
+  }
+  if (reply->status() != kiln::v1::CompileResponse::STATUS_OK)
+    return absl::InternalError(absl::StrCat("compiling ", sig, ": unexpected reply status ", reply->status()));
+  Compiled out{std::move(*reply->mutable_artifact()), reply->cache_hit()};
+  const kiln::v1::Artifact& a = out.artifact;
+  if (!return_type.empty() && a.return_type() != return_type)
+    return absl::InvalidArgumentError(absl::StrCat(sig, " returns ", a.return_type(), ", not ", return_type));
+  if (std::vector<std::string>(a.arg_types().begin(), a.arg_types().end()) != arg_types)
+    return absl::InvalidArgumentError(absl::StrCat(sig, " was compiled for (", absl::StrJoin(a.arg_types(), ", "),
+                                                   "), not the argument types asked for"));
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<CompiledFunction> Module::compile(std::string_view name, const std::vector<std::string>& arg_types,
                                                  const std::string& return_type) const {
   State& st = *state_;
@@ -165,50 +216,19 @@ absl::StatusOr<CompiledFunction> Module::compile(std::string_view name, const st
   const std::string key = absl::StrCat(std::string(name), "(", absl::StrJoin(arg_types, ", "), ") -> ", return_type);
   absl::MutexLock lock(&st.mu);
   if (auto it = st.compiled.find(key); it != st.compiled.end()) return CompiledFunction(it->second);
-  absl::StatusOr<std::shared_ptr<client::Client>> c = st.connect();
+  absl::StatusOr<Compiled> c = compileArtifact(st, *f, arg_types, return_type, kiln::v1::EMIT_BINARY);
   if (!c.ok()) return c.status();
-
-  client::CompileArgs args;
-  args.arg_types = arg_types;
-  args.return_type = return_type;
-  args.options = f->options();
-  if (st.options.opt_level >= 0) args.options.set_opt_level(st.options.opt_level);
-  args.emit = kiln::v1::EMIT_BINARY;
-  client::BundleHash hash;
-  std::copy_n(f->bundle_hash().begin(), hash.size(), hash.begin());
-  absl::StatusOr<kiln::v1::CompileResponse> reply = (*c)->compile(f->bundle(), hash, args);
-  if (!reply.ok()) return reply.status();
-  const std::string sig = absl::StrCat(f->qualname().empty() ? f->name() : f->qualname(), "(",
-                                       absl::StrJoin(arg_types, ", "), ")");
-  if (reply->status() == kiln::v1::CompileResponse::STATUS_ERROR) {
-    const kiln::v1::Diagnostic& d = reply->diagnostic();
-    const char* kind = d.kind() == kiln::v1::Diagnostic::KIND_UNSUPPORTED ? "UnsupportedError"
-                       : d.kind() == kiln::v1::Diagnostic::KIND_INTERNAL  ? "CompilerError"
-                                                                          : "TypingError";
-    std::string where = d.filename().empty() ? "" : absl::StrCat(" (", d.filename(), ":", d.line(), ")");
-    absl::Status s(d.kind() == kiln::v1::Diagnostic::KIND_INTERNAL ? absl::StatusCode::kInternal
-                                                                   : absl::StatusCode::kInvalidArgument,
-                   absl::StrCat(kind, " compiling ", sig, ": ", d.message(), where));
-    return s;
-  }
-  if (reply->status() != kiln::v1::CompileResponse::STATUS_OK)
-    return absl::InternalError(absl::StrCat("compiling ", sig, ": unexpected reply status ", reply->status()));
-  const kiln::v1::Artifact& a = reply->artifact();
-  if (!return_type.empty() && a.return_type() != return_type)
-    return absl::InvalidArgumentError(absl::StrCat(sig, " returns ", a.return_type(), ", not ", return_type));
-  if (std::vector<std::string>(a.arg_types().begin(), a.arg_types().end()) != arg_types)
-    return absl::InvalidArgumentError(absl::StrCat(sig, " was compiled for (", absl::StrJoin(a.arg_types(), ", "),
-                                                   "), not the argument types asked for"));
+  const kiln::v1::Artifact* a = &c->artifact;
   auto state = std::make_shared<CompiledFunction::State>();
   state->name = f->name();
   state->arg_types = arg_types;
-  state->return_type = a.return_type();
-  state->shared_object = a.shared_object();
-  state->entry_symbol = a.entry_symbol();
-  state->cache_hit = reply->cache_hit();
-  absl::StatusOr<std::shared_ptr<client::Library>> lib = client::Library::load(a.shared_object(), f->name());
+  state->return_type = a->return_type();
+  state->shared_object = a->shared_object();
+  state->entry_symbol = a->entry_symbol();
+  state->cache_hit = c->cache_hit;
+  absl::StatusOr<std::shared_ptr<client::Library>> lib = client::Library::load(a->shared_object(), f->name());
   if (!lib.ok()) return lib.status();
-  absl::StatusOr<KilnEntryFn> entry = (*lib)->entry(a.entry_symbol());
+  absl::StatusOr<KilnEntryFn> entry = (*lib)->entry(a->entry_symbol());
   if (!entry.ok()) return entry.status();
   state->library = *std::move(lib);
   state->entry = *entry;

@@ -14,7 +14,8 @@
 //   - a generic one:       mod.compile("add", {"float64", "float64"}) and
 //                          CompiledFunction::call(ret, args), kiln_abi.h's entry
 //   - the shared object itself (CompiledFunction::sharedObject()), to write
-//                          to disk and link or dlopen ahead of time.
+//                          to disk and use ahead of time (the relocatable
+//                          object is not offered yet: docs/cpp.md).
 //
 // Python exceptions raised by compiled code come back as a non-OK status
 // (absl::StatusCode::kUnknown) whose message is Python's: "ZeroDivisionError:
