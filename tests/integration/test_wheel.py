@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -23,7 +24,10 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KILN_KILND", "KILN_SERVER")}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # an embedded server of this test's own
+    # An embedded server of this test's own, in a short folder: a Unix
+    # socket path has at most 107 bytes.
+    cache = tempfile.mkdtemp(prefix="kw", dir="/tmp")
+    env["XDG_CACHE_HOME"] = cache
     start = time.monotonic()
     r = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}/client/python"], capture_output=True,
                        text=True, env=env, cwd=tmp_path, timeout=1800)
@@ -51,3 +55,4 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
         subprocess.run([str(venv / "bin" / "kilnctl"), "stop"], capture_output=True, env=env, cwd=tmp_path,
                        timeout=60)
     shutil.rmtree(venv, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
