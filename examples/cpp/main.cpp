@@ -13,7 +13,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s BUNDLE_FILE [SHARED_OBJECT_OUT]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s BUNDLE_FILE [SHARED_OBJECT_OUT [OBJECT_OUT]]\n", argv[0]);
     return 2;
   }
   absl::StatusOr<kiln::Module> mod = kiln::Module::load(argv[1]);
@@ -68,11 +68,21 @@ int main(int argc, char** argv) {
   if (!generic->call(&r, args).ok()) return 1;
   std::printf("generic hypot(5, 12) = %.17g (%s)\n", r, generic->returnType().c_str());
 
-  // Ahead of time: the shared object itself, to link or dlopen later.
+  // Ahead of time: the shared object itself, to dlopen later, and the
+  // relocatable object, to link into a program (see kiln_abi.h for the entry).
   if (argc > 2) {
     std::ofstream(argv[2], std::ios::binary) << generic->sharedObject();
     std::printf("wrote %s (%zu bytes, entry %s)\n", argv[2], generic->sharedObject().size(),
                 generic->entrySymbol().c_str());
+  }
+  if (argc > 3) {
+    absl::StatusOr<kiln::ObjectCode> obj = mod->object("hypot", {"float64", "float64"}, "float64");
+    if (!obj.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(obj.status().message()).c_str());
+      return 1;
+    }
+    std::ofstream(argv[3], std::ios::binary) << obj->object;
+    std::printf("wrote %s (%zu bytes, entry %s)\n", argv[3], obj->object.size(), obj->entry_symbol.c_str());
   }
   return 0;
 }

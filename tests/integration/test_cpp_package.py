@@ -135,13 +135,13 @@ def test_cpp_example_against_the_installed_package(kilnd, prefix, tmp_path):
     r = subprocess.run([cmake, "--build", str(ex), "-j2"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
 
-    so = tmp_path / "hypot.so"
-    r = subprocess.run([str(ex / "kiln_example"), str(bundle), str(so)], capture_output=True, text=True,
+    so, obj = tmp_path / "hypot.so", tmp_path / "hypot.o"
+    r = subprocess.run([str(ex / "kiln_example"), str(bundle), str(so), str(obj)], capture_output=True, text=True,
                        env=_env(), timeout=120)  # KILN_SERVER: the test's kilnd
     assert r.returncode == 0, r.stdout + r.stderr
     lines = dict(line.split(" = ", 1) if " = " in line else line.split(":", 1)
                  for line in r.stdout.splitlines() if not line.startswith("wrote "))
-    assert f"wrote {so}" in r.stdout
+    assert f"wrote {so}" in r.stdout and f"wrote {obj}" in r.stdout
 
     x, y = [1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0]
     y = [yi + 0.5 * xi for xi, yi in zip(x, y)]
@@ -151,6 +151,30 @@ def test_cpp_example_against_the_installed_package(kilnd, prefix, tmp_path):
     assert [float(v) for v in lines["fill_squares(5)"].split()] == [0.0, 1.0, 4.0, 9.0, 16.0]
     assert lines["generic hypot(5, 12)"] == "13 (float64)"
     assert so.read_bytes()[:4] == b"\x7fELF"
+
+    # The relocatable object, linked ahead of time into a C program with the
+    # package's runtime: no server, no loader.
+    obj_bytes = obj.read_bytes()
+    assert obj_bytes[:4] == b"\x7fELF" and obj_bytes[16] == 1  # ET_REL
+    (tmp_path / "aot.c").write_text(r'''
+#include <stdio.h>
+#include "kiln_abi.h"
+int32_t kiln_entry(void* ret, void* const* args, KilnError* err);
+int main(void) {
+  double a = 8, b = 15, r = 0;
+  void* args[] = {&a, &b};
+  KilnError err = {0};
+  int32_t rc = kiln_entry(&r, args, &err);
+  printf("%d %.17g\n", (int)rc, r);
+  return rc;
+}
+''')
+    cc = shutil.which("cc") or pytest.skip("needs a C compiler")
+    aot = tmp_path / "aot"
+    subprocess.run([cc, "-o", str(aot), str(tmp_path / "aot.c"), str(obj), f"-I{prefix}/include/kiln/runtime",
+                    f"{prefix}/lib/libkiln_runtime_cpu.a", "-lm"], check=True, timeout=120)
+    r = subprocess.run([str(aot)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.split() == ["0", "17"], r.stdout + r.stderr
 
 
 def test_cpp_errors_are_statuses(kilnd, prefix, tmp_path):

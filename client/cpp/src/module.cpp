@@ -236,6 +236,22 @@ absl::StatusOr<CompiledFunction> Module::compile(std::string_view name, const st
   return CompiledFunction(std::move(state));
 }
 
+absl::StatusOr<ObjectCode> Module::object(std::string_view name, const std::vector<std::string>& arg_types,
+                                          const std::string& return_type) const {
+  State& st = *state_;
+  const kiln::v1::ExportedFunction* f = st.find(name);
+  if (f == nullptr) return notFound(st, name);
+  absl::MutexLock lock(&st.mu);
+  absl::StatusOr<Compiled> c = compileArtifact(st, *f, arg_types, return_type, kiln::v1::EMIT_OBJECT);
+  if (!c.ok()) return c.status();
+  ObjectCode out;
+  out.object = std::move(*c->artifact.mutable_shared_object());
+  out.entry_symbol = c->artifact.entry_symbol();
+  out.arg_types = arg_types;
+  out.return_type = c->artifact.return_type();
+  return out;
+}
+
 const std::string& CompiledFunction::name() const { return state_->name; }
 const std::vector<std::string>& CompiledFunction::argTypes() const { return state_->arg_types; }
 const std::string& CompiledFunction::returnType() const { return state_->return_type; }

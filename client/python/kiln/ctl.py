@@ -51,8 +51,8 @@ def cmd_compile(args):
         ret, arg_types = "", disp.signatures[0]
     else:
         raise SystemExit("kilnctl: --sig is required for a function without eager signatures")
-    if args.emit == "binary":
-        reply = disp._request(arg_types, ret, EMITS["binary"])
+    if args.emit in ("binary", "object"):  # packages: object, the relocatable .o
+        reply = disp._request(arg_types, ret, EMITS[args.emit])
         print(f"{disp.__name__}({', '.join(arg_types)}) -> {reply['return_type']}: "
               f"{len(reply['shared_object'])} bytes, entry {reply['entry_symbol']}, "
               f"cache {'hit' if reply['cache_hit'] else 'miss'}, {reply['compile_seconds'] * 1000:.2f} ms")
@@ -153,7 +153,7 @@ def main(argv=None):
     p.add_argument("target", metavar="FILE.py:FUNC")
     p.add_argument("--sig", help='signature, e.g. "float64(float64, int64)"')
     p.add_argument("--emit", choices=sorted(EMITS), default="llvm")
-    p.add_argument("-o", "--output", help="with --emit=binary: write the shared object here")
+    p.add_argument("-o", "--output", help="with --emit=binary (object): write the shared (relocatable) object here")
     p.set_defaults(func=cmd_compile)
     for name, func, help_ in (("info", cmd_info, "show the server's identity"),
                               ("stats", cmd_stats, "show the server's counters"),

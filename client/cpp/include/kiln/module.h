@@ -13,9 +13,9 @@
 //                          absl::StatusOr<double> r = (*f)(1.0, 2.0);
 //   - a generic one:       mod.compile("add", {"float64", "float64"}) and
 //                          CompiledFunction::call(ret, args), kiln_abi.h's entry
-//   - the shared object itself (CompiledFunction::sharedObject()), to write
-//                          to disk and use ahead of time (the relocatable
-//                          object is not offered yet: docs/cpp.md).
+//   - code to use ahead of time: the shared object itself
+//                          (CompiledFunction::sharedObject()) or the
+//                          relocatable object (Module::object) to link.
 //
 // Python exceptions raised by compiled code come back as a non-OK status
 // (absl::StatusCode::kUnknown) whose message is Python's: "ZeroDivisionError:
@@ -193,6 +193,15 @@ class CompiledFunction {
   std::shared_ptr<const State> state_;
 };
 
+/// A function compiled for one signature to a relocatable object, to link
+/// ahead of time (docs/cpp.md, "Ahead of time").
+struct ObjectCode {
+  std::string object;        // ELF relocatable object (.o), position-independent
+  std::string entry_symbol;  // its entry point, kiln_abi.h's signature
+  std::vector<std::string> arg_types;
+  std::string return_type;
+};
+
 template <typename Sig>
 class Function;
 
@@ -243,6 +252,13 @@ class Module {
   /// per Module and signature; the server caches across processes.
   absl::StatusOr<CompiledFunction> compile(std::string_view name, const std::vector<std::string>& arg_types,
                                            const std::string& return_type = "") const;
+
+  /// The relocatable object of `name` for a signature (not loaded), to link
+  /// into a program or library ahead of time with kiln::runtime_cpu and
+  /// libm. Its entry symbol is the same for every function: rename it
+  /// (objcopy --redefine-sym) to link several into one program.
+  absl::StatusOr<ObjectCode> object(std::string_view name, const std::vector<std::string>& arg_types,
+                                    const std::string& return_type = "") const;
 
   /// The typed callable: the C++ signature decides the kiln one
   /// (double -> float64, int64_t -> int64, bool -> bool, ArrayRef<double>
