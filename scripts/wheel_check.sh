@@ -3,7 +3,7 @@
 # examples/quickstart.py from outside the tree with no PYTHONPATH and no
 # KILN_KILND (the wheel's kiln/bin/kilnd is the embedded default), and
 # `kilnctl info` through the console script. Prints the install's time.
-# Slow on a cold build-wheel/ (see docs/python.md, "Installing"); not in CI.
+# tests/integration/test_wheel.py checks the same in the pytest suite.
 #   bash scripts/wheel_check.sh [VENV_DIR]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
