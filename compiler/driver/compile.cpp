@@ -25,6 +25,7 @@ Stage lastStage(Emit emit) {
     case Emit::kLlvm:
     case Emit::kAsm: return Stage::kLlvm;
     case Emit::kBinary: return Stage::kLinked;
+    case Emit::kObject: return Stage::kObject;
   }
   return Stage::kLinked;
 }
@@ -105,6 +106,10 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
     }
     case Emit::kBinary:
       result.shared_object = std::move(c.shared_object);
+      result.entry_symbol = c.target->entrySymbol();
+      break;
+    case Emit::kObject:  // packages: the object lld would link
+      result.shared_object = std::move(c.object);
       result.entry_symbol = c.target->entrySymbol();
       break;
   }

@@ -65,7 +65,7 @@ struct CompileRequest {
 };
 
 struct CompileResult {
-  std::string shared_object;   // kBinary: the ELF shared object
+  std::string shared_object;   // kBinary: the ELF shared object; kObject: the relocatable object
   std::string entry_symbol;    // its entry point (see runtime/cpu/kiln_abi.h)
   std::string return_type;     // Numba-style spelling
   std::vector<std::string> arg_types;  // canonical spellings of the request's

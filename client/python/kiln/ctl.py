@@ -6,6 +6,7 @@
   kilnctl cache evict [KEY_PREFIX] [--older-than 7d] [--bytes 10G]
   kilnctl cache clear
   kilnctl warm MODULE.py [--sig "f(float64[:])" ...]
+  kilnctl export FILE.py:FUNC[,FUNC...] -o PATH [--sig [FUNC=]SIG]...
 
 The server is $KILN_SERVER, else the local one (which `compile`, `info` and
 `warm` start when needed; `stats`, `zero-stats`, `cache evict|clear` and
@@ -55,8 +56,8 @@ def cmd_compile(args):
         ret, arg_types = "", disp.signatures[0]
     else:
         raise SystemExit("kilnctl: --sig is required for a function without eager signatures")
-    if args.emit == "binary":
-        reply = disp._request(arg_types, ret, EMITS["binary"])
+    if args.emit in ("binary", "object"):  # packages: object, the relocatable .o
+        reply = disp._request(arg_types, ret, EMITS[args.emit])
         print(f"{disp.__name__}({', '.join(arg_types)}) -> {reply['return_type']}: "
               f"{len(reply['shared_object'])} bytes, entry {reply['entry_symbol']}, "
               f"cache {'hit' if reply['cache_hit'] else 'miss'}, {reply['compile_seconds'] * 1000:.2f} ms")
@@ -312,6 +313,31 @@ def cmd_cache_verify(args):
     return 0 if report["clean"] else 3
 
 
+# packages: `kilnctl export`, the bundle file for the C++ API (docs/cpp.md).
+def cmd_export(args):
+    from . import export
+
+    path, _, names = args.target.rpartition(":")
+    funcs = [_load_function(f"{path}:{name}") for name in names.split(",") if name] if path else []
+    if not funcs:
+        raise SystemExit(f"kilnctl: expected FILE.py:FUNC[,FUNC...], got {args.target!r}")
+    by_name = {f.py_func.__name__: f for f in funcs}
+    for sig in args.sig or ():  # compiled now, so a TypingError shows here and not in C++
+        name, eq, sig = sig.rpartition("=") if "=" in sig else ("", "", sig)
+        if not name and len(funcs) > 1:
+            raise SystemExit("kilnctl: with several functions, give --sig as FUNC=SIG")
+        f = by_name.get(name) if name else funcs[0]
+        if f is None:
+            raise SystemExit(f"kilnctl: --sig names '{name}', which is not among {', '.join(by_name)}")
+        ret, arg_types = parse_signature(sig)
+        f._compile(arg_types, ret)
+    export.write(args.output, funcs)
+    for entry in export.read(args.output):
+        sigs = ", ".join(entry["signatures"]) or "no signatures yet"
+        print(f"{entry['name']}: bundle {entry['bundle_hash'][:16]}, {entry['functions']} function(s), {sigs}")
+    print(f"wrote {args.output}")
+
+
 def cmd_stop(args):
     target = _kiln.server_target(False)
     _kiln.server_shutdown()
@@ -325,7 +351,7 @@ def main(argv=None):
     p.add_argument("target", metavar="FILE.py:FUNC")
     p.add_argument("--sig", help='signature, e.g. "float64(float64, int64)"')
     p.add_argument("--emit", choices=sorted(EMITS), default="llvm")
-    p.add_argument("-o", "--output", help="with --emit=binary: write the shared object here")
+    p.add_argument("-o", "--output", help="with --emit=binary (object): write the shared (relocatable) object here")
     p.set_defaults(func=cmd_compile)
     for name, func, help_ in (("info", cmd_info, "show the server's identity"),
                               ("stats", cmd_stats, "show the server's counters"),
@@ -356,6 +382,11 @@ def main(argv=None):
     p.set_defaults(func=cmd_cache_evict)
     p = cache_sub.add_parser("clear", help="evict every value from the server's cache (admin; safe while serving)")
     p.set_defaults(func=cmd_cache_clear)
+    p = sub.add_parser("export", help="write a bundle file for the C++ API (docs/cpp.md)")
+    p.add_argument("target", metavar="FILE.py:FUNC[,FUNC...]")
+    p.add_argument("-o", "--output", required=True, help="the bundle file to write")
+    p.add_argument("--sig", action="append", help="compile (and check) this signature first: SIG, or FUNC=SIG with several functions; repeatable")
+    p.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     try:
         rc = args.func(args)

@@ -98,6 +98,13 @@ class Dispatcher(_kiln.Dispatcher):
         reply = self._request(tuple(arg_types), return_type, EMITS[stage])
         return reply["text"]
 
+    def export(self, path):
+        """Write this function's bundle file to ``path``, for the C++ API
+        (kiln::Module, docs/cpp.md): kiln.export.write(path, [self])."""
+        from . import export
+
+        export.write(path, [self])
+
     def __repr__(self):
         return f"<kiln.Dispatcher {self.py_func.__qualname__}>"
 

@@ -714,7 +714,8 @@ PyMODINIT_FUNC PyInit__kiln() {
   Py_INCREF(&BundleType);
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
       PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
-      PyModule_AddFunctions(m, kTypedDictFunctions) < 0) {  // dicts: typed_dict.cpp
+      PyModule_AddFunctions(m, kTypedDictFunctions) < 0 ||  // dicts: typed_dict.cpp
+      PyModule_AddFunctions(m, kExportFunctions) < 0) {     // packages: export.cpp
     Py_DECREF(m);
     return nullptr;
   }

@@ -194,6 +194,9 @@ PyObject* kilnError(const char* name);
 /// kiln/bundle.py's plain structure -> Bundle; false with a Python error set.
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out);
 
+/// packages: write_bundle_file, read_bundle_file (export.cpp).
+extern PyMethodDef kExportFunctions[];
+
 extern PyTypeObject DispatcherType;
 extern PyTypeObject BundleType;
 

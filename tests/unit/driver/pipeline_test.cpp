@@ -40,14 +40,23 @@ TEST(Pipeline, EachEmitRunsThePassesOfItsStagesAndTimesThem) {
                         Case{Emit::kLlvm, {"frontend", "simplify-block-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize"}},
                         Case{Emit::kAsm, {"frontend", "simplify-block-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize"}},
                         Case{Emit::kBinary, {"frontend", "simplify-block-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize",
-                                             "codegen", "link"}}}) {
+                                             "codegen", "link"}},
+                        // packages: the object, before the link
+                        Case{Emit::kObject, {"frontend", "simplify-block-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize",
+                                             "codegen"}}}) {
     request.emit = c.emit;
     absl::StatusOr<CompileResult> r = compile(request);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(names(r->stage_seconds), c.passes) << static_cast<int>(c.emit);
     for (const auto& [name, seconds] : r->stage_seconds) EXPECT_GE(seconds, 0.0);
-    EXPECT_EQ(c.emit == Emit::kBinary, !r->shared_object.empty());
-    EXPECT_EQ(c.emit == Emit::kBinary ? "kiln_entry" : "", r->entry_symbol);
+    const bool loadable = c.emit == Emit::kBinary || c.emit == Emit::kObject;
+    EXPECT_EQ(loadable, !r->shared_object.empty());
+    EXPECT_EQ(loadable ? "kiln_entry" : "", r->entry_symbol);
+    if (c.emit == Emit::kObject) {  // ELF, e_type ET_REL
+      ASSERT_GE(r->shared_object.size(), 18u);
+      EXPECT_EQ(r->shared_object.substr(0, 4), "\x7f" "ELF");
+      EXPECT_EQ(r->shared_object[16], 1);
+    }
   }
 }
 

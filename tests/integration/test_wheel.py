@@ -1,0 +1,58 @@
+"""packages: `pip install ./client/python` into a fresh virtualenv gives a
+kiln that works outside the source tree: no PYTHONPATH, no KILN_KILND (the
+wheel's own kiln/bin/kilnd is the embedded default), kilnctl as a console
+script.
+
+It builds the wheel in build-wheel/ (kept between runs: docs/python.md,
+"Installing"), so only the first run in a checkout is slow. pip fetches the
+pinned build requirements (scikit-build-core, NumPy) from its cache or PyPI.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import ROOT
+
+
+def test_pip_install_in_a_fresh_venv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KILN_KILND", "KILN_SERVER")}
+    # An embedded server of this test's own, in a short folder: a Unix
+    # socket path has at most 107 bytes.
+    cache = tempfile.mkdtemp(prefix="kw", dir="/tmp")
+    env["XDG_CACHE_HOME"] = cache
+    start = time.monotonic()
+    r = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}/client/python"], capture_output=True,
+                       text=True, env=env, cwd=tmp_path, timeout=1800)
+    print(f"pip install: {time.monotonic() - start:.1f} s")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+
+    py = str(venv / "bin" / "python")
+    where = subprocess.run([py, "-c", "import kiln, os; print(os.path.dirname(kiln.__file__))"], capture_output=True,
+                           text=True, env=env, cwd=tmp_path, timeout=60)
+    assert where.returncode == 0, where.stderr
+    pkg = where.stdout.strip()
+    assert pkg.startswith(str(venv)), pkg  # the installed copy, not the source tree
+    assert os.access(os.path.join(pkg, "bin", "kilnd"), os.X_OK)
+    assert os.path.exists(os.path.join(pkg, "library", "numpy_functions.py"))  # the library bundle files
+    try:
+        r = subprocess.run([py, os.path.join(ROOT, "examples", "quickstart.py")], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "collatz_steps(27) = 111" in r.stdout, r.stdout
+        r = subprocess.run([str(venv / "bin" / "kilnctl"), "info", "--json"], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert '"compiler_build_id"' in r.stdout
+    finally:
+        subprocess.run([str(venv / "bin" / "kilnctl"), "stop"], capture_output=True, env=env, cwd=tmp_path,
+                       timeout=60)
+    shutil.rmtree(venv, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
