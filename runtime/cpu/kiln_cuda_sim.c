@@ -27,6 +27,7 @@ typedef struct Fiber {
   Worker* worker;
   int state;
   uint64_t wait_gen;
+  uint64_t exit_gen; /* its warp's generation when it finished */
   int32_t status;
   KilnError err;
   char* stack; /* the usable stack's lowest address */
@@ -256,8 +257,13 @@ static int64_t simWarp(KilnCudaSimThread* t, int32_t op, int64_t bits, int32_t a
   if (op == KILN_SIM_ACTIVEMASK) {
     uint32_t m = 0;
     int base = linear - lane;
-    for (int k = 0; k < kWarp && base + k < b->n; ++k)
-      if (b->fibers[base + k].state != kDone) m |= 1u << k;
+    /* The lanes still running, and those that finished after passing every
+     * warp operation this lane has passed (the emulation lets a lane run
+     * ahead to its end; on a GPU it would be executing here too). */
+    for (int k = 0; k < kWarp && base + k < b->n; ++k) {
+      const Fiber* o = &b->fibers[base + k];
+      if (o->state != kDone || o->exit_gen >= w->gen) m |= 1u << k;
+    }
     return (int64_t)m;
   }
   uint64_t my = w->gen;
@@ -334,6 +340,7 @@ static void fiberMain(Fiber* f) {
   f->state = kDone;
   b->live--;
   Warp* w = &b->warps[(f - b->fibers) / kWarp];
+  f->exit_gen = w->gen;
   w->live--;
   if (b->arrived > 0 && b->arrived >= b->live) releaseBlock(b);
   if (w->arrived > 0 && w->arrived >= w->live) releaseWarp(w);
@@ -517,8 +524,15 @@ static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnEr
   atomic_init(&l.next_block, 0);
   atomic_init(&l.failed, 0);
   pthread_mutex_init(&l.lock, NULL);
+  /* An OS thread costs more to start than a small block takes to run: one
+   * per 4 blocks at most, and none beside the caller for small launches
+   * (unless the count was set explicitly, as tests do for contention). */
   int nthreads = defaultThreads();
+  int64_t total = l.nblocks * l.block[0] * l.block[1] * l.block[2];
+  if (atomic_load(&g_threads) == 0 && total < 8192) nthreads = 1;
+  if (atomic_load(&g_threads) == 0 && nthreads > (l.nblocks + 3) / 4) nthreads = (int)((l.nblocks + 3) / 4);
   if (nthreads > l.nblocks) nthreads = (int)l.nblocks;
+  if (nthreads < 1) nthreads = 1;
   pthread_t tids[64];
   if (nthreads > 64) nthreads = 64;
   int started = 0;
