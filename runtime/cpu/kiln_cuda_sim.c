@@ -82,6 +82,7 @@ struct Worker {
 
 typedef struct Launch {
   KilnEntryFn inner;
+  int32_t flags;
   void* const* args;
   int32_t grid[3], block[3];
   int64_t dyn_bytes;
@@ -334,8 +335,7 @@ static __thread Launch* tls_launch;
 static void fiberMain(Fiber* f) {
   Launch* l = tls_launch;
   uint64_t ret[8];
-  memset(&f->err, 0, sizeof f->err);
-  f->status = l->inner(ret, l->args, &f->err);
+  f->status = l->inner(ret, l->args, &f->err); /* f->err is zero: workers start zeroed, and are zeroed after an error */
   Block* b = f->block;
   f->state = kDone;
   b->live--;
@@ -388,8 +388,8 @@ static void fail(Launch* l, Fiber* f, int32_t status, const KilnError* err) {
     l->status = status;
     l->err = *err;
     for (int k = 0; k < 3; ++k) {
-      l->fault[k] = f ? f->t.thread_idx[k] : 0;
-      l->fault[3 + k] = f ? f->t.block_idx[k] : 0;
+      l->fault[k] = f ? f->t.thread_idx[k] : -1; /* -1: no one thread (a deadlock) */
+      l->fault[3 + k] = f ? f->t.block_idx[k] : -1;
     }
     atomic_store(&l->failed, 1);
   }
@@ -418,6 +418,7 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
   }
   int32_t bid[3] = {(int32_t)(id % l->grid[0]), (int32_t)((id / l->grid[0]) % l->grid[1]),
                     (int32_t)(id / ((int64_t)l->grid[0] * l->grid[1]))};
+  int direct = (l->flags & KILN_SIM_LAUNCH_NO_SYNC) != 0;
   for (int k = 0; k < n; ++k) {
     Fiber* f = &w->fibers[k];
     f->block = b;
@@ -436,8 +437,22 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
     f->t.dyn_shared = w->dyn;
     f->t.dyn_shared_bytes = l->dyn_bytes;
     f->t.fiber = f;
+    if (direct) {  /* no thread ever waits: run it here, now */
+      uint64_t ret[8];
+      tls_fiber = f;
+      f->status = l->inner(ret, l->args, &f->err);
+      tls_fiber = NULL;
+      f->state = kDone;
+      if (f->status != KILN_OK) {
+        fail(l, f, f->status, &f->err);
+        memset(&f->err, 0, sizeof f->err);
+        return;
+      }
+      continue;
+    }
     fiberStart(f);
   }
+  if (direct) return;
   while (b->live > 0) {
     int progressed = 0;
     for (int k = 0; k < n; ++k) {
@@ -448,7 +463,10 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
       f->state = kReady;
       toFiber(w, f);
       progressed = 1;
-      if (f->state == kDone && f->status != KILN_OK) fail(l, f, f->status, &f->err);
+      if (f->state == kDone && f->status != KILN_OK) {
+        fail(l, f, f->status, &f->err);
+        memset(&f->err, 0, sizeof f->err);
+      }
     }
     if (!progressed) {
       static const KilnError deadlock = {KILN_RUNTIME_ERROR, 0,
@@ -471,7 +489,8 @@ static void* workerMain(void* arg) {
     w->dyn = (unsigned char*)malloc((size_t)l->dyn_bytes);
     w->dyn_cap = w->dyn ? l->dyn_bytes : 0;
   }
-  if (!w || !ensureStacks(w, n) || (l->dyn_bytes > 0 && !w->dyn)) {
+  int fibers = !(l->flags & KILN_SIM_LAUNCH_NO_SYNC);
+  if (!w || (fibers && !ensureStacks(w, n)) || (l->dyn_bytes > 0 && !w->dyn)) {
     static const KilnError oom = {KILN_MEMORY_ERROR, 0, "out of memory starting the emulated threads of a block",
                                   NULL, 0, 0, {{0, 0, 0}}, NULL, NULL};
     fail(l, NULL, KILN_MEMORY_ERROR, &oom);
@@ -499,7 +518,7 @@ static int defaultThreads(void) {
   return cpus < 1 ? 1 : (cpus > 4 ? 4 : (int)cpus);
 }
 
-static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnError* err) {
+static int32_t simLaunch(KilnEntryFn inner, int32_t flags, void* ret, void* const* args, KilnError* err) {
   (void)ret;
   memset(tls_fault, 0, sizeof tls_fault);
   if (!tls_config.set) {
@@ -515,6 +534,7 @@ static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnEr
   Launch l;
   memset(&l, 0, sizeof l);
   l.inner = inner;
+  l.flags = flags;
   l.args = args;
   memcpy(l.grid, tls_config.grid, sizeof l.grid);
   memcpy(l.block, tls_config.block, sizeof l.block);

@@ -254,8 +254,9 @@ class Kernel:
         except (IndexError, RuntimeError, ZeroDivisionError, MemoryError, ValueError, OverflowError) as exc:
             fault = (ctypes.c_int32 * 6)()
             if rt.last_fault(fault):
-                where = f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]})"
-                raise type(exc)(f"kernel {self.__name__}: {where}: {exc}") from None
+                where = "" if fault[0] < 0 else \
+                    f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]}): "
+                raise type(exc)(f"kernel {self.__name__}: {where}{exc}") from None
             raise
 
     def __repr__(self):
