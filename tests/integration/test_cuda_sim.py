@@ -631,3 +631,64 @@ def test_no_gpu_warns_once(kilnd):
     assert proc.stdout.strip() == "4.0"
     if "kernels run in the CPU emulation" in proc.stderr:  # no GPU here, or no GPU launch layer yet
         assert proc.stderr.count("kernels run in the CPU emulation") == 1
+
+
+# --- cuda.random: xoroshiro128+ as Numba's --------------------------------------
+
+from kiln.cuda.random import (create_xoroshiro128p_states, xoroshiro128p_normal_float32,  # noqa: E402
+                              xoroshiro128p_uniform_float32, xoroshiro128p_uniform_float64)
+
+_M64 = (1 << 64) - 1
+
+
+def _py_next(st):
+    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & _M64  # noqa: E731
+    s0, s1 = st
+    r = (s0 + s1) & _M64
+    s1 ^= s0
+    st[0] = rotl(s0, 55) ^ s1 ^ ((s1 << 14) & _M64)
+    st[1] = rotl(s1, 36)
+    return r
+
+
+def _py_states(n, seed):
+    """Numba's seeding (splitmix64, then a 2**64 jump per generator), in Python."""
+    z = (seed + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    z ^= z >> 31
+    out = [[z, z]]
+    for _ in range(1, n):
+        st = list(out[-1])
+        j0 = j1 = 0
+        for word in (0xBEAC0467EBA5FACB, 0xD86B048B86AA9922):
+            for b in range(64):
+                if word & (1 << b):
+                    j0 ^= st[0]
+                    j1 ^= st[1]
+                _py_next(st)
+        out.append([j0, j1])
+    return out
+
+
+@cuda.jit
+def draw_random(states, u32, u64, n32):
+    i = cuda.grid(1)
+    if i < u32.shape[0]:
+        u32[i] = xoroshiro128p_uniform_float32(states, i)
+        u64[i] = xoroshiro128p_uniform_float64(states, i)
+        n32[i] = xoroshiro128p_normal_float32(states, i)
+
+
+def test_xoroshiro128p_as_numba(kilnd):
+    n = 20
+    states = create_xoroshiro128p_states(n, seed=1234)
+    ref = _py_states(n, 1234)
+    assert states.copy_to_host().tolist() == ref
+    u32, u64, n32 = np.zeros(n, np.float32), np.zeros(n), np.zeros(n, np.float32)
+    draw_random[1, 32](states, u32, u64, n32)
+    for i in range(n):
+        st = list(ref[i])
+        assert u32[i] == np.float32((_py_next(st) >> 11) * (1.0 / 2**53))
+        assert u64[i] == (_py_next(st) >> 11) * (1.0 / 2**53)
+    assert np.isfinite(n32).all() and n32.dtype == np.float32
