@@ -20,6 +20,7 @@ namespace kiln::typing {
 namespace {
 
 const char kCudaModule[] = "kiln.cuda";
+constexpr int64_t kMaxStaticSharedBytes = 48 * 1024;  // a block's static shared memory (sm_80 without opt-in)
 
 bool startsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -365,6 +366,30 @@ absl::Status checkCudaProgram(Program& p) {
     }
   }
   if (p.cuda_kernel) {
+    // A block's static shared memory (every cuda.shared.array site that
+    // can be reached, as a GPU allocates them all): at most 48 KiB.
+    int64_t shared_bytes = 0;
+    for (const auto& inst : p.instances) {
+      if (!inst->reachable) continue;
+      const compiler::Function& fn = p.bundle->functions[inst->function_index];
+      for (const auto& b : inst->ir->blocks)
+        for (const auto& i : b->instrs) {
+          if (!i->resolution || i->resolution->id != BuiltinId::kCudaSharedArray || !i->result ||
+              !i->result->type->isArray() || i->resolution->bound.empty())
+            continue;
+          std::vector<int64_t> shape;
+          if (!cudaLiteralShape(fn, i->operands[i->resolution->bound[0]], &shape)) continue;
+          int64_t count = 1;
+          for (int64_t d : shape) count *= d;
+          const int bits = i->result->type->dtype()->bits;
+          shared_bytes += count * (bits >= 8 ? bits / 8 : 1);  // bool: a byte
+          if (shared_bytes > kMaxStaticSharedBytes)
+            return located(*inst, i->line,
+                           absl::StrCat("the kernel's static shared memory (cuda.shared.array) is at least ",
+                                        shared_bytes, " bytes, more than the ", kMaxStaticSharedBytes,
+                                        " bytes a block has"));
+        }
+    }
     const Type* ret = p.declared_ret ? p.declared_ret : p.instances[0]->ret;
     if (ret->kind != Kind::kNone)
       return compiler::userError(compiler::Diagnostic::Kind::kTyping,

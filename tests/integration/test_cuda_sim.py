@@ -692,3 +692,15 @@ def test_xoroshiro128p_as_numba(kilnd):
         assert u32[i] == np.float32((_py_next(st) >> 11) * (1.0 / 2**53))
         assert u64[i] == (_py_next(st) >> 11) * (1.0 / 2**53)
     assert np.isfinite(n32).all() and n32.dtype == np.float32
+
+
+def k_too_much_shared(a):
+    sh = cuda.shared.array((80, 80), np.float64)  # 51200 bytes
+    sh[0, 0] = a[0]
+    a[0] = sh[0, 0]
+
+
+def test_static_shared_memory_limit(kilnd):
+    k = cuda.jit(k_too_much_shared)
+    with pytest.raises(UnsupportedError, match=r"static shared memory \(cuda.shared.array\) is at least 51200 bytes"):
+        k[1, 1](np.ones(1))
