@@ -704,3 +704,23 @@ def test_static_shared_memory_limit(kilnd):
     k = cuda.jit(k_too_much_shared)
     with pytest.raises(UnsupportedError, match=r"static shared memory \(cuda.shared.array\) is at least 51200 bytes"):
         k[1, 1](np.ones(1))
+
+
+class _ForeignDeviceArray:
+    """A CuPy/Torch-style object: only the CUDA Array Interface (host memory
+    in the emulation), no NumPy base class."""
+
+    def __init__(self, ary):
+        self._keep = ary
+        self.__cuda_array_interface__ = {"shape": ary.shape, "strides": ary.strides, "typestr": ary.dtype.str,
+                                         "data": (ary.ctypes.data, False), "version": 3}
+
+
+def test_cuda_array_interface_objects_are_accepted(kilnd):
+    a = np.arange(12.0).reshape(3, 4)[:, 1:]  # strided
+    b = np.ones((3, 3))
+    out = np.zeros(9)
+    vec_add[1, 16](_ForeignDeviceArray(np.ascontiguousarray(a).ravel()), _ForeignDeviceArray(b.ravel()),
+                   _ForeignDeviceArray(out))
+    np.testing.assert_array_equal(out, a.ravel() + 1)
+    assert cuda.is_cuda_array(cuda.to_device(b)) and not cuda.is_cuda_array(b)
