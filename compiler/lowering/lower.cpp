@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/rules.h"
 #include "llvm/IR/MDBuilder.h"
@@ -273,6 +274,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kGetAttr: {
       double c;
       const typing::Type* obj = i.operands[0]->type;
+      if (i.resolution && typing::isCudaValueRow(i.resolution->id)) {  // cuda: threadIdx.x (lower_cuda.cpp)
+        v = cudaValue(i.resolution->id);
+        break;
+      }
       if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
         v = member(i.resolution->id, i.operands[0], rt);
         break;
@@ -576,6 +581,10 @@ void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
 }
 }  // namespace
 
+// cuda: lower_cuda_sim.cpp
+void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol, int32_t flags);
+int32_t cudaSimLaunchFlags(const typing::Program& program);
+
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
                                                            bool numpy_error_model, llvm::FastMathFlags fastmath) {
@@ -598,7 +607,11 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   const typing::Instance& entry = *program.instances[0];
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   auto* fty = llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), {ptr, ptr, ptr}, false);
-  llvm::Function* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, entry_symbol, mod.get());
+  // cuda: an emulated kernel's exported entry runs this one per thread (lower_cuda_sim.cpp).
+  const bool sim_kernel = program.cuda_kernel;
+  llvm::Function* fn = llvm::Function::Create(
+      fty, sim_kernel ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
+      sim_kernel ? entry_symbol + ".thread" : entry_symbol, mod.get());
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   addFastMathAttributes(fn, fastmath);  // the bodies are inlined into it
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
@@ -622,6 +635,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(status);
   // genpy: a generator returned to the caller is stepped through "<entry>.step".
   if (ret_type->kind == Kind::kGenerator) lowerGeneratorStep(*mod, absl::StrCat(entry_symbol, ".step"), ret_type);
+  if (sim_kernel) emitCudaSimLaunchEntry(*mod, fn, entry_symbol, cudaSimLaunchFlags(program));  // cuda:
 
   std::string errors;
   llvm::raw_string_ostream os(errors);
