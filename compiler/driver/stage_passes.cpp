@@ -6,6 +6,7 @@
 #include "compiler/driver/target_registry.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lowering/lower.h"
+#include "compiler/lowering/lower_cuda_ptx.h"
 #include "compiler/transforms/refcount_prune.h"
 
 namespace kiln::compiler {
@@ -86,6 +87,11 @@ class LoweringPass final : public Pass {
         lowering::fastMathFlags(c.request->options.fastmath, c.request->options.fastmath_flags));
     if (!mod.ok()) return mod.status();
     c.module = *std::move(mod);
+    if (c.target->entryAbi() == targets::EntryAbi::kPtxKernel)  // cuda: the kernel entry replaces the host one
+      if (absl::Status s = lowering::makePtxKernel(*c.program, *c.module, c.target->entrySymbol(),
+                                                   c.target->entrySymbol());
+          !s.ok())
+        return s;
     return absl::OkStatus();
   }
 };

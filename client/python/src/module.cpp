@@ -159,9 +159,10 @@ PyObject* parseSignature(PyObject*, PyObject* arg) {
 PyObject* compileBundle(PyObject*, PyObject* args) {
   PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
+  const char *triple = "", *cpu = "";  // cuda: optional, the host when empty
   int opt_level, boundscheck, emit;
-  if (!PyArg_ParseTuple(args, "O!OsiOpsi", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
-                        &boundscheck, &error_model, &emit))
+  if (!PyArg_ParseTuple(args, "O!OsiOpsi|ss", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &emit, &triple, &cpu))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
   CompileCall call;
@@ -171,6 +172,8 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
   call.boundscheck = boundscheck;
   call.error_model = error_model;
   call.emit = emit;
+  call.target_triple = triple;
+  call.target_cpu = cpu;
   kiln::v1::CompileResponse reply;
   if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
   if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
@@ -352,7 +355,8 @@ PyMethodDef kFunctions[] = {
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
     {"compile", compileBundle, METH_VARARGS,
-     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit) -> dict"},
+     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit"
+     "[, triple, cpu]) -> dict"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
     {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},
@@ -439,6 +443,11 @@ bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::Compil
   ca.options.set_boundscheck(call.boundscheck);
   ca.options.set_error_model(call.error_model);
   ca.emit = static_cast<kiln::v1::Emit>(call.emit);
+  if (!call.target_triple.empty()) {  // cuda: e.g. nvptx64-nvidia-cuda / sm_80, no features
+    ca.has_target = true;
+    ca.target.set_triple(call.target_triple);
+    ca.target.set_cpu(call.target_cpu);
+  }
   client::BundleHash hash;
   std::copy_n(b.hash, 32, hash.begin());
   absl::StatusOr<kiln::v1::CompileResponse> reply;

@@ -169,6 +169,7 @@ struct CompileCall {
   std::vector<std::string> fastmath_flags;  // Numba's set form (the server checks the names)
   std::string error_model = "python";
   int emit = 0;  // kiln.v1.Emit
+  std::string target_triple, target_cpu;  // cuda: another target ("nvptx64-nvidia-cuda", "sm_80"); "": the host
 };
 /// Fills call->arg_types from a sequence of str; false with a Python error set.
 bool argTypesFrom(PyObject* seq, CompileCall* call);
