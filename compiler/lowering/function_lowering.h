@@ -7,6 +7,7 @@
 // ownership.h plans them).
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@
 #include "kiln_abi.h"
 
 namespace kiln::lowering {
+
+class KernelIntrinsics;  // cuda: kernel_intrinsics.h
 
 class FunctionLowering {
  public:
@@ -106,6 +109,18 @@ class FunctionLowering {
   // exactly, as Python and NumPy's mixed loops do: no common type holds
   // both int64 and uint64, and float64 rounds.
   llvm::Value* compareMixedSign(ir::CompareOp op, llvm::Value* x, bool x_signed, llvm::Value* y, bool y_signed);
+
+  // cuda: the kernel language (lower_cuda.cpp) through the target's
+  // primitives (kernel_intrinsics.h; the CPU emulation's: lower_cuda_sim.cpp).
+  llvm::Value* cudaBuiltin(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                           const typing::Type* result);
+  /// threadIdx.x, laneid, ...: a value row (int32).
+  llvm::Value* cudaValue(typing::BuiltinId id);
+  KernelIntrinsics& kernelIntrinsics();
+  /// The emulation's KilnCudaSimApi* and this thread's KilnCudaSimThread*,
+  /// loaded once, in the entry block (lower_cuda_sim.cpp).
+  llvm::Value* cudaSimApi();
+  llvm::Value* cudaSimThread();
 
   // Builtins (lower_builtins.cpp).
   /// The builtin typing resolved the call to, on its bound arguments.
@@ -464,6 +479,10 @@ class FunctionLowering {
   bool numpy_error_model_ = false;  // error_model='numpy': scalar division by zero does not raise
   std::map<const ir::Value*, bool> index_only_;  // usedOnlyAsArrayIndex, filled on first use (lookup only)
   int line_ = 0;
+  std::shared_ptr<KernelIntrinsics> kernel_;  // cuda: made on first use
+  llvm::Value* cuda_sim_api_ = nullptr;       // cuda: the emulation's table and thread, once per function
+  llvm::Value* cuda_sim_thread_ = nullptr;
+  int shared_sites_ = 0;                      // cuda: cuda.shared.array sites lowered so far
 };
 
 }  // namespace kiln::lowering

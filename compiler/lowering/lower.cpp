@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/rules.h"
 #include "llvm/IR/MDBuilder.h"
@@ -273,6 +274,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kGetAttr: {
       double c;
       const typing::Type* obj = i.operands[0]->type;
+      if (i.resolution && typing::isCudaValueRow(i.resolution->id)) {  // cuda: threadIdx.x (lower_cuda.cpp)
+        v = cudaValue(i.resolution->id);
+        break;
+      }
       if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
         v = member(i.resolution->id, i.operands[0], rt);
         break;
@@ -572,6 +577,8 @@ void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
 }
 }  // namespace
 
+void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol);  // cuda: lower_cuda_sim.cpp
+
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
                                                            bool numpy_error_model, llvm::FastMathFlags fastmath) {
@@ -594,7 +601,11 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   const typing::Instance& entry = *program.instances[0];
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   auto* fty = llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), {ptr, ptr, ptr}, false);
-  llvm::Function* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, entry_symbol, mod.get());
+  // cuda: an emulated kernel's exported entry runs this one per thread (lower_cuda_sim.cpp).
+  const bool sim_kernel = program.cuda_kernel;
+  llvm::Function* fn = llvm::Function::Create(
+      fty, sim_kernel ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
+      sim_kernel ? entry_symbol + ".thread" : entry_symbol, mod.get());
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   addFastMathAttributes(fn, fastmath);  // the bodies are inlined into it
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
@@ -616,6 +627,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);
+  if (sim_kernel) emitCudaSimLaunchEntry(*mod, fn, entry_symbol);  // cuda:
 
   std::string errors;
   llvm::raw_string_ostream os(errors);

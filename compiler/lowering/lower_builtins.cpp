@@ -93,6 +93,12 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       break;
     case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
       return linalgCall(args);
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      if (llvm::Value* v = cudaBuiltin(res, args, result)) return v;  // cuda: lower_cuda.cpp
+      break;
     case BuiltinId::kLinalgSameDtype:  // linalg: a check made by typing
       return b_.getInt8(0);
     case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp

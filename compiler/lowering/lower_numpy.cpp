@@ -345,6 +345,10 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kRngShape:
     case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
     case BuiltinId::kLinalgSameDtype:
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:  // cuda: lower_cuda.cpp
+#include "compiler/typing/builtins.def"
     case BuiltinId::kAbs:
     case BuiltinId::kMin:
     case BuiltinId::kMax:

@@ -12,6 +12,7 @@
 #include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_cuda.h"  // cuda:
 
 namespace kiln::typing {
 
@@ -313,7 +314,8 @@ class Inferrer {
             g->qualified_name == "operator" ||  // closures: operator functions come from kiln/library
             g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
             g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
-            g->qualified_name == "numpy.linalg")  // linalg: kiln/library/numpy_linalg.py
+            g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
+            isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -486,6 +488,8 @@ class Inferrer {
               return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
         }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (t.ok() && isCudaBuiltin(*id) && (*t)->kind != Kind::kUnknown)  // cuda: literal shapes and dimensions
+          t = checkCudaCall(tc_, p_.bundle->functions[inst.function_index], i, res, *t);
         if (!t.ok() && *id == BuiltinId::kLinalgSameDtype) {  // linalg: named by its constant first argument
           const ir::Instr* def = i.operands[res.bound[0]]->def;
           std::string name = def && def->op == Op::kConst ? def->const_value.s : "";
@@ -859,6 +863,12 @@ class Inferrer {
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
+            break;
+          }
+          if (isCudaModule(obj->name)) {  // cuda: the kernel language (rules_cuda.cpp)
+            absl::StatusOr<const Type*> c = cudaModuleAttr(tc_, obj->name, i.name, &i.resolution);
+            if (!c.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(c.status().message()), line_);
+            t = *c;
             break;
           }
           t = moduleAttr(tc_, obj->name, i.name);
@@ -1448,6 +1458,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                                             " from a jitted function is not supported"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
+  if (absl::Status s = checkCudaProgram(*p); !s.ok()) return s;  // cuda: kernels (rules_cuda.cpp)
   if (p->declared_ret && !unify(p->types, p->instances[0]->ret, p->declared_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kTyping,
                                absl::StrCat("cannot convert the return type ", p->instances[0]->ret->str(),

@@ -57,6 +57,7 @@ struct Program {
   TypeContext types;
   std::vector<std::unique_ptr<Instance>> instances;  // [0] is the entry
   const Type* declared_ret = nullptr;                // an eager signature's return type
+  bool cuda_kernel = false;  // cuda: the entry is a CUDA kernel (typing/rules_cuda.h)
 };
 
 /// The untyped IR of the bundle's functions, by function index. An entry

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/typing/ufuncs.h"
 
 namespace kiln::typing {
@@ -126,6 +127,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
+#define KILN_BUILTIN(Id, name, spec)
+#define KILN_FAMILY(Id, name, spec, family, method)
+#define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
+#include "compiler/typing/builtins.def"
+      return cudaBuiltinCall(tc, res, args);  // cuda: rules_cuda.cpp
     case BuiltinId::kLinalgSameDtype:
       return linalgSameDtype(tc, args);
     case BuiltinId::kMathLog:

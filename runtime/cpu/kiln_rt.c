@@ -6,6 +6,7 @@
 
 #include "kiln_dict.h"
 #include "kiln_linalg.h" /* linalg: */
+#include "kiln_cuda_sim.h" /* cuda: */
 
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ void kiln_rt_stats(KilnRtStats* out) {
 static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), kiln_mi_alloc, kiln_mi_destroy,
                                      kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize,
                                      /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table,
-                                     /* dicts: */ &kiln_dict_table, /* linalg: */ &kiln_linalg_table};
+                                     /* dicts: */ &kiln_dict_table, /* linalg: */ &kiln_linalg_table,
+                                     /* cuda: */ &kiln_cuda_sim_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -91,6 +91,8 @@ typedef struct KilnRuntime {
   const struct KilnDictOps* dict;
   /* linalg: BLAS/LAPACK calls (kiln_linalg.h). */
   const struct KilnLinalgApi* linalg;
+  /* cuda: the CPU emulation of kernels (kiln_cuda_sim.h). */
+  const struct KilnCudaSimApi* cuda_sim;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -1,0 +1,578 @@
+"""kiln.cuda's host API: kernels, launch configurations, device arrays,
+streams and events, for the CPU emulation (docs/cuda.md)."""
+
+import contextlib
+import ctypes
+import inspect
+import os
+import threading
+import time
+import warnings
+
+import numpy as np
+
+from .. import _kiln
+from ..bundle import KIND_BUILTIN, bundle_spec
+from ..dispatcher import Dispatcher
+
+# The global that marks a bundle's entry as a kernel (compiler/typing/rules_cuda.h).
+KERNEL_MARKER = "kiln:cuda.kernel"
+
+MAX_BLOCK_THREADS = 1024
+MAX_BLOCK_DIM = (1024, 1024, 64)
+MAX_GRID_DIM = (2**31 - 1, 65535, 65535)
+MAX_SHARED_BYTES = 48 * 1024  # dynamic shared memory per block (static and dynamic share it on a GPU)
+
+# -- the backend ------------------------------------------------------------
+
+_state = {"emulated": None}
+_lock = threading.Lock()
+
+
+def _gpu_present():
+    """Whether a CUDA driver with at least one device is present (dlopen,
+    never linked: machines without a GPU import kiln)."""
+    try:
+        lib = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    try:
+        if lib.cuInit(0) != 0:
+            return False
+        n = ctypes.c_int(0)
+        return lib.cuDeviceGetCount(ctypes.byref(n)) == 0 and n.value > 0
+    except AttributeError:
+        return False
+
+
+def emulated():
+    """Whether kernels run in the CPU emulation: KILN_CUDA_SIM=1, or no GPU
+    launch layer / no GPU found (warned once)."""
+    with _lock:
+        if _state["emulated"] is None:
+            forced = os.environ.get("KILN_CUDA_SIM", "")
+            if forced not in ("", "0"):
+                _state["emulated"] = True
+            else:
+                _state["emulated"] = True
+                reason = "no CUDA GPU or driver was found" if not _gpu_present() else \
+                    "this kiln has no GPU launch layer yet"
+                warnings.warn(f"kiln.cuda: {reason}; kernels run in the CPU emulation "
+                              f"(set KILN_CUDA_SIM=1 to choose it and silence this warning)",
+                              RuntimeWarning, stacklevel=3)
+        return _state["emulated"]
+
+
+class _Runtime:
+    """The emulation's C entry points in the extension (runtime/cpu/kiln_cuda_sim.h)."""
+
+    def __init__(self):
+        lib = ctypes.CDLL(_kiln.__file__)
+        self.configure = lib.kiln_cuda_sim_configure
+        self.configure.argtypes = [ctypes.c_int32] * 6 + [ctypes.c_int64]
+        self.configure.restype = ctypes.c_int32
+        self.last_fault = lib.kiln_cuda_sim_last_fault
+        self.last_fault.argtypes = [ctypes.POINTER(ctypes.c_int32)]
+        self.last_fault.restype = ctypes.c_int32
+        self.set_threads = lib.kiln_cuda_sim_set_threads
+        self.set_threads.argtypes = [ctypes.c_int32]
+        self.set_threads.restype = None
+
+
+_runtime = None
+
+
+def _rt():
+    global _runtime
+    if _runtime is None:
+        _runtime = _Runtime()
+    return _runtime
+
+
+# -- launch configurations ---------------------------------------------------
+
+def _dim3(value, what):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        dims = (int(value),)
+    elif isinstance(value, (tuple, list)) and 1 <= len(value) <= 3 and \
+            all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value):
+        dims = tuple(int(v) for v in value)
+    else:
+        raise ValueError(f"the {what} dimensions of a launch must be an int or a tuple of 1 to 3 ints, got {value!r}")
+    if any(d < 1 for d in dims):
+        raise ValueError(f"the {what} dimensions of a launch must be positive, got {value!r}")
+    return dims + (1,) * (3 - len(dims))
+
+
+def _config(griddim, blockdim, sharedmem):
+    grid = _dim3(griddim, "grid")
+    block = _dim3(blockdim, "block")
+    for d, (n, top) in enumerate(zip(block, MAX_BLOCK_DIM)):
+        if n > top:
+            raise ValueError(f"block dimension {'xyz'[d]} is {n}, more than the maximum {top}")
+    threads = block[0] * block[1] * block[2]
+    if threads > MAX_BLOCK_THREADS:
+        raise ValueError(f"a block of {block[0]} x {block[1]} x {block[2]} = {threads} threads is more than "
+                         f"the maximum of {MAX_BLOCK_THREADS} threads per block")
+    for d, (n, top) in enumerate(zip(grid, MAX_GRID_DIM)):
+        if n > top:
+            raise ValueError(f"grid dimension {'xyz'[d]} is {n}, more than the maximum {top}")
+    if not isinstance(sharedmem, (int, np.integer)) or sharedmem < 0:
+        raise ValueError(f"the dynamic shared memory of a launch must be a non-negative int, got {sharedmem!r}")
+    if sharedmem > MAX_SHARED_BYTES:
+        raise ValueError(f"{sharedmem} bytes of dynamic shared memory is more than the maximum of "
+                         f"{MAX_SHARED_BYTES} bytes per block")
+    return grid, block, int(sharedmem)
+
+
+# -- kernels -----------------------------------------------------------------
+
+def _sig_args(sig):
+    """A numba.cuda signature "void(float32[:], int64)" as kiln's
+    "(float32[:], int64)": a kernel returns nothing (the compiler checks)."""
+    if not isinstance(sig, str):
+        raise TypeError(f"a kernel signature must be a str such as 'void(float32[:])', got {type(sig).__name__}")
+    s = sig.strip()
+    if s.startswith("void(") or s.startswith("none("):
+        s = s[4:]
+    return s
+
+
+class _KernelDispatcher(Dispatcher):
+    """kiln's Dispatcher for a kernel: its bundle carries the kernel marker,
+    so kilnd types it as a kernel and emits the emulation's launch entry."""
+
+    def bundle(self):
+        if self._bundle is None:
+            major, minor, functions = bundle_spec(self.py_func)
+            code, globals_, defaults = functions[0]
+            globals_ = list(globals_) + [(KERNEL_MARKER, KIND_BUILTIN, None, 0, "kiln.cuda.kernel", "")]
+            functions[0] = (code, globals_, defaults)
+            self._bundle = _kiln.make_bundle((major, minor, functions))
+        return self._bundle
+
+
+def _host_array(value):
+    """What a launch passes to compiled code for one argument: device arrays
+    as their memory (host memory in the emulation), others as they are."""
+    if isinstance(value, DeviceNDArray):
+        return value._ary
+    cai = getattr(value, "__cuda_array_interface__", None)
+    if cai is not None and not isinstance(value, np.ndarray):
+        return _from_interface(cai, value)
+    return value
+
+
+def _from_interface(cai, owner):
+    """A NumPy view of memory described by a CUDA Array Interface (host
+    memory in the emulation: our own device arrays, or a peer's emulated ones)."""
+    shape = tuple(cai["shape"])
+    dtype = np.dtype(cai["typestr"])
+    ptr = cai["data"][0]
+    strides = cai.get("strides")
+    if strides is None:
+        strides = []
+        acc = dtype.itemsize
+        for n in reversed(shape):
+            strides.insert(0, acc)
+            acc *= n
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if all(n > 0 for n in shape) else 0
+    nbytes = max(span * 1, 0) + dtype.itemsize
+    buf = (ctypes.c_char * nbytes).from_address(ptr) if ptr else bytearray(0)
+    base = np.frombuffer(buf, dtype=np.uint8)
+    arr = np.lib.stride_tricks.as_strided(base.view(dtype) if base.size >= dtype.itemsize else base,
+                                          shape=shape, strides=tuple(strides))
+    if cai["data"][1]:
+        arr.flags.writeable = False
+    return arr
+
+
+class Kernel:
+    """A kernel: ``kernel[griddim, blockdim](*args)`` or
+    ``kernel[griddim, blockdim, stream, sharedmem](*args)``."""
+
+    def __init__(self, py_func, options, signatures=None):
+        self.py_func = py_func
+        self.__name__ = py_func.__name__
+        self.__qualname__ = py_func.__qualname__
+        self.__doc__ = py_func.__doc__
+        self._options = dict(options)
+        kopts = {"error_model": "numpy", "fastmath": options.get("fastmath", False), "opt_level": 3,
+                 # Out-of-bounds indices are an IndexError naming the kernel,
+                 # always in the emulation (a GPU's debug=True checks).
+                 "boundscheck": True}
+        sigs = [_sig_args(s) for s in signatures] if signatures else None
+        self._dispatcher = _KernelDispatcher(py_func, kopts, sigs)
+        self._configs = {}
+
+    def __getitem__(self, config):
+        if not isinstance(config, tuple) or not 2 <= len(config) <= 4:
+            raise ValueError("a kernel launch is kernel[griddim, blockdim] or kernel[griddim, blockdim, stream, "
+                             f"sharedmem], got kernel[{config!r}]")
+        griddim, blockdim = config[0], config[1]
+        sharedmem = config[3] if len(config) == 4 else 0
+        key = (griddim, blockdim, sharedmem) if all(isinstance(c, (int, tuple)) for c in (griddim, blockdim)) \
+            else None
+        cfg = self._configs.get(key) if key is not None else None
+        if cfg is None:
+            cfg = _config(griddim, blockdim, sharedmem)
+            if key is not None and len(self._configs) < 64:
+                self._configs[key] = cfg
+        return _Launch(self, cfg)
+
+    def __call__(self, *args, **kwargs):
+        raise ValueError(f"kernel {self.__name__} was called without a launch configuration: "
+                         f"use {self.__name__}[griddim, blockdim](...)")
+
+    def forall(self, ntasks, tpb=0, stream=0, sharedmem=0):
+        """A launch of at least ntasks threads, tpb per block (128 if 0)."""
+        tpb = tpb or 128
+        return self[(max(1, (ntasks + tpb - 1) // tpb), tpb, stream, sharedmem)]
+
+    @property
+    def signatures(self):
+        return self._dispatcher.signatures
+
+    def inspect_llvm(self, signature=None):
+        return self._dispatcher.inspect_llvm(signature)
+
+    def inspect_asm(self, signature=None):
+        return self._dispatcher.inspect_asm(signature)
+
+    def inspect_types(self, signature=None):
+        return self._dispatcher.inspect_types(signature)
+
+    def _launch(self, cfg, args):
+        emulated()
+        grid, block, shmem = cfg
+        host = [_host_array(a) for a in args]
+        rt = _rt()
+        if rt.configure(grid[0], grid[1], grid[2], block[0], block[1], block[2], shmem) != 0:
+            raise ValueError(f"invalid launch configuration for kernel {self.__name__}: grid {grid}, block {block}")
+        try:
+            self._dispatcher(*host)
+        except (IndexError, RuntimeError, ZeroDivisionError, MemoryError, ValueError, OverflowError) as exc:
+            fault = (ctypes.c_int32 * 6)()
+            if rt.last_fault(fault):
+                where = f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]})"
+                raise type(exc)(f"kernel {self.__name__}: {where}: {exc}") from None
+            raise
+
+    def __repr__(self):
+        return f"<kiln.cuda.Kernel {self.py_func.__qualname__}>"
+
+
+class _Launch:
+    __slots__ = ("_kernel", "_cfg")
+
+    def __init__(self, kernel, cfg):
+        self._kernel = kernel
+        self._cfg = cfg
+
+    def __call__(self, *args):
+        self._kernel._launch(self._cfg, args)
+
+
+class DeviceFunction(Dispatcher):
+    """A device function (``@cuda.jit(device=True)``): called from kernels
+    and other device functions, compiled into them."""
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"device function {self.py_func.__name__} can only be called from a kernel or another "
+                        "device function")
+
+
+_JIT_OPTIONS = {"device", "debug", "fastmath", "opt", "lineinfo", "cache", "inline", "link", "max_registers",
+                "boundscheck", "forceinline", "lto"}
+
+
+def jit(func_or_sig=None, device=False, **options):
+    """Compile a kernel (or, with device=True, a device function), as
+    numba.cuda.jit does. Signatures are optional: a kernel is specialised on
+    the argument types of each launch."""
+    unknown = set(options) - _JIT_OPTIONS
+    if unknown:
+        raise KeyError(f"unrecognised cuda.jit option(s): {', '.join(sorted(unknown))}")
+    if options.get("link"):
+        raise NotImplementedError("cuda.jit(link=...): linking foreign device code is not supported by kiln")
+
+    def wrap(func, signatures=None):
+        if isinstance(func, (Kernel, DeviceFunction)):
+            func = func.py_func
+        elif isinstance(func, Dispatcher):
+            func = func.py_func
+        if not inspect.isfunction(func):
+            raise TypeError(f"cuda.jit needs a Python function, got {type(func).__name__}")
+        if device:
+            return DeviceFunction(func, {"error_model": "numpy", "fastmath": options.get("fastmath", False)})
+        return Kernel(func, options, signatures)
+
+    if func_or_sig is None:
+        return wrap
+    if isinstance(func_or_sig, str):
+        return lambda f: wrap(f, [func_or_sig])
+    if isinstance(func_or_sig, (list, tuple)):
+        sigs = list(func_or_sig)
+        return lambda f: wrap(f, sigs)
+    return wrap(func_or_sig)
+
+
+# -- device arrays -----------------------------------------------------------
+
+class DeviceNDArray:
+    """An array in device memory (host memory in the emulation), with
+    numba.cuda's device-array API and the CUDA Array Interface."""
+
+    __cuda_memory__ = True
+
+    def __init__(self, ary, stream=0):
+        self._ary = ary
+        self.stream = stream
+
+    # array attributes
+    shape = property(lambda self: self._ary.shape)
+    strides = property(lambda self: self._ary.strides)
+    dtype = property(lambda self: self._ary.dtype)
+    ndim = property(lambda self: self._ary.ndim)
+    size = property(lambda self: self._ary.size)
+    nbytes = property(lambda self: self._ary.nbytes)
+    alloc_size = property(lambda self: self._ary.nbytes)
+
+    @property
+    def __cuda_array_interface__(self):
+        a = self._ary
+        return {"shape": tuple(a.shape), "strides": None if a.flags.c_contiguous else tuple(a.strides),
+                "data": (a.ctypes.data if a.size else 0, not a.flags.writeable), "typestr": a.dtype.str,
+                "stream": None, "version": 3}
+
+    @property
+    def device_ctypes_pointer(self):
+        return ctypes.c_void_p(self._ary.ctypes.data)
+
+    def __len__(self):
+        return len(self._ary)
+
+    def __getitem__(self, index):
+        v = self._ary[index]
+        return DeviceNDArray(v, self.stream) if isinstance(v, np.ndarray) else v
+
+    def __setitem__(self, index, value):
+        self._ary[index] = _host_array(value)
+
+    def __repr__(self):
+        return f"<kiln.cuda.DeviceNDArray shape={self.shape} dtype={self.dtype}>"
+
+    def copy_to_host(self, ary=None, stream=0):
+        if ary is None:
+            return self._ary.copy()
+        np.copyto(ary, self._ary)
+        return ary
+
+    def copy_to_device(self, ary, stream=0):
+        np.copyto(self._ary, _host_array(ary))
+
+    def is_c_contiguous(self):
+        return self._ary.flags.c_contiguous
+
+    def is_f_contiguous(self):
+        return self._ary.flags.f_contiguous
+
+    def ravel(self, order="C", stream=0):
+        return DeviceNDArray(self._ary.ravel(order), stream)
+
+    def reshape(self, *newshape, **kws):
+        return DeviceNDArray(self._ary.reshape(*newshape, **kws), self.stream)
+
+    def view(self, dtype):
+        return DeviceNDArray(self._ary.view(dtype), self.stream)
+
+    @property
+    def T(self):
+        return DeviceNDArray(self._ary.T, self.stream)
+
+    def transpose(self, axes=None):
+        return DeviceNDArray(self._ary.transpose(axes), self.stream)
+
+    def split(self, section, stream=0):
+        return [DeviceNDArray(p, stream) for p in np.split(self._ary, range(section, len(self._ary), section))]
+
+    def get_ipc_handle(self):
+        raise NotImplementedError("IPC handles need a GPU")
+
+    def bind(self, stream=0):
+        return DeviceNDArray(self._ary, stream)
+
+
+def to_device(obj, stream=0, copy=True, to=None):
+    """A device copy of a host array (or `to`, filled from it)."""
+    if to is not None:
+        to.copy_to_device(obj, stream)
+        return to
+    if isinstance(obj, DeviceNDArray):
+        return DeviceNDArray(obj._ary.copy() if copy else obj._ary, stream)
+    a = np.array(obj, copy=True) if copy else np.asarray(obj)
+    if not a.flags.c_contiguous and not a.flags.f_contiguous:
+        a = np.ascontiguousarray(a)
+    return DeviceNDArray(a, stream)
+
+
+def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
+    """An uninitialised device array (zeroed in the emulation)."""
+    a = np.zeros(shape, dtype=dtype, order=order)
+    if strides is not None:
+        a = np.lib.stride_tricks.as_strided(a, strides=strides)
+    return DeviceNDArray(a, stream)
+
+
+def device_array_like(ary, stream=0):
+    a = _host_array(ary)
+    order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    return device_array(a.shape, a.dtype, order=order, stream=stream)
+
+
+def pinned_array(shape, dtype=np.float64, strides=None, order="C"):
+    """Page-locked host memory (plain host memory in the emulation)."""
+    return np.empty(shape, dtype=dtype, order=order)
+
+
+def pinned_array_like(ary):
+    return np.empty_like(ary)
+
+
+def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, portable=False, wc=False):
+    return np.zeros(shape, dtype=dtype, order=order)
+
+
+@contextlib.contextmanager
+def pinned(*arylist):
+    """Page-locks the arrays for the block (a no-op in the emulation)."""
+    yield
+
+
+def is_cuda_array(obj):
+    return hasattr(obj, "__cuda_array_interface__")
+
+
+# -- streams, events, devices -------------------------------------------------
+
+class Stream:
+    """A stream: launches and copies on it are ordered (the emulation runs
+    them at once, so synchronize has nothing to wait for)."""
+
+    def __init__(self, handle=0):
+        self.handle = handle
+
+    def synchronize(self):
+        pass
+
+    @contextlib.contextmanager
+    def auto_synchronize(self):
+        yield self
+        self.synchronize()
+
+    def __repr__(self):
+        return f"<kiln.cuda.Stream {self.handle}>"
+
+
+_default_stream = Stream(0)
+
+
+def stream():
+    return Stream(id(object()))
+
+
+def default_stream():
+    return _default_stream
+
+
+def external_stream(ptr):
+    return Stream(ptr)
+
+
+@contextlib.contextmanager
+def auto_synchronize(stream=0):
+    yield
+    synchronize()
+
+
+class Event:
+    """An event: a point in a stream's work, timed in milliseconds."""
+
+    def __init__(self, timing=True):
+        self.timing = timing
+        self._t = None
+
+    def record(self, stream=0):
+        self._t = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+    def wait(self, stream=0):
+        pass
+
+    def query(self):
+        return True
+
+    def elapsed_time(self, evtend):
+        return event_elapsed_time(self, evtend)
+
+
+def event(timing=True):
+    return Event(timing)
+
+
+def event_elapsed_time(evtstart, evtend):
+    if evtstart._t is None or evtend._t is None:
+        raise RuntimeError("both events must be recorded before their elapsed time is known")
+    return (evtend._t - evtstart._t) * 1000.0
+
+
+def synchronize():
+    """Waits for the device's work (none is pending in the emulation)."""
+
+
+class _Device:
+    id = 0
+    name = b"kiln CPU emulation"
+    compute_capability = (8, 0)
+    MAX_THREADS_PER_BLOCK = MAX_BLOCK_THREADS
+    MAX_SHARED_MEMORY_PER_BLOCK = MAX_SHARED_BYTES
+    WARP_SIZE = 32
+
+    def reset(self):
+        pass
+
+    def __repr__(self):
+        return "<kiln.cuda device 0: CPU emulation>"
+
+
+_device = _Device()
+
+
+def get_current_device():
+    return _device
+
+
+def select_device(device_id):
+    if device_id != 0:
+        raise ValueError(f"the emulation has one device (0), not {device_id}")
+    return _device
+
+
+def list_devices():
+    return [_device]
+
+
+def close():
+    pass
+
+
+def is_available():
+    """Kernels can run (on a GPU, or in the emulation)."""
+    return True
+
+
+def detect():
+    print("Found 1 CUDA device (kiln CPU emulation)")
+    return True
