@@ -81,6 +81,7 @@ class LoweringPass final : public Pass {
     if (!target.ok()) return target.status();
     c.target = *std::move(target);
     c.context = std::make_unique<llvm::LLVMContext>();  // one per compile: compiles run in parallel
+    c.program->cuda_ptx = c.target->entryAbi() == targets::EntryAbi::kPtxKernel;  // cuda:
     absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
         *c.program, *c.context, c.target->entrySymbol(), c.request->options.boundscheck,
         c.request->options.error_model == "numpy",

@@ -3,16 +3,20 @@
 #include "compiler/lowering/lower_cuda_ptx.h"
 
 #include <map>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
 #include "compiler/lowering/data_model.h"
+#include "compiler/lowering/kernel_intrinsics.h"
 #include "compiler/transforms/refcount_prune.h"
 #include "kiln_abi.h"
 #include "kiln_rt.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
+#include "llvm/IR/IntrinsicsNVPTX.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Intrinsics.h"
@@ -244,7 +248,189 @@ void dropReferenceCounts(llvm::Module& module) {
   }
 }
 
+// The kernel language's primitives on the NVPTX target (kernel_intrinsics.h):
+// special registers, bar.sync and its reductions, membar, shared arrays as
+// addrspace(3) globals (dynamic shared memory: one extern array), local
+// arrays as allocas, LLVM atomics (NVPTX selects atom.*; what it cannot, a
+// CAS loop from AtomicExpand), warp votes and shuffles (*_sync).
+class PtxKernelIntrinsics final : public KernelIntrinsics {
+ public:
+  explicit PtxKernelIntrinsics(llvm::Module& m) : m_(m) {}
+
+  llvm::Value* threadIdx(llvm::IRBuilder<>& b, int dim) override { return sreg(b, kTid, dim); }
+  llvm::Value* blockIdx(llvm::IRBuilder<>& b, int dim) override { return sreg(b, kCtaid, dim); }
+  llvm::Value* blockDim(llvm::IRBuilder<>& b, int dim) override { return sreg(b, kNtid, dim); }
+  llvm::Value* gridDim(llvm::IRBuilder<>& b, int dim) override { return sreg(b, kNctaid, dim); }
+  llvm::Value* laneId(llvm::IRBuilder<>& b) override { return call(b, llvm::Intrinsic::nvvm_read_ptx_sreg_laneid, {}); }
+  llvm::Value* warpSize(llvm::IRBuilder<>& b) override { return b.getInt32(32); }
+
+  llvm::Value* barrier(llvm::IRBuilder<>& b, BarrierKind kind, llvm::Value* predicate) override {
+    switch (kind) {
+      case BarrierKind::kSync:
+        call(b, llvm::Intrinsic::nvvm_barrier0, {});
+        return b.getInt32(0);
+      case BarrierKind::kCount: return call(b, llvm::Intrinsic::nvvm_barrier0_popc, {i32(b, predicate)});
+      case BarrierKind::kAnd: return call(b, llvm::Intrinsic::nvvm_barrier0_and, {i32(b, predicate)});
+      case BarrierKind::kOr: return call(b, llvm::Intrinsic::nvvm_barrier0_or, {i32(b, predicate)});
+    }
+    return b.getInt32(0);
+  }
+
+  void fence(llvm::IRBuilder<>& b, FenceScope scope) override {
+    switch (scope) {
+      case FenceScope::kBlock: call(b, llvm::Intrinsic::nvvm_membar_cta, {}); return;
+      case FenceScope::kDevice: call(b, llvm::Intrinsic::nvvm_membar_gl, {}); return;
+      case FenceScope::kSystem: call(b, llvm::Intrinsic::nvvm_membar_sys, {}); return;
+    }
+  }
+
+  llvm::Value* sharedArray(llvm::IRBuilder<>& b, llvm::Type* elem, uint64_t count, const std::string& site,
+                           llvm::Value** fail) override {
+    if (fail) *fail = nullptr;  // shared memory is there, or the launch failed
+    llvm::GlobalVariable* g = nullptr;
+    if (count == 0) {  // the launch's dynamic shared memory: CUDA's `extern __shared__` array
+      g = m_.getGlobalVariable(kDynamicShared, true);
+      if (g == nullptr) {
+        auto* t = llvm::ArrayType::get(b.getInt8Ty(), 0);
+        g = new llvm::GlobalVariable(m_, t, false, llvm::GlobalValue::ExternalLinkage, nullptr, kDynamicShared,
+                                     nullptr, llvm::GlobalValue::NotThreadLocal, kSharedAddressSpace);
+        g->setAlignment(llvm::Align(16));
+      }
+    } else {
+      auto* t = llvm::ArrayType::get(elem, count);
+      // Static shared memory is 48 KiB a block; more would be refused by
+      // ptxas, so the kernel reports a MemoryError (kiln_kernel_error) instead.
+      const uint64_t bytes = m_.getDataLayout().getTypeAllocSize(t) + staticSharedBytes();
+      if (bytes > kMaxStaticShared) {
+        if (fail) *fail = b.getTrue();
+        return llvm::ConstantPointerNull::get(b.getPtrTy());
+      }
+      g = new llvm::GlobalVariable(m_, t, false, llvm::GlobalValue::InternalLinkage, llvm::UndefValue::get(t), site,
+                                   nullptr, llvm::GlobalValue::NotThreadLocal, kSharedAddressSpace);
+      g->setAlignment(llvm::Align(16));
+    }
+    return b.CreateAddrSpaceCast(g, b.getPtrTy());  // arrays hold generic pointers
+  }
+
+  llvm::Value* dynamicSharedCount(llvm::IRBuilder<>& b, llvm::Type* elem) override {
+    // %dynamic_smem_size (PTX 4.1+; LLVM 19 has no intrinsic for it).
+    auto* asm_ = llvm::InlineAsm::get(llvm::FunctionType::get(b.getInt32Ty(), false),
+                                      "mov.u32 $0, %dynamic_smem_size;", "=r", false);
+    llvm::Value* bytes = b.CreateZExt(b.CreateCall(asm_), b.getInt64Ty());
+    const uint64_t size = m_.getDataLayout().getTypeAllocSize(elem);
+    return b.CreateUDiv(bytes, b.getInt64(size == 0 ? 1 : size));
+  }
+
+  llvm::Value* localArray(llvm::IRBuilder<>&, llvm::Type*, uint64_t, llvm::AllocaInst* slot) override {
+    return slot;  // per-thread local memory: the entry-block alloca (NVPTX puts it in .local)
+  }
+
+  llvm::Value* atomicRMW(llvm::IRBuilder<>& b, llvm::AtomicRMWInst::BinOp op, llvm::Value* ptr,
+                         llvm::Value* value) override {
+    return b.CreateAtomicRMW(op, ptr, value, llvm::MaybeAlign(), llvm::AtomicOrdering::Monotonic);
+  }
+
+  llvm::Value* atomicCAS(llvm::IRBuilder<>& b, llvm::Value* ptr, llvm::Value* expected, llvm::Value* value) override {
+    llvm::Type* t = value->getType();
+    const bool fp = t->isFloatingPointTy();
+    llvm::Type* it = fp ? b.getIntNTy(t->getPrimitiveSizeInBits()) : t;
+    llvm::Value* e = fp ? b.CreateBitCast(expected, it) : expected;
+    llvm::Value* v = fp ? b.CreateBitCast(value, it) : value;
+    llvm::Value* old = b.CreateExtractValue(
+        b.CreateAtomicCmpXchg(ptr, e, v, llvm::MaybeAlign(), llvm::AtomicOrdering::Monotonic,
+                              llvm::AtomicOrdering::Monotonic),
+        {0});
+    return fp ? b.CreateBitCast(old, t) : old;
+  }
+
+  llvm::Value* vote(llvm::IRBuilder<>& b, VoteKind kind, llvm::Value* mask, llvm::Value* predicate) override {
+    llvm::Value* p = predicate->getType()->isIntegerTy(1) ? predicate : b.CreateIsNotNull(predicate);
+    switch (kind) {
+      case VoteKind::kAll: return call(b, llvm::Intrinsic::nvvm_vote_all_sync, {mask, p});
+      case VoteKind::kAny: return call(b, llvm::Intrinsic::nvvm_vote_any_sync, {mask, p});
+      case VoteKind::kEq: return call(b, llvm::Intrinsic::nvvm_vote_uni_sync, {mask, p});
+      case VoteKind::kBallot: return call(b, llvm::Intrinsic::nvvm_vote_ballot_sync, {mask, p});
+    }
+    return b.getFalse();
+  }
+
+  llvm::Value* shuffle(llvm::IRBuilder<>& b, ShuffleKind kind, llvm::Value* mask, llvm::Value* value,
+                       llvm::Value* arg) override {
+    llvm::Type* t = value->getType();
+    if (t->getPrimitiveSizeInBits() == 64) {  // two 32-bit shuffles of the halves
+      llvm::Value* bits = t->isIntegerTy() ? value : b.CreateBitCast(value, b.getInt64Ty());
+      llvm::Value* lo = shuffle(b, kind, mask, b.CreateTrunc(bits, b.getInt32Ty()), arg);
+      llvm::Value* hi = shuffle(b, kind, mask, b.CreateTrunc(b.CreateLShr(bits, 32), b.getInt32Ty()), arg);
+      llvm::Value* joined =
+          b.CreateOr(b.CreateZExt(lo, b.getInt64Ty()), b.CreateShl(b.CreateZExt(hi, b.getInt64Ty()), 32));
+      return t->isIntegerTy() ? joined : b.CreateBitCast(joined, t);
+    }
+    const bool f32 = t->isFloatTy();
+    llvm::Value* v = f32 || t->isIntegerTy(32) ? value : b.CreateZExtOrTrunc(value, b.getInt32Ty());
+    // c: (32 - width) << 8 | clamp, for a whole warp: clamp 31, except up's 0.
+    llvm::Intrinsic::ID id = llvm::Intrinsic::not_intrinsic;
+    int c = 0x1f;
+    switch (kind) {
+      case ShuffleKind::kIdx: id = f32 ? llvm::Intrinsic::nvvm_shfl_sync_idx_f32 : llvm::Intrinsic::nvvm_shfl_sync_idx_i32; break;
+      case ShuffleKind::kUp:
+        id = f32 ? llvm::Intrinsic::nvvm_shfl_sync_up_f32 : llvm::Intrinsic::nvvm_shfl_sync_up_i32;
+        c = 0;
+        break;
+      case ShuffleKind::kDown: id = f32 ? llvm::Intrinsic::nvvm_shfl_sync_down_f32 : llvm::Intrinsic::nvvm_shfl_sync_down_i32; break;
+      case ShuffleKind::kXor: id = f32 ? llvm::Intrinsic::nvvm_shfl_sync_bfly_f32 : llvm::Intrinsic::nvvm_shfl_sync_bfly_i32; break;
+    }
+    llvm::Value* r = call(b, id, {mask, v, i32(b, arg), b.getInt32(c)});
+    return f32 || t->isIntegerTy(32) ? r : b.CreateZExtOrTrunc(r, t);
+  }
+
+  void syncWarp(llvm::IRBuilder<>& b, llvm::Value* mask) override {
+    call(b, llvm::Intrinsic::nvvm_bar_warp_sync, {mask});
+  }
+  llvm::Value* activeMask(llvm::IRBuilder<>& b) override { return call(b, llvm::Intrinsic::nvvm_activemask, {}); }
+
+ private:
+  enum Sreg { kTid, kCtaid, kNtid, kNctaid };
+  static constexpr unsigned kSharedAddressSpace = 3;
+  static constexpr char kDynamicShared[] = "kiln_dynamic_shared";
+  static constexpr uint64_t kMaxStaticShared = 48 * 1024;
+
+  uint64_t staticSharedBytes() const {
+    uint64_t total = 0;
+    for (const llvm::GlobalVariable& g : m_.globals())
+      if (g.getAddressSpace() == kSharedAddressSpace && g.hasInitializer())
+        total += m_.getDataLayout().getTypeAllocSize(g.getValueType());
+    return total;
+  }
+
+  llvm::Value* call(llvm::IRBuilder<>& b, llvm::Intrinsic::ID id, std::vector<llvm::Value*> args) {
+    return b.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id), args);
+  }
+  static llvm::Value* i32(llvm::IRBuilder<>& b, llvm::Value* v) {
+    if (v->getType()->isIntegerTy(1)) return b.CreateZExt(v, b.getInt32Ty());
+    return b.CreateZExtOrTrunc(v, b.getInt32Ty());
+  }
+  llvm::Value* sreg(llvm::IRBuilder<>& b, Sreg which, int dim) {
+    static constexpr llvm::Intrinsic::ID ids[4][3] = {
+        {llvm::Intrinsic::nvvm_read_ptx_sreg_tid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_tid_y,
+         llvm::Intrinsic::nvvm_read_ptx_sreg_tid_z},
+        {llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_y,
+         llvm::Intrinsic::nvvm_read_ptx_sreg_ctaid_z},
+        {llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_y,
+         llvm::Intrinsic::nvvm_read_ptx_sreg_ntid_z},
+        {llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_x, llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_y,
+         llvm::Intrinsic::nvvm_read_ptx_sreg_nctaid_z},
+    };
+    return call(b, ids[which][dim < 0 || dim > 2 ? 0 : dim], {});
+  }
+
+  llvm::Module& m_;
+};
+
 }  // namespace
+
+std::unique_ptr<KernelIntrinsics> makePtxKernelIntrinsics(llvm::Module& module) {
+  return std::make_unique<PtxKernelIntrinsics>(module);
+}
 
 absl::Status makePtxKernel(const typing::Program& program, llvm::Module& module, const std::string& host_entry,
                            const std::string& kernel_name) {
