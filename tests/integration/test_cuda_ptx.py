@@ -241,3 +241,49 @@ def test_gpu_check_script_is_valid_bash_and_its_dry_run_works(kilnd, tmp_path):
     assert report["4 arrays"]["spec"] == "A1A1A1A1" and report["4 arrays"]["param_bytes"] == 96
     assert report["0 arrays"]["param_bytes"] == 0
     assert all(r["ptxas"] and r["artifact"] == "cubin" for r in report.values()), report
+
+
+# ---- every cuda_kernels conformance kernel through ptxas -----------------------
+
+CORPUS = os.environ.get("KILN_CONFORMANCE", os.path.join(os.path.dirname(ROOT), "shared", "conformance"))
+
+
+def _conformance_kernels():
+    import importlib.util
+    path = os.path.join(CORPUS, "cases", "cuda_kernels.py")
+    if not os.path.exists(path):
+        pytest.skip(f"no conformance corpus at {CORPUS} (set KILN_CONFORMANCE)")
+    sys.path.insert(0, CORPUS)
+    spec = importlib.util.spec_from_file_location("kiln_ptx_cuda_kernels", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_conformance_kernel_compiles_to_ptx_that_ptxas_accepts(kilnd, tmp_path):
+    """issue 11 part 2: each kernel of the cuda_kernels category, bound as the
+    conformance runner binds it (device functions with cuda.jit(device=True)),
+    compiled by kilnd for sm_80 with the argument types of its first argument
+    set, is PTX the toolkit's ptxas -arch=sm_80 assembles."""
+    from kiln import _kiln, cuda
+    from kiln.cuda import _driver
+    mod = _conformance_kernels()
+    mod.cuda = cuda
+    plain = dict(mod.__dict__)
+    failures, done = [], 0
+    for case in mod.CASES:
+        for u in case.uses:
+            mod.__dict__[u] = cuda.jit(device=True)(plain[u])
+        kernel = cuda.jit(plain[case.fn.__name__])
+        spec = case.args[0] if isinstance(case.args, list) else case.args
+        args = spec() if callable(spec) else spec
+        args = args if isinstance(args, tuple) else (args,)
+        types = [_kiln.typeof(a) for a in args]
+        try:
+            ptx = _driver.compile_kernel(kernel, types, "sm_80", "ptx")["text"]
+            assemble(ptx, tmp_path)
+            done += 1
+        except (Exception, AssertionError) as e:  # noqa: BLE001 - listed below
+            failures.append(f"{case.name}{tuple(types)}: {type(e).__name__}: {str(e)[:300]}")
+    assert not failures, "\n".join(failures)
+    assert done == len(mod.CASES) >= 20

@@ -641,3 +641,148 @@ class Kernel:
             cls = _KERNEL_ERRORS.get(kind, RuntimeError)
             where = f" (line {line})" if line else ""
             raise cls(f"kernel '{self.name}' raised {cls.__name__}{where} on the GPU")
+
+
+# ---- compiling a kiln.cuda kernel for the device -------------------------------
+
+CUDA_TRIPLE = "nvptx64-nvidia-cuda"
+
+
+def compile_kernel(kernel, arg_types, arch, emit="binary"):
+    """kilnd's artifact (emit "binary": the cubin or PTX; "ptx", "cubin",
+    "llvm": text) for a kiln.cuda kernel (or any kiln Dispatcher) with
+    `arg_types` (Kiln spellings), for SM `arch`. On the GPU the bounds
+    checks are debug=True's (Numba's default is off); the error model is
+    NumPy's, as numba.cuda's. A compile error raises as kiln.jit's do."""
+    from .. import _kiln
+    from ..dispatcher import EMITS, _fastmath
+    disp = getattr(kernel, "_dispatcher", kernel)
+    opts = getattr(kernel, "_options", {}) or {}
+    dopts = disp._options
+    reply = _kiln.compile(disp.bundle(), tuple(arg_types), "", int(dopts.get("opt_level", 3)),
+                          _fastmath(opts.get("fastmath", dopts.get("fastmath", False))), bool(opts.get("debug")),
+                          "numpy", EMITS[emit], CUDA_TRIPLE, arch)
+    if not reply["ok"]:
+        disp._raise(reply)
+    return reply
+
+
+# ---- launching a kiln.cuda kernel on the device --------------------------------
+
+
+class DeviceArray:
+    """An array in device memory (DeviceBuffer), with the CUDA Array
+    Interface; `copy_to_host()` brings it back as a NumPy array."""
+
+    def __init__(self, shape, dtype, strides=None, buffer=None):
+        import numpy as np
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(n) for n in (shape if isinstance(shape, tuple) else (shape,)))
+        self.size = 1
+        for n in self.shape:
+            self.size *= n
+        self.nbytes = self.size * self.dtype.itemsize
+        self.strides = strides
+        self.buffer = buffer if buffer is not None else DeviceBuffer(self.nbytes)
+
+    @classmethod
+    def from_host(cls, ary, stream=None):
+        import numpy as np
+        ary = np.ascontiguousarray(ary)
+        dev = cls(ary.shape, ary.dtype)
+        if ary.nbytes:
+            dev.buffer.copy_from_host(ary.ctypes.data, ary.nbytes, stream)
+        return dev
+
+    @property
+    def __cuda_array_interface__(self):
+        return {"shape": self.shape, "strides": self.strides, "typestr": self.dtype.str,
+                "data": (self.buffer.ptr, False), "version": 3}
+
+    def copy_to_host(self, ary=None, stream=None):
+        import numpy as np
+        out = ary if ary is not None else np.empty(self.shape, self.dtype)
+        if self.nbytes:
+            self.buffer.copy_to_host(out.ctypes.data, self.nbytes, stream)
+            if stream is not None:
+                stream.synchronize()
+        return out
+
+
+def _array_type(cai):
+    """The Kiln type spelling of an array described by a CUDA Array Interface."""
+    import numpy as np
+    dtype = np.dtype(cai["typestr"])
+    shape = tuple(cai["shape"])
+    strides = cai.get("strides")
+    layout = "C"
+    if strides is not None:
+        c, f, step = [], [], dtype.itemsize
+        for n in reversed(shape):
+            c.append(step)
+            step *= n
+        step = dtype.itemsize
+        for n in shape:
+            f.append(step)
+            step *= n
+        layout = "C" if tuple(strides) == tuple(reversed(c)) else "F" if tuple(strides) == tuple(f) else "A"
+    spelling = f"array({dtype.name}, {len(shape)}d, {layout})"
+    return f"readonly {spelling}" if cai["data"][1] else spelling
+
+
+class _Prepared:
+    __slots__ = ("kernel", "types")
+
+    def __init__(self, kernel, types):
+        self.kernel = kernel
+        self.types = types
+
+
+def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
+    """Launches a kiln.cuda kernel on the GPU: host NumPy arrays (and the
+    emulation's host-resident device arrays) are copied in and back out
+    after the launch, as Numba does; objects with a
+    __cuda_array_interface__ (DeviceArray, CuPy, Torch) are passed without
+    copying. The kernel is compiled by kilnd for this GPU's SM once per
+    argument-type signature; its module and packing table are kept on the
+    kernel object."""
+    import numpy as np
+    from .. import _kiln
+    dev = Device.get()
+    device_args, types, back = [], [], []
+    for a in args:
+        host = getattr(a, "_ary", None) if type(a).__name__ == "DeviceNDArray" else None
+        if host is None and isinstance(a, np.ndarray):
+            host = a
+        if host is not None:
+            d = DeviceArray.from_host(host, stream)
+            device_args.append(d)
+            types.append(_kiln.typeof(host))
+            back.append((host, d))
+        elif hasattr(a, "__cuda_array_interface__"):
+            device_args.append(a)
+            types.append(_array_type(a.__cuda_array_interface__))
+        else:
+            device_args.append(a)
+            t = _kiln.typeof(a)
+            if t is None:
+                raise TypeError(f"kernel '{kernel.__name__}': cannot pass a {type(a).__name__} to a GPU kernel")
+            types.append(t)
+    types = tuple(types)
+    cache = kernel.__dict__.setdefault("_device_kernels", {})
+    k = cache.get(types)
+    if k is None:
+        artifact = compile_kernel(kernel, types, dev.arch)
+        k = cache[types] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
+    k.launch(griddim, blockdim, device_args, stream, sharedmem)
+    if back or kernel.__dict__.get("_options", {}).get("debug"):
+        if stream is None:
+            dev.synchronize(kernel=k.name)
+        else:
+            stream.synchronize(kernel=k.name)
+        for host, d in back:
+            if host.flags.writeable:
+                d.copy_to_host(host if host.flags.c_contiguous else None)
+                if not host.flags.c_contiguous:
+                    host[...] = d.copy_to_host()
+        k.check_error()
