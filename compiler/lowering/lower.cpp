@@ -577,7 +577,9 @@ void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
 }
 }  // namespace
 
-void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol);  // cuda: lower_cuda_sim.cpp
+// cuda: lower_cuda_sim.cpp
+void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol, int32_t flags);
+int32_t cudaSimLaunchFlags(const typing::Program& program);
 
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
@@ -627,7 +629,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);
-  if (sim_kernel) emitCudaSimLaunchEntry(*mod, fn, entry_symbol);  // cuda:
+  if (sim_kernel) emitCudaSimLaunchEntry(*mod, fn, entry_symbol, cudaSimLaunchFlags(program));  // cuda:
 
   std::string errors;
   llvm::raw_string_ostream os(errors);

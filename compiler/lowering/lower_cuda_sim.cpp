@@ -191,7 +191,38 @@ llvm::Value* FunctionLowering::cudaSimThread() {
   return cuda_sim_thread_;
 }
 
-void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol) {
+int32_t cudaSimLaunchFlags(const typing::Program& program) {
+  // Whether any reachable instance can make a thread wait (a barrier or a
+  // warp operation): if none can, the runtime runs threads without fibers.
+  for (const auto& inst : program.instances) {
+    if (!inst->reachable) continue;
+    for (const auto& b : inst->ir->blocks)
+      for (const auto& i : b->instrs) {
+        if (!i->resolution) continue;
+        switch (i->resolution->id) {
+          case typing::BuiltinId::kCudaSyncthreads:
+          case typing::BuiltinId::kCudaSyncthreadsCount:
+          case typing::BuiltinId::kCudaSyncthreadsAnd:
+          case typing::BuiltinId::kCudaSyncthreadsOr:
+          case typing::BuiltinId::kCudaAllSync:
+          case typing::BuiltinId::kCudaAnySync:
+          case typing::BuiltinId::kCudaEqSync:
+          case typing::BuiltinId::kCudaBallotSync:
+          case typing::BuiltinId::kCudaShflSync:
+          case typing::BuiltinId::kCudaShflUpSync:
+          case typing::BuiltinId::kCudaShflDownSync:
+          case typing::BuiltinId::kCudaShflXorSync:
+          case typing::BuiltinId::kCudaSyncwarp:
+            return 0;
+          default:
+            break;
+        }
+      }
+  }
+  return KILN_SIM_LAUNCH_NO_SYNC;
+}
+
+void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std::string& symbol, int32_t flags) {
   // The exported entry of an emulated kernel: the runtime runs the inner
   // entry once per thread of the launch (kiln_cuda_sim.h).
   llvm::LLVMContext& ctx = mod.getContext();
@@ -209,8 +240,9 @@ void emitCudaSimLaunchEntry(llvm::Module& mod, llvm::Function* inner, const std:
   llvm::Value* api = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), rt, offsetof(KilnRuntime, cuda_sim)),
                                   "kiln.cuda_sim");
   llvm::Value* launch = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, api, kApiLaunch));
-  auto* launch_ty = llvm::FunctionType::get(i32, {ptr, ptr, ptr, ptr}, false);
-  llvm::Value* status = b.CreateCall(launch_ty, launch, {inner, fn->getArg(0), fn->getArg(1), fn->getArg(2)});
+  auto* launch_ty = llvm::FunctionType::get(i32, {ptr, i32, ptr, ptr, ptr}, false);
+  llvm::Value* status =
+      b.CreateCall(launch_ty, launch, {inner, b.getInt32(flags), fn->getArg(0), fn->getArg(1), fn->getArg(2)});
   b.CreateRet(status);
 }
 

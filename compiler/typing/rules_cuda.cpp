@@ -20,6 +20,7 @@ namespace kiln::typing {
 namespace {
 
 const char kCudaModule[] = "kiln.cuda";
+constexpr int64_t kMaxStaticSharedBytes = 48 * 1024;  // a block's static shared memory (sm_80 without opt-in)
 
 bool startsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -301,64 +302,94 @@ absl::StatusOr<const Type*> checkCudaCall(TypeContext& tc, const compiler::Funct
 
 absl::Status checkCudaProgram(Program& p) {
   const compiler::Function& entry = p.bundle->functions[0];
-  const compiler::GlobalRef* marker = entry.global(kCudaKernelMarker);
-  p.cuda_kernel = marker != nullptr;
+  p.cuda_kernel = entry.global(kCudaKernelMarker) != nullptr;
   auto located = [&](const Instance& inst, int line, const std::string& message) {
     const compiler::CodeObject& code = p.bundle->functions[inst.function_index].code;
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported, message, code.filename,
                                line > 0 ? line : code.firstlineno, code.qualname);
   };
-  for (const auto& inst : p.instances) {
-    if (!inst->reachable) continue;
-    for (const auto& b : inst->ir->blocks)
-      for (const auto& i : b->instrs) {
-        bool cuda_row = i->resolution && isCudaBuiltin(i->resolution->id);
-        if (!p.cuda_kernel) {
-          if (cuda_row)
+  // Two passes, so that the construct the user wrote is what is named (a
+  // raise's message string is not what is wrong with it): operations, then
+  // the values they make.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& inst : p.instances) {
+      if (!inst->reachable) continue;
+      for (const auto& b : inst->ir->blocks)
+        for (const auto& i : b->instrs) {
+          bool cuda_row = i->resolution && isCudaBuiltin(i->resolution->id);
+          if (!p.cuda_kernel) {
+            if (cuda_row)
+              return located(*inst, i->line,
+                             absl::StrCat("'cuda", std::string(builtinName(i->resolution->id)).substr(9),
+                                          "' can only be used in a kernel (@kiln.cuda.jit) or a device function "
+                                          "called from one"));
+            continue;
+          }
+          ir::Op op = i->op;
+          if (pass == 0) {  // what a GPU cannot do
+            if (op == ir::Op::kRaise || op == ir::Op::kReraise)
+              return located(*inst, i->line, "'raise' is not supported in a CUDA kernel");
+            if (op == ir::Op::kExcMatch || op == ir::Op::kCatch || op == ir::Op::kRestoreError)
+              return located(*inst, i->line, "'try'/'except' is not supported in a CUDA kernel");
+            if (op == ir::Op::kYield) return located(*inst, i->line, "a generator is not supported in a CUDA kernel");
+            if (op == ir::Op::kBuildList)
+              return located(*inst, i->line, "a list is a Python object: not supported in a CUDA kernel");
+            if (op == ir::Op::kBuildMap)
+              return located(*inst, i->line, "a dict is a Python object: not supported in a CUDA kernel");
+            continue;
+          }
+          if (!i->result) continue;
+          const Type* t = i->result->type;
+          if (t->kind == Kind::kList || t->kind == Kind::kDict || t->kind == Kind::kGenerator ||
+              t->kind == Kind::kStr || isSet(t))
             return located(*inst, i->line,
-                           absl::StrCat("'cuda", std::string(builtinName(i->resolution->id)).substr(9),
-                                        "' can only be used in a kernel (@kiln.cuda.jit) or a device function "
-                                        "called from one"));
-          continue;
+                           absl::StrCat("a value of type ", t->str(), " is a Python object: not supported in a CUDA kernel"));
+          bool allocates = t->isArray() && !cuda_row &&
+                           ((op == ir::Op::kCall && i->resolution) || op == ir::Op::kBinOp ||
+                            op == ir::Op::kUnaryOp || op == ir::Op::kFused);
+          if (allocates && i->resolution && op == ir::Op::kCall) {
+            // A view (a.T, a.reshape of a contiguous array) allocates nothing;
+            // refuse the rows that make new arrays.
+            const std::string name = builtinName(i->resolution->id);
+            allocates = startsWith(name, "numpy.") || name == "array.copy" || name == "array.astype" ||
+                        name == "array.flatten";
+          }
+          if (allocates)
+            return located(*inst, i->line,
+                           op == ir::Op::kCall && i->resolution
+                               ? absl::StrCat("'", builtinName(i->resolution->id),
+                                              "' allocates an array: not supported in a CUDA kernel (use "
+                                              "cuda.local.array or cuda.shared.array)")
+                               : "an array expression allocates an array: not supported in a CUDA kernel "
+                                 "(write the loop over elements)");
         }
-        // What a GPU cannot do, named as the user wrote it.
-        ir::Op op = i->op;
-        if (op == ir::Op::kRaise || op == ir::Op::kReraise)
-          return located(*inst, i->line, "'raise' is not supported in a CUDA kernel");
-        if (op == ir::Op::kExcMatch || op == ir::Op::kCatch || op == ir::Op::kRestoreError)
-          return located(*inst, i->line, "'try'/'except' is not supported in a CUDA kernel");
-        if (op == ir::Op::kYield) return located(*inst, i->line, "a generator is not supported in a CUDA kernel");
-        if (op == ir::Op::kBuildList)
-          return located(*inst, i->line, "a list is a Python object: not supported in a CUDA kernel");
-        if (op == ir::Op::kBuildMap)
-          return located(*inst, i->line, "a dict is a Python object: not supported in a CUDA kernel");
-        if (!i->result) continue;
-        const Type* t = i->result->type;
-        if (t->kind == Kind::kList || t->kind == Kind::kDict || t->kind == Kind::kGenerator ||
-            t->kind == Kind::kStr || isSet(t))
-          return located(*inst, i->line,
-                         absl::StrCat("a value of type ", t->str(), " is a Python object: not supported in a CUDA kernel"));
-        bool allocates = t->isArray() && !cuda_row &&
-                         ((i->op == ir::Op::kCall && i->resolution) || i->op == ir::Op::kBinOp ||
-                          i->op == ir::Op::kUnaryOp || i->op == ir::Op::kFused);
-        if (allocates && i->resolution && i->op == ir::Op::kCall) {
-          // A view (a.T, a.reshape of a contiguous array) allocates nothing;
-          // refuse only the rows that make new arrays.
-          const std::string name = builtinName(i->resolution->id);
-          allocates = startsWith(name, "numpy.") || name == "array.copy" || name == "array.astype" ||
-                      name == "array.flatten";
-        }
-        if (allocates)
-          return located(*inst, i->line,
-                         i->op == ir::Op::kCall && i->resolution
-                             ? absl::StrCat("'", builtinName(i->resolution->id),
-                                            "' allocates an array: not supported in a CUDA kernel (use "
-                                            "cuda.local.array or cuda.shared.array)")
-                             : "an array expression allocates an array: not supported in a CUDA kernel "
-                               "(write the loop over elements)");
-      }
+    }
   }
   if (p.cuda_kernel) {
+    // A block's static shared memory (every cuda.shared.array site that
+    // can be reached, as a GPU allocates them all): at most 48 KiB.
+    int64_t shared_bytes = 0;
+    for (const auto& inst : p.instances) {
+      if (!inst->reachable) continue;
+      const compiler::Function& fn = p.bundle->functions[inst->function_index];
+      for (const auto& b : inst->ir->blocks)
+        for (const auto& i : b->instrs) {
+          if (!i->resolution || i->resolution->id != BuiltinId::kCudaSharedArray || !i->result ||
+              !i->result->type->isArray() || i->resolution->bound.empty())
+            continue;
+          std::vector<int64_t> shape;
+          if (!cudaLiteralShape(fn, i->operands[i->resolution->bound[0]], &shape)) continue;
+          int64_t count = 1;
+          for (int64_t d : shape) count *= d;
+          const int bits = i->result->type->dtype()->bits;
+          shared_bytes += count * (bits >= 8 ? bits / 8 : 1);  // bool: a byte
+          if (shared_bytes > kMaxStaticSharedBytes)
+            return located(*inst, i->line,
+                           absl::StrCat("the kernel's static shared memory (cuda.shared.array) is at least ",
+                                        shared_bytes, " bytes, more than the ", kMaxStaticSharedBytes,
+                                        " bytes a block has"));
+        }
+    }
     const Type* ret = p.declared_ret ? p.declared_ret : p.instances[0]->ret;
     if (ret->kind != Kind::kNone)
       return compiler::userError(compiler::Diagnostic::Kind::kTyping,

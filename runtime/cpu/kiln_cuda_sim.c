@@ -27,6 +27,7 @@ typedef struct Fiber {
   Worker* worker;
   int state;
   uint64_t wait_gen;
+  uint64_t exit_gen; /* its warp's generation when it finished */
   int32_t status;
   KilnError err;
   char* stack; /* the usable stack's lowest address */
@@ -81,6 +82,7 @@ struct Worker {
 
 typedef struct Launch {
   KilnEntryFn inner;
+  int32_t flags;
   void* const* args;
   int32_t grid[3], block[3];
   int64_t dyn_bytes;
@@ -256,8 +258,13 @@ static int64_t simWarp(KilnCudaSimThread* t, int32_t op, int64_t bits, int32_t a
   if (op == KILN_SIM_ACTIVEMASK) {
     uint32_t m = 0;
     int base = linear - lane;
-    for (int k = 0; k < kWarp && base + k < b->n; ++k)
-      if (b->fibers[base + k].state != kDone) m |= 1u << k;
+    /* The lanes still running, and those that finished after passing every
+     * warp operation this lane has passed (the emulation lets a lane run
+     * ahead to its end; on a GPU it would be executing here too). */
+    for (int k = 0; k < kWarp && base + k < b->n; ++k) {
+      const Fiber* o = &b->fibers[base + k];
+      if (o->state != kDone || o->exit_gen >= w->gen) m |= 1u << k;
+    }
     return (int64_t)m;
   }
   uint64_t my = w->gen;
@@ -328,12 +335,12 @@ static __thread Launch* tls_launch;
 static void fiberMain(Fiber* f) {
   Launch* l = tls_launch;
   uint64_t ret[8];
-  memset(&f->err, 0, sizeof f->err);
-  f->status = l->inner(ret, l->args, &f->err);
+  f->status = l->inner(ret, l->args, &f->err); /* f->err is zero: workers start zeroed, and are zeroed after an error */
   Block* b = f->block;
   f->state = kDone;
   b->live--;
   Warp* w = &b->warps[(f - b->fibers) / kWarp];
+  f->exit_gen = w->gen;
   w->live--;
   if (b->arrived > 0 && b->arrived >= b->live) releaseBlock(b);
   if (w->arrived > 0 && w->arrived >= w->live) releaseWarp(w);
@@ -381,8 +388,8 @@ static void fail(Launch* l, Fiber* f, int32_t status, const KilnError* err) {
     l->status = status;
     l->err = *err;
     for (int k = 0; k < 3; ++k) {
-      l->fault[k] = f ? f->t.thread_idx[k] : 0;
-      l->fault[3 + k] = f ? f->t.block_idx[k] : 0;
+      l->fault[k] = f ? f->t.thread_idx[k] : -1; /* -1: no one thread (a deadlock) */
+      l->fault[3 + k] = f ? f->t.block_idx[k] : -1;
     }
     atomic_store(&l->failed, 1);
   }
@@ -411,6 +418,7 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
   }
   int32_t bid[3] = {(int32_t)(id % l->grid[0]), (int32_t)((id / l->grid[0]) % l->grid[1]),
                     (int32_t)(id / ((int64_t)l->grid[0] * l->grid[1]))};
+  int direct = (l->flags & KILN_SIM_LAUNCH_NO_SYNC) != 0;
   for (int k = 0; k < n; ++k) {
     Fiber* f = &w->fibers[k];
     f->block = b;
@@ -429,8 +437,22 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
     f->t.dyn_shared = w->dyn;
     f->t.dyn_shared_bytes = l->dyn_bytes;
     f->t.fiber = f;
+    if (direct) {  /* no thread ever waits: run it here, now */
+      uint64_t ret[8];
+      tls_fiber = f;
+      f->status = l->inner(ret, l->args, &f->err);
+      tls_fiber = NULL;
+      f->state = kDone;
+      if (f->status != KILN_OK) {
+        fail(l, f, f->status, &f->err);
+        memset(&f->err, 0, sizeof f->err);
+        return;
+      }
+      continue;
+    }
     fiberStart(f);
   }
+  if (direct) return;
   while (b->live > 0) {
     int progressed = 0;
     for (int k = 0; k < n; ++k) {
@@ -441,7 +463,10 @@ static void runBlock(Launch* l, Worker* w, int64_t id) {
       f->state = kReady;
       toFiber(w, f);
       progressed = 1;
-      if (f->state == kDone && f->status != KILN_OK) fail(l, f, f->status, &f->err);
+      if (f->state == kDone && f->status != KILN_OK) {
+        fail(l, f, f->status, &f->err);
+        memset(&f->err, 0, sizeof f->err);
+      }
     }
     if (!progressed) {
       static const KilnError deadlock = {KILN_RUNTIME_ERROR, 0,
@@ -464,7 +489,8 @@ static void* workerMain(void* arg) {
     w->dyn = (unsigned char*)malloc((size_t)l->dyn_bytes);
     w->dyn_cap = w->dyn ? l->dyn_bytes : 0;
   }
-  if (!w || !ensureStacks(w, n) || (l->dyn_bytes > 0 && !w->dyn)) {
+  int fibers = !(l->flags & KILN_SIM_LAUNCH_NO_SYNC);
+  if (!w || (fibers && !ensureStacks(w, n)) || (l->dyn_bytes > 0 && !w->dyn)) {
     static const KilnError oom = {KILN_MEMORY_ERROR, 0, "out of memory starting the emulated threads of a block",
                                   NULL, 0, 0, {{0, 0, 0}}, NULL, NULL};
     fail(l, NULL, KILN_MEMORY_ERROR, &oom);
@@ -492,7 +518,7 @@ static int defaultThreads(void) {
   return cpus < 1 ? 1 : (cpus > 4 ? 4 : (int)cpus);
 }
 
-static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnError* err) {
+static int32_t simLaunch(KilnEntryFn inner, int32_t flags, void* ret, void* const* args, KilnError* err) {
   (void)ret;
   memset(tls_fault, 0, sizeof tls_fault);
   if (!tls_config.set) {
@@ -508,6 +534,7 @@ static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnEr
   Launch l;
   memset(&l, 0, sizeof l);
   l.inner = inner;
+  l.flags = flags;
   l.args = args;
   memcpy(l.grid, tls_config.grid, sizeof l.grid);
   memcpy(l.block, tls_config.block, sizeof l.block);
@@ -517,8 +544,15 @@ static int32_t simLaunch(KilnEntryFn inner, void* ret, void* const* args, KilnEr
   atomic_init(&l.next_block, 0);
   atomic_init(&l.failed, 0);
   pthread_mutex_init(&l.lock, NULL);
+  /* An OS thread costs more to start than a small block takes to run: one
+   * per 4 blocks at most, and none beside the caller for small launches
+   * (unless the count was set explicitly, as tests do for contention). */
   int nthreads = defaultThreads();
+  int64_t total = l.nblocks * l.block[0] * l.block[1] * l.block[2];
+  if (atomic_load(&g_threads) == 0 && total < 8192) nthreads = 1;
+  if (atomic_load(&g_threads) == 0 && nthreads > (l.nblocks + 3) / 4) nthreads = (int)((l.nblocks + 3) / 4);
   if (nthreads > l.nblocks) nthreads = (int)l.nblocks;
+  if (nthreads < 1) nthreads = 1;
   pthread_t tids[64];
   if (nthreads > 64) nthreads = 64;
   int started = 0;

@@ -70,6 +70,14 @@ enum KilnCudaSimWarpOp {
   KILN_SIM_ACTIVEMASK = 9,  /* activemask(): the live lanes */
 };
 
+/* Launch flags (the compiler knows them from the kernel's program). */
+enum KilnCudaSimLaunchFlags {
+  /* No barrier or warp operation is reachable from the kernel: no thread
+   * ever waits, so the threads of a block run one after another on the
+   * worker's own stack, without fibers. */
+  KILN_SIM_LAUNCH_NO_SYNC = 1,
+};
+
 /* The table compiled code calls (KilnRuntime.cuda_sim). */
 typedef struct KilnCudaSimApi {
   /* The calling fiber's thread (NULL outside a launch). */
@@ -85,8 +93,9 @@ typedef struct KilnCudaSimApi {
    * thread's warp; `bits` the lane's value (or predicate), `arg` the source
    * lane, delta or lane mask. */
   int64_t (*warp)(KilnCudaSimThread* t, int32_t op, int64_t bits, int32_t arg);
-  /* Runs `inner` once per thread of the configured launch; the first error. */
-  int32_t (*launch)(KilnEntryFn inner, void* ret, void* const* args, KilnError* err);
+  /* Runs `inner` once per thread of the configured launch; the first error.
+   * `flags`: KILN_SIM_LAUNCH_*. */
+  int32_t (*launch)(KilnEntryFn inner, int32_t flags, void* ret, void* const* args, KilnError* err);
 } KilnCudaSimApi;
 
 extern const KilnCudaSimApi kiln_cuda_sim_table;
@@ -98,7 +107,8 @@ extern const KilnCudaSimApi kiln_cuda_sim_table;
 int32_t kiln_cuda_sim_configure(int32_t gx, int32_t gy, int32_t gz, int32_t bx, int32_t by, int32_t bz,
                                 int64_t dyn_shared_bytes);
 /* The thread and block (x, y, z each) of the last launch's first error on
- * this OS thread, into out[0..6); 0 when it had none. */
+ * this OS thread, into out[0..6) (all -1 for an error of no one thread, a
+ * deadlock); 0 when it had none. */
 int32_t kiln_cuda_sim_last_fault(int32_t* out);
 /* How many OS threads launches use (0: the default), for tests. */
 void kiln_cuda_sim_set_threads(int32_t n);

@@ -43,5 +43,18 @@ def live_allocations():
     return _kiln.live_allocations()
 
 
+def vectorize(*args, **kwargs):
+    """Numba's @vectorize; target='cuda' only for now (kiln/cuda/_vectorize.py)."""
+    from .cuda._vectorize import vectorize as _vectorize  # cuda: imports NumPy only when used
+    return _vectorize(*args, **kwargs)
+
+
+def guvectorize(*args, **kwargs):
+    """Numba's @guvectorize; target='cuda' only for now (kiln/cuda/_vectorize.py)."""
+    from .cuda._vectorize import guvectorize as _guvectorize  # cuda:
+    return _guvectorize(*args, **kwargs)
+
+
 __all__ = ["jit", "njit", "Dispatcher", "typeof", "errors", "extending", "register_jitable", "literal_unroll", "KilnError", "TypingError",
-           "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations"]
+           "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations",
+           "vectorize", "guvectorize"]

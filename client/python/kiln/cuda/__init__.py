@@ -81,6 +81,7 @@ from ._stubs import (  # noqa: F401
     warpsize,
 )
 from ._api import emulated as _emulated
+from ._vectorize import guvectorize, vectorize  # noqa: F401
 
 
 def __getattr__(name):

@@ -166,24 +166,26 @@ def _host_array(value):
 
 def _from_interface(cai, owner):
     """A NumPy view of memory described by a CUDA Array Interface (host
-    memory in the emulation: our own device arrays, or a peer's emulated ones)."""
-    shape = tuple(cai["shape"])
+    memory in the emulation: our own device arrays, or a peer's emulated
+    ones). Non-negative strides only."""
+    shape = tuple(int(n) for n in cai["shape"])
     dtype = np.dtype(cai["typestr"])
-    ptr = cai["data"][0]
+    ptr, readonly = cai["data"]
     strides = cai.get("strides")
     if strides is None:
-        strides = []
-        acc = dtype.itemsize
+        strides, acc = [], dtype.itemsize
         for n in reversed(shape):
             strides.insert(0, acc)
             acc *= n
-    span = 1 + sum((n - 1) * s for n, s in zip(shape, strides)) if all(n > 0 for n in shape) else 0
-    nbytes = max(span * 1, 0) + dtype.itemsize
-    buf = (ctypes.c_char * nbytes).from_address(ptr) if ptr else bytearray(0)
-    base = np.frombuffer(buf, dtype=np.uint8)
-    arr = np.lib.stride_tricks.as_strided(base.view(dtype) if base.size >= dtype.itemsize else base,
-                                          shape=shape, strides=tuple(strides))
-    if cai["data"][1]:
+    strides = tuple(int(s) for s in strides)
+    if any(s < 0 for s in strides):
+        raise ValueError("a CUDA Array Interface with negative strides is not supported")
+    if not ptr or any(n == 0 for n in shape):
+        return np.empty(shape, dtype)
+    span = sum((n - 1) * s for n, s in zip(shape, strides)) + dtype.itemsize
+    buf = (ctypes.c_char * span).from_address(ptr)
+    arr = np.ndarray(shape, dtype, buffer=buf, strides=strides)
+    if readonly:
         arr.flags.writeable = False
     return arr
 
@@ -257,8 +259,9 @@ class Kernel:
         except (IndexError, RuntimeError, ZeroDivisionError, MemoryError, ValueError, OverflowError) as exc:
             fault = (ctypes.c_int32 * 6)()
             if rt.last_fault(fault):
-                where = f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]})"
-                raise type(exc)(f"kernel {self.__name__}: {where}: {exc}") from None
+                where = "" if fault[0] < 0 else \
+                    f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]}): "
+                raise type(exc)(f"kernel {self.__name__}: {where}{exc}") from None
             raise
 
     def __repr__(self):
