@@ -287,3 +287,20 @@ def test_every_conformance_kernel_compiles_to_ptx_that_ptxas_accepts(kilnd, tmp_
             failures.append(f"{case.name}{tuple(types)}: {type(e).__name__}: {str(e)[:300]}")
     assert not failures, "\n".join(failures)
     assert done == len(mod.CASES) >= 20
+
+
+def test_cuda_array_interface_types():
+    """What a device launch compiles for a CUDA Array Interface object
+    (CuPy, Torch, _driver.DeviceArray): the Kiln spelling of its layout."""
+    d = driver()
+    cai = {"shape": (4, 3), "strides": None, "typestr": "<f4", "data": (1, False), "version": 3}
+    assert d._array_type(cai) == "array(float32, 2d, C)"
+    assert d._array_type({**cai, "strides": (12, 4)}) == "array(float32, 2d, C)"
+    assert d._array_type({**cai, "strides": (4, 16)}) == "array(float32, 2d, F)"
+    assert d._array_type({**cai, "strides": (24, 8)}) == "array(float32, 2d, A)"
+    assert d._array_type({**cai, "typestr": "<i8", "data": (1, True)}) == "readonly array(int64, 2d, C)"
+    # kiln's own typeof agrees on NumPy arrays of those layouts.
+    import numpy as np
+    from kiln import _kiln
+    assert _kiln.typeof(np.zeros((4, 3), np.float32)) == d._array_type(cai)
+    assert _kiln.typeof(np.zeros((4, 3), np.float32, order="F")) == "array(float32, 2d, F)"
