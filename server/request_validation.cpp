@@ -148,12 +148,12 @@ absl::Status validateTarget(const pb::Target& target, int emit) {
   compiler::Target t = convertTarget(target);
   if (absl::Status s = compiler::checkTarget(t); !s.ok())
     return absl::InvalidArgumentError(absl::StrCat("target: ", s.message()));
-  if (t.triple.rfind("nvptx", 0) == 0) {
-    absl::StatusOr<compiler::Emit> e = convertEmit(emit);
-    if (e.ok() && *e == compiler::Emit::kBinary)
-      return absl::InvalidArgumentError(absl::StrCat("target: '", t.triple,
-                                                     "' makes no loadable artifact; ask for emit=asm (PTX) or llvm"));
-  }
+  // cuda: the CUDA target's binary artifact is a cubin (or PTX); --emit=ptx
+  // and --emit=cubin need that target.
+  absl::StatusOr<compiler::Emit> e = convertEmit(emit);
+  if (e.ok() && (*e == compiler::Emit::kPtx || *e == compiler::Emit::kCubin) && t.triple.rfind("nvptx", 0) != 0)
+    return absl::InvalidArgumentError(absl::StrCat("emit=", emitName(*e), " needs the CUDA target (nvptx64-nvidia-cuda), not '",
+                                                   t.triple, "'"));
   return absl::OkStatus();
 }
 

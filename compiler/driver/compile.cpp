@@ -23,8 +23,10 @@ Stage lastStage(Emit emit) {
     case Emit::kKir: return Stage::kKir;
     case Emit::kTyped: return Stage::kTyped;
     case Emit::kLlvm:
-    case Emit::kAsm: return Stage::kLlvm;
-    case Emit::kBinary: return Stage::kLinked;
+    case Emit::kAsm:
+    case Emit::kPtx: return Stage::kLlvm;
+    case Emit::kBinary:
+    case Emit::kCubin: return Stage::kLinked;
     case Emit::kObject: return Stage::kObject;
   }
   return Stage::kLinked;
@@ -73,6 +75,11 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   CompileRequest canonical = request;  // the passes see canonical options
   if (absl::Status s = canonicalizeFastMath(canonical.options); !s.ok()) return s;
   CompileResult result;
+  if ((request.emit == Emit::kPtx || request.emit == Emit::kCubin) && request.target.triple.rfind("nvptx", 0) != 0)
+    return absl::InvalidArgumentError(absl::StrCat("--emit=", request.emit == Emit::kPtx ? "ptx" : "cubin",
+                                                   " needs the CUDA target (nvptx64-nvidia-cuda, kilnctl "
+                                                   "--target cuda:sm_80), not '",
+                                                   request.target.triple, "'"));
   if (request.emit == Emit::kBytecode) {
     absl::StatusOr<std::string> text = frontend::printBytecode(*request.bundle, 0);
     if (!text.ok()) return text.status();
@@ -98,7 +105,8 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
     case Emit::kKir: break;  // returned above
     case Emit::kTyped: result.text = typing::printTyped(prog); break;
     case Emit::kLlvm: result.text = printStage(c); break;
-    case Emit::kAsm: {
+    case Emit::kAsm:
+    case Emit::kPtx: {  // cuda: a CUDA target's assembly is its PTX
       absl::StatusOr<std::string> text = c.target->emitAssembly(*c.module);
       if (!text.ok()) return text.status();
       result.text = *std::move(text);
@@ -112,6 +120,7 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
       result.shared_object = std::move(c.object);
       result.entry_symbol = c.target->entrySymbol();
       break;
+    case Emit::kCubin: result.text = c.target->linkSummary(); break;  // cuda:
   }
   return result;
 }

@@ -6,6 +6,7 @@
 #include "compiler/driver/target_registry.h"
 #include "compiler/frontend/frontend.h"
 #include "compiler/lowering/lower.h"
+#include "compiler/lowering/lower_cuda_ptx.h"
 #include "compiler/transforms/refcount_prune.h"
 
 namespace kiln::compiler {
@@ -80,12 +81,18 @@ class LoweringPass final : public Pass {
     if (!target.ok()) return target.status();
     c.target = *std::move(target);
     c.context = std::make_unique<llvm::LLVMContext>();  // one per compile: compiles run in parallel
+    c.program->cuda_ptx = c.target->entryAbi() == targets::EntryAbi::kPtxKernel;  // cuda:
     absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
         *c.program, *c.context, c.target->entrySymbol(), c.request->options.boundscheck,
         c.request->options.error_model == "numpy",
         lowering::fastMathFlags(c.request->options.fastmath, c.request->options.fastmath_flags));
     if (!mod.ok()) return mod.status();
     c.module = *std::move(mod);
+    if (c.target->entryAbi() == targets::EntryAbi::kPtxKernel)  // cuda: the kernel entry replaces the host one
+      if (absl::Status s = lowering::makePtxKernel(*c.program, *c.module, c.target->entrySymbol(),
+                                                   c.target->entrySymbol());
+          !s.ok())
+        return s;
     return absl::OkStatus();
   }
 };

@@ -608,7 +608,7 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
   auto* fty = llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx), {ptr, ptr, ptr}, false);
   // cuda: an emulated kernel's exported entry runs this one per thread (lower_cuda_sim.cpp).
-  const bool sim_kernel = program.cuda_kernel;
+  const bool sim_kernel = program.cuda_kernel && !program.cuda_ptx;  // cuda: PTX: lower_cuda_ptx.cpp
   llvm::Function* fn = llvm::Function::Create(
       fty, sim_kernel ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
       sim_kernel ? entry_symbol + ".thread" : entry_symbol, mod.get());

@@ -16,11 +16,11 @@ using typing::BuiltinId;
 using typing::Kind;
 
 std::unique_ptr<KernelIntrinsics> makeSimKernelIntrinsics(FunctionLowering& fl);  // lower_cuda_sim.cpp
+std::unique_ptr<KernelIntrinsics> makePtxKernelIntrinsics(llvm::Module& module);  // lower_cuda_ptx.cpp
 
 KernelIntrinsics& FunctionLowering::kernelIntrinsics() {
-  // The CPU emulation; the NVPTX target chooses its own here (by the
-  // module's target) when it lands.
-  if (!kernel_) kernel_ = makeSimKernelIntrinsics(*this);
+  // The CPU emulation, or the NVPTX target's (Program::cuda_ptx).
+  if (!kernel_) kernel_ = prog_.cuda_ptx ? makePtxKernelIntrinsics(mod_) : makeSimKernelIntrinsics(*this);
   return *kernel_;
 }
 

@@ -39,6 +39,9 @@ namespace targets {
 enum class EntryAbi {
   /// One exported function with the uniform host ABI of runtime/cpu/kiln_abi.h.
   kHostUniform,
+  /// cuda: one PTX kernel taking its arguments flattened (docs/cuda.md
+  /// "ABI"; lowering/lower_cuda_ptx.h).
+  kPtxKernel,
 };
 
 class TargetBackend {
@@ -64,6 +67,8 @@ class TargetBackend {
   virtual absl::StatusOr<std::string> emitAssembly(llvm::Module& module) = 0;
   /// The loadable artifact built from one object (a shared object on CPU).
   virtual absl::StatusOr<std::string> link(std::string_view object) = 0;
+  /// cuda: what the last link made, for --emit=cubin ("" when nothing to say).
+  virtual std::string linkSummary() const { return ""; }
 };
 
 }  // namespace targets

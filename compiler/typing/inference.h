@@ -58,6 +58,7 @@ struct Program {
   std::vector<std::unique_ptr<Instance>> instances;  // [0] is the entry
   const Type* declared_ret = nullptr;                // an eager signature's return type
   bool cuda_kernel = false;  // cuda: the entry is a CUDA kernel (typing/rules_cuda.h)
+  bool cuda_ptx = false;     // cuda: lowered for the NVPTX target (set by the driver: lowering/lower_cuda_ptx.h)
 };
 
 /// The untyped IR of the bundle's functions, by function index. An entry

@@ -54,6 +54,10 @@ def sine(x):
     return math.sin(x)
 
 
+def sine_kernel(out, x):  # cuda: a kernel (returns None) calling libdevice
+    out[0] = math.sin(x[0]) + x[1]
+
+
 @jit
 def callee(a, b):
     return a * b
@@ -133,7 +137,9 @@ def test_malformed_protobuf_is_invalid_argument_with_a_message(pb, server, paylo
     ({"features": ["+soft-float"]}, "target: target feature '+soft-float' is not allowed"),
     ({"triple": "i686-pc-linux-gnu"}, "target: target triple 'i686-pc-linux-gnu' is not allowed"),
     ({"triple": "aarch64-unknown-linux-gnu", "cpu": "generic", "features": []}, "is not allowed"),
-    ({"triple": "nvptx64-nvidia-cuda", "cpu": "sm_70", "features": []}, "makes no loadable artifact"),
+    ({"triple": "nvptx64-nvidia-cuda", "cpu": "sm_70", "features": []},
+     "'sm_70' is not a recognized processor for target 'nvptx64-nvidia-cuda': expected one of sm_75"),
+    ({"triple": "nvptx64-nvidia-cuda", "cpu": "sm_80", "features": ["+ptx85"]}, "the CUDA target takes none"),
     ({"cpu": "x" * 100_000}, "target.cpu is 100000 bytes long, more than the limit of 64"),
 ])
 def test_targets_outside_the_allow_list_are_refused(pb, server, target, message):
@@ -146,29 +152,40 @@ def test_targets_outside_the_allow_list_are_refused(pb, server, target, message)
     assert_serving(pb, channel, kilnd_proc)
 
 
-def test_codegen_fatal_error_is_an_internal_compile_error(pb, server):
-    """NVPTX cannot select a sine: LLVM's fatal error comes back as a located
-    internal compile error, and the server lives on."""
+def test_what_a_gpu_cannot_run_is_a_located_error_not_an_llvm_abort(pb, server):
+    """cuda: NVPTX cannot select a sine or return a value from a kernel; the
+    CUDA target refuses what a GPU cannot run with a located UnsupportedError
+    before LLVM's code generator sees it (the fatal-error recovery itself is
+    tests/unit/targets/cpu_target_test.cpp's), and the server lives on."""
     kilnd_proc, channel = server
+    ptx = {"triple": "nvptx64-nvidia-cuda", "cpu": "sm_80", "features": []}
     for _ in range(2):
-        req = request_for(pb, bundle_of(pb, sine), ["float64"], emit=5,  # EMIT_ASM
-                          target={"triple": "nvptx64-nvidia-cuda", "cpu": "sm_70", "features": []})
+        req = request_for(pb, bundle_of(pb, sine), ["float64"], emit=6, target=ptx)  # EMIT_PTX
         code, details, reply = call(channel, COMPILE, req.SerializeToString())
         assert code == grpc.StatusCode.OK, details
         r = pb.CompileResponse.FromString(reply)
         assert r.status == pb.CompileResponse.STATUS_ERROR
-        assert r.diagnostic.kind == 4  # KIND_INTERNAL
-        assert "code generation failed: LLVM ERROR: Cannot select" in r.diagnostic.message
+        assert r.diagnostic.kind == 2  # KIND_UNSUPPORTED
+        assert "a GPU kernel must return None, not 'float64'" in r.diagnostic.message
         assert r.diagnostic.filename.endswith("test_bad_requests.py")
         assert r.diagnostic.line == sine.__code__.co_firstlineno
-    # PTX for a function LLVM can select still works.
-    req = request_for(pb, bundle_of(pb, add), ["float64", "float64"], emit=5,
-                      target={"triple": "nvptx64-nvidia-cuda", "cpu": "sm_70", "features": []})
-    code, details, reply = call(channel, COMPILE, req.SerializeToString())
-    assert code == grpc.StatusCode.OK, details
-    r = pb.CompileResponse.FromString(reply)
-    assert r.status == pb.CompileResponse.STATUS_OK, r.diagnostic.message
-    assert "add.rn.f64" in r.text
+    # A kernel's sine goes to libdevice; its binary artifact is a cubin (or
+    # PTX where the toolkit is missing).
+    arr = "array(float64, 1d, C)"
+    for emit, check in ((6, lambda r: "add.rn.f64" in r.text and ".entry kiln_kernel" in r.text),
+                        (0, lambda r: r.artifact.shared_object[:4] == b"\x7fELF" or
+                         r.artifact.shared_object.startswith(b"//"))):
+        req = request_for(pb, bundle_of(pb, sine_kernel), [arr, arr], emit=emit, target=ptx)
+        code, details, reply = call(channel, COMPILE, req.SerializeToString())
+        assert code == grpc.StatusCode.OK, details
+        r = pb.CompileResponse.FromString(reply)
+        assert r.status == pb.CompileResponse.STATUS_OK, r.diagnostic.message
+        assert check(r)
+        assert r.artifact.entry_symbol in ("", "kiln_kernel")
+    # --emit=ptx on the host target is a bad request.
+    req = request_for(pb, bundle_of(pb, add), ["float64", "float64"], emit=6)
+    code, details, _ = call(channel, COMPILE, req.SerializeToString())
+    assert code == INVALID and "emit=ptx needs the CUDA target" in details
     assert_serving(pb, channel, kilnd_proc)
 
 

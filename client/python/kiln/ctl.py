@@ -1,6 +1,7 @@
 """kilnctl: talk to a kiln server from the command line.
 
   kilnctl compile FILE.py:FUNC --sig "float64(float64)" --emit=llvm
+  kilnctl compile FILE.py:KERNEL --sig "void(float32[:], float32[:])" --target cuda:sm_80 --emit=ptx
   kilnctl info | stats [--json] | zero-stats | stop
   kilnctl cache verify [--cache-dir DIR] [--json]
   kilnctl cache evict [KEY_PREFIX] [--older-than 7d] [--bytes 10G]
@@ -28,7 +29,7 @@ import subprocess
 import sys
 
 from . import _kiln
-from .dispatcher import EMITS, Dispatcher, jit, parse_signature
+from .dispatcher import EMITS, Dispatcher, _fastmath, jit, parse_signature
 from .errors import KilnError
 
 
@@ -45,17 +46,61 @@ def _load_function(spec):
     func = getattr(module, name, None)
     if func is None:
         raise SystemExit(f"kilnctl: {path} defines no '{name}'")
-    return func if isinstance(func, Dispatcher) else jit(func)
+    if isinstance(func, Dispatcher):
+        return func
+    # cuda: a kernel object (kiln.cuda.jit, numba.cuda.jit) carries its function
+    return jit(getattr(func, "py_func", func))
+
+
+def _parse_target(spec):
+    """--target: "host" (None) or "cuda:sm_XX" / "cuda" (the local GPU's SM,
+    else $KILN_CUDA_ARCH) as (triple, cpu)."""
+    if spec in (None, "", "host"):
+        return None
+    kind, _, arch = spec.partition(":")
+    if kind != "cuda":
+        raise SystemExit(f"kilnctl: --target is host or cuda:sm_XX, not {spec!r}")
+    if not arch:
+        from .cuda import _driver
+        arch = _driver.default_arch()
+        if arch is None:
+            raise SystemExit("kilnctl: no GPU found to take the SM from: name one, e.g. --target cuda:sm_80")
+    return ("nvptx64-nvidia-cuda", arch)
+
+
+def _compile_for(disp, target, arg_types, ret, emit):
+    """cuda: one Compile for another target (the dispatcher's options)."""
+    o = disp._options
+    reply = _kiln.compile(disp.bundle(), tuple(arg_types), ret, int(o.get("opt_level", 3)),
+                          _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")), o.get("error_model", "python"), EMITS[emit], "", *target)
+    if not reply["ok"]:
+        disp._raise(reply)
+    return reply
 
 
 def cmd_compile(args):
     disp = _load_function(args.target)
+    target = _parse_target(args.compile_target)
     if args.sig:
         ret, arg_types = parse_signature(args.sig)
     elif disp.signatures:
         ret, arg_types = "", disp.signatures[0]
     else:
         raise SystemExit("kilnctl: --sig is required for a function without eager signatures")
+    if target is not None:  # cuda:
+        reply = _compile_for(disp, target, arg_types, ret, args.emit)
+        if args.emit == "binary":
+            kind = "cubin" if reply["shared_object"][:4] == b"\x7fELF" else "PTX"
+            print(f"{disp.__name__}({', '.join(arg_types)}) for {target[1]}: {kind} "
+                  f"{len(reply['shared_object'])} bytes, kernel {reply['entry_symbol']}, "
+                  f"cache {'hit' if reply['cache_hit'] else 'miss'}, {reply['compile_seconds'] * 1000:.2f} ms")
+            if args.output:
+                with open(args.output, "wb") as f:
+                    f.write(reply["shared_object"])
+        else:
+            text = reply["text"]
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
     if args.emit in ("binary", "object"):  # packages: object, the relocatable .o
         reply = disp._request(arg_types, ret, EMITS[args.emit])
         print(f"{disp.__name__}({', '.join(arg_types)}) -> {reply['return_type']}: "
@@ -351,7 +396,9 @@ def main(argv=None):
     p.add_argument("target", metavar="FILE.py:FUNC")
     p.add_argument("--sig", help='signature, e.g. "float64(float64, int64)"')
     p.add_argument("--emit", choices=sorted(EMITS), default="llvm")
-    p.add_argument("-o", "--output", help="with --emit=binary (object): write the shared (relocatable) object here")
+    p.add_argument("-o", "--output", help="with --emit=binary (object): write the shared (relocatable) object (cuda: cubin or PTX) here")
+    p.add_argument("--target", dest="compile_target", default="host",
+                   help="host (default) or cuda:sm_XX (PTX/cubin for that SM; cuda: the local GPU's)")
     p.set_defaults(func=cmd_compile)
     for name, func, help_ in (("info", cmd_info, "show the server's identity"),
                               ("stats", cmd_stats, "show the server's counters"),

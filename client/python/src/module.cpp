@@ -153,7 +153,7 @@ PyObject* parseSignature(PyObject*, PyObject* arg) {
   return Py_BuildValue("(sN)", ret.c_str(), args);
 }
 
-// compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit[, tier]) -> dict
+// compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit[, tier[, triple, cpu]]) -> dict
 // tier: a target tier name (client.h's tierTarget; "" = the default).
 // fastmath: a bool, or a sequence of LLVM fast-math flag names (the server
 // checks them).
@@ -161,9 +161,10 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
   PyObject *bundle_obj, *arg_types, *fastmath;
   const char *ret, *error_model;
   const char* tier = "";
+  const char *triple = "", *cpu = "";  // cuda: optional, the host when empty
   int opt_level, boundscheck, emit;
-  if (!PyArg_ParseTuple(args, "O!OsiOpsi|s", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
-                        &boundscheck, &error_model, &emit, &tier))
+  if (!PyArg_ParseTuple(args, "O!OsiOpsi|sss", &BundleType, &bundle_obj, &arg_types, &ret, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &emit, &tier, &triple, &cpu))
     return nullptr;
   if (!kiln::v1::Emit_IsValid(emit)) return PyErr_Format(PyExc_ValueError, "bad emit %d", emit);
   CompileCall call;
@@ -174,6 +175,8 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
   call.error_model = error_model;
   call.emit = emit;
   call.target_tier = tier;
+  call.target_triple = triple;
+  call.target_cpu = cpu;
   kiln::v1::CompileResponse reply;
   if (!compileRpc(*reinterpret_cast<BundleObject*>(bundle_obj), call, &reply)) return nullptr;
   if (reply.status() == kiln::v1::CompileResponse::STATUS_ERROR) return diagnosticDict(reply.diagnostic());
@@ -430,7 +433,8 @@ PyMethodDef kFunctions[] = {
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
     {"compile", compileBundle, METH_VARARGS,
-     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit[, tier]) -> dict"},
+     "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit"
+     "[, tier[, triple, cpu]]) -> dict"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
     {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},
@@ -523,19 +527,25 @@ bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::Compil
   ca.options.set_boundscheck(call.boundscheck);
   ca.options.set_error_model(call.error_model);
   ca.emit = static_cast<kiln::v1::Emit>(call.emit);
-  // keys: the tier chosen by option ("" = $KILN_TARGET_TIER or the
-  // default); a binary this CPU cannot run is refused here, before the RPC.
-  absl::StatusOr<kiln::v1::Target> target = client::tierTarget(call.target_tier);
-  if (!target.ok()) {
-    PyErr_SetString(PyExc_ValueError, std::string(target.status().message()).c_str());
-    return false;
+  if (!call.target_triple.empty()) {  // cuda: e.g. nvptx64-nvidia-cuda / sm_80, no features
+    ca.has_target = true;
+    ca.target.set_triple(call.target_triple);
+    ca.target.set_cpu(call.target_cpu);
+  } else {
+    // keys: the tier chosen by option ("" = $KILN_TARGET_TIER or the
+    // default); a binary this CPU cannot run is refused here, before the RPC.
+    absl::StatusOr<kiln::v1::Target> target = client::tierTarget(call.target_tier);
+    if (!target.ok()) {
+      PyErr_SetString(PyExc_ValueError, std::string(target.status().message()).c_str());
+      return false;
+    }
+    if (absl::Status runs = client::checkRunsHere(*target); ca.emit == kiln::v1::EMIT_BINARY && !runs.ok()) {
+      PyErr_SetString(kilnError("UnsupportedTargetError"), std::string(runs.message()).c_str());
+      return false;
+    }
+    ca.has_target = true;
+    ca.target = *std::move(target);
   }
-  if (absl::Status runs = client::checkRunsHere(*target); ca.emit == kiln::v1::EMIT_BINARY && !runs.ok()) {
-    PyErr_SetString(kilnError("UnsupportedTargetError"), std::string(runs.message()).c_str());
-    return false;
-  }
-  ca.has_target = true;
-  ca.target = *std::move(target);
   client::BundleHash hash;
   std::copy_n(b.hash, 32, hash.begin());
   absl::StatusOr<kiln::v1::CompileResponse> reply;

@@ -175,6 +175,7 @@ struct CompileCall {
   std::string error_model = "python";
   int emit = 0;  // kiln.v1.Emit
   std::string target_tier;  // keys: "" = $KILN_TARGET_TIER or the default (client.h's tierTarget)
+  std::string target_triple, target_cpu;  // cuda: another target ("nvptx64-nvidia-cuda", "sm_80"); "": the host
 };
 /// Fills call->arg_types from a sequence of str; false with a Python error set.
 bool argTypesFrom(PyObject* seq, CompileCall* call);

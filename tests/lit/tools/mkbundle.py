@@ -4,7 +4,9 @@
 The IR golden tests pipe it into `kilnc --bundle -`, so they exercise the
 compiler on real bytecode of the running CPython, with no server. The bundle
 comes from the client's own builder (kiln.bundle), so what is tested is what
-clients send. Functions decorated with @kiln.jit are unwrapped.
+clients send. Functions decorated with @kiln.jit are unwrapped; a kernel
+decorated with @kiln.cuda.jit gives its kernel bundle (with the kernel
+marker).
 """
 import importlib.util
 import sys
@@ -20,6 +22,10 @@ def main():
     from kiln import _kiln
     from kiln.bundle import bundle_spec
     func = getattr(mod, name)
+    kernel = getattr(func, "_dispatcher", None)  # cuda: a kiln.cuda kernel
+    if kernel is not None:
+        sys.stdout.buffer.write(kernel.bundle().serialize())
+        return
     func = getattr(func, "py_func", func)
     sys.stdout.buffer.write(_kiln.make_bundle(bundle_spec(func)).serialize())
 

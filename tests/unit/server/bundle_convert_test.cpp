@@ -114,9 +114,9 @@ TEST(Options, DefaultsAndValidation) {
 }
 
 TEST(EmitNames, RoundTrip) {
-  for (const char* name : {"binary", "bytecode", "kir", "typed", "llvm", "asm"})
+  for (const char* name : {"binary", "bytecode", "kir", "typed", "llvm", "asm", "ptx", "cubin"})  // cuda: ptx, cubin
     EXPECT_STREQ(emitName(*parseEmitName(name)), name);
-  EXPECT_FALSE(parseEmitName("ptx").ok());
+  EXPECT_FALSE(parseEmitName("fatbin").ok());
 }
 
 // base/emit_names.def and base/diagnostic_kinds.def carry the proto numbers

@@ -97,8 +97,10 @@ TEST(RequestValidation, TargetsComeFromTheAllowList) {
       {"x86_64-unknown-linux-gnu", "x86-64", {"-sse", "-sse2"}, 0, "target feature '-sse' is not allowed"},
       {"x86_64-unknown-linux-gnu", "x86-64", {"+warp-drive"}, 0, "'+warp-drive' is not a recognized feature"},
       {"armv7-unknown-linux-gnueabihf", "generic", {}, 0, "target triple 'armv7-unknown-linux-gnueabihf' is not"},
-      {"nvptx64-nvidia-cuda", "sm_70", {}, pb::EMIT_BINARY, "makes no loadable artifact; ask for emit=asm"},
+      {"nvptx64-nvidia-cuda", "sm_70", {}, pb::EMIT_BINARY, "'sm_70' is not a recognized processor"},
       {"nvptx64-nvidia-cuda", "sm_1000", {}, pb::EMIT_ASM, "'sm_1000' is not a recognized processor"},
+      {"nvptx64-nvidia-cuda", "sm_80", {"+ptx85"}, pb::EMIT_ASM, "the CUDA target takes none"},
+      {"x86_64-unknown-linux-gnu", "x86-64", {}, pb::EMIT_PTX, "emit=ptx needs the CUDA target"},
       {std::string(65, 't'), "x86-64", {}, 0, "target.triple is 65 bytes long, more than the limit of 64"},
       {"x86_64-unknown-linux-gnu", std::string(1 << 20, 'c'), {}, 0, "target.cpu is 1048576 bytes long"},
       {"x86_64-unknown-linux-gnu", "x86-64", std::vector<std::string>(257, "+avx"), 0,
@@ -115,10 +117,12 @@ TEST(RequestValidation, TargetsComeFromTheAllowList) {
   }
   pb::CompileRequest ptx = goodRequest();
   ptx.mutable_target()->set_triple("nvptx64-nvidia-cuda");
-  ptx.mutable_target()->set_cpu("sm_70");
+  ptx.mutable_target()->set_cpu("sm_80");
   ptx.mutable_target()->clear_features();
-  ptx.set_emit(pb::EMIT_ASM);
-  EXPECT_TRUE(validateCompileRequest(ptx).ok()) << validateCompileRequest(ptx);
+  for (pb::Emit emit : {pb::EMIT_ASM, pb::EMIT_PTX, pb::EMIT_CUBIN, pb::EMIT_BINARY}) {  // cuda: a cubin
+    ptx.set_emit(emit);
+    EXPECT_TRUE(validateCompileRequest(ptx).ok()) << validateCompileRequest(ptx);
+  }
 }
 
 TEST(RequestValidation, SizesAreCheckedAndNeverEchoed) {

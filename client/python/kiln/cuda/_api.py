@@ -54,9 +54,10 @@ def emulated():
             if forced not in ("", "0"):
                 _state["emulated"] = True
             else:
-                _state["emulated"] = True
-                reason = "no CUDA GPU or driver was found" if not _gpu_present() else \
-                    "this kiln has no GPU launch layer yet"
+                from . import _driver  # cuda-ptx: the device launch layer (runtime/cuda)
+                _state["emulated"] = not _driver.available()
+            if _state["emulated"] and forced in ("", "0"):
+                reason = f"no usable CUDA GPU ({_driver.unavailable_reason()})"
                 warnings.warn(f"kiln.cuda: {reason}; kernels run in the CPU emulation "
                               f"(set KILN_CUDA_SIM=1 to choose it and silence this warning)",
                               RuntimeWarning, stacklevel=3)
@@ -245,7 +246,9 @@ class Kernel:
         return self._dispatcher.inspect_types(signature)
 
     def _launch(self, cfg, args):
-        emulated()
+        if not emulated():  # cuda-ptx: on the GPU (kiln/cuda/_driver.py)
+            from . import _driver
+            return _driver.launch(self, cfg[0], cfg[1], args, None, cfg[2])
         grid, block, shmem = cfg
         host = [_host_array(a) for a in args]
         rt = _rt()

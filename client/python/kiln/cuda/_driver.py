@@ -1,0 +1,788 @@
+"""kiln.cuda on a real GPU: the CUDA driver API through runtime/cuda
+(libkiln_cuda.so, which dlopens libcuda.so.1 at run time; docs/cuda.md
+"Driver layer").
+
+Nothing here runs at import: `import kiln` works on machines with no GPU, no
+driver, or only the toolkit's stub libcuda. `available()` says whether a GPU
+can be used (and `unavailable_reason()` why not), so kiln.cuda can fall back
+to its CPU emulation with one warning.
+
+A kernel compiled for the CUDA target (kilnd, target nvptx64-nvidia-cuda)
+comes back as a cubin or PTX; `Module(image)` loads either, and
+`Module.kernel(arg_types)` is the launchable kernel for one signature, whose
+parameter packing (the layout of docs/cuda.md "ABI") is computed once, in
+`Signature`. A launch packs every argument with one precompiled
+struct.Struct and calls cuLaunchKernel once through kiln_cuda_launch.
+
+Faults: a kernel that faults (an illegal address, a trap) leaves the CUDA
+context unusable, so the process is poisoned: the fault is raised as
+KernelFaultError naming the kernel, and every later call raises it again
+(restart the process). An error a kernel reports itself (an IndexError under
+debug=True) is stored in its module's `kiln_kernel_error` and raised on the
+host by `Kernel.check_error()` after the launch's stream has finished.
+"""
+
+import ctypes
+import itertools
+import os
+import re
+import struct
+import threading
+
+# ---- errors ----------------------------------------------------------------
+
+
+class CudaUnavailable(RuntimeError):
+    """No usable CUDA driver or device (the reason is the message)."""
+
+
+class CudaDriverError(RuntimeError):
+    """A driver call failed; `code` is the CUresult."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+class KernelFaultError(CudaDriverError):
+    """A kernel faulted on the device: the CUDA context of this process is
+    lost (DESIGN.md: a faulting kernel poisons its process)."""
+
+
+class LaunchConfigError(ValueError):
+    """A launch configuration the device cannot run (checked before launch)."""
+
+
+# cuda.h's codes that mean the context is gone after a kernel ran.
+_FAULT_CODES = {
+    214,  # CUDA_ERROR_ECC_UNCORRECTABLE
+    700,  # CUDA_ERROR_ILLEGAL_ADDRESS
+    701,  # CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES (not sticky, but the launch is lost)
+    702,  # CUDA_ERROR_LAUNCH_TIMEOUT
+    714,  # CUDA_ERROR_HARDWARE_STACK_ERROR
+    715,  # CUDA_ERROR_ILLEGAL_INSTRUCTION
+    716,  # CUDA_ERROR_MISALIGNED_ADDRESS
+    717,  # CUDA_ERROR_INVALID_ADDRESS_SPACE
+    718,  # CUDA_ERROR_INVALID_PC
+    719,  # CUDA_ERROR_LAUNCH_FAILED
+}
+
+# kiln_abi.h's error kinds, as a kernel reports them (kiln_kernel_error).
+_KERNEL_ERRORS = {
+    1: ZeroDivisionError, 2: IndexError, 3: ValueError, 4: OverflowError, 5: AssertionError,
+    6: RuntimeError, 8: TypeError, 9: MemoryError, 10: KeyError,
+}
+
+# The SMs kilnd compiles for (compiler/targets/cuda/sm_versions.def).
+SUPPORTED_ARCHS = ("sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90")
+
+# ---- the library -----------------------------------------------------------
+
+_lock = threading.Lock()
+_lib = None
+_why = None
+_poisoned = None  # the KernelFaultError that lost the context
+
+
+def _runtime_library():
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.environ.get("KILN_CUDA_RUNTIME") or os.path.join(here, "libkiln_cuda.so")
+    lib = ctypes.CDLL(path)
+    lib.kiln_cuda_open.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t)
+    lib.kiln_cuda_open.restype = ctypes.c_int
+    lib.kiln_cuda_loaded.restype = ctypes.c_int
+    lib.kiln_cuda_function.argtypes = (ctypes.c_char_p,)
+    lib.kiln_cuda_function.restype = ctypes.c_void_p
+    lib.kiln_cuda_error_text.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+    lib.kiln_cuda_layout_new.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t)
+    lib.kiln_cuda_layout_new.restype = ctypes.c_void_p
+    lib.kiln_cuda_layout_free.argtypes = (ctypes.c_void_p,)
+    lib.kiln_cuda_launch.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
+                                     ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+    lib.kiln_cuda_launch.restype = ctypes.c_int
+    return lib
+
+
+def _runtime():
+    """libkiln_cuda.so, loaded once (the driver itself is not touched)."""
+    global _lib
+    if _lib is None:
+        with _lock:
+            if _lib is None:
+                _lib = _runtime_library()
+    return _lib
+
+
+def load(path=None):
+    """Opens the CUDA driver (`path`, else $KILN_LIBCUDA, else libcuda.so.1)
+    and initialises it; CudaUnavailable with the reason otherwise."""
+    global _why
+    try:
+        lib = _runtime()
+    except OSError as e:
+        _why = f"Kiln's CUDA runtime (libkiln_cuda.so) is not built or not loadable: {e}"
+        raise CudaUnavailable(_why) from None
+    why = ctypes.create_string_buffer(512)
+    code = lib.kiln_cuda_open(path.encode() if path else None, why, len(why))
+    if code != 0:
+        _why = why.value.decode(errors="replace") or error_text(code)
+        raise CudaUnavailable(_why)
+    if _device_count() == 0:
+        _why = "the CUDA driver reports no device"
+        raise CudaUnavailable(_why)
+    _why = None
+
+
+def available():
+    """Whether a CUDA GPU can be used now (loads the driver on first call)."""
+    try:
+        load()
+        return True
+    except CudaUnavailable:
+        return False
+
+
+def unavailable_reason():
+    """Why available() is False ("" when it is True)."""
+    return "" if available() else (_why or "unknown")
+
+
+def error_text(code):
+    buf = ctypes.create_string_buffer(256)
+    _runtime().kiln_cuda_error_text(int(code), buf, len(buf))
+    return buf.value.decode(errors="replace")
+
+
+_functions = {}
+
+# The driver's entry points as ctypes functions (runtime/cuda/driver_functions.def).
+_H = ctypes.c_void_p
+_P = ctypes.POINTER
+_SIGNATURES = {
+    "cuDriverGetVersion": (_P(ctypes.c_int),),
+    "cuDeviceGetCount": (_P(ctypes.c_int),),
+    "cuDeviceGet": (_P(ctypes.c_int), ctypes.c_int),
+    "cuDeviceGetName": (ctypes.c_char_p, ctypes.c_int, ctypes.c_int),
+    "cuDeviceGetAttribute": (_P(ctypes.c_int), ctypes.c_int, ctypes.c_int),
+    "cuDeviceTotalMem": (_P(ctypes.c_size_t), ctypes.c_int),
+    "cuDevicePrimaryCtxRetain": (_P(_H), ctypes.c_int),
+    "cuCtxSetCurrent": (_H,),
+    "cuCtxSynchronize": (),
+    "cuModuleLoadData": (_P(_H), ctypes.c_char_p),
+    "cuModuleUnload": (_H,),
+    "cuModuleGetFunction": (_P(_H), _H, ctypes.c_char_p),
+    "cuModuleGetGlobal": (_P(ctypes.c_uint64), _P(ctypes.c_size_t), _H, ctypes.c_char_p),
+    "cuFuncGetAttribute": (_P(ctypes.c_int), ctypes.c_int, _H),
+    "cuFuncSetAttribute": (_H, ctypes.c_int, ctypes.c_int),
+    "cuMemAlloc": (_P(ctypes.c_uint64), ctypes.c_size_t),
+    "cuMemFree": (ctypes.c_uint64,),
+    "cuMemAllocHost": (_P(ctypes.c_void_p), ctypes.c_size_t),
+    "cuMemFreeHost": (ctypes.c_void_p,),
+    "cuMemGetInfo": (_P(ctypes.c_size_t), _P(ctypes.c_size_t)),
+    "cuMemcpyHtoD": (ctypes.c_uint64, ctypes.c_void_p, ctypes.c_size_t),
+    "cuMemcpyDtoH": (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t),
+    "cuMemcpyDtoD": (ctypes.c_uint64, ctypes.c_uint64, ctypes.c_size_t),
+    "cuMemcpyHtoDAsync": (ctypes.c_uint64, ctypes.c_void_p, ctypes.c_size_t, _H),
+    "cuMemcpyDtoHAsync": (ctypes.c_void_p, ctypes.c_uint64, ctypes.c_size_t, _H),
+    "cuMemsetD8": (ctypes.c_uint64, ctypes.c_ubyte, ctypes.c_size_t),
+    "cuStreamCreate": (_P(_H), ctypes.c_uint),
+    "cuStreamDestroy": (_H,),
+    "cuStreamSynchronize": (_H,),
+    "cuEventCreate": (_P(_H), ctypes.c_uint),
+    "cuEventDestroy": (_H,),
+    "cuEventRecord": (_H, _H),
+    "cuEventSynchronize": (_H,),
+    "cuEventElapsedTime": (_P(ctypes.c_float), _H, _H),
+}
+
+
+def _fn(name):
+    f = _functions.get(name)
+    if f is None:
+        address = _runtime().kiln_cuda_function(name.encode())
+        if not address:
+            raise CudaUnavailable(f"the CUDA driver is not loaded ({name})")
+        f = ctypes.CFUNCTYPE(ctypes.c_int, *_SIGNATURES[name])(address)
+        _functions[name] = f
+    return f
+
+
+def call(name, *args, kernel=None):
+    """Calls driver function `name`; a failure raises CudaDriverError (a
+    fault: KernelFaultError naming `kernel`, and the process is poisoned)."""
+    global _poisoned
+    if _poisoned is not None:
+        raise _poisoned
+    code = _fn(name)(*args)
+    if code != 0:
+        text = error_text(code)
+        if code in _FAULT_CODES:
+            who = f"kernel '{kernel}'" if kernel else "a kernel launched earlier"
+            _poisoned = KernelFaultError(
+                f"{who} faulted on the GPU ({text}); this process's CUDA context is lost: restart it", code)
+            raise _poisoned
+        raise CudaDriverError(f"{name} failed: {text}", code)
+
+
+def _device_count():
+    n = ctypes.c_int(0)
+    call("cuDeviceGetCount", ctypes.byref(n))
+    return n.value
+
+
+# ---- devices and contexts ----------------------------------------------------
+
+# cuda.h's CUdevice_attribute values used here.
+ATTR_MAX_THREADS_PER_BLOCK = 1
+ATTR_MAX_BLOCK_DIM = (2, 3, 4)
+ATTR_MAX_GRID_DIM = (5, 6, 7)
+ATTR_MAX_SHARED_PER_BLOCK = 8
+ATTR_CLOCK_RATE = 13
+ATTR_MULTIPROCESSOR_COUNT = 16
+ATTR_MEMORY_CLOCK_RATE = 36
+ATTR_GLOBAL_MEMORY_BUS_WIDTH = 37
+ATTR_CC_MAJOR = 75
+ATTR_CC_MINOR = 76
+ATTR_MAX_SHARED_PER_BLOCK_OPTIN = 97
+FUNC_ATTR_MAX_DYNAMIC_SHARED = 8
+
+
+class Device:
+    """One GPU and its primary context (made current on the calling thread
+    by `activate()`)."""
+
+    _devices = {}
+
+    def __init__(self, ordinal=0):
+        load()
+        self.ordinal = ordinal
+        handle = ctypes.c_int(0)
+        call("cuDeviceGet", ctypes.byref(handle), ordinal)
+        self.handle = handle.value
+        name = ctypes.create_string_buffer(256)
+        call("cuDeviceGetName", name, len(name), self.handle)
+        self.name = name.value.decode(errors="replace")
+        self.compute_capability = (self.attribute(ATTR_CC_MAJOR), self.attribute(ATTR_CC_MINOR))
+        self.max_threads_per_block = self.attribute(ATTR_MAX_THREADS_PER_BLOCK)
+        self.max_block_dim = tuple(self.attribute(a) for a in ATTR_MAX_BLOCK_DIM)
+        self.max_grid_dim = tuple(self.attribute(a) for a in ATTR_MAX_GRID_DIM)
+        self.max_shared_per_block = self.attribute(ATTR_MAX_SHARED_PER_BLOCK)
+        self.max_shared_per_block_optin = self.attribute(ATTR_MAX_SHARED_PER_BLOCK_OPTIN)
+        ctx = ctypes.c_void_p()
+        call("cuDevicePrimaryCtxRetain", ctypes.byref(ctx), self.handle)
+        self.context = ctx.value
+        self._local = threading.local()
+
+    @classmethod
+    def get(cls, ordinal=0):
+        dev = cls._devices.get(ordinal)
+        if dev is None:
+            dev = cls._devices[ordinal] = Device(ordinal)
+        dev.activate()
+        return dev
+
+    def attribute(self, attr):
+        v = ctypes.c_int(0)
+        call("cuDeviceGetAttribute", ctypes.byref(v), attr, self.handle)
+        return v.value
+
+    def activate(self):
+        if getattr(self._local, "current", False):
+            return
+        call("cuCtxSetCurrent", ctypes.c_void_p(self.context))
+        self._local.current = True
+
+    @property
+    def arch(self):
+        """The SM kilnd compiles for on this GPU: its own, or the newest
+        supported one below it (PTX runs forward through the driver's JIT)."""
+        return arch_for(*self.compute_capability)
+
+    def peak_bandwidth(self):
+        """Theoretical DRAM bandwidth, bytes/s (2 transfers per memory clock)."""
+        khz = self.attribute(ATTR_MEMORY_CLOCK_RATE)
+        bits = self.attribute(ATTR_GLOBAL_MEMORY_BUS_WIDTH)
+        return 2.0 * khz * 1e3 * bits / 8
+
+    def synchronize(self, kernel=None):
+        call("cuCtxSynchronize", kernel=kernel)
+
+
+def arch_for(major, minor):
+    """"sm_80" for (8, 0); the newest supported SM not above it otherwise."""
+    want = major * 10 + minor
+    best = None
+    for arch in SUPPORTED_ARCHS:
+        if int(arch[3:]) <= want:
+            best = arch
+    return best
+
+
+def default_arch():
+    """$KILN_CUDA_ARCH, else the local GPU's SM, else None."""
+    env = os.environ.get("KILN_CUDA_ARCH")
+    if env:
+        return env
+    if not available():
+        return None
+    return Device.get(0).arch
+
+
+# ---- memory, streams, events -------------------------------------------------
+
+
+class DeviceBuffer:
+    """`nbytes` of device memory, freed with the object."""
+
+    def __init__(self, nbytes):
+        Device.get()
+        self.nbytes = int(nbytes)
+        ptr = ctypes.c_uint64(0)
+        call("cuMemAlloc", ctypes.byref(ptr), max(self.nbytes, 1))
+        self.ptr = ptr.value
+
+    def copy_from_host(self, address, nbytes, stream=None):
+        if stream is None:
+            call("cuMemcpyHtoD", self.ptr, ctypes.c_void_p(address), nbytes)
+        else:
+            call("cuMemcpyHtoDAsync", self.ptr, ctypes.c_void_p(address), nbytes, stream.handle)
+
+    def copy_to_host(self, address, nbytes, stream=None, kernel=None):
+        if stream is None:
+            call("cuMemcpyDtoH", ctypes.c_void_p(address), self.ptr, nbytes, kernel=kernel)
+        else:
+            call("cuMemcpyDtoHAsync", ctypes.c_void_p(address), self.ptr, nbytes, stream.handle, kernel=kernel)
+
+    def __del__(self):
+        if _poisoned is None and getattr(self, "ptr", 0):
+            try:
+                _fn("cuMemFree")(self.ptr)
+            except Exception:  # noqa: BLE001 - interpreter shutdown
+                pass
+            self.ptr = 0
+
+
+class Stream:
+    def __init__(self):
+        Device.get()
+        h = ctypes.c_void_p()
+        call("cuStreamCreate", ctypes.byref(h), 0)
+        self.handle = h.value
+
+    def synchronize(self, kernel=None):
+        call("cuStreamSynchronize", ctypes.c_void_p(self.handle), kernel=kernel)
+
+    def __del__(self):
+        if _poisoned is None and getattr(self, "handle", None):
+            try:
+                _fn("cuStreamDestroy")(ctypes.c_void_p(self.handle))
+            except Exception:  # noqa: BLE001
+                pass
+            self.handle = None
+
+
+class Event:
+    def __init__(self):
+        Device.get()
+        h = ctypes.c_void_p()
+        call("cuEventCreate", ctypes.byref(h), 0)
+        self.handle = h.value
+
+    def record(self, stream=None):
+        call("cuEventRecord", ctypes.c_void_p(self.handle), ctypes.c_void_p(stream.handle if stream else None))
+
+    def synchronize(self):
+        call("cuEventSynchronize", ctypes.c_void_p(self.handle))
+
+    def elapsed_time(self, end):
+        """Milliseconds from this event to `end` (both recorded)."""
+        ms = ctypes.c_float(0)
+        call("cuEventElapsedTime", ctypes.byref(ms), ctypes.c_void_p(self.handle), ctypes.c_void_p(end.handle))
+        return ms.value
+
+    def __del__(self):
+        if _poisoned is None and getattr(self, "handle", None):
+            try:
+                _fn("cuEventDestroy")(ctypes.c_void_p(self.handle))
+            except Exception:  # noqa: BLE001
+                pass
+            self.handle = None
+
+
+# ---- signatures: the packing table -------------------------------------------
+
+_SCALARS = {  # Kiln type spelling -> (layout token, struct codes)
+    "bool": ("b1", "?"),
+    "int8": ("i1", "b"), "int16": ("i2", "h"), "int32": ("i4", "i"), "int64": ("i8", "q"),
+    "uint8": ("u1", "B"), "uint16": ("u2", "H"), "uint32": ("u4", "I"), "uint64": ("u8", "Q"),
+    "float16": ("f2", "e"), "float32": ("f4", "f"), "float64": ("f8", "d"),
+    "complex64": ("c8", "ff"), "complex128": ("c16", "dd"),
+}
+_ARRAY = re.compile(r"^array\((\w+), (\d+)d, [CFA]\)$")
+_UNITUPLE = re.compile(r"^UniTuple\((.+) x (\d+)\)$")
+
+
+def _split_items(text):
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    if text.strip():
+        items.append(text[start:].strip())
+    return items
+
+
+def _token(t):
+    """(layout token, struct codes, flattener kind) of one Kiln arg type."""
+    t = t.strip()
+    if t.startswith("readonly "):
+        t = t[len("readonly "):]
+    if t in _SCALARS:
+        tok, codes = _SCALARS[t]
+        return tok, codes, ("complex" if tok[0] == "c" else "scalar")
+    if t.startswith(("datetime64", "timedelta64")):
+        return "M8", "q", "datetime"
+    m = _ARRAY.match(t)
+    if m:
+        nd = int(m.group(2))
+        return f"A{nd}", "Q" + "q" * (2 * nd), ("array", nd)
+    m = _UNITUPLE.match(t)
+    items = [m.group(1)] * int(m.group(2)) if m else None
+    if items is None and (t.startswith("Tuple(") or t.startswith("(")) and t.endswith(")"):
+        items = _split_items(t[t.index("(") + 1:-1])
+    if items is not None:
+        parts = [_token(i) for i in items]
+        return "(" + "".join(p[0] for p in parts) + ")", "".join(p[1] for p in parts), ("tuple", parts)
+    raise TypeError(f"a CUDA kernel cannot take an argument of type '{t}' (arrays, numbers, booleans and "
+                    f"tuples of them can)")
+
+
+class Signature:
+    """The parameter packing of one kernel signature, built once: the layout
+    token string (kiln_cuda.h), the C layout, and one struct.Struct whose
+    fields sit at the layout's offsets."""
+
+    def __init__(self, arg_types):
+        self.arg_types = tuple(arg_types)
+        parts = [_token(t) for t in self.arg_types]
+        self.spec = "".join(p[0] for p in parts)
+        codes = "".join(p[1] for p in parts)
+        self.kinds = [p[2] for p in parts]
+        lib = _runtime()
+        why = ctypes.create_string_buffer(256)
+        self._layout = lib.kiln_cuda_layout_new(self.spec.encode(), why, len(why))
+        if not self._layout:
+            raise TypeError(why.value.decode())
+        nparams, nbytes = ctypes.cast(self._layout, _P(ctypes.c_uint32 * 2)).contents
+        params = ctypes.cast(self._layout + 8, _P(ctypes.c_uint32 * (2 * nparams))).contents
+        self.offsets = [(params[2 * k], params[2 * k + 1]) for k in range(nparams)]
+        self.nbytes = nbytes
+        if len(codes) != nparams:
+            raise AssertionError(f"kernel parameter table mismatch for {self.spec}: {len(codes)} vs {nparams}")
+        fmt, at = "<", 0
+        for code, (offset, size) in zip(codes, self.offsets):
+            if struct.calcsize(code) != size:
+                raise AssertionError(f"parameter {code} is {size} bytes in the layout")
+            fmt += "x" * (offset - at) + code
+            at = offset + size
+        fmt += "x" * (nbytes - at)
+        self.struct = struct.Struct(fmt)
+        self.buffer = ctypes.create_string_buffer(max(nbytes, 1))
+        self.flatteners = [_flattener(k) for k in self.kinds]
+
+    def pack(self, args):
+        """The argument block for `args` (device-side values: arrays as
+        objects with __cuda_array_interface__)."""
+        values = tuple(itertools.chain.from_iterable(map(_apply, self.flatteners, args)))
+        self.struct.pack_into(self.buffer, 0, *values)
+        return self.buffer
+
+    def __del__(self):
+        if getattr(self, "_layout", None) and _lib is not None:
+            _lib.kiln_cuda_layout_free(self._layout)
+            self._layout = None
+
+
+def _apply(f, a):
+    return f(a)
+
+
+def _flatten_array(a):
+    cai = a.__cuda_array_interface__
+    shape = cai["shape"]
+    strides = cai.get("strides")
+    if strides is None:  # C-contiguous
+        itemsize = int(cai["typestr"][2:])
+        strides, step = [], itemsize
+        for n in reversed(shape):
+            strides.append(step)
+            step *= n
+        strides.reverse()
+    return (cai["data"][0], *shape, *strides)
+
+
+def _flattener(kind):
+    if kind in ("scalar", "datetime"):
+        return lambda v: (v,)
+    if kind == "complex":
+        return lambda v: (v.real, v.imag)
+    if kind[0] == "array":
+        return _flatten_array
+    if kind[0] == "tuple":
+        inner = [_flattener(p[2]) for p in kind[1]]
+        return lambda t: tuple(itertools.chain.from_iterable(map(_apply, inner, t)))
+    raise AssertionError(kind)
+
+
+# ---- modules and kernels -----------------------------------------------------
+
+KERNEL_SYMBOL = b"kiln_kernel"
+ERROR_GLOBAL = b"kiln_kernel_error"
+
+
+class Module:
+    """A loaded cubin or PTX image (kilnd's artifact for the CUDA target)."""
+
+    def __init__(self, image, name="kernel"):
+        dev = Device.get()
+        self.device = dev
+        self.name = name
+        if image[:4] != b"\x7fELF" and not image.endswith(b"\0"):
+            image = image + b"\0"  # PTX is passed as a C string
+        h = ctypes.c_void_p()
+        call("cuModuleLoadData", ctypes.byref(h), image)
+        self.handle = h.value
+        fn = ctypes.c_void_p()
+        call("cuModuleGetFunction", ctypes.byref(fn), ctypes.c_void_p(self.handle), KERNEL_SYMBOL)
+        self.function = fn.value
+        ptr, size = ctypes.c_uint64(0), ctypes.c_size_t(0)
+        call("cuModuleGetGlobal", ctypes.byref(ptr), ctypes.byref(size), ctypes.c_void_p(self.handle), ERROR_GLOBAL)
+        self.error_ptr = ptr.value
+        self.max_threads = self.function_attribute(0)  # CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK
+        self.static_shared = self.function_attribute(1)  # CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES
+
+    def function_attribute(self, attr):
+        v = ctypes.c_int(0)
+        call("cuFuncGetAttribute", ctypes.byref(v), attr, ctypes.c_void_p(self.function))
+        return v.value
+
+    def kernel(self, arg_types):
+        return Kernel(self, Signature(arg_types))
+
+
+def _dims(value, what):
+    if isinstance(value, int):
+        value = (value,)
+    value = tuple(int(v) for v in value)
+    if not 1 <= len(value) <= 3 or any(v < 1 for v in value):
+        raise LaunchConfigError(f"the {what} must be 1 to 3 positive integers, got {value}")
+    return value + (1,) * (3 - len(value))
+
+
+class Kernel:
+    """One module's kernel with one signature's packing table."""
+
+    def __init__(self, module, signature):
+        self.module = module
+        self.signature = signature
+        self.name = module.name
+
+    def check_config(self, grid, block, shared):
+        dev = self.module.device
+        threads = block[0] * block[1] * block[2]
+        limit = min(dev.max_threads_per_block, self.module.max_threads or dev.max_threads_per_block)
+        if threads > limit:
+            raise LaunchConfigError(f"kernel '{self.name}': a block of {threads} threads is more than this "
+                                    f"device/kernel allows ({limit})")
+        for axis, (n, most) in enumerate(zip(block, dev.max_block_dim)):
+            if n > most:
+                raise LaunchConfigError(f"kernel '{self.name}': block dimension {'xyz'[axis]} = {n} exceeds {most}")
+        for axis, (n, most) in enumerate(zip(grid, dev.max_grid_dim)):
+            if n > most:
+                raise LaunchConfigError(f"kernel '{self.name}': grid dimension {'xyz'[axis]} = {n} exceeds {most}")
+        total = shared + self.module.static_shared
+        if total > dev.max_shared_per_block_optin:
+            raise LaunchConfigError(f"kernel '{self.name}': {total} bytes of shared memory is more than the "
+                                    f"device's {dev.max_shared_per_block_optin} per block")
+        if total > dev.max_shared_per_block:
+            call("cuFuncSetAttribute", ctypes.c_void_p(self.module.function), FUNC_ATTR_MAX_DYNAMIC_SHARED, shared)
+
+    def launch(self, grid, block, args, stream=None, shared=0):
+        """Launches on `stream` (None: the default stream). `args` are
+        device-side values: objects with __cuda_array_interface__ for
+        arrays, Python numbers for scalars."""
+        grid, block = _dims(grid, "grid"), _dims(block, "block")
+        self.check_config(grid, block, int(shared))
+        buf = self.signature.pack(args)
+        if _poisoned is not None:
+            raise _poisoned
+        code = _runtime().kiln_cuda_launch(ctypes.c_void_p(self.module.function), (ctypes.c_uint32 * 3)(*grid),
+                                           (ctypes.c_uint32 * 3)(*block), int(shared),
+                                           ctypes.c_void_p(stream.handle if stream else None),
+                                           ctypes.c_void_p(self.signature._layout), buf)
+        if code != 0:
+            raise CudaDriverError(f"launching kernel '{self.name}' failed: {error_text(code)}", code)
+
+    def check_error(self):
+        """After the launch's work has finished: raises what the kernel
+        reported (kind, line) through kiln_kernel_error, and clears it."""
+        if not self.module.error_ptr:
+            return
+        slot = (ctypes.c_int32 * 2)()
+        call("cuMemcpyDtoH", ctypes.cast(slot, ctypes.c_void_p), self.module.error_ptr, 8, kernel=self.name)
+        kind, line = slot[0], slot[1]
+        if kind:
+            call("cuMemsetD8", self.module.error_ptr, 0, 8)
+            cls = _KERNEL_ERRORS.get(kind, RuntimeError)
+            where = f" (line {line})" if line else ""
+            raise cls(f"kernel '{self.name}' raised {cls.__name__}{where} on the GPU")
+
+
+# ---- compiling a kiln.cuda kernel for the device -------------------------------
+
+CUDA_TRIPLE = "nvptx64-nvidia-cuda"
+
+
+def compile_kernel(kernel, arg_types, arch, emit="binary"):
+    """kilnd's artifact (emit "binary": the cubin or PTX; "ptx", "cubin",
+    "llvm": text) for a kiln.cuda kernel (or any kiln Dispatcher) with
+    `arg_types` (Kiln spellings), for SM `arch`. On the GPU the bounds
+    checks are debug=True's (Numba's default is off); the error model is
+    NumPy's, as numba.cuda's. A compile error raises as kiln.jit's do."""
+    from .. import _kiln
+    from ..dispatcher import EMITS, _fastmath
+    disp = getattr(kernel, "_dispatcher", kernel)
+    opts = getattr(kernel, "_options", {}) or {}
+    dopts = disp._options
+    reply = _kiln.compile(disp.bundle(), tuple(arg_types), "", int(dopts.get("opt_level", 3)),
+                          _fastmath(opts.get("fastmath", dopts.get("fastmath", False))), bool(opts.get("debug")),
+                          "numpy", EMITS[emit], "", CUDA_TRIPLE, arch)
+    if not reply["ok"]:
+        disp._raise(reply)
+    return reply
+
+
+# ---- launching a kiln.cuda kernel on the device --------------------------------
+
+
+class DeviceArray:
+    """An array in device memory (DeviceBuffer), with the CUDA Array
+    Interface; `copy_to_host()` brings it back as a NumPy array."""
+
+    def __init__(self, shape, dtype, strides=None, buffer=None):
+        import numpy as np
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(n) for n in (shape if isinstance(shape, tuple) else (shape,)))
+        self.size = 1
+        for n in self.shape:
+            self.size *= n
+        self.nbytes = self.size * self.dtype.itemsize
+        self.strides = strides
+        self.buffer = buffer if buffer is not None else DeviceBuffer(self.nbytes)
+
+    @classmethod
+    def from_host(cls, ary, stream=None):
+        import numpy as np
+        ary = np.ascontiguousarray(ary)
+        dev = cls(ary.shape, ary.dtype)
+        if ary.nbytes:
+            dev.buffer.copy_from_host(ary.ctypes.data, ary.nbytes, stream)
+        return dev
+
+    @property
+    def __cuda_array_interface__(self):
+        return {"shape": self.shape, "strides": self.strides, "typestr": self.dtype.str,
+                "data": (self.buffer.ptr, False), "version": 3}
+
+    def copy_to_host(self, ary=None, stream=None):
+        import numpy as np
+        out = ary if ary is not None else np.empty(self.shape, self.dtype)
+        if self.nbytes:
+            self.buffer.copy_to_host(out.ctypes.data, self.nbytes, stream)
+            if stream is not None:
+                stream.synchronize()
+        return out
+
+
+def _array_type(cai):
+    """The Kiln type spelling of an array described by a CUDA Array Interface."""
+    import numpy as np
+    dtype = np.dtype(cai["typestr"])
+    shape = tuple(cai["shape"])
+    strides = cai.get("strides")
+    layout = "C"
+    if strides is not None:
+        c, f, step = [], [], dtype.itemsize
+        for n in reversed(shape):
+            c.append(step)
+            step *= n
+        step = dtype.itemsize
+        for n in shape:
+            f.append(step)
+            step *= n
+        layout = "C" if tuple(strides) == tuple(reversed(c)) else "F" if tuple(strides) == tuple(f) else "A"
+    spelling = f"array({dtype.name}, {len(shape)}d, {layout})"
+    return f"readonly {spelling}" if cai["data"][1] else spelling
+
+
+class _Prepared:
+    __slots__ = ("kernel", "types")
+
+    def __init__(self, kernel, types):
+        self.kernel = kernel
+        self.types = types
+
+
+def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
+    """Launches a kiln.cuda kernel on the GPU: host NumPy arrays (and the
+    emulation's host-resident device arrays) are copied in and back out
+    after the launch, as Numba does; objects with a
+    __cuda_array_interface__ (DeviceArray, CuPy, Torch) are passed without
+    copying. The kernel is compiled by kilnd for this GPU's SM once per
+    argument-type signature; its module and packing table are kept on the
+    kernel object."""
+    import numpy as np
+    from .. import _kiln
+    dev = Device.get()
+    device_args, types, back = [], [], []
+    for a in args:
+        host = getattr(a, "_ary", None) if type(a).__name__ == "DeviceNDArray" else None
+        if host is None and isinstance(a, np.ndarray):
+            host = a
+        if host is not None:
+            d = DeviceArray.from_host(host, stream)
+            device_args.append(d)
+            types.append(_kiln.typeof(host))
+            back.append((host, d))
+        elif hasattr(a, "__cuda_array_interface__"):
+            device_args.append(a)
+            types.append(_array_type(a.__cuda_array_interface__))
+        else:
+            device_args.append(a)
+            t = _kiln.typeof(a)
+            if t is None:
+                raise TypeError(f"kernel '{kernel.__name__}': cannot pass a {type(a).__name__} to a GPU kernel")
+            types.append(t)
+    types = tuple(types)
+    cache = kernel.__dict__.setdefault("_device_kernels", {})
+    k = cache.get(types)
+    if k is None:
+        artifact = compile_kernel(kernel, types, dev.arch)
+        k = cache[types] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
+    k.launch(griddim, blockdim, device_args, stream, sharedmem)
+    if back or kernel.__dict__.get("_options", {}).get("debug"):
+        if stream is None:
+            dev.synchronize(kernel=k.name)
+        else:
+            stream.synchronize(kernel=k.name)
+        for host, d in back:
+            if host.flags.writeable:
+                d.copy_to_host(host if host.flags.c_contiguous else None)
+                if not host.flags.c_contiguous:
+                    host[...] = d.copy_to_host()
+        k.check_error()

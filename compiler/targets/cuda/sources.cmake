@@ -1,0 +1,1 @@
+set(SUBDIR_SOURCES cuda_backend.cpp libdevice.cpp cubin.cpp)
