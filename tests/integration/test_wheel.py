@@ -29,7 +29,7 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
     cache = tempfile.mkdtemp(prefix="kw", dir="/tmp")
     env["XDG_CACHE_HOME"] = cache
     start = time.monotonic()
-    r = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}/client/python"], capture_output=True,
+    r = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}/client/python[numpy]"], capture_output=True,
                        text=True, env=env, cwd=tmp_path, timeout=1800)
     print(f"pip install: {time.monotonic() - start:.1f} s")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
@@ -47,6 +47,15 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
                            env=env, cwd=tmp_path, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "collatz_steps(27) = 111" in r.stdout, r.stdout
+        # kiln.cuda from the wheel: the driver layer is in it, and a kernel
+        # runs under the emulation.
+        assert os.path.exists(os.path.join(pkg, "cuda", "libkiln_cuda.so"))
+        kernel = ("import numpy as np\nfrom kiln import cuda\n"
+                  "@cuda.jit\ndef k(a):\n    i = cuda.grid(1)\n    if i < a.shape[0]:\n        a[i] = 2 * i\n"
+                  "a = np.zeros(100)\nk[4, 32](a)\nprint(int(a.sum()))\n")
+        r = subprocess.run([py, "-c", kernel], capture_output=True, text=True, env=dict(env, KILN_CUDA_SIM="1"),
+                           cwd=tmp_path, timeout=300)
+        assert r.returncode == 0 and r.stdout.split()[-1] == str(99 * 100), r.stdout + r.stderr
         r = subprocess.run([str(venv / "bin" / "kilnctl"), "info", "--json"], capture_output=True, text=True,
                            env=env, cwd=tmp_path, timeout=120)
         assert r.returncode == 0, r.stderr
