@@ -169,6 +169,8 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
 
 const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (unknown(a)) return tc.unknown();
+  if (a->isIntEnum()) return unaryResult(tc, op, a->items[0]);  // enums: an IntEnum member is its int
+  if (a->kind == Kind::kEnumMember && op == UnaryOp::kNot) return tc.boolean();  // enums: `not m` (lower_arith's truth)
   if (a->isArray()) return arrayUnaryResult(tc, op, a);
   if (a->isDatetimeLike()) return datetimeUnaryResult(tc, op, a);  // datetime
   switch (op) {

@@ -222,3 +222,27 @@ def test_unknown_member_is_refused():
 
     with pytest.raises(TypingError, match="no member 'purple'"):
         jit(bad)(Color.red)
+
+
+def unary(x):
+    return -x, +x, ~x, not x
+
+
+@pytest.mark.parametrize("m", [Signed.one, Signed.negtwo, RequestError.not_found])
+def test_int_enum_unary(m):
+    assert jit(unary)(m) == unary(m)
+
+
+def test_not_enum_member():
+    def negate(a):
+        return not a
+
+    assert jit(negate)(Color.red) is False
+
+
+def test_int_enum_dict_keys():
+    def lookup(k):
+        d = {Shape.circle: 10, Shape.square: 20}
+        return d[k], k in d
+
+    assert jit(lookup)(Shape.square) == lookup(Shape.square)
