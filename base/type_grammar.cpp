@@ -48,6 +48,15 @@ constexpr RefusedRow kRefused[] = {
 };
 
 void print(const TypeSyntax& t, std::string* out) {
+  if (!t.enum_class.empty()) {  // enums: the class, then the value's type
+    TypeSyntax value = t;
+    value.enum_class.clear();
+    value.int_enum = false;
+    absl::StrAppend(out, t.int_enum ? "IntEnumMember(" : "EnumMember(", t.enum_class, ", ");
+    print(value, out);
+    out->append(")");
+    return;
+  }
   switch (t.kind) {
     case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
     case TypeSyntax::Kind::kNone: out->append("none"); return;
@@ -171,6 +180,7 @@ TypeSyntax TypeSyntax::tuple(std::vector<TypeSyntax> items) {
 
 bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
   if (a.kind != b.kind || a.named != b.named) return false;  // namedtuples: the class too
+  if (a.enum_class != b.enum_class || a.int_enum != b.int_enum) return false;  // enums: the class too
   switch (a.kind) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
@@ -451,6 +461,25 @@ TypeParser::Sized TypeParser::namedTuple(int depth, bool uniform) {
   return out;
 }
 
+TypeParser::Sized TypeParser::enumMember(int depth, bool int_enum) {
+  // enums: the class's dotted path ("mod.Color"), then the value's type.
+  skipSpace();
+  const size_t start = pos_;
+  while (pos_ < text_.size() &&
+         (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' || text_[pos_] == '.'))
+    ++pos_;
+  if (pos_ == start) return fail(error("expected the enum's class"));
+  std::string cls(text_.substr(start, pos_ - start));
+  if (absl::Status s = expect(','); !s.ok()) return fail(s);
+  Sized out = type(depth + 1);
+  if (!out.status.ok()) return out;
+  if (!out.type.enum_class.empty()) return fail(error("an enum member's value is not a member"));
+  if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+  out.type.enum_class = std::move(cls);
+  out.type.int_enum = int_enum;
+  return out;
+}
+
 TypeParser::Sized TypeParser::type(int depth) {
   if (depth >= kMaxTypeDepth)
     return fail(error(absl::StrCat("type nested more than ", kMaxTypeDepth, " levels deep")));
@@ -517,6 +546,10 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "UniTuple" && peek('(')) {
     ++pos_;
     return uniTuple(depth);
+  }
+  if ((name == "EnumMember" || name == "IntEnumMember") && peek('(')) {  // enums:
+    ++pos_;
+    return enumMember(depth, name == "IntEnumMember");
   }
   if ((name == "NamedTuple" || name == "NamedUniTuple") && peek('(')) {  // namedtuples:
     ++pos_;

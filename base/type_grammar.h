@@ -12,6 +12,8 @@
 //           | ["reflected"] "set(" type ")"         sets: a set (a kDict with `set`)
 //           | "NamedTuple(" class "," [type {"," type}] ")"   namedtuples: an instance of
 //           | "NamedUniTuple(" class "," type "x" N ")"      a namedtuple class
+//           | ["Int"] "EnumMember(" path "," type ")"     enums: a member of an enum.Enum
+//                                                    (IntEnum) class, carried as its value
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
@@ -70,6 +72,10 @@ struct TypeSyntax {
   bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set
   bool set = false;                // sets: kDict: "set(T)" (items: T, none), Numba's set
   std::string named;               // namedtuples: kTuple, kUniTuple: the class, "mod.Qual[f1, f2]"; empty: a tuple
+  // enums: a member of the enum class `enum_class` ("mod.Color"), whose
+  // value has the type the rest of this syntax spells; empty: not a member.
+  std::string enum_class;
+  bool int_enum = false;           // enums: an enum.IntEnum member ("IntEnumMember(...)")
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

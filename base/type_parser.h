@@ -54,6 +54,7 @@ class TypeParser {
   Sized tupleOf(std::vector<TypeSyntax> items, int64_t scalars);
   Sized arrayCall();
   Sized uniTuple(int depth);
+  Sized enumMember(int depth, bool int_enum);  // enums:
   /// namedtuples: "NamedTuple(" or "NamedUniTuple(" already read.
   Sized namedTuple(int depth, bool uniform);
   absl::StatusOr<char> sliceDims(int* ndim);

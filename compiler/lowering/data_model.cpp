@@ -10,6 +10,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kInt: return llvm::Type::getIntNTy(ctx, t->bits);
     case Kind::kNPDatetime:  // datetime: an int64 count of units
     case Kind::kNPTimedelta: return llvm::Type::getInt64Ty(ctx);
+    case Kind::kEnumMember: return valueType(ctx, t->items[0]);  // enums: a member is its value
     case Kind::kFloat: return t->bits == 32 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
     case Kind::kComplex: {
       llvm::Type* f = t->bits == 64 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
@@ -61,6 +62,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
 }
 
 llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t) {
+  if (t->kind == Kind::kEnumMember) return memoryType(ctx, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return llvm::Type::getInt8Ty(ctx);
   if (t->kind == Kind::kTuple) {
     std::vector<llvm::Type*> items;
@@ -71,6 +73,7 @@ llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t) {
 }
 
 llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
+  if (t->kind == Kind::kEnumMember) return toMemory(b, v, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return b.CreateZExt(v, b.getInt8Ty());
   if (t->kind == Kind::kTuple) {
     llvm::Value* out = llvm::PoisonValue::get(memoryType(b.getContext(), t));
@@ -82,6 +85,7 @@ llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* 
 }
 
 llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
+  if (t->kind == Kind::kEnumMember) return fromMemory(b, v, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return b.CreateICmpNE(v, b.getInt8(0));
   if (t->kind == Kind::kTuple) {
     llvm::Value* out = llvm::PoisonValue::get(valueType(b.getContext(), t));
@@ -96,6 +100,8 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
   if (from == to) return v;
   llvm::Type* dst = valueType(b.getContext(), to);
   if (from->kind == Kind::kUnknown) return llvm::PoisonValue::get(dst);
+  // enums: an IntEnum member used as a number is its value.
+  if (from->kind == Kind::kEnumMember && to->kind != Kind::kEnumMember) return convert(b, v, from->items[0], to);
   switch (to->kind) {
     case Kind::kBool:
       if (from->kind == Kind::kInt) return b.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
@@ -142,6 +148,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kNPTimedelta:
       if (from->kind == to->kind) return datetimeToUnit(b, v, from, to);
       break;
+    case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct
     case Kind::kList:   // lists: typing makes every list reaching a join one type

@@ -319,6 +319,10 @@ class FunctionLowering {
   llvm::Value* datetimeCompareValues(ir::CompareOp op, llvm::Value* x, const typing::Type* a, llvm::Value* y,
                                      const typing::Type* c);
 
+  // enums: a op b where a side is an enum member (lower_enums.cpp); null
+  // when the members compare as the IntEnums' ints (the numeric path).
+  llvm::Value* enumCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs);
+
   // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.
   llvm::Value* strConstant(const std::string& utf8);
   /// The one-character string s[i] (i in range): a view into s's block.

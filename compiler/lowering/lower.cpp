@@ -86,6 +86,7 @@ void FunctionLowering::raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::
 
 llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typing::Type* t) {
   using K = compiler::Constant::Kind;
+  if (t && t->kind == Kind::kEnumMember) return constant(c, t->items[0]);  // enums: a member is its value
   switch (c.kind) {
     case K::kBool: return b_.getInt1(c.b);
     case K::kInt: return b_.getInt64(static_cast<uint64_t>(c.i));
@@ -206,6 +207,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kEllipsis:
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
+    case Kind::kEnumMember:  // enums
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -290,6 +292,17 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
         break;
       }
+      if (obj->kind == Kind::kEnumMember) {  // enums: m.value is the member's representation
+        v = value(i.operands[0]);
+        break;
+      }
+      if (rt->kind == Kind::kEnumMember && obj->kind == Kind::kBuiltin) {  // enums: Color.red, frozen by bundle.py
+        const compiler::GlobalRef* g =
+            prog_.bundle->functions[inst_.function_index].global(typing::enumMemberGlobal(obj->name, i.name));
+        if (!g) return absl::InternalError("enum member global missing in lowering");
+        v = constant(g->value, rt);
+        break;
+      }
       if (rt->kind == Kind::kBoundMethod) {  // strings: a method written in Python carries its receiver
         v = value(i.operands[0]);
         break;
@@ -370,6 +383,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       if (i.operands[0]->type->isArray()) {
         v = arrayGetItem(i.operands[0], i.operands[1], rt);
+        break;
+      }
+      if (rt->kind == Kind::kEnumMember && i.operands[0]->type->kind == Kind::kBuiltin) {  // enums: Color['red']
+        const std::string* key = typing::constantStr(i.operands[1]);
+        const compiler::GlobalRef* g =
+            key ? prog_.bundle->functions[inst_.function_index].global(typing::enumMemberGlobal(i.operands[0]->type->name, *key))
+                : nullptr;
+        if (!g) return absl::InternalError("enum member global missing in lowering");
+        v = constant(g->value, rt);
         break;
       }
       const typing::Type* tup = i.operands[0]->type;

@@ -21,6 +21,8 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kInt: return b_.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+    case Kind::kEnumMember:  // enums: an IntEnum member is as true as its int; an Enum member always true
+      return t->index == 1 ? truth(v, t->items[0]) : b_.getInt1(true);
     case Kind::kFloat: return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
     case Kind::kComplex: {
       llvm::Value* zero = llvm::ConstantFP::get(b_.CreateExtractValue(v, 0)->getType(), 0.0);
@@ -405,6 +407,8 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
   if (result->isArray()) return arrayCompare(op, lhs, rhs, result, decided.operand);
   const typing::Type* a = lhs->type;
   const typing::Type* c = rhs->type;
+  if (a->kind == Kind::kEnumMember || c->kind == Kind::kEnumMember)  // enums: lower_enums.cpp
+    if (llvm::Value* v = enumCompare(op, lhs, rhs)) return v;
   if ((a->kind == Kind::kStr || c->kind == Kind::kStr) && c->kind != Kind::kTuple)
     return strCompare(op, lhs, rhs);  // strings
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {

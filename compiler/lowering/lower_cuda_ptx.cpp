@@ -104,6 +104,7 @@ absl::Status appendParams(llvm::LLVMContext& ctx, const typing::Type* t, std::ve
     case Kind::kFloat:
     case Kind::kNPDatetime:
     case Kind::kNPTimedelta: params.push_back(memoryType(ctx, t)); return absl::OkStatus();
+    case Kind::kEnumMember: return appendParams(ctx, t->items[0], params);  // enums: its value
     case Kind::kComplex: {
       llvm::Type* part = t->bits == 64 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
       params.push_back(part);

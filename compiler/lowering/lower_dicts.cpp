@@ -140,6 +140,9 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
       break;
+    case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int (typing refuses an Enum member)
+      if (t->index == 1) return hashValue(v, t->items[0]);
+      break;
   }
   return nullptr;  // typing (unhashableReason) accepts none of these
 }

@@ -44,6 +44,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kEllipsis:
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
+    case Kind::kEnumMember:  // enums: numbers, or tuples of numbers (types.cpp)
       return false;
   }
   return false;

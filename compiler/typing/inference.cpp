@@ -303,7 +303,9 @@ class Inferrer {
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
-      case K::kConstant: return constType(g->value);
+      case K::kConstant:
+        if (isEnumMemberSpelling(g->qualified_name)) return tc_.parse(g->qualified_name);  // enums: a member, as its value
+        return constType(g->value);
       case K::kFunction:
         if (g->function_index >= p_.bundle->functions.size())
           return absl::InvalidArgumentError("global refers to a function outside the bundle");
@@ -603,6 +605,7 @@ class Inferrer {
       case Kind::kList:  // lists
       case Kind::kNPDatetime:  // datetime
       case Kind::kNPTimedelta:
+      case Kind::kEnumMember:  // enums
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -900,6 +903,16 @@ class Inferrer {
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (obj->kind == Kind::kEnumMember && i.name == "value") {  // enums: m.value
+          t = obj->items[0];
+        } else if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color.red
+          std::string member = enumMemberGlobal(obj->name, i.name);
+          if (!p_.bundle->functions[inst.function_index].global(member))
+            return typingError(absl::StrCat("enum class '", obj->name.substr(10), "' has no member '", i.name,
+                                            "' kiln can use (its value has no type of kiln's)"));
+          absl::StatusOr<const Type*> m = globalType(member);
+          if (!m.ok()) return m.status();
+          t = *m;
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
@@ -1021,7 +1034,8 @@ class Inferrer {
         const Type* x = operand(0);
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
             x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
-            x->kind == Kind::kList)  // lists: non-empty
+            x->kind == Kind::kList ||  // lists: non-empty
+            x->kind == Kind::kEnumMember)  // enums: an IntEnum's int; an Enum member is true
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -1101,6 +1115,17 @@ class Inferrer {
         const Type* obj = operand(0);
         const Type* idx = operand(1);
         if (obj->kind == Kind::kUnknown || idx->kind == Kind::kUnknown) return absl::OkStatus();
+        if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color['red']
+          const std::string* key = constantStr(i.operands[1]);
+          if (!key) return typingError("an enum class is indexed by a constant member name only");
+          std::string member = enumMemberGlobal(obj->name, *key);
+          if (!p_.bundle->functions[inst.function_index].global(member))
+            return typingError(absl::StrCat("enum class '", obj->name.substr(10), "' has no member '", *key, "'"));
+          absl::StatusOr<const Type*> m = globalType(member);
+          if (!m.ok()) return m.status();
+          t = *m;
+          break;
+        }
         if (obj->kind == Kind::kTuple && (idx->kind == Kind::kInt || idx->kind == Kind::kBool)) {
           ir::Instr* def = i.operands[1]->def;
           if (def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kInt) {
@@ -1455,6 +1480,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
       return dictComplete(t) && returnable(t->items[0]) && returnable(t->items[1]);
     if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
     if (t->kind == Kind::kGenerator) return returnable(t->items[0]);  // genpy: a Python iterator boxing its items
+    if (t->kind == Kind::kEnumMember) return true;  // enums: boxed as the class's member of its value
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

@@ -321,4 +321,21 @@ int namedtupleField(const Type* t, const std::string& name);
 absl::StatusOr<std::vector<size_t>> namedtupleArguments(const std::string& cls, size_t nargs,
                                                         const std::vector<std::string>& kwnames);
 
+// enums (rules_enums.cpp): an IntEnum member's type as a number (its
+// value's); any other type as it is.
+const Type* enumAsNumber(const Type* t);
+// enums: whether a constant global's qualified name is a member's type
+// ("EnumMember(...)", "IntEnumMember(...)"); bundle.py freezes a member as
+// its value with its type there.
+bool isEnumMemberSpelling(const std::string& s);
+// enums: the global bundle.py names member `attr` of the class a global
+// "enumclass:mod.Color" stands for ("enum:mod.Color.attr").
+std::string enumMemberGlobal(const std::string& enum_class_builtin, const std::string& attr);
+// enums: why a member with a value of this type is refused; empty if not.
+std::string enumValueProblem(const Type* value);
+// enums: a op b where a side is an enum member; null when refused.
+const Type* enumCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+ir::OperandTypes enumCompareOperands(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b,
+                                     const Type* result);
+
 }  // namespace kiln::typing

@@ -574,6 +574,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kEllipsis:
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
+    case Kind::kEnumMember:  // enums: a member is not iterable
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

@@ -49,6 +49,9 @@ std::string unhashableReason(const Type* t) {
     case Kind::kNPTimedelta:
     case Kind::kGenerator:  // generators:
       break;
+    case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int; an Enum member by its name
+      if (t->index == 1) return unhashableReason(t->items[0]);
+      break;
   }
   // CPython hashes these by identity, which compiled code does not have.
   return absl::StrCat("hash() of ", t->str(), " is not supported");

@@ -121,6 +121,7 @@ const Type* operatorType(TypeContext& tc, const Type* a, const Type* b) {
 
 const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
+  if (a->isIntEnum() || b->isIntEnum()) return binaryResult(tc, op, enumAsNumber(a), enumAsNumber(b));  // enums
   if (a->isArray() || b->isArray()) return arrayBinaryResult(tc, op, a, b);
   if (a->kind == Kind::kStr || b->kind == Kind::kStr) return strBinaryResult(tc, op, a, b);  // strings
   if (op == BinaryOp::kAdd && a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // concatenation
@@ -168,6 +169,8 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
 
 const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (unknown(a)) return tc.unknown();
+  if (a->isIntEnum()) return unaryResult(tc, op, a->items[0]);  // enums: an IntEnum member is its int
+  if (a->kind == Kind::kEnumMember && op == UnaryOp::kNot) return tc.boolean();  // enums: `not m` (lower_arith's truth)
   if (a->isArray()) return arrayUnaryResult(tc, op, a);
   if (a->isDatetimeLike()) return datetimeUnaryResult(tc, op, a);  // datetime
   switch (op) {
@@ -239,6 +242,7 @@ const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {
 
 const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
+  if (a->kind == Kind::kEnumMember || b->kind == Kind::kEnumMember) return enumCompareResult(tc, op, a, b);  // enums
   if ((a->isArray() || b->isArray()) && op != CompareOp::kIs && op != CompareOp::kIsNot)
     return arrayCompareResult(tc, op, a, b);
   if (a->kind == Kind::kStr && (b->kind == Kind::kStr || op == CompareOp::kEq || op == CompareOp::kNe))
@@ -287,6 +291,7 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
 }
 
 ir::OperandTypes binaryOperands(TypeContext& tc, BinaryOp op, const Type* a, const Type* b, const Type* result) {
+  if (a->isIntEnum() || b->isIntEnum()) return binaryOperands(tc, op, enumAsNumber(a), enumAsNumber(b), result);  // enums
   ir::OperandTypes out;
   if (a->isArray() || b->isArray()) {  // elementwise: the element type NumPy's loop computes in
     const Type* operand = arrayOperandDtype(tc, a, b);
@@ -313,6 +318,7 @@ ir::OperandTypes compareOperands(TypeContext& tc, CompareOp op, const Type* a, c
     out.operand = arrayOperandDtype(tc, a, b);
     return out;
   }
+  if (a->kind == Kind::kEnumMember || b->kind == Kind::kEnumMember) return enumCompareOperands(tc, op, a, b, result);  // enums
   bool identity = op == CompareOp::kIs || op == CompareOp::kIsNot;
   if (identity && a != b) return out;  // never identical: no values are compared
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {

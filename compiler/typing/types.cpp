@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/type_grammar.h"
+#include "compiler/typing/rules.h"  // enums: enumValueProblem
 
 namespace kiln::typing {
 
@@ -100,6 +101,11 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
     case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
     case Kind::kNPTimedelta: *head = absl::StrCat("timedelta64[", t.name, "]"); return;
+    case Kind::kEnumMember:  // enums: the class, then the value's type
+      *head = absl::StrCat(t.index == 1 ? "IntEnumMember(" : "EnumMember(", t.name, ", ");
+      all();
+      *tail = ")";
+      return;
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
       if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
@@ -390,6 +396,14 @@ const Type* TypeContext::generator(const std::string& symbol, const Type* yield,
   return intern(t);
 }
 
+const Type* TypeContext::enumMember(const std::string& cls, const Type* value, bool int_enum) {  // enums:
+  Type t = make(Kind::kEnumMember);
+  t.name = cls;
+  t.index = int_enum ? 1 : 0;
+  t.items = {value};
+  return intern(t);
+}
+
 // datetime:
 const Type* TypeContext::npDatetime(const std::string& unit) {
   Type t = make(Kind::kNPDatetime);
@@ -427,6 +441,14 @@ const Type* scalarType(TypeContext& tc, base::Scalar s) {
 }
 
 absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& t) {
+  if (!t.enum_class.empty()) {  // enums: a member, typed by its value
+    base::TypeSyntax value = t;
+    value.enum_class.clear();
+    absl::StatusOr<const Type*> v = fromSyntax(tc, value);
+    if (!v.ok()) return v;
+    if (std::string why = enumValueProblem(*v); !why.empty()) return absl::InvalidArgumentError(why);
+    return tc.enumMember(t.enum_class, *v, t.int_enum);
+  }
   switch (t.kind) {
     case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
     case base::TypeSyntax::Kind::kNone: return tc.none();

@@ -67,6 +67,8 @@ class Type {
   bool isArray() const { return kind == Kind::kArray; }
   /// datetime: a datetime64 or timedelta64 scalar (its unit is `name`).
   bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }
+  /// enums: a member of an enum.IntEnum class (an int in arithmetic).
+  bool isIntEnum() const { return kind == Kind::kEnumMember && index == 1; }
   /// The element type of an Array.
   const Type* dtype() const { return items[0]; }
 
@@ -136,6 +138,9 @@ class TypeContext {
   // datetime: datetime64[unit] / timedelta64[unit]; "" is the generic unit.
   const Type* npDatetime(const std::string& unit);
   const Type* npTimedelta(const std::string& unit);
+  /// enums: a member of the enum class `cls` ("mod.Color") whose value has
+  /// type `value`; an IntEnum's when int_enum.
+  const Type* enumMember(const std::string& cls, const Type* value, bool int_enum);
   /// generators: the generator object of the instance whose body is
   /// `symbol`, yielding `yield` (unknown until typing sees a yield).
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);

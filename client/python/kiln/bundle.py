@@ -11,6 +11,7 @@ extension turns into the kiln.v1.Bundle message; see src/bundle_builder.cpp.
 """
 
 import builtins
+import enum
 import sys
 import types
 
@@ -149,6 +150,53 @@ def _frozen_constant(value):
     raise _Unrepresentable(type(value).__name__)
 
 
+def _enum_member_ref(name, member):
+    """enums: a member as a constant global: its value, frozen, and its type
+    ("EnumMember(mod.Color, int64)") as the qualified name, so the class is
+    part of the bundle (the cache key)."""
+    spelling = _kiln.typeof(member)
+    try:
+        if spelling is not None:
+            return (name, KIND_CONSTANT, _frozen_constant(member.value), 0, spelling, "")
+    except _Unrepresentable:
+        pass
+    return (name, KIND_UNSUPPORTED, None, 0, "", type(member).__name__)
+
+
+def _enum_class_path(cls):
+    """enums: "module.qualname" of an enum class as the extension spells it
+    in a member's type, or None (no member has a kiln type)."""
+    for member in cls:
+        spelling = _kiln.typeof(member)
+        if spelling is not None:
+            return spelling[spelling.index("(") + 1:spelling.index(",")]
+    return None
+
+
+def enum_members(globals_, names):
+    """enums: for each enum class global ("enumclass:mod.Color"), its
+    members (Color.A, Color['A']) as constant globals named
+    "enum:mod.Color.A" (no identifier has a colon)."""
+    members = []
+    for gname, kind, _, _, qualified, _ in globals_:
+        if kind != KIND_BUILTIN or not qualified.startswith("enumclass:"):
+            continue
+        cls_path = qualified[len("enumclass:"):]
+        # the class object itself: the global of that name, which the caller resolved
+        cls = _ENUM_CLASSES.get(cls_path)
+        if cls is None:
+            continue
+        for attr, member in cls.__members__.items():
+            ref = _enum_member_ref(f"enum:{cls_path}.{attr}", member)
+            if ref[1] == KIND_CONSTANT:
+                members.append(ref)
+    return members
+
+
+# enums: the classes seen, by the path their members' types name.
+_ENUM_CLASSES = {}
+
+
 def _random_method_name(value, name):
     """random: "numpy.random.normal" / "random.gauss" for a method of NumPy's
     or CPython's global generator (`from numpy.random import normal`)."""
@@ -246,6 +294,7 @@ class _Builder:
             free[name] = self.self_or(name, value, func)
         globals_ = [g for g in globals_ if g[0] not in free] + list(free.values())
         globals_ += self.library_members(globals_, code.co_names)
+        globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         defaults = []
         for d in func.__defaults__ or ():
@@ -271,6 +320,7 @@ class _Builder:
         consts = self.code_consts(code, owner)
         globals_ = [self.global_ref(name, owner) for name in code.co_names if name not in code.co_freevars]
         globals_ += self.library_members(globals_, code.co_names)
+        globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
@@ -369,6 +419,13 @@ class _Builder:
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
+        if isinstance(value, enum.Enum):  # enums: a member, frozen as its value with its type
+            return _enum_member_ref(name, value)
+        if isinstance(value, type) and issubclass(value, enum.Enum):  # enums: the class; Color.red reads a member
+            cls = _enum_class_path(value)
+            if cls is not None:
+                _ENUM_CLASSES[cls] = value
+                return (name, KIND_BUILTIN, None, 0, "enumclass:" + cls, "")
         from .extending import is_jitable
         if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")

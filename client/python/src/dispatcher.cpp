@@ -62,7 +62,9 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
         return false;
     } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList) {
       // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).
-      if (p.kind != kinds[i] || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling) return false;
+      // enums: a member (kTuple here) is laid out as its value.
+      if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)
+        return false;
     } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
       return false;
     }

@@ -55,6 +55,10 @@ struct Layout {
   bool reflected = false;        // kList: passed in from Python; changes are written back
   bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
   std::string named;             // namedtuples: kTuple: the class ("__main__.Point[x, y]"); empty for a tuple
+  // enums: a member of the enum class `enum_class` ("mod.Color"), laid out
+  // as its value; enum_value holds the value's own layout (one item).
+  std::string enum_class;
+  std::vector<Layout> enum_value;
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -89,6 +93,10 @@ std::string typeofSpelling(PyObject* value);
 /// instances of it; empty (no error set) for other classes and for classes
 /// defined inside a function (not one class per name).
 std::string namedtupleClass(PyTypeObject* cls);
+/// enums: "module.qualname" of an enum.Enum subclass (remembered so that
+/// members box as the class's members), with *is_int for an IntEnum; empty
+/// for other classes and for classes defined inside a function.
+std::string enumClass(PyTypeObject* cls, bool* is_int = nullptr);
 /// "array(float64, 1d, C)".
 std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonly = false);
 

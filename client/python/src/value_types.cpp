@@ -254,6 +254,18 @@ std::string arraySpelling(Kind dtype, int ndim, char order, bool readonly) {
 namespace {
 
 absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
+  if (!t.enum_class.empty()) {  // enums: laid out as its value
+    base::TypeSyntax value = t;
+    value.enum_class.clear();
+    value.int_enum = false;
+    absl::StatusOr<Layout> inner = layoutOf(value);
+    if (!inner.ok()) return inner.status();
+    Layout m = *inner;
+    m.enum_class = t.enum_class;
+    m.enum_value.push_back(*std::move(inner));
+    m.spelling = base::printType(t);
+    return m;
+  }
   Layout l;
   switch (t.kind) {
     case base::TypeSyntax::Kind::kScalar: {
@@ -420,6 +432,83 @@ std::string namedtupleClass(PyTypeObject* cls) {
   return name;
 }
 
+namespace {
+// enums: the classes seen, by their spelling.
+std::unordered_map<std::string, PyObject*>& enumClasses() {
+  static auto* classes = new std::unordered_map<std::string, PyObject*>();
+  return *classes;
+}
+std::unordered_map<PyTypeObject*, std::pair<std::string, bool>>& enumNames() {
+  static auto* names = new std::unordered_map<PyTypeObject*, std::pair<std::string, bool>>();
+  return *names;
+}
+}  // namespace
+
+std::string enumClass(PyTypeObject* cls, bool* is_int) {
+  auto& names = enumNames();
+  if (auto it = names.find(cls); it != names.end()) {
+    if (is_int) *is_int = it->second.second;
+    return it->second.first;
+  }
+  // Only classes whose metaclass is enum's (EnumMeta/EnumType) are looked at.
+  static PyObject* enum_base = nullptr;
+  static PyObject* int_enum_base = nullptr;
+  if (enum_base == nullptr) {
+    PyObject* mod = PyImport_ImportModule("enum");
+    if (mod == nullptr) {
+      PyErr_Clear();
+      return {};
+    }
+    enum_base = PyObject_GetAttrString(mod, "Enum");
+    int_enum_base = PyObject_GetAttrString(mod, "IntEnum");
+    Py_DECREF(mod);
+    if (enum_base == nullptr || int_enum_base == nullptr) {
+      PyErr_Clear();
+      return {};
+    }
+  }
+  PyObject* o = reinterpret_cast<PyObject*>(cls);
+  if (Py_TYPE(o) != Py_TYPE(enum_base) || !PyType_IsSubtype(cls, reinterpret_cast<PyTypeObject*>(enum_base)))
+    return {};
+  bool int_enum = PyType_IsSubtype(cls, reinterpret_cast<PyTypeObject*>(int_enum_base));
+  PyObject* module = PyObject_GetAttrString(o, "__module__");
+  PyObject* qualname = PyObject_GetAttrString(o, "__qualname__");
+  std::string mod, qual;
+  bool ok = identifierText(module, &mod) && identifierText(qualname, &qual) && qual.find("<locals>") == std::string::npos;
+  Py_XDECREF(module);
+  Py_XDECREF(qualname);
+  PyErr_Clear();
+  if (!ok) return {};
+  std::string name = absl::StrCat(mod, ".", qual);
+  for (char c : name)  // what the type grammar reads as an enum class
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return {};
+  Py_INCREF(o);
+  names[cls] = {name, int_enum};
+  auto [it, fresh] = enumClasses().emplace(name, o);
+  if (!fresh) it->second = o;  // redefined under the same name: the latest wins (both kept alive)
+  if (is_int) *is_int = int_enum;
+  return name;
+}
+
+namespace {
+// enums: a member's spelling, "EnumMember(mod.Color, int64)"; empty when
+// v is not a member or its value has no type.
+std::string enumMemberSpelling(PyObject* v) {
+  bool is_int = false;
+  std::string cls = enumClass(Py_TYPE(v), &is_int);
+  if (cls.empty()) return {};
+  PyObject* value = PyObject_GetAttrString(v, "_value_");
+  if (value == nullptr) {
+    PyErr_Clear();
+    return {};
+  }
+  std::string inner = typeofSpelling(value);
+  Py_DECREF(value);
+  if (inner.empty()) return {};
+  return absl::StrCat(is_int ? "IntEnumMember(" : "EnumMember(", cls, ", ", inner, ")");
+}
+}  // namespace
+
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
@@ -430,6 +519,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (t == &PyUnicode_Type) *kind = Kind::kStr;  // strings
   else if (t == &PyList_Type) *kind = Kind::kList;  // lists: by spelling, as tuples
   else if (PyTuple_Check(v) && !namedtupleClass(t).empty()) *kind = Kind::kTuple;  // namedtuples
+  else if (!enumClass(t).empty()) *kind = Kind::kTuple;  // enums: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
@@ -475,6 +565,7 @@ std::string typeofSpelling(PyObject* v) {
     return absl::StrCat("reflected list(", item, ")");
   }
   if (kind != Kind::kTuple) return kindName(kind);
+  if (!PyTuple_Check(v)) return enumMemberSpelling(v);  // enums
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
   for (Py_ssize_t i = 0; i < n; ++i) {
@@ -510,6 +601,17 @@ bool convertible(Kind from, const Layout& to) {
 }
 
 bool unbox(PyObject* v, const Layout& l, void* dst) {
+  if (!l.enum_value.empty()) {  // enums: a member of the class, as its value
+    if (enumClass(Py_TYPE(v)) != l.enum_class) {
+      PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+      return false;
+    }
+    PyObject* value = PyObject_GetAttrString(v, "_value_");
+    if (value == nullptr) return false;
+    bool ok = unbox(value, l.enum_value[0], dst);
+    Py_DECREF(value);
+    return ok;
+  }
   switch (l.kind) {
     case Kind::kBool: {
       uint8_t b;
@@ -684,6 +786,18 @@ PyObject* box(const Layout& l, const void* p, PyObject* args) { return boxValue(
 namespace {
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
+  if (!l.enum_value.empty()) {  // enums: the class's member of the value (Color(value))
+    auto it = enumClasses().find(l.enum_class);
+    if (it == enumClasses().end()) {
+      PyErr_Format(PyExc_TypeError, "kiln: no enum class %s is known to box a result", l.enum_class.c_str());
+      return nullptr;
+    }
+    PyObject* value = boxValue(l.enum_value[0], p, args);
+    if (value == nullptr) return nullptr;
+    PyObject* member = PyObject_CallOneArg(it->second, value);
+    Py_DECREF(value);
+    return member;
+  }
   switch (l.kind) {
     case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
     case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));

@@ -102,6 +102,20 @@ TEST(TypeGrammar, NamedTuples) {
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
 
+TEST(TypeGrammar, EnumMembers) {
+  // enums: the class, then the value's type; IntEnum members spell their own.
+  EXPECT_EQ(canon("EnumMember(m.Color, i8)"), "EnumMember(m.Color, int64)");
+  EXPECT_EQ(canon("IntEnumMember(pkg.mod.Shape, int64)"), "IntEnumMember(pkg.mod.Shape, int64)");
+  EXPECT_EQ(canon("EnumMember(m.Planet, Tuple(f8, f8))"), "EnumMember(m.Planet, UniTuple(float64, 2))");
+  EXPECT_EQ(canon("Tuple(EnumMember(m.C, int64), int64)"), "Tuple(EnumMember(m.C, int64), int64)");
+  EXPECT_NE(*parseType("EnumMember(m.Color, int64)"), *parseType("int64"));
+  EXPECT_NE(*parseType("EnumMember(m.Color, int64)"), *parseType("EnumMember(m.Shake, int64)"));
+  EXPECT_NE(*parseType("EnumMember(m.Color, int64)"), *parseType("IntEnumMember(m.Color, int64)"));
+  for (const char* bad : {"EnumMember(m.Color)", "EnumMember(, int64)", "EnumMember(m.C, EnumMember(m.C, int64))",
+                          "EnumMember(m.C, int64"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
 TEST(TypeGrammar, CanonicalFormsRoundTrip) {
   for (const char* s : {"int64", "bool", "none", "unicode_type", "UniTuple(int64, 2)", "Tuple(int64, float64)",
                         "array(float64, 2d, F)", "Tuple(array(int32, 3d, A), UniTuple(complex64, 4), none)",
