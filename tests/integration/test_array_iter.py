@@ -126,11 +126,22 @@ def test_ndenumerate_zero_d():
     assert ndenumerate_list(a) == [((), 3.5)] == list(np.ndenumerate(a))
 
 
-def test_ndindex_without_dimensions_is_refused():
-    # np.ndindex() and np.ndindex(()) yield one () in NumPy: refused, not wrong.
+def test_ndindex_empty_shape():
     @jit
     def empty():
-        return list(np.ndindex(()))
+        s = 0
+        for ind in np.ndindex(()):
+            s += s + len(ind) + 1
+        return s, list(np.ndindex(()))
+
+    assert empty() == (1, [()]) == (1, list(np.ndindex(())))
+
+
+def test_ndindex_without_arguments_is_refused():
+    # np.ndindex() yields one () in NumPy: refused, not wrong.
+    @jit
+    def noargs():
+        return list(np.ndindex())
 
     with pytest.raises(TypingError):
-        empty()
+        noargs()

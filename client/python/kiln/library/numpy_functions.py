@@ -536,10 +536,11 @@ _unravel = primitive("kiln.nd.unravel")
 
 def _ndindex_of(shape):
     n = 1
-    for j in range(len(shape)):
-        if shape[j] < 0:
+    dims = shape + (1,)  # never empty: np.ndindex(()) yields one ()
+    for j in range(len(dims)):
+        if dims[j] < 0:
             raise ValueError("negative dimensions are not allowed")
-        n *= shape[j]
+        n *= dims[j]
     for k in range(n):
         yield _unravel(k, shape)
 
