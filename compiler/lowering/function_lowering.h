@@ -247,6 +247,8 @@ class FunctionLowering {
                              const typing::Type* result);
   /// random: the primitives of the random streams (lower_random.cpp).
   llvm::Value* randomPrimitive(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
+  // ndindex: kiln.nd.unravel (lower_ndindex.cpp).
+  llvm::Value* ndUnravel(const std::vector<const ir::Value*>& args, const typing::Type* result);
   // linalg: kiln.linalg.call (lower_linalg.cpp).
   llvm::Value* linalgCall(const std::vector<const ir::Value*>& args);
   llvm::Value* nonzeroIndices(const ir::Value* a, const typing::Type* result);

@@ -93,6 +93,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       break;
     case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
       return linalgCall(args);
+    case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
+      return ndUnravel(args, result);
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:

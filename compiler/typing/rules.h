@@ -79,6 +79,8 @@ absl::StatusOr<const Type*> randomBuiltinCall(TypeContext& tc, BuiltinId id, con
 // linalg: kiln.linalg.call (rules_linalg.cpp).
 absl::StatusOr<const Type*> linalgBuiltinCall(TypeContext& tc, const std::vector<const Type*>& args);
 absl::StatusOr<const Type*> linalgSameDtype(TypeContext& tc, const std::vector<const Type*>& args);
+// ndindex: kiln.nd.unravel (rules_ndindex.cpp).
+absl::StatusOr<const Type*> ndUnravelCall(TypeContext& tc, const std::vector<const Type*>& args);
 
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the

@@ -125,6 +125,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kRngArrayOrNone:
     case BuiltinId::kRngShape:
       return randomBuiltinCall(tc, res.id, args);
+    case BuiltinId::kNdUnravel:  // ndindex: rules_ndindex.cpp
+      return ndUnravelCall(tc, args);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)

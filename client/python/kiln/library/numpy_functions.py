@@ -5,7 +5,7 @@ by typing, never approximated."""
 
 import numpy as np
 
-from kiln.library import implements
+from kiln.library import implements, primitive
 
 
 @implements("numpy.clip")
@@ -526,3 +526,42 @@ def diff(a, n=1):
 
 # linalg: np.dot, np.vdot, np.matmul are written with np.linalg (numpy_linalg.py).
 from kiln.library import numpy_linalg  # noqa: E402,F401
+
+
+# ndindex: np.ndindex and np.ndenumerate as generators over the primitive
+# kiln.nd.unravel(k, shape), the C-order index tuple of flat position k
+# (compiler/typing/rules_ndindex.cpp, lowering/lower_ndindex.cpp).
+_unravel = primitive("kiln.nd.unravel")
+
+
+def _ndindex_of(shape):
+    n = 1
+    dims = shape + (1,)  # never empty: np.ndindex(()) yields one ()
+    for j in range(len(dims)):
+        if dims[j] < 0:
+            raise ValueError("negative dimensions are not allowed")
+        n *= dims[j]
+    for k in range(n):
+        yield _unravel(k, shape)
+
+
+@implements("numpy.ndindex")
+def ndindex(*shape):
+    # np.ndindex(2, 3) and np.ndindex((2, 3)): every index of the shape, in
+    # C order, as a tuple of int64 (Numba's UniTuple(int64 x n)).
+    if isinstance(shape[0], tuple):
+        return _ndindex_of(shape[0])
+    return _ndindex_of(shape)
+
+
+def _ndenumerate_of(a):
+    shape = a.shape
+    for k in range(a.size):
+        idx = _unravel(k, shape)
+        yield idx, a[idx]
+
+
+@implements("numpy.ndenumerate")
+def ndenumerate(a):
+    # (index, element) of every element, in C order whatever the layout.
+    return _ndenumerate_of(a)
