@@ -68,7 +68,7 @@ KERNELS = {"0 arrays": (k0, ()), "1 array": (k1, (ARR,)), "4 arrays": (k4, (ARR,
 
 def compile_kernel(fn, arg_types, arch, emit="binary"):
     disp = jit(fn)
-    r = _kiln.compile(disp.bundle(), tuple(arg_types), "", 3, False, False, "numpy", EMITS[emit],
+    r = _kiln.compile(disp.bundle(), tuple(arg_types), "", 3, False, False, "numpy", EMITS[emit], "",
                       "nvptx64-nvidia-cuda", arch)
     if not r["ok"]:
         raise RuntimeError(f"{fn.__name__}: {r['message']}")

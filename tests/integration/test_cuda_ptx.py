@@ -132,7 +132,7 @@ def test_artifacts_are_cached_per_sm(kilnd):
     args = ("array(float32, 1d, C)", "array(float32, 1d, C)")
 
     def compile_for(sm):
-        r = _kiln.compile(disp.bundle(), args, "", 3, False, False, "python", EMITS["binary"],
+        r = _kiln.compile(disp.bundle(), args, "", 3, False, False, "python", EMITS["binary"], "",
                           "nvptx64-nvidia-cuda", sm)
         assert r["ok"], r
         return r

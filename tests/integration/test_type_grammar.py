@@ -91,7 +91,8 @@ def test_parse_signature_is_the_native_grammar():
 
 
 def test_facts_come_from_the_extension():
-    assert _kiln.EMITS == {"binary": 0, "bytecode": 1, "kir": 2, "typed": 3, "llvm": 4, "asm": 5}
+    assert _kiln.EMITS == {"binary": 0, "bytecode": 1, "kir": 2, "typed": 3, "llvm": 4, "asm": 5, "ptx": 6,
+                           "cubin": 7, "object": 8}
     assert _kiln.PROTO_ENUMS["Emit"] == {f"EMIT_{k.upper()}": v for k, v in _kiln.EMITS.items()}
     kinds = _kiln.PROTO_ENUMS["Diagnostic.Kind"]
     assert _kiln.DIAGNOSTIC_KINDS == {kinds["KIND_TYPING"]: ("TypingError", "TypingError"),
