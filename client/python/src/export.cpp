@@ -11,18 +11,12 @@
 namespace kiln::python {
 namespace {
 
+// The str items of a Python sequence appended to a repeated proto field
+// (stringsFrom, module.cpp, reads them); false with a Python error set.
 bool stringList(PyObject* value, const char* what, google::protobuf::RepeatedPtrField<std::string>* out) {
-  PyObject* seq = PySequence_Fast(value, what);
-  if (seq == nullptr) return false;
-  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    const char* s = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-    if (s == nullptr) {
-      Py_DECREF(seq);
-      return false;
-    }
-    out->Add(s);
-  }
-  Py_DECREF(seq);
+  std::vector<std::string> items;
+  if (!stringsFrom(value, what, &items)) return false;
+  for (std::string& item : items) out->Add(std::move(item));
   return true;
 }
 

@@ -489,7 +489,6 @@ PyObject* kilnError(const char* name) {
   return cls;
 }
 
-// Appends the str items of a Python sequence; false with a Python error set.
 bool stringsFrom(PyObject* value, const char* what, std::vector<std::string>* out) {
   PyObject* seq = PySequence_Fast(value, what);
   if (seq == nullptr) return false;

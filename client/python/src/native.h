@@ -186,6 +186,8 @@ struct CompileCall {
   std::string target_triple, target_cpu;  // cuda: another target ("nvptx64-nvidia-cuda", "sm_80"); "": the host
 };
 /// Fills call->arg_types from a sequence of str; false with a Python error set.
+/// Appends the str items of a Python sequence; false with a Python error set.
+bool stringsFrom(PyObject* value, const char* what, std::vector<std::string>* out);
 bool argTypesFrom(PyObject* seq, CompileCall* call);
 /// Fills call->fastmath (a bool) or call->fastmath_flags (a sequence of str);
 /// false with a Python error set.
