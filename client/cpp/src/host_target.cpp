@@ -1,6 +1,8 @@
 // The target a client compiles for: the exact host, or one of the x86-64
 // micro-architecture levels (target tiers) that a cluster of mixed CPUs can
 // share. See docs/cache.md, "Target tiers".
+#include <cpuid.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <string_view>
@@ -52,15 +54,21 @@ std::vector<std::string> detectedFeatures() {
   KILN_FEATURE("avx512ifma", "avx512ifma")
   KILN_FEATURE("avx512vbmi", "avx512vbmi")
   KILN_FEATURE("avx512vnni", "avx512vnni")
-  // keys: the rest of the x86-64-v2/v3 levels (x86_tiers.def), so that the
-  // host's feature list says which tiers it runs.
-  KILN_FEATURE("cmpxchg16b", "cx16")
-  KILN_FEATURE("lahf_lm", "sahf")
-  KILN_FEATURE("f16c", "f16c")
-  KILN_FEATURE("lzcnt", "lzcnt")
-  KILN_FEATURE("movbe", "movbe")
-  KILN_FEATURE("xsave", "xsave")
 #undef KILN_FEATURE
+  // keys: the rest of the x86-64-v2/v3 levels (x86_tiers.def), so that the
+  // host's feature list says which tiers it runs. Read from CPUID itself:
+  // clang's __builtin_cpu_supports does not know these names (GCC's does).
+  unsigned eax = 0, ebx = 0, ecx1 = 0, edx = 0, ecx_ext = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx1, &edx) == 0) ecx1 = 0;
+  if (__get_cpuid(0x80000001u, &eax, &ebx, &ecx_ext, &edx) == 0) ecx_ext = 0;
+  const struct {
+    unsigned ecx;
+    int bit;
+    const char* name;
+  } kCpuid[] = {{ecx1, 13, "+cx16"},   {ecx_ext, 0, "+sahf"},  {ecx1, 29, "+f16c"},
+                {ecx_ext, 5, "+lzcnt"}, {ecx1, 22, "+movbe"}, {ecx1, 26, "+xsave"}};
+  for (const auto& f : kCpuid)
+    if ((f.ecx >> f.bit) & 1u) features.push_back(f.name);
   return features;
 }
 
