@@ -253,6 +253,12 @@ def jit(signature_or_function=None, locals=None, **options):
             raise TypeError(f"kiln.jit needs a Python function, got {type(func).__name__}")
         return Dispatcher(func, options, signatures)
 
+    return decorate(signature_or_function, wrap)
+
+
+def decorate(signature_or_function, wrap):
+    """Numba's decorator forms, for kiln.jit and kiln.cuda.jit: @d, @d(),
+    @d("sig") and @d(["sig", ...]) each end in wrap(func, signatures)."""
     if signature_or_function is None:
         return wrap
     if isinstance(signature_or_function, str):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _kiln
 from ..bundle import KIND_BUILTIN, bundle_spec
-from ..dispatcher import Dispatcher
+from ..dispatcher import Dispatcher, decorate
 
 # The global that marks a bundle's entry as a kernel (compiler/typing/rules_cuda.h).
 KERNEL_MARKER = "kiln:cuda.kernel"
@@ -303,9 +303,7 @@ def jit(func_or_sig=None, device=False, **options):
         raise NotImplementedError("cuda.jit(link=...): linking foreign device code is not supported by kiln")
 
     def wrap(func, signatures=None):
-        if isinstance(func, (Kernel, DeviceFunction)):
-            func = func.py_func
-        elif isinstance(func, Dispatcher):
+        if isinstance(func, (Kernel, DeviceFunction, Dispatcher)):
             func = func.py_func
         if not inspect.isfunction(func):
             raise TypeError(f"cuda.jit needs a Python function, got {type(func).__name__}")
@@ -313,14 +311,7 @@ def jit(func_or_sig=None, device=False, **options):
             return DeviceFunction(func, {"error_model": "numpy", "fastmath": options.get("fastmath", False)})
         return Kernel(func, options, signatures)
 
-    if func_or_sig is None:
-        return wrap
-    if isinstance(func_or_sig, str):
-        return lambda f: wrap(f, [func_or_sig])
-    if isinstance(func_or_sig, (list, tuple)):
-        sigs = list(func_or_sig)
-        return lambda f: wrap(f, sigs)
-    return wrap(func_or_sig)
+    return decorate(func_or_sig, wrap)
 
 
 # -- device arrays -----------------------------------------------------------
