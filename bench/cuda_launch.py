@@ -18,6 +18,12 @@ saxpy: y = a * x + y over float32 arrays (3 x 4 bytes moved per element),
 timed with CUDA events, against the device's theoretical DRAM bandwidth
 (2 x memory clock x bus width). Target: >= 85% of peak.
 
+--emulation measures kiln.cuda's own per-launch overhead in the CPU
+emulation (KILN_CUDA_SIM=1): `kernel[1, 1](*args)` of the same empty kernels
+with 0, 1 and 4 device arrays (and with host NumPy arrays), next to a plain
+kiln.jit call of the same function (the native dispatcher's floor); the
+kernel body is one thread doing nothing, so the time is the launch path.
+
 --no-gpu compiles every kernel for --arch through kilnd (PTX and cubin),
 checks the PTX with ptxas when present, and builds the packing tables: the
 parts that do not need a device.
@@ -34,7 +40,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "client", "python"))
+sys.path.insert(0, os.environ.get("KILN_BENCH_PACKAGE") or os.path.join(ROOT, "client", "python"))
 
 import numpy as np  # noqa: E402
 
@@ -220,6 +226,23 @@ def saxpy_bandwidth(dev, arch, n):
             "path": path}
 
 
+def emulation_overhead(n):
+    """Per-launch overhead of kiln.cuda in the CPU emulation, microseconds."""
+    from kiln import cuda
+    rows = {}
+    for name, (fn, types) in KERNELS.items():
+        k = cuda.jit(fn)
+        dev_args = [cuda.device_array(1024, np.float32) for _ in types]
+        host_args = [np.zeros(1024, np.float32) for _ in types]
+        plain = jit(fn)
+        rows[name] = {
+            "device_arrays_us": min(time_loop(lambda: k[1, 1](*dev_args), n, cuda.synchronize) for _ in range(3)),
+            "host_arrays_us": min(time_loop(lambda: k[1, 1](*host_args), n, cuda.synchronize) for _ in range(3)),
+            "kiln_jit_call_us": min(time_loop(lambda: plain(*host_args), n, lambda: None) for _ in range(3)),
+        }
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", help="write the results here")
@@ -227,8 +250,15 @@ def main():
     ap.add_argument("--saxpy-n", type=int, default=1 << 26)
     ap.add_argument("--arch", help="the SM (default: the GPU's; with --no-gpu: sm_80)")
     ap.add_argument("--no-gpu", action="store_true", help="compile and pack only (no device needed)")
+    ap.add_argument("--emulation", action="store_true", help="kiln.cuda's launch overhead in the CPU emulation")
     opts = ap.parse_args()
-    if opts.no_gpu:
+    if opts.emulation:
+        os.environ["KILN_CUDA_SIM"] = "1"
+        out = {"emulation": emulation_overhead(opts.launches)}
+        for name, row in out["emulation"].items():
+            print(f"emulated launch {name:9s}: device arrays {row['device_arrays_us']:.2f} us, host arrays "
+                  f"{row['host_arrays_us']:.2f} us, kiln.jit call {row['kiln_jit_call_us']:.2f} us")
+    elif opts.no_gpu:
         out = {"no_gpu": no_gpu(opts.arch or "sm_80")}
     else:
         _driver.load()
@@ -249,7 +279,7 @@ def main():
     if opts.json:
         with open(opts.json, "w") as f:
             f.write(text)
-    print(text if opts.no_gpu else "")
+    print(text if opts.no_gpu or opts.emulation else "")
 
 
 if __name__ == "__main__":

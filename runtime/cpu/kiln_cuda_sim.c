@@ -512,10 +512,15 @@ static void* workerMain(void* arg) {
 static int defaultThreads(void) {
   int n = atomic_load(&g_threads);
   if (n > 0) return n;
+  /* cudahost: read once (sysconf reads /sys on every call: microseconds a launch) */
+  static atomic_int cached;
+  n = atomic_load(&cached);
+  if (n > 0) return n;
   const char* env = getenv("KILN_CUDA_SIM_THREADS");
-  if (env && atoi(env) > 0) return atoi(env);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  return cpus < 1 ? 1 : (cpus > 4 ? 4 : (int)cpus);
+  n = env && atoi(env) > 0 ? atoi(env) : cpus < 1 ? 1 : (cpus > 4 ? 4 : (int)cpus);
+  atomic_store(&cached, n);
+  return n;
 }
 
 static int32_t simLaunch(KilnEntryFn inner, int32_t flags, void* ret, void* const* args, KilnError* err) {

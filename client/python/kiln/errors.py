@@ -95,6 +95,12 @@ class UnsupportedTargetError(KilnError):
     anything is compiled or loaded."""
 
 
+class KilnPerformanceWarning(Warning):
+    """cudahost: code that works but is slow for a reason you can fix, as
+    Numba's NumbaPerformanceWarning (e.g. a host array passed to a kernel on
+    a GPU, copied in and out around every launch)."""
+
+
 class ServerError(KilnError):
     """A request to the kiln server failed as a whole. ``code`` is the gRPC
     status code's name ("INVALID_ARGUMENT"); the message is the server's."""

@@ -717,6 +717,7 @@ PyMODINIT_FUNC PyInit__kiln() {
   installHashKey();
   if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0)  // genpy:
     return nullptr;
+  if (PyType_Ready(&KernelLaunchType) < 0 || PyType_Ready(&KernelBaseType) < 0) return nullptr;  // cudahost:
   PyObject* m = PyModule_Create(&kModule);
   if (m == nullptr) return nullptr;
   Py_INCREF(&DispatcherType);
@@ -724,7 +725,10 @@ PyMODINIT_FUNC PyInit__kiln() {
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
       PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
       PyModule_AddFunctions(m, kTypedDictFunctions) < 0 ||  // dicts: typed_dict.cpp
-      PyModule_AddFunctions(m, kExportFunctions) < 0) {     // packages: export.cpp
+      PyModule_AddFunctions(m, kExportFunctions) < 0 ||     // packages: export.cpp
+      PyModule_AddObjectRef(m, "KernelLaunch", reinterpret_cast<PyObject*>(&KernelLaunchType)) < 0 ||  // cudahost:
+      PyModule_AddObjectRef(m, "KernelBase", reinterpret_cast<PyObject*>(&KernelBaseType)) < 0 ||
+      PyModule_AddFunctions(m, kCudaLaunchFunctions) < 0) {
     Py_DECREF(m);
     return nullptr;
   }

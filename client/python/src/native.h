@@ -215,6 +215,12 @@ extern PyTypeObject BundleType;
 /// traceback frame at the Python line that raised it.
 PyObject* raiseFromCompiled(const KilnError& err);
 
+// ---- cudahost: kiln.cuda's launch path (cuda_launch.cpp) ----
+
+extern PyTypeObject KernelLaunchType;
+extern PyTypeObject KernelBaseType;
+extern PyMethodDef kCudaLaunchFunctions[];
+
 // ---- genpy: generators returned to Python (generator_object.cpp) ----
 
 extern PyTypeObject GeneratorType;

@@ -26,6 +26,7 @@ from ._api import (  # noqa: F401
     Event,
     Kernel,
     Stream,
+    as_cuda_array,
     auto_synchronize,
     close,
     default_stream,

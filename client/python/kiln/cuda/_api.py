@@ -14,6 +14,8 @@ import numpy as np
 from .. import _kiln
 from ..bundle import KIND_BUILTIN, bundle_spec
 from ..dispatcher import Dispatcher, decorate
+from ._devicearray import HOST, DeviceNDArray
+from ._devicearray import as_cuda_array as _as_cuda_array
 
 # The global that marks a bundle's entry as a kernel (compiler/typing/rules_cuda.h).
 KERNEL_MARKER = "kiln:cuda.kernel"
@@ -190,9 +192,14 @@ def _from_interface(cai, owner):
     return arr
 
 
-class Kernel:
+class Kernel(_kiln.KernelBase):
     """A kernel: ``kernel[griddim, blockdim](*args)`` or
-    ``kernel[griddim, blockdim, stream, sharedmem](*args)``."""
+    ``kernel[griddim, blockdim, stream, sharedmem](*args)``.
+
+    The subscript is native (client/python/src/cuda_launch.cpp): a
+    configuration seen before gives back its launch object at once, and
+    calling that is one native call that lets the kernel's dispatcher type
+    the arguments and find the compiled signature (no per-launch Python)."""
 
     def __init__(self, py_func, options, signatures=None):
         self.py_func = py_func
@@ -206,22 +213,16 @@ class Kernel:
                  "boundscheck": True}
         sigs = [_sig_args(s) for s in signatures] if signatures else None
         self._dispatcher = _KernelDispatcher(py_func, kopts, sigs)
-        self._configs = {}
 
-    def __getitem__(self, config):
+    def _make_launch(self, config):
+        """The launch object of a configuration (the native subscript's miss)."""
         if not isinstance(config, tuple) or not 2 <= len(config) <= 4:
             raise ValueError("a kernel launch is kernel[griddim, blockdim] or kernel[griddim, blockdim, stream, "
                              f"sharedmem], got kernel[{config!r}]")
         griddim, blockdim = config[0], config[1]
         sharedmem = config[3] if len(config) == 4 else 0
-        key = (griddim, blockdim, sharedmem) if all(isinstance(c, (int, tuple)) for c in (griddim, blockdim)) \
-            else None
-        cfg = self._configs.get(key) if key is not None else None
-        if cfg is None:
-            cfg = _config(griddim, blockdim, sharedmem)
-            if key is not None and len(self._configs) < 64:
-                self._configs[key] = cfg
-        return _Launch(self, cfg)
+        stream = (config[2] if len(config) >= 3 else None) or None
+        return _kiln.KernelLaunch(self, self._dispatcher, _config(griddim, blockdim, sharedmem), stream, emulated())
 
     def __call__(self, *args, **kwargs):
         raise ValueError(f"kernel {self.__name__} was called without a launch configuration: "
@@ -245,38 +246,27 @@ class Kernel:
     def inspect_types(self, signature=None):
         return self._dispatcher.inspect_types(signature)
 
-    def _launch(self, cfg, args):
+    def _launch(self, cfg, args, stream=None):
+        """A launch on the GPU (the emulation's is native)."""
         if not emulated():  # cuda-ptx: on the GPU (kiln/cuda/_driver.py)
             from . import _driver
-            return _driver.launch(self, cfg[0], cfg[1], args, None, cfg[2])
-        grid, block, shmem = cfg
-        host = [_host_array(a) for a in args]
-        rt = _rt()
-        if rt.configure(grid[0], grid[1], grid[2], block[0], block[1], block[2], shmem) != 0:
-            raise ValueError(f"invalid launch configuration for kernel {self.__name__}: grid {grid}, block {block}")
-        try:
-            self._dispatcher(*host)
-        except (IndexError, RuntimeError, ZeroDivisionError, MemoryError, ValueError, OverflowError) as exc:
-            fault = (ctypes.c_int32 * 6)()
-            if rt.last_fault(fault):
-                where = "" if fault[0] < 0 else \
-                    f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]}): "
-                raise type(exc)(f"kernel {self.__name__}: {where}{exc}") from None
-            raise
+            return _driver.launch(self, cfg[0], cfg[1], args, stream, cfg[2])
+        launch = _kiln.KernelLaunch(self, self._dispatcher, cfg, stream, True)
+        return launch(*args)
+
+    def _launch_failed(self, exc, fault):
+        """Raises a failed emulated launch's error, naming the kernel and the
+        first faulting thread (`fault`: thread xyz, block xyz; all -1 for an
+        error of no one thread; None when the emulation recorded none)."""
+        if fault is not None and isinstance(exc, (IndexError, RuntimeError, ZeroDivisionError, MemoryError,
+                                                  ValueError, OverflowError)):
+            where = "" if fault[0] < 0 else \
+                f"thread ({fault[0]}, {fault[1]}, {fault[2]}) of block ({fault[3]}, {fault[4]}, {fault[5]}): "
+            raise type(exc)(f"kernel {self.__name__}: {where}{exc}") from None
+        raise exc
 
     def __repr__(self):
         return f"<kiln.cuda.Kernel {self.py_func.__qualname__}>"
-
-
-class _Launch:
-    __slots__ = ("_kernel", "_cfg")
-
-    def __init__(self, kernel, cfg):
-        self._kernel = kernel
-        self._cfg = cfg
-
-    def __call__(self, *args):
-        self._kernel._launch(self._cfg, args)
 
 
 class DeviceFunction(Dispatcher):
@@ -316,115 +306,52 @@ def jit(func_or_sig=None, device=False, **options):
 
 # -- device arrays -----------------------------------------------------------
 
-class DeviceNDArray:
-    """An array in device memory (host memory in the emulation), with
-    numba.cuda's device-array API and the CUDA Array Interface."""
-
-    __cuda_memory__ = True
-
-    def __init__(self, ary, stream=0):
-        self._ary = ary
-        self.stream = stream
-
-    # array attributes
-    shape = property(lambda self: self._ary.shape)
-    strides = property(lambda self: self._ary.strides)
-    dtype = property(lambda self: self._ary.dtype)
-    ndim = property(lambda self: self._ary.ndim)
-    size = property(lambda self: self._ary.size)
-    nbytes = property(lambda self: self._ary.nbytes)
-    alloc_size = property(lambda self: self._ary.nbytes)
-
-    @property
-    def __cuda_array_interface__(self):
-        a = self._ary
-        return {"shape": tuple(a.shape), "strides": None if a.flags.c_contiguous else tuple(a.strides),
-                "data": (a.ctypes.data if a.size else 0, not a.flags.writeable), "typestr": a.dtype.str,
-                "stream": None, "version": 3}
-
-    @property
-    def device_ctypes_pointer(self):
-        return ctypes.c_void_p(self._ary.ctypes.data)
-
-    def __len__(self):
-        return len(self._ary)
-
-    def __getitem__(self, index):
-        v = self._ary[index]
-        return DeviceNDArray(v, self.stream) if isinstance(v, np.ndarray) else v
-
-    def __setitem__(self, index, value):
-        self._ary[index] = _host_array(value)
-
-    def __repr__(self):
-        return f"<kiln.cuda.DeviceNDArray shape={self.shape} dtype={self.dtype}>"
-
-    def copy_to_host(self, ary=None, stream=0):
-        if ary is None:
-            return self._ary.copy()
-        np.copyto(ary, self._ary)
-        return ary
-
-    def copy_to_device(self, ary, stream=0):
-        np.copyto(self._ary, _host_array(ary))
-
-    def is_c_contiguous(self):
-        return self._ary.flags.c_contiguous
-
-    def is_f_contiguous(self):
-        return self._ary.flags.f_contiguous
-
-    def ravel(self, order="C", stream=0):
-        return DeviceNDArray(self._ary.ravel(order), stream)
-
-    def reshape(self, *newshape, **kws):
-        return DeviceNDArray(self._ary.reshape(*newshape, **kws), self.stream)
-
-    def view(self, dtype):
-        return DeviceNDArray(self._ary.view(dtype), self.stream)
-
-    @property
-    def T(self):
-        return DeviceNDArray(self._ary.T, self.stream)
-
-    def transpose(self, axes=None):
-        return DeviceNDArray(self._ary.transpose(axes), self.stream)
-
-    def split(self, section, stream=0):
-        return [DeviceNDArray(p, stream) for p in np.split(self._ary, range(section, len(self._ary), section))]
-
-    def get_ipc_handle(self):
-        raise NotImplementedError("IPC handles need a GPU")
-
-    def bind(self, stream=0):
-        return DeviceNDArray(self._ary, stream)
+def _space():
+    """Where kiln.cuda's device arrays live: host memory in the emulation,
+    the GPU's memory otherwise (kiln/cuda/_devicearray.py)."""
+    if emulated():
+        return HOST
+    from . import _driver
+    return _driver.DEVICE
 
 
 def to_device(obj, stream=0, copy=True, to=None):
-    """A device copy of a host array (or `to`, filled from it)."""
+    """A device copy of a host array (or `to`, filled from it); with
+    copy=False the device array is only allocated (numba.cuda's meaning)."""
     if to is not None:
         to.copy_to_device(obj, stream)
         return to
     if isinstance(obj, DeviceNDArray):
-        return DeviceNDArray(obj._ary.copy() if copy else obj._ary, stream)
-    a = np.array(obj, copy=True) if copy else np.asarray(obj)
-    if not a.flags.c_contiguous and not a.flags.f_contiguous:
-        a = np.ascontiguousarray(a)
-    return DeviceNDArray(a, stream)
+        return obj
+    a = np.asarray(obj)
+    order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    space = _space()
+    d = space.array_class._empty(a.shape, a.dtype, space, order, stream)
+    if copy:
+        d.copy_to_device(a, stream)
+    return d
 
 
 def device_array(shape, dtype=np.float64, strides=None, order="C", stream=0):
     """An uninitialised device array (zeroed in the emulation)."""
-    a = np.zeros(shape, dtype=dtype, order=order)
+    space = _space()
+    d = space.array_class._empty(shape, dtype, space, "F" if order == "F" else "C", stream)
     if strides is not None:
-        a = np.lib.stride_tricks.as_strided(a, strides=strides)
-    return DeviceNDArray(a, stream)
+        strides = tuple(int(s) for s in strides)
+        if strides != d.strides:
+            lo = sum((n - 1) * s for n, s in zip(d.shape, strides) if s < 0)
+            hi = sum((n - 1) * s for n, s in zip(d.shape, strides) if s > 0) + d.dtype.itemsize
+            if lo < 0 or hi > d.alloc_size:
+                raise ValueError(f"device_array: strides {strides} do not fit an array of shape {d.shape}")
+            d = d._like(d.shape, strides, d.dtype, d._ptr)
+    return d
 
 
 def device_array_like(ary, stream=0):
-    a = _host_array(ary)
-    order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-    return device_array(a.shape, a.dtype, order=order, stream=stream)
+    a = ary if isinstance(ary, DeviceNDArray) else np.asarray(_host_array(ary))
+    f = a.is_f_contiguous() and not a.is_c_contiguous() if isinstance(a, DeviceNDArray) else \
+        a.flags.f_contiguous and not a.flags.c_contiguous
+    return device_array(a.shape, a.dtype, order="F" if f else "C", stream=stream)
 
 
 def pinned_array(shape, dtype=np.float64, strides=None, order="C"):
@@ -442,25 +369,36 @@ def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, por
 
 @contextlib.contextmanager
 def pinned(*arylist):
-    """Page-locks the arrays for the block (a no-op in the emulation)."""
+    """Page-locks the arrays for the block (a no-op in the emulation; on a
+    GPU the copies of plain host memory are staged by the driver)."""
     yield
 
 
 def is_cuda_array(obj):
+    """Whether obj exports the CUDA Array Interface (a device array)."""
     return hasattr(obj, "__cuda_array_interface__")
+
+
+def as_cuda_array(obj, sync=True):
+    """A DeviceNDArray sharing the memory of a CUDA Array Interface
+    exporter (CuPy, Torch, ...): no copy."""
+    return _as_cuda_array(obj, sync)
 
 
 # -- streams, events, devices -------------------------------------------------
 
 class Stream:
     """A stream: launches and copies on it are ordered (the emulation runs
-    them at once, so synchronize has nothing to wait for)."""
+    them at once, so synchronize has nothing to wait for; on a GPU it is a
+    driver stream)."""
 
-    def __init__(self, handle=0):
+    def __init__(self, handle=0, driver_stream=None):
         self.handle = handle
+        self._driver_stream = driver_stream
 
     def synchronize(self):
-        pass
+        if self._driver_stream is not None:
+            self._driver_stream.synchronize()
 
     @contextlib.contextmanager
     def auto_synchronize(self):
@@ -475,6 +413,10 @@ _default_stream = Stream(0)
 
 
 def stream():
+    if not emulated():
+        from . import _driver
+        d = _driver.Stream()
+        return Stream(d.handle, d)
     return Stream(id(object()))
 
 
@@ -573,3 +515,7 @@ def is_available():
 def detect():
     print("Found 1 CUDA device (kiln CPU emulation)")
     return True
+
+
+# cudahost: the native launch path's view of device arrays (cuda_launch.cpp).
+_kiln._cuda_launch_setup(DeviceNDArray, np.ndarray, _host_array)

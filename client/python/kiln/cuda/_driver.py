@@ -670,43 +670,93 @@ def compile_kernel(kernel, arg_types, arch, emit="binary"):
 # ---- launching a kiln.cuda kernel on the device --------------------------------
 
 
-class DeviceArray:
-    """An array in device memory (DeviceBuffer), with the CUDA Array
-    Interface; `copy_to_host()` brings it back as a NumPy array."""
+def _stream_of(stream):
+    """A driver Stream (or None: the default stream) from what kiln.cuda's
+    API accepts: 0/None, a _driver.Stream, or kiln.cuda's Stream."""
+    if stream is None or isinstance(stream, Stream):
+        return stream
+    inner = getattr(stream, "_driver_stream", None)
+    return inner if isinstance(inner, Stream) else None
 
-    def __init__(self, shape, dtype, strides=None, buffer=None):
-        import numpy as np
-        self.dtype = np.dtype(dtype)
-        self.shape = tuple(int(n) for n in (shape if isinstance(shape, tuple) else (shape,)))
-        self.size = 1
-        for n in self.shape:
-            self.size *= n
-        self.nbytes = self.size * self.dtype.itemsize
-        self.strides = strides
-        self.buffer = buffer if buffer is not None else DeviceBuffer(self.nbytes)
 
-    @classmethod
-    def from_host(cls, ary, stream=None):
-        import numpy as np
-        ary = np.ascontiguousarray(ary)
-        dev = cls(ary.shape, ary.dtype)
-        if ary.nbytes:
-            dev.buffer.copy_from_host(ary.ctypes.data, ary.nbytes, stream)
-        return dev
+class DeviceSpace:
+    """GPU memory, for kiln.cuda's DeviceNDArray (kiln/cuda/_devicearray.py):
+    allocations are DeviceBuffers; copies are the driver's (asynchronous on
+    a stream, which a read then waits for)."""
 
-    @property
-    def __cuda_array_interface__(self):
-        return {"shape": self.shape, "strides": self.strides, "typestr": self.dtype.str,
-                "data": (self.buffer.ptr, False), "version": 3}
+    name = "GPU"
+    is_host = False
 
-    def copy_to_host(self, ary=None, stream=None):
-        import numpy as np
-        out = ary if ary is not None else np.empty(self.shape, self.dtype)
-        if self.nbytes:
-            self.buffer.copy_to_host(out.ctypes.data, self.nbytes, stream)
-            if stream is not None:
-                stream.synchronize()
-        return out
+    def alloc(self, nbytes):
+        buf = DeviceBuffer(nbytes)
+        return buf.ptr, buf
+
+    def read(self, dst_address, src_ptr, nbytes, stream=0):
+        if not nbytes:
+            return
+        s = _stream_of(stream)
+        if s is None:
+            call("cuMemcpyDtoH", ctypes.c_void_p(dst_address), src_ptr, nbytes)
+        else:
+            call("cuMemcpyDtoHAsync", ctypes.c_void_p(dst_address), src_ptr, nbytes, s.handle)
+            s.synchronize()
+
+    def write(self, dst_ptr, src_address, nbytes, stream=0):
+        if not nbytes:
+            return
+        s = _stream_of(stream)
+        if s is None:
+            call("cuMemcpyHtoD", dst_ptr, ctypes.c_void_p(src_address), nbytes)
+        else:  # the host buffer may be a temporary: wait for the copy
+            call("cuMemcpyHtoDAsync", dst_ptr, ctypes.c_void_p(src_address), nbytes, s.handle)
+            s.synchronize()
+
+    def copy(self, dst_ptr, src_ptr, nbytes, stream=0):
+        if nbytes:
+            call("cuMemcpyDtoD", dst_ptr, src_ptr, nbytes)
+
+
+DEVICE = DeviceSpace()
+
+
+def _device_array_class():
+    from ._devicearray import DeviceNDArray
+
+    class DeviceArray(DeviceNDArray):
+        """kiln.cuda's DeviceNDArray in GPU memory: what cuda.to_device,
+        device_array, device_array_like and as_cuda_array return on a GPU.
+        `DeviceArray(shape, dtype)` allocates; `DeviceArray.from_host(a)`
+        copies a host array in."""
+
+        def __init__(self, shape, dtype, strides=None, buffer=None):
+            import numpy as np
+            from ._devicearray import _c_strides, _shape_of
+            shape, dtype = _shape_of(shape), np.dtype(dtype)
+            if buffer is None:
+                size = 1
+                for n in shape:
+                    size *= n
+                buffer = DeviceBuffer(size * dtype.itemsize)
+            strides = _c_strides(shape, dtype.itemsize) if strides is None else strides
+            self._init(shape, strides, dtype, DEVICE, buffer.ptr, buffer)
+
+        @property
+        def buffer(self):
+            return self._owner
+
+        @classmethod
+        def from_host(cls, ary, stream=None):
+            import numpy as np
+            ary = np.asarray(ary)
+            dev = cls._empty(ary.shape, ary.dtype, DEVICE, "C", stream or 0)
+            dev.copy_to_device(ary, stream or 0)
+            return dev
+
+    return DeviceArray
+
+
+DeviceArray = _device_array_class()
+DeviceSpace.array_class = DeviceArray
 
 
 def _array_type(cai):
@@ -738,26 +788,46 @@ class _Prepared:
         self.types = types
 
 
-def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
-    """Launches a kiln.cuda kernel on the GPU: host NumPy arrays (and the
-    emulation's host-resident device arrays) are copied in and back out
-    after the launch, as Numba does; objects with a
-    __cuda_array_interface__ (DeviceArray, CuPy, Torch) are passed without
-    copying. The kernel is compiled by kilnd for this GPU's SM once per
-    argument-type signature; its module and packing table are kept on the
-    kernel object."""
+HOST_ARRAY_WARNING = "Host array used in CUDA kernel will incur copy overhead to/from device."
+
+
+def _user_stacklevel():
+    """The warnings stacklevel of the first frame outside the kiln package
+    (the line that launched the kernel), counted from our caller."""
+    import sys
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    f, level = sys._getframe(2), 2
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(here + os.sep):
+        f, level = f.f_back, level + 1
+    return level
+
+
+def prepare_args(name, args, stream=None, space=None):
+    """The device-side arguments, their Kiln types, and the (host, device)
+    pairs to copy back, for a launch of kernel `name`. Host NumPy arrays (and
+    host-backed device arrays) are copied into `space` (the GPU) with
+    Numba's performance warning, once per launch; device arrays and other
+    CUDA Array Interface objects are passed as they are."""
+    import warnings
+
     import numpy as np
     from .. import _kiln
-    dev = Device.get()
+    from ..errors import KilnPerformanceWarning
+    from ._devicearray import DeviceNDArray
+    space = space or DEVICE
     device_args, types, back = [], [], []
     for a in args:
-        host = getattr(a, "_ary", None) if type(a).__name__ == "DeviceNDArray" else None
-        if host is None and isinstance(a, np.ndarray):
+        host = None
+        if isinstance(a, DeviceNDArray):
+            if a._space.is_host and not space.is_host:
+                host = a._ary
+        elif isinstance(a, np.ndarray):
             host = a
         if host is not None:
-            d = DeviceArray.from_host(host, stream)
+            d = space.array_class._empty(host.shape, host.dtype, space, "C", stream or 0)
+            d.copy_to_device(host, stream or 0)
             device_args.append(d)
-            types.append(_kiln.typeof(host))
+            types.append(_array_type(d.__cuda_array_interface__))
             back.append((host, d))
         elif hasattr(a, "__cuda_array_interface__"):
             device_args.append(a)
@@ -766,9 +836,32 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
             device_args.append(a)
             t = _kiln.typeof(a)
             if t is None:
-                raise TypeError(f"kernel '{kernel.__name__}': cannot pass a {type(a).__name__} to a GPU kernel")
+                raise TypeError(f"kernel '{name}': cannot pass a {type(a).__name__} to a GPU kernel")
             types.append(t)
-    types = tuple(types)
+    if back and not space.is_host:
+        warnings.warn(HOST_ARRAY_WARNING, KilnPerformanceWarning, stacklevel=_user_stacklevel())
+    return device_args, tuple(types), back
+
+
+def copy_back(back, stream=None):
+    """After the launch's work: the host arrays of prepare_args get the
+    kernel's writes (read-only ones are left alone)."""
+    for host, d in back:
+        if host.flags.writeable:
+            d.copy_to_host(host, stream or 0)
+
+
+def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
+    """Launches a kiln.cuda kernel on the GPU: host NumPy arrays (and the
+    emulation's host-resident device arrays) are copied in and back out
+    after the launch, with Numba's performance warning; device arrays and
+    other objects with a __cuda_array_interface__ (CuPy, Torch) are passed
+    without copying. The kernel is compiled by kilnd for this GPU's SM once
+    per argument-type signature; its module and packing table are kept on
+    the kernel object."""
+    dev = Device.get()
+    stream = _stream_of(stream)
+    device_args, types, back = prepare_args(kernel.__name__, args, stream)
     cache = kernel.__dict__.setdefault("_device_kernels", {})
     k = cache.get(types)
     if k is None:
@@ -780,9 +873,5 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
             dev.synchronize(kernel=k.name)
         else:
             stream.synchronize(kernel=k.name)
-        for host, d in back:
-            if host.flags.writeable:
-                d.copy_to_host(host if host.flags.c_contiguous else None)
-                if not host.flags.c_contiguous:
-                    host[...] = d.copy_to_host()
+        copy_back(back, stream)
         k.check_error()

@@ -141,15 +141,17 @@ _h_init = jit(_h_init)
 
 def init_xoroshiro128p_states(states, seed, subsequence_start=0, stream=0):
     """Seeds the states in place (a device array or an (n, 2) uint64 array)."""
-    host = states._ary if isinstance(states, DeviceNDArray) else states
+    host = states.copy_to_host() if isinstance(states, DeviceNDArray) else states
     _h_init(host, np.uint64(seed % 2**64), int(subsequence_start))
+    if host is not states:
+        states.copy_to_device(host)
 
 
 def create_xoroshiro128p_states(n, seed, subsequence_start=0, stream=0):
     """n generator states on the device, seeded as Numba's."""
     states = np.zeros((n, 2), np.uint64)
     init_xoroshiro128p_states(states, seed, subsequence_start)
-    return to_device(states, copy=False)
+    return to_device(states, stream)
 
 
 xoroshiro128p_dtype = np.dtype([("s0", np.uint64), ("s1", np.uint64)])  # Numba's record layout, for reference
