@@ -149,8 +149,7 @@ def launch_overhead(dev, arch, n):
                                   stream.synchronize)
         if kiln_on_device:
             kk = kcuda.jit(fn)
-            # device-resident arrays (kiln.cuda.device_array is host memory for now)
-            dev_args = [_driver.DeviceArray((1024,), np.float32) for _ in types]
+            dev_args = [kcuda.device_array(1024, np.float32) for _ in types]  # GPU-resident
             row["kiln_us"] = time_loop(lambda: kk[1, 32](*dev_args), n, dev.synchronize)
         else:
             row["kiln_us"] = row["driver_us"]
@@ -201,7 +200,7 @@ def saxpy_bandwidth(dev, arch, n):
         if _api.emulated():
             raise RuntimeError("kiln.cuda runs in the emulation")
         kk = kcuda.jit(saxpy)
-        kx, ky = _driver.DeviceArray.from_host(x), _driver.DeviceArray.from_host(y)  # device-resident
+        kx, ky = kcuda.to_device(x), kcuda.to_device(y)  # GPU-resident
         run = lambda: kk[grid, block](np.float32(2.0), kx, ky)  # noqa: E731
         sync = dev.synchronize
         path = "kiln.cuda"

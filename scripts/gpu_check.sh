@@ -4,6 +4,10 @@
 #   1. the GPU and driver are usable from Kiln's driver layer;
 #   2. the cuda_kernels conformance category on the device (kiln.cuda with
 #      KILN_CUDA_SIM=0), and against numba-cuda when it is installed;
+#   2b. kiln.cuda's device arrays GPU-resident (tests/integration/
+#      test_cuda_device_arrays.py with KILN_CUDA_TEST_GPU=1: views, copies,
+#      the CUDA Array Interface, the native launch table, the host-array
+#      performance warning);
 #   3. bench/cuda_launch.py: launch overhead (0, 1 and 4 array arguments)
 #      against a raw cuLaunchKernel and numba-cuda, and saxpy bandwidth
 #      against the device's peak.
@@ -35,6 +39,8 @@ if [ "${GPU_CHECK_DRY_RUN:-0}" = "1" ]; then
   log "dry run: compile + ptxas + packing tables only"
   "$PY" "$ROOT/bench/cuda_launch.py" --no-gpu --json "$OUT/bench_no_gpu.json" > /dev/null || status=1
   log "bench --no-gpu: $([ $status = 0 ] && echo ok || echo FAILED)"
+  "$PY" "$ROOT/bench/cuda_launch.py" --emulation --launches 20000 --json "$OUT/bench_emulation.json" \
+    | tee -a "$OUT/summary.txt" | grep -q "emulated launch" || status=1
   exit $status
 fi
 
@@ -79,6 +85,15 @@ if ratios:
     print(f"gpu_check: kernel time kiln/numba-cuda: median {ratios[len(ratios) // 2]:.2f}, "
           f"worst {ratios[-1]:.2f} over {len(ratios)} kernels (target <= 1.1)")
 EOF
+fi
+
+# 2b. Device arrays resident on the GPU.
+if KILN_CUDA_TEST_GPU=1 XDG_CACHE_HOME="$(mktemp -d)" "$PY" -m pytest -q \
+    "$ROOT/tests/integration/test_cuda_device_arrays.py" > "$OUT/device_arrays.txt" 2>&1; then
+  log "device arrays on the GPU: $(tail -n 1 "$OUT/device_arrays.txt")"
+else
+  log "device arrays on the GPU: FAILED (see $OUT/device_arrays.txt)"
+  status=1
 fi
 
 # 3. Launch overhead and saxpy bandwidth.

@@ -3,7 +3,10 @@
 emulation's (host memory), which runs the same view, indexing and copy code
 as the GPU's; CUDA Array Interface objects wrapped without copying; the
 native launch table; the GPU path's argument preparation (host arrays copied
-in and out with Numba's performance warning) on a stand-in memory space."""
+in and out with Numba's performance warning) on a stand-in memory space.
+
+With KILN_CUDA_TEST_GPU=1 (scripts/gpu_check.sh) the same tests run on a
+GPU: the arrays are then GPU-resident (_driver.DeviceArray)."""
 
 import os
 import warnings
@@ -11,7 +14,8 @@ import warnings
 import numpy as np
 import pytest
 
-os.environ["KILN_CUDA_SIM"] = "1"
+ON_GPU = os.environ.get("KILN_CUDA_TEST_GPU") == "1"
+os.environ["KILN_CUDA_SIM"] = "0" if ON_GPU else "1"
 
 from kiln import cuda  # noqa: E402
 from kiln.cuda import _devicearray, _driver  # noqa: E402
@@ -91,9 +95,13 @@ def test_creation_functions():
     like = cuda.device_array_like(d)
     assert like.shape == (2, 3) and like.is_f_contiguous()
     e = cuda.device_array((2, 3), np.int32)
-    assert e.dtype == np.int32 and e.copy_to_host().tolist() == [[0] * 3] * 2  # zeroed in the emulation
+    assert e.dtype == np.int32 and e.shape == (2, 3)
+    if ON_GPU:
+        assert isinstance(e, _driver.DeviceArray) and not e._space.is_host
+    else:
+        assert e.copy_to_host().tolist() == [[0] * 3] * 2  # zeroed in the emulation
     u = cuda.to_device(np.ones(4), copy=False)  # numba.cuda: allocated, not filled
-    assert u.shape == (4,) and u.copy_to_host().tolist() == [0.0] * 4
+    assert u.shape == (4,) and (ON_GPU or u.copy_to_host().tolist() == [0.0] * 4)
     t = cuda.device_array(4)
     assert cuda.to_device(np.arange(4.0), to=t) is t and t.copy_to_host().tolist() == [0.0, 1.0, 2.0, 3.0]
     d2 = cuda.device_array_like(t)
@@ -103,29 +111,31 @@ def test_creation_functions():
 
 
 class _Foreign:
-    """A CuPy/Torch-style exporter (host memory in the emulation)."""
+    """A CuPy/Torch-style exporter: only the CUDA Array Interface, here of
+    another device array's memory."""
 
-    def __init__(self, ary):
-        self.ary = ary
-        self.__cuda_array_interface__ = {"shape": ary.shape, "strides": ary.strides, "typestr": ary.dtype.str,
-                                         "data": (ary.ctypes.data, False), "version": 3}
+    def __init__(self, owner):
+        self.owner = owner
+        self.__cuda_array_interface__ = dict(owner.__cuda_array_interface__, strides=owner.strides)
 
 
 def test_cuda_array_interface_both_ways(kilnd):
-    base = np.zeros((4, 4))
+    base = cuda.to_device(np.zeros((4, 4)))
     foreign = _Foreign(base[:, 1])  # strided
     d = cuda.as_cuda_array(foreign)
-    assert cuda.is_cuda_array(d) and cuda.is_cuda_array(foreign) and not cuda.is_cuda_array(base)
+    assert cuda.is_cuda_array(d) and cuda.is_cuda_array(foreign) and not cuda.is_cuda_array(np.zeros(2))
     assert d.shape == (4,) and d.strides == (32,) and d._owner is foreign
     add_one[1, 32](d)  # no copy: the exporter's memory changes
-    assert base[:, 1].tolist() == [1.0] * 4 and base[:, 0].tolist() == [0.0] * 4
+    add_one[1, 32](foreign)  # and an exporter is taken as it is
+    host = base.copy_to_host()
+    assert host[:, 1].tolist() == [2.0] * 4 and host[:, 0].tolist() == [0.0] * 4
     d[2] = 5.0
     assert base[2, 1] == 5.0
     cai = d.__cuda_array_interface__
-    assert cai["version"] == 3 and cai["strides"] == (32,) and cai["data"][0] == base[:, 1].ctypes.data
+    assert cai["version"] == 3 and cai["strides"] == (32,) and cai["data"][0] == base._ptr + 8
     assert cuda.as_cuda_array(d) is d
     with pytest.raises(TypeError, match="CUDA Array Interface"):
-        cuda.as_cuda_array(base)
+        cuda.as_cuda_array(np.zeros(2))
 
 
 def test_kernels_take_device_views(kilnd):
@@ -160,11 +170,16 @@ def test_launch_table_is_native_and_strict(kilnd):
         add_one[1, 32](a=a)
 
 
-def test_host_arrays_do_not_warn_in_the_emulation(kilnd):
+def test_host_arrays_warn_on_a_gpu_only(kilnd):
     a = np.zeros(8)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        add_one[1, 8](a)
+    if ON_GPU:
+        with pytest.warns(KilnPerformanceWarning, match="Host array used in CUDA kernel") as record:
+            add_one[1, 8](a)
+        assert record[0].filename == __file__
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            add_one[1, 8](a)
     assert a.tolist() == [1.0] * 8
 
 
