@@ -1,0 +1,101 @@
+// cudahost: the GPU pool's process supervision (DESIGN.md "GPUs through the
+// driver API, loaded at run time, one process per GPU"; docs/cuda.md "GPU
+// workers").
+//
+// A faulting kernel (an illegal address, a trap) poisons every CUDA context
+// of its process, and a runaway kernel cannot be stopped from inside it, so
+// each device is driven by its own worker process (`kilnd --gpu-worker N`,
+// the same binary). GpuPool is the supervisor's side: it starts one worker
+// per device, sends it one request at a time over a socket pair (framed:
+// a little-endian u32 length, then the bytes), and when a worker dies during
+// a request (a fault) or overruns the request's deadline (a runaway kernel:
+// it is killed), that request fails with an error naming the kernel and the
+// device, and a fresh worker is started at once under the next generation.
+// Device-resident handles carry the generation that made them;
+// checkGeneration() refuses a stale one instead of letting it point at
+// memory of a dead context. The other devices' workers are not touched.
+//
+// runGpuWorker() is the worker's side: it serves requests on its descriptor
+// with a handler until the supervisor closes it.
+//
+// The payload of a request and of a reply is opaque here (the Launch request
+// of the server is what goes in it).
+#ifndef KILN_RUNTIME_CUDA_GPU_POOL_H_
+#define KILN_RUNTIME_CUDA_GPU_POOL_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace kiln::gpu {
+
+/// The descriptor a worker process finds its end of the socket pair on.
+inline constexpr int kWorkerFd = 3;
+
+struct GpuPoolOptions {
+  /// The command that starts device N's worker: argv with "{device}"
+  /// replaced by N (kilnd: {"/proc/self/exe", "--gpu-worker", "{device}"}).
+  std::vector<std::string> worker_argv;
+  int devices = 1;
+};
+
+/// How a request ended, for metrics and messages.
+enum class Outcome { kOk, kFault, kDeadline };
+
+class GpuPool {
+ public:
+  explicit GpuPool(GpuPoolOptions options);
+  ~GpuPool();  // stops the workers (closing their sockets, then SIGKILL)
+  GpuPool(const GpuPool&) = delete;
+  GpuPool& operator=(const GpuPool&) = delete;
+
+  /// Starts every device's worker (also done lazily by the first request).
+  absl::Status start();
+
+  /// Runs one request on `device`'s worker and returns its reply. A worker
+  /// that dies during the request is a FAILED_PRECONDITION "kernel 'NAME'
+  /// faulted on GPU N (...)"; one that overruns `timeout` is killed and the
+  /// request is DEADLINE_EXCEEDED naming the kernel. Either way a fresh
+  /// worker (the next generation) is started before this returns.
+  absl::StatusOr<std::string> run(int device, const std::string& kernel, const std::string& payload,
+                                  std::chrono::milliseconds timeout, Outcome* outcome = nullptr);
+
+  /// The generation of `device`'s current worker (1 for the first).
+  uint64_t generation(int device) const;
+  /// OK while `generation` is still `device`'s current worker's; otherwise
+  /// FAILED_PRECONDITION: the memory the handle named died with its worker.
+  absl::Status checkGeneration(int device, uint64_t generation) const;
+  /// The pid of `device`'s worker (0 when none runs), for tests and metrics.
+  pid_t workerPid(int device) const;
+  /// How many times `device`'s worker was restarted after a fault or deadline.
+  uint64_t restarts(int device) const;
+
+ private:
+  struct Worker;
+  absl::Status spawn(Worker& w);
+  void reap(Worker& w, bool kill_first, std::string* how);
+
+  GpuPoolOptions options_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+/// The worker's loop: reads each request from `fd` and answers with
+/// handler(request) (an error travels as its message and becomes the
+/// supervisor's INTERNAL naming the kernel). Returns 0 when the supervisor
+/// closes the socket (or sends a broken frame), 1 when a reply cannot be
+/// written.
+using WorkerHandler = std::function<absl::StatusOr<std::string>(const std::string& request)>;
+int runGpuWorker(int fd, const WorkerHandler& handler);
+
+}  // namespace kiln::gpu
+
+#endif  // KILN_RUNTIME_CUDA_GPU_POOL_H_
