@@ -220,3 +220,80 @@ def test_gpu_path_copies_host_arrays_and_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _driver.prepare_args("k", (resident, 1), space=space)  # device arrays only: no warning
+
+
+class _RecordingKernel:
+    """What a KernelLaunch calls back into: the Python path (a miss) and the
+    failure path."""
+
+    __name__ = "recorded"
+
+    def __init__(self):
+        self.slow = []
+        self.failed = []
+
+    def _launch(self, cfg, args, stream, launch):
+        self.slow.append(args)
+
+    def _device_launch_failed(self, code):
+        self.failed.append(code)
+        raise RuntimeError(f"launch failed with {code}")
+
+
+def test_native_device_launch_packs_as_the_python_path(kilnd):
+    """The GPU launch path's native packing (cuda_launch.cpp) against the
+    Python packing table (_driver.Signature), with kiln_cuda_launch replaced
+    by a recording function (no GPU here) and arrays in a stand-in space."""
+    import ctypes
+    import threading
+
+    from kiln import _kiln
+    space = _StandInDevice()
+    types = ("array(float32, 1d, C)", "int64", "array(float64, 2d, A)", "float64", "bool", "array(int32, 2d, F)")
+    sig = _driver.Signature(types)
+    seen = []
+    LAUNCH = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32),
+                              ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p,
+                              ctypes.c_void_p)
+    rc = [0]
+
+    def fake_launch(function, grid, block, shared, stream, layout, block_bytes):
+        seen.append((function, tuple(grid[:3]), tuple(block[:3]), shared, stream, layout,
+                     ctypes.string_at(block_bytes, sig.nbytes)))
+        return rc[0]
+
+    fn = LAUNCH(fake_launch)
+    kern = _RecordingKernel()
+    launch = _kiln.KernelLaunch(kern, None, ((4, 1, 1), (32, 2, 1), 128), None, False)
+    a = _devicearray.DeviceNDArray._empty((10,), np.float32, space)
+    m = _devicearray.DeviceNDArray._empty((6, 8), np.float64, space)[::2, 1::3]  # layout A
+    f = _devicearray.DeviceNDArray._empty((3, 4), np.int32, space, order="F")
+    args = (a, 7, m, 2.5, True, f)
+    assert _driver._array_type(m.__cuda_array_interface__) == types[2]
+    assert _driver.register_native(launch, 0x1234, sig, args, types, None, space=space,
+                                   launch_fn=ctypes.cast(fn, ctypes.c_void_p).value)
+    launch(*args)
+    assert kern.slow == [] and len(seen) == 1
+    function, grid, block, shared, stream, layout, packed = seen[0]
+    assert (function, grid, block, shared, stream, layout) == (0x1234, (4, 1, 1), (32, 2, 1), 128, None,
+                                                              sig._layout)
+    assert packed == bytes(sig.pack(args))  # byte for byte the Python packing
+    # Misses go to the Python path: a host array, another dtype, an int
+    # too large, another arity, another thread (the CUDA context is per thread).
+    misses = [(np.zeros(10, np.float32), 7, m, 2.5, True, f),
+              (_devicearray.DeviceNDArray._empty((10,), np.float64, space), 7, m, 2.5, True, f),
+              (a, 2**70, m, 2.5, True, f), (a, 7.0, m, 2.5, True, f), (a, 7, m, 2.5, 1, f), (a, 7),
+              (cuda.to_device(np.zeros(10, np.float32)), 7, m, 2.5, True, f)]  # host space, not the device's
+    for miss in misses:
+        launch(*miss)
+    t = threading.Thread(target=launch, args=args)
+    t.start()
+    t.join()
+    assert len(kern.slow) == len(misses) + 1 and len(seen) == 1
+    rc[0] = 700  # CUDA_ERROR_ILLEGAL_ADDRESS: the Python side raises
+    with pytest.raises(RuntimeError, match="launch failed with 700"):
+        launch(*args)
+    assert kern.failed == [700]
+    # Not registered: arguments the native path cannot take.
+    assert not _driver.register_native(launch, 1, sig, (np.zeros(10, np.float32),) + args[1:], types, None,
+                                       space=space, launch_fn=1)

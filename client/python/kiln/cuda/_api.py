@@ -246,13 +246,19 @@ class Kernel(_kiln.KernelBase):
     def inspect_types(self, signature=None):
         return self._dispatcher.inspect_types(signature)
 
-    def _launch(self, cfg, args, stream=None):
-        """A launch on the GPU (the emulation's is native)."""
+    def _launch(self, cfg, args, stream=None, launch=None):
+        """A launch on the GPU that the launch object could not run natively
+        (the emulation's is native)."""
         if not emulated():  # cuda-ptx: on the GPU (kiln/cuda/_driver.py)
             from . import _driver
-            return _driver.launch(self, cfg[0], cfg[1], args, stream, cfg[2])
+            return _driver.launch(self, cfg[0], cfg[1], args, stream, cfg[2], launch)
         launch = _kiln.KernelLaunch(self, self._dispatcher, cfg, stream, True)
         return launch(*args)
+
+    def _device_launch_failed(self, code):
+        """A native GPU launch failed with CUresult `code`: raises it."""
+        from . import _driver
+        _driver.raise_launch_error(self.__name__, code)
 
     def _launch_failed(self, exc, fault):
         """Raises a failed emulated launch's error, naming the kernel and the

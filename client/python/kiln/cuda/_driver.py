@@ -851,7 +851,52 @@ def copy_back(back, stream=None):
             d.copy_to_host(host, stream or 0)
 
 
-def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
+_ARRAY_LAYOUT = re.compile(r"^array\(\w+, \d+d, ([CFA])\)$")
+
+
+def register_native(launch_obj, function, signature, args, types, stream=None, space=None, launch_fn=None):
+    """Lets `launch_obj` (a kiln._kiln.KernelLaunch) run this signature
+    natively from now on: when every argument is a device array of `space`
+    or a Python int/float/bool typed int64/float64/bool. Returns whether it
+    was registered."""
+    from ._devicearray import DeviceNDArray
+    space = space or DEVICE
+    spec = []
+    for a, t in zip(args, types):
+        if isinstance(a, DeviceNDArray):
+            m = _ARRAY_LAYOUT.match(t)
+            if a._space is not space or m is None:
+                return False
+            spec.append(("A", a.dtype, a.ndim, m.group(1)))
+        elif type(a) is bool and t == "bool":
+            spec.append(("b",))
+        elif type(a) is int and t == "int64":
+            spec.append(("i",))
+        elif type(a) is float and t == "float64":
+            spec.append(("f",))
+        else:
+            return False
+    if launch_fn is None:
+        launch_fn = ctypes.cast(_runtime().kiln_cuda_launch, ctypes.c_void_p).value
+    handle = stream.handle if stream is not None else 0
+    return launch_obj._register_device(space, int(function or 0), int(signature._layout or 0), int(launch_fn),
+                                       int(handle or 0), int(signature.nbytes), [tuple(p) for p in
+                                                                                 signature.offsets], tuple(spec))
+
+
+def raise_launch_error(name, code):
+    """Raises what a failed kiln_cuda_launch of kernel `name` means."""
+    global _poisoned
+    if _poisoned is not None:
+        raise _poisoned
+    if code in _FAULT_CODES:
+        _poisoned = KernelFaultError(f"kernel '{name}' faulted on the GPU ({error_text(code)}); this process's "
+                                     f"CUDA context is lost: restart it", code)
+        raise _poisoned
+    raise CudaDriverError(f"launching kernel '{name}' failed: {error_text(code)}", code)
+
+
+def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0, launch_obj=None):
     """Launches a kiln.cuda kernel on the GPU: host NumPy arrays (and the
     emulation's host-resident device arrays) are copied in and back out
     after the launch, with Numba's performance warning; device arrays and
@@ -868,7 +913,15 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0):
         artifact = compile_kernel(kernel, types, dev.arch)
         k = cache[types] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
     k.launch(griddim, blockdim, device_args, stream, sharedmem)
-    if back or kernel.__dict__.get("_options", {}).get("debug"):
+    debug = kernel.__dict__.get("_options", {}).get("debug")
+    if launch_obj is not None and not back and not debug:
+        # The configuration was checked for this signature: later launches
+        # of it with this launch object are packed and launched natively.
+        done = kernel.__dict__.setdefault("_native_signatures", set())
+        if (id(launch_obj), types) not in done and register_native(launch_obj, k.module.function, k.signature,
+                                                                  device_args, types, stream):
+            done.add((id(launch_obj), types))
+    if back or debug:
         if stream is None:
             dev.synchronize(kernel=k.name)
         else:
