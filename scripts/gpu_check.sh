@@ -39,8 +39,13 @@ if [ "${GPU_CHECK_DRY_RUN:-0}" = "1" ]; then
   log "dry run: compile + ptxas + packing tables only"
   "$PY" "$ROOT/bench/cuda_launch.py" --no-gpu --json "$OUT/bench_no_gpu.json" > /dev/null || status=1
   log "bench --no-gpu: $([ $status = 0 ] && echo ok || echo FAILED)"
-  "$PY" "$ROOT/bench/cuda_launch.py" --emulation --launches 20000 --json "$OUT/bench_emulation.json" \
-    | tee -a "$OUT/summary.txt" | grep -q "emulated launch" || status=1
+  if "$PY" "$ROOT/bench/cuda_launch.py" --emulation --launches 2000 --json "$OUT/bench_emulation.json" \
+      > "$OUT/bench_emulation.txt" 2>&1; then
+    grep "emulated launch" "$OUT/bench_emulation.txt" | tee -a "$OUT/summary.txt"
+  else
+    log "bench --emulation: FAILED (see $OUT/bench_emulation.txt)"
+    status=1
+  fi
   exit $status
 fi
 

@@ -241,6 +241,10 @@ def test_gpu_check_script_is_valid_bash_and_its_dry_run_works(kilnd, tmp_path):
     assert report["4 arrays"]["spec"] == "A1A1A1A1" and report["4 arrays"]["param_bytes"] == 96
     assert report["0 arrays"]["param_bytes"] == 0
     assert all(r["ptxas"] and r["artifact"] == "cubin" for r in report.values()), report
+    # cudahost: the emulation's launch overhead (bench --emulation), per argument count.
+    emul = json.loads((tmp_path / "bench_emulation.json").read_text())["emulation"]
+    assert set(emul) == {"0 arrays", "1 array", "4 arrays"}
+    assert all(0 < r["device_arrays_us"] < 1e4 and 0 < r["host_arrays_us"] < 1e4 for r in emul.values()), emul
 
 
 # ---- every cuda_kernels conformance kernel through ptxas -----------------------
