@@ -110,6 +110,21 @@ def test_creation_functions():
     assert cuda.to_device(t) is t
 
 
+def test_pinned_arrays_are_host_arrays(kilnd):
+    p = cuda.pinned_array((3, 4), np.float32)
+    assert isinstance(p, np.ndarray) and p.shape == (3, 4) and p.dtype == np.float32 and p.flags.c_contiguous
+    p[...] = np.arange(12, dtype=np.float32).reshape(3, 4)
+    d = cuda.to_device(p)
+    add_one[1, 32](d[1])
+    out = cuda.pinned_array_like(p)
+    d.copy_to_host(out)
+    ref = np.arange(12, dtype=np.float32).reshape(3, 4)
+    ref[1] += 1
+    np.testing.assert_array_equal(out, ref)
+    with cuda.pinned(p, out):
+        pass
+
+
 class _Foreign:
     """A CuPy/Torch-style exporter: only the CUDA Array Interface, here of
     another device array's memory."""

@@ -361,12 +361,17 @@ def device_array_like(ary, stream=0):
 
 
 def pinned_array(shape, dtype=np.float64, strides=None, order="C"):
-    """Page-locked host memory (plain host memory in the emulation)."""
-    return np.empty(shape, dtype=dtype, order=order)
+    """Page-locked host memory (cuMemAllocHost on a GPU; plain host memory
+    in the emulation)."""
+    if emulated():
+        return np.empty(shape, dtype=dtype, order=order)
+    from . import _driver
+    return _driver.pinned_array(shape, dtype, order)
 
 
 def pinned_array_like(ary):
-    return np.empty_like(ary)
+    a = np.asarray(ary)
+    return pinned_array(a.shape, a.dtype, order="F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C")
 
 
 def mapped_array(shape, dtype=np.float64, strides=None, order="C", stream=0, portable=False, wc=False):

@@ -719,6 +719,33 @@ class DeviceSpace:
 DEVICE = DeviceSpace()
 
 
+def pinned_array(shape, dtype, order="C"):
+    """A NumPy array in page-locked host memory (cuMemAllocHost), freed
+    when the array and its views are gone."""
+    import weakref
+
+    import numpy as np
+    from ._devicearray import _shape_of
+    shape, dtype = _shape_of(shape), np.dtype(dtype)
+    nbytes = dtype.itemsize
+    for n in shape:
+        nbytes *= n
+    Device.get()
+    ptr = ctypes.c_void_p()
+    call("cuMemAllocHost", ctypes.byref(ptr), max(nbytes, 1))
+    buf = (ctypes.c_char * max(nbytes, 1)).from_address(ptr.value)
+    weakref.finalize(buf, _free_host, ptr.value)
+    return np.ndarray(shape, dtype, buffer=buf, order=order)
+
+
+def _free_host(address):
+    if _poisoned is None:
+        try:
+            _fn("cuMemFreeHost")(ctypes.c_void_p(address))
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
 def _device_array_class():
     from ._devicearray import DeviceNDArray
 
