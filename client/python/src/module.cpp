@@ -725,8 +725,12 @@ PyMODINIT_FUNC PyInit__kiln() {
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
       PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
       PyModule_AddFunctions(m, kTypedDictFunctions) < 0 ||  // dicts: typed_dict.cpp
-      PyModule_AddFunctions(m, kExportFunctions) < 0 ||     // packages: export.cpp
-      PyModule_AddObjectRef(m, "KernelLaunch", reinterpret_cast<PyObject*>(&KernelLaunchType)) < 0 ||  // cudahost:
+      PyModule_AddFunctions(m, kExportFunctions) < 0) {     // packages: export.cpp
+    Py_DECREF(m);
+    return nullptr;
+  }
+  // cudahost: kiln.cuda's launch path (cuda_launch.cpp).
+  if (PyModule_AddObjectRef(m, "KernelLaunch", reinterpret_cast<PyObject*>(&KernelLaunchType)) < 0 ||
       PyModule_AddObjectRef(m, "KernelBase", reinterpret_cast<PyObject*>(&KernelBaseType)) < 0 ||
       PyModule_AddFunctions(m, kCudaLaunchFunctions) < 0) {
     Py_DECREF(m);

@@ -160,12 +160,12 @@ class DeviceNDArray:
         return self._host
 
     def is_c_contiguous(self):
-        return self.size == 0 or all(s == t for s, t, n in zip(self.strides, _c_strides(self.shape, self.dtype.itemsize),
-                                                                self.shape) if n > 1)
+        want = _c_strides(self.shape, self.dtype.itemsize)
+        return self.size == 0 or all(s == t for s, t, n in zip(self.strides, want, self.shape) if n > 1)
 
     def is_f_contiguous(self):
-        return self.size == 0 or all(s == t for s, t, n in zip(self.strides, _f_strides(self.shape, self.dtype.itemsize),
-                                                                self.shape) if n > 1)
+        want = _f_strides(self.shape, self.dtype.itemsize)
+        return self.size == 0 or all(s == t for s, t, n in zip(self.strides, want, self.shape) if n > 1)
 
     def __len__(self):
         if not self.shape:
