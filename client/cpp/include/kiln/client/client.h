@@ -2,7 +2,9 @@
 // kiln::client — the C++ client of a kilnd server.
 //
 // One gRPC channel per server target per process: Client::connect returns the
-// same Client for the same target. Compile is by content hash: the bundle is
+// same Client for the same target (and options) in one process; a forked child
+// gets a Client of its own, never its parent's connection, whose HTTP/2
+// stream the parent still uses. Compile is by content hash: the bundle is
 // uploaded only when the server answers STATUS_NEED_BUNDLE, and the Client
 // remembers which hashes each server already has, so later compiles of the
 // same bundle (other signatures) send only the 32-byte hash.
@@ -141,6 +143,9 @@ class Client {
   /// channel when the old one is failing, so no reconnect backoff delays a
   /// server that came back). UNAVAILABLE naming KILN_CONNECT_TIMEOUT if not.
   absl::Status awaitConnected();
+  /// The same, waiting at most `max_seconds` (less than the connect timeout:
+  /// a warm-up that the first RPC finishes if it runs out).
+  absl::Status awaitConnected(double max_seconds);
 
   /// A GetServerInfo within the connect timeout, not retried: whether the
   /// server answers at all. A channel stays READY while its server is
@@ -154,6 +159,9 @@ class Client {
 
   /// RPCs retried once after UNAVAILABLE, since this process started.
   static int64_t retries();
+  /// gRPC channels this process has created (tests: a channel made early is
+  /// the one the first RPC uses).
+  static int64_t channelsCreated();
 
   Client(std::string target, const ConnectOptions& options, std::optional<kiln::v1::VerifyKey> server_key);
 
