@@ -209,9 +209,12 @@ absl::Status Client::awaitConnected(double max_seconds) {
   return awaitConnected(conn, *t);
 }
 
-absl::Status Client::probe() {
+absl::Status Client::probe() { return probe(std::numeric_limits<double>::infinity()); }
+
+absl::Status Client::probe(double max_seconds) {
   absl::StatusOr<Timeouts> t = timeoutsFromEnv();
   if (!t.ok()) return t.status();
+  t->connect_seconds = std::min(t->connect_seconds, max_seconds);
   std::shared_ptr<Connection> conn = connection();
   if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
   grpc::ClientContext ctx;

@@ -8,7 +8,7 @@
 // One native thread, which never holds the GIL, runs defaultClient with
 // start=false (it never starts an embedded server; a KILN_SERVER, or an
 // embedded server already running) and waits at most kWarmUpSeconds for the
-// channel to be READY. Nothing waits for it: the first Compile asks
+// channel to be READY and one GetServerInfo to come back. Nothing waits for it: the first Compile asks
 // Client::connect for the same Client (one per target per process) and
 // picks the connection up wherever it is. The thread is joined before
 // fork(), so no child inherits a thread that was inside gRPC with its locks
@@ -59,7 +59,9 @@ void warmUp(client::LocalServerOptions options) {
   (void)kiln::v1::bundleHash(kiln::v1::Bundle());
   std::string target, message;
   absl::StatusOr<std::shared_ptr<client::Client>> c = client::defaultClient(options, /*start=*/false);
-  absl::Status s = c.ok() ? (*c)->awaitConnected(kWarmUpSeconds) : c.status();
+  // A GetServerInfo, not only a READY channel: the first call on a channel
+  // pays for gRPC's call path once, here rather than in the first Compile.
+  absl::Status s = c.ok() ? (*c)->probe(kWarmUpSeconds) : c.status();
   if (c.ok()) target = (*c)->target();
   {
     std::lock_guard<std::mutex> lock(result_mu);

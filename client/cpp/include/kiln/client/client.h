@@ -151,6 +151,9 @@ class Client {
   /// server answers at all. A channel stays READY while its server is
   /// stopped (the connection is open), so only a call notices.
   absl::Status probe();
+  /// The same within at most `max_seconds` (the background warm-up: its
+  /// first call also readies gRPC's call path).
+  absl::Status probe(double max_seconds);
 
   /// Run before the one retry of an RPC that failed UNAVAILABLE (the server
   /// went away mid-call): the embedded default sets one that restarts its
