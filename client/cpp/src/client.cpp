@@ -201,14 +201,6 @@ absl::Status Client::awaitConnected() {
   return awaitConnected(conn, *t);
 }
 
-absl::Status Client::awaitConnected(double max_seconds) {
-  absl::StatusOr<Timeouts> t = timeoutsFromEnv();
-  if (!t.ok()) return t.status();
-  t->connect_seconds = std::min(t->connect_seconds, max_seconds);
-  std::shared_ptr<Connection> conn = connection();
-  return awaitConnected(conn, *t);
-}
-
 absl::Status Client::probe() { return probe(std::numeric_limits<double>::infinity()); }
 
 absl::Status Client::probe(double max_seconds) {

@@ -21,7 +21,6 @@ std::string& packageDir() {
   return dir;
 }
 
-
 }  // namespace
 
 client::LocalServerOptions serverOptions() {

@@ -8,20 +8,21 @@
 // One native thread, which never holds the GIL, runs defaultClient with
 // start=false (it never starts an embedded server; a KILN_SERVER, or an
 // embedded server already running) and waits at most kWarmUpSeconds for the
-// channel to be READY and one GetServerInfo to come back. Nothing waits for it: the first Compile asks
-// Client::connect for the same Client (one per target per process) and
-// picks the connection up wherever it is. The thread is joined before
-// fork(), so no child inherits a thread that was inside gRPC with its locks
-// held (the child then makes its own channel: Client::connect keys by pid),
-// and at interpreter exit.
+// channel to be READY and one GetServerInfo to come back. Nothing waits for
+// it: the first Compile asks Client::connect for the same Client (one per
+// target per process) and picks the connection up wherever it is. The
+// thread is joined before fork(), so no child inherits a thread that was
+// inside gRPC with its locks held (the child then makes its own channel:
+// Client::connect keys by pid), and at interpreter exit.
 #include <pthread.h>
 #include <time.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
 #include "kiln/v1/bundle_hash.h"
@@ -34,17 +35,19 @@ namespace {
 // out leaves the rest to the first RPC's own wait (KILN_CONNECT_TIMEOUT).
 constexpr double kWarmUpSeconds = 2;
 
-// Guards `worker`. Held across fork() (pthread_atfork), so a child never
+// Guards the thread. Held across fork() (pthread_atfork), so a child never
 // inherits it locked; the worker itself never takes it.
-std::mutex thread_mu;
-std::thread worker;
-bool started = false;
+absl::Mutex thread_mu(absl::kConstInit);
+std::thread worker ABSL_GUARDED_BY(thread_mu);
+bool started ABSL_GUARDED_BY(thread_mu) = false;
 
+// The worker's outcome, for _preconnect_status.
 std::atomic<bool> finished{false};
-std::mutex result_mu;  // the worker's outcome, for _preconnect_status
-std::string result_target, result_message;
-bool result_ok = false;
-double result_wall = 0, result_cpu = 0;  // seconds the warm-up took, and its thread's CPU time
+absl::Mutex result_mu(absl::kConstInit);
+std::string result_target ABSL_GUARDED_BY(result_mu), result_message ABSL_GUARDED_BY(result_mu);
+bool result_ok ABSL_GUARDED_BY(result_mu) = false;
+// Seconds the warm-up took, and its thread's CPU time.
+double result_wall ABSL_GUARDED_BY(result_mu) = 0, result_cpu ABSL_GUARDED_BY(result_mu) = 0;
 
 double seconds(clockid_t clock) {
   timespec ts{};
@@ -64,7 +67,7 @@ void warmUp(client::LocalServerOptions options) {
   absl::Status s = c.ok() ? (*c)->probe(kWarmUpSeconds) : c.status();
   if (c.ok()) target = (*c)->target();
   {
-    std::lock_guard<std::mutex> lock(result_mu);
+    absl::MutexLock lock(&result_mu);
     result_target = target;
     result_message = std::string(s.message());
     result_ok = s.ok();
@@ -74,24 +77,25 @@ void warmUp(client::LocalServerOptions options) {
   finished.store(true);
 }
 
-void joinLocked() {
+void joinLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(thread_mu) {
   if (worker.joinable()) worker.join();
 }
 
 void join() {
-  std::lock_guard<std::mutex> lock(thread_mu);
+  absl::MutexLock lock(&thread_mu);
   joinLocked();
 }
 
-void beforeFork() {
-  thread_mu.lock();
+// Locked in the prepare handler, unlocked in the parent's and the child's.
+void beforeFork() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  thread_mu.Lock();
   joinLocked();
 }
-void afterFork() { thread_mu.unlock(); }
+void afterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { thread_mu.Unlock(); }
 
 // _preconnect(): starts the warm-up once per process; True if it started now.
 PyObject* preconnect(PyObject*, PyObject*) {
-  std::lock_guard<std::mutex> lock(thread_mu);
+  absl::MutexLock lock(&thread_mu);
   if (started) Py_RETURN_FALSE;
   started = true;
   static bool hooks = [] {
@@ -118,10 +122,10 @@ PyObject* preconnectStatus(PyObject*, PyObject* args) {
   }
   bool was_started;
   {
-    std::lock_guard<std::mutex> lock(thread_mu);
+    absl::MutexLock lock(&thread_mu);
     was_started = started;
   }
-  std::lock_guard<std::mutex> lock(result_mu);
+  absl::MutexLock lock(&result_mu);
   return Py_BuildValue("{s:O,s:O,s:O,s:s,s:s,s:L,s:d,s:d}", "started", was_started ? Py_True : Py_False, "finished",
                        finished.load() ? Py_True : Py_False, "ok", result_ok ? Py_True : Py_False, "target",
                        result_target.c_str(), "message", result_message.c_str(), "channels",

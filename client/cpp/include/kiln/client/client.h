@@ -143,9 +143,6 @@ class Client {
   /// channel when the old one is failing, so no reconnect backoff delays a
   /// server that came back). UNAVAILABLE naming KILN_CONNECT_TIMEOUT if not.
   absl::Status awaitConnected();
-  /// The same, waiting at most `max_seconds` (less than the connect timeout:
-  /// a warm-up that the first RPC finishes if it runs out).
-  absl::Status awaitConnected(double max_seconds);
 
   /// A GetServerInfo within the connect timeout, not retried: whether the
   /// server answers at all. A channel stays READY while its server is
