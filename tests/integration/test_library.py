@@ -210,3 +210,48 @@ def test_registry_names():
     assert library.lookup("numpy.sum") is None  # native, not a library function
     with pytest.raises(ValueError):
         library.implements("os.getcwd")
+
+
+def test_every_name_is_an_attribute_of_its_owner():
+    """lookup() skips a name that is not an attribute of its module or class
+    ("str.sin", "math.range") without importing a library module (the first
+    call's path, docs/performance.md): that is exact only while every
+    library name is such an attribute."""
+    import cmath
+    import functools
+    import heapq
+    import operator
+    import random
+
+    from kiln import library
+
+    assert all(m is not None for m in (cmath, functools, heapq, operator, random, np.random, np.linalg))  # imported
+    for name in library.names():
+        module, _, attr = name.rpartition(".")
+        assert library.may_implement(module, attr), name
+    assert not library.may_implement("str", "sin") and not library.may_implement("math", "range")
+    assert library.lookup("str.sin") is None and library.lookup("tuple.index") is not None
+
+
+def test_a_bundle_imports_only_the_library_modules_it_may_use():
+    """A function reading only names no library module implements, in a
+    fresh process, imports no library module of str, tuple or math."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        from kiln.bundle import bundle_spec
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                s += x * i
+            return s
+        bundle_spec(f)
+        print(sorted(m for m in sys.modules if m.startswith("kiln.library.")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "KILN_PRECONNECT": "0"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['kiln.library.builtin_functions']", out.stdout

@@ -66,6 +66,7 @@ absl::Status secondsFromEnv(const char* name, double* out) {
 }
 
 std::atomic<int64_t> retry_count{0};
+std::atomic<int64_t> channel_count{0};
 
 // Whether a plain connect() to the target is refused right now (nothing
 // listens there): the one channel failure not worth waiting out. Anything
@@ -156,6 +157,7 @@ std::shared_ptr<Client::Connection> Client::reconnect(const std::shared_ptr<Conn
   }
   auto conn = std::make_shared<Connection>();
   conn->channel = grpc::CreateCustomChannel(target_, credentials, args);
+  channel_count.fetch_add(1);
   conn->stub = kiln::v1::Kiln::NewStub(conn->channel);
   connection_ = conn;
   return conn;
@@ -199,9 +201,12 @@ absl::Status Client::awaitConnected() {
   return awaitConnected(conn, *t);
 }
 
-absl::Status Client::probe() {
+absl::Status Client::probe() { return probe(std::numeric_limits<double>::infinity()); }
+
+absl::Status Client::probe(double max_seconds) {
   absl::StatusOr<Timeouts> t = timeoutsFromEnv();
   if (!t.ok()) return t.status();
+  t->connect_seconds = std::min(t->connect_seconds, max_seconds);
   std::shared_ptr<Connection> conn = connection();
   if (absl::Status s = awaitConnected(conn, *t); !s.ok()) return s;
   grpc::ClientContext ctx;
@@ -235,6 +240,7 @@ void Client::setBeforeRetry(std::function<absl::Status()> hook) {
 }
 
 int64_t Client::retries() { return retry_count.load(); }
+int64_t Client::channelsCreated() { return channel_count.load(); }
 
 template <typename Reply, typename Call>
 absl::StatusOr<Reply> Client::rpc(const char* what, double seconds, Call call) {
@@ -310,7 +316,10 @@ absl::StatusOr<std::shared_ptr<Client>> Client::connect(std::string target, cons
   static absl::Mutex mu(absl::kConstInit);
   static auto* clients = new absl::flat_hash_map<std::string, std::shared_ptr<Client>>();
   absl::MutexLock lock(&mu);
-  std::shared_ptr<Client>& slot = (*clients)[absl::StrCat(target, "\n", options.fingerprint())];
+  // The pid: a forked child must not write on its parent's connection (both
+  // would then read each other's HTTP/2 frames); the parent's Client is left
+  // untouched (never destroyed) in the child.
+  std::shared_ptr<Client>& slot = (*clients)[absl::StrCat(getpid(), "\n", target, "\n", options.fingerprint())];
   if (!slot) slot = std::make_shared<Client>(target, options, std::move(server_key));
   return slot;
 }

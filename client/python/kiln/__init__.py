@@ -8,14 +8,22 @@ Importing kiln imports neither grpcio nor protobuf's Python package.
 
 import os as _os
 
-from . import _kiln, config, errors, extending
-from .dispatcher import Dispatcher, jit, njit
-from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError
-from .extending import register_jitable
-
-__version__ = "0.1.0"
+from . import _kiln
 
 _kiln._set_package_dir(_os.path.dirname(_os.path.abspath(__file__)))
+# The server's channel connects in the background from here on (a native
+# thread, src/preconnect.cpp), while the rest of kiln and the user's modules
+# import, so the first call finds it ready. It never starts a server;
+# KILN_PRECONNECT=0 turns it off.
+if _os.environ.get("KILN_PRECONNECT", "1") != "0":
+    _kiln._preconnect()
+
+from . import config, errors, extending  # noqa: E402 - after the warm-up started
+from .dispatcher import Dispatcher, jit, njit  # noqa: E402
+from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError  # noqa: E402
+from .extending import register_jitable  # noqa: E402
+
+__version__ = "0.1.0"
 
 
 def typeof(value):

@@ -406,8 +406,7 @@ class _Builder:
         """linalg: `a @ b` (BINARY_OP 4, `@=` 17) is a call of np.matmul: the
         library's implementation as the function global "numpy.matmul",
         which typing calls for the operator (inference.cpp)."""
-        import dis
-        if not any(ins.opname == "BINARY_OP" and ins.arg in (4, 17) for ins in dis.get_instructions(code)):
+        if not _uses_matmul(code):
             return []
         from . import library
         impl = library.lookup("numpy.matmul")
@@ -462,6 +461,22 @@ class _Builder:
         except _Unrepresentable:
             pass
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
+
+
+def _uses_matmul(code):
+    """linalg: whether the code has BINARY_OP 4 (`@`) or 17 (`@=`): a scan of
+    co_code's 2-byte units as dis reads them (EXTENDED_ARG prefixes; inline
+    caches read back as zeros), without importing dis on the first call's path."""
+    import opcode  # small; dis would import it too
+    binary_op, extended_arg = opcode.opmap["BINARY_OP"], opcode.opmap["EXTENDED_ARG"]
+    raw = code.co_code
+    ext = 0
+    for i in range(0, len(raw), 2):
+        op, arg = raw[i], raw[i + 1] | ext
+        ext = arg << 8 if op == extended_arg else 0
+        if op == binary_op and arg in (4, 17):
+            return True
+    return False
 
 
 def code_fields(code, consts):

@@ -8,8 +8,8 @@ and turning the server's diagnostics into TypingError and friends.
 """
 
 import functools
-import inspect
 import sys
+import types
 
 from . import _kiln, config
 from .bundle import bundle_spec
@@ -122,6 +122,7 @@ class Dispatcher(_kiln.Dispatcher):
             raise UnsupportedError(located("**kwargs and keyword-only parameters are not supported",
                                            code.co_filename, code.co_firstlineno, code.co_qualname))
         if self._pysig is None:
+            import inspect  # late: `import kiln` stays free of inspect (and dis, ast, tokenize)
             self._pysig = inspect.signature(self.py_func)
         bound = self._pysig.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -249,7 +250,7 @@ def jit(signature_or_function=None, locals=None, **options):
     def wrap(func, signatures=None):
         if isinstance(func, Dispatcher):
             func = func.py_func
-        if not inspect.isfunction(func):
+        if not isinstance(func, types.FunctionType):  # inspect.isfunction
             raise TypeError(f"kiln.jit needs a Python function, got {type(func).__name__}")
         return Dispatcher(func, options, signatures)
 

@@ -21,11 +21,15 @@ std::string& packageDir() {
   return dir;
 }
 
+}  // namespace
+
 client::LocalServerOptions serverOptions() {
   client::LocalServerOptions options;
   if (!packageDir().empty()) options.kilnd_hint = packageDir() + "/bin/kilnd";
   return options;
 }
+
+namespace {
 
 // Raises the kiln.errors class of base/status_errors.def for the status's
 // code, with .code set to the code's name ("INVALID_ARGUMENT").
@@ -725,7 +729,8 @@ PyMODINIT_FUNC PyInit__kiln() {
   if (PyModule_AddObject(m, "Dispatcher", reinterpret_cast<PyObject*>(&DispatcherType)) < 0 ||
       PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
       PyModule_AddFunctions(m, kTypedDictFunctions) < 0 ||  // dicts: typed_dict.cpp
-      PyModule_AddFunctions(m, kExportFunctions) < 0) {     // packages: export.cpp
+      PyModule_AddFunctions(m, kExportFunctions) < 0 ||     // packages: export.cpp
+      PyModule_AddFunctions(m, kPreconnectFunctions) < 0) {  // preconnect.cpp
     Py_DECREF(m);
     return nullptr;
   }

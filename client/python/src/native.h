@@ -26,6 +26,7 @@
 struct KilnMemInfo;
 namespace kiln::client {
 class Library;
+struct LocalServerOptions;
 }
 
 namespace kiln::python {
@@ -207,6 +208,10 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out);
 
 /// packages: write_bundle_file, read_bundle_file (export.cpp).
 extern PyMethodDef kExportFunctions[];
+/// _preconnect, _preconnect_status (preconnect.cpp).
+extern PyMethodDef kPreconnectFunctions[];
+/// The embedded server's options (kilnd next to the package), module.cpp.
+client::LocalServerOptions serverOptions();
 
 extern PyTypeObject DispatcherType;
 extern PyTypeObject BundleType;

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -191,6 +193,31 @@ TEST(Client, ConnectSharesOneChannelPerTarget) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->get(), b->get());
   EXPECT_FALSE(Client::connect("no-port-here").ok());
+}
+
+// A forked child must not share its parent's connection (both would read
+// each other's HTTP/2 frames): Client::connect gives it a Client of its own,
+// and the parent keeps its own.
+TEST(Client, AForkedChildGetsItsOwnClient) {
+  auto parent = Client::connect("unix:/nonexistent/kiln-fork.sock");
+  ASSERT_TRUE(parent.ok());
+  const Client* before = parent->get();
+  const int64_t channels = Client::channelsCreated();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto child = Client::connect("unix:/nonexistent/kiln-fork.sock");
+    auto again = Client::connect("unix:/nonexistent/kiln-fork.sock");
+    const bool own = child.ok() && again.ok() && child->get() != before && child->get() == again->get() &&
+                     Client::channelsCreated() == channels + 1;
+    _exit(own ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  auto same = Client::connect("unix:/nonexistent/kiln-fork.sock");
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->get(), before);
 }
 
 TEST(Client, UnreachableServerIsAClearError) {

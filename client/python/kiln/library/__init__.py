@@ -21,7 +21,9 @@ The modules here are imported only when a bundle needs one of their names:
 ``import kiln`` stays free of NumPy.
 """
 
+import builtins
 import importlib
+import sys
 
 # Which library module implements the names of each Python module.
 _MODULES = {
@@ -82,12 +84,36 @@ def primitive(qualified_name):
 def lookup(qualified_name):
     """Kiln's Python implementation of ``qualified_name`` ("numpy.clip"),
     or None when the compiler implements it natively or not at all."""
-    module, _, _ = qualified_name.rpartition(".")
+    module, _, attr = qualified_name.rpartition(".")
     path = _MODULES.get(module)
-    if path is None:
+    if path is None or not may_implement(module, attr):
         return None
     importlib.import_module(path)  # registers its functions the first time
     return _IMPLEMENTATIONS.get(qualified_name)
+
+
+# The Python objects whose attributes the library's names are, where that is
+# not the module of the same name.
+_OWNERS = {"str": str, "tuple": tuple, "builtins": builtins}
+
+
+def may_implement(module, attr):
+    """False when "module.attr" cannot be a library name: the library only
+    implements real attributes of their module or class (test_library.py
+    checks each name), so a bundle asking for "str.sin" or "math.range" does
+    not import a library module (and compile it, without .pyc files) to
+    learn that. True when the owner is not imported here (numpy before any
+    import of it): the module is imported and asked, as before."""
+    owner = _OWNERS.get(module)
+    if owner is not None:
+        return hasattr(owner, attr)
+    if module == "array":  # npfuncs: methods of ndarray
+        np = sys.modules.get("numpy")
+        return np is None or hasattr(np.ndarray, attr)
+    owner = sys.modules.get(module)
+    # A module's own attributes only: no module __getattr__ runs (NumPy's
+    # warns about removed names).
+    return owner is None or attr in vars(owner)
 
 
 def names():

@@ -2,7 +2,9 @@
 // kiln::client — the C++ client of a kilnd server.
 //
 // One gRPC channel per server target per process: Client::connect returns the
-// same Client for the same target. Compile is by content hash: the bundle is
+// same Client for the same target (and options) in one process; a forked child
+// gets a Client of its own, never its parent's connection, whose HTTP/2
+// stream the parent still uses. Compile is by content hash: the bundle is
 // uploaded only when the server answers STATUS_NEED_BUNDLE, and the Client
 // remembers which hashes each server already has, so later compiles of the
 // same bundle (other signatures) send only the 32-byte hash.
@@ -146,6 +148,9 @@ class Client {
   /// server answers at all. A channel stays READY while its server is
   /// stopped (the connection is open), so only a call notices.
   absl::Status probe();
+  /// The same within at most `max_seconds` (the background warm-up: its
+  /// first call also readies gRPC's call path).
+  absl::Status probe(double max_seconds);
 
   /// Run before the one retry of an RPC that failed UNAVAILABLE (the server
   /// went away mid-call): the embedded default sets one that restarts its
@@ -154,6 +159,9 @@ class Client {
 
   /// RPCs retried once after UNAVAILABLE, since this process started.
   static int64_t retries();
+  /// gRPC channels this process has created (tests: a channel made early is
+  /// the one the first RPC uses).
+  static int64_t channelsCreated();
 
   Client(std::string target, const ConnectOptions& options, std::optional<kiln::v1::VerifyKey> server_key);
 
