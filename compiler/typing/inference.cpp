@@ -715,6 +715,12 @@ class Inferrer {
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
+    if (!r) {  // pyfuncs: kiln.static.* checks of library code
+      const ir::Instr* d = i.operands.size() > 1 ? i.operands[1]->def : nullptr;
+      std::optional<std::string> text;
+      if (d && d->op == Op::kConst && d->const_value.kind == compiler::Constant::Kind::kStr) text = d->const_value.s;
+      r = staticBuiltinRewrite(i.operands[0]->type->name, args, text);
+    }
     if (!r) return absl::OkStatus();
     if (!r->ok()) return typingError(std::string(r->status().message()));
     switch ((*r)->kind) {
