@@ -446,6 +446,21 @@ class Inferrer {
     return static_cast<int>(g->function_index);
   }
 
+  // pyfuncs: the bundle function implementing `name` ("list.sort",
+  // "list.sorted", kiln/library/list_methods.py) when call i passes a
+  // function as key=, or -1 (no key, key=None: the compiler's own sort).
+  int keyedSort(const Instance& inst, const ir::Instr& i, const std::string& name) {
+    const size_t first_kw = i.operands.size() - i.kwnames.size();
+    for (size_t k = 0; k < i.kwnames.size(); ++k)
+      if (i.kwnames[k] == "key" && i.operands[first_kw + k]->type->kind == Kind::kFunction) {
+        const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(name);
+        if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
+          return -1;
+        return static_cast<int>(g->function_index);
+      }
+    return -1;
+  }
+
   // npfuncs: the text of a constant string: a constant, or a global or
   // closure cell frozen as one; nullptr otherwise.
   const std::string* constantText(const Instance& inst, const ir::Value* v) {
@@ -465,6 +480,8 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        if (int fn = callee->name == "sorted" ? keyedSort(inst, i, "list.sorted") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/false);  // pyfuncs: sorted(it, key=f) written in Python
         // sets: set(), set(iterable), bool(s) (rules_sets.cpp).
         if (std::optional<absl::StatusOr<const Type*>> s = setBuiltinCall(tc_, callee->name, args, i.kwnames)) {
           if (!s->ok()) return typingError(std::string(s->status().message()));
@@ -533,6 +550,9 @@ class Inferrer {
                          : -1;
             fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // npfuncs: a.method written in Python
+        if (int fn = receiver->kind == Kind::kList && callee->name == "sort" ? keyedSort(inst, i, "list.sort") : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // pyfuncs: lst.sort(key=f) written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         if (isSet(receiver)) {  // sets: a store types set() (rules_sets.cpp)
           const Type* refined = receiver;

@@ -158,10 +158,10 @@ absl::StatusOr<const Type*> listMethodCall(TypeContext& tc, const Type* list, co
     if (npos != 0) return bad();
     for (size_t k = 0; k < kwnames.size(); ++k) {
       if (kwnames[k] == "reverse") {
-        if (!intLike(args[npos + k])) return absl::InvalidArgumentError("list.sort() reverse= must be a bool");
+        if (!intLike(args[npos + k])) return absl::InvalidArgumentError("an integer is required for 'reverse'");
       } else if (kwnames[k] == "key") {
-        if (args[npos + k]->kind != Kind::kNone)
-          return absl::InvalidArgumentError("list.sort() with a key= function is not supported yet");
+        if (args[npos + k]->kind != Kind::kNone)  // a function: kiln/library/list_methods.py (inference.cpp)
+          return absl::InvalidArgumentError("Key must be None or a Numba JIT compiled function");
       } else {
         return absl::InvalidArgumentError(
             absl::StrCat("list.sort() got an unexpected keyword argument '", kwnames[k], "'"));
@@ -268,8 +268,9 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
       if (kwnames[k] == "reverse" && intLike(args[npos + k])) continue;
       if (kwnames[k] == "key" && args[npos + k]->kind == Kind::kNone) continue;
       return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
-          kwnames[k] == "key" ? "sorted() with a key= function is not supported yet"
-                              : absl::StrCat("sorted() got an unsupported keyword argument '", kwnames[k], "'")));
+          kwnames[k] == "key"       ? "Key must be None or a Numba JIT compiled function"
+          : kwnames[k] == "reverse" ? "an integer is required for 'reverse'"
+                                    : absl::StrCat("sorted() got an unsupported keyword argument '", kwnames[k], "'")));
     }
     if (!itemsOrdered(item))
       return absl::StatusOr<const Type*>(

@@ -59,3 +59,80 @@ def test_heapq_checks_leave_good_calls_alone(kilnd):
     assert jit(heappop)(h) == heapq.heappop(hp) and h == hp
     assert jit(nsmallest)(True, [3, 2, 1]) == heapq.nsmallest(True, [3, 2, 1])
     assert jit(nlargest)(2, (6, 5, 4)) == heapq.nlargest(2, (6, 5, 4))
+
+
+def sort_inner_key(x, rev):
+    def key(z):
+        return 1.0 / z
+    y = x[:]
+    y.sort(key=key, reverse=rev)
+    return sorted(x, key=key, reverse=rev), y
+
+
+def sort_lambda_strings(x, rev):
+    y = list(x)
+    y.sort(key=lambda s: s.upper(), reverse=rev)
+    return sorted(x, key=lambda s: s.lower(), reverse=rev), y
+
+
+def sort_by_closure(x, m):
+    return sorted(x, key=lambda v: v % m)
+
+
+def sort_key_passed(x, key):
+    y = x[:]
+    y.sort(key=key)
+    return sorted(x, key=key), y
+
+
+def sort_key_escapee(x):
+    def key(z):
+        return -z
+    return sort_key_passed(x, key)
+
+
+@pytest.mark.parametrize("rev", [False, True, 1, -12, 0])
+def test_sort_and_sorted_with_key_match_python(kilnd, rev):
+    a = [3, 1, 4, 1, 5, 9, 2, 6]
+    assert jit(sort_inner_key)(a, rev) == sort_inner_key(a, rev)
+    w = ["a", "b", "B", "b", "C", "A"]  # equal keys keep their order (stable), reversed too
+    assert jit(sort_lambda_strings)(w, rev) == sort_lambda_strings(w, rev)
+
+
+def test_sorted_key_closure_and_empty(kilnd):
+    assert jit(sort_by_closure)([7, 3, 10, 4, 5, 6], 3) == sort_by_closure([7, 3, 10, 4, 5, 6], 3)
+    assert jit(sort_by_closure)([5], 3) == [5]
+    assert jit(sort_empty)(3) == sort_empty(3)
+
+
+def sort_empty(m):
+    x = [1]
+    x.pop()
+    x.sort(key=lambda v: v % m)
+    return sorted(x, key=lambda v: -v), x
+
+
+def test_sort_key_through_a_call(kilnd):
+    global sort_key_passed
+    sort_key_passed = jit(sort_key_passed)
+    try:
+        assert jit(sort_key_escapee)([3, 1, 2]) == ([3, 2, 1], [3, 2, 1])
+    finally:
+        sort_key_passed = sort_key_passed.py_func
+
+
+def sort_key_str(x):
+    y = x[:]
+    y.sort(key="illegal")
+    return y
+
+
+def sorted_reverse_str(x):
+    return sorted(x, key=lambda v: v, reverse="go backwards")
+
+
+def test_sort_refusals_match_numba(kilnd):
+    with pytest.raises(TypingError, match="Key must be None or a Numba JIT compiled function"):
+        jit(sort_key_str)([1, 2])
+    with pytest.raises(TypingError, match="an integer is required for 'reverse'"):
+        jit(sorted_reverse_str)([1, 2])

@@ -392,6 +392,9 @@ class _Builder:
             impl = library.lookup(f"str.{attr}")
             if impl is not None:
                 members.append((f"str.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            impl = library.lookup(f"list.{attr}")  # pyfuncs: lst.sort(key=f), sorted(it, key=f)
+            if impl is not None:
+                members.append((f"list.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
             impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
             if impl is not None:
                 members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
