@@ -5,7 +5,7 @@ import heapq
 
 import pytest
 
-from kiln import jit
+from kiln import jit, literal_unroll
 from kiln.errors import TypingError
 
 
@@ -136,3 +136,61 @@ def test_sort_refusals_match_numba(kilnd):
         jit(sort_key_str)([1, 2])
     with pytest.raises(TypingError, match="an integer is required for 'reverse'"):
         jit(sorted_reverse_str)([1, 2])
+
+
+def apply(f, x):
+    return f(x)
+
+
+def plus_one(x):
+    return x + 1
+
+
+def minus_half(x):
+    return x - 0.5
+
+
+def pairs(fcs, a):
+    x = 0
+    i, j = fcs[0]
+    x += i(j(a))
+    for t in literal_unroll(fcs):
+        i, j = t
+        x += i(j(a))
+    return x
+
+
+def sort_with(x, key=None, reverse=False):
+    y = x[:]
+    y.sort(key=key, reverse=reverse)
+    return sorted(x, key=key, reverse=reverse), y
+
+
+def test_jitted_functions_as_arguments(kilnd):
+    japply, jp, jm = jit(apply), jit(plus_one), jit(minus_half)
+    assert japply(jp, 1) == 2
+    assert japply(jm, 1) == 0.5
+    assert japply(jp, 2.5) == 3.5
+    assert japply(jp, 7) == 8  # the wrapper for (plus_one, value) is reused
+    jpairs = jit(pairs)
+    assert jpairs(((jp, jp), (jp, jp)), 10) == 36
+    assert jpairs(((jp, jm), (jm, jp)), 10) == pairs(((plus_one, minus_half), (minus_half, plus_one)), 10)
+
+
+def test_jitted_key_function_from_python(kilnd):
+    key = jit(lambda z: 1.0 / z)
+    js = jit(sort_with)
+    a = [3, 1, 4, 1, 5, 9]
+    for rev in (False, True):
+        assert js(a, key, rev) == sort_with(a, key.py_func, rev)
+    assert js(a) == sort_with(a)
+
+
+def test_function_argument_changes_recompile(kilnd):
+    # Each function's code is in the wrapper's bundle: a different function
+    # of the same name is a different compile, never a stale artifact.
+    def make(k):
+        return jit(eval(f"lambda x: x * {k}"))
+    japply = jit(apply)
+    assert japply(make(2), 5) == 10
+    assert japply(make(3), 5) == 15

@@ -307,6 +307,12 @@ PyObject* callBound(PyObject* self, PyObject* args) {
   // A miss: Python compiles (or explains why it cannot) and names the overload.
   PyObject* index = PyObject_CallMethod(self, "_compile_for", "(O)", args);
   if (index == nullptr) return nullptr;
+  if (PyTuple_Check(index) && PyTuple_GET_SIZE(index) == 1) {  // pyfuncs: Python made the call (functions passed)
+    PyObject* r = PyTuple_GET_ITEM(index, 0);
+    Py_INCREF(r);
+    Py_DECREF(index);
+    return r;
+  }
   Py_ssize_t i = PyLong_AsSsize_t(index);
   Py_DECREF(index);
   if (i == -1 && PyErr_Occurred()) return nullptr;
