@@ -194,3 +194,22 @@ def test_function_argument_changes_recompile(kilnd):
     japply = jit(apply)
     assert japply(make(2), 5) == 10
     assert japply(make(3), 5) == 15
+
+
+def test_eager_int32_signature_takes_a_python_int(kilnd):
+    # Numba converts an int argument to an eagerly declared narrower int; the
+    # value is range-checked, never wrapped.
+    y = 10
+
+    def add_y(x):
+        return x + y
+
+    c = jit("i4(i4)")(add_y)
+    assert c(1) == 11
+    y = 12  # captured at jit time
+    assert c(1) == 11
+    assert jit("i4(i4)")(add_y)(1) == 13
+    with pytest.raises(OverflowError):
+        c(2 ** 40)
+    both = jit(["i4(i4)", "f8(f8)"])(add_y)
+    assert both(1) == 13.0 and isinstance(both(1), float)  # a safe conversion wins over narrowing

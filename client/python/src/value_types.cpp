@@ -600,6 +600,10 @@ bool convertible(Kind from, const Layout& to) {
   return false;
 }
 
+bool narrowable(Kind from, const Layout& to) {
+  return (isSigned(from) || isUnsigned(from)) && (isSigned(to.kind) || isUnsigned(to.kind));
+}
+
 bool unbox(PyObject* v, const Layout& l, void* dst) {
   if (!l.enum_value.empty()) {  // enums: a member of the class, as its value
     if (enumClass(Py_TYPE(v)) != l.enum_class) {
