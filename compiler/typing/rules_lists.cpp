@@ -15,6 +15,10 @@ bool intLike(const Type* t) { return t->kind == Kind::kInt || t->kind == Kind::k
 const Type* widen(TypeContext& tc, const Type* have, const Type* add) { return unify(tc, have, add); }
 
 absl::Status cannotStore(const Type* list, const Type* item) {
+  if (item->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+    return absl::InvalidArgumentError(absl::StrCat("cannot store none into ", list->str(),
+                                                   ": method support for List[None] is limited (a list of None is "
+                                                   "not supported)"));
   return absl::InvalidArgumentError(absl::StrCat("cannot store ", item->str(), " into ", list->str(),
                                                  ": a list's items must have one type"));
 }

@@ -3,9 +3,11 @@ refusals with Numba's messages, sort and sorted with key=, jitted
 functions as arguments. Each result is compared with plain Python."""
 import heapq
 
+import numpy as np
 import pytest
 
 from kiln import jit, literal_unroll
+from kiln.typed import List
 from kiln.errors import TypingError
 
 
@@ -213,3 +215,61 @@ def test_eager_int32_signature_takes_a_python_int(kilnd):
         c(2 ** 40)
     both = jit(["i4(i4)", "f8(f8)"])(add_y)
     assert both(1) == 13.0 and isinstance(both(1), float)  # a safe conversion wins over narrowing
+
+
+def append_len(lst):
+    lst.append(7)
+    return len(lst)
+
+
+def make_lists(n):
+    x = List()
+    for i in range(n):
+        x.append(i * 2)
+    return x, List(range(3))
+
+
+def first(lst):
+    return lst[0]
+
+
+def none_list():
+    lst = List()
+    lst.append(None)
+    return len(lst)
+
+
+def test_typed_list_from_python(kilnd):
+    lst = List.empty_list(np.int64)
+    assert lst.item_type == "int64" and repr(lst) == "ListType[int64]([])"
+    assert jit(append_len)(lst) == 1 and lst == [7]  # written back, as a list argument
+    lst2 = List([1, 2, 3])
+    assert jit(append_len)(lst2) == 4 and lst2 == [1, 2, 3, 7]
+    narrow = List.empty_list(np.int8)
+    narrow.append(300)
+    with pytest.raises(OverflowError):  # converted to the item type: refused, never wrapped
+        jit(first)(narrow)
+    narrow[0] = 100
+    assert jit(first)(narrow) == 100
+
+
+def test_typed_list_constructor_in_compiled_code(kilnd):
+    assert jit(make_lists)(4) == make_lists(4)
+
+
+GLOBAL_TYPED_LIST = List.empty_list(np.int32)
+
+
+def reads_global_typed_list():
+    x = List()
+    for i in GLOBAL_TYPED_LIST:
+        x.append(i)
+    return x
+
+
+def test_typed_list_refusals_match_numba(kilnd):
+    with pytest.raises(TypingError, match=r"The use of a ListType\[int32\] type, assigned to variable "
+                                          r"'GLOBAL_TYPED_LIST' in globals, is not supported"):
+        jit(reads_global_typed_list)()
+    with pytest.raises(TypingError, match=r"method support for List\[None\] is limited"):
+        jit(none_list)()
