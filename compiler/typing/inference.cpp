@@ -238,6 +238,18 @@ class Inferrer {
 
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
+    if (!u && v->type->kind == Kind::kFunction && t->kind == Kind::kFunction)  // pyfuncs: Numba's words
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("mismatch of function types: cannot unify ", v->type->str(), " and ", t->str(),
+                                    what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                    ": a variable holding two different functions is not supported"),
+                       line_);
+    if (!u && ((v->type->kind == Kind::kFunction && t->kind == Kind::kNone) ||
+               (v->type->kind == Kind::kNone && t->kind == Kind::kFunction)))  // pyfuncs: an optional function
+      return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                      ": a function on one path and None on another is not supported (as a sort "
+                                      "key: Key must concretely be None or a Numba JIT compiled function)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -1477,9 +1489,12 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
           if (holdsUntypedList(o->type))  // lists
             return compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
-                absl::StrCat("cannot infer the item type of the empty list ",
+                absl::StrCat("Cannot infer the type of variable ",  // pyfuncs: Numba's words first
                              o->debug_name.empty() ? "used here" : absl::StrCat("'", o->debug_name, "'"),
-                             " (append an item to it, or make it with a typed item)"),
+                             ", have imprecise type: list(undefined): cannot infer the item type of the empty list "
+                             "(For Numba to be able to compile a list, the list must have a known and precise "
+                             "type that can be inferred from the other variables: append an item to it, or make "
+                             "it with a typed item)"),
                 code.filename, i->line, code.qualname);
           if (o->type->kind == Kind::kUnknown)
             return compiler::userError(

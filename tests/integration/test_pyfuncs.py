@@ -273,3 +273,29 @@ def test_typed_list_refusals_match_numba(kilnd):
         jit(reads_global_typed_list)()
     with pytest.raises(TypingError, match=r"method support for List\[None\] is limited"):
         jit(none_list)()
+
+
+def choose(f1, f2, sel):
+    if sel == 1:
+        fn = f1
+    else:
+        fn = f2
+    return fn(2)
+
+
+def noop(x):
+    return 0
+
+
+def test_two_functions_in_one_variable_are_refused(kilnd):
+    from kiln.errors import UnsupportedError
+    jp, jm = jit(plus_one), jit(minus_half)
+    with pytest.raises(UnsupportedError, match="mismatch of function types: cannot unify"):
+        jit(choose)(jp, jm, 1)
+    assert jit(choose)(jp, jp, 1) == 3  # one function twice: one type
+
+
+def test_heterogeneous_list_names_types_as_numba(kilnd):
+    with pytest.raises(TypeError) as e:
+        jit(noop)([(1,), (2, 3)])
+    assert str(e.value) == "can't unbox heterogeneous list: UniTuple(int64 x 1) != UniTuple(int64 x 2)"

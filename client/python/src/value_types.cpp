@@ -211,6 +211,23 @@ void dropStrItems(void* data) {
 }
 // lists: as Numba, every item of a list argument has the list's item type
 // (no conversion); false with a TypeError set otherwise.
+// pyfuncs: a type spelled as Numba's messages spell it: "UniTuple(int64 x 2)"
+// for the grammar's "UniTuple(int64, 2)".
+std::string numbaSpelling(const std::string& t) {
+  std::string out;
+  std::vector<size_t> uni;  // for each open parenthesis: 1 if it opened a UniTuple
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (t[k] == '(') uni.push_back(k >= 8 && t.compare(k - 8, 8, "UniTuple") == 0 ? 1 : 0);
+    if (t[k] == ')' && !uni.empty()) uni.pop_back();
+    if (t[k] == ',' && !uni.empty() && uni.back() == 1 && t.find_first_of(",(", k + 1) > t.find(')', k + 1)) {
+      out += " x";
+      continue;
+    }
+    out += t[k];
+  }
+  return out;
+}
+
 bool listHomogeneous(PyObject* v, const Layout& item) {
   // pyfuncs: a kiln.typed.List converts its items to its item type, as
   // Numba's typed List does; unboxing refuses what does not fit.
@@ -218,8 +235,8 @@ bool listHomogeneous(PyObject* v, const Layout& item) {
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i) {
     std::string t = typeofSpelling(PyList_GET_ITEM(v, i));
     if (t != item.spelling) {
-      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", item.spelling.c_str(),
-                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : t.c_str());
+      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", numbaSpelling(item.spelling).c_str(),
+                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : numbaSpelling(t).c_str());
       return false;
     }
   }
