@@ -71,7 +71,10 @@ absl::StatusOr<const Type*> listLiteral(TypeContext& tc, const std::vector<const
   const Type* t = tc.unknown();
   for (const Type* item : items) {
     const Type* u = unify(tc, t, item);
-    if (!u || u->kind == Kind::kNone || isIterator(u->kind))
+    if (u && u->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+      return absl::InvalidArgumentError(
+          "a list of None is not supported: method support for List[None] is limited");
+    if (!u || isIterator(u->kind))
       return absl::InvalidArgumentError(
           absl::StrCat("a list cannot hold items of types ", t->str(), " and ", item->str(),
                        " (a list's items must have one type; use a tuple for mixed items)"));
