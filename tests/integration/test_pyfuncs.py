@@ -299,3 +299,40 @@ def test_heterogeneous_list_names_types_as_numba(kilnd):
     with pytest.raises(TypeError) as e:
         jit(noop)([(1,), (2, 3)])
     assert str(e.value) == "can't unbox heterogeneous list: UniTuple(int64 x 1) != UniTuple(int64 x 2)"
+
+
+def rev_list(x):
+    out = []
+    for v in reversed(x):
+        out.append(v)
+    return out
+
+
+def rev_range(n):
+    return [v for v in reversed(range(2, n, 3))]
+
+
+def rev_str(t):
+    r = ""
+    for c in reversed(t):
+        r += c
+    return r
+
+
+def rev_dict(n):
+    return [k for k in reversed({1: n})]
+
+
+@pytest.mark.parametrize("f,arg", [
+    (rev_list, [1, 5, 2]), (rev_list, (1.5, 2.5)), (rev_list, [7]), (rev_range, 11), (rev_range, 2),
+    (rev_str, "héllo"), (rev_str, ""),
+])
+def test_reversed_matches_python(kilnd, f, arg):
+    assert jit(f)(arg) == f(arg)
+
+
+def test_reversed_array_and_refusal(kilnd):
+    a = np.arange(5.0)
+    assert jit(rev_list)(a) == [float(v) for v in a[::-1]]
+    with pytest.raises(TypingError, match=r"reversed\(\) of a dict or set is not supported"):
+        jit(rev_dict)(1)
