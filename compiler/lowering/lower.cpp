@@ -119,6 +119,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
   const typing::Type* result = i.result->type;
   switch (callee->kind) {
     case Kind::kBuiltin: {
+      if (inst_.calls.count(&i)) goto bundle_function;  // pyfuncs: sorted(it, key=f) is written in Python
       if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
       std::vector<const ir::Value*> args;
       for (int k : i.resolution->bound) args.push_back(i.operands[k]);
@@ -145,7 +146,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
         return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
       }
       [[fallthrough]];
-    case Kind::kFunction: {
+    case Kind::kFunction:
+    bundle_function: {
       auto it = inst_.calls.find(&i);
       if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
       const typing::CallBinding& binding = it->second;

@@ -103,6 +103,11 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       break;
     case BuiltinId::kLinalgSameDtype:  // linalg: a check made by typing
       return b_.getInt8(0);
+    case BuiltinId::kStaticError:  // pyfuncs: rewritten by typing (rules_static.cpp), never lowered
+    case BuiltinId::kStaticSameItem:
+    case BuiltinId::kStaticItemIsinstance:
+    case BuiltinId::kStaticIterable:
+      break;
     case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
     case BuiltinId::kNpStack:
     case BuiltinId::kNpVstack:

@@ -238,6 +238,18 @@ class Inferrer {
 
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
+    if (!u && v->type->kind == Kind::kFunction && t->kind == Kind::kFunction)  // pyfuncs: Numba's words
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("mismatch of function types: cannot unify ", v->type->str(), " and ", t->str(),
+                                    what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                    ": a variable holding two different functions is not supported"),
+                       line_);
+    if (!u && ((v->type->kind == Kind::kFunction && t->kind == Kind::kNone) ||
+               (v->type->kind == Kind::kNone && t->kind == Kind::kFunction)))  // pyfuncs: an optional function
+      return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                      ": a function on one path and None on another is not supported (as a sort "
+                                      "key: Key must concretely be None or a Numba JIT compiled function)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -446,6 +458,21 @@ class Inferrer {
     return static_cast<int>(g->function_index);
   }
 
+  // pyfuncs: the bundle function implementing `name` ("list.sort",
+  // "list.sorted", kiln/library/list_methods.py) when call i passes a
+  // function as key=, or -1 (no key, key=None: the compiler's own sort).
+  int keyedSort(const Instance& inst, const ir::Instr& i, const std::string& name) {
+    const size_t first_kw = i.operands.size() - i.kwnames.size();
+    for (size_t k = 0; k < i.kwnames.size(); ++k)
+      if (i.kwnames[k] == "key" && i.operands[first_kw + k]->type->kind == Kind::kFunction) {
+        const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(name);
+        if (!g || g->kind != compiler::GlobalRef::Kind::kFunction || g->function_index >= p_.bundle->functions.size())
+          return -1;
+        return static_cast<int>(g->function_index);
+      }
+    return -1;
+  }
+
   // npfuncs: the text of a constant string: a constant, or a global or
   // closure cell frozen as one; nullptr otherwise.
   const std::string* constantText(const Instance& inst, const ir::Value* v) {
@@ -465,6 +492,8 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        if (int fn = callee->name == "sorted" ? keyedSort(inst, i, "list.sorted") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/false);  // pyfuncs: sorted(it, key=f) written in Python
         // sets: set(), set(iterable), bool(s) (rules_sets.cpp).
         if (std::optional<absl::StatusOr<const Type*>> s = setBuiltinCall(tc_, callee->name, args, i.kwnames)) {
           if (!s->ok()) return typingError(std::string(s->status().message()));
@@ -533,6 +562,9 @@ class Inferrer {
                          : -1;
             fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // npfuncs: a.method written in Python
+        if (int fn = receiver->kind == Kind::kList && callee->name == "sort" ? keyedSort(inst, i, "list.sort") : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // pyfuncs: lst.sort(key=f) written in Python
         if (receiver->kind == Kind::kList) return listMethod(i, receiver, args);  // lists
         if (isSet(receiver)) {  // sets: a store types set() (rules_sets.cpp)
           const Type* refined = receiver;
@@ -715,6 +747,12 @@ class Inferrer {
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
+    if (!r) {  // pyfuncs: kiln.static.* checks of library code
+      const ir::Instr* d = i.operands.size() > 1 ? i.operands[1]->def : nullptr;
+      std::optional<std::string> text;
+      if (d && d->op == Op::kConst && d->const_value.kind == compiler::Constant::Kind::kStr) text = d->const_value.s;
+      r = staticBuiltinRewrite(i.operands[0]->type->name, args, text);
+    }
     if (!r) return absl::OkStatus();
     if (!r->ok()) return typingError(std::string(r->status().message()));
     switch ((*r)->kind) {
@@ -1451,9 +1489,12 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
           if (holdsUntypedList(o->type))  // lists
             return compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
-                absl::StrCat("cannot infer the item type of the empty list ",
+                absl::StrCat("Cannot infer the type of variable ",  // pyfuncs: Numba's words first
                              o->debug_name.empty() ? "used here" : absl::StrCat("'", o->debug_name, "'"),
-                             " (append an item to it, or make it with a typed item)"),
+                             ", have imprecise type: list(undefined): cannot infer the item type of the empty list "
+                             "(For Numba to be able to compile a list, the list must have a known and precise "
+                             "type that can be inferred from the other variables: append an item to it, or make "
+                             "it with a typed item)"),
                 code.filename, i->line, code.qualname);
           if (o->type->kind == Kind::kUnknown)
             return compiler::userError(

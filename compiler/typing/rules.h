@@ -312,6 +312,14 @@ struct BuiltinRewrite {
 std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::string& name,
                                                                   const std::vector<const Type*>& args,
                                                                   size_t nkw);
+// tuples: whether a value of type x is an instance of the class c (a
+// builtin class or a NumPy scalar type); nullopt when c is not a class.
+std::optional<bool> instanceOf(const Type* x, const Type* c);
+// pyfuncs (rules_static.cpp): the kiln.static.* checks library code makes at
+// typing time; first_text the first argument's constant text, if any.
+std::optional<absl::StatusOr<BuiltinRewrite>> staticBuiltinRewrite(const std::string& name,
+                                                                   const std::vector<const Type*>& args,
+                                                                   const std::optional<std::string>& first_text);
 
 // namedtuples (rules_namedtuples.cpp): the item index of field `name` of
 // a namedtuple type, or -1 (a tuple, or no such field).

@@ -127,6 +127,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kNdUnravel:  // ndindex: rules_ndindex.cpp
       return ndUnravelCall(tc, args);
+    case BuiltinId::kStaticError:  // pyfuncs: rewritten before typing (rules_static.cpp)
+    case BuiltinId::kStaticSameItem:
+    case BuiltinId::kStaticItemIsinstance:
+    case BuiltinId::kStaticIterable:
+      return absl::InternalError(absl::StrCat(builtinName(res.id), " reached typing unrewritten"));
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)

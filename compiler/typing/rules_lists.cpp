@@ -15,6 +15,10 @@ bool intLike(const Type* t) { return t->kind == Kind::kInt || t->kind == Kind::k
 const Type* widen(TypeContext& tc, const Type* have, const Type* add) { return unify(tc, have, add); }
 
 absl::Status cannotStore(const Type* list, const Type* item) {
+  if (item->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+    return absl::InvalidArgumentError(absl::StrCat("cannot store none into ", list->str(),
+                                                   ": method support for List[None] is limited (a list of None is "
+                                                   "not supported)"));
   return absl::InvalidArgumentError(absl::StrCat("cannot store ", item->str(), " into ", list->str(),
                                                  ": a list's items must have one type"));
 }
@@ -67,7 +71,10 @@ absl::StatusOr<const Type*> listLiteral(TypeContext& tc, const std::vector<const
   const Type* t = tc.unknown();
   for (const Type* item : items) {
     const Type* u = unify(tc, t, item);
-    if (!u || u->kind == Kind::kNone || isIterator(u->kind))
+    if (u && u->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+      return absl::InvalidArgumentError(
+          "a list of None is not supported: method support for List[None] is limited");
+    if (!u || isIterator(u->kind))
       return absl::InvalidArgumentError(
           absl::StrCat("a list cannot hold items of types ", t->str(), " and ", item->str(),
                        " (a list's items must have one type; use a tuple for mixed items)"));
@@ -158,10 +165,10 @@ absl::StatusOr<const Type*> listMethodCall(TypeContext& tc, const Type* list, co
     if (npos != 0) return bad();
     for (size_t k = 0; k < kwnames.size(); ++k) {
       if (kwnames[k] == "reverse") {
-        if (!intLike(args[npos + k])) return absl::InvalidArgumentError("list.sort() reverse= must be a bool");
+        if (!intLike(args[npos + k])) return absl::InvalidArgumentError("an integer is required for 'reverse'");
       } else if (kwnames[k] == "key") {
-        if (args[npos + k]->kind != Kind::kNone)
-          return absl::InvalidArgumentError("list.sort() with a key= function is not supported yet");
+        if (args[npos + k]->kind != Kind::kNone)  // a function: kiln/library/list_methods.py (inference.cpp)
+          return absl::InvalidArgumentError("Key must be None or a Numba JIT compiled function");
       } else {
         return absl::InvalidArgumentError(
             absl::StrCat("list.sort() got an unexpected keyword argument '", kwnames[k], "'"));
@@ -268,8 +275,9 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
       if (kwnames[k] == "reverse" && intLike(args[npos + k])) continue;
       if (kwnames[k] == "key" && args[npos + k]->kind == Kind::kNone) continue;
       return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
-          kwnames[k] == "key" ? "sorted() with a key= function is not supported yet"
-                              : absl::StrCat("sorted() got an unsupported keyword argument '", kwnames[k], "'")));
+          kwnames[k] == "key"       ? "Key must be None or a Numba JIT compiled function"
+          : kwnames[k] == "reverse" ? "an integer is required for 'reverse'"
+                                    : absl::StrCat("sorted() got an unsupported keyword argument '", kwnames[k], "'")));
     }
     if (!itemsOrdered(item))
       return absl::StatusOr<const Type*>(

@@ -7,8 +7,6 @@
 
 namespace kiln::typing {
 
-namespace {
-
 // Whether a value of type x is an instance of the class c (a builtin class
 // or a NumPy scalar type); nullopt when c is not a class this knows.
 std::optional<bool> instanceOf(const Type* x, const Type* c) {
@@ -29,8 +27,6 @@ std::optional<bool> instanceOf(const Type* x, const Type* c) {
   if (n == "object") return true;
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::string& name,
                                                                   const std::vector<const Type*>& args,

@@ -216,6 +216,15 @@ def _random_method_name(value, name):
     return None
 
 
+def _is_typed_list(value):
+    """pyfuncs: a kiln.typed.List or numba.typed.List instance."""
+    return type(value).__name__ == "List" and type(value).__module__ in ("kiln.typed_list", "numba.typed.typedlist")
+
+
+def _typed_list_spelling(value):
+    return str(getattr(value, "_numba_type_", "ListType[Undefined]"))
+
+
 def _builtin_name(value):
     """"abs", "math.sin", "numpy.sqrt", "ValueError" for the functions and
     classes the compiler knows by name, else None."""
@@ -231,6 +240,10 @@ def _builtin_name(value):
     # Numba) called in compiled code makes a dict, as dict() does.
     if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
         return "kiln.typed.Dict"
+    # pyfuncs: the typed List class (Kiln's, or Numba's) called in compiled
+    # code makes a list, as list() does.
+    if name == "List" and module in ("kiln.typed_list", "numba.typed.typedlist") and isinstance(value, type):
+        return "list"
     np = sys.modules.get("numpy")
     if module is None and np is not None and isinstance(value, np.ufunc) and getattr(np, name, None) is value:
         return f"numpy.{name}"  # NumPy 1.x ufuncs have no __module__
@@ -348,6 +361,14 @@ class _Builder:
         value = func.__globals__.get(name, _MISSING)
         if value is _MISSING:
             value = getattr(builtins, name, _MISSING)
+        if _is_typed_list(value):  # pyfuncs: Numba's refusal, word for word
+            t = _typed_list_spelling(value)
+            code = func.__code__
+            from .errors import TypingError
+            raise TypingError(located(
+                f"The use of a {t} type, assigned to variable '{name}' in globals, is not supported as globals "
+                f"are considered compile-time constants and there is no known way to compile a {t} type as a "
+                "constant.", code.co_filename, code.co_firstlineno, code.co_qualname))
         return self.self_or(name, value, func)
 
     def self_or(self, name, value, func):
@@ -392,6 +413,9 @@ class _Builder:
             impl = library.lookup(f"str.{attr}")
             if impl is not None:
                 members.append((f"str.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            impl = library.lookup(f"list.{attr}")  # pyfuncs: lst.sort(key=f), sorted(it, key=f)
+            if impl is not None:
+                members.append((f"list.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
             impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
             if impl is not None:
                 members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))

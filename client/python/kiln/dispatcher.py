@@ -51,6 +51,31 @@ def _describe(value):
     return f"Python type {type(value).__name__}"
 
 
+def _holds_function(a):
+    """pyfuncs: whether an argument is a jitted function or a tuple holding one."""
+    return isinstance(a, Dispatcher) or (type(a) is tuple and any(_holds_function(x) for x in a))
+
+
+def _function_shape(a):
+    """pyfuncs: which functions an argument holds, and where (the wrapper's key)."""
+    if isinstance(a, Dispatcher):
+        return ("fn", id(a))  # the wrapper holds `a`: the id is not reused while it lives
+    if type(a) is tuple and _holds_function(a):
+        return ("tuple", tuple(_function_shape(x) for x in a))
+    return ("value",)
+
+
+def _value_leaves(a, out):
+    """pyfuncs: the values (not functions) of an argument, in order."""
+    if isinstance(a, Dispatcher):
+        return
+    if type(a) is tuple and _holds_function(a):
+        for x in a:
+            _value_leaves(x, out)
+        return
+    out.append(a)
+
+
 class Dispatcher(_kiln.Dispatcher):
     """A jitted function: call it like the original."""
 
@@ -133,7 +158,10 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _compile_for(self, args):
         """Called by the native dispatcher on a miss; returns the overload
-        index to call."""
+        index to call, or a 1-tuple holding the call's result when Python
+        made the call itself (jitted functions among the arguments)."""
+        if any(_holds_function(a) for a in args):
+            return (self._call_with_functions(args),)
         arg_types = []
         names = self.py_func.__code__.co_varnames
         for i, a in enumerate(args):
@@ -149,6 +177,49 @@ class Dispatcher(_kiln.Dispatcher):
             raise TypeError(f"No matching definition for argument type(s) {', '.join(arg_types)}; "
                             f"{self.__name__} was compiled for {known}")
         return self._compile(arg_types, "")
+
+    def _call_with_functions(self, args):
+        """pyfuncs: a call passing jitted functions (Dispatchers, alone or
+        inside tuples). Each function is a compile-time constant, as Numba's
+        dispatcher type is: the call goes through a jitted wrapper, made once
+        per combination of functions, that reads them as globals and passes
+        them on with the other arguments (its own parameters). The wrapper's
+        bundle holds this function's code and theirs, so the cache key
+        changes when any of them does."""
+        shape = tuple(_function_shape(a) for a in args)
+        specs = self.__dict__.setdefault("_function_specs", {})
+        wrapper = specs.get(shape)
+        if wrapper is None:
+            if self._eager:
+                raise TypeError(f"No matching definition for argument type(s) with jitted functions; "
+                                f"{self.__name__} was compiled for its signatures only")
+            wrapper = specs[shape] = self._function_wrapper(args)
+        leaves = []
+        for a in args:
+            _value_leaves(a, leaves)
+        return wrapper(*leaves)
+
+    def _function_wrapper(self, args):
+        env = {"__kiln_target": self}
+        params = []
+
+        def expr(a):
+            if isinstance(a, Dispatcher):
+                name = f"__kiln_fn{len(env)}"
+                env[name] = a
+                return name
+            if type(a) is tuple and _holds_function(a):
+                return "(" + "".join(expr(x) + ", " for x in a) + ")"
+            params.append(f"a{len(params)}")
+            return params[-1]
+
+        passed = [expr(a) for a in args]
+        name = f"{self.py_func.__name__}__with_functions"
+        src = f"def {name}({', '.join(params)}):\n    return __kiln_target({', '.join(passed)})\n"
+        exec(compile(src, f"<kiln: {self.py_func.__qualname__} called with jitted functions>", "exec"), env)
+        fn = env[name]
+        fn.__qualname__ = f"{self.py_func.__qualname__}__with_functions"
+        return Dispatcher(fn, dict(self._options))
 
     def _compile(self, arg_types, return_type):
         """The overload index for these canonical argument types, compiled

@@ -51,7 +51,9 @@ struct DispatcherObject {
 constexpr size_t kInlineArgs = 16;
 constexpr size_t kInlineBytes = 512;
 
-bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact) {
+// narrow (pyfuncs): a last resort for eager signatures, ints narrowed as Numba does.
+bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact,
+             bool narrow = false) {
   for (size_t i = 0; i < ov.params.size(); ++i) {
     const Layout& p = ov.params[i];
     if (kinds[i] == Kind::kArray) {
@@ -65,7 +67,7 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       // enums: a member (kTuple here) is laid out as its value.
       if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)
         return false;
-    } else if (exact ? kinds[i] != p.kind : !convertible(kinds[i], p)) {
+    } else if (exact ? kinds[i] != p.kind : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {
       return false;
     }
   }
@@ -303,10 +305,20 @@ PyObject* callBound(PyObject* self, PyObject* args) {
     if (st.frozen)
       for (const Overload& ov : st.overloads)
         if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/false)) return invoke(st, ov, args);
+    if (st.frozen)  // pyfuncs: i4(i4) called with a Python int, as Numba allows
+      for (const Overload& ov : st.overloads)
+        if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/false, /*narrow=*/true))
+          return invoke(st, ov, args);
   }
   // A miss: Python compiles (or explains why it cannot) and names the overload.
   PyObject* index = PyObject_CallMethod(self, "_compile_for", "(O)", args);
   if (index == nullptr) return nullptr;
+  if (PyTuple_Check(index) && PyTuple_GET_SIZE(index) == 1) {  // pyfuncs: Python made the call (functions passed)
+    PyObject* r = PyTuple_GET_ITEM(index, 0);
+    Py_INCREF(r);
+    Py_DECREF(index);
+    return r;
+  }
   Py_ssize_t i = PyLong_AsSsize_t(index);
   Py_DECREF(index);
   if (i == -1 && PyErr_Occurred()) return nullptr;

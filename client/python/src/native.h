@@ -109,6 +109,10 @@ extern PyMethodDef kTypedDictFunctions[];
 /// Whether a value of kind `from` may be passed where `to` is declared
 /// (exact, or a safe conversion: bool -> int/float, int -> float64, ...).
 bool convertible(Layout::Kind from, const Layout& to);
+// pyfuncs: whether an integer argument may be narrowed to the declared integer
+// parameter of an eagerly compiled signature (Numba converts it; unbox
+// range-checks it: OverflowError, never a wrapped value).
+bool narrowable(Layout::Kind from, const Layout& to);
 
 /// Unbox `value` into `dst` as `layout`; returns false with a Python error set.
 bool unbox(PyObject* value, const Layout& layout, void* dst);

@@ -211,12 +211,32 @@ void dropStrItems(void* data) {
 }
 // lists: as Numba, every item of a list argument has the list's item type
 // (no conversion); false with a TypeError set otherwise.
+// pyfuncs: a type spelled as Numba's messages spell it: "UniTuple(int64 x 2)"
+// for the grammar's "UniTuple(int64, 2)".
+std::string numbaSpelling(const std::string& t) {
+  std::string out;
+  std::vector<size_t> uni;  // for each open parenthesis: 1 if it opened a UniTuple
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (t[k] == '(') uni.push_back(k >= 8 && t.compare(k - 8, 8, "UniTuple") == 0 ? 1 : 0);
+    if (t[k] == ')' && !uni.empty()) uni.pop_back();
+    if (t[k] == ',' && !uni.empty() && uni.back() == 1 && t.find_first_of(",(", k + 1) > t.find(')', k + 1)) {
+      out += " x";
+      continue;
+    }
+    out += t[k];
+  }
+  return out;
+}
+
 bool listHomogeneous(PyObject* v, const Layout& item) {
+  // pyfuncs: a kiln.typed.List converts its items to its item type, as
+  // Numba's typed List does; unboxing refuses what does not fit.
+  if (!PyList_CheckExact(v) && isScalar(item.kind)) return true;
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i) {
     std::string t = typeofSpelling(PyList_GET_ITEM(v, i));
     if (t != item.spelling) {
-      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", item.spelling.c_str(),
-                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : t.c_str());
+      PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous list: %s != %s", numbaSpelling(item.spelling).c_str(),
+                   t.empty() ? Py_TYPE(PyList_GET_ITEM(v, i))->tp_name : numbaSpelling(t).c_str());
       return false;
     }
   }
@@ -525,6 +545,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
+  else if (PyList_Check(v)) *kind = Kind::kList;  // pyfuncs: kiln.typed.List, a list subclass
   // ndarrayKey is false until NumPy's C API is loaded, which the first
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
@@ -559,6 +580,13 @@ std::string typeofSpelling(PyObject* v) {
   if (kind == Kind::kList) {
     // lists: Numba's reflected list, typed by its first item (unboxing
     // checks the others). An empty list has no item type.
+    if (!PyList_CheckExact(v)) {  // pyfuncs: kiln.typed.List knows its item type, empty too
+      PyObject* declared = PyObject_GetAttrString(v, "_kiln_item_type");
+      if (declared == nullptr) PyErr_Clear();
+      std::string item = declared != nullptr && PyUnicode_Check(declared) ? PyUnicode_AsUTF8(declared) : "";
+      Py_XDECREF(declared);
+      if (!item.empty()) return absl::StrCat("reflected list(", item, ")");
+    }
     if (PyList_GET_SIZE(v) == 0) return {};
     std::string item = typeofSpelling(PyList_GET_ITEM(v, 0));
     if (item.empty()) return {};
@@ -598,6 +626,10 @@ bool convertible(Kind from, const Layout& to) {
   if (from == Kind::kFloat32) return to.kind == Kind::kFloat64 || isComplex(to.kind);
   if (from == Kind::kFloat64) return to.kind == Kind::kComplex128;
   return false;
+}
+
+bool narrowable(Kind from, const Layout& to) {
+  return (isSigned(from) || isUnsigned(from)) && (isSigned(to.kind) || isUnsigned(to.kind));
 }
 
 bool unbox(PyObject* v, const Layout& l, void* dst) {

@@ -40,6 +40,7 @@ _MODULES = {
     "functools": "kiln.library.functools_functions",  # generators: functools.reduce
     "builtins": "kiln.library.builtin_functions",  # generators: map, filter
     "numpy.linalg": "kiln.library.numpy_linalg",  # linalg: (also numpy.dot/vdot/matmul)
+    "list": "kiln.library.list_methods",  # pyfuncs: list.sort / sorted with key=
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 

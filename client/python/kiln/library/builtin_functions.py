@@ -2,7 +2,7 @@
 generator functions (compiled as coroutines, lowering/lower_generators.cpp),
 so they are as lazy as Python's."""
 
-from . import implements
+from . import implements, primitive
 
 
 @implements("builtins.map")
@@ -26,3 +26,26 @@ def filter(function, iterable):
         for x in iterable:
             if function(x):
                 yield x
+
+
+_error = primitive("kiln.static.error")
+
+
+@implements("builtins.reversed")
+def reversed(seq):
+    # pyfuncs: a lazy reverse iterator over a sequence (list, tuple, str,
+    # range, 1-d array), reading by index as CPython's list iterator does:
+    # it stops when the position falls outside a list that shrank.
+    if isinstance(seq, dict):  # a dict or a set (a dict without values)
+        _error("reversed() of a dict or set is not supported")
+    if isinstance(seq, range):  # a range is not indexed in compiled code: its items, listed
+        items = list(seq)
+        k = len(items) - 1
+        while k >= 0:
+            yield items[k]
+            k -= 1
+    else:
+        i = len(seq) - 1
+        while 0 <= i < len(seq):
+            yield seq[i]
+            i -= 1

@@ -5,7 +5,18 @@ Python is written back, as every reflected list)."""
 
 import heapq
 
-from . import implements
+from . import implements, primitive
+
+# Typing-time checks (compiler/typing/rules_static.cpp): a bad argument type
+# is refused with Numba's message when the function is compiled.
+_error = primitive("kiln.static.error")
+_same_item = primitive("kiln.static.same_item")
+_item_isinstance = primitive("kiln.static.item_isinstance")
+_iterable = primitive("kiln.static.iterable")
+
+
+# The checks are written out in each function: typing a call of a helper
+# comes after the caller's own body, whose error would come first.
 
 
 @implements("heapq._siftdown")
@@ -45,6 +56,10 @@ def _siftup(heap, pos):
 
 @implements("heapq.heapify")
 def heapify(x):
+    if not isinstance(x, list):
+        _error("heap argument must be a list")
+    if _item_isinstance(x, complex):
+        _error("'<' not supported between instances of 'complex' and 'complex'")
     n = len(x)
     for i in range(n // 2 - 1, -1, -1):
         heapq._siftup(x, i)
@@ -52,12 +67,22 @@ def heapify(x):
 
 @implements("heapq.heappush")
 def heappush(heap, item):
+    if not isinstance(heap, list):
+        _error("heap argument must be a list")
+    if _item_isinstance(heap, complex):
+        _error("'<' not supported between instances of 'complex' and 'complex'")
+    if not _same_item(heap, item):
+        _error("heap type must be the same as item type")
     heap.append(item)
     heapq._siftdown(heap, 0, len(heap) - 1)
 
 
 @implements("heapq.heappop")
 def heappop(heap):
+    if not isinstance(heap, list):
+        _error("heap argument must be a list")
+    if _item_isinstance(heap, complex):
+        _error("'<' not supported between instances of 'complex' and 'complex'")
     lastelt = heap.pop()  # IndexError on an empty heap, as CPython
     if len(heap) > 0:
         returnitem = heap[0]
@@ -69,6 +94,12 @@ def heappop(heap):
 
 @implements("heapq.heapreplace")
 def heapreplace(heap, item):
+    if not isinstance(heap, list):
+        _error("heap argument must be a list")
+    if _item_isinstance(heap, complex):
+        _error("'<' not supported between instances of 'complex' and 'complex'")
+    if not _same_item(heap, item):
+        _error("heap type must be the same as item type")
     returnitem = heap[0]  # IndexError on an empty heap
     heap[0] = item
     heapq._siftup(heap, 0)
@@ -77,6 +108,12 @@ def heapreplace(heap, item):
 
 @implements("heapq.heappushpop")
 def heappushpop(heap, item):
+    if not isinstance(heap, list):
+        _error("heap argument must be a list")
+    if _item_isinstance(heap, complex):
+        _error("'<' not supported between instances of 'complex' and 'complex'")
+    if not _same_item(heap, item):
+        _error("heap type must be the same as item type")
     if len(heap) > 0 and heap[0] < item:
         top = heap[0]
         heap[0] = item
@@ -87,6 +124,10 @@ def heappushpop(heap, item):
 
 @implements("heapq.nsmallest")
 def nsmallest(n, iterable):
+    if not isinstance(n, int):
+        _error("First argument 'n' must be an integer")
+    if not _iterable(iterable):
+        _error("Second argument 'iterable' must be iterable")
     # CPython documents nsmallest(n, it) as sorted(it)[:n].
     if n <= 0:
         return sorted(iterable)[:0]
@@ -95,6 +136,10 @@ def nsmallest(n, iterable):
 
 @implements("heapq.nlargest")
 def nlargest(n, iterable):
+    if not isinstance(n, int):
+        _error("First argument 'n' must be an integer")
+    if not _iterable(iterable):
+        _error("Second argument 'iterable' must be iterable")
     # CPython documents nlargest(n, it) as sorted(it, reverse=True)[:n].
     if n <= 0:
         return sorted(iterable, reverse=True)[:0]
