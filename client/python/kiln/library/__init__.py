@@ -108,6 +108,8 @@ def may_implement(module, attr):
     owner = _OWNERS.get(module)
     if owner is not None:
         return hasattr(owner, attr)
+    if module == "list":  # pyfuncs: list methods, and "list.sorted" for the builtin sorted
+        return attr == "sorted" or hasattr(list, attr)
     if module == "array":  # npfuncs: methods of ndarray
         np = sys.modules.get("numpy")
         return np is None or hasattr(np.ndarray, attr)
