@@ -207,30 +207,38 @@ std::optional<RespValue> SharedTier::run(const CacheKey& key, const std::vector<
   return std::nullopt;
 }
 
-std::optional<std::string> SharedTier::fetch(Kind kind, const CacheKey& key, bool count) {
+std::optional<std::string> SharedTier::fetch(Kind kind, const CacheKey& key, bool count,
+                                             const std::function<absl::Status(std::string_view)>& check) {
+  const bool bundle = kind == Kind::kBundle;
   const std::string vk = valueKey(kind, key);
   std::optional<RespValue> reply = run(key, {"GET", vk});
   if (!reply) return std::nullopt;  // counted by run()
   if (reply->type == RespValue::Type::kNil) {
-    if (count) misses_.fetch_add(1, std::memory_order_relaxed);
+    if (count) (bundle ? bundle_misses_ : misses_).fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
   absl::StatusOr<std::string_view> payload =
       reply->type == RespValue::Type::kBulk ? decodeValue(kind, key, reply->str)
                                             : absl::DataLossError("GET answered with something not a string");
+  if (payload.ok() && check) {
+    if (absl::Status s = check(*payload); !s.ok()) payload = s;
+  }
   if (!payload.ok()) {
     corrupt_values_.fetch_add(1, std::memory_order_relaxed);
     errors_[SharedTierStats::kDigest].fetch_add(1, std::memory_order_relaxed);
     KILN_LOG(kWarning) << "shared cache value " << vk << " failed its checks (" << payload.status().message()
-                       << "); deleted, recompiling";
+                       << (bundle ? "); deleted, asking the client for it" : "); deleted, recompiling");
     run(key, {"DEL", vk});
     return std::nullopt;
   }
-  if (count) hits_.fetch_add(1, std::memory_order_relaxed);
+  if (count) (bundle ? bundle_hits_ : hits_).fetch_add(1, std::memory_order_relaxed);
   return std::string(*payload);
 }
 
-std::optional<std::string> SharedTier::get(Kind kind, const CacheKey& key) { return fetch(kind, key, true); }
+std::optional<std::string> SharedTier::get(Kind kind, const CacheKey& key,
+                                           const std::function<absl::Status(std::string_view)>& check) {
+  return fetch(kind, key, true, check);
+}
 
 void SharedTier::put(Kind kind, const CacheKey& key, std::string_view payload) {
   if (payload.size() > options_.max_value_bytes) {
@@ -307,6 +315,10 @@ SharedTierStats SharedTier::stats() const {
   s.lock_wait_hits = lock_wait_hits_.load();
   s.corrupt_values = corrupt_values_.load();
   s.degraded_events = degraded_events_.load();
+  s.bundle_hits = bundle_hits_.load();
+  s.bundle_misses = bundle_misses_.load();
+  s.lock_renewals = lock_renewals_.load();
+  s.locks_lost = locks_lost_.load();
   s.instances = instances_.size();
   for (const auto& instance : instances_) {
     const bool down = instance->down_now.load();

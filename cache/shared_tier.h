@@ -87,6 +87,11 @@ struct SharedTierStats {
   uint64_t lock_wait_hits = 0;  // ... and got its value
   uint64_t corrupt_values = 0;  // values that failed their checks (deleted)
   uint64_t degraded_events = 0; // instance up -> down transitions
+  // opsrest: bundles (Kind::kBundle) are looked up apart from artifacts, so
+  // hits and misses above stay the artifact lookups.
+  uint64_t bundle_hits = 0, bundle_misses = 0;
+  uint64_t lock_renewals = 0;   // locks extended while their compile ran
+  uint64_t locks_lost = 0;      // renewals that found the lock no longer ours
   uint64_t instances = 0, instances_down = 0;
   bool degraded = false;        // some instance is skipped now
   /// Each instance ("host:port") and whether it is up now (not skipped):
@@ -103,8 +108,11 @@ class SharedTier {
   ~SharedTier();
 
   /// The verified payload under (kind, key), or nullopt (a miss, an error,
-  /// a value that failed its checks).
-  std::optional<std::string> get(Kind kind, const CacheKey& key);
+  /// a value that failed its checks). `check` (optional) is a further check
+  /// of the payload (a bundle's SHA-256): a value failing it is treated as
+  /// one failing the format's checks (counted, deleted, a miss).
+  std::optional<std::string> get(Kind kind, const CacheKey& key,
+                                 const std::function<absl::Status(std::string_view)>& check = nullptr);
   /// Stores the payload (whole or not at all; errors are counted, not
   /// returned).
   void put(Kind kind, const CacheKey& key, std::string_view payload);
@@ -149,7 +157,8 @@ class SharedTier {
   void markDown(Instance& instance, SharedTierStats::Reason reason, const absl::Status& why);
   void markUp(Instance& instance);
   // get() without counting hits and misses (claim()'s polls).
-  std::optional<std::string> fetch(Kind kind, const CacheKey& key, bool count);
+  std::optional<std::string> fetch(Kind kind, const CacheKey& key, bool count,
+                                   const std::function<absl::Status(std::string_view)>& check = nullptr);
 
   SharedTierOptions options_;
   std::shared_ptr<SSL_CTX> tls_;
@@ -157,7 +166,8 @@ class SharedTier {
   std::vector<std::string> names_;
 
   std::atomic<uint64_t> hits_{0}, misses_{0}, writes_{0}, oversize_{0}, lock_acquired_{0}, lock_waits_{0},
-      lock_wait_hits_{0}, corrupt_values_{0}, degraded_events_{0};
+      lock_wait_hits_{0}, corrupt_values_{0}, degraded_events_{0}, bundle_hits_{0}, bundle_misses_{0},
+      lock_renewals_{0}, locks_lost_{0};
   std::array<std::atomic<uint64_t>, SharedTierStats::kReasonCount> errors_{};
 };
 
