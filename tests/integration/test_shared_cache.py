@@ -496,7 +496,8 @@ def test_bad_shared_cache_flags_stop_start_up(kilnd_binary, tmp_path):
         assert message in out.stderr, (flags, out.stderr)
 
 
-# opsrest: bundles through L2.
+# opsrest: bundles through L2 and the cluster lock renewed while its compile
+# runs.
 
 def compile_once(kiln_pb2, channel, req):
     """One Compile call as sent (no retry with the bundle)."""
@@ -605,3 +606,37 @@ def test_a_corrupt_bundle_in_redis_is_never_used(redis, kilnds, stats, kiln_pb2,
     assert sb.bundle_uploads == 1 and sb.compiles == 1
     with open(b.log_path) as f:
         assert "failed its checks" in f.read()
+
+
+def test_a_compile_longer_than_the_lock_is_renewed_and_runs_once(redis, kilnds, stats, kiln_pb2):
+    """Each compile takes 2.5 s (a test-only delay) under a 500 ms lock: the
+    holder renews it (every ~170 ms), so three servers asked at once compile
+    the key once, and nobody waits past it either."""
+    r = redis()
+    servers = [kilnds(shared(r), "--shared-cache-lock-ms=500", "--test-only-compile-delay-ms=2500")
+               for _ in range(3)]
+    req, bundle = compile_requests(kiln_pb2)
+    channels = [grpc.insecure_channel(s.target) for s in servers]
+    try:
+        barrier = threading.Barrier(3)
+
+        def one(i):
+            barrier.wait()
+            return compile_via(kiln_pb2, channels[i], req, bundle)
+
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            replies = list(pool.map(one, range(3)))
+        elapsed = time.monotonic() - t0
+    finally:
+        for ch in channels:
+            ch.close()
+    assert all(rep.status == kiln_pb2.CompileResponse.STATUS_OK for rep in replies), replies
+    assert len({rep.artifact.shared_object for rep in replies}) == 1
+    st = [stats(s) for s in servers]
+    assert sum(s.compiles for s in st) == 1, [s.compiles for s in st]
+    holder = next(s for s in st if s.compiles == 1)
+    assert holder.l2_lock_acquired == 1 and holder.l2_lock_renewals >= 3 and holder.l2_locks_lost == 0, holder
+    assert sum(s.l2_lock_wait_hits for s in st) == 2, st
+    assert r.cmd("KEYS", "kiln:lock:*") == []  # released, not left to expire
+    assert elapsed < 60, elapsed
