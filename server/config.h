@@ -48,7 +48,8 @@ struct Config {
   uint64_t max_total_wal_size = 64ull << 20;
   /// Bound on the bytes of values in the cache; least recently used values
   /// are evicted beyond it (docs/operations.md). Default: 0 = unbounded.
-  /// Reloads: no.
+  /// Reloads: yes (a smaller bound evicts down to 90% of it at once; a
+  /// larger one, or 0, only raises it).
   uint64_t cache_max_bytes = 0;
   /// While the cache is read-only (a full disk), how often a write tries to
   /// reopen it read-write. Default: 10 s.
