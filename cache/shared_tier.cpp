@@ -23,6 +23,10 @@ namespace {
 constexpr std::string_view kReleaseScript =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+// Extends the lock only while it is still ours (the same reason).
+constexpr std::string_view kRenewScript =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
 SharedTierStats::Reason reasonOf(const absl::Status& s) {
   if (absl::IsDeadlineExceeded(s)) return SharedTierStats::kTimeout;
   if (absl::IsDataLoss(s) || absl::IsPermissionDenied(s) || absl::IsInvalidArgument(s))
@@ -60,7 +64,43 @@ struct SharedTier::Instance {
 };
 
 SharedTier::SharedTier(SharedTierOptions options) : options_(std::move(options)) {}
-SharedTier::~SharedTier() = default;
+
+SharedTier::~SharedTier() {
+  {
+    absl::MutexLock lock(&held_mu_);
+    stopping_ = true;
+  }
+  if (renewer_.joinable()) renewer_.join();
+}
+
+void SharedTier::renewLoop() {
+  const absl::Duration period = std::max(options_.lock_ttl / 3, absl::Milliseconds(1));
+  const std::string px = std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(options_.lock_ttl)));
+  for (;;) {
+    std::vector<CacheKey> keys;
+    {
+      absl::MutexLock lock(&held_mu_);
+      held_mu_.AwaitWithTimeout(absl::Condition(&stopping_), period);
+      if (stopping_) return;
+      for (const auto& [key, n] : held_) keys.push_back(key);
+    }
+    // A release() racing with this finds the lock deleted or another's, and
+    // the compare-and-extend leaves it alone.
+    for (const CacheKey& key : keys) {
+      std::optional<RespValue> reply = run(key, {"EVAL", kRenewScript, "1", lockKey(key), options_.server_id, px});
+      if (!reply) continue;  // the tier is down: counted by run(); try again next period
+      if (reply->type == RespValue::Type::kInteger && reply->integer == 1) {
+        lock_renewals_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      locks_lost_.fetch_add(1, std::memory_order_relaxed);
+      KILN_LOG(kWarning) << "the cluster lock on " << key.hex()
+                         << " expired or was taken while compiling it; another server may compile it too";
+      absl::MutexLock lock(&held_mu_);
+      held_.erase(key);
+    }
+  }
+}
 
 absl::StatusOr<std::unique_ptr<SharedTier>> SharedTier::create(const SharedTierOptions& options) {
   if (options.urls.empty()) return absl::InvalidArgumentError("--shared-cache: no redis:// URL");
@@ -100,6 +140,8 @@ absl::StatusOr<std::unique_ptr<SharedTier>> SharedTier::create(const SharedTierO
   } else if (!options.tls_ca_path.empty() || !options.tls_cert_path.empty()) {
     return absl::InvalidArgumentError("--shared-cache-tls-* options need rediss:// URLs");
   }
+  SharedTier* self = tier.get();
+  tier->renewer_ = std::thread([self] { self->renewLoop(); });
   return tier;
 }
 
@@ -207,30 +249,38 @@ std::optional<RespValue> SharedTier::run(const CacheKey& key, const std::vector<
   return std::nullopt;
 }
 
-std::optional<std::string> SharedTier::fetch(Kind kind, const CacheKey& key, bool count) {
+std::optional<std::string> SharedTier::fetch(Kind kind, const CacheKey& key, bool count,
+                                             const std::function<absl::Status(std::string_view)>& check) {
+  const bool bundle = kind == Kind::kBundle;
   const std::string vk = valueKey(kind, key);
   std::optional<RespValue> reply = run(key, {"GET", vk});
   if (!reply) return std::nullopt;  // counted by run()
   if (reply->type == RespValue::Type::kNil) {
-    if (count) misses_.fetch_add(1, std::memory_order_relaxed);
+    if (count) (bundle ? bundle_misses_ : misses_).fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
   absl::StatusOr<std::string_view> payload =
       reply->type == RespValue::Type::kBulk ? decodeValue(kind, key, reply->str)
                                             : absl::DataLossError("GET answered with something not a string");
+  if (payload.ok() && check) {
+    if (absl::Status s = check(*payload); !s.ok()) payload = s;
+  }
   if (!payload.ok()) {
     corrupt_values_.fetch_add(1, std::memory_order_relaxed);
     errors_[SharedTierStats::kDigest].fetch_add(1, std::memory_order_relaxed);
     KILN_LOG(kWarning) << "shared cache value " << vk << " failed its checks (" << payload.status().message()
-                       << "); deleted, recompiling";
+                       << (bundle ? "); deleted, asking the client for it" : "); deleted, recompiling");
     run(key, {"DEL", vk});
     return std::nullopt;
   }
-  if (count) hits_.fetch_add(1, std::memory_order_relaxed);
+  if (count) (bundle ? bundle_hits_ : hits_).fetch_add(1, std::memory_order_relaxed);
   return std::string(*payload);
 }
 
-std::optional<std::string> SharedTier::get(Kind kind, const CacheKey& key) { return fetch(kind, key, true); }
+std::optional<std::string> SharedTier::get(Kind kind, const CacheKey& key,
+                                           const std::function<absl::Status(std::string_view)>& check) {
+  return fetch(kind, key, true, check);
+}
 
 void SharedTier::put(Kind kind, const CacheKey& key, std::string_view payload) {
   if (payload.size() > options_.max_value_bytes) {
@@ -252,7 +302,8 @@ void SharedTier::put(Kind kind, const CacheKey& key, std::string_view payload) {
 SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline, const std::function<bool()>& stop) {
   const std::string lk = lockKey(key);
   const std::string px = std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(options_.lock_ttl)));
-  const absl::Time give_up = std::min(deadline, absl::Now() + options_.lock_wait);
+  absl::Time give_up = std::min(deadline, absl::Now() + options_.lock_wait);
+  int64_t last_pttl = -1;
   absl::Duration backoff = absl::Milliseconds(2);
   bool waited = false;
   for (;;) {
@@ -267,9 +318,16 @@ SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline, co
         return {std::move(value), false};
       }
       lock_acquired_.fetch_add(1, std::memory_order_relaxed);
+      absl::MutexLock lock(&held_mu_);
+      ++held_[key];
       return {std::nullopt, true};
     }
     if (reply->type != RespValue::Type::kNil) return {};
+    // A holder that renews its lock is alive: the bound starts again.
+    if (std::optional<RespValue> ttl = run(key, {"PTTL", lk}); ttl && ttl->type == RespValue::Type::kInteger) {
+      if (last_pttl >= 0 && ttl->integer > last_pttl) give_up = std::min(deadline, absl::Now() + options_.lock_wait);
+      last_pttl = ttl->integer;
+    }
     if (!waited) {
       waited = true;
       lock_waits_.fetch_add(1, std::memory_order_relaxed);
@@ -291,6 +349,10 @@ SharedTier::Claim SharedTier::claim(const CacheKey& key, absl::Time deadline, co
 }
 
 void SharedTier::release(const CacheKey& key) {
+  {
+    absl::MutexLock lock(&held_mu_);
+    if (auto it = held_.find(key); it != held_.end() && --it->second <= 0) held_.erase(it);
+  }
   const std::string lk = lockKey(key);
   run(key, {"EVAL", kReleaseScript, "1", lk, options_.server_id});
 }
@@ -307,6 +369,10 @@ SharedTierStats SharedTier::stats() const {
   s.lock_wait_hits = lock_wait_hits_.load();
   s.corrupt_values = corrupt_values_.load();
   s.degraded_events = degraded_events_.load();
+  s.bundle_hits = bundle_hits_.load();
+  s.bundle_misses = bundle_misses_.load();
+  s.lock_renewals = lock_renewals_.load();
+  s.locks_lost = locks_lost_.load();
   s.instances = instances_.size();
   for (const auto& instance : instances_) {
     const bool down = instance->down_now.load();

@@ -16,6 +16,12 @@
 //    the value appears, the lock goes (they then take it) or their bound
 //    passes (they then compile themselves). A lost holder's lock expires by
 //    its PX, so nobody waits on it longer than lock_ttl.
+//  - opsrest: while its compile runs, the holder renews its lock every
+//    lock_ttl/3 with a compare-and-extend (PEXPIRE only while the lock holds
+//    our id), from one background thread, so a compile longer than lock_ttl
+//    still runs once in the cluster. A waiter's bound (lock_wait) restarts
+//    each time it sees the lock's expiry move forward (PTTL grew: its holder
+//    is alive); a lock that only counts down is a lost holder's.
 //  - Everything is bounded: a timeout on every step, a maximum value size,
 //    at most pool_size idle connections per instance. An instance that times
 //    out, refuses connections or answers garbage is skipped (a circuit
@@ -33,10 +39,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cache/cache_key.h"
 #include "cache/redis_resp.h"
@@ -87,6 +97,11 @@ struct SharedTierStats {
   uint64_t lock_wait_hits = 0;  // ... and got its value
   uint64_t corrupt_values = 0;  // values that failed their checks (deleted)
   uint64_t degraded_events = 0; // instance up -> down transitions
+  // opsrest: bundles (Kind::kBundle) are looked up apart from artifacts, so
+  // hits and misses above stay the artifact lookups.
+  uint64_t bundle_hits = 0, bundle_misses = 0;
+  uint64_t lock_renewals = 0;   // locks extended while their compile ran
+  uint64_t locks_lost = 0;      // renewals that found the lock no longer ours
   uint64_t instances = 0, instances_down = 0;
   bool degraded = false;        // some instance is skipped now
   /// Each instance ("host:port") and whether it is up now (not skipped):
@@ -103,8 +118,11 @@ class SharedTier {
   ~SharedTier();
 
   /// The verified payload under (kind, key), or nullopt (a miss, an error,
-  /// a value that failed its checks).
-  std::optional<std::string> get(Kind kind, const CacheKey& key);
+  /// a value that failed its checks). `check` (optional) is a further check
+  /// of the payload (a bundle's SHA-256): a value failing it is treated as
+  /// one failing the format's checks (counted, deleted, a miss).
+  std::optional<std::string> get(Kind kind, const CacheKey& key,
+                                 const std::function<absl::Status(std::string_view)>& check = nullptr);
   /// Stores the payload (whole or not at all; errors are counted, not
   /// returned).
   void put(Kind kind, const CacheKey& key, std::string_view payload);
@@ -117,10 +135,12 @@ class SharedTier {
     bool locked = false;
   };
   /// Cluster single-flight for an artifact key that just missed: takes the
-  /// lock, or waits for its holder's value (until lock_wait or `deadline`,
-  /// or until `stop` — when given — says so: a shutdown, a client gone).
+  /// lock, or waits for its holder's value (until lock_wait without the
+  /// holder renewing, or `deadline`, or until `stop` — when given — says so:
+  /// a shutdown, a client gone). A lock taken is renewed until release().
   Claim claim(const CacheKey& key, absl::Time deadline, const std::function<bool()>& stop = nullptr);
-  /// Releases a lock claim() took (only if it is still ours).
+  /// Stops renewing and releases a lock claim() took (only if it is still
+  /// ours: a compare-and-delete).
   void release(const CacheKey& key);
 
   SharedTierStats stats() const;
@@ -148,8 +168,11 @@ class SharedTier {
   bool available(Instance& instance);
   void markDown(Instance& instance, SharedTierStats::Reason reason, const absl::Status& why);
   void markUp(Instance& instance);
+  // The renewal thread: every lock_ttl/3, extends each lock in held_.
+  void renewLoop();
   // get() without counting hits and misses (claim()'s polls).
-  std::optional<std::string> fetch(Kind kind, const CacheKey& key, bool count);
+  std::optional<std::string> fetch(Kind kind, const CacheKey& key, bool count,
+                                   const std::function<absl::Status(std::string_view)>& check = nullptr);
 
   SharedTierOptions options_;
   std::shared_ptr<SSL_CTX> tls_;
@@ -157,8 +180,16 @@ class SharedTier {
   std::vector<std::string> names_;
 
   std::atomic<uint64_t> hits_{0}, misses_{0}, writes_{0}, oversize_{0}, lock_acquired_{0}, lock_waits_{0},
-      lock_wait_hits_{0}, corrupt_values_{0}, degraded_events_{0};
+      lock_wait_hits_{0}, corrupt_values_{0}, degraded_events_{0}, bundle_hits_{0}, bundle_misses_{0},
+      lock_renewals_{0}, locks_lost_{0};
   std::array<std::atomic<uint64_t>, SharedTierStats::kReasonCount> errors_{};
+
+  // opsrest: the locks this server holds (their compiles run), renewed by
+  // renewer_ until release() or the destructor.
+  absl::Mutex held_mu_;
+  absl::flat_hash_map<CacheKey, int> held_ ABSL_GUARDED_BY(held_mu_);
+  bool stopping_ ABSL_GUARDED_BY(held_mu_) = false;
+  std::thread renewer_;
 };
 
 }  // namespace kiln::cache

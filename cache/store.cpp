@@ -237,7 +237,19 @@ std::string Store::storageKey(Kind kind, const CacheKey& key) {
 }
 
 Store::Store(std::string path, const StoreOptions& options)
-    : path_(std::move(path)), options_(options), db_options_(makeOptions(options)) {}
+    : path_(std::move(path)), options_(options), db_options_(makeOptions(options)), max_bytes_(options.max_bytes) {}
+
+void Store::setMaxBytes(uint64_t max_bytes) {
+  const uint64_t before = max_bytes_.exchange(max_bytes);
+  if (before != max_bytes)
+    KILN_LOG(kInfo) << "cache: size bound " << before << " -> " << max_bytes << " bytes (0 = unbounded)";
+  if (max_bytes == 0 || bytes_.load() <= max_bytes || !writable()) return;
+  // Shrunk below what is stored: evict now, not at the next write.
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr) return;
+  absl::MutexLock index_lock(&index_mu_);
+  if (bytes_.load() > max_bytes_.load()) evictLocked();
+}
 
 Store::~Store() {
   absl::MutexLock lock(&mu_);
@@ -364,7 +376,7 @@ absl::Status Store::loadIndex() {
   absl::MutexLock lock(&index_mu_);
   next_sequence_ = max_sequence + 1;
   bytes_.store(bytes);
-  if (options_.max_bytes > 0 && bytes > options_.max_bytes && writable()) evictLocked();
+  if (max_bytes_.load() > 0 && bytes > max_bytes_.load() && writable()) evictLocked();
   return absl::OkStatus();
 }
 
@@ -426,7 +438,7 @@ void Store::dropCorrupt(const std::string& db_key) {
 }
 
 void Store::touch(const std::string& db_key, uint64_t size) {
-  if (options_.max_bytes == 0 || !writable()) return;
+  if (max_bytes_.load() == 0 || !writable()) return;
   absl::MutexLock lock(&index_mu_);
   const std::string index_key = indexKey(db_key);
   std::string index_value;
@@ -464,7 +476,7 @@ absl::Status Store::put(Kind kind, const CacheKey& key, std::string_view payload
     rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
     if (s.ok()) {
       bytes_.store(bytes_.load() - std::min(old_size, bytes_.load()) + value.size());
-      if (options_.max_bytes > 0 && bytes_.load() > options_.max_bytes) evictLocked();
+      if (const uint64_t max = max_bytes_.load(); max > 0 && bytes_.load() > max) evictLocked();
       return absl::OkStatus();
     }
     failure = s.ToString();
@@ -500,7 +512,9 @@ void Store::maybeRecover() {
 }
 
 void Store::evictLocked() {
-  const uint64_t target = options_.max_bytes / 10 * 9;
+  const uint64_t max_bytes = max_bytes_.load();
+  if (max_bytes == 0) return;  // unbounded since the caller looked (SIGHUP)
+  const uint64_t target = max_bytes / 10 * 9;
   std::vector<std::tuple<uint64_t, std::string, uint64_t>> entries;  // sequence, storage key, size
   scanPrefix(
       *db_, kIndexPrefix,
@@ -528,7 +542,7 @@ void Store::evictLocked() {
   bytes_.store(bytes);
   evictions_.fetch_add(n, std::memory_order_relaxed);
   KILN_LOG(kInfo) << "cache: evicted " << n << " least recently used values (" << freed << " bytes) to stay under "
-                  << options_.max_bytes << " bytes";
+                  << max_bytes << " bytes";
 }
 
 void Store::rebuild(uint64_t generation, const std::string& why) {
@@ -670,7 +684,7 @@ StoreStats Store::stats() const {
   s.evictions = evictions_.load();
   s.dropped_writes = dropped_writes_.load();
   s.bytes = bytes_.load();
-  s.max_bytes = options_.max_bytes;
+  s.max_bytes = max_bytes_.load();
   absl::MutexLock state(&state_mu_);
   s.read_only = read_only_;
   s.read_only_reason = read_only_reason_;

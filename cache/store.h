@@ -132,6 +132,10 @@ class Store {
   /// Deletes the values `filter` selects (counted in evictions), safe while
   /// serving; FAILED_PRECONDITION while the store is read-only.
   absl::StatusOr<EvictResult> evict(const EvictFilter& filter);
+  /// opsrest: a new bound for StoreOptions::max_bytes (SIGHUP). Below what
+  /// is stored, evicts least recently used values down to 90% of it before
+  /// returning; above, only raises the bound. 0 = unbounded.
+  void setMaxBytes(uint64_t max_bytes);
   /// Values found corrupt since open.
   uint64_t corrupt_values() const { return corrupt_values_.load(std::memory_order_relaxed); }
   StoreStats stats() const;
@@ -191,6 +195,9 @@ class Store {
   absl::Mutex index_mu_ ABSL_ACQUIRED_AFTER(mu_);
   uint64_t next_sequence_ ABSL_GUARDED_BY(index_mu_) = 1;
   std::atomic<uint64_t> bytes_{0};
+  // StoreOptions::max_bytes, which setMaxBytes() changes (options_ keeps the
+  // opening value).
+  std::atomic<uint64_t> max_bytes_;
 
   std::atomic<uint64_t> corrupt_values_{0};
   std::atomic<uint64_t> moved_aside_{0};

@@ -11,6 +11,7 @@
 #include "compiler/diagnostic.h"
 #include "server/bundle_convert.h"
 #include "server/metrics.h"
+#include "server/request_validation.h"
 
 namespace kiln::server {
 namespace {
@@ -56,19 +57,48 @@ std::shared_ptr<const compiler::Bundle> CompileEngine::findBundle(const cache::C
     KILN_LOG(kWarning) << "reading bundle " << hash.hex() << ": " << stored.status();
     return nullptr;
   }
-  if (!stored->has_value()) return nullptr;
+  if (stored->has_value()) return holdBundle(hash, **stored, /*from_l2=*/false);
+  // opsrest: an L1 miss reads through the shared tier, so a server of the
+  // cluster never asks a client for a bundle another server was sent. The
+  // value's own checks, then its content address: a bundle is the SHA-256 of
+  // its bytes, so anything else under its key is corrupt (counted, deleted).
+  if (shared_ == nullptr) return nullptr;
+  std::optional<std::string> shared = shared_->get(cache::Kind::kBundle, hash, [&hash](std::string_view bytes) {
+    const cache::CacheKey actual = cache::sha256(bytes);
+    return actual == hash ? absl::OkStatus()
+                          : absl::DataLossError(absl::StrCat("a bundle whose SHA-256 is ", actual.hex()));
+  });
+  if (!shared) return nullptr;
+  // What a client would be refused for uploading is no bundle here either:
+  // the client uploads it and gets the error.
+  if (shared->size() > config_.max_bundle_memory_bytes) return nullptr;
+  std::shared_ptr<const compiler::Bundle> bundle = holdBundle(hash, *shared, /*from_l2=*/true);
+  if (bundle != nullptr) {
+    if (absl::Status s = store_.put(cache::Kind::kBundle, hash, *shared); !s.ok())
+      KILN_LOG(kWarning) << "storing bundle " << hash.hex() << " from L2: " << s;
+  }
+  return bundle;
+}
+
+std::shared_ptr<const compiler::Bundle> CompileEngine::holdBundle(const cache::CacheKey& hash,
+                                                                  const std::string& serialized, bool from_l2) {
   kiln::v1::Bundle proto;
-  absl::StatusOr<compiler::Bundle> bundle =
-      proto.ParseFromString(**stored) ? convertBundle(proto) : absl::DataLossError("stored bundle does not parse");
+  absl::StatusOr<compiler::Bundle> bundle = absl::DataLossError("stored bundle does not parse");
+  if (proto.ParseFromString(serialized)) {
+    // Another server wrote an L2 value: it gets an upload's checks.
+    absl::Status valid = from_l2 ? validateBundle(proto) : absl::OkStatus();
+    bundle = valid.ok() ? convertBundle(proto) : absl::StatusOr<compiler::Bundle>(valid);
+  }
   // A stored bundle that no longer converts (say, a Python version this build
   // dropped) is treated as unknown: the client uploads it and gets the error.
   if (!bundle.ok()) {
-    KILN_LOG(kWarning) << "stored bundle " << hash.hex() << " is unusable: " << bundle.status();
+    KILN_LOG(kWarning) << (from_l2 ? "shared" : "stored") << " bundle " << hash.hex()
+                       << " is unusable: " << bundle.status();
     return nullptr;
   }
-  auto shared = std::make_shared<const compiler::Bundle>(*std::move(bundle));
-  bundles_.insert(hash, shared, (*stored)->size());
-  return shared;
+  auto held = std::make_shared<const compiler::Bundle>(*std::move(bundle));
+  bundles_.insert(hash, held, serialized.size());
+  return held;
 }
 
 absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string serialized, compiler::Bundle bundle) {
@@ -82,6 +112,8 @@ absl::Status CompileEngine::addBundle(const cache::CacheKey& hash, std::string s
                                                      "--max-bundle-memory-bytes=",
                                                      config_.max_bundle_memory_bytes, ")"));
   if (absl::Status s = store_.put(cache::Kind::kBundle, hash, serialized); !s.ok()) return s;
+  // opsrest: write-back, so every server of the cluster knows it.
+  if (shared_ != nullptr) shared_->put(cache::Kind::kBundle, hash, serialized);
   bundles_.insert(hash, std::make_shared<const compiler::Bundle>(std::move(bundle)), serialized.size());
   return absl::OkStatus();
 }

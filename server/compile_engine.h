@@ -4,7 +4,9 @@
 //   artifact key = cache::artifactKey(bundle hash, signature, target,
 //                                     options, emit, compiler build id)
 //   L1 hit                -> the stored result
-//   bundle unknown        -> kNeedBundle (the client uploads it)
+//   bundle unknown        -> kNeedBundle (the client uploads it); with L2 a
+//                            bundle any server of the cluster was sent is
+//                            known (read through, verified by its SHA-256)
 //   L1 miss, L2 hit       -> the shared tier's value, verified, stored in L1
 //                            (cache/shared_tier.h; only with --shared-cache)
 //   miss                  -> single-flight: one compiler::compile per key,
@@ -149,7 +151,11 @@ class CompileEngine {
  private:
   using Shared = std::shared_ptr<const CompileOutcome>;
 
+  // Memory, then L1, then (when there is one) the shared tier.
   std::shared_ptr<const compiler::Bundle> findBundle(const cache::CacheKey& hash);
+  // Decodes a stored bundle and keeps it in memory; null when unusable.
+  std::shared_ptr<const compiler::Bundle> holdBundle(const cache::CacheKey& hash, const std::string& serialized,
+                                                     bool from_l2);
   // L1, then (when `through_l2` and there is one) the shared tier.
   absl::StatusOr<Shared> lookup(const cache::CacheKey& key, bool through_l2 = true);
   // The outcome of a stored artifact record (L1's or L2's); null when the

@@ -48,7 +48,8 @@ struct Config {
   uint64_t max_total_wal_size = 64ull << 20;
   /// Bound on the bytes of values in the cache; least recently used values
   /// are evicted beyond it (docs/operations.md). Default: 0 = unbounded.
-  /// Reloads: no.
+  /// Reloads: yes (a smaller bound evicts down to 90% of it at once; a
+  /// larger one, or 0, only raises it).
   uint64_t cache_max_bytes = 0;
   /// While the cache is read-only (a full disk), how often a write tries to
   /// reopen it read-write. Default: 10 s.
@@ -157,8 +158,9 @@ struct Config {
   /// Expiry of values stored in L2 (0 = none: Redis's maxmemory policy
   /// evicts). Default: 0.
   int shared_cache_ttl_seconds = 0;
-  /// The cluster compile lock's expiry, and how long other servers wait on
-  /// its holder before compiling themselves. Default: 30000 ms.
+  /// The cluster compile lock's expiry (its holder renews it every third of
+  /// this while the compile runs), and how long other servers wait on a lock
+  /// that is not renewed before compiling themselves. Default: 30000 ms.
   int shared_cache_lock_ms = 30000;
   /// Largest value stored in or read from L2. Default: 64 MiB.
   uint64_t shared_cache_max_value_bytes = 64ull << 20;

@@ -107,7 +107,6 @@ std::vector<std::string> restartOnlyChanges(const Config& a, const Config& b) {
   check(a.idle_timeout_seconds != b.idle_timeout_seconds, "idle-timeout");
   check(a.max_message_bytes != b.max_message_bytes, "max-message-bytes");
   check(a.max_total_wal_size != b.max_total_wal_size, "max-total-wal-size");
-  check(a.cache_max_bytes != b.cache_max_bytes, "cache-max-bytes");
   check(a.cache_retry_seconds != b.cache_retry_seconds, "cache-retry-seconds");
   check(a.verify_each != b.verify_each, "verify-each");
   check(a.max_bundle_memory_bytes != b.max_bundle_memory_bytes, "max-bundle-memory-bytes");

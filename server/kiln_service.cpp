@@ -231,6 +231,10 @@ grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::Stats
   reply->set_l2_instances(s.l2.instances);
   reply->set_l2_instances_down(s.l2.instances_down);
   reply->set_l2_degraded_events(s.l2.degraded_events);
+  reply->set_l2_bundle_hits(s.l2.bundle_hits);  // opsrest
+  reply->set_l2_bundle_misses(s.l2.bundle_misses);
+  reply->set_l2_lock_renewals(s.l2.lock_renewals);
+  reply->set_l2_locks_lost(s.l2.locks_lost);
   reply->set_uptime_seconds(absl::ToDoubleSeconds(absl::Now() - started_));
   // metrics:
   reply->set_single_flight_waits(s.single_flight_waits);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -19,6 +20,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "base/log.h"
 #include "server/config_file.h"
 #include "server/log_format.h"
@@ -70,6 +72,10 @@ ABSL_FLAG(int, shared_cache_ttl_seconds, 0, "expiry of values stored in the shar
 ABSL_FLAG(int, shared_cache_lock_ms, 30000,
           "the cluster compile lock's expiry, and how long other servers wait on its holder");
 ABSL_FLAG(uint64_t, shared_cache_max_value_bytes, 64ull << 20, "largest value stored in the shared cache");
+// opsrest: tests only (a compile slower than the cluster lock's expiry,
+// without a function that takes that long to compile): every compile sleeps
+// this long after taking the lock and before its slot. Never in production.
+ABSL_FLAG(int, test_only_compile_delay_ms, 0, "TESTS ONLY: sleep this long before each compile (default 0)");
 ABSL_FLAG(bool, verify_each, kiln::compiler::kVerifyEachDefault,
           "verify the IR after every compiler pass (default: on in debug builds)");
 // service: the config file and the log lines.
@@ -165,6 +171,11 @@ absl::Status configFromFlags(kiln::server::Config& config) {
   config.shared_cache_ttl_seconds = absl::GetFlag(FLAGS_shared_cache_ttl_seconds);
   config.shared_cache_lock_ms = absl::GetFlag(FLAGS_shared_cache_lock_ms);
   config.shared_cache_max_value_bytes = absl::GetFlag(FLAGS_shared_cache_max_value_bytes);
+  if (const int delay_ms = absl::GetFlag(FLAGS_test_only_compile_delay_ms); delay_ms > 0) {
+    config.fault_injection = [delay_ms](const char* stage) {
+      if (std::string_view(stage) == "acquire-slot") absl::SleepFor(absl::Milliseconds(delay_ms));
+    };
+  }
   if (config.shared_cache_timeout_ms <= 0 || config.shared_cache_ttl_seconds < 0 || config.shared_cache_lock_ms <= 0) {
     return absl::InvalidArgumentError(
         "--shared-cache-timeout-ms and --shared-cache-lock-ms must be positive, "
@@ -341,7 +352,8 @@ int main(int argc, char** argv) {
     if (absl::Status s = raw->reload(next); !s.ok()) KILN_LOG(kError) << "SIGHUP: keeping the old tokens: " << s;
     KILN_LOG(kInfo) << "SIGHUP: configuration reloaded (log level " << kiln::server::logLevelName(next.log_level)
                     << ", max-compile-seconds " << next.max_compile_seconds << ", max-instances " << next.max_instances
-                    << ", max-ir-instructions " << next.max_ir_instructions << ")";
+                    << ", max-ir-instructions " << next.max_ir_instructions << ", cache-max-bytes "
+                    << next.cache_max_bytes << ")";
     if (absl::Status s = notifier.ready(serving); !s.ok()) KILN_LOG(kWarning) << s;
   };
   std::thread signal_thread([raw, hard_stop_seconds, &reload, &notifier] {

@@ -320,6 +320,9 @@ absl::Status KilnServer::reload(const Config& next) {
   config_.max_instances = next.max_instances;
   config_.max_ir_instructions = next.max_ir_instructions;
   config_.log_level = next.log_level;
+  // opsrest: a smaller bound evicts down to it before this returns.
+  store_->setMaxBytes(next.cache_max_bytes);
+  config_.cache_max_bytes = next.cache_max_bytes;
   configureLogging(config_.log_format, config_.log_level);
   return config_.tokens_path.empty() ? absl::OkStatus() : authorizer_->reload();
 }

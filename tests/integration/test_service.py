@@ -354,3 +354,47 @@ def test_json_lines_escape_what_messages_quote(start):
         call(None, timeout=20)
     for raw in s.log().splitlines():
         json.loads(raw)  # every line parses
+
+
+def test_sighup_reloads_cache_max_bytes(start, kiln_pb2, monkeypatch):
+    """opsrest: --cache-max-bytes reloads. A smaller bound evicts down to 90%
+    of it before the server says READY again; a larger one only raises it."""
+    s = start("log-format = json\n")
+    s.wait_ready()
+    monkeypatch.setenv("KILN_SERVER", "unix:" + s.socket_path)
+
+    def stats():
+        raw = s.channel().unary_unary("/kiln.v1.Kiln/GetStats")(kiln_pb2.StatsRequest().SerializeToString(),
+                                                                 timeout=20)
+        return kiln_pb2.StatsResponse.FromString(raw)
+
+    def compile_some(tag, n):
+        ns = {}
+        exec(compile("".join(f"def f{i}(x):\n    return x * {i + 2} + {tag}\n" for i in range(n)), "gen.py", "exec"),
+             ns)
+        for i in range(n):
+            assert kiln.jit(ns[f"f{i}"])(3) == 3 * (i + 2) + tag
+
+    compile_some(1, 6)
+    before = stats()
+    assert before.cache_max_bytes == 0 and before.cache_evictions == 0 and before.cache_bytes > 0
+    bound = before.cache_bytes // 2
+    s.write_config(f"log-format = json\ncache-max-bytes = {bound}\n")
+    s.proc.send_signal(signal.SIGHUP)
+    assert s.message()["RELOADING"] == "1"
+    assert s.message()["READY"] == "1"
+    shrunk = stats()  # evicted already: not at the next write
+    assert shrunk.cache_max_bytes == bound
+    assert 0 < shrunk.cache_bytes <= bound * 0.9 and shrunk.cache_evictions > 0, shrunk
+    msgs = [line["msg"] for line in s.json_log()]
+    assert not any("cache-max-bytes changed" in m for m in msgs), msgs
+    assert any(m.startswith("SIGHUP: configuration reloaded") and f"cache-max-bytes {bound}" in m for m in msgs)
+    # Growing: the bound rises, nothing more is evicted, new values stay.
+    s.write_config("log-format = json\ncache-max-bytes = 64M\n")
+    s.proc.send_signal(signal.SIGHUP)
+    s.message(), s.message()
+    grown = stats()
+    assert grown.cache_max_bytes == 64 << 20 and grown.cache_evictions == shrunk.cache_evictions
+    compile_some(2, 3)
+    after = stats()
+    assert after.cache_evictions == shrunk.cache_evictions and after.cache_bytes > shrunk.cache_bytes

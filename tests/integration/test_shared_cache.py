@@ -196,7 +196,8 @@ def test_compiled_through_a_is_served_by_b_without_a_compile(redis, kilnds, stat
     b = kilnds(shared(r), "--metrics-listen=127.0.0.1:0")
     run_client(a, tmp_path, 4, tag=1)
     sa = stats(a)
-    assert sa.l2_enabled and sa.compiles == 4 and sa.l2_writes == 4 and sa.l2_lock_acquired == 4
+    # Written: 4 artifacts and the 4 bundles uploaded (opsrest).
+    assert sa.l2_enabled and sa.compiles == 4 and sa.l2_writes == 8 and sa.l2_lock_acquired == 4
     assert len(r.cmd("KEYS", "kiln:a:*")) == 4
     assert r.cmd("KEYS", "kiln:lock:*") == []  # every lock released
     run_client(b, tmp_path, 4, tag=1)
@@ -428,7 +429,7 @@ def test_auth_with_a_password_file(redis, kilnds, stats, tmp_path):
     a = kilnds(shared(r), f"--shared-cache-password-file={pw}")
     run_client(a, tmp_path, 2, tag=6)
     sa = stats(a)
-    assert sa.l2_writes == 2 and not sa.l2_degraded
+    assert sa.l2_writes == 4 and not sa.l2_degraded  # 2 artifacts, 2 bundles
     # The password in the URL works too; a wrong one degrades to L1, counted.
     b = kilnds(f"--shared-cache=redis://:s3cret-pass@127.0.0.1:{r.port}")
     run_client(b, tmp_path, 2, tag=6)
@@ -469,7 +470,7 @@ def test_tls_to_a_redis_with_test_made_certificates(redis, kilnds, stats, tmp_pa
     r = redis(tls={"cert": pki("server.pem"), "key": pki("server.key"), "ca": pki("ca.pem")})
     a = kilnds(shared(r, scheme="rediss"), f"--shared-cache-tls-ca={pki('ca.pem')}")
     run_client(a, tmp_path, 2, tag=7)
-    assert stats(a).l2_writes == 2
+    assert stats(a).l2_writes == 4  # 2 artifacts, 2 bundles
     b = kilnds(shared(r, scheme="rediss"), f"--shared-cache-tls-ca={pki('ca.pem')}")
     run_client(b, tmp_path, 2, tag=7)
     sb = stats(b)
@@ -493,3 +494,149 @@ def test_bad_shared_cache_flags_stop_start_up(kilnd_binary, tmp_path):
                               *flags], capture_output=True, text=True, timeout=60)
         assert out.returncode != 0, flags
         assert message in out.stderr, (flags, out.stderr)
+
+
+# opsrest: bundles through L2 and the cluster lock renewed while its compile
+# runs.
+
+def compile_once(kiln_pb2, channel, req):
+    """One Compile call as sent (no retry with the bundle)."""
+    method = channel.unary_unary("/kiln.v1.Kiln/Compile", request_serializer=lambda m: m.SerializeToString(),
+                                 response_deserializer=kiln_pb2.CompileResponse.FromString)
+    return method(req, timeout=120)
+
+
+def wait_for(predicate, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_bundle_sent_to_a_is_known_to_b(redis, kilnds, stats, kiln_pb2):
+    """B is asked, without the bundle, for the key A is compiling (slowly):
+    it finds the bundle in Redis, waits on A's lock and serves A's result:
+    no upload asked, no compile. Then a new signature on B: compiled there,
+    still no upload."""
+    r = redis()
+    a = kilnds(shared(r), "--test-only-compile-delay-ms=1500")
+    b = kilnds(shared(r))
+    req, bundle = compile_requests(kiln_pb2)
+    bundle_key = "kiln:b:" + req.bundle_hash.hex()
+    with grpc.insecure_channel(a.target) as cha, grpc.insecure_channel(b.target) as chb:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            on_a = pool.submit(compile_via, kiln_pb2, cha, req, bundle)
+            # A has the bundle (written to Redis on upload) and holds the lock.
+            wait_for(lambda: r.cmd("EXISTS", bundle_key) == 1 and r.cmd("KEYS", "kiln:lock:*") != [],
+                     what="A's bundle and lock in Redis")
+            on_b = compile_once(kiln_pb2, chb, req)
+            assert on_b.status == kiln_pb2.CompileResponse.STATUS_OK, on_b
+            assert on_a.result().artifact.shared_object == on_b.artifact.shared_object
+        sb = stats(b)
+        assert sb.bundle_uploads == 0 and sb.compiles == 0, sb
+        assert sb.l2_bundle_hits == 1 and sb.l2_lock_waits == 1 and sb.l2_lock_wait_hits == 1, sb
+        # Another signature: B compiles it, from the bundle it got from Redis.
+        other = kiln_pb2.CompileRequest()
+        other.CopyFrom(req)
+        del other.arg_types[:]
+        other.arg_types.extend(["int32", "int32"])
+        reply = compile_once(kiln_pb2, chb, other)
+        assert reply.status == kiln_pb2.CompileResponse.STATUS_OK, reply
+        sb = stats(b)
+        assert sb.bundle_uploads == 0 and sb.compiles == 1, sb
+    sa = stats(a)
+    assert sa.compiles == 1 and sa.bundle_uploads == 1 and sa.l2_writes == 2  # the bundle and the artifact
+
+
+def xxh3_64(data):
+    import ctypes
+    lib = ctypes.CDLL("libxxhash.so.0")
+    lib.XXH3_64bits.restype = ctypes.c_uint64
+    lib.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    return lib.XXH3_64bits(data, len(data))
+
+
+def cache_value(kind, key, payload):
+    """cache/value_format.h's frame, built here: a value whose own checks
+    pass (for a payload that is still wrong)."""
+    head = b"KILN" + bytes([1, kind]) + key + len(payload).to_bytes(8, "little") + payload
+    return head + xxh3_64(head).to_bytes(8, "little")
+
+
+@pytest.mark.parametrize("damage", ["flipped", "other-bundle"])
+def test_a_corrupt_bundle_in_redis_is_never_used(redis, kilnds, stats, kiln_pb2, damage):
+    """A bundle value with a flipped byte (its checksum fails), or a well-formed
+    value holding another bundle (its SHA-256 is not its key): counted,
+    deleted, and the client is asked for the bundle instead."""
+    r = redis()
+    a = kilnds(shared(r))
+    req, bundle = compile_requests(kiln_pb2)
+    with grpc.insecure_channel(a.target) as ch:
+        assert compile_via(kiln_pb2, ch, req, bundle).status == kiln_pb2.CompileResponse.STATUS_OK
+    bundle_key = "kiln:b:" + req.bundle_hash.hex()
+    good = r.cmd("GET", bundle_key)
+    assert good is not None and bundle.SerializeToString(deterministic=True) in good
+    if damage == "flipped":
+        bad = bytearray(good)
+        bad[len(bad) // 2] ^= 0x10
+        bad = bytes(bad)
+    else:
+        other_req, other_bundle = compile_requests(kiln_pb2)
+        bad = cache_value(2, req.bundle_hash, other_bundle.SerializeToString(deterministic=True))
+    assert r.cmd("SET", bundle_key, bad) == "+OK"
+    b = kilnds(shared(r))
+    other = kiln_pb2.CompileRequest()
+    other.CopyFrom(req)
+    del other.arg_types[:]
+    other.arg_types.extend(["int32", "int64"])
+    with grpc.insecure_channel(b.target) as ch:
+        reply = compile_once(kiln_pb2, ch, other)
+        assert reply.status == kiln_pb2.CompileResponse.STATUS_NEED_BUNDLE, reply
+        sb = stats(b)
+        assert sb.l2_corrupt_values == 1 and sb.l2_errors_digest == 1 and sb.l2_bundle_hits == 0, sb
+        assert sb.compiles == 0
+        assert r.cmd("EXISTS", bundle_key) == 0  # deleted
+        # Uploaded: compiled right, and the good bundle is back in Redis.
+        reply = compile_via(kiln_pb2, ch, other, bundle)
+        assert reply.status == kiln_pb2.CompileResponse.STATUS_OK, reply
+    assert r.cmd("GET", bundle_key) == good
+    sb = stats(b)
+    assert sb.bundle_uploads == 1 and sb.compiles == 1
+    with open(b.log_path) as f:
+        assert "failed its checks" in f.read()
+
+
+def test_a_compile_longer_than_the_lock_is_renewed_and_runs_once(redis, kilnds, stats, kiln_pb2):
+    """Each compile takes 2.5 s (a test-only delay) under a 500 ms lock: the
+    holder renews it (every ~170 ms), so three servers asked at once compile
+    the key once, and nobody waits past it either."""
+    r = redis()
+    servers = [kilnds(shared(r), "--shared-cache-lock-ms=500", "--test-only-compile-delay-ms=2500")
+               for _ in range(3)]
+    req, bundle = compile_requests(kiln_pb2)
+    channels = [grpc.insecure_channel(s.target) for s in servers]
+    try:
+        barrier = threading.Barrier(3)
+
+        def one(i):
+            barrier.wait()
+            return compile_via(kiln_pb2, channels[i], req, bundle)
+
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            replies = list(pool.map(one, range(3)))
+        elapsed = time.monotonic() - t0
+    finally:
+        for ch in channels:
+            ch.close()
+    assert all(rep.status == kiln_pb2.CompileResponse.STATUS_OK for rep in replies), replies
+    assert len({rep.artifact.shared_object for rep in replies}) == 1
+    st = [stats(s) for s in servers]
+    assert sum(s.compiles for s in st) == 1, [s.compiles for s in st]
+    holder = next(s for s in st if s.compiles == 1)
+    assert holder.l2_lock_acquired == 1 and holder.l2_lock_renewals >= 3 and holder.l2_locks_lost == 0, holder
+    assert sum(s.l2_lock_wait_hits for s in st) == 2, st
+    assert r.cmd("KEYS", "kiln:lock:*") == []  # released, not left to expire
+    assert elapsed < 60, elapsed

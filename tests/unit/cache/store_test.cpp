@@ -191,6 +191,27 @@ TEST_F(StoreTest, EvictByPrefixAgeAndSizeThenClear) {
   EXPECT_GT(store->stats().bytes, 0u);
 }
 
+// opsrest: the bound changes while the store is open (SIGHUP).
+TEST_F(StoreTest, SetMaxBytesShrinksAtOnceAndGrowsWithoutEvicting) {
+  auto store = open();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(store->put(Kind::kArtifact, sha256(std::to_string(i)), std::string(1000, 'x')).ok());
+  const uint64_t all = store->stats().bytes;
+  EXPECT_EQ(store->stats().evictions, 0u);
+  store->setMaxBytes(all / 2);  // evicts now, oldest first, to 90% of the bound
+  EXPECT_EQ(store->stats().max_bytes, all / 2);
+  EXPECT_LE(store->stats().bytes, all / 2 / 10 * 9);
+  const uint64_t evicted = store->stats().evictions;
+  EXPECT_GT(evicted, 0u);
+  EXPECT_FALSE(store->get(Kind::kArtifact, sha256("0"))->has_value());
+  EXPECT_TRUE(store->get(Kind::kArtifact, sha256("19"))->has_value());
+  store->setMaxBytes(0);  // unbounded: nothing more goes
+  for (int i = 20; i < 40; ++i)
+    ASSERT_TRUE(store->put(Kind::kArtifact, sha256(std::to_string(i)), std::string(1000, 'x')).ok());
+  EXPECT_EQ(store->stats().evictions, evicted);
+  EXPECT_GT(store->stats().bytes, all);
+}
+
 TEST(ValueFormat, RoundTrip) {
   const CacheKey key = sha256("x");
   std::string v = encodeValue(Kind::kBundle, key, "hello");

@@ -68,6 +68,7 @@ TEST(ConfigFile, RestartOnlyChangesListTheFieldsThatDoNotReload) {
   b.max_compile_seconds = 1;  // reloads
   b.max_instances = 2;
   b.log_level = LogSeverity::kDebug;
+  b.cache_max_bytes = 1 << 20;  // opsrest: reloads
   EXPECT_TRUE(restartOnlyChanges(a, b).empty());
   b.threads = 7;
   b.tls_cert_path = "x.pem";
