@@ -346,6 +346,9 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
     case BuiltinId::kLinalgSameDtype:
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
+    case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
+    case BuiltinId::kNdBroadcastShapes:
+    case BuiltinId::kNdBroadcastShapeOf:
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:  // cuda: lower_cuda.cpp

@@ -127,6 +127,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kNdUnravel:  // ndindex: rules_ndindex.cpp
       return ndUnravelCall(tc, args);
+    case BuiltinId::kNdBroadcastTo:  // broadcast: rules_broadcast.cpp
+      return ndBroadcastToCall(tc, args);
+    case BuiltinId::kNdBroadcastShapes:
+    case BuiltinId::kNdBroadcastShapeOf:
+      return ndBroadcastShapeCall(tc, args, res.id == BuiltinId::kNdBroadcastShapeOf);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)
