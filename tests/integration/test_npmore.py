@@ -217,3 +217,47 @@ def test_broadcast_arrays_refusals():
         broadcast_arrays2(np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.bool_))
     with pytest.raises(TypingError, match="0-d values only"):
         broadcast_arrays2(1, 2)
+
+
+@jit
+def linspace2(a, b):
+    return np.linspace(a, b)
+
+
+@jit
+def linspace3(a, b, n):
+    return np.linspace(a, b, n)
+
+
+@pytest.mark.parametrize("a, b, n", [(0, 4, 9), (-3.5, 2.5, 8), (-3j, 2 + 3j, 7), (2, 1, 0), (1 + 0.5j, 1.5j, 5),
+                                     (1j, 1j, 4), (2 + 1j, 3, 1), (1, 1e100, 1)])
+def test_linspace_matches_numpy(a, b, n):
+    got = linspace3(a, b, n)
+    want = np.linspace(a, b, n)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(linspace2(a, b), np.linspace(a, b))
+
+
+def test_logspace_complex_matches_numpy():
+    f = jit(lambda a, b: np.logspace(a, b))
+    for a, b in [(np.complex64(1 + 2j), np.complex64(3 + 4j)), (1.0, 60.0)]:
+        np.testing.assert_allclose(f(a, b), np.logspace(a, b), rtol=1e-6)
+
+
+@jit
+def uint64_constant():
+    return 18446744073709551615
+
+
+_BIG = 18446744073709551614
+
+
+@jit
+def uint64_global():
+    return max(_BIG, 18446744073709551615) - _BIG
+
+
+def test_uint64_constants():
+    assert uint64_constant() == 18446744073709551615
+    assert uint64_global() == 1

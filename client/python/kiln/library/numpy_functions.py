@@ -271,6 +271,40 @@ def bincount(x, weights=None, minlength=0):
     return sums
 
 
+# linspace: real ends are the compiler's row (lower_numpy.cpp); complex ends
+# here, with NumPy's algorithm (i * step + start, the last point exactly stop).
+_linspace_real = primitive("numpy.linspace")
+
+
+def _linspace_complex(start, stop, num):
+    if num < 0:
+        raise ValueError("Number of samples must be non-negative.")
+    out = np.empty(num, dtype=np.complex128)
+    div = num - 1
+    delta = stop - start
+    if div > 0:
+        step = delta / div
+        if step == 0:
+            for i in range(num):
+                out[i] = (float(i) / div) * delta + start
+        else:
+            for i in range(num):
+                out[i] = float(i) * step + start
+        out[num - 1] = stop
+    else:
+        for i in range(num):
+            out[i] = float(i) * delta + start
+    return out
+
+
+@implements("numpy.linspace")
+def linspace(start, stop, num=50):
+    # complex128 for complex ends (as Numba), float64 otherwise.
+    if isinstance(start, complex) or isinstance(stop, complex):
+        return _linspace_complex(complex(start), complex(stop), num)
+    return _linspace_real(start, stop, num)
+
+
 @implements("numpy.logspace")
 def logspace(start, stop, num=50):
     # NumPy's definition: base ** linspace(start, stop, num), base 10.
