@@ -410,7 +410,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
     }
     case BuiltinId::kNpDiag: {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal
-      if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim > 2) return bad();
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim < 1 || args[0]->ndim > 2 ||
+          (n == 2 && !isIntLike(args[1])))  // npmore: k=, the diagonal's offset
+        return bad();
       return tc.array(args[0]->dtype(), args[0]->ndim == 1 ? 2 : 1, 'C');
     }
     case BuiltinId::kNpOuter: {

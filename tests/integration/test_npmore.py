@@ -261,3 +261,26 @@ def uint64_global():
 def test_uint64_constants():
     assert uint64_constant() == 18446744073709551615
     assert uint64_global() == 1
+
+
+@jit
+def diag_k(v, k):
+    return np.diag(v, k=k)
+
+
+@jit
+def diag1(v):
+    return np.diag(v)
+
+
+def test_diag_offsets_match_numpy():
+    for v in (np.arange(1, 5), np.arange(3.0) + 1j, np.zeros(0), np.arange(4.0)[::-2]):
+        for k in range(-5, 6):
+            got, want = diag_k(v, k), np.diag(v, k=k)
+            assert got.shape == want.shape and got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(diag1(v), np.diag(v))
+    for m in (np.arange(12).reshape(3, 4), np.arange(12.0).reshape(4, 3).T, np.arange(20).reshape(4, 5)[::2, ::-1]):
+        for k in range(-6, 7):
+            np.testing.assert_array_equal(diag_k(m, k), np.diag(m, k=k))
+        np.testing.assert_array_equal(diag1(m), np.diag(m))
