@@ -284,3 +284,32 @@ def test_diag_offsets_match_numpy():
         for k in range(-6, 7):
             np.testing.assert_array_equal(diag_k(m, k), np.diag(m, k=k))
         np.testing.assert_array_equal(diag1(m), np.diag(m))
+
+
+_ATLEAST_INPUTS = [np.array(42), np.array(5j), np.arange(5), np.arange(6)[::-1], np.arange(6).reshape(2, 3),
+                   np.arange(6).reshape(2, 3).T, np.arange(24).reshape(2, 3, 4)[::-1], np.arange(16).reshape(2, 2, 2, 2)]
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+def test_atleast_nd_matches_numpy(name):
+    fn = getattr(np, name)
+    one = jit(lambda a: fn(a))
+    three = jit(lambda a, b, c: fn(a, b, c))
+    for a in _ATLEAST_INPUTS:
+        got, want = one(a), fn(a)
+        assert got.shape == want.shape and got.strides == want.strides
+        np.testing.assert_array_equal(got, want)
+    got = three(_ATLEAST_INPUTS[0], _ATLEAST_INPUTS[3], _ATLEAST_INPUTS[5])
+    want = fn(_ATLEAST_INPUTS[0], _ATLEAST_INPUTS[3], _ATLEAST_INPUTS[5])
+    assert len(got) == 3
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.strides == w.strides
+        np.testing.assert_array_equal(g, w)
+
+
+def test_flip_matches_numpy():
+    f = jit(lambda a: np.flip(a))
+    for a in (np.array(1), np.arange(10), np.arange(10).reshape(5, 2), np.arange(20).reshape(5, 2, 2).T):
+        got, want = f(a), np.flip(a)
+        assert got.shape == want.shape and got.strides == want.strides
+        np.testing.assert_array_equal(got, want)

@@ -843,3 +843,114 @@ def histogram(a, bins=10, range=None):
             raise ValueError("max must be larger than min in range parameter.")
         return _histogram_equal(flat, bins, first, last)
     return _histogram_edges(flat, np.asarray(bins))
+
+
+# atleast_Nd, flip: views chosen by the argument's rank (a comparison of
+# an argument's a.ndim or len(args) with a constant is decided at compile
+# time, typing/prune_none_branches.cpp); the new axes are
+# NumPy's (index None: stride 0; a 0-d array reshaped).
+def _atleast_1d(a):
+    return _atleast_1d_of(np.asarray(a))
+
+
+def _atleast_1d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1,))
+    return x
+
+
+def _atleast_2d(a):
+    return _atleast_2d_of(np.asarray(a))
+
+
+def _atleast_2d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1, 1))
+    if x.ndim == 1:
+        return x[None, :]
+    return x
+
+
+def _atleast_3d(a):
+    return _atleast_3d_of(np.asarray(a))
+
+
+def _atleast_3d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1, 1, 1))
+    if x.ndim == 1:
+        return x[None, :, None]
+    if x.ndim == 2:
+        return x[:, :, None]
+    return x
+
+
+@implements("numpy.atleast_1d")
+def atleast_1d(*arys):
+    # One array for one argument, else a tuple (up to 6 arguments).
+    n = len(arys)
+    if n == 1:
+        return _atleast_1d(arys[0])
+    if n == 2:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]))
+    if n == 3:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]))
+    if n == 4:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]))
+    if n == 5:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
+                _atleast_1d(arys[4]))
+    return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
+            _atleast_1d(arys[4]), _atleast_1d(arys[5]))
+
+
+@implements("numpy.atleast_2d")
+def atleast_2d(*arys):
+    n = len(arys)
+    if n == 1:
+        return _atleast_2d(arys[0])
+    if n == 2:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]))
+    if n == 3:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]))
+    if n == 4:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]))
+    if n == 5:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
+                _atleast_2d(arys[4]))
+    return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
+            _atleast_2d(arys[4]), _atleast_2d(arys[5]))
+
+
+@implements("numpy.atleast_3d")
+def atleast_3d(*arys):
+    n = len(arys)
+    if n == 1:
+        return _atleast_3d(arys[0])
+    if n == 2:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]))
+    if n == 3:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]))
+    if n == 4:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]))
+    if n == 5:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
+                _atleast_3d(arys[4]))
+    return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
+            _atleast_3d(arys[4]), _atleast_3d(arys[5]))
+
+
+@implements("numpy.flip")
+def flip(m):
+    # Every axis reversed (no axis=): a view, up to 4 dimensions.
+    if m.ndim == 0:
+        return m
+    if m.ndim == 1:
+        return m[::-1]
+    if m.ndim == 2:
+        return m[::-1, ::-1]
+    if m.ndim == 3:
+        return m[::-1, ::-1, ::-1]
+    if m.ndim == 4:
+        return m[::-1, ::-1, ::-1, ::-1]
+    raise ValueError("np.flip of more than 4 dimensions is not supported")
