@@ -363,6 +363,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLinalgSameDtype:
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
+    case BuiltinId::kTypingErrorCall:  // npmore: refused by typing
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
 #define KILN_BUILTIN(Id, name, spec)

@@ -52,9 +52,9 @@ absl::StatusOr<const Type*> ndBroadcastShapeCall(TypeContext& tc, const std::vec
     int r = broadcastRank(t->items[k], array_like);
     if (r < 0)
       return absl::InvalidArgumentError(array_like ? absl::StrCat("Argument \"", k, "\" must be array-like")
-                                                   : absl::StrCat("broadcast_shapes: argument ", k, " (",
+                                                   : absl::StrCat("np.broadcast_shapes: argument ", k, " (",
                                                                   t->items[k]->str(),
-                                                                  ") is not an int or a tuple of ints"));
+                                                                  ") must be either an int or tuple[int]"));
     rank = std::max(rank, r);
   }
   if (array_like) {

@@ -127,6 +127,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kNdUnravel:  // ndindex: rules_ndindex.cpp
       return ndUnravelCall(tc, args);
+    case BuiltinId::kTypingErrorCall:  // npmore: the message is prefixed by inference
+      return absl::InvalidArgumentError(args[1]->str());
     case BuiltinId::kNdBroadcastTo:  // broadcast: rules_broadcast.cpp
       return ndBroadcastToCall(tc, args);
     case BuiltinId::kNdBroadcastShapes:

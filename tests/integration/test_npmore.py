@@ -309,7 +309,24 @@ def test_atleast_nd_matches_numpy(name):
 
 def test_flip_matches_numpy():
     f = jit(lambda a: np.flip(a))
-    for a in (np.array(1), np.arange(10), np.arange(10).reshape(5, 2), np.arange(20).reshape(5, 2, 2).T):
+    assert f(np.array(7)) == np.flip(np.array(7)) == 7
+    for a in (np.arange(10), np.arange(10).reshape(5, 2), np.arange(20).reshape(5, 2, 2).T):
         got, want = f(a), np.flip(a)
         assert got.shape == want.shape and got.strides == want.strides
         np.testing.assert_array_equal(got, want)
+
+
+def test_broadcast_refusals_name_the_argument():
+    from kiln.errors import TypingError
+    with pytest.raises(TypingError, match="must be either an int or tuple"):
+        broadcast_shapes2((1, 2), ("hello",))
+    with pytest.raises(TypingError, match='The first argument "array" must be array-like'):
+        broadcast_to("hello", (3,))
+    with pytest.raises(TypingError, match='The argument "shape" must be a tuple or an integer'):
+        broadcast_to(np.zeros(3), ())
+
+
+def test_flip_of_a_tuple_is_refused_with_numbas_words():
+    from kiln.errors import TypingError
+    with pytest.raises(TypingError, match="Cannot np.flip on UniTuple"):
+        jit(lambda m: np.flip(m))((1, 2, 3))

@@ -616,6 +616,8 @@ _broadcast_shape_of = primitive("kiln.nd.broadcast_shape_of")
 def broadcast_to(array, shape):
     # A read-only view of `array` (an array, a number or a tuple of numbers)
     # in `shape` (an int or a non-empty tuple of ints), as Numba's.
+    if isinstance(array, str):  # refused by the primitive's typing, with Numba's message
+        return _broadcast_to(array, shape)
     return _broadcast_to(np.asarray(array), shape)
 
 
@@ -940,11 +942,16 @@ def atleast_3d(*arys):
             _atleast_3d(arys[4]), _atleast_3d(arys[5]))
 
 
+_typing_error = primitive("kiln.typing_error")
+
+
 @implements("numpy.flip")
 def flip(m):
     # Every axis reversed (no axis=): a view, up to 4 dimensions.
+    if isinstance(m, tuple):
+        return _typing_error("Cannot np.flip on", m)
     if m.ndim == 0:
-        return m
+        return m[()]  # NumPy's m[()]: the element
     if m.ndim == 1:
         return m[::-1]
     if m.ndim == 2:
