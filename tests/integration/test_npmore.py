@@ -330,3 +330,9 @@ def test_flip_of_a_tuple_is_refused_with_numbas_words():
     from kiln.errors import TypingError
     with pytest.raises(TypingError, match="Cannot np.flip on UniTuple"):
         jit(lambda m: np.flip(m))((1, 2, 3))
+
+
+def test_isscalar_matches_numpy():
+    f = jit(lambda x: np.isscalar(x))
+    for x in (3, np.asarray([3]), (3,), 3j, "numba", np.int16(12345), 4.234, True, None, np.float32(1)):
+        assert f(x) == np.isscalar(x), x

@@ -961,3 +961,9 @@ def flip(m):
     if m.ndim == 4:
         return m[::-1, ::-1, ::-1, ::-1]
     raise ValueError("np.flip of more than 4 dimensions is not supported")
+
+
+@implements("numpy.isscalar")
+def isscalar(element):
+    # Numbers (NumPy scalars too) and strings; arrays, tuples and None are not.
+    return isinstance(element, (int, float, complex, bool, str))
