@@ -249,6 +249,10 @@ class FunctionLowering {
   llvm::Value* randomPrimitive(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
   // ndindex: kiln.nd.unravel (lower_ndindex.cpp).
   llvm::Value* ndUnravel(const std::vector<const ir::Value*>& args, const typing::Type* result);
+  // broadcast: kiln.nd.broadcast_to/_shapes/_shape_of (lower_broadcast.cpp).
+  std::vector<llvm::Value*> broadcastDims(llvm::Value* v, const typing::Type* t, bool array_like);
+  llvm::Value* ndBroadcastTo(const std::vector<const ir::Value*>& args, const typing::Type* result);
+  llvm::Value* ndBroadcastShape(const std::vector<const ir::Value*>& args, const typing::Type* result, bool array_like);
   // linalg: kiln.linalg.call (lower_linalg.cpp).
   llvm::Value* linalgCall(const std::vector<const ir::Value*>& args);
   llvm::Value* nonzeroIndices(const ir::Value* a, const typing::Type* result);

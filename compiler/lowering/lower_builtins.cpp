@@ -95,6 +95,13 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return linalgCall(args);
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
       return ndUnravel(args, result);
+    case BuiltinId::kTypingErrorCall:  // npmore: refused by typing, never lowered
+      break;
+    case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
+      return ndBroadcastTo(args, result);
+    case BuiltinId::kNdBroadcastShapes:
+    case BuiltinId::kNdBroadcastShapeOf:
+      return ndBroadcastShape(args, result, res.id == BuiltinId::kNdBroadcastShapeOf);
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:

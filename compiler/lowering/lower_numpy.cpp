@@ -251,28 +251,44 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       return arr;
     }
     case BuiltinId::kNpDiag: {
+      // npmore: k= the offset (above the main diagonal when positive).
       llvm::Value* src = value(args[0]);
       const typing::Type* st = args[0]->type;
       llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+      llvm::Value* k = args.size() == 2 ? converted(args[1], i64) : b_.getInt64(0);
+      llvm::Value* k_neg = b_.CreateICmpSLT(k, b_.getInt64(0));
+      llvm::Value* k_abs = b_.CreateSelect(k_neg, b_.CreateNeg(k), k);
       if (st->ndim == 1) {
-        llvm::Value* n = b_.CreateExtractValue(src, {kShape, 0});
+        // An (n+|k|)-square matrix with v on diagonal k: (i, i+k) for k >= 0, (i-k, i) below.
+        llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
+        llvm::Value* n = b_.CreateAdd(len, k_abs);
         llvm::Value* arr = newArray(result, {n, n});
-        loop(b_.CreateMul(n, n), [&](llvm::Value* k) {
-          llvm::Value* r = b_.CreateUDiv(k, n);
-          llvm::Value* on = b_.CreateICmpEQ(b_.CreateURem(k, n), r);
-          llvm::Value* v = b_.CreateSelect(on, loadElement(item1d(src, b_.CreateSelect(on, r, b_.getInt64(0))), dt), zero);
-          storeElement(flatElementPtr(arr, result, k), v, dt);
+        loop(b_.CreateMul(n, n), [&](llvm::Value* f) {
+          llvm::Value* r = b_.CreateUDiv(f, n);
+          llvm::Value* c = b_.CreateURem(f, n);
+          llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), k);
+          llvm::Value* i = b_.CreateSelect(k_neg, c, r);
+          llvm::Value* dest = flatElementPtr(arr, result, f);
+          storeElement(dest, zero, dt);
+          ifThen(on, [&] { storeElement(dest, loadElement(item1d(src, i), dt), dt); });  // v may be empty
         });
         return arr;
       }
+      // The diagonal k of a matrix: (i, i+k) or (i-k, i), as many as fit (none: empty).
       llvm::Value* rows = b_.CreateExtractValue(src, {kShape, 0});
       llvm::Value* cols = b_.CreateExtractValue(src, {kShape, 1});
-      llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(rows, cols), rows, cols);
+      llvm::Value* r_left = b_.CreateSelect(k_neg, b_.CreateSub(rows, k_abs), rows);
+      llvm::Value* c_left = b_.CreateSelect(k_neg, cols, b_.CreateSub(cols, k_abs));
+      llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(r_left, c_left), r_left, c_left);
+      n = b_.CreateSelect(b_.CreateICmpSLT(n, b_.getInt64(0)), b_.getInt64(0), n);
       llvm::Value* arr = newArray(result, {n});
-      llvm::Value* step = b_.CreateAdd(b_.CreateExtractValue(src, {kStrides, 0}), b_.CreateExtractValue(src, {kStrides, 1}));
-      loop(n, [&](llvm::Value* k) {
-        llvm::Value* p = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src, kData), b_.CreateMul(k, step));
-        storeElement(flatElementPtr(arr, result, k), loadElement(p, dt), dt);
+      llvm::Value* s0 = b_.CreateExtractValue(src, {kStrides, 0});
+      llvm::Value* s1 = b_.CreateExtractValue(src, {kStrides, 1});
+      llvm::Value* start = b_.CreateMul(k_abs, b_.CreateSelect(k_neg, s0, s1));
+      llvm::Value* step = b_.CreateAdd(s0, s1);
+      loop(n, [&](llvm::Value* i) {
+        llvm::Value* p = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src, kData), b_.CreateAdd(start, b_.CreateMul(i, step)));
+        storeElement(flatElementPtr(arr, result, i), loadElement(p, dt), dt);
       });
       return arr;
     }
@@ -350,6 +366,10 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kStaticSameItem:
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
+    case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
+    case BuiltinId::kTypingErrorCall:  // npmore: refused by typing
+    case BuiltinId::kNdBroadcastShapes:
+    case BuiltinId::kNdBroadcastShapeOf:
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:  // cuda: lower_cuda.cpp

@@ -31,6 +31,29 @@ std::optional<bool> ndimTest(const ir::Instr& cmp, const ir::Block* entry, const
   return std::nullopt;
 }
 
+// npmore: `len(p) == k` / `len(p) != k` for an entry parameter p of a tuple
+// type (a library function's *args): its value, so np.atleast_1d(*arys)
+// returns one array for one argument and a tuple for more.
+std::optional<bool> lenTest(const ir::Instr& cmp, const ir::Block* entry, const std::vector<const Type*>& args) {
+  if (cmp.compare_op != ir::CompareOp::kEq && cmp.compare_op != ir::CompareOp::kNe) return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    const ir::Value* call = cmp.operands[side];
+    const ir::Value* k = cmp.operands[1 - side];
+    if (!call->def || call->def->op != ir::Op::kCall || call->def->operands.size() != 2 || !call->def->kwnames.empty())
+      continue;
+    const ir::Value* callee = call->def->operands[0];
+    if (!callee->def || callee->def->op != ir::Op::kLoadGlobal || callee->def->name != "len") continue;
+    if (!k->def || k->def->op != ir::Op::kConst || k->def->const_value.kind != compiler::Constant::Kind::kInt) continue;
+    const ir::Value* p = call->def->operands[1];
+    if (p->def || p->param_of != entry) continue;
+    for (size_t q = 0; q < entry->params.size() && q < args.size(); ++q)
+      if (entry->params[q].get() == p && args[q] && args[q]->kind == Kind::kTuple)
+        return (static_cast<int64_t>(args[q]->items.size()) == k->def->const_value.i) ==
+               (cmp.compare_op == ir::CompareOp::kEq);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool pruneNoneBranches(ir::Function& f, const std::vector<const Type*>& args) {
@@ -60,8 +83,10 @@ bool pruneNoneBranches(ir::Function& f, const std::vector<const Type*>& args) {
     }
     if (!c->def || c->def->op != ir::Op::kCompare) continue;
     ir::CompareOp op = c->def->compare_op;
-    if (std::optional<bool> taken = ndimTest(*c->def, entry, args)) {  // linalg: `a.ndim == 1`
-      ir::Edge keep = t->succs[*taken != negate ? 0 : 1];
+    std::optional<bool> known = ndimTest(*c->def, entry, args);  // linalg: `a.ndim == 1`
+    if (!known) known = lenTest(*c->def, entry, args);             // npmore: `len(arys) == 1`
+    if (known) {
+      ir::Edge keep = t->succs[*known != negate ? 0 : 1];
       t->op = ir::Op::kJump;
       t->operands.clear();
       t->succs = {keep};

@@ -81,6 +81,10 @@ absl::StatusOr<const Type*> linalgBuiltinCall(TypeContext& tc, const std::vector
 absl::StatusOr<const Type*> linalgSameDtype(TypeContext& tc, const std::vector<const Type*>& args);
 // ndindex: kiln.nd.unravel (rules_ndindex.cpp).
 absl::StatusOr<const Type*> ndUnravelCall(TypeContext& tc, const std::vector<const Type*>& args);
+// broadcast: kiln.nd.broadcast_to/_shapes/_shape_of (rules_broadcast.cpp).
+absl::StatusOr<const Type*> ndBroadcastToCall(TypeContext& tc, const std::vector<const Type*>& args);
+absl::StatusOr<const Type*> ndBroadcastShapeCall(TypeContext& tc, const std::vector<const Type*>& args,
+                                                 bool array_like);
 
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the

@@ -132,6 +132,13 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
       return absl::InternalError(absl::StrCat(builtinName(res.id), " reached typing unrewritten"));
+    case BuiltinId::kTypingErrorCall:  // npmore: the message is prefixed by inference
+      return absl::InvalidArgumentError(args[1]->str());
+    case BuiltinId::kNdBroadcastTo:  // broadcast: rules_broadcast.cpp
+      return ndBroadcastToCall(tc, args);
+    case BuiltinId::kNdBroadcastShapes:
+    case BuiltinId::kNdBroadcastShapeOf:
+      return ndBroadcastShapeCall(tc, args, res.id == BuiltinId::kNdBroadcastShapeOf);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)
@@ -410,7 +417,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return tc.array(dtype ? dtype : ints ? tc.integer(64, true) : tc.floating(64), 1, 'C');
     }
     case BuiltinId::kNpDiag: {  // a 1-d array's diagonal matrix, or a 2-d array's diagonal
-      if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim > 2) return bad();
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->ndim < 1 || args[0]->ndim > 2 ||
+          (n == 2 && !isIntLike(args[1])))  // npmore: k=, the diagonal's offset
+        return bad();
       return tc.array(args[0]->dtype(), args[0]->ndim == 1 ? 2 : 1, 'C');
     }
     case BuiltinId::kNpOuter: {

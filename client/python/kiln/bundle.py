@@ -28,6 +28,7 @@ KIND_UNSUPPORTED = _GLOBAL_KINDS["KIND_UNSUPPORTED"]
 KIND_MISSING = _GLOBAL_KINDS["KIND_MISSING"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UINT64_MAX = 2**64 - 1  # npmore: larger ints are uint64 constants
 _MATH_MODULES = ("math", "cmath", "numpy")
 _MISSING = object()
 
@@ -91,6 +92,9 @@ def constant(value):
     if isinstance(value, bool):
         return ("bool", value)
     if isinstance(value, int):
+        if _INT64_MAX < value <= _UINT64_MAX and sys.modules.get("numpy") is not None:
+            # npmore: above int64's range an int constant is a uint64, as in Numba.
+            return _numpy_constant(sys.modules["numpy"].uint64(value))
         if not _INT64_MIN <= value <= _INT64_MAX:
             raise _Unrepresentable(f"integer constant {value} does not fit in int64")
         return ("int", int(value))

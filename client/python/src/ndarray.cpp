@@ -285,7 +285,8 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   PyObject* base = nullptr;
   if (meminfo == nullptr && args != nullptr) {
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); ++i)
-      if (sameArray(PyTuple_GET_ITEM(args, i), l, data, shape, strides)) {
+      if (sameArray(PyTuple_GET_ITEM(args, i), l, data, shape, strides) &&
+          (!l.readonly || !PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(PyTuple_GET_ITEM(args, i))))) {
         PyObject* same = PyTuple_GET_ITEM(args, i);
         Py_INCREF(same);
         return same;
@@ -298,14 +299,17 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
                                                                                    : PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
-  // A view of a read-only argument is read-only too.
-  const bool writeable = base == nullptr || PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base));
+  // A view of a read-only argument is read-only too, and so is a result of a
+  // readonly type (npmore: np.broadcast_to's views, as NumPy's).
+  const bool writeable =
+      !l.readonly && (base == nullptr || PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base)));
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data,
                                        writeable ? NPY_ARRAY_WRITEABLE : 0, nullptr);  // steals descr
   if (arr == nullptr) return fail();
   if (meminfo == nullptr && base == nullptr) {  // nothing to share (an empty view): a copy
     PyObject* copy = PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(arr), NPY_KEEPORDER);
     Py_DECREF(arr);
+    if (copy != nullptr && l.readonly) PyArray_CLEARFLAGS(reinterpret_cast<PyArrayObject*>(copy), NPY_ARRAY_WRITEABLE);
     return copy;
   }
   if (base != nullptr) {

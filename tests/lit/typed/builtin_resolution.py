@@ -7,7 +7,7 @@ import numpy as np
 
 def f(a, x):
     z = np.zeros(3, dtype=np.float32)
-    return np.sqrt(a), np.amax(a), math.floor(x), abs(x), z, np.linspace(0.0, x, num=4)
+    return np.sqrt(a), np.amax(a), math.floor(x), abs(x), z, np.arange(4, dtype=np.float64)
 
 # Typing resolves each builtin call to its registry row (builtins.def) once,
 # and the typed IR shows it; lowering reads that record.
@@ -16,4 +16,4 @@ def f(a, x):
 # CHECK: int16 = call {{.*}} [numpy.amax]
 # CHECK: int64 = call {{.*}} [math.floor]
 # CHECK: float64 = call {{.*}} [abs]
-# CHECK: array(float64, 1d, C) = call {{.*}} kw(num) [numpy.linspace]
+# CHECK: array(float64, 1d, C) = call {{.*}} kw(dtype) [numpy.arange]

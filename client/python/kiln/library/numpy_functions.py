@@ -5,6 +5,7 @@ by typing, never approximated."""
 
 import numpy as np
 
+from kiln import literal_unroll
 from kiln.library import implements, primitive
 
 
@@ -268,6 +269,40 @@ def bincount(x, weights=None, minlength=0):
     for i in range(n):
         sums[a[i]] += w[i]
     return sums
+
+
+# linspace: real ends are the compiler's row (lower_numpy.cpp); complex ends
+# here, with NumPy's algorithm (i * step + start, the last point exactly stop).
+_linspace_real = primitive("numpy.linspace")
+
+
+def _linspace_complex(start, stop, num):
+    if num < 0:
+        raise ValueError("Number of samples must be non-negative.")
+    out = np.empty(num, dtype=np.complex128)
+    div = num - 1
+    delta = stop - start
+    if div > 0:
+        step = delta / div
+        if step == 0:
+            for i in range(num):
+                out[i] = (float(i) / div) * delta + start
+        else:
+            for i in range(num):
+                out[i] = float(i) * step + start
+        out[num - 1] = stop
+    else:
+        for i in range(num):
+            out[i] = float(i) * delta + start
+    return out
+
+
+@implements("numpy.linspace")
+def linspace(start, stop, num=50):
+    # complex128 for complex ends (as Numba), float64 otherwise.
+    if isinstance(start, complex) or isinstance(stop, complex):
+        return _linspace_complex(complex(start), complex(stop), num)
+    return _linspace_real(start, stop, num)
 
 
 @implements("numpy.logspace")
@@ -565,3 +600,370 @@ def _ndenumerate_of(a):
 def ndenumerate(a):
     # (index, element) of every element, in C order whatever the layout.
     return _ndenumerate_of(a)
+
+
+# broadcast: np.broadcast_to, np.broadcast_shapes and np.broadcast_arrays over
+# the primitives kiln.nd.broadcast_to (a read-only view with zero strides on
+# the broadcast dimensions), kiln.nd.broadcast_shapes and
+# kiln.nd.broadcast_shape_of (compiler/typing/rules_broadcast.cpp,
+# lowering/lower_broadcast.cpp), which carry NumPy's ValueErrors.
+_broadcast_to = primitive("kiln.nd.broadcast_to")
+_broadcast_shapes = primitive("kiln.nd.broadcast_shapes")
+_broadcast_shape_of = primitive("kiln.nd.broadcast_shape_of")
+
+
+@implements("numpy.broadcast_to")
+def broadcast_to(array, shape):
+    # A read-only view of `array` (an array, a number or a tuple of numbers)
+    # in `shape` (an int or a non-empty tuple of ints), as Numba's.
+    if isinstance(array, str):  # refused by the primitive's typing, with Numba's message
+        return _broadcast_to(array, shape)
+    return _broadcast_to(np.asarray(array), shape)
+
+
+@implements("numpy.broadcast_shapes")
+def broadcast_shapes(*args):
+    # The broadcast of shapes given as ints or tuples of ints: a tuple of int64.
+    return _broadcast_shapes(args)
+
+
+@implements("numpy.broadcast_arrays")
+def broadcast_arrays(*args):
+    # A list of read-only views, one per argument, in the broadcast shape;
+    # as Numba's, every argument must give an array of one dtype.
+    shape = _broadcast_shape_of(args)
+    out = []
+    for a in literal_unroll(args):
+        out.append(_broadcast_to(np.asarray(a), shape))
+    return out
+
+
+# interp: NumPy's compiled_interp (and its complex twin) point for point,
+# so the non-finite cases give NumPy's values: the slope is recomputed from
+# the right end when the left gives NaN, and an exact hit on a sample point
+# is that point's value. The sample index is found by NumPy's search with a
+# guess (the previous point's index), so even an unsorted xp gives NumPy's
+# answer.
+def _interp_search(key, arr, n, guess):
+    # -1 left of arr[0], n right of arr[n - 1], else the bin of key.
+    if key > arr[n - 1]:
+        return n
+    if key < arr[0]:
+        return -1
+    if n <= 4:
+        i = 1
+        while i < n and key >= arr[i]:
+            i += 1
+        return i - 1
+    imin = 0
+    imax = n
+    if guess > n - 3:
+        guess = n - 3
+    if guess < 1:
+        guess = 1
+    if key < arr[guess]:
+        if key < arr[guess - 1]:
+            imax = guess - 1
+            if guess > 8 and key >= arr[guess - 8]:
+                imin = guess - 8
+        else:
+            return guess - 1
+    else:
+        if key < arr[guess + 1]:
+            return guess
+        if key < arr[guess + 2]:
+            return guess + 1
+        imin = guess + 2
+        if guess < n - 8 - 1 and key < arr[guess + 8]:
+            imax = guess + 8
+    while imin < imax:
+        imid = imin + ((imax - imin) >> 1)
+        if key >= arr[imid]:
+            imin = imid + 1
+        else:
+            imax = imid
+    return imin - 1
+
+
+def _interp_real(xv, x0, x1, y0, y1, slope):
+    r = slope * (xv - x0) + y0
+    if np.isnan(r):
+        r = slope * (xv - x1) + y1
+        if np.isnan(r) and y0 == y1:
+            r = y0
+    return r
+
+
+def _interp_fill(xf, dx, dy, out):
+    # float64 samples dx, dy (NumPy's loop over real fp).
+    n = dx.size
+    j = 0
+    for i in range(xf.size):
+        xv = float(xf[i])
+        if n == 1:
+            out[i] = dy[0]  # left, right and the point itself are all fp[0]
+            continue
+        if np.isnan(xv):
+            out[i] = xv
+            continue
+        j = _interp_search(xv, dx, n, j)
+        if j == -1:
+            out[i] = dy[0]
+        elif j == n:
+            out[i] = dy[n - 1]
+        elif j == n - 1:
+            out[i] = dy[j]
+        elif dx[j] == xv:
+            out[i] = dy[j]
+        else:
+            out[i] = _interp_real(xv, dx[j], dx[j + 1], dy[j], dy[j + 1], (dy[j + 1] - dy[j]) / (dx[j + 1] - dx[j]))
+
+
+def _interp_fill_complex(xf, dx, dy, out):
+    # complex128 dy: real and imaginary parts apart, the slope as NumPy's
+    # (difference times 1 / dx); a NaN x gives NaN + 0j.
+    n = dx.size
+    j = 0
+    for i in range(xf.size):
+        xv = float(xf[i])
+        if n == 1:
+            out[i] = dy[0]
+            continue
+        if np.isnan(xv):
+            out[i] = complex(xv, 0.0)
+            continue
+        j = _interp_search(xv, dx, n, j)
+        if j == -1:
+            out[i] = dy[0]
+        elif j == n:
+            out[i] = dy[n - 1]
+        elif j == n - 1:
+            out[i] = dy[j]
+        elif dx[j] == xv:
+            out[i] = dy[j]
+        else:
+            inv_dx = 1.0 / (dx[j + 1] - dx[j])
+            a = dy[j]
+            b = dy[j + 1]
+            re = _interp_real(xv, dx[j], dx[j + 1], a.real, b.real, (b.real - a.real) * inv_dx)
+            im = _interp_real(xv, dx[j], dx[j + 1], a.imag, b.imag, (b.imag - a.imag) * inv_dx)
+            out[i] = complex(re, im)
+
+
+@implements("numpy.interp")
+def interp(x, xp, fp):
+    # float64 results (complex128 for complex fp), x a number or an array of
+    # any shape; left=/right=/period= are refused as unexpected keywords.
+    dx = np.asarray(xp).astype(np.float64)
+    fpa = np.asarray(fp)
+    if dx.ndim != 1 or fpa.ndim != 1:
+        raise ValueError("object too deep for desired array")
+    if dx.shape[0] == 0:
+        raise ValueError("array of sample points is empty")
+    if fpa.shape[0] != dx.shape[0]:
+        raise ValueError("fp and xp are not of the same size.")
+    xa = np.asarray(x)
+    xf = xa.ravel()
+    if isinstance(fpa[0], complex):
+        out = np.empty(xf.size, dtype=np.complex128)
+        _interp_fill_complex(xf, dx, fpa.astype(np.complex128), out)
+    else:
+        out = np.empty(xf.size, dtype=np.float64)
+        _interp_fill(xf, dx, fpa.astype(np.float64), out)
+    if isinstance(x, (int, float, bool)):
+        return out[0]
+    return out.reshape(xa.shape)
+
+
+# histogram: NumPy's two paths: equal bins (an int `bins`) index each value
+# from its offset and correct against the edges; explicit edges count
+# e[i] <= v < e[i+1], the last bin closed, as NumPy's searchsorted does.
+def _histogram_equal(a, nbins, first, last):
+    if first == last:
+        first = first - 0.5
+        last = last + 0.5
+    edges = np.linspace(first, last, nbins + 1)
+    hist = np.zeros(nbins, dtype=np.int64)
+    denom = last - first
+    for k in range(a.size):
+        v = float(a[k])
+        if v >= first and v <= last:
+            i = int((v - first) / denom * nbins)
+            if i == nbins:
+                i -= 1
+            if v < edges[i]:
+                i -= 1
+            elif v >= edges[i + 1] and i != nbins - 1:
+                i += 1
+            hist[i] += 1
+    return hist, edges
+
+
+def _histogram_edges(a, edges):
+    nb = edges.size - 1
+    hist = np.zeros(max(nb, 0), dtype=np.int64)
+    if nb <= 0:
+        return hist, edges
+    for k in range(edges.size - 1):
+        if edges[k] > edges[k + 1]:
+            raise ValueError("bins must increase monotonically, when an array")
+    lo = edges[0]
+    hi = edges[nb]
+    for k in range(a.size):
+        v = a[k]
+        if v >= lo and v <= hi:
+            if v == hi:  # the last bin is closed
+                hist[nb - 1] += 1
+                continue
+            l = 0
+            h = nb
+            while h - l > 1:
+                m = (l + h) // 2
+                if edges[m] <= v:
+                    l = m
+                else:
+                    h = m
+            hist[l] += 1
+    return hist, edges
+
+
+@implements("numpy.histogram")
+def histogram(a, bins=10, range=None):
+    # (int64 counts, float64 edges) for an int `bins` (edges over `range` or
+    # a's min and max); an array `bins` is the edges, returned as given.
+    flat = np.asarray(a).ravel()
+    if isinstance(bins, int):
+        if bins <= 0:
+            raise ValueError("`bins` must be positive, when an integer")
+        if range is None:
+            if flat.size == 0:
+                return _histogram_equal(flat, bins, 0.0, 1.0)
+            return _histogram_equal(flat, bins, float(flat.min()), float(flat.max()))
+        first = float(range[0])
+        last = float(range[1])
+        if first > last:
+            raise ValueError("max must be larger than min in range parameter.")
+        return _histogram_equal(flat, bins, first, last)
+    return _histogram_edges(flat, np.asarray(bins))
+
+
+# atleast_Nd, flip: views chosen by the argument's rank (a comparison of
+# an argument's a.ndim or len(args) with a constant is decided at compile
+# time, typing/prune_none_branches.cpp); the new axes are
+# NumPy's (index None: stride 0; a 0-d array reshaped).
+def _atleast_1d(a):
+    return _atleast_1d_of(np.asarray(a))
+
+
+def _atleast_1d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1,))
+    return x
+
+
+def _atleast_2d(a):
+    return _atleast_2d_of(np.asarray(a))
+
+
+def _atleast_2d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1, 1))
+    if x.ndim == 1:
+        return x[None, :]
+    return x
+
+
+def _atleast_3d(a):
+    return _atleast_3d_of(np.asarray(a))
+
+
+def _atleast_3d_of(x):
+    if x.ndim == 0:
+        return x.reshape((1, 1, 1))
+    if x.ndim == 1:
+        return x[None, :, None]
+    if x.ndim == 2:
+        return x[:, :, None]
+    return x
+
+
+@implements("numpy.atleast_1d")
+def atleast_1d(*arys):
+    # One array for one argument, else a tuple (up to 6 arguments).
+    n = len(arys)
+    if n == 1:
+        return _atleast_1d(arys[0])
+    if n == 2:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]))
+    if n == 3:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]))
+    if n == 4:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]))
+    if n == 5:
+        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
+                _atleast_1d(arys[4]))
+    return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
+            _atleast_1d(arys[4]), _atleast_1d(arys[5]))
+
+
+@implements("numpy.atleast_2d")
+def atleast_2d(*arys):
+    n = len(arys)
+    if n == 1:
+        return _atleast_2d(arys[0])
+    if n == 2:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]))
+    if n == 3:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]))
+    if n == 4:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]))
+    if n == 5:
+        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
+                _atleast_2d(arys[4]))
+    return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
+            _atleast_2d(arys[4]), _atleast_2d(arys[5]))
+
+
+@implements("numpy.atleast_3d")
+def atleast_3d(*arys):
+    n = len(arys)
+    if n == 1:
+        return _atleast_3d(arys[0])
+    if n == 2:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]))
+    if n == 3:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]))
+    if n == 4:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]))
+    if n == 5:
+        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
+                _atleast_3d(arys[4]))
+    return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
+            _atleast_3d(arys[4]), _atleast_3d(arys[5]))
+
+
+_typing_error = primitive("kiln.typing_error")
+
+
+@implements("numpy.flip")
+def flip(m):
+    # Every axis reversed (no axis=): a view, up to 4 dimensions.
+    if isinstance(m, tuple):
+        return _typing_error("Cannot np.flip on", m)
+    if m.ndim == 0:
+        return m[()]  # NumPy's m[()]: the element
+    if m.ndim == 1:
+        return m[::-1]
+    if m.ndim == 2:
+        return m[::-1, ::-1]
+    if m.ndim == 3:
+        return m[::-1, ::-1, ::-1]
+    if m.ndim == 4:
+        return m[::-1, ::-1, ::-1, ::-1]
+    raise ValueError("np.flip of more than 4 dimensions is not supported")
+
+
+@implements("numpy.isscalar")
+def isscalar(element):
+    # Numbers (NumPy scalars too) and strings; arrays, tuples and None are not.
+    return isinstance(element, (int, float, complex, bool, str))
