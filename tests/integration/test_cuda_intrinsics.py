@@ -162,3 +162,32 @@ def test_gpu_error_record_is_decoded_as_the_emulation_words_it():
     assert isinstance(old, ZeroDivisionError) and "thread" not in str(old)
     buf = _kernel_error.record_buffer()
     assert len(bytes(buf)) == _kernel_error.RECORD_BYTES == struct.calcsize("8i")
+
+
+@cuda.jit
+def popc_of_float(x):
+    x[0] = cuda.popc(x[1])
+
+
+@cuda.jit
+def oob_2d(a):
+    x, y = cuda.grid(2)
+    a[y, x] = 1.0
+
+
+def test_bit_intrinsic_of_a_float_is_a_typing_error(kilnd):
+    from kiln.errors import TypingError
+    with pytest.raises(TypingError, match=r"no implementation of 'cuda.popc' for argument types \(float64\)"):
+        popc_of_float[1, 1](np.zeros(2))
+
+
+def test_emulation_and_gpu_report_the_same_coordinates(kilnd):
+    # the emulation's IndexError and the decoded GPU record name the kernel,
+    # the thread and the block the same way
+    a = np.zeros((4, 4))
+    with pytest.raises(IndexError) as sim:
+        oob_2d[(2, 1), (4, 4)](a)
+    msg = str(sim.value)
+    assert msg.startswith("kernel oob_2d: thread (0, 0, 0) of block (1, 0, 0): "), msg
+    gpu = _kernel_error.exception("oob_2d", [2, 11, 0, 0, 0, 1, 0, 0])
+    assert str(gpu).split(": ")[:2] == msg.split(": ")[:2]

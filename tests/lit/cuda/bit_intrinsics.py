@@ -1,6 +1,7 @@
 # RUN: %mkbundle %s:bits > %t.pb
 # RUN: %ptxkilnc --bundle %t.pb --sig "(array(uint32, 1d, C), array(uint64, 1d, C), array(float32, 1d, C))" --emit=ptx > %t.ptx
 # RUN: FileCheck %s < %t.ptx
+# RUN: %ptxkilnc --bundle %t.pb --sig "(array(uint32, 1d, C), array(uint64, 1d, C), array(float32, 1d, C))" --emit=typed | FileCheck %s --check-prefix=TYPED
 # RUN: %ptxas -arch=sm_80 %t.ptx -o %t.cubin
 from kiln import cuda
 
@@ -35,3 +36,16 @@ def bits(u, v, f):
 # CHECK-DAG: %laneid
 # CHECK-DAG: nanosleep.u32
 # CHECK: ret;
+# Numba's result types: popc and clz keep the integer's type, brev is
+# uint32/uint64, ffs uint32, fma/cbrt/selp of float32 are float32.
+# TYPED: uint32 = call {{.*}} [kiln.cuda.popc]
+# TYPED: uint32 = call {{.*}} [kiln.cuda.brev]
+# TYPED: uint32 = call {{.*}} [kiln.cuda.clz]
+# TYPED: uint32 = call {{.*}} [kiln.cuda.ffs]
+# TYPED: uint64 = call {{.*}} [kiln.cuda.popc]
+# TYPED: uint64 = call {{.*}} [kiln.cuda.brev]
+# TYPED: float32 = call {{.*}} [kiln.cuda.fma]
+# TYPED: float32 = call {{.*}} [kiln.cuda.cbrt]
+# TYPED: float32 = call {{.*}} [kiln.cuda.selp]
+# TYPED: uint32 = call {{.*}} [kiln.cuda.lanemask_lt]
+# TYPED: none = call {{.*}} [kiln.cuda.nanosleep]
