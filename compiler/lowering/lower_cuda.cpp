@@ -240,6 +240,12 @@ llvm::Value* FunctionLowering::cudaBuiltin(const ir::Resolution& res, const std:
                              converted(args[2], result));
     case BuiltinId::kCudaLanemaskLt:  // the lanes below this one: (1 << laneid) - 1
       return b_.CreateSub(b_.CreateShl(b_.getInt32(1), k.laneId(b_)), b_.getInt32(1));
+    case BuiltinId::kCudaAtomicCompareAndSwap: {  // ary[0]
+      const typing::Type* at = args[0]->type;
+      const typing::Type* dt = at->dtype();
+      Place p = locate(value(args[0]), at, b_.getInt64(0), types().integer(64, true));
+      return k.atomicCAS(b_, p.ptr, converted(args[1], dt), converted(args[2], dt));
+    }
     case BuiltinId::kCudaNanosleep:
       k.nanosleep(b_, converted(args[0], types().integer(32, false)));
       return b_.getInt8(0);

@@ -300,6 +300,17 @@ absl::StatusOr<const Type*> cudaBuiltinCall(TypeContext& tc, const ir::Resolutio
     case BuiltinId::kCudaNanosleep:
       if (args.size() != 1 || !isInt(args[0])) return bad();
       return tc.none();
+    case BuiltinId::kCudaAtomicCompareAndSwap: {
+      // numba.cuda's older compare-and-swap of ary[0] (a 1-d integer array).
+      if (args.size() != 3 || !args[0]->isArray() || args[0]->ndim != 1 || !isInt(args[1]) || !isInt(args[2]))
+        return bad();
+      const Type* dt = args[0]->dtype();
+      if (args[0]->readonly) return absl::InvalidArgumentError(absl::StrCat(shown, "() on a read-only array"));
+      if (dt->kind != Kind::kInt || (dt->bits != 32 && dt->bits != 64))
+        return absl::InvalidArgumentError(
+            absl::StrCat(shown, "() supports int32, int64, uint32 and uint64 arrays, not ", args[0]->str()));
+      return dt;
+    }
     default:
       break;
   }

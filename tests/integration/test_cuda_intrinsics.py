@@ -191,3 +191,33 @@ def test_emulation_and_gpu_report_the_same_coordinates(kilnd):
     assert msg.startswith("kernel oob_2d: thread (0, 0, 0) of block (1, 0, 0): "), msg
     gpu = _kernel_error.exception("oob_2d", [2, 11, 0, 0, 0, 1, 0, 0])
     assert str(gpu).split(": ")[:2] == msg.split(": ")[:2]
+
+
+@cuda.jit
+def cas_count(counter, seen):
+    i = cuda.grid(1)
+    while True:
+        old = counter[0]
+        if cuda.atomic.compare_and_swap(counter, old, old + 1) == old:
+            seen[i] = old
+            break
+
+
+@cuda.jit
+def cas_mismatch(a, out):
+    out[0] = cuda.atomic.compare_and_swap(a, 7, 99)
+
+
+def test_atomic_compare_and_swap(kilnd):
+    counter = np.zeros(1, np.int64)
+    seen = np.full(512, -1, np.int64)
+    cas_count[4, 128](counter, seen)
+    assert counter[0] == 512
+    assert sorted(seen.tolist()) == list(range(512))  # each value taken once
+    a = np.array([5, 1], np.uint32)
+    out = np.zeros(1, np.uint32)
+    cas_mismatch[1, 1](a, out)
+    assert out[0] == 5 and a.tolist() == [5, 1]  # no match: unchanged, the old value
+    a[0] = 7
+    cas_mismatch[1, 1](a, out)
+    assert out[0] == 7 and a.tolist() == [99, 1]

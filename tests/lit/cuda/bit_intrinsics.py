@@ -21,6 +21,7 @@ def bits(u, v, f):
     u[8] = cuda.lanemask_lt()
     cuda.nanosleep(32)
     u[9] = i
+    u[10] = cuda.atomic.compare_and_swap(u, u[11], u[12])
 
 # numba.cuda's intrinsics are PTX instructions (cbrt: libdevice's __nv_cbrtf,
 # inlined); ffs is 1 + the trailing zero count (brev, then clz), 0 for 0.
@@ -35,6 +36,7 @@ def bits(u, v, f):
 # CHECK-DAG: selp.f32
 # CHECK-DAG: %laneid
 # CHECK-DAG: nanosleep.u32
+# CHECK-DAG: atom{{.*}}.cas.b32
 # CHECK: ret;
 # Numba's result types: popc and clz keep the integer's type, brev is
 # uint32/uint64, ffs uint32, fma/cbrt/selp of float32 are float32.
@@ -49,3 +51,4 @@ def bits(u, v, f):
 # TYPED: float32 = call {{.*}} [kiln.cuda.selp]
 # TYPED: uint32 = call {{.*}} [kiln.cuda.lanemask_lt]
 # TYPED: none = call {{.*}} [kiln.cuda.nanosleep]
+# TYPED: uint32 = call {{.*}} [kiln.cuda.atomic.compare_and_swap]

@@ -45,7 +45,8 @@ gridDim = _Dim3("gridDim")
 shared = _Namespace("shared", ["array"])
 local = _Namespace("local", ["array"])
 const = _Namespace("const", ["array_like"])
-atomic = _Namespace("atomic", ["add", "sub", "max", "min", "exch", "and_", "or_", "xor", "inc", "dec", "cas"])
+atomic = _Namespace("atomic", ["add", "sub", "max", "min", "exch", "and_", "or_", "xor", "inc", "dec", "cas",
+                              "compare_and_swap"])
 laneid = None   # a value in kernels (int32)
 warpsize = 32
 
