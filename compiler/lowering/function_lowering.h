@@ -116,6 +116,10 @@ class FunctionLowering {
                            const typing::Type* result);
   /// threadIdx.x, laneid, ...: a value row (int32).
   llvm::Value* cudaValue(typing::BuiltinId id);
+  // cudalang: a math row typed float32 in a kernel (rules_cuda.h
+  // cudaMathType), computed in single precision; nullptr for other calls.
+  llvm::Value* cudaMathFloat32(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                               const typing::Type* result);
   KernelIntrinsics& kernelIntrinsics();
   /// The emulation's KilnCudaSimApi* and this thread's KilnCudaSimThread*,
   /// loaded once, in the entry block (lower_cuda_sim.cpp).

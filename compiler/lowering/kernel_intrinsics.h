@@ -85,6 +85,8 @@ class KernelIntrinsics {
   virtual void syncWarp(llvm::IRBuilder<>& b, llvm::Value* mask) = 0;
   /// activemask(): i32.
   virtual llvm::Value* activeMask(llvm::IRBuilder<>& b) = 0;
+  /// cudalang: nanosleep(ns) (i32): a hint to suspend the thread about that long.
+  virtual void nanosleep(llvm::IRBuilder<>& b, llvm::Value* ns) = 0;
 };
 
 }  // namespace kiln::lowering

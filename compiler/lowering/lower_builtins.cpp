@@ -38,6 +38,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     return call_intrinsic(id, vals);
   };
 
+  if (llvm::Value* v = cudaMathFloat32(res, args, result)) return v;  // cudalang: float32 math in kernels
   switch (res.id) {
 #define KILN_LOWER_kMathUnary(Id)
 #define KILN_LOWER_kMathBinary(Id)

@@ -204,11 +204,112 @@ llvm::Value* FunctionLowering::cudaBuiltin(const ir::Resolution& res, const std:
       return b_.getInt8(0);
     case BuiltinId::kCudaActivemask:
       return k.activeMask(b_);
+    // cudalang: bit and arithmetic intrinsics, plain LLVM on both targets.
+    case BuiltinId::kCudaPopc:
+    case BuiltinId::kCudaClz: {
+      llvm::Value* x = value(args[0]);
+      if (id == BuiltinId::kCudaPopc) return b_.CreateCall(intrinsic(llvm::Intrinsic::ctpop, x->getType()), {x});
+      return b_.CreateCall(intrinsic(llvm::Intrinsic::ctlz, x->getType()), {x, b_.getFalse()});
+    }
+    case BuiltinId::kCudaBrev: {
+      llvm::Value* x = converted(args[0], result);
+      return b_.CreateCall(intrinsic(llvm::Intrinsic::bitreverse, x->getType()), {x});
+    }
+    case BuiltinId::kCudaFfs: {
+      llvm::Value* x = value(args[0]);
+      llvm::Value* tz = b_.CreateCall(intrinsic(llvm::Intrinsic::cttz, x->getType()), {x, b_.getFalse()});
+      llvm::Value* pos = b_.CreateAdd(b_.CreateZExtOrTrunc(tz, i32), b_.getInt32(1));
+      return b_.CreateSelect(b_.CreateIsNull(x), b_.getInt32(0), pos);
+    }
+    case BuiltinId::kCudaFma: {
+      llvm::Value* a = converted(args[0], result);
+      return b_.CreateCall(intrinsic(llvm::Intrinsic::fma, a->getType()),
+                           {a, converted(args[1], result), converted(args[2], result)});
+    }
+    case BuiltinId::kCudaCbrt: {
+      // The C library's cbrt/cbrtf: libdevice's __nv_cbrt/__nv_cbrtf on the GPU.
+      llvm::Value* a = converted(args[0], result);
+      llvm::Type* t = a->getType();
+      llvm::FunctionCallee f =
+          mod_.getOrInsertFunction(t->isFloatTy() ? "cbrtf" : "cbrt", llvm::FunctionType::get(t, {t}, false));
+      if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee())) fn->setDoesNotThrow();
+      return b_.CreateCall(f, {a});
+    }
+    case BuiltinId::kCudaSelp:
+      return b_.CreateSelect(truth(value(args[0]), args[0]->type), converted(args[1], result),
+                             converted(args[2], result));
+    case BuiltinId::kCudaLanemaskLt:  // the lanes below this one: (1 << laneid) - 1
+      return b_.CreateSub(b_.CreateShl(b_.getInt32(1), k.laneId(b_)), b_.getInt32(1));
+    case BuiltinId::kCudaAtomicCompareAndSwap: {  // ary[0]
+      const typing::Type* at = args[0]->type;
+      const typing::Type* dt = at->dtype();
+      Place p = locate(value(args[0]), at, b_.getInt64(0), types().integer(64, true));
+      return k.atomicCAS(b_, p.ptr, converted(args[1], dt), converted(args[2], dt));
+    }
+    case BuiltinId::kCudaNanosleep:
+      k.nanosleep(b_, converted(args[0], types().integer(32, false)));
+      return b_.getInt8(0);
     default:
       break;
   }
   if (typing::isCudaValueRow(id)) return cudaValue(id);
   return nullptr;
+}
+
+llvm::Value* FunctionLowering::cudaMathFloat32(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
+                                               const typing::Type* result) {
+  if (!prog_.cuda_kernel || result == nullptr || result->kind != Kind::kFloat || result->bits != 32 ||
+      !typing::cudaMathHasFloat32(res.id))
+    return nullptr;
+  llvm::Type* f = b_.getFloatTy();
+  std::vector<llvm::Value*> vals;
+  for (const ir::Value* a : args) vals.push_back(converted(a, result));
+  // LLVM's intrinsics (llvm.sin.f32: sinf on the CPU, __nv_sinf through
+  // libdevice on the GPU), else the C library's float function (tanf:
+  // __nv_tanf).
+  auto viaIntrinsic = [&](llvm::Intrinsic::ID id) -> llvm::Value* {
+    return b_.CreateCall(intrinsic(id, f), vals);
+  };
+  auto viaLibm = [&](const char* name) -> llvm::Value* {
+    std::vector<llvm::Type*> params(vals.size(), f);
+    llvm::FunctionCallee fc = mod_.getOrInsertFunction(name, llvm::FunctionType::get(f, params, false));
+    if (auto* fn = llvm::dyn_cast<llvm::Function>(fc.getCallee())) fn->setDoesNotThrow();
+    return b_.CreateCall(fc, vals);
+  };
+  switch (res.id) {
+    case BuiltinId::kMathSin: return viaIntrinsic(llvm::Intrinsic::sin);
+    case BuiltinId::kMathCos: return viaIntrinsic(llvm::Intrinsic::cos);
+    case BuiltinId::kMathExp: return viaIntrinsic(llvm::Intrinsic::exp);
+    case BuiltinId::kMathExp2: return viaIntrinsic(llvm::Intrinsic::exp2);
+    case BuiltinId::kMathLog: return viaIntrinsic(llvm::Intrinsic::log);
+    case BuiltinId::kMathLog10: return viaIntrinsic(llvm::Intrinsic::log10);
+    case BuiltinId::kMathLog2: return viaIntrinsic(llvm::Intrinsic::log2);
+    case BuiltinId::kMathSqrt: return viaIntrinsic(llvm::Intrinsic::sqrt);
+    case BuiltinId::kMathFabs: return viaIntrinsic(llvm::Intrinsic::fabs);
+    case BuiltinId::kMathPow: return viaIntrinsic(llvm::Intrinsic::pow);
+    case BuiltinId::kMathCopysign: return viaIntrinsic(llvm::Intrinsic::copysign);
+    case BuiltinId::kMathTan: return viaLibm("tanf");
+    case BuiltinId::kMathAsin: return viaLibm("asinf");
+    case BuiltinId::kMathAcos: return viaLibm("acosf");
+    case BuiltinId::kMathAtan: return viaLibm("atanf");
+    case BuiltinId::kMathSinh: return viaLibm("sinhf");
+    case BuiltinId::kMathCosh: return viaLibm("coshf");
+    case BuiltinId::kMathTanh: return viaLibm("tanhf");
+    case BuiltinId::kMathAsinh: return viaLibm("asinhf");
+    case BuiltinId::kMathAcosh: return viaLibm("acoshf");
+    case BuiltinId::kMathAtanh: return viaLibm("atanhf");
+    case BuiltinId::kMathExpm1: return viaLibm("expm1f");
+    case BuiltinId::kMathLog1p: return viaLibm("log1pf");
+    case BuiltinId::kMathErf: return viaLibm("erff");
+    case BuiltinId::kMathErfc: return viaLibm("erfcf");
+    case BuiltinId::kMathGamma: return viaLibm("tgammaf");
+    case BuiltinId::kMathLgamma: return viaLibm("lgammaf");
+    case BuiltinId::kMathCbrt: return viaLibm("cbrtf");
+    case BuiltinId::kMathAtan2: return viaLibm("atan2f");
+    case BuiltinId::kMathHypot: return viaLibm("hypotf");
+    case BuiltinId::kMathFmod: return viaLibm("fmodf");
+    default: return nullptr;
+  }
 }
 
 }  // namespace kiln::lowering

@@ -388,6 +388,12 @@ class PtxKernelIntrinsics final : public KernelIntrinsics {
     call(b, llvm::Intrinsic::nvvm_bar_warp_sync, {mask});
   }
   llvm::Value* activeMask(llvm::IRBuilder<>& b) override { return call(b, llvm::Intrinsic::nvvm_activemask, {}); }
+  void nanosleep(llvm::IRBuilder<>& b, llvm::Value* ns) override {
+    // nanosleep.u32 (sm_70+, PTX 6.3; LLVM 19 has no intrinsic for it).
+    auto* asm_ = llvm::InlineAsm::get(llvm::FunctionType::get(b.getVoidTy(), {b.getInt32Ty()}, false),
+                                      "nanosleep.u32 $0;", "r", true);
+    b.CreateCall(asm_, {ns});
+  }
 
  private:
   enum Sreg { kTid, kCtaid, kNtid, kNctaid };
@@ -454,8 +460,10 @@ absl::Status makePtxKernel(const typing::Program& program, llvm::Module& module,
   if (body == nullptr) return absl::InternalError(absl::StrCat("no body '", entry.symbol, "' for the kernel"));
   if (llvm::Function* host = module.getFunction(host_entry)) host->eraseFromParent();
 
-  // kiln_kernel_error: {kind, line} of the first error a thread reported.
-  auto* error_type = llvm::ArrayType::get(llvm::Type::getInt32Ty(ctx), 2);
+  // kiln_kernel_error: {kind, line, threadIdx.xyz, blockIdx.xyz} of the
+  // first error a thread reported (kind first, so a reader of the first two
+  // words sees what it did before the coordinates were added).
+  auto* error_type = llvm::ArrayType::get(llvm::Type::getInt32Ty(ctx), kKernelErrorWords);
   auto* error_global = new llvm::GlobalVariable(module, error_type, false, llvm::GlobalValue::ExternalLinkage,
                                                 llvm::ConstantAggregateZero::get(error_type), kKernelErrorGlobal,
                                                 nullptr, llvm::GlobalValue::NotThreadLocal, kGlobalAddressSpace);
@@ -490,6 +498,13 @@ absl::Status makePtxKernel(const typing::Program& program, llvm::Module& module,
   static_assert(offsetof(KilnError, line) == 4, "KilnError.line follows the kind");
   llvm::Value* line = b.CreateLoad(b.getInt32Ty(), b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), err, 4));
   b.CreateStore(line, b.CreateConstInBoundsGEP2_32(error_type, error_global, 0, 1));
+  {  // cudalang: where it happened, as Numba's debug=True reports it
+    PtxKernelIntrinsics where(module);
+    for (int d = 0; d < 3; ++d) {
+      b.CreateStore(where.threadIdx(b, d), b.CreateConstInBoundsGEP2_32(error_type, error_global, 0, 2 + d));
+      b.CreateStore(where.blockIdx(b, d), b.CreateConstInBoundsGEP2_32(error_type, error_global, 0, 5 + d));
+    }
+  }
   b.CreateBr(done);
   b.SetInsertPoint(done);
   b.CreateRetVoid();

@@ -9,8 +9,9 @@
 //  - the body runs with the arrays borrowed (no meminfo: the reference counts
 //    are no-ops on the GPU);
 //  - an error the body reports (an IndexError of boundscheck, say) is stored
-//    in the device global `kiln_kernel_error` = {int32 kind, int32 line}
-//    (the first one wins), which the launch layer reads after a launch;
+//    in the device global `kiln_kernel_error` = {int32 kind, int32 line,
+//    int32 threadIdx[3], int32 blockIdx[3]} (the first one wins), which the
+//    launch layer reads after a launch (kiln/cuda/_kernel_error.py);
 //  - math goes to libdevice: the LLVM intrinsics and C library calls of
 //    libdevice_functions.def become calls of __nv_* functions, which the
 //    target links from libdevice.10.bc.
@@ -25,8 +26,10 @@
 
 namespace kiln::lowering {
 
-/// The device global an erroring kernel writes ({int32 kind, int32 line}).
+/// The device global an erroring kernel writes ({int32 kind, int32 line,
+/// int32 thread[3], int32 block[3]}: kKernelErrorWords words).
 inline constexpr char kKernelErrorGlobal[] = "kiln_kernel_error";
+inline constexpr unsigned kKernelErrorWords = 8;
 
 /// Replaces the host entry `host_entry` of `module` by the kernel
 /// `kernel_name` (see above). `module` is unusable after a non-OK status.

@@ -137,6 +137,11 @@ class SimKernelIntrinsics final : public KernelIntrinsics {
     return b.CreateTrunc(warp(b, KILN_SIM_ACTIVEMASK, b.getInt64(0), b.getInt32(0)), b.getInt32Ty());
   }
 
+  // cudalang: a hint only; the emulation's fibers run until they wait, so
+  // sleeping would only delay the block (a spin on a flag another thread of
+  // the block sets cannot make progress either way without a barrier).
+  void nanosleep(llvm::IRBuilder<>&, llvm::Value*) override {}
+
  private:
   llvm::Value* thread() { return fl_.cudaSimThread(); }
 

@@ -525,6 +525,7 @@ class Inferrer {
               return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
         }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
+        if (t.ok()) t = cudaMathType(tc_, *p_.bundle, *id, args, *t);  // cudalang: float32 math in kernels
         if (t.ok() && isCudaBuiltin(*id) && (*t)->kind != Kind::kUnknown)  // cuda: literal shapes and dimensions
           t = checkCudaCall(tc_, p_.bundle->functions[inst.function_index], i, res, *t);
         if (!t.ok() && (*id == BuiltinId::kLinalgSameDtype ||

@@ -264,6 +264,53 @@ absl::StatusOr<const Type*> cudaBuiltinCall(TypeContext& tc, const ir::Resolutio
     case BuiltinId::kCudaActivemask:
       if (!args.empty()) return bad();
       return tc.integer(32, false);
+    // cudalang: Numba's bit intrinsics: popc and clz keep the integer's
+    // type, brev gives uint32/uint64, ffs uint32 (the 1-based position of
+    // the lowest set bit, 0 for 0).
+    case BuiltinId::kCudaPopc:
+    case BuiltinId::kCudaClz:
+    case BuiltinId::kCudaBrev:
+    case BuiltinId::kCudaFfs: {
+      if (args.size() != 1 || args[0]->kind != Kind::kInt) return bad();
+      if (id == BuiltinId::kCudaFfs) return tc.integer(32, false);
+      if (id == BuiltinId::kCudaBrev) return tc.integer(args[0]->bits == 64 ? 64 : 32, false);
+      return args[0];
+    }
+    case BuiltinId::kCudaFma:
+    case BuiltinId::kCudaCbrt: {
+      // float32 when every operand is float32, else float64 (ints included).
+      size_t want = id == BuiltinId::kCudaFma ? 3 : 1;
+      if (args.size() != want) return bad();
+      bool f32 = true;
+      for (const Type* t : args) {
+        if (!(isInt(t) || t->kind == Kind::kFloat)) return bad();
+        f32 = f32 && t->kind == Kind::kFloat && t->bits == 32;
+      }
+      return tc.floating(f32 ? 32 : 64);
+    }
+    case BuiltinId::kCudaSelp: {
+      if (args.size() != 3 || !args[0]->isNumber() || args[0]->kind == Kind::kComplex) return bad();
+      const Type* t = args[1] == args[2] ? args[1] : promote(tc, args[1], args[2]);
+      if (t == nullptr || !t->isNumber()) return bad();
+      return t;
+    }
+    case BuiltinId::kCudaLanemaskLt:
+      if (!args.empty()) return bad();
+      return tc.integer(32, false);
+    case BuiltinId::kCudaNanosleep:
+      if (args.size() != 1 || !isInt(args[0])) return bad();
+      return tc.none();
+    case BuiltinId::kCudaAtomicCompareAndSwap: {
+      // numba.cuda's older compare-and-swap of ary[0] (a 1-d integer array).
+      if (args.size() != 3 || !args[0]->isArray() || args[0]->ndim != 1 || !isInt(args[1]) || !isInt(args[2]))
+        return bad();
+      const Type* dt = args[0]->dtype();
+      if (args[0]->readonly) return absl::InvalidArgumentError(absl::StrCat(shown, "() on a read-only array"));
+      if (dt->kind != Kind::kInt || (dt->bits != 32 && dt->bits != 64))
+        return absl::InvalidArgumentError(
+            absl::StrCat(shown, "() supports int32, int64, uint32 and uint64 arrays, not ", args[0]->str()));
+      return dt;
+    }
     default:
       break;
   }
@@ -298,6 +345,55 @@ absl::StatusOr<const Type*> checkCudaCall(TypeContext& tc, const compiler::Funct
     return typed;
   }
   return typed;
+}
+
+bool cudaMathHasFloat32(BuiltinId id) {
+  switch (id) {
+    case BuiltinId::kMathSin:
+    case BuiltinId::kMathCos:
+    case BuiltinId::kMathTan:
+    case BuiltinId::kMathAsin:
+    case BuiltinId::kMathAcos:
+    case BuiltinId::kMathAtan:
+    case BuiltinId::kMathSinh:
+    case BuiltinId::kMathCosh:
+    case BuiltinId::kMathTanh:
+    case BuiltinId::kMathAsinh:
+    case BuiltinId::kMathAcosh:
+    case BuiltinId::kMathAtanh:
+    case BuiltinId::kMathExp:
+    case BuiltinId::kMathExpm1:
+    case BuiltinId::kMathExp2:
+    case BuiltinId::kMathLog1p:
+    case BuiltinId::kMathLog10:
+    case BuiltinId::kMathLog2:
+    case BuiltinId::kMathLog:
+    case BuiltinId::kMathSqrt:
+    case BuiltinId::kMathFabs:
+    case BuiltinId::kMathErf:
+    case BuiltinId::kMathErfc:
+    case BuiltinId::kMathGamma:
+    case BuiltinId::kMathLgamma:
+    case BuiltinId::kMathCbrt:
+    case BuiltinId::kMathAtan2:
+    case BuiltinId::kMathPow:
+    case BuiltinId::kMathCopysign:
+    case BuiltinId::kMathHypot:
+    case BuiltinId::kMathFmod:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const Type* cudaMathType(TypeContext& tc, const compiler::Bundle& bundle, BuiltinId id,
+                         const std::vector<const Type*>& args, const Type* typed) {
+  if (bundle.functions.empty() || bundle.functions[0].global(kCudaKernelMarker) == nullptr) return typed;
+  if (!cudaMathHasFloat32(id) || typed->kind != Kind::kFloat || args.empty()) return typed;
+  if (id == BuiltinId::kMathLog && args.size() != 1) return typed;  // log(x, base): float64, as Numba
+  for (const Type* t : args)
+    if (t->kind != Kind::kFloat || t->bits != 32) return typed;
+  return tc.floating(32);
 }
 
 absl::Status checkCudaProgram(Program& p) {

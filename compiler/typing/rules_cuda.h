@@ -47,6 +47,14 @@ absl::StatusOr<const Type*> checkCudaCall(TypeContext& tc, const compiler::Funct
 /// array's shape 0 is the launch's dynamic shared memory.
 bool cudaLiteralShape(const compiler::Function& fn, const ir::Value* v, std::vector<int64_t>* shape);
 
+/// cudalang: in a kernel program (`bundle` has the marker), a math function
+/// (math.sin, math.atan2, ...) of float32 arguments is float32, as numba.cuda
+/// types it (and computes it: __nv_sinf); else `typed` (float64).
+const Type* cudaMathType(TypeContext& tc, const compiler::Bundle& bundle, BuiltinId id,
+                         const std::vector<const Type*>& args, const Type* typed);
+/// Whether a math row has a float32 version (cudaMathType).
+bool cudaMathHasFloat32(BuiltinId id);
+
 /// After typing: sets p.cuda_kernel from the marker and checks a kernel
 /// program (returns None; no exceptions, Python objects or array
 /// allocation reachable), and that no other program uses the kernel

@@ -13,7 +13,7 @@ def vec_add(a, b, c):
 # CHECK: .version 7.0
 # CHECK: .target sm_80
 # CHECK: .address_size 64
-# CHECK: .visible .global .align 4 .b8 kiln_kernel_error[8];
+# CHECK: .visible .global .align 4 .b8 kiln_kernel_error[32];
 # CHECK: .visible .entry kiln_kernel(
 # CHECK-NEXT: .param .u64 kiln_kernel_param_0,
 # CHECK-NEXT: .param .u64 kiln_kernel_param_1,

@@ -80,6 +80,16 @@ from ._stubs import (  # noqa: F401
     threadfence_system,
     threadIdx,
     warpsize,
+    # cudalang:
+    brev,
+    cbrt,
+    clz,
+    ffs,
+    fma,
+    lanemask_lt,
+    nanosleep,
+    popc,
+    selp,
 )
 from ._api import emulated as _emulated
 from ._vectorize import guvectorize, vectorize  # noqa: F401

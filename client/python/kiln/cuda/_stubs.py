@@ -45,7 +45,8 @@ gridDim = _Dim3("gridDim")
 shared = _Namespace("shared", ["array"])
 local = _Namespace("local", ["array"])
 const = _Namespace("const", ["array_like"])
-atomic = _Namespace("atomic", ["add", "sub", "max", "min", "exch", "and_", "or_", "xor", "inc", "dec", "cas"])
+atomic = _Namespace("atomic", ["add", "sub", "max", "min", "exch", "and_", "or_", "xor", "inc", "dec", "cas",
+                              "compare_and_swap"])
 laneid = None   # a value in kernels (int32)
 warpsize = 32
 
@@ -68,3 +69,13 @@ shfl_down_sync = _only_in_kernels("shfl_down_sync")
 shfl_xor_sync = _only_in_kernels("shfl_xor_sync")
 syncwarp = _only_in_kernels("syncwarp")
 activemask = _only_in_kernels("activemask")
+# cudalang: bit and arithmetic intrinsics, lanemask_lt, nanosleep
+popc = _only_in_kernels("popc")
+brev = _only_in_kernels("brev")
+clz = _only_in_kernels("clz")
+ffs = _only_in_kernels("ffs")
+fma = _only_in_kernels("fma")
+cbrt = _only_in_kernels("cbrt")
+selp = _only_in_kernels("selp")
+lanemask_lt = _only_in_kernels("lanemask_lt")
+nanosleep = _only_in_kernels("nanosleep")
