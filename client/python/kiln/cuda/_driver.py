@@ -29,6 +29,8 @@ import re
 import struct
 import threading
 
+from . import _kernel_error
+
 # ---- errors ----------------------------------------------------------------
 
 
@@ -65,12 +67,6 @@ _FAULT_CODES = {
     717,  # CUDA_ERROR_INVALID_ADDRESS_SPACE
     718,  # CUDA_ERROR_INVALID_PC
     719,  # CUDA_ERROR_LAUNCH_FAILED
-}
-
-# kiln_abi.h's error kinds, as a kernel reports them (kiln_kernel_error).
-_KERNEL_ERRORS = {
-    1: ZeroDivisionError, 2: IndexError, 3: ValueError, 4: OverflowError, 5: AssertionError,
-    6: RuntimeError, 8: TypeError, 9: MemoryError, 10: KeyError,
 }
 
 # The SMs kilnd compiles for (compiler/targets/cuda/sm_versions.def).
@@ -630,17 +626,17 @@ class Kernel:
 
     def check_error(self):
         """After the launch's work has finished: raises what the kernel
-        reported (kind, line) through kiln_kernel_error, and clears it."""
+        reported (kind, line, thread and block) through kiln_kernel_error,
+        worded as the emulation words it (_kernel_error.py), and clears it."""
         if not self.module.error_ptr:
             return
-        slot = (ctypes.c_int32 * 2)()
-        call("cuMemcpyDtoH", ctypes.cast(slot, ctypes.c_void_p), self.module.error_ptr, 8, kernel=self.name)
-        kind, line = slot[0], slot[1]
-        if kind:
-            call("cuMemsetD8", self.module.error_ptr, 0, 8)
-            cls = _KERNEL_ERRORS.get(kind, RuntimeError)
-            where = f" (line {line})" if line else ""
-            raise cls(f"kernel '{self.name}' raised {cls.__name__}{where} on the GPU")
+        slot = _kernel_error.record_buffer()
+        size = _kernel_error.RECORD_BYTES
+        call("cuMemcpyDtoH", ctypes.cast(slot, ctypes.c_void_p), self.module.error_ptr, size, kernel=self.name)
+        error = _kernel_error.exception(self.name, slot)
+        if error is not None:
+            call("cuMemsetD8", self.module.error_ptr, 0, size)
+            raise error
 
 
 # ---- compiling a kiln.cuda kernel for the device -------------------------------
