@@ -382,6 +382,10 @@ class FunctionLowering {
   llvm::Value* dictMethod(typing::BuiltinId id, const typing::Type* dt, llvm::Value* recv,
                           const std::vector<const ir::Value*>& args, const typing::Type* result);
 
+  // print: print(*args, sep=, end=) (lower_print.cpp): each value lent to
+  // the runtime's printer (kiln_print.h) stored as a result.
+  absl::StatusOr<bool> lowerPrint(const ir::Instr& i, llvm::Value** v);
+
   // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
   // set is a dict's (len, in, truth, iteration).
   absl::StatusOr<bool> lowerSet(const ir::Instr& i, llvm::Value** v);

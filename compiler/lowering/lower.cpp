@@ -260,6 +260,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // print: print() (lower_print.cpp).
+  absl::StatusOr<bool> on_print = lowerPrint(i, &v);
+  if (!on_print.ok()) return on_print.status();
+  if (*on_print) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);

@@ -475,6 +475,14 @@ class Inferrer {
           if (!l->ok()) return typingError(std::string(l->status().message()));
           return **l;
         }
+        // print: print(*args, sep=, end=) (rules_print.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> p = printBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+          if (!p->ok())
+            return userError(p->status().code() == absl::StatusCode::kUnimplemented ? Diagnostic::Kind::kUnsupported
+                                                                                     : Diagnostic::Kind::kTyping,
+                             std::string(p->status().message()), line_);
+          return **p;
+        }
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =

@@ -340,4 +340,12 @@ const Type* enumCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, 
 ir::OperandTypes enumCompareOperands(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b,
                                      const Type* result);
 
+// print: print(*args, sep=None, end=None) (rules_print.cpp): none when
+// `name` is print and the arguments can be printed; UNIMPLEMENTED for a
+// keyword print() has but Kiln does not take (file=, flush=), another error
+// for a value that cannot be printed; nullopt for another builtin.
+std::optional<absl::StatusOr<const Type*>> printBuiltinCall(TypeContext& tc, const std::string& name,
+                                                            const std::vector<const Type*>& args,
+                                                            const std::vector<std::string>& kwnames);
+
 }  // namespace kiln::typing
