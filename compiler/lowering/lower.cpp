@@ -208,6 +208,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums
+    case Kind::kOptional:  // optional: unwrapped by typing
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -327,6 +328,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
+      if (i.operands[0]->type->kind == Kind::kOptional || i.operands[1]->type->kind == Kind::kOptional) {
+        v = optionalIsNone(i);  // optional: x is None, x is not None
+        break;
+      }
       if (i.operands[1]->type->kind == Kind::kDict &&
           (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // dicts:
         v = dictContains(i.operands[1], i.operands[0]);
@@ -443,6 +448,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     case Op::kCopy:
       v = value(i.operands[0]);
+      if (i.operands[0]->type->kind == Kind::kOptional && rt->kind != Kind::kOptional)  // optional: an unwrap
+        v = unwrapOptional(v, i.operands[0]->type);
       break;
     case Op::kSetItem:
       if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:

@@ -144,6 +144,12 @@ class Inferrer {
         }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin)  // tuples: tuple(), isinstance
           if (absl::Status s = rewriteBuiltinCall(*i); !s.ok()) return s;
+        if (absl::StatusOr<size_t> added = unwrapOptionals(inst, *b, n); !added.ok()) {  // optional:
+          return added.status();
+        } else if (*added > 0) {
+          n += *added;
+          i = b->instrs[n].get();
+        }
         absl::Status s = typeInstr(inst, *i);
         if (!s.ok()) return s;
         for (ir::Edge& e : i->succs)
@@ -238,6 +244,7 @@ class Inferrer {
 
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
+    if (!u) u = joinOptional(tc_, v->type, t);  // optional: None and a value meet
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -614,6 +621,7 @@ class Inferrer {
       case Kind::kNPDatetime:  // datetime
       case Kind::kNPTimedelta:
       case Kind::kEnumMember:  // enums
+      case Kind::kOptional:  // optional: an optional callee is unwrapped first
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -775,6 +783,27 @@ class Inferrer {
     call.operands.insert(call.operands.begin() + at, items.begin(), items.end());
     call.kwnames.erase(call.kwnames.begin());
     return count;
+  }
+
+  // optional: an operand of the instruction at index n that is optional
+  // but used as its value gets an unwrap inserted before it (rules_optional.cpp).
+  // Returns how many were inserted.
+  absl::StatusOr<size_t> unwrapOptionals(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& user = *b.instrs[n];
+    if (std::string why = optionalUseProblem(user); !why.empty()) return typingError(why);
+    size_t added = 0;
+    for (size_t k = 0; k < user.operands.size(); ++k) {
+      ir::Value* v = user.operands[k];
+      if (v->type->kind != Kind::kOptional || usesOptionalWhole(user, k)) continue;
+      ir::Instr* u = inst.ir->append(&b, Op::kCopy, {v}, user.line);
+      u->offset = user.offset;
+      u->name = kUnwrapOptional;
+      u->result->type = v->type->items[0];
+      std::rotate(b.instrs.begin() + static_cast<std::ptrdiff_t>(n + added), b.instrs.end() - 1, b.instrs.end());
+      user.operands[k] = u->result.get();
+      ++added;
+    }
+    return added;
   }
 
   // namedtuples: p._replace(y=2) (the call at index n of the block) becomes
@@ -999,6 +1028,10 @@ class Inferrer {
                                           operand(0)->str()));
         break;
       case Op::kCompare:
+        if (const Type* o = optionalCompareResult(tc_, i.compare_op, operand(0), operand(1))) {  // optional: x is None
+          t = o;
+          break;
+        }
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
             operand(1)->kind == Kind::kDict) {  // dicts: k in d
           if (operand(0)->kind == Kind::kUnknown || !dictComplete(operand(1))) return absl::OkStatus();
@@ -1043,7 +1076,8 @@ class Inferrer {
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
             x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
             x->kind == Kind::kList ||  // lists: non-empty
-            x->kind == Kind::kEnumMember)  // enums: an IntEnum's int; an Enum member is true
+            x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
+            (x->kind == Kind::kOptional && x->items[0]->isNumber()))  // optional: None is false
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -1206,6 +1240,7 @@ class Inferrer {
       }
       case Op::kCopy:
         t = operand(0);
+        if (i.name == kUnwrapOptional && t->kind == Kind::kOptional) t = t->items[0];  // optional: its value
         break;
       case Op::kMakeFunction: {  // closures
         if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
@@ -1276,6 +1311,7 @@ class Inferrer {
           return userError(Diagnostic::Kind::kUnsupported,
                            "returning an inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
+        if (!u) u = joinOptional(tc_, inst.ret, operand(0));  // optional: None on one path
         if (!u)
           return typingError(absl::StrCat("cannot unify return types ", inst.ret->str(), " and ", operand(0)->str()));
         if (u != inst.ret) {
@@ -1489,6 +1525,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
     if (t->kind == Kind::kGenerator) return returnable(t->items[0]);  // genpy: a Python iterator boxing its items
     if (t->kind == Kind::kEnumMember) return true;  // enums: boxed as the class's member of its value
+    if (t->kind == Kind::kOptional) return returnable(t->items[0]);  // optional: None or the value boxed
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

@@ -20,6 +20,8 @@ bool printable(const Type* t) {
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:
       return true;
+    case Kind::kOptional:  // optional: None or its value, boxed as a result is
+      return printable(t->items[0]);
     case Kind::kArray:
       return t->dtype()->isNumber() || t->dtype()->isDatetimeLike();
     case Kind::kTuple:

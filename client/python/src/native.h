@@ -41,6 +41,7 @@ struct Layout {
     kStr,  // strings: unicode_type, a KilnStr (kiln_unicode.h)
     kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
     kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
+    kOptional,  // optional: {T value; uint8_t present} laid out as a tuple; items: T, bool
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
