@@ -91,6 +91,29 @@ def test_joins_and_returns():
             assert jit(optional_truth)(f, v) == optional_truth(f, v)
 
 
+def first_or_sum(n):
+    x = None
+    for i in range(n):
+        if x is None:
+            x = i
+        else:
+            x = x + i
+    return x
+
+
+def last(n):
+    x = None
+    for i in range(n):
+        x = i
+    return x
+
+
+def test_loops():
+    for n in (0, 1, 4):
+        assert jit(first_or_sum)(n) == first_or_sum(n)
+        assert jit(last)(n) == last(n)
+
+
 def test_signature_optional_arguments():
     def add(x, y):
         if y is None:
