@@ -386,6 +386,8 @@ class FunctionLowering {
   // TypeError("expected T, got None") when it is None; `x is None` / `x is
   // not None` where x is optional.
   llvm::Value* unwrapOptional(llvm::Value* v, const typing::Type* t);
+  // slices: slice(...), s.start/.stop/.step, s.indices(n) (lower_slices.cpp).
+  absl::StatusOr<bool> lowerSlice(const ir::Instr& i, llvm::Value** v);
   llvm::Value* optionalIsNone(const ir::Instr& i);
 
   // print: print(*args, sep=, end=) (lower_print.cpp): each value lent to

@@ -261,6 +261,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // slices: slice objects' constructor, attributes and indices() (lower_slices.cpp).
+  absl::StatusOr<bool> on_slice = lowerSlice(i, &v);
+  if (!on_slice.ok()) return on_slice.status();
+  if (*on_slice) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   // print: print() (lower_print.cpp).
   absl::StatusOr<bool> on_print = lowerPrint(i, &v);
   if (!on_print.ok()) return on_print.status();

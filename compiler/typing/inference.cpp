@@ -469,6 +469,11 @@ class Inferrer {
     const Type* callee = i.operands[0]->type;
     std::vector<const Type*> args;
     for (size_t k = 1; k < i.operands.size(); ++k) args.push_back(i.operands[k]->type);
+    // slices: slice(...), s.indices(n) (rules_slices.cpp).
+    if (std::optional<absl::StatusOr<const Type*>> s = sliceCallType(tc_, callee, args, i.kwnames)) {
+      if (!s->ok()) return typingError(std::string(s->status().message()));
+      return **s;
+    }
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
@@ -899,6 +904,9 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown) {
           t = obj;
+        } else if (obj->kind == Kind::kSlice) {  // slices: s.start, s.stop, s.step, s.indices (rules_slices.cpp)
+          t = sliceAttrType(tc_, obj, i.name);
+          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (obj->kind == Kind::kModule) {
           // A library function written in Python (kiln/library) travels in
           // the bundle as a function global named "module.attr"; it wins

@@ -363,4 +363,12 @@ std::optional<absl::StatusOr<const Type*>> printBuiltinCall(TypeContext& tc, con
                                                             const std::vector<const Type*>& args,
                                                             const std::vector<std::string>& kwnames);
 
+// slices: (rules_slices.cpp) slice(...) and s.indices(n): the result type,
+// an error saying what is wrong, or nullopt for another callee.
+std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const Type* callee,
+                                                         const std::vector<const Type*>& args,
+                                                         const std::vector<std::string>& kwnames);
+// slices: s.start, s.stop, s.step (int64) and s.indices; nullptr otherwise.
+const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string& name);
+
 }  // namespace kiln::typing
