@@ -93,6 +93,11 @@ void print(const TypeSyntax& t, std::string* out) {
       print(t.items[0], out);
       out->append(")");
       return;
+    case TypeSyntax::Kind::kOptional:  // optional: Numba's spelling
+      out->append("OptionalType(");
+      print(t.items[0], out);
+      out->append(")");
+      return;
     case TypeSyntax::Kind::kTuple:
       if (!t.named.empty()) absl::StrAppend(out, "NamedTuple(", t.named, t.items.empty() ? "" : ", ");  // namedtuples:
       else out->append("Tuple(");
@@ -190,6 +195,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.set == b.set && a.reflected == b.reflected && a.items == b.items;  // sets
     case TypeSyntax::Kind::kList: return a.reflected == b.reflected && a.items == b.items;
+    case TypeSyntax::Kind::kOptional: return a.items == b.items;  // optional:
   }
   return false;
 }
@@ -540,6 +546,19 @@ TypeParser::Sized TypeParser::type(int depth) {
     out.scalars = item.scalars;
     out.type.kind = TypeSyntax::Kind::kList;
     out.type.reflected = reflected;
+    out.type.items.push_back(std::move(item.type));
+    return out;
+  }
+  if ((name == "OptionalType" || name == "optional") && peek('(')) {  // optional: None or a value of the type
+    ++pos_;
+    Sized item = type(depth + 1);
+    if (!item.status.ok()) return item;
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    if (item.type.kind == TypeSyntax::Kind::kNone || item.type.kind == TypeSyntax::Kind::kOptional)
+      return fail(error("optional(...) of none or of an optional type"));
+    Sized out;
+    out.scalars = item.scalars;
+    out.type.kind = TypeSyntax::Kind::kOptional;
     out.type.items.push_back(std::move(item.type));
     return out;
   }

@@ -14,6 +14,7 @@
 //           | "NamedUniTuple(" class "," type "x" N ")"      a namedtuple class
 //           | ["Int"] "EnumMember(" path "," type ")"     enums: a member of an enum.Enum
 //                                                    (IntEnum) class, carried as its value
+//           | "OptionalType(" type ")" | "optional(" type ")"   optional: None or a value
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
@@ -61,14 +62,15 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 
 /// A parsed type.
 struct TypeSyntax {
-  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */ };
+  enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */,
+                              kOptional /* optional: None or items[0] */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
   bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer
   int64_t count = 0;               // kUniTuple: the number of items
-  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList: the one item; kDict: key, value
+  std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList, kOptional: the one item; kDict: key, value
   bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set
   bool set = false;                // sets: kDict: "set(T)" (items: T, none), Numba's set
   std::string named;               // namedtuples: kTuple, kUniTuple: the class, "mod.Qual[f1, f2]"; empty: a tuple

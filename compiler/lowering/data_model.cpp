@@ -46,6 +46,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
     case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
+    case Kind::kOptional:  // optional: {value, present}; the value is all zeros (null meminfos) when None
+      return llvm::StructType::get(ctx, {valueType(ctx, t->items[0]), llvm::Type::getInt1Ty(ctx)});
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
 #include "compiler/typing/kind_cases.def"
       return llvm::PointerType::getUnqual(ctx);
@@ -64,6 +66,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
 llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t) {
   if (t->kind == Kind::kEnumMember) return memoryType(ctx, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return llvm::Type::getInt8Ty(ctx);
+  if (t->kind == Kind::kOptional)  // optional: as C's struct { T value; uint8_t present; }
+    return llvm::StructType::get(ctx, {memoryType(ctx, t->items[0]), llvm::Type::getInt8Ty(ctx)});
   if (t->kind == Kind::kTuple) {
     std::vector<llvm::Type*> items;
     for (const typing::Type* item : t->items) items.push_back(memoryType(ctx, item));
@@ -75,6 +79,11 @@ llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t) {
 llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
   if (t->kind == Kind::kEnumMember) return toMemory(b, v, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return b.CreateZExt(v, b.getInt8Ty());
+  if (t->kind == Kind::kOptional) {  // optional:
+    llvm::Value* out = llvm::PoisonValue::get(memoryType(b.getContext(), t));
+    out = b.CreateInsertValue(out, toMemory(b, b.CreateExtractValue(v, 0), t->items[0]), 0);
+    return b.CreateInsertValue(out, b.CreateZExt(b.CreateExtractValue(v, 1), b.getInt8Ty()), 1);
+  }
   if (t->kind == Kind::kTuple) {
     llvm::Value* out = llvm::PoisonValue::get(memoryType(b.getContext(), t));
     for (unsigned k = 0; k < t->items.size(); ++k)
@@ -87,6 +96,11 @@ llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* 
 llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t) {
   if (t->kind == Kind::kEnumMember) return fromMemory(b, v, t->items[0]);  // enums: its value
   if (t->kind == Kind::kBool) return b.CreateICmpNE(v, b.getInt8(0));
+  if (t->kind == Kind::kOptional) {  // optional:
+    llvm::Value* out = llvm::PoisonValue::get(valueType(b.getContext(), t));
+    out = b.CreateInsertValue(out, fromMemory(b, b.CreateExtractValue(v, 0), t->items[0]), 0);
+    return b.CreateInsertValue(out, b.CreateICmpNE(b.CreateExtractValue(v, 1), b.getInt8(0)), 1);
+  }
   if (t->kind == Kind::kTuple) {
     llvm::Value* out = llvm::PoisonValue::get(valueType(b.getContext(), t));
     for (unsigned k = 0; k < t->items.size(); ++k)
@@ -148,6 +162,18 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kNPTimedelta:
       if (from->kind == to->kind) return datetimeToUnit(b, v, from, to);
       break;
+    case Kind::kOptional: {  // optional: None is absent (a zero value: null meminfos); a value is present
+      llvm::Value* out = llvm::Constant::getNullValue(dst);
+      if (from->kind == Kind::kNone) return out;
+      if (from->kind == Kind::kOptional) {
+        llvm::Value* present = b.CreateExtractValue(v, 1);
+        llvm::Value* item = convert(b, b.CreateExtractValue(v, 0), from->items[0], to->items[0]);
+        item = b.CreateSelect(present, item, llvm::Constant::getNullValue(item->getType()));
+        return b.CreateInsertValue(b.CreateInsertValue(out, item, 0), present, 1);
+      }
+      out = b.CreateInsertValue(out, convert(b, v, from, to->items[0]), 0);
+      return b.CreateInsertValue(out, b.getTrue(), 1);
+    }
     case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct

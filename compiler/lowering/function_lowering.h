@@ -390,6 +390,18 @@ class FunctionLowering {
   llvm::Value* dictMethod(typing::BuiltinId id, const typing::Type* dt, llvm::Value* recv,
                           const std::vector<const ir::Value*>& args, const typing::Type* result);
 
+  // optional: (lower_optional.cpp) the value of an optional, raising
+  // TypeError("expected T, got None") when it is None; `x is None` / `x is
+  // not None` where x is optional.
+  llvm::Value* unwrapOptional(llvm::Value* v, const typing::Type* t);
+  // slices: slice(...), s.start/.stop/.step, s.indices(n) (lower_slices.cpp).
+  absl::StatusOr<bool> lowerSlice(const ir::Instr& i, llvm::Value** v);
+  llvm::Value* optionalIsNone(const ir::Instr& i);
+
+  // print: print(*args, sep=, end=) (lower_print.cpp): each value lent to
+  // the runtime's printer (kiln_print.h) stored as a result.
+  absl::StatusOr<bool> lowerPrint(const ir::Instr& i, llvm::Value** v);
+
   // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
   // set is a dict's (len, in, truth, iteration).
   absl::StatusOr<bool> lowerSet(const ir::Instr& i, llvm::Value** v);

@@ -210,6 +210,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums
+    case Kind::kOptional:  // optional: unwrapped by typing
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -259,6 +260,20 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   absl::StatusOr<bool> on_set = lowerSet(i, &v);
   if (!on_set.ok()) return on_set.status();
   if (*on_set) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
+  // slices: slice objects' constructor, attributes and indices() (lower_slices.cpp).
+  absl::StatusOr<bool> on_slice = lowerSlice(i, &v);
+  if (!on_slice.ok()) return on_slice.status();
+  if (*on_slice) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
+  // print: print() (lower_print.cpp).
+  absl::StatusOr<bool> on_print = lowerPrint(i, &v);
+  if (!on_print.ok()) return on_print.status();
+  if (*on_print) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
@@ -322,6 +337,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
+      if (i.operands[0]->type->kind == Kind::kOptional || i.operands[1]->type->kind == Kind::kOptional) {
+        v = optionalIsNone(i);  // optional: x is None, x is not None
+        break;
+      }
       if (i.operands[1]->type->kind == Kind::kDict &&
           (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // dicts:
         v = dictContains(i.operands[1], i.operands[0]);
@@ -438,6 +457,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     case Op::kCopy:
       v = value(i.operands[0]);
+      if (i.operands[0]->type->kind == Kind::kOptional && rt->kind != Kind::kOptional)  // optional: an unwrap
+        v = unwrapOptional(v, i.operands[0]->type);
       break;
     case Op::kSetItem:
       if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:

@@ -34,6 +34,8 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kStr: return b_.CreateICmpNE(b_.CreateExtractValue(v, kStrLength), b_.getInt64(0));  // strings
     case Kind::kDict: return b_.CreateICmpNE(dictLen(v), b_.getInt64(0));  // dicts:
     case Kind::kList: return b_.CreateICmpNE(listSize(v), b_.getInt64(0));  // lists
+    case Kind::kOptional:  // optional: of a number (typing): present and true; None's zero value is safe to test
+      return b_.CreateAnd(b_.CreateExtractValue(v, 1), truth(b_.CreateExtractValue(v, 0), t->items[0]));
     case Kind::kUnknown:
     case Kind::kRange:
 #define KILN_CASES_kIterator 1

@@ -143,6 +143,8 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int (typing refuses an Enum member)
       if (t->index == 1) return hashValue(v, t->items[0]);
       break;
+    case Kind::kOptional:  // optional: typing unwraps it first
+      break;
   }
   return nullptr;  // typing (unhashableReason) accepts none of these
 }

@@ -126,6 +126,10 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     }
   } else if (t->kind == Kind::kBoundMethod) {
     meminfoPaths(t->items[0], prefix, out);
+  } else if (t->kind == Kind::kOptional) {  // optional: {value, present}; None's value has null meminfos
+    prefix.push_back(0);
+    meminfoPaths(t->items[0], prefix, out);
+    prefix.pop_back();
   } else if (t->kind == Kind::kDict) {  // dicts: {meminfo}
     prefix.push_back(0);
     out.push_back(prefix);

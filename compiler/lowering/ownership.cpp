@@ -27,6 +27,8 @@ bool holdsRefs(const typing::Type* t) {
       return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
     case Kind::kBoundMethod:
       return !t->items.empty() && holdsRefs(t->items[0]);
+    case Kind::kOptional:  // optional: its value's (null meminfos when None)
+      return holdsRefs(t->items[0]);
     case Kind::kFunction:  // closures: a closure holds its captured values and defaults
       return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
     case Kind::kUnknown:

@@ -144,6 +144,12 @@ class Inferrer {
         }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin)  // tuples: tuple(), isinstance
           if (absl::Status s = rewriteBuiltinCall(*i); !s.ok()) return s;
+        if (absl::StatusOr<size_t> added = unwrapOptionals(inst, *b, n); !added.ok()) {  // optional:
+          return added.status();
+        } else if (*added > 0) {
+          n += *added;
+          i = b->instrs[n].get();
+        }
         absl::Status s = typeInstr(inst, *i);
         if (!s.ok()) return s;
         for (ir::Edge& e : i->succs)
@@ -250,6 +256,7 @@ class Inferrer {
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
                                       ": a function on one path and None on another is not supported (as a sort "
                                       "key: Key must concretely be None or a Numba JIT compiled function)"));
+    if (!u) u = joinOptional(tc_, v->type, t);  // optional: None and a value meet
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -489,6 +496,11 @@ class Inferrer {
     const Type* callee = i.operands[0]->type;
     std::vector<const Type*> args;
     for (size_t k = 1; k < i.operands.size(); ++k) args.push_back(i.operands[k]->type);
+    // slices: slice(...), s.indices(n) (rules_slices.cpp).
+    if (std::optional<absl::StatusOr<const Type*>> s = sliceCallType(tc_, callee, args, i.kwnames)) {
+      if (!s->ok()) return typingError(std::string(s->status().message()));
+      return **s;
+    }
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
@@ -503,6 +515,14 @@ class Inferrer {
         if (std::optional<absl::StatusOr<const Type*>> l = listBuiltinCall(tc_, callee->name, args, i.kwnames)) {
           if (!l->ok()) return typingError(std::string(l->status().message()));
           return **l;
+        }
+        // print: print(*args, sep=, end=) (rules_print.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> p = printBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+          if (!p->ok())
+            return userError(p->status().code() == absl::StatusCode::kUnimplemented ? Diagnostic::Kind::kUnsupported
+                                                                                     : Diagnostic::Kind::kTyping,
+                             std::string(p->status().message()), line_);
+          return **p;
         }
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
@@ -640,6 +660,7 @@ class Inferrer {
       case Kind::kNPDatetime:  // datetime
       case Kind::kNPTimedelta:
       case Kind::kEnumMember:  // enums
+      case Kind::kOptional:  // optional: an optional callee is unwrapped first
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -809,6 +830,27 @@ class Inferrer {
     return count;
   }
 
+  // optional: an operand of the instruction at index n that is optional
+  // but used as its value gets an unwrap inserted before it (rules_optional.cpp).
+  // Returns how many were inserted.
+  absl::StatusOr<size_t> unwrapOptionals(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& user = *b.instrs[n];
+    if (std::string why = optionalUseProblem(user); !why.empty()) return typingError(why);
+    size_t added = 0;
+    for (size_t k = 0; k < user.operands.size(); ++k) {
+      ir::Value* v = user.operands[k];
+      if (v->type->kind != Kind::kOptional || usesOptionalWhole(user, k)) continue;
+      ir::Instr* u = inst.ir->append(&b, Op::kCopy, {v}, user.line);
+      u->offset = user.offset;
+      u->name = kUnwrapOptional;
+      u->result->type = v->type->items[0];
+      std::rotate(b.instrs.begin() + static_cast<std::ptrdiff_t>(n + added), b.instrs.end() - 1, b.instrs.end());
+      user.operands[k] = u->result.get();
+      ++added;
+    }
+    return added;
+  }
+
   // namedtuples: p._replace(y=2) (the call at index n of the block) becomes
   // the tuple of p's items, the named ones replaced: unpacks of p inserted
   // before it for the others. Returns how many were inserted.
@@ -902,6 +944,9 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown) {
           t = obj;
+        } else if (obj->kind == Kind::kSlice) {  // slices: s.start, s.stop, s.step, s.indices (rules_slices.cpp)
+          t = sliceAttrType(tc_, obj, i.name);
+          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (obj->kind == Kind::kModule) {
           // A library function written in Python (kiln/library) travels in
           // the bundle as a function global named "module.attr"; it wins
@@ -1031,6 +1076,10 @@ class Inferrer {
                                           operand(0)->str()));
         break;
       case Op::kCompare:
+        if (const Type* o = optionalCompareResult(tc_, i.compare_op, operand(0), operand(1))) {  // optional: x is None
+          t = o;
+          break;
+        }
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
             operand(1)->kind == Kind::kDict) {  // dicts: k in d
           if (operand(0)->kind == Kind::kUnknown || !dictComplete(operand(1))) return absl::OkStatus();
@@ -1075,7 +1124,8 @@ class Inferrer {
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
             x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
             x->kind == Kind::kList ||  // lists: non-empty
-            x->kind == Kind::kEnumMember)  // enums: an IntEnum's int; an Enum member is true
+            x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
+            (x->kind == Kind::kOptional && x->items[0]->isNumber()))  // optional: None is false
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));
@@ -1238,6 +1288,7 @@ class Inferrer {
       }
       case Op::kCopy:
         t = operand(0);
+        if (i.name == kUnwrapOptional && t->kind == Kind::kOptional) t = t->items[0];  // optional: its value
         break;
       case Op::kMakeFunction: {  // closures
         if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
@@ -1308,6 +1359,7 @@ class Inferrer {
           return userError(Diagnostic::Kind::kUnsupported,
                            "returning an inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
+        if (!u) u = joinOptional(tc_, inst.ret, operand(0));  // optional: None on one path
         if (!u)
           return typingError(absl::StrCat("cannot unify return types ", inst.ret->str(), " and ", operand(0)->str()));
         if (u != inst.ret) {
@@ -1524,6 +1576,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kList) return returnable(t->items[0]);  // lists: boxed as Python lists
     if (t->kind == Kind::kGenerator) return returnable(t->items[0]);  // genpy: a Python iterator boxing its items
     if (t->kind == Kind::kEnumMember) return true;  // enums: boxed as the class's member of its value
+    if (t->kind == Kind::kOptional) return returnable(t->items[0]);  // optional: None or the value boxed
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

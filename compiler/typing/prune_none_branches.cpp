@@ -64,7 +64,8 @@ bool pruneNoneBranches(ir::Function& f, const std::vector<const Type*>& args) {
     if (v->def || v->param_of != entry) return false;
     for (size_t k = 0; k < entry->params.size() && k < args.size(); ++k) {
       if (entry->params[k].get() != v) continue;
-      if (!args[k] || args[k]->kind == Kind::kUnknown) return false;
+      // optional: an optional argument is None or not only at run time.
+      if (!args[k] || args[k]->kind == Kind::kUnknown || args[k]->kind == Kind::kOptional) return false;
       *none = args[k]->kind == Kind::kNone;
       return true;
     }

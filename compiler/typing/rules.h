@@ -225,6 +225,21 @@ const Type* dictIterItem(TypeContext& tc, const Type* it);
 absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const Type* dict,
                                            const std::vector<const Type*>& args, const Type** refined);
 
+// optional: (rules_optional.cpp) the name of a Copy that unwraps an
+// optional: its result is the value, TypeError when the optional is None.
+inline constexpr const char* kUnwrapOptional = "optional.unwrap";
+// optional: a ⊔ b where None meets a value or an optional:
+// OptionalType(value); nullptr when neither side is none or optional, or
+// the values do not unify.
+const Type* joinOptional(TypeContext& tc, const Type* a, const Type* b);
+// optional: whether operand `operand` of i may be an optional as it is
+// (is None, return, tuple item, jitted call, print); others get an unwrap.
+bool usesOptionalWhole(const ir::Instr& i, size_t operand);
+// optional: why i cannot take its optional operand (its truth); "" if it can.
+std::string optionalUseProblem(const ir::Instr& i);
+// optional: `x is None` / `x is not None` with x optional: bool; else nullptr.
+const Type* optionalCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+
 }  // namespace kiln::typing
 
 namespace kiln::typing {
@@ -351,5 +366,21 @@ std::string enumValueProblem(const Type* value);
 const Type* enumCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
 ir::OperandTypes enumCompareOperands(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b,
                                      const Type* result);
+
+// print: print(*args, sep=None, end=None) (rules_print.cpp): none when
+// `name` is print and the arguments can be printed; UNIMPLEMENTED for a
+// keyword print() has but Kiln does not take (file=, flush=), another error
+// for a value that cannot be printed; nullopt for another builtin.
+std::optional<absl::StatusOr<const Type*>> printBuiltinCall(TypeContext& tc, const std::string& name,
+                                                            const std::vector<const Type*>& args,
+                                                            const std::vector<std::string>& kwnames);
+
+// slices: (rules_slices.cpp) slice(...) and s.indices(n): the result type,
+// an error saying what is wrong, or nullopt for another callee.
+std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const Type* callee,
+                                                         const std::vector<const Type*>& args,
+                                                         const std::vector<std::string>& kwnames);
+// slices: s.start, s.stop, s.step (int64) and s.indices; nullptr otherwise.
+const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string& name);
 
 }  // namespace kiln::typing

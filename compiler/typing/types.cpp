@@ -101,6 +101,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
     case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
     case Kind::kNPTimedelta: *head = absl::StrCat("timedelta64[", t.name, "]"); return;
+    case Kind::kOptional: *head = "OptionalType("; all(); *tail = ")"; return;  // optional:
     case Kind::kEnumMember:  // enums: the class, then the value's type
       *head = absl::StrCat(t.index == 1 ? "IntEnumMember(" : "EnumMember(", t.name, ", ");
       all();
@@ -396,6 +397,12 @@ const Type* TypeContext::generator(const std::string& symbol, const Type* yield,
   return intern(t);
 }
 
+const Type* TypeContext::optional(const Type* value) {  // optional:
+  Type t = make(Kind::kOptional);
+  t.items = {value};
+  return intern(t);
+}
+
 const Type* TypeContext::enumMember(const std::string& cls, const Type* value, bool int_enum) {  // enums:
   Type t = make(Kind::kEnumMember);
   t.name = cls;
@@ -459,6 +466,11 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();
       return tc.list(*item, t.reflected);
+    }
+    case base::TypeSyntax::Kind::kOptional: {  // optional:
+      absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
+      if (!item.ok()) return item.status();
+      return tc.optional(*item);
     }
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);

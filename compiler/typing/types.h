@@ -141,6 +141,9 @@ class TypeContext {
   /// enums: a member of the enum class `cls` ("mod.Color") whose value has
   /// type `value`; an IntEnum's when int_enum.
   const Type* enumMember(const std::string& cls, const Type* value, bool int_enum);
+  /// optional: None or a value of `value` ("OptionalType(int64)"); value is
+  /// neither none nor optional.
+  const Type* optional(const Type* value);
   /// generators: the generator object of the instance whose body is
   /// `symbol`, yielding `yield` (unknown until typing sees a yield).
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);

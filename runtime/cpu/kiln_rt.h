@@ -93,6 +93,8 @@ typedef struct KilnRuntime {
   const struct KilnLinalgApi* linalg;
   /* cuda: the CPU emulation of kernels (kiln_cuda_sim.h). */
   const struct KilnCudaSimApi* cuda_sim;
+  /* print: print() (kiln_print.h). */
+  const struct KilnPrintApi* print;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -55,7 +55,8 @@ constexpr size_t kInlineBytes = 512;
 bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact,
              bool narrow = false) {
   for (size_t i = 0; i < ov.params.size(); ++i) {
-    const Layout& p = ov.params[i];
+    // optional: a value passed for optional(T) matches as a T; None by convertible().
+    const Layout& p = ov.params[i].kind == Kind::kOptional && kinds[i] != Kind::kNone ? ov.params[i].items[0] : ov.params[i];
     if (kinds[i] == Kind::kArray) {
       // Exact: the same (dtype, ndim, layout) key; converting: a C array
       // where an A array is declared.

@@ -719,6 +719,7 @@ PyMODINIT_FUNC PyInit__kiln() {
   using namespace kiln::python;
   kiln_unicode_set_ctype(&kPythonCtype);
   installHashKey();
+  installPrintHook();  // print: print_hook.cpp
   if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0)  // genpy:
     return nullptr;
   if (PyType_Ready(&KernelLaunchType) < 0 || PyType_Ready(&KernelBaseType) < 0) return nullptr;  // cudahost:

@@ -42,6 +42,7 @@ struct Layout {
     kStr,  // strings: unicode_type, a KilnStr (kiln_unicode.h)
     kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
     kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
+    kOptional,  // optional: {T value; uint8_t present} laid out as a tuple; items: T, bool
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -163,6 +164,11 @@ bool writeBackSet(PyObject* value, const Layout& layout, const void* src);
 inline bool reflectedArg(const Layout& l) { return l.kind == Layout::Kind::kList || (l.kind == Layout::Kind::kDict && l.set); }
 /// Drops the references a result at `src` holds without boxing it.
 void releaseResult(const Layout& layout, const void* src);
+/// print: boxes a value stored at `src` that the caller keeps (its blocks
+/// get references of the object's own); null with a Python error set.
+PyObject* boxBorrowed(const Layout& layout, const void* src);
+/// print: installs the printer of compiled print() (print_hook.cpp).
+void installPrintHook();
 /// Drops the block of a list argument stored at `src`.
 void dropList(const void* src);
 /// While boxing a result: the list arguments' blocks and their Python lists,

@@ -104,7 +104,7 @@ int typeNum(Kind kind) {
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
       return -1;  // datetime: datetimeDescr
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return -1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: return -1;
   }
   return -1;
 }
@@ -119,7 +119,7 @@ npy_intp itemBytes(Kind kind) {
 #include "base/type_names.def"
       return 8;
     case Kind::kComplex128: return 16;
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: return 1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: return 1;
   }
   return 1;
 }

@@ -138,7 +138,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -188,7 +188,7 @@ T load(const void* p) {
 
 // Drops the references of the arrays in a result that will not be boxed.
 void releaseBlocks(const Layout& l, const void* p) {
-  if (l.kind == Kind::kTuple) {
+  if (l.kind == Kind::kTuple || l.kind == Kind::kOptional) {  // optional: None's value holds null meminfos
     for (size_t i = 0; i < l.items.size(); ++i) releaseBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
     return;
   }
@@ -250,7 +250,7 @@ thread_local const std::vector<std::pair<const void*, PyObject*>>* list_parents 
 // of releaseBlocks), so boxing it leaves the container's own references
 // (an item of a dict or a list, which keeps its own while the boxed copy gets one).
 void retainBlocks(const Layout& l, const void* p) {
-  if (l.kind == Kind::kTuple) {
+  if (l.kind == Kind::kTuple || l.kind == Kind::kOptional) {  // optional: None's value holds null meminfos
     for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
     return;
   }
@@ -327,6 +327,17 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.reflected = t.reflected;
       l.spelling = absl::StrCat(t.reflected ? "reflected list(" : "list(", item->spelling, ")");
       l.items.push_back(*std::move(item));
+      return l;
+    }
+    case base::TypeSyntax::Kind::kOptional: {  // optional: {value, present} laid out as a tuple
+      absl::StatusOr<Layout> item = layoutOf(t.items[0]);
+      if (!item.ok()) return item.status();
+      base::TypeSyntax b = base::TypeSyntax::scalarType(base::Scalar::kBool);
+      absl::StatusOr<Layout> flag = layoutOf(b);
+      if (!flag.ok()) return flag.status();
+      Layout l = tupleOf({*std::move(item), *std::move(flag)});
+      l.kind = Kind::kOptional;
+      l.spelling = base::printType(t);
       return l;
     }
     case base::TypeSyntax::Kind::kUniTuple: {
@@ -613,6 +624,7 @@ std::string typeofSpelling(PyObject* v) {
 }
 
 bool convertible(Kind from, const Layout& to) {
+  if (to.kind == Kind::kOptional) return from == Kind::kNone || convertible(from, to.items[0]);  // optional:
   if (to.kind == Kind::kTuple || from == Kind::kTuple || to.kind == Kind::kArray || from == Kind::kArray ||
       to.kind == Kind::kDict || from == Kind::kDict)
     return false;
@@ -643,6 +655,14 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     bool ok = unbox(value, l.enum_value[0], dst);
     Py_DECREF(value);
     return ok;
+  }
+  if (l.kind == Kind::kOptional) {  // optional: None, or the value and its flag
+    char* d = static_cast<char*>(dst);
+    std::memset(d, 0, l.size);
+    if (v == Py_None) return true;
+    if (!unbox(v, l.items[0], d + l.offsets[0])) return false;
+    d[l.offsets[1]] = 1;
+    return true;
   }
   switch (l.kind) {
     case Kind::kBool: {
@@ -742,6 +762,8 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       std::memcpy(dst, &mi, sizeof mi);
       return true;
     }
+    case Kind::kOptional:  // optional: unboxed above the switch
+      return false;
     case Kind::kList: {
       // lists: a new block holding a copy of the items; finishListArg
       // writes them back after the call.
@@ -830,6 +852,11 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     Py_DECREF(value);
     return member;
   }
+  if (l.kind == Kind::kOptional) {  // optional: None (its value holds nothing) or the value
+    const char* q = static_cast<const char*>(p);
+    if (q[l.offsets[1]] == 0) Py_RETURN_NONE;
+    return boxValue(l.items[0], q + l.offsets[0], args);
+  }
   switch (l.kind) {
     case Kind::kBool: return PyBool_FromLong(load<uint8_t>(p) != 0);
     case Kind::kInt8: return PyLong_FromLong(load<int8_t>(p));
@@ -886,6 +913,8 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       kiln_mi_decref(mi);
       return d;
     }
+    case Kind::kOptional:  // optional: unboxed and boxed above the switch
+      return nullptr;
     case Kind::kList: {
       // lists: a new Python list of the items, each boxed from a reference
       // of its own; then the block's reference (the result's) is dropped.
@@ -1096,6 +1125,12 @@ bool writeBackSet(PyObject* value, const Layout& l, const void* src) {
 void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
 
 void dropList(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(src)); }
+
+// print: a value compiled code lends (print_hook.cpp), boxed with references of its own.
+PyObject* boxBorrowed(const Layout& l, const void* src) {
+  retainBlocks(l, src);
+  return box(l, src);
+}
 
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }
 

@@ -1,0 +1,52 @@
+// slices: slice objects as values (slice3_type, {start, stop, step} with
+// INT64_MIN for an omitted start or stop and 1 for an omitted step, as
+// a[i:j:k] builds them): slice(stop), slice(start, stop[, step]) in
+// compiled code, s.start / s.stop / s.step (Numba's values: an omitted part
+// reads as the default for the step's sign) and s.indices(length).
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+namespace {
+
+bool intOrNone(const Type* t) { return t->kind == Kind::kNone || t->kind == Kind::kBool || t->kind == Kind::kInt; }
+
+}  // namespace
+
+std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const Type* callee,
+                                                         const std::vector<const Type*>& args,
+                                                         const std::vector<std::string>& kwnames) {
+  const bool ctor = callee->kind == Kind::kBuiltin && callee->name == "slice";
+  const bool indices = callee->kind == Kind::kBoundMethod && callee->name == "indices" && !callee->items.empty() &&
+                       callee->items[0]->kind == Kind::kSlice;
+  if (!ctor && !indices) return std::nullopt;
+  for (const Type* a : args)
+    if (a->kind == Kind::kUnknown) return tc.unknown();
+  if (!kwnames.empty())
+    return absl::InvalidArgumentError(absl::StrCat(ctor ? "slice()" : "indices()", " takes no keyword arguments"));
+  if (ctor) {
+    if (args.empty()) return absl::InvalidArgumentError("slice expected at least 1 argument, got 0");
+    if (args.size() > 3)
+      return absl::InvalidArgumentError(absl::StrCat("slice expected at most 3 arguments, got ", args.size()));
+    for (const Type* a : args)
+      if (!intOrNone(a))
+        return absl::InvalidArgumentError(
+            absl::StrCat("slice() of ", a->str(), " is not supported in jitted code (integers or None)"));
+    return tc.slice();
+  }
+  if (args.size() != 1)
+    return absl::InvalidArgumentError(absl::StrCat("indices() takes exactly one argument (", args.size(), " given)"));
+  if (args[0]->kind != Kind::kInt && args[0]->kind != Kind::kBool)
+    return absl::InvalidArgumentError(absl::StrCat("'", args[0]->str(), "' object cannot be interpreted as an integer"));
+  const Type* i64 = tc.integer(64, true);
+  return tc.tuple({i64, i64, i64});
+}
+
+const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string& name) {
+  if (slice->kind != Kind::kSlice) return nullptr;
+  if (name == "start" || name == "stop" || name == "step") return tc.integer(64, true);
+  if (name == "indices") return tc.boundMethod(slice, name);
+  return nullptr;
+}
+
+}  // namespace kiln::typing
