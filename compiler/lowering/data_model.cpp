@@ -37,6 +37,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kBoundMethod:
       return valueType(ctx, t->items[0]);  // the receiver
+    case Kind::kRecord:  // records: a pointer to its bytes (lower_records.cpp)
+      return llvm::PointerType::getUnqual(ctx);
     case Kind::kStr: {  // strings: KilnStr {meminfo, data, length, kind} (kiln_unicode.h)
       llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
       llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
@@ -149,6 +151,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
       if (from->kind == to->kind) return datetimeToUnit(b, v, from, to);
       break;
     case Kind::kEnumMember:  // enums: typing joins only members of one class
+    case Kind::kRecord:  // records: typing joins only equal records
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct
     case Kind::kList:   // lists: typing makes every list reaching a join one type

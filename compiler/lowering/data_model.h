@@ -21,6 +21,7 @@ enum StrField : unsigned { kStrMeminfo = 0, kStrData = 1, kStrLength = 2, kStrKi
 /// The bytes of one element of dtype in memory form.
 inline int64_t itemSize(const typing::Type* dtype) {
   if (dtype->isDatetimeLike()) return 8;  // datetime: int64
+  if (dtype->kind == typing::Kind::kRecord) return dtype->index;  // records: the itemsize
   return dtype->kind == typing::Kind::kBool ? 1 : dtype->bits / 8;
 }
 

@@ -45,6 +45,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums: numbers, or tuples of numbers (types.cpp)
+    case Kind::kRecord:  // records: a pointer into an array's memory, borrowed as Numba's
       return false;
   }
   return false;

@@ -606,6 +606,7 @@ class Inferrer {
       case Kind::kNPDatetime:  // datetime
       case Kind::kNPTimedelta:
       case Kind::kEnumMember:  // enums
+      case Kind::kRecord:  // records
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -896,6 +897,12 @@ class Inferrer {
           t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
         } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
           t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
+        } else if (obj->isRecord()) {  // records: r.x
+          const int k = obj->recordField(i.name);
+          if (k < 0) return typingError(absl::StrCat("record ", obj->str(), " has no field '", i.name, "'"));
+          t = obj->items[static_cast<size_t>(k)];
+        } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
+          t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
         } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
                    strLibraryMethod(inst, i.name, "array") >= 0) {
           // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
@@ -1171,6 +1178,19 @@ class Inferrer {
           if (t) break;
           return typingError(absl::StrCat("list indices must be integers or slices, not ", idx->str()));
         }
+        if (obj->isRecord()) {  // records: r['x'], r[0]
+          const int k = recordFieldAt(obj, i.operands[1]);
+          if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1]));
+          t = obj->items[static_cast<size_t>(k)];
+          break;
+        }
+        if (obj->kind == Kind::kArray && idx->kind == Kind::kStr && obj->dtype()->isRecord()) {  // records: a['x']
+          const std::string* name = constantStr(i.operands[1]);
+          t = name ? recordArrayField(tc_, obj, *name) : nullptr;
+          if (t) break;
+          if (name) return typingError(absl::StrCat("record ", obj->dtype()->str(), " has no field '", *name, "'"));
+          return typingError("an array of records is indexed by a constant field name only");
+        }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
@@ -1212,6 +1232,20 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (!i.name.empty() && !obj->isRecord())  // records: r.x = v; no other receiver takes an attribute store
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
+                           line_);
+        if (obj->isRecord()) {  // records: r.x = v, r['x'] = v, r[0] = v
+          const int k = recordFieldAt(obj, i.operands[1]);
+          if (k < 0)
+            return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1])
+                                              : absl::StrCat("record ", obj->str(), " has no field '", i.name, "'"));
+          const Type* field = obj->items[static_cast<size_t>(k)];
+          if (std::string why = recordStoreProblem(field, operand(2)); !why.empty()) return typingError(why);
+          i.operand_types = ir::OperandTypes{field, {}};
+          return absl::OkStatus();
+        }
         if (isSet(obj))  // sets:
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         if (obj->kind == Kind::kDict) {  // dicts:
@@ -1230,6 +1264,15 @@ class Inferrer {
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
         if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
+        if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
+          const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || operand(2) != obj->dtype())
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (a record of the array's type, ",
+                                            "at one element, is)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
         if (operand(1)->isArray() && obj->ndim > 1) slot = nullptr;  // arrays: row scatters are not lowered
         if (!slot)
@@ -1485,7 +1528,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
-  if (!returnable(entry_ret))
+  // records: a record at the top only (boxed as a np.void copy of its bytes).
+  if (!entry_ret->isRecord() && !returnable(entry_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("returning a value of type ", entry_ret->str(),
                                             " from a jitted function is not supported"),

@@ -221,6 +221,17 @@ const Type* dictIterItem(TypeContext& tc, const Type* it);
 absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const Type* dict,
                                            const std::vector<const Type*>& args, const Type** refined);
 
+// records (rules_records.cpp): the field of record type `rec` a getitem or
+// setitem index names (a constant field name, or a constant position), or -1.
+int recordFieldAt(const Type* rec, const ir::Value* index);
+// records: a.x / a['x'] of an array of records: a strided view of the
+// field; nullptr when `array` is no array of records with that field.
+const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name);
+// records: why `value` cannot be stored into a field of type `field`; empty if it can.
+std::string recordStoreProblem(const Type* field, const Type* value);
+// records: why `index` names no field of `rec`.
+std::string recordIndexProblem(const Type* rec, const ir::Value* index);
+
 }  // namespace kiln::typing
 
 namespace kiln::typing {

@@ -575,6 +575,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums: a member is not iterable
+    case Kind::kRecord:  // records: nor a record (as Numba)
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

@@ -1,0 +1,55 @@
+// records: structured dtypes, typed as Numba types them. A record
+// ("Record(a[type=int16;offset=0],b[type=float64;offset=8];16;True)") is one
+// element of a structured array, carried as a pointer to its bytes, so that
+// r = a[i]; r.x = 1 writes to the array as in Numba and NumPy. Its fields
+// are read and written by name (r.x, r['x'], a constant string variable)
+// or by position (r[0]); a field of an array of records (a.x, a['x']) is a
+// strided view of the same memory, with the field's dtype. The whole type,
+// names, field types, offsets, itemsize and alignment, is its spelling, so
+// it is in the cache key exactly.
+#include "absl/strings/str_cat.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::typing {
+
+int recordFieldAt(const Type* rec, const ir::Value* index) {
+  if (const std::string* name = constantStr(index)) return rec->recordField(*name);
+  const ir::Instr* def = index->def;
+  if (def && def->op == ir::Op::kConst && def->const_value.kind == compiler::Constant::Kind::kInt) {
+    const int64_t n = static_cast<int64_t>(rec->items.size());
+    const int64_t k = def->const_value.i < 0 ? def->const_value.i + n : def->const_value.i;
+    return k >= 0 && k < n ? static_cast<int>(k) : -1;
+  }
+  return -1;
+}
+
+const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name) {
+  if (!array->isArray() || !array->dtype()->isRecord()) return nullptr;
+  const int k = array->dtype()->recordField(name);
+  if (k < 0) return nullptr;
+  // Strided by the record's itemsize: any layout (Numba's 'A').
+  return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
+}
+
+std::string recordStoreProblem(const Type* field, const Type* value) {
+  if (field->isRecord()) {
+    if (value == field) return "";
+    return absl::StrCat("cannot store ", value->str(), " into a field of type ", field->str());
+  }
+  const Type* v = enumAsNumber(value);
+  const bool fits = v->isNumber() && (v->kind != Kind::kComplex || field->kind == Kind::kComplex) &&
+                    (!field->isDatetimeLike() || v == field);
+  if (fits || (field->isDatetimeLike() && value == field)) return "";
+  return absl::StrCat("cannot store ", value->str(), " into a record field of type ", field->str());
+}
+
+std::string recordIndexProblem(const Type* rec, const ir::Value* index) {
+  if (const std::string* name = constantStr(index))
+    return absl::StrCat("record ", rec->str(), " has no field '", *name, "'");
+  if (index->type->kind == Kind::kStr)
+    return "a record is indexed by a constant field name only (a string literal or a variable holding one)";
+  if (index->type->kind == Kind::kInt) return "a record is indexed by a constant field position only";
+  return absl::StrCat("a record cannot be indexed with ", index->type->str());
+}
+
+}  // namespace kiln::typing
