@@ -393,11 +393,12 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         break;
       }
       if (i.operands[0]->type->isRecord()) {  // records: r['x'], r[0]
-        v = recordLoad(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1]));
+        v = recordLoad(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1], prog_.bundle->functions[inst_.function_index]));
         break;
       }
       if (i.operands[0]->type->isArray() && i.operands[1]->type->kind == Kind::kStr) {  // records: a['x']
-        v = recordArrayFieldView(value(i.operands[0]), i.operands[0]->type, *typing::constantStr(i.operands[1]));
+        v = recordArrayFieldView(value(i.operands[0]), i.operands[0]->type,
+                                 *typing::constantName(i.operands[1], prog_.bundle->functions[inst_.function_index]));
         break;
       }
       if (i.operands[0]->type->isArray()) {
@@ -462,7 +463,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         return absl::OkStatus();
       }
       if (i.operands[0]->type->isRecord()) {  // records: r.x = v, r['x'] = v
-        recordStore(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1]),
+        recordStore(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1], prog_.bundle->functions[inst_.function_index]),
                     i.operands[2]);
         return absl::OkStatus();
       }

@@ -297,6 +297,12 @@ class Inferrer {
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
+    // records: a structured np.dtype global, frozen by bundle.py as its Record spelling.
+    if (g && g->kind == compiler::GlobalRef::Kind::kBuiltin && g->qualified_name.rfind("record:", 0) == 0) {
+      absl::StatusOr<const Type*> r = tc_.parse(g->qualified_name.substr(7));
+      if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype global '", name, "'"));
+      return tc_.dtypeClass(*r);
+    }
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
@@ -655,8 +661,11 @@ class Inferrer {
                          "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
     }
     bool changed = false;
+    // records: a tuple of strings unrolls too, so that each copy's item is a
+    // constant field name (rec[f] in the body).
     if (t->kind == Kind::kTuple &&
-        std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
+        (std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; }) ||
+         (!t->items.empty() && t->items[0]->kind == Kind::kStr))) {
       // A call of an inner function that loops with literal_unroll itself.
       auto nests = [&](const ir::Instr& x) {
         if (x.op != Op::kCall || !x.operands[0]->def || x.operands[0]->def->op != Op::kMakeFunction) return false;
@@ -899,7 +908,7 @@ class Inferrer {
           t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
         } else if (obj->isRecord()) {  // records: r.x
           const int k = obj->recordField(i.name);
-          if (k < 0) return typingError(absl::StrCat("record ", obj->str(), " has no field '", i.name, "'"));
+          if (k < 0) return typingError(recordNoField(obj, i.name));
           t = obj->items[static_cast<size_t>(k)];
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
@@ -1179,16 +1188,16 @@ class Inferrer {
           return typingError(absl::StrCat("list indices must be integers or slices, not ", idx->str()));
         }
         if (obj->isRecord()) {  // records: r['x'], r[0]
-          const int k = recordFieldAt(obj, i.operands[1]);
-          if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1]));
+          const int k = recordFieldAt(obj, i.operands[1], p_.bundle->functions[inst.function_index]);
+          if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
           t = obj->items[static_cast<size_t>(k)];
           break;
         }
         if (obj->kind == Kind::kArray && idx->kind == Kind::kStr && obj->dtype()->isRecord()) {  // records: a['x']
-          const std::string* name = constantStr(i.operands[1]);
+          const std::string* name = constantName(i.operands[1], p_.bundle->functions[inst.function_index]);
           t = name ? recordArrayField(tc_, obj, *name) : nullptr;
           if (t) break;
-          if (name) return typingError(absl::StrCat("record ", obj->dtype()->str(), " has no field '", *name, "'"));
+          if (name) return typingError(recordNoField(obj->dtype(), *name));
           return typingError("an array of records is indexed by a constant field name only");
         }
         if (obj->kind == Kind::kArray) {
@@ -1237,10 +1246,10 @@ class Inferrer {
                            absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
                            line_);
         if (obj->isRecord()) {  // records: r.x = v, r['x'] = v, r[0] = v
-          const int k = recordFieldAt(obj, i.operands[1]);
+          const compiler::Function& fn = p_.bundle->functions[inst.function_index];
+          const int k = recordFieldAt(obj, i.operands[1], fn);
           if (k < 0)
-            return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1])
-                                              : absl::StrCat("record ", obj->str(), " has no field '", i.name, "'"));
+            return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1], fn) : recordNoField(obj, i.name));
           const Type* field = obj->items[static_cast<size_t>(k)];
           if (std::string why = recordStoreProblem(field, operand(2)); !why.empty()) return typingError(why);
           i.operand_types = ir::OperandTypes{field, {}};

@@ -12,8 +12,39 @@
 
 namespace kiln::typing {
 
-int recordFieldAt(const Type* rec, const ir::Value* index) {
-  if (const std::string* name = constantStr(index)) return rec->recordField(*name);
+namespace {
+
+// The constant a value is: a literal, or a frozen global.
+const compiler::Constant* constantOf(const ir::Value* v, const compiler::Function& fn) {
+  const ir::Instr* def = v->def;
+  if (!def) return nullptr;
+  if (def->op == ir::Op::kConst) return &def->const_value;
+  if (def->op == ir::Op::kLoadGlobal) {
+    const compiler::GlobalRef* g = fn.global(def->name);
+    return g && g->kind == compiler::GlobalRef::Kind::kConstant ? &g->value : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::string* constantName(const ir::Value* v, const compiler::Function& fn) {
+  if (const std::string* s = constantStr(v)) return s;
+  const ir::Instr* def = v->def;
+  // fs[1] of a constant tuple (a literal, a global, literal_unroll's item).
+  if (!def || def->op != ir::Op::kGetItem) return nullptr;
+  const compiler::Constant* tuple = constantOf(def->operands[0], fn);
+  const compiler::Constant* index = constantOf(def->operands[1], fn);
+  if (!tuple || !index || tuple->kind != compiler::Constant::Kind::kTuple || index->kind != compiler::Constant::Kind::kInt)
+    return nullptr;
+  const int64_t n = static_cast<int64_t>(tuple->items.size());
+  const int64_t k = index->i < 0 ? index->i + n : index->i;
+  if (k < 0 || k >= n || tuple->items[static_cast<size_t>(k)].kind != compiler::Constant::Kind::kStr) return nullptr;
+  return &tuple->items[static_cast<size_t>(k)].s;
+}
+
+int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Function& fn) {
+  if (const std::string* name = constantName(index, fn)) return rec->recordField(*name);
   const ir::Instr* def = index->def;
   if (def && def->op == ir::Op::kConst && def->const_value.kind == compiler::Constant::Kind::kInt) {
     const int64_t n = static_cast<int64_t>(rec->items.size());
@@ -43,9 +74,17 @@ std::string recordStoreProblem(const Type* field, const Type* value) {
   return absl::StrCat("cannot store ", value->str(), " into a record field of type ", field->str());
 }
 
-std::string recordIndexProblem(const Type* rec, const ir::Value* index) {
-  if (const std::string* name = constantStr(index))
-    return absl::StrCat("record ", rec->str(), " has no field '", *name, "'");
+std::string recordNoField(const Type* rec, const std::string& name) {
+  // Numba's words.
+  std::string fields;
+  for (size_t k = 0; k < rec->field_names.size(); ++k)
+    absl::StrAppend(&fields, k > 0 ? ", " : "", "'", rec->field_names[k], "'");
+  if (rec->field_names.size() == 1) fields += ",";
+  return absl::StrCat("Field '", name, "' was not found in record with fields (", fields, ")");
+}
+
+std::string recordIndexProblem(const Type* rec, const ir::Value* index, const compiler::Function& fn) {
+  if (const std::string* name = constantName(index, fn)) return recordNoField(rec, *name);
   if (index->type->kind == Kind::kStr)
     return "a record is indexed by a constant field name only (a string literal or a variable holding one)";
   if (index->type->kind == Kind::kInt) return "a record is indexed by a constant field position only";

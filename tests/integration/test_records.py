@@ -217,7 +217,7 @@ def store_wrong_type(a):
 
 
 def test_refusals():
-    with pytest.raises(TypingError, match="has no field 'zz'"):
+    with pytest.raises(TypingError, match="Field 'zz' was not found in record"):
         jit(no_such_field)(sample(PACKED))
     with pytest.raises(TypingError, match="cannot store"):
         jit(store_wrong_type)(sample(PACKED))
@@ -230,3 +230,55 @@ def attribute_store_elsewhere(a):
 def test_attribute_store_on_other_objects_is_refused():
     with pytest.raises((TypingError, UnsupportedError), match="attribute assignment"):
         jit(attribute_store_elsewhere)(np.zeros(3))
+
+
+FIELDS = ("a", "b")
+
+
+from kiln import literal_unroll  # noqa: E402
+
+
+def unrolled(r):
+    out = 0.0
+    for f in literal_unroll(("a", "b")):
+        out += r[f]
+    for f in literal_unroll(FIELDS):
+        out += r[f]
+    fs = ("c", "a")
+    return out + r[fs[0]]
+
+
+def test_constant_field_names_from_tuples_and_literal_unroll():
+    a = sample(PACKED)
+    want = 2 * (a[3]["a"] + a[3]["b"]) + a[3]["c"]
+    assert jit(unrolled)(a[3]) == pytest.approx(want)
+
+
+def no_field_by_name(r):
+    fs = ("a", "zz")
+    return r[fs[1]]
+
+
+def test_missing_field_in_numba_words():
+    with pytest.raises(TypingError, match=r"Field 'zz' was not found in record with fields \('a', 'b', 'c', 'd', 'e'\)"):
+        jit(no_field_by_name)(sample(PACKED)[0])
+
+
+def make_records(n):
+    a = np.zeros(n, dtype=PACKED)
+    for i in range(n):
+        a[i].a = i
+        a[i].b = i * 0.5
+    b = np.empty(n, dtype=a.dtype)
+    for i in range(n):
+        b[i] = a[n - 1 - i]
+    return b
+
+
+def test_record_arrays_created_in_compiled_code():
+    got = jit(make_records)(4)
+    assert got.dtype == PACKED
+    np.testing.assert_array_equal(got, make_records(4))
+    np.testing.assert_array_equal(got["a"], [3, 2, 1, 0])
+    np.testing.assert_array_equal(got["b"], [1.5, 1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(got["c"], 0)
