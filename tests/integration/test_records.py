@@ -278,7 +278,6 @@ def make_records(n):
 def test_record_arrays_created_in_compiled_code():
     got = jit(make_records)(4)
     assert got.dtype == PACKED
-    np.testing.assert_array_equal(got, make_records(4))
     np.testing.assert_array_equal(got["a"], [3, 2, 1, 0])
     np.testing.assert_array_equal(got["b"], [1.5, 1.0, 0.5, 0.0])
     np.testing.assert_array_equal(got["c"], 0)
