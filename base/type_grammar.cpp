@@ -67,6 +67,7 @@ void print(const TypeSyntax& t, std::string* out) {
       else out->append(scalarName(t.scalar));
       absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
+    case TypeSyntax::Kind::kCharSeq: absl::StrAppend(out, "[unichr x ", t.count, "]"); return;  // records: a U field
     case TypeSyntax::Kind::kRecord:  // records: Numba's Record(a[type=int16;offset=0],...;size;aligned)
       out->append("Record(");
       for (size_t i = 0; i < t.items.size(); ++i) {
@@ -200,6 +201,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kArray:
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
              a.items == b.items;  // records: the record of an array of records
+    case TypeSyntax::Kind::kCharSeq: return a.count == b.count;  // records:
     case TypeSyntax::Kind::kRecord:  // records:
       return a.count == b.count && a.aligned == b.aligned && a.field_names == b.field_names &&
              a.field_offsets == b.field_offsets && a.items == b.items;
@@ -364,10 +366,24 @@ TypeParser::Sized TypeParser::record(int depth) {
     if (absl::Status s = expect('['); !s.ok()) return fail(s);
     if (identifier() != "type") return fail(error("expected 'type=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
-    Sized field = type(depth + 1);
-    if (!field.status.ok()) return field;
-    if (field.type.kind != TypeSyntax::Kind::kScalar && field.type.kind != TypeSyntax::Kind::kRecord)
-      return fail(error("a record field is a scalar or a record"));
+    Sized field;
+    if (peek('[')) {  // a NumPy U field: "[unichr x N]"
+      ++pos_;
+      if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string field too long");
+      if (!n.ok()) return fail(n.status());
+      if (*n < 1) return fail(error("a string field holds at least one character"));
+      if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+      field.type.kind = TypeSyntax::Kind::kCharSeq;
+      field.type.count = *n;
+      field.scalars = 1;
+    } else {
+      field = type(depth + 1);
+      if (!field.status.ok()) return field;
+    }
+    if (field.type.kind != TypeSyntax::Kind::kScalar && field.type.kind != TypeSyntax::Kind::kRecord &&
+        field.type.kind != TypeSyntax::Kind::kCharSeq)
+      return fail(error("a record field is a scalar, a record or a string"));
     if (absl::Status s = expect(';'); !s.ok()) return fail(s);
     if (identifier() != "offset") return fail(error("expected 'offset=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
@@ -399,7 +415,9 @@ TypeParser::Sized TypeParser::record(int depth) {
   // Every field lies inside the record.
   for (size_t i = 0; i < out.type.items.size(); ++i) {
     const TypeSyntax& f = out.type.items[i];
-    const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord ? f.count : scalarSize(f.scalar);
+    const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord    ? f.count
+                          : f.kind == TypeSyntax::Kind::kCharSeq ? 4 * f.count
+                                                                 : scalarSize(f.scalar);
     if (out.type.field_offsets[i] + bytes > out.type.count)
       return fail(error(absl::StrCat("record field '", out.type.field_names[i], "' lies outside the record")));
   }

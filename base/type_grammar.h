@@ -17,7 +17,7 @@
 //           | record                                records: a structured dtype's element
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
 //   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
-//   field  := name "[type=" (scalar | record) ";offset=" N "]"              Record(a[type=int16;offset=0];2;False)
+//   field  := name "[type=" (scalar | record | "[unichr x" N "]") ";offset=" N "]"   Record(a[type=int16;offset=0];2;False)
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
@@ -66,7 +66,7 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 /// A parsed type.
 struct TypeSyntax {
   enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */,
-                              kRecord /* records: */ };
+                              kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims

@@ -330,6 +330,7 @@ class FunctionLowering {
   llvm::Value* recordFieldPtr(llvm::Value* rec, const typing::Type* rt, int k);
   llvm::Value* recordLoad(llvm::Value* rec, const typing::Type* rt, int k);
   void recordStore(llvm::Value* rec, const typing::Type* rt, int k, const ir::Value* v);
+  llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
   llvm::Value* recordArrayFieldView(llvm::Value* arr, const typing::Type* at, const std::string& name);
 
   // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.

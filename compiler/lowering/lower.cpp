@@ -211,6 +211,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums
     case Kind::kRecord:  // records
+    case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));

@@ -20,6 +20,7 @@ llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* 
   const typing::Type* ft = rt->items[static_cast<size_t>(k)];
   llvm::Value* p = recordFieldPtr(rec, rt, k);
   if (ft->isRecord()) return p;  // a nested record: a pointer to its bytes too
+  if (ft->kind == Kind::kUnicodeCharSeq) return strFromUcs4Field(p, ft->index);  // a U field: a new str
   return fromMemory(b_, b_.CreateAlignedLoad(memoryType(ctx_, ft), p, llvm::Align(1)), ft);
 }
 

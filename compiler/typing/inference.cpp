@@ -613,6 +613,7 @@ class Inferrer {
       case Kind::kNPTimedelta:
       case Kind::kEnumMember:  // enums
       case Kind::kRecord:  // records
+      case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -909,7 +910,7 @@ class Inferrer {
         } else if (obj->isRecord()) {  // records: r.x
           const int k = obj->recordField(i.name);
           if (k < 0) return typingError(recordNoField(obj, i.name));
-          t = obj->items[static_cast<size_t>(k)];
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
         } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
@@ -1190,13 +1191,15 @@ class Inferrer {
         if (obj->isRecord()) {  // records: r['x'], r[0]
           const int k = recordFieldAt(obj, i.operands[1], p_.bundle->functions[inst.function_index]);
           if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
-          t = obj->items[static_cast<size_t>(k)];
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
           break;
         }
         if (obj->kind == Kind::kArray && idx->kind == Kind::kStr && obj->dtype()->isRecord()) {  // records: a['x']
           const std::string* name = constantName(i.operands[1], p_.bundle->functions[inst.function_index]);
           t = name ? recordArrayField(tc_, obj, *name) : nullptr;
           if (t) break;
+          if (name && obj->dtype()->recordField(*name) >= 0)
+            return typingError(absl::StrCat("a view of the string field '", *name, "' is not supported yet"));
           if (name) return typingError(recordNoField(obj->dtype(), *name));
           return typingError("an array of records is indexed by a constant field name only");
         }

@@ -233,6 +233,8 @@ std::string recordNoField(const Type* rec, const std::string& name);
 // records: a.x / a['x'] of an array of records: a strided view of the
 // field; nullptr when `array` is no array of records with that field.
 const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name);
+// records: the value a field of type `field` reads as (a U field: unicode_type).
+const Type* recordFieldValue(TypeContext& tc, const Type* field);
 // records: why `value` cannot be stored into a field of type `field`; empty if it can.
 std::string recordStoreProblem(const Type* field, const Type* value);
 // records: why `index` names no field of `rec`.

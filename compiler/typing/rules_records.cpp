@@ -54,15 +54,20 @@ int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Funct
   return -1;
 }
 
+const Type* recordFieldValue(TypeContext& tc, const Type* field) {
+  return field->kind == Kind::kUnicodeCharSeq ? tc.str() : field;
+}
+
 const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name) {
   if (!array->isArray() || !array->dtype()->isRecord()) return nullptr;
   const int k = array->dtype()->recordField(name);
-  if (k < 0) return nullptr;
+  if (k < 0 || array->dtype()->items[static_cast<size_t>(k)]->kind == Kind::kUnicodeCharSeq) return nullptr;
   // Strided by the record's itemsize: any layout (Numba's 'A').
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
 }
 
 std::string recordStoreProblem(const Type* field, const Type* value) {
+  if (field->kind == Kind::kUnicodeCharSeq) return absl::StrCat("storing into a string field (", field->str(), ") of a record is not supported yet");
   if (field->isRecord()) {
     if (value == field) return "";
     return absl::StrCat("cannot store ", value->str(), " into a field of type ", field->str());

@@ -107,6 +107,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *tail = ")";
       return;
     case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
+    case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
       if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
@@ -427,6 +428,12 @@ const Type* TypeContext::record(std::vector<std::string> names, std::vector<cons
   return intern(t);  // the spelling (in name) holds every fact of the type
 }
 
+const Type* TypeContext::unicodeCharSeq(int64_t chars) {
+  Type t = make(Kind::kUnicodeCharSeq);
+  t.index = static_cast<int>(chars);
+  return intern(t);
+}
+
 // datetime:
 const Type* TypeContext::npDatetime(const std::string& unit) {
   Type t = make(Kind::kNPDatetime);
@@ -482,6 +489,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       if (!rec.ok()) return rec;
       return tc.array(*rec, t.ndim, t.layout, t.readonly);
     }
+    case base::TypeSyntax::Kind::kCharSeq: return tc.unicodeCharSeq(t.count);  // records: a U field
     case base::TypeSyntax::Kind::kRecord: {  // records:
       std::vector<const Type*> fields;
       for (const base::TypeSyntax& f : t.items) {

@@ -152,6 +152,8 @@ class TypeContext {
   /// `symbol`, yielding `yield` (unknown until typing sees a yield).
   /// records: a structured dtype's element (Numba's Record): the fields'
   /// names, types and byte offsets, the itemsize and align=True.
+  /// records: a NumPy U field of `chars` UCS4 characters ("[unichr x 5]").
+  const Type* unicodeCharSeq(int64_t chars);
   const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
                      int64_t size, bool aligned);
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);

@@ -281,3 +281,28 @@ def test_record_arrays_created_in_compiled_code():
     np.testing.assert_array_equal(got["a"], [3, 2, 1, 0])
     np.testing.assert_array_equal(got["b"], [1.5, 1.0, 0.5, 0.0])
     np.testing.assert_array_equal(got["c"], 0)
+
+
+WITH_STR = np.dtype([("a", np.float64), ("b", np.int16), ("d", "U5")])
+
+
+def read_str(a, i):
+    return a[i].d, a[i]["d"] == "xyz", len(a[i].d)
+
+
+def test_string_fields_read_as_str():
+    a = np.zeros(3, dtype=WITH_STR)
+    a["d"] = ["xyz", "", "héllo"]
+    f = jit(read_str)
+    for i in range(3):
+        s = str(a[i]["d"])
+        assert f(a, i) == (s, s == "xyz", len(s))
+
+
+def store_str(a):
+    a[0].d = "abc"
+
+
+def test_string_field_stores_are_refused():
+    with pytest.raises(TypingError, match="string field"):
+        jit(store_str)(np.zeros(1, dtype=WITH_STR))

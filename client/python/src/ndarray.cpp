@@ -109,6 +109,8 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
     const Kind k = descrKind(fd);
     if (k == Kind::kRecord) type = recordSpelling(fd, depth + 1);
     else if (k != Kind::kNone) type = base::scalarName(static_cast<base::Scalar>(k));
+    else if (fd->type_num == NPY_UNICODE && PyArray_ISNBO(fd->byteorder) && PyDataType_ELSIZE(fd) >= 4)
+      type = "[unichr x " + std::to_string(PyDataType_ELSIZE(fd) / 4) + "]";  // a U field
     if (type.empty()) return {};
     out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) + "]";
   }
@@ -128,6 +130,8 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
     PyObject* name = PyUnicode_FromString(t.field_names[i].c_str());
     PyObject* format = nullptr;
     if (t.items[i].kind == base::TypeSyntax::Kind::kRecord) format = reinterpret_cast<PyObject*>(recordDescr(t.items[i]));
+    else if (t.items[i].kind == base::TypeSyntax::Kind::kCharSeq)
+      format = PyUnicode_FromString(("U" + std::to_string(t.items[i].count)).c_str());
     else format = PyUnicode_FromString(base::scalarName(t.items[i].scalar));
     PyObject* offset = PyLong_FromLongLong(t.field_offsets[i]);
     ok = name && format && offset && PyList_Append(names, name) == 0 && PyList_Append(formats, format) == 0 &&
