@@ -174,7 +174,8 @@ def record_arg(r):
 def test_record_scalars_in_and_out():
     a = sample(PACKED)
     r = jit(get_record)(a, 2)
-    assert isinstance(r, np.void) and r.dtype == PACKED
+    assert isinstance(r, np.record) and r.dtype == np.dtype((np.record, PACKED))
+    assert r.a == a[2]["a"]  # a np.record, as Numba returns
     assert r.tobytes() == a[2].tobytes()
     a[2]["a"] = 1000  # the result is a copy
     assert r["a"] != 1000

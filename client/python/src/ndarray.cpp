@@ -333,8 +333,15 @@ PyObject* boxRecord(const Layout& l, const void* bytes) {
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, 1, &one, nullptr, nullptr, 0, nullptr);
   if (arr == nullptr) return nullptr;
   std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(arr)), bytes, l.record_size);
-  PyObject* out = PySequence_GetItem(arr, 0);
+  // As Numba: a np.record (a np.void with attribute access to its fields).
+  PyObject* np = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");  // borrowed
+  PyObject* recarray = np ? PyObject_GetAttrString(np, "recarray") : nullptr;
+  PyObject* view = recarray ? PyObject_CallMethod(arr, "view", "O", recarray) : nullptr;
+  Py_XDECREF(recarray);
   Py_DECREF(arr);
+  if (view == nullptr) return nullptr;
+  PyObject* out = PySequence_GetItem(view, 0);
+  Py_DECREF(view);
   return out;
 }
 
