@@ -307,3 +307,26 @@ def store_str(a):
 def test_string_field_stores_are_refused():
     with pytest.raises(TypingError, match="string field"):
         jit(store_str)(np.zeros(1, dtype=WITH_STR))
+
+
+def test_numba_spelling_of_record_types():
+    from kiln import _kiln
+    a = np.zeros(2, dtype=np.dtype([("a", np.int16), ("b", np.float64)]))
+    assert _kiln.typeof(a) == "array(Record(a[type=int16;offset=0],b[type=float64;offset=2];10;False), 1d, C)"
+    assert _kiln.typeof(a[0]) == "Record(a[type=int16;offset=0],b[type=float64;offset=2];10;False)"
+    al = np.zeros(4, dtype=np.dtype([("a", np.int16), ("b", np.float64)], align=True))
+    assert _kiln.typeof(al[::2]) == "array(Record(a[type=int16;offset=0],b[type=float64;offset=8];16;True), 1d, A)"
+    # fields Kiln has no type for: no type (refused as an argument)
+    assert _kiln.typeof(np.zeros(2, dtype=[("x", "f8", (3,))])) is None
+
+
+def b_of(a, i):
+    return a[i].b
+
+
+def test_eager_signature_with_a_record_type():
+    f = jit("float64(array(Record(a[type=int16;offset=0],b[type=float64;offset=2];10;False), 1d, A), int64)")(b_of)
+    a = np.zeros(3, dtype=np.dtype([("a", np.int16), ("b", np.float64)]))
+    a["b"] = [1.5, 2.5, 3.5]
+    assert f(a, 2) == 3.5
+    assert f(a[::2], 1) == 3.5
