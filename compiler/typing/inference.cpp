@@ -1255,6 +1255,8 @@ class Inferrer {
             return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1], fn) : recordNoField(obj, i.name));
           const Type* field = obj->items[static_cast<size_t>(k)];
           if (std::string why = recordStoreProblem(field, operand(2)); !why.empty()) return typingError(why);
+          if (recordOfReadonly(i.operands[0]))
+            return typingError(absl::StrCat("cannot modify a record of a read-only array (", obj->str(), ")"));
           i.operand_types = ir::OperandTypes{field, {}};
           return absl::OkStatus();
         }

@@ -233,6 +233,9 @@ std::string recordNoField(const Type* rec, const std::string& name);
 // records: a.x / a['x'] of an array of records: a strided view of the
 // field; nullptr when `array` is no array of records with that field.
 const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name);
+// records: whether record value `rec` is an element of a read-only array
+// (a[i], a[i].inner of one), whose fields compiled code must not write.
+bool recordOfReadonly(const ir::Value* rec);
 // records: the value a field of type `field` reads as (a U field: unicode_type).
 const Type* recordFieldValue(TypeContext& tc, const Type* field);
 // records: why `value` cannot be stored into a field of type `field`; empty if it can.

@@ -66,6 +66,18 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
 }
 
+bool recordOfReadonly(const ir::Value* rec) {
+  for (int depth = 0; rec && rec->def && depth < 64; ++depth) {
+    const ir::Instr* def = rec->def;
+    if ((def->op != ir::Op::kGetItem && def->op != ir::Op::kGetAttr) || def->operands.empty()) return false;
+    const Type* from = def->operands[0]->type;
+    if (from->isArray()) return from->readonly;
+    if (!from->isRecord()) return false;
+    rec = def->operands[0];  // a nested record: its parent's
+  }
+  return false;
+}
+
 std::string recordStoreProblem(const Type* field, const Type* value) {
   if (field->kind == Kind::kUnicodeCharSeq) return absl::StrCat("storing into a string field (", field->str(), ") of a record is not supported yet");
   if (field->isRecord()) {

@@ -330,3 +330,11 @@ def test_eager_signature_with_a_record_type():
     a["b"] = [1.5, 2.5, 3.5]
     assert f(a, 2) == 3.5
     assert f(a[::2], 1) == 3.5
+
+
+def test_records_of_read_only_arrays_refuse_writes():
+    a = sample(PACKED)
+    a.flags.writeable = False
+    with pytest.raises(TypingError, match="read-only"):
+        jit(write_fields)(a, 1, 3)
+    assert jit(sum_b)(a) == pytest.approx(sum_b(a.view(np.recarray)))
