@@ -62,7 +62,20 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
     case TypeSyntax::Kind::kArray:
-      absl::StrAppend(out, t.readonly ? "readonly " : "", "array(", scalarName(t.scalar), ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
+      absl::StrAppend(out, t.readonly ? "readonly " : "", "array(");
+      if (!t.items.empty()) print(t.items[0], out);  // records: an array of records
+      else out->append(scalarName(t.scalar));
+      absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
+      return;
+    case TypeSyntax::Kind::kCharSeq: absl::StrAppend(out, "[unichr x ", t.count, "]"); return;  // records: a U field
+    case TypeSyntax::Kind::kRecord:  // records: Numba's Record(a[type=int16;offset=0],...;size;aligned)
+      out->append("Record(");
+      for (size_t i = 0; i < t.items.size(); ++i) {
+        absl::StrAppend(out, i > 0 ? "," : "", t.field_names[i], "[type=");
+        print(t.items[i], out);
+        absl::StrAppend(out, ";offset=", t.field_offsets[i], "]");
+      }
+      absl::StrAppend(out, ";", t.count, ";", t.aligned ? "True" : "False", ")");
       return;
     case TypeSyntax::Kind::kUniTuple:
       if (!t.named.empty()) {  // namedtuples:
@@ -190,7 +203,13 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
     case TypeSyntax::Kind::kUnicode: return true;
-    case TypeSyntax::Kind::kArray: return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly;
+    case TypeSyntax::Kind::kArray:
+      return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
+             a.items == b.items;  // records: the record of an array of records
+    case TypeSyntax::Kind::kCharSeq: return a.count == b.count;  // records:
+    case TypeSyntax::Kind::kRecord:  // records:
+      return a.count == b.count && a.aligned == b.aligned && a.field_names == b.field_names &&
+             a.field_offsets == b.field_offsets && a.items == b.items;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.set == b.set && a.reflected == b.reflected && a.items == b.items;  // sets
@@ -342,10 +361,98 @@ absl::StatusOr<std::vector<TypeSyntax>> TypeParser::bareList() {
   return items;
 }
 
-TypeParser::Sized TypeParser::arrayCall() {
+TypeParser::Sized TypeParser::record(int depth) {
+  // records: "Record(" already read: fields, then ";" size ";" aligned ")".
+  Sized out;
+  out.type.kind = TypeSyntax::Kind::kRecord;
+  out.scalars = 1;
+  while (true) {
+    absl::string_view name = identifier();
+    if (name.empty()) return fail(error("expected a record field name"));
+    if (absl::Status s = expect('['); !s.ok()) return fail(s);
+    if (identifier() != "type") return fail(error("expected 'type=' in a record field"));
+    if (absl::Status s = expect('='); !s.ok()) return fail(s);
+    Sized field;
+    if (peek('[')) {  // a NumPy U field: "[unichr x N]"
+      ++pos_;
+      if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string field too long");
+      if (!n.ok()) return fail(n.status());
+      if (*n < 1) return fail(error("a string field holds at least one character"));
+      if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+      field.type.kind = TypeSyntax::Kind::kCharSeq;
+      field.type.count = *n;
+      field.scalars = 1;
+    } else {
+      field = type(depth + 1);
+      if (!field.status.ok()) return field;
+    }
+    if (field.type.kind != TypeSyntax::Kind::kScalar && field.type.kind != TypeSyntax::Kind::kRecord &&
+        field.type.kind != TypeSyntax::Kind::kCharSeq)
+      return fail(error("a record field is a scalar, a record or a string"));
+    if (absl::Status s = expect(';'); !s.ok()) return fail(s);
+    if (identifier() != "offset") return fail(error("expected 'offset=' in a record field"));
+    if (absl::Status s = expect('='); !s.ok()) return fail(s);
+    absl::StatusOr<int64_t> offset = number(int64_t{1} << 40, "a record field offset too large");
+    if (!offset.ok()) return fail(offset.status());
+    if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+    out.type.field_names.emplace_back(name);
+    out.type.field_offsets.push_back(*offset);
+    out.scalars += field.scalars;
+    if (out.scalars > kMaxTypeScalars) return fail(error(absl::StrCat("type of more than ", kMaxTypeScalars, " scalars")));
+    out.type.items.push_back(std::move(field.type));
+    if (static_cast<int64_t>(out.type.items.size()) > kMaxTupleLength)
+      return fail(error(absl::StrCat("record of more than ", kMaxTupleLength, " fields")));
+    if (peek(',')) {
+      ++pos_;
+      continue;
+    }
+    break;
+  }
+  if (absl::Status s = expect(';'); !s.ok()) return fail(s);
+  absl::StatusOr<int64_t> size = number(int64_t{1} << 40, "a record size too large");
+  if (!size.ok()) return fail(size.status());
+  if (absl::Status s = expect(';'); !s.ok()) return fail(s);
+  absl::string_view aligned = identifier();
+  if (aligned != "True" && aligned != "False") return fail(error("expected True or False (the record's alignment)"));
+  if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+  out.type.count = *size;
+  out.type.aligned = aligned == "True";
+  // Every field lies inside the record.
+  for (size_t i = 0; i < out.type.items.size(); ++i) {
+    const TypeSyntax& f = out.type.items[i];
+    const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord    ? f.count
+                          : f.kind == TypeSyntax::Kind::kCharSeq ? 4 * f.count
+                                                                 : scalarSize(f.scalar);
+    if (out.type.field_offsets[i] + bytes > out.type.count)
+      return fail(error(absl::StrCat("record field '", out.type.field_names[i], "' lies outside the record")));
+  }
+  return out;
+}
+
+TypeParser::Sized TypeParser::arrayCall(int depth) {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
   absl::string_view dtype_name = withUnit(identifier());
+  if (dtype_name == "Record" && peek('(')) {  // records: an array of records
+    ++pos_;
+    Sized rec = record(depth + 1);
+    if (!rec.status.ok()) return rec;
+    if (absl::Status s = expect(','); !s.ok()) return fail(s);
+    absl::StatusOr<int64_t> nd = number(kMaxArrayDims, absl::StrCat("an array has at most ", kMaxArrayDims, " dimensions"));
+    if (!nd.ok()) return fail(nd.status());
+    if (pos_ >= text_.size() || text_[pos_] != 'd') return fail(error("expected 'Nd' (the number of dimensions)"));
+    ++pos_;
+    if (absl::Status s = expect(','); !s.ok()) return fail(s);
+    absl::string_view layout = identifier();
+    if (layout != "C" && layout != "F" && layout != "A") return fail(error("expected the array layout C, F or A"));
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    Sized out;
+    out.type = TypeSyntax::array(Scalar::kUint8, static_cast<int>(*nd), layout[0]);
+    out.type.items.push_back(std::move(rec.type));
+    out.scalars = rec.scalars;
+    return out;
+  }
   absl::StatusOr<Scalar> dtype = scalarFromName(dtype_name);
   if (dtype_name.empty()) return fail(error("expected an array dtype"));
   if (!dtype.ok()) {
@@ -511,7 +618,7 @@ TypeParser::Sized TypeParser::type(int depth) {
   }
   if (name == "array" && peek('(')) {
     ++pos_;
-    Sized out = arrayCall();
+    Sized out = arrayCall(depth);
     out.type.readonly = readonly;
     return out;
   }
@@ -565,6 +672,10 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "UniTuple" && peek('(')) {
     ++pos_;
     return uniTuple(depth);
+  }
+  if (name == "Record" && peek('(')) {  // records:
+    ++pos_;
+    return record(depth);
   }
   if ((name == "EnumMember" || name == "IntEnumMember") && peek('(')) {  // enums:
     ++pos_;

@@ -15,6 +15,10 @@
 //           | ["Int"] "EnumMember(" path "," type ")"     enums: a member of an enum.Enum
 //                                                    (IntEnum) class, carried as its value
 //           | "OptionalType(" type ")" | "optional(" type ")"   optional: None or a value
+//           | record                                records: a structured dtype's element
+//           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
+//   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
+//   field  := name "[type=" (scalar | record | "[unichr x" N "]") ";offset=" N "]"   Record(a[type=int16;offset=0];2;False)
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
@@ -63,7 +67,8 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 /// A parsed type.
 struct TypeSyntax {
   enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */,
-                              kOptional /* optional: None or items[0] */ };
+                              kOptional /* optional: None or items[0] */,
+                              kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
@@ -78,6 +83,12 @@ struct TypeSyntax {
   // value has the type the rest of this syntax spells; empty: not a member.
   std::string enum_class;
   bool int_enum = false;           // enums: an enum.IntEnum member ("IntEnumMember(...)")
+  // records: kRecord: items are the field types (scalars or records), with
+  // these names and byte offsets; count is the itemsize, aligned NumPy's
+  // align=True. kArray of records: items[0] is the record.
+  std::vector<std::string> field_names;
+  std::vector<int64_t> field_offsets;
+  bool aligned = false;
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

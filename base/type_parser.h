@@ -52,7 +52,9 @@ class TypeParser {
   // Items of a list closed by `close` (the opener already consumed).
   absl::Status list(int depth, char close, std::vector<TypeSyntax>* items, int64_t* scalars);
   Sized tupleOf(std::vector<TypeSyntax> items, int64_t scalars);
-  Sized arrayCall();
+  Sized arrayCall(int depth);
+  /// records: "Record(" already read.
+  Sized record(int depth);
   Sized uniTuple(int depth);
   Sized enumMember(int depth, bool int_enum);  // enums:
   /// namedtuples: "NamedTuple(" or "NamedUniTuple(" already read.

@@ -113,6 +113,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kLoadGlobal: return absl::StrCat(flag ? "NULL + " : "", at(code.names, payload));
     case Form::kLoadAttr: return absl::StrCat(flag ? "NULL|self + " : "", at(code.names, payload));
     case Form::kLoadMethod: return at(code.names, payload);
+    case Form::kStoreAttr: return at(code.names, in.arg);  // records:
     case Form::kBinaryOp: return in.arg < table.binary_ops.size() ? table.binary_ops[in.arg].symbol : "?";
     case Form::kCompareOp: return payload < table.compare_ops.size() ? ir::symbol(table.compare_ops[payload]) : "?";
     case Form::kIsOp: return in.arg ? "is not" : "is";

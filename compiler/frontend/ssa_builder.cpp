@@ -669,6 +669,18 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       emit(Op::kSetItem, {obj, index, value}, in);
       break;
     }
+    case Form::kStoreAttr: {  // records: r.x = v is setitem(r, 'x', v) marked by its name
+      if (absl::Status s = checkIndex(in, in.arg, code_.names.size(), "name"); !s.ok()) return s;
+      Value* obj = pop();
+      Value* value = pop();
+      Constant name;
+      name.kind = Constant::Kind::kStr;
+      name.s = code_.names[in.arg];
+      Value* index = constant(name, in);
+      ir::Instr* i = emit(Op::kSetItem, {obj, index, value}, in);
+      i->name = code_.names[in.arg];
+      break;
+    }
     case Form::kBuildSlice: {
       if (in.arg != 2 && in.arg != 3) return malformed(in.offset, "BUILD_SLICE takes 2 or 3 items");
       if (absl::Status s = requireValues(st, in, in.arg); !s.ok()) return s;
@@ -943,6 +955,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
+    case Form::kStoreAttr:  // records:
     case Form::kBuildSlice:
     case Form::kBinarySlice:
     case Form::kStoreSlice:

@@ -21,6 +21,8 @@ enum StrField : unsigned { kStrMeminfo = 0, kStrData = 1, kStrLength = 2, kStrKi
 /// The bytes of one element of dtype in memory form.
 inline int64_t itemSize(const typing::Type* dtype) {
   if (dtype->isDatetimeLike()) return 8;  // datetime: int64
+  if (dtype->kind == typing::Kind::kRecord) return dtype->index;  // records: the itemsize
+  if (dtype->kind == typing::Kind::kUnicodeCharSeq) return 4 * int64_t{dtype->index};  // records: UCS4
   return dtype->kind == typing::Kind::kBool ? 1 : dtype->bits / 8;
 }
 

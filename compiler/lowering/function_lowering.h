@@ -332,6 +332,14 @@ class FunctionLowering {
   // enums: a op b where a side is an enum member (lower_enums.cpp); null
   // when the members compare as the IntEnums' ints (the numeric path).
   llvm::Value* enumCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs);
+  // records (lower_records.cpp): field k of record `rec` of type rt: its
+  // address, its value (a nested record: its address), a store of v into it;
+  // field `name` of an array of records as a view.
+  llvm::Value* recordFieldPtr(llvm::Value* rec, const typing::Type* rt, int k);
+  llvm::Value* recordLoad(llvm::Value* rec, const typing::Type* rt, int k);
+  void recordStore(llvm::Value* rec, const typing::Type* rt, int k, const ir::Value* v);
+  llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
+  llvm::Value* recordArrayFieldView(llvm::Value* arr, const typing::Type* at, const std::string& name);
 
   // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.
   llvm::Value* strConstant(const std::string& utf8);

@@ -155,6 +155,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       const compiler::Function& fn = prog_.bundle->functions[target.function_index];
       std::vector<llvm::Value*> args;
       llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");
+      if (target.ret->isRecord())  // records: where the callee copies the record it returns
+        b_.CreateStore(entryAlloca(llvm::ArrayType::get(b_.getInt8Ty(), target.ret->index), "record"), ret);
       args.push_back(ret);
       args.push_back(err_ptr_);
       for (size_t q = 0; q < binding.source.size(); ++q) {
@@ -211,6 +213,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums
     case Kind::kOptional:  // optional: unwrapped by typing
+    case Kind::kRecord:  // records
+    case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -299,6 +303,14 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
         v = member(i.resolution->id, i.operands[0], rt);
+        break;
+      }
+      if (obj->isRecord()) {  // records: r.x (lower_records.cpp)
+        v = recordLoad(value(i.operands[0]), obj, obj->recordField(i.name));
+        break;
+      }
+      if (obj->isArray() && obj->dtype()->isRecord() && rt->isArray() && obj->dtype()->recordField(i.name) >= 0) {
+        v = recordArrayFieldView(value(i.operands[0]), obj, i.name);  // records: a.x
         break;
       }
       if (obj->isNumber() && rt->kind != Kind::kBoundMethod) {  // complex: z.real, z.imag (lower_complex.cpp)
@@ -402,6 +414,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = dictGetItem(i.operands[0], i.operands[1]);
         break;
       }
+      if (i.operands[0]->type->isRecord()) {  // records: r['x'], r[0]
+        v = recordLoad(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1], prog_.bundle->functions[inst_.function_index]));
+        break;
+      }
+      if (i.operands[0]->type->isArray() && i.operands[1]->type->kind == Kind::kStr) {  // records: a['x']
+        v = recordArrayFieldView(value(i.operands[0]), i.operands[0]->type,
+                                 *typing::constantName(i.operands[1], prog_.bundle->functions[inst_.function_index]));
+        break;
+      }
       if (i.operands[0]->type->isArray()) {
         v = arrayGetItem(i.operands[0], i.operands[1], rt);
         break;
@@ -465,6 +486,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         dictSetItem(i.operands[0], i.operands[1], i.operands[2]);
         return absl::OkStatus();
       }
+      if (i.operands[0]->type->isRecord()) {  // records: r.x = v, r['x'] = v
+        recordStore(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1], prog_.bundle->functions[inst_.function_index]),
+                    i.operands[2]);
+        return absl::OkStatus();
+      }
       if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");
       if (!i.operand_types) return absl::InternalError("setitem without operand types reached lowering");
       arraySetItem(i.operands[0], i.operands[1], i.operands[2], i.operand_types->operand);
@@ -508,6 +534,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       // The caller gets references of its own; then this body lets go of
       // what it holds (RefcountPrune cancels the pair of a dying result).
       llvm::Value* r = converted(i.operands[0], inst_.ret);
+      if (inst_.ret->isRecord()) {  // records: a copy in the caller's buffer outlives the arrays released here
+        llvm::Value* dest = b_.CreateLoad(b_.getPtrTy(), ret_ptr_);
+        b_.CreateMemMove(dest, llvm::MaybeAlign(1), r, llvm::MaybeAlign(1), b_.getInt64(inst_.ret->index));
+        r = dest;
+      }
       b_.CreateStore(r, ret_ptr_);
       retain(r, inst_.ret);
       releaseHeld();
@@ -662,6 +693,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
   llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));
+  if (entry.ret->isRecord())  // records: the body copies the record it returns here
+    b.CreateStore(b.CreateAlloca(llvm::ArrayType::get(b.getInt8Ty(), entry.ret->index)), tmp);
   std::vector<llvm::Value*> args = {tmp, fn->getArg(2)};
   for (size_t k = 0; k < entry.arg_types.size(); ++k) {
     llvm::Value* slot = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, fn->getArg(1), k));
@@ -674,7 +707,9 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateCondBr(b.CreateICmpEQ(status, b.getInt32(0)), ok, fail);
   b.SetInsertPoint(ok);
   llvm::Value* result = convert(b, b.CreateLoad(valueType(ctx, entry.ret), tmp), entry.ret, ret_type);
-  if (ret_type->kind != Kind::kNone) b.CreateStore(toMemory(b, result, ret_type), fn->getArg(0));
+  if (ret_type->isRecord())  // records: a record result is its bytes (kiln_abi.h)
+    b.CreateMemCpy(fn->getArg(0), llvm::MaybeAlign(1), result, llvm::MaybeAlign(1), b.getInt64(ret_type->index));
+  else if (ret_type->kind != Kind::kNone) b.CreateStore(toMemory(b, result, ret_type), fn->getArg(0));
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);

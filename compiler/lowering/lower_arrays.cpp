@@ -107,10 +107,15 @@ llvm::Value* FunctionLowering::flatElementPtr(llvm::Value* arr, const typing::Ty
 }
 
 llvm::Value* FunctionLowering::loadElement(llvm::Value* ptr, const typing::Type* dtype) {
+  if (dtype->isRecord()) return ptr;  // records: an element is a pointer to its bytes
   return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, dtype), ptr), dtype);
 }
 
 void FunctionLowering::storeElement(llvm::Value* ptr, llvm::Value* v, const typing::Type* dtype) {
+  if (dtype->isRecord()) {  // records: copies the record's bytes (memmove: a[i] = a[i] is allowed)
+    b_.CreateMemMove(ptr, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), b_.getInt64(dtype->index));
+    return;
+  }
   b_.CreateStore(toMemory(b_, v, dtype), ptr);
 }
 

@@ -139,6 +139,8 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kEllipsis:
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
+    case Kind::kRecord:  // records
+    case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       break;
     case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int (typing refuses an Enum member)
       if (t->index == 1) return hashValue(v, t->items[0]);

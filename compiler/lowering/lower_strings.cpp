@@ -162,6 +162,24 @@ struct Fresh {
 
 }  // namespace
 
+// records: a NumPy U field of `chars` UCS4 characters as a new str; its
+// trailing NULs are padding, as NumPy reads it.
+llvm::Value* FunctionLowering::strFromUcs4Field(llvm::Value* data, int64_t chars) {
+  llvm::AllocaInst* len = entryAlloca(b_.getInt64Ty(), "u.len");
+  b_.CreateStore(b_.getInt64(0), len);
+  loop(b_.getInt64(chars), [&](llvm::Value* k) {
+    llvm::Value* c = b_.CreateAlignedLoad(b_.getInt32Ty(), b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(4))),
+                                          llvm::Align(1));
+    llvm::Value* was = b_.CreateLoad(b_.getInt64Ty(), len);
+    b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt32(0)), b_.CreateAdd(k, b_.getInt64(1)), was), len);
+  });
+  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  Fresh fresh{*this, temps_};
+  llvm::Value* st =
+      callApi(*this, kFromData, b_.getInt32Ty(), {out, data, b_.CreateLoad(b_.getInt64Ty(), len), b_.getInt64(4)});
+  return fresh.take(st, out);
+}
+
 llvm::Value* FunctionLowering::strBinary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs) {
   llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
   Fresh fresh{*this, temps_};

@@ -47,6 +47,8 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums: numbers, or tuples of numbers (types.cpp)
+    case Kind::kRecord:  // records: a pointer into an array's memory, borrowed as Numba's
+    case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       return false;
   }
   return false;

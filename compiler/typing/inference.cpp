@@ -316,6 +316,12 @@ class Inferrer {
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
+    // records: a structured np.dtype global, frozen by bundle.py as its Record spelling.
+    if (g && g->kind == compiler::GlobalRef::Kind::kBuiltin && g->qualified_name.rfind("record:", 0) == 0) {
+      absl::StatusOr<const Type*> r = tc_.parse(g->qualified_name.substr(7));
+      if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype global '", name, "'"));
+      return tc_.dtypeClass(*r);
+    }
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
@@ -661,6 +667,8 @@ class Inferrer {
       case Kind::kNPTimedelta:
       case Kind::kEnumMember:  // enums
       case Kind::kOptional:  // optional: an optional callee is unwrapped first
+      case Kind::kRecord:  // records
+      case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -709,8 +717,11 @@ class Inferrer {
                          "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
     }
     bool changed = false;
+    // records: a tuple of strings unrolls too, so that each copy's item is a
+    // constant field name (rec[f] in the body).
     if (t->kind == Kind::kTuple &&
-        std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; })) {
+        (std::any_of(t->items.begin(), t->items.end(), [&](const Type* x) { return x != t->items[0]; }) ||
+         (!t->items.empty() && t->items[0]->kind == Kind::kStr))) {
       // A call of an inner function that loops with literal_unroll itself.
       auto nests = [&](const ir::Instr& x) {
         if (x.op != Op::kCall || !x.operands[0]->def || x.operands[0]->def->op != Op::kMakeFunction) return false;
@@ -981,6 +992,12 @@ class Inferrer {
           t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
         } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
           t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
+        } else if (obj->isRecord()) {  // records: r.x
+          const int k = obj->recordField(i.name);
+          if (k < 0) return typingError(recordNoField(obj, i.name));
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
+        } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
+          t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
         } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
                    strLibraryMethod(inst, i.name, "array") >= 0) {
           // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
@@ -1261,6 +1278,21 @@ class Inferrer {
           if (t) break;
           return typingError(absl::StrCat("list indices must be integers or slices, not ", idx->str()));
         }
+        if (obj->isRecord()) {  // records: r['x'], r[0]
+          const int k = recordFieldAt(obj, i.operands[1], p_.bundle->functions[inst.function_index]);
+          if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
+          break;
+        }
+        if (obj->kind == Kind::kArray && idx->kind == Kind::kStr && obj->dtype()->isRecord()) {  // records: a['x']
+          const std::string* name = constantName(i.operands[1], p_.bundle->functions[inst.function_index]);
+          t = name ? recordArrayField(tc_, obj, *name) : nullptr;
+          if (t) break;
+          if (name && obj->dtype()->recordField(*name) >= 0)
+            return typingError(absl::StrCat("a view of the string field '", *name, "' is not supported yet"));
+          if (name) return typingError(recordNoField(obj->dtype(), *name));
+          return typingError("an array of records is indexed by a constant field name only");
+        }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
@@ -1303,6 +1335,22 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (!i.name.empty() && !obj->isRecord())  // records: r.x = v; no other receiver takes an attribute store
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
+                           line_);
+        if (obj->isRecord()) {  // records: r.x = v, r['x'] = v, r[0] = v
+          const compiler::Function& fn = p_.bundle->functions[inst.function_index];
+          const int k = recordFieldAt(obj, i.operands[1], fn);
+          if (k < 0)
+            return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1], fn) : recordNoField(obj, i.name));
+          const Type* field = obj->items[static_cast<size_t>(k)];
+          if (std::string why = recordStoreProblem(field, operand(2)); !why.empty()) return typingError(why);
+          if (recordOfReadonly(i.operands[0]))
+            return typingError(absl::StrCat("cannot modify a record of a read-only array (", obj->str(), ")"));
+          i.operand_types = ir::OperandTypes{field, {}};
+          return absl::OkStatus();
+        }
         if (isSet(obj))  // sets:
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         if (obj->kind == Kind::kDict) {  // dicts:
@@ -1321,6 +1369,15 @@ class Inferrer {
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
         if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
+        if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
+          const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || operand(2) != obj->dtype())
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (a record of the array's type, ",
+                                            "at one element, is)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
         if (operand(1)->isArray() && obj->ndim > 1) slot = nullptr;  // arrays: row scatters are not lowered
         if (!slot)
@@ -1581,7 +1638,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
-  if (!returnable(entry_ret))
+  // records: a record at the top only (boxed as a np.void copy of its bytes).
+  if (!entry_ret->isRecord() && !returnable(entry_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("returning a value of type ", entry_ret->str(),
                                             " from a jitted function is not supported"),

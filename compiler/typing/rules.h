@@ -239,6 +239,27 @@ bool usesOptionalWhole(const ir::Instr& i, size_t operand);
 std::string optionalUseProblem(const ir::Instr& i);
 // optional: `x is None` / `x is not None` with x optional: bool; else nullptr.
 const Type* optionalCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b);
+// records (rules_records.cpp): the field of record type `rec` a getitem or
+// setitem index names (a constant field name, or a constant position), or -1.
+int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Function& fn);
+// records: the constant string a field index is: a literal, or an item of a
+// constant tuple (a literal, a frozen global, literal_unroll's) at a
+// constant index; nullptr otherwise.
+const std::string* constantName(const ir::Value* v, const compiler::Function& fn);
+// records: Numba's "Field 'f' was not found in record with fields ('a', 'b')".
+std::string recordNoField(const Type* rec, const std::string& name);
+// records: a.x / a['x'] of an array of records: a strided view of the
+// field; nullptr when `array` is no array of records with that field.
+const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name);
+// records: whether record value `rec` is an element of a read-only array
+// (a[i], a[i].inner of one), whose fields compiled code must not write.
+bool recordOfReadonly(const ir::Value* rec);
+// records: the value a field of type `field` reads as (a U field: unicode_type).
+const Type* recordFieldValue(TypeContext& tc, const Type* field);
+// records: why `value` cannot be stored into a field of type `field`; empty if it can.
+std::string recordStoreProblem(const Type* field, const Type* value);
+// records: why `index` names no field of `rec`.
+std::string recordIndexProblem(const Type* rec, const ir::Value* index, const compiler::Function& fn);
 
 }  // namespace kiln::typing
 

@@ -576,6 +576,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums: a member is not iterable
     case Kind::kOptional:  // optional: unwrapped before it is iterated
+    case Kind::kRecord:  // records: nor a record (as Numba)
+    case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

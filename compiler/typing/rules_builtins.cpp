@@ -332,7 +332,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       // npfuncs: of a number too (a 0-d array, as NumPy).
       if (n < 1 || n > 2 || (args[0]->kind != Kind::kArray && !isReal(args[0]))) return bad();
       const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
-      if (!dtype) return bad();
+      if (!dtype || (dtype->isRecord() && res.id == BuiltinId::kNpOnesLike)) return bad();  // records: empty, zeros
       return tc.array(dtype, args[0]->kind == Kind::kArray ? args[0]->ndim : 0, 'C');
     }
     case BuiltinId::kNpNonzero:
@@ -483,7 +483,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
         return bad();
       }
       const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : tc.floating(64);
-      if (!dtype) return bad();
+      if (!dtype || (dtype->isRecord() && res.id == BuiltinId::kNpOnes)) return bad();  // records: empty, zeros
       return tc.array(dtype, nd, 'C');
     }
   }

@@ -107,6 +107,8 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       all();
       *tail = ")";
       return;
+    case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
+    case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
       if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
@@ -411,6 +413,34 @@ const Type* TypeContext::enumMember(const std::string& cls, const Type* value, b
   return intern(t);
 }
 
+// records:
+int Type::recordField(std::string_view field) const {
+  for (size_t k = 0; k < field_names.size(); ++k)
+    if (field_names[k] == field) return static_cast<int>(k);
+  return -1;
+}
+
+const Type* TypeContext::record(std::vector<std::string> names, std::vector<const Type*> types,
+                                std::vector<int64_t> offsets, int64_t size, bool aligned) {
+  Type t = make(Kind::kRecord);
+  t.name = "Record(";
+  for (size_t k = 0; k < types.size(); ++k)
+    absl::StrAppend(&t.name, k > 0 ? "," : "", names[k], "[type=", types[k]->str(), ";offset=", offsets[k], "]");
+  absl::StrAppend(&t.name, ";", size, ";", aligned ? "True" : "False", ")");
+  t.items = std::move(types);
+  t.field_names = std::move(names);
+  t.field_offsets = std::move(offsets);
+  t.index = static_cast<int>(size);
+  t.bits = aligned ? 1 : 0;
+  return intern(t);  // the spelling (in name) holds every fact of the type
+}
+
+const Type* TypeContext::unicodeCharSeq(int64_t chars) {
+  Type t = make(Kind::kUnicodeCharSeq);
+  t.index = static_cast<int>(chars);
+  return intern(t);
+}
+
 // datetime:
 const Type* TypeContext::npDatetime(const std::string& unit) {
   Type t = make(Kind::kNPDatetime);
@@ -460,8 +490,22 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
-    case base::TypeSyntax::Kind::kArray:
-      return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
+    case base::TypeSyntax::Kind::kArray: {
+      if (t.items.empty()) return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
+      absl::StatusOr<const Type*> rec = fromSyntax(tc, t.items[0]);  // records: an array of records
+      if (!rec.ok()) return rec;
+      return tc.array(*rec, t.ndim, t.layout, t.readonly);
+    }
+    case base::TypeSyntax::Kind::kCharSeq: return tc.unicodeCharSeq(t.count);  // records: a U field
+    case base::TypeSyntax::Kind::kRecord: {  // records:
+      std::vector<const Type*> fields;
+      for (const base::TypeSyntax& f : t.items) {
+        absl::StatusOr<const Type*> ft = fromSyntax(tc, f);
+        if (!ft.ok()) return ft;
+        fields.push_back(*ft);
+      }
+      return tc.record(t.field_names, std::move(fields), t.field_offsets, t.count, t.aligned);
+    }
     case base::TypeSyntax::Kind::kList: {  // lists
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();

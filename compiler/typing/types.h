@@ -49,6 +49,10 @@ class Type {
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
   bool readonly = false;    // Array: "readonly array(...)": writes are refused when typed
+  // records: Record: the field names and byte offsets (items are the field
+  // types); `index` is the itemsize, `bits` 1 for an aligned struct.
+  std::vector<std::string> field_names;
+  std::vector<int64_t> field_offsets;
 
   /// Set when interned, in O(items): levels of nesting below this type (0
   /// without items), the flattened number of types without items it holds
@@ -69,6 +73,9 @@ class Type {
   bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }
   /// enums: a member of an enum.IntEnum class (an int in arithmetic).
   bool isIntEnum() const { return kind == Kind::kEnumMember && index == 1; }
+  bool isRecord() const { return kind == Kind::kRecord; }  // records:
+  /// records: the index of a Record's field, or -1.
+  int recordField(std::string_view field) const;
   /// The element type of an Array.
   const Type* dtype() const { return items[0]; }
 
@@ -146,6 +153,12 @@ class TypeContext {
   const Type* optional(const Type* value);
   /// generators: the generator object of the instance whose body is
   /// `symbol`, yielding `yield` (unknown until typing sees a yield).
+  /// records: a structured dtype's element (Numba's Record): the fields'
+  /// names, types and byte offsets, the itemsize and align=True.
+  /// records: a NumPy U field of `chars` UCS4 characters ("[unichr x 5]").
+  const Type* unicodeCharSeq(int64_t chars);
+  const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
+                     int64_t size, bool aligned);
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",

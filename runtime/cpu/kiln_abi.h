@@ -20,6 +20,9 @@
  *    returned as a result carries one reference to it, which the receiver
  *    owns and drops with kiln_mi_decref (the Python dispatcher hands it to
  *    the NumPy array it returns). Arguments are borrowed for the call.
+ *  - records: a record argument (type "Record(a[type=int16;offset=0];2;False)")
+ *    is a pointer to its bytes (a np.void's buffer, written through); a
+ *    record result is the record's bytes themselves (itemsize bytes).
  *  - it returns KILN_OK, or an error kind with *err filled in: err->message
  *    points at a static string inside the shared object (valid while it is
  *    loaded), err->line is the Python source line that raised. A `raise`

@@ -280,6 +280,19 @@ def _dtype_class_name(value):
     return "numpy.bool_" if value.kind == "b" else f"numpy.{value.name}"
 
 
+def _record_dtype(value):
+    """records: the Record spelling of a structured np.dtype (the type the
+    compiler gives its elements, so the whole dtype is in the cache key);
+    None for other values and for structured dtypes Kiln has no type for."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, np.dtype) or value.names is None:
+        return None
+    spelled = _kiln.typeof(np.empty(0, dtype=value))
+    if not spelled or not spelled.startswith("array(Record("):
+        return None
+    return spelled[len("array("):spelled.rindex(", 1d, C)")]
+
+
 class _Builder:
     def __init__(self):
         self.functions = []   # plain structures, in bundle order
@@ -474,6 +487,8 @@ class _Builder:
             return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
         if (dtype_class := _dtype_class_name(value)) is not None:  # npfuncs: np.dtype('int32') as np.int32
             return (name, KIND_BUILTIN, None, 0, dtype_class, "")
+        if (record := _record_dtype(value)) is not None:  # records: a structured dtype, frozen as its type
+            return (name, KIND_BUILTIN, None, 0, "record:" + record, "")
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:

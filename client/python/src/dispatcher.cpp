@@ -63,7 +63,10 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       if (p.kind != Kind::kArray || (array_keys[i] != p.array_key &&
                                      (exact || !arrayPassable(PyTuple_GET_ITEM(args, i), p))))
         return false;
-    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList) {
+      // records: one key stands for every record dtype; the records' spellings decide.
+      if (p.dtype == Kind::kRecord && ndarrayRecord(PyTuple_GET_ITEM(args, i)) != p.record) return false;
+    } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList ||
+               kinds[i] == Kind::kRecord) {  // records: by spelling
       // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).
       // enums: a member (kTuple here) is laid out as its value.
       if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)

@@ -43,6 +43,7 @@ struct Layout {
     kDict,  // dicts: {KilnMemInfo*} of runtime/cpu/kiln_dict.h; items: key, value
     kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
     kOptional,  // optional: {T value; uint8_t present} laid out as a tuple; items: T, bool
+    kRecord,  // records: a structured dtype's element, passed as a pointer to its bytes
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -61,6 +62,10 @@ struct Layout {
   // as its value; enum_value holds the value's own layout (one item).
   std::string enum_class;
   std::vector<Layout> enum_value;
+  // records: kRecord, and kArray whose dtype is kRecord: the Record's
+  // spelling ("Record(a[type=int16;offset=0];2;False)") and itemsize.
+  std::string record;
+  size_t record_size = 0;
 };
 
 /// An array type packed into one integer, so that matching an ndarray
@@ -141,6 +146,16 @@ bool arrayPassable(PyObject* value, const Layout& layout);
 bool datetimeScalarValue(PyObject* v, Layout::Kind* kind, int64_t* value);
 /// datetime: a new np.datetime64/np.timedelta64 of the kind's unit.
 PyObject* boxDatetime(Layout::Kind kind, int64_t value);
+/// records: the Record spelling of an ndarray's structured dtype; empty
+/// when it is not one or Kiln has no type for it (a subarray field, a field
+/// name that is no identifier, a swapped byte order).
+std::string ndarrayRecord(PyObject* value);
+/// records: the same of a np.void record scalar.
+std::string voidRecord(PyObject* value);
+/// records: a new np.void holding a copy of the record's bytes.
+PyObject* boxRecord(const Layout& layout, const void* bytes);
+/// records: the address of a np.void's bytes (its own buffer or its array's).
+void* voidData(PyObject* value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 /// The ndarray for an array struct, which holds one reference to its block

@@ -4,6 +4,7 @@
 // numpy, so the API is loaded on the first call that meets an ndarray (numpy
 // is then already imported) or returns one.
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,12 +38,14 @@ Kind datetimeKind(bool is_timedelta, const PyArray_DatetimeMetaData& meta) {
   return static_cast<Kind>(s);
 }
 
-// The Kiln element type of an array's dtype; kNone when it has none
-// (object, strings, structured, float16, long double, swapped byte order).
-Kind elementKind(PyArrayObject* a) {
-  if (!PyArray_ISNOTSWAPPED(a)) return Kind::kNone;
-  const int type = PyArray_TYPE(a);
-  const npy_intp size = PyArray_ITEMSIZE(a);
+// The Kiln scalar type of a dtype; kNone when it has none (object,
+// strings, float16, long double, swapped byte order); kRecord for a
+// structured dtype (recordSpelling says whether Kiln has a type for it).
+Kind descrKind(PyArray_Descr* d) {
+  if (PyDataType_HASFIELDS(d)) return Kind::kRecord;  // records:
+  if (PyDataType_HASSUBARRAY(d) || !PyArray_ISNBO(d->byteorder)) return Kind::kNone;
+  const int type = d->type_num;
+  const npy_intp size = PyDataType_ELSIZE(d);
   if (PyTypeNum_ISBOOL(type)) return Kind::kBool;
   if (PyTypeNum_ISSIGNED(type)) {
     switch (size) {
@@ -66,10 +69,99 @@ Kind elementKind(PyArrayObject* a) {
   if (PyTypeNum_ISCOMPLEX(type))
     return size == 8 ? Kind::kComplex64 : size == 16 ? Kind::kComplex128 : Kind::kNone;
   if (type == NPY_DATETIME || type == NPY_TIMEDELTA) {  // datetime: the unit is in the dtype's metadata
-    auto* meta = reinterpret_cast<PyArray_DatetimeDTypeMetaData*>(PyDataType_C_METADATA(PyArray_DESCR(a)));
+    auto* meta = reinterpret_cast<PyArray_DatetimeDTypeMetaData*>(PyDataType_C_METADATA(d));
     return meta == nullptr ? Kind::kNone : datetimeKind(type == NPY_TIMEDELTA, meta->meta);
   }
   return Kind::kNone;
+}
+
+// The Kiln element type of an array's dtype (see descrKind).
+Kind elementKind(PyArrayObject* a) { return descrKind(PyArray_DESCR(a)); }
+
+// records: Numba's spelling of a structured dtype, "Record(a[type=int16;
+// offset=0],...;size;aligned)"; empty when a field has no Kiln type (a
+// subarray, a string, an object) or a name that is no identifier.
+std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
+  if (!PyDataType_HASFIELDS(d) || depth > base::kMaxTypeDepth) return {};
+  PyObject* names = PyDataType_NAMES(d);
+  PyObject* fields = PyDataType_FIELDS(d);
+  if (names == nullptr || !PyTuple_Check(names) || PyTuple_GET_SIZE(names) == 0 || fields == nullptr) return {};
+  std::string out = "Record(";
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i) {
+    PyObject* name = PyTuple_GET_ITEM(names, i);
+    const char* text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : nullptr;
+    if (text == nullptr) {
+      PyErr_Clear();
+      return {};
+    }
+    std::string field = text;
+    for (char c : field)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return {};
+    PyObject* info = PyDict_GetItem(fields, name);  // borrowed: (dtype, offset[, title])
+    if (field.empty() || info == nullptr || !PyTuple_Check(info) || PyTuple_GET_SIZE(info) < 2) return {};
+    auto* fd = reinterpret_cast<PyArray_Descr*>(PyTuple_GET_ITEM(info, 0));
+    const long long offset = PyLong_AsLongLong(PyTuple_GET_ITEM(info, 1));
+    if (offset < 0) {
+      PyErr_Clear();
+      return {};
+    }
+    std::string type;
+    const Kind k = descrKind(fd);
+    if (k == Kind::kRecord) type = recordSpelling(fd, depth + 1);
+    else if (k != Kind::kNone) type = base::scalarName(static_cast<base::Scalar>(k));
+    else if (fd->type_num == NPY_UNICODE && PyArray_ISNBO(fd->byteorder) && PyDataType_ELSIZE(fd) >= 4)
+      type = "[unichr x " + std::to_string(PyDataType_ELSIZE(fd) / 4) + "]";  // a U field
+    if (type.empty()) return {};
+    out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) + "]";
+  }
+  const bool aligned = (PyDataType_FLAGS(d) & NPY_ALIGNED_STRUCT) != 0;
+  out += ";" + std::to_string(PyDataType_ELSIZE(d)) + ";" + (aligned ? "True" : "False") + ")";
+  return out;
+}
+
+// records: the dtype a Record spelling stands for, new; null with an error.
+PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
+  PyObject* names = PyList_New(0);
+  PyObject* formats = PyList_New(0);
+  PyObject* offsets = PyList_New(0);
+  PyObject* spec = PyDict_New();
+  bool ok = names && formats && offsets && spec;
+  for (size_t i = 0; ok && i < t.items.size(); ++i) {
+    PyObject* name = PyUnicode_FromString(t.field_names[i].c_str());
+    PyObject* format = nullptr;
+    if (t.items[i].kind == base::TypeSyntax::Kind::kRecord) format = reinterpret_cast<PyObject*>(recordDescr(t.items[i]));
+    else if (t.items[i].kind == base::TypeSyntax::Kind::kCharSeq)
+      format = PyUnicode_FromString(("U" + std::to_string(t.items[i].count)).c_str());
+    else format = PyUnicode_FromString(base::scalarName(t.items[i].scalar));
+    PyObject* offset = PyLong_FromLongLong(t.field_offsets[i]);
+    ok = name && format && offset && PyList_Append(names, name) == 0 && PyList_Append(formats, format) == 0 &&
+         PyList_Append(offsets, offset) == 0;
+    Py_XDECREF(name);
+    Py_XDECREF(format);
+    Py_XDECREF(offset);
+  }
+  PyObject* itemsize = ok ? PyLong_FromLongLong(t.count) : nullptr;
+  ok = ok && itemsize && PyDict_SetItemString(spec, "names", names) == 0 &&
+       PyDict_SetItemString(spec, "formats", formats) == 0 && PyDict_SetItemString(spec, "offsets", offsets) == 0 &&
+       PyDict_SetItemString(spec, "itemsize", itemsize) == 0;
+  Py_XDECREF(itemsize);
+  PyArray_Descr* descr = nullptr;
+  if (ok && !(t.aligned ? PyArray_DescrAlignConverter(spec, &descr) : PyArray_DescrConverter(spec, &descr)))
+    descr = nullptr;
+  Py_XDECREF(names);
+  Py_XDECREF(formats);
+  Py_XDECREF(offsets);
+  Py_XDECREF(spec);
+  return descr;
+}
+
+PyArray_Descr* recordDescr(const std::string& spelling) {
+  absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
+  if (!t.ok() || t->kind != base::TypeSyntax::Kind::kRecord) {
+    PyErr_Format(PyExc_SystemError, "kiln: bad record type %s", spelling.c_str());
+    return nullptr;
+  }
+  return recordDescr(*t);
 }
 
 // datetime: the descr of a datetime64/timedelta64 kind ("M8[ns]"), new.
@@ -104,7 +196,7 @@ int typeNum(Kind kind) {
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
       return -1;  // datetime: datetimeDescr
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: return -1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: return -1;
   }
   return -1;
 }
@@ -119,7 +211,7 @@ npy_intp itemBytes(Kind kind) {
 #include "base/type_names.def"
       return 8;
     case Kind::kComplex128: return 16;
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: return 1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: return 1;
   }
   return 1;
 }
@@ -129,6 +221,7 @@ npy_intp itemBytes(Kind kind) {
 // unless the type is readonly.
 bool passable(PyArrayObject* a, const Layout& l) {
   if (elementKind(a) != l.dtype || PyArray_NDIM(a) != l.ndim) return false;
+  if (l.dtype == Kind::kRecord && recordSpelling(PyArray_DESCR(a)) != l.record) return false;  // records:
   if (!l.readonly && !PyArray_ISWRITEABLE(a)) return false;  // compiled code may write to it
   switch (l.order) {
     case 'C': return PyArray_IS_C_CONTIGUOUS(a);
@@ -213,9 +306,43 @@ bool ndarrayKey(PyObject* v, uint32_t* key) {
   const char order = PyArray_IS_C_CONTIGUOUS(a) ? 'C' : PyArray_IS_F_CONTIGUOUS(a) ? 'F' : 'A';
   // Read-only arrays are `readonly array(...)`, as Numba: typing refuses
   // the writes.
-  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims;
+  const bool untyped = k == Kind::kNone || nd > kMaxArrayDims ||
+                       (k == Kind::kRecord && recordSpelling(PyArray_DESCR(a)).empty());  // records:
   *key = untyped ? 0 : arrayKey(k, nd, order, !PyArray_ISWRITEABLE(a));
   return true;
+}
+
+std::string ndarrayRecord(PyObject* v) {
+  if (!api_loaded || !PyArray_Check(v)) return {};
+  return recordSpelling(PyArray_DESCR(reinterpret_cast<PyArrayObject*>(v)));
+}
+
+std::string voidRecord(PyObject* v) {
+  if (!numpyApiReady(/*import_numpy=*/false) || !PyArray_IsScalar(v, Void)) return {};
+  return recordSpelling(reinterpret_cast<PyVoidScalarObject*>(v)->descr);
+}
+
+void* voidData(PyObject* v) { return reinterpret_cast<PyVoidScalarObject*>(v)->obval; }
+
+PyObject* boxRecord(const Layout& l, const void* bytes) {
+  if (!numpyApiReady(/*import_numpy=*/true)) return nullptr;
+  PyArray_Descr* descr = recordDescr(l.record);
+  if (descr == nullptr) return nullptr;
+  npy_intp one = 1;
+  // A one-element array owning a copy; its element is the np.void.
+  PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, 1, &one, nullptr, nullptr, 0, nullptr);
+  if (arr == nullptr) return nullptr;
+  std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(arr)), bytes, l.record_size);
+  // As Numba: a np.record (a np.void with attribute access to its fields).
+  PyObject* np = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");  // borrowed
+  PyObject* recarray = np ? PyObject_GetAttrString(np, "recarray") : nullptr;
+  PyObject* view = recarray ? PyObject_CallMethod(arr, "view", "O", recarray) : nullptr;
+  Py_XDECREF(recarray);
+  Py_DECREF(arr);
+  if (view == nullptr) return nullptr;
+  PyObject* out = PySequence_GetItem(view, 0);
+  Py_DECREF(view);
+  return out;
 }
 
 bool arrayPassable(PyObject* v, const Layout& l) {
@@ -292,11 +419,13 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
         return same;
       }
     const char *lo, *hi;
-    if (extent(static_cast<const char*>(data), l.ndim, shape, strides, itemBytes(l.dtype), &lo, &hi))
+    const npy_intp item = l.dtype == Kind::kRecord ? static_cast<npy_intp>(l.record_size) : itemBytes(l.dtype);
+    if (extent(static_cast<const char*>(data), l.ndim, shape, strides, item, &lo, &hi))
       base = argumentHolding(args, lo, hi);
   }
-  PyArray_Descr* descr = base::scalarIsDatetime(static_cast<base::Scalar>(l.dtype)) ? datetimeDescr(l.dtype)
-                                                                                   : PyArray_DescrFromType(typeNum(l.dtype));
+  PyArray_Descr* descr = l.dtype == Kind::kRecord ? recordDescr(l.record)  // records:
+                         : base::scalarIsDatetime(static_cast<base::Scalar>(l.dtype)) ? datetimeDescr(l.dtype)
+                                                                                       : PyArray_DescrFromType(typeNum(l.dtype));
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
   // A view of a read-only argument is read-only too, and so is a result of a

@@ -27,6 +27,7 @@ const char* kindName(Kind kind) {
   if (isScalar(kind)) return base::scalarName(scalarOf(kind));
   if (kind == Kind::kStr) return "unicode_type";  // strings
   if (kind == Kind::kList) return "list";  // lists
+  if (kind == Kind::kRecord) return "Record";  // records
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
@@ -138,7 +139,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -311,16 +312,34 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.kind = Kind::kArray;
       l.size = arrayStructSize(t.ndim);
       l.align = 8;
-      l.dtype = static_cast<Kind>(t.scalar);
+      l.dtype = t.items.empty() ? static_cast<Kind>(t.scalar) : Kind::kRecord;  // records: an array of records
       l.ndim = t.ndim;
       l.order = t.layout;
       l.readonly = t.readonly;
       l.array_key = arrayKey(l.dtype, t.ndim, t.layout, t.readonly);
       l.spelling = arraySpelling(l.dtype, t.ndim, t.layout, t.readonly);
+      if (!t.items.empty()) {
+        l.record = base::printType(t.items[0]);
+        l.record_size = static_cast<size_t>(t.items[0].count);
+        l.spelling = base::printType(t);
+      }
+      return l;
+    case base::TypeSyntax::Kind::kCharSeq:  // records: only inside a record
+      return absl::InvalidArgumentError("a string field type outside a record");
+    case base::TypeSyntax::Kind::kRecord:
+      // records: an argument is a pointer to the np.void's bytes; a result
+      // is the bytes themselves (copied out before the call's arrays go).
+      l.kind = Kind::kRecord;
+      l.record = base::printType(t);
+      l.record_size = static_cast<size_t>(t.count);
+      l.size = std::max<size_t>(8, (l.record_size + 7) / 8 * 8);
+      l.align = 8;
+      l.spelling = l.record;
       return l;
     case base::TypeSyntax::Kind::kList: {  // lists
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
+      if (item->kind == Kind::kRecord) return absl::InvalidArgumentError("a list of records is not supported");
       l.kind = Kind::kList;
       l.size = 8;
       l.align = 8;
@@ -343,6 +362,7 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
     case base::TypeSyntax::Kind::kUniTuple: {
       absl::StatusOr<Layout> item = layoutOf(t.items[0]);
       if (!item.ok()) return item.status();
+      if (item->kind == Kind::kRecord) return absl::InvalidArgumentError("a tuple of records is not supported");
       Layout l = tupleOf(std::vector<Layout>(static_cast<size_t>(t.count), *item));
       if (!t.named.empty()) {  // namedtuples:
         l.named = t.named;
@@ -374,6 +394,7 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       for (const base::TypeSyntax& item : t.items) {
         absl::StatusOr<Layout> l = layoutOf(item);
         if (!l.ok()) return l.status();
+        if (l->kind == Kind::kRecord) return absl::InvalidArgumentError("a tuple of records is not supported");
         items.push_back(*std::move(l));
       }
       Layout l = tupleOf(std::move(items));
@@ -554,6 +575,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
+  else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
   else if (PyList_Check(v)) *kind = Kind::kList;  // pyfuncs: kiln.typed.List, a list subclass
@@ -569,8 +591,12 @@ std::string typeofSpelling(PyObject* v) {
   Kind kind;
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
+  if (kind == Kind::kArray && arrayKeyDtype(key) == Kind::kRecord)  // records: an array of records
+    return absl::StrCat(arrayKeyReadonly(key) ? "readonly " : "", "array(", ndarrayRecord(v), ", ", arrayKeyNdim(key), "d, ",
+                        std::string(1, arrayKeyOrder(key)), ")");
   if (kind == Kind::kArray)
     return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key), arrayKeyReadonly(key));
+  if (kind == Kind::kRecord) return voidRecord(v);  // records: a np.void of a structured dtype
   if (kind == Kind::kDict && PySet_CheckExact(v)) {
     // sets: Numba's reflected set, typed by one item (unboxing checks the
     // others). An empty set has no item type.
@@ -629,6 +655,7 @@ bool convertible(Kind from, const Layout& to) {
       to.kind == Kind::kDict || from == Kind::kDict)
     return false;
   if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
+  if (to.kind == Kind::kRecord || from == Kind::kRecord) return false;  // records: matched by spelling
   if (from == to.kind) return true;
   auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
   if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
@@ -741,6 +768,16 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kArray: return unboxArray(v, l, dst);
+    case Kind::kRecord: {  // records: the np.void's own bytes, borrowed for the call (writes reach it)
+      if (voidRecord(v) != l.record) {
+        std::string got = typeofSpelling(v);
+        PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), got.empty() ? Py_TYPE(v)->tp_name : got.c_str());
+        return false;
+      }
+      void* data = voidData(v);
+      std::memcpy(dst, &data, sizeof data);
+      return true;
+    }
     case Kind::kStr: {  // strings: the str's own characters, borrowed for the call
       if (!PyUnicode_Check(v)) {
         PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(v)->tp_name);
@@ -882,6 +919,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       return boxDatetime(l.kind, load<int64_t>(p));  // datetime
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
+    case Kind::kRecord: return boxRecord(l, p);  // records: a new np.void of the bytes
     case Kind::kStr: {  // strings: a new str; the result's reference is dropped
       KilnStr s = load<KilnStr>(p);
       int kind = s.kind == 1 ? PyUnicode_1BYTE_KIND : s.kind == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;

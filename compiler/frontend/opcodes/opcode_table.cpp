@@ -69,6 +69,7 @@ Flow flowOf(Form form) {
     case Form::kUnpackSequence:
     case Form::kBinarySubscr:
     case Form::kStoreSubscr:
+    case Form::kStoreAttr:  // records:
     case Form::kBuildSlice:
     case Form::kBinarySlice:
     case Form::kStoreSlice:

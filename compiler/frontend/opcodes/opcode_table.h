@@ -46,6 +46,7 @@ enum class Form : uint8_t {
   kUnpackSequence,
   kBinarySubscr,
   kStoreSubscr,
+  kStoreAttr,      // records: obj.name = value, a setitem of the constant name (Instr::name set)
   kBuildSlice,     // arg 2 or 3 items
   kBinarySlice,    // 3.12: container[start:stop]
   kStoreSlice,     // 3.12: container[start:stop] = value

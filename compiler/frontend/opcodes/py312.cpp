@@ -60,7 +60,7 @@ constexpr OpcodeRow kRows[] = {
     {92, "UNPACK_SEQUENCE", kUnpackSequence, kVaries, kVaries, 1},
     {93, "FOR_ITER", kForIter, kVaries, kVaries, 1, kForward, 0, 1},
     {94, "UNPACK_EX", kUnpackEx, 1, kVaries},  // tuples:
-    unsupportedRow(95, "STORE_ATTR", "an attribute assignment (x.attr = ...)", 4),
+    {95, "STORE_ATTR", kStoreAttr, 2, 0, 4},  // records: r.x = v (typing refuses other receivers)
     unsupportedRow(96, "DELETE_ATTR", "a del statement"),
     unsupportedRow(97, "STORE_GLOBAL", "a global statement"),
     unsupportedRow(98, "DELETE_GLOBAL", "a del statement"),
