@@ -96,8 +96,6 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return linalgCall(args);
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
       return ndUnravel(args, result);
-    case BuiltinId::kTypingErrorCall:  // npmore: refused by typing, never lowered
-      break;
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
       return ndBroadcastTo(args, result);
     case BuiltinId::kNdBroadcastShapes:

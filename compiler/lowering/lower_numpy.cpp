@@ -367,7 +367,6 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
-    case BuiltinId::kTypingErrorCall:  // npmore: refused by typing
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
 #define KILN_BUILTIN(Id, name, spec)

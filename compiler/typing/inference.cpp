@@ -554,8 +554,7 @@ class Inferrer {
         if (t.ok()) t = cudaMathType(tc_, *p_.bundle, *id, args, *t);  // cudalang: float32 math in kernels
         if (t.ok() && isCudaBuiltin(*id) && (*t)->kind != Kind::kUnknown)  // cuda: literal shapes and dimensions
           t = checkCudaCall(tc_, p_.bundle->functions[inst.function_index], i, res, *t);
-        if (!t.ok() && (*id == BuiltinId::kLinalgSameDtype ||
-                        *id == BuiltinId::kTypingErrorCall)) {  // linalg, npmore: named by its constant first argument
+        if (!t.ok() && *id == BuiltinId::kLinalgSameDtype) {  // linalg: named by its constant first argument
           const ir::Instr* def = i.operands[res.bound[0]]->def;
           std::string name = def && def->op == Op::kConst ? def->const_value.s : "";
           return typingError(absl::StrCat(name, " ", t.status().message()));

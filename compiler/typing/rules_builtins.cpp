@@ -132,8 +132,6 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
       return absl::InternalError(absl::StrCat(builtinName(res.id), " reached typing unrewritten"));
-    case BuiltinId::kTypingErrorCall:  // npmore: the message is prefixed by inference
-      return absl::InvalidArgumentError(args[1]->str());
     case BuiltinId::kNdBroadcastTo:  // broadcast: rules_broadcast.cpp
       return ndBroadcastToCall(tc, args);
     case BuiltinId::kNdBroadcastShapes:

@@ -5,6 +5,9 @@
 //   if not isinstance(heap, list):
 //       _error("heap argument must be a list")
 //
+// error(msg, value) appends value's type to the message ("Cannot np.flip on
+// UniTuple(int64 x 3)").
+//
 // Each predicate becomes a constant bool (so the branch on it is pruned
 // before its other side is typed); error(msg) is a TypingError with the
 // constant message, raised only where typing reaches the call.
@@ -29,8 +32,9 @@ std::optional<absl::StatusOr<BuiltinRewrite>> staticBuiltinRewrite(const std::st
                                                                    const std::optional<std::string>& first_text) {
   using R = BuiltinRewrite::Kind;
   if (name.rfind("kiln.static.", 0) != 0) return std::nullopt;
-  if (name == "kiln.static.error") {
+  if (name == "kiln.static.error") {  // error(msg) or error(msg, value): msg, then value's type
     if (!first_text) return absl::InternalError("kiln.static.error() needs a constant message");
+    if (args.size() == 2) return absl::InvalidArgumentError(absl::StrCat(*first_text, " ", args[1]->str()));
     return absl::InvalidArgumentError(*first_text);
   }
   if (name == "kiln.static.iterable" && args.size() == 1) return BuiltinRewrite{R::kConstant, iterable(args[0])};

@@ -942,14 +942,14 @@ def atleast_3d(*arys):
             _atleast_3d(arys[4]), _atleast_3d(arys[5]))
 
 
-_typing_error = primitive("kiln.typing_error")
+_error = primitive("kiln.static.error")
 
 
 @implements("numpy.flip")
 def flip(m):
     # Every axis reversed (no axis=): a view, up to 4 dimensions.
     if isinstance(m, tuple):
-        return _typing_error("Cannot np.flip on", m)
+        return _error("Cannot np.flip on", m)
     if m.ndim == 0:
         return m[()]  # NumPy's m[()]: the element
     if m.ndim == 1:
