@@ -887,62 +887,42 @@ def _atleast_3d_of(x):
     return x
 
 
-@implements("numpy.atleast_1d")
-def atleast_1d(*arys):
-    # One array for one argument, else a tuple (up to 6 arguments).
+_error = primitive("kiln.static.error")
+
+
+def _each(f, arys):
+    # f of one argument, else a tuple of f of each (up to 6 arguments).
     n = len(arys)
     if n == 1:
-        return _atleast_1d(arys[0])
+        return f(arys[0])
     if n == 2:
-        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]))
+        return (f(arys[0]), f(arys[1]))
     if n == 3:
-        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]))
+        return (f(arys[0]), f(arys[1]), f(arys[2]))
     if n == 4:
-        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]))
+        return (f(arys[0]), f(arys[1]), f(arys[2]), f(arys[3]))
     if n == 5:
-        return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
-                _atleast_1d(arys[4]))
-    return (_atleast_1d(arys[0]), _atleast_1d(arys[1]), _atleast_1d(arys[2]), _atleast_1d(arys[3]),
-            _atleast_1d(arys[4]), _atleast_1d(arys[5]))
+        return (f(arys[0]), f(arys[1]), f(arys[2]), f(arys[3]), f(arys[4]))
+    if n == 6:
+        return (f(arys[0]), f(arys[1]), f(arys[2]), f(arys[3]), f(arys[4]), f(arys[5]))
+    _error("np.atleast_1d/2d/3d of more than 6 arrays is not supported")
+
+
+@implements("numpy.atleast_1d")
+def atleast_1d(*arys):
+    return _each(_atleast_1d, arys)
 
 
 @implements("numpy.atleast_2d")
 def atleast_2d(*arys):
-    n = len(arys)
-    if n == 1:
-        return _atleast_2d(arys[0])
-    if n == 2:
-        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]))
-    if n == 3:
-        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]))
-    if n == 4:
-        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]))
-    if n == 5:
-        return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
-                _atleast_2d(arys[4]))
-    return (_atleast_2d(arys[0]), _atleast_2d(arys[1]), _atleast_2d(arys[2]), _atleast_2d(arys[3]),
-            _atleast_2d(arys[4]), _atleast_2d(arys[5]))
+    return _each(_atleast_2d, arys)
 
 
 @implements("numpy.atleast_3d")
 def atleast_3d(*arys):
-    n = len(arys)
-    if n == 1:
-        return _atleast_3d(arys[0])
-    if n == 2:
-        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]))
-    if n == 3:
-        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]))
-    if n == 4:
-        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]))
-    if n == 5:
-        return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
-                _atleast_3d(arys[4]))
-    return (_atleast_3d(arys[0]), _atleast_3d(arys[1]), _atleast_3d(arys[2]), _atleast_3d(arys[3]),
-            _atleast_3d(arys[4]), _atleast_3d(arys[5]))
+    return _each(_atleast_3d, arys)
 
 
-_error = primitive("kiln.static.error")
 
 
 @implements("numpy.flip")
