@@ -131,13 +131,13 @@ def test_slice_arguments():
 
 
 def test_slice_argument_refusals():
-    with pytest.raises(kiln.errors.TypingError, match="slice"):
+    with pytest.raises(TypeError, match="expected a slice of integers or None"):  # as Numba: a TypeError
         jit(parts_of)(slice(1.5, 2))
     with pytest.raises(Exception, match="too big|too large"):
         jit(parts_of)(slice(0, 2**70))
     f = jit(parts_of)
     f(slice(1, 2))
-    with pytest.raises(kiln.errors.TypingError, match="Python type slice"):
+    with pytest.raises(TypeError, match="expected a slice of integers or None"):
         f(slice("a", 2))
     with pytest.raises(ValueError, match="slice step cannot be zero"):
         jit(index_with)(np.arange(3), slice(None, None, 0))

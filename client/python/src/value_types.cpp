@@ -585,7 +585,7 @@ bool sliceOfIntegers(PyObject* v) {
 // None start or stop, 1 for a None step); false with an error set.
 bool unboxSlice(PyObject* v, void* dst) {
   if (!PySlice_Check(v) || !sliceOfIntegers(v)) {
-    PyErr_Format(PyExc_TypeError, "expected a slice of integers, got %s", Py_TYPE(v)->tp_name);
+    PyErr_Format(PyExc_TypeError, "expected a slice of integers or None, got %R", v);
     return false;
   }
   PySliceObject* s = reinterpret_cast<PySliceObject*>(v);
@@ -618,10 +618,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (PyTuple_Check(v) && !namedtupleClass(t).empty()) *kind = Kind::kTuple;  // namedtuples
   else if (!enumClass(t).empty()) *kind = Kind::kTuple;  // enums: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
-  else if (t == &PySlice_Type) {  // slices2: a slice of integers (or None)
-    if (!sliceOfIntegers(v)) return false;
-    *kind = Kind::kSlice;
-  }
+  else if (t == &PySlice_Type) *kind = Kind::kSlice;  // slices2: unboxing checks its parts are integers or None
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
