@@ -82,6 +82,9 @@ def test_refusals():
 
     with pytest.raises(kiln.errors.TypingError, match="slice expected at most 3 arguments, got 4"):
         four()
+    with pytest.raises(kiln.errors.TypingError,  # slices2: Numba's lead and the argument types
+                       match=r"No implementation of function slice\(\) found for signature: slice\(int64, int64, int64, int64\)"):
+        four()
 
     @jit
     def bad_indices(s):
