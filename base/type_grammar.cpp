@@ -61,6 +61,7 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
+    case TypeSyntax::Kind::kSlice: out->append("slice3_type"); return;  // slices2:
     case TypeSyntax::Kind::kArray:
       absl::StrAppend(out, t.readonly ? "readonly " : "", "array(");
       if (!t.items.empty()) print(t.items[0], out);  // records: an array of records
@@ -202,7 +203,8 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
   switch (a.kind) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
-    case TypeSyntax::Kind::kUnicode: return true;
+    case TypeSyntax::Kind::kUnicode:
+    case TypeSyntax::Kind::kSlice: return true;  // slices2:
     case TypeSyntax::Kind::kArray:
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
              a.items == b.items;  // records: the record of an array of records
@@ -712,6 +714,10 @@ TypeParser::Sized TypeParser::type(int depth) {
   }
   if (name == "unicode_type") {
     out.type.kind = TypeSyntax::Kind::kUnicode;
+    return out;
+  }
+  if (name == "slice3_type" || name == "slice2_type") {  // slices2: a slice object
+    out.type.kind = TypeSyntax::Kind::kSlice;
     return out;
   }
   name = withUnit(name);

@@ -15,6 +15,7 @@
 //           | ["Int"] "EnumMember(" path "," type ")"     enums: a member of an enum.Enum
 //                                                    (IntEnum) class, carried as its value
 //           | "OptionalType(" type ")" | "optional(" type ")"   optional: None or a value
+//           | "slice3_type" | "slice2_type"          slices2: a slice object (one type; prints slice3_type)
 //           | record                                records: a structured dtype's element
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
 //   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
@@ -68,7 +69,8 @@ inline constexpr int64_t kMaxTypeScalars = 1 << 16;
 struct TypeSyntax {
   enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */,
                               kOptional /* optional: None or items[0] */,
-                              kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */ };
+                              kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */,
+                              kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims

@@ -3,7 +3,11 @@
 // a[i:j:k] builds them): slice(stop), slice(start, stop[, step]) in
 // compiled code, s.start / s.stop / s.step (Numba's values: an omitted part
 // reads as the default for the step's sign) and s.indices(length).
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -25,9 +29,15 @@ std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const 
   if (!kwnames.empty())
     return absl::InvalidArgumentError(absl::StrCat(ctor ? "slice()" : "indices()", " takes no keyword arguments"));
   if (ctor) {
-    if (args.empty()) return absl::InvalidArgumentError("slice expected at least 1 argument, got 0");
-    if (args.size() > 3)
-      return absl::InvalidArgumentError(absl::StrCat("slice expected at most 3 arguments, got ", args.size()));
+    // slices2: Numba's lead ("No implementation of function") and the argument types, then Python's words.
+    auto noImpl = [&](const std::string& why) {
+      std::vector<std::string> names;
+      for (const Type* a : args) names.push_back(a->str());
+      return absl::InvalidArgumentError(absl::StrCat("No implementation of function slice() found for signature: slice(",
+                                                     absl::StrJoin(names, ", "), "): ", why));
+    };
+    if (args.empty()) return noImpl("slice expected at least 1 argument, got 0");
+    if (args.size() > 3) return noImpl(absl::StrCat("slice expected at most 3 arguments, got ", args.size()));
     for (const Type* a : args)
       if (!intOrNone(a))
         return absl::InvalidArgumentError(

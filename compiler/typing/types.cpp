@@ -490,6 +490,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
+    case base::TypeSyntax::Kind::kSlice: return tc.slice();  // slices2:
     case base::TypeSyntax::Kind::kArray: {
       if (t.items.empty()) return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
       absl::StatusOr<const Type*> rec = fromSyntax(tc, t.items[0]);  // records: an array of records

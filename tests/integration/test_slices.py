@@ -82,6 +82,9 @@ def test_refusals():
 
     with pytest.raises(kiln.errors.TypingError, match="slice expected at most 3 arguments, got 4"):
         four()
+    with pytest.raises(kiln.errors.TypingError,  # slices2: Numba's lead and the argument types
+                       match=r"No implementation of function slice\(\) found for signature: slice\(int64, int64, int64, int64\)"):
+        four()
 
     @jit
     def bad_indices(s):
@@ -96,3 +99,50 @@ def test_refusals():
 
     with pytest.raises(kiln.errors.TypingError, match="'float64' object cannot be interpreted as an integer"):
         float_indices(1.5)
+
+
+# slices2: slice objects passed in from Python (slice3_type, whatever parts are given).
+
+
+def index_with(seq, s):
+    return seq[s]
+
+
+def parts_of(s):
+    return s.start, s.stop, s.step
+
+
+def identity(s):
+    return s
+
+
+def test_slice_arguments():
+    arr = np.arange(10)
+    text = "abcdefghij"
+    lst = list(range(10))
+    opts = (None, -3, 0, 4, 12)
+    for a, b, c in itertools.product(opts, opts, (None, -2, 1, 3)):
+        s = slice(a, b, c)
+        np.testing.assert_array_equal(jit(index_with)(arr, s), arr[s])
+        assert jit(index_with)(text, s) == text[s]
+        assert jit(index_with)(lst, s) == lst[s]
+        assert jit(parts_of)(s) == numba_parts(a, b, c)
+    assert jit(index_with)(arr, slice(np.int32(2), np.int64(8), np.int8(2))).tolist() == [2, 4, 6]
+    # Returning one is refused: its omitted step would read 1, not None.
+    with pytest.raises(kiln.errors.UnsupportedError, match="returning a value of type slice3_type"):
+        jit(identity)(slice(1, None, 2))
+
+
+def test_slice_argument_refusals():
+    with pytest.raises(TypeError, match="expected a slice of integers or None"):  # as Numba: a TypeError
+        jit(parts_of)(slice(1.5, 2))
+    with pytest.raises(Exception, match="too big|too large"):
+        jit(parts_of)(slice(0, 2**70))
+    f = jit(parts_of)
+    f(slice(1, 2))
+    with pytest.raises(TypeError, match="expected a slice of integers or None"):
+        f(slice("a", 2))
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        jit(index_with)(np.arange(3), slice(None, None, 0))
+    with pytest.raises(OverflowError, match="2\\*\\*63"):
+        jit(parts_of)(slice(-2**63, 2))

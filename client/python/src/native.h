@@ -44,6 +44,7 @@ struct Layout {
     kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
     kOptional,  // optional: {T value; uint8_t present} laid out as a tuple; items: T, bool
     kRecord,  // records: a structured dtype's element, passed as a pointer to its bytes
+    kSlice,  // slices2: slice3_type, {int64 start, stop, step}: INT64_MIN for a None start/stop, 1 for a None step
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;

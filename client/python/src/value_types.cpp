@@ -28,6 +28,7 @@ const char* kindName(Kind kind) {
   if (kind == Kind::kStr) return "unicode_type";  // strings
   if (kind == Kind::kList) return "list";  // lists
   if (kind == Kind::kRecord) return "Record";  // records
+  if (kind == Kind::kSlice) return "slice3_type";  // slices2
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
@@ -139,7 +140,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -323,6 +324,12 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
         l.record_size = static_cast<size_t>(t.items[0].count);
         l.spelling = base::printType(t);
       }
+      return l;
+    case base::TypeSyntax::Kind::kSlice:  // slices2: {start, stop, step}, as the compiled side's slice3_type
+      l.kind = Kind::kSlice;
+      l.size = 24;
+      l.align = 8;
+      l.spelling = "slice3_type";
       return l;
     case base::TypeSyntax::Kind::kCharSeq:  // records: only inside a record
       return absl::InvalidArgumentError("a string field type outside a record");
@@ -561,6 +568,44 @@ std::string enumMemberSpelling(PyObject* v) {
 }
 }  // namespace
 
+namespace {
+
+// slices2: whether each part of a slice is None or an integer (Python's or NumPy's).
+bool sliceOfIntegers(PyObject* v) {
+  PySliceObject* s = reinterpret_cast<PySliceObject*>(v);
+  for (PyObject* part : {s->start, s->stop, s->step}) {
+    Kind k;
+    if (part != Py_None && !PyLong_Check(part) && !(numpyKind(Py_TYPE(part), &k) && (isSigned(k) || isUnsigned(k) || k == Kind::kBool)))
+      return false;
+  }
+  return true;
+}
+
+// slices2: a slice's parts as the compiled side holds them (INT64_MIN for a
+// None start or stop, 1 for a None step); false with an error set.
+bool unboxSlice(PyObject* v, void* dst) {
+  if (!PySlice_Check(v) || !sliceOfIntegers(v)) {
+    PyErr_Format(PyExc_TypeError, "expected a slice of integers or None, got %R", v);
+    return false;
+  }
+  PySliceObject* s = reinterpret_cast<PySliceObject*>(v);
+  int64_t parts[3] = {INT64_MIN, INT64_MIN, 1};
+  PyObject* objs[3] = {s->start, s->stop, s->step};
+  for (int i = 0; i < 3; ++i) {
+    if (objs[i] == Py_None) continue;
+    uint64_t unused = 0;
+    if (!integerValue(objs[i], false, &parts[i], &unused)) return false;
+    if (parts[i] == INT64_MIN) {  // the value that stands for None
+      PyErr_SetString(PyExc_OverflowError, "a slice bound of -2**63 is not supported");
+      return false;
+    }
+  }
+  std::memcpy(dst, parts, sizeof parts);
+  return true;
+}
+
+}  // namespace
+
 bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   PyTypeObject* t = Py_TYPE(v);
   if (t == &PyFloat_Type) *kind = Kind::kFloat64;
@@ -573,6 +618,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (PyTuple_Check(v) && !namedtupleClass(t).empty()) *kind = Kind::kTuple;  // namedtuples
   else if (!enumClass(t).empty()) *kind = Kind::kTuple;  // enums: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
+  else if (t == &PySlice_Type) *kind = Kind::kSlice;  // slices2: unboxing checks its parts are integers or None
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
@@ -767,6 +813,7 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
       return true;
     }
     case Kind::kNone: return true;
+    case Kind::kSlice: return unboxSlice(v, dst);  // slices2:
     case Kind::kArray: return unboxArray(v, l, dst);
     case Kind::kRecord: {  // records: the np.void's own bytes, borrowed for the call (writes reach it)
       if (voidRecord(v) != l.record) {
@@ -920,6 +967,9 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
     case Kind::kRecord: return boxRecord(l, p);  // records: a new np.void of the bytes
+    case Kind::kSlice:  // slices2: compiled code never returns a slice (its omitted step reads 1, not None)
+      PyErr_SetString(PyExc_TypeError, "kiln: a slice result cannot be boxed");
+      return nullptr;
     case Kind::kStr: {  // strings: a new str; the result's reference is dropped
       KilnStr s = load<KilnStr>(p);
       int kind = s.kind == 1 ? PyUnicode_1BYTE_KIND : s.kind == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;

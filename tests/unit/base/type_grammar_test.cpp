@@ -30,6 +30,8 @@ TEST(TypeGrammar, EveryScalarAlias) {
       {"long_", "int64"},        {"ulong", "uint64"},       {"longlong", "int64"},     {"ulonglong", "uint64"},
       {"ssize_t", "int64"},      {"size_t", "uint64"},      {"none", "none"},          {"void", "none"},
       {"None", "none"},          {"unicode_type", "unicode_type"},
+      {"slice3_type", "slice3_type"}, {"slice2_type", "slice3_type"},  // slices2: one slice type
+      {"UniTuple(slice3_type, 2)", "UniTuple(slice3_type, 2)"},
   };
   for (auto [in, out] : cases) EXPECT_EQ(canon(in), out) << in;
   // The table lists each spelling once, and each parses to its scalar.
