@@ -3,7 +3,9 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/type_parser.h"
 
 namespace kiln::base {
@@ -69,6 +71,10 @@ void print(const TypeSyntax& t, std::string* out) {
       absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
     case TypeSyntax::Kind::kCharSeq: absl::StrAppend(out, "[unichr x ", t.count, "]"); return;  // records: a U field
+    case TypeSyntax::Kind::kNestedArray:  // records2: a subarray field, Numba's nestedarray(float64, (3,))
+      absl::StrAppend(out, "nestedarray(", scalarName(t.scalar), ", (", absl::StrJoin(t.shape, ", "),
+                      t.shape.size() == 1 ? ",))" : "))");
+      return;
     case TypeSyntax::Kind::kRecord:  // records: Numba's Record(a[type=int16;offset=0],...;size;aligned)
       out->append("Record(");
       for (size_t i = 0; i < t.items.size(); ++i) {
@@ -209,6 +215,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
              a.items == b.items;  // records: the record of an array of records
     case TypeSyntax::Kind::kCharSeq: return a.count == b.count;  // records:
+    case TypeSyntax::Kind::kNestedArray: return a.scalar == b.scalar && a.shape == b.shape;  // records2:
     case TypeSyntax::Kind::kRecord:  // records:
       return a.count == b.count && a.aligned == b.aligned && a.field_names == b.field_names &&
              a.field_offsets == b.field_offsets && a.items == b.items;
@@ -363,6 +370,13 @@ absl::StatusOr<std::vector<TypeSyntax>> TypeParser::bareList() {
   return items;
 }
 
+// records2: the bytes of a subarray field.
+static int64_t nestedArrayBytes(const TypeSyntax& t) {
+  int64_t n = scalarSize(t.scalar);
+  for (int64_t d : t.shape) n *= d;
+  return n;
+}
+
 TypeParser::Sized TypeParser::record(int depth) {
   // records: "Record(" already read: fields, then ";" size ";" aligned ")".
   Sized out;
@@ -385,13 +399,16 @@ TypeParser::Sized TypeParser::record(int depth) {
       field.type.kind = TypeSyntax::Kind::kCharSeq;
       field.type.count = *n;
       field.scalars = 1;
+    } else if (absl::StartsWith(text_.substr(pos_), "nestedarray(")) {  // records2: a subarray field
+      field = nestedArray();
+      if (!field.status.ok()) return field;
     } else {
       field = type(depth + 1);
       if (!field.status.ok()) return field;
     }
     if (field.type.kind != TypeSyntax::Kind::kScalar && field.type.kind != TypeSyntax::Kind::kRecord &&
-        field.type.kind != TypeSyntax::Kind::kCharSeq)
-      return fail(error("a record field is a scalar, a record or a string"));
+        field.type.kind != TypeSyntax::Kind::kCharSeq && field.type.kind != TypeSyntax::Kind::kNestedArray)
+      return fail(error("a record field is a scalar, a record, a string or a subarray"));
     if (absl::Status s = expect(';'); !s.ok()) return fail(s);
     if (identifier() != "offset") return fail(error("expected 'offset=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
@@ -425,10 +442,41 @@ TypeParser::Sized TypeParser::record(int depth) {
     const TypeSyntax& f = out.type.items[i];
     const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord    ? f.count
                           : f.kind == TypeSyntax::Kind::kCharSeq ? 4 * f.count
+                          : f.kind == TypeSyntax::Kind::kNestedArray ? nestedArrayBytes(f)
                                                                  : scalarSize(f.scalar);
     if (out.type.field_offsets[i] + bytes > out.type.count)
       return fail(error(absl::StrCat("record field '", out.type.field_names[i], "' lies outside the record")));
   }
+  return out;
+}
+
+TypeParser::Sized TypeParser::nestedArray() {
+  // records2: "nestedarray(" scalar ", (" N {", " N} [","] "))".
+  pos_ += std::string_view("nestedarray(").size();
+  Sized out;
+  out.type.kind = TypeSyntax::Kind::kNestedArray;
+  out.scalars = 1;
+  absl::StatusOr<Scalar> s = scalarFromName(withUnit(identifier()));
+  if (!s.ok()) return fail(error("expected the scalar dtype of a subarray field"));
+  out.type.scalar = *s;
+  if (absl::Status st = expect(','); !st.ok()) return fail(st);
+  if (absl::Status st = expect('('); !st.ok()) return fail(st);
+  int64_t elements = 1;
+  while (!peek(')')) {
+    absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a subarray dimension too large");
+    if (!n.ok()) return fail(n.status());
+    elements *= std::max<int64_t>(*n, 1);
+    if (elements > (int64_t{1} << 30)) return fail(error("a subarray field too large"));
+    out.type.shape.push_back(*n);
+    if (static_cast<int>(out.type.shape.size()) > kMaxArrayDims)
+      return fail(error(absl::StrCat("a subarray has at most ", kMaxArrayDims, " dimensions")));
+    if (!peek(',')) break;
+    ++pos_;
+  }
+  if (out.type.shape.empty()) return fail(error("a subarray field has at least one dimension"));
+  if (absl::Status st = expect(')'); !st.ok()) return fail(st);
+  if (absl::Status st = expect(')'); !st.ok()) return fail(st);
+  out.type.ndim = static_cast<int>(out.type.shape.size());
   return out;
 }
 

@@ -70,7 +70,8 @@ struct TypeSyntax {
   enum class Kind : uint8_t { kScalar, kNone, kUnicode, kArray, kTuple, kUniTuple, kDict /* dicts: */, kList /* lists */,
                               kOptional /* optional: None or items[0] */,
                               kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */,
-                              kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */ };
+                              kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */,
+                              kNestedArray /* records2: "nestedarray(float64, (3,))": scalar, shape */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
@@ -91,6 +92,7 @@ struct TypeSyntax {
   std::vector<std::string> field_names;
   std::vector<int64_t> field_offsets;
   bool aligned = false;
+  std::vector<int64_t> shape;      // records2: kNestedArray: a subarray field's shape (ndim its length)
 
   /// The number of tuple items (kTuple, kUniTuple).
   int64_t tupleSize() const { return kind == Kind::kUniTuple ? count : static_cast<int64_t>(items.size()); }

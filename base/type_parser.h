@@ -55,6 +55,7 @@ class TypeParser {
   Sized arrayCall(int depth);
   /// records: "Record(" already read.
   Sized record(int depth);
+  Sized nestedArray();  // records2:
   Sized uniTuple(int depth);
   Sized enumMember(int depth, bool int_enum);  // enums:
   /// namedtuples: "NamedTuple(" or "NamedUniTuple(" already read.

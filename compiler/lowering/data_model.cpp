@@ -39,6 +39,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       return valueType(ctx, t->items[0]);  // the receiver
     case Kind::kRecord:  // records: a pointer to its bytes (lower_records.cpp)
     case Kind::kUnicodeCharSeq:  // records: never a value (a U field is read as a str)
+    case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
       return llvm::PointerType::getUnqual(ctx);
     case Kind::kStr: {  // strings: KilnStr {meminfo, data, length, kind} (kiln_unicode.h)
       llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
@@ -180,6 +181,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kRecord:  // records: typing joins only equal records
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
+    case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same
     case Kind::kDict:   // dicts: {} refined to its type is the same struct
     case Kind::kList:   // lists: typing makes every list reaching a join one type

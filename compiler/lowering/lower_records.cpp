@@ -16,11 +16,39 @@ llvm::Value* FunctionLowering::recordFieldPtr(llvm::Value* rec, const typing::Ty
   return b_.CreateGEP(b_.getInt8Ty(), rec, b_.getInt64(rt->field_offsets[static_cast<size_t>(k)]));
 }
 
+namespace {
+
+// records2: a subarray field's C strides, in bytes.
+std::vector<int64_t> nestedStrides(const typing::Type* ft) {
+  std::vector<int64_t> strides(ft->field_offsets.size());
+  int64_t step = itemSize(ft->items[0]);
+  for (size_t d = strides.size(); d-- > 0;) {
+    strides[d] = step;
+    step *= ft->field_offsets[d];
+  }
+  return strides;
+}
+
+}  // namespace
+
 llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* rt, int k) {
   const typing::Type* ft = rt->items[static_cast<size_t>(k)];
   llvm::Value* p = recordFieldPtr(rec, rt, k);
   if (ft->isRecord()) return p;  // a nested record: a pointer to its bytes too
   if (ft->kind == Kind::kUnicodeCharSeq) return strFromUcs4Field(p, ft->index);  // a U field: a new str
+  if (ft->kind == Kind::kNestedArray) {  // records2: a C array view of the field's bytes, borrowed (no meminfo)
+    llvm::Type* dims = llvm::ArrayType::get(b_.getInt64Ty(), ft->ndim);
+    llvm::Type* ptr = llvm::PointerType::getUnqual(ctx_);
+    llvm::Value* view = llvm::PoisonValue::get(llvm::StructType::get(ctx_, {ptr, ptr, dims, dims}));
+    view = b_.CreateInsertValue(view, llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx_)), kMeminfo);
+    view = b_.CreateInsertValue(view, p, kData);
+    const std::vector<int64_t> strides = nestedStrides(ft);
+    for (int d = 0; d < ft->ndim; ++d) {
+      view = b_.CreateInsertValue(view, b_.getInt64(ft->field_offsets[static_cast<size_t>(d)]), {kShape, static_cast<unsigned>(d)});
+      view = b_.CreateInsertValue(view, b_.getInt64(strides[static_cast<size_t>(d)]), {kStrides, static_cast<unsigned>(d)});
+    }
+    return view;
+  }
   return fromMemory(b_, b_.CreateAlignedLoad(memoryType(ctx_, ft), p, llvm::Align(1)), ft);
 }
 
@@ -39,6 +67,25 @@ llvm::Value* FunctionLowering::recordArrayFieldView(llvm::Value* arr, const typi
   const typing::Type* rt = at->dtype();
   const int k = rt->recordField(name);
   llvm::Value* data = b_.CreateExtractValue(arr, kData);
+  const typing::Type* ft = rt->items[static_cast<size_t>(k)];
+  if (ft->kind == Kind::kNestedArray) {  // records2: the array's dimensions, then the subarray's
+    const unsigned nd = static_cast<unsigned>(at->ndim), sub = static_cast<unsigned>(ft->ndim);
+    llvm::Type* dims = llvm::ArrayType::get(b_.getInt64Ty(), nd + sub);
+    llvm::Type* ptr = llvm::PointerType::getUnqual(ctx_);
+    llvm::Value* view = llvm::PoisonValue::get(llvm::StructType::get(ctx_, {ptr, ptr, dims, dims}));
+    view = b_.CreateInsertValue(view, b_.CreateExtractValue(arr, kMeminfo), kMeminfo);
+    view = b_.CreateInsertValue(view, recordFieldPtr(data, rt, k), kData);
+    for (unsigned d = 0; d < nd; ++d) {
+      view = b_.CreateInsertValue(view, b_.CreateExtractValue(arr, {kShape, d}), {kShape, d});
+      view = b_.CreateInsertValue(view, b_.CreateExtractValue(arr, {kStrides, d}), {kStrides, d});
+    }
+    const std::vector<int64_t> strides = nestedStrides(ft);
+    for (unsigned d = 0; d < sub; ++d) {
+      view = b_.CreateInsertValue(view, b_.getInt64(ft->field_offsets[d]), {kShape, nd + d});
+      view = b_.CreateInsertValue(view, b_.getInt64(strides[d]), {kStrides, nd + d});
+    }
+    return view;
+  }
   return b_.CreateInsertValue(arr, recordFieldPtr(data, rt, k), kData);
 }
 

@@ -668,6 +668,7 @@ class Inferrer {
       case Kind::kOptional:  // optional: an optional callee is unwrapped first
       case Kind::kRecord:  // records
       case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
+      case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));

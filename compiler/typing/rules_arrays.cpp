@@ -578,6 +578,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kOptional:  // optional: unwrapped before it is iterated
     case Kind::kRecord:  // records: nor a record (as Numba)
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
+    case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

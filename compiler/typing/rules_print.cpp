@@ -42,6 +42,7 @@ bool printable(const Type* t) {
     case Kind::kEllipsis:
     case Kind::kRecord:  // records: not boxed for print yet (refused)
     case Kind::kUnicodeCharSeq:
+    case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
 #define KILN_CASES_kIterator 1
 #include "compiler/typing/kind_cases.def"
       return false;

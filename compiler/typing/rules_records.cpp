@@ -55,6 +55,8 @@ int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Funct
 }
 
 const Type* recordFieldValue(TypeContext& tc, const Type* field) {
+  // records2: a subarray field reads as a C array view of its bytes, as Numba's.
+  if (field->kind == Kind::kNestedArray) return tc.array(field->items[0], field->ndim, 'C', false);
   return field->kind == Kind::kUnicodeCharSeq ? tc.str() : field;
 }
 
@@ -63,6 +65,9 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
   const int k = array->dtype()->recordField(name);
   if (k < 0 || array->dtype()->items[static_cast<size_t>(k)]->kind == Kind::kUnicodeCharSeq) return nullptr;
   // Strided by the record's itemsize: any layout (Numba's 'A').
+  const Type* field = array->dtype()->items[static_cast<size_t>(k)];
+  if (field->kind == Kind::kNestedArray)  // records2: the array's dimensions, then the subarray's
+    return tc.array(field->items[0], array->ndim + field->ndim, 'A', array->readonly);
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
 }
 
@@ -80,6 +85,8 @@ bool recordOfReadonly(const ir::Value* rec) {
 
 std::string recordStoreProblem(const Type* field, const Type* value) {
   if (field->kind == Kind::kUnicodeCharSeq) return absl::StrCat("storing into a string field (", field->str(), ") of a record is not supported yet");
+  if (field->kind == Kind::kNestedArray)  // records2: r.x[i] = v writes through the view instead
+    return absl::StrCat("storing into a subarray field (", field->str(), ") of a record is not supported yet");
   if (field->isRecord()) {
     if (value == field) return "";
     return absl::StrCat("cannot store ", value->str(), " into a field of type ", field->str());

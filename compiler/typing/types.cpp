@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/type_grammar.h"
 #include "compiler/typing/rules.h"  // enums: enumValueProblem
 
@@ -109,6 +110,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       return;
     case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
     case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
+    case Kind::kNestedArray: *head = t.name; return;  // records2: the spelling, made by TypeContext::nestedArray
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
       if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
@@ -441,6 +443,16 @@ const Type* TypeContext::unicodeCharSeq(int64_t chars) {
   return intern(t);
 }
 
+// records2:
+const Type* TypeContext::nestedArray(const Type* dtype, std::vector<int64_t> shape) {
+  Type t = make(Kind::kNestedArray);
+  t.name = absl::StrCat("nestedarray(", dtype->str(), ", (", absl::StrJoin(shape, ", "), shape.size() == 1 ? ",))" : "))");
+  t.items = {dtype};
+  t.ndim = static_cast<int>(shape.size());
+  t.field_offsets = std::move(shape);
+  return intern(t);  // the spelling (in name) holds the shape
+}
+
 // datetime:
 const Type* TypeContext::npDatetime(const std::string& unit) {
   Type t = make(Kind::kNPDatetime);
@@ -498,6 +510,8 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
       return tc.array(*rec, t.ndim, t.layout, t.readonly);
     }
     case base::TypeSyntax::Kind::kCharSeq: return tc.unicodeCharSeq(t.count);  // records: a U field
+    case base::TypeSyntax::Kind::kNestedArray:  // records2: a subarray field
+      return tc.nestedArray(scalarType(tc, t.scalar), t.shape);
     case base::TypeSyntax::Kind::kRecord: {  // records:
       std::vector<const Type*> fields;
       for (const base::TypeSyntax& f : t.items) {

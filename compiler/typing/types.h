@@ -52,7 +52,7 @@ class Type {
   // records: Record: the field names and byte offsets (items are the field
   // types); `index` is the itemsize, `bits` 1 for an aligned struct.
   std::vector<std::string> field_names;
-  std::vector<int64_t> field_offsets;
+  std::vector<int64_t> field_offsets;  // records2: NestedArray: the shape
 
   /// Set when interned, in O(items): levels of nesting below this type (0
   /// without items), the flattened number of types without items it holds
@@ -157,6 +157,8 @@ class TypeContext {
   /// names, types and byte offsets, the itemsize and align=True.
   /// records: a NumPy U field of `chars` UCS4 characters ("[unichr x 5]").
   const Type* unicodeCharSeq(int64_t chars);
+  /// records2: a subarray field of a record: `shape` elements of `dtype`.
+  const Type* nestedArray(const Type* dtype, std::vector<int64_t> shape);
   const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
                      int64_t size, bool aligned);
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);

@@ -316,8 +316,11 @@ def test_numba_spelling_of_record_types():
     assert _kiln.typeof(a[0]) == "Record(a[type=int16;offset=0],b[type=float64;offset=2];10;False)"
     al = np.zeros(4, dtype=np.dtype([("a", np.int16), ("b", np.float64)], align=True))
     assert _kiln.typeof(al[::2]) == "array(Record(a[type=int16;offset=0],b[type=float64;offset=8];16;True), 1d, A)"
+    # records2: a subarray field, Numba's nestedarray
+    assert _kiln.typeof(np.zeros(2, dtype=[("x", "f8", (3,))])) == \
+        "array(Record(x[type=nestedarray(float64, (3,));offset=0];24;False), 1d, C)"
     # fields Kiln has no type for: no type (refused as an argument)
-    assert _kiln.typeof(np.zeros(2, dtype=[("x", "f8", (3,))])) is None
+    assert _kiln.typeof(np.zeros(2, dtype=[("x", "O")])) is None
 
 
 def b_of(a, i):
@@ -338,3 +341,83 @@ def test_records_of_read_only_arrays_refuse_writes():
     with pytest.raises(TypingError, match="read-only"):
         jit(write_fields)(a, 1, 3)
     assert jit(sum_b)(a) == pytest.approx(sum_b(a.view(np.recarray)))
+
+
+# records2: subarray fields (Numba's nestedarray): r.x is a C array view of
+# the field's bytes, written through to the array.
+SUB = np.dtype([("a", np.int32), ("x", np.float64, (3,)), ("m", np.int16, (2, 3))])
+
+
+def sub_sample(n=4):
+    a = np.zeros(n, dtype=SUB)
+    for i in range(n):
+        a[i]["a"] = i - 1
+        a[i]["x"] = [0.5 * i, 1.5 + i, -2.0 * i]
+        a[i]["m"] = np.arange(6).reshape(2, 3) * (i + 1)
+    return a
+
+
+def sub_sum(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        r = a[i]
+        for j in range(r.x.shape[0]):
+            s += r.x[j] * (j + 1)
+        s += r.m[1, 2] - r.m[0, 1]
+    return s
+
+
+def sub_write(a, i, v):
+    a[i].x[1] = v
+    r = a[i]
+    r.m[0, 2] = 7
+    r["x"][2] = v + 1
+
+
+def sub_views(a):
+    return a["x"], a.m
+
+
+def sub_len_and_ops(a, i):
+    x = a[i].x
+    return len(x), x.sum(), x.ndim, a[i].m.shape
+
+
+def test_subarray_field_reads():
+    a = sub_sample()
+    f = jit(sub_sum)
+    assert f(a) == pytest.approx(sub_sum(a.view(np.recarray)))
+    assert jit(sub_len_and_ops)(a, 2) == (3, pytest.approx(a[2]["x"].sum()), 1, (2, 3))
+
+
+def test_subarray_field_writes_reach_numpy():
+    a = sub_sample()
+    b = a.copy()
+    jit(sub_write)(a, 2, 9.5)
+    b[2]["x"][1] = 9.5
+    b[2]["m"][0, 2] = 7
+    b[2]["x"][2] = 10.5
+    assert a.tobytes() == b.tobytes()
+
+
+def test_subarray_field_of_an_array_is_a_view():
+    a = sub_sample(5)
+    x, m = jit(sub_views)(a)
+    assert x.shape == (5, 3) and m.shape == (5, 2, 3)
+    np.testing.assert_array_equal(x, a["x"])
+    np.testing.assert_array_equal(m, a["m"])
+    x[1, 2] = 42.0  # the same memory
+    assert a[1]["x"][2] == 42.0
+    s = a[::2]
+    x2, m2 = jit(sub_views)(s)
+    np.testing.assert_array_equal(x2, s["x"])
+    np.testing.assert_array_equal(m2, s["m"])
+
+
+def sub_store(a):
+    a[0].x = 1.0
+
+
+def test_subarray_field_stores_are_refused():
+    with pytest.raises(TypingError, match="subarray field"):
+        jit(sub_store)(sub_sample())

@@ -78,6 +78,32 @@ Kind descrKind(PyArray_Descr* d) {
 // The Kiln element type of an array's dtype (see descrKind).
 Kind elementKind(PyArrayObject* a) { return descrKind(PyArray_DESCR(a)); }
 
+// records2: Numba's spelling of a subarray field's dtype ("nestedarray(float64,
+// (3,))"); empty when its base has no Kiln scalar type.
+std::string nestedArraySpelling(PyArray_Descr* fd) {
+  PyArray_ArrayDescr* sub = PyDataType_SUBARRAY(fd);
+  if (sub == nullptr || sub->base == nullptr || sub->shape == nullptr) return {};
+  const Kind k = descrKind(sub->base);
+  if (k == Kind::kNone || k == Kind::kRecord) return {};
+  std::vector<long long> shape;
+  if (PyTuple_Check(sub->shape)) {
+    for (Py_ssize_t d = 0; d < PyTuple_GET_SIZE(sub->shape); ++d) shape.push_back(PyLong_AsLongLong(PyTuple_GET_ITEM(sub->shape, d)));
+  } else {
+    shape.push_back(PyLong_AsLongLong(sub->shape));
+  }
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    return {};
+  }
+  if (shape.empty()) return {};
+  std::string out = std::string("nestedarray(") + base::scalarName(static_cast<base::Scalar>(k)) + ", (";
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] < 0) return {};
+    out += (d > 0 ? ", " : "") + std::to_string(shape[d]);
+  }
+  return out + (shape.size() == 1 ? ",))" : "))");
+}
+
 // records: Numba's spelling of a structured dtype, "Record(a[type=int16;
 // offset=0],...;size;aligned)"; empty when a field has no Kiln type (a
 // subarray, a string, an object) or a name that is no identifier.
@@ -107,7 +133,8 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
     }
     std::string type;
     const Kind k = descrKind(fd);
-    if (k == Kind::kRecord) type = recordSpelling(fd, depth + 1);
+    if (PyDataType_HASSUBARRAY(fd)) type = nestedArraySpelling(fd);  // records2: a subarray field
+    else if (k == Kind::kRecord) type = recordSpelling(fd, depth + 1);
     else if (k != Kind::kNone) type = base::scalarName(static_cast<base::Scalar>(k));
     else if (fd->type_num == NPY_UNICODE && PyArray_ISNBO(fd->byteorder) && PyDataType_ELSIZE(fd) >= 4)
       type = "[unichr x " + std::to_string(PyDataType_ELSIZE(fd) / 4) + "]";  // a U field
@@ -132,6 +159,11 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
     if (t.items[i].kind == base::TypeSyntax::Kind::kRecord) format = reinterpret_cast<PyObject*>(recordDescr(t.items[i]));
     else if (t.items[i].kind == base::TypeSyntax::Kind::kCharSeq)
       format = PyUnicode_FromString(("U" + std::to_string(t.items[i].count)).c_str());
+    else if (t.items[i].kind == base::TypeSyntax::Kind::kNestedArray) {  // records2: "(3,)float64"
+      std::string shape = "(";
+      for (int64_t d : t.items[i].shape) shape += std::to_string(d) + ",";
+      format = PyUnicode_FromString((shape + ")" + base::scalarName(t.items[i].scalar)).c_str());
+    }
     else format = PyUnicode_FromString(base::scalarName(t.items[i].scalar));
     PyObject* offset = PyLong_FromLongLong(t.field_offsets[i]);
     ok = name && format && offset && PyList_Append(names, name) == 0 && PyList_Append(formats, format) == 0 &&

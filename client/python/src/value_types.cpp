@@ -333,6 +333,8 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       return l;
     case base::TypeSyntax::Kind::kCharSeq:  // records: only inside a record
       return absl::InvalidArgumentError("a string field type outside a record");
+    case base::TypeSyntax::Kind::kNestedArray:  // records2: only inside a record
+      return absl::InvalidArgumentError("a subarray field type outside a record");
     case base::TypeSyntax::Kind::kRecord:
       // records: an argument is a pointer to the np.void's bytes; a result
       // is the bytes themselves (copied out before the call's arrays go).
