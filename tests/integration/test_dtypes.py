@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kiln import jit
-from kiln.errors import UnsupportedError
+from kiln.errors import TypingError, UnsupportedError
 
 CLASSES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
            np.float32, np.float64, np.complex64, np.complex128]
@@ -99,3 +99,64 @@ def test_unsupported_dtype_is_refused():
     with pytest.raises(Exception) as e:
         f(np.dtype("U3"))
     assert "dtype" in str(e.value)
+
+
+INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+FINFO_FIELDS = ["bits", "eps", "epsneg", "max", "min", "tiny", "smallest_normal", "resolution", "precision",
+                "iexp", "machep", "maxexp", "minexp", "negep", "nexp", "nmant"]
+
+
+@jit
+def _iinfo_of(t):
+    i = np.iinfo(t)
+    return i.min, i.max, i.bits
+
+
+@pytest.mark.parametrize("cls", INTS, ids=lambda c: c.__name__)
+def test_iinfo_of_class_dtype_and_array(cls):
+    want = np.iinfo(cls)
+    for arg in (cls, np.dtype(cls), np.zeros(3, cls)):
+        lo, hi, bits = _iinfo_of(arg)
+        assert (lo, hi, bits) == (want.min, want.max, want.bits), arg
+        assert isinstance(hi, int)
+
+
+@pytest.mark.parametrize("cls", [np.float32, np.float64], ids=lambda c: c.__name__)
+def test_finfo_fields(cls):
+    @jit
+    def f(t):
+        fi = np.finfo(t)
+        return (fi.bits, fi.eps, fi.epsneg, fi.max, fi.min, fi.tiny, fi.smallest_normal, fi.resolution, fi.precision,
+                fi.iexp, fi.machep, fi.maxexp, fi.minexp, fi.negep, fi.nexp, fi.nmant)
+
+    want = np.finfo(cls)
+    for arg in (cls, np.dtype(cls), np.ones((2, 2), cls)):
+        got = f(arg)
+        for name, value in zip(FINFO_FIELDS, got):
+            assert value == getattr(want, name), (arg, name, value)
+
+
+def test_finfo_in_arithmetic():
+    @jit
+    def close(a, b):
+        return np.all(np.abs(a - b) <= 4 * np.finfo(a.dtype).eps * np.maximum(np.abs(a), 1.0))
+
+    x = np.float64(1.0)
+    assert close(np.array([x]), np.array([x + 2e-16]))
+    assert not close(np.array([x]), np.array([x + 1e-12]))
+
+
+def test_iinfo_of_a_float_is_refused():
+    @jit
+    def f(t):
+        return np.iinfo(t).max
+
+    with pytest.raises(TypingError, match="np.iinfo"):
+        f(np.float64)
+
+    @jit
+    def g(t):
+        return np.finfo(t).max
+
+    with pytest.raises(TypingError, match="np.finfo"):
+        g(np.int32)
