@@ -160,3 +160,12 @@ def test_iinfo_of_a_float_is_refused():
 
     with pytest.raises(TypingError, match="np.finfo"):
         g(np.int32)
+
+
+def test_xinfo_of_a_scalar_value():
+    @jit
+    def f(x, y):
+        return np.iinfo(x).max, np.iinfo(y).min, np.finfo(np.float32(y)).eps, np.finfo(1.5).max
+
+    assert f(np.int8(3), 7) == (127, np.iinfo(np.int64).min, np.finfo(np.float32).eps, np.finfo(np.float64).max)
+    assert f(np.uint16(3), 7)[0] == 65535

@@ -1,6 +1,6 @@
 """dtypes (issue 8 part 2): np.iinfo / np.finfo in compiled code, as Numba
 supports them (a namedtuple of constants): of a NumPy scalar class (np.int32), a dtype object, an array
-(its dtype), not yet of a scalar value; the fields are compile-time constants (the
+(its dtype) or a scalar value; the fields are compile-time constants (the
 branch on the type is pruned at typing), with NumPy's values. finfo's float
 fields are float64 values (equal to NumPy's, whose type is the dtype's)."""
 from collections import namedtuple
@@ -16,11 +16,13 @@ iinfo = namedtuple("iinfo", ["min", "max", "bits"])
 finfo = namedtuple("finfo", ["bits", "eps", "epsneg", "max", "min", "tiny", "smallest_normal", "resolution",
                              "precision", "iexp", "machep", "maxexp", "minexp", "negep", "nexp", "nmant"])
 
-
 @implements("numpy.iinfo")
 def _iinfo(int_type):
     if _iterable(int_type):  # an array: its dtype
         x = int_type.dtype(0)
+    elif isinstance(int_type, (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                               np.uint16, np.uint32, np.uint64, np.float32, np.float64)):  # a scalar
+        x = int_type
     else:  # a class or dtype object
         x = int_type(0)
     if isinstance(x, np.int8):
@@ -49,6 +51,9 @@ def _iinfo(int_type):
 def _finfo(dtype):
     if _iterable(dtype):  # an array: its dtype
         x = dtype.dtype(0)
+    elif isinstance(dtype, (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                            np.uint16, np.uint32, np.uint64, np.float32, np.float64)):  # a scalar
+        x = dtype
     else:  # a class or dtype object
         x = dtype(0)
     if isinstance(x, np.float32):
