@@ -169,3 +169,13 @@ def test_xinfo_of_a_scalar_value():
 
     assert f(np.int8(3), 7) == (127, np.iinfo(np.int64).min, np.finfo(np.float32).eps, np.finfo(np.float64).max)
     assert f(np.uint16(3), 7)[0] == 65535
+
+
+@pytest.mark.parametrize("arg", [True, np.bool_, np.True_], ids=["True", "bool_", "True_"])
+def test_xinfo_of_a_bool_is_refused(arg):
+    @jit
+    def f(t):
+        return np.iinfo(t).max
+
+    with pytest.raises(TypingError, match="np.iinfo"):
+        f(arg)

@@ -25,7 +25,9 @@ def _iinfo(int_type):
         x = int_type
     else:  # a class or dtype object
         x = int_type(0)
-    if isinstance(x, np.int8):
+    if isinstance(x, (bool, np.bool_)):  # a bool is no integer type to NumPy
+        _error("np.iinfo() takes an integer type")
+    elif isinstance(x, np.int8):
         return iinfo(-128, 127, 8)
     elif isinstance(x, np.int16):
         return iinfo(-32768, 32767, 16)
@@ -56,7 +58,9 @@ def _finfo(dtype):
         x = dtype
     else:  # a class or dtype object
         x = dtype(0)
-    if isinstance(x, np.float32):
+    if isinstance(x, (bool, np.bool_)):
+        _error("np.finfo() takes a floating-point type")
+    elif isinstance(x, np.float32):
         return finfo(32, 1.1920928955078125e-07, 5.960464477539063e-08, 3.4028234663852886e+38, -3.4028234663852886e+38, 1.1754943508222875e-38,
                      1.1754943508222875e-38, 9.999999974752427e-07, 6, 8, -23, 128,
                      -126, -24, 8, 23)
