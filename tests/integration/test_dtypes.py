@@ -179,3 +179,14 @@ def test_xinfo_of_a_bool_is_refused(arg):
 
     with pytest.raises(TypingError, match="np.iinfo"):
         f(arg)
+
+
+def test_finfo_of_a_complex_type_is_its_parts():
+    @jit
+    def f(t):
+        return np.finfo(t).eps, np.finfo(t).bits
+
+    for cls in (np.complex64, np.complex128):
+        want = np.finfo(cls)
+        assert f(cls) == (want.eps, want.bits)
+        assert f(cls(1 + 2j)) == (want.eps, want.bits)

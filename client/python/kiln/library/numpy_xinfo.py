@@ -54,21 +54,22 @@ def _finfo(dtype):
     if _iterable(dtype):  # an array: its dtype
         x = dtype.dtype(0)
     elif isinstance(dtype, (bool, int, float, np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
-                            np.uint16, np.uint32, np.uint64, np.float32, np.float64)):  # a scalar
+                            np.uint16, np.uint32, np.uint64, np.float32, np.float64, complex,
+                            np.complex64, np.complex128)):  # a scalar
         x = dtype
     else:  # a class or dtype object
         x = dtype(0)
     if isinstance(x, (bool, np.bool_)):
         _error("np.finfo() takes a floating-point type")
-    elif isinstance(x, np.float32):
+    elif isinstance(x, (np.float32, np.complex64)):  # a complex type: its parts'
         return finfo(32, 1.1920928955078125e-07, 5.960464477539063e-08, 3.4028234663852886e+38, -3.4028234663852886e+38, 1.1754943508222875e-38,
                      1.1754943508222875e-38, 9.999999974752427e-07, 6, 8, -23, 128,
                      -126, -24, 8, 23)
-    elif isinstance(x, np.float64):
+    elif isinstance(x, (np.float64, np.complex128)):
         return finfo(64, 2.220446049250313e-16, 1.1102230246251565e-16, 1.7976931348623157e+308, -1.7976931348623157e+308, 2.2250738585072014e-308,
                      2.2250738585072014e-308, 1e-15, 15, 11, -52, 1024,
                      -1022, -53, 11, 52)
-    elif isinstance(x, float):
+    elif isinstance(x, (float, complex)):
         return finfo(64, 2.220446049250313e-16, 1.1102230246251565e-16, 1.7976931348623157e+308, -1.7976931348623157e+308, 2.2250738585072014e-308,
                      2.2250738585072014e-308, 1e-15, 15, 11, -52, 1024,
                      -1022, -53, 11, 52)
