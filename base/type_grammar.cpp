@@ -59,6 +59,10 @@ void print(const TypeSyntax& t, std::string* out) {
     out->append(")");
     return;
   }
+  if (t.dtype_form != 0) {  // dtypes: the class or dtype object of a scalar
+    absl::StrAppend(out, t.dtype_form == 'c' ? "class(" : "dtype(", scalarName(t.scalar), ")");
+    return;
+  }
   switch (t.kind) {
     case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
     case TypeSyntax::Kind::kNone: out->append("none"); return;
@@ -206,6 +210,7 @@ TypeSyntax TypeSyntax::tuple(std::vector<TypeSyntax> items) {
 bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
   if (a.kind != b.kind || a.named != b.named) return false;  // namedtuples: the class too
   if (a.enum_class != b.enum_class || a.int_enum != b.int_enum) return false;  // enums: the class too
+  if (a.dtype_form != b.dtype_form) return false;  // dtypes: class(T), dtype(T) and T differ
   switch (a.kind) {
     case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
     case TypeSyntax::Kind::kNone:
@@ -730,6 +735,16 @@ TypeParser::Sized TypeParser::type(int depth) {
   if ((name == "EnumMember" || name == "IntEnumMember") && peek('(')) {  // enums:
     ++pos_;
     return enumMember(depth, name == "IntEnumMember");
+  }
+  if ((name == "class" || name == "dtype") && peek('(')) {  // dtypes: class(float32), dtype(float32)
+    ++pos_;
+    Sized out = type(depth + 1);
+    if (!out.status.ok()) return out;
+    if (out.type.kind != TypeSyntax::Kind::kScalar || out.type.dtype_form != 0 || !out.type.enum_class.empty())
+      return fail(error(absl::StrCat("expected a scalar type in ", name, "(...)")));
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    out.type.dtype_form = name == "class" ? 'c' : 'd';
+    return out;
   }
   if ((name == "NamedTuple" || name == "NamedUniTuple") && peek('(')) {  // namedtuples:
     ++pos_;

@@ -16,6 +16,8 @@
 //                                                    (IntEnum) class, carried as its value
 //           | "OptionalType(" type ")" | "optional(" type ")"   optional: None or a value
 //           | "slice3_type" | "slice2_type"          slices2: a slice object (one type; prints slice3_type)
+//           | "class(" scalar ")" | "dtype(" scalar ")"   dtypes: a NumPy scalar class (np.float32)
+//                                                    or dtype object (np.dtype('float32')) as a value
 //           | record                                records: a structured dtype's element
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
 //   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
@@ -86,6 +88,9 @@ struct TypeSyntax {
   // value has the type the rest of this syntax spells; empty: not a member.
   std::string enum_class;
   bool int_enum = false;           // enums: an enum.IntEnum member ("IntEnumMember(...)")
+  // dtypes: kScalar spelled "class(T)" ('c': the scalar class np.T) or
+  // "dtype(T)" ('d': the dtype object np.dtype(T)); 0: the scalar itself.
+  char dtype_form = 0;
   // records: kRecord: items are the field types (scalars or records), with
   // these names and byte offsets; count is the itemsize, aligned NumPy's
   // align=True. kArray of records: items[0] is the record.

@@ -498,6 +498,13 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     if (std::string why = enumValueProblem(*v); !why.empty()) return absl::InvalidArgumentError(why);
     return tc.enumMember(t.enum_class, *v, t.int_enum);
   }
+  if (t.dtype_form != 0) {  // dtypes: np.float32 or np.dtype('float32') passed in, as np.float32 is typed
+    base::TypeSyntax scalar = t;
+    scalar.dtype_form = 0;
+    absl::StatusOr<const Type*> v = fromSyntax(tc, scalar);
+    if (!v.ok()) return v;
+    return tc.dtypeClass(*v);
+  }
   switch (t.kind) {
     case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
     case base::TypeSyntax::Kind::kNone: return tc.none();

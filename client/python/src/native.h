@@ -67,6 +67,10 @@ struct Layout {
   // spelling ("Record(a[type=int16;offset=0];2;False)") and itemsize.
   std::string record;
   size_t record_size = 0;
+  // dtypes: 'c' for a NumPy scalar class (np.float32, "class(float32)"), 'd'
+  // for a dtype object (np.dtype('float32'), "dtype(float32)"); matched by
+  // spelling as a kTuple of no items (the compiled side's i8) and dtype the scalar.
+  char dtype_form = 0;
 };
 
 /// An array type packed into one integer, so that matching an ndarray

@@ -289,6 +289,14 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
     return m;
   }
   Layout l;
+  if (t.dtype_form != 0) {  // dtypes: nothing to pass (the compiled side's i8); the spelling is the value
+    l.kind = Kind::kTuple;
+    l.size = 1;
+    l.dtype = static_cast<Kind>(t.scalar);
+    l.dtype_form = t.dtype_form;
+    l.spelling = base::printType(t);
+    return l;
+  }
   switch (t.kind) {
     case base::TypeSyntax::Kind::kScalar: {
       l.kind = static_cast<Kind>(t.scalar);
@@ -568,6 +576,34 @@ std::string enumMemberSpelling(PyObject* v) {
   if (inner.empty()) return {};
   return absl::StrCat(is_int ? "IntEnumMember(" : "EnumMember(", cls, ", ", inner, ")");
 }
+// dtypes: "class(float32)" for np.float32, "dtype(float32)" for a native
+// np.dtype('float32'); empty for anything else (and for the NumPy types Kiln
+// has no scalar for).
+std::string dtypeSpelling(PyObject* v) {
+  Kind k;
+  if (PyType_Check(v))
+    return numpyKind(reinterpret_cast<PyTypeObject*>(v), &k) ? absl::StrCat("class(", kindName(k), ")") : std::string();
+  PyObject* np = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");  // borrowed
+  if (np == nullptr) return {};
+  static PyObject* dtype_type = nullptr;  // numpy.dtype, kept for the process
+  if (dtype_type == nullptr) {
+    dtype_type = PyObject_GetAttrString(np, "dtype");
+    if (dtype_type == nullptr) {
+      PyErr_Clear();
+      return {};
+    }
+  }
+  if (!PyType_Check(dtype_type) || !PyObject_TypeCheck(v, reinterpret_cast<PyTypeObject*>(dtype_type))) return {};
+  PyObject* native = PyObject_GetAttrString(v, "isnative");
+  PyObject* type = PyObject_GetAttrString(v, "type");
+  std::string out;
+  if (native == Py_True && type != nullptr && PyType_Check(type) && numpyKind(reinterpret_cast<PyTypeObject*>(type), &k))
+    out = absl::StrCat("dtype(", kindName(k), ")");
+  Py_XDECREF(native);
+  Py_XDECREF(type);
+  PyErr_Clear();
+  return out;
+}
 }  // namespace
 
 namespace {
@@ -631,6 +667,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
     *kind = Kind::kArray;
+  else if (!dtypeSpelling(v).empty()) *kind = Kind::kTuple;  // dtypes: by spelling, as tuples
   else return false;
   return *kind != Kind::kArray || *array_key != 0;  // key 0: a dtype Kiln has no type for
 }
@@ -678,7 +715,10 @@ std::string typeofSpelling(PyObject* v) {
     return absl::StrCat("reflected list(", item, ")");
   }
   if (kind != Kind::kTuple) return kindName(kind);
-  if (!PyTuple_Check(v)) return enumMemberSpelling(v);  // enums
+  if (!PyTuple_Check(v)) {
+    if (std::string d = dtypeSpelling(v); !d.empty()) return d;  // dtypes
+    return enumMemberSpelling(v);  // enums
+  }
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
   for (Py_ssize_t i = 0; i < n; ++i) {
@@ -730,6 +770,11 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     bool ok = unbox(value, l.enum_value[0], dst);
     Py_DECREF(value);
     return ok;
+  }
+  if (l.dtype_form != 0) {  // dtypes: the spelling is the whole value
+    if (dtypeSpelling(v) == l.spelling) return true;
+    PyErr_Format(PyExc_TypeError, "expected %s, got %R", l.spelling.c_str(), v);
+    return false;
   }
   if (l.kind == Kind::kOptional) {  // optional: None, or the value and its flag
     char* d = static_cast<char*>(dst);

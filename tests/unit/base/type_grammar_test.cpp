@@ -118,6 +118,17 @@ TEST(TypeGrammar, EnumMembers) {
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
 
+TEST(TypeGrammar, DtypeClassesAndObjects) {
+  // dtypes: np.float32 is class(float32), np.dtype('float32') dtype(float32); each differs from the scalar.
+  EXPECT_EQ(canon("class(f4)"), "class(float32)");
+  EXPECT_EQ(canon("dtype(int64)"), "dtype(int64)");
+  EXPECT_EQ(canon("Tuple(class(float64), int64)"), "Tuple(class(float64), int64)");
+  EXPECT_NE(*parseType("class(float32)"), *parseType("float32"));
+  EXPECT_NE(*parseType("class(float32)"), *parseType("dtype(float32)"));
+  for (const char* bad : {"class()", "class(array(float64, 1d, C))", "dtype(class(int64))", "class(int64", "dtype(none)"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
 TEST(TypeGrammar, CanonicalFormsRoundTrip) {
   for (const char* s : {"int64", "bool", "none", "unicode_type", "UniTuple(int64, 2)", "Tuple(int64, float64)",
                         "array(float64, 2d, F)", "Tuple(array(int32, 3d, A), UniTuple(complex64, 4), none)",

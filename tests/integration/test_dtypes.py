@@ -1,0 +1,192 @@
+"""dtypes (issue 8 part 2): NumPy scalar classes (np.float32) and dtype
+objects (np.dtype('float32')) passed in as arguments, typed as Numba types
+them ("class(float32)", "dtype(float32)", part of the overload's key), and
+used where a dtype goes in compiled code (np.empty(n, dt), a.astype(dt),
+dt(x)); each result is compared with NumPy on the same inputs."""
+import numpy as np
+import pytest
+
+from kiln import jit
+from kiln.errors import TypingError, UnsupportedError
+
+CLASSES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+           np.float32, np.float64, np.complex64, np.complex128]
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_class_argument_to_empty_and_astype(cls):
+    @jit
+    def f(a, dt):
+        out = np.empty(a.shape[0], dt)
+        for i in range(a.shape[0]):
+            out[i] = a[i]
+        return out, a.astype(dt)
+
+    a = np.arange(5, dtype=np.int64)
+    out, b = f(a, cls)
+    assert out.dtype == np.dtype(cls) and b.dtype == np.dtype(cls)
+    np.testing.assert_array_equal(out, a.astype(cls))
+    np.testing.assert_array_equal(b, a.astype(cls))
+    assert (f"class({np.dtype(cls).name if cls is not np.bool_ else 'bool'})" in
+            {s[1] for s in f.signatures}), f.signatures
+
+
+@pytest.mark.parametrize("name", ["int8", "uint16", "float32", "float64", "complex64"])
+def test_dtype_object_argument(name):
+    @jit
+    def f(n, dt):
+        return np.zeros(n, dt)
+
+    r = f(4, np.dtype(name))
+    assert r.dtype == np.dtype(name)
+    np.testing.assert_array_equal(r, np.zeros(4, name))
+    assert ("int64", f"dtype({name})") in set(f.signatures)
+
+
+def test_class_and_dtype_are_distinct_overloads():
+    @jit
+    def f(a, dt):
+        return a.astype(dt)
+
+    a = np.linspace(0.0, 3.5, 8)
+    r1 = f(a, np.int32)
+    r2 = f(a, np.dtype(np.int32))
+    r3 = f(a, np.float32)
+    assert r1.dtype == np.int32 and r2.dtype == np.int32 and r3.dtype == np.float32
+    np.testing.assert_array_equal(r1, a.astype(np.int32))
+    np.testing.assert_array_equal(r3, a.astype(np.float32))
+    sigs = {s[1] for s in f.signatures}
+    assert {"class(int32)", "dtype(int32)", "class(float32)"} <= sigs
+
+
+def test_class_converts_a_scalar():
+    @jit
+    def f(x, dt):
+        return dt(x)
+
+    r = f(300, np.uint8)
+    assert r == np.uint8(44) or r == 44  # NumPy's wraparound of an out-of-range conversion
+    assert f(2.75, np.int32) == 2
+
+
+def test_returning_a_class_is_refused():
+    @jit
+    def f(dt):
+        return dt
+
+    with pytest.raises(UnsupportedError, match="returning a value of type class"):
+        f(np.float32)
+
+
+def test_array_dtype_passed_on():
+    @jit
+    def g(n, dt):
+        return np.ones(n, dt)
+
+    @jit
+    def f(a):
+        return g(3, a.dtype)
+
+    np.testing.assert_array_equal(f(np.zeros(2, np.float32)), np.ones(3, np.float32))
+    assert f(np.zeros(2, np.float32)).dtype == np.float32
+
+
+def test_unsupported_dtype_is_refused():
+    @jit
+    def f(dt):
+        return np.zeros(2, dt)
+
+    with pytest.raises(Exception) as e:
+        f(np.dtype("U3"))
+    assert "dtype" in str(e.value)
+
+
+INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+FINFO_FIELDS = ["bits", "eps", "epsneg", "max", "min", "tiny", "smallest_normal", "resolution", "precision",
+                "iexp", "machep", "maxexp", "minexp", "negep", "nexp", "nmant"]
+
+
+@jit
+def _iinfo_of(t):
+    i = np.iinfo(t)
+    return i.min, i.max, i.bits
+
+
+@pytest.mark.parametrize("cls", INTS, ids=lambda c: c.__name__)
+def test_iinfo_of_class_dtype_and_array(cls):
+    want = np.iinfo(cls)
+    for arg in (cls, np.dtype(cls), np.zeros(3, cls)):
+        lo, hi, bits = _iinfo_of(arg)
+        assert (lo, hi, bits) == (want.min, want.max, want.bits), arg
+        assert isinstance(hi, int)
+
+
+@pytest.mark.parametrize("cls", [np.float32, np.float64], ids=lambda c: c.__name__)
+def test_finfo_fields(cls):
+    @jit
+    def f(t):
+        fi = np.finfo(t)
+        return (fi.bits, fi.eps, fi.epsneg, fi.max, fi.min, fi.tiny, fi.smallest_normal, fi.resolution, fi.precision,
+                fi.iexp, fi.machep, fi.maxexp, fi.minexp, fi.negep, fi.nexp, fi.nmant)
+
+    want = np.finfo(cls)
+    for arg in (cls, np.dtype(cls), np.ones((2, 2), cls)):
+        got = f(arg)
+        for name, value in zip(FINFO_FIELDS, got):
+            assert value == getattr(want, name), (arg, name, value)
+
+
+def test_finfo_in_arithmetic():
+    @jit
+    def close(a, b):
+        return np.all(np.abs(a - b) <= 4 * np.finfo(a.dtype).eps * np.maximum(np.abs(a), 1.0))
+
+    x = np.float64(1.0)
+    assert close(np.array([x]), np.array([x + 2e-16]))
+    assert not close(np.array([x]), np.array([x + 1e-12]))
+
+
+def test_iinfo_of_a_float_is_refused():
+    @jit
+    def f(t):
+        return np.iinfo(t).max
+
+    with pytest.raises(TypingError, match="np.iinfo"):
+        f(np.float64)
+
+    @jit
+    def g(t):
+        return np.finfo(t).max
+
+    with pytest.raises(TypingError, match="np.finfo"):
+        g(np.int32)
+
+
+def test_xinfo_of_a_scalar_value():
+    @jit
+    def f(x, y):
+        return np.iinfo(x).max, np.iinfo(y).min, np.finfo(np.float32(y)).eps, np.finfo(1.5).max
+
+    assert f(np.int8(3), 7) == (127, np.iinfo(np.int64).min, np.finfo(np.float32).eps, np.finfo(np.float64).max)
+    assert f(np.uint16(3), 7)[0] == 65535
+
+
+@pytest.mark.parametrize("arg", [True, np.bool_, np.True_], ids=["True", "bool_", "True_"])
+def test_xinfo_of_a_bool_is_refused(arg):
+    @jit
+    def f(t):
+        return np.iinfo(t).max
+
+    with pytest.raises(TypingError, match="np.iinfo"):
+        f(arg)
+
+
+def test_finfo_of_a_complex_type_is_its_parts():
+    @jit
+    def f(t):
+        return np.finfo(t).eps, np.finfo(t).bits
+
+    for cls in (np.complex64, np.complex128):
+        want = np.finfo(cls)
+        assert f(cls) == (want.eps, want.bits)
+        assert f(cls(1 + 2j)) == (want.eps, want.bits)
