@@ -421,3 +421,28 @@ def sub_store(a):
 def test_subarray_field_stores_are_refused():
     with pytest.raises(TypingError, match="subarray field"):
         jit(sub_store)(sub_sample())
+
+
+def sub_of_a_local_array(n):
+    a = np.zeros(n, SUB)
+    return a[1].x
+
+
+def sub_returned(a, i):
+    return a[i].x
+
+
+def test_subarray_field_of_a_local_array_is_refused():
+    # The field's view borrows the record's bytes without a reference: of an
+    # array made in the function, it would outlive the array it points into.
+    with pytest.raises(UnsupportedError, match="not an element of an argument array"):
+        jit(sub_of_a_local_array)(4)
+
+
+def test_a_returned_subarray_field_keeps_its_argument_alive():
+    a = sub_sample()
+    x = jit(sub_returned)(a, 1)
+    expect = a[1]["x"].copy()
+    assert np.shares_memory(x, a)
+    del a
+    np.testing.assert_array_equal(x, expect)
