@@ -446,3 +446,17 @@ def test_a_returned_subarray_field_keeps_its_argument_alive():
     assert np.shares_memory(x, a)
     del a
     np.testing.assert_array_equal(x, expect)
+
+
+def sub_write_one(a):
+    a[0].x[1] = 5.0
+
+
+def test_a_subarray_field_of_a_read_only_array_is_read_only():
+    a = sub_sample()
+    a.flags.writeable = False
+    with pytest.raises(TypingError, match="readonly array"):
+        jit(sub_write_one)(a)
+    b = sub_sample()
+    jit(sub_write_one)(b)
+    assert b[0]["x"][1] == 5.0
