@@ -683,6 +683,9 @@ class Inferrer {
                        absl::StrCat("literal_unroll takes one argument, found ", i.operands.size() - 1), line_);
     const Type* t = i.operands[1]->type;
     if (t->kind == Kind::kUnknown) return false;
+    if (t->kind == Kind::kStr)  // as Numba: a string is not unrolled (its items are no constants)
+      return userError(Diagnostic::Kind::kUnsupported,
+                       "Invalid use of literal_unroll: argument should be a tuple or a list of constant values", line_);
     if (t->kind == Kind::kList) {
       // As Numba: a list literal of constants, used by nothing else (Numba
       // makes it a tuple, so it cannot be changed or sliced).

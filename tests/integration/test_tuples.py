@@ -267,3 +267,15 @@ def min_max(t):
 @pytest.mark.parametrize("t", [(3, 1, 2), (1.5, -2.0, 7.25), (2, 9.5, -1)])
 def test_min_max_of_a_tuple(t):
     assert jit(min_max)(t) == min_max(t)
+
+
+def unroll_a_string():
+    n = 0
+    for c in literal_unroll("ABCDE"):
+        n += len(c)
+    return n
+
+
+def test_literal_unroll_of_a_string_is_refused_as_numba_does():
+    with pytest.raises(UnsupportedError, match="argument should be a tuple or a list of constant values"):
+        jit(unroll_a_string)()
