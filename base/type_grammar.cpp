@@ -485,6 +485,21 @@ TypeParser::Sized TypeParser::nestedArray() {
   return out;
 }
 
+absl::Status TypeParser::arrayTail(int* ndim, char* layout) {
+  if (absl::Status s = expect(','); !s.ok()) return s;
+  absl::StatusOr<int64_t> nd = number(kMaxArrayDims, absl::StrCat("an array has at most ", kMaxArrayDims, " dimensions"));
+  if (!nd.ok()) return nd.status();
+  if (pos_ >= text_.size() || text_[pos_] != 'd') return error("expected 'Nd' (the number of dimensions)");
+  ++pos_;
+  if (absl::Status s = expect(','); !s.ok()) return s;
+  absl::string_view l = identifier();
+  if (l != "C" && l != "F" && l != "A") return error("expected the array layout C, F or A");
+  if (absl::Status s = expect(')'); !s.ok()) return s;
+  *ndim = static_cast<int>(*nd);
+  *layout = l[0];
+  return absl::OkStatus();
+}
+
 TypeParser::Sized TypeParser::arrayCall(int depth) {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
@@ -493,17 +508,11 @@ TypeParser::Sized TypeParser::arrayCall(int depth) {
     ++pos_;
     Sized rec = record(depth + 1);
     if (!rec.status.ok()) return rec;
-    if (absl::Status s = expect(','); !s.ok()) return fail(s);
-    absl::StatusOr<int64_t> nd = number(kMaxArrayDims, absl::StrCat("an array has at most ", kMaxArrayDims, " dimensions"));
-    if (!nd.ok()) return fail(nd.status());
-    if (pos_ >= text_.size() || text_[pos_] != 'd') return fail(error("expected 'Nd' (the number of dimensions)"));
-    ++pos_;
-    if (absl::Status s = expect(','); !s.ok()) return fail(s);
-    absl::string_view layout = identifier();
-    if (layout != "C" && layout != "F" && layout != "A") return fail(error("expected the array layout C, F or A"));
-    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    int nd = 0;
+    char layout = 'C';
+    if (absl::Status s = arrayTail(&nd, &layout); !s.ok()) return fail(s);
     Sized out;
-    out.type = TypeSyntax::array(Scalar::kUint8, static_cast<int>(*nd), layout[0]);
+    out.type = TypeSyntax::array(Scalar::kUint8, nd, layout);
     out.type.items.push_back(std::move(rec.type));
     out.scalars = rec.scalars;
     return out;
@@ -515,17 +524,11 @@ TypeParser::Sized TypeParser::arrayCall(int depth) {
     skipSpace();
     return fail(error(dtype.status().message()));
   }
-  if (absl::Status s = expect(','); !s.ok()) return fail(s);
-  absl::StatusOr<int64_t> nd = number(kMaxArrayDims, absl::StrCat("an array has at most ", kMaxArrayDims, " dimensions"));
-  if (!nd.ok()) return fail(nd.status());
-  if (pos_ >= text_.size() || text_[pos_] != 'd') return fail(error("expected 'Nd' (the number of dimensions)"));
-  ++pos_;
-  if (absl::Status s = expect(','); !s.ok()) return fail(s);
-  absl::string_view layout = identifier();
-  if (layout != "C" && layout != "F" && layout != "A") return fail(error("expected the array layout C, F or A"));
-  if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+  int nd = 0;
+  char layout = 'C';
+  if (absl::Status s = arrayTail(&nd, &layout); !s.ok()) return fail(s);
   Sized out;
-  out.type = TypeSyntax::array(*dtype, static_cast<int>(*nd), layout[0]);
+  out.type = TypeSyntax::array(*dtype, nd, layout);
   out.scalars = 1;
   return out;
 }

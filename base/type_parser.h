@@ -53,6 +53,8 @@ class TypeParser {
   absl::Status list(int depth, char close, std::vector<TypeSyntax>* items, int64_t* scalars);
   Sized tupleOf(std::vector<TypeSyntax> items, int64_t scalars);
   Sized arrayCall(int depth);
+  /// ", N d, L)" after an array's dtype: its dimensions and layout.
+  absl::Status arrayTail(int* ndim, char* layout);
   /// records: "Record(" already read.
   Sized record(int depth);
   Sized nestedArray();  // records2:
