@@ -695,8 +695,22 @@ def _interp_real(xv, x0, x1, y0, y1, slope):
     return r
 
 
+def _interp_between(xv, x0, x1, a, b):
+    # One point between samples (x0, a) and (x1, b). Complex samples: real
+    # and imaginary parts apart, the slope as NumPy's (difference times
+    # 1 / dx); real: the difference over dx. (isinstance is decided while
+    # typing: one branch is compiled.)
+    if isinstance(a, complex):
+        inv_dx = 1.0 / (x1 - x0)
+        re = _interp_real(xv, x0, x1, a.real, b.real, (b.real - a.real) * inv_dx)
+        im = _interp_real(xv, x0, x1, a.imag, b.imag, (b.imag - a.imag) * inv_dx)
+        return complex(re, im)
+    return _interp_real(xv, x0, x1, a, b, (b - a) / (x1 - x0))
+
+
 def _interp_fill(xf, dx, dy, out):
-    # float64 samples dx, dy (NumPy's loop over real fp).
+    # NumPy's loop: float64 sample points dx, float64 or complex128 dy; a NaN
+    # x gives NaN (NaN + 0j for complex out).
     n = dx.size
     j = 0
     for i in range(xf.size):
@@ -717,38 +731,7 @@ def _interp_fill(xf, dx, dy, out):
         elif dx[j] == xv:
             out[i] = dy[j]
         else:
-            out[i] = _interp_real(xv, dx[j], dx[j + 1], dy[j], dy[j + 1], (dy[j + 1] - dy[j]) / (dx[j + 1] - dx[j]))
-
-
-def _interp_fill_complex(xf, dx, dy, out):
-    # complex128 dy: real and imaginary parts apart, the slope as NumPy's
-    # (difference times 1 / dx); a NaN x gives NaN + 0j.
-    n = dx.size
-    j = 0
-    for i in range(xf.size):
-        xv = float(xf[i])
-        if n == 1:
-            out[i] = dy[0]
-            continue
-        if np.isnan(xv):
-            out[i] = complex(xv, 0.0)
-            continue
-        j = _interp_search(xv, dx, n, j)
-        if j == -1:
-            out[i] = dy[0]
-        elif j == n:
-            out[i] = dy[n - 1]
-        elif j == n - 1:
-            out[i] = dy[j]
-        elif dx[j] == xv:
-            out[i] = dy[j]
-        else:
-            inv_dx = 1.0 / (dx[j + 1] - dx[j])
-            a = dy[j]
-            b = dy[j + 1]
-            re = _interp_real(xv, dx[j], dx[j + 1], a.real, b.real, (b.real - a.real) * inv_dx)
-            im = _interp_real(xv, dx[j], dx[j + 1], a.imag, b.imag, (b.imag - a.imag) * inv_dx)
-            out[i] = complex(re, im)
+            out[i] = _interp_between(xv, dx[j], dx[j + 1], dy[j], dy[j + 1])
 
 
 @implements("numpy.interp")
@@ -767,7 +750,7 @@ def interp(x, xp, fp):
     xf = xa.ravel()
     if isinstance(fpa[0], complex):
         out = np.empty(xf.size, dtype=np.complex128)
-        _interp_fill_complex(xf, dx, fpa.astype(np.complex128), out)
+        _interp_fill(xf, dx, fpa.astype(np.complex128), out)
     else:
         out = np.empty(xf.size, dtype=np.float64)
         _interp_fill(xf, dx, fpa.astype(np.float64), out)
