@@ -68,6 +68,9 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
     case TypeSyntax::Kind::kSlice: out->append("slice3_type"); return;  // slices2:
+    case TypeSyntax::Kind::kNPGenerator:  // npgen:
+      absl::StrAppend(out, "NumPyRandomGeneratorType(", t.named, ")");
+      return;
     case TypeSyntax::Kind::kArray:
       absl::StrAppend(out, t.readonly ? "readonly " : "", "array(");
       if (!t.items.empty()) print(t.items[0], out);  // records: an array of records
@@ -216,6 +219,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kNone:
     case TypeSyntax::Kind::kUnicode:
     case TypeSyntax::Kind::kSlice: return true;  // slices2:
+    case TypeSyntax::Kind::kNPGenerator: return true;  // npgen: the class is `named`, compared above
     case TypeSyntax::Kind::kArray:
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
              a.items == b.items;  // records: the record of an array of records
@@ -738,6 +742,17 @@ TypeParser::Sized TypeParser::type(int depth) {
   if ((name == "EnumMember" || name == "IntEnumMember") && peek('(')) {  // enums:
     ++pos_;
     return enumMember(depth, name == "IntEnumMember");
+  }
+  if (name == "NumPyRandomGeneratorType" && peek('(')) {  // npgen: the bit generator's class name
+    ++pos_;
+    absl::string_view cls = identifier();
+    if (cls.empty()) return fail(error("expected a bit generator class in NumPyRandomGeneratorType(...)"));
+    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    Sized out;
+    out.scalars = 1;
+    out.type.kind = TypeSyntax::Kind::kNPGenerator;
+    out.type.named = std::string(cls);
+    return out;
   }
   if ((name == "class" || name == "dtype") && peek('(')) {  // dtypes: class(float32), dtype(float32)
     ++pos_;

@@ -19,6 +19,8 @@
 //           | "class(" scalar ")" | "dtype(" scalar ")"   dtypes: a NumPy scalar class (np.float32)
 //                                                    or dtype object (np.dtype('float32')) as a value
 //           | record                                records: a structured dtype's element
+//           | "NumPyRandomGeneratorType(" name ")"  npgen: a numpy.random.Generator over a bit
+//                                                    generator of class name (PCG64, MT19937, ...)
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
 //   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
 //   field  := name "[type=" (scalar | record | "[unichr x" N "]") ";offset=" N "]"   Record(a[type=int16;offset=0];2;False)
@@ -73,7 +75,8 @@ struct TypeSyntax {
                               kOptional /* optional: None or items[0] */,
                               kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */,
                               kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */,
-                              kNestedArray /* records2: "nestedarray(float64, (3,))": scalar, shape */ };
+                              kNestedArray /* records2: "nestedarray(float64, (3,))": scalar, shape */,
+                              kNPGenerator /* npgen: "NumPyRandomGeneratorType(PCG64)": named is the bit generator class */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims

@@ -50,6 +50,10 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
     case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
+    case Kind::kNPGenerator: {  // npgen: {PyObject* generator, bitgen_t*}, borrowed from the caller
+      llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+      return llvm::StructType::get(ctx, {ptr, ptr});
+    }
     case Kind::kOptional:  // optional: {value, present}; the value is all zeros (null meminfos) when None
       return llvm::StructType::get(ctx, {valueType(ctx, t->items[0]), llvm::Type::getInt1Ty(ctx)});
 #define KILN_CASES_kIterator 1  // a pointer to its state (lower_iter.cpp)
@@ -180,6 +184,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     }
     case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kRecord:  // records: typing joins only equal records
+    case Kind::kNPGenerator:  // npgen: typing joins only equal generator types
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same

@@ -251,6 +251,8 @@ class FunctionLowering {
                              const typing::Type* result);
   /// random: the primitives of the random streams (lower_random.cpp).
   llvm::Value* randomPrimitive(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
+  /// npgen: a draw from a numpy.random.Generator's bit generator (lower_npgen.cpp).
+  llvm::Value* npgenDraw(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
   // ndindex: kiln.nd.unravel (lower_ndindex.cpp).
   llvm::Value* ndUnravel(const std::vector<const ir::Value*>& args, const typing::Type* result);
   // broadcast: kiln.nd.broadcast_to/_shapes/_shape_of (lower_broadcast.cpp).

@@ -96,6 +96,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return linalgCall(args);
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
       return ndUnravel(args, result);
+    case BuiltinId::kNpgenNextUint64:  // npgen: lower_npgen.cpp
+    case BuiltinId::kNpgenNextUint32:
+    case BuiltinId::kNpgenNextDouble:
+      return npgenDraw(res.id, args);
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
       return ndBroadcastTo(args, result);
     case BuiltinId::kNdBroadcastShapes:

@@ -362,6 +362,9 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kLinalgCall:  // linalg: lower_linalg.cpp
     case BuiltinId::kLinalgSameDtype:
     case BuiltinId::kNdUnravel:  // ndindex: lower_ndindex.cpp
+    case BuiltinId::kNpgenNextUint64:  // npgen: lower_npgen.cpp
+    case BuiltinId::kNpgenNextUint32:
+    case BuiltinId::kNpgenNextDouble:
     case BuiltinId::kStaticError:  // pyfuncs: rewritten by typing
     case BuiltinId::kStaticSameItem:
     case BuiltinId::kStaticItemIsinstance:

@@ -50,6 +50,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kRecord:  // records: a pointer into an array's memory, borrowed as Numba's
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+    case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
       return false;
   }
   return false;

@@ -589,6 +589,9 @@ class Inferrer {
                          : -1;
             fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // npfuncs: a.method written in Python
+        if (int fn = receiver->kind == Kind::kNPGenerator ? strLibraryMethod(inst, callee->name, "Generator") : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // npgen: g.method written in Python
         if (int fn = receiver->kind == Kind::kList && callee->name == "sort" ? keyedSort(inst, i, "list.sort") : -1;
             fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // pyfuncs: lst.sort(key=f) written in Python
@@ -669,6 +672,7 @@ class Inferrer {
       case Kind::kRecord:  // records
       case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+      case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -1009,6 +1013,12 @@ class Inferrer {
                    strLibraryMethod(inst, i.name, "array") >= 0) {
           // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
           t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
+          t = npgenAttr(tc_, obj, i.name);
+          if (!t && obj->index == 0 && strLibraryMethod(inst, i.name, "Generator") >= 0) t = tc_.boundMethod(obj, i.name);
+          if (!t)
+            return userError(Diagnostic::Kind::kUnsupported,
+                             absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
@@ -1645,6 +1655,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kGenerator) return returnable(t->items[0]);  // genpy: a Python iterator boxing its items
     if (t->kind == Kind::kEnumMember) return true;  // enums: boxed as the class's member of its value
     if (t->kind == Kind::kOptional) return returnable(t->items[0]);  // optional: None or the value boxed
+    if (t->kind == Kind::kNPGenerator) return t->index == 0;  // npgen: the Generator argument itself
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
@@ -1660,7 +1671,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   // its list and set arguments back, so its changes to them would be lost.
   if (entry_ret->kind == Kind::kGenerator)
     for (const Type* a : p->instances[0]->arg_types)
-      if (a->kind == Kind::kList || (a->kind == Kind::kDict && a->name == "reflected set"))
+      if (a->kind == Kind::kList || (a->kind == Kind::kDict && a->name == "reflected set") ||
+          a->kind == Kind::kNPGenerator)  // npgen: borrowed for the call only
         return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                    absl::StrCat("returning a generator to Python from a function with a ", a->str(),
                                                 " argument is not supported"),

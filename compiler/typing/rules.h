@@ -76,6 +76,11 @@ bool isExceptionClassName(const std::string& name);
 
 // random: the primitives of the random streams (rules_random.cpp).
 absl::StatusOr<const Type*> randomBuiltinCall(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+// npgen: kiln.npgen.* and the attributes of a numpy.random.Generator (rules_npgen.cpp).
+absl::StatusOr<const Type*> npgenBuiltinCall(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+/// The type of attribute `name` of a Generator or bit generator `obj` that
+/// is not a method (g.bit_generator); nullptr when it has none such.
+const Type* npgenAttr(TypeContext& tc, const Type* obj, const std::string& name);
 // linalg: kiln.linalg.call (rules_linalg.cpp).
 absl::StatusOr<const Type*> linalgBuiltinCall(TypeContext& tc, const std::vector<const Type*>& args);
 absl::StatusOr<const Type*> linalgSameDtype(TypeContext& tc, const std::vector<const Type*>& args);

@@ -127,6 +127,10 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return randomBuiltinCall(tc, res.id, args);
     case BuiltinId::kNdUnravel:  // ndindex: rules_ndindex.cpp
       return ndUnravelCall(tc, args);
+    case BuiltinId::kNpgenNextUint64:  // npgen: rules_npgen.cpp
+    case BuiltinId::kNpgenNextUint32:
+    case BuiltinId::kNpgenNextDouble:
+      return npgenBuiltinCall(tc, res.id, args);
     case BuiltinId::kStaticError:  // pyfuncs: rewritten before typing (rules_static.cpp)
     case BuiltinId::kStaticSameItem:
     case BuiltinId::kStaticItemIsinstance:
@@ -468,12 +472,12 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpEmpty:
     case BuiltinId::kNpZeros:
     case BuiltinId::kNpOnes: {
-      // (shape, dtype=float64): shape an int or a non-empty tuple of ints.
+      // (shape, dtype=float64): shape an int or a tuple of ints (npgen: () is a 0-d array, as NumPy's).
       if (n < 1 || n > 2) return bad();
       int nd = 0;
       if (isIntLike(args[0])) {
         nd = 1;
-      } else if (args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
+      } else if (args[0]->kind == Kind::kTuple) {
         for (const Type* t : args[0]->items)
           if (!isIntLike(t)) return bad();
         nd = static_cast<int>(args[0]->items.size());

@@ -43,6 +43,7 @@ bool printable(const Type* t) {
     case Kind::kRecord:  // records: not boxed for print yet (refused)
     case Kind::kUnicodeCharSeq:
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+    case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
 #define KILN_CASES_kIterator 1
 #include "compiler/typing/kind_cases.def"
       return false;

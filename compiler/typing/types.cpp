@@ -111,6 +111,9 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
     case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
     case Kind::kNestedArray: *head = t.name; return;  // records2: the spelling, made by TypeContext::nestedArray
+    case Kind::kNPGenerator:  // npgen:
+      *head = absl::StrCat(t.index == 1 ? "NumPyRandomBitGeneratorType(" : "NumPyRandomGeneratorType(", t.name, ")");
+      return;
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
       if (size_t dot = func.rfind('.'); dot != std::string::npos) func = func.substr(0, dot);  // the instance number
@@ -401,6 +404,13 @@ const Type* TypeContext::generator(const std::string& symbol, const Type* yield,
   return intern(t);
 }
 
+const Type* TypeContext::npGenerator(const std::string& cls, bool bit_generator) {  // npgen:
+  Type t = make(Kind::kNPGenerator);
+  t.name = cls;
+  t.index = bit_generator ? 1 : 0;
+  return intern(t);
+}
+
 const Type* TypeContext::optional(const Type* value) {  // optional:
   Type t = make(Kind::kOptional);
   t.items = {value};
@@ -510,6 +520,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
     case base::TypeSyntax::Kind::kSlice: return tc.slice();  // slices2:
+    case base::TypeSyntax::Kind::kNPGenerator: return tc.npGenerator(t.named);  // npgen:
     case base::TypeSyntax::Kind::kArray: {
       if (t.items.empty()) return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
       absl::StatusOr<const Type*> rec = fromSyntax(tc, t.items[0]);  // records: an array of records

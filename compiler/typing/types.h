@@ -162,6 +162,9 @@ class TypeContext {
   const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
                      int64_t size, bool aligned);
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
+  /// npgen: a numpy.random.Generator over a bit generator of class `cls`
+  /// ("PCG64"), or that Generator's bit_generator.
+  const Type* npGenerator(const std::string& cls, bool bit_generator = false);
 
   /// The type of a spelling in base/type_grammar.h's grammar ("int64",
   /// "f8", "UniTuple(int64, 2)", "float64[:, ::1]", "array(float64, 1d, C)");

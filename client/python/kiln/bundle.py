@@ -262,6 +262,8 @@ def _builtin_name(value):
             return f"functools.{name}" if getattr(__import__("functools"), name, None) is value else None
         if module == "numpy.linalg" and callable(value):  # linalg: from numpy.linalg import inv
             return f"numpy.linalg.{name}"
+        if module == "numba.np.random.generator_core" and callable(value):  # npgen: Numba's bit generator draws
+            return f"{module}.{name}"
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None
@@ -441,6 +443,11 @@ class _Builder:
             impl = library.lookup(f"array.{attr}") if "numpy" in sys.modules else None
             if impl is not None:
                 members.append((f"array.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            # npgen: a method of numpy.random.Generator ("Generator.random"),
+            # used when the receiver is a Generator passed in.
+            impl = library.lookup(f"Generator.{attr}") if "numpy.random" in sys.modules else None
+            if impl is not None:
+                members.append((f"Generator.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
     def matmul_member(self, code):

@@ -71,6 +71,10 @@ struct Layout {
   // for a dtype object (np.dtype('float32'), "dtype(float32)"); matched by
   // spelling as a kTuple of no items (the compiled side's i8) and dtype the scalar.
   char dtype_form = 0;
+  // npgen: a numpy.random.Generator ("NumPyRandomGeneratorType(PCG64)"): the
+  // bit generator's class; matched by spelling as a kTuple of no items, passed
+  // as {PyObject* generator, bitgen_t*} (borrowed for the call).
+  std::string npgen;
 };
 
 /// An array type packed into one integer, so that matching an ndarray

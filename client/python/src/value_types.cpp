@@ -339,6 +339,13 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.align = 8;
       l.spelling = "slice3_type";
       return l;
+    case base::TypeSyntax::Kind::kNPGenerator:  // npgen: {PyObject* generator, bitgen_t*}
+      l.kind = Kind::kTuple;
+      l.size = 16;
+      l.align = 8;
+      l.npgen = t.named;
+      l.spelling = base::printType(t);
+      return l;
     case base::TypeSyntax::Kind::kCharSeq:  // records: only inside a record
       return absl::InvalidArgumentError("a string field type outside a record");
     case base::TypeSyntax::Kind::kNestedArray:  // records2: only inside a record
@@ -608,6 +615,36 @@ std::string dtypeSpelling(PyObject* v) {
 
 namespace {
 
+// npgen: the bit generator class of a numpy.random.Generator ("PCG64"); empty
+// for anything else. The Generator's bitgen_t is in its bit generator's
+// "capsule" (a PyCapsule named "BitGenerator", NumPy's documented interface).
+std::string npgenClass(PyObject* v) {
+  if (std::strcmp(Py_TYPE(v)->tp_name, "numpy.random._generator.Generator") != 0) return {};
+  PyObject* bg = PyObject_GetAttrString(v, "bit_generator");
+  if (bg == nullptr) {
+    PyErr_Clear();
+    return {};
+  }
+  std::string name = Py_TYPE(bg)->tp_name;
+  Py_DECREF(bg);
+  if (size_t dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
+  for (char c : name)  // what the type grammar reads as an identifier
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_')) return {};
+  return name;
+}
+
+// npgen: the generator's bitgen_t*, or null with an error set.
+void* npgenBitgen(PyObject* v) {
+  PyObject* bg = PyObject_GetAttrString(v, "bit_generator");
+  if (bg == nullptr) return nullptr;
+  PyObject* capsule = PyObject_GetAttrString(bg, "capsule");
+  Py_DECREF(bg);
+  if (capsule == nullptr) return nullptr;
+  void* bitgen = PyCapsule_GetPointer(capsule, "BitGenerator");
+  Py_DECREF(capsule);
+  return bitgen;
+}
+
 // slices2: whether each part of a slice is None or an integer (Python's or NumPy's).
 bool sliceOfIntegers(PyObject* v) {
   PySliceObject* s = reinterpret_cast<PySliceObject*>(v);
@@ -668,6 +705,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
     *kind = Kind::kArray;
   else if (!dtypeSpelling(v).empty()) *kind = Kind::kTuple;  // dtypes: by spelling, as tuples
+  else if (!npgenClass(v).empty()) *kind = Kind::kTuple;  // npgen: by spelling, as tuples
   else return false;
   return *kind != Kind::kArray || *array_key != 0;  // key 0: a dtype Kiln has no type for
 }
@@ -717,6 +755,7 @@ std::string typeofSpelling(PyObject* v) {
   if (kind != Kind::kTuple) return kindName(kind);
   if (!PyTuple_Check(v)) {
     if (std::string d = dtypeSpelling(v); !d.empty()) return d;  // dtypes
+    if (std::string g = npgenClass(v); !g.empty()) return absl::StrCat("NumPyRandomGeneratorType(", g, ")");  // npgen
     return enumMemberSpelling(v);  // enums
   }
   Py_ssize_t n = PyTuple_GET_SIZE(v);
@@ -775,6 +814,16 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     if (dtypeSpelling(v) == l.spelling) return true;
     PyErr_Format(PyExc_TypeError, "expected %s, got %R", l.spelling.c_str(), v);
     return false;
+  }
+  if (!l.npgen.empty()) {  // npgen: the Generator and its bitgen_t, borrowed for the call
+    if (npgenClass(v) != l.npgen) {
+      PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
+      return false;
+    }
+    void* parts[2] = {v, npgenBitgen(v)};
+    if (parts[1] == nullptr) return false;
+    std::memcpy(dst, parts, sizeof parts);
+    return true;
   }
   if (l.kind == Kind::kOptional) {  // optional: None, or the value and its flag
     char* d = static_cast<char*>(dst);
@@ -982,6 +1031,11 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     PyObject* member = PyObject_CallOneArg(it->second, value);
     Py_DECREF(value);
     return member;
+  }
+  if (!l.npgen.empty()) {  // npgen: the Generator object itself (an argument, alive through the call)
+    PyObject* g = load<PyObject*>(p);
+    Py_INCREF(g);
+    return g;
   }
   if (l.kind == Kind::kOptional) {  // optional: None (its value holds nothing) or the value
     const char* q = static_cast<const char*>(p);

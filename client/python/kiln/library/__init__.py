@@ -41,6 +41,8 @@ _MODULES = {
     "builtins": "kiln.library.builtin_functions",  # generators: map, filter
     "numpy.linalg": "kiln.library.numpy_linalg",  # linalg: (also numpy.dot/vdot/matmul)
     "list": "kiln.library.list_methods",  # pyfuncs: list.sort / sorted with key=
+    "Generator": "kiln.library.numpy_generator",  # npgen: methods of numpy.random.Generator, "Generator.random"
+    "numba.np.random.generator_core": "kiln.library.numpy_generator",  # npgen: Numba's next_uint32(bitgen), ...
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
@@ -113,6 +115,9 @@ def may_implement(module, attr):
     if module == "array":  # npfuncs: methods of ndarray
         np = sys.modules.get("numpy")
         return np is None or hasattr(np.ndarray, attr)
+    if module == "Generator":  # npgen: methods of numpy.random.Generator
+        gen = getattr(sys.modules.get("numpy.random"), "Generator", None)
+        return gen is None or hasattr(gen, attr)
     owner = sys.modules.get(module)
     # A module's own attributes only: no module __getattr__ runs (NumPy's
     # warns about removed names).

@@ -1,0 +1,596 @@
+"""npgen: the methods of a ``numpy.random.Generator`` passed to compiled code
+(``rng = np.random.default_rng(seed); f(rng)``), in the supported Python
+subset (see kiln/library/__init__.py).
+
+Every draw comes from the Generator's own bit generator (PCG64, MT19937,
+Philox, SFC64, ...) through the function pointers of its ``bitgen_t``, in
+place (the primitives ``kiln.npgen.next_uint64/next_uint32/next_double``,
+compiler/lowering/lower_npgen.cpp), so the Python object sees the advanced
+state afterwards, as with Numba. Each method follows the algorithm NumPy's
+Generator uses (numpy/random/src/distributions/distributions.c and
+_bounded_integers), so the numbers are NumPy's, bit for bit, for the same
+seed: the 256-layer ziggurats of standard_normal and standard_exponential
+(tables in ziggurat_tables.py), Lemire's bounded integers, the gamma,
+beta and Poisson samplers over them.
+
+``size=None`` gives a scalar and an int or a tuple an array of that shape:
+the `size is None` test is decided when the method is compiled for its
+argument types (typing/prune_none_branches.h). ``dtype=`` is a NumPy scalar
+class or dtype object; a dtype a method does not support is refused at
+compile time in NumPy's words.
+"""
+
+import math
+
+import numpy as np
+
+from kiln.library import implements, primitive
+from kiln.library.numpy_random import _flat, _loggam
+from kiln.library.ziggurat_tables import FE_DOUBLE, FI_DOUBLE, KE_DOUBLE, KI_DOUBLE, WE_DOUBLE, WI_DOUBLE
+
+_next_uint64 = primitive("kiln.npgen.next_uint64")
+_next_uint32 = primitive("kiln.npgen.next_uint32")
+_next_double = primitive("kiln.npgen.next_double")
+_error = primitive("kiln.static.error")
+
+_KI = np.array(KI_DOUBLE, dtype=np.int64)  # every entry < 2**53
+_WI = np.array(WI_DOUBLE)
+_FI = np.array(FI_DOUBLE)
+_KE = np.array(KE_DOUBLE, dtype=np.int64)
+_WE = np.array(WE_DOUBLE)
+_FE = np.array(FE_DOUBLE)
+_ZIGGURAT_NOR_R = 3.6541528853610087963519472518
+_ZIGGURAT_NOR_INV_R = 0.27366123732975827203338247596
+_ZIGGURAT_EXP_R = 7.6971174701310497140446280481
+
+_MASK52 = 0x000FFFFFFFFFFFFF
+_MASK53 = 0x001FFFFFFFFFFFFF
+_U0 = np.uint64(0)
+_U1 = np.uint64(1)
+_U8 = np.uint64(8)
+_U16 = np.uint64(16)
+_U32 = np.uint64(32)
+_M8 = np.uint64(0xFF)
+_M16 = np.uint64(0xFFFF)
+_M32 = np.uint64(0xFFFFFFFF)
+_UMAX = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+# -- the generator's building blocks ---------------------------------------
+
+
+def _bits64(g):
+    # The next 64 random bits as an int64 (the uint64's bit pattern).
+    return np.int64(_next_uint64(g))
+
+
+def _next_float(g):
+    # NumPy's next_float: the top 24 of 32 random bits, scaled to [0, 1).
+    return np.float32(np.int64(_next_uint32(g)) >> 8) * np.float32(1.0 / 16777216.0)
+
+
+def _standard_normal(g):
+    # NumPy's random_standard_normal: the 256-layer ziggurat.
+    while True:
+        r = _bits64(g)
+        idx = r & 0xFF
+        sign = (r >> 8) & 1
+        rabs = (r >> 9) & _MASK52
+        x = rabs * _WI[idx]
+        if sign == 1:
+            x = -x
+        if rabs < _KI[idx]:
+            return x
+        if idx == 0:
+            while True:
+                xx = -_ZIGGURAT_NOR_INV_R * math.log1p(-_next_double(g))
+                yy = -math.log1p(-_next_double(g))
+                if yy + yy > xx * xx:
+                    if (rabs >> 8) & 1 == 1:
+                        return -(_ZIGGURAT_NOR_R + xx)
+                    return _ZIGGURAT_NOR_R + xx
+        else:
+            if (_FI[idx - 1] - _FI[idx]) * _next_double(g) + _FI[idx] < math.exp(-0.5 * x * x):
+                return x
+
+
+def _standard_exponential(g):
+    # NumPy's random_standard_exponential: the 256-layer ziggurat (a
+    # rejected draw starts over, as NumPy's tail call does).
+    while True:
+        r = _bits64(g)
+        idx = (r >> 3) & 0xFF
+        ri = (r >> 11) & _MASK53
+        x = ri * _WE[idx]
+        if ri < _KE[idx]:
+            return x
+        if idx == 0:
+            return _ZIGGURAT_EXP_R - math.log1p(-_next_double(g))
+        if (_FE[idx - 1] - _FE[idx]) * _next_double(g) + _FE[idx] < math.exp(-x):
+            return x
+
+
+def _standard_gamma(g, shape):
+    # NumPy's random_standard_gamma (Marsaglia and Tsang above 1, a
+    # Johnk-style rejection below), over the ziggurat draws.
+    if shape == 1.0:
+        return _standard_exponential(g)
+    if shape == 0.0:
+        return 0.0
+    if shape < 1.0:
+        while True:
+            u = _next_double(g)
+            v = _standard_exponential(g)
+            if u <= 1.0 - shape:
+                x = math.pow(u, 1.0 / shape)
+                if x <= v:
+                    return x
+            else:
+                y = -math.log((1.0 - u) / shape)
+                x = math.pow(1.0 - shape + shape * y, 1.0 / shape)
+                if x <= v + y:
+                    return x
+    b = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * b)
+    while True:
+        x = _standard_normal(g)
+        v = 1.0 + c * x
+        while v <= 0.0:
+            x = _standard_normal(g)
+            v = 1.0 + c * x
+        v = v * v * v
+        u = _next_double(g)
+        if u < 1.0 - 0.0331 * (x * x) * (x * x):
+            return b * v
+        if math.log(u) < 0.5 * x * x + b * (1.0 - v + math.log(v)):
+            return b * v
+
+
+def _beta(g, a, b):
+    # NumPy's random_beta: Johnk's algorithm when both are <= 1, else a
+    # ratio of gammas.
+    if a <= 1.0 and b <= 1.0:
+        while True:
+            u = _next_double(g)
+            v = _next_double(g)
+            x = math.pow(u, 1.0 / a)
+            y = math.pow(v, 1.0 / b)
+            xpy = x + y
+            if xpy <= 1.0 and u + v > 0.0:
+                if xpy > 0.0:
+                    return x / xpy
+                logx = math.log(u) / a
+                logy = math.log(v) / b
+                logm = logx if logx > logy else logy
+                logx -= logm
+                logy -= logm
+                return math.exp(logx - math.log(math.exp(logx) + math.exp(logy)))
+    ga = _standard_gamma(g, a)
+    gb = _standard_gamma(g, b)
+    return ga / (ga + gb)
+
+
+def _poisson(g, lam):
+    # NumPy's random_poisson: Hormann's PTRS from 10 on, multiplication below.
+    if lam >= 10.0:
+        slam = math.sqrt(lam)
+        loglam = math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2.0)
+        while True:
+            u = _next_double(g) - 0.5
+            v = _next_double(g)
+            us = 0.5 - abs(u)
+            kf = np.floor((2.0 * a / us + b) * u + lam + 0.43)
+            # C's conversion of an out-of-range value gives a negative k,
+            # which the test below rejects (us < 0.07 there).
+            k = int(kf) if abs(kf) < 9.2e18 else -1
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - _loggam(k + 1.0):
+                return k
+    if lam == 0.0:
+        return 0
+    enlam = math.exp(-lam)
+    x = 0
+    prod = 1.0
+    while True:
+        prod *= _next_double(g)
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+def _mulhi(x, y):
+    # The high 64 bits of the 128-bit product of two uint64s.
+    x0 = x & _M32
+    x1 = x >> _U32
+    y0 = y & _M32
+    y1 = y >> _U32
+    w0 = x0 * y0
+    t = x1 * y0 + (w0 >> _U32)
+    w1 = (t & _M32) + x0 * y1
+    return x1 * y1 + (t >> _U32) + (w1 >> _U32)
+
+
+def _lemire64(g, rng):
+    # NumPy's bounded_lemire_uint64: a uniform uint64 in [0, rng].
+    rng_excl = rng + _U1
+    x = _next_uint64(g)
+    leftover = x * rng_excl
+    if leftover < rng_excl:
+        threshold = (_UMAX - rng) % rng_excl
+        while leftover < threshold:
+            x = _next_uint64(g)
+            leftover = x * rng_excl
+    return _mulhi(x, rng_excl)
+
+
+def _lemire32(g, rng):
+    # NumPy's buffered_bounded_lemire_uint32: a uniform value in [0, rng]
+    # (rng < 2**32 - 1), as a uint64.
+    rng_excl = rng + _U1
+    m = np.uint64(_next_uint32(g)) * rng_excl
+    leftover = m & _M32
+    if leftover < rng_excl:
+        threshold = (_M32 - rng) % rng_excl
+        while leftover < threshold:
+            m = np.uint64(_next_uint32(g)) * rng_excl
+            leftover = m & _M32
+    return m >> _U32
+
+
+def _bounded64(g, rng):
+    # NumPy's random_bounded_uint64_fill for one value: uniform in [0, rng].
+    if rng == _U0:
+        return _U0
+    if rng <= _M32:
+        if rng == _M32:
+            return np.uint64(_next_uint32(g))
+        return _lemire32(g, rng)
+    if rng == _UMAX:
+        return _next_uint64(g)
+    return _lemire64(g, rng)
+
+
+def _bounded32(g, rng):
+    # random_bounded_uint32_fill for one value (rng < 2**32).
+    if rng == _U0:
+        return _U0
+    if rng == _M32:
+        return np.uint64(_next_uint32(g))
+    return _lemire32(g, rng)
+
+
+def _buffered_small(g, bits, state):
+    # NumPy's buffered_uint16 / buffered_uint8: 32 random bits handed out
+    # `bits` at a time, low bits first; state is [buffer, count left].
+    if state[1] == 0:
+        state[0] = np.int64(_next_uint32(g))
+        state[1] = 32 // bits - 1
+    else:
+        state[0] = state[0] >> bits
+        state[1] -= 1
+    return state[0] & ((1 << bits) - 1)
+
+
+def _bounded_small(g, rng, bits, state):
+    # buffered_bounded_lemire_uint16 / _uint8: uniform in [0, rng] for a
+    # 16- or 8-bit dtype, drawing from the shared buffer.
+    top = (1 << bits) - 1
+    if rng == 0:
+        return 0
+    if rng == top:
+        return _buffered_small(g, bits, state)
+    rng_excl = rng + 1
+    m = _buffered_small(g, bits, state) * rng_excl
+    leftover = m & top
+    if leftover < rng_excl:
+        threshold = (top - rng) % rng_excl
+        while leftover < threshold:
+            m = _buffered_small(g, bits, state) * rng_excl
+            leftover = m & top
+    return m >> bits
+
+
+def _bounded_bool(g, rng, state):
+    # buffered_bounded_bool: one bit of the buffer at a time.
+    if rng == 0:
+        return 0
+    if state[1] == 0:
+        state[0] = np.int64(_next_uint32(g))
+        state[1] = 31
+    else:
+        state[0] = state[0] >> 1
+        state[1] -= 1
+    return state[0] & 1
+
+
+# -- numpy.random.Generator ---------------------------------------------------
+
+
+@implements("Generator.random")
+def _random(self, size=None, dtype=None):
+    if dtype is None:
+        x = np.float64(0)
+    else:
+        x = dtype(0)
+    if not isinstance(x, (np.float32, np.float64)):
+        _error("Unsupported dtype for Generator.random: only float32 and float64 are supported", x)
+    if size is None:
+        if isinstance(x, np.float32):
+            return _next_float(self)
+        return _next_double(self)
+    if isinstance(x, np.float32):
+        out = np.empty(size, np.float32)
+        flat = _flat(out)
+        for i in range(flat.size):
+            flat[i] = _next_float(self)
+        return out
+    out = np.empty(size, np.float64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _next_double(self)
+    return out
+
+
+@implements("Generator.standard_normal")
+def _standard_normal_method(self, size=None, dtype=None):
+    if dtype is not None:
+        if not isinstance(dtype(0), np.float64):
+            _error("Generator.standard_normal: only dtype float64 is supported", dtype(0))
+    if size is None:
+        return _standard_normal(self)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _standard_normal(self)
+    return out
+
+
+@implements("Generator.normal")
+def _normal(self, loc=0.0, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    if size is None:
+        return loc + scale * _standard_normal(self)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = loc + scale * _standard_normal(self)
+    return out
+
+
+@implements("Generator.standard_exponential")
+def _standard_exponential_method(self, size=None, dtype=None, method="zig"):
+    if dtype is not None:
+        if not isinstance(dtype(0), np.float64):
+            _error("Generator.standard_exponential: only dtype float64 is supported", dtype(0))
+    if method != "zig":
+        if method != "inv":
+            raise ValueError("method must be either 'inv' or 'zig'")
+    if size is None:
+        if method == "inv":
+            return -math.log1p(-_next_double(self))
+        return _standard_exponential(self)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        if method == "inv":
+            flat[i] = -math.log1p(-_next_double(self))
+        else:
+            flat[i] = _standard_exponential(self)
+    return out
+
+
+@implements("Generator.exponential")
+def _exponential(self, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    if size is None:
+        return scale * _standard_exponential(self)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = scale * _standard_exponential(self)
+    return out
+
+
+@implements("Generator.uniform")
+def _uniform(self, low=0.0, high=1.0, size=None):
+    span = high - low
+    if not math.isfinite(span):
+        raise OverflowError("high - low range exceeds valid bounds")
+    if size is None:
+        return low + span * _next_double(self)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = low + span * _next_double(self)
+    return out
+
+
+@implements("Generator.standard_gamma")
+def _standard_gamma_method(self, shape, size=None):
+    if shape < 0.0:
+        raise ValueError("shape < 0")
+    if size is None:
+        return _standard_gamma(self, shape)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _standard_gamma(self, shape)
+    return out
+
+
+@implements("Generator.gamma")
+def _gamma(self, shape, scale=1.0, size=None):
+    if shape < 0.0:
+        raise ValueError("shape < 0")
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    if size is None:
+        return scale * _standard_gamma(self, shape)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = scale * _standard_gamma(self, shape)
+    return out
+
+
+@implements("Generator.beta")
+def _beta_method(self, a, b, size=None):
+    if a <= 0.0:
+        raise ValueError("a <= 0")
+    if b <= 0.0:
+        raise ValueError("b <= 0")
+    if size is None:
+        return _beta(self, a, b)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _beta(self, a, b)
+    return out
+
+
+@implements("Generator.poisson")
+def _poisson_method(self, lam=1.0, size=None):
+    if lam < 0.0:
+        raise ValueError("lam < 0")
+    if lam > 9.223372006484771e18:
+        raise ValueError("lam value too large")
+    if size is None:
+        return _poisson(self, lam)
+    out = np.empty(size, np.int64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _poisson(self, lam)
+    return out
+
+
+@implements("Generator.integers")
+def _integers(self, low, high=None, size=None, dtype=None, endpoint=False):
+    # NumPy's Generator.integers (_bounded_integers' _rand_<dtype>): the
+    # closed range [low, high] (high - 1 unless endpoint) drawn as
+    # low + a uniform value in [0, high - low], by Lemire's method, 16- and
+    # 8-bit dtypes from a shared 32-bit buffer.
+    if dtype is None:
+        x = np.int64(0)
+    else:
+        x = dtype(0)
+    if not isinstance(x, (np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_)):
+        _error("Unsupported dtype for Generator.integers", x)
+    if high is None:
+        lo = 0
+        hi = low
+    else:
+        lo = low
+        hi = high
+    if not endpoint:
+        if lo >= hi:
+            if high is None:
+                raise ValueError("high <= 0")
+            raise ValueError("low >= high")
+        hi = hi - 1
+    elif lo > hi:
+        raise ValueError("low > high")
+    if isinstance(x, np.bool_):
+        if lo < 0:
+            raise ValueError("low is out of bounds for bool")
+        if hi > 1:
+            raise ValueError("high is out of bounds for bool")
+    elif isinstance(x, np.int8):
+        if lo < -128:
+            raise ValueError("low is out of bounds for int8")
+        if hi > 127:
+            raise ValueError("high is out of bounds for int8")
+    elif isinstance(x, np.uint8):
+        if lo < 0:
+            raise ValueError("low is out of bounds for uint8")
+        if hi > 255:
+            raise ValueError("high is out of bounds for uint8")
+    elif isinstance(x, np.int16):
+        if lo < -32768:
+            raise ValueError("low is out of bounds for int16")
+        if hi > 32767:
+            raise ValueError("high is out of bounds for int16")
+    elif isinstance(x, np.uint16):
+        if lo < 0:
+            raise ValueError("low is out of bounds for uint16")
+        if hi > 65535:
+            raise ValueError("high is out of bounds for uint16")
+    elif isinstance(x, np.int32):
+        if lo < -2147483648:
+            raise ValueError("low is out of bounds for int32")
+        if hi > 2147483647:
+            raise ValueError("high is out of bounds for int32")
+    elif isinstance(x, np.uint32):
+        if lo < 0:
+            raise ValueError("low is out of bounds for uint32")
+        if hi > 4294967295:
+            raise ValueError("high is out of bounds for uint32")
+    elif isinstance(x, np.uint64):
+        if lo < 0:
+            raise ValueError("low is out of bounds for uint64")
+    lo64 = np.int64(lo)
+    span = np.int64(hi) - lo64  # the unsigned span's bits (wraps past 2**63)
+    rng = np.uint64(span)
+    if size is None:
+        if isinstance(x, (np.int64, np.uint64)):
+            v = lo64 + np.int64(_bounded64(self, rng))
+            if dtype is None:
+                return v
+            return dtype(v)
+        if isinstance(x, (np.int32, np.uint32)):
+            return dtype(lo64 + np.int64(_bounded32(self, rng)))
+        state = [np.int64(0), np.int64(0)]
+        if isinstance(x, np.bool_):
+            return _bounded_bool(self, span, state) + lo64 != 0
+        if isinstance(x, (np.int16, np.uint16)):
+            return dtype(lo64 + _bounded_small(self, span, 16, state))
+        return dtype(lo64 + _bounded_small(self, span, 8, state))
+    if dtype is None:
+        out = np.empty(size, np.int64)
+    else:
+        out = np.empty(size, dtype)
+    flat = _flat(out)
+    if isinstance(x, (np.int64, np.uint64)):
+        for i in range(flat.size):
+            flat[i] = lo64 + np.int64(_bounded64(self, rng))
+    elif isinstance(x, (np.int32, np.uint32)):
+        for i in range(flat.size):
+            flat[i] = lo64 + np.int64(_bounded32(self, rng))
+    else:
+        state = [np.int64(0), np.int64(0)]
+        if isinstance(x, np.bool_):
+            for i in range(flat.size):
+                flat[i] = _bounded_bool(self, span, state) + lo64 != 0
+        elif isinstance(x, (np.int16, np.uint16)):
+            for i in range(flat.size):
+                flat[i] = lo64 + _bounded_small(self, span, 16, state)
+        else:
+            for i in range(flat.size):
+                flat[i] = lo64 + _bounded_small(self, span, 8, state)
+    return out
+
+
+# numba.np.random.generator_core's next_uint32 / next_uint64 / next_double of
+# a bit generator (Numba's extension API, used by code written for Numba).
+@implements("numba.np.random.generator_core.next_uint32")
+def _core_next_uint32(bitgen):
+    return _next_uint32(bitgen)
+
+
+@implements("numba.np.random.generator_core.next_uint64")
+def _core_next_uint64(bitgen):
+    return _next_uint64(bitgen)
+
+
+@implements("numba.np.random.generator_core.next_double")
+def _core_next_double(bitgen):
+    return _next_double(bitgen)
