@@ -323,6 +323,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
         break;
       }
+      if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator draws through the same bitgen_t
+        v = value(i.operands[0]);
+        break;
+      }
       if (obj->kind == Kind::kEnumMember) {  // enums: m.value is the member's representation
         v = value(i.operands[0]);
         break;

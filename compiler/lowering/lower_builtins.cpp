@@ -147,8 +147,15 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return math_intrinsic(llvm::Intrinsic::sqrt);
     case BuiltinId::kMathFabs:
       return math_intrinsic(llvm::Intrinsic::fabs);
-    case BuiltinId::kMathPow:
-      return math_intrinsic(llvm::Intrinsic::pow);
+    case BuiltinId::kMathPow: {
+      // npgen: libm's pow itself, as CPython's math.pow and NumPy's C code
+      // call it: LLVM would rewrite pow(x, 2.0) as x * x, which differs
+      // from glibc's pow in the last bit (so Generator.beta(0.5, b) would
+      // leave NumPy's stream).
+      llvm::CallInst* c = b_.CreateCall(libm("pow", 2), {arg_f64(0), arg_f64(1)});
+      c->addFnAttr(llvm::Attribute::NoBuiltin);
+      return c;
+    }
     case BuiltinId::kMathCopysign:
       return math_intrinsic(llvm::Intrinsic::copysign);
     case BuiltinId::kMathTan:
