@@ -32,6 +32,8 @@ _next_uint64 = primitive("kiln.npgen.next_uint64")
 _next_uint32 = primitive("kiln.npgen.next_uint32")
 _next_double = primitive("kiln.npgen.next_double")
 _error = primitive("kiln.static.error")
+_array_or_none = primitive("kiln.rng.array_or_none")
+_shape = primitive("kiln.rng.shape")
 
 _KI = np.array(KI_DOUBLE, dtype=np.int64)  # every entry < 2**53
 _WI = np.array(WI_DOUBLE)
@@ -576,6 +578,105 @@ def _integers(self, low, high=None, size=None, dtype=None, endpoint=False):
         else:
             for i in range(flat.size):
                 flat[i] = lo64 + _bounded_small(self, span, 8, state)
+    return out
+
+
+def _interval(g, mx):
+    # NumPy's random_interval: a uniform integer in [0, mx] by masked
+    # rejection (32-bit draws while mx fits in 32 bits).
+    if mx == 0:
+        return 0
+    mask = mx
+    mask |= mask >> 1
+    mask |= mask >> 2
+    mask |= mask >> 4
+    mask |= mask >> 8
+    mask |= mask >> 16
+    mask |= mask >> 32
+    if mx <= 0xFFFFFFFF:
+        v = np.int64(_next_uint32(g)) & mask
+        while v > mx:
+            v = np.int64(_next_uint32(g)) & mask
+        return v
+    v = _bits64(g) & mask
+    while v > mx:
+        v = _bits64(g) & mask
+    return v
+
+
+def _shuffle_rows(g, x, row):
+    # Fisher-Yates along the first axis, from the end, as NumPy's
+    # _shuffle_raw; row is x[0] when x has more than one dimension (rows
+    # are swapped by copying), else None.
+    if row is None:
+        for i in range(len(x) - 1, 0, -1):
+            j = _interval(g, i)
+            t = x[i]
+            x[i] = x[j]
+            x[j] = t
+        return
+    for i in range(len(x) - 1, 0, -1):
+        j = _interval(g, i)
+        t = x[i].copy()
+        x[i] = x[j]
+        x[j] = t
+
+
+@implements("Generator.shuffle")
+def _shuffle(self, x):
+    # In place along the first axis (no axis=).
+    if len(x) > 1:
+        _shuffle_rows(self, x, _array_or_none(x[0]))
+
+
+@implements("Generator.permutation")
+def _permutation(self, x):
+    return _permutation_of(self, x, _array_or_none(x))
+
+
+def _permutation_of(g, x, arr):
+    if arr is None:
+        out = np.arange(x)
+        _shuffle_rows(g, out, None)
+        return out
+    out = arr.copy()
+    if len(out) > 1:
+        _shuffle_rows(g, out, _array_or_none(out[0]))
+    return out
+
+
+@implements("Generator.choice")
+def _choice(self, a, size=None):
+    # With replacement and uniform (no replace=/p=/axis=): NumPy draws the
+    # indices as integers(0, n, size).
+    return _choice_of(self, a, _array_or_none(a), size)
+
+
+def _choice_of(g, a, arr, size):
+    if arr is None:
+        n = a
+    else:
+        if arr.ndim != 1:
+            raise ValueError("a must be 1-dimensional")
+        n = arr.size
+    if n <= 0:
+        raise ValueError("a cannot be empty unless no samples are taken")
+    rng = np.uint64(n - 1)
+    if size is None:
+        k = np.int64(_bounded64(g, rng))
+        if arr is None:
+            return k
+        return arr[k]
+    idx = np.empty(_shape(size), np.int64)
+    flat = _flat(idx)
+    for i in range(flat.size):
+        flat[i] = np.int64(_bounded64(g, rng))
+    if arr is None:
+        return idx
+    out = np.empty(_shape(size), arr.dtype)
+    oflat = _flat(out)
+    for i in range(flat.size):
+        oflat[i] = arr[flat[i]]
     return out
 
 
