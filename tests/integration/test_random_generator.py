@@ -54,6 +54,11 @@ CASES = [
     ("poisson small", lambda g: g.poisson(3.0, 3000)),
     ("poisson ptrs", lambda g: g.poisson(50.0, 3000)),
     ("poisson()", lambda g: g.poisson()),
+    ("binomial inversion", lambda g: g.binomial(10, 0.3, 3000)),
+    ("binomial btpe", lambda g: g.binomial(200, 0.4, 3000)),
+    ("binomial btpe q", lambda g: g.binomial(200, 0.8, 3000)),
+    ("binomial p=0", lambda g: g.binomial(5, 0.0, 10)),
+    ("binomial()", lambda g: g.binomial(1000, 0.5)),
     ("integers", lambda g: g.integers(0, 10, 3000)),
     ("integers(high)", lambda g: g.integers(100)),
     ("integers wide", lambda g: g.integers(-(2**40), 2**41, 3000)),
@@ -194,8 +199,10 @@ def test_errors(kilnd):
         jit(lambda g, dt: g.random(dtype=dt))(rng, np.int32)
     with pytest.raises(TypingError, match="replace"):  # only with replacement (made exact), refused otherwise
         jit(lambda g: g.choice(5, 3, replace=False))(rng)
-    with pytest.raises(Exception, match="'binomial' of NumPyRandomGeneratorType"):
-        jit(lambda g: g.binomial(10, 0.5))(rng)
+    with pytest.raises(Exception, match="'multinomial' of NumPyRandomGeneratorType"):
+        jit(lambda g: g.multinomial(10, np.ones(3) / 3))(rng)
+    with pytest.raises(ValueError, match="p > 1"):
+        jit(lambda g: g.binomial(10, 1.5))(rng)
     with pytest.raises(Exception, match="returning a generator"):
         def gen(g):
             for _ in range(3):

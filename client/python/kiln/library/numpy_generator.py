@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from kiln.library import implements, primitive
-from kiln.library.numpy_random import _flat, _loggam
+from kiln.library.numpy_random import _binomial_btpe_from, _binomial_inversion_from, _flat, _loggam
 from kiln.library.ziggurat_tables import FE_DOUBLE, FI_DOUBLE, KE_DOUBLE, KI_DOUBLE, WE_DOUBLE, WI_DOUBLE
 
 _next_uint64 = primitive("kiln.npgen.next_uint64")
@@ -206,6 +206,26 @@ def _poisson(g, lam):
             x += 1
         else:
             return x
+
+
+def _generator_double(g):
+    return _next_double(g)
+
+
+def _binomial(g, n, p):
+    # NumPy's random_binomial: inversion while the mean is at most 30,
+    # else BTPE, of the smaller of p and 1 - p (the algorithms are the
+    # legacy generator's, numpy_random.py, over this Generator's doubles).
+    if n == 0 or p == 0.0:
+        return 0
+    if p <= 0.5:
+        if p * n <= 30.0:
+            return _binomial_inversion_from(n, p, _generator_double, g)
+        return _binomial_btpe_from(n, p, _generator_double, g)
+    q = 1.0 - p
+    if q * n <= 30.0:
+        return n - _binomial_inversion_from(n, q, _generator_double, g)
+    return n - _binomial_btpe_from(n, q, _generator_double, g)
 
 
 def _mulhi(x, y):
@@ -472,6 +492,25 @@ def _poisson_method(self, lam=1.0, size=None):
     flat = _flat(out)
     for i in range(flat.size):
         flat[i] = _poisson(self, lam)
+    return out
+
+
+@implements("Generator.binomial")
+def _binomial_method(self, n, p, size=None):
+    if n < 0:
+        raise ValueError("n < 0")
+    if p < 0.0:
+        raise ValueError("p < 0")
+    if p > 1.0:
+        raise ValueError("p > 1")
+    if p != p:
+        raise ValueError("p is nan")
+    if size is None:
+        return _binomial(self, n, p)
+    out = np.empty(size, np.int64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _binomial(self, n, p)
     return out
 
 

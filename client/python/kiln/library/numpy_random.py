@@ -208,20 +208,31 @@ def _poisson(lam):
             return x
 
 
+def _stream_double(stream):
+    return _next_double(stream)
+
+
 def _binomial_inversion(n, p):
+    return _binomial_inversion_from(n, p, _stream_double, _NP)
+
+
+def _binomial_inversion_from(n, p, draw, src):
+    # draw(src) is the next double: the legacy stream's, or (npgen) a
+    # numpy.random.Generator's (numpy_generator.py), which shares this
+    # algorithm with the legacy one in NumPy's distributions.c.
     q = 1.0 - p
     qn = math.exp(n * math.log(q))
     np_ = n * p
     bound = min(n * 1.0, np_ + 10.0 * math.sqrt(np_ * q + 1.0))
     x = 0
     px = qn
-    u = _next_double(_NP)
+    u = draw(src)
     while u > px:
         x += 1
         if x > bound:
             x = 0
             px = qn
-            u = _next_double(_NP)
+            u = draw(src)
         else:
             u -= px
             px = ((n - x + 1) * p * px) / (x * q)
@@ -229,6 +240,10 @@ def _binomial_inversion(n, p):
 
 
 def _binomial_btpe(n, p):
+    return _binomial_btpe_from(n, p, _stream_double, _NP)
+
+
+def _binomial_btpe_from(n, p, draw, src):
     # Kachitvichyanukul and Schmeiser's BTPE, step for step as NumPy.
     r = min(p, 1.0 - p)
     q = 1.0 - r
@@ -249,8 +264,8 @@ def _binomial_btpe(n, p):
     nrq = n * r * q
     y = 0
     while True:  # Step 10
-        u = _next_double(_NP) * p4
-        v = _next_double(_NP)
+        u = draw(src) * p4
+        v = draw(src)
         if u <= p1:
             y = math.floor(xm - p1 * v + u)
             break  # Step 60
