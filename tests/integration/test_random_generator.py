@@ -82,6 +82,15 @@ def test_random_sizes_and_dtypes(kilnd, size, dtype):
     _parity(lambda g, size, dtype: g.random(size=size, dtype=dtype), size, dtype)
 
 
+@pytest.mark.parametrize("size", [None, 20000, (30, 40)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ziggurats_sizes_and_dtypes(kilnd, size, dtype):
+    """float32 draws are NumPy's float32 ziggurats (their own tables, 32-bit draws)."""
+    _parity(lambda g, size, dtype: g.standard_normal(size, dtype=dtype), size, dtype)
+    _parity(lambda g, size, dtype: g.standard_exponential(size, dtype=dtype), size, dtype)
+    _parity(lambda g, size, dtype: g.standard_exponential(size, dtype=dtype, method="inv"), size, dtype)
+
+
 @pytest.mark.parametrize(
     "dtype", [np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16, np.uint8, np.bool_]
 )

@@ -26,7 +26,8 @@ import numpy as np
 
 from kiln.library import implements, primitive
 from kiln.library.numpy_random import _binomial_btpe_from, _binomial_inversion_from, _flat, _loggam
-from kiln.library.ziggurat_tables import FE_DOUBLE, FI_DOUBLE, KE_DOUBLE, KI_DOUBLE, WE_DOUBLE, WI_DOUBLE
+from kiln.library.ziggurat_tables import (FE_DOUBLE, FE_FLOAT, FI_DOUBLE, FI_FLOAT, KE_DOUBLE, KE_FLOAT, KI_DOUBLE,
+                                         KI_FLOAT, WE_DOUBLE, WE_FLOAT, WI_DOUBLE, WI_FLOAT)
 
 _next_uint64 = primitive("kiln.npgen.next_uint64")
 _next_uint32 = primitive("kiln.npgen.next_uint32")
@@ -41,6 +42,15 @@ _FI = np.array(FI_DOUBLE)
 _KE = np.array(KE_DOUBLE, dtype=np.int64)
 _WE = np.array(WE_DOUBLE)
 _FE = np.array(FE_DOUBLE)
+_KIF = np.array(KI_FLOAT, dtype=np.int64)  # the float32 ziggurats' tables
+_WIF = np.array(WI_FLOAT, dtype=np.float32)
+_FIF = np.array(FI_FLOAT, dtype=np.float32)
+_KEF = np.array(KE_FLOAT, dtype=np.int64)
+_WEF = np.array(WE_FLOAT, dtype=np.float32)
+_FEF = np.array(FE_FLOAT, dtype=np.float32)
+_ZIGGURAT_NOR_R_F = np.float32(3.6541528853610087963519472518)
+_ZIGGURAT_NOR_INV_R_F = np.float32(0.27366123732975827203338247596)
+_ZIGGURAT_EXP_R_F = np.float32(7.6971174701310497140446280481)
 _ZIGGURAT_NOR_R = 3.6541528853610087963519472518
 _ZIGGURAT_NOR_INV_R = 0.27366123732975827203338247596
 _ZIGGURAT_EXP_R = 7.6971174701310497140446280481
@@ -109,6 +119,47 @@ def _standard_exponential(g):
         if idx == 0:
             return _ZIGGURAT_EXP_R - math.log1p(-_next_double(g))
         if (_FE[idx - 1] - _FE[idx]) * _next_double(g) + _FE[idx] < math.exp(-x):
+            return x
+
+
+def _standard_normal_f(g):
+    # NumPy's random_standard_normal_f: the float32 ziggurat over 32-bit
+    # draws (the layer test in double precision, as C promotes it).
+    while True:
+        r = np.int64(_next_uint32(g))
+        idx = r & 0xFF
+        sign = (r >> 8) & 1
+        rabs = (r >> 9) & 0x7FFFFF
+        x = np.float32(rabs) * _WIF[idx]
+        if sign == 1:
+            x = -x
+        if rabs < _KIF[idx]:
+            return x
+        if idx == 0:
+            while True:
+                xx = -_ZIGGURAT_NOR_INV_R_F * np.log1p(-_next_float(g))
+                yy = -np.log1p(-_next_float(g))
+                if yy + yy > xx * xx:
+                    if (rabs >> 8) & 1 == 1:
+                        return -(_ZIGGURAT_NOR_R_F + xx)
+                    return _ZIGGURAT_NOR_R_F + xx
+        else:
+            if (_FIF[idx - 1] - _FIF[idx]) * _next_float(g) + _FIF[idx] < math.exp(-0.5 * np.float64(x) * np.float64(x)):
+                return x
+
+
+def _standard_exponential_f(g):
+    # NumPy's random_standard_exponential_f: the float32 ziggurat.
+    while True:
+        ri = np.int64(_next_uint32(g)) >> 1
+        idx = ri & 0xFF
+        ri = ri >> 8
+        x = np.float32(ri) * _WEF[idx]
+        if ri < _KEF[idx]:
+            return x
+        if idx == 0:
+            return _ZIGGURAT_EXP_R_F - np.log1p(-_next_float(g))
+        if (_FEF[idx - 1] - _FEF[idx]) * _next_float(g) + _FEF[idx] < math.exp(-np.float64(x)):
             return x
 
 
@@ -363,11 +414,22 @@ def _random(self, size=None, dtype=None):
 
 @implements("Generator.standard_normal")
 def _standard_normal_method(self, size=None, dtype=None):
-    if dtype is not None:
-        if not isinstance(dtype(0), np.float64):
-            _error("Generator.standard_normal: only dtype float64 is supported", dtype(0))
+    if dtype is None:
+        x = np.float64(0)
+    else:
+        x = dtype(0)
+    if not isinstance(x, (np.float32, np.float64)):
+        _error("Unsupported dtype for Generator.standard_normal: only float32 and float64 are supported", x)
     if size is None:
+        if isinstance(x, np.float32):
+            return _standard_normal_f(self)
         return _standard_normal(self)
+    if isinstance(x, np.float32):
+        out = np.empty(size, np.float32)
+        flat = _flat(out)
+        for i in range(flat.size):
+            flat[i] = _standard_normal_f(self)
+        return out
     out = np.empty(size)
     flat = _flat(out)
     for i in range(flat.size):
@@ -390,24 +452,37 @@ def _normal(self, loc=0.0, scale=1.0, size=None):
 
 @implements("Generator.standard_exponential")
 def _standard_exponential_method(self, size=None, dtype=None, method="zig"):
-    if dtype is not None:
-        if not isinstance(dtype(0), np.float64):
-            _error("Generator.standard_exponential: only dtype float64 is supported", dtype(0))
+    if dtype is None:
+        x = np.float64(0)
+    else:
+        x = dtype(0)
+    if not isinstance(x, (np.float32, np.float64)):
+        _error("Unsupported dtype for Generator.standard_exponential: only float32 and float64 are supported", x)
     if method != "zig":
         if method != "inv":
             raise ValueError("method must be either 'inv' or 'zig'")
     if size is None:
-        if method == "inv":
-            return -math.log1p(-_next_double(self))
-        return _standard_exponential(self)
-    out = np.empty(size)
+        return _exponential_draw(self, x, method == "inv")
+    if isinstance(x, np.float32):
+        out = np.empty(size, np.float32)
+    else:
+        out = np.empty(size, np.float64)
     flat = _flat(out)
+    inv = method == "inv"
     for i in range(flat.size):
-        if method == "inv":
-            flat[i] = -math.log1p(-_next_double(self))
-        else:
-            flat[i] = _standard_exponential(self)
+        flat[i] = _exponential_draw(self, x, inv)
     return out
+
+
+def _exponential_draw(g, x, inv):
+    # x: a zero of the dtype (float32 or float64).
+    if isinstance(x, np.float32):
+        if inv:  # NumPy's random_standard_exponential_inv_f: -log(1.0 - U) in double, as a float32
+            return np.float32(-math.log(1.0 - np.float64(_next_float(g))))
+        return _standard_exponential_f(g)
+    if inv:
+        return -math.log1p(-_next_double(g))
+    return _standard_exponential(g)
 
 
 @implements("Generator.exponential")
