@@ -16,6 +16,11 @@ BITGENS = (PCG64, MT19937, Philox, SFC64)
 
 
 def _same(got, want):
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w)
+        return
     got, want = np.asarray(got), np.asarray(want)
     assert got.shape == want.shape, (got.shape, want.shape)
     assert got.dtype.kind == want.dtype.kind, (got.dtype, want.dtype)
@@ -74,6 +79,24 @@ CASES = [
 @pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
 def test_matches_numpy(kilnd, name, fn):
     _parity(fn)
+
+
+# (method, scalar arguments): drawn with size=3000 and size=None.
+MORE = [
+    ("lognormal", (0.5, 0.8)), ("laplace", (1.0, 2.0)), ("logistic", (1.0, 2.0)), ("gumbel", (1.0, 2.0)),
+    ("pareto", (3.0,)), ("power", (2.0,)), ("power", (0.5,)), ("rayleigh", (2.0,)), ("weibull", (1.5,)),
+    ("weibull", (0.5,)), ("standard_cauchy", ()), ("chisquare", (3.0,)), ("f", (3.0, 5.0)), ("standard_t", (4.0,)),
+    ("geometric", (0.2,)), ("geometric", (0.6,)), ("negative_binomial", (5, 0.4)), ("negative_binomial", (2.5, 0.1)),
+]
+
+
+@pytest.mark.parametrize("name,args", MORE, ids=[f"{n}{a}" for n, a in MORE])
+def test_more_distributions(kilnd, name, args):
+    params = ", ".join(f"a{k}" for k in range(len(args)))
+    comma = ", " if args else ""
+    env = {}
+    exec(f"def draws(g{comma}{params}):\n    return g.{name}({params}{comma}size=3000), g.{name}({params})\n", env)
+    _parity(env["draws"], *args, bitgens=(PCG64, MT19937))
 
 
 @pytest.mark.parametrize("size", [None, (), 5, (100,), (10, 20, 3)])
@@ -208,6 +231,8 @@ def test_errors(kilnd):
         jit(lambda g, dt: g.random(dtype=dt))(rng, np.int32)
     with pytest.raises(TypingError, match="replace"):  # only with replacement (made exact), refused otherwise
         jit(lambda g: g.choice(5, 3, replace=False))(rng)
+    with pytest.raises(ValueError, match="dfden <= 0"):
+        jit(lambda g: g.f(1.0, 0.0))(rng)
     with pytest.raises(Exception, match="'multinomial' of NumPyRandomGeneratorType"):
         jit(lambda g: g.multinomial(10, np.ones(3) / 3))(rng)
     with pytest.raises(ValueError, match="p > 1"):

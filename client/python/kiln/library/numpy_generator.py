@@ -589,6 +589,200 @@ def _binomial_method(self, n, p, size=None):
     return out
 
 
+# The continuous distributions NumPy's Generator writes over the draws
+# above (distributions.c), one number each; kind names the distribution.
+_LOGNORMAL, _LAPLACE, _LOGISTIC, _GUMBEL, _PARETO, _POWER, _RAYLEIGH, _WEIBULL = 0, 1, 2, 3, 4, 5, 6, 7
+_CAUCHY, _CHISQUARE, _F, _T = 8, 9, 10, 11
+
+
+def _continuous(g, kind, a, b):
+    if kind == _LOGNORMAL:
+        return math.exp(a + b * _standard_normal(g))
+    if kind == _LAPLACE:
+        while True:
+            u = _next_double(g)
+            if u >= 0.5:
+                return a - b * math.log(2.0 - u - u)
+            if u > 0.0:
+                return a + b * math.log(u + u)
+    if kind == _LOGISTIC:
+        while True:
+            u = _next_double(g)
+            if u > 0.0:
+                return a + b * math.log(u / (1.0 - u))
+    if kind == _GUMBEL:
+        while True:
+            u = 1.0 - _next_double(g)
+            if u < 1.0:
+                return a - b * math.log(-math.log(u))
+    if kind == _PARETO:
+        return math.expm1(_standard_exponential(g) / a)
+    if kind == _POWER:
+        return math.pow(-math.expm1(-_standard_exponential(g)), 1.0 / a)
+    if kind == _RAYLEIGH:
+        return a * math.sqrt(2.0 * _standard_exponential(g))
+    if kind == _WEIBULL:
+        if a == 0.0:
+            return 0.0
+        return math.pow(_standard_exponential(g), 1.0 / a)
+    if kind == _CAUCHY:
+        return _standard_normal(g) / _standard_normal(g)
+    if kind == _CHISQUARE:
+        return 2.0 * _standard_gamma(g, a / 2.0)
+    if kind == _F:
+        return (2.0 * _standard_gamma(g, a / 2.0) * b) / (2.0 * _standard_gamma(g, b / 2.0) * a)
+    num = _standard_normal(g)  # _T
+    denom = _standard_gamma(g, a / 2.0)
+    return math.sqrt(a / 2.0) * num / math.sqrt(denom)
+
+
+def _continuous_fill(g, kind, a, b, size):
+    if size is None:
+        return _continuous(g, kind, a, b)
+    out = np.empty(size)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _continuous(g, kind, a, b)
+    return out
+
+
+@implements("Generator.lognormal")
+def _lognormal(self, mean=0.0, sigma=1.0, size=None):
+    if sigma < 0.0:
+        raise ValueError("sigma < 0")
+    return _continuous_fill(self, _LOGNORMAL, mean * 1.0, sigma * 1.0, size)
+
+
+@implements("Generator.laplace")
+def _laplace(self, loc=0.0, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    return _continuous_fill(self, _LAPLACE, loc * 1.0, scale * 1.0, size)
+
+
+@implements("Generator.logistic")
+def _logistic(self, loc=0.0, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    return _continuous_fill(self, _LOGISTIC, loc * 1.0, scale * 1.0, size)
+
+
+@implements("Generator.gumbel")
+def _gumbel(self, loc=0.0, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    return _continuous_fill(self, _GUMBEL, loc * 1.0, scale * 1.0, size)
+
+
+@implements("Generator.pareto")
+def _pareto(self, a, size=None):
+    if a <= 0.0:
+        raise ValueError("a <= 0")
+    return _continuous_fill(self, _PARETO, a * 1.0, 0.0, size)
+
+
+@implements("Generator.power")
+def _power(self, a, size=None):
+    if a <= 0.0:
+        raise ValueError("a <= 0")
+    return _continuous_fill(self, _POWER, a * 1.0, 0.0, size)
+
+
+@implements("Generator.rayleigh")
+def _rayleigh(self, scale=1.0, size=None):
+    if scale < 0.0:
+        raise ValueError("scale < 0")
+    return _continuous_fill(self, _RAYLEIGH, scale * 1.0, 0.0, size)
+
+
+@implements("Generator.weibull")
+def _weibull(self, a, size=None):
+    if a < 0.0:
+        raise ValueError("a < 0")
+    return _continuous_fill(self, _WEIBULL, a * 1.0, 0.0, size)
+
+
+@implements("Generator.standard_cauchy")
+def _standard_cauchy(self, size=None):
+    return _continuous_fill(self, _CAUCHY, 0.0, 0.0, size)
+
+
+@implements("Generator.chisquare")
+def _chisquare(self, df, size=None):
+    if df <= 0.0:
+        raise ValueError("df <= 0")
+    return _continuous_fill(self, _CHISQUARE, df * 1.0, 0.0, size)
+
+
+@implements("Generator.f")
+def _f(self, dfnum, dfden, size=None):
+    if dfnum <= 0.0:
+        raise ValueError("dfnum <= 0")
+    if dfden <= 0.0:
+        raise ValueError("dfden <= 0")
+    return _continuous_fill(self, _F, dfnum * 1.0, dfden * 1.0, size)
+
+
+@implements("Generator.standard_t")
+def _standard_t(self, df, size=None):
+    if df <= 0.0:
+        raise ValueError("df <= 0")
+    return _continuous_fill(self, _T, df * 1.0, 0.0, size)
+
+
+def _geometric(g, p):
+    # NumPy's random_geometric: a search from p >= 1/3, else inversion of
+    # an exponential draw.
+    if p >= 0.333333333333333333333333:
+        x = 1
+        total = p
+        prod = p
+        q = 1.0 - p
+        u = _next_double(g)
+        while u > total:
+            prod *= q
+            total += prod
+            x += 1
+        return x
+    z = math.ceil(-_standard_exponential(g) / math.log1p(-p))
+    if z >= 9.223372036854776e18:
+        return 9223372036854775807
+    return int(z)
+
+
+@implements("Generator.geometric")
+def _geometric_method(self, p, size=None):
+    if p <= 0.0:
+        raise ValueError("p <= 0")
+    if p > 1.0:
+        raise ValueError("p > 1")
+    if size is None:
+        return _geometric(self, p)
+    out = np.empty(size, np.int64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _geometric(self, p)
+    return out
+
+
+@implements("Generator.negative_binomial")
+def _negative_binomial(self, n, p, size=None):
+    # NumPy's random_negative_binomial: a Poisson of a gamma draw.
+    if n <= 0:
+        raise ValueError("n <= 0")
+    if p <= 0.0:
+        raise ValueError("p <= 0")
+    if p > 1.0:
+        raise ValueError("p > 1")
+    if size is None:
+        return _poisson(self, _standard_gamma(self, n * 1.0) * ((1.0 - p) / p))
+    out = np.empty(size, np.int64)
+    flat = _flat(out)
+    for i in range(flat.size):
+        flat[i] = _poisson(self, _standard_gamma(self, n * 1.0) * ((1.0 - p) / p))
+    return out
+
+
 @implements("Generator.integers")
 def _integers(self, low, high=None, size=None, dtype=None, endpoint=False):
     # NumPy's Generator.integers (_bounded_integers' _rand_<dtype>): the
