@@ -79,7 +79,11 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kEnumerate: *head = "enumerate("; all(); *tail = ")"; return;
     case Kind::kZip: *head = "zip("; all(); *tail = ")"; return;
     case Kind::kBoundMethod:
-      *head = absl::StrCat("BoundFunction(", t.items[0]->kind == Kind::kStr ? "unicode_type." : "array.", t.name,
+      *head = absl::StrCat("BoundFunction(",
+                           t.items[0]->kind == Kind::kStr           ? "unicode_type."
+                           : t.items[0]->kind == Kind::kNPGenerator ? "Generator."  // npgen:
+                                                                    : "array.",
+                           t.name,
                            " for ");
       all();
       *tail = ")";
