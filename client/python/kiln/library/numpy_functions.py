@@ -562,6 +562,7 @@ def diff(a, n=1):
 # linalg: np.dot, np.vdot, np.matmul are written with np.linalg (numpy_linalg.py).
 from kiln.library import numpy_linalg  # noqa: E402,F401
 from kiln.library import numpy_xinfo  # noqa: E402,F401  dtypes: np.iinfo, np.finfo
+from kiln.library import numpy_more  # noqa: E402,F401  npfun3: around, copy, vander, convolve, ...
 
 
 # ndindex: np.ndindex and np.ndenumerate as generators over the primitive

@@ -1,0 +1,305 @@
+"""NumPy functions of issue 8 (npfun3) written in the library
+(kiln/library/numpy_more.py): each result is compared with NumPy itself on
+the same arguments (values, dtype, shape), and each refusal or run-time
+error with the words Numba uses."""
+
+import numpy as np
+import pytest
+
+from kiln import jit
+from kiln.errors import TypingError
+
+
+def same(got, want, exact=True):
+    got_a, want_a = np.asarray(got), np.asarray(want)
+    assert got_a.dtype == want_a.dtype or not isinstance(want, np.ndarray), (got_a.dtype, want_a.dtype)
+    assert got_a.shape == want_a.shape, (got_a.shape, want_a.shape)
+    if exact:
+        np.testing.assert_array_equal(got_a, want_a)
+        # the sign of zero too (np.round(-0.3) is -0.0)
+        if got_a.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(got_a), np.signbit(want_a))
+    else:
+        np.testing.assert_allclose(got_a, want_a, rtol=1e-12)
+
+
+# rounding
+
+@jit
+def around1(a):
+    return np.around(a)
+
+
+@jit
+def around2(a, d):
+    return np.around(a, d)
+
+
+@jit
+def round2(a, d):
+    return np.round(a, d)
+
+
+@jit
+def round_out(a, d, out):
+    np.round(a, d, out)
+    return out
+
+
+@pytest.mark.parametrize("v", [-3.0, -2.5, -2.25, -1.5, 1.5, 2.25, 2.5, 2.75, -0.3, 25, -35, 7, 1.5 - 2.5j, -2.5j])
+@pytest.mark.parametrize("d", [0, 1, -1])
+def test_round_scalars(v, d):
+    x = v * 10 if d > 0 else v
+    same(around2(x, d), np.round(x, d))
+    same(round2(x, d), np.round(x, d))
+    same(around1(x), np.round(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.complex128, np.complex64])
+@pytest.mark.parametrize("d", [0, 1, 2, -1])
+def test_round_arrays(dtype, d):
+    a = (np.array([-3.0, -2.5, -2.25, -1.5, 1.5, 2.25, 2.5, 2.75, 125.0, -0.04]) * (1 - 1j if np.dtype(dtype).kind == "c" else 1)
+         * (10 if d > 0 else 1)).astype(dtype)
+    same(around2(a, d), np.round(a, d))
+    same(round2(a.reshape(2, 5)[:, ::2], d), np.round(a.reshape(2, 5)[:, ::2], d))
+    out = np.zeros_like(a)
+    same(round_out(a, d, out), np.round(a, d))
+    with pytest.raises(ValueError, match="invalid output shape"):
+        round_out(a, d, out[1:])
+
+
+# copies
+
+@jit
+def np_copy(a):
+    return np.copy(a)
+
+
+@jit
+def asfortranarray(a):
+    return np.asfortranarray(a)
+
+
+def layouts():
+    a = np.arange(24)
+    return [a, a.reshape(3, 8), a.reshape(3, 8).T, a.reshape(3, 8)[::2], a.reshape(2, 3, 4).T,
+            np.array([0]).reshape(())]
+
+
+@pytest.mark.parametrize("k", range(6))
+def test_copy_and_asfortranarray(k):
+    a = layouts()[k]
+    for f, ref in ((np_copy, np.copy), (asfortranarray, np.asfortranarray)):
+        got, want = f(a), ref(a)
+        same(got, want)
+        assert got.flags.c_contiguous == want.flags.c_contiguous
+        assert got.flags.f_contiguous == want.flags.f_contiguous
+        assert np.shares_memory(got, a) == np.shares_memory(want, a)
+    for x in (42, 42.0, 42j, True):
+        same(asfortranarray(x), np.asfortranarray(x))
+
+
+# the iscomplex / isreal family
+
+@jit
+def iscomplex(x):
+    return np.iscomplex(x)
+
+
+@jit
+def isreal(x):
+    return np.isreal(x)
+
+
+@jit
+def iscomplexobj(x):
+    return np.iscomplexobj(x)
+
+
+@jit
+def isrealobj(x):
+    return np.isrealobj(x)
+
+
+@pytest.mark.parametrize("x", [np.array([1 + 1j, 1 + 0j, 4.5, 3, 2, 2j]), np.array([1, 2, 3]), 3, 12j, 1 + 4j,
+                               10 + 0j, (1 + 4j, 2 + 0j), np.array([[1, 2], [3, 4]]), 2.5])
+def test_is_real_or_complex(x):
+    same(iscomplex(x), np.iscomplex(x))
+    same(isreal(x), np.isreal(x))
+    assert iscomplexobj(x) == np.iscomplexobj(x)
+    assert isrealobj(x) == np.isrealobj(x)
+
+
+# asarray_chkfinite
+
+@jit
+def chkfinite(a, dtype=None):
+    return np.asarray_chkfinite(a, dtype)
+
+
+def test_asarray_chkfinite():
+    for args in [(np.array([1, 2, 3]), np.float32), (np.array([1, 2, 3]),), ([1, 2, 3, 4],),
+                 (np.arange(36).reshape(6, 2, 3),), (np.array([[1.5, 2], [3, 4]]), np.float32)]:
+        same(chkfinite(*args), np.asarray_chkfinite(*args))
+    for bad in (np.array([2, 4, np.nan, 5]), np.array([1, 2, np.inf, 4])):
+        with pytest.raises(ValueError, match="array must not contain infs or NaNs"):
+            chkfinite(bad)
+    with pytest.raises(TypingError, match="The argument to np.asarray_chkfinite must be array-like"):
+        chkfinite(2)
+    with pytest.raises(TypingError, match="dtype must be a valid Numpy dtype"):
+        chkfinite(np.array([1, 2]), "float32")
+
+
+# vander, convolve, correlate
+
+@jit
+def vander(x, N=None, increasing=False):
+    return np.vander(x, N, increasing)
+
+
+@pytest.mark.parametrize("x", [np.arange(5) - 0.5, np.arange(4, dtype=np.int32), np.array([1, 2, 3], np.uint8),
+                               np.array([True, False]), np.array([1 + 2j, 3j]), [1, 2, 3], np.arange(6.0)[::2]])
+@pytest.mark.parametrize("N", [None, 0, 1, 4])
+@pytest.mark.parametrize("inc", [False, True])
+def test_vander(x, N, inc):
+    same(vander(x, N, inc), np.vander(x, N, inc))
+
+
+def test_vander_errors():
+    x = np.arange(5) - 0.5
+    for N in (1.1, True, np.inf, [1, 2]):
+        with pytest.raises(TypingError, match="Second argument N must be None or an integer"):
+            vander(x, N)
+    with pytest.raises(ValueError, match="Negative dimensions are not allowed"):
+        vander(x, -1)
+    for bad in (np.arange(27).reshape((3, 3, 3)), ((2, 3), (4, 5))):
+        with pytest.raises(ValueError, match="x must be a one-dimensional array or sequence."):
+            vander(bad)
+
+
+@jit
+def convolve(a, v):
+    return np.convolve(a, v)
+
+
+@jit
+def correlate(a, v):
+    return np.correlate(a, v)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("m", [1, 3, 7])
+@pytest.mark.parametrize("kind", ["f", "i", "c", "fc"])
+def test_convolve_correlate(n, m, kind):
+    rng = np.random.default_rng(n * 10 + m)
+    a, v = rng.standard_normal(n), rng.standard_normal(m)
+    if kind == "i":
+        a, v = (a * 10).astype(np.int64), (v * 10).astype(np.int32)
+    elif kind == "c":
+        a, v = a + 1j * a[::-1], v - 2j * v[::-1]
+    elif kind == "fc":
+        v = v + 1j
+    for f, ref in ((convolve, np.convolve), (correlate, np.correlate)):
+        same(f(a, v), ref(a, v), exact=(kind == "i"))
+
+
+def test_convolve_correlate_errors():
+    for f in (convolve, correlate):
+        with pytest.raises(ValueError, match="'a' cannot be empty"):
+            f(np.ones(0), np.arange(5))
+        with pytest.raises(ValueError, match="'v' cannot be empty"):
+            f(np.arange(5), np.ones(0))
+
+
+# ediff1d, extract, delete, append, rot90
+
+@jit
+def ediff1d(a, to_end=None, to_begin=None):
+    return np.ediff1d(a, to_end, to_begin)
+
+
+def test_ediff1d():
+    same(ediff1d(np.array([1, 4, 9, 16])), np.ediff1d(np.array([1, 4, 9, 16])))
+    same(ediff1d(np.array([[1.0, 2], [4, 8]]), np.array([9.0]), 5.0),
+         np.ediff1d(np.array([[1.0, 2], [4, 8]]), np.array([9.0]), 5.0))
+    same(ediff1d(np.array([7], np.int32), [1, 2], 3), np.ediff1d(np.array([7], np.int32), [1, 2], 3))
+    same(ediff1d(np.array([], np.float64)), np.ediff1d(np.array([], np.float64)))
+    with pytest.raises(TypingError, match=r"Boolean dtype is unsupported \(as per NumPy\)"):
+        ediff1d(np.array([True, False]))
+    with pytest.raises(TypingError, match="same_kind"):
+        ediff1d(np.array([1, 2]), None, 0.5)
+
+
+@jit
+def extract(c, a):
+    return np.extract(c, a)
+
+
+def test_extract():
+    for c, a in [(np.array([1, 0, 1]), np.array([4, 5, 6])), (np.arange(12) % 3 == 0, np.arange(12.0).reshape(3, 4)),
+                 ([True, False], np.array([[1, 2], [3, 4]])), (np.array([1, 0, 1, 0, 0]), np.arange(4))]:
+        same(extract(c, a), np.extract(c, a))
+    with pytest.raises(ValueError, match="Cannot extract from an empty array"):
+        extract(np.array([1, 2, 3]), np.array([]))
+    with pytest.raises(ValueError, match="condition shape inconsistent with arr shape"):
+        extract(np.array([True, False, False, False, True]), np.arange(4))
+
+
+@jit
+def delete(a, obj):
+    return np.delete(a, obj)
+
+
+def test_delete():
+    for a, obj in [(np.arange(10), 3), (np.arange(10), -1), ([1, 2, 3], 0), (np.arange(10).reshape(2, 5), np.array([0, -1, 4])),
+                   (np.arange(6.0), [1, 1, 5])]:
+        same(delete(a, obj), np.delete(a, obj))
+    with pytest.raises(TypingError, match="obj should be of Integer dtype"):
+        delete([1, 2], 3.14)
+    with pytest.raises(TypingError, match="obj should be of Integer dtype"):
+        delete(np.arange(10), [3.5, 5.6])
+    with pytest.raises(TypingError, match="arr must be either an Array or a Sequence"):
+        delete(2, 3)
+    with pytest.raises(IndexError, match="obj must be less than the len"):
+        delete([1, 2], 3)
+
+
+@jit
+def append(a, v, axis=None):
+    return np.append(a, v, axis)
+
+
+def test_append():
+    a, v = np.array([[1, 2, 3], [4, 5, 6]]), np.array([[7, 8, 9]])
+    same(append(a, v, 0), np.append(a, v, 0))
+    same(append(a, v), np.append(a, v))
+    same(append(np.arange(3), [4.5]), np.append(np.arange(3), [4.5]))
+    same(append(a, a, 1), np.append(a, a, 1))
+    with pytest.raises(TypingError, match='The first argument "arr" must be array-like'):
+        append(None, v, 0)
+    with pytest.raises(TypingError, match='The second argument "values" must be array-like'):
+        append(a, None, 0)
+    with pytest.raises(TypingError, match='The third argument "axis" must be an integer'):
+        append(a, v, 0.0)
+
+
+@jit
+def rot90(m, k=1):
+    return np.rot90(m, k)
+
+
+@pytest.mark.parametrize("k", range(-5, 6))
+def test_rot90(k):
+    a = np.arange(24).reshape(2, 3, 4)
+    same(rot90(a, k), np.rot90(a, k))
+    same(rot90(a[0], k), np.rot90(a[0], k))
+    same(rot90(a[0].T, k), np.rot90(a[0].T, k))
+
+
+def test_rot90_errors():
+    with pytest.raises(TypingError, match='The first argument "arr" must be an array'):
+        rot90("abc")
+    with pytest.raises(TypingError, match='The second argument "k" must be an integer'):
+        rot90(np.arange(4).reshape(2, 2), "abc")
+    with pytest.raises(TypingError, match="Input must be >= 2-d."):
+        rot90(np.arange(3))
