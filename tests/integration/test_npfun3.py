@@ -303,3 +303,84 @@ def test_rot90_errors():
         rot90(np.arange(4).reshape(2, 2), "abc")
     with pytest.raises(TypingError, match="Input must be >= 2-d."):
         rot90(np.arange(3))
+
+
+# nonzero / where(condition), array methods
+
+@jit
+def np_nonzero(a):
+    return np.nonzero(a)
+
+
+@jit
+def array_nonzero(a):
+    return a.nonzero()
+
+
+@jit
+def where1(c):
+    return np.where(c)
+
+
+def nonzero_inputs():
+    rng = np.random.default_rng(42)
+    arr = rng.random(24)
+    arr[arr < 0.3] = 0.0
+    arr[arr > 0.7] = np.nan
+    return [np.int16([1, 0, -1, 0]), np.bool_([1, 0, 1]), arr, arr.reshape((3, 8)), arr.reshape((3, 8)).T,
+            arr.reshape((3, 8))[::2], arr.reshape((2, 3, 4)), arr.reshape((2, 3, 4)).T, np.array([1 + 1j, 0, 2j]),
+            np.zeros((2, 0)), arr.reshape((2, 3, 2, 1, 2))]
+
+
+@pytest.mark.parametrize("k", range(11))
+def test_nonzero(k):
+    a = nonzero_inputs()[k]
+    want = np.nonzero(a)
+    for f in (np_nonzero, array_nonzero, where1):
+        got = f(a)
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            same(g, w)
+
+
+def test_nonzero_0d():
+    with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
+        np_nonzero(np.array(1.0))
+
+
+@jit
+def array_dot_chain(a, b):
+    return a.dot(b).dot(b)
+
+
+@jit
+def array_conj(a):
+    return a.conj(), a.conjugate()
+
+
+@jit
+def array_item(a):
+    return a.item()
+
+
+@jit
+def array_item_at(a, i):
+    return a.item(i)
+
+
+def test_array_methods():
+    a = np.arange(16.0).reshape(4, 4)
+    same(array_dot_chain(a, a), a.dot(a).dot(a))
+    for x in (np.linspace(-10, 10), np.linspace(-10, 10) + 1j * np.arange(50), np.arange(5, dtype=np.int32)):
+        got = array_conj(x)
+        same(got[0], x.conj())
+        same(got[1], x.conjugate())
+    for x in (np.float32([1.5]), np.complex128([[1.5j]]), np.array(1.5), np.array([True])):
+        got = array_item(x)
+        assert got == x.item() and type(got) is type(x.item())
+    for x in (np.array([1, 2]), np.array([])):
+        with pytest.raises(ValueError, match="can only convert an array of size 1 to a Python scalar"):
+            array_item(x)
+    b = np.arange(6).reshape(2, 3).T
+    for i in (0, 4, -1):
+        assert array_item_at(b, i) == b.item(i)

@@ -400,3 +400,106 @@ def _rot90_of(m, k):
     elif r == 2:
         return m[::-1, ::-1]
     return np.swapaxes(m, 0, 1)[:, ::-1]
+
+
+# nonzero: the C-order positions of the nonzero elements (NaN counts as
+# nonzero), one int64 array per dimension; np.where(condition) is the same.
+
+@implements("numpy.nonzero")
+def nonzero(a):
+    if isinstance(a, (int, float, complex, bool)) or not _iterable(a) or isinstance(a, str):
+        _error("np.nonzero of a value that is not an array is not supported:", a)
+    return _nonzero_of(np.asarray(a))
+
+
+def _nonzero_of(x):
+    if x.ndim == 0:
+        if x.size >= 0:  # always: typed as a path that returns
+            raise ValueError("Calling nonzero on 0d arrays is not allowed. "
+                             "Use np.atleast_1d(scalar).nonzero() instead.")
+        return (np.empty(0, np.int64),)
+    out = _nonzero_positions(x)
+    if x.ndim == 1:
+        return (out[0],)
+    elif x.ndim == 2:
+        return (out[0], out[1])
+    elif x.ndim == 3:
+        return (out[0], out[1], out[2])
+    elif x.ndim == 4:
+        return (out[0], out[1], out[2], out[3])
+    elif x.ndim == 5:
+        return (out[0], out[1], out[2], out[3], out[4])
+    _error("np.nonzero of an array of more than 5 dimensions is not supported")
+
+
+def _nonzero_positions(x):
+    # row k: the index along axis k of each nonzero element, in C order
+    flat = x.ravel()
+    shape = x.shape
+    count = 0
+    for i in range(flat.size):
+        if flat[i] != 0:
+            count += 1
+    out = np.empty((x.ndim, count), np.int64)
+    j = 0
+    for i in range(flat.size):
+        if flat[i] != 0:
+            r = i
+            for k in range(x.ndim - 1, -1, -1):
+                out[k, j] = r % shape[k]
+                r //= shape[k]
+            j += 1
+    return out
+
+
+@implements("array.nonzero")
+def array_nonzero(a):
+    return np.nonzero(a)
+
+
+_where = primitive("numpy.where")
+
+
+@implements("numpy.where")
+def where(condition, x=None, y=None):
+    if x is None and y is None:
+        return np.nonzero(condition)
+    if x is None or y is None:
+        _error("either both or neither of x and y should be given")
+    return _where(condition, x, y)
+
+
+# array methods that are NumPy functions
+
+@implements("array.dot")
+def array_dot(a, b):
+    return np.dot(a, b)
+
+
+@implements("array.conj")
+def array_conj(a):
+    return np.conjugate(a)
+
+
+@implements("array.conjugate")
+def array_conjugate(a):
+    return np.conjugate(a)
+
+
+@implements("array.item")
+def array_item(a, *args):
+    # item() of a one-element array, item(i) by flat (C-order) position.
+    if len(args) == 0:
+        if a.size != 1:
+            raise ValueError("item(): can only convert an array of size 1 to a Python scalar")
+        return a.ravel()[0]
+    elif len(args) == 1:
+        return _item_at(a.ravel(), args[0])
+    _error("array.item() with more than one index is not supported")
+
+
+def _item_at(flat, i):
+    n = flat.size
+    if i < -n or i >= n:
+        raise IndexError("index out of bounds")
+    return flat[i + n if i < 0 else i]
