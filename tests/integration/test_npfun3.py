@@ -384,3 +384,65 @@ def test_array_methods():
     b = np.arange(6).reshape(2, 3).T
     for i in (0, 4, -1):
         assert array_item_at(b, i) == b.item(i)
+
+
+# iterating over an n-d array yields views of its rows
+
+@jit
+def array_items(a):
+    return list(iter(a))
+
+
+@jit
+def rows_sum(a):
+    s = np.zeros(a.shape[1:])
+    for r in a:
+        s += r
+    return s
+
+
+@jit
+def nested_rows(arr):
+    t = []
+    for y1 in arr:
+        for y2 in y1:
+            t.append(y2.ravel())
+    return t
+
+
+@jit
+def rows_of_temporary(a):
+    tot = 0.0
+    for i, r in enumerate(a * 2.0):
+        tot += i * r.sum()
+    return tot
+
+
+@jit
+def write_rows(a):
+    for r in a:
+        r[0] = -1
+    return a
+
+
+def test_iterate_nd_arrays():
+    import kiln
+    a = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    for x in (a, a.T, a[::2], np.arange(24.0).reshape(2, 3, 4)):
+        got, want = array_items(x), list(iter(x))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            same(g, w)
+        same(rows_sum(x), rows_sum.py_func(x))
+    base = np.arange(64).reshape((4, 8, 2), order="F")
+    for arr in (np.arange(24).reshape((2, 3, 4), order="F"), base[::2], base[:, ::2], base[:, :, ::2]):
+        got, want = nested_rows(arr), nested_rows.py_func(arr)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            same(g, w)
+    m = np.arange(12.0).reshape(4, 3)
+    before = kiln.live_allocations()
+    for _ in range(100):
+        assert rows_of_temporary(m) == rows_of_temporary.py_func(m)
+    assert kiln.live_allocations() == before
+    same(write_rows(np.ones((3, 2))), write_rows.py_func(np.ones((3, 2))))
