@@ -446,3 +446,47 @@ def test_iterate_nd_arrays():
         assert rows_of_temporary(m) == rows_of_temporary.py_func(m)
     assert kiln.live_allocations() == before
     same(write_rows(np.ones((3, 2))), write_rows.py_func(np.ones((3, 2))))
+
+
+# reductions of array-likes
+
+@jit
+def median(a):
+    return np.median(a)
+
+
+@jit
+def ptp(a):
+    return np.ptp(a)
+
+
+@jit
+def nanmin_nanmax(a):
+    return np.nanmin(a), np.nanmax(a)
+
+
+def test_median_nd():
+    rng = np.random.default_rng(3)
+    for n, shape in ((63, (9, 7)), (64, (4, 16))):
+        a = rng.permutation(np.arange(n) + 10.5)
+        for x in (a, a.reshape(shape), a.reshape(shape).T, [1.0, 5.0, 2.0]):
+            same(median(x), np.median(x))
+
+
+def test_ptp_array_likes():
+    x = np.linspace(-10, 10, 16).reshape(4, 2, 2)
+    for v in (np.arange(10), (4, 2, 5), (1,), [2.2, -2.3, 0.1], x, np.asfortranarray(x), x[::-1], 6, 6.5, 1 + 4j,
+              ((4.1, 2.0, -7.6), (4.3, 2.7, 5.2))):
+        got, want = ptp(v), np.ptp(v)
+        assert got == want and np.asarray(got).dtype.kind == np.asarray(want).dtype.kind, (v, got, want)
+    with pytest.raises(ValueError, match="zero-size array reduction not possible"):
+        ptp(np.array([]))
+    with pytest.raises(TypingError, match=r"Boolean dtype is unsupported \(as per NumPy\)"):
+        ptp(np.array([True, False]))
+
+
+def test_nanmin_nanmax_array_likes():
+    for v in ([1, 6, 4, 2], ((-10, 4, -12), (5, 200, -30)), np.array(3), (2,), 3.142, False,
+              (np.nan, 3.142, -5.2, 3.0), [np.inf, np.nan, -np.inf]):
+        got = nanmin_nanmax(v)
+        assert got == (np.nanmin(v), np.nanmax(v)), v

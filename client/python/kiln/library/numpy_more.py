@@ -503,3 +503,51 @@ def _item_at(flat, i):
     if i < -n or i >= n:
         raise IndexError("index out of bounds")
     return flat[i + n if i < 0 else i]
+
+
+# reductions of array-likes: the compiler's rows take arrays; a list, tuple
+# or number is converted first (as NumPy's asarray), an n-d median is the
+# median of the flattened array (axis=None).
+
+_median = primitive("numpy.median")
+_ptp = primitive("numpy.ptp")
+_nanmin = primitive("numpy.nanmin")
+_nanmax = primitive("numpy.nanmax")
+
+
+@implements("numpy.median")
+def median(a):
+    x = np.asarray(a)
+    return _median(x.ravel())
+
+
+@implements("numpy.ptp")
+def ptp(a, axis=None):
+    if isinstance(a, bool) or (not isinstance(a, (int, float, complex)) and isinstance(np.asarray(a).dtype(0), bool)):
+        _error("Boolean dtype is unsupported (as per NumPy)")
+    if isinstance(a, (int, float, complex)):
+        return a - a
+    x = np.asarray(a)
+    if x.size == 0:
+        raise ValueError("zero-size array reduction not possible")
+    if axis is None:
+        return _ptp(x)
+    return _ptp(x, axis)
+
+
+@implements("numpy.nanmin")
+def nanmin(a, axis=None):
+    if isinstance(a, (int, float, complex, bool)):
+        return a
+    if axis is None:
+        return _nanmin(np.asarray(a))
+    return _nanmin(np.asarray(a), axis)
+
+
+@implements("numpy.nanmax")
+def nanmax(a, axis=None):
+    if isinstance(a, (int, float, complex, bool)):
+        return a
+    if axis is None:
+        return _nanmax(np.asarray(a))
+    return _nanmax(np.asarray(a), axis)
