@@ -490,3 +490,23 @@ def test_nanmin_nanmax_array_likes():
               (np.nan, 3.142, -5.2, 3.0), [np.inf, np.nan, -np.inf]):
         got = nanmin_nanmax(v)
         assert got == (np.nanmin(v), np.nanmax(v)), v
+
+
+@jit
+def flatnonzero(a):
+    return np.flatnonzero(a)
+
+
+@jit
+def argwhere(a):
+    return np.argwhere(a)
+
+
+@pytest.mark.parametrize("a", [((1.1, 2.2), (3.3, 4.4), (5.5, 6.6)), (0.0, 1.0, 0.0, -6.0), (), np.nan, 0, 1, False,
+                               True, (True, False, True), 2 + 1j, None, "a_string", "", np.array(3),
+                               np.array([1 + 1j, 0, 2j]), np.arange(6).reshape(2, 3).T % 2])
+def test_flatnonzero_argwhere_array_likes(a):
+    same(flatnonzero(a), np.flatnonzero(a))
+    got, want = argwhere(a), np.argwhere(a)
+    same(got, want)
+    assert got.flags.f_contiguous == want.flags.f_contiguous

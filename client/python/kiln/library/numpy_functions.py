@@ -184,14 +184,35 @@ def tile(A, reps):
 
 @implements("numpy.flatnonzero")
 def flatnonzero(a):
-    # Indices of the nonzero elements of the flattened array (C order).
-    return np.nonzero(a.ravel())[0]
+    # Indices of the nonzero elements of the flattened array (C order); an
+    # array-like as NumPy's asarray of it (npfun3: a number, str or None is
+    # a 0-d array, () an empty one).
+    if a is None:
+        return np.empty(0, np.int64)
+    elif isinstance(a, (int, float, complex, bool, str)):
+        return np.zeros(1 if a else 0, np.int64)
+    elif isinstance(a, tuple) and len(a) == 0:
+        return np.empty(0, np.int64)
+    return np.nonzero(np.asarray(a).ravel())[0]
 
 
 @implements("numpy.argwhere")
 def argwhere(a):
     # One row of indices per nonzero element, in C order: shape (N, a.ndim).
     # NumPy builds it as (a.ndim, N) and returns the transpose: F order.
+    # npfun3: an array-like as flatnonzero takes it.
+    if a is None:
+        return np.empty((0, 0), np.int64)
+    elif isinstance(a, (int, float, complex, bool, str)):
+        return np.empty((1 if a else 0, 0), np.int64)
+    elif isinstance(a, tuple) and len(a) == 0:
+        return np.empty((0, 1), np.int64)
+    return _argwhere_of(np.asarray(a))
+
+
+def _argwhere_of(a):
+    if a.ndim == 0:
+        return np.empty((1 if a.ravel()[0] != 0 else 0, 0), np.int64)
     idx = np.nonzero(a.ravel())[0]
     nd = a.ndim
     shp = a.shape
