@@ -510,3 +510,47 @@ def test_flatnonzero_argwhere_array_likes(a):
     got, want = argwhere(a), np.argwhere(a)
     same(got, want)
     assert got.flags.f_contiguous == want.flags.f_contiguous
+
+
+# take_along_axis
+
+@jit
+def take_along_1(a, i):
+    return np.take_along_axis(a, i, 1)
+
+
+@jit
+def take_along_m2(a, i):
+    return np.take_along_axis(a, i, -2)
+
+
+@jit
+def take_along(a, i, axis):
+    return np.take_along_axis(a, i, axis)
+
+
+@jit
+def take_along_none(a, i):
+    return np.take_along_axis(a, i, None)
+
+
+def test_take_along_axis():
+    arr, ai = np.ones((3, 4, 1)), np.ones((1, 2, 5), dtype=np.intp)
+    for f in (take_along_1, take_along_m2):
+        same(f(arr, ai), np.take_along_axis(arr, ai, 1))
+    a = np.random.default_rng(0).random((3, 4, 5))
+    for ax in (0, 1, 2, -1):
+        for x in (a, a.T, a[:, ::2]):
+            i = np.argsort(x, axis=ax)
+            same(take_along(x, i, ax), np.take_along_axis(x, i, ax))
+            same(take_along(x, i[:1] if ax != 0 else i[:, :1], ax), np.take_along_axis(x, i[:1] if ax != 0 else i[:, :1], ax))
+    x, i = np.arange(12).reshape(3, 4), np.array([0, 11, -1, 5])
+    same(take_along_none(x, i), np.take_along_axis(x, i, None))
+    with pytest.raises(IndexError):
+        take_along(x, np.array([[4]]), 1)
+    with pytest.raises(ValueError, match="axis is out of bounds"):
+        take_along(x, np.array([[0]]), 2)
+    with pytest.raises(TypingError, match="axis must be an integer"):
+        take_along(x, np.array([[0]]), 1.0)
+    with pytest.raises(TypingError, match='"indices" must be an array'):
+        take_along(x, (0,), 1)

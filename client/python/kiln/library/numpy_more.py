@@ -551,3 +551,93 @@ def nanmax(a, axis=None):
     if axis is None:
         return _nanmax(np.asarray(a))
     return _nanmax(np.asarray(a), axis)
+
+
+# take_along_axis: out[..., j, ...] = arr[..., indices[..., j, ...], ...],
+# arr and indices broadcast against each other on every other axis.
+
+@implements("numpy.take_along_axis")
+def take_along_axis(arr, indices, axis):
+    if not _iterable(arr) or isinstance(arr, (str, tuple, list)):
+        _error('The first argument "arr" must be an array')
+    if not _iterable(indices) or isinstance(indices, (str, tuple, list)):
+        _error('The second argument "indices" must be an array')
+    if isinstance(indices.dtype(0), bool) or not isinstance(indices.dtype(0), int):
+        _error("The indices array must contain integers")
+    if axis is None:
+        return _take_flat(arr.ravel(), indices)
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        _error("axis must be an integer")
+    return _take_along(arr, indices, axis)
+
+
+def _take_flat(flat, indices):
+    if indices.ndim != 1:
+        _error("indices array must be 1-d when axis is None")
+    return _take_along(flat, indices, 0)
+
+
+def _take_along(arr, indices, axis):
+    if arr.ndim != indices.ndim:
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    nd = arr.ndim
+    ax = axis + nd if axis < 0 else axis
+    if ax < 0 or ax >= nd:
+        raise ValueError("axis is out of bounds")
+    shape = np.empty(nd, np.int64)
+    for d in range(nd):
+        a, i = arr.shape[d], indices.shape[d]
+        if d == ax:
+            shape[d] = i
+        elif a == i or i == 1:
+            shape[d] = a
+        elif a == 1:
+            shape[d] = i
+        else:
+            raise ValueError("shape mismatch: objects cannot be broadcast to a single shape")
+    total = 1
+    for d in range(nd):
+        total *= shape[d]
+    src = np.ascontiguousarray(arr).ravel()
+    idx = np.ascontiguousarray(indices).ravel()
+    out = np.empty(total, arr.dtype)
+    n_ax = arr.shape[ax]
+    for k in range(total):
+        r = k
+        a_pos = 0
+        i_pos = 0
+        a_mul = 1
+        i_mul = 1
+        j_ax = 0
+        for d in range(nd - 1, -1, -1):
+            j = r % shape[d]
+            r //= shape[d]
+            if d == ax:
+                j_ax = a_mul
+            else:
+                a_pos += (j if arr.shape[d] != 1 else 0) * a_mul
+            i_pos += (j if indices.shape[d] != 1 else 0) * i_mul
+            a_mul *= arr.shape[d]
+            i_mul *= indices.shape[d]
+        t = idx[i_pos]
+        if t < 0:
+            t += n_ax
+        if t < 0 or t >= n_ax:
+            raise IndexError("index out of bounds")
+        out[k] = src[a_pos + t * j_ax]
+    return out.reshape(_shape_tuple(arr, shape))
+
+
+def _shape_tuple(like, s):
+    # the 1-d array s as a tuple of like.ndim ints
+    if like.ndim == 1:
+        return (s[0],)
+    elif like.ndim == 2:
+        return (s[0], s[1])
+    elif like.ndim == 3:
+        return (s[0], s[1], s[2])
+    elif like.ndim == 4:
+        return (s[0], s[1], s[2], s[3])
+    elif like.ndim == 5:
+        return (s[0], s[1], s[2], s[3], s[4])
+    _error("arrays of more than 5 dimensions are not supported here")
