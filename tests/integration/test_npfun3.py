@@ -554,3 +554,24 @@ def test_take_along_axis():
         take_along(x, np.array([[0]]), 1.0)
     with pytest.raises(TypingError, match='"indices" must be an array'):
         take_along(x, (0,), 1)
+
+
+@jit
+def average(a, axis=None, weights=None):
+    return np.average(a, axis=axis, weights=weights)
+
+
+def test_average_weights():
+    rng = np.random.default_rng(5)
+    a, w = rng.random(100) * 100, rng.random(100) * 100
+    ab, wb = rng.random(100) > 0.5, rng.random(100) > 0.5
+    ai, wi = rng.integers(0, 101, 100), rng.integers(0, 101, 100)
+    a3, w3 = rng.random((10, 5, 2)), rng.random((10, 5, 2))
+    for x, ww in ((a, w), (a3, w3), (ai, wi), (a, wb), (ab, w), (ab, wb), (a, None), (a3, None)):
+        assert average(x, weights=ww) == pytest.approx(np.average(x, weights=ww), rel=1e-12)
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero, can't be normalized."):
+        average(a, weights=np.zeros(100))
+    with pytest.raises(TypeError, match="shapes of a and weights differ"):
+        average(np.arange(6).reshape((3, 2, 1)), weights=np.array([0.25, 0.75]))
+    with pytest.raises(TypeError, match="Numba does not support average with axis."):
+        average(np.arange(6).reshape((3, 2, 1)), axis=1, weights=np.array([0.25, 0.75]))

@@ -39,9 +39,26 @@ def array_clip(a, a_min=None, a_max=None, out=None):
 
 
 @implements("numpy.average")
-def average(a):
-    # Without weights= or axis= (those are refused as unexpected keywords).
-    return np.mean(a)
+def average(a, axis=None, weights=None):
+    # npfun3: weights= as Numba has it (same shape as a, the whole array);
+    # axis= is Numba's run-time TypeError.
+    if axis is not None:
+        if np.ndim(a) >= 0:  # always: typed as a path that returns
+            raise TypeError("Numba does not support average with axis.")
+        return np.mean(a)
+    if weights is None:
+        return np.mean(a)
+    x = np.asarray(a)
+    w = np.asarray(weights)
+    if x.shape != w.shape:
+        raise TypeError("Numba does not support average when shapes of a and weights differ.")
+    # NumPy computes in result_type(a, weights, float64) for integer and bool a
+    scl = np.sum(w * 1.0) if not isinstance(x.dtype(0), (float, complex)) else np.sum(w)
+    if scl == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized.")
+    if isinstance(x.dtype(0), (float, complex)):
+        return np.sum(np.multiply(x, w)) / scl
+    return np.sum(np.multiply(x * 1.0, w * 1.0)) / scl
 
 
 @implements("numpy.trace")
