@@ -575,3 +575,35 @@ def test_average_weights():
         average(np.arange(6).reshape((3, 2, 1)), weights=np.array([0.25, 0.75]))
     with pytest.raises(TypeError, match="Numba does not support average with axis."):
         average(np.arange(6).reshape((3, 2, 1)), axis=1, weights=np.array([0.25, 0.75]))
+
+
+@jit
+def fill_diagonal(a, val):
+    np.fill_diagonal(a, val)
+    return a
+
+
+@jit
+def fill_diagonal_wrap(a, val):
+    np.fill_diagonal(a, val, wrap=True)
+    return a
+
+
+def test_fill_diagonal():
+    vals = [1, 3.142, np.nan, -np.inf, True, np.arange(4), (4,), [8, 9], np.arange(54).reshape(9, 3, 2, 1),
+            np.asfortranarray(np.arange(9).reshape(3, 3)), np.arange(9).reshape(3, 3)[::-1]]
+    for s in ((3, 3), (6, 3), (3, 6), (7, 5), (3, 3, 3, 3), (1, 1, 1)):
+        for arr in (np.zeros(s), np.asfortranarray(np.ones(s)), np.zeros(tuple(x * 2 for x in s))[tuple(slice(None, None, 2) for _ in s)]):
+            for v in vals:
+                for f in (fill_diagonal, fill_diagonal_wrap):
+                    np.testing.assert_array_equal(f(arr.copy(), v), f.py_func(arr.copy(), v))
+    for a in (np.array([]), np.ones(5)):
+        with pytest.raises(TypingError, match="The first argument must be at least 2-D"):
+            fill_diagonal(a, 1)
+    with pytest.raises(ValueError, match="All dimensions of input must be of equal length"):
+        fill_diagonal(np.zeros((3, 3, 4)), 1)
+    for a, v in ((np.zeros((3, 3), np.int32), np.nan), (np.zeros((3, 3), np.int32), [3.3, np.inf]),
+                 (np.zeros((3, 3), np.int32), np.array([1, 2, 1e10], dtype=np.int64)),
+                 (np.zeros((3, 3), np.float32), [1.4, 2.6, -1e100]), (np.zeros((3, 3), np.float32), 1.1e100)):
+        with pytest.raises(ValueError, match="Unable to safely conform val to a.dtype"):
+            fill_diagonal(a, v)

@@ -641,3 +641,62 @@ def _shape_tuple(like, s):
     elif like.ndim == 5:
         return (s[0], s[1], s[2], s[3], s[4])
     _error("arrays of more than 5 dimensions are not supported here")
+
+
+# fill_diagonal: NumPy's a.flat[:end:step] = val (val flattened and repeated),
+# after Numba's check that every value fits a's dtype.
+
+@implements("numpy.fill_diagonal")
+def fill_diagonal(a, val, wrap=False):
+    if not _iterable(a) or isinstance(a, (str, tuple, list)):
+        _error('The first argument "a" must be an array')
+    return _fill_diagonal_of(a, np.asarray(val).ravel(), wrap)
+
+
+def _fill_diagonal_of(a, v, wrap):
+    if a.ndim < 2:
+        _error("The first argument must be at least 2-D")
+    z = a.dtype(0)
+    if isinstance(z, bool):
+        pass
+    elif isinstance(z, int):
+        info = np.iinfo(a.dtype)
+        for k in range(v.size):
+            x = v[k]
+            if not np.isfinite(x) or x < info.min or x > info.max:
+                raise ValueError("Unable to safely conform val to a.dtype")
+    elif isinstance(z, float):
+        finfo = np.finfo(a.dtype)
+        for k in range(v.size):
+            x = v[k]
+            if np.isfinite(x) and (x < finfo.min or x > finfo.max):
+                raise ValueError("Unable to safely conform val to a.dtype")
+    if v.size == 0:
+        return None
+    if a.ndim == 2:
+        n, m = a.shape[0], a.shape[1]
+        count = 0
+        p = 0
+        while p < n * m and (wrap or p < m * m):
+            a[p // m, p % m] = v[count % v.size]
+            count += 1
+            p += m + 1
+        return None
+    n = a.shape[0]
+    for d in range(a.ndim):
+        if a.shape[d] != n:
+            raise ValueError("All dimensions of input must be of equal length")
+    for i in range(n):
+        _set_diagonal_item(a, i, v[i % v.size])
+    return None
+
+
+def _set_diagonal_item(a, i, x):
+    if a.ndim == 3:
+        a[i, i, i] = x
+    elif a.ndim == 4:
+        a[i, i, i, i] = x
+    elif a.ndim == 5:
+        a[i, i, i, i, i] = x
+    else:
+        _error("np.fill_diagonal of an array of more than 5 dimensions is not supported")
