@@ -607,3 +607,23 @@ def test_fill_diagonal():
                  (np.zeros((3, 3), np.float32), [1.4, 2.6, -1e100]), (np.zeros((3, 3), np.float32), 1.1e100)):
         with pytest.raises(ValueError, match="Unable to safely conform val to a.dtype"):
             fill_diagonal(a, v)
+
+
+# x in array
+
+@jit
+def contains(a, key):
+    return key in a, key not in a
+
+
+def test_in_array():
+    rng = np.random.default_rng(2)
+    fa = rng.random(10)
+    ca = fa.view(np.complex128)
+    u = rng.integers(0, 10, 15).astype(np.uint8)
+    m = np.arange(12).reshape(3, 4).T[::2]
+    for a, k in ((np.arange(10, 50), 20), (np.arange(6), 10), (np.asarray([20]), 20), (np.asarray([20]), 13),
+                 (np.asarray([]), 13), (np.array([True, False]), True), (np.array([True, False]), 20),
+                 (fa, 0.5), (fa, fa[3]), (ca, ca[0]), (ca, 0.5), (u, 5), (u, 25), (u, -1), (m, 5), (m, 4),
+                 (np.array([np.nan]), np.nan)):
+        assert contains(a, k) == (k in a, k not in a), (a, k)
