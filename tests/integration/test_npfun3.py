@@ -627,3 +627,10 @@ def test_in_array():
                  (fa, 0.5), (fa, fa[3]), (ca, ca[0]), (ca, 0.5), (u, 5), (u, 25), (u, -1), (m, 5), (m, 4),
                  (np.array([np.nan]), np.nan)):
         assert contains(a, k) == (k in a, k not in a), (a, k)
+
+
+def test_list_of_argument_views_keeps_strides():
+    a = np.arange(9).reshape(3, 3)
+    got = array_items(a.T)
+    for g, w in zip(got, list(iter(a.T))):
+        assert g.strides == w.strides and np.shares_memory(g, a)
