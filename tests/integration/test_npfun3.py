@@ -634,3 +634,60 @@ def test_list_of_argument_views_keeps_strides():
     got = array_items(a.T)
     for g, w in zip(got, list(iter(a.T))):
         assert g.strides == w.strides and np.shares_memory(g, a)
+
+
+# np.nditer
+
+@jit
+def nditer1(a):
+    res = []
+    for u in np.nditer(a):
+        res.append(u.item())
+    return res
+
+
+@jit
+def nditer2(a, b):
+    res = []
+    for u, v in np.nditer((a, b)):
+        res.append((u.item(), v.item()))
+    return res
+
+
+@jit
+def nditer3(a, b, c):
+    res = []
+    for u, v, w in np.nditer((a, b, c)):
+        res.append((u.item(), v.item(), w.item()))
+    return res
+
+
+def nditer_inputs():
+    a = np.arange(12).reshape((3, 4))
+    return [np.float32(100), np.array(102, dtype=np.int16), np.arange(4).astype(np.complex64), np.arange(8)[::2], a,
+            a.copy(order="F"), np.arange(24).reshape((6, 4))[::2]]
+
+
+def test_nditer():
+    import itertools
+    for a in nditer_inputs():
+        assert nditer1(a) == nditer1.py_func(a)
+    for a, b in itertools.product(nditer_inputs(), nditer_inputs()):
+        assert set(nditer2(a, b)) == set(nditer2.py_func(a, b))  # the order of several operands is C
+    some = nditer_inputs()[2:6]
+    for a, b, c in itertools.product(some, some[:2], some[1:3]):
+        assert set(nditer3(a, b, c)) == set(nditer3.py_func(a, b, c))
+    with pytest.raises(ValueError, match="operands could not be broadcast together"):
+        nditer2(np.arange(2), np.arange(3))
+
+
+@jit
+def np_shape(x):
+    return np.shape(x)
+
+
+def test_shape_of_array_likes():
+    for x in (np.empty((4, 5, 6)), np.empty(()), 1, False, 2.5, [1], (1,), (1, 2, 3), np.float32(3)):
+        assert np_shape(x) == np.shape(x)
+    with pytest.raises(TypingError, match="The argument to np.shape must be array-like"):
+        np_shape("a")

@@ -160,7 +160,12 @@ def reshape(a, newshape):
 
 @implements("numpy.shape")
 def shape(a):
-    return a.shape
+    # npfun3: a number is a 0-d array-like; a string or None is refused as Numba does
+    if isinstance(a, (int, float, complex, bool)):
+        return ()
+    if isinstance(a, str) or a is None:
+        _error("The argument to np.shape must be array-like")
+    return np.asarray(a).shape
 
 
 @implements("numpy.size")

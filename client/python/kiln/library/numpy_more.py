@@ -700,3 +700,56 @@ def _set_diagonal_item(a, i, x):
         a[i, i, i, i, i] = x
     else:
         _error("np.fill_diagonal of an array of more than 5 dimensions is not supported")
+
+
+# np.nditer, Numba's subset: read-only iteration over one array or number
+# (in memory order, as NumPy's order='K') or over a tuple of up to three
+# broadcast together (in C order), yielding 0-d arrays (a tuple of them for
+# a tuple), each a copy of its element.
+
+def _flat_of(x, shape):
+    if len(shape) == 0:  # all 0-d
+        return np.asarray(x).ravel()
+    return np.broadcast_to(np.asarray(x), shape).ravel()
+
+
+def _broadcast_for_nditer(shape_a, shape_b):
+    try:
+        return np.broadcast_shapes(shape_a, shape_b)
+    except ValueError:
+        raise ValueError("operands could not be broadcast together")
+
+
+@implements("numpy.nditer")
+def nditer(op):
+    if isinstance(op, tuple):
+        if len(op) == 1:
+            a = np.asarray(op[0]).ravel()
+            for k in range(a.size):
+                yield (np.asarray(a[k]),)
+        elif len(op) == 2:
+            s = _broadcast_for_nditer(np.shape(op[0]), np.shape(op[1]))
+            a = _flat_of(op[0], s)
+            b = _flat_of(op[1], s)
+            for k in range(a.size):
+                yield (np.asarray(a[k]), np.asarray(b[k]))
+        elif len(op) == 3:
+            s = _broadcast_for_nditer(_broadcast_for_nditer(np.shape(op[0]), np.shape(op[1])), np.shape(op[2]))
+            a = _flat_of(op[0], s)
+            b = _flat_of(op[1], s)
+            c = _flat_of(op[2], s)
+            for k in range(a.size):
+                yield (np.asarray(a[k]), np.asarray(b[k]), np.asarray(c[k]))
+        else:
+            _error("np.nditer of more than three operands is not supported")
+    else:
+        a = _memory_order(np.asarray(op))
+        for k in range(a.size):
+            yield np.asarray(a[k])
+
+
+def _memory_order(x):
+    # NumPy's order='K' for one operand: an F-ordered array in memory order
+    if x.ndim >= 2 and _f_only(x):
+        return x.T.ravel()
+    return x.ravel()
