@@ -187,6 +187,9 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
     case BuiltinId::kArrayDtype:
       return tc.dtypeClass(receiver->dtype());
+    case BuiltinId::kArrayFlags:  // npfun3: NumPy's flags object, the fields Numba has
+      return tc.namedTuple({tc.boolean(), tc.boolean(), tc.boolean()},
+                           "numpy.flagsobj[c_contiguous, f_contiguous, contiguous]");
     case BuiltinId::kArrayFlat:
       // The 1-d view of C-contiguous memory; another layout would need a
       // flat iterator object (refused: nullptr).

@@ -691,3 +691,28 @@ def test_shape_of_array_likes():
         assert np_shape(x) == np.shape(x)
     with pytest.raises(TypingError, match="The argument to np.shape must be array-like"):
         np_shape("a")
+
+
+# a.flags
+
+@jit
+def flags(a):
+    f = a.flags
+    return f.c_contiguous, f.f_contiguous, f.contiguous
+
+
+@jit
+def row_flags(arr):
+    out = []
+    for sub in arr:
+        out.append((sub.flags.c_contiguous, sub.flags.f_contiguous))
+    return out
+
+
+def test_flags():
+    a = np.arange(24).reshape(2, 3, 4)
+    for x in (a, a.T, a[::2], a[:, ::2], a[:, :1], np.arange(5), np.arange(10)[::3], np.empty((0, 3)),
+              np.empty((0, 3))[:, ::2], np.array(1.0), np.ones((3, 1)), np.ones((1, 3)).T, np.asfortranarray(a)):
+        assert flags(x) == (x.flags.c_contiguous, x.flags.f_contiguous, x.flags.contiguous), x.strides
+    arr = np.arange(10).reshape((2, 5), order="F")
+    assert row_flags(arr) == row_flags.py_func(arr)
