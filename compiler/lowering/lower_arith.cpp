@@ -433,6 +433,29 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
         llvm::Value* item = convert(b_, b_.CreateExtractValue(tup, k), it, ct);
         found = b_.CreateOr(found, compareValues(CompareOp::kEq, converted(lhs, ct), item, ct));
       }
+    } else if (c->isArray()) {  // npfun3: any element equal, in C order, stopping at the first
+      const typing::Type* ct = decided.operand;
+      llvm::Value* arr = value(rhs);
+      llvm::Value* x = converted(lhs, ct);
+      llvm::Value* n = arraySize(arr, c);
+      llvm::AllocaInst* hit = entryAlloca(b_.getInt1Ty(), "in_found");
+      llvm::AllocaInst* k = entryAlloca(b_.getInt64Ty(), "in_k");
+      b_.CreateStore(b_.getInt1(false), hit);
+      b_.CreateStore(b_.getInt64(0), k);
+      llvm::BasicBlock* head = llvm::BasicBlock::Create(ctx_, "in.head", fn_);
+      llvm::BasicBlock* body = llvm::BasicBlock::Create(ctx_, "in.body", fn_);
+      llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "in.done", fn_);
+      b_.CreateBr(head);
+      b_.SetInsertPoint(head);
+      llvm::Value* kv = b_.CreateLoad(b_.getInt64Ty(), k);
+      b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(kv, n), b_.CreateNot(b_.CreateLoad(b_.getInt1Ty(), hit))), body, done);
+      b_.SetInsertPoint(body);
+      llvm::Value* item = convert(b_, loadElement(flatElementPtr(arr, c, kv), c->dtype()), c->dtype(), ct);
+      b_.CreateStore(compareValues(CompareOp::kEq, x, item, ct), hit);
+      b_.CreateStore(b_.CreateAdd(kv, b_.getInt64(1)), k);
+      b_.CreateBr(head);
+      b_.SetInsertPoint(done);
+      found = b_.CreateLoad(b_.getInt1Ty(), hit);
     } else {  // range
       const typing::Type* i64 = types().integer(64, true);
       llvm::Value* r = value(rhs);

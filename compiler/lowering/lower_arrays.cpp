@@ -177,6 +177,33 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
       return b_.CreateMul(arraySize(arr, t), b_.getInt64(itemSize(t->dtype())));
     case BuiltinId::kArrayDtype:
       return b_.getInt8(0);  // a class value carries nothing (data_model.cpp)
+    case BuiltinId::kArrayFlags: {  // npfun3: NumPy's contiguity flags from the shape and strides
+      // As NumPy: a dimension of length 1 may have any stride, and an empty
+      // array is both C- and F-contiguous.
+      const unsigned nd = static_cast<unsigned>(t->ndim);
+      llvm::Value* empty = b_.getInt1(false);
+      for (unsigned k = 0; k < nd; ++k)
+        empty = b_.CreateOr(empty, b_.CreateICmpEQ(b_.CreateExtractValue(arr, {kShape, k}), b_.getInt64(0)));
+      auto contiguous = [&](bool c_order) {
+        llvm::Value* ok = b_.getInt1(true);
+        llvm::Value* expect = b_.getInt64(itemSize(t->dtype()));
+        for (unsigned j = 0; j < nd; ++j) {
+          const unsigned k = c_order ? nd - 1 - j : j;
+          llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, k});
+          llvm::Value* fits = b_.CreateOr(b_.CreateICmpEQ(dim, b_.getInt64(1)),
+                                          b_.CreateICmpEQ(b_.CreateExtractValue(arr, {kStrides, k}), expect));
+          ok = b_.CreateAnd(ok, fits);
+          expect = b_.CreateMul(expect, dim);
+        }
+        return b_.CreateOr(ok, empty);
+      };
+      llvm::Value* c = contiguous(true);
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+      out = b_.CreateInsertValue(out, c, 0);
+      out = b_.CreateInsertValue(out, contiguous(false), 1);
+      out = b_.CreateInsertValue(out, c, 2);
+      return out;
+    }
     case BuiltinId::kArrayFlat: {  // C-contiguous (typing): the 1-d view
       Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {arraySize(arr, t)},
               {b_.getInt64(itemSize(t->dtype()))}};

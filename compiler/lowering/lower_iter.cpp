@@ -97,6 +97,20 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       llvm::Value* arr = b_.CreateLoad(valueType(ctx_, at), b_.CreateStructGEP(st, state, 0));
       llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
       llvm::Value* more = b_.CreateICmpSLT(idx, b_.CreateExtractValue(arr, {2, 0}));
+      if (at->ndim > 1) {  // npfun3: the view of row idx (its parent's meminfo: borrowed, as a[i])
+        Place row;
+        row.meminfo = b_.CreateExtractValue(arr, kMeminfo);
+        llvm::Value* safe = b_.CreateSelect(more, idx, b_.getInt64(0));
+        row.ptr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData),
+                               b_.CreateMul(safe, b_.CreateExtractValue(arr, {kStrides, 0})));
+        for (unsigned k = 1; k < static_cast<unsigned>(at->ndim); ++k) {
+          row.shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
+          row.strides.push_back(b_.CreateExtractValue(arr, {kStrides, k}));
+        }
+        *item = viewOf(row, item_type);
+        b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+        return more;
+      }
       // Past the end, read a dummy slot instead of the array.
       llvm::AllocaInst* dummy = entryAlloca(memoryType(ctx_, at->dtype()), "no_item");
       llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, 1),

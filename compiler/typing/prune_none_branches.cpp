@@ -15,8 +15,25 @@ bool isNoneConstant(const ir::Value* v) {
 // parameter p of an array type and an integer constant k: its value, so a
 // library function returns a scalar for 1-d operands and an array for 2-d
 // ones (np.dot) from one definition.
+// npfun3: the orderings too (`p.ndim < 2`), so a library function refuses
+// an operand of too few dimensions at compile time, as Numba does.
+std::optional<bool> ndimCompare(ir::CompareOp op, int64_t lhs, int64_t rhs) {
+  switch (op) {
+    case ir::CompareOp::kLt: return lhs < rhs;
+    case ir::CompareOp::kLe: return lhs <= rhs;
+    case ir::CompareOp::kEq: return lhs == rhs;
+    case ir::CompareOp::kNe: return lhs != rhs;
+    case ir::CompareOp::kGt: return lhs > rhs;
+    case ir::CompareOp::kGe: return lhs >= rhs;
+    case ir::CompareOp::kIs:
+    case ir::CompareOp::kIsNot:
+    case ir::CompareOp::kIn:
+    case ir::CompareOp::kNotIn: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::optional<bool> ndimTest(const ir::Instr& cmp, const ir::Block* entry, const std::vector<const Type*>& args) {
-  if (cmp.compare_op != ir::CompareOp::kEq && cmp.compare_op != ir::CompareOp::kNe) return std::nullopt;
   for (int side = 0; side < 2; ++side) {
     const ir::Value* attr = cmp.operands[side];
     const ir::Value* k = cmp.operands[1 - side];
@@ -26,7 +43,8 @@ std::optional<bool> ndimTest(const ir::Instr& cmp, const ir::Block* entry, const
     if (p->def || p->param_of != entry) continue;
     for (size_t q = 0; q < entry->params.size() && q < args.size(); ++q)
       if (entry->params[q].get() == p && args[q] && args[q]->kind == Kind::kArray)
-        return (args[q]->ndim == k->def->const_value.i) == (cmp.compare_op == ir::CompareOp::kEq);
+        return side == 0 ? ndimCompare(cmp.compare_op, args[q]->ndim, k->def->const_value.i)
+                         : ndimCompare(cmp.compare_op, k->def->const_value.i, args[q]->ndim);
   }
   return std::nullopt;
 }

@@ -187,6 +187,9 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.tuple(std::vector<const Type*>(receiver->ndim, tc.integer(64, true)));
     case BuiltinId::kArrayDtype:
       return tc.dtypeClass(receiver->dtype());
+    case BuiltinId::kArrayFlags:  // npfun3: NumPy's flags object, the fields Numba has
+      return tc.namedTuple({tc.boolean(), tc.boolean(), tc.boolean()},
+                           "numpy.flagsobj[c_contiguous, f_contiguous, contiguous]");
     case BuiltinId::kArrayFlat:
       // The 1-d view of C-contiguous memory; another layout would need a
       // flat iterator object (refused: nullptr).
@@ -547,8 +550,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
       return tc.tupleIter(x->items);
     }
     case Kind::kArray:
-      if (x->ndim != 1) {
-        *why = absl::StrCat("iterating over a ", x->ndim, "-d array is not supported yet");
+      if (x->ndim == 0) {  // npfun3: an n-d array yields views of its rows (iterItem)
+        *why = "iteration over a 0-d array";
         return nullptr;
       }
       return tc.arrayIter(x);
@@ -590,7 +593,11 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
 const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kRangeIter) return tc.integer(64, true);
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
-  if (it->kind == Kind::kArrayIter) return it->items[0]->dtype();
+  if (it->kind == Kind::kArrayIter) {
+    const Type* a = it->items[0];
+    if (a->ndim > 1) return tc.viewOf(a, a->ndim - 1, a->layout == 'C' ? 'C' : 'A');  // npfun3: a row, a view
+    return a->dtype();
+  }
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:
   if (it->kind == Kind::kListIter) return it->items[0]->items[0];  // lists

@@ -243,6 +243,8 @@ const Type* compareOperandType(TypeContext& tc, const Type* a, const Type* b) {
 const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Type* b) {
   if (unknown(a) || unknown(b)) return tc.unknown();
   if (a->kind == Kind::kEnumMember || b->kind == Kind::kEnumMember) return enumCompareResult(tc, op, a, b);  // enums
+  if ((op == CompareOp::kIn || op == CompareOp::kNotIn) && b->isArray())  // npfun3: x in a, any element equal
+    return numeric(a) && numeric(b->dtype()) ? tc.boolean() : nullptr;
   if ((a->isArray() || b->isArray()) && op != CompareOp::kIs && op != CompareOp::kIsNot)
     return arrayCompareResult(tc, op, a, b);
   if (a->kind == Kind::kStr && (b->kind == Kind::kStr || op == CompareOp::kEq || op == CompareOp::kNe))
@@ -324,6 +326,7 @@ ir::OperandTypes compareOperands(TypeContext& tc, CompareOp op, const Type* a, c
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
     if (b->kind == Kind::kTuple)
       for (const Type* item : b->items) out.items.push_back(compareOperandType(tc, a, item));
+    if (b->isArray()) out.operand = compareOperandType(tc, a, b->dtype());  // npfun3: x in a
     return out;  // a range needs none
   }
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // item by item

@@ -1123,7 +1123,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       for (int64_t i = 0; out != nullptr && i < n; ++i) {
         const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
         retainBlocks(item, at);
-        PyObject* x = boxValue(item, at, nullptr);
+        PyObject* x = boxValue(item, at, args);  // npfun3: a view of an argument keeps its strides
         if (x == nullptr) {
           Py_CLEAR(out);
           break;

@@ -91,7 +91,9 @@ TEST_F(ArrayRules, UnsupportedOperatorsAreRefused) {
   EXPECT_EQ(binaryResult(tc, BinaryOp::kLShift, arr(f(64)), i(64)), nullptr);
   EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(f(64)), tc.str()), nullptr);
   EXPECT_EQ(unaryResult(tc, UnaryOp::kNot, arr(f(64))), nullptr);
-  EXPECT_EQ(compareResult(tc, CompareOp::kIn, i(64), arr(i(64))), nullptr);
+  EXPECT_EQ(compareResult(tc, CompareOp::kIn, tc.str(), arr(i(64))), nullptr);
+  // npfun3: x in a is a bool (any element equal)
+  EXPECT_EQ(compareResult(tc, CompareOp::kIn, i(64), arr(i(64))), tc.boolean());
 }
 
 TEST_F(ArrayRules, MethodsAndAttributes) {
@@ -129,8 +131,13 @@ TEST_F(ArrayRules, IterationEnumerateZip) {
   ASSERT_NE(it, nullptr);
   EXPECT_EQ(iterItem(tc, it), i(32));
   EXPECT_EQ(iteratorOf(tc, it, &why), it);
-  EXPECT_EQ(iteratorOf(tc, arr(f(64), 2), &why), nullptr);
-  EXPECT_NE(why.find("2-d"), std::string::npos);
+  // npfun3: an n-d array yields views of its rows (C rows of a C array, A otherwise); a 0-d one is refused
+  const Type* rows = iteratorOf(tc, arr(f(64), 2), &why);
+  ASSERT_NE(rows, nullptr);
+  EXPECT_EQ(iterItem(tc, rows), arr(f(64), 1));
+  EXPECT_EQ(iterItem(tc, iteratorOf(tc, tc.array(f(64), 3, 'F'), &why)), tc.array(f(64), 2, 'A'));
+  EXPECT_EQ(iteratorOf(tc, arr(f(64), 0), &why), nullptr);
+  EXPECT_NE(why.find("0-d"), std::string::npos);
   const Type* z = *callBuiltin("zip", {arr(f(64)), tc.range()});
   const Type* e = *callBuiltin("enumerate", {z});
   EXPECT_EQ(iterItem(tc, e), tc.tuple({i(64), tc.tuple({f(64), i(64)})}));

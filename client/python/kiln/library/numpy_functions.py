@@ -39,9 +39,26 @@ def array_clip(a, a_min=None, a_max=None, out=None):
 
 
 @implements("numpy.average")
-def average(a):
-    # Without weights= or axis= (those are refused as unexpected keywords).
-    return np.mean(a)
+def average(a, axis=None, weights=None):
+    # npfun3: weights= as Numba has it (same shape as a, the whole array);
+    # axis= is Numba's run-time TypeError.
+    if axis is not None:
+        if np.ndim(a) >= 0:  # always: typed as a path that returns
+            raise TypeError("Numba does not support average with axis.")
+        return np.mean(a)
+    if weights is None:
+        return np.mean(a)
+    x = np.asarray(a)
+    w = np.asarray(weights)
+    if x.shape != w.shape:
+        raise TypeError("Numba does not support average when shapes of a and weights differ.")
+    # NumPy computes in result_type(a, weights, float64) for integer and bool a
+    scl = np.sum(w * 1.0) if not isinstance(x.dtype(0), (float, complex)) else np.sum(w)
+    if scl == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized.")
+    if isinstance(x.dtype(0), (float, complex)):
+        return np.sum(np.multiply(x, w)) / scl
+    return np.sum(np.multiply(x * 1.0, w * 1.0)) / scl
 
 
 @implements("numpy.trace")
@@ -143,7 +160,12 @@ def reshape(a, newshape):
 
 @implements("numpy.shape")
 def shape(a):
-    return a.shape
+    # npfun3: a number is a 0-d array-like; a string or None is refused as Numba does
+    if isinstance(a, (int, float, complex, bool)):
+        return ()
+    if isinstance(a, str) or a is None:
+        _error("The argument to np.shape must be array-like")
+    return np.asarray(a).shape
 
 
 @implements("numpy.size")
@@ -184,14 +206,35 @@ def tile(A, reps):
 
 @implements("numpy.flatnonzero")
 def flatnonzero(a):
-    # Indices of the nonzero elements of the flattened array (C order).
-    return np.nonzero(a.ravel())[0]
+    # Indices of the nonzero elements of the flattened array (C order); an
+    # array-like as NumPy's asarray of it (npfun3: a number, str or None is
+    # a 0-d array, () an empty one).
+    if a is None:
+        return np.empty(0, np.int64)
+    elif isinstance(a, (int, float, complex, bool, str)):
+        return np.zeros(1 if a else 0, np.int64)
+    elif isinstance(a, tuple) and len(a) == 0:
+        return np.empty(0, np.int64)
+    return np.nonzero(np.asarray(a).ravel())[0]
 
 
 @implements("numpy.argwhere")
 def argwhere(a):
     # One row of indices per nonzero element, in C order: shape (N, a.ndim).
     # NumPy builds it as (a.ndim, N) and returns the transpose: F order.
+    # npfun3: an array-like as flatnonzero takes it.
+    if a is None:
+        return np.empty((0, 0), np.int64)
+    elif isinstance(a, (int, float, complex, bool, str)):
+        return np.empty((1 if a else 0, 0), np.int64)
+    elif isinstance(a, tuple) and len(a) == 0:
+        return np.empty((0, 1), np.int64)
+    return _argwhere_of(np.asarray(a))
+
+
+def _argwhere_of(a):
+    if a.ndim == 0:
+        return np.empty((1 if a.ravel()[0] != 0 else 0, 0), np.int64)
     idx = np.nonzero(a.ravel())[0]
     nd = a.ndim
     shp = a.shape
@@ -562,6 +605,7 @@ def diff(a, n=1):
 # linalg: np.dot, np.vdot, np.matmul are written with np.linalg (numpy_linalg.py).
 from kiln.library import numpy_linalg  # noqa: E402,F401
 from kiln.library import numpy_xinfo  # noqa: E402,F401  dtypes: np.iinfo, np.finfo
+from kiln.library import numpy_more  # noqa: E402,F401  npfun3: around, copy, vander, convolve, ...
 
 
 # ndindex: np.ndindex and np.ndenumerate as generators over the primitive
