@@ -184,8 +184,16 @@ class Inferrer {
   // list's type, which then flows back to where the list was made.
   absl::StatusOr<const Type*> listMethod(ir::Instr& i, const Type* receiver, const std::vector<const Type*>& args) {
     const Type* refined = receiver;
-    absl::StatusOr<const Type*> t = listMethodCall(tc_, receiver, i.operands[0]->type->name, args, i.kwnames, &refined);
-    if (!t.ok()) return typingError(std::string(t.status().message()));
+    const std::string& name = i.operands[0]->type->name;
+    absl::StatusOr<const Type*> t = listMethodCall(tc_, receiver, name, args, i.kwnames, &refined);
+    if (!t.ok()) {
+      if (name != "append" && name != "insert") return typingError(std::string(t.status().message()));
+      // wording: Numba's lead words for a store the list's item type refuses, then why.
+      std::vector<std::string> spelled;
+      for (const Type* a : args) spelled.push_back(a->str());
+      return typingError(absl::StrCat("Invalid use of BoundFunction(list.", name, " for ", receiver->str(),
+                                      ") with parameters (", absl::StrJoin(spelled, ", "), "): ", t.status().message()));
+    }
     if (refined != receiver) {
       const ir::Instr* attr = i.operands[0]->def;
       if (!attr || attr->op != Op::kGetAttr)
@@ -1072,7 +1080,7 @@ class Inferrer {
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
           if (operand(0)->readonly)  // arrays: no update in place of read-only memory
-            return typingError(absl::StrCat("cannot modify value of type ", operand(0)->str()));
+            return typingError(absl::StrCat("Cannot modify readonly array of type: ", operand(0)->str()));
           // NumPy casts the result back with casting='same_kind': never to
           // a lower kind (bool < unsigned < signed < float < complex).
           auto kindRank = [](const Type* d) {
@@ -1371,15 +1379,21 @@ class Inferrer {
           return refineDict(inst, i.operands[0], d);
         }
         if (obj->kind == Kind::kList) {  // lists
+          // wording: Numba's lead words, then why.
+          auto setitemError = [&](absl::string_view why) {
+            return typingError(absl::StrCat("invalid setitem with value of ", operand(2)->str(), " to element of ",
+                                            obj->items[0]->str(), ": ", why));
+          };
           absl::StatusOr<const Type*> l = listStore(tc_, obj, operand(1), operand(2));
-          if (!l.ok()) return typingError(std::string(l.status().message()));
-          return refine(i.operands[0], *l);
+          if (!l.ok()) return setitemError(l.status().message());
+          if (absl::Status s = refine(i.operands[0], *l); !s.ok()) return setitemError(s.message());
+          return absl::OkStatus();
         }
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
-        if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
+        if (obj->readonly) return typingError(absl::StrCat("Cannot modify readonly array of type: ", obj->str()));
         if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
           const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
           if (!slot || slot->isArray() || operand(2) != obj->dtype())

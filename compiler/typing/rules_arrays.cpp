@@ -235,6 +235,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
       if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
+      // wording: a number does not convert to a structured element (NumPy would fill the
+      // record's fields, Numba refuses); astype between records is a view Kiln lacks.
+      if (to->kind == Kind::kRecord || d->kind == Kind::kRecord)
+        return absl::InvalidArgumentError(absl::StrCat("array.astype(): cannot convert from ", d->str(), " to ", to->str()));
       // npfuncs: order='K': an F-ordered array's copy is F-ordered too, as NumPy's.
       return tc.array(to, array->ndim, array->layout == 'F' && array->ndim > 1 ? 'F' : 'C');
     }
@@ -264,7 +268,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
     }
     case BuiltinId::kArrayFill:
-      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.fill() takes one number");
       return tc.none();
@@ -335,7 +339,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayAll:
       return tc.boolean();
     case BuiltinId::kArraySort:  // in place
-      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
         return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
       return tc.none();
