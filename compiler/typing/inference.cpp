@@ -250,6 +250,13 @@ class Inferrer {
     return absl::OkStatus();
   }
 
+  // Whether `inner` is one of outer's items, at any depth.
+  static bool contains(const Type* outer, const Type* inner) {
+    for (const Type* item : outer->items)
+      if (item == inner || contains(item, inner)) return true;
+    return false;
+  }
+
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
     if (!u && v->type->kind == Kind::kFunction && t->kind == Kind::kFunction)  // pyfuncs: Numba's words
@@ -265,6 +272,9 @@ class Inferrer {
                                       ": a function on one path and None on another is not supported (as a sort "
                                       "key: Key must concretely be None or a Numba JIT compiled function)"));
     if (!u) u = joinOptional(tc_, v->type, t);  // optional: None and a value meet
+    if (!u && contains(t, v->type))  // wording: a type that holds its previous self grows on every round (Numba's words)
+      return typingError(absl::StrCat("Return type of recursive function does not converge: cannot unify ",
+                                      v->type->str(), " and ", t->str(), " (a recursive call's result is held in a larger value on every call)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -1061,6 +1071,11 @@ class Inferrer {
         if (operand(0)->kind == Kind::kList || operand(1)->kind == Kind::kList) {  // lists
           if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
           t = listBinaryResult(tc_, i.binary_op, operand(0), operand(1));
+          if (!t && i.binary_op == ir::BinaryOp::kAdd && operand(0)->kind == Kind::kTuple)  // wording: (*lst,) is () + lst
+            return typingError(absl::StrCat("operator '+' is not supported between ", operand(0)->str(), " and ",
+                                            operand(1)->str(), ": No implementation of function tuple(", operand(1)->str(),
+                                            ") (a list's length is not known at compile time, so it cannot be "
+                                            "star-unpacked into or added to a tuple)"));
           if (!t)
             return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
                                             operand(0)->str(), " and ", operand(1)->str()));
@@ -1315,6 +1330,12 @@ class Inferrer {
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
+          // wording: more ints and slices than dimensions, in Numba's words.
+          int indices = 0;
+          for (const Type* p : idx->kind == Kind::kTuple ? idx->items : std::vector<const Type*>{idx})
+            indices += p->kind == Kind::kInt || p->kind == Kind::kSlice;
+          if (indices > obj->ndim)
+            return typingError(absl::StrCat("cannot index ", obj->str(), " with ", indices, " indices: ", idx->str()));
           return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(), " is not supported"));
         }
         return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable with ", idx->str()));

@@ -332,6 +332,8 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     if (!scalar.ok()) return scalar.status();  // npfuncs: (a complex array's, say) not dereferenced
     return array->ndim == 1 ? *scalar : tc.array(*scalar, array->ndim - 1, 'C');
   }
+  if (args.size() == 1 && by_axis && args[0]->kind != Kind::kNone)  // wording: Numba's words
+    return absl::InvalidArgumentError(absl::StrCat("array.", m, "(): axis must be an integer, not ", args[0]->str()));
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
   switch (id) {

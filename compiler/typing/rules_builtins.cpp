@@ -64,6 +64,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
   if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
+  if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},

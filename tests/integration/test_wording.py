@@ -151,3 +151,119 @@ def test_list_store_wording(kilnd):
         return x
 
     assert widen() == [2.5, 2, 3]
+
+
+def test_reduction_axis_and_empty_ptp_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def argmax(a, axis):
+        return np.argmax(a, axis)
+
+    with pytest.raises(TypingError, match="axis must be an integer, not unicode_type"):
+        argmax(np.arange(6), "foo")
+    a = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(argmax(a, 1), np.argmax(a, 1))
+
+    @jit
+    def ptp(a):
+        return np.ptp(a)
+
+    with pytest.raises(ValueError, match="zero-size array reduction not possible"):
+        ptp(np.array([], dtype=np.float64))
+    x = np.array([3.0, -1.0, 7.5])
+    assert ptp(x) == np.ptp(x)
+
+
+def test_datetime_ufunc_between_units_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def add(a, b):
+        return np.add(a, b)
+
+    with pytest.raises(TypingError, match=r"ufunc 'add' is not supported between datetime64\[ns\] and timedelta64\[M\]"):
+        add(np.array([np.datetime64("2011-01-01")], dtype="datetime64[ns]"), np.timedelta64(1000, "M"))
+
+
+def test_too_many_indices_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def f(a):
+        return a[:, ::-1]
+
+    with pytest.raises(TypingError, match=r"cannot index array\(int64, 1d, C\) with 2 indices"):
+        f(np.arange(3))
+    m = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(f(m), m[:, ::-1])
+
+
+def test_isinstance_ndarray(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(x):
+        return isinstance(x, np.ndarray), isinstance(x, (int, np.ndarray))
+
+    assert f(np.arange(3)) == (True, True)
+    assert f(3) == (False, True)
+    assert f(2.5) == (False, False)
+
+
+@pytest.mark.parametrize("call, args, phrase", [
+    (lambda a, b, c: np.clip(a, b, c), (None, 0, 10), 'The argument "a" must be array-like'),
+    (lambda a, b, c: np.clip(a, b, c), (1, "a", 10), 'The argument "a_min" must be a number'),
+    (lambda a, b: np.array_equal(a, b), (np.arange(3), None), 'Both arguments to "array_equals" must be array-like'),
+    (lambda a, b, c: np.swapaxes(a, b, c), ("abc", 0, 0), 'The first argument "arr" must be an array'),
+    (lambda a, b: np.logspace(a, b), ("abc", 5), 'The first argument "start" must be a number'),
+    (lambda n, m, k: np.tri(n, m, k), (5, 6, 1.5), "k must be an integer"),
+    (lambda a, s: np.roll(a, s), (np.arange(10), (1, 2)), "shift must be an integer"),
+    (lambda a, k: np.partition(a, k), ("Sausages", 0), "The first argument must be an array-like"),
+    (lambda a, k: np.partition(a, k), (np.array(1), 0), r"The first argument must be at least 1-D \(found 0-D\)"),
+    (lambda a: np.shape(a), ("a",), "The argument to np.shape must be array-like"),
+])
+def test_library_argument_checks(kilnd, call, args, phrase):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match=phrase):
+        jit(call)(*args)
+
+
+def test_library_argument_checks_accept_good_arguments(kilnd):
+    from kiln import jit
+
+    a = np.arange(10)
+    np.testing.assert_array_equal(jit(lambda a: np.clip(a, 2, 5))(a), np.clip(a, 2, 5))
+    np.testing.assert_array_equal(jit(lambda a: np.roll(a, 3))(a), np.roll(a, 3))
+    np.testing.assert_array_equal(jit(lambda: np.tri(4, 5, 1))(), np.tri(4, 5, 1))
+    np.testing.assert_allclose(jit(lambda: np.logspace(0, 3, 4))(), np.logspace(0, 3, 4))
+    np.testing.assert_array_equal(jit(lambda a: np.partition(a, 2))(a[::-1].copy())[:3], [0, 1, 2])
+    assert jit(lambda a: np.shape(a))(np.zeros((2, 3))) == (2, 3)
+
+
+def test_growing_recursive_return_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def make_list(n):
+        if n <= 0:
+            return None
+        return (n, make_list(n - 1))
+
+    with pytest.raises(TypingError, match="Return type of recursive function does not converge"):
+        make_list(100)
+
+
+def test_star_unpack_list_into_tuple_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match=r"No implementation of function tuple\(reflected list\(int64\)\)"):
+        jit(lambda a: (*a,))([4, 5])
+    assert jit(lambda a: (*a,))((4, 5)) == (4, 5)
