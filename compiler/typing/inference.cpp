@@ -1279,7 +1279,8 @@ class Inferrer {
             t = item;
             break;
           }
-          return typingError(absl::StrCat("cannot index heterogeneous ", obj->str(), " with a non-constant index"));
+          return typingError(absl::StrCat("No implementation of function getitem(", obj->str(), ", ", idx->str(),  // wording: Numba's lead
+                                          "): cannot index heterogeneous ", obj->str(), " with a non-constant index"));
         }
         if (obj->kind == Kind::kTuple && idx->kind == Kind::kSlice) {
           std::optional<std::vector<int64_t>> picks =

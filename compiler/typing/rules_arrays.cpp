@@ -473,6 +473,21 @@ const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<con
   return tc.array(dtype, nd, 'C');  // concatenate, hstack
 }
 
+std::string arrayJoinProblem(const std::vector<const Type*>& args) {
+  if (args.empty() || args[0]->kind != Kind::kTuple) return "";
+  const std::vector<const Type*>& items = args[0]->items;
+  for (const Type* a : items)
+    if (!a->isArray()) return "";
+  for (const Type* a : items)
+    if (a->ndim == 0) return "zero-dimensional arrays cannot be concatenated";
+  for (const Type* a : items)
+    if (a->ndim != items[0]->ndim) return "all the input arrays must have same number of dimensions";
+  for (const Type* a : items)
+    if (category(a->dtype()) < 0 || (a->dtype()->kind == Kind::kComplex) != (items[0]->dtype()->kind == Kind::kComplex))
+      return "input arrays must have compatible dtypes";
+  return "";
+}
+
 const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {
   if (args.empty() || args.size() > 2) return nullptr;
   const Type* want = args.size() == 2 ? dtypeOf(tc, args[1]) : nullptr;

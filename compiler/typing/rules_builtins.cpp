@@ -435,6 +435,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpHstack:
     case BuiltinId::kNpColumnStack:
       if (const Type* t = arrayJoinResult(tc, res.id, args)) return t;
+      if (std::string why = arrayJoinProblem(args); !why.empty())  // wording: Numba's words for the common mistakes
+        return absl::InvalidArgumentError(absl::StrCat(bad().message(), ": ", why));
       return bad();
     case BuiltinId::kNpExpandDims:  // arrays: a view with a new axis of length 1
       if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kInt) return bad();

@@ -267,3 +267,64 @@ def test_star_unpack_list_into_tuple_wording(kilnd):
     with pytest.raises(TypingError, match=r"No implementation of function tuple\(reflected list\(int64\)\)"):
         jit(lambda a: (*a,))([4, 5])
     assert jit(lambda a: (*a,))((4, 5)) == (4, 5)
+
+
+def test_trace_checks(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    f = jit(lambda a: np.trace(a))
+    g = jit(lambda a, k: np.trace(a, k))
+    with pytest.raises(TypingError, match=r"np.trace\(\) only supported on 2-D arrays"):
+        f(np.ones(10))
+    with pytest.raises(TypingError, match="offset must be an integer"):
+        g(np.ones((2, 2)), 1.2)
+    m = np.arange(12.0).reshape(3, 4)
+    assert f(m) == np.trace(m)
+    assert g(m, 1) == np.trace(m, 1)
+    assert g(m, -1) == np.trace(m, -1)
+
+
+@pytest.mark.parametrize("value, frm, to", [
+    (1, np.uint8, np.int8), (-1, np.int8, np.uint8),
+    (1, np.uint32, np.float32), (-1, np.int32, np.uint32), (1.0, np.float32, np.int32),
+    (1, np.uint64, np.float64), (-1, np.int64, np.uint64), (1.0, np.float64, np.int64),
+])
+def test_scalar_view(kilnd, value, frm, to):
+    from kiln import jit
+
+    def view(x):
+        return frm(x).view(to)
+
+    got = jit(view)(value)
+    expected = view(value)
+    assert type(got) is type(expected.item()) or got == expected
+    assert got == expected
+
+
+def test_scalar_view_itemsize_must_match(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match="Changing the dtype of a 0d array is only supported if the itemsize is unchanged"):
+        jit(lambda x: np.int32(x).view(np.int64))(1)
+
+
+def test_concatenate_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    f = jit(lambda a, b: np.concatenate((a, b)))
+    with pytest.raises(TypingError, match="all the input arrays must have same number of dimensions"):
+        f(np.arange(3), np.arange(6).reshape(2, 3))
+    with pytest.raises(TypingError, match="zero-dimensional arrays cannot be concatenated"):
+        f(np.array(1), np.array(2))
+    np.testing.assert_array_equal(f(np.arange(3), np.arange(2)), np.concatenate((np.arange(3), np.arange(2))))
+
+
+def test_heterogeneous_tuple_dynamic_index_wording(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match=r"No implementation of function getitem\(Tuple\(complex128, int64\), int64\)"):
+        jit(lambda t, i: t[i])((1j, 1), 0)

@@ -57,7 +57,9 @@ def average(a):
 @implements("numpy.trace")
 def trace(a, offset=0):
     if a.ndim != 2:
-        raise ValueError("trace of an array that is not 2-d is not supported")
+        return _error("np.trace() only supported on 2-D arrays, not", a)
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        return _error("np.trace(): offset must be an integer, not", offset)
     n = a.shape[0]
     m = a.shape[1]
     if offset >= 0:
