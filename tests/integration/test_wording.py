@@ -328,3 +328,17 @@ def test_heterogeneous_tuple_dynamic_index_wording(kilnd):
 
     with pytest.raises(TypingError, match=r"No implementation of function getitem\(Tuple\(complex128, int64\), int64\)"):
         jit(lambda t, i: t[i])((1j, 1), 0)
+
+
+def test_trace_of_optional_array(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(flag, m):
+        a = m if flag else None
+        return np.trace(a)
+
+    m = np.arange(9.0).reshape(3, 3)
+    assert f(True, m) == np.trace(m)
+    with pytest.raises(TypeError):
+        f(False, m)

@@ -21,7 +21,7 @@ def clip(a, a_min, a_max, out=None):
     if isinstance(a_max, str):
         return _error('np.clip(): The argument "a_max" must be a number or an array, not', a_max)
     if out is not None:
-        if not isinstance(out, np.ndarray):
+        if isinstance(out, (int, float, complex, str, tuple, list, dict)):
             return _error('np.clip(): The argument "out" must be an array if it is provided, not', out)
     if a_min is None:
         if a_max is None:
@@ -56,9 +56,12 @@ def average(a):
 
 @implements("numpy.trace")
 def trace(a, offset=0):
+    if isinstance(a, np.ndarray):  # (an optional array is checked when it is run)
+        if a.ndim != 2:
+            return _error("np.trace() only supported on 2-D arrays, not", a)
     if a.ndim != 2:
-        return _error("np.trace() only supported on 2-D arrays, not", a)
-    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise ValueError("trace of an array that is not 2-d is not supported")
+    if isinstance(offset, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error("np.trace(): offset must be an integer, not", offset)
     n = a.shape[0]
     m = a.shape[1]
@@ -94,9 +97,9 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @implements("numpy.array_equal")
 def array_equal(a1, a2):
-    if not isinstance(a1, np.ndarray):
+    if a1 is None or isinstance(a1, (int, float, complex, str, tuple, list, dict)):
         return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a1)
-    if not isinstance(a2, np.ndarray):
+    if a2 is None or isinstance(a2, (int, float, complex, str, tuple, list, dict)):
         return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a2)
     if a1.shape != a2.shape:
         return False
@@ -133,7 +136,7 @@ def fliplr(m):
 
 @implements("numpy.flipud")
 def flipud(m):
-    if not isinstance(m, np.ndarray):
+    if isinstance(m, (int, float, complex, str, tuple, list, dict)):
         return _error("np.flipud() takes an array: cannot index array with 1 indices in", m)
     if m.ndim < 1:  # an array only, as fliplr
         raise ValueError("Input must be >= 1-d.")
@@ -161,7 +164,7 @@ def reshape(a, newshape):
 
 @implements("numpy.shape")
 def shape(a):
-    if not isinstance(a, np.ndarray):
+    if isinstance(a, (int, float, complex, str, tuple, list, dict)):
         return _error("The argument to np.shape must be array-like, not", a)
     return a.shape
 
@@ -226,11 +229,11 @@ def argwhere(a):
 
 @implements("numpy.swapaxes")
 def swapaxes(a, axis1, axis2):
-    if not isinstance(a, np.ndarray):
+    if isinstance(a, (int, float, complex, str, tuple, list, dict)):
         return _error('np.swapaxes(): The first argument "arr" must be an array, not', a)
-    if not isinstance(axis1, int):
+    if isinstance(axis1, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error('np.swapaxes(): The second argument "axis1" must be an integer, not', axis1)
-    if not isinstance(axis2, int):
+    if isinstance(axis2, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error('np.swapaxes(): The third argument "axis2" must be an integer, not', axis2)
     return a.swapaxes(axis1, axis2)
 
@@ -325,11 +328,11 @@ def _linspace_complex(start, stop, num):
 
 @implements("numpy.linspace")
 def linspace(start, stop, num=50):
-    if not isinstance(start, (int, float, complex)):
+    if isinstance(start, (str, tuple, list, dict, np.ndarray)):
         return _error('np.linspace(): The first argument "start" must be a number, not', start)
-    if not isinstance(stop, (int, float, complex)):
+    if isinstance(stop, (str, tuple, list, dict, np.ndarray)):
         return _error('np.linspace(): The second argument "stop" must be a number, not', stop)
-    if not isinstance(num, int):
+    if isinstance(num, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error('np.linspace(): The third argument "num" must be an integer, not', num)
     # complex128 for complex ends (as Numba), float64 otherwise.
     if isinstance(start, complex) or isinstance(stop, complex):
@@ -339,11 +342,11 @@ def linspace(start, stop, num=50):
 
 @implements("numpy.logspace")
 def logspace(start, stop, num=50):
-    if not isinstance(start, (int, float, complex)):
+    if isinstance(start, (str, tuple, list, dict, np.ndarray)):
         return _error('np.logspace(): The first argument "start" must be a number, not', start)
-    if not isinstance(stop, (int, float, complex)):
+    if isinstance(stop, (str, tuple, list, dict, np.ndarray)):
         return _error('np.logspace(): The second argument "stop" must be a number, not', stop)
-    if not isinstance(num, int):
+    if isinstance(num, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error('np.logspace(): The third argument "num" must be an integer, not', num)
     # NumPy's definition: base ** linspace(start, stop, num), base 10.
     return np.power(10.0, np.linspace(start, stop, num))
@@ -374,7 +377,7 @@ def geomspace(start, stop, num=50):
 
 @implements("numpy.tri")
 def tri(N, M=None, k=0):
-    if isinstance(k, bool) or not isinstance(k, int):
+    if isinstance(k, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error("np.tri(): k must be an integer, not", k)
     # Ones at and below the k-th diagonal, float64.
     if M is None:
@@ -433,7 +436,7 @@ def nanmedian(a):
 
 @implements("numpy.roll")
 def roll(a, shift):
-    if isinstance(shift, bool) or not isinstance(shift, int):
+    if isinstance(shift, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error("np.roll(): shift must be an integer, not", shift)
     # Without axis=: the flattened array rolled, in a's shape.
     flat = np.asarray(a).ravel()
