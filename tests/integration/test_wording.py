@@ -342,3 +342,15 @@ def test_trace_of_optional_array(kilnd):
     assert f(True, m) == np.trace(m)
     with pytest.raises(TypeError):
         f(False, m)
+
+
+def test_swapaxes_axis_bounds(kilnd):
+    from kiln import jit
+
+    f = jit(lambda a, i, j: np.swapaxes(a, i, j))
+    with pytest.raises(ValueError, match='The second argument "axis1" is out of bounds'):
+        f(np.arange(4), 1, 0)
+    with pytest.raises(ValueError, match='The third argument "axis2" is out of bounds'):
+        f(np.arange(8).reshape(2, 4), 0, -3)
+    m = np.arange(8).reshape(2, 4)
+    np.testing.assert_array_equal(f(m, 0, -1), np.swapaxes(m, 0, -1))

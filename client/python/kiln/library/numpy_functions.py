@@ -235,6 +235,11 @@ def swapaxes(a, axis1, axis2):
         return _error('np.swapaxes(): The second argument "axis1" must be an integer, not', axis1)
     if isinstance(axis2, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
         return _error('np.swapaxes(): The third argument "axis2" must be an integer, not', axis2)
+    nd = a.ndim
+    if axis1 < -nd or axis1 >= nd:
+        raise ValueError('np.swapaxes(): The second argument "axis1" is out of bounds for array of given dimension')
+    if axis2 < -nd or axis2 >= nd:
+        raise ValueError('np.swapaxes(): The third argument "axis2" is out of bounds for array of given dimension')
     return a.swapaxes(axis1, axis2)
 
 
