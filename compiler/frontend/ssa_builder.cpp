@@ -1117,7 +1117,8 @@ absl::Status SsaBuilder::listToTuple(const Instruction& in, FrameState& st) {
   ir::Instr* def = list->def;
   auto refuse = [&] {
     return unsupported(in, "unsupported Python construct: star-unpacking (*x) in a tuple built across branches "
-                           "(a conditional expression among its items)");
+                           "(a conditional expression among its items: the list the tuple is built in reaches "
+                           "op_LIST_EXTEND at the start of a block)");
   };
   if (!def || def->op != Op::kBuildList || def->parent != cur_) return refuse();
   auto& instrs = cur_->instrs;

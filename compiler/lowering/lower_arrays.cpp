@@ -752,6 +752,10 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
     if (llvm::Value* v = complexReduction(id, at, recv, args, result)) return v;
   switch (id) {
     case BuiltinId::kArrayPtp: {
+      // wording: Numba's words first, then NumPy's (whose max() would say the second).
+      raiseIf(b_.CreateICmpEQ(arraySize(recv, at), b_.getInt64(0)), KILN_VALUE_ERROR,
+              "zero-size array reduction not possible (zero-size array to reduction operation maximum which has no "
+              "identity)");
       llvm::Value* hi = arrayMethod(BuiltinId::kArrayMax, at, recv, {}, result);
       llvm::Value* lo = arrayMethod(BuiltinId::kArrayMin, at, recv, {}, result);
       return binaryValues(BinaryOp::kSub, hi, lo, result, false, true);

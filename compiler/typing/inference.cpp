@@ -184,8 +184,16 @@ class Inferrer {
   // list's type, which then flows back to where the list was made.
   absl::StatusOr<const Type*> listMethod(ir::Instr& i, const Type* receiver, const std::vector<const Type*>& args) {
     const Type* refined = receiver;
-    absl::StatusOr<const Type*> t = listMethodCall(tc_, receiver, i.operands[0]->type->name, args, i.kwnames, &refined);
-    if (!t.ok()) return typingError(std::string(t.status().message()));
+    const std::string& name = i.operands[0]->type->name;
+    absl::StatusOr<const Type*> t = listMethodCall(tc_, receiver, name, args, i.kwnames, &refined);
+    if (!t.ok()) {
+      if (name != "append" && name != "insert") return typingError(std::string(t.status().message()));
+      // wording: Numba's lead words for a store the list's item type refuses, then why.
+      std::vector<std::string> spelled;
+      for (const Type* a : args) spelled.push_back(a->str());
+      return typingError(absl::StrCat("Invalid use of BoundFunction(list.", name, " for ", receiver->str(),
+                                      ") with parameters (", absl::StrJoin(spelled, ", "), "): ", t.status().message()));
+    }
     if (refined != receiver) {
       const ir::Instr* attr = i.operands[0]->def;
       if (!attr || attr->op != Op::kGetAttr)
@@ -242,6 +250,13 @@ class Inferrer {
     return absl::OkStatus();
   }
 
+  // Whether `inner` is one of outer's items, at any depth.
+  static bool contains(const Type* outer, const Type* inner) {
+    for (const Type* item : outer->items)
+      if (item == inner || contains(item, inner)) return true;
+    return false;
+  }
+
   absl::Status set(ir::Value* v, const Type* t, const std::string& what = "") {
     const Type* u = unify(tc_, v->type, t);
     if (!u && v->type->kind == Kind::kFunction && t->kind == Kind::kFunction)  // pyfuncs: Numba's words
@@ -257,6 +272,9 @@ class Inferrer {
                                       ": a function on one path and None on another is not supported (as a sort "
                                       "key: Key must concretely be None or a Numba JIT compiled function)"));
     if (!u) u = joinOptional(tc_, v->type, t);  // optional: None and a value meet
+    if (!u && contains(t, v->type))  // wording: a type that holds its previous self grows on every round (Numba's words)
+      return typingError(absl::StrCat("Return type of recursive function does not converge: cannot unify ",
+                                      v->type->str(), " and ", t->str(), " (a recursive call's result is held in a larger value on every call)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -1063,6 +1081,11 @@ class Inferrer {
         if (operand(0)->kind == Kind::kList || operand(1)->kind == Kind::kList) {  // lists
           if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
           t = listBinaryResult(tc_, i.binary_op, operand(0), operand(1));
+          if (!t && i.binary_op == ir::BinaryOp::kAdd && operand(0)->kind == Kind::kTuple)  // wording: (*lst,) is () + lst
+            return typingError(absl::StrCat("operator '+' is not supported between ", operand(0)->str(), " and ",
+                                            operand(1)->str(), ": No implementation of function tuple(", operand(1)->str(),
+                                            ") (a list's length is not known at compile time, so it cannot be "
+                                            "star-unpacked into or added to a tuple)"));
           if (!t)
             return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
                                             operand(0)->str(), " and ", operand(1)->str()));
@@ -1082,7 +1105,7 @@ class Inferrer {
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
           if (operand(0)->readonly)  // arrays: no update in place of read-only memory
-            return typingError(absl::StrCat("cannot modify value of type ", operand(0)->str()));
+            return typingError(absl::StrCat("Cannot modify readonly array of type: ", operand(0)->str()));
           // NumPy casts the result back with casting='same_kind': never to
           // a lower kind (bool < unsigned < signed < float < complex).
           auto kindRank = [](const Type* d) {
@@ -1266,7 +1289,8 @@ class Inferrer {
             t = item;
             break;
           }
-          return typingError(absl::StrCat("cannot index heterogeneous ", obj->str(), " with a non-constant index"));
+          return typingError(absl::StrCat("No implementation of function getitem(", obj->str(), ", ", idx->str(),  // wording: Numba's lead
+                                          "): cannot index heterogeneous ", obj->str(), " with a non-constant index"));
         }
         if (obj->kind == Kind::kTuple && idx->kind == Kind::kSlice) {
           std::optional<std::vector<int64_t>> picks =
@@ -1317,6 +1341,12 @@ class Inferrer {
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t) break;
+          // wording: more ints and slices than dimensions, in Numba's words.
+          int indices = 0;
+          for (const Type* p : idx->kind == Kind::kTuple ? idx->items : std::vector<const Type*>{idx})
+            indices += p->kind == Kind::kInt || p->kind == Kind::kSlice;
+          if (indices > obj->ndim)
+            return typingError(absl::StrCat("cannot index ", obj->str(), " with ", indices, " indices: ", idx->str()));
           return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(), " is not supported"));
         }
         return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable with ", idx->str()));
@@ -1381,15 +1411,21 @@ class Inferrer {
           return refineDict(inst, i.operands[0], d);
         }
         if (obj->kind == Kind::kList) {  // lists
+          // wording: Numba's lead words, then why.
+          auto setitemError = [&](absl::string_view why) {
+            return typingError(absl::StrCat("invalid setitem with value of ", operand(2)->str(), " to element of ",
+                                            obj->items[0]->str(), ": ", why));
+          };
           absl::StatusOr<const Type*> l = listStore(tc_, obj, operand(1), operand(2));
-          if (!l.ok()) return typingError(std::string(l.status().message()));
-          return refine(i.operands[0], *l);
+          if (!l.ok()) return setitemError(l.status().message());
+          if (absl::Status s = refine(i.operands[0], *l); !s.ok()) return setitemError(s.message());
+          return absl::OkStatus();
         }
         if (obj->kind != Kind::kArray)
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
-        if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
+        if (obj->readonly) return typingError(absl::StrCat("Cannot modify readonly array of type: ", obj->str()));
         if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
           const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
           if (!slot || slot->isArray() || operand(2) != obj->dtype())

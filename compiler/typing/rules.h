@@ -131,6 +131,8 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
 /// arrays: numpy.concatenate/stack/vstack/hstack/column_stack of a tuple of
 /// arrays of one ndim (and an int axis): the new array, or nullptr.
 const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);
+// wording: why a join of arrays has no implementation (Numba's words), or "".
+std::string arrayJoinProblem(const std::vector<const Type*>& args);
 /// arrays: numpy.array/asarray/ascontiguousarray of an array, a tuple of
 /// numbers, of equal-length tuples of numbers, or of arrays of one ndim (and
 /// a dtype): the array (the argument itself where NumPy returns it), or

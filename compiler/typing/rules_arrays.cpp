@@ -238,6 +238,10 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
       if (!to || (d->kind == Kind::kComplex && to->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.astype() takes one dtype (np.int32, float, ...)");
+      // wording: a number does not convert to a structured element (NumPy would fill the
+      // record's fields, Numba refuses); astype between records is a view Kiln lacks.
+      if (to->kind == Kind::kRecord || d->kind == Kind::kRecord)
+        return absl::InvalidArgumentError(absl::StrCat("array.astype(): cannot convert from ", d->str(), " to ", to->str()));
       // npfuncs: order='K': an F-ordered array's copy is F-ordered too, as NumPy's.
       return tc.array(to, array->ndim, array->layout == 'F' && array->ndim > 1 ? 'F' : 'C');
     }
@@ -267,7 +271,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
       return builtinCall(tc, res, {array, args.empty() ? tc.none() : args[0]});
     }
     case BuiltinId::kArrayFill:
-      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (args.size() != 1 || !args[0]->isNumber() || (args[0]->kind == Kind::kComplex && d->kind != Kind::kComplex))
         return absl::InvalidArgumentError("array.fill() takes one number");
       return tc.none();
@@ -331,6 +335,8 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     if (!scalar.ok()) return scalar.status();  // npfuncs: (a complex array's, say) not dereferenced
     return array->ndim == 1 ? *scalar : tc.array(*scalar, array->ndim - 1, 'C');
   }
+  if (args.size() == 1 && by_axis && args[0]->kind != Kind::kNone)  // wording: Numba's words
+    return absl::InvalidArgumentError(absl::StrCat("array.", m, "(): axis must be an integer, not ", args[0]->str()));
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
   switch (id) {
@@ -338,7 +344,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayAll:
       return tc.boolean();
     case BuiltinId::kArraySort:  // in place
-      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("cannot modify value of type ", array->str()));
+      if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
         return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
       return tc.none();
@@ -468,6 +474,21 @@ const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<con
   if (id == BuiltinId::kNpVstack) return tc.array(dtype, std::max(nd, 2), 'C');
   if (id == BuiltinId::kNpColumnStack) return nd <= 2 ? tc.array(dtype, 2, 'C') : nullptr;
   return tc.array(dtype, nd, 'C');  // concatenate, hstack
+}
+
+std::string arrayJoinProblem(const std::vector<const Type*>& args) {
+  if (args.empty() || args[0]->kind != Kind::kTuple) return "";
+  const std::vector<const Type*>& items = args[0]->items;
+  for (const Type* a : items)
+    if (!a->isArray()) return "";
+  for (const Type* a : items)
+    if (a->ndim == 0) return "zero-dimensional arrays cannot be concatenated";
+  for (const Type* a : items)
+    if (a->ndim != items[0]->ndim) return "all the input arrays must have same number of dimensions";
+  for (const Type* a : items)
+    if (category(a->dtype()) < 0 || (a->dtype()->kind == Kind::kComplex) != (items[0]->dtype()->kind == Kind::kComplex))
+      return "input arrays must have compatible dtypes";
+  return "";
 }
 
 const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args) {

@@ -64,6 +64,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
   if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
+  if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},
@@ -438,6 +439,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpHstack:
     case BuiltinId::kNpColumnStack:
       if (const Type* t = arrayJoinResult(tc, res.id, args)) return t;
+      if (std::string why = arrayJoinProblem(args); !why.empty())  // wording: Numba's words for the common mistakes
+        return absl::InvalidArgumentError(absl::StrCat(bad().message(), ": ", why));
       return bad();
     case BuiltinId::kNpExpandDims:  // arrays: a view with a new axis of length 1
       if (n != 2 || args[0]->kind != Kind::kArray || args[1]->kind != Kind::kInt) return bad();

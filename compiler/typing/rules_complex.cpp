@@ -30,11 +30,24 @@ const Type* numberAttr(TypeContext& tc, const Type* number, const std::string& n
   if (!number->isNumber()) return nullptr;
   if (name == "real" || name == "imag") return partType(tc, number);
   if (name == "conjugate") return tc.boundMethod(number, name);
+  // wording: x.view(np.T) of an int or float scalar reinterprets its bits (NumPy's scalar view).
+  if (name == "view" && (number->kind == Kind::kInt || number->kind == Kind::kFloat)) return tc.boundMethod(number, name);
   return nullptr;
 }
 
 absl::StatusOr<const Type*> numberMethodCall(TypeContext& tc, const Type* number, const std::string& name,
                                              const std::vector<const Type*>& args) {
+  if (name == "view") {  // the same bits read as another int or float type of the same size
+    const Type* to = args.size() == 1 && args[0]->kind == Kind::kDType ? args[0]->items[0] : nullptr;
+    if (!to || (to->kind != Kind::kInt && to->kind != Kind::kFloat))
+      return absl::InvalidArgumentError(
+          absl::StrCat(number->str(), ".view() takes one int or float NumPy type (np.int32, np.float64, ...)"));
+    if (to->bits != number->bits)
+      return absl::InvalidArgumentError(absl::StrCat(number->str(), ".view(", to->str(),
+                                                     "): Changing the dtype of a 0d array is only supported if the "
+                                                     "itemsize is unchanged"));
+    return to;
+  }
   if (name != "conjugate")
     return absl::InvalidArgumentError(absl::StrCat("unknown attribute '", name, "' of type ", number->str()));
   if (!args.empty()) return absl::InvalidArgumentError(absl::StrCat(number->str(), ".conjugate() takes no arguments"));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/typing/rules.h"
@@ -211,6 +212,12 @@ absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& r
       break;
     default:
       break;
+  }
+  if (!out && b) {  // wording: Numba's words for two datetime-like operands, after Kiln's
+    std::string ufunc = absl::StartsWith(name, "numpy.") ? name.substr(6) : name;
+    absl::Status s = bad();
+    return absl::InvalidArgumentError(absl::StrCat(s.message(), ": ufunc '", ufunc, "' is not supported between ",
+                                                   a->str(), " and ", b->str()));
   }
   if (!out) return bad();
   std::vector<const Type*> loop = ins;

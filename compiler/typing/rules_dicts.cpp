@@ -82,6 +82,7 @@ bool storable(const Type* t) {
   return false;
 }
 std::string keyProblem(const Type* k) {
+  if (k->kind == Kind::kNone) return "a dict key cannot be None: Dict.key_type cannot be of type none";  // wording: Numba's
   if (std::string why = unhashableReason(k); !why.empty()) return absl::StrCat("a dict key: ", why);
   return "";
 }
@@ -106,7 +107,7 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
   if (k->kind != Kind::kUnknown)
     if (std::string why = keyProblem(k); !why.empty()) return absl::InvalidArgumentError(why);
   if (v->kind != Kind::kUnknown && !storable(v))
-    return absl::InvalidArgumentError(absl::StrCat("a dict value of type ", v->str(), " is not supported"));
+    return absl::InvalidArgumentError(absl::StrCat("a dict value of type ", v->str(), " is not supported (Dict.value_type cannot be of type ", v->str(), ")"));
   return tc.dict(k, v);
 }
 
@@ -132,7 +133,7 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
   }
   if (v->kind == Kind::kUnknown) {
     if (!storable(value)) {
-      *why = absl::StrCat("a dict value of type ", value->str(), " is not supported");
+      *why = absl::StrCat("a dict value of type ", value->str(), " is not supported (Dict.value_type cannot be of type ", value->str(), ")");
       return nullptr;
     }
     v = value;

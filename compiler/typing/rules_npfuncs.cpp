@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -87,9 +88,17 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
     if (args[k]->kind != Kind::kStr || res.bound[k] <= 0) continue;
     const std::string* s = text(call.operands[res.bound[k]]);
     // Numba's messages.
-    if (!s)
-      return absl::InvalidArgumentError(
-          absl::StrCat("If np.", memberName(res.id), " dtype is a string it must be a string constant."));
+    if (!s) {
+      // wording: Numba's sentence, then the call as typed ("No match" for
+      // empty_like(array(float64, 1d, C), unicode_type)).
+      std::vector<std::string> spelled;
+      for (const Type* a : args) spelled.push_back(a->str());
+      std::string head = res.id == BuiltinId::kArrayAstype
+                             ? "array.astype if dtype is a string it must be constant."
+                             : absl::StrCat("If np.", memberName(res.id), " dtype is a string it must be a string constant.");
+      return absl::InvalidArgumentError(absl::StrCat(head, " No match for ", memberName(res.id), "(",
+                                                     absl::StrJoin(spelled, ", "), "): the dtype string is only known at run time"));
+    }
     const Type* d = dtypeNamed(tc, *s);
     if (!d)
       return absl::InvalidArgumentError(absl::StrCat(builtinName(res.id), "(): Invalid NumPy dtype specified: '", *s,

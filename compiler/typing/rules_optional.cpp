@@ -43,6 +43,13 @@ std::string optionalUseProblem(const ir::Instr& i) {
       !i.operands[0]->type->items[0]->isNumber())
     return absl::StrCat("the truth value of an ", i.operands[0]->type->str(),
                         " is not supported in jitted code (test `x is not None` instead)");
+  // wording: a dict literal's key or value that may be None would be unwrapped
+  // (a TypeError when it is None); Numba refuses it while typing, in these words.
+  if (i.op == ir::Op::kBuildMap)
+    for (size_t k = 0; k < i.operands.size(); ++k)
+      if (i.operands[k]->type->kind == Kind::kOptional)
+        return absl::StrCat("a dict literal's ", k % 2 == 0 ? "key" : "value", " may be None: Dict.",
+                            k % 2 == 0 ? "key" : "value", "_type cannot be of type ", i.operands[k]->type->str());
   return "";
 }
 

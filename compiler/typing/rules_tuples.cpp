@@ -25,6 +25,7 @@ std::optional<bool> instanceOf(const Type* x, const Type* c) {
   if (n == "range") return x->kind == Kind::kRange;
   if (n == "slice") return x->kind == Kind::kSlice;
   if (n == "object") return true;
+  if (n == "numpy.ndarray") return x->kind == Kind::kArray;  // wording: library functions check their arguments
   return std::nullopt;
 }
 

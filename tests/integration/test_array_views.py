@@ -50,14 +50,14 @@ def test_readonly_arguments(kilnd):
     def bump(a):
         a += 1
 
-    with pytest.raises(TypingError, match=r"cannot modify value of type readonly array\(float64, 1d, C\)"):
+    with pytest.raises(TypingError, match=r"Cannot modify readonly array of type: readonly array\(float64, 1d, C\)"):
         bump(ro)
 
     @jit
     def fill(a):
         a.fill(0)
 
-    with pytest.raises(TypingError, match="cannot modify"):
+    with pytest.raises(TypingError, match="Cannot modify readonly array"):
         fill(ro)
     assert ro.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
 
@@ -82,7 +82,7 @@ def test_global_arrays_are_frozen_constants(kilnd):
     def scribble():
         TABLE[0, 0] = 5
 
-    with pytest.raises(TypingError, match="cannot modify value of type readonly array"):
+    with pytest.raises(TypingError, match="Cannot modify readonly array of type: readonly array"):
         scribble()
 
 

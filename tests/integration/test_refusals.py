@@ -64,7 +64,7 @@ def test_read_only_array_is_refused_not_written(kilnd):
 
     arr = np.arange(5)
     arr.flags.writeable = False
-    with pytest.raises(TypingError, match=r"cannot modify value of type readonly array\(int64, 1d, C\)"):
+    with pytest.raises(TypingError, match=r"Cannot modify readonly array of type: readonly array\(int64, 1d, C\)"):
         put(arr, 1, 42)
     assert arr[1] == 1
 

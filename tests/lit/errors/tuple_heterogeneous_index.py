@@ -4,4 +4,4 @@ def f(i):
     t = (1, 2.5)
     return t[i]
 
-# CHECK: tuple_heterogeneous_index.py:5: TypingError: cannot index heterogeneous Tuple(int64, float64) with a non-constant index
+# CHECK: tuple_heterogeneous_index.py:5: TypingError: No implementation of function getitem(Tuple(int64, float64), int64): cannot index heterogeneous Tuple(int64, float64) with a non-constant index

@@ -13,6 +13,16 @@ from kiln.library import implements, primitive
 def clip(a, a_min, a_max, out=None):
     # NumPy's definition: minimum(maximum(a, a_min), a_max), NaN propagating;
     # a None bound is left out; out= receives the result (and is returned).
+    # Bad argument types are refused in Numba's words.
+    if a is None or isinstance(a, str):
+        return _error('np.clip(): The argument "a" must be array-like, not', a)
+    if isinstance(a_min, str):
+        return _error('np.clip(): The argument "a_min" must be a number or an array, not', a_min)
+    if isinstance(a_max, str):
+        return _error('np.clip(): The argument "a_max" must be a number or an array, not', a_max)
+    if out is not None:
+        if isinstance(out, (int, float, complex, str, tuple, list, dict)):
+            return _error('np.clip(): The argument "out" must be an array if it is provided, not', out)
     if a_min is None:
         if a_max is None:
             if np.ndim(a) >= 0:  # always: the raise is the only path, typed as one that returns
@@ -63,8 +73,13 @@ def average(a, axis=None, weights=None):
 
 @implements("numpy.trace")
 def trace(a, offset=0):
+    if isinstance(a, np.ndarray):  # (an optional array is checked when it is run)
+        if a.ndim != 2:
+            return _error("np.trace() only supported on 2-D arrays, not", a)
     if a.ndim != 2:
         raise ValueError("trace of an array that is not 2-d is not supported")
+    if isinstance(offset, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error("np.trace(): offset must be an integer, not", offset)
     n = a.shape[0]
     m = a.shape[1]
     if offset >= 0:
@@ -99,6 +114,10 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @implements("numpy.array_equal")
 def array_equal(a1, a2):
+    if a1 is None or isinstance(a1, (int, float, complex, str, tuple, list, dict)):
+        return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a1)
+    if a2 is None or isinstance(a2, (int, float, complex, str, tuple, list, dict)):
+        return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a2)
     if a1.shape != a2.shape:
         return False
     return np.all(a1 == a2)
@@ -134,6 +153,8 @@ def fliplr(m):
 
 @implements("numpy.flipud")
 def flipud(m):
+    if isinstance(m, (int, float, complex, str, tuple, list, dict)):
+        return _error("np.flipud() takes an array: cannot index array with 1 indices in", m)
     if m.ndim < 1:  # an array only, as fliplr
         raise ValueError("Input must be >= 1-d.")
     return m[::-1]
@@ -249,6 +270,17 @@ def _argwhere_of(a):
 
 @implements("numpy.swapaxes")
 def swapaxes(a, axis1, axis2):
+    if isinstance(a, (int, float, complex, str, tuple, list, dict)):
+        return _error('np.swapaxes(): The first argument "arr" must be an array, not', a)
+    if isinstance(axis1, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error('np.swapaxes(): The second argument "axis1" must be an integer, not', axis1)
+    if isinstance(axis2, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error('np.swapaxes(): The third argument "axis2" must be an integer, not', axis2)
+    nd = a.ndim
+    if axis1 < -nd or axis1 >= nd:
+        raise ValueError('np.swapaxes(): The second argument "axis1" is out of bounds for array of given dimension')
+    if axis2 < -nd or axis2 >= nd:
+        raise ValueError('np.swapaxes(): The third argument "axis2" is out of bounds for array of given dimension')
     return a.swapaxes(axis1, axis2)
 
 
@@ -342,6 +374,12 @@ def _linspace_complex(start, stop, num):
 
 @implements("numpy.linspace")
 def linspace(start, stop, num=50):
+    if isinstance(start, (str, tuple, list, dict, np.ndarray)):
+        return _error('np.linspace(): The first argument "start" must be a number, not', start)
+    if isinstance(stop, (str, tuple, list, dict, np.ndarray)):
+        return _error('np.linspace(): The second argument "stop" must be a number, not', stop)
+    if isinstance(num, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error('np.linspace(): The third argument "num" must be an integer, not', num)
     # complex128 for complex ends (as Numba), float64 otherwise.
     if isinstance(start, complex) or isinstance(stop, complex):
         return _linspace_complex(complex(start), complex(stop), num)
@@ -350,6 +388,12 @@ def linspace(start, stop, num=50):
 
 @implements("numpy.logspace")
 def logspace(start, stop, num=50):
+    if isinstance(start, (str, tuple, list, dict, np.ndarray)):
+        return _error('np.logspace(): The first argument "start" must be a number, not', start)
+    if isinstance(stop, (str, tuple, list, dict, np.ndarray)):
+        return _error('np.logspace(): The second argument "stop" must be a number, not', stop)
+    if isinstance(num, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error('np.logspace(): The third argument "num" must be an integer, not', num)
     # NumPy's definition: base ** linspace(start, stop, num), base 10.
     return np.power(10.0, np.linspace(start, stop, num))
 
@@ -379,6 +423,8 @@ def geomspace(start, stop, num=50):
 
 @implements("numpy.tri")
 def tri(N, M=None, k=0):
+    if isinstance(k, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error("np.tri(): k must be an integer, not", k)
     # Ones at and below the k-th diagonal, float64.
     if M is None:
         m = N
@@ -436,6 +482,8 @@ def nanmedian(a):
 
 @implements("numpy.roll")
 def roll(a, shift):
+    if isinstance(shift, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        return _error("np.roll(): shift must be an integer, not", shift)
     # Without axis=: the flattened array rolled, in a's shape.
     flat = np.asarray(a).ravel()
     n = flat.size
@@ -546,6 +594,11 @@ def _partition_kth(kth, n):
 
 @implements("numpy.partition")
 def partition(a, kth):
+    if isinstance(a, (int, float, complex, str)):
+        return _error("np.partition(): The first argument must be an array-like, not", a)
+    if isinstance(a, np.ndarray):
+        if a.ndim == 0:
+            return _error("np.partition(): The first argument must be at least 1-D (found 0-D):", a)
     # Along the last axis. Each row is sorted: a sorted row has every kth
     # element in its sorted place with no larger one before it and no
     # smaller one after it, which is all NumPy promises (NaNs last).
