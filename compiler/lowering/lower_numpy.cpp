@@ -1,11 +1,13 @@
-// The numpy module's functions: constructors (ufuncs: lower_ufuncs.cpp), reductions called as functions, sorting (libc qsort with
-// NaN last) and order statistics, as typing/rules_builtins.cpp accepts them.
+// The numpy module's functions: constructors (ufuncs: lower_ufuncs.cpp), reductions called as functions, sorting (an introsort
+// per dtype, lower_sort.cpp; libc qsort with NaN last for the other dtypes) and order statistics, as typing/rules_builtins.cpp
+// accepts them.
 #include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_sort.h"  // sort:
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -18,6 +20,20 @@ using typing::Kind;
 
 void FunctionLowering::sortInPlace(llvm::Value* arr, const typing::Type* at) {
   const typing::Type* dt = at->dtype();
+  if (llvm::Function* sort = sortFunction(mod_, dt)) {  // sort: bool, integers, floats
+    llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
+    if (at->layout == 'C') {
+      b_.CreateCall(sort, {b_.CreateExtractValue(arr, kData), n});
+      return;
+    }
+    const typing::Type* ct = types().array(dt, 1, 'C');
+    llvm::Value* tmp = newArray(ct, {n});
+    loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(tmp, ct, k), loadElement(item1d(arr, k), dt), dt); });
+    b_.CreateCall(sort, {b_.CreateExtractValue(tmp, kData), n});
+    loop(n, [&](llvm::Value* k) { storeElement(item1d(arr, k), loadElement(flatElementPtr(tmp, ct, k), dt), dt); });
+    releaseTemp(tmp);
+    return;
+  }
   std::string name = absl::StrCat("kiln.compare.", dt->str());
   llvm::Function* cmp = mod_.getFunction(name);
   if (!cmp) {
