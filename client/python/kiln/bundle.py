@@ -130,7 +130,7 @@ def _numpy_constant(value):
     arr = np.asarray(value)
     # datetime: datetime64/timedelta64 by their dtype name ("datetime64[ns]"; a
     # unit with a multiplier, "timedelta64[10ms]", is refused by the server).
-    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("float16", "longdouble", "clongdouble"):
+    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("longdouble", "clongdouble"):
         raise _Unrepresentable(f"a NumPy value of dtype {arr.dtype}")
     if arr.nbytes > _MAX_ARRAY_BYTES:
         raise _Unrepresentable(f"a NumPy array of {arr.nbytes} bytes (the limit is {_MAX_ARRAY_BYTES})")
@@ -274,7 +274,7 @@ def _dtype_class_name(value):
     np = sys.modules.get("numpy")
     if np is None or not isinstance(value, np.dtype):
         return None
-    if value.kind not in "biufc" or value.name in ("float16", "longdouble", "clongdouble") or \
+    if value.kind not in "biufc" or value.name in ("longdouble", "clongdouble") or \
             not value.isnative:
         return None
     return "numpy.bool_" if value.kind == "b" else f"numpy.{value.name}"
