@@ -56,7 +56,8 @@ bool isValueRow(BuiltinId id) {
 // The pseudo-modules under kiln.cuda: cuda.threadIdx, cuda.shared, ...
 const std::set<std::string>& submodules() {
   static const std::set<std::string> s = {"threadIdx", "blockIdx", "blockDim", "gridDim",
-                                          "shared",    "local",    "const",    "atomic"};
+                                          "shared",    "local",    "const",    "atomic",
+                                          "fp16"};  // fp16: its functions travel as the bundle's members
   return s;
 }
 
@@ -106,10 +107,6 @@ absl::StatusOr<const Type*> cudaModuleAttr(TypeContext& tc, const std::string& m
   std::string name = absl::StrCat(module, ".", attr);
   std::optional<BuiltinId> id = findBuiltin(name);
   std::string shown = "cuda" + name.substr(sizeof(kCudaModule) - 1);
-  if (!id && shown == "cuda.fp16")  // fp16: the functions are device functions of the client's kiln.cuda.fp16
-    return absl::InvalidArgumentError(
-        "'cuda.fp16' is not supported in kernels as an attribute of cuda: write 'from kiln.cuda import fp16' and call "
-        "fp16.hadd(...)");
   if (!id) return absl::InvalidArgumentError(absl::StrCat("'", shown, "' is not supported in kernels"));
   if (!isValueRow(*id)) return tc.builtin(name);
   *resolution = ir::Resolution{*id, {}, nullptr, nullptr};

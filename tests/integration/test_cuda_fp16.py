@@ -189,3 +189,16 @@ def test_float16_atomic_add(kilnd):
     acc = np.zeros(1, np.float16)
     total[4, 256](acc, vals)
     assert acc[0] == np.float16(250)
+
+
+def test_fp16_through_the_cuda_module(kilnd):
+    @cuda.jit
+    def square(a, out):
+        i = cuda.grid(1)
+        if i < a.shape[0]:
+            out[i] = cuda.fp16.hmul(a[i], a[i])
+
+    a = (np.arange(100) / 3).astype(np.float16)
+    out = np.zeros_like(a)
+    square[1, 128](a, out)
+    same_bits(out, a * a)

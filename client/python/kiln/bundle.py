@@ -423,6 +423,13 @@ class _Builder:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
                     members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(value.py_func), "", ""))
+                # fp16: a submodule of jitted functions (cuda.fp16.hadd) is looked through too
+                if module == "kiln.cuda" and isinstance(value, types.ModuleType):
+                    for inner in names:
+                        f = value.__dict__.get(inner)
+                        if isinstance(f, Dispatcher):
+                            members.append((f"{module}.{attr}.{inner}", KIND_FUNCTION, None,
+                                            self.add_function(f.py_func), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.
