@@ -11,7 +11,9 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kNPDatetime:  // datetime: an int64 count of units
     case Kind::kNPTimedelta: return llvm::Type::getInt64Ty(ctx);
     case Kind::kEnumMember: return valueType(ctx, t->items[0]);  // enums: a member is its value
-    case Kind::kFloat: return t->bits == 32 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
+    case Kind::kFloat:
+      if (t->bits == 16) return llvm::Type::getHalfTy(ctx);  // float16: IEEE half
+      return t->bits == 32 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
     case Kind::kComplex: {
       llvm::Type* f = t->bits == 64 ? llvm::Type::getFloatTy(ctx) : llvm::Type::getDoubleTy(ctx);
       return llvm::StructType::get(ctx, {f, f});

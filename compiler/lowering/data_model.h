@@ -1,6 +1,6 @@
 #pragma once
 // How Kiln types are represented in LLVM IR.
-//  - value form (in SSA registers): bool is i1, intN is iN, float32/64 are
+//  - value form (in SSA registers): bool is i1, intN is iN, float16/32/64 are half/
 //    float/double, a tuple is a literal struct of its items, range is
 //    {start, stop, step}, iterators are pointers to their state (an alloca),
 //    an array is the kiln_abi.h struct {meminfo, data, [nd x i64] shape,

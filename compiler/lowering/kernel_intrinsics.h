@@ -81,6 +81,10 @@ class KernelIntrinsics {
   /// the source lane, delta or lane mask): the value of the type given.
   virtual llvm::Value* shuffle(llvm::IRBuilder<>& b, ShuffleKind kind, llvm::Value* mask, llvm::Value* value,
                                llvm::Value* arg) = 0;
+  /// fp16: warp match of `value` (i32 or i64) over the lanes of `mask`:
+  /// match_any_sync's lanes holding this lane's value, or (all) match_all_sync's
+  /// mask when every lane holds it, else 0: i32.
+  virtual llvm::Value* match(llvm::IRBuilder<>& b, bool all, llvm::Value* mask, llvm::Value* value) = 0;
   /// syncwarp(mask).
   virtual void syncWarp(llvm::IRBuilder<>& b, llvm::Value* mask) = 0;
   /// activemask(): i32.

@@ -701,6 +701,7 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
                      : "zero-size array to reduction operation maximum which has no identity");
   llvm::Value* out = newArray(result, shape);
   const typing::Type* acc_t = is_mean ? (dt->kind == Kind::kFloat ? dt : types().floating(64)) : is_arg ? dt : scalar;
+  if (!extreme && acc_t->kind == Kind::kFloat && acc_t->bits == 16) acc_t = types().floating(32);  // float16: as NumPy's reduce
   llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
   llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
   llvm::Value* data = b_.CreateExtractValue(recv, kData);
@@ -836,6 +837,9 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       }
       bool is_mean = id == BuiltinId::kArrayMean;
       const typing::Type* acc_t = is_mean ? (is_float ? dt : types().floating(64)) : result;
+      // float16: NumPy reduces half in float32 and rounds once at the end.
+      const typing::Type* out_t = acc_t;
+      if (acc_t->kind == Kind::kFloat && acc_t->bits == 16) acc_t = types().floating(32);
       bool is_sum = id != BuiltinId::kArrayProd;
       llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
       b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
@@ -845,8 +849,8 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
         b_.CreateStore(binaryValues(is_sum ? BinaryOp::kAdd : BinaryOp::kMul, cur, x, acc_t, false, true), acc);
       });
       llvm::Value* total = b_.CreateLoad(acc->getAllocatedType(), acc);
-      if (!is_mean) return total;
-      return b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
+      if (is_mean) total = b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
+      return convert(b_, total, acc_t, out_t);
     }
     case BuiltinId::kArrayMin:
     case BuiltinId::kArrayMax:

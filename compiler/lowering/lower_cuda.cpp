@@ -58,6 +58,9 @@ llvm::AtomicRMWInst::BinOp rmwOp(BuiltinId id, const typing::Type* dt) {
     case BuiltinId::kCudaAtomicSub: return f ? Op::FSub : Op::Sub;
     case BuiltinId::kCudaAtomicMax: return f ? Op::FMax : (s ? Op::Max : Op::UMax);
     case BuiltinId::kCudaAtomicMin: return f ? Op::FMin : (s ? Op::Min : Op::UMin);
+    // fp16: LLVM's fmax/fmin are maxnum/minnum: a NaN on either side is ignored
+    case BuiltinId::kCudaAtomicNanmax: return f ? Op::FMax : (s ? Op::Max : Op::UMax);
+    case BuiltinId::kCudaAtomicNanmin: return f ? Op::FMin : (s ? Op::Min : Op::UMin);
     case BuiltinId::kCudaAtomicExch: return Op::Xchg;
     case BuiltinId::kCudaAtomicAnd: return Op::And;
     case BuiltinId::kCudaAtomicOr: return Op::Or;
@@ -164,6 +167,8 @@ llvm::Value* FunctionLowering::cudaBuiltin(const ir::Resolution& res, const std:
     case BuiltinId::kCudaAtomicSub:
     case BuiltinId::kCudaAtomicMax:
     case BuiltinId::kCudaAtomicMin:
+    case BuiltinId::kCudaAtomicNanmax:  // fp16:
+    case BuiltinId::kCudaAtomicNanmin:
     case BuiltinId::kCudaAtomicExch:
     case BuiltinId::kCudaAtomicAnd:
     case BuiltinId::kCudaAtomicOr:
@@ -188,6 +193,17 @@ llvm::Value* FunctionLowering::cudaBuiltin(const ir::Resolution& res, const std:
                                                       : VoteKind::kBallot;
       llvm::Value* v = k.vote(b_, kind, i32Of(args[0]), truth(value(args[1]), args[1]->type));
       return kind == VoteKind::kBallot ? v : b_.CreateZExt(v, valueType(ctx_, result));
+    }
+    case BuiltinId::kCudaMatchAnySync:  // fp16: warp match
+    case BuiltinId::kCudaMatchAllSync: {
+      llvm::Value* v = value(args[1]);
+      if (v->getType()->isFloatingPointTy()) v = b_.CreateBitCast(v, b_.getIntNTy(v->getType()->getPrimitiveSizeInBits()));
+      bool all = id == BuiltinId::kCudaMatchAllSync;
+      llvm::Value* m = k.match(b_, all, i32Of(args[0]), v);
+      if (!all) return m;
+      llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, result));
+      out = b_.CreateInsertValue(out, m, 0);
+      return b_.CreateInsertValue(out, b_.CreateICmpNE(m, b_.getInt32(0)), 1);
     }
     case BuiltinId::kCudaShflSync:
     case BuiltinId::kCudaShflUpSync:

@@ -384,6 +384,15 @@ class PtxKernelIntrinsics final : public KernelIntrinsics {
     return f32 || t->isIntegerTy(32) ? r : b.CreateZExtOrTrunc(r, t);
   }
 
+  llvm::Value* match(llvm::IRBuilder<>& b, bool all, llvm::Value* mask, llvm::Value* value) override {  // fp16: sm_70+
+    const bool wide = value->getType()->isIntegerTy(64);
+    if (!all)
+      return call(b, wide ? llvm::Intrinsic::nvvm_match_any_sync_i64 : llvm::Intrinsic::nvvm_match_any_sync_i32, {mask, value});
+    llvm::Value* pair =
+        call(b, wide ? llvm::Intrinsic::nvvm_match_all_sync_i64p : llvm::Intrinsic::nvvm_match_all_sync_i32p, {mask, value});
+    return b.CreateExtractValue(pair, 0);
+  }
+
   void syncWarp(llvm::IRBuilder<>& b, llvm::Value* mask) override {
     call(b, llvm::Intrinsic::nvvm_bar_warp_sync, {mask});
   }

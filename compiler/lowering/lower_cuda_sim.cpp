@@ -129,6 +129,11 @@ class SimKernelIntrinsics final : public KernelIntrinsics {
     return t->isFloatingPointTy() ? b.CreateBitCast(back, t) : back;
   }
 
+  llvm::Value* match(llvm::IRBuilder<>& b, bool all, llvm::Value*, llvm::Value* value) override {  // fp16:
+    llvm::Value* r = warp(b, all ? KILN_SIM_MATCH_ALL : KILN_SIM_MATCH_ANY, b.CreateZExt(value, b.getInt64Ty()), b.getInt32(0));
+    return b.CreateTrunc(r, b.getInt32Ty());
+  }
+
   void syncWarp(llvm::IRBuilder<>& b, llvm::Value* mask) override {
     warp(b, KILN_SIM_WARP_SYNC, b.getInt64(0), b.getInt32(0));
   }
@@ -218,6 +223,8 @@ int32_t cudaSimLaunchFlags(const typing::Program& program) {
           case typing::BuiltinId::kCudaShflDownSync:
           case typing::BuiltinId::kCudaShflXorSync:
           case typing::BuiltinId::kCudaSyncwarp:
+          case typing::BuiltinId::kCudaMatchAnySync:  // fp16:
+          case typing::BuiltinId::kCudaMatchAllSync:
             return 0;
           default:
             break;

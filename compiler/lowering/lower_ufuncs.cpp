@@ -109,6 +109,20 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
                                                       const std::vector<llvm::Value*>& xs) {
   for (const typing::Type* e : loop)  // datetime: lower_datetime.cpp
     if (e->isDatetimeLike()) return {datetimeUfuncBody(impl, loop, xs)};
+  // float16: NumPy's half loops widen to float32, compute, and round back
+  // once (typing refuses the two that step in half ulps).
+  bool half = false;
+  for (const typing::Type* e : loop) half = half || (e->kind == Kind::kFloat && e->bits == 16);
+  if (half) {
+    std::vector<const typing::Type*> wide;
+    for (const typing::Type* e : loop) wide.push_back(e->kind == Kind::kFloat && e->bits == 16 ? types().floating(32) : e);
+    std::vector<llvm::Value*> wxs;
+    for (llvm::Value* v : xs) wxs.push_back(v->getType()->isHalfTy() ? b_.CreateFPExt(v, b_.getFloatTy()) : v);
+    std::vector<llvm::Value*> outs = ufuncBody(impl, wide, wxs);
+    for (llvm::Value*& v : outs)
+      if (v->getType()->isFloatTy()) v = b_.CreateFPTrunc(v, b_.getHalfTy());
+    return outs;
+  }
   const typing::Type* t = loop[0];
   llvm::Value* x = xs[0];
   llvm::Value* y = xs.size() > 1 ? xs[1] : nullptr;

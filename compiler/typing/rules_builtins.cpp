@@ -74,6 +74,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
       return tc.dtypeClass(tc.integer(it->second.first, it->second.second != 0));
     if (attr == "float64" || attr == "double" || attr == "float_") return tc.dtypeClass(tc.floating(64));
     if (attr == "float32" || attr == "single") return tc.dtypeClass(tc.floating(32));
+    if (attr == "float16" || attr == "half") return tc.dtypeClass(tc.floating(16));  // float16:
     if (attr == "bool_" || attr == "bool") return tc.dtypeClass(tc.boolean());  // npfuncs: np.bool (NumPy 2)
     if (attr == "complex128") return tc.dtypeClass(tc.complex(128));
     if (attr == "complex64") return tc.dtypeClass(tc.complex(64));

@@ -56,7 +56,8 @@ bool isValueRow(BuiltinId id) {
 // The pseudo-modules under kiln.cuda: cuda.threadIdx, cuda.shared, ...
 const std::set<std::string>& submodules() {
   static const std::set<std::string> s = {"threadIdx", "blockIdx", "blockDim", "gridDim",
-                                          "shared",    "local",    "const",    "atomic"};
+                                          "shared",    "local",    "const",    "atomic",
+                                          "fp16"};  // fp16: its functions travel as the bundle's members
   return s;
 }
 
@@ -188,6 +189,8 @@ absl::StatusOr<const Type*> cudaBuiltinCall(TypeContext& tc, const ir::Resolutio
     case BuiltinId::kCudaAtomicSub:
     case BuiltinId::kCudaAtomicMax:
     case BuiltinId::kCudaAtomicMin:
+    case BuiltinId::kCudaAtomicNanmax:  // fp16:
+    case BuiltinId::kCudaAtomicNanmin:
     case BuiltinId::kCudaAtomicExch:
     case BuiltinId::kCudaAtomicAnd:
     case BuiltinId::kCudaAtomicOr:
@@ -231,6 +234,8 @@ absl::StatusOr<const Type*> cudaBuiltinCall(TypeContext& tc, const ir::Resolutio
                 absl::StrCat(shown, "() supports uint32 and uint64 arrays, not ", at->str()));
           break;
         default:
+          // fp16: a float16 add (PTX atom.add.noftz.f16, sm_70+; a CAS loop in the emulation)
+          if (id == BuiltinId::kCudaAtomicAdd && is_float && dt->bits == 16) break;
           if (!(is_int || is_float) || !bits_ok)
             return absl::InvalidArgumentError(absl::StrCat(
                 shown, "() supports int32, int64, uint32, uint64, float32 and float64 arrays, not ", at->str()));
@@ -257,6 +262,18 @@ absl::StatusOr<const Type*> cudaBuiltinCall(TypeContext& tc, const ir::Resolutio
         return absl::InvalidArgumentError(absl::StrCat(
             shown, "() shuffles int32, int64, uint32, uint64, float32 and float64 values, not ", v->str()));
       return v;
+    }
+    case BuiltinId::kCudaMatchAnySync:  // fp16: warp match; numba.cuda's int32 mask (and pred)
+    case BuiltinId::kCudaMatchAllSync: {
+      if (args.size() != 2 || !isInt(args[0])) return bad();
+      const Type* v = args[1];
+      bool ok = (v->kind == Kind::kInt && (v->bits == 32 || v->bits == 64)) ||
+                (v->kind == Kind::kFloat && (v->bits == 32 || v->bits == 64));
+      if (!ok)
+        return absl::InvalidArgumentError(absl::StrCat(
+            shown, "() matches int32, int64, uint32, uint64, float32 and float64 values, not ", v->str()));
+      if (id == BuiltinId::kCudaMatchAnySync) return tc.integer(32, true);
+      return tc.tuple({tc.integer(32, true), tc.boolean()});
     }
     case BuiltinId::kCudaSyncwarp:
       if (args.size() > 1 || (args.size() == 1 && !isInt(args[0]))) return bad();

@@ -38,7 +38,8 @@ const Type* dtypeNamed(TypeContext& tc, const std::string& spelled) {
       {"f8", {'f', 64}},       {"d", {'f', 64}},        {"double", {'f', 64}},  {"float", {'f', 64}},
       {"float_", {'f', 64}},   {"complex64", {'c', 64}}, {"c8", {'c', 64}},     {"F", {'c', 64}},
       {"csingle", {'c', 64}},  {"complex128", {'c', 128}}, {"c16", {'c', 128}}, {"D", {'c', 128}},
-      {"complex", {'c', 128}}, {"cdouble", {'c', 128}}, {"complex_", {'c', 128}}};
+      {"complex", {'c', 128}}, {"cdouble", {'c', 128}}, {"complex_", {'c', 128}},
+      {"float16", {'f', 16}},  {"f2", {'f', 16}},       {"e", {'f', 16}},       {"half", {'f', 16}}};  // float16:
   auto it = names.find(name);
   if (it == names.end()) return nullptr;
   switch (it->second.kind) {

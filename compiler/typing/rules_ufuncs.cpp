@@ -49,6 +49,7 @@ Letter letterOf(char c) {
     case 'd': return {'f', 8, 0};
     case 'F': return {'c', 8, 0};
     case 'D': return {'c', 16, 0};
+    case 'e': return {'f', 2, 0};  // float16:
     default: return {'x', 0, c};
   }
 }
@@ -192,7 +193,7 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
     if (category(t) <= category(strong)) ins.push_back(strong);
     else if (t->kind == Kind::kInt) ins.push_back(tc.integer(64, true));
     else if (t->kind == Kind::kFloat) ins.push_back(tc.floating(64));
-    else ins.push_back(tc.complex(strong->kind == Kind::kFloat && strong->bits == 32 ? 64 : 128));
+    else ins.push_back(tc.complex(strong->kind == Kind::kFloat && strong->bits <= 32 ? 64 : 128));
   }
   // The loop: NumPy's linear search, except that true division of integers
   // is done in float64 (NumPy's own resolver for it).
@@ -215,6 +216,10 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
     if (!t) return bad(absl::StrCat("NumPy's loop '", chosen, "' computes in ", letterName(c), ", which Kiln does not support"));
     loop.push_back(t);
   }
+  // float16: every loop is computed in float32 and rounded back, as NumPy's
+  // own half loops are, except these two, which step in half's own ulps.
+  if ((info.impl == UfuncImpl::kNextafter || info.impl == UfuncImpl::kSpacing) && chosen[0] == 'e')
+    return bad(absl::StrCat("NumPy's loop '", chosen, "' steps in float16 ulps, which Kiln does not support"));
   char kind = loop[0]->kind == Kind::kBool ? 'b' : loop[0]->kind == Kind::kInt ? 'i' : loop[0]->kind == Kind::kFloat ? 'f' : 'c';
   if (std::string(info.kinds).find(kind) == std::string::npos)
     return bad(absl::StrCat("NumPy's loop '", chosen, "' is not supported yet"));

@@ -499,6 +499,7 @@ const Type* scalarType(TypeContext& tc, base::Scalar s) {
     case base::Scalar::kFloat64: return tc.floating(64);
     case base::Scalar::kComplex64: return tc.complex(64);
     case base::Scalar::kComplex128: return tc.complex(128);
+    case base::Scalar::kFloat16: return tc.floating(16);  // float16:
   }
   return tc.unknown();
 }

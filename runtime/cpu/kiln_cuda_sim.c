@@ -292,6 +292,14 @@ static int64_t simWarp(KilnCudaSimThread* t, int32_t op, int64_t bits, int32_t a
       return pred == 0 || pred == part;
     case KILN_SIM_WARP_BALLOT:
       return (int64_t)pred;
+    case KILN_SIM_MATCH_ANY:
+    case KILN_SIM_MATCH_ALL: { /* fp16: the lanes that arrived with the same bits */
+      uint32_t same = 0;
+      for (int k = 0; k < kWarp; ++k)
+        if ((part & (1u << k)) && w->bits[s][k] == bits) same |= 1u << k;
+      if (op == KILN_SIM_MATCH_ANY) return (int64_t)same;
+      return same == part ? (int64_t)part : 0;
+    }
     case KILN_SIM_SHFL_IDX:
       src = ((arg % kWarp) + kWarp) % kWarp;
       break;

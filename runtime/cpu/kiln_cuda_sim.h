@@ -68,6 +68,8 @@ enum KilnCudaSimWarpOp {
   KILN_SIM_SHFL_XOR = 7,    /* shfl_xor_sync(mask, v, lane_mask) */
   KILN_SIM_WARP_SYNC = 8,   /* syncwarp(mask) */
   KILN_SIM_ACTIVEMASK = 9,  /* activemask(): the live lanes */
+  KILN_SIM_MATCH_ANY = 10,  /* fp16: match_any_sync(mask, v): the lanes whose v equals this lane's */
+  KILN_SIM_MATCH_ALL = 11,  /* match_all_sync(mask, v): the lanes when all hold v, else 0 */
 };
 
 /* Launch flags (the compiler knows them from the kernel's program). */

@@ -130,7 +130,7 @@ def _numpy_constant(value):
     arr = np.asarray(value)
     # datetime: datetime64/timedelta64 by their dtype name ("datetime64[ns]"; a
     # unit with a multiplier, "timedelta64[10ms]", is refused by the server).
-    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("float16", "longdouble", "clongdouble"):
+    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("longdouble", "clongdouble"):
         raise _Unrepresentable(f"a NumPy value of dtype {arr.dtype}")
     if arr.nbytes > _MAX_ARRAY_BYTES:
         raise _Unrepresentable(f"a NumPy array of {arr.nbytes} bytes (the limit is {_MAX_ARRAY_BYTES})")
@@ -276,7 +276,7 @@ def _dtype_class_name(value):
     np = sys.modules.get("numpy")
     if np is None or not isinstance(value, np.dtype):
         return None
-    if value.kind not in "biufc" or value.name in ("float16", "longdouble", "clongdouble") or \
+    if value.kind not in "biufc" or value.name in ("longdouble", "clongdouble") or \
             not value.isnative:
         return None
     return "numpy.bool_" if value.kind == "b" else f"numpy.{value.name}"
@@ -425,6 +425,13 @@ class _Builder:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
                     members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(value.py_func), "", ""))
+                # fp16: a submodule of jitted functions (cuda.fp16.hadd) is looked through too
+                if module == "kiln.cuda" and isinstance(value, types.ModuleType):
+                    for inner in names:
+                        f = value.__dict__.get(inner)
+                        if isinstance(f, Dispatcher):
+                            members.append((f"{module}.{attr}.{inner}", KIND_FUNCTION, None,
+                                            self.add_function(f.py_func), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.

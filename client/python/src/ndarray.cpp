@@ -65,7 +65,8 @@ Kind descrKind(PyArray_Descr* d) {
       default: return Kind::kNone;
     }
   }
-  if (PyTypeNum_ISFLOAT(type)) return size == 4 ? Kind::kFloat32 : size == 8 ? Kind::kFloat64 : Kind::kNone;
+  if (PyTypeNum_ISFLOAT(type))  // float16: NPY_HALF is a float of 2 bytes
+    return size == 2 ? Kind::kFloat16 : size == 4 ? Kind::kFloat32 : size == 8 ? Kind::kFloat64 : Kind::kNone;
   if (PyTypeNum_ISCOMPLEX(type))
     return size == 8 ? Kind::kComplex64 : size == 16 ? Kind::kComplex128 : Kind::kNone;
   if (type == NPY_DATETIME || type == NPY_TIMEDELTA) {  // datetime: the unit is in the dtype's metadata
@@ -225,6 +226,7 @@ int typeNum(Kind kind) {
     case Kind::kFloat64: return NPY_FLOAT64;
     case Kind::kComplex64: return NPY_COMPLEX64;
     case Kind::kComplex128: return NPY_COMPLEX128;
+    case Kind::kFloat16: return NPY_FLOAT16;  // float16:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
       return -1;  // datetime: datetimeDescr
@@ -236,7 +238,7 @@ int typeNum(Kind kind) {
 npy_intp itemBytes(Kind kind) {
   switch (kind) {
     case Kind::kBool: case Kind::kInt8: case Kind::kUint8: return 1;
-    case Kind::kInt16: case Kind::kUint16: return 2;
+    case Kind::kInt16: case Kind::kUint16: case Kind::kFloat16: return 2;
     case Kind::kInt32: case Kind::kUint32: case Kind::kFloat32: return 4;
     case Kind::kInt64: case Kind::kUint64: case Kind::kFloat64: case Kind::kComplex64: return 8;
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:

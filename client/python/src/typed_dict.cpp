@@ -42,6 +42,11 @@ bool sameValue(const Layout& l, const char* a, const char* b) {
       return true;
     case Kind::kFloat32: return at<float>(a) == at<float>(b);
     case Kind::kFloat64: return at<double>(a) == at<double>(b);
+    case Kind::kFloat16: {  // float16: as the values compare (+0 == -0, NaN never equal)
+      const uint16_t x = at<uint16_t>(a), y = at<uint16_t>(b);
+      auto nan = [](uint16_t h) { return (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0; };
+      return !nan(x) && !nan(y) && (x == y || ((x | y) & 0x7fff) == 0);
+    }
     case Kind::kComplex64: return at<float>(a) == at<float>(b) && at<float>(a + 4) == at<float>(b + 4);
     case Kind::kComplex128: return at<double>(a) == at<double>(b) && at<double>(a + 8) == at<double>(b + 8);
     case Kind::kBool: return (at<uint8_t>(a) != 0) == (at<uint8_t>(b) != 0);

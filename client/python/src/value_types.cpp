@@ -1,6 +1,7 @@
 // Numba-style value types in the extension: spellings, layouts, typeof and
 // the boxing/unboxing between Python objects and the C ABI's storage.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -69,6 +70,7 @@ NumpyScalar numpy_scalars[] = {
     {"uint16", Kind::kUint16, nullptr},  {"uint32", Kind::kUint32, nullptr}, {"uint64", Kind::kUint64, nullptr},
     {"float32", Kind::kFloat32, nullptr}, {"float64", Kind::kFloat64, nullptr},
     {"complex64", Kind::kComplex64, nullptr}, {"complex128", Kind::kComplex128, nullptr},
+    {"float16", Kind::kFloat16, nullptr},  // float16:
 };
 bool numpy_loaded = false;
 
@@ -105,7 +107,39 @@ T numpyValue(PyObject* v) {
 
 bool isSigned(Kind k) { return k == Kind::kInt8 || k == Kind::kInt16 || k == Kind::kInt32 || k == Kind::kInt64; }
 bool isUnsigned(Kind k) { return k == Kind::kUint8 || k == Kind::kUint16 || k == Kind::kUint32 || k == Kind::kUint64; }
-bool isFloat(Kind k) { return k == Kind::kFloat32 || k == Kind::kFloat64; }
+bool isFloat(Kind k) { return k == Kind::kFloat16 || k == Kind::kFloat32 || k == Kind::kFloat64; }
+
+// float16: IEEE half bits to and from double, exactly and rounding to
+// nearest even (as NumPy's npy_double_to_half), without a C++ half type.
+double halfToDouble(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  double v = e == 0 ? std::ldexp(m, -24) : e == 0x1f ? (m ? std::numeric_limits<double>::quiet_NaN()
+                                                          : std::numeric_limits<double>::infinity())
+                                                     : std::ldexp(m | 0x400, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+uint16_t doubleToHalf(double d) {
+  uint64_t x;
+  std::memcpy(&x, &d, 8);
+  const uint16_t sign = static_cast<uint16_t>((x >> 48) & 0x8000);
+  const uint64_t ax = x & ~(uint64_t{1} << 63);
+  if (ax > 0x7ff0000000000000ull) {  // NaN: the payload's top bits, or 1 (NumPy's)
+    const uint16_t payload = static_cast<uint16_t>((ax >> 42) & 0x3ff);
+    return sign | 0x7c00 | (payload ? payload : 1);
+  }
+  if (ax >= 0x40effe0000000000ull) return sign | 0x7c00;  // 65520 and up round to infinity
+  if (ax < 0x3f10000000000000ull) {  // below 2^-14: the FPU rounds to a multiple of 2^-24
+    double a, magic = 268435456.0;  // 2^28, whose ulp is 2^-24
+    std::memcpy(&a, &ax, 8);
+    double s = a + magic;
+    uint64_t sb, mb;
+    std::memcpy(&sb, &s, 8);
+    std::memcpy(&mb, &magic, 8);
+    return sign | static_cast<uint16_t>(sb - mb);
+  }
+  const uint64_t odd = (ax >> 42) & 1;
+  return sign | static_cast<uint16_t>((ax + (uint64_t(15 - 1023) << 52) + ((uint64_t{1} << 41) - 1) + odd) >> 42);
+}
 bool isComplex(Kind k) { return k == Kind::kComplex64 || k == Kind::kComplex128; }
 
 // An integer value of a Python int or numpy integer/bool scalar, widened.
@@ -137,7 +171,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
         }
         *s = static_cast<int64_t>(*u);
         return true;
-      case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128:
+      case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128: case Kind::kFloat16:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
       case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice:
@@ -789,6 +823,7 @@ bool convertible(Kind from, const Layout& to) {
   if (isSigned(from)) return (isSigned(to.kind) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
   if (isUnsigned(from))
     return ((isUnsigned(to.kind) || isSigned(to.kind)) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
+  if (from == Kind::kFloat16) return to.kind == Kind::kFloat32 || to.kind == Kind::kFloat64 || isComplex(to.kind);  // float16:
   if (from == Kind::kFloat32) return to.kind == Kind::kFloat64 || isComplex(to.kind);
   if (from == Kind::kFloat64) return to.kind == Kind::kComplex128;
   return false;
@@ -867,14 +902,19 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     case Kind::kUint16: return storeInt<uint16_t>(v, dst);
     case Kind::kUint32: return storeInt<uint32_t>(v, dst);
     case Kind::kUint64: return storeInt<uint64_t>(v, dst);
+    case Kind::kFloat16:
     case Kind::kFloat32:
     case Kind::kFloat64: {
       double d;
       Kind k;
       if (PyFloat_CheckExact(v)) d = PyFloat_AS_DOUBLE(v);
       else if (numpyKind(Py_TYPE(v), &k) && k == Kind::kFloat32) d = numpyValue<float>(v);
+      else if (numpyKind(Py_TYPE(v), &k) && k == Kind::kFloat16) d = halfToDouble(numpyValue<uint16_t>(v));  // float16:
       else if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred()) return false;
-      if (l.kind == Kind::kFloat32) {
+      if (l.kind == Kind::kFloat16) {  // float16: rounded once, from the double
+        uint16_t h = doubleToHalf(d);
+        std::memcpy(dst, &h, 2);
+      } else if (l.kind == Kind::kFloat32) {
         float f = static_cast<float>(d);
         std::memcpy(dst, &f, 4);
       } else {
@@ -1054,6 +1094,18 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kUint64: return PyLong_FromUnsignedLongLong(load<uint64_t>(p));
     case Kind::kFloat32: return PyFloat_FromDouble(load<float>(p));
     case Kind::kFloat64: return PyFloat_FromDouble(load<double>(p));
+    case Kind::kFloat16: {  // float16: a np.float16, as NumPy's own arithmetic returns
+      PyObject* f = PyFloat_FromDouble(halfToDouble(load<uint16_t>(p)));
+      Kind k;
+      (void)numpyKind(Py_TYPE(f), &k);  // loads numpy's scalar types once
+      PyTypeObject* type = nullptr;
+      for (const NumpyScalar& s : numpy_scalars)
+        if (s.kind == Kind::kFloat16) type = s.type;
+      if (f == nullptr || type == nullptr) return f;
+      PyObject* out = PyObject_CallOneArg(reinterpret_cast<PyObject*>(type), f);
+      Py_DECREF(f);
+      return out;
+    }
     case Kind::kComplex64: {
       const float* f = static_cast<const float*>(p);
       return PyComplex_FromDoubles(load<float>(f), load<float>(f + 1));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compiler/targets/cpu/cpu_target.h"
+#include "compiler/targets/cpu/half_conversions.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
@@ -25,9 +26,13 @@ std::string CpuBackend::dataLayout() const { return tm_->createDataLayout().getS
 
 absl::Status CpuBackend::optimize(llvm::Module& module) { return optimizeModule(module, *tm_, opt_level_); }
 
-absl::StatusOr<std::string> CpuBackend::emitObject(llvm::Module& module) { return cpu::emitObject(module, *tm_); }
+absl::StatusOr<std::string> CpuBackend::emitObject(llvm::Module& module) {
+  addHalfConversions(module);  // float16: what x86 code generation calls by name
+  return cpu::emitObject(module, *tm_);
+}
 
 absl::StatusOr<std::string> CpuBackend::emitAssembly(llvm::Module& module) {
+  addHalfConversions(module);  // float16:
   return cpu::emitAssembly(module, *tm_);
 }
 

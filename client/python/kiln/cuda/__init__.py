@@ -65,6 +65,8 @@ from ._stubs import (  # noqa: F401
     gridsize,
     laneid,
     local,
+    match_all_sync,
+    match_any_sync,
     shared,
     shfl_down_sync,
     shfl_sync,
@@ -93,6 +95,7 @@ from ._stubs import (  # noqa: F401
 )
 from ._api import emulated as _emulated
 from ._vectorize import guvectorize, vectorize  # noqa: F401
+from . import fp16  # noqa: F401,E402  (fp16: numba.cuda.fp16's functions, cuda.fp16.hadd)
 
 
 def __getattr__(name):

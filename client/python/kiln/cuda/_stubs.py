@@ -46,7 +46,7 @@ shared = _Namespace("shared", ["array"])
 local = _Namespace("local", ["array"])
 const = _Namespace("const", ["array_like"])
 atomic = _Namespace("atomic", ["add", "sub", "max", "min", "exch", "and_", "or_", "xor", "inc", "dec", "cas",
-                              "compare_and_swap"])
+                              "compare_and_swap", "nanmax", "nanmin"])
 laneid = None   # a value in kernels (int32)
 warpsize = 32
 
@@ -68,6 +68,8 @@ shfl_up_sync = _only_in_kernels("shfl_up_sync")
 shfl_down_sync = _only_in_kernels("shfl_down_sync")
 shfl_xor_sync = _only_in_kernels("shfl_xor_sync")
 syncwarp = _only_in_kernels("syncwarp")
+match_any_sync = _only_in_kernels("match_any_sync")  # fp16: warp match
+match_all_sync = _only_in_kernels("match_all_sync")
 activemask = _only_in_kernels("activemask")
 # cudalang: bit and arithmetic intrinsics, lanemask_lt, nanosleep
 popc = _only_in_kernels("popc")
