@@ -195,6 +195,35 @@ bool isNestedCode(const compiler::Bundle& bundle, int index) {
   return false;
 }
 
+// pycells: a slice global (bundle.py freezes it as the constant tuple
+// (start, stop, step) named "slice") is built where it is read, from
+// constants, so that typing sees its bounds as it sees a literal slice's.
+void expandSliceGlobals(ir::Function& ir, const compiler::Function& fn) {
+  for (const std::unique_ptr<ir::Block>& b : ir.blocks) {
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* load = b->instrs[k].get();
+      if (load->op != ir::Op::kLoadGlobal) continue;
+      const compiler::GlobalRef* g = fn.global(load->name);
+      if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || g->qualified_name != "slice" ||
+          g->value.kind != compiler::Constant::Kind::kTuple || g->value.items.size() != 3)
+        continue;
+      std::vector<ir::Value*> parts;
+      for (const compiler::Constant& c : g->value.items) {
+        ir::Instr* part = ir.append(b.get(), ir::Op::kConst, {}, load->line);
+        part->offset = load->offset;
+        part->const_value = c;
+        parts.push_back(part->result.get());
+      }
+      // The three constants were appended; move them before the load.
+      std::rotate(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), b->instrs.end() - 3, b->instrs.end());
+      k += 3;
+      load->op = ir::Op::kBuildSlice;
+      load->name.clear();
+      load->operands = parts;
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> printBytecode(const compiler::Bundle& bundle, int function_index) {
@@ -240,6 +269,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
       buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index));
   if (!ir.ok()) return ir.status();
+  expandSliceGlobals(**ir, **fn);
   (*ir)->renumber();
   return ir;
 }

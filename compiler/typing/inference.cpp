@@ -342,6 +342,7 @@ class Inferrer {
             g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
             g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
             g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
+            g->qualified_name == "kiln.typed" ||  // pycells: typed.List() / typed.Dict (numba.typed too)
             isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
         // keys: a user module whose jitted functions the code calls travels

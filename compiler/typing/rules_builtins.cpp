@@ -64,6 +64,9 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
   if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
+  // pycells: typed.List() and typed.Dict make what the classes read as globals make.
+  if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
+  if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},

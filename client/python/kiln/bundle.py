@@ -470,7 +470,9 @@ class _Builder:
         if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if isinstance(value, types.ModuleType):
-            return (name, KIND_MODULE, None, 0, value.__name__, "")
+            # pycells: Numba's typed-container module is Kiln's in compiled code.
+            module = "kiln.typed" if value.__name__ == "numba.typed" else value.__name__
+            return (name, KIND_MODULE, None, 0, module, "")
         if isinstance(value, types.FunctionType) and isinstance(getattr(value, "__kiln_builtin__", None), str):
             # random: a library stand-in for a compiler primitive (kiln.rng.*).
             return (name, KIND_BUILTIN, None, 0, value.__kiln_builtin__, "")
@@ -499,6 +501,10 @@ class _Builder:
                 if impl is not None:  # written in Python: travels as a function
                     return (name, KIND_FUNCTION, None, self.add_function(impl), "", "")
                 return (name, KIND_BUILTIN, None, 0, qualified, "")
+        if isinstance(value, slice):  # pycells: (start, stop, step), built where it is read
+            parts = (value.start, value.stop, value.step)
+            if all(p is None or (type(p) is int and -2**63 <= p < 2**63) for p in parts):
+                return (name, KIND_CONSTANT, ("tuple", [constant(p) for p in parts]), 0, "slice", "")
         try:
             return (name, KIND_CONSTANT, _frozen_constant(value), 0, "", "")
         except _Unrepresentable:
