@@ -195,6 +195,70 @@ bool isNestedCode(const compiler::Bundle& bundle, int index) {
   return false;
 }
 
+// pycells: the captured variables of function `index` that live in cells
+// (ssa_builder.h): its cell variables that it assigns after a capture, or
+// that a function nested in it (at any depth) assigns as nonlocal; and its
+// free variables that the function it is nested in keeps in cells.
+absl::StatusOr<CaptureFacts> factsOf(const compiler::Bundle& bundle, int index) {
+  const CodeObject& code = bundle.functions[static_cast<size_t>(index)].code;
+  if (code.cellvars.empty() && code.freevars.empty()) return CaptureFacts{};
+  absl::StatusOr<const OpcodeTable*> table = tableFor(bundle, code);
+  if (!table.ok()) return table.status();
+  absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
+  if (!instrs.ok()) return instrs.status();
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  if (!cfg.ok()) return cfg.status();
+  return captureFacts(code, *cfg);
+}
+
+void nestedIn(const compiler::Constant& c, std::vector<int>* out) {
+  if (c.kind == compiler::Constant::Kind::kCode) out->push_back(static_cast<int>(c.i));
+  if (c.kind == compiler::Constant::Kind::kTuple)
+    for (const compiler::Constant& item : c.items) nestedIn(item, out);
+}
+
+std::vector<int> childrenOf(const compiler::Bundle& bundle, int index) {
+  std::vector<int> out;
+  for (const compiler::Constant& c : bundle.functions[static_cast<size_t>(index)].code.consts) nestedIn(c, &out);
+  std::erase_if(out, [&](int k) { return k < 0 || static_cast<size_t>(k) >= bundle.functions.size() || k == index; });
+  return out;
+}
+
+// Whether a function nested in `index` (at any depth) assigns `name` as nonlocal.
+bool assignedInside(const compiler::Bundle& bundle, int index, const std::string& name, int depth) {
+  if (depth > 32) return false;
+  for (int child : childrenOf(bundle, index)) {
+    const CodeObject& cc = bundle.functions[static_cast<size_t>(child)].code;
+    if (std::find(cc.freevars.begin(), cc.freevars.end(), name) == cc.freevars.end()) continue;
+    absl::StatusOr<CaptureFacts> f = factsOf(bundle, child);
+    if (f.ok() && f->nonlocal_stores.count(name)) return true;
+    if (assignedInside(bundle, child, name, depth + 1)) return true;
+  }
+  return false;
+}
+
+std::set<std::string> cellsOf(const compiler::Bundle& bundle, int index, int depth = 0) {
+  std::set<std::string> cells;
+  if (depth > 32) return cells;
+  const CodeObject& code = bundle.functions[static_cast<size_t>(index)].code;
+  if (!code.cellvars.empty()) {
+    absl::StatusOr<CaptureFacts> facts = factsOf(bundle, index);
+    for (const std::string& c : code.cellvars)
+      if ((facts.ok() && facts->assigned_after_capture.count(c)) || assignedInside(bundle, index, c, 0))
+        cells.insert(c);
+  }
+  if (!code.freevars.empty())
+    for (size_t parent = 0; parent < bundle.functions.size(); ++parent) {
+      std::vector<int> kids = childrenOf(bundle, static_cast<int>(parent));
+      if (std::find(kids.begin(), kids.end(), index) == kids.end()) continue;
+      std::set<std::string> outer = cellsOf(bundle, static_cast<int>(parent), depth + 1);
+      for (const std::string& v : code.freevars)
+        if (outer.count(v)) cells.insert(v);
+      break;
+    }
+  return cells;
+}
+
 // pycells: a slice global (bundle.py freezes it as the constant tuple
 // (start, stop, step) named "slice") is built where it is read, from
 // constants, so that typing sees its bounds as it sees a literal slice's.
@@ -267,7 +331,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
-      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index));
+      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));
   if (!ir.ok()) return ir.status();
   expandSliceGlobals(**ir, **fn);
   (*ir)->renumber();

@@ -60,6 +60,15 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);
     return tc.zip(std::move(items));
   }
+  // pycells: one inner function's closure, a cell it captures widening
+  // while typing goes round (the variable that holds the closure follows).
+  if (a->kind == Kind::kFunction && b->kind == Kind::kFunction && a->index == b->index && a->items.size() == 2 &&
+      b->items.size() == 2) {
+    const Type* captures = unify(tc, a->items[0], b->items[0]);
+    const Type* defaults = unify(tc, a->items[1], b->items[1]);
+    if (!captures || !defaults) return nullptr;
+    return tc.closure(a->index, captures, defaults);
+  }
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size() &&
       a->name == b->name) {  // namedtuples: of one class (a Point and a tuple do not unify)
     std::vector<const Type*> items;

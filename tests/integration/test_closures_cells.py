@@ -96,3 +96,170 @@ def test_storing_a_str_into_an_int_list_names_the_cast():
 
     with pytest.raises(kiln.TypingError, match="cannot safely cast unicode_type to int64"):
         f()
+
+
+# -- cells: a captured variable assigned after the capture, and nonlocal --
+
+def reassigned_after_capture(x):
+    y = x + 1
+
+    def inner(x):
+        return x * y
+
+    y = inner(x)
+    return y + inner(x)
+
+
+def nonlocal_counter(x):
+    y = x + 1
+    z = 0
+
+    def inner(x):
+        nonlocal z
+        z += x * x
+        return z + y
+
+    return inner(x) + inner(x) + z
+
+
+def read_in_a_loop(n):
+    acc = 0
+    total = 0
+
+    def get():
+        return acc
+
+    for i in range(n):
+        acc += i
+        total += get()
+    return total
+
+
+def nonlocal_in_a_loop(n):
+    c = 0
+
+    def bump(k):
+        nonlocal c
+        c += k
+
+    for i in range(n):
+        bump(i)
+    return c
+
+
+def widened_to_float(x):
+    y = 1
+
+    def inner():
+        return y * 2
+
+    a = inner()
+    y = 2.5 + x
+    return a + inner()
+
+
+def captured_parameter(x):
+    def get():
+        return x * 2
+
+    r = get()
+    x = x + 5
+    return r + get()
+
+
+def nonlocal_two_levels_down(n):
+    t = 0
+
+    def mid(k):
+        def leaf(j):
+            nonlocal t
+            t += j
+
+        for i in range(k):
+            leaf(i)
+        return t
+
+    return mid(n) + t
+
+
+def comprehension_then_reassigned(n):
+    z = 1
+    z = z + n
+    out = [i * z for i in range(3)]
+    z = 100
+    return out, z
+
+
+def lambda_sees_the_last_value(n):
+    k = 2
+    f = lambda v: v + k  # noqa: E731
+    k = 10
+    return f(n)
+
+
+def sort_key_sees_the_last_value(n):
+    w = 1
+
+    def key(v):
+        return v * w
+
+    w = -1
+    return sorted([3, 1, 2, n], key=key)
+
+
+def tuple_in_a_cell(n):
+    p = (1, 2.0)
+
+    def get():
+        return p[0] + p[1]
+
+    p = (n, 3.5)
+    return get()
+
+
+def string_in_a_cell(n):
+    s = "a"
+
+    def get():
+        return s + "!"
+
+    r = get()
+    s = "bc" * n
+    return r + get()
+
+
+def array_in_a_cell(n):
+    a = np.zeros(n)
+
+    def get():
+        return a.sum()
+
+    r = get()
+    a = np.ones(n)
+    return r + get()
+
+
+@pytest.mark.parametrize("fn, arg", [
+    (reassigned_after_capture, 10), (nonlocal_counter, 10), (read_in_a_loop, 6), (nonlocal_in_a_loop, 10),
+    (widened_to_float, 1), (captured_parameter, 3), (nonlocal_two_levels_down, 5),
+    (comprehension_then_reassigned, 2), (lambda_sees_the_last_value, 1), (sort_key_sees_the_last_value, 0),
+    (tuple_in_a_cell, 4), (string_in_a_cell, 2), (array_in_a_cell, 5),
+])
+def test_cells_match_python(fn, arg):
+    before = kiln.live_allocations()
+    got = kiln.jit(fn)(arg)
+    assert got == fn(arg)
+    assert type(got) is type(fn(arg)) or isinstance(fn(arg), np.generic)  # int stays int, float float
+    assert kiln.live_allocations() == before
+
+
+def test_recursive_inner_function_is_still_refused():
+    def outer(x):
+        def inner(x):
+            if x < 2:
+                return 10
+            return inner(x - 1)
+        return inner(x)
+
+    with pytest.raises(kiln.UnsupportedError, match="calls itself"):
+        kiln.jit(outer)(5)
