@@ -259,6 +259,37 @@ std::set<std::string> cellsOf(const compiler::Bundle& bundle, int index, int dep
   return cells;
 }
 
+// pycells: a tuple global holding jitted functions (bundle.py: the builtin
+// "functuple:N", its items the globals "name[0]" ...) is built where it is
+// read from its items, each read as a global (and expanded in turn).
+void expandFunctionTuples(ir::Function& ir, const compiler::Function& fn) {
+  for (const std::unique_ptr<ir::Block>& b : ir.blocks) {
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* load = b->instrs[k].get();
+      if (load->op != ir::Op::kLoadGlobal) continue;
+      const compiler::GlobalRef* g = fn.global(load->name);
+      if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name.rfind("functuple:", 0) != 0)
+        continue;
+      size_t n = 0;
+      while (fn.global(absl::StrCat(load->name, "[", n, "]"))) ++n;
+      std::vector<ir::Value*> items;
+      for (size_t j = 0; j < n; ++j) {
+        ir::Instr* item = ir.append(b.get(), ir::Op::kLoadGlobal, {}, load->line);
+        item->offset = load->offset;
+        item->name = absl::StrCat(load->name, "[", j, "]");
+        items.push_back(item->result.get());
+      }
+      std::rotate(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), b->instrs.end() - static_cast<std::ptrdiff_t>(n),
+                  b->instrs.end());
+      // The items come first now: the loop reaches them (a nested tuple) before the tuple.
+      load->op = ir::Op::kBuildTuple;
+      load->name.clear();
+      load->operands = items;
+      k -= 1;  // (k is unsigned: wraps to the first item when k was 0, and ++k brings it back)
+    }
+  }
+}
+
 // pycells: a slice global (bundle.py freezes it as the constant tuple
 // (start, stop, step) named "slice") is built where it is read, from
 // constants, so that typing sees its bounds as it sees a literal slice's.
@@ -333,6 +364,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
       buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));
   if (!ir.ok()) return ir.status();
+  expandFunctionTuples(**ir, **fn);
   expandSliceGlobals(**ir, **fn);
   (*ir)->renumber();
   return ir;

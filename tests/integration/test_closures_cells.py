@@ -263,3 +263,47 @@ def test_recursive_inner_function_is_still_refused():
 
     with pytest.raises(kiln.UnsupportedError, match="calls itself"):
         kiln.jit(outer)(5)
+
+
+# -- a global tuple of jitted functions --
+
+@kiln.jit
+def ten():
+    return 10
+
+
+@kiln.jit
+def twenty():
+    return 20
+
+
+@kiln.jit
+def add_calls(f1, f2):
+    return f1() + f2()
+
+
+def test_global_tuple_of_jitted_functions_spread_into_a_call():
+    same = (ten, ten)
+
+    @kiln.jit
+    def f():
+        return add_calls(*same)
+
+    assert f() == 20
+    pair = (ten, twenty)
+
+    @kiln.jit
+    def g():
+        return add_calls(*pair)
+
+    assert g() == 30
+
+
+def test_global_nested_tuple_of_functions_and_values():
+    nested = ((ten, 2.5), (twenty,))
+
+    @kiln.jit
+    def f():
+        return nested[0][0]() + nested[0][1] + nested[1][0]()
+
+    assert f() == 32.5
