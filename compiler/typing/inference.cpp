@@ -647,6 +647,28 @@ class Inferrer {
       }
       case Kind::kFunction:
         return functionCall(inst, i, callee->index, /*bound=*/false, callee);
+      case Kind::kFunctionSet: {  // pycells: each function of the set, for these arguments
+        std::vector<CallBinding> bindings;
+        const Type* ret = nullptr;
+        for (const Type* f : callee->items) {
+          absl::StatusOr<const Type*> r = functionCall(inst, i, f->index, /*bound=*/false, f);
+          if (!r.ok()) return r.status();
+          auto it = inst.calls.find(&i);
+          if ((*r)->kind == Kind::kUnknown || it == inst.calls.end()) {
+            inst.calls.erase(&i);
+            return tc_.unknown();
+          }
+          bindings.push_back(std::move(it->second));
+          inst.calls.erase(it);
+          const Type* u = ret ? unify(tc_, ret, *r) : *r;
+          if (!u)
+            return typingError(absl::StrCat("the functions a variable may hold (", callee->str(),
+                                            ") return different types: ", ret->str(), " and ", (*r)->str()));
+          ret = u;
+        }
+        inst.set_calls[&i] = std::move(bindings);
+        return ret;
+      }
       case Kind::kNone:
       case Kind::kBool:
       case Kind::kInt:
@@ -754,6 +776,7 @@ class Inferrer {
     for (auto& b : inst.ir->blocks)
       for (auto& x : b->instrs) live.insert(x.get());
     std::erase_if(inst.calls, [&](const auto& c) { return !live.count(c.first); });
+    std::erase_if(inst.set_calls, [&](const auto& c) { return !live.count(c.first); });  // pycells:
   }
 
   // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes
@@ -1534,6 +1557,8 @@ void markReachable(Program& p, int idx) {
     for (auto& i : b->instrs) {
       auto it = inst.calls.find(i.get());
       if (it != inst.calls.end()) markReachable(p, it->second.target);
+      if (auto set = inst.set_calls.find(i.get()); set != inst.set_calls.end())  // pycells:
+        for (const CallBinding& c : set->second) markReachable(p, c.target);
     }
 }
 

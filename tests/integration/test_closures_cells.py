@@ -307,3 +307,79 @@ def test_global_nested_tuple_of_functions_and_values():
         return nested[0][0]() + nested[0][1] + nested[1][0]()
 
     assert f() == 32.5
+
+
+# -- two jitted functions in one variable (a FunctionSet) --
+
+@kiln.jit
+def more(x):
+    return x + 1
+
+
+@kiln.jit
+def less(x):
+    return x - 1
+
+
+@kiln.jit
+def doubled(a):
+    return a * 2.0
+
+
+@kiln.jit
+def shifted(a):
+    return a + 1.0
+
+
+def test_conditional_expression_picks_the_function_at_run_time():
+    @kiln.jit
+    def foo(sel, x):
+        fn = more if sel else less
+        return fn(x)
+
+    assert foo(True, 10) == 11
+    assert foo(False, 10) == 9
+    assert foo(True, 2.5) == 3.5
+
+
+def test_function_chosen_in_branches_and_passed_on():
+    @kiln.jit
+    def apply(f, x):
+        return f(x)
+
+    @kiln.jit
+    def pick(k, x):
+        f = more
+        if k == 1:
+            f = less
+        elif k == 2:
+            f = more
+        return apply(f, x) + f(x)
+
+    for k in range(3):
+        assert pick(k, 7) == pick.py_func(k, 7)
+
+
+def test_function_set_over_arrays_keeps_no_allocation():
+    before = kiln.live_allocations()
+
+    @kiln.jit
+    def h(c, a):
+        f = doubled
+        if c:
+            f = shifted
+        return f(a).sum()
+
+    a = np.arange(4.0)
+    assert h(True, a) == (a + 1.0).sum()
+    assert h(False, a) == (a * 2.0).sum()
+    assert kiln.live_allocations() == before
+
+
+def test_returning_a_function_set_is_refused():
+    @kiln.jit
+    def f(c):
+        return more if c else less
+
+    with pytest.raises(kiln.UnsupportedError, match="FunctionSet"):
+        f(True)
