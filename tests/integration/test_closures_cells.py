@@ -381,5 +381,51 @@ def test_returning_a_function_set_is_refused():
     def f(c):
         return more if c else less
 
-    with pytest.raises(kiln.UnsupportedError, match="FunctionSet"):
+    with pytest.raises(kiln.errors.NumbaTypeError, match="FunctionSet"):
         f(True)
+
+
+def test_returning_a_builtin_function_is_a_numba_type_error():
+    import math
+
+    @kiln.jit
+    def f():
+        return math.floor
+
+    with pytest.raises(kiln.errors.NumbaTypeError, match="can't return function object"):
+        f()
+    with pytest.raises(kiln.TypingError):  # a TypingError too
+        f()
+
+
+def test_function_set_called_with_two_signatures_is_refused():
+    @kiln.jit
+    def ident1(x):
+        return x
+
+    @kiln.jit
+    def ident2(x):
+        return x
+
+    @kiln.jit
+    def foo(d1, d2, sel):
+        if sel == 1:
+            fn = d1
+        else:
+            fn = d2
+        return fn(1.5), fn(2)
+
+    with pytest.raises(kiln.UnsupportedError, match="mismatch of function types: .* one signature"):
+        foo(ident1, ident2, 1)
+    assert foo(ident1, ident1, 1) == (1.5, 2)  # one function: no set
+
+
+def test_recursion_whose_result_nests_itself_names_numbas_phrase():
+    @kiln.jit
+    def make_list(n):
+        if n <= 0:
+            return None
+        return (n, make_list(n - 1))
+
+    with pytest.raises(kiln.TypingError, match="Return type of recursive function does not converge"):
+        make_list(3)
