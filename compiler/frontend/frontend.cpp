@@ -195,6 +195,130 @@ bool isNestedCode(const compiler::Bundle& bundle, int index) {
   return false;
 }
 
+// pycells: the captured variables of function `index` that live in cells
+// (ssa_builder.h): its cell variables that it assigns after a capture, or
+// that a function nested in it (at any depth) assigns as nonlocal; and its
+// free variables that the function it is nested in keeps in cells.
+absl::StatusOr<CaptureFacts> factsOf(const compiler::Bundle& bundle, int index) {
+  const CodeObject& code = bundle.functions[static_cast<size_t>(index)].code;
+  if (code.cellvars.empty() && code.freevars.empty()) return CaptureFacts{};
+  absl::StatusOr<const OpcodeTable*> table = tableFor(bundle, code);
+  if (!table.ok()) return table.status();
+  absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
+  if (!instrs.ok()) return instrs.status();
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  if (!cfg.ok()) return cfg.status();
+  return captureFacts(code, *cfg);
+}
+
+void nestedIn(const compiler::Constant& c, std::vector<int>* out) {
+  if (c.kind == compiler::Constant::Kind::kCode) out->push_back(static_cast<int>(c.i));
+  if (c.kind == compiler::Constant::Kind::kTuple)
+    for (const compiler::Constant& item : c.items) nestedIn(item, out);
+}
+
+std::vector<int> childrenOf(const compiler::Bundle& bundle, int index) {
+  std::vector<int> out;
+  for (const compiler::Constant& c : bundle.functions[static_cast<size_t>(index)].code.consts) nestedIn(c, &out);
+  std::erase_if(out, [&](int k) { return k < 0 || static_cast<size_t>(k) >= bundle.functions.size() || k == index; });
+  return out;
+}
+
+// Whether a function nested in `index` (at any depth) assigns `name` as nonlocal.
+bool assignedInside(const compiler::Bundle& bundle, int index, const std::string& name, int depth) {
+  if (depth > 32) return false;
+  for (int child : childrenOf(bundle, index)) {
+    const CodeObject& cc = bundle.functions[static_cast<size_t>(child)].code;
+    if (std::find(cc.freevars.begin(), cc.freevars.end(), name) == cc.freevars.end()) continue;
+    absl::StatusOr<CaptureFacts> f = factsOf(bundle, child);
+    if (f.ok() && f->nonlocal_stores.count(name)) return true;
+    if (assignedInside(bundle, child, name, depth + 1)) return true;
+  }
+  return false;
+}
+
+std::set<std::string> cellsOf(const compiler::Bundle& bundle, int index, int depth = 0) {
+  std::set<std::string> cells;
+  if (depth > 32) return cells;
+  const CodeObject& code = bundle.functions[static_cast<size_t>(index)].code;
+  if (!code.cellvars.empty()) {
+    absl::StatusOr<CaptureFacts> facts = factsOf(bundle, index);
+    for (const std::string& c : code.cellvars)
+      if ((facts.ok() && facts->assigned_after_capture.count(c)) || assignedInside(bundle, index, c, 0))
+        cells.insert(c);
+  }
+  if (!code.freevars.empty())
+    for (size_t parent = 0; parent < bundle.functions.size(); ++parent) {
+      std::vector<int> kids = childrenOf(bundle, static_cast<int>(parent));
+      if (std::find(kids.begin(), kids.end(), index) == kids.end()) continue;
+      std::set<std::string> outer = cellsOf(bundle, static_cast<int>(parent), depth + 1);
+      for (const std::string& v : code.freevars)
+        if (outer.count(v)) cells.insert(v);
+      break;
+    }
+  return cells;
+}
+
+// pycells: a tuple global holding jitted functions (bundle.py: the builtin
+// "functuple:N", its items the globals "name[0]" ...) is built where it is
+// read from its items, each read as a global (and expanded in turn).
+void expandFunctionTuples(ir::Function& ir, const compiler::Function& fn) {
+  for (const std::unique_ptr<ir::Block>& b : ir.blocks) {
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* load = b->instrs[k].get();
+      if (load->op != ir::Op::kLoadGlobal) continue;
+      const compiler::GlobalRef* g = fn.global(load->name);
+      if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name.rfind("functuple:", 0) != 0)
+        continue;
+      size_t n = 0;
+      while (fn.global(absl::StrCat(load->name, "[", n, "]"))) ++n;
+      std::vector<ir::Value*> items;
+      for (size_t j = 0; j < n; ++j) {
+        ir::Instr* item = ir.append(b.get(), ir::Op::kLoadGlobal, {}, load->line);
+        item->offset = load->offset;
+        item->name = absl::StrCat(load->name, "[", j, "]");
+        items.push_back(item->result.get());
+      }
+      std::rotate(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), b->instrs.end() - static_cast<std::ptrdiff_t>(n),
+                  b->instrs.end());
+      // The items come first now: the loop reaches them (a nested tuple) before the tuple.
+      load->op = ir::Op::kBuildTuple;
+      load->name.clear();
+      load->operands = items;
+      k -= 1;  // (k is unsigned: wraps to the first item when k was 0, and ++k brings it back)
+    }
+  }
+}
+
+// pycells: a slice global (bundle.py freezes it as the constant tuple
+// (start, stop, step) named "slice") is built where it is read, from
+// constants, so that typing sees its bounds as it sees a literal slice's.
+void expandSliceGlobals(ir::Function& ir, const compiler::Function& fn) {
+  for (const std::unique_ptr<ir::Block>& b : ir.blocks) {
+    for (size_t k = 0; k < b->instrs.size(); ++k) {
+      ir::Instr* load = b->instrs[k].get();
+      if (load->op != ir::Op::kLoadGlobal) continue;
+      const compiler::GlobalRef* g = fn.global(load->name);
+      if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || g->qualified_name != "slice" ||
+          g->value.kind != compiler::Constant::Kind::kTuple || g->value.items.size() != 3)
+        continue;
+      std::vector<ir::Value*> parts;
+      for (const compiler::Constant& c : g->value.items) {
+        ir::Instr* part = ir.append(b.get(), ir::Op::kConst, {}, load->line);
+        part->offset = load->offset;
+        part->const_value = c;
+        parts.push_back(part->result.get());
+      }
+      // The three constants were appended; move them before the load.
+      std::rotate(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), b->instrs.end() - 3, b->instrs.end());
+      k += 3;
+      load->op = ir::Op::kBuildSlice;
+      load->name.clear();
+      load->operands = parts;
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> printBytecode(const compiler::Bundle& bundle, int function_index) {
@@ -238,8 +362,10 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
-      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index));
+      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));
   if (!ir.ok()) return ir.status();
+  expandFunctionTuples(**ir, **fn);
+  expandSliceGlobals(**ir, **fn);
   (*ir)->renumber();
   return ir;
 }

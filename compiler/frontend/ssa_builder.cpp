@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,10 +46,84 @@ struct PendingEdge {
   FrameState state;
 };
 
+// closures: CPython's "fast locals plus": varnames, then the cells that are
+// not arguments, then the free variables.
+void slotNames(const compiler::CodeObject& code, std::vector<std::string>* names, size_t* first_free) {
+  *names = code.varnames;
+  for (const std::string& c : code.cellvars)
+    if (std::find(code.varnames.begin(), code.varnames.end(), c) == code.varnames.end()) names->push_back(c);
+  *first_free = names->size();
+  names->insert(names->end(), code.freevars.begin(), code.freevars.end());
+}
+
+// closures: an assignment to a captured variable that capturing by value
+// would get wrong (see SsaBuilder::checkCaptures).
+struct CaptureFinding {
+  enum Kind { kNonlocalStore, kRecursive, kAfterCapture, kInLoop } kind;
+  const Instruction* store;  // the STORE_DEREF
+  size_t slot;
+  int32_t capture_line;  // the LOAD_CLOSURE's
+};
+
+std::vector<CaptureFinding> scanCaptures(const std::vector<Instruction>& ins, size_t nslots, size_t first_free) {
+  std::vector<CaptureFinding> out;
+  std::vector<std::pair<int64_t, int64_t>> loops;  // [target, jump] of each backward jump
+  for (const Instruction& in : ins)
+    if (in.target >= 0 && in.target <= static_cast<int64_t>(in.offset)) loops.push_back({in.target, in.offset});
+  auto inLoop = [&](uint32_t offset) {
+    for (auto [from, to] : loops)
+      if (from <= offset && offset <= to) return std::make_pair(from, to);
+    return std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  for (size_t k = 0; k < ins.size(); ++k) {
+    const Instruction& in = ins[k];
+    if (in.form() == Form::kStoreDeref && in.arg >= first_free && in.arg < nslots)
+      out.push_back({CaptureFinding::kNonlocalStore, &in, in.arg, in.line});
+    if (in.form() != Form::kLoadClosure || in.arg >= first_free) continue;
+    // Where the closure that captures it is made, and whether it may be kept
+    // past the call that uses it: unless the stack shows it consumed by a
+    // call (as the callee or an argument; a closure cannot be returned), it
+    // may be (a local, a tuple).
+    size_t make = k;
+    while (make < ins.size() && ins[make].form() != Form::kMakeFunction) ++make;
+    bool kept = true;
+    int64_t above = 0;  // stack entries above the closure
+    for (size_t j = make + 1; j < ins.size(); ++j) {
+      const Instruction& x = ins[j];
+      const OpcodeRow& r = *x.row;
+      const bool flag = r.arg_shift > 0 && (x.arg & 1);
+      int64_t pops = r.pops, pushes = r.pushes;
+      if (x.form() == Form::kCall) pops = static_cast<int64_t>(x.arg) + 2, pushes = 1;
+      else if (x.form() == Form::kBuildTuple) pops = x.arg, pushes = 1;
+      else if (x.form() == Form::kLoadGlobal) pops = 0, pushes = 1 + flag;
+      else if (x.form() == Form::kLoadAttr) pops = 1, pushes = 1 + flag;
+      if (pops == kVaries || pushes == kVaries || flowOf(x.form()) != Flow::kNext) break;  // kept, to be safe
+      if (pops > above) {
+        kept = x.form() != Form::kCall;
+        break;
+      }
+      above += pushes - pops;
+    }
+    for (const Instruction& st : ins) {
+      if (st.form() != Form::kStoreDeref || st.arg != in.arg) continue;
+      if (st.offset > in.offset) {
+        const bool recursive = make + 1 < ins.size() && ins[make + 1].offset == st.offset;
+        out.push_back({recursive ? CaptureFinding::kRecursive : CaptureFinding::kAfterCapture, &st, in.arg, in.line});
+        continue;
+      }
+      auto loop = inLoop(st.offset);
+      if (kept && loop.first >= 0 && loop.first <= in.offset && in.offset <= loop.second)
+        out.push_back({CaptureFinding::kInLoop, &st, in.arg, in.line});
+    }
+  }
+  return out;
+}
+
 class SsaBuilder {
  public:
-  SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table, bool nested)
-      : code_(code), cfg_(cfg), table_(table), nested_(nested) {}
+  SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table, bool nested,
+             const std::set<std::string>& cells)
+      : code_(code), cfg_(cfg), table_(table), nested_(nested), cells_(cells) {}
 
   absl::StatusOr<std::unique_ptr<ir::Function>> build();
 
@@ -62,6 +137,10 @@ class SsaBuilder {
   void buildSlots();
   absl::Status checkCaptures() const;
   bool isFreeSlot(size_t slot) const { return slot >= first_free_; }
+  // pycells: whether the slot's variable lives in a cell (a one-item list).
+  bool inCell(size_t slot) const { return slot < slot_names_.size() && cells_.count(slot_names_[slot]) > 0; }
+  void makeCells(FrameState& initial);
+  void storeCell(Value* cell, Value* v, const Instruction& in);
   Value* derefValue(const FrameState& st, size_t slot, const Instruction& in);
   absl::Status makeFunction(const Instruction& in, FrameState& st);
   // tuples:
@@ -119,6 +198,7 @@ class SsaBuilder {
   const Cfg& cfg_;
   const OpcodeTable& table_;
   const bool nested_;
+  const std::set<std::string>& cells_;  // pycells:
   std::vector<std::string> slot_names_;  // varnames, cells that are not arguments, freevars
   size_t first_free_ = 0;                // the first free-variable slot
   std::unique_ptr<ir::Function> fn_;
@@ -225,6 +305,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
       fn_->arg_names.push_back(slot_names_[k]);
       initial.locals[k] = entry_->addParam(slot_names_[k]);
     }
+  makeCells(initial);  // pycells:
   undefs_.assign(nlocals, nullptr);
   visited_.assign(nblocks, false);
   pending_.resize(nblocks);
@@ -761,10 +842,22 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     case Form::kLoadClosure:
     case Form::kLoadDeref:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;
+      if (row.form == Form::kLoadDeref && inCell(in.arg)) {  // pycells: cell[0]
+        Constant zero_value;
+        zero_value.kind = Constant::Kind::kInt;
+        Value* zero = constant(std::move(zero_value), in);
+        push(emit(Op::kGetItem, {localOrUndef(st, in.arg), zero}, in)->result.get());
+        break;
+      }
       push(derefValue(st, in.arg, in));
       break;
     case Form::kStoreDeref:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;
+      if (inCell(in.arg)) {  // pycells: the cell keeps the value, the slot keeps the cell
+        Value* v = pop();
+        storeCell(localOrUndef(st, in.arg), v, in);
+        break;
+      }
       st.locals[in.arg] = pop();  // checkCaptures refused a store to a free slot
       break;
     case Form::kMakeFunction:
@@ -980,80 +1073,64 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
 }
 
 // closures:
-void SsaBuilder::buildSlots() {
-  slot_names_ = code_.varnames;
-  for (const std::string& c : code_.cellvars)
-    if (std::find(code_.varnames.begin(), code_.varnames.end(), c) == code_.varnames.end())
-      slot_names_.push_back(c);
-  first_free_ = slot_names_.size();
-  slot_names_.insert(slot_names_.end(), code_.freevars.begin(), code_.freevars.end());
-}
+void SsaBuilder::buildSlots() { slotNames(code_, &slot_names_, &first_free_); }
 
 // Captures are by value (see ssa_builder.h), which is Python's meaning only
 // when every assignment to a captured variable comes before the closures
 // that capture it, and no closure made in one iteration of a loop can see a
-// later iteration's assignment. Anything else is refused here.
+// later iteration's assignment. Anything else lives in a cell (pycells:
+// cells_) or is refused here: a recursive inner function.
 absl::Status SsaBuilder::checkCaptures() const {
-  const std::vector<Instruction>& ins = cfg_.instrs;
-  std::vector<std::pair<int64_t, int64_t>> loops;  // [target, jump] of each backward jump
-  for (const Instruction& in : ins)
-    if (in.target >= 0 && in.target <= static_cast<int64_t>(in.offset)) loops.push_back({in.target, in.offset});
-  auto inLoop = [&](uint32_t offset) {
-    for (auto [from, to] : loops)
-      if (from <= offset && offset <= to) return std::make_pair(from, to);
-    return std::make_pair(int64_t{-1}, int64_t{-1});
-  };
-  auto name = [&](uint32_t slot) { return slot < slot_names_.size() ? slot_names_[slot] : std::string("?"); };
-  for (size_t k = 0; k < ins.size(); ++k) {
-    const Instruction& in = ins[k];
-    if (in.form() == Form::kStoreDeref && isFreeSlot(in.arg))
-      return unsupported(in, absl::StrCat("assigning to the captured variable '", name(in.arg),
-                                          "' (nonlocal) is not supported"));
-    if (in.form() != Form::kLoadClosure || isFreeSlot(in.arg)) continue;
-    // Where the closure that captures it is made, and whether it may be kept
-    // past the call that uses it: unless the stack shows it consumed by a
-    // call (as the callee or an argument; a closure cannot be returned), it
-    // may be (a local, a tuple).
-    size_t make = k;
-    while (make < ins.size() && ins[make].form() != Form::kMakeFunction) ++make;
-    bool kept = true;
-    int64_t above = 0;  // stack entries above the closure
-    for (size_t j = make + 1; j < ins.size(); ++j) {
-      const Instruction& x = ins[j];
-      const OpcodeRow& r = *x.row;
-      const bool flag = r.arg_shift > 0 && (x.arg & 1);
-      int64_t pops = r.pops, pushes = r.pushes;
-      if (x.form() == Form::kCall) pops = static_cast<int64_t>(x.arg) + 2, pushes = 1;
-      else if (x.form() == Form::kBuildTuple) pops = x.arg, pushes = 1;
-      else if (x.form() == Form::kLoadGlobal) pops = 0, pushes = 1 + flag;
-      else if (x.form() == Form::kLoadAttr) pops = 1, pushes = 1 + flag;
-      if (pops == kVaries || pushes == kVaries || flowOf(x.form()) != Flow::kNext) break;  // kept, to be safe
-      if (pops > above) {
-        kept = x.form() != Form::kCall;
-        break;
-      }
-      above += pushes - pops;
-    }
-    for (const Instruction& st : ins) {
-      if (st.form() != Form::kStoreDeref || st.arg != in.arg) continue;
-      if (st.offset > in.offset) {
-        const bool recursive = make + 1 < ins.size() && ins[make + 1].offset == st.offset;
-        if (recursive)
-          return unsupported(st, absl::StrCat("the inner function '", name(in.arg),
-                                              "' calls itself: a recursive inner function is not supported"));
-        return unsupported(st, absl::StrCat("the variable '", name(in.arg),
-                                            "' is assigned after an inner function captures it (line ", in.line,
+  auto name = [&](size_t slot) { return slot < slot_names_.size() ? slot_names_[slot] : std::string("?"); };
+  for (const CaptureFinding& f : scanCaptures(cfg_.instrs, slot_names_.size(), first_free_)) {
+    const Instruction& st = *f.store;
+    switch (f.kind) {
+      case CaptureFinding::kNonlocalStore:
+        if (inCell(f.slot)) continue;
+        return unsupported(st, absl::StrCat("assigning to the captured variable '", name(f.slot),
+                                            "' (nonlocal) is not supported"));
+      case CaptureFinding::kRecursive:
+        return unsupported(st, absl::StrCat("the inner function '", name(f.slot),
+                                            "' calls itself: a recursive inner function is not supported"));
+      case CaptureFinding::kAfterCapture:
+        if (inCell(f.slot)) continue;
+        return unsupported(st, absl::StrCat("the variable '", name(f.slot),
+                                            "' is assigned after an inner function captures it (line ",
+                                            f.capture_line,
                                             "); kiln captures values, not variables: assign it before the inner "
                                             "function is defined"));
-      }
-      auto loop = inLoop(st.offset);
-      if (kept && loop.first >= 0 && loop.first <= in.offset && in.offset <= loop.second)
-        return unsupported(st, absl::StrCat("the variable '", name(in.arg),
+      case CaptureFinding::kInLoop:
+        if (inCell(f.slot)) continue;
+        return unsupported(st, absl::StrCat("the variable '", name(f.slot),
                                             "' is assigned in a loop that keeps an inner function capturing it "
-                                            "(line ", in.line, "); kiln captures values, not variables"));
+                                            "(line ", f.capture_line, "); kiln captures values, not variables"));
     }
   }
   return absl::OkStatus();
+}
+
+// pycells: a cell variable kept in a cell is a one-item list made at entry
+// (holding the argument, for a captured parameter); a free variable in a
+// cell arrives as that list.
+void SsaBuilder::makeCells(FrameState& initial) {
+  for (size_t k = 0; k < first_free_; ++k) {
+    if (!inCell(k)) continue;
+    std::vector<Value*> items;
+    if (initial.locals[k]) items.push_back(initial.locals[k]);
+    ir::Instr* list = fn_->append(entry_, Op::kBuildList, std::move(items), code_.firstlineno);
+    list->result->debug_name = slot_names_[k];
+    initial.locals[k] = list->result.get();
+  }
+}
+
+void SsaBuilder::storeCell(Value* cell, Value* v, const Instruction& in) {
+  for (const char* method : {"clear", "append"}) {
+    ir::Instr* m = emit(Op::kGetAttr, {cell}, in);
+    m->name = method;
+    std::vector<Value*> operands = {m->result.get()};
+    if (method[0] == 'a') operands.push_back(v);
+    emit(Op::kCall, std::move(operands), in);
+  }
 }
 
 Value* SsaBuilder::derefValue(const FrameState& st, size_t slot, const Instruction& in) {
@@ -1281,9 +1358,22 @@ absl::Status SsaBuilder::unpackEx(const Instruction& in, FrameState& st) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
-                                                       const OpcodeTable& table, bool nested) {
+                                                       const OpcodeTable& table, bool nested,
+                                                       const std::set<std::string>& cells) {
   if (cfg.blocks.empty()) return absl::InvalidArgumentError("malformed bytecode: no blocks");
-  return SsaBuilder(code, cfg, table, nested).build();
+  return SsaBuilder(code, cfg, table, nested, cells).build();
+}
+
+CaptureFacts captureFacts(const compiler::CodeObject& code, const Cfg& cfg) {
+  CaptureFacts facts;
+  std::vector<std::string> slots;
+  size_t first_free = 0;
+  slotNames(code, &slots, &first_free);
+  for (const CaptureFinding& f : scanCaptures(cfg.instrs, slots.size(), first_free)) {
+    if (f.kind == CaptureFinding::kNonlocalStore) facts.nonlocal_stores.insert(slots[f.slot]);
+    else if (f.kind != CaptureFinding::kRecursive) facts.assigned_after_capture.insert(slots[f.slot]);
+  }
+  return facts;
 }
 
 }  // namespace kiln::frontend

@@ -21,6 +21,8 @@
 // where paths meet) is INVALID_ARGUMENT.
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "compiler/bundle.h"
@@ -42,7 +44,25 @@ namespace kiln::frontend {
 /// extra parameters after its positional ones, in co_freevars order; those
 /// of a top-level function (a closure made by a factory in Python) are
 /// frozen into the bundle's globals under their names (LoadGlobal).
+///
+/// pycells: the names in `cells` are captured variables that live in a cell
+/// instead: one the code assigns after an inner function captures it (or in
+/// a loop that keeps such a function), or one an inner function assigns
+/// (nonlocal). Such a cell is a one-item list(T) made at entry; a read is
+/// `cell[0]`, an assignment `cell.clear(); cell.append(v)`, and the inner
+/// functions capture the list itself, so every reader sees the last store.
+/// For a nested code object the names are those of its free variables that
+/// its enclosing function keeps in cells (frontend.cpp decides, for the
+/// whole bundle, with captureFacts).
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
-                                                       const OpcodeTable& table, bool nested = false);
+                                                       const OpcodeTable& table, bool nested = false,
+                                                       const std::set<std::string>& cells = {});
+
+/// pycells: what a code object does with captured variables.
+struct CaptureFacts {
+  std::set<std::string> assigned_after_capture;  // its cell variables that need a cell
+  std::set<std::string> nonlocal_stores;         // its free variables it assigns
+};
+CaptureFacts captureFacts(const compiler::CodeObject& code, const Cfg& cfg);
 
 }  // namespace kiln::frontend

@@ -9,7 +9,9 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kBool: return llvm::Type::getInt1Ty(ctx);
     case Kind::kInt: return llvm::Type::getIntNTy(ctx, t->bits);
     case Kind::kNPDatetime:  // datetime: an int64 count of units
-    case Kind::kNPTimedelta: return llvm::Type::getInt64Ty(ctx);
+    case Kind::kNPTimedelta:
+    case Kind::kFunctionSet:  // pycells: the position of the function it holds
+      return llvm::Type::getInt64Ty(ctx);
     case Kind::kEnumMember: return valueType(ctx, t->items[0]);  // enums: a member is its value
     case Kind::kFloat:
       if (t->bits == 16) return llvm::Type::getHalfTy(ctx);  // float16: IEEE half
@@ -183,6 +185,19 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
       }
       out = b.CreateInsertValue(out, convert(b, v, from, to->items[0]), 0);
       return b.CreateInsertValue(out, b.getTrue(), 1);
+    }
+    case Kind::kFunctionSet: {  // pycells: a function's position in the set, or a smaller set's remapped
+      auto position = [&](const typing::Type* f) {
+        for (size_t k = 0; k < to->items.size(); ++k)
+          if (to->items[k] == f) return static_cast<int64_t>(k);
+        return int64_t{0};  // typing made `to` from `from`: never reached
+      };
+      if (from->kind == Kind::kFunction) return b.getInt64(static_cast<uint64_t>(position(from)));
+      if (from->kind != Kind::kFunctionSet) break;
+      llvm::Value* out = b.getInt64(static_cast<uint64_t>(position(from->items[0])));
+      for (size_t k = 1; k < from->items.size(); ++k)
+        out = b.CreateSelect(b.CreateICmpEQ(v, b.getInt64(k)), b.getInt64(static_cast<uint64_t>(position(from->items[k]))), out);
+      return out;
     }
     case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kRecord:  // records: typing joins only equal records

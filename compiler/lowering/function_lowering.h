@@ -474,6 +474,8 @@ class FunctionLowering {
   void lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest);
   llvm::Value* constant(const compiler::Constant& c, const typing::Type* t);
   absl::StatusOr<llvm::Value*> call(const ir::Instr& i);
+  absl::StatusOr<llvm::Value*> bundleCall(const ir::Instr& i, const typing::CallBinding& binding,
+                                          const typing::Type* callee, const typing::Type* result);
   absl::Status raise(const ir::Instr& i);
   // Ownership bookkeeping while lowering (lower_memory.cpp).
   void beginBlock(const ir::Block* blk);

@@ -150,48 +150,32 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     bundle_function: {
       auto it = inst_.calls.find(&i);
       if (it == inst_.calls.end()) return absl::InternalError("call without a binding");
-      const typing::CallBinding& binding = it->second;
-      const typing::Instance& target = *prog_.instances[binding.target];
-      const compiler::Function& fn = prog_.bundle->functions[target.function_index];
-      std::vector<llvm::Value*> args;
-      llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");
-      if (target.ret->isRecord())  // records: where the callee copies the record it returns
-        b_.CreateStore(entryAlloca(llvm::ArrayType::get(b_.getInt8Ty(), target.ret->index), "record"), ret);
-      args.push_back(ret);
-      args.push_back(err_ptr_);
-      for (size_t q = 0; q < binding.source.size(); ++q) {
-        int src = binding.source[q];
-        if (static_cast<int>(q) == binding.varargs_param) {  // *args: the extra arguments as a tuple
-          const typing::Type* tt = target.arg_types[q];
-          llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, tt));
-          for (unsigned k = 0; k < binding.varargs.size(); ++k)
-            tup = b_.CreateInsertValue(tup, converted(i.operands[binding.varargs[k]], tt->items[k]), k);
-          args.push_back(tup);
-        } else if (src >= 0) {
-          args.push_back(converted(i.operands[src], target.arg_types[q]));
-        } else if (binding.closure) {  // closures: a captured value or a default, borrowed from the closure
-          const unsigned ncaptured = static_cast<unsigned>(callee->items[0]->items.size());
-          const unsigned k = static_cast<unsigned>(-1 - src);
-          const typing::Type* held = k < ncaptured ? callee->items[0]->items[k] : callee->items[1]->items[k - ncaptured];
-          llvm::Value* item = b_.CreateExtractValue(value(i.operands[0]), {k < ncaptured ? 0u : 1u,
-                                                                           k < ncaptured ? k : k - ncaptured});
-          args.push_back(convert(b_, item, held, target.arg_types[q]));
-        } else {
-          const compiler::Constant& d = fn.defaults[-1 - src];
-          args.push_back(constant(d, target.arg_types[q]));
-        }
+      return bundleCall(i, it->second, callee, result);
+    }
+    case Kind::kFunctionSet: {  // pycells: the function the value holds, by its position
+      auto it = inst_.set_calls.find(&i);
+      if (it == inst_.set_calls.end() || it->second.size() != callee->items.size())
+        return absl::InternalError("call of a function set without its bindings");
+      llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "fnset.done", fn_);
+      llvm::BasicBlock* none = llvm::BasicBlock::Create(ctx_, "fnset.none", fn_);
+      llvm::SwitchInst* sw = b_.CreateSwitch(value(i.operands[0]), none, static_cast<unsigned>(callee->items.size()));
+      std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> results;
+      for (size_t k = 0; k < callee->items.size(); ++k) {
+        llvm::BasicBlock* one = llvm::BasicBlock::Create(ctx_, "fnset.call", fn_);
+        sw->addCase(b_.getInt64(k), one);
+        b_.SetInsertPoint(one);
+        absl::StatusOr<llvm::Value*> v = bundleCall(i, it->second[k], callee->items[k], result);
+        if (!v.ok()) return v.status();
+        results.push_back({*v, b_.GetInsertBlock()});
+        b_.CreateBr(done);
       }
-      llvm::Value* status = b_.CreateCall(bodies_[binding.target], args);
-      llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "propagate", fn_);
-      llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "returned", fn_);
-      b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
-                      llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
-      b_.SetInsertPoint(fail);
-      leaveWithError(status);
-      b_.SetInsertPoint(ok);
-      call_result_owned_ = true;  // the callee returns its references
-      llvm::Value* v = b_.CreateLoad(valueType(ctx_, target.ret), ret);
-      return convert(b_, v, target.ret, result);
+      b_.SetInsertPoint(none);
+      b_.CreateUnreachable();
+      b_.SetInsertPoint(done);
+      llvm::PHINode* phi = b_.CreatePHI(valueType(ctx_, result), static_cast<unsigned>(results.size()));
+      for (auto& [v, from] : results) phi->addIncoming(v, from);
+      call_result_owned_ = true;
+      return phi;
     }
     case Kind::kUnknown:
     case Kind::kNone:
@@ -220,6 +204,53 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
+}
+
+// A call of bundle function instance binding.target: its arguments bound
+// as typing decided, its error propagated, its result converted.
+absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, const typing::CallBinding& binding,
+                                                         const typing::Type* callee, const typing::Type* result) {
+  const typing::Instance& target = *prog_.instances[binding.target];
+  const compiler::Function& fn = prog_.bundle->functions[target.function_index];
+  std::vector<llvm::Value*> args;
+  llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");
+  if (target.ret->isRecord())  // records: where the callee copies the record it returns
+    b_.CreateStore(entryAlloca(llvm::ArrayType::get(b_.getInt8Ty(), target.ret->index), "record"), ret);
+  args.push_back(ret);
+  args.push_back(err_ptr_);
+  for (size_t q = 0; q < binding.source.size(); ++q) {
+    int src = binding.source[q];
+    if (static_cast<int>(q) == binding.varargs_param) {  // *args: the extra arguments as a tuple
+      const typing::Type* tt = target.arg_types[q];
+      llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, tt));
+      for (unsigned k = 0; k < binding.varargs.size(); ++k)
+        tup = b_.CreateInsertValue(tup, converted(i.operands[binding.varargs[k]], tt->items[k]), k);
+      args.push_back(tup);
+    } else if (src >= 0) {
+      args.push_back(converted(i.operands[src], target.arg_types[q]));
+    } else if (binding.closure) {  // closures: a captured value or a default, borrowed from the closure
+      const unsigned ncaptured = static_cast<unsigned>(callee->items[0]->items.size());
+      const unsigned k = static_cast<unsigned>(-1 - src);
+      const typing::Type* held = k < ncaptured ? callee->items[0]->items[k] : callee->items[1]->items[k - ncaptured];
+      llvm::Value* item = b_.CreateExtractValue(value(i.operands[0]), {k < ncaptured ? 0u : 1u,
+                                                                       k < ncaptured ? k : k - ncaptured});
+      args.push_back(convert(b_, item, held, target.arg_types[q]));
+    } else {
+      const compiler::Constant& d = fn.defaults[-1 - src];
+      args.push_back(constant(d, target.arg_types[q]));
+    }
+  }
+  llvm::Value* status = b_.CreateCall(bodies_[binding.target], args);
+  llvm::BasicBlock* fail = llvm::BasicBlock::Create(ctx_, "propagate", fn_);
+  llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "returned", fn_);
+  b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
+                  llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(fail);
+  leaveWithError(status);
+  b_.SetInsertPoint(ok);
+  call_result_owned_ = true;  // the callee returns its references
+  llvm::Value* v = b_.CreateLoad(valueType(ctx_, target.ret), ret);
+  return convert(b_, v, target.ret, result);
 }
 
 void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block, llvm::BasicBlock** dest) {

@@ -131,6 +131,7 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
 #include "compiler/typing/kind_cases.def"
     case Kind::kModule:
     case Kind::kFunction:
+    case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:

@@ -31,6 +31,8 @@ bool holdsRefs(const typing::Type* t) {
       return holdsRefs(t->items[0]);
     case Kind::kFunction:  // closures: a closure holds its captured values and defaults
       return std::any_of(t->items.begin(), t->items.end(), holdsRefs);
+    case Kind::kFunctionSet:  // pycells: a position
+      return false;
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kBool:

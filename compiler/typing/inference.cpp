@@ -277,7 +277,9 @@ class Inferrer {
                                       v->type->str(), " and ", t->str(), " (a recursive call's result is held in a larger value on every call)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
-                                      what.empty() ? "" : absl::StrCat(" for '", what, "'")));
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                      growsInRecursion(v->type, t) ? ": Return type of recursive function does not converge"
+                                                                   : ""));
     if (u != v->type) {
       // Types that grow without bound (a recursion over ever larger tuples)
       // are refused before anything spells or lowers them.
@@ -291,6 +293,22 @@ class Inferrer {
       changed_ = true;
     }
     return absl::OkStatus();
+  }
+
+  // pycells: whether one type holds the other inside it while the current
+  // instance calls its own function (a recursion whose result nests itself,
+  // in Numba's words one whose return type does not converge).
+  bool growsInRecursion(const Type* a, const Type* b) const {
+    std::function<bool(const Type*, const Type*)> inside = [&](const Type* outer, const Type* x) {
+      for (const Type* item : outer->items)
+        if (item == x || inside(item, x)) return true;
+      return false;
+    };
+    if (!inside(a, b) && !inside(b, a)) return false;
+    const Instance& inst = *p_.instances[cur_];
+    for (const auto& [call, binding] : inst.calls)
+      if (binding.target >= 0 && p_.instances[binding.target]->function_index == inst.function_index) return true;
+    return false;
   }
 
   absl::StatusOr<const Type*> constType(const compiler::Constant& c) {
@@ -360,6 +378,7 @@ class Inferrer {
             g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
             g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
             g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
+            g->qualified_name == "kiln.typed" ||  // pycells: typed.List() / typed.Dict (numba.typed too)
             isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
         // keys: a user module whose jitted functions the code calls travels
@@ -667,6 +686,28 @@ class Inferrer {
       }
       case Kind::kFunction:
         return functionCall(inst, i, callee->index, /*bound=*/false, callee);
+      case Kind::kFunctionSet: {  // pycells: each function of the set, for these arguments
+        std::vector<CallBinding> bindings;
+        const Type* ret = nullptr;
+        for (const Type* f : callee->items) {
+          absl::StatusOr<const Type*> r = functionCall(inst, i, f->index, /*bound=*/false, f);
+          if (!r.ok()) return r.status();
+          auto it = inst.calls.find(&i);
+          if ((*r)->kind == Kind::kUnknown || it == inst.calls.end()) {
+            inst.calls.erase(&i);
+            return tc_.unknown();
+          }
+          bindings.push_back(std::move(it->second));
+          inst.calls.erase(it);
+          const Type* u = ret ? unify(tc_, ret, *r) : *r;
+          if (!u)
+            return typingError(absl::StrCat("the functions a variable may hold (", callee->str(),
+                                            ") return different types: ", ret->str(), " and ", (*r)->str()));
+          ret = u;
+        }
+        inst.set_calls[&i] = std::move(bindings);
+        return ret;
+      }
       case Kind::kNone:
       case Kind::kBool:
       case Kind::kInt:
@@ -775,6 +816,7 @@ class Inferrer {
     for (auto& b : inst.ir->blocks)
       for (auto& x : b->instrs) live.insert(x.get());
     std::erase_if(inst.calls, [&](const auto& c) { return !live.count(c.first); });
+    std::erase_if(inst.set_calls, [&](const auto& c) { return !live.count(c.first); });  // pycells:
   }
 
   // tuples: tuple(t), tuple(), bool(t), isinstance(x, C): the call becomes
@@ -1579,6 +1621,8 @@ void markReachable(Program& p, int idx) {
     for (auto& i : b->instrs) {
       auto it = inst.calls.find(i.get());
       if (it != inst.calls.end()) markReachable(p, it->second.target);
+      if (auto set = inst.set_calls.find(i.get()); set != inst.set_calls.end())  // pycells:
+        for (const CallBinding& c : set->second) markReachable(p, c.target);
     }
 }
 
@@ -1642,6 +1686,34 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   }
   if (!converged) return absl::InvalidArgumentError("type inference did not converge");
   markReachable(*p, 0);
+  // pycells: a FunctionSet has one signature, as Numba's first-class function
+  // type does: every call of one set passes the same argument types.
+  {
+    std::map<const Type*, const std::vector<const Type*>*> signature;  // looked up, never iterated for output
+    for (const auto& inst : p->instances) {
+      if (!inst->reachable) continue;
+      for (auto& b : inst->ir->blocks)
+        for (auto& i : b->instrs) {
+          auto it = inst->set_calls.find(i.get());
+          if (it == inst->set_calls.end() || it->second.empty()) continue;
+          const std::vector<const Type*>& args = p->instances[it->second[0].target]->arg_types;
+          auto [seen, fresh] = signature.emplace(i->operands[0]->type, &args);
+          if (fresh || *seen->second == args) continue;
+          auto spelled = [](const std::vector<const Type*>& ts) {
+            std::vector<std::string> out;
+            for (const Type* t : ts) out.push_back(t->str());
+            return absl::StrJoin(out, ", ");
+          };
+          const compiler::CodeObject& code = bundle.functions[inst->function_index].code;
+          return compiler::userError(
+              compiler::Diagnostic::Kind::kUnsupported,
+              absl::StrCat("mismatch of function types: ", i->operands[0]->type->str(), " is called with (",
+                           spelled(*seen->second), ") and with (", spelled(args),
+                           "): a variable holding two different functions has one signature"),
+              code.filename, i->line, code.qualname);
+        }
+    }
+  }
   for (auto& inst : p->instances) {
     if (!inst->reachable) continue;
     if (!inst->error.ok()) return inst->error;
@@ -1697,6 +1769,14 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
   // records: a record at the top only (boxed as a np.void copy of its bytes).
+  // pycells: a function object, as Numba refuses it (NumbaTypeError)
+  if (entry_ret->kind == Kind::kFunction || entry_ret->kind == Kind::kFunctionSet || entry_ret->kind == Kind::kBuiltin)
+    return compiler::userError(compiler::Diagnostic::Kind::kNumbaType,
+                               absl::StrCat("returning a value of type ", entry_ret->str(),
+                                            " from a jitted function is not supported (can't return function "
+                                            "object in nopython mode)"),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
   if (!entry_ret->isRecord() && !returnable(entry_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("returning a value of type ", entry_ret->str(),

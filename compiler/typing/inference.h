@@ -48,6 +48,8 @@ struct Instance {
   std::unique_ptr<ir::Function> ir;
   std::string symbol;  // the LLVM name of its body
   std::map<const ir::Instr*, CallBinding> calls;  // looked up, never iterated for output
+  // pycells: a call of a FunctionSet: one binding per function of the set, in its order.
+  std::map<const ir::Instr*, std::vector<CallBinding>> set_calls;
   bool reachable = false;
   absl::Status error;  // the first user error met while typing it
 };

@@ -590,6 +590,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kComplex:
     case Kind::kModule:
     case Kind::kFunction:
+    case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:

@@ -65,6 +65,9 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
   if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
   if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
+  // pycells: typed.List() and typed.Dict make what the classes read as globals make.
+  if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
+  if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},

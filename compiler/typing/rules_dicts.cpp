@@ -33,6 +33,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kTupleIter:
     case Kind::kModule:
     case Kind::kFunction:
+    case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kArrayIter:

@@ -19,8 +19,10 @@ absl::Status cannotStore(const Type* list, const Type* item) {
     return absl::InvalidArgumentError(absl::StrCat("cannot store none into ", list->str(),
                                                    ": method support for List[None] is limited (a list of None is "
                                                    "not supported)"));
+  // pycells: Numba's phrase for the cast it cannot make, after Kiln's reason.
   return absl::InvalidArgumentError(absl::StrCat("cannot store ", item->str(), " into ", list->str(),
-                                                 ": a list's items must have one type"));
+                                                 ": a list's items must have one type (cannot safely cast ",
+                                                 item->str(), " to ", list->items[0]->str(), ")"));
 }
 
 // The list type that also holds items of type `item`, or an error.

@@ -60,6 +60,28 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
     if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);
     return tc.zip(std::move(items));
   }
+  // pycells: plain jitted functions met in one variable: a FunctionSet
+  // (a closure, which holds values, meets only its own kind).
+  auto plainFunctions = [](const Type* t, std::vector<const Type*>* out) {
+    if (t->kind == Kind::kFunction && t->items.empty()) out->push_back(t);
+    else if (t->kind == Kind::kFunctionSet) out->insert(out->end(), t->items.begin(), t->items.end());
+    else return false;
+    return true;
+  };
+  if ((a->kind == Kind::kFunctionSet || b->kind == Kind::kFunctionSet) ||
+      (a->kind == Kind::kFunction && b->kind == Kind::kFunction)) {
+    std::vector<const Type*> members;
+    if (plainFunctions(a, &members) && plainFunctions(b, &members)) return tc.functionSet(std::move(members));
+  }
+  // pycells: one inner function's closure, a cell it captures widening
+  // while typing goes round (the variable that holds the closure follows).
+  if (a->kind == Kind::kFunction && b->kind == Kind::kFunction && a->index == b->index && a->items.size() == 2 &&
+      b->items.size() == 2) {
+    const Type* captures = unify(tc, a->items[0], b->items[0]);
+    const Type* defaults = unify(tc, a->items[1], b->items[1]);
+    if (!captures || !defaults) return nullptr;
+    return tc.closure(a->index, captures, defaults);
+  }
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && a->items.size() == b->items.size() &&
       a->name == b->name) {  // namedtuples: of one class (a Point and a tuple do not unify)
     std::vector<const Type*> items;

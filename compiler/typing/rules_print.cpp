@@ -34,6 +34,7 @@ bool printable(const Type* t) {
     case Kind::kRange:
     case Kind::kModule:
     case Kind::kFunction:
+    case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:

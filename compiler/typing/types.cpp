@@ -59,6 +59,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kRangeIter: *head = "range_iter64"; return;
     case Kind::kTupleIter: *head = "tuple_iter("; all(); *tail = ")"; return;
     case Kind::kModule: *head = absl::StrCat("Module(", t.name, ")"); return;
+    case Kind::kFunctionSet: *head = "FunctionSet("; all(); *tail = ")"; return;  // pycells:
     case Kind::kFunction:
       if (t.items.empty()) {
         *head = absl::StrCat("Function(#", t.index, ")");
@@ -309,6 +310,14 @@ const Type* TypeContext::closure(int index, const Type* captures, const Type* de
   Type t = make(Kind::kFunction);
   t.index = index;
   t.items = {captures, defaults};
+  return intern(t);
+}
+// pycells:
+const Type* TypeContext::functionSet(std::vector<const Type*> members) {
+  std::sort(members.begin(), members.end(), [](const Type* a, const Type* b) { return a->index < b->index; });
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  Type t = make(Kind::kFunctionSet);
+  t.items = std::move(members);
   return intern(t);
 }
 const Type* TypeContext::builtin(const std::string& name) {

@@ -118,6 +118,9 @@ class TypeContext {
   /// closures: a function made by MAKE_FUNCTION in compiled code; its value
   /// holds the tuple of captured values and the tuple of defaults.
   const Type* closure(int index, const Type* captures, const Type* defaults);
+  /// pycells: plain jitted functions (Function types without items) met in
+  /// one variable; sorted by index, each once.
+  const Type* functionSet(std::vector<const Type*> members);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
   const Type* array(const Type* dtype, int ndim, char layout = 'C', bool readonly = false);

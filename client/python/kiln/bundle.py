@@ -220,6 +220,12 @@ def _random_method_name(value, name):
     return None
 
 
+def _holds_jitted(value):
+    """pycells: whether a tuple holds a jitted function, at any depth."""
+    from .dispatcher import Dispatcher  # late: dispatcher imports this module
+    return any(isinstance(v, Dispatcher) or (type(v) is tuple and _holds_jitted(v)) for v in value)
+
+
 def _is_typed_list(value):
     """pyfuncs: a kiln.typed.List or numba.typed.List instance."""
     return type(value).__name__ == "List" and type(value).__module__ in ("kiln.typed_list", "numba.typed.typedlist")
@@ -300,6 +306,7 @@ class _Builder:
         self.functions = []   # plain structures, in bundle order
         self.index = {}       # id(py_func or code) -> index
         self.keep = []        # keeps keyed objects alive while building
+        self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
 
     def add_function(self, func):
         key = id(func)
@@ -309,6 +316,7 @@ class _Builder:
         self.index[key] = i
         self.keep.append(func)
         self.functions.append(None)  # reserve: recursion finds the index
+        outer_members, self.members = self.members, []  # pycells: this function's own
         code = func.__code__
         consts = self.code_consts(code, func)
         globals_ = [self.global_ref(name, func) for name in code.co_names]
@@ -328,6 +336,7 @@ class _Builder:
         globals_ += self.library_members(globals_, code.co_names)
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
+        globals_ += self.take_members(outer_members)  # pycells:
         defaults = []
         for d in func.__defaults__ or ():
             try:
@@ -349,11 +358,13 @@ class _Builder:
         self.index[key] = i
         self.keep.append(code)
         self.functions.append(None)
+        outer_members, self.members = self.members, []  # pycells: this function's own
         consts = self.code_consts(code, owner)
         globals_ = [self.global_ref(name, owner) for name in code.co_names if name not in code.co_freevars]
         globals_ += self.library_members(globals_, code.co_names)
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
+        globals_ += self.take_members(outer_members)  # pycells:
         self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
 
@@ -457,6 +468,13 @@ class _Builder:
                 members.append((f"Generator.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
         return members
 
+    def take_members(self, outer):
+        """pycells: the item globals ("t[0]", ...) of the tuple globals
+        holding jitted functions that resolve saw for the function being
+        added; `outer` goes back for the function that was being added."""
+        out, self.members = self.members, outer
+        return out
+
     def matmul_member(self, code):
         """linalg: `a @ b` (BINARY_OP 4, `@=` 17) is a call of np.matmul: the
         library's implementation as the function global "numpy.matmul",
@@ -473,6 +491,13 @@ class _Builder:
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
             return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
+        if type(value) is tuple and _holds_jitted(value):
+            # pycells: a tuple of jitted functions (and other values): each
+            # item a global of its own, "name[k]" (no identifier has a
+            # bracket); the compiler builds the tuple where it is read.
+            for k, item in enumerate(value):
+                self.members.append(self.resolve(f"{name}[{k}]", item))
+            return (name, KIND_BUILTIN, None, 0, f"functuple:{len(value)}", "")
         if isinstance(value, enum.Enum):  # enums: a member, frozen as its value with its type
             return _enum_member_ref(name, value)
         if isinstance(value, type) and issubclass(value, enum.Enum):  # enums: the class; Color.red reads a member
@@ -484,7 +509,9 @@ class _Builder:
         if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
         if isinstance(value, types.ModuleType):
-            return (name, KIND_MODULE, None, 0, value.__name__, "")
+            # pycells: Numba's typed-container module is Kiln's in compiled code.
+            module = "kiln.typed" if value.__name__ == "numba.typed" else value.__name__
+            return (name, KIND_MODULE, None, 0, module, "")
         if isinstance(value, types.FunctionType) and isinstance(getattr(value, "__kiln_builtin__", None), str):
             # random: a library stand-in for a compiler primitive (kiln.rng.*).
             return (name, KIND_BUILTIN, None, 0, value.__kiln_builtin__, "")
@@ -513,6 +540,10 @@ class _Builder:
                 if impl is not None:  # written in Python: travels as a function
                     return (name, KIND_FUNCTION, None, self.add_function(impl), "", "")
                 return (name, KIND_BUILTIN, None, 0, qualified, "")
+        if isinstance(value, slice):  # pycells: (start, stop, step), built where it is read
+            parts = (value.start, value.stop, value.step)
+            if all(p is None or (type(p) is int and -2**63 <= p < 2**63) for p in parts):
+                return (name, KIND_CONSTANT, ("tuple", [constant(p) for p in parts]), 0, "slice", "")
         try:
             return (name, KIND_CONSTANT, _frozen_constant(value), 0, "", "")
         except _Unrepresentable:

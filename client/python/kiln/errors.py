@@ -84,6 +84,12 @@ class UnsupportedError(TypingError):
     """The function uses a Python construct Kiln does not compile."""
 
 
+class NumbaTypeError(TypingError):
+    """A typing error that Numba raises as its NumbaTypeError (returning a
+    function object from a jitted function), so code written for Numba that
+    catches that class keeps catching it (pycells)."""
+
+
 class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
 

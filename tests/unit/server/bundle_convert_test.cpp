@@ -140,7 +140,8 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
   ASSERT_EQ(static_cast<size_t>(e->value_count()), base::diagnosticKindTable().size() + 1);  // + UNSPECIFIED
   const std::pair<const char*, const char*> expected[] = {
       {"TypingError", "KIND_TYPING"}, {"UnsupportedError", "KIND_UNSUPPORTED"},
-      {"NameError", "KIND_NAME"}, {"InternalError", "KIND_INTERNAL"}};
+      {"NameError", "KIND_NAME"}, {"InternalError", "KIND_INTERNAL"},
+      {"NumbaTypeError", "KIND_NUMBA_TYPE"}};  // pycells:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
