@@ -11,6 +11,11 @@
 namespace kiln::base {
 namespace {
 
+// buffers: the exporters whose buffers an argument may be (Numba's Buffer types).
+bool isBufferName(absl::string_view name) {
+  return name == "Bytes" || name == "bytearray" || name == "memoryview" || name == "pyarray";
+}
+
 struct ScalarRow {
   const char* name;
   int size;
@@ -69,7 +74,9 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
     case TypeSyntax::Kind::kSlice: out->append("slice3_type"); return;  // slices2:
     case TypeSyntax::Kind::kArray:
-      absl::StrAppend(out, t.readonly ? "readonly " : "", "array(");
+      // buffers: a bytes/bytearray/memoryview/array.array argument is an array named for its
+      // exporter (`named`); Bytes is always read-only and spelled without the prefix.
+      absl::StrAppend(out, t.readonly && t.named != "Bytes" ? "readonly " : "", t.named.empty() ? "array" : t.named, "(");
       if (!t.items.empty()) print(t.items[0], out);  // records: an array of records
       else out->append(scalarName(t.scalar));
       absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
@@ -671,13 +678,22 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "readonly") {
     // Numba's typeof of an array over a read-only buffer.
     name = identifier();
-    if (name != "array" || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
+    if ((name != "array" && !isBufferName(name)) || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
     readonly = true;
   }
   if (name == "array" && peek('(')) {
     ++pos_;
     Sized out = arrayCall(depth);
     out.type.readonly = readonly;
+    return out;
+  }
+  if (isBufferName(name) && peek('(')) {  // buffers: an array named for its exporter
+    ++pos_;
+    Sized out = arrayCall(depth);
+    if (!out.status.ok()) return out;
+    if (!out.type.items.empty()) return fail(error("a buffer's items are scalars"));
+    out.type.readonly = readonly || name == "Bytes";
+    out.type.named = std::string(name);
     return out;
   }
   // lists: "list(T)" or "reflected list(T)".

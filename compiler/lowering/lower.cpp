@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_buffers.h"  // buffers:
 #include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/rules.h"
@@ -304,6 +305,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       if (i.resolution) {  // a member row of the receiver (typing/builtins.def)
         v = member(i.resolution->id, i.operands[0], rt);
+        break;
+      }
+      if (obj->isArray() && !obj->name.empty() && rt->kind == Kind::kBool) {  // buffers: a memoryview's flags
+        v = bufferFlag(b_, value(i.operands[0]), obj, i.name);
         break;
       }
       if (obj->isRecord()) {  // records: r.x (lower_records.cpp)

@@ -13,6 +13,7 @@
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_cuda.h"  // cuda:
+#include "compiler/typing/rules_buffers.h"  // buffers:
 
 namespace kiln::typing {
 
@@ -1024,6 +1025,8 @@ class Inferrer {
           t = *m;
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
+        } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)
+          t = flag;
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
@@ -1229,6 +1232,7 @@ class Inferrer {
         const Type* obj = operand(0);
         const Type* idx = operand(1);
         if (obj->kind == Kind::kUnknown || idx->kind == Kind::kUnknown) return absl::OkStatus();
+        if (std::string why = bufferIndexProblem(obj, idx); !why.empty()) return typingError(why);  // buffers:
         if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color['red']
           const std::string* key = constantStr(i.operands[1]);
           if (!key) return typingError("an enum class is indexed by a constant member name only");

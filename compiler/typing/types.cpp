@@ -70,8 +70,8 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       return;
     case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
     case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
-    case Kind::kArray:
-      *head = t.readonly ? "readonly array(" : "array(";
+    case Kind::kArray:  // buffers: named for the exporter (`name`): "Bytes(uint8, 1d, C)"
+      *head = absl::StrCat(t.readonly && t.name != "Bytes" ? "readonly " : "", t.name.empty() ? "array" : t.name, "(");
       all();
       *tail = absl::StrCat(", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
@@ -569,7 +569,13 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
 absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
   absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
   if (!t.ok()) return t.status();
-  return fromSyntax(*this, *t);
+  absl::StatusOr<const Type*> out = fromSyntax(*this, *t);
+  if (!out.ok() || t->kind != base::TypeSyntax::Kind::kArray || t->named.empty()) return out;
+  // buffers: an argument's bytes/bytearray/memoryview/array.array ("Bytes(uint8, 1d, C)") is an
+  // array named for its exporter; it is one only as an argument's type, whole.
+  Type named = **out;
+  named.name = t->named;
+  return intern(named);
 }
 
 }  // namespace kiln::typing

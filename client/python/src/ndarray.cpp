@@ -289,6 +289,7 @@ PyObject* argumentHolding(PyObject* v, const char* lo, const char* hi) {
       if (PyObject* a = argumentHolding(PyTuple_GET_ITEM(v, i), lo, hi)) return a;
     return nullptr;
   }
+  if (bufferHolds(v, lo, hi)) return v;  // buffers: a view of a bytes/bytearray/memoryview argument
   if (!PyArray_Check(v)) return nullptr;
   auto* a = reinterpret_cast<PyArrayObject*>(v);
   const char *alo, *ahi;
@@ -382,6 +383,7 @@ bool arrayPassable(PyObject* v, const Layout& l) {
 }
 
 bool unboxArray(PyObject* v, const Layout& l, void* dst) {
+  if (l.buffer != BufferKind::kNone) return unboxBuffer(v, l, dst);  // buffers:
   if (!arrayPassable(v, l)) {
     std::string got = typeofSpelling(v);
     PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(),
@@ -462,8 +464,9 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   // With data and strides given, NumPy computes the contiguity flags.
   // A view of a read-only argument is read-only too, and so is a result of a
   // readonly type (npmore: np.broadcast_to's views, as NumPy's).
-  const bool writeable =
-      !l.readonly && (base == nullptr || PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base)));
+  // buffers: a view of a buffer argument is writeable when its type is.
+  const bool writeable = !l.readonly && (base == nullptr || !PyArray_Check(base) ||
+                                         PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base)));
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data,
                                        writeable ? NPY_ARRAY_WRITEABLE : 0, nullptr);  // steals descr
   if (arr == nullptr) return fail();
