@@ -510,6 +510,25 @@ absl::Status TypeParser::arrayTail(int* ndim, char* layout) {
 TypeParser::Sized TypeParser::arrayCall(int depth) {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
+  if (peek('[')) {  // chararrays: a NumPy U array, "array([unichr x N], 1d, C)" (its items typed as a U field's)
+    ++pos_;
+    if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+    absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string dtype too long");
+    if (!n.ok()) return fail(n.status());
+    if (*n < 1) return fail(error("a string dtype holds at least one character"));
+    if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+    int nd = 0;
+    char layout = 'C';
+    if (absl::Status s = arrayTail(&nd, &layout); !s.ok()) return fail(s);
+    Sized out;
+    out.type = TypeSyntax::array(Scalar::kUint8, nd, layout);
+    TypeSyntax item;
+    item.kind = TypeSyntax::Kind::kCharSeq;
+    item.count = *n;
+    out.type.items.push_back(std::move(item));
+    out.scalars = 1;
+    return out;
+  }
   absl::string_view dtype_name = withUnit(identifier());
   if (dtype_name == "Record" && peek('(')) {  // records: an array of records
     ++pos_;

@@ -1310,6 +1310,7 @@ class Inferrer {
         }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
+          if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
           if (t) break;
           return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(), " is not supported"));
         }
@@ -1390,6 +1391,14 @@ class Inferrer {
             return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
                                             operand(1)->str(), " is not supported (a record of the array's type, ",
                                             "at one element, is)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
+        if (obj->dtype()->kind == Kind::kUnicodeCharSeq) {  // chararrays: a[i] = s, truncated or NUL-padded as NumPy
+          const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || operand(2)->kind != Kind::kStr)
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (a str, at one element, is)"));
           i.operand_types = ir::OperandTypes{slot, {}};
           return absl::OkStatus();
         }
@@ -1491,6 +1500,9 @@ class Inferrer {
         break;
       }
     }
+    if (t && t->kind == Kind::kUnicodeCharSeq)  // chararrays: an item is only ever read as a str, by indexing
+      return typingError(absl::StrCat("the items of a character array (dtype ", t->str(),
+                                      ") are read one at a time by indexing (a[i]); this use is not supported"));
     if (i.result && t) return set(i.result.get(), t);
     return absl::OkStatus();
   }

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "kiln_rt.h"
 #include "native.h"
@@ -43,6 +44,8 @@ Kind datetimeKind(bool is_timedelta, const PyArray_DatetimeMetaData& meta) {
 // structured dtype (recordSpelling says whether Kiln has a type for it).
 Kind descrKind(PyArray_Descr* d) {
   if (PyDataType_HASFIELDS(d)) return Kind::kRecord;  // records:
+  // chararrays: a U dtype travels as records do, by its spelling ("[unichr x N]").
+  if (d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) && PyDataType_ELSIZE(d) >= 4) return Kind::kRecord;
   if (PyDataType_HASSUBARRAY(d) || !PyArray_ISNBO(d->byteorder)) return Kind::kNone;
   const int type = d->type_num;
   const npy_intp size = PyDataType_ELSIZE(d);
@@ -108,6 +111,9 @@ std::string nestedArraySpelling(PyArray_Descr* fd) {
 // offset=0],...;size;aligned)"; empty when a field has no Kiln type (a
 // subarray, a string, an object) or a name that is no identifier.
 std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
+  if (!PyDataType_HASFIELDS(d) && d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) &&
+      PyDataType_ELSIZE(d) >= 4)  // chararrays: a U dtype, Numba's [unichr x N]
+    return "[unichr x " + std::to_string(PyDataType_ELSIZE(d) / 4) + "]";
   if (!PyDataType_HASFIELDS(d) || depth > base::kMaxTypeDepth) return {};
   PyObject* names = PyDataType_NAMES(d);
   PyObject* fields = PyDataType_FIELDS(d);
@@ -188,6 +194,14 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
 }
 
 PyArray_Descr* recordDescr(const std::string& spelling) {
+  constexpr std::string_view kCharSeq = "[unichr x ";
+  if (spelling.compare(0, kCharSeq.size(), kCharSeq) == 0) {  // chararrays: a U dtype
+    PyObject* s = PyUnicode_FromFormat("U%s", spelling.substr(kCharSeq.size(), spelling.size() - kCharSeq.size() - 1).c_str());
+    PyArray_Descr* descr = nullptr;
+    const int ok = s != nullptr && PyArray_DescrConverter(s, &descr);
+    Py_XDECREF(s);
+    return ok ? descr : nullptr;
+  }
   absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
   if (!t.ok() || t->kind != base::TypeSyntax::Kind::kRecord) {
     PyErr_Format(PyExc_SystemError, "kiln: bad record type %s", spelling.c_str());

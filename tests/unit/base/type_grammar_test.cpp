@@ -71,6 +71,10 @@ TEST(TypeGrammar, Arrays) {
   EXPECT_EQ(canon("readonly memoryview(float64, 2d, F)"), "readonly memoryview(float64, 2d, F)");
   EXPECT_EQ(canon("pyarray(int32, 1d, C)"), "pyarray(int32, 1d, C)");
   EXPECT_FALSE(parseType("memoryview(Record(a[type=int16;offset=0];2;False), 1d, C)").ok());
+  // chararrays: a NumPy U array's dtype is a U field's
+  EXPECT_EQ(canon("array([unichr x 3], 1d, C)"), "array([unichr x 3], 1d, C)");
+  EXPECT_EQ(canon("readonly array([ unichr x 12 ], 0d, C)"), "readonly array([unichr x 12], 0d, C)");
+  EXPECT_FALSE(parseType("array([unichr x 0], 1d, C)").ok());
   for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
                           "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
                           "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",
