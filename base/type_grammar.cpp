@@ -81,7 +81,9 @@ void print(const TypeSyntax& t, std::string* out) {
       else out->append(scalarName(t.scalar));
       absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
-    case TypeSyntax::Kind::kCharSeq: absl::StrAppend(out, "[unichr x ", t.count, "]"); return;  // records: a U field
+    case TypeSyntax::Kind::kCharSeq:  // records: a U field; charseq: an S field ("[char x N]", named "char")
+      absl::StrAppend(out, t.named == "char" ? "[char x " : "[unichr x ", t.count, "]");
+      return;
     case TypeSyntax::Kind::kNestedArray:  // records2: a subarray field, Numba's nestedarray(float64, (3,))
       absl::StrAppend(out, "nestedarray(", scalarName(t.scalar), ", (", absl::StrJoin(t.shape, ", "),
                       t.shape.size() == 1 ? ",))" : "))");
@@ -401,9 +403,11 @@ TypeParser::Sized TypeParser::record(int depth) {
     if (identifier() != "type") return fail(error("expected 'type=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
     Sized field;
-    if (peek('[')) {  // a NumPy U field: "[unichr x N]"
+    if (peek('[')) {  // a NumPy U field: "[unichr x N]"; charseq: an S field, "[char x N]"
       ++pos_;
-      if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      const absl::string_view chars = identifier();
+      if ((chars != "unichr" && chars != "char") || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      if (chars == "char") field.type.named = "char";
       absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string field too long");
       if (!n.ok()) return fail(n.status());
       if (*n < 1) return fail(error("a string field holds at least one character"));
@@ -453,7 +457,7 @@ TypeParser::Sized TypeParser::record(int depth) {
   for (size_t i = 0; i < out.type.items.size(); ++i) {
     const TypeSyntax& f = out.type.items[i];
     const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord    ? f.count
-                          : f.kind == TypeSyntax::Kind::kCharSeq ? 4 * f.count
+                          : f.kind == TypeSyntax::Kind::kCharSeq ? (f.named == "char" ? 1 : 4) * f.count
                           : f.kind == TypeSyntax::Kind::kNestedArray ? nestedArrayBytes(f)
                                                                  : scalarSize(f.scalar);
     if (out.type.field_offsets[i] + bytes > out.type.count)

@@ -1002,7 +1002,7 @@ class Inferrer {
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
+          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
             t = tc_.array(t->dtype(), t->ndim, t->layout, true);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
@@ -1295,7 +1295,7 @@ class Inferrer {
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
+          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
             t = tc_.array(t->dtype(), t->ndim, t->layout, true);
           break;
         }

@@ -1,5 +1,7 @@
 #include "compiler/typing/types.h"
 
+#include <functional>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -109,7 +111,9 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *tail = ")";
       return;
     case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
-    case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
+    case Kind::kUnicodeCharSeq:  // records: a U field; charseq: an S field (name "char"), Numba's [char x N]
+      *head = absl::StrCat(t.name == "char" ? "[char x " : "[unichr x ", t.index, "]");
+      return;
     case Kind::kNestedArray: *head = t.name; return;  // records2: the spelling, made by TypeContext::nestedArray
     case Kind::kGenerator: {  // generators: Generator(func=squares, args=(int64,)) yielding items[0]
       std::string func = t.name.rfind("kiln.", 0) == 0 ? t.name.substr(5) : t.name;
@@ -570,6 +574,32 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
   absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
   if (!t.ok()) return t.status();
   absl::StatusOr<const Type*> out = fromSyntax(*this, *t);
+  // charseq: fromSyntax makes every string field a U field's type; an S field
+  // ("[char x N]") is that type named "char", renamed here where types are
+  // interned, through records, arrays of records and tuples.
+  std::function<const Type*(const Type*, const base::TypeSyntax&)> nameCharFields =
+      [&](const Type* type, const base::TypeSyntax& syntax) -> const Type* {
+    if (syntax.kind == base::TypeSyntax::Kind::kCharSeq && syntax.named == "char") {
+      Type named = *type;
+      named.name = "char";
+      return intern(named);
+    }
+    const bool walk = syntax.kind == base::TypeSyntax::Kind::kRecord ||
+                      syntax.kind == base::TypeSyntax::Kind::kTuple || syntax.kind == base::TypeSyntax::Kind::kArray;
+    if (!walk || syntax.items.size() != type->items.size()) return type;
+    Type copy = *type;
+    bool changed = false;
+    for (size_t k = 0; k < copy.items.size(); ++k) {
+      const Type* item = nameCharFields(copy.items[k], syntax.items[k]);
+      changed = changed || item != copy.items[k];
+      copy.items[k] = item;
+    }
+    if (!changed) return type;
+    if (copy.kind == Kind::kRecord)  // its spelling (name) names the field types
+      return record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1);
+    return intern(copy);
+  };
+  if (out.ok()) out = nameCharFields(*out, *t);
   if (!out.ok() || t->kind != base::TypeSyntax::Kind::kArray || t->named.empty()) return out;
   // buffers: an argument's bytes/bytearray/memoryview/array.array ("Bytes(uint8, 1d, C)") is an
   // array named for its exporter; it is one only as an argument's type, whole.

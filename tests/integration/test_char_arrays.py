@@ -109,3 +109,70 @@ def test_other_uses_of_items_are_refused():
 
     with pytest.raises(TypingError, match="assigning int64"):
         store_int(np.array(["a", "b"]))
+
+
+# charseq (issue 8 part 4): an S field of a record reads as bytes (Numba's
+# CharSeq), its trailing NULs cut as NumPy cuts them.
+CHARSEQ = np.dtype([("m", np.int32), ("n", "S5")])
+
+
+def charseq_sample():
+    a = np.zeros(3, dtype=CHARSEQ)
+    for i in range(3):
+        a[i]["m"] = i
+    a[0]["n"] = b"abcde"
+    a[1]["n"] = b"xyz"
+    a[2]["n"] = b"u\x00v\x00\x00"
+    return a
+
+
+@jit
+def field_n(ary, i):
+    return ary[i].n
+
+
+@jit
+def field_n_by_name(ary, i):
+    return ary[i]["n"]
+
+
+@jit
+def field_pair(ary, i):
+    return ary[i].n, ary[i].m
+
+
+@jit
+def identity(x):
+    return x
+
+
+@jit
+def field_through_call(ary, i):
+    return identity(ary[i].n)
+
+
+@jit
+def field_facts(ary, i):
+    s = ary[i].n
+    return len(s), s[0]
+
+
+@pytest.mark.parametrize("i", [0, 1, 2])
+def test_s_field_reads_as_bytes(i):
+    a = charseq_sample()
+    want = a[i]["n"]
+    for f in (field_n, field_n_by_name, field_through_call):
+        got = f(a, i)
+        assert type(got) is bytes and got == want
+    assert field_pair(a, i) == (want, a[i]["m"])
+    assert field_facts(a, i) == (len(want), want[0])
+    assert field_n(a.view(np.recarray), i) == want
+
+
+def test_s_field_store_is_refused():
+    @jit
+    def store(ary, v):
+        ary[0].n = v
+
+    with pytest.raises(TypingError, match="string field"):
+        store(charseq_sample(), b"ab")

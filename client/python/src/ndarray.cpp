@@ -144,6 +144,8 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
     else if (k != Kind::kNone) type = base::scalarName(static_cast<base::Scalar>(k));
     else if (fd->type_num == NPY_UNICODE && PyArray_ISNBO(fd->byteorder) && PyDataType_ELSIZE(fd) >= 4)
       type = "[unichr x " + std::to_string(PyDataType_ELSIZE(fd) / 4) + "]";  // a U field
+    else if (fd->type_num == NPY_STRING && PyDataType_ELSIZE(fd) >= 1)
+      type = "[char x " + std::to_string(PyDataType_ELSIZE(fd)) + "]";  // charseq: an S field
     if (type.empty()) return {};
     out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) + "]";
   }
@@ -164,7 +166,7 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
     PyObject* format = nullptr;
     if (t.items[i].kind == base::TypeSyntax::Kind::kRecord) format = reinterpret_cast<PyObject*>(recordDescr(t.items[i]));
     else if (t.items[i].kind == base::TypeSyntax::Kind::kCharSeq)
-      format = PyUnicode_FromString(("U" + std::to_string(t.items[i].count)).c_str());
+      format = PyUnicode_FromString(((t.items[i].named == "char" ? "S" : "U") + std::to_string(t.items[i].count)).c_str());
     else if (t.items[i].kind == base::TypeSyntax::Kind::kNestedArray) {  // records2: "(3,)float64"
       std::string shape = "(";
       for (int64_t d : t.items[i].shape) shape += std::to_string(d) + ",";
@@ -441,6 +443,15 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   const char* p = static_cast<const char*>(src);
   auto* meminfo = load<KilnMemInfo*>(p);
   void* data = load<void*>(p + 8);
+  if (l.buffer == BufferKind::kBytes && l.ndim == 1) {  // charseq: a Bytes value (an S field) is a new bytes object
+    const int64_t n = load<int64_t>(p + 16), stride = load<int64_t>(p + 24);
+    PyObject* out = n < 0 ? nullptr : PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
+    if (out != nullptr)
+      for (int64_t k = 0; k < n; ++k) PyBytes_AS_STRING(out)[k] = static_cast<const char*>(data)[k * stride];
+    kiln_mi_decref(meminfo);
+    if (out == nullptr && !PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "compiled code returned bytes of a negative length");
+    return out;
+  }
   auto fail = [&]() -> PyObject* {
     kiln_mi_decref(meminfo);  // the result's reference
     return nullptr;

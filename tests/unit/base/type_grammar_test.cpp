@@ -75,6 +75,10 @@ TEST(TypeGrammar, Arrays) {
   EXPECT_EQ(canon("array([unichr x 3], 1d, C)"), "array([unichr x 3], 1d, C)");
   EXPECT_EQ(canon("readonly array([ unichr x 12 ], 0d, C)"), "readonly array([unichr x 12], 0d, C)");
   EXPECT_FALSE(parseType("array([unichr x 0], 1d, C)").ok());
+  // charseq: an S field of a record, N bytes
+  EXPECT_EQ(canon("Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)"),
+            "Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)");
+  EXPECT_FALSE(parseType("Record(n[type=[char x 5];offset=0];4;False)").ok());  // outside the record
   for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
                           "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
                           "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",
