@@ -514,9 +514,10 @@ absl::Status TypeParser::arrayTail(int* ndim, char* layout) {
 TypeParser::Sized TypeParser::arrayCall(int depth) {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
-  if (peek('[')) {  // chararrays: a NumPy U array, "array([unichr x N], 1d, C)" (its items typed as a U field's)
+  if (peek('[')) {  // chararrays: a NumPy U array, "array([unichr x N], 1d, C)" (its items typed as a U field's); S: [char x N]
     ++pos_;
-    if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+    const absl::string_view chars = identifier();
+    if ((chars != "unichr" && chars != "char") || identifier() != "x") return fail(error("expected '[unichr x N]'"));
     absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string dtype too long");
     if (!n.ok()) return fail(n.status());
     if (*n < 1) return fail(error("a string dtype holds at least one character"));
@@ -529,6 +530,7 @@ TypeParser::Sized TypeParser::arrayCall(int depth) {
     TypeSyntax item;
     item.kind = TypeSyntax::Kind::kCharSeq;
     item.count = *n;
+    if (chars == "char") item.named = "char";
     out.type.items.push_back(std::move(item));
     out.scalars = 1;
     return out;

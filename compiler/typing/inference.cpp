@@ -1097,7 +1097,8 @@ class Inferrer {
         }
         break;
       case Op::kUnaryOp:
-        t = unaryResult(tc_, i.unary_op, operand(0));
+        t = i.unary_op == ir::UnaryOp::kNot && isBytes(operand(0)) ? tc_.boolean()  // charseq: empty
+                                                                    : unaryResult(tc_, i.unary_op, operand(0));
         if (!t)
           return typingError(absl::StrCat("unary '", ir::name(i.unary_op), "' is not supported for ",
                                           operand(0)->str()));
@@ -1138,6 +1139,13 @@ class Inferrer {
                                             operand(0)->str(), " and ", operand(1)->str()));
           break;
         }
+        if (isBytes(operand(0)) && isBytes(operand(1))) {  // charseq: bytes compare as Python's, not elementwise
+          if (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn ||
+              i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
+            return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' of two bytes values is not supported yet"));
+          t = tc_.boolean();
+          break;
+        }
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
@@ -1151,6 +1159,7 @@ class Inferrer {
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
             x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
             x->kind == Kind::kList ||  // lists: non-empty
+            isBytes(x) ||  // charseq: non-empty
             x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
             (x->kind == Kind::kOptional && x->items[0]->isNumber()))  // optional: None is false
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
@@ -1311,6 +1320,7 @@ class Inferrer {
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
+          if (t && isCharDtype(t)) t = *tc_.parse("Bytes(uint8, 1d, C)");  // chararrays: an S item reads as bytes
           if (t) break;
           return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(), " is not supported"));
         }
@@ -1385,6 +1395,14 @@ class Inferrer {
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
         if (obj->readonly) return typingError(absl::StrCat("cannot modify value of type ", obj->str()));
+        if (isCharDtype(obj->dtype())) {  // chararrays: a[i] = b, bytes truncated or NUL-padded as NumPy
+          const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || !isBytes(operand(2)))
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (bytes, at one element, are)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
         if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
           const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
           if (!slot || slot->isArray() || operand(2) != obj->dtype())
@@ -1500,7 +1518,7 @@ class Inferrer {
         break;
       }
     }
-    if (t && t->kind == Kind::kUnicodeCharSeq)  // chararrays: an item is only ever read as a str, by indexing
+    if (t && (t->kind == Kind::kUnicodeCharSeq || isCharDtype(t)))  // chararrays: an item is only ever read by indexing
       return typingError(absl::StrCat("the items of a character array (dtype ", t->str(),
                                       ") are read one at a time by indexing (a[i]); this use is not supported"));
     if (i.result && t) return set(i.result.get(), t);

@@ -16,6 +16,12 @@ namespace kiln::typing {
 
 /// A buffer argument's type (an Array named for its exporter).
 inline bool isBuffer(const Type* t) { return t->kind == Kind::kArray && !t->name.empty(); }
+/// charseq: a bytes value (an S item or field, a bytes argument): Bytes(uint8, 1d, C).
+inline bool isBytes(const Type* t) { return t->kind == Kind::kArray && t->name == "Bytes"; }
+/// chararrays: an S array's dtype, a record of no fields spelled "[char x N]" (N bytes).
+inline bool isCharDtype(const Type* t) {
+  return t->kind == Kind::kRecord && t->field_names.empty() && t->name.rfind("[char x ", 0) == 0;
+}
 /// The type of buffer attribute `attr` (a memoryview's flags), or null.
 const Type* bufferAttr(TypeContext& tc, const Type* buffer, const std::string& attr);
 /// Why `buffer[index]` is refused (a slice of a bytearray or array.array); empty when it is not.

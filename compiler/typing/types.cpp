@@ -579,18 +579,36 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
   // interned, through records, arrays of records and tuples.
   std::function<const Type*(const Type*, const base::TypeSyntax&)> nameCharFields =
       [&](const Type* type, const base::TypeSyntax& syntax) -> const Type* {
+    if (syntax.kind == base::TypeSyntax::Kind::kArray && syntax.items.size() == 1 &&
+        syntax.items[0].kind == base::TypeSyntax::Kind::kCharSeq && syntax.items[0].named == "char") {
+      // chararrays: an S array's dtype is a record of no fields, N bytes, spelled "[char x N]" (isCharDtype)
+      Type dtype;
+      dtype.kind = Kind::kRecord;
+      dtype.name = absl::StrCat("[char x ", syntax.items[0].count, "]");
+      dtype.index = static_cast<int>(syntax.items[0].count);
+      Type arr = *type;
+      arr.items = {intern(dtype)};
+      if (!syntax.named.empty()) arr.name = syntax.named;
+      return intern(arr);
+    }
+    if (syntax.kind == base::TypeSyntax::Kind::kArray && !syntax.named.empty() && type->name != syntax.named) {
+      Type named = *type;  // buffers: one inside a tuple
+      named.name = syntax.named;
+      return intern(named);
+    }
     if (syntax.kind == base::TypeSyntax::Kind::kCharSeq && syntax.named == "char") {
       Type named = *type;
       named.name = "char";
       return intern(named);
     }
+    const bool uniform = syntax.kind == base::TypeSyntax::Kind::kUniTuple && syntax.items.size() == 1;
     const bool walk = syntax.kind == base::TypeSyntax::Kind::kRecord ||
                       syntax.kind == base::TypeSyntax::Kind::kTuple || syntax.kind == base::TypeSyntax::Kind::kArray;
-    if (!walk || syntax.items.size() != type->items.size()) return type;
+    if (!uniform && (!walk || syntax.items.size() != type->items.size())) return type;
     Type copy = *type;
     bool changed = false;
     for (size_t k = 0; k < copy.items.size(); ++k) {
-      const Type* item = nameCharFields(copy.items[k], syntax.items[k]);
+      const Type* item = nameCharFields(copy.items[k], syntax.items[uniform ? 0 : k]);
       changed = changed || item != copy.items[k];
       copy.items[k] = item;
     }

@@ -176,3 +176,43 @@ def test_s_field_store_is_refused():
 
     with pytest.raises(TypingError, match="string field"):
         store(charseq_sample(), b"ab")
+
+
+# chararrays: NumPy S arrays ("array([char x N], 1d, C)"): an item reads as
+# bytes without its NUL padding, compares as bytes do, and is stored
+# truncated or NUL-padded as NumPy stores it.
+@jit
+def bytes_facts(x, i, j):
+    a = x[i]
+    b = x[j]
+    return len(a), bool(a), not a, a == b, a != b, a < b, a <= b, a > b, a >= b
+
+
+@pytest.mark.parametrize("i,j", [(0, 0), (0, 1), (1, 0), (2, 3), (3, 0), (0, 3)])
+def test_s_items_behave_as_bytes(i, j):
+    arr = np.array([b"12", b"3", b"", b"123"])
+    assert getitem(arr, i) == arr[i] and type(getitem(arr, i)) is bytes
+    assert bytes_facts(arr, i, j) == bytes_facts.py_func([bytes(w) for w in arr], i, j)
+
+
+def test_s_item_index_is_checked():
+    arr = np.array([b"12", b"3"])
+    assert getitem2(arr, 0, 1) == b"12"[1]
+    with pytest.raises(IndexError, match="index out of range"):
+        getitem2(arr, 1, 1)
+    with pytest.raises(IndexError, match="index out of range"):
+        getitem(b"xyz", 3)
+
+
+@pytest.mark.parametrize("value", [b"34", b"ABCD", b"", b"A"])
+def test_s_setitem_truncates_and_pads_as_numpy(value):
+    got = np.array([b"123", b"xyz"])
+    want = got.copy()
+    want[0] = value
+    setitem(got, 0, value)
+    assert got.tobytes() == want.tobytes()
+    z = np.array(b"123")
+    copy_item(z, (), (value,), 0)
+    zw = np.array(b"123")
+    zw[()] = value
+    assert z.tobytes() == zw.tobytes()

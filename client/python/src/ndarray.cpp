@@ -46,6 +46,7 @@ Kind descrKind(PyArray_Descr* d) {
   if (PyDataType_HASFIELDS(d)) return Kind::kRecord;  // records:
   // chararrays: a U dtype travels as records do, by its spelling ("[unichr x N]").
   if (d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) && PyDataType_ELSIZE(d) >= 4) return Kind::kRecord;
+  if (d->type_num == NPY_STRING && PyDataType_ELSIZE(d) >= 1) return Kind::kRecord;  // chararrays: an S dtype, [char x N]
   if (PyDataType_HASSUBARRAY(d) || !PyArray_ISNBO(d->byteorder)) return Kind::kNone;
   const int type = d->type_num;
   const npy_intp size = PyDataType_ELSIZE(d);
@@ -114,6 +115,8 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
   if (!PyDataType_HASFIELDS(d) && d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) &&
       PyDataType_ELSIZE(d) >= 4)  // chararrays: a U dtype, Numba's [unichr x N]
     return "[unichr x " + std::to_string(PyDataType_ELSIZE(d) / 4) + "]";
+  if (!PyDataType_HASFIELDS(d) && d->type_num == NPY_STRING && PyDataType_ELSIZE(d) >= 1)  // chararrays: an S dtype
+    return "[char x " + std::to_string(PyDataType_ELSIZE(d)) + "]";
   if (!PyDataType_HASFIELDS(d) || depth > base::kMaxTypeDepth) return {};
   PyObject* names = PyDataType_NAMES(d);
   PyObject* fields = PyDataType_FIELDS(d);
@@ -196,9 +199,11 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
 }
 
 PyArray_Descr* recordDescr(const std::string& spelling) {
-  constexpr std::string_view kCharSeq = "[unichr x ";
-  if (spelling.compare(0, kCharSeq.size(), kCharSeq) == 0) {  // chararrays: a U dtype
-    PyObject* s = PyUnicode_FromFormat("U%s", spelling.substr(kCharSeq.size(), spelling.size() - kCharSeq.size() - 1).c_str());
+  constexpr std::string_view kCharSeq = "[unichr x ", kBytesSeq = "[char x ";
+  const bool bytes = spelling.compare(0, kBytesSeq.size(), kBytesSeq) == 0;
+  if (bytes || spelling.compare(0, kCharSeq.size(), kCharSeq) == 0) {  // chararrays: a U or S dtype
+    const size_t at = bytes ? kBytesSeq.size() : kCharSeq.size();
+    PyObject* s = PyUnicode_FromFormat("%s%s", bytes ? "S" : "U", spelling.substr(at, spelling.size() - at - 1).c_str());
     PyArray_Descr* descr = nullptr;
     const int ok = s != nullptr && PyArray_DescrConverter(s, &descr);
     Py_XDECREF(s);

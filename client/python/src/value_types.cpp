@@ -334,7 +334,8 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       if (!t.items.empty()) {
         l.record = base::printType(t.items[0]);
         l.record_size = static_cast<size_t>(t.items[0].count);
-        if (t.items[0].kind == base::TypeSyntax::Kind::kCharSeq) l.record_size *= 4;  // chararrays: UCS4 characters
+        if (t.items[0].kind == base::TypeSyntax::Kind::kCharSeq && t.items[0].named != "char")
+          l.record_size *= 4;  // chararrays: UCS4 characters (an S dtype's are bytes)
         l.spelling = base::printType(t);
       }
       return l;
