@@ -11,6 +11,11 @@
 namespace kiln::base {
 namespace {
 
+// buffers: the exporters whose buffers an argument may be (Numba's Buffer types).
+bool isBufferName(absl::string_view name) {
+  return name == "Bytes" || name == "bytearray" || name == "memoryview" || name == "pyarray";
+}
+
 struct ScalarRow {
   const char* name;
   int size;
@@ -72,12 +77,16 @@ void print(const TypeSyntax& t, std::string* out) {
       absl::StrAppend(out, "NumPyRandomGeneratorType(", t.named, ")");
       return;
     case TypeSyntax::Kind::kArray:
-      absl::StrAppend(out, t.readonly ? "readonly " : "", "array(");
+      // buffers: a bytes/bytearray/memoryview/array.array argument is an array named for its
+      // exporter (`named`); Bytes is always read-only and spelled without the prefix.
+      absl::StrAppend(out, t.readonly && t.named != "Bytes" ? "readonly " : "", t.named.empty() ? "array" : t.named, "(");
       if (!t.items.empty()) print(t.items[0], out);  // records: an array of records
       else out->append(scalarName(t.scalar));
       absl::StrAppend(out, ", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
-    case TypeSyntax::Kind::kCharSeq: absl::StrAppend(out, "[unichr x ", t.count, "]"); return;  // records: a U field
+    case TypeSyntax::Kind::kCharSeq:  // records: a U field; charseq: an S field ("[char x N]", named "char")
+      absl::StrAppend(out, t.named == "char" ? "[char x " : "[unichr x ", t.count, "]");
+      return;
     case TypeSyntax::Kind::kNestedArray:  // records2: a subarray field, Numba's nestedarray(float64, (3,))
       absl::StrAppend(out, "nestedarray(", scalarName(t.scalar), ", (", absl::StrJoin(t.shape, ", "),
                       t.shape.size() == 1 ? ",))" : "))");
@@ -398,9 +407,11 @@ TypeParser::Sized TypeParser::record(int depth) {
     if (identifier() != "type") return fail(error("expected 'type=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
     Sized field;
-    if (peek('[')) {  // a NumPy U field: "[unichr x N]"
+    if (peek('[')) {  // a NumPy U field: "[unichr x N]"; charseq: an S field, "[char x N]"
       ++pos_;
-      if (identifier() != "unichr" || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      const absl::string_view chars = identifier();
+      if ((chars != "unichr" && chars != "char") || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+      if (chars == "char") field.type.named = "char";
       absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string field too long");
       if (!n.ok()) return fail(n.status());
       if (*n < 1) return fail(error("a string field holds at least one character"));
@@ -450,7 +461,7 @@ TypeParser::Sized TypeParser::record(int depth) {
   for (size_t i = 0; i < out.type.items.size(); ++i) {
     const TypeSyntax& f = out.type.items[i];
     const int64_t bytes = f.kind == TypeSyntax::Kind::kRecord    ? f.count
-                          : f.kind == TypeSyntax::Kind::kCharSeq ? 4 * f.count
+                          : f.kind == TypeSyntax::Kind::kCharSeq ? (f.named == "char" ? 1 : 4) * f.count
                           : f.kind == TypeSyntax::Kind::kNestedArray ? nestedArrayBytes(f)
                                                                  : scalarSize(f.scalar);
     if (out.type.field_offsets[i] + bytes > out.type.count)
@@ -507,6 +518,27 @@ absl::Status TypeParser::arrayTail(int* ndim, char* layout) {
 TypeParser::Sized TypeParser::arrayCall(int depth) {
   // "array(" already read: dtype, Nd, layout ")".
   const size_t at = pos_;
+  if (peek('[')) {  // chararrays: a NumPy U array, "array([unichr x N], 1d, C)" (its items typed as a U field's); S: [char x N]
+    ++pos_;
+    const absl::string_view chars = identifier();
+    if ((chars != "unichr" && chars != "char") || identifier() != "x") return fail(error("expected '[unichr x N]'"));
+    absl::StatusOr<int64_t> n = number(int64_t{1} << 30, "a string dtype too long");
+    if (!n.ok()) return fail(n.status());
+    if (*n < 1) return fail(error("a string dtype holds at least one character"));
+    if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+    int nd = 0;
+    char layout = 'C';
+    if (absl::Status s = arrayTail(&nd, &layout); !s.ok()) return fail(s);
+    Sized out;
+    out.type = TypeSyntax::array(Scalar::kUint8, nd, layout);
+    TypeSyntax item;
+    item.kind = TypeSyntax::Kind::kCharSeq;
+    item.count = *n;
+    if (chars == "char") item.named = "char";
+    out.type.items.push_back(std::move(item));
+    out.scalars = 1;
+    return out;
+  }
   absl::string_view dtype_name = withUnit(identifier());
   if (dtype_name == "Record" && peek('(')) {  // records: an array of records
     ++pos_;
@@ -675,13 +707,22 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "readonly") {
     // Numba's typeof of an array over a read-only buffer.
     name = identifier();
-    if (name != "array" || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
+    if ((name != "array" && !isBufferName(name)) || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
     readonly = true;
   }
   if (name == "array" && peek('(')) {
     ++pos_;
     Sized out = arrayCall(depth);
     out.type.readonly = readonly;
+    return out;
+  }
+  if (isBufferName(name) && peek('(')) {  // buffers: an array named for its exporter
+    ++pos_;
+    Sized out = arrayCall(depth);
+    if (!out.status.ok()) return out;
+    if (!out.type.items.empty()) return fail(error("a buffer's items are scalars"));
+    out.type.readonly = readonly || name == "Bytes";
+    out.type.named = std::string(name);
     return out;
   }
   // lists: "list(T)" or "reflected list(T)".

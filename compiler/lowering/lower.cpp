@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_buffers.h"  // buffers:
+#include "compiler/typing/rules_buffers.h"  // buffers:
 #include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/rules.h"
@@ -338,6 +340,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = member(i.resolution->id, i.operands[0], rt);
         break;
       }
+      if (obj->isArray() && !obj->name.empty() && rt->kind == Kind::kBool) {  // buffers: a memoryview's flags
+        v = bufferFlag(b_, value(i.operands[0]), obj, i.name);
+        break;
+      }
       if (obj->isRecord()) {  // records: r.x (lower_records.cpp)
         v = recordLoad(value(i.operands[0]), obj, obj->recordField(i.name));
         break;
@@ -401,12 +407,20 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         if (i.compare_op == ir::CompareOp::kNe) v = b_.CreateNot(v);
         break;
       }
+      if (typing::isBytes(i.operands[0]->type) && typing::isBytes(i.operands[1]->type)) {  // charseq: lexicographic
+        v = bytesCompare(b_, static_cast<int>(i.compare_op), value(i.operands[0]), value(i.operands[1]));
+        break;
+      }
       if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
       v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;
     case Op::kTruth:
       if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
         v = b_.CreateICmpNE(dictLen(value(i.operands[0])), b_.getInt64(0));
+        break;
+      }
+      if (typing::isBytes(i.operands[0]->type)) {  // charseq: not empty
+        v = bytesTruth(b_, value(i.operands[0]));
         break;
       }
       v = truth(value(i.operands[0]), i.operands[0]->type);

@@ -4,6 +4,8 @@
 // shift truncated to 64 bits would; float % and // follow CPython's
 // float_divmod (including the signs of zeros).
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/lower_buffers.h"  // charseq:
+#include "compiler/typing/rules_buffers.h"  // charseq:
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
@@ -328,6 +330,7 @@ llvm::Value* FunctionLowering::complexBinary(BinaryOp op, llvm::Value* x, llvm::
 llvm::Value* FunctionLowering::unary(UnaryOp op, const ir::Value* x, const typing::Type* result) {
   if (result->isArray()) return arrayUnary(op, x, result);
   if (x->type->isDatetimeLike()) return datetimeUnary(op, value(x));  // datetime
+  if (op == UnaryOp::kNot && typing::isBytes(x->type)) return b_.CreateNot(bytesTruth(b_, value(x)));  // charseq:
   switch (op) {
     case UnaryOp::kNot: return b_.CreateNot(truth(value(x), x->type));
     case UnaryOp::kPos: return converted(x, result);

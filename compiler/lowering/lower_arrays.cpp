@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_buffers.h"  // chararrays:
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // chararrays:
 
 namespace kiln::lowering {
 
@@ -420,7 +422,27 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
     });
     return out;
   }
+  if (typing::isBytes(obj->type) && index->type->isInteger()) {  // charseq: bytes index as Python's, checked
+    llvm::Value* n = b_.CreateExtractValue(value(obj), {kShape, 0});
+    llvm::Value* i = converted(index, types().integer(64, true));
+    raiseIf(b_.CreateOr(b_.CreateICmpSGE(i, n), b_.CreateICmpSLT(i, b_.CreateNeg(n))), KILN_INDEX_ERROR,
+            "index out of range");
+  }
   Place p = locate(value(obj), obj->type, value(index), index->type);
+  if (!result->isArray() && obj->type->dtype()->kind == Kind::kUnicodeCharSeq)  // chararrays: a new str of the item
+    return strFromUcs4Field(p.ptr, obj->type->dtype()->index);
+  if (typing::isCharDtype(obj->type->dtype()) && typing::isBytes(result)) {  // chararrays: the S item as bytes
+    llvm::AllocaInst* len = entryAlloca(b_.getInt64Ty(), "s.len");
+    b_.CreateStore(b_.getInt64(0), len);
+    loop(b_.getInt64(obj->type->dtype()->index), [&](llvm::Value* k) {
+      llvm::Value* c = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), p.ptr, k));
+      llvm::Value* was = b_.CreateLoad(b_.getInt64Ty(), len);
+      b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt8(0)), b_.CreateAdd(k, b_.getInt64(1)), was), len);
+    });
+    // A view sharing the array's block, as any view of it (ownership: GetItem of an array borrows it).
+    llvm::Value* view = bytesView(b_, p.ptr, b_.CreateLoad(b_.getInt64Ty(), len));
+    return b_.CreateInsertValue(view, p.meminfo, kMeminfo);
+  }
   if (!result->isArray()) return loadElement(p.ptr, result);
   return viewOf(p, result);
 }
@@ -450,6 +472,37 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     return;
   }
   Place p = locate(value(obj), obj->type, value(index), index->type);
+  if (typing::isCharDtype(dt)) {  // chararrays: the bytes' first N, NUL-padded (NumPy's)
+    llvm::Value* bv = value(v);
+    llvm::Value* n = b_.getInt64(dt->index);
+    llvm::Value* len = b_.CreateExtractValue(bv, {kShape, 0});
+    llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
+    b_.CreateMemMove(p.ptr, llvm::MaybeAlign(1), b_.CreateExtractValue(bv, kData), llvm::MaybeAlign(1), copied);
+    b_.CreateMemSet(b_.CreateGEP(b_.getInt8Ty(), p.ptr, copied), b_.getInt8(0), b_.CreateSub(n, copied), llvm::MaybeAlign(1));
+    return;
+  }
+  if (dt->kind == Kind::kUnicodeCharSeq) {  // chararrays: the str's first N characters as UCS4, NUL-padded (NumPy's)
+    llvm::Value* s = value(v);
+    llvm::Value* data = b_.CreateExtractValue(s, kStrData);
+    llvm::Value* len = b_.CreateExtractValue(s, kStrLength);
+    llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
+    llvm::Value* n = b_.getInt64(dt->index);
+    llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
+    auto slotAt = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), p.ptr, b_.CreateMul(k, b_.getInt64(4))); };
+    // One loop per width, only that width's running: no load reads past the str's characters.
+    for (int width : {1, 2, 4}) {
+      llvm::Type* ct = b_.getIntNTy(static_cast<unsigned>(8 * width));
+      loop(b_.CreateSelect(b_.CreateICmpEQ(kind, b_.getInt64(width)), copied, b_.getInt64(0)), [&](llvm::Value* k) {
+        llvm::Value* c = b_.CreateAlignedLoad(ct, b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(width))),
+                                              llvm::Align(1));
+        b_.CreateAlignedStore(b_.CreateZExtOrBitCast(c, b_.getInt32Ty()), slotAt(k), llvm::Align(1));
+      });
+    }
+    loop(b_.CreateSub(n, copied), [&](llvm::Value* k) {
+      b_.CreateAlignedStore(b_.getInt32(0), slotAt(b_.CreateAdd(copied, k)), llvm::Align(1));
+    });
+    return;
+  }
   if (!slot->isArray()) {
     storeElement(p.ptr, converted(v, dt), dt);
     return;

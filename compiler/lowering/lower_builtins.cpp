@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/lower_buffers.h"  // charseq:
+#include "compiler/typing/rules_buffers.h"  // charseq:
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/registry.h"
@@ -295,6 +297,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kFloat:
       return arg_f64(0);
     case BuiltinId::kBool:
+      if (!args.empty() && typing::isBytes(args[0]->type)) return bytesTruth(b_, value(args[0]));  // charseq:
       return args.empty() ? b_.getInt1(false) : truth(value(args[0]), args[0]->type);
     case BuiltinId::kRound: {
       if (args[0]->type->kind != Kind::kFloat) return converted(args[0], result);

@@ -81,7 +81,8 @@ bool borrowsOperands(const ir::Instr& i) {
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0;  // namedtuples: an item, as t[k]
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
-             (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray());
+             (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray() &&
+              i.result->type->kind != Kind::kStr);  // chararrays: an item of a U array is a new str
     case Op::kConst:
     case Op::kUndef:
     case Op::kLoadGlobal:

@@ -13,6 +13,7 @@
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_cuda.h"  // cuda:
+#include "compiler/typing/rules_buffers.h"  // buffers:
 
 namespace kiln::typing {
 
@@ -1065,7 +1066,7 @@ class Inferrer {
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
+          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
             t = tc_.array(t->dtype(), t->ndim, t->layout, true);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
@@ -1094,6 +1095,8 @@ class Inferrer {
           t = *m;
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
+        } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)
+          t = flag;
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
@@ -1169,7 +1172,8 @@ class Inferrer {
         }
         break;
       case Op::kUnaryOp:
-        t = unaryResult(tc_, i.unary_op, operand(0));
+        t = i.unary_op == ir::UnaryOp::kNot && isBytes(operand(0)) ? tc_.boolean()  // charseq: empty
+                                                                    : unaryResult(tc_, i.unary_op, operand(0));
         if (!t)
           return typingError(absl::StrCat("unary '", ir::name(i.unary_op), "' is not supported for ",
                                           operand(0)->str()));
@@ -1210,6 +1214,13 @@ class Inferrer {
                                             operand(0)->str(), " and ", operand(1)->str()));
           break;
         }
+        if (isBytes(operand(0)) && isBytes(operand(1))) {  // charseq: bytes compare as Python's, not elementwise
+          if (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn ||
+              i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
+            return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' of two bytes values is not supported yet"));
+          t = tc_.boolean();
+          break;
+        }
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
@@ -1223,6 +1234,7 @@ class Inferrer {
         if (x->kind == Kind::kUnknown || x->isNumber() || x->kind == Kind::kNone || x->kind == Kind::kTuple ||
             x->kind == Kind::kStr || x->kind == Kind::kDict ||  // dicts: len(d) != 0
             x->kind == Kind::kList ||  // lists: non-empty
+            isBytes(x) ||  // charseq: non-empty
             x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
             (x->kind == Kind::kOptional && x->items[0]->isNumber()))  // optional: None is false
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
@@ -1304,6 +1316,7 @@ class Inferrer {
         const Type* obj = operand(0);
         const Type* idx = operand(1);
         if (obj->kind == Kind::kUnknown || idx->kind == Kind::kUnknown) return absl::OkStatus();
+        if (std::string why = bufferIndexProblem(obj, idx); !why.empty()) return typingError(why);  // buffers:
         if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color['red']
           const std::string* key = constantStr(i.operands[1]);
           if (!key) return typingError("an enum class is indexed by a constant member name only");
@@ -1367,7 +1380,7 @@ class Inferrer {
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
+          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
             t = tc_.array(t->dtype(), t->ndim, t->layout, true);
           break;
         }
@@ -1382,6 +1395,8 @@ class Inferrer {
         }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
+          if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
+          if (t && isCharDtype(t)) t = *tc_.parse("Bytes(uint8, 1d, C)");  // chararrays: an S item reads as bytes
           if (t) break;
           // wording: more ints and slices than dimensions, in Numba's words.
           int indices = 0;
@@ -1468,12 +1483,28 @@ class Inferrer {
         // arrays: a read-only array (an argument over a read-only buffer, a
         // frozen global) refuses writes, as Numba.
         if (obj->readonly) return typingError(absl::StrCat("Cannot modify readonly array of type: ", obj->str()));
+        if (isCharDtype(obj->dtype())) {  // chararrays: a[i] = b, bytes truncated or NUL-padded as NumPy
+          const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || !isBytes(operand(2)))
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (bytes, at one element, are)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
         if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
           const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
           if (!slot || slot->isArray() || operand(2) != obj->dtype())
             return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
                                             operand(1)->str(), " is not supported (a record of the array's type, ",
                                             "at one element, is)"));
+          i.operand_types = ir::OperandTypes{slot, {}};
+          return absl::OkStatus();
+        }
+        if (obj->dtype()->kind == Kind::kUnicodeCharSeq) {  // chararrays: a[i] = s, truncated or NUL-padded as NumPy
+          const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+          if (!slot || slot->isArray() || operand(2)->kind != Kind::kStr)
+            return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
+                                            operand(1)->str(), " is not supported (a str, at one element, is)"));
           i.operand_types = ir::OperandTypes{slot, {}};
           return absl::OkStatus();
         }
@@ -1575,6 +1606,9 @@ class Inferrer {
         break;
       }
     }
+    if (t && (t->kind == Kind::kUnicodeCharSeq || isCharDtype(t)))  // chararrays: an item is only ever read by indexing
+      return typingError(absl::StrCat("the items of a character array (dtype ", t->str(),
+                                      ") are read one at a time by indexing (a[i]); this use is not supported"));
     if (i.result && t) return set(i.result.get(), t);
     return absl::OkStatus();
   }

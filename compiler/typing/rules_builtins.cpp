@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compiler/typing/rules_buffers.h"  // charseq:
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_cuda.h"  // cuda:
@@ -208,6 +209,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     }
     case BuiltinId::kBool: {
       if (n == 1 && (args[0]->isNumber() || args[0]->kind == Kind::kNone)) return tc.boolean();
+      if (n == 1 && isBytes(args[0])) return tc.boolean();  // charseq: not empty
       if (n == 0) return tc.boolean();
       return bad();
     }

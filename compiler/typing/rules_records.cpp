@@ -57,6 +57,8 @@ int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Funct
 const Type* recordFieldValue(TypeContext& tc, const Type* field) {
   // records2: a subarray field reads as a C array view of its bytes, as Numba's.
   if (field->kind == Kind::kNestedArray) return tc.array(field->items[0], field->ndim, 'C', false);
+  // charseq: an S field reads as bytes (Numba's CharSeq): a read-only Bytes view of the field, trailing NULs cut
+  if (field->kind == Kind::kUnicodeCharSeq && field->name == "char") return *tc.parse("Bytes(uint8, 1d, C)");
   return field->kind == Kind::kUnicodeCharSeq ? tc.str() : field;
 }
 
@@ -99,6 +101,10 @@ bool recordBorrowsArgument(const ir::Value* rec) {
 }
 
 std::string recordSubarrayProblem(const Type* field, const ir::Value* rec) {
+  if (field->kind == Kind::kUnicodeCharSeq && field->name == "char" && !recordBorrowsArgument(rec))  // charseq:
+    return absl::StrCat("reading the bytes field (", field->str(),
+                        ") of a record that is not an element of an argument array is not supported yet: its bytes "
+                        "are borrowed and could outlive the array");
   if (field->kind != Kind::kNestedArray || recordBorrowsArgument(rec)) return "";
   return absl::StrCat("reading the subarray field (", field->str(),
                       ") of a record that is not an element of an argument array is not supported yet: its view "

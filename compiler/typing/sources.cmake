@@ -5,4 +5,5 @@ set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_
   rules_print.cpp  # print:
   rules_optional.cpp  # optional:
   rules_npgen.cpp  # npgen:
-  rules_slices.cpp)  # slices:
+  rules_slices.cpp  # slices:
+  rules_buffers.cpp)  # buffers:

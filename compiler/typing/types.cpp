@@ -1,5 +1,7 @@
 #include "compiler/typing/types.h"
 
+#include <functional>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -71,8 +73,8 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       return;
     case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
     case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
-    case Kind::kArray:
-      *head = t.readonly ? "readonly array(" : "array(";
+    case Kind::kArray:  // buffers: named for the exporter (`name`): "Bytes(uint8, 1d, C)"
+      *head = absl::StrCat(t.readonly && t.name != "Bytes" ? "readonly " : "", t.name.empty() ? "array" : t.name, "(");
       all();
       *tail = absl::StrCat(", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
@@ -114,7 +116,9 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *tail = ")";
       return;
     case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
-    case Kind::kUnicodeCharSeq: *head = absl::StrCat("[unichr x ", t.index, "]"); return;  // records: a U field
+    case Kind::kUnicodeCharSeq:  // records: a U field; charseq: an S field (name "char"), Numba's [char x N]
+      *head = absl::StrCat(t.name == "char" ? "[char x " : "[unichr x ", t.index, "]");
+      return;
     case Kind::kNestedArray: *head = t.name; return;  // records2: the spelling, made by TypeContext::nestedArray
     case Kind::kNPGenerator:  // npgen:
       *head = absl::StrCat(t.index == 1 ? "NumPyRandomBitGeneratorType(" : "NumPyRandomGeneratorType(", t.name, ")");
@@ -594,7 +598,57 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
 absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
   absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
   if (!t.ok()) return t.status();
-  return fromSyntax(*this, *t);
+  absl::StatusOr<const Type*> out = fromSyntax(*this, *t);
+  // charseq: fromSyntax makes every string field a U field's type; an S field
+  // ("[char x N]") is that type named "char", renamed here where types are
+  // interned, through records, arrays of records and tuples.
+  std::function<const Type*(const Type*, const base::TypeSyntax&)> nameCharFields =
+      [&](const Type* type, const base::TypeSyntax& syntax) -> const Type* {
+    if (syntax.kind == base::TypeSyntax::Kind::kArray && syntax.items.size() == 1 &&
+        syntax.items[0].kind == base::TypeSyntax::Kind::kCharSeq && syntax.items[0].named == "char") {
+      // chararrays: an S array's dtype is a record of no fields, N bytes, spelled "[char x N]" (isCharDtype)
+      Type dtype;
+      dtype.kind = Kind::kRecord;
+      dtype.name = absl::StrCat("[char x ", syntax.items[0].count, "]");
+      dtype.index = static_cast<int>(syntax.items[0].count);
+      Type arr = *type;
+      arr.items = {intern(dtype)};
+      if (!syntax.named.empty()) arr.name = syntax.named;
+      return intern(arr);
+    }
+    if (syntax.kind == base::TypeSyntax::Kind::kArray && !syntax.named.empty() && type->name != syntax.named) {
+      Type named = *type;  // buffers: one inside a tuple
+      named.name = syntax.named;
+      return intern(named);
+    }
+    if (syntax.kind == base::TypeSyntax::Kind::kCharSeq && syntax.named == "char") {
+      Type named = *type;
+      named.name = "char";
+      return intern(named);
+    }
+    const bool uniform = syntax.kind == base::TypeSyntax::Kind::kUniTuple && syntax.items.size() == 1;
+    const bool walk = syntax.kind == base::TypeSyntax::Kind::kRecord ||
+                      syntax.kind == base::TypeSyntax::Kind::kTuple || syntax.kind == base::TypeSyntax::Kind::kArray;
+    if (!uniform && (!walk || syntax.items.size() != type->items.size())) return type;
+    Type copy = *type;
+    bool changed = false;
+    for (size_t k = 0; k < copy.items.size(); ++k) {
+      const Type* item = nameCharFields(copy.items[k], syntax.items[uniform ? 0 : k]);
+      changed = changed || item != copy.items[k];
+      copy.items[k] = item;
+    }
+    if (!changed) return type;
+    if (copy.kind == Kind::kRecord)  // its spelling (name) names the field types
+      return record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1);
+    return intern(copy);
+  };
+  if (out.ok()) out = nameCharFields(*out, *t);
+  if (!out.ok() || t->kind != base::TypeSyntax::Kind::kArray || t->named.empty()) return out;
+  // buffers: an argument's bytes/bytearray/memoryview/array.array ("Bytes(uint8, 1d, C)") is an
+  // array named for its exporter; it is one only as an argument's type, whole.
+  Type named = **out;
+  named.name = t->named;
+  return intern(named);
 }
 
 }  // namespace kiln::typing

@@ -32,6 +32,9 @@ struct LocalServerOptions;
 namespace kiln::python {
 
 /// The native form of one value type.
+/// buffers: the exporter of a buffer argument (bits 24..26 of its array key); kNone for an ndarray.
+enum class BufferKind : uint8_t { kNone, kBytes, kBytearray, kMemoryview, kPyarray };
+
 struct Layout {
   /// The scalars of base/type_names.def, in its order (so a scalar kind
   /// converts to base::Scalar by value), then the structural kinds.
@@ -54,6 +57,7 @@ struct Layout {
   int ndim = 0;                  // kArray
   char order = 'C';              // kArray: 'C', 'F' or 'A' (any strides)
   bool readonly = false;         // kArray: "readonly array(...)", over a read-only buffer
+  BufferKind buffer = BufferKind::kNone;  // buffers: kArray: the exporter, for a bytes/bytearray/memoryview argument
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
   bool reflected = false;        // kList: passed in from Python; changes are written back
@@ -80,9 +84,16 @@ struct Layout {
 /// An array type packed into one integer, so that matching an ndarray
 /// argument against an overload is a compare (no allocation).
 constexpr uint32_t kArrayKeyReadonly = 1u << 30;
-constexpr uint32_t arrayKey(Layout::Kind dtype, int ndim, char order, bool readonly = false) {
+constexpr uint32_t arrayKey(Layout::Kind dtype, int ndim, char order, bool readonly = false,
+                            BufferKind buffer = BufferKind::kNone) {
   return (static_cast<uint32_t>(dtype) << 16) | (static_cast<uint32_t>(ndim) << 8) | static_cast<uint8_t>(order) |
-         (readonly ? kArrayKeyReadonly : 0);
+         (readonly ? kArrayKeyReadonly : 0) | (static_cast<uint32_t>(buffer) << 24);
+}
+constexpr BufferKind arrayKeyBuffer(uint32_t key) { return static_cast<BufferKind>((key >> 24) & 0x7); }
+/// buffers: Numba's name of a buffer type ("Bytes", "bytearray", ...); "array" for an ndarray.
+constexpr const char* bufferName(BufferKind b) {
+  return b == BufferKind::kBytes ? "Bytes" : b == BufferKind::kBytearray ? "bytearray"
+         : b == BufferKind::kMemoryview ? "memoryview" : b == BufferKind::kPyarray ? "pyarray" : "array";
 }
 constexpr Layout::Kind arrayKeyDtype(uint32_t key) { return static_cast<Layout::Kind>((key >> 16) & 0xff); }
 constexpr bool arrayKeyReadonly(uint32_t key) { return (key & kArrayKeyReadonly) != 0; }
@@ -114,7 +125,8 @@ std::string namedtupleClass(PyTypeObject* cls);
 /// for other classes and for classes defined inside a function.
 std::string enumClass(PyTypeObject* cls, bool* is_int = nullptr);
 /// "array(float64, 1d, C)".
-std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonly = false);
+std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonly = false,
+                          BufferKind buffer = BufferKind::kNone);
 
 /// dicts (typed_dict.cpp): a kiln.typed.Dict's block and DictType spelling.
 bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
@@ -146,6 +158,9 @@ bool numpyApiReady(bool import_numpy);
 /// Whether `value` is an ndarray (false until NumPy's C API is loaded).
 /// Sets *key to its arrayKey, or 0 when its dtype has no Kiln type.
 bool ndarrayKey(PyObject* value, uint32_t* key);
+/// buffers: whether value is a bytes, bytearray, memoryview or array.array;
+/// sets *key to its arrayKey (with its BufferKind), or 0 when its format has no Kiln type.
+bool bufferKey(PyObject* value, uint32_t* key);
 /// Whether an ndarray may be passed as the array type `layout` (same dtype
 /// and ndim; contiguous where the layout says C or F).
 bool arrayPassable(PyObject* value, const Layout& layout);
@@ -167,6 +182,11 @@ PyObject* boxRecord(const Layout& layout, const void* bytes);
 void* voidData(PyObject* value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
+/// buffers: unboxes a bytes/bytearray/memoryview/array.array argument of
+/// buffer layout `layout` (borrowed memory); false with a TypeError otherwise.
+bool unboxBuffer(PyObject* value, const Layout& layout, void* dst);
+/// buffers: whether the contiguous buffer of exporter `value` holds [lo, hi).
+bool bufferHolds(PyObject* value, const char* lo, const char* hi);
 /// The ndarray for an array struct, which holds one reference to its block
 /// (kiln_rt.h) or none (borrowed memory). A block's reference goes to a
 /// capsule that is the ndarray's base. Borrowed memory belongs to one of

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "kiln_rt.h"
 #include "native.h"
@@ -43,6 +44,9 @@ Kind datetimeKind(bool is_timedelta, const PyArray_DatetimeMetaData& meta) {
 // structured dtype (recordSpelling says whether Kiln has a type for it).
 Kind descrKind(PyArray_Descr* d) {
   if (PyDataType_HASFIELDS(d)) return Kind::kRecord;  // records:
+  // chararrays: a U dtype travels as records do, by its spelling ("[unichr x N]").
+  if (d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) && PyDataType_ELSIZE(d) >= 4) return Kind::kRecord;
+  if (d->type_num == NPY_STRING && PyDataType_ELSIZE(d) >= 1) return Kind::kRecord;  // chararrays: an S dtype, [char x N]
   if (PyDataType_HASSUBARRAY(d) || !PyArray_ISNBO(d->byteorder)) return Kind::kNone;
   const int type = d->type_num;
   const npy_intp size = PyDataType_ELSIZE(d);
@@ -109,6 +113,11 @@ std::string nestedArraySpelling(PyArray_Descr* fd) {
 // offset=0],...;size;aligned)"; empty when a field has no Kiln type (a
 // subarray, a string, an object) or a name that is no identifier.
 std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
+  if (!PyDataType_HASFIELDS(d) && d->type_num == NPY_UNICODE && PyArray_ISNBO(d->byteorder) &&
+      PyDataType_ELSIZE(d) >= 4)  // chararrays: a U dtype, Numba's [unichr x N]
+    return "[unichr x " + std::to_string(PyDataType_ELSIZE(d) / 4) + "]";
+  if (!PyDataType_HASFIELDS(d) && d->type_num == NPY_STRING && PyDataType_ELSIZE(d) >= 1)  // chararrays: an S dtype
+    return "[char x " + std::to_string(PyDataType_ELSIZE(d)) + "]";
   if (!PyDataType_HASFIELDS(d) || depth > base::kMaxTypeDepth) return {};
   PyObject* names = PyDataType_NAMES(d);
   PyObject* fields = PyDataType_FIELDS(d);
@@ -139,6 +148,8 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
     else if (k != Kind::kNone) type = base::scalarName(static_cast<base::Scalar>(k));
     else if (fd->type_num == NPY_UNICODE && PyArray_ISNBO(fd->byteorder) && PyDataType_ELSIZE(fd) >= 4)
       type = "[unichr x " + std::to_string(PyDataType_ELSIZE(fd) / 4) + "]";  // a U field
+    else if (fd->type_num == NPY_STRING && PyDataType_ELSIZE(fd) >= 1)
+      type = "[char x " + std::to_string(PyDataType_ELSIZE(fd)) + "]";  // charseq: an S field
     if (type.empty()) return {};
     out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) + "]";
   }
@@ -159,7 +170,7 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
     PyObject* format = nullptr;
     if (t.items[i].kind == base::TypeSyntax::Kind::kRecord) format = reinterpret_cast<PyObject*>(recordDescr(t.items[i]));
     else if (t.items[i].kind == base::TypeSyntax::Kind::kCharSeq)
-      format = PyUnicode_FromString(("U" + std::to_string(t.items[i].count)).c_str());
+      format = PyUnicode_FromString(((t.items[i].named == "char" ? "S" : "U") + std::to_string(t.items[i].count)).c_str());
     else if (t.items[i].kind == base::TypeSyntax::Kind::kNestedArray) {  // records2: "(3,)float64"
       std::string shape = "(";
       for (int64_t d : t.items[i].shape) shape += std::to_string(d) + ",";
@@ -189,6 +200,16 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
 }
 
 PyArray_Descr* recordDescr(const std::string& spelling) {
+  constexpr std::string_view kCharSeq = "[unichr x ", kBytesSeq = "[char x ";
+  const bool bytes = spelling.compare(0, kBytesSeq.size(), kBytesSeq) == 0;
+  if (bytes || spelling.compare(0, kCharSeq.size(), kCharSeq) == 0) {  // chararrays: a U or S dtype
+    const size_t at = bytes ? kBytesSeq.size() : kCharSeq.size();
+    PyObject* s = PyUnicode_FromFormat("%s%s", bytes ? "S" : "U", spelling.substr(at, spelling.size() - at - 1).c_str());
+    PyArray_Descr* descr = nullptr;
+    const int ok = s != nullptr && PyArray_DescrConverter(s, &descr);
+    Py_XDECREF(s);
+    return ok ? descr : nullptr;
+  }
   absl::StatusOr<base::TypeSyntax> t = base::parseType(spelling);
   if (!t.ok() || t->kind != base::TypeSyntax::Kind::kRecord) {
     PyErr_Format(PyExc_SystemError, "kiln: bad record type %s", spelling.c_str());
@@ -291,6 +312,7 @@ PyObject* argumentHolding(PyObject* v, const char* lo, const char* hi) {
       if (PyObject* a = argumentHolding(PyTuple_GET_ITEM(v, i), lo, hi)) return a;
     return nullptr;
   }
+  if (bufferHolds(v, lo, hi)) return v;  // buffers: a view of a bytes/bytearray/memoryview argument
   if (!PyArray_Check(v)) return nullptr;
   auto* a = reinterpret_cast<PyArrayObject*>(v);
   const char *alo, *ahi;
@@ -384,6 +406,7 @@ bool arrayPassable(PyObject* v, const Layout& l) {
 }
 
 bool unboxArray(PyObject* v, const Layout& l, void* dst) {
+  if (l.buffer != BufferKind::kNone) return unboxBuffer(v, l, dst);  // buffers:
   if (!arrayPassable(v, l)) {
     std::string got = typeofSpelling(v);
     PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(),
@@ -427,6 +450,15 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   const char* p = static_cast<const char*>(src);
   auto* meminfo = load<KilnMemInfo*>(p);
   void* data = load<void*>(p + 8);
+  if (l.buffer == BufferKind::kBytes && l.ndim == 1) {  // charseq: a Bytes value (an S field) is a new bytes object
+    const int64_t n = load<int64_t>(p + 16), stride = load<int64_t>(p + 24);
+    PyObject* out = n < 0 ? nullptr : PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
+    if (out != nullptr)
+      for (int64_t k = 0; k < n; ++k) PyBytes_AS_STRING(out)[k] = static_cast<const char*>(data)[k * stride];
+    kiln_mi_decref(meminfo);
+    if (out == nullptr && !PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "compiled code returned bytes of a negative length");
+    return out;
+  }
   auto fail = [&]() -> PyObject* {
     kiln_mi_decref(meminfo);  // the result's reference
     return nullptr;
@@ -464,8 +496,9 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   // With data and strides given, NumPy computes the contiguity flags.
   // A view of a read-only argument is read-only too, and so is a result of a
   // readonly type (npmore: np.broadcast_to's views, as NumPy's).
-  const bool writeable =
-      !l.readonly && (base == nullptr || PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base)));
+  // buffers: a view of a buffer argument is writeable when its type is.
+  const bool writeable = !l.readonly && (base == nullptr || !PyArray_Check(base) ||
+                                         PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base)));
   PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data,
                                        writeable ? NPY_ARRAY_WRITEABLE : 0, nullptr);  // steals descr
   if (arr == nullptr) return fail();

@@ -303,8 +303,9 @@ PyObject* boxSet(const Layout& l, const void* p);  // sets:
 
 }  // namespace
 
-std::string arraySpelling(Kind dtype, int ndim, char order, bool readonly) {
-  return absl::StrCat(readonly ? "readonly " : "", "array(", kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
+std::string arraySpelling(Kind dtype, int ndim, char order, bool readonly, BufferKind buffer) {
+  return absl::StrCat(readonly && buffer != BufferKind::kBytes ? "readonly " : "", bufferName(buffer), "(",
+                      kindName(dtype), ", ", ndim, "d, ", std::string(1, order), ")");
 }
 
 namespace {
@@ -359,11 +360,16 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.ndim = t.ndim;
       l.order = t.layout;
       l.readonly = t.readonly;
-      l.array_key = arrayKey(l.dtype, t.ndim, t.layout, t.readonly);
-      l.spelling = arraySpelling(l.dtype, t.ndim, t.layout, t.readonly);
+      l.buffer = t.named == "Bytes" ? BufferKind::kBytes : t.named == "bytearray" ? BufferKind::kBytearray
+                 : t.named == "memoryview" ? BufferKind::kMemoryview : t.named == "pyarray" ? BufferKind::kPyarray
+                                                                              : BufferKind::kNone;  // buffers:
+      l.array_key = arrayKey(l.dtype, t.ndim, t.layout, t.readonly, l.buffer);
+      l.spelling = arraySpelling(l.dtype, t.ndim, t.layout, t.readonly, l.buffer);
       if (!t.items.empty()) {
         l.record = base::printType(t.items[0]);
         l.record_size = static_cast<size_t>(t.items[0].count);
+        if (t.items[0].kind == base::TypeSyntax::Kind::kCharSeq && t.items[0].named != "char")
+          l.record_size *= 4;  // chararrays: UCS4 characters (an S dtype's are bytes)
         l.spelling = base::printType(t);
       }
       return l;
@@ -738,6 +744,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   // ndarray (numpy is then imported) triggers.
   else if (ndarrayKey(v, array_key) || (numpyApiReady(/*import_numpy=*/false) && ndarrayKey(v, array_key)))
     *kind = Kind::kArray;
+  else if (bufferKey(v, array_key)) *kind = Kind::kArray;  // buffers: bytes, bytearray, memoryview, array.array
   else if (!dtypeSpelling(v).empty()) *kind = Kind::kTuple;  // dtypes: by spelling, as tuples
   else if (!npgenClass(v).empty()) *kind = Kind::kTuple;  // npgen: by spelling, as tuples
   else return false;
@@ -752,7 +759,8 @@ std::string typeofSpelling(PyObject* v) {
     return absl::StrCat(arrayKeyReadonly(key) ? "readonly " : "", "array(", ndarrayRecord(v), ", ", arrayKeyNdim(key), "d, ",
                         std::string(1, arrayKeyOrder(key)), ")");
   if (kind == Kind::kArray)
-    return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key), arrayKeyReadonly(key));
+    return arraySpelling(arrayKeyDtype(key), arrayKeyNdim(key), arrayKeyOrder(key), arrayKeyReadonly(key),
+                         arrayKeyBuffer(key));
   if (kind == Kind::kRecord) return voidRecord(v);  // records: a np.void of a structured dtype
   if (kind == Kind::kDict && PySet_CheckExact(v)) {
     // sets: Numba's reflected set, typed by one item (unboxing checks the

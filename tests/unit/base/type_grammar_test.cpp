@@ -64,6 +64,22 @@ TEST(TypeGrammar, Arrays) {
   EXPECT_EQ(canon("array(bool, 1d, F)"), "array(bool, 1d, C)");  // 1-d F is C
   EXPECT_EQ(canon("array(int64, 0d, C)"), "array(int64, 0d, C)");
   EXPECT_EQ(canon("readonly array(int64, 1d, C)"), "readonly array(int64, 1d, C)");
+  // buffers: an argument's bytes/bytearray/memoryview/array.array, named for its exporter
+  EXPECT_EQ(canon("Bytes(uint8, 1d, C)"), "Bytes(uint8, 1d, C)");
+  EXPECT_EQ(canon("readonly Bytes(uint8, 1d, C)"), "Bytes(uint8, 1d, C)");  // always read-only
+  EXPECT_TRUE(parseType("Bytes(uint8, 1d, C)")->readonly);
+  EXPECT_EQ(canon("bytearray(uint8, 1d, C)"), "bytearray(uint8, 1d, C)");
+  EXPECT_EQ(canon("readonly memoryview(float64, 2d, F)"), "readonly memoryview(float64, 2d, F)");
+  EXPECT_EQ(canon("pyarray(int32, 1d, C)"), "pyarray(int32, 1d, C)");
+  EXPECT_FALSE(parseType("memoryview(Record(a[type=int16;offset=0];2;False), 1d, C)").ok());
+  // chararrays: a NumPy U array's dtype is a U field's
+  EXPECT_EQ(canon("array([unichr x 3], 1d, C)"), "array([unichr x 3], 1d, C)");
+  EXPECT_EQ(canon("readonly array([ unichr x 12 ], 0d, C)"), "readonly array([unichr x 12], 0d, C)");
+  EXPECT_FALSE(parseType("array([unichr x 0], 1d, C)").ok());
+  // charseq: an S field of a record, N bytes
+  EXPECT_EQ(canon("Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)"),
+            "Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)");
+  EXPECT_FALSE(parseType("Record(n[type=[char x 5];offset=0];4;False)").ok());  // outside the record
   for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
                           "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
                           "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",
