@@ -291,6 +291,10 @@ class FunctionLowering {
   void listSort(llvm::Value* lst, const typing::Type* lt, llvm::Value* reverse);
   llvm::Value* listMethod(const ir::Instr& i, const typing::Type* lt, llvm::Value* lst, const std::string& name);
   llvm::Value* listBuiltin(const ir::Instr& i, const std::string& name);
+  // litcont: (lower_literal_containers.cpp) self.name() of a LiteralList or
+  // LiteralStrKeyDict t: copy, keys, values, items.
+  llvm::Value* literalMethod(const typing::Type* t, llvm::Value* self, const std::string& name,
+                             const typing::Type* result);
 
   // Memory (lower_memory.cpp): reference counts of the arrays a value holds
   // (ownership.h says which values own references and where they die).

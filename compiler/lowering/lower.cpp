@@ -133,6 +133,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kList:  // lists: lowerList lowers their calls
       break;
     case Kind::kBoundMethod:
+      if (typing::isLiteralList(callee->items[0]) || typing::isLiteralStrKeyDict(callee->items[0]))  // litcont:
+        return literalMethod(callee->items[0], value(i.operands[0]), callee->name, result);
       if (callee->items[0]->isNumber())  // complex: z.conjugate() (lower_complex.cpp)
         return numberPart(value(i.operands[0]), callee->items[0], callee->name, result);
       if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
@@ -446,6 +448,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = llvm::PoisonValue::get(valueType(ctx_, rt));
         for (unsigned k = 0; k < picks->size(); ++k)
           v = b_.CreateInsertValue(v, b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>((*picks)[k])), k);
+        break;
+      }
+      if (typing::isLiteralStrKeyDict(tup)) {  // litcont: d['key'], a constant key (typing checked)
+        const std::string* key = typing::constantStr(i.operands[1]);
+        int k = key ? typing::literalDictIndex(tup, *key) : -1;
+        if (k < 0) return absl::InternalError("literal dict getitem without a constant key reached lowering");
+        v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
         break;
       }
       if (idx_def && idx_def->op == Op::kConst && idx_def->const_value.kind == compiler::Constant::Kind::kInt) {

@@ -257,6 +257,10 @@ class Inferrer {
                                       ": a function on one path and None on another is not supported (as a sort "
                                       "key: Key must concretely be None or a Numba JIT compiled function)"));
     if (!u) u = joinOptional(tc_, v->type, t);  // optional: None and a value meet
+    if (!u && (isLiteralList(v->type) || isLiteralList(t) || isLiteralStrKeyDict(v->type) || isLiteralStrKeyDict(t)))
+      return typingError(absl::StrCat("Cannot unify ", v->type->str(), " and ", t->str(),  // litcont: Numba's words
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                      " (literal containers meet only with the same keys and item types)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'")));
@@ -580,6 +584,11 @@ class Inferrer {
         // The method row (builtins.def KILN_METHOD) the attribute resolved
         // to, its arguments bound by its parameter spec.
         const Type* receiver = callee->items[0];
+        if (isLiteralList(receiver) || isLiteralStrKeyDict(receiver)) {  // litcont: copy, keys, values, items
+          absl::StatusOr<const Type*> r = literalMethodCall(tc_, receiver, callee->name, args);
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          return *r;
+        }
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
@@ -989,6 +998,10 @@ class Inferrer {
         } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
           t = setAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: its read-only methods
+          std::string why;
+          t = literalAttr(tc_, obj, i.name, &why);
+          if (!t) return typingError(why);
         } else if (int k = namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
           t = obj->items[static_cast<size_t>(k)];
         } else if (obj->kind == Kind::kTuple && !obj->name.empty() && i.name == "_replace") {
@@ -1177,6 +1190,7 @@ class Inferrer {
           keys.push_back(operand(k));
           values.push_back(operand(k + 1));
         }
+        if ((t = literalDictOf(tc_, i))) break;  // litcont: a LiteralStrKeyDict, now the tuple of its values
         absl::StatusOr<const Type*> d = buildMapType(tc_, keys, values);
         if (!d.ok()) return typingError(std::string(d.status().message()));
         t = *d;
@@ -1185,6 +1199,7 @@ class Inferrer {
       case Op::kDelItem: {  // del obj[index]: dicts (by key) and lists (by index or slice)
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) return typingError(literalMutation(obj));  // litcont:
         if (obj->kind == Kind::kList) {  // lists: the __delitem__ method's rule
           const Type* refined = obj;
           absl::StatusOr<const Type*> r = listMethodCall(tc_, obj, "__delitem__", {operand(1)}, {}, &refined);
@@ -1204,6 +1219,11 @@ class Inferrer {
           items.push_back(operand(k));
         }
         absl::StatusOr<const Type*> l = listLiteral(tc_, items);
+        if (!l.ok() && (t = literalListOf(tc_, items))) {  // litcont: a LiteralList, built as the tuple of its items
+          i.op = Op::kBuildTuple;
+          i.name = t->name;
+          break;
+        }
         if (!l.ok()) return typingError(std::string(l.status().message()));
         t = *l;
         break;
@@ -1239,6 +1259,14 @@ class Inferrer {
           if (!m.ok()) return m.status();
           t = *m;
           break;
+        }
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: a constant index or key only
+          absl::StatusOr<const Type*> r = literalGetItem(obj, i.operands[1]);
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          if (*r) {
+            t = *r;
+            break;
+          }
         }
         if (obj->kind == Kind::kTuple && (idx->kind == Kind::kInt || idx->kind == Kind::kBool)) {
           ir::Instr* def = i.operands[1]->def;
@@ -1346,6 +1374,7 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) return typingError(literalMutation(obj));  // litcont:
         if (!i.name.empty() && !obj->isRecord())  // records: r.x = v; no other receiver takes an attribute store
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
@@ -1634,6 +1663,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   // The entry's result crosses into the caller, which can only receive
   // values with a run-time form in the ABI (runtime/cpu/kiln_abi.h).
   std::function<bool(const Type*)> returnable = [&](const Type* t) {
+    if (isLiteralList(t) || isLiteralStrKeyDict(t)) return false;  // litcont: as Numba, never boxed
     if (t->kind == Kind::kTuple) {
       for (const Type* item : t->items)
         if (!returnable(item)) return false;
@@ -1650,6 +1680,12 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   };
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
   // records: a record at the top only (boxed as a np.void copy of its bytes).
+  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))  // litcont: Numba's words
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               absl::StrCat("cannot convert native ", entry_ret->str(),
+                                            " to a Python object (a literal container stays in compiled code)"),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
   if (!entry_ret->isRecord() && !returnable(entry_ret))
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("returning a value of type ", entry_ret->str(),
