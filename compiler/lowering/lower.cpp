@@ -134,7 +134,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       break;
     case Kind::kBoundMethod:
       if (typing::isLiteralList(callee->items[0]) || typing::isLiteralStrKeyDict(callee->items[0]))  // litcont:
-        return literalMethod(callee->items[0], value(i.operands[0]), callee->name, result);
+        return literalMethod(i, callee->items[0], value(i.operands[0]), callee->name, result);
       if (callee->items[0]->isNumber())  // complex: z.conjugate() (lower_complex.cpp)
         return numberPart(value(i.operands[0]), callee->items[0], callee->name, result);
       if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
@@ -354,6 +354,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kCompare:
       if (i.operands[0]->type->kind == Kind::kOptional || i.operands[1]->type->kind == Kind::kOptional) {
         v = optionalIsNone(i);  // optional: x is None, x is not None
+        break;
+      }
+      if ((typing::isLiteralList(i.operands[1]->type) || typing::isLiteralStrKeyDict(i.operands[1]->type)) &&
+          (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // litcont:
+        std::vector<llvm::Value*> m = literalMatches(value(i.operands[0]), i.operands[0]->type,
+                                                     value(i.operands[1]), i.operands[1]->type);
+        v = b_.getInt1(false);
+        for (llvm::Value* x : m) v = b_.CreateOr(v, x);
+        if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
         break;
       }
       if (i.operands[1]->type->kind == Kind::kDict &&

@@ -10,8 +10,36 @@
 
 namespace kiln::lowering {
 
-llvm::Value* FunctionLowering::literalMethod(const typing::Type* t, llvm::Value* self, const std::string& name,
-                                             const typing::Type* result) {
+std::vector<llvm::Value*> FunctionLowering::literalMatches(llvm::Value* x, const typing::Type* xt, llvm::Value* self,
+                                                         const typing::Type* t) {
+  std::vector<llvm::Value*> out;
+  if (typing::isLiteralStrKeyDict(t)) {
+    for (const std::string& key : typing::literalDictKeys(t))
+      out.push_back(strCompareValues(ir::CompareOp::kEq, x, strConstant(key), nullptr, &key));
+    return out;
+  }
+  for (unsigned k = 0; k < t->items.size(); ++k) {
+    const typing::Type* it = t->items[k];
+    if (!typing::literalItemsComparable(xt, it)) continue;  // never equal (typing refused what is ambiguous)
+    llvm::Value* item = b_.CreateExtractValue(self, k);
+    if (it->kind == typing::Kind::kStr) {
+      out.push_back(strCompareValues(ir::CompareOp::kEq, x, item));
+      continue;
+    }
+    const typing::Type* common = typing::unify(types(), xt, it);
+    out.push_back(compareValues(ir::CompareOp::kEq, convert(b_, x, xt, common), convert(b_, item, it, common), common));
+  }
+  return out;
+}
+
+llvm::Value* FunctionLowering::literalMethod(const ir::Instr& i, const typing::Type* t, llvm::Value* self,
+                                             const std::string& name, const typing::Type* result) {
+  if (name == "count") {
+    llvm::Value* n = b_.getInt64(0);
+    for (llvm::Value* m : literalMatches(value(i.operands[1]), i.operands[1]->type, self, t))
+      n = b_.CreateAdd(n, b_.CreateZExt(m, b_.getInt64Ty()));
+    return n;
+  }
   if (name == "copy" || name == "values") {
     retain(self, t);
     return self;  // a tuple of the same items: the same value

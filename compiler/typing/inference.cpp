@@ -699,6 +699,10 @@ class Inferrer {
       // As Numba: a list literal of constants, used by nothing else (Numba
       // makes it a tuple, so it cannot be changed or sliced).
       const ir::Instr* d = i.operands[1]->def;
+      if (!d && i.operands[1]->param_of == inst.ir->blocks[0].get())  // litcont: Numba's words
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll with a function argument: only a list literal of constants "
+                         "can be unrolled", line_);
       if (!d || d->op != Op::kBuildList)
         return userError(Diagnostic::Kind::kUnsupported,
                          "Invalid use of literal_unroll: a list argument must be a list literal of constants", line_);
@@ -727,6 +731,14 @@ class Inferrer {
       if (uses != 1)
         return userError(Diagnostic::Kind::kUnsupported,
                          "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
+    }
+    if (isLiteralList(t)) {  // litcont: as Numba, a list literal of constants only (made a tuple by typing)
+      const ir::Instr* d = i.operands[1]->def;
+      for (size_t k = 0; d && d->op == Op::kBuildTuple && k < d->operands.size(); ++k)
+        if (!d->operands[k]->def || d->operands[k]->def->op != Op::kConst)
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("Found non-constant value at position ", k,
+                                        " in a list argument to literal_unroll"), line_);
     }
     bool changed = false;
     // records: a tuple of strings unrolls too, so that each copy's item is a
@@ -1115,6 +1127,13 @@ class Inferrer {
       case Op::kCompare:
         if (const Type* o = optionalCompareResult(tc_, i.compare_op, operand(0), operand(1))) {  // optional: x is None
           t = o;
+          break;
+        }
+        if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
+            (isLiteralList(operand(1)) || isLiteralStrKeyDict(operand(1)))) {  // litcont: item by item
+          if (operand(0)->kind == Kind::kUnknown) return absl::OkStatus();
+          if (std::string why = literalContainsProblem(operand(0), operand(1)); !why.empty()) return typingError(why);
+          t = tc_.boolean();
           break;
         }
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&

@@ -427,6 +427,11 @@ int literalDictIndex(const Type* t, const std::string& key);
 // t.name: a bound method (copy; keys, values, items of a dict) or nullptr
 // with *why in Numba's words.
 const Type* literalAttr(TypeContext& tc, const Type* t, const std::string& name, std::string* why);
+// Whether `x in t` (and t.count(x)) compares x with this item (numbers with
+// numbers, strings with strings; any other pair is never equal).
+bool literalItemsComparable(const Type* x, const Type* item);
+// Why `x in t` of a literal container t is refused; empty when it is not.
+std::string literalContainsProblem(const Type* x, const Type* t);
 // The result of the bound method `name` of literalAttr called with args.
 absl::StatusOr<const Type*> literalMethodCall(TypeContext& tc, const Type* t, const std::string& name,
                                               const std::vector<const Type*>& args);

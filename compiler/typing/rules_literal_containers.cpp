@@ -133,7 +133,7 @@ const Type* literalAttr(TypeContext& tc, const Type* t, const std::string& name,
       *why = "list.index is unsupported for literal lists";
       return nullptr;
     }
-    if (name == "copy") return tc.boundMethod(t, name);
+    if (name == "copy" || name == "count") return tc.boundMethod(t, name);
     *why = absl::StrCat("unknown attribute '", name, "' of a literal list, ", t->str());
     return nullptr;
   }
@@ -152,9 +152,32 @@ const Type* literalAttr(TypeContext& tc, const Type* t, const std::string& name,
   return nullptr;
 }
 
+bool literalItemsComparable(const Type* x, const Type* item) {
+  return (x->isNumber() && item->isNumber()) || (x->kind == Kind::kStr && item->kind == Kind::kStr);
+}
+
+std::string literalContainsProblem(const Type* x, const Type* t) {
+  if (isLiteralStrKeyDict(t)) {
+    if (x->kind == Kind::kStr) return "";
+    return absl::StrCat("the keys of a literal dictionary are strings: 'in' with ", x->str(), " is not supported");
+  }
+  if (!x->isNumber() && x->kind != Kind::kStr)
+    return absl::StrCat("'in' of ", x->str(), " in a literal list is not supported (numbers and strings are)");
+  for (const Type* item : t->items)
+    if (item->isArray())  // as Python: an array's == is not one truth value
+      return absl::StrCat("'in' of ", x->str(), " in ", t->str(),
+                          " is not supported: comparing with an array is ambiguous");
+  return "";
+}
+
 absl::StatusOr<const Type*> literalMethodCall(TypeContext& tc, const Type* t, const std::string& name,
                                               const std::vector<const Type*>& args) {
   const std::string what = isLiteralList(t) ? "list" : "dict";
+  if (name == "count") {
+    if (args.size() != 1) return absl::InvalidArgumentError("list.count() takes exactly one argument");
+    if (std::string why = literalContainsProblem(args[0], t); !why.empty()) return absl::InvalidArgumentError(why);
+    return tc.integer(64, true);
+  }
   if (!args.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ".", name, "() takes no arguments"));
   if (name == "copy") return t;  // immutable: the copy is the value itself
   if (name == "values") return tc.tuple(t->items);

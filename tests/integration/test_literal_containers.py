@@ -113,6 +113,33 @@ def dict_as_arg():
     return e['d']
 
 
+def list_contains():
+    l = ['a', 1, 'b', 2.5, True]
+    r = []
+    for x in literal_unroll(('a', 'd', 2, 2.5, 1, 1.0)):
+        r.append(x in l)
+    return r, 'z' not in l
+
+
+def list_count():
+    l = ['a', 1, 'a', 2, 'a', 3.0, 'b', True, 'c']
+    r = []
+    for x in 'abcd':
+        r.append(l.count(x))
+    return r, l.count(1), l.count(3)
+
+
+def dict_contains(k):
+    d = {'a': 1, 'b': 2j, 'c': 'd'}
+    return 'b' in d, 'f' in d, k in d, k not in d
+
+
+def dict_copy_equal():
+    d = {'a': 1, 'b': 2j, 'c': 'd'}
+    new = d.copy()
+    return new['c'], len(new)
+
+
 def dict_int_then_float():
     d = {'a': 1, 'b': 2.5}  # as Numba: int64 does not take float64 without loss
     return d['a'], d['b']
@@ -142,7 +169,8 @@ def dict_unusual_keys():
     (dict_static, ()), (dict_runtime_value, (5,)), (dict_runtime_value, (0,)),
     (dict_repeated_key, ()), (dict_values, ()), (dict_keys, ()), (dict_items, ()),
     (dict_unify, (1,)), (dict_unify, (-1,)), (dict_unusual_keys, ()), (dict_int_then_float, ()),
-    (dict_float_then_int, ()),
+    (dict_float_then_int, ()), (list_contains, ()), (list_count, ()), (dict_contains, ('c',)),
+    (dict_contains, ('zz',)), (dict_copy_equal, ()),
 ])
 def test_matches_python(fn, args):
     got = jit(fn)(*args)
@@ -249,6 +277,14 @@ def dict_not_unify(x):
     return a['c']
 
 
+def unroll_nonconstant(x):
+    l = [x, 'a']
+    n = 0
+    for v in literal_unroll(l):
+        n += 1
+    return n
+
+
 def dict_returned():
     return {'a': 2j, 'c': 'd'}
 
@@ -263,6 +299,7 @@ def dict_returned():
     (list_not_unify, (1,), r"Cannot unify LiteralList"),
     (dict_not_unify, (1,), r"Cannot unify LiteralStrKey"),
     (dict_returned, (), r"cannot convert native LiteralStrKey"),
+    (unroll_nonconstant, (1,), r"Found non-constant value at position 0"),
 ])
 def test_refusals(fn, args, phrase):
     with pytest.raises(TypingError, match=phrase):
