@@ -1211,6 +1211,7 @@ class Inferrer {
         }
         if ((t = literalDictOf(tc_, i))) break;  // litcont: a LiteralStrKeyDict, now the tuple of its values
         absl::StatusOr<const Type*> d = buildMapType(tc_, keys, values);
+        if (!d.ok() && (t = literalDictOf(tc_, i, /*force=*/true))) break;  // litcont: values a dict cannot hold
         if (!d.ok()) return typingError(std::string(d.status().message()));
         t = *d;
         break;

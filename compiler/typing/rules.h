@@ -415,8 +415,9 @@ const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string&
 const Type* literalListOf(TypeContext& tc, const std::vector<const Type*>& items);
 // A build_map of constant str keys whose values have no common type becomes
 // the build_tuple of its values in key order; its LiteralStrKeyDict type, or
-// nullptr (i unchanged) when it is a dict.
-const Type* literalDictOf(TypeContext& tc, ir::Instr& i);
+// nullptr (i unchanged) when it is a dict. `force`: also when the values
+// have one type (that a dict cannot hold).
+const Type* literalDictOf(TypeContext& tc, ir::Instr& i, bool force = false);
 // "Cannot mutate a literal list" / "... dictionary".
 std::string literalMutation(const Type* t);
 // t[index] of a literal container: the item type; nullptr for a literal

@@ -73,6 +73,7 @@ namespace {
 // A value a dict can hold: what has a run-time form in a dict's entries.
 bool storable(const Type* t) {
   if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
+  if (t->kind == Kind::kStr) return true;  // litcont: a reference, as an array's
   if (t->kind == Kind::kTuple) {
     for (const Type* item : t->items)
       if (!storable(item)) return false;

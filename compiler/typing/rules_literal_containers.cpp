@@ -61,7 +61,7 @@ const Type* literalListOf(TypeContext& tc, const std::vector<const Type*>& items
   return tc.literalList(items);
 }
 
-const Type* literalDictOf(TypeContext& tc, ir::Instr& i) {
+const Type* literalDictOf(TypeContext& tc, ir::Instr& i, bool force) {
   std::vector<std::string> keys;
   std::vector<ir::Value*> values;
   std::vector<const Type*> value_types;
@@ -80,7 +80,7 @@ const Type* literalDictOf(TypeContext& tc, ir::Instr& i) {
   if (keys.empty() || anyUnknown(value_types)) return nullptr;
   // As Numba: the values are one dict's when each converts without loss to
   // the first one's type (so {'a': 1, 'b': 2.5} keeps its int).
-  if (!noCommonType(tc, value_types) &&
+  if (!force && !noCommonType(tc, value_types) &&
       std::all_of(value_types.begin(), value_types.end(),
                   [&](const Type* v) { return safeConversion(tc, v, value_types[0]); }))
     return nullptr;
@@ -94,7 +94,11 @@ const Type* literalDictOf(TypeContext& tc, ir::Instr& i) {
 }
 
 std::string literalMutation(const Type* t) {
-  return isLiteralList(t) ? "Cannot mutate a literal list" : "Cannot mutate a literal dictionary";
+  if (isLiteralList(t)) return absl::StrCat("Cannot mutate a literal list, ", t->str());
+  if (std::all_of(t->items.begin(), t->items.end(), [&](const Type* v) { return v == t->items[0]; }))
+    return absl::StrCat("Cannot mutate a literal dictionary, ", t->str(), " (a typed dict cannot hold values of type ",
+                        t->items[0]->str(), ", so this dict literal of constant keys is read-only)");
+  return absl::StrCat("Cannot mutate a literal dictionary, ", t->str());
 }
 
 absl::StatusOr<const Type*> literalGetItem(const Type* t, const ir::Value* index) {

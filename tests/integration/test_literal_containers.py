@@ -140,6 +140,30 @@ def dict_copy_equal():
     return new['c'], len(new)
 
 
+def dict_of_lists():  # values a typed dict cannot hold: a read-only literal dictionary
+    d = {'x': [1, 2], 'y': [3]}
+    d['x'].append(4)
+    return d['x'][2] + d['y'][0], len(d['x'])
+
+
+def dict_of_closure_list():
+    z = {"A": [lambda a: 2 * a, "B"]}
+    return z["A"][0](5), z["A"][1]
+
+
+def str_values(n):  # a typed dict of str values
+    a = {0: 'A', 1: 'B', 2: 'C'}
+    b = {3 + i: a[i] for i in range(3)}
+    b[10] = 'x' * n
+    b[0] = b[10] + 'y'
+    del b[3]
+    v = b.pop(4)
+    s = ''
+    for k, w in b.items():
+        s += w
+    return b, s, v, b.get(5, 'none'), b.get(77, 'dflt'), 10 in b
+
+
 def dict_int_then_float():
     d = {'a': 1, 'b': 2.5}  # as Numba: int64 does not take float64 without loss
     return d['a'], d['b']
@@ -170,7 +194,8 @@ def dict_unusual_keys():
     (dict_repeated_key, ()), (dict_values, ()), (dict_keys, ()), (dict_items, ()),
     (dict_unify, (1,)), (dict_unify, (-1,)), (dict_unusual_keys, ()), (dict_int_then_float, ()),
     (dict_float_then_int, ()), (list_contains, ()), (list_count, ()), (dict_contains, ('c',)),
-    (dict_contains, ('zz',)), (dict_copy_equal, ()),
+    (dict_contains, ('zz',)), (dict_copy_equal, ()), (dict_of_lists, ()), (dict_of_closure_list, ()),
+    (str_values, (3,)),
 ])
 def test_matches_python(fn, args):
     got = jit(fn)(*args)
@@ -221,7 +246,12 @@ def _mutations():
         d = {'a': 1, 'b': 'x'}
         d.update({'c': 3})
 
-    return [(f, "Cannot mutate a literal list") for f in (setitem, delitem, append, pop)] + \
+    def dlists():
+        d = {'x': [1, 2], 'y': [3]}
+        d['z'] = [5]
+
+    return [(dlists, "Cannot mutate a literal dictionary.*read-only")] + \
+        [(f, "Cannot mutate a literal list") for f in (setitem, delitem, append, pop)] + \
         [(f, "Cannot mutate a literal dictionary") for f in (dsetitem, ddelitem, dclear, dupdate)]
 
 
