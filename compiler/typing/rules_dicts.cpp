@@ -81,7 +81,14 @@ bool storable(const Type* t) {
   }
   return false;
 }
+std::string valueProblem(const Type* v) {
+  if (v->kind == Kind::kNone || v->kind == Kind::kOptional)  // litcont: Numba's words
+    return absl::StrCat("Dict.value_type cannot be of type ", v->str(), " (a dict value cannot be None)");
+  return absl::StrCat("a dict value of type ", v->str(), " is not supported");
+}
 std::string keyProblem(const Type* k) {
+  if (k->kind == Kind::kNone || k->kind == Kind::kOptional)  // litcont: Numba's words
+    return absl::StrCat("Dict.key_type cannot be of type ", k->str(), " (a dict key cannot be None)");
   if (std::string why = unhashableReason(k); !why.empty()) return absl::StrCat("a dict key: ", why);
   return "";
 }
@@ -106,7 +113,7 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
   if (k->kind != Kind::kUnknown)
     if (std::string why = keyProblem(k); !why.empty()) return absl::InvalidArgumentError(why);
   if (v->kind != Kind::kUnknown && !storable(v))
-    return absl::InvalidArgumentError(absl::StrCat("a dict value of type ", v->str(), " is not supported"));
+    return absl::InvalidArgumentError(valueProblem(v));
   return tc.dict(k, v);
 }
 
@@ -132,7 +139,7 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
   }
   if (v->kind == Kind::kUnknown) {
     if (!storable(value)) {
-      *why = absl::StrCat("a dict value of type ", value->str(), " is not supported");
+      *why = valueProblem(value);
       return nullptr;
     }
     v = value;
