@@ -145,6 +145,7 @@ class SsaBuilder {
   absl::Status makeFunction(const Instruction& in, FrameState& st);
   // tuples:
   absl::Status listToTuple(const Instruction& in, FrameState& st);
+  bool foldConstantList(Value* list, Value* items, const Instruction& in, FrameState& st);  // litcont:
   absl::Status callFunctionEx(const Instruction& in, FrameState& st);
   absl::Status unpackEx(const Instruction& in, FrameState& st);
 
@@ -648,6 +649,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       if (in.arg < 1) return malformed(in.offset, absl::StrCat(row.name, ": arg must be at least 1"));
       Value* item = pop();
       Value* list = st.stack[st.stack.size() - in.arg];
+      if (row.form == Form::kListExtend && foldConstantList(list, item, in, st)) break;  // litcont:
       ir::Instr* method = emit(Op::kGetAttr, {list}, in);
       method->name = row.form == Form::kListAppend ? "append" : "extend";
       list_methods_.push_back(method);  // tuples: LIST_TO_TUPLE may fold them into a tuple
@@ -1180,6 +1182,32 @@ absl::Status SsaBuilder::makeFunction(const Instruction& in, FrameState& st) {
   f->index = index;
   st.stack.push_back(f->result.get());
   return absl::OkStatus();
+}
+
+// litcont: a list literal of three or more constants is BUILD_LIST 0,
+// LOAD_CONST of their tuple, LIST_EXTEND. When the empty list was built in
+// this block and nothing used it since, it becomes one build_list of the
+// constants, as a literal of fewer items is, so that typing sees the items
+// (a LiteralList when they have no common type). True when folded.
+bool SsaBuilder::foldConstantList(Value* list, Value* items, const Instruction& in, FrameState& st) {
+  ir::Instr* def = list->def;
+  const ir::Instr* c = items->def;
+  if (!def || def->op != Op::kBuildList || !def->operands.empty() || def->parent != cur_ || !c ||
+      c->op != Op::kConst || c->const_value.kind != Constant::Kind::kTuple || c->const_value.items.size() > kMaxUnpack)
+    return false;
+  auto& instrs = cur_->instrs;
+  auto at = std::find_if(instrs.begin(), instrs.end(), [&](const auto& x) { return x.get() == def; });
+  if (at == instrs.end()) return false;
+  for (auto k = at + 1; k != instrs.end(); ++k)
+    if (std::find((*k)->operands.begin(), (*k)->operands.end(), list) != (*k)->operands.end()) return false;
+  auto slot = std::find(st.stack.begin(), st.stack.end(), list);
+  if (slot == st.stack.end() || std::find(slot + 1, st.stack.end(), list) != st.stack.end()) return false;
+  std::vector<Constant> values = c->const_value.items;
+  instrs.erase(at);
+  std::vector<Value*> operands;
+  for (const Constant& v : values) operands.push_back(constant(v, in));
+  *slot = emit(Op::kBuildList, std::move(operands), in)->result.get();
+  return true;
 }
 
 // tuples: (a, *t, b) is BUILD_LIST, LIST_APPEND/LIST_EXTEND per piece, then

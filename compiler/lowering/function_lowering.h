@@ -293,6 +293,13 @@ class FunctionLowering {
   void listSort(llvm::Value* lst, const typing::Type* lt, llvm::Value* reverse);
   llvm::Value* listMethod(const ir::Instr& i, const typing::Type* lt, llvm::Value* lst, const std::string& name);
   llvm::Value* listBuiltin(const ir::Instr& i, const std::string& name);
+  // litcont: (lower_literal_containers.cpp) self.name() of a LiteralList or
+  // LiteralStrKeyDict t (the call i): copy, count, keys, values, items.
+  llvm::Value* literalMethod(const ir::Instr& i, const typing::Type* t, llvm::Value* self, const std::string& name,
+                             const typing::Type* result);
+  // litcont: x == each item of a LiteralList (each key of a LiteralStrKeyDict) t.
+  std::vector<llvm::Value*> literalMatches(llvm::Value* x, const typing::Type* xt, llvm::Value* self,
+                                           const typing::Type* t);
 
   // Memory (lower_memory.cpp): reference counts of the arrays a value holds
   // (ownership.h says which values own references and where they die).

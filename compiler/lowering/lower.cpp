@@ -135,6 +135,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kList:  // lists: lowerList lowers their calls
       break;
     case Kind::kBoundMethod:
+      if (typing::isLiteralList(callee->items[0]) || typing::isLiteralStrKeyDict(callee->items[0]))  // litcont:
+        return literalMethod(i, callee->items[0], value(i.operands[0]), callee->name, result);
       if (callee->items[0]->isNumber())  // complex: z.conjugate() (lower_complex.cpp)
         return numberPart(value(i.operands[0]), callee->items[0], callee->name, result);
       if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
@@ -396,6 +398,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = optionalIsNone(i);  // optional: x is None, x is not None
         break;
       }
+      if ((typing::isLiteralList(i.operands[1]->type) || typing::isLiteralStrKeyDict(i.operands[1]->type)) &&
+          (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // litcont:
+        std::vector<llvm::Value*> m = literalMatches(value(i.operands[0]), i.operands[0]->type,
+                                                     value(i.operands[1]), i.operands[1]->type);
+        v = b_.getInt1(false);
+        for (llvm::Value* x : m) v = b_.CreateOr(v, x);
+        if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
+        break;
+      }
       if (i.operands[1]->type->kind == Kind::kDict &&
           (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn)) {  // dicts:
         v = dictContains(i.operands[1], i.operands[0]);
@@ -496,6 +507,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = llvm::PoisonValue::get(valueType(ctx_, rt));
         for (unsigned k = 0; k < picks->size(); ++k)
           v = b_.CreateInsertValue(v, b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>((*picks)[k])), k);
+        break;
+      }
+      if (typing::isLiteralStrKeyDict(tup)) {  // litcont: d['key'], a constant key (typing checked)
+        const std::string* key = typing::constantStr(i.operands[1]);
+        int k = key ? typing::literalDictIndex(tup, *key) : -1;
+        if (k < 0) return absl::InternalError("literal dict getitem without a constant key reached lowering");
+        v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
         break;
       }
       if (idx_def && idx_def->op == Op::kConst && idx_def->const_value.kind == compiler::Constant::Kind::kInt) {

@@ -78,7 +78,9 @@ bool borrowsOperands(const ir::Instr& i) {
                               (i.resolution->id == typing::BuiltinId::kNext && !holdsRefs(i.result->type)));
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
-             typing::namedtupleField(i.operands[0]->type, i.name) >= 0;  // namedtuples: an item, as t[k]
+             typing::namedtupleField(i.operands[0]->type, i.name) >= 0 ||  // namedtuples: an item, as t[k]
+             typing::isLiteralList(i.operands[0]->type) ||  // litcont: a method: the receiver
+             typing::isLiteralStrKeyDict(i.operands[0]->type);
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
              (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray() &&

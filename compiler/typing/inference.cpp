@@ -276,6 +276,10 @@ class Inferrer {
     if (!u && contains(t, v->type))  // wording: a type that holds its previous self grows on every round (Numba's words)
       return typingError(absl::StrCat("Return type of recursive function does not converge: cannot unify ",
                                       v->type->str(), " and ", t->str(), " (a recursive call's result is held in a larger value on every call)"));
+    if (!u && (isLiteralList(v->type) || isLiteralList(t) || isLiteralStrKeyDict(v->type) || isLiteralStrKeyDict(t)))
+      return typingError(absl::StrCat("Cannot unify ", v->type->str(), " and ", t->str(),  // litcont: Numba's words
+                                      what.empty() ? "" : absl::StrCat(" for '", what, "'"),
+                                      " (literal containers meet only with the same keys and item types)"));
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
@@ -618,6 +622,11 @@ class Inferrer {
         // The method row (builtins.def KILN_METHOD) the attribute resolved
         // to, its arguments bound by its parameter spec.
         const Type* receiver = callee->items[0];
+        if (isLiteralList(receiver) || isLiteralStrKeyDict(receiver)) {  // litcont: copy, keys, values, items
+          absl::StatusOr<const Type*> r = literalMethodCall(tc_, receiver, callee->name, args);
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          return *r;
+        }
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
         if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
@@ -754,6 +763,10 @@ class Inferrer {
       // As Numba: a list literal of constants, used by nothing else (Numba
       // makes it a tuple, so it cannot be changed or sliced).
       const ir::Instr* d = i.operands[1]->def;
+      if (!d && i.operands[1]->param_of == inst.ir->blocks[0].get())  // litcont: Numba's words
+        return userError(Diagnostic::Kind::kUnsupported,
+                         "Invalid use of literal_unroll with a function argument: only a list literal of constants "
+                         "can be unrolled", line_);
       if (!d || d->op != Op::kBuildList)
         return userError(Diagnostic::Kind::kUnsupported,
                          "Invalid use of literal_unroll: a list argument must be a list literal of constants", line_);
@@ -782,6 +795,14 @@ class Inferrer {
       if (uses != 1)
         return userError(Diagnostic::Kind::kUnsupported,
                          "Invalid use of literal_unroll: a list given to literal_unroll cannot be used otherwise", line_);
+    }
+    if (isLiteralList(t)) {  // litcont: as Numba, a list literal of constants only (made a tuple by typing)
+      const ir::Instr* d = i.operands[1]->def;
+      for (size_t k = 0; d && d->op == Op::kBuildTuple && k < d->operands.size(); ++k)
+        if (!d->operands[k]->def || d->operands[k]->def->op != Op::kConst)
+          return userError(Diagnostic::Kind::kUnsupported,
+                           absl::StrCat("Found non-constant value at position ", k,
+                                        " in a list argument to literal_unroll"), line_);
     }
     bool changed = false;
     // records: a tuple of strings unrolls too, so that each copy's item is a
@@ -1054,6 +1075,10 @@ class Inferrer {
         } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
           t = setAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: its read-only methods
+          std::string why;
+          t = literalAttr(tc_, obj, i.name, &why);
+          if (!t) return typingError(why);
         } else if (int k = namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
           t = obj->items[static_cast<size_t>(k)];
         } else if (obj->kind == Kind::kTuple && !obj->name.empty() && i.name == "_replace") {
@@ -1184,6 +1209,13 @@ class Inferrer {
           break;
         }
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
+            (isLiteralList(operand(1)) || isLiteralStrKeyDict(operand(1)))) {  // litcont: item by item
+          if (operand(0)->kind == Kind::kUnknown) return absl::OkStatus();
+          if (std::string why = literalContainsProblem(operand(0), operand(1)); !why.empty()) return typingError(why);
+          t = tc_.boolean();
+          break;
+        }
+        if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
             operand(1)->kind == Kind::kDict) {  // dicts: k in d
           if (operand(0)->kind == Kind::kUnknown || !dictComplete(operand(1))) return absl::OkStatus();
           if (!dictSlotFits(tc_, operand(1)->items[0], operand(0)))
@@ -1264,7 +1296,9 @@ class Inferrer {
           keys.push_back(operand(k));
           values.push_back(operand(k + 1));
         }
+        if ((t = literalDictOf(tc_, i))) break;  // litcont: a LiteralStrKeyDict, now the tuple of its values
         absl::StatusOr<const Type*> d = buildMapType(tc_, keys, values);
+        if (!d.ok() && (t = literalDictOf(tc_, i, /*force=*/true))) break;  // litcont: values a dict cannot hold
         if (!d.ok()) return typingError(std::string(d.status().message()));
         t = *d;
         break;
@@ -1272,6 +1306,7 @@ class Inferrer {
       case Op::kDelItem: {  // del obj[index]: dicts (by key) and lists (by index or slice)
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) return typingError(literalMutation(obj));  // litcont:
         if (obj->kind == Kind::kList) {  // lists: the __delitem__ method's rule
           const Type* refined = obj;
           absl::StatusOr<const Type*> r = listMethodCall(tc_, obj, "__delitem__", {operand(1)}, {}, &refined);
@@ -1291,6 +1326,11 @@ class Inferrer {
           items.push_back(operand(k));
         }
         absl::StatusOr<const Type*> l = listLiteral(tc_, items);
+        if (!l.ok() && (t = literalListOf(tc_, items))) {  // litcont: a LiteralList, built as the tuple of its items
+          i.op = Op::kBuildTuple;
+          i.name = t->name;
+          break;
+        }
         if (!l.ok()) return typingError(std::string(l.status().message()));
         t = *l;
         break;
@@ -1327,6 +1367,14 @@ class Inferrer {
           if (!m.ok()) return m.status();
           t = *m;
           break;
+        }
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: a constant index or key only
+          absl::StatusOr<const Type*> r = literalGetItem(obj, i.operands[1]);
+          if (!r.ok()) return typingError(std::string(r.status().message()));
+          if (*r) {
+            t = *r;
+            break;
+          }
         }
         if (obj->kind == Kind::kTuple && (idx->kind == Kind::kInt || idx->kind == Kind::kBool)) {
           ir::Instr* def = i.operands[1]->def;
@@ -1443,6 +1491,7 @@ class Inferrer {
         const Type* obj = operand(0);
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
+        if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) return typingError(literalMutation(obj));  // litcont:
         if (!i.name.empty() && !obj->isRecord())  // records: r.x = v; no other receiver takes an attribute store
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
@@ -1786,6 +1835,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   // The entry's result crosses into the caller, which can only receive
   // values with a run-time form in the ABI (runtime/cpu/kiln_abi.h).
   std::function<bool(const Type*)> returnable = [&](const Type* t) {
+    if (isLiteralList(t) || isLiteralStrKeyDict(t)) return false;  // litcont: as Numba, never boxed
     if (t->kind == Kind::kTuple) {
       for (const Type* item : t->items)
         if (!returnable(item)) return false;
@@ -1809,6 +1859,12 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                                absl::StrCat("returning a value of type ", entry_ret->str(),
                                             " from a jitted function is not supported (can't return function "
                                             "object in nopython mode)"),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
+  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))  // litcont: Numba's words
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               absl::StrCat("cannot convert native ", entry_ret->str(),
+                                            " to a Python object (a literal container stays in compiled code)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
   if (!entry_ret->isRecord() && !returnable(entry_ret))

@@ -212,6 +212,8 @@ absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const T
 std::string unhashableReason(const Type* t);
 /// A dict's key or value type is known (not {} before its first store).
 bool dictComplete(const Type* dict);
+/// Numba's refusal of a dict key (is_key) or value that is or may be None, or "".
+std::string dictNoneProblem(const Type* t, bool is_key);
 /// The type of {k0: v0, ...} (keys and values unify, as Numba's literal
 /// dicts), or an error message.
 absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<const Type*>& keys,
@@ -414,5 +416,34 @@ std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const 
                                                          const std::vector<std::string>& kwnames);
 // slices: s.start, s.stop, s.step (int64) and s.indices; nullptr otherwise.
 const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string& name);
+
+// litcont: (rules_literal_containers.cpp) Numba's LiteralList and
+// LiteralStrKeyDict, carried as tuples (types.h).
+// The LiteralList of a list literal's items when they have no common type;
+// nullptr when they have one (or are not all typed yet).
+const Type* literalListOf(TypeContext& tc, const std::vector<const Type*>& items);
+// A build_map of constant str keys whose values have no common type becomes
+// the build_tuple of its values in key order; its LiteralStrKeyDict type, or
+// nullptr (i unchanged) when it is a dict. `force`: also when the values
+// have one type (that a dict cannot hold).
+const Type* literalDictOf(TypeContext& tc, ir::Instr& i, bool force = false);
+// "Cannot mutate a literal list" / "... dictionary".
+std::string literalMutation(const Type* t);
+// t[index] of a literal container: the item type; nullptr for a literal
+// list's constant index (the tuple's rule); an error in Numba's words.
+absl::StatusOr<const Type*> literalGetItem(const Type* t, const ir::Value* index);
+// The position of `key` among a LiteralStrKeyDict's keys, or -1.
+int literalDictIndex(const Type* t, const std::string& key);
+// t.name: a bound method (copy; keys, values, items of a dict) or nullptr
+// with *why in Numba's words.
+const Type* literalAttr(TypeContext& tc, const Type* t, const std::string& name, std::string* why);
+// Whether `x in t` (and t.count(x)) compares x with this item (numbers with
+// numbers, strings with strings; any other pair is never equal).
+bool literalItemsComparable(const Type* x, const Type* item);
+// Why `x in t` of a literal container t is refused; empty when it is not.
+std::string literalContainsProblem(const Type* x, const Type* t);
+// The result of the bound method `name` of literalAttr called with args.
+absl::StatusOr<const Type*> literalMethodCall(TypeContext& tc, const Type* t, const std::string& name,
+                                              const std::vector<const Type*>& args);
 
 }  // namespace kiln::typing

@@ -75,6 +75,7 @@ namespace {
 // A value a dict can hold: what has a run-time form in a dict's entries.
 bool storable(const Type* t) {
   if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
+  if (t->kind == Kind::kStr) return true;  // litcont: a reference, as an array's
   if (t->kind == Kind::kTuple) {
     for (const Type* item : t->items)
       if (!storable(item)) return false;
@@ -82,12 +83,22 @@ bool storable(const Type* t) {
   }
   return false;
 }
+std::string valueProblem(const Type* v) {
+  if (std::string why = dictNoneProblem(v, /*is_key=*/false); !why.empty()) return why;
+  return absl::StrCat("a dict value of type ", v->str(), " is not supported");
+}
 std::string keyProblem(const Type* k) {
-  if (k->kind == Kind::kNone) return "a dict key cannot be None: Dict.key_type cannot be of type none";  // wording: Numba's
+  if (std::string why = dictNoneProblem(k, /*is_key=*/true); !why.empty()) return why;
   if (std::string why = unhashableReason(k); !why.empty()) return absl::StrCat("a dict key: ", why);
   return "";
 }
 }  // namespace
+
+std::string dictNoneProblem(const Type* t, bool is_key) {
+  if (t->kind != Kind::kNone && t->kind != Kind::kOptional) return "";
+  const char* what = is_key ? "key" : "value";  // Numba's words lead
+  return absl::StrCat("Dict.", what, "_type cannot be of type ", t->str(), " (a dict ", what, " cannot be None)");
+}
 
 absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<const Type*>& keys,
                                          const std::vector<const Type*>& values) {
@@ -108,7 +119,7 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
   if (k->kind != Kind::kUnknown)
     if (std::string why = keyProblem(k); !why.empty()) return absl::InvalidArgumentError(why);
   if (v->kind != Kind::kUnknown && !storable(v))
-    return absl::InvalidArgumentError(absl::StrCat("a dict value of type ", v->str(), " is not supported (Dict.value_type cannot be of type ", v->str(), ")"));
+    return absl::InvalidArgumentError(valueProblem(v));
   return tc.dict(k, v);
 }
 
@@ -134,7 +145,7 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
   }
   if (v->kind == Kind::kUnknown) {
     if (!storable(value)) {
-      *why = absl::StrCat("a dict value of type ", value->str(), " is not supported (Dict.value_type cannot be of type ", value->str(), ")");
+      *why = valueProblem(value);
       return nullptr;
     }
     v = value;

@@ -35,12 +35,12 @@ std::vector<std::string> fieldsOfClass(const std::string& cls) {
 }  // namespace
 
 std::vector<std::string> TypeContext::fieldsOf(const Type* t) {
-  if (t->kind != Kind::kTuple || t->name.empty()) return {};
+  if (t->kind != Kind::kTuple || t->name.empty() || isLiteralList(t) || isLiteralStrKeyDict(t)) return {};  // litcont:
   return fieldsOfClass(t->name);
 }
 
 int namedtupleField(const Type* t, const std::string& name) {
-  if (t->kind != Kind::kTuple || t->name.empty()) return -1;
+  if (t->kind != Kind::kTuple || t->name.empty() || isLiteralList(t) || isLiteralStrKeyDict(t)) return -1;  // litcont:
   std::vector<std::string> fields = TypeContext::fieldsOf(t);
   for (size_t k = 0; k < fields.size() && k < t->items.size(); ++k)
     if (fields[k] == name) return static_cast<int>(k);

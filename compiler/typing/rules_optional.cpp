@@ -47,9 +47,7 @@ std::string optionalUseProblem(const ir::Instr& i) {
   // (a TypeError when it is None); Numba refuses it while typing, in these words.
   if (i.op == ir::Op::kBuildMap)
     for (size_t k = 0; k < i.operands.size(); ++k)
-      if (i.operands[k]->type->kind == Kind::kOptional)
-        return absl::StrCat("a dict literal's ", k % 2 == 0 ? "key" : "value", " may be None: Dict.",
-                            k % 2 == 0 ? "key" : "value", "_type cannot be of type ", i.operands[k]->type->str());
+      if (i.operands[k]->type->kind == Kind::kOptional) return dictNoneProblem(i.operands[k]->type, k % 2 == 0);
   return "";
 }
 

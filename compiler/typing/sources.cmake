@@ -6,4 +6,5 @@ set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_
   rules_optional.cpp  # optional:
   rules_npgen.cpp  # npgen:
   rules_slices.cpp  # slices:
-  rules_buffers.cpp)  # buffers:
+  rules_buffers.cpp  # buffers:
+  rules_literal_containers.cpp)  # litcont:

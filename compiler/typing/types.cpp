@@ -23,6 +23,21 @@ namespace {
 
 int64_t satAdd(int64_t a, int64_t b) { return a > kSizeCap - b ? kSizeCap : a + b; }
 
+// litcont: a LiteralStrKeyDict's name is the prefix, then each key as its
+// length, ':' and its characters (a key may hold any character).
+std::vector<std::string> literalKeysOfName(const std::string& name) {
+  std::vector<std::string> keys;
+  if (name.rfind(kLiteralDictPrefix, 0) != 0) return keys;
+  for (size_t at = sizeof(kLiteralDictPrefix) - 1; at < name.size();) {
+    size_t colon = name.find(':', at);
+    if (colon == std::string::npos) break;
+    size_t n = std::stoul(name.substr(at, colon - at));
+    keys.push_back(name.substr(colon + 1, n));
+    at = colon + 1 + n;
+  }
+  return keys;
+}
+
 // A type's spelling is head, then the spellings of `kids` joined by ", ",
 // then tail. A uniform tuple shows its item once, so nested ones stay linear.
 void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* kids, std::string* tail) {
@@ -38,7 +53,17 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
     case Kind::kTuple: {
       bool uniform = !t.items.empty();
       for (const Type* item : t.items) uniform = uniform && item == t.items[0];
-      if (uniform && !t.name.empty()) {  // namedtuples: the class, then the items
+      if (t.name == kLiteralListName) {  // litcont: LiteralList(unicode_type, int64)
+        *head = "LiteralList(";
+        all();
+        *tail = ")";
+      } else if (t.name.rfind(kLiteralDictPrefix, 0) == 0) {  // litcont: the keys, then the values
+        std::string keys;
+        for (const std::string& k : literalKeysOfName(t.name)) absl::StrAppend(&keys, keys.empty() ? "" : ", ", "'", k, "'");
+        *head = absl::StrCat(kLiteralDictPrefix, "(keys=(", keys, t.items.size() == 1 ? ",), values=(" : "), values=(");
+        all();
+        *tail = t.items.size() == 1 ? ",))" : "))";
+      } else if (uniform && !t.name.empty()) {  // namedtuples: the class, then the items
         *head = absl::StrCat("NamedUniTuple(", t.name, ", ");
         kids->assign(1, t.items[0]);
         *tail = absl::StrCat(" x ", t.items.size(), ")");
@@ -291,6 +316,25 @@ const Type* TypeContext::namedTuple(std::vector<const Type*> items, const std::s
   t.items = std::move(items);
   t.name = cls;
   return intern(t);
+}
+// litcont:
+const Type* TypeContext::literalList(std::vector<const Type*> items) {
+  return namedTuple(std::move(items), std::string(kLiteralListName));
+}
+const Type* TypeContext::literalStrKeyDict(const std::vector<std::string>& keys, std::vector<const Type*> values) {
+  return namedTuple(std::move(values), literalDictName(keys));
+}
+bool isLiteralList(const Type* t) { return t->kind == Kind::kTuple && t->name == kLiteralListName; }
+bool isLiteralStrKeyDict(const Type* t) {
+  return t->kind == Kind::kTuple && t->name.rfind(kLiteralDictPrefix, 0) == 0;
+}
+std::string literalDictName(const std::vector<std::string>& keys) {
+  std::string name(kLiteralDictPrefix);
+  for (const std::string& k : keys) absl::StrAppend(&name, k.size(), ":", k);
+  return name;
+}
+std::vector<std::string> literalDictKeys(const Type* t) {
+  return isLiteralStrKeyDict(t) ? literalKeysOfName(t->name) : std::vector<std::string>{};
 }
 const Type* TypeContext::range() { return intern(make(Kind::kRange)); }
 const Type* TypeContext::rangeIter() { return intern(make(Kind::kRangeIter)); }

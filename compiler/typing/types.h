@@ -90,6 +90,16 @@ class Type {
 inline constexpr size_t kMaxSpelling = size_t{1} << 20;
 inline constexpr int64_t kSizeCap = int64_t{1} << 62;
 
+// litcont: the literal containers (TypeContext::literalList, literalStrKeyDict).
+inline constexpr char kLiteralListName[] = "LiteralList";
+inline constexpr char kLiteralDictPrefix[] = "LiteralStrKey[Dict]";
+bool isLiteralList(const Type* t);
+bool isLiteralStrKeyDict(const Type* t);
+/// The type's name marking a LiteralStrKeyDict of these keys.
+std::string literalDictName(const std::vector<std::string>& keys);
+/// The keys of a LiteralStrKeyDict, in order (empty for any other type).
+std::vector<std::string> literalDictKeys(const Type* t);
+
 /// The spelling of t, cut short with "..." once it passes `limit`
 /// characters: O(limit + depth) whatever the type. `visited` (if given)
 /// counts the types visited.
@@ -110,6 +120,14 @@ class TypeContext {
   const Type* namedTuple(std::vector<const Type*> items, const std::string& cls);
   /// namedtuples: the field names of a namedtuple type (empty for a tuple).
   static std::vector<std::string> fieldsOf(const Type* t);
+  /// litcont: Numba's LiteralList: a list literal whose items have no common
+  /// type. It is immutable, so it is carried as the tuple of its items, the
+  /// name marking the kind ("LiteralList(unicode_type, int64)").
+  const Type* literalList(std::vector<const Type*> items);
+  /// litcont: Numba's LiteralStrKeyDict: a dict literal of constant str keys
+  /// (distinct, in order) whose values have no common type; carried as the
+  /// tuple of its values, the name marking the kind and naming the keys.
+  const Type* literalStrKeyDict(const std::vector<std::string>& keys, std::vector<const Type*> values);
   const Type* range();
   const Type* rangeIter();
   const Type* tupleIter(std::vector<const Type*> items);
