@@ -347,6 +347,9 @@ class FunctionLowering {
   llvm::Value* recordFieldPtr(llvm::Value* rec, const typing::Type* rt, int k);
   llvm::Value* recordLoad(llvm::Value* rec, const typing::Type* rt, int k);
   void recordStore(llvm::Value* rec, const typing::Type* rt, int k, const ir::Value* v);
+  // records3: fill an array view with a scalar or a broadcast copy of an
+  // array (a copy first where the source overlaps it), as a[...] = v.
+  void storeIntoView(const Typed& target, const ir::Value* v);
   llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
   llvm::Value* recordArrayFieldView(llvm::Value* arr, const typing::Type* at, const std::string& name);
 

@@ -508,7 +508,12 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     return;
   }
   // Into a view: fill with a scalar or copy a broadcast array.
-  Typed target{slot, viewOf(p, slot)};
+  storeIntoView(Typed{slot, viewOf(p, slot)}, v);
+}
+
+void FunctionLowering::storeIntoView(const Typed& target, const ir::Value* v) {
+  const typing::Type* slot = target.type;
+  const typing::Type* dt = slot->dtype();
   const typing::Type* ve = v->type->isArray() ? v->type->dtype() : v->type;
   auto conv = [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], ve, dt); };
   if (!v->type->isArray()) {

@@ -75,6 +75,10 @@ void FunctionLowering::recordStore(llvm::Value* rec, const typing::Type* rt, int
     storeElement(p, value(v), ft);
     return;
   }
+  if (ft->kind == Kind::kNestedArray) {  // records3: r.x = arr copies into the field, broadcast as NumPy does
+    storeIntoView(Typed{types().array(ft->items[0], ft->ndim, 'C'), recordLoad(rec, rt, k)}, v);
+    return;
+  }
   llvm::Value* x = converted(v, typing::enumAsNumber(ft));
   b_.CreateAlignedStore(toMemory(b_, x, ft), p, llvm::Align(1));
 }

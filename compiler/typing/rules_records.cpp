@@ -30,6 +30,9 @@ const compiler::Constant* constantOf(const ir::Value* v, const compiler::Functio
 
 const std::string* constantName(const ir::Value* v, const compiler::Function& fn) {
   if (const std::string* s = constantStr(v)) return s;
+  // records3: a frozen str global, or a closure's captured str (its free
+  // variable is frozen like a global, so it is a compile-time constant).
+  if (const compiler::Constant* c = constantOf(v, fn); c && c->kind == compiler::Constant::Kind::kStr) return &c->s;
   const ir::Instr* def = v->def;
   // fs[1] of a constant tuple (a literal, a global, literal_unroll's item).
   if (!def || def->op != ir::Op::kGetItem) return nullptr;
@@ -113,8 +116,14 @@ std::string recordSubarrayProblem(const Type* field, const ir::Value* rec) {
 
 std::string recordStoreProblem(const Type* field, const Type* value) {
   if (field->kind == Kind::kUnicodeCharSeq) return absl::StrCat("storing into a string field (", field->str(), ") of a record is not supported yet");
-  if (field->kind == Kind::kNestedArray)  // records2: r.x[i] = v writes through the view instead
-    return absl::StrCat("storing into a subarray field (", field->str(), ") of a record is not supported yet");
+  if (field->kind == Kind::kNestedArray) {  // records3: r.x = arr copies (broadcast) into the subarray
+    const Type* e = value->isArray() ? value->dtype() : enumAsNumber(value);
+    const bool fits = e->isNumber() && (e->kind != Kind::kComplex || field->items[0]->kind == Kind::kComplex) &&
+                      !e->isDatetimeLike() && !field->items[0]->isDatetimeLike() &&
+                      (!value->isArray() || value->ndim <= field->ndim);
+    if (fits) return "";
+    return absl::StrCat("cannot store ", value->str(), " into a subarray field of type ", field->str());
+  }
   if (field->isRecord()) {
     if (value == field) return "";
     return absl::StrCat("cannot store ", value->str(), " into a field of type ", field->str());

@@ -418,9 +418,53 @@ def sub_store(a):
     a[0].x = 1.0
 
 
-def test_subarray_field_stores_are_refused():
-    with pytest.raises(TypingError, match="subarray field"):
-        jit(sub_store)(sub_sample())
+def sub_store_array(a, i, v, m):
+    a[i].x = v
+    a[i]["m"] = m
+
+
+def sub_store_record(src, dest):
+    dest["x"] = src["x"]
+    dest.m = src["m"]
+
+
+def sub_store_bad(a):
+    a[0].x = np.ones((2, 3))
+
+
+def test_subarray_field_stores_copy_as_numpy():
+    # records3: a whole-field store copies into the subarray, broadcast as NumPy's.
+    a, b = sub_sample(), sub_sample()
+    jit(sub_store)(a)
+    b[0]["x"] = 1.0
+    assert a.tobytes() == b.tobytes()
+    v = np.array([4.5, -1.0, 2.25])
+    m = np.arange(6).reshape(2, 3)
+    jit(sub_store_array)(a, 3, v, m)
+    b[3]["x"] = v
+    b[3]["m"] = m
+    assert a.tobytes() == b.tobytes()
+    row = np.array([7, 8, 9], dtype=np.int64)  # (3,) broadcast over (2, 3)
+    jit(sub_store_array)(a, 1, np.array([1.0]), row)
+    b[1]["x"] = np.array([1.0])
+    b[1]["m"] = row
+    assert a.tobytes() == b.tobytes()
+    src, dest = sub_sample(), np.zeros(2, SUB)
+    jit(sub_store_record)(src[2], dest[1])
+    np.testing.assert_array_equal(dest[1]["x"], src[2]["x"])
+    np.testing.assert_array_equal(dest[1]["m"], src[2]["m"])
+    assert dest[1]["a"] == 0 and not dest[0].tobytes().strip(b"\0")
+
+
+def sub_store_any(a, v):
+    a[0].x = v
+
+
+def test_subarray_field_store_of_a_wrong_shape_raises():
+    with pytest.raises(TypingError, match="into a subarray field"):
+        jit(sub_store_bad)(sub_sample())
+    with pytest.raises(ValueError):
+        jit(sub_store_any)(sub_sample(), np.ones(4))
 
 
 def sub_of_a_local_array(n):
@@ -460,3 +504,33 @@ def test_a_subarray_field_of_a_read_only_array_is_read_only():
     b = sub_sample()
     jit(sub_write_one)(b)
     assert b[0]["x"][1] == 5.0
+
+
+def make_field_getter(item):
+    def get(a, i):
+        return a[i][item]
+    return get
+
+
+def make_field_setter(item):
+    def put(a, i, v):
+        a[i][item] = v
+    return put
+
+
+def make_column_getter(item):
+    def col(a, i):
+        return a[item][i]
+    return col
+
+
+@pytest.mark.parametrize("item", ["a", "b", "d"])
+def test_a_closure_captured_field_name_is_a_constant(item):
+    # records3: a factory's captured str is a compile-time constant, as in Numba.
+    a = sample(PACKED)
+    assert jit(make_field_getter(item))(a, 3) == a[3][item]
+    assert jit(make_column_getter(item))(a, 2) == a[item][2]
+    jit(make_field_setter(item))(a, 1, 6)
+    assert a[1][item] == 6
+    with pytest.raises(TypingError, match="Field 'zz' was not found"):
+        jit(make_field_getter("zz"))(a, 0)
