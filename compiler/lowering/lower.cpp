@@ -282,6 +282,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // format: format(), repr(), ascii(), str.format (lower_format.cpp).
+  absl::StatusOr<bool> on_format = lowerFormat(i, &v);
+  if (!on_format.ok()) return on_format.status();
+  if (*on_format) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);

@@ -399,6 +399,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
       const typing::Type* t = args[0]->type;
       if (t->kind == Kind::kStr) return value(args[0]);
       if (t->kind == Kind::kBool) return b_.CreateSelect(value(args[0]), strConstant("True"), strConstant("False"));
+      if (t->kind == Kind::kInt && !t->is_signed && t->bits == 64)  // format: past int64
+        return formatValue(value(args[0]), t, 0, "");
       llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
       if (t->kind == Kind::kFloat)
         return fresh.take(callApi(*this, kFromFloat, i32, {out, converted(args[0], types().floating(64))}), out);

@@ -3,4 +3,5 @@ set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower
   lower_cuda.cpp lower_cuda_sim.cpp lower_cuda_ptx.cpp  # cuda:
   lower_print.cpp  # print:
   lower_optional.cpp  # optional:
-  lower_slices.cpp)  # slices:
+  lower_slices.cpp  # slices:
+  lower_format.cpp)  # format:

@@ -82,11 +82,9 @@ absl::StatusOr<const Type*> strBuiltinCall(TypeContext& tc, BuiltinId id, const 
       return n == 1 && isIntLike(args[0]) ? tc.str() : bad();
     case BuiltinId::kStrOf:
       if (n == 0) return tc.str();
-      // Not uint64 (values past int64 would print wrongly) nor float32 (NumPy
-      // prints its own shortest repr); float64 prints as Python's repr.
-      if (n == 1 && (isStr(args[0]) || (isIntLike(args[0]) && !(args[0]->kind == Kind::kInt && !args[0]->is_signed &&
-                                                                   args[0]->bits == 64)) ||
-                     (args[0]->kind == Kind::kFloat && args[0]->bits == 64)))
+      // Not float32 (NumPy prints its own shortest repr); float64 prints as
+      // Python's repr, uint64 through the formatter (format: kiln_format.c).
+      if (n == 1 && (isStr(args[0]) || isIntLike(args[0]) || (args[0]->kind == Kind::kFloat && args[0]->bits == 64)))
         return tc.str();
       return bad();
     case BuiltinId::kHash:

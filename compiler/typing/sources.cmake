@@ -4,4 +4,5 @@ set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_
   rules_static.cpp  # pyfuncs:
   rules_print.cpp  # print:
   rules_optional.cpp  # optional:
-  rules_slices.cpp)  # slices:
+  rules_slices.cpp  # slices:
+  rules_format.cpp)  # format:
