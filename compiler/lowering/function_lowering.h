@@ -417,6 +417,9 @@ class FunctionLowering {
   llvm::Value* formatValue(llvm::Value* x, const typing::Type* t, char conversion, const std::string& spec);
   llvm::Value* formatCall(size_t offset, const std::vector<llvm::Value*>& args, bool unicode_api = false);
   llvm::Value* formatTake(llvm::Value* status, llvm::Value* out);
+  /// format: item `index` of a range unpacked into `count` names, raising
+  /// Python's ValueError when its length is not `count`.
+  llvm::Value* unpackRange(llvm::Value* range, int count, int index);
 
   // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
   // set is a dict's (len, in, truth, iteration).

@@ -5,6 +5,8 @@
 // of the instruction (the result takes over the last, lower_memory.cpp).
 #include <cstddef>
 
+#include "absl/strings/str_cat.h"
+
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/format_spec.h"
@@ -204,6 +206,26 @@ absl::StatusOr<bool> FunctionLowering::lowerFormat(const ir::Instr& i, llvm::Val
   }
   *v = out;
   return true;
+}
+
+llvm::Value* FunctionLowering::unpackRange(llvm::Value* range, int count, int index) {
+  llvm::Type* i128 = b_.getInt128Ty();
+  llvm::Value* start = b_.CreateSExt(b_.CreateExtractValue(range, 0), i128);
+  llvm::Value* stop = b_.CreateSExt(b_.CreateExtractValue(range, 1), i128);
+  llvm::Value* step = b_.CreateSExt(b_.CreateExtractValue(range, 2), i128);
+  // len(range) in 128 bits, so no extreme bounds wrap.
+  llvm::Value* up = b_.CreateICmpSGT(step, llvm::ConstantInt::get(i128, 0));
+  llvm::Value* span = b_.CreateSelect(up, b_.CreateSub(stop, start), b_.CreateSub(start, stop));
+  llvm::Value* mag = b_.CreateSelect(up, step, b_.CreateNeg(step));
+  llvm::Value* one = llvm::ConstantInt::get(i128, 1);
+  llvm::Value* n = b_.CreateSDiv(b_.CreateSub(b_.CreateAdd(span, mag), one), mag);
+  n = b_.CreateSelect(b_.CreateICmpSGT(span, llvm::ConstantInt::get(i128, 0)), n, llvm::ConstantInt::get(i128, 0));
+  llvm::Value* want = llvm::ConstantInt::get(i128, count);
+  raiseIf(b_.CreateICmpSGT(n, want), KILN_VALUE_ERROR,
+          absl::StrCat("too many values to unpack (expected ", count, ")"));
+  raiseIf(b_.CreateICmpSLT(n, want), KILN_VALUE_ERROR,
+          absl::StrCat("not enough values to unpack (expected ", count, ", got fewer)"));
+  return b_.CreateTrunc(b_.CreateAdd(start, b_.CreateMul(step, llvm::ConstantInt::get(i128, index))), b_.getInt64Ty());
 }
 
 }  // namespace kiln::lowering

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "compiler/ir/ir.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::typing {
@@ -54,5 +55,10 @@ struct FormatPiece {
 /// or UNIMPLEMENTED for a field Kiln does not take (attributes, indexing, a
 /// nested replacement field in a spec).
 absl::StatusOr<std::vector<FormatPiece>> parseFormatTemplate(const std::string& utf8);
+
+/// `a == b` / `a != b` where a side is an optional str and the other a
+/// str, None or an optional str (rules_optional.cpp): compared whole, None
+/// equal only to None.
+bool optionalStrEquality(ir::CompareOp op, const Type* a, const Type* b);
 
 }  // namespace kiln::typing

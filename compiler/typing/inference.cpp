@@ -988,7 +988,9 @@ class Inferrer {
           // over the compiler's own table.
           const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
               absl::StrCat(obj->name, ".", i.name));
-          if (member && member->kind == compiler::GlobalRef::Kind::kFunction) {
+          if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
+                         (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
+                          member->qualified_name.rfind("exception:", 0) == 0))) {
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
@@ -1242,6 +1244,10 @@ class Inferrer {
             return typingError(absl::StrCat("not enough values to unpack (expected at least ", -i.count, ", got ", n, ")"));
           i.index = i.index < 0 ? i.index + n : i.index;
           i.count = n;  // from now on an ordinary unpack
+        }
+        if (seq->kind == Kind::kRange && i.count >= 0) {  // format: a, b, c = range(3), its length checked when run
+          t = tc_.integer(64, true);
+          break;
         }
         if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
           return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));

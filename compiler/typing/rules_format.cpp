@@ -132,8 +132,8 @@ absl::StatusOr<FormatAs> checkFormat(const Type* t, char conversion, const std::
   const bool is_int = t->kind == Kind::kInt, is_bool = t->kind == Kind::kBool;
   const bool is_float = t->kind == Kind::kFloat && (t->bits == 64 || t->bits == 32);
   if (!is_int && !is_bool && !is_float && t->kind != Kind::kStr)
-    return absl::UnimplementedError(absl::StrCat("formatting a value of type ", t->str(),
-                                                 " is not supported (numbers, bools and str are)"));
+    return absl::UnimplementedError(absl::StrCat("format spec in f-strings not supported yet for a value of type ",
+                                                 t->str(), " (numbers, bools and str are formatted)"));
   if (conversion) {
     if (t->kind == Kind::kFloat && t->bits != 64)
       return absl::UnimplementedError(absl::StrCat("the conversion !", std::string(1, conversion), " of ", t->str(),
@@ -288,7 +288,8 @@ std::optional<absl::StatusOr<const Type*>> strFormatCall(TypeContext& tc, const 
                                                          const std::vector<std::string>& kwnames) {
   for (const Type* a : args)
     if (a->kind == Kind::kUnknown) return tc.unknown();
-  if (tmpl == nullptr) return absl::UnimplementedError("str.format() of a string that is not a constant is not supported");
+  if (tmpl == nullptr)  // a TypingError, as Numba's (which has no str.format)
+    return absl::InvalidArgumentError("str.format() of a string that is not a constant is not supported");
   absl::StatusOr<std::vector<FormatPiece>> pieces = parseFormatTemplate(*tmpl);
   if (!pieces.ok()) return pieces.status();
   const size_t npos = args.size() - kwnames.size();

@@ -249,5 +249,108 @@ def test_str_format_refusals():
     def not_constant(t, x):
         return t.format(x)
 
-    with pytest.raises(kiln.UnsupportedError, match="not a constant"):
+    with pytest.raises(kiln.TypingError, match="not a constant"):
         not_constant("{}", 1)
+
+
+# The rest of this part (issue 9): str/builtin gaps next to formatting.
+
+
+@jit
+def affixes(s):
+    return s.startswith(("ab", "x")), s.endswith(("yz", "c", "q")), s.endswith(("q",), 0, 2)
+
+
+def test_startswith_endswith_tuple():
+    for s in ["abc", "xyz", "", "q", "aq"]:
+        assert affixes(s) == (s.startswith(("ab", "x")), s.endswith(("yz", "c", "q")), s.endswith(("q",), 0, 2))
+
+
+@jit
+def zip_nothing():
+    n = 0
+    for _ in zip():
+        n += 1
+    return n
+
+
+def test_zip_of_nothing():
+    assert zip_nothing() == 0
+
+
+@jit
+def unpack_range(n):
+    a, b, c = range(n, n + 3)
+    d, e = range(10, 0, -7)
+    return a, b, c, d, e
+
+
+@jit
+def unpack_range_len(n):
+    a, b, c = range(n)
+    return a + b + c
+
+
+def test_unpack_range():
+    assert unpack_range(4) == (4, 5, 6, 10, 3)
+    assert unpack_range_len(3) == 3
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        unpack_range_len(2)
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        unpack_range_len(4)
+
+
+def test_numba_wording_of_refusals():
+    @jit
+    def ord_of(x):
+        return ord(x)
+
+    with pytest.raises(kiln.TypingError, match="No implementation of function"):
+        ord_of(1.5)
+
+    @jit
+    def find_from(s, start):
+        return s.find("a", start)
+
+    with pytest.raises(kiln.TypingError, match='"start" must be'):
+        find_from("abc", 1.5)
+
+    @jit
+    def zfill_by(s, w):
+        return s.zfill(w)
+
+    with pytest.raises(kiln.TypingError, match="<width> must be an Integer"):
+        zfill_by("1", 2.5)
+    assert zfill_by("-7", 4) == "-7".zfill(4)
+
+
+def test_raise_exception_from_a_module():
+    @jit
+    def raiser(i):
+        if i == 3:
+            raise np.linalg.LinAlgError
+        return i
+
+    assert raiser(1) == 1
+    with pytest.raises(np.linalg.LinAlgError):
+        raiser(3)
+
+
+@jit
+def optional_eq(p1, p2):
+    a = "concrete" if p1 > 0 else None
+    b = "concrete" if p2 < 0 else None
+    c = "other" if p2 > 5 else None
+    return a == b, a != b, a == "concrete", None == b, a == c, c != None  # noqa: E711
+
+
+def test_optional_str_equality():
+    def py(p1, p2):
+        a = "concrete" if p1 > 0 else None
+        b = "concrete" if p2 < 0 else None
+        c = "other" if p2 > 5 else None
+        return a == b, a != b, a == "concrete", None == b, a == c, c != None  # noqa: E711
+
+    for p1 in (-1, 1):
+        for p2 in (-1, 1, 7):
+            assert optional_eq(p1, p2) == py(p1, p2)
