@@ -146,8 +146,9 @@ absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const T
       if (args.empty() || !isStr(args[0]))
         return bad(absl::StrCat("the substring must be <class 'numba.core.types.misc.UnicodeType'> (a str), not ",
                                 args.empty() ? "nothing" : args[0]->str()));
+      // As Numba, a bool is not taken for start or end.
       for (size_t k = 1; k < args.size() && k < 3; ++k)
-        if (!isOptionalInt(args[k]))
+        if (args[k]->kind != Kind::kInt && args[k]->kind != Kind::kNone)
           return bad(absl::StrCat("\"", k == 1 ? "start" : "end",
                                   "\" must be (<class 'numba.core.types.scalars.Integer'>, <class "
                                   "'numba.core.types.misc.NoneType'>), not ",
