@@ -608,16 +608,23 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(emit(Op::kBuildTuple, std::move(items), in)->result.get());
       break;
     }
-    case Form::kFormatValue: {  // strings: f"{x}" is str(x); conversions and format specs are refused
-      if ((in.arg & 0x04) != 0)
-        return unsupported(in, "unsupported Python construct: a format spec in an f-string ({x:...})");
-      if ((in.arg & 0x03) >= 2)
-        return unsupported(in, "unsupported Python construct: a conversion in an f-string ({x!r} or {x!a})");
-      if (absl::Status s = requireValues(st, in, 1); !s.ok()) return s;
+    case Form::kFormatValue: {  // strings: f"{x}" is str(x); format: {x!r:spec} is format(repr(x), spec)
+      const bool has_spec = (in.arg & 0x04) != 0;
+      if (absl::Status s = requireValues(st, in, has_spec ? 2 : 1); !s.ok()) return s;
+      Value* spec = has_spec ? pop() : nullptr;
       Value* x = pop();
-      ir::Instr* str = emit(Op::kLoadGlobal, {}, in);
-      str->name = ir::kFormatBuiltin;
-      push(emit(Op::kCall, {str->result.get(), x}, in)->result.get());
+      const int conversion = in.arg & 0x03;  // 0 none, 1 !s, 2 !r, 3 !a
+      if (conversion != 0 || !has_spec) {
+        ir::Instr* fn = emit(Op::kLoadGlobal, {}, in);
+        fn->name = conversion == 2 ? ir::kReprBuiltin : conversion == 3 ? ir::kAsciiBuiltin : ir::kFormatBuiltin;
+        x = emit(Op::kCall, {fn->result.get(), x}, in)->result.get();
+      }
+      if (has_spec) {
+        ir::Instr* fn = emit(Op::kLoadGlobal, {}, in);
+        fn->name = ir::kFormatSpecBuiltin;
+        x = emit(Op::kCall, {fn->result.get(), x, spec}, in)->result.get();
+      }
+      push(x);
       break;
     }
     case Form::kBuildString: {  // strings: the pieces joined by +

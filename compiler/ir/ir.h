@@ -33,6 +33,11 @@ namespace kiln::ir {
 /// the builtin str, whatever the function's globals say (a dotted name is
 /// never a Python global).
 inline constexpr const char* kFormatBuiltin = "builtins.str";
+// format: what an f-string field with a format spec ({x:spec}) and a
+// conversion ({x!r}, {x!a}) calls.
+inline constexpr const char* kFormatSpecBuiltin = "builtins.format";
+inline constexpr const char* kReprBuiltin = "builtins.repr";
+inline constexpr const char* kAsciiBuiltin = "builtins.ascii";
 // sets: the set() a set literal is built by ({a, b} is set((a, b))).
 inline constexpr const char* kSetBuiltin = "builtins.set";
 

@@ -422,6 +422,17 @@ class FunctionLowering {
   // the runtime's printer (kiln_print.h) stored as a result.
   absl::StatusOr<bool> lowerPrint(const ir::Instr& i, llvm::Value** v);
 
+  // format: format(), repr(), ascii(), f-string specs and str.format
+  // (lower_format.cpp) through the runtime's formatter (kiln_format.h).
+  absl::StatusOr<bool> lowerFormat(const ir::Instr& i, llvm::Value** v);
+  /// x (of type t) as format(conversion(x), spec) makes it: a new string.
+  llvm::Value* formatValue(llvm::Value* x, const typing::Type* t, char conversion, const std::string& spec);
+  llvm::Value* formatCall(size_t offset, const std::vector<llvm::Value*>& args, bool unicode_api = false);
+  llvm::Value* formatTake(llvm::Value* status, llvm::Value* out);
+  /// format: item `index` of a range unpacked into `count` names, raising
+  /// Python's ValueError when its length is not `count`.
+  llvm::Value* unpackRange(llvm::Value* range, int count, int index);
+
   // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
   // set is a dict's (len, in, truth, iteration).
   absl::StatusOr<bool> lowerSet(const ir::Instr& i, llvm::Value** v);

@@ -9,6 +9,7 @@
 #include "compiler/typing/rules_buffers.h"  // buffers:
 #include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
+#include "compiler/typing/format_spec.h"  // format: optionalStrEquality
 #include "compiler/typing/rules.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Verifier.h"
@@ -318,6 +319,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // format: format(), repr(), ascii(), str.format (lower_format.cpp).
+  absl::StatusOr<bool> on_format = lowerFormat(i, &v);
+  if (!on_format.ok()) return on_format.status();
+  if (*on_format) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   switch (i.op) {
     case Op::kConst:
       v = constant(i.const_value, rt);
@@ -394,6 +402,25 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = unary(i.unary_op, i.operands[0], rt);
       break;
     case Op::kCompare:
+      if (typing::optionalStrEquality(i.compare_op, i.operands[0]->type, i.operands[1]->type)) {
+        // format: optional strings: None equals only None.
+        llvm::Value* present[2];
+        llvm::Value* text[2];
+        for (int k = 0; k < 2; ++k) {
+          const typing::Type* t = i.operands[k]->type;
+          llvm::Value* x = t->kind == Kind::kNone ? nullptr : value(i.operands[k]);
+          present[k] = t->kind == Kind::kOptional ? b_.CreateExtractValue(x, 1) : b_.getInt1(t->kind != Kind::kNone);
+          text[k] = t->kind == Kind::kOptional ? b_.CreateExtractValue(x, 0)
+                    : x ? x : llvm::Constant::getNullValue(valueType(ctx_, types().str()));
+        }
+        // A None's value is the empty string with no characters: safe to compare.
+        llvm::Value* same = strCompareValues(ir::CompareOp::kEq, text[0], text[1], nullptr, nullptr);
+        llvm::Value* both = b_.CreateAnd(present[0], present[1]);
+        llvm::Value* neither = b_.CreateNot(b_.CreateOr(present[0], present[1]));
+        v = b_.CreateOr(b_.CreateAnd(both, same), neither);
+        if (i.compare_op == ir::CompareOp::kNe) v = b_.CreateNot(v);
+        break;
+      }
       if (i.operands[0]->type->kind == Kind::kOptional || i.operands[1]->type->kind == Kind::kOptional) {
         v = optionalIsNone(i);  // optional: x is None, x is not None
         break;
@@ -451,6 +478,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     }
     case Op::kUnpack:
+      if (i.operands[0]->type->kind == Kind::kRange) {  // format: a, b, c = range(...)
+        v = unpackRange(value(i.operands[0]), i.count, i.index);
+        break;
+      }
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));
       break;
     case Op::kBuildMap:  // dicts:

@@ -151,7 +151,8 @@ absl::Status FunctionLowering::raise(const ir::Instr& i) {
   if (const ir::Instr* def = exc->def; def && def->op == Op::kCall && !def->operands.empty() &&
                                        def->operands[0]->type->kind == Kind::kExceptionClass)
     args.assign(def->operands.begin() + 1, def->operands.end());
-  else if (exc->type->kind != Kind::kExceptionClass || (def && def->op != Op::kLoadGlobal && def->op != Op::kCall))
+  else if (exc->type->kind != Kind::kExceptionClass || (def && def->op != Op::kLoadGlobal && def->op != Op::kCall &&
+                                                            def->op != Op::kGetAttr))  // exceptions: np.linalg.LinAlgError
     return absl::InternalError("raise of a value that is not an exception class or instance");
   if (args.size() > KILN_ERROR_MAX_ARGS) return absl::InternalError("too many exception arguments reached lowering");
   std::string message;

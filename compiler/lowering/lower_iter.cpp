@@ -153,8 +153,8 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
     case Kind::kZip: {
       // As Python's zip, iterator k is advanced only when those before it
       // gave an item (an iterator shared with later code, iter(x), must
-      // not lose one).
-      llvm::Value* more = b_.getInt1(true);
+      // not lose one). zip() of nothing is empty.
+      llvm::Value* more = b_.getInt1(!it->items.empty());
       llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, item_type));  // one item per iterator
       for (unsigned k = 0; k < it->items.size(); ++k) {
         llvm::BasicBlock* before = b_.GetInsertBlock();

@@ -399,6 +399,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
       const typing::Type* t = args[0]->type;
       if (t->kind == Kind::kStr) return value(args[0]);
       if (t->kind == Kind::kBool) return b_.CreateSelect(value(args[0]), strConstant("True"), strConstant("False"));
+      if (t->kind == Kind::kInt && !t->is_signed && t->bits == 64)  // format: past int64
+        return formatValue(value(args[0]), t, 0, "");
       llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
       if (t->kind == Kind::kFloat)
         return fresh.take(callApi(*this, kFromFloat, i32, {out, converted(args[0], types().floating(64))}), out);
@@ -501,15 +503,23 @@ llvm::Value* FunctionLowering::strMethod(BuiltinId id, llvm::Value* recv, const 
     case BuiltinId::kStrEndswith: {
       llvm::Value *s, *e;
       bounds(&s, &e);
-      llvm::Value* sub = value(args[0]);
-      llvm::Value* m = b_.CreateExtractValue(sub, kStrLength);
-      llvm::Value* fits = b_.CreateICmpSGE(b_.CreateSub(e, m), s);
-      llvm::Value* pos = id == BuiltinId::kStrStartswith ? s : b_.CreateSub(e, m);
-      llvm::Value* from = b_.CreateSelect(fits, pos, b_.getInt64(0));
-      llvm::Value* to = b_.CreateSelect(fits, b_.CreateAdd(pos, m), b_.getInt64(-1));
-      llvm::Value* at =
-          callApi(*this, kFind, i64, {spill(*this, recv), spill(*this, sub), from, to, b_.getInt32(0)});
-      return b_.CreateAnd(fits, b_.CreateICmpEQ(at, pos));
+      auto matches = [&](llvm::Value* sub) {
+        llvm::Value* m = b_.CreateExtractValue(sub, kStrLength);
+        llvm::Value* fits = b_.CreateICmpSGE(b_.CreateSub(e, m), s);
+        llvm::Value* pos = id == BuiltinId::kStrStartswith ? s : b_.CreateSub(e, m);
+        llvm::Value* from = b_.CreateSelect(fits, pos, b_.getInt64(0));
+        llvm::Value* to = b_.CreateSelect(fits, b_.CreateAdd(pos, m), b_.getInt64(-1));
+        llvm::Value* at =
+            callApi(*this, kFind, i64, {spill(*this, recv), spill(*this, sub), from, to, b_.getInt32(0)});
+        return b_.CreateAnd(fits, b_.CreateICmpEQ(at, pos));
+      };
+      if (args[0]->type->kind == Kind::kTuple) {  // format: a tuple of prefixes, any of them
+        llvm::Value* any = b_.getFalse();
+        for (unsigned k = 0; k < args[0]->type->items.size(); ++k)
+          any = b_.CreateOr(any, matches(b_.CreateExtractValue(value(args[0]), k)));
+        return any;
+      }
+      return matches(value(args[0]));
     }
     case BuiltinId::kStrReplace: {
       newOut();

@@ -7,4 +7,5 @@ set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower
   lower_slices.cpp  # slices:
   lower_sort.cpp  # sort:
   lower_buffers.cpp  # buffers:
-  lower_literal_containers.cpp)  # litcont:
+  lower_literal_containers.cpp  # litcont:
+  lower_format.cpp)  # format:

@@ -356,6 +356,8 @@ class Inferrer {
     using K = compiler::GlobalRef::Kind;
     if (name == ir::kFormatBuiltin && !g) return tc_.builtin("str");  // strings: an f-string field
     if (name == ir::kSetBuiltin) return tc_.builtin("set");  // sets: a set literal's set()
+    if ((name == ir::kFormatSpecBuiltin || name == ir::kReprBuiltin || name == ir::kAsciiBuiltin) && !g)
+      return tc_.builtin(name.substr(9));  // format: an f-string field's format()/repr()/ascii()
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
     // records: a structured np.dtype global, frozen by bundle.py as its Record spelling.
     if (g && g->kind == compiler::GlobalRef::Kind::kBuiltin && g->qualified_name.rfind("record:", 0) == 0) {
@@ -572,6 +574,15 @@ class Inferrer {
                              std::string(p->status().message()), line_);
           return **p;
         }
+        // format: format(x, spec), repr(x), ascii(x) (rules_format.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> f = formatBuiltinCall(
+                tc_, callee->name, args, i.kwnames, i.operands.size() > 2 ? constantText(inst, i.operands[2]) : nullptr)) {
+          if (!f->ok())
+            return userError(f->status().code() == absl::StatusCode::kUnimplemented ? Diagnostic::Kind::kUnsupported
+                                                                                     : Diagnostic::Kind::kTyping,
+                             std::string(f->status().message()), line_);
+          return **f;
+        }
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -626,6 +637,16 @@ class Inferrer {
           absl::StatusOr<const Type*> r = literalMethodCall(tc_, receiver, callee->name, args);
           if (!r.ok()) return typingError(std::string(r.status().message()));
           return *r;
+        }
+        if (receiver->kind == Kind::kStr && callee->name == "format") {  // format: a constant template (rules_format.cpp)
+          const ir::Instr* attr = i.operands[0]->def;
+          const std::string* tmpl = attr && attr->op == Op::kGetAttr ? constantText(inst, attr->operands[0]) : nullptr;
+          absl::StatusOr<const Type*> t = *strFormatCall(tc_, tmpl, args, i.kwnames);
+          if (!t.ok())
+            return userError(t.status().code() == absl::StatusCode::kUnimplemented ? Diagnostic::Kind::kUnsupported
+                                                                                    : Diagnostic::Kind::kTyping,
+                             std::string(t.status().message()), line_);
+          return *t;
         }
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
@@ -1053,7 +1074,9 @@ class Inferrer {
           // over the compiler's own table.
           const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
               absl::StrCat(obj->name, ".", i.name));
-          if (member && member->kind == compiler::GlobalRef::Kind::kFunction) {
+          if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
+                         (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
+                          member->qualified_name.rfind("exception:", 0) == 0))) {
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
@@ -1069,6 +1092,8 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
+        } else if (obj->kind == Kind::kStr && i.name == "format") {  // format: template.format(...) (rules_format.cpp)
+          t = tc_.boundMethod(obj, i.name);
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
@@ -1346,6 +1371,10 @@ class Inferrer {
             return typingError(absl::StrCat("not enough values to unpack (expected at least ", -i.count, ", got ", n, ")"));
           i.index = i.index < 0 ? i.index + n : i.index;
           i.count = n;  // from now on an ordinary unpack
+        }
+        if (seq->kind == Kind::kRange && i.count >= 0) {  // format: a, b, c = range(3), its length checked when run
+          t = tc_.integer(64, true);
+          break;
         }
         if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
           return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));

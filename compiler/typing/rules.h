@@ -409,6 +409,21 @@ std::optional<absl::StatusOr<const Type*>> printBuiltinCall(TypeContext& tc, con
                                                             const std::vector<const Type*>& args,
                                                             const std::vector<std::string>& kwnames);
 
+// format: (rules_format.cpp) format(x, spec), repr(x), ascii(x): the
+// result type, CPython's ValueError for a bad spec (INVALID_ARGUMENT) or
+// UNIMPLEMENTED for what Kiln does not format; `spec` is the text of the
+// constant second argument (nullptr: none, or not a constant). nullopt for
+// another builtin.
+std::optional<absl::StatusOr<const Type*>> formatBuiltinCall(TypeContext& tc, const std::string& name,
+                                                             const std::vector<const Type*>& args,
+                                                             const std::vector<std::string>& kwnames,
+                                                             const std::string* spec);
+// format: template.format(*args, **kwargs) of a constant template (nullptr:
+// not a constant, refused).
+std::optional<absl::StatusOr<const Type*>> strFormatCall(TypeContext& tc, const std::string* tmpl,
+                                                         const std::vector<const Type*>& args,
+                                                         const std::vector<std::string>& kwnames);
+
 // slices: (rules_slices.cpp) slice(...) and s.indices(n): the result type,
 // an error saying what is wrong, or nullopt for another callee.
 std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const Type* callee,

@@ -264,8 +264,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (!it) return absl::InvalidArgumentError(why);
       return tc.enumerate(it);
     }
-    case BuiltinId::kZip: {
-      if (n < 1) return bad();
+    case BuiltinId::kZip: {  // zip() with no iterables is empty
       std::vector<const Type*> iters;
       for (const Type* a : args) {
         std::string why;

@@ -11,6 +11,7 @@
 // and a join with another value. Its truth (`if x:`) is None's False or the
 // value's, for numbers; refused for other values.
 #include "absl/strings/str_cat.h"
+#include "compiler/typing/format_spec.h"
 #include "compiler/typing/rules.h"
 
 namespace kiln::typing {
@@ -26,12 +27,30 @@ const Type* joinOptional(TypeContext& tc, const Type* a, const Type* b) {
   return tc.optional(value);
 }
 
+// format: `a == b` / `a != b` between optional strings (or a str, or None):
+// None equals only None, as Python (Numba's too).
+namespace {
+bool strOrNoneOrOptionalStr(const Type* t) {
+  return t->kind == Kind::kStr || t->kind == Kind::kNone ||
+         (t->kind == Kind::kOptional && t->items[0]->kind == Kind::kStr);
+}
+
+}  // namespace
+
+bool optionalStrEquality(ir::CompareOp op, const Type* a, const Type* b) {
+  if (op != ir::CompareOp::kEq && op != ir::CompareOp::kNe) return false;
+  if (a->kind != Kind::kOptional && b->kind != Kind::kOptional) return false;
+  return strOrNoneOrOptionalStr(a) && strOrNoneOrOptionalStr(b);
+}
+
 bool usesOptionalWhole(const ir::Instr& i, size_t operand) {
   using ir::Op;
   // a copy is the value (an unwrap takes the optional); a tuple holds it.
   if (i.op == Op::kCopy || i.op == Op::kBuildTuple || i.op == Op::kReturn || i.op == Op::kYield) return true;
   if (i.op == Op::kTruth) return true;  // of a number: None is false (optionalUseProblem refuses the rest)
-  if (i.op == Op::kCompare) return i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot;
+  if (i.op == Op::kCompare)
+    return i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot ||
+           optionalStrEquality(i.compare_op, i.operands[0]->type, i.operands[1]->type);  // format:
   if (i.op != Op::kCall || operand == 0) return false;
   const Type* callee = i.operands[0]->type;
   if (callee->kind == Kind::kFunction) return true;  // a jitted function: its parameter is optional
@@ -52,6 +71,7 @@ std::string optionalUseProblem(const ir::Instr& i) {
 }
 
 const Type* optionalCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a, const Type* b) {
+  if (optionalStrEquality(op, a, b)) return tc.boolean();  // format:
   if (op != ir::CompareOp::kIs && op != ir::CompareOp::kIsNot) return nullptr;
   const bool a_opt = a->kind == Kind::kOptional, b_opt = b->kind == Kind::kOptional;
   if (!a_opt && !b_opt) return nullptr;

@@ -8,6 +8,7 @@
 #include "kiln_linalg.h" /* linalg: */
 #include "kiln_cuda_sim.h" /* cuda: */
 #include "kiln_print.h"    /* print: */
+#include "kiln_format.h"   /* format: */
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), k
                                      kiln_mi_alloc_data, kiln_mi_alloc_data_dtor, kiln_mi_resize,
                                      /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table,
                                      /* dicts: */ &kiln_dict_table, /* linalg: */ &kiln_linalg_table,
-                                     /* cuda: */ &kiln_cuda_sim_table, /* print: */ &kiln_print_table};
+                                     /* cuda: */ &kiln_cuda_sim_table, /* print: */ &kiln_print_table,
+                                     /* format: */ &kiln_format_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

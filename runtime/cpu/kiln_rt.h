@@ -95,6 +95,8 @@ typedef struct KilnRuntime {
   const struct KilnCudaSimApi* cuda_sim;
   /* print: print() (kiln_print.h). */
   const struct KilnPrintApi* print;
+  /* format: format specs and repr(str) (kiln_format.h). */
+  const struct KilnFormatApi* format;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

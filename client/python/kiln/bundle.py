@@ -427,6 +427,13 @@ class _Builder:
                     impl = library.lookup(f"{m}.{attr}")
                     if impl is not None:
                         members.append((f"{m}.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+                        continue
+                    # exceptions: an exception class read off a module
+                    # (`raise np.linalg.LinAlgError`), frozen as a global is.
+                    value = getattr(sys.modules.get(m), "__dict__", {}).get(attr)
+                    if isinstance(value, type) and issubclass(value, BaseException):
+                        bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
+                        members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), ""))
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.

@@ -6,11 +6,19 @@ first argument. The primitives they use (indexing, slicing, ``+``, ``*``,
 ``len``, comparisons, the native methods) are the compiler's own.
 """
 
-from . import implements
+from . import implements, primitive
+
+_error = primitive("kiln.static.error")
+
+# A wrong argument type is refused in Numba's words (its type classes, which
+# its tests look for), the value's type after them; a message is one
+# constant.
 
 
 @implements("str.zfill")
 def zfill(s, width):
+    if not isinstance(width, int):
+        _error("str.zfill(): <width> must be an Integer, not", width)
     n = len(s)
     if n >= width:
         return s
@@ -68,6 +76,8 @@ def join(sep, parts):
 
 @implements("str.partition")
 def partition(s, sep):
+    if not isinstance(sep, str):
+        _error("""str.partition(): "sep" must be (<class 'numba.core.types.misc.UnicodeType'>, <class 'numba.core.types.npytypes.UnicodeCharSeq'>), not""", sep)
     if len(sep) == 0:
         raise ValueError("empty separator")
     i = s.find(sep)
@@ -78,6 +88,8 @@ def partition(s, sep):
 
 @implements("str.rpartition")
 def rpartition(s, sep):
+    if not isinstance(sep, str):
+        _error("""str.rpartition(): "sep" must be (<class 'numba.core.types.misc.UnicodeType'>, <class 'numba.core.types.npytypes.UnicodeCharSeq'>), not""", sep)
     if len(sep) == 0:
         raise ValueError("empty separator")
     i = s.rfind(sep)
@@ -88,6 +100,8 @@ def rpartition(s, sep):
 
 @implements("str.expandtabs")
 def expandtabs(s, tabsize=8):
+    if not isinstance(tabsize, int):
+        _error("""str.expandtabs(): "tabsize" must be (<class 'numba.core.types.scalars.Integer'>, <class 'int'>), not""", tabsize)
     out = ""
     col = 0
     for c in s:
@@ -151,6 +165,8 @@ def split(s, sep=None, maxsplit=-1):
 
 @implements("str.rsplit")
 def rsplit(s, sep=None, maxsplit=-1):
+    if not isinstance(maxsplit, int):
+        _error("""str.rsplit(): "maxsplit" must be (<class 'numba.core.types.scalars.Integer'>, <class 'int'>), not""", maxsplit)
     maxsplit = maxsplit | 0
     out = []
     if sep is None:
@@ -187,6 +203,8 @@ def rsplit(s, sep=None, maxsplit=-1):
 
 @implements("str.splitlines")
 def splitlines(s, keepends=False):
+    if not isinstance(keepends, (int, bool)):
+        _error("""str.splitlines(): "keepends" must be (<class 'numba.core.types.scalars.Integer'>, <class 'int'>, <class 'numba.core.types.scalars.Boolean'>, <class 'bool'>), not""", keepends)
     keep = keepends | False  # an int or a bool, as Python
     out = []
     n = len(s)
