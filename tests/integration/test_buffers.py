@@ -108,7 +108,7 @@ def test_setitem_writes_through():
 
 @pytest.mark.parametrize("buf", [b"xyz", memoryview(b"abc")], ids=["bytes", "memoryview"])
 def test_setitem_readonly_is_refused(buf):
-    with pytest.raises(TypingError, match="cannot modify"):
+    with pytest.raises(TypingError, match="Cannot modify readonly array"):
         setitem(buf, 0, 1)
 
 

@@ -75,7 +75,10 @@ def test_typeof_arrays_follows_numba():
     ro.setflags(write=False)
     assert _kiln.typeof(ro) == "readonly array(float64, 1d, C)"   # as Numba: typing refuses writes
     assert _kiln.typeof((np.zeros(2), 1.0)) == "Tuple(array(float64, 1d, C), float64)"
-    for bad in (np.zeros(2, dtype=object), np.zeros(2, dtype="U3"), np.zeros(2, dtype=np.longdouble),
+    # character arrays: items typed as Numba's UnicodeCharSeq / CharSeq
+    assert _kiln.typeof(np.zeros(2, dtype="U3")) == "array([unichr x 3], 1d, C)"
+    assert _kiln.typeof(np.zeros(2, dtype="S2")) == "array([char x 2], 1d, C)"
+    for bad in (np.zeros(2, dtype=object), np.zeros(2, dtype=np.longdouble),
                 np.zeros(2, dtype=">f8"), np.zeros(2, dtype="M8[10ms]")):
         assert _kiln.typeof(bad) is None, bad.dtype
     # records: a structured dtype is typed with Numba's Record spelling
