@@ -1159,6 +1159,11 @@ class Inferrer {
         break;
       }
       case Op::kBinOp:
+        if (isLiteralList(operand(0)) || isLiteralStrKeyDict(operand(0)) || isLiteralList(operand(1)) ||
+            isLiteralStrKeyDict(operand(1)))  // litcont: not the tuple operators of what carries them
+          return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
+                                          operand(0)->str(), " and ", operand(1)->str(),
+                                          " (a literal list or dict is read-only and cannot be combined)"));
         if (isSet(operand(0)) || isSet(operand(1))) {  // sets: | & - ^ and in place
           if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
           absl::StatusOr<const Type*> r = setBinaryResult(tc_, i.binary_op, operand(0), operand(1));
@@ -1239,6 +1244,22 @@ class Inferrer {
           if (std::string why = literalContainsProblem(operand(0), operand(1)); !why.empty()) return typingError(why);
           t = tc_.boolean();
           break;
+        }
+        if (i.compare_op != ir::CompareOp::kIn && i.compare_op != ir::CompareOp::kNotIn &&
+            i.compare_op != ir::CompareOp::kIs && i.compare_op != ir::CompareOp::kIsNot &&
+            (isLiteralList(operand(0)) || isLiteralStrKeyDict(operand(0)) || isLiteralList(operand(1)) ||
+             isLiteralStrKeyDict(operand(1)))) {
+          // litcont: compared item by item as the tuples they are carried as, which is Python's meaning only
+          // between two literal lists, or two literal dicts with the same keys in the same order (== and !=).
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          const bool lists = isLiteralList(operand(0)) && isLiteralList(operand(1));
+          const bool dicts = operand(0) == operand(1) && isLiteralStrKeyDict(operand(0)) &&
+                             (i.compare_op == ir::CompareOp::kEq || i.compare_op == ir::CompareOp::kNe);
+          if (!lists && !dicts)
+            return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
+                                            operand(0)->str(), " and ", operand(1)->str(),
+                                            " (a literal list compares with a literal list, a literal dict with "
+                                            "one of the same keys in the same order)"));
         }
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
             operand(1)->kind == Kind::kDict) {  // dicts: k in d

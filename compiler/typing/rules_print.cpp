@@ -25,6 +25,8 @@ bool printable(const Type* t) {
     case Kind::kArray:
       return t->dtype()->isNumber() || t->dtype()->isDatetimeLike();
     case Kind::kTuple:
+      if (isLiteralList(t) || isLiteralStrKeyDict(t)) return false;  // a literal container is not boxed (refused)
+      [[fallthrough]];
     case Kind::kList:
     case Kind::kDict:
       for (const Type* item : t->items)

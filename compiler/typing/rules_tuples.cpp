@@ -19,9 +19,10 @@ std::optional<bool> instanceOf(const Type* x, const Type* c) {
   if (n == "float") return x->kind == Kind::kFloat;
   if (n == "complex") return x->kind == Kind::kComplex;
   if (n == "str") return x->kind == Kind::kStr;
-  if (n == "tuple") return x->kind == Kind::kTuple;
-  if (n == "list") return x->kind == Kind::kList;
-  if (n == "dict") return x->kind == Kind::kDict;
+  // A literal list or str-key dict is carried as a tuple, but is a list or a dict to the user.
+  if (n == "tuple") return x->kind == Kind::kTuple && !isLiteralList(x) && !isLiteralStrKeyDict(x);
+  if (n == "list") return x->kind == Kind::kList || isLiteralList(x);
+  if (n == "dict") return x->kind == Kind::kDict || isLiteralStrKeyDict(x);
   if (n == "range") return x->kind == Kind::kRange;
   if (n == "slice") return x->kind == Kind::kSlice;
   if (n == "object") return true;

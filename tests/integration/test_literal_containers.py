@@ -334,3 +334,63 @@ def dict_returned():
 def test_refusals(fn, args, phrase):
     with pytest.raises(TypingError, match=phrase):
         jit(fn)(*args)
+
+
+# A literal list or dict is carried as a tuple: it must still be a list or a dict to isinstance, compare
+# as Python does or be refused, and never take a tuple's operators.
+def literal_isinstance():
+    a = {1: 2, 3: 4}
+    b = {'a': 10, 'b': np.zeros(3)}
+    l = [1, 'x']
+    return (isinstance(a, dict), isinstance(b, dict), isinstance(b, tuple), isinstance(l, list),
+            isinstance(l, tuple))
+
+
+def literal_lists_compare():
+    a = [1, 'x']
+    b = [1, 'y']
+    return (a == b, a != b, a < b, a == a)
+
+
+def literal_dicts_compare():
+    d = {'a': 1, 'b': 'z'}
+    e = {'a': 1, 'b': 'z'}
+    return (d == e, d != e)
+
+
+def test_isinstance_sees_a_list_and_a_dict():
+    assert jit(literal_isinstance)() == literal_isinstance() == (True, True, False, True, False)
+
+
+def test_comparisons_as_python():
+    assert jit(literal_lists_compare)() == literal_lists_compare()
+    assert jit(literal_dicts_compare)() == literal_dicts_compare()
+
+
+def list_eq_tuple():
+    l = [1, 'x']
+    return l == (1, 'x')   # False in Python: refused rather than compared as tuples
+
+
+def dicts_other_order():
+    return {'a': 1, 'b': 'z'} == {'b': 'z', 'a': 1}
+
+
+def list_plus_list():
+    l = [1, 'x']
+    return l + l
+
+
+def print_literal_list():
+    print([1, 'x'])
+
+
+@pytest.mark.parametrize("fn,phrase", [
+    (list_eq_tuple, r"comparison '==' is not supported between LiteralList"),
+    (dicts_other_order, r"comparison '==' is not supported between LiteralStrKey"),
+    (list_plus_list, r"operator '\+' is not supported between LiteralList"),
+    (print_literal_list, r"print\(\) of a value of type LiteralList"),
+])
+def test_tuple_meanings_refused(fn, phrase):
+    with pytest.raises(TypingError, match=phrase):
+        jit(fn)()
