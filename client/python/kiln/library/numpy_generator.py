@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from kiln.library import implements, primitive
-from kiln.library.numpy_random import _binomial_btpe_from, _binomial_inversion_from, _flat, _loggam
+from kiln.library.numpy_random import _binomial_btpe_from, _binomial_inversion_from, _flat, _loggam, _poisson_from
 from kiln.library.ziggurat_tables import (FE_DOUBLE, FE_FLOAT, FI_DOUBLE, FI_FLOAT, KE_DOUBLE, KE_FLOAT, KI_DOUBLE,
                                          KI_FLOAT, WE_DOUBLE, WE_FLOAT, WI_DOUBLE, WI_FLOAT)
 
@@ -224,39 +224,7 @@ def _beta(g, a, b):
 
 
 def _poisson(g, lam):
-    # NumPy's random_poisson: Hormann's PTRS from 10 on, multiplication below.
-    if lam >= 10.0:
-        slam = math.sqrt(lam)
-        loglam = math.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2.0)
-        while True:
-            u = _next_double(g) - 0.5
-            v = _next_double(g)
-            us = 0.5 - abs(u)
-            kf = np.floor((2.0 * a / us + b) * u + lam + 0.43)
-            # C's conversion of an out-of-range value gives a negative k,
-            # which the test below rejects (us < 0.07 there).
-            k = int(kf) if abs(kf) < 9.2e18 else -1
-            if us >= 0.07 and v <= vr:
-                return k
-            if k < 0 or (us < 0.013 and v > us):
-                continue
-            if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= -lam + k * loglam - _loggam(k + 1.0):
-                return k
-    if lam == 0.0:
-        return 0
-    enlam = math.exp(-lam)
-    x = 0
-    prod = 1.0
-    while True:
-        prod *= _next_double(g)
-        if prod > enlam:
-            x += 1
-        else:
-            return x
+    return _poisson_from(lam, _generator_double, g)
 
 
 def _generator_double(g):

@@ -173,6 +173,12 @@ def _loggam(x):
 
 
 def _poisson(lam):
+    return _poisson_from(lam, _stream_double, _NP)
+
+
+def _poisson_from(lam, draw, src):
+    # NumPy's random_poisson over the doubles draw(src) gives: the legacy
+    # stream's here, a Generator's in numpy_generator.py.
     if lam >= 10.0:
         # Hormann's transformed rejection (PTRS).
         slam = math.sqrt(lam)
@@ -182,8 +188,8 @@ def _poisson(lam):
         invalpha = 1.1239 + 1.1328 / (b - 3.4)
         vr = 0.9277 - 3.6224 / (b - 2.0)
         while True:
-            u = _next_double(_NP) - 0.5
-            v = _next_double(_NP)
+            u = draw(src) - 0.5
+            v = draw(src)
             us = 0.5 - abs(u)
             kf = np.floor((2.0 * a / us + b) * u + lam + 0.43)
             # C's conversion of an out-of-range value gives a negative k,
@@ -201,7 +207,7 @@ def _poisson(lam):
     x = 0
     prod = 1.0
     while True:
-        prod *= _next_double(_NP)
+        prod *= draw(src)
         if prod > enlam:
             x += 1
         else:
