@@ -25,7 +25,8 @@ import math
 import numpy as np
 
 from kiln.library import implements, primitive
-from kiln.library.numpy_random import _binomial_btpe_from, _binomial_inversion_from, _flat, _loggam, _poisson_from
+from kiln.library.numpy_random import (_binomial_btpe_from, _binomial_inversion_from, _flat, _loggam, _poisson_from,
+                                       _standard_gamma_from)
 from kiln.library.ziggurat_tables import (FE_DOUBLE, FE_FLOAT, FI_DOUBLE, FI_FLOAT, KE_DOUBLE, KE_FLOAT, KI_DOUBLE,
                                          KI_FLOAT, WE_DOUBLE, WE_FLOAT, WI_DOUBLE, WI_FLOAT)
 
@@ -164,39 +165,7 @@ def _standard_exponential_f(g):
 
 
 def _standard_gamma(g, shape):
-    # NumPy's random_standard_gamma (Marsaglia and Tsang above 1, a
-    # Johnk-style rejection below), over the ziggurat draws.
-    if shape == 1.0:
-        return _standard_exponential(g)
-    if shape == 0.0:
-        return 0.0
-    if shape < 1.0:
-        while True:
-            u = _next_double(g)
-            v = _standard_exponential(g)
-            if u <= 1.0 - shape:
-                x = math.pow(u, 1.0 / shape)
-                if x <= v:
-                    return x
-            else:
-                y = -math.log((1.0 - u) / shape)
-                x = math.pow(1.0 - shape + shape * y, 1.0 / shape)
-                if x <= v + y:
-                    return x
-    b = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * b)
-    while True:
-        x = _standard_normal(g)
-        v = 1.0 + c * x
-        while v <= 0.0:
-            x = _standard_normal(g)
-            v = 1.0 + c * x
-        v = v * v * v
-        u = _next_double(g)
-        if u < 1.0 - 0.0331 * (x * x) * (x * x):
-            return b * v
-        if math.log(u) < 0.5 * x * x + b * (1.0 - v + math.log(v)):
-            return b * v
+    return _standard_gamma_from(shape, _generator_double, _standard_exponential, _standard_normal, g)
 
 
 def _beta(g, a, b):

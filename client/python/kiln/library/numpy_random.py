@@ -44,16 +44,26 @@ def _standard_exponential():
 
 
 def _standard_gamma(shape):
-    # NumPy's legacy standard_gamma: Marsaglia and Tsang for shape > 1,
-    # Johnk-style rejection for shape < 1.
+    return _standard_gamma_from(shape, _stream_double, _stream_exponential, _gauss, _NP)
+
+
+def _stream_exponential(stream):
+    return _standard_exponential()
+
+
+def _standard_gamma_from(shape, draw, exponential, normal, src):
+    # NumPy's standard_gamma, Marsaglia and Tsang for shape > 1 and a
+    # Johnk-style rejection for shape < 1, over the doubles, exponentials and
+    # normals given: the legacy stream's here, a Generator's ziggurat ones in
+    # numpy_generator.py.
     if shape == 1.0:
-        return _standard_exponential()
+        return exponential(src)
     if shape == 0.0:
         return 0.0
     if shape < 1.0:
         while True:
-            u = _next_double(_NP)
-            v = _standard_exponential()
+            u = draw(src)
+            v = exponential(src)
             if u <= 1.0 - shape:
                 x = math.pow(u, 1.0 / shape)
                 if x <= v:
@@ -66,13 +76,13 @@ def _standard_gamma(shape):
     b = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9.0 * b)
     while True:
-        x = _gauss(_NP)
+        x = normal(src)
         v = 1.0 + c * x
         while v <= 0.0:
-            x = _gauss(_NP)
+            x = normal(src)
             v = 1.0 + c * x
         v = v * v * v
-        u = _next_double(_NP)
+        u = draw(src)
         if u < 1.0 - 0.0331 * (x * x) * (x * x):
             return b * v
         if math.log(u) < 0.5 * x * x + b * (1.0 - v + math.log(v)):
