@@ -316,15 +316,19 @@ def extract(condition, arr):
         raise ValueError("Cannot extract from an empty array")
     if cond.size > a.size and np.any(cond[a.size:]):
         raise ValueError("condition shape inconsistent with arr shape")
-    n = min(a.size, cond.size)
+    return _compress(a, cond, min(a.size, cond.size))
+
+
+def _compress(a, mask, n):
+    # The items a[i], i < n, whose mask[i] is true, in order (flat, 1-d).
     count = 0
     for i in range(n):
-        if cond[i]:
+        if mask[i]:
             count += 1
     out = np.empty(count, a.dtype)
     j = 0
     for i in range(n):
-        if cond[i]:
+        if mask[i]:
             out[j] = a[i]
             j += 1
     return out
@@ -353,17 +357,7 @@ def delete(arr, obj):
             if k < -n or k >= n:
                 raise IndexError("obj must be less than the len(arr)")
             keep[k + n if k < 0 else k] = False
-    count = 0
-    for i in range(n):
-        if keep[i]:
-            count += 1
-    out = np.empty(count, a.dtype)
-    j = 0
-    for i in range(n):
-        if keep[i]:
-            out[j] = a[i]
-            j += 1
-    return out
+    return _compress(a, keep, n)
 
 
 @implements("numpy.append")
