@@ -16,7 +16,8 @@
 // "authorization: Bearer TOKEN" naming one of its tokens (else
 // UNAUTHENTICATED), and the token must hold the RPC's right (else
 // PERMISSION_DENIED): Compile and GetStats need compile, Shutdown,
-// ZeroStats and EvictCache need admin, GetServerInfo needs any valid token. Without a tokens file, a peer
+// ZeroStats and EvictCache need admin, Launch and the device-memory RPCs
+// (AllocDevice, ReadDevice, WriteDevice, FreeDevice) need launch, GetServerInfo needs any valid token. Without a tokens file, a peer
 // on the Unix socket (private to the server's user: the socket is 0600 in a
 // 0700 directory) has every right, and a TCP peer has compile only.
 

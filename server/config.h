@@ -164,6 +164,24 @@ struct Config {
   int shared_cache_lock_ms = 30000;
   /// Largest value stored in or read from L2. Default: 64 MiB.
   uint64_t shared_cache_max_value_bytes = 64ull << 20;
+  // ---- gpu: the GPU pool (docs/cuda.md "Remote launches") ----
+  /// Which device the pool's workers drive: "off" (no pool: Launch and the
+  /// device-memory RPCs are FAILED_PRECONDITION), "driver" (libcuda in each
+  /// worker, `kilnd --gpu-worker N`), or "emulation" (the CPU emulation of
+  /// kernels in each worker: the whole path without a GPU). Default: "off".
+  /// Reloads: no.
+  std::string gpu_pool = "off";
+  /// Devices (worker processes) of the pool. Default: 1. Reloads: no.
+  int gpu_devices = 1;
+  /// Device memory each worker lends in all (device arrays and a launch's
+  /// host copies); beyond it RESOURCE_EXHAUSTED. Default: 1 GiB. Reloads: no.
+  uint64_t gpu_max_bytes = 1ull << 30;
+  /// The longest one launch or copy may take; past it the worker is killed
+  /// and replaced (DEADLINE_EXCEEDED naming the kernel). The client's
+  /// deadline applies too. Default: 60 s. Reloads: no.
+  double gpu_max_launch_seconds = 60;
+  /// The worker's libcuda ("" = $KILN_LIBCUDA, else libcuda.so.1). Reloads: no.
+  std::string gpu_libcuda;
 };
 
 }  // namespace kiln::server

@@ -122,6 +122,11 @@ std::vector<std::string> restartOnlyChanges(const Config& a, const Config& b) {
   check(a.signing_key_path != b.signing_key_path, "signing-key");
   check(a.log_format != b.log_format, "log-format");
   check(a.listen_fds != b.listen_fds, "LISTEN_FDS");
+  check(a.gpu_pool != b.gpu_pool, "gpu-pool");  // gpu:
+  check(a.gpu_devices != b.gpu_devices, "gpu-devices");
+  check(a.gpu_max_bytes != b.gpu_max_bytes, "gpu-max-bytes");
+  check(a.gpu_max_launch_seconds != b.gpu_max_launch_seconds, "gpu-max-launch-seconds");
+  check(a.gpu_libcuda != b.gpu_libcuda, "gpu-libcuda");
   return changed;
 }
 

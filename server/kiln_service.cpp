@@ -75,6 +75,7 @@ grpc::Status KilnService::GetServerInfo(grpc::ServerContext* context, const pb::
   reply->add_targets(compiler::Target().triple);
   reply->set_protocol_version(1);
   reply->set_pid(getpid());
+  if (gpu_ != nullptr) *reply->mutable_gpu_pool() = gpu_->info();  // gpu:
   return grpc::Status::OK;
 }
 
@@ -185,6 +186,103 @@ std::string KilnService::signatureOf(const std::string& digest) {
   if (signatures_.size() >= kMaxSignatures) signatures_.clear();
   signatures_.emplace(digest, signature);
   return signature;
+}
+
+// ---- gpu: the GPU pool -----------------------------------------------------
+
+namespace {
+
+absl::Time deadlineOf(const grpc::ServerContext& context) {
+  const auto deadline = context.deadline();
+  return deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
+                                                                  : absl::FromChrono(deadline);
+}
+
+}  // namespace
+
+absl::StatusOr<GpuService*> KilnService::gpu() const {
+  if (gpu_ == nullptr)
+    return absl::FailedPreconditionError(
+        "this kilnd has no GPU pool (start it with --gpu-pool=driver, or --gpu-pool=emulation without a GPU)");
+  return gpu_;
+}
+
+grpc::Status KilnService::Launch(grpc::ServerContext* context, const pb::LaunchRequest* request,
+                                 pb::LaunchResponse* reply) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "Launch"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  return toGrpc(launch(*request, *reply, clientOf(*context), deadlineOf(*context),
+                       [context] { return context->IsCancelled(); }));
+}
+
+absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchResponse& reply, std::string client,
+                                 absl::Time deadline, std::function<bool()> client_gone) {
+  absl::StatusOr<GpuService*> gpu = this->gpu();
+  if (!gpu.ok()) return gpu.status();
+  if (request.kernel().has_target() || request.kernel().emit() != pb::EMIT_BINARY)
+    return absl::InvalidArgumentError(
+        "LaunchRequest.kernel: the target and emit are the server's (GetServerInfo gpu_pool.target): leave them unset");
+  // The kernel is compiled as Compile would compile it, for the pool's target.
+  pb::CompileRequest kernel = request.kernel();
+  *kernel.mutable_target() = (*gpu)->info().target();
+  pb::CompileResponse compiled;
+  if (absl::Status s = compile(kernel, compiled, std::move(client), deadline, std::move(client_gone)); !s.ok())
+    return s;
+  reply.set_cache_hit(compiled.cache_hit());
+  if (compiled.status() == pb::CompileResponse::STATUS_NEED_BUNDLE) {
+    reply.set_status(pb::LaunchResponse::STATUS_NEED_BUNDLE);
+    return absl::OkStatus();
+  }
+  if (compiled.status() == pb::CompileResponse::STATUS_ERROR) {
+    reply.set_status(pb::LaunchResponse::STATUS_COMPILE_ERROR);
+    *reply.mutable_diagnostic() = compiled.diagnostic();
+    return absl::OkStatus();
+  }
+  if (compiled.status() != pb::CompileResponse::STATUS_OK) return absl::InternalError("a compile without an outcome");
+  const std::vector<std::string> arg_types(compiled.artifact().arg_types().begin(),
+                                           compiled.artifact().arg_types().end());
+  return (*gpu)->launch(request, compiled.artifact(), arg_types, reply, deadline);
+}
+
+grpc::Status KilnService::AllocDevice(grpc::ServerContext* context, const pb::AllocDeviceRequest* request,
+                                      pb::AllocDeviceResponse* reply) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "AllocDevice"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  absl::StatusOr<GpuService*> gpu = this->gpu();
+  if (!gpu.ok()) return toGrpc(gpu.status());
+  return toGrpc((*gpu)->alloc(*request, *reply, deadlineOf(*context)));
+}
+
+grpc::Status KilnService::ReadDevice(grpc::ServerContext* context, const pb::ReadDeviceRequest* request,
+                                     pb::ReadDeviceResponse* reply) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "ReadDevice"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  absl::StatusOr<GpuService*> gpu = this->gpu();
+  if (!gpu.ok()) return toGrpc(gpu.status());
+  return toGrpc((*gpu)->read(*request, *reply, deadlineOf(*context)));
+}
+
+grpc::Status KilnService::WriteDevice(grpc::ServerContext* context, const pb::WriteDeviceRequest* request,
+                                      pb::WriteDeviceResponse*) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "WriteDevice"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  absl::StatusOr<GpuService*> gpu = this->gpu();
+  if (!gpu.ok()) return toGrpc(gpu.status());
+  return toGrpc((*gpu)->write(*request, deadlineOf(*context)));
+}
+
+grpc::Status KilnService::FreeDevice(grpc::ServerContext* context, const pb::FreeDeviceRequest* request,
+                                     pb::FreeDeviceResponse*) {
+  Activity activity(*this);
+  if (grpc::Status s = authorizer_.authorize(*context, "FreeDevice"); !s.ok()) return s;
+  if (activity.refused()) return *activity.refused();
+  absl::StatusOr<GpuService*> gpu = this->gpu();
+  if (!gpu.ok()) return toGrpc(gpu.status());
+  return toGrpc((*gpu)->free(*request, deadlineOf(*context)));
 }
 
 grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,

@@ -15,6 +15,7 @@
 #include "kiln/v1/kiln.grpc.pb.h"
 #include "server/auth.h"
 #include "server/compile_engine.h"
+#include "server/gpu_service.h"
 
 namespace kiln::server {
 
@@ -42,6 +43,21 @@ class KilnService final : public kiln::v1::Kiln::Service {
   grpc::Status EvictCache(grpc::ServerContext* context, const kiln::v1::EvictCacheRequest* request,
                           kiln::v1::EvictCacheResponse* reply) override;
 
+  // gpu: the GPU pool (the launch right; FAILED_PRECONDITION without a pool).
+  grpc::Status Launch(grpc::ServerContext* context, const kiln::v1::LaunchRequest* request,
+                      kiln::v1::LaunchResponse* reply) override;
+  grpc::Status AllocDevice(grpc::ServerContext* context, const kiln::v1::AllocDeviceRequest* request,
+                           kiln::v1::AllocDeviceResponse* reply) override;
+  grpc::Status ReadDevice(grpc::ServerContext* context, const kiln::v1::ReadDeviceRequest* request,
+                          kiln::v1::ReadDeviceResponse* reply) override;
+  grpc::Status WriteDevice(grpc::ServerContext* context, const kiln::v1::WriteDeviceRequest* request,
+                           kiln::v1::WriteDeviceResponse* reply) override;
+  grpc::Status FreeDevice(grpc::ServerContext* context, const kiln::v1::FreeDeviceRequest* request,
+                          kiln::v1::FreeDeviceResponse* reply) override;
+
+  /// gpu: the pool the GPU RPCs use (null: none). Set before serving.
+  void setGpuService(GpuService* gpu) { gpu_ = gpu; }
+
   /// How long no request has been running (zero while one is).
   absl::Duration idleFor() const;
 
@@ -55,7 +71,13 @@ class KilnService final : public kiln::v1::Kiln::Service {
   absl::Status compile(const kiln::v1::CompileRequest& request, kiln::v1::CompileResponse& reply,
                        std::string client, absl::Time deadline, std::function<bool()> client_gone);
 
+  absl::Status launch(const kiln::v1::LaunchRequest& request, kiln::v1::LaunchResponse& reply, std::string client,
+                      absl::Time deadline, std::function<bool()> client_gone);
+  /// gpu: the pool, or FAILED_PRECONDITION saying how to start one.
+  absl::StatusOr<GpuService*> gpu() const;
+
   CompileEngine& engine_;
+  GpuService* gpu_ = nullptr;
   std::function<void()> on_shutdown_;
   /// The signature of an artifact digest, remembered (a hit then costs a
   /// hash, not an Ed25519 signing): up to kMaxSignatures, then forgotten.

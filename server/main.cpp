@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "base/log.h"
 #include "server/config_file.h"
+#include "server/gpu_worker.h"
 #include "server/log_format.h"
 #include "server/sd_notify.h"
 #include "server/server.h"
@@ -85,6 +86,15 @@ ABSL_FLAG(std::string, config, "",
 ABSL_FLAG(std::string, log_format, "text", "log lines as 'text' or 'json' (one object per line)");
 ABSL_FLAG(std::string, log_level, "info",
           "least severe log lines written: debug (adds a line per RPC), info, warning or error; SIGHUP reloads it");
+
+// gpu: the GPU pool (docs/cuda.md "Remote launches").
+ABSL_FLAG(std::string, gpu_pool, "off",
+          "GPU pool: off, driver (one `kilnd --gpu-worker N` process per device, libcuda loaded at run time) or "
+          "emulation (the workers run kernels in the CPU emulation)");
+ABSL_FLAG(int, gpu_devices, 1, "devices (worker processes) of the GPU pool");
+ABSL_FLAG(std::string, gpu_max_bytes, "1G", "device memory each GPU worker lends in all (K, M, G, T suffixes)");
+ABSL_FLAG(double, gpu_max_launch_seconds, 60, "longest one launch may run; past it its worker is killed and replaced");
+ABSL_FLAG(std::string, gpu_libcuda, "", "the GPU workers' libcuda (default $KILN_LIBCUDA, else libcuda.so.1)");
 
 namespace {
 
@@ -171,6 +181,22 @@ absl::Status configFromFlags(kiln::server::Config& config) {
   config.shared_cache_ttl_seconds = absl::GetFlag(FLAGS_shared_cache_ttl_seconds);
   config.shared_cache_lock_ms = absl::GetFlag(FLAGS_shared_cache_lock_ms);
   config.shared_cache_max_value_bytes = absl::GetFlag(FLAGS_shared_cache_max_value_bytes);
+  // gpu:
+  config.gpu_pool = absl::GetFlag(FLAGS_gpu_pool);
+  config.gpu_devices = absl::GetFlag(FLAGS_gpu_devices);
+  config.gpu_max_launch_seconds = absl::GetFlag(FLAGS_gpu_max_launch_seconds);
+  config.gpu_libcuda = absl::GetFlag(FLAGS_gpu_libcuda);
+  if (std::optional<uint64_t> bytes = parseBytes(absl::GetFlag(FLAGS_gpu_max_bytes)); bytes) {
+    config.gpu_max_bytes = *bytes;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat("--gpu-max-bytes: expected a number with an optional K, M, G or "
+                                                   "T suffix, got '", absl::GetFlag(FLAGS_gpu_max_bytes), "'"));
+  }
+  if (config.gpu_pool != "off" && config.gpu_pool != "driver" && config.gpu_pool != "emulation")
+    return absl::InvalidArgumentError(
+        absl::StrCat("--gpu-pool: expected off, driver or emulation, got '", config.gpu_pool, "'"));
+  if (config.gpu_devices < 1 || config.gpu_devices > 64 || !(config.gpu_max_launch_seconds > 0))
+    return absl::InvalidArgumentError("--gpu-devices must be 1 to 64 and --gpu-max-launch-seconds positive");
   if (const int delay_ms = absl::GetFlag(FLAGS_test_only_compile_delay_ms); delay_ms > 0) {
     config.fault_injection = [delay_ms](const char* stage) {
       if (std::string_view(stage) == "acquire-slot") absl::SleepFor(absl::Milliseconds(delay_ms));
@@ -261,6 +287,9 @@ extern "C" void onSignal(int signo) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gpu: a GPU worker of this binary's pool (server/gpu_worker.h): its own
+  // small argument list, none of the server's set-up.
+  if (argc > 1 && std::string_view(argv[1]) == "--gpu-worker") return kiln::server::gpuWorkerMain(argc, argv);
   absl::SetProgramUsageMessage("kilnd [--socket PATH] [--listen HOST:PORT] [--cache-dir DIR] [--threads N] "
                                "[--idle-timeout SECONDS] [--max-compile-seconds S] [--drain-seconds S] [limits...] "
                                "[--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--tokens FILE] [--signing-key PEM] "

@@ -246,6 +246,13 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
   self->service_ = std::make_unique<KilnService>(
       *self->engine_, [raw] { raw->requestShutdown("Shutdown RPC"); }, *self->authorizer_,
       self->signing_key_ ? &*self->signing_key_ : nullptr, c.max_concurrent_rpcs);
+  // gpu: the pool's workers are this binary (`kilnd --gpu-worker N`), started
+  // by the first request that needs one.
+  if (c.gpu_pool != "off") {
+    self->gpu_ = std::make_unique<GpuService>(c, "/proc/self/exe");
+    self->service_->setGpuService(self->gpu_.get());
+    KILN_LOG(kInfo) << "GPU pool: " << c.gpu_devices << " device(s), backend " << c.gpu_pool;
+  }
 
   // The standard health service (grpc.health.v1.Health: SERVING, then
   // NOT_SERVING while draining) and server reflection (grpcurl), on every

@@ -69,6 +69,7 @@ class KilnServer {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Authorizer> authorizer_;
   std::optional<kiln::v1::SigningKey> signing_key_;
+  std::unique_ptr<GpuService> gpu_;  // gpu: null without --gpu-pool
   std::unique_ptr<KilnService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<ActivatedListener>> activated_;  // on config_.listen_fds

@@ -210,6 +210,22 @@ absl::StatusOr<std::string> GpuPool::run(int device, const std::string& kernel, 
                                                     how, "); ", fresh));
 }
 
+uint64_t GpuPool::refresh(int device) {
+  if (device < 0 || device >= static_cast<int>(workers_.size())) return 0;
+  Worker& w = *workers_[device];
+  std::lock_guard<std::mutex> lock(w.mu);
+  if (w.pid != 0) {
+    int status = 0;
+    if (waitpid(w.pid, &status, WNOHANG) != w.pid) return w.generation.load();
+    close(w.fd);
+    w.fd = -1;
+    w.pid = 0;
+    w.restarts.fetch_add(1);
+  }
+  if (!spawn(w).ok()) return 0;
+  return w.generation.load();
+}
+
 uint64_t GpuPool::generation(int device) const { return workers_.at(device)->generation.load(); }
 
 absl::Status GpuPool::checkGeneration(int device, uint64_t generation) const {

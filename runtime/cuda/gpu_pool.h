@@ -69,6 +69,12 @@ class GpuPool {
   absl::StatusOr<std::string> run(int device, const std::string& kernel, const std::string& payload,
                                   std::chrono::milliseconds timeout, Outcome* outcome = nullptr);
 
+  /// Notices a worker that died between requests (killed, crashed): it is
+  /// reaped and a fresh one started under the next generation, as after a
+  /// fault, so handles of the dead one are refused before any request is
+  /// sent to it. Returns the current generation (0: no worker could start).
+  uint64_t refresh(int device);
+
   /// The generation of `device`'s current worker (1 for the first).
   uint64_t generation(int device) const;
   /// OK while `generation` is still `device`'s current worker's; otherwise

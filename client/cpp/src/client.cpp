@@ -437,4 +437,66 @@ absl::StatusOr<kiln::v1::CompileResponse> Client::compile(const kiln::v1::Bundle
   return absl::InternalError("unreachable");
 }
 
+// gpu: the server's GPU pool (docs/cuda.md "Remote launches").
+absl::StatusOr<kiln::v1::LaunchResponse> Client::launch(const kiln::v1::Bundle& bundle, const BundleHash& hash,
+                                                        kiln::v1::LaunchRequest request) {
+  const std::string key(hash.begin(), hash.end());
+  request.mutable_kernel()->set_bundle_hash(key);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<kiln::v1::LaunchResponse> reply = rpc<kiln::v1::LaunchResponse>(
+        "Launch", std::numeric_limits<double>::infinity(),
+        [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::LaunchResponse* r) {
+          return stub.Launch(ctx, request, r);
+        });
+    if (!reply.ok()) return reply.status();
+    if (reply->status() == kiln::v1::LaunchResponse::STATUS_NEED_BUNDLE) {
+      if (request.kernel().has_bundle())
+        return absl::InternalError(
+            absl::StrCat("kiln server ", target_, " asked for bundle ", hexHash(hash), " again after upload"));
+      *request.mutable_kernel()->mutable_bundle() = bundle;
+      continue;
+    }
+    if (reply->status() == kiln::v1::LaunchResponse::STATUS_UNSPECIFIED)
+      return absl::InternalError(absl::StrCat("kiln server ", target_, " sent a launch reply without a status"));
+    absl::MutexLock lock(&mu_);
+    known_bundles_.insert(key);
+    return reply;
+  }
+  return absl::InternalError("unreachable");
+}
+
+absl::StatusOr<kiln::v1::AllocDeviceResponse> Client::allocDevice(const kiln::v1::AllocDeviceRequest& request) {
+  return rpc<kiln::v1::AllocDeviceResponse>(
+      "AllocDevice", std::numeric_limits<double>::infinity(),
+      [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::AllocDeviceResponse* r) {
+        return stub.AllocDevice(ctx, request, r);
+      });
+}
+
+absl::StatusOr<kiln::v1::ReadDeviceResponse> Client::readDevice(const kiln::v1::ReadDeviceRequest& request) {
+  return rpc<kiln::v1::ReadDeviceResponse>(
+      "ReadDevice", std::numeric_limits<double>::infinity(),
+      [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::ReadDeviceResponse* r) {
+        return stub.ReadDevice(ctx, request, r);
+      });
+}
+
+absl::Status Client::writeDevice(const kiln::v1::WriteDeviceRequest& request) {
+  return rpc<kiln::v1::WriteDeviceResponse>(
+             "WriteDevice", std::numeric_limits<double>::infinity(),
+             [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::WriteDeviceResponse* r) {
+               return stub.WriteDevice(ctx, request, r);
+             })
+      .status();
+}
+
+absl::Status Client::freeDevice(const kiln::v1::FreeDeviceRequest& request) {
+  return rpc<kiln::v1::FreeDeviceResponse>(
+             "FreeDevice", kShortRpcSeconds,
+             [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::FreeDeviceResponse* r) {
+               return stub.FreeDevice(ctx, request, r);
+             })
+      .status();
+}
+
 }  // namespace kiln::client

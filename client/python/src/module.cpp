@@ -197,6 +197,251 @@ PyObject* compileBundle(PyObject*, PyObject* args) {
                        "cache_key", a.cache_key().data(), (Py_ssize_t)a.cache_key().size());
 }
 
+// ---- gpu: the server's GPU pool (docs/cuda.md "Remote launches") ----------
+
+bool int64sFrom(PyObject* seq, const char* what, std::vector<int64_t>* out) {
+  PyObject* fast = PySequence_Fast(seq, what);
+  if (fast == nullptr) return false;
+  for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(fast); ++k) {
+    long long v = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(fast, k));
+    if (v == -1 && PyErr_Occurred()) {
+      Py_DECREF(fast);
+      return false;
+    }
+    out->push_back(v);
+  }
+  Py_DECREF(fast);
+  return true;
+}
+
+// (device, generation, id, pool) <-> DeviceArrayHandle.
+bool handleFrom(PyObject* t, kiln::v1::DeviceArrayHandle* h) {
+  unsigned int device = 0;
+  unsigned long long generation = 0, id = 0, pool = 0;
+  if (!PyArg_ParseTuple(t, "IKKK", &device, &generation, &id, &pool)) return false;
+  h->set_device(device);
+  h->set_generation(generation);
+  h->set_id(id);
+  h->set_pool(pool);
+  return true;
+}
+
+PyObject* handleTuple(const kiln::v1::DeviceArrayHandle& h) {
+  return Py_BuildValue("(IKKK)", h.device(), static_cast<unsigned long long>(h.generation()),
+                       static_cast<unsigned long long>(h.id()), static_cast<unsigned long long>(h.pool()));
+}
+
+bool viewFrom(unsigned int itemsize, PyObject* shape, PyObject* strides, unsigned long long offset,
+              kiln::v1::ArrayView* view) {
+  std::vector<int64_t> sh, st;
+  if (!int64sFrom(shape, "shape must be a sequence", &sh) || !int64sFrom(strides, "strides must be a sequence", &st))
+    return false;
+  view->set_itemsize(itemsize);
+  for (int64_t n : sh) view->add_shape(n);
+  for (int64_t n : st) view->add_strides(n);
+  view->set_offset(offset);
+  return true;
+}
+
+// Runs `call` on the current client with the GIL released.
+template <typename T, typename F>
+absl::StatusOr<T> onClient(F call) {
+  absl::StatusOr<T> out = absl::UnknownError("");
+  Py_BEGIN_ALLOW_THREADS
+  absl::StatusOr<std::shared_ptr<client::Client>> c = currentClient(/*start=*/true);
+  if (c.ok()) out = call(**c);
+  else out = c.status();
+  Py_END_ALLOW_THREADS
+  return out;
+}
+
+// gpu_launch(bundle, arg_types, opt_level, fastmath, boundscheck, error_model,
+//            grid, block, shared, device, name, args) -> dict
+PyObject* gpuLaunch(PyObject*, PyObject* args) {
+  PyObject *bundle_obj, *arg_types, *fastmath, *grid, *block, *launch_args;
+  const char *error_model, *name;
+  int opt_level, boundscheck;
+  unsigned int shared = 0, device = 0;
+  if (!PyArg_ParseTuple(args, "O!OiOpsOOIIsO", &BundleType, &bundle_obj, &arg_types, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &grid, &block, &shared, &device, &name, &launch_args))
+    return nullptr;
+  CompileCall call;
+  if (!argTypesFrom(arg_types, &call) || !fastmathFrom(fastmath, &call)) return nullptr;
+  kiln::v1::LaunchRequest request;
+  kiln::v1::CompileRequest* k = request.mutable_kernel();
+  for (const std::string& t : call.arg_types) k->add_arg_types(t);
+  k->mutable_options()->set_opt_level(opt_level);
+  k->mutable_options()->set_fastmath(call.fastmath);
+  for (const std::string& f : call.fastmath_flags) k->mutable_options()->add_fastmath_flags(f);
+  k->mutable_options()->set_boundscheck(boundscheck);
+  k->mutable_options()->set_error_model(error_model);
+  std::vector<int64_t> g, b;
+  if (!int64sFrom(grid, "grid must be a sequence", &g) || !int64sFrom(block, "block must be a sequence", &b))
+    return nullptr;
+  for (int64_t n : g) request.add_grid(static_cast<uint32_t>(n));
+  for (int64_t n : b) request.add_block(static_cast<uint32_t>(n));
+  request.set_shared_bytes(shared);
+  request.set_device(device);
+  request.set_kernel_name(name);
+  PyObject* fast = PySequence_Fast(launch_args, "args must be a sequence");
+  if (fast == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(fast, i);
+    const char* kind = nullptr;
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2 ||
+        (kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(item, 0))) == nullptr) {
+      Py_DECREF(fast);
+      if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "a launch argument is a (kind, ...) tuple");
+      return nullptr;
+    }
+    kiln::v1::LaunchArg* a = request.add_args();
+    bool ok = true;
+    if (std::string_view(kind) == "host") {
+      Py_buffer buf;
+      PyObject *shape, *strides;
+      unsigned int itemsize;
+      unsigned long long offset;
+      int copy_back;
+      ok = PyArg_ParseTuple(item, "sy*IOOKp", &kind, &buf, &itemsize, &shape, &strides, &offset, &copy_back);
+      if (ok) {
+        a->mutable_host()->set_data(static_cast<const char*>(buf.buf), static_cast<size_t>(buf.len));
+        PyBuffer_Release(&buf);
+        a->mutable_host()->set_copy_back(copy_back);
+        ok = viewFrom(itemsize, shape, strides, offset, a->mutable_host()->mutable_view());
+      }
+    } else if (std::string_view(kind) == "device") {
+      PyObject *handle, *shape, *strides;
+      unsigned int itemsize;
+      unsigned long long offset;
+      ok = PyArg_ParseTuple(item, "sOIOOK", &kind, &handle, &itemsize, &shape, &strides, &offset) &&
+           handleFrom(handle, a->mutable_device()->mutable_handle()) &&
+           viewFrom(itemsize, shape, strides, offset, a->mutable_device()->mutable_view());
+    } else if (std::string_view(kind) == "scalar") {
+      const char* bytes;
+      Py_ssize_t n;
+      ok = PyArg_ParseTuple(item, "sy#", &kind, &bytes, &n);
+      if (ok) a->set_scalar(bytes, static_cast<size_t>(n));
+    } else {
+      PyErr_Format(PyExc_ValueError, "unknown launch argument kind '%s'", kind);
+      ok = false;
+    }
+    if (!ok) {
+      Py_DECREF(fast);
+      return nullptr;
+    }
+  }
+  Py_DECREF(fast);
+  const BundleObject& bo = *reinterpret_cast<BundleObject*>(bundle_obj);
+  client::BundleHash hash;
+  std::copy_n(bo.hash, 32, hash.begin());
+  absl::StatusOr<kiln::v1::LaunchResponse> reply = onClient<kiln::v1::LaunchResponse>(
+      [&](client::Client& c) { return c.launch(*bo.bundle, hash, std::move(request)); });
+  if (!reply.ok()) return raiseStatus(reply.status());
+  if (reply->status() == kiln::v1::LaunchResponse::STATUS_COMPILE_ERROR)
+    return Py_BuildValue("{s:s,s:N}", "status", "compile_error", "diagnostic", diagnosticDict(reply->diagnostic()));
+  if (reply->status() == kiln::v1::LaunchResponse::STATUS_KERNEL_ERROR) {
+    const kiln::v1::KernelError& e = reply->kernel_error();
+    auto at = [](const google::protobuf::RepeatedField<int32_t>& v, int k) { return k < v.size() ? v[k] : -1; };
+    return Py_BuildValue("{s:s,s:(ii(iii)(iii)s#)}", "status", "kernel_error", "kernel_error", e.kind(), e.line(),
+                         at(e.thread(), 0), at(e.thread(), 1), at(e.thread(), 2), at(e.block(), 0), at(e.block(), 1),
+                         at(e.block(), 2), e.message().data(), static_cast<Py_ssize_t>(e.message().size()));
+  }
+  PyObject* data = PyList_New(reply->host_data_size());
+  if (data == nullptr) return nullptr;
+  for (int i = 0; i < reply->host_data_size(); ++i) {
+    const std::string& d = reply->host_data(i);
+    PyObject* v = d.empty() ? Py_NewRef(Py_None) : PyBytes_FromStringAndSize(d.data(), static_cast<Py_ssize_t>(d.size()));
+    if (v == nullptr) {
+      Py_DECREF(data);
+      return nullptr;
+    }
+    PyList_SET_ITEM(data, i, v);
+  }
+  return Py_BuildValue("{s:s,s:N,s:O}", "status", "ok", "host_data", data, "cache_hit",
+                       reply->cache_hit() ? Py_True : Py_False);
+}
+
+// gpu_alloc(device, nbytes, data=None) -> handle
+PyObject* gpuAlloc(PyObject*, PyObject* args) {
+  unsigned int device = 0;
+  unsigned long long nbytes = 0;
+  Py_buffer buf{};
+  buf.buf = nullptr;
+  if (!PyArg_ParseTuple(args, "IK|y*", &device, &nbytes, &buf)) return nullptr;
+  kiln::v1::AllocDeviceRequest request;
+  request.set_device(device);
+  request.set_bytes(nbytes);
+  if (buf.buf != nullptr) {
+    request.set_data(static_cast<const char*>(buf.buf), static_cast<size_t>(buf.len));
+    PyBuffer_Release(&buf);
+  }
+  absl::StatusOr<kiln::v1::AllocDeviceResponse> reply =
+      onClient<kiln::v1::AllocDeviceResponse>([&](client::Client& c) { return c.allocDevice(request); });
+  if (!reply.ok()) return raiseStatus(reply.status());
+  return handleTuple(reply->handle());
+}
+
+// gpu_read(handle, offset, nbytes) -> bytes
+PyObject* gpuRead(PyObject*, PyObject* args) {
+  PyObject* handle;
+  unsigned long long offset = 0, nbytes = 0;
+  if (!PyArg_ParseTuple(args, "OKK", &handle, &offset, &nbytes)) return nullptr;
+  kiln::v1::ReadDeviceRequest request;
+  if (!handleFrom(handle, request.mutable_handle())) return nullptr;
+  request.set_offset(offset);
+  request.set_bytes(nbytes);
+  absl::StatusOr<kiln::v1::ReadDeviceResponse> reply =
+      onClient<kiln::v1::ReadDeviceResponse>([&](client::Client& c) { return c.readDevice(request); });
+  if (!reply.ok()) return raiseStatus(reply.status());
+  return PyBytes_FromStringAndSize(reply->data().data(), static_cast<Py_ssize_t>(reply->data().size()));
+}
+
+// gpu_write(handle, offset, data)
+PyObject* gpuWrite(PyObject*, PyObject* args) {
+  PyObject* handle;
+  unsigned long long offset = 0;
+  Py_buffer buf;
+  if (!PyArg_ParseTuple(args, "OKy*", &handle, &offset, &buf)) return nullptr;
+  kiln::v1::WriteDeviceRequest request;
+  request.set_data(static_cast<const char*>(buf.buf), static_cast<size_t>(buf.len));
+  PyBuffer_Release(&buf);
+  if (!handleFrom(handle, request.mutable_handle())) return nullptr;
+  request.set_offset(offset);
+  absl::StatusOr<bool> done = onClient<bool>([&](client::Client& c) -> absl::StatusOr<bool> {
+    absl::Status s = c.writeDevice(request);
+    if (!s.ok()) return s;
+    return true;
+  });
+  if (!done.ok()) return raiseStatus(done.status());
+  Py_RETURN_NONE;
+}
+
+// gpu_free(handle)
+PyObject* gpuFree(PyObject*, PyObject* arg) {
+  kiln::v1::FreeDeviceRequest request;
+  if (!handleFrom(arg, request.mutable_handle())) return nullptr;
+  absl::StatusOr<bool> done = onClient<bool>([&](client::Client& c) -> absl::StatusOr<bool> {
+    absl::Status s = c.freeDevice(request);
+    if (!s.ok()) return s;
+    return true;
+  });
+  if (!done.ok()) return raiseStatus(done.status());
+  Py_RETURN_NONE;
+}
+
+// gpu_pool_info() -> None or {"backend", "devices", "triple", "cpu", "max_device_bytes", "max_launch_seconds"}
+PyObject* gpuPoolInfo(PyObject*, PyObject*) {
+  absl::StatusOr<kiln::v1::ServerInfo> info =
+      onClient<kiln::v1::ServerInfo>([](client::Client& c) { return c.info(); });
+  if (!info.ok()) return raiseStatus(info.status());
+  if (!info->has_gpu_pool()) Py_RETURN_NONE;
+  const kiln::v1::GpuPoolInfo& g = info->gpu_pool();
+  return Py_BuildValue("{s:s,s:I,s:s,s:s,s:K,s:d}", "backend", g.backend().c_str(), "devices", g.devices(), "triple",
+                       g.target().triple().c_str(), "cpu", g.target().cpu().c_str(), "max_device_bytes",
+                       static_cast<unsigned long long>(g.max_device_bytes()), "max_launch_seconds",
+                       g.max_launch_seconds());
+}
+
 PyObject* serverTarget(PyObject*, PyObject* args) {
   int start = 1;
   if (!PyArg_ParseTuple(args, "|p", &start)) return nullptr;
@@ -439,6 +684,12 @@ PyMethodDef kFunctions[] = {
     {"compile", compileBundle, METH_VARARGS,
      "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit"
      "[, tier[, triple, cpu]]) -> dict"},
+    {"gpu_launch", gpuLaunch, METH_VARARGS, "gpu: a launch on the server's GPU pool (kiln/cuda/_remote.py)"},
+    {"gpu_alloc", gpuAlloc, METH_VARARGS, "gpu_alloc(device, nbytes, data=None) -> handle"},
+    {"gpu_read", gpuRead, METH_VARARGS, "gpu_read(handle, offset, nbytes) -> bytes"},
+    {"gpu_write", gpuWrite, METH_VARARGS, "gpu_write(handle, offset, data)"},
+    {"gpu_free", gpuFree, METH_O, "gpu_free(handle)"},
+    {"gpu_pool_info", gpuPoolInfo, METH_NOARGS, "the server's GPU pool, or None"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},
     {"server_stats", serverStats, METH_VARARGS, "server_stats(start=True) -> dict"},

@@ -166,6 +166,37 @@ int fakeWorker(const char* device) {
   });
 }
 
+// gpu: a worker killed between requests (an operator, the OOM killer) is
+// noticed before the next request: refresh() starts the next generation,
+// so a handle of the dead one is refused before anything is sent.
+TEST(GpuPool, RefreshReplacesAWorkerThatDiedBetweenRequests) {
+  GpuPool pool(fakeOptions(2));
+  EXPECT_EQ(pool.refresh(0), 1u);  // starts the first worker
+  ASSERT_TRUE(pool.run(0, "k", "x", milliseconds(5000)).ok());
+  ASSERT_TRUE(pool.run(1, "k", "x", milliseconds(5000)).ok());
+  EXPECT_EQ(pool.refresh(0), 1u);  // alive: nothing changes
+  const pid_t dead = pool.workerPid(0), other = pool.workerPid(1);
+  ASSERT_EQ(kill(dead, SIGKILL), 0);
+  // Until it is reaped, refresh may still see it alive; it is within moments.
+  uint64_t gen = 1;
+  for (int i = 0; i < 200 && gen == 1; ++i) {
+    gen = pool.refresh(0);
+    if (gen == 1) std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(gen, 2u);
+  EXPECT_EQ(pool.restarts(0), 1u);
+  EXPECT_NE(pool.workerPid(0), dead);
+  EXPECT_EQ(pool.workerPid(1), other);
+  absl::Status stale = pool.checkGeneration(0, 1);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(stale.message().find("generation 1 is gone"), std::string::npos) << stale;
+  EXPECT_TRUE(pool.checkGeneration(0, 2).ok());
+  absl::StatusOr<std::string> r = pool.run(0, "k", "hello", milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "hello");
+  EXPECT_EQ(pool.refresh(7), 0u);  // no such device
+}
+
 }  // namespace
 }  // namespace kiln::gpu
 

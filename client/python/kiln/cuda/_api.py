@@ -222,7 +222,10 @@ class Kernel(_kiln.KernelBase):
         griddim, blockdim = config[0], config[1]
         sharedmem = config[3] if len(config) == 4 else 0
         stream = (config[2] if len(config) >= 3 else None) or None
-        return _kiln.KernelLaunch(self, self._dispatcher, _config(griddim, blockdim, sharedmem), stream, emulated())
+        from . import _remote
+        # gpu: remote launches take the Python path (Kernel._launch).
+        native = not _remote.enabled() and emulated()
+        return _kiln.KernelLaunch(self, self._dispatcher, _config(griddim, blockdim, sharedmem), stream, native)
 
     def __call__(self, *args, **kwargs):
         raise ValueError(f"kernel {self.__name__} was called without a launch configuration: "
@@ -248,7 +251,10 @@ class Kernel(_kiln.KernelBase):
 
     def _launch(self, cfg, args, stream=None, launch=None):
         """A launch on the GPU that the launch object could not run natively
-        (the emulation's is native)."""
+        (the emulation's is native), or on the server's GPU pool."""
+        from . import _remote
+        if _remote.enabled():
+            return _remote.launch(self, cfg, args)
         if not emulated():  # cuda-ptx: on the GPU (kiln/cuda/_driver.py)
             from . import _driver
             return _driver.launch(self, cfg[0], cfg[1], args, stream, cfg[2], launch)
@@ -315,6 +321,9 @@ def jit(func_or_sig=None, device=False, **options):
 def _space():
     """Where kiln.cuda's device arrays live: host memory in the emulation,
     the GPU's memory otherwise (kiln/cuda/_devicearray.py)."""
+    from . import _remote
+    if _remote.enabled():  # gpu: the server's GPU pool
+        return _remote.REMOTE
     if emulated():
         return HOST
     from . import _driver

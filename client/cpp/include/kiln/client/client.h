@@ -136,6 +136,18 @@ class Client {
   absl::StatusOr<kiln::v1::CompileResponse> compile(const kiln::v1::Bundle& bundle,
                                                     const BundleHash& hash, const CompileArgs& args);
 
+  /// gpu: a launch on the server's GPU pool (docs/cuda.md "Remote
+  /// launches"): `request.kernel` without its hash, target or emit (set
+  /// here and by the server); the bundle is uploaded when the server lacks
+  /// it. A kernel's own error and a compile error come back as an OK
+  /// StatusOr with STATUS_KERNEL_ERROR / STATUS_COMPILE_ERROR.
+  absl::StatusOr<kiln::v1::LaunchResponse> launch(const kiln::v1::Bundle& bundle, const BundleHash& hash,
+                                                  kiln::v1::LaunchRequest request);
+  /// gpu: device memory of the pool (handles; the launch right).
+  absl::StatusOr<kiln::v1::AllocDeviceResponse> allocDevice(const kiln::v1::AllocDeviceRequest& request);
+  absl::StatusOr<kiln::v1::ReadDeviceResponse> readDevice(const kiln::v1::ReadDeviceRequest& request);
+  absl::Status writeDevice(const kiln::v1::WriteDeviceRequest& request);
+  absl::Status freeDevice(const kiln::v1::FreeDeviceRequest& request);
   /// Whether this process has seen the server accept `hash` (tests, metrics).
   bool serverHasBundle(const BundleHash& hash) const;
 

@@ -1,0 +1,217 @@
+"""kiln.cuda on the server's GPU pool (docs/cuda.md "Remote launches").
+
+With ``KILN_CUDA_REMOTE=1`` kernels run where kilnd runs them: a launch is
+one ``Launch`` RPC (the kernel's bundle hash and argument types, the
+configuration, host arrays as bytes, device arrays as handles), compiled by
+the server for its pool's target and run by the device's worker process.
+``cuda.to_device``/``device_array`` then make arrays in the pool's memory
+(``REMOTE``, a memory space of ``_devicearray``), each owning a handle
+(``AllocDevice``/``ReadDevice``/``WriteDevice``/``FreeDevice``).
+
+A handle names its worker's generation: after that worker was replaced (a
+kernel fault, a deadline, a killed process) the server refuses it with
+``kiln.errors.ServerError`` saying the memory is gone, never a wrong answer.
+Device pointers of remote arrays are this client's own numbering (a base per
+allocation, never reused in a process), not addresses of any device, so a
+stale array cannot alias a new one.
+"""
+
+import bisect
+import ctypes
+import os
+import threading
+import weakref
+
+import numpy as np
+
+from .. import _kiln
+from ._devicearray import DeviceNDArray
+
+
+def enabled():
+    """Whether kiln.cuda launches on the server's GPU pool (KILN_CUDA_REMOTE=1)."""
+    return os.environ.get("KILN_CUDA_REMOTE", "") not in ("", "0")
+
+
+_info = {}
+
+
+def pool_info():
+    """The server's GetServerInfo gpu_pool (a dict), or a RuntimeError when
+    the server has none."""
+    if "pool" not in _info:
+        info = _kiln.gpu_pool_info()
+        if info is None:
+            raise RuntimeError("KILN_CUDA_REMOTE=1, but the kiln server has no GPU pool "
+                               "(start kilnd with --gpu-pool=driver, or --gpu-pool=emulation)")
+        _info["pool"] = info
+    return _info["pool"]
+
+
+# -- device memory -----------------------------------------------------------
+
+class _RemoteBuffer:
+    """One allocation of the pool: its handle and this client's base pointer."""
+
+    def __init__(self, handle, base, nbytes):
+        self.handle = handle
+        self.base = base
+        self.nbytes = nbytes
+
+    def __del__(self):
+        REMOTE._forget(self.base)
+        try:
+            _kiln.gpu_free(self.handle)
+        except Exception:  # the server went away, or the worker (and the memory) with it
+            pass
+
+
+class RemoteSpace:
+    """The server's GPU pool as a memory space of DeviceNDArray."""
+
+    name = "the kiln server's GPU pool"
+    is_host = False
+    array_class = DeviceNDArray
+    _ALIGN = 1 << 12
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._next = 1 << 44
+        self._bases = []      # sorted
+        self._buffers = {}    # base -> weakref to its _RemoteBuffer
+
+    def alloc(self, nbytes, data=None):
+        nbytes = max(int(nbytes), 0)
+        handle = _kiln.gpu_alloc(0, nbytes) if data is None else _kiln.gpu_alloc(0, nbytes, data)
+        with self._lock:
+            base = self._next
+            self._next += (nbytes // self._ALIGN + 2) * self._ALIGN  # a gap: no pointer of one reaches another
+            buf = _RemoteBuffer(handle, base, nbytes)
+            bisect.insort(self._bases, base)
+            self._buffers[base] = weakref.ref(buf)
+        return base, buf
+
+    def _forget(self, base):
+        with self._lock:
+            if self._buffers.pop(base, None) is not None:
+                i = bisect.bisect_left(self._bases, base)
+                if i < len(self._bases) and self._bases[i] == base:
+                    del self._bases[i]
+
+    def buffer_of(self, ptr, nbytes=0):
+        """(buffer, offset) of a pointer of this space."""
+        with self._lock:
+            i = bisect.bisect_right(self._bases, ptr) - 1
+            ref = self._buffers.get(self._bases[i]) if i >= 0 else None
+        buf = ref() if ref is not None else None
+        if buf is None or ptr + nbytes > buf.base + max(buf.nbytes, 1):
+            raise ValueError("a pointer outside every live device array of the kiln server's GPU pool")
+        return buf, ptr - buf.base
+
+    def read(self, dst_address, src_ptr, nbytes, stream=0):
+        if not nbytes:
+            return
+        buf, off = self.buffer_of(src_ptr, nbytes)
+        data = _kiln.gpu_read(buf.handle, off, nbytes)
+        ctypes.memmove(dst_address, data, nbytes)
+
+    def write(self, dst_ptr, src_address, nbytes, stream=0):
+        if not nbytes:
+            return
+        buf, off = self.buffer_of(dst_ptr, nbytes)
+        data = ctypes.string_at(src_address, nbytes)
+        _kiln.gpu_write(buf.handle, off, data)
+
+    def copy(self, dst_ptr, src_ptr, nbytes, stream=0):
+        if not nbytes:
+            return
+        src, soff = self.buffer_of(src_ptr, nbytes)
+        dst, doff = self.buffer_of(dst_ptr, nbytes)
+        _kiln.gpu_write(dst.handle, doff, _kiln.gpu_read(src.handle, soff, nbytes))
+
+
+REMOTE = RemoteSpace()
+
+
+# -- launches ----------------------------------------------------------------
+
+def _layout(shape, strides, itemsize):
+    c = f = True
+    step = itemsize
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n > 1 and s != step:
+            c = False
+        step *= n
+    step = itemsize
+    for n, s in zip(shape, strides):
+        if n > 1 and s != step:
+            f = False
+        step *= n
+    return "C" if c else "F" if f else "A"
+
+
+def _scalar_name(dtype):
+    return _kiln.typeof(np.dtype(dtype).type(0))
+
+
+def _arg(value, name, i):
+    """(type name, the launch argument tuple, the host array to copy back into or None)."""
+    if isinstance(value, DeviceNDArray):
+        if value._space is not REMOTE:
+            raise TypeError(f"kernel {name}: argument {i} is a device array of {value._space.name}, not of the kiln "
+                            "server's GPU pool (make it with cuda.to_device under KILN_CUDA_REMOTE=1)")
+        buf, off = REMOTE.buffer_of(value._ptr)
+        t = f"array({_scalar_name(value.dtype)}, {len(value.shape)}d, " \
+            f"{_layout(value.shape, value.strides, value.dtype.itemsize)})"
+        return t, ("device", buf.handle, value.dtype.itemsize, value.shape, value.strides, off), None
+    if isinstance(value, np.ndarray):
+        a = np.ascontiguousarray(value)
+        t = _kiln.typeof(a)
+        if t is None or not t.replace("readonly ", "").startswith("array("):
+            raise TypeError(f"kernel {name}: argument {i} of dtype {value.dtype} cannot be passed to a remote launch")
+        writable = value.flags.writeable
+        return t, ("host", a.tobytes(), a.dtype.itemsize, a.shape, a.strides, 0, writable), \
+            (value if writable else None)
+    if isinstance(value, (bool, int, float, complex, np.generic)):
+        t = _kiln.typeof(value)
+        try:
+            data = np.asarray(value, dtype=np.dtype(t)).tobytes()
+        except TypeError:
+            raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch") from None
+        return t, ("scalar", data), None
+    raise TypeError(f"kernel {name}: argument {i} ({type(value).__name__}) cannot be passed to a remote launch: "
+                    "arrays, device arrays and numbers only")
+
+
+def launch(kernel, cfg, args):
+    """Runs kernel[cfg](*args) on the server's GPU pool."""
+    grid, block, shared = cfg
+    name = kernel.__name__
+    pool_info()
+    types, wire, back = [], [], []
+    for i, value in enumerate(args):
+        t, w, b = _arg(value, name, i)
+        types.append(t)
+        wire.append(w)
+        back.append(b)
+    d = kernel._dispatcher
+    o = d._options
+    from ..dispatcher import _fastmath
+    reply = _kiln.gpu_launch(d.bundle(), types, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
+                             bool(o.get("boundscheck")), o.get("error_model", "python"), grid, block, shared, 0,
+                             name, wire)
+    status = reply["status"]
+    if status == "compile_error":
+        d._raise(reply["diagnostic"])
+    if status == "kernel_error":
+        kind, line, thread, blk, message = reply["kernel_error"]
+        from . import _kernel_error
+        if not message:
+            raise _kernel_error.exception(name, [kind, line, *thread, *blk])
+        cls = _kernel_error.KINDS.get(kind, RuntimeError)
+        where = "" if thread[0] < 0 else \
+            f"thread ({thread[0]}, {thread[1]}, {thread[2]}) of block ({blk[0]}, {blk[1]}, {blk[2]}): "
+        raise cls(f"kernel {name}: {where}{message}")
+    for target, data in zip(back, reply["host_data"]):
+        if target is not None and data is not None:
+            target[...] = np.frombuffer(data, target.dtype).reshape(target.shape)

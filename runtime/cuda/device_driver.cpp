@@ -1,0 +1,218 @@
+// gpu: a CUDA device through the driver API as a GPU worker's device
+// (device.h). Every driver call goes through kiln_cuda.h's table (libcuda
+// opened with dlopen); CUresults become absl::Status in one place, check().
+#include <algorithm>
+#include <cstring>
+#include <list>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "device.h"
+#include "kiln_cuda.h"
+
+namespace kiln::gpu {
+namespace {
+
+// The driver's entry points, typed as driver_functions.def declares them.
+struct Driver {
+#define KILN_CUDA_FN(name, symbol, params) int(*name) params = nullptr;
+#include "driver_functions.def"
+};
+
+// compiler/lowering/lower_cuda_ptx.h kKernelErrorGlobal: the device global a
+// kernel stores its error record in (8 int32 words).
+constexpr char kKernelErrorGlobal[] = "kiln_kernel_error";
+constexpr size_t kKernelErrorBytes = 32;
+
+// CUresults after which the context is lost (cuda.h): every later call in
+// this process fails the same way, so the worker must be replaced.
+bool isSticky(int code) {
+  switch (code) {
+    case 700:  // CUDA_ERROR_ILLEGAL_ADDRESS
+    case 702:  // CUDA_ERROR_LAUNCH_TIMEOUT
+    case 705:  // CUDA_ERROR_ASSERT (a device-side assert)
+    case 714:  // CUDA_ERROR_HARDWARE_STACK_ERROR
+    case 715:  // CUDA_ERROR_ILLEGAL_INSTRUCTION
+    case 716:  // CUDA_ERROR_MISALIGNED_ADDRESS
+    case 717:  // CUDA_ERROR_INVALID_ADDRESS_SPACE
+    case 718:  // CUDA_ERROR_INVALID_PC
+    case 719:  // CUDA_ERROR_LAUNCH_FAILED
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status check(int code, const char* what, bool* fatal = nullptr) {
+  if (code == KILN_CUDA_SUCCESS) return absl::OkStatus();
+  char text[256];
+  kiln_cuda_error_text(code, text, sizeof text);
+  if (fatal != nullptr) *fatal = isSticky(code);
+  if (code == 2) return absl::ResourceExhaustedError(absl::StrCat(what, ": ", text));  // CUDA_ERROR_OUT_OF_MEMORY
+  return absl::InternalError(absl::StrCat(what, ": ", text));
+}
+
+struct Module {
+  KilnCuHandle module = nullptr;
+  KilnCuHandle function = nullptr;
+  KilnCuDevptr error_global = 0;  // 0: the kernel reports nothing
+};
+
+class DriverDevice final : public Device {
+ public:
+  ~DriverDevice() override {
+    for (auto& [id, m] : lru_) d_.cuModuleUnload(m.module);
+    if (stream_ != nullptr) d_.cuStreamDestroy(stream_);
+    if (context_ != nullptr) d_.cuDevicePrimaryCtxRelease(device_);
+  }
+
+  absl::Status open(int ordinal) {
+#define KILN_CUDA_FN(name, symbol, params) \
+  d_.name = reinterpret_cast<int(*) params>(kiln_cuda_function(#name));
+#include "driver_functions.def"
+    int count = 0;
+    if (absl::Status s = check(d_.cuDeviceGetCount(&count), "cuDeviceGetCount"); !s.ok()) return s;
+    if (ordinal < 0 || ordinal >= count)
+      return absl::FailedPreconditionError(absl::StrCat("there is no GPU ", ordinal, " (the driver sees ", count, ")"));
+    if (absl::Status s = check(d_.cuDeviceGet(&device_, ordinal), "cuDeviceGet"); !s.ok()) return s;
+    if (absl::Status s = check(d_.cuDevicePrimaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain"); !s.ok())
+      return s;
+    if (absl::Status s = check(d_.cuCtxSetCurrent(context_), "cuCtxSetCurrent"); !s.ok()) return s;
+    return check(d_.cuStreamCreate(&stream_, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate");
+  }
+
+  const char* backend() const override { return "driver"; }
+
+  absl::StatusOr<uint64_t> alloc(uint64_t bytes) override {
+    KilnCuDevptr p = 0;
+    const uint64_t size = bytes == 0 ? 1 : bytes;
+    if (absl::Status s = check(d_.cuMemAlloc(&p, size), "cuMemAlloc"); !s.ok()) return s;
+    // Zeroed, ordered before any copy or launch on the stream by the
+    // synchronize (cuMemsetD8 runs on the legacy stream).
+    if (absl::Status s = check(d_.cuMemsetD8(p, 0, size), "cuMemsetD8"); !s.ok()) return s;
+    if (absl::Status s = check(d_.cuCtxSynchronize(), "cuCtxSynchronize"); !s.ok()) return s;
+    return static_cast<uint64_t>(p);
+  }
+
+  absl::Status free(uint64_t address) override { return check(d_.cuMemFree(address), "cuMemFree"); }
+
+  absl::Status copyIn(uint64_t dst, const void* src, uint64_t bytes) override {
+    if (bytes == 0) return absl::OkStatus();
+    if (absl::Status s = check(d_.cuMemcpyHtoDAsync(dst, src, bytes, stream_), "cuMemcpyHtoDAsync"); !s.ok())
+      return s;
+    return check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
+  }
+
+  absl::Status copyOut(void* dst, uint64_t src, uint64_t bytes) override {
+    if (bytes == 0) return absl::OkStatus();
+    if (absl::Status s = check(d_.cuMemcpyDtoHAsync(dst, src, bytes, stream_), "cuMemcpyDtoHAsync"); !s.ok())
+      return s;
+    return check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
+  }
+
+  absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) override {
+    const std::string id = key + '\0' + entry;
+    if (auto it = index_.find(id); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return static_cast<void*>(&it->second->second);
+    }
+    Module m;
+    // cuModuleLoadData takes a cubin as it is and PTX NUL-terminated.
+    std::string data = image;
+    if (data.rfind("\x7f" "ELF", 0) != 0) data.push_back('\0');
+    if (absl::Status s = check(d_.cuModuleLoadData(&m.module, data.data()), "cuModuleLoadData"); !s.ok()) return s;
+    if (absl::Status s = check(d_.cuModuleGetFunction(&m.function, m.module, entry.c_str()), "cuModuleGetFunction");
+        !s.ok()) {
+      d_.cuModuleUnload(m.module);
+      return s;
+    }
+    size_t bytes = 0;
+    if (d_.cuModuleGetGlobal(&m.error_global, &bytes, m.module, kKernelErrorGlobal) != KILN_CUDA_SUCCESS ||
+        bytes < kKernelErrorBytes)
+      m.error_global = 0;
+    lru_.emplace_front(id, m);
+    index_[id] = lru_.begin();
+    while (lru_.size() > kModuleCacheSize) {
+      d_.cuModuleUnload(lru_.back().second.module);
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+    return static_cast<void*>(&lru_.front().second);
+  }
+
+  absl::StatusOr<KernelReport> launch(void* kernel, const LaunchConfig& config, const std::vector<KernelArg>& args,
+                                      bool* fatal) override {
+    *fatal = false;
+    const Module& m = *static_cast<const Module*>(kernel);
+    std::string spec;
+    for (const KernelArg& a : args) spec += a.spec;
+    char why[256] = {0};
+    KilnCudaLayout* layout = kiln_cuda_layout_new(spec.c_str(), why, sizeof why);
+    if (layout == nullptr) return absl::InvalidArgumentError(why);
+    // The argument block, packed by the layout: an array is its data
+    // pointer, shapes and strides (ABI, docs/cuda.md); a scalar its bytes.
+    std::string block(layout->nbytes, '\0');
+    uint32_t p = 0;
+    auto put = [&](const void* bytes, size_t n) {
+      if (p < layout->nparams) std::memcpy(block.data() + layout->params[p].offset, bytes, std::min<size_t>(n, layout->params[p].size));
+      ++p;
+    };
+    for (const KernelArg& a : args) {
+      if (a.spec[0] == 'A') {
+        put(&a.data, 8);
+        for (int64_t n : a.shape) put(&n, 8);
+        for (int64_t s : a.strides) put(&s, 8);
+      } else if (a.spec[0] == 'c') {
+        const size_t half = a.scalar.size() / 2;
+        put(a.scalar.data(), half);
+        put(a.scalar.data() + half, half);
+      } else {
+        put(a.scalar.data(), a.scalar.size());
+      }
+    }
+    const int r = kiln_cuda_launch(m.function, config.grid, config.block, config.shared_bytes, stream_, layout,
+                                   block.data());
+    kiln_cuda_layout_free(layout);
+    if (absl::Status s = check(r, "cuLaunchKernel", fatal); !s.ok()) return s;
+    if (absl::Status s = check(d_.cuStreamSynchronize(stream_), "the kernel", fatal); !s.ok()) return s;
+    KernelReport report;
+    if (m.error_global != 0) {
+      int32_t words[8] = {0};
+      if (absl::Status s = copyOut(words, m.error_global, kKernelErrorBytes); !s.ok()) return s;
+      if (words[0] != 0) {
+        report.kind = words[0];
+        report.line = words[1];
+        for (int k = 0; k < 3; ++k) {
+          report.thread[k] = words[2 + k];
+          report.block[k] = words[5 + k];
+        }
+        const int32_t zero[8] = {0};
+        if (absl::Status s = copyIn(m.error_global, zero, kKernelErrorBytes); !s.ok()) return s;
+      }
+    }
+    return report;
+  }
+
+ private:
+  Driver d_;
+  int device_ = 0;
+  KilnCuHandle context_ = nullptr;
+  KilnCuHandle stream_ = nullptr;
+  using Entry = std::pair<std::string, Module>;
+  std::list<Entry> lru_;
+  absl::flat_hash_map<std::string, std::list<Entry>::iterator> index_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Device>> openDriverDevice(int ordinal, const std::string& libcuda_path) {
+  char why[512] = {0};
+  if (kiln_cuda_open(libcuda_path.empty() ? nullptr : libcuda_path.c_str(), why, sizeof why) != KILN_CUDA_SUCCESS)
+    return absl::FailedPreconditionError(why);
+  auto device = std::make_unique<DriverDevice>();
+  if (absl::Status s = device->open(ordinal); !s.ok()) return s;
+  return std::unique_ptr<Device>(std::move(device));
+}
+
+}  // namespace kiln::gpu

@@ -1,0 +1,73 @@
+#pragma once
+// gpu: the server's side of the GPU pool RPCs (Launch, AllocDevice,
+// ReadDevice, WriteDevice, FreeDevice; docs/cuda.md "Remote launches").
+//
+// Owns the GpuPool (runtime/cuda/gpu_pool.h) whose workers are this binary
+// (`kilnd --gpu-worker N`, server/gpu_worker.h). Checks what the client sent
+// against the kernel's argument types (every array argument an array of
+// that dtype and dimension count, every scalar the type's size) and every
+// handle against its device's current worker generation, turns the request
+// into a kiln.v1.WorkerRequest, and sends it with a deadline: the smaller
+// of --gpu-max-launch-seconds and the client's. A worker that dies or
+// overruns is replaced by the pool and the request fails naming the kernel.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "kiln/v1/gpu_worker.pb.h"
+#include "kiln/v1/kiln.pb.h"
+#include "runtime/cuda/gpu_pool.h"
+#include "server/config.h"
+
+namespace kiln::server {
+
+class GpuService {
+ public:
+  /// The pool of `config` (gpu_pool "driver" or "emulation"), its workers
+  /// started lazily; `worker_exe` is the binary the workers run
+  /// (/proc/self/exe in kilnd).
+  GpuService(const Config& config, std::string worker_exe);
+
+  /// What GetServerInfo tells clients.
+  kiln::v1::GpuPoolInfo info() const;
+
+  absl::Status alloc(const kiln::v1::AllocDeviceRequest& request, kiln::v1::AllocDeviceResponse& reply,
+                     absl::Time deadline);
+  absl::Status read(const kiln::v1::ReadDeviceRequest& request, kiln::v1::ReadDeviceResponse& reply,
+                    absl::Time deadline);
+  absl::Status write(const kiln::v1::WriteDeviceRequest& request, absl::Time deadline);
+  absl::Status free(const kiln::v1::FreeDeviceRequest& request, absl::Time deadline);
+
+  /// Runs `artifact` (the kernel compiled for info().target with canonical
+  /// argument types `arg_types`) as `request` says; fills host_data and, when
+  /// the kernel reported an error, kernel_error with status KERNEL_ERROR.
+  absl::Status launch(const kiln::v1::LaunchRequest& request, const kiln::v1::Artifact& artifact,
+                      const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply,
+                      absl::Time deadline);
+
+  gpu::GpuPool& pool() { return pool_; }
+
+ private:
+  absl::Status checkDevice(uint32_t device) const;
+  absl::Status checkHandle(const kiln::v1::DeviceArrayHandle& handle);
+  absl::StatusOr<kiln::v1::WorkerReply> call(uint32_t device, const std::string& what,
+                                             const kiln::v1::WorkerRequest& request, absl::Time deadline);
+
+  std::string backend_;
+  int devices_;
+  uint64_t max_bytes_;
+  double max_launch_seconds_;
+  uint64_t pool_id_;  // DeviceArrayHandle.pool
+  gpu::GpuPool pool_;
+};
+
+/// The parameter spec token (runtime/cuda/kiln_cuda.h) of a canonical kernel
+/// argument type a remote launch can pass ("A2" for "array(float32, 2d, C)",
+/// "f8", "i4", "b1", "c16", "M8"), with the element or scalar size;
+/// INVALID_ARGUMENT for any other type (tuples, records, strings...).
+absl::StatusOr<std::string> launchSpec(const std::string& type, int* size);
+
+}  // namespace kiln::server

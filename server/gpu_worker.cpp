@@ -1,0 +1,293 @@
+#include "server/gpu_worker.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/type_grammar.h"
+#include "runtime/cuda/gpu_pool.h"
+
+namespace kiln::server {
+
+namespace pb = kiln::v1;
+
+namespace {
+
+void setError(pb::WorkerReply& reply, const absl::Status& s) {
+  reply.set_code(static_cast<int32_t>(s.code()));
+  reply.set_message(std::string(s.message()));
+}
+
+}  // namespace
+
+absl::Status checkView(const pb::ArrayView& view, uint64_t size, const std::string& what) {
+  if (view.itemsize() == 0 || view.itemsize() > 64)
+    return absl::InvalidArgumentError(absl::StrCat(what, ": itemsize ", view.itemsize(), " is not 1 to 64"));
+  if (view.shape_size() != view.strides_size() || view.shape_size() > base::kMaxArrayDims)
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", view.shape_size(), " extents and ", view.strides_size(),
+                                                   " strides (at most ", base::kMaxArrayDims, " each, as many)"));
+  if (view.offset() > size)
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": offset ", view.offset(), " is past the end of its ", size, "-byte buffer"));
+  __int128 lo = view.offset(), hi = view.offset();
+  bool empty = false;
+  for (int d = 0; d < view.shape_size(); ++d) {
+    const int64_t n = view.shape(d), s = view.strides(d);
+    if (n < 0 || n > (int64_t{1} << 48) || s > (int64_t{1} << 48) || s < -(int64_t{1} << 48))
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": extent ", n, " or stride ", s, " of dimension ", d, " is out of range"));
+    if (n == 0) empty = true;
+    const __int128 reach = static_cast<__int128>(n - 1) * s;
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  if (empty) return absl::OkStatus();
+  hi += view.itemsize();
+  if (lo < 0 || hi > static_cast<__int128>(size))
+    return absl::InvalidArgumentError(absl::StrCat(what, ": the array's elements reach bytes [",
+                                                   static_cast<int64_t>(lo), ", ", static_cast<int64_t>(hi),
+                                                   ") of a ", size, "-byte buffer"));
+  return absl::OkStatus();
+}
+
+GpuWorker::GpuWorker(GpuWorkerOptions options, std::unique_ptr<gpu::Device> device, absl::Status open_error)
+    : options_(std::move(options)), device_(std::move(device)), open_error_(std::move(open_error)) {}
+
+GpuWorker::~GpuWorker() {
+  if (device_ == nullptr) return;
+  for (auto& [id, b] : buffers_) (void)device_->free(b.address);
+}
+
+absl::StatusOr<uint64_t> GpuWorker::allocate(uint64_t bytes, const std::string& data) {
+  if (!data.empty() && data.size() != bytes)
+    return absl::InvalidArgumentError(
+        absl::StrCat("the initial data is ", data.size(), " bytes for a ", bytes, "-byte allocation"));
+  if (bytes > options_.max_bytes || in_use_ > options_.max_bytes - bytes)
+    return absl::ResourceExhaustedError(absl::StrCat("GPU ", options_.device, ": ", bytes,
+                                                     " more bytes of device memory would pass the limit of ",
+                                                     options_.max_bytes, " (", in_use_, " in use; kilnd --gpu-max-bytes)"));
+  absl::StatusOr<uint64_t> address = device_->alloc(bytes);
+  if (!address.ok()) return address.status();
+  if (!data.empty()) {
+    if (absl::Status s = device_->copyIn(*address, data.data(), bytes); !s.ok()) {
+      (void)device_->free(*address);
+      return s;
+    }
+  }
+  const uint64_t id = next_id_++;
+  buffers_[id] = Buffer{*address, bytes};
+  in_use_ += bytes;
+  return id;
+}
+
+absl::Status GpuWorker::release(uint64_t id) {
+  auto it = buffers_.find(id);
+  if (it == buffers_.end()) return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no buffer ", id));
+  absl::Status s = device_->free(it->second.address);
+  in_use_ -= it->second.size;
+  buffers_.erase(it);
+  return s;
+}
+
+absl::StatusOr<const GpuWorker::Buffer*> GpuWorker::find(uint64_t id) const {
+  auto it = buffers_.find(id);
+  if (it == buffers_.end())
+    return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no device array ", id,
+                                            " (freed, or never made by this worker)"));
+  return &it->second;
+}
+
+absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& reply, bool* exit_now) {
+  gpu::LaunchConfig config;
+  if (launch.grid_size() < 1 || launch.grid_size() > 3 || launch.block_size() < 1 || launch.block_size() > 3)
+    return absl::InvalidArgumentError("grid and block need 1 to 3 extents each");
+  for (int k = 0; k < launch.grid_size(); ++k) config.grid[k] = launch.grid(k);
+  for (int k = 0; k < launch.block_size(); ++k) config.block[k] = launch.block(k);
+  config.shared_bytes = launch.shared_bytes();
+  if (launch.host_copy_back_size() != launch.host_size())
+    return absl::InvalidArgumentError("host_copy_back must have one entry per host buffer");
+  absl::StatusOr<void*> kernel = device_->kernel(launch.module_key(), launch.image(), launch.entry());
+  if (!kernel.ok()) return kernel.status();
+  // The host buffers go into temporary device buffers for the launch,
+  // released on every path.
+  std::vector<uint64_t> temps;
+  struct Release {
+    GpuWorker& w;
+    std::vector<uint64_t>& ids;
+    ~Release() {
+      for (uint64_t id : ids) (void)w.release(id);
+    }
+  } release{*this, temps};
+  for (const std::string& data : launch.host()) {
+    absl::StatusOr<uint64_t> id = allocate(data.size(), data);
+    if (!id.ok()) return id.status();
+    temps.push_back(*id);
+  }
+  std::vector<gpu::KernelArg> args;
+  for (int i = 0; i < launch.args_size(); ++i) {
+    const pb::WorkerArg& a = launch.args(i);
+    gpu::KernelArg arg;
+    arg.spec = a.spec();
+    const std::string what = absl::StrCat("argument ", i);
+    switch (a.value_case()) {
+      case pb::WorkerArg::kArray: {
+        const pb::WorkerArray& arr = a.array();
+        uint64_t id = 0;
+        switch (arr.buffer_case()) {
+          case pb::WorkerArray::kId: id = arr.id(); break;
+          case pb::WorkerArray::kHostIndex:
+            if (arr.host_index() >= temps.size())
+              return absl::InvalidArgumentError(absl::StrCat(what, ": no host buffer ", arr.host_index()));
+            id = temps[arr.host_index()];
+            break;
+          case pb::WorkerArray::BUFFER_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, ": no buffer"));
+        }
+        absl::StatusOr<const Buffer*> b = find(id);
+        if (!b.ok()) return b.status();
+        if (absl::Status s = checkView(arr.view(), (*b)->size, what); !s.ok()) return s;
+        if (arg.spec != absl::StrCat("A", arr.view().shape_size()))
+          return absl::InvalidArgumentError(absl::StrCat(what, ": an array of ", arr.view().shape_size(),
+                                                         " dimensions for parameter '", arg.spec, "'"));
+        arg.data = (*b)->address + arr.view().offset();
+        arg.shape.assign(arr.view().shape().begin(), arr.view().shape().end());
+        arg.strides.assign(arr.view().strides().begin(), arr.view().strides().end());
+        break;
+      }
+      case pb::WorkerArg::kScalar:
+        if (a.scalar().empty() || a.scalar().size() > 16 || arg.spec.empty() || arg.spec[0] == 'A')
+          return absl::InvalidArgumentError(absl::StrCat(what, ": a scalar of ", a.scalar().size(),
+                                                         " bytes for parameter '", arg.spec, "'"));
+        arg.scalar = a.scalar();
+        break;
+      case pb::WorkerArg::VALUE_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, ": no value"));
+    }
+    args.push_back(std::move(arg));
+  }
+  bool fatal = false;
+  absl::StatusOr<gpu::KernelReport> report = device_->launch(*kernel, config, args, &fatal);
+  if (fatal) *exit_now = true;
+  if (!report.ok()) return report.status();
+  if (report->kind != 0) {
+    pb::KernelError* e = reply.mutable_kernel_error();
+    e->set_kind(report->kind);
+    e->set_line(report->line);
+    for (int k = 0; k < 3; ++k) {
+      e->add_thread(report->thread[k]);
+      e->add_block(report->block[k]);
+    }
+    e->set_message(report->message);
+  }
+  for (int h = 0; h < launch.host_size(); ++h) {
+    std::string* out = reply.add_host_data();
+    if (!launch.host_copy_back(h)) continue;
+    const Buffer& b = buffers_.at(temps[h]);
+    out->resize(b.size);
+    if (absl::Status s = device_->copyOut(out->data(), b.address, b.size); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+pb::WorkerReply GpuWorker::handle(const pb::WorkerRequest& request, bool* exit_now) {
+  *exit_now = false;
+  pb::WorkerReply reply;
+  if (!open_error_.ok()) {
+    setError(reply, open_error_);
+    return reply;
+  }
+  absl::Status s = absl::OkStatus();
+  switch (request.op_case()) {
+    case pb::WorkerRequest::kAlloc: {
+      absl::StatusOr<uint64_t> id = allocate(request.alloc().bytes(), request.alloc().data());
+      if (id.ok()) reply.set_id(*id);
+      s = id.status();
+      break;
+    }
+    case pb::WorkerRequest::kRead: {
+      const auto& r = request.read();
+      absl::StatusOr<const Buffer*> b = find(r.id());
+      if (!b.ok()) {
+        s = b.status();
+      } else if (r.offset() > (*b)->size || r.bytes() > (*b)->size - r.offset()) {
+        s = absl::InvalidArgumentError(absl::StrCat("reading bytes [", r.offset(), ", +", r.bytes(), ") of a ",
+                                                    (*b)->size, "-byte device array"));
+      } else {
+        std::string* data = reply.mutable_data();
+        data->resize(r.bytes());
+        s = device_->copyOut(data->data(), (*b)->address + r.offset(), r.bytes());
+      }
+      break;
+    }
+    case pb::WorkerRequest::kWrite: {
+      const auto& w = request.write();
+      absl::StatusOr<const Buffer*> b = find(w.id());
+      if (!b.ok()) {
+        s = b.status();
+      } else if (w.offset() > (*b)->size || w.data().size() > (*b)->size - w.offset()) {
+        s = absl::InvalidArgumentError(absl::StrCat("writing bytes [", w.offset(), ", +", w.data().size(), ") of a ",
+                                                    (*b)->size, "-byte device array"));
+      } else {
+        s = device_->copyIn((*b)->address + w.offset(), w.data().data(), w.data().size());
+      }
+      break;
+    }
+    case pb::WorkerRequest::kFree: s = release(request.free().id()); break;
+    case pb::WorkerRequest::kLaunch: s = launch(request.launch(), reply, exit_now); break;
+    case pb::WorkerRequest::OP_NOT_SET: s = absl::InvalidArgumentError("an empty worker request"); break;
+  }
+  if (!s.ok()) {
+    reply.Clear();
+    setError(reply, s);
+  }
+  return reply;
+}
+
+int gpuWorkerMain(int argc, char** argv) {
+  GpuWorkerOptions options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    const char* value = argv[i + 1];
+    bool ok = true;
+    if (flag == "--gpu-worker") ok = absl::SimpleAtoi(value, &options.device) && options.device >= 0;
+    else if (flag == "--gpu-backend") options.backend = value;
+    else if (flag == "--gpu-max-bytes") ok = absl::SimpleAtoi(value, &options.max_bytes);
+    else if (flag == "--libcuda") options.libcuda = value;
+    else ok = false;
+    if (!ok) {
+      std::fprintf(stderr, "kilnd --gpu-worker: bad argument %s %s\n", argv[i], value);
+      return 2;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<gpu::Device>> device =
+      options.backend == "driver"      ? gpu::openDriverDevice(options.device, options.libcuda)
+      : options.backend == "emulation" ? gpu::openEmulationDevice(options.device)
+                                       : absl::InvalidArgumentError(absl::StrCat("unknown GPU backend '",
+                                                                                 options.backend, "'"));
+  absl::Status open_error = device.status();
+  if (!open_error.ok())
+    open_error = absl::FailedPreconditionError(absl::StrCat("GPU ", options.device, " (", options.backend,
+                                                            ") cannot be used: ", open_error.message()));
+  GpuWorker worker(options, device.ok() ? std::move(*device) : nullptr, open_error);
+  return gpu::runGpuWorker(gpu::kWorkerFd, [&worker](const std::string& frame) -> absl::StatusOr<std::string> {
+    pb::WorkerRequest request;
+    pb::WorkerReply reply;
+    bool exit_now = false;
+    if (!request.ParseFromString(frame)) {
+      setError(reply, absl::InvalidArgumentError("a worker request that does not parse"));
+    } else {
+      reply = worker.handle(request, &exit_now);
+    }
+    // The device is lost: no answer; the supervisor sees the exit, fails
+    // this request naming the kernel and starts a fresh worker.
+    if (exit_now) {
+      std::fprintf(stderr, "kilnd --gpu-worker %d: the device is lost: %s\n", worker.device(), reply.message().c_str());
+      _exit(70);
+    }
+    return reply.SerializeAsString();
+  });
+}
+
+}  // namespace kiln::server

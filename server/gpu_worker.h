@@ -1,0 +1,76 @@
+#pragma once
+// gpu: the GPU worker process, `kilnd --gpu-worker N` (DESIGN.md "GPUs
+// through the driver API, loaded at run time, one process per GPU";
+// docs/cuda.md "Remote launches").
+//
+// GpuPool (runtime/cuda/gpu_pool.h) starts one per device with its end of a
+// socket pair on descriptor 3 and sends it kiln.v1.WorkerRequest frames
+// (kiln/v1/gpu_worker.proto) one at a time. The worker owns one Device
+// (runtime/cuda/device.h: the driver, or the CPU emulation) and a table of
+// the device buffers it lent: id -> (address, size). Every offset and array
+// view a request names is checked against its buffer before the device sees
+// it, and the buffers in all stay under the worker's memory limit
+// (RESOURCE_EXHAUSTED beyond it). Errors travel in WorkerReply.code/message,
+// so the supervisor can give the client the right gRPC code; a device that
+// cannot be used again (a sticky CUDA fault) makes the worker exit without
+// answering, and the supervisor replaces it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "kiln/v1/gpu_worker.pb.h"
+#include "runtime/cuda/device.h"
+
+namespace kiln::server {
+
+struct GpuWorkerOptions {
+  int device = 0;
+  std::string backend = "emulation";  // or "driver"
+  std::string libcuda;                // the driver's path (empty: $KILN_LIBCUDA, else libcuda.so.1)
+  uint64_t max_bytes = 1ull << 30;    // device memory lent in all (buffers and a launch's host copies)
+};
+
+/// `kilnd --gpu-worker N [--gpu-backend B] [--gpu-max-bytes BYTES] [--libcuda PATH]`:
+/// serves descriptor 3 until the supervisor closes it. Returns the exit status.
+int gpuWorkerMain(int argc, char** argv);
+
+/// The worker's request handler, apart from its socket (tests drive it directly).
+class GpuWorker {
+ public:
+  /// A worker whose device could not be opened answers every request with
+  /// `open_error` (FAILED_PRECONDITION saying why), so it is not restarted in a loop.
+  GpuWorker(GpuWorkerOptions options, std::unique_ptr<gpu::Device> device, absl::Status open_error);
+  ~GpuWorker();
+
+  /// One request. `*exit_now` is set when the device is lost (the worker must exit).
+  kiln::v1::WorkerReply handle(const kiln::v1::WorkerRequest& request, bool* exit_now);
+
+  uint64_t bytesInUse() const { return in_use_; }
+  int device() const { return options_.device; }
+
+ private:
+  struct Buffer {
+    uint64_t address = 0;
+    uint64_t size = 0;
+  };
+  absl::StatusOr<uint64_t> allocate(uint64_t bytes, const std::string& data);
+  absl::Status release(uint64_t id);
+  absl::StatusOr<const Buffer*> find(uint64_t id) const;
+  absl::Status launch(const kiln::v1::WorkerLaunch& launch, kiln::v1::WorkerReply& reply, bool* exit_now);
+
+  GpuWorkerOptions options_;
+  std::unique_ptr<gpu::Device> device_;
+  absl::Status open_error_;
+  absl::flat_hash_map<uint64_t, Buffer> buffers_;
+  uint64_t next_id_ = 1;
+  uint64_t in_use_ = 0;
+};
+
+/// The byte range [lo, hi) an array view reaches (empty when a dimension is
+/// 0), checked to lie inside a buffer of `size` bytes; INVALID_ARGUMENT
+/// naming `what` otherwise.
+absl::Status checkView(const kiln::v1::ArrayView& view, uint64_t size, const std::string& what);
+
+}  // namespace kiln::server
