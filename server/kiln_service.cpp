@@ -223,6 +223,13 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
   if (request.kernel().has_target() || request.kernel().emit() != pb::EMIT_BINARY)
     return absl::InvalidArgumentError(
         "LaunchRequest.kernel: the target and emit are the server's (GetServerInfo gpu_pool.target): leave them unset");
+  // Types a launch cannot pass are refused before anything is compiled.
+  for (int i = 0; i < request.kernel().arg_types_size(); ++i) {
+    int size = 0;
+    if (absl::StatusOr<std::string> spec = launchSpec(request.kernel().arg_types(i), &size); !spec.ok())
+      return absl::InvalidArgumentError(absl::StrCat("launch of ", request.kernel_name().substr(0, 200), ": argument ",
+                                                     i, ": ", spec.status().message()));
+  }
   // The kernel is compiled as Compile would compile it, for the pool's target.
   pb::CompileRequest kernel = request.kernel();
   *kernel.mutable_target() = (*gpu)->info().target();

@@ -165,7 +165,7 @@ def _arg(value, name, i):
             f"{_layout(value.shape, value.strides, value.dtype.itemsize)})"
         return t, ("device", buf.handle, value.dtype.itemsize, value.shape, value.strides, off), None
     if isinstance(value, np.ndarray):
-        a = np.ascontiguousarray(value)
+        a = value if value.flags.c_contiguous else value.copy(order="C")
         t = _kiln.typeof(a)
         if t is None or not t.replace("readonly ", "").startswith("array("):
             raise TypeError(f"kernel {name}: argument {i} of dtype {value.dtype} cannot be passed to a remote launch")
