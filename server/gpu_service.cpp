@@ -59,7 +59,22 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
           o.worker_argv.push_back(config.gpu_libcuda);
         }
         return o;
-      }()) {}
+      }()),
+      counts_(new Counts[static_cast<size_t>(config.gpu_devices)]) {}
+
+std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
+  std::vector<MetricsSample::GpuDevice> out(static_cast<size_t>(devices_));
+  for (int d = 0; d < devices_; ++d) {
+    const Counts& c = counts_[static_cast<size_t>(d)];
+    out[d].launches_ok = c.ok.load();
+    out[d].launches_kernel_error = c.kernel_error.load();
+    out[d].launches_fault = c.fault.load();
+    out[d].launches_deadline = c.deadline.load();
+    out[d].launches_refused = c.refused.load();
+    out[d].worker_restarts = pool_.restarts(d);
+  }
+  return out;
+}
 
 pb::GpuPoolInfo GpuService::info() const {
   pb::GpuPoolInfo info;
@@ -100,13 +115,17 @@ absl::Status GpuService::checkHandle(const pb::DeviceArrayHandle& handle) {
 }
 
 absl::StatusOr<pb::WorkerReply> GpuService::call(uint32_t device, const std::string& what,
-                                                 const pb::WorkerRequest& request, absl::Time deadline) {
+                                                 const pb::WorkerRequest& request, absl::Time deadline,
+                                                 gpu::Outcome* outcome) {
   absl::Duration left = absl::Seconds(max_launch_seconds_);
   if (deadline != absl::InfiniteFuture()) left = std::min(left, deadline - absl::Now());
   if (left <= absl::ZeroDuration()) return absl::DeadlineExceededError(absl::StrCat(what, ": no time left"));
+  // A worker that died since its last request is replaced first, so this
+  // request is not reported as its fault.
+  pool_.refresh(static_cast<int>(device));
   absl::StatusOr<std::string> frame =
       pool_.run(static_cast<int>(device), what, request.SerializeAsString(),
-                std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
+                std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))), outcome);
   if (!frame.ok()) return frame.status();
   pb::WorkerReply reply;
   if (!reply.ParseFromString(*frame)) return absl::InternalError(absl::StrCat(what, ": a reply that does not parse"));
@@ -168,6 +187,24 @@ absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Arti
                                 const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
                                 absl::Time deadline) {
   if (absl::Status s = checkDevice(request.device()); !s.ok()) return s;
+  gpu::Outcome outcome = gpu::Outcome::kOk;
+  absl::Status s = run(request, artifact, arg_types, reply, deadline, &outcome);
+  Counts& c = counts_[request.device()];
+  switch (outcome) {
+    case gpu::Outcome::kFault: c.fault.fetch_add(1); break;
+    case gpu::Outcome::kDeadline: c.deadline.fetch_add(1); break;
+    case gpu::Outcome::kOk:
+      if (!s.ok()) c.refused.fetch_add(1);
+      else if (reply.status() == pb::LaunchResponse::STATUS_KERNEL_ERROR) c.kernel_error.fetch_add(1);
+      else c.ok.fetch_add(1);
+      break;
+  }
+  return s;
+}
+
+absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifact& artifact,
+                             const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
+                             absl::Time deadline, gpu::Outcome* outcome) {
   const std::string kernel = request.kernel_name().empty() ? "kernel" : request.kernel_name().substr(0, 200);
   if (request.grid_size() < 1 || request.grid_size() > 3 || request.block_size() < 1 || request.block_size() > 3)
     return absl::InvalidArgumentError(absl::StrCat("launch of ", kernel, ": grid and block need 1 to 3 extents each, got ",
@@ -240,7 +277,7 @@ absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Arti
       *out->mutable_array()->mutable_view() = *view;
     }
   }
-  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline);
+  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome);
   if (!r.ok()) return r.status();
   reply.set_status(pb::LaunchResponse::STATUS_OK);
   if (r->has_kernel_error() && r->kernel_error().kind() != 0) {

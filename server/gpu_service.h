@@ -11,6 +11,7 @@
 // of --gpu-max-launch-seconds and the client's. A worker that dies or
 // overruns is replaced by the pool and the request fails naming the kernel.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "kiln/v1/kiln.pb.h"
 #include "runtime/cuda/gpu_pool.h"
 #include "server/config.h"
+#include "server/metrics.h"
 
 namespace kiln::server {
 
@@ -50,11 +52,18 @@ class GpuService {
 
   gpu::GpuPool& pool() { return pool_; }
 
+  /// The launch outcomes and worker restarts per device, for the metrics.
+  std::vector<MetricsSample::GpuDevice> sample() const;
+
  private:
   absl::Status checkDevice(uint32_t device) const;
   absl::Status checkHandle(const kiln::v1::DeviceArrayHandle& handle);
   absl::StatusOr<kiln::v1::WorkerReply> call(uint32_t device, const std::string& what,
-                                             const kiln::v1::WorkerRequest& request, absl::Time deadline);
+                                             const kiln::v1::WorkerRequest& request, absl::Time deadline,
+                                             gpu::Outcome* outcome = nullptr);
+  absl::Status run(const kiln::v1::LaunchRequest& request, const kiln::v1::Artifact& artifact,
+                   const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply, absl::Time deadline,
+                   gpu::Outcome* outcome);
 
   std::string backend_;
   int devices_;
@@ -62,6 +71,10 @@ class GpuService {
   double max_launch_seconds_;
   uint64_t pool_id_;  // DeviceArrayHandle.pool
   gpu::GpuPool pool_;
+  struct Counts {
+    std::atomic<uint64_t> ok{0}, kernel_error{0}, fault{0}, deadline{0}, refused{0};
+  };
+  std::unique_ptr<Counts[]> counts_;  // per device
 };
 
 /// The parameter spec token (runtime/cuda/kiln_cuda.h) of a canonical kernel

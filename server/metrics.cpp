@@ -114,6 +114,8 @@ struct Metrics::Impl : prometheus::Collectable {
   Family<Counter>& shared_tier_errors;
   Family<Gauge>& shared_tier_up;
   Family<Gauge>& draining;
+  Family<Counter>& gpu_launches;         // gpu:
+  Family<Counter>& gpu_worker_restarts;
 
   std::map<std::string_view, Histogram*> stage_histograms;  // by stage, "total" included
 
@@ -194,7 +196,16 @@ struct Metrics::Impl : prometheus::Collectable {
         draining(prometheus::BuildGauge()
                      .Name("kiln_draining")
                      .Help("1 while the server drains before it stops (health: NOT_SERVING)")
-                     .Register(*registry)) {
+                     .Register(*registry)),
+        gpu_launches(prometheus::BuildCounter()
+                         .Name("kiln_gpu_launches_total")
+                         .Help("Launches on the GPU pool, by device and outcome (ok, kernel_error, fault, deadline, "
+                               "refused)")
+                         .Register(*registry)),
+        gpu_worker_restarts(prometheus::BuildCounter()
+                                .Name("kiln_gpu_worker_restarts_total")
+                                .Help("GPU workers replaced after a fault, a deadline or a death, by device")
+                                .Register(*registry)) {
     // Every series a dashboard plots exists from the start, at 0.
     for (std::string_view stage : kStages)
       stage_histograms[stage] = &compile_duration.Add({{"stage", std::string(stage)}}, compileBuckets());
@@ -261,6 +272,16 @@ struct Metrics::Impl : prometheus::Collectable {
       follow(cache_corrupt_values.Add({{"tier", "l2"}}), s.l2.corrupt_values);
       follow(single_flight_waits.Add({{"scope", "cluster"}}), s.l2.lock_waits);
       for (const auto& [instance, up] : s.l2.instance_up) shared_tier_up.Add({{"instance", instance}}).Set(up ? 1 : 0);
+    }
+    for (size_t d = 0; d < s.gpu.size(); ++d) {  // gpu:
+      const std::string device = std::to_string(d);
+      const MetricsSample::GpuDevice& g = s.gpu[d];
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "ok"}}), g.launches_ok);
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "kernel_error"}}), g.launches_kernel_error);
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "fault"}}), g.launches_fault);
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "deadline"}}), g.launches_deadline);
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "refused"}}), g.launches_refused);
+      follow(gpu_worker_restarts.Add({{"device", device}}), g.worker_restarts);
     }
   }
 

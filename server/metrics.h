@@ -48,6 +48,18 @@ struct MetricsSample {
   // follow them, and kiln_shared_tier_up gets a series per instance.
   bool l2_enabled = false;
   cache::SharedTierStats l2;
+  // gpu: the GPU pool's totals per device (empty without --gpu-pool):
+  // kiln_gpu_launches_total{device,outcome} and
+  // kiln_gpu_worker_restarts_total{device} follow them.
+  struct GpuDevice {
+    uint64_t launches_ok = 0;
+    uint64_t launches_kernel_error = 0;  // the kernel reported an error (the worker goes on)
+    uint64_t launches_fault = 0;         // the worker died during the launch (replaced)
+    uint64_t launches_deadline = 0;      // the launch ran past its deadline (worker killed, replaced)
+    uint64_t launches_refused = 0;       // any other failure (a bad argument, a stale handle)
+    uint64_t worker_restarts = 0;
+  };
+  std::vector<GpuDevice> gpu;
 };
 
 class Metrics {

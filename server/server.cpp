@@ -235,6 +235,7 @@ absl::StatusOr<std::unique_ptr<KilnServer>> KilnServer::start(const Config& conf
       sample.l2_enabled = true;
       sample.l2 = raw->shared_->stats();
     }
+    if (raw->gpu_ != nullptr) sample.gpu = raw->gpu_->sample();  // gpu: set before serving
     return sample;
   });
   if (!c.metrics_listen_address.empty()) {

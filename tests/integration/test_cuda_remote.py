@@ -25,7 +25,7 @@ from kiln.errors import (DeadlineExceededError, InvalidRequestError, PermissionD
 def pool_server(kilnd_binary, tmp_path_factory):
     server = KilndProcess(kilnd_binary, str(tmp_path_factory.mktemp("gpu-pool")),
                           ["--gpu-pool", "emulation", "--gpu-devices", "2", "--gpu-max-bytes", "64M",
-                           "--gpu-max-launch-seconds", "20"])
+                           "--gpu-max-launch-seconds", "20", "--metrics-listen", "127.0.0.1:0"])
     yield server
     server.stop()
 
@@ -37,6 +37,20 @@ def remote(pool_server, monkeypatch):
     from kiln.cuda import _remote
     _remote._info.clear()
     return pool_server
+
+
+def scrape(server):
+    """{(name, labels): value} of the server's /metrics."""
+    import urllib.request
+    with open(server.log_path) as f:
+        port = re.search(r"metrics on http://127.0.0.1:(\d+)/metrics", f.read()).group(1)
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^(kiln_gpu_\w+)\{([^}]*)\} (\S+)$", line)
+        if m:
+            out[(m.group(1), m.group(2))] = float(m.group(3))
+    return out
 
 
 def workers(kilnd_pid):
@@ -298,3 +312,21 @@ def test_launches_need_the_launch_right_over_tcp(kilnd_binary, tmp_path, monkeyp
             _kiln.gpu_alloc(0, 8)
     finally:
         server.stop()
+
+
+def test_metrics_count_launch_outcomes_and_restarts(remote):
+    before = scrape(remote)
+    ok = ("kiln_gpu_launches_total", 'device="0",outcome="ok"')
+    kernel_error = ("kiln_gpu_launches_total", 'device="0",outcome="kernel_error"')
+    restarts = ("kiln_gpu_worker_restarts_total", 'device="0"')
+    assert ("kiln_gpu_launches_total", 'device="1",outcome="fault"') in before
+    saxpy[1, 8](np.zeros(8), 1.0, np.zeros(8), np.zeros(8))
+    with pytest.raises(IndexError):
+        out_of_bounds[2, 64](np.zeros(100))
+    os.kill(workers(_kiln.server_info()["pid"])[0], signal.SIGKILL)
+    time.sleep(0.2)
+    saxpy[1, 8](np.zeros(8), 1.0, np.zeros(8), np.zeros(8))  # notices the death, runs on a fresh worker
+    after = scrape(remote)
+    assert after[ok] == before[ok] + 2
+    assert after[kernel_error] == before[kernel_error] + 1
+    assert after[restarts] == before[restarts] + 1

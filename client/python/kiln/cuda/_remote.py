@@ -59,10 +59,10 @@ class _RemoteBuffer:
         self.nbytes = nbytes
 
     def __del__(self):
-        REMOTE._forget(self.base)
         try:
+            REMOTE._forget(self.base)
             _kiln.gpu_free(self.handle)
-        except Exception:  # the server went away, or the worker (and the memory) with it
+        except Exception:  # the server went away, or the worker (and the memory) with it; or interpreter exit
             pass
 
 
