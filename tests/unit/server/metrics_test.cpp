@@ -34,6 +34,29 @@ TEST(MetricsTest, EveryContractNameIsRegisteredFromTheStart) {
   EXPECT_TRUE(hasLine(text, "kiln_requests_total{code=\"OK\",rpc=\"Compile\"} 0")) << text;
   // One series per shared-tier instance: none without a shared tier.
   EXPECT_EQ(text.find("kiln_shared_tier_up"), std::string::npos) << text;
+  // gpu: series per device of the pool: none without one.
+  EXPECT_EQ(text.find("kiln_gpu_launches_total{"), std::string::npos) << text;
+}
+
+TEST(MetricsTest, GpuPoolCountersFollowTheSampledTotals) {
+  Metrics m("1.2.3", "kiln-test");
+  MetricsSample::GpuDevice d0, d1;
+  d0.launches_ok = 5;
+  d0.launches_fault = 1;
+  d0.worker_restarts = 2;
+  d1.launches_deadline = 3;
+  m.setSampler([&] {
+    MetricsSample s;
+    s.gpu = {d0, d1};
+    return s;
+  });
+  const std::string text = m.text();
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_launches_total{device=\"0\",outcome=\"ok\"} 5")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_launches_total{device=\"0\",outcome=\"fault\"} 1")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_launches_total{device=\"1\",outcome=\"deadline\"} 3")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_launches_total{device=\"1\",outcome=\"kernel_error\"} 0")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_worker_restarts_total{device=\"0\"} 2")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_worker_restarts_total{device=\"1\"} 0")) << text;
 }
 
 TEST(MetricsTest, PassesFoldIntoTheContractStages) {
