@@ -116,7 +116,8 @@ absl::Status GpuService::checkHandle(const pb::DeviceArrayHandle& handle) {
 
 absl::StatusOr<pb::WorkerReply> GpuService::call(uint32_t device, const std::string& what,
                                                  const pb::WorkerRequest& request, absl::Time deadline,
-                                                 gpu::Outcome* outcome) {
+                                                 gpu::Outcome* outcome, uint64_t* ran_on,
+                                                 uint64_t required_generation) {
   absl::Duration left = absl::Seconds(max_launch_seconds_);
   if (deadline != absl::InfiniteFuture()) left = std::min(left, deadline - absl::Now());
   if (left <= absl::ZeroDuration()) return absl::DeadlineExceededError(absl::StrCat(what, ": no time left"));
@@ -125,7 +126,8 @@ absl::StatusOr<pb::WorkerReply> GpuService::call(uint32_t device, const std::str
   pool_.refresh(static_cast<int>(device));
   absl::StatusOr<std::string> frame =
       pool_.run(static_cast<int>(device), what, request.SerializeAsString(),
-                std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))), outcome);
+                std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))), outcome,
+                ran_on, required_generation);
   if (!frame.ok()) return frame.status();
   pb::WorkerReply reply;
   if (!reply.ParseFromString(*frame)) return absl::InternalError(absl::StrCat(what, ": a reply that does not parse"));
@@ -140,11 +142,13 @@ absl::Status GpuService::alloc(const pb::AllocDeviceRequest& request, pb::AllocD
   if (!request.data().empty() && request.data().size() != request.bytes())
     return absl::InvalidArgumentError(
         absl::StrCat("data is ", request.data().size(), " bytes for an allocation of ", request.bytes()));
-  const uint64_t generation = pool_.refresh(static_cast<int>(request.device()));
   pb::WorkerRequest w;
   w.mutable_alloc()->set_bytes(request.bytes());
   w.mutable_alloc()->set_data(request.data());
-  absl::StatusOr<pb::WorkerReply> r = call(request.device(), "device memory", w, deadline);
+  // The handle names the generation of the worker that made the buffer,
+  // whatever restarts happen around the request.
+  uint64_t generation = 0;
+  absl::StatusOr<pb::WorkerReply> r = call(request.device(), "device memory", w, deadline, nullptr, &generation);
   if (!r.ok()) return r.status();
   pb::DeviceArrayHandle* h = reply.mutable_handle();
   h->set_device(request.device());
@@ -161,7 +165,8 @@ absl::Status GpuService::read(const pb::ReadDeviceRequest& request, pb::ReadDevi
   w.mutable_read()->set_id(request.handle().id());
   w.mutable_read()->set_offset(request.offset());
   w.mutable_read()->set_bytes(request.bytes());
-  absl::StatusOr<pb::WorkerReply> r = call(request.handle().device(), "device memory", w, deadline);
+  absl::StatusOr<pb::WorkerReply> r =
+      call(request.handle().device(), "device memory", w, deadline, nullptr, nullptr, request.handle().generation());
   if (!r.ok()) return r.status();
   reply.set_data(std::move(*r->mutable_data()));
   return absl::OkStatus();
@@ -173,14 +178,18 @@ absl::Status GpuService::write(const pb::WriteDeviceRequest& request, absl::Time
   w.mutable_write()->set_id(request.handle().id());
   w.mutable_write()->set_offset(request.offset());
   w.mutable_write()->set_data(request.data());
-  return call(request.handle().device(), "device memory", w, deadline).status();
+  return call(request.handle().device(), "device memory", w, deadline, nullptr, nullptr,
+              request.handle().generation())
+      .status();
 }
 
 absl::Status GpuService::free(const pb::FreeDeviceRequest& request, absl::Time deadline) {
   if (absl::Status s = checkHandle(request.handle()); !s.ok()) return s;
   pb::WorkerRequest w;
   w.mutable_free()->set_id(request.handle().id());
-  return call(request.handle().device(), "device memory", w, deadline).status();
+  return call(request.handle().device(), "device memory", w, deadline, nullptr, nullptr,
+              request.handle().generation())
+      .status();
 }
 
 absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Artifact& artifact,
@@ -233,6 +242,7 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
   for (uint32_t n : request.block()) l->add_block(n);
   l->set_shared_bytes(request.shared_bytes());
   std::vector<int> host_arg;  // the argument of each host buffer
+  uint64_t handles_generation = 0;  // of the device arrays (one device, so one generation)
   for (int i = 0; i < request.args_size(); ++i) {
     const pb::LaunchArg& a = request.args(i);
     int size = 0;
@@ -259,6 +269,7 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
           return absl::InvalidArgumentError(absl::StrCat(what, " is a device array of GPU ", a.device().handle().device(),
                                                          ", not of GPU ", request.device(), " the launch runs on"));
         if (absl::Status s = checkHandle(a.device().handle()); !s.ok()) return s;
+        handles_generation = a.device().handle().generation();
         view = &a.device().view();
         out->mutable_array()->set_id(a.device().handle().id());
         break;
@@ -277,7 +288,7 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
       *out->mutable_array()->mutable_view() = *view;
     }
   }
-  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome);
+  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome, nullptr, handles_generation);
   if (!r.ok()) return r.status();
   reply.set_status(pb::LaunchResponse::STATUS_OK);
   if (r->has_kernel_error() && r->kernel_error().kind() != 0) {

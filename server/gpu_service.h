@@ -60,7 +60,8 @@ class GpuService {
   absl::Status checkHandle(const kiln::v1::DeviceArrayHandle& handle);
   absl::StatusOr<kiln::v1::WorkerReply> call(uint32_t device, const std::string& what,
                                              const kiln::v1::WorkerRequest& request, absl::Time deadline,
-                                             gpu::Outcome* outcome = nullptr);
+                                             gpu::Outcome* outcome = nullptr, uint64_t* ran_on = nullptr,
+                                             uint64_t required_generation = 0);
   absl::Status run(const kiln::v1::LaunchRequest& request, const kiln::v1::Artifact& artifact,
                    const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply, absl::Time deadline,
                    gpu::Outcome* outcome);

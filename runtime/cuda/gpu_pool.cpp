@@ -175,7 +175,8 @@ absl::Status GpuPool::start() {
 }
 
 absl::StatusOr<std::string> GpuPool::run(int device, const std::string& kernel, const std::string& payload,
-                                         std::chrono::milliseconds timeout, Outcome* outcome) {
+                                         std::chrono::milliseconds timeout, Outcome* outcome, uint64_t* ran_on,
+                                         uint64_t required_generation) {
   if (device < 0 || device >= static_cast<int>(workers_.size()))
     return absl::InvalidArgumentError(absl::StrCat("there is no GPU ", device, " (the pool has ",
                                                    workers_.size(), ")"));
@@ -184,10 +185,15 @@ absl::StatusOr<std::string> GpuPool::run(int device, const std::string& kernel, 
   if (outcome != nullptr) *outcome = Outcome::kOk;
   if (w.pid == 0)
     if (absl::Status s = spawn(w); !s.ok()) return s;
+  if (required_generation != 0 && w.generation.load() != required_generation)
+    return absl::FailedPreconditionError(absl::StrCat("a device array of GPU ", device, " worker generation ",
+                                                      required_generation, " is gone: that worker was restarted (now ",
+                                                      w.generation.load(), ") after a kernel fault"));
   const Clock::time_point deadline = Clock::now() + timeout;
   std::string reply;
   int r = writeFrame(w.fd, payload) ? readFrame(w.fd, &reply, deadline) : 0;
   if (r == 1 && !reply.empty() && (reply[0] == kReplyOk || reply[0] == kReplyError)) {
+    if (ran_on != nullptr) *ran_on = w.generation.load();  // w.mu is held: no restart since it answered
     if (reply[0] == kReplyOk) return reply.substr(1);
     return absl::InternalError(absl::StrCat("kernel '", kernel, "' on GPU ", device, ": ", reply.substr(1)));
   }

@@ -66,8 +66,15 @@ class GpuPool {
   /// faulted on GPU N (...)"; one that overruns `timeout` is killed and the
   /// request is DEADLINE_EXCEEDED naming the kernel. Either way a fresh
   /// worker (the next generation) is started before this returns.
+  /// `ran_on` (optional) gets the generation of the worker that answered.
+  /// `required_generation` (0: any) is the generation the request's handles
+  /// belong to: when the device's worker is another one by the time the
+  /// request would be sent, it is not sent and the result is
+  /// checkGeneration's FAILED_PRECONDITION (checked under the device's
+  /// lock, so no restart can come between the check and the send).
   absl::StatusOr<std::string> run(int device, const std::string& kernel, const std::string& payload,
-                                  std::chrono::milliseconds timeout, Outcome* outcome = nullptr);
+                                  std::chrono::milliseconds timeout, Outcome* outcome = nullptr,
+                                  uint64_t* ran_on = nullptr, uint64_t required_generation = 0);
 
   /// Notices a worker that died between requests (killed, crashed): it is
   /// reaped and a fresh one started under the next generation, as after a

@@ -195,6 +195,19 @@ TEST(GpuPool, RefreshReplacesAWorkerThatDiedBetweenRequests) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "hello");
   EXPECT_EQ(pool.refresh(7), 0u);  // no such device
+  // A request for handles of generation 1 is not sent to generation 2's worker.
+  const pid_t now = pool.workerPid(0);
+  uint64_t ran_on = 0;
+  r = pool.run(0, "k", "hello", milliseconds(5000), nullptr, &ran_on, /*required_generation=*/1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("generation 1 is gone"), std::string::npos) << r.status();
+  EXPECT_EQ(ran_on, 0u);
+  EXPECT_EQ(pool.workerPid(0), now);
+  EXPECT_EQ(pool.restarts(0), 1u);
+  r = pool.run(0, "k", "hello", milliseconds(5000), nullptr, &ran_on, /*required_generation=*/2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(ran_on, 2u);
 }
 
 }  // namespace
