@@ -330,3 +330,17 @@ def test_metrics_count_launch_outcomes_and_restarts(remote):
     assert after[ok] == before[ok] + 2
     assert after[kernel_error] == before[kernel_error] + 1
     assert after[restarts] == before[restarts] + 1
+
+
+@cuda.jit
+def stores_a_string(a):
+    a[0] = "x"
+
+
+def test_a_compile_error_is_the_located_error_of_a_local_launch(remote):
+    from kiln.errors import TypingError
+    with pytest.raises(TypingError, match=r"cannot store unicode_type into array\(float64, 1d, C\)") as info:
+        stores_a_string[1, 1](np.zeros(2))
+    assert "test_cuda_remote.py" in str(info.value) and "stores_a_string" in str(info.value)
+    with pytest.raises(TypeError, match="cannot be passed to a remote launch"):
+        saxpy[1, 1]((1.0, 2.0), 1.0, np.zeros(2), np.zeros(2))
