@@ -278,3 +278,27 @@ def test_boundscheck_raises_index_error(kilnd):
     with pytest.raises(IndexError):
         put(a, np.array([-6]), 1)
     assert get(a[::-1], 0) == 4
+
+
+def test_np_take(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def take(a, i):
+        return np.take(a, i)
+
+    for dt in (np.int64, np.complex128, np.float32):
+        a = np.arange(12, dtype=dt).reshape(4, 3)
+        for ind in (1, -12, np.array([1, 5, 1, 11, 3]), np.array([[[1], [5]], [[1], [-1]]]), [1, 5, 1, 11, 3],
+                    (1, 5, 1), ((1, 5, 1), (11, 3, 2))):
+            got, want = take(a, ind), np.take(a, ind)
+            assert np.shape(got) == np.shape(want)
+            if np.ndim(want):                     # a scalar comes back as Python's number, as from Numba
+                assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(take(a[:, ::-1], [0, 1, 2]), np.take(a[:, ::-1], [0, 1, 2]))
+    for bad in (12, -13, np.array([12]), [-13]):
+        with pytest.raises(IndexError):
+            take(a, bad)
+    with pytest.raises(TypingError):
+        take(a, [1.7])
