@@ -350,6 +350,17 @@ class FunctionLowering {
   // records3: fill an array view with a scalar or a broadcast copy of an
   // array (a copy first where the source overlaps it), as a[...] = v.
   void storeIntoView(const Typed& target, const ir::Value* v);
+  // arrays: the same for a source in hand: leading source dimensions past
+  // the target's must be 1 and each other one is 1 or the target's (NumPy's
+  // rule, Numba's ValueError words); a 0-d array stores its element.
+  void storeIntoView(const Typed& target, Typed src);
+  // arrays: a list or tuple of numbers into a 1-d view, item by item; its
+  // length is the view's (or 1, broadcast as NumPy), else ValueError.
+  void storeSequenceIntoView(const Typed& target, const ir::Value* v);
+  // arrays: a[idx] = v, a[mask] = v for an n-d array: each selected row takes
+  // v broadcast, or v's row j (v with the selection's dimension).
+  void scatterRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
+                   llvm::Value* count, Typed src);
   llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
   llvm::Value* recordArrayFieldView(llvm::Value* arr, const typing::Type* at, const std::string& name);
 

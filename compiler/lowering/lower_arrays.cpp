@@ -283,6 +283,10 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
     llvm::Value* stride = strideOf(arr, at, d);
     ++d;
     if (pt->kind != Kind::kSlice) {
+      if (typing::isScalarIndexArray(pt)) {  // a 0-d integer array: its integer
+        part = loadElement(b_.CreateExtractValue(part, kData), pt->dtype());
+        pt = pt->dtype();
+      }
       llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
       i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
       if (boundscheck_)
@@ -410,7 +414,7 @@ llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, co
 }
 
 llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result) {
-  if (index->type->isArray()) {  // a[mask], a[idx]: a new array
+  if (typing::isSelectionIndex(index->type)) {  // a[mask], a[idx]: a new array
     llvm::Value* arr = value(obj);
     llvm::Value* count = nullptr;
     selection(arr, obj->type, value(index), index->type, &count);
@@ -450,12 +454,18 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
 void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v,
                                     const typing::Type* slot) {
   const typing::Type* dt = obj->type->dtype();
-  if (index->type->isArray()) {  // a[mask] = x, a[idx] = x: x a scalar, or one value per selected place
+  if (typing::isSelectionIndex(index->type)) {  // a[mask] = x, a[idx] = x: x a scalar, or one value per selected place
     llvm::Value* arr = value(obj);
     llvm::Value* count = nullptr;
     selection(arr, obj->type, value(index), index->type, &count);
-    if (!v->type->isArray()) {
-      llvm::Value* x = converted(v, dt);
+    if (obj->type->ndim > 1) {
+      scatterRows(arr, obj->type, value(index), index->type, count, typed(v));
+      return;
+    }
+    if (!v->type->isArray() || v->type->ndim == 0) {
+      llvm::Value* x = v->type->isArray() ? convert(b_, loadElement(b_.CreateExtractValue(value(v), kData), v->type->dtype()),
+                                                    v->type->dtype(), dt)
+                                          : converted(v, dt);
       forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value*) { storeElement(item1d(arr, i), x, dt); });
       return;
     }
@@ -481,6 +491,16 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     b_.CreateMemSet(b_.CreateGEP(b_.getInt8Ty(), p.ptr, copied), b_.getInt8(0), b_.CreateSub(n, copied), llvm::MaybeAlign(1));
     return;
   }
+  if (dt->kind == Kind::kUnicodeCharSeq && v->type->isArray()) {  // chararrays: a 0-d U array's first N characters
+    llvm::Value* n = b_.getInt64(dt->index);
+    llvm::Value* m = b_.getInt64(v->type->dtype()->index);
+    llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(m, n), m, n);
+    b_.CreateMemMove(p.ptr, llvm::MaybeAlign(1), b_.CreateExtractValue(value(v), kData), llvm::MaybeAlign(1),
+                     b_.CreateMul(copied, b_.getInt64(4)));
+    b_.CreateMemSet(b_.CreateGEP(b_.getInt8Ty(), p.ptr, b_.CreateMul(copied, b_.getInt64(4))), b_.getInt8(0),
+                    b_.CreateMul(b_.CreateSub(n, copied), b_.getInt64(4)), llvm::MaybeAlign(1));
+    return;
+  }
   if (dt->kind == Kind::kUnicodeCharSeq) {  // chararrays: the str's first N characters as UCS4, NUL-padded (NumPy's)
     llvm::Value* s = value(v);
     llvm::Value* data = b_.CreateExtractValue(s, kStrData);
@@ -504,33 +524,152 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     return;
   }
   if (!slot->isArray()) {
+    if (v->type->isArray()) {  // a 0-d array: its element
+      const typing::Type* ve = v->type->dtype();
+      storeElement(p.ptr, convert(b_, loadElement(b_.CreateExtractValue(value(v), kData), ve), ve, dt), dt);
+      return;
+    }
     storeElement(p.ptr, converted(v, dt), dt);
     return;
   }
-  // Into a view: fill with a scalar or copy a broadcast array.
+  // Into a view: fill with a scalar or copy a broadcast array or a sequence.
+  if (v->type->kind == Kind::kList || v->type->kind == Kind::kTuple) {
+    storeSequenceIntoView(Typed{slot, viewOf(p, slot)}, v);
+    return;
+  }
   storeIntoView(Typed{slot, viewOf(p, slot)}, v);
 }
 
-void FunctionLowering::storeIntoView(const Typed& target, const ir::Value* v) {
+void FunctionLowering::storeSequenceIntoView(const Typed& target, const ir::Value* v) {
+  const typing::Type* dt = target.type->dtype();
+  const typing::Type* st = v->type;
+  llvm::Value* seq = value(v);
+  llvm::Value* len = b_.CreateExtractValue(target.v, {kShape, 0});
+  llvm::Value* stride = b_.CreateExtractValue(target.v, {kStrides, 0});
+  llvm::Value* data = b_.CreateExtractValue(target.v, kData);
+  auto at = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, stride)); };
+  const char* kDifferentSize = "cannot assign slice from input of different size";  // Numba's words
+  if (st->kind == Kind::kTuple) {
+    if (st->items.size() == 1) {  // broadcast, as NumPy
+      llvm::Value* x = convert(b_, b_.CreateExtractValue(seq, 0), st->items[0], dt);
+      loop(len, [&](llvm::Value* k) { storeElement(at(k), x, dt); });
+      return;
+    }
+    raiseIf(b_.CreateICmpNE(len, b_.getInt64(static_cast<int64_t>(st->items.size()))), KILN_VALUE_ERROR, kDifferentSize);
+    for (unsigned k = 0; k < st->items.size(); ++k)
+      storeElement(at(b_.getInt64(k)), convert(b_, b_.CreateExtractValue(seq, k), st->items[k], dt), dt);
+    return;
+  }
+  llvm::Value* n = listSize(seq);
+  llvm::Value* one = b_.CreateICmpEQ(n, b_.getInt64(1));
+  raiseIf(b_.CreateAnd(b_.CreateNot(one), b_.CreateICmpNE(len, n)), KILN_VALUE_ERROR, kDifferentSize);
+  loop(len, [&](llvm::Value* k) {
+    llvm::Value* x = listGet(seq, st, b_.CreateSelect(one, b_.getInt64(0), k));
+    storeElement(at(k), convert(b_, x, st->items[0], dt), dt);
+  });
+}
+
+void FunctionLowering::scatterRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
+                                   llvm::Value* count, Typed src) {
+  const unsigned nd = static_cast<unsigned>(at->ndim);
+  const typing::Type* dt = at->dtype();
+  const typing::Type* row = types().array(dt, static_cast<int>(nd - 1), 'A');
+  std::vector<llvm::Value*> rest, rest_strides;
+  for (unsigned d = 1; d < nd; ++d) {
+    rest.push_back(b_.CreateExtractValue(arr, {kShape, d}));
+    rest_strides.push_back(strideOf(arr, at, d));
+  }
+  if (src.type->isArray() && src.type->ndim == 0) {  // a 0-d array: its element
+    src = Typed{src.type->dtype(), loadElement(b_.CreateExtractValue(src.v, kData), src.type->dtype())};
+  }
+  // The source is copied first (NumPy copies one over the array's own
+  // memory), so that no row is read after a store into it.
+  llvm::Value* tmp = nullptr;
+  if (src.type->isArray()) {
+    const typing::Type* ve = src.type->dtype();
+    const typing::Type* tmp_t = types().array(ve, src.type->ndim, 'C');
+    tmp = elementwise({src}, ve, tmp_t, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
+    src = Typed{tmp_t, tmp};
+  }
+  llvm::Value* one = nullptr;
+  std::vector<llvm::Value*> src_rest, src_rest_strides;
+  const bool per_row = src.type->isArray() && src.type->ndim == static_cast<int>(nd);
+  if (per_row) {  // v's first dimension runs along the selection: 1 or its length
+    llvm::Value* n = b_.CreateExtractValue(src.v, {kShape, 0});
+    one = b_.CreateICmpEQ(n, b_.getInt64(1));
+    raiseIf(b_.CreateAnd(b_.CreateNot(one), b_.CreateICmpNE(n, count)), KILN_VALUE_ERROR,
+            "shape mismatch: value array does not match the indexing result");
+    for (unsigned d = 1; d < nd; ++d) {
+      src_rest.push_back(b_.CreateExtractValue(src.v, {kShape, d}));
+      src_rest_strides.push_back(strideOf(src.v, src.type, d));
+    }
+  }
+  const typing::Type* src_row = per_row ? types().array(src.type->dtype(), static_cast<int>(nd - 1), 'A') : nullptr;
+  forSelected(arr, it, index, [&](llvm::Value* i, llvm::Value* j) {
+    Place dst{b_.CreateExtractValue(arr, kMeminfo),
+              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(i, strideOf(arr, at, 0))), rest,
+              rest_strides};
+    Typed target{row, viewOf(dst, row)};
+    if (!per_row) {
+      storeIntoView(target, src);
+      return;
+    }
+    llvm::Value* r = b_.CreateSelect(one, b_.getInt64(0), j);
+    Place s{b_.CreateExtractValue(src.v, kMeminfo),
+            b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src.v, kData), b_.CreateMul(r, strideOf(src.v, src.type, 0))),
+            src_rest, src_rest_strides};
+    storeIntoView(target, Typed{src_row, viewOf(s, src_row)});
+  });
+  if (tmp) releaseTemp(tmp);
+}
+
+void FunctionLowering::storeIntoView(const Typed& target, const ir::Value* v) { storeIntoView(target, typed(v)); }
+
+void FunctionLowering::storeIntoView(const Typed& target, Typed src) {
   const typing::Type* slot = target.type;
   const typing::Type* dt = slot->dtype();
-  const typing::Type* ve = v->type->isArray() ? v->type->dtype() : v->type;
+  if (src.type->isArray() && src.type->ndim == 0)  // a 0-d array: its element
+    src = Typed{src.type->dtype(), loadElement(b_.CreateExtractValue(src.v, kData), src.type->dtype())};
+  const typing::Type* ve = src.type->isArray() ? src.type->dtype() : src.type;
   auto conv = [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], ve, dt); };
-  if (!v->type->isArray()) {
-    elementwise({typed(v)}, ve, slot, &target, conv);
+  if (!src.type->isArray()) {
+    elementwise({src}, ve, slot, &target, conv);
     return;
+  }
+  if (src.type->ndim > slot->ndim) {  // leading dimensions of 1 dropped
+    const unsigned extra = static_cast<unsigned>(src.type->ndim - slot->ndim);
+    llvm::Value* bad = b_.getInt1(false);
+    for (unsigned d = 0; d < extra; ++d)
+      bad = b_.CreateOr(bad, b_.CreateICmpNE(b_.CreateExtractValue(src.v, {kShape, d}), b_.getInt64(1)));
+    raiseIf(bad, KILN_VALUE_ERROR, "cannot broadcast source array for assignment");
+    Place p{b_.CreateExtractValue(src.v, kMeminfo), b_.CreateExtractValue(src.v, kData), {}, {}};
+    for (unsigned d = extra; d < static_cast<unsigned>(src.type->ndim); ++d) {
+      p.shape.push_back(b_.CreateExtractValue(src.v, {kShape, d}));
+      p.strides.push_back(strideOf(src.v, src.type, d));
+    }
+    const typing::Type* vt = types().array(ve, slot->ndim, 'A');
+    src = Typed{vt, viewOf(p, vt)};
+  }
+  {
+    const unsigned lead = static_cast<unsigned>(slot->ndim - src.type->ndim);
+    llvm::Value* bad = b_.getInt1(false);
+    for (unsigned j = 0; j < static_cast<unsigned>(src.type->ndim); ++j) {
+      llvm::Value* d = b_.CreateExtractValue(src.v, {kShape, j});
+      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, b_.getInt64(1)),
+                                          b_.CreateICmpNE(d, b_.CreateExtractValue(target.v, {kShape, lead + j}))));
+    }
+    raiseIf(bad, KILN_VALUE_ERROR, "cannot assign slice from input of different size");  // Numba's words
   }
   // A source whose memory overlaps the target's (a[1:] = a[:-1],
   // a[::-1] = a) is copied first, as NumPy does: copying element by element
   // would read what the copy already wrote.
-  Typed src = typed(v);
-  llvm::Value* overlap = arraysOverlap(src.v, v->type, target.v, slot);
+  llvm::Value* overlap = arraysOverlap(src.v, src.type, target.v, slot);
   llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "overlap.copy", fn_);
   llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "overlap.none", fn_);
   llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "overlap.done", fn_);
   b_.CreateCondBr(overlap, copy_bb, direct_bb);
   b_.SetInsertPoint(copy_bb);
-  const typing::Type* tmp_t = types().array(ve, v->type->ndim, 'C');
+  const typing::Type* tmp_t = types().array(ve, src.type->ndim, 'C');
   llvm::Value* tmp = elementwise({src}, ve, tmp_t, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
   elementwise({Typed{tmp_t, tmp}}, ve, slot, &target, conv);
   releaseTemp(tmp);

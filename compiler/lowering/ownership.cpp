@@ -83,7 +83,7 @@ bool borrowsOperands(const ir::Instr& i) {
              typing::isLiteralStrKeyDict(i.operands[0]->type);
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
-             (i.operands[0]->type->isArray() && !i.operands[1]->type->isArray() &&
+             (i.operands[0]->type->isArray() && !typing::isSelectionIndex(i.operands[1]->type) &&
               i.result->type->kind != Kind::kStr);  // chararrays: an item of a U array is a new str
     case Op::kConst:
     case Op::kUndef:

@@ -1601,22 +1601,33 @@ class Inferrer {
         }
         if (obj->dtype()->kind == Kind::kUnicodeCharSeq) {  // chararrays: a[i] = s, truncated or NUL-padded as NumPy
           const Type* slot = arrayIndexResult(tc_, obj, operand(1));
-          if (!slot || slot->isArray() || operand(2)->kind != Kind::kStr)
+          const Type* v = operand(2);
+          const bool text = v->kind == Kind::kStr ||  // or a 0-d U array's text
+                            (v->isArray() && v->ndim == 0 && v->dtype()->kind == Kind::kUnicodeCharSeq);
+          if (!slot || slot->isArray() || !text)
             return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
                                             operand(1)->str(), " is not supported (a str, at one element, is)"));
           i.operand_types = ir::OperandTypes{slot, {}};
           return absl::OkStatus();
         }
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
-        if (operand(1)->isArray() && obj->ndim > 1) slot = nullptr;  // arrays: row scatters are not lowered
         if (!slot)
           return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
                                           " is not supported"));
-        // Into a view (a[1:3] = x): a scalar fills it, an array broadcasts.
+        // Into a view (a[1:3] = x): a scalar (or a 0-d array) fills it, an
+        // array broadcasts (leading dimensions past the view's must be 1, as
+        // NumPy), a list or tuple of numbers fills a 1-d view item by item.
+        // Selected rows (a[idx] = x) take a scalar or an array broadcast to
+        // the selection's shape.
         const Type* v = operand(2);
-        const Type* ve = v->isArray() ? v->dtype() : v;
-        bool fits = ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
-        if (v->isArray() && (!slot->isArray() || v->ndim > slot->ndim)) fits = false;
+        const bool sequence = (v->kind == Kind::kList || v->kind == Kind::kTuple) && !isLiteralList(v) &&
+                              !v->items.empty() && slot->isArray() && slot->ndim == 1 && !isSelectionIndex(operand(1));
+        bool fits = true;
+        for (const Type* ve : sequence ? v->items : std::vector<const Type*>{v->isArray() ? v->dtype() : v})
+          fits = fits && ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
+        if (v->isArray() && v->ndim > 0 && !slot->isArray()) fits = false;
+        if (v->isArray() && isSelectionIndex(operand(1)) && v->ndim > slot->ndim) fits = false;
+        if (!v->isArray() && !v->isNumber() && !sequence) fits = false;
         if (!fits) return typingError(absl::StrCat("cannot store ", v->str(), " into ", obj->str()));
         i.operand_types = ir::OperandTypes{slot, {}};
         return absl::OkStatus();

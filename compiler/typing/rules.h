@@ -128,6 +128,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method,
 /// a[index] for an int or a tuple of ints: an element or a view; nullptr if
 /// the index is not supported.
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index);
+/// arrays: a 0-d integer array, which indexes as its integer (as Numba).
+bool isScalarIndexArray(const Type* index);
+/// arrays: an index array or a mask of at least one dimension: a[index]
+/// selects (a new array), a[index] = x scatters.
+bool isSelectionIndex(const Type* index);
 /// arrays: numpy.concatenate/stack/vstack/hstack/column_stack of a tuple of
 /// arrays of one ndim (and an int axis): the new array, or nullptr.
 const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);

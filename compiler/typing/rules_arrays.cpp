@@ -417,9 +417,15 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   return absl::InvalidArgumentError(absl::StrCat("array.", m, "() is not supported"));
 }
 
+bool isScalarIndexArray(const Type* index) {
+  return index->kind == Kind::kArray && index->ndim == 0 && index->dtype()->kind == Kind::kInt;
+}
+
+bool isSelectionIndex(const Type* index) { return index->kind == Kind::kArray && index->ndim > 0; }
+
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index) {
   // A 1-d bool mask or int index array of a 1-d array selects a new array.
-  if (index->kind == Kind::kArray) {
+  if (isSelectionIndex(index)) {
     const Type* d = index->dtype();
     if (array->ndim < 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
     // arrays: of an n-d array, the rows selected along the first axis (a gather).
@@ -433,7 +439,7 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   int ints = 0, consumed = 0, added = 0, ellipses = 0;
   bool contiguous = array->layout == 'C';
   for (const Type* t : parts) {
-    if (t->kind == Kind::kInt) {
+    if (t->kind == Kind::kInt || isScalarIndexArray(t)) {
       ++ints;
       ++consumed;
       if (ellipses > 0) contiguous = false;

@@ -747,3 +747,34 @@ def _memory_order(x):
     if x.ndim >= 2 and _f_only(x):
         return x.T.ravel()
     return x.ravel()
+
+
+# take: the items of the flattened array at the indices (an int, or an
+# array-like of ints whose shape the result has), as NumPy's np.take without
+# axis; an index out of [-n, n) raises IndexError whatever boundscheck says
+# (NumPy's mode='raise'). axis= and out= are not supported (Numba's refusal).
+
+@implements("numpy.take")
+def take(a, indices):
+    if not _iterable(a) or isinstance(a, (str, tuple, list)):
+        _error('The argument "a" must be an array')
+    flat = np.ascontiguousarray(a).ravel()
+    n = flat.size
+    if isinstance(indices, (int, float, complex, bool)):
+        if isinstance(indices, bool) or not isinstance(indices, int):
+            _error("np.take: indices must be integers")
+        return flat[_take_index(indices, n)]
+    idx = np.ascontiguousarray(np.asarray(indices))
+    if isinstance(idx.dtype(0), bool) or not isinstance(idx.dtype(0), int):
+        _error("np.take: indices must be integers")
+    src = idx.ravel()
+    out = np.empty(src.size, flat.dtype)
+    for k in range(src.size):
+        out[k] = flat[_take_index(src[k], n)]
+    return out.reshape(idx.shape)
+
+
+def _take_index(i, n):
+    if i < -n or i >= n:
+        raise IndexError("index out of bounds")
+    return i + n if i < 0 else i
