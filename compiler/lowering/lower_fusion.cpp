@@ -13,6 +13,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/contiguity.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/registry.h"
@@ -157,26 +158,12 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       shape[lead + j] = b_.CreateSelect(b_.CreateICmpEQ(d, one), shape[lead + j], d);
     }
   }
-  // Whether an array's elements are contiguous in C (or F) order: its
-  // layout says so, or its strides do (a 1-d array is both when either).
-  auto contiguous = [&](const Typed& o, char order) -> llvm::Value* {
-    unsigned ond = static_cast<unsigned>(o.type->ndim);
-    if (o.type->layout == order || (ond <= 1 && o.type->layout != 'A')) return b_.getInt1(true);
-    llvm::Value* ok = b_.getInt1(true);
-    llvm::Value* expect = b_.getInt64(itemSize(o.type->dtype()));
-    for (unsigned n = 0; n < ond; ++n) {
-      unsigned j = order == 'C' ? ond - 1 - n : n;
-      ok = b_.CreateAnd(ok, b_.CreateICmpEQ(b_.CreateExtractValue(o.v, {kStrides, j}), expect));
-      expect = b_.CreateMul(expect, b_.CreateExtractValue(o.v, {kShape, j}));
-    }
-    return ok;
-  };
   llvm::Value* bad = b_.getInt1(false);
   // The flat loop: every array leaf has the result's shape and is contiguous
   // in the result's order, as the result is (a new array of layout C or F,
   // or the in-place target when its strides say so).
   const char order = rt->layout == 'F' ? 'F' : 'C';
-  llvm::Value* flat = target ? contiguous(into, order) : b_.getInt1(rt->layout == order);
+  llvm::Value* flat = target ? isContiguous(b_, into.v, into.type, order) : b_.getInt1(rt->layout == order);
   for (const Typed& o : leaves) {
     if (!o.type->isArray()) continue;
     unsigned ond = static_cast<unsigned>(o.type->ndim);
@@ -187,7 +174,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
       flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
     }
-    flat = b_.CreateAnd(flat, contiguous(o, order));
+    flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, order));
   }
   raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
   llvm::Value* dest = target ? into.v : newArray(rt, shape);
