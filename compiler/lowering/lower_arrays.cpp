@@ -10,6 +10,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/contiguity.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/lowering/lower_buffers.h"  // chararrays:
@@ -23,6 +24,171 @@ using ir::CompareOp;
 using ir::UnaryOp;
 using typing::BuiltinId;
 using typing::Kind;
+
+namespace {
+
+// Items per block of blockedExtreme: small enough that a block scanned a
+// second time is still in L1, large enough that the vector pass dominates.
+constexpr int64_t kExtremeBlock = 2048;
+
+// The extreme (max or min) of the n > 0 items element(0..n-1) and the index
+// of its first occurrence, {value, index}, exactly as the plain loop
+// `if x > best or (isnan(x) and not isnan(best)): best, where = x, k`
+// computes them (first NaN wins; of equal items, -0.0 and 0.0 included, the
+// first wins), but vectorisable. The items go in blocks: one pass per block
+// finds the block's extreme with maxnum/minnum (or smax, ...) and whether it
+// holds a NaN, a reduction LLVM's loop vectoriser turns into SIMD code (the
+// maxnum is nnan nsz: its value is used only when the block holds no NaN,
+// and only compared, never returned). Only a block whose extreme beats the
+// best so far is read again, for the first item equal to that extreme (==:
+// -0.0 equals 0.0, so the first of them wins) or for its first NaN, which
+// ends the search. On random data that is a handful of blocks; on sorted
+// data every block, still one vector pass plus one early-exit scan.
+std::pair<llvm::Value*, llvm::Value*> blockedExtreme(llvm::IRBuilder<>& b, llvm::Value* n, bool is_min, bool is_float,
+                                                      bool is_signed,
+                                                      const std::function<llvm::Value*(llvm::Value*)>& element) {
+  llvm::LLVMContext& ctx = b.getContext();
+  llvm::Function* fn = b.GetInsertBlock()->getParent();
+  llvm::Type* i64 = b.getInt64Ty();
+  auto block = [&](const char* name) { return llvm::BasicBlock::Create(ctx, name, fn); };
+  auto better = [&](llvm::Value* x, llvm::Value* y) -> llvm::Value* {
+    if (is_float) return is_min ? b.CreateFCmpOLT(x, y) : b.CreateFCmpOGT(x, y);
+    if (is_signed) return is_min ? b.CreateICmpSLT(x, y) : b.CreateICmpSGT(x, y);
+    return is_min ? b.CreateICmpULT(x, y) : b.CreateICmpUGT(x, y);
+  };
+  auto isNan = [&](llvm::Value* x) -> llvm::Value* { return is_float ? b.CreateFCmpUNO(x, x) : b.getInt1(false); };
+  llvm::Intrinsic::ID pick = is_float ? (is_min ? llvm::Intrinsic::minnum : llvm::Intrinsic::maxnum)
+                             : is_signed ? (is_min ? llvm::Intrinsic::smin : llvm::Intrinsic::smax)
+                                         : (is_min ? llvm::Intrinsic::umin : llvm::Intrinsic::umax);
+  llvm::Value* x0 = element(b.getInt64(0));
+  llvm::Type* et = x0->getType();
+  llvm::BasicBlock* entry = b.GetInsertBlock();
+  llvm::BasicBlock* head = block("extreme.block");
+  llvm::BasicBlock* body = block("extreme.block.body");
+  llvm::BasicBlock* vhead = block("extreme.pass");
+  llvm::BasicBlock* vbody = block("extreme.pass.body");
+  llvm::BasicBlock* vend = block("extreme.pass.end");
+  llvm::BasicBlock* compare = block("extreme.compare");
+  llvm::BasicBlock* find = block("extreme.find");
+  llvm::BasicBlock* find_next = block("extreme.find.next");
+  llvm::BasicBlock* found = block("extreme.found");
+  llvm::BasicBlock* nan_find = block("extreme.nan");
+  llvm::BasicBlock* nan_next = block("extreme.nan.next");
+  llvm::BasicBlock* nan_found = block("extreme.nan.found");
+  llvm::BasicBlock* latch = block("extreme.block.end");
+  llvm::BasicBlock* done = block("extreme.done");
+  b.CreateCondBr(isNan(x0), done, head);  // a NaN first: nothing later wins
+
+  b.SetInsertPoint(head);
+  llvm::PHINode* s = b.CreatePHI(i64, 2, "block");
+  llvm::PHINode* best = b.CreatePHI(et, 2, "best");
+  llvm::PHINode* where = b.CreatePHI(i64, 2, "where");
+  s->addIncoming(b.getInt64(1), entry);
+  best->addIncoming(x0, entry);
+  where->addIncoming(b.getInt64(0), entry);
+  b.CreateCondBr(b.CreateICmpSLT(s, n), body, done);
+
+  b.SetInsertPoint(body);
+  llvm::Value* e = b.CreateBinaryIntrinsic(llvm::Intrinsic::smin, b.CreateAdd(s, b.getInt64(kExtremeBlock)), n);
+  llvm::Value* xs = element(s);
+  llvm::Value* nan_s = isNan(xs);
+  llvm::Value* s1 = b.CreateAdd(s, b.getInt64(1));
+  b.CreateBr(vhead);
+
+  // The vector pass over items s+1 .. e-1.
+  b.SetInsertPoint(vhead);
+  llvm::PHINode* k = b.CreatePHI(i64, 2, "k");
+  llvm::PHINode* ext = b.CreatePHI(et, 2, "block.extreme");
+  llvm::PHINode* nan = b.CreatePHI(b.getInt1Ty(), 2, "block.nan");
+  k->addIncoming(s1, body);
+  ext->addIncoming(xs, body);
+  nan->addIncoming(nan_s, body);
+  b.CreateCondBr(b.CreateICmpSLT(k, e), vbody, vend);
+  b.SetInsertPoint(vbody);
+  llvm::Value* x = element(k);
+  llvm::Value* ext2 = b.CreateBinaryIntrinsic(pick, ext, x);
+  if (is_float) {
+    auto* call = llvm::cast<llvm::Instruction>(ext2);
+    call->setHasNoNaNs(true);
+    call->setHasNoSignedZeros(true);
+  }
+  llvm::Value* nan2 = b.CreateOr(nan, isNan(x));
+  k->addIncoming(b.CreateAdd(k, b.getInt64(1)), vbody);
+  ext->addIncoming(ext2, vbody);
+  nan->addIncoming(nan2, vbody);
+  b.CreateBr(vhead);
+  b.SetInsertPoint(vend);
+  b.CreateCondBr(nan, nan_find, compare);
+
+  b.SetInsertPoint(compare);
+  b.CreateCondBr(better(ext, best), find, latch);
+
+  // The first item of the block equal to its extreme.
+  b.SetInsertPoint(find);
+  llvm::PHINode* j = b.CreatePHI(i64, 2, "j");
+  j->addIncoming(s, compare);
+  llvm::Value* xj = element(j);
+  b.CreateCondBr(is_float ? b.CreateFCmpOEQ(xj, ext) : b.CreateICmpEQ(xj, ext), found, find_next);
+  b.SetInsertPoint(find_next);
+  llvm::Value* j2 = b.CreateAdd(j, b.getInt64(1));
+  j->addIncoming(j2, find_next);
+  b.CreateCondBr(b.CreateICmpSLT(j2, e), find, latch);  // never falls out: the extreme is one of the items
+  b.SetInsertPoint(found);
+  b.CreateBr(latch);
+
+  // The block's first NaN: the answer.
+  b.SetInsertPoint(nan_find);
+  llvm::PHINode* q = b.CreatePHI(i64, 2, "q");
+  q->addIncoming(s, vend);
+  llvm::Value* xq = element(q);
+  b.CreateCondBr(isNan(xq), nan_found, nan_next);
+  b.SetInsertPoint(nan_next);
+  llvm::Value* q2 = b.CreateAdd(q, b.getInt64(1));
+  q->addIncoming(q2, nan_next);
+  b.CreateCondBr(b.CreateICmpSLT(q2, e), nan_find, latch);
+  b.SetInsertPoint(nan_found);
+  b.CreateBr(done);
+
+  b.SetInsertPoint(latch);
+  llvm::PHINode* best2 = b.CreatePHI(et, 4);
+  llvm::PHINode* where2 = b.CreatePHI(i64, 4);
+  for (llvm::BasicBlock* from : {compare, find_next, nan_next}) {
+    best2->addIncoming(best, from);
+    where2->addIncoming(where, from);
+  }
+  best2->addIncoming(xj, found);
+  where2->addIncoming(j, found);
+  s->addIncoming(e, latch);
+  best->addIncoming(best2, latch);
+  where->addIncoming(where2, latch);
+  b.CreateBr(head);
+
+  b.SetInsertPoint(done);
+  llvm::PHINode* value = b.CreatePHI(et, 3, "extreme");
+  llvm::PHINode* index = b.CreatePHI(i64, 3, "extreme.index");
+  value->addIncoming(x0, entry);
+  index->addIncoming(b.getInt64(0), entry);
+  value->addIncoming(best, head);
+  index->addIncoming(where, head);
+  value->addIncoming(xq, nan_found);
+  index->addIncoming(q, nan_found);
+  return {value, index};
+}
+
+}  // namespace
+
+llvm::Value* isContiguous(llvm::IRBuilder<>& b, llvm::Value* arr, const typing::Type* t, char order) {
+  unsigned nd = static_cast<unsigned>(t->ndim);
+  if (t->layout == order || (nd <= 1 && t->layout != 'A')) return b.getInt1(true);
+  llvm::Value* ok = b.getInt1(true);
+  llvm::Value* expect = b.getInt64(itemSize(t->dtype()));
+  for (unsigned n = 0; n < nd; ++n) {
+    unsigned j = order == 'C' ? nd - 1 - n : n;
+    ok = b.CreateAnd(ok, b.CreateICmpEQ(b.CreateExtractValue(arr, {kStrides, j}), expect));
+    expect = b.CreateMul(expect, b.CreateExtractValue(arr, {kShape, j}));
+  }
+  return ok;
+}
 
 void FunctionLowering::loop(llvm::Value* n, const std::function<void(llvm::Value*)>& body) {
   llvm::BasicBlock* pre = b_.GetInsertBlock();
@@ -756,6 +922,49 @@ llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, c
   llvm::Value* dest = into ? into->v : newArray(result, shape);
   llvm::Value* total = one;
   for (llvm::Value* d : shape) total = b_.CreateMul(total, d);
+  // When every array operand has the result's shape and all are
+  // C-contiguous, the destination too, one flat loop over memory with
+  // unit-stride loads and store (which LLVM vectorises) visits the elements
+  // in the same order as the strided loop below.
+  auto plain = [](const typing::Type* e) {  // elements whose memory type is their item
+    return e->kind == Kind::kBool || e->kind == Kind::kInt || e->kind == Kind::kFloat || e->kind == Kind::kComplex ||
+           e->isDatetimeLike();
+  };
+  llvm::Value* flat = plain(dest_type->dtype()) ? isContiguous(b_, dest, dest_type, 'C') : b_.getInt1(false);
+  for (const Typed& o : operands) {
+    if (!o.type->isArray()) continue;
+    if (!plain(o.type->dtype())) flat = b_.getInt1(false);
+    unsigned ond = static_cast<unsigned>(o.type->ndim);
+    if (ond != nd) flat = b_.getInt1(false);
+    for (unsigned j = 0; j < ond && ond == nd; ++j)
+      flat = b_.CreateAnd(flat, b_.CreateICmpEQ(b_.CreateExtractValue(o.v, {kShape, j}), shape[j]));
+    flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, 'C'));
+  }
+  llvm::BasicBlock* strided_bb = llvm::BasicBlock::Create(ctx_, "elementwise.strided", fn_);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "elementwise.done", fn_);
+  if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(flat); c && c->isZero()) {
+    b_.CreateBr(strided_bb);
+  } else {
+    llvm::BasicBlock* flat_bb = llvm::BasicBlock::Create(ctx_, "elementwise.flat", fn_);
+    b_.CreateCondBr(flat, flat_bb, strided_bb);
+    b_.SetInsertPoint(flat_bb);
+    llvm::Value* out = b_.CreateExtractValue(dest, kData);
+    const typing::Type* rdt = dest_type->dtype();
+    loop(total, [&](llvm::Value* k) {
+      std::vector<llvm::Value*> xs;
+      for (const Source& src : srcs) {
+        if (!src.type->isArray()) {
+          xs.push_back(src.v);
+          continue;
+        }
+        const typing::Type* sdt = src.type->dtype();
+        xs.push_back(convert(b_, loadElement(b_.CreateGEP(memoryType(ctx_, sdt), src.v, k), sdt), sdt, src.ct));
+      }
+      storeElement(b_.CreateGEP(memoryType(ctx_, rdt), out, k), f(xs), rdt);
+    });
+    b_.CreateBr(done_bb);
+  }
+  b_.SetInsertPoint(strided_bb);
   loop(total, [&](llvm::Value* k) {
     // The index of k in each dimension, last dimension fastest.
     std::vector<llvm::Value*> idx(nd);
@@ -777,6 +986,8 @@ llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, c
     }
     storeElement(flatElementPtr(dest, dest_type, k), f(xs), dest_type->dtype());
   });
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
   return dest;
 }
 
@@ -1061,6 +1272,10 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
                           : is_min                     ? "attempt to get argmin of an empty sequence"
                                                        : "attempt to get argmax of an empty sequence";
       raiseIf(b_.CreateICmpEQ(n, b_.getInt64(0)), KILN_VALUE_ERROR, empty);
+      if ((is_float && (dt->bits == 32 || dt->bits == 64)) || dt->kind == Kind::kInt) {
+        auto [v, where] = blockedExtreme(b_, n, is_min, is_float, dt->is_signed, element);
+        return extreme ? v : where;
+      }
       llvm::AllocaInst* best = entryAlloca(valueType(ctx_, dt), "best");
       llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
       b_.CreateStore(element(b_.getInt64(0)), best);

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/lowering/contiguity.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/registry.h"
@@ -22,6 +23,7 @@ namespace kiln::lowering {
 
 using ir::BinaryOp;
 using ir::Op;
+using typing::BuiltinId;
 using typing::Kind;
 using typing::UfuncImpl;
 
@@ -56,7 +58,11 @@ UfuncImpl operatorUfunc(BinaryOp op) {
 }  // namespace
 
 llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
-  const typing::Type* rt = i.result->type;
+  // A sum ends the body with its GetAttr and call (typing/fuse_array_exprs.h):
+  // the element ops are the others, and rt the summed array's type.
+  const bool sums = i.fused.back()->op == Op::kCall && !i.fused.back()->result->type->isArray();
+  const size_t nops = i.fused.size() - (sums ? 2 : 0);
+  const typing::Type* rt = i.fused[nops - 1]->result->type;
   std::vector<Typed> leaves;
   std::vector<const ir::Value*> leaf_values;
   std::vector<const typing::Type*> leaf_types;  // their elements' types: no conversion on load
@@ -74,7 +80,8 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       return convert(b_, env.at(v), elementType(v->type), to);
     };
     llvm::Value* last = nullptr;
-    for (const auto& n : i.fused) {
+    for (size_t q = 0; q < nops; ++q) {
+      const ir::Instr* n = i.fused[q].get();
       const typing::Type* dt = n->result->type->dtype();
       llvm::Value* r = nullptr;
       switch (n->op) {
@@ -157,26 +164,75 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       shape[lead + j] = b_.CreateSelect(b_.CreateICmpEQ(d, one), shape[lead + j], d);
     }
   }
-  // Whether an array's elements are contiguous in C (or F) order: its
-  // layout says so, or its strides do (a 1-d array is both when either).
-  auto contiguous = [&](const Typed& o, char order) -> llvm::Value* {
-    unsigned ond = static_cast<unsigned>(o.type->ndim);
-    if (o.type->layout == order || (ond <= 1 && o.type->layout != 'A')) return b_.getInt1(true);
-    llvm::Value* ok = b_.getInt1(true);
-    llvm::Value* expect = b_.getInt64(itemSize(o.type->dtype()));
-    for (unsigned n = 0; n < ond; ++n) {
-      unsigned j = order == 'C' ? ond - 1 - n : n;
-      ok = b_.CreateAnd(ok, b_.CreateICmpEQ(b_.CreateExtractValue(o.v, {kStrides, j}), expect));
-      expect = b_.CreateMul(expect, b_.CreateExtractValue(o.v, {kShape, j}));
+  if (sums) {
+    // The sum as arrayMethod's array.sum adds x's elements: in C order, in
+    // the result's type. Flat over memory when every leaf is C-contiguous
+    // with x's shape; otherwise x is made (a temporary) and summed.
+    const typing::Type* st = i.result->type;
+    const typing::Type* xdt = rt->dtype();
+    llvm::Value* bad = b_.getInt1(false);
+    llvm::Value* flat = b_.getInt1(rt->layout == 'C');
+    for (const Typed& o : leaves) {
+      if (!o.type->isArray()) continue;
+      unsigned ond = static_cast<unsigned>(o.type->ndim);
+      unsigned lead = nd - ond;
+      if (ond != nd) flat = b_.getInt1(false);
+      for (unsigned j = 0; j < ond; ++j) {
+        llvm::Value* d = b_.CreateExtractValue(o.v, {kShape, j});
+        bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
+        flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
+      }
+      flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, 'C'));
     }
-    return ok;
-  };
+    raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
+    llvm::Value* total = one;
+    for (llvm::Value* d : shape) total = b_.CreateMul(total, d);
+    llvm::BasicBlock* flat_bb = llvm::BasicBlock::Create(ctx_, "fused.sum.flat", fn_);
+    llvm::BasicBlock* temp_bb = llvm::BasicBlock::Create(ctx_, "fused.sum.temp", fn_);
+    llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "fused.sum.done", fn_);
+    b_.CreateCondBr(flat, flat_bb, temp_bb);
+    b_.SetInsertPoint(flat_bb);
+    llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, st), "fused.sum");
+    b_.CreateStore(convert(b_, b_.getInt64(0), types().integer(64, true), st), acc);
+    std::vector<llvm::Value*> datas;
+    for (const Typed& o : leaves) datas.push_back(o.type->isArray() ? b_.CreateExtractValue(o.v, kData) : o.v);
+    loop(total, [&](llvm::Value* k) {
+      std::vector<llvm::Value*> xs;
+      for (size_t q = 0; q < leaves.size(); ++q) {
+        if (!leaves[q].type->isArray()) {
+          xs.push_back(datas[q]);
+          continue;
+        }
+        const typing::Type* ldt = leaves[q].type->dtype();
+        xs.push_back(loadElement(b_.CreateGEP(memoryType(ctx_, ldt), datas[q], k), ldt));
+      }
+      llvm::Value* x = convert(b_, body(xs), xdt, st);
+      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+      b_.CreateStore(binaryValues(BinaryOp::kAdd, cur, x, st, false, true), acc);
+    });
+    llvm::Value* flat_sum = b_.CreateLoad(acc->getAllocatedType(), acc);
+    llvm::BasicBlock* flat_end = b_.GetInsertBlock();
+    b_.CreateBr(done_bb);
+    b_.SetInsertPoint(temp_bb);
+    const typing::Type* tmp_t = types().array(xdt, rt->ndim, 'C');
+    Typed tmp{tmp_t, newArray(tmp_t, shape)};
+    elementwise(leaves, leaf_types.empty() ? xdt : leaf_types[0], tmp_t, &tmp, body, leaf_types);
+    llvm::Value* temp_sum = arrayMethod(BuiltinId::kArraySum, tmp_t, tmp.v, {}, st);
+    releaseTemp(tmp.v);
+    llvm::BasicBlock* temp_end = b_.GetInsertBlock();
+    b_.CreateBr(done_bb);
+    b_.SetInsertPoint(done_bb);
+    llvm::PHINode* sum = b_.CreatePHI(valueType(ctx_, st), 2, "fused.sum");
+    sum->addIncoming(flat_sum, flat_end);
+    sum->addIncoming(temp_sum, temp_end);
+    return sum;
+  }
   llvm::Value* bad = b_.getInt1(false);
   // The flat loop: every array leaf has the result's shape and is contiguous
   // in the result's order, as the result is (a new array of layout C or F,
   // or the in-place target when its strides say so).
   const char order = rt->layout == 'F' ? 'F' : 'C';
-  llvm::Value* flat = target ? contiguous(into, order) : b_.getInt1(rt->layout == order);
+  llvm::Value* flat = target ? isContiguous(b_, into.v, into.type, order) : b_.getInt1(rt->layout == order);
   for (const Typed& o : leaves) {
     if (!o.type->isArray()) continue;
     unsigned ond = static_cast<unsigned>(o.type->ndim);
@@ -187,7 +243,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
       flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
     }
-    flat = b_.CreateAnd(flat, contiguous(o, order));
+    flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, order));
   }
   raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
   llvm::Value* dest = target ? into.v : newArray(rt, shape);

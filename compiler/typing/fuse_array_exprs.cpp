@@ -184,6 +184,25 @@ bool inert(const Instr& i) {
   return false;
 }
 
+// A whole-array sum `x.sum()` (no argument) that may end a tree: its bound
+// method's GetAttr, which it alone uses, or nullptr. x must be the result
+// of a fusible op, used only by that GetAttr; the sum is an integer or a
+// float32/float64 (float16 and complex sums keep their own loop).
+const Instr* sumOfTree(const Instr& i, std::map<const Value*, int>& uses) {
+  if (i.op != Op::kCall || !i.resolution || i.resolution->id != BuiltinId::kArraySum || !i.kwnames.empty() ||
+      i.operands.size() != 1 || i.has_handler || !i.result || !i.result->type)
+    return nullptr;
+  const Type* st = i.result->type;
+  if (!(st->kind == Kind::kInt || (st->kind == Kind::kFloat && st->bits >= 32))) return nullptr;
+  const Instr* attr = i.operands[0]->def;
+  if (attr == nullptr || attr->op != Op::kGetAttr || attr->parent != i.parent || uses[i.operands[0]] != 1 ||
+      attr->has_handler)
+    return nullptr;
+  const Value* x = attr->operands[0];
+  if (uses[x] != 1 || x->def == nullptr || x->def->parent != i.parent || !fusible(*x->def)) return nullptr;
+  return attr;
+}
+
 }  // namespace
 
 void FuseArrayExprs::run(ir::Function& f) {
@@ -203,9 +222,17 @@ void FuseArrayExprs::run(ir::Function& f) {
     for (size_t r = b->instrs.size(); r-- > 0;) {
       Instr* root = b->instrs[r].get();
       const bool in_place = fusibleInPlace(*root);
-      if (taken.count(root) || !(fusible(*root) || in_place)) continue;
+      const Instr* sum_attr = taken.count(root) ? nullptr : sumOfTree(*root, uses);
+      if (taken.count(root) || !(fusible(*root) || in_place || sum_attr)) continue;
       std::set<const Instr*> tree = {root};
       std::vector<const Instr*> work = {root};
+      if (sum_attr) {  // the sum, its GetAttr, and the tree of the summed array
+        const Instr* top = sum_attr->operands[0]->def;
+        if (!pos.count(sum_attr) || !pos.count(top) || taken.count(top)) continue;
+        tree.insert(sum_attr);
+        tree.insert(top);
+        work = {top};
+      }
       while (!work.empty()) {
         const Instr* n = work.back();
         work.pop_back();

@@ -36,6 +36,14 @@
 //    (in place: see below).
 // A tree of one op is left as it is.
 //
+// A sum ends a tree too: `x.sum()` with no argument, where x is the root
+// of a tree (one op is enough: `(a > 0.5).sum()`) used only by the sum's
+// GetAttr, and the sum an integer or float32/float64. Its GetAttr and call
+// join the body, last, and the fused op's result is the sum: the loop adds
+// the elements x would have held, in x's C order (lowering makes it flat
+// only when that is memory order), so no array is made and the total is
+// the unfused one, bit for bit.
+//
 // In place: the root may also be `a op= expr` on arrays (the fused op is
 // then marked in place, printed `fused!`): the loop writes a's elements,
 // over a's shape, as the unfused op does. a is a leaf that the loop reads

@@ -296,3 +296,61 @@ def test_in_place_broadcast_error(kilnd):
 
     with pytest.raises(ValueError):
         update(np.ones(5), np.ones(5), np.ones(3))
+
+
+def test_sum_of_a_tree_allocates_nothing_and_matches_unfused(kilnd):
+    @kiln.jit
+    def count(a):
+        return (a > 0.5).sum()
+
+    @kiln.jit
+    def fused(a, b):
+        return (a * b + 1.0).sum()
+
+    @kiln.jit
+    def unfused(a, b):
+        t = a * b + 1.0  # used twice: kept as an array, then summed by array.sum
+        return t.sum(), t
+
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(10_001), rng.standard_normal(10_001)
+    assert allocations(count, a) == 0
+    assert allocations(fused, a, b) == 0
+    assert count(a) == (a > 0.5).sum()
+    assert fused(a, b) == unfused(a, b)[0]  # the same order of additions, bit for bit
+    m, n = rng.standard_normal((31, 17)), rng.standard_normal((31, 17))
+    for x, y in [(m, n), (m.T, n.T), (m[::2], n[::2]), (m, n[0]), (np.asfortranarray(m), n), (m[:, :1], n)]:
+        assert fused(x, y) == unfused(x, y)[0]
+        assert count(x) == (x > 0.5).sum()
+    assert count(np.zeros(0)) == 0 and fused(np.zeros(0), np.zeros(0)) == 0.0
+    with pytest.raises(ValueError, match="operands could not be broadcast together"):
+        fused(np.zeros(3), np.zeros(4))
+
+
+def test_sum_of_a_tree_keeps_dtypes(kilnd):
+    @kiln.jit
+    def isum(a):
+        return (a * 3).sum()
+
+    @kiln.jit
+    def fsum32(a):
+        return (a * np.float32(2.0)).sum()
+
+    @kiln.jit
+    def bsum(a, b):
+        return (a & b).sum()
+
+    i8 = np.arange(-100, 100, dtype=np.int8)
+    assert isum(i8) == (i8 * 3).sum() and type(isum(i8)) is type((i8 * 3).sum().item())
+    u = np.array([2**63, 5], dtype=np.uint64)
+    assert isum(u) == (u * 3).sum()
+    f = np.random.default_rng(1).random(1000).astype(np.float32)
+    @kiln.jit
+    def fsum32_unfused(a):
+        t = a * np.float32(2.0)
+        return t.sum(), t
+
+    assert fsum32(f) == fsum32_unfused(f)[0]
+    np.testing.assert_allclose(fsum32(f), (f * np.float32(2.0)).sum(), rtol=1e-5)
+    x, y = np.random.default_rng(2).random((2, 50)) > 0.5
+    assert bsum(x, y) == (x & y).sum()
