@@ -130,6 +130,12 @@ std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonl
 
 /// dicts (typed_dict.cpp): a kiln.typed.Dict's block and DictType spelling.
 bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
+/// dicts: a new kiln.typed.Dict over a block that compiled code returned,
+/// taking over the caller's reference to it (shared, not copied); nullptr
+/// with no error set when the dict's types are not ones a typed Dict from
+/// Python handles (the caller boxes a Python dict then), nullptr with an
+/// error set on failure.
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 

@@ -1141,6 +1141,10 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kDict: {  // dicts: a Python dict with the items, in order; drops the result's reference
       if (l.set) return boxSet(l, p);  // sets:
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      // A dict of numbers and tuples comes back as a kiln.typed.Dict over
+      // the same block (as Numba returns a typed Dict); others as a copy.
+      if (PyObject* typed = wrapTypedDict(l, mi)) return typed;
+      if (PyErr_Occurred()) return nullptr;
       PyObject* d = PyDict_New();
       for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
         const void* kp = kiln_dict_key_at(mi, ix);
