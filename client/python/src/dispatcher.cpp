@@ -251,9 +251,18 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     rc = ov.entry(ret_block, argv.data(), &err);
   }
   bool written = true;
+  // lists: the array items a list argument held, alive until the result
+  // (which may borrow one that the write-back removed) is boxed.
+  std::vector<PyObject*> held(lists.size(), nullptr);
+  struct DropHeld {
+    std::vector<PyObject*>& held;
+    ~DropHeld() {
+      for (PyObject* h : held) Py_XDECREF(h);
+    }
+  } drop_held{held};
   for (size_t k = 0; k < lists.size(); ++k)
     written = written && (list_layouts[k]->kind == Kind::kList
-                              ? writeBackList(lists[k].second, *list_layouts[k], &lists[k].first)
+                              ? writeBackList(lists[k].second, *list_layouts[k], &lists[k].first, &held[k])
                               : writeBackSet(lists[k].second, *list_layouts[k], &lists[k].first));  // sets:
   if (rc != KILN_OK) {
     dropLists(n);

@@ -205,7 +205,10 @@ PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 /// After a call: writes the items of the reflected list argument stored at
 /// `src` back into the Python list `value` (as Numba's reflected lists),
 /// replacing only the items that changed. False with a Python error set.
-bool writeBackList(PyObject* value, const Layout& layout, const void* src);
+/// For a list of arrays, *items_before gets a new reference to a tuple of the
+/// items the list held before (the call's blocks borrow their memory, and
+/// the result may too): the caller drops it once the result is boxed.
+bool writeBackList(PyObject* value, const Layout& layout, const void* src, PyObject** items_before);
 /// sets: a Python set argument as a new table (kiln_dict.h) of its items.
 bool unboxSet(PyObject* value, const Layout& layout, void* dst);
 /// sets: after a call, the Python set gets the items of the table at `src`.

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <array>
 
 #include <unordered_map>
 
@@ -245,6 +247,23 @@ void dropStrItems(void* data) {
     kiln_mi_decref(static_cast<KilnMemInfo*>(
         load<KilnStr>(static_cast<const char*>(data) + kListHeader + static_cast<size_t>(i) * sizeof(KilnStr)).meminfo));
 }
+// lists: the destructor of a list-of-arrays argument's block, one per
+// number of dimensions (the item's size): drops the references of the
+// arrays compiled code stored (the argument's own items are borrowed, with
+// a null meminfo, and have none).
+template <int kNdim>
+void dropArrayItems(void* data) {
+  int64_t n = load<int64_t>(data);
+  for (int64_t i = 0; i < n; ++i)
+    kiln_mi_decref(load<KilnMemInfo*>(static_cast<const char*>(data) + kListHeader +
+                                      static_cast<size_t>(i) * arrayStructSize(kNdim)));
+}
+template <size_t... kN>
+constexpr std::array<void (*)(void*), sizeof...(kN)> arrayItemDtors(std::index_sequence<kN...>) {
+  return {dropArrayItems<static_cast<int>(kN)>...};
+}
+constexpr auto kArrayItemDtors = arrayItemDtors(std::make_index_sequence<kMaxArrayDims + 1>());
+
 // lists: as Numba, every item of a list argument has the list's item type
 // (no conversion); false with a TypeError set otherwise.
 // pyfuncs: a type spelled as Numba's messages spell it: "UniTuple(int64 x 2)"
@@ -1004,16 +1023,14 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         PyErr_Format(PyExc_TypeError, "cannot reflect element of reflected container: %s", l.spelling.c_str());
         return false;
       }
-      if (item.kind == Kind::kArray) {
-        PyErr_SetString(PyExc_TypeError, "passing a list of arrays to a jitted function is not supported yet");
-        return false;
-      }
       if (!listHomogeneous(v, item)) return false;
       Py_ssize_t n = PyList_GET_SIZE(v);
       KilnMemInfo* mi = nullptr;
+      void (*dtor)(void*) = item.kind == Kind::kStr     ? dropStrItems  // strings2
+                            : item.kind == Kind::kArray ? kArrayItemDtors[static_cast<size_t>(item.ndim)]
+                                                        : nullptr;
       char* data = static_cast<char*>(
-          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16,
-                                  item.kind == Kind::kStr ? dropStrItems : nullptr, &mi));  // strings2
+          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16, dtor, &mi));
       if (data == nullptr) {
         PyErr_NoMemory();
         return false;
@@ -1230,7 +1247,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
 
 }  // namespace
 
-bool writeBackList(PyObject* value, const Layout& l, const void* src) {
+bool writeBackList(PyObject* value, const Layout& l, const void* src, PyObject** items_before) {
   // lists: as Numba's reflected list, the Python list gets the items the
   // compiled code left in the block (appends, pops and stores included);
   // an item equal to the one already there (same type) is left as it was.
@@ -1239,27 +1256,44 @@ bool writeBackList(PyObject* value, const Layout& l, const void* src) {
   const char* data = static_cast<const char*>(mi->data);
   Py_ssize_t n = static_cast<Py_ssize_t>(load<int64_t>(data));
   const Layout& item = l.items[0];
+  // An array item borrowed from the list is boxed as the array it was (found
+  // among the list's items before the write-back moves them).
+  PyObject* before = item.kind == Kind::kArray ? PyList_AsTuple(value) : nullptr;
+  if (item.kind == Kind::kArray && before == nullptr) return false;
+  if (before != nullptr) {  // the caller's, until the result is boxed (it may borrow an item popped here)
+    Py_INCREF(before);
+    *items_before = before;
+  }
   for (Py_ssize_t i = 0; i < n; ++i) {
     const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
     retainBlocks(item, at);  // strings2: boxing takes a reference of its own; the block keeps the list's
-    PyObject* x = boxValue(item, at, nullptr);
-    if (x == nullptr) return false;
+    PyObject* x = boxValue(item, at, before);
+    if (x == nullptr) {
+      Py_XDECREF(before);
+      return false;
+    }
     if (i < PyList_GET_SIZE(value)) {
       PyObject* old = PyList_GET_ITEM(value, i);
-      int same = Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ) : 0;
+      // arrays: the same object or another (an array's == is elementwise)
+      int same = item.kind == Kind::kArray       ? old == x
+                 : Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ)
+                                              : 0;
       if (same < 0) {
         Py_DECREF(x);
+        Py_XDECREF(before);
         return false;
       }
       if (same) Py_DECREF(x);
       else PyList_SetItem(value, i, x);  // steals x
     } else if (PyList_Append(value, x) < 0) {
       Py_DECREF(x);
+      Py_XDECREF(before);
       return false;
     } else {
       Py_DECREF(x);
     }
   }
+  Py_XDECREF(before);
   if (PyList_GET_SIZE(value) > n) return PyList_SetSlice(value, n, PyList_GET_SIZE(value), nullptr) == 0;
   return true;
 }
