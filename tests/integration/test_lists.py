@@ -248,3 +248,32 @@ def test_popped_array_outlives_its_list(kilnd):
 def test_list_of_mixed_arrays_is_refused(kilnd):
     with pytest.raises(TypeError, match="can't unbox heterogeneous list"):
         jit(arrays_sum)([np.arange(3), np.arange(3.0)])
+
+
+def tuple_append(x):
+    a, b = x
+    b.append(a)
+    return len(b)
+
+
+def tuple_both(x, y):
+    x[1].append(7)
+    y[1].append(8)
+    return x[1]
+
+
+def test_list_inside_a_tuple_argument_is_written_back(kilnd):
+    import kiln
+    before = kiln.live_allocations()
+    lst = [1, 2]
+    assert jit(tuple_append)((5, lst)) == 3 and lst == [1, 2, 5]
+    lst = [(1,), (2,)]
+    assert jit(tuple_append)(((3,), lst)) == 3 and lst == [(1,), (2,), (3,)]
+    lst = [1]
+    t = (0, lst)
+    got = jit(tuple_both)(t, t)  # one Python list, one block: both appends seen, the list returned
+    assert got is lst and lst == [1, 7, 8]
+    with pytest.raises(TypeError, match="can't unbox heterogeneous list"):
+        jit(tuple_append)((1, [1, 2.5]))
+    del got, lst, t
+    assert kiln.live_allocations() == before

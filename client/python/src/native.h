@@ -227,6 +227,19 @@ void dropList(const void* src);
 /// While boxing a result: the list arguments' blocks and their Python lists,
 /// so a list argument returned is returned as itself (null: none).
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents);
+/// lists, sets: a reflected container inside a tuple argument, unboxed as a
+/// block of its own for the call (`first`: the first time this Python object
+/// is met; a later one shares its block and holds a reference of it).
+struct NestedReflected {
+  const void* block;
+  PyObject* value;
+  const Layout* layout;
+  bool first;
+};
+/// While the arguments of a call are unboxed, where unbox records the
+/// reflected containers it finds inside tuples (null: such an argument is
+/// refused).
+void setNestedReflected(std::vector<NestedReflected>* nested);
 
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);

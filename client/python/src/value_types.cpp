@@ -300,6 +300,9 @@ bool listHomogeneous(PyObject* v, const Layout& item) {
 
 // lists: while a result is boxed, the list arguments' blocks and Python lists.
 thread_local const std::vector<std::pair<const void*, PyObject*>>* list_parents = nullptr;
+// lists, sets: while a call's arguments are unboxed, the reflected
+// containers met inside tuples.
+thread_local std::vector<NestedReflected>* nested_reflected = nullptr;
 
 // Takes a new reference to every block the value at p holds (the inverse
 // of releaseBlocks), so boxing it leaves the container's own references
@@ -1051,25 +1054,26 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         return false;
       }
       for (size_t i = 0; i < l.items.size(); ++i) {
-        if (l.items[i].kind == Kind::kList) {  // lists: only a list argument itself is reflected
+        if (reflectedArg(l.items[i])) {  // lists, sets: a block for the call, written back after it
           PyObject* x = PyTuple_GET_ITEM(v, i);
-          if (PyList_Check(x) && !listHomogeneous(x, l.items[i].items[0])) return false;
-          PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
-          return false;
-        }
-        if (reflectedArg(l.items[i])) {  // sets: as lists (a mixed set is refused for what it is first)
-          PyObject* x = PyTuple_GET_ITEM(v, i);
-          Py_ssize_t pos = 0;
-          PyObject* item = nullptr;
-          Py_hash_t hash;
-          while (PySet_Check(x) && _PySet_NextEntry(x, &pos, &item, &hash))
-            if (typeofSpelling(item) != l.items[i].items[0].spelling) {
-              PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(item)->tp_name,
-                           l.items[i].items[0].spelling.c_str());
-              return false;
+          char* slot = static_cast<char*>(dst) + l.offsets[i];
+          if (nested_reflected == nullptr) {
+            PyErr_Format(PyExc_TypeError, "%s inside a tuple is not supported here", l.items[i].spelling.c_str());
+            return false;
+          }
+          bool shared = false;
+          for (const NestedReflected& r : *nested_reflected)
+            if (r.value == x && r.layout->spelling == l.items[i].spelling) {
+              std::memcpy(slot, &r.block, sizeof r.block);
+              kiln_mi_incref(static_cast<KilnMemInfo*>(const_cast<void*>(r.block)));
+              nested_reflected->push_back({r.block, x, &l.items[i], false});
+              shared = true;
+              break;
             }
-          PyErr_SetString(PyExc_TypeError, "a set inside a tuple argument is not supported yet");
-          return false;
+          if (shared) continue;
+          if (!unbox(x, l.items[i], slot)) return false;
+          nested_reflected->push_back({load<const void*>(slot), x, &l.items[i], true});
+          continue;
         }
         if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
       }
@@ -1326,6 +1330,13 @@ bool unboxSet(PyObject* v, const Layout& l, void* dst) {
   PyObject* x = nullptr;
   Py_hash_t hash;
   while (_PySet_NextEntry(v, &pos, &x, &hash)) {
+    if (item.kind == Kind::kTuple && PyTuple_Check(x) &&
+        PyTuple_GET_SIZE(x) != static_cast<Py_ssize_t>(item.items.size())) {  // Numba's words
+      PyErr_Format(PyExc_ValueError, "size mismatch for tuple, expected %zu element(s) but got %zd", item.items.size(),
+                   PyTuple_GET_SIZE(x));
+      kiln_mi_decref(mi);
+      return false;
+    }
     if (typeofSpelling(x) != want) {
       PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(x)->tp_name, want.c_str());
       kiln_mi_decref(mi);
@@ -1420,5 +1431,6 @@ PyObject* boxBorrowed(const Layout& l, const void* src) {
 }
 
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }
+void setNestedReflected(std::vector<NestedReflected>* nested) { nested_reflected = nested; }
 
 }  // namespace kiln::python
