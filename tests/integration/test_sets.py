@@ -404,3 +404,25 @@ def test_mixed_sets_are_refused_as_numba_refuses_them():
         jit(tuple_sum)((1, {1, 2j}))
     with pytest.raises(ValueError, match="size mismatch for tuple"):
         jit(tuple_len)((1, {(1,), (2, 3)}))
+
+
+def add_to_int_set(i):
+    r = set()
+    r.update({1, 2, 3})
+    r.add(i)
+    return r
+
+
+def add_to_uint8_set(i):
+    s = {np.uint8(1)}
+    s.add(i)
+    return s
+
+
+def test_add_of_another_integer_type_converts_only_what_fits():
+    f, g = jit(add_to_int_set), jit(add_to_uint8_set)
+    assert f(np.uint64(1)) == {1, 2, 3} and f(np.uint64(7)) == {1, 2, 3, 7} and f(np.int8(-3)) == {1, 2, 3, -3}
+    assert g(200) == {1, 200}
+    for bad in (lambda: f(np.uint64(2**63)), lambda: g(-1), lambda: g(256)):
+        with pytest.raises(OverflowError, match="does not fit the set's"):
+            bad()
