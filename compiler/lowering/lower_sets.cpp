@@ -343,6 +343,19 @@ llvm::Value* FunctionLowering::setMethod(const ir::Instr& i, const typing::Type*
   llvm::Value* mi = b_.CreateExtractValue(recv, 0);
   const ir::Value* a0 = i.operands.size() > 1 ? i.operands[1] : nullptr;
   if (name == "add") {
+    const typing::Type* xt = a0->type;
+    if (xt->isInteger() && kt->isInteger() && xt != kt) {  // typing: converted if it fits
+      llvm::Value* x = value(a0);
+      llvm::Value* y = convert(b_, x, xt, kt);
+      llvm::Value* fits = b_.CreateICmpEQ(convert(b_, y, kt, xt), x);
+      if (xt->is_signed != kt->is_signed)  // the sign survives too
+        fits = b_.CreateAnd(fits, b_.CreateICmpSGE(xt->is_signed ? x : y,
+                                                   llvm::ConstantInt::get(xt->is_signed ? x->getType() : y->getType(), 0)));
+      raiseIf(b_.CreateNot(fits), KILN_OVERFLOW_ERROR,
+              absl::StrCat("set.add(): the ", xt->str(), " value does not fit the set's ", kt->str(), " items"));
+      setAdd(mi, y, kt);
+      return b_.getInt8(0);
+    }
     setAdd(mi, converted(a0, kt), kt);
     return b_.getInt8(0);
   }

@@ -1569,8 +1569,10 @@ class Inferrer {
         if (obj->kind == Kind::kList) {  // lists
           // wording: Numba's lead words, then why.
           auto setitemError = [&](absl::string_view why) {
+            // Numba spells a list type with its initial value (none here)
+            const char* iv = obj->items[0]->kind == Kind::kList ? "<iv=None>" : "";
             return typingError(absl::StrCat("invalid setitem with value of ", operand(2)->str(), " to element of ",
-                                            obj->items[0]->str(), ": ", why));
+                                            obj->items[0]->str(), iv, ": ", why));
           };
           absl::StatusOr<const Type*> l = listStore(tc_, obj, operand(1), operand(2));
           if (!l.ok()) return setitemError(l.status().message());
@@ -1926,6 +1928,13 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("cannot convert native ", entry_ret->str(),
                                             " to a Python object (a literal container stays in compiled code)"),
+                               bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
+                               bundle.functions[0].code.qualname);
+  // dicts: an empty dict that nothing typed, as Numba words it
+  if (entry_ret->kind == Kind::kDict && !isSet(entry_ret) && !dictComplete(entry_ret))
+    return compiler::userError(compiler::Diagnostic::Kind::kTyping,
+                               absl::StrCat("Cannot infer the type of the returned dict, have imprecise type ",
+                                            entry_ret->str(), " (nothing stored into it gives its key and value types)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
   if (!entry_ret->isRecord() && !returnable(entry_ret))

@@ -310,8 +310,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n == 0) return tc.dict(tc.unknown(), tc.unknown());
       if (n == 1 && args[0]->kind == Kind::kDict)  // Numba's words for dict(d)
         return absl::InvalidArgumentError(
-            "Unsupported use of `dict()` with positional or keyword argument(s). The only supported uses are "
-            "`dict()` or `dict(iterable)`.");
+            "Unsupported use of `dict()` with positional or keyword argument(s). The only supported use is "
+            "`dict()`. (Kiln also makes a dict with `dict(iterable)` of key-value pairs, not of a dict)");
       return absl::InvalidArgumentError("dict() with arguments is not supported yet: only dict() and {} make a dict");
     case BuiltinId::kNpSort: {
       if (n != 1 || args[0]->kind != Kind::kArray || args[0]->ndim != 1 || args[0]->dtype()->kind == Kind::kComplex)

@@ -111,7 +111,8 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
           absl::StrCat("the keys of a dict literal have no common type (", k->str(), " and ", keys[i]->str(), ")"));
     const Type* uv = unify(tc, v, values[i]);
     if (!uv)
-      return absl::InvalidArgumentError(absl::StrCat("the values of a dict literal have no common type (", v->str(),
+      return absl::InvalidArgumentError(absl::StrCat("Cannot cast ", values[i]->str(), " to ", v->str(),
+                                                     ": the values of a dict literal have no common type (", v->str(),
                                                      " and ", values[i]->str(), ")"));
     k = uk;
     v = uv;

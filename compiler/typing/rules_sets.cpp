@@ -96,6 +96,12 @@ absl::StatusOr<const Type*> setMethodCall(TypeContext& tc, const Type* set, cons
   };
   if (name == "add") {
     if (absl::Status s = arity(1); !s.ok()) return s;
+    // As Numba, an integer is added to a set of another integer type as that
+    // type; the lowering checks that it fits (OverflowError, never wrapped).
+    if (item->isInteger() && args[0]->isInteger()) {
+      *refined = set;
+      return tc.none();
+    }
     absl::StatusOr<const Type*> r = storing(tc, set, args[0], what);
     if (!r.ok()) return r.status();
     *refined = *r;

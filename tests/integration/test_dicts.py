@@ -297,3 +297,52 @@ def test_changing_size_while_iterating_raises_as_cpython():
         grow_while_iterating(3)
     with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
         jit(grow_while_iterating)(3)
+
+
+def test_returned_dict_is_a_typed_dict_over_the_same_table():
+    from kiln.typed import Dict
+
+    def make(k, v):
+        d = Dict()
+        d[k] = v
+        d[k + 1] = v * 2
+        return d
+
+    def add(d, k, v):
+        d[k] = v
+        return len(d)
+
+    before = kiln.live_allocations()
+    d = jit(make)(123, 1.5)
+    assert isinstance(d, Dict) and d == {123: 1.5, 124: 3.0}
+    assert (d.key_type, d.value_type) == ("int64", "float64")
+    d[7] = 0.25  # Python's store and compiled code's share one table
+    assert jit(add)(d, 8, 0.5) == 4
+    assert list(d.items()) == [(123, 1.5), (124, 3.0), (7, 0.25), (8, 0.5)]
+    t = jit(lambda: {(1, 2): True})()
+    assert isinstance(t, Dict) and t.key_type == "UniTuple(int64, 2)" and t[(1, 2)] is True
+    s = jit(lambda: {"a": 1})()  # str keys: a Python dict (a typed Dict from Python holds numbers)
+    assert type(s) is dict and s == {"a": 1}
+    del d, t
+    assert kiln.live_allocations() == before
+
+
+def test_dict_refusals_in_numbas_words():
+    def dict_of_dict():
+        d = dict()
+        d[1] = 2
+        return dict(d)
+
+    def mixed_values():
+        return {0: "A", 1: 1j}
+
+    def unused():
+        d = dict()
+        return d
+
+    with pytest.raises(TypingError, match=r"The only supported use is `dict\(\)`"):
+        jit(dict_of_dict)()
+    with pytest.raises(TypingError, match="Cannot cast complex128 to unicode_type"):
+        jit(mixed_values)()
+    with pytest.raises(TypingError, match="imprecise type"):
+        jit(unused)()

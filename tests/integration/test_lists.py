@@ -197,3 +197,83 @@ def test_no_leaks(kilnd):
     for _ in range(100):
         jit(reflect)(lst, 1)
     assert kiln.live_allocations() == before
+
+
+def arrays_append(con):
+    con.append(np.arange(10))
+
+
+def arrays_setitem(con):
+    con[1] = np.arange(10)
+
+
+def arrays_pop(con):
+    return con.pop()
+
+
+def arrays_insert(con):
+    con.insert(1, np.arange(4))
+
+
+def arrays_sum(con):
+    s = 0
+    for a in con:
+        s += a.sum()
+    return s
+
+
+@pytest.mark.parametrize("f", [arrays_append, arrays_setitem, arrays_pop, arrays_insert, arrays_sum])
+def test_list_of_arrays_argument_is_written_back(kilnd, f):
+    import kiln
+    before = kiln.live_allocations()
+    con = [np.arange(3), np.arange(5)]
+    want = [a.copy() for a in con]
+    want_result = f(want)
+    got = list(con)
+    result = jit(f)(got)
+    assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want))
+    assert got[0] is con[0]  # an item the function left alone is the same array
+    if want_result is not None:
+        assert np.array_equal(result, want_result)
+    del got, result
+    assert kiln.live_allocations() == before
+
+
+def test_popped_array_outlives_its_list(kilnd):
+    # The result borrows the memory of an item the write-back removed.
+    x = jit(arrays_pop)([np.ones(3), np.arange(100000) * 1.0])
+    assert x.sum() == sum(range(100000))
+
+
+def test_list_of_mixed_arrays_is_refused(kilnd):
+    with pytest.raises(TypeError, match="can't unbox heterogeneous list"):
+        jit(arrays_sum)([np.arange(3), np.arange(3.0)])
+
+
+def tuple_append(x):
+    a, b = x
+    b.append(a)
+    return len(b)
+
+
+def tuple_both(x, y):
+    x[1].append(7)
+    y[1].append(8)
+    return x[1]
+
+
+def test_list_inside_a_tuple_argument_is_written_back(kilnd):
+    import kiln
+    before = kiln.live_allocations()
+    lst = [1, 2]
+    assert jit(tuple_append)((5, lst)) == 3 and lst == [1, 2, 5]
+    lst = [(1,), (2,)]
+    assert jit(tuple_append)(((3,), lst)) == 3 and lst == [(1,), (2,), (3,)]
+    lst = [1]
+    t = (0, lst)
+    got = jit(tuple_both)(t, t)  # one Python list, one block: both appends seen, the list returned
+    assert got is lst and lst == [1, 7, 8]
+    with pytest.raises(TypeError, match="can't unbox heterogeneous list"):
+        jit(tuple_append)((1, [1, 2.5]))
+    del got, lst, t
+    assert kiln.live_allocations() == before

@@ -366,3 +366,63 @@ def test_refusals_are_located(f, args, words):
         jit(f)(*args)
     assert words in str(e.value)
     assert "test_sets.py" in str(e.value)
+
+
+def tuple_sum(x):
+    a, b = x
+    res = a
+    for v in b:
+        res += v
+    return res
+
+
+def tuple_add(x):
+    a, b = x
+    b.add(a)
+    return len(b)
+
+
+def test_set_inside_a_tuple_argument_is_read_and_written_back():
+    from collections import namedtuple
+    before = kiln.live_allocations()
+    assert jit(tuple_sum)((1, {2, 3, 4})) == 10
+    s = {1, 2}
+    assert jit(tuple_add)((5, s)) == 3 and s == {1, 2, 5}
+    Point = namedtuple("Point", "a b")
+    s = {1}
+    assert jit(tuple_add)(Point(7, s)) == 2 and s == {1, 7}
+    del s
+    assert kiln.live_allocations() == before
+
+
+def tuple_len(x):
+    return len(x[1])
+
+
+def test_mixed_sets_are_refused_as_numba_refuses_them():
+    with pytest.raises(TypeError, match="can't unbox heterogeneous set"):
+        jit(tuple_sum)((1, {1, 2j}))
+    with pytest.raises(ValueError, match="size mismatch for tuple"):
+        jit(tuple_len)((1, {(1,), (2, 3)}))
+
+
+def add_to_int_set(i):
+    r = set()
+    r.update({1, 2, 3})
+    r.add(i)
+    return r
+
+
+def add_to_uint8_set(i):
+    s = {np.uint8(1)}
+    s.add(i)
+    return s
+
+
+def test_add_of_another_integer_type_converts_only_what_fits():
+    f, g = jit(add_to_int_set), jit(add_to_uint8_set)
+    assert f(np.uint64(1)) == {1, 2, 3} and f(np.uint64(7)) == {1, 2, 3, 7} and f(np.int8(-3)) == {1, 2, 3, -3}
+    assert g(200) == {1, 200}
+    for bad in (lambda: f(np.uint64(2**63)), lambda: g(-1), lambda: g(256)):
+        with pytest.raises(OverflowError, match="does not fit the set's"):
+            bad()

@@ -15,6 +15,7 @@ as a Python ``dict``."""
 from collections.abc import MutableMapping
 
 from . import _kiln
+from ._numba_types import numba_type
 
 
 def _name(t):
@@ -39,6 +40,19 @@ class Dict(MutableMapping):
         self._kiln_handle = _kiln.dict_new(spelling)
         self._kiln_type = spelling
         self._kiln_items = (key, value)
+
+    @classmethod
+    def _wrap(cls, handle, key, value):
+        # A compiled dict's table (value_types.cpp boxes a returned dict so).
+        out = cls.__new__(cls)
+        out._kiln_handle = handle
+        out._kiln_type = f"DictType[{key}, {value}]"
+        out._kiln_items = (key, value)
+        return out
+
+    @property
+    def _numba_type_(self):
+        return numba_type(self._kiln_type or "DictType[undefined, undefined]") or self._kiln_type
 
     @classmethod
     def empty(cls, key_type, value_type, n_keys=0):

@@ -213,10 +213,19 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   // when it raised, and dropped once the result is boxed.
   std::vector<std::pair<const void*, PyObject*>> lists;
   std::vector<const Layout*> list_layouts;
+  // lists, sets: those inside tuple arguments, each Python object written
+  // back once, each reference (one per place) dropped with the arguments'.
+  std::vector<NestedReflected> nested;
   auto dropLists = [&](size_t count) {
     for (size_t i = 0; i < count; ++i)
       if (reflectedArg(ov.params[i])) dropList(argv[i]);  // sets: as lists
+    for (const NestedReflected& r : nested) dropList(&r.block);
+    nested.clear();
   };
+  setNestedReflected(&nested);
+  struct StopNested {
+    ~StopNested() { setNestedReflected(nullptr); }
+  } stop_nested;
   for (size_t i = 0; i < n; ++i) {
     argv[i] = arg_block + ov.arg_offsets[i];
     PyObject* a = PyTuple_GET_ITEM(args, i);
@@ -241,6 +250,12 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
       list_layouts.push_back(&ov.params[i]);
     }
   }
+  setNestedReflected(nullptr);
+  for (const NestedReflected& r : nested)
+    if (r.first) {
+      lists.emplace_back(r.block, r.value);
+      list_layouts.push_back(r.layout);
+    }
   KilnError err{};
   int32_t rc;
   if (st.nogil) {
@@ -251,9 +266,18 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     rc = ov.entry(ret_block, argv.data(), &err);
   }
   bool written = true;
+  // lists: the array items a list argument held, alive until the result
+  // (which may borrow one that the write-back removed) is boxed.
+  std::vector<PyObject*> held(lists.size(), nullptr);
+  struct DropHeld {
+    std::vector<PyObject*>& held;
+    ~DropHeld() {
+      for (PyObject* h : held) Py_XDECREF(h);
+    }
+  } drop_held{held};
   for (size_t k = 0; k < lists.size(); ++k)
     written = written && (list_layouts[k]->kind == Kind::kList
-                              ? writeBackList(lists[k].second, *list_layouts[k], &lists[k].first)
+                              ? writeBackList(lists[k].second, *list_layouts[k], &lists[k].first, &held[k])
                               : writeBackSet(lists[k].second, *list_layouts[k], &lists[k].first));  // sets:
   if (rc != KILN_OK) {
     dropLists(n);

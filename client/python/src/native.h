@@ -130,6 +130,12 @@ std::string arraySpelling(Layout::Kind dtype, int ndim, char order, bool readonl
 
 /// dicts (typed_dict.cpp): a kiln.typed.Dict's block and DictType spelling.
 bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
+/// dicts: a new kiln.typed.Dict over a block that compiled code returned,
+/// taking over the caller's reference to it (shared, not copied); nullptr
+/// with no error set when the dict's types are not ones a typed Dict from
+/// Python handles (the caller boxes a Python dict then), nullptr with an
+/// error set on failure.
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 
@@ -199,7 +205,10 @@ PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 /// After a call: writes the items of the reflected list argument stored at
 /// `src` back into the Python list `value` (as Numba's reflected lists),
 /// replacing only the items that changed. False with a Python error set.
-bool writeBackList(PyObject* value, const Layout& layout, const void* src);
+/// For a list of arrays, *items_before gets a new reference to a tuple of the
+/// items the list held before (the call's blocks borrow their memory, and
+/// the result may too): the caller drops it once the result is boxed.
+bool writeBackList(PyObject* value, const Layout& layout, const void* src, PyObject** items_before);
 /// sets: a Python set argument as a new table (kiln_dict.h) of its items.
 bool unboxSet(PyObject* value, const Layout& layout, void* dst);
 /// sets: after a call, the Python set gets the items of the table at `src`.
@@ -218,6 +227,19 @@ void dropList(const void* src);
 /// While boxing a result: the list arguments' blocks and their Python lists,
 /// so a list argument returned is returned as itself (null: none).
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents);
+/// lists, sets: a reflected container inside a tuple argument, unboxed as a
+/// block of its own for the call (`first`: the first time this Python object
+/// is met; a later one shares its block and holds a reference of it).
+struct NestedReflected {
+  const void* block;
+  PyObject* value;
+  const Layout* layout;
+  bool first;
+};
+/// While the arguments of a call are unboxed, where unbox records the
+/// reflected containers it finds inside tuples (null: such an argument is
+/// refused).
+void setNestedReflected(std::vector<NestedReflected>* nested);
 
 /// Drops the reference of an array struct that will not be boxed.
 void releaseArray(const void* src);

@@ -312,6 +312,11 @@ PyObject* argumentHolding(PyObject* v, const char* lo, const char* hi) {
       if (PyObject* a = argumentHolding(PyTuple_GET_ITEM(v, i), lo, hi)) return a;
     return nullptr;
   }
+  if (PyList_Check(v)) {  // lists: an array item of a list argument (borrowed by the call's block)
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i)
+      if (PyObject* a = argumentHolding(PyList_GET_ITEM(v, i), lo, hi)) return a;
+    return nullptr;
+  }
   if (bufferHolds(v, lo, hi)) return v;  // buffers: a view of a bytes/bytearray/memoryview argument
   if (!PyArray_Check(v)) return nullptr;
   auto* a = reinterpret_cast<PyArrayObject*>(v);

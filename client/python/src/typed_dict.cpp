@@ -232,6 +232,26 @@ PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
 
 }  // namespace
 
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi) {
+  if (!plain(dict.items[0]) || !plain(dict.items[1])) return nullptr;
+  static PyObject* cls = nullptr;
+  if (cls == nullptr) {
+    PyObject* mod = PyImport_ImportModule("kiln.typed_dict");
+    cls = mod ? PyObject_GetAttrString(mod, "Dict") : nullptr;
+    Py_XDECREF(mod);
+    if (cls == nullptr) return nullptr;
+  }
+  PyObject* cap = PyCapsule_New(mi, kCapsule, dropHandle);
+  if (cap == nullptr) {
+    kiln_mi_decref(mi);
+    return nullptr;
+  }
+  PyObject* out = PyObject_CallMethod(cls, "_wrap", "Oss", cap, dict.items[0].spelling.c_str(),
+                                      dict.items[1].spelling.c_str());
+  Py_DECREF(cap);
+  return out;
+}
+
 bool typedDictHandle(PyObject* v, KilnMemInfo** mi, std::string* spelling) {
   if (std::strcmp(Py_TYPE(v)->tp_name, "Dict") != 0) return false;
   PyObject* cap = PyObject_GetAttrString(v, "_kiln_handle");

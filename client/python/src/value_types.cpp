@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <utility>
+#include <array>
 
 #include <unordered_map>
 
@@ -245,6 +247,23 @@ void dropStrItems(void* data) {
     kiln_mi_decref(static_cast<KilnMemInfo*>(
         load<KilnStr>(static_cast<const char*>(data) + kListHeader + static_cast<size_t>(i) * sizeof(KilnStr)).meminfo));
 }
+// lists: the destructor of a list-of-arrays argument's block, one per
+// number of dimensions (the item's size): drops the references of the
+// arrays compiled code stored (the argument's own items are borrowed, with
+// a null meminfo, and have none).
+template <int kNdim>
+void dropArrayItems(void* data) {
+  int64_t n = load<int64_t>(data);
+  for (int64_t i = 0; i < n; ++i)
+    kiln_mi_decref(load<KilnMemInfo*>(static_cast<const char*>(data) + kListHeader +
+                                      static_cast<size_t>(i) * arrayStructSize(kNdim)));
+}
+template <size_t... kN>
+constexpr std::array<void (*)(void*), sizeof...(kN)> arrayItemDtors(std::index_sequence<kN...>) {
+  return {dropArrayItems<static_cast<int>(kN)>...};
+}
+constexpr auto kArrayItemDtors = arrayItemDtors(std::make_index_sequence<kMaxArrayDims + 1>());
+
 // lists: as Numba, every item of a list argument has the list's item type
 // (no conversion); false with a TypeError set otherwise.
 // pyfuncs: a type spelled as Numba's messages spell it: "UniTuple(int64 x 2)"
@@ -281,6 +300,9 @@ bool listHomogeneous(PyObject* v, const Layout& item) {
 
 // lists: while a result is boxed, the list arguments' blocks and Python lists.
 thread_local const std::vector<std::pair<const void*, PyObject*>>* list_parents = nullptr;
+// lists, sets: while a call's arguments are unboxed, the reflected
+// containers met inside tuples.
+thread_local std::vector<NestedReflected>* nested_reflected = nullptr;
 
 // Takes a new reference to every block the value at p holds (the inverse
 // of releaseBlocks), so boxing it leaves the container's own references
@@ -1004,16 +1026,14 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         PyErr_Format(PyExc_TypeError, "cannot reflect element of reflected container: %s", l.spelling.c_str());
         return false;
       }
-      if (item.kind == Kind::kArray) {
-        PyErr_SetString(PyExc_TypeError, "passing a list of arrays to a jitted function is not supported yet");
-        return false;
-      }
       if (!listHomogeneous(v, item)) return false;
       Py_ssize_t n = PyList_GET_SIZE(v);
       KilnMemInfo* mi = nullptr;
+      void (*dtor)(void*) = item.kind == Kind::kStr     ? dropStrItems  // strings2
+                            : item.kind == Kind::kArray ? kArrayItemDtors[static_cast<size_t>(item.ndim)]
+                                                        : nullptr;
       char* data = static_cast<char*>(
-          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16,
-                                  item.kind == Kind::kStr ? dropStrItems : nullptr, &mi));  // strings2
+          kiln_mi_alloc_data_dtor(kListHeader + static_cast<size_t>(n) * item.size, 16, dtor, &mi));
       if (data == nullptr) {
         PyErr_NoMemory();
         return false;
@@ -1034,25 +1054,26 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         return false;
       }
       for (size_t i = 0; i < l.items.size(); ++i) {
-        if (l.items[i].kind == Kind::kList) {  // lists: only a list argument itself is reflected
+        if (reflectedArg(l.items[i])) {  // lists, sets: a block for the call, written back after it
           PyObject* x = PyTuple_GET_ITEM(v, i);
-          if (PyList_Check(x) && !listHomogeneous(x, l.items[i].items[0])) return false;
-          PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
-          return false;
-        }
-        if (reflectedArg(l.items[i])) {  // sets: as lists (a mixed set is refused for what it is first)
-          PyObject* x = PyTuple_GET_ITEM(v, i);
-          Py_ssize_t pos = 0;
-          PyObject* item = nullptr;
-          Py_hash_t hash;
-          while (PySet_Check(x) && _PySet_NextEntry(x, &pos, &item, &hash))
-            if (typeofSpelling(item) != l.items[i].items[0].spelling) {
-              PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(item)->tp_name,
-                           l.items[i].items[0].spelling.c_str());
-              return false;
+          char* slot = static_cast<char*>(dst) + l.offsets[i];
+          if (nested_reflected == nullptr) {
+            PyErr_Format(PyExc_TypeError, "%s inside a tuple is not supported here", l.items[i].spelling.c_str());
+            return false;
+          }
+          bool shared = false;
+          for (const NestedReflected& r : *nested_reflected)
+            if (r.value == x && r.layout->spelling == l.items[i].spelling) {
+              std::memcpy(slot, &r.block, sizeof r.block);
+              kiln_mi_incref(static_cast<KilnMemInfo*>(const_cast<void*>(r.block)));
+              nested_reflected->push_back({r.block, x, &l.items[i], false});
+              shared = true;
+              break;
             }
-          PyErr_SetString(PyExc_TypeError, "a set inside a tuple argument is not supported yet");
-          return false;
+          if (shared) continue;
+          if (!unbox(x, l.items[i], slot)) return false;
+          nested_reflected->push_back({load<const void*>(slot), x, &l.items[i], true});
+          continue;
         }
         if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
       }
@@ -1141,6 +1162,10 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kDict: {  // dicts: a Python dict with the items, in order; drops the result's reference
       if (l.set) return boxSet(l, p);  // sets:
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
+      // A dict of numbers and tuples comes back as a kiln.typed.Dict over
+      // the same block (as Numba returns a typed Dict); others as a copy.
+      if (PyObject* typed = wrapTypedDict(l, mi)) return typed;
+      if (PyErr_Occurred()) return nullptr;
       PyObject* d = PyDict_New();
       for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
         const void* kp = kiln_dict_key_at(mi, ix);
@@ -1226,7 +1251,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
 
 }  // namespace
 
-bool writeBackList(PyObject* value, const Layout& l, const void* src) {
+bool writeBackList(PyObject* value, const Layout& l, const void* src, PyObject** items_before) {
   // lists: as Numba's reflected list, the Python list gets the items the
   // compiled code left in the block (appends, pops and stores included);
   // an item equal to the one already there (same type) is left as it was.
@@ -1235,27 +1260,44 @@ bool writeBackList(PyObject* value, const Layout& l, const void* src) {
   const char* data = static_cast<const char*>(mi->data);
   Py_ssize_t n = static_cast<Py_ssize_t>(load<int64_t>(data));
   const Layout& item = l.items[0];
+  // An array item borrowed from the list is boxed as the array it was (found
+  // among the list's items before the write-back moves them).
+  PyObject* before = item.kind == Kind::kArray ? PyList_AsTuple(value) : nullptr;
+  if (item.kind == Kind::kArray && before == nullptr) return false;
+  if (before != nullptr) {  // the caller's, until the result is boxed (it may borrow an item popped here)
+    Py_INCREF(before);
+    *items_before = before;
+  }
   for (Py_ssize_t i = 0; i < n; ++i) {
     const char* at = data + kListHeader + static_cast<size_t>(i) * item.size;
     retainBlocks(item, at);  // strings2: boxing takes a reference of its own; the block keeps the list's
-    PyObject* x = boxValue(item, at, nullptr);
-    if (x == nullptr) return false;
+    PyObject* x = boxValue(item, at, before);
+    if (x == nullptr) {
+      Py_XDECREF(before);
+      return false;
+    }
     if (i < PyList_GET_SIZE(value)) {
       PyObject* old = PyList_GET_ITEM(value, i);
-      int same = Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ) : 0;
+      // arrays: the same object or another (an array's == is elementwise)
+      int same = item.kind == Kind::kArray       ? old == x
+                 : Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ)
+                                              : 0;
       if (same < 0) {
         Py_DECREF(x);
+        Py_XDECREF(before);
         return false;
       }
       if (same) Py_DECREF(x);
       else PyList_SetItem(value, i, x);  // steals x
     } else if (PyList_Append(value, x) < 0) {
       Py_DECREF(x);
+      Py_XDECREF(before);
       return false;
     } else {
       Py_DECREF(x);
     }
   }
+  Py_XDECREF(before);
   if (PyList_GET_SIZE(value) > n) return PyList_SetSlice(value, n, PyList_GET_SIZE(value), nullptr) == 0;
   return true;
 }
@@ -1288,6 +1330,13 @@ bool unboxSet(PyObject* v, const Layout& l, void* dst) {
   PyObject* x = nullptr;
   Py_hash_t hash;
   while (_PySet_NextEntry(v, &pos, &x, &hash)) {
+    if (item.kind == Kind::kTuple && PyTuple_Check(x) &&
+        PyTuple_GET_SIZE(x) != static_cast<Py_ssize_t>(item.items.size())) {  // Numba's words
+      PyErr_Format(PyExc_ValueError, "size mismatch for tuple, expected %zu element(s) but got %zd", item.items.size(),
+                   PyTuple_GET_SIZE(x));
+      kiln_mi_decref(mi);
+      return false;
+    }
     if (typeofSpelling(x) != want) {
       PyErr_Format(PyExc_TypeError, "can't unbox heterogeneous set: %s is not %s", Py_TYPE(x)->tp_name, want.c_str());
       kiln_mi_decref(mi);
@@ -1382,5 +1431,6 @@ PyObject* boxBorrowed(const Layout& l, const void* src) {
 }
 
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }
+void setNestedReflected(std::vector<NestedReflected>* nested) { nested_reflected = nested; }
 
 }  // namespace kiln::python

@@ -1,0 +1,78 @@
+"""Numba's type objects for Kiln's type spellings, for ``numba.typeof``.
+
+``kiln.jit`` is a drop-in for ``numba.njit``: code written for Numba calls
+``numba.typeof`` on what a jitted function returned (a typed Dict or List)
+and reads ``.key_type``, ``.item_type``. Numba's ``typeof`` asks an unknown
+object for ``_numba_type_``; the typed containers answer with a Numba type
+made here, only when Numba is already imported (Kiln never imports it).
+Otherwise, and for a spelling this does not know, they answer with the
+spelling itself (a str), which is what Kiln's own code reads."""
+
+import re
+import sys
+
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*|\d+|[(),\[\]]|x\b)")
+
+
+def _tokens(spelling):
+    out, pos = [], 0
+    while pos < len(spelling):
+        m = _TOKEN.match(spelling, pos)
+        if m is None:
+            return None
+        out.append(m.group(1))
+        pos = m.end()
+        while pos < len(spelling) and spelling[pos].isspace():
+            pos += 1
+    return out
+
+
+def _parse(types, toks, i):
+    """(numba type, next index) for the spelling starting at toks[i]."""
+    name = toks[i]
+    if name in ("UniTuple", "Tuple", "ListType", "DictType", "reflected") or toks[i + 1:i + 2] == ["("]:
+        if name == "UniTuple":
+            item, i = _parse(types, toks, i + 2)
+            if toks[i] not in (",", "x"):
+                raise ValueError(name)
+            n = int(toks[i + 1])
+            if toks[i + 2] != ")":
+                raise ValueError(name)
+            return types.UniTuple(item, n), i + 3
+        if name == "Tuple":
+            items, i = [], i + 2
+            while toks[i] != ")":
+                item, i = _parse(types, toks, i)
+                items.append(item)
+                if toks[i] == ",":
+                    i += 1
+            return types.Tuple(items), i + 1
+        if name in ("ListType", "DictType") and toks[i + 1] == "[":
+            args, i = [], i + 2
+            while toks[i] != "]":
+                item, i = _parse(types, toks, i)
+                args.append(item)
+                if toks[i] == ",":
+                    i += 1
+            return (types.ListType(*args) if name == "ListType" else types.DictType(*args)), i + 1
+        raise ValueError(name)
+    aliases = {"bool": "boolean", "str": "unicode_type", "none": "none"}
+    t = getattr(types, aliases.get(name, name), None)
+    if not isinstance(t, types.Type):
+        raise ValueError(name)
+    return t, i + 1
+
+
+def numba_type(spelling):
+    """Numba's type for a Kiln spelling, or None (no Numba, or unknown)."""
+    if "numba.core.types" not in sys.modules or spelling is None:
+        return None
+    types = sys.modules["numba.core.types"]
+    toks = _tokens(spelling)
+    if not toks:
+        return None
+    try:
+        t, end = _parse(types, toks, 0)
+    except (ValueError, IndexError, TypeError):
+        return None
+    return t if end == len(toks) else None
