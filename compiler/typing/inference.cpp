@@ -853,6 +853,21 @@ class Inferrer {
     return true;
   }
 
+  // unroll: whether list literal `build` has only constant items and is given
+  // to literal_unroll (then Numba makes it a tuple, everywhere it is used).
+  bool constantListUnrolled(const Instance& inst, const ir::Instr& build) const {
+    for (const ir::Value* o : build.operands)
+      if (!o->def || o->def->op != Op::kConst) return false;
+    for (auto& b : inst.ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() == 2 && x->operands[1] == build.result.get() &&
+            ((x->operands[0]->def && x->operands[0]->def->op == Op::kLoadGlobal &&
+              x->operands[0]->def->name == "literal_unroll") ||
+             (x->operands[0]->type->kind == Kind::kBuiltin && x->operands[0]->type->name == "literal_unroll")))
+          return true;
+    return false;
+  }
+
   // tuples: after blocks were removed, the call bindings of their calls.
   void forgetDeadCalls(Instance& inst) {
     std::set<const ir::Instr*> live;
@@ -1370,6 +1385,11 @@ class Inferrer {
         for (size_t k = 0; k < i.operands.size(); ++k) {
           if (operand(k)->kind == Kind::kUnknown) return absl::OkStatus();
           items.push_back(operand(k));
+        }
+        if (constantListUnrolled(inst, i)) {  // unroll: as Numba, a constant list given to literal_unroll is a tuple
+          i.op = Op::kBuildTuple;
+          t = tc_.tuple(items);
+          break;
         }
         absl::StatusOr<const Type*> l = listLiteral(tc_, items);
         if (!l.ok() && (t = literalListOf(tc_, items))) {  // litcont: a LiteralList, built as the tuple of its items
