@@ -842,6 +842,7 @@ class Inferrer {
         return false;
       };
       absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown(), nests);
+      if (!u.ok() && absl::IsFailedPrecondition(u.status())) return typingError(std::string(u.status().message()));
       if (!u.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(u.status().message()), line_);
       changed = *u;
     }
@@ -1168,6 +1169,10 @@ class Inferrer {
           if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
             return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
+        } else if (obj->kind == Kind::kTuple && obj->name.empty()) {  // unroll: Numba's words (a tuple of its items)
+          std::vector<std::string> items;
+          for (const Type* x : obj->items) items.push_back(x->str());
+          return typingError(absl::StrCat("Unknown attribute '", i.name, "' of type Tuple(", absl::StrJoin(items, ", "), ")"));
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }

@@ -157,6 +157,35 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
     }
   }
 
+  // As Numba: the item of a heterogeneous tuple has no one type after the
+  // loop (a TypingError, its status FailedPrecondition).
+  const Type* tt = call.operands[1]->type;
+  const bool mixed = !indices && tt->kind == Kind::kTuple &&
+                     std::any_of(tt->items.begin(), tt->items.end(), [&](const Type* x) { return x != tt->items[0]; });
+  // Read after the loop: an operand outside it, or an argument of a block
+  // parameter read so (not only carried along by the SSA form).
+  std::set<const Value*> read;
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (Value* o : i->operands)
+        if (!region.count(b.get())) read.insert(o);
+  for (bool grew = mixed; grew;) {
+    grew = false;
+    for (auto& b : f.blocks)
+      for (auto& i : b->instrs)
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+            if (read.count(e.target->params[k].get()) && read.insert(e.args[k]).second) grew = true;
+  }
+  for (Block* b : region)
+    for (auto& i : b->instrs)
+      for (ir::Edge& e : i->succs)
+        for (size_t k = 0; mixed && e.target == header && k < e.args.size(); ++k)
+          for (Value** v : header_uses)
+            if (e.args[k] == fi->result.get() && *v == header->params[k].get() && read.count(*v))
+              return absl::FailedPreconditionError(
+                  absl::StrCat("Cannot unify the items of ", tt->str(), " for '", header->params[k]->debug_name,
+                               "', used after its literal_unroll loop"));
   // Keep the blocks' order: the copies go where the header was.
   std::vector<Block*> ordered;
   for (auto& b : f.blocks)
