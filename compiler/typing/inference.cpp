@@ -280,6 +280,11 @@ class Inferrer {
       return typingError(absl::StrCat("Cannot unify ", v->type->str(), " and ", t->str(),  // litcont: Numba's words
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
                                       " (literal containers meet only with the same keys and item types)"));
+    if (!u && unrolledParam(*v))  // unroll: Numba's words
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("Invalid use of literal_unroll: found multiple definitions of variable '", what,
+                                    "' (", v->type->str(), " and ", t->str(), ")"),
+                       line_);
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
@@ -852,6 +857,17 @@ class Inferrer {
     forgetDeadCalls(inst);
     changed_ = true;
     return true;
+  }
+
+  // unroll: whether block parameter v is the argument of a literal_unroll call.
+  bool unrolledParam(const ir::Value& v) const {
+    if (!v.param_of || cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
+    for (auto& b : p_.instances[cur_]->ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() == 2 && x->operands[1] == &v && x->operands[0]->def &&
+            x->operands[0]->def->op == Op::kLoadGlobal && x->operands[0]->def->name == "literal_unroll")
+          return true;
+    return false;
   }
 
   // unroll: whether list literal `build` has only constant items and is given

@@ -284,6 +284,34 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
     if (!region.count(f.blocks[k].get())) out.push_back(std::move(f.blocks[k]));
   f.blocks = std::move(out);
 
+  // A variable only carried along by the SSA form through the copies (one
+  // an inner loop's, typed differently per copy) is read by nothing: its
+  // arguments into the copies become undefined, so that the copies' types
+  // need not meet.
+  std::set<const Block*> copies;
+  for (auto& m : block_maps)
+    for (auto& [old, nb] : m) copies.insert(nb);
+  std::set<const Value*> read_any;
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (Value* o : i->operands) read_any.insert(o);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (auto& b : f.blocks)
+      for (auto& i : b->instrs)
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+            if (read_any.count(e.target->params[k].get()) && read_any.insert(e.args[k]).second) grew = true;
+  }
+  Value* undef = nullptr;
+  for (auto& i : f.blocks[0]->instrs)
+    if (i->op == Op::kUndef) undef = i->result.get();
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (ir::Edge& e : i->succs)
+        for (size_t k = 0; undef && copies.count(e.target) && k < e.args.size() && k < e.target->params.size(); ++k)
+          if (!read_any.count(e.target->params[k].get())) e.args[k] = undef;
+
   // The iterator is not made: the tuple itself stands in for it.
   getiter->op = Op::kCopy;
   return true;
