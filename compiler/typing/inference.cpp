@@ -411,6 +411,8 @@ class Inferrer {
         if (const Type* exc = exceptionClassOf(tc_, g->qualified_name)) return exc;  // exceptions:
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
+        if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
+          return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
                                         "' in jitted code"));
       case K::kMissing: break;
