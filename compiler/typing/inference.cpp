@@ -120,6 +120,12 @@ class Inferrer {
             (i->operands[0]->type->name == "min" || i->operands[0]->type->name == "max") &&
             i->operands[1]->type->kind == Kind::kTuple && i->operands[1]->type->items.size() >= 2)
           i->kwnames = {"*"};  // tuples: max(t) is max(*t)
+        if (absl::StatusOr<size_t> added = minMaxOfIterable(inst, *b, n); !added.ok()) {  // unroll: min(range(n))
+          return added.status();
+        } else if (*added > 0) {
+          n += *added;
+          i = b->instrs[n].get();
+        }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBoundMethod &&
             i->operands[0]->type->name == "_replace" && i->operands[0]->def) {  // namedtuples: p._replace(x=1)
           absl::StatusOr<size_t> added = namedtupleReplace(inst, *b, n);
@@ -373,6 +379,10 @@ class Inferrer {
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
+    if (name.rfind("type:", 0) == 0 && !g) {  // unroll: type(x) of a number or a str, its class
+      if (name.rfind("type:numpy.", 0) == 0) return moduleAttr(tc_, "numpy", name.substr(11));
+      return tc_.builtin(name.substr(5));
+    }
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -861,6 +871,31 @@ class Inferrer {
     return true;
   }
 
+  // unroll: min(it), max(it) of a range, an iterator or a generator are
+  // min(list(it)), max(list(it)) (a list's min and max are Python's:
+  // the first of equal items, ValueError when empty). Returns how many
+  // instructions were inserted before the call (at index n of b).
+  absl::StatusOr<size_t> minMaxOfIterable(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& call = *b.instrs[n];
+    if (call.op != Op::kCall || call.operands.size() != 2 || !call.kwnames.empty()) return 0;
+    const Type* callee = call.operands[0]->type;
+    if (callee->kind != Kind::kBuiltin || (callee->name != "min" && callee->name != "max")) return 0;
+    const Type* x = call.operands[1]->type;
+    if (x->kind != Kind::kRange && x->kind != Kind::kGenerator && !isIterator(x->kind)) return 0;
+    ir::Instr* g = inst.ir->append(&b, Op::kLoadGlobal, {}, call.line);
+    g->offset = call.offset;
+    g->name = "builtins.list";
+    g->result->type = tc_.unknown();
+    ir::Instr* l = inst.ir->append(&b, Op::kCall, {g->result.get(), call.operands[1]}, call.line);
+    l->offset = call.offset;
+    l->result->type = tc_.unknown();
+    std::rotate(b.instrs.begin() + n, b.instrs.end() - 2, b.instrs.end());
+    if (absl::Status s = typeInstr(inst, *g); !s.ok()) return s;
+    if (absl::Status s = typeInstr(inst, *l); !s.ok()) return s;
+    call.operands[1] = l->result.get();
+    return 2;
+  }
+
   // unroll: whether block parameter v is the argument of a literal_unroll call.
   bool unrolledParam(const ir::Value& v) const {
     if (!v.param_of || cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
@@ -922,6 +957,24 @@ class Inferrer {
       i.name = absl::StrCat("namedtuple:", args[0]->name);
       i.operands.clear();
       return absl::OkStatus();
+    }
+    if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty()) {
+      // unroll: type(x) of a number or a str is its class, known here (Python's
+      // for the types a Python value has, NumPy's scalar type for the others).
+      const Type* x = args[0];
+      std::string cls;
+      if (x->kind == Kind::kBool) cls = "bool";
+      else if (x->kind == Kind::kStr) cls = "str";
+      else if (x->kind == Kind::kInt && x->bits == 64 && x->is_signed) cls = "int";
+      else if (x->kind == Kind::kFloat && x->bits == 64) cls = "float";
+      else if (x->kind == Kind::kComplex && x->bits == 128) cls = "complex";
+      else if (x->isNumber()) cls = absl::StrCat("numpy.", x->str());
+      if (!cls.empty()) {
+        i.op = Op::kLoadGlobal;
+        i.name = absl::StrCat("type:", cls);
+        i.operands.clear();
+        return absl::OkStatus();
+      }
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
