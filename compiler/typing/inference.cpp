@@ -286,6 +286,9 @@ class Inferrer {
       return typingError(absl::StrCat("Cannot unify ", v->type->str(), " and ", t->str(),  // litcont: Numba's words
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
                                       " (literal containers meet only with the same keys and item types)"));
+    if (!u && v->param_of && usedBy(*v, "isinstance"))  // unroll: Numba's words
+      return typingError(absl::StrCat("isinstance() cannot determine the type of variable \"", what,
+                                      "\" due to a branch."));
     if (!u && unrolledParam(*v))  // unroll: Numba's words
       return userError(Diagnostic::Kind::kUnsupported,
                        absl::StrCat("Invalid use of literal_unroll: found multiple definitions of variable '", what,
@@ -896,6 +899,17 @@ class Inferrer {
     return 2;
   }
 
+  // unroll: whether v is the first argument of a call of builtin `name`.
+  bool usedBy(const ir::Value& v, const char* name) const {
+    if (cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
+    for (auto& b : p_.instances[cur_]->ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() >= 2 && x->operands[1] == &v && x->operands[0]->def &&
+            x->operands[0]->def->op == Op::kLoadGlobal && x->operands[0]->def->name == name)
+          return true;
+    return false;
+  }
+
   // unroll: whether block parameter v is the argument of a literal_unroll call.
   bool unrolledParam(const ir::Value& v) const {
     if (!v.param_of || cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
@@ -958,6 +972,9 @@ class Inferrer {
       i.operands.clear();
       return absl::OkStatus();
     }
+    if (i.operands[0]->type->name == "isinstance" && !args.empty() && args[0]->kind == Kind::kOptional)
+      return typingError(absl::StrCat("isinstance() cannot determine the type of variable \"",
+                                      i.operands[1]->debug_name, "\" due to a branch."));  // unroll: Numba's words
     if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty()) {
       // unroll: type(x) of a number or a str is its class, known here (Python's
       // for the types a Python value has, NumPy's scalar type for the others).

@@ -63,6 +63,9 @@ std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::str
     if (!is && c->kind != Kind::kBuiltin && c->kind != Kind::kDType)  // unroll: Numba's words
       return absl::InvalidArgumentError(absl::StrCat("Cannot infer numba type of python type: isinstance() arg 2 "
                                                      "holds a value of type ", c->str(), ", not a class"));
+    if (!is && c->name.rfind("namedtuple:", 0) == 0)  // unroll: Numba's words
+      return absl::InvalidArgumentError(
+          absl::StrCat("isinstance() does not support variables of type \"", args[0]->str(), "\""));
     if (!is)
       return absl::InvalidArgumentError(
           absl::StrCat("isinstance() with the class ", c->str(), " is not supported in jitted code"));
