@@ -144,6 +144,7 @@ class Inferrer {
           if (*u) return absl::OkStatus();  // typed again in the next round
           if (i->op == Op::kCall) continue;  // its argument's type is not known yet
         }
+        if (i->op == Op::kCompare && i->operands.size() == 2) foldClassCompare(*i);  // unroll: type(x) is int
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
           changed_ = true;
@@ -897,6 +898,35 @@ class Inferrer {
     if (absl::Status s = typeInstr(inst, *l); !s.ok()) return s;
     call.operands[1] = l->result.get();
     return 2;
+  }
+
+  // unroll: `type(x) is int` (==, is not, !=) between two Python classes is
+  // a constant. A NumPy scalar class is left alone: its values have Python's
+  // classes here (as in Numba), so the answer could differ from Python's.
+  void foldClassCompare(ir::Instr& i) {
+    const Type* a = i.operands[0]->type;
+    const Type* b = i.operands[1]->type;
+    static const std::set<std::string> classes = {"int", "float", "complex", "bool", "str"};
+    if (a->kind != Kind::kBuiltin || b->kind != Kind::kBuiltin || !classes.count(a->name) || !classes.count(b->name))
+      return;
+    bool same = a->name == b->name;
+    switch (i.compare_op) {
+      case ir::CompareOp::kIs:
+      case ir::CompareOp::kEq: break;
+      case ir::CompareOp::kIsNot:
+      case ir::CompareOp::kNe: same = !same; break;
+      case ir::CompareOp::kLt:
+      case ir::CompareOp::kLe:
+      case ir::CompareOp::kGt:
+      case ir::CompareOp::kGe:
+      case ir::CompareOp::kIn:
+      case ir::CompareOp::kNotIn: return;
+    }
+    i.op = Op::kConst;
+    i.operands.clear();
+    i.const_value = compiler::Constant{};
+    i.const_value.kind = compiler::Constant::Kind::kBool;
+    i.const_value.b = same;
   }
 
   // unroll: whether v is the first argument of a call of builtin `name`.

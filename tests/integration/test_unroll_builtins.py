@@ -244,3 +244,19 @@ def test_isinstance_after_a_branch_is_refused(kilnd):
         return isinstance(z, int)
     with pytest.raises(TypingError, match='cannot determine the type of variable "z" due to a branch'):
         jit(f)(100)
+
+
+@pytest.mark.parametrize("x", [1, 1.5, True, "a", 2j])
+def test_type_is_class(kilnd, x):
+    def f(a):
+        r = 0
+        if type(a) is int:
+            r += 1
+        if type(a) == float:
+            r += 2
+        if type(a) is not bool:
+            r += 4
+        if type(a) != str:
+            r += 8
+        return r
+    assert jit(f)(x) == f(x)
