@@ -1002,9 +1002,6 @@ class Inferrer {
       i.operands.clear();
       return absl::OkStatus();
     }
-    if (i.operands[0]->type->name == "isinstance" && !args.empty() && args[0]->kind == Kind::kOptional)
-      return typingError(absl::StrCat("isinstance() cannot determine the type of variable \"",
-                                      i.operands[1]->debug_name, "\" due to a branch."));  // unroll: Numba's words
     if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty()) {
       // unroll: type(x) of a number or a str is its class, known here (Python's
       // for the types a Python value has, NumPy's scalar type for the others).

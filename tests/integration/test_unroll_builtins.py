@@ -223,18 +223,6 @@ def test_sum_refuses_str_start(kilnd, start, what):
         jit(f)((1, 2, 3), start)
 
 
-def test_isinstance_of_optional_is_refused(kilnd):
-    # The answer depends on the branch taken: refused (it was a constant False).
-    def f(x):
-        if x > 4:
-            z = 10
-        else:
-            z = None
-        return isinstance(z, int)
-    with pytest.raises(TypingError, match='cannot determine the type of variable "z" due to a branch'):
-        jit(f)(100)
-
-
 def test_isinstance_after_a_branch_is_refused(kilnd):
     def f(x):
         if x > 4:
