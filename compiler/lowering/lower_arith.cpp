@@ -419,7 +419,8 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
   const typing::Type* c = rhs->type;
   if (a->kind == Kind::kEnumMember || c->kind == Kind::kEnumMember)  // enums: lower_enums.cpp
     if (llvm::Value* v = enumCompare(op, lhs, rhs)) return v;
-  if ((a->kind == Kind::kStr || c->kind == Kind::kStr) && c->kind != Kind::kTuple)
+  if ((a->kind == Kind::kStr || c->kind == Kind::kStr) &&
+      !(c->kind == Kind::kTuple && (op == CompareOp::kIn || op == CompareOp::kNotIn)))
     return strCompare(op, lhs, rhs);  // strings
   if (op == CompareOp::kIn || op == CompareOp::kNotIn) {
     llvm::Value* found = b_.getInt1(false);

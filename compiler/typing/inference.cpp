@@ -120,6 +120,12 @@ class Inferrer {
             (i->operands[0]->type->name == "min" || i->operands[0]->type->name == "max") &&
             i->operands[1]->type->kind == Kind::kTuple && i->operands[1]->type->items.size() >= 2)
           i->kwnames = {"*"};  // tuples: max(t) is max(*t)
+        if (absl::StatusOr<size_t> added = minMaxOfIterable(inst, *b, n); !added.ok()) {  // unroll: min(range(n))
+          return added.status();
+        } else if (*added > 0) {
+          n += *added;
+          i = b->instrs[n].get();
+        }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBoundMethod &&
             i->operands[0]->type->name == "_replace" && i->operands[0]->def) {  // namedtuples: p._replace(x=1)
           absl::StatusOr<size_t> added = namedtupleReplace(inst, *b, n);
@@ -138,6 +144,7 @@ class Inferrer {
           if (*u) return absl::OkStatus();  // typed again in the next round
           if (i->op == Op::kCall) continue;  // its argument's type is not known yet
         }
+        if (i->op == Op::kCompare && i->operands.size() == 2) foldClassCompare(*i);  // unroll: type(x) is int
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
           changed_ = true;
@@ -280,6 +287,14 @@ class Inferrer {
       return typingError(absl::StrCat("Cannot unify ", v->type->str(), " and ", t->str(),  // litcont: Numba's words
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
                                       " (literal containers meet only with the same keys and item types)"));
+    if (!u && v->param_of && usedBy(*v, "isinstance"))  // unroll: Numba's words
+      return typingError(absl::StrCat("isinstance() cannot determine the type of variable \"", what,
+                                      "\" due to a branch."));
+    if (!u && unrolledParam(*v))  // unroll: Numba's words
+      return userError(Diagnostic::Kind::kUnsupported,
+                       absl::StrCat("Invalid use of literal_unroll: found multiple definitions of variable '", what,
+                                    "' (", v->type->str(), " and ", t->str(), ")"),
+                       line_);
     if (!u)
       return typingError(absl::StrCat("cannot unify ", v->type->str(), " and ", t->str(),
                                       what.empty() ? "" : absl::StrCat(" for '", what, "'"),
@@ -368,6 +383,10 @@ class Inferrer {
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
+    if (name.rfind("type:", 0) == 0 && !g) {  // unroll: type(x) of a number or a str, its class
+      if (name.rfind("type:numpy.", 0) == 0) return moduleAttr(tc_, "numpy", name.substr(11));
+      return tc_.builtin(name.substr(5));
+    }
     if (!g || g->kind == K::kMissing)
       return userError(Diagnostic::Kind::kName, absl::StrCat("name '", name, "' is not defined"), line_);
     switch (g->kind) {
@@ -406,6 +425,8 @@ class Inferrer {
         if (const Type* exc = exceptionClassOf(tc_, g->qualified_name)) return exc;  // exceptions:
         return tc_.builtin(g->qualified_name);
       case K::kUnsupported:
+        if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
+          return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
                                         "' in jitted code"));
       case K::kMissing: break;
@@ -842,6 +863,7 @@ class Inferrer {
         return false;
       };
       absl::StatusOr<bool> u = unrollLiteralLoop(*inst.ir, i, t->items.size(), tc_.unknown(), nests);
+      if (!u.ok() && absl::IsFailedPrecondition(u.status())) return typingError(std::string(u.status().message()));
       if (!u.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(u.status().message()), line_);
       changed = *u;
     }
@@ -851,6 +873,97 @@ class Inferrer {
     forgetDeadCalls(inst);
     changed_ = true;
     return true;
+  }
+
+  // unroll: min(it), max(it) of a range, an iterator or a generator are
+  // min(list(it)), max(list(it)) (a list's min and max are Python's:
+  // the first of equal items, ValueError when empty). Returns how many
+  // instructions were inserted before the call (at index n of b).
+  absl::StatusOr<size_t> minMaxOfIterable(Instance& inst, ir::Block& b, size_t n) {
+    ir::Instr& call = *b.instrs[n];
+    if (call.op != Op::kCall || call.operands.size() != 2 || !call.kwnames.empty()) return 0;
+    const Type* callee = call.operands[0]->type;
+    if (callee->kind != Kind::kBuiltin || (callee->name != "min" && callee->name != "max")) return 0;
+    const Type* x = call.operands[1]->type;
+    if (x->kind != Kind::kRange && x->kind != Kind::kGenerator && !isIterator(x->kind)) return 0;
+    ir::Instr* g = inst.ir->append(&b, Op::kLoadGlobal, {}, call.line);
+    g->offset = call.offset;
+    g->name = "builtins.list";
+    g->result->type = tc_.unknown();
+    ir::Instr* l = inst.ir->append(&b, Op::kCall, {g->result.get(), call.operands[1]}, call.line);
+    l->offset = call.offset;
+    l->result->type = tc_.unknown();
+    std::rotate(b.instrs.begin() + n, b.instrs.end() - 2, b.instrs.end());
+    if (absl::Status s = typeInstr(inst, *g); !s.ok()) return s;
+    if (absl::Status s = typeInstr(inst, *l); !s.ok()) return s;
+    call.operands[1] = l->result.get();
+    return 2;
+  }
+
+  // unroll: `type(x) is int` (==, is not, !=) between two Python classes is
+  // a constant. A NumPy scalar class is left alone: its values have Python's
+  // classes here (as in Numba), so the answer could differ from Python's.
+  void foldClassCompare(ir::Instr& i) {
+    const Type* a = i.operands[0]->type;
+    const Type* b = i.operands[1]->type;
+    static const std::set<std::string> classes = {"int", "float", "complex", "bool", "str"};
+    if (a->kind != Kind::kBuiltin || b->kind != Kind::kBuiltin || !classes.count(a->name) || !classes.count(b->name))
+      return;
+    bool same = a->name == b->name;
+    switch (i.compare_op) {
+      case ir::CompareOp::kIs:
+      case ir::CompareOp::kEq: break;
+      case ir::CompareOp::kIsNot:
+      case ir::CompareOp::kNe: same = !same; break;
+      case ir::CompareOp::kLt:
+      case ir::CompareOp::kLe:
+      case ir::CompareOp::kGt:
+      case ir::CompareOp::kGe:
+      case ir::CompareOp::kIn:
+      case ir::CompareOp::kNotIn: return;
+    }
+    i.op = Op::kConst;
+    i.operands.clear();
+    i.const_value = compiler::Constant{};
+    i.const_value.kind = compiler::Constant::Kind::kBool;
+    i.const_value.b = same;
+  }
+
+  // unroll: whether v is the first argument of a call of builtin `name`.
+  bool usedBy(const ir::Value& v, const char* name) const {
+    if (cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
+    for (auto& b : p_.instances[cur_]->ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() >= 2 && x->operands[1] == &v && x->operands[0]->def &&
+            x->operands[0]->def->op == Op::kLoadGlobal && x->operands[0]->def->name == name)
+          return true;
+    return false;
+  }
+
+  // unroll: whether block parameter v is the argument of a literal_unroll call.
+  bool unrolledParam(const ir::Value& v) const {
+    if (!v.param_of || cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
+    for (auto& b : p_.instances[cur_]->ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() == 2 && x->operands[1] == &v && x->operands[0]->def &&
+            x->operands[0]->def->op == Op::kLoadGlobal && x->operands[0]->def->name == "literal_unroll")
+          return true;
+    return false;
+  }
+
+  // unroll: whether list literal `build` has only constant items and is given
+  // to literal_unroll (then Numba makes it a tuple, everywhere it is used).
+  bool constantListUnrolled(const Instance& inst, const ir::Instr& build) const {
+    for (const ir::Value* o : build.operands)
+      if (!o->def || o->def->op != Op::kConst) return false;
+    for (auto& b : inst.ir->blocks)
+      for (auto& x : b->instrs)
+        if (x->op == Op::kCall && x->operands.size() == 2 && x->operands[1] == build.result.get() &&
+            ((x->operands[0]->def && x->operands[0]->def->op == Op::kLoadGlobal &&
+              x->operands[0]->def->name == "literal_unroll") ||
+             (x->operands[0]->type->kind == Kind::kBuiltin && x->operands[0]->type->name == "literal_unroll")))
+          return true;
+    return false;
   }
 
   // tuples: after blocks were removed, the call bindings of their calls.
@@ -888,6 +1001,24 @@ class Inferrer {
       i.name = absl::StrCat("namedtuple:", args[0]->name);
       i.operands.clear();
       return absl::OkStatus();
+    }
+    if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty()) {
+      // unroll: type(x) of a number or a str is its class, known here (Python's
+      // for the types a Python value has, NumPy's scalar type for the others).
+      const Type* x = args[0];
+      std::string cls;
+      if (x->kind == Kind::kBool) cls = "bool";
+      else if (x->kind == Kind::kStr) cls = "str";
+      else if (x->kind == Kind::kInt && x->bits == 64 && x->is_signed) cls = "int";
+      else if (x->kind == Kind::kFloat && x->bits == 64) cls = "float";
+      else if (x->kind == Kind::kComplex && x->bits == 128) cls = "complex";
+      else if (x->isNumber()) cls = absl::StrCat("numpy.", x->str());
+      if (!cls.empty()) {
+        i.op = Op::kLoadGlobal;
+        i.name = absl::StrCat("type:", cls);
+        i.operands.clear();
+        return absl::OkStatus();
+      }
     }
     std::optional<absl::StatusOr<BuiltinRewrite>> r =
         tupleBuiltinRewrite(i.operands[0]->type->name, args, i.kwnames.size());
@@ -1153,6 +1284,10 @@ class Inferrer {
           if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
             return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
+        } else if (obj->kind == Kind::kTuple && obj->name.empty()) {  // unroll: Numba's words (a tuple of its items)
+          std::vector<std::string> items;
+          for (const Type* x : obj->items) items.push_back(x->str());
+          return typingError(absl::StrCat("Unknown attribute '", i.name, "' of type Tuple(", absl::StrJoin(items, ", "), ")"));
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }
@@ -1370,6 +1505,11 @@ class Inferrer {
         for (size_t k = 0; k < i.operands.size(); ++k) {
           if (operand(k)->kind == Kind::kUnknown) return absl::OkStatus();
           items.push_back(operand(k));
+        }
+        if (constantListUnrolled(inst, i)) {  // unroll: as Numba, a constant list given to literal_unroll is a tuple
+          i.op = Op::kBuildTuple;
+          t = tc_.tuple(items);
+          break;
         }
         absl::StatusOr<const Type*> l = listLiteral(tc_, items);
         if (!l.ok() && (t = literalListOf(tc_, items))) {  // litcont: a LiteralList, built as the tuple of its items

@@ -43,21 +43,39 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
                                        const std::function<bool(const ir::Instr&)>& nests) {
   Value* c = call.result.get();
   Block* pre = call.parent;
+  // The only use of v, or null.
+  auto soleUse = [&](const Value* v) -> Instr* {
+    Instr* user = nullptr;
+    size_t uses = 0;
+    for (auto& b : f.blocks)
+      for (auto& i : b->instrs) {
+        for (Value* o : i->operands)
+          if (o == v) {
+            ++uses;
+            user = i.get();
+          }
+        for (ir::Edge& e : i->succs)
+          for (Value* a : e.args) uses += a == v;
+      }
+    return uses == 1 ? user : nullptr;
+  };
+  // As Numba: `for i in range(len(literal_unroll(t)))` is unrolled too, each
+  // copy's i the constant index (so that t[i] in the body is typed per item).
+  auto calls = [](const Instr* x, const char* builtin) {
+    return x && x->op == Op::kCall && x->operands.size() == 2 && x->kwnames.empty() &&
+           x->operands[0]->type->kind == Kind::kBuiltin && x->operands[0]->type->name == builtin;
+  };
+  bool indices = false;
+  if (Instr* len = soleUse(c); calls(len, "len") && len->parent == pre && len->operands[1] == c)
+    if (Instr* range = soleUse(len->result.get());
+        calls(range, "range") && range->parent == pre && range->operands[1] == len->result.get()) {
+      c = range->result.get();
+      indices = true;
+    }
   // The loop's shape: getiter of the call in the same block, which jumps to
   // the header with the iterator, whose for_iter iterates it.
-  Instr* getiter = nullptr;
-  size_t uses = 0;
-  for (auto& b : f.blocks)
-    for (auto& i : b->instrs) {
-      for (Value* o : i->operands)
-        if (o == c) {
-          ++uses;
-          if (i->op == Op::kGetIter && b.get() == pre) getiter = i.get();
-        }
-      for (ir::Edge& e : i->succs)
-        for (Value* a : e.args) uses += a == c;
-    }
-  if (!getiter || uses != 1) return false;
+  Instr* getiter = soleUse(c);
+  if (!getiter || getiter->op != Op::kGetIter || getiter->parent != pre) return false;
   Instr* jump = pre->terminator();
   if (!jump || jump->op != Op::kJump) return false;
   Block* header = jump->succs[0].target;
@@ -78,11 +96,26 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
   for (Block* b : inside)
     if (!after.count(b)) region.insert(b);
   if (region.count(pre)) return refuse("literal_unroll(): the loop's shape is not supported");
+  // The loop proper: the blocks that go back to the header (a branch that
+  // breaks out is not in it, as in Numba's loop bodies).
+  std::set<Block*> loops_back;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (Block* b : region)
+      for (auto& i : b->instrs)
+        for (ir::Edge& e : i->succs)
+          if (b != header && !loops_back.count(b) && (e.target == header || loops_back.count(e.target)))
+            grew = loops_back.insert(b).second;
+  }
   // As Numba: only a loop that uses its item is refused for nesting another.
   bool item_used = false, nested = false;
   for (Block* b : region)
     for (auto& i : b->instrs) {
       nested |= nests(*i);
+      nested |= loops_back.count(b) && i->op == Op::kCall && !i->operands.empty() &&
+                ((i->operands[0]->type->kind == Kind::kBuiltin && i->operands[0]->type->name == "literal_unroll") ||
+                 (i->operands[0]->def && i->operands[0]->def->op == Op::kLoadGlobal &&
+                  i->operands[0]->def->name == "literal_unroll"));
       for (Value* o : i->operands) item_used |= o == fi->result.get();
       for (ir::Edge& e : i->succs)  // not the back edge carrying the loop variable
         for (Value* a : e.args) item_used |= a == fi->result.get() && e.target != header;
@@ -124,6 +157,35 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
     }
   }
 
+  // As Numba: the item of a heterogeneous tuple has no one type after the
+  // loop (a TypingError, its status FailedPrecondition).
+  const Type* tt = call.operands[1]->type;
+  const bool mixed = !indices && tt->kind == Kind::kTuple &&
+                     std::any_of(tt->items.begin(), tt->items.end(), [&](const Type* x) { return x != tt->items[0]; });
+  // Read after the loop: an operand outside it, or an argument of a block
+  // parameter read so (not only carried along by the SSA form).
+  std::set<const Value*> read;
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (Value* o : i->operands)
+        if (!region.count(b.get())) read.insert(o);
+  for (bool grew = mixed; grew;) {
+    grew = false;
+    for (auto& b : f.blocks)
+      for (auto& i : b->instrs)
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+            if (read.count(e.target->params[k].get()) && read.insert(e.args[k]).second) grew = true;
+  }
+  for (Block* b : region)
+    for (auto& i : b->instrs)
+      for (ir::Edge& e : i->succs)
+        for (size_t k = 0; mixed && e.target == header && k < e.args.size(); ++k)
+          for (Value** v : header_uses)
+            if (e.args[k] == fi->result.get() && *v == header->params[k].get() && read.count(*v))
+              return absl::FailedPreconditionError(
+                  absl::StrCat("Cannot unify the items of ", tt->str(), " for '", header->params[k]->debug_name,
+                               "', used after its literal_unroll loop"));
   // Keep the blocks' order: the copies go where the header was.
   std::vector<Block*> ordered;
   for (auto& b : f.blocks)
@@ -156,9 +218,12 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
           idx->const_value.kind = compiler::Constant::Kind::kInt;
           idx->const_value.i = static_cast<int64_t>(k);
           idx->result->type = unknown;
-          Instr* item = f.append(nb, Op::kGetItem, {tuple, idx->result.get()}, fi->line);
-          item->offset = fi->offset;
-          item->result->type = unknown;
+          Instr* item = idx;
+          if (!indices) {
+            item = f.append(nb, Op::kGetItem, {tuple, idx->result.get()}, fi->line);
+            item->offset = fi->offset;
+            item->result->type = unknown;
+          }
           item->result->debug_name = fi->result->debug_name;
           value_maps[k][fi->result.get()] = item->result.get();
           Instr* j = f.append(nb, Op::kJump, {}, fi->line);
@@ -218,6 +283,34 @@ absl::StatusOr<bool> unrollLiteralLoop(ir::Function& f, ir::Instr& call, size_t 
   for (size_t k = at; k < f.blocks.size(); ++k)
     if (!region.count(f.blocks[k].get())) out.push_back(std::move(f.blocks[k]));
   f.blocks = std::move(out);
+
+  // A variable only carried along by the SSA form through the copies (one
+  // an inner loop's, typed differently per copy) is read by nothing: its
+  // arguments into the copies become undefined, so that the copies' types
+  // need not meet.
+  std::set<const Block*> copies;
+  for (auto& m : block_maps)
+    for (auto& [old, nb] : m) copies.insert(nb);
+  std::set<const Value*> read_any;
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (Value* o : i->operands) read_any.insert(o);
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (auto& b : f.blocks)
+      for (auto& i : b->instrs)
+        for (ir::Edge& e : i->succs)
+          for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+            if (read_any.count(e.target->params[k].get()) && read_any.insert(e.args[k]).second) grew = true;
+  }
+  Value* undef = nullptr;
+  for (auto& i : f.blocks[0]->instrs)
+    if (i->op == Op::kUndef) undef = i->result.get();
+  for (auto& b : f.blocks)
+    for (auto& i : b->instrs)
+      for (ir::Edge& e : i->succs)
+        for (size_t k = 0; undef && copies.count(e.target) && k < e.args.size() && k < e.target->params.size(); ++k)
+          if (!read_any.count(e.target->params[k].get())) e.args[k] = undef;
 
   // The iterator is not made: the tuple itself stands in for it.
   getiter->op = Op::kCopy;

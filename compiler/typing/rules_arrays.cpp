@@ -570,8 +570,8 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kTuple: {
       for (const Type* it : x->items)
         if (it != x->items[0]) {
-          *why = absl::StrCat("cannot iterate over heterogeneous ", x->str(),
-                              " (getiter; use kiln.literal_unroll to loop over its items)");
+          *why = absl::StrCat("No implementation of function getiter(", x->str(),
+                              "): cannot iterate over a heterogeneous tuple (use kiln.literal_unroll to loop over its items)");
           return nullptr;
         }
       return tc.tupleIter(x->items);

@@ -269,7 +269,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       for (const Type* a : args) {
         std::string why;
         const Type* it = iteratorOf(tc, a, &why);
-        if (!it) return absl::InvalidArgumentError(why);
+        if (!it) return absl::InvalidArgumentError(absl::StrCat("argument ", iters.size() + 1, " of zip(): ", why));
         iters.push_back(it);
       }
       return tc.zip(std::move(iters));

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"
 
 namespace kiln::typing {
 
@@ -252,6 +253,19 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
   const size_t npos = args.size() - kwnames.size();
   for (const Type* a : args)
     if (unknown(a)) return tc.unknown();
+  // sum(x, start): a str, bytes or bytearray start refused in Python's words
+  // (Numba's), and sum of a str has no implementation.
+  if (name == "sum" && args.size() == 2 && (kwnames.empty() || kwnames[0] == "start")) {
+    const Type* start = args[1];
+    const char* what = start->kind == Kind::kStr                               ? "strings [use ''.join(seq) instead]"
+                       : isBytes(start)                                        ? "bytes [use b''.join(seq) instead]"
+                       : start->kind == Kind::kArray && start->name == "bytearray" ? "bytearray [use b''.join(seq) instead]"
+                                                                               : nullptr;
+    if (what) return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat("sum() can't sum ", what)));
+  }
+  if (name == "sum" && !args.empty() && args[0]->kind == Kind::kStr)
+    return absl::StatusOr<const Type*>(
+        absl::InvalidArgumentError(absl::StrCat("No implementation of function sum(", args[0]->str(), ")")));
   auto itemOf = [&](const Type* x, std::string* why) -> const Type* {
     const Type* it = iteratorOf(tc, x, why);
     return it ? iterItem(tc, it) : nullptr;
@@ -291,6 +305,7 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
     if (!kwnames.empty())
       return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat(name, "() of a list takes no keyword arguments")));
     const Type* item = args[0]->items[0];
+    if (unknown(item)) return tc.unknown();  // list(gen) before gen's items are typed
     if (name == "sum") {
       if (npos > 2 || !item->isNumber() || (npos == 2 && !args[1]->isNumber()))
         return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat("sum() of ", args[0]->str(), " is not supported")));

@@ -33,9 +33,10 @@ const Type* strCompareResult(TypeContext& tc, CompareOp op, const Type* a, const
     case CompareOp::kIn:
     case CompareOp::kNotIn:
       if (isStr(a) && isStr(b)) return tc.boolean();
-      // A str never equals a number (Python's == is False, not an error).
+      // A str never equals a number or a tuple (Python's == is False, not an error).
       if ((op == CompareOp::kEq || op == CompareOp::kNe) &&
-          (a->isNumber() || b->isNumber() || a->kind == Kind::kNone || b->kind == Kind::kNone))
+          (a->isNumber() || b->isNumber() || a->kind == Kind::kNone || b->kind == Kind::kNone ||
+           a->kind == Kind::kTuple || b->kind == Kind::kTuple))
         return tc.boolean();
       return nullptr;
     case CompareOp::kIs:

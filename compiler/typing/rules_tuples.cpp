@@ -4,6 +4,7 @@
 // constant.
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"
 
 namespace kiln::typing {
 
@@ -25,6 +26,8 @@ std::optional<bool> instanceOf(const Type* x, const Type* c) {
   if (n == "dict") return x->kind == Kind::kDict || isLiteralStrKeyDict(x);
   if (n == "range") return x->kind == Kind::kRange;
   if (n == "slice") return x->kind == Kind::kSlice;
+  if (n == "set") return isSet(x);  // unroll: sets and bytes (Numba's isinstance)
+  if (n == "bytes") return isBytes(x);
   if (n == "object") return true;
   if (n == "numpy.ndarray") return x->kind == Kind::kArray;  // wording: library functions check their arguments
   return std::nullopt;
@@ -53,15 +56,22 @@ std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::str
   std::vector<const Type*> classes;
   if (args[1]->kind == Kind::kTuple) classes = args[1]->items;
   else classes.push_back(args[1]);
-  bool any = false;
+  // As Python, the classes are tried in order: a match answers before a
+  // later item that is no class is looked at.
   for (const Type* c : classes) {
     std::optional<bool> is = instanceOf(args[0], c);
+    if (!is && c->kind != Kind::kBuiltin && c->kind != Kind::kDType)  // unroll: Numba's words
+      return absl::InvalidArgumentError(absl::StrCat("Cannot infer numba type of python type: isinstance() arg 2 "
+                                                     "holds a value of type ", c->str(), ", not a class"));
+    if (!is && c->name.rfind("namedtuple:", 0) == 0)  // unroll: Numba's words
+      return absl::InvalidArgumentError(
+          absl::StrCat("isinstance() does not support variables of type \"", args[0]->str(), "\""));
     if (!is)
       return absl::InvalidArgumentError(
           absl::StrCat("isinstance() with the class ", c->str(), " is not supported in jitted code"));
-    any = any || *is;
+    if (*is) return BuiltinRewrite{R::kConstant, true};
   }
-  return BuiltinRewrite{R::kConstant, any};
+  return BuiltinRewrite{R::kConstant, false};
 }
 
 }  // namespace kiln::typing

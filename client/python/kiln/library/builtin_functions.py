@@ -8,8 +8,8 @@ from . import implements, primitive
 @implements("builtins.map")
 def map(function, iterable, iterable2=None):
     # One or two iterables (map(f, *args) is refused: f(*t) is not supported).
-    if iterable2 is None:
-        for x in iterable:
+    if iterable2 is None:  # through zip, as Numba's (whose errors name zip)
+        for (x,) in zip(iterable):
             yield function(x)
     else:
         for x, y in zip(iterable, iterable2):
