@@ -163,6 +163,20 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
     });
     return out;
   }
+  if (st->kind == typing::Kind::kList && st->items[0]->kind == typing::Kind::kTuple) {  // npcreate: a list of tuples
+    const typing::Type* rt = st->items[0];
+    const unsigned cols = static_cast<unsigned>(rt->items.size());
+    llvm::Value* lst = value(src);
+    llvm::Value* rows = listSize(lst);
+    llvm::Value* out = newArray(result, {rows, b_.getInt64(cols)});
+    loop(rows, [&](llvm::Value* i) {
+      llvm::Value* row = listGet(lst, st, i);
+      for (unsigned j = 0; j < cols; ++j)
+        storeElement(flatElementPtr(out, result, b_.CreateAdd(b_.CreateMul(i, b_.getInt64(cols)), b_.getInt64(j))),
+                     convert(b_, b_.CreateExtractValue(row, j), rt->items[j], dt), dt);
+    });
+    return out;
+  }
   if (st->kind == typing::Kind::kList) {  // npfuncs: a list of numbers
     llvm::Value* lst = value(src);
     llvm::Value* n = listSize(lst);
@@ -172,9 +186,28 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
     });
     return out;
   }
+  if (st->items.empty()) return newArray(result, {b_.getInt64(0)});  // npcreate: (), an empty array
   if (st->items[0]->isArray()) return joinArrays(typing::BuiltinId::kNpStack, {src}, result);
   llvm::Value* tv = value(src);
   const unsigned rows = static_cast<unsigned>(st->items.size());
+  if (st->items[0]->kind == typing::Kind::kList) {  // npcreate: a tuple of lists, each a row
+    std::vector<llvm::Value*> lists;
+    for (unsigned i = 0; i < rows; ++i) lists.push_back(b_.CreateExtractValue(tv, i));
+    llvm::Value* cols = listSize(lists[0]);
+    for (unsigned i = 1; i < rows; ++i)
+      raiseIf(b_.CreateICmpNE(listSize(lists[i]), cols), KILN_VALUE_ERROR,
+              "setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 "
+              "dimensions.");
+    llvm::Value* out = newArray(result, {b_.getInt64(rows), cols});
+    for (unsigned i = 0; i < rows; ++i) {
+      const typing::Type* lt = st->items[i];
+      loop(cols, [&](llvm::Value* j) {
+        storeElement(flatElementPtr(out, result, b_.CreateAdd(b_.CreateMul(b_.getInt64(i), cols), j)),
+                     convert(b_, listGet(lists[i], lt, j), lt->items[0], dt), dt);
+      });
+    }
+    return out;
+  }
   if (st->items[0]->isNumber()) {
     llvm::Value* out = newArray(result, {b_.getInt64(rows)});
     for (unsigned k = 0; k < rows; ++k)

@@ -525,7 +525,20 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
     if (!realToComplexOnly(from)) return nullptr;
     return tc.array(want ? want : from, 2, 'C');
   }
-  if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
+  // npcreate: a list of tuples of numbers (2-d; the tuple's items promoted).
+  if (src->kind == Kind::kList && !src->items.empty() && src->items[0]->kind == Kind::kTuple &&
+      !src->items[0]->items.empty()) {
+    const Type* d = nullptr;
+    for (const Type* t : src->items[0]->items) {
+      if (!t->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, t) : t;
+    }
+    if (!realToComplexOnly(d)) return nullptr;
+    return tc.array(want ? want : d, 2, 'C');
+  }
+  if (src->kind != Kind::kTuple) return nullptr;
+  // npcreate: an empty tuple is an empty float64 array, as NumPy's.
+  if (src->items.empty()) return tc.array(want ? want : tc.floating(64), 1, 'C');
   const Type* first = src->items[0];
   const Type* d = nullptr;
   int nd = 0;
@@ -535,13 +548,20 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
       d = d ? promoteDtypes(tc, d, t) : t;
     }
     nd = 1;
-  } else if (first->kind == Kind::kTuple && !first->items.empty()) {
+  } else if (first->kind == Kind::kTuple) {
     for (const Type* row : src->items) {
       if (row->kind != Kind::kTuple || row->items.size() != first->items.size()) return nullptr;
       for (const Type* t : row->items) {
         if (!t->isNumber()) return nullptr;
         d = d ? promoteDtypes(tc, d, t) : t;
       }
+    }
+    if (!d) d = tc.floating(64);  // npcreate: a tuple of empty tuples, (n, 0) float64
+    nd = 2;
+  } else if (first->kind == Kind::kList) {  // npcreate: a tuple of lists of numbers (2-d; unequal lengths raise)
+    for (const Type* row : src->items) {
+      if (row->kind != Kind::kList || row->items.empty() || !row->items[0]->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, row->items[0]) : row->items[0];
     }
     nd = 2;
   } else if (first->isArray()) {  // as numpy.stack

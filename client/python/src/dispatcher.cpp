@@ -214,8 +214,10 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   std::vector<std::pair<const void*, PyObject*>> lists;
   std::vector<const Layout*> list_layouts;
   auto dropLists = [&](size_t count) {
-    for (size_t i = 0; i < count; ++i)
+    for (size_t i = 0; i < count; ++i) {
       if (reflectedArg(ov.params[i])) dropList(argv[i]);  // sets: as lists
+      else if (tupleHoldsList(ov.params[i])) dropTupleLists(ov.params[i], argv[i]);  // npcreate: lists in a tuple
+    }
   };
   for (size_t i = 0; i < n; ++i) {
     argv[i] = arg_block + ov.arg_offsets[i];
@@ -239,6 +241,8 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
       std::memcpy(&block, argv[i], sizeof block);
       lists.emplace_back(block, a);
       list_layouts.push_back(&ov.params[i]);
+    } else if (tupleHoldsList(ov.params[i])) {  // npcreate: the lists inside a tuple, written back too
+      tupleLists(a, ov.params[i], argv[i], &lists, &list_layouts);
     }
   }
   KilnError err{};

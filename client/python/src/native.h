@@ -215,6 +215,20 @@ PyObject* boxBorrowed(const Layout& layout, const void* src);
 void installPrintHook();
 /// Drops the block of a list argument stored at `src`.
 void dropList(const void* src);
+/// npcreate: the blocks of the lists inside a tuple argument `v` unboxed at
+/// `src` (at any depth), with their Python lists, to write back after a call.
+void tupleLists(PyObject* v, const Layout& l, const void* src, std::vector<std::pair<const void*, PyObject*>>* lists,
+                std::vector<const Layout*>* layouts);
+/// npcreate: drops the blocks of the lists inside a value at `src` (a list
+/// itself, or a tuple holding lists at any depth).
+void dropTupleLists(const Layout& l, const void* src);
+/// Whether a tuple layout holds a list at any depth.
+inline bool tupleHoldsList(const Layout& l) {
+  if (l.kind != Layout::Kind::kTuple) return false;
+  for (const Layout& item : l.items)
+    if (item.kind == Layout::Kind::kList || tupleHoldsList(item)) return true;
+  return false;
+}
 /// While boxing a result: the list arguments' blocks and their Python lists,
 /// so a list argument returned is returned as itself (null: none).
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents);

@@ -1033,12 +1033,19 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
         PyErr_Format(PyExc_TypeError, "expected %s, got %s", l.spelling.c_str(), Py_TYPE(v)->tp_name);
         return false;
       }
+      // npcreate: a list item is a block of its own, as a list argument is;
+      // the dispatcher finds it again (tupleLists) to write it back and drop
+      // it. On a failure the blocks made so far are dropped here.
+      auto dropMade = [&](size_t upto) {
+        for (size_t j = 0; j < upto; ++j) dropTupleLists(l.items[j], static_cast<char*>(dst) + l.offsets[j]);
+      };
       for (size_t i = 0; i < l.items.size(); ++i) {
-        if (l.items[i].kind == Kind::kList) {  // lists: only a list argument itself is reflected
-          PyObject* x = PyTuple_GET_ITEM(v, i);
-          if (PyList_Check(x) && !listHomogeneous(x, l.items[i].items[0])) return false;
-          PyErr_SetString(PyExc_TypeError, "a list inside a tuple argument is not supported yet");
-          return false;
+        if (l.items[i].kind == Kind::kList) {
+          if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) {
+            dropMade(i);
+            return false;
+          }
+          continue;
         }
         if (reflectedArg(l.items[i])) {  // sets: as lists (a mixed set is refused for what it is first)
           PyObject* x = PyTuple_GET_ITEM(v, i);
@@ -1052,9 +1059,13 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
               return false;
             }
           PyErr_SetString(PyExc_TypeError, "a set inside a tuple argument is not supported yet");
+          dropMade(i);
           return false;
         }
-        if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) return false;
+        if (!unbox(PyTuple_GET_ITEM(v, i), l.items[i], static_cast<char*>(dst) + l.offsets[i])) {
+          dropMade(i);
+          return false;
+        }
       }
       return true;
     }
@@ -1374,6 +1385,30 @@ bool writeBackSet(PyObject* value, const Layout& l, const void* src) {
 void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
 
 void dropList(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(src)); }
+
+void tupleLists(PyObject* v, const Layout& l, const void* src, std::vector<std::pair<const void*, PyObject*>>* lists,
+                std::vector<const Layout*>* layouts) {
+  if (l.kind != Kind::kTuple) return;
+  for (size_t i = 0; i < l.items.size(); ++i) {
+    const void* item = static_cast<const char*>(src) + l.offsets[i];
+    PyObject* x = PyTuple_GET_ITEM(v, i);
+    if (l.items[i].kind == Kind::kList) {
+      lists->emplace_back(load<const void*>(item), x);
+      layouts->push_back(&l.items[i]);
+    } else {
+      tupleLists(x, l.items[i], item, lists, layouts);
+    }
+  }
+}
+
+void dropTupleLists(const Layout& l, const void* src) {
+  if (l.kind == Kind::kList) {
+    dropList(src);
+    return;
+  }
+  if (l.kind != Kind::kTuple) return;
+  for (size_t i = 0; i < l.items.size(); ++i) dropTupleLists(l.items[i], static_cast<const char*>(src) + l.offsets[i]);
+}
 
 // print: a value compiled code lends (print_hook.cpp), boxed with references of its own.
 PyObject* boxBorrowed(const Layout& l, const void* src) {
