@@ -461,9 +461,12 @@ const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<con
   if (args.size() == 2 && args[1]->kind != Kind::kInt && args[1]->kind != Kind::kBool) return nullptr;
   const Type* dtype = nullptr;
   int nd = -1;
+  // npcreate: column_stack takes 1-d arrays (as columns) and 2-d ones together
+  const bool columns = id == BuiltinId::kNpColumnStack;
   for (const Type* a : args[0]->items) {
-    if (!a->isArray() || (nd >= 0 && a->ndim != nd) || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
-    nd = a->ndim;
+    if (!a->isArray() || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
+    if (nd >= 0 && a->ndim != nd && !(columns && a->ndim <= 2 && nd <= 2)) return nullptr;
+    nd = std::max(nd, a->ndim);
     dtype = dtype ? promoteDtypes(tc, dtype, a->dtype()) : a->dtype();
   }
   // Complex only joins complex (an element conversion from real to complex

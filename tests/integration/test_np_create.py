@@ -149,3 +149,16 @@ def test_flips_refuse_strings_and_too_few_dimensions(kilnd):
         jit(lambda a: np.fliplr(a))(np.arange(3))
     with pytest.raises(TypingError, match="Cannot np.flipud on unicode_type type"):
         jit(lambda a: np.flipud(a))("abc")
+
+
+def test_column_stack_of_1d_and_2d_arrays(kilnd):
+    from kiln import jit
+
+    f = jit(lambda t: np.column_stack(t))
+    a = np.arange(4)
+    c = np.arange(12).reshape((4, 3))
+    for t in [(a, a + 10, c), (c, a), (c[:, ::-1], a[::-1].astype(np.float32), c.T.copy().T), (a, a), (c, c),
+              (np.arange(0), np.zeros((0, 2)))]:
+        same(f(t), np.column_stack(t))
+    with pytest.raises(ValueError, match="must match exactly"):
+        f((np.arange(3), np.zeros((4, 2))))
