@@ -125,7 +125,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       if (inst_.calls.count(&i)) goto bundle_function;  // pyfuncs: sorted(it, key=f) is written in Python
       if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
       std::vector<const ir::Value*> args;
-      for (int k : i.resolution->bound) args.push_back(i.operands[k]);
+      for (int k : i.resolution->bound) args.push_back(k ? i.operands[k] : nullptr);  // npcreate: 0, a default
       return builtin(*i.resolution, args, result);
     }
     case Kind::kExceptionClass:

@@ -19,7 +19,12 @@ llvm::Value* FunctionLowering::joinArrays(BuiltinId id, const std::vector<const 
   const typing::Type* tt = args[0]->type;
   llvm::Value* tv = value(args[0]);
   const unsigned count = static_cast<unsigned>(tt->items.size());
-  const unsigned nd = static_cast<unsigned>(tt->items[0]->ndim);
+  // npcreate: column_stack of 1-d and 2-d arrays together: each 1-d array
+  // is a column, a (n, 1) view, and the 2-d ones are joined along axis 1
+  bool columns2d = false;
+  for (const typing::Type* a : tt->items)
+    columns2d = columns2d || (id == BuiltinId::kNpColumnStack && a->ndim == 2);
+  const unsigned nd = columns2d ? 2 : static_cast<unsigned>(tt->items[0]->ndim);
   const typing::Type* dt = result->dtype();
   const typing::Type* i64 = types().integer(64, true);
 
@@ -28,7 +33,7 @@ llvm::Value* FunctionLowering::joinArrays(BuiltinId id, const std::vector<const 
   if (id == BuiltinId::kNpVstack) stack = nd == 1;
   if (id == BuiltinId::kNpHstack && nd > 1) axis = b_.getInt64(1);
   if (id == BuiltinId::kNpColumnStack) {
-    stack = nd == 1;
+    stack = nd == 1;  // all 1-d (columns2d: nd is 2)
     axis = b_.getInt64(1);
   }
   const unsigned rank = static_cast<unsigned>(result->ndim);
@@ -39,9 +44,19 @@ llvm::Value* FunctionLowering::joinArrays(BuiltinId id, const std::vector<const 
           absl::StrCat("axis is out of bounds for array of dimension ", rank));
 
   std::vector<llvm::Value*> items;
+  std::vector<const typing::Type*> item_types;
   std::vector<std::vector<llvm::Value*>> shapes;
   for (unsigned i = 0; i < count; ++i) {
+    const typing::Type* it = tt->items[i];
     items.push_back(b_.CreateExtractValue(tv, i));
+    item_types.push_back(it);
+    if (columns2d && it->ndim == 1) {  // npcreate: a column view (n, 1) of a 1-d array
+      const typing::Type* col = types().array(it->dtype(), 2, 'A');
+      Place p{b_.CreateExtractValue(items[i], kMeminfo), b_.CreateExtractValue(items[i], kData),
+              {b_.CreateExtractValue(items[i], {kShape, 0}), b_.getInt64(1)}, {strideOf(items[i], it, 0), b_.getInt64(0)}};
+      items[i] = viewOf(p, col);
+      item_types[i] = col;
+    }
     shapes.emplace_back();
     for (unsigned d = 0; d < nd; ++d) shapes[i].push_back(b_.CreateExtractValue(items[i], {kShape, d}));
   }
@@ -97,7 +112,7 @@ llvm::Value* FunctionLowering::joinArrays(BuiltinId id, const std::vector<const 
       for (unsigned d = 1; d < nd; ++d) len = b_.CreateSelect(isAxis(d), shapes[i][d], len);
       offset = b_.CreateAdd(offset, len);
     }
-    const typing::Type* it = tt->items[i];
+    const typing::Type* it = item_types[i];
     Typed target{view, viewOf(p, view)};
     elementwise({Typed{it, items[i]}}, it->dtype(), view, &target,
                 [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], it->dtype(), dt); });
@@ -163,6 +178,20 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
     });
     return out;
   }
+  if (st->kind == typing::Kind::kList && st->items[0]->kind == typing::Kind::kTuple) {  // npcreate: a list of tuples
+    const typing::Type* rt = st->items[0];
+    const unsigned cols = static_cast<unsigned>(rt->items.size());
+    llvm::Value* lst = value(src);
+    llvm::Value* rows = listSize(lst);
+    llvm::Value* out = newArray(result, {rows, b_.getInt64(cols)});
+    loop(rows, [&](llvm::Value* i) {
+      llvm::Value* row = listGet(lst, st, i);
+      for (unsigned j = 0; j < cols; ++j)
+        storeElement(flatElementPtr(out, result, b_.CreateAdd(b_.CreateMul(i, b_.getInt64(cols)), b_.getInt64(j))),
+                     convert(b_, b_.CreateExtractValue(row, j), rt->items[j], dt), dt);
+    });
+    return out;
+  }
   if (st->kind == typing::Kind::kList) {  // npfuncs: a list of numbers
     llvm::Value* lst = value(src);
     llvm::Value* n = listSize(lst);
@@ -172,9 +201,28 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
     });
     return out;
   }
+  if (st->items.empty()) return newArray(result, {b_.getInt64(0)});  // npcreate: (), an empty array
   if (st->items[0]->isArray()) return joinArrays(typing::BuiltinId::kNpStack, {src}, result);
   llvm::Value* tv = value(src);
   const unsigned rows = static_cast<unsigned>(st->items.size());
+  if (st->items[0]->kind == typing::Kind::kList) {  // npcreate: a tuple of lists, each a row
+    std::vector<llvm::Value*> lists;
+    for (unsigned i = 0; i < rows; ++i) lists.push_back(b_.CreateExtractValue(tv, i));
+    llvm::Value* cols = listSize(lists[0]);
+    for (unsigned i = 1; i < rows; ++i)
+      raiseIf(b_.CreateICmpNE(listSize(lists[i]), cols), KILN_VALUE_ERROR,
+              "setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 "
+              "dimensions.");
+    llvm::Value* out = newArray(result, {b_.getInt64(rows), cols});
+    for (unsigned i = 0; i < rows; ++i) {
+      const typing::Type* lt = st->items[i];
+      loop(cols, [&](llvm::Value* j) {
+        storeElement(flatElementPtr(out, result, b_.CreateAdd(b_.CreateMul(b_.getInt64(i), cols), j)),
+                     convert(b_, listGet(lists[i], lt, j), lt->items[0], dt), dt);
+      });
+    }
+    return out;
+  }
   if (st->items[0]->isNumber()) {
     llvm::Value* out = newArray(result, {b_.getInt64(rows)});
     for (unsigned k = 0; k < rows; ++k)

@@ -23,7 +23,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
                                                        const std::vector<const ir::Value*>& args,
                                                        const typing::Type* result) {
   std::vector<const typing::Type*> arg_types;  // strings: ord, chr, str, hash; len/int/float/bool of a str
-  for (const ir::Value* a : args) arg_types.push_back(a->type);
+  for (const ir::Value* a : args) arg_types.push_back(a ? a->type : types().none());  // npcreate: nullptr, a default
   if (typing::isStrBuiltin(res.id, arg_types)) return strBuiltin(res.id, args, result);
   const typing::Type* f64 = types().floating(64);
   const typing::Type* i64 = types().integer(64, true);

@@ -340,7 +340,22 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       });
       return arr;
     }
-    case BuiltinId::kNpEye:
+    case BuiltinId::kNpEye: {  // npcreate: N, M, k bound by name; nullptr or None is the default
+      auto given = [&](size_t k) { return k < args.size() && args[k] && args[k]->type->kind != Kind::kNone; };
+      llvm::Value* rows = converted(args[0], i64);
+      llvm::Value* cols = given(1) ? converted(args[1], i64) : rows;
+      llvm::Value* diag = given(2) ? converted(args[2], i64) : b_.getInt64(0);
+      llvm::Value* arr = newArray(result, {rows, cols});
+      llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
+      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+      loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
+        llvm::Value* r = b_.CreateUDiv(k, cols);
+        llvm::Value* c = b_.CreateURem(k, cols);
+        llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
+        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
+      });
+      return arr;
+    }
     case BuiltinId::kNpIdentity: {
       size_t nums = args.size();
       if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool) --nums;

@@ -611,7 +611,7 @@ class Inferrer {
         if (!bound.ok()) return typingError(std::string(bound.status().message()));
         ir::Resolution res{*id, *bound, nullptr, nullptr};
         args.clear();
-        for (int k : res.bound) args.push_back(i.operands[k]->type);
+        for (int k : res.bound) args.push_back(k ? i.operands[k]->type : tc_.none());  // npcreate: 0, a default
         if (absl::Status d = dtypeStringArgs(tc_, res, i, args, [&](const ir::Value* v) { return constantText(inst, v); }); !d.ok())  // npfuncs: dtype="float32"
           return typingError(std::string(d.message()));
         // A dtype given by keyword is a dtype or None: the rules find the
@@ -621,7 +621,8 @@ class Inferrer {
           if (i.kwnames[k] != "dtype") continue;
           const int operand = static_cast<int>(i.operands.size() - i.kwnames.size() + k);
           for (size_t j = 0; j < res.bound.size(); ++j)
-            if (res.bound[j] == operand && args[j]->kind != Kind::kNone && !dtypeOf(tc_, args[j]))
+            if (res.bound[j] == operand && args[j]->kind != Kind::kNone && !dtypeOf(tc_, args[j]) &&
+                !(*id == BuiltinId::kNpEye && args[j]->isNumber()))  // npcreate: eye's dtype=np.complex64(1), as Numba
               return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
         }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);

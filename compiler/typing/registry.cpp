@@ -139,6 +139,8 @@ bool isUfunc(BuiltinFamily f) {
   return false;
 }
 
+bool defaultsAsNone(BuiltinId id) { return id == BuiltinId::kNpEye; }
+
 absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const std::vector<std::string>& kwnames) {
   const std::string name = builtinName(id);
   const Signature& sig = signatures()[static_cast<size_t>(id)];
@@ -173,6 +175,10 @@ absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const 
   size_t last = bound.size();
   while (last > 0 && !bound[last - 1]) --last;
   for (size_t q = 0; q < last; ++q) {
+    if (!bound[q] && sig.params[q].has_default && defaultsAsNone(id)) {
+      out.push_back(0);
+      continue;
+    }
     if (!bound[q])
       return absl::InvalidArgumentError(absl::StrCat("'", name, "' missing argument '", sig.params[q].name, "'"));
     out.push_back(bound[q]);

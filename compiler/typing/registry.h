@@ -68,7 +68,12 @@ bool isUfunc(BuiltinFamily f);
 /// no keywords the positional operands are passed as they are (the rule
 /// checks the count). After `*args`, the keyword-only arguments given
 /// follow the positional ones. An error message (not located) when the
-/// keywords do not fit.
+/// keywords do not fit. npcreate: for a row whose rule reads a None
+/// argument as the parameter's default (defaultsAsNone: numpy.eye), a
+/// parameter left out before one given by keyword is bound to 0, which
+/// typing reads as None and lowering as no operand (nullptr).
 absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const std::vector<std::string>& kwnames);
+/// npcreate: whether a parameter left out may be bound to 0 (see bindArguments).
+bool defaultsAsNone(BuiltinId id);
 
 }  // namespace kiln::typing

@@ -467,9 +467,12 @@ const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<con
   if (args.size() == 2 && args[1]->kind != Kind::kInt && args[1]->kind != Kind::kBool) return nullptr;
   const Type* dtype = nullptr;
   int nd = -1;
+  // npcreate: column_stack takes 1-d arrays (as columns) and 2-d ones together
+  const bool columns = id == BuiltinId::kNpColumnStack;
   for (const Type* a : args[0]->items) {
-    if (!a->isArray() || (nd >= 0 && a->ndim != nd) || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
-    nd = a->ndim;
+    if (!a->isArray() || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
+    if (nd >= 0 && a->ndim != nd && !(columns && a->ndim <= 2 && nd <= 2)) return nullptr;
+    nd = std::max(nd, a->ndim);
     dtype = dtype ? promoteDtypes(tc, dtype, a->dtype()) : a->dtype();
   }
   // Complex only joins complex (an element conversion from real to complex
@@ -531,7 +534,20 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
     if (!realToComplexOnly(from)) return nullptr;
     return tc.array(want ? want : from, 2, 'C');
   }
-  if (src->kind != Kind::kTuple || src->items.empty()) return nullptr;
+  // npcreate: a list of tuples of numbers (2-d; the tuple's items promoted).
+  if (src->kind == Kind::kList && !src->items.empty() && src->items[0]->kind == Kind::kTuple &&
+      !src->items[0]->items.empty()) {
+    const Type* d = nullptr;
+    for (const Type* t : src->items[0]->items) {
+      if (!t->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, t) : t;
+    }
+    if (!realToComplexOnly(d)) return nullptr;
+    return tc.array(want ? want : d, 2, 'C');
+  }
+  if (src->kind != Kind::kTuple) return nullptr;
+  // npcreate: an empty tuple is an empty float64 array, as NumPy's.
+  if (src->items.empty()) return tc.array(want ? want : tc.floating(64), 1, 'C');
   const Type* first = src->items[0];
   const Type* d = nullptr;
   int nd = 0;
@@ -541,13 +557,20 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
       d = d ? promoteDtypes(tc, d, t) : t;
     }
     nd = 1;
-  } else if (first->kind == Kind::kTuple && !first->items.empty()) {
+  } else if (first->kind == Kind::kTuple) {
     for (const Type* row : src->items) {
       if (row->kind != Kind::kTuple || row->items.size() != first->items.size()) return nullptr;
       for (const Type* t : row->items) {
         if (!t->isNumber()) return nullptr;
         d = d ? promoteDtypes(tc, d, t) : t;
       }
+    }
+    if (!d) d = tc.floating(64);  // npcreate: a tuple of empty tuples, (n, 0) float64
+    nd = 2;
+  } else if (first->kind == Kind::kList) {  // npcreate: a tuple of lists of numbers (2-d; unequal lengths raise)
+    for (const Type* row : src->items) {
+      if (row->kind != Kind::kList || row->items.empty() || !row->items[0]->isNumber()) return nullptr;
+      d = d ? promoteDtypes(tc, d, row->items[0]) : row->items[0];
     }
     nd = 2;
   } else if (first->isArray()) {  // as numpy.stack

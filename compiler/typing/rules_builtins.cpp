@@ -466,7 +466,17 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n < 2 || n > 3 || !isReal(args[0]) || !isReal(args[1]) || (n == 3 && !isIntLike(args[2]))) return bad();
       return tc.array(tc.floating(64), 1, 'C');
     }
-    case BuiltinId::kNpEye:
+    case BuiltinId::kNpEye: {
+      // npcreate: eye(N, M=None, k=0, dtype=None), bound by name (a None,
+      // or a parameter left out, is the default); a dtype given as a number
+      // is its type, as Numba's.
+      auto intOrNone = [&](size_t k) { return k >= n || args[k]->kind == Kind::kNone || isIntLike(args[k]); };
+      if (n < 1 || n > 4 || !isIntLike(args[0]) || !intOrNone(1) || !intOrNone(2)) return bad();
+      if (n < 4 || args[3]->kind == Kind::kNone) return tc.array(tc.floating(64), 2, 'C');
+      const Type* dtype = args[3]->isNumber() ? args[3] : dtypeOf(tc, args[3]);
+      if (!dtype || !(dtype->isNumber() || dtype->kind == Kind::kBool)) return bad();
+      return tc.array(dtype, 2, 'C');
+    }
     case BuiltinId::kNpIdentity: {
       // eye(N, M=N, k=0), identity(N): float64 (or dtype=) with ones on a diagonal.
       size_t most = res.id == BuiltinId::kNpEye ? 4 : 2;

@@ -77,6 +77,17 @@ bool takesDtype(BuiltinId id) {
   }
 }
 
+// Numba's spelling of a type in a "No match for" line: a uniform unnamed
+// tuple shows "item x count"; everything else as Kiln spells it.
+std::string numbaSpelling(const Type* t) {
+  if (t->kind == Kind::kTuple && t->name.empty() && !t->items.empty()) {
+    bool uniform = true;
+    for (const Type* item : t->items) uniform = uniform && item == t->items[0];
+    if (uniform) return absl::StrCat("UniTuple(", numbaSpelling(t->items[0]), " x ", t->items.size(), ")");
+  }
+  return t->str();
+}
+
 }  // namespace
 
 absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const ir::Instr& call,
@@ -92,8 +103,16 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
     if (!s) {
       // wording: Numba's sentence, then the call as typed ("No match" for
       // empty_like(array(float64, 1d, C), unicode_type)).
+      // Numba spells a uniform tuple "UniTuple(int64 x 2)" and a keyword
+      // argument by its name ("array(UniTuple(int64 x 2), dtype=unicode_type)").
+      const size_t first_kw = call.operands.size() - call.kwnames.size();
       std::vector<std::string> spelled;
-      for (const Type* a : args) spelled.push_back(a->str());
+      for (size_t j = 0; j < args.size(); ++j) {
+        std::string name;
+        if (j < res.bound.size() && res.bound[j] > 0 && static_cast<size_t>(res.bound[j]) >= first_kw)
+          name = absl::StrCat(call.kwnames[res.bound[j] - first_kw], "=");
+        spelled.push_back(absl::StrCat(name, numbaSpelling(args[j])));
+      }
       std::string head = res.id == BuiltinId::kArrayAstype
                              ? "array.astype if dtype is a string it must be constant."
                              : absl::StrCat("If np.", memberName(res.id), " dtype is a string it must be a string constant.");

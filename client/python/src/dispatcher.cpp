@@ -217,8 +217,9 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   // back once, each reference (one per place) dropped with the arguments'.
   std::vector<NestedReflected> nested;
   auto dropLists = [&](size_t count) {
-    for (size_t i = 0; i < count; ++i)
+    for (size_t i = 0; i < count; ++i) {
       if (reflectedArg(ov.params[i])) dropList(argv[i]);  // sets: as lists
+    }
     for (const NestedReflected& r : nested) dropList(&r.block);
     nested.clear();
   };

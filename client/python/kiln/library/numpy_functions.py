@@ -114,13 +114,16 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 @implements("numpy.array_equal")
 def array_equal(a1, a2):
-    if a1 is None or isinstance(a1, (int, float, complex, str, tuple, list, dict)):
+    # npcreate: numbers, tuples and lists too, as arrays (np.asarray), as NumPy and Numba
+    if a1 is None or isinstance(a1, (str, dict)):
         return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a1)
-    if a2 is None or isinstance(a2, (int, float, complex, str, tuple, list, dict)):
+    if a2 is None or isinstance(a2, (str, dict)):
         return _error('np.array_equal(): Both arguments to "array_equals" must be array-like, not', a2)
-    if a1.shape != a2.shape:
+    x = np.asarray(a1)
+    y = np.asarray(a2)
+    if x.shape != y.shape:
         return False
-    return np.all(a1 == a2)
+    return bool(np.all(x.ravel() == y.ravel()))
 
 
 @implements("numpy.unique")
@@ -144,20 +147,22 @@ def unique(ar):
 
 @implements("numpy.fliplr")
 def fliplr(m):
-    # A view, as NumPy's: reversed columns. m must be an array (a list is
-    # refused: NumPy would return a new array, not a list).
-    if m.ndim < 2:
-        raise ValueError("Input must be >= 2-d.")
-    return m[:, ::-1]
+    # A view, as NumPy's: reversed columns. npcreate: an array-like (a tuple,
+    # a list) through np.asarray; fewer than 2 dimensions is refused by the
+    # indexing itself, as in Numba
+    if isinstance(m, str):
+        return _error("Cannot np.fliplr on unicode_type type")
+    return np.asarray(m)[:, ::-1]
 
 
 @implements("numpy.flipud")
 def flipud(m):
-    if isinstance(m, (int, float, complex, str, tuple, list, dict)):
+    # npcreate: an array-like (a tuple, a list) through np.asarray, as Numba
+    if isinstance(m, str):
+        return _error("Cannot np.flipud on unicode_type type")
+    if isinstance(m, (int, float, complex, dict)):
         return _error("np.flipud() takes an array: cannot index array with 1 indices in", m)
-    if m.ndim < 1:  # an array only, as fliplr
-        raise ValueError("Input must be >= 1-d.")
-    return m[::-1]
+    return np.asarray(m)[::-1]
 
 
 # arrays: the function forms of array methods and attributes, and repeat/tile.
@@ -482,15 +487,19 @@ def nanmedian(a):
 
 @implements("numpy.roll")
 def roll(a, shift):
-    if isinstance(shift, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+    # npcreate: a bool shift is 0 or 1, as NumPy's
+    if isinstance(shift, (float, complex, str, tuple, list, dict, np.ndarray)):
         return _error("np.roll(): shift must be an integer, not", shift)
-    # Without axis=: the flattened array rolled, in a's shape.
+    # Without axis=: the flattened array rolled, in a's shape; a number is
+    # a 0-d array (npcreate)
+    if isinstance(a, (bool, int, float, complex)):
+        return np.asarray(a)
     flat = np.asarray(a).ravel()
     n = flat.size
     out = np.empty_like(flat)
     if n == 0:
         return out.reshape(np.asarray(a).shape)
-    s = shift % n
+    s = int(shift) % n
     for i in range(n):
         j = i + s
         if j >= n:
