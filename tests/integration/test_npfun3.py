@@ -343,9 +343,53 @@ def test_nonzero(k):
             same(g, w)
 
 
-def test_nonzero_0d():
-    with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
-        np_nonzero(np.array(1.0))
+@pytest.mark.parametrize("v", [0.0, 1.5, float("nan"), True, False, 0, 7])
+def test_nonzero_0d(v):
+    # Numba's (and NumPy 1.x's) answer: the 0-d array as np.atleast_1d of it
+    a = np.array(v)
+    want = np.nonzero(np.atleast_1d(a))
+    for f in (np_nonzero, array_nonzero, where1):
+        got = f(a)
+        assert isinstance(got, tuple) and len(got) == 1
+        same(got[0], want[0])
+
+
+def test_nonzero_strings():
+    a = np.array(["Hello", "", "world", ""])
+    for f in (np_nonzero, array_nonzero, where1):
+        same(f(a)[0], np.array([0, 2]))
+        same(f(a.reshape(2, 2))[1], np.array([0, 0]))
+
+
+@jit
+def arange_kw(start, stop, step, dtype):
+    return np.arange(start=start, stop=stop, step=step, dtype=dtype)
+
+
+@jit
+def arange_pos(start, stop, step, dtype):
+    return np.arange(start, stop, step, dtype)
+
+
+@jit
+def arange_step_only(stop, step):
+    return np.arange(stop, step=step)
+
+
+@pytest.mark.parametrize("args", [(0, 5, 1, np.float64), (-8, -1, 3, np.int32), (0, -10, -2, np.float32),
+                                  (0.5, 4, 2, None), (0, 1, 0.1, np.complex128), (3, 6, None, None),
+                                  (3, None, None, None), (3, None, 2, None), (10, None, None, np.float32),
+                                  (np.int8(0), np.int8(5), np.int8(1), None), (0, 4j + 4, 1 + 1j, None)])
+def test_arange_none_and_keywords(args):
+    start, stop, step, dtype = args
+    want = np.arange(start, stop, step, dtype) if stop is not None else np.arange(start, step=step, dtype=dtype)
+    same(arange_pos(*args), want, exact=False)
+    same(arange_kw(*args), want, exact=False)
+
+
+def test_arange_step_keyword():
+    same(arange_step_only(7, 2), np.arange(7, step=2))
+    same(arange_step_only(7, 5.65), np.arange(7, step=5.65), exact=False)
 
 
 @jit
