@@ -71,6 +71,8 @@ bool takesDtype(BuiltinId id) {
     case BuiltinId::kNpAsarray:
     case BuiltinId::kNpAscontiguousarray:
     case BuiltinId::kArrayAstype:
+    case BuiltinId::kArrayView:
+    case BuiltinId::kNpFrombuffer:
       return true;
     default:  // not an IR opcode switch: the registry's rows that take a dtype
       return false;
@@ -85,7 +87,7 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
   if (!takesDtype(res.id)) return absl::OkStatus();
   // The first argument is the shape, the array or the object, except for
   // astype (whose first is the dtype).
-  for (size_t k = res.id == BuiltinId::kArrayAstype ? 0 : 1; k < args.size() && k < res.bound.size(); ++k) {
+  for (size_t k = res.id == BuiltinId::kArrayAstype || res.id == BuiltinId::kArrayView ? 0 : 1; k < args.size() && k < res.bound.size(); ++k) {
     if (args[k]->kind != Kind::kStr || res.bound[k] <= 0) continue;
     const std::string* s = text(call.operands[res.bound[k]]);
     // Numba's messages.
@@ -93,7 +95,12 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
       // wording: Numba's sentence, then the call as typed ("No match" for
       // empty_like(array(float64, 1d, C), unicode_type)).
       std::vector<std::string> spelled;
-      for (const Type* a : args) spelled.push_back(a->str());
+      const size_t npos = call.operands.size() - 1 - call.kwnames.size();
+      for (size_t q = 0; q < args.size(); ++q) {
+        const int op = q < res.bound.size() ? res.bound[q] : 0;
+        const bool keyword = op > 0 && static_cast<size_t>(op) > npos;
+        spelled.push_back(keyword ? absl::StrCat(call.kwnames[op - npos - 1], "=", args[q]->str()) : args[q]->str());
+      }
       std::string head = res.id == BuiltinId::kArrayAstype
                              ? "array.astype if dtype is a string it must be constant."
                              : absl::StrCat("If np.", memberName(res.id), " dtype is a string it must be a string constant.");

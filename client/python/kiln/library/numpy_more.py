@@ -512,6 +512,14 @@ def array_conjugate(a):
     return np.conjugate(a)
 
 
+@implements("array.itemset")
+def array_itemset(a, v):
+    # Numba's form: itemset(v) of a one-element array (any layout)
+    if a.size != 1:
+        raise ValueError("itemset(): can only write to an array of size 1")
+    a.fill(v)
+
+
 @implements("array.item")
 def array_item(a, *args):
     # item() of a one-element array, item(i) by flat (C-order) position.
