@@ -362,37 +362,6 @@ def test_nonzero_strings():
 
 
 @jit
-def arange_kw(start, stop, step, dtype):
-    return np.arange(start=start, stop=stop, step=step, dtype=dtype)
-
-
-@jit
-def arange_pos(start, stop, step, dtype):
-    return np.arange(start, stop, step, dtype)
-
-
-@jit
-def arange_step_only(stop, step):
-    return np.arange(stop, step=step)
-
-
-@pytest.mark.parametrize("args", [(0, 5, 1, np.float64), (-8, -1, 3, np.int32), (0, -10, -2, np.float32),
-                                  (0.5, 4, 2, None), (0, 1, 0.1, np.complex128), (3, 6, None, None),
-                                  (3, None, None, None), (3, None, 2, None), (10, None, None, np.float32),
-                                  (np.int8(0), np.int8(5), np.int8(1), None), (0, 4j + 4, 1 + 1j, None)])
-def test_arange_none_and_keywords(args):
-    start, stop, step, dtype = args
-    want = np.arange(start, stop, step, dtype) if stop is not None else np.arange(start, step=step, dtype=dtype)
-    same(arange_pos(*args), want, exact=False)
-    same(arange_kw(*args), want, exact=False)
-
-
-def test_arange_step_keyword():
-    same(arange_step_only(7, 2), np.arange(7, step=2))
-    same(arange_step_only(7, 5.65), np.arange(7, step=5.65), exact=False)
-
-
-@jit
 def array_dot_chain(a, b):
     return a.dot(b).dot(b)
 

@@ -461,29 +461,6 @@ def array_nonzero(a):
 
 
 _where = primitive("numpy.where")
-_arange = primitive("numpy.arange")
-
-
-# arange([start,] stop[, step], dtype=None): keywords and None parts as NumPy
-# (a None stop makes start the stop, a None step is 1), over the compiler's
-# positional row, which picks NumPy's dtype (int64 for ints, float64, complex128).
-@implements("numpy.arange")
-def arange(start, stop=None, step=None, dtype=None):
-    if stop is None:
-        if step is None:
-            if dtype is None:
-                return _arange(start)
-            return _arange(start, dtype)
-        if dtype is None:
-            return _arange(0, start, step)
-        return _arange(0, start, step, dtype)
-    if step is None:
-        if dtype is None:
-            return _arange(start, stop)
-        return _arange(start, stop, 1, dtype)
-    if dtype is None:
-        return _arange(start, stop, step)
-    return _arange(start, stop, step, dtype)
 
 
 @implements("numpy.where")
