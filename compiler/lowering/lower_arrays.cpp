@@ -1378,6 +1378,47 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       loop(n, [&](llvm::Value* k) { storeElement(flatElementPtr(out, result, k), convert(b_, element(k), dt, to), to); });
       return out;
     }
+    case BuiltinId::kArrayView: {
+      // arrmeth: NumPy's array_descr_set (>= 1.23), its checks and words: a
+      // new itemsize resizes the last axis, which must be contiguous.
+      const typing::Type* to = result->dtype();
+      const int64_t old_size = itemSize(dt);
+      const int64_t new_size = itemSize(to);
+      const unsigned nd = static_cast<unsigned>(at->ndim);
+      Place p{b_.CreateExtractValue(recv, kMeminfo), b_.CreateExtractValue(recv, kData), {}, {}};
+      for (unsigned k = 0; k < nd; ++k) {
+        p.shape.push_back(b_.CreateExtractValue(recv, {kShape, k}));
+        p.strides.push_back(strideOf(recv, at, k));
+      }
+      if (old_size != new_size) {
+        if (nd == 0) {
+          raiseIf(b_.getInt1(true), KILN_VALUE_ERROR,
+                  "Changing the dtype of a 0d array is only supported if the itemsize is unchanged");
+        } else {
+          const unsigned last = nd - 1;
+          llvm::Value* dim = p.shape[last];
+          llvm::Value* old_bytes = b_.getInt64(old_size);
+          llvm::Value* strided = b_.CreateAnd(
+              b_.CreateAnd(b_.CreateICmpNE(dim, b_.getInt64(1)), b_.CreateICmpNE(n, b_.getInt64(0))),
+              b_.CreateICmpNE(p.strides[last], old_bytes));
+          raiseIf(strided, KILN_VALUE_ERROR, "To change to a dtype of a different size, the last axis must be contiguous");
+          if (new_size < old_size) {
+            if (old_size % new_size != 0)
+              raiseIf(b_.getInt1(true), KILN_VALUE_ERROR,
+                      "When changing to a smaller dtype, its size must be a divisor of the size of original dtype");
+            p.shape[last] = b_.CreateMul(dim, b_.getInt64(old_size / new_size));
+          } else {
+            llvm::Value* bytes = b_.CreateMul(dim, old_bytes);
+            raiseIf(b_.CreateICmpNE(b_.CreateSRem(bytes, b_.getInt64(new_size)), b_.getInt64(0)), KILN_VALUE_ERROR,
+                    "When changing to a larger dtype, its size must be a divisor of the total size in bytes of the last "
+                    "axis of the array.");
+            p.shape[last] = b_.CreateSDiv(bytes, b_.getInt64(new_size));
+          }
+          p.strides[last] = b_.getInt64(new_size);
+        }
+      }
+      return viewOf(p, result);
+    }
     case BuiltinId::kArrayTake:
       return take(recv, at, args[0], result);
     case BuiltinId::kArraySort:

@@ -68,6 +68,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNpFullLike:
     case BuiltinId::kNpArange:
     case BuiltinId::kNpLinspace:
+    case BuiltinId::kNpFrombuffer:
     case BuiltinId::kNpEye:
     case BuiltinId::kNpIdentity:
     case BuiltinId::kNpWhere:

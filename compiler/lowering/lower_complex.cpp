@@ -129,6 +129,7 @@ llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool n
 llvm::Value* FunctionLowering::numberPart(llvm::Value* v, const typing::Type* t, const std::string& name,
                                           const typing::Type* result) {
   if (name == "view") return b_.CreateBitCast(v, valueType(ctx_, result));  // wording: the same bits, another type
+  if (name == "item") return v;  // arrmeth: a scalar's item() is itself
   if (t->kind == Kind::kComplex) {
     if (name == "real") return b_.CreateExtractValue(v, 0);
     if (name == "imag") return b_.CreateExtractValue(v, 1);

@@ -209,6 +209,17 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       });
       return b_.CreateInsertValue(out, b_.CreateLoad(b_.getInt64Ty(), cur), {kShape, 0});
     }
+    case BuiltinId::kNpFrombuffer: {
+      // arrmeth: the buffer's memory (C-contiguous: typing), its bytes counted in the new dtype
+      const ir::Value* buf = args[0];
+      llvm::Value* src = value(buf);
+      llvm::Value* bytes = b_.CreateMul(arraySize(src, buf->type), b_.getInt64(itemSize(buf->type->dtype())));
+      llvm::Value* size = b_.getInt64(itemSize(dt));
+      raiseIf(b_.CreateICmpNE(b_.CreateSRem(bytes, size), b_.getInt64(0)), KILN_VALUE_ERROR,
+              "buffer size must be a multiple of element size");
+      Place p{b_.CreateExtractValue(src, kMeminfo), b_.CreateExtractValue(src, kData), {b_.CreateSDiv(bytes, size)}, {size}};
+      return viewOf(p, result);
+    }
     case BuiltinId::kNpArange: {
       // NumPy: length = ceil((stop - start) / step), at least 0; item k is
       // start + k * step.

@@ -1282,6 +1282,9 @@ class Inferrer {
         } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
           // An attribute or method row of the receiver's kind.
           t = memberAttr(tc_, *id, obj);
+          if (!t && obj->kind == Kind::kArray && obj->dtype()->kind == Kind::kRecord &&
+              (i.name == "real" || i.name == "imag"))  // wording: Numba's, a record array has no parts
+            return typingError(absl::StrCat("cannot access .", i.name, " of array of Record"));
           if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
             return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};

@@ -166,6 +166,14 @@ const Type* arrayCompareResult(TypeContext& tc, CompareOp op, const Type* a, con
   return nullptr;
 }
 
+namespace {
+// The bytes of one element of a number or datetime dtype.
+int viewItemSize(const Type* t) {
+  if (t->isDatetimeLike()) return 8;
+  return t->kind == Kind::kBool ? 1 : t->bits / 8;
+}
+}  // namespace
+
 const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
   switch (id) {
     case BuiltinId::kArrayShape:
@@ -180,6 +188,7 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       // A complex array's parts are strided views; a real array is its own
       // real part (its imaginary part, a read-only zero array, is refused).
       const Type* d = receiver->dtype();
+      if (d->kind == Kind::kRecord) return nullptr;  // wording: inference.cpp says Numba's words
       if (d->kind != Kind::kComplex) return id == BuiltinId::kArrayReal ? receiver : nullptr;
       return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
     }
@@ -244,6 +253,19 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
         return absl::InvalidArgumentError(absl::StrCat("array.astype(): cannot convert from ", d->str(), " to ", to->str()));
       // npfuncs: order='K': an F-ordered array's copy is F-ordered too, as NumPy's.
       return tc.array(to, array->ndim, array->layout == 'F' && array->ndim > 1 ? 'F' : 'C');
+    }
+    case BuiltinId::kArrayView: {
+      // arrmeth: NumPy's array_descr_set. The same itemsize keeps shape and
+      // strides; another resizes the last axis (checked at run time), which
+      // keeps a C array C, makes an F array of 2+ dimensions 'A'.
+      const Type* to = args.size() == 1 ? dtypeOf(tc, args[0]) : nullptr;
+      if (!to) return absl::InvalidArgumentError("array.view() takes one dtype (np.int32, float, ...)");
+      auto plain = [](const Type* t) { return t->isNumber() || t->isDatetimeLike(); };
+      if (!plain(to) || !plain(d))
+        return absl::InvalidArgumentError(absl::StrCat("array.view(): viewing ", d->str(), " as ", to->str(), " is not supported"));
+      char layout = array->layout;
+      if (viewItemSize(to) != viewItemSize(d) && layout == 'F' && array->ndim > 1) layout = 'A';
+      return tc.array(to, array->ndim, layout, array->readonly);
     }
     case BuiltinId::kArrayReshape: {
       // reshape(d0, d1, ...) or reshape((d0, d1, ...)); one dimension may be -1.
@@ -389,6 +411,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');
     case BuiltinId::kArrayAstype:  // returned above
+    case BuiltinId::kArrayView:
     case BuiltinId::kArrayRavel:
     case BuiltinId::kArrayFlatten:
     case BuiltinId::kArrayTranspose:

@@ -361,6 +361,16 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       }
       return bad();
     }
+    case BuiltinId::kNpFrombuffer: {
+      // arrmeth: as Numba, a C-contiguous buffer (bytes, bytearray, memoryview, array) and a number dtype;
+      // the result is read-only when the buffer is.
+      if (n < 1 || n > 2 || args[0]->kind != Kind::kArray || args[0]->layout != 'C' ||
+          !(args[0]->dtype()->isNumber() || args[0]->dtype()->isDatetimeLike()))
+        return bad();
+      const Type* dtype = n == 2 && args[1]->kind != Kind::kNone ? dtypeOf(tc, args[1]) : tc.floating(64);
+      if (!dtype || !(dtype->isNumber() || dtype->isDatetimeLike())) return bad();
+      return tc.array(dtype, 1, 'C', args[0]->readonly);
+    }
     case BuiltinId::kNpTake: {
       if (n != 2 || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
       if (isIntLike(args[1])) return args[0]->dtype();

@@ -29,7 +29,7 @@ const Type* partType(TypeContext& tc, const Type* number) {
 const Type* numberAttr(TypeContext& tc, const Type* number, const std::string& name) {
   if (!number->isNumber()) return nullptr;
   if (name == "real" || name == "imag") return partType(tc, number);
-  if (name == "conjugate") return tc.boundMethod(number, name);
+  if (name == "conjugate" || name == "item") return tc.boundMethod(number, name);  // arrmeth: x.item() is x, as Numba's
   // wording: x.view(np.T) of an int or float scalar reinterprets its bits (NumPy's scalar view).
   if (name == "view" && (number->kind == Kind::kInt || number->kind == Kind::kFloat)) return tc.boundMethod(number, name);
   return nullptr;
@@ -47,6 +47,10 @@ absl::StatusOr<const Type*> numberMethodCall(TypeContext& tc, const Type* number
                                                      "): Changing the dtype of a 0d array is only supported if the "
                                                      "itemsize is unchanged"));
     return to;
+  }
+  if (name == "item") {
+    if (!args.empty()) return absl::InvalidArgumentError(absl::StrCat(number->str(), ".item() takes no arguments"));
+    return number;
   }
   if (name != "conjugate")
     return absl::InvalidArgumentError(absl::StrCat("unknown attribute '", name, "' of type ", number->str()));

@@ -71,6 +71,8 @@ bool takesDtype(BuiltinId id) {
     case BuiltinId::kNpAsarray:
     case BuiltinId::kNpAscontiguousarray:
     case BuiltinId::kArrayAstype:
+    case BuiltinId::kArrayView:
+    case BuiltinId::kNpFrombuffer:
       return true;
     default:  // not an IR opcode switch: the registry's rows that take a dtype
       return false;
@@ -96,7 +98,7 @@ absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const i
   if (!takesDtype(res.id)) return absl::OkStatus();
   // The first argument is the shape, the array or the object, except for
   // astype (whose first is the dtype).
-  for (size_t k = res.id == BuiltinId::kArrayAstype ? 0 : 1; k < args.size() && k < res.bound.size(); ++k) {
+  for (size_t k = res.id == BuiltinId::kArrayAstype || res.id == BuiltinId::kArrayView ? 0 : 1; k < args.size() && k < res.bound.size(); ++k) {
     if (args[k]->kind != Kind::kStr || res.bound[k] <= 0) continue;
     const std::string* s = text(call.operands[res.bound[k]]);
     // Numba's messages.

@@ -343,9 +343,22 @@ def test_nonzero(k):
             same(g, w)
 
 
-def test_nonzero_0d():
-    with pytest.raises(ValueError, match="Calling nonzero on 0d arrays is not allowed"):
-        np_nonzero(np.array(1.0))
+@pytest.mark.parametrize("v", [0.0, 1.5, float("nan"), True, False, 0, 7])
+def test_nonzero_0d(v):
+    # Numba's (and NumPy 1.x's) answer: the 0-d array as np.atleast_1d of it
+    a = np.array(v)
+    want = np.nonzero(np.atleast_1d(a))
+    for f in (np_nonzero, array_nonzero, where1):
+        got = f(a)
+        assert isinstance(got, tuple) and len(got) == 1
+        same(got[0], want[0])
+
+
+def test_nonzero_strings():
+    a = np.array(["Hello", "", "world", ""])
+    for f in (np_nonzero, array_nonzero, where1):
+        same(f(a)[0], np.array([0, 2]))
+        same(f(a.reshape(2, 2))[1], np.array([0, 0]))
 
 
 @jit

@@ -403,15 +403,17 @@ def _rot90_of(m, k):
 def nonzero(a):
     if isinstance(a, (int, float, complex, bool)) or not _iterable(a) or isinstance(a, str):
         _error("np.nonzero of a value that is not an array is not supported:", a)
+    if isinstance(a, np.ndarray):  # U/S arrays too, which np.asarray does not take
+        return _nonzero_of(a)
     return _nonzero_of(np.asarray(a))
 
 
 def _nonzero_of(x):
     if x.ndim == 0:
-        if x.size >= 0:  # always: typed as a path that returns
-            raise ValueError("Calling nonzero on 0d arrays is not allowed. "
-                             "Use np.atleast_1d(scalar).nonzero() instead.")
-        return (np.empty(0, np.int64),)
+        # NumPy 1.x and Numba: a 0-d array as np.atleast_1d of it (NumPy 2
+        # raises instead; Kiln follows Numba, the reference it stands in for)
+        out0 = np.zeros(1 if _is_nonzero(x[()]) else 0, np.int64)
+        return (out0,)
     out = _nonzero_positions(x)
     if x.ndim == 1:
         return (out[0],)
@@ -432,18 +434,25 @@ def _nonzero_positions(x):
     shape = x.shape
     count = 0
     for i in range(flat.size):
-        if flat[i] != 0:
+        if _is_nonzero(flat[i]):
             count += 1
     out = np.empty((x.ndim, count), np.int64)
     j = 0
     for i in range(flat.size):
-        if flat[i] != 0:
+        if _is_nonzero(flat[i]):
             r = i
             for k in range(x.ndim - 1, -1, -1):
                 out[k, j] = r % shape[k]
                 r //= shape[k]
             j += 1
     return out
+
+
+def _is_nonzero(v):
+    # a string element (U/S arrays) is nonzero when it is not empty
+    if isinstance(v, str):
+        return len(v) > 0
+    return v != 0
 
 
 @implements("array.nonzero")
@@ -478,6 +487,14 @@ def array_conj(a):
 @implements("array.conjugate")
 def array_conjugate(a):
     return np.conjugate(a)
+
+
+@implements("array.itemset")
+def array_itemset(a, v):
+    # Numba's form: itemset(v) of a one-element array (any layout)
+    if a.size != 1:
+        raise ValueError("itemset(): can only write to an array of size 1")
+    a.fill(v)
 
 
 @implements("array.item")
