@@ -180,3 +180,19 @@ def test_no_leaks(kilnd):
         outcome(lambda: list(g(5, "g")))
         outcome(lambda: list(g(2, "g")))
     assert kiln.live_allocations() == start
+
+
+def handled_then_missing_key(s, k):
+    d = {1: 2}
+    try:
+        raise ValueError(s + "x", 1)
+    except ValueError:
+        pass
+    return d[k]
+
+
+def test_a_later_error_does_not_carry_a_handled_errors_args():
+    with pytest.raises(KeyError) as info:
+        jit(handled_then_missing_key)("a", 5)
+    # (the key's text: how compiled dicts report a missing key today)
+    assert info.value.args in [(5,), ("5",)]
