@@ -510,16 +510,21 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       push(emit(Op::kExcMatch, {cls}, in)->result.get());
       break;
     }
-    case Form::kPopExcept:
+    case Form::kPopExcept: {
       pop();
       if (st.handling.empty()) return malformed(in.offset, "POP_EXCEPT outside an exception handler");
+      Value* ended = st.handling.back();
       st.handling.pop_back();
       // The end of a nested handler: the enclosing handler's error is the one
       // a bare `raise` or a finally re-raises again. Not in a handler's
       // cleanup (entered by an exception edge), where the error in flight is
       // the one that escaped the nested handler's body.
       if (!st.handling.empty() && !handler_entry_[cur_index_]) emit(Op::kRestoreError, {st.handling.back()}, in);
+      // Every way out of a handler passes a POP_EXCEPT (its cleanup's too):
+      // the copy of its error, which holds the error's heap arguments, ends.
+      emit(Op::kDropCaught, {ended}, in);
       break;
+    }
     case Form::kLoadGlobal: {
       if (absl::Status s = checkIndex(in, payload, code_.names.size(), "name"); !s.ok()) return s;
       if (flag) push(nullptr);

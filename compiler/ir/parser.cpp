@@ -552,6 +552,7 @@ class Parser {
       case Op::kExcMatch:
       case Op::kCatch:
       case Op::kRestoreError:
+      case Op::kDropCaught:
       case Op::kReraise:
       case Op::kYield:  // generators:
       case Op::kUnreachable: break;

@@ -86,6 +86,7 @@ std::string attrs(const Instr& i) {
     case Op::kExcMatch:
     case Op::kCatch:
     case Op::kRestoreError:
+    case Op::kDropCaught:
     case Op::kReraise:
     case Op::kYield:  // generators:
       return "";

@@ -49,6 +49,7 @@ absl::Status verify(const Function& f) {
         case Op::kExcMatch:
         case Op::kCatch:
         case Op::kRestoreError:
+        case Op::kDropCaught:
         case Op::kConst:
         case Op::kUndef:
         case Op::kLoadGlobal:

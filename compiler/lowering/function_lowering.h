@@ -51,6 +51,16 @@ class FunctionLowering {
   llvm::StructType* errorType();
   /// Fills *err but for the args (has_args: the raise stores them next).
   void storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name, bool has_args);
+  /// The KilnErrorApi entry at `offset` (kiln_error.h).
+  llvm::Value* errorApi(size_t offset);
+  /// Drops the heap arguments of the KilnError at err (nargs = 0).
+  void clearError(llvm::Value* err);
+  /// One more reference to each heap argument of the KilnError at err.
+  void retainError(llvm::Value* err);
+  /// Stores v (of type t; source: the IR value, for constant strings) as an
+  /// exception argument at slot; the runtime's status (i32, 0: made) for an
+  /// argument on the heap, else nullptr.
+  llvm::Value* errorArg(llvm::Value* v, const typing::Type* t, const ir::Value* source, llvm::Value* slot);
   /// Leaves with `status` (an error kind) once *err is filled.
   void leaveWithError(llvm::Value* status);
   /// Whether the error in *err is an instance of the class (or one of the

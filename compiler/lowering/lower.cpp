@@ -662,11 +662,20 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.getInt8(0);  // None
       caught_errors_[i.result.get()] = entryAlloca(errorType(), "caught");
       b_.CreateStore(b_.CreateLoad(errorType(), err_ptr_), caught_errors_[i.result.get()]);
+      retainError(caught_errors_[i.result.get()]);  // the copy holds the arguments too (drop_caught)
       break;
     case Op::kRestoreError: {
       auto it = caught_errors_.find(i.operands[0]);
       if (it == caught_errors_.end()) return absl::InternalError("restore_error of a value no catch defined");
+      clearError(err_ptr_);
       b_.CreateStore(b_.CreateLoad(errorType(), it->second), err_ptr_);
+      retainError(err_ptr_);
+      return absl::OkStatus();
+    }
+    case Op::kDropCaught: {  // exceptions: the handler has ended
+      auto it = caught_errors_.find(i.operands[0]);
+      if (it == caught_errors_.end()) return absl::InternalError("drop_caught of a value no catch defined");
+      clearError(it->second);
       return absl::OkStatus();
     }
     case Op::kFused:  // fusion: lower_fusion.cpp

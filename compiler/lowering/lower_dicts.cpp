@@ -334,6 +334,7 @@ void FunctionLowering::keyErrorIf(llvm::Value* bad, const ir::Value* key, const 
     msg = at;
   }
   releaseHeld();
+  clearError(err_ptr_);  // exceptions: a handled error's arguments are not this one's
   llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
   b_.CreateStore(b_.getInt32(KILN_KEY_ERROR), b_.CreateStructGEP(err_ty, err_ptr_, 0));
   b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));

@@ -3,14 +3,18 @@
 //
 // Every error path fills *err (kind, line, message, class_name, args) and
 // returns the kind. `raise Class(args...)` records its arguments (numbers,
-// booleans, None, constant strings) so the caller rebuilds the exception as
-// Class(*args); classes without a KilnErrorKind of their own (user subclasses
+// booleans, None, constant strings in place; computed strings and tuples in
+// heap blocks *err owns, kiln_error.h) so the caller rebuilds the exception
+// as Class(*args); before it overwrites *err, compiled code drops the heap
+// arguments of the error it held (a handled one); classes without a KilnErrorKind of their own (user subclasses
 // of Exception, builtins such as NotImplementedError) travel by name,
 // "module:qualname", as KILN_CLASS_ERROR.
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
+#include "kiln_error.h"
+#include "kiln_rt.h"
 
 namespace kiln::lowering {
 
@@ -115,9 +119,33 @@ llvm::StructType* FunctionLowering::errorType() {
                                       llvm::ArrayType::get(arg, KILN_ERROR_MAX_ARGS), b_.getPtrTy(), b_.getPtrTy()});
 }
 
+llvm::Value* FunctionLowering::errorApi(size_t offset) {
+  llvm::Value* api = runtimeField(offsetof(KilnRuntime, error), "kiln.error");
+  return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), api, offset));
+}
+
+void FunctionLowering::clearError(llvm::Value* err) {
+  if (prog_.cuda_ptx) {  // a kernel raises nothing with arguments (lower_cuda_ptx.cpp) and has no runtime
+    b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(errorType(), err, 4));
+    b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(errorType(), err, 5));
+    return;
+  }
+  b_.CreateCall(llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false),
+                errorApi(offsetof(KilnErrorApi, clear)), {err});
+}
+
+void FunctionLowering::retainError(llvm::Value* err) {
+  if (prog_.cuda_ptx) return;
+  b_.CreateCall(llvm::FunctionType::get(b_.getVoidTy(), {b_.getPtrTy()}, false),
+                errorApi(offsetof(KilnErrorApi, retain)), {err});
+}
+
 void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name,
                                   bool has_args) {
   llvm::StructType* t = errorType();
+  // The arguments of an error handled before (heap ones are dropped); a
+  // raise with arguments has stored its own already.
+  if (!has_args) clearError(err_ptr_);
   b_.CreateStore(b_.getInt32(kind), b_.CreateStructGEP(t, err_ptr_, 0));
   b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(t, err_ptr_, 1));
   b_.CreateStore(b_.CreateGlobalStringPtr(message, "kiln.msg"), b_.CreateStructGEP(t, err_ptr_, 2));
@@ -125,7 +153,6 @@ void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message
                                     : b_.CreateGlobalStringPtr(class_name, "kiln.exc_class"),
                  b_.CreateStructGEP(t, err_ptr_, 3));
   b_.CreateStore(b_.getInt32(has_args ? 1 : 0), b_.CreateStructGEP(t, err_ptr_, 4));
-  b_.CreateStore(b_.getInt32(0), b_.CreateStructGEP(t, err_ptr_, 5));
   b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->filename, "kiln.file"), b_.CreateStructGEP(t, err_ptr_, 7));
   b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->name, "kiln.func"), b_.CreateStructGEP(t, err_ptr_, 8));
 }
@@ -144,6 +171,52 @@ void FunctionLowering::leaveWithError(llvm::Value* status) {
   b_.CreateRet(status);
 }
 
+llvm::Value* FunctionLowering::errorArg(llvm::Value* v, const typing::Type* t, const ir::Value* source,
+                                        llvm::Value* slot) {
+  llvm::Type* arg_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt64Ty()});
+  auto store = [&](KilnErrorArgTag tag, llvm::Value* bits) {
+    b_.CreateStore(b_.getInt32(tag), b_.CreateStructGEP(arg_ty, slot, 0));
+    b_.CreateStore(bits, b_.CreateStructGEP(arg_ty, slot, 2));
+  };
+  const std::string* constant = source != nullptr ? typing::constantStr(source) : nullptr;
+  if (t->kind == Kind::kBool) {
+    store(KILN_ARG_BOOL, b_.CreateZExt(v, b_.getInt64Ty()));
+  } else if (t->kind == Kind::kInt) {
+    store(t->is_signed || t->bits < 64 ? KILN_ARG_INT : KILN_ARG_UINT,
+          t->is_signed ? b_.CreateSExtOrTrunc(v, b_.getInt64Ty()) : b_.CreateZExtOrTrunc(v, b_.getInt64Ty()));
+  } else if (t->kind == Kind::kFloat) {
+    store(KILN_ARG_FLOAT, b_.CreateBitCast(b_.CreateFPCast(v, b_.getDoubleTy()), b_.getInt64Ty()));
+  } else if (constant != nullptr) {
+    store(KILN_ARG_STR, b_.CreatePtrToInt(b_.CreateGlobalStringPtr(*constant, "kiln.exc_arg"), b_.getInt64Ty()));
+  } else if (t->kind == Kind::kStr) {  // computed: copied into a block *err owns
+    llvm::AllocaInst* str = entryAlloca(v->getType(), "exc_str");
+    b_.CreateStore(v, str);
+    return b_.CreateCall(
+        llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getPtrTy()}, false),
+        errorApi(offsetof(KilnErrorApi, str_arg)), {slot, str});
+  } else if (t->kind == Kind::kTuple) {  // its items first, then a block that owns them
+    const size_t n = t->items.size();
+    llvm::AllocaInst* items = entryAlloca(llvm::ArrayType::get(arg_ty, std::max<size_t>(n, 1)), "exc_tuple");
+    llvm::Value* failed = b_.getInt32(0);
+    for (size_t k = 0; k < n; ++k) {
+      llvm::Value* item_slot = b_.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k);
+      b_.CreateStore(b_.getInt32(KILN_ARG_NONE), b_.CreateStructGEP(arg_ty, item_slot, 0));
+    }
+    for (size_t k = 0; k < n; ++k) {
+      llvm::Value* item_slot = b_.CreateConstInBoundsGEP2_32(items->getAllocatedType(), items, 0, k);
+      llvm::Value* item = b_.CreateExtractValue(v, {static_cast<unsigned>(k)});
+      if (llvm::Value* rc = errorArg(item, t->items[k], nullptr, item_slot)) failed = b_.CreateOr(failed, rc);
+    }
+    llvm::Value* rc = b_.CreateCall(
+        llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty()}, false),
+        errorApi(offsetof(KilnErrorApi, tuple_arg)), {slot, items, b_.getInt64(n)});
+    return b_.CreateOr(failed, rc);
+  } else {  // None (typing refused the rest)
+    store(KILN_ARG_NONE, b_.getInt64(0));
+  }
+  return nullptr;
+}
+
 absl::Status FunctionLowering::raise(const ir::Instr& i) {
   const ir::Value* exc = i.operands[0];
   const std::string& cls = exc->type->name;
@@ -155,38 +228,43 @@ absl::Status FunctionLowering::raise(const ir::Instr& i) {
                                                             def->op != Op::kGetAttr))  // exceptions: np.linalg.LinAlgError
     return absl::InternalError("raise of a value that is not an exception class or instance");
   if (args.size() > KILN_ERROR_MAX_ARGS) return absl::InternalError("too many exception arguments reached lowering");
+  for (const ir::Value* a : args) {
+    const Kind k = a->type->kind;
+    if (k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kNone && k != Kind::kStr &&
+        k != Kind::kTuple && k != Kind::kUnknown)
+      return absl::InternalError(absl::StrCat("exception argument of type ", a->type->str(), " reached lowering"));
+    if (prog_.cuda_ptx && (k == Kind::kStr || k == Kind::kTuple) && typing::constantStr(a) == nullptr)
+      return absl::InternalError("an exception argument on the heap reached a GPU kernel's lowering");
+  }
   std::string message;
   if (args.size() == 1)
     if (const std::string* str = typing::constantStr(args[0])) message = *str;
   const KilnErrorKind kind = errorKindOf(cls);
-  storeError(kind, message, kind == KILN_CLASS_ERROR ? errorClassPath(cls) : "", true);
+  // The error handled before goes first (its heap arguments are dropped);
+  // then every slot is valid (None) before any is built, so a failure
+  // midway drops exactly what was made.
+  clearError(err_ptr_);
   llvm::StructType* t = errorType();
   llvm::Type* arg_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt64Ty()});
   b_.CreateStore(b_.getInt32(static_cast<int32_t>(args.size())), b_.CreateStructGEP(t, err_ptr_, 5));
+  std::vector<llvm::Value*> slots;
   for (size_t k = 0; k < args.size(); ++k) {
-    llvm::Value* slot = b_.CreateInBoundsGEP(t, err_ptr_, {b_.getInt32(0), b_.getInt32(6), b_.getInt32(k)});
-    const typing::Type* at = args[k]->type;
-    KilnErrorArgTag tag = KILN_ARG_NONE;
-    llvm::Value* bits = b_.getInt64(0);
-    if (at->kind == Kind::kBool) {
-      tag = KILN_ARG_BOOL;
-      bits = b_.CreateZExt(value(args[k]), b_.getInt64Ty());
-    } else if (at->kind == Kind::kInt) {
-      tag = at->is_signed || at->bits < 64 ? KILN_ARG_INT : KILN_ARG_UINT;
-      bits = at->is_signed ? b_.CreateSExtOrTrunc(value(args[k]), b_.getInt64Ty())
-                           : b_.CreateZExtOrTrunc(value(args[k]), b_.getInt64Ty());
-    } else if (at->kind == Kind::kFloat) {
-      tag = KILN_ARG_FLOAT;
-      bits = b_.CreateBitCast(b_.CreateFPCast(value(args[k]), b_.getDoubleTy()), b_.getInt64Ty());
-    } else if (const std::string* str = typing::constantStr(args[k])) {
-      tag = KILN_ARG_STR;
-      bits = b_.CreatePtrToInt(b_.CreateGlobalStringPtr(*str, "kiln.exc_arg"), b_.getInt64Ty());
-    } else if (at->kind != Kind::kNone) {
-      return absl::InternalError(absl::StrCat("exception argument of type ", at->str(), " reached lowering"));
-    }
-    b_.CreateStore(b_.getInt32(tag), b_.CreateStructGEP(arg_ty, slot, 0));
-    b_.CreateStore(bits, b_.CreateStructGEP(arg_ty, slot, 2));
+    slots.push_back(b_.CreateInBoundsGEP(t, err_ptr_, {b_.getInt32(0), b_.getInt32(6), b_.getInt32(k)}));
+    b_.CreateStore(b_.getInt32(KILN_ARG_NONE), b_.CreateStructGEP(arg_ty, slots.back(), 0));
   }
+  llvm::Value* failed = nullptr;
+  for (size_t k = 0; k < args.size(); ++k) {
+    llvm::Value* v = args[k]->type->kind == Kind::kNone || args[k]->type->kind == Kind::kUnknown
+                         ? nullptr
+                         : value(args[k]);
+    if (v == nullptr) continue;  // None: the slot says so already
+    if (llvm::Value* rc = errorArg(v, args[k]->type, args[k], slots[k]))
+      failed = failed != nullptr ? b_.CreateOr(failed, rc) : rc;
+  }
+  if (failed != nullptr)
+    raiseIf(b_.CreateICmpNE(failed, b_.getInt32(0)), KILN_MEMORY_ERROR,
+            "Allocation failed (out of memory allocating an exception's arguments)");
+  storeError(kind, message, kind == KILN_CLASS_ERROR ? errorClassPath(cls) : "", true);
   leaveWithError(b_.getInt32(kind));
   return absl::OkStatus();
 }

@@ -139,6 +139,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
         case Op::kFused:
         case Op::kCatch:
         case Op::kRestoreError:
+        case Op::kDropCaught:
         case Op::kYield:
           r = llvm::PoisonValue::get(valueType(ctx_, dt));  // the pass fuses none of these
           break;

@@ -169,6 +169,7 @@ void FunctionLowering::finishGenerator() {
   b_.SetInsertPoint(never);
   b_.CreateUnreachable();
   b_.SetInsertPoint(gen_.cleanup);
+  clearError(err_ptr_);  // exceptions: the heap arguments of an error the body handled
   const ir::Block* entry = inst_.ir->blocks[0].get();
   for (size_t k = 0; k < entry->params.size(); ++k) release(fn_->getArg(2 + k), entry->params[k]->type);
   b_.CreateBr(gen_.suspend);
@@ -203,9 +204,10 @@ void FunctionLowering::finishGenerator() {
   nb.CreateRet(nb.getInt32(KILN_OK));
   nb.SetInsertPoint(ended);
   nb.CreateRet(nb.getInt32(kExhausted));
-  nb.SetInsertPoint(failed);  // the error, moved to the caller's KilnError (its strings are static)
+  nb.SetInsertPoint(failed);  // the error, moved to the caller's KilnError (its heap arguments too)
   llvm::StructType* et = errorType();
   nb.CreateStore(nb.CreateLoad(et, nb.CreateStructGEP(gen_.promise_type, p, 1)), next->getArg(1));
+  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, nb.CreateStructGEP(gen_.promise_type, p, 1), 5));
   // PEP 479: a StopIteration leaving the body is a RuntimeError (else the
   // caller's loop would take it for the end).
   llvm::BasicBlock* pep479 = llvm::BasicBlock::Create(ctx_, "stop_iteration_in_body", next);
@@ -216,8 +218,7 @@ void FunctionLowering::finishGenerator() {
   nb.CreateStore(nb.getInt32(KILN_RUNTIME_ERROR), nb.CreateStructGEP(et, err, 0));
   nb.CreateStore(nb.CreateGlobalStringPtr("generator raised StopIteration", "kiln.msg"), nb.CreateStructGEP(et, err, 2));
   nb.CreateStore(llvm::ConstantPointerNull::get(nb.getPtrTy()), nb.CreateStructGEP(et, err, 3));
-  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, err, 4));
-  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, err, 5));
+  nb.CreateStore(nb.getInt32(0), nb.CreateStructGEP(et, err, 4));  // its args stay for the caller to drop
   nb.CreateRet(nb.getInt32(KILN_RUNTIME_ERROR));
   nb.SetInsertPoint(pass);
   nb.CreateRet(status);

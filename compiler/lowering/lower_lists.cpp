@@ -733,6 +733,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kExcMatch:  // exceptions
     case Op::kCatch:
     case Op::kRestoreError:
+    case Op::kDropCaught:
     case Op::kReraise:
     case Op::kFused:  // fusion
     case Op::kYield:  // generators:

@@ -105,6 +105,7 @@ bool borrowsOperands(const ir::Instr& i) {
     case Op::kExcMatch:
     case Op::kCatch:
     case Op::kRestoreError:
+    case Op::kDropCaught:
     case Op::kReraise:
     case Op::kFused:  // fusion: a new array
     case Op::kYield:  // generators: its None
@@ -140,8 +141,11 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
       for (const auto& p : blk->params)
         if (holdsRefs(p->type)) addRoot(p.get());
     for (const auto& i : blk->instrs) {
-      if (!i->result || !holdsRefs(i->result->type)) continue;
-      if (!borrowsOperands(*i)) {
+      // exceptions: an exception instance holds nothing, but its raise reads
+      // the arguments it was made with: they live until the raise.
+      const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
+      if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
+      if (!exception && !borrowsOperands(*i)) {
         addRoot(i->result.get());
         continue;
       }

@@ -116,6 +116,7 @@ bool fusible(const Instr& i) {
     case Op::kFused:
     case Op::kCatch:
     case Op::kRestoreError:
+    case Op::kDropCaught:
     case Op::kYield:
       return false;
   }
@@ -178,6 +179,7 @@ bool inert(const Instr& i) {
     case Op::kFused:
     case Op::kCatch:
     case Op::kRestoreError:
+    case Op::kDropCaught:
     case Op::kYield:
       return false;
   }

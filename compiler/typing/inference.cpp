@@ -1813,14 +1813,25 @@ class Inferrer {
       }
       case Op::kRaise: {
         const Type* x = operand(0);
-        if (x->kind != Kind::kUnknown && x->kind != Kind::kExceptionClass)
+        if (x->kind != Kind::kUnknown && x->kind != Kind::kExceptionClass) {
+          // Numba's words for a constant that is not an exception class.
+          const ir::Instr* def = i.operands[0]->def;
+          if (x->kind == Kind::kStr && constantStr(i.operands[0]) != nullptr)
+            return userError(Diagnostic::Kind::kUnsupported,
+                             "Directly raising a string constant as an exception is not supported.", line_);
+          if (def != nullptr && (def->op == Op::kConst || def->op == Op::kLoadGlobal))
+            return userError(Diagnostic::Kind::kUnsupported,
+                             absl::StrCat("Encountered unsupported constant type used for exception (",
+                                          x->str(), ")"), line_);
           return typingError(absl::StrCat("exceptions must derive from BaseException, not ", x->str()));
+        }
         return absl::OkStatus();
       }
       case Op::kJump:
       case Op::kUnreachable:
       case Op::kReraise:
       case Op::kRestoreError:
+      case Op::kDropCaught:
         return absl::OkStatus();
       case Op::kCatch:  // exceptions: no value compiled code can use
         t = tc_.none();

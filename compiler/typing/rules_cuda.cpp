@@ -442,7 +442,8 @@ absl::Status checkCudaProgram(Program& p) {
           if (pass == 0) {  // what a GPU cannot do
             if (op == ir::Op::kRaise || op == ir::Op::kReraise)
               return located(*inst, i->line, "'raise' is not supported in a CUDA kernel");
-            if (op == ir::Op::kExcMatch || op == ir::Op::kCatch || op == ir::Op::kRestoreError)
+            if (op == ir::Op::kExcMatch || op == ir::Op::kCatch || op == ir::Op::kRestoreError ||
+                op == ir::Op::kDropCaught)
               return located(*inst, i->line, "'try'/'except' is not supported in a CUDA kernel");
             if (op == ir::Op::kYield) return located(*inst, i->line, "a generator is not supported in a CUDA kernel");
             if (op == ir::Op::kBuildList)

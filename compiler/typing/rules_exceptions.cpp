@@ -1,5 +1,7 @@
 // Exceptions: which classes and arguments a `raise` can carry to Python
 // (lowering/lower_exceptions.cpp fills KilnError with them).
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
 #include "runtime/cpu/kiln_abi.h"
@@ -26,14 +28,25 @@ std::string exceptionArgsProblem(const ir::Instr& call, const std::string& cls) 
   const size_t n = call.operands.size() - 1;
   if (n > KILN_ERROR_MAX_ARGS)
     return absl::StrCat("an exception takes at most ", KILN_ERROR_MAX_ARGS, " arguments in jitted code, got ", n);
+  // What the caller can rebuild as the same Python value (kiln_abi.h
+  // KilnErrorArgTag): strings and tuples computed at run time travel on the
+  // heap (kiln_error.h).
+  std::function<bool(const Type*)> carried = [&](const Type* t) {
+    switch (t->kind) {
+      case Kind::kUnknown: case Kind::kNone: case Kind::kBool: case Kind::kInt: case Kind::kFloat: case Kind::kStr:
+        return true;
+      case Kind::kTuple:
+        for (const Type* item : t->items)
+          if (item->kind == Kind::kUnknown || !carried(item)) return false;
+        return true;
+      default: return false;
+    }
+  };
   for (size_t k = 1; k < call.operands.size(); ++k) {
     const ir::Value* a = call.operands[k];
-    const Kind kind = a->type->kind;
-    if (kind == Kind::kUnknown || kind == Kind::kNone || kind == Kind::kBool || kind == Kind::kInt ||
-        kind == Kind::kFloat || (kind == Kind::kStr && constantStr(a)))
-      continue;
+    if (carried(a->type)) continue;
     return absl::StrCat("exception argument ", k, " of ", cls, " has type ", a->type->str(),
-                        "; jitted code raises exceptions with numbers, booleans, None and constant strings");
+                        "; jitted code raises exceptions with numbers, booleans, None, strings and tuples of them");
   }
   return "";
 }

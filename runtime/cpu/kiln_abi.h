@@ -65,6 +65,11 @@ enum KilnErrorArgTag {
   KILN_ARG_FLOAT = 3,  /* bits: the double's bits */
   KILN_ARG_STR = 4,    /* bits: a const char* (UTF-8, NUL-terminated) static in the shared object */
   KILN_ARG_UINT = 5,   /* bits: the uint64_t */
+  /* Computed arguments, held on the heap: bits is a KilnMemInfo* (kiln_rt.h)
+   * of which the KilnError holds one reference; kiln_error_clear
+   * (kiln_error.h) drops it. */
+  KILN_ARG_OWNED_STR = 6, /* a KilnErrorStr block: a str computed at run time */
+  KILN_ARG_TUPLE = 7,     /* a KilnErrorTuple block: a tuple of arguments */
 };
 
 typedef struct KilnErrorArg {
@@ -75,12 +80,32 @@ typedef struct KilnErrorArg {
 
 #define KILN_ERROR_MAX_ARGS 8
 
+/* The data of a KILN_ARG_OWNED_STR block: the string's code points, PEP 393
+ * style (kind bytes each: 1, 2 or 4), not NUL-terminated. */
+typedef struct KilnErrorStr {
+  int64_t length;
+  int64_t kind;
+  /* followed by length * kind bytes */
+} KilnErrorStr;
+
+/* The data of a KILN_ARG_TUPLE block: its items, which it owns (the block's
+ * destructor drops their blocks). */
+typedef struct KilnErrorTuple {
+  int64_t count;
+  int64_t reserved;
+  /* followed by count KilnErrorArg */
+} KilnErrorTuple;
+
 typedef struct KilnError {
   int32_t kind;
   int32_t line;
   const char* message;
   /* Appended (exceptions). The caller zero-fills them; compiled code sets
-   * them on every error it raises. */
+   * them on every error it raises. The arguments may hold heap blocks
+   * (KILN_ARG_OWNED_STR, KILN_ARG_TUPLE): whoever receives the KilnError
+   * calls kiln_error_clear (kiln_error.h) once it is done with it, whether
+   * the call failed or not (compiled code may have caught an exception and
+   * returned normally); compiled code clears before it overwrites. */
   const char* class_name;  /* KILN_CLASS_ERROR: "module:qualname" of the class, static in the shared object */
   int32_t has_args;        /* 1: the exception is Class(*args[0..nargs)); 0: Class(message) or Class() */
   int32_t nargs;

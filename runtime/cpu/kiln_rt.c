@@ -9,6 +9,7 @@
 #include "kiln_cuda_sim.h" /* cuda: */
 #include "kiln_print.h"    /* print: */
 #include "kiln_format.h"   /* format: */
+#include "kiln_error.h"    /* exceptions: */
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,7 @@ static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), k
                                      /* random: */ &kiln_random_table, /* strings: */ &kiln_unicode_table,
                                      /* dicts: */ &kiln_dict_table, /* linalg: */ &kiln_linalg_table,
                                      /* cuda: */ &kiln_cuda_sim_table, /* print: */ &kiln_print_table,
-                                     /* format: */ &kiln_format_table};
+                                     /* format: */ &kiln_format_table,
+                                     /* exceptions: */ &kiln_error_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -97,6 +97,8 @@ typedef struct KilnRuntime {
   const struct KilnPrintApi* print;
   /* format: format specs and repr(str) (kiln_format.h). */
   const struct KilnFormatApi* format;
+  /* exceptions: heap arguments of a raise (kiln_error.h: KilnErrorApi). */
+  const struct KilnErrorApi* error;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

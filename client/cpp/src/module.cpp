@@ -11,6 +11,7 @@
 #include "kiln/client/client.h"
 #include "kiln/client/library.h"
 #include "kiln/client/local_server.h"
+#include "kiln_error.h"
 #include "kiln_rt.h"
 
 namespace kiln {
@@ -56,6 +57,56 @@ absl::Status notFound(const Module::State& st, std::string_view name_sv) {
                                           absl::StrJoin(names, ", "), ")"));
 }
 
+// exceptions: one argument as Python's str() of it would read (a tuple as its repr's shape).
+std::string argText(const KilnErrorArg& a) {
+  switch (a.tag) {
+    case KILN_ARG_NONE: return "None";
+    case KILN_ARG_BOOL: return a.bits ? "True" : "False";
+    case KILN_ARG_INT: return absl::StrCat(a.bits);
+    case KILN_ARG_UINT: return absl::StrCat(static_cast<uint64_t>(a.bits));
+    case KILN_ARG_FLOAT: {
+      double d;
+      static_assert(sizeof d == sizeof a.bits);
+      std::memcpy(&d, &a.bits, sizeof d);
+      return absl::StrCat(d);
+    }
+    case KILN_ARG_STR: return reinterpret_cast<const char*>(a.bits);
+    case KILN_ARG_OWNED_STR: {  // the code points, as UTF-8
+      const auto* s = static_cast<const KilnErrorStr*>(reinterpret_cast<KilnMemInfo*>(a.bits)->data);
+      const auto* bytes = reinterpret_cast<const unsigned char*>(s + 1);
+      std::string out;
+      for (int64_t i = 0; i < s->length; ++i) {
+        uint32_t c = 0;
+        std::memcpy(&c, bytes + i * s->kind, static_cast<size_t>(s->kind));  // little-endian widths
+        if (c < 0x80) {
+          out += static_cast<char>(c);
+        } else if (c < 0x800) {
+          out += static_cast<char>(0xC0 | (c >> 6));
+          out += static_cast<char>(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+          out += static_cast<char>(0xE0 | (c >> 12));
+          out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (c & 0x3F));
+        } else {
+          out += static_cast<char>(0xF0 | (c >> 18));
+          out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+          out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+          out += static_cast<char>(0x80 | (c & 0x3F));
+        }
+      }
+      return out;
+    }
+    case KILN_ARG_TUPLE: {
+      const auto* t = static_cast<const KilnErrorTuple*>(reinterpret_cast<KilnMemInfo*>(a.bits)->data);
+      const auto* items = reinterpret_cast<const KilnErrorArg*>(t + 1);
+      std::vector<std::string> parts;
+      for (int64_t i = 0; i < t->count; ++i) parts.push_back(argText(items[i]));
+      return absl::StrCat("(", absl::StrJoin(parts, ", "), t->count == 1 ? ",)" : ")");
+    }
+    default: return "None";
+  }
+}
+
 // Python's words for an error of compiled code (dispatcher.cpp raises the
 // same classes in Python).
 std::string pythonError(const KilnError& err) {
@@ -80,23 +131,7 @@ std::string pythonError(const KilnError& err) {
   std::string text;
   if (err.has_args && err.nargs > 0 && err.nargs <= KILN_ERROR_MAX_ARGS) {
     std::vector<std::string> args;
-    for (int32_t i = 0; i < err.nargs; ++i) {
-      const KilnErrorArg& a = err.args[i];
-      switch (a.tag) {
-        case KILN_ARG_BOOL: args.push_back(a.bits ? "True" : "False"); break;
-        case KILN_ARG_INT: args.push_back(absl::StrCat(a.bits)); break;
-        case KILN_ARG_UINT: args.push_back(absl::StrCat(static_cast<uint64_t>(a.bits))); break;
-        case KILN_ARG_FLOAT: {
-          double d;
-          static_assert(sizeof d == sizeof a.bits);
-          std::memcpy(&d, &a.bits, sizeof d);
-          args.push_back(absl::StrCat(d));
-          break;
-        }
-        case KILN_ARG_STR: args.push_back(reinterpret_cast<const char*>(a.bits)); break;
-        default: args.push_back("None"); break;
-      }
-    }
+    for (int32_t i = 0; i < err.nargs; ++i) args.push_back(argText(err.args[i]));
     text = args.size() == 1 ? args[0] : absl::StrCat("(", absl::StrJoin(args, ", "), ")");
   } else {
     text = err.message != nullptr ? err.message : fallback;
@@ -265,9 +300,14 @@ absl::Status CompiledFunction::call(void* ret, void* const* args) const {
   // The entry may store nothing (none); give it somewhere harmless.
   alignas(16) unsigned char scratch[16];
   int32_t rc = state_->entry(ret != nullptr ? ret : scratch, args, &err);
-  if (rc == KILN_OK) return absl::OkStatus();
+  if (rc == KILN_OK) {
+    kiln_error_clear(&err);  // exceptions: what an error the code handled left
+    return absl::OkStatus();
+  }
   if (err.kind == 0) err.kind = rc;
-  return absl::UnknownError(pythonError(err));
+  std::string text = pythonError(err);
+  kiln_error_clear(&err);
+  return absl::UnknownError(text);
 }
 
 }  // namespace kiln

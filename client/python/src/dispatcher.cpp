@@ -13,6 +13,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "kiln/client/library.h"
+#include "kiln_error.h"
 #include "kiln_rt.h"
 #include "native.h"
 
@@ -91,6 +92,28 @@ PyObject* exceptionClass(const char* path) {
 // exceptions: one argument of `raise Class(args...)` as a Python object.
 PyObject* errorArg(const KilnErrorArg& a) {
   switch (a.tag) {
+    case KILN_ARG_OWNED_STR: {  // a block holding a KilnErrorStr
+      const auto* s = static_cast<const KilnErrorStr*>(
+          reinterpret_cast<KilnMemInfo*>(static_cast<uintptr_t>(a.bits))->data);
+      if (s->kind != 1 && s->kind != 2 && s->kind != 4) break;
+      return PyUnicode_FromKindAndData(static_cast<int>(s->kind), s + 1, static_cast<Py_ssize_t>(s->length));
+    }
+    case KILN_ARG_TUPLE: {  // a block holding a KilnErrorTuple
+      const auto* t = static_cast<const KilnErrorTuple*>(
+          reinterpret_cast<KilnMemInfo*>(static_cast<uintptr_t>(a.bits))->data);
+      const auto* items = reinterpret_cast<const KilnErrorArg*>(t + 1);
+      PyObject* tuple = PyTuple_New(static_cast<Py_ssize_t>(t->count));
+      if (tuple == nullptr) return nullptr;
+      for (int64_t k = 0; k < t->count; ++k) {
+        PyObject* item = errorArg(items[k]);
+        if (item == nullptr) {
+          Py_DECREF(tuple);
+          return nullptr;
+        }
+        PyTuple_SET_ITEM(tuple, static_cast<Py_ssize_t>(k), item);
+      }
+      return tuple;
+    }
     case KILN_ARG_NONE: Py_RETURN_NONE;
     case KILN_ARG_BOOL: return PyBool_FromLong(a.bits != 0);
     case KILN_ARG_INT: return PyLong_FromLongLong(a.bits);
@@ -137,10 +160,11 @@ PyObject* raiseFromCompiledAt(const KilnError& err);
 
 // The error of compiled code, with a traceback frame at the Python line that
 // raised it (as Numba injects one).
-PyObject* raiseFromCompiled(const KilnError& err) {
+PyObject* raiseFromCompiled(KilnError& err) {
   raiseFromCompiledAt(err);
   if (err.filename != nullptr && err.function != nullptr && err.line > 0 && PyErr_Occurred())
     _PyTraceback_Add(err.function, err.filename, err.line);
+  kiln_error_clear(&err);  // exceptions: its heap arguments, boxed above
   return nullptr;
 }
 
@@ -266,6 +290,8 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   } else {
     rc = ov.entry(ret_block, argv.data(), &err);
   }
+  // exceptions: the heap arguments of an error the code handled and returned from
+  if (rc == KILN_OK && err.nargs != 0) kiln_error_clear(&err);
   bool written = true;
   // lists: the array items a list argument held, alive until the result
   // (which may borrow one that the write-back removed) is boxed.
@@ -282,7 +308,10 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
                               : writeBackSet(lists[k].second, *list_layouts[k], &lists[k].first));  // sets:
   if (rc != KILN_OK) {
     dropLists(n);
-    if (!written) return nullptr;
+    if (!written) {
+      kiln_error_clear(&err);
+      return nullptr;
+    }
     if (err.kind == KILN_OK) err.kind = rc;
     return raiseFromCompiled(err);
   }

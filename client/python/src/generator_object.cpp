@@ -14,6 +14,7 @@
 
 #include "kiln/client/library.h"
 #include "kiln_rt.h"
+#include "kiln_error.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -71,6 +72,8 @@ PyObject* generatorNext(PyObject* self) {
   g->running = true;
   int32_t rc = g->step(g->block, &err, out);
   g->running = false;
+  if (rc == KILN_OK || rc == KILN_GENERATOR_EXHAUSTED)
+    if (err.nargs != 0) kiln_error_clear(&err);  // exceptions: what a handled error left
   if (rc == KILN_OK) return box(item, out, g->args);
   finish(g);
   if (rc == KILN_GENERATOR_EXHAUSTED) return nullptr;

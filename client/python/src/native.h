@@ -294,7 +294,7 @@ extern PyTypeObject BundleType;
 
 /// The Python exception of compiled code's error (null, with it set), with a
 /// traceback frame at the Python line that raised it.
-PyObject* raiseFromCompiled(const KilnError& err);
+PyObject* raiseFromCompiled(KilnError& err);
 
 // ---- cudahost: kiln.cuda's launch path (cuda_launch.cpp) ----
 

@@ -268,6 +268,8 @@ TEST(Frontend311, TryExceptGivesHandlerEdges) {
   // inside it, nothing ever puts a copy back.
   EXPECT_NE(text.find("= catch"), std::string::npos) << text;
   EXPECT_EQ(text.find("restore_error"), std::string::npos) << text;
+  // Its end (POP_EXCEPT) drops the copy, which holds the error's heap arguments.
+  EXPECT_NE(text.find("drop_caught"), std::string::npos) << text;
 }
 
 struct UnsupportedCase {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "kiln_error.h"
 #include "kiln_rt.h"
 
 namespace {
@@ -229,4 +230,41 @@ TEST(RuntimeTest, ResizeFailureLeavesTheBlock) {
   EXPECT_EQ(mi->data, old);
   EXPECT_EQ(mi->size, 8u);
   kiln_mi_decref(mi);
+}
+
+// exceptions: heap arguments of a raise are runtime blocks, owned by the
+// KilnError (and by a handler's copy, after kiln_error_retain); clearing
+// every owner frees them all.
+TEST(RuntimeTest, ErrorArgumentsAreOwnedAndCleared) {
+  KilnRtStats before = stats();
+  const char chars[] = "h\xe9llo";
+  KilnStr s{nullptr, const_cast<char*>(chars), 5, 1};
+  KilnError err{};
+  err.has_args = 1;
+  err.nargs = 2;
+  ASSERT_EQ(kiln_error_str_arg(&err.args[0], &s), 0);
+  EXPECT_EQ(err.args[0].tag, KILN_ARG_OWNED_STR);
+  const auto* copy = static_cast<const KilnErrorStr*>(reinterpret_cast<KilnMemInfo*>(err.args[0].bits)->data);
+  EXPECT_EQ(copy->length, 5);
+  EXPECT_EQ(copy->kind, 1);
+  EXPECT_EQ(std::memcmp(copy + 1, chars, 5), 0);
+  KilnErrorArg items[2] = {};
+  items[0].tag = KILN_ARG_INT;
+  items[0].bits = 7;
+  ASSERT_EQ(kiln_error_str_arg(&items[1], &s), 0);
+  ASSERT_EQ(kiln_error_tuple_arg(&err.args[1], items, 2), 0);
+  EXPECT_EQ(err.args[1].tag, KILN_ARG_TUPLE);
+  EXPECT_EQ(stats().live_count, before.live_count + 3);
+  KilnError handler_copy = err;
+  kiln_error_retain(&handler_copy);
+  kiln_error_clear(&err);
+  EXPECT_EQ(err.nargs, 0);
+  EXPECT_EQ(err.has_args, 0);
+  EXPECT_EQ(stats().live_count, before.live_count + 3);  // the copy still holds them
+  kiln_error_clear(&handler_copy);
+  EXPECT_EQ(stats().live_count, before.live_count);
+  const KilnRuntime* rt = kiln_runtime();
+  ASSERT_NE(rt->error, nullptr);
+  EXPECT_EQ(rt->error->size, sizeof(KilnErrorApi));
+  EXPECT_EQ(rt->error->clear, &kiln_error_clear);
 }
