@@ -996,6 +996,18 @@ class Inferrer {
       if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
       args.push_back(i.operands[k]->type);
     }
+    if (i.operands[0]->type->name == "isinstance" && args.size() == 2 && args[0]->kind == Kind::kOptional) {
+      // An optional is an instance of a class its value's type is an instance
+      // of only when it is not None: that is decided by the branch taken, so
+      // it is refused in Numba's words (it was answered False). A class its
+      // value's type is no instance of answers False either way (below).
+      std::vector<const Type*> classes =
+          args[1]->kind == Kind::kTuple ? args[1]->items : std::vector<const Type*>{args[1]};
+      for (const Type* c : classes)
+        if (instanceOf(args[0]->items[0], c).value_or(false))
+          return typingError(absl::StrCat("isinstance() cannot determine the type of variable \"",
+                                          i.operands[1]->debug_name, "\" due to a branch."));
+    }
     if (i.operands[0]->type->name == "type" && args.size() == 1 && i.kwnames.empty() &&
         args[0]->kind == Kind::kTuple && !args[0]->name.empty()) {  // namedtuples: type(p) is p's class
       i.op = Op::kLoadGlobal;

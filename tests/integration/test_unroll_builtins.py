@@ -223,6 +223,28 @@ def test_sum_refuses_str_start(kilnd, start, what):
         jit(f)((1, 2, 3), start)
 
 
+def test_isinstance_of_optional_is_refused(kilnd):
+    # The answer depends on the branch taken: refused in Numba's words (it was a
+    # constant False, a wrong answer when z is 10).
+    def f(x):
+        if x > 4:
+            z = 10
+        else:
+            z = None
+        return isinstance(z, int)
+    with pytest.raises(TypingError, match='cannot determine the type of variable "z" due to a branch'):
+        jit(f)(100)
+
+
+def test_isinstance_of_optional_with_a_class_it_cannot_be(kilnd):
+    # Neither None nor an int is a str: False whichever branch ran.
+    def f(x):
+        z = 10 if x > 4 else None
+        return isinstance(z, str)
+    assert jit(f)(100) is False
+    assert jit(f)(1) is False
+
+
 def test_isinstance_after_a_branch_is_refused(kilnd):
     def f(x):
         if x > 4:

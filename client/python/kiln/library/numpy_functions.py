@@ -73,7 +73,9 @@ def average(a, axis=None, weights=None):
 
 @implements("numpy.trace")
 def trace(a, offset=0):
-    if isinstance(a, np.ndarray):  # (an optional array is checked when it is run)
+    # An optional array is not iterable to typing and is checked when it is
+    # run (isinstance of an optional is refused: its answer takes a branch).
+    if _iterable(a) and isinstance(a, np.ndarray):
         if a.ndim != 2:
             return _error("np.trace() only supported on 2-D arrays, not", a)
     if a.ndim != 2:
@@ -978,6 +980,7 @@ def _atleast_3d_of(x):
 
 
 _error = primitive("kiln.static.error")
+_iterable = primitive("kiln.static.iterable")
 
 
 def _each(f, arys):
