@@ -293,53 +293,36 @@ FunctionLowering::DictKey FunctionLowering::dictKey(const ir::Value* key, const 
   return {slot, hashValue(k, kt)};
 }
 
-namespace {
-// str(KeyError(key)) is repr(key): known here for a constant key.
-std::string keyErrorMessage(const ir::Value* key) {
-  if (key->def && key->def->op == ir::Op::kConst) return key->def->const_value.repr();
-  return "key not found in the dict";
-}
-}  // namespace
-
 void FunctionLowering::keyErrorIf(llvm::Value* bad, const ir::Value* key, const typing::Type* kt) {
+  // KeyError(key), the key as the user gave it, an argument of the error
+  // (lower_exceptions.cpp's errorArg): str(e) and e.args are Python's.
   const typing::Type* from = key->type;
-  bool constant = key->def && key->def->op == ir::Op::kConst;
-  if (constant || (from->kind != Kind::kInt && from->kind != Kind::kBool)) {
-    raiseIf(bad, KILN_KEY_ERROR, keyErrorMessage(key));
+  const Kind k = from->kind;
+  if (k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kStr && k != Kind::kTuple) {
+    raiseIf(bad, KILN_KEY_ERROR, "key not found in the dict");
     return;
   }
-  // A key computed at run time: its repr, written into a thread's buffer
-  // that the caller reads right after the call returns.
+  for (const typing::Type* item : k == Kind::kTuple ? from->items : std::vector<const typing::Type*>{})
+    if (item->kind != Kind::kBool && item->kind != Kind::kInt && item->kind != Kind::kFloat &&
+        item->kind != Kind::kStr && item->kind != Kind::kNone) {
+      raiseIf(bad, KILN_KEY_ERROR, "key not found in the dict");
+      return;
+    }
   llvm::BasicBlock* raise_bb = llvm::BasicBlock::Create(ctx_, "key_error", fn_);
   llvm::BasicBlock* ok_bb = llvm::BasicBlock::Create(ctx_, "ok", fn_);
   b_.CreateCondBr(bad, raise_bb, ok_bb, llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(raise_bb);
-  llvm::Value* msg;
-  if (from->kind == Kind::kBool) {
-    msg = b_.CreateSelect(value(key), b_.CreateGlobalStringPtr("True", "kiln.msg"),
-                          b_.CreateGlobalStringPtr("False", "kiln.msg"));
-  } else {
-    llvm::Type* buf_ty = llvm::ArrayType::get(b_.getInt8Ty(), 32);
-    llvm::GlobalVariable* buf = mod_.getGlobalVariable("kiln.key_error.repr", true);
-    if (buf == nullptr) {
-      buf = new llvm::GlobalVariable(mod_, buf_ty, false, llvm::GlobalValue::InternalLinkage,
-                                     llvm::ConstantAggregateZero::get(buf_ty), "kiln.key_error.repr", nullptr,
-                                     llvm::GlobalValue::GeneralDynamicTLSModel);
-    }
-    llvm::FunctionCallee snprintf_fn = mod_.getOrInsertFunction(
-        "snprintf", llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getInt64Ty(), b_.getPtrTy()}, true));
-    llvm::Value* k = b_.CreateIntCast(value(key), b_.getInt64Ty(), from->is_signed);
-    llvm::Value* at = b_.CreateThreadLocalAddress(buf);
-    b_.CreateCall(snprintf_fn, {at, b_.getInt64(32), b_.CreateGlobalStringPtr(from->is_signed ? "%lld" : "%llu", "kiln.fmt"), k});
-    msg = at;
-  }
-  releaseHeld();
   clearError(err_ptr_);  // exceptions: a handled error's arguments are not this one's
-  llvm::Type* err_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getPtrTy()});
-  b_.CreateStore(b_.getInt32(KILN_KEY_ERROR), b_.CreateStructGEP(err_ty, err_ptr_, 0));
-  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(err_ty, err_ptr_, 1));
-  b_.CreateStore(msg, b_.CreateStructGEP(err_ty, err_ptr_, 2));
-  b_.CreateRet(b_.getInt32(KILN_KEY_ERROR));
+  llvm::StructType* t = errorType();
+  llvm::Type* arg_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt64Ty()});
+  b_.CreateStore(b_.getInt32(1), b_.CreateStructGEP(t, err_ptr_, 5));
+  llvm::Value* slot = b_.CreateInBoundsGEP(t, err_ptr_, {b_.getInt32(0), b_.getInt32(6), b_.getInt32(0)});
+  b_.CreateStore(b_.getInt32(KILN_ARG_NONE), b_.CreateStructGEP(arg_ty, slot, 0));
+  if (llvm::Value* rc = errorArg(value(key), from, key, slot))
+    raiseIf(b_.CreateICmpNE(rc, b_.getInt32(0)), KILN_MEMORY_ERROR,
+            "Allocation failed (out of memory allocating an exception's arguments)");
+  storeError(KILN_KEY_ERROR, "", "", true);
+  leaveWithError(b_.getInt32(KILN_KEY_ERROR));
   b_.SetInsertPoint(ok_bb);
   (void)kt;
 }
