@@ -15,6 +15,10 @@ from kiln.library import implements, primitive
 
 _error = primitive("kiln.static.error")
 _iterable = primitive("kiln.static.iterable")
+# The installed NumPy's major version: where NumPy's own answer changed
+# between 1.x and 2.x, the library gives the answer of the NumPy the user
+# has (a frozen global: part of the cache key).
+_NUMPY_MAJOR = int(np.__version__.split(".")[0])
 
 
 # rounding: NumPy's algorithm (PyArray_Round): multiply by 10**decimals,
@@ -410,8 +414,11 @@ def nonzero(a):
 
 def _nonzero_of(x):
     if x.ndim == 0:
-        # NumPy 1.x and Numba: a 0-d array as np.atleast_1d of it (NumPy 2
-        # raises instead; Kiln follows Numba, the reference it stands in for)
+        # NumPy 2 refuses a 0-d array; NumPy 1.x (and Numba) take it as
+        # np.atleast_1d of it: the installed NumPy's answer.
+        if _NUMPY_MAJOR >= 2 and x.size >= 0:  # (x.size >= 0: typed as a path that returns)
+            raise ValueError("Calling nonzero on 0d arrays is not allowed. "
+                             "Use np.atleast_1d(scalar).nonzero() instead.")
         out0 = np.zeros(1 if _is_nonzero(x[()]) else 0, np.int64)
         return (out0,)
     out = _nonzero_positions(x)
