@@ -216,6 +216,10 @@ class FunctionLowering {
   /// element i, which is safe). NumPy's rule for buffering an input of an
   /// in-place operation; every in-place store asks it (elementwise, fusion).
   llvm::Value* mustBuffer(const Typed& src, const Typed& target);
+  /// Whether an in-place store may copy its overlapping inputs (`overlap`,
+  /// mustBuffer's answer). A GPU kernel cannot allocate the copy: there the
+  /// store raises ValueError when overlap holds, and this returns false.
+  bool canBuffer(llvm::Value* overlap);
   /// A new array (or `into`, in place) of f over the broadcast elements of
   /// the operands (arrays or scalars), each converted to ct. In place, an
   /// operand for which mustBuffer holds at run time is copied first, so the

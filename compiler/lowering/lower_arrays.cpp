@@ -873,6 +873,12 @@ llvm::Value* FunctionLowering::arraysOverlap(llvm::Value* a, const typing::Type*
   return b_.CreateAnd(meet, b_.CreateNot(b_.CreateOr(a_empty, b_empty)));
 }
 
+bool FunctionLowering::canBuffer(llvm::Value* overlap) {
+  if (!prog_.cuda_ptx) return true;
+  raiseIf(overlap, KILN_VALUE_ERROR, "in-place operands overlap, which a GPU kernel cannot buffer (copy the input first)");
+  return false;
+}
+
 llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, const typing::Type* ct,
                                            const typing::Type* result, const Typed* into,
                                            const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
@@ -889,7 +895,7 @@ llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, c
     buffer[q] = mustBuffer(operands[q], *into);
     any = any ? b_.CreateOr(any, buffer[q]) : buffer[q];
   }
-  if (any == nullptr) return elementwiseLoop(operands, ct, result, into, f, cts);
+  if (any == nullptr || !canBuffer(any)) return elementwiseLoop(operands, ct, result, into, f, cts);
   llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "inplace.buffer", fn_);
   llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "inplace.direct", fn_);
   llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "inplace.done", fn_);

@@ -261,17 +261,19 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     for (size_t q = 0; q < leaves.size(); ++q)
       if (leaves[q].type->isArray() && leaf_values[q] != target)
         overlap = b_.CreateOr(overlap, mustBuffer(leaves[q], into));
-    llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "fused.overlap", fn_);
-    llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "fused.direct", fn_);
-    b_.CreateCondBr(overlap, copy_bb, direct_bb);
-    b_.SetInsertPoint(copy_bb);
-    const typing::Type* tmp_t = types().array(rt->dtype(), rt->ndim, 'C');
-    Typed tmp{tmp_t, newArray(tmp_t, shape)};
-    elementwiseLoop(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], tmp_t, &tmp, body, leaf_types);
-    elementwiseLoop({tmp}, rt->dtype(), rt, &into, [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {});
-    releaseTemp(tmp.v);
-    b_.CreateBr(done_bb);
-    b_.SetInsertPoint(direct_bb);
+    if (canBuffer(overlap)) {
+      llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "fused.overlap", fn_);
+      llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "fused.direct", fn_);
+      b_.CreateCondBr(overlap, copy_bb, direct_bb);
+      b_.SetInsertPoint(copy_bb);
+      const typing::Type* tmp_t = types().array(rt->dtype(), rt->ndim, 'C');
+      Typed tmp{tmp_t, newArray(tmp_t, shape)};
+      elementwiseLoop(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], tmp_t, &tmp, body, leaf_types);
+      elementwiseLoop({tmp}, rt->dtype(), rt, &into, [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {});
+      releaseTemp(tmp.v);
+      b_.CreateBr(done_bb);
+      b_.SetInsertPoint(direct_bb);
+    }
   }
   b_.CreateCondBr(flat, flat_bb, strided_bb);
   b_.SetInsertPoint(flat_bb);
