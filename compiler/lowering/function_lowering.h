@@ -214,17 +214,35 @@ class FunctionLowering {
   llvm::Value* arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
   /// `slot`: what a[index] designates, as typing recorded.
   void arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v, const typing::Type* slot);
-  /// A new array (or `into`, in place) of f over the broadcast elements of
-  /// the operands (arrays or scalars), each converted to ct.
   struct Typed {
     const typing::Type* type;
     llvm::Value* v;
   };
   Typed typed(const ir::Value* v) { return {v->type, value(v)}; }
+  /// Whether a loop that writes `target` element by element, in any order,
+  /// may read through `src` an element it already wrote: their memory meets
+  /// and src is not exactly target's elements at the same positions (same
+  /// data pointer, item size, shape and strides: then element i reads only
+  /// element i, which is safe). NumPy's rule for buffering an input of an
+  /// in-place operation; every in-place store asks it (elementwise, fusion).
+  llvm::Value* mustBuffer(const Typed& src, const Typed& target);
+  /// Whether an in-place store may copy its overlapping inputs (`overlap`,
+  /// mustBuffer's answer). A GPU kernel cannot allocate the copy: there the
+  /// store raises ValueError when overlap holds, and this returns false.
+  bool canBuffer(llvm::Value* overlap);
+  /// A new array (or `into`, in place) of f over the broadcast elements of
+  /// the operands (arrays or scalars), each converted to ct. In place, an
+  /// operand for which mustBuffer holds at run time is copied first, so the
+  /// result is as if every input were read before any output is written.
   llvm::Value* elementwise(const std::vector<Typed>& operands, const typing::Type* ct,
                            const typing::Type* result, const Typed* into,
                            const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
                            const std::vector<const typing::Type*>& cts = {});  // per operand, overriding ct
+  /// elementwise's loops, with no overlap check.
+  llvm::Value* elementwiseLoop(const std::vector<Typed>& operands, const typing::Type* ct,
+                               const typing::Type* result, const Typed* into,
+                               const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
+                               const std::vector<const typing::Type*>& cts);
   /// `ct`: the element type typing recorded for the operation.
   llvm::Value* arrayBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result,
                            const typing::Type* ct, bool inplace);

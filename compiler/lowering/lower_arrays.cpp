@@ -827,23 +827,22 @@ void FunctionLowering::storeIntoView(const Typed& target, Typed src) {
     raiseIf(bad, KILN_VALUE_ERROR, "cannot assign slice from input of different size");  // Numba's words
   }
   // A source whose memory overlaps the target's (a[1:] = a[:-1],
-  // a[::-1] = a) is copied first, as NumPy does: copying element by element
-  // would read what the copy already wrote.
-  llvm::Value* overlap = arraysOverlap(src.v, src.type, target.v, slot);
-  llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "overlap.copy", fn_);
-  llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "overlap.none", fn_);
-  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "overlap.done", fn_);
-  b_.CreateCondBr(overlap, copy_bb, direct_bb);
-  b_.SetInsertPoint(copy_bb);
-  const typing::Type* tmp_t = types().array(ve, src.type->ndim, 'C');
-  llvm::Value* tmp = elementwise({src}, ve, tmp_t, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
-  elementwise({Typed{tmp_t, tmp}}, ve, slot, &target, conv);
-  releaseTemp(tmp);
-  b_.CreateBr(done_bb);
-  b_.SetInsertPoint(direct_bb);
+  // a[::-1] = a) is copied first by elementwise, as NumPy does.
   elementwise({src}, ve, slot, &target, conv);
-  b_.CreateBr(done_bb);
-  b_.SetInsertPoint(done_bb);
+}
+
+llvm::Value* FunctionLowering::mustBuffer(const Typed& src, const Typed& target) {
+  if (src.v == target.v) return b_.getInt1(false);  // the target itself (a += b's a)
+  llvm::Value* overlap = arraysOverlap(src.v, src.type, target.v, target.type);
+  if (src.type->ndim != target.type->ndim || itemSize(src.type->dtype()) != itemSize(target.type->dtype()))
+    return overlap;
+  llvm::Value* same = b_.CreateICmpEQ(b_.CreateExtractValue(src.v, kData), b_.CreateExtractValue(target.v, kData));
+  for (unsigned d = 0; d < static_cast<unsigned>(src.type->ndim); ++d) {
+    same = b_.CreateAnd(same, b_.CreateICmpEQ(b_.CreateExtractValue(src.v, {kShape, d}),
+                                              b_.CreateExtractValue(target.v, {kShape, d})));
+    same = b_.CreateAnd(same, b_.CreateICmpEQ(strideOf(src.v, src.type, d), strideOf(target.v, target.type, d)));
+  }
+  return b_.CreateAnd(overlap, b_.CreateNot(same));
 }
 
 llvm::Value* FunctionLowering::arraysOverlap(llvm::Value* a, const typing::Type* at, llvm::Value* b,
@@ -874,10 +873,60 @@ llvm::Value* FunctionLowering::arraysOverlap(llvm::Value* a, const typing::Type*
   return b_.CreateAnd(meet, b_.CreateNot(b_.CreateOr(a_empty, b_empty)));
 }
 
+bool FunctionLowering::canBuffer(llvm::Value* overlap) {
+  if (!prog_.cuda_ptx) return true;
+  raiseIf(overlap, KILN_VALUE_ERROR, "in-place operands overlap, which a GPU kernel cannot buffer (copy the input first)");
+  return false;
+}
+
 llvm::Value* FunctionLowering::elementwise(const std::vector<Typed>& operands, const typing::Type* ct,
                                            const typing::Type* result, const Typed* into,
                                            const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
                                            const std::vector<const typing::Type*>& cts) {
+  // In place: an input that overlaps the target, unless it is exactly the
+  // target's elements, would be read after the loop wrote into it
+  // (a[1:] += a[:-1], a += a.T, np.negative(a[::-1], out=a)). Then the
+  // overlapping inputs are copied first and the loop reads the copies; the
+  // common case costs the range comparisons and keeps its flat loop.
+  llvm::Value* any = nullptr;
+  std::vector<llvm::Value*> buffer(operands.size(), nullptr);
+  for (size_t q = 0; into && q < operands.size(); ++q) {
+    if (!operands[q].type->isArray() || operands[q].v == into->v) continue;
+    buffer[q] = mustBuffer(operands[q], *into);
+    any = any ? b_.CreateOr(any, buffer[q]) : buffer[q];
+  }
+  if (any == nullptr || !canBuffer(any)) return elementwiseLoop(operands, ct, result, into, f, cts);
+  llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "inplace.buffer", fn_);
+  llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "inplace.direct", fn_);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "inplace.done", fn_);
+  b_.CreateCondBr(any, copy_bb, direct_bb);
+  b_.SetInsertPoint(copy_bb);
+  // Each operand that may overlap is copied here (one that does not at run
+  // time is copied too: this is the rare path, and it keeps one loop).
+  std::vector<Typed> copies = operands;
+  std::vector<llvm::Value*> temps;
+  for (size_t q = 0; q < operands.size(); ++q) {
+    if (buffer[q] == nullptr) continue;
+    const typing::Type* t = types().array(operands[q].type->dtype(), operands[q].type->ndim, 'C');
+    copies[q] = Typed{t, elementwiseLoop({operands[q]}, operands[q].type->dtype(), t, nullptr,
+                                         [](const std::vector<llvm::Value*>& xs) { return xs[0]; },
+                                         {operands[q].type->dtype()})};
+    temps.push_back(copies[q].v);
+  }
+  elementwiseLoop(copies, ct, result, into, f, cts);
+  for (llvm::Value* t : temps) releaseTemp(t);
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(direct_bb);
+  llvm::Value* dest = elementwiseLoop(operands, ct, result, into, f, cts);
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
+  return dest;
+}
+
+llvm::Value* FunctionLowering::elementwiseLoop(const std::vector<Typed>& operands, const typing::Type* ct,
+                                               const typing::Type* result, const Typed* into,
+                                               const std::function<llvm::Value*(const std::vector<llvm::Value*>&)>& f,
+                                               const std::vector<const typing::Type*>& cts) {
   // NumPy broadcasting: shapes align at the right; each dimension is equal
   // or 1 (or missing), and a broadcast dimension has stride 0.
   unsigned nd = static_cast<unsigned>(result->ndim);

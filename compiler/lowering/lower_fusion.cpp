@@ -217,7 +217,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     b_.SetInsertPoint(temp_bb);
     const typing::Type* tmp_t = types().array(xdt, rt->ndim, 'C');
     Typed tmp{tmp_t, newArray(tmp_t, shape)};
-    elementwise(leaves, leaf_types.empty() ? xdt : leaf_types[0], tmp_t, &tmp, body, leaf_types);
+    elementwiseLoop(leaves, leaf_types.empty() ? xdt : leaf_types[0], tmp_t, &tmp, body, leaf_types);
     llvm::Value* temp_sum = arrayMethod(BuiltinId::kArraySum, tmp_t, tmp.v, {}, st);
     releaseTemp(tmp.v);
     llvm::BasicBlock* temp_end = b_.GetInsertBlock();
@@ -261,18 +261,20 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     llvm::Value* overlap = b_.getInt1(false);
     for (size_t q = 0; q < leaves.size(); ++q)
       if (leaves[q].type->isArray() && leaf_values[q] != target)
-        overlap = b_.CreateOr(overlap, arraysOverlap(leaves[q].v, leaves[q].type, dest, rt));
-    llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "fused.overlap", fn_);
-    llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "fused.direct", fn_);
-    b_.CreateCondBr(overlap, copy_bb, direct_bb);
-    b_.SetInsertPoint(copy_bb);
-    const typing::Type* tmp_t = types().array(rt->dtype(), rt->ndim, 'C');
-    Typed tmp{tmp_t, newArray(tmp_t, shape)};
-    elementwise(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], tmp_t, &tmp, body, leaf_types);
-    elementwise({tmp}, rt->dtype(), rt, &into, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
-    releaseTemp(tmp.v);
-    b_.CreateBr(done_bb);
-    b_.SetInsertPoint(direct_bb);
+        overlap = b_.CreateOr(overlap, mustBuffer(leaves[q], into));
+    if (canBuffer(overlap)) {
+      llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "fused.overlap", fn_);
+      llvm::BasicBlock* direct_bb = llvm::BasicBlock::Create(ctx_, "fused.direct", fn_);
+      b_.CreateCondBr(overlap, copy_bb, direct_bb);
+      b_.SetInsertPoint(copy_bb);
+      const typing::Type* tmp_t = types().array(rt->dtype(), rt->ndim, 'C');
+      Typed tmp{tmp_t, newArray(tmp_t, shape)};
+      elementwiseLoop(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], tmp_t, &tmp, body, leaf_types);
+      elementwiseLoop({tmp}, rt->dtype(), rt, &into, [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {});
+      releaseTemp(tmp.v);
+      b_.CreateBr(done_bb);
+      b_.SetInsertPoint(direct_bb);
+    }
   }
   b_.CreateCondBr(flat, flat_bb, strided_bb);
   b_.SetInsertPoint(flat_bb);
@@ -295,8 +297,8 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     });
   }
   b_.CreateBr(done_bb);
-  b_.SetInsertPoint(strided_bb);
-  elementwise(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], rt, &into, body, leaf_types);
+  b_.SetInsertPoint(strided_bb);  // in place, only when no leaf overlaps the target (checked above)
+  elementwiseLoop(leaves, leaf_types.empty() ? rt->dtype() : leaf_types[0], rt, &into, body, leaf_types);
   b_.CreateBr(done_bb);
   b_.SetInsertPoint(done_bb);
   return dest;

@@ -308,3 +308,29 @@ def test_cuda_array_interface_types():
     from kiln import _kiln
     assert _kiln.typeof(np.zeros((4, 3), np.float32)) == d._array_type(cai)
     assert _kiln.typeof(np.zeros((4, 3), np.float32, order="F")) == "array(float32, 2d, F)"
+
+
+def test_in_place_array_stores_compile_for_a_kernel(kilnd, tmp_path):
+    # An in-place store checks its inputs for overlap (mustBuffer); a kernel
+    # cannot allocate the copy, so there the overlap raises at run time and
+    # the store itself allocates nothing: it compiles, and ptxas accepts it.
+    path = tmp_path / "inplace.py"
+    path.write_text(textwrap.dedent("""
+        def add(a, b):
+            a += b
+
+        def store(a, b):
+            a[:] = b
+
+        def fused(a, b):
+            a += b * 2.0 + b
+
+        def shift(a, b):
+            a[1:] += a[:-1]
+    """))
+    for name in ("add", "store", "fused", "shift"):
+        out = kilnctl("compile", f"{path}:{name}", "--sig", "void(float32[:], float32[:])", "--target", "cuda:sm_80",
+                      "--emit=ptx")
+        text = out.stdout.decode()
+        assert ".visible .entry kiln_kernel(" in text, name
+        assemble(text, tmp_path)
