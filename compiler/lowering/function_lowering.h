@@ -160,6 +160,8 @@ class FunctionLowering {
   /// lowered: the result takes it over, or it is released when the
   /// instruction ends (and on every error path before that).
   llvm::Value* newArray(const typing::Type* t, const std::vector<llvm::Value*>& shape);
+  /// np.eye / np.identity: rows x cols, ones on diagonal `diag` (lower_numpy.cpp).
+  llvm::Value* eyeArray(const typing::Type* result, llvm::Value* rows, llvm::Value* cols, llvm::Value* diag);
   /// The address of the k-th element in C order, k in [0, size).
   llvm::Value* flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k);
   llvm::Value* loadElement(llvm::Value* ptr, const typing::Type* dtype);

@@ -165,14 +165,12 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       shape[lead + j] = b_.CreateSelect(b_.CreateICmpEQ(d, one), shape[lead + j], d);
     }
   }
-  if (sums) {
-    // The sum as arrayMethod's array.sum adds x's elements: in C order, in
-    // the result's type. Flat over memory when every leaf is C-contiguous
-    // with x's shape; otherwise x is made (a temporary) and summed.
-    const typing::Type* st = i.result->type;
-    const typing::Type* xdt = rt->dtype();
+  // Every array leaf checked against the shape as the unfused ops check it
+  // (NumPy's ValueError when it does not broadcast); the result: whether the
+  // flat loop serves, i.e. `flat` holds and every array leaf has the shape
+  // and is contiguous in `order`.
+  auto checkLeaves = [&](llvm::Value* flat, char order) {
     llvm::Value* bad = b_.getInt1(false);
-    llvm::Value* flat = b_.getInt1(rt->layout == 'C');
     for (const Typed& o : leaves) {
       if (!o.type->isArray()) continue;
       unsigned ond = static_cast<unsigned>(o.type->ndim);
@@ -183,9 +181,18 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
         bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
         flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
       }
-      flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, 'C'));
+      flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, order));
     }
     raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
+    return flat;
+  };
+  if (sums) {
+    // The sum as arrayMethod's array.sum adds x's elements: in C order, in
+    // the result's type. Flat over memory when every leaf is C-contiguous
+    // with x's shape; otherwise x is made (a temporary) and summed.
+    const typing::Type* st = i.result->type;
+    const typing::Type* xdt = rt->dtype();
+    llvm::Value* flat = checkLeaves(b_.getInt1(rt->layout == 'C'), 'C');
     llvm::Value* total = one;
     for (llvm::Value* d : shape) total = b_.CreateMul(total, d);
     llvm::BasicBlock* flat_bb = llvm::BasicBlock::Create(ctx_, "fused.sum.flat", fn_);
@@ -228,25 +235,12 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     sum->addIncoming(temp_sum, temp_end);
     return sum;
   }
-  llvm::Value* bad = b_.getInt1(false);
   // The flat loop: every array leaf has the result's shape and is contiguous
   // in the result's order, as the result is (a new array of layout C or F,
   // or the in-place target when its strides say so).
   const char order = rt->layout == 'F' ? 'F' : 'C';
-  llvm::Value* flat = target ? isContiguous(b_, into.v, into.type, order) : b_.getInt1(rt->layout == order);
-  for (const Typed& o : leaves) {
-    if (!o.type->isArray()) continue;
-    unsigned ond = static_cast<unsigned>(o.type->ndim);
-    unsigned lead = nd - ond;
-    if (ond != nd) flat = b_.getInt1(false);
-    for (unsigned j = 0; j < ond; ++j) {
-      llvm::Value* d = b_.CreateExtractValue(o.v, {kShape, j});
-      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, one), b_.CreateICmpNE(d, shape[lead + j])));
-      flat = b_.CreateAnd(flat, b_.CreateICmpEQ(d, shape[lead + j]));
-    }
-    flat = b_.CreateAnd(flat, isContiguous(b_, o.v, o.type, order));
-  }
-  raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
+  llvm::Value* flat = checkLeaves(
+      target ? isContiguous(b_, into.v, into.type, order) : b_.getInt1(rt->layout == order), order);
   llvm::Value* dest = target ? into.v : newArray(rt, shape);
   into.v = dest;
   llvm::Value* total = one;

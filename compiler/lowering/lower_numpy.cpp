@@ -82,6 +82,24 @@ llvm::Value* FunctionLowering::sortedCopy(llvm::Value* arr, const typing::Type* 
   return out;
 }
 
+// np.eye / np.identity: a rows x cols array of the result's dtype, ones on
+// the diagonal `diag` (0 the main one, > 0 above it), zeros elsewhere.
+llvm::Value* FunctionLowering::eyeArray(const typing::Type* result, llvm::Value* rows, llvm::Value* cols,
+                                        llvm::Value* diag) {
+  const typing::Type* dt = result->dtype();
+  const typing::Type* i64 = types().integer(64, true);
+  llvm::Value* arr = newArray(result, {rows, cols});
+  llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
+  llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
+  loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
+    llvm::Value* r = b_.CreateUDiv(k, cols);
+    llvm::Value* c = b_.CreateURem(k, cols);
+    llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
+    storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
+  });
+  return arr;
+}
+
 llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const std::vector<const ir::Value*>& args,
                                              const typing::Type* result) {
   const typing::BuiltinInfo& row = typing::builtinInfo(res.id);
@@ -356,16 +374,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       llvm::Value* rows = converted(args[0], i64);
       llvm::Value* cols = given(1) ? converted(args[1], i64) : rows;
       llvm::Value* diag = given(2) ? converted(args[2], i64) : b_.getInt64(0);
-      llvm::Value* arr = newArray(result, {rows, cols});
-      llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
-      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
-      loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
-        llvm::Value* r = b_.CreateUDiv(k, cols);
-        llvm::Value* c = b_.CreateURem(k, cols);
-        llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
-        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
-      });
-      return arr;
+      return eyeArray(result, rows, cols, diag);
     }
     case BuiltinId::kNpIdentity: {
       size_t nums = args.size();
@@ -373,16 +382,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       llvm::Value* rows = converted(args[0], i64);
       llvm::Value* cols = nums > 1 ? converted(args[1], i64) : rows;
       llvm::Value* diag = nums > 2 ? converted(args[2], i64) : b_.getInt64(0);
-      llvm::Value* arr = newArray(result, {rows, cols});
-      llvm::Value* one = convert(b_, b_.getInt64(1), i64, dt);
-      llvm::Value* zero = convert(b_, b_.getInt64(0), i64, dt);
-      loop(b_.CreateMul(rows, cols), [&](llvm::Value* k) {
-        llvm::Value* r = b_.CreateUDiv(k, cols);
-        llvm::Value* c = b_.CreateURem(k, cols);
-        llvm::Value* on = b_.CreateICmpEQ(b_.CreateSub(c, r), diag);
-        storeElement(flatElementPtr(arr, result, k), b_.CreateSelect(on, one, zero), dt);
-      });
-      return arr;
+      return eyeArray(result, rows, cols, diag);
     }
     case BuiltinId::kNpEmpty:
     case BuiltinId::kNpZeros:

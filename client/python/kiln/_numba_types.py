@@ -27,6 +27,17 @@ def _tokens(spelling):
     return out
 
 
+def _items(types, toks, i, close):
+    """(the comma-separated types from toks[i] up to `close`, the index after it)."""
+    items = []
+    while toks[i] != close:
+        item, i = _parse(types, toks, i)
+        items.append(item)
+        if toks[i] == ",":
+            i += 1
+    return items, i + 1
+
+
 def _parse(types, toks, i):
     """(numba type, next index) for the spelling starting at toks[i]."""
     name = toks[i]
@@ -40,21 +51,11 @@ def _parse(types, toks, i):
                 raise ValueError(name)
             return types.UniTuple(item, n), i + 3
         if name == "Tuple":
-            items, i = [], i + 2
-            while toks[i] != ")":
-                item, i = _parse(types, toks, i)
-                items.append(item)
-                if toks[i] == ",":
-                    i += 1
-            return types.Tuple(items), i + 1
+            items, i = _items(types, toks, i + 2, ")")
+            return types.Tuple(items), i
         if name in ("ListType", "DictType") and toks[i + 1] == "[":
-            args, i = [], i + 2
-            while toks[i] != "]":
-                item, i = _parse(types, toks, i)
-                args.append(item)
-                if toks[i] == ",":
-                    i += 1
-            return (types.ListType(*args) if name == "ListType" else types.DictType(*args)), i + 1
+            args, i = _items(types, toks, i + 2, "]")
+            return (types.ListType(*args) if name == "ListType" else types.DictType(*args)), i
         raise ValueError(name)
     aliases = {"bool": "boolean", "str": "unicode_type", "none": "none"}
     t = getattr(types, aliases.get(name, name), None)
