@@ -252,44 +252,38 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
   return (*gpu)->launch(request, compiled.artifact(), arg_types, reply, deadline);
 }
 
-grpc::Status KilnService::AllocDevice(grpc::ServerContext* context, const pb::AllocDeviceRequest* request,
-                                      pb::AllocDeviceResponse* reply) {
+template <typename Call>
+grpc::Status KilnService::onGpu(grpc::ServerContext& context, const char* rpc, Call call) {
   Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, "AllocDevice"); !s.ok()) return s;
+  if (grpc::Status s = authorizer_.authorize(context, rpc); !s.ok()) return s;
   if (activity.refused()) return *activity.refused();
   absl::StatusOr<GpuService*> gpu = this->gpu();
   if (!gpu.ok()) return toGrpc(gpu.status());
-  return toGrpc((*gpu)->alloc(*request, *reply, deadlineOf(*context)));
+  return toGrpc(call(**gpu, deadlineOf(context)));
+}
+
+grpc::Status KilnService::AllocDevice(grpc::ServerContext* context, const pb::AllocDeviceRequest* request,
+                                      pb::AllocDeviceResponse* reply) {
+  return onGpu(*context, "AllocDevice",
+               [&](GpuService& gpu, absl::Time deadline) { return gpu.alloc(*request, *reply, deadline); });
 }
 
 grpc::Status KilnService::ReadDevice(grpc::ServerContext* context, const pb::ReadDeviceRequest* request,
                                      pb::ReadDeviceResponse* reply) {
-  Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, "ReadDevice"); !s.ok()) return s;
-  if (activity.refused()) return *activity.refused();
-  absl::StatusOr<GpuService*> gpu = this->gpu();
-  if (!gpu.ok()) return toGrpc(gpu.status());
-  return toGrpc((*gpu)->read(*request, *reply, deadlineOf(*context)));
+  return onGpu(*context, "ReadDevice",
+               [&](GpuService& gpu, absl::Time deadline) { return gpu.read(*request, *reply, deadline); });
 }
 
 grpc::Status KilnService::WriteDevice(grpc::ServerContext* context, const pb::WriteDeviceRequest* request,
                                       pb::WriteDeviceResponse*) {
-  Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, "WriteDevice"); !s.ok()) return s;
-  if (activity.refused()) return *activity.refused();
-  absl::StatusOr<GpuService*> gpu = this->gpu();
-  if (!gpu.ok()) return toGrpc(gpu.status());
-  return toGrpc((*gpu)->write(*request, deadlineOf(*context)));
+  return onGpu(*context, "WriteDevice",
+               [&](GpuService& gpu, absl::Time deadline) { return gpu.write(*request, deadline); });
 }
 
 grpc::Status KilnService::FreeDevice(grpc::ServerContext* context, const pb::FreeDeviceRequest* request,
                                      pb::FreeDeviceResponse*) {
-  Activity activity(*this);
-  if (grpc::Status s = authorizer_.authorize(*context, "FreeDevice"); !s.ok()) return s;
-  if (activity.refused()) return *activity.refused();
-  absl::StatusOr<GpuService*> gpu = this->gpu();
-  if (!gpu.ok()) return toGrpc(gpu.status());
-  return toGrpc((*gpu)->free(*request, deadlineOf(*context)));
+  return onGpu(*context, "FreeDevice",
+               [&](GpuService& gpu, absl::Time deadline) { return gpu.free(*request, deadline); });
 }
 
 grpc::Status KilnService::GetStats(grpc::ServerContext* context, const pb::StatsRequest*,

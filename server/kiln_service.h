@@ -75,6 +75,10 @@ class KilnService final : public kiln::v1::Kiln::Service {
                       absl::Time deadline, std::function<bool()> client_gone);
   /// gpu: the pool, or FAILED_PRECONDITION saying how to start one.
   absl::StatusOr<GpuService*> gpu() const;
+  /// gpu: a device-memory RPC: the request counted, authorized as `rpc`,
+  /// then call(pool, the client's deadline) (kiln_service.cpp).
+  template <typename Call>
+  grpc::Status onGpu(grpc::ServerContext& context, const char* rpc, Call call);
 
   CompileEngine& engine_;
   GpuService* gpu_ = nullptr;

@@ -186,6 +186,21 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     raiseIf(bad, KILN_VALUE_ERROR, "operands could not be broadcast together");
     return flat;
   };
+  // The flat loops' leaves: each array leaf's data pointer (a scalar leaf is
+  // its value), and the leaves' values at flat index k.
+  auto leafData = [&]() {
+    std::vector<llvm::Value*> datas;
+    for (const Typed& o : leaves) datas.push_back(o.type->isArray() ? b_.CreateExtractValue(o.v, kData) : o.v);
+    return datas;
+  };
+  auto flatLeafValues = [&](const std::vector<llvm::Value*>& datas, llvm::Value* k) {
+    std::vector<llvm::Value*> xs;
+    for (size_t q = 0; q < leaves.size(); ++q) {
+      const typing::Type* ldt = leaves[q].type->isArray() ? leaves[q].type->dtype() : nullptr;
+      xs.push_back(ldt ? loadElement(b_.CreateGEP(memoryType(ctx_, ldt), datas[q], k), ldt) : datas[q]);
+    }
+    return xs;
+  };
   if (sums) {
     // The sum as arrayMethod's array.sum adds x's elements: in C order, in
     // the result's type. Flat over memory when every leaf is C-contiguous
@@ -202,19 +217,9 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     b_.SetInsertPoint(flat_bb);
     llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, st), "fused.sum");
     b_.CreateStore(convert(b_, b_.getInt64(0), types().integer(64, true), st), acc);
-    std::vector<llvm::Value*> datas;
-    for (const Typed& o : leaves) datas.push_back(o.type->isArray() ? b_.CreateExtractValue(o.v, kData) : o.v);
+    std::vector<llvm::Value*> datas = leafData();
     loop(total, [&](llvm::Value* k) {
-      std::vector<llvm::Value*> xs;
-      for (size_t q = 0; q < leaves.size(); ++q) {
-        if (!leaves[q].type->isArray()) {
-          xs.push_back(datas[q]);
-          continue;
-        }
-        const typing::Type* ldt = leaves[q].type->dtype();
-        xs.push_back(loadElement(b_.CreateGEP(memoryType(ctx_, ldt), datas[q], k), ldt));
-      }
-      llvm::Value* x = convert(b_, body(xs), xdt, st);
+      llvm::Value* x = convert(b_, body(flatLeafValues(datas, k)), xdt, st);
       llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
       b_.CreateStore(binaryValues(BinaryOp::kAdd, cur, x, st, false, true), acc);
     });
@@ -273,21 +278,11 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
   b_.CreateCondBr(flat, flat_bb, strided_bb);
   b_.SetInsertPoint(flat_bb);
   {
-    std::vector<llvm::Value*> datas;
-    for (const Typed& o : leaves) datas.push_back(o.type->isArray() ? b_.CreateExtractValue(o.v, kData) : o.v);
+    std::vector<llvm::Value*> datas = leafData();
     llvm::Value* out = b_.CreateExtractValue(dest, kData);
     const typing::Type* rdt = rt->dtype();
     loop(total, [&](llvm::Value* k) {
-      std::vector<llvm::Value*> xs;
-      for (size_t q = 0; q < leaves.size(); ++q) {
-        if (!leaves[q].type->isArray()) {
-          xs.push_back(datas[q]);
-          continue;
-        }
-        const typing::Type* ldt = leaves[q].type->dtype();
-        xs.push_back(loadElement(b_.CreateGEP(memoryType(ctx_, ldt), datas[q], k), ldt));
-      }
-      storeElement(b_.CreateGEP(memoryType(ctx_, rdt), out, k), body(xs), rdt);
+      storeElement(b_.CreateGEP(memoryType(ctx_, rdt), out, k), body(flatLeafValues(datas, k)), rdt);
     });
   }
   b_.CreateBr(done_bb);
