@@ -270,11 +270,10 @@ PyObject* gpuLaunch(PyObject*, PyObject* args) {
   kiln::v1::LaunchRequest request;
   kiln::v1::CompileRequest* k = request.mutable_kernel();
   for (const std::string& t : call.arg_types) k->add_arg_types(t);
-  k->mutable_options()->set_opt_level(opt_level);
-  k->mutable_options()->set_fastmath(call.fastmath);
-  for (const std::string& f : call.fastmath_flags) k->mutable_options()->add_fastmath_flags(f);
-  k->mutable_options()->set_boundscheck(boundscheck);
-  k->mutable_options()->set_error_model(error_model);
+  call.opt_level = opt_level;
+  call.boundscheck = boundscheck;
+  call.error_model = error_model;
+  optionsFrom(call, k->mutable_options());
   std::vector<int64_t> g, b;
   if (!int64sFrom(grid, "grid must be a sequence", &g) || !int64sFrom(block, "block must be a sequence", &b))
     return nullptr;
@@ -771,15 +770,19 @@ bool fastmathFrom(PyObject* value, CompileCall* call) {
   return stringsFrom(value, "fastmath must be a bool or a sequence of flag names", &call->fastmath_flags);
 }
 
+void optionsFrom(const CompileCall& call, kiln::v1::Options* o) {
+  o->set_opt_level(call.opt_level);
+  o->set_fastmath(call.fastmath);
+  for (const std::string& f : call.fastmath_flags) o->add_fastmath_flags(f);
+  o->set_boundscheck(call.boundscheck);
+  o->set_error_model(call.error_model);
+}
+
 bool compileRpc(const BundleObject& b, const CompileCall& call, kiln::v1::CompileResponse* out) {
   client::CompileArgs ca;
   ca.arg_types = call.arg_types;
   ca.return_type = call.return_type;
-  ca.options.set_opt_level(call.opt_level);
-  ca.options.set_fastmath(call.fastmath);
-  for (const std::string& f : call.fastmath_flags) ca.options.add_fastmath_flags(f);
-  ca.options.set_boundscheck(call.boundscheck);
-  ca.options.set_error_model(call.error_model);
+  optionsFrom(call, &ca.options);
   ca.emit = static_cast<kiln::v1::Emit>(call.emit);
   if (!call.target_triple.empty()) {  // cuda: e.g. nvptx64-nvidia-cuda / sm_80, no features
     ca.has_target = true;

@@ -269,6 +269,8 @@ bool argTypesFrom(PyObject* seq, CompileCall* call);
 /// Fills call->fastmath (a bool) or call->fastmath_flags (a sequence of str);
 /// false with a Python error set.
 bool fastmathFrom(PyObject* value, CompileCall* call);
+/// The compile options a call asks for.
+void optionsFrom(const CompileCall& call, kiln::v1::Options* o);
 /// The Compile RPC for a bundle, on the configured or local server, with the
 /// GIL released. Failures of the RPC itself raise kiln.errors.KilnError
 /// (returns false); a reply with a diagnostic is a reply.
