@@ -27,15 +27,8 @@ if [ $mode = asan ]; then
   flags=(-DKILN_FUZZ=ON)
   # allocator_may_return_null: the runtime's tests ask malloc for impossible
   # sizes and expect NULL, as C promises.
-  # use_sigaltstack=0: LLVM's signal handlers, registered once per process by
-  # the first thread that compiles, give that thread an alternate signal
-  # stack of their own from malloc (0x12000 bytes). ASan unmaps whatever
-  # alternate stack a thread has when the thread exits, so when that thread
-  # is a server thread the test aborts with "unable to unmap" (a heap
-  # address) once the server shuts down. Seen on this project's 2026-12
-  # machines (AMD EPYC, Linux 6.18), with the already-landed 82e91c3 too;
-  # with the option ASan sets and unmaps no alternate stacks of its own.
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:use_sigaltstack=0}
+  # (use_sigaltstack=0 is built into the sanitized binaries: llvm_error.cpp.)
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
   export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$KILN_ROOT/scripts/sanitizer/lsan.supp:print_suppressions=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   # Not CpuTarget.MeasureEmitAndLinkCost: it bounds lld's RSS growth, which

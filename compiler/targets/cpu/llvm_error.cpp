@@ -16,6 +16,21 @@
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
+// In an AddressSanitizer build, ASan leaves threads' alternate signal stacks
+// alone (use_sigaltstack=0), whatever the environment says or fails to pass
+// on (systemd-socket-activate starts kilnd with an empty one). Enable()
+// below registers LLVM's signal handlers, which give the calling thread an
+// alternate stack from malloc; ASan, by default, unmaps whatever alternate
+// stack a thread has when it exits, and aborts with "unable to unmap" on
+// that heap address. LLVM skips its own alternate stack when LLVM itself is
+// built with ASan; ours is a prebuilt LLVM. Defaults only: ASAN_OPTIONS
+// still overrides each flag it names.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+extern "C" const char* __asan_default_options() { return "use_sigaltstack=0"; }
+#endif
+#endif
+
 namespace kiln::compiler::cpu {
 namespace {
 
