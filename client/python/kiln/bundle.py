@@ -434,6 +434,18 @@ class _Builder:
                     if isinstance(value, type) and issubclass(value, BaseException):
                         bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
                         members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), ""))
+            # pysub3: a module attribute that is a plain number or str
+            # (`sys.hexversion`, `mymod.GREETING`) is a compile-time constant,
+            # frozen here as a global is ("M.A"), so it is part of the key.
+            for m in modules:
+                module_dict = getattr(sys.modules.get(m), "__dict__", {})  # no module __getattr__ runs
+                for attr in names:
+                    value = module_dict.get(attr, _MISSING)
+                    if type(value) in (bool, int, float, complex, str) and library.lookup(f"{m}.{attr}") is None:
+                        try:
+                            members.append((f"{m}.{attr}", KIND_CONSTANT, constant(value), 0, "", ""))
+                        except _Unrepresentable:  # an int past 64 bits: refused where it is read
+                            pass
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.
