@@ -150,3 +150,24 @@ def test_an_eager_signature_narrows_floats_and_takes_optional_arrays(kilnd):
     assert g(0.1 + 0.2j) == complex(np.complex64(0.1 + 0.2j) * 2)
     with pytest.raises(TypeError):
         f("x", None)
+
+
+def test_a_dead_loop_variable_holding_arrays_and_lists_leaks_nothing(kilnd):
+    import kiln
+
+    def rebind(n):
+        total = 0.0
+        for v in [np.ones(3), np.zeros(2)]:  # v: arrays, dead at the second loop's header
+            total += v.sum()
+        for v in [[1, 2], [3]]:  # v: lists
+            total += len(v)
+        for v in range(n):
+            total += v
+        return total
+
+    f = jit(rebind)
+    assert f(4) == rebind(4)
+    before = kiln.live_allocations()
+    for _ in range(5):
+        assert f(4) == rebind(4)
+    assert kiln.live_allocations() == before
