@@ -470,7 +470,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = bytesTruth(b_, value(i.operands[0]));
         break;
       }
-      if (const typing::Type* t = i.operands[0]->type; t->isArray()) {
+      if (const typing::Type* t = i.operands[0]->type; t->isArray() && t->name.empty()) {
         // pysub3: as NumPy's bool(a): its one element; an empty array is
         // false (NumPy 1.24 also warns); more than one element is an error.
         llvm::Value* arr = value(i.operands[0]);

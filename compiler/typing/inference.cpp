@@ -1477,7 +1477,9 @@ class Inferrer {
             isBytes(x) ||  // charseq: non-empty
             x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
             (x->kind == Kind::kOptional && x->items[0]->isNumber()) ||  // optional: None is false
-            (x->isArray() && x->dtype()->isNumber()))  // pysub3: NumPy's: its one element (lower.cpp)
+            // pysub3: a NumPy array's is NumPy's: its one element (lower.cpp). Not a
+            // bytearray/memoryview/array.array's (named): those are true when not empty.
+            (x->isArray() && x->name.empty() && x->dtype()->isNumber()))
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));

@@ -171,3 +171,16 @@ def test_a_dead_loop_variable_holding_arrays_and_lists_leaks_nothing(kilnd):
     for _ in range(5):
         assert f(4) == rebind(4)
     assert kiln.live_allocations() == before
+
+
+def test_a_buffer_arguments_truth_is_not_numpys(kilnd):
+    """bytearray, memoryview and array.array arguments are arrays inside, but
+    their truth is Python's (not empty); only bytes' is compiled today, the
+    others are refused rather than answered as NumPy would."""
+    import array
+
+    for value in (bytearray(b"\x00"), memoryview(b"\x00\x00"), array.array("d", [0.0])):
+        with pytest.raises(TypingError, match="cannot test the truth"):
+            jit(truth)(value)
+    assert jit(truth)(b"\x00") == truth(b"\x00") == 10
+    assert jit(truth)(b"") == truth(b"") == 20
