@@ -1,5 +1,5 @@
 // The pipeline, in order. Each --emit stops after the last pass of its stage:
-//   bytecode (no pass) | kir: frontend, simplify-block-params
+//   bytecode (no pass) | kir: frontend, simplify-block-params, prune-dead-params
 //   | typed: typing, fuse-array-exprs | llvm: lowering, refcount-prune, optimize (asm: + the target's assembly)
 //   | binary: codegen, link
 #include "compiler/driver/pipeline.h"
@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "compiler/driver/stage_passes.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/transforms/prune_dead_params.h"
 #include "compiler/transforms/simplify_block_params.h"
 #include "compiler/typing/fuse_array_exprs.h"
 #include "llvm/IR/Verifier.h"
@@ -22,6 +23,7 @@ std::vector<std::unique_ptr<Pass>> buildPipeline() {
   std::vector<std::unique_ptr<Pass>> passes;
   passes.push_back(frontendPass());
   passes.push_back(std::make_unique<FunctionPass<transforms::SimplifyBlockParams>>(Stage::kKir));
+  passes.push_back(std::make_unique<FunctionPass<transforms::PruneDeadParams>>(Stage::kKir));  // pysub3:
   passes.push_back(typingPass());
   // Passes over typed Kiln IR go here: FunctionPass<transforms::X>(Stage::kTyped).
   passes.push_back(std::make_unique<FunctionPass<typing::FuseArrayExprs>>(Stage::kTyped));  // fusion:

@@ -389,6 +389,15 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = value(i.operands[0]);
         break;
       }
+      if (obj->kind == Kind::kModule && !typing::moduleConstant(obj->name, i.name, &c)) {
+        // pysub3: a plain constant of the module, frozen by bundle.py as "M.A"
+        const compiler::GlobalRef* g =
+            prog_.bundle->functions[inst_.function_index].global(absl::StrCat(obj->name, ".", i.name));
+        if (g && g->kind == compiler::GlobalRef::Kind::kConstant) {
+          v = constant(g->value, rt);
+          break;
+        }
+      }
       v = (obj->kind == Kind::kModule && typing::moduleConstant(obj->name, i.name, &c))
               ? static_cast<llvm::Value*>(llvm::ConstantFP::get(b_.getDoubleTy(), c))
               : b_.getInt8(0);
@@ -459,6 +468,21 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       if (typing::isBytes(i.operands[0]->type)) {  // charseq: not empty
         v = bytesTruth(b_, value(i.operands[0]));
+        break;
+      }
+      if (const typing::Type* t = i.operands[0]->type; t->isArray() && t->name.empty()) {
+        // pysub3: as NumPy's bool(a): its one element; an empty array is
+        // false (NumPy 1.24 also warns); more than one element is an error.
+        llvm::Value* arr = value(i.operands[0]);
+        llvm::Value* size = arraySize(arr, t);
+        raiseIf(b_.CreateICmpSGT(size, b_.getInt64(1)), KILN_VALUE_ERROR,
+                "The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()");
+        llvm::Type* elem = memoryType(ctx_, t->dtype());
+        llvm::AllocaInst* zero = entryAlloca(elem, "empty_truth");
+        b_.CreateStore(llvm::Constant::getNullValue(elem), zero);
+        llvm::Value* at = b_.CreateSelect(b_.CreateICmpEQ(size, b_.getInt64(1)),
+                                          flatElementPtr(arr, t, b_.getInt64(0)), zero);
+        v = truth(loadElement(at, t->dtype()), t->dtype());
         break;
       }
       v = truth(value(i.operands[0]), i.operands[0]->type);

@@ -19,6 +19,10 @@ absl::StatusOr<bool> FunctionLowering::lowerSlice(const ir::Instr& i, llvm::Valu
     if (x->type->kind == Kind::kNone) return b_.getInt64(omitted);
     return converted(x, types().integer(64, true));
   };
+  if (i.op == ir::Op::kGetAttr && t0->kind == Kind::kRange) {  // pysub3: r.start, r.stop, r.step as stored
+    *v = b_.CreateExtractValue(value(i.operands[0]), i.name == "start" ? 0 : i.name == "stop" ? 1 : 2);
+    return true;
+  }
   if (i.op == ir::Op::kGetAttr) {
     if (t0->kind != Kind::kSlice) return false;
     llvm::Value* s = value(i.operands[0]);

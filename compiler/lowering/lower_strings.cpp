@@ -540,6 +540,7 @@ llvm::Value* FunctionLowering::strMethod(BuiltinId id, llvm::Value* recv, const 
     case BuiltinId::kStrIsascii: return predicate(KILN_STR_ISASCII);
     case BuiltinId::kStrIstitle: return predicate(KILN_STR_ISTITLE);
     case BuiltinId::kStrIsprintable: return predicate(KILN_STR_ISPRINTABLE);
+    case BuiltinId::kStrIsidentifier: return predicate(KILN_STR_ISIDENTIFIER);
     default:
       break;
   }

@@ -410,8 +410,10 @@ class Inferrer {
         // keys: a user module whose jitted functions the code calls travels
         // with them ("helpers.scale", bundle.py's library_members); any
         // other attribute of it is refused where it is read.
+        // pysub3: so does one whose plain constants it reads (`sys.hexversion`).
         for (const compiler::GlobalRef& member : fn.globals)
-          if (member.kind == K::kFunction && member.name.rfind(g->qualified_name + ".", 0) == 0)
+          if ((member.kind == K::kFunction || member.kind == K::kConstant) &&
+              member.name.rfind(g->qualified_name + ".", 0) == 0)
             return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
@@ -1212,6 +1214,9 @@ class Inferrer {
         } else if (obj->kind == Kind::kSlice) {  // slices: s.start, s.stop, s.step, s.indices (rules_slices.cpp)
           t = sliceAttrType(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+        } else if (obj->kind == Kind::kRange) {  // pysub3: r.start, r.stop, r.step (rules_slices.cpp)
+          t = rangeAttrType(tc_, obj, i.name);
+          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         } else if (obj->kind == Kind::kModule) {
           // A library function written in Python (kiln/library) travels in
           // the bundle as a function global named "module.attr"; it wins
@@ -1233,6 +1238,12 @@ class Inferrer {
             break;
           }
           t = moduleAttr(tc_, obj->name, i.name);
+          if (!t && member && member->kind == compiler::GlobalRef::Kind::kConstant) {
+            // pysub3: a plain number or str of the module, frozen by bundle.py
+            absl::StatusOr<const Type*> c = globalType(member->name);
+            if (!c.ok()) return c.status();
+            t = *c;
+          }
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
@@ -1465,7 +1476,10 @@ class Inferrer {
             x->kind == Kind::kList ||  // lists: non-empty
             isBytes(x) ||  // charseq: non-empty
             x->kind == Kind::kEnumMember ||  // enums: an IntEnum's int; an Enum member is true
-            (x->kind == Kind::kOptional && x->items[0]->isNumber()))  // optional: None is false
+            (x->kind == Kind::kOptional && x->items[0]->isNumber()) ||  // optional: None is false
+            // pysub3: a NumPy array's is NumPy's: its one element (lower.cpp). Not a
+            // bytearray/memoryview/array.array's (named): those are true when not empty.
+            (x->isArray() && x->name.empty() && x->dtype()->isNumber()))
           t = x->kind == Kind::kUnknown ? x : tc_.boolean();
         else
           return typingError(absl::StrCat("cannot test the truth of ", x->str()));

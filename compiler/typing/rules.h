@@ -436,6 +436,8 @@ std::optional<absl::StatusOr<const Type*>> sliceCallType(TypeContext& tc, const 
                                                          const std::vector<std::string>& kwnames);
 // slices: s.start, s.stop, s.step (int64) and s.indices; nullptr otherwise.
 const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string& name);
+// pysub3: r.start, r.stop, r.step of a range object (laid out as a slice is); null for another name.
+const Type* rangeAttrType(TypeContext& tc, const Type* range, const std::string& name);
 
 // litcont: (rules_literal_containers.cpp) Numba's LiteralList and
 // LiteralStrKeyDict, carried as tuples (types.h).

@@ -59,4 +59,10 @@ const Type* sliceAttrType(TypeContext& tc, const Type* slice, const std::string&
   return nullptr;
 }
 
+const Type* rangeAttrType(TypeContext& tc, const Type* range, const std::string& name) {
+  if (range->kind != Kind::kRange) return nullptr;
+  if (name == "start" || name == "stop" || name == "step") return tc.integer(64, true);
+  return nullptr;
+}
+
 }  // namespace kiln::typing

@@ -184,6 +184,7 @@ absl::StatusOr<const Type*> strMethodCall(TypeContext& tc, BuiltinId id, const T
     case BuiltinId::kStrIsascii:
     case BuiltinId::kStrIstitle:
     case BuiltinId::kStrIsprintable:
+    case BuiltinId::kStrIsidentifier:
       return tc.boolean();
     default:
       return absl::InternalError(absl::StrCat(builtinName(id), " is not a str method"));

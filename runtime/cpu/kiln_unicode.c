@@ -230,7 +230,10 @@ static int l1Printable(uint32_t c) { return (c >= 0x20 && c <= 0x7E) || (c >= 0x
 
 /* A class of c: 1, 0, or -1 when c is beyond Latin-1 and no Unicode
  * database is installed (kiln_unicode_set_ctype). */
-enum Class { kSpace, kUpper, kLower, kTitle, kAlpha, kDecimal, kDigit, kNumeric, kPrintable, kCased, kCaseIgnorable };
+enum Class {
+  kSpace, kUpper, kLower, kTitle, kAlpha, kDecimal, kDigit, kNumeric, kPrintable, kCased, kCaseIgnorable,
+  kXidStart, kXidContinue /* pysub3: str.isidentifier (UAX #31, as Python's) */
+};
 
 static int classOf(uint32_t c, enum Class k) {
   if (c < 0x100 && k == kCaseIgnorable) /* Latin-1's case-ignorable: ' . : ^ ` and a few signs */
@@ -249,6 +252,9 @@ static int classOf(uint32_t c, enum Class k) {
       case kPrintable: return l1Printable(c);
       case kCased: return l1Upper(c) || l1Lower(c);
       case kCaseIgnorable: break;
+      /* Latin-1's identifier characters: letters (ª µ º among them) and _; digits and · continue one */
+      case kXidStart: return l1Alpha(c) || c == '_';
+      case kXidContinue: return l1Alpha(c) || c == '_' || l1Decimal(c) || c == 0xB7;
     }
   }
   if (ctype_hooks == NULL) return -1;
@@ -264,6 +270,8 @@ static int classOf(uint32_t c, enum Class k) {
     case kPrintable: return ctype_hooks->is_printable(c) != 0;
     case kCased: return ctype_hooks->is_cased(c) != 0;
     case kCaseIgnorable: return ctype_hooks->is_case_ignorable(c) != 0;
+    case kXidStart: return ctype_hooks->is_xid_start(c) != 0;
+    case kXidContinue: return ctype_hooks->is_xid_continue(c) != 0;
   }
   return -1;
 }
@@ -442,6 +450,14 @@ static int32_t is(const KilnStr* s, int32_t predicate) {
     return 1;
   }
   if (s->length == 0) return 0;
+  if (predicate == KILN_STR_ISIDENTIFIER) { /* Python's: an XID_Start or _, then XID_Continue */
+    for (int64_t i = 0; i < s->length; ++i) {
+      uint32_t ch = at(s, i);
+      int c = i == 0 ? (ch == '_' ? 1 : classOf(ch, kXidStart)) : classOf(ch, kXidContinue);
+      if (c <= 0) return c;
+    }
+    return 1;
+  }
   if (predicate == KILN_STR_ISUPPER || predicate == KILN_STR_ISLOWER) {
     int cased = 0;
     enum Class same = predicate == KILN_STR_ISUPPER ? kUpper : kLower;

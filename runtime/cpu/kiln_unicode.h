@@ -127,6 +127,8 @@ typedef struct KilnUnicodeCtype {
   int (*is_printable)(uint32_t c);
   int (*is_cased)(uint32_t c);
   int (*is_case_ignorable)(uint32_t c);
+  int (*is_xid_start)(uint32_t c); /* pysub3: str.isidentifier */
+  int (*is_xid_continue)(uint32_t c);
 } KilnUnicodeCtype;
 
 /* The key of hash(str) (CPython's _Py_HashSecret.siphash), installed by the

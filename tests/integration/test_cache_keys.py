@@ -153,9 +153,17 @@ def test_a_callee_reached_through_its_module_recompiles_the_caller(project):
     assert project.call("app", "f", 3.0) == (7.0, 0)
     project.edit("helpers.py", "x * 2.0", "x * 5.0")
     assert project.call("app", "f", 3.0) == (16.0, 2)
-    # Anything else read through a user module is refused, not frozen stale.
+    # pysub3: a plain constant read through a user module is frozen into the
+    # bundle, so an edit to it is a new key, never a stale value.
     project.edit("helpers.py", "@jit", "K = 2.0\n\n\n@jit")
     project.edit("app.py", "helpers.scale(x) + 1.0", "helpers.scale(x) + helpers.K")
+    got, compiles = project.call("app", "f", 3.0)
+    assert got == 17.0 and compiles > 0
+    project.edit("helpers.py", "K = 2.0", "K = 4.0")
+    got, compiles = project.call("app", "f", 3.0)
+    assert got == 19.0 and compiles > 0
+    # Anything else read through a user module is refused, not frozen stale.
+    project.edit("helpers.py", "K = 4.0", "K = [4.0]")
     out = subprocess.run([sys.executable, str(project.driver), str(project.dir), "app", "f", "[3.0]"],
                          capture_output=True, text=True, timeout=300, env=_env(project.server))
     assert out.returncode != 0 and "UnsupportedError: 'helpers.K' is not supported" in out.stderr, out.stderr

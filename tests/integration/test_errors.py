@@ -207,3 +207,27 @@ def test_compile_errors_are_also_numbas_classes_once_numba_is_imported(kilnd, tm
     assert lines[0].split() == ["False", "True", "_NumbaCompatible"]
     assert lines[1:3] == ["True kiln.errors TypingError True"] * 2
     assert lines[3] == "True"
+
+
+def test_compile_errors_carry_the_message_alone_as_msg(kilnd):
+    """pysub3: as Numba's errors, ``.msg`` is the message without the location
+    that ``str()`` adds, and ``.where`` is that location."""
+    from kiln import jit, TypingError, UnsupportedError
+
+    def reads_attribute(x):
+        return x.no_such_attribute
+
+    with pytest.raises(TypingError) as info:
+        jit(reads_attribute)(1)
+    e = info.value
+    assert e.msg == "unknown attribute 'no_such_attribute' of type int64"
+    assert e.where[0] == __file__ and e.where[2].endswith("reads_attribute")
+    assert str(e).startswith(e.msg + "\n\n") and f'File "{__file__}", line ' in str(e)
+
+    def prints_flushed():
+        print("x", flush=True)
+
+    with pytest.raises(UnsupportedError) as info:
+        jit(prints_flushed)()
+    assert "'flush'" in info.value.msg and "File" not in info.value.msg
+    assert UnsupportedError("plain").msg == "plain" and str(UnsupportedError("plain")) == "plain"

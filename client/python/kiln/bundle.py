@@ -16,7 +16,7 @@ import sys
 import types
 
 from . import _kiln
-from .errors import UnsupportedError, located
+from .errors import UnsupportedError
 
 # GlobalRef.Kind, read from the generated proto through the extension.
 _GLOBAL_KINDS = _kiln.PROTO_ENUMS["GlobalRef.Kind"]
@@ -342,8 +342,8 @@ class _Builder:
             try:
                 defaults.append(constant(d))
             except _Unrepresentable as e:
-                raise UnsupportedError(located(f"default argument: {e}", code.co_filename,
-                                               code.co_firstlineno, code.co_qualname)) from None
+                raise UnsupportedError(f"default argument: {e}", (code.co_filename,
+                                       code.co_firstlineno, code.co_qualname)) from None
         self.functions[i] = (code_fields(code, consts), globals_, defaults)
         return i
 
@@ -384,8 +384,8 @@ class _Builder:
         try:
             return constant(c)
         except _Unrepresentable as e:
-            raise UnsupportedError(located(str(e), code.co_filename, code.co_firstlineno,
-                                           code.co_qualname)) from None
+            raise UnsupportedError(str(e), (code.co_filename, code.co_firstlineno,
+                                            code.co_qualname)) from None
 
     def global_ref(self, name, func):
         value = func.__globals__.get(name, _MISSING)
@@ -395,10 +395,10 @@ class _Builder:
             t = _typed_list_spelling(value)
             code = func.__code__
             from .errors import TypingError
-            raise TypingError(located(
+            raise TypingError(
                 f"The use of a {t} type, assigned to variable '{name}' in globals, is not supported as globals "
                 f"are considered compile-time constants and there is no known way to compile a {t} type as a "
-                "constant.", code.co_filename, code.co_firstlineno, code.co_qualname))
+                "constant.", (code.co_filename, code.co_firstlineno, code.co_qualname))
         return self.self_or(name, value, func)
 
     def self_or(self, name, value, func):
@@ -434,6 +434,18 @@ class _Builder:
                     if isinstance(value, type) and issubclass(value, BaseException):
                         bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
                         members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), ""))
+            # pysub3: a module attribute that is a plain number or str
+            # (`sys.hexversion`, `mymod.GREETING`) is a compile-time constant,
+            # frozen here as a global is ("M.A"), so it is part of the key.
+            for m in modules:
+                module_dict = getattr(sys.modules.get(m), "__dict__", {})  # no module __getattr__ runs
+                for attr in names:
+                    value = module_dict.get(attr, _MISSING)
+                    if type(value) in (bool, int, float, complex, str) and library.lookup(f"{m}.{attr}") is None:
+                        try:
+                            members.append((f"{m}.{attr}", KIND_CONSTANT, constant(value), 0, "", ""))
+                        except _Unrepresentable:  # an int past 64 bits: refused where it is read
+                            pass
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.

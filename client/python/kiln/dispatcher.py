@@ -144,8 +144,8 @@ class Dispatcher(_kiln.Dispatcher):
     def _call_slow(self, *args, **kwargs):
         code = self.py_func.__code__
         if code.co_flags & _CO_VARKEYWORDS or code.co_kwonlyargcount:
-            raise UnsupportedError(located("**kwargs and keyword-only parameters are not supported",
-                                           code.co_filename, code.co_firstlineno, code.co_qualname))
+            raise UnsupportedError("**kwargs and keyword-only parameters are not supported",
+                                   (code.co_filename, code.co_firstlineno, code.co_qualname))
         if self._pysig is None:
             import inspect  # late: `import kiln` stays free of inspect (and dis, ast, tokenize)
             self._pysig = inspect.signature(self.py_func)
@@ -168,8 +168,8 @@ class Dispatcher(_kiln.Dispatcher):
             t = _kiln.typeof(a)
             if t is None:
                 name = names[i] if i < len(names) else f"#{i}"
-                raise TypingError(self._locate(
-                    f"cannot determine the kiln type of argument '{name}' ({_describe(a)})"))
+                raise TypingError(f"cannot determine the kiln type of argument '{name}' ({_describe(a)})",
+                                  self._where())
             arg_types.append(t)
         arg_types = tuple(arg_types)
         if self._eager:
@@ -231,9 +231,9 @@ class Dispatcher(_kiln.Dispatcher):
         if reply["ok"]:
             return reply["index"]
         if "unboxable" in reply:  # a type the server knows but the dispatcher cannot box
-            raise UnsupportedError(self._locate(
+            raise UnsupportedError(
                 f"{self.__name__}({', '.join(arg_types)}) returns {reply['return_type']}, which kiln cannot "
-                f"return to Python ({reply['unboxable']})")) from None
+                f"return to Python ({reply['unboxable']})", self._where()) from None
         self._raise(reply)
 
     def _request(self, arg_types, return_type, emit):
@@ -251,7 +251,9 @@ class Dispatcher(_kiln.Dispatcher):
         msg = reply["message"]
         if cls is CompilerError and not msg.startswith("internal compiler error"):
             msg = f"internal compiler error (a kiln bug): {msg}"
-        raise cls(located(msg, reply["filename"], reply["line"], reply["function"]))
+        if cls is CompilerError:
+            raise cls(located(msg, reply["filename"], reply["line"], reply["function"]))
+        raise cls(msg, (reply["filename"], reply["line"], reply["function"]))
 
     def _inspect(self, emit, signature):
         if signature is not None:
@@ -259,9 +261,9 @@ class Dispatcher(_kiln.Dispatcher):
             return self._request(tuple(signature), ret, emit)["text"]
         return {args: self._request(args, ret, emit)["text"] for args, ret in self._overloads()}
 
-    def _locate(self, message):
+    def _where(self):
         code = self.py_func.__code__
-        return located(message, code.co_filename, code.co_firstlineno, code.co_qualname)
+        return (code.co_filename, code.co_firstlineno, code.co_qualname)
 
 
 # LLVM's fast-math flags, as Numba's fastmath={...} names them ("fast": all).

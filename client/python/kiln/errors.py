@@ -48,6 +48,10 @@ class _NumbaCompatible(KilnError):
     these makes an instance of a subclass of both this class and Numba's
     class of the same name (made once per class); without Numba it is the
     class itself. Either way it is a ``kiln.errors`` class and reads the same.
+
+    ``msg`` is the message alone and ``where`` the (filename, line,
+    function) it is about, or None; ``str()`` of the error is both, as
+    ``located`` writes them. Numba's errors have the same ``msg``.
     """
 
     _twins = {}
@@ -55,8 +59,11 @@ class _NumbaCompatible(KilnError):
     def __new__(cls, *args, **kwargs):
         return Exception.__new__(_numba_twin(cls), *args)
 
-    def __init__(self, *args):
-        Exception.__init__(self, *args)  # not Numba's (it reformats the message)
+    def __init__(self, msg="", where=None):
+        self.msg = msg
+        self.where = where
+        # not Numba's __init__ (it reformats the message)
+        Exception.__init__(self, located(msg, *where) if where else msg)
 
 
 def _numba_twin(cls):

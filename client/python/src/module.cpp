@@ -945,8 +945,11 @@ int isNumeric(uint32_t c) { return _PyUnicode_IsNumeric(c); }
 int isPrintable(uint32_t c) { return _PyUnicode_IsPrintable(c); }
 int isCased(uint32_t c) { return _PyUnicode_IsCased(c); }
 int isCaseIgnorable(uint32_t c) { return _PyUnicode_IsCaseIgnorable(c); }
-const KilnUnicodeCtype kPythonCtype = {toUpper, toLower, toTitle, toFolded, toDecimal, isSpace, isUpper, isLower, isTitle,
-                                       isAlpha, isDecimal, isDigit, isNumeric, isPrintable, isCased, isCaseIgnorable};
+int isXidStart(uint32_t c) { return _PyUnicode_IsXidStart(c); }
+int isXidContinue(uint32_t c) { return _PyUnicode_IsXidContinue(c); }
+const KilnUnicodeCtype kPythonCtype = {toUpper,   toLower,   toTitle,     toFolded,        toDecimal,  isSpace,
+                                       isUpper,   isLower,   isTitle,     isAlpha,         isDecimal,  isDigit,
+                                       isNumeric, isPrintable, isCased,   isCaseIgnorable, isXidStart, isXidContinue};
 
 // strings: compiled hash(s) is Python's when the interpreter hashes str with
 // SipHash-1-3 keyed by _Py_HashSecret (CPython 3.11+'s default); checked on

@@ -860,7 +860,10 @@ bool convertible(Kind from, const Layout& to) {
 }
 
 bool narrowable(Kind from, const Layout& to) {
-  return (isSigned(from) || isUnsigned(from)) && (isSigned(to.kind) || isUnsigned(to.kind));
+  if (to.kind == Kind::kOptional) return narrowable(from, to.items[0]);  // pysub3: optional(float32) given a float
+  // pysub3: a float (complex) narrowed to a smaller float (complex), Numba's unsafe conversion
+  return ((isSigned(from) || isUnsigned(from)) && (isSigned(to.kind) || isUnsigned(to.kind))) ||
+         (isFloat(from) && isFloat(to.kind)) || (isComplex(from) && isComplex(to.kind));
 }
 
 bool unbox(PyObject* v, const Layout& l, void* dst) {

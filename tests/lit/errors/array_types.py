@@ -3,7 +3,7 @@
 # RUN: %mkbundle %s:g > %t2.pb
 # RUN: not %kilnc --bundle %t2.pb --sig "(array(float64, 0d, C))" --emit=typed 2>&1 | FileCheck %s --check-prefix=ITER
 # RUN: %mkbundle %s:h > %t3.pb
-# RUN: not %kilnc --bundle %t3.pb --sig "(array(float64, 1d, C))" --emit=typed 2>&1 | FileCheck %s --check-prefix=TRUTH
+# RUN: not %kilnc --bundle %t3.pb --sig "(array(timedelta64[s], 1d, C))" --emit=typed 2>&1 | FileCheck %s --check-prefix=TRUTH
 
 
 def f(a):
@@ -24,4 +24,4 @@ def h(a):
 
 # CHECK: array_types.py:10: TypingError: operator '-' is not supported between array(bool, 1d, C) and array(bool, 1d, C)
 # ITER: array_types.py:15: TypingError: iteration over a 0-d array
-# TRUTH: array_types.py:21: TypingError: cannot test the truth of array(float64, 1d, C)
+# TRUTH: array_types.py:21: TypingError: cannot test the truth of array(timedelta64[s], 1d, C)

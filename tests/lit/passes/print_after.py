@@ -20,12 +20,14 @@ def f(n):
 # CHECK: bb1(%{{[0-9]+}}, %{{[0-9]+}}):
 # CHECK: frontend {{[0-9.]+}} ms
 # CHECK-NEXT: simplify-block-params {{[0-9.]+}} ms
+# CHECK-NEXT: prune-dead-params {{[0-9.]+}} ms
 # CHECK-NEXT: typing {{[0-9.]+}} ms
 # CHECK-NEXT: fuse-array-exprs {{[0-9.]+}} ms
 # CHECK-NOT: lowering
 
 # TIME: frontend
 # TIME-NEXT: simplify-block-params
+# TIME-NEXT: prune-dead-params
 # TIME-NEXT: typing
 # TIME-NEXT: fuse-array-exprs
 # TIME-NEXT: lowering
