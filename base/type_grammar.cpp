@@ -64,8 +64,12 @@ void print(const TypeSyntax& t, std::string* out) {
     out->append(")");
     return;
   }
-  if (t.dtype_form != 0) {  // dtypes: the class or dtype object of a scalar
-    absl::StrAppend(out, t.dtype_form == 'c' ? "class(" : "dtype(", scalarName(t.scalar), ")");
+  if (t.dtype_form != 0) {  // dtypes: the class or dtype object of a scalar (flatimag: or of a record)
+    out->append(t.dtype_form == 'c' ? "class(" : "dtype(");
+    TypeSyntax inner = t;
+    inner.dtype_form = 0;
+    print(inner, out);
+    out->append(")");
     return;
   }
   switch (t.kind) {
@@ -799,8 +803,9 @@ TypeParser::Sized TypeParser::type(int depth) {
     ++pos_;
     Sized out = type(depth + 1);
     if (!out.status.ok()) return out;
-    if (out.type.kind != TypeSyntax::Kind::kScalar || out.type.dtype_form != 0 || !out.type.enum_class.empty())
-      return fail(error(absl::StrCat("expected a scalar type in ", name, "(...)")));
+    if ((out.type.kind != TypeSyntax::Kind::kScalar && out.type.kind != TypeSyntax::Kind::kRecord) ||
+        out.type.dtype_form != 0 || !out.type.enum_class.empty())  // flatimag: a record's dtype too
+      return fail(error(absl::StrCat("expected a scalar or record type in ", name, "(...)")));
     if (absl::Status s = expect(')'); !s.ok()) return fail(s);
     out.type.dtype_form = name == "class" ? 'c' : 'd';
     return out;

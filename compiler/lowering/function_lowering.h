@@ -99,7 +99,9 @@ class FunctionLowering {
   /// abs(z): the modulus, of the parts' type.
   llvm::Value* complexAbs(llvm::Value* z);
   /// np.arange([start,] stop[, step]) of complex dtype (`nums`: the numbers).
-  llvm::Value* complexArange(const std::vector<const ir::Value*>& nums, const typing::Type* result);
+  /// start and step may be absent (nullptr: 0 and 1).
+  llvm::Value* complexArange(const ir::Value* start_arg, const ir::Value* stop_arg, const ir::Value* step_arg,
+                             const typing::Type* result);
   /// The reductions of a complex array that differ from a real one's (mean,
   /// var, std, and min/max/argmin/argmax in NumPy's order); nullptr for the
   /// others, which arrayMethod lowers for every dtype.
@@ -148,6 +150,11 @@ class FunctionLowering {
   /// The next item (of type `item_type`, as typing recorded) into *item;
   /// false when the iterator is exhausted.
   llvm::Value* iterNext(llvm::Value* state, const typing::Type* iter, const typing::Type* item_type, llvm::Value** item);
+  /// flatimag: the array a flat iterator (typing's flatIter) walks.
+  llvm::Value* flatIterArray(llvm::Value* state, const typing::Type* iter);
+  /// flatimag: the address of it[index] (an int, negative from the end;
+  /// IndexError outside, as NumPy's flatiter).
+  llvm::Value* flatIterElementPtr(llvm::Value* state, const typing::Type* iter, const ir::Value* index);
 
   // Arrays (lower_arrays.cpp).
   /// Runs body(k) for k in [0, n).

@@ -544,6 +544,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = arrayGetItem(i.operands[0], i.operands[1], rt);
         break;
       }
+      if (i.operands[0]->type->isFlatIter()) {  // flatimag: a.flat[k] (lower_iter.cpp)
+        v = loadElement(flatIterElementPtr(value(i.operands[0]), i.operands[0]->type, i.operands[1]), rt);
+        break;
+      }
       if (rt->kind == Kind::kEnumMember && i.operands[0]->type->kind == Kind::kBuiltin) {  // enums: Color['red']
         const std::string* key = typing::constantStr(i.operands[1]);
         const compiler::GlobalRef* g =
@@ -613,6 +617,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       if (i.operands[0]->type->isRecord()) {  // records: r.x = v, r['x'] = v
         recordStore(value(i.operands[0]), i.operands[0]->type, typing::recordFieldAt(i.operands[0]->type, i.operands[1], prog_.bundle->functions[inst_.function_index]),
                     i.operands[2]);
+        return absl::OkStatus();
+      }
+      if (i.operands[0]->type->isFlatIter()) {  // flatimag: a.flat[k] = x (lower_iter.cpp)
+        const typing::Type* dt = i.operands[0]->type->items[0]->dtype();
+        storeElement(flatIterElementPtr(value(i.operands[0]), i.operands[0]->type, i.operands[1]), converted(i.operands[2], dt), dt);
         return absl::OkStatus();
       }
       if (!i.operands[0]->type->isArray()) return absl::InternalError("setitem of a non-array reached lowering");

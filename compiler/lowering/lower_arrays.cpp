@@ -324,7 +324,15 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
       return b_.getInt64(t->ndim);
     case BuiltinId::kArrayReal:
     case BuiltinId::kArrayImag: {  // a complex array's part: the same memory, the same strides
-      if (t->dtype()->kind != Kind::kComplex) return arr;  // a real array's real part is itself
+      if (t->dtype()->kind != Kind::kComplex && id == BuiltinId::kArrayReal) return arr;  // a real array's real part is itself
+      if (t->dtype()->kind != Kind::kComplex) {  // flatimag: its imaginary part, new zeros (read-only: typing)
+        std::vector<llvm::Value*> shape;
+        for (unsigned k = 0; k < static_cast<unsigned>(t->ndim); ++k) shape.push_back(b_.CreateExtractValue(arr, {kShape, k}));
+        llvm::Value* out = newArray(result, shape);
+        b_.CreateMemSet(b_.CreateExtractValue(out, kData), b_.getInt8(0),
+                        b_.CreateMul(arraySize(out, result), b_.getInt64(itemSize(result->dtype()))), llvm::MaybeAlign(1));
+        return out;
+      }
       llvm::Value* data = b_.CreateExtractValue(arr, kData);
       if (id == BuiltinId::kArrayImag) data = b_.CreateGEP(b_.getInt8Ty(), data, b_.getInt64(itemSize(t->dtype()) / 2));
       Place p{b_.CreateExtractValue(arr, kMeminfo), data, {}, {}};
@@ -373,6 +381,7 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
       return out;
     }
     case BuiltinId::kArrayFlat: {  // C-contiguous (typing): the 1-d view
+      if (result->isFlatIter()) return makeIter(arr, t, result);  // flatimag: another layout's iterator (lower_iter.cpp)
       Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData), {arraySize(arr, t)},
               {b_.getInt64(itemSize(t->dtype()))}};
       return viewOf(p, result);

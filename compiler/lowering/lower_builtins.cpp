@@ -349,6 +349,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       if (t->kind == Kind::kTuple) return b_.getInt64(t->items.size());
       if (t->kind == Kind::kArray) return b_.CreateExtractValue(value(args[0]), {2, 0});
       if (t->kind == Kind::kDict) return dictLen(value(args[0]));  // dicts:
+      if (t->isFlatIter()) return arraySize(flatIterArray(value(args[0]), t), t->items[0]);  // flatimag: len(a.flat)
       llvm::Value* r = value(args[0]);
       llvm::Value* start = b_.CreateExtractValue(r, 0);
       llvm::Value* stop = b_.CreateExtractValue(r, 1);

@@ -282,7 +282,8 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
   return nullptr;
 }
 
-llvm::Value* FunctionLowering::complexArange(const std::vector<const ir::Value*>& nums, const typing::Type* result) {
+llvm::Value* FunctionLowering::complexArange(const ir::Value* start_arg, const ir::Value* stop_arg,
+                                            const ir::Value* step_arg, const typing::Type* result) {
   // NumPy: the length is ceil((stop - start) / step) (Python's complex
   // division), the smaller of the parts' ceilings when an argument is
   // complex; item 0 is start, item 1 start + step, and item k is
@@ -296,10 +297,10 @@ llvm::Value* FunctionLowering::complexArange(const std::vector<const ir::Value*>
     return b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), r, 0), i, 1);
   };
   bool any_complex = false;
-  for (const ir::Value* v : nums) any_complex = any_complex || v->type->kind == Kind::kComplex;
-  llvm::Value* start = nums.size() > 1 ? converted(nums[0], c128) : make(c(0.0), c(0.0));
-  llvm::Value* stop = converted(nums[nums.size() > 1 ? 1 : 0], c128);
-  llvm::Value* step = nums.size() > 2 ? converted(nums[2], c128) : make(c(1.0), c(0.0));
+  for (const ir::Value* v : {start_arg, stop_arg, step_arg}) any_complex = any_complex || (v && v->type->kind == Kind::kComplex);
+  llvm::Value* start = start_arg ? converted(start_arg, c128) : make(c(0.0), c(0.0));
+  llvm::Value* stop = converted(stop_arg, c128);
+  llvm::Value* step = step_arg ? converted(step_arg, c128) : make(c(1.0), c(0.0));
   llvm::Value* range;
   if (any_complex) {
     range = complexBinary(ir::BinaryOp::kTrueDiv, complexBinary(ir::BinaryOp::kSub, stop, start), step);

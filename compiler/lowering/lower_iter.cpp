@@ -6,6 +6,7 @@
 // harmless value (never a load out of bounds) that no edge uses.
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "kiln_rt.h"
 
 namespace kiln::lowering {
 
@@ -96,6 +97,26 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       const typing::Type* at = it->items[0];
       llvm::Value* arr = b_.CreateLoad(valueType(ctx_, at), b_.CreateStructGEP(st, state, 0));
       llvm::Value* idx = b_.CreateLoad(i64, b_.CreateStructGEP(st, state, 1));
+      if (it->isFlatIter()) {  // flatimag: element idx in C order; past the end a dummy slot
+        llvm::Value* more = b_.CreateICmpSLT(idx, arraySize(arr, at));
+        llvm::AllocaInst* dummy = entryAlloca(memoryType(ctx_, at->dtype()), "no_item");
+        b_.CreateStore(llvm::Constant::getNullValue(memoryType(ctx_, at->dtype())), dummy);
+        // Unravelled over dimensions of at least 1, so an empty array
+        // (never read) divides by no zero.
+        llvm::Value* offset = b_.getInt64(0);
+        llvm::Value* rest = b_.CreateSelect(more, idx, b_.getInt64(0));
+        for (unsigned d = static_cast<unsigned>(at->ndim); d-- > 0;) {
+          llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
+          dim = b_.CreateSelect(b_.CreateICmpSLT(dim, b_.getInt64(1)), b_.getInt64(1), dim);
+          llvm::Value* k = d == 0 ? rest : b_.CreateURem(rest, dim);
+          if (d > 0) rest = b_.CreateUDiv(rest, dim);
+          offset = b_.CreateAdd(offset, b_.CreateMul(k, b_.CreateExtractValue(arr, {kStrides, d})));
+        }
+        llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), offset);
+        *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype());
+        b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
+        return more;
+      }
       llvm::Value* more = b_.CreateICmpSLT(idx, b_.CreateExtractValue(arr, {2, 0}));
       if (at->ndim > 1) {  // npfun3: the view of row idx (its parent's meminfo: borrowed, as a[i])
         Place row;
@@ -193,6 +214,21 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
   }
   *item = b_.getInt8(0);
   return b_.getInt1(false);
+}
+
+llvm::Value* FunctionLowering::flatIterArray(llvm::Value* state, const typing::Type* it) {
+  llvm::Type* st = stateType(ctx_, types(), it);
+  return b_.CreateLoad(valueType(ctx_, it->items[0]), b_.CreateStructGEP(st, state, 0));
+}
+
+llvm::Value* FunctionLowering::flatIterElementPtr(llvm::Value* state, const typing::Type* it, const ir::Value* index) {
+  const typing::Type* at = it->items[0];
+  llvm::Value* arr = flatIterArray(state, it);
+  llvm::Value* n = arraySize(arr, at);
+  llvm::Value* k = converted(index, types().integer(64, true));
+  k = b_.CreateSelect(b_.CreateICmpSLT(k, b_.getInt64(0)), b_.CreateAdd(k, n), k);
+  raiseIf(b_.CreateICmpUGE(k, n), KILN_INDEX_ERROR, "index out of bounds");  // then no dimension is 0
+  return flatElementPtr(arr, at, k);
 }
 
 }  // namespace kiln::lowering

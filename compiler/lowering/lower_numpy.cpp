@@ -242,18 +242,22 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       // NumPy: length = ceil((stop - start) / step), at least 0; item k is
       // start + k * step.
       // Computed in int64 when the numbers are ints, else float64; stored as dt.
-      size_t nums = args.size();
-      if (nums > 1 && args[nums - 1]->type->kind != Kind::kInt && args[nums - 1]->type->kind != Kind::kBool &&
-          args[nums - 1]->type->kind != Kind::kFloat && args[nums - 1]->type->kind != Kind::kComplex)
-        --nums;  // the dtype
+      // flatimag: the parts as typing found them (arangeParts).
+      std::vector<const typing::Type*> arg_types;
+      for (const ir::Value* a : args) arg_types.push_back(a ? a->type : types().none());
+      std::optional<typing::ArangeParts> parts = typing::arangeParts(arg_types);
+      if (!parts) return nullptr;  // typing refused it
+      const ir::Value* start_arg = parts->start >= 0 ? args[parts->start] : nullptr;
+      const ir::Value* stop_arg = args[parts->stop];
+      const ir::Value* step_arg = parts->step >= 0 ? args[parts->step] : nullptr;
       if (dt->kind == Kind::kComplex)  // complex: lower_complex.cpp
-        return complexArange(std::vector<const ir::Value*>(args.begin(), args.begin() + nums), result);
+        return complexArange(start_arg, stop_arg, step_arg, result);
       bool ints = true;
-      for (size_t k = 0; k < nums; ++k) ints = ints && args[k]->type->kind != Kind::kFloat;
+      for (const ir::Value* a : {start_arg, stop_arg, step_arg}) ints = ints && (!a || a->type->kind != Kind::kFloat);
       const typing::Type* ct = ints ? i64 : types().floating(64);
-      llvm::Value* start = nums > 1 ? converted(args[0], ct) : convert(b_, b_.getInt64(0), i64, ct);
-      llvm::Value* stop = converted(args[nums > 1 ? 1 : 0], ct);
-      llvm::Value* step = nums > 2 ? converted(args[2], ct) : convert(b_, b_.getInt64(1), i64, ct);
+      llvm::Value* start = start_arg ? converted(start_arg, ct) : convert(b_, b_.getInt64(0), i64, ct);
+      llvm::Value* stop = converted(stop_arg, ct);
+      llvm::Value* step = step_arg ? converted(step_arg, ct) : convert(b_, b_.getInt64(1), i64, ct);
       llvm::Value* len;
       if (ints) {
         raiseIf(b_.CreateICmpEQ(step, b_.getInt64(0)), KILN_ZERO_DIVISION_ERROR, "division by zero");

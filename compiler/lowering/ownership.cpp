@@ -77,6 +77,9 @@ bool borrowsOperands(const ir::Instr& i) {
       return i.resolution && (i.resolution->id == typing::BuiltinId::kIter ||
                               (i.resolution->id == typing::BuiltinId::kNext && !holdsRefs(i.result->type)));
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
+      if (i.resolution && i.resolution->id == typing::BuiltinId::kArrayImag &&
+          i.operands[0]->type->dtype()->kind != Kind::kComplex)
+        return false;  // flatimag: a real array's imaginary part, a new array of zeros
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0 ||  // namedtuples: an item, as t[k]
              typing::isLiteralList(i.operands[0]->type) ||  // litcont: a method: the receiver

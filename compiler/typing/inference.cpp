@@ -728,6 +728,17 @@ class Inferrer {
         absl::StatusOr<const Type*> t = receiver->kind == Kind::kStr ? strMethodCall(tc_, *id, receiver, args)
                                                                       : arrayMethodCall(tc_, *id, receiver, args);
         if (!t.ok()) return typingError(std::string(t.status().message()));
+        // flatimag: a.sum(axis=k) with a constant k out of range is Numba's
+        // NumbaValueError when compiling (a run-time axis raises ValueError).
+        if (*id == BuiltinId::kArraySum && receiver->isArray() && args.size() == 1 && args[0]->kind == Kind::kInt)
+          if (const ir::Instr* def = i.operands[res.bound[0]]->def;
+              def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kInt) {
+            const int64_t nd = receiver->ndim;
+            const int64_t axis = def->const_value.i < 0 ? def->const_value.i + nd : def->const_value.i;
+            if (axis < 0 || axis >= nd)
+              return userError(Diagnostic::Kind::kNumbaValue, absl::StrCat("'axis' entry (", axis, ") is out of bounds"),
+                               line_);
+          }
         i.resolution = std::move(res);
         return *t;
       }
@@ -1308,7 +1319,7 @@ class Inferrer {
           if (!t && obj->kind == Kind::kArray && obj->dtype()->kind == Kind::kRecord &&
               (i.name == "real" || i.name == "imag"))  // wording: Numba's, a record array has no parts
             return typingError(absl::StrCat("cannot access .", i.name, " of array of Record"));
-          if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array)
+          if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array of records)
             return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
           i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
         } else if (obj->kind == Kind::kTuple && obj->name.empty()) {  // unroll: Numba's words (a tuple of its items)
@@ -1661,6 +1672,13 @@ class Inferrer {
           if (name) return typingError(recordNoField(obj->dtype(), *name));
           return typingError("an array of records is indexed by a constant field name only");
         }
+        if (obj->isFlatIter()) {  // flatimag: a.flat[k], the element at C-order position k (NumPy's flatiter)
+          if (idx->kind != Kind::kInt)
+            return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(),
+                                            " is not supported (an integer index is)"));
+          t = obj->items[0]->dtype();
+          break;
+        }
         if (obj->kind == Kind::kArray) {
           t = arrayIndexResult(tc_, obj, idx);
           if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
@@ -1747,6 +1765,18 @@ class Inferrer {
           absl::StatusOr<const Type*> l = listStore(tc_, obj, operand(1), operand(2));
           if (!l.ok()) return setitemError(l.status().message());
           if (absl::Status s = refine(i.operands[0], *l); !s.ok()) return setitemError(s.message());
+          return absl::OkStatus();
+        }
+        if (obj->isFlatIter()) {  // flatimag: a.flat[k] = x, into the element at C-order position k
+          const Type* a = obj->items[0];
+          const Type* v = operand(2);
+          if (operand(1)->kind != Kind::kInt)
+            return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
+                                            " is not supported (an integer index is)"));
+          if (a->readonly) return typingError(absl::StrCat("Cannot modify readonly array of type: ", a->str()));
+          if (!v->isNumber() || (v->kind == Kind::kComplex && a->dtype()->kind != Kind::kComplex))
+            return typingError(absl::StrCat("cannot store ", v->str(), " into ", obj->str()));
+          i.operand_types = ir::OperandTypes{a->dtype(), {}};
           return absl::OkStatus();
         }
         if (obj->kind != Kind::kArray)
@@ -2092,6 +2122,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kEnumMember) return true;  // enums: boxed as the class's member of its value
     if (t->kind == Kind::kOptional) return returnable(t->items[0]);  // optional: None or the value boxed
     if (t->kind == Kind::kNPGenerator) return t->index == 0;  // npgen: the Generator argument itself
+    if (t->kind == Kind::kDType) return t->items[0]->isNumber() || t->items[0]->isRecord();  // flatimag: a np.dtype, as Numba
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

@@ -139,7 +139,7 @@ bool isUfunc(BuiltinFamily f) {
   return false;
 }
 
-bool defaultsAsNone(BuiltinId id) { return id == BuiltinId::kNpEye; }
+bool defaultsAsNone(BuiltinId id) { return id == BuiltinId::kNpEye || id == BuiltinId::kNpArange; }
 
 absl::StatusOr<std::vector<int>> bindArguments(BuiltinId id, size_t npos, const std::vector<std::string>& kwnames) {
   const std::string name = builtinName(id);

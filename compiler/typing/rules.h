@@ -115,6 +115,14 @@ const Type* arrayCompareResult(TypeContext& tc, ir::CompareOp op, const Type* a,
 /// KILN_METHOD as a BoundMethod to call) of `receiver`; nullptr for a row
 /// that is not a member.
 const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver);
+/// flatimag: the parts of np.arange(start, stop=None, step=None, dtype=None)
+/// as bound (a default or a None is absent, -1): the positions of the
+/// numbers and of the dtype. As NumPy, a start without a stop is the stop
+/// (then start is 0); step is 1 when absent. nullopt: no start, or too many.
+struct ArangeParts {
+  int start = -1, stop = -1, step = -1, dtype = -1;
+};
+std::optional<ArangeParts> arangeParts(const std::vector<const Type*>& args);
 /// a.shape, a.size, a.ndim, a.T, and methods as BoundMethod, by name
 /// (findMember, then memberAttr); nullptr if unknown.
 const Type* arrayAttr(TypeContext& tc, const Type* array, const std::string& attr);

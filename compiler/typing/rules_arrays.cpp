@@ -186,10 +186,14 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
     case BuiltinId::kArrayReal:
     case BuiltinId::kArrayImag: {
       // A complex array's parts are strided views; a real array is its own
-      // real part (its imaginary part, a read-only zero array, is refused).
+      // real part, and its imaginary part a new read-only array of zeros
+      // (flatimag: NumPy's, which Numba gives too; C-ordered, as a new array).
       const Type* d = receiver->dtype();
       if (d->kind == Kind::kRecord) return nullptr;  // wording: inference.cpp says Numba's words
-      if (d->kind != Kind::kComplex) return id == BuiltinId::kArrayReal ? receiver : nullptr;
+      if (d->kind != Kind::kComplex)
+        return id == BuiltinId::kArrayReal ? receiver
+               : d->isNumber()             ? tc.array(d, receiver->ndim, 'C', /*readonly=*/true)
+                                           : nullptr;  // a datetime's (Numba: number arrays only)
       return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
     }
     case BuiltinId::kArrayStrides:
@@ -200,9 +204,10 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
       return tc.namedTuple({tc.boolean(), tc.boolean(), tc.boolean()},
                            "numpy.flagsobj[c_contiguous, f_contiguous, contiguous]");
     case BuiltinId::kArrayFlat:
-      // The 1-d view of C-contiguous memory; another layout would need a
-      // flat iterator object (refused: nullptr).
-      return receiver->layout == 'C' ? tc.viewOf(receiver, 1, 'C') : nullptr;
+      // The 1-d view of C-contiguous memory; of another layout a flat
+      // iterator (flatimag: C order, indexed and sized, as NumPy's flatiter).
+      if (receiver->layout == 'C') return tc.viewOf(receiver, 1, 'C');
+      return receiver->dtype()->isNumber() ? tc.flatIter(receiver) : nullptr;  // of numbers only
     case BuiltinId::kArrayT: {
       char layout = receiver->ndim == 1 ? receiver->layout
                     : receiver->layout == 'C' ? 'F'
@@ -669,6 +674,7 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
   if (it->kind == Kind::kArrayIter) {
     const Type* a = it->items[0];
+    if (it->isFlatIter()) return a->dtype();  // flatimag: every element
     if (a->ndim > 1) return tc.viewOf(a, a->ndim - 1, a->layout == 'C' ? 'C' : 'A');  // npfun3: a row, a view
     return a->dtype();
   }

@@ -86,6 +86,21 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   return nullptr;
 }
 
+std::optional<ArangeParts> arangeParts(const std::vector<const Type*>& args) {
+  auto given = [&](size_t k) { return k < args.size() && args[k] != nullptr && args[k]->kind != Kind::kNone; };
+  if (args.empty() || args.size() > 4 || !given(0)) return std::nullopt;
+  ArangeParts p;
+  if (given(1)) {
+    p.start = 0;
+    p.stop = 1;
+  } else {
+    p.stop = 0;  // np.arange(5), np.arange(5, None, 2): start is the stop
+  }
+  if (given(2)) p.step = 2;
+  if (given(3)) p.dtype = 3;
+  return p;
+}
+
 absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
                                         const std::vector<const Type*>& args) {
   for (const Type* a : args)
@@ -253,7 +268,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return bad();
     case BuiltinId::kLen: {
       if (n == 1 && (args[0]->kind == Kind::kRange || args[0]->kind == Kind::kTuple || args[0]->kind == Kind::kArray ||
-                     args[0]->kind == Kind::kDict))  // dicts:
+                     args[0]->kind == Kind::kDict || args[0]->isFlatIter()))  // dicts:, flatimag: len(a.flat)
         return tc.integer(64, true);
       return bad();
     }
@@ -418,14 +433,16 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return tc.array(dtype, nd, 'C');
     }
     case BuiltinId::kNpArange: {
-      // arange([start,] stop[, step][, dtype]): int64 when all are ints, else
-      // float64, unless a dtype is given (last).
-      const Type* dtype = n > 1 ? dtypeOf(tc, args[n - 1]) : nullptr;
-      size_t nums = dtype ? n - 1 : n;
-      if (nums < 1 || nums > 3) return bad();
+      // arange(start, stop=None, step=None, dtype=None) (arangeParts): int64
+      // when the numbers are ints, else float64, unless a dtype is given.
+      std::optional<ArangeParts> parts = arangeParts(args);
+      if (!parts) return bad();
+      const Type* dtype = parts->dtype >= 0 ? dtypeOf(tc, args[parts->dtype]) : nullptr;
+      if (parts->dtype >= 0 && !dtype) return bad();
       bool ints = true;
       bool complex_args = false;  // complex: NumPy's complex arange (lower_complex.cpp)
-      for (size_t k = 0; k < nums; ++k) {
+      for (int k : {parts->start, parts->stop, parts->step}) {
+        if (k < 0) continue;
         complex_args = complex_args || args[k]->kind == Kind::kComplex;
         if (!isReal(args[k]) && args[k]->kind != Kind::kComplex) return bad();
         ints = ints && isIntLike(args[k]);

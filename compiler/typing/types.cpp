@@ -103,7 +103,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       all();
       *tail = absl::StrCat(", ", t.ndim, "d, ", std::string(1, t.layout), ")");
       return;
-    case Kind::kArrayIter: *head = "iter("; all(); *tail = ")"; return;
+    case Kind::kArrayIter: *head = t.name == "flat" ? "array.flat(" : "iter("; all(); *tail = ")"; return;
     case Kind::kEnumerate: *head = "enumerate("; all(); *tail = ")"; return;
     case Kind::kZip: *head = "zip("; all(); *tail = ")"; return;
     case Kind::kBoundMethod:
@@ -395,6 +395,12 @@ const Type* TypeContext::viewOf(const Type* like, int ndim, char layout) {
 const Type* TypeContext::arrayIter(const Type* array) {
   Type t = make(Kind::kArrayIter);
   t.items = {array};
+  return intern(t);
+}
+const Type* TypeContext::flatIter(const Type* array) {
+  Type t = make(Kind::kArrayIter);
+  t.items = {array};
+  t.name = "flat";
   return intern(t);
 }
 const Type* TypeContext::enumerate(const Type* iter) {

@@ -69,6 +69,7 @@ class Type {
   bool isInteger() const { return kind == Kind::kInt; }
   bool isFloat() const { return kind == Kind::kFloat; }
   bool isArray() const { return kind == Kind::kArray; }
+  bool isFlatIter() const { return kind == Kind::kArrayIter && name == "flat"; }  // flatimag: TypeContext::flatIter
   /// datetime: a datetime64 or timedelta64 scalar (its unit is `name`).
   bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }
   /// enums: a member of an enum.IntEnum class (an int in arithmetic).
@@ -146,6 +147,9 @@ class TypeContext {
   /// type of a view of `like`'s memory.
   const Type* viewOf(const Type* like, int ndim, char layout);
   const Type* arrayIter(const Type* array);
+  /// flatimag: a.flat of an array that is not C-contiguous ("array.flat(array(int64, 2d, F))"):
+  /// an iterator over every element in C order, that also takes an int index and len().
+  const Type* flatIter(const Type* array);
   const Type* enumerate(const Type* iter);
   const Type* zip(std::vector<const Type*> iters);
   const Type* boundMethod(const Type* receiver, const std::string& name);

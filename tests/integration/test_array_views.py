@@ -304,8 +304,9 @@ def test_flat_argwhere_flatnonzero(kilnd):
     c = m.copy()
     put(c)
     assert c[0, 1] == 9
+    assert total(m.T) == (15, m.T.flat[4], 6)  # flatimag: a flat iterator, in C order
     with pytest.raises(TypingError, match="attribute 'flat'"):
-        total(m.T)
+        total(np.zeros((2, 2), dtype=[("x", np.int8)]).T)
     for x in (m, m.astype(bool), np.arange(5.0) - 2, m.T):
         got, want = jit(lambda a: np.argwhere(a))(x), np.argwhere(x)
         assert got.dtype == want.dtype and got.tolist() == want.tolist() and got.strides == want.strides

@@ -200,10 +200,21 @@ def test_itemset_wrong_size():
 
 # a.real / a.imag of real and record arrays
 
-def test_imag_of_real_array_refused():
-    # Numba gives a new read-only zero array; Kiln refuses it (not yet)
-    with pytest.raises(TypingError, match="attribute 'imag' of array"):
-        jit(lambda a: a.imag)(np.arange(3.0))
+def test_imag_of_real_array():
+    # flatimag: as NumPy and Numba, a new read-only array of zeros of the dtype
+    f = jit(lambda a: a.imag)
+    for dtype in (np.float64, np.float32, np.int32, np.uint8, np.bool_):
+        for a in layouts(np.arange(12).astype(dtype).reshape(3, 4)):
+            got = f(a)
+            same(got, a.imag)
+            assert not got.flags.writeable
+            with pytest.raises(ValueError, match="read-only"):
+                got[0] = 1
+    with pytest.raises(TypingError, match="Cannot modify readonly array"):
+        jit(lambda a: a.imag.fill(1))(np.arange(3.0))
+    r = jit(lambda a: a.real)
+    a = np.arange(3.0)
+    assert r(a) is a
 
 
 def test_real_imag_of_record_array_refused():

@@ -69,13 +69,20 @@ def test_class_converts_a_scalar():
     assert f(2.75, np.int32) == 2
 
 
-def test_returning_a_class_is_refused():
+def test_returning_a_class_gives_its_dtype():
+    # flatimag: as Numba, a class or dtype comes back as a np.dtype
     @jit
     def f(dt):
         return dt
 
+    for dt in (np.float32, np.dtype(np.int16), np.bool_, np.complex64):
+        got = f(dt)
+        assert isinstance(got, np.dtype) and got == np.dtype(dt)
+    rec = np.dtype([("x", np.int8), ("y", np.float64)])
+    got = jit(lambda a: a.dtype)(np.zeros(2, rec))
+    assert isinstance(got, np.dtype) and got == rec
     with pytest.raises(UnsupportedError, match="returning a value of type class"):
-        f(np.float32)
+        jit(lambda a: a.dtype)(np.zeros(2, "M8[D]"))
 
 
 def test_array_dtype_passed_on():

@@ -372,10 +372,14 @@ def test_dtype_keyword_must_be_a_dtype(kilnd):
     np.arange(dtype=2))."""
     import kiln
 
-    for f in (lambda x: np.arange(dtype=x), lambda x: np.arange(5, dtype=x), lambda x: np.zeros(3, dtype=x)):
+    for f in (lambda x: np.arange(5, dtype=x), lambda x: np.zeros(3, dtype=x)):
         with pytest.raises(TypeError):
             f(2)
         with pytest.raises(kiln.TypingError, match="dtype must be a NumPy dtype, not int64"):
+            kiln.jit(f)(2)
+    # flatimag: arange(start, stop=None, step=None, dtype=None): start is required (as Numba)
+    for f in (lambda x: np.arange(dtype=x), lambda x: np.arange(dtype=np.int32, stop=x)):
+        with pytest.raises(kiln.TypingError, match="'numpy.arange' missing argument 'start'"):
             kiln.jit(f)(2)
     g = kiln.jit(lambda x: np.arange(x, dtype=np.int32))
     assert g(4).tolist() == [0, 1, 2, 3] and g(4).dtype == np.int32

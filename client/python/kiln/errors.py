@@ -97,6 +97,12 @@ class NumbaTypeError(TypingError):
     catches that class keeps catching it (pycells)."""
 
 
+class NumbaValueError(TypingError):
+    """A value known when compiling that Numba refuses as its NumbaValueError
+    (a constant axis out of range), so code written for Numba that catches
+    that class keeps catching it."""
+
+
 class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
 

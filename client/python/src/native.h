@@ -184,6 +184,8 @@ std::string ndarrayRecord(PyObject* value);
 std::string voidRecord(PyObject* value);
 /// records: a new np.void holding a copy of the record's bytes.
 PyObject* boxRecord(const Layout& layout, const void* bytes);
+/// flatimag: the np.dtype of a returned class(T) or dtype(T) (dtype_form), as Numba boxes both.
+PyObject* boxDtype(const Layout& layout);
 /// records: the address of a np.void's bytes (its own buffer or its array's).
 void* voidData(PyObject* value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.

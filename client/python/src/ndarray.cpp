@@ -406,6 +406,12 @@ PyObject* boxRecord(const Layout& l, const void* bytes) {
   return out;
 }
 
+PyObject* boxDtype(const Layout& l) {
+  if (!numpyApiReady(/*import_numpy=*/true)) return nullptr;
+  PyArray_Descr* descr = l.dtype == Kind::kRecord ? recordDescr(l.record) : PyArray_DescrFromType(typeNum(l.dtype));
+  return reinterpret_cast<PyObject*>(descr);  // a new reference
+}
+
 bool arrayPassable(PyObject* v, const Layout& l) {
   return api_loaded && PyArray_Check(v) && passable(reinterpret_cast<PyArrayObject*>(v), l);
 }

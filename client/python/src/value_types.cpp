@@ -349,7 +349,12 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
   if (t.dtype_form != 0) {  // dtypes: nothing to pass (the compiled side's i8); the spelling is the value
     l.kind = Kind::kTuple;
     l.size = 1;
-    l.dtype = static_cast<Kind>(t.scalar);
+    l.dtype = t.kind == base::TypeSyntax::Kind::kRecord ? Kind::kRecord : static_cast<Kind>(t.scalar);
+    if (t.kind == base::TypeSyntax::Kind::kRecord) {  // flatimag: a record's dtype (returned only)
+      base::TypeSyntax record = t;
+      record.dtype_form = 0;
+      l.record = base::printType(record);
+    }
     l.dtype_form = t.dtype_form;
     l.spelling = base::printType(t);
     return l;
@@ -1104,6 +1109,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     Py_DECREF(value);
     return member;
   }
+  if (l.dtype_form != 0) return boxDtype(l);  // flatimag: np.dtype(...), as Numba boxes a class or dtype
   if (!l.npgen.empty()) {  // npgen: the Generator object itself (an argument, alive through the call)
     PyObject* g = load<PyObject*>(p);
     Py_INCREF(g);

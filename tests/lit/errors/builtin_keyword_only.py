@@ -4,7 +4,7 @@ import numpy as np
 
 
 def f(n):
-    return np.arange(0, n, stop=n)
+    return np.identity(n, k=n)
 
-# arange's spec is "*args, dtype=None": only dtype= is a keyword.
-# CHECK: builtin_keyword_only.py:7: TypingError: 'numpy.arange' got an unexpected keyword argument 'stop'
+# identity's spec is "*args, dtype=None": only dtype= is a keyword.
+# CHECK: builtin_keyword_only.py:7: TypingError: 'numpy.identity' got an unexpected keyword argument 'k'

@@ -142,6 +142,9 @@ TEST(TypeGrammar, DtypeClassesAndObjects) {
   EXPECT_EQ(canon("Tuple(class(float64), int64)"), "Tuple(class(float64), int64)");
   EXPECT_NE(*parseType("class(float32)"), *parseType("float32"));
   EXPECT_NE(*parseType("class(float32)"), *parseType("dtype(float32)"));
+  // flatimag: a record's dtype (a.dtype of a record array, returned as a np.dtype)
+  EXPECT_EQ(canon("class(Record(x[type=int8;offset=0],y[type=int8;offset=1];2;False))"),
+            "class(Record(x[type=int8;offset=0],y[type=int8;offset=1];2;False))");
   for (const char* bad : {"class()", "class(array(float64, 1d, C))", "dtype(class(int64))", "class(int64", "dtype(none)"})
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
