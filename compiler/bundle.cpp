@@ -57,6 +57,7 @@ std::string Constant::repr() const {
       return out + "'";
     }
     case Kind::kEllipsis: return "Ellipsis";
+    case Kind::kBuiltin: return s;
     case Kind::kArray: {
       std::string out = dtype + "[";
       for (size_t k = 0; k < shape.size(); ++k) out += (k ? ", " : "") + std::to_string(shape[k]);

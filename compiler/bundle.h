@@ -15,12 +15,13 @@ namespace kiln::compiler {
 
 /// A Python constant: co_consts entries, defaults and frozen globals.
 struct Constant {
-  enum class Kind { kNone, kBool, kInt, kFloat, kComplex, kStr, kBytes, kTuple, kEllipsis, kCode, kArray };
+  enum class Kind { kNone, kBool, kInt, kFloat, kComplex, kStr, kBytes, kTuple, kEllipsis, kCode, kArray, kBuiltin };
   Kind kind = Kind::kNone;
   bool b = false;
   int64_t i = 0;          // kInt; kCode: index into Bundle::functions
   double f = 0, imag = 0; // kFloat, kComplex (f is the real part)
-  std::string s;          // kStr, kBytes; kArray: the elements in C order
+  std::string s;          // kStr, kBytes; kArray: the elements in C order; kBuiltin: the
+                          // qualified name a builtin global has ("numpy.float64"), a default only
   std::string dtype;      // kArray: the scalar name ("float64")
   std::vector<int64_t> shape;  // kArray: empty for a NumPy scalar
   std::vector<Constant> items;  // kTuple

@@ -97,6 +97,12 @@ absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& 
       out.s = a.data();
       break;
     }
+    case pb::Constant::kBuiltinName:  // npmisc: a class default, named as a builtin global is
+      if (auto s = at.size(in.builtin_name().size(), kMaxStringBytes, "a builtin name"); !s.ok()) return s;
+      if (in.builtin_name().empty()) return at.fail("an empty builtin name");
+      out.kind = Constant::Kind::kBuiltin;
+      out.s = in.builtin_name();
+      break;
     case pb::Constant::kCodeIndex:
       if (auto s = at.index(in.code_index(), "code_index"); !s.ok()) return s;
       out.kind = Constant::Kind::kCode;

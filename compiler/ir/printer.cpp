@@ -115,7 +115,8 @@ std::string constantText(const compiler::Constant& c) {
     case K::kComplex:
     case K::kEllipsis:
     case K::kCode:
-    case K::kArray: return c.repr();
+    case K::kArray:
+    case K::kBuiltin: return c.repr();
   }
   return c.repr();
 }

@@ -296,6 +296,8 @@ class FunctionLowering {
   std::vector<llvm::Value*> broadcastDims(llvm::Value* v, const typing::Type* t, bool array_like);
   llvm::Value* ndBroadcastTo(const std::vector<const ir::Value*>& args, const typing::Type* result);
   llvm::Value* ndBroadcastShape(const std::vector<const ir::Value*>& args, const typing::Type* result, bool array_like);
+  // npmisc: kiln.nd.as_strided (lower_broadcast.cpp).
+  llvm::Value* ndAsStrided(const std::vector<const ir::Value*>& args, const typing::Type* result);
   // linalg: kiln.linalg.call (lower_linalg.cpp).
   llvm::Value* linalgCall(const std::vector<const ir::Value*>& args);
   llvm::Value* nonzeroIndices(const ir::Value* a, const typing::Type* result);

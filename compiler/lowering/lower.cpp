@@ -112,6 +112,7 @@ llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typin
     case K::kBytes:
     case K::kEllipsis:
     case K::kCode:
+    case K::kBuiltin:  // npmisc: a class default holds no value, as a builtin global (kLoadGlobal)
       return b_.getInt8(0);
   }
   return b_.getInt8(0);

@@ -54,6 +54,13 @@ llvm::Value* FunctionLowering::ndBroadcastTo(const std::vector<const ir::Value*>
   return viewOf(p, result);
 }
 
+llvm::Value* FunctionLowering::ndAsStrided(const std::vector<const ir::Value*>& args, const typing::Type* result) {
+  llvm::Value* arr = value(args[0]);
+  Place p{b_.CreateExtractValue(arr, kMeminfo), b_.CreateExtractValue(arr, kData),
+          broadcastDims(value(args[1]), args[1]->type, false), broadcastDims(value(args[2]), args[2]->type, false)};
+  return viewOf(p, result);
+}
+
 llvm::Value* FunctionLowering::ndBroadcastShape(const std::vector<const ir::Value*>& args, const typing::Type* result,
                                                 bool array_like) {
   const typing::Type* t = args[0]->type;

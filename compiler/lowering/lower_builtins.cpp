@@ -108,6 +108,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
       return ndBroadcastShape(args, result, res.id == BuiltinId::kNdBroadcastShapeOf);
+    case BuiltinId::kNdAsStrided:  // npmisc: lower_broadcast.cpp
+      return ndAsStrided(args, result);
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:

@@ -418,6 +418,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
+    case BuiltinId::kNdAsStrided:
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:  // cuda: lower_cuda.cpp

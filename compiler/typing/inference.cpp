@@ -145,6 +145,7 @@ class Inferrer {
           if (i->op == Op::kCall) continue;  // its argument's type is not known yet
         }
         if (i->op == Op::kCompare && i->operands.size() == 2) foldClassCompare(*i);  // unroll: type(x) is int
+        if (i->op == Op::kCompare && i->operands.size() == 2) foldNdimCompare(*i);  // npmisc: a.ndim != b.ndim
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
           changed_ = true;
@@ -351,6 +352,8 @@ class Inferrer {
       }
       case K::kEllipsis:
         return tc_.ellipsis();
+      case K::kBuiltin:  // npmisc: a class default (`dtype=np.float64`)
+        return builtinType(c.s);
       case K::kArray: {  // arrays: a frozen NumPy array (read-only, as Numba's constants) or scalar
         absl::StatusOr<const Type*> dtype = tc_.parse(c.dtype);
         if (!dtype.ok()) return dtype.status();
@@ -365,6 +368,24 @@ class Inferrer {
     return tc_.unknown();
   }
 
+  // The type of a builtin named as bundle.py names it: a global of kind
+  // kBuiltin, or a class given as a parameter default (npmisc).
+  absl::StatusOr<const Type*> builtinType(const std::string& qualified_name) {
+    // records: a structured np.dtype, frozen by bundle.py as its Record spelling.
+    if (qualified_name.rfind("record:", 0) == 0) {
+      absl::StatusOr<const Type*> r = tc_.parse(qualified_name.substr(7));
+      if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype '", qualified_name, "'"));
+      return tc_.dtypeClass(*r);
+    }
+    if (isExceptionClassName(qualified_name)) return tc_.exceptionClass(qualified_name);
+    // closures: a NumPy scalar type read from a global or a cell
+    // (`from numpy import int32`) is the class, as `np.int32` is.
+    if (qualified_name.rfind("numpy.", 0) == 0)
+      if (const Type* d = moduleAttr(tc_, "numpy", qualified_name.substr(6)); d && d->kind == Kind::kDType) return d;
+    if (const Type* exc = exceptionClassOf(tc_, qualified_name)) return exc;  // exceptions:
+    return tc_.builtin(qualified_name);
+  }
+
   absl::StatusOr<const Type*> globalType(const std::string& name) {
     const compiler::Function& fn = p_.bundle->functions[p_.instances[cur_]->function_index];
     const compiler::GlobalRef* g = fn.global(name);
@@ -374,12 +395,6 @@ class Inferrer {
     if ((name == ir::kFormatSpecBuiltin || name == ir::kReprBuiltin || name == ir::kAsciiBuiltin) && !g)
       return tc_.builtin(name.substr(9));  // format: an f-string field's format()/repr()/ascii()
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
-    // records: a structured np.dtype global, frozen by bundle.py as its Record spelling.
-    if (g && g->kind == compiler::GlobalRef::Kind::kBuiltin && g->qualified_name.rfind("record:", 0) == 0) {
-      absl::StatusOr<const Type*> r = tc_.parse(g->qualified_name.substr(7));
-      if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype global '", name, "'"));
-      return tc_.dtypeClass(*r);
-    }
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
@@ -404,6 +419,7 @@ class Inferrer {
             g->qualified_name == "heapq" ||  // lists: heapq's functions are library functions (kiln/library)
             g->qualified_name == "functools" ||  // generators: functools.reduce (kiln/library)
             g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
+            g->qualified_name == "numpy.lib" || g->qualified_name == "numpy.lib.stride_tricks" ||  // npmisc:
             g->qualified_name == "kiln.typed" ||  // pycells: typed.List() / typed.Dict (numba.typed too)
             isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
@@ -418,14 +434,7 @@ class Inferrer {
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
-        if (isExceptionClassName(g->qualified_name)) return tc_.exceptionClass(g->qualified_name);
-        // closures: a NumPy scalar type read from a global or a cell
-        // (`from numpy import int32`) is the class, as `np.int32` is.
-        if (g->qualified_name.rfind("numpy.", 0) == 0)
-          if (const Type* d = moduleAttr(tc_, "numpy", g->qualified_name.substr(6)); d && d->kind == Kind::kDType)
-            return d;
-        if (const Type* exc = exceptionClassOf(tc_, g->qualified_name)) return exc;  // exceptions:
-        return tc_.builtin(g->qualified_name);
+        return builtinType(g->qualified_name);
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
           return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
@@ -941,6 +950,46 @@ class Inferrer {
     i.const_value = compiler::Constant{};
     i.const_value.kind = compiler::Constant::Kind::kBool;
     i.const_value.b = same;
+  }
+
+  // npmisc: an array's ndim is fixed by its type, so a comparison of
+  // `a.ndim` with another or with an int constant folds to a constant bool,
+  // and library code can refuse by ndim (`if a.ndim < 1: _error(...)`) in a
+  // branch that is pruned when it does not apply.
+  static std::optional<int64_t> staticInt(const ir::Value* v) {
+    const ir::Instr* d = v->def;
+    if (!d) return std::nullopt;
+    if (d->op == Op::kConst && d->const_value.kind == compiler::Constant::Kind::kInt) return d->const_value.i;
+    if (d->op == Op::kGetAttr && d->name == "ndim" && d->operands.size() == 1 && d->operands[0]->type &&
+        d->operands[0]->type->isArray())
+      return d->operands[0]->type->ndim;
+    return std::nullopt;
+  }
+
+  void foldNdimCompare(ir::Instr& i) {
+    const ir::Instr* a_def = i.operands[0]->def;
+    const ir::Instr* b_def = i.operands[1]->def;
+    const bool has_ndim = (a_def && a_def->op == Op::kGetAttr) || (b_def && b_def->op == Op::kGetAttr);
+    std::optional<int64_t> a = staticInt(i.operands[0]), b = staticInt(i.operands[1]);
+    if (!has_ndim || !a || !b) return;
+    bool r = false;
+    switch (i.compare_op) {
+      case ir::CompareOp::kEq: r = *a == *b; break;
+      case ir::CompareOp::kNe: r = *a != *b; break;
+      case ir::CompareOp::kLt: r = *a < *b; break;
+      case ir::CompareOp::kLe: r = *a <= *b; break;
+      case ir::CompareOp::kGt: r = *a > *b; break;
+      case ir::CompareOp::kGe: r = *a >= *b; break;
+      case ir::CompareOp::kIs:
+      case ir::CompareOp::kIsNot:
+      case ir::CompareOp::kIn:
+      case ir::CompareOp::kNotIn: return;
+    }
+    i.op = Op::kConst;
+    i.operands.clear();
+    i.const_value = compiler::Constant{};
+    i.const_value.kind = compiler::Constant::Kind::kBool;
+    i.const_value.b = r;
   }
 
   // unroll: whether v is the first argument of a call of builtin `name`.

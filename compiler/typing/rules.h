@@ -90,6 +90,8 @@ absl::StatusOr<const Type*> ndUnravelCall(TypeContext& tc, const std::vector<con
 absl::StatusOr<const Type*> ndBroadcastToCall(TypeContext& tc, const std::vector<const Type*>& args);
 absl::StatusOr<const Type*> ndBroadcastShapeCall(TypeContext& tc, const std::vector<const Type*>& args,
                                                  bool array_like);
+// npmisc: kiln.nd.as_strided (rules_broadcast.cpp).
+absl::StatusOr<const Type*> ndAsStridedCall(TypeContext& tc, const std::vector<const Type*>& args);
 
 // Arrays (rules_arrays.cpp), with NumPy's rules: array operands promote as
 // numpy.promote_types; a scalar operand is "weak" (NEP 50): it takes the

@@ -498,15 +498,12 @@ const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<con
   // npcreate: column_stack takes 1-d arrays (as columns) and 2-d ones together
   const bool columns = id == BuiltinId::kNpColumnStack;
   for (const Type* a : args[0]->items) {
-    if (!a->isArray() || a->ndim == 0 || category(a->dtype()) < 0) return nullptr;
+    // npmisc: np.stack (and np.array of a tuple of arrays) takes 0-d arrays too
+    if (!a->isArray() || (a->ndim == 0 && id != BuiltinId::kNpStack) || category(a->dtype()) < 0) return nullptr;
     if (nd >= 0 && a->ndim != nd && !(columns && a->ndim <= 2 && nd <= 2)) return nullptr;
     nd = std::max(nd, a->ndim);
     dtype = dtype ? promoteDtypes(tc, dtype, a->dtype()) : a->dtype();
   }
-  // Complex only joins complex (an element conversion from real to complex
-  // is not lowered here).
-  for (const Type* a : args[0]->items)
-    if ((dtype->kind == Kind::kComplex) != (a->dtype()->kind == Kind::kComplex)) return nullptr;
   if (id == BuiltinId::kNpStack) return tc.array(dtype, nd + 1, 'C');
   if (id == BuiltinId::kNpVstack) return tc.array(dtype, std::max(nd, 2), 'C');
   if (id == BuiltinId::kNpColumnStack) return nd <= 2 ? tc.array(dtype, 2, 'C') : nullptr;
@@ -523,8 +520,7 @@ std::string arrayJoinProblem(const std::vector<const Type*>& args) {
   for (const Type* a : items)
     if (a->ndim != items[0]->ndim) return "all the input arrays must have same number of dimensions";
   for (const Type* a : items)
-    if (category(a->dtype()) < 0 || (a->dtype()->kind == Kind::kComplex) != (items[0]->dtype()->kind == Kind::kComplex))
-      return "input arrays must have compatible dtypes";
+    if (category(a->dtype()) < 0) return "input arrays must have compatible dtypes";
   return "";
 }
 

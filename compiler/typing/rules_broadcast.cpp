@@ -7,7 +7,8 @@
 //  - kiln.nd.broadcast_shapes(shapes): the broadcast of a tuple of shapes
 //    (each an int or a tuple of ints), a UniTuple of int64;
 //  - kiln.nd.broadcast_shape_of(values): the same for a tuple of array-likes
-//    (arrays, numbers as 0-d, tuples of numbers as 1-d).
+//    (arrays, tuples of numbers as 1-d, numbers as 0-d that count as 1-d
+//    for the rank, as Numba's np.broadcast_arrays).
 // Lowering (the run-time checks with NumPy's ValueErrors) in
 // lowering/lower_broadcast.cpp.
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,21 @@ absl::StatusOr<const Type*> ndBroadcastToCall(TypeContext& tc, const std::vector
   return tc.array(a->dtype(), rank, 'A', /*readonly=*/true);
 }
 
+// npmisc: kiln.nd.as_strided(a, shape, strides): a view of array a's memory
+// with the given shape and byte strides (tuples of ints of one length), layout
+// A, as np.lib.stride_tricks.as_strided (and Numba's); nothing is checked, as
+// NumPy checks nothing.
+absl::StatusOr<const Type*> ndAsStridedCall(TypeContext& tc, const std::vector<const Type*>& args) {
+  const Type* a = args[0];
+  if (!a->isArray()) return absl::InvalidArgumentError("as_strided() needs an array");
+  const int rank = broadcastRank(args[1], false);
+  if (args[1]->kind != Kind::kTuple || rank < 0 || broadcastRank(args[2], false) != rank ||
+      args[2]->kind != Kind::kTuple)
+    return absl::InvalidArgumentError(absl::StrCat("as_strided(): shape and strides must be tuples of ints of one length, not ",
+                                                   args[1]->str(), " and ", args[2]->str()));
+  return tc.array(a->dtype(), rank, 'A', a->readonly);
+}
+
 absl::StatusOr<const Type*> ndBroadcastShapeCall(TypeContext& tc, const std::vector<const Type*>& args,
                                                  bool array_like) {
   const Type* t = args[0];
@@ -55,6 +71,9 @@ absl::StatusOr<const Type*> ndBroadcastShapeCall(TypeContext& tc, const std::vec
                                                    : absl::StrCat("np.broadcast_shapes: argument ", k, " (",
                                                                   t->items[k]->str(),
                                                                   ") must be either an int or tuple[int]"));
+    // npmisc: in np.broadcast_arrays a number counts as 1-d, as Numba's
+    // (np.broadcast_arrays(True, False) gives arrays of shape (1,)).
+    if (array_like && t->items[k]->isNumber()) r = 1;
     rank = std::max(rank, r);
   }
   if (array_like) {

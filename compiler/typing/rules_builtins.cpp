@@ -22,6 +22,9 @@ constexpr double kPi = 3.141592653589793;
 bool isReal(const Type* t) { return t->kind == Kind::kBool || t->kind == Kind::kInt || t->kind == Kind::kFloat; }
 bool isIntLike(const Type* t) { return t->kind == Kind::kBool || t->kind == Kind::kInt; }
 
+// npmisc: a dimension of a shape: an int, or an IntEnum member (its value).
+bool isShapeInt(const Type* t) { return isIntLike(enumAsNumber(t)); }
+
 std::string argList(const std::vector<const Type*>& args) {
   std::vector<std::string> s;
   for (const Type* t : args) s.push_back(t->str());
@@ -65,6 +68,9 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if ((module == "math" || module == "numpy") && findBuiltin(module + "." + attr)) return tc.builtin(module + "." + attr);
   if (module == "numpy" && attr == "random") return tc.module("numpy.random");  // random: a submodule
   if (module == "numpy" && attr == "linalg") return tc.module("numpy.linalg");  // linalg: a submodule
+  if (module == "numpy" && attr == "lib") return tc.module("numpy.lib");  // npmisc: np.lib.stride_tricks
+  if (module == "numpy.lib" && attr == "stride_tricks") return tc.module("numpy.lib.stride_tricks");
+  if (module == "numpy" && attr == "newaxis") return tc.none();  // npmisc: None, in an index
   if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
   if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
@@ -162,6 +168,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
       return ndBroadcastShapeCall(tc, args, res.id == BuiltinId::kNdBroadcastShapeOf);
+    case BuiltinId::kNdAsStrided:  // npmisc: rules_broadcast.cpp
+      return ndAsStridedCall(tc, args);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)
@@ -418,10 +426,10 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       int nd = -1;
       if (like && args[0]->kind == Kind::kArray) nd = args[0]->ndim;  // npfuncs: 0-d too
       else if (like && isReal(args[0])) nd = 0;  // npfuncs: of a number, a 0-d array
-      else if (!like && isIntLike(args[0])) nd = 1;
+      else if (!like && isShapeInt(args[0])) nd = 1;
       else if (!like && args[0]->kind == Kind::kTuple && !args[0]->items.empty()) {
         for (const Type* t : args[0]->items)
-          if (!isIntLike(t)) return bad();
+          if (!isShapeInt(t)) return bad();
         nd = static_cast<int>(args[0]->items.size());
       }
       if (nd < 0) return bad();
@@ -520,11 +528,11 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       // (shape, dtype=float64): shape an int or a tuple of ints (npgen: () is a 0-d array, as NumPy's).
       if (n < 1 || n > 2) return bad();
       int nd = 0;
-      if (isIntLike(args[0])) {
+      if (isShapeInt(args[0])) {
         nd = 1;
       } else if (args[0]->kind == Kind::kTuple) {
         for (const Type* t : args[0]->items)
-          if (!isIntLike(t)) return bad();
+          if (!isShapeInt(t)) return bad();
         nd = static_cast<int>(args[0]->items.size());
       } else {
         return bad();

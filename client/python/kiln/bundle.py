@@ -340,12 +340,28 @@ class _Builder:
         defaults = []
         for d in func.__defaults__ or ():
             try:
-                defaults.append(constant(d))
+                defaults.append(self.default(d))
             except _Unrepresentable as e:
                 raise UnsupportedError(f"default argument: {e}", (code.co_filename,
                                        code.co_firstlineno, code.co_qualname)) from None
         self.functions[i] = (code_fields(code, consts), globals_, defaults)
         return i
+
+    def default(self, value):
+        """The tagged form of a parameter default: a constant, or (npmisc) a
+        class or dtype the compiler knows by name (`dtype=np.float64`,
+        `dtype=float`, `np.dtype('int32')`) as ("builtin", its name), typed
+        as a global holding it is; else raise _Unrepresentable."""
+        try:
+            return constant(value)
+        except _Unrepresentable:
+            if isinstance(value, type) or _dtype_class_name(value) is not None or \
+                    _record_dtype(value) is not None:
+                ref = self.resolve("", value)
+                if ref[1] == KIND_BUILTIN and ref[4] and not ref[4].startswith(("functuple:", "enumclass:",
+                                                                                "namedtuple:", "exception:")):
+                    return ("builtin", ref[4])
+            raise
 
     def add_code(self, code, owner):
         """closures: an inner function or lambda of `owner` (the top-level
@@ -421,7 +437,10 @@ class _Builder:
                 continue
             # random: a submodule the library implements (np.random.seed
             # reads "numpy.random.seed") is looked through as a module too.
-            modules = [module] + [f"{module}.{a}" for a in names if library.is_module(f"{module}.{a}")]
+            # npmisc: and through a chain of them (np.lib.stride_tricks.as_strided).
+            modules = [module]
+            for m in modules:
+                modules += [f"{m}.{a}" for a in names if library.is_module(f"{m}.{a}") and f"{m}.{a}" not in modules]
             for m in modules:
                 for attr in names:
                     impl = library.lookup(f"{m}.{attr}")

@@ -95,6 +95,8 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
     out->mutable_complex_value()->set_imag(c.imag);
   } else if (tag == "str") {
     if (!getStr(a, out->mutable_str_value())) return false;
+  } else if (tag == "builtin") {  // npmisc: ("builtin", "numpy.float64"), a class default
+    if (!getStr(a, out->mutable_builtin_name())) return false;
   } else if (tag == "bytes") {
     if (!getBytes(a, out->mutable_bytes_value())) return false;
   } else if (tag == "ndarray") {  // arrays: ("ndarray", dtype name, shape tuple, bytes)

@@ -80,6 +80,24 @@ TEST(BundleConvert, RejectsDeeplyNestedConstants) {
   expectInvalid(b, "nest deeper");
 }
 
+// npmisc: a class given as a parameter default travels by name.
+TEST(BundleConvert, ConvertsABuiltinDefault) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.mutable_functions(0)->add_defaults()->set_builtin_name("numpy.float64");
+  absl::StatusOr<compiler::Bundle> r = convertBundle(b);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->functions[0].defaults.size(), 1u);
+  EXPECT_EQ(r->functions[0].defaults[0].kind, compiler::Constant::Kind::kBuiltin);
+  EXPECT_EQ(r->functions[0].defaults[0].s, "numpy.float64");
+  EXPECT_EQ(r->functions[0].defaults[0].repr(), "numpy.float64");
+}
+
+TEST(BundleConvert, RejectsAnEmptyBuiltinDefault) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.mutable_functions(0)->add_defaults()->set_builtin_name("");
+  expectInvalid(b, "empty builtin name");
+}
+
 TEST(BundleConvert, RejectsUnknownGlobalKind) {
   kiln::v1::Bundle b = addOneBundle();
   kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();

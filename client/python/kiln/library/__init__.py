@@ -40,6 +40,7 @@ _MODULES = {
     "functools": "kiln.library.functools_functions",  # generators: functools.reduce
     "builtins": "kiln.library.builtin_functions",  # generators: map, filter
     "numpy.linalg": "kiln.library.numpy_linalg",  # linalg: (also numpy.dot/vdot/matmul)
+    "numpy.lib.stride_tricks": "kiln.library.numpy_functions",  # npmisc: as_strided
     "list": "kiln.library.list_methods",  # pyfuncs: list.sort / sorted with key=
     "Generator": "kiln.library.numpy_generator",  # npgen: methods of numpy.random.Generator, "Generator.random"
     "numba.np.random.generator_core": "kiln.library.numpy_generator",  # npgen: Numba's next_uint32(bitgen), ...
@@ -65,8 +66,9 @@ def implements(qualified_name):
 
 def is_module(name):
     """Whether the library implements functions of the module `name`
-    ("numpy.random")."""
-    return name in _MODULES
+    ("numpy.random"), or of a submodule of it ("numpy.lib", for
+    "numpy.lib.stride_tricks")."""
+    return name in _MODULES or any(m.startswith(name + ".") for m in _MODULES)
 
 
 def primitive(qualified_name):

@@ -1040,3 +1040,64 @@ def flip(m):
 def isscalar(element):
     # Numbers (NumPy scalars too) and strings; arrays, tuples and None are not.
     return isinstance(element, (int, float, complex, bool, str))
+
+
+# npmisc: np.asfarray, np.select and np.lib.stride_tricks.as_strided.
+@implements("numpy.asfarray")
+def asfarray(a, dtype=np.float64):
+    # NumPy's: `a` as an array of `dtype` when that is a float or complex
+    # type, else of float64.
+    if isinstance(np.zeros(1, dtype)[0], (float, complex)):
+        return np.asarray(a, dtype=dtype)
+    return np.asarray(a, dtype=np.float64)
+
+
+@implements("numpy.select")
+def select(condlist, choicelist, default=0):
+    # Numba's checks and words, then NumPy's result: the choice of the first
+    # true condition, else `default`, in the dtype of `default * choice`
+    # promoted with every choice's.
+    if not isinstance(condlist, (list, tuple)):
+        _error("condlist must be a List or a Tuple")
+    if not isinstance(choicelist, (list, tuple)):
+        _error("choicelist must be a List or a Tuple")
+    if not isinstance(default, (int, float, complex, bool)):
+        _error("default must be a scalar (number or boolean)")
+    if not isinstance(condlist[0], np.ndarray):
+        _error("items of condlist must be arrays")
+    if not isinstance(choicelist[0], np.ndarray):
+        _error("items of choicelist must be arrays")
+    if not isinstance(condlist[0].dtype(0), bool):
+        _error("condlist arrays must contain booleans")
+    if condlist[0].ndim != choicelist[0].ndim:
+        _error("condlist and choicelist elements must have the same number of dimensions")
+    if condlist[0].ndim < 1:
+        _error("condlist arrays must be of at least dimension 1")
+    n = len(condlist)
+    if n != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if n == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    # The last case first, so that `out` has its final dtype in the loop.
+    out = np.where(condlist[n - 1], choicelist[n - 1], default * np.ones(choicelist[0].shape, choicelist[0].dtype))
+    for i in range(n - 2, -1, -1):
+        out = np.where(condlist[i], choicelist[i], out)
+    return out
+
+
+_as_strided = primitive("kiln.nd.as_strided")
+
+
+@implements("numpy.lib.stride_tricks.as_strided")
+def as_strided(x, shape=None, strides=None):
+    # A view of x's memory with the given shape and byte strides (nothing is
+    # checked, as in NumPy). As Numba's, strides= is needed with a shape:
+    # without it NumPy reshapes by the array interface, not supported here.
+    a = np.asarray(x)
+    if strides is None:
+        if shape is None:
+            return _as_strided(a, a.shape, a.strides)
+        _error("as_strided() strides argument is mandatory")
+    if shape is None:
+        return _as_strided(a, a.shape, strides)
+    return _as_strided(a, shape, strides)
