@@ -157,3 +157,32 @@ def test_like_of_a_record():
     z, e = jit(like_record)(a[1])
     assert z.shape == () and e.shape == () and z.dtype == X_DT and e.dtype == X_DT
     np.testing.assert_equal(z, np.zeros_like(a[1]))
+
+
+NESTED = np.zeros(3, dtype=np.dtype([("a", np.int8), ("b", np.float64), ("c", [("p", np.int16), ("q", np.float32)])],
+                                    align=True))
+NESTED["a"] = [1, 2, 3]
+NESTED["b"] = [0.5, 1.5, 2.5]
+NESTED["c"]["q"] = [7, 8, 9]
+RNESTED = np.rec.array(NESTED)
+REC0 = np.zeros((), dtype=[("a", np.int32)])
+REC0["a"] = 5
+BIG_ENDIAN = np.zeros(2, dtype=[("a", ">i4")])
+
+
+def nested_global(i):
+    return NESTED[i]["a"], NESTED[i]["b"], NESTED[i]["c"]["q"], RNESTED[i].c.q, RNESTED.b.sum(), REC0[()]["a"]
+
+
+@pytest.mark.parametrize("i", [0, 2])
+def test_nested_aligned_and_0d_record_globals(i):
+    assert jit(nested_global)(i) == nested_global(i)
+
+
+def big_endian():
+    return BIG_ENDIAN[0]["a"]
+
+
+def test_big_endian_record_global_refused():
+    with pytest.raises(TypingError, match="BIG_ENDIAN"):
+        jit(big_endian)()
