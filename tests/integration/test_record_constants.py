@@ -186,3 +186,13 @@ def big_endian():
 def test_big_endian_record_global_refused():
     with pytest.raises(TypingError, match="BIG_ENDIAN"):
         jit(big_endian)()
+
+
+def test_record_global_bytes_in_cache_key():
+    scope = {"np": np}
+    exec("def read(i):\n    return G[i]['a'] + G[i]['b']\n", scope)
+    read = scope["read"]
+    scope["G"] = np.array([(1, 0.5), (2, 1.5)], dtype=X_DT)
+    assert jit(read)(1) == 3.5
+    scope["G"] = np.array([(10, 0.25), (20, 0.75)], dtype=X_DT)  # same type, other bytes: a new key
+    assert jit(read)(1) == 20.75
