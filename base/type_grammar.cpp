@@ -100,7 +100,9 @@ void print(const TypeSyntax& t, std::string* out) {
       for (size_t i = 0; i < t.items.size(); ++i) {
         absl::StrAppend(out, i > 0 ? "," : "", t.field_names[i], "[type=");
         print(t.items[i], out);
-        absl::StrAppend(out, ";offset=", t.field_offsets[i], "]");
+        absl::StrAppend(out, ";offset=", t.field_offsets[i]);
+        if (!t.field_titles[i].empty()) absl::StrAppend(out, ";title=", t.field_titles[i]);
+        out->append("]");
       }
       absl::StrAppend(out, ";", t.count, ";", t.aligned ? "True" : "False", ")");
       return;
@@ -240,7 +242,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kNestedArray: return a.scalar == b.scalar && a.shape == b.shape;  // records2:
     case TypeSyntax::Kind::kRecord:  // records:
       return a.count == b.count && a.aligned == b.aligned && a.field_names == b.field_names &&
-             a.field_offsets == b.field_offsets && a.items == b.items;
+             a.field_offsets == b.field_offsets && a.field_titles == b.field_titles && a.items == b.items;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.set == b.set && a.reflected == b.reflected && a.items == b.items;  // sets
@@ -438,7 +440,16 @@ TypeParser::Sized TypeParser::record(int depth) {
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
     absl::StatusOr<int64_t> offset = number(int64_t{1} << 40, "a record field offset too large");
     if (!offset.ok()) return fail(offset.status());
+    absl::string_view title;
+    if (peek(';')) {  // records: ";title=" name
+      ++pos_;
+      if (identifier() != "title") return fail(error("expected 'title=' in a record field"));
+      if (absl::Status s = expect('='); !s.ok()) return fail(s);
+      title = identifier();
+      if (title.empty()) return fail(error("expected a record field title"));
+    }
     if (absl::Status s = expect(']'); !s.ok()) return fail(s);
+    out.type.field_titles.emplace_back(title);
     out.type.field_names.emplace_back(name);
     out.type.field_offsets.push_back(*offset);
     out.scalars += field.scalars;

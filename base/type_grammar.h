@@ -23,7 +23,9 @@
 //                                                    generator of class name (PCG64, MT19937, ...)
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
 //   record := "Record(" field {"," field} ";" size ";" ("True"|"False") ")"   Numba's spelling:
-//   field  := name "[type=" (scalar | record | "[unichr x" N "]") ";offset=" N "]"   Record(a[type=int16;offset=0];2;False)
+//   field  := name "[type=" (scalar | record | "[unichr x" N "]") ";offset=" N [";title=" name] "]"
+//                                                    Record(a[type=int16;offset=0];2;False); a title
+//                                                    (NumPy's (title, name) field) names the field too
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
 //   scalar := a row or alias of base/type_names.def
 //
@@ -99,6 +101,7 @@ struct TypeSyntax {
   // align=True. kArray of records: items[0] is the record.
   std::vector<std::string> field_names;
   std::vector<int64_t> field_offsets;
+  std::vector<std::string> field_titles;  // records: each field's title, "" for none
   bool aligned = false;
   std::vector<int64_t> shape;      // records2: kNestedArray: a subarray field's shape (ndim its length)
 

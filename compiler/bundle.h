@@ -22,8 +22,9 @@ struct Constant {
   double f = 0, imag = 0; // kFloat, kComplex (f is the real part)
   std::string s;          // kStr, kBytes; kArray: the elements in C order; kBuiltin: the
                           // qualified name a builtin global has ("numpy.float64"), a default only
-  std::string dtype;      // kArray: the scalar name ("float64")
-  std::vector<int64_t> shape;  // kArray: empty for a NumPy scalar
+  std::string dtype;      // kArray: the scalar name ("float64") or a Record spelling (records)
+  std::vector<int64_t> shape;  // kArray: empty for a NumPy scalar (and a 0-d array)
+  bool zero_dim = false;       // kArray: a 0-d array, np.array(42), not the scalar it holds
   std::vector<Constant> items;  // kTuple
 
   std::string repr() const;  // Python-like: 1, 2.5, True, None, (1, 2), 'x'

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <span>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/facts.h"
@@ -82,17 +83,30 @@ absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& 
       const pb::Constant::NdArray& a = in.ndarray_value();
       if (auto s = at.size(a.data().size(), kMaxArrayConstantBytes, "an array constant"); !s.ok()) return s;
       if (a.shape_size() > base::kMaxArrayDims) return at.fail("an array constant has too many dimensions");
-      absl::StatusOr<base::Scalar> scalar = base::scalarFromName(a.dtype());
-      if (!scalar.ok()) return at.fail(absl::StrCat("an array constant of dtype '", a.dtype(), "'"));
-      uint64_t n = static_cast<uint64_t>(base::scalarSize(*scalar));
+      // records: a structured dtype travels as its Record spelling, whose
+      // itemsize is its count; any other dtype is a scalar name.
+      uint64_t n = 0;
+      if (absl::StartsWith(a.dtype(), "Record(")) {
+        absl::StatusOr<base::TypeSyntax> rec = base::parseType(a.dtype());
+        if (!rec.ok() || rec->kind != base::TypeSyntax::Kind::kRecord || rec->count <= 0)
+          return at.fail(absl::StrCat("an array constant of dtype '", a.dtype(), "'"));
+        n = static_cast<uint64_t>(rec->count);
+        out.dtype = base::printType(*rec);
+      } else {
+        absl::StatusOr<base::Scalar> scalar = base::scalarFromName(a.dtype());
+        if (!scalar.ok()) return at.fail(absl::StrCat("an array constant of dtype '", a.dtype(), "'"));
+        n = static_cast<uint64_t>(base::scalarSize(*scalar));
+        out.dtype = base::scalarName(*scalar);
+      }
       for (int64_t d : a.shape()) {
         if (d < 0 || d > static_cast<int64_t>(kMaxArrayConstantBytes)) return at.fail("an array constant's shape");
         n *= static_cast<uint64_t>(d);
         if (n > kMaxArrayConstantBytes) return at.fail("an array constant's shape");
       }
       if (n != a.data().size()) return at.fail("an array constant's data does not match its shape");
+      if (a.zero_dim() && a.shape_size() != 0) return at.fail("a 0-d array constant with a shape");
       out.kind = Constant::Kind::kArray;
-      out.dtype = base::scalarName(*scalar);
+      out.zero_dim = a.zero_dim();
       out.shape.assign(a.shape().begin(), a.shape().end());
       out.s = a.data();
       break;

@@ -108,8 +108,14 @@ llvm::Value* FunctionLowering::constant(const compiler::Constant& c, const typin
     case K::kStr: return strConstant(c.s);  // strings
     case K::kArray:
       return arrayConstant(c, t);
+    case K::kBytes: {  // charseq: a bytes literal, read-only bytes in the shared object (no meminfo)
+      llvm::Constant* bytes = llvm::ConstantDataArray::getString(ctx_, c.s, /*AddNull=*/false);
+      auto* gv = new llvm::GlobalVariable(*fn_->getParent(), bytes->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage, bytes, "kiln.bytes_constant");
+      gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+      return bytesView(b_, gv, b_.getInt64(static_cast<int64_t>(c.s.size())));
+    }
     case K::kNone:
-    case K::kBytes:
     case K::kEllipsis:
     case K::kCode:
     case K::kBuiltin:  // npmisc: a class default holds no value, as a builtin global (kLoadGlobal)

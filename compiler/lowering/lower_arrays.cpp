@@ -295,6 +295,12 @@ llvm::Value* FunctionLowering::arrayConstant(const compiler::Constant& c, const 
                                       llvm::GlobalValue::PrivateLinkage, bytes, "kiln.array_constant");
   gv->setAlignment(llvm::Align(16));
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  if (t->isRecord()) {  // records: a global np.record, a copy of its bytes in this frame (Numba's)
+    llvm::AllocaInst* copy = entryAlloca(bytes->getType(), "record_constant");
+    copy->setAlignment(llvm::Align(16));
+    b_.CreateMemCpy(copy, llvm::MaybeAlign(16), gv, llvm::MaybeAlign(16), b_.getInt64(static_cast<int64_t>(c.s.size())));
+    return copy;
+  }
   if (!t->isArray()) return loadElement(gv, t);
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
   out = b_.CreateInsertValue(out, llvm::ConstantPointerNull::get(b_.getPtrTy()), kMeminfo);

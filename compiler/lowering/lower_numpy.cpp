@@ -504,10 +504,10 @@ llvm::Value* FunctionLowering::constructor(typing::BuiltinId id, const std::vect
   if (args[0]->type->isArray()) {  // the *_like constructors
     for (unsigned k = 0; k < static_cast<unsigned>(result->ndim); ++k)
       shape.push_back(b_.CreateExtractValue(value(args[0]), {kShape, k}));
-  } else if (!args[0]->type->isNumber() || (id != BuiltinId::kNpEmptyLike && id != BuiltinId::kNpZerosLike &&
+  } else if (!(args[0]->type->isNumber() || args[0]->type->isRecord()) || (id != BuiltinId::kNpEmptyLike && id != BuiltinId::kNpZerosLike &&
                                               id != BuiltinId::kNpOnesLike && id != BuiltinId::kNpFullLike)) {
     shape = intIndices(value(args[0]), args[0]->type);
-  }  // npfuncs: else *_like of a number: a 0-d array
+  }  // npfuncs: else *_like of a number (records: or a record): a 0-d array
   llvm::Value* arr = newArray(result, shape);
   llvm::Value* n = arraySize(arr, result);
   if (id == BuiltinId::kNpZeros || id == BuiltinId::kNpZerosLike) {

@@ -357,10 +357,11 @@ class Inferrer {
       case K::kArray: {  // arrays: a frozen NumPy array (read-only, as Numba's constants) or scalar
         absl::StatusOr<const Type*> dtype = tc_.parse(c.dtype);
         if (!dtype.ok()) return dtype.status();
-        if (c.shape.empty()) return *dtype;
+        if (c.shape.empty() && !c.zero_dim) return *dtype;  // records: a np.record is its Record
         return tc_.array(*dtype, static_cast<int>(c.shape.size()), 'C', /*readonly=*/true);
       }
-      case K::kBytes:
+      case K::kBytes:  // charseq: a bytes literal, read-only bytes as Numba's (Bytes(uint8, 1d, C))
+        return tc_.parse("Bytes(uint8, 1d, C)");
       case K::kCode:
         return userError(Diagnostic::Kind::kUnsupported, absl::StrCat("constant ", c.repr(), " is not supported"),
                          line_);

@@ -360,8 +360,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNpEmptyLike:
     case BuiltinId::kNpZerosLike:
     case BuiltinId::kNpOnesLike: {
-      // npfuncs: of a number too (a 0-d array, as NumPy).
-      if (n < 1 || n > 2 || (args[0]->kind != Kind::kArray && !isReal(args[0]))) return bad();
+      // npfuncs: of a number too (a 0-d array, as NumPy); records: of a record, a 0-d array of its dtype.
+      if (n < 1 || n > 2 || (args[0]->kind != Kind::kArray && !isReal(args[0]) && !args[0]->isRecord())) return bad();
       const Type* dtype = n == 2 ? dtypeOf(tc, args[1]) : args[0]->kind == Kind::kArray ? args[0]->dtype() : args[0];
       if (!dtype || (dtype->isRecord() && res.id == BuiltinId::kNpOnesLike)) return bad();  // records: empty, zeros
       return tc.array(dtype, args[0]->kind == Kind::kArray ? args[0]->ndim : 0, 'C');

@@ -9,6 +9,7 @@
 // it is in the cache key exactly.
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"
 
 namespace kiln::typing {
 
@@ -68,9 +69,15 @@ const Type* recordFieldValue(TypeContext& tc, const Type* field) {
 const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name) {
   if (!array->isArray() || !array->dtype()->isRecord()) return nullptr;
   const int k = array->dtype()->recordField(name);
-  if (k < 0 || array->dtype()->items[static_cast<size_t>(k)]->kind == Kind::kUnicodeCharSeq) return nullptr;
+  if (k < 0) return nullptr;
   // Strided by the record's itemsize: any layout (Numba's 'A').
   const Type* field = array->dtype()->items[static_cast<size_t>(k)];
+  if (field->kind == Kind::kUnicodeCharSeq) {  // records: an S or U field, a char array (chararrays) of the same memory
+    if (field->name != "char") return tc.array(field, array->ndim, 'A', array->readonly);
+    absl::StatusOr<const Type*> chars = tc.parse(absl::StrCat("array([char x ", field->index, "], 1d, C)"));
+    if (!chars.ok() || !isCharDtype((*chars)->dtype())) return nullptr;
+    return tc.array((*chars)->dtype(), array->ndim, 'A', array->readonly);
+  }
   if (field->kind == Kind::kNestedArray)  // records2: the array's dimensions, then the subarray's
     return tc.array(field->items[0], array->ndim + field->ndim, 'A', array->readonly);
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
@@ -79,6 +86,8 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
 bool recordOfReadonly(const ir::Value* rec) {
   for (int depth = 0; rec && rec->def && depth < 64; ++depth) {
     const ir::Instr* def = rec->def;
+    // records: a global np.record is a frozen constant, as Numba's
+    if (def->op == ir::Op::kLoadGlobal || def->op == ir::Op::kConst) return true;
     if ((def->op != ir::Op::kGetItem && def->op != ir::Op::kGetAttr) || def->operands.empty()) return false;
     const Type* from = def->operands[0]->type;
     if (from->isArray()) return from->readonly;

@@ -496,15 +496,23 @@ const Type* TypeContext::enumMember(const std::string& cls, const Type* value, b
 int Type::recordField(std::string_view field) const {
   for (size_t k = 0; k < field_names.size(); ++k)
     if (field_names[k] == field) return static_cast<int>(k);
+  for (size_t k = 0; k < field_titles.size(); ++k)  // a title names its field too (NumPy's)
+    if (!field_titles[k].empty() && field_titles[k] == field) return static_cast<int>(k);
   return -1;
 }
 
 const Type* TypeContext::record(std::vector<std::string> names, std::vector<const Type*> types,
-                                std::vector<int64_t> offsets, int64_t size, bool aligned) {
+                                std::vector<int64_t> offsets, int64_t size, bool aligned,
+                                std::vector<std::string> titles) {
   Type t = make(Kind::kRecord);
+  titles.resize(types.size());
   t.name = "Record(";
-  for (size_t k = 0; k < types.size(); ++k)
-    absl::StrAppend(&t.name, k > 0 ? "," : "", names[k], "[type=", types[k]->str(), ";offset=", offsets[k], "]");
+  for (size_t k = 0; k < types.size(); ++k) {
+    absl::StrAppend(&t.name, k > 0 ? "," : "", names[k], "[type=", types[k]->str(), ";offset=", offsets[k]);
+    if (!titles[k].empty()) absl::StrAppend(&t.name, ";title=", titles[k]);
+    t.name += "]";
+  }
+  t.field_titles = std::move(titles);
   absl::StrAppend(&t.name, ";", size, ";", aligned ? "True" : "False", ")");
   t.items = std::move(types);
   t.field_names = std::move(names);
@@ -605,7 +613,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
         if (!ft.ok()) return ft;
         fields.push_back(*ft);
       }
-      return tc.record(t.field_names, std::move(fields), t.field_offsets, t.count, t.aligned);
+      return tc.record(t.field_names, std::move(fields), t.field_offsets, t.count, t.aligned, t.field_titles);
     }
     case base::TypeSyntax::Kind::kList: {  // lists
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
@@ -689,7 +697,7 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
     }
     if (!changed) return type;
     if (copy.kind == Kind::kRecord)  // its spelling (name) names the field types
-      return record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1);
+      return record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1, copy.field_titles);
     return intern(copy);
   };
   if (out.ok()) out = nameCharFields(*out, *t);

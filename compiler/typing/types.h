@@ -53,6 +53,7 @@ class Type {
   // types); `index` is the itemsize, `bits` 1 for an aligned struct.
   std::vector<std::string> field_names;
   std::vector<int64_t> field_offsets;  // records2: NestedArray: the shape
+  std::vector<std::string> field_titles;  // records: Record: each field's title ("" for none)
 
   /// Set when interned, in O(items): levels of nesting below this type (0
   /// without items), the flattened number of types without items it holds
@@ -75,7 +76,7 @@ class Type {
   /// enums: a member of an enum.IntEnum class (an int in arithmetic).
   bool isIntEnum() const { return kind == Kind::kEnumMember && index == 1; }
   bool isRecord() const { return kind == Kind::kRecord; }  // records:
-  /// records: the index of a Record's field, or -1.
+  /// records: the index of a Record's field, by name or title, or -1.
   int recordField(std::string_view field) const;
   /// The element type of an Array.
   const Type* dtype() const { return items[0]; }
@@ -185,7 +186,7 @@ class TypeContext {
   /// records2: a subarray field of a record: `shape` elements of `dtype`.
   const Type* nestedArray(const Type* dtype, std::vector<int64_t> shape);
   const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
-                     int64_t size, bool aligned);
+                     int64_t size, bool aligned, std::vector<std::string> titles = {});
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
   /// npgen: a numpy.random.Generator over a bit generator of class `cls`
   /// ("PCG64"), or that Generator's bit_generator.

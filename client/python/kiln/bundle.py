@@ -122,20 +122,31 @@ _MAX_ARRAY_BYTES = 1 << 22
 
 
 def _numpy_constant(value):
-    """A NumPy array or scalar as ("ndarray", dtype, shape, bytes) in C order,
-    or None when value is neither."""
+    """A NumPy array or scalar as ("ndarray", dtype, shape, bytes) in C order
+    (a 0-d array: ("ndarray", dtype, (), bytes, True)), or None when value is
+    neither."""
     np = sys.modules.get("numpy")
     if np is None or not isinstance(value, (np.ndarray, np.generic)):
         return None
-    arr = np.asarray(value)
+    arr = np.asarray(value)  # records: a np.recarray as its ndarray, a np.record as a 0-d array
+    # records: a structured dtype by its Record spelling (the type its
+    # elements have, so names, offsets and itemsize are in the bundle hash).
+    dtype = _record_dtype(arr.dtype) if arr.dtype.names is not None else arr.dtype.name
     # datetime: datetime64/timedelta64 by their dtype name ("datetime64[ns]"; a
     # unit with a multiplier, "timedelta64[10ms]", is refused by the server).
-    if arr.dtype.kind not in "biufcmM" or arr.dtype.name in ("longdouble", "clongdouble"):
+    if dtype is None or (arr.dtype.names is None and arr.dtype.kind not in "biufcmM") or \
+            arr.dtype.name in ("longdouble", "clongdouble"):
         raise _Unrepresentable(f"a NumPy value of dtype {arr.dtype}")
     if arr.nbytes > _MAX_ARRAY_BYTES:
         raise _Unrepresentable(f"a NumPy array of {arr.nbytes} bytes (the limit is {_MAX_ARRAY_BYTES})")
-    data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes()
-    return ("ndarray", arr.dtype.name, tuple(int(d) for d in arr.shape), data)
+    if arr.dtype.names is None:
+        data = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes()
+    else:  # records: the spelling says the fields are native (little-endian) already
+        data = np.ascontiguousarray(arr).tobytes()
+    shape = tuple(int(d) for d in arr.shape)
+    if isinstance(value, np.ndarray) and not shape:  # arrays: a 0-d array, not the scalar it holds
+        return ("ndarray", dtype, shape, data, True)
+    return ("ndarray", dtype, shape, data)
 
 
 def _frozen_constant(value):

@@ -99,8 +99,8 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
     if (!getStr(a, out->mutable_builtin_name())) return false;
   } else if (tag == "bytes") {
     if (!getBytes(a, out->mutable_bytes_value())) return false;
-  } else if (tag == "ndarray") {  // arrays: ("ndarray", dtype name, shape tuple, bytes)
-    if (n != 4) return fail("an ndarray constant is (tag, dtype, shape, data)");
+  } else if (tag == "ndarray") {  // arrays: ("ndarray", dtype name, shape tuple, bytes[, True for a 0-d array])
+    if (n != 4 && n != 5) return fail("an ndarray constant is (tag, dtype, shape, data[, zero_dim])");
     kiln::v1::Constant::NdArray* arr = out->mutable_ndarray_value();
     if (!getStr(a, arr->mutable_dtype())) return false;
     PyObject* shape = PySequence_Fast(PyTuple_GET_ITEM(spec, 2), "ndarray constant shape");
@@ -115,6 +115,7 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
     }
     Py_DECREF(shape);
     if (!getBytes(PyTuple_GET_ITEM(spec, 3), arr->mutable_data())) return false;
+    if (n == 5) arr->set_zero_dim(PyObject_IsTrue(PyTuple_GET_ITEM(spec, 4)) == 1);
   } else if (tag == "code") {
     long v = PyLong_AsLong(a);
     if (v < 0) return fail("bad code index");

@@ -151,7 +151,22 @@ std::string recordSpelling(PyArray_Descr* d, int depth = 0) {
     else if (fd->type_num == NPY_STRING && PyDataType_ELSIZE(fd) >= 1)
       type = "[char x " + std::to_string(PyDataType_ELSIZE(fd)) + "]";  // charseq: an S field
     if (type.empty()) return {};
-    out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) + "]";
+    std::string title;  // NumPy's (title, name) field: a title that is an identifier names the field too
+    if (PyTuple_GET_SIZE(info) >= 3 && PyUnicode_Check(PyTuple_GET_ITEM(info, 2))) {
+      const char* t = PyUnicode_AsUTF8(PyTuple_GET_ITEM(info, 2));
+      if (t == nullptr) {
+        PyErr_Clear();
+        return {};
+      }
+      title = t;
+      if (title.empty() || std::isdigit(static_cast<unsigned char>(title[0]))) return {};
+      for (char c : title)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return {};
+    } else if (PyTuple_GET_SIZE(info) >= 3 && PyTuple_GET_ITEM(info, 2) != Py_None) {
+      return {};  // a title that is no str: no Kiln type
+    }
+    out += (i > 0 ? "," : "") + field + "[type=" + type + ";offset=" + std::to_string(offset) +
+           (title.empty() ? "" : ";title=" + title) + "]";
   }
   const bool aligned = (PyDataType_FLAGS(d) & NPY_ALIGNED_STRUCT) != 0;
   out += ";" + std::to_string(PyDataType_ELSIZE(d)) + ";" + (aligned ? "True" : "False") + ")";
@@ -163,8 +178,10 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
   PyObject* names = PyList_New(0);
   PyObject* formats = PyList_New(0);
   PyObject* offsets = PyList_New(0);
+  PyObject* titles = PyList_New(0);
   PyObject* spec = PyDict_New();
-  bool ok = names && formats && offsets && spec;
+  bool ok = names && formats && offsets && titles && spec;
+  bool titled = false;
   for (size_t i = 0; ok && i < t.items.size(); ++i) {
     PyObject* name = PyUnicode_FromString(t.field_names[i].c_str());
     PyObject* format = nullptr;
@@ -178,8 +195,12 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
     }
     else format = PyUnicode_FromString(base::scalarName(t.items[i].scalar));
     PyObject* offset = PyLong_FromLongLong(t.field_offsets[i]);
-    ok = name && format && offset && PyList_Append(names, name) == 0 && PyList_Append(formats, format) == 0 &&
-         PyList_Append(offsets, offset) == 0;
+    const std::string& title_text = i < t.field_titles.size() ? t.field_titles[i] : std::string();
+    titled = titled || !title_text.empty();
+    PyObject* title = title_text.empty() ? Py_NewRef(Py_None) : PyUnicode_FromString(title_text.c_str());
+    ok = name && format && offset && title && PyList_Append(names, name) == 0 && PyList_Append(formats, format) == 0 &&
+         PyList_Append(offsets, offset) == 0 && PyList_Append(titles, title) == 0;
+    Py_XDECREF(title);
     Py_XDECREF(name);
     Py_XDECREF(format);
     Py_XDECREF(offset);
@@ -187,8 +208,10 @@ PyArray_Descr* recordDescr(const base::TypeSyntax& t) {
   PyObject* itemsize = ok ? PyLong_FromLongLong(t.count) : nullptr;
   ok = ok && itemsize && PyDict_SetItemString(spec, "names", names) == 0 &&
        PyDict_SetItemString(spec, "formats", formats) == 0 && PyDict_SetItemString(spec, "offsets", offsets) == 0 &&
-       PyDict_SetItemString(spec, "itemsize", itemsize) == 0;
+       PyDict_SetItemString(spec, "itemsize", itemsize) == 0 &&
+       (!titled || PyDict_SetItemString(spec, "titles", titles) == 0);
   Py_XDECREF(itemsize);
+  Py_XDECREF(titles);
   PyArray_Descr* descr = nullptr;
   if (ok && !(t.aligned ? PyArray_DescrAlignConverter(spec, &descr) : PyArray_DescrConverter(spec, &descr)))
     descr = nullptr;
