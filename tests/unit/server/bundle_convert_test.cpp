@@ -141,7 +141,7 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
   const std::pair<const char*, const char*> expected[] = {
       {"TypingError", "KIND_TYPING"}, {"UnsupportedError", "KIND_UNSUPPORTED"},
       {"NameError", "KIND_NAME"}, {"InternalError", "KIND_INTERNAL"},
-      {"NumbaTypeError", "KIND_NUMBA_TYPE"}};  // pycells:
+      {"NumbaTypeError", "KIND_NUMBA_TYPE"}, {"LoweringError", "KIND_LOWERING"}};  // pycells:, dtunits:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
