@@ -17,7 +17,7 @@ ROWS = {
     "float_power": ("Power", "fc"),
     "negative": ("Negative", "ifc"), "positive": ("Positive", "bifc"),
     "absolute": ("Absolute", "bifc"), "abs": ("Absolute", "bifc"), "fabs": ("Fabs", "f"),
-    "sign": ("Sign", "if"), "conjugate": ("Conjugate", "bifc"), "conj": ("Conjugate", "bifc"),
+    "sign": ("Sign", "ifc"), "conjugate": ("Conjugate", "bifc"), "conj": ("Conjugate", "bifc"),
     "square": ("Square", "bifc"), "reciprocal": ("Reciprocal", "ifc"),
     "gcd": ("Gcd", "i"), "lcm": ("Lcm", "i"),
     "logaddexp": ("Logaddexp", "f"), "logaddexp2": ("Logaddexp2", "f"),

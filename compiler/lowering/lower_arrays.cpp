@@ -1305,7 +1305,11 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
           llvm::Value* cur = b_.CreateLoad(b_.getInt64Ty(), acc);
           b_.CreateStore(datetimeBinaryValues(BinaryOp::kAdd, cur, dt, element(k), dt, dt), acc);
         });
-        return b_.CreateLoad(b_.getInt64Ty(), acc);
+        llvm::Value* total = b_.CreateLoad(b_.getInt64Ty(), acc);
+        if (id != BuiltinId::kArrayMean) return total;
+        // dtunits: NumPy's mean of timedeltas is its sum / n in the timedelta
+        // loop 'mq->m': truncated toward zero; NaT, or no element, gives NaT.
+        return datetimeBinaryValues(BinaryOp::kTrueDiv, total, dt, n, types().integer(64, true), dt);
       }
       bool is_mean = id == BuiltinId::kArrayMean;
       const typing::Type* acc_t = is_mean ? (is_float ? dt : types().floating(64)) : result;
@@ -1388,6 +1392,17 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       const typing::Type* acc_t = result->dtype();
       bool is_sum = id == BuiltinId::kArrayCumsum;
       llvm::Value* out = newArray(result, {n});
+      if (dt->isDatetimeLike()) {  // dtunits: a timedelta's running sum; from the first NaT on, NaT
+        llvm::AllocaInst* acc = entryAlloca(b_.getInt64Ty(), "acc");
+        b_.CreateStore(b_.getInt64(0), acc);
+        loop(n, [&](llvm::Value* k) {
+          llvm::Value* next =
+              datetimeBinaryValues(BinaryOp::kAdd, b_.CreateLoad(b_.getInt64Ty(), acc), dt, element(k), dt, dt);
+          b_.CreateStore(next, acc);
+          storeElement(flatElementPtr(out, result, k), next, acc_t);
+        });
+        return out;
+      }
       llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
       b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
       loop(n, [&](llvm::Value* k) {

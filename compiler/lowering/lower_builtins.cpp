@@ -401,6 +401,12 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kTypedDictNew:
       return newDict(result, 0);
     case BuiltinId::kHash:  // a str's hash is strBuiltin's, above
+      if (args[0]->type->isDatetimeLike()) {
+        // dtunits: NumPy 1.x hashes a datetime64/timedelta64 as its int64
+        // count (NaT included), -1 as -2 (as CPython's ints).
+        llvm::Value* v = value(args[0]);
+        return b_.CreateSelect(b_.CreateICmpEQ(v, b_.getInt64(-1)), b_.getInt64(-2), v);
+      }
       if (llvm::Value* h = hashValue(value(args[0]), args[0]->type)) return h;
       break;
     // Members are lowered by arrayMethod and member, never called as functions.

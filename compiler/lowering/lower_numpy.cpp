@@ -50,6 +50,12 @@ void FunctionLowering::sortInPlace(llvm::Value* arr, const typing::Type* at) {
       llvm::Value* yn = cb.CreateFCmpUNO(y, y);
       lt = cb.CreateOr(cb.CreateFCmpOLT(x, y), cb.CreateAnd(yn, cb.CreateNot(xn)));
       gt = cb.CreateOr(cb.CreateFCmpOGT(x, y), cb.CreateAnd(xn, cb.CreateNot(yn)));
+    } else if (dt->isDatetimeLike()) {  // dtunits: signed, NaT (INT64_MIN) after everything, as NumPy
+      llvm::Value* nat = cb.getInt64(INT64_MIN);
+      llvm::Value* xn = cb.CreateICmpEQ(x, nat);
+      llvm::Value* yn = cb.CreateICmpEQ(y, nat);
+      lt = cb.CreateSelect(cb.CreateOr(xn, yn), cb.CreateAnd(yn, cb.CreateNot(xn)), cb.CreateICmpSLT(x, y));
+      gt = cb.CreateSelect(cb.CreateOr(xn, yn), cb.CreateAnd(xn, cb.CreateNot(yn)), cb.CreateICmpSGT(x, y));
     } else {
       bool s = dt->kind == Kind::kInt && dt->is_signed;
       lt = s ? cb.CreateICmpSLT(x, y) : cb.CreateICmpULT(x, y);
@@ -170,6 +176,28 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       // NaN anywhere gives NaN (sorted last), an empty array NaN.
       const typing::Type* at = args[0]->type;
       const typing::Type* dt = at->dtype();
+      if (dt->isDatetimeLike()) {
+        // dtunits: a timedelta's median, as NumPy 1.x: the mean of the middle
+        // one or two items in sorted order (NaT last), truncated, NaT
+        // propagating from them only; an empty array gives NaT.
+        llvm::Value* s = sortedCopy(value(args[0]), at);
+        const typing::Type* st = types().array(dt, 1, 'C');
+        llvm::Value* n = b_.CreateExtractValue(s, {kShape, 0});
+        llvm::AllocaInst* out = entryAlloca(b_.getInt64Ty(), "median");
+        b_.CreateStore(b_.getInt64(INT64_MIN), out);
+        ifThen(b_.CreateICmpSGT(n, b_.getInt64(0)), [&]() {
+          llvm::Value* lo = b_.CreateSDiv(b_.CreateSub(n, b_.getInt64(1)), b_.getInt64(2));
+          llvm::Value* hi = b_.CreateSDiv(n, b_.getInt64(2));
+          llvm::Value* a = loadElement(flatElementPtr(s, st, lo), dt);
+          llvm::Value* c = loadElement(flatElementPtr(s, st, hi), dt);
+          llvm::Value* sum = datetimeBinaryValues(BinaryOp::kAdd, a, dt, c, dt, dt);
+          llvm::Value* two = b_.CreateSelect(b_.CreateICmpEQ(lo, hi), b_.getInt64(1), b_.getInt64(2));
+          llvm::Value* mid = b_.CreateSelect(b_.CreateICmpEQ(lo, hi), a, sum);
+          b_.CreateStore(datetimeBinaryValues(BinaryOp::kTrueDiv, mid, dt, two, types().integer(64, true), dt), out);
+        });
+        releaseTemp(s);
+        return b_.CreateLoad(b_.getInt64Ty(), out);
+      }
       llvm::Type* ft = valueType(ctx_, result);
       llvm::Value* q = res.id == BuiltinId::kNpMedian ? static_cast<llvm::Value*>(llvm::ConstantFP::get(ft, 0.5))
                                               : converted(args[1], result);

@@ -282,6 +282,29 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
       return {b_.CreateSelect(b_.CreateICmpSLT(x, llvm::ConstantInt::get(vt, 0)), b_.CreateNeg(x), x)};
     case UfuncImpl::kFabs: return {fcall(llvm::Intrinsic::fabs, {x})};
     case UfuncImpl::kSign: {
+      if (cx) {
+        // dtunits: NumPy 1.x's complex sign, in the lexicographic order of
+        // its CGT/CLT/CEQ macros: the sign of the real part, else of the
+        // imaginary part, 0 for 0, NaN when a NaN decides; imaginary part 0.
+        // (NumPy 2's z/|z| is refused by the library's numpy.sign under
+        // NumPy 2, kiln/library/numpy_functions.py.)
+        llvm::Value* xr = re(x);
+        llvm::Value* xi = im(x);
+        llvm::Type* pt = xr->getType();
+        llvm::Value* z = llvm::ConstantFP::get(pt, 0.0);
+        llvm::Value* xi_ord = b_.CreateFCmpORD(xi, xi);
+        llvm::Value* xr_zero = b_.CreateFCmpOEQ(xr, z);
+        llvm::Value* gt = b_.CreateOr(b_.CreateAnd(b_.CreateFCmpOGT(xr, z), xi_ord),
+                                      b_.CreateAnd(xr_zero, b_.CreateFCmpOGT(xi, z)));
+        llvm::Value* lt = b_.CreateOr(b_.CreateAnd(b_.CreateFCmpOLT(xr, z), xi_ord),
+                                      b_.CreateAnd(xr_zero, b_.CreateFCmpOLT(xi, z)));
+        llvm::Value* eq = b_.CreateAnd(xr_zero, b_.CreateFCmpOEQ(xi, z));
+        llvm::Value* r = b_.CreateSelect(
+            gt, llvm::ConstantFP::get(pt, 1.0),
+            b_.CreateSelect(lt, llvm::ConstantFP::get(pt, -1.0), b_.CreateSelect(eq, z, llvm::ConstantFP::getNaN(pt))));
+        llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(vt), r, 0);
+        return {b_.CreateInsertValue(out, z, 1)};
+      }
       const typing::Type* i64 = types().integer(64, true);
       llvm::Value* one = convert(b_, b_.getInt64(1), i64, t);
       llvm::Value* minus = convert(b_, b_.getInt64(-1), i64, t);

@@ -649,7 +649,13 @@ class Inferrer {
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
                                           "(): ", t.status().message()));
-        if (!t.ok()) return typingError(std::string(t.status().message()));
+        if (!t.ok()) {
+          // A rule may say which kind of user error it is (dtunits: Numba's
+          // LoweringError); this adds the location.
+          if (std::optional<Diagnostic> d = compiler::diagnosticOf(t.status()))
+            return userError(d->kind, std::move(d->message), line_);
+          return typingError(std::string(t.status().message()));
+        }
         if (*id == BuiltinId::kNpSearchsorted && res.bound.size() == 3) {  // side= must be a constant
           const ir::Instr* def = i.operands[res.bound[2]]->def;
           bool ok = def && def->op == Op::kConst && def->const_value.kind == compiler::Constant::Kind::kStr &&

@@ -351,9 +351,13 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
   if (args.size() == 1 && by_axis && d->kind == Kind::kComplex && id != BuiltinId::kArraySum &&
       id != BuiltinId::kArrayProd)  // complex: whole-array only (lower_complex.cpp)
     return absl::InvalidArgumentError(absl::StrCat("array.", m, "(axis=) of a complex array is not supported yet"));
-  if (d->isDatetimeLike()) {  // datetime: min, max (NaT first wins) and a timedelta's sum, whole-array
+  if (d->isDatetimeLike()) {  // datetime: min, max, argmin, argmax (NaT first wins) and a timedelta's sum,
+                              // cumsum and mean (NaT propagates), whole-array
+    bool timedelta = d->kind == Kind::kNPTimedelta;
     bool ok = args.empty() && (id == BuiltinId::kArrayMin || id == BuiltinId::kArrayMax || id == BuiltinId::kArrayCopy ||
-                               (id == BuiltinId::kArraySum && d->kind == Kind::kNPTimedelta));
+                               id == BuiltinId::kArrayArgmin || id == BuiltinId::kArrayArgmax ||  // dtunits:
+                               (timedelta && (id == BuiltinId::kArraySum || id == BuiltinId::kArrayCumsum ||
+                                              id == BuiltinId::kArrayMean)));
     if (!ok) return absl::InvalidArgumentError(absl::StrCat("array.", m, "() of ", d->str(), " is not supported"));
   }
   if (args.size() == 1 && by_axis && (args[0]->kind == Kind::kInt || args[0]->kind == Kind::kBool)) {
@@ -532,6 +536,8 @@ const Type* arrayFromResult(TypeContext& tc, BuiltinId id, const std::vector<con
   auto realToComplexOnly = [&](const Type* from) {
     return !want || from->kind != Kind::kComplex || want->kind == Kind::kComplex;
   };
+  if (src->isArray() && src->dtype()->isDatetimeLike())  // dtunits: np.asarray returns the array itself
+    return id == BuiltinId::kNpAsarray && (!want || want == src->dtype()) ? src : nullptr;
   if (src->isArray()) {
     const Type* d = want ? want : src->dtype();
     if (!realToComplexOnly(src->dtype()) || category(src->dtype()) < 0) return nullptr;

@@ -72,6 +72,8 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "numpy.lib" && attr == "stride_tricks") return tc.module("numpy.lib.stride_tricks");
   if (module == "numpy" && attr == "newaxis") return tc.none();  // npmisc: None, in an index
   if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
+  if (module == "numpy" && (attr == "timedelta64" || attr == "datetime64"))  // dtunits: classes for isinstance
+    return tc.builtin("numpy." + attr);
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
   if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
   if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
@@ -323,7 +325,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kHash:
       if (n == 1) {
         std::string why = unhashableReason(args[0]);
-        if (why.empty()) return tc.integer(64, true);
+        if (why.empty() || args[0]->isDatetimeLike()) return tc.integer(64, true);  // dtunits: hash() only, not keys
         return absl::InvalidArgumentError(why);
       }
       return bad();
@@ -347,6 +349,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       // Of a 1-d real array (q a number): float64, or the float dtype.
       if (n != (res.id == BuiltinId::kNpMedian ? 1u : 2u) || args[0]->kind != Kind::kArray || args[0]->ndim != 1) return bad();
       const Type* d = args[0]->dtype();
+      if (res.id == BuiltinId::kNpMedian && d->kind == Kind::kNPTimedelta) return d;  // dtunits: a timedelta
       if (!isReal(d) || (n == 2 && !isReal(args[1]))) return bad();
       return d->kind == Kind::kFloat ? d : tc.floating(64);
     }

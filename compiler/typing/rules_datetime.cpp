@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "compiler/diagnostic.h"
 #include "compiler/typing/rules.h"
 #include "compiler/typing/ufuncs.h"
 
@@ -227,7 +228,18 @@ absl::StatusOr<const Type*> datetimeUfuncCall(TypeContext& tc, ir::Resolution& r
   if (args.size() > nin && args[nin]->kind != Kind::kNone) {  // out=: the result's dtype, or another unit it converts to
     const Type* o = args[nin];
     if (!o->isArray() || o->ndim < nd || o->readonly) return bad();
-    if (o->dtype() != out && !datetimeConvertible(out, o->dtype())) return bad();
+    if (o->dtype() != out && !datetimeConvertible(out, o->dtype())) {
+      // NumPy's same_kind cast would take a coarser unit (losing the
+      // finer part); Numba refuses it while lowering, and so does Kiln, with
+      // Numba's class (the location is added by inference).
+      if (o->dtype()->kind == out->kind)
+        return compiler::userError(
+            compiler::Diagnostic::Kind::kLowering,
+            absl::StrCat(bad().message(), ": the result's unit does not convert exactly to the output's (cannot convert ",
+                         out->str(), " to ", o->dtype()->str(), ")"),
+            "", 0, "");
+      return bad();
+    }
     return o;
   }
   if (nd == 0) return out;

@@ -30,6 +30,8 @@ std::optional<bool> instanceOf(const Type* x, const Type* c) {
   if (n == "bytes") return isBytes(x);
   if (n == "object") return true;
   if (n == "numpy.ndarray") return x->kind == Kind::kArray;  // wording: library functions check their arguments
+  if (n == "numpy.timedelta64") return x->kind == Kind::kNPTimedelta;  // dtunits: any unit
+  if (n == "numpy.datetime64") return x->kind == Kind::kNPDatetime;
   return std::nullopt;
 }
 

@@ -318,3 +318,35 @@ def test_operators_share_the_ufuncs_element_code(kilnd):
     with pytest.raises(ValueError, match="negative integer powers"):
         pw(np.array([2, 3]), -1)
     assert same(pw(np.array([2.0, 4.0]), -1), np.array([0.5, 0.25]))
+
+
+def test_complex_sign_follows_the_installed_numpy(kilnd):
+    import kiln
+    from kiln import jit
+    # dtunits: NumPy 1.x's sign of a complex number is the sign of its first
+    # nonzero part (+0j); NumPy 2's is z/|z|, which Kiln refuses rather than
+    # give NumPy 1.x's answer.
+    inf, nan = np.inf, np.nan
+    values = np.array([0j, 3 + 4j, -3 - 4j, complex(inf, 1), complex(-inf, 1), complex(1, inf), complex(0, -inf),
+                       complex(nan, 1), complex(1, nan), complex(-0.0, 0), complex(0, -0.0), complex(0, 2),
+                       complex(0, -2), complex(nan, nan), complex(-2, nan)])
+    for dtype in (np.complex128, np.complex64):
+        x = values.astype(dtype)
+        f = jit(lambda a, o: np.sign(a, o))
+        g = jit(lambda a: np.sign(a))
+        if int(np.__version__.split(".")[0]) >= 2:
+            with pytest.raises(kiln.TypingError, match="under NumPy 2"):
+                g(x)
+            with pytest.raises(kiln.TypingError, match="under NumPy 2"):
+                f(x, np.zeros_like(x))
+            continue
+        with np.errstate(all="ignore"):
+            want = np.sign(x)
+        np.testing.assert_array_equal(g(x), want)
+        out = np.zeros_like(x)
+        f(x, out)
+        np.testing.assert_array_equal(out, want)
+        assert g(x).dtype == want.dtype
+        for v in x:
+            with np.errstate(all="ignore"):
+                assert np.array_equal(g(v), np.sign(v), equal_nan=True), v

@@ -103,6 +103,13 @@ class NumbaValueError(TypingError):
     that class keeps catching it."""
 
 
+class LoweringError(TypingError):
+    """A compile error that Numba raises while lowering rather than typing
+    (a datetime ufunc whose out= array has a coarser unit than the result),
+    so code written for Numba that catches its LoweringError keeps catching
+    it (dtunits). Kiln finds it while typing, as every user error."""
+
+
 class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
 

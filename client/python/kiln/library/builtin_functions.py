@@ -2,6 +2,8 @@
 generator functions (compiled as coroutines, lowering/lower_generators.cpp),
 so they are as lazy as Python's."""
 
+import sys
+
 from . import implements, primitive
 
 
@@ -49,3 +51,23 @@ def reversed(seq):
         while 0 <= i < len(seq):
             yield seq[i]
             i -= 1
+
+
+# dtunits: the compiler hashes a datetime64/timedelta64 as NumPy 1.x does
+# (its int64 count); NumPy 2 hashes them as datetime's objects (and refuses
+# the generic unit). Under NumPy 2 hash() goes through this check, which
+# refuses them rather than give NumPy 1.x's number. Registered only then: a
+# NumPy imported after this module is not seen (NumPy is never imported
+# here, so that bundles without it do not pay for it).
+_hash = primitive("hash")
+
+
+def _hash_numpy2(obj):
+    if isinstance(obj, (_np.timedelta64, _np.datetime64)):
+        _error("hash() of a datetime64/timedelta64 under NumPy 2 is not supported yet:", obj)
+    return _hash(obj)
+
+
+_np = sys.modules.get("numpy")
+if _np is not None and int(_np.__version__.split(".")[0]) >= 2:
+    implements("builtins.hash")(_hash_numpy2)
