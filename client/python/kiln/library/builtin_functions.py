@@ -2,7 +2,6 @@
 generator functions (compiled as coroutines, lowering/lower_generators.cpp),
 so they are as lazy as Python's."""
 
-import sys
 
 from . import implements, primitive
 
@@ -56,9 +55,11 @@ def reversed(seq):
 # dtunits: the compiler hashes a datetime64/timedelta64 as NumPy 1.x does
 # (its int64 count); NumPy 2 hashes them as datetime's objects (and refuses
 # the generic unit). Under NumPy 2 hash() goes through this check, which
-# refuses them rather than give NumPy 1.x's number. Registered only then: a
-# NumPy imported after this module is not seen (NumPy is never imported
-# here, so that bundles without it do not pay for it).
+# refuses them rather than give NumPy 1.x's number. Registered only then.
+# NumPy is imported here if it is not yet: were it imported only after this
+# module, its datetimes would get NumPy 1.x's hash under NumPy 2 (this
+# module loads once, when a bundle first needs a builtins name, so a
+# NumPy-free program pays the import once, at that compile).
 _hash = primitive("hash")
 
 
@@ -68,6 +69,9 @@ def _hash_numpy2(obj):
     return _hash(obj)
 
 
-_np = sys.modules.get("numpy")
+try:
+    import numpy as _np
+except ImportError:  # no NumPy, no datetime64 values
+    _np = None
 if _np is not None and int(_np.__version__.split(".")[0]) >= 2:
     implements("builtins.hash")(_hash_numpy2)
