@@ -952,11 +952,17 @@ class Inferrer {
       case ir::CompareOp::kIn:
       case ir::CompareOp::kNotIn: return;
     }
+    foldToBool(i, same);
+  }
+
+  // Replaces instruction i by the constant bool b (a comparison or a call
+  // decided while typing).
+  static void foldToBool(ir::Instr& i, bool b) {
     i.op = Op::kConst;
     i.operands.clear();
     i.const_value = compiler::Constant{};
     i.const_value.kind = compiler::Constant::Kind::kBool;
-    i.const_value.b = same;
+    i.const_value.b = b;
   }
 
   // npmisc: an array's ndim is fixed by its type, so a comparison of
@@ -992,11 +998,7 @@ class Inferrer {
       case ir::CompareOp::kIn:
       case ir::CompareOp::kNotIn: return;
     }
-    i.op = Op::kConst;
-    i.operands.clear();
-    i.const_value = compiler::Constant{};
-    i.const_value.kind = compiler::Constant::Kind::kBool;
-    i.const_value.b = r;
+    foldToBool(i, r);
   }
 
   // unroll: whether v is the first argument of a call of builtin `name`.
@@ -1126,11 +1128,7 @@ class Inferrer {
         i.operands.clear();
         break;
       case BuiltinRewrite::Kind::kConstant:
-        i.op = Op::kConst;
-        i.operands.clear();
-        i.const_value = compiler::Constant{};
-        i.const_value.kind = compiler::Constant::Kind::kBool;
-        i.const_value.b = (*r)->value;
+        foldToBool(i, (*r)->value);
         break;
     }
     return absl::OkStatus();
