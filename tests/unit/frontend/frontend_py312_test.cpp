@@ -69,22 +69,22 @@ compiler::CodeObject forRange() {
 }
 
 TEST(Frontend312, ForRangeLoopSkipsEndFor) {
-  // i is live after the loop in Python, so the header carries it (undef on entry).
+  // i is live after the loop in Python, so the frontend carries it in the
+  // header (undef on entry); nothing reads it after, so prune-dead-params drops it.
   EXPECT_EQ(kir(forRange(), 12), R"(func @loop(%0 n) {
 bb0(%0):
-  %1 = undef
-  %2 = const 0                               ; line 2
-  %3 = load_global range                     ; line 3
-  %4 = call %3, %0                           ; line 3
-  %5 = getiter %4                            ; line 3
-  jump bb1(%2, %1)                           ; line 3
-bb1(%6, %7):
-  %8 = for_iter %5, bb2(), bb3()             ; line 3
+  %1 = const 0                               ; line 2
+  %2 = load_global range                     ; line 3
+  %3 = call %2, %0                           ; line 3
+  %4 = getiter %3                            ; line 3
+  jump bb1(%1)                               ; line 3
+bb1(%5):
+  %6 = for_iter %4, bb2(), bb3()             ; line 3
 bb2():
-  %9 = binop add! %6, %8                     ; line 4
-  jump bb1(%9, %8)                           ; line 3
+  %7 = binop add! %5, %6                     ; line 4
+  jump bb1(%7)                               ; line 3
 bb3():
-  return %6                                  ; line 5
+  return %5                                  ; line 5
 }
 )");
 }

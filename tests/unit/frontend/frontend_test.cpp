@@ -57,16 +57,16 @@ bb0(%0):
   %2 = const 0                               ; line 3
   %3 = compare lt %1, %0                     ; line 4
   %4 = truth %3                              ; line 4
-  branch %4, bb1(%1, %2), bb2(%1, %2)        ; line 4
+  branch %4, bb1(%1, %2), bb2(%2)            ; line 4
 bb1(%5, %6):
   %7 = binop add! %6, %5                     ; line 5
   %8 = const 1                               ; line 6
   %9 = binop add! %5, %8                     ; line 6
   %10 = compare lt %9, %0                    ; line 4
   %11 = truth %10                            ; line 4
-  branch %11, bb1(%9, %7), bb2(%9, %7)       ; line 4
-bb2(%12, %13):
-  return %13                                 ; line 7
+  branch %11, bb1(%9, %7), bb2(%7)           ; line 4
+bb2(%12):
+  return %12                                 ; line 7
 }
 )");
 }
@@ -74,33 +74,32 @@ bb2(%12, %13):
 TEST(Frontend311, ForRangeWithBreakAndContinue) {
   EXPECT_EQ(kir(py311_for_range()), R"(func @for_range(%0 n) {
 bb0(%0):
-  %1 = undef
-  %2 = const 0                               ; line 2
-  %3 = load_global range                     ; line 3
-  %4 = call %3, %0                           ; line 3
-  %5 = getiter %4                            ; line 3
-  jump bb1(%2, %1)                           ; line 3
-bb1(%6, %7):
-  %8 = for_iter %5, bb2(), bb7(%7)           ; line 3
+  %1 = const 0                               ; line 2
+  %2 = load_global range                     ; line 3
+  %3 = call %2, %0                           ; line 3
+  %4 = getiter %3                            ; line 3
+  jump bb1(%1)                               ; line 3
+bb1(%5):
+  %6 = for_iter %4, bb2(), bb7()             ; line 3
 bb2():
-  %9 = const 3                               ; line 4
-  %10 = compare eq %8, %9                    ; line 4
-  %11 = truth %10                            ; line 4
-  branch %11, bb3(), bb4()                   ; line 4
+  %7 = const 3                               ; line 4
+  %8 = compare eq %6, %7                     ; line 4
+  %9 = truth %8                              ; line 4
+  branch %9, bb3(), bb4()                    ; line 4
 bb3():
-  jump bb1(%6, %8)                           ; line 5
+  jump bb1(%5)                               ; line 5
 bb4():
-  %12 = const 10                             ; line 6
-  %13 = compare gt %8, %12                   ; line 6
-  %14 = truth %13                            ; line 6
-  branch %14, bb5(), bb6()                   ; line 6
+  %10 = const 10                             ; line 6
+  %11 = compare gt %6, %10                   ; line 6
+  %12 = truth %11                            ; line 6
+  branch %12, bb5(), bb6()                   ; line 6
 bb5():
-  jump bb7(%8)                               ; line 7
+  jump bb7()                                 ; line 7
 bb6():
-  %15 = binop add! %6, %8                    ; line 8
-  jump bb1(%15, %8)                          ; line 8
-bb7(%16):
-  return %6                                  ; line 9
+  %13 = binop add! %5, %6                    ; line 8
+  jump bb1(%13)                              ; line 8
+bb7():
+  return %5                                  ; line 9
 }
 )");
 }

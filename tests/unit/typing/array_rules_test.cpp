@@ -159,12 +159,17 @@ TEST_F(ArrayRules, ConstructorsAndKeywords) {
 }
 
 TEST_F(ArrayRules, TheBinderReadsTheRowsParameterSpec) {
-  // numpy.linspace: "start, stop, num=50"; numpy.arange: "*args, dtype=None".
+  // numpy.linspace: "start, stop, num=50"; numpy.identity: "*args, dtype=None";
+  // numpy.arange: "start, stop=None, step=None, dtype=None", a left-out
+  // part bound as 0 (None: defaultsAsNone).
   EXPECT_EQ(*bind("numpy.linspace", 2, {"num"}), (std::vector<int>{1, 2, 3}));
   EXPECT_FALSE(bind("numpy.linspace", 3, {"num"}).ok());  // num twice
+  EXPECT_EQ(*bind("numpy.identity", 1, {"dtype"}), (std::vector<int>{1, 2}));
+  EXPECT_FALSE(bind("numpy.identity", 1, {"n"}).ok());  // keyword-only is dtype alone
   EXPECT_EQ(*bind("numpy.arange", 3, {"dtype"}), (std::vector<int>{1, 2, 3, 4}));
-  EXPECT_EQ(*bind("numpy.arange", 1, {"dtype"}), (std::vector<int>{1, 2}));
-  EXPECT_FALSE(bind("numpy.arange", 1, {"stop"}).ok());  // keyword-only is dtype alone
+  EXPECT_EQ(*bind("numpy.arange", 1, {"dtype"}), (std::vector<int>{1, 0, 0, 2}));
+  EXPECT_EQ(*bind("numpy.arange", 1, {"step"}), (std::vector<int>{1, 0, 2}));
+  EXPECT_FALSE(bind("numpy.arange", 0, {"stop"}).ok());  // start is required, as in Numba
   EXPECT_EQ(*bind("numpy.searchsorted", 2, {"side"}), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(*bind("numpy.amax", 0, {"axis", "a"}), (std::vector<int>{2, 1}));
   EXPECT_FALSE(bind("math.sin", 0, {"x"}).ok());  // positional only
