@@ -1386,6 +1386,14 @@ class Inferrer {
         break;
       }
       case Op::kBinOp:
+        // A bytes, bytearray, memoryview or array.array operand: Python's
+        // operators concatenate, repeat or raise TypeError, never NumPy's
+        // elementwise arithmetic (b"ab" + b"cd" is b"abcd"), as Numba refuses.
+        if (isBuffer(operand(0)) || isBuffer(operand(1)))
+          return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
+                                          operand(0)->str(), " and ", operand(1)->str(),
+                                          " (bytes-like values are not combined elementwise, and "
+                                          "concatenation is not supported yet)"));
         if (isLiteralList(operand(0)) || isLiteralStrKeyDict(operand(0)) || isLiteralList(operand(1)) ||
             isLiteralStrKeyDict(operand(1)))  // litcont: not the tuple operators of what carries them
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
@@ -1455,7 +1463,8 @@ class Inferrer {
         break;
       case Op::kUnaryOp:
         t = i.unary_op == ir::UnaryOp::kNot && isBytes(operand(0)) ? tc_.boolean()  // charseq: empty
-                                                                    : unaryResult(tc_, i.unary_op, operand(0));
+            : isBuffer(operand(0)) ? nullptr  // Python raises TypeError for -b, +b and ~b (not elementwise)
+                                   : unaryResult(tc_, i.unary_op, operand(0));
         if (!t)
           return typingError(absl::StrCat("unary '", ir::name(i.unary_op), "' is not supported for ",
                                           operand(0)->str()));
@@ -1526,6 +1535,10 @@ class Inferrer {
           t = tc_.boolean();
           break;
         }
+        if (isBuffer(operand(0)) || isBuffer(operand(1)))  // Python's answer (b"a" == 1 is False), not elementwise
+          return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
+                                          operand(0)->str(), " and ", operand(1)->str(),
+                                          " (a bytes-like value compares as Python's, not elementwise)"));
         t = compareResult(tc_, i.compare_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",

@@ -135,3 +135,29 @@ def test_exporter_reference_is_not_kept():
     assert sys.getrefcount(b) == before
     b.extend(b"de")  # no export outlives the call
     assert length(b) == 5
+
+
+@pytest.mark.parametrize("make", [bytes, bytearray, memoryview, lambda b: array.array("B", b)])
+@pytest.mark.parametrize("op", ["x + y", "x * 2", "x + 1", "x == 1", "x == y", "x < y", "-x", "~x"])
+def test_operators_on_bytes_like_values_are_refused_not_elementwise(make, op):
+    # Python concatenates, repeats, compares as a whole or raises; an elementwise
+    # uint8 answer (b"ab" + b"cd" as [195, 197]) would be silently wrong. Two
+    # bytes values compare as Python's (whole values).
+    namespace = {}
+    exec(f"def f(x, y):\n    return {op}\n", namespace)
+    f = namespace["f"]
+    x, y = make(b"ab"), make(b"cd")
+    if make is bytes and op in ("x == y", "x < y"):
+        assert jit(f)(x, y) == f(x, y)
+        return
+    with pytest.raises(TypingError, match="not supported"):
+        jit(f)(x, y)
+
+
+def test_bytes_equality_is_still_pythons():
+    @jit
+    def eq(x, y):
+        return x == y, x != y
+
+    assert eq(b"ab", b"ab") == (True, False)
+    assert eq(b"ab", b"cd") == (False, True)
