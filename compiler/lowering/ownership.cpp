@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compiler/diagnostic.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -58,6 +59,13 @@ bool holdsRefs(const typing::Type* t) {
   return false;
 }
 
+bool pointsIntoArray(const typing::Type* t) {
+  if (t == nullptr) return false;
+  if (t->kind == Kind::kRecord || t->kind == Kind::kNestedArray) return true;
+  if (t->kind == Kind::kTuple) return std::any_of(t->items.begin(), t->items.end(), pointsIntoArray);
+  return false;
+}
+
 bool ownsGeneratorItem(const ir::Instr& i) {
   const typing::Type* it = i.operands[0]->type;
   return i.op == Op::kForIter && it->kind == Kind::kGenerator && holdsRefs(i.result->type);
@@ -82,10 +90,12 @@ bool borrowsOperands(const ir::Instr& i) {
         return false;  // flatimag: a real array's imaginary part, a new array of zeros
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0 ||  // namedtuples: an item, as t[k]
+             i.operands[0]->type->kind == Kind::kRecord ||  // recuaf: a field of a record: into the same memory
              typing::isLiteralList(i.operands[0]->type) ||  // litcont: a method: the receiver
              typing::isLiteralStrKeyDict(i.operands[0]->type);
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
+             i.operands[0]->type->kind == Kind::kRecord ||  // recuaf: r['x'], r[0]: into the same memory
              (i.operands[0]->type->isArray() && !typing::isSelectionIndex(i.operands[1]->type) &&
               i.result->type->kind != Kind::kStr);  // chararrays: an item of a U array is a new str
     case Op::kConst:
@@ -147,7 +157,11 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
       // exceptions: an exception instance holds nothing, but its raise reads
       // the arguments it was made with: they live until the raise.
       const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
-      if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
+      // recuaf: a record (or subarray field) borrowed from an array holds no
+      // reference but points into the array's memory: it keeps the array's
+      // roots alive as a view's deps do (docs/records-memory.md).
+      const bool into = i->result && pointsIntoArray(i->result->type) && borrowsOperands(*i);
+      if (!i->result || (!holdsRefs(i->result->type) && !exception && !into)) continue;
       if (!exception && !borrowsOperands(*i)) {
         addRoot(i->result.get());
         continue;
@@ -205,6 +219,23 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
     }
   }
   return o;
+}
+
+absl::Status Ownership::checkRecordJoins(const ir::Function& f, const std::vector<const ir::Block*>& order) const {
+  for (const ir::Block* blk : order) {
+    const ir::Instr* t = blk->terminator();
+    if (t == nullptr) continue;
+    for (const ir::Edge& e : t->succs)
+      for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k) {
+        if (!pointsIntoArray(e.target->params[k]->type) || depsOf(e.args[k]).empty()) continue;
+        return compiler::userError(
+            compiler::Diagnostic::Kind::kUnsupported,
+            "a record taken from an array made in compiled code cannot yet be carried through a branch or a "
+            "loop (its array would be released first): index the array where the record is read",
+            f.filename, t->line > 0 ? t->line : f.firstlineno, f.qualname);
+      }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace kiln::lowering

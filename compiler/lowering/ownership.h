@@ -21,6 +21,8 @@
 // error path where it is still held. An edge retains each argument it passes
 // to a parameter that holds arrays.
 #include <map>
+
+#include "absl/status/status.h"
 #include <vector>
 
 #include "compiler/ir/ir.h"
@@ -30,6 +32,11 @@ namespace kiln::lowering {
 
 /// Whether values of type t hold references to arrays.
 bool holdsRefs(const typing::Type* t);
+
+/// recuaf: whether values of type t point into an array's memory without
+/// holding a reference (records, subarray fields, tuples of them): when
+/// borrowed from an array they get its deps (docs/records-memory.md).
+bool pointsIntoArray(const typing::Type* t);
 
 /// Whether i's result is borrowed from its operands (never a fresh block).
 bool borrowsOperands(const ir::Instr& i);
@@ -46,6 +53,11 @@ struct Ownership {
   /// `order`: the blocks to lower (reachable, defs before uses).
   static Ownership analyze(const ir::Function& f, const std::vector<const ir::Block*>& order);
   const std::vector<int>& depsOf(const ir::Value* v) const;
+  /// recuaf: a record (or subarray field) that points into an array made in
+  /// this function and reaches a block parameter (a join or a loop) has no
+  /// deps there and no meminfo of its own: refused, located at the edge,
+  /// rather than read after its array is released (docs/records-memory.md).
+  absl::Status checkRecordJoins(const ir::Function& f, const std::vector<const ir::Block*>& order) const;
 };
 
 }  // namespace kiln::lowering
