@@ -66,6 +66,12 @@ bool pointsIntoArray(const typing::Type* t) {
   return false;
 }
 
+// recuaf: r.x, r['x'], r[0] of a record: a nested record or subarray field
+// points into the same memory; a U field read as a str is a new str (a root).
+static bool fieldIntoRecord(const ir::Instr& i) {
+  return i.operands[0]->type->kind == Kind::kRecord && !holdsRefs(i.result->type);
+}
+
 bool ownsGeneratorItem(const ir::Instr& i) {
   const typing::Type* it = i.operands[0]->type;
   return i.op == Op::kForIter && it->kind == Kind::kGenerator && holdsRefs(i.result->type);
@@ -90,12 +96,12 @@ bool borrowsOperands(const ir::Instr& i) {
         return false;  // flatimag: a real array's imaginary part, a new array of zeros
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0 ||  // namedtuples: an item, as t[k]
-             i.operands[0]->type->kind == Kind::kRecord ||  // recuaf: a field of a record: into the same memory
+             fieldIntoRecord(i) ||
              typing::isLiteralList(i.operands[0]->type) ||  // litcont: a method: the receiver
              typing::isLiteralStrKeyDict(i.operands[0]->type);
     case Op::kGetItem:  // a basic index or slice: a view; a tuple's item
       return i.operands[0]->type->kind == Kind::kTuple ||
-             i.operands[0]->type->kind == Kind::kRecord ||  // recuaf: r['x'], r[0]: into the same memory
+             fieldIntoRecord(i) ||  // recuaf: r['x'], r[0]
              (i.operands[0]->type->isArray() && !typing::isSelectionIndex(i.operands[1]->type) &&
               i.result->type->kind != Kind::kStr);  // chararrays: an item of a U array is a new str
     case Op::kConst:
