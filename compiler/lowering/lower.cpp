@@ -751,7 +751,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order);
-  if (absl::Status s = own_.checkRecordJoins(f, order); !s.ok()) return s;  // recuaf:
+  if (absl::Status s = own_.checkRecordPointers(f, order); !s.ok()) return s;  // recuaf:
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);

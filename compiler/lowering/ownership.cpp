@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
@@ -227,19 +228,42 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
   return o;
 }
 
-absl::Status Ownership::checkRecordJoins(const ir::Function& f, const std::vector<const ir::Block*>& order) const {
+// recuaf: lists and dicts (or a method bound to one) whose items are records
+// or hold them: they keep record pointers with no deps of their own.
+static bool storesRecords(const typing::Type* t) {
+  if (t == nullptr) return false;
+  if (t->kind == Kind::kBoundMethod) return !t->items.empty() && storesRecords(t->items[0]);
+  if (t->kind != Kind::kList && t->kind != Kind::kDict) return false;
+  return std::any_of(t->items.begin(), t->items.end(),
+                     [](const typing::Type* x) { return pointsIntoArray(x) || storesRecords(x); });
+}
+
+absl::Status Ownership::checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order) const {
+  auto refuse = [&](const ir::Instr& at, const char* what) {
+    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                               absl::StrCat("a record taken from an array made in compiled code cannot yet be ", what,
+                                            " (its array would be released first): index the array where the "
+                                            "record is read"),
+                               f.filename, at.line > 0 ? at.line : f.firstlineno, f.qualname);
+  };
   for (const ir::Block* blk : order) {
+    for (const auto& i : blk->instrs) {
+      // A list or dict of records made from, or given, anything borrowed
+      // from an array of this function (list(e), [e[0]], l.append(e[0])).
+      bool container = i->result && storesRecords(i->result->type);
+      for (const ir::Value* op : i->operands) container = container || storesRecords(op->type);
+      if (!container) continue;
+      for (const ir::Value* op : i->operands)
+        if (!storesRecords(op->type) && !depsOf(op).empty() &&
+            (pointsIntoArray(op->type) || (i->result && storesRecords(i->result->type))))
+          return refuse(*i, "stored in a list or dict");
+    }
     const ir::Instr* t = blk->terminator();
     if (t == nullptr) continue;
     for (const ir::Edge& e : t->succs)
-      for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k) {
-        if (!pointsIntoArray(e.target->params[k]->type) || depsOf(e.args[k]).empty()) continue;
-        return compiler::userError(
-            compiler::Diagnostic::Kind::kUnsupported,
-            "a record taken from an array made in compiled code cannot yet be carried through a branch or a "
-            "loop (its array would be released first): index the array where the record is read",
-            f.filename, t->line > 0 ? t->line : f.firstlineno, f.qualname);
-      }
+      for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+        if (pointsIntoArray(e.target->params[k]->type) && !depsOf(e.args[k]).empty())
+          return refuse(*t, "carried through a branch or a loop");
   }
   return absl::OkStatus();
 }

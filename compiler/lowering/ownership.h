@@ -54,10 +54,11 @@ struct Ownership {
   static Ownership analyze(const ir::Function& f, const std::vector<const ir::Block*>& order);
   const std::vector<int>& depsOf(const ir::Value* v) const;
   /// recuaf: a record (or subarray field) that points into an array made in
-  /// this function and reaches a block parameter (a join or a loop) has no
-  /// deps there and no meminfo of its own: refused, located at the edge,
-  /// rather than read after its array is released (docs/records-memory.md).
-  absl::Status checkRecordJoins(const ir::Function& f, const std::vector<const ir::Block*>& order) const;
+  /// this function and reaches a block parameter (a join or a loop), or is
+  /// stored in a list or dict, has no deps there and no meminfo of its own:
+  /// refused, located, rather than read after its array is released
+  /// (docs/records-memory.md).
+  absl::Status checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order) const;
 };
 
 }  // namespace kiln::lowering
