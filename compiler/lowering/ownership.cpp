@@ -63,7 +63,11 @@ bool holdsRefs(const typing::Type* t) {
 bool pointsIntoArray(const typing::Type* t) {
   if (t == nullptr) return false;
   if (t->kind == Kind::kRecord || t->kind == Kind::kNestedArray) return true;
-  if (t->kind == Kind::kTuple) return std::any_of(t->items.begin(), t->items.end(), pointsIntoArray);
+  // Values holding such values: tuples, closures (their captures), optionals,
+  // bound methods and iterators (what they iterate).
+  if (t->kind == Kind::kTuple || t->kind == Kind::kFunction || t->kind == Kind::kOptional ||
+      t->kind == Kind::kBoundMethod || typing::isIterator(t->kind))
+    return std::any_of(t->items.begin(), t->items.end(), pointsIntoArray);
   return false;
 }
 
