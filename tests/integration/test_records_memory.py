@@ -278,3 +278,21 @@ def test_records_in_closures_and_iterators(fn):
 def test_optional_record_of_a_compiled_array_is_refused():
     with pytest.raises(UnsupportedError, match="carried through a branch or a loop"):
         jit(optional_record)(source(), True)
+
+
+@jit
+def stash(r):
+    return [r]
+
+
+def stashed_by_callee(x):
+    e = np.zeros(2, dtype=x.dtype)
+    e[0] = x[2]
+    l = stash(e[0])
+    return l[0]['a']
+
+
+def test_list_of_records_from_a_callee_is_refused():
+    # The callee's list holds the caller's record pointer: refused at the call.
+    with pytest.raises(UnsupportedError, match="stored in a list or dict"):
+        jit(stashed_by_callee)(source())
