@@ -213,3 +213,34 @@ def test_the_error_names_the_construct():
         jit(through_join)(frozen(), True)
     text = str(e.value)
     assert "field 'a'" in text and "readonly Record(" in text
+
+
+def test_read_only_and_writable_records_passed_in_dispatch_apart():
+    x = frozen()
+    y = x.copy()
+    f = jit(read_here)
+    assert [f(y[0]), f(x[0]), f(y[1]), f(x[2])] == [2, 2, 4, 6]  # one compile for each, either order
+    assert len(f.signatures) == 2
+    g = jit(set_a_here)
+    g(y[1])
+    assert y[1]["a"] == 7
+    with pytest.raises(TypingError, match="assignment destination is read-only"):
+        g(x[1])
+    assert x[1]["a"] == 2
+
+
+@jit
+def first(x):
+    return x[0]
+
+
+def write_returned(x):
+    r = first(x)
+    r.a = 4
+    return r.a
+
+
+def test_a_record_a_callee_returns_from_a_read_only_array_is_read_only():
+    with pytest.raises(TypingError, match="assignment destination is read-only"):
+        jit(write_returned)(frozen())
+    assert jit(first)(frozen())["a"] == 1
