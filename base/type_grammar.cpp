@@ -96,7 +96,7 @@ void print(const TypeSyntax& t, std::string* out) {
                       t.shape.size() == 1 ? ",))" : "))");
       return;
     case TypeSyntax::Kind::kRecord:  // records: Numba's Record(a[type=int16;offset=0],...;size;aligned)
-      out->append("Record(");
+      out->append(t.readonly ? "readonly Record(" : "Record(");  // rorecord: an element of read-only memory
       for (size_t i = 0; i < t.items.size(); ++i) {
         absl::StrAppend(out, i > 0 ? "," : "", t.field_names[i], "[type=");
         print(t.items[i], out);
@@ -241,7 +241,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kCharSeq: return a.count == b.count;  // records:
     case TypeSyntax::Kind::kNestedArray: return a.scalar == b.scalar && a.shape == b.shape;  // records2:
     case TypeSyntax::Kind::kRecord:  // records:
-      return a.count == b.count && a.aligned == b.aligned && a.field_names == b.field_names &&
+      return a.count == b.count && a.aligned == b.aligned && a.readonly == b.readonly && a.field_names == b.field_names &&
              a.field_offsets == b.field_offsets && a.field_titles == b.field_titles && a.items == b.items;
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
@@ -435,6 +435,8 @@ TypeParser::Sized TypeParser::record(int depth) {
     if (field.type.kind != TypeSyntax::Kind::kScalar && field.type.kind != TypeSyntax::Kind::kRecord &&
         field.type.kind != TypeSyntax::Kind::kCharSeq && field.type.kind != TypeSyntax::Kind::kNestedArray)
       return fail(error("a record field is a scalar, a record, a string or a subarray"));
+    if (field.type.readonly)  // rorecord: read-only is the whole record's memory, not a field's
+      return fail(error("a record field is not read-only on its own"));
     if (absl::Status s = expect(';'); !s.ok()) return fail(s);
     if (identifier() != "offset") return fail(error("expected 'offset=' in a record field"));
     if (absl::Status s = expect('='); !s.ok()) return fail(s);
@@ -722,7 +724,8 @@ TypeParser::Sized TypeParser::type(int depth) {
   if (name == "readonly") {
     // Numba's typeof of an array over a read-only buffer.
     name = identifier();
-    if ((name != "array" && !isBufferName(name)) || !peek('(')) return fail(error("expected array(...) after 'readonly'"));
+    if ((name != "array" && name != "Record" && !isBufferName(name)) || !peek('('))
+      return fail(error("expected array(...) or Record(...) after 'readonly'"));
     readonly = true;
   }
   if (name == "array" && peek('(')) {
@@ -793,7 +796,9 @@ TypeParser::Sized TypeParser::type(int depth) {
   }
   if (name == "Record" && peek('(')) {  // records:
     ++pos_;
-    return record(depth);
+    Sized out = record(depth);
+    out.type.readonly = readonly;  // rorecord: an element of read-only memory
+    return out;
   }
   if ((name == "EnumMember" || name == "IntEnumMember") && peek('(')) {  // enums:
     ++pos_;

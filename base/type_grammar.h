@@ -18,7 +18,8 @@
 //           | "slice3_type" | "slice2_type"          slices2: a slice object (one type; prints slice3_type)
 //           | "class(" scalar ")" | "dtype(" scalar ")"   dtypes: a NumPy scalar class (np.float32)
 //                                                    or dtype object (np.dtype('float32')) as a value
-//           | record                                records: a structured dtype's element
+//           | ["readonly"] record                   records: a structured dtype's element
+//                                                    (rorecord: readonly, one of read-only memory)
 //           | "NumPyRandomGeneratorType(" name ")"  npgen: a numpy.random.Generator over a bit
 //                                                    generator of class name (PCG64, MT19937, ...)
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
@@ -83,7 +84,8 @@ struct TypeSyntax {
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
-  bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer
+  bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer;
+                                   // kRecord: "readonly Record(...)", an element of read-only memory
   int64_t count = 0;               // kUniTuple: the number of items
   std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList, kOptional: the one item; kDict: key, value
   bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set

@@ -357,7 +357,8 @@ class Inferrer {
       case K::kArray: {  // arrays: a frozen NumPy array (read-only, as Numba's constants) or scalar
         absl::StatusOr<const Type*> dtype = tc_.parse(c.dtype);
         if (!dtype.ok()) return dtype.status();
-        if (c.shape.empty() && !c.zero_dim) return *dtype;  // records: a np.record is its Record
+        // records: a np.record is its Record; rorecord: frozen, as Numba's constants
+        if (c.shape.empty() && !c.zero_dim) return tc_.recordView(*dtype, true);
         return tc_.array(*dtype, static_cast<int>(c.shape.size()), 'C', /*readonly=*/true);
       }
       case K::kBytes:  // charseq: a bytes literal, read-only bytes as Numba's (Bytes(uint8, 1d, C))
@@ -1335,9 +1336,7 @@ class Inferrer {
           if (k < 0) return typingError(recordNoField(obj, i.name));
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
-          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
-            t = tc_.array(t->dtype(), t->ndim, t->layout, true);
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
         } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
@@ -1725,9 +1724,7 @@ class Inferrer {
           if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
           if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
             return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
-          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)]);
-          if (t->isArray() && t->name.empty() && recordOfReadonly(i.operands[0]))  // records2: a view into a read-only array is read-only
-            t = tc_.array(t->dtype(), t->ndim, t->layout, true);
+          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
           break;
         }
         if (obj->kind == Kind::kArray && idx->kind == Kind::kStr && obj->dtype()->isRecord()) {  // records: a['x']
@@ -1743,7 +1740,7 @@ class Inferrer {
           if (idx->kind != Kind::kInt)
             return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(),
                                             " is not supported (an integer index is)"));
-          t = obj->items[0]->dtype();
+          t = tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly);  // rorecord:
           break;
         }
         if (obj->kind == Kind::kArray) {
@@ -1808,8 +1805,9 @@ class Inferrer {
             return typingError(i.name.empty() ? recordIndexProblem(obj, i.operands[1], fn) : recordNoField(obj, i.name));
           const Type* field = obj->items[static_cast<size_t>(k)];
           if (std::string why = recordStoreProblem(field, operand(2)); !why.empty()) return typingError(why);
-          if (recordOfReadonly(i.operands[0]))
-            return typingError(absl::StrCat("cannot modify a record of a read-only array (", obj->str(), ")"));
+          if (obj->readonly)  // rorecord: NumPy's words, then the construct
+            return typingError(absl::StrCat("assignment destination is read-only: cannot store into field '",
+                                            obj->field_names[static_cast<size_t>(k)], "' of ", obj->str()));
           i.operand_types = ir::OperandTypes{field, {}};
           return absl::OkStatus();
         }
@@ -1861,7 +1859,8 @@ class Inferrer {
         }
         if (obj->dtype()->isRecord()) {  // records: a[i] = r copies a record of the same type
           const Type* slot = operand(1)->kind == Kind::kStr ? nullptr : arrayIndexResult(tc_, obj, operand(1));
-          if (!slot || slot->isArray() || operand(2) != obj->dtype())
+          // rorecord: a read-only record's bytes copy as well as a writable one's
+          if (!slot || slot->isArray() || tc_.recordView(operand(2), false) != obj->dtype())
             return typingError(absl::StrCat("assigning ", operand(2)->str(), " to ", obj->str(), " at an index of type ",
                                             operand(1)->str(), " is not supported (a record of the array's type, ",
                                             "at one element, is)"));
@@ -2193,6 +2192,10 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };
+  // rorecord: a record returned to Python is a copy of its bytes, writable
+  // (the same data model: lowering copies it either way).
+  if (!p->declared_ret && p->instances[0]->ret->isRecord())
+    p->instances[0]->ret = p->types.recordView(p->instances[0]->ret, false);
   const Type* entry_ret = p->declared_ret ? p->declared_ret : p->instances[0]->ret;
   // records: a record at the top only (boxed as a np.void copy of its bytes).
   // pycells: a function object, as Numba refuses it (NumbaTypeError)

@@ -275,11 +275,10 @@ std::string recordNoField(const Type* rec, const std::string& name);
 // records: a.x / a['x'] of an array of records: a strided view of the
 // field; nullptr when `array` is no array of records with that field.
 const Type* recordArrayField(TypeContext& tc, const Type* array, const std::string& name);
-// records: whether record value `rec` is an element of a read-only array
-// (a[i], a[i].inner of one), whose fields compiled code must not write.
-bool recordOfReadonly(const ir::Value* rec);
-// records: the value a field of type `field` reads as (a U field: unicode_type).
-const Type* recordFieldValue(TypeContext& tc, const Type* field);
+// records: the value a field of type `field` reads as (a U field: unicode_type),
+// of a record whose memory is read-only when `readonly` (rorecord: a nested
+// record and a subarray view of a read-only record are read-only too).
+const Type* recordFieldValue(TypeContext& tc, const Type* field, bool readonly);
 // records2: why reading field `field` of record value `rec` is refused: a
 // subarray field's view borrows the record's bytes without a reference, so
 // the record must be an element (or view) of an argument array; "" if fine.

@@ -488,7 +488,7 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   }
   if (consumed > array->ndim || ellipses > 1) return nullptr;
   int nd = array->ndim - ints + added;
-  if (nd == 0) return array->dtype();
+  if (nd == 0) return tc.recordView(array->dtype(), array->readonly);  // rorecord: an element of read-only memory
   return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
 }
 
@@ -676,9 +676,10 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kTupleIter) return it->items.empty() ? tc.unknown() : it->items[0];
   if (it->kind == Kind::kArrayIter) {
     const Type* a = it->items[0];
-    if (it->isFlatIter()) return a->dtype();  // flatimag: every element
+    // rorecord: a record of a read-only array is read-only
+    if (it->isFlatIter()) return tc.recordView(a->dtype(), a->readonly);  // flatimag: every element
     if (a->ndim > 1) return tc.viewOf(a, a->ndim - 1, a->layout == 'C' ? 'C' : 'A');  // npfun3: a row, a view
-    return a->dtype();
+    return tc.recordView(a->dtype(), a->readonly);
   }
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:

@@ -109,6 +109,8 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
       return k && v ? tc.set(k, a->name == b->name && a->name != "set") : nullptr;
     return k && v ? tc.dict(k, v) : nullptr;
   }
+  // rorecord: records of one layout join as a read-only one if either is.
+  if (a->isRecord() && b->isRecord() && a->name == b->name) return tc.recordView(a, a->readonly || b->readonly);
   // Arrays of one dtype and ndim join at the most general layout.
   if (a->kind == Kind::kArray && b->kind == Kind::kArray && a->dtype() == b->dtype() && a->ndim == b->ndim)
     return tc.array(a->dtype(), a->ndim, a->layout == b->layout ? a->layout : 'A', a->readonly || b->readonly);

@@ -58,9 +58,10 @@ int recordFieldAt(const Type* rec, const ir::Value* index, const compiler::Funct
   return -1;
 }
 
-const Type* recordFieldValue(TypeContext& tc, const Type* field) {
+const Type* recordFieldValue(TypeContext& tc, const Type* field, bool readonly) {
   // records2: a subarray field reads as a C array view of its bytes, as Numba's.
-  if (field->kind == Kind::kNestedArray) return tc.array(field->items[0], field->ndim, 'C', false);
+  if (field->kind == Kind::kNestedArray) return tc.array(field->items[0], field->ndim, 'C', readonly);
+  if (field->isRecord()) return tc.recordView(field, readonly);  // rorecord: a view of the parent's bytes
   // charseq: an S field reads as bytes (Numba's CharSeq): a read-only Bytes view of the field, trailing NULs cut
   if (field->kind == Kind::kUnicodeCharSeq && field->name == "char") return *tc.parse("Bytes(uint8, 1d, C)");
   return field->kind == Kind::kUnicodeCharSeq ? tc.str() : field;
@@ -81,20 +82,6 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
   if (field->kind == Kind::kNestedArray)  // records2: the array's dimensions, then the subarray's
     return tc.array(field->items[0], array->ndim + field->ndim, 'A', array->readonly);
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
-}
-
-bool recordOfReadonly(const ir::Value* rec) {
-  for (int depth = 0; rec && rec->def && depth < 64; ++depth) {
-    const ir::Instr* def = rec->def;
-    // records: a global np.record is a frozen constant, as Numba's
-    if (def->op == ir::Op::kLoadGlobal || def->op == ir::Op::kConst) return true;
-    if ((def->op != ir::Op::kGetItem && def->op != ir::Op::kGetAttr) || def->operands.empty()) return false;
-    const Type* from = def->operands[0]->type;
-    if (from->isArray()) return from->readonly;
-    if (!from->isRecord()) return false;
-    rec = def->operands[0];  // a nested record: its parent's
-  }
-  return false;
 }
 
 bool recordBorrowsArgument(const ir::Value* rec) {
@@ -134,7 +121,7 @@ std::string recordStoreProblem(const Type* field, const Type* value) {
     return absl::StrCat("cannot store ", value->str(), " into a subarray field of type ", field->str());
   }
   if (field->isRecord()) {
-    if (value == field) return "";
+    if (value->isRecord() && value->name == field->name) return "";  // rorecord: a read-only one too (a copy of its bytes)
     return absl::StrCat("cannot store ", value->str(), " into a field of type ", field->str());
   }
   const Type* v = enumAsNumber(value);

@@ -140,7 +140,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       all();
       *tail = ")";
       return;
-    case Kind::kRecord: *head = t.name; return;  // records: the spelling, made by TypeContext::record
+    case Kind::kRecord: *head = absl::StrCat(t.readonly ? "readonly " : "", t.name); return;  // records: made by TypeContext::record
     case Kind::kUnicodeCharSeq:  // records: a U field; charseq: an S field (name "char"), Numba's [char x N]
       *head = absl::StrCat(t.name == "char" ? "[char x " : "[unichr x ", t.index, "]");
       return;
@@ -381,7 +381,7 @@ const Type* TypeContext::exceptionClass(const std::string& name) {
 
 const Type* TypeContext::array(const Type* dtype, int ndim, char layout, bool readonly) {
   Type t = make(Kind::kArray);
-  t.items = {dtype};
+  t.items = {recordView(dtype, false)};
   t.ndim = ndim;
   // A 0-d or 1-d C-contiguous array is also F-contiguous; spell it C.
   t.layout = (layout == 'F' && ndim <= 1) ? 'C' : layout;
@@ -522,6 +522,14 @@ const Type* TypeContext::record(std::vector<std::string> names, std::vector<cons
   return intern(t);  // the spelling (in name) holds every fact of the type
 }
 
+// rorecord:
+const Type* TypeContext::recordView(const Type* rec, bool readonly) {
+  if (!rec->isRecord() || rec->readonly == readonly) return rec;
+  Type t = *rec;
+  t.readonly = readonly;
+  return intern(t);
+}
+
 const Type* TypeContext::unicodeCharSeq(int64_t chars) {
   Type t = make(Kind::kUnicodeCharSeq);
   t.index = static_cast<int>(chars);
@@ -613,7 +621,8 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
         if (!ft.ok()) return ft;
         fields.push_back(*ft);
       }
-      return tc.record(t.field_names, std::move(fields), t.field_offsets, t.count, t.aligned, t.field_titles);
+      return tc.recordView(tc.record(t.field_names, std::move(fields), t.field_offsets, t.count, t.aligned, t.field_titles),
+                           t.readonly);  // rorecord:
     }
     case base::TypeSyntax::Kind::kList: {  // lists
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
@@ -697,7 +706,8 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
     }
     if (!changed) return type;
     if (copy.kind == Kind::kRecord)  // its spelling (name) names the field types
-      return record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1, copy.field_titles);
+      return recordView(record(copy.field_names, copy.items, copy.field_offsets, copy.index, copy.bits == 1, copy.field_titles),
+                        copy.readonly);
     return intern(copy);
   };
   if (out.ok()) out = nameCharFields(*out, *t);

@@ -48,7 +48,8 @@ class Type {
   int index = 0;            // Function (a closure's items: captures tuple, defaults tuple)
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
-  bool readonly = false;    // Array: "readonly array(...)": writes are refused when typed
+  bool readonly = false;    // Array: "readonly array(...)"; Record: "readonly Record(...)", an element of
+                            // read-only memory (rorecord): writes are refused when typed
   // records: Record: the field names and byte offsets (items are the field
   // types); `index` is the itemsize, `bits` 1 for an aligned struct.
   std::vector<std::string> field_names;
@@ -143,6 +144,9 @@ class TypeContext {
   const Type* functionSet(std::vector<const Type*> members);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
+  /// An array's dtype is never a read-only record (rorecord): the array's own
+  /// bit says whether its memory is read-only; a read-only record given as
+  /// dtype stands for its layout.
   const Type* array(const Type* dtype, int ndim, char layout = 'C', bool readonly = false);
   /// An array type like `like` (dtype, ndim, readonly) with this layout: the
   /// type of a view of `like`'s memory.
@@ -187,6 +191,11 @@ class TypeContext {
   const Type* nestedArray(const Type* dtype, std::vector<int64_t> shape);
   const Type* record(std::vector<std::string> names, std::vector<const Type*> types, std::vector<int64_t> offsets,
                      int64_t size, bool aligned, std::vector<std::string> titles = {});
+  /// rorecord: the record type `rec` (a Record) with its read-only bit set or
+  /// cleared: the same layout, the same data model, a different type. An
+  /// element of a read-only array is a read-only record, and typing refuses
+  /// stores into its fields wherever it flows. Any other type is returned as is.
+  const Type* recordView(const Type* rec, bool readonly);
   const Type* generator(const std::string& symbol, const Type* yield, const std::vector<const Type*>& args);
   /// npgen: a numpy.random.Generator over a bit generator of class `cls`
   /// ("PCG64"), or that Generator's bit_generator.

@@ -180,7 +180,8 @@ PyObject* boxDatetime(Layout::Kind kind, int64_t value);
 /// when it is not one or Kiln has no type for it (a subarray field, a field
 /// name that is no identifier, a swapped byte order).
 std::string ndarrayRecord(PyObject* value);
-/// records: the same of a np.void record scalar.
+/// records: the same of a np.void record scalar; rorecord: "readonly Record(...)" for
+/// one over read-only memory (an element of a read-only array).
 std::string voidRecord(PyObject* value);
 /// records: a new np.void holding a copy of the record's bytes.
 PyObject* boxRecord(const Layout& layout, const void* bytes);

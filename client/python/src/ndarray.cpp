@@ -403,7 +403,12 @@ std::string ndarrayRecord(PyObject* v) {
 
 std::string voidRecord(PyObject* v) {
   if (!numpyApiReady(/*import_numpy=*/false) || !PyArray_IsScalar(v, Void)) return {};
-  return recordSpelling(reinterpret_cast<PyVoidScalarObject*>(v)->descr);
+  const auto* scalar = reinterpret_cast<PyVoidScalarObject*>(v);
+  std::string spelling = recordSpelling(scalar->descr);
+  // rorecord: an element of a read-only array is a view NumPy will not write
+  // through; compiled code is refused writes to it when typed.
+  if (spelling.empty() || (scalar->flags & NPY_ARRAY_WRITEABLE) != 0) return spelling;
+  return "readonly " + spelling;
 }
 
 void* voidData(PyObject* v) { return reinterpret_cast<PyVoidScalarObject*>(v)->obval; }

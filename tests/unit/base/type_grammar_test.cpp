@@ -80,6 +80,15 @@ TEST(TypeGrammar, Arrays) {
   EXPECT_EQ(canon("Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)"),
             "Record(m[type=int32;offset=0],n[type=[char x 5];offset=4];9;False)");
   EXPECT_FALSE(parseType("Record(n[type=[char x 5];offset=0];4;False)").ok());  // outside the record
+  // rorecord: an element of read-only memory; the bit is the whole record's, never a field's or a dtype's
+  EXPECT_EQ(canon("readonly Record(a[type=int16;offset=0];2;False)"), "readonly Record(a[type=int16;offset=0];2;False)");
+  EXPECT_TRUE(parseType("readonly Record(a[type=int16;offset=0];2;False)")->readonly);
+  EXPECT_FALSE(parseType("Record(a[type=int16;offset=0];2;False)")->readonly);
+  EXPECT_FALSE(*parseType("readonly Record(a[type=int16;offset=0];2;False)") ==
+               *parseType("Record(a[type=int16;offset=0];2;False)"));
+  EXPECT_FALSE(parseType("Record(r[type=readonly Record(a[type=int16;offset=0];2;False);offset=0];2;False)").ok());
+  EXPECT_FALSE(parseType("array(readonly Record(a[type=int16;offset=0];2;False), 1d, C)").ok());
+  EXPECT_FALSE(parseType("readonly UniTuple(int64, 2)").ok());
   for (const char* bad : {"float64[]", "float64[1]", "float64[:", "float64[:, ::1, :]", "float64[::1, ::1]",
                           "unicode_type[:]", "array(float64, 1d)", "array(float64, xd, C)", "array(float64, 1d, Q)",
                           "array(UniTuple(int64, 2), 1d, C)", "array(float64, 1, C)", "array(float64, 33d, C)",

@@ -267,5 +267,21 @@ TEST_F(ArrayRules, LayoutsJoinAtA) {
   EXPECT_EQ(unify(tc, arr(f(64)), arr(i(64))), nullptr);
 }
 
+// rorecord: a read-only record and a writable one of one layout join as the
+// read-only one; records of different layouts do not join.
+TEST_F(ArrayRules, ReadonlyRecordsJoinReadonly) {
+  const Type* rec = *tc.parse("Record(a[type=int64;offset=0];8;False)");
+  const Type* ro = tc.recordView(rec, true);
+  EXPECT_EQ(unify(tc, rec, ro), ro);
+  EXPECT_EQ(unify(tc, ro, rec), ro);
+  EXPECT_EQ(unify(tc, rec, rec), rec);
+  EXPECT_EQ(unify(tc, tc.tuple({rec, i(64)}), tc.tuple({ro, i(64)})), tc.tuple({ro, i(64)}));
+  EXPECT_EQ(unify(tc, ro, *tc.parse("Record(b[type=int64;offset=0];8;False)")), nullptr);
+  // an element of a read-only array of records is read-only, of a writable one writable
+  EXPECT_EQ(arrayIndexResult(tc, tc.array(rec, 1, 'C', true), i(64)), ro);
+  EXPECT_EQ(arrayIndexResult(tc, arr(rec), i(64)), rec);
+  EXPECT_EQ(iterItem(tc, tc.arrayIter(tc.array(rec, 1, 'A', true))), ro);
+}
+
 }  // namespace
 }  // namespace kiln::typing

@@ -192,6 +192,27 @@ TEST(Types, ZeroDimensionalAndReadonlyArrays) {
   EXPECT_EQ(tc.viewOf(*ro, 1, 'C'), tc.array(tc.integer(32, true), 1, 'C', /*readonly=*/true));
 }
 
+// rorecord: a record of read-only memory is its own type of the same layout
+TEST(Types, ReadonlyRecords) {
+  TypeContext tc;
+  absl::StatusOr<const Type*> rec = tc.parse("Record(a[type=int64;offset=0],b[type=float64;offset=8];16;False)");
+  ASSERT_TRUE(rec.ok());
+  const Type* ro = tc.recordView(*rec, true);
+  EXPECT_NE(ro, *rec);
+  EXPECT_TRUE(ro->readonly);
+  EXPECT_EQ(ro->name, (*rec)->name);  // the layout
+  EXPECT_EQ(ro->str(), "readonly " + (*rec)->str());
+  EXPECT_EQ(tc.recordView(ro, false), *rec);
+  EXPECT_EQ(tc.recordView(ro, true), ro);
+  absl::StatusOr<const Type*> parsed = tc.parse(ro->str());
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, ro);
+  // An array's dtype is the layout; its own bit says read-only.
+  EXPECT_EQ(tc.array(ro, 1, 'C')->dtype(), *rec);
+  EXPECT_EQ(tc.array(ro, 1, 'C', true), tc.array(*rec, 1, 'C', true));
+  EXPECT_EQ(tc.recordView(tc.integer(), true), tc.integer());  // not a record: as is
+}
+
 TEST(Types, IteratorAndMethodSpellings) {
   TypeContext tc;
   const Type* a = tc.array(tc.floating(64), 1, 'C');
