@@ -35,6 +35,7 @@ class FunctionLowering {
   }
 
   absl::Status lower(llvm::Function* fn);
+  bool calledFromCompiledCode() const;  // recret:
 
   // Helpers shared by the op families.
   llvm::IRBuilder<>& builder() { return b_; }

@@ -225,9 +225,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, co
   const typing::Instance& target = *prog_.instances[binding.target];
   const compiler::Function& fn = prog_.bundle->functions[target.function_index];
   std::vector<llvm::Value*> args;
-  llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");
-  if (target.ret->isRecord())  // records: where the callee copies the record it returns
-    b_.CreateStore(entryAlloca(llvm::ArrayType::get(b_.getInt8Ty(), target.ret->index), "record"), ret);
+  llvm::AllocaInst* ret = entryAlloca(valueType(ctx_, target.ret), "ret");  // recret: a record: its pointer
   args.push_back(ret);
   args.push_back(err_ptr_);
   for (size_t q = 0; q < binding.source.size(); ++q) {
@@ -674,7 +672,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       // The caller gets references of its own; then this body lets go of
       // what it holds (RefcountPrune cancels the pair of a dying result).
       llvm::Value* r = converted(i.operands[0], inst_.ret);
-      if (inst_.ret->isRecord()) {  // records: a copy in the caller's buffer outlives the arrays released here
+      // records: a record of this function's arrays is copied into the
+      // buffer of the exported entry (Python's caller) before they are
+      // released; a compiled caller gets the pointer itself, into memory it
+      // keeps alive (checkRecordPointers refused the rest: recret).
+      if (inst_.ret->isRecord() && own_.dependsOnOwnArrays(i.operands[0])) {
         llvm::Value* dest = b_.CreateLoad(b_.getPtrTy(), ret_ptr_);
         b_.CreateMemMove(dest, llvm::MaybeAlign(1), r, llvm::MaybeAlign(1), b_.getInt64(inst_.ret->index));
         r = dest;
@@ -732,6 +734,20 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   return absl::OkStatus();
 }
 
+// recret: whether some compiled code calls this instance (recursion
+// included), so a record it returns must point into its caller's memory.
+bool FunctionLowering::calledFromCompiledCode() const {
+  auto targets = [&](const typing::CallBinding& b) { return prog_.instances[b.target].get() == &inst_; };
+  for (const auto& caller : prog_.instances) {
+    if (!caller->reachable) continue;  // never lowered
+    for (const auto& [instr, binding] : caller->calls)
+      if (targets(binding)) return true;
+    for (const auto& [instr, bindings] : caller->set_calls)
+      if (std::any_of(bindings.begin(), bindings.end(), targets)) return true;
+  }
+  return false;
+}
+
 absl::Status FunctionLowering::lower(llvm::Function* fn) {
   fn_ = fn;
   ret_ptr_ = fn->getArg(0);
@@ -751,7 +767,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order);
-  if (absl::Status s = own_.checkRecordPointers(f, order); !s.ok()) return s;  // recuaf:
+  if (absl::Status s = own_.checkRecordPointers(f, order, inst_.ret, calledFromCompiledCode()); !s.ok()) return s;  // recuaf:
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);

@@ -144,6 +144,13 @@ const std::vector<int>& Ownership::depsOf(const ir::Value* v) const {
   return deps[v->id];
 }
 
+bool Ownership::dependsOnOwnArrays(const ir::Value* v) const {
+  const std::vector<int>& d = depsOf(v);
+  return std::any_of(d.begin(), d.end(), [&](int r) {
+    return roots[r]->def == nullptr || roots[r]->def->op != Op::kLoadGlobal;
+  });
+}
+
 Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order) {
   Ownership o;
   int max_id = 0;
@@ -172,14 +179,25 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
       // reference but points into the array's memory: it keeps the array's
       // roots alive as a view's deps do (docs/records-memory.md).
       const bool into = i->result && pointsIntoArray(i->result->type) && borrowsOperands(*i);
-      if (!i->result || (!holdsRefs(i->result->type) && !exception && !into)) continue;
-      if (!exception && !borrowsOperands(*i)) {
+      // recret: a record (or a tuple holding one) returned by a call points
+      // into the memory of what the call was given (a compiled callee returns
+      // no record of its own arrays: checkRecordPointers): it keeps the roots
+      // of every operand alive, as a borrowed value does; a root holding both
+      // arrays and such records keeps them alive with itself.
+      const bool returned_into =
+          i->result && i->op == Op::kCall && pointsIntoArray(i->result->type) && !borrowsOperands(*i);
+      if (!i->result || (!holdsRefs(i->result->type) && !exception && !into && !returned_into)) continue;
+      if (!exception && !borrowsOperands(*i) && !returned_into) {
         addRoot(i->result.get());
         continue;
       }
-      std::vector<int> d;
-      for (const ir::Value* op : i->operands)
+      if (returned_into && holdsRefs(i->result->type)) addRoot(i->result.get());
+      std::vector<int> d = o.deps[i->result->id];
+      for (const ir::Value* op : i->operands) {
+        // recret: a record never points into a str (r['x']'s key, a call's str argument).
+        if ((into || returned_into) && !holdsRefs(i->result->type) && op->type->kind == Kind::kStr) continue;
         for (int r : o.depsOf(op)) d.push_back(r);
+      }
       std::sort(d.begin(), d.end());
       d.erase(std::unique(d.begin(), d.end()), d.end());
       o.deps[i->result->id] = std::move(d);
@@ -242,12 +260,13 @@ static bool storesRecords(const typing::Type* t) {
                      [](const typing::Type* x) { return pointsIntoArray(x) || storesRecords(x); });
 }
 
-absl::Status Ownership::checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order) const {
-  auto refuse = [&](const ir::Instr& at, const char* what) {
+absl::Status Ownership::checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order,
+                                             const typing::Type* ret, bool compiled_caller) const {
+  auto refuse = [&](const ir::Instr& at, const char* what,
+                    const char* hint = "index the array where the record is read") {
     return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                absl::StrCat("a record taken from an array made in compiled code cannot yet be ", what,
-                                            " (its array would be released first): index the array where the "
-                                            "record is read"),
+                                            " (its array would be released first): ", hint),
                                f.filename, at.line > 0 ? at.line : f.firstlineno, f.qualname);
   };
   for (const ir::Block* blk : order) {
@@ -264,6 +283,18 @@ absl::Status Ownership::checkRecordPointers(const ir::Function& f, const std::ve
     }
     const ir::Instr* t = blk->terminator();
     if (t == nullptr) continue;
+    // recret: what a compiled caller gets back is a pointer into the
+    // callee's memory; only a record returned to Python is copied (lower.cpp,
+    // kReturn): docs/records-memory.md.
+    if (t->op == Op::kReturn && !t->operands.empty() && pointsIntoArray(t->operands[0]->type) &&
+        dependsOnOwnArrays(t->operands[0])) {
+      if (ret == nullptr || ret->kind != Kind::kRecord)
+        return refuse(*t, "returned inside a tuple, an optional, a closure or as a subarray field",
+                      "return the array and index it where the record is read");
+      if (compiled_caller)
+        return refuse(*t, "returned to a compiled caller",
+                      "return the array (or pass it in) and index it where the record is read");
+    }
     for (const ir::Edge& e : t->succs)
       for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
         if (pointsIntoArray(e.target->params[k]->type) && !depsOf(e.args[k]).empty())

@@ -53,12 +53,22 @@ struct Ownership {
   /// `order`: the blocks to lower (reachable, defs before uses).
   static Ownership analyze(const ir::Function& f, const std::vector<const ir::Block*>& order);
   const std::vector<int>& depsOf(const ir::Value* v) const;
+  /// recret: whether v keeps alive an array this function made or got from
+  /// a call (a root other than a global constant, which lives as long as the
+  /// module): a record of it cannot outlive the function.
+  bool dependsOnOwnArrays(const ir::Value* v) const;
   /// recuaf: a record (or subarray field) that points into an array made in
   /// this function and reaches a block parameter (a join or a loop), or is
   /// stored in a list or dict, has no deps there and no meminfo of its own:
   /// refused, located, rather than read after its array is released
   /// (docs/records-memory.md).
-  absl::Status checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order) const;
+  /// recret: so is such a record returned as anything but a record (`ret`,
+  /// the instance's return type: inside a tuple, an optional, a closure), or
+  /// returned at all when `compiled_caller` (the instance is called from
+  /// compiled code, where a returned record is a pointer: only Python's
+  /// caller gets it as a copy).
+  absl::Status checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order,
+                                   const typing::Type* ret, bool compiled_caller) const;
 };
 
 }  // namespace kiln::lowering

@@ -227,11 +227,13 @@ def reads_returned(x):
 
 def test_argument_records_in_lists_and_returned_records():
     assert jit(list_of_argument_records)(source()) == list_of_argument_records(source())
-    # A returned record is a copy in the caller's buffer (lower.cpp, kReturn).
+    # A record returned to Python is a copy (lower.cpp, kReturn).
     assert tuple(returned_record_jit(source())) == (3, 2.5)
-    before = live()
-    assert jit(reads_returned)(source()) == 3
-    assert live() == before
+    # recret: to a compiled caller it would point into the callee's released
+    # array: refused, located at the callee's return.
+    with pytest.raises(UnsupportedError, match="returned to a compiled caller") as info:
+        jit(reads_returned)(source())
+    assert "in returned_record" in str(info.value)
 
 
 def captured_by_closure(x):
@@ -296,3 +298,269 @@ def test_list_of_records_from_a_callee_is_refused():
     # The callee's list holds the caller's record pointer: refused at the call.
     with pytest.raises(UnsupportedError, match="stored in a list or dict"):
         jit(stashed_by_callee)(source())
+
+
+# recret: a record returned by a compiled callee to compiled code points into
+# the array it was taken from (an argument, a view of one, a global), as
+# Numba's: writes through it reach the array, and the caller keeps the array
+# alive while the record is used (docs/records-memory.md).
+
+
+@jit
+def get(arr, i):
+    return arr[i]
+
+
+@jit
+def get_twice(arr, i):  # through two levels of calls
+    return get(arr, i)
+
+
+@jit
+def same(r):
+    return r
+
+
+@jit
+def inner_of(r):
+    return r['inner']
+
+
+@jit
+def with_seven(arr):
+    return (arr[0], 7)
+
+
+@jit
+def get_or_none(arr, i):
+    if i < 0:
+        return None
+    return arr[i]
+
+
+@jit
+def put_a(r, v):
+    r['a'] = v
+
+
+@jit
+def first_of(arr, i):  # recursion
+    if i == 0:
+        return arr[0]
+    return first_of(arr, i - 1)
+
+
+def write_attr(x):
+    r = get(x, 1)
+    r.a = 42
+    return x[1].a
+
+
+def write_item(x):
+    r = get(x, 1)
+    r['b'] = 2.5
+    return x[1]['b']
+
+
+def write_two_levels(x):
+    r = get_twice(x, 2)
+    r['a'] = 43
+    return x[2]['a']
+
+
+def write_in_callee(x):
+    put_a(x[2], 5)
+    r = get(x, 0)
+    put_a(r, 6)
+    return x[2]['a'] * 10 + x[0]['a']
+
+
+def write_through_tuple(x):
+    t = with_seven(x)
+    t[0]['a'] = 99
+    return x[0]['a'] + t[1]
+
+
+def write_optional(x, i):
+    r = get_or_none(x, i)
+    if r is None:
+        return -1
+    r['a'] = 77
+    return x[i]['a']
+
+
+def write_recursive(x):
+    r = first_of(x, 2)
+    r['a'] = 9
+    return x[0]['a']
+
+
+def records_in_branches(x, c):
+    if c:
+        r = get(x, 0)
+    else:
+        r = get(x, 1)
+    r['a'] = 11
+    return x[0]['a'] * 100 + x[1]['a']
+
+
+def records_in_list(x):
+    rs = [get(x, 0), get_twice(x, 2)]
+    rs[1]['a'] = 8
+    return rs[0]['a'] + x[2]['a']
+
+
+def of_global(i):
+    return GLOBAL[i]
+
+
+GLOBAL = source()
+of_global_jit = jit(of_global)
+
+
+def reads_global_record(i):
+    r = of_global_jit(i)
+    return r['a'] * 10 + r['b']
+
+
+# Expected as Python reads them (a jitted callee called from Python returns a
+# copy, so plain Python cannot run these): the result, then x['a'] after.
+WRITES = [
+    (write_attr, (), 42, [1, 42, 3]),  # on main: 0, x unchanged
+    (write_item, (), 2.5, [1, 2, 3]),  # on main: 1.5
+    (write_two_levels, (), 43, [1, 2, 43]),
+    (write_in_callee, (), 56, [6, 2, 5]),
+    (write_through_tuple, (), 106, [99, 2, 3]),
+    (write_optional, (1,), 77, [1, 77, 3]),
+    (write_optional, (-1,), -1, [1, 2, 3]),
+    (write_recursive, (), 9, [9, 2, 3]),
+    (records_in_branches, (True,), 1102, [11, 2, 3]),
+    (records_in_branches, (False,), 111, [1, 11, 3]),
+    (records_in_list, (), 9, [1, 2, 8]),
+]
+
+
+@pytest.mark.parametrize("fn,args,expected,after", WRITES, ids=lambda v: getattr(v, "__name__", ""))
+def test_returned_record_points_into_the_array(fn, args, expected, after):
+    compiled = jit(fn)
+    x = source()
+    assert compiled(x, *args) == expected
+    assert x["a"].tolist() == after
+    before = live()
+    for _ in range(3):
+        assert compiled(source(), *args) == expected
+    assert live() == before
+
+
+def test_record_of_a_global_array_is_returned():
+    assert jit(reads_global_record)(1) == 21.5
+
+
+def returned_into_compiled_array(x):
+    e = x.copy()
+    r = get_twice(e, 2)
+    z = np.full(4, -7, dtype=np.int64)
+    return r['a'] + z[0] * 0
+
+
+def same_record_of_compiled_array(x):
+    e = x.copy()
+    r = same(e[1])
+    z = np.full(4, -7, dtype=np.int64)
+    return r['a'] + r['b'] + z[0] * 0
+
+
+def nested_of_compiled_array(n):
+    e = n.copy()
+    r = inner_of(e[1])
+    z = np.full(4, -7, dtype=np.int64)
+    r['p'] = 5
+    return r['p'] * 100 + z[0] * 0
+
+
+STRAIGHT_CALLS = [
+    (returned_into_compiled_array, lambda: (source(),)),
+    (same_record_of_compiled_array, lambda: (source(),)),
+    (nested_of_compiled_array, lambda: (nested_source(),)),
+]
+
+
+@pytest.mark.parametrize("fn,args", STRAIGHT_CALLS, ids=lambda v: getattr(v, "__name__", ""))
+def test_returned_record_keeps_the_callers_array_alive(fn, args):
+    # The record is a call result with no reference: the caller's ownership
+    # keeps the array it was given alive until the record's last use.
+    test_record_keeps_array_alive(fn, args)
+
+
+@jit
+def made_inside(n):
+    e = np.zeros(2, dtype=DT)
+    e[0]['a'] = n
+    return e[0]
+
+
+@jit
+def made_inside_in_tuple():
+    e = np.zeros(2, dtype=DT)
+    return (e[0], 1)
+
+
+@jit
+def made_inside_optional(c):
+    e = np.zeros(2, dtype=DT)
+    if c:
+        return e[0]
+    return None
+
+
+def calls_made_inside(n):
+    r = made_inside(n)
+    return r['a']
+
+
+def calls_made_inside_in_loop(n):
+    p = made_inside(1)
+    for k in range(n):
+        q = made_inside(k + 10)
+        if k == 0:
+            p = q
+    return p['a']
+
+
+def calls_made_inside_in_tuple():
+    return made_inside_in_tuple()[0]['a']
+
+
+def calls_made_inside_optional(c):
+    r = made_inside_optional(c)
+    return 0 if r is None else r['a']
+
+
+def test_record_of_a_callees_own_array_is_refused():
+    # Returned to Python it is a copy; returned to compiled code it would
+    # point into the callee's released array: refused, located.
+    assert tuple(made_inside(4)) == (4, 0.0)
+    for fn, args in [(calls_made_inside, (3,)), (calls_made_inside_in_loop, (3,))]:
+        with pytest.raises(UnsupportedError, match="returned to a compiled caller") as info:
+            jit(fn)(*args)
+        assert "in made_inside" in str(info.value)
+    for fn, args in [(calls_made_inside_in_tuple, ()), (calls_made_inside_optional, (True,))]:
+        with pytest.raises(UnsupportedError, match="returned inside a tuple, an optional"):
+            jit(fn)(*args)
+    with pytest.raises(UnsupportedError):  # an optional record is not returned to Python either
+        made_inside_optional(True)
+
+
+def writes_readonly(x):
+    r = get(x, 1)
+    r['a'] = 1
+    return r['a']
+
+
+def test_readonly_record_stays_readonly_across_the_call():
+    x = source()
+    x.flags.writeable = False
+    with pytest.raises(kiln.errors.TypingError, match="read-only") as info:
+        jit(writes_readonly)(x)
+    assert "in writes_readonly" in str(info.value)
+    assert x[1]['a'] == 2
