@@ -617,6 +617,8 @@ class Inferrer {
                              std::string(f->status().message()), line_);
           return **f;
         }
+        if (int fn = callee->name == "bytes" ? strLibraryMethod(inst, "__new__", "bytes") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/false);  // bytesm: bytes(x) written in Python
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         absl::StatusOr<std::vector<int>> bound =
@@ -691,6 +693,8 @@ class Inferrer {
         }
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (int fn = isBytes(receiver) ? strLibraryMethod(inst, callee->name, "bytes") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // bytesm: b.method written in Python
         if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // tuples: t.index, t.count written in Python
         if (int fn = receiver->kind == Kind::kArray && !findMember(Kind::kArray, callee->name)
@@ -1315,6 +1319,9 @@ class Inferrer {
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
         } else if (obj->kind == Kind::kStr && i.name == "format") {  // format: template.format(...) (rules_format.cpp)
           t = tc_.boundMethod(obj, i.name);
+        } else if (isBytes(obj) && strLibraryMethod(inst, i.name, "bytes") >= 0) {
+          // bytesm: a bytes method written in Python (kiln/library/bytes_methods.py).
+          t = tc_.boundMethod(obj, i.name);
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
@@ -1528,12 +1535,19 @@ class Inferrer {
           break;
         }
         if (isBytes(operand(0)) && isBytes(operand(1))) {  // charseq: bytes compare as Python's, not elementwise
-          if (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn ||
-              i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
+          if (i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
             return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' of two bytes values is not supported yet"));
-          t = tc_.boolean();
+          t = tc_.boolean();  // bytesm: `in` is a substring test (lower_buffers.cpp)
           break;
         }
+        if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) && isBytes(operand(1)) &&
+            (operand(0)->kind == Kind::kInt || operand(0)->kind == Kind::kBool)) {
+          t = tc_.boolean();  // bytesm: `c in b` of a byte value c (ValueError out of range(0, 256))
+          break;
+        }
+        if ((isBuffer(operand(0)) || isBuffer(operand(1))) &&
+            (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown))
+          return absl::OkStatus();  // bytesm: not yet known (a call typed later may give bytes)
         if (isBuffer(operand(0)) || isBuffer(operand(1)))  // Python's answer (b"a" == 1 is False), not elementwise
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str(),
