@@ -549,6 +549,14 @@ class Inferrer {
     return static_cast<int>(g->function_index);
   }
 
+  // bytesm: whether `name` is an array method row (not an attribute such as .shape) of bytes value b.
+  bool bytesArrayMethod(const Type* b, const std::string& name) {
+    std::optional<BuiltinId> id = findMember(Kind::kArray, name);
+    if (!id) return false;
+    const Type* t = memberAttr(tc_, *id, b);
+    return t && t->kind == Kind::kBoundMethod;
+  }
+
   // pyfuncs: the bundle function implementing `name` ("list.sort",
   // "list.sorted", kiln/library/list_methods.py) when call i passes a
   // function as key=, or -1 (no key, key=None: the compiler's own sort).
@@ -621,6 +629,11 @@ class Inferrer {
           return functionCall(inst, i, fn, /*bound=*/false);  // bytesm: bytes(x) written in Python
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
+        if (callee->name.rfind("numpy.", 0) == 0 && callee->name != "numpy.frombuffer")
+          for (const Type* a : args)
+            if (isBytes(a))  // bytesm: NumPy reads bytes as one string scalar, never as uint8 elements
+              return typingError(absl::StrCat(callee->name, "() of a bytes value (", a->str(),
+                                              ") is not supported: NumPy reads it as a string scalar"));
         absl::StatusOr<std::vector<int>> bound =
             bindArguments(*id, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
         if (!bound.ok()) return typingError(std::string(bound.status().message()));
@@ -1322,6 +1335,10 @@ class Inferrer {
         } else if (isBytes(obj) && strLibraryMethod(inst, i.name, "bytes") >= 0) {
           // bytesm: a bytes method written in Python (kiln/library/bytes_methods.py).
           t = tc_.boundMethod(obj, i.name);
+        } else if (isBytes(obj) && (strLibraryMethod(inst, i.name, "array") >= 0 || bytesArrayMethod(obj, i.name))) {
+          // bytesm: an array method (b.sum(), b.copy()) would answer elementwise; Python's bytes has none.
+          return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str(),
+                                          " (a bytes value has the methods of bytes, not of an array)"));
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);

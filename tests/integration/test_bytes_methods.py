@@ -267,3 +267,26 @@ def test_unimplemented_methods_are_refused():
         return b + b
     with pytest.raises(TypingError):
         jit(add)(b"abc")
+
+
+def test_an_s_item_is_a_new_bytes():
+    # Python's a[i] is a new bytes object: writing the array after does not change it.
+    def f(x):
+        b = x[0]
+        x[0] = b"zz"
+        return b, x[0], len(b)
+    a = np.array([b"abc", b"q"], dtype="S4")
+    b = a.copy()
+    assert jit(f)(a) == f(b)
+    assert (a == b).all()
+
+
+def test_array_operations_on_bytes_are_refused():
+    # NumPy reads bytes as one string scalar, and bytes have no array methods:
+    # no elementwise answer.
+    a = np.array([b"abc"], dtype="S4")
+    for f in (lambda x: x[0].sum(), lambda x: x[0].copy(), lambda x: np.add(x[0], 1), lambda x: np.sum(x[0])):
+        with pytest.raises(TypingError):
+            jit(f)(a)
+    assert jit(lambda x: x[0].shape)(a) == (3,)  # the buffer attributes stay, as Numba's
+    assert jit(lambda: np.frombuffer(b"ab", np.uint8))().tolist() == [97, 98]
