@@ -290,3 +290,24 @@ def test_array_operations_on_bytes_are_refused():
             jit(f)(a)
     assert jit(lambda x: x[0].shape)(a) == (3,)  # the buffer attributes stay, as Numba's
     assert jit(lambda: np.frombuffer(b"ab", np.uint8))().tolist() == [97, 98]
+
+
+def test_an_s_field_is_a_new_bytes():
+    dt = np.dtype([("n", "S5"), ("v", "i4")])
+
+    def f(a):
+        b = a[0]["n"]
+        c = a[0]["n"].upper()
+        col = a["n"]
+        col[0] = b"zz"
+        return b, c, a[0]["n"]
+    a = np.array([(b"abc", 1), (b"x\x00y", 2)], dtype=dt)
+    b = a.copy()
+    assert jit(f)(a) == f(b)
+    assert (a == b).all()
+
+    def methods(a, i):
+        r = a[i]
+        return r["n"].strip().upper(), r["n"].find(b"y"), hash(r["n"]), b"A" in r["n"].upper()
+    for i in range(2):
+        same(methods, b, i)
