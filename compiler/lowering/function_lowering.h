@@ -415,6 +415,8 @@ class FunctionLowering {
   llvm::Value* strCompareValues(ir::CompareOp op, llvm::Value* a, llvm::Value* b, const std::string* a_text = nullptr,
                                 const std::string* b_text = nullptr);
   llvm::Value* strGetItem(const ir::Value* obj, const ir::Value* index);
+  /// bytesm: hash(b) of a Bytes value, CPython's (the hash of the Latin-1 str of the same bytes).
+  llvm::Value* bytesHash(llvm::Value* bytes);
   absl::StatusOr<llvm::Value*> strBuiltin(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
                                           const typing::Type* result);
   llvm::Value* strMethod(typing::BuiltinId id, llvm::Value* recv, const std::vector<const ir::Value*>& args,

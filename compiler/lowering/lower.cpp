@@ -459,6 +459,19 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         if (i.compare_op == ir::CompareOp::kNe) v = b_.CreateNot(v);
         break;
       }
+      if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
+          typing::isBytes(i.operands[1]->type)) {  // bytesm: a substring, or a byte value, of the bytes
+        llvm::Value* hay = value(i.operands[1]);
+        if (typing::isBytes(i.operands[0]->type)) {
+          v = bytesContains(b_, hay, value(i.operands[0]));
+        } else {
+          llvm::Value* c = converted(i.operands[0], types().integer(64, true));
+          raiseIf(b_.CreateICmpUGT(c, b_.getInt64(255)), KILN_VALUE_ERROR, "byte must be in range(0, 256)");
+          v = bytesContainsByte(b_, hay, c);
+        }
+        if (i.compare_op == ir::CompareOp::kNotIn) v = b_.CreateNot(v);
+        break;
+      }
       if (typing::isBytes(i.operands[0]->type) && typing::isBytes(i.operands[1]->type)) {  // charseq: lexicographic
         v = bytesCompare(b_, static_cast<int>(i.compare_op), value(i.operands[0]), value(i.operands[1]));
         break;

@@ -624,9 +624,13 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
       llvm::Value* was = b_.CreateLoad(b_.getInt64Ty(), len);
       b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt8(0)), b_.CreateAdd(k, b_.getInt64(1)), was), len);
     });
-    // A view sharing the array's block, as any view of it (ownership: GetItem of an array borrows it).
-    llvm::Value* view = bytesView(b_, p.ptr, b_.CreateLoad(b_.getInt64Ty(), len));
-    return b_.CreateInsertValue(view, p.meminfo, kMeminfo);
+    // bytesm: a new bytes block, as Python's a[i] is a new bytes object: a
+    // view of the item would change when the array is written after
+    // (ownership.cpp: this GetItem is a root).
+    llvm::Value* n = b_.CreateLoad(b_.getInt64Ty(), len);
+    llvm::Value* out = newArray(result, {n});
+    b_.CreateMemCpy(b_.CreateExtractValue(out, kData), llvm::MaybeAlign(1), p.ptr, llvm::MaybeAlign(1), n);
+    return out;
   }
   if (!result->isArray()) return loadElement(p.ptr, result);
   return viewOf(p, result);

@@ -57,6 +57,27 @@ llvm::Value* bytesCompare(llvm::IRBuilder<>& b, int op, llvm::Value* a, llvm::Va
   return b.getInt1(false);
 }
 
+llvm::Value* bytesContains(llvm::IRBuilder<>& b, llvm::Value* hay, llvm::Value* sub) {
+  llvm::Module* mod = b.GetInsertBlock()->getModule();
+  llvm::FunctionCallee memmem = mod->getOrInsertFunction(
+      "memmem", llvm::FunctionType::get(b.getPtrTy(), {b.getPtrTy(), b.getInt64Ty(), b.getPtrTy(), b.getInt64Ty()}, false));
+  llvm::Value* nsub = b.CreateExtractValue(sub, {kShape, 0});
+  llvm::Value* found = b.CreateCall(memmem, {b.CreateExtractValue(hay, kData), b.CreateExtractValue(hay, {kShape, 0}),
+                                             b.CreateExtractValue(sub, kData), nsub});
+  // The empty bytes is in every bytes, whatever memmem returns for an empty
+  // haystack (whose data pointer may be null).
+  return b.CreateOr(b.CreateICmpEQ(nsub, b.getInt64(0)), b.CreateICmpNE(found, llvm::ConstantPointerNull::get(b.getPtrTy())));
+}
+
+llvm::Value* bytesContainsByte(llvm::IRBuilder<>& b, llvm::Value* hay, llvm::Value* c) {
+  llvm::Module* mod = b.GetInsertBlock()->getModule();
+  llvm::FunctionCallee memchr = mod->getOrInsertFunction(
+      "memchr", llvm::FunctionType::get(b.getPtrTy(), {b.getPtrTy(), b.getInt32Ty(), b.getInt64Ty()}, false));
+  llvm::Value* found = b.CreateCall(
+      memchr, {b.CreateExtractValue(hay, kData), b.CreateTrunc(c, b.getInt32Ty()), b.CreateExtractValue(hay, {kShape, 0})});
+  return b.CreateICmpNE(found, llvm::ConstantPointerNull::get(b.getPtrTy()));
+}
+
 llvm::Value* bytesTruth(llvm::IRBuilder<>& b, llvm::Value* a) {
   return b.CreateICmpNE(b.CreateExtractValue(a, {kShape, 0}), b.getInt64(0));
 }

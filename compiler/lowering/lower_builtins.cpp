@@ -110,6 +110,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return ndBroadcastShape(args, result, res.id == BuiltinId::kNdBroadcastShapeOf);
     case BuiltinId::kNdAsStrided:  // npmisc: lower_broadcast.cpp
       return ndAsStrided(args, result);
+    case BuiltinId::kBytesOf:  // bytesm: the array's struct is the bytes value's; the result takes a reference (ownership.cpp)
+      return value(args[0]);
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:
@@ -407,6 +409,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
         llvm::Value* v = value(args[0]);
         return b_.CreateSelect(b_.CreateICmpEQ(v, b_.getInt64(-1)), b_.getInt64(-2), v);
       }
+      if (typing::isBytes(args[0]->type)) return bytesHash(value(args[0]));  // bytesm: lower_strings.cpp
       if (llvm::Value* h = hashValue(value(args[0]), args[0]->type)) return h;
       break;
     // Members are lowered by arrayMethod and member, never called as functions.

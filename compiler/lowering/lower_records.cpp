@@ -35,7 +35,7 @@ llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* 
   const typing::Type* ft = rt->items[static_cast<size_t>(k)];
   llvm::Value* p = recordFieldPtr(rec, rt, k);
   if (ft->isRecord()) return p;  // a nested record: a pointer to its bytes too
-  if (ft->kind == Kind::kUnicodeCharSeq && ft->name == "char") {  // charseq: an S field, a Bytes view without its trailing NULs
+  if (ft->kind == Kind::kUnicodeCharSeq && ft->name == "char") {  // charseq: an S field, a new Bytes without its trailing NULs
     llvm::AllocaInst* len = entryAlloca(b_.getInt64Ty(), "s.len");
     b_.CreateStore(b_.getInt64(0), len);
     loop(b_.getInt64(ft->index), [&](llvm::Value* k) {
@@ -43,13 +43,13 @@ llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* 
       llvm::Value* was = b_.CreateLoad(b_.getInt64Ty(), len);
       b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt8(0)), b_.CreateAdd(k, b_.getInt64(1)), was), len);
     });
-    llvm::Type* dims = llvm::ArrayType::get(b_.getInt64Ty(), 1);
-    llvm::Type* ptr = llvm::PointerType::getUnqual(ctx_);
-    llvm::Value* view = llvm::PoisonValue::get(llvm::StructType::get(ctx_, {ptr, ptr, dims, dims}));
-    view = b_.CreateInsertValue(view, llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx_)), kMeminfo);
-    view = b_.CreateInsertValue(view, p, kData);
-    view = b_.CreateInsertValue(view, b_.CreateLoad(b_.getInt64Ty(), len), {kShape, 0});
-    return b_.CreateInsertValue(view, b_.getInt64(1), {kStrides, 0});
+    // bytesm: a copy, as Python's r['n'] is a new bytes object: a view
+    // changed when the array was written after (a['n'][0] = b'zz'). The
+    // field read is a root (ownership.cpp), which takes the new block.
+    llvm::Value* n = b_.CreateLoad(b_.getInt64Ty(), len);
+    llvm::Value* out = newArray(*types().parse("Bytes(uint8, 1d, C)"), {n});
+    b_.CreateMemCpy(b_.CreateExtractValue(out, kData), llvm::MaybeAlign(1), p, llvm::MaybeAlign(1), n);
+    return out;
   }
   if (ft->kind == Kind::kUnicodeCharSeq) return strFromUcs4Field(p, ft->index);  // a U field: a new str
   if (ft->kind == Kind::kNestedArray) {  // records2: a C array view of the field's bytes, borrowed (no meminfo)

@@ -118,6 +118,18 @@ llvm::Value* FunctionLowering::strCharView(llvm::Value* s, llvm::Value* i) {
   return b_.CreateInsertValue(out, kind, kStrKind);
 }
 
+llvm::Value* FunctionLowering::bytesHash(llvm::Value* bytes) {
+  // CPython hashes bytes and a str of kind 1 alike: SipHash-1-3 of the same
+  // bytes (0 when empty, never -1), so the helper hashes a borrowed kind-1
+  // view of them. A Bytes value is contiguous (Bytes(uint8, 1d, C)).
+  llvm::Value* s = llvm::PoisonValue::get(strType(ctx_));
+  s = b_.CreateInsertValue(s, llvm::ConstantPointerNull::get(b_.getPtrTy()), kStrMeminfo);
+  s = b_.CreateInsertValue(s, b_.CreateExtractValue(bytes, kData), kStrData);
+  s = b_.CreateInsertValue(s, b_.CreateExtractValue(bytes, {kShape, 0}), kStrLength);
+  s = b_.CreateInsertValue(s, b_.getInt64(1), kStrKind);
+  return callApi(*this, kHash, b_.getInt64Ty(), {spill(*this, s)});
+}
+
 namespace {
 
 // a == b through the helper, on the fields: a read-only call (no stores to

@@ -1,5 +1,7 @@
 #include "compiler/lowering/ownership.h"
 
+#include "compiler/typing/rules_buffers.h"  // bytesm:
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -108,7 +110,9 @@ bool borrowsOperands(const ir::Instr& i) {
       return i.operands[0]->type->kind == Kind::kTuple ||
              fieldIntoRecord(i) ||  // recuaf: r['x'], r[0]
              (i.operands[0]->type->isArray() && !typing::isSelectionIndex(i.operands[1]->type) &&
-              i.result->type->kind != Kind::kStr);  // chararrays: an item of a U array is a new str
+              i.result->type->kind != Kind::kStr &&  // chararrays: an item of a U array is a new str
+              !(typing::isCharDtype(i.operands[0]->type->dtype()) &&
+                typing::isBytes(i.result->type)));  // bytesm: an item of an S array is a new bytes
     case Op::kConst:
     case Op::kUndef:
     case Op::kLoadGlobal:

@@ -549,6 +549,14 @@ class Inferrer {
     return static_cast<int>(g->function_index);
   }
 
+  // bytesm: whether `name` is an array method row (not an attribute such as .shape) of bytes value b.
+  bool bytesArrayMethod(const Type* b, const std::string& name) {
+    std::optional<BuiltinId> id = findMember(Kind::kArray, name);
+    if (!id) return false;
+    const Type* t = memberAttr(tc_, *id, b);
+    return t && t->kind == Kind::kBoundMethod;
+  }
+
   // pyfuncs: the bundle function implementing `name` ("list.sort",
   // "list.sorted", kiln/library/list_methods.py) when call i passes a
   // function as key=, or -1 (no key, key=None: the compiler's own sort).
@@ -617,8 +625,15 @@ class Inferrer {
                              std::string(f->status().message()), line_);
           return **f;
         }
+        if (int fn = callee->name == "bytes" ? strLibraryMethod(inst, "__new__", "bytes") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/false);  // bytesm: bytes(x) written in Python
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
+        if (callee->name.rfind("numpy.", 0) == 0 && callee->name != "numpy.frombuffer")
+          for (const Type* a : args)
+            if (isBytes(a))  // bytesm: NumPy reads bytes as one string scalar, never as uint8 elements
+              return typingError(absl::StrCat(callee->name, "() of a bytes value (", a->str(),
+                                              ") is not supported: NumPy reads it as a string scalar"));
         absl::StatusOr<std::vector<int>> bound =
             bindArguments(*id, i.operands.size() - 1 - i.kwnames.size(), i.kwnames);
         if (!bound.ok()) return typingError(std::string(bound.status().message()));
@@ -691,6 +706,8 @@ class Inferrer {
         }
         if (int fn = receiver->kind == Kind::kStr ? strLibraryMethod(inst, callee->name) : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // strings: s.method written in Python
+        if (int fn = isBytes(receiver) ? strLibraryMethod(inst, callee->name, "bytes") : -1; fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/true);  // bytesm: b.method written in Python
         if (int fn = receiver->kind == Kind::kTuple ? strLibraryMethod(inst, callee->name, "tuple") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/true);  // tuples: t.index, t.count written in Python
         if (int fn = receiver->kind == Kind::kArray && !findMember(Kind::kArray, callee->name)
@@ -1315,6 +1332,13 @@ class Inferrer {
                              absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
         } else if (obj->kind == Kind::kStr && i.name == "format") {  // format: template.format(...) (rules_format.cpp)
           t = tc_.boundMethod(obj, i.name);
+        } else if (isBytes(obj) && strLibraryMethod(inst, i.name, "bytes") >= 0) {
+          // bytesm: a bytes method written in Python (kiln/library/bytes_methods.py).
+          t = tc_.boundMethod(obj, i.name);
+        } else if (isBytes(obj) && (strLibraryMethod(inst, i.name, "array") >= 0 || bytesArrayMethod(obj, i.name))) {
+          // bytesm: an array method (b.sum(), b.copy()) would answer elementwise; Python's bytes has none.
+          return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str(),
+                                          " (a bytes value has the methods of bytes, not of an array)"));
         } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
           // strings: a str method written in Python (kiln/library/str_methods.py).
           t = tc_.boundMethod(obj, i.name);
@@ -1528,12 +1552,19 @@ class Inferrer {
           break;
         }
         if (isBytes(operand(0)) && isBytes(operand(1))) {  // charseq: bytes compare as Python's, not elementwise
-          if (i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn ||
-              i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
+          if (i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
             return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' of two bytes values is not supported yet"));
-          t = tc_.boolean();
+          t = tc_.boolean();  // bytesm: `in` is a substring test (lower_buffers.cpp)
           break;
         }
+        if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) && isBytes(operand(1)) &&
+            (operand(0)->kind == Kind::kInt || operand(0)->kind == Kind::kBool)) {
+          t = tc_.boolean();  // bytesm: `c in b` of a byte value c (ValueError out of range(0, 256))
+          break;
+        }
+        if ((isBuffer(operand(0)) || isBuffer(operand(1))) &&
+            (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown))
+          return absl::OkStatus();  // bytesm: not yet known (a call typed later may give bytes)
         if (isBuffer(operand(0)) || isBuffer(operand(1)))  // Python's answer (b"a" == 1 is False), not elementwise
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str(),

@@ -11,6 +11,15 @@ const Type* bufferAttr(TypeContext& tc, const Type* buffer, const std::string& a
   return nullptr;
 }
 
+absl::StatusOr<const Type*> bytesOfCall(TypeContext& tc, const std::vector<const Type*>& args) {
+  if (args.size() != 1 || !args[0]->isArray() || !args[0]->name.empty() || args[0]->ndim != 1 ||
+      args[0]->layout != 'C' || args[0]->dtype()->kind != Kind::kInt || args[0]->dtype()->bits != 8 ||
+      args[0]->dtype()->is_signed)
+    return absl::InternalError(absl::StrCat("kiln.bytes.of() takes a 1-d C uint8 array, not ",
+                                            args.empty() ? std::string("nothing") : args[0]->str()));
+  return tc.parse("Bytes(uint8, 1d, C)");
+}
+
 std::string bufferIndexProblem(const Type* buffer, const Type* index) {
   if (!isBuffer(buffer) || index->kind != Kind::kSlice) return "";
   if (buffer->name != "bytearray" && buffer->name != "pyarray") return "";

@@ -9,6 +9,9 @@
 // bytearray or array.array is not sliced (a slice of one is a copy in
 // Python, which compiled code does not make).
 #include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "compiler/typing/types.h"
 
@@ -24,6 +27,9 @@ inline bool isCharDtype(const Type* t) {
 }
 /// The type of buffer attribute `attr` (a memoryview's flags), or null.
 const Type* bufferAttr(TypeContext& tc, const Type* buffer, const std::string& attr);
+/// bytesm: the type of kiln.bytes.of(a) (a 1-d C uint8 array made in compiled
+/// code, whose block the bytes value takes over): Bytes(uint8, 1d, C).
+absl::StatusOr<const Type*> bytesOfCall(TypeContext& tc, const std::vector<const Type*>& args);
 /// Why `buffer[index]` is refused (a slice of a bytearray or array.array); empty when it is not.
 std::string bufferIndexProblem(const Type* buffer, const Type* index);
 

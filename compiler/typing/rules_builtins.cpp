@@ -172,6 +172,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return ndBroadcastShapeCall(tc, args, res.id == BuiltinId::kNdBroadcastShapeOf);
     case BuiltinId::kNdAsStrided:  // npmisc: rules_broadcast.cpp
       return ndAsStridedCall(tc, args);
+    case BuiltinId::kBytesOf:  // bytesm: rules_buffers.cpp
+      return bytesOfCall(tc, args);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)
@@ -324,6 +326,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     // dicts: hash() (rules_dicts.cpp)
     case BuiltinId::kHash:
       if (n == 1) {
+        if (isBytes(args[0])) return tc.integer(64, true);  // bytesm: CPython's hash of the bytes (lower_strings.cpp)
         std::string why = unhashableReason(args[0]);
         if (why.empty() || args[0]->isDatetimeLike()) return tc.integer(64, true);  // dtunits: hash() only, not keys
         return absl::InvalidArgumentError(why);

@@ -44,6 +44,15 @@ std::optional<absl::StatusOr<BuiltinRewrite>> staticBuiltinRewrite(const std::st
     return BuiltinRewrite{R::kConstant, item->kind == Kind::kUnknown || item == args[1]};
   }
   if (name == "kiln.static.item_isinstance" && args.size() == 2) {
+    if (args[0]->kind == Kind::kTuple) {  // bytesm: every item; an empty tuple, as an empty list, is false
+      if (args[0]->items.empty()) return BuiltinRewrite{R::kConstant, false};
+      for (const Type* item : args[0]->items) {
+        std::optional<bool> is = instanceOf(item, args[1]);
+        if (!is) return absl::InternalError(absl::StrCat(name, "(): ", args[1]->str(), " is not a class"));
+        if (!*is) return BuiltinRewrite{R::kConstant, false};
+      }
+      return BuiltinRewrite{R::kConstant, true};
+    }
     if (args[0]->kind != Kind::kList || args[0]->items[0]->kind == Kind::kUnknown)
       return BuiltinRewrite{R::kConstant, false};
     std::optional<bool> is = instanceOf(args[0]->items[0], args[1]);

@@ -492,6 +492,9 @@ class _Builder:
                         if isinstance(f, Dispatcher):
                             members.append((f"{module}.{attr}.{inner}", KIND_FUNCTION, None,
                                             self.add_function(f.py_func), "", ""))
+        # bytesm: bytes(x) (the global `bytes` stays the class, for isinstance).
+        if "bytes" in names:
+            members.append(("bytes.__new__", KIND_FUNCTION, None, self.add_function(library.lookup("bytes.__new__")), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.
@@ -505,6 +508,9 @@ class _Builder:
             impl = library.lookup(f"tuple.{attr}")  # tuples: t.index, t.count
             if impl is not None:
                 members.append((f"tuple.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+            impl = library.lookup(f"bytes.{attr}")  # bytesm: b.find, b.upper, ...
+            if impl is not None:
+                members.append((f"bytes.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
             # npfuncs: an array method written in Python ("array.argsort" for
             # a.argsort), used when the receiver is an array.
             impl = library.lookup(f"array.{attr}") if "numpy" in sys.modules else None

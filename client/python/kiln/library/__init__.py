@@ -36,6 +36,7 @@ _MODULES = {
     "operator": "kiln.library.operator_functions",  # closures: the operator module
     "heapq": "kiln.library.heapq_functions",  # lists
     "tuple": "kiln.library.tuple_methods",  # tuples: methods of tuple, "tuple.index"
+    "bytes": "kiln.library.bytes_methods",  # bytesm: methods of bytes, "bytes.find"; bytes(x) is "bytes.__new__"
     "array": "kiln.library.numpy_functions",  # npfuncs: methods of arrays, "array.argsort"
     "functools": "kiln.library.functools_functions",  # generators: functools.reduce
     "builtins": "kiln.library.builtin_functions",  # generators: map, filter
@@ -99,7 +100,7 @@ def lookup(qualified_name):
 
 # The Python objects whose attributes the library's names are, where that is
 # not the module of the same name.
-_OWNERS = {"str": str, "tuple": tuple, "builtins": builtins}
+_OWNERS = {"str": str, "tuple": tuple, "builtins": builtins, "bytes": bytes}
 
 
 def may_implement(module, attr):
