@@ -1,6 +1,7 @@
 #include "server/artifact_record.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/facts.h"
 
 namespace kiln::server {
 namespace {
@@ -47,6 +48,7 @@ class Reader {
 std::string encodeArtifact(const compiler::CompileResult& r) {
   size_t size = 4 + 4 * 4 + r.entry_symbol.size() + r.return_type.size() + r.text.size() + r.shared_object.size();
   for (const std::string& t : r.arg_types) size += 4 + t.size();
+  for (const compiler::Diagnostic& w : r.warnings) size += 5 * 4 + w.message.size() + w.filename.size() + w.function.size();
   std::string out;
   out.reserve(size);
   putU32(out, kArtifactRecordVersion);
@@ -55,6 +57,14 @@ std::string encodeArtifact(const compiler::CompileResult& r) {
   putField(out, r.text);
   putU32(out, static_cast<uint32_t>(r.arg_types.size()));
   for (const std::string& t : r.arg_types) putField(out, t);
+  putU32(out, static_cast<uint32_t>(r.warnings.size()));
+  for (const compiler::Diagnostic& w : r.warnings) {
+    putU32(out, static_cast<uint32_t>(w.kind));
+    putField(out, w.message);
+    putField(out, w.filename);
+    putU32(out, static_cast<uint32_t>(w.line));
+    putField(out, w.function);
+  }
   out.append(r.shared_object);
   return out;
 }
@@ -63,7 +73,7 @@ absl::StatusOr<ArtifactView> decodeArtifact(absl::string_view record) {
   Reader in(record);
   absl::StatusOr<uint32_t> version = in.u32("the version");
   if (!version.ok()) return version.status();
-  if (*version != kArtifactRecordVersion)
+  if (*version != 1 && *version != kArtifactRecordVersion)
     return absl::DataLossError(absl::StrCat("artifact record version ", *version, ", expected ",
                                             kArtifactRecordVersion));
   ArtifactView v;
@@ -80,6 +90,32 @@ absl::StatusOr<ArtifactView> decodeArtifact(absl::string_view record) {
     absl::StatusOr<absl::string_view> f = in.field("an argument type");
     if (!f.ok()) return f.status();
     v.arg_types.push_back(*f);
+  }
+  if (*version >= 2) {
+    absl::StatusOr<uint32_t> w = in.u32("the warning count");
+    if (!w.ok()) return w.status();
+    if (*w > in.rest().size() / 20) return absl::DataLossError(absl::StrCat("artifact record: ", *w, " warnings"));
+    for (uint32_t i = 0; i < *w; ++i) {
+      ArtifactView::Warning warning;
+      absl::StatusOr<uint32_t> kind = in.u32("a warning's kind");
+      if (!kind.ok()) return kind.status();
+      if (*kind >= base::diagnosticKindTable().size())
+        return absl::DataLossError(absl::StrCat("artifact record: warning kind ", *kind));
+      warning.kind = static_cast<compiler::Diagnostic::Kind>(*kind);
+      for (auto [field, what] : {std::pair{&warning.message, "a warning's message"},
+                                 std::pair{&warning.filename, "a warning's filename"}}) {
+        absl::StatusOr<absl::string_view> f = in.field(what);
+        if (!f.ok()) return f.status();
+        *field = *f;
+      }
+      absl::StatusOr<uint32_t> line = in.u32("a warning's line");
+      if (!line.ok()) return line.status();
+      warning.line = static_cast<int>(*line);
+      absl::StatusOr<absl::string_view> function = in.field("a warning's function");
+      if (!function.ok()) return function.status();
+      warning.function = *function;
+      v.warnings.push_back(warning);
+    }
   }
   v.shared_object = in.rest();
   return v;

@@ -163,6 +163,9 @@ absl::Status KilnService::compile(const pb::CompileRequest& request, pb::Compile
       a->set_entry_symbol(v.entry_symbol.data(), v.entry_symbol.size());
       a->set_return_type(v.return_type.data(), v.return_type.size());
       for (absl::string_view t : v.arg_types) a->add_arg_types(t.data(), t.size());
+      for (const ArtifactView::Warning& w : v.warnings)  // advisory: outside the seal
+        *a->add_warnings() = toProto(compiler::Diagnostic{w.kind, std::string(w.message), std::string(w.filename),
+                                                          w.line, std::string(w.function)});
       a->set_cache_key(o.key.raw().data(), o.key.raw().size());
       // The seal (kiln/v1/artifact_seal.h): the client checks it before loading.
       const std::string digest = pb::artifactDigest(request, *a);

@@ -11,6 +11,7 @@
 #include "compiler/frontend/frontend.h"
 #include "compiler/ir/parser.h"
 #include "compiler/ir/verifier.h"
+#include "compiler/typing/performance_warnings.h"
 #include "kiln_build_id.h"
 
 namespace kiln::compiler {
@@ -100,6 +101,7 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   const typing::Type* ret = prog.declared_ret ? prog.declared_ret : prog.instances[0]->ret;
   result.return_type = ret->str();
   for (const typing::Type* t : prog.instances[0]->arg_types) result.arg_types.push_back(t->str());
+  result.warnings = typing::performanceWarnings(prog);
   switch (request.emit) {
     case Emit::kBytecode:
     case Emit::kKir: break;  // returned above

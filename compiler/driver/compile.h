@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "compiler/budget.h"
 #include "compiler/bundle.h"
+#include "compiler/diagnostic.h"
 #include "compiler/targets/target.h"
 
 namespace kiln::compiler {
@@ -70,6 +71,10 @@ struct CompileResult {
   std::string return_type;     // Numba-style spelling
   std::vector<std::string> arg_types;  // canonical spellings of the request's
   std::string text;            // the emitted stage for every other Emit
+  /// What the compile warns about (a Diagnostic of a warning kind, located
+  /// at the user's line; typing/performance_warnings.h), for every emit
+  /// from typed on. Stored with the artifact: a cache hit warns again.
+  std::vector<Diagnostic> warnings;
   /// Wall time of each pass that ran, in pipeline order ("frontend",
   /// "simplify-block-params", "typing", "lowering", "optimize", "codegen",
   /// "link"), in seconds.

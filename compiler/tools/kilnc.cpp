@@ -199,6 +199,9 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<kiln::compiler::CompileResult> result = kiln::compiler::compile(request);
   if (!result.ok()) return report(result.status());
+  for (const kiln::compiler::Diagnostic& w : result->warnings)  // as an error reads, but the compile goes on
+    std::fprintf(stderr, "%s:%d: %s: %s\n", w.filename.c_str(), w.line, kiln::compiler::kindName(w.kind),
+                 w.message.c_str());
   printInstrumentation(*result);
   return writeOutput(*emit == kiln::compiler::Emit::kBinary ? result->shared_object : result->text, out_path);
 }

@@ -10,10 +10,12 @@ and turning the server's diagnostics into TypingError and friends.
 import functools
 import sys
 import types
+import warnings
 
 from . import _kiln, config
 from .bundle import bundle_spec
-from .errors import CompilerError, KilnError, LoweringError, NumbaTypeError, NumbaValueError, TypingError, UnsupportedError, located
+from .errors import (CompilerError, KilnError, KilnPerformanceWarning, LoweringError, NumbaTypeError, NumbaValueError,
+                     TypingError, UnsupportedError, located, warning_category)
 
 # The emit names and diagnostic kinds are defined once in C++ (base/*.def,
 # kiln.proto) and read from the extension, never copied here.
@@ -21,8 +23,9 @@ EMITS = dict(_kiln.EMITS)                      # "llvm" -> kiln.v1.Emit value
 EMIT_BINARY = EMITS["binary"]
 _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedError,
                   "CompilerError": CompilerError, "NumbaTypeError": NumbaTypeError,
-                  "NumbaValueError": NumbaValueError, "LoweringError": LoweringError}
-# kiln.v1.Diagnostic.Kind value -> exception class
+                  "NumbaValueError": NumbaValueError, "LoweringError": LoweringError,
+                  "KilnPerformanceWarning": KilnPerformanceWarning}  # a warning kind: emitted, not raised
+# kiln.v1.Diagnostic.Kind value -> exception (or warning) class
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
 
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
@@ -230,6 +233,12 @@ class Dispatcher(_kiln.Dispatcher):
                                        _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
                                        o.get("error_model", "python"), _target_tier(o))
         if reply["ok"]:
+            for kind, message, filename, line, _function in reply.get("warnings", ()):
+                # A compile warning (typing/performance_warnings.h), located
+                # at the user's line as Numba's are; once per compile.
+                cls = _DIAGNOSTIC_ERRORS.get(kind)
+                if cls is not None and issubclass(cls, Warning):
+                    warnings.warn_explicit(message, warning_category(cls), filename or "<unknown>", line)
             return reply["index"]
         if "unboxable" in reply:  # a type the server knows but the dispatcher cannot box
             raise UnsupportedError(

@@ -122,9 +122,33 @@ class UnsupportedTargetError(KilnError):
 
 
 class KilnPerformanceWarning(Warning):
-    """cudahost: code that works but is slow for a reason you can fix, as
-    Numba's NumbaPerformanceWarning (e.g. a host array passed to a kernel on
-    a GPU, copied in and out around every launch)."""
+    """Code that works but is slow for a reason you can fix, as Numba's
+    NumbaPerformanceWarning: a host array passed to a kernel on a GPU,
+    copied in and out around every launch (cudahost); ``np.dot``,
+    ``np.vdot`` or ``@`` called on an array that is not contiguous (a
+    compile warning, located at the call: docs/errors.md). Emitted as
+    ``warning_category(KilnPerformanceWarning)``."""
+
+    _numba_name = "NumbaPerformanceWarning"
+
+
+_warning_twins = {}
+
+
+def warning_category(cls):
+    """The category to emit a Kiln warning class with: `cls` itself, or,
+    when Numba is already imported (Kiln never imports it), a subclass of
+    `cls` and of Numba's warning class of the same meaning (made once), so
+    that a filter or a catch on either class sees it."""
+    numba_errors = sys.modules.get("numba.core.errors")
+    numba_cls = getattr(numba_errors, cls.__dict__.get("_numba_name", ""), None) if numba_errors else None
+    if not isinstance(numba_cls, type) or not issubclass(numba_cls, Warning):
+        return cls
+    twin = _warning_twins.get(cls)
+    if twin is None:
+        twin = type(cls.__name__, (cls, numba_cls), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        _warning_twins[cls] = twin
+    return twin
 
 
 class ServerError(KilnError):

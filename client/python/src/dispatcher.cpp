@@ -507,7 +507,7 @@ PyObject* addOverload(PyObject* self, PyObject* args) {
 // Finds or compiles the overload for these canonical argument types: the
 // Compile RPC, then the shared object is loaded and registered here, so its
 // bytes never become a Python object. {"ok": True, "index", "return_type",
-// "cache_hit"} or the diagnostic dict of compileRpc's reply.
+// "cache_hit", "warnings"} or the diagnostic dict of compileRpc's reply.
 PyObject* compileOverload(PyObject* self, PyObject* args) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
   PyObject *bundle_obj, *arg_types, *fastmath;
@@ -551,8 +551,24 @@ PyObject* compileOverload(PyObject* self, PyObject* args) {
     if (why == nullptr) return nullptr;
     return Py_BuildValue("{s:O,s:s,s:N}", "ok", Py_False, "return_type", returns.c_str(), "unboxable", why);
   }
-  return Py_BuildValue("{s:O,s:n,s:s,s:O}", "ok", Py_True, "index", i, "return_type", returns.c_str(),
-                       "cache_hit", reply.cache_hit() ? Py_True : Py_False);
+  // What the compile warned about, for the caller to emit (warnings.warn_explicit):
+  // [(kind, message, filename, line, function)], kind a kiln.v1.Diagnostic.Kind value.
+  PyObject* warnings = PyList_New(0);
+  if (warnings == nullptr) return nullptr;
+  for (const kiln::v1::Diagnostic& w : a.warnings()) {
+    PyObject* item = Py_BuildValue("(is#s#is#)", static_cast<int>(w.kind()), w.message().data(),
+                                   static_cast<Py_ssize_t>(w.message().size()), w.filename().data(),
+                                   static_cast<Py_ssize_t>(w.filename().size()), static_cast<int>(w.line()),
+                                   w.function().data(), static_cast<Py_ssize_t>(w.function().size()));
+    if (item == nullptr || PyList_Append(warnings, item) < 0) {
+      Py_XDECREF(item);
+      Py_DECREF(warnings);
+      return nullptr;
+    }
+    Py_DECREF(item);
+  }
+  return Py_BuildValue("{s:O,s:n,s:s,s:O,s:N}", "ok", Py_True, "index", i, "return_type", returns.c_str(),
+                       "cache_hit", reply.cache_hit() ? Py_True : Py_False, "warnings", warnings);
 }
 
 // _overloads() -> [(arg_types, return_type), ...] in dispatch order

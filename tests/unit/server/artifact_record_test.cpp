@@ -13,6 +13,8 @@ compiler::CompileResult sample() {
   r.return_type = "float64";
   r.arg_types = {"float64", "UniTuple(int64, 2)"};
   r.text = "";
+  r.warnings = {{compiler::Diagnostic::Kind::kPerformanceWarning, "np.dot() is faster on contiguous arrays", "/u/m.py",
+                 12, "f"}};
   return r;
 }
 
@@ -27,6 +29,12 @@ TEST(ArtifactRecord, RoundTripsInPlace) {
   ASSERT_EQ(v->arg_types.size(), 2u);
   EXPECT_EQ(v->arg_types[1], "UniTuple(int64, 2)");
   EXPECT_EQ(v->text, "");
+  ASSERT_EQ(v->warnings.size(), 1u);
+  EXPECT_EQ(v->warnings[0].kind, compiler::Diagnostic::Kind::kPerformanceWarning);
+  EXPECT_EQ(v->warnings[0].message, "np.dot() is faster on contiguous arrays");
+  EXPECT_EQ(v->warnings[0].filename, "/u/m.py");
+  EXPECT_EQ(v->warnings[0].line, 12);
+  EXPECT_EQ(v->warnings[0].function, "f");
   // Views into the record, not copies: the shared object is its tail.
   EXPECT_EQ(v->shared_object.data() + v->shared_object.size(), record.data() + record.size());
 }
@@ -42,6 +50,25 @@ TEST(ArtifactRecord, EveryTruncatedHeaderIsDataLoss) {
   }
 }
 
+// A record stored before warnings were (version 1, no warning count) still
+// reads: a cache written by an older kilnd stays valid.
+TEST(ArtifactRecord, VersionOneHasNoWarnings) {
+  compiler::CompileResult r = sample();
+  std::string record = encodeArtifact(r);
+  const size_t header = record.size() - r.shared_object.size();
+  // Drop the warnings (everything after the argument types, up to the shared object).
+  r.warnings.clear();
+  const std::string plain = encodeArtifact(r);
+  std::string v1 = plain.substr(0, plain.size() - r.shared_object.size() - 4) + r.shared_object;
+  v1[0] = 1;
+  absl::StatusOr<ArtifactView> v = decodeArtifact(v1);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->warnings.empty());
+  EXPECT_EQ(v->arg_types.size(), 2u);
+  EXPECT_EQ(v->shared_object, r.shared_object);
+  EXPECT_GT(header, plain.size() - r.shared_object.size());  // the warning took room
+}
+
 TEST(ArtifactRecord, BadVersionAndHugeLengthsAreRefused) {
   std::string record = encodeArtifact(sample());
   std::string wrong = record;
@@ -50,6 +77,13 @@ TEST(ArtifactRecord, BadVersionAndHugeLengthsAreRefused) {
   std::string huge = record;
   huge[4] = huge[5] = huge[6] = huge[7] = '\xff';  // entry symbol length 4 GiB
   EXPECT_FALSE(decodeArtifact(huge).ok());
+  compiler::CompileResult r = sample();
+  std::string bad_kind = encodeArtifact(r);
+  const size_t kind_at = bad_kind.size() - r.shared_object.size();  // the warning's fields end where the object starts
+  const size_t warning_bytes = 4 + 4 + r.warnings[0].message.size() + 4 + r.warnings[0].filename.size() + 4 + 4 +
+                               r.warnings[0].function.size();
+  bad_kind[kind_at - warning_bytes] = '\x7f';  // kind 127: no such diagnostic kind
+  EXPECT_EQ(decodeArtifact(bad_kind).status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

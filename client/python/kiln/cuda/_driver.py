@@ -835,7 +835,7 @@ def prepare_args(name, args, stream=None, space=None):
 
     import numpy as np
     from .. import _kiln
-    from ..errors import KilnPerformanceWarning
+    from ..errors import KilnPerformanceWarning, warning_category
     from ._devicearray import DeviceNDArray
     space = space or DEVICE
     device_args, types, back = [], [], []
@@ -862,7 +862,7 @@ def prepare_args(name, args, stream=None, space=None):
                 raise TypeError(f"kernel '{name}': cannot pass a {type(a).__name__} to a GPU kernel")
             types.append(t)
     if back and not space.is_host:
-        warnings.warn(HOST_ARRAY_WARNING, KilnPerformanceWarning, stacklevel=_user_stacklevel())
+        warnings.warn(HOST_ARRAY_WARNING, warning_category(KilnPerformanceWarning), stacklevel=_user_stacklevel())
     return device_args, tuple(types), back
 
 

@@ -19,6 +19,7 @@ from kiln.library import implements, primitive
 
 _call = primitive("kiln.linalg.call")
 _same_dtype = primitive("kiln.linalg.same_dtype")
+_error = primitive("kiln.static.error")
 
 # runtime/cpu/kiln_linalg.h: the ops and the statuses.
 _GEMM = 1
@@ -131,9 +132,21 @@ def _product(a, b):
 # Operands of two dtypes are refused at compile time, as Numba does
 # (NumPy would promote them).
 @implements("numpy.dot")
-def dot(a, b):
+def dot(a, b, out=None):
     _same_dtype("np.dot()", a, b)
-    return _product(a, b)
+    if out is None:
+        return _product(a, b)
+    # out=: the product is computed apart and then copied in, so an `out`
+    # that overlaps a or b gets NumPy's answer. Its dtype must be the
+    # product's (refused when compiling, as Numba does).
+    if a.ndim == 1 and b.ndim == 1:
+        return _error("np.dot(a, b, out) of two vectors is not supported (as in Numba); out is", out)
+    r = _product(a, b)
+    _same_dtype("np.dot() out=", r, out)
+    if out.shape != r.shape:
+        raise ValueError("incompatible output array size for np.dot(a, b, out)")
+    out[:] = r
+    return out
 
 
 @implements("numpy.matmul")
