@@ -399,6 +399,8 @@ class Inferrer {
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
+    // pysub4: the raise guarding a read of a local that may be unbound (frontend/unbound_locals.h).
+    if (name == "builtins.UnboundLocalError") return tc_.exceptionClass("UnboundLocalError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
     if (name.rfind("type:", 0) == 0 && !g) {  // unroll: type(x) of a number or a str, its class
       if (name.rfind("type:numpy.", 0) == 0) return moduleAttr(tc_, "numpy", name.substr(11));

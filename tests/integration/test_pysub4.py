@@ -1,0 +1,114 @@
+"""pysub4 (issue 9): the Python subset's remaining refusals, each checked
+against plain Python/NumPy."""
+import numpy as np
+import pytest
+
+from kiln import jit, UnsupportedError
+
+
+def _outcome(fn, *args):
+    try:
+        return ("value", fn(*args))
+    except Exception as e:  # noqa: BLE001 - the outcome is what is compared
+        return (type(e), str(e))
+
+
+def _same(fn, *args):
+    expected = _outcome(fn, *args)
+    got = _outcome(jit(fn), *args)
+    if expected[0] == "value" and isinstance(expected[1], np.ndarray):
+        assert got[0] == "value"
+        np.testing.assert_array_equal(got[1], expected[1])
+    else:
+        assert got == expected
+
+
+def maybe_bound(c):
+    if c:
+        x = 1
+    return x  # noqa: F821
+
+
+def never_bound(c):
+    if c:
+        return c
+    t = w + 1  # noqa: F821
+    w = 2
+    return t
+
+
+def loop_variable(n):
+    for i in range(n):
+        pass
+    return i  # noqa: F821
+
+
+def array_on_one_path(c, d):
+    if c:
+        a = np.arange(3)
+    if d:
+        return a.sum()  # noqa: F821
+    return -1
+
+
+def deleted(c):
+    x = 1
+    del x
+    if c:
+        x = 2
+    return x
+
+
+def read_before_the_store_in_a_loop(n):
+    s = 0
+    for k in range(n):
+        if k > 0:
+            s += last  # noqa: F821
+        last = k
+    return s
+
+
+@pytest.mark.parametrize("fn,args", [
+    (maybe_bound, (1,)), (maybe_bound, (0,)),
+    (never_bound, (1,)), (never_bound, (0,)),
+    (loop_variable, (3,)), (loop_variable, (0,)),
+    (array_on_one_path, (1, 1)), (array_on_one_path, (0, 1)), (array_on_one_path, (0, 0)),
+    (deleted, (1,)), (deleted, (0,)),
+    (read_before_the_store_in_a_loop, (4,)),
+])
+def test_an_unbound_local_raises_where_python_does(kilnd, fn, args):
+    _same(fn, *args)
+
+
+def test_the_unbound_local_error_is_caught_by_its_bases(kilnd):
+    @jit
+    def inner(c):
+        if c:
+            x = 1
+        return x  # noqa: F821
+
+    @jit
+    def outer(c):
+        try:
+            return inner(c)
+        except NameError:
+            return -1
+
+    assert outer(1) == 1
+    assert outer(0) == -1
+    with pytest.raises(UnboundLocalError, match="local variable 'x'"):
+        inner(0)
+
+
+def test_a_read_that_may_be_unbound_inside_try_is_refused(kilnd):
+    @jit
+    def f(c):
+        if c:
+            x = 1
+        try:
+            return x  # noqa: F821
+        except Exception:
+            return 0
+
+    with pytest.raises(UnsupportedError, match="'x' may be read before it is assigned inside a try block"):
+        f(1)
