@@ -173,11 +173,13 @@ class SsaBuilder {
   }
   // pysub4: a read of a local CPython checks (LOAD_FAST, DELETE_FAST); one
   // that may find it unbound is guarded once the function is built.
-  Value* readLocal(const FrameState& st, size_t local, const Instruction& in) {
+  // A capture (LOAD_CLOSURE) is no read in CPython, but a captured value
+  // that may be unbound is refused (the inner function would read it).
+  Value* readLocal(const FrameState& st, size_t local, const Instruction& in, bool capture = false) {
     Value* v = localOrUndef(st, local);
     if (v->def ? v->def->op == Op::kUndef : v->param_of != entry_)
       reads_.push_back({cur_, cur_->instrs.empty() ? nullptr : cur_->instrs.back().get(), v, slot_names_[local],
-                        in.line, in.offset, cfg_.blocks[cur_index_].handler >= 0});
+                        in.line, in.offset, cfg_.blocks[cur_index_].handler >= 0, capture});
     return v;
   }
 
@@ -876,7 +878,11 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
         push(emit(Op::kGetItem, {localOrUndef(st, in.arg), zero}, in)->result.get());
         break;
       }
-      push(derefValue(st, in.arg, in));
+      if (isFreeSlot(in.arg) && !nested_) {
+        push(derefValue(st, in.arg, in));
+        break;
+      }
+      push(readLocal(st, in.arg, in, /*capture=*/row.form == Form::kLoadClosure));  // pysub4:
       break;
     case Form::kStoreDeref:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;

@@ -88,6 +88,11 @@ absl::Status guardUnboundReads(ir::Function& fn, ir::Block* entry, size_t& entry
   for (const LocalRead& r : reads) {
     const bool definite = isUndef(r.value);
     if (!definite && maybe.count(r.value) == 0) continue;
+    if (r.capture)
+      return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                                 absl::StrCat("local variable '", r.name,
+                                              "' may be captured by an inner function before it is assigned"),
+                                 code.filename, r.line, code.qualname);
     if (r.protected_by_try)
       return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
                                  absl::StrCat("local variable '", r.name,

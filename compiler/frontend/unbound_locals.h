@@ -16,7 +16,8 @@
 //    of a maybe-unbound param passed on): the block is split at the read and
 //    a branch on the flag goes on, or to a block that raises.
 // A read that may raise inside a try block is refused (the raise would not
-// reach its handler).
+// reach its handler), and so is a capture of a local that may be unbound (an
+// inner function captures values; it would read the one the local lacks).
 
 #include <cstdint>
 #include <string>
@@ -37,6 +38,7 @@ struct LocalRead {
   int32_t line = 0;
   uint32_t offset = 0;
   bool protected_by_try = false;  // the read's block has an except handler
+  bool capture = false;           // LOAD_CLOSURE: an inner function captures the value
 };
 
 /// Guards the reads that may find their local unbound. `entry` is the entry
