@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/typing/array_ctypes.h"  // pysub4:
 #include "compiler/typing/literal_unroll.h"  // tuples:
 #include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
@@ -1345,6 +1346,15 @@ class Inferrer {
                    strLibraryMethod(inst, i.name, "array") >= 0) {
           // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
           t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
+          t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
+        } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
+          const ir::Instr* from = i.operands[0]->def;
+          if (i.name != "data")
+            return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
+          if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
+            return typingError("a.ctypes.data is supported only as one expression on the array a");
+          t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
         } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
           t = npgenAttr(tc_, obj, i.name);
           if (!t && obj->index == 0 && strLibraryMethod(inst, i.name, "Generator") >= 0) t = tc_.boundMethod(obj, i.name);

@@ -112,3 +112,62 @@ def test_a_read_that_may_be_unbound_inside_try_is_refused(kilnd):
 
     with pytest.raises(UnsupportedError, match="'x' may be read before it is assigned inside a try block"):
         f(1)
+
+
+
+def test_a_capture_of_a_local_that_may_be_unbound_is_refused(kilnd):
+    @jit
+    def f(c):
+        if c:
+            x = 1
+        g = lambda: x  # noqa: E731, F821
+        return g()
+
+    with pytest.raises(UnsupportedError, match="'x' may be captured by an inner function before it is assigned"):
+        f(1)
+
+
+def cell_read(c):
+    if c:
+        x = 1
+        g = lambda: x  # noqa: E731
+        return g() + x
+    return x  # noqa: F821
+
+
+@pytest.mark.parametrize("c", [0, 1])
+def test_a_read_of_a_captured_local_raises_where_python_does(kilnd, c):
+    _same(cell_read, c)
+
+
+def ctypes_data(a):
+    return a.ctypes.data
+
+
+def ctypes_data_of_a_view(a):
+    c = a[1:].ctypes
+    return c.data
+
+
+@pytest.mark.parametrize("fn,a", [
+    (ctypes_data, np.arange(3)), (ctypes_data, np.zeros((2, 3))[:, 1]), (ctypes_data_of_a_view, np.arange(5.0)),
+])
+def test_ctypes_data_is_the_data_pointer(kilnd, fn, a):
+    assert jit(fn)(a) == fn(a)
+
+
+def test_the_rest_of_ctypes_is_refused(kilnd):
+    from kiln import TypingError
+
+    @jit
+    def shape(a):
+        return a.ctypes.shape
+
+    @jit
+    def whole(a):
+        return a.ctypes
+
+    with pytest.raises(TypingError, match="only .data"):
+        shape(np.arange(3))
+    with pytest.raises(TypingError):
+        whole(np.arange(3))
