@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -35,7 +36,8 @@ Constant boolConstant(bool b) {
 }
 
 // `raise UnboundLocalError(message)` ends block b; CPython's words (3.11+).
-void raiseUnbound(ir::Function& fn, ir::Block* b, const LocalRead& r) {
+// Inside a try block it goes to the handler the read's block goes to.
+void raiseUnbound(ir::Function& fn, ir::Block* b, const LocalRead& r, const std::optional<ir::Edge>& handler) {
   auto at = [&](ir::Instr* i) {
     i->offset = r.offset;
     return i;
@@ -48,7 +50,12 @@ void raiseUnbound(ir::Function& fn, ir::Block* b, const LocalRead& r) {
   ir::Instr* msg = at(fn.append(b, Op::kConst, {}, r.line));
   msg->const_value = std::move(text);
   ir::Instr* exc = at(fn.append(b, Op::kCall, {cls->result.get(), msg->result.get()}, r.line));
-  at(fn.append(b, Op::kRaise, {exc->result.get()}, r.line))->name = "UnboundLocalError";
+  ir::Instr* raise = at(fn.append(b, Op::kRaise, {exc->result.get()}, r.line));
+  raise->name = "UnboundLocalError";
+  if (handler) {
+    raise->succs.push_back(*handler);
+    raise->has_handler = true;
+  }
 }
 
 }  // namespace
@@ -93,12 +100,6 @@ absl::Status guardUnboundReads(ir::Function& fn, ir::Block* entry, size_t& entry
                                  absl::StrCat("local variable '", r.name,
                                               "' may be captured by an inner function before it is assigned"),
                                  code.filename, r.line, code.qualname);
-    if (r.protected_by_try)
-      return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
-                                 absl::StrCat("local variable '", r.name,
-                                              "' may be read before it is assigned inside a try block (the "
-                                              "UnboundLocalError would not reach its handler)"),
-                                 code.filename, r.line, code.qualname);
     any_conditional |= !definite;
     guarded.push_back(&r);
   }
@@ -140,6 +141,18 @@ absl::Status guardUnboundReads(ir::Function& fn, ir::Block* entry, size_t& entry
     for (size_t k = 0; k < b->instrs.size(); ++k)
       if (b->instrs[k].get() == r->after) at = k + 1;
     if (b == entry) at = std::max(at, entry_top);
+    // In a try block, the raise goes where the block's own terminator does
+    // on an error (its handler edge passes the block's state at entry).
+    std::optional<ir::Edge> handler;
+    if (r->protected_by_try) {
+      const ir::Instr* term = b->terminator();
+      if (!term || !term->has_handler || term->succs.empty())
+        return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+                                   absl::StrCat("local variable '", r->name,
+                                                "' may be read before it is assigned inside a try block"),
+                                   code.filename, r->line, code.qualname);
+      handler = term->succs.back();
+    }
     ir::Block* rest = fn.addBlock();
     for (size_t k = at; k < b->instrs.size(); ++k) {
       b->instrs[k]->parent = rest;
@@ -157,7 +170,7 @@ absl::Status guardUnboundReads(ir::Function& fn, ir::Block* entry, size_t& entry
     };
     follow(b);
     if (isUndef(r->value)) {
-      raiseUnbound(fn, b, *r);  // `rest` has no predecessor now
+      raiseUnbound(fn, b, *r, handler);  // `rest` has no predecessor now
       continue;
     }
     ir::Block* raising = fn.addBlock();
@@ -167,7 +180,7 @@ absl::Status guardUnboundReads(ir::Function& fn, ir::Block* entry, size_t& entry
     br->succs.resize(2);
     br->succs[0].target = rest;
     br->succs[1].target = raising;
-    raiseUnbound(fn, raising, *r);
+    raiseUnbound(fn, raising, *r, handler);
   }
   return absl::OkStatus();
 }

@@ -15,8 +15,8 @@
 //    every edge sets (False from an undef, True from a value, the companion
 //    of a maybe-unbound param passed on): the block is split at the read and
 //    a branch on the flag goes on, or to a block that raises.
-// A read that may raise inside a try block is refused (the raise would not
-// reach its handler), and so is a capture of a local that may be unbound (an
+// Inside a try block the raise takes the handler edge of the read's block.
+// A capture of a local that may be unbound (an
 // inner function captures values; it would read the one the local lacks).
 
 #include <cstdint>

@@ -100,19 +100,43 @@ def test_the_unbound_local_error_is_caught_by_its_bases(kilnd):
         inner(0)
 
 
-def test_a_read_that_may_be_unbound_inside_try_is_refused(kilnd):
-    @jit
-    def f(c):
-        if c:
-            x = 1
-        try:
-            return x  # noqa: F821
-        except Exception:
-            return 0
+def read_in_try(c):
+    if c:
+        x = 1
+    try:
+        return x  # noqa: F821
+    except NameError:
+        return -1
 
-    with pytest.raises(UnsupportedError, match="'x' may be read before it is assigned inside a try block"):
-        f(1)
 
+def read_in_try_catching_its_class(c):
+    if c:
+        x = 1
+    try:
+        y = x + 1  # noqa: F821
+    except UnboundLocalError:
+        y = -2
+    return y
+
+
+def loop_variable_in_try(n):
+    s = 0
+    for i in range(n):
+        s += i
+    try:
+        s += i  # noqa: F821
+    except Exception:
+        s = -3
+    return s
+
+
+@pytest.mark.parametrize("fn,args", [
+    (read_in_try, (1,)), (read_in_try, (0,)),
+    (read_in_try_catching_its_class, (1,)), (read_in_try_catching_its_class, (0,)),
+    (loop_variable_in_try, (3,)), (loop_variable_in_try, (0,)),
+])
+def test_an_unbound_local_inside_try_reaches_its_handler(kilnd, fn, args):
+    _same(fn, *args)
 
 
 def test_a_capture_of_a_local_that_may_be_unbound_is_refused(kilnd):
