@@ -2218,8 +2218,9 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                                             "object in nopython mode)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
-  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))  // litcont: Numba's words
-    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+  // litcont: Numba's words; pysub4: a TypeError, as Numba raises when the call returns it
+  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))
+    return compiler::userError(compiler::Diagnostic::Kind::kBoxing,
                                absl::StrCat("cannot convert native ", entry_ret->str(),
                                             " to a Python object (a literal container stays in compiled code)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,

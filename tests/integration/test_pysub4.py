@@ -195,3 +195,22 @@ def test_the_rest_of_ctypes_is_refused(kilnd):
         shape(np.arange(3))
     with pytest.raises(TypingError):
         whole(np.arange(3))
+
+
+def test_a_literal_container_returned_to_python_is_a_type_error(kilnd):
+    from kiln.errors import BoxingError, TypingError
+
+    @jit
+    def mixed():
+        return {'a': 2j, 'c': 'd'}
+
+    with pytest.raises(TypeError, match="cannot convert native LiteralStrKey") as raised:
+        mixed()
+    assert isinstance(raised.value, BoxingError) and isinstance(raised.value, TypingError)
+
+    @jit
+    def listed(x):
+        return [x, (x, x)]
+
+    with pytest.raises(TypeError, match=r"cannot convert native LiteralList"):
+        listed(1)

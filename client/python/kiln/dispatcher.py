@@ -13,7 +13,7 @@ import types
 
 from . import _kiln, config
 from .bundle import bundle_spec
-from .errors import CompilerError, KilnError, LoweringError, NumbaTypeError, NumbaValueError, TypingError, UnsupportedError, located
+from .errors import BoxingError, CompilerError, KilnError, LoweringError, NumbaTypeError, NumbaValueError, TypingError, UnsupportedError, located
 
 # The emit names and diagnostic kinds are defined once in C++ (base/*.def,
 # kiln.proto) and read from the extension, never copied here.
@@ -21,7 +21,8 @@ EMITS = dict(_kiln.EMITS)                      # "llvm" -> kiln.v1.Emit value
 EMIT_BINARY = EMITS["binary"]
 _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedError,
                   "CompilerError": CompilerError, "NumbaTypeError": NumbaTypeError,
-                  "NumbaValueError": NumbaValueError, "LoweringError": LoweringError}
+                  "NumbaValueError": NumbaValueError, "LoweringError": LoweringError,
+                  "BoxingError": BoxingError}
 # kiln.v1.Diagnostic.Kind value -> exception class
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
 

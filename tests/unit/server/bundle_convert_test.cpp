@@ -161,7 +161,8 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
       {"NameError", "KIND_NAME"}, {"InternalError", "KIND_INTERNAL"},
       {"NumbaTypeError", "KIND_NUMBA_TYPE"},  // pycells:
       {"NumbaValueError", "KIND_NUMBA_VALUE"},  // flatimag:
-      {"LoweringError", "KIND_LOWERING"}};  // dtunits:
+      {"LoweringError", "KIND_LOWERING"},  // dtunits:
+      {"BoxingError", "KIND_BOXING"}};  // pysub4:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
