@@ -5,4 +5,5 @@ set(SUBDIR_SOURCES
   decoder.cpp
   cfg.cpp
   ssa_builder.cpp
+  unbound_locals.cpp
   frontend.cpp)

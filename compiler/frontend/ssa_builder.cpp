@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "compiler/diagnostic.h"
+#include "compiler/frontend/unbound_locals.h"
 
 namespace kiln::frontend {
 
@@ -170,6 +171,17 @@ class SsaBuilder {
   Value* localOrUndef(const FrameState& st, size_t local) {
     return st.locals[local] ? st.locals[local] : undef(local);
   }
+  // pysub4: a read of a local CPython checks (LOAD_FAST, DELETE_FAST); one
+  // that may find it unbound is guarded once the function is built.
+  // A capture (LOAD_CLOSURE) is no read in CPython, but a captured value
+  // that may be unbound is refused (the inner function would read it).
+  Value* readLocal(const FrameState& st, size_t local, const Instruction& in, bool capture = false) {
+    Value* v = localOrUndef(st, local);
+    if (v->def ? v->def->op == Op::kUndef : v->param_of != entry_)
+      reads_.push_back({cur_, cur_->instrs.empty() ? nullptr : cur_->instrs.back().get(), v, slot_names_[local],
+                        in.line, in.offset, cfg_.blocks[cur_index_].handler >= 0, capture});
+    return v;
+  }
 
   absl::Status malformed(uint32_t offset, absl::string_view what) const {
     return absl::InvalidArgumentError(
@@ -211,6 +223,7 @@ class SsaBuilder {
   std::vector<std::vector<Slot>> param_slots_;
   std::vector<FrameState> entry_state_;
   std::vector<Value*> undefs_;  // per local, created on first need
+  std::vector<LocalRead> reads_;  // pysub4: reads that may find their local unbound
   size_t undef_count_ = 0;
   Value* caught_ = nullptr;
   std::vector<bool> handler_entry_;  // exceptions: blocks an exception edge enters
@@ -342,6 +355,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
     if (bb.handler >= 0)
       if (absl::Status s = handlerEdge(b, at_entry, end_handling_); !s.ok()) return s;
   }
+  if (absl::Status s = guardUnboundReads(*fn_, entry_, undef_count_, reads_, code_); !s.ok()) return s;
   return std::move(fn_);
 }
 
@@ -477,7 +491,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       break;
     case Form::kLoadFast:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
-      push(localOrUndef(st, in.arg));
+      push(readLocal(st, in.arg, in));
       break;
     case Form::kLoadFastAndClear:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
@@ -496,6 +510,7 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
     }
     case Form::kDeleteFast:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "local"); !s.ok()) return s;
+      readLocal(st, in.arg, in);
       st.locals[in.arg] = nullptr;
       break;
     case Form::kPushExcInfo: {
@@ -863,7 +878,11 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
         push(emit(Op::kGetItem, {localOrUndef(st, in.arg), zero}, in)->result.get());
         break;
       }
-      push(derefValue(st, in.arg, in));
+      if (isFreeSlot(in.arg) && !nested_) {
+        push(derefValue(st, in.arg, in));
+        break;
+      }
+      push(readLocal(st, in.arg, in, /*capture=*/row.form == Form::kLoadClosure));  // pysub4:
       break;
     case Form::kStoreDeref:
       if (absl::Status s = checkIndex(in, in.arg, st.locals.size(), "cell"); !s.ok()) return s;

@@ -496,6 +496,12 @@ class Parser {
         if (absl::Status s = expect(" "); !s.ok()) return s;
         i.name = std::string(identifier());
         if (i.name.empty()) return error("a global name");
+        // A dotted name is one no Python global shadows ("builtins.str").
+        while (eat(".")) {
+          const std::string part(identifier());
+          if (part.empty()) return error("a global name after '.'");
+          absl::StrAppend(&i.name, ".", part);
+        }
         break;
       }
       case Op::kBinOp: {

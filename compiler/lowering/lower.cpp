@@ -6,6 +6,7 @@
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/lowering/lower_buffers.h"  // buffers:
+#include "compiler/typing/array_ctypes.h"  // pysub4:
 #include "compiler/typing/rules_buffers.h"  // buffers:
 #include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
@@ -373,6 +374,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       if (int k = typing::namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
         v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(k));
+        break;
+      }
+      if (obj->kind == Kind::kBuiltin && obj->name == typing::kArrayCTypes) {  // pysub4: a.ctypes.data
+        const ir::Value* array = i.operands[0]->def->operands[0];
+        v = b_.CreatePtrToInt(b_.CreateExtractValue(value(array), kData), b_.getInt64Ty());
         break;
       }
       if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator draws through the same bitgen_t

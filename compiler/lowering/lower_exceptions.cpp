@@ -44,6 +44,7 @@ std::vector<std::string> builtinAncestors(const std::string& name) {
   if (name == "ZeroDivisionError" || name == "OverflowError") return {"ArithmeticError"};
   if (name == "IndexError" || name == "KeyError") return {"LookupError"};
   if (name == "NotImplementedError") return {"RuntimeError"};
+  if (name == "UnboundLocalError") return {"NameError"};
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/typing/array_ctypes.h"  // pysub4:
 #include "compiler/typing/literal_unroll.h"  // tuples:
 #include "compiler/typing/prune_none_branches.h"
 #include "compiler/typing/registry.h"
@@ -399,6 +400,8 @@ class Inferrer {
     if (name.rfind("namedtuple:", 0) == 0 && !g) return tc_.builtin(name);  // namedtuples: type(p), the class
     // exceptions: LOAD_ASSERTION_ERROR's class, named so no global shadows it.
     if (name == "builtins.AssertionError") return tc_.exceptionClass("AssertionError");
+    // pysub4: the raise guarding a read of a local that may be unbound (frontend/unbound_locals.h).
+    if (name == "builtins.UnboundLocalError") return tc_.exceptionClass("UnboundLocalError");
     if (name == "builtins.list" && !g) return tc_.builtin("list");  // tuples: a, *rest = t
     if (name.rfind("type:", 0) == 0 && !g) {  // unroll: type(x) of a number or a str, its class
       if (name.rfind("type:numpy.", 0) == 0) return moduleAttr(tc_, "numpy", name.substr(11));
@@ -1367,6 +1370,15 @@ class Inferrer {
                    strLibraryMethod(inst, i.name, "array") >= 0) {
           // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
           t = tc_.boundMethod(obj, i.name);
+        } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
+          t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
+        } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
+          const ir::Instr* from = i.operands[0]->def;
+          if (i.name != "data")
+            return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
+          if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
+            return typingError("a.ctypes.data is supported only as one expression on the array a");
+          t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
         } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
           t = npgenAttr(tc_, obj, i.name);
           if (!t && obj->index == 0 && strLibraryMethod(inst, i.name, "Generator") >= 0) t = tc_.boundMethod(obj, i.name);
@@ -2237,8 +2249,9 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                                             "object in nopython mode)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,
                                bundle.functions[0].code.qualname);
-  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))  // litcont: Numba's words
-    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
+  // litcont: Numba's words; pysub4: a TypeError, as Numba raises when the call returns it
+  if (isLiteralList(entry_ret) || isLiteralStrKeyDict(entry_ret))
+    return compiler::userError(compiler::Diagnostic::Kind::kBoxing,
                                absl::StrCat("cannot convert native ", entry_ret->str(),
                                             " to a Python object (a literal container stays in compiled code)"),
                                bundle.functions[0].code.filename, bundle.functions[0].code.firstlineno,

@@ -46,7 +46,7 @@ bool isExceptionClassName(const std::string& name) {
   static const std::set<std::string> names = {
       "Exception", "ValueError", "ZeroDivisionError", "IndexError", "KeyError", "TypeError",
       "RuntimeError", "AssertionError", "OverflowError", "ArithmeticError", "NotImplementedError",
-      "StopIteration", "MemoryError", "NameError", "LookupError"};
+      "StopIteration", "MemoryError", "NameError", "LookupError", "UnboundLocalError"};
   return names.count(name) > 0;
 }
 

@@ -101,7 +101,8 @@ def test_facts_come_from_the_extension():
                                       kinds["KIND_INTERNAL"]: ("InternalError", "CompilerError"),
                                       kinds["KIND_NUMBA_TYPE"]: ("NumbaTypeError", "NumbaTypeError"),  # pycells
                                       kinds["KIND_NUMBA_VALUE"]: ("NumbaValueError", "NumbaValueError"),  # flatimag
-                                      kinds["KIND_LOWERING"]: ("LoweringError", "LoweringError")}  # dtunits
+                                      kinds["KIND_LOWERING"]: ("LoweringError", "LoweringError"),  # dtunits
+                                      kinds["KIND_BOXING"]: ("BoxingError", "BoxingError")}  # pysub4
     from kiln import bundle, dispatcher
     assert bundle.KIND_FUNCTION == _kiln.PROTO_ENUMS["GlobalRef.Kind"]["KIND_FUNCTION"]
     assert dispatcher.EMITS == _kiln.EMITS

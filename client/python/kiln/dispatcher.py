@@ -14,8 +14,8 @@ import warnings
 
 from . import _kiln, config
 from .bundle import bundle_spec
-from .errors import (CompilerError, KilnError, KilnPerformanceWarning, LoweringError, NumbaTypeError, NumbaValueError,
-                     TypingError, UnsupportedError, located, warning_category)
+from .errors import (BoxingError, CompilerError, KilnError, KilnPerformanceWarning, LoweringError, NumbaTypeError,
+                     NumbaValueError, TypingError, UnsupportedError, located, warning_category)
 
 # The emit names and diagnostic kinds are defined once in C++ (base/*.def,
 # kiln.proto) and read from the extension, never copied here.
@@ -24,6 +24,7 @@ EMIT_BINARY = EMITS["binary"]
 _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedError,
                   "CompilerError": CompilerError, "NumbaTypeError": NumbaTypeError,
                   "NumbaValueError": NumbaValueError, "LoweringError": LoweringError,
+                  "BoxingError": BoxingError,
                   "KilnPerformanceWarning": KilnPerformanceWarning}  # a warning kind: emitted, not raised
 # kiln.v1.Diagnostic.Kind value -> exception (or warning) class
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}

@@ -110,6 +110,14 @@ class LoweringError(TypingError):
     it (dtunits). Kiln finds it while typing, as every user error."""
 
 
+class BoxingError(TypingError, TypeError):
+    """A value that Numba compiles but cannot give back to Python (a dict
+    literal with str keys and values of several types): Numba raises
+    TypeError when the call returns it, Kiln refuses the function when the
+    call compiles it. A TypeError, so code written for Numba that catches
+    that keeps catching it (pysub4)."""
+
+
 class CompilerError(KilnError):
     """An internal error: a bug in Kiln, not in your code."""
 

@@ -225,17 +225,29 @@ bb2():
 )");
 }
 
+// pysub4: the read checks a companion bool that each edge sets, and raises
+// UnboundLocalError as CPython where no store reached it
+// (frontend/unbound_locals.h).
 TEST(Frontend311, LocalUnassignedOnSomePathIsUndef) {
   EXPECT_EQ(kir(py311_maybe_unbound()), R"(func @maybe_unbound(%0 c) {
 bb0(%0):
   %1 = undef
-  %2 = truth %0                              ; line 2
-  branch %2, bb1(), bb2(%1)                  ; line 2
+  %2 = const True
+  %3 = const False
+  %4 = truth %0                              ; line 2
+  branch %4, bb1(), bb2(%1, %3)              ; line 2
 bb1():
-  %3 = const 1                               ; line 3
-  jump bb2(%3)                               ; line 3
-bb2(%4):
-  return %4                                  ; line 4
+  %5 = const 1                               ; line 3
+  jump bb2(%5, %2)                           ; line 3
+bb2(%6, %7):
+  branch %7, bb3(), bb4()                    ; line 4
+bb3():
+  return %6                                  ; line 4
+bb4():
+  %8 = load_global builtins.UnboundLocalError ; line 4
+  %9 = const 'cannot access local variable \'v\' where it is not associated with a value' ; line 4
+  %10 = call %8, %9                          ; line 4
+  raise %10 UnboundLocalError                ; line 4
 }
 )");
 }

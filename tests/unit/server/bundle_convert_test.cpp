@@ -162,6 +162,7 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
       {"NumbaTypeError", "KIND_NUMBA_TYPE"},  // pycells:
       {"NumbaValueError", "KIND_NUMBA_VALUE"},  // flatimag:
       {"LoweringError", "KIND_LOWERING"},  // dtunits:
+      {"BoxingError", "KIND_BOXING"},  // pysub4:
       {"PerformanceWarning", "KIND_PERFORMANCE_WARNING"}};  // warnings:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
