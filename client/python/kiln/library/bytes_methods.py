@@ -296,44 +296,36 @@ def istitle(s):
     return cased
 
 
-@implements("bytes.isalpha")
-def isalpha(s):
+def _every(s, alpha, digit, space):
+    """Whether s is not empty and each of its bytes is a letter (when
+    `alpha`), a digit (when `digit`) or whitespace (when `space`): the ASCII
+    classes of bytes.isalpha, isalnum, isdigit and isspace."""
     if len(s) == 0:
         return False
     for c in s:
-        if not (_upper_c(c) or _lower_c(c)):
+        if not ((alpha and (_upper_c(c) or _lower_c(c))) or (digit and _digit_c(c)) or (space and _space_c(c))):
             return False
     return True
+
+
+@implements("bytes.isalpha")
+def isalpha(s):
+    return _every(s, True, False, False)
 
 
 @implements("bytes.isalnum")
 def isalnum(s):
-    if len(s) == 0:
-        return False
-    for c in s:
-        if not (_upper_c(c) or _lower_c(c) or _digit_c(c)):
-            return False
-    return True
+    return _every(s, True, True, False)
 
 
 @implements("bytes.isdigit")
 def isdigit(s):
-    if len(s) == 0:
-        return False
-    for c in s:
-        if not _digit_c(c):
-            return False
-    return True
+    return _every(s, False, True, False)
 
 
 @implements("bytes.isspace")
 def isspace(s):
-    if len(s) == 0:
-        return False
-    for c in s:
-        if not _space_c(c):
-            return False
-    return True
+    return _every(s, False, False, True)
 
 
 @implements("bytes.isascii")
