@@ -154,7 +154,10 @@ def warning_category(cls):
         return cls
     twin = _warning_twins.get(cls)
     if twin is None:
-        twin = type(cls.__name__, (cls, numba_cls), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        # Warning's own __init__ and __str__, not Numba's (it wraps the
+        # message in terminal bold codes).
+        twin = type(cls.__name__, (cls, numba_cls), {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                                                     "__init__": Warning.__init__, "__str__": Warning.__str__})
         _warning_twins[cls] = twin
     return twin
 
