@@ -257,6 +257,41 @@ def test_typed_list_constructor_in_compiled_code(kilnd):
     assert jit(make_lists)(4) == make_lists(4)
 
 
+def append_and_return(lst, x):
+    lst.append(x)
+    return lst
+
+
+def built_and_returned(n):
+    out = []
+    for i in range(n):
+        out.append(i)
+    return out
+
+
+def test_typed_list_passed_in_and_returned_is_the_same_object(kilnd):
+    # pyvals: a typed List returned as it was passed in comes back as that
+    # very object (not a copy), with the compiled code's changes in it; the
+    # next compiled call sees what Python wrote into it since.
+    import kiln
+    f = jit(append_and_return)
+    lst = List([1, 2])
+    got = f(lst, 5)
+    assert got is lst and type(got) is List and lst == [1, 2, 5] and lst.item_type == "int64"
+    got.append(9)
+    assert f(got, 4) is lst and lst == [1, 2, 5, 9, 4]
+    empty = List.empty_list(np.float64)
+    assert f(empty, 1.5) is empty and empty == [1.5]
+    # A list made in compiled code comes back as a new Python list with its items.
+    assert jit(built_and_returned)(4) == [0, 1, 2, 3]
+    before = kiln.live_allocations()
+    for _ in range(50):
+        f(List([1, 2, 3]), 4)
+        jit(built_and_returned)(10)
+        jit(make_lists)(5)
+    assert kiln.live_allocations() == before
+
+
 GLOBAL_TYPED_LIST = List.empty_list(np.int32)
 
 
