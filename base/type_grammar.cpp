@@ -76,7 +76,8 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
-    case TypeSyntax::Kind::kSlice: out->append("slice3_type"); return;  // slices2:
+    case TypeSyntax::Kind::kSlice: out->append(kSliceTypeName); return;  // slices2:
+    case TypeSyntax::Kind::kEllipsis: out->append(kEllipsisTypeName); return;  // pyvals:
     case TypeSyntax::Kind::kNPGenerator:  // npgen:
       absl::StrAppend(out, "NumPyRandomGeneratorType(", t.named, ")");
       return;
@@ -234,6 +235,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kNone:
     case TypeSyntax::Kind::kUnicode:
     case TypeSyntax::Kind::kSlice: return true;  // slices2:
+    case TypeSyntax::Kind::kEllipsis: return true;  // pyvals:
     case TypeSyntax::Kind::kNPGenerator: return true;  // npgen: the class is `named`, compared above
     case TypeSyntax::Kind::kArray:
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
@@ -859,8 +861,12 @@ TypeParser::Sized TypeParser::type(int depth) {
     out.type.kind = TypeSyntax::Kind::kUnicode;
     return out;
   }
-  if (name == "slice3_type" || name == "slice2_type") {  // slices2: a slice object
+  if (name == kSliceTypeName || name == "slice2_type") {  // slices2: a slice object
     out.type.kind = TypeSyntax::Kind::kSlice;
+    return out;
+  }
+  if (name == kEllipsisTypeName) {  // pyvals: the Ellipsis object
+    out.type.kind = TypeSyntax::Kind::kEllipsis;
     return out;
   }
   name = withUnit(name);

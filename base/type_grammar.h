@@ -16,6 +16,7 @@
 //                                                    (IntEnum) class, carried as its value
 //           | "OptionalType(" type ")" | "optional(" type ")"   optional: None or a value
 //           | "slice3_type" | "slice2_type"          slices2: a slice object (one type; prints slice3_type)
+//           | "ellipsis"                             pyvals: the Ellipsis object (`...`) as a value
 //           | "class(" scalar ")" | "dtype(" scalar ")"   dtypes: a NumPy scalar class (np.float32)
 //                                                    or dtype object (np.dtype('float32')) as a value
 //           | ["readonly"] record                   records: a structured dtype's element
@@ -67,6 +68,11 @@ bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out);
 /// Every accepted scalar spelling with its scalar, canonical names first.
 std::vector<std::pair<std::string, Scalar>> scalarSpellings();
 
+/// pyvals: the spellings of the value types that are not scalars, defined
+/// here once (the compiler's typing and the client extension print them).
+inline constexpr char kSliceTypeName[] = "slice3_type";
+inline constexpr char kEllipsisTypeName[] = "ellipsis";
+
 inline constexpr int kMaxTypeDepth = 64;
 inline constexpr int kMaxArrayDims = 32;
 inline constexpr int64_t kMaxTupleLength = 1024;
@@ -79,7 +85,8 @@ struct TypeSyntax {
                               kRecord /* records: */, kCharSeq /* records: "[unichr x N]", count: N */,
                               kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */,
                               kNestedArray /* records2: "nestedarray(float64, (3,))": scalar, shape */,
-                              kNPGenerator /* npgen: "NumPyRandomGeneratorType(PCG64)": named is the bit generator class */ };
+                              kNPGenerator /* npgen: "NumPyRandomGeneratorType(PCG64)": named is the bit generator class */,
+                              kEllipsis /* pyvals: "ellipsis", the Ellipsis object */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   int ndim = 0;                    // kArray: 0..kMaxArrayDims

@@ -28,10 +28,13 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kFunction:  // closures: a closure made in compiled code is {captures, defaults}
       if (t->items.empty()) return llvm::Type::getInt8Ty(ctx);
       return llvm::StructType::get(ctx, {valueType(ctx, t->items[0]), valueType(ctx, t->items[1])});
-    case Kind::kRange:
-    case Kind::kSlice: {  // {start, stop, step}; a slice's omitted start/stop is INT64_MIN
+    case Kind::kRange: {  // {start, stop, step}
       llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
       return llvm::StructType::get(ctx, {i64, i64, i64});
+    }
+    case Kind::kSlice: {  // pyvals: kiln_abi.h's KilnSlice, {start, stop, step, nones}
+      llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+      return llvm::StructType::get(ctx, {i64, i64, i64, i64});
     }
     case Kind::kArray: {
       // kiln_abi.h: {meminfo, data, shape[nd], strides[nd]}.

@@ -12,6 +12,7 @@
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/format_spec.h"  // format: optionalStrEquality
 #include "compiler/typing/rules.h"
+#include "kiln_abi.h"  // pyvals: KilnSlice
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
@@ -615,14 +616,19 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       break;
     }
     case Op::kBuildSlice: {
-      // Omitted start/stop are INT64_MIN (no index a slice can name), step 1.
+      // Omitted start/stop are INT64_MIN (no index a slice can name), step 1;
+      // pyvals: and flagged in `nones` (kiln_abi.h's KilnSlice).
       v = llvm::PoisonValue::get(valueType(ctx_, rt));
+      const int64_t none_bits[3] = {KILN_SLICE_START_NONE, KILN_SLICE_STOP_NONE, KILN_SLICE_STEP_NONE};
+      int64_t nones = 0;
       for (unsigned k = 0; k < 3; ++k) {
         const ir::Value* part = i.operands[k];
-        llvm::Value* x = part->type->kind == Kind::kNone ? b_.getInt64(k == 2 ? 1 : INT64_MIN)
-                                                          : converted(part, types().integer(64, true));
+        const bool none = part->type->kind == Kind::kNone;
+        if (none) nones |= none_bits[k];
+        llvm::Value* x = none ? b_.getInt64(k == 2 ? 1 : INT64_MIN) : converted(part, types().integer(64, true));
         v = b_.CreateInsertValue(v, x, k);
       }
+      v = b_.CreateInsertValue(v, b_.getInt64(nones), 3);
       break;
     }
     case Op::kGetIter:

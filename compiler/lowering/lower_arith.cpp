@@ -9,6 +9,7 @@
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
+#include "kiln_abi.h"  // pyvals: KilnSlice
 
 namespace kiln::lowering {
 
@@ -477,9 +478,22 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     }
     return op == CompareOp::kIn ? found : b_.CreateNot(found);
   }
+  if (a->kind == Kind::kSlice && c->kind == Kind::kSlice) {  // pyvals: == and != (typing), Python's, None parts too
+    llvm::Value* x = value(lhs);
+    llvm::Value* y = value(rhs);
+    llvm::Value* nones = b_.CreateExtractValue(x, 3);
+    llvm::Value* eq = b_.CreateICmpEQ(nones, b_.CreateExtractValue(y, 3));
+    const int64_t none_bits[3] = {KILN_SLICE_START_NONE, KILN_SLICE_STOP_NONE, KILN_SLICE_STEP_NONE};
+    for (unsigned k = 0; k < 3; ++k) {
+      llvm::Value* none = b_.CreateICmpNE(b_.CreateAnd(nones, b_.getInt64(none_bits[k])), b_.getInt64(0));
+      llvm::Value* same = b_.CreateICmpEQ(b_.CreateExtractValue(x, k), b_.CreateExtractValue(y, k));
+      eq = b_.CreateAnd(eq, b_.CreateOr(none, same));
+    }
+    return op == CompareOp::kNe ? b_.CreateNot(eq) : eq;
+  }
   if (op == CompareOp::kIs || op == CompareOp::kIsNot) {
     bool same = a == c;
-    if (!same || a->kind == Kind::kNone) {
+    if (!same || a->kind == Kind::kNone || a->kind == Kind::kEllipsis) {  // pyvals: Ellipsis is one object too
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
     }

@@ -1,5 +1,6 @@
-// slices: slice objects as values ({start, stop, step}: INT64_MIN for an
-// omitted start or stop, 1 for an omitted step, as BuildSlice makes them):
+// slices: slice objects as values ({start, stop, step, nones}: INT64_MIN for an
+// omitted start or stop, 1 for an omitted step, as BuildSlice makes them;
+// pyvals: nones flags the parts that were None, kiln_abi.h's KilnSlice):
 // slice(...), s.start / s.stop / s.step and s.indices(n) (typing/rules_slices.cpp).
 #include <cstdint>
 
@@ -54,7 +55,12 @@ absl::StatusOr<bool> FunctionLowering::lowerSlice(const ir::Instr& i, llvm::Valu
     const ir::Value* step = n >= 3 ? i.operands[3] : nullptr;
     out = b_.CreateInsertValue(out, start ? part(start, INT64_MIN) : b_.getInt64(INT64_MIN), 0);
     out = b_.CreateInsertValue(out, part(stop, INT64_MIN), 1);
-    *v = b_.CreateInsertValue(out, step ? part(step, 1) : b_.getInt64(1), 2);
+    out = b_.CreateInsertValue(out, step ? part(step, 1) : b_.getInt64(1), 2);
+    // pyvals: which parts were None (omitted or None), so the slice boxes back as Python's.
+    auto none = [](const ir::Value* x) { return !x || x->type->kind == Kind::kNone; };
+    const int64_t nones = (none(start) ? KILN_SLICE_START_NONE : 0) | (none(stop) ? KILN_SLICE_STOP_NONE : 0) |
+                          (none(step) ? KILN_SLICE_STEP_NONE : 0);
+    *v = b_.CreateInsertValue(out, b_.getInt64(nones), 3);
     return true;
   }
   if (t0->kind != Kind::kBoundMethod || t0->name != "indices" || t0->items[0]->kind != Kind::kSlice) return false;

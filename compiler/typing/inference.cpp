@@ -2232,6 +2232,8 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kOptional) return returnable(t->items[0]);  // optional: None or the value boxed
     if (t->kind == Kind::kNPGenerator) return t->index == 0;  // npgen: the Generator argument itself
     if (t->kind == Kind::kDType) return t->items[0]->isNumber() || t->items[0]->isRecord();  // flatimag: a np.dtype, as Numba
+    if (t->kind == Kind::kSlice) return true;  // pyvals: a slice object, its None parts as they were (KilnSlice)
+    if (t->kind == Kind::kEllipsis) return true;  // pyvals: the Ellipsis object
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

@@ -275,6 +275,11 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
     return strCompareResult(tc, op, a, b);  // strings
   if (b->kind == Kind::kStr && (op == CompareOp::kEq || op == CompareOp::kNe)) return strCompareResult(tc, op, a, b);
   if (a->isDatetimeLike() || b->isDatetimeLike()) return datetimeCompareResult(tc, op, a, b);  // datetime
+  // pyvals: two slices compare equal as Python's do (their None parts
+  // included); `is` cannot be told from the values and ordering is refused.
+  if (a->kind == Kind::kSlice && b->kind == Kind::kSlice)
+    return op == CompareOp::kEq || op == CompareOp::kNe ? tc.boolean() : nullptr;
+  if (a->kind == Kind::kSlice && (op == CompareOp::kIn || op == CompareOp::kNotIn)) return nullptr;
   if (a->kind == Kind::kTuple && b->kind == Kind::kTuple && op != CompareOp::kIs && op != CompareOp::kIsNot &&
       op != CompareOp::kIn && op != CompareOp::kNotIn) {
     // Lexicographic, item by item: numbers only (no complex ordering).

@@ -19,6 +19,8 @@ bool printable(const Type* t) {
     case Kind::kNPDatetime:
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:
+    case Kind::kSlice:  // pyvals: slice(1, 2, None), its None parts as they were
+    case Kind::kEllipsis:  // pyvals: Ellipsis
       return true;
     case Kind::kOptional:  // optional: None or its value, boxed as a result is
       return printable(t->items[0]);
@@ -40,9 +42,7 @@ bool printable(const Type* t) {
     case Kind::kBuiltin:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:
-    case Kind::kSlice:
     case Kind::kDType:
-    case Kind::kEllipsis:
     case Kind::kRecord:  // records: not boxed for print yet (refused)
     case Kind::kUnicodeCharSeq:
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view

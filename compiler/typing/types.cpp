@@ -117,7 +117,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *tail = ")";
       return;
     case Kind::kDType: *head = "class("; all(); *tail = ")"; return;
-    case Kind::kSlice: *head = "slice3_type"; return;
+    case Kind::kSlice: *head = base::kSliceTypeName; return;
     case Kind::kStrIter: *head = "iter("; all(); *tail = ")"; return;  // strings
     // dicts:
     case Kind::kDict:
@@ -129,7 +129,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       }
       *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
-    case Kind::kEllipsis: *head = "ellipsis"; return;
+    case Kind::kEllipsis: *head = base::kEllipsisTypeName; return;
     case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
     case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
@@ -604,6 +604,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
     case base::TypeSyntax::Kind::kSlice: return tc.slice();  // slices2:
+    case base::TypeSyntax::Kind::kEllipsis: return tc.ellipsis();  // pyvals:
     case base::TypeSyntax::Kind::kNPGenerator: return tc.npGenerator(t.named);  // npgen:
     case base::TypeSyntax::Kind::kArray: {
       if (t.items.empty()) return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);

@@ -134,6 +134,22 @@ typedef int32_t (*KilnEntryFn)(void* ret, void* const* args, KilnError* err);
 #define KILN_GENERATOR_EXHAUSTED (-1)
 typedef int32_t (*KilnGeneratorStepFn)(void* generator, KilnError* err, void* out);
 
+/* pyvals: a slice object (type "slice3_type") as an argument or a result.
+ * start and stop are INT64_MIN where the slice's were None (no index a slice
+ * can name; a bound of -2**63 is refused when a slice is passed in), step is
+ * 1 where it was None, so code that indexes reads the three fields alone;
+ * nones has bit KILN_SLICE_*_NONE set for each part that was None, so the
+ * slice boxes back exactly (slice(1, 2, None), not slice(1, 2, 1)). */
+#define KILN_SLICE_START_NONE 1
+#define KILN_SLICE_STOP_NONE 2
+#define KILN_SLICE_STEP_NONE 4
+typedef struct KilnSlice {
+  int64_t start;
+  int64_t stop;
+  int64_t step;
+  int64_t nones;
+} KilnSlice;
+
 #ifdef __cplusplus
 }
 #endif

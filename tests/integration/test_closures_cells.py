@@ -39,17 +39,16 @@ def test_slice_global_indexes_an_array_and_a_list():
     assert f(a, [5, 6, 7, 8]) == (a[s].sum(), [6, 8])
 
 
-def test_returning_a_slice_global_is_refused():
-    # The compiled form of a slice keeps an omitted step as 1, so it cannot
-    # come back as the same Python slice: refused, never a different one.
+def test_returning_a_slice_global_gives_the_same_slice():
+    # pyvals: the compiled form flags the None parts, so the omitted step
+    # comes back None (slice(1, 2, None)), never 1.
     z = slice(1, 2)
 
     @kiln.jit
     def f():
         return z
 
-    with pytest.raises(kiln.UnsupportedError, match="slice3_type"):
-        f()
+    assert f() == z and f().step is None and f().start == 1
 
 
 # -- numba.typed / kiln.typed named in compiled code --

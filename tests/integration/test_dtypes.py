@@ -197,3 +197,52 @@ def test_finfo_of_a_complex_type_is_its_parts():
         want = np.finfo(cls)
         assert f(cls) == (want.eps, want.bits)
         assert f(cls(1 + 2j)) == (want.eps, want.bits)
+
+
+NUMBA_TYPES_PROBE = r"""
+import sys
+import numpy as np
+import kiln
+if len(sys.argv) > 1:
+    from numba.core import types as nbtypes
+    names = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intc", "uintc", "intp",
+             "uintp", "float32", "float64", "bool_", "complex64", "complex128"]
+    for name in names:
+        tp = getattr(nbtypes, name)
+        npt = getattr(np, name)
+        f = kiln.jit(lambda a: tp(a))
+        g = kiln.jit(lambda a: npt(a))  # the NumPy class: what Numba's type converts as
+        for v in (0, 1, -1, 100003, -10000000000007, 1.5, -3.5) + ((1.5 + 3j,) if "complex" in name else ()):
+            if np.dtype(npt).kind == "u" and isinstance(v, float) and v < 0:
+                continue
+            want = npt(np.int64(v)) if isinstance(v, int) and np.dtype(npt).kind in "iu" else npt(v)
+            got = f(v)
+            assert got == want and type(got) is type(g(v)), (name, v, got, want)
+    tp16 = nbtypes.float16
+    try:
+        kiln.jit(lambda a: tp16(a))(1.0)
+    except kiln.TypingError as e:
+        print("float16 refused", "cannot use global 'tp16' of Python type 'Float'" in str(e))
+    print("ok")
+else:
+    tp = np.int32
+    assert kiln.jit(lambda a: tp(a))(3.5) == 3
+    print("numba" in sys.modules)
+"""
+
+
+def test_numba_number_types_convert_as_numpy_classes(kilnd, tmp_path):
+    """pyvals: a global holding one of Numba's number types (numba.types.int32)
+    called in compiled code converts as Numba does, as np.int32 does; Kiln
+    itself never imports Numba (test_numberctor.test_numba_types)."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(NUMBA_TYPES_PROBE)
+    alone = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=300)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.split() == ["False"]
+    with_numba = subprocess.run([sys.executable, str(probe), "numba"], capture_output=True, text=True, timeout=300)
+    assert with_numba.returncode == 0, with_numba.stderr
+    assert with_numba.stdout.splitlines() == ["float16 refused True", "ok"]

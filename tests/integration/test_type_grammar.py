@@ -88,6 +88,10 @@ def test_parse_signature_is_the_native_grammar():
     assert _kiln.parse_signature("c16(f8[::1, :], (i8, f4))") == \
         ("complex128", ("array(float64, 2d, F)", "Tuple(int64, float32)"))
     assert _kiln.parse_signature("float(int, complex)") == ("float64", ("int64", "complex128"))
+    # pyvals: the Ellipsis object's type, Numba's name, typed and parsed by the one grammar
+    assert _kiln.parse_signature("ellipsis(ellipsis, slice2_type)") == ("ellipsis", ("ellipsis", "slice3_type"))
+    assert _kiln.typeof(...) == _kiln.canonical_type("ellipsis") == "ellipsis"
+    assert _kiln.typeof((..., slice(1, None))) == "Tuple(ellipsis, slice3_type)"
 
 
 def test_facts_come_from_the_extension():

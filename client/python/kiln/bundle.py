@@ -153,7 +153,7 @@ def _frozen_constant(value):
     """A global frozen as a constant: numbers, strings, NumPy arrays and
     scalars (their bytes, so a changed array is a new bundle and a new cache
     key), and tuples of them."""
-    if isinstance(value, (bool, int, float, complex, str)):
+    if isinstance(value, (bool, int, float, complex, str)) or value is Ellipsis:  # pyvals: the builtin Ellipsis
         return constant(value)
     if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not frozen as a plain tuple
         raise _Unrepresentable(type(value).__name__)
@@ -297,6 +297,26 @@ def _dtype_class_name(value):
             not value.isnative:
         return None
     return "numpy.bool_" if value.kind == "b" else f"numpy.{value.name}"
+
+
+def _numba_number_class(value):
+    """pyvals: "numpy.int32" for one of Numba's number type objects
+    (numba.types.int32, .float64, .boolean, ...) read as a global: compiled
+    code calls it as a conversion (`tp(x)`), as Numba does, which is what the
+    NumPy scalar class of the same name does. None for anything else, and
+    always None when Numba is not imported (Kiln never imports it)."""
+    nbtypes = sys.modules.get("numba.core.types")
+    if nbtypes is None or not isinstance(value, (nbtypes.Integer, nbtypes.Float, nbtypes.Complex, nbtypes.Boolean)):
+        return None
+    if isinstance(value, nbtypes.Boolean):
+        return "numpy.bool_"
+    name = getattr(value, "name", "")
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(name, str) or name not in ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                                                               "uint32", "uint64", "float32", "float64",
+                                                               "complex64", "complex128"):
+        return None  # float16 and literal types among them: refused as other globals are
+    return f"numpy.{name}"
 
 
 def _record_dtype(value):
@@ -581,6 +601,8 @@ class _Builder:
         if isinstance(value, type) and issubclass(value, BaseException):  # exceptions:
             bases = [exception_path(c) for c in value.__mro__ if issubclass(c, BaseException)]
             return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
+        if (number_class := _numba_number_class(value)) is not None:  # pyvals: numba.types.int32 as np.int32
+            return (name, KIND_BUILTIN, None, 0, number_class, "")
         if (dtype_class := _dtype_class_name(value)) is not None:  # npfuncs: np.dtype('int32') as np.int32
             return (name, KIND_BUILTIN, None, 0, dtype_class, "")
         if (record := _record_dtype(value)) is not None:  # records: a structured dtype, frozen as its type

@@ -47,7 +47,8 @@ struct Layout {
     kList,  // lists: {KilnMemInfo*}; the block's data is {size, capacity, items...}
     kOptional,  // optional: {T value; uint8_t present} laid out as a tuple; items: T, bool
     kRecord,  // records: a structured dtype's element, passed as a pointer to its bytes
-    kSlice,  // slices2: slice3_type, {int64 start, stop, step}: INT64_MIN for a None start/stop, 1 for a None step
+    kSlice,  // slices2: slice3_type, {int64 start, stop, step, nones}: INT64_MIN for a None start/stop, 1 for a
+             // None step; pyvals: nones has bit 0/1/2 set where start/stop/step was None (kiln_abi.h)
   };
   Kind kind = Kind::kNone;
   size_t size = 0, align = 1;
@@ -79,6 +80,9 @@ struct Layout {
   // bit generator's class; matched by spelling as a kTuple of no items, passed
   // as {PyObject* generator, bitgen_t*} (borrowed for the call).
   std::string npgen;
+  // pyvals: the Ellipsis object ("ellipsis"): matched by spelling as a kTuple
+  // of no items (the compiled side's i8); nothing to pass.
+  bool ellipsis = false;
 };
 
 /// An array type packed into one integer, so that matching an ndarray

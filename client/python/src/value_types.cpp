@@ -31,7 +31,7 @@ const char* kindName(Kind kind) {
   if (kind == Kind::kStr) return "unicode_type";  // strings
   if (kind == Kind::kList) return "list";  // lists
   if (kind == Kind::kRecord) return "Record";  // records
-  if (kind == Kind::kSlice) return "slice3_type";  // slices2
+  if (kind == Kind::kSlice) return base::kSliceTypeName;  // slices2
   return kind == Kind::kNone ? "none" : kind == Kind::kArray ? "array" : kind == Kind::kDict ? "dict" : "tuple";
 }
 
@@ -346,6 +346,13 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
     return m;
   }
   Layout l;
+  if (t.kind == base::TypeSyntax::Kind::kEllipsis) {  // pyvals: nothing to pass (the compiled side's i8)
+    l.kind = Kind::kTuple;
+    l.size = 1;
+    l.ellipsis = true;
+    l.spelling = base::kEllipsisTypeName;
+    return l;
+  }
   if (t.dtype_form != 0) {  // dtypes: nothing to pass (the compiled side's i8); the spelling is the value
     l.kind = Kind::kTuple;
     l.size = 1;
@@ -400,12 +407,14 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
         l.spelling = base::printType(t);
       }
       return l;
-    case base::TypeSyntax::Kind::kSlice:  // slices2: {start, stop, step}, as the compiled side's slice3_type
+    case base::TypeSyntax::Kind::kSlice:  // slices2: {start, stop, step, nones}, as the compiled side's slice3_type
       l.kind = Kind::kSlice;
-      l.size = 24;
+      l.size = sizeof(KilnSlice);
       l.align = 8;
-      l.spelling = "slice3_type";
+      l.spelling = base::kSliceTypeName;
       return l;
+    case base::TypeSyntax::Kind::kEllipsis:  // pyvals: handled above
+      return absl::InternalError("ellipsis layout");
     case base::TypeSyntax::Kind::kNPGenerator:  // npgen: {PyObject* generator, bitgen_t*}
       l.kind = Kind::kTuple;
       l.size = 16;
@@ -724,7 +733,8 @@ bool sliceOfIntegers(PyObject* v) {
 }
 
 // slices2: a slice's parts as the compiled side holds them (INT64_MIN for a
-// None start or stop, 1 for a None step); false with an error set.
+// None start or stop, 1 for a None step; pyvals: and which were None, so it
+// boxes back as it came); false with an error set.
 bool unboxSlice(PyObject* v, void* dst) {
   if (!PySlice_Check(v) || !sliceOfIntegers(v)) {
     PyErr_Format(PyExc_TypeError, "expected a slice of integers or None, got %R", v);
@@ -733,8 +743,13 @@ bool unboxSlice(PyObject* v, void* dst) {
   PySliceObject* s = reinterpret_cast<PySliceObject*>(v);
   int64_t parts[3] = {INT64_MIN, INT64_MIN, 1};
   PyObject* objs[3] = {s->start, s->stop, s->step};
+  const int64_t none_bits[3] = {KILN_SLICE_START_NONE, KILN_SLICE_STOP_NONE, KILN_SLICE_STEP_NONE};
+  KilnSlice out{};
   for (int i = 0; i < 3; ++i) {
-    if (objs[i] == Py_None) continue;
+    if (objs[i] == Py_None) {
+      out.nones |= none_bits[i];
+      continue;
+    }
     uint64_t unused = 0;
     if (!integerValue(objs[i], false, &parts[i], &unused)) return false;
     if (parts[i] == INT64_MIN) {  // the value that stands for None
@@ -742,8 +757,29 @@ bool unboxSlice(PyObject* v, void* dst) {
       return false;
     }
   }
-  std::memcpy(dst, parts, sizeof parts);
+  out.start = parts[0];
+  out.stop = parts[1];
+  out.step = parts[2];
+  std::memcpy(dst, &out, sizeof out);
   return true;
+}
+
+// pyvals: the slice object of a compiled slice value; None where its nones bits say.
+PyObject* boxSlice(const void* p) {
+  KilnSlice s = load<KilnSlice>(p);
+  int64_t parts[3] = {s.start, s.stop, s.step};
+  const int64_t none_bits[3] = {KILN_SLICE_START_NONE, KILN_SLICE_STOP_NONE, KILN_SLICE_STEP_NONE};
+  PyObject* objs[3] = {nullptr, nullptr, nullptr};
+  for (int i = 0; i < 3; ++i) {
+    objs[i] = (s.nones & none_bits[i]) != 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(parts[i]);
+    if (objs[i] == nullptr) {
+      for (PyObject* o : objs) Py_XDECREF(o);
+      return nullptr;
+    }
+  }
+  PyObject* out = PySlice_New(objs[0], objs[1], objs[2]);
+  for (PyObject* o : objs) Py_DECREF(o);
+  return out;
 }
 
 }  // namespace
@@ -761,6 +797,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (!enumClass(t).empty()) *kind = Kind::kTuple;  // enums: by spelling, as tuples
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (t == &PySlice_Type) *kind = Kind::kSlice;  // slices2: unboxing checks its parts are integers or None
+  else if (v == Py_Ellipsis) *kind = Kind::kTuple;  // pyvals: by spelling, as tuples
   else if (numpyKind(t, kind)) return true;
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
@@ -823,6 +860,7 @@ std::string typeofSpelling(PyObject* v) {
   }
   if (kind != Kind::kTuple) return kindName(kind);
   if (!PyTuple_Check(v)) {
+    if (v == Py_Ellipsis) return base::kEllipsisTypeName;  // pyvals:
     if (std::string d = dtypeSpelling(v); !d.empty()) return d;  // dtypes
     if (std::string g = npgenClass(v); !g.empty()) return absl::StrCat("NumPyRandomGeneratorType(", g, ")");  // npgen
     return enumMemberSpelling(v);  // enums
@@ -882,6 +920,11 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     bool ok = unbox(value, l.enum_value[0], dst);
     Py_DECREF(value);
     return ok;
+  }
+  if (l.ellipsis) {  // pyvals: the spelling is the whole value
+    if (v == Py_Ellipsis) return true;
+    PyErr_Format(PyExc_TypeError, "expected Ellipsis, got %R", v);
+    return false;
   }
   if (l.dtype_form != 0) {  // dtypes: the spelling is the whole value
     if (dtypeSpelling(v) == l.spelling) return true;
@@ -1109,6 +1152,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     Py_DECREF(value);
     return member;
   }
+  if (l.ellipsis) return Py_NewRef(Py_Ellipsis);  // pyvals:
   if (l.dtype_form != 0) return boxDtype(l);  // flatimag: np.dtype(...), as Numba boxes a class or dtype
   if (!l.npgen.empty()) {  // npgen: the Generator object itself (an argument, alive through the call)
     PyObject* g = load<PyObject*>(p);
@@ -1158,9 +1202,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kNone: Py_RETURN_NONE;
     case Kind::kArray: return boxArray(l, p, args);
     case Kind::kRecord: return boxRecord(l, p);  // records: a new np.void of the bytes
-    case Kind::kSlice:  // slices2: compiled code never returns a slice (its omitted step reads 1, not None)
-      PyErr_SetString(PyExc_TypeError, "kiln: a slice result cannot be boxed");
-      return nullptr;
+    case Kind::kSlice: return boxSlice(p);  // pyvals: None parts as they were
     case Kind::kStr: {  // strings: a new str; the result's reference is dropped
       KilnStr s = load<KilnStr>(p);
       int kind = s.kind == 1 ? PyUnicode_1BYTE_KIND : s.kind == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;

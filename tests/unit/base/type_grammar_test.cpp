@@ -32,6 +32,7 @@ TEST(TypeGrammar, EveryScalarAlias) {
       {"None", "none"},          {"unicode_type", "unicode_type"},
       {"slice3_type", "slice3_type"}, {"slice2_type", "slice3_type"},  // slices2: one slice type
       {"UniTuple(slice3_type, 2)", "UniTuple(slice3_type, 2)"},
+      {"ellipsis", "ellipsis"}, {"Tuple(ellipsis, int64)", "Tuple(ellipsis, int64)"},  // pyvals: the Ellipsis object
   };
   for (auto [in, out] : cases) EXPECT_EQ(canon(in), out) << in;
   // The table lists each spelling once, and each parses to its scalar.
