@@ -536,7 +536,8 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
   }
   if (a->isDatetimeLike() && c->isDatetimeLike() && op != CompareOp::kIs && op != CompareOp::kIsNot)
     return datetimeCompareValues(op, value(lhs), a, value(rhs), c);  // datetime
-  if (a->kind == Kind::kNone || c->kind == Kind::kNone) {
+  if (a->kind == Kind::kNone || c->kind == Kind::kNone || a->kind == Kind::kEllipsis ||
+      c->kind == Kind::kEllipsis) {  // pyvals: Ellipsis, as None, equals itself alone
     bool eq = a->kind == c->kind;
     bool want_eq = op == CompareOp::kEq || op == CompareOp::kIs;
     return b_.getInt1(want_eq ? eq : !eq);

@@ -310,6 +310,8 @@ const Type* compareResult(TypeContext& tc, CompareOp op, const Type* a, const Ty
     case CompareOp::kNe:
       if (numeric(a) && numeric(b)) return tc.boolean();
       if (a->kind == Kind::kNone || b->kind == Kind::kNone) return tc.boolean();
+      // pyvals: Ellipsis equals itself alone (lower_arith.cpp's constant)
+      if (a->kind == Kind::kEllipsis || b->kind == Kind::kEllipsis) return tc.boolean();
       return a == b && a->kind == Kind::kStr ? tc.boolean() : nullptr;
     case CompareOp::kLt:
     case CompareOp::kLe:

@@ -302,3 +302,13 @@ def test_slice_identity_and_ordering_are_refused():
         jit(lambda s, t: s is t)(slice(1), slice(1))
     with pytest.raises(kiln.errors.TypingError, match="comparison '<' is not supported between slice3_type"):
         jit(lambda s, t: s < t)(slice(1), slice(2))
+
+
+def ellipsis_equal(x, y):
+    return x == y, x != y, x == ..., ... != x
+
+
+def test_ellipsis_equality_as_python():
+    f = jit(ellipsis_equal)
+    for x, y in ((..., ...), (..., None), (..., 1), (2.5, ...), (None, ...), (..., True)):
+        assert f(x, y) == ellipsis_equal(x, y), (x, y)
