@@ -426,6 +426,7 @@ class Inferrer {
             g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
             g->qualified_name == "numpy.lib" || g->qualified_name == "numpy.lib.stride_tricks" ||  // npmisc:
             g->qualified_name == "kiln.typed" ||  // pycells: typed.List() / typed.Dict (numba.typed too)
+            g->qualified_name == "numba" || g->qualified_name == "kiln" ||  // realcode: numba.prange
             isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
         // keys: a user module whose jitted functions the code calls travels

@@ -1,0 +1,125 @@
+"""Code written for Numba, with kiln.jit in place of numba.njit (issues 8
+and 9): signatures built from Numba's type objects, parallel=True and
+prange. Each answer is checked against the plain Python function."""
+
+import inspect
+import warnings
+
+import pytest
+
+np = pytest.importorskip("numpy")
+numba = pytest.importorskip("numba")
+
+
+def test_a_numba_signature_object_compiles_eagerly(kilnd):
+    from kiln import jit
+
+    @jit(numba.float64(numba.float64[::1], numba.int64))
+    def scaled_sum(a, k):
+        s = 0.0
+        for x in a:
+            s += x
+        return s * k
+
+    assert scaled_sum.signatures == [("array(float64, 1d, C)", "int64")]
+    assert scaled_sum(np.arange(4.0), 3) == scaled_sum.py_func(np.arange(4.0), 3) == 18.0
+    with pytest.raises(TypeError, match="No matching definition"):
+        scaled_sum(np.arange(4, dtype=np.float32), 3)
+
+
+def test_a_list_of_numba_signatures_keeps_each_float_width(kilnd):
+    from kiln import jit
+
+    def half(z):
+        T = type(z)
+        return T(0.5) * z
+
+    jitted = jit([numba.float32(numba.float32), numba.float64(numba.float64)])(half)
+    assert jitted.signatures == [("float32",), ("float64",)]
+    r32 = jitted(np.float32(3.0))
+    assert r32 == half(np.float32(3.0)) and np.float32(r32) == r32
+    assert jitted(0.1) == half(0.1)
+
+
+def test_a_void_numba_signature_with_any_layout_writes_in_place(kilnd):
+    from kiln import jit
+
+    @jit(numba.void(numba.float64[:], numba.float64))
+    def fill(out, v):
+        for i in range(out.shape[0]):
+            out[i] = v * i
+
+    out = np.zeros(10)[::2]  # strided: layout A takes it
+    expected = np.zeros(10)[::2]
+    fill(out, 1.5)
+    fill.py_func(expected, 1.5)
+    assert np.array_equal(out, expected)
+
+
+def test_a_bad_signature_object_is_still_refused(kilnd):
+    from kiln import jit
+
+    with pytest.raises(TypeError, match="signature must be a str"):
+        jit([object()])(lambda x: x)
+
+
+def _decorator_line(fn):
+    lines, first = inspect.getsourcelines(fn)
+    return first
+
+
+def test_parallel_true_runs_prange_serially_and_says_so(kilnd):
+    from kiln import jit
+    from kiln.errors import KilnPerformanceWarning
+
+    with warnings.catch_warnings(record=True) as ws:
+        warnings.simplefilter("always")
+
+        @jit(parallel=True)
+        def row_norms(x):
+            out = np.empty(x.shape[0])
+            for i in numba.prange(x.shape[0]):
+                s = 0.0
+                for j in range(x.shape[1]):
+                    s += x[i, j] * x[i, j]
+                out[i] = np.sqrt(s)
+            return out
+
+    caught = [w for w in ws if issubclass(w.category, KilnPerformanceWarning)]
+    assert len(caught) == 1
+    assert "parallel=True" in str(caught[0].message) and "one thread" in str(caught[0].message)
+    assert caught[0].filename == __file__ and caught[0].lineno == _decorator_line(row_norms)
+    x = np.arange(12.0).reshape(4, 3)
+    assert np.array_equal(row_norms(x), row_norms.py_func(x))
+
+
+def test_prange_from_numba_and_from_kiln_is_range(kilnd):
+    import kiln
+    from kiln import jit
+    from numba import prange
+
+    def total(n):
+        s = 0
+        for i in prange(n):  # numba.prange, imported by name
+            s += i * i
+        for i in kiln.prange(2, n, 3):  # kiln's, through the module
+            s -= i
+        return s
+
+    jitted = jit(total)
+    assert kiln.prange is range
+    for n in (0, 1, 7, 100):
+        assert jitted(n) == total(n)
+    assert jitted(-3) == total(-3) == 0
+
+
+def test_another_numba_attribute_is_refused_where_it_is_read(kilnd):
+    from kiln import TypingError, UnsupportedError, jit
+
+    @jit
+    def uses_numba_literally(x):
+        return numba.literally(x)
+
+    with pytest.raises((UnsupportedError, TypingError), match="numba.literally") as info:
+        uses_numba_literally(1)
+    assert f"line {_decorator_line(uses_numba_literally.py_func) + 2}" in str(info.value)
