@@ -123,3 +123,53 @@ def test_another_numba_attribute_is_refused_where_it_is_read(kilnd):
     with pytest.raises((UnsupportedError, TypingError), match="numba.literally") as info:
         uses_numba_literally(1)
     assert f"line {_decorator_line(uses_numba_literally.py_func) + 2}" in str(info.value)
+
+
+def test_numba_scalar_types_cast_as_numpys_do(kilnd):
+    from kiln import jit
+
+    def bit_mask(candidate):
+        return numba.uint8(1 << (candidate & 7)) | numba.uint8(candidate)
+
+    def casts(x):
+        return numba.float32(x) / numba.float32(3.0), numba.int32(x * 1e8), numba.uint8(x * 50)
+
+    jitted = jit(bit_mask)
+    for c in (0, 5, 7, 13):
+        assert jitted(c) == bit_mask(c)
+    got, want = jit(casts)(2.75), casts(2.75)
+    assert got[0] == want[0] and got[0] != 2.75 / 3.0  # float32 arithmetic
+    assert got[1:] == want[1:] == (275000000, 137)
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.arange(3.0), np.array([1.0, -2.0])),
+    (np.arange(4).reshape(2, 2), np.array([[1.5, 2.0, 0.5]])),
+    (np.array([1, 2], np.int32), np.arange(6, dtype=np.int64).reshape(3, 2)),
+    (np.arange(6.0).reshape(2, 3), np.array([3, 4])),
+    (np.arange(12.0).reshape(3, 4)[:, ::2], np.arange(10, dtype=np.float32)[::3]),
+    (np.ones(2, np.float32), np.arange(3, dtype=np.float32)),
+    (np.array([True, False]), np.array([True, True])),
+    (np.zeros((0, 2)), np.ones((2, 2))),
+])
+def test_kron_as_numpys(kilnd, a, b):
+    from kiln import jit
+
+    @jit
+    def kron(a, b):
+        return np.kron(a, b)
+
+    got, want = kron(a, b), np.kron(a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert np.array_equal(got, want)
+
+
+def test_kron_of_three_dimensions_is_refused(kilnd):
+    from kiln import TypingError, jit
+
+    @jit
+    def kron(a, b):
+        return np.kron(a, b)
+
+    with pytest.raises(TypingError, match="np.kron"):
+        kron(np.ones((2, 2, 2)), np.ones(2))
