@@ -137,6 +137,10 @@ class Inferrer {
           absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
           if (!added.ok()) return added.status();
           n += *added;
+          // realcode: the tuple's type is not known yet (its items come
+          // round a loop): the call is typed in a later round, never with
+          // "*" read as a keyword.
+          if (*added == 0 && !i->kwnames.empty() && i->kwnames[0] == "*") continue;
         }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin &&
             i->operands[0]->type->name == "literal_unroll") {  // tuples: the loop unrolled, the IR changed

@@ -173,3 +173,36 @@ def test_kron_of_three_dimensions_is_refused(kilnd):
 
     with pytest.raises(TypingError, match="np.kron"):
         kron(np.ones((2, 2, 2)), np.ones(2))
+
+
+def test_star_args_whose_items_come_round_a_loop(kilnd):
+    """f(x, *args) where x is only typed after a loop round (a secant
+    iteration, as root finders written for Numba do): typed once the
+    tuple is known, not refused with '*' taken for a keyword."""
+    from kiln import jit
+
+    @jit
+    def shifted_cubic(x, c):
+        return x ** 3 - 2.0 * x - c
+
+    def secant(func, x0, args=(), maxiter=50):
+        p0 = 1.0 * x0
+        p1 = x0 * (1 + 1e-4) + 1e-4
+        q0 = func(p0, *args)
+        q1 = func(p1, *args)
+        for itr in range(maxiter):
+            if q1 == q0:
+                p = (p1 + p0) / 2.0
+                break
+            p = p1 - q1 * (p1 - p0) / (q1 - q0)
+            if abs(p - p1) < 1e-12:
+                break
+            p0, q0 = p1, q1
+            p1 = p
+            q1 = func(p1, *args)
+        return p, itr
+
+    jitted = jit(secant)
+    got = jitted(shifted_cubic, 2.0, (5.0,))
+    want = secant(shifted_cubic.py_func, 2.0, (5.0,))
+    assert got == want and abs(got[0] - 2.0945514815423265) < 1e-12
