@@ -56,6 +56,22 @@ def test_a_void_numba_signature_with_any_layout_writes_in_place(kilnd):
     assert np.array_equal(out, expected)
 
 
+def test_a_tuple_of_numba_argument_types_is_one_signature(kilnd):
+    from kiln import jit
+    from numba import types
+
+    def axpy(a, x, y):
+        return a * x + y
+
+    jitted = jit((types.float64, types.float64[::1], types.float64[::1]))(axpy)
+    assert jitted.signatures == [("float64", "array(float64, 1d, C)", "array(float64, 1d, C)")]
+    x, y = np.arange(3.0), np.ones(3)
+    assert np.array_equal(jitted(2.0, x, y), axpy(2.0, x, y))
+    both = jit([(types.int64,), (types.float64,)])(lambda v: v + 1)
+    assert both.signatures == [("int64",), ("float64",)]
+    assert both(2) == 3 and both(2.5) == 3.5
+
+
 def test_a_bad_signature_object_is_still_refused(kilnd):
     from kiln import jit
 
