@@ -222,3 +222,25 @@ def test_star_args_whose_items_come_round_a_loop(kilnd):
     got = jitted(shifted_cubic, 2.0, (5.0,))
     want = secant(shifted_cubic.py_func, 2.0, (5.0,))
     assert got == want and abs(got[0] - 2.0945514815423265) < 1e-12
+
+
+def test_a_numba_objmode_block_is_refused_by_name_at_its_line(kilnd):
+    from kiln import UnsupportedError, jit
+
+    def seeded(seed):
+        if seed < 0:
+            with numba.objmode(seed="int64"):
+                seed = 7
+        return seed + 1
+
+    with pytest.raises(UnsupportedError, match=r"numba\.objmode\(\) block") as info:
+        jit(seeded)(3)
+    assert f"line {_decorator_line(seeded) + 2}" in str(info.value)
+
+    def plain_with(lock):
+        with lock:
+            return 1
+
+    with pytest.raises(UnsupportedError, match="with statements are not supported") as info:
+        jit(plain_with)(1)
+    assert "numba.objmode()" not in str(info.value)
