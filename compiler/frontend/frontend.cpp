@@ -78,8 +78,14 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
-  if (!code.exceptiontable.empty() && hasWithStatement(code, table))
+  if (!code.exceptiontable.empty() && hasWithStatement(code, table)) {
+    // realcode: code written for Numba reaches object mode through a with
+    // block (`with numba.objmode(x="float64"):`); say which construct it is.
+    if (std::find(code.names.begin(), code.names.end(), "objmode") != code.names.end())
+      return fail("with statements are not supported (a numba.objmode() block runs in object mode; "
+                  "kiln compiles in nopython mode only)", firstProtectedLine(code));
     return fail("with statements are not supported", firstProtectedLine(code));
+  }
   return absl::OkStatus();
 }
 

@@ -137,6 +137,10 @@ class Inferrer {
           absl::StatusOr<size_t> added = spreadStarArgs(inst, *b, n);
           if (!added.ok()) return added.status();
           n += *added;
+          // realcode: the tuple's type is not known yet (its items come
+          // round a loop): the call is typed in a later round, never with
+          // "*" read as a keyword.
+          if (*added == 0 && !i->kwnames.empty() && i->kwnames[0] == "*") continue;
         }
         if (i->op == Op::kCall && i->operands[0]->type->kind == Kind::kBuiltin &&
             i->operands[0]->type->name == "literal_unroll") {  // tuples: the loop unrolled, the IR changed
@@ -426,6 +430,7 @@ class Inferrer {
             g->qualified_name == "numpy.linalg" ||  // linalg: kiln/library/numpy_linalg.py
             g->qualified_name == "numpy.lib" || g->qualified_name == "numpy.lib.stride_tricks" ||  // npmisc:
             g->qualified_name == "kiln.typed" ||  // pycells: typed.List() / typed.Dict (numba.typed too)
+            g->qualified_name == "numba" || g->qualified_name == "kiln" ||  // realcode: numba.prange
             isCudaModule(g->qualified_name))  // cuda: the kernel language (rules_cuda.cpp)
           return tc_.module(g->qualified_name);
         // keys: a user module whose jitted functions the code calls travels

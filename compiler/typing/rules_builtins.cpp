@@ -74,6 +74,12 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
   if (module == "numpy" && (attr == "timedelta64" || attr == "datetime64"))  // dtunits: classes for isinstance
     return tc.builtin("numpy." + attr);
+  // realcode: Numba's prange (and kiln.prange) is range: a prange loop runs
+  // serially, as Numba runs it without parallel=True.
+  if ((module == "numba" || module == "kiln") && attr == "prange") return tc.builtin("range");
+  // realcode: Numba's scalar types called as casts (numba.uint8(x)) are NumPy's.
+  if (module == "numba" && attr != "float16" && attr != "half")
+    if (const Type* d = moduleAttr(tc, "numpy", attr); d && d->kind == Kind::kDType) return d;
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
   if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
   if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");

@@ -39,6 +39,12 @@ def literal_unroll(container):
     return container
 
 
+# realcode: Numba's prange, for code written for Numba. Kiln runs a prange
+# loop as the range loop it is (parallel=True compiles for one thread), so in
+# Python and in compiled code it is range itself.
+prange = range
+
+
 def runtime_stats():
     """The memory runtime's counters for this process: ``live_allocations``
     and ``live_bytes`` (arrays allocated by compiled code and not yet freed),
@@ -63,6 +69,6 @@ def guvectorize(*args, **kwargs):
     return _guvectorize(*args, **kwargs)
 
 
-__all__ = ["jit", "njit", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "prange", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations",
            "vectorize", "guvectorize"]

@@ -271,6 +271,9 @@ def _builtin_name(value):
     # tuples: kiln.literal_unroll, or Numba's in code written for Numba.
     if name == "literal_unroll" and module in ("kiln", "numba.misc.special") and callable(value):
         return "literal_unroll"
+    # realcode: Numba's prange (a class whose instances are ranges) is range.
+    if name == "prange" and module == "numba.misc.special" and isinstance(value, type):
+        return "range"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add

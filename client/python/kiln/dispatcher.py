@@ -320,7 +320,11 @@ def jit(signature_or_function=None, locals=None, **options):
     if unknown:
         raise KeyError(f"unrecognised jit option(s): {', '.join(sorted(unknown))}")
     if options.get("parallel"):
-        raise UnsupportedError("parallel=True is not supported by kiln yet")
+        # realcode: Numba's parallel=True code (prange loops) runs on one
+        # thread, as Numba runs it when it finds nothing to parallelise:
+        # the answer is the serial loop's, said once, at the decorator.
+        warnings.warn("parallel=True: kiln compiles this function for one thread (prange loops run as range)",
+                      warning_category(KilnPerformanceWarning), stacklevel=2)
     if options.get("nopython") is False or options.get("forceobj"):
         raise UnsupportedError("kiln compiles in nopython mode only")
     _fastmath(options.get("fastmath", False))  # refuse a bad value at decoration
@@ -346,12 +350,42 @@ def decorate(signature_or_function, wrap):
     @d("sig") and @d(["sig", ...]) each end in wrap(func, signatures)."""
     if signature_or_function is None:
         return wrap
-    if isinstance(signature_or_function, str):
-        return lambda func: wrap(func, [signature_or_function])
+    if isinstance(signature_or_function, str) or _is_numba_signature(signature_or_function) or \
+            _is_numba_arg_types(signature_or_function):
+        return lambda func: wrap(func, [signature_text(signature_or_function)])
     if isinstance(signature_or_function, (list, tuple)):
-        sigs = list(signature_or_function)
+        sigs = [signature_text(s) for s in signature_or_function]
         return lambda func: wrap(func, sigs)
     return wrap(signature_or_function)
+
+
+def _is_numba_signature(sig):
+    """realcode: a signature built from Numba's types, `float64(float64[:])`
+    (a numba.core.typing.templates.Signature: its args and return_type)."""
+    return type(sig).__name__ == "Signature" and hasattr(sig, "args") and hasattr(sig, "return_type")
+
+
+def _is_numba_type(t):
+    return type(t).__module__.startswith("numba.core.types") and hasattr(t, "name")
+
+
+def _is_numba_arg_types(sig):
+    """realcode: Numba's other signature form, a tuple of argument types
+    (`jit((types.int64, types.float64[:]))`): the return type inferred."""
+    return isinstance(sig, tuple) and all(_is_numba_type(t) for t in sig)
+
+
+def signature_text(sig):
+    """A Numba Signature object, or a tuple of Numba argument types, as the
+    signature text it stands for (Numba's type spellings are the grammar's:
+    "array(float32, 1d, A)"); anything else unchanged, for parse_signature
+    to take or refuse."""
+    if _is_numba_arg_types(sig):
+        return f"({', '.join(str(a) for a in sig)})"
+    if not _is_numba_signature(sig):
+        return sig
+    ret = "" if sig.return_type is None else str(sig.return_type)
+    return f"{ret}({', '.join(str(a) for a in sig.args)})"
 
 
 njit = jit

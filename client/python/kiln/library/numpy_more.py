@@ -835,3 +835,35 @@ def _sign_numpy2(x, out=None):
 
 if _NUMPY_MAJOR >= 2:
     implements("numpy.sign")(_sign_numpy2)
+
+
+# realcode: np.kron of arrays of one or two dimensions (Numba's reach): a 1-d
+# array is a row, the result has the larger of the two ndims, and each block
+# (i, j) of it is a[i, j] * b, in the dtype NumPy promotes the two to.
+@implements("numpy.kron")
+def kron(a, b):
+    if not _iterable(a) or not _iterable(b):
+        _error("np.kron() arguments must be arrays")
+    return _kron_of(np.asarray(a), np.asarray(b))
+
+
+def _kron_of(a, b):
+    if a.ndim < 1 or a.ndim > 2 or b.ndim < 1 or b.ndim > 2:
+        _error("np.kron() only supports arrays of 1 or 2 dimensions")
+    x = _as_rows(a)
+    y = _as_rows(b)
+    ma, na = x.shape
+    mb, nb = y.shape
+    out = np.empty((ma * mb, na * nb), (x[:0, :0] * y[:0, :0]).dtype)
+    for i in range(ma):
+        for j in range(na):
+            out[i * mb:(i + 1) * mb, j * nb:(j + 1) * nb] = x[i, j] * y
+    if a.ndim == 1 and b.ndim == 1:
+        return out.reshape(na * nb)
+    return out
+
+
+def _as_rows(x):
+    if x.ndim == 1:
+        return x[None, :]
+    return x
