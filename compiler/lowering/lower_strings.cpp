@@ -152,7 +152,11 @@ llvm::Value* FunctionLowering::bytesBinary(BinaryOp op, const ir::Value* lhs, co
   // the length would pass the largest size.
   const bool bytes_first = typing::isBytes(lhs->type);
   llvm::Value* src = value(bytes_first ? lhs : rhs);
-  llvm::Value* n = converted(bytes_first ? rhs : lhs, types().integer(64, true));
+  const ir::Value* count = bytes_first ? rhs : lhs;
+  llvm::Value* n = converted(count, types().integer(64, true));
+  if (count->type->kind == Kind::kInt && !count->type->is_signed && count->type->bits == 64)  // past int64: NumPy's error
+    raiseIf(b_.CreateICmpSLT(n, b_.getInt64(0)), KILN_OVERFLOW_ERROR,
+            "cannot fit 'numpy.uint64' into an index-sized integer");
   n = b_.CreateSelect(b_.CreateICmpSLT(n, b_.getInt64(0)), b_.getInt64(0), n);
   llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
   llvm::Value* safe_n = b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt64(0)), b_.getInt64(1), n);
@@ -211,8 +215,6 @@ struct Fresh {
 
 }  // namespace
 
-// records: a NumPy U field of `chars` UCS4 characters as a new str; its
-// trailing NULs are padding, as NumPy reads it.
 llvm::Value* FunctionLowering::strOfCodes(llvm::Value* arr, int64_t kind) {
   llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
   Fresh fresh{*this, temps_};
@@ -222,6 +224,8 @@ llvm::Value* FunctionLowering::strOfCodes(llvm::Value* arr, int64_t kind) {
   return fresh.take(st, out);
 }
 
+// records: a NumPy U field of `chars` UCS4 characters as a new str; its
+// trailing NULs are padding, as NumPy reads it.
 llvm::Value* FunctionLowering::strFromUcs4Field(llvm::Value* data, int64_t chars) {
   llvm::AllocaInst* len = entryAlloca(b_.getInt64Ty(), "u.len");
   b_.CreateStore(b_.getInt64(0), len);

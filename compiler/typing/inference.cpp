@@ -1425,7 +1425,7 @@ class Inferrer {
         // operators concatenate, repeat or raise TypeError, never NumPy's
         // elementwise arithmetic (b"ab" + b"cd" is b"abcd"), as Numba refuses.
         if (const Type* r = bytesBinaryResult(tc_, i.binary_op, operand(0), operand(1))) {
-          t = r;  // bytes2: b1 + b2, b * n, n * b: a new bytes (lower_buffers.cpp); `+=` rebinds, as Python
+          t = r;  // bytes2: b1 + b2, b * n, n * b: a new bytes (lower_strings.cpp); `+=` rebinds, as Python
           i.operand_types = ir::OperandTypes{};
           break;
         }

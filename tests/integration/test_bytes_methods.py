@@ -346,6 +346,9 @@ def test_repetition_overflow():
     def mul(b, n):
         return b * n
     same(mul, b"ab", 2**62)
+    same(mul, b"ab", np.uint64(2**63))
+    same(mul, b"ab", np.uint64(3))
+    same(mul, b"ab", np.int8(-2))
 
 
 def test_operators_refused():
