@@ -417,6 +417,11 @@ class FunctionLowering {
   llvm::Value* strGetItem(const ir::Value* obj, const ir::Value* index);
   /// bytesm: hash(b) of a Bytes value, CPython's (the hash of the Latin-1 str of the same bytes).
   llvm::Value* bytesHash(llvm::Value* bytes);
+  /// bytes2: a new str of the `kind`-byte code points of a 1-d C array (kiln.str.of).
+  llvm::Value* strOfCodes(llvm::Value* arr, int64_t kind);
+  /// bytes2: `b1 + b2`, `b * n` or `n * b` of Bytes values (typing's
+  /// bytesBinaryResult): a new Bytes block, as Python's new bytes object.
+  llvm::Value* bytesBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs, const typing::Type* result);
   absl::StatusOr<llvm::Value*> strBuiltin(typing::BuiltinId id, const std::vector<const ir::Value*>& args,
                                           const typing::Type* result);
   llvm::Value* strMethod(typing::BuiltinId id, llvm::Value* recv, const std::vector<const ir::Value*>& args,

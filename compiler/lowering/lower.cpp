@@ -483,6 +483,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = bytesCompare(b_, static_cast<int>(i.compare_op), value(i.operands[0]), value(i.operands[1]));
         break;
       }
+      if ((i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot) &&
+          typing::isBytes(i.operands[0]->type) != typing::isBytes(i.operands[1]->type)) {
+        v = b_.getInt1(i.compare_op == ir::CompareOp::kIsNot);  // bytes2: a bytes value is no value of another type
+        break;
+      }
       if (!i.operand_types) return absl::InternalError("compare without operand types reached lowering");
       v = compare(i.compare_op, i.operands[0], i.operands[1], rt, *i.operand_types);
       break;

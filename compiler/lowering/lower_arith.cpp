@@ -192,6 +192,7 @@ bool FunctionLowering::usedOnlyAsArrayIndex(const ir::Value* v) {
 llvm::Value* FunctionLowering::binary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
                                       const typing::Type* result, const ir::OperandTypes& decided, bool inplace,
                                       const ir::Value* out) {
+  if (typing::isBytes(result)) return bytesBinary(op, lhs, rhs, result);  // bytes2: lower_strings.cpp
   if (result->isArray()) return arrayBinary(op, lhs, rhs, result, decided.operand, inplace);
   if (result->kind == Kind::kStr) return strBinary(op, lhs, rhs);  // strings
   if (lhs->type->isDatetimeLike() || rhs->type->isDatetimeLike()) return datetimeBinary(op, lhs, rhs, result);  // datetime

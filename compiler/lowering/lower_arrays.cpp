@@ -607,6 +607,16 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
     });
     return out;
   }
+  if (typing::isBytes(obj->type) && typing::isBytes(result)) {  // bytes2: b[i:j:k], a new bytes of its items
+    Place p = locate(value(obj), obj->type, value(index), index->type);
+    llvm::Value* out = newArray(result, {p.shape[0]});
+    llvm::Value* data = b_.CreateExtractValue(out, kData);
+    loop(p.shape[0], [&](llvm::Value* k) {
+      llvm::Value* c = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), p.ptr, b_.CreateMul(k, p.strides[0])));
+      b_.CreateStore(c, b_.CreateGEP(b_.getInt8Ty(), data, k));
+    });
+    return out;
+  }
   if (typing::isBytes(obj->type) && index->type->isInteger()) {  // charseq: bytes index as Python's, checked
     llvm::Value* n = b_.CreateExtractValue(value(obj), {kShape, 0});
     llvm::Value* i = converted(index, types().integer(64, true));

@@ -112,6 +112,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
       return ndAsStrided(args, result);
     case BuiltinId::kBytesOf:  // bytesm: the array's struct is the bytes value's; the result takes a reference (ownership.cpp)
       return value(args[0]);
+    case BuiltinId::kStrOfCodes:  // bytes2: lower_strings.cpp
+      return strOfCodes(value(args[0]), args[0]->type->dtype()->bits / 8);
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:

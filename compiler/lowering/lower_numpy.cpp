@@ -448,6 +448,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kNdBroadcastShapeOf:
     case BuiltinId::kNdAsStrided:
     case BuiltinId::kBytesOf:  // bytesm: lower_builtins.cpp
+    case BuiltinId::kStrOfCodes:  // bytes2: lower_builtins.cpp
 #define KILN_BUILTIN(Id, name, spec)
 #define KILN_FAMILY(Id, name, spec, family, method)
 #define KILN_CUDA_BUILTIN(Id, name, spec) case BuiltinId::k##Id:  // cuda: lower_cuda.cpp

@@ -5,10 +5,13 @@
 // table (KilnRuntime.unicode). A helper that makes a string returns a fresh
 // block, registered as a temporary of the instruction (lower_memory.cpp):
 // the result takes it over, and every error path releases it.
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // bytes2:
 #include "kiln_unicode.h"
 #include "llvm/IR/MDBuilder.h"
 
@@ -130,6 +133,44 @@ llvm::Value* FunctionLowering::bytesHash(llvm::Value* bytes) {
   return callApi(*this, kHash, b_.getInt64Ty(), {spill(*this, s)});
 }
 
+llvm::Value* FunctionLowering::bytesBinary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs,
+                                           const typing::Type* result) {
+  llvm::Type* i8 = b_.getInt8Ty();
+  if (op == BinaryOp::kAdd) {
+    llvm::Value* x = value(lhs);
+    llvm::Value* y = value(rhs);
+    llvm::Value* nx = b_.CreateExtractValue(x, {kShape, 0});
+    llvm::Value* ny = b_.CreateExtractValue(y, {kShape, 0});
+    llvm::Value* out = newArray(result, {b_.CreateAdd(nx, ny)});
+    llvm::Value* data = b_.CreateExtractValue(out, kData);
+    b_.CreateMemCpy(data, llvm::MaybeAlign(1), b_.CreateExtractValue(x, kData), llvm::MaybeAlign(1), nx);
+    b_.CreateMemCpy(b_.CreateGEP(i8, data, nx), llvm::MaybeAlign(1), b_.CreateExtractValue(y, kData),
+                    llvm::MaybeAlign(1), ny);
+    return out;
+  }
+  // b * n or n * b: n copies, none for n <= 0; CPython's OverflowError when
+  // the length would pass the largest size.
+  const bool bytes_first = typing::isBytes(lhs->type);
+  llvm::Value* src = value(bytes_first ? lhs : rhs);
+  const ir::Value* count = bytes_first ? rhs : lhs;
+  llvm::Value* n = converted(count, types().integer(64, true));
+  if (count->type->kind == Kind::kInt && !count->type->is_signed && count->type->bits == 64)  // past int64: NumPy's error
+    raiseIf(b_.CreateICmpSLT(n, b_.getInt64(0)), KILN_OVERFLOW_ERROR,
+            "cannot fit 'numpy.uint64' into an index-sized integer");
+  n = b_.CreateSelect(b_.CreateICmpSLT(n, b_.getInt64(0)), b_.getInt64(0), n);
+  llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
+  llvm::Value* safe_n = b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt64(0)), b_.getInt64(1), n);
+  raiseIf(b_.CreateICmpSGT(len, b_.CreateSDiv(b_.getInt64(INT64_MAX), safe_n)), KILN_OVERFLOW_ERROR,
+          "repeated bytes are too long");
+  llvm::Value* out = newArray(result, {b_.CreateMul(len, n)});
+  llvm::Value* data = b_.CreateExtractValue(out, kData);
+  llvm::Value* from = b_.CreateExtractValue(src, kData);
+  loop(n, [&](llvm::Value* k) {
+    b_.CreateMemCpy(b_.CreateGEP(i8, data, b_.CreateMul(k, len)), llvm::MaybeAlign(1), from, llvm::MaybeAlign(1), len);
+  });
+  return out;
+}
+
 namespace {
 
 // a == b through the helper, on the fields: a read-only call (no stores to
@@ -173,6 +214,15 @@ struct Fresh {
 };
 
 }  // namespace
+
+llvm::Value* FunctionLowering::strOfCodes(llvm::Value* arr, int64_t kind) {
+  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  Fresh fresh{*this, temps_};
+  llvm::Value* st = callApi(*this, kFromData, b_.getInt32Ty(),
+                            {out, b_.CreateExtractValue(arr, kData), b_.CreateExtractValue(arr, {kShape, 0}),
+                             b_.getInt64(kind)});
+  return fresh.take(st, out);
+}
 
 // records: a NumPy U field of `chars` UCS4 characters as a new str; its
 // trailing NULs are padding, as NumPy reads it.

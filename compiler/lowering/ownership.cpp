@@ -112,7 +112,8 @@ bool borrowsOperands(const ir::Instr& i) {
              (i.operands[0]->type->isArray() && !typing::isSelectionIndex(i.operands[1]->type) &&
               i.result->type->kind != Kind::kStr &&  // chararrays: an item of a U array is a new str
               !(typing::isCharDtype(i.operands[0]->type->dtype()) &&
-                typing::isBytes(i.result->type)));  // bytesm: an item of an S array is a new bytes
+                typing::isBytes(i.result->type)) &&  // bytesm: an item of an S array is a new bytes
+              !typing::isBytes(i.result->type));  // bytes2: a slice of a bytes is a new bytes
     case Op::kConst:
     case Op::kUndef:
     case Op::kLoadGlobal:

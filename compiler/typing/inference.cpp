@@ -1429,11 +1429,19 @@ class Inferrer {
         // A bytes, bytearray, memoryview or array.array operand: Python's
         // operators concatenate, repeat or raise TypeError, never NumPy's
         // elementwise arithmetic (b"ab" + b"cd" is b"abcd"), as Numba refuses.
+        if (const Type* r = bytesBinaryResult(tc_, i.binary_op, operand(0), operand(1))) {
+          t = r;  // bytes2: b1 + b2, b * n, n * b: a new bytes (lower_strings.cpp); `+=` rebinds, as Python
+          i.operand_types = ir::OperandTypes{};
+          break;
+        }
+        if ((isBuffer(operand(0)) || isBuffer(operand(1))) &&
+            (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown))
+          return absl::OkStatus();  // bytes2: not yet known (a call typed later may give bytes)
         if (isBuffer(operand(0)) || isBuffer(operand(1)))
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str(),
-                                          " (bytes-like values are not combined elementwise, and "
-                                          "concatenation is not supported yet)"));
+                                          " (bytes-like values are not combined elementwise; bytes concatenate "
+                                          "with bytes and repeat by an int)"));
         if (isLiteralList(operand(0)) || isLiteralStrKeyDict(operand(0)) || isLiteralList(operand(1)) ||
             isLiteralStrKeyDict(operand(1)))  // litcont: not the tuple operators of what carries them
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
@@ -1569,8 +1577,19 @@ class Inferrer {
           break;
         }
         if (isBytes(operand(0)) && isBytes(operand(1))) {  // charseq: bytes compare as Python's, not elementwise
-          if (i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot)
-            return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' of two bytes values is not supported yet"));
+          if (i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot) {
+            // bytes2: CPython's identity of two bytes objects hangs on its
+            // caches (b'' and one-byte bytes are shared, b[:] is b, equal
+            // constants of one code object are one object), which compiled
+            // bytes values do not mirror: only a value and itself is decided.
+            if (i.operands[0] != i.operands[1])
+              return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op),
+                                              "' of two bytes values cannot be decided as CPython would (its answer "
+                                              "depends on which bytes objects it caches and shares); use '",
+                                              i.compare_op == ir::CompareOp::kIs ? "==" : "!=", "' to compare their "
+                                              "contents"));
+            foldToBool(i, i.compare_op == ir::CompareOp::kIs);
+          }
           t = tc_.boolean();  // bytesm: `in` is a substring test (lower_buffers.cpp)
           break;
         }
@@ -1582,6 +1601,14 @@ class Inferrer {
         if ((isBuffer(operand(0)) || isBuffer(operand(1))) &&
             (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown))
           return absl::OkStatus();  // bytesm: not yet known (a call typed later may give bytes)
+        if ((i.compare_op == ir::CompareOp::kIs || i.compare_op == ir::CompareOp::kIsNot) &&
+            isBytes(operand(0)) != isBytes(operand(1)) && operand(0)->kind != Kind::kUnknown &&
+            operand(1)->kind != Kind::kUnknown &&
+            operand(0)->kind != Kind::kOptional && operand(1)->kind != Kind::kOptional) {
+          t = tc_.boolean();  // bytes2: a bytes value is not None, nor any value of another type (lower.cpp)
+          i.operand_types = ir::OperandTypes{};
+          break;
+        }
         if (isBuffer(operand(0)) || isBuffer(operand(1)))  // Python's answer (b"a" == 1 is False), not elementwise
           return typingError(absl::StrCat("comparison '", ir::symbol(i.compare_op), "' is not supported between ",
                                           operand(0)->str(), " and ", operand(1)->str(),
@@ -1789,6 +1816,10 @@ class Inferrer {
             return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(),
                                             " is not supported (an integer index is)"));
           t = tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly);  // rorecord:
+          break;
+        }
+        if (isBytes(obj) && idx->kind == Kind::kSlice) {  // bytes2: b[i:j:k] is a new bytes, as Python's
+          t = bytesType(tc_);
           break;
         }
         if (obj->kind == Kind::kArray) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 
+#include "compiler/ir/ir.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::typing {
@@ -30,6 +31,14 @@ const Type* bufferAttr(TypeContext& tc, const Type* buffer, const std::string& a
 /// bytesm: the type of kiln.bytes.of(a) (a 1-d C uint8 array made in compiled
 /// code, whose block the bytes value takes over): Bytes(uint8, 1d, C).
 absl::StatusOr<const Type*> bytesOfCall(TypeContext& tc, const std::vector<const Type*>& args);
+/// bytes2: the type of a bytes value made in compiled code: Bytes(uint8, 1d, C).
+const Type* bytesType(TypeContext& tc);
+/// bytes2: the type of `a op b` when it is a bytes operation (Python's
+/// `b1 + b2`, `b * n`, `n * b` of Bytes values and an int or bool): a new
+/// Bytes(uint8, 1d, C); null otherwise.
+const Type* bytesBinaryResult(TypeContext& tc, ir::BinaryOp op, const Type* a, const Type* b);
+/// bytes2: the type of kiln.str.of(a) (a 1-d C uint8, uint16 or uint32 array of code points): str.
+absl::StatusOr<const Type*> strOfCodesCall(TypeContext& tc, const std::vector<const Type*>& args);
 /// Why `buffer[index]` is refused (a slice of a bytearray or array.array); empty when it is not.
 std::string bufferIndexProblem(const Type* buffer, const Type* index);
 

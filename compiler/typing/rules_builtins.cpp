@@ -180,6 +180,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return ndAsStridedCall(tc, args);
     case BuiltinId::kBytesOf:  // bytesm: rules_buffers.cpp
       return bytesOfCall(tc, args);
+    case BuiltinId::kStrOfCodes:  // bytes2: rules_buffers.cpp
+      return strOfCodesCall(tc, args);
     case BuiltinId::kLinalgCall:  // linalg: rules_linalg.cpp
       return linalgBuiltinCall(tc, args);
 #define KILN_BUILTIN(Id, name, spec)
