@@ -636,6 +636,27 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
   return viewOf(p, result);
 }
 
+void FunctionLowering::storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars) {
+  llvm::Value* data = b_.CreateExtractValue(s, kStrData);
+  llvm::Value* len = b_.CreateExtractValue(s, kStrLength);
+  llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
+  llvm::Value* n = b_.getInt64(chars);
+  llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
+  auto slotAt = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), slot, b_.CreateMul(k, b_.getInt64(4))); };
+  // One loop per width, only that width's running: no load reads past the str's characters.
+  for (int width : {1, 2, 4}) {
+    llvm::Type* ct = b_.getIntNTy(static_cast<unsigned>(8 * width));
+    loop(b_.CreateSelect(b_.CreateICmpEQ(kind, b_.getInt64(width)), copied, b_.getInt64(0)), [&](llvm::Value* k) {
+      llvm::Value* c = b_.CreateAlignedLoad(ct, b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(width))),
+                                            llvm::Align(1));
+      b_.CreateAlignedStore(b_.CreateZExtOrBitCast(c, b_.getInt32Ty()), slotAt(k), llvm::Align(1));
+    });
+  }
+  loop(b_.CreateSub(n, copied), [&](llvm::Value* k) {
+    b_.CreateAlignedStore(b_.getInt32(0), slotAt(b_.CreateAdd(copied, k)), llvm::Align(1));
+  });
+}
+
 void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v,
                                     const typing::Type* slot) {
   const typing::Type* dt = obj->type->dtype();
@@ -687,25 +708,7 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     return;
   }
   if (dt->kind == Kind::kUnicodeCharSeq) {  // chararrays: the str's first N characters as UCS4, NUL-padded (NumPy's)
-    llvm::Value* s = value(v);
-    llvm::Value* data = b_.CreateExtractValue(s, kStrData);
-    llvm::Value* len = b_.CreateExtractValue(s, kStrLength);
-    llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
-    llvm::Value* n = b_.getInt64(dt->index);
-    llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
-    auto slotAt = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), p.ptr, b_.CreateMul(k, b_.getInt64(4))); };
-    // One loop per width, only that width's running: no load reads past the str's characters.
-    for (int width : {1, 2, 4}) {
-      llvm::Type* ct = b_.getIntNTy(static_cast<unsigned>(8 * width));
-      loop(b_.CreateSelect(b_.CreateICmpEQ(kind, b_.getInt64(width)), copied, b_.getInt64(0)), [&](llvm::Value* k) {
-        llvm::Value* c = b_.CreateAlignedLoad(ct, b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(width))),
-                                              llvm::Align(1));
-        b_.CreateAlignedStore(b_.CreateZExtOrBitCast(c, b_.getInt32Ty()), slotAt(k), llvm::Align(1));
-      });
-    }
-    loop(b_.CreateSub(n, copied), [&](llvm::Value* k) {
-      b_.CreateAlignedStore(b_.getInt32(0), slotAt(b_.CreateAdd(copied, k)), llvm::Align(1));
-    });
+    storeStrAsUcs4(p.ptr, value(v), dt->index);
     return;
   }
   if (!slot->isArray()) {

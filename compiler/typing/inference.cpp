@@ -656,6 +656,23 @@ class Inferrer {
                 !(*id == BuiltinId::kNpEye && args[j]->isNumber()))  // npcreate: eye's dtype=np.complex64(1), as Numba
               return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
         }
+        if ((*id == BuiltinId::kNpAsarray || *id == BuiltinId::kNpArray) && !args.empty() &&
+            args[0]->kind == Kind::kStr) {
+          // np0d: a str is a 0-d array of dtype <U{len} (at least <U1, as
+          // NumPy); its length decides the type, so only a constant str
+          // (Numba: a string literal) is typed.
+          const std::string* s = constantText(inst, i.operands[res.bound[0]]);
+          if (!s || (args.size() > 1 && args[1]->kind != Kind::kNone))
+            return typingError(absl::StrCat("no implementation of '", builtinName(*id), "' for argument types (",
+                                            args[0]->str(), args.size() > 1 && args[1]->kind != Kind::kNone
+                                                                 ? absl::StrCat(", ", args[1]->str()) : "",
+                                            "): a str is made an array only when it is a constant without a dtype "
+                                            "(its length is the dtype's, <U{len})"));
+          int64_t chars = 0;
+          for (unsigned char c : *s) chars += (c & 0xC0) != 0x80;  // code points of its UTF-8
+          i.resolution = std::move(res);
+          return tc_.array(tc_.unicodeCharSeq(std::max<int64_t>(chars, 1)), 0, 'C');
+        }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (t.ok()) t = cudaMathType(tc_, *p_.bundle, *id, args, *t);  // cudalang: float32 math in kernels
         if (t.ok() && isCudaBuiltin(*id) && (*t)->kind != Kind::kUnknown)  // cuda: literal shapes and dimensions
