@@ -337,6 +337,37 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
         llvm::Value* out = newArray(result, shape);
         b_.CreateMemSet(b_.CreateExtractValue(out, kData), b_.getInt8(0),
                         b_.CreateMul(arraySize(out, result), b_.getInt64(itemSize(result->dtype()))), llvm::MaybeAlign(1));
+        if (t->layout != 'C' && t->ndim >= 2) {
+          // np0d: NumPy orders it F when the array is F-contiguous and not
+          // C-contiguous, by its flags (a dimension of length 1 has any
+          // stride; an empty array is both): only the strides differ, zeros either way.
+          const unsigned nd = static_cast<unsigned>(t->ndim);
+          llvm::Value* empty = b_.getInt1(false);
+          for (unsigned k = 0; k < nd; ++k) empty = b_.CreateOr(empty, b_.CreateICmpEQ(shape[k], b_.getInt64(0)));
+          auto contiguous = [&](char order) {
+            llvm::Value* ok = b_.getInt1(true);
+            llvm::Value* expect = b_.getInt64(itemSize(t->dtype()));
+            for (unsigned n = 0; n < nd; ++n) {
+              const unsigned j = order == 'C' ? nd - 1 - n : n;
+              llvm::Value* one = b_.CreateICmpEQ(shape[j], b_.getInt64(1));
+              ok = b_.CreateAnd(ok, b_.CreateOr(one, b_.CreateICmpEQ(b_.CreateExtractValue(arr, {kStrides, j}), expect)));
+              expect = b_.CreateMul(expect, shape[j]);
+            }
+            return b_.CreateOr(ok, empty);
+          };
+          llvm::Value* fortran = b_.CreateAnd(contiguous('F'), b_.CreateNot(contiguous('C')));
+          llvm::Value* c_stride = b_.getInt64(itemSize(t->dtype()));
+          llvm::Value* f_stride = c_stride;
+          std::vector<llvm::Value*> c_strides(nd), f_strides(nd);
+          for (unsigned n = 0; n < nd; ++n) {
+            c_strides[nd - 1 - n] = c_stride;
+            c_stride = b_.CreateMul(c_stride, shape[nd - 1 - n]);
+            f_strides[n] = f_stride;
+            f_stride = b_.CreateMul(f_stride, shape[n]);
+          }
+          for (unsigned k = 0; k < nd; ++k)
+            out = b_.CreateInsertValue(out, b_.CreateSelect(fortran, f_strides[k], c_strides[k]), {kStrides, k});
+        }
         return out;
       }
       llvm::Value* data = b_.CreateExtractValue(arr, kData);
