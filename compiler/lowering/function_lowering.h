@@ -402,6 +402,8 @@ class FunctionLowering {
   void scatterRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
                    llvm::Value* count, Typed src);
   llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
+  /// chararrays: str s as `chars` UCS4 characters at slot, cut or NUL-padded as NumPy stores it (lower_arrays.cpp).
+  void storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars);
   llvm::Value* recordArrayFieldView(llvm::Value* arr, const typing::Type* at, const std::string& name);
 
   // Strings (lower_strings.cpp): unicode_type values, docs/strings.md.

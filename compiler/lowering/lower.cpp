@@ -141,6 +141,11 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
       return b_.getInt8(0);
 
     case Kind::kDType:
+      if (const typing::Type* at = i.operands[1]->type; at->isArray()) {  // np0d: a 0-d array's element (typing)
+        llvm::Value* data = b_.CreateExtractValue(value(i.operands[1]), kData);
+        if (result->kind == Kind::kStr) return strFromUcs4Field(data, at->dtype()->index);  // chararrays: a new str
+        return convert(b_, loadElement(data, at->dtype()), at->dtype(), result);
+      }
       return converted(i.operands[1], result);
     case Kind::kList:  // lists: lowerList lowers their calls
       break;

@@ -147,6 +147,11 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
                 [&](const std::vector<llvm::Value*>& xs) { return convert(b_, xs[0], st->dtype(), dt); });
     return out;
   }
+  if (st->kind == typing::Kind::kStr) {  // np0d: a constant str as a 0-d U array of its length (typing)
+    llvm::Value* out = newArray(result, {});
+    storeStrAsUcs4(b_.CreateExtractValue(out, kData), value(src), dt->index);
+    return out;
+  }
   if (st->isNumber()) {  // npfuncs: a number as a 0-d array (1-d for ascontiguousarray)
     std::vector<llvm::Value*> shape;
     if (result->ndim == 1) shape.push_back(b_.getInt64(1));

@@ -337,6 +337,37 @@ llvm::Value* FunctionLowering::member(BuiltinId id, const ir::Value* obj, const 
         llvm::Value* out = newArray(result, shape);
         b_.CreateMemSet(b_.CreateExtractValue(out, kData), b_.getInt8(0),
                         b_.CreateMul(arraySize(out, result), b_.getInt64(itemSize(result->dtype()))), llvm::MaybeAlign(1));
+        if (t->layout != 'C' && t->ndim >= 2) {
+          // np0d: NumPy orders it F when the array is F-contiguous and not
+          // C-contiguous, by its flags (a dimension of length 1 has any
+          // stride; an empty array is both): only the strides differ, zeros either way.
+          const unsigned nd = static_cast<unsigned>(t->ndim);
+          llvm::Value* empty = b_.getInt1(false);
+          for (unsigned k = 0; k < nd; ++k) empty = b_.CreateOr(empty, b_.CreateICmpEQ(shape[k], b_.getInt64(0)));
+          auto contiguous = [&](char order) {
+            llvm::Value* ok = b_.getInt1(true);
+            llvm::Value* expect = b_.getInt64(itemSize(t->dtype()));
+            for (unsigned n = 0; n < nd; ++n) {
+              const unsigned j = order == 'C' ? nd - 1 - n : n;
+              llvm::Value* one = b_.CreateICmpEQ(shape[j], b_.getInt64(1));
+              ok = b_.CreateAnd(ok, b_.CreateOr(one, b_.CreateICmpEQ(b_.CreateExtractValue(arr, {kStrides, j}), expect)));
+              expect = b_.CreateMul(expect, shape[j]);
+            }
+            return b_.CreateOr(ok, empty);
+          };
+          llvm::Value* fortran = b_.CreateAnd(contiguous('F'), b_.CreateNot(contiguous('C')));
+          llvm::Value* c_stride = b_.getInt64(itemSize(t->dtype()));
+          llvm::Value* f_stride = c_stride;
+          std::vector<llvm::Value*> c_strides(nd), f_strides(nd);
+          for (unsigned n = 0; n < nd; ++n) {
+            c_strides[nd - 1 - n] = c_stride;
+            c_stride = b_.CreateMul(c_stride, shape[nd - 1 - n]);
+            f_strides[n] = f_stride;
+            f_stride = b_.CreateMul(f_stride, shape[n]);
+          }
+          for (unsigned k = 0; k < nd; ++k)
+            out = b_.CreateInsertValue(out, b_.CreateSelect(fortran, f_strides[k], c_strides[k]), {kStrides, k});
+        }
         return out;
       }
       llvm::Value* data = b_.CreateExtractValue(arr, kData);
@@ -646,6 +677,27 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
   return viewOf(p, result);
 }
 
+void FunctionLowering::storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars) {
+  llvm::Value* data = b_.CreateExtractValue(s, kStrData);
+  llvm::Value* len = b_.CreateExtractValue(s, kStrLength);
+  llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
+  llvm::Value* n = b_.getInt64(chars);
+  llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
+  auto slotAt = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), slot, b_.CreateMul(k, b_.getInt64(4))); };
+  // One loop per width, only that width's running: no load reads past the str's characters.
+  for (int width : {1, 2, 4}) {
+    llvm::Type* ct = b_.getIntNTy(static_cast<unsigned>(8 * width));
+    loop(b_.CreateSelect(b_.CreateICmpEQ(kind, b_.getInt64(width)), copied, b_.getInt64(0)), [&](llvm::Value* k) {
+      llvm::Value* c = b_.CreateAlignedLoad(ct, b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(width))),
+                                            llvm::Align(1));
+      b_.CreateAlignedStore(b_.CreateZExtOrBitCast(c, b_.getInt32Ty()), slotAt(k), llvm::Align(1));
+    });
+  }
+  loop(b_.CreateSub(n, copied), [&](llvm::Value* k) {
+    b_.CreateAlignedStore(b_.getInt32(0), slotAt(b_.CreateAdd(copied, k)), llvm::Align(1));
+  });
+}
+
 void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v,
                                     const typing::Type* slot) {
   const typing::Type* dt = obj->type->dtype();
@@ -697,25 +749,7 @@ void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index
     return;
   }
   if (dt->kind == Kind::kUnicodeCharSeq) {  // chararrays: the str's first N characters as UCS4, NUL-padded (NumPy's)
-    llvm::Value* s = value(v);
-    llvm::Value* data = b_.CreateExtractValue(s, kStrData);
-    llvm::Value* len = b_.CreateExtractValue(s, kStrLength);
-    llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
-    llvm::Value* n = b_.getInt64(dt->index);
-    llvm::Value* copied = b_.CreateSelect(b_.CreateICmpSLT(len, n), len, n);
-    auto slotAt = [&](llvm::Value* k) { return b_.CreateGEP(b_.getInt8Ty(), p.ptr, b_.CreateMul(k, b_.getInt64(4))); };
-    // One loop per width, only that width's running: no load reads past the str's characters.
-    for (int width : {1, 2, 4}) {
-      llvm::Type* ct = b_.getIntNTy(static_cast<unsigned>(8 * width));
-      loop(b_.CreateSelect(b_.CreateICmpEQ(kind, b_.getInt64(width)), copied, b_.getInt64(0)), [&](llvm::Value* k) {
-        llvm::Value* c = b_.CreateAlignedLoad(ct, b_.CreateGEP(b_.getInt8Ty(), data, b_.CreateMul(k, b_.getInt64(width))),
-                                              llvm::Align(1));
-        b_.CreateAlignedStore(b_.CreateZExtOrBitCast(c, b_.getInt32Ty()), slotAt(k), llvm::Align(1));
-      });
-    }
-    loop(b_.CreateSub(n, copied), [&](llvm::Value* k) {
-      b_.CreateAlignedStore(b_.getInt32(0), slotAt(b_.CreateAdd(copied, k)), llvm::Align(1));
-    });
+    storeStrAsUcs4(p.ptr, value(v), dt->index);
     return;
   }
   if (!slot->isArray()) {

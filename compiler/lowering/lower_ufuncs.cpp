@@ -472,7 +472,14 @@ llvm::Value* FunctionLowering::ufuncCall(const ir::Resolution& res, const std::v
   bool given = args.size() > nin && args[nin]->type->kind == Kind::kArray;
   if (!rts[0]->isArray()) {  // scalars: one step
     std::vector<llvm::Value*> xs;
-    for (size_t k = 0; k < nin; ++k) xs.push_back(converted(args[k], cts[k]));
+    for (size_t k = 0; k < nin; ++k) {
+      const typing::Type* at = args[k]->type;
+      if (at->isArray()) {  // np0d: a 0-d array (typing: all inputs 0-d give a scalar, as NumPy): its element
+        xs.push_back(convert(b_, loadElement(b_.CreateExtractValue(value(args[k]), kData), at->dtype()), at->dtype(), cts[k]));
+        continue;
+      }
+      xs.push_back(converted(args[k], cts[k]));
+    }
     std::vector<llvm::Value*> ys = ufuncBody(info.impl, loop, xs);
     if (nout == 1) return convert(b_, ys[0], outs[0], rts[0]);
     llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, result));

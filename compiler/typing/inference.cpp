@@ -661,6 +661,23 @@ class Inferrer {
                 !(*id == BuiltinId::kNpEye && args[j]->isNumber()))  // npcreate: eye's dtype=np.complex64(1), as Numba
               return typingError(absl::StrCat(builtinName(*id), "(): dtype must be a NumPy dtype, not ", args[j]->str()));
         }
+        if ((*id == BuiltinId::kNpAsarray || *id == BuiltinId::kNpArray) && !args.empty() &&
+            args[0]->kind == Kind::kStr) {
+          // np0d: a str is a 0-d array of dtype <U{len} (at least <U1, as
+          // NumPy); its length decides the type, so only a constant str
+          // (Numba: a string literal) is typed.
+          const std::string* s = constantText(inst, i.operands[res.bound[0]]);
+          if (!s || (args.size() > 1 && args[1]->kind != Kind::kNone))
+            return typingError(absl::StrCat("no implementation of '", builtinName(*id), "' for argument types (",
+                                            args[0]->str(), args.size() > 1 && args[1]->kind != Kind::kNone
+                                                                 ? absl::StrCat(", ", args[1]->str()) : "",
+                                            "): a str is made an array only when it is a constant without a dtype "
+                                            "(its length is the dtype's, <U{len})"));
+          int64_t chars = 0;
+          for (unsigned char c : *s) chars += (c & 0xC0) != 0x80;  // code points of its UTF-8
+          i.resolution = std::move(res);
+          return tc_.array(tc_.unicodeCharSeq(std::max<int64_t>(chars, 1)), 0, 'C');
+        }
         absl::StatusOr<const Type*> t = builtinCall(tc_, res, args);
         if (t.ok()) t = cudaMathType(tc_, *p_.bundle, *id, args, *t);  // cudalang: float32 math in kernels
         if (t.ok() && isCudaBuiltin(*id) && (*t)->kind != Kind::kUnknown)  // cuda: literal shapes and dimensions
@@ -789,6 +806,22 @@ class Inferrer {
         if (!i.kwnames.empty() || args.size() != 1)
           return typingError(absl::StrCat(callee->str(), " takes exactly one positional argument"));
         if (args[0]->kind == Kind::kUnknown) return tc_.unknown();
+        if (args[0]->isArray() && args[0]->ndim == 0) {
+          // np0d: np.float64(a) of a 0-d array is its element, converted as
+          // NumPy casts it (a.dtype.type(a) is a[()]); complex to a real
+          // type (NumPy's ComplexWarning) is refused, as Numba refuses every
+          // other dtype.
+          const Type* from = args[0]->dtype();
+          const Type* to = callee->items[0];
+          if (from == to && from->kind == Kind::kUnicodeCharSeq && !isCharDtype(from))
+            return tc_.str();  // chararrays: a U item reads as a str (lowering: a new str of its characters)
+          if ((from == to && (from->isNumber() || from->isDatetimeLike())) ||
+              (from->isNumber() && to->isNumber() && (from->kind != Kind::kComplex || to->kind == Kind::kComplex)))
+            return to;
+          return typingError(absl::StrCat("Casting ", args[0]->str(), " to ", to->str(),
+                                          " directly is unsupported. Try doing '<array>.astype(np.", to->str(),
+                                          ")' instead"));
+        }
         if (!args[0]->isNumber()) return typingError(absl::StrCat("cannot convert ", args[0]->str(), " to ", callee->items[0]->str()));
         return callee->items[0];
       }
@@ -1025,6 +1058,15 @@ class Inferrer {
       case ir::CompareOp::kNotIn: return;
     }
     foldToBool(i, r);
+  }
+
+  // np0d: whether v is visibly a scalar class (np.float64, a global bound to
+  // one) rather than an array's dtype: Python's class has no `.type`.
+  static bool isScalarClassValue(const ir::Value* v) {
+    while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+    if (!v->def) return false;
+    return v->def->op == Op::kLoadGlobal ||
+           (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
   }
 
   // unroll: whether v is the first argument of a call of builtin `name`.
@@ -1403,6 +1445,8 @@ class Inferrer {
           absl::StatusOr<const Type*> m = globalType(member);
           if (!m.ok()) return m.status();
           t = *m;
+        } else if (obj->kind == Kind::kDType && i.name == "type" && !isScalarClassValue(i.operands[0])) {
+          t = obj;  // np0d: a.dtype.type is the scalar class a.dtype stands for (a.dtype(3) is not Python)
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
         } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)

@@ -187,12 +187,14 @@ const Type* memberAttr(TypeContext& tc, BuiltinId id, const Type* receiver) {
     case BuiltinId::kArrayImag: {
       // A complex array's parts are strided views; a real array is its own
       // real part, and its imaginary part a new read-only array of zeros
-      // (flatimag: NumPy's, which Numba gives too; C-ordered, as a new array).
+      // (flatimag: NumPy's, which Numba gives too; np0d: F-ordered when the
+      // array is F-contiguous and not C-contiguous, as NumPy's, so typed
+      // with the receiver's layout, as Numba types it).
       const Type* d = receiver->dtype();
       if (d->kind == Kind::kRecord) return nullptr;  // wording: inference.cpp says Numba's words
       if (d->kind != Kind::kComplex)
         return id == BuiltinId::kArrayReal ? receiver
-               : d->isNumber()             ? tc.array(d, receiver->ndim, 'C', /*readonly=*/true)
+               : d->isNumber()             ? tc.array(d, receiver->ndim, receiver->layout, /*readonly=*/true)
                                            : nullptr;  // a datetime's (Numba: number arrays only)
       return tc.array(tc.floating(d->bits / 2), receiver->ndim, 'A');
     }

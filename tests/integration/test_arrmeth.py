@@ -3,6 +3,10 @@ np.frombuffer, a.itemset, x.item() of a scalar, a.imag of a real array,
 each compared with NumPy itself over dtypes and layouts (C, F, strided),
 and each refusal or run-time error in NumPy's or Numba's words."""
 
+import array
+import gc
+import sys
+
 import numpy as np
 import pytest
 
@@ -129,6 +133,77 @@ def test_frombuffer_matches_numpy(make):
         got = f(buf)
         same(got, want)
         assert got.flags.writeable == want.flags.writeable
+
+
+_BUFFERS = {"bytearray": lambda: bytearray(range(16)), "bytes": lambda: bytes(range(16)),
+            "memoryview": lambda: memoryview(bytearray(range(16))), "array.array": lambda: array.array("d", [1.0, 2.0]),
+            "1d": lambda: np.arange(12), "2d": lambda: np.arange(12).reshape(3, 4)}
+
+
+@pytest.mark.parametrize("kind", list(_BUFFERS))
+def test_frombuffer_base_and_references_match_numpy(kind):
+    # np0d: NumPy's base: the bytes or ndarray itself (NumPy keeps the owner of
+    # a view's memory, so a reshaped array gives way to its own base), a new
+    # memoryview of a bytearray, memoryview or array.array; the references
+    # the result holds on the buffer are NumPy's too.
+    buf = _BUFFERS[kind]()
+    want = np.frombuffer(buf)
+    want_refs = sys.getrefcount(buf)
+    del want
+    got = frombuffer(buf)
+    assert sys.getrefcount(buf) == want_refs
+    want = np.frombuffer(buf)
+    assert type(got.base) is type(want.base)
+    assert (got.base is buf) == (want.base is buf)
+    if isinstance(want.base, memoryview):
+        assert got.base is not buf and got.base.obj is want.base.obj
+    if kind == "2d":
+        assert got.base is buf.base and want.base is buf.base
+    assert got.flags.writeable == want.flags.writeable
+    same(got, want)
+    del got, want
+    gc.collect()
+    refs = sys.getrefcount(buf)
+    frombuffer(buf)
+    gc.collect()
+    assert sys.getrefcount(buf) == refs  # released with the result
+
+
+def test_frombuffer_of_a_non_contiguous_buffer_is_refused_as_numpy():
+    with pytest.raises(ValueError):
+        np.frombuffer(np.ones(4)[::2])
+    with pytest.raises(TypingError):
+        frombuffer(np.ones(4)[::2])
+    with pytest.raises(BufferError):
+        np.frombuffer(memoryview(np.ones(4))[::2])
+    with pytest.raises(TypingError):
+        frombuffer(memoryview(np.ones(4))[::2])
+    with pytest.raises(ValueError, match="not C-contiguous"):
+        np.frombuffer(np.ones((2, 2), order="F"))
+    with pytest.raises(TypingError):
+        frombuffer(np.ones((2, 2), order="F"))
+
+
+def test_frombuffer_pins_a_mutable_buffer_as_numpy():
+    # np0d: the result keeps a buffer export: a bytearray or array.array under
+    # it cannot be resized (NumPy's BufferError), and releasing the memoryview
+    # it was given leaves its memory alive.
+    for make, grow in ((lambda: bytearray(range(16)), lambda b: b.extend(b"x" * 4096)),
+                       (lambda: array.array("d", [1.0, 2.0]), lambda b: b.extend([0.0] * 4096))):
+        buf = make()
+        got, want = frombuffer_str(buf), np.frombuffer(buf, dtype="int16")
+        with pytest.raises(BufferError):
+            grow(buf)
+        del want
+        with pytest.raises(BufferError):
+            grow(buf)
+        del got
+        gc.collect()
+        grow(buf)  # free again once the results are gone
+    mv = memoryview(bytearray(range(16)))
+    got = frombuffer_str(mv)
+    mv.release()
+    assert list(got) == list(np.frombuffer(bytes(range(16)), dtype="int16"))
 
 
 def test_frombuffer_shares_memory():

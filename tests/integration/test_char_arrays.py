@@ -216,3 +216,51 @@ def test_s_setitem_truncates_and_pads_as_numpy(value):
     zw = np.array(b"123")
     zw[()] = value
     assert z.tobytes() == zw.tobytes()
+
+
+# np0d: np.asarray / np.array of a constant str: a new 0-d U array of its
+# length (at least <U1, as NumPy), each call its own.
+def _asarray_hello():
+    return np.asarray("hello world")
+
+
+def _asarray_local():
+    s = "大处 着眼，小处着手。大大大处"
+    return np.asarray(s)
+
+
+def _asarray_empty():
+    s = ""
+    return np.asarray(s)
+
+
+def _array_astral():
+    return np.array("ab\U0001F600c")
+
+
+@pytest.mark.parametrize("pyfunc", [_asarray_hello, _asarray_local, _asarray_empty, _array_astral],
+                         ids=lambda f: f.__name__)
+def test_asarray_of_a_constant_str(pyfunc):
+    want = pyfunc()
+    cfunc = jit(pyfunc)
+    got = cfunc()
+    assert got.dtype == want.dtype and got.shape == () and got[()] == want[()]
+    got[()] = "z"  # a new writeable array, not shared between calls
+    assert cfunc()[()] == want[()]
+
+
+def test_asarray_of_a_str_needs_a_constant():
+    @jit
+    def f(s):
+        return np.asarray(s)
+
+    with pytest.raises(TypingError, match=r"numpy.asarray.*\(unicode_type\): a str is made an array only when "
+                                          r"it is a constant"):
+        f("abc")
+
+    @jit
+    def g():
+        return np.asarray("1.5", dtype=np.float64)  # NumPy would parse it: refused
+
+    with pytest.raises(TypingError, match="without a dtype"):
+        g()

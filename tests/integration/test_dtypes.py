@@ -246,3 +246,73 @@ def test_numba_number_types_convert_as_numpy_classes(kilnd, tmp_path):
     with_numba = subprocess.run([sys.executable, str(probe), "numba"], capture_output=True, text=True, timeout=300)
     assert with_numba.returncode == 0, with_numba.stderr
     assert with_numba.stdout.splitlines() == ["float16 refused True", "ok"]
+
+
+# np0d: a.dtype.type is the scalar class; called with a 0-d array it gives the
+# element (x.dtype.type(x) is x[()]), converted as NumPy casts it.
+ZERO_D = [(np.bool_, True), (np.int8, -5), (np.uint16, 65535), (np.int64, 12), (np.float32, 12.3),
+          (np.float64, -0.5), (np.complex64, 2j + 3), (np.complex128, 3 - 1j),
+          (np.timedelta64, np.timedelta64(3, "h")), (np.datetime64, np.datetime64("2016-01-01")),
+          ("<U3", "ABC"), ("<U5", "ab")]
+
+
+@pytest.mark.parametrize("t,value", ZERO_D, ids=lambda v: str(v))
+def test_dtype_type_of_a_0d_array_is_its_element(t, value):
+    @jit
+    def f(x):
+        return x.dtype.type(x)
+
+    x = np.array(value, dtype=t)
+    got, want = f(x), x[()]
+    assert got == want and type(got)(want) == got
+    if x.dtype.kind in "biufc":
+        assert np.asarray(got).dtype.kind == x.dtype.kind.replace("u", "i")  # a boxed Python int
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
+def test_dtype_type_constructs_a_scalar(cls):
+    @jit
+    def f(a, v):
+        t = a.dtype.type
+        return t(v)
+
+    a = np.zeros(2, cls)
+    for v in (3, 0, 1.5):
+        got = f(a, v)
+        want = cls(v)
+        assert got == want, (cls, v, got, want)
+
+
+@pytest.mark.parametrize("cls", [np.uint8, np.int32, np.bool_, np.float32, np.complex64, np.float64])
+def test_class_of_a_0d_array_casts_as_numpy(cls):
+    @jit
+    def f(x, dt):
+        return dt(x)
+
+    for v in (np.array(-1), np.array(3.75), np.array(0.0), np.array(True), np.array(300, np.int16),
+              np.array(7, np.uint64)):
+        got, want = f(v, cls), cls(v)
+        kind = np.dtype(cls).kind.replace("u", "i")  # a boxed Python int
+        assert got == want and np.asarray(got).dtype.kind == kind, (cls, v, got, want)
+
+
+def test_class_of_a_0d_array_refuses_what_numpy_warns_about():
+    @jit
+    def f(x):
+        return np.float64(x)
+
+    with pytest.raises(TypingError, match=r"Casting array\(complex128, 0d, C\) to float64 directly is unsupported"):
+        f(np.array(1 + 2j))
+    with pytest.raises(TypingError, match="Casting"):
+        f(np.array(np.timedelta64(3, "h")))
+    with pytest.raises(TypingError, match=r"cannot convert array\(float64, 1d, C\) to int64"):
+        jit(lambda x: np.int64(x))(np.zeros(2))  # a 1-d array is not a scalar
+
+
+def test_a_scalar_class_has_no_type_attribute():
+    @jit
+    def f():
+        return np.float64.type(1)
+
+    with pytest.raises(TypingError, match="unknown attribute 'type'"):
+        f()

@@ -133,3 +133,59 @@ def test_array_dtype_returned():
         assert isinstance(got, np.dtype) and got == a.dtype
     got = jit(lambda: np.float32)()
     assert isinstance(got, np.dtype) and got == np.dtype(np.float32)
+
+
+# np0d: .real/.imag keep NumPy's layout: a complex array's parts are views
+# with its strides (writes reach it); a real array's .imag is new read-only
+# zeros, F-ordered when the array is F-contiguous and not C-contiguous.
+_BASE = (np.arange(12) + 1j * np.arange(12)[::-1]).reshape(3, 4)
+_COMPLEX = {"C": lambda: _BASE.copy(), "F": lambda: np.asfortranarray(_BASE), "strided": lambda: _BASE.copy()[:, ::2],
+            "T": lambda: _BASE.copy().T, "1d-reversed": lambda: _BASE.ravel()[::-3].copy()[::-1],
+            "c64-F": lambda: np.asfortranarray(_BASE.astype(np.complex64))}
+_REAL = {"C": lambda: np.ones((3, 4)), "F": lambda: np.ones((3, 4), order="F"), "strided": lambda: np.ones((3, 4))[:, ::2],
+         "T": lambda: np.ones((3, 4)).T, "int32-F": lambda: np.ones((3, 4), np.int32, order="F"),
+         "bool-F": lambda: np.ones((3, 4), bool, order="F"), "F-3x1": lambda: np.ones((3, 1), order="F"),
+         "F-1x3": lambda: np.ones((1, 3), order="F"), "3d-F": lambda: np.ones((2, 3, 4), order="F"),
+         "3d-A": lambda: np.ones((2, 3, 4), order="F")[:, ::2], "A-as-F": lambda: np.ones((4, 3))[::2].T,
+         "1d": lambda: np.ones(5)[::-1]}
+
+
+@jit
+def _parts(a):
+    return a.real, a.imag
+
+
+@pytest.mark.parametrize("kind", list(_COMPLEX))
+def test_parts_of_a_complex_array_are_views_with_its_strides(kind):
+    a = _COMPLEX[kind]()
+    re, im = _parts(a)
+    for got, want in ((re, a.real), (im, a.imag)):
+        assert got.strides == want.strides and got.dtype == want.dtype and got.flags.writeable
+        np.testing.assert_array_equal(got, want)
+        assert np.shares_memory(got, a)
+
+
+@pytest.mark.parametrize("kind", list(_COMPLEX))
+def test_writes_through_parts_reach_the_array(kind):
+    @jit
+    def write(a):
+        a.imag[...] = 7
+        a.real[0] = -1
+        return a
+
+    a, want = _COMPLEX[kind](), _COMPLEX[kind]()
+    want.imag[...] = 7
+    want.real[0] = -1
+    assert write(a) is a
+    np.testing.assert_array_equal(a, want)
+
+
+@pytest.mark.parametrize("kind", list(_REAL))
+def test_imag_of_a_real_array_has_numpys_order(kind):
+    a = _REAL[kind]()
+    re, im = _parts(a)
+    want = a.imag
+    assert re is a
+    assert im.strides == want.strides and im.dtype == want.dtype and not im.flags.writeable
+    assert im.flags.f_contiguous == want.flags.f_contiguous and im.flags.c_contiguous == want.flags.c_contiguous
+    np.testing.assert_array_equal(im, want)

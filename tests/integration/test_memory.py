@@ -281,3 +281,40 @@ def test_array_conformance_corpus_frees_everything(kilnd, tmp_path):
     assert int(total) > 100, "the corpus allocated nothing: the check would prove nothing"
     assert int(end) == int(start), proc.stdout[-3000:]
     assert " passed" in proc.stdout and "Fatal Python error" not in proc.stderr
+
+
+_GLOBAL_ARRAY = np.arange(6, dtype=np.float32)
+
+
+def test_a_frozen_global_array_is_held_by_its_dispatcher_as_numba():
+    # np0d: a global (or closure) array is frozen into the bundle; as Numba's
+    # compiled function, the dispatcher holds one reference to it while it
+    # lives, and each call returns a read-only copy of the frozen bytes.
+    y = np.ones(4, dtype=np.float32)
+    init = sys.getrefcount(y)
+
+    def ret():
+        return y
+
+    cfunc = kiln.jit(ret)
+    out = cfunc()
+    assert sys.getrefcount(y) == init + 1
+    assert out is not y and out.base is None and not out.flags.writeable
+    np.testing.assert_array_equal(out, y)
+    del out
+    gc.collect()
+    assert sys.getrefcount(y) == init + 1
+    cfunc()
+    assert sys.getrefcount(y) == init + 1  # once per dispatcher, not per call
+    del cfunc
+    gc.collect()
+    assert sys.getrefcount(y) == init
+
+    g_init = sys.getrefcount(_GLOBAL_ARRAY)
+    f = kiln.jit(lambda: _GLOBAL_ARRAY.sum())
+    got = f()
+    assert sys.getrefcount(_GLOBAL_ARRAY) == g_init + 1
+    assert got == 15.0
+    del f
+    gc.collect()
+    assert sys.getrefcount(_GLOBAL_ARRAY) == g_init

@@ -341,6 +341,7 @@ class _Builder:
         self.index = {}       # id(py_func or code) -> index
         self.keep = []        # keeps keyed objects alive while building
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
+        self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
 
     def add_function(self, func):
         key = id(func)
@@ -625,7 +626,11 @@ class _Builder:
             if all(p is None or (type(p) is int and -2**63 <= p < 2**63) for p in parts):
                 return (name, KIND_CONSTANT, ("tuple", [constant(p) for p in parts]), 0, "slice", "")
         try:
-            return (name, KIND_CONSTANT, _frozen_constant(value), 0, "", "")
+            frozen = (name, KIND_CONSTANT, _frozen_constant(value), 0, "", "")
+            np = sys.modules.get("numpy")
+            if np is not None and isinstance(value, np.ndarray):
+                self.held.append(value)  # np0d: the dispatcher keeps a frozen global array, as Numba does
+            return frozen
         except _Unrepresentable:
             pass
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
@@ -670,8 +675,12 @@ def code_fields(code, consts):
     }
 
 
-def bundle_spec(func):
-    """The plain-structure bundle of a Python function."""
+def bundle_spec(func, held=None):
+    """The plain-structure bundle of a Python function. np0d: `held`, a list,
+    receives the global NumPy arrays frozen into it (a Dispatcher keeps them
+    while it lives, as Numba's compiled function holds each global array)."""
     b = _Builder()
     b.add_function(func)
+    if held is not None:
+        held.extend(b.held)
     return (sys.version_info.major, sys.version_info.minor, b.functions)

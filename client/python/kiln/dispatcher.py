@@ -143,7 +143,9 @@ class Dispatcher(_kiln.Dispatcher):
     def bundle(self):
         """The native Bundle (built once per Dispatcher; .hash, .hex)."""
         if self._bundle is None:
-            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func))
+            held = []
+            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held))
+            self._held_globals = tuple(held)  # np0d: Numba's references (its compiled function holds them)
         return self._bundle
 
     def _call_slow(self, *args, **kwargs):

@@ -3,7 +3,8 @@
 // memoryview(float64, 2d, F), pyarray(int32, 1d, C)): an array named for its
 // exporter, over the exporter's memory, read through the buffer protocol.
 // The compiled side holds no reference (meminfo NULL, as for an ndarray
-// argument); the argument tuple keeps the exporter alive for the call.
+// argument); the argument tuple keeps the exporter alive for the call, and a
+// returned view keeps a buffer export of it (viewBase).
 #include <cstring>
 
 #include "native.h"
@@ -119,6 +120,21 @@ bool bufferHolds(PyObject* v, const char* lo, const char* hi) {
   }
   PyBuffer_Release(&view);
   return holds;
+}
+
+PyObject* viewBase(PyObject* holder) {
+  switch (exporterOf(holder)) {
+    case BufferKind::kNone:   // an ndarray (NumPy's PyArray_SetBaseObject keeps the owner of its memory)
+    case BufferKind::kBytes:  // immutable, never resized: NumPy's base is the bytes object
+      Py_INCREF(holder);
+      return holder;
+    case BufferKind::kBytearray:
+    case BufferKind::kMemoryview:
+    case BufferKind::kPyarray:
+      return PyMemoryView_FromObject(holder);
+  }
+  Py_INCREF(holder);
+  return holder;
 }
 
 }  // namespace kiln::python

@@ -200,6 +200,13 @@ bool unboxArray(PyObject* value, const Layout& layout, void* dst);
 bool unboxBuffer(PyObject* value, const Layout& layout, void* dst);
 /// buffers: whether the contiguous buffer of exporter `value` holds [lo, hi).
 bool bufferHolds(PyObject* value, const char* lo, const char* hi);
+/// np0d: a new reference to what a returned view of argument `holder`'s
+/// memory keeps as its base, as NumPy's np.frombuffer does: a bytes object or
+/// an ndarray itself; for a bytearray, memoryview or array.array a memoryview
+/// of it, whose buffer export keeps the memory where it is (a bytearray
+/// cannot be resized, a released memoryview leaves it exported) for as long
+/// as the view lives. Null with an error set when the export fails.
+PyObject* viewBase(PyObject* holder);
 /// The ndarray for an array struct, which holds one reference to its block
 /// (kiln_rt.h) or none (borrowed memory). A block's reference goes to a
 /// capsule that is the ndarray's base. Borrowed memory belongs to one of

@@ -548,7 +548,11 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
     return copy;
   }
   if (base != nullptr) {
-    Py_INCREF(base);
+    base = viewBase(base);  // np0d: a buffer argument's memory stays exported while the view lives
+    if (base == nullptr) {
+      Py_DECREF(arr);
+      return nullptr;  // borrowed memory: no block reference to drop
+    }
   } else {
     base = PyCapsule_New(meminfo, kCapsuleName, releaseBlock);
     if (base == nullptr) {

@@ -819,15 +819,54 @@ def _take_index(i, n):
 _sign = primitive("numpy.sign")
 
 
+def _csign2(z):
+    # np0d: NumPy 2's complex sign loop, in z's own float type (float32 for
+    # complex64): z/|z| with |z| = hypot; NaN when |z| is NaN; an infinite
+    # part decides alone (NaN when both are); 0 for 0 (positive zeros).
+    re = z.real
+    im = z.imag
+    a = np.hypot(re, im)
+    r = np.nan
+    i = np.nan
+    if np.isnan(a):
+        pass
+    elif np.isinf(a):
+        if np.isinf(re):
+            if not np.isinf(im):
+                r = 1.0 if re > 0 else -1.0
+                i = 0.0
+        else:
+            r = 0.0
+            i = 1.0 if im > 0 else -1.0
+    elif a == 0:
+        r = 0.0
+        i = 0.0
+    else:
+        r = re / a
+        i = im / a
+    return complex(r, i)  # exact: a float32 part widens exactly
+
+
 def _sign_numpy2(x, out=None):
-    # NumPy 2's sign of a complex number is z/|z|; the compiler's loop is
-    # NumPy 1.x's (the sign of the first nonzero part).
+    # NumPy 2's sign of a complex number is z/|z| (_csign2); the compiler's
+    # loop is NumPy 1.x's (the sign of the first nonzero part).
     # (isinstance of types, decided while typing: np.iscomplexobj is a call)
     if isinstance(x, np.ndarray):
         if isinstance(x.dtype(0), complex):
-            _error("np.sign of a complex value under NumPy 2 (z/|z|) is not supported yet:", x)
+            if out is not None:
+                _error("np.sign of a complex array under NumPy 2 (z/|z|) with out= is not supported:", x)
+            res = np.copy(x)  # a new array in order K, as NumPy lays out a ufunc's result
+            for idx in np.ndindex(x.shape):
+                res[idx] = _csign2(x[idx])
+            if x.ndim == 0:  # a ufunc of a 0-d array gives a scalar, as NumPy (ndim: a constant)
+                return res[()]
+            return res
     elif isinstance(x, complex):
-        _error("np.sign of a complex value under NumPy 2 (z/|z|) is not supported yet:", x)
+        if out is not None:
+            _error("np.sign of a complex value under NumPy 2 (z/|z|) with out= is not supported:", x)
+        res = np.asarray(x).copy()  # 0-d, of x's complex type
+        res[()] = _csign2(x)
+        return res[()]
     if out is None:
         return _sign(x)
     return _sign(x, out)
