@@ -1361,8 +1361,6 @@ class Inferrer {
         } else if (obj->isRecord()) {  // records: r.x
           const int k = obj->recordField(i.name);
           if (k < 0) return typingError(recordNoField(obj, i.name));
-          if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
-            return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
@@ -1765,8 +1763,6 @@ class Inferrer {
         if (obj->isRecord()) {  // records: r['x'], r[0]
           const int k = recordFieldAt(obj, i.operands[1], p_.bundle->functions[inst.function_index]);
           if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
-          if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
-            return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
           break;
         }
