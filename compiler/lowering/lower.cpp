@@ -283,7 +283,7 @@ void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block
     const ir::Value* prm = e.target->params[k].get();
     llvm::Value* v = convert(b_, value(e.args[k]), e.args[k]->type, prm->type);
     if (holdsRefs(prm->type) && !holdsRefs(e.args[k]->type)) v = llvm::Constant::getNullValue(v->getType());
-    retain(v, prm->type);
+    if (own_.root_of[prm->id] >= 0) retain(v, prm->type);  // recown: a joined record may be borrowed (ownership.h)
     vals.push_back(v);
   }
   for (int r : dying) release(values_.at(own_.roots[r]), own_.roots[r]->type);

@@ -139,42 +139,135 @@ const std::vector<int>& Ownership::depsOf(const ir::Value* v) const {
   return deps[v->id];
 }
 
+namespace {
+
+// dom[b][a]: whether block a dominates block b (indices into `order`, which
+// starts at the entry), by the iterative data-flow over reverse post-order.
+std::vector<std::vector<bool>> dominators(const std::vector<const ir::Block*>& order,
+                                          const std::map<const ir::Block*, size_t>& index) {
+  const size_t n = order.size();
+  std::vector<std::vector<size_t>> preds(n);
+  for (size_t b = 0; b < n; ++b)
+    if (const ir::Instr* t = order[b]->terminator())
+      for (const ir::Edge& e : t->succs)
+        if (auto it = index.find(e.target); it != index.end()) preds[it->second].push_back(b);
+  std::vector<std::vector<bool>> dom(n, std::vector<bool>(n, true));
+  if (n == 0) return dom;
+  dom[0].assign(n, false);
+  dom[0][0] = true;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t b = 1; b < n; ++b) {
+      std::vector<bool> d(n, !preds[b].empty());
+      for (size_t p : preds[b])
+        for (size_t a = 0; a < n; ++a) d[a] = d[a] && dom[p][a];
+      d[b] = true;
+      if (d != dom[b]) {
+        dom[b] = std::move(d);
+        changed = true;
+      }
+    }
+  }
+  return dom;
+}
+
+}  // namespace
+
 Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order) {
-  Ownership o;
   int max_id = 0;
   for (const auto& blk : f.blocks) {
     for (const auto& p : blk->params) max_id = std::max(max_id, p->id);
     for (const auto& i : blk->instrs)
       if (i->result) max_id = std::max(max_id, i->result->id);
   }
-  o.root_of.assign(max_id + 1, -1);
-  o.deps.assign(max_id + 1, {});
-  auto addRoot = [&](const ir::Value* v) {
-    o.root_of[v->id] = static_cast<int>(o.roots.size());
-    o.deps[v->id] = {static_cast<int>(o.roots.size())};
-    o.roots.push_back(v);
-  };
   const ir::Block* entry = f.blocks[0].get();
-  for (const ir::Block* blk : order) {
+  std::map<const ir::Block*, size_t> index;  // lookup only
+  for (size_t b = 0; b < order.size(); ++b) index[order[b]] = b;
+  // recown: a record reaching a block parameter is borrowed there when the
+  // roots of every record passed to it are defined in blocks that strictly
+  // dominate the parameter's block: each use of the parameter then sees the
+  // instance of those roots its record was taken from (an array made before
+  // a loop, records of it joined in the loop). Otherwise (an array made in
+  // the loop body, carried round it) the parameter is a root and holds its
+  // own reference. `incoming`: the values each parameter is given.
+  std::vector<std::vector<const ir::Value*>> incoming(max_id + 1);
+  for (const ir::Block* blk : order)
+    if (const ir::Instr* t = blk->terminator())
+      for (const ir::Edge& e : t->succs)
+        for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+          incoming[e.target->params[k]->id].push_back(e.args[k]);
+  std::vector<bool> joined(max_id + 1, false);  // the record parameters tried as borrowed
+  for (const ir::Block* blk : order)
     if (blk != entry)
-      for (const auto& p : blk->params)
-        if (holdsRefs(p->type)) addRoot(p.get());
-    for (const auto& i : blk->instrs) {
-      // exceptions: an exception instance holds nothing, but its raise reads
-      // the arguments it was made with: they live until the raise.
-      const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
-      if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
-      if (!exception && !borrowsOperands(*i)) {
-        addRoot(i->result.get());
-        continue;
+      for (const auto& p : blk->params) joined[p->id] = p->type->kind == Kind::kRecord;
+  const std::vector<std::vector<bool>> dom = dominators(order, index);
+  auto blockOf = [](const ir::Value* v) -> const ir::Block* { return v->def ? v->def->parent : v->param_of; };
+  Ownership o;
+  while (true) {
+    o = Ownership();
+    o.root_of.assign(max_id + 1, -1);
+    o.deps.assign(max_id + 1, {});
+    auto addRoot = [&](const ir::Value* v) {
+      o.root_of[v->id] = static_cast<int>(o.roots.size());
+      o.deps[v->id] = {static_cast<int>(o.roots.size())};
+      o.roots.push_back(v);
+    };
+    // Roots are numbered on the first pass; later passes only grow the deps
+    // of borrowed values, until the joined parameters' (fed by back edges)
+    // are stable.
+    for (bool first = true, changed = true; changed; first = false) {
+      changed = false;
+      auto setDeps = [&](const ir::Value* v, std::vector<int> d) {
+        std::sort(d.begin(), d.end());
+        d.erase(std::unique(d.begin(), d.end()), d.end());
+        if (d != o.deps[v->id]) {
+          o.deps[v->id] = std::move(d);
+          changed = true;
+        }
+      };
+      for (const ir::Block* blk : order) {
+        if (blk != entry)
+          for (const auto& p : blk->params) {
+            if (joined[p->id]) {
+              std::vector<int> d;
+              for (const ir::Value* a : incoming[p->id])
+                for (int r : o.depsOf(a)) d.push_back(r);
+              setDeps(p.get(), std::move(d));
+            } else if (first && holdsRefs(p->type)) {
+              addRoot(p.get());
+            }
+          }
+        for (const auto& i : blk->instrs) {
+          // exceptions: an exception instance holds nothing, but its raise reads
+          // the arguments it was made with: they live until the raise.
+          const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
+          if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
+          if (!exception && !borrowsOperands(*i)) {
+            if (first) addRoot(i->result.get());
+            continue;
+          }
+          std::vector<int> d;
+          for (const ir::Value* op : i->operands)
+            for (int r : o.depsOf(op)) d.push_back(r);
+          setDeps(i->result.get(), std::move(d));
+        }
       }
-      std::vector<int> d;
-      for (const ir::Value* op : i->operands)
-        for (int r : o.depsOf(op)) d.push_back(r);
-      std::sort(d.begin(), d.end());
-      d.erase(std::unique(d.begin(), d.end()), d.end());
-      o.deps[i->result->id] = std::move(d);
     }
+    bool retry = false;
+    for (const ir::Block* blk : order)
+      for (const auto& p : blk->params) {
+        if (!joined[p->id]) continue;
+        const size_t b = index.at(blk);
+        for (int r : o.deps[p->id]) {
+          auto a = index.find(blockOf(o.roots[r]));
+          if (a == index.end() || a->second == b || !dom[b][a->second]) {
+            joined[p->id] = false;  // a root after all
+            retry = true;
+            break;
+          }
+        }
+      }
+    if (!retry) break;
   }
   // Backward liveness over roots to a fixpoint.
   const size_t n = o.roots.size();

@@ -14,7 +14,11 @@
 //    long as it does.
 // A record is {meminfo, data} (recown: docs/records-memory.md): borrowed
 // while the pass can see its array, a root with its own reference to the
-// array's block where it cannot (a join, a list, a call's result).
+// array's block where it cannot (a list, a call's result, a join fed by
+// roots that do not strictly dominate it). A record block parameter fed
+// only by records of roots that strictly dominate its block is borrowed
+// from them: every path to it made those roots, and no path re-makes one
+// between taking a record of it and using the parameter.
 // The entry block's parameters (the arguments) are borrowed from the caller
 // for the whole call and have no deps.
 //
@@ -23,7 +27,7 @@
 // a root is released after its last use in a block it does not leave alive,
 // on an edge into a block where it is not live, and on every return and
 // error path where it is still held. An edge retains each argument it passes
-// to a parameter that holds arrays.
+// to a parameter that is a root.
 #include <map>
 #include <vector>
 

@@ -35,7 +35,8 @@ bool yieldable(const Type* t) {
       if (!yieldable(item)) return false;
     return true;
   }
-  return t->isNumber() || t->kind == Kind::kNone || t->kind == Kind::kArray || t->kind == Kind::kStr;  // genpy: arrays, strings
+  // genpy: arrays, strings; recown: records (each holds its array's block)
+  return t->isNumber() || t->kind == Kind::kNone || t->kind == Kind::kArray || t->kind == Kind::kStr || t->isRecord();
 }
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
@@ -2022,7 +2023,7 @@ class Inferrer {
         if (!yieldable(x))
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("yielding a value of type ", x->str(),
-                                        " is not supported (a generator yields numbers, booleans, arrays, strings or tuples of them)"),
+                                        " is not supported (a generator yields numbers, booleans, arrays, strings, records or tuples of them)"),
                            line_);
         const Type* y = unify(tc_, inst.ret->items[0], x);
         if (!y)
