@@ -303,15 +303,10 @@ llvm::Value* FunctionLowering::arrayConstant(const compiler::Constant& c, const 
                                       llvm::GlobalValue::PrivateLinkage, bytes, "kiln.array_constant");
   gv->setAlignment(llvm::Align(16));
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  if (t->isRecord()) {  // records: a global np.record, a copy of its bytes (Numba's)
-    // recown: in a block of its own (a root that takes the fresh block), so
-    // it may be returned or kept like any record: a copy in this frame was
-    // read after the frame was gone when it was returned.
-    llvm::Value* data = nullptr;
-    llvm::Value* mi = allocMeminfo(b_.getInt64(static_cast<int64_t>(c.s.size())), &data);
-    b_.CreateMemCpy(data, llvm::MaybeAlign(16), gv, llvm::MaybeAlign(16), b_.getInt64(static_cast<int64_t>(c.s.size())));
-    return recordValue(mi, data);
-  }
+  // records: a global np.record, read-only (typing): recown: its bytes in
+  // the shared object, which outlive any record of them compiled code keeps
+  // (a copy in the frame was read after the frame was gone when returned).
+  if (t->isRecord()) return recordValue(nullptr, gv);
   if (!t->isArray()) return loadElement(gv, t);
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
   out = b_.CreateInsertValue(out, llvm::ConstantPointerNull::get(b_.getPtrTy()), kMeminfo);

@@ -845,3 +845,23 @@ def test_a_join_of_records_of_an_earlier_array_counts_no_references():
         return [ir.count(w) for w in ("atomicrmw", "kiln.incref", "kiln.decref")]
     assert counts(joined_in_a_loop) == counts(loop_reading_in_place)
     assert counts(carried_round_a_loop) != counts(loop_reading_in_place)  # a root: it does count
+
+
+NAMED = np.dtype([("a", np.int64), ("n", "S4")])
+
+
+def s_field_of_a_local_record(x, c):
+    e = x.copy()
+    r = e[0] if c else e[1]
+    b = r['n']
+    return len(b) * 1000 + b[0] * 10 + len(r['n'])
+
+
+def test_s_field_of_a_record_of_a_compiled_array():
+    # The S field reads as a new bytes; it was refused for records of arrays
+    # made in compiled code when it was a view of the record's bytes.
+    x = np.zeros(2, dtype=NAMED)
+    x["n"] = [b"ab", b"wxyz"]
+    for c in (True, False):
+        assert jit(s_field_of_a_local_record)(x, c) == s_field_of_a_local_record(x, c)
+    check_alive(s_field_of_a_local_record, lambda: (x, False))
