@@ -865,3 +865,45 @@ def test_s_field_of_a_record_of_a_compiled_array():
     for c in (True, False):
         assert jit(s_field_of_a_local_record)(x, c) == s_field_of_a_local_record(x, c)
     check_alive(s_field_of_a_local_record, lambda: (x, False))
+
+
+def through_a_handler(x, n):
+    e = x.copy()
+    r = e[0]
+    try:
+        r = e[1]
+        if n > 0:
+            raise ValueError()
+        f = x.copy()
+        r = f[2]
+    except ValueError:
+        z = np.full(4, -7, dtype=np.int64)
+        return r['a'] + z[0] * 0
+    z = np.full(4, -7, dtype=np.int64)
+    return r['a'] * 10 + z[0] * 0
+
+
+def break_and_continue(x):
+    r = x[0]
+    k = 0
+    while True:
+        e = x.copy()
+        e[k]['a'] = 100 + k
+        if k == 2:
+            r = e[k]
+            break
+        if k == 1:
+            k += 1
+            continue
+        k += 1
+    z = np.full(4, -7, dtype=np.int64)
+    return r['a'] + z[0] * 0
+
+
+@pytest.mark.parametrize("fn,args", [
+    (through_a_handler, lambda: (source(), 1)),
+    (through_a_handler, lambda: (source(), 0)),
+    (break_and_continue, lambda: (source(),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_records_through_handlers_and_breaks(fn, args):
+    check_alive(fn, args)
