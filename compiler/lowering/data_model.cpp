@@ -44,7 +44,10 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     }
     case Kind::kBoundMethod:
       return valueType(ctx, t->items[0]);  // the receiver
-    case Kind::kRecord:  // records: a pointer to its bytes (lower_records.cpp)
+    case Kind::kRecord: {  // recown: {meminfo, data}: its array's meminfo (null when borrowed), its bytes
+      llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+      return llvm::StructType::get(ctx, {ptr, ptr});
+    }
     case Kind::kUnicodeCharSeq:  // records: never a value (a U field is read as a str)
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
       return llvm::PointerType::getUnqual(ctx);

@@ -5,10 +5,14 @@
 //    {start, stop, step}, iterators are pointers to their state (an alloca),
 //    an array is the kiln_abi.h struct {meminfo, data, [nd x i64] shape,
 //    [nd x i64] strides} (its elements in memory form), a bound method is
-//    its receiver,
+//    its receiver, a record is {meminfo, data} (recown: the meminfo of the
+//    array whose bytes `data` points into, null when the record is borrowed
+//    from memory the caller keeps alive; docs/records-memory.md),
 //    and values with no run-time content (modules, functions, none) are i8.
 //  - memory form (entry-point arguments and results, see kiln_abi.h): the
-//    same, except bool is i8, so the layout is the C struct layout.
+//    same, except bool is i8, so the layout is the C struct layout. A record
+//    argument or result of the exported entry is the exception: a pointer to
+//    its bytes, and the bytes themselves (lower.cpp, lowerProgram).
 #include "compiler/typing/types.h"
 #include "llvm/IR/IRBuilder.h"
 
@@ -18,6 +22,8 @@ namespace kiln::lowering {
 enum ArrayField : unsigned { kMeminfo = 0, kData = 1, kShape = 2, kStrides = 3 };
 /// strings: the fields of a str's struct (KilnStr, kiln_unicode.h).
 enum StrField : unsigned { kStrMeminfo = 0, kStrData = 1, kStrLength = 2, kStrKind = 3 };
+/// recown: the fields of a record's struct, at the array's indices.
+enum RecordField : unsigned { kRecordMeminfo = kMeminfo, kRecordData = kData };
 /// The bytes of one element of dtype in memory form.
 inline int64_t itemSize(const typing::Type* dtype) {
   if (dtype->isDatetimeLike()) return 8;  // datetime: int64

@@ -35,7 +35,6 @@ class FunctionLowering {
   }
 
   absl::Status lower(llvm::Function* fn);
-  bool calledFromCompiledCode() const;  // recret:
 
   // Helpers shared by the op families.
   llvm::IRBuilder<>& builder() { return b_; }
@@ -172,7 +171,10 @@ class FunctionLowering {
   llvm::Value* eyeArray(const typing::Type* result, llvm::Value* rows, llvm::Value* cols, llvm::Value* diag);
   /// The address of the k-th element in C order, k in [0, size).
   llvm::Value* flatElementPtr(llvm::Value* arr, const typing::Type* t, llvm::Value* k);
-  llvm::Value* loadElement(llvm::Value* ptr, const typing::Type* dtype);
+  // recown: a record element is {meminfo, ptr}: `meminfo` is its array's
+  // (null: a record borrowed for the moment, as copies between arrays use).
+  llvm::Value* loadElement(llvm::Value* ptr, const typing::Type* dtype, llvm::Value* meminfo = nullptr);
+  llvm::Value* recordValue(llvm::Value* meminfo, llvm::Value* data);
   void storeElement(llvm::Value* ptr, llvm::Value* v, const typing::Type* dtype);
   /// Where arr[index] is: an element's address, or a view's data, shape and
   /// strides (index: an int, a slice, or a tuple of them).
@@ -384,7 +386,7 @@ class FunctionLowering {
   // records (lower_records.cpp): field k of record `rec` of type rt: its
   // address, its value (a nested record: its address), a store of v into it;
   // field `name` of an array of records as a view.
-  llvm::Value* recordFieldPtr(llvm::Value* rec, const typing::Type* rt, int k);
+  llvm::Value* recordFieldPtr(llvm::Value* data, const typing::Type* rt, int k);
   llvm::Value* recordLoad(llvm::Value* rec, const typing::Type* rt, int k);
   void recordStore(llvm::Value* rec, const typing::Type* rt, int k, const ir::Value* v);
   // records3: fill an array view with a scalar or a broadcast copy of an
@@ -607,5 +609,9 @@ class FunctionLowering {
 /// genpy: defines the exported step of a generator of type `gen` returned to
 /// the caller (kiln_abi.h's KilnGeneratorStepFn), named `symbol`.
 void lowerGeneratorStep(llvm::Module& mod, const std::string& symbol, const typing::Type* gen);
+
+/// recown: drops one reference to meminfo `mi` (null: nothing), for code
+/// outside a body (the exported entry lets go of a record it copied out).
+void emitDecref(llvm::IRBuilder<>& b, llvm::Module& m, llvm::Value* mi);
 
 }  // namespace kiln::lowering

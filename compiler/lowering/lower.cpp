@@ -289,7 +289,7 @@ void FunctionLowering::lowerEdge(const ir::Edge& e, llvm::BasicBlock* from_block
     const ir::Value* prm = e.target->params[k].get();
     llvm::Value* v = convert(b_, value(e.args[k]), e.args[k]->type, prm->type);
     if (holdsRefs(prm->type) && !holdsRefs(e.args[k]->type)) v = llvm::Constant::getNullValue(v->getType());
-    retain(v, prm->type);
+    if (own_.root_of[prm->id] >= 0) retain(v, prm->type);  // recown: a joined record may be borrowed (ownership.h)
     vals.push_back(v);
   }
   for (int r : dying) release(values_.at(own_.roots[r]), own_.roots[r]->type);
@@ -580,7 +580,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         break;
       }
       if (i.operands[0]->type->isFlatIter()) {  // flatimag: a.flat[k] (lower_iter.cpp)
-        v = loadElement(flatIterElementPtr(value(i.operands[0]), i.operands[0]->type, i.operands[1]), rt);
+        v = loadElement(flatIterElementPtr(value(i.operands[0]), i.operands[0]->type, i.operands[1]), rt,
+                        b_.CreateExtractValue(flatIterArray(value(i.operands[0]), i.operands[0]->type), kMeminfo));
         break;
       }
       if (rt->kind == Kind::kEnumMember && i.operands[0]->type->kind == Kind::kBuiltin) {  // enums: Color['red']
@@ -706,16 +707,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       }
       // The caller gets references of its own; then this body lets go of
       // what it holds (RefcountPrune cancels the pair of a dying result).
+      // recown: a record goes back as {meminfo, data} with a reference to
+      // its array, like an array: the exported entry copies its bytes out
+      // for Python, then lets go (lowerProgram).
       llvm::Value* r = converted(i.operands[0], inst_.ret);
-      // records: a record of this function's arrays is copied into the
-      // buffer of the exported entry (Python's caller) before they are
-      // released; a compiled caller gets the pointer itself, into memory it
-      // keeps alive (checkRecordPointers refused the rest: recret).
-      if (inst_.ret->isRecord() && own_.dependsOnOwnArrays(i.operands[0])) {
-        llvm::Value* dest = b_.CreateLoad(b_.getPtrTy(), ret_ptr_);
-        b_.CreateMemMove(dest, llvm::MaybeAlign(1), r, llvm::MaybeAlign(1), b_.getInt64(inst_.ret->index));
-        r = dest;
-      }
       b_.CreateStore(r, ret_ptr_);
       retain(r, inst_.ret);
       releaseHeld();
@@ -769,20 +764,6 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   return absl::OkStatus();
 }
 
-// recret: whether some compiled code calls this instance (recursion
-// included), so a record it returns must point into its caller's memory.
-bool FunctionLowering::calledFromCompiledCode() const {
-  auto targets = [&](const typing::CallBinding& b) { return prog_.instances[b.target].get() == &inst_; };
-  for (const auto& caller : prog_.instances) {
-    if (!caller->reachable) continue;  // never lowered
-    for (const auto& [instr, binding] : caller->calls)
-      if (targets(binding)) return true;
-    for (const auto& [instr, bindings] : caller->set_calls)
-      if (std::any_of(bindings.begin(), bindings.end(), targets)) return true;
-  }
-  return false;
-}
-
 absl::Status FunctionLowering::lower(llvm::Function* fn) {
   fn_ = fn;
   ret_ptr_ = fn->getArg(0);
@@ -802,7 +783,6 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order);
-  if (absl::Status s = own_.checkRecordPointers(f, order, inst_.ret, calledFromCompiledCode()); !s.ok()) return s;  // recuaf:
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);
@@ -894,11 +874,15 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
   const typing::Type* ret_type = program.declared_ret ? program.declared_ret : entry.ret;
   llvm::AllocaInst* tmp = b.CreateAlloca(valueType(ctx, entry.ret));
-  if (entry.ret->isRecord())  // records: the body copies the record it returns here
-    b.CreateStore(b.CreateAlloca(llvm::ArrayType::get(b.getInt8Ty(), entry.ret->index)), tmp);
   std::vector<llvm::Value*> args = {tmp, fn->getArg(2)};
   for (size_t k = 0; k < entry.arg_types.size(); ++k) {
     llvm::Value* slot = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, fn->getArg(1), k));
+    if (entry.arg_types[k]->isRecord()) {  // recown: a pointer to the np.void's bytes, borrowed for the call
+      llvm::Value* rec = llvm::PoisonValue::get(valueType(ctx, entry.arg_types[k]));
+      rec = b.CreateInsertValue(rec, llvm::ConstantPointerNull::get(b.getPtrTy()), kRecordMeminfo);
+      args.push_back(b.CreateInsertValue(rec, b.CreateLoad(ptr, slot), kRecordData));
+      continue;
+    }
     llvm::Value* mem = b.CreateLoad(memoryType(ctx, entry.arg_types[k]), slot);
     args.push_back(fromMemory(b, mem, entry.arg_types[k]));
   }
@@ -908,9 +892,11 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   b.CreateCondBr(b.CreateICmpEQ(status, b.getInt32(0)), ok, fail);
   b.SetInsertPoint(ok);
   llvm::Value* result = convert(b, b.CreateLoad(valueType(ctx, entry.ret), tmp), entry.ret, ret_type);
-  if (ret_type->isRecord())  // records: a record result is its bytes (kiln_abi.h)
-    b.CreateMemCpy(fn->getArg(0), llvm::MaybeAlign(1), result, llvm::MaybeAlign(1), b.getInt64(ret_type->index));
-  else if (ret_type->kind != Kind::kNone) b.CreateStore(toMemory(b, result, ret_type), fn->getArg(0));
+  if (ret_type->isRecord()) {  // records: a record result is its bytes (kiln_abi.h); recown: then its reference goes
+    b.CreateMemCpy(fn->getArg(0), llvm::MaybeAlign(1), b.CreateExtractValue(result, kRecordData), llvm::MaybeAlign(1),
+                   b.getInt64(ret_type->index));
+    emitDecref(b, *mod, b.CreateExtractValue(result, kRecordMeminfo));
+  } else if (ret_type->kind != Kind::kNone) b.CreateStore(toMemory(b, result, ret_type), fn->getArg(0));
   b.CreateRet(b.getInt32(0));
   b.SetInsertPoint(fail);
   b.CreateRet(status);

@@ -274,14 +274,22 @@ llvm::Value* FunctionLowering::flatElementPtr(llvm::Value* arr, const typing::Ty
   return b_.CreateGEP(b_.getInt8Ty(), data, offset);
 }
 
-llvm::Value* FunctionLowering::loadElement(llvm::Value* ptr, const typing::Type* dtype) {
-  if (dtype->isRecord()) return ptr;  // records: an element is a pointer to its bytes
+llvm::Value* FunctionLowering::recordValue(llvm::Value* meminfo, llvm::Value* data) {
+  llvm::PointerType* ptr = b_.getPtrTy();
+  llvm::Value* rec = llvm::PoisonValue::get(llvm::StructType::get(ctx_, {ptr, ptr}));
+  rec = b_.CreateInsertValue(rec, meminfo ? meminfo : llvm::ConstantPointerNull::get(ptr), kRecordMeminfo);
+  return b_.CreateInsertValue(rec, data, kRecordData);
+}
+
+llvm::Value* FunctionLowering::loadElement(llvm::Value* ptr, const typing::Type* dtype, llvm::Value* meminfo) {
+  if (dtype->isRecord()) return recordValue(meminfo, ptr);  // records: an element is a pointer to its bytes
   return fromMemory(b_, b_.CreateLoad(memoryType(ctx_, dtype), ptr), dtype);
 }
 
 void FunctionLowering::storeElement(llvm::Value* ptr, llvm::Value* v, const typing::Type* dtype) {
   if (dtype->isRecord()) {  // records: copies the record's bytes (memmove: a[i] = a[i] is allowed)
-    b_.CreateMemMove(ptr, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), b_.getInt64(dtype->index));
+    b_.CreateMemMove(ptr, llvm::MaybeAlign(1), b_.CreateExtractValue(v, kRecordData), llvm::MaybeAlign(1),
+                     b_.getInt64(dtype->index));
     return;
   }
   b_.CreateStore(toMemory(b_, v, dtype), ptr);
@@ -295,12 +303,10 @@ llvm::Value* FunctionLowering::arrayConstant(const compiler::Constant& c, const 
                                       llvm::GlobalValue::PrivateLinkage, bytes, "kiln.array_constant");
   gv->setAlignment(llvm::Align(16));
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  if (t->isRecord()) {  // records: a global np.record, a copy of its bytes in this frame (Numba's)
-    llvm::AllocaInst* copy = entryAlloca(bytes->getType(), "record_constant");
-    copy->setAlignment(llvm::Align(16));
-    b_.CreateMemCpy(copy, llvm::MaybeAlign(16), gv, llvm::MaybeAlign(16), b_.getInt64(static_cast<int64_t>(c.s.size())));
-    return copy;
-  }
+  // records: a global np.record, read-only (typing): recown: its bytes in
+  // the shared object, which outlive any record of them compiled code keeps
+  // (a copy in the frame was read after the frame was gone when returned).
+  if (t->isRecord()) return recordValue(nullptr, gv);
   if (!t->isArray()) return loadElement(gv, t);
   llvm::Value* out = llvm::PoisonValue::get(valueType(ctx_, t));
   out = b_.CreateInsertValue(out, llvm::ConstantPointerNull::get(b_.getPtrTy()), kMeminfo);
@@ -616,7 +622,8 @@ llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, co
                                     const typing::Type* result) {
   const typing::Type* dt = at->dtype();
   if (!idx->type->isArray())
-    return loadElement(item1d(arr, checkedIndex(arr, converted(idx, types().integer(64, true)))), dt);
+    return loadElement(item1d(arr, checkedIndex(arr, converted(idx, types().integer(64, true)))), dt,
+                       b_.CreateExtractValue(arr, kMeminfo));
   llvm::Value* iv = value(idx);
   llvm::Value* out = newArray(result, {b_.CreateExtractValue(iv, {kShape, 0})});
   forSelected(arr, idx->type, iv, [&](llvm::Value* i, llvm::Value* j) {
@@ -673,7 +680,7 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
     b_.CreateMemCpy(b_.CreateExtractValue(out, kData), llvm::MaybeAlign(1), p.ptr, llvm::MaybeAlign(1), n);
     return out;
   }
-  if (!result->isArray()) return loadElement(p.ptr, result);
+  if (!result->isArray()) return loadElement(p.ptr, result, p.meminfo);
   return viewOf(p, result);
 }
 

@@ -113,7 +113,7 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
           offset = b_.CreateAdd(offset, b_.CreateMul(k, b_.CreateExtractValue(arr, {kStrides, d})));
         }
         llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), offset);
-        *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype());
+        *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype(), b_.CreateExtractValue(arr, kMeminfo));
         b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
         return more;
       }
@@ -136,7 +136,7 @@ llvm::Value* FunctionLowering::iterNext(llvm::Value* state, const typing::Type* 
       llvm::AllocaInst* dummy = entryAlloca(memoryType(ctx_, at->dtype()), "no_item");
       llvm::Value* addr = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, 1),
                                        b_.CreateMul(idx, b_.CreateExtractValue(arr, {3, 0})));
-      *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype());
+      *item = loadElement(b_.CreateSelect(more, addr, dummy), at->dtype(), b_.CreateExtractValue(arr, kMeminfo));
       b_.CreateStore(b_.CreateAdd(idx, b_.getInt64(1)), b_.CreateStructGEP(st, state, 1));
       return more;
     }

@@ -347,10 +347,14 @@ llvm::Value* FunctionLowering::listMethod(const ir::Instr& i, const typing::Type
     // The list's reference goes to the result: released once the result
     // has taken its own (finishInstr), as a temporary of this instruction.
     std::function<void(llvm::Value*, const typing::Type*)> adopt = [&](llvm::Value* x, const typing::Type* t) {
-      if (t->kind == Kind::kArray || t->kind == Kind::kList || t->kind == Kind::kStr) {
+      // Each of these has its meminfo first (data_model.h); recown: a record too.
+      if (t->kind == Kind::kArray || t->kind == Kind::kList || t->kind == Kind::kStr || t->kind == Kind::kRecord ||
+          t->kind == Kind::kDict) {
         temps_.push_back(b_.CreateExtractValue(x, 0));
       } else if (t->kind == Kind::kTuple) {
         for (unsigned k = 0; k < t->items.size(); ++k) adopt(b_.CreateExtractValue(x, k), t->items[k]);
+      } else if (t->kind == Kind::kOptional) {  // {value, present}: None's meminfos are null
+        adopt(b_.CreateExtractValue(x, 0), t->items[0]);
       }
     };
     adopt(out, item);

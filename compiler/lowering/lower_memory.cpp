@@ -114,7 +114,7 @@ llvm::Value* findInserted(llvm::Value* v, std::vector<unsigned> path) {
 // The meminfo fields of the arrays directly inside a value of type t, as
 // extractvalue paths (iterators hold theirs behind a pointer: not listed).
 void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vector<std::vector<unsigned>>& out) {
-  if (t->kind == Kind::kArray || t->kind == Kind::kStr) {  // strings: field 0 too
+  if (t->kind == Kind::kArray || t->kind == Kind::kStr || t->kind == Kind::kRecord) {  // strings, records (recown): field 0 too
     prefix.push_back(kMeminfo);
     out.push_back(prefix);
     prefix.pop_back();
@@ -150,6 +150,8 @@ bool isIterator(const typing::Type* t) {
 }
 
 }  // namespace
+
+void emitDecref(llvm::IRBuilder<>& b, llvm::Module& m, llvm::Value* mi) { b.CreateCall(refFunction(m, false), {mi}); }
 
 llvm::Value* FunctionLowering::runtimeField(size_t offset, const char* name) {
   return loadRuntimeField(b_, runtimeHook(), offset, name);

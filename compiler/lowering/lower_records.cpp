@@ -1,5 +1,6 @@
 // records: a record (typing/rules_records.cpp) is a pointer to its bytes
-// inside an array (or a record argument's buffer). A field is read and
+// inside an array (or a record argument's buffer), with the meminfo of that
+// array (recown: null when borrowed from the caller; docs/records-memory.md). A field is read and
 // written at its offset with alignment 1: a packed dtype (NumPy's default,
 // align=False) puts fields at any offset, and x86 loads them at no cost.
 // A field of an array of records is the array's struct with the data
@@ -12,8 +13,8 @@ namespace kiln::lowering {
 
 using typing::Kind;
 
-llvm::Value* FunctionLowering::recordFieldPtr(llvm::Value* rec, const typing::Type* rt, int k) {
-  return b_.CreateGEP(b_.getInt8Ty(), rec, b_.getInt64(rt->field_offsets[static_cast<size_t>(k)]));
+llvm::Value* FunctionLowering::recordFieldPtr(llvm::Value* data, const typing::Type* rt, int k) {
+  return b_.CreateGEP(b_.getInt8Ty(), data, b_.getInt64(rt->field_offsets[static_cast<size_t>(k)]));
 }
 
 namespace {
@@ -33,8 +34,8 @@ std::vector<int64_t> nestedStrides(const typing::Type* ft) {
 
 llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* rt, int k) {
   const typing::Type* ft = rt->items[static_cast<size_t>(k)];
-  llvm::Value* p = recordFieldPtr(rec, rt, k);
-  if (ft->isRecord()) return p;  // a nested record: a pointer to its bytes too
+  llvm::Value* p = recordFieldPtr(b_.CreateExtractValue(rec, kRecordData), rt, k);
+  if (ft->isRecord()) return recordValue(b_.CreateExtractValue(rec, kRecordMeminfo), p);  // a nested record: its bytes, the same block
   if (ft->kind == Kind::kUnicodeCharSeq && ft->name == "char") {  // charseq: an S field, a new Bytes without its trailing NULs
     llvm::AllocaInst* len = entryAlloca(b_.getInt64Ty(), "s.len");
     b_.CreateStore(b_.getInt64(0), len);
@@ -52,11 +53,11 @@ llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* 
     return out;
   }
   if (ft->kind == Kind::kUnicodeCharSeq) return strFromUcs4Field(p, ft->index);  // a U field: a new str
-  if (ft->kind == Kind::kNestedArray) {  // records2: a C array view of the field's bytes, borrowed (no meminfo)
+  if (ft->kind == Kind::kNestedArray) {  // records2: a C array view of the field's bytes; recown: the record's block
     llvm::Type* dims = llvm::ArrayType::get(b_.getInt64Ty(), ft->ndim);
     llvm::Type* ptr = llvm::PointerType::getUnqual(ctx_);
     llvm::Value* view = llvm::PoisonValue::get(llvm::StructType::get(ctx_, {ptr, ptr, dims, dims}));
-    view = b_.CreateInsertValue(view, llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx_)), kMeminfo);
+    view = b_.CreateInsertValue(view, b_.CreateExtractValue(rec, kRecordMeminfo), kMeminfo);
     view = b_.CreateInsertValue(view, p, kData);
     const std::vector<int64_t> strides = nestedStrides(ft);
     for (int d = 0; d < ft->ndim; ++d) {
@@ -70,7 +71,7 @@ llvm::Value* FunctionLowering::recordLoad(llvm::Value* rec, const typing::Type* 
 
 void FunctionLowering::recordStore(llvm::Value* rec, const typing::Type* rt, int k, const ir::Value* v) {
   const typing::Type* ft = rt->items[static_cast<size_t>(k)];
-  llvm::Value* p = recordFieldPtr(rec, rt, k);
+  llvm::Value* p = recordFieldPtr(b_.CreateExtractValue(rec, kRecordData), rt, k);
   if (ft->isRecord()) {
     storeElement(p, value(v), ft);
     return;

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-#include "compiler/diagnostic.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -22,6 +20,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
     case Kind::kDict:  // dicts: its block
     case Kind::kList:  // lists: their block
+    case Kind::kRecord:  // recown: its array's block (a null meminfo when borrowed from the caller)
       return true;
     case Kind::kTuple:
     // An iterator holds what it iterates: its items are the array, tuple
@@ -53,7 +52,6 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kNPDatetime:  // datetime
     case Kind::kNPTimedelta:
     case Kind::kEnumMember:  // enums: numbers, or tuples of numbers (types.cpp)
-    case Kind::kRecord:  // records: a pointer into an array's memory, borrowed as Numba's
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
@@ -62,21 +60,14 @@ bool holdsRefs(const typing::Type* t) {
   return false;
 }
 
-bool pointsIntoArray(const typing::Type* t) {
-  if (t == nullptr) return false;
-  if (t->kind == Kind::kRecord || t->kind == Kind::kNestedArray) return true;
-  // Values holding such values: tuples, closures (their captures), optionals,
-  // bound methods and iterators (what they iterate).
-  if (t->kind == Kind::kTuple || t->kind == Kind::kFunction || t->kind == Kind::kOptional ||
-      t->kind == Kind::kBoundMethod || typing::isIterator(t->kind))
-    return std::any_of(t->items.begin(), t->items.end(), pointsIntoArray);
-  return false;
-}
-
-// recuaf: r.x, r['x'], r[0] of a record: a nested record or subarray field
-// points into the same memory; a U field read as a str is a new str (a root).
+// recuaf: r.x, r['x'], r[0] of a record: a nested record or a subarray
+// field's view points into the same memory, with the record's meminfo
+// (recown); a U field read as a str and an S field read as bytes are new
+// blocks (roots).
 static bool fieldIntoRecord(const ir::Instr& i) {
-  return i.operands[0]->type->kind == Kind::kRecord && !holdsRefs(i.result->type);
+  if (i.operands[0]->type->kind != Kind::kRecord) return false;
+  const typing::Type* t = i.result->type;
+  return t->kind == Kind::kRecord || (t->isArray() && !typing::isBytes(t));
 }
 
 bool ownsGeneratorItem(const ir::Instr& i) {
@@ -149,64 +140,135 @@ const std::vector<int>& Ownership::depsOf(const ir::Value* v) const {
   return deps[v->id];
 }
 
-bool Ownership::dependsOnOwnArrays(const ir::Value* v) const {
-  const std::vector<int>& d = depsOf(v);
-  return std::any_of(d.begin(), d.end(), [&](int r) {
-    return roots[r]->def == nullptr || roots[r]->def->op != Op::kLoadGlobal;
-  });
+namespace {
+
+// dom[b][a]: whether block a dominates block b (indices into `order`, which
+// starts at the entry), by the iterative data-flow over reverse post-order.
+std::vector<std::vector<bool>> dominators(const std::vector<const ir::Block*>& order,
+                                          const std::map<const ir::Block*, size_t>& index) {
+  const size_t n = order.size();
+  std::vector<std::vector<size_t>> preds(n);
+  for (size_t b = 0; b < n; ++b)
+    if (const ir::Instr* t = order[b]->terminator())
+      for (const ir::Edge& e : t->succs)
+        if (auto it = index.find(e.target); it != index.end()) preds[it->second].push_back(b);
+  std::vector<std::vector<bool>> dom(n, std::vector<bool>(n, true));
+  if (n == 0) return dom;
+  dom[0].assign(n, false);
+  dom[0][0] = true;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t b = 1; b < n; ++b) {
+      std::vector<bool> d(n, !preds[b].empty());
+      for (size_t p : preds[b])
+        for (size_t a = 0; a < n; ++a) d[a] = d[a] && dom[p][a];
+      d[b] = true;
+      if (d != dom[b]) {
+        dom[b] = std::move(d);
+        changed = true;
+      }
+    }
+  }
+  return dom;
 }
 
+}  // namespace
+
 Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order) {
-  Ownership o;
   int max_id = 0;
   for (const auto& blk : f.blocks) {
     for (const auto& p : blk->params) max_id = std::max(max_id, p->id);
     for (const auto& i : blk->instrs)
       if (i->result) max_id = std::max(max_id, i->result->id);
   }
-  o.root_of.assign(max_id + 1, -1);
-  o.deps.assign(max_id + 1, {});
-  auto addRoot = [&](const ir::Value* v) {
-    o.root_of[v->id] = static_cast<int>(o.roots.size());
-    o.deps[v->id] = {static_cast<int>(o.roots.size())};
-    o.roots.push_back(v);
-  };
   const ir::Block* entry = f.blocks[0].get();
-  for (const ir::Block* blk : order) {
+  std::map<const ir::Block*, size_t> index;  // lookup only
+  for (size_t b = 0; b < order.size(); ++b) index[order[b]] = b;
+  // recown: a record reaching a block parameter is borrowed there when the
+  // roots of every record passed to it are defined in blocks that strictly
+  // dominate the parameter's block: each use of the parameter then sees the
+  // instance of those roots its record was taken from (an array made before
+  // a loop, records of it joined in the loop). Otherwise (an array made in
+  // the loop body, carried round it) the parameter is a root and holds its
+  // own reference. `incoming`: the values each parameter is given.
+  std::vector<std::vector<const ir::Value*>> incoming(max_id + 1);
+  for (const ir::Block* blk : order)
+    if (const ir::Instr* t = blk->terminator())
+      for (const ir::Edge& e : t->succs)
+        for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
+          incoming[e.target->params[k]->id].push_back(e.args[k]);
+  std::vector<bool> joined(max_id + 1, false);  // the record parameters tried as borrowed
+  for (const ir::Block* blk : order)
     if (blk != entry)
-      for (const auto& p : blk->params)
-        if (holdsRefs(p->type)) addRoot(p.get());
-    for (const auto& i : blk->instrs) {
-      // exceptions: an exception instance holds nothing, but its raise reads
-      // the arguments it was made with: they live until the raise.
-      const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
-      // recuaf: a record (or subarray field) borrowed from an array holds no
-      // reference but points into the array's memory: it keeps the array's
-      // roots alive as a view's deps do (docs/records-memory.md).
-      const bool into = i->result && pointsIntoArray(i->result->type) && borrowsOperands(*i);
-      // recret: a record (or a tuple holding one) returned by a call points
-      // into the memory of what the call was given (a compiled callee returns
-      // no record of its own arrays: checkRecordPointers): it keeps the roots
-      // of every operand alive, as a borrowed value does; a root holding both
-      // arrays and such records keeps them alive with itself.
-      const bool returned_into =
-          i->result && i->op == Op::kCall && pointsIntoArray(i->result->type) && !borrowsOperands(*i);
-      if (!i->result || (!holdsRefs(i->result->type) && !exception && !into && !returned_into)) continue;
-      if (!exception && !borrowsOperands(*i) && !returned_into) {
-        addRoot(i->result.get());
-        continue;
+      for (const auto& p : blk->params) joined[p->id] = p->type->kind == Kind::kRecord;
+  const std::vector<std::vector<bool>> dom = dominators(order, index);
+  auto blockOf = [](const ir::Value* v) -> const ir::Block* { return v->def ? v->def->parent : v->param_of; };
+  Ownership o;
+  while (true) {
+    o = Ownership();
+    o.root_of.assign(max_id + 1, -1);
+    o.deps.assign(max_id + 1, {});
+    auto addRoot = [&](const ir::Value* v) {
+      o.root_of[v->id] = static_cast<int>(o.roots.size());
+      o.deps[v->id] = {static_cast<int>(o.roots.size())};
+      o.roots.push_back(v);
+    };
+    // Roots are numbered on the first pass; later passes only grow the deps
+    // of borrowed values, until the joined parameters' (fed by back edges)
+    // are stable.
+    for (bool first = true, changed = true; changed; first = false) {
+      changed = false;
+      auto setDeps = [&](const ir::Value* v, std::vector<int> d) {
+        std::sort(d.begin(), d.end());
+        d.erase(std::unique(d.begin(), d.end()), d.end());
+        if (d != o.deps[v->id]) {
+          o.deps[v->id] = std::move(d);
+          changed = true;
+        }
+      };
+      for (const ir::Block* blk : order) {
+        if (blk != entry)
+          for (const auto& p : blk->params) {
+            if (joined[p->id]) {
+              std::vector<int> d;
+              for (const ir::Value* a : incoming[p->id])
+                for (int r : o.depsOf(a)) d.push_back(r);
+              setDeps(p.get(), std::move(d));
+            } else if (first && holdsRefs(p->type)) {
+              addRoot(p.get());
+            }
+          }
+        for (const auto& i : blk->instrs) {
+          // exceptions: an exception instance holds nothing, but its raise reads
+          // the arguments it was made with: they live until the raise.
+          const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
+          if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
+          if (!exception && !borrowsOperands(*i)) {
+            if (first) addRoot(i->result.get());
+            continue;
+          }
+          std::vector<int> d;
+          for (const ir::Value* op : i->operands)
+            for (int r : o.depsOf(op)) d.push_back(r);
+          setDeps(i->result.get(), std::move(d));
+        }
       }
-      if (returned_into && holdsRefs(i->result->type)) addRoot(i->result.get());
-      std::vector<int> d = o.deps[i->result->id];
-      for (const ir::Value* op : i->operands) {
-        // recret: a record never points into a str (r['x']'s key, a call's str argument).
-        if ((into || returned_into) && !holdsRefs(i->result->type) && op->type->kind == Kind::kStr) continue;
-        for (int r : o.depsOf(op)) d.push_back(r);
-      }
-      std::sort(d.begin(), d.end());
-      d.erase(std::unique(d.begin(), d.end()), d.end());
-      o.deps[i->result->id] = std::move(d);
     }
+    bool retry = false;
+    for (const ir::Block* blk : order)
+      for (const auto& p : blk->params) {
+        if (!joined[p->id]) continue;
+        const size_t b = index.at(blk);
+        for (int r : o.deps[p->id]) {
+          auto a = index.find(blockOf(o.roots[r]));
+          if (a == index.end() || a->second == b || !dom[b][a->second]) {
+            joined[p->id] = false;  // a root after all
+            retry = true;
+            break;
+          }
+        }
+      }
+    if (!retry) break;
   }
   // Backward liveness over roots to a fixpoint.
   const size_t n = o.roots.size();
@@ -253,59 +315,6 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
     }
   }
   return o;
-}
-
-// recuaf: lists and dicts (or a method bound to one) whose items are records
-// or hold them: they keep record pointers with no deps of their own.
-static bool storesRecords(const typing::Type* t) {
-  if (t == nullptr) return false;
-  if (t->kind == Kind::kBoundMethod) return !t->items.empty() && storesRecords(t->items[0]);
-  if (t->kind != Kind::kList && t->kind != Kind::kDict) return false;
-  return std::any_of(t->items.begin(), t->items.end(),
-                     [](const typing::Type* x) { return pointsIntoArray(x) || storesRecords(x); });
-}
-
-absl::Status Ownership::checkRecordPointers(const ir::Function& f, const std::vector<const ir::Block*>& order,
-                                             const typing::Type* ret, bool compiled_caller) const {
-  auto refuse = [&](const ir::Instr& at, const char* what,
-                    const char* hint = "index the array where the record is read") {
-    return compiler::userError(compiler::Diagnostic::Kind::kUnsupported,
-                               absl::StrCat("a record taken from an array made in compiled code cannot yet be ", what,
-                                            " (its array would be released first): ", hint),
-                               f.filename, at.line > 0 ? at.line : f.firstlineno, f.qualname);
-  };
-  for (const ir::Block* blk : order) {
-    for (const auto& i : blk->instrs) {
-      // A list or dict of records made from, or given, anything borrowed
-      // from an array of this function (list(e), [e[0]], l.append(e[0])).
-      bool container = i->result && storesRecords(i->result->type);
-      for (const ir::Value* op : i->operands) container = container || storesRecords(op->type);
-      if (!container) continue;
-      for (const ir::Value* op : i->operands)
-        if (!storesRecords(op->type) && !depsOf(op).empty() &&
-            (pointsIntoArray(op->type) || (i->result && storesRecords(i->result->type))))
-          return refuse(*i, "stored in a list or dict");
-    }
-    const ir::Instr* t = blk->terminator();
-    if (t == nullptr) continue;
-    // recret: what a compiled caller gets back is a pointer into the
-    // callee's memory; only a record returned to Python is copied (lower.cpp,
-    // kReturn): docs/records-memory.md.
-    if (t->op == Op::kReturn && !t->operands.empty() && pointsIntoArray(t->operands[0]->type) &&
-        dependsOnOwnArrays(t->operands[0])) {
-      if (ret == nullptr || ret->kind != Kind::kRecord)
-        return refuse(*t, "returned inside a tuple, an optional, a closure or as a subarray field",
-                      "return the array and index it where the record is read");
-      if (compiled_caller)
-        return refuse(*t, "returned to a compiled caller",
-                      "return the array (or pass it in) and index it where the record is read");
-    }
-    for (const ir::Edge& e : t->succs)
-      for (size_t k = 0; k < e.args.size() && k < e.target->params.size(); ++k)
-        if (pointsIntoArray(e.target->params[k]->type) && !depsOf(e.args[k]).empty())
-          return refuse(*t, "carried through a branch or a loop");
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace kiln::lowering

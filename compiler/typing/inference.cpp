@@ -35,7 +35,8 @@ bool yieldable(const Type* t) {
       if (!yieldable(item)) return false;
     return true;
   }
-  return t->isNumber() || t->kind == Kind::kNone || t->kind == Kind::kArray || t->kind == Kind::kStr;  // genpy: arrays, strings
+  // genpy: arrays, strings; recown: records (each holds its array's block)
+  return t->isNumber() || t->kind == Kind::kNone || t->kind == Kind::kArray || t->kind == Kind::kStr || t->isRecord();
 }
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
@@ -1408,8 +1409,6 @@ class Inferrer {
         } else if (obj->isRecord()) {  // records: r.x
           const int k = obj->recordField(i.name);
           if (k < 0) return typingError(recordNoField(obj, i.name));
-          if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
-            return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
         } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
           t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
@@ -1841,8 +1840,6 @@ class Inferrer {
         if (obj->isRecord()) {  // records: r['x'], r[0]
           const int k = recordFieldAt(obj, i.operands[1], p_.bundle->functions[inst.function_index]);
           if (k < 0) return typingError(recordIndexProblem(obj, i.operands[1], p_.bundle->functions[inst.function_index]));
-          if (std::string why = recordSubarrayProblem(obj->items[static_cast<size_t>(k)], i.operands[0]); !why.empty())
-            return userError(Diagnostic::Kind::kUnsupported, why, line_);  // records2: a borrowed view must not outlive its array
           t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
           break;
         }
@@ -2106,7 +2103,7 @@ class Inferrer {
         if (!yieldable(x))
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("yielding a value of type ", x->str(),
-                                        " is not supported (a generator yields numbers, booleans, arrays, strings or tuples of them)"),
+                                        " is not supported (a generator yields numbers, booleans, arrays, strings, records or tuples of them)"),
                            line_);
         const Type* y = unify(tc_, inst.ret->items[0], x);
         if (!y)

@@ -279,10 +279,6 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
 // of a record whose memory is read-only when `readonly` (rorecord: a nested
 // record and a subarray view of a read-only record are read-only too).
 const Type* recordFieldValue(TypeContext& tc, const Type* field, bool readonly);
-// records2: why reading field `field` of record value `rec` is refused: a
-// subarray field's view borrows the record's bytes without a reference, so
-// the record must be an element (or view) of an argument array; "" if fine.
-std::string recordSubarrayProblem(const Type* field, const ir::Value* rec);
 // records: why `value` cannot be stored into a field of type `field`; empty if it can.
 std::string recordStoreProblem(const Type* field, const Type* value);
 // records: why `index` names no field of `rec`.

@@ -76,6 +76,7 @@ namespace {
 bool storable(const Type* t) {
   if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
   if (t->kind == Kind::kStr) return true;  // litcont: a reference, as an array's
+  if (t->isRecord()) return true;  // recown: {meminfo, data}, a reference to its array as an array's
   if (t->kind == Kind::kTuple) {
     for (const Type* item : t->items)
       if (!storable(item)) return false;

@@ -84,32 +84,6 @@ const Type* recordArrayField(TypeContext& tc, const Type* array, const std::stri
   return tc.array(array->dtype()->items[static_cast<size_t>(k)], array->ndim, 'A', array->readonly);
 }
 
-bool recordBorrowsArgument(const ir::Value* rec) {
-  const ir::Value* v = rec;
-  for (int depth = 0; v && depth < 64; ++depth) {
-    if (!v->def) return v->param_of && v->param_of->parent && !v->param_of->parent->blocks.empty() &&
-                        v->param_of == v->param_of->parent->blocks[0].get();  // an argument of the function
-    const ir::Instr* def = v->def;
-    const bool view = def->op == ir::Op::kGetItem || def->op == ir::Op::kGetAttr || def->op == ir::Op::kCopy;
-    if (!view || def->operands.empty()) return false;
-    const Type* from = def->operands[0]->type;
-    if (!from || !(from->isArray() || from->isRecord())) return false;
-    v = def->operands[0];
-  }
-  return false;
-}
-
-std::string recordSubarrayProblem(const Type* field, const ir::Value* rec) {
-  if (field->kind == Kind::kUnicodeCharSeq && field->name == "char" && !recordBorrowsArgument(rec))  // charseq:
-    return absl::StrCat("reading the bytes field (", field->str(),
-                        ") of a record that is not an element of an argument array is not supported yet: its bytes "
-                        "are borrowed and could outlive the array");
-  if (field->kind != Kind::kNestedArray || recordBorrowsArgument(rec)) return "";
-  return absl::StrCat("reading the subarray field (", field->str(),
-                      ") of a record that is not an element of an argument array is not supported yet: its view "
-                      "holds no reference and could outlive the array");
-}
-
 std::string recordStoreProblem(const Type* field, const Type* value) {
   if (field->kind == Kind::kUnicodeCharSeq) return absl::StrCat("storing into a string field (", field->str(), ") of a record is not supported yet");
   if (field->kind == Kind::kNestedArray) {  // records3: r.x = arr copies (broadcast) into the subarray

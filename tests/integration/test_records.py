@@ -6,9 +6,12 @@ variable, a['x'] and a.x (strided views of the same memory); np.void
 records passed in (written through) and returned (a copy, as np.void).
 Each result is compared with NumPy on the same inputs, and every write is
 checked from NumPy's side."""
+import gc
+
 import numpy as np
 import pytest
 
+import kiln
 from kiln import jit
 from kiln.errors import TypingError, UnsupportedError
 
@@ -469,18 +472,28 @@ def test_subarray_field_store_of_a_wrong_shape_raises():
 
 def sub_of_a_local_array(n):
     a = np.zeros(n, SUB)
-    return a[1].x
+    a['x'][1] = 2.5
+    return a[1]['x']
 
 
 def sub_returned(a, i):
     return a[i].x
 
 
-def test_subarray_field_of_a_local_array_is_refused():
-    # The field's view borrows the record's bytes without a reference: of an
-    # array made in the function, it would outlive the array it points into.
-    with pytest.raises(UnsupportedError, match="not an element of an argument array"):
-        jit(sub_of_a_local_array)(4)
+def test_subarray_field_of_a_local_array():
+    # recown: the field's view holds the record's reference to the array's
+    # block (it was refused: the view held none and outlived the array).
+    f = jit(sub_of_a_local_array)
+    f(4)
+    gc.collect()
+    before = kiln.live_allocations()
+    x = f(4)
+    np.testing.assert_array_equal(x, sub_of_a_local_array(4))
+    assert x.shape == sub_of_a_local_array(4).shape
+    assert kiln.live_allocations() == before + 1  # the array x views
+    del x
+    gc.collect()
+    assert kiln.live_allocations() == before
 
 
 def test_a_returned_subarray_field_keeps_its_argument_alive():

@@ -3,4 +3,4 @@
 def f(a):
     yield [a[0]]
 
-# CHECK: generator_yield_type.py:4: UnsupportedError: yielding a value of type list(float64) is not supported (a generator yields numbers, booleans, arrays, strings or tuples of them)
+# CHECK: generator_yield_type.py:4: UnsupportedError: yielding a value of type list(float64) is not supported (a generator yields numbers, booleans, arrays, strings, records or tuples of them)
