@@ -601,32 +601,31 @@ def join(sep, parts):
     return _of(out)
 
 
-@implements("bytes.partition")
-def partition(s, sep):
+def _partition(s, sep, from_right):
+    """bytes.partition and bytes.rpartition: the parts around the first (or
+    last) sep; not found, s and two empty bytes on the side searched from."""
     if not isinstance(sep, bytes):
         _error("a bytes-like object is required, not", sep)
     m = len(sep)
     if m == 0:
         raise ValueError("empty separator")
     n = len(s)
-    i = _find_bytes(s, sep, 0, n)
+    i = _rfind_bytes(s, sep, 0, n) if from_right else _find_bytes(s, sep, 0, n)
     if i < 0:
+        if from_right:
+            return _copy(sep, 0, 0), _copy(sep, 0, 0), _copy(s, 0, n)
         return _copy(s, 0, n), _copy(sep, 0, 0), _copy(sep, 0, 0)
     return _copy(s, 0, i), _copy(sep, 0, m), _copy(s, i + m, n)
 
 
+@implements("bytes.partition")
+def partition(s, sep):
+    return _partition(s, sep, False)
+
+
 @implements("bytes.rpartition")
 def rpartition(s, sep):
-    if not isinstance(sep, bytes):
-        _error("a bytes-like object is required, not", sep)
-    m = len(sep)
-    if m == 0:
-        raise ValueError("empty separator")
-    n = len(s)
-    i = _rfind_bytes(s, sep, 0, n)
-    if i < 0:
-        return _copy(sep, 0, 0), _copy(sep, 0, 0), _copy(s, 0, n)
-    return _copy(s, 0, i), _copy(sep, 0, m), _copy(s, i + m, n)
+    return _partition(s, sep, True)
 
 
 @implements("bytes.replace")
