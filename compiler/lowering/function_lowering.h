@@ -20,6 +20,10 @@
 #include "llvm/IR/Module.h"
 #include "kiln_abi.h"
 
+namespace kiln::typing {
+struct SelectionAxes;  // mixidx: rules.h
+}  // namespace kiln::typing
+
 namespace kiln::lowering {
 
 class KernelIntrinsics;  // cuda: kernel_intrinsics.h
@@ -183,9 +187,12 @@ class FunctionLowering {
     llvm::Value* ptr = nullptr;
     std::vector<llvm::Value*> shape, strides;
   };
-  Place locate(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it);
+  /// mixidx: an index array part keeps its dimension whole (the caller
+  /// selects along it); `check_ints`: its ints raise IndexError out of
+  /// bounds with boundscheck off too (as a selection's do).
+  Place locate(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
+               bool check_ints = false);
   llvm::Value* viewOf(const Place& p, const typing::Type* t);
-  // Advanced indexing of 1-d arrays by a bool mask or an int index array.
   void ifThen(llvm::Value* cond, const std::function<void()>& body);
   llvm::Value* reduceAxis(typing::BuiltinId id, llvm::Value* recv, const typing::Type* at, const ir::Value* axis,
                           const typing::Type* result);
@@ -203,17 +210,33 @@ class FunctionLowering {
   /// ranges meet; both non-empty).
   llvm::Value* arraysOverlap(llvm::Value* a, const typing::Type* at, llvm::Value* b, const typing::Type* bt);
   llvm::Value* checkedIndex(llvm::Value* arr, llvm::Value* i);
-  llvm::Value* selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
-                         llvm::Value** count);
-  void forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
-                   const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  // mixidx: advanced indexing (lower_selection.cpp): one 1-d int array or
+  // bool mask, alone or with ints, slices, None and `...` (typing's
+  // selectionAxes), selects places along one axis of the array.
+  struct Selection {
+    llvm::Value* index = nullptr;  // the int array or mask
+    const typing::Type* type = nullptr;
+    llvm::Value* length = nullptr;  // of the axis it selects along
+    llvm::Value* count = nullptr;   // how many places it selects
+    std::string out_of_bounds;      // the IndexError's words
+  };
+  /// The selection of `index` (of type `it`) along `view`'s dimension
+  /// ax.view_axis; a mask that does not match it raises IndexError.
+  Selection selection(llvm::Value* index, const typing::Type* it, const Place& view, const typing::Type* at,
+                      const typing::SelectionAxes& ax);
+  /// body(i, j) for each selected place: i its position along the axis
+  /// (negative ints wrapped, IndexError out of bounds, boundscheck or not,
+  /// as NumPy), j its position in the selection.
+  void forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  /// a[index] for a selection index: a new C array (NumPy's shape).
+  llvm::Value* gatherSelection(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
+  /// a[index] = v for a selection index: v (a scalar, or an array copied
+  /// first when it overlaps a) broadcast to the shape a[index] has.
+  void scatterSelection(const ir::Value* obj, const ir::Value* index, const ir::Value* v);
   // arrays: numpy.concatenate/stack/vstack/hstack/column_stack (lower_array_join.cpp).
   llvm::Value* joinArrays(typing::BuiltinId id, const std::vector<const ir::Value*>& args, const typing::Type* result);
   // arrays: numpy.array/asarray/ascontiguousarray of src (lower_array_join.cpp).
   llvm::Value* arrayFrom(typing::BuiltinId id, const ir::Value* src, const typing::Type* result);
-  // arrays: m[idx] / m[mask] of an n-d array: the selected rows (lower_array_join.cpp).
-  llvm::Value* gatherRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
-                          llvm::Value* count, const typing::Type* result);
   // arrays: a.swapaxes(axis1, axis2) and np.expand_dims(a, axis), views (lower_array_join.cpp).
   llvm::Value* swapAxes(llvm::Value* arr, const typing::Type* at, const ir::Value* axis1, const ir::Value* axis2,
                         const typing::Type* result);
@@ -399,10 +422,6 @@ class FunctionLowering {
   // arrays: a list or tuple of numbers into a 1-d view, item by item; its
   // length is the view's (or 1, broadcast as NumPy), else ValueError.
   void storeSequenceIntoView(const Typed& target, const ir::Value* v);
-  // arrays: a[idx] = v, a[mask] = v for an n-d array: each selected row takes
-  // v broadcast, or v's row j (v with the selection's dimension).
-  void scatterRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
-                   llvm::Value* count, Typed src);
   llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
   /// chararrays: str s as `chars` UCS4 characters at slot, cut or NUL-padded as NumPy stores it (lower_arrays.cpp).
   void storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars);

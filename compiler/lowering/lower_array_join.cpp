@@ -248,40 +248,6 @@ llvm::Value* FunctionLowering::arrayFrom(typing::BuiltinId id, const ir::Value* 
 
 namespace kiln::lowering {
 
-llvm::Value* FunctionLowering::gatherRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
-                                          const typing::Type* it, llvm::Value* count, const typing::Type* result) {
-  // Row j of the result is the selected row i of arr, copied by elementwise.
-  const unsigned nd = static_cast<unsigned>(at->ndim);
-  std::vector<llvm::Value*> shape{count}, rest, src_strides, dst_strides;
-  for (unsigned d = 1; d < nd; ++d) {
-    rest.push_back(b_.CreateExtractValue(arr, {kShape, d}));
-    src_strides.push_back(strideOf(arr, at, d));
-  }
-  shape.insert(shape.end(), rest.begin(), rest.end());
-  llvm::Value* out = newArray(result, shape);
-  for (unsigned d = 1; d < nd; ++d) dst_strides.push_back(strideOf(out, result, d));
-  llvm::Value* src_row = strideOf(arr, at, 0);
-  llvm::Value* dst_row = strideOf(out, result, 0);
-  const typing::Type* dt = at->dtype();
-  const typing::Type* row = types().array(dt, static_cast<int>(nd - 1), 'A');
-  forSelected(arr, it, index, [&](llvm::Value* i, llvm::Value* j) {
-    Place src{b_.CreateExtractValue(arr, kMeminfo),
-              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(i, src_row)), rest,
-              src_strides};
-    Place dst{b_.CreateExtractValue(out, kMeminfo),
-              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(out, kData), b_.CreateMul(j, dst_row)), rest,
-              dst_strides};
-    Typed target{row, viewOf(dst, row)};
-    elementwise({Typed{row, viewOf(src, row)}}, dt, row, &target,
-                [&](const std::vector<llvm::Value*>& xs) { return xs[0]; });
-  });
-  return out;
-}
-
-}  // namespace kiln::lowering
-
-namespace kiln::lowering {
-
 namespace {
 // v[k] for a run-time k in [0, v.size()): a chain of selects.
 llvm::Value* pick(llvm::IRBuilder<>& b, const std::vector<llvm::Value*>& v, llvm::Value* k) {

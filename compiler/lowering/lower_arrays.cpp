@@ -462,7 +462,7 @@ std::vector<llvm::Value*> FunctionLowering::intIndices(llvm::Value* v, const typ
 }
 
 FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
-                                                 const typing::Type* it) {
+                                                 const typing::Type* it, bool check_ints) {
   // Ints pick (wrapping negatives, IndexError out of bounds); slices clamp
   // as Python's slice.indices() and keep their dimension; dimensions past
   // the index are kept whole.
@@ -500,6 +500,11 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
     llvm::Value* dim = b_.CreateExtractValue(arr, {kShape, d});
     llvm::Value* stride = strideOf(arr, at, d);
     ++d;
+    if (typing::isSelectionIndex(pt)) {  // mixidx: an index array's dimension, whole
+      out.shape.push_back(dim);
+      out.strides.push_back(stride);
+      continue;
+    }
     if (pt->kind != Kind::kSlice) {
       if (typing::isScalarIndexArray(pt)) {  // a 0-d integer array: its integer
         part = loadElement(b_.CreateExtractValue(part, kData), pt->dtype());
@@ -507,7 +512,7 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
       }
       llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
       i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
-      if (boundscheck_)
+      if (boundscheck_ || check_ints)
         raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
                 at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d - 1));
       offset = b_.CreateAdd(offset, b_.CreateMul(i, stride));
@@ -566,27 +571,6 @@ void FunctionLowering::ifThen(llvm::Value* cond, const std::function<void()>& bo
   b_.SetInsertPoint(done);
 }
 
-llvm::Value* FunctionLowering::selection(llvm::Value* arr, const typing::Type* at, llvm::Value* index,
-                                         const typing::Type* it, llvm::Value** count) {
-  // A mask must match the array; its count is the number of Trues. An
-  // index array selects its own length.
-  llvm::Value* n = b_.CreateExtractValue(arr, {kShape, 0});
-  llvm::Value* m = b_.CreateExtractValue(index, {kShape, 0});
-  if (it->dtype()->kind != Kind::kBool) {
-    *count = m;
-    return nullptr;
-  }
-  raiseIf(b_.CreateICmpNE(n, m), KILN_INDEX_ERROR, "boolean index did not match indexed array along axis 0");
-  llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
-  b_.CreateStore(b_.getInt64(0), c);
-  loop(m, [&](llvm::Value* k) {
-    llvm::Value* hit = b_.CreateZExt(loadElement(item1d(index, k), it->dtype()), b_.getInt64Ty());
-    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
-  });
-  *count = b_.CreateLoad(b_.getInt64Ty(), c);
-  return c;
-}
-
 llvm::Value* FunctionLowering::item1d(llvm::Value* arr, llvm::Value* k) {
   return b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(k, b_.CreateExtractValue(arr, {kStrides, 0})));
 }
@@ -598,26 +582,6 @@ llvm::Value* FunctionLowering::checkedIndex(llvm::Value* arr, llvm::Value* i) {
   return i;
 }
 
-void FunctionLowering::forSelected(llvm::Value* arr, const typing::Type* it, llvm::Value* index,
-                                   const std::function<void(llvm::Value* i, llvm::Value* j)>& body) {
-  // body(i, j): i the selected position in arr, j the running count.
-  llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
-  b_.CreateStore(b_.getInt64(0), j);
-  const typing::Type* i64 = types().integer(64, true);
-  loop(b_.CreateExtractValue(index, {kShape, 0}), [&](llvm::Value* k) {
-    llvm::Value* sel = loadElement(item1d(index, k), it->dtype());
-    if (it->dtype()->kind == Kind::kBool) {
-      ifThen(sel, [&]() {
-        llvm::Value* jj = b_.CreateLoad(b_.getInt64Ty(), j);
-        body(k, jj);
-        b_.CreateStore(b_.CreateAdd(jj, b_.getInt64(1)), j);
-      });
-    } else {
-      body(checkedIndex(arr, convert(b_, sel, it->dtype(), i64)), k);
-    }
-  });
-}
-
 llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, const ir::Value* idx,
                                     const typing::Type* result) {
   const typing::Type* dt = at->dtype();
@@ -626,25 +590,16 @@ llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, co
                        b_.CreateExtractValue(arr, kMeminfo));
   llvm::Value* iv = value(idx);
   llvm::Value* out = newArray(result, {b_.CreateExtractValue(iv, {kShape, 0})});
-  forSelected(arr, idx->type, iv, [&](llvm::Value* i, llvm::Value* j) {
+  Selection s{iv, idx->type, b_.CreateExtractValue(arr, {kShape, 0}), b_.CreateExtractValue(iv, {kShape, 0}),
+              "index out of bounds"};
+  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
     storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
   });
   return out;
 }
 
 llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Value* index, const typing::Type* result) {
-  if (typing::isSelectionIndex(index->type)) {  // a[mask], a[idx]: a new array
-    llvm::Value* arr = value(obj);
-    llvm::Value* count = nullptr;
-    selection(arr, obj->type, value(index), index->type, &count);
-    if (obj->type->ndim > 1) return gatherRows(arr, obj->type, value(index), index->type, count, result);
-    llvm::Value* out = newArray(result, {count});
-    const typing::Type* dt = result->dtype();
-    forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
-      storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
-    });
-    return out;
-  }
+  if (typing::isSelectionIndex(index->type)) return gatherSelection(obj, index, result);  // a[mask], a[idx, :]: a new array
   if (typing::isBytes(obj->type) && typing::isBytes(result)) {  // bytes2: b[i:j:k], a new bytes of its items
     Place p = locate(value(obj), obj->type, value(index), index->type);
     llvm::Value* out = newArray(result, {p.shape[0]});
@@ -708,31 +663,8 @@ void FunctionLowering::storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t
 void FunctionLowering::arraySetItem(const ir::Value* obj, const ir::Value* index, const ir::Value* v,
                                     const typing::Type* slot) {
   const typing::Type* dt = obj->type->dtype();
-  if (typing::isSelectionIndex(index->type)) {  // a[mask] = x, a[idx] = x: x a scalar, or one value per selected place
-    llvm::Value* arr = value(obj);
-    llvm::Value* count = nullptr;
-    selection(arr, obj->type, value(index), index->type, &count);
-    if (obj->type->ndim > 1) {
-      scatterRows(arr, obj->type, value(index), index->type, count, typed(v));
-      return;
-    }
-    if (!v->type->isArray() || v->type->ndim == 0) {
-      llvm::Value* x = v->type->isArray() ? convert(b_, loadElement(b_.CreateExtractValue(value(v), kData), v->type->dtype()),
-                                                    v->type->dtype(), dt)
-                                          : converted(v, dt);
-      forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value*) { storeElement(item1d(arr, i), x, dt); });
-      return;
-    }
-    llvm::Value* src = value(v);
-    const typing::Type* se = v->type->dtype();
-    llvm::Value* len = b_.CreateExtractValue(src, {kShape, 0});
-    llvm::Value* one = b_.CreateICmpEQ(len, b_.getInt64(1));
-    raiseIf(b_.CreateAnd(b_.CreateNot(one), b_.CreateICmpNE(len, count)), KILN_VALUE_ERROR,
-            "shape mismatch: value array does not match the indexing result");
-    forSelected(arr, index->type, value(index), [&](llvm::Value* i, llvm::Value* j) {
-      llvm::Value* x = loadElement(item1d(src, b_.CreateSelect(one, b_.getInt64(0), j)), se);
-      storeElement(item1d(arr, i), convert(b_, x, se, dt), dt);
-    });
+  if (typing::isSelectionIndex(index->type)) {  // a[mask] = x, a[idx, :] = x
+    scatterSelection(obj, index, v);
     return;
   }
   Place p = locate(value(obj), obj->type, value(index), index->type);
@@ -803,60 +735,6 @@ void FunctionLowering::storeSequenceIntoView(const Typed& target, const ir::Valu
     llvm::Value* x = listGet(seq, st, b_.CreateSelect(one, b_.getInt64(0), k));
     storeElement(at(k), convert(b_, x, st->items[0], dt), dt);
   });
-}
-
-void FunctionLowering::scatterRows(llvm::Value* arr, const typing::Type* at, llvm::Value* index, const typing::Type* it,
-                                   llvm::Value* count, Typed src) {
-  const unsigned nd = static_cast<unsigned>(at->ndim);
-  const typing::Type* dt = at->dtype();
-  const typing::Type* row = types().array(dt, static_cast<int>(nd - 1), 'A');
-  std::vector<llvm::Value*> rest, rest_strides;
-  for (unsigned d = 1; d < nd; ++d) {
-    rest.push_back(b_.CreateExtractValue(arr, {kShape, d}));
-    rest_strides.push_back(strideOf(arr, at, d));
-  }
-  if (src.type->isArray() && src.type->ndim == 0) {  // a 0-d array: its element
-    src = Typed{src.type->dtype(), loadElement(b_.CreateExtractValue(src.v, kData), src.type->dtype())};
-  }
-  // The source is copied first (NumPy copies one over the array's own
-  // memory), so that no row is read after a store into it.
-  llvm::Value* tmp = nullptr;
-  if (src.type->isArray()) {
-    const typing::Type* ve = src.type->dtype();
-    const typing::Type* tmp_t = types().array(ve, src.type->ndim, 'C');
-    tmp = elementwise({src}, ve, tmp_t, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; });
-    src = Typed{tmp_t, tmp};
-  }
-  llvm::Value* one = nullptr;
-  std::vector<llvm::Value*> src_rest, src_rest_strides;
-  const bool per_row = src.type->isArray() && src.type->ndim == static_cast<int>(nd);
-  if (per_row) {  // v's first dimension runs along the selection: 1 or its length
-    llvm::Value* n = b_.CreateExtractValue(src.v, {kShape, 0});
-    one = b_.CreateICmpEQ(n, b_.getInt64(1));
-    raiseIf(b_.CreateAnd(b_.CreateNot(one), b_.CreateICmpNE(n, count)), KILN_VALUE_ERROR,
-            "shape mismatch: value array does not match the indexing result");
-    for (unsigned d = 1; d < nd; ++d) {
-      src_rest.push_back(b_.CreateExtractValue(src.v, {kShape, d}));
-      src_rest_strides.push_back(strideOf(src.v, src.type, d));
-    }
-  }
-  const typing::Type* src_row = per_row ? types().array(src.type->dtype(), static_cast<int>(nd - 1), 'A') : nullptr;
-  forSelected(arr, it, index, [&](llvm::Value* i, llvm::Value* j) {
-    Place dst{b_.CreateExtractValue(arr, kMeminfo),
-              b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(arr, kData), b_.CreateMul(i, strideOf(arr, at, 0))), rest,
-              rest_strides};
-    Typed target{row, viewOf(dst, row)};
-    if (!per_row) {
-      storeIntoView(target, src);
-      return;
-    }
-    llvm::Value* r = b_.CreateSelect(one, b_.getInt64(0), j);
-    Place s{b_.CreateExtractValue(src.v, kMeminfo),
-            b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src.v, kData), b_.CreateMul(r, strideOf(src.v, src.type, 0))),
-            src_rest, src_rest_strides};
-    storeIntoView(target, Typed{src_row, viewOf(s, src_row)});
-  });
-  if (tmp) releaseTemp(tmp);
 }
 
 void FunctionLowering::storeIntoView(const Typed& target, const ir::Value* v) { storeIntoView(target, typed(v)); }

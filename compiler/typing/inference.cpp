@@ -1868,6 +1868,7 @@ class Inferrer {
           if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
           if (t && isCharDtype(t)) t = *tc_.parse("Bytes(uint8, 1d, C)");  // chararrays: an S item reads as bytes
           if (t) break;
+          if (std::string why = selectionIndexProblem(idx); !why.empty()) return typingError(why);  // mixidx:
           // wording: more ints and slices than dimensions, in Numba's words.
           int indices = 0;
           for (const Type* p : idx->kind == Kind::kTuple ? idx->items : std::vector<const Type*>{idx})
@@ -1999,6 +2000,7 @@ class Inferrer {
           return absl::OkStatus();
         }
         const Type* slot = arrayIndexResult(tc_, obj, operand(1));
+        if (std::string why = selectionIndexProblem(operand(1)); !slot && !why.empty()) return typingError(why);  // mixidx:
         if (!slot)
           return typingError(absl::StrCat("assigning to ", obj->str(), " at an index of type ", operand(1)->str(),
                                           " is not supported"));

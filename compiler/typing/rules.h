@@ -140,9 +140,32 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method,
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index);
 /// arrays: a 0-d integer array, which indexes as its integer (as Numba).
 bool isScalarIndexArray(const Type* index);
-/// arrays: an index array or a mask of at least one dimension: a[index]
-/// selects (a new array), a[index] = x scatters.
+/// arrays: an index array or a mask of at least one dimension, alone or as
+/// a part of a tuple index: a[index] selects (a new array), a[index] = x
+/// scatters.
 bool isSelectionIndex(const Type* index);
+/// mixidx: where the one advanced index (a 1-d int array or bool mask) of
+/// an index goes. The index without it, read as a basic index whose array
+/// part keeps its dimension whole, is a view whose dimension `view_axis`
+/// is the one the array selects along (array axis `array_axis`); the
+/// selection's dimension is `result_axis` of the result, whose other
+/// dimensions are the view's in order. NumPy's rule: ints are advanced
+/// indices too, and when a slice, None or `...` stands between two
+/// advanced parts the selection's dimension goes first, else where they
+/// are (a4[:, idx, :, 1] is (len(idx), n0, n2), a3[:, idx, 0] (n0, len(idx))).
+struct SelectionAxes {
+  int part = 0;  // the array's position in the index tuple (0 for a bare array)
+  int view_axis = 0;
+  int array_axis = 0;
+  int result_axis = 0;
+  int ndim = 0;  // the result's
+};
+/// Nothing when the index is not one 1-d int or bool array with ints
+/// (0-d int arrays), slices, None and at most one `...`, within the array's
+/// dimensions.
+std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index);
+/// mixidx: Numba's words when an index has more than one index array, else "".
+std::string selectionIndexProblem(const Type* index);
 /// arrays: numpy.concatenate/stack/vstack/hstack/column_stack of a tuple of
 /// arrays of one ndim (and an int axis): the new array, or nullptr.
 const Type* arrayJoinResult(TypeContext& tc, BuiltinId id, const std::vector<const Type*>& args);

@@ -455,15 +455,80 @@ bool isScalarIndexArray(const Type* index) {
   return index->kind == Kind::kArray && index->ndim == 0 && index->dtype()->kind == Kind::kInt;
 }
 
-bool isSelectionIndex(const Type* index) { return index->kind == Kind::kArray && index->ndim > 0; }
+namespace {
+bool isIndexArray(const Type* t) { return t->kind == Kind::kArray && t->ndim > 0; }
+}  // namespace
+
+bool isSelectionIndex(const Type* index) {
+  if (index->kind != Kind::kTuple) return isIndexArray(index);
+  for (const Type* p : index->items)
+    if (isIndexArray(p)) return true;
+  return false;
+}
+
+std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index) {
+  const std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
+  auto advanced = [](const Type* t) { return t->kind == Kind::kInt || isScalarIndexArray(t) || isIndexArray(t); };
+  int arrays = 0, consumed = 0, ellipses = 0, first = -1, last = -1;
+  SelectionAxes out;
+  for (size_t q = 0; q < parts.size(); ++q) {
+    const Type* t = parts[q];
+    if (isIndexArray(t)) {
+      const Type* d = t->dtype();
+      if (t->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return std::nullopt;
+      ++arrays;
+      out.part = static_cast<int>(q);
+    } else if (t->kind == Kind::kEllipsis) {
+      ++ellipses;
+    } else if (t->kind != Kind::kInt && !isScalarIndexArray(t) && t->kind != Kind::kSlice && t->kind != Kind::kNone) {
+      return std::nullopt;
+    }
+    consumed += t->kind != Kind::kEllipsis && t->kind != Kind::kNone;
+    if (advanced(t)) {
+      if (first < 0) first = static_cast<int>(q);
+      last = static_cast<int>(q);
+    }
+  }
+  if (arrays != 1 || ellipses > 1 || consumed > array->ndim) return std::nullopt;
+  const int rest = array->ndim - consumed;  // what `...` stands for
+  int axis = 0, dims = 0;  // of the array consumed, of the view made, before part q
+  bool together = true;
+  for (int q = 0; q < static_cast<int>(parts.size()); ++q) {
+    const Type* t = parts[q];
+    if (q == out.part) {
+      out.view_axis = dims;
+      out.array_axis = axis;
+    }
+    if (q > first && q < last && !advanced(t)) together = false;  // `...` counts even when it stands for nothing
+    if (t->kind == Kind::kEllipsis) {
+      axis += rest;
+      dims += rest;
+    } else if (t->kind == Kind::kNone) {
+      ++dims;
+    } else {
+      ++axis;
+      dims += t->kind == Kind::kSlice || isIndexArray(t);
+    }
+  }
+  out.ndim = dims + (array->ndim - axis);
+  out.result_axis = together ? out.view_axis : 0;
+  return out;
+}
+
+std::string selectionIndexProblem(const Type* index) {
+  if (index->kind != Kind::kTuple) return "";
+  int arrays = 0;
+  for (const Type* p : index->items) arrays += isIndexArray(p);
+  return arrays > 1 ? "only one advanced index supported" : "";  // Numba's words
+}
 
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index) {
-  // A 1-d bool mask or int index array of a 1-d array selects a new array.
+  // mixidx: one 1-d bool mask or int index array, alone or with ints,
+  // slices, None and `...`, selects a new array (a gather).
   if (isSelectionIndex(index)) {
-    const Type* d = index->dtype();
-    if (array->ndim < 1 || index->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return nullptr;
-    // arrays: of an n-d array, the rows selected along the first axis (a gather).
-    return tc.array(array->dtype(), array->ndim, 'C');
+    std::optional<SelectionAxes> axes = selectionAxes(array, index);
+    if (!axes) return nullptr;
+    return tc.array(array->dtype(), axes->ndim, 'C');
   }
   // An int drops its dimension; a slice keeps it (a strided view); None
   // (np.newaxis) adds one of size 1; `...` stands for the dimensions the

@@ -1,0 +1,234 @@
+// mixidx: advanced indexing. One 1-d int array or bool mask, alone or in a
+// tuple with ints, slices, None and `...` (typing's selectionAxes), gathers
+// into a new C array or scatters a broadcast value. The index read without
+// its array (the array part keeping its dimension whole) is a view of the
+// array (locate); the array then picks places along one dimension of that
+// view, and the result's dimensions are the view's with that one replaced
+// by the selection's and moved where NumPy puts it (typing's result_axis).
+// Every selected index is checked (IndexError out of bounds, negative ones
+// wrapped), with boundscheck off too, as NumPy: a gather's load depends on
+// the index anyway, so the check costs little.
+#include "absl/strings/str_cat.h"
+#include "compiler/lowering/data_model.h"
+#include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/rules.h"
+
+namespace kiln::lowering {
+
+using typing::Kind;
+
+namespace {
+
+template <typename T>
+std::vector<T> without(std::vector<T> v, unsigned k) {
+  v.erase(v.begin() + k);
+  return v;
+}
+
+}  // namespace
+
+FunctionLowering::Selection FunctionLowering::selection(llvm::Value* index, const typing::Type* it, const Place& view,
+                                                        const typing::Type* at, const typing::SelectionAxes& ax) {
+  Selection s;
+  const bool tuple = it->kind == Kind::kTuple;
+  s.index = tuple ? b_.CreateExtractValue(index, static_cast<unsigned>(ax.part)) : index;
+  s.type = tuple ? it->items[static_cast<size_t>(ax.part)] : it;
+  s.length = view.shape[static_cast<size_t>(ax.view_axis)];
+  s.out_of_bounds = at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axis);
+  llvm::Value* m = b_.CreateExtractValue(s.index, {kShape, 0});
+  if (s.type->dtype()->kind != Kind::kBool) {  // an int array selects its own length
+    s.count = m;
+    return s;
+  }
+  // A mask must match its axis; it selects as many places as it has Trues.
+  raiseIf(b_.CreateICmpNE(s.length, m), KILN_INDEX_ERROR,
+          absl::StrCat("boolean index did not match indexed array along axis ", ax.array_axis));
+  llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
+  b_.CreateStore(b_.getInt64(0), c);
+  loop(m, [&](llvm::Value* k) {
+    llvm::Value* hit = b_.CreateZExt(loadElement(item1d(s.index, k), s.type->dtype()), b_.getInt64Ty());
+    b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
+  });
+  s.count = b_.CreateLoad(b_.getInt64Ty(), c);
+  return s;
+}
+
+void FunctionLowering::forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body) {
+  llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
+  b_.CreateStore(b_.getInt64(0), j);
+  const typing::Type* dt = s.type->dtype();
+  loop(b_.CreateExtractValue(s.index, {kShape, 0}), [&](llvm::Value* k) {
+    llvm::Value* sel = loadElement(item1d(s.index, k), dt);
+    if (dt->kind == Kind::kBool) {
+      ifThen(sel, [&]() {
+        llvm::Value* jj = b_.CreateLoad(b_.getInt64Ty(), j);
+        body(k, jj);
+        b_.CreateStore(b_.CreateAdd(jj, b_.getInt64(1)), j);
+      });
+      return;
+    }
+    // An unsigned index is never wrapped: one past INT64_MAX is out of
+    // bounds, not negative.
+    llvm::Value* i = convert(b_, sel, dt, types().integer(64, true));
+    if (dt->is_signed) i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, s.length), i);
+    raiseIf(b_.CreateICmpUGE(i, s.length), KILN_INDEX_ERROR, s.out_of_bounds);
+    body(i, k);
+  });
+}
+
+llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::Value* index,
+                                               const typing::Type* result) {
+  const typing::Type* at = obj->type;
+  const typing::SelectionAxes ax = *typing::selectionAxes(at, index->type);
+  const unsigned q = static_cast<unsigned>(ax.view_axis), r = static_cast<unsigned>(ax.result_axis);
+  llvm::Value* arr = value(obj);
+  Place view = locate(arr, at, value(index), index->type, /*check_ints=*/true);
+  Selection s = selection(value(index), index->type, view, at, ax);
+  // The view without the selected dimension is what one selected place
+  // copies: a sub-array (or one element) of arr into one of the result.
+  std::vector<llvm::Value*> rest = without(view.shape, q), rest_strides = without(view.strides, q);
+  std::vector<llvm::Value*> shape = rest;
+  shape.insert(shape.begin() + r, s.count);
+  llvm::Value* out = newArray(result, shape);
+  std::vector<llvm::Value*> out_strides;
+  for (unsigned d = 0; d < shape.size(); ++d)
+    if (d != r) out_strides.push_back(strideOf(out, result, d));
+  llvm::Value* out_step = strideOf(out, result, r);
+  llvm::Value* step = view.strides[q];
+  const typing::Type* dt = at->dtype();
+  const typing::Type* sub = rest.empty() ? nullptr : types().array(dt, static_cast<int>(rest.size()), 'A');
+  llvm::Value* out_data = b_.CreateExtractValue(out, kData);
+  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
+    llvm::Value* from = b_.CreateGEP(b_.getInt8Ty(), view.ptr, b_.CreateMul(i, step));
+    llvm::Value* to = b_.CreateGEP(b_.getInt8Ty(), out_data, b_.CreateMul(j, out_step));
+    if (!sub) {
+      storeElement(to, loadElement(from, dt), dt);
+      return;
+    }
+    Typed target{sub, viewOf(Place{b_.CreateExtractValue(out, kMeminfo), to, rest, out_strides}, sub)};
+    // The result is new memory: no overlap to look for.
+    elementwiseLoop({Typed{sub, viewOf(Place{view.meminfo, from, rest, rest_strides}, sub)}}, dt, sub, &target,
+                    [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {});
+  });
+  return out;
+}
+
+void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* index, const ir::Value* v) {
+  const typing::Type* at = obj->type;
+  const typing::SelectionAxes ax = *typing::selectionAxes(at, index->type);
+  const unsigned q = static_cast<unsigned>(ax.view_axis), r = static_cast<unsigned>(ax.result_axis);
+  llvm::Value* arr = value(obj);
+  Place view = locate(arr, at, value(index), index->type, /*check_ints=*/true);
+  Selection s = selection(value(index), index->type, view, at, ax);
+  // NumPy checks every index before it stores anything.
+  if (s.type->dtype()->kind != Kind::kBool) forSelected(s, [](llvm::Value*, llvm::Value*) {});
+  std::vector<llvm::Value*> rest = without(view.shape, q), rest_strides = without(view.strides, q);
+  const typing::Type* dt = at->dtype();
+  const typing::Type* sub = rest.empty() ? nullptr : types().array(dt, static_cast<int>(rest.size()), 'A');
+  Typed src = typed(v);
+  if (src.type->isArray() && src.type->ndim == 0)  // a 0-d array: its element
+    src = Typed{src.type->dtype(), loadElement(b_.CreateExtractValue(src.v, kData), src.type->dtype())};
+  // An array value broadcasts to the shape a[index] has (typing: it has no
+  // more dimensions); its dimension at the selection's, if it reaches
+  // that far, runs along the selection (or is 1).
+  int src_axis = -1;
+  llvm::Value* one = nullptr;
+  llvm::Value* held = nullptr;  // the meminfo of src's copy (null when none was made)
+  if (src.type->isArray()) {
+    const typing::Type* se = src.type->dtype();
+    const unsigned nd = static_cast<unsigned>(src.type->ndim);
+    std::vector<llvm::Value*> shape = rest;
+    shape.insert(shape.begin() + r, s.count);
+    const unsigned lead = static_cast<unsigned>(shape.size()) - nd;
+    llvm::Value* bad = b_.getInt1(false);
+    for (unsigned k = 0; k < nd; ++k) {
+      llvm::Value* d = b_.CreateExtractValue(src.v, {kShape, k});
+      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateICmpNE(d, b_.getInt64(1)), b_.CreateICmpNE(d, shape[lead + k])));
+    }
+    raiseIf(bad, KILN_VALUE_ERROR, "shape mismatch: value array does not match the indexing result");
+    // A value that overlaps arr is copied first (as NumPy), so that no
+    // place is read after a store into it.
+    const typing::Type* any = types().array(se, static_cast<int>(nd), 'A');
+    auto asAny = [&](llvm::Value* a, const typing::Type* t) {
+      Place p{b_.CreateExtractValue(a, kMeminfo), b_.CreateExtractValue(a, kData), {}, {}};
+      for (unsigned k = 0; k < nd; ++k) {
+        p.shape.push_back(b_.CreateExtractValue(a, {kShape, k}));
+        p.strides.push_back(strideOf(a, t, k));
+      }
+      return viewOf(p, any);
+    };
+    llvm::Value* direct = asAny(src.v, src.type);
+    llvm::Value* overlap = arraysOverlap(src.v, src.type, arr, at);
+    if (canBuffer(overlap)) {
+      llvm::BasicBlock* from = b_.GetInsertBlock();
+      llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "scatter.buffer", fn_);
+      llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "scatter.value", fn_);
+      b_.CreateCondBr(overlap, copy_bb, done_bb);
+      b_.SetInsertPoint(copy_bb);
+      const typing::Type* ct = types().array(se, static_cast<int>(nd), 'C');
+      llvm::Value* copy = elementwiseLoop({src}, se, ct, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; },
+                                          {se});
+      // The copy's block is a temporary of this instruction only on this
+      // path: the merged meminfo (null on the other) stands for it.
+      llvm::Value* mi = temps_.back();
+      temps_.pop_back();
+      llvm::Value* copied = asAny(copy, ct);
+      llvm::BasicBlock* copy_end = b_.GetInsertBlock();
+      b_.CreateBr(done_bb);
+      b_.SetInsertPoint(done_bb);
+      llvm::PHINode* value = b_.CreatePHI(direct->getType(), 2, "scatter.src");
+      value->addIncoming(direct, from);
+      value->addIncoming(copied, copy_end);
+      llvm::PHINode* block = b_.CreatePHI(b_.getPtrTy(), 2, "scatter.copy");
+      block->addIncoming(llvm::ConstantPointerNull::get(b_.getPtrTy()), from);
+      block->addIncoming(mi, copy_end);
+      held = block;
+      temps_.push_back(held);
+      direct = value;
+    }
+    src = Typed{any, direct};
+    if (r >= lead) {
+      src_axis = static_cast<int>(r - lead);
+      one = b_.CreateICmpEQ(b_.CreateExtractValue(src.v, {kShape, static_cast<unsigned>(src_axis)}), b_.getInt64(1));
+    }
+  }
+  llvm::Value* step = view.strides[q];
+  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
+    llvm::Value* to = b_.CreateGEP(b_.getInt8Ty(), view.ptr, b_.CreateMul(i, step));
+    Typed part = src;  // what the place takes: src, or its slice j along the selection
+    if (src_axis >= 0) {
+      const unsigned a = static_cast<unsigned>(src_axis);
+      const unsigned nd = static_cast<unsigned>(src.type->ndim);
+      llvm::Value* from = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(src.v, kData),
+                                       b_.CreateMul(b_.CreateSelect(one, b_.getInt64(0), j), strideOf(src.v, src.type, a)));
+      const typing::Type* se = src.type->dtype();
+      if (nd == 1) {
+        part = Typed{se, loadElement(from, se)};
+      } else {
+        Place p{b_.CreateExtractValue(src.v, kMeminfo), from, {}, {}};
+        for (unsigned k = 0; k < nd; ++k) {
+          if (k == a) continue;
+          p.shape.push_back(b_.CreateExtractValue(src.v, {kShape, k}));
+          p.strides.push_back(strideOf(src.v, src.type, k));
+        }
+        const typing::Type* pt = types().array(se, static_cast<int>(nd - 1), 'A');
+        part = Typed{pt, viewOf(p, pt)};
+      }
+    }
+    if (!sub) {  // one element: part is a scalar (typing: src has at most the result's one dimension)
+      storeElement(to, convert(b_, part.v, part.type, dt), dt);
+      return;
+    }
+    storeIntoView(Typed{sub, viewOf(Place{view.meminfo, to, rest, rest_strides}, sub)}, part);
+  });
+  if (held) {
+    for (size_t k = 0; k < temps_.size(); ++k)
+      if (temps_[k] == held) {
+        temps_.erase(temps_.begin() + static_cast<std::ptrdiff_t>(k));
+        break;
+      }
+    emitDecref(b_, mod_, held);
+  }
+}
+
+}  // namespace kiln::lowering
