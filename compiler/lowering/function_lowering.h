@@ -226,8 +226,10 @@ class FunctionLowering {
                       const typing::SelectionAxes& ax);
   /// body(i, j) for each selected place: i its position along the axis
   /// (negative ints wrapped, IndexError out of bounds, boundscheck or not,
-  /// as NumPy), j its position in the selection.
-  void forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body);
+  /// as NumPy; `check` false: already checked), j its position in the
+  /// selection.
+  void forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body,
+                   bool check = true);
   /// a[index] for a selection index: a new C array (NumPy's shape).
   llvm::Value* gatherSelection(const ir::Value* obj, const ir::Value* index, const typing::Type* result);
   /// a[index] = v for a selection index: v (a scalar, or an array copied
@@ -422,6 +424,10 @@ class FunctionLowering {
   // arrays: a list or tuple of numbers into a 1-d view, item by item; its
   // length is the view's (or 1, broadcast as NumPy), else ValueError.
   void storeSequenceIntoView(const Typed& target, const ir::Value* v);
+  // mixidx: src (an array) as an A array: itself, or a C copy when its
+  // memory meets arr's; *held: the copy's block (null when none was made),
+  // a temporary the caller releases (lower_selection.cpp).
+  Typed copiedIfOverlapping(Typed src, llvm::Value* arr, const typing::Type* at, llvm::Value** held);
   llvm::Value* strFromUcs4Field(llvm::Value* data, int64_t chars);  // lower_strings.cpp
   /// chararrays: str s as `chars` UCS4 characters at slot, cut or NUL-padded as NumPy stores it (lower_arrays.cpp).
   void storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars);

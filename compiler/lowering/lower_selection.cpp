@@ -53,7 +53,8 @@ FunctionLowering::Selection FunctionLowering::selection(llvm::Value* index, cons
   return s;
 }
 
-void FunctionLowering::forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body) {
+void FunctionLowering::forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body,
+                                   bool check) {
   llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
   b_.CreateStore(b_.getInt64(0), j);
   const typing::Type* dt = s.type->dtype();
@@ -71,7 +72,7 @@ void FunctionLowering::forSelected(const Selection& s, const std::function<void(
     // bounds, not negative.
     llvm::Value* i = convert(b_, sel, dt, types().integer(64, true));
     if (dt->is_signed) i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, s.length), i);
-    raiseIf(b_.CreateICmpUGE(i, s.length), KILN_INDEX_ERROR, s.out_of_bounds);
+    if (check) raiseIf(b_.CreateICmpUGE(i, s.length), KILN_INDEX_ERROR, s.out_of_bounds);
     body(i, k);
   });
 }
@@ -120,7 +121,14 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
   llvm::Value* arr = value(obj);
   Place view = locate(arr, at, value(index), index->type, /*check_ints=*/true);
   Selection s = selection(value(index), index->type, view, at, ax);
-  // NumPy checks every index before it stores anything.
+  // An index array (or mask) over arr's own memory is read before any
+  // store, as NumPy copies it: a store must not change a later index.
+  llvm::Value* held_index = nullptr;
+  Typed index_copy = copiedIfOverlapping(Typed{s.type, s.index}, arr, at, &held_index);
+  s.index = index_copy.v;
+  s.type = index_copy.type;
+  // NumPy checks every index before it stores anything: a first pass
+  // checks them, the stores below trust them.
   if (s.type->dtype()->kind != Kind::kBool) forSelected(s, [](llvm::Value*, llvm::Value*) {});
   std::vector<llvm::Value*> rest = without(view.shape, q), rest_strides = without(view.strides, q);
   const typing::Type* dt = at->dtype();
@@ -135,7 +143,6 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
   llvm::Value* one = nullptr;
   llvm::Value* held = nullptr;  // the meminfo of src's copy (null when none was made)
   if (src.type->isArray()) {
-    const typing::Type* se = src.type->dtype();
     const unsigned nd = static_cast<unsigned>(src.type->ndim);
     std::vector<llvm::Value*> shape = rest;
     shape.insert(shape.begin() + r, s.count);
@@ -148,45 +155,7 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
     raiseIf(bad, KILN_VALUE_ERROR, "shape mismatch: value array does not match the indexing result");
     // A value that overlaps arr is copied first (as NumPy), so that no
     // place is read after a store into it.
-    const typing::Type* any = types().array(se, static_cast<int>(nd), 'A');
-    auto asAny = [&](llvm::Value* a, const typing::Type* t) {
-      Place p{b_.CreateExtractValue(a, kMeminfo), b_.CreateExtractValue(a, kData), {}, {}};
-      for (unsigned k = 0; k < nd; ++k) {
-        p.shape.push_back(b_.CreateExtractValue(a, {kShape, k}));
-        p.strides.push_back(strideOf(a, t, k));
-      }
-      return viewOf(p, any);
-    };
-    llvm::Value* direct = asAny(src.v, src.type);
-    llvm::Value* overlap = arraysOverlap(src.v, src.type, arr, at);
-    if (canBuffer(overlap)) {
-      llvm::BasicBlock* from = b_.GetInsertBlock();
-      llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "scatter.buffer", fn_);
-      llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "scatter.value", fn_);
-      b_.CreateCondBr(overlap, copy_bb, done_bb);
-      b_.SetInsertPoint(copy_bb);
-      const typing::Type* ct = types().array(se, static_cast<int>(nd), 'C');
-      llvm::Value* copy = elementwiseLoop({src}, se, ct, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; },
-                                          {se});
-      // The copy's block is a temporary of this instruction only on this
-      // path: the merged meminfo (null on the other) stands for it.
-      llvm::Value* mi = temps_.back();
-      temps_.pop_back();
-      llvm::Value* copied = asAny(copy, ct);
-      llvm::BasicBlock* copy_end = b_.GetInsertBlock();
-      b_.CreateBr(done_bb);
-      b_.SetInsertPoint(done_bb);
-      llvm::PHINode* value = b_.CreatePHI(direct->getType(), 2, "scatter.src");
-      value->addIncoming(direct, from);
-      value->addIncoming(copied, copy_end);
-      llvm::PHINode* block = b_.CreatePHI(b_.getPtrTy(), 2, "scatter.copy");
-      block->addIncoming(llvm::ConstantPointerNull::get(b_.getPtrTy()), from);
-      block->addIncoming(mi, copy_end);
-      held = block;
-      temps_.push_back(held);
-      direct = value;
-    }
-    src = Typed{any, direct};
+    src = copiedIfOverlapping(src, arr, at, &held);
     if (r >= lead) {
       src_axis = static_cast<int>(r - lead);
       one = b_.CreateICmpEQ(b_.CreateExtractValue(src.v, {kShape, static_cast<unsigned>(src_axis)}), b_.getInt64(1));
@@ -220,15 +189,60 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
       return;
     }
     storeIntoView(Typed{sub, viewOf(Place{view.meminfo, to, rest, rest_strides}, sub)}, part);
-  });
-  if (held) {
+  }, /*check=*/false);
+  for (llvm::Value* mi : {held, held_index}) {
+    if (!mi) continue;
     for (size_t k = 0; k < temps_.size(); ++k)
-      if (temps_[k] == held) {
+      if (temps_[k] == mi) {
         temps_.erase(temps_.begin() + static_cast<std::ptrdiff_t>(k));
         break;
       }
-    emitDecref(b_, mod_, held);
+    emitDecref(b_, mod_, mi);
   }
+}
+
+FunctionLowering::Typed FunctionLowering::copiedIfOverlapping(Typed src, llvm::Value* arr, const typing::Type* at,
+                                                              llvm::Value** held) {
+  const typing::Type* se = src.type->dtype();
+  const unsigned nd = static_cast<unsigned>(src.type->ndim);
+  const typing::Type* any = types().array(se, static_cast<int>(nd), 'A');
+  auto asAny = [&](llvm::Value* a, const typing::Type* t) {
+    Place p{b_.CreateExtractValue(a, kMeminfo), b_.CreateExtractValue(a, kData), {}, {}};
+    for (unsigned k = 0; k < nd; ++k) {
+      p.shape.push_back(b_.CreateExtractValue(a, {kShape, k}));
+      p.strides.push_back(strideOf(a, t, k));
+    }
+    return viewOf(p, any);
+  };
+  llvm::Value* direct = asAny(src.v, src.type);
+  llvm::Value* overlap = arraysOverlap(src.v, src.type, arr, at);
+  *held = nullptr;
+  if (!canBuffer(overlap)) return Typed{any, direct};
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  llvm::BasicBlock* copy_bb = llvm::BasicBlock::Create(ctx_, "selection.copy", fn_);
+  llvm::BasicBlock* done_bb = llvm::BasicBlock::Create(ctx_, "selection.copied", fn_);
+  b_.CreateCondBr(overlap, copy_bb, done_bb);
+  b_.SetInsertPoint(copy_bb);
+  const typing::Type* ct = types().array(se, static_cast<int>(nd), 'C');
+  llvm::Value* copy =
+      elementwiseLoop({src}, se, ct, nullptr, [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {se});
+  // The copy's block is a temporary of this instruction only on this path:
+  // the merged meminfo (null on the other) stands for it until released.
+  llvm::Value* mi = temps_.back();
+  temps_.pop_back();
+  llvm::Value* copied = asAny(copy, ct);
+  llvm::BasicBlock* copy_end = b_.GetInsertBlock();
+  b_.CreateBr(done_bb);
+  b_.SetInsertPoint(done_bb);
+  llvm::PHINode* value = b_.CreatePHI(direct->getType(), 2, "selection.src");
+  value->addIncoming(direct, from);
+  value->addIncoming(copied, copy_end);
+  llvm::PHINode* block = b_.CreatePHI(b_.getPtrTy(), 2, "selection.block");
+  block->addIncoming(llvm::ConstantPointerNull::get(b_.getPtrTy()), from);
+  block->addIncoming(mi, copy_end);
+  temps_.push_back(block);
+  *held = block;
+  return Typed{any, value};
 }
 
 }  // namespace kiln::lowering

@@ -202,6 +202,32 @@ def test_value_overlapping_the_target(kilnd):
     np.testing.assert_array_equal(b, w)
 
 
+def test_index_over_the_target(kilnd):
+    """An index array or mask over the target's own memory is read before
+    any store (NumPy copies it): a store never changes a later index."""
+    put = _jit("idx", True)
+    a = np.array([1, 0])
+    w = a.copy()
+    w[w] = 100
+    put(a, a, 100)                               # a stale index would be 100: out of bounds
+    np.testing.assert_array_equal(a, w)
+    a = np.array([1, 0, 1])
+    w = a.copy()
+    w[w] = np.array([5, 6, 7])
+    put(a, a, np.array([5, 6, 7]))
+    np.testing.assert_array_equal(a, w)
+    b = np.array([True, False, True])
+    w = b.copy()
+    w[w] = False
+    put(b, b, False)
+    np.testing.assert_array_equal(b, w)
+    c = np.array([[1, 0], [0, 5]])
+    w = c.copy()
+    w[w[:, 0], 0] = 7
+    _jit("idx, 0", True)(c, c[:, 0], 7)
+    np.testing.assert_array_equal(c, w)
+
+
 def test_errors_as_numpy(kilnd):
     a = np.arange(20.0).reshape(4, 5)
     get = _jit("idx, 1", False)
