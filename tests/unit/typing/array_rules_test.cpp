@@ -125,6 +125,36 @@ TEST_F(ArrayRules, Indexing) {
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), tc.tuple({i(64), i(64)})), nullptr);
 }
 
+// mixidx: one index array among ints, slices, None and `...`: NumPy's
+// result shape (the selection first when the advanced parts are apart).
+TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
+  const Type* idx = arr(i(64));
+  const Type* mask = arr(tc.boolean());
+  const Type* sl = tc.slice();
+  const Type* none = tc.none();
+  const Type* ell = tc.ellipsis();
+  auto axes = [&](const Type* a, std::vector<const Type*> parts) {
+    std::optional<SelectionAxes> ax = selectionAxes(a, tc.tuple(std::move(parts)));
+    return ax ? std::vector<int>{ax->part, ax->view_axis, ax->array_axis, ax->result_axis, ax->ndim} : std::vector<int>{};
+  };
+  EXPECT_EQ(axes(arr(f(64), 2), {idx, sl}), (std::vector<int>{0, 0, 0, 0, 2}));
+  EXPECT_EQ(axes(arr(f(64), 2), {sl, mask}), (std::vector<int>{1, 1, 1, 1, 2}));
+  EXPECT_EQ(axes(arr(f(64), 2), {i(64), idx}), (std::vector<int>{1, 0, 1, 0, 1}));
+  EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, i(64)}), (std::vector<int>{1, 1, 1, 1, 2}));     // adjacent: in place
+  EXPECT_EQ(axes(arr(f(64), 4), {sl, idx, sl, i(64)}), (std::vector<int>{1, 1, 1, 0, 3}));  // apart: first
+  EXPECT_EQ(axes(arr(f(64), 3), {i(64), sl, idx}), (std::vector<int>{2, 1, 2, 0, 2}));
+  EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, ell, i(64)}), (std::vector<int>{1, 1, 1, 0, 2}));  // an empty `...` too
+  EXPECT_EQ(axes(arr(f(64), 3), {none, idx, i(64)}), (std::vector<int>{1, 1, 0, 1, 3}));
+  EXPECT_EQ(axes(arr(f(64), 3), {ell, idx}), (std::vector<int>{1, 2, 2, 2, 3}));
+  EXPECT_EQ(axes(arr(f(64), 2), {idx, idx}), std::vector<int>{});                      // two arrays
+  EXPECT_EQ(axes(arr(f(64), 2), {arr(i(64), 2), sl}), std::vector<int>{});             // a 2-d index array
+  EXPECT_EQ(axes(arr(f(64), 2), {idx, sl, sl}), std::vector<int>{});                   // too many indices
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 4, 'F'), tc.tuple({sl, idx, sl, i(64)})), arr(f(64), 3, 'C'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, idx})), nullptr);
+  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, sl, mask})), "only one advanced index supported");
+  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, sl})), "");
+}
+
 TEST_F(ArrayRules, IterationEnumerateZip) {
   std::string why;
   const Type* it = iteratorOf(tc, arr(i(32)), &why);
