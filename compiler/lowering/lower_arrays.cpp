@@ -511,7 +511,8 @@ FunctionLowering::Place FunctionLowering::locate(llvm::Value* arr, const typing:
         pt = pt->dtype();
       }
       llvm::Value* i = convert(b_, part, pt, types().integer(64, true));
-      i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
+      // mixidx: an unsigned index is never negative: past INT64_MAX it is out of bounds
+      if (pt->kind != Kind::kInt || pt->is_signed) i = b_.CreateSelect(b_.CreateICmpSLT(i, zero), b_.CreateAdd(i, dim), i);
       if (boundscheck_ || check_ints)
         raiseIf(b_.CreateICmpUGE(i, dim), KILN_INDEX_ERROR,
                 at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", d - 1));

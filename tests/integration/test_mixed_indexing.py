@@ -236,6 +236,8 @@ def test_errors_as_numpy(kilnd):
             get(a, bad)
     with pytest.raises(IndexError, match="index out of bounds for axis 1"):
         _jit("idx, 5", False)(a, np.array([], dtype=np.int64))   # NumPy checks the int too
+    with pytest.raises(IndexError, match="index out of bounds for axis 0"):
+        _jit("np.uint64(2**64 - 1), idx", False)(a, np.array([0]))  # unsigned: never wrapped
     with pytest.raises(IndexError, match="boolean index did not match indexed array along axis 1"):
         _jit(":, idx", False)(a, np.array([True, False]))
     put = _jit("idx, :", True)
