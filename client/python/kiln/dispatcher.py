@@ -315,7 +315,8 @@ def jit(signature_or_function=None, locals=None, **options):
     ``@jit("float64(float64, int64)")`` (or a list of such signatures)
     compiles eagerly, at decoration, and then only converts arguments to those
     signatures. Options: cache, fastmath, boundscheck, nopython (always true),
-    error_model ("python" or "numpy"), nogil, parallel (False only),
+    error_model ("python" or "numpy"), nogil, parallel (True compiles for one
+    thread and warns),
     target_tier ("host", "x86-64", "x86-64-v2/v3/v4", "best"; kiln.config).
     """
     unknown = set(options) - _OPTIONS

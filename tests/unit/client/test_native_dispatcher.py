@@ -146,8 +146,11 @@ def test_errors_hierarchy():
 
 
 def test_jit_option_checks():
-    with pytest.raises(kiln.UnsupportedError):
+    # parallel=True compiles for one thread and says so at the decorator.
+    with pytest.warns(kiln.errors.KilnPerformanceWarning, match="one thread"):
         kiln.jit(parallel=True)
+    with pytest.raises(kiln.UnsupportedError):
+        kiln.jit(nopython=False)
     with pytest.raises(KeyError, match="bogus"):
         kiln.jit(bogus=1)
     with pytest.raises(ValueError):
