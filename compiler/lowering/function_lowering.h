@@ -214,16 +214,22 @@ class FunctionLowering {
   // bool mask, alone or with ints, slices, None and `...` (typing's
   // selectionAxes), selects places along one axis of the array.
   struct Selection {
-    llvm::Value* index = nullptr;  // the int array or mask
+    llvm::Value* arr = nullptr;     // the indexed array
+    Place view;                     // arr indexed by all but the array part
+    unsigned axis = 0;              // the view's dimension the index selects along
+    unsigned result_axis = 0;       // where the result (or value) has the selection's dimension
+    std::vector<llvm::Value*> rest, rest_strides;  // the view without that dimension
+    const typing::Type* sub = nullptr;  // what one selected place is: an array of rest, or null (an element)
+    llvm::Value* index = nullptr;   // the int array or mask
     const typing::Type* type = nullptr;
     llvm::Value* length = nullptr;  // of the axis it selects along
     llvm::Value* count = nullptr;   // how many places it selects
     std::string out_of_bounds;      // the IndexError's words
   };
-  /// The selection of `index` (of type `it`) along `view`'s dimension
-  /// ax.view_axis; a mask that does not match it raises IndexError.
-  Selection selection(llvm::Value* index, const typing::Type* it, const Place& view, const typing::Type* at,
-                      const typing::SelectionAxes& ax);
+  /// The selection of obj[index] (typing's selectionAxes): the view the
+  /// array part selects along, and what it selects; a mask that does not
+  /// match its axis raises IndexError.
+  Selection selection(const ir::Value* obj, const ir::Value* index);
   /// body(i, j) for each selected place: i its position along the axis
   /// (negative ints wrapped, IndexError out of bounds, boundscheck or not,
   /// as NumPy; `check` false: already checked), j its position in the

@@ -591,8 +591,12 @@ llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, co
                        b_.CreateExtractValue(arr, kMeminfo));
   llvm::Value* iv = value(idx);
   llvm::Value* out = newArray(result, {b_.CreateExtractValue(iv, {kShape, 0})});
-  Selection s{iv, idx->type, b_.CreateExtractValue(arr, {kShape, 0}), b_.CreateExtractValue(iv, {kShape, 0}),
-              "index out of bounds"};
+  Selection s;
+  s.index = iv;
+  s.type = idx->type;
+  s.length = b_.CreateExtractValue(arr, {kShape, 0});
+  s.count = b_.CreateExtractValue(iv, {kShape, 0});
+  s.out_of_bounds = "index out of bounds";
   forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
     storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
   });

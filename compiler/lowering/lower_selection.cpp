@@ -27,13 +27,22 @@ std::vector<T> without(std::vector<T> v, unsigned k) {
 
 }  // namespace
 
-FunctionLowering::Selection FunctionLowering::selection(llvm::Value* index, const typing::Type* it, const Place& view,
-                                                        const typing::Type* at, const typing::SelectionAxes& ax) {
+FunctionLowering::Selection FunctionLowering::selection(const ir::Value* obj, const ir::Value* index) {
+  const typing::Type* at = obj->type;
+  const typing::Type* it = index->type;
+  const typing::SelectionAxes ax = *typing::selectionAxes(at, it);
   Selection s;
+  s.arr = value(obj);
+  s.view = locate(s.arr, at, value(index), it, /*check_ints=*/true);
+  s.axis = static_cast<unsigned>(ax.view_axis);
+  s.result_axis = static_cast<unsigned>(ax.result_axis);
+  s.rest = without(s.view.shape, s.axis);
+  s.rest_strides = without(s.view.strides, s.axis);
+  if (!s.rest.empty()) s.sub = types().array(at->dtype(), static_cast<int>(s.rest.size()), 'A');
   const bool tuple = it->kind == Kind::kTuple;
-  s.index = tuple ? b_.CreateExtractValue(index, static_cast<unsigned>(ax.part)) : index;
+  s.index = tuple ? b_.CreateExtractValue(value(index), static_cast<unsigned>(ax.part)) : value(index);
   s.type = tuple ? it->items[static_cast<size_t>(ax.part)] : it;
-  s.length = view.shape[static_cast<size_t>(ax.view_axis)];
+  s.length = s.view.shape[s.axis];
   s.out_of_bounds = at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axis);
   llvm::Value* m = b_.CreateExtractValue(s.index, {kShape, 0});
   if (s.type->dtype()->kind != Kind::kBool) {  // an int array selects its own length
@@ -79,15 +88,12 @@ void FunctionLowering::forSelected(const Selection& s, const std::function<void(
 
 llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::Value* index,
                                                const typing::Type* result) {
-  const typing::Type* at = obj->type;
-  const typing::SelectionAxes ax = *typing::selectionAxes(at, index->type);
-  const unsigned q = static_cast<unsigned>(ax.view_axis), r = static_cast<unsigned>(ax.result_axis);
-  llvm::Value* arr = value(obj);
-  Place view = locate(arr, at, value(index), index->type, /*check_ints=*/true);
-  Selection s = selection(value(index), index->type, view, at, ax);
+  Selection s = selection(obj, index);
+  const unsigned q = s.axis, r = s.result_axis;
+  const Place& view = s.view;
   // The view without the selected dimension is what one selected place
   // copies: a sub-array (or one element) of arr into one of the result.
-  std::vector<llvm::Value*> rest = without(view.shape, q), rest_strides = without(view.strides, q);
+  const std::vector<llvm::Value*>& rest = s.rest;
   std::vector<llvm::Value*> shape = rest;
   shape.insert(shape.begin() + r, s.count);
   llvm::Value* out = newArray(result, shape);
@@ -96,8 +102,8 @@ llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::V
     if (d != r) out_strides.push_back(strideOf(out, result, d));
   llvm::Value* out_step = strideOf(out, result, r);
   llvm::Value* step = view.strides[q];
-  const typing::Type* dt = at->dtype();
-  const typing::Type* sub = rest.empty() ? nullptr : types().array(dt, static_cast<int>(rest.size()), 'A');
+  const typing::Type* dt = obj->type->dtype();
+  const typing::Type* sub = s.sub;
   llvm::Value* out_data = b_.CreateExtractValue(out, kData);
   forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
     llvm::Value* from = b_.CreateGEP(b_.getInt8Ty(), view.ptr, b_.CreateMul(i, step));
@@ -108,7 +114,7 @@ llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::V
     }
     Typed target{sub, viewOf(Place{b_.CreateExtractValue(out, kMeminfo), to, rest, out_strides}, sub)};
     // The result is new memory: no overlap to look for.
-    elementwiseLoop({Typed{sub, viewOf(Place{view.meminfo, from, rest, rest_strides}, sub)}}, dt, sub, &target,
+    elementwiseLoop({Typed{sub, viewOf(Place{view.meminfo, from, rest, s.rest_strides}, sub)}}, dt, sub, &target,
                     [](const std::vector<llvm::Value*>& xs) { return xs[0]; }, {});
   });
   return out;
@@ -116,11 +122,10 @@ llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::V
 
 void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* index, const ir::Value* v) {
   const typing::Type* at = obj->type;
-  const typing::SelectionAxes ax = *typing::selectionAxes(at, index->type);
-  const unsigned q = static_cast<unsigned>(ax.view_axis), r = static_cast<unsigned>(ax.result_axis);
-  llvm::Value* arr = value(obj);
-  Place view = locate(arr, at, value(index), index->type, /*check_ints=*/true);
-  Selection s = selection(value(index), index->type, view, at, ax);
+  Selection s = selection(obj, index);
+  const unsigned q = s.axis, r = s.result_axis;
+  const Place& view = s.view;
+  llvm::Value* arr = s.arr;
   // An index array (or mask) over arr's own memory is read before any
   // store, as NumPy copies it: a store must not change a later index.
   llvm::Value* held_index = nullptr;
@@ -130,9 +135,9 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
   // NumPy checks every index before it stores anything: a first pass
   // checks them, the stores below trust them.
   if (s.type->dtype()->kind != Kind::kBool) forSelected(s, [](llvm::Value*, llvm::Value*) {});
-  std::vector<llvm::Value*> rest = without(view.shape, q), rest_strides = without(view.strides, q);
+  const std::vector<llvm::Value*>& rest = s.rest;
   const typing::Type* dt = at->dtype();
-  const typing::Type* sub = rest.empty() ? nullptr : types().array(dt, static_cast<int>(rest.size()), 'A');
+  const typing::Type* sub = s.sub;
   Typed src = typed(v);
   if (src.type->isArray() && src.type->ndim == 0)  // a 0-d array: its element
     src = Typed{src.type->dtype(), loadElement(b_.CreateExtractValue(src.v, kData), src.type->dtype())};
@@ -188,7 +193,7 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
       storeElement(to, convert(b_, part.v, part.type, dt), dt);
       return;
     }
-    storeIntoView(Typed{sub, viewOf(Place{view.meminfo, to, rest, rest_strides}, sub)}, part);
+    storeIntoView(Typed{sub, viewOf(Place{view.meminfo, to, rest, s.rest_strides}, sub)}, part);
   }, /*check=*/false);
   for (llvm::Value* mi : {held, held_index}) {
     if (!mi) continue;
