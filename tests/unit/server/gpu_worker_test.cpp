@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/cuda/arg_spec.h"
+#include "runtime/cuda/kiln_cuda.h"
 #include "server/gpu_service.h"
 
 namespace kiln::server {
@@ -106,6 +107,31 @@ TEST(GpuArgSpec, TuplesAreFlatOnTheWireAndStructsOnTheHost) {
   for (const char* bad : {"", "A1", "(f8", "f8)", "f3", "x8", "f8f8", "c4", "b2", "i16"})
     EXPECT_EQ(gpu::scalarSpec(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   EXPECT_FALSE(gpu::scalarSpec(std::string(100, '(') + std::string(100, ')')).ok());  // too deep
+}
+
+TEST(GpuArgSpec, TheDriversParametersAreTheItemsInOrder) {
+  // The driver backend puts item i (a complex: two halves) in parameter i of
+  // kiln_cuda.h's layout of the same token: the two must agree.
+  for (const char* token : {"f8", "c16", "(i8i8)", "(i1(f8b1)c8)", "((i8i1)i1)", "(u2(c16(M8f2)))", "()"}) {
+    absl::StatusOr<gpu::ScalarSpec> s = gpu::scalarSpec(token);
+    ASSERT_TRUE(s.ok()) << token;
+    std::vector<uint32_t> sizes;
+    for (const gpu::SpecItem& item : s->items) {
+      if (item.kind == 'c') {
+        sizes.push_back(item.size / 2);
+        sizes.push_back(item.size / 2);
+      } else {
+        sizes.push_back(item.size);
+      }
+    }
+    char why[256] = {0};
+    KilnCudaLayout* layout = kiln_cuda_layout_new(token, why, sizeof why);
+    ASSERT_NE(layout, nullptr) << token << ": " << why;
+    std::vector<uint32_t> params;
+    for (uint32_t p = 0; p < layout->nparams; ++p) params.push_back(layout->params[p].size);
+    kiln_cuda_layout_free(layout);
+    EXPECT_EQ(params, sizes) << token;
+  }
 }
 
 class EmulationWorker : public ::testing::Test {
