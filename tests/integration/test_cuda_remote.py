@@ -416,6 +416,9 @@ def test_select_device_picks_a_device_of_the_pool(remote):
             cuda.select_device(2)
         with pytest.raises(ValueError, match="there is no device -1"):
             cuda.select_device(-1)
+        with pytest.raises(TypeError, match="a device number is an int, not str"):
+            cuda.select_device("1")
+        assert cuda.select_device(np.int64(1)).id == 1
         assert cuda.get_current_device().id == 1  # a refused choice changes nothing
         # an array of device 1 is refused by a launch on device 0, never read from the wrong memory
         cuda.select_device(0)

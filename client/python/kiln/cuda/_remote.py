@@ -18,6 +18,7 @@ stale array cannot alias a new one.
 
 import bisect
 import ctypes
+import operator
 import os
 import threading
 import weakref
@@ -73,11 +74,16 @@ def current_device():
 def select_device(device_id):
     """Makes pool device `device_id` this thread's (numba.cuda.select_device)."""
     n = pool_info()["devices"]
-    if isinstance(device_id, bool) or not isinstance(device_id, int) or not 0 <= device_id < n:
-        raise ValueError(f"there is no device {device_id!r} in the kiln server's GPU pool: it has {n} "
-                         f"(0 to {n - 1})")
-    _current.device = device_id
-    return device_id
+    if isinstance(device_id, bool):
+        raise TypeError(f"a device number is an int, not {device_id!r}")
+    try:
+        device = operator.index(device_id)  # an int, or a NumPy integer
+    except TypeError:
+        raise TypeError(f"a device number is an int, not {type(device_id).__name__}") from None
+    if not 0 <= device < n:
+        raise ValueError(f"there is no device {device} in the kiln server's GPU pool: it has {n} (0 to {n - 1})")
+    _current.device = device
+    return device
 
 
 def pool_info():
