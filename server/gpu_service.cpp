@@ -7,36 +7,62 @@
 #include "absl/strings/str_cat.h"
 #include "base/type_grammar.h"
 #include "compiler/driver/compile.h"
+#include "runtime/cuda/device.h"
 
 namespace kiln::server {
 
 namespace pb = kiln::v1;
 
+namespace {
+
+// The token of a number or bool scalar ("f8"), adding its size; empty for
+// any other scalar (a dtype object, an enum member).
+std::string scalarToken(const base::TypeSyntax& t, int* size) {
+  if (t.dtype_form != 0 || !t.enum_class.empty()) return "";
+  const int bytes = base::scalarSize(t.scalar);
+  const std::string name = base::scalarName(t.scalar);
+  std::string token;
+  if (base::scalarIsDatetime(t.scalar)) token = "M8";
+  else if (name == "bool") token = "b1";
+  else if (absl::StartsWith(name, "uint")) token = absl::StrCat("u", bytes);
+  else if (absl::StartsWith(name, "int")) token = absl::StrCat("i", bytes);
+  else if (absl::StartsWith(name, "float")) token = absl::StrCat("f", bytes);
+  else if (absl::StartsWith(name, "complex")) token = absl::StrCat("c", bytes);
+  if (!token.empty()) *size += bytes;
+  return token;
+}
+
+// A scalar, or a tuple (namedtuples too) of scalars and tuples: "(f8(i4b1))".
+std::string valueToken(const base::TypeSyntax& t, int* size, int depth) {
+  if (t.kind == base::TypeSyntax::Kind::kScalar) return scalarToken(t, size);
+  if ((t.kind != base::TypeSyntax::Kind::kTuple && t.kind != base::TypeSyntax::Kind::kUniTuple) || depth > 8 ||
+      t.tupleSize() > 64)
+    return "";
+  std::string token = "(";
+  for (int64_t i = 0; i < t.tupleSize(); ++i) {
+    const std::string item = valueToken(t.item(i), size, depth + 1);
+    if (item.empty()) return "";
+    token += item;
+  }
+  return token + ")";
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> launchSpec(const std::string& type, int* size) {
   absl::StatusOr<base::TypeSyntax> t = base::parseType(type);
   if (!t.ok()) return t.status();
-  auto scalarSpec = [&](base::Scalar s) -> std::string {
-    *size = base::scalarSize(s);
-    const std::string name = base::scalarName(s);
-    if (base::scalarIsDatetime(s)) return "M8";
-    if (name == "bool") return "b1";
-    const char letter = absl::StartsWith(name, "uint")      ? 'u'
-                        : absl::StartsWith(name, "int")     ? 'i'
-                        : absl::StartsWith(name, "float")   ? 'f'
-                        : absl::StartsWith(name, "complex") ? 'c'
-                                                            : '?';
-    return letter == '?' ? std::string() : absl::StrCat(std::string(1, letter), *size);
-  };
+  *size = 0;
   std::string spec;
   if (t->kind == base::TypeSyntax::Kind::kArray && t->items.empty()) {
-    if (!scalarSpec(t->scalar).empty()) spec = absl::StrCat("A", t->ndim);
-  } else if (t->kind == base::TypeSyntax::Kind::kScalar && t->dtype_form == 0 && t->enum_class.empty()) {
-    spec = scalarSpec(t->scalar);
+    if (!scalarToken(base::TypeSyntax::scalarType(t->scalar), size).empty()) spec = absl::StrCat("A", t->ndim);
+  } else {
+    spec = valueToken(*t, size, 0);
   }
   if (spec.empty())
     return absl::InvalidArgumentError(absl::StrCat("an argument of type ", type,
-                                                   " cannot be passed to a remote launch (arrays of numbers and "
-                                                   "number or bool scalars only)"));
+                                                   " cannot be passed to a remote launch (arrays of numbers, "
+                                                   "number or bool scalars and tuples of them only)"));
   return spec;
 }
 
@@ -60,7 +86,8 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
         }
         return o;
       }()),
-      counts_(new Counts[static_cast<size_t>(config.gpu_devices)]) {}
+      counts_(new Counts[static_cast<size_t>(config.gpu_devices)]),
+      modules_(static_cast<size_t>(config.gpu_devices)) {}
 
 std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
   std::vector<MetricsSample::GpuDevice> out(static_cast<size_t>(devices_));
@@ -72,6 +99,9 @@ std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
     out[d].launches_deadline = c.deadline.load();
     out[d].launches_refused = c.refused.load();
     out[d].worker_restarts = pool_.restarts(d);
+    out[d].modules_hit = c.module_hit.load();
+    out[d].modules_loaded = c.module_loaded.load();
+    out[d].modules_resent = c.module_resent.load();
   }
   return out;
 }
@@ -97,6 +127,34 @@ pb::GpuPoolInfo GpuService::info() const {
     for (const std::string& f : host.features) t->add_features(f);
   }
   return info;
+}
+
+namespace {
+
+std::string moduleId(const pb::Artifact& artifact) {
+  std::string id = artifact.cache_key();
+  id.push_back('\0');
+  return id + artifact.entry_symbol();
+}
+
+}  // namespace
+
+bool GpuService::believesLoaded(uint32_t device, const pb::Artifact& artifact) {
+  // A worker that died since its last request is replaced first, so a
+  // fresh worker is sent the image at once rather than asked to resend.
+  const uint64_t generation = pool_.refresh(static_cast<int>(device));
+  absl::MutexLock lock(&modules_mu_);
+  auto it = modules_[device].find(moduleId(artifact));
+  return it != modules_[device].end() && it->second == generation;
+}
+
+void GpuService::noteLoaded(uint32_t device, const pb::Artifact& artifact, uint64_t generation) {
+  absl::MutexLock lock(&modules_mu_);
+  auto& known = modules_[device];
+  // A hint, not a mirror of the worker's LRU: a stale entry costs one
+  // MODULE_MISSING round trip. Bounded by starting over.
+  if (known.size() >= 4 * gpu::kModuleCacheSize) known.clear();
+  known[moduleId(artifact)] = generation;
 }
 
 absl::Status GpuService::checkDevice(uint32_t device) const {
@@ -236,8 +294,10 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
   pb::WorkerRequest w;
   pb::WorkerLaunch* l = w.mutable_launch();
   l->set_module_key(artifact.cache_key());
-  l->set_image(artifact.shared_object());
   l->set_entry(artifact.entry_symbol());
+  // The image only when this device's worker may lack the module.
+  const bool send_image = !believesLoaded(request.device(), artifact);
+  if (send_image) l->set_image(artifact.shared_object());
   for (uint32_t n : request.grid()) l->add_grid(n);
   for (uint32_t n : request.block()) l->add_block(n);
   l->set_shared_bytes(request.shared_bytes());
@@ -288,8 +348,26 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
       *out->mutable_array()->mutable_view() = *view;
     }
   }
-  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome, nullptr, handles_generation);
+  uint64_t ran_on = 0;
+  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome, &ran_on, handles_generation);
+  if (r.ok() && r->module() == pb::MODULE_MISSING) {
+    // The worker evicted it or was replaced: once more, with the image.
+    if (send_image) return absl::InternalError(absl::StrCat("launch of ", kernel, ": the worker lost a module it was sent"));
+    counts_[request.device()].module_resent.fetch_add(1);
+    l->set_image(artifact.shared_object());
+    r = call(request.device(), kernel, w, deadline, outcome, &ran_on, handles_generation);
+  }
   if (!r.ok()) return r.status();
+  switch (r->module()) {
+    case pb::MODULE_HIT: counts_[request.device()].module_hit.fetch_add(1); break;
+    case pb::MODULE_LOADED: counts_[request.device()].module_loaded.fetch_add(1); break;
+    case pb::MODULE_MISSING:
+      return absl::InternalError(absl::StrCat("launch of ", kernel, ": the worker lost a module it was sent"));
+    case pb::MODULE_LOOKUP_UNSPECIFIED:
+    case pb::ModuleLookup_INT_MIN_SENTINEL_DO_NOT_USE_:
+    case pb::ModuleLookup_INT_MAX_SENTINEL_DO_NOT_USE_: break;
+  }
+  noteLoaded(request.device(), artifact, ran_on);
   reply.set_status(pb::LaunchResponse::STATUS_OK);
   if (r->has_kernel_error() && r->kernel_error().kind() != 0) {
     reply.set_status(pb::LaunchResponse::STATUS_KERNEL_ERROR);

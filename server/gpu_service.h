@@ -16,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kiln/v1/gpu_worker.pb.h"
 #include "kiln/v1/kiln.pb.h"
@@ -74,14 +77,24 @@ class GpuService {
   gpu::GpuPool pool_;
   struct Counts {
     std::atomic<uint64_t> ok{0}, kernel_error{0}, fault{0}, deadline{0}, refused{0};
+    std::atomic<uint64_t> module_hit{0}, module_loaded{0}, module_resent{0};
   };
   std::unique_ptr<Counts[]> counts_;  // per device
+  // Per device: the modules (cache key + entry) sent to a worker, with the
+  // generation of the worker that loaded them. A launch leaves the image out
+  // for a module its device's current worker loaded.
+  bool believesLoaded(uint32_t device, const kiln::v1::Artifact& artifact);
+  void noteLoaded(uint32_t device, const kiln::v1::Artifact& artifact, uint64_t generation);
+  absl::Mutex modules_mu_;
+  std::vector<absl::flat_hash_map<std::string, uint64_t>> modules_ ABSL_GUARDED_BY(modules_mu_);
 };
 
 /// The parameter spec token (runtime/cuda/kiln_cuda.h) of a canonical kernel
 /// argument type a remote launch can pass ("A2" for "array(float32, 2d, C)",
-/// "f8", "i4", "b1", "c16", "M8"), with the element or scalar size;
-/// INVALID_ARGUMENT for any other type (tuples, records, strings...).
+/// "f8", "i4", "b1", "c16", "M8", "(f8(i4b1))" for a tuple of scalars and
+/// tuples), with the element size (arrays) or the bytes of the scalar items
+/// (runtime/cuda/arg_spec.h); INVALID_ARGUMENT for any other type (records,
+/// strings, tuples holding arrays...).
 absl::StatusOr<std::string> launchSpec(const std::string& type, int* size);
 
 }  // namespace kiln::server

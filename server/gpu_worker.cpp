@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/type_grammar.h"
+#include "runtime/cuda/arg_spec.h"
 #include "runtime/cuda/gpu_pool.h"
 
 namespace kiln::server {
@@ -110,8 +111,17 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
   config.shared_bytes = launch.shared_bytes();
   if (launch.host_copy_back_size() != launch.host_size())
     return absl::InvalidArgumentError("host_copy_back must have one entry per host buffer");
+  // The supervisor leaves the image out when it believes the module is
+  // loaded here; if it is not (evicted, or this worker is new), nothing runs
+  // and the supervisor resends the launch with the image.
+  const bool loaded = device_->hasModule(launch.module_key(), launch.entry());
+  if (!loaded && launch.image().empty()) {
+    reply.set_module(pb::MODULE_MISSING);
+    return absl::OkStatus();
+  }
   absl::StatusOr<void*> kernel = device_->kernel(launch.module_key(), launch.image(), launch.entry());
   if (!kernel.ok()) return kernel.status();
+  reply.set_module(loaded ? pb::MODULE_HIT : pb::MODULE_LOADED);
   // The host buffers go into temporary device buffers for the launch,
   // released on every path.
   std::vector<uint64_t> temps;
@@ -157,12 +167,16 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
         arg.strides.assign(arr.view().strides().begin(), arr.view().strides().end());
         break;
       }
-      case pb::WorkerArg::kScalar:
-        if (a.scalar().empty() || a.scalar().size() > 16 || arg.spec.empty() || arg.spec[0] == 'A')
-          return absl::InvalidArgumentError(absl::StrCat(what, ": a scalar of ", a.scalar().size(),
-                                                         " bytes for parameter '", arg.spec, "'"));
+      case pb::WorkerArg::kScalar: {
+        // A scalar or a tuple of them: its items' bytes, flat (arg_spec.h).
+        absl::StatusOr<gpu::ScalarSpec> spec = gpu::scalarSpec(arg.spec);
+        if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", spec.status().message()));
+        if (a.scalar().size() != spec->flat_bytes)
+          return absl::InvalidArgumentError(absl::StrCat(what, ": ", a.scalar().size(), " bytes for parameter '",
+                                                         arg.spec, "' of ", spec->flat_bytes));
         arg.scalar = a.scalar();
         break;
+      }
       case pb::WorkerArg::VALUE_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, ": no value"));
     }
     args.push_back(std::move(arg));

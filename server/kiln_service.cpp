@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/bundle_convert.h"
 #include "server/request_validation.h"
 #include "server/signature.h"
@@ -201,6 +203,26 @@ absl::Time deadlineOf(const grpc::ServerContext& context) {
                                                                   : absl::FromChrono(deadline);
 }
 
+// The bytes of a launch's CompileRequest without its bundle, deterministic:
+// what decides the kernel a launch runs (the target is the pool's).
+std::string launchKernelKey(const pb::CompileRequest& kernel) {
+  const pb::CompileRequest* without_bundle = &kernel;
+  pb::CompileRequest copy;
+  if (kernel.has_bundle()) {
+    copy = kernel;
+    copy.clear_bundle();
+    without_bundle = &copy;
+  }
+  std::string key;
+  {
+    google::protobuf::io::StringOutputStream out(&key);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    without_bundle->SerializeToCodedStream(&coded);
+  }  // flushed into `key`
+  return key;
+}
+
 }  // namespace
 
 absl::StatusOr<GpuService*> KilnService::gpu() const {
@@ -226,6 +248,18 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
   if (request.kernel().has_target() || request.kernel().emit() != pb::EMIT_BINARY)
     return absl::InvalidArgumentError(
         "LaunchRequest.kernel: the target and emit are the server's (GetServerInfo gpu_pool.target): leave them unset");
+  // A kernel launched before runs without a cache lookup. Its request
+  // (bundle hash, types, options; the target is the pool's) decided it.
+  const std::string memo_key = launchKernelKey(request.kernel());
+  std::shared_ptr<const LaunchKernel> known;
+  if (!request.kernel().has_bundle()) {
+    absl::MutexLock lock(&launch_kernels_mu_);
+    if (auto it = launch_kernels_.find(memo_key); it != launch_kernels_.end()) known = it->second;
+  }
+  if (known != nullptr) {
+    reply.set_cache_hit(true);
+    return (*gpu)->launch(request, known->artifact, known->arg_types, reply, deadline);
+  }
   // Types a launch cannot pass are refused before anything is compiled.
   for (int i = 0; i < request.kernel().arg_types_size(); ++i) {
     int size = 0;
@@ -250,9 +284,16 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
     return absl::OkStatus();
   }
   if (compiled.status() != pb::CompileResponse::STATUS_OK) return absl::InternalError("a compile without an outcome");
-  const std::vector<std::string> arg_types(compiled.artifact().arg_types().begin(),
-                                           compiled.artifact().arg_types().end());
-  return (*gpu)->launch(request, compiled.artifact(), arg_types, reply, deadline);
+  auto made = std::make_shared<LaunchKernel>();
+  made->arg_types.assign(compiled.artifact().arg_types().begin(), compiled.artifact().arg_types().end());
+  made->artifact = std::move(*compiled.mutable_artifact());
+  made->artifact.clear_warnings();
+  {
+    absl::MutexLock lock(&launch_kernels_mu_);
+    if (launch_kernels_.size() >= kMaxLaunchKernels) launch_kernels_.clear();
+    launch_kernels_[memo_key] = made;
+  }
+  return (*gpu)->launch(request, made->artifact, made->arg_types, reply, deadline);
 }
 
 template <typename Call>

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -93,6 +96,17 @@ class KilnService final : public kiln::v1::Kiln::Service {
   const int max_concurrent_rpcs_;
   absl::Mutex signatures_mu_;
   absl::flat_hash_map<std::string, std::string> signatures_ ABSL_GUARDED_BY(signatures_mu_);
+  /// gpu: the kernels launches compiled, by their CompileRequest (without
+  /// bundle; deterministic bytes), so a warm launch neither looks the cache
+  /// up nor copies the artifact: up to kMaxLaunchKernels, then forgotten.
+  struct LaunchKernel {
+    kiln::v1::Artifact artifact;
+    std::vector<std::string> arg_types;
+  };
+  static constexpr size_t kMaxLaunchKernels = 256;
+  absl::Mutex launch_kernels_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const LaunchKernel>> launch_kernels_
+      ABSL_GUARDED_BY(launch_kernels_mu_);
   const absl::Time started_ = absl::Now();
   std::atomic<int> in_flight_{0};
   std::atomic<bool> large_upload_{false};

@@ -116,6 +116,7 @@ struct Metrics::Impl : prometheus::Collectable {
   Family<Gauge>& draining;
   Family<Counter>& gpu_launches;         // gpu:
   Family<Counter>& gpu_worker_restarts;
+  Family<Counter>& gpu_modules;
 
   std::map<std::string_view, Histogram*> stage_histograms;  // by stage, "total" included
 
@@ -205,7 +206,12 @@ struct Metrics::Impl : prometheus::Collectable {
         gpu_worker_restarts(prometheus::BuildCounter()
                                 .Name("kiln_gpu_worker_restarts_total")
                                 .Help("GPU workers replaced after a fault, a deadline or a death, by device")
-                                .Register(*registry)) {
+                                .Register(*registry)),
+        gpu_modules(prometheus::BuildCounter()
+                        .Name("kiln_gpu_modules_total")
+                        .Help("Launches on the GPU pool by how they found the kernel's module in the worker "
+                              "(hit; loaded from the image sent; resent: the worker lacked one it had been sent)")
+                        .Register(*registry)) {
     // Every series a dashboard plots exists from the start, at 0.
     for (std::string_view stage : kStages)
       stage_histograms[stage] = &compile_duration.Add({{"stage", std::string(stage)}}, compileBuckets());
@@ -282,6 +288,9 @@ struct Metrics::Impl : prometheus::Collectable {
       follow(gpu_launches.Add({{"device", device}, {"outcome", "deadline"}}), g.launches_deadline);
       follow(gpu_launches.Add({{"device", device}, {"outcome", "refused"}}), g.launches_refused);
       follow(gpu_worker_restarts.Add({{"device", device}}), g.worker_restarts);
+      follow(gpu_modules.Add({{"device", device}, {"result", "hit"}}), g.modules_hit);
+      follow(gpu_modules.Add({{"device", device}, {"result", "loaded"}}), g.modules_loaded);
+      follow(gpu_modules.Add({{"device", device}, {"result", "resent"}}), g.modules_resent);
     }
   }
 

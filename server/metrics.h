@@ -58,6 +58,10 @@ struct MetricsSample {
     uint64_t launches_deadline = 0;      // the launch ran past its deadline (worker killed, replaced)
     uint64_t launches_refused = 0;       // any other failure (a bad argument, a stale handle)
     uint64_t worker_restarts = 0;
+    // kiln_gpu_modules_total{device,result}: how launches found their module
+    // in the worker's cache (hit; loaded from the image sent; resent after
+    // the worker turned out to lack it).
+    uint64_t modules_hit = 0, modules_loaded = 0, modules_resent = 0;
   };
   std::vector<GpuDevice> gpu;
 };

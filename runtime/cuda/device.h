@@ -81,6 +81,9 @@ class Device {
   /// most recently used modules. Returns an opaque kernel handle valid until
   /// the next load.
   virtual absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) = 0;
+  /// Whether the module of `key` with `entry` is loaded (kernel() would not
+  /// need its image). Does not touch the recency order.
+  virtual bool hasModule(const std::string& key, const std::string& entry) const = 0;
   /// Runs `kernel` and waits for it. OK with report.kind == 0 when it ran
   /// clean; OK with the report filled in when it reported an error; an
   /// error status when the launch itself failed (`*fatal` set when the

@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "arg_spec.h"
 #include "device.h"
 #include "kiln_cuda.h"
 
@@ -111,6 +112,10 @@ class DriverDevice final : public Device {
     return check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
   }
 
+  bool hasModule(const std::string& key, const std::string& entry) const override {
+    return index_.contains(key + '\0' + entry);
+  }
+
   absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) override {
     const std::string id = key + '\0' + entry;
     if (auto it = index_.find(id); it != index_.end()) {
@@ -163,12 +168,23 @@ class DriverDevice final : public Device {
         put(&a.data, 8);
         for (int64_t n : a.shape) put(&n, 8);
         for (int64_t s : a.strides) put(&s, 8);
-      } else if (a.spec[0] == 'c') {
-        const size_t half = a.scalar.size() / 2;
-        put(a.scalar.data(), half);
-        put(a.scalar.data() + half, half);
       } else {
-        put(a.scalar.data(), a.scalar.size());
+        // A scalar or tuple: one parameter per item, a complex two.
+        absl::StatusOr<ScalarSpec> items = scalarSpec(a.spec);
+        if (!items.ok()) {
+          kiln_cuda_layout_free(layout);
+          return items.status();
+        }
+        for (const SpecItem& item : items->items) {
+          if (item.flat_offset + item.size > a.scalar.size()) continue;
+          const char* bytes = a.scalar.data() + item.flat_offset;
+          if (item.kind == 'c') {
+            put(bytes, item.size / 2);
+            put(bytes + item.size / 2, item.size / 2);
+          } else {
+            put(bytes, item.size);
+          }
+        }
       }
     }
     const int r = kiln_cuda_launch(m.function, config.grid, config.block, config.shared_bytes, stream_, layout,

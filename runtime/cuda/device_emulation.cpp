@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "arg_spec.h"
 #include "device.h"
 #include "kiln_abi.h"
 #include "kiln_cuda_sim.h"
@@ -88,6 +89,10 @@ class EmulationDevice final : public Device {
     return absl::OkStatus();
   }
 
+  bool hasModule(const std::string& key, const std::string& entry) const override {
+    return index_.contains(key + '\0' + entry);
+  }
+
   absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) override {
     const std::string id = key + '\0' + entry;
     if (auto it = index_.find(id); it != index_.end()) {
@@ -123,8 +128,12 @@ class EmulationDevice final : public Device {
         s.insert(s.end(), a.shape.begin(), a.shape.end());
         s.insert(s.end(), a.strides.begin(), a.strides.end());
       } else {
-        s.assign((a.scalar.size() + 7) / 8 + 1, 0);
-        std::memcpy(s.data(), a.scalar.data(), a.scalar.size());
+        // A scalar or tuple: the host data model's by-value layout.
+        absl::StatusOr<ScalarSpec> spec = scalarSpec(a.spec);
+        if (!spec.ok()) return spec.status();
+        const std::string bytes = hostBytes(*spec, a.scalar);
+        s.assign(bytes.size() / 8 + 2, 0);
+        std::memcpy(s.data(), bytes.data(), bytes.size());
       }
       pointers[i] = s.data();
     }

@@ -270,7 +270,16 @@ def test_bad_requests_are_invalid_argument(remote):
     with pytest.raises(InvalidRequestError, match="there is no GPU 7"):
         launch(good, device=7)
     with pytest.raises(InvalidRequestError, match="cannot be passed to a remote launch"):
-        launch(good, arg_types=["UniTuple(int64, 2)", *types[1:]])
+        launch(good, arg_types=["Tuple(array(float64, 1d, C), int64)", *types[1:]])
+    # a tuple is its items' bytes, flat: the count is checked against its type
+    t_types = ["array(float64, 1d, C)", "UniTuple(float64, 2)", "float64"]
+    t_good = [good[0], ("scalar", np.array([2.0, 3.0]).tobytes()), good[1]]
+    t_bundle = tuple_saxpy._dispatcher.bundle()
+    assert _kiln.gpu_launch(t_bundle, t_types, 3, False, False, "numpy", (1,), (8,), 0, 0, "tuple_saxpy",
+                            t_good)["status"] == "ok"
+    with pytest.raises(InvalidRequestError, match=r"argument 1 \(UniTuple\(float64, 2\)\) is given 8 bytes, not 16"):
+        _kiln.gpu_launch(t_bundle, t_types, 3, False, False, "numpy", (1,), (8,), 0, 0, "tuple_saxpy",
+                         [good[0], ("scalar", np.float64(1).tobytes()), good[1]])
     with pytest.raises(ServerError, match="another kilnd"):
         _kiln.gpu_read((0, 1, 1, 12345), 0, 8)
     h = _kiln.gpu_alloc(1, 16)
@@ -342,5 +351,179 @@ def test_a_compile_error_is_the_located_error_of_a_local_launch(remote):
     with pytest.raises(TypingError, match=r"cannot store unicode_type into array\(float64, 1d, C\)") as info:
         stores_a_string[1, 1](np.zeros(2))
     assert "test_cuda_remote.py" in str(info.value) and "stores_a_string" in str(info.value)
-    with pytest.raises(TypeError, match="cannot be passed to a remote launch"):
-        saxpy[1, 1]((1.0, 2.0), 1.0, np.zeros(2), np.zeros(2))
+    with pytest.raises(TypeError, match=r"argument 0 of type Tuple\(array\(float64, 1d, C\), float64\) cannot be "
+                                        "passed to a remote launch"):
+        saxpy[1, 1]((np.zeros(2), 2.0), 1.0, np.zeros(2), np.zeros(2))
+    with pytest.raises(TypeError, match=r"argument 1 of type Tuple\(unicode_type, int64\) cannot be passed"):
+        saxpy[1, 1](np.zeros(2), ("a", 1), np.zeros(2), np.zeros(2))
+
+
+# -- the module cache, devices, streams, tuples, the automatic choice ---------
+
+@cuda.jit
+def add_one(a):
+    i = cuda.grid(1)
+    if i < a.shape[0]:
+        a[i] += 1.0
+
+
+def test_a_warm_launch_sends_no_image(remote):
+    @cuda.jit
+    def fresh(a, k):  # a kernel no other test launched: its module is new to the worker
+        i = cuda.grid(1)
+        if i < a.shape[0]:
+            a[i] = k * i
+
+    key = lambda result: ("kiln_gpu_modules_total", f'device="0",result="{result}"')  # noqa: E731
+    before = scrape(remote)
+    a = np.zeros(16)
+    for k in range(4):
+        fresh[1, 16](a, float(k))
+        np.testing.assert_array_equal(a, k * np.arange(16.0))
+    after = scrape(remote)
+    assert after[key("loaded")] == before[key("loaded")] + 1  # the image went once
+    assert after[key("hit")] == before[key("hit")] + 3
+    assert after[key("resent")] == before[key("resent")]
+    # A fresh worker gets the image again (the server knows its generation);
+    # the server's own copy of the kernel outlives the artifact cache.
+    os.kill(workers(_kiln.server_info()["pid"])[0], signal.SIGKILL)
+    time.sleep(0.2)
+    _kiln.server_evict_cache(all=True)
+    fresh[1, 16](a, 5.0)
+    np.testing.assert_array_equal(a, 5.0 * np.arange(16.0))
+    again = scrape(remote)
+    assert again[key("loaded")] == after[key("loaded")] + 1
+    assert again[key("resent")] == after[key("resent")]
+
+
+def test_select_device_picks_a_device_of_the_pool(remote):
+    from kiln.cuda import _remote
+    ok1 = ("kiln_gpu_launches_total", 'device="1",outcome="ok"')
+    before = scrape(remote)
+    assert [d.id for d in cuda.list_devices()] == [0, 1]
+    try:
+        assert cuda.select_device(1).id == 1
+        assert cuda.get_current_device().id == 1
+        d = cuda.to_device(np.arange(8.0))
+        assert _remote.REMOTE.buffer_of(d._ptr)[0].handle[0] == 1  # allocated on device 1
+        add_one[1, 8](d)
+        np.testing.assert_array_equal(d.copy_to_host(), np.arange(8.0) + 1)
+        host = np.zeros(4)
+        add_one[1, 4](host)
+        np.testing.assert_array_equal(host, 1.0)
+        assert scrape(remote)[ok1] == before[ok1] + 2
+        with pytest.raises(ValueError, match=r"there is no device 2 in the kiln server's GPU pool: it has 2 \(0 to 1\)"):
+            cuda.select_device(2)
+        with pytest.raises(ValueError, match="there is no device -1"):
+            cuda.select_device(-1)
+        with pytest.raises(TypeError, match="a device number is an int, not str"):
+            cuda.select_device("1")
+        assert cuda.select_device(np.int64(1)).id == 1
+        assert cuda.get_current_device().id == 1  # a refused choice changes nothing
+        # an array of device 1 is refused by a launch on device 0, never read from the wrong memory
+        cuda.select_device(0)
+        with pytest.raises(InvalidRequestError, match="is a device array of GPU 1, not of GPU 0"):
+            add_one[1, 8](d)
+    finally:
+        cuda.select_device(0)
+
+
+def test_launches_on_a_stream_run_in_order(remote):
+    s = cuda.stream()
+    d = cuda.to_device(np.zeros(64))
+    for _ in range(10):
+        add_one[1, 64, s](d)
+    s.synchronize()
+    np.testing.assert_array_equal(d.copy_to_host(stream=s), 10.0)
+    with s.auto_synchronize():
+        add_one[1, 64, s](d)
+    np.testing.assert_array_equal(d.copy_to_host(), 11.0)
+
+
+@cuda.jit
+def read_tuple(out, t):
+    out[0] = t[0]
+    out[1] = t[1][0]
+    out[2] = t[1][1]
+    out[3] = t[2].real
+    out[4] = t[2].imag
+
+
+@cuda.jit
+def read_nested(out, t):
+    out[0] = t[0][0]
+    out[1] = t[0][1]
+    out[2] = t[1]
+
+
+def test_tuple_arguments_are_packed_as_the_kernel_expects(remote):
+    import collections
+    out = np.zeros(5)
+    read_tuple[1, 1](out, (np.int8(-3), (2.5, True), np.complex64(1 + 2j)))
+    np.testing.assert_array_equal(out, [-3, 2.5, 1, 1, 2])
+    read_tuple[1, 1](out, (7, (np.float32(1.5), np.int16(-9)), 3j))
+    np.testing.assert_array_equal(out, [7, 1.5, -9, 0, 3])
+    # {{int64, int8}, int8}: the inner tuple keeps its padding in the host struct
+    out = np.zeros(3)
+    read_nested[1, 1](out, ((np.int64(1 << 40), np.int8(-2)), np.int8(3)))
+    np.testing.assert_array_equal(out, [1 << 40, -2, 3])
+    read_nested[1, 1](out, ((np.float32(1.25), np.uint16(65535)), np.uint64(2**63 + 5)))
+    np.testing.assert_array_equal(out, [1.25, 65535, float(np.uint64(2**63 + 5))])
+    Point = collections.namedtuple("Point", "x y")
+    read_nested[1, 1](out, (Point(0.5, 4), 9))
+    np.testing.assert_array_equal(out, [0.5, 4, 9])
+    # a tuple next to arrays and scalars, many threads
+    a = np.zeros(40)
+    tuple_saxpy[2, 32](a, (2.0, 3.0), np.float32(1))
+    np.testing.assert_array_equal(a, 2.0 * np.arange(40) + 4.0)
+
+
+@cuda.jit
+def tuple_saxpy(out, t, s):
+    i = cuda.grid(1)
+    if i < out.shape[0]:
+        out[i] = t[0] * i + t[1] + s
+
+
+@pytest.fixture
+def automatic(monkeypatch):
+    from kiln.cuda import _remote
+    monkeypatch.delenv("KILN_CUDA_REMOTE", raising=False)
+    monkeypatch.delenv("KILN_CUDA_SIM", raising=False)
+    _remote._info.clear()
+    yield _remote
+    _remote._info.clear()
+
+
+def test_the_pool_is_chosen_by_itself_without_a_local_gpu(pool_server, automatic, monkeypatch):
+    from kiln.cuda import _driver
+    assert not _driver.available()  # this machine has no GPU
+    monkeypatch.setenv("KILN_SERVER", pool_server.target)
+    ok = ("kiln_gpu_launches_total", 'device="0",outcome="ok"')
+    before = scrape(pool_server)
+    assert automatic.enabled()
+    d = cuda.to_device(np.zeros(8))
+    assert d._space is automatic.REMOTE
+    add_one[1, 8](d)
+    np.testing.assert_array_equal(d.copy_to_host(), 1.0)
+    assert scrape(pool_server)[ok] == before[ok] + 1
+    # KILN_CUDA_REMOTE=0 and KILN_CUDA_SIM=1 keep kernels in this process
+    monkeypatch.setenv("KILN_CUDA_REMOTE", "0")
+    assert not automatic.enabled()
+    monkeypatch.delenv("KILN_CUDA_REMOTE")
+    monkeypatch.setenv("KILN_CUDA_SIM", "1")
+    automatic._info.clear()
+    assert not automatic.enabled()
+
+
+def test_a_server_without_a_pool_leaves_the_emulation_in_place(kilnd, automatic):
+    assert not automatic.enabled()
+    d = cuda.to_device(np.zeros(8))
+    assert d._space is not automatic.REMOTE
+    add_one[1, 8](d)
+    np.testing.assert_array_equal(d.copy_to_host(), 1.0)
+
+
+def test_no_configured_server_leaves_the_emulation_in_place(automatic, monkeypatch):
+    monkeypatch.delenv("KILN_SERVER", raising=False)
+    assert not automatic.enabled()

@@ -48,7 +48,7 @@ CONTRACT_METRICS = {
     "kiln_compiles_total", "kiln_received_bytes_total", "kiln_sent_bytes_total", "kiln_shared_tier_errors_total",
     "kiln_shared_tier_up", "kiln_draining",
     # gpu: the GPU pool (absent without --gpu-pool)
-    "kiln_gpu_launches_total", "kiln_gpu_worker_restarts_total",
+    "kiln_gpu_launches_total", "kiln_gpu_worker_restarts_total", "kiln_gpu_modules_total",
 }
 HISTOGRAMS = {"kiln_compile_duration_seconds"}
 # Prometheus' own: up{} for a target that cannot be scraped.

@@ -9,6 +9,8 @@
 #include <cstdlib>
 
 #include "gtest/gtest.h"
+#include "runtime/cuda/arg_spec.h"
+#include "runtime/cuda/kiln_cuda.h"
 #include "server/gpu_service.h"
 
 namespace kiln::server {
@@ -59,10 +61,76 @@ TEST(GpuServiceSpec, ArgumentTypesMapToParameterSpecs) {
   EXPECT_EQ(size, 1);
   EXPECT_EQ(*launchSpec("complex128", &size), "c16");
   EXPECT_EQ(size, 16);
-  for (const char* refused : {"UniTuple(int64, 2)", "unicode_type", "list(int64)", "none", "not a type"}) {
+  // Tuples: their items' tokens; the size is that of the flat items.
+  EXPECT_EQ(*launchSpec("UniTuple(int64, 2)", &size), "(i8i8)");
+  EXPECT_EQ(size, 16);
+  EXPECT_EQ(*launchSpec("Tuple(int8, Tuple(float64, bool), complex64)", &size), "(i1(f8b1)c8)");
+  EXPECT_EQ(size, 18);
+  EXPECT_EQ(*launchSpec("Tuple()", &size), "()");
+  EXPECT_EQ(size, 0);
+  for (const char* refused : {"Tuple(array(float64, 1d, C), int64)", "UniTuple(unicode_type, 2)", "unicode_type",
+                              "list(int64)", "none", "not a type"}) {
     absl::StatusOr<std::string> s = launchSpec(refused, &size);
     EXPECT_FALSE(s.ok()) << refused;
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << refused;
+  }
+}
+
+TEST(GpuArgSpec, TuplesAreFlatOnTheWireAndStructsOnTheHost) {
+  absl::StatusOr<gpu::ScalarSpec> s = gpu::scalarSpec("(i1(f8b1)c8)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->items.size(), 4u);
+  EXPECT_EQ(s->flat_bytes, 18u);
+  // {i8, {double, i8}, {float, float}}: offsets 0, 8, 16, 24; size 32, align 8
+  EXPECT_EQ(s->items[0].host_offset, 0u);
+  EXPECT_EQ(s->items[1].host_offset, 8u);
+  EXPECT_EQ(s->items[2].host_offset, 16u);
+  EXPECT_EQ(s->items[3].kind, 'c');
+  EXPECT_EQ(s->items[3].host_offset, 24u);
+  EXPECT_EQ(s->host_bytes, 32u);
+  EXPECT_EQ(s->host_align, 8u);
+  std::string flat;
+  flat += '\x01';
+  flat += std::string(8, '\x02');
+  flat += '\x03';
+  flat += std::string(8, '\x04');
+  const std::string host = gpu::hostBytes(*s, flat);
+  EXPECT_EQ(host, std::string("\x01", 1) + std::string(7, '\0') + std::string(8, '\x02') + "\x03" +
+                      std::string(7, '\0') + std::string(8, '\x04'));
+  // {{i64, i8}, i8}: the inner struct keeps its padding (offset 16), as a C struct would.
+  absl::StatusOr<gpu::ScalarSpec> nested = gpu::scalarSpec("((i8i1)i1)");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ(nested->items[2].host_offset, 16u);
+  EXPECT_EQ(nested->host_bytes, 24u);
+  EXPECT_EQ(gpu::scalarSpec("f8")->host_bytes, 8u);
+  EXPECT_EQ(gpu::scalarSpec("()")->host_bytes, 0u);
+  for (const char* bad : {"", "A1", "(f8", "f8)", "f3", "x8", "f8f8", "c4", "b2", "i16"})
+    EXPECT_EQ(gpu::scalarSpec(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  EXPECT_FALSE(gpu::scalarSpec(std::string(100, '(') + std::string(100, ')')).ok());  // too deep
+}
+
+TEST(GpuArgSpec, TheDriversParametersAreTheItemsInOrder) {
+  // The driver backend puts item i (a complex: two halves) in parameter i of
+  // kiln_cuda.h's layout of the same token: the two must agree.
+  for (const char* token : {"f8", "c16", "(i8i8)", "(i1(f8b1)c8)", "((i8i1)i1)", "(u2(c16(M8f2)))", "()"}) {
+    absl::StatusOr<gpu::ScalarSpec> s = gpu::scalarSpec(token);
+    ASSERT_TRUE(s.ok()) << token;
+    std::vector<uint32_t> sizes;
+    for (const gpu::SpecItem& item : s->items) {
+      if (item.kind == 'c') {
+        sizes.push_back(item.size / 2);
+        sizes.push_back(item.size / 2);
+      } else {
+        sizes.push_back(item.size);
+      }
+    }
+    char why[256] = {0};
+    KilnCudaLayout* layout = kiln_cuda_layout_new(token, why, sizeof why);
+    ASSERT_NE(layout, nullptr) << token << ": " << why;
+    std::vector<uint32_t> params;
+    for (uint32_t p = 0; p < layout->nparams; ++p) params.push_back(layout->params[p].size);
+    kiln_cuda_layout_free(layout);
+    EXPECT_EQ(params, sizes) << token;
   }
 }
 
@@ -162,6 +230,30 @@ TEST_F(EmulationWorker, ABadLaunchIsRefusedAndItsHostCopiesReleased) {
   l->clear_host_copy_back();
   EXPECT_EQ(run(r).code(), static_cast<int>(absl::StatusCode::kInvalidArgument));  // copy-back flags missing
   EXPECT_EQ(worker_->bytesInUse(), 16u);
+}
+
+TEST_F(EmulationWorker, ALaunchWithoutTheImageOfAModuleItLacksRunsNothing) {
+  pb::WorkerRequest r;
+  pb::WorkerLaunch* l = r.mutable_launch();
+  l->set_module_key("never loaded");
+  l->set_entry("kiln_entry");
+  l->add_grid(1);
+  l->add_block(1);
+  l->add_host(std::string(100, 'x'));
+  l->add_host_copy_back(true);
+  pb::WorkerReply missing = run(r);
+  EXPECT_EQ(missing.code(), 0) << missing.message();
+  EXPECT_EQ(missing.module(), pb::MODULE_MISSING);
+  EXPECT_EQ(missing.host_data_size(), 0);  // nothing copied, nothing ran
+  EXPECT_EQ(worker_->bytesInUse(), 0u);
+  // With an image the worker tries to load it (this one is not an object).
+  l->set_image("not an ELF object");
+  pb::WorkerReply bad = run(r);
+  EXPECT_EQ(bad.code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(bad.module(), pb::MODULE_LOOKUP_UNSPECIFIED);
+  // ... and a failed load is not remembered as loaded.
+  l->clear_image();
+  EXPECT_EQ(run(r).module(), pb::MODULE_MISSING);
 }
 
 TEST(GpuWorker, AWorkerWithoutItsDeviceSaysWhyToEveryRequest) {

@@ -45,6 +45,9 @@ TEST(MetricsTest, GpuPoolCountersFollowTheSampledTotals) {
   d0.launches_fault = 1;
   d0.worker_restarts = 2;
   d1.launches_deadline = 3;
+  d1.modules_hit = 7;
+  d1.modules_loaded = 2;
+  d1.modules_resent = 1;
   m.setSampler([&] {
     MetricsSample s;
     s.gpu = {d0, d1};
@@ -57,6 +60,10 @@ TEST(MetricsTest, GpuPoolCountersFollowTheSampledTotals) {
   EXPECT_TRUE(hasLine(text, "kiln_gpu_launches_total{device=\"1\",outcome=\"kernel_error\"} 0")) << text;
   EXPECT_TRUE(hasLine(text, "kiln_gpu_worker_restarts_total{device=\"0\"} 2")) << text;
   EXPECT_TRUE(hasLine(text, "kiln_gpu_worker_restarts_total{device=\"1\"} 0")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_modules_total{device=\"1\",result=\"hit\"} 7")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_modules_total{device=\"1\",result=\"loaded\"} 2")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_modules_total{device=\"1\",result=\"resent\"} 1")) << text;
+  EXPECT_TRUE(hasLine(text, "kiln_gpu_modules_total{device=\"0\",result=\"resent\"} 0")) << text;
 }
 
 TEST(MetricsTest, PassesFoldIntoTheContractStages) {

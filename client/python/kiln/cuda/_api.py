@@ -58,7 +58,9 @@ def emulated():
             else:
                 from . import _driver  # cuda-ptx: the device launch layer (runtime/cuda)
                 _state["emulated"] = not _driver.available()
-            if _state["emulated"] and forced in ("", "0"):
+            from . import _remote
+            # gpu: kernels launched on the server's pool are not emulated here.
+            if _state["emulated"] and forced in ("", "0") and not _remote.enabled():
                 reason = f"no usable CUDA GPU ({_driver.unavailable_reason()})"
                 warnings.warn(f"kiln.cuda: {reason}; kernels run in the CPU emulation "
                               f"(set KILN_CUDA_SIM=1 to choose it and silence this warning)",
@@ -509,17 +511,38 @@ class _Device:
 _device = _Device()
 
 
+class _PoolDevice(_Device):
+    """A device of the kiln server's GPU pool (remote launches)."""
+
+    def __init__(self, device_id, info):
+        self.id = device_id
+        self.name = f"kiln GPU pool {info['backend']} device {device_id}".encode()
+
+    def __repr__(self):
+        return f"<kiln.cuda device {self.id}: the kiln server's GPU pool>"
+
+
 def get_current_device():
+    from . import _remote
+    if _remote.enabled():  # gpu: the pool's device this thread selected
+        return _PoolDevice(_remote.current_device(), _remote.pool_info())
     return _device
 
 
 def select_device(device_id):
+    from . import _remote
+    if _remote.enabled():  # gpu: one of the pool's devices
+        return _PoolDevice(_remote.select_device(device_id), _remote.pool_info())
     if device_id != 0:
         raise ValueError(f"the emulation has one device (0), not {device_id}")
     return _device
 
 
 def list_devices():
+    from . import _remote
+    if _remote.enabled():
+        info = _remote.pool_info()
+        return [_PoolDevice(i, info) for i in range(info["devices"])]
     return [_device]
 
 

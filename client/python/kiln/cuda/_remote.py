@@ -18,6 +18,7 @@ stale array cannot alias a new one.
 
 import bisect
 import ctypes
+import operator
 import os
 import threading
 import weakref
@@ -29,11 +30,60 @@ from ._devicearray import DeviceNDArray
 
 
 def enabled():
-    """Whether kiln.cuda launches on the server's GPU pool (KILN_CUDA_REMOTE=1)."""
-    return os.environ.get("KILN_CUDA_REMOTE", "") not in ("", "0")
+    """Whether kiln.cuda launches on the server's GPU pool: KILN_CUDA_REMOTE=1
+    (=0: never); unset, when a server is configured (KILN_SERVER), no local
+    GPU is found, KILN_CUDA_SIM is not set and the server reports a GPU pool
+    (decided once per KILN_SERVER value)."""
+    forced = os.environ.get("KILN_CUDA_REMOTE", "")
+    if forced:
+        return forced != "0"
+    server = os.environ.get("KILN_SERVER", "")
+    auto = _info.get("auto")
+    if auto is None or auto[0] != server:
+        auto = _info["auto"] = (server, _choose())
+    return auto[1]
+
+
+def _choose():
+    """The automatic choice (enabled()): no configured server keeps the
+    client's own emulation; a local GPU or KILN_CUDA_SIM=1 keeps kernels here."""
+    if not os.environ.get("KILN_SERVER") or os.environ.get("KILN_CUDA_SIM", "") not in ("", "0"):
+        return False
+    from . import _driver
+    if _driver.available():
+        return False
+    try:
+        info = _kiln.gpu_pool_info()
+    except Exception:  # the server is down or refuses: kernels stay in this process
+        return False
+    if info is None:
+        return False
+    _info["pool"] = info
+    return True
 
 
 _info = {}
+_current = threading.local()
+
+
+def current_device():
+    """The pool device this thread's remote launches and arrays use (select_device)."""
+    return getattr(_current, "device", 0)
+
+
+def select_device(device_id):
+    """Makes pool device `device_id` this thread's (numba.cuda.select_device)."""
+    n = pool_info()["devices"]
+    if isinstance(device_id, bool):
+        raise TypeError(f"a device number is an int, not {device_id!r}")
+    try:
+        device = operator.index(device_id)  # an int, or a NumPy integer
+    except TypeError:
+        raise TypeError(f"a device number is an int, not {type(device_id).__name__}") from None
+    if not 0 <= device < n:
+        raise ValueError(f"there is no device {device} in the kiln server's GPU pool: it has {n} (0 to {n - 1})")
+    _current.device = device
+    return device
 
 
 def pool_info():
@@ -82,7 +132,8 @@ class RemoteSpace:
 
     def alloc(self, nbytes, data=None):
         nbytes = max(int(nbytes), 0)
-        handle = _kiln.gpu_alloc(0, nbytes) if data is None else _kiln.gpu_alloc(0, nbytes, data)
+        device = current_device()
+        handle = _kiln.gpu_alloc(device, nbytes) if data is None else _kiln.gpu_alloc(device, nbytes, data)
         with self._lock:
             base = self._next
             self._next += (nbytes // self._ALIGN + 2) * self._ALIGN  # a gap: no pointer of one reaches another
@@ -179,8 +230,30 @@ def _arg(value, name, i):
         except TypeError:
             raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch") from None
         return t, ("scalar", data), None
+    if isinstance(value, tuple):
+        # Its scalar items flattened in order, each in its own type's bytes
+        # (runtime/cuda/arg_spec.h: the worker lays them out as the kernel's
+        # ABI expects); the server checks the total against the tuple's type.
+        t = _kiln.typeof(value)
+        try:
+            data = b"".join(_flat_items(value))
+        except TypeError:
+            raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch: tuples "
+                            "of numbers, bools and tuples only") from None
+        return t, ("scalar", data), None
     raise TypeError(f"kernel {name}: argument {i} ({type(value).__name__}) cannot be passed to a remote launch: "
-                    "arrays, device arrays and numbers only")
+                    "arrays, device arrays, numbers and tuples of numbers only")
+
+
+def _flat_items(value):
+    for item in value:
+        if isinstance(item, tuple):
+            yield from _flat_items(item)
+        elif isinstance(item, (bool, int, float, complex, np.generic)) and not isinstance(item, (np.void, np.str_,
+                                                                                                    np.bytes_)):
+            yield np.asarray(item, dtype=np.dtype(_kiln.typeof(item))).tobytes()
+        else:
+            raise TypeError(type(item).__name__)
 
 
 def launch(kernel, cfg, args):
@@ -198,8 +271,8 @@ def launch(kernel, cfg, args):
     o = d._options
     from ..dispatcher import _fastmath
     reply = _kiln.gpu_launch(d.bundle(), types, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
-                             bool(o.get("boundscheck")), o.get("error_model", "python"), grid, block, shared, 0,
-                             name, wire)
+                             bool(o.get("boundscheck")), o.get("error_model", "python"), grid, block, shared,
+                             current_device(), name, wire)
     status = reply["status"]
     if status == "compile_error":
         d._raise(reply["diagnostic"])
