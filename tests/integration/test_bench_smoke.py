@@ -37,3 +37,17 @@ def test_server_hits_bench_runs(kilnd_binary, tmp_path):
         assert 0 < r["hit_p50_us"] <= r["hit_p99_us"] <= r["max_us"], r
         assert r["requests_per_second"] > 0, r
     assert result["machine"]["cores"] >= 1
+
+
+def test_compare_one_runs(kilnd):
+    """bench/compare_one.py times a kernel and a conformance case against
+    Numba and checks their answers first; a short run, so it does not rot."""
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "compare_one.py"), "loops_heavy/smooth_1d",
+                        "kernels/reduce_loop", "--trials", "2"],
+                       capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "KILN_SERVER": kilnd.target})
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("loops_heavy/smooth_1d ") and " min " in lines[0] and "x   median" in lines[0], p.stdout
+    assert lines[1].startswith("kernels/reduce_loop ") and " min " in lines[1], p.stdout
+    assert lines[2].startswith("geomean of min ratios over 2 cases: "), p.stdout

@@ -18,6 +18,7 @@
 #include "compiler/targets/cpu/llvm_error.h"
 #include "lld/Common/Driver.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -26,6 +27,7 @@
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CodeGen.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/CrashRecoveryContext.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -253,6 +255,33 @@ absl::Status checkRelocatable(std::string_view object) {
 absl::Mutex link_mutex;
 bool linker_poisoned ABSL_GUARDED_BY(link_mutex) = false;
 
+// LLVM 19 vectorises the remainder of a vectorised loop (the epilogue) only
+// when the main loop's vectorisation factor is at least 16 lanes, which no
+// float64 or int64 loop reaches with AVX2 (4 lanes, interleaved 4 times):
+// their remainder, up to 15 iterations, ran scalar. From 4 lanes on, the
+// remainder now runs in vectors of 2 first. Later LLVMs (Numba 0.68's LLVM 22)
+// weigh the interleaved width instead and do this by default; see
+// docs/performance.md, "Loop remainders". It is a process-wide LLVM option,
+// set once, before any compile, from the one place that initialises LLVM: a
+// fixed part of the compiler's build (so of the cache key's build id), never
+// of a request. It is set as the option's default, not as an occurrence:
+// lld's driver, run in this process for every link, resets every LLVM option
+// to its default (cl::ResetAllOptionOccurrences) before parsing its -mllvm
+// flags, which would undo an occurrence after the first link.
+static_assert(LLVM_VERSION_MAJOR == 19,
+              "re-check epilogue-vectorization-minimum-VF: its type (cl::opt<unsigned> in LLVM 19's "
+              "LoopVectorize.cpp) and whether the new LLVM still needs it");
+constexpr char kEpilogueMinVfOption[] = "epilogue-vectorization-minimum-VF";
+constexpr unsigned kEpilogueMinVf = 4;
+
+void tuneLlvmOptions() {
+  llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
+  auto it = options.find(kEpilogueMinVfOption);
+  // Absent only if the loop vectoriser were not linked in; then nothing to tune.
+  if (it == options.end()) return;
+  static_cast<llvm::cl::opt<unsigned>*>(it->second)->setInitialValue(kEpilogueMinVf);
+}
+
 }  // namespace
 
 void initializeLlvmTargets() {
@@ -268,6 +297,7 @@ void initializeLlvmTargets() {
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
     installLlvmErrorHandlers();
+    tuneLlvmOptions();
   });
 }
 
