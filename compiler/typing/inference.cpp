@@ -25,7 +25,6 @@ using compiler::Diagnostic;
 using ir::Op;
 
 constexpr int kMaxRounds = 200;
-
 constexpr int32_t kCoGenerator = 0x20;  // generators: co_flags (Include/cpython/code.h)
 
 // wording: Numba's lead for an operator no rule types, after ours: the
@@ -1488,7 +1487,7 @@ class Inferrer {
           // wording: Numba's; a Python int, float or bool has no .view (AttributeError), a NumPy scalar has
           const std::string& var = i.operands[0]->debug_name;
           return typingError(absl::StrCat("'view' can only be called on NumPy dtypes, try wrapping the variable ",
-                                          var.empty() || var[0] == '$' ? "" : absl::StrCat("'", var, "' "),
+                                          var.empty() ? "" : absl::StrCat("'", var, "' "),
                                           "with 'np.<dtype>()'"));
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
