@@ -505,6 +505,8 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       if (v && v == caught_)
         return unsupported(in, absl::StrCat("Exception object cannot be stored into variable (",
                                             code_.varnames[in.arg], ")"));
+      // A constant stored to a local is named after it, for messages ("the variable 'a'").
+      if (v && v->debug_name.empty() && v->def && v->def->op == Op::kConst) v->debug_name = code_.varnames[in.arg];
       st.locals[in.arg] = v;
       break;
     }

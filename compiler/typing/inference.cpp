@@ -27,6 +27,43 @@ using ir::Op;
 constexpr int kMaxRounds = 200;
 constexpr int32_t kCoGenerator = 0x20;  // generators: co_flags (Include/cpython/code.h)
 
+// wording: Numba's lead for an operator no rule types, after ours: the
+// operator module's function ("mul", "and_", "iadd") and the operand types.
+std::string noOperatorImplementation(ir::BinaryOp op, bool inplace, const Type* a, const Type* b) {
+  // operator.and_ and operator.or_, but operator.iand and operator.ior
+  const bool keyword = !inplace && (op == ir::BinaryOp::kAnd || op == ir::BinaryOp::kOr);
+  const std::string fn = absl::StrCat(inplace ? "i" : "", ir::name(op), keyword ? "_" : "");
+  return absl::StrCat(": No implementation of function Function(<built-in function ", fn,
+                      ">) found for signature: ", fn, "(", a->str(), ", ", b->str(), ")");
+}
+
+// wording: Numba's for a name that is not a field or method of a namedtuple
+// ("Unknown attribute 'z' of type Point(int64 x 2)"): the class's own name
+// (the last part of "module.qualname[field, ...]", rules_namedtuples.cpp),
+// then kiln's whole type.
+std::string namedtupleNoField(const Type* t, const std::string& name) {
+  const std::string path = t->name.substr(0, t->name.find('['));
+  const std::string cls = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  bool uniform = !t->items.empty();
+  std::vector<std::string> items;
+  for (const Type* x : t->items) {
+    uniform = uniform && x == t->items[0];
+    items.push_back(x->str());
+  }
+  const std::string shown =
+      uniform ? absl::StrCat(t->items[0]->str(), " x ", t->items.size()) : absl::StrJoin(items, ", ");
+  return absl::StrCat("Unknown attribute '", name, "' of type ", cls, "(", shown, ") (", t->str(), ")");
+}
+
+// A value that is a Python int, float or bool written in the code (not a
+// NumPy scalar, not an argument): Python's own scalars, which lack NumPy's methods.
+bool pythonScalarConstant(const ir::Value* v) {
+  if (!v->def || v->def->op != Op::kConst) return false;
+  const compiler::Constant::Kind k = v->def->const_value.kind;
+  return k == compiler::Constant::Kind::kInt || k == compiler::Constant::Kind::kFloat ||
+         k == compiler::Constant::Kind::kBool;
+}
+
 // generators: what a generator may yield: values that hold no references,
 // so the item handed to its caller owns nothing (lower_generators.cpp).
 bool yieldable(const Type* t) {
@@ -1446,6 +1483,12 @@ class Inferrer {
           t = *m;
         } else if (obj->kind == Kind::kDType && i.name == "type" && !isScalarClassValue(i.operands[0])) {
           t = obj;  // np0d: a.dtype.type is the scalar class a.dtype stands for (a.dtype(3) is not Python)
+        } else if (i.name == "view" && pythonScalarConstant(i.operands[0])) {
+          // wording: Numba's; a Python int, float or bool has no .view (AttributeError), a NumPy scalar has
+          const std::string& var = i.operands[0]->debug_name;
+          return typingError(absl::StrCat("'view' can only be called on NumPy dtypes, try wrapping the variable ",
+                                          var.empty() ? "" : absl::StrCat("'", var, "' "),
+                                          "with 'np.<dtype>()'"));
         } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
           t = part;
         } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)
@@ -1463,12 +1506,21 @@ class Inferrer {
           std::vector<std::string> items;
           for (const Type* x : obj->items) items.push_back(x->str());
           return typingError(absl::StrCat("Unknown attribute '", i.name, "' of type Tuple(", absl::StrJoin(items, ", "), ")"));
+        } else if (obj->kind == Kind::kTuple && !TypeContext::fieldsOf(obj).empty()) {  // namedtuples: no such field
+          return typingError(namedtupleNoField(obj, i.name));
         } else {
           return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }
         break;
       }
       case Op::kBinOp:
+        if (i.binary_op == ir::BinaryOp::kMatMul && i.inplace) {  // linalg: a rebinding would differ from NumPy 2
+          if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
+          return typingError(absl::StrCat(
+              "in-place matrix multiplication 'a @= b' is not supported between ", operand(0)->str(), " and ",
+              operand(1)->str(), " (NumPy 1.x refuses it and NumPy 2 writes the product into a): write 'a = a @ b'",
+              noOperatorImplementation(i.binary_op, true, operand(0), operand(1))));
+        }
         // A bytes, bytearray, memoryview or array.array operand: Python's
         // operators concatenate, repeat or raise TypeError, never NumPy's
         // elementwise arithmetic (b"ab" + b"cd" is b"abcd"), as Numba refuses.
@@ -1526,7 +1578,8 @@ class Inferrer {
         t = binaryResult(tc_, i.binary_op, operand(0), operand(1));
         if (!t)
           return typingError(absl::StrCat("operator '", ir::symbol(i.binary_op), "' is not supported between ",
-                                          operand(0)->str(), " and ", operand(1)->str()));
+                                          operand(0)->str(), " and ", operand(1)->str(),
+                                          noOperatorImplementation(i.binary_op, i.inplace, operand(0), operand(1))));
         if (t->kind != Kind::kUnknown) i.operand_types = binaryOperands(tc_, i.binary_op, operand(0), operand(1), t);
         // `a += x` on an array updates a in place (casting to a's dtype).
         if (i.inplace && operand(0)->isArray() && t->kind != Kind::kUnknown) {
@@ -2143,7 +2196,8 @@ void matmulAsCall(ir::Function& f, const compiler::Function& fn) {
   for (auto& b : f.blocks)
     for (size_t k = 0; k < b->instrs.size(); ++k) {
       ir::Instr* i = b->instrs[k].get();
-      if (i->op != Op::kBinOp || i->binary_op != ir::BinaryOp::kMatMul) continue;
+      // `a @= b` stays an operator, refused by typing: NumPy 1.x raises and NumPy 2 writes into a.
+      if (i->op != Op::kBinOp || i->binary_op != ir::BinaryOp::kMatMul || i->inplace) continue;
       ir::Instr* load = f.append(b.get(), Op::kLoadGlobal, {}, i->line);
       load->name = "numpy.matmul";
       load->offset = i->offset;
@@ -2152,7 +2206,6 @@ void matmulAsCall(ir::Function& f, const compiler::Function& fn) {
       b->instrs.insert(b->instrs.begin() + static_cast<std::ptrdiff_t>(k), std::move(moved));
       i->op = Op::kCall;
       i->operands = {load->result.get(), i->operands[0], i->operands[1]};
-      i->inplace = false;
       ++k;
     }
 }

@@ -66,6 +66,9 @@ def join(sep, parts):
     out = ""
     first = True
     for p in parts:
+        if not isinstance(p, str):
+            _error("During: resolving callee type: BoundFunction(unicode_type.join for unicode_type): "
+                   "str.join() takes an iterable of str, not", parts)
         if first:
             out = p
             first = False
