@@ -2233,11 +2233,18 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                          " instances (function x argument types), more than the limit of ", budget.max_instances,
                          " (--max-instances)"));
       Instance& inst = *p->instances[k];
-      if (!inst.error.ok()) continue;
+      // realcode2: an instance that met a user error is typed again in the
+      // next rounds: the error may come from a type that was not final yet
+      // (a callee's return type while the callee's other returns are still
+      // unknown: None where it is Optional). The error stands when a round
+      // changes nothing.
       absl::Status s = inf.typeInstance(static_cast<int>(k));
       if (!s.ok()) {
         if (!compiler::diagnosticOf(s)) return s;  // malformed input or our bug: stop now
+        if (inst.error.ok()) inf.changed_ = true;  // a new error: another round (one that merely changes it does not)
         inst.error = s;
+      } else if (!inst.error.ok()) {
+        inst.error = absl::OkStatus();
         inf.changed_ = true;
       }
     }

@@ -257,3 +257,36 @@ def test_as_strided_imported_by_name(kilnd):
 
     x = np.arange(8.0) ** 2
     np.testing.assert_array_equal(window_sums(x, 3), window_sums.py_func(x, 3))
+
+
+def test_an_optional_return_read_before_its_callee_is_typed(kilnd):
+    """A callee returning an array or (falling off its end) None: the caller's
+    `cm.shape` was refused as an attribute of None, read while the callee's
+    array returns were still being typed (fastdist's precision_score)."""
+    from kiln import jit
+
+    @jit
+    def confusion(targets, labels=None, normalize=None):
+        if labels is None:
+            labels = np.unique(targets)
+        cm = np.zeros(len(labels))
+        if normalize is None:
+            return cm
+        elif normalize == "pred":
+            return cm + 1
+
+    @jit
+    def size(t):
+        cm = confusion(t, None, "pred")
+        return cm.shape[0], cm.sum()
+
+    t = np.array([0, 1, 1, 0, 2])
+    assert size(t) == size.py_func(t) == (3, 3.0)
+
+    @jit
+    def broken(t):
+        cm = confusion(t, None, "pred")
+        return cm.shape[0] + cm.nosuch
+
+    with pytest.raises(Exception, match="nosuch"):  # a real error still stands
+        broken(t)
