@@ -77,6 +77,11 @@ absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& 
         if (!c.ok()) return c.status();
         out.items.push_back(*std::move(c));
       }
+      // realcode2: a namedtuple's class, spelled as a namedtuple type names it
+      if (auto s = at.size(in.tuple_value().namedtuple_class().size(), kMaxStringBytes, "a namedtuple class");
+          !s.ok())
+        return s;
+      out.s = in.tuple_value().namedtuple_class();
       break;
     case pb::Constant::kEllipsis: out.kind = Constant::Kind::kEllipsis; break;
     case pb::Constant::kNdarrayValue: {  // arrays
@@ -116,6 +121,12 @@ absl::StatusOr<Constant> convertConstant(const pb::Constant& in, const Checker& 
       if (in.builtin_name().empty()) return at.fail("an empty builtin name");
       out.kind = Constant::Kind::kBuiltin;
       out.s = in.builtin_name();
+      break;
+    case pb::Constant::kFunctionIndex:  // realcode2: a jitted function default
+      if (auto s = at.index(in.function_index(), "function_index"); !s.ok()) return s;
+      // named as builtinType (typing/inference.cpp) reads it, as "record:" names a dtype
+      out.kind = Constant::Kind::kBuiltin;
+      out.s = absl::StrCat("function:", in.function_index());
       break;
     case pb::Constant::kCodeIndex:
       if (auto s = at.index(in.code_index(), "code_index"); !s.ok()) return s;

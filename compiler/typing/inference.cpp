@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
@@ -391,6 +392,9 @@ class Inferrer {
           if (!t.ok()) return t.status();
           items.push_back(*t);
         }
+        // realcode2: a namedtuple default or global, its class in `s` ("mod.Point[x, y]",
+        // server/bundle_convert.cpp); empty for a plain tuple
+        if (!c.s.empty()) return tc_.namedTuple(std::move(items), c.s);
         return tc_.tuple(std::move(items));
       }
       case K::kEllipsis:
@@ -416,6 +420,14 @@ class Inferrer {
   // The type of a builtin named as bundle.py names it: a global of kind
   // kBuiltin, or a class given as a parameter default (npmisc).
   absl::StatusOr<const Type*> builtinType(const std::string& qualified_name) {
+    // realcode2: a jitted function given as a default ("function:N", server/bundle_convert.cpp), as a
+    // global naming it is.
+    if (qualified_name.rfind("function:", 0) == 0) {
+      size_t index = 0;
+      if (!absl::SimpleAtoi(qualified_name.substr(9), &index) || index >= p_.bundle->functions.size())
+        return absl::InvalidArgumentError("a function default refers to a function outside the bundle");
+      return tc_.function(static_cast<int>(index));
+    }
     // records: a structured np.dtype, frozen by bundle.py as its Record spelling.
     if (qualified_name.rfind("record:", 0) == 0) {
       absl::StatusOr<const Type*> r = tc_.parse(qualified_name.substr(7));
@@ -675,6 +687,8 @@ class Inferrer {
           return functionCall(inst, i, fn, /*bound=*/false);  // bytesm: bytes(x) written in Python
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
+        if (*id == BuiltinId::kAbs && args.size() == 1 && i.kwnames.empty() && args[0]->isArray())
+          id = BuiltinId::kNpAbsolute;  // realcode2: abs(a) of an array is np.absolute(a), as in Numba
         if (callee->name.rfind("numpy.", 0) == 0 && callee->name != "numpy.frombuffer")
           for (const Type* a : args)
             if (isBytes(a))  // bytesm: NumPy reads bytes as one string scalar, never as uint8 elements
@@ -2272,11 +2286,18 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                          " instances (function x argument types), more than the limit of ", budget.max_instances,
                          " (--max-instances)"));
       Instance& inst = *p->instances[k];
-      if (!inst.error.ok()) continue;
+      // realcode2: an instance that met a user error is typed again in the
+      // next rounds: the error may come from a type that was not final yet
+      // (a callee's return type while the callee's other returns are still
+      // unknown: None where it is Optional). The error stands when a round
+      // changes nothing.
       absl::Status s = inf.typeInstance(static_cast<int>(k));
       if (!s.ok()) {
         if (!compiler::diagnosticOf(s)) return s;  // malformed input or our bug: stop now
+        if (inst.error.ok()) inf.changed_ = true;  // a new error: another round (one that merely changes it does not)
         inst.error = s;
+      } else if (!inst.error.ok()) {
+        inst.error = absl::OkStatus();
         inf.changed_ = true;
       }
     }

@@ -58,8 +58,12 @@ def live_allocations():
 
 
 def vectorize(*args, **kwargs):
-    """Numba's @vectorize; target='cuda' only for now (kiln/cuda/_vectorize.py)."""
-    from .cuda._vectorize import vectorize as _vectorize  # cuda: imports NumPy only when used
+    """Numba's @vectorize: target='cpu' (the default; kiln/_ufunc.py) or
+    target='cuda' (kiln/cuda/_vectorize.py)."""
+    if kwargs.get("target") == "cuda" or (len(args) > 1 and args[1] == "cuda"):
+        from .cuda._vectorize import vectorize as _vectorize  # cuda: imports NumPy only when used
+        return _vectorize(*args, **kwargs)
+    from ._ufunc import vectorize as _vectorize  # realcode2: imports NumPy only when used
     return _vectorize(*args, **kwargs)
 
 

@@ -107,13 +107,24 @@ def constant(value):
     if isinstance(value, bytes):
         return ("bytes", bytes(value))
     if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not as a plain tuple
-        raise _Unrepresentable(f"constant of type {type(value).__name__} is not supported")
+        return _namedtuple_constant(value, constant)
     if isinstance(value, tuple):
         return ("tuple", [constant(v) for v in value])
     frozen = _numpy_constant(value)  # arrays: an array or NumPy scalar default
     if frozen is not None:
         return frozen
     raise _Unrepresentable(f"constant of type {type(value).__name__} is not supported")
+
+
+def _namedtuple_constant(value, item):
+    """realcode2: a namedtuple instance (a default, `opts=Options()`, or a
+    frozen global) as ("namedtuple", items, class), its class spelled as a
+    namedtuple type names it ("mod.Point[x, y]"), each item by `item`; a
+    tuple subclass that is no namedtuple is refused."""
+    cls = _kiln.namedtuple_class(type(value))
+    if cls is None:
+        raise _Unrepresentable(f"constant of type {type(value).__name__} is not supported")
+    return ("namedtuple", [item(v) for v in value], cls)
 
 
 # arrays: the largest NumPy array frozen into a bundle (the server's
@@ -156,7 +167,10 @@ def _frozen_constant(value):
     if isinstance(value, (bool, int, float, complex, str)) or value is Ellipsis:  # pyvals: the builtin Ellipsis
         return constant(value)
     if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not frozen as a plain tuple
-        raise _Unrepresentable(type(value).__name__)
+        try:
+            return _namedtuple_constant(value, _frozen_constant)
+        except _Unrepresentable:
+            raise _Unrepresentable(type(value).__name__) from None
     if isinstance(value, tuple):
         return ("tuple", [_frozen_constant(v) for v in value])
     frozen = _numpy_constant(value)
@@ -284,6 +298,11 @@ def _builtin_name(value):
             return f"numpy.linalg.{name}"
         if module == "numba.np.random.generator_core" and callable(value):  # npgen: Numba's bit generator draws
             return f"{module}.{name}"
+        if root == "numpy" and callable(value) and np is not None and getattr(np, name, None) is not value:
+            # realcode2: `from numpy.lib.stride_tricks import as_strided`, named as the library has it
+            tricks = getattr(getattr(np, "lib", None), "stride_tricks", None)
+            if getattr(tricks, name, None) is value:
+                return f"numpy.lib.stride_tricks.{name}"
         if root in _MATH_MODULES and callable(value):
             return f"{root}.{name}"
     return None
@@ -379,6 +398,10 @@ class _Builder:
             except _Unrepresentable as e:
                 raise UnsupportedError(f"default argument: {e}", (code.co_filename,
                                        code.co_firstlineno, code.co_qualname)) from None
+        # realcode2: a jitted function default is also a function global (named so no identifier
+        # shadows it), so the compiler builds it as it builds every function a function may call.
+        globals_ += [(f"<default {k}>", KIND_FUNCTION, None, d[1], "", "")
+                     for k, d in enumerate(defaults) if d[0] == "function"]
         self.functions[i] = (code_fields(code, consts), globals_, defaults)
         return i
 
@@ -387,6 +410,9 @@ class _Builder:
         class or dtype the compiler knows by name (`dtype=np.float64`,
         `dtype=float`, `np.dtype('int32')`) as ("builtin", its name), typed
         as a global holding it is; else raise _Unrepresentable."""
+        from .dispatcher import Dispatcher  # late: dispatcher imports this module
+        if isinstance(value, Dispatcher):  # realcode2: `metric=euclidean`, a jitted function default
+            return ("function", self.add_function(value.py_func))
         try:
             return constant(value)
         except _Unrepresentable:
@@ -584,6 +610,11 @@ class _Builder:
             if cls is not None:
                 _ENUM_CLASSES[cls] = value
                 return (name, KIND_BUILTIN, None, 0, "enumclass:" + cls, "")
+        ufunc_loop = getattr(type(value), "__kiln_ufunc__", False) and value.__dict__.get("__kiln_ufunc_loop__")
+        if ufunc_loop is not None and ufunc_loop is not False:  # realcode2: a CPU @vectorize ufunc (kiln/_ufunc.py)
+            if value.signatures_given:  # its signatures' conversions are not applied in compiled code
+                return (name, KIND_UNSUPPORTED, None, 0, "", "vectorize ufunc with signatures")
+            return (name, KIND_FUNCTION, None, self.add_function(ufunc_loop), "", "")
         from .extending import is_jitable
         if isinstance(value, types.FunctionType) and is_jitable(value):  # kiln.register_jitable
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")

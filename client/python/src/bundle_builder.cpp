@@ -116,6 +116,22 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
     Py_DECREF(shape);
     if (!getBytes(PyTuple_GET_ITEM(spec, 3), arr->mutable_data())) return false;
     if (n == 5) arr->set_zero_dim(PyObject_IsTrue(PyTuple_GET_ITEM(spec, 4)) == 1);
+  } else if (tag == "function") {  // realcode2: ("function", index), a jitted function default
+    long v = PyLong_AsLong(a);
+    if (v < 0) return fail("bad function index");
+    out->set_function_index(static_cast<uint32_t>(v));
+  } else if (tag == "namedtuple") {  // realcode2: ("namedtuple", [items], "mod.Point[x, y]")
+    if (n != 3) return fail("a namedtuple constant is (tag, items, class)");
+    if (!getStr(PyTuple_GET_ITEM(spec, 2), out->mutable_tuple_value()->mutable_namedtuple_class())) return false;
+    PyObject* seq = PySequence_Fast(a, "namedtuple constant items");
+    if (seq == nullptr) return false;
+    kiln::v1::Constant::Tuple* t = out->mutable_tuple_value();
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i)
+      if (!buildConstant(PySequence_Fast_GET_ITEM(seq, i), t->add_items())) {
+        Py_DECREF(seq);
+        return false;
+      }
+    Py_DECREF(seq);
   } else if (tag == "code") {
     long v = PyLong_AsLong(a);
     if (v < 0) return fail("bad code index");

@@ -98,6 +98,38 @@ TEST(BundleConvert, RejectsAnEmptyBuiltinDefault) {
   expectInvalid(b, "empty builtin name");
 }
 
+// realcode2: a jitted function default, named as typing reads it
+TEST(BundleConvert, ConvertsAFunctionDefault) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.mutable_functions(0)->add_defaults()->set_function_index(0);
+  absl::StatusOr<compiler::Bundle> r = convertBundle(b);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->functions[0].defaults.size(), 1u);
+  EXPECT_EQ(r->functions[0].defaults[0].kind, compiler::Constant::Kind::kBuiltin);
+  EXPECT_EQ(r->functions[0].defaults[0].s, "function:0");
+}
+
+TEST(BundleConvert, RejectsAnOutOfRangeFunctionDefault) {
+  kiln::v1::Bundle b = addOneBundle();
+  b.mutable_functions(0)->add_defaults()->set_function_index(7);
+  expectInvalid(b, "function_index 7 is out of range");
+}
+
+// realcode2: a namedtuple default keeps its class
+TEST(BundleConvert, ConvertsANamedtupleDefault) {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::Constant::Tuple* t = b.mutable_functions(0)->add_defaults()->mutable_tuple_value();
+  t->set_namedtuple_class("mod.Point[x, y]");
+  t->add_items()->set_int_value(1);
+  t->add_items()->set_float_value(2.5);
+  absl::StatusOr<compiler::Bundle> r = convertBundle(b);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const compiler::Constant& d = r->functions[0].defaults[0];
+  EXPECT_EQ(d.kind, compiler::Constant::Kind::kTuple);
+  EXPECT_EQ(d.s, "mod.Point[x, y]");
+  EXPECT_EQ(d.repr(), "(1, 2.5)");
+}
+
 TEST(BundleConvert, RejectsUnknownGlobalKind) {
   kiln::v1::Bundle b = addOneBundle();
   kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
