@@ -178,7 +178,7 @@ TEST(TypeGrammar, TypedLists) {
   ASSERT_TRUE(typed.ok() && plain.ok());
   EXPECT_TRUE(typed->typed && typed->kind == TypeSyntax::Kind::kList && !typed->reflected);
   EXPECT_FALSE(*typed == *plain);
-  EXPECT_EQ(canon("ListType[int64)"), "error: expected ']' at column 15 in 'ListType[int64)'");
+  EXPECT_EQ(canon("ListType[int64)"), "error: expected ']', found ')' at column 15 in 'ListType[int64)'");
   EXPECT_EQ(canon("reflected ListType[int64]"),
             "error: expected list(...) or set(...) after 'reflected' at column 19 in 'reflected ListType[int64]'");
 }
