@@ -132,6 +132,12 @@ void print(const TypeSyntax& t, std::string* out) {
       out->append("]");
       return;
     case TypeSyntax::Kind::kList:  // lists
+      if (t.typed) {  // tlist: Numba's spelling of its typed List
+        out->append("ListType[");
+        print(t.items[0], out);
+        out->append("]");
+        return;
+      }
       out->append(t.reflected ? "reflected list(" : "list(");
       print(t.items[0], out);
       out->append(")");
@@ -248,7 +254,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kUniTuple: return a.count == b.count && a.items[0] == b.items[0];
     case TypeSyntax::Kind::kTuple:
     case TypeSyntax::Kind::kDict: return a.set == b.set && a.reflected == b.reflected && a.items == b.items;  // sets
-    case TypeSyntax::Kind::kList: return a.reflected == b.reflected && a.items == b.items;
+    case TypeSyntax::Kind::kList: return a.reflected == b.reflected && a.typed == b.typed && a.items == b.items;
     case TypeSyntax::Kind::kOptional: return a.items == b.items;  // optional:
   }
   return false;
@@ -767,15 +773,17 @@ TypeParser::Sized TypeParser::type(int depth) {
     out.type.items.push_back(TypeSyntax{});
     return out;
   }
-  if (name == "list" && peek('(')) {
+  const bool typed_list = name == "ListType" && peek('[');  // tlist: Numba's ListType[T]
+  if ((name == "list" && peek('(')) || typed_list) {
     ++pos_;
     Sized item = type(depth + 1);
     if (!item.status.ok()) return item;
-    if (absl::Status s = expect(')'); !s.ok()) return fail(s);
+    if (absl::Status s = expect(typed_list ? ']' : ')'); !s.ok()) return fail(s);
     Sized out;
     out.scalars = item.scalars;
     out.type.kind = TypeSyntax::Kind::kList;
     out.type.reflected = reflected;
+    out.type.typed = typed_list;
     out.type.items.push_back(std::move(item.type));
     return out;
   }

@@ -9,6 +9,8 @@
 //           | "Tuple(" [type {"," type}] [","] ")"
 //           | "(" [type {"," type}] [","] ")"      a tuple
 //           | ["reflected"] "list(" type ")"        a list (reflected: passed in from Python)
+//           | "ListType[" type "]"                 tlist: a typed List (numba.typed.List), boxed
+//                                                    as a kiln.typed.List; passed in, written back
 //           | ["reflected"] "set(" type ")"         sets: a set (a kDict with `set`)
 //           | "NamedTuple(" class "," [type {"," type}] ")"   namedtuples: an instance of
 //           | "NamedUniTuple(" class "," type "x" N ")"      a namedtuple class
@@ -97,6 +99,7 @@ struct TypeSyntax {
   std::vector<TypeSyntax> items;   // kTuple: the items; kUniTuple, kList, kOptional: the one item; kDict: key, value
   bool reflected = false;          // kList: a list passed in from Python (changes written back); kDict: a set
   bool set = false;                // sets: kDict: "set(T)" (items: T, none), Numba's set
+  bool typed = false;              // tlist: kList: "ListType[T]", a typed List (kiln.typed.List)
   std::string named;               // namedtuples: kTuple, kUniTuple: the class, "mod.Qual[f1, f2]"; empty: a tuple
   // enums: a member of the enum class `enum_class` ("mod.Color"), whose
   // value has the type the rest of this syntax spells; empty: not a member.

@@ -472,10 +472,13 @@ llvm::Value* FunctionLowering::listBuiltin(const ir::Instr& i, const std::string
   const ir::Value* a0 = npos >= 1 ? i.operands[1] : nullptr;
   if (name == "len") return listSize(value(a0));
   if (name == "bool") return b_.CreateICmpNE(listSize(value(a0)), b_.getInt64(0));
-  if (name == "list" || name == "sorted") {
-    llvm::Value* n = isList(a0 ? a0->type : nullptr) ? listSize(value(a0)) : b_.getInt64(0);
+  // tlist: List(it), and List.empty_list(T) ("kiln.typed.List.empty_list",
+  // typed by rules_lists.cpp), whose argument is the item type.
+  const bool empty_list = name != typing::kTypedListBuiltin && name.rfind(typing::kTypedListBuiltin, 0) == 0;
+  if (name == "list" || name == typing::kTypedListBuiltin || empty_list || name == "sorted") {
+    llvm::Value* n = !empty_list && isList(a0 ? a0->type : nullptr) ? listSize(value(a0)) : b_.getInt64(0);
     llvm::Value* out = listNew(rt, n, b_.getInt64(0));
-    if (a0) listExtend(out, rt, value(a0), a0->type);
+    if (a0 && !empty_list) listExtend(out, rt, value(a0), a0->type);
     if (name == "sorted") {
       llvm::Value* reverse = nullptr;
       for (size_t k = 0; k < i.kwnames.size(); ++k)

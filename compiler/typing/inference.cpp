@@ -488,7 +488,8 @@ class Inferrer {
         // other attribute of it is refused where it is read.
         // pysub3: so does one whose plain constants it reads (`sys.hexversion`).
         for (const compiler::GlobalRef& member : fn.globals)
-          if ((member.kind == K::kFunction || member.kind == K::kConstant) &&
+          if ((member.kind == K::kFunction || member.kind == K::kConstant ||
+               member.kind == K::kBuiltin) &&  // tlist: numba.types.int64
               member.name.rfind(g->qualified_name + ".", 0) == 0)
             return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
@@ -1410,7 +1411,8 @@ class Inferrer {
               absl::StrCat(obj->name, ".", i.name));
           if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
                          (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
-                          member->qualified_name.rfind("exception:", 0) == 0))) {
+                          (member->qualified_name.rfind("exception:", 0) == 0 ||
+                           member->qualified_name.rfind("numpy.", 0) == 0)))) {  // tlist: types.int64
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
@@ -1482,6 +1484,9 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
+        } else if (obj->kind == Kind::kBuiltin && obj->name == kTypedListBuiltin) {  // tlist: List.empty_list
+          if (i.name != "empty_list") return typingError(absl::StrCat("unknown attribute '", i.name, "' of List"));
+          t = tc_.builtin(absl::StrCat(kTypedListBuiltin, ".", i.name));
         } else if (obj->kind == Kind::kList) {  // lists
           t = listAttr(tc_, obj, i.name);
           if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
@@ -1583,7 +1588,7 @@ class Inferrer {
                                             operand(0)->str(), " and ", operand(1)->str()));
           // lst += x extends lst in place: it keeps its type (widened).
           if (i.inplace && operand(0)->kind == Kind::kList && i.binary_op == ir::BinaryOp::kAdd) {
-            if (absl::Status s = refine(i.operands[0], tc_.list(t->items[0], !operand(0)->name.empty())); !s.ok())
+            if (absl::Status s = refine(i.operands[0], tc_.list(t->items[0], isReflectedList(operand(0)), isTypedList(operand(0)))); !s.ok())
               return s;
             t = operand(0);
           }

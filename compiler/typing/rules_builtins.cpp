@@ -81,7 +81,7 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "numba" && attr != "float16" && attr != "half")
     if (const Type* d = moduleAttr(tc, "numpy", attr); d && d->kind == Kind::kDType) return d;
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
-  if (module == "kiln.typed" && attr == "List") return tc.builtin("list");
+  if (module == "kiln.typed" && attr == "List") return tc.builtin(kTypedListBuiltin);  // tlist:
   if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed

@@ -32,7 +32,21 @@ absl::StatusOr<const Type*> storing(TypeContext& tc, const Type* list, const Typ
   if (!u || u->kind == Kind::kNone || isIterator(u->kind) || u->kind == Kind::kModule ||
       u->kind == Kind::kFunction || u->kind == Kind::kBuiltin || u->kind == Kind::kBoundMethod)
     return cannotStore(list, item);
-  return tc.list(u, !list->name.empty());
+  // tlist: a typed List's item type is fixed by its first store (Numba
+  // refines it once); a later store converts to it as Numba's does (an
+  // int64 into an int32 List, as a store into an int32 array), never
+  // widening it: a float into an int List or a complex into a real one is
+  // refused.
+  const Type* have = list->items[0];
+  if (isTypedList(list) && !unknown(have) && u != have) {
+    const bool narrowing = have->isNumber() && item->isNumber() &&
+                           !(item->kind == Kind::kComplex && have->kind != Kind::kComplex) &&
+                           !(item->kind == Kind::kFloat && (have->kind == Kind::kInt || have->kind == Kind::kBool)) &&
+                           !(item->kind == Kind::kInt && have->kind == Kind::kBool);
+    if (!narrowing) return cannotStore(list, item);
+    return list;
+  }
+  return tc.list(u, isReflectedList(list), isTypedList(list));
 }
 
 }  // namespace
@@ -160,9 +174,9 @@ absl::StatusOr<const Type*> listMethodCall(TypeContext& tc, const Type* list, co
     if (npos != 0) return bad();
     return tc.none();
   }
-  if (name == "copy") {
+  if (name == "copy") {  // tlist: a typed List's copy is a typed List
     if (npos != 0) return bad();
-    return tc.list(item);
+    return tc.list(item, false, isTypedList(list));
   }
   if (name == "sort") {
     if (npos != 0) return bad();
@@ -190,7 +204,7 @@ absl::StatusOr<const Type*> listMethodCall(TypeContext& tc, const Type* list, co
 
 const Type* listIndexResult(TypeContext& tc, const Type* list, const Type* index) {
   if (intLike(index)) return list->items[0];
-  if (index->kind == Kind::kSlice) return tc.list(list->items[0]);
+  if (index->kind == Kind::kSlice) return tc.list(list->items[0], false, isTypedList(list));  // tlist: as copy()
   return nullptr;
 }
 
@@ -282,6 +296,45 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
     const Type* item = itemOf(args[0], &why);
     if (!item) return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat("list(): ", why)));
     return tc.list(item);
+  }
+  // tlist: List.empty_list(item_type, allocated=0): an empty typed List of
+  // the item type, a scalar class (numba.types.int64, np.float32).
+  if (name == absl::StrCat(kTypedListBuiltin, ".empty_list")) {
+    size_t type_at = npos >= 1 ? 0 : args.size(), allocated_at = npos >= 2 ? 1 : args.size();
+    for (size_t k = 0; k < kwnames.size(); ++k) {
+      if (kwnames[k] == "item_type" && type_at == args.size()) type_at = npos + k;
+      else if (kwnames[k] == "allocated" && allocated_at == args.size()) allocated_at = npos + k;
+      else
+        return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
+            absl::StrCat("List.empty_list() got an unexpected keyword argument '", kwnames[k], "'")));
+    }
+    if (npos > 2 || type_at == args.size())
+      return absl::StatusOr<const Type*>(
+          absl::InvalidArgumentError("List.empty_list() takes an item type and an optional allocated size"));
+    if (allocated_at < args.size() && !intLike(args[allocated_at]))
+      return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
+          absl::StrCat("List.empty_list(): allocated must be an integer, not ", args[allocated_at]->str())));
+    const Type* t = args[type_at];
+    if (t->kind != Kind::kDType || t->items.empty() || t->items[0]->kind == Kind::kRecord)
+      return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat(
+          "List.empty_list(): the item type must be a scalar type (numba.types.int64, np.float64), not ", t->str())));
+    return tc.list(t->items[0], false, true);
+  }
+  // tlist: List() and List(iterable) make a typed List (Numba's words for
+  // what it refuses).
+  if (name == kTypedListBuiltin) {
+    if (!kwnames.empty())
+      return absl::StatusOr<const Type*>(absl::InvalidArgumentError("List() takes no keyword arguments"));
+    if (npos > 1)
+      return absl::StatusOr<const Type*>(
+          absl::InvalidArgumentError(absl::StrCat("List() expected at most 1 argument, got ", npos)));
+    if (npos == 0) return tc.list(tc.unknown(), false, true);
+    const Type* item = itemOf(args[0], &why);
+    if (!item) return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat("List(): ", why)));
+    if (item->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+      return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
+          "a list of None is not supported: method support for List[None] is limited"));
+    return tc.list(item, false, true);
   }
   if (name == "sorted") {
     if (npos != 1) return absl::StatusOr<const Type*>(absl::InvalidArgumentError("sorted() takes one iterable"));

@@ -53,8 +53,13 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
       if (!u) return nullptr;
       items.push_back(u);
     }
-    // A list passed in and one made here meet as a list made here (the same layout).
-    if (a->kind == Kind::kList) return tc.list(items[0], !a->name.empty() && !b->name.empty());
+    // A list passed in and one made here meet as a list made here (the same
+    // layout). tlist: a typed List and a list never meet (Numba's ListType
+    // and reflected list do not unify; it decides what Python gets back).
+    if (a->kind == Kind::kList) {
+      if (isTypedList(a) != isTypedList(b)) return nullptr;
+      return tc.list(items[0], isReflectedList(a) && isReflectedList(b), isTypedList(a));
+    }
     if (a->kind == Kind::kListIter) return tc.listIter(items[0]);
     if (a->kind == Kind::kBoundMethod) return tc.boundMethod(items[0], a->name);
     if (a->kind == Kind::kEnumerate) return tc.enumerate(items[0]);

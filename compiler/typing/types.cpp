@@ -130,7 +130,11 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *head = "DictType["; all(); *tail = "]"; return;
     case Kind::kDictIter: *head = absl::StrCat("dict_", t.name, "iterator("); all(); *tail = ")"; return;
     case Kind::kEllipsis: *head = base::kEllipsisTypeName; return;
-    case Kind::kList: *head = t.name.empty() ? "list(" : "reflected list("; all(); *tail = ")"; return;  // lists
+    case Kind::kList:  // lists; tlist: a typed List in Numba's spelling
+      *head = isTypedList(&t) ? "ListType[" : isReflectedList(&t) ? "reflected list(" : "list(";
+      all();
+      *tail = isTypedList(&t) ? "]" : ")";
+      return;
     case Kind::kListIter: *head = "list_iter("; all(); *tail = ")"; return;  // lists
     case Kind::kNPDatetime: *head = absl::StrCat("datetime64[", t.name, "]"); return;  // datetime
     case Kind::kNPTimedelta: *head = absl::StrCat("timedelta64[", t.name, "]"); return;
@@ -451,12 +455,14 @@ const Type* TypeContext::dtypeClass(const Type* scalar) {
   return intern(t);
 }
 // lists:
-const Type* TypeContext::list(const Type* item, bool reflected) {
+const Type* TypeContext::list(const Type* item, bool reflected, bool typed) {
   Type t = make(Kind::kList);
   t.items = {item};
-  if (reflected) t.name = "reflected";
+  t.name = typed ? "typed" : reflected ? "reflected" : "";
   return intern(t);
 }
+bool isReflectedList(const Type* t) { return t->kind == Kind::kList && t->name == "reflected"; }
+bool isTypedList(const Type* t) { return t->kind == Kind::kList && t->name == "typed"; }
 const Type* TypeContext::listIter(const Type* list) {
   Type t = make(Kind::kListIter);
   t.items = {list};
@@ -628,7 +634,7 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kList: {  // lists
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);
       if (!item.ok()) return item.status();
-      return tc.list(*item, t.reflected);
+      return tc.list(*item, t.reflected, t.typed);
     }
     case base::TypeSyntax::Kind::kOptional: {  // optional:
       absl::StatusOr<const Type*> item = fromSyntax(tc, t.items[0]);

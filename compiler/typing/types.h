@@ -98,6 +98,12 @@ inline constexpr char kLiteralListName[] = "LiteralList";
 inline constexpr char kLiteralDictPrefix[] = "LiteralStrKey[Dict]";
 bool isLiteralList(const Type* t);
 bool isLiteralStrKeyDict(const Type* t);
+/// lists: a list passed in from Python ("reflected list(T)", "reflected ListType[T]").
+bool isReflectedList(const Type* t);
+/// tlist: a typed List ("ListType[T]").
+bool isTypedList(const Type* t);
+/// tlist: the builtin that makes a typed List (kiln.typed.List, numba.typed.List; bundle.py names it).
+inline constexpr char kTypedListBuiltin[] = "kiln.typed.List";
 /// The type's name marking a LiteralStrKeyDict of these keys.
 std::string literalDictName(const std::vector<std::string>& keys);
 /// The keys of a LiteralStrKeyDict, in order (empty for any other type).
@@ -167,7 +173,11 @@ class TypeContext {
   const Type* dictIter(const Type* dict, const std::string& what);
   const Type* ellipsis();
   // lists: a list of `item` ("list(int64)"); reflected: passed in from Python ("reflected list(int64)").
-  const Type* list(const Type* item, bool reflected = false);
+  // tlist: typed: a typed List (numba.typed.List, "ListType[int64]"), the
+  // same list that arrives in Python as a kiln.typed.List (one passed in is
+  // written back as every list argument is). The name says which: "",
+  // "reflected" or "typed" (typed wins over reflected).
+  const Type* list(const Type* item, bool reflected = false, bool typed = false);
   // sets: a set of `item` ("set(int64)"), a dict without values whose name
   // is "set" or, passed in from Python, "reflected set".
   const Type* set(const Type* item, bool reflected = false);

@@ -246,7 +246,9 @@ def test_typed_list_from_python(kilnd):
     lst2 = List([1, 2, 3])
     assert jit(append_len)(lst2) == 4 and lst2 == [1, 2, 3, 7]
     narrow = List.empty_list(np.int8)
-    narrow.append(300)
+    with pytest.raises(OverflowError):  # tlist: converted when stored: refused, never wrapped
+        narrow.append(300)
+    list.append(narrow, 300)  # past the check (list's own append): unboxing refuses it
     with pytest.raises(OverflowError):  # converted to the item type: refused, never wrapped
         jit(first)(narrow)
     narrow[0] = 100

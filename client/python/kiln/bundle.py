@@ -276,9 +276,10 @@ def _builtin_name(value):
     if name == "Dict" and module in ("kiln.typed_dict", "numba.typed.typeddict") and isinstance(value, type):
         return "kiln.typed.Dict"
     # pyfuncs: the typed List class (Kiln's, or Numba's) called in compiled
-    # code makes a list, as list() does.
+    # code makes a list, as list() does; tlist: a typed List, which arrives
+    # in Python as a kiln.typed.List.
     if name == "List" and module in ("kiln.typed_list", "numba.typed.typedlist") and isinstance(value, type):
-        return "list"
+        return "kiln.typed.List"
     np = sys.modules.get("numpy")
     if module is None and np is not None and isinstance(value, np.ufunc) and getattr(np, name, None) is value:
         return f"numpy.{name}"  # NumPy 1.x ufuncs have no __module__
@@ -327,11 +328,17 @@ def _numba_number_class(value):
     code calls it as a conversion (`tp(x)`), as Numba does, which is what the
     NumPy scalar class of the same name does. None for anything else, and
     always None when Numba is not imported (Kiln never imports it)."""
-    nbtypes = sys.modules.get("numba.core.types")
-    if nbtypes is None or not isinstance(value, (nbtypes.Integer, nbtypes.Float, nbtypes.Complex, nbtypes.Boolean)):
-        return None
-    if isinstance(value, nbtypes.Boolean):
-        return "numpy.bool_"
+    from . import types as kiln_types  # tlist: kiln.types.int64, as Numba's (List.empty_list(types.int64))
+    if isinstance(value, kiln_types.Type):
+        if value.name == "bool":
+            return "numpy.bool_"
+    else:
+        nbtypes = sys.modules.get("numba.core.types")
+        if nbtypes is None or not isinstance(value, (nbtypes.Integer, nbtypes.Float, nbtypes.Complex,
+                                                     nbtypes.Boolean)):
+            return None
+        if isinstance(value, nbtypes.Boolean):
+            return "numpy.bool_"
     name = getattr(value, "name", "")
     np = sys.modules.get("numpy")
     if np is None or not isinstance(name, str) or name not in ("int8", "int16", "int32", "int64", "uint8", "uint16",
@@ -526,6 +533,10 @@ class _Builder:
                             members.append((f"{m}.{attr}", KIND_CONSTANT, constant(value), 0, "", ""))
                         except _Unrepresentable:  # an int past 64 bits: refused where it is read
                             pass
+                    elif value is not _MISSING and (number_class := _numba_number_class(value)) is not None:
+                        # tlist: types.int64 of numba.types or kiln.types, the scalar class
+                        # (List.empty_list(types.int64)), as a global of it is.
+                        members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, number_class, ""))
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.

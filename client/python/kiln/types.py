@@ -82,3 +82,14 @@ def Tuple(items):
             raise TypeError(f"expected {len(items)} items, got {len(v)}")
         return tuple(t.cast(x) for t, x in zip(items, v))
     return Type(f"Tuple({', '.join(t.name for t in items)})", convert)
+
+
+def ListType(item):
+    """tlist: a typed List of `item` ("ListType[int64]", Numba's spelling; a
+    signature spells it so: f"int64({types.ListType(types.int64)})")."""
+    def convert(v):
+        from .typed_list import List
+        out = List(item_type=item.name)
+        out.extend(v)
+        return out
+    return Type(f"ListType[{item.name}]", convert)

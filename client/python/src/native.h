@@ -62,6 +62,7 @@ struct Layout {
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
   bool reflected = false;        // kList: passed in from Python; changes are written back
+  bool typed = false;            // tlist: kList: a typed List ("ListType[T]"), boxed as a kiln.typed.List
   bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
   std::string named;             // namedtuples: kTuple: the class ("__main__.Point[x, y]"); empty for a tuple
   // enums: a member of the enum class `enum_class` ("mod.Color"), laid out

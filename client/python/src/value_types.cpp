@@ -321,6 +321,26 @@ void retainBlocks(const Layout& l, const void* p) {
 }
 
 PyObject* boxValue(const Layout& l, const void* p, PyObject* args);
+
+// tlist: a typed List made by compiled code arrives as a kiln.typed.List of
+// its item type (kiln/typed_list.py's List._wrap); steals `items`.
+PyObject* wrapTypedList(PyObject* items, const std::string& item_type) {
+  static PyObject* wrap = nullptr;
+  if (wrap == nullptr) {
+    PyObject* mod = PyImport_ImportModule("kiln.typed_list");
+    PyObject* cls = mod ? PyObject_GetAttrString(mod, "List") : nullptr;
+    wrap = cls ? PyObject_GetAttrString(cls, "_wrap") : nullptr;
+    Py_XDECREF(cls);
+    Py_XDECREF(mod);
+    if (wrap == nullptr) {
+      Py_DECREF(items);
+      return nullptr;
+    }
+  }
+  PyObject* out = PyObject_CallFunction(wrap, "Os", items, item_type.c_str());
+  Py_DECREF(items);
+  return out;
+}
 PyObject* boxSet(const Layout& l, const void* p);  // sets:
 
 }  // namespace
@@ -444,7 +464,9 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.size = 8;
       l.align = 8;
       l.reflected = t.reflected;
-      l.spelling = absl::StrCat(t.reflected ? "reflected list(" : "list(", item->spelling, ")");
+      l.typed = t.typed;  // tlist: boxed as a kiln.typed.List
+      l.spelling = t.typed ? absl::StrCat("ListType[", item->spelling, "]")
+                           : absl::StrCat(t.reflected ? "reflected list(" : "list(", item->spelling, ")");
       l.items.push_back(*std::move(item));
       return l;
     }
@@ -846,12 +868,16 @@ std::string typeofSpelling(PyObject* v) {
   if (kind == Kind::kList) {
     // lists: Numba's reflected list, typed by its first item (unboxing
     // checks the others). An empty list has no item type.
-    if (!PyList_CheckExact(v)) {  // pyfuncs: kiln.typed.List knows its item type, empty too
+    // pyfuncs: kiln.typed.List knows its item type, empty too; tlist: it is
+    // Numba's ListType[T] (typed by its first item when it has no type yet).
+    if (!PyList_CheckExact(v)) {
       PyObject* declared = PyObject_GetAttrString(v, "_kiln_item_type");
       if (declared == nullptr) PyErr_Clear();
+      const bool typed = declared != nullptr;
       std::string item = declared != nullptr && PyUnicode_Check(declared) ? PyUnicode_AsUTF8(declared) : "";
       Py_XDECREF(declared);
-      if (!item.empty()) return absl::StrCat("reflected list(", item, ")");
+      if (typed && item.empty() && PyList_GET_SIZE(v) > 0) item = typeofSpelling(PyList_GET_ITEM(v, 0));
+      if (typed) return item.empty() ? std::string() : absl::StrCat("ListType[", item, "]");
     }
     if (PyList_GET_SIZE(v) == 0) return {};
     std::string item = typeofSpelling(PyList_GET_ITEM(v, 0));
@@ -1267,6 +1293,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
         PyList_SET_ITEM(out, static_cast<Py_ssize_t>(i), x);
       }
       kiln_mi_decref(mi);
+      if (out != nullptr && l.typed) return wrapTypedList(out, item.spelling);  // tlist:
       return out;
     }
     case Kind::kTuple: {

@@ -168,6 +168,21 @@ TEST(TypeGrammar, CanonicalFormsRoundTrip) {
   }
 }
 
+// tlist: a typed List is Numba's ListType[T], apart from list(T).
+TEST(TypeGrammar, TypedLists) {
+  EXPECT_EQ(canon("ListType[i8]"), "ListType[int64]");
+  EXPECT_EQ(canon("ListType[ListType[float64]]"), "ListType[ListType[float64]]");
+  EXPECT_EQ(canon("list(ListType[int8])"), "list(ListType[int8])");
+  absl::StatusOr<TypeSyntax> typed = parseType("ListType[int64]");
+  absl::StatusOr<TypeSyntax> plain = parseType("list(int64)");
+  ASSERT_TRUE(typed.ok() && plain.ok());
+  EXPECT_TRUE(typed->typed && typed->kind == TypeSyntax::Kind::kList && !typed->reflected);
+  EXPECT_FALSE(*typed == *plain);
+  EXPECT_EQ(canon("ListType[int64)"), "error: expected ']', found ')' at column 15 in 'ListType[int64)'");
+  EXPECT_EQ(canon("reflected ListType[int64]"),
+            "error: expected list(...) or set(...) after 'reflected' at column 19 in 'reflected ListType[int64]'");
+}
+
 TEST(TypeGrammar, ErrorsSayWhere) {
   absl::StatusOr<TypeSyntax> t = parseType("UniTuple(int64, 2");
   ASSERT_FALSE(t.ok());

@@ -63,6 +63,10 @@ def test_typeof_follows_numba():
     assert _kiln.typeof(np.bool_(True)) == "bool"
     assert _kiln.typeof("text") == "unicode_type"
     assert _kiln.typeof([1]) == "reflected list(int64)"
+    from kiln.typed import List  # tlist: Numba's ListType, apart from a list
+    assert _kiln.typeof(List([1])) == "ListType[int64]"
+    assert _kiln.typeof(List.empty_list("int8")) == "ListType[int8]"
+    assert _kiln.typeof(List()) is None  # no item type yet
     assert _kiln.typeof((1, "x")) == "Tuple(int64, unicode_type)"
     assert _kiln.typeof({1}) == "reflected set(int64)"  # sets: as Numba, by one item
     assert _kiln.typeof(set()) is None               # sets: an empty set has no item type
