@@ -126,6 +126,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kStaticSameItem:
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
+    case BuiltinId::kStaticLiteral:
       break;
     case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
     case BuiltinId::kNpStack:

@@ -21,8 +21,10 @@
 #include "llvm/IR/MDBuilder.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_buffers.h"  // codec: bytesCompare
 #include "compiler/lowering/ownership.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // codec: isBytes
 #include "kiln_rt.h"
 #include "kiln_unicode.h"
 
@@ -121,9 +123,11 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
       acc = b_.CreateAdd(acc, b_.getInt64(t->items.size() ^ (kXXPrime5 ^ 3527539ULL)));
       return b_.CreateSelect(b_.CreateICmpEQ(acc, b_.getInt64(-1)), b_.getInt64(1546275796), acc);
     }
+    case Kind::kArray:  // codec: bytes hash as CPython's (lower_strings.cpp); other arrays are unhashable
+      if (typing::isBytes(t)) return bytesHash(v);
+      break;
     case Kind::kDict:
     case Kind::kList:  // lists: unhashable
-    case Kind::kArray:
     case Kind::kUnknown:
     case Kind::kNone:
     case Kind::kRange:
@@ -209,8 +213,14 @@ llvm::Function* FunctionLowering::keyEq(const typing::Type* kt) {
                                    llvm::Function::InternalLinkage, name, &mod_);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx_, "entry", f));
   llvm::Type* mt = slotType(ctx_, kt);
-  llvm::Value* eq = kt->kind == Kind::kUnknown ? b.getInt1(true)
-                                               : keysEqual(b, b.CreateLoad(mt, f->getArg(0)), b.CreateLoad(mt, f->getArg(1)), kt);
+  llvm::Value* eq = nullptr;
+  if (kt->kind == Kind::kUnknown)
+    eq = b.getInt1(true);
+  else if (typing::isBytes(kt))  // codec: bytes keys, the same bytes
+    eq = bytesCompare(b, static_cast<int>(ir::CompareOp::kEq), fromMemory(b, b.CreateLoad(mt, f->getArg(0)), kt),
+                      fromMemory(b, b.CreateLoad(mt, f->getArg(1)), kt));
+  else
+    eq = keysEqual(b, b.CreateLoad(mt, f->getArg(0)), b.CreateLoad(mt, f->getArg(1)), kt);
   b.CreateRet(b.CreateZExt(eq, b.getInt32Ty()));
   return f;
 }
@@ -298,7 +308,8 @@ void FunctionLowering::keyErrorIf(llvm::Value* bad, const ir::Value* key, const 
   // (lower_exceptions.cpp's errorArg): str(e) and e.args are Python's.
   const typing::Type* from = key->type;
   const Kind k = from->kind;
-  if (k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kStr && k != Kind::kTuple) {
+  if (k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kStr && k != Kind::kTuple &&
+      !typing::isBytes(from)) {  // codec: KeyError(b'..') as Python's
     raiseIf(bad, KILN_KEY_ERROR, "key not found in the dict");
     return;
   }

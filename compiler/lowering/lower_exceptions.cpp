@@ -13,6 +13,7 @@
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // codec: isBytes
 #include "kiln_error.h"
 #include "kiln_rt.h"
 
@@ -195,6 +196,11 @@ llvm::Value* FunctionLowering::errorArg(llvm::Value* v, const typing::Type* t, c
     return b_.CreateCall(
         llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getPtrTy()}, false),
         errorApi(offsetof(KilnErrorApi, str_arg)), {slot, str});
+  } else if (typing::isBytes(t)) {  // codec: computed bytes, copied into a block *err owns
+    return b_.CreateCall(
+        llvm::FunctionType::get(b_.getInt32Ty(), {b_.getPtrTy(), b_.getPtrTy(), b_.getInt64Ty()}, false),
+        errorApi(offsetof(KilnErrorApi, bytes_arg)),
+        {slot, b_.CreateExtractValue(v, kData), b_.CreateExtractValue(v, {kShape, 0})});
   } else if (t->kind == Kind::kTuple) {  // its items first, then a block that owns them
     const size_t n = t->items.size();
     llvm::AllocaInst* items = entryAlloca(llvm::ArrayType::get(arg_ty, std::max<size_t>(n, 1)), "exc_tuple");
@@ -232,9 +238,9 @@ absl::Status FunctionLowering::raise(const ir::Instr& i) {
   for (const ir::Value* a : args) {
     const Kind k = a->type->kind;
     if (k != Kind::kBool && k != Kind::kInt && k != Kind::kFloat && k != Kind::kNone && k != Kind::kStr &&
-        k != Kind::kTuple && k != Kind::kUnknown)
+        k != Kind::kTuple && k != Kind::kUnknown && !typing::isBytes(a->type))
       return absl::InternalError(absl::StrCat("exception argument of type ", a->type->str(), " reached lowering"));
-    if (prog_.cuda_ptx && (k == Kind::kStr || k == Kind::kTuple) && typing::constantStr(a) == nullptr)
+    if (prog_.cuda_ptx && (k == Kind::kStr || k == Kind::kTuple || k == Kind::kArray) && typing::constantStr(a) == nullptr)
       return absl::InternalError("an exception argument on the heap reached a GPU kernel's lowering");
   }
   std::string message;

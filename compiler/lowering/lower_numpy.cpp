@@ -443,6 +443,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kStaticSameItem:
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
+    case BuiltinId::kStaticLiteral:
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -83,8 +84,9 @@ class Inferrer {
  public:
   Inferrer(Program& p, const UntypedFunctions& functions) : p_(p), tc_(p.types), functions_(functions) {}
 
-  absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args) {
-    auto key = std::make_pair(fn, args);
+  absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args,
+                                  const std::vector<std::optional<std::string>>& literals = {}) {
+    auto key = std::make_tuple(fn, args, literals);
     if (auto it = instance_of_.find(key); it != instance_of_.end()) return it->second;
     // A recursion that makes new argument types on every call (grow((x, x)))
     // would specialise forever: the caller's call is refused, located.
@@ -105,6 +107,7 @@ class Inferrer {
     auto inst = std::make_unique<Instance>();
     inst->function_index = fn;
     inst->arg_types = args;
+    inst->literals = literals;
     inst->ret = tc_.unknown();
     if (fn < 0 || static_cast<size_t>(fn) >= functions_.size())
       return absl::InternalError(
@@ -192,6 +195,12 @@ class Inferrer {
         if (i->op == Op::kCompare && i->operands.size() == 2) foldNdimCompare(*i);  // npmisc: a.ndim != b.ndim
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
+          // codec: when the pruning left no return (bytes(3, "utf-8") always
+          // raises), the function never returns: None, as one that never did.
+          bool returns = false;
+          for (const auto& blk : inst.ir->blocks)
+            for (const auto& x : blk->instrs) returns |= x->op == Op::kReturn;
+          if (!returns && inst.ret->kind == Kind::kUnknown) inst.ret = tc_.none();
           changed_ = true;
           return absl::OkStatus();  // typed again in the next round
         }
@@ -589,8 +598,30 @@ class Inferrer {
     binding.closure = closure;
     for (const Type* t : types)
       if (t->kind == Kind::kUnknown) return tc_.unknown();
+    // codec: a literal parameter takes the constant str the call passes (or
+    // its default); the constant is part of the instance.
+    std::vector<std::optional<std::string>> literals;
+    const std::vector<bool>& literal = literalParams(fn_index);
+    for (size_t q = 0; q < literal.size(); ++q) {
+      if (!literal[q]) continue;
+      literals.resize(literal.size());
+      if (types[q]->kind == Kind::kNone) continue;  // None (a default such as bytes()'s encoding) stays None
+      const int source = q < binding.source.size() ? binding.source[q] : -1000000;
+      const std::string* text = nullptr;
+      if (source > 0 || (source == 0 && !bound)) {
+        text = constantText(inst, i.operands[source]);
+      } else if (source < 0 && !closure && -1 - source < static_cast<int>(fn.defaults.size()) &&
+                 fn.defaults[-1 - source].kind == compiler::Constant::Kind::kStr) {
+        text = &fn.defaults[-1 - source].s;
+      }
+      if (!text)
+        return typingError(absl::StrCat(fn.code.qualname, "(): ", q < varnames.size() ? varnames[q] : "?",
+                                        " must be a constant str (its value is chosen when compiling), not a ",
+                                        types[q]->str(), " known only at run time"));
+      literals[q] = *text;
+    }
     int caller = cur_;
-    absl::StatusOr<int> target = instanceFor(fn_index, types);
+    absl::StatusOr<int> target = instanceFor(fn_index, types, literals);
     cur_ = caller;
     if (!target.ok()) return target.status();
     binding.target = *target;
@@ -635,12 +666,75 @@ class Inferrer {
   // closure cell frozen as one; nullptr otherwise.
   const std::string* constantText(const Instance& inst, const ir::Value* v) {
     if (const std::string* s = constantStr(v)) return s;
+    if (const std::string* s = literalArgument(inst, v)) return s;  // codec: a literal parameter
     const ir::Instr* def = v->def;
     if (!def || def->op != Op::kLoadGlobal) return nullptr;
     const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(def->name);
     if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || g->value.kind != compiler::Constant::Kind::kStr)
       return nullptr;
     return &g->value.s;
+  }
+
+  // codec: the constant a literal parameter of inst was given, when v is
+  // that parameter (of the entry block); nullptr otherwise.
+  static const std::string* literalArgument(const Instance& inst, const ir::Value* v) {
+    if (v->def || inst.literals.empty() || inst.ir->blocks.empty()) return nullptr;
+    const auto& params = inst.ir->blocks[0]->params;
+    for (size_t k = 0; k < params.size() && k < inst.literals.size(); ++k)
+      if (params[k].get() == v && inst.literals[k]) return &*inst.literals[k];
+    return nullptr;
+  }
+
+  // codec: which parameters of bundle function fn are literal ones: those
+  // its entry block passes to kiln.static.literal (the library's
+  // `encoding = _literal(encoding)`).
+  const std::vector<bool>& literalParams(int fn) {
+    if (auto it = literal_params_.find(fn); it != literal_params_.end()) return it->second;
+    std::vector<bool> literal;
+    if (fn >= 0 && static_cast<size_t>(fn) < functions_.size() && functions_[fn].ok() && *functions_[fn] &&
+        !(*functions_[fn])->blocks.empty()) {
+      const ir::Block& entry = *(*functions_[fn])->blocks[0];
+      const compiler::Function& f = p_.bundle->functions[fn];
+      for (const auto& x : entry.instrs) {
+        if (x->op != Op::kCall || x->operands.size() != 2 || !x->kwnames.empty()) continue;
+        const ir::Instr* callee = x->operands[0]->def;
+        if (!callee || callee->op != Op::kLoadGlobal) continue;
+        const compiler::GlobalRef* g = f.global(callee->name);
+        if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name != "kiln.static.literal")
+          continue;
+        for (size_t k = 0; k < entry.params.size(); ++k)
+          if (entry.params[k].get() == x->operands[1]) {
+            literal.resize(entry.params.size());
+            literal[k] = true;
+          }
+      }
+    }
+    return literal_params_.emplace(fn, std::move(literal)).first->second;
+  }
+
+  // codec: kiln.static.literal(x) is the constant str x (a constant or a
+  // literal parameter) or None, folded; anything else is refused.
+  absl::Status foldLiteral(ir::Instr& i) {
+    if (i.operands.size() == 2 && i.operands[1]->type->kind == Kind::kUnknown) return absl::OkStatus();
+    if (i.operands.size() == 2 && i.operands[1]->type->kind == Kind::kNone) {  // None stays None
+      i.op = Op::kConst;
+      i.operands.clear();
+      i.const_value = compiler::Constant{};
+      return absl::OkStatus();
+    }
+    const std::string* text = i.operands.size() == 2 && cur_ >= 0 && static_cast<size_t>(cur_) < p_.instances.size()
+                                  ? constantText(*p_.instances[cur_], i.operands[1]) : nullptr;
+    if (!text)
+      return typingError(absl::StrCat("a constant str is needed here, not ",
+                                      i.operands.size() == 2 ? i.operands[1]->type->str() : "nothing",
+                                      " known only at run time"));
+    std::string s = *text;
+    i.op = Op::kConst;
+    i.operands.clear();
+    i.const_value = compiler::Constant{};
+    i.const_value.kind = compiler::Constant::Kind::kStr;
+    i.const_value.s = std::move(s);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<const Type*> callType(Instance& inst, ir::Instr& i) {
@@ -686,6 +780,10 @@ class Inferrer {
         }
         if (int fn = callee->name == "bytes" ? strLibraryMethod(inst, "__new__", "bytes") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/false);  // bytesm: bytes(x) written in Python
+        if (int fn = callee->name == "str" && (i.operands.size() > 2 || !i.kwnames.empty())
+                         ? strLibraryMethod(inst, "__new__", "str") : -1;
+            fn >= 0)
+          return functionCall(inst, i, fn, /*bound=*/false);  // codec: str(b, encoding, errors) written in Python
         std::optional<BuiltinId> id = findBuiltin(callee->name);
         if (!id) return typingError(absl::StrCat("'", callee->name, "' is not supported in jitted code"));
         if (*id == BuiltinId::kAbs && args.size() == 1 && i.kwnames.empty() && args[0]->isArray())
@@ -1092,6 +1190,29 @@ class Inferrer {
   }
 
   void foldNdimCompare(ir::Instr& i) {
+    // codec: two constant strs (a literal parameter folded by
+    // kiln.static.literal, compared with the names it may be) are equal or not.
+    if (const std::string *sa = constantStr(i.operands[0]), *sb = constantStr(i.operands[1]);
+        sa && sb && (i.compare_op == ir::CompareOp::kEq || i.compare_op == ir::CompareOp::kNe)) {
+      foldToBool(i, (*sa == *sb) == (i.compare_op == ir::CompareOp::kEq));
+      return;
+    }
+    // codec: a literal parameter given None (folded to the constant None) is
+    // None, and is not a constant str: `if errors is None` prunes its branch.
+    auto constant_none = [](const ir::Value* v) {
+      return v->def && v->def->op == Op::kConst && v->def->const_value.kind == compiler::Constant::Kind::kNone;
+    };
+    const bool na = constant_none(i.operands[0]), nb = constant_none(i.operands[1]);
+    if ((na && (nb || constantStr(i.operands[1]))) || (nb && constantStr(i.operands[0]))) {
+      const bool same = na && nb;
+      switch (i.compare_op) {
+        case ir::CompareOp::kEq: case ir::CompareOp::kIs: foldToBool(i, same); return;
+        case ir::CompareOp::kNe: case ir::CompareOp::kIsNot: foldToBool(i, !same); return;
+        case ir::CompareOp::kLt: case ir::CompareOp::kLe: case ir::CompareOp::kGt: case ir::CompareOp::kGe:
+        case ir::CompareOp::kIn: case ir::CompareOp::kNotIn:
+          break;
+      }
+    }
     const ir::Instr* a_def = i.operands[0]->def;
     const ir::Instr* b_def = i.operands[1]->def;
     const bool has_ndim = (a_def && a_def->op == Op::kGetAttr) || (b_def && b_def->op == Op::kGetAttr);
@@ -1183,6 +1304,7 @@ class Inferrer {
       i.kwnames.clear();
       return absl::OkStatus();
     }
+    if (i.operands[0]->type->name == "kiln.static.literal") return foldLiteral(i);  // codec:
     std::vector<const Type*> args;
     for (size_t k = 1; k < i.operands.size(); ++k) {
       if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
@@ -2199,7 +2321,9 @@ class Inferrer {
   Program& p_;
   TypeContext& tc_;
   const UntypedFunctions& functions_;
-  std::map<std::pair<int, std::vector<const Type*>>, int> instance_of_;  // looked up, never iterated
+  // (function, argument types, literal arguments) -> instance; looked up, never iterated
+  std::map<std::tuple<int, std::vector<const Type*>, std::vector<std::optional<std::string>>>, int> instance_of_;
+  std::map<int, std::vector<bool>> literal_params_;  // codec: literalParams(), by function; never iterated
   std::map<int, int> instances_per_function_;
   int cur_ = 0;
   int line_ = 0;

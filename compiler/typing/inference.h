@@ -12,6 +12,7 @@
 // hands it in (UntypedFunctions); each instance types a copy.
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct CallBinding {
 struct Instance {
   int function_index = 0;
   std::vector<const Type*> arg_types;
+  // codec: the constant str each literal parameter was given (kiln.static.literal
+  // in inference.cpp), by parameter; empty when the function has none.
+  std::vector<std::optional<std::string>> literals;
   const Type* ret = nullptr;
   std::unique_ptr<ir::Function> ir;
   std::string symbol;  // the LLVM name of its body

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // codec: isBytes
 
 namespace kiln::typing {
 
@@ -17,12 +18,15 @@ std::string unhashableReason(const Type* t) {
     case Kind::kTuple:
       for (const Type* item : t->items) {
         if (item->kind == Kind::kStr) return "a tuple holding a str as a key is not supported yet";  // strings2
+        if (isBytes(item)) return "a tuple holding bytes as a key is not supported yet";  // codec
         if (std::string why = unhashableReason(item); !why.empty()) return why;
       }
       return "";
     case Kind::kStr:  // strings2: CPython's hash (lower_dicts.cpp, kiln_unicode.c)
       return "";
-    case Kind::kArray:
+    case Kind::kArray:  // codec: bytes is immutable: CPython's hash (lower_dicts.cpp), equal by its bytes
+      if (isBytes(t)) return "";
+      return absl::StrCat("unhashable type: '", t->str(), "'");
     case Kind::kDict:
     case Kind::kList:  // lists: mutable
       return absl::StrCat("unhashable type: '", t->str(), "'");

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "compiler/typing/rules.h"
+#include "compiler/typing/rules_buffers.h"  // codec: isBytes
 #include "runtime/cpu/kiln_abi.h"
 
 namespace kiln::typing {
@@ -35,6 +36,7 @@ std::string exceptionArgsProblem(const ir::Instr& call, const std::string& cls) 
     switch (t->kind) {
       case Kind::kUnknown: case Kind::kNone: case Kind::kBool: case Kind::kInt: case Kind::kFloat: case Kind::kStr:
         return true;
+      case Kind::kArray: return isBytes(t);  // codec: a bytes value (UnicodeDecodeError's object)
       case Kind::kTuple:
         for (const Type* item : t->items)
           if (item->kind == Kind::kUnknown || !carried(item)) return false;
@@ -46,7 +48,7 @@ std::string exceptionArgsProblem(const ir::Instr& call, const std::string& cls) 
     const ir::Value* a = call.operands[k];
     if (carried(a->type)) continue;
     return absl::StrCat("exception argument ", k, " of ", cls, " has type ", a->type->str(),
-                        "; jitted code raises exceptions with numbers, booleans, None, strings and tuples of them");
+                        "; jitted code raises exceptions with numbers, booleans, None, strings, bytes and tuples of them");
   }
   return "";
 }

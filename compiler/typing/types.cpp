@@ -701,8 +701,11 @@ absl::StatusOr<const Type*> TypeContext::parse(absl::string_view spelling) {
       return intern(named);
     }
     const bool uniform = syntax.kind == base::TypeSyntax::Kind::kUniTuple && syntax.items.size() == 1;
+    // codec: and the items of a list, the keys and values of a dict (a list of
+    // bytes holds Bytes values, which hash and decode as bytes).
     const bool walk = syntax.kind == base::TypeSyntax::Kind::kRecord ||
-                      syntax.kind == base::TypeSyntax::Kind::kTuple || syntax.kind == base::TypeSyntax::Kind::kArray;
+                      syntax.kind == base::TypeSyntax::Kind::kTuple || syntax.kind == base::TypeSyntax::Kind::kArray ||
+                      syntax.kind == base::TypeSyntax::Kind::kList || syntax.kind == base::TypeSyntax::Kind::kDict;
     if (!uniform && (!walk || syntax.items.size() != type->items.size())) return type;
     Type copy = *type;
     bool changed = false;

@@ -70,6 +70,7 @@ enum KilnErrorArgTag {
    * (kiln_error.h) drops it. */
   KILN_ARG_OWNED_STR = 6, /* a KilnErrorStr block: a str computed at run time */
   KILN_ARG_TUPLE = 7,     /* a KilnErrorTuple block: a tuple of arguments */
+  KILN_ARG_OWNED_BYTES = 8, /* codec: a KilnErrorStr block of kind 1: a bytes value (UnicodeDecodeError's object) */
 };
 
 typedef struct KilnErrorArg {

@@ -6,7 +6,7 @@
 #include "kiln_rt.h"
 
 static KilnMemInfo* argBlock(const KilnErrorArg* arg) {
-  if (arg->tag != KILN_ARG_OWNED_STR && arg->tag != KILN_ARG_TUPLE) return NULL;
+  if (arg->tag != KILN_ARG_OWNED_STR && arg->tag != KILN_ARG_TUPLE && arg->tag != KILN_ARG_OWNED_BYTES) return NULL;
   return (KilnMemInfo*)(uintptr_t)arg->bits;
 }
 
@@ -47,6 +47,13 @@ int32_t kiln_error_str_arg(KilnErrorArg* slot, const KilnStr* s) {
   return 0;
 }
 
+int32_t kiln_error_bytes_arg(KilnErrorArg* slot, const uint8_t* data, int64_t length) {
+  KilnStr s = {NULL, (void*)data, length, 1};
+  int32_t rc = kiln_error_str_arg(slot, &s);
+  if (rc == 0) slot->tag = KILN_ARG_OWNED_BYTES;
+  return rc;
+}
+
 static void tupleDtor(void* data) {
   KilnErrorTuple* t = (KilnErrorTuple*)data;
   KilnErrorArg* items = (KilnErrorArg*)(t + 1);
@@ -73,4 +80,4 @@ int32_t kiln_error_tuple_arg(KilnErrorArg* slot, KilnErrorArg* items, int64_t co
 }
 
 const KilnErrorApi kiln_error_table = {sizeof(KilnErrorApi), kiln_error_clear, kiln_error_str_arg,
-                                       kiln_error_tuple_arg, kiln_error_retain};
+                                       kiln_error_tuple_arg, kiln_error_retain, kiln_error_bytes_arg};

@@ -47,6 +47,10 @@ int32_t kiln_error_str_arg(KilnErrorArg* slot, const KilnStr* s);
  * released and *slot None. */
 int32_t kiln_error_tuple_arg(KilnErrorArg* slot, KilnErrorArg* items, int64_t count);
 
+/* codec: *slot = a copy of the `length` bytes at data (KILN_ARG_OWNED_BYTES).
+ * Returns 0, or KILN_MEMORY_ERROR with *slot None. */
+int32_t kiln_error_bytes_arg(KilnErrorArg* slot, const uint8_t* data, int64_t length);
+
 /* The table compiled code calls (KilnRuntime.error). Fields are only ever
  * appended. */
 typedef struct KilnErrorApi {
@@ -55,6 +59,7 @@ typedef struct KilnErrorApi {
   int32_t (*str_arg)(KilnErrorArg* slot, const KilnStr* s);
   int32_t (*tuple_arg)(KilnErrorArg* slot, KilnErrorArg* items, int64_t count);
   void (*retain)(KilnError* err);
+  int32_t (*bytes_arg)(KilnErrorArg* slot, const uint8_t* data, int64_t length); /* codec */
 } KilnErrorApi;
 
 extern const KilnErrorApi kiln_error_table;

@@ -96,6 +96,21 @@ std::string argText(const KilnErrorArg& a) {
       }
       return out;
     }
+    case KILN_ARG_OWNED_BYTES: {  // codec: as Python's repr of bytes (b'ab\xff')
+      const auto* s = static_cast<const KilnErrorStr*>(reinterpret_cast<KilnMemInfo*>(a.bits)->data);
+      const auto* bytes = reinterpret_cast<const unsigned char*>(s + 1);
+      std::string out = "b'";
+      for (int64_t i = 0; i < s->length; ++i) {
+        const unsigned char c = bytes[i];
+        if (c == '\\' || c == '\'') out += absl::StrCat("\\", std::string(1, static_cast<char>(c)));
+        else if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c >= 0x7f) out += absl::StrCat("\\x", absl::Hex(c, absl::kZeroPad2));
+        else out += static_cast<char>(c);
+      }
+      return out + "'";
+    }
     case KILN_ARG_TUPLE: {
       const auto* t = static_cast<const KilnErrorTuple*>(reinterpret_cast<KilnMemInfo*>(a.bits)->data);
       const auto* items = reinterpret_cast<const KilnErrorArg*>(t + 1);

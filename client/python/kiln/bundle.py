@@ -556,6 +556,9 @@ class _Builder:
         # bytesm: bytes(x) (the global `bytes` stays the class, for isinstance).
         if "bytes" in names:
             members.append(("bytes.__new__", KIND_FUNCTION, None, self.add_function(library.lookup("bytes.__new__")), "", ""))
+        # codec: str(b, encoding, errors) (str(x) of one argument is the compiler's).
+        if "str" in names:
+            members.append(("str.__new__", KIND_FUNCTION, None, self.add_function(library.lookup("str.__new__")), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
         # a str.

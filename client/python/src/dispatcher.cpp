@@ -98,6 +98,11 @@ PyObject* errorArg(const KilnErrorArg& a) {
       if (s->kind != 1 && s->kind != 2 && s->kind != 4) break;
       return PyUnicode_FromKindAndData(static_cast<int>(s->kind), s + 1, static_cast<Py_ssize_t>(s->length));
     }
+    case KILN_ARG_OWNED_BYTES: {  // codec: a block holding a KilnErrorStr of kind 1
+      const auto* s = static_cast<const KilnErrorStr*>(
+          reinterpret_cast<KilnMemInfo*>(static_cast<uintptr_t>(a.bits))->data);
+      return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(s + 1), static_cast<Py_ssize_t>(s->length));
+    }
     case KILN_ARG_TUPLE: {  // a block holding a KilnErrorTuple
       const auto* t = static_cast<const KilnErrorTuple*>(
           reinterpret_cast<KilnMemInfo*>(static_cast<uintptr_t>(a.bits))->data);

@@ -268,3 +268,24 @@ TEST(RuntimeTest, ErrorArgumentsAreOwnedAndCleared) {
   EXPECT_EQ(rt->error->size, sizeof(KilnErrorApi));
   EXPECT_EQ(rt->error->clear, &kiln_error_clear);
 }
+
+// codec: a bytes argument (UnicodeDecodeError's object) is a copy of its
+// bytes, NULs and bytes past 0x7f included, owned and cleared as a str's.
+TEST(RuntimeTest, BytesErrorArgumentIsACopyOwnedByTheError) {
+  KilnRtStats before = stats();
+  const uint8_t bytes[] = {0x61, 0x00, 0xff, 0x80};
+  KilnError err{};
+  err.has_args = 1;
+  err.nargs = 1;
+  ASSERT_EQ(kiln_error_bytes_arg(&err.args[0], bytes, 4), 0);
+  EXPECT_EQ(err.args[0].tag, KILN_ARG_OWNED_BYTES);
+  const auto* copy = static_cast<const KilnErrorStr*>(reinterpret_cast<KilnMemInfo*>(err.args[0].bits)->data);
+  EXPECT_EQ(copy->length, 4);
+  EXPECT_EQ(copy->kind, 1);
+  EXPECT_EQ(std::memcmp(copy + 1, bytes, 4), 0);
+  EXPECT_NE(static_cast<const void*>(copy + 1), static_cast<const void*>(bytes));
+  EXPECT_EQ(stats().live_count, before.live_count + 1);
+  kiln_error_clear(&err);
+  EXPECT_EQ(stats().live_count, before.live_count);
+  EXPECT_EQ(kiln_runtime()->error->bytes_arg, &kiln_error_bytes_arg);
+}

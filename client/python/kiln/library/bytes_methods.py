@@ -17,11 +17,13 @@ This module imports no NumPy: it allocates through the compiler's own
 """
 
 from . import implements, primitive
+from .text_codecs import decode as _decode, encode as _encode
 
 _error = primitive("kiln.static.error")
 _empty = primitive("numpy.empty")
 _of = primitive("kiln.bytes.of")
 _item_isinstance = primitive("kiln.static.item_isinstance")
+_literal = primitive("kiln.static.literal")
 
 
 
@@ -453,14 +455,32 @@ def removesuffix(s, suffix):
     return _copy(s, 0, n)
 
 
+@implements("bytes.decode")
+def decode(b, encoding="utf-8", errors="strict"):
+    encoding = _literal(encoding)
+    errors = _literal(errors)
+    return _decode(b, encoding, errors)
+
+
 @implements("bytes.__new__")
-def new(source=None):
+def new(source=None, encoding=None, errors=None):
+    # codec: bytes(s, encoding[, errors]); encoding and errors are constants or None.
+    encoding = _literal(encoding)
+    errors = _literal(errors)
+    if isinstance(source, str):
+        if encoding is None:
+            raise TypeError("string argument without an encoding")
+        if errors is None:
+            return _encode(source, encoding, "strict")
+        return _encode(source, encoding, errors)
+    if encoding is not None:
+        raise TypeError("encoding without a string argument")
+    if errors is not None:
+        raise TypeError("errors without a string argument")
     if isinstance(source, bytes):  # first: `is None` of a bytes value is not typed
         return _copy(source, 0, len(source))
     if source is None:
         return _of(_empty(0, "uint8"))
-    if isinstance(source, str):
-        _error("bytes(): a str needs an encoding, which Kiln does not support; got", source)
     if isinstance(source, int):
         if source < 0:
             raise ValueError("negative count")

@@ -7,8 +7,34 @@ first argument. The primitives they use (indexing, slicing, ``+``, ``*``,
 """
 
 from . import implements, primitive
+from .text_codecs import decode as _decode, encode as _encode
 
 _error = primitive("kiln.static.error")
+_literal = primitive("kiln.static.literal")
+
+
+@implements("str.encode")
+def encode(s, encoding="utf-8", errors="strict"):
+    encoding = _literal(encoding)
+    errors = _literal(errors)
+    return _encode(s, encoding, errors)
+
+
+@implements("str.__new__")
+def new(obj, encoding=None, errors=None):
+    # codec: str(b, encoding[, errors]) (the compiler types str(x) of one
+    # argument itself); encoding and errors are constants or None.
+    encoding = _literal(encoding)
+    errors = _literal(errors)
+    if not isinstance(obj, bytes):
+        _error("str(): decoding is supported only for bytes, not", obj)
+    if encoding is None:
+        if errors is None:
+            return _decode(obj, "utf-8", "strict")
+        return _decode(obj, "utf-8", errors)
+    if errors is None:
+        return _decode(obj, encoding, "strict")
+    return _decode(obj, encoding, errors)
 
 # A wrong argument type is refused in Numba's words (its type classes, which
 # its tests look for), the value's type after them; a message is one
