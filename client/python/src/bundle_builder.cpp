@@ -61,6 +61,19 @@ bool strList(PyObject* dict, const char* key, Add add) {
   return true;
 }
 
+bool buildConstant(PyObject* spec, kiln::v1::Constant* out);
+
+// The items of a tuple (or namedtuple) constant, each a constant spec.
+bool buildTupleItems(PyObject* items, const char* what, kiln::v1::Constant::Tuple* t) {
+  PyObject* seq = PySequence_Fast(items, what);
+  if (seq == nullptr) return false;
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i)
+    ok = buildConstant(PySequence_Fast_GET_ITEM(seq, i), t->add_items());
+  Py_DECREF(seq);
+  return ok;
+}
+
 bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
   if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) < 1) return fail("constant is not a tagged tuple");
   std::string tag;
@@ -123,29 +136,13 @@ bool buildConstant(PyObject* spec, kiln::v1::Constant* out) {
   } else if (tag == "namedtuple") {  // realcode2: ("namedtuple", [items], "mod.Point[x, y]")
     if (n != 3) return fail("a namedtuple constant is (tag, items, class)");
     if (!getStr(PyTuple_GET_ITEM(spec, 2), out->mutable_tuple_value()->mutable_namedtuple_class())) return false;
-    PyObject* seq = PySequence_Fast(a, "namedtuple constant items");
-    if (seq == nullptr) return false;
-    kiln::v1::Constant::Tuple* t = out->mutable_tuple_value();
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i)
-      if (!buildConstant(PySequence_Fast_GET_ITEM(seq, i), t->add_items())) {
-        Py_DECREF(seq);
-        return false;
-      }
-    Py_DECREF(seq);
+    if (!buildTupleItems(a, "namedtuple constant items", out->mutable_tuple_value())) return false;
   } else if (tag == "code") {
     long v = PyLong_AsLong(a);
     if (v < 0) return fail("bad code index");
     out->set_code_index(static_cast<uint32_t>(v));
   } else if (tag == "tuple") {
-    PyObject* seq = PySequence_Fast(a, "tuple constant items");
-    if (seq == nullptr) return false;
-    kiln::v1::Constant::Tuple* t = out->mutable_tuple_value();
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i)
-      if (!buildConstant(PySequence_Fast_GET_ITEM(seq, i), t->add_items())) {
-        Py_DECREF(seq);
-        return false;
-      }
-    Py_DECREF(seq);
+    if (!buildTupleItems(a, "tuple constant items", out->mutable_tuple_value())) return false;
   } else {
     PyErr_Format(PyExc_ValueError, "malformed bundle: unknown constant tag '%s'", tag.c_str());
     return false;
