@@ -201,6 +201,27 @@ def test_library_code_is_in_the_bundle_hash():
     assert _kiln.make_bundle(spec).serialize() != _kiln.make_bundle(bundle_spec(plain)).serialize()
 
 
+def test_str_codecs_travel_only_where_str_is_called():
+    """`str(b, "utf-8")` needs the codec functions in the bundle; reading the
+    class for `isinstance(x, str)` does not, and must not pay for them
+    (bundle size and the first call's hashing)."""
+    from kiln.bundle import bundle_spec
+
+    def reads(x):
+        return isinstance(x, str)
+
+    def calls(b):
+        return str(b, "utf-8")
+
+    def names(f):
+        return [g[0] for g in bundle_spec(f)[2][0][1]]
+
+    assert "str.__new__" not in names(reads)
+    assert "str.__new__" in names(calls)
+    assert len(bundle_spec(reads)[2]) == 1
+    assert len(bundle_spec(calls)[2]) > 1
+
+
 def test_registry_names():
     from kiln import library
 

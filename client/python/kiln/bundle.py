@@ -11,7 +11,9 @@ extension turns into the kiln.v1.Bundle message; see src/bundle_builder.cpp.
 """
 
 import builtins
+import dis
 import enum
+import functools
 import sys
 import types
 
@@ -200,6 +202,14 @@ def _enum_class_path(cls):
         if spelling is not None:
             return spelling[spelling.index("(") + 1:spelling.index(",")]
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # library code is scanned once per process, not per bundle
+def _calls_global(code, name):
+    """Whether the code calls the global `name` directly: a LOAD_GLOBAL of it
+    that pushes the NULL a call takes first (the oparg's low bit, CPython
+    3.11 and 3.12)."""
+    return any(i.opname == "LOAD_GLOBAL" and i.argval == name and i.arg & 1 for i in dis.get_instructions(code))
 
 
 def enum_members(globals_, names):
@@ -394,7 +404,7 @@ class _Builder:
                 value = _MISSING
             free[name] = self.self_or(name, value, func)
         globals_ = [g for g in globals_ if g[0] not in free] + list(free.values())
-        globals_ += self.library_members(globals_, code.co_names)
+        globals_ += self.library_members(globals_, code)
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
@@ -445,7 +455,7 @@ class _Builder:
         outer_members, self.members = self.members, []  # pycells: this function's own
         consts = self.code_consts(code, owner)
         globals_ = [self.global_ref(name, owner) for name in code.co_names if name not in code.co_freevars]
-        globals_ += self.library_members(globals_, code.co_names)
+        globals_ += self.library_members(globals_, code)
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
@@ -493,11 +503,12 @@ class _Builder:
             return (name, KIND_FUNCTION, None, self.index[id(func)], "", "")
         return self.resolve(name, value)
 
-    def library_members(self, globals_, names):
+    def library_members(self, globals_, code):
         """For each module global M and each name A the code reads, the
         library's implementation of "M.A" as a function global named "M.A"
         (no Python identifier has a dot, so it cannot shadow one). The
         compiler looks a module attribute up there before its own table."""
+        names = code.co_names
         from . import library
         members = []
         for _, kind, _, _, module, _ in globals_:
@@ -557,7 +568,10 @@ class _Builder:
         if "bytes" in names:
             members.append(("bytes.__new__", KIND_FUNCTION, None, self.add_function(library.lookup("bytes.__new__")), "", ""))
         # codec: str(b, encoding, errors) (str(x) of one argument is the compiler's).
-        if "str" in names:
+        # Only where the code calls `str` (`isinstance(x, str)` only reads it):
+        # its codec closure would otherwise travel in, and be hashed for,
+        # every bundle that names the class.
+        if "str" in names and _calls_global(code, "str"):
             members.append(("str.__new__", KIND_FUNCTION, None, self.add_function(library.lookup("str.__new__")), "", ""))
         # strings: a method of str written in Python, for each attribute name
         # the code reads ("str.zfill" for s.zfill); used when the receiver is
