@@ -111,10 +111,26 @@ class Failed(Exception):
     pass
 
 
+# One BLAS thread, unless the caller chose. Kiln calls NumPy's OpenBLAS and
+# Numba SciPy's, and each starts a thread pool per CPU: on the shared 2-core
+# machine their spinning made one 300x300 matmul take 1.6 to 40 ms from call
+# to call, for either library. One thread each compares the same BLAS work,
+# not the pools' luck.
+BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def pin_blas_threads(env):
+    """BLAS_THREADS into `env` (a dict or os.environ) where not set."""
+    for name, value in BLAS_THREADS.items():
+        env.setdefault(name, value)
+    return env
+
+
 def child_env(server=None):
     """The parent's environment with client/python first on PYTHONPATH (made
-    absolute, so children see the same packages whatever their cwd)."""
-    env = os.environ.copy()
+    absolute, so children see the same packages whatever their cwd), and one
+    BLAS thread (BLAS_THREADS)."""
+    env = pin_blas_threads(os.environ.copy())
     paths = [os.path.join(REPO, "client", "python")]
     paths += [os.path.abspath(p) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))

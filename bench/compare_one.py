@@ -24,6 +24,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import bench as _bench  # noqa: E402
+
+_bench.pin_blas_threads(os.environ)  # before NumPy loads its BLAS
 
 
 def conformance_case(category, name):

@@ -10,6 +10,7 @@
 #include "kiln_linalg.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,49 @@ static int validFloat(int64_t t) { return t >= KILN_LA_F32 && t <= KILN_LA_C128;
     }                                   \
   } while (0)
 
+/* How BLAS can use v (rows x cols, dtype t) where it lies, with no copy:
+ * *trans 'N' when its memory is a column-major rows x cols matrix with
+ * leading dimension *ld, 'T' when it is the column-major cols x rows
+ * transpose (a row-major matrix). 0 when it needs a copy: another dtype, a
+ * misaligned address, or negative, zero or partial-element strides. The
+ * stride of a single row or column is never used, so it counts as packed. */
+static int blasLayout(const View* v, int64_t rows, int64_t cols, int64_t t, char* trans, int64_t* ld) {
+  const int64_t es = esize(t);
+  if (v->dtype != t || es == 0) return 0;
+  const int64_t align = isComplex(t) ? es / 2 : es;
+  if ((uintptr_t)v->data % (uintptr_t)align != 0) return 0;
+  const int64_t rs = rows == 1 ? es : v->rs, cs = cols == 1 ? es : v->cs;
+  if (rs == es && cs > 0 && cs % es == 0 && cs / es >= max64(1, rows)) {
+    *trans = 'N';
+    *ld = cs / es;
+    return 1;
+  }
+  if (cs == es && rs > 0 && rs % es == 0 && rs / es >= max64(1, cols)) {
+    *trans = 'T';
+    *ld = rs / es;
+    return 1;
+  }
+  return 0;
+}
+
+/* The bytes v spans (rows, cols >= 1; strides of any sign). */
+static void spanOf(const View* v, int64_t rows, int64_t cols, int64_t es, uintptr_t* lo, uintptr_t* hi) {
+  const int64_t dr = (rows - 1) * v->rs, dc = (cols - 1) * v->cs;
+  const int64_t first = (dr < 0 ? dr : 0) + (dc < 0 ? dc : 0);
+  const int64_t last = (dr > 0 ? dr : 0) + (dc > 0 ? dc : 0) + es;
+  *lo = (uintptr_t)v->data + (uintptr_t)first;
+  *hi = (uintptr_t)v->data + (uintptr_t)last;
+}
+
+static int overlaps(const View* x, int64_t xr, int64_t xc, const View* y, int64_t yr, int64_t yc, int64_t es) {
+  uintptr_t xl, xh, yl, yh;
+  spanOf(x, xr, xc, es, &xl, &xh);
+  spanOf(y, yr, yc, es, &yl, &yh);
+  return xl < yh && yl < xh;
+}
+
+static char flip(char trans) { return trans == 'N' ? 'T' : 'N'; }
+
 static int64_t gemm(const KilnLinalgArray* args, int64_t nargs) {
   int64_t status = 0;
   char *A = NULL, *B = NULL, *C = NULL;
@@ -237,19 +281,48 @@ static int64_t gemm(const KilnLinalgArray* args, int64_t nargs) {
       }
     return 0;
   }
-  ALLOC(A, scratch(m, k, t));
-  ALLOC(B, scratch(k, n, t));
-  ALLOC(C, scratch(m, n, t));
-  copyIn(&va, m, k, t, A, m);
-  copyIn(&vb, k, n, t, B, max64(k, 1));
-  if (k > 0) {
-    double alpha[2], beta[2];
-    store((char*)alpha, t, 1.0, 0.0);
-    store((char*)beta, t, 0.0, 0.0);
-    int64_t lda = m, ldb = max64(k, 1), ldc = m;
-    ((gemm_fn)fn(R_GEMM, t))("N", "N", &m, &n, &k, alpha, A, &lda, B, &ldb, beta, C, &ldc, 1, 1);
+  if (k == 0) {  /* an empty sum: zeros */
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) store(vc.data + i * vc.rs + j * vc.cs, t, 0.0, 0.0);
+    return 0;
   }
-  copyOut(C, m, m, n, t, &vc);
+  /* Each operand is used where it lies when BLAS can read it there (an
+   * array of the product's dtype with unit strides along one axis: C or
+   * Fortran order, or a slice of one), else copied into a column-major
+   * scratch matrix. The result is written in place when it can be and does
+   * not overlap an operand. */
+  const int64_t es = esize(t);
+  char ta, tb, tc;
+  int64_t lda, ldb, ldc;
+  const char *pa = va.data, *pb = vb.data;
+  char* pc = vc.data;
+  if (!blasLayout(&va, m, k, t, &ta, &lda)) {
+    ALLOC(A, scratch(m, k, t));
+    copyIn(&va, m, k, t, A, m);
+    pa = A, ta = 'N', lda = m;
+  }
+  if (!blasLayout(&vb, k, n, t, &tb, &ldb)) {
+    ALLOC(B, scratch(k, n, t));
+    copyIn(&vb, k, n, t, B, k);
+    pb = B, tb = 'N', ldb = k;
+  }
+  if (!blasLayout(&vc, m, n, t, &tc, &ldc) || overlaps(&vc, m, n, &va, m, k, es) ||
+      overlaps(&vc, m, n, &vb, k, n, es)) {
+    ALLOC(C, scratch(m, n, t));
+    pc = C, tc = 'N', ldc = m;
+  }
+  double alpha[2], beta[2];
+  store((char*)alpha, t, 1.0, 0.0);
+  store((char*)beta, t, 0.0, 0.0);
+  gemm_fn call = (gemm_fn)fn(R_GEMM, t);
+  if (tc == 'N') {  /* C = op(A) op(B), column-major */
+    char xa[2] = {ta, 0}, xb[2] = {tb, 0};
+    call(xa, xb, &m, &n, &k, alpha, (P)pa, &lda, (P)pb, &ldb, beta, pc, &ldc, 1, 1);
+  } else {  /* C's memory is C^T, column-major: C^T = B^T A^T */
+    char xb[2] = {flip(tb), 0}, xa[2] = {flip(ta), 0};
+    call(xb, xa, &n, &m, &k, alpha, (P)pb, &ldb, (P)pa, &lda, beta, pc, &ldc, 1, 1);
+  }
+  if (C != NULL) copyOut(C, m, m, n, t, &vc);
 done:
   free(A);
   free(B);

@@ -63,6 +63,44 @@ def test_products(kilnd, dtype):
         dot(v, v[:3])
 
 
+def _views(m):
+    """m as BLAS reads it in place (C order, Fortran order, a row or column
+    slice, a transpose) and as it must be copied (negative and partial
+    strides)."""
+    big = np.zeros((2 * m.shape[0] + 1, 2 * m.shape[1] + 3), dtype=m.dtype)
+    big[1:1 + 2 * m.shape[0]:2, 2:2 + m.shape[1]] = m
+    return {
+        "C": m,
+        "F": np.asfortranarray(m),
+        "rows of a wider array": big[1:1 + 2 * m.shape[0]:2, 2:2 + m.shape[1]],
+        "transposed F": np.ascontiguousarray(m.T).T,
+        "reversed": m[::-1].copy()[::-1],
+        "every other column": np.repeat(m, 2, axis=1)[:, ::2],
+    }
+
+
+@pytest.mark.parametrize("dtype", DTYPES + [np.complex64], ids=lambda d: np.dtype(d).name)
+def test_products_over_layouts(kilnd, dtype):
+    """Operands BLAS can read in place are passed as they lie (C order as
+    the transpose of a Fortran matrix) and the result is written in place;
+    the others are copied. Every combination gives NumPy's product."""
+    from kiln import jit
+
+    mm = jit(lambda a, b: a @ b)
+    for shape_a, shape_b in (((5, 4), (4, 3)), ((1, 4), (4, 3)), ((5, 4), (4, 1)), ((1, 1), (1, 1)), ((3, 0), (0, 2))):
+        a, b = _mat(shape_a, dtype, 3), _mat(shape_b, dtype, 4)
+        for na, x in _views(a).items():
+            for nb, y in _views(b).items():
+                got = mm(x, y)
+                assert got.dtype == (a @ b).dtype and got.flags.c_contiguous, (na, nb)
+                _close(got, a @ b, dtype)
+    v, w = _mat((9,), dtype, 5), _mat((9, 2), dtype, 6)
+    for x in (v, v[::3][:3].copy(), v[::-1]):
+        _close(mm(x[:3], w[:3]), x[:3] @ w[:3], dtype)
+        _close(mm(w[:3].T, x[:3]), w[:3].T @ x[:3], dtype)
+    _close(mm(v[::2], v[::2]), v[::2] @ v[::2], dtype)
+
+
 def test_integer_products_are_integers(kilnd):
     from kiln import jit
 
