@@ -2237,9 +2237,9 @@ class Inferrer {
         }
         // closures: a closure lives only in the function that makes it (its
         // captures are values, checked there); returning it is refused
-        // (pyrest: Numba's words first).
+        // (pyrest: Numba's words first, and its class: a TypingError).
         if (operand(0)->kind == Kind::kFunction && !operand(0)->items.empty())
-          return userError(Diagnostic::Kind::kUnsupported,
+          return userError(Diagnostic::Kind::kTyping,
                            "Cannot capture the non-constant value of a function that may escape: returning an "
                            "inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
