@@ -1125,7 +1125,11 @@ absl::Status SsaBuilder::checkCaptures() const {
         return unsupported(st, absl::StrCat("assigning to the captured variable '", name(f.slot),
                                             "' (nonlocal) is not supported"));
       case CaptureFinding::kRecursive:
-        return unsupported(st, absl::StrCat("the inner function '", name(f.slot),
+        // pyrest: Numba's words first; the client raises this refusal as
+        // an UnsupportedError that is also a NotImplementedError, as Numba's
+        // (kiln/errors.py, NOT_IMPLEMENTED_PREFIXES)
+        return unsupported(st, absl::StrCat("Unsupported use of op_LOAD_CLOSURE encountered: the inner function '",
+                                            name(f.slot),
                                             "' calls itself: a recursive inner function is not supported"));
       case CaptureFinding::kAfterCapture:
         if (inCell(f.slot)) continue;

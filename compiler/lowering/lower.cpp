@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/library_code.h"  // pyrest:
 #include "compiler/lowering/lower_buffers.h"  // buffers:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
 #include "compiler/typing/rules_buffers.h"  // buffers:
@@ -263,6 +264,16 @@ absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, co
   b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
                   llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(fail);
+  const std::vector<compiler::Function>& fns = prog_.bundle->functions;
+  if (compiler::isLibraryCode(fns[target.function_index].code) && !compiler::isLibraryCode(fns[inst_.function_index].code)) {
+    // pyrest: an exception raised inside Kiln's library code is shown at
+    // the user's call into the library (its traceback frame), as a user
+    // error met there while compiling is (typing/inference.cpp atUserCall).
+    llvm::StructType* t = errorType();
+    b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(t, err_ptr_, 1));
+    b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->filename, "kiln.file"), b_.CreateStructGEP(t, err_ptr_, 7));
+    b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->name, "kiln.func"), b_.CreateStructGEP(t, err_ptr_, 8));
+  }
   leaveWithError(status);
   b_.SetInsertPoint(ok);
   call_result_owned_ = true;  // the callee returns its references

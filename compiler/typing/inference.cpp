@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "compiler/diagnostic.h"
+#include "compiler/library_code.h"  // pyrest:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
 #include "compiler/typing/literal_unroll.h"  // tuples:
 #include "compiler/typing/prune_none_branches.h"
@@ -2235,10 +2236,12 @@ class Inferrer {
           return absl::OkStatus();
         }
         // closures: a closure lives only in the function that makes it (its
-        // captures are values, checked there); returning it is refused.
+        // captures are values, checked there); returning it is refused
+        // (pyrest: Numba's words first, and its class: a TypingError).
         if (operand(0)->kind == Kind::kFunction && !operand(0)->items.empty())
-          return userError(Diagnostic::Kind::kUnsupported,
-                           "returning an inner function or lambda is not supported", line_);
+          return userError(Diagnostic::Kind::kTyping,
+                           "Cannot capture the non-constant value of a function that may escape: returning an "
+                           "inner function or lambda is not supported", line_);
         const Type* u = unify(tc_, inst.ret, operand(0));
         if (!u) u = joinOptional(tc_, inst.ret, operand(0));  // optional: None on one path
         if (!u)
@@ -2367,6 +2370,54 @@ void markReachable(Program& p, int idx) {
     }
 }
 
+// pyrest: a user error met inside Kiln's library code (kiln/library,
+// compiler/library_code.h) is shown at the user's call into the
+// library: the user's file, line and function, with the library function and
+// its own line named in the message. The call is found by a breadth-first walk
+// from the entry in program order (the first call that reaches the instance),
+// so the choice is deterministic. Errors of user code, and of an entry that is
+// itself library code, stay where they are.
+absl::Status atUserCall(const Program& p, int idx, absl::Status s) {
+  const compiler::Bundle& bundle = *p.bundle;
+  auto library = [&](int k) { return compiler::isLibraryCode(bundle.functions[p.instances[k]->function_index].code); };
+  std::optional<Diagnostic> d = compiler::diagnosticOf(s);
+  if (!d || !library(idx)) return s;
+  const size_t n = p.instances.size();
+  std::vector<std::pair<int, const ir::Instr*>> caller(n, {-1, nullptr});
+  std::vector<bool> seen(n, false);
+  std::vector<int> queue{0};
+  seen[0] = true;
+  for (size_t q = 0; q < queue.size(); ++q) {
+    const Instance& inst = *p.instances[queue[q]];
+    auto reach = [&](int target, const ir::Instr* call) {
+      if (target < 0 || static_cast<size_t>(target) >= n || seen[target]) return;
+      seen[target] = true;
+      caller[target] = {queue[q], call};
+      queue.push_back(target);
+    };
+    for (auto& b : inst.ir->blocks)
+      for (auto& i : b->instrs) {
+        if (auto it = inst.calls.find(i.get()); it != inst.calls.end()) reach(it->second.target, i.get());
+        if (auto set = inst.set_calls.find(i.get()); set != inst.set_calls.end())
+          for (const CallBinding& c : set->second) reach(c.target, i.get());
+      }
+  }
+  int at = idx, called = idx;
+  const ir::Instr* call = nullptr;
+  while (library(at)) {
+    if (caller[at].first < 0) return s;  // library code all the way up: no user call to show
+    called = at;
+    std::tie(at, call) = caller[at];
+  }
+  const compiler::CodeObject& user = bundle.functions[p.instances[at]->function_index].code;
+  const compiler::CodeObject& lib = bundle.functions[p.instances[called]->function_index].code;
+  std::string file = d->filename.substr(d->filename.find_last_of('/') + 1);
+  return compiler::userError(d->kind,
+                             absl::StrCat(d->message, " (in kiln's library function '", lib.qualname, "', ", file,
+                                          ":", d->line, ")"),
+                             user.filename, call->line, user.qualname);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bundle, const UntypedFunctions& functions,
@@ -2462,9 +2513,10 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
         }
     }
   }
-  for (auto& inst : p->instances) {
-    if (!inst->reachable) continue;
-    if (!inst->error.ok()) return inst->error;
+  for (size_t k = 0; k < p->instances.size(); ++k) {
+    const Instance& inst = *p->instances[k];
+    if (!inst.reachable) continue;
+    if (!inst.error.ok()) return atUserCall(*p, static_cast<int>(k), inst.error);
   }
   // Every value a reachable operation consumes must have a type by now.
   for (size_t k = 0; k < p->instances.size(); ++k) {
@@ -2475,17 +2527,23 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
       for (auto& i : b->instrs)
         for (ir::Value* o : i->operands) {
           if (holdsUntypedList(o->type))  // lists
-            return compiler::userError(
+            return atUserCall(*p, static_cast<int>(k), compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
-                absl::StrCat("Cannot infer the type of variable ",  // pyfuncs: Numba's words first
+                isTypedList(o->type)  // pyrest: a typed List() whose items nothing types
+                    ? absl::StrCat("Cannot infer the type of variable ",  // Numba's words first
+                                   o->debug_name.empty() ? "used here" : absl::StrCat("'", o->debug_name, "'"),
+                                   ", have imprecise type: ListType[undefined]: nothing gives the empty typed List "
+                                   "an item type: make it with one (List.empty_list(int64), with the item type "
+                                   "from numba.types, kiln.types or NumPy) or append an item to it")
+                    : absl::StrCat("Cannot infer the type of variable ",  // pyfuncs: Numba's words first
                              o->debug_name.empty() ? "used here" : absl::StrCat("'", o->debug_name, "'"),
                              ", have imprecise type: list(undefined): cannot infer the item type of the empty list "
                              "(For Numba to be able to compile a list, the list must have a known and precise "
                              "type that can be inferred from the other variables: append an item to it, or make "
                              "it with a typed item)"),
-                code.filename, i->line, code.qualname);
+                code.filename, i->line, code.qualname));
           if (o->type->kind == Kind::kUnknown)
-            return compiler::userError(
+            return atUserCall(*p, static_cast<int>(k), compiler::userError(
                 compiler::Diagnostic::Kind::kTyping,
                 absl::StrCat(i->op == ir::Op::kReturn && o->def && o->def->op == ir::Op::kCall
                                  ? "cannot type infer runaway recursion: "  // Numba's words, for a call that never returns a type
@@ -2494,7 +2552,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
                              o->debug_name.empty() ? "a value" : absl::StrCat("'", o->debug_name, "'"),
                              " used by '", ir::mnemonic(i->op), "'",
                              i->op == ir::Op::kReturn ? " (a recursion without a base case?)" : ""),
-                code.filename, i->line, code.qualname);
+                code.filename, i->line, code.qualname));
         }
   }
   // The entry's result crosses into the caller, which can only receive

@@ -81,6 +81,9 @@ bool storable(const Type* t) {
   if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
   if (t->kind == Kind::kStr) return true;  // litcont: a reference, as an array's
   if (t->isRecord()) return true;  // recown: {meminfo, data}, a reference to its array as an array's
+  // pyrest: a typed List (ListType[T], as Numba) is a reference to its
+  // block, as a dict value is: d[k].append(x) changes the list d holds.
+  if (isTypedList(t)) return t->items[0]->kind != Kind::kUnknown;
   if (t->kind == Kind::kTuple) {
     for (const Type* item : t->items)
       if (!storable(item)) return false;
@@ -90,6 +93,13 @@ bool storable(const Type* t) {
 }
 std::string valueProblem(const Type* v) {
   if (std::string why = dictNoneProblem(v, /*is_key=*/false); !why.empty()) return why;
+  if (isTypedList(v))  // pyrest: an empty List() whose items nothing types
+    return absl::StrCat("a dict value of type ", v->str(),
+                        " is not supported: give the List an item type (List.empty_list(T), T as int64)");
+  if (v->kind == Kind::kList)  // pyrest: as Numba, which refuses a reflected list there too
+    return absl::StrCat("a dict value of type ", v->str(),
+                        " is not supported: a dict holds typed Lists, not Python lists (make the value with "
+                        "List() or List.empty_list(T) from kiln.typed or numba.typed)");
   return absl::StrCat("a dict value of type ", v->str(), " is not supported");
 }
 std::string keyProblem(const Type* k) {

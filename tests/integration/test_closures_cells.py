@@ -260,8 +260,27 @@ def test_recursive_inner_function_is_still_refused():
             return inner(x - 1)
         return inner(x)
 
-    with pytest.raises(kiln.UnsupportedError, match="calls itself"):
+    with pytest.raises(kiln.UnsupportedError, match="calls itself") as info:
         kiln.jit(outer)(5)
+    # pyrest: also Numba's class for it, and Numba's words first
+    assert isinstance(info.value, NotImplementedError)
+    assert isinstance(info.value, kiln.errors.UnsupportedNotImplementedError)
+    assert str(info.value).startswith("Unsupported use of op_LOAD_CLOSURE encountered")
+
+
+def test_other_refusals_are_not_not_implemented_errors():
+    def outer(x):
+        def gen():
+            yield x
+            return 1
+        s = 0
+        for v in gen():
+            s += v
+        return s
+
+    with pytest.raises(kiln.UnsupportedError) as info:
+        kiln.jit(outer)(5)
+    assert not isinstance(info.value, NotImplementedError)
 
 
 # -- a global tuple of jitted functions --

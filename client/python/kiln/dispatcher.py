@@ -14,8 +14,9 @@ import warnings
 
 from . import _kiln, config
 from .bundle import bundle_spec
-from .errors import (BoxingError, CompilerError, KilnError, KilnPerformanceWarning, LoweringError, NumbaTypeError,
-                     NumbaValueError, TypingError, UnsupportedError, located, warning_category)
+from .errors import (NOT_IMPLEMENTED_PREFIXES, BoxingError, CompilerError, KilnError, KilnPerformanceWarning,
+                     LoweringError, NumbaTypeError, NumbaValueError, TypingError, UnsupportedError,
+                     UnsupportedNotImplementedError, located, warning_category)
 
 # The emit names and diagnostic kinds are defined once in C++ (base/*.def,
 # kiln.proto) and read from the extension, never copied here.
@@ -262,6 +263,8 @@ class Dispatcher(_kiln.Dispatcher):
     def _raise(reply):
         cls = _DIAGNOSTIC_ERRORS.get(reply["kind"], CompilerError)
         msg = reply["message"]
+        if cls is UnsupportedError and msg.startswith(NOT_IMPLEMENTED_PREFIXES):
+            cls = UnsupportedNotImplementedError  # pyrest: as Numba, a NotImplementedError too
         if cls is CompilerError and not msg.startswith("internal compiler error"):
             msg = f"internal compiler error (a kiln bug): {msg}"
         if cls is CompilerError:

@@ -91,6 +91,21 @@ class UnsupportedError(TypingError):
     """The function uses a Python construct Kiln does not compile."""
 
 
+class UnsupportedNotImplementedError(UnsupportedError, NotImplementedError):
+    """An unsupported construct that Numba refuses with NotImplementedError
+    (a recursive inner function), so code written for Numba that catches
+    NotImplementedError keeps catching it (pyrest). The server words these
+    refusals with Numba's own message first (NOT_IMPLEMENTED_PREFIXES); the
+    dispatcher raises an UnsupportedError with such a message as this class.
+    Other refusals are not NotImplementedErrors (so not RuntimeErrors): a
+    test expecting a run-time RuntimeError must not pass on a refusal."""
+
+
+# The start of the message of each refusal that Numba raises as
+# NotImplementedError (compiler/frontend/ssa_builder.cpp words it).
+NOT_IMPLEMENTED_PREFIXES = ("Unsupported use of op_LOAD_CLOSURE encountered",)
+
+
 class NumbaTypeError(TypingError):
     """A typing error that Numba raises as its NumbaTypeError (returning a
     function object from a jitted function), so code written for Numba that

@@ -1392,8 +1392,10 @@ bool unboxSet(PyObject* v, const Layout& l, void* dst) {
     return false;
   }
   const Layout& item = l.items[0];
-  // Strings are borrowed from the Python set for the call (no block).
-  if (item.kind == Kind::kArray || item.kind == Kind::kList || item.kind == Kind::kDict) {
+  // Strings and bytes (pyrest: a Bytes item, CPython's hash is compiled
+  // code's) are borrowed from the Python set for the call (no block).
+  const bool bytes = item.kind == Kind::kArray && item.buffer == BufferKind::kBytes;
+  if ((item.kind == Kind::kArray && !bytes) || item.kind == Kind::kList || item.kind == Kind::kDict) {
     PyErr_Format(PyExc_TypeError, "passing %s to a jitted function is not supported", l.spelling.c_str());
     return false;
   }

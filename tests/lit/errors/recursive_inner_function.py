@@ -5,4 +5,4 @@ def f(x):
         return 1 if k < 1 else g(k - 1)
     return g(x)
 
-# CHECK: recursive_inner_function.py:4: UnsupportedError: the inner function 'g' calls itself: a recursive inner function is not supported
+# CHECK: recursive_inner_function.py:4: UnsupportedError: Unsupported use of op_LOAD_CLOSURE encountered: the inner function 'g' calls itself: a recursive inner function is not supported
