@@ -249,3 +249,42 @@ def test_metrics_name_the_queue(remote):
     names = {name for name, _ in scrape(remote)}
     assert "kiln_gpu_queued_launches" in names
     assert re.search('outcome="dropped"', " ".join(labels for (_, labels) in scrape(remote)))
+
+
+rec = np.dtype([("a", np.float64), ("b", np.int32)])
+
+
+@cuda.jit
+def read_record(x, out):
+    out[0] = x.a * 2 + x.b
+
+
+@cuda.jit
+def string_length(s, out):
+    out[0] = len(s)
+
+
+@cuda.jit
+def record_rows(r, out):
+    i = cuda.grid(1)
+    if i < r.shape[0]:
+        out[i] = r[i]["a"]
+
+
+def test_records_and_strings_are_refused_naming_the_argument(remote):
+    # The client's own emulation runs the first two (a pointer to the
+    # client's memory); the remote path refuses them, never a wrong answer.
+    r = np.zeros(2, rec)
+    r["a"], r["b"] = [1.5, 2.5], [1, 2]
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match=r"^kernel read_record: argument 0 of type Record\(a\[type=float64;offset=0\],"
+                                        r"b\[type=int32;offset=8\];12;False\) cannot be passed to a remote launch: "
+                                        r"records and strings run only in the client's own emulation"):
+        read_record[1, 1](r[1], out)
+    with pytest.raises(TypeError, match=r"^kernel string_length: argument 0 of type unicode_type cannot be passed "
+                                        r"to a remote launch"):
+        string_length[1, 1]("hello", out)
+    with pytest.raises(InvalidRequestError, match=r"launch of record_rows: argument 0: an argument of type "
+                                                  r"array\(Record\(.*\), 1d, C\) cannot be passed to a remote launch"):
+        record_rows[1, 2](r, out)
+    assert not out.any()

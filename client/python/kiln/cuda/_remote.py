@@ -227,6 +227,12 @@ def _arg(value, name, i):
         writable = value.flags.writeable
         return t, ("host", a.tobytes(), a.dtype.itemsize, a.shape, a.strides, 0, writable), \
             (value if writable else None)
+    if isinstance(value, (np.void, str, bytes)):
+        # Their host ABI is a pointer to the client's memory (the kernel may
+        # write through it); the remote path does not carry them yet.
+        t = _kiln.typeof(value) or type(value).__name__
+        raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch: records and "
+                        "strings run only in the client's own emulation (KILN_CUDA_REMOTE=0)")
     if isinstance(value, (bool, int, float, complex, np.generic)):
         t = _kiln.typeof(value)
         try:
