@@ -56,13 +56,22 @@ absl::StatusOr<std::string> launchSpec(const std::string& type, int* size) {
   std::string spec;
   if (t->kind == base::TypeSyntax::Kind::kArray && t->items.empty()) {
     if (!scalarToken(base::TypeSyntax::scalarType(t->scalar), size).empty()) spec = absl::StrCat("A", t->ndim);
+  } else if (t->kind == base::TypeSyntax::Kind::kRecord && t->enum_class.empty()) {
+    // A record: its bytes travel as a 0-d host array; the kernel gets a
+    // pointer to them (the host ABI), and they come back (it may write).
+    spec = "R";
+    *size = static_cast<int>(t->count);
+  } else if (t->kind == base::TypeSyntax::Kind::kUnicode) {
+    // A str: its characters as a 1-d host array of 1, 2 or 4-byte code
+    // units (CPython's kind); the kernel gets {NULL, data, length, kind}.
+    spec = "U";
   } else {
     spec = valueToken(*t, size, 0);
   }
   if (spec.empty())
     return absl::InvalidArgumentError(absl::StrCat("an argument of type ", type,
                                                    " cannot be passed to a remote launch (arrays of numbers, "
-                                                   "number or bool scalars and tuples of them only)"));
+                                                   "number or bool scalars, tuples of them, records and str only)"));
   return spec;
 }
 
@@ -356,13 +365,15 @@ absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Art
     if (!spec.ok())
       return absl::InvalidArgumentError(absl::StrCat("launch of ", kernel, ": argument ", i, ": ", spec.status().message()));
     const bool array = (*spec)[0] == 'A';
+    // A record or str: host bytes only, as a 0-d (record) or 1-d (str) view.
+    const bool pointed = *spec == "R" || *spec == "U";
     const std::string what = absl::StrCat("launch of ", kernel, ": argument ", i, " (", arg_types[i], ")");
     pb::WorkerArg* out = l->add_args();
     out->set_spec(*spec);
     const pb::ArrayView* view = nullptr;
     switch (a.value_case()) {
       case pb::LaunchArg::kHost:
-        if (!array) return absl::InvalidArgumentError(absl::StrCat(what, " is given an array"));
+        if (!array && !pointed) return absl::InvalidArgumentError(absl::StrCat(what, " is given an array"));
         view = &a.host().view();
         out->mutable_array()->set_host_index(static_cast<uint32_t>(l->host_size()));
         l->add_host(a.host().data());
@@ -370,7 +381,7 @@ absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Art
         host_arg.push_back(i);
         break;
       case pb::LaunchArg::kDevice:
-        if (!array) return absl::InvalidArgumentError(absl::StrCat(what, " is given a device array"));
+        if (!array || pointed) return absl::InvalidArgumentError(absl::StrCat(what, " is given a device array"));
         if (a.device().handle().device() != request.device())
           return absl::InvalidArgumentError(absl::StrCat(what, " is a device array of GPU ", a.device().handle().device(),
                                                          ", not of GPU ", request.device(), " the launch runs on"));
@@ -387,7 +398,15 @@ absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Art
         break;
       case pb::LaunchArg::VALUE_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, " has no value"));
     }
-    if (view != nullptr) {
+    if (view != nullptr && pointed) {
+      const bool ok = *spec == "R" ? view->itemsize() == static_cast<uint32_t>(size) && view->shape_size() == 0
+                                   : (view->itemsize() == 1 || view->itemsize() == 2 || view->itemsize() == 4) &&
+                                         view->shape_size() == 1 && view->strides(0) == view->itemsize();
+      if (!ok)
+        return absl::InvalidArgumentError(absl::StrCat(what, " is given ", view->shape_size(), " dimensions of ",
+                                                       view->itemsize(), "-byte items"));
+      *out->mutable_array()->mutable_view() = *view;
+    } else if (view != nullptr) {
       if (view->itemsize() != static_cast<uint32_t>(size) || view->shape_size() != std::stoi(spec->substr(1)))
         return absl::InvalidArgumentError(absl::StrCat(what, " is given ", view->shape_size(), " dimensions of ",
                                                        view->itemsize(), "-byte items"));

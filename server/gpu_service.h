@@ -119,8 +119,10 @@ class GpuService {
 /// argument type a remote launch can pass ("A2" for "array(float32, 2d, C)",
 /// "f8", "i4", "b1", "c16", "M8", "(f8(i4b1))" for a tuple of scalars and
 /// tuples), with the element size (arrays) or the bytes of the scalar items
-/// (runtime/cuda/arg_spec.h); INVALID_ARGUMENT for any other type (records,
-/// strings, tuples holding arrays...).
+/// (runtime/cuda/arg_spec.h); "R" for a record (size: its itemsize) and "U"
+/// for a str (size 0: 1, 2 or 4-byte code units), both carried as host
+/// bytes; INVALID_ARGUMENT for any other type (arrays of records, tuples
+/// holding arrays...).
 absl::StatusOr<std::string> launchSpec(const std::string& type, int* size);
 
 }  // namespace kiln::server

@@ -227,12 +227,27 @@ def _arg(value, name, i):
         writable = value.flags.writeable
         return t, ("host", a.tobytes(), a.dtype.itemsize, a.shape, a.strides, 0, writable), \
             (value if writable else None)
-    if isinstance(value, (np.void, str, bytes)):
-        # Their host ABI is a pointer to the client's memory (the kernel may
-        # write through it); the remote path does not carry them yet.
+    if isinstance(value, np.void) and value.dtype.names is not None:
+        # A record: its bytes as a 0-d host array; the kernel gets a pointer
+        # to the worker's copy (the host ABI). Kernels cannot write a record
+        # argument (the compiler refuses it, here as in the emulation), so
+        # nothing comes back.
+        t = _kiln.typeof(value)
+        if t is None or not t.replace("readonly ", "").startswith("Record("):
+            raise TypeError(f"kernel {name}: argument {i} (a record of dtype {value.dtype}) cannot be passed to a "
+                            "remote launch")
+        return t, ("host", value.tobytes(), value.dtype.itemsize, (), (), 0, False), None
+    if isinstance(value, str):
+        # A str: its code units in CPython's kind (1, 2 or 4 bytes each),
+        # as a 1-d host array; the kernel gets {NULL, data, length, kind}.
+        top = max(map(ord, value), default=0)
+        kind, codec = (1, "latin-1") if top < 256 else (2, "utf-16-le") if top < 65536 else (4, "utf-32-le")
+        return "unicode_type", ("host", value.encode(codec, "surrogatepass"), kind, (len(value),), (kind,), 0,
+                                False), None
+    if isinstance(value, (np.void, bytes)):
         t = _kiln.typeof(value) or type(value).__name__
-        raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch: records and "
-                        "strings run only in the client's own emulation (KILN_CUDA_REMOTE=0)")
+        raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch: arrays, "
+                        "device arrays, numbers, tuples of numbers, records and str only")
     if isinstance(value, (bool, int, float, complex, np.generic)):
         t = _kiln.typeof(value)
         try:
@@ -252,7 +267,7 @@ def _arg(value, name, i):
                             "of numbers, bools and tuples only") from None
         return t, ("scalar", data), None
     raise TypeError(f"kernel {name}: argument {i} ({type(value).__name__}) cannot be passed to a remote launch: "
-                    "arrays, device arrays, numbers and tuples of numbers only")
+                    "arrays, device arrays, numbers, tuples of numbers, records and str only")
 
 
 def _flat_items(value):
