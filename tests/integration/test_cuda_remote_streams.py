@@ -154,19 +154,32 @@ def test_a_host_array_launch_on_a_stream_is_synchronous(remote):
     np.testing.assert_array_equal(out, 1.0)
 
 
+@cuda.jit
+def scalar_only(x):
+    pass
+
+
 def test_the_queue_of_a_client_is_capped(remote):
-    s = cuda.stream()
-    d = cuda.to_device(np.zeros(2))
-    slow_add[1, 1, s](d, 1)
+    s, t = cuda.stream(), cuda.stream()
+    scalar_only[1, 1, s](1.0)
     s.synchronize()
-    n = 12
+    busy = cuda.to_device(np.zeros(2))
+    spin[1, 1, t](busy)  # holds the device until its deadline (3 s) kills its worker
     peak = 0
-    for _ in range(n):
-        slow_add[1, 1, s](d, 30_000_000)
-        peak = max(peak, queued(remote))
-    assert 1 <= peak <= 4  # --gpu-max-queued-launches 4: a launch past it waited for room
+    t0 = time.monotonic()
+    for k in range(8):
+        scalar_only[1, 1, s](1.0)  # no device array: the fresh worker runs them
+        if k < 4:
+            peak = max(peak, queued(remote))
+    waited = time.monotonic() - t0
+    # --gpu-max-queued-launches 4: four were queued behind the endless
+    # kernel, and the fifth waited for room until its deadline freed the device
+    assert peak == 4
+    assert waited > 1.0
+    with pytest.raises(DeadlineExceededError, match="kernel 'spin'"):
+        t.synchronize()
     s.synchronize()
-    assert d.copy_to_host()[0] == 1 + n * 30_000_000
+    assert queued(remote) == 0
 
 
 def test_a_launch_arrays_stay_alive_until_the_sync(remote):
