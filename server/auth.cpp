@@ -69,7 +69,8 @@ RpcRule ruleFor(absl::string_view rpc) {
   if (rpc == "Compile" || rpc == "GetStats") return {true, Right::kCompile};
   if (rpc == "Shutdown") return {true, Right::kAdmin};
   if (rpc == "ZeroStats" || rpc == "EvictCache") return {true, Right::kAdmin};  // metrics: operator commands
-  if (rpc == "Launch" || rpc == "AllocDevice" || rpc == "ReadDevice" || rpc == "WriteDevice" || rpc == "FreeDevice")
+  if (rpc == "Launch" || rpc == "AllocDevice" || rpc == "ReadDevice" || rpc == "WriteDevice" || rpc == "FreeDevice" ||
+      rpc == "SyncLaunches")
     return {true, Right::kLaunch};  // gpu: the GPU pool
   return {};
 }

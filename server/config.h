@@ -180,6 +180,14 @@ struct Config {
   /// and replaced (DEADLINE_EXCEEDED naming the kernel). The client's
   /// deadline applies too. Default: 60 s. Reloads: no.
   double gpu_max_launch_seconds = 60;
+  /// Asynchronous launches (docs/cuda.md "Streams") one client may have
+  /// queued and not yet started; a launch past it waits for room. Default:
+  /// 64. Reloads: no.
+  int gpu_max_queued_launches = 64;
+  /// A client whose asynchronous launches were not followed by any call for
+  /// this long is taken as gone: its queued launches are dropped. Default:
+  /// 300 s. Reloads: no.
+  double gpu_session_idle_seconds = 300;
   /// The worker's libcuda ("" = $KILN_LIBCUDA, else libcuda.so.1). Reloads: no.
   std::string gpu_libcuda;
 };

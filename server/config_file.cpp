@@ -127,6 +127,8 @@ std::vector<std::string> restartOnlyChanges(const Config& a, const Config& b) {
   check(a.gpu_max_bytes != b.gpu_max_bytes, "gpu-max-bytes");
   check(a.gpu_max_launch_seconds != b.gpu_max_launch_seconds, "gpu-max-launch-seconds");
   check(a.gpu_libcuda != b.gpu_libcuda, "gpu-libcuda");
+  check(a.gpu_max_queued_launches != b.gpu_max_queued_launches, "gpu-max-queued-launches");
+  check(a.gpu_session_idle_seconds != b.gpu_session_idle_seconds, "gpu-session-idle-seconds");
   return changed;
 }
 

@@ -56,13 +56,22 @@ absl::StatusOr<std::string> launchSpec(const std::string& type, int* size) {
   std::string spec;
   if (t->kind == base::TypeSyntax::Kind::kArray && t->items.empty()) {
     if (!scalarToken(base::TypeSyntax::scalarType(t->scalar), size).empty()) spec = absl::StrCat("A", t->ndim);
+  } else if (t->kind == base::TypeSyntax::Kind::kRecord && t->enum_class.empty()) {
+    // A record: its bytes travel as a 0-d host array; the kernel gets a
+    // pointer to them (the host ABI), and they come back (it may write).
+    spec = "R";
+    *size = static_cast<int>(t->count);
+  } else if (t->kind == base::TypeSyntax::Kind::kUnicode) {
+    // A str: its characters as a 1-d host array of 1, 2 or 4-byte code
+    // units (CPython's kind); the kernel gets {NULL, data, length, kind}.
+    spec = "U";
   } else {
     spec = valueToken(*t, size, 0);
   }
   if (spec.empty())
     return absl::InvalidArgumentError(absl::StrCat("an argument of type ", type,
                                                    " cannot be passed to a remote launch (arrays of numbers, "
-                                                   "number or bool scalars and tuples of them only)"));
+                                                   "number or bool scalars, tuples of them, records and str only)"));
   return spec;
 }
 
@@ -87,7 +96,9 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
         return o;
       }()),
       counts_(new Counts[static_cast<size_t>(config.gpu_devices)]),
-      modules_(static_cast<size_t>(config.gpu_devices)) {}
+      modules_(static_cast<size_t>(config.gpu_devices)),
+      queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
+                                             absl::Seconds(config.gpu_session_idle_seconds))) {}
 
 std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
   std::vector<MetricsSample::GpuDevice> out(static_cast<size_t>(devices_));
@@ -102,6 +113,8 @@ std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
     out[d].modules_hit = c.module_hit.load();
     out[d].modules_loaded = c.module_loaded.load();
     out[d].modules_resent = c.module_resent.load();
+    out[d].launches_dropped = queues_->dropped(static_cast<uint32_t>(d));
+    out[d].queued_launches = queues_->queued(static_cast<uint32_t>(d));
   }
   return out;
 }
@@ -250,13 +263,8 @@ absl::Status GpuService::free(const pb::FreeDeviceRequest& request, absl::Time d
       .status();
 }
 
-absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Artifact& artifact,
-                                const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
-                                absl::Time deadline) {
-  if (absl::Status s = checkDevice(request.device()); !s.ok()) return s;
-  gpu::Outcome outcome = gpu::Outcome::kOk;
-  absl::Status s = run(request, artifact, arg_types, reply, deadline, &outcome);
-  Counts& c = counts_[request.device()];
+void GpuService::count(uint32_t device, gpu::Outcome outcome, const absl::Status& s, const pb::LaunchResponse& reply) {
+  Counts& c = counts_[device];
   switch (outcome) {
     case gpu::Outcome::kFault: c.fault.fetch_add(1); break;
     case gpu::Outcome::kDeadline: c.deadline.fetch_add(1); break;
@@ -266,12 +274,60 @@ absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Arti
       else c.ok.fetch_add(1);
       break;
   }
+}
+
+absl::Status GpuService::launch(const pb::LaunchRequest& request, const pb::Artifact& artifact,
+                                const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
+                                absl::Time deadline) {
+  if (absl::Status s = checkDevice(request.device()); !s.ok()) return s;
+  gpu::Outcome outcome = gpu::Outcome::kOk;
+  PreparedLaunch p;
+  absl::Status s = prepare(request, artifact, arg_types, p);
+  if (s.ok()) s = execute(request.device(), artifact, p, reply, deadline, &outcome);
+  count(request.device(), outcome, s, reply);
   return s;
 }
 
-absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifact& artifact,
-                             const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
-                             absl::Time deadline, gpu::Outcome* outcome) {
+absl::Status GpuService::launchAsync(const pb::LaunchRequest& request, std::shared_ptr<const pb::Artifact> artifact,
+                                     const std::vector<std::string>& arg_types, pb::LaunchResponse& reply,
+                                     absl::Time deadline) {
+  if (absl::Status s = checkDevice(request.device()); !s.ok()) return s;
+  auto p = std::make_shared<PreparedLaunch>();
+  absl::Status s = prepare(request, *artifact, arg_types, *p);
+  if (s.ok() && !p->host_arg.empty())
+    s = absl::InvalidArgumentError(absl::StrCat("launch of ", p->kernel, ": argument ", p->host_arg[0],
+                                                " is a host array, which an asynchronous launch cannot take "
+                                                "(its bytes come back in the launch's reply)"));
+  if (!s.ok()) {
+    count(request.device(), gpu::Outcome::kOk, s, reply);
+    return s;
+  }
+  const uint32_t device = request.device();
+  LaunchQueues::Work work = [this, device, p, artifact](pb::KernelError* kernel_error) {
+    gpu::Outcome outcome = gpu::Outcome::kOk;
+    pb::LaunchResponse done;
+    // Only the pool's own limit: the client's deadline was for queueing.
+    absl::Status s = execute(device, *artifact, *p, done, absl::InfiniteFuture(), &outcome);
+    count(device, outcome, s, done);
+    if (s.ok() && done.status() == pb::LaunchResponse::STATUS_KERNEL_ERROR) *kernel_error = done.kernel_error();
+    return s;
+  };
+  if (absl::Status q = queues_->enqueue(request.session(), request.stream(), device, p->kernel, std::move(work),
+                                        deadline);
+      !q.ok())
+    return q;
+  reply.set_status(pb::LaunchResponse::STATUS_QUEUED);
+  return absl::OkStatus();
+}
+
+absl::Status GpuService::sync(const pb::SyncLaunchesRequest& request, pb::SyncLaunchesResponse& reply,
+                              absl::Time deadline) {
+  if (request.session().empty()) return absl::InvalidArgumentError("SyncLaunchesRequest.session is empty");
+  return queues_->sync(request.session(), request.stream(), request.end(), deadline, reply);
+}
+
+absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Artifact& artifact,
+                                 const std::vector<std::string>& arg_types, PreparedLaunch& p) {
   const std::string kernel = request.kernel_name().empty() ? "kernel" : request.kernel_name().substr(0, 200);
   if (request.grid_size() < 1 || request.grid_size() > 3 || request.block_size() < 1 || request.block_size() > 3)
     return absl::InvalidArgumentError(absl::StrCat("launch of ", kernel, ": grid and block need 1 to 3 extents each, got ",
@@ -291,18 +347,17 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
   if (request.args_size() != static_cast<int>(arg_types.size()))
     return absl::InvalidArgumentError(absl::StrCat("launch of ", kernel, ": ", request.args_size(),
                                                    " arguments for ", arg_types.size(), " argument types"));
-  pb::WorkerRequest w;
+  p.kernel = kernel;
+  p.args = request.args_size();
+  pb::WorkerRequest& w = p.request;
   pb::WorkerLaunch* l = w.mutable_launch();
   l->set_module_key(artifact.cache_key());
   l->set_entry(artifact.entry_symbol());
-  // The image only when this device's worker may lack the module.
-  const bool send_image = !believesLoaded(request.device(), artifact);
-  if (send_image) l->set_image(artifact.shared_object());
   for (uint32_t n : request.grid()) l->add_grid(n);
   for (uint32_t n : request.block()) l->add_block(n);
   l->set_shared_bytes(request.shared_bytes());
-  std::vector<int> host_arg;  // the argument of each host buffer
-  uint64_t handles_generation = 0;  // of the device arrays (one device, so one generation)
+  std::vector<int>& host_arg = p.host_arg;
+  uint64_t& handles_generation = p.handles_generation;
   for (int i = 0; i < request.args_size(); ++i) {
     const pb::LaunchArg& a = request.args(i);
     int size = 0;
@@ -310,13 +365,15 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
     if (!spec.ok())
       return absl::InvalidArgumentError(absl::StrCat("launch of ", kernel, ": argument ", i, ": ", spec.status().message()));
     const bool array = (*spec)[0] == 'A';
+    // A record or str: host bytes only, as a 0-d (record) or 1-d (str) view.
+    const bool pointed = *spec == "R" || *spec == "U";
     const std::string what = absl::StrCat("launch of ", kernel, ": argument ", i, " (", arg_types[i], ")");
     pb::WorkerArg* out = l->add_args();
     out->set_spec(*spec);
     const pb::ArrayView* view = nullptr;
     switch (a.value_case()) {
       case pb::LaunchArg::kHost:
-        if (!array) return absl::InvalidArgumentError(absl::StrCat(what, " is given an array"));
+        if (!array && !pointed) return absl::InvalidArgumentError(absl::StrCat(what, " is given an array"));
         view = &a.host().view();
         out->mutable_array()->set_host_index(static_cast<uint32_t>(l->host_size()));
         l->add_host(a.host().data());
@@ -324,7 +381,7 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
         host_arg.push_back(i);
         break;
       case pb::LaunchArg::kDevice:
-        if (!array) return absl::InvalidArgumentError(absl::StrCat(what, " is given a device array"));
+        if (!array || pointed) return absl::InvalidArgumentError(absl::StrCat(what, " is given a device array"));
         if (a.device().handle().device() != request.device())
           return absl::InvalidArgumentError(absl::StrCat(what, " is a device array of GPU ", a.device().handle().device(),
                                                          ", not of GPU ", request.device(), " the launch runs on"));
@@ -341,40 +398,63 @@ absl::Status GpuService::run(const pb::LaunchRequest& request, const pb::Artifac
         break;
       case pb::LaunchArg::VALUE_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, " has no value"));
     }
-    if (view != nullptr) {
+    if (view != nullptr && pointed) {
+      const bool ok = *spec == "R" ? view->itemsize() == static_cast<uint32_t>(size) && view->shape_size() == 0
+                                   : (view->itemsize() == 1 || view->itemsize() == 2 || view->itemsize() == 4) &&
+                                         view->shape_size() == 1 && view->strides(0) == view->itemsize();
+      if (!ok)
+        return absl::InvalidArgumentError(absl::StrCat(what, " is given ", view->shape_size(), " dimensions of ",
+                                                       view->itemsize(), "-byte items"));
+      *out->mutable_array()->mutable_view() = *view;
+    } else if (view != nullptr) {
       if (view->itemsize() != static_cast<uint32_t>(size) || view->shape_size() != std::stoi(spec->substr(1)))
         return absl::InvalidArgumentError(absl::StrCat(what, " is given ", view->shape_size(), " dimensions of ",
                                                        view->itemsize(), "-byte items"));
       *out->mutable_array()->mutable_view() = *view;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status GpuService::execute(uint32_t device, const pb::Artifact& artifact, PreparedLaunch& p,
+                                 pb::LaunchResponse& reply, absl::Time deadline, gpu::Outcome* outcome) {
+  const std::string& kernel = p.kernel;
+  pb::WorkerRequest& w = p.request;
+  pb::WorkerLaunch* l = w.mutable_launch();
+  const std::vector<int>& host_arg = p.host_arg;
+  const uint64_t handles_generation = p.handles_generation;
+  // The image only when this device's worker may lack the module.
+  const bool send_image = !believesLoaded(device, artifact);
+  if (send_image) l->set_image(artifact.shared_object());
+  else l->clear_image();
   uint64_t ran_on = 0;
-  absl::StatusOr<pb::WorkerReply> r = call(request.device(), kernel, w, deadline, outcome, &ran_on, handles_generation);
+  absl::StatusOr<pb::WorkerReply> r = call(device, kernel, w, deadline, outcome, &ran_on, handles_generation);
   if (r.ok() && r->module() == pb::MODULE_MISSING) {
     // The worker evicted it or was replaced: once more, with the image.
     if (send_image) return absl::InternalError(absl::StrCat("launch of ", kernel, ": the worker lost a module it was sent"));
-    counts_[request.device()].module_resent.fetch_add(1);
+    counts_[device].module_resent.fetch_add(1);
     l->set_image(artifact.shared_object());
-    r = call(request.device(), kernel, w, deadline, outcome, &ran_on, handles_generation);
+    r = call(device, kernel, w, deadline, outcome, &ran_on, handles_generation);
   }
   if (!r.ok()) return r.status();
   switch (r->module()) {
-    case pb::MODULE_HIT: counts_[request.device()].module_hit.fetch_add(1); break;
-    case pb::MODULE_LOADED: counts_[request.device()].module_loaded.fetch_add(1); break;
+    case pb::MODULE_HIT: counts_[device].module_hit.fetch_add(1); break;
+    case pb::MODULE_LOADED: counts_[device].module_loaded.fetch_add(1); break;
     case pb::MODULE_MISSING:
       return absl::InternalError(absl::StrCat("launch of ", kernel, ": the worker lost a module it was sent"));
     case pb::MODULE_LOOKUP_UNSPECIFIED:
     case pb::ModuleLookup_INT_MIN_SENTINEL_DO_NOT_USE_:
     case pb::ModuleLookup_INT_MAX_SENTINEL_DO_NOT_USE_: break;
   }
-  noteLoaded(request.device(), artifact, ran_on);
+  noteLoaded(device, artifact, ran_on);
+  l->clear_image();  // a queued launch's request is not kept with its image
   reply.set_status(pb::LaunchResponse::STATUS_OK);
   if (r->has_kernel_error() && r->kernel_error().kind() != 0) {
     reply.set_status(pb::LaunchResponse::STATUS_KERNEL_ERROR);
     *reply.mutable_kernel_error() = r->kernel_error();
   }
   // One entry per argument: a copied-back host array's bytes, else empty.
-  for (int i = 0; i < request.args_size(); ++i) reply.add_host_data();
+  for (int i = 0; i < p.args; ++i) reply.add_host_data();
   for (size_t h = 0; h < host_arg.size() && static_cast<int>(h) < r->host_data_size(); ++h)
     *reply.mutable_host_data(host_arg[h]) = std::move(*r->mutable_host_data(static_cast<int>(h)));
   return absl::OkStatus();

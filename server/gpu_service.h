@@ -25,6 +25,7 @@
 #include "kiln/v1/kiln.pb.h"
 #include "runtime/cuda/gpu_pool.h"
 #include "server/config.h"
+#include "server/launch_queues.h"
 #include "server/metrics.h"
 
 namespace kiln::server {
@@ -53,6 +54,17 @@ class GpuService {
                       const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply,
                       absl::Time deadline);
 
+  /// The same launch queued on the client's (session, stream) (LaunchRequest
+  /// .session, docs/cuda.md "Streams"): checked now (a refusal is returned
+  /// at once), run later in the stream's order by the device's runner, and
+  /// answered STATUS_QUEUED. `artifact` is kept until the launch ran.
+  absl::Status launchAsync(const kiln::v1::LaunchRequest& request, std::shared_ptr<const kiln::v1::Artifact> artifact,
+                           const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply,
+                           absl::Time deadline);
+  /// SyncLaunches: waits for a session's queued launches (LaunchQueues::sync).
+  absl::Status sync(const kiln::v1::SyncLaunchesRequest& request, kiln::v1::SyncLaunchesResponse& reply,
+                    absl::Time deadline);
+
   gpu::GpuPool& pool() { return pool_; }
 
   /// The launch outcomes and worker restarts per device, for the metrics.
@@ -65,9 +77,21 @@ class GpuService {
                                              const kiln::v1::WorkerRequest& request, absl::Time deadline,
                                              gpu::Outcome* outcome = nullptr, uint64_t* ran_on = nullptr,
                                              uint64_t required_generation = 0);
-  absl::Status run(const kiln::v1::LaunchRequest& request, const kiln::v1::Artifact& artifact,
-                   const std::vector<std::string>& arg_types, kiln::v1::LaunchResponse& reply, absl::Time deadline,
-                   gpu::Outcome* outcome);
+  // A launch checked against its kernel's argument types and made into the
+  // worker's request (without the module image: execute adds it when the
+  // device's worker may lack it).
+  struct PreparedLaunch {
+    kiln::v1::WorkerRequest request;
+    std::string kernel;                // for messages
+    int args = 0;
+    std::vector<int> host_arg;         // the argument of each host buffer
+    uint64_t handles_generation = 0;   // of its device arrays (one device, so one generation)
+  };
+  absl::Status prepare(const kiln::v1::LaunchRequest& request, const kiln::v1::Artifact& artifact,
+                       const std::vector<std::string>& arg_types, PreparedLaunch& p);
+  absl::Status execute(uint32_t device, const kiln::v1::Artifact& artifact, PreparedLaunch& p,
+                       kiln::v1::LaunchResponse& reply, absl::Time deadline, gpu::Outcome* outcome);
+  void count(uint32_t device, gpu::Outcome outcome, const absl::Status& s, const kiln::v1::LaunchResponse& reply);
 
   std::string backend_;
   int devices_;
@@ -87,14 +111,18 @@ class GpuService {
   void noteLoaded(uint32_t device, const kiln::v1::Artifact& artifact, uint64_t generation);
   absl::Mutex modules_mu_;
   std::vector<absl::flat_hash_map<std::string, uint64_t>> modules_ ABSL_GUARDED_BY(modules_mu_);
+  // Last: its runners call into the members above, so it stops first.
+  std::unique_ptr<LaunchQueues> queues_;
 };
 
 /// The parameter spec token (runtime/cuda/kiln_cuda.h) of a canonical kernel
 /// argument type a remote launch can pass ("A2" for "array(float32, 2d, C)",
 /// "f8", "i4", "b1", "c16", "M8", "(f8(i4b1))" for a tuple of scalars and
 /// tuples), with the element size (arrays) or the bytes of the scalar items
-/// (runtime/cuda/arg_spec.h); INVALID_ARGUMENT for any other type (records,
-/// strings, tuples holding arrays...).
+/// (runtime/cuda/arg_spec.h); "R" for a record (size: its itemsize) and "U"
+/// for a str (size 0: 1, 2 or 4-byte code units), both carried as host
+/// bytes; INVALID_ARGUMENT for any other type (arrays of records, tuples
+/// holding arrays...).
 absl::StatusOr<std::string> launchSpec(const std::string& type, int* size);
 
 }  // namespace kiln::server

@@ -26,9 +26,10 @@ void setError(pb::WorkerReply& reply, const absl::Status& s) {
 
 }  // namespace
 
-absl::Status checkView(const pb::ArrayView& view, uint64_t size, const std::string& what) {
-  if (view.itemsize() == 0 || view.itemsize() > 64)
-    return absl::InvalidArgumentError(absl::StrCat(what, ": itemsize ", view.itemsize(), " is not 1 to 64"));
+absl::Status checkView(const pb::ArrayView& view, uint64_t size, const std::string& what, uint32_t max_itemsize) {
+  if (view.itemsize() == 0 || view.itemsize() > max_itemsize)
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": itemsize ", view.itemsize(), " is not 1 to ", max_itemsize));
   if (view.shape_size() != view.strides_size() || view.shape_size() > base::kMaxArrayDims)
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", view.shape_size(), " extents and ", view.strides_size(),
                                                    " strides (at most ", base::kMaxArrayDims, " each, as many)"));
@@ -158,11 +159,17 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
         }
         absl::StatusOr<const Buffer*> b = find(id);
         if (!b.ok()) return b.status();
-        if (absl::Status s = checkView(arr.view(), (*b)->size, what); !s.ok()) return s;
-        if (arg.spec != absl::StrCat("A", arr.view().shape_size()))
+        if (absl::Status s = checkView(arr.view(), (*b)->size, what, arg.spec == "R" ? 1u << 20 : 64u); !s.ok())
+          return s;
+        const bool pointed = (arg.spec == "R" && arr.view().shape_size() == 0) ||
+                             (arg.spec == "U" && arr.view().shape_size() == 1 &&
+                              (arr.view().itemsize() == 1 || arr.view().itemsize() == 2 ||
+                               arr.view().itemsize() == 4));
+        if (!pointed && arg.spec != absl::StrCat("A", arr.view().shape_size()))
           return absl::InvalidArgumentError(absl::StrCat(what, ": an array of ", arr.view().shape_size(),
                                                          " dimensions for parameter '", arg.spec, "'"));
         arg.data = (*b)->address + arr.view().offset();
+        arg.itemsize = arr.view().itemsize();
         arg.shape.assign(arr.view().shape().begin(), arr.view().shape().end());
         arg.strides.assign(arr.view().strides().begin(), arr.view().strides().end());
         break;

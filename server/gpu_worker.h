@@ -70,7 +70,9 @@ class GpuWorker {
 
 /// The byte range [lo, hi) an array view reaches (empty when a dimension is
 /// 0), checked to lie inside a buffer of `size` bytes; INVALID_ARGUMENT
-/// naming `what` otherwise.
-absl::Status checkView(const kiln::v1::ArrayView& view, uint64_t size, const std::string& what);
+/// naming `what` otherwise. An item is 1 to max_itemsize bytes (numbers: 64;
+/// a record: its itemsize).
+absl::Status checkView(const kiln::v1::ArrayView& view, uint64_t size, const std::string& what,
+                       uint32_t max_itemsize = 64);
 
 }  // namespace kiln::server

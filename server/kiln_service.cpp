@@ -256,9 +256,16 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
     absl::MutexLock lock(&launch_kernels_mu_);
     if (auto it = launch_kernels_.find(memo_key); it != launch_kernels_.end()) known = it->second;
   }
+  // A launch on a client stream is queued (docs/cuda.md "Streams").
+  const bool queued = !request.session().empty() && request.stream() != 0;
+  auto run = [&](std::shared_ptr<const LaunchKernel> k) {
+    if (!queued) return (*gpu)->launch(request, k->artifact, k->arg_types, reply, deadline);
+    return (*gpu)->launchAsync(request, std::shared_ptr<const pb::Artifact>(k, &k->artifact), k->arg_types, reply,
+                               deadline);
+  };
   if (known != nullptr) {
     reply.set_cache_hit(true);
-    return (*gpu)->launch(request, known->artifact, known->arg_types, reply, deadline);
+    return run(std::move(known));
   }
   // Types a launch cannot pass are refused before anything is compiled.
   for (int i = 0; i < request.kernel().arg_types_size(); ++i) {
@@ -293,7 +300,7 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
     if (launch_kernels_.size() >= kMaxLaunchKernels) launch_kernels_.clear();
     launch_kernels_[memo_key] = made;
   }
-  return (*gpu)->launch(request, made->artifact, made->arg_types, reply, deadline);
+  return run(std::move(made));
 }
 
 template <typename Call>
@@ -322,6 +329,12 @@ grpc::Status KilnService::WriteDevice(grpc::ServerContext* context, const pb::Wr
                                       pb::WriteDeviceResponse*) {
   return onGpu(*context, "WriteDevice",
                [&](GpuService& gpu, absl::Time deadline) { return gpu.write(*request, deadline); });
+}
+
+grpc::Status KilnService::SyncLaunches(grpc::ServerContext* context, const pb::SyncLaunchesRequest* request,
+                                       pb::SyncLaunchesResponse* reply) {
+  return onGpu(*context, "SyncLaunches",
+               [&](GpuService& gpu, absl::Time deadline) { return gpu.sync(*request, *reply, deadline); });
 }
 
 grpc::Status KilnService::FreeDevice(grpc::ServerContext* context, const pb::FreeDeviceRequest* request,

@@ -55,6 +55,8 @@ class KilnService final : public kiln::v1::Kiln::Service {
                           kiln::v1::ReadDeviceResponse* reply) override;
   grpc::Status WriteDevice(grpc::ServerContext* context, const kiln::v1::WriteDeviceRequest* request,
                            kiln::v1::WriteDeviceResponse* reply) override;
+  grpc::Status SyncLaunches(grpc::ServerContext* context, const kiln::v1::SyncLaunchesRequest* request,
+                            kiln::v1::SyncLaunchesResponse* reply) override;
   grpc::Status FreeDevice(grpc::ServerContext* context, const kiln::v1::FreeDeviceRequest* request,
                           kiln::v1::FreeDeviceResponse* reply) override;
 

@@ -94,6 +94,11 @@ ABSL_FLAG(std::string, gpu_pool, "off",
 ABSL_FLAG(int, gpu_devices, 1, "devices (worker processes) of the GPU pool");
 ABSL_FLAG(std::string, gpu_max_bytes, "1G", "device memory each GPU worker lends in all (K, M, G, T suffixes)");
 ABSL_FLAG(double, gpu_max_launch_seconds, 60, "longest one launch may run; past it its worker is killed and replaced");
+ABSL_FLAG(int, gpu_max_queued_launches, 64,
+          "asynchronous launches one client may have queued and not started; past it a launch waits for room");
+ABSL_FLAG(double, gpu_session_idle_seconds, 300,
+          "a client with asynchronous launches that makes no call for this long is taken as gone: its queued "
+          "launches are dropped");
 ABSL_FLAG(std::string, gpu_libcuda, "", "the GPU workers' libcuda (default $KILN_LIBCUDA, else libcuda.so.1)");
 
 namespace {
@@ -186,6 +191,12 @@ absl::Status configFromFlags(kiln::server::Config& config) {
   config.gpu_devices = absl::GetFlag(FLAGS_gpu_devices);
   config.gpu_max_launch_seconds = absl::GetFlag(FLAGS_gpu_max_launch_seconds);
   config.gpu_libcuda = absl::GetFlag(FLAGS_gpu_libcuda);
+  config.gpu_max_queued_launches = absl::GetFlag(FLAGS_gpu_max_queued_launches);
+  config.gpu_session_idle_seconds = absl::GetFlag(FLAGS_gpu_session_idle_seconds);
+  if (config.gpu_max_queued_launches < 1 || config.gpu_max_queued_launches > 65536 ||
+      !(config.gpu_session_idle_seconds > 0))
+    return absl::InvalidArgumentError(
+        "--gpu-max-queued-launches must be 1 to 65536 and --gpu-session-idle-seconds positive");
   if (std::optional<uint64_t> bytes = parseBytes(absl::GetFlag(FLAGS_gpu_max_bytes)); bytes) {
     config.gpu_max_bytes = *bytes;
   } else {

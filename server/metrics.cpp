@@ -117,6 +117,7 @@ struct Metrics::Impl : prometheus::Collectable {
   Family<Counter>& gpu_launches;         // gpu:
   Family<Counter>& gpu_worker_restarts;
   Family<Counter>& gpu_modules;
+  Family<Gauge>& gpu_queued_launches;
 
   std::map<std::string_view, Histogram*> stage_histograms;  // by stage, "total" included
 
@@ -201,7 +202,7 @@ struct Metrics::Impl : prometheus::Collectable {
         gpu_launches(prometheus::BuildCounter()
                          .Name("kiln_gpu_launches_total")
                          .Help("Launches on the GPU pool, by device and outcome (ok, kernel_error, fault, deadline, "
-                               "refused)")
+                               "refused; dropped: queued and never run)")
                          .Register(*registry)),
         gpu_worker_restarts(prometheus::BuildCounter()
                                 .Name("kiln_gpu_worker_restarts_total")
@@ -211,7 +212,11 @@ struct Metrics::Impl : prometheus::Collectable {
                         .Name("kiln_gpu_modules_total")
                         .Help("Launches on the GPU pool by how they found the kernel's module in the worker "
                               "(hit; loaded from the image sent; resent: the worker lacked one it had been sent)")
-                        .Register(*registry)) {
+                        .Register(*registry)),
+        gpu_queued_launches(prometheus::BuildGauge()
+                                .Name("kiln_gpu_queued_launches")
+                                .Help("Asynchronous launches queued on a client stream and not yet started, by device")
+                                .Register(*registry)) {
     // Every series a dashboard plots exists from the start, at 0.
     for (std::string_view stage : kStages)
       stage_histograms[stage] = &compile_duration.Add({{"stage", std::string(stage)}}, compileBuckets());
@@ -291,6 +296,8 @@ struct Metrics::Impl : prometheus::Collectable {
       follow(gpu_modules.Add({{"device", device}, {"result", "hit"}}), g.modules_hit);
       follow(gpu_modules.Add({{"device", device}, {"result", "loaded"}}), g.modules_loaded);
       follow(gpu_modules.Add({{"device", device}, {"result", "resent"}}), g.modules_resent);
+      follow(gpu_launches.Add({{"device", device}, {"outcome", "dropped"}}), g.launches_dropped);
+      gpu_queued_launches.Add({{"device", device}}).Set(static_cast<double>(g.queued_launches));
     }
   }
 

@@ -62,6 +62,12 @@ struct MetricsSample {
     // in the worker's cache (hit; loaded from the image sent; resent after
     // the worker turned out to lack it).
     uint64_t modules_hit = 0, modules_loaded = 0, modules_resent = 0;
+    // Asynchronous launches dropped without running (their client went
+    // away, or an earlier launch of their stream failed):
+    // kiln_gpu_launches_total{outcome="dropped"}; and those queued now,
+    // not yet started: the gauge kiln_gpu_queued_launches{device}.
+    uint64_t launches_dropped = 0;
+    uint64_t queued_launches = 0;
   };
   std::vector<GpuDevice> gpu;
 };

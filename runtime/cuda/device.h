@@ -40,10 +40,13 @@ namespace kiln::gpu {
 /// One kernel argument, as the worker resolved it.
 struct KernelArg {
   /// The parameter spec token (kiln_cuda.h): "A<nd>" for an array, else the
-  /// scalar's ("f8", "i4", "b1", "c16", "M8").
+  /// scalar's ("f8", "i4", "b1", "c16", "M8"); the emulation also takes "R"
+  /// (a record: data is its bytes) and "U" (a str: data, shape[0] code
+  /// units of itemsize bytes), passed as the host ABI does, by pointer.
   std::string spec;
   /// Arrays: the device address of element 0, the shape and the strides in bytes.
   uint64_t data = 0;
+  uint32_t itemsize = 0;
   std::vector<int64_t> shape, strides;
   /// Scalars: the native bytes.
   std::string scalar;

@@ -122,7 +122,12 @@ class EmulationDevice final : public Device {
     for (size_t i = 0; i < args.size(); ++i) {
       const KernelArg& a = args[i];
       std::vector<int64_t>& s = storage[i];
-      if (!a.spec.empty() && a.spec[0] == 'A') {
+      if (a.spec == "R") {
+        s.push_back(static_cast<int64_t>(a.data));  // records: a pointer to its bytes
+      } else if (a.spec == "U") {
+        // strings: KilnStr {meminfo (none: borrowed), data, length, kind}
+        s = {0, static_cast<int64_t>(a.data), a.shape.empty() ? 0 : a.shape[0], static_cast<int64_t>(a.itemsize)};
+      } else if (!a.spec.empty() && a.spec[0] == 'A') {
         s.push_back(0);
         s.push_back(static_cast<int64_t>(a.data));
         s.insert(s.end(), a.shape.begin(), a.shape.end());

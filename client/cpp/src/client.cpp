@@ -490,6 +490,14 @@ absl::Status Client::writeDevice(const kiln::v1::WriteDeviceRequest& request) {
       .status();
 }
 
+absl::StatusOr<kiln::v1::SyncLaunchesResponse> Client::syncLaunches(const kiln::v1::SyncLaunchesRequest& request) {
+  return rpc<kiln::v1::SyncLaunchesResponse>(
+      "SyncLaunches", std::numeric_limits<double>::infinity(),
+      [&request](kiln::v1::Kiln::Stub& stub, grpc::ClientContext* ctx, kiln::v1::SyncLaunchesResponse* r) {
+        return stub.SyncLaunches(ctx, request, r);
+      });
+}
+
 absl::Status Client::freeDevice(const kiln::v1::FreeDeviceRequest& request) {
   return rpc<kiln::v1::FreeDeviceResponse>(
              "FreeDevice", kShortRpcSeconds,

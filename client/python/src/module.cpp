@@ -255,15 +255,28 @@ absl::StatusOr<T> onClient(F call) {
   return out;
 }
 
+// (kind, line, (thread), (block), message) of a kernel's own error.
+PyObject* kernelErrorTuple(const kiln::v1::KernelError& e) {
+  auto at = [](const google::protobuf::RepeatedField<int32_t>& v, int k) { return k < v.size() ? v[k] : -1; };
+  return Py_BuildValue("(ii(iii)(iii)s#)", e.kind(), e.line(), at(e.thread(), 0), at(e.thread(), 1),
+                       at(e.thread(), 2), at(e.block(), 0), at(e.block(), 1), at(e.block(), 2), e.message().data(),
+                       static_cast<Py_ssize_t>(e.message().size()));
+}
+
 // gpu_launch(bundle, arg_types, opt_level, fastmath, boundscheck, error_model,
-//            grid, block, shared, device, name, args) -> dict
+//            grid, block, shared, device, name, args, session=b"", stream=0) -> dict
+// (a non-empty session and a stream other than 0: queued, {"status": "queued"})
 PyObject* gpuLaunch(PyObject*, PyObject* args) {
   PyObject *bundle_obj, *arg_types, *fastmath, *grid, *block, *launch_args;
   const char *error_model, *name;
   int opt_level, boundscheck;
   unsigned int shared = 0, device = 0;
-  if (!PyArg_ParseTuple(args, "O!OiOpsOOIIsO", &BundleType, &bundle_obj, &arg_types, &opt_level, &fastmath,
-                        &boundscheck, &error_model, &grid, &block, &shared, &device, &name, &launch_args))
+  const char* session = "";
+  Py_ssize_t session_size = 0;
+  unsigned long long stream = 0;
+  if (!PyArg_ParseTuple(args, "O!OiOpsOOIIsO|y#K", &BundleType, &bundle_obj, &arg_types, &opt_level, &fastmath,
+                        &boundscheck, &error_model, &grid, &block, &shared, &device, &name, &launch_args, &session,
+                        &session_size, &stream))
     return nullptr;
   CompileCall call;
   if (!argTypesFrom(arg_types, &call) || !fastmathFrom(fastmath, &call)) return nullptr;
@@ -282,6 +295,8 @@ PyObject* gpuLaunch(PyObject*, PyObject* args) {
   request.set_shared_bytes(shared);
   request.set_device(device);
   request.set_kernel_name(name);
+  request.set_session(session, static_cast<size_t>(session_size));
+  request.set_stream(stream);
   PyObject* fast = PySequence_Fast(launch_args, "args must be a sequence");
   if (fast == nullptr) return nullptr;
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast); ++i) {
@@ -338,13 +353,9 @@ PyObject* gpuLaunch(PyObject*, PyObject* args) {
   if (!reply.ok()) return raiseStatus(reply.status());
   if (reply->status() == kiln::v1::LaunchResponse::STATUS_COMPILE_ERROR)
     return Py_BuildValue("{s:s,s:N}", "status", "compile_error", "diagnostic", diagnosticDict(reply->diagnostic()));
-  if (reply->status() == kiln::v1::LaunchResponse::STATUS_KERNEL_ERROR) {
-    const kiln::v1::KernelError& e = reply->kernel_error();
-    auto at = [](const google::protobuf::RepeatedField<int32_t>& v, int k) { return k < v.size() ? v[k] : -1; };
-    return Py_BuildValue("{s:s,s:(ii(iii)(iii)s#)}", "status", "kernel_error", "kernel_error", e.kind(), e.line(),
-                         at(e.thread(), 0), at(e.thread(), 1), at(e.thread(), 2), at(e.block(), 0), at(e.block(), 1),
-                         at(e.block(), 2), e.message().data(), static_cast<Py_ssize_t>(e.message().size()));
-  }
+  if (reply->status() == kiln::v1::LaunchResponse::STATUS_QUEUED) return Py_BuildValue("{s:s}", "status", "queued");
+  if (reply->status() == kiln::v1::LaunchResponse::STATUS_KERNEL_ERROR)
+    return Py_BuildValue("{s:s,s:N}", "status", "kernel_error", "kernel_error", kernelErrorTuple(reply->kernel_error()));
   PyObject* data = PyList_New(reply->host_data_size());
   if (data == nullptr) return nullptr;
   for (int i = 0; i < reply->host_data_size(); ++i) {
@@ -413,6 +424,26 @@ PyObject* gpuWrite(PyObject*, PyObject* args) {
   });
   if (!done.ok()) return raiseStatus(done.status());
   Py_RETURN_NONE;
+}
+
+// gpu_sync(session, stream, end=False) -> None, or (kernel name, kernel error
+// tuple) for a queued launch's own error; a fault raises as any RPC error.
+PyObject* gpuSync(PyObject*, PyObject* args) {
+  const char* session;
+  Py_ssize_t session_size = 0;
+  unsigned long long stream = 0;
+  int end = 0;
+  if (!PyArg_ParseTuple(args, "y#K|p", &session, &session_size, &stream, &end)) return nullptr;
+  kiln::v1::SyncLaunchesRequest request;
+  request.set_session(session, static_cast<size_t>(session_size));
+  request.set_stream(stream);
+  request.set_end(end);
+  absl::StatusOr<kiln::v1::SyncLaunchesResponse> reply =
+      onClient<kiln::v1::SyncLaunchesResponse>([&](client::Client& c) { return c.syncLaunches(request); });
+  if (!reply.ok()) return raiseStatus(reply.status());
+  if (reply->kernel_error().kind() == 0) Py_RETURN_NONE;
+  return Py_BuildValue("(s#N)", reply->kernel_name().data(), static_cast<Py_ssize_t>(reply->kernel_name().size()),
+                       kernelErrorTuple(reply->kernel_error()));
 }
 
 // gpu_free(handle)
@@ -688,6 +719,7 @@ PyMethodDef kFunctions[] = {
     {"gpu_read", gpuRead, METH_VARARGS, "gpu_read(handle, offset, nbytes) -> bytes"},
     {"gpu_write", gpuWrite, METH_VARARGS, "gpu_write(handle, offset, data)"},
     {"gpu_free", gpuFree, METH_O, "gpu_free(handle)"},
+    {"gpu_sync", gpuSync, METH_VARARGS, "gpu_sync(session, stream, end=False): waits for queued launches"},
     {"gpu_pool_info", gpuPoolInfo, METH_NOARGS, "the server's GPU pool, or None"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},

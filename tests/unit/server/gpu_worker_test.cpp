@@ -68,8 +68,15 @@ TEST(GpuServiceSpec, ArgumentTypesMapToParameterSpecs) {
   EXPECT_EQ(size, 18);
   EXPECT_EQ(*launchSpec("Tuple()", &size), "()");
   EXPECT_EQ(size, 0);
-  for (const char* refused : {"Tuple(array(float64, 1d, C), int64)", "UniTuple(unicode_type, 2)", "unicode_type",
-                              "list(int64)", "none", "not a type"}) {
+  // Records and str: host bytes, by pointer (a record's size is its itemsize).
+  EXPECT_EQ(*launchSpec("Record(a[type=float64;offset=0],b[type=int32;offset=8];12;False)", &size), "R");
+  EXPECT_EQ(size, 12);
+  EXPECT_EQ(*launchSpec("unicode_type", &size), "U");
+  EXPECT_EQ(size, 0);
+  for (const char* refused : {"Tuple(array(float64, 1d, C), int64)", "UniTuple(unicode_type, 2)",
+                              "array(Record(a[type=float64;offset=0];8;False), 1d, C)",
+                              "Tuple(Record(a[type=float64;offset=0];8;False), int64)", "list(int64)", "none",
+                              "not a type"}) {
     absl::StatusOr<std::string> s = launchSpec(refused, &size);
     EXPECT_FALSE(s.ok()) << refused;
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << refused;

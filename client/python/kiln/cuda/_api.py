@@ -4,6 +4,7 @@ streams and events, for the CPU emulation (docs/cuda.md)."""
 import contextlib
 import ctypes
 import inspect
+import itertools
 import os
 import threading
 import time
@@ -256,7 +257,7 @@ class Kernel(_kiln.KernelBase):
         (the emulation's is native), or on the server's GPU pool."""
         from . import _remote
         if _remote.enabled():
-            return _remote.launch(self, cfg, args)
+            return _remote.launch(self, cfg, args, stream)
         if not emulated():  # cuda-ptx: on the GPU (kiln/cuda/_driver.py)
             from . import _driver
             return _driver.launch(self, cfg[0], cfg[1], args, stream, cfg[2], launch)
@@ -421,6 +422,9 @@ class Stream:
     def synchronize(self):
         if self._driver_stream is not None:
             self._driver_stream.synchronize()
+        elif self.handle:
+            from . import _remote
+            _remote.sync(self.handle)  # gpu: its queued remote launches (none: no call)
 
     @contextlib.contextmanager
     def auto_synchronize(self):
@@ -432,6 +436,7 @@ class Stream:
 
 
 _default_stream = Stream(0)
+_stream_ids = itertools.count(1)  # unique in the process: a remote stream's queue is named by it
 
 
 def stream():
@@ -439,7 +444,7 @@ def stream():
         from . import _driver
         d = _driver.Stream()
         return Stream(d.handle, d)
-    return Stream(id(object()))
+    return Stream(next(_stream_ids))
 
 
 def default_stream():
@@ -490,7 +495,10 @@ def event_elapsed_time(evtstart, evtend):
 
 
 def synchronize():
-    """Waits for the device's work (none is pending in the emulation)."""
+    """Waits for the device's work (none is pending in the emulation; on the
+    server's pool, the launches this process queued)."""
+    from . import _remote
+    _remote.sync_all()
 
 
 class _Device:

@@ -16,6 +16,7 @@ allocation, never reused in a process), not addresses of any device, so a
 stale array cannot alias a new one.
 """
 
+import atexit
 import bisect
 import ctypes
 import operator
@@ -160,6 +161,7 @@ class RemoteSpace:
         return buf, ptr - buf.base
 
     def read(self, dst_address, src_ptr, nbytes, stream=0):
+        sync_all()  # the copy waits for queued launches, as on the legacy default stream
         if not nbytes:
             return
         buf, off = self.buffer_of(src_ptr, nbytes)
@@ -167,6 +169,7 @@ class RemoteSpace:
         ctypes.memmove(dst_address, data, nbytes)
 
     def write(self, dst_ptr, src_address, nbytes, stream=0):
+        sync_all()
         if not nbytes:
             return
         buf, off = self.buffer_of(dst_ptr, nbytes)
@@ -174,6 +177,7 @@ class RemoteSpace:
         _kiln.gpu_write(buf.handle, off, data)
 
     def copy(self, dst_ptr, src_ptr, nbytes, stream=0):
+        sync_all()
         if not nbytes:
             return
         src, soff = self.buffer_of(src_ptr, nbytes)
@@ -223,6 +227,27 @@ def _arg(value, name, i):
         writable = value.flags.writeable
         return t, ("host", a.tobytes(), a.dtype.itemsize, a.shape, a.strides, 0, writable), \
             (value if writable else None)
+    if isinstance(value, np.void) and value.dtype.names is not None:
+        # A record: its bytes as a 0-d host array; the kernel gets a pointer
+        # to the worker's copy (the host ABI). Kernels cannot write a record
+        # argument (the compiler refuses it, here as in the emulation), so
+        # nothing comes back.
+        t = _kiln.typeof(value)
+        if t is None or not t.replace("readonly ", "").startswith("Record("):
+            raise TypeError(f"kernel {name}: argument {i} (a record of dtype {value.dtype}) cannot be passed to a "
+                            "remote launch")
+        return t, ("host", value.tobytes(), value.dtype.itemsize, (), (), 0, False), None
+    if isinstance(value, str):
+        # A str: its code units in CPython's kind (1, 2 or 4 bytes each),
+        # as a 1-d host array; the kernel gets {NULL, data, length, kind}.
+        top = max(map(ord, value), default=0)
+        kind, codec = (1, "latin-1") if top < 256 else (2, "utf-16-le") if top < 65536 else (4, "utf-32-le")
+        return "unicode_type", ("host", value.encode(codec, "surrogatepass"), kind, (len(value),), (kind,), 0,
+                                False), None
+    if isinstance(value, (np.void, bytes)):
+        t = _kiln.typeof(value) or type(value).__name__
+        raise TypeError(f"kernel {name}: argument {i} of type {t} cannot be passed to a remote launch: arrays, "
+                        "device arrays, numbers, tuples of numbers, records and str only")
     if isinstance(value, (bool, int, float, complex, np.generic)):
         t = _kiln.typeof(value)
         try:
@@ -242,7 +267,7 @@ def _arg(value, name, i):
                             "of numbers, bools and tuples only") from None
         return t, ("scalar", data), None
     raise TypeError(f"kernel {name}: argument {i} ({type(value).__name__}) cannot be passed to a remote launch: "
-                    "arrays, device arrays, numbers and tuples of numbers only")
+                    "arrays, device arrays, numbers, tuples of numbers, records and str only")
 
 
 def _flat_items(value):
@@ -256,8 +281,10 @@ def _flat_items(value):
             raise TypeError(type(item).__name__)
 
 
-def launch(kernel, cfg, args):
-    """Runs kernel[cfg](*args) on the server's GPU pool."""
+def launch(kernel, cfg, args, stream=None):
+    """Runs kernel[cfg](*args) on the server's GPU pool: on a stream other
+    than the default one and with no host array, queued (it returns once the
+    server accepted it; see "Streams" below), else at once."""
     grid, block, shared = cfg
     name = kernel.__name__
     pool_info()
@@ -267,24 +294,149 @@ def launch(kernel, cfg, args):
         types.append(t)
         wire.append(w)
         back.append(b)
+    device = current_device()
+    sid = _stream_id(stream)
+    queued = sid != 0 and all(w[0] != "host" for w in wire)
+    if not queued:
+        sync_all()  # the default stream (and a host array's copy) waits for every stream
+    else:
+        pending = _pending.get(sid)
+        if pending is not None and pending[0] != device:
+            sync(sid)  # a stream's launches run on one device at a time
     d = kernel._dispatcher
     o = d._options
     from ..dispatcher import _fastmath
-    reply = _kiln.gpu_launch(d.bundle(), types, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
-                             bool(o.get("boundscheck")), o.get("error_model", "python"), grid, block, shared,
-                             current_device(), name, wire)
+    try:
+        reply = _kiln.gpu_launch(d.bundle(), types, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
+                                 bool(o.get("boundscheck")), o.get("error_model", "python"), grid, block, shared,
+                                 device, name, wire, _session if queued else b"", sid if queued else 0)
+    except Exception as e:
+        if queued:
+            _renew_if_ended(e)
+        raise
     status = reply["status"]
+    if status == "queued":
+        # The arrays it uses stay alive (their memory is not freed) until
+        # the stream is synchronized.
+        with _pending_lock:
+            pending = _pending.setdefault(sid, (device, {}))
+            for value in args:
+                if isinstance(value, DeviceNDArray):
+                    pending[1][id(value)] = value
+        if not _ended_at_exit:
+            _ended_at_exit.append(atexit.register(_end_session))
+        return
     if status == "compile_error":
         d._raise(reply["diagnostic"])
     if status == "kernel_error":
-        kind, line, thread, blk, message = reply["kernel_error"]
-        from . import _kernel_error
-        if not message:
-            raise _kernel_error.exception(name, [kind, line, *thread, *blk])
-        cls = _kernel_error.KINDS.get(kind, RuntimeError)
-        where = "" if thread[0] < 0 else \
-            f"thread ({thread[0]}, {thread[1]}, {thread[2]}) of block ({blk[0]}, {blk[1]}, {blk[2]}): "
-        raise cls(f"kernel {name}: {where}{message}")
+        _raise_kernel_error(name, reply["kernel_error"])
     for target, data in zip(back, reply["host_data"]):
         if target is not None and data is not None:
             target[...] = np.frombuffer(data, target.dtype).reshape(target.shape)
+
+
+def _raise_kernel_error(name, kernel_error):
+    kind, line, thread, blk, message = kernel_error
+    from . import _kernel_error
+    if not message:
+        raise _kernel_error.exception(name, [kind, line, *thread, *blk])
+    cls = _kernel_error.KINDS.get(kind, RuntimeError)
+    where = "" if thread[0] < 0 else \
+        f"thread ({thread[0]}, {thread[1]}, {thread[2]}) of block ({blk[0]}, {blk[1]}, {blk[2]}): "
+    raise cls(f"kernel {name}: {where}{message}")
+
+
+# -- streams -----------------------------------------------------------------
+#
+# A launch on a stream other than the default one is queued by the server
+# behind the earlier launches of this process's session on that stream and
+# answered at once; the client remembers which streams have launches that
+# were not waited for (and keeps the device arrays they use alive). Waiting
+# (stream.synchronize(), cuda.synchronize(), a copy to or from the pool, a
+# launch on the default stream) is one SyncLaunches RPC, made only when
+# something is queued; it raises the first failure of what it waited for
+# (a kernel's own error as the launch would have raised it, a fault or a
+# deadline as kiln.errors.ServerError naming the kernel).
+
+_session = os.urandom(16)
+_pending_lock = threading.Lock()
+_pending = {}  # stream id -> (device, {id: device array its queued launches use})
+_ended_at_exit = []
+
+
+def _stream_id(stream):
+    if stream is None:
+        return 0
+    handle = getattr(stream, "handle", stream)
+    try:
+        return operator.index(handle or 0)
+    except TypeError:
+        raise TypeError(f"a launch's stream is a kiln.cuda stream or 0, not {type(stream).__name__}") from None
+
+
+def _sync_rpc(stream, end=False):
+    try:
+        return _kiln.gpu_sync(_session, stream, end)
+    except Exception as e:
+        _renew_if_ended(e)
+        raise
+
+
+def _renew_if_ended(error):
+    """The server ended this session (it was silent too long and lost
+    queued launches): the error is raised once, then a new session starts."""
+    if "launch session" in str(error) and "was ended" in str(error):
+        _new_session()
+
+
+def _check(result):
+    if result is not None:
+        name, kernel_error = result
+        _raise_kernel_error(name, kernel_error)
+
+
+def sync(stream):
+    """Waits for the launches queued on `stream` (a stream id) and raises
+    their first failure."""
+    with _pending_lock:
+        if _pending.pop(stream, None) is None:
+            return
+    _check(_sync_rpc(stream))
+
+
+def sync_all():
+    """Waits for every launch this process queued and raises the first failure."""
+    if not _pending:
+        return
+    with _pending_lock:
+        if not _pending:
+            return
+        _pending.clear()
+    _check(_sync_rpc(0))
+
+
+def _end_session():
+    """At exit: the server drops what is still queued and forgets the session."""
+    try:
+        _kiln.gpu_sync(_session, 0, True)
+    except Exception:  # the server is gone: its queues went with it
+        pass
+
+
+def _new_session():
+    global _session
+    _session = os.urandom(16)
+    with _pending_lock:
+        _pending.clear()
+
+
+def _forked():
+    # A child is a new client: its own session, and a fresh lock (another
+    # thread of the parent may have held the old one at the fork).
+    global _session, _pending_lock
+    _session = os.urandom(16)
+    _pending_lock = threading.Lock()
+    _pending.clear()
+
+
+os.register_at_fork(after_in_child=_forked)

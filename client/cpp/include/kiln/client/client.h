@@ -148,6 +148,9 @@ class Client {
   absl::StatusOr<kiln::v1::ReadDeviceResponse> readDevice(const kiln::v1::ReadDeviceRequest& request);
   absl::Status writeDevice(const kiln::v1::WriteDeviceRequest& request);
   absl::Status freeDevice(const kiln::v1::FreeDeviceRequest& request);
+  /// gpu: waits for a session's queued launches (LaunchRequest.session);
+  /// a kernel's own error comes back in the response, a fault as the status.
+  absl::StatusOr<kiln::v1::SyncLaunchesResponse> syncLaunches(const kiln::v1::SyncLaunchesRequest& request);
   /// Whether this process has seen the server accept `hash` (tests, metrics).
   bool serverHasBundle(const BundleHash& hash) const;
 

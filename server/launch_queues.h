@@ -1,0 +1,128 @@
+#pragma once
+// gpu: asynchronous remote launches (docs/cuda.md "Streams").
+//
+// A client launch on a stream other than 0 is checked by GpuService, then
+// queued here behind the earlier launches of the same (session, stream) and
+// answered at once; one runner thread per device takes the queues of its
+// device in turn (one launch of a queue at a time, so a stream's launches
+// run in the order made; different streams interleave). The first failure
+// of a queue (a kernel's own error, a fault, a deadline) is kept and the
+// launches queued behind it are dropped, never run on what the failed one
+// left; SyncLaunches waits for the queue to empty and reports that failure
+// once, as CUDA reports an asynchronous error at the next synchronizing call.
+//
+// Bounded: a session holds at most `max_queued` launches not yet run (an
+// enqueue past it waits for room until its deadline: backpressure, not
+// memory), at most kMaxStreams streams, and at most kMaxSessions sessions
+// live. A session ends when its client says so (SyncLaunches end, at client
+// exit) or when no call named it for `session_idle` and none of its launches
+// is running (a client that died): its launches not yet started are dropped
+// and their memory freed. When that lost launches or an unreported failure,
+// a later call naming it is FAILED_PRECONDITION, never a silent success;
+// otherwise it is forgotten and a later call starts it afresh.
+//
+// The queue knows nothing of workers: an entry is the work to run (a
+// closure GpuService built from the checked request).
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "kiln/v1/kiln.pb.h"
+
+namespace kiln::server {
+
+class LaunchQueues {
+ public:
+  /// Runs one queued launch: OK with `kernel_error` kind 0 when it ran
+  /// cleanly, a kernel's own error in `kernel_error`, or a failure status
+  /// (a fault, a deadline, a stale handle) naming the kernel.
+  using Work = std::function<absl::Status(kiln::v1::KernelError* kernel_error)>;
+
+  static constexpr size_t kMaxSessions = 4096;
+  static constexpr size_t kMaxStreams = 1024;  // per session
+
+  LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle);
+  ~LaunchQueues();  // stops the runners after the launch each is running
+  LaunchQueues(const LaunchQueues&) = delete;
+  LaunchQueues& operator=(const LaunchQueues&) = delete;
+
+  /// Queues `work` (a launch of `kernel` on `device`) on (session, stream).
+  /// Waits for room (the session's cap) and, when the stream's earlier
+  /// launches went to another device, for them to finish, until `deadline`
+  /// (DEADLINE_EXCEEDED then). Never runs `work` itself.
+  absl::Status enqueue(const std::string& session, uint64_t stream, uint32_t device, const std::string& kernel,
+                       Work work, absl::Time deadline);
+
+  /// Waits until (session, stream)'s queue (stream 0: every queue of the
+  /// session) has run, then reports its first failure once: a kernel error
+  /// in `reply`, any other failure as the returned status (the others of
+  /// what it waited for are cleared). A session never
+  /// seen is OK (nothing was queued); an ended or expired one is
+  /// FAILED_PRECONDITION. `end` then forgets the session (the client exits).
+  absl::Status sync(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
+                    kiln::v1::SyncLaunchesResponse& reply);
+
+  /// Launches queued and not yet started on `device` (a gauge), and those
+  /// dropped without running (their session ended or expired, or an
+  /// earlier launch of their stream failed).
+  uint64_t queued(uint32_t device) const;
+  uint64_t dropped(uint32_t device) const;
+
+ private:
+  struct Entry {
+    std::string kernel;
+    Work work;
+  };
+  struct Session;
+  struct Queue {
+    std::weak_ptr<Session> owner;
+    std::deque<Entry> entries;
+    uint32_t device = 0;
+    bool running = false;    // a runner holds its front launch
+    bool scheduled = false;  // in ready_[device]
+    bool dropped = false;    // its session ended
+    // The first failure since the last sync (kind 0 and OK: none).
+    absl::Status failure;
+    kiln::v1::KernelError kernel_error;
+    std::string failed_kernel;
+    bool idle() const { return entries.empty() && !running; }
+  };
+  struct Session {
+    absl::flat_hash_map<uint64_t, std::shared_ptr<Queue>> streams;
+    size_t queued = 0;  // launches of all its streams not yet started
+    absl::Time last_call;
+    bool ended = false;
+  };
+
+  void runner(uint32_t device);
+  void sweeper();  // ends sessions silent for session_idle_
+  void dropLocked(Session& session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void expireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void schedule(const std::shared_ptr<Queue>& q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const size_t max_queued_;
+  const absl::Duration session_idle_;
+  mutable absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  // Sessions ended or expired, so a later call is refused rather than taken
+  // for a fresh session with nothing to report. Bounded: starts over.
+  absl::flat_hash_set<std::string> gone_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::deque<std::shared_ptr<Queue>>> ready_ ABSL_GUARDED_BY(mu_);  // per device
+  std::vector<uint64_t> queued_ ABSL_GUARDED_BY(mu_);                           // per device
+  std::vector<uint64_t> dropped_ ABSL_GUARDED_BY(mu_);                          // per device
+  std::vector<std::thread> runners_;  // one per device, then the sweeper
+};
+
+}  // namespace kiln::server
