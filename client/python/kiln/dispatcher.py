@@ -150,17 +150,22 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _call_slow(self, *args, **kwargs):
         code = self.py_func.__code__
-        if code.co_flags & _CO_VARKEYWORDS or code.co_kwonlyargcount:
-            raise UnsupportedError("**kwargs and keyword-only parameters are not supported",
+        if code.co_flags & _CO_VARKEYWORDS:
+            raise UnsupportedError("**kwargs parameters are not supported",
                                    (code.co_filename, code.co_firstlineno, code.co_qualname))
         if self._pysig is None:
             import inspect  # late: `import kiln` stays free of inspect (and dis, ast, tokenize)
             self._pysig = inspect.signature(self.py_func)
         bound = self._pysig.bind(*args, **kwargs)
         bound.apply_defaults()
+        n = code.co_argcount
+        # kwonly: the compiled function takes the keyword-only parameters after
+        # the positional ones, then *args as one tuple (co_varnames' order).
+        kwonly = tuple(bound.arguments[name] for name in code.co_varnames[n:n + code.co_kwonlyargcount])
         if code.co_flags & _CO_VARARGS:  # *args: the extra arguments travel as one tuple parameter
-            n = code.co_argcount
-            return self._call_bound(*bound.args[:n], tuple(bound.args[n:]))
+            return self._call_bound(*bound.args[:n], *kwonly, tuple(bound.args[n:]))
+        if kwonly:
+            return self._call_bound(*bound.args, *kwonly)
         return self(*bound.args)
 
     def _compile_for(self, args):
