@@ -2224,12 +2224,13 @@ class Inferrer {
         // NumPy), a list or tuple of numbers fills a 1-d view item by item.
         // Selected rows (a[idx] = x) take a scalar or an array broadcast to
         // the selection's shape.
-        const Type* v = operand(2);
+        // realcode3: an IntEnum member stores as its int (lowering converts it).
+        const Type* v = enumAsNumber(operand(2));
         const bool sequence = (v->kind == Kind::kList || v->kind == Kind::kTuple) && !isLiteralList(v) &&
                               !v->items.empty() && slot->isArray() && slot->ndim == 1 && !isSelectionIndex(operand(1));
         bool fits = true;
         for (const Type* ve : sequence ? v->items : std::vector<const Type*>{v->isArray() ? v->dtype() : v})
-          fits = fits && ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
+          fits = fits && enumAsNumber(ve)->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
         if (v->isArray() && v->ndim > 0 && !slot->isArray()) fits = false;
         if (v->isArray() && isSelectionIndex(operand(1)) && v->ndim > slot->ndim) fits = false;
         if (!v->isArray() && !v->isNumber() && !sequence) fits = false;

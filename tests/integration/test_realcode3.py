@@ -181,3 +181,71 @@ def test_iterating_a_2d_array_gives_its_rows(kilnd):
 
     m = np.arange(12.0).reshape(4, 3)
     np.testing.assert_array_equal(row_sums(m), m.sum(axis=1))
+
+
+# -- IntEnum members into arrays and arithmetic --------------------------------
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Shade(enum.Enum):
+    DARK = 1
+
+
+def _store_members(a):
+    a[0] = Color.GREEN
+    a[1] = Color.RED + 5
+    a[2] = 3 * Color.GREEN - Color.RED
+    a[3:5] = Color.RED
+    return a
+
+
+def _member_arith(k):
+    return Color.RED + k, k * Color.GREEN, Color.GREEN // 2, Color.RED == 1, Color.GREEN / 4, -Color.RED
+
+
+def test_an_int_enum_member_stores_into_an_array_as_its_int(kilnd):
+    from kiln import jit
+
+    store = jit(_store_members)
+    for dtype in (np.int64, np.int32, np.uint8, np.float64):
+        got = store(np.zeros(5, dtype))
+        want = _store_members(np.zeros(5, dtype))
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    assert jit(_member_arith)(3) == _member_arith(3)
+
+
+def test_a_plain_enum_member_into_an_array_is_still_refused(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    def store(a):
+        a[0] = Shade.DARK
+        return a
+
+    with pytest.raises(TypingError, match="cannot store"):
+        jit(store)(np.zeros(2, np.int64))
+
+
+# -- @ with two dtypes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("da,db", [(np.int64, np.float64), (np.float32, np.float64), (np.float64, np.int64),
+                                   (np.int32, np.int64), (np.float32, np.int64), (np.float64, np.float64)])
+def test_matmul_of_two_dtypes_is_numpys(kilnd, da, db):
+    from kiln import jit
+
+    mul = jit(lambda x, y: x @ y)
+    rng = np.random.default_rng(7)
+    m = (rng.random((3, 4)) * 10).astype(da)
+    n = (rng.random((4, 2)) * 10).astype(db)
+    v = (rng.random(4) * 10).astype(db)
+    w = (rng.random(3) * 10).astype(da)
+    for x, y in ((m, n), (m, v), (w, m), (v.astype(da), v)):
+        got, want = mul(x, y), x @ y
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6 if np.float32 in (da, db) else 1e-12)
