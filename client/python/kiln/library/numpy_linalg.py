@@ -20,7 +20,6 @@ from kiln.library import implements, primitive
 _call = primitive("kiln.linalg.call")
 _same_dtype = primitive("kiln.linalg.same_dtype")
 _error = primitive("kiln.static.error")
-_same_item = primitive("kiln.static.same_item")
 
 # runtime/cpu/kiln_linalg.h: the ops and the statuses.
 _GEMM = 1
@@ -150,18 +149,10 @@ def dot(a, b, out=None):
     return out
 
 
-# realcode3: `@` of two dtypes gives NumPy's answer: both operands are cast
-# to the product's dtype (int64 @ float64 -> float64, float32 @ float64 ->
-# float64, int32 @ int64 -> int64), then multiplied as one dtype (BLAS, or
-# the runtime's loop for integers). np.dot keeps Numba's refusal above.
 @implements("numpy.matmul")
 def matmul(a, b):
-    za = np.zeros(1, dtype=a.dtype)
-    zb = np.zeros(1, dtype=b.dtype)
-    if _same_item([za], zb):  # one dtype: a constant, so the other branch is never typed
-        return _product(a, b)
-    z = za * zb
-    return _product(a.astype(z.dtype), b.astype(z.dtype))
+    _same_dtype("'@'", a, b)
+    return _product(a, b)
 
 
 @implements("numpy.vdot")
