@@ -246,3 +246,28 @@ def test_matmul_of_two_dtypes_is_refused_as_numba_does(kilnd, da, db):
         mul(np.ones((2, 3), da), np.ones((3, 2), db))
     m = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(mul(m, m.T), m @ m.T)
+
+
+def test_a_jitted_function_as_a_keyword_only_argument(kilnd):
+    from kiln import jit
+
+    sq = jit(lambda x: x * x)
+    cube = jit(lambda x: x * x * x)
+
+    @jit
+    def apply(x, *, metric=sq):
+        return metric(x)
+
+    @jit
+    def both(x, *fs, scale=1.0):
+        return fs[0](x) * scale + fs[1](x)
+
+    assert apply(3.0) == 9.0 and apply(3.0, metric=cube) == 27.0
+    assert both(2.0, cube, sq, scale=0.5) == 8.0
+    assert both(2.0, sq, cube) == 12.0
+
+    @jit
+    def outer(x):
+        return apply(x) + apply(x, metric=cube)
+
+    assert outer(2.0) == 12.0

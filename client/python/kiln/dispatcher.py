@@ -226,6 +226,14 @@ class Dispatcher(_kiln.Dispatcher):
             return params[-1]
 
         passed = [expr(a) for a in args]
+        # kwonly: the arguments come one per compiled parameter; the
+        # keyword-only ones are passed back by name, and *args spread.
+        code = self.py_func.__code__
+        n, nk = code.co_argcount, code.co_kwonlyargcount
+        if nk or code.co_flags & _CO_VARARGS:
+            names = code.co_varnames[n:n + nk]
+            spread = [f"*{p}" for p in passed[n + nk:]]
+            passed = passed[:n] + spread + [f"{k}={p}" for k, p in zip(names, passed[n:n + nk])]
         name = f"{self.py_func.__name__}__with_functions"
         src = f"def {name}({', '.join(params)}):\n    return __kiln_target({', '.join(passed)})\n"
         exec(compile(src, f"<kiln: {self.py_func.__qualname__} called with jitted functions>", "exec"), env)
