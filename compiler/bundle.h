@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,8 +96,14 @@ struct Function {
   CodeObject code;
   std::vector<GlobalRef> globals;
   std::vector<Constant> defaults;
+  /// One entry per keyword-only parameter (code.kwonlyargcount), in order;
+  /// empty where the parameter has no default.
+  std::vector<std::optional<Constant>> kwonly_defaults;
 
   const GlobalRef* global(const std::string& name) const;
+  /// The default numbered `k` in a call binding's default space: the
+  /// positional defaults first, then one slot per keyword-only parameter.
+  const Constant& defaultAt(size_t k) const { return k < defaults.size() ? defaults[k] : *kwonly_defaults[k - defaults.size()]; }
 };
 
 struct Bundle {

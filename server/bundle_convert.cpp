@@ -150,6 +150,27 @@ absl::Status convertConstants(const google::protobuf::RepeatedPtrField<pb::Const
   return absl::OkStatus();
 }
 
+// kwonly: each default names its keyword-only parameter; they come in the
+// parameters' order, at most one each, so the bundle hash is canonical.
+absl::Status convertKwDefaults(const pb::Function& in, compiler::Function& out, const Checker& at) {
+  const compiler::CodeObject& code = out.code;
+  if (static_cast<size_t>(code.argcount) + static_cast<size_t>(code.kwonlyargcount) > code.varnames.size())
+    return at.fail("more parameters than co_varnames has names");
+  out.kwonly_defaults.assign(static_cast<size_t>(code.kwonlyargcount), std::nullopt);
+  size_t next = 0;  // the first parameter the next default may name
+  for (const pb::KwDefault& d : in.kwdefaults()) {
+    size_t q = next;
+    while (q < out.kwonly_defaults.size() && code.varnames[static_cast<size_t>(code.argcount) + q] != d.name()) ++q;
+    if (q == out.kwonly_defaults.size())
+      return at.fail(absl::StrCat("'", d.name(), "' is not a keyword-only parameter after the previous default"));
+    absl::StatusOr<Constant> c = convertConstant(d.value(), at, 0);
+    if (!c.ok()) return c.status();
+    out.kwonly_defaults[q] = *std::move(c);
+    next = q + 1;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status convertStrings(const google::protobuf::RepeatedPtrField<std::string>& in,
                             std::vector<std::string>& out, const Checker& at, absl::string_view field) {
   if (auto s = at.size(in.size(), kMaxListItems, field); !s.ok()) return s;
@@ -257,6 +278,9 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
     }
     if (auto s = convertConstants(fn.defaults(), out.functions[f].defaults,
                                   Checker{at.function_count, at.where + ".defaults"});
+        !s.ok())
+      return s;
+    if (auto s = convertKwDefaults(fn, out.functions[f], Checker{at.function_count, at.where + ".kwdefaults"});
         !s.ok())
       return s;
   }

@@ -77,7 +77,6 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
     return fail("async functions are not supported", code.firstlineno);
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
-  if (code.kwonlyargcount > 0) return fail("keyword-only parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty() && hasWithStatement(code, table)) {
     // realcode: code written for Numba reaches object mode through a with
     // block (`with numba.objmode(x="float64"):`); say which construct it is.

@@ -282,8 +282,8 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
                                code_.filename, code_.firstlineno, code_.qualname);
   // The parameters are the first varnames (the slots also hold cells and
   // free variables, which are not parameters).
-  if (code_.argcount < 0 || static_cast<size_t>(code_.argcount) > code_.varnames.size() ||
-      static_cast<size_t>(code_.argcount) > nlocals)
+  const size_t named = static_cast<size_t>(code_.argcount) + static_cast<size_t>(code_.kwonlyargcount);
+  if (code_.argcount < 0 || code_.kwonlyargcount < 0 || named > code_.varnames.size() || named > nlocals)
     return malformed(0, "argcount exceeds the number of local variables");
 
   fn_ = std::make_unique<ir::Function>();
@@ -301,14 +301,16 @@ absl::StatusOr<std::unique_ptr<ir::Function>> SsaBuilder::build() {
 
   FrameState initial;
   initial.locals.assign(nlocals, nullptr);
-  for (int a = 0; a < code_.argcount; ++a) {
+  // kwonly: the keyword-only parameters follow the positional ones, as in
+  // co_varnames; callers bind them by name (typing, the dispatcher).
+  const int nnamed = code_.argcount + code_.kwonlyargcount;
+  for (int a = 0; a < nnamed; ++a) {
     fn_->arg_names.push_back(code_.varnames[a]);
     initial.locals[a] = entry_->addParam(code_.varnames[a]);
   }
-  // *args: one tuple parameter after the positional ones (keyword-only
-  // parameters were refused before).
+  // *args: one tuple parameter after the named ones.
   if (code_.flags & kCoVarargs) {
-    const size_t a = static_cast<size_t>(code_.argcount);
+    const size_t a = static_cast<size_t>(nnamed);
     if (a >= code_.varnames.size()) return malformed(0, "*args without a local for it");
     fn_->arg_names.push_back(code_.varnames[a]);
     initial.locals[a] = entry_->addParam(code_.varnames[a]);
@@ -1186,7 +1188,8 @@ absl::Status SsaBuilder::makeFunction(const Instruction& in, FrameState& st) {
   if (in.arg & ~(kDefaults | kKwDefaults | kAnnotations | kClosure))
     return malformed(in.offset, "MAKE_FUNCTION: unknown flags");
   if (in.arg & kAnnotations) return unsupported(in, "annotations on an inner function or lambda are not supported");
-  if (in.arg & kKwDefaults) return unsupported(in, "keyword-only parameters are not supported");
+  if (in.arg & kKwDefaults)
+    return unsupported(in, "defaults of keyword-only parameters on an inner function or lambda are not supported");
   const size_t n = 1 + ((in.arg & kClosure) != 0) + ((in.arg & kDefaults) != 0);
   if (absl::Status s = requireValues(st, in, n); !s.ok()) return s;
   Value* code = st.stack.back();

@@ -525,6 +525,10 @@ class FunctionLowering {
   /// format: item `index` of a range unpacked into `count` names, raising
   /// Python's ValueError when its length is not `count`.
   llvm::Value* unpackRange(llvm::Value* range, int count, int index);
+  /// realcode3: item `index` of `a, b, ... = arr` (count names), along the
+  /// first axis: an element or a view of a row; a length other than count
+  /// raises ValueError as Python's unpacking does.
+  llvm::Value* unpackArray(const ir::Value* arr, int count, int index, const typing::Type* result);
 
   // sets: set(), set methods and operators (lower_sets.cpp); the rest of a
   // set is a dict's (len, in, truth, iteration).

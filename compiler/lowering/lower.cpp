@@ -254,7 +254,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, co
                                                                        k < ncaptured ? k : k - ncaptured});
       args.push_back(convert(b_, item, held, target.arg_types[q]));
     } else {
-      const compiler::Constant& d = fn.defaults[-1 - src];
+      const compiler::Constant& d = fn.defaultAt(static_cast<size_t>(-1 - src));
       args.push_back(constant(d, target.arg_types[q]));
     }
   }
@@ -550,6 +550,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kUnpack:
       if (i.operands[0]->type->kind == Kind::kRange) {  // format: a, b, c = range(...)
         v = unpackRange(value(i.operands[0]), i.count, i.index);
+        break;
+      }
+      if (i.operands[0]->type->isArray()) {  // realcode3: a, b = arr, along the first axis
+        v = unpackArray(i.operands[0], i.count, i.index, rt);
         break;
       }
       v = b_.CreateExtractValue(value(i.operands[0]), static_cast<unsigned>(i.index));

@@ -644,6 +644,19 @@ llvm::Value* FunctionLowering::arrayGetItem(const ir::Value* obj, const ir::Valu
   return viewOf(p, result);
 }
 
+llvm::Value* FunctionLowering::unpackArray(const ir::Value* arr, int count, int index, const typing::Type* result) {
+  llvm::Value* a = value(arr);
+  llvm::Value* n = b_.CreateExtractValue(a, {kShape, 0});
+  llvm::Value* want = b_.getInt64(count);
+  raiseIf(b_.CreateICmpSGT(n, want), KILN_VALUE_ERROR, absl::StrCat("too many values to unpack (expected ", count, ")"));
+  raiseIf(b_.CreateICmpSLT(n, want), KILN_VALUE_ERROR,
+          absl::StrCat("not enough values to unpack (expected ", count, ", got fewer)"));
+  const typing::Type* i64 = types().integer(64, true);
+  Place p = locate(a, arr->type, b_.getInt64(index), i64);
+  if (!result->isArray()) return loadElement(p.ptr, result, p.meminfo);
+  return viewOf(p, result);
+}
+
 void FunctionLowering::storeStrAsUcs4(llvm::Value* slot, llvm::Value* s, int64_t chars) {
   llvm::Value* data = b_.CreateExtractValue(s, kStrData);
   llvm::Value* len = b_.CreateExtractValue(s, kStrLength);

@@ -524,7 +524,9 @@ class Inferrer {
                                            const Type* callee = nullptr) {
     const compiler::Function& fn = p_.bundle->functions[fn_index];
     const std::vector<std::string>& varnames = fn.code.varnames;
-    int nparams = fn.code.argcount;
+    // kwonly: the keyword-only parameters follow the positional ones.
+    const int npositional = fn.code.argcount;
+    const int nparams = npositional + fn.code.kwonlyargcount;
     // A bound call (strings: s.method written in Python) passes the
     // receiver, operand 0, as the first parameter.
     const size_t self = bound ? 1 : 0;
@@ -535,13 +537,13 @@ class Inferrer {
     // named ones become one tuple.
     const bool has_varargs = (fn.code.flags & 0x4) != 0;
     if (has_varargs)
-      for (size_t k = nparams; k < npos; ++k) binding.varargs.push_back(static_cast<int>(k + 1 - self));
-    if (static_cast<int>(npos) > nparams && !has_varargs)
-      return typingError(absl::StrCat(fn.code.qualname, "() takes ", nparams,
-                                      nparams == 1 ? " positional argument but " : " positional arguments but ",
+      for (size_t k = npositional; k < npos; ++k) binding.varargs.push_back(static_cast<int>(k + 1 - self));
+    if (static_cast<int>(npos) > npositional && !has_varargs)
+      return typingError(absl::StrCat(fn.code.qualname, "() takes ", npositional,
+                                      npositional == 1 ? " positional argument but " : " positional arguments but ",
                                       npos, npos == 1 ? " was given" : " were given"));
     if (bound) binding.source[0] = 0;
-    for (size_t k = self; k < npos && k < static_cast<size_t>(nparams); ++k)
+    for (size_t k = self; k < npos && k < static_cast<size_t>(npositional); ++k)
       binding.source[k] = static_cast<int>(k + 1 - self);
     for (size_t k = 0; k < i.kwnames.size(); ++k) {
       int param = -1;
@@ -560,9 +562,20 @@ class Inferrer {
     const int ncaptured = closure ? static_cast<int>(callee->items[0]->items.size()) : 0;
     const int ndefaults =
         closure ? static_cast<int>(callee->items[1]->items.size()) : static_cast<int>(fn.defaults.size());
-    int first_default = nparams - ndefaults;
+    const int first_default = npositional - ndefaults;
     std::vector<const Type*> types;
     for (int q = 0; q < nparams; ++q) {
+      if (binding.source[q] == -1000000 && q >= npositional) {  // kwonly: its default, if it has one
+        const size_t k = static_cast<size_t>(q - npositional);
+        if (closure || k >= fn.kwonly_defaults.size() || !fn.kwonly_defaults[k])
+          return typingError(absl::StrCat(fn.code.qualname, "() missing required keyword-only argument '",
+                                          q < static_cast<int>(varnames.size()) ? varnames[q] : "?", "'"));
+        binding.source[q] = -1 - static_cast<int>(fn.defaults.size() + k);
+        absl::StatusOr<const Type*> t = constType(*fn.kwonly_defaults[k]);
+        if (!t.ok()) return t.status();
+        types.push_back(*t);
+        continue;
+      }
       if (binding.source[q] == -1000000) {
         if (q < first_default)
           return typingError(absl::StrCat(fn.code.qualname, "() missing required argument '",
@@ -611,9 +624,9 @@ class Inferrer {
       const std::string* text = nullptr;
       if (source > 0 || (source == 0 && !bound)) {
         text = constantText(inst, i.operands[source]);
-      } else if (source < 0 && !closure && -1 - source < static_cast<int>(fn.defaults.size()) &&
-                 fn.defaults[-1 - source].kind == compiler::Constant::Kind::kStr) {
-        text = &fn.defaults[-1 - source].s;
+      } else if (source < 0 && !closure && fn.defaultAt(static_cast<size_t>(-1 - source)).kind ==
+                                               compiler::Constant::Kind::kStr) {
+        text = &fn.defaultAt(static_cast<size_t>(-1 - source)).s;
       }
       if (!text)
         return typingError(absl::StrCat(fn.code.qualname, "(): ", q < varnames.size() ? varnames[q] : "?",
@@ -1957,6 +1970,14 @@ class Inferrer {
           t = tc_.integer(64, true);
           break;
         }
+        // realcode3: a, b = arr unpacks along the first axis, as arr[0], arr[1]
+        // (items of a 1-D array, views of rows otherwise); its length is
+        // checked when run (lowering).
+        if (seq->isArray() && seq->ndim >= 1 && i.count >= 0 && !typing::isBytes(seq) &&
+            !typing::isCharDtype(seq->dtype())) {
+          t = typing::arrayIndexResult(tc_, seq, tc_.integer(64, true));
+          if (t) break;
+        }
         if (seq->kind != Kind::kTuple || static_cast<int>(seq->items.size()) != i.count)
           return typingError(absl::StrCat("cannot unpack ", seq->str(), " into ", i.count, " values"));
         t = seq->items[i.index];
@@ -2204,12 +2225,13 @@ class Inferrer {
         // NumPy), a list or tuple of numbers fills a 1-d view item by item.
         // Selected rows (a[idx] = x) take a scalar or an array broadcast to
         // the selection's shape.
-        const Type* v = operand(2);
+        // realcode3: an IntEnum member stores as its int (lowering converts it).
+        const Type* v = enumAsNumber(operand(2));
         const bool sequence = (v->kind == Kind::kList || v->kind == Kind::kTuple) && !isLiteralList(v) &&
                               !v->items.empty() && slot->isArray() && slot->ndim == 1 && !isSelectionIndex(operand(1));
         bool fits = true;
         for (const Type* ve : sequence ? v->items : std::vector<const Type*>{v->isArray() ? v->dtype() : v})
-          fits = fits && ve->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
+          fits = fits && enumAsNumber(ve)->isNumber() && (ve->kind != Kind::kComplex || obj->dtype()->kind == Kind::kComplex);
         if (v->isArray() && v->ndim > 0 && !slot->isArray()) fits = false;
         if (v->isArray() && isSelectionIndex(operand(1)) && v->ndim > slot->ndim) fits = false;
         if (!v->isArray() && !v->isNumber() && !sequence) fits = false;

@@ -409,17 +409,24 @@ class _Builder:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
         defaults = []
-        for d in func.__defaults__ or ():
+        kwdefaults = []  # kwonly: (name, default) in the keyword-only parameters' order
+        given = func.__kwdefaults__ or {}
+        kwonly = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+        for name, d in [(None, d) for d in func.__defaults__ or ()] + [(n, given[n]) for n in kwonly if n in given]:
             try:
-                defaults.append(self.default(d))
+                tagged = self.default(d)
             except _Unrepresentable as e:
                 raise UnsupportedError(f"default argument: {e}", (code.co_filename,
                                        code.co_firstlineno, code.co_qualname)) from None
+            if name is None:
+                defaults.append(tagged)
+            else:
+                kwdefaults.append((name, tagged))
         # realcode2: a jitted function default is also a function global (named so no identifier
         # shadows it), so the compiler builds it as it builds every function a function may call.
         globals_ += [(f"<default {k}>", KIND_FUNCTION, None, d[1], "", "")
-                     for k, d in enumerate(defaults) if d[0] == "function"]
-        self.functions[i] = (code_fields(code, consts), globals_, defaults)
+                     for k, d in enumerate(defaults + [d for _, d in kwdefaults]) if d[0] == "function"]
+        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults)
         return i
 
     def default(self, value):

@@ -151,17 +151,22 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _call_slow(self, *args, **kwargs):
         code = self.py_func.__code__
-        if code.co_flags & _CO_VARKEYWORDS or code.co_kwonlyargcount:
-            raise UnsupportedError("**kwargs and keyword-only parameters are not supported",
+        if code.co_flags & _CO_VARKEYWORDS:
+            raise UnsupportedError("**kwargs parameters are not supported",
                                    (code.co_filename, code.co_firstlineno, code.co_qualname))
         if self._pysig is None:
             import inspect  # late: `import kiln` stays free of inspect (and dis, ast, tokenize)
             self._pysig = inspect.signature(self.py_func)
         bound = self._pysig.bind(*args, **kwargs)
         bound.apply_defaults()
+        n = code.co_argcount
+        # kwonly: the compiled function takes the keyword-only parameters after
+        # the positional ones, then *args as one tuple (co_varnames' order).
+        kwonly = tuple(bound.arguments[name] for name in code.co_varnames[n:n + code.co_kwonlyargcount])
         if code.co_flags & _CO_VARARGS:  # *args: the extra arguments travel as one tuple parameter
-            n = code.co_argcount
-            return self._call_bound(*bound.args[:n], tuple(bound.args[n:]))
+            return self._call_bound(*bound.args[:n], *kwonly, tuple(bound.args[n:]))
+        if kwonly:
+            return self._call_bound(*bound.args, *kwonly)
         return self(*bound.args)
 
     def _compile_for(self, args):
@@ -222,6 +227,14 @@ class Dispatcher(_kiln.Dispatcher):
             return params[-1]
 
         passed = [expr(a) for a in args]
+        # kwonly: the arguments come one per compiled parameter; the
+        # keyword-only ones are passed back by name, and *args spread.
+        code = self.py_func.__code__
+        n, nk = code.co_argcount, code.co_kwonlyargcount
+        if nk or code.co_flags & _CO_VARARGS:
+            names = code.co_varnames[n:n + nk]
+            spread = [f"*{p}" for p in passed[n + nk:]]
+            passed = passed[:n] + spread + [f"{k}={p}" for k, p in zip(names, passed[n:n + nk])]
         name = f"{self.py_func.__name__}__with_functions"
         src = f"def {name}({', '.join(params)}):\n    return __kiln_target({', '.join(passed)})\n"
         exec(compile(src, f"<kiln: {self.py_func.__qualname__} called with jitted functions>", "exec"), env)

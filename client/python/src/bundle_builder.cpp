@@ -222,6 +222,21 @@ bool buildGlobal(PyObject* spec, kiln::v1::GlobalRef* g) {
 
 }  // namespace
 
+// kwonly: [(name, constant), ...] in the keyword-only parameters' order.
+bool buildKwDefaults(PyObject* v, kiln::v1::Function* f) {
+  PyObject* seq = PySequence_Fast(v, "kwdefaults");
+  if (seq == nullptr) return false;
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    PyObject *name, *value;
+    kiln::v1::KwDefault* d = f->add_kwdefaults();
+    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &name, &value) &&
+         getStr(name, d->mutable_name()) && buildConstant(value, d->mutable_value());
+  }
+  Py_DECREF(seq);
+  return ok;
+}
+
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   unsigned int major, minor;
   PyObject* functions;
@@ -232,13 +247,14 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   if (seq == nullptr) return false;
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *code, *globals, *defaults;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO", &code, &globals, &defaults)) {
+    PyObject *code, *globals, *defaults, *kwdefaults = nullptr;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|O", &code, &globals, &defaults, &kwdefaults)) {
       ok = false;
       break;
     }
     kiln::v1::Function* f = out->add_functions();
-    ok = buildCode(code, f->mutable_code()) && constList(defaults, [&] { return f->add_defaults(); });
+    ok = buildCode(code, f->mutable_code()) && constList(defaults, [&] { return f->add_defaults(); }) &&
+         (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f));
     PyObject* gseq = ok ? PySequence_Fast(globals, "globals") : nullptr;
     if (gseq == nullptr) {
       ok = false;

@@ -146,12 +146,14 @@ TEST(Pipeline, KirOfEveryFixtureRoundTripsThroughTheParser) {
   }
 }
 
-// entry(...) with a global naming bundle function #1 (keyword-only
-// parameters, which the frontend refuses).
+// entry(...) with a global naming bundle function #1 (a **kwargs
+// parameter, which the frontend refuses: the kwonly fixture made one).
 Bundle withRefusedCallee(compiler::CodeObject entry, const std::string& global) {
   Bundle bundle = frontend::testing::bundleOf(std::move(entry));
   bundle.functions.emplace_back();
   bundle.functions[1].code = frontend::testing::py311_kwonly();
+  bundle.functions[1].code.kwonlyargcount = 0;
+  bundle.functions[1].code.flags |= 0x8;  // CO_VARKEYWORDS
   GlobalRef g;
   g.name = global;
   g.kind = GlobalRef::Kind::kFunction;
@@ -172,7 +174,7 @@ TEST(Pipeline, ACalleesFrontendErrorIsReportedWhereItIsCalled) {
   ASSERT_FALSE(r.ok());
   std::optional<Diagnostic> d = diagnosticOf(r.status());
   ASSERT_TRUE(d.has_value()) << r.status();
-  EXPECT_EQ(d->message, "keyword-only parameters are not supported");
+  EXPECT_EQ(d->message, "**kwargs parameters are not supported");
   EXPECT_EQ(d->function, "kwonly");
 
   // --emit=kir shows the entry alone and does not fail on the callee.

@@ -92,6 +92,45 @@ TEST(BundleConvert, ConvertsABuiltinDefault) {
   EXPECT_EQ(r->functions[0].defaults[0].repr(), "numpy.float64");
 }
 
+// kwonly: f(x, *, k=1, m) with k's default sent by name.
+kiln::v1::Bundle kwonlyBundle() {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::CodeObject* c = b.mutable_functions(0)->mutable_code();
+  c->set_kwonlyargcount(2);
+  c->add_varnames("k");
+  c->add_varnames("m");
+  c->set_nlocals(3);
+  return b;
+}
+
+TEST(BundleConvert, ConvertsKeywordOnlyDefaultsByName) {
+  kiln::v1::Bundle b = kwonlyBundle();
+  kiln::v1::KwDefault* d = b.mutable_functions(0)->add_kwdefaults();
+  d->set_name("k");
+  d->mutable_value()->set_int_value(7);
+  absl::StatusOr<compiler::Bundle> r = convertBundle(b);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const compiler::Function& f = r->functions[0];
+  ASSERT_EQ(f.kwonly_defaults.size(), 2u);
+  ASSERT_TRUE(f.kwonly_defaults[0].has_value());
+  EXPECT_EQ(f.kwonly_defaults[0]->i, 7);
+  EXPECT_FALSE(f.kwonly_defaults[1].has_value());
+  EXPECT_EQ(f.defaultAt(0).i, 7);  // no positional defaults: the first slot is k's
+}
+
+TEST(BundleConvert, RejectsAKeywordOnlyDefaultOfAnotherName) {
+  kiln::v1::Bundle b = kwonlyBundle();
+  b.mutable_functions(0)->add_kwdefaults()->set_name("x");  // positional, not keyword-only
+  expectInvalid(b, "'x' is not a keyword-only parameter");
+  kiln::v1::Bundle twice = kwonlyBundle();
+  for (const char* name : {"m", "k"}) {  // out of order
+    kiln::v1::KwDefault* d = twice.mutable_functions(0)->add_kwdefaults();
+    d->set_name(name);
+    d->mutable_value()->set_int_value(1);
+  }
+  expectInvalid(twice, "'k' is not a keyword-only parameter after the previous default");
+}
+
 TEST(BundleConvert, RejectsAnEmptyBuiltinDefault) {
   kiln::v1::Bundle b = addOneBundle();
   b.mutable_functions(0)->add_defaults()->set_builtin_name("");
