@@ -53,6 +53,9 @@ class FunctionLowering {
   // Exceptions (lower_exceptions.cpp).
   /// KilnError as LLVM sees it (kiln_abi.h).
   llvm::StructType* errorType();
+  /// The error's frame (line, file, function) as this function's current
+  /// line: where a raise, or a library call that raised (pyrest), is shown.
+  void storeErrorFrame();
   /// Fills *err but for the args (has_args: the raise stores them next).
   void storeError(KilnErrorKind kind, const std::string& message, const std::string& class_name, bool has_args);
   /// The KilnErrorApi entry at `offset` (kiln_error.h).

@@ -269,10 +269,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, co
     // pyrest: an exception raised inside Kiln's library code is shown at
     // the user's call into the library (its traceback frame), as a user
     // error met there while compiling is (typing/inference.cpp atUserCall).
-    llvm::StructType* t = errorType();
-    b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(t, err_ptr_, 1));
-    b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->filename, "kiln.file"), b_.CreateStructGEP(t, err_ptr_, 7));
-    b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->name, "kiln.func"), b_.CreateStructGEP(t, err_ptr_, 8));
+    storeErrorFrame();
   }
   leaveWithError(status);
   b_.SetInsertPoint(ok);

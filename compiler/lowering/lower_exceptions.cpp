@@ -149,12 +149,17 @@ void FunctionLowering::storeError(KilnErrorKind kind, const std::string& message
   // raise with arguments has stored its own already.
   if (!has_args) clearError(err_ptr_);
   b_.CreateStore(b_.getInt32(kind), b_.CreateStructGEP(t, err_ptr_, 0));
-  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(t, err_ptr_, 1));
   b_.CreateStore(b_.CreateGlobalStringPtr(message, "kiln.msg"), b_.CreateStructGEP(t, err_ptr_, 2));
   b_.CreateStore(class_name.empty() ? llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(ctx_))
                                     : b_.CreateGlobalStringPtr(class_name, "kiln.exc_class"),
                  b_.CreateStructGEP(t, err_ptr_, 3));
   b_.CreateStore(b_.getInt32(has_args ? 1 : 0), b_.CreateStructGEP(t, err_ptr_, 4));
+  storeErrorFrame();
+}
+
+void FunctionLowering::storeErrorFrame() {
+  llvm::StructType* t = errorType();
+  b_.CreateStore(b_.getInt32(line_), b_.CreateStructGEP(t, err_ptr_, 1));
   b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->filename, "kiln.file"), b_.CreateStructGEP(t, err_ptr_, 7));
   b_.CreateStore(b_.CreateGlobalStringPtr(inst_.ir->name, "kiln.func"), b_.CreateStructGEP(t, err_ptr_, 8));
 }
