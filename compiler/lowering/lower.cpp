@@ -264,8 +264,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, co
   b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), fail, ok,
                   llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(fail);
-  const std::vector<compiler::Function>& fns = prog_.bundle->functions;
-  if (compiler::isLibraryCode(fns[target.function_index].code) && !compiler::isLibraryCode(fns[inst_.function_index].code)) {
+  if (compiler::leavesLibraryCode(*prog_.bundle, target.function_index, inst_.function_index)) {
     // pyrest: an exception raised inside Kiln's library code is shown at
     // the user's call into the library (its traceback frame), as a user
     // error met there while compiling is (typing/inference.cpp atUserCall).

@@ -27,6 +27,7 @@
 #include <cstddef>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/library_code.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/typing/rules.h"
@@ -253,6 +254,13 @@ llvm::Value* FunctionLowering::generatorNext(llvm::Value* gen, const typing::Typ
   b_.CreateCondBr(b_.CreateICmpSGT(status, b_.getInt32(KILN_OK)), fail, ok,
                   llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
   b_.SetInsertPoint(fail);
+  for (const std::unique_ptr<typing::Instance>& body : prog_.instances) {
+    // pyrest: a library generator (map, zip, ...) stepped by the user's
+    // loop: an exception from its body is shown at the user's line.
+    if (body->symbol == it->name &&
+        compiler::leavesLibraryCode(*prog_.bundle, body->function_index, inst_.function_index))
+      storeErrorFrame();
+  }
   leaveWithError(status);
   b_.SetInsertPoint(ok);
   *item = convert(b_, b_.CreateLoad(valueType(ctx_, it->items[0]), out), it->items[0], item_type);

@@ -90,3 +90,41 @@ def test_a_run_time_error_of_users_code_keeps_its_line():
         jit(f)(b"abc")
     last = traceback.extract_tb(info.value.__traceback__)[-1]
     assert (last.filename, last.lineno) == (HERE, line_of(f, "# raise here"))
+
+
+def test_a_run_time_error_in_a_library_generator_shows_the_users_loop():
+    # map() is a library generator; int() of a bad str raises inside its body
+    # while the user's loop steps it.
+    def f(xs):
+        t = 0
+        for v in map(int, xs):  # the loop
+            t += v
+        return t
+
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        jit(f)(("1", "x"))
+    with pytest.raises(ValueError) as info:
+        jit(f)(("2", "y"))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    last = frames[-1]
+    assert (last.filename, last.lineno, last.name) == (HERE, line_of(f, "# the loop"), f.__code__.co_name)
+    assert not any("kiln/library" in fr.filename for fr in frames)
+    assert jit(f)(("1", "2", "3")) == 6
+
+
+def test_a_user_generator_keeps_its_own_frame():
+    @jit
+    def gen(bs):
+        for b in bs:
+            yield b.decode("ascii")  # in the generator
+
+    def f(bs):
+        n = 0
+        for s in gen(bs):
+            n += len(s)
+        return n
+
+    with pytest.raises(UnicodeDecodeError) as info:
+        jit(f)((b"ab", b"a\xff"))
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (last.filename, last.lineno) == (HERE, line_of(gen.py_func, "# in the generator"))
