@@ -13,6 +13,7 @@
 #include "compiler/lowering/contiguity.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_pairwise.h"
 #include "compiler/lowering/lower_buffers.h"  // chararrays:
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_buffers.h"  // chararrays:
@@ -1128,6 +1129,16 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
   llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
   llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
   llvm::Value* data = b_.CreateExtractValue(recv, kData);
+  // pairwise: whether the axis is the one NumPy's iterator takes innermost
+  // (the smallest stride among the dimensions longer than 1), for a float sum.
+  llvm::Value* innermost = nullptr;
+  if (!extreme && !is_prod && acc_t->kind == Kind::kFloat) {
+    auto magnitude = [&](llvm::Value* v) { return b_.CreateSelect(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateNeg(v), v); };
+    innermost = b_.getInt1(true);
+    for (unsigned j = 0; j + 1 < nd; ++j)
+      innermost = b_.CreateAnd(innermost, b_.CreateOr(b_.CreateICmpSLE(shape[j], b_.getInt64(1)),
+                                                      b_.CreateICmpULE(magnitude(step), magnitude(strides[j]))));
+  }
   loop(arraySize(out, result), [&](llvm::Value* o) {
     llvm::Value* rest = o;
     llvm::Value* base = b_.getInt64(0);
@@ -1141,6 +1152,21 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
     };
     b_.CreateStore(extreme ? item(b_.getInt64(0)) : convert(b_, b_.getInt64(is_prod ? 1 : 0), types().integer(64, true), acc_t), acc);
     b_.CreateStore(b_.getInt64(0), where);
+    llvm::BasicBlock* serial = nullptr;
+    llvm::BasicBlock* merged = nullptr;
+    if (innermost) {
+      // pairwise: a float sum along the axis NumPy's iterator takes innermost
+      // is NumPy's pairwise sum (lower_pairwise.h); along another axis NumPy
+      // adds row after row, as the loop below does.
+      llvm::BasicBlock* pw = llvm::BasicBlock::Create(ctx_, "axis.pairwise", fn_);
+      serial = llvm::BasicBlock::Create(ctx_, "axis.serial", fn_);
+      merged = llvm::BasicBlock::Create(ctx_, "axis.summed", fn_);
+      b_.CreateCondBr(innermost, pw, serial);
+      b_.SetInsertPoint(pw);
+      b_.CreateStore(pairwiseSum(*this, len, valueType(ctx_, acc_t), item), acc);
+      b_.CreateBr(merged);
+      b_.SetInsertPoint(serial);
+    }
     loop(len, [&](llvm::Value* t) {
       llvm::Value* x = item(t);
       llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
@@ -1152,9 +1178,16 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
         if (is_arg) b_.CreateStore(b_.CreateSelect(take, t, b_.CreateLoad(b_.getInt64Ty(), where)), where);
       } else {
         next = binaryValues(is_prod ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
+        if (innermost && !is_mean && dt->kind == Kind::kFloat && dt->bits == 16)
+          // float16: across rows NumPy adds half arrays, rounding each sum to half
+          next = b_.CreateFPExt(b_.CreateFPTrunc(next, b_.getHalfTy()), next->getType());
       }
       b_.CreateStore(next, acc);
     });
+    if (merged) {
+      b_.CreateBr(merged);
+      b_.SetInsertPoint(merged);
+    }
     llvm::Value* r = b_.CreateLoad(acc->getAllocatedType(), acc);
     if (is_mean) r = b_.CreateFDiv(r, convert(b_, len, types().integer(64, true), acc_t));
     if (is_arg) {
@@ -1171,6 +1204,49 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
   const typing::Type* dt = at->dtype();
   llvm::Value* n = arraySize(recv, at);
   auto element = [&](llvm::Value* k) { return loadElement(flatElementPtr(recv, at, k), dt); };
+  // Item k in memory order: an F-ordered array's differs from its C order.
+  auto memoryItem = [&](llvm::Value* k) {
+    if (at->layout != 'F' || at->ndim < 2) return element(k);
+    return loadElement(b_.CreateGEP(memoryType(ctx_, dt), b_.CreateExtractValue(recv, kData), k), dt);
+  };
+  // pairwise: the sum of item(k) over all n items in NumPy's order. An N-d
+  // view whose dimensions do not merge into one run of items (a slice of
+  // rows or columns, reversed rows) NumPy sums through its buffer: chunks of
+  // whole inner runs, at most 8192 items (its buffer size), each summed
+  // pairwise and added in turn. Otherwise one pairwise sum.
+  auto numpyOrderSum = [&](llvm::Type* acc, const PairwiseItem& item) -> llvm::Value* {
+    if (at->ndim < 2 || at->layout != 'A') return pairwiseSum(*this, n, acc, item);
+    llvm::Value* started = b_.getInt1(false);
+    llvm::Value* merged = b_.getInt1(true);
+    llvm::Value* inner = b_.getInt64(1);
+    llvm::Value* expect = b_.getInt64(0);
+    for (unsigned j = static_cast<unsigned>(at->ndim); j-- > 0;) {
+      llvm::Value* extent = b_.CreateExtractValue(recv, {kShape, j});
+      llvm::Value* stride = b_.CreateExtractValue(recv, {kStrides, j});
+      llvm::Value* real = b_.CreateICmpSGT(extent, b_.getInt64(1));
+      llvm::Value* first = b_.CreateAnd(real, b_.CreateNot(started));
+      llvm::Value* later = b_.CreateAnd(real, started);
+      llvm::Value* joins = b_.CreateAnd(b_.CreateAnd(later, merged), b_.CreateICmpEQ(stride, expect));
+      merged = b_.CreateAnd(merged, b_.CreateNot(b_.CreateAnd(later, b_.CreateICmpNE(stride, expect))));
+      inner = b_.CreateSelect(first, extent, b_.CreateSelect(joins, b_.CreateMul(inner, extent), inner));
+      expect = b_.CreateSelect(first, b_.CreateMul(stride, extent),
+                               b_.CreateSelect(joins, b_.CreateMul(expect, extent), expect));
+      started = b_.CreateOr(started, real);
+    }
+    llvm::Value* rows = b_.CreateUDiv(b_.getInt64(8192), inner);
+    llvm::Value* chunk = b_.CreateMul(b_.CreateSelect(b_.CreateICmpEQ(rows, b_.getInt64(0)), b_.getInt64(1), rows), inner);
+    chunk = b_.CreateSelect(merged, b_.CreateSelect(b_.CreateICmpSGT(n, b_.getInt64(1)), n, b_.getInt64(1)), chunk);
+    llvm::AllocaInst* total = entryAlloca(acc, "pw.total");
+    b_.CreateStore(llvm::ConstantFP::get(acc, 0.0), total);
+    loop(b_.CreateUDiv(b_.CreateAdd(n, b_.CreateSub(chunk, b_.getInt64(1))), chunk), [&](llvm::Value* c) {
+      llvm::Value* start = b_.CreateMul(c, chunk);
+      llvm::Value* left = b_.CreateSub(n, start);
+      llvm::Value* len = b_.CreateSelect(b_.CreateICmpSLT(left, chunk), left, chunk);
+      llvm::Value* part = pairwiseSum(*this, len, acc, [&](llvm::Value* k) { return item(b_.CreateAdd(start, k)); });
+      b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(acc, total), part), total);
+    });
+    return b_.CreateFAdd(llvm::ConstantFP::get(acc, 0.0), b_.CreateLoad(acc, total));
+  };
   bool is_float = dt->kind == Kind::kFloat;
   if (dt->kind == Kind::kComplex)  // complex: mean, var, std, min, max, argmin, argmax (lower_complex.cpp)
     if (llvm::Value* v = complexReduction(id, at, recv, args, result)) return v;
@@ -1199,7 +1275,37 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       llvm::AllocaInst* sum = entryAlloca(valueType(ctx_, acc_t), "sum");
       llvm::AllocaInst* count = entryAlloca(b_.getInt64Ty(), "count");
       auto zero = [&]() { return convert(b_, b_.getInt64(0), types().integer(64, true), acc_t); };
-      auto pass = [&](llvm::Value* center) {
+      // pairwise: float32/float64 sums in NumPy's order (lower_pairwise.h);
+      // NumPy's nan* forms sum a copy with zeros for the NaNs.
+      const bool pairwise = acc_t->kind == Kind::kFloat && acc_t->bits >= 32;
+      auto pass = [&](llvm::Value* center) -> llvm::Value* {
+        if (pairwise) {
+          if (skip && center == nullptr) {  // the count of non-NaN items
+            b_.CreateStore(b_.getInt64(0), count);
+            loop(n, [&](llvm::Value* k) {
+              llvm::Value* x = element(k);
+              llvm::Value* c = b_.CreateLoad(b_.getInt64Ty(), count);
+              b_.CreateStore(b_.CreateAdd(c, b_.CreateZExt(b_.CreateFCmpORD(x, x), b_.getInt64Ty())), count);
+            });
+          } else if (!skip) {
+            b_.CreateStore(n, count);
+          }
+          // NumPy's var sums the view itself first (in its order), then a new
+          // C-ordered array of squares; the nan forms sum C-ordered copies.
+          auto sum_of = [&](const PairwiseItem& item) {
+            return center == nullptr && !skip ? numpyOrderSum(valueType(ctx_, acc_t), item)
+                                              : pairwiseSum(*this, n, valueType(ctx_, acc_t), item);
+          };
+          return sum_of([&](llvm::Value* k) {
+            llvm::Value* x = convert(b_, memoryItem(k), dt, acc_t);
+            llvm::Value* keep = skip ? b_.CreateFCmpORD(x, x) : nullptr;
+            if (center) {
+              llvm::Value* d = b_.CreateFSub(x, center);
+              x = b_.CreateFMul(d, d);
+            }
+            return keep ? b_.CreateSelect(keep, x, llvm::ConstantFP::get(x->getType(), 0.0)) : x;
+          });
+        }
         b_.CreateStore(zero(), sum);
         b_.CreateStore(b_.getInt64(0), count);
         loop(n, [&](llvm::Value* k) {
@@ -1268,6 +1374,15 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       const typing::Type* out_t = acc_t;
       if (acc_t->kind == Kind::kFloat && acc_t->bits == 16) acc_t = types().floating(32);
       bool is_sum = id != BuiltinId::kArrayProd;
+      if (is_sum && acc_t->kind == Kind::kFloat) {
+        // pairwise: NumPy's order and bits (lower_pairwise.h), over the items
+        // in memory order for an F-ordered array, as NumPy's iterator takes them.
+        llvm::Value* total = numpyOrderSum(valueType(ctx_, acc_t), [&](llvm::Value* k) {
+          return convert(b_, memoryItem(k), dt, acc_t);
+        });
+        if (is_mean) total = b_.CreateFDiv(total, convert(b_, n, types().integer(64, true), acc_t));  // 0/0: nan, as NumPy
+        return convert(b_, total, acc_t, out_t);
+      }
       llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, acc_t), "acc");
       b_.CreateStore(convert(b_, b_.getInt64(is_sum ? 0 : 1), types().integer(64, true), acc_t), acc);
       loop(n, [&](llvm::Value* k) {

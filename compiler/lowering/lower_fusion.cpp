@@ -16,6 +16,7 @@
 #include "compiler/lowering/contiguity.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_pairwise.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/ufuncs.h"
 
@@ -203,7 +204,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
   };
   if (sums) {
     // The sum as arrayMethod's array.sum adds x's elements: in C order, in
-    // the result's type. Flat over memory when every leaf is C-contiguous
+    // the result's type (a float's pairwise, as NumPy sums). Flat over memory when every leaf is C-contiguous
     // with x's shape; otherwise x is made (a temporary) and summed.
     const typing::Type* st = i.result->type;
     const typing::Type* xdt = rt->dtype();
@@ -216,13 +217,20 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     b_.CreateCondBr(flat, flat_bb, temp_bb);
     b_.SetInsertPoint(flat_bb);
     llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, st), "fused.sum");
-    b_.CreateStore(convert(b_, b_.getInt64(0), types().integer(64, true), st), acc);
     std::vector<llvm::Value*> datas = leafData();
-    loop(total, [&](llvm::Value* k) {
-      llvm::Value* x = convert(b_, body(flatLeafValues(datas, k)), xdt, st);
-      llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
-      b_.CreateStore(binaryValues(BinaryOp::kAdd, cur, x, st, false, true), acc);
-    });
+    if (st->kind == Kind::kFloat) {
+      // pairwise: NumPy's sum of the temporary it would make (lower_pairwise.h).
+      b_.CreateStore(pairwiseSum(*this, total, valueType(ctx_, st), [&](llvm::Value* k) {
+        return convert(b_, body(flatLeafValues(datas, k)), xdt, st);
+      }), acc);
+    } else {
+      b_.CreateStore(convert(b_, b_.getInt64(0), types().integer(64, true), st), acc);
+      loop(total, [&](llvm::Value* k) {
+        llvm::Value* x = convert(b_, body(flatLeafValues(datas, k)), xdt, st);
+        llvm::Value* cur = b_.CreateLoad(acc->getAllocatedType(), acc);
+        b_.CreateStore(binaryValues(BinaryOp::kAdd, cur, x, st, false, true), acc);
+      });
+    }
     llvm::Value* flat_sum = b_.CreateLoad(acc->getAllocatedType(), acc);
     llvm::BasicBlock* flat_end = b_.GetInsertBlock();
     b_.CreateBr(done_bb);
