@@ -220,6 +220,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kRecord:  // records
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+    case Kind::kTypeRef:  // typedempty: a type object is not called
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
       break;
   }

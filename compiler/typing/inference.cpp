@@ -444,6 +444,12 @@ class Inferrer {
       if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype '", qualified_name, "'"));
       return tc_.dtypeClass(*r);
     }
+    // typedempty: a type object (types.float64[:], types.ListType(T)), frozen by bundle.py as its spelling.
+    if (qualified_name.rfind("typeref:", 0) == 0) {
+      absl::StatusOr<const Type*> r = tc_.parse(qualified_name.substr(8));
+      if (!r.ok()) return typingError(absl::StrCat("bad type object '", qualified_name.substr(8), "'"));
+      return tc_.typeRef(*r);
+    }
     if (isExceptionClassName(qualified_name)) return tc_.exceptionClass(qualified_name);
     // closures: a NumPy scalar type read from a global or a cell
     // (`from numpy import int32`) is the class, as `np.int32` is.
@@ -1037,6 +1043,7 @@ class Inferrer {
       case Kind::kRecord:  // records
       case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+      case Kind::kTypeRef:  // typedempty: a type object is not called
       case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
         break;
     }
@@ -1548,7 +1555,8 @@ class Inferrer {
           if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
                          (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
                           (member->qualified_name.rfind("exception:", 0) == 0 ||
-                           member->qualified_name.rfind("numpy.", 0) == 0)))) {  // tlist: types.int64
+                           member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
+                           member->qualified_name.rfind("typeref:", 0) == 0)))) {  // typedempty: types.unicode_type
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
@@ -1620,6 +1628,10 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
+        } else if (obj->kind == Kind::kBuiltin && obj->name == builtinName(BuiltinId::kTypedDictNew)) {
+          // typedempty: Dict.empty, a registry row of its own (rules_dicts.cpp: typedDictEmpty)
+          if (i.name != "empty") return typingError(absl::StrCat("unknown attribute '", i.name, "' of Dict"));
+          t = tc_.builtin(builtinName(BuiltinId::kTypedDictEmpty));
         } else if (obj->kind == Kind::kBuiltin && obj->name == kTypedListBuiltin) {  // tlist: List.empty_list
           if (i.name != "empty_list") return typingError(absl::StrCat("unknown attribute '", i.name, "' of List"));
           t = tc_.builtin(absl::StrCat(kTypedListBuiltin, ".", i.name));
