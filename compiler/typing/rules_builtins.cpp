@@ -85,6 +85,8 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
   // typedempty: numba.typed.Dict.empty(...) after `import numba` (kiln.typed after `import kiln`)
   if ((module == "numba" || module == "kiln") && attr == "typed") return tc.module("kiln.typed");
+  // typedempty: numba.types.int64 (kiln.types): its members travel in the bundle (bundle.py: library_members)
+  if ((module == "numba" || module == "kiln") && attr == "types") return tc.module(module + ".types");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},

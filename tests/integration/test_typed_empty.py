@@ -400,13 +400,25 @@ def f(n):
     inner[1] = Dict.empty(nt.int64, nt.float64)
     inner[1][2] = 2.5
     return len(d), d[str(n - 1)].sum(), lists[0][0], inner[1][2]
+
+
+def g(n):
+    d = numba.typed.Dict.empty(key_type=numba.types.int64, value_type=numba.types.unicode_type)
+    for i in range(n):
+        d[i] = str(i)
+    lst = numba.typed.List.empty_list(numba.types.float64)
+    lst.append(n / 2)
+    return d, lst
 '''
 
 
 def test_numba_type_objects():
     numba = pytest.importorskip("numba")
     nt = numba.types
-    ns = {"NDict": numba.typed.Dict, "NList": numba.typed.List, "Dict": Dict, "np": np, "nt": nt,
+    ns = {"NDict": numba.typed.Dict, "NList": numba.typed.List, "Dict": Dict, "np": np, "nt": nt, "numba": numba,
           "fa": nt.float64[:], "lt": nt.ListType(nt.int64), "dt": nt.DictType(nt.int64, nt.float64)}
     exec(NUMBA_CODE, ns)
     assert jit(ns["f"])(4) == (4, 3.0, 4, 2.5)
+    d, lst = jit(ns["g"])(3)  # numba.typed and numba.types through the numba module
+    assert plain(d) == {0: "0", 1: "1", 2: "2"}
+    assert isinstance(lst, List) and list(lst) == [1.5]

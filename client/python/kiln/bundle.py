@@ -358,6 +358,17 @@ def _numba_number_class(value):
     return f"numpy.{name}"
 
 
+def _module_dict(path):
+    """The namespace of module `path` ("numba.types": the module numba binds
+    as `types`, whatever sys.modules calls it), or {}. No module
+    __getattr__ runs."""
+    mod = sys.modules.get(path)
+    if mod is None and "." in path:
+        parent, _, attr = path.rpartition(".")
+        mod = getattr(sys.modules.get(parent), "__dict__", {}).get(attr)
+    return getattr(mod, "__dict__", {}) if isinstance(mod, types.ModuleType) else {}
+
+
 def _type_ref(value):
     """typedempty: "typeref:" and the canonical spelling of a type object
     that is not a scalar (kiln.types or, when Numba is imported, numba.types:
@@ -553,7 +564,10 @@ class _Builder:
             # npmisc: and through a chain of them (np.lib.stride_tricks.as_strided).
             modules = [module]
             for m in modules:
-                modules += [f"{m}.{a}" for a in names if library.is_module(f"{m}.{a}") and f"{m}.{a}" not in modules]
+                # typedempty: and numba.types / kiln.types (numba.types.int64 after `import numba`).
+                modules += [f"{m}.{a}" for a in names if (library.is_module(f"{m}.{a}") or
+                                                          (m in ("numba", "kiln") and a == "types"))
+                            and f"{m}.{a}" not in modules]
             for m in modules:
                 for attr in names:
                     impl = library.lookup(f"{m}.{attr}")
@@ -570,7 +584,7 @@ class _Builder:
             # (`sys.hexversion`, `mymod.GREETING`) is a compile-time constant,
             # frozen here as a global is ("M.A"), so it is part of the key.
             for m in modules:
-                module_dict = getattr(sys.modules.get(m), "__dict__", {})  # no module __getattr__ runs
+                module_dict = _module_dict(m)
                 for attr in names:
                     value = module_dict.get(attr, _MISSING)
                     if type(value) in (bool, int, float, complex, str) and library.lookup(f"{m}.{attr}") is None:
