@@ -571,6 +571,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.CreateInsertValue(v, value(i.operands[1]), 1);
       break;
     case Op::kGetItem: {
+      if (rt->kind == Kind::kTypeRef) {  // typedempty: types.float64[:], a type (typing decided it)
+        v = llvm::Constant::getNullValue(valueType(ctx_, rt));
+        break;
+      }
       if (i.operands[0]->type->kind == Kind::kStr) {  // strings
         v = strGetItem(i.operands[0], i.operands[1]);
         break;

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/type_grammar.h"  // typedempty: kMaxArrayDims
 #include "compiler/diagnostic.h"
 #include "compiler/library_code.h"  // pyrest:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
@@ -1264,6 +1265,55 @@ class Inferrer {
            (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
   }
 
+  // typedempty: the array type a subscript of a scalar class spells, as
+  // Numba's `types.float64[:]`: one `:` per dimension, `::1` on the last
+  // (C) or, with more than one, the first (F); nullptr (with *why) for
+  // another index. Slices are never constants: each is a build_slice.
+  static const Type* arrayTypeSpelled(TypeContext& tc, const Type* dtype, const ir::Value* index, std::string* why) {
+    auto bare = [](const ir::Value* v) {
+      while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+      return v;
+    };
+    auto isConst = [&](const ir::Value* v, compiler::Constant::Kind k, int64_t i = 0) {
+      v = bare(v);
+      return v->def && v->def->op == Op::kConst && v->def->const_value.kind == k &&
+             (k != compiler::Constant::Kind::kInt || v->def->const_value.i == i);
+    };
+    std::vector<const ir::Value*> dims;
+    index = bare(index);
+    if (index->def && index->def->op == Op::kBuildTuple)
+      for (const ir::Value* d : index->def->operands) dims.push_back(bare(d));
+    else
+      dims.push_back(index);
+    std::vector<bool> unit;  // each dimension's step is 1 (`::1`), else omitted
+    for (const ir::Value* d : dims) {
+      const ir::Instr* s = d->def;
+      if (!s || s->op != Op::kBuildSlice || !isConst(s->operands[0], compiler::Constant::Kind::kNone) ||
+          !isConst(s->operands[1], compiler::Constant::Kind::kNone) ||
+          !(isConst(s->operands[2], compiler::Constant::Kind::kNone) ||
+            isConst(s->operands[2], compiler::Constant::Kind::kInt, 1))) {
+        *why = "an array type is spelled with ':' for each dimension (float64[:], float64[:, ::1])";
+        return nullptr;
+      }
+      unit.push_back(!isConst(s->operands[2], compiler::Constant::Kind::kNone));
+    }
+    const int n = static_cast<int>(unit.size());
+    int units = 0;
+    for (bool u : unit) units += u;
+    char layout = 'A';
+    if (units == 1 && unit.back()) layout = 'C';
+    else if (units == 1 && n > 1 && unit.front()) layout = 'F';
+    else if (units != 0) {
+      *why = "'::1' goes on the last dimension (C) or the first (F) of an array type";
+      return nullptr;
+    }
+    if (n > base::kMaxArrayDims) {
+      *why = "too many dimensions in an array type";
+      return nullptr;
+    }
+    return tc.array(dtype, n, layout);
+  }
+
   // unroll: whether v is the first argument of a call of builtin `name`.
   bool usedBy(const ir::Value& v, const char* name) const {
     if (cur_ < 0 || static_cast<size_t>(cur_) >= p_.instances.size()) return false;
@@ -2053,6 +2103,14 @@ class Inferrer {
           return typingError(absl::StrCat("string indices must be integers or slices, not ", idx->str()));
         }
         if (isSet(obj)) return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable"));  // sets:
+        if (obj->kind == Kind::kDType && isScalarClassValue(i.operands[0]) && idx->kind != Kind::kInt &&
+            !obj->items[0]->isRecord()) {  // typedempty: types.float64[:] written in the function
+          std::string why;
+          const Type* a = arrayTypeSpelled(tc_, obj->items[0], i.operands[1], &why);
+          if (!a) return typingError(absl::StrCat(obj->str(), "[...]: ", why));
+          t = tc_.typeRef(a);
+          break;
+        }
         if (obj->kind == Kind::kDict) {  // dicts:
           if (!dictComplete(obj)) return absl::OkStatus();
           if (!dictSlotFits(tc_, obj->items[0], idx))

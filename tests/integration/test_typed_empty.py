@@ -220,6 +220,20 @@ def test_typed_list_and_dict_types_as_values():
     assert jit(dict_values)(3) == python(dict_values)(3) == (4, 3, -1.0)
 
 
+def inline_array_types(n):
+    d = Dict.empty(types.int64, types.float64[:])  # written in the function, as Numba 0.57+ takes it
+    d[0] = np.arange(float(n))
+    c = List.empty_list(types.int64[:, ::1])
+    c.append(np.ones((n, 2), dtype=np.int64))
+    f = List.empty_list(types.int64[::1, :])
+    f.append(np.asfortranarray(np.ones((2, n), dtype=np.int64)))
+    return d[0].sum(), c[0].sum(), f[0].shape
+
+
+def test_array_types_written_in_the_function():
+    assert jit(inline_array_types)(3) == python(inline_array_types)(3) == (3.0, 6, (2, 3))
+
+
 # -- List.empty_list --
 
 
@@ -370,6 +384,14 @@ def bad_call_of_a_type():
     return float_array(3)
 
 
+def bad_array_spelling():
+    return List.empty_list(types.int64[1:])
+
+
+def bad_array_layout():
+    return List.empty_list(types.int64[:, ::1, :])
+
+
 @pytest.mark.parametrize("f,words", [
     (bad_key_int, r"Dict.empty\(\): key_type must be a type .*not a value of type int64"),
     (bad_value_str, r"Dict.empty\(\): value_type must be a type .*not a value of type unicode_type"),
@@ -378,6 +400,8 @@ def bad_call_of_a_type():
     (bad_n_keys, r"Dict.empty\(\): n_keys must be an integer"),
     (bad_missing_value_type, r"Dict.empty\(\) missing argument 'value_type'"),
     (bad_call_of_a_type, r"'typeref\[array\(float64, 1d, A\)\]' object is not callable"),
+    (bad_array_spelling, r"class\(int64\)\[...\]: an array type is spelled with ':' for each dimension"),
+    (bad_array_layout, r"'::1' goes on the last dimension \(C\) or the first \(F\)"),
 ])
 def test_a_wrong_type_argument_is_a_located_typing_error(f, words):
     with pytest.raises(TypingError, match=words) as e:
