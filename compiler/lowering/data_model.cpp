@@ -75,6 +75,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kNone:
     case Kind::kModule:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
       return llvm::Type::getInt8Ty(ctx);
   }
@@ -222,6 +223,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kModule:
     case Kind::kFunction:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:
     case Kind::kDType:

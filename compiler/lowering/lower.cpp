@@ -220,6 +220,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kRecord:  // records
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+    case Kind::kTypeRef:  // typedempty: a type object is not called
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
       break;
   }
@@ -569,6 +570,10 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       v = b_.CreateInsertValue(v, value(i.operands[1]), 1);
       break;
     case Op::kGetItem: {
+      if (rt->kind == Kind::kTypeRef) {  // typedempty: types.float64[:], a type (typing decided it)
+        v = llvm::Constant::getNullValue(valueType(ctx_, rt));
+        break;
+      }
       if (i.operands[0]->type->kind == Kind::kStr) {  // strings
         v = strGetItem(i.operands[0], i.operands[1]);
         break;

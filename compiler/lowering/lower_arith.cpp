@@ -51,6 +51,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kFunction:
     case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kArray:
     case Kind::kBoundMethod:

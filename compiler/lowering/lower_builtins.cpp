@@ -404,6 +404,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     // dicts: lower_dicts.cpp
     case BuiltinId::kDictNew:
     case BuiltinId::kTypedDictNew:
+    case BuiltinId::kTypedDictEmpty:  // typedempty: n_keys, a size hint, is ignored (as Kiln's Python Dict.empty)
       return newDict(result, 0);
     case BuiltinId::kHash:  // a str's hash is strBuiltin's, above
       if (args[0]->type->isDatetimeLike()) {

@@ -137,6 +137,7 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kFunction:
     case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:
     case Kind::kDType:

@@ -476,6 +476,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kHash:  // dicts: lower_builtins.cpp
     case BuiltinId::kDictNew:
     case BuiltinId::kTypedDictNew:
+    case BuiltinId::kTypedDictEmpty:
     case BuiltinId::kMathFloor:
     case BuiltinId::kMathCeil:
     case BuiltinId::kMathTrunc:

@@ -45,6 +45,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kRange:
     case Kind::kModule:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kDType:
     case Kind::kSlice:

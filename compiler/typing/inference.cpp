@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/type_grammar.h"  // typedempty: kMaxArrayDims
 #include "compiler/diagnostic.h"
 #include "compiler/library_code.h"  // pyrest:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
@@ -443,6 +444,12 @@ class Inferrer {
       absl::StatusOr<const Type*> r = tc_.parse(qualified_name.substr(7));
       if (!r.ok() || !(*r)->isRecord()) return typingError(absl::StrCat("bad record dtype '", qualified_name, "'"));
       return tc_.dtypeClass(*r);
+    }
+    // typedempty: a type object (types.float64[:], types.ListType(T)), frozen by bundle.py as its spelling.
+    if (qualified_name.rfind("typeref:", 0) == 0) {
+      absl::StatusOr<const Type*> r = tc_.parse(qualified_name.substr(8));
+      if (!r.ok()) return typingError(absl::StrCat("bad type object '", qualified_name.substr(8), "'"));
+      return tc_.typeRef(*r);
     }
     if (isExceptionClassName(qualified_name)) return tc_.exceptionClass(qualified_name);
     // closures: a NumPy scalar type read from a global or a cell
@@ -1037,6 +1044,7 @@ class Inferrer {
       case Kind::kRecord:  // records
       case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
       case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
+      case Kind::kTypeRef:  // typedempty: a type object is not called
       case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
         break;
     }
@@ -1255,6 +1263,55 @@ class Inferrer {
     if (!v->def) return false;
     return v->def->op == Op::kLoadGlobal ||
            (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
+  }
+
+  // typedempty: the array type a subscript of a scalar class spells, as
+  // Numba's `types.float64[:]`: one `:` per dimension, `::1` on the last
+  // (C) or, with more than one, the first (F); nullptr (with *why) for
+  // another index. Slices are never constants: each is a build_slice.
+  static const Type* arrayTypeSpelled(TypeContext& tc, const Type* dtype, const ir::Value* index, std::string* why) {
+    auto bare = [](const ir::Value* v) {
+      while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+      return v;
+    };
+    auto isConst = [&](const ir::Value* v, compiler::Constant::Kind k, int64_t i = 0) {
+      v = bare(v);
+      return v->def && v->def->op == Op::kConst && v->def->const_value.kind == k &&
+             (k != compiler::Constant::Kind::kInt || v->def->const_value.i == i);
+    };
+    std::vector<const ir::Value*> dims;
+    index = bare(index);
+    if (index->def && index->def->op == Op::kBuildTuple)
+      for (const ir::Value* d : index->def->operands) dims.push_back(bare(d));
+    else
+      dims.push_back(index);
+    std::vector<bool> unit;  // each dimension's step is 1 (`::1`), else omitted
+    for (const ir::Value* d : dims) {
+      const ir::Instr* s = d->def;
+      if (!s || s->op != Op::kBuildSlice || !isConst(s->operands[0], compiler::Constant::Kind::kNone) ||
+          !isConst(s->operands[1], compiler::Constant::Kind::kNone) ||
+          !(isConst(s->operands[2], compiler::Constant::Kind::kNone) ||
+            isConst(s->operands[2], compiler::Constant::Kind::kInt, 1))) {
+        *why = "an array type is spelled with ':' for each dimension (float64[:], float64[:, ::1])";
+        return nullptr;
+      }
+      unit.push_back(!isConst(s->operands[2], compiler::Constant::Kind::kNone));
+    }
+    const int n = static_cast<int>(unit.size());
+    int units = 0;
+    for (bool u : unit) units += u;
+    char layout = 'A';
+    if (units == 1 && unit.back()) layout = 'C';
+    else if (units == 1 && n > 1 && unit.front()) layout = 'F';
+    else if (units != 0) {
+      *why = "'::1' goes on the last dimension (C) or the first (F) of an array type";
+      return nullptr;
+    }
+    if (n > base::kMaxArrayDims) {
+      *why = "too many dimensions in an array type";
+      return nullptr;
+    }
+    return tc.array(dtype, n, layout);
   }
 
   // unroll: whether v is the first argument of a call of builtin `name`.
@@ -1548,7 +1605,8 @@ class Inferrer {
           if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
                          (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
                           (member->qualified_name.rfind("exception:", 0) == 0 ||
-                           member->qualified_name.rfind("numpy.", 0) == 0)))) {  // tlist: types.int64
+                           member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
+                           member->qualified_name.rfind("typeref:", 0) == 0)))) {  // typedempty: types.unicode_type
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;
@@ -1620,6 +1678,10 @@ class Inferrer {
           if (!t)
             return userError(Diagnostic::Kind::kUnsupported,
                              absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
+        } else if (obj->kind == Kind::kBuiltin && obj->name == builtinName(BuiltinId::kTypedDictNew)) {
+          // typedempty: Dict.empty, a registry row of its own (rules_dicts.cpp: typedDictEmpty)
+          if (i.name != "empty") return typingError(absl::StrCat("unknown attribute '", i.name, "' of Dict"));
+          t = tc_.builtin(builtinName(BuiltinId::kTypedDictEmpty));
         } else if (obj->kind == Kind::kBuiltin && obj->name == kTypedListBuiltin) {  // tlist: List.empty_list
           if (i.name != "empty_list") return typingError(absl::StrCat("unknown attribute '", i.name, "' of List"));
           t = tc_.builtin(absl::StrCat(kTypedListBuiltin, ".", i.name));
@@ -2041,6 +2103,14 @@ class Inferrer {
           return typingError(absl::StrCat("string indices must be integers or slices, not ", idx->str()));
         }
         if (isSet(obj)) return typingError(absl::StrCat("'", obj->str(), "' object is not subscriptable"));  // sets:
+        if (obj->kind == Kind::kDType && isScalarClassValue(i.operands[0]) && idx->kind != Kind::kInt &&
+            !obj->items[0]->isRecord()) {  // typedempty: types.float64[:] written in the function
+          std::string why;
+          const Type* a = arrayTypeSpelled(tc_, obj->items[0], i.operands[1], &why);
+          if (!a) return typingError(absl::StrCat(obj->str(), "[...]: ", why));
+          t = tc_.typeRef(a);
+          break;
+        }
         if (obj->kind == Kind::kDict) {  // dicts:
           if (!dictComplete(obj)) return absl::OkStatus();
           if (!dictSlotFits(tc_, obj->items[0], idx))

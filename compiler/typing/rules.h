@@ -265,6 +265,10 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
 /// Why d == e cannot be compiled exactly, or "": both dicts of one type
 /// whose values are numbers or tuples of numbers.
 std::string dictEqualityProblem(const Type* a, const Type* b);
+/// typedempty: Dict.empty(key_type, value_type, n_keys): an empty dict of the
+/// types the two type objects stand for (typeObjectOf), or the refusal, in
+/// words naming Dict.empty and the argument.
+absl::StatusOr<const Type*> typedDictEmpty(TypeContext& tc, const std::vector<const Type*>& args);
 /// What iterating a dict_iter yields: the key, the value or (key, value).
 const Type* dictIterItem(TypeContext& tc, const Type* it);
 /// The dict method row `id` on `dict` with its bound arguments. *refined

@@ -718,6 +718,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kFunction:
     case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:
     case Kind::kDType:

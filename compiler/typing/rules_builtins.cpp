@@ -83,6 +83,10 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
   if (module == "kiln.typed" && attr == "List") return tc.builtin(kTypedListBuiltin);  // tlist:
   if (module == "kiln.typed" && attr == "Dict") return tc.builtin("kiln.typed.Dict");
+  // typedempty: numba.typed.Dict.empty(...) after `import numba` (kiln.typed after `import kiln`)
+  if ((module == "numba" || module == "kiln") && attr == "typed") return tc.module("kiln.typed");
+  // typedempty: numba.types.int64 (kiln.types): its members travel in the bundle (bundle.py: library_members)
+  if ((module == "numba" || module == "kiln") && attr == "types") return tc.module(module + ".types");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},
@@ -343,6 +347,8 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       return bad();
     case BuiltinId::kTypedDictNew:  // dicts: Dict() in compiled code is {}
       return tc.dict(tc.unknown(), tc.unknown());
+    case BuiltinId::kTypedDictEmpty:  // typedempty: rules_dicts.cpp
+      return typedDictEmpty(tc, args);
     case BuiltinId::kDictNew:  // dicts: dict() is {}; dict(d) is refused as Numba does
       if (n == 0) return tc.dict(tc.unknown(), tc.unknown());
       if (n == 1 && args[0]->kind == Kind::kDict)  // Numba's words for dict(d)

@@ -39,6 +39,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kFunction:
     case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kArrayIter:
     case Kind::kEnumerate:
@@ -175,6 +176,31 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
     return nullptr;
   }
   return tc.dict(k, v);
+}
+
+// typedempty: the dict's types are the type objects' (typeObjectOf), held
+// to what a dict made by Dict() and its first store may hold; n_keys, a
+// size hint, is an integer or not given.
+absl::StatusOr<const Type*> typedDictEmpty(TypeContext& tc, const std::vector<const Type*>& args) {
+  const char* names[] = {"key_type", "value_type"};
+  const Type* kv[2] = {nullptr, nullptr};
+  if (args.size() < 2)  // the binder leaves trailing parameters out when they are not given
+    return absl::InvalidArgumentError(absl::StrCat("Dict.empty() missing argument '", names[args.size()], "'"));
+  for (int a = 0; a < 2; ++a) {
+    kv[a] = typeObjectOf(args[a]);
+    if (!kv[a])
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Dict.empty(): ", names[a], " must be a type (numba.types.int64, types.unicode_type, a global bound to ",
+          "types.float64[:] or types.ListType(T)), not a value of type ", args[a]->str()));
+  }
+  if (args.size() > 2 && args[2]->kind != Kind::kNone && args[2]->kind != Kind::kInt && args[2]->kind != Kind::kBool)
+    return absl::InvalidArgumentError(
+        absl::StrCat("Dict.empty(): n_keys must be an integer, not a value of type ", args[2]->str()));
+  if (std::string why = keyProblem(kv[0]); !why.empty())
+    return absl::InvalidArgumentError(absl::StrCat("Dict.empty(): key_type ", kv[0]->str(), ": ", why));
+  if (!storable(kv[1]))
+    return absl::InvalidArgumentError(absl::StrCat("Dict.empty(): value_type ", kv[1]->str(), ": ", valueProblem(kv[1])));
+  return tc.dict(kv[0], kv[1]);
 }
 
 std::string dictEqualityProblem(const Type* a, const Type* b) {

@@ -314,11 +314,18 @@ std::optional<absl::StatusOr<const Type*>> listBuiltinCall(TypeContext& tc, cons
     if (allocated_at < args.size() && !intLike(args[allocated_at]))
       return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
           absl::StrCat("List.empty_list(): allocated must be an integer, not ", args[allocated_at]->str())));
-    const Type* t = args[type_at];
-    if (t->kind != Kind::kDType || t->items.empty() || t->items[0]->kind == Kind::kRecord)
+    // typedempty: any type object (typeObjectOf): a scalar class, or a
+    // global bound to types.unicode_type, types.float64[:], a tuple type,
+    // types.ListType(T) or types.DictType(K, V).
+    const Type* item = typeObjectOf(args[type_at]);
+    if (!item)
       return absl::StatusOr<const Type*>(absl::InvalidArgumentError(absl::StrCat(
-          "List.empty_list(): the item type must be a scalar type (numba.types.int64, np.float64), not ", t->str())));
-    return tc.list(t->items[0], false, true);
+          "List.empty_list(): item_type must be a type (numba.types.int64, types.unicode_type, a global bound to "
+          "types.float64[:] or types.ListType(T)), not a value of type ", args[type_at]->str())));
+    if (item->kind == Kind::kNone)  // pyfuncs: Numba's words for its List[None]
+      return absl::StatusOr<const Type*>(absl::InvalidArgumentError(
+          "a list of None is not supported: method support for List[None] is limited"));
+    return tc.list(item, false, true);
   }
   // tlist: List() and List(iterable) make a typed List (Numba's words for
   // what it refuses).

@@ -40,6 +40,7 @@ bool printable(const Type* t) {
     case Kind::kFunction:
     case Kind::kFunctionSet:  // pycells:
     case Kind::kBuiltin:
+    case Kind::kTypeRef:  // typedempty:
     case Kind::kExceptionClass:
     case Kind::kBoundMethod:
     case Kind::kDType:

@@ -97,6 +97,7 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       }
       return;
     case Kind::kBuiltin: *head = absl::StrCat("Function(", t.name, ")"); return;
+    case Kind::kTypeRef: *head = "typeref["; all(); *tail = "]"; return;  // typedempty: Numba's spelling
     case Kind::kExceptionClass: *head = absl::StrCat("ExceptionClass(", t.name, ")"); return;
     case Kind::kArray:  // buffers: named for the exporter (`name`): "Bytes(uint8, 1d, C)"
       *head = absl::StrCat(t.readonly && t.name != "Bytes" ? "readonly " : "", t.name.empty() ? "array" : t.name, "(");
@@ -371,6 +372,17 @@ const Type* TypeContext::functionSet(std::vector<const Type*> members) {
   Type t = make(Kind::kFunctionSet);
   t.items = std::move(members);
   return intern(t);
+}
+// typedempty:
+const Type* TypeContext::typeRef(const Type* of) {
+  Type t = make(Kind::kTypeRef);
+  t.items = {of};
+  return intern(t);
+}
+const Type* typeObjectOf(const Type* t) {
+  if (t->kind == Kind::kTypeRef) return t->items[0];
+  if (t->kind == Kind::kDType && !t->items.empty() && !t->items[0]->isRecord()) return t->items[0];
+  return nullptr;
 }
 const Type* TypeContext::builtin(const std::string& name) {
   Type t = make(Kind::kBuiltin);

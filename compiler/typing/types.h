@@ -102,6 +102,11 @@ bool isLiteralStrKeyDict(const Type* t);
 bool isReflectedList(const Type* t);
 /// tlist: a typed List ("ListType[T]").
 bool isTypedList(const Type* t);
+/// typedempty: the type a type object stands for: a scalar class (np.int64,
+/// numba.types.int64: kDType) or a typeref (types.unicode_type,
+/// types.float64[:]); nullptr for any other value (a record class included:
+/// a container of records is not made from one).
+const Type* typeObjectOf(const Type* t);
 /// tlist: the builtin that makes a typed List (kiln.typed.List, numba.typed.List; bundle.py names it).
 inline constexpr char kTypedListBuiltin[] = "kiln.typed.List";
 /// The type's name marking a LiteralStrKeyDict of these keys.
@@ -148,6 +153,9 @@ class TypeContext {
   /// pycells: plain jitted functions (Function types without items) met in
   /// one variable; sorted by index, each once.
   const Type* functionSet(std::vector<const Type*> members);
+  /// typedempty: a type object as a value, standing for `of` ("typeref[ListType[int64]]").
+  /// typeObjectOf reads it back.
+  const Type* typeRef(const Type* of);
   const Type* builtin(const std::string& name);
   const Type* exceptionClass(const std::string& name);
   /// An array's dtype is never a read-only record (rorecord): the array's own

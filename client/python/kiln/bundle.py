@@ -358,6 +358,44 @@ def _numba_number_class(value):
     return f"numpy.{name}"
 
 
+def _module_dict(path):
+    """The namespace of module `path` ("numba.types": the module numba binds
+    as `types`, whatever sys.modules calls it), or {}. No module
+    __getattr__ runs."""
+    mod = sys.modules.get(path)
+    if mod is None and "." in path:
+        parent, _, attr = path.rpartition(".")
+        mod = getattr(sys.modules.get(parent), "__dict__", {}).get(attr)
+    return getattr(mod, "__dict__", {}) if isinstance(mod, types.ModuleType) else {}
+
+
+def _type_ref(value):
+    """typedempty: "typeref:" and the canonical spelling of a type object
+    that is not a scalar (kiln.types or, when Numba is imported, numba.types:
+    unicode_type, float64[:], UniTuple(int64, 2), ListType(T), DictType(K, V)),
+    read as a global or off a module: a compile-time constant, so its
+    spelling is in the key; Dict.empty and List.empty_list take it. Scalar
+    types are classes (_numba_number_class). None for anything else (a
+    literal type, a type the grammar has no spelling for)."""
+    from . import types as kiln_types
+    if isinstance(value, kiln_types.Type):
+        spelling = value.name
+    else:
+        nbtypes = sys.modules.get("numba.core.types")
+        if nbtypes is None or not isinstance(value, nbtypes.Type) or isinstance(value, nbtypes.Literal):
+            return None
+        # Numba prints a DictType with its initial value (none but a literal dict's)
+        spelling = str(value).replace("<iv=None>", "")
+    try:
+        canonical = _kiln.canonical_type(spelling)
+    except ValueError:
+        return None
+    scalar = canonical != "unicode_type" and "(" not in canonical and "[" not in canonical
+    if scalar or canonical.startswith(("class(", "dtype(")):
+        return None  # a scalar (or none, or a class): not a type object compiled code takes
+    return "typeref:" + canonical
+
+
 def _record_dtype(value):
     """records: the Record spelling of a structured np.dtype (the type the
     compiler gives its elements, so the whole dtype is in the cache key);
@@ -526,7 +564,10 @@ class _Builder:
             # npmisc: and through a chain of them (np.lib.stride_tricks.as_strided).
             modules = [module]
             for m in modules:
-                modules += [f"{m}.{a}" for a in names if library.is_module(f"{m}.{a}") and f"{m}.{a}" not in modules]
+                # typedempty: and numba.types / kiln.types (numba.types.int64 after `import numba`).
+                modules += [f"{m}.{a}" for a in names if (library.is_module(f"{m}.{a}") or
+                                                          (m in ("numba", "kiln") and a == "types"))
+                            and f"{m}.{a}" not in modules]
             for m in modules:
                 for attr in names:
                     impl = library.lookup(f"{m}.{attr}")
@@ -543,7 +584,7 @@ class _Builder:
             # (`sys.hexversion`, `mymod.GREETING`) is a compile-time constant,
             # frozen here as a global is ("M.A"), so it is part of the key.
             for m in modules:
-                module_dict = getattr(sys.modules.get(m), "__dict__", {})  # no module __getattr__ runs
+                module_dict = _module_dict(m)
                 for attr in names:
                     value = module_dict.get(attr, _MISSING)
                     if type(value) in (bool, int, float, complex, str) and library.lookup(f"{m}.{attr}") is None:
@@ -555,6 +596,9 @@ class _Builder:
                         # tlist: types.int64 of numba.types or kiln.types, the scalar class
                         # (List.empty_list(types.int64)), as a global of it is.
                         members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, number_class, ""))
+                    elif value is not _MISSING and (type_ref := _type_ref(value)) is not None:
+                        # typedempty: types.unicode_type, a type object, as a global of it is
+                        members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, type_ref, ""))
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.
@@ -673,6 +717,8 @@ class _Builder:
             return (name, KIND_BUILTIN, None, 0, "exception:" + ",".join(bases), "")
         if (number_class := _numba_number_class(value)) is not None:  # pyvals: numba.types.int32 as np.int32
             return (name, KIND_BUILTIN, None, 0, number_class, "")
+        if (type_ref := _type_ref(value)) is not None:  # typedempty: float_array = types.float64[:]
+            return (name, KIND_BUILTIN, None, 0, type_ref, "")
         if (dtype_class := _dtype_class_name(value)) is not None:  # npfuncs: np.dtype('int32') as np.int32
             return (name, KIND_BUILTIN, None, 0, dtype_class, "")
         if (record := _record_dtype(value)) is not None:  # records: a structured dtype, frozen as its type

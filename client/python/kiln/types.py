@@ -3,18 +3,45 @@
 
 A type here is its Numba spelling and the Python conversion of a value to
 it (what storing into a typed container does); compiled code spells types
-the same way (docs/python-subset.md)."""
+the same way (docs/python-subset.md). typedempty: in compiled code a type
+read as a global or off this module is a compile-time constant (its
+spelling is in the cache key), what ``Dict.empty`` and ``List.empty_list``
+take: the scalars, ``unicode_type``, ``UniTuple``/``Tuple``, arrays
+(``float64[:]``, ``int64[:, ::1]``, ``Array(float64, 2, "C")``),
+``ListType(T)`` and ``DictType(K, V)``."""
 
 
 class Type:
-    """A scalar or tuple type, by its Numba spelling."""
+    """A type, by its Numba spelling."""
 
-    def __init__(self, name, convert):
+    def __init__(self, name, convert, scalar=False):
         self.name = name
         self._convert = convert
+        self._scalar = scalar
 
     def cast(self, value):
         return self._convert(value)
+
+    def __getitem__(self, index):
+        """typedempty: Numba's array syntax on a scalar type: ``float64[:]`` is
+        ``array(float64, 1d, A)``, ``float64[::1]`` and ``float64[:, ::1]`` are
+        C-contiguous, ``float64[::1, :]`` Fortran-contiguous."""
+        if not self._scalar:
+            raise TypeError(f"{self.name} is not a scalar type: it has no array type")
+        dims = index if isinstance(index, tuple) else (index,)
+        if not dims or any(not isinstance(d, slice) or d.start is not None or d.stop is not None or
+                           d.step not in (None, 1) for d in dims):
+            raise TypeError(f"{self.name}[{index!r}]: give each dimension as ':' (the last or first as '::1')")
+        steps = [d.step for d in dims]
+        if steps[-1] == 1 and all(s is None for s in steps[:-1]):
+            layout = "C"
+        elif len(dims) > 1 and steps[0] == 1 and all(s is None for s in steps[1:]):
+            layout = "F"
+        elif all(s is None for s in steps):
+            layout = "A"
+        else:
+            raise TypeError(f"{self.name}[{index!r}]: '::1' goes on the first or the last dimension")
+        return Array(self, len(dims), layout)
 
     def __repr__(self):
         return self.name
@@ -51,15 +78,46 @@ def _bool(v):
     return bool(v)
 
 
-int8, int16, int32, int64 = (Type(f"int{b}", _int(b, True)) for b in (8, 16, 32, 64))
-uint8, uint16, uint32, uint64 = (Type(f"uint{b}", _int(b, False)) for b in (8, 16, 32, 64))
-float32 = Type("float32", _float)
-float64 = Type("float64", _float)
-complex64 = Type("complex64", complex)
-complex128 = Type("complex128", complex)
-boolean = Type("bool", _bool)
+int8, int16, int32, int64 = (Type(f"int{b}", _int(b, True), True) for b in (8, 16, 32, 64))
+uint8, uint16, uint32, uint64 = (Type(f"uint{b}", _int(b, False), True) for b in (8, 16, 32, 64))
+float32 = Type("float32", _float, True)
+float64 = Type("float64", _float, True)
+complex64 = Type("complex64", complex, True)
+complex128 = Type("complex128", complex, True)
+boolean = Type("bool", _bool, True)
+bool_ = boolean
 intp = int64
+uintp = uint64
 float_ = float64
+double = float64
+
+
+def _str(v):
+    if not isinstance(v, str):
+        raise TypeError(f"cannot safely cast {type(v).__name__} to unicode_type")
+    return v
+
+
+unicode_type = Type("unicode_type", _str)
+string = unicode_type
+
+
+def Array(dtype, ndim, layout="A"):
+    """typedempty: Numba's ``types.Array(dtype, ndim, layout)``: arrays of
+    that scalar type, number of dimensions and layout ("C", "F" or "A")."""
+    if not isinstance(dtype, Type) or not dtype._scalar:
+        raise TypeError(f"Array(): the dtype must be a scalar type, not {dtype!r}")
+    if not isinstance(ndim, int) or ndim < 1 or layout not in ("C", "F", "A"):
+        raise TypeError("Array(): ndim is a positive int and layout one of 'C', 'F', 'A'")
+    name = f"array({dtype.name}, {ndim}d, {layout})"
+
+    def convert(v):
+        np = __import__("numpy")
+        if not isinstance(v, np.ndarray) or v.ndim != ndim or v.dtype != np.dtype(
+                "bool" if dtype.name == "bool" else dtype.name):
+            raise TypeError(f"cannot safely cast {type(v).__name__} to {name}")
+        return v
+    return Type(name, convert)
 
 
 def UniTuple(item, count):
@@ -93,3 +151,14 @@ def ListType(item):
         out.extend(v)
         return out
     return Type(f"ListType[{item.name}]", convert)
+
+
+def DictType(key, value):
+    """typedempty: a typed Dict of `key` to `value` ("DictType[int64, float64]",
+    Numba's spelling but for the space)."""
+    def convert(v):
+        from .typed_dict import Dict
+        out = Dict.empty(key, value)
+        out.update(v)
+        return out
+    return Type(f"DictType[{key.name}, {value.name}]", convert)

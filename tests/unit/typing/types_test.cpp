@@ -2,6 +2,7 @@
 // pointer equality, malformed spellings are refused.
 #include <gtest/gtest.h>
 
+#include "compiler/typing/rules.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::typing {
@@ -222,6 +223,51 @@ TEST(Types, IteratorAndMethodSpellings) {
   EXPECT_EQ(tc.boundMethod(a, "sum")->str(), "BoundFunction(array.sum for array(float64, 1d, C))");
   EXPECT_NE(tc.boundMethod(a, "sum"), tc.boundMethod(a, "max"));
   EXPECT_EQ(tc.dtypeClass(tc.integer(32))->str(), "class(int32)");
+}
+
+// typedempty: a type object as a value (types.float64[:] read as a global)
+// stands for its type; a scalar class does too; other values do not.
+TEST(Types, TypeObjectsStandForTheirType) {
+  TypeContext tc;
+  absl::StatusOr<const Type*> a = tc.parse("float64[:]");
+  ASSERT_TRUE(a.ok());
+  const Type* ref = tc.typeRef(*a);
+  EXPECT_EQ(ref->kind, Kind::kTypeRef);
+  EXPECT_EQ(ref->str(), "typeref[array(float64, 1d, A)]");
+  EXPECT_EQ(ref, tc.typeRef(*a));  // interned
+  EXPECT_NE(ref, tc.typeRef(tc.array(tc.floating(64), 1, 'C')));
+  EXPECT_EQ(typeObjectOf(ref), *a);
+  absl::StatusOr<const Type*> d = tc.parse("DictType[unicode_type, ListType[int64]]");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(typeObjectOf(tc.typeRef(*d)), *d);
+  EXPECT_EQ(typeObjectOf(tc.dtypeClass(tc.integer(32))), tc.integer(32));
+  EXPECT_EQ(typeObjectOf(tc.integer(64)), nullptr);  // a value, not a type
+  EXPECT_EQ(typeObjectOf(tc.str()), nullptr);
+  absl::StatusOr<const Type*> rec = tc.parse("Record(a[type=int64;offset=0];8;False)");
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(typeObjectOf(tc.dtypeClass(*rec)), nullptr);  // no container of records is made from one
+}
+
+// typedempty: Dict.empty's rule: the dict of the two types, or a refusal
+// naming Dict.empty and the argument.
+TEST(Types, DictEmptyTakesTwoTypeObjects) {
+  TypeContext tc;
+  const Type* i64 = tc.dtypeClass(tc.integer(64));
+  const Type* arr = tc.typeRef(tc.array(tc.floating(64), 1, 'A'));
+  absl::StatusOr<const Type*> d = typedDictEmpty(tc, {i64, arr, tc.none()});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ((*d)->str(), "DictType[int64, array(float64, 1d, A)]");
+  EXPECT_TRUE(typedDictEmpty(tc, {tc.typeRef(tc.str()), i64, tc.integer(64)}).ok());  // n_keys given
+  auto refusal = [&](std::vector<const Type*> args) {
+    absl::StatusOr<const Type*> r = typedDictEmpty(tc, args);
+    return r.ok() ? std::string("accepted") : std::string(r.status().message());
+  };
+  EXPECT_NE(refusal({tc.integer(64), i64}).find("Dict.empty(): key_type must be a type"), std::string::npos);
+  EXPECT_NE(refusal({i64, tc.str()}).find("Dict.empty(): value_type must be a type"), std::string::npos);
+  EXPECT_NE(refusal({arr, i64}).find("unhashable type"), std::string::npos);  // an array key
+  EXPECT_NE(refusal({i64, i64, tc.floating(64)}).find("n_keys must be an integer"), std::string::npos);
+  EXPECT_NE(refusal({i64}).find("missing argument 'value_type'"), std::string::npos);
+  EXPECT_NE(refusal({}).find("missing argument 'key_type'"), std::string::npos);
 }
 
 }  // namespace
