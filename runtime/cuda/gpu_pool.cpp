@@ -150,6 +150,7 @@ struct GpuPool::Conn {
 struct GpuPool::Worker {
   int device = 0;
   mutable std::mutex mu;  // the worker's life: spawn, reap, the generation check
+  std::mutex serial;      // held by a request that is not concurrent, for its whole run
   std::shared_ptr<Conn> conn;  // null: none runs
   std::atomic<uint64_t> generation{0};
   std::atomic<uint64_t> restarts{0};
@@ -248,11 +249,13 @@ absl::Status GpuPool::start() {
 
 absl::StatusOr<std::string> GpuPool::run(int device, const std::string& kernel, const std::string& payload,
                                          std::chrono::milliseconds timeout, Outcome* outcome, uint64_t* ran_on,
-                                         uint64_t required_generation) {
+                                         uint64_t required_generation, bool concurrent) {
   if (device < 0 || device >= static_cast<int>(workers_.size()))
     return absl::InvalidArgumentError(absl::StrCat("there is no GPU ", device, " (the pool has ",
                                                    workers_.size(), ")"));
   Worker& w = *workers_[device];
+  std::unique_lock<std::mutex> turn(w.serial, std::defer_lock);
+  if (!concurrent) turn.lock();
   if (outcome != nullptr) *outcome = Outcome::kOk;
   std::shared_ptr<Conn> c;
   auto pending = std::make_shared<Conn::Pending>();

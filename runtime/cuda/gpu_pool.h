@@ -84,9 +84,14 @@ class GpuPool {
   /// request would be sent, it is not sent and the result is
   /// checkGeneration's FAILED_PRECONDITION (checked under the device's
   /// lock, so no restart can come between the check and the send).
+  /// `concurrent`: the request may be in flight alongside the device's
+  /// other requests (a launch on a client stream, which the worker runs on
+  /// that stream); the others are sent one at a time, each after the one
+  /// before it was answered, and `timeout` counts from its turn.
   absl::StatusOr<std::string> run(int device, const std::string& kernel, const std::string& payload,
                                   std::chrono::milliseconds timeout, Outcome* outcome = nullptr,
-                                  uint64_t* ran_on = nullptr, uint64_t required_generation = 0);
+                                  uint64_t* ran_on = nullptr, uint64_t required_generation = 0,
+                                  bool concurrent = false);
 
   /// Notices a worker that died between requests (killed, crashed): it is
   /// reaped and a fresh one started under the next generation, as after a

@@ -243,11 +243,12 @@ TEST(GpuPool, RequestsInFlightOnOneWorkerAreAnsweredInAnyOrder) {
   std::atomic<bool> slow_done{false};
   absl::StatusOr<std::string> slow;
   std::thread t([&] {
-    slow = pool.run(0, "slow", "sleep:1500:late", milliseconds(20000));
+    slow = pool.run(0, "slow", "sleep:1500:late", milliseconds(20000), nullptr, nullptr, 0, /*concurrent=*/true);
     slow_done = true;
   });
   std::this_thread::sleep_for(milliseconds(100));  // the slow one is in flight
-  absl::StatusOr<std::string> quick = pool.run(0, "quick", "now", milliseconds(20000));
+  absl::StatusOr<std::string> quick =
+      pool.run(0, "quick", "now", milliseconds(20000), nullptr, nullptr, 0, /*concurrent=*/true);
   ASSERT_TRUE(quick.ok()) << quick.status();
   EXPECT_EQ(*quick, "now");
   EXPECT_FALSE(slow_done.load());  // answered while the slow one still runs
@@ -256,16 +257,32 @@ TEST(GpuPool, RequestsInFlightOnOneWorkerAreAnsweredInAnyOrder) {
   EXPECT_EQ(*slow, "late");
 }
 
+TEST(GpuPool, RequestsThatAreNotConcurrentGoOneAtATime) {
+  GpuPool pool(asyncOptions());
+  ASSERT_TRUE(pool.start().ok());
+  std::atomic<bool> slow_done{false};
+  std::thread t([&] {
+    EXPECT_TRUE(pool.run(0, "slow", "sleep:500:late", milliseconds(20000)).ok());
+    slow_done = true;
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_TRUE(pool.run(0, "next", "now", milliseconds(20000)).ok());
+  EXPECT_TRUE(slow_done.load());  // sent only after the slow one was answered
+  t.join();
+}
+
 TEST(GpuPool, ADeadlineFailsTheOtherRequestsInFlightNamingTheirKernel) {
   GpuPool pool(asyncOptions());
   ASSERT_TRUE(pool.start().ok());
   const pid_t before = pool.workerPid(0);
   absl::StatusOr<std::string> other;
   Outcome other_outcome = Outcome::kOk;
-  std::thread t([&] { other = pool.run(0, "bystander", "sleep:20000:never", milliseconds(60000), &other_outcome); });
+  std::thread t([&] {
+    other = pool.run(0, "bystander", "sleep:20000:never", milliseconds(60000), &other_outcome, nullptr, 0, true);
+  });
   std::this_thread::sleep_for(milliseconds(100));
   Outcome outcome = Outcome::kOk;
-  absl::StatusOr<std::string> r = pool.run(0, "spin", "hang", milliseconds(300), &outcome);
+  absl::StatusOr<std::string> r = pool.run(0, "spin", "hang", milliseconds(300), &outcome, nullptr, 0, true);
   t.join();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(outcome, Outcome::kDeadline);
