@@ -386,6 +386,7 @@ absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Art
     const std::string what = absl::StrCat("launch of ", kernel, ": argument ", i, " (", arg_types[i], ")");
     pb::WorkerArg* out = l->add_args();
     out->set_spec(*spec);
+    l->add_params(*spec);
     const pb::ArrayView* view = nullptr;
     switch (a.value_case()) {
       case pb::LaunchArg::kHost:

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/type_grammar.h"
 #include "runtime/cuda/arg_spec.h"
 #include "runtime/cuda/gpu_pool.h"
@@ -163,6 +164,22 @@ void GpuWorker::unpin(uint64_t id) {
   in_use_ -= b.size;
 }
 
+absl::Status GpuWorker::bindParams(const pb::WorkerLaunch& launch, bool loaded_now) {
+  const std::string key = launch.module_key() + '\0' + launch.entry();
+  std::vector<std::string> params(launch.params().begin(), launch.params().end());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = params_.find(key);
+  if (it != params_.end() && !loaded_now) {
+    if (it->second == params) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("kernel '", launch.entry(), "' takes (",
+                                                   absl::StrJoin(it->second, ", "), "), not (",
+                                                   absl::StrJoin(params, ", "), ")"));
+  }
+  if (it == params_.end() && params_.size() >= kMaxModuleParams) params_.clear();
+  params_[key] = std::move(params);
+  return absl::OkStatus();
+}
+
 absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& reply, bool* exit_now) {
   gpu::LaunchConfig config;
   if (launch.grid_size() < 1 || launch.grid_size() > 3 || launch.block_size() < 1 || launch.block_size() > 3)
@@ -172,6 +189,15 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
   config.shared_bytes = launch.shared_bytes();
   if (launch.host_copy_back_size() != launch.host_size())
     return absl::InvalidArgumentError("host_copy_back must have one entry per host buffer");
+  // The worker checks the arguments itself (kilnd did too): a kernel given
+  // fewer or other arguments than it takes would read past them.
+  if (launch.args_size() != launch.params_size())
+    return absl::InvalidArgumentError(absl::StrCat("a launch of ", launch.args_size(), " arguments for a kernel of ",
+                                                   launch.params_size(), " parameters"));
+  for (int i = 0; i < launch.args_size(); ++i)
+    if (launch.args(i).spec() != launch.params(i))
+      return absl::InvalidArgumentError(absl::StrCat("argument ", i, " is a '", launch.args(i).spec(),
+                                                     "' for parameter '", launch.params(i), "'"));
   // The supervisor leaves the image out when it believes the module is
   // loaded here; if it is not (evicted, or this worker is new), nothing runs
   // and the supervisor resends the launch with the image.
@@ -182,6 +208,7 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
   }
   absl::StatusOr<gpu::KernelHandle> kernel = device_->kernel(launch.module_key(), launch.image(), launch.entry());
   if (!kernel.ok()) return kernel.status();
+  if (absl::Status s = bindParams(launch, !loaded); !s.ok()) return s;
   reply.set_module(loaded ? pb::MODULE_HIT : pb::MODULE_LOADED);
   // The host buffers go into temporary device buffers for the launch, and
   // the device arrays it names are pinned; on every path the temporaries

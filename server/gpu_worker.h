@@ -79,6 +79,7 @@ class GpuWorker {
   absl::StatusOr<Buffer> pin(uint64_t id);
   void unpin(uint64_t id);
   absl::Status launch(const kiln::v1::WorkerLaunch& launch, kiln::v1::WorkerReply& reply, bool* exit_now);
+  absl::Status bindParams(const kiln::v1::WorkerLaunch& launch, bool loaded_now);
 
   GpuWorkerOptions options_;
   std::unique_ptr<gpu::Device> device_;
@@ -87,9 +88,16 @@ class GpuWorker {
   absl::flat_hash_map<uint64_t, Buffer> buffers_;  // guarded by mu_
   uint64_t next_id_ = 1;                           // guarded by mu_
   uint64_t in_use_ = 0;                            // guarded by mu_
+  // The parameters of each module (cache key, entry) as the launch that
+  // loaded it gave them. Bounded: starts over past kMaxModuleParams, and a
+  // module loaded before is then bound again by its next launch.
+  absl::flat_hash_map<std::string, std::vector<std::string>> params_;  // guarded by mu_
   // Last made, first stopped (the destructor stops it before anything else).
   std::unique_ptr<StreamExecutor> executor_;
 };
+
+/// How many modules' parameters a worker remembers.
+inline constexpr size_t kMaxModuleParams = 4 * gpu::kModuleCacheSize;
 
 /// The byte range [lo, hi) an array view reaches (empty when a dimension is
 /// 0), checked to lie inside a buffer of `size` bytes; INVALID_ARGUMENT

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/cuda/gpu_pool.h"
 #include "server/gpu_worker.h"
 #include "server/stream_executor.h"
 
@@ -120,10 +121,12 @@ class WorkerStreams : public ::testing::Test {
     l->set_stream(stream);
     pb::WorkerArg* a = l->add_args();
     a->set_spec("i8");
+    l->add_params("i8");
     a->set_scalar(std::string(reinterpret_cast<const char*>(&name), 8));
     if (array != 0) {
       pb::WorkerArg* b = l->add_args();
       b->set_spec("A1");
+      l->add_params("A1");
       b->mutable_array()->set_id(array);
       pb::ArrayView* v = b->mutable_array()->mutable_view();
       v->set_itemsize(8);
@@ -136,10 +139,17 @@ class WorkerStreams : public ::testing::Test {
       s_.cv.notify_all();
     });
   }
+  // Submits `r` and waits for its reply.
   pb::WorkerReply now(const pb::WorkerRequest& r) {
-    pb::WorkerReply out;
-    worker_->submit(r, [&out](pb::WorkerReply reply, bool) { out = std::move(reply); });  // answered at once
-    return out;
+    auto out = std::make_shared<std::pair<bool, pb::WorkerReply>>();
+    worker_->submit(r, [this, out](pb::WorkerReply reply, bool) {
+      std::lock_guard<std::mutex> lock(s_.mu);
+      *out = {true, std::move(reply)};
+      s_.cv.notify_all();
+    });
+    EXPECT_TRUE(s_.waitFor([&] { return out->first; }));
+    std::lock_guard<std::mutex> lock(s_.mu);
+    return out->second;
   }
   bool answered(int64_t name) {
     for (const auto& [n, r] : replies_)
@@ -218,6 +228,88 @@ TEST_F(WorkerStreams, ASessionsStreamsAreReleasedOnceItsLaunchesRan) {
   EXPECT_EQ(s_.ended.back(), "idle");
   end.mutable_end_session()->clear_session();
   EXPECT_EQ(now(end).code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+}
+
+// The worker checks a launch's arguments itself: a bad request is an
+// INVALID_ARGUMENT reply, and the kernel never runs.
+TEST_F(WorkerStreams, ALaunchWhoseArgumentsDoNotMatchItsKernelIsRefused) {
+  auto request = [](std::vector<std::string> specs, std::vector<std::string> params) {
+    pb::WorkerRequest r;
+    pb::WorkerLaunch* l = r.mutable_launch();
+    l->set_module_key("k");
+    l->set_entry("saxpy");
+    l->add_grid(1);
+    l->add_block(1);
+    for (const std::string& spec : specs) {
+      pb::WorkerArg* a = l->add_args();
+      a->set_spec(spec);
+      a->set_scalar(std::string(8, '\0'));
+    }
+    for (const std::string& p : params) l->add_params(p);
+    return r;
+  };
+  auto refused = [&](const pb::WorkerRequest& r, const std::string& why) {
+    pb::WorkerReply reply = now(r);
+    EXPECT_EQ(reply.code(), static_cast<int>(absl::StatusCode::kInvalidArgument)) << why;
+    EXPECT_NE(reply.message().find(why), std::string::npos) << reply.message();
+  };
+  EXPECT_EQ(now(request({"i8"}, {"i8"})).code(), 0);  // binds saxpy to (i8)
+  refused(request({"i8"}, {}), "a launch of 1 arguments for a kernel of 0 parameters");
+  refused(request({}, {"i8"}), "a launch of 0 arguments for a kernel of 1 parameters");
+  refused(request({"i8"}, {"f8"}), "argument 0 is a 'i8' for parameter 'f8'");
+  refused(request({"i8", "i8"}, {"i8", "i8"}), "kernel 'saxpy' takes (i8), not (i8, i8)");
+  refused(request({"f8"}, {"f8"}), "kernel 'saxpy' takes (i8), not (f8)");
+  refused(request({"A9"}, {"A9"}), "kernel 'saxpy' takes (i8), not (A9)");
+  pb::WorkerRequest bad = request({"i8"}, {"i8"});
+  bad.mutable_launch()->mutable_args(0)->set_scalar("abc");  // 3 bytes for an i8
+  refused(bad, "argument 0: 3 bytes for parameter 'i8' of 8");
+  std::lock_guard<std::mutex> lock(s_.mu);
+  EXPECT_EQ(s_.started.size(), 1u);  // only the good one ran
+}
+
+// The same through a real worker process and its socket: each bad request
+// gets an error reply and the worker lives on (the same pid answers).
+TEST(GpuWorkerProcess, BadRequestsGetAnErrorNeverACrash) {
+  gpu::GpuPoolOptions o;
+  o.worker_argv = {KILND_PATH, "--gpu-worker", "{device}", "--gpu-backend", "emulation"};
+  gpu::GpuPool pool(o);
+  ASSERT_TRUE(pool.start().ok());
+  const pid_t pid = pool.workerPid(0);
+  auto send = [&](const std::string& bytes, bool concurrent) {
+    absl::StatusOr<std::string> frame =
+        pool.run(0, "k", bytes, milliseconds(10000), nullptr, nullptr, 0, concurrent);
+    EXPECT_TRUE(frame.ok()) << frame.status();
+    pb::WorkerReply reply;
+    EXPECT_TRUE(reply.ParseFromString(frame.ok() ? *frame : ""));
+    return reply;
+  };
+  const int invalid = static_cast<int>(absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(send("\xff\xff not a request", false).code(), invalid);
+  EXPECT_EQ(send("", false).code(), invalid);  // no op
+  pb::WorkerRequest r;
+  pb::WorkerLaunch* l = r.mutable_launch();
+  l->set_module_key("k");
+  l->set_entry("e");
+  l->add_grid(1);
+  l->add_block(1);
+  l->set_session("s");
+  l->set_stream(1);
+  l->add_args()->set_spec("i8");  // no value
+  EXPECT_EQ(send(r.SerializeAsString(), true).code(), invalid);  // no parameters for it
+  l->add_params("i8");
+  pb::WorkerReply missing = send(r.SerializeAsString(), true);
+  EXPECT_EQ(missing.module(), pb::MODULE_MISSING);  // nothing ran: no image
+  l->set_image("not an object");
+  EXPECT_EQ(send(r.SerializeAsString(), true).code(), invalid);
+  l->mutable_args(0)->set_spec("A2");
+  l->set_params(0, "A2");
+  l->mutable_args(0)->mutable_array()->set_id(12345);  // never made
+  EXPECT_NE(send(r.SerializeAsString(), true).code(), 0);
+  r.Clear();
+  r.mutable_end_session();  // no session
+  EXPECT_EQ(send(r.SerializeAsString(), true).code(), invalid);
+  EXPECT_EQ(pool.workerPid(0), pid);
+  EXPECT_EQ(pool.restarts(0), 0u);
 }
 
 TEST(StreamExecutor, BoundedThreadsRunDifferentStreamsAtOnce) {
