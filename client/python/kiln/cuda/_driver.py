@@ -243,6 +243,23 @@ ATTR_MAX_SHARED_PER_BLOCK_OPTIN = 97
 FUNC_ATTR_MAX_DYNAMIC_SHARED = 8
 
 
+# The calling thread's device (select()) and its current context.
+_thread = threading.local()
+
+
+def select(device_id):
+    """Makes local GPU `device_id` the calling thread's device, its primary
+    context current (numba.cuda.select_device); a ValueError naming the
+    devices the driver sees when there is no such GPU."""
+    n = _device_count()
+    if not 0 <= device_id < n:
+        raise ValueError(f"there is no CUDA device {device_id}: the driver sees {n} (0 to {n - 1})"
+                         if n else f"there is no CUDA device {device_id}: the driver sees none")
+    dev = Device.get(device_id)
+    _thread.ordinal = device_id
+    return dev
+
+
 class Device:
     """One GPU and its primary context (made current on the calling thread
     by `activate()`)."""
@@ -267,7 +284,6 @@ class Device:
         ctx = ctypes.c_void_p()
         call("cuDevicePrimaryCtxRetain", ctypes.byref(ctx), self.handle)
         self.context = ctx.value
-        self._local = threading.local()
 
     @classmethod
     def get(cls, ordinal=0):
@@ -277,16 +293,22 @@ class Device:
         dev.activate()
         return dev
 
+    @classmethod
+    def current(cls):
+        """The calling thread's device (select(), else 0), its context current."""
+        return cls.get(getattr(_thread, "ordinal", 0))
+
     def attribute(self, attr):
         v = ctypes.c_int(0)
         call("cuDeviceGetAttribute", ctypes.byref(v), attr, self.handle)
         return v.value
 
     def activate(self):
-        if getattr(self._local, "current", False):
+        # The current context is per thread, and a thread may switch devices.
+        if getattr(_thread, "context", None) == self.context:
             return
         call("cuCtxSetCurrent", ctypes.c_void_p(self.context))
-        self._local.current = True
+        _thread.context = self.context
 
     @property
     def arch(self):
@@ -321,7 +343,7 @@ def default_arch():
         return env
     if not available():
         return None
-    return Device.get(0).arch
+    return Device.current().arch
 
 
 # ---- memory, streams, events -------------------------------------------------
@@ -331,7 +353,7 @@ class DeviceBuffer:
     """`nbytes` of device memory, freed with the object."""
 
     def __init__(self, nbytes):
-        Device.get()
+        Device.current()
         self.nbytes = int(nbytes)
         ptr = ctypes.c_uint64(0)
         call("cuMemAlloc", ctypes.byref(ptr), max(self.nbytes, 1))
@@ -360,7 +382,7 @@ class DeviceBuffer:
 
 class Stream:
     def __init__(self):
-        Device.get()
+        Device.current()
         h = ctypes.c_void_p()
         call("cuStreamCreate", ctypes.byref(h), 0)
         self.handle = h.value
@@ -379,7 +401,7 @@ class Stream:
 
 class Event:
     def __init__(self):
-        Device.get()
+        Device.current()
         h = ctypes.c_void_p()
         call("cuEventCreate", ctypes.byref(h), 0)
         self.handle = h.value
@@ -545,7 +567,7 @@ class Module:
     """A loaded cubin or PTX image (kilnd's artifact for the CUDA target)."""
 
     def __init__(self, image, name="kernel"):
-        dev = Device.get()
+        dev = Device.current()
         self.device = dev
         self.name = name
         if image[:4] != b"\x7fELF" and not image.endswith(b"\0"):
@@ -726,7 +748,7 @@ def pinned_array(shape, dtype, order="C"):
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= n
-    Device.get()
+    Device.current()
     ptr = ctypes.c_void_p()
     call("cuMemAllocHost", ctypes.byref(ptr), max(nbytes, 1))
     buf = (ctypes.c_char * max(nbytes, 1)).from_address(ptr.value)
@@ -927,7 +949,7 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0, launch_obj
     without copying. The kernel is compiled by kilnd for this GPU's SM once
     per argument-type signature; its module and packing table are kept on
     the kernel object."""
-    dev = Device.get()
+    dev = Device.current()
     stream = _stream_of(stream)
     device_args, types, back = prepare_args(kernel.__name__, args, stream)
     cache = kernel.__dict__.setdefault("_device_kernels", {})
