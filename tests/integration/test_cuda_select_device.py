@@ -26,6 +26,8 @@ class FakeDriver:
         monkeypatch.setattr(_driver.Device, "_devices", {})
         monkeypatch.setattr(_driver, "_thread", threading.local())
         monkeypatch.setitem(_api._state, "emulated", False)
+        monkeypatch.setattr(_driver, "_native_state", {"one_device": True})
+        monkeypatch.setattr(_driver, "_native_kernels", _driver.weakref.WeakSet())
         monkeypatch.delenv("KILN_CUDA_REMOTE", raising=False)
         monkeypatch.delenv("KILN_SERVER", raising=False)
 
@@ -69,6 +71,30 @@ def test_a_local_gpu_is_selected_per_thread(monkeypatch):
     sets = fake.calls.count("cuCtxSetCurrent")
     cuda.select_device(1)  # already current: no driver call
     assert fake.calls.count("cuCtxSetCurrent") == sets
+
+
+class FakeKernel:
+    def __init__(self):
+        self.forgotten = 0
+
+    def _forget_launches(self):
+        self.forgotten += 1
+
+
+def test_selecting_another_gpu_drops_the_native_launches_of_device_0(monkeypatch):
+    # A native launch runs device 0's module: once a thread may be on
+    # another device, every launch goes through the per-device path.
+    FakeDriver(monkeypatch)
+    k = FakeKernel()
+    _driver._native_kernels.add(k)
+    cuda.select_device(0)
+    assert k.forgotten == 0 and _driver._native_state["one_device"]
+    cuda.select_device(1)
+    assert k.forgotten == 1 and not _driver._native_state["one_device"]
+    assert len(_driver._native_kernels) == 0
+    cuda.select_device(0)
+    cuda.select_device(1)
+    assert k.forgotten == 1 and not _driver._native_state["one_device"]  # off for good
 
 
 def test_a_gpu_that_is_not_there_is_a_clear_error(monkeypatch):

@@ -28,6 +28,7 @@ import os
 import re
 import struct
 import threading
+import weakref
 
 from . import _kernel_error
 
@@ -245,6 +246,13 @@ FUNC_ATTR_MAX_DYNAMIC_SHARED = 8
 
 # The calling thread's device (select()) and its current context.
 _thread = threading.local()
+# Native launches (register_native) run a module of device 0's context, so
+# they are registered only while no thread selected another device; the
+# first select() of another one makes the kernels forget them, and every
+# later launch goes through launch(), whose modules are per device.
+_native_lock = threading.Lock()
+_native_kernels = weakref.WeakSet()
+_native_state = {"one_device": True}
 
 
 def select(device_id):
@@ -256,6 +264,13 @@ def select(device_id):
         raise ValueError(f"there is no CUDA device {device_id}: the driver sees {n} (0 to {n - 1})"
                          if n else f"there is no CUDA device {device_id}: the driver sees none")
     dev = Device.get(device_id)
+    if device_id != 0:
+        with _native_lock:
+            if _native_state["one_device"]:
+                _native_state["one_device"] = False
+                for k in list(_native_kernels):
+                    k._forget_launches()
+                _native_kernels.clear()
     _thread.ordinal = device_id
     return dev
 
@@ -952,20 +967,23 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0, launch_obj
     dev = Device.current()
     stream = _stream_of(stream)
     device_args, types, back = prepare_args(kernel.__name__, args, stream)
+    # A module belongs to its device's context: one per device and signature.
     cache = kernel.__dict__.setdefault("_device_kernels", {})
-    k = cache.get(types)
+    k = cache.get((dev.ordinal, types))
     if k is None:
         artifact = compile_kernel(kernel, types, dev.arch)
-        k = cache[types] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
+        k = cache[(dev.ordinal, types)] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
     k.launch(griddim, blockdim, device_args, stream, sharedmem)
     debug = kernel.__dict__.get("_options", {}).get("debug")
     if launch_obj is not None and not back and not debug:
         # The configuration was checked for this signature: later launches
         # of it with this launch object are packed and launched natively.
         done = kernel.__dict__.setdefault("_native_signatures", set())
-        if (id(launch_obj), types) not in done and register_native(launch_obj, k.module.function, k.signature,
-                                                                  device_args, types, stream):
-            done.add((id(launch_obj), types))
+        with _native_lock:
+            if (_native_state["one_device"] and dev.ordinal == 0 and (id(launch_obj), types) not in done
+                    and register_native(launch_obj, k.module.function, k.signature, device_args, types, stream)):
+                done.add((id(launch_obj), types))
+                _native_kernels.add(kernel)
     if back or debug:
         if stream is None:
             dev.synchronize(kernel=k.name)
