@@ -98,7 +98,18 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       counts_(new Counts[static_cast<size_t>(config.gpu_devices)]),
       modules_(static_cast<size_t>(config.gpu_devices)),
       queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
-                                             absl::Seconds(config.gpu_session_idle_seconds))) {}
+                                             absl::Seconds(config.gpu_session_idle_seconds), gpu::kConcurrentStreams,
+                                             [this](const std::string& session) { endSession(session); })) {}
+
+void GpuService::endSession(const std::string& session) {
+  // Each running worker lets go of what the session's streams hold (the
+  // driver's CUstreams); a worker not running holds nothing of it.
+  pb::WorkerRequest w;
+  w.mutable_end_session()->set_session(session);
+  for (int d = 0; d < devices_; ++d)
+    if (pool_.workerPid(d) != 0)
+      (void)call(static_cast<uint32_t>(d), "end of a launch session", w, absl::Now() + absl::Seconds(10));
+}
 
 std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
   std::vector<MetricsSample::GpuDevice> out(static_cast<size_t>(devices_));
@@ -195,10 +206,13 @@ absl::StatusOr<pb::WorkerReply> GpuService::call(uint32_t device, const std::str
   // A worker that died since its last request is replaced first, so this
   // request is not reported as its fault.
   pool_.refresh(static_cast<int>(device));
+  // A launch on a client stream runs beside the device's other work, in its
+  // stream's order (the worker keeps it); the rest go one at a time.
+  const bool concurrent = (request.has_launch() && !request.launch().session().empty()) || request.has_end_session();
   absl::StatusOr<std::string> frame =
       pool_.run(static_cast<int>(device), what, request.SerializeAsString(),
                 std::chrono::milliseconds(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))), outcome,
-                ran_on, required_generation);
+                ran_on, required_generation, concurrent);
   if (!frame.ok()) return frame.status();
   pb::WorkerReply reply;
   if (!reply.ParseFromString(*frame)) return absl::InternalError(absl::StrCat(what, ": a reply that does not parse"));
@@ -303,6 +317,8 @@ absl::Status GpuService::launchAsync(const pb::LaunchRequest& request, std::shar
     return s;
   }
   const uint32_t device = request.device();
+  p->request.mutable_launch()->set_session(request.session());
+  p->request.mutable_launch()->set_stream(request.stream());
   LaunchQueues::Work work = [this, device, p, artifact](pb::KernelError* kernel_error) {
     gpu::Outcome outcome = gpu::Outcome::kOk;
     pb::LaunchResponse done;
@@ -370,6 +386,7 @@ absl::Status GpuService::prepare(const pb::LaunchRequest& request, const pb::Art
     const std::string what = absl::StrCat("launch of ", kernel, ": argument ", i, " (", arg_types[i], ")");
     pb::WorkerArg* out = l->add_args();
     out->set_spec(*spec);
+    l->add_params(*spec);
     const pb::ArrayView* view = nullptr;
     switch (a.value_case()) {
       case pb::LaunchArg::kHost:

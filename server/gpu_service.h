@@ -72,6 +72,7 @@ class GpuService {
 
  private:
   absl::Status checkDevice(uint32_t device) const;
+  void endSession(const std::string& session);
   absl::Status checkHandle(const kiln::v1::DeviceArrayHandle& handle);
   absl::StatusOr<kiln::v1::WorkerReply> call(uint32_t device, const std::string& what,
                                              const kiln::v1::WorkerRequest& request, absl::Time deadline,

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/type_grammar.h"
 #include "runtime/cuda/arg_spec.h"
 #include "runtime/cuda/gpu_pool.h"
@@ -57,50 +58,126 @@ absl::Status checkView(const pb::ArrayView& view, uint64_t size, const std::stri
 }
 
 GpuWorker::GpuWorker(GpuWorkerOptions options, std::unique_ptr<gpu::Device> device, absl::Status open_error)
-    : options_(std::move(options)), device_(std::move(device)), open_error_(std::move(open_error)) {}
+    : options_(std::move(options)),
+      device_(std::move(device)),
+      open_error_(std::move(open_error)),
+      executor_(std::make_unique<StreamExecutor>(gpu::kConcurrentStreams + 1)) {}
 
 GpuWorker::~GpuWorker() {
+  executor_.reset();  // the launches running now end first
   if (device_ == nullptr) return;
   for (auto& [id, b] : buffers_) (void)device_->free(b.address);
+}
+
+uint64_t GpuWorker::bytesInUse() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_use_;
 }
 
 absl::StatusOr<uint64_t> GpuWorker::allocate(uint64_t bytes, const std::string& data) {
   if (!data.empty() && data.size() != bytes)
     return absl::InvalidArgumentError(
         absl::StrCat("the initial data is ", data.size(), " bytes for a ", bytes, "-byte allocation"));
-  if (bytes > options_.max_bytes || in_use_ > options_.max_bytes - bytes)
-    return absl::ResourceExhaustedError(absl::StrCat("GPU ", options_.device, ": ", bytes,
-                                                     " more bytes of device memory would pass the limit of ",
-                                                     options_.max_bytes, " (", in_use_, " in use; kilnd --gpu-max-bytes)"));
+  {
+    // Counted before the device allocates, so two threads cannot both pass the limit.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (bytes > options_.max_bytes || in_use_ > options_.max_bytes - bytes)
+      return absl::ResourceExhaustedError(absl::StrCat("GPU ", options_.device, ": ", bytes,
+                                                       " more bytes of device memory would pass the limit of ",
+                                                       options_.max_bytes, " (", in_use_,
+                                                       " in use; kilnd --gpu-max-bytes)"));
+    in_use_ += bytes;
+  }
+  auto uncount = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_use_ -= bytes;
+  };
   absl::StatusOr<uint64_t> address = device_->alloc(bytes);
-  if (!address.ok()) return address.status();
+  if (!address.ok()) {
+    uncount();
+    return address.status();
+  }
   if (!data.empty()) {
     if (absl::Status s = device_->copyIn(*address, data.data(), bytes); !s.ok()) {
       (void)device_->free(*address);
+      uncount();
       return s;
     }
   }
+  std::lock_guard<std::mutex> lock(mu_);
   const uint64_t id = next_id_++;
   buffers_[id] = Buffer{*address, bytes};
-  in_use_ += bytes;
   return id;
 }
 
 absl::Status GpuWorker::release(uint64_t id) {
-  auto it = buffers_.find(id);
-  if (it == buffers_.end()) return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no buffer ", id));
-  absl::Status s = device_->free(it->second.address);
-  in_use_ -= it->second.size;
-  buffers_.erase(it);
+  Buffer b;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = buffers_.find(id);
+    if (it == buffers_.end() || it->second.freed)
+      return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no buffer ", id));
+    if (it->second.pins > 0) {
+      it->second.freed = true;  // the last launch using it frees it
+      return absl::OkStatus();
+    }
+    b = it->second;
+    buffers_.erase(it);
+  }
+  absl::Status s = device_->free(b.address);
+  std::lock_guard<std::mutex> lock(mu_);
+  in_use_ -= b.size;
   return s;
 }
 
-absl::StatusOr<const GpuWorker::Buffer*> GpuWorker::find(uint64_t id) const {
+absl::StatusOr<GpuWorker::Buffer> GpuWorker::find(uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = buffers_.find(id);
-  if (it == buffers_.end())
+  if (it == buffers_.end() || it->second.freed)
     return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no device array ", id,
                                             " (freed, or never made by this worker)"));
-  return &it->second;
+  return it->second;
+}
+
+absl::StatusOr<GpuWorker::Buffer> GpuWorker::pin(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buffers_.find(id);
+  if (it == buffers_.end() || it->second.freed)
+    return absl::NotFoundError(absl::StrCat("GPU ", options_.device, " has no device array ", id,
+                                            " (freed, or never made by this worker)"));
+  ++it->second.pins;
+  return it->second;
+}
+
+void GpuWorker::unpin(uint64_t id) {
+  Buffer b;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = buffers_.find(id);
+    if (it == buffers_.end()) return;
+    if (--it->second.pins > 0 || !it->second.freed) return;
+    b = it->second;
+    buffers_.erase(it);
+  }
+  (void)device_->free(b.address);
+  std::lock_guard<std::mutex> lock(mu_);
+  in_use_ -= b.size;
+}
+
+absl::Status GpuWorker::bindParams(const pb::WorkerLaunch& launch, bool loaded_now) {
+  const std::string key = launch.module_key() + '\0' + launch.entry();
+  std::vector<std::string> params(launch.params().begin(), launch.params().end());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = params_.find(key);
+  if (it != params_.end() && !loaded_now) {
+    if (it->second == params) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("kernel '", launch.entry(), "' takes (",
+                                                   absl::StrJoin(it->second, ", "), "), not (",
+                                                   absl::StrJoin(params, ", "), ")"));
+  }
+  if (it == params_.end() && params_.size() >= kMaxModuleParams) params_.clear();
+  params_[key] = std::move(params);
+  return absl::OkStatus();
 }
 
 absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& reply, bool* exit_now) {
@@ -112,6 +189,15 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
   config.shared_bytes = launch.shared_bytes();
   if (launch.host_copy_back_size() != launch.host_size())
     return absl::InvalidArgumentError("host_copy_back must have one entry per host buffer");
+  // The worker checks the arguments itself (kilnd did too): a kernel given
+  // fewer or other arguments than it takes would read past them.
+  if (launch.args_size() != launch.params_size())
+    return absl::InvalidArgumentError(absl::StrCat("a launch of ", launch.args_size(), " arguments for a kernel of ",
+                                                   launch.params_size(), " parameters"));
+  for (int i = 0; i < launch.args_size(); ++i)
+    if (launch.args(i).spec() != launch.params(i))
+      return absl::InvalidArgumentError(absl::StrCat("argument ", i, " is a '", launch.args(i).spec(),
+                                                     "' for parameter '", launch.params(i), "'"));
   // The supervisor leaves the image out when it believes the module is
   // loaded here; if it is not (evicted, or this worker is new), nothing runs
   // and the supervisor resends the launch with the image.
@@ -120,19 +206,23 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
     reply.set_module(pb::MODULE_MISSING);
     return absl::OkStatus();
   }
-  absl::StatusOr<void*> kernel = device_->kernel(launch.module_key(), launch.image(), launch.entry());
+  absl::StatusOr<gpu::KernelHandle> kernel = device_->kernel(launch.module_key(), launch.image(), launch.entry());
   if (!kernel.ok()) return kernel.status();
+  if (absl::Status s = bindParams(launch, !loaded); !s.ok()) return s;
   reply.set_module(loaded ? pb::MODULE_HIT : pb::MODULE_LOADED);
-  // The host buffers go into temporary device buffers for the launch,
-  // released on every path.
-  std::vector<uint64_t> temps;
+  // The host buffers go into temporary device buffers for the launch, and
+  // the device arrays it names are pinned; on every path the temporaries
+  // are released and the pins let go.
+  std::vector<uint64_t> temps, pinned;
   struct Release {
     GpuWorker& w;
-    std::vector<uint64_t>& ids;
+    std::vector<uint64_t>& temps;
+    std::vector<uint64_t>& pinned;
     ~Release() {
-      for (uint64_t id : ids) (void)w.release(id);
+      for (uint64_t id : pinned) w.unpin(id);
+      for (uint64_t id : temps) (void)w.release(id);
     }
-  } release{*this, temps};
+  } release{*this, temps, pinned};
   for (const std::string& data : launch.host()) {
     absl::StatusOr<uint64_t> id = allocate(data.size(), data);
     if (!id.ok()) return id.status();
@@ -157,9 +247,10 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
             break;
           case pb::WorkerArray::BUFFER_NOT_SET: return absl::InvalidArgumentError(absl::StrCat(what, ": no buffer"));
         }
-        absl::StatusOr<const Buffer*> b = find(id);
+        absl::StatusOr<Buffer> b = arr.buffer_case() == pb::WorkerArray::kId ? pin(id) : find(id);
         if (!b.ok()) return b.status();
-        if (absl::Status s = checkView(arr.view(), (*b)->size, what, arg.spec == "R" ? 1u << 20 : 64u); !s.ok())
+        if (arr.buffer_case() == pb::WorkerArray::kId) pinned.push_back(id);
+        if (absl::Status s = checkView(arr.view(), b->size, what, arg.spec == "R" ? 1u << 20 : 64u); !s.ok())
           return s;
         const bool pointed = (arg.spec == "R" && arr.view().shape_size() == 0) ||
                              (arg.spec == "U" && arr.view().shape_size() == 1 &&
@@ -168,7 +259,7 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
         if (!pointed && arg.spec != absl::StrCat("A", arr.view().shape_size()))
           return absl::InvalidArgumentError(absl::StrCat(what, ": an array of ", arr.view().shape_size(),
                                                          " dimensions for parameter '", arg.spec, "'"));
-        arg.data = (*b)->address + arr.view().offset();
+        arg.data = b->address + arr.view().offset();
         arg.itemsize = arr.view().itemsize();
         arg.shape.assign(arr.view().shape().begin(), arr.view().shape().end());
         arg.strides.assign(arr.view().strides().begin(), arr.view().strides().end());
@@ -189,7 +280,8 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
     args.push_back(std::move(arg));
   }
   bool fatal = false;
-  absl::StatusOr<gpu::KernelReport> report = device_->launch(*kernel, config, args, &fatal);
+  const gpu::StreamKey stream{launch.session(), launch.session().empty() ? 0 : launch.stream()};
+  absl::StatusOr<gpu::KernelReport> report = device_->launch(*kernel, config, args, stream, &fatal);
   if (fatal) *exit_now = true;
   if (!report.ok()) return report.status();
   if (report->kind != 0) {
@@ -205,9 +297,10 @@ absl::Status GpuWorker::launch(const pb::WorkerLaunch& launch, pb::WorkerReply& 
   for (int h = 0; h < launch.host_size(); ++h) {
     std::string* out = reply.add_host_data();
     if (!launch.host_copy_back(h)) continue;
-    const Buffer& b = buffers_.at(temps[h]);
-    out->resize(b.size);
-    if (absl::Status s = device_->copyOut(out->data(), b.address, b.size); !s.ok()) return s;
+    absl::StatusOr<Buffer> b = find(temps[h]);
+    if (!b.ok()) return b.status();
+    out->resize(b->size);
+    if (absl::Status s = device_->copyOut(out->data(), b->address, b->size); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -229,34 +322,45 @@ pb::WorkerReply GpuWorker::handle(const pb::WorkerRequest& request, bool* exit_n
     }
     case pb::WorkerRequest::kRead: {
       const auto& r = request.read();
-      absl::StatusOr<const Buffer*> b = find(r.id());
+      absl::StatusOr<Buffer> b = find(r.id());
       if (!b.ok()) {
         s = b.status();
-      } else if (r.offset() > (*b)->size || r.bytes() > (*b)->size - r.offset()) {
+      } else if (r.offset() > b->size || r.bytes() > b->size - r.offset()) {
         s = absl::InvalidArgumentError(absl::StrCat("reading bytes [", r.offset(), ", +", r.bytes(), ") of a ",
-                                                    (*b)->size, "-byte device array"));
+                                                    b->size, "-byte device array"));
       } else {
         std::string* data = reply.mutable_data();
         data->resize(r.bytes());
-        s = device_->copyOut(data->data(), (*b)->address + r.offset(), r.bytes());
+        s = device_->copyOut(data->data(), b->address + r.offset(), r.bytes());
       }
       break;
     }
     case pb::WorkerRequest::kWrite: {
       const auto& w = request.write();
-      absl::StatusOr<const Buffer*> b = find(w.id());
+      absl::StatusOr<Buffer> b = find(w.id());
       if (!b.ok()) {
         s = b.status();
-      } else if (w.offset() > (*b)->size || w.data().size() > (*b)->size - w.offset()) {
+      } else if (w.offset() > b->size || w.data().size() > b->size - w.offset()) {
         s = absl::InvalidArgumentError(absl::StrCat("writing bytes [", w.offset(), ", +", w.data().size(), ") of a ",
-                                                    (*b)->size, "-byte device array"));
+                                                    b->size, "-byte device array"));
       } else {
-        s = device_->copyIn((*b)->address + w.offset(), w.data().data(), w.data().size());
+        s = device_->copyIn(b->address + w.offset(), w.data().data(), w.data().size());
       }
       break;
     }
     case pb::WorkerRequest::kFree: s = release(request.free().id()); break;
     case pb::WorkerRequest::kLaunch: s = launch(request.launch(), reply, exit_now); break;
+    case pb::WorkerRequest::kEndSession: {
+      const std::string session = request.end_session().session();
+      if (session.empty()) {
+        s = absl::InvalidArgumentError("EndSession names no session");
+        break;
+      }
+      // What its streams hold goes once their launches ran.
+      gpu::Device* device = device_.get();
+      executor_->endSession(session, [device, session] { device->endSession(session); });
+      break;
+    }
     case pb::WorkerRequest::OP_NOT_SET: s = absl::InvalidArgumentError("an empty worker request"); break;
   }
   if (!s.ok()) {
@@ -264,6 +368,25 @@ pb::WorkerReply GpuWorker::handle(const pb::WorkerRequest& request, bool* exit_n
     setError(reply, s);
   }
   return reply;
+}
+
+void GpuWorker::submit(pb::WorkerRequest request, Done done) {
+  if (request.op_case() != pb::WorkerRequest::kLaunch || !open_error_.ok()) {
+    bool exit_now = false;
+    pb::WorkerReply reply = handle(request, &exit_now);
+    done(std::move(reply), exit_now);
+    return;
+  }
+  // A launch of no client stream has the stream ("", 0) to itself: kilnd
+  // sends those one at a time.
+  const std::string session = request.launch().session();
+  const uint64_t stream = session.empty() ? 0 : request.launch().stream();
+  auto shared = std::make_shared<pb::WorkerRequest>(std::move(request));
+  executor_->submit(session, stream, [this, shared, done = std::move(done)] {
+    bool exit_now = false;
+    pb::WorkerReply reply = handle(*shared, &exit_now);
+    done(std::move(reply), exit_now);
+  });
 }
 
 int gpuWorkerMain(int argc, char** argv) {
@@ -292,22 +415,26 @@ int gpuWorkerMain(int argc, char** argv) {
     open_error = absl::FailedPreconditionError(absl::StrCat("GPU ", options.device, " (", options.backend,
                                                             ") cannot be used: ", open_error.message()));
   GpuWorker worker(options, device.ok() ? std::move(*device) : nullptr, open_error);
-  return gpu::runGpuWorker(gpu::kWorkerFd, [&worker](const std::string& frame) -> absl::StatusOr<std::string> {
+  const int device_number = options.device;
+  return gpu::runGpuWorkerAsync(gpu::kWorkerFd, [&worker, device_number](std::string frame,
+                                                                          gpu::WorkerRespond respond) {
     pb::WorkerRequest request;
-    pb::WorkerReply reply;
-    bool exit_now = false;
     if (!request.ParseFromString(frame)) {
+      pb::WorkerReply reply;
       setError(reply, absl::InvalidArgumentError("a worker request that does not parse"));
-    } else {
-      reply = worker.handle(request, &exit_now);
+      respond(reply.SerializeAsString());
+      return;
     }
-    // The device is lost: no answer; the supervisor sees the exit, fails
-    // this request naming the kernel and starts a fresh worker.
-    if (exit_now) {
-      std::fprintf(stderr, "kilnd --gpu-worker %d: the device is lost: %s\n", worker.device(), reply.message().c_str());
-      _exit(70);
-    }
-    return reply.SerializeAsString();
+    worker.submit(std::move(request), [respond, device_number](pb::WorkerReply reply, bool exit_now) {
+      // The device is lost: no answer; the supervisor sees the exit, fails
+      // the requests in flight naming their kernels and starts a fresh worker.
+      if (exit_now) {
+        std::fprintf(stderr, "kilnd --gpu-worker %d: the device is lost: %s\n", device_number,
+                     reply.message().c_str());
+        _exit(70);
+      }
+      respond(reply.SerializeAsString());
+    });
   });
 }
 

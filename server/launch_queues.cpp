@@ -28,24 +28,42 @@ absl::Status goneError(const std::string& session) {
 
 }  // namespace
 
-LaunchQueues::LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle)
+LaunchQueues::LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle, int concurrent_streams,
+                           std::function<void(const std::string&)> on_end)
     : max_queued_(std::max<size_t>(1, max_queued)),
       session_idle_(session_idle),
+      on_end_(std::move(on_end)),
       ready_(static_cast<size_t>(devices)),
       queued_(static_cast<size_t>(devices)),
       dropped_(static_cast<size_t>(devices)) {
-  for (int d = 0; d < devices; ++d) runners_.emplace_back([this, d] { runner(static_cast<uint32_t>(d)); });
+  for (int d = 0; d < devices; ++d)
+    for (int k = 0; k < std::max(1, concurrent_streams); ++k)
+      runners_.emplace_back([this, d] { runner(static_cast<uint32_t>(d)); });
   // Its own thread: every runner may be inside a long launch.
   runners_.emplace_back([this] { sweeper(); });
 }
 
 void LaunchQueues::sweeper() {
-  absl::MutexLock lock(&mu_);
   const absl::Duration every = std::min(absl::Seconds(1), session_idle_ / 4);
-  while (!stop_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stop_), every);
-    if (!stop_) expireLocked(absl::Now());
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stop_), every);
+      if (stop_) return;
+      expireLocked(absl::Now());
+    }
+    reportEnded();
   }
+}
+
+void LaunchQueues::reportEnded() {
+  std::vector<std::string> ended;
+  {
+    absl::MutexLock lock(&mu_);
+    ended.swap(ended_);
+  }
+  if (on_end_ == nullptr) return;
+  for (const std::string& session : ended) on_end_(session);
 }
 
 LaunchQueues::~LaunchQueues() {
@@ -64,6 +82,7 @@ void LaunchQueues::schedule(const std::shared_ptr<Queue>& q) {
 
 void LaunchQueues::dropLocked(Session& session) {
   session.ended = true;
+  if (on_end_ != nullptr && ended_.size() < kMaxSessions) ended_.push_back(session.key);
   for (auto& [stream, q] : session.streams) {
     q->dropped = true;
     queued_[q->device] -= q->entries.size();
@@ -149,6 +168,7 @@ absl::Status LaunchQueues::enqueue(const std::string& session, uint64_t stream, 
             absl::StrCat("this kilnd has ", kMaxSessions, " clients with asynchronous launches; try again later"));
     }
     it = sessions_.emplace(session, std::make_shared<Session>()).first;
+    it->second->key = session;
   }
   std::shared_ptr<Session> s = it->second;
   s->last_call = absl::Now();
@@ -189,6 +209,13 @@ absl::Status LaunchQueues::enqueue(const std::string& session, uint64_t stream, 
 
 absl::Status LaunchQueues::sync(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
                                 kiln::v1::SyncLaunchesResponse& reply) {
+  absl::Status s = syncOrEnd(session, stream, end, deadline, reply);
+  if (end) reportEnded();
+  return s;
+}
+
+absl::Status LaunchQueues::syncOrEnd(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
+                                      kiln::v1::SyncLaunchesResponse& reply) {
   absl::MutexLock lock(&mu_);
   if (gone_.contains(session)) return goneError(session);
   auto it = sessions_.find(session);

@@ -3,9 +3,11 @@
 //
 // A client launch on a stream other than 0 is checked by GpuService, then
 // queued here behind the earlier launches of the same (session, stream) and
-// answered at once; one runner thread per device takes the queues of its
-// device in turn (one launch of a queue at a time, so a stream's launches
-// run in the order made; different streams interleave). The first failure
+// answered at once; `concurrent_streams` runner threads per device take the
+// queues of their device in turn (one launch of a queue at a time, so a
+// stream's launches run in the order made; up to that many streams'
+// launches are on the device at once, and the GPU worker runs them at the
+// same time, each on its stream). The first failure
 // of a queue (a kernel's own error, a fault, a deadline) is kept and the
 // launches queued behind it are dropped, never run on what the failed one
 // left; SyncLaunches waits for the queue to empty and reports that failure
@@ -52,7 +54,11 @@ class LaunchQueues {
   static constexpr size_t kMaxSessions = 4096;
   static constexpr size_t kMaxStreams = 1024;  // per session
 
-  LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle);
+  /// `on_end` (optional) is called with each session that ended or expired,
+  /// outside the lock, once its running launches are done or abandoned (the
+  /// workers then release the session's streams).
+  LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle, int concurrent_streams = 1,
+               std::function<void(const std::string& session)> on_end = nullptr);
   ~LaunchQueues();  // stops the runners after the launch each is running
   LaunchQueues(const LaunchQueues&) = delete;
   LaunchQueues& operator=(const LaunchQueues&) = delete;
@@ -99,6 +105,7 @@ class LaunchQueues {
     bool idle() const { return entries.empty() && !running; }
   };
   struct Session {
+    std::string key;
     absl::flat_hash_map<uint64_t, std::shared_ptr<Queue>> streams;
     size_t queued = 0;  // launches of all its streams not yet started
     absl::Time last_call;
@@ -110,9 +117,13 @@ class LaunchQueues {
   void dropLocked(Session& session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void expireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void schedule(const std::shared_ptr<Queue>& q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void reportEnded();  // calls on_end_ for the sessions in ended_
+  absl::Status syncOrEnd(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
+                          kiln::v1::SyncLaunchesResponse& reply) ABSL_LOCKS_EXCLUDED(mu_);
 
   const size_t max_queued_;
   const absl::Duration session_idle_;
+  const std::function<void(const std::string&)> on_end_;
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
@@ -122,7 +133,8 @@ class LaunchQueues {
   std::vector<std::deque<std::shared_ptr<Queue>>> ready_ ABSL_GUARDED_BY(mu_);  // per device
   std::vector<uint64_t> queued_ ABSL_GUARDED_BY(mu_);                           // per device
   std::vector<uint64_t> dropped_ ABSL_GUARDED_BY(mu_);                          // per device
-  std::vector<std::thread> runners_;  // one per device, then the sweeper
+  std::vector<std::string> ended_ ABSL_GUARDED_BY(mu_);  // sessions ended, for on_end_
+  std::vector<std::thread> runners_;  // concurrent_streams per device, then the sweeper
 };
 
 }  // namespace kiln::server

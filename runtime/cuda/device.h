@@ -8,9 +8,11 @@
 // what the kernel reported. Two backends:
 //
 //  - the driver (device_driver.cpp): libcuda opened with dlopen through
-//    kiln_cuda.h, the device's primary context, one stream; every copy and
-//    launch is ordered on that stream and the worker waits for it before it
-//    answers. A kernel's error record (`kiln_kernel_error`, 8 int32 words)
+//    kiln_cuda.h, the device's primary context, and one CUstream per client
+//    stream (created at its first launch, destroyed when its session ends;
+//    past kMaxDriverStreams, and for launches of no client stream, the
+//    device's own stream); a launch waits for its stream before it returns,
+//    copies are ordered on the device's own stream. A kernel's error record (`kiln_kernel_error`, 8 int32 words)
 //    is read and cleared after each launch. A sticky fault (illegal address,
 //    trap) leaves the context unusable: launch() then returns INTERNAL with
 //    `fatal` set, and the worker exits so its supervisor starts a fresh one;
@@ -23,7 +25,10 @@
 //
 // Invariants: addresses are only ever those alloc() returned (the worker's
 // buffer table checks every offset and view before it reaches a Device);
-// nothing here is thread-safe (a worker serves one request at a time).
+// every method may be called from several threads at once (the worker runs
+// launches of different client streams at the same time, on up to
+// kConcurrentStreams + 1 threads); a kernel handle keeps its module loaded
+// while a launch holds it, even when the cache evicts it.
 #ifndef KILN_RUNTIME_CUDA_DEVICE_H_
 #define KILN_RUNTIME_CUDA_DEVICE_H_
 
@@ -69,6 +74,16 @@ struct KernelReport {
   std::string message;
 };
 
+/// A loaded kernel (opaque; the backend's module stays loaded while held).
+using KernelHandle = std::shared_ptr<const void>;
+
+/// The client stream a launch was made on: (session, stream). An empty
+/// session is no client stream (the worker's own).
+struct StreamKey {
+  std::string session;
+  uint64_t stream = 0;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
@@ -81,18 +96,25 @@ class Device {
   virtual absl::Status copyOut(void* dst, uint64_t src, uint64_t bytes) = 0;
   /// Loads the module of `image` (or finds it loaded: `key` is the
   /// artifact's cache key) and resolves `entry`. The module cache keeps the
-  /// most recently used modules. Returns an opaque kernel handle valid until
-  /// the next load.
-  virtual absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) = 0;
+  /// most recently used modules.
+  virtual absl::StatusOr<KernelHandle> kernel(const std::string& key, const std::string& image,
+                                              const std::string& entry) = 0;
   /// Whether the module of `key` with `entry` is loaded (kernel() would not
   /// need its image). Does not touch the recency order.
   virtual bool hasModule(const std::string& key, const std::string& entry) const = 0;
-  /// Runs `kernel` and waits for it. OK with report.kind == 0 when it ran
-  /// clean; OK with the report filled in when it reported an error; an
-  /// error status when the launch itself failed (`*fatal` set when the
-  /// device cannot be used again in this process).
-  virtual absl::StatusOr<KernelReport> launch(void* kernel, const LaunchConfig& config,
-                                              const std::vector<KernelArg>& args, bool* fatal) = 0;
+  /// Runs `kernel` on `stream` and waits for it. OK with report.kind == 0
+  /// when it ran clean; OK with the report filled in when it reported an
+  /// error; an error status when the launch itself failed (`*fatal` set
+  /// when the device cannot be used again in this process). The caller
+  /// runs one launch of a stream at a time.
+  virtual absl::StatusOr<KernelReport> launch(const KernelHandle& kernel, const LaunchConfig& config,
+                                              const std::vector<KernelArg>& args, const StreamKey& stream,
+                                              bool* fatal) = 0;
+  /// Releases what the streams of `session` hold (the driver's CUstreams).
+  /// Called once none of them runs a launch.
+  virtual void endSession(const std::string& session) = 0;
+  /// How many client streams hold a backend stream now (0 for the emulation).
+  virtual size_t streams() const = 0;
 };
 
 /// The CPU emulation as device `ordinal` (any ordinal: it is this CPU).
@@ -104,6 +126,14 @@ absl::StatusOr<std::unique_ptr<Device>> openDriverDevice(int ordinal, const std:
 
 /// How many modules a device keeps loaded.
 inline constexpr size_t kModuleCacheSize = 64;
+/// How many client streams' launches a worker runs at once (kilnd sends no
+/// more: it runs this many queues per device at a time); the worker has one
+/// thread more, for the launch of no client stream.
+inline constexpr int kConcurrentStreams = 4;
+/// The most CUstreams a driver device keeps for client streams; past it a
+/// client stream's launches go on the device's own stream (in order, not
+/// overlapping).
+inline constexpr size_t kMaxDriverStreams = 256;
 
 }  // namespace kiln::gpu
 

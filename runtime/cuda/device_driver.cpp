@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 #include <list>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -55,15 +57,25 @@ absl::Status check(int code, const char* what, bool* fatal = nullptr) {
 }
 
 struct Module {
+  const Driver* driver = nullptr;
   KilnCuHandle module = nullptr;
   KilnCuHandle function = nullptr;
   KilnCuDevptr error_global = 0;  // 0: the kernel reports nothing
+  // The error record is the module's, one for all its launches: launches of
+  // one module on two streams take turns, so each reads its own record.
+  std::mutex launch_mu;
+  ~Module() {
+    if (module != nullptr) driver->cuModuleUnload(module);
+  }
 };
 
 class DriverDevice final : public Device {
  public:
   ~DriverDevice() override {
-    for (auto& [id, m] : lru_) d_.cuModuleUnload(m.module);
+    bind();
+    lru_.clear();
+    index_.clear();
+    for (auto& [key, s] : streams_) d_.cuStreamDestroy(s);
     if (stream_ != nullptr) d_.cuStreamDestroy(stream_);
     if (context_ != nullptr) d_.cuDevicePrimaryCtxRelease(device_);
   }
@@ -85,7 +97,16 @@ class DriverDevice final : public Device {
 
   const char* backend() const override { return "driver"; }
 
+  // The context is current per OS thread: each of the worker's threads
+  // makes it current before its first driver call.
+  void bind() {
+    thread_local KilnCuHandle bound = nullptr;
+    if (bound == context_) return;
+    if (d_.cuCtxSetCurrent(context_) == KILN_CUDA_SUCCESS) bound = context_;
+  }
+
   absl::StatusOr<uint64_t> alloc(uint64_t bytes) override {
+    bind();
     KilnCuDevptr p = 0;
     const uint64_t size = bytes == 0 ? 1 : bytes;
     if (absl::Status s = check(d_.cuMemAlloc(&p, size), "cuMemAlloc"); !s.ok()) return s;
@@ -96,10 +117,14 @@ class DriverDevice final : public Device {
     return static_cast<uint64_t>(p);
   }
 
-  absl::Status free(uint64_t address) override { return check(d_.cuMemFree(address), "cuMemFree"); }
+  absl::Status free(uint64_t address) override {
+    bind();
+    return check(d_.cuMemFree(address), "cuMemFree");
+  }
 
   absl::Status copyIn(uint64_t dst, const void* src, uint64_t bytes) override {
     if (bytes == 0) return absl::OkStatus();
+    bind();
     if (absl::Status s = check(d_.cuMemcpyHtoDAsync(dst, src, bytes, stream_), "cuMemcpyHtoDAsync"); !s.ok())
       return s;
     return check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
@@ -107,49 +132,92 @@ class DriverDevice final : public Device {
 
   absl::Status copyOut(void* dst, uint64_t src, uint64_t bytes) override {
     if (bytes == 0) return absl::OkStatus();
+    bind();
     if (absl::Status s = check(d_.cuMemcpyDtoHAsync(dst, src, bytes, stream_), "cuMemcpyDtoHAsync"); !s.ok())
       return s;
     return check(d_.cuStreamSynchronize(stream_), "cuStreamSynchronize");
   }
 
   bool hasModule(const std::string& key, const std::string& entry) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     return index_.contains(key + '\0' + entry);
   }
 
-  absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) override {
+  absl::StatusOr<KernelHandle> kernel(const std::string& key, const std::string& image,
+                                      const std::string& entry) override {
     const std::string id = key + '\0' + entry;
+    bind();
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto it = index_.find(id); it != index_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
-      return static_cast<void*>(&it->second->second);
+      return KernelHandle(it->second->second);
     }
-    Module m;
+    auto module = std::make_shared<Module>();
+    Module& m = *module;
+    m.driver = &d_;
     // cuModuleLoadData takes a cubin as it is and PTX NUL-terminated.
     std::string data = image;
     if (data.rfind("\x7f" "ELF", 0) != 0) data.push_back('\0');
     if (absl::Status s = check(d_.cuModuleLoadData(&m.module, data.data()), "cuModuleLoadData"); !s.ok()) return s;
     if (absl::Status s = check(d_.cuModuleGetFunction(&m.function, m.module, entry.c_str()), "cuModuleGetFunction");
-        !s.ok()) {
-      d_.cuModuleUnload(m.module);
-      return s;
-    }
+        !s.ok())
+      return s;  // the module is unloaded with it
     size_t bytes = 0;
     if (d_.cuModuleGetGlobal(&m.error_global, &bytes, m.module, kKernelErrorGlobal) != KILN_CUDA_SUCCESS ||
         bytes < kKernelErrorBytes)
       m.error_global = 0;
-    lru_.emplace_front(id, m);
+    lru_.emplace_front(id, std::move(module));
     index_[id] = lru_.begin();
+    // An evicted module is unloaded when the last launch holding it ends.
     while (lru_.size() > kModuleCacheSize) {
-      d_.cuModuleUnload(lru_.back().second.module);
       index_.erase(lru_.back().first);
       lru_.pop_back();
     }
-    return static_cast<void*>(&lru_.front().second);
+    return KernelHandle(lru_.front().second);
   }
 
-  absl::StatusOr<KernelReport> launch(void* kernel, const LaunchConfig& config, const std::vector<KernelArg>& args,
+  void endSession(const std::string& session) override {
+    bind();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = streams_.begin(); it != streams_.end();) {
+      if (it->first.first == session) {
+        d_.cuStreamSynchronize(it->second);
+        d_.cuStreamDestroy(it->second);
+        streams_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  size_t streams() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return streams_.size();
+  }
+
+  // The CUstream of a client stream, made at its first launch.
+  absl::StatusOr<KilnCuHandle> streamOf(const StreamKey& key) {
+    if (key.session.empty()) return stream_;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = streams_.find(std::make_pair(key.session, key.stream));
+    if (it != streams_.end()) return it->second;
+    if (streams_.size() >= kMaxDriverStreams) return stream_;  // in order, only not overlapping
+    KilnCuHandle s = nullptr;
+    if (absl::Status st = check(d_.cuStreamCreate(&s, 1 /* CU_STREAM_NON_BLOCKING */), "cuStreamCreate"); !st.ok())
+      return st;
+    streams_.emplace(std::make_pair(key.session, key.stream), s);
+    return s;
+  }
+
+  absl::StatusOr<KernelReport> launch(const KernelHandle& kernel, const LaunchConfig& config,
+                                      const std::vector<KernelArg>& args, const StreamKey& stream_key,
                                       bool* fatal) override {
     *fatal = false;
-    const Module& m = *static_cast<const Module*>(kernel);
+    bind();
+    Module& m = *const_cast<Module*>(static_cast<const Module*>(kernel.get()));
+    absl::StatusOr<KilnCuHandle> stream = streamOf(stream_key);
+    if (!stream.ok()) return stream.status();
+    std::lock_guard<std::mutex> turn(m.launch_mu);
     std::string spec;
     for (const KernelArg& a : args) spec += a.spec;
     char why[256] = {0};
@@ -187,11 +255,11 @@ class DriverDevice final : public Device {
         }
       }
     }
-    const int r = kiln_cuda_launch(m.function, config.grid, config.block, config.shared_bytes, stream_, layout,
+    const int r = kiln_cuda_launch(m.function, config.grid, config.block, config.shared_bytes, *stream, layout,
                                    block.data());
     kiln_cuda_layout_free(layout);
     if (absl::Status s = check(r, "cuLaunchKernel", fatal); !s.ok()) return s;
-    if (absl::Status s = check(d_.cuStreamSynchronize(stream_), "the kernel", fatal); !s.ok()) return s;
+    if (absl::Status s = check(d_.cuStreamSynchronize(*stream), "the kernel", fatal); !s.ok()) return s;
     KernelReport report;
     if (m.error_global != 0) {
       int32_t words[8] = {0};
@@ -214,10 +282,12 @@ class DriverDevice final : public Device {
   Driver d_;
   int device_ = 0;
   KilnCuHandle context_ = nullptr;
-  KilnCuHandle stream_ = nullptr;
-  using Entry = std::pair<std::string, Module>;
+  KilnCuHandle stream_ = nullptr;  // copies, and launches of no client stream
+  mutable std::mutex mu_;          // the module cache and the streams
+  using Entry = std::pair<std::string, std::shared_ptr<Module>>;
   std::list<Entry> lru_;
   absl::flat_hash_map<std::string, std::list<Entry>::iterator> index_;
+  std::map<std::pair<std::string, uint64_t>, KilnCuHandle> streams_;  // client stream -> CUstream
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <mutex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -90,30 +91,39 @@ class EmulationDevice final : public Device {
   }
 
   bool hasModule(const std::string& key, const std::string& entry) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     return index_.contains(key + '\0' + entry);
   }
 
-  absl::StatusOr<void*> kernel(const std::string& key, const std::string& image, const std::string& entry) override {
+  absl::StatusOr<KernelHandle> kernel(const std::string& key, const std::string& image,
+                                      const std::string& entry) override {
     const std::string id = key + '\0' + entry;
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto it = index_.find(id); it != index_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
-      return static_cast<void*>(it->second->second.get());
+      return KernelHandle(it->second->second);
     }
     absl::StatusOr<std::unique_ptr<Module>> m = loadModule(image, entry);
     if (!m.ok()) return m.status();
-    lru_.emplace_front(id, std::move(*m));
+    lru_.emplace_front(id, std::shared_ptr<Module>(std::move(*m)));
     index_[id] = lru_.begin();
+    // An evicted module a launch still runs is unloaded when that launch lets go of it.
     while (lru_.size() > kModuleCacheSize) {
       index_.erase(lru_.back().first);
       lru_.pop_back();
     }
-    return static_cast<void*>(lru_.front().second.get());
+    return KernelHandle(lru_.front().second);
   }
 
-  absl::StatusOr<KernelReport> launch(void* kernel, const LaunchConfig& config, const std::vector<KernelArg>& args,
-                                      bool* fatal) override {
+  // The emulation's launches run on the calling thread (its blocks on the
+  // emulation's own threads): a stream needs nothing of its own.
+  void endSession(const std::string&) override {}
+  size_t streams() const override { return 0; }
+
+  absl::StatusOr<KernelReport> launch(const KernelHandle& kernel, const LaunchConfig& config,
+                                      const std::vector<KernelArg>& args, const StreamKey&, bool* fatal) override {
     *fatal = false;
-    const Module& m = *static_cast<const Module*>(kernel);
+    const Module& m = *static_cast<const Module*>(kernel.get());
     // Each argument in its host-ABI form (kiln_abi.h): an array is
     // {meminfo = NULL (borrowed), data, shape[nd], strides[nd]}; a scalar its
     // bytes, 16-byte aligned.
@@ -169,7 +179,8 @@ class EmulationDevice final : public Device {
   }
 
  private:
-  using Entry = std::pair<std::string, std::unique_ptr<Module>>;
+  using Entry = std::pair<std::string, std::shared_ptr<Module>>;
+  mutable std::mutex mu_;  // the module cache
   std::list<Entry> lru_;
   absl::flat_hash_map<std::string, std::list<Entry>::iterator> index_;
 };

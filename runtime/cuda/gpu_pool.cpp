@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -85,13 +87,71 @@ std::string describeExit(int status) {
   return "stopped";
 }
 
+std::string tagBytes(uint64_t tag) {
+  std::string out(8, '\0');
+  for (int k = 0; k < 8; ++k) out[k] = static_cast<char>(tag >> (8 * k));
+  return out;
+}
+
+uint64_t readTag(const std::string& frame) {
+  uint64_t tag = 0;
+  for (int k = 0; k < 8; ++k) tag |= static_cast<uint64_t>(static_cast<unsigned char>(frame[k])) << (8 * k);
+  return tag;
+}
+
 }  // namespace
+
+// One worker process, from its spawn to its reaping. The reader thread hands
+// each reply frame to the request with its tag; when the socket closes (the
+// worker died) or a frame is broken, every waiting request is woken.
+struct GpuPool::Conn {
+  pid_t pid = 0;
+  int fd = -1;
+  uint64_t generation = 0;
+  std::thread reader;
+  std::mutex write_mu;  // one frame at a time on the socket
+  struct Pending {
+    bool done = false;
+    std::string reply;  // the status byte, then the payload
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t next_tag = 1;                                           // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<Pending>> pending;  // guarded by mu
+  bool dead = false;       // guarded by mu: the socket closed or a frame was broken
+  bool garbage = false;    // guarded by mu: a broken frame (the process may live on)
+  std::string killed_for;  // guarded by mu: the kernel whose deadline killed it
+  // Set under Worker::mu when it is reaped.
+  bool waited = false;
+  int exit_status = 0;
+  std::string how;
+
+  void readReplies() {
+    for (;;) {
+      std::string frame;
+      const int r = readFrame(fd, &frame, Clock::time_point::max());
+      std::lock_guard<std::mutex> lock(mu);
+      const bool ok = r == 1 && frame.size() >= 9 && (frame[8] == kReplyOk || frame[8] == kReplyError);
+      auto it = ok ? pending.find(readTag(frame)) : pending.end();
+      if (!ok || it == pending.end()) {
+        garbage = r == 1;
+        dead = true;
+        cv.notify_all();
+        return;
+      }
+      it->second->done = true;
+      it->second->reply = frame.substr(8);
+      pending.erase(it);
+      cv.notify_all();
+    }
+  }
+};
 
 struct GpuPool::Worker {
   int device = 0;
-  mutable std::mutex mu;  // one request at a time per device
-  pid_t pid = 0;
-  int fd = -1;
+  mutable std::mutex mu;  // the worker's life: spawn, reap, the generation check
+  std::mutex serial;      // held by a request that is not concurrent, for its whole run
+  std::shared_ptr<Conn> conn;  // null: none runs
   std::atomic<uint64_t> generation{0};
   std::atomic<uint64_t> restarts{0};
 };
@@ -106,8 +166,7 @@ GpuPool::GpuPool(GpuPoolOptions options) : options_(std::move(options)) {
 GpuPool::~GpuPool() {
   for (auto& w : workers_) {
     std::lock_guard<std::mutex> lock(w->mu);
-    std::string how;
-    if (w->pid != 0) reap(*w, /*kill_first=*/true, &how);
+    if (w->conn != nullptr) reap(*w, /*kill_first=*/true);
   }
 }
 
@@ -141,34 +200,48 @@ absl::Status GpuPool::spawn(Worker& w) {
     _exit(127);
   }
   close(sv[1]);
-  w.pid = pid;
-  w.fd = sv[0];
-  w.generation.fetch_add(1);
+  auto c = std::make_shared<Conn>();
+  c->pid = pid;
+  c->fd = sv[0];
+  c->generation = w.generation.fetch_add(1) + 1;
+  c->reader = std::thread([raw = c.get()] { raw->readReplies(); });
+  w.conn = std::move(c);
   return absl::OkStatus();
 }
 
-void GpuPool::reap(Worker& w, bool kill_first, std::string* how) {
-  if (w.fd >= 0) close(w.fd);
-  w.fd = -1;
-  if (w.pid == 0) return;
-  if (kill_first) kill(w.pid, SIGKILL);
-  int status = 0;
+void GpuPool::reap(Worker& w, bool kill_first) {
+  std::shared_ptr<Conn> c = std::move(w.conn);
+  if (c == nullptr) return;
+  if (kill_first) kill(c->pid, SIGKILL);
+  // The reader wakes from its read when the socket is shut down; the
+  // descriptor is closed only after it left, so its number is not reused
+  // under it.
+  shutdown(c->fd, SHUT_RDWR);
+  if (c->reader.joinable()) c->reader.join();
+  close(c->fd);
+  c->fd = -1;
+  {
+    std::lock_guard<std::mutex> lock(c->mu);
+    c->dead = true;
+    c->cv.notify_all();
+  }
+  int status = c->exit_status;
+  pid_t r = c->waited ? c->pid : 0;
   // A worker whose socket closed is exiting; one that closed it and lives on
   // is not a worker any more.
-  pid_t r;
-  for (int i = 0; i < 200 && (r = waitpid(w.pid, &status, WNOHANG)) == 0; ++i) usleep(5000);
+  for (int i = 0; i < 200 && r == 0 && (r = waitpid(c->pid, &status, WNOHANG)) == 0; ++i) usleep(5000);
   if (r == 0) {
-    kill(w.pid, SIGKILL);
-    r = waitpid(w.pid, &status, 0);
+    kill(c->pid, SIGKILL);
+    r = waitpid(c->pid, &status, 0);
   }
-  *how = r == w.pid ? describeExit(status) : "lost";
-  w.pid = 0;
+  c->waited = true;
+  c->how = r == c->pid ? describeExit(status) : "lost";
 }
 
 absl::Status GpuPool::start() {
   for (auto& w : workers_) {
     std::lock_guard<std::mutex> lock(w->mu);
-    if (w->pid == 0)
+    if (w->conn == nullptr)
       if (absl::Status s = spawn(*w); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -176,56 +249,114 @@ absl::Status GpuPool::start() {
 
 absl::StatusOr<std::string> GpuPool::run(int device, const std::string& kernel, const std::string& payload,
                                          std::chrono::milliseconds timeout, Outcome* outcome, uint64_t* ran_on,
-                                         uint64_t required_generation) {
+                                         uint64_t required_generation, bool concurrent) {
   if (device < 0 || device >= static_cast<int>(workers_.size()))
     return absl::InvalidArgumentError(absl::StrCat("there is no GPU ", device, " (the pool has ",
                                                    workers_.size(), ")"));
   Worker& w = *workers_[device];
-  std::lock_guard<std::mutex> lock(w.mu);
+  std::unique_lock<std::mutex> turn(w.serial, std::defer_lock);
+  if (!concurrent) turn.lock();
   if (outcome != nullptr) *outcome = Outcome::kOk;
-  if (w.pid == 0)
-    if (absl::Status s = spawn(w); !s.ok()) return s;
-  if (required_generation != 0 && w.generation.load() != required_generation)
-    return absl::FailedPreconditionError(absl::StrCat("a device array of GPU ", device, " worker generation ",
-                                                      required_generation, " is gone: that worker was restarted (now ",
-                                                      w.generation.load(), ") after a kernel fault"));
-  const Clock::time_point deadline = Clock::now() + timeout;
-  std::string reply;
-  int r = writeFrame(w.fd, payload) ? readFrame(w.fd, &reply, deadline) : 0;
-  if (r == 1 && !reply.empty() && (reply[0] == kReplyOk || reply[0] == kReplyError)) {
-    if (ran_on != nullptr) *ran_on = w.generation.load();  // w.mu is held: no restart since it answered
-    if (reply[0] == kReplyOk) return reply.substr(1);
-    return absl::InternalError(absl::StrCat("kernel '", kernel, "' on GPU ", device, ": ", reply.substr(1)));
+  std::shared_ptr<Conn> c;
+  auto pending = std::make_shared<Conn::Pending>();
+  uint64_t tag = 0;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    if (w.conn == nullptr)
+      if (absl::Status s = spawn(w); !s.ok()) return s;
+    if (required_generation != 0 && w.generation.load() != required_generation)
+      return absl::FailedPreconditionError(absl::StrCat("a device array of GPU ", device, " worker generation ",
+                                                        required_generation,
+                                                        " is gone: that worker was restarted (now ",
+                                                        w.generation.load(), ") after a kernel fault"));
+    c = w.conn;
+    // Registered under w.mu: no restart comes between the generation check
+    // and the request's place on this worker.
+    std::lock_guard<std::mutex> clock(c->mu);
+    tag = c->next_tag++;
+    if (!c->dead) c->pending[tag] = pending;
   }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  bool sent;
+  {
+    std::lock_guard<std::mutex> lock(c->write_mu);
+    sent = writeFrame(c->fd, tagBytes(tag) + payload);
+  }
+  bool timed_out = false;
+  {
+    std::unique_lock<std::mutex> lock(c->mu);
+    if (sent) c->cv.wait_until(lock, deadline, [&] { return pending->done || c->dead; });
+    c->pending.erase(tag);
+    if (pending->done) {
+      if (ran_on != nullptr) *ran_on = c->generation;
+      if (pending->reply[0] == kReplyOk) return pending->reply.substr(1);
+      return absl::InternalError(absl::StrCat("kernel '", kernel, "' on GPU ", device, ": ", pending->reply.substr(1)));
+    }
+    timed_out = sent && !c->dead;
+    // Said before the kill, so the other requests in flight on it can tell why.
+    if (timed_out) c->killed_for = kernel;
+  }
+  if (timed_out) kill(c->pid, SIGKILL);
   // The worker faulted (died, or answered garbage) or ran past the deadline:
-  // it is replaced, and this request fails naming the kernel.
-  std::string how;
-  reap(w, /*kill_first=*/r == -1 || r == 1, &how);
-  w.restarts.fetch_add(1);
-  absl::Status respawned = spawn(w);
-  std::string fresh = respawned.ok() ? "a fresh worker was started; device arrays made before are gone"
-                                     : absl::StrCat("its restart failed: ", respawned.message());
-  if (r == -1) {
+  // it is replaced (by whichever of its requests gets here first), and this
+  // request fails naming the kernel.
+  std::string fresh;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    if (w.conn == c) {
+      bool garbage;
+      {
+        std::lock_guard<std::mutex> clock(c->mu);
+        garbage = c->garbage;
+      }
+      reap(w, /*kill_first=*/timed_out || garbage);
+      w.restarts.fetch_add(1);
+      absl::Status respawned = spawn(w);
+      fresh = respawned.ok() ? "a fresh worker was started; device arrays made before are gone"
+                             : absl::StrCat("its restart failed: ", respawned.message());
+    } else {
+      fresh = w.conn != nullptr ? "a fresh worker was started; device arrays made before are gone"
+                                : "its restart failed";
+    }
+  }
+  std::string killed_for;
+  {
+    std::lock_guard<std::mutex> clock(c->mu);
+    killed_for = c->killed_for;
+  }
+  if (timed_out) {
     if (outcome != nullptr) *outcome = Outcome::kDeadline;
     return absl::DeadlineExceededError(absl::StrCat("kernel '", kernel, "' ran past its deadline of ",
                                                     timeout.count(), " ms on GPU ", device,
-                                                    ": its worker was killed (", how, "); ", fresh));
+                                                    ": its worker was killed (", c->how, "); ", fresh));
   }
   if (outcome != nullptr) *outcome = Outcome::kFault;
+  if (!killed_for.empty())
+    return absl::FailedPreconditionError(absl::StrCat("kernel '", kernel, "' on GPU ", device,
+                                                      " was lost: its worker was killed when kernel '", killed_for,
+                                                      "' ran past its deadline; ", fresh));
   return absl::FailedPreconditionError(absl::StrCat("kernel '", kernel, "' faulted on GPU ", device, " (its worker ",
-                                                    how, "); ", fresh));
+                                                    c->how, "); ", fresh));
 }
 
 uint64_t GpuPool::refresh(int device) {
   if (device < 0 || device >= static_cast<int>(workers_.size())) return 0;
   Worker& w = *workers_[device];
   std::lock_guard<std::mutex> lock(w.mu);
-  if (w.pid != 0) {
-    int status = 0;
-    if (waitpid(w.pid, &status, WNOHANG) != w.pid) return w.generation.load();
-    close(w.fd);
-    w.fd = -1;
-    w.pid = 0;
+  if (w.conn != nullptr) {
+    Conn& c = *w.conn;
+    bool dead;
+    {
+      std::lock_guard<std::mutex> clock(c.mu);
+      dead = c.dead;
+    }
+    if (!dead) {
+      int status = 0;
+      if (waitpid(c.pid, &status, WNOHANG) != c.pid) return w.generation.load();
+      c.waited = true;
+      c.exit_status = status;
+    }
+    reap(w, /*kill_first=*/!c.waited);
     w.restarts.fetch_add(1);
   }
   if (!spawn(w).ok()) return 0;
@@ -245,21 +376,39 @@ absl::Status GpuPool::checkGeneration(int device, uint64_t generation) const {
 pid_t GpuPool::workerPid(int device) const {
   const Worker& w = *workers_.at(device);
   std::lock_guard<std::mutex> lock(w.mu);
-  return w.pid;
+  return w.conn != nullptr ? w.conn->pid : 0;
 }
 
 uint64_t GpuPool::restarts(int device) const { return workers_.at(device)->restarts.load(); }
 
-int runGpuWorker(int fd, const WorkerHandler& handler) {
+int runGpuWorkerAsync(int fd, const AsyncWorkerHandler& handler) {
+  // The writer outlives the loop: a launch may answer after the supervisor
+  // closed the socket.
+  struct Writer {
+    std::mutex mu;
+    std::atomic<bool> failed{false};
+  };
+  auto writer = std::make_shared<Writer>();
   for (;;) {
     std::string request;
     int r = readFrame(fd, &request, Clock::time_point::max());
-    if (r != 1) return 0;
-    absl::StatusOr<std::string> reply = handler(request);
-    std::string frame(1, reply.ok() ? kReplyOk : kReplyError);
-    frame += reply.ok() ? *reply : std::string(reply.status().message());
-    if (!writeFrame(fd, frame)) return 1;
+    if (r != 1 || request.size() < 8) return writer->failed.load() ? 1 : 0;
+    const std::string tag = request.substr(0, 8);
+    request.erase(0, 8);
+    handler(std::move(request), [writer, fd, tag](absl::StatusOr<std::string> reply) {
+      std::string frame = tag;
+      frame.push_back(reply.ok() ? kReplyOk : kReplyError);
+      frame += reply.ok() ? *reply : std::string(reply.status().message());
+      std::lock_guard<std::mutex> lock(writer->mu);
+      if (!writeFrame(fd, frame)) writer->failed.store(true);
+    });
   }
+}
+
+int runGpuWorker(int fd, const WorkerHandler& handler) {
+  return runGpuWorkerAsync(fd, [&handler](std::string request, WorkerRespond respond) {
+    respond(handler(request));
+  });
 }
 
 }  // namespace kiln::gpu

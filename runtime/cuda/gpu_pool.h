@@ -6,17 +6,25 @@
 // of its process, and a runaway kernel cannot be stopped from inside it, so
 // each device is driven by its own worker process (`kilnd --gpu-worker N`,
 // the same binary). GpuPool is the supervisor's side: it starts one worker
-// per device, sends it one request at a time over a socket pair (framed:
-// a little-endian u32 length, then the bytes), and when a worker dies during
-// a request (a fault) or overruns the request's deadline (a runaway kernel:
-// it is killed), that request fails with an error naming the kernel and the
-// device, and a fresh worker is started at once under the next generation.
+// per device and sends it requests over a socket pair (framed: a
+// little-endian u32 length, then the bytes; each request and reply starts
+// with a u64 tag, so several requests may be in flight at once and a worker
+// may answer them in any order: launches on different client streams run
+// at the same time, docs/cuda.md "Streams"). One reader thread per worker
+// hands each reply to the request that waits for it. When a worker dies
+// during a request (a fault) or overruns a request's deadline (a runaway
+// kernel: it is killed), that request fails with an error naming the kernel
+// and the device, so does every other request in flight on it (naming its
+// own kernel and what killed the worker), and a fresh worker is started at
+// once under the next generation.
 // Device-resident handles carry the generation that made them;
 // checkGeneration() refuses a stale one instead of letting it point at
 // memory of a dead context. The other devices' workers are not touched.
 //
-// runGpuWorker() is the worker's side: it serves requests on its descriptor
-// with a handler until the supervisor closes it.
+// runGpuWorkerAsync() is the worker's side: it reads requests from its
+// descriptor and hands each to a handler with a callback that answers it
+// (from any thread) until the supervisor closes it; runGpuWorker() is the
+// same for a handler that answers each request before the next is read.
 //
 // The payload of a request and of a reply is opaque here (the Launch request
 // of the server is what goes in it).
@@ -31,6 +39,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,20 +70,28 @@ class GpuPool {
   /// Starts every device's worker (also done lazily by the first request).
   absl::Status start();
 
-  /// Runs one request on `device`'s worker and returns its reply. A worker
+  /// Runs one request on `device`'s worker and returns its reply; other
+  /// threads' requests to the same worker may be in flight meanwhile. A worker
   /// that dies during the request is a FAILED_PRECONDITION "kernel 'NAME'
   /// faulted on GPU N (...)"; one that overruns `timeout` is killed and the
   /// request is DEADLINE_EXCEEDED naming the kernel. Either way a fresh
-  /// worker (the next generation) is started before this returns.
+  /// worker (the next generation) is started before this returns. The other
+  /// requests in flight on a worker that died or was killed fail too, as a
+  /// FAILED_PRECONDITION naming their kernel (Outcome::kFault).
   /// `ran_on` (optional) gets the generation of the worker that answered.
   /// `required_generation` (0: any) is the generation the request's handles
   /// belong to: when the device's worker is another one by the time the
   /// request would be sent, it is not sent and the result is
   /// checkGeneration's FAILED_PRECONDITION (checked under the device's
   /// lock, so no restart can come between the check and the send).
+  /// `concurrent`: the request may be in flight alongside the device's
+  /// other requests (a launch on a client stream, which the worker runs on
+  /// that stream); the others are sent one at a time, each after the one
+  /// before it was answered, and `timeout` counts from its turn.
   absl::StatusOr<std::string> run(int device, const std::string& kernel, const std::string& payload,
                                   std::chrono::milliseconds timeout, Outcome* outcome = nullptr,
-                                  uint64_t* ran_on = nullptr, uint64_t required_generation = 0);
+                                  uint64_t* ran_on = nullptr, uint64_t required_generation = 0,
+                                  bool concurrent = false);
 
   /// Notices a worker that died between requests (killed, crashed): it is
   /// reaped and a fresh one started under the next generation, as after a
@@ -93,19 +110,26 @@ class GpuPool {
   uint64_t restarts(int device) const;
 
  private:
+  struct Conn;
   struct Worker;
   absl::Status spawn(Worker& w);
-  void reap(Worker& w, bool kill_first, std::string* how);
+  void reap(Worker& w, bool kill_first);
 
   GpuPoolOptions options_;
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 
-/// The worker's loop: reads each request from `fd` and answers with
-/// handler(request) (an error travels as its message and becomes the
-/// supervisor's INTERNAL naming the kernel). Returns 0 when the supervisor
-/// closes the socket (or sends a broken frame), 1 when a reply cannot be
-/// written.
+/// Answers one request, once, from any thread (an error travels as its
+/// message and becomes the supervisor's INTERNAL naming the kernel).
+using WorkerRespond = std::function<void(absl::StatusOr<std::string> reply)>;
+/// The worker's loop: reads each request from `fd` and calls
+/// handler(request, respond). Returns 0 when the supervisor closes the
+/// socket (or sends a broken frame), 1 when a reply could not be written.
+/// Replies may still be written after it returns (the respond callbacks
+/// keep the writer alive).
+using AsyncWorkerHandler = std::function<void(std::string request, WorkerRespond respond)>;
+int runGpuWorkerAsync(int fd, const AsyncWorkerHandler& handler);
+/// The same with a handler that answers each request before the next is read.
 using WorkerHandler = std::function<absl::StatusOr<std::string>(const std::string& request)>;
 int runGpuWorker(int fd, const WorkerHandler& handler);
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -134,7 +135,7 @@ TEST(GpuPool, AWorkerThatExitsOrCannotStartIsReported) {
             absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(GpuPool, ConcurrentRequestsOnOneDeviceAreSerialized) {
+TEST(GpuPool, ConcurrentRequestsOnOneDeviceEachGetTheirOwnReply) {
   GpuPool pool(fakeOptions(1));
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
@@ -210,11 +211,100 @@ TEST(GpuPool, RefreshReplacesAWorkerThatDiedBetweenRequests) {
   EXPECT_EQ(ran_on, 2u);
 }
 
+// gpu: a worker that answers requests out of order (as a worker runs
+// launches of different streams at once): "sleep:MS:TEXT" answers TEXT after
+// MS milliseconds on a thread of its own, "hang" never answers, anything
+// else is answered at once.
+int fakeAsyncWorker() {
+  return runGpuWorkerAsync(kWorkerFd, [](std::string req, WorkerRespond respond) {
+    if (req.size() > 6 && std::string_view(req).substr(0, 6) == "sleep:") {
+      const size_t colon = req.find(':', 6);
+      const int ms = std::stoi(req.substr(6, colon - 6));
+      std::thread([ms, text = req.substr(colon + 1), respond] {
+        std::this_thread::sleep_for(milliseconds(ms));
+        respond(text);
+      }).detach();
+      return;
+    }
+    if (req == "hang") return;
+    respond(req);
+  });
+}
+
+GpuPoolOptions asyncOptions() {
+  GpuPoolOptions o;
+  o.worker_argv = {self_exe, "--fake-async-gpu-worker", "{device}"};
+  return o;
+}
+
+TEST(GpuPool, RequestsInFlightOnOneWorkerAreAnsweredInAnyOrder) {
+  GpuPool pool(asyncOptions());
+  ASSERT_TRUE(pool.start().ok());
+  std::atomic<bool> slow_done{false};
+  absl::StatusOr<std::string> slow;
+  std::thread t([&] {
+    slow = pool.run(0, "slow", "sleep:1500:late", milliseconds(20000), nullptr, nullptr, 0, /*concurrent=*/true);
+    slow_done = true;
+  });
+  std::this_thread::sleep_for(milliseconds(100));  // the slow one is in flight
+  absl::StatusOr<std::string> quick =
+      pool.run(0, "quick", "now", milliseconds(20000), nullptr, nullptr, 0, /*concurrent=*/true);
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  EXPECT_EQ(*quick, "now");
+  EXPECT_FALSE(slow_done.load());  // answered while the slow one still runs
+  t.join();
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_EQ(*slow, "late");
+}
+
+TEST(GpuPool, RequestsThatAreNotConcurrentGoOneAtATime) {
+  GpuPool pool(asyncOptions());
+  ASSERT_TRUE(pool.start().ok());
+  std::atomic<bool> slow_done{false};
+  std::thread t([&] {
+    EXPECT_TRUE(pool.run(0, "slow", "sleep:500:late", milliseconds(20000)).ok());
+    slow_done = true;
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_TRUE(pool.run(0, "next", "now", milliseconds(20000)).ok());
+  EXPECT_TRUE(slow_done.load());  // sent only after the slow one was answered
+  t.join();
+}
+
+TEST(GpuPool, ADeadlineFailsTheOtherRequestsInFlightNamingTheirKernel) {
+  GpuPool pool(asyncOptions());
+  ASSERT_TRUE(pool.start().ok());
+  const pid_t before = pool.workerPid(0);
+  absl::StatusOr<std::string> other;
+  Outcome other_outcome = Outcome::kOk;
+  std::thread t([&] {
+    other = pool.run(0, "bystander", "sleep:20000:never", milliseconds(60000), &other_outcome, nullptr, 0, true);
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  Outcome outcome = Outcome::kOk;
+  absl::StatusOr<std::string> r = pool.run(0, "spin", "hang", milliseconds(300), &outcome, nullptr, 0, true);
+  t.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(outcome, Outcome::kDeadline);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other_outcome, Outcome::kFault);
+  EXPECT_NE(other.status().message().find("kernel 'bystander' on GPU 0 was lost: its worker was killed when kernel "
+                                          "'spin' ran past its deadline"),
+            std::string::npos)
+      << other.status();
+  EXPECT_EQ(pool.restarts(0), 1u);  // replaced once, not once per request
+  EXPECT_NE(pool.workerPid(0), before);
+  r = pool.run(0, "k", "after", milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
 }  // namespace
 }  // namespace kiln::gpu
 
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "--fake-gpu-worker") == 0) return kiln::gpu::fakeWorker(argv[2]);
+  if (argc >= 3 && std::strcmp(argv[1], "--fake-async-gpu-worker") == 0) return kiln::gpu::fakeAsyncWorker();
   char path[4096];
   ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
   if (n > 0) kiln::gpu::self_exe.assign(path, static_cast<size_t>(n));

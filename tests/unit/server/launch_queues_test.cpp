@@ -165,5 +165,51 @@ TEST(LaunchQueues, ASilentSessionExpiresUnlessItsLaunchRuns) {
   EXPECT_EQ(ran.load(), 2);
 }
 
+// With two runners per device, two streams' launches run at once (the first
+// waits for the second), while one stream's stay in order; an ended
+// session is reported to on_end once.
+TEST(LaunchQueues, ConcurrentRunnersOverlapStreamsAndEndedSessionsAreReported) {
+  std::mutex mu;
+  std::vector<std::string> ended;
+  LaunchQueues q(1, 64, absl::Minutes(5), 2, [&](const std::string& session) {
+    std::lock_guard<std::mutex> lock(mu);
+    ended.push_back(session);
+  });
+  absl::Notification flag;
+  std::atomic<bool> saw{false};
+  std::vector<int> order;
+  ASSERT_TRUE(q.enqueue("s", 1, 0, "wait",
+                        [&](kiln::v1::KernelError*) {
+                          saw = flag.WaitForNotificationWithTimeout(absl::Seconds(10));
+                          std::lock_guard<std::mutex> lock(mu);
+                          order.push_back(1);
+                          return absl::OkStatus();
+                        },
+                        kSoon)
+                  .ok());
+  ASSERT_TRUE(q.enqueue("s", 1, 0, "after",
+                        [&](kiln::v1::KernelError*) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          order.push_back(2);
+                          return absl::OkStatus();
+                        },
+                        kSoon)
+                  .ok());
+  ASSERT_TRUE(q.enqueue("s", 2, 0, "set", [&](kiln::v1::KernelError*) { flag.Notify(); return absl::OkStatus(); },
+                        kSoon)
+                  .ok());
+  kiln::v1::SyncLaunchesResponse reply;
+  ASSERT_TRUE(q.sync("s", 0, false, kSoon, reply).ok());
+  EXPECT_TRUE(saw.load());  // "set" ran while "wait" waited
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(order, (std::vector<int>{1, 2}));
+    EXPECT_TRUE(ended.empty());
+  }
+  ASSERT_TRUE(q.sync("s", 0, true, kSoon, reply).ok());
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(ended, std::vector<std::string>{"s"});
+}
+
 }  // namespace
 }  // namespace kiln::server

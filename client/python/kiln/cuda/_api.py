@@ -5,6 +5,7 @@ import contextlib
 import ctypes
 import inspect
 import itertools
+import operator
 import os
 import threading
 import time
@@ -530,19 +531,53 @@ class _PoolDevice(_Device):
         return f"<kiln.cuda device {self.id}: the kiln server's GPU pool>"
 
 
+class _LocalGpu(_Device):
+    """A GPU of this machine (the driver backend)."""
+
+    def __init__(self, dev):
+        self.id = dev.ordinal
+        self.name = dev.name.encode()
+        self.compute_capability = dev.compute_capability
+        self.MAX_THREADS_PER_BLOCK = dev.max_threads_per_block
+        self.MAX_SHARED_MEMORY_PER_BLOCK = dev.max_shared_per_block
+
+    def __repr__(self):
+        return f"<kiln.cuda device {self.id}: {self.name.decode(errors='replace')}>"
+
+
 def get_current_device():
     from . import _remote
     if _remote.enabled():  # gpu: the pool's device this thread selected
         return _PoolDevice(_remote.current_device(), _remote.pool_info())
+    if not emulated():
+        from . import _driver
+        return _LocalGpu(_driver.Device.current())
     return _device
 
 
+def _device_number(device_id):
+    if isinstance(device_id, bool):
+        raise TypeError(f"a device number is an int, not {device_id!r}")
+    try:
+        return operator.index(device_id)  # an int, or a NumPy integer
+    except TypeError:
+        raise TypeError(f"a device number is an int, not {type(device_id).__name__}") from None
+
+
 def select_device(device_id):
+    """Makes device `device_id` the calling thread's (numba.cuda.select_device):
+    a device of the server's pool, a local GPU (its primary context made
+    current), or the emulation's one device, 0. A ValueError for a device
+    that is not there, naming the devices that are."""
     from . import _remote
     if _remote.enabled():  # gpu: one of the pool's devices
         return _PoolDevice(_remote.select_device(device_id), _remote.pool_info())
-    if device_id != 0:
-        raise ValueError(f"the emulation has one device (0), not {device_id}")
+    device = _device_number(device_id)
+    if not emulated():
+        from . import _driver
+        return _LocalGpu(_driver.select(device))
+    if device != 0:
+        raise ValueError(f"there is no device {device}: the CPU emulation has one (0)")
     return _device
 
 

@@ -28,6 +28,7 @@ import os
 import re
 import struct
 import threading
+import weakref
 
 from . import _kernel_error
 
@@ -243,6 +244,37 @@ ATTR_MAX_SHARED_PER_BLOCK_OPTIN = 97
 FUNC_ATTR_MAX_DYNAMIC_SHARED = 8
 
 
+# The calling thread's device (select()) and its current context.
+_thread = threading.local()
+# Native launches (register_native) run a module of device 0's context, so
+# they are registered only while no thread selected another device; the
+# first select() of another one makes the kernels forget them, and every
+# later launch goes through launch(), whose modules are per device.
+_native_lock = threading.Lock()
+_native_kernels = weakref.WeakSet()
+_native_state = {"one_device": True}
+
+
+def select(device_id):
+    """Makes local GPU `device_id` the calling thread's device, its primary
+    context current (numba.cuda.select_device); a ValueError naming the
+    devices the driver sees when there is no such GPU."""
+    n = _device_count()
+    if not 0 <= device_id < n:
+        raise ValueError(f"there is no CUDA device {device_id}: the driver sees {n} (0 to {n - 1})"
+                         if n else f"there is no CUDA device {device_id}: the driver sees none")
+    dev = Device.get(device_id)
+    if device_id != 0:
+        with _native_lock:
+            if _native_state["one_device"]:
+                _native_state["one_device"] = False
+                for k in list(_native_kernels):
+                    k._forget_launches()
+                _native_kernels.clear()
+    _thread.ordinal = device_id
+    return dev
+
+
 class Device:
     """One GPU and its primary context (made current on the calling thread
     by `activate()`)."""
@@ -267,7 +299,6 @@ class Device:
         ctx = ctypes.c_void_p()
         call("cuDevicePrimaryCtxRetain", ctypes.byref(ctx), self.handle)
         self.context = ctx.value
-        self._local = threading.local()
 
     @classmethod
     def get(cls, ordinal=0):
@@ -277,16 +308,22 @@ class Device:
         dev.activate()
         return dev
 
+    @classmethod
+    def current(cls):
+        """The calling thread's device (select(), else 0), its context current."""
+        return cls.get(getattr(_thread, "ordinal", 0))
+
     def attribute(self, attr):
         v = ctypes.c_int(0)
         call("cuDeviceGetAttribute", ctypes.byref(v), attr, self.handle)
         return v.value
 
     def activate(self):
-        if getattr(self._local, "current", False):
+        # The current context is per thread, and a thread may switch devices.
+        if getattr(_thread, "context", None) == self.context:
             return
         call("cuCtxSetCurrent", ctypes.c_void_p(self.context))
-        self._local.current = True
+        _thread.context = self.context
 
     @property
     def arch(self):
@@ -321,7 +358,7 @@ def default_arch():
         return env
     if not available():
         return None
-    return Device.get(0).arch
+    return Device.current().arch
 
 
 # ---- memory, streams, events -------------------------------------------------
@@ -331,7 +368,7 @@ class DeviceBuffer:
     """`nbytes` of device memory, freed with the object."""
 
     def __init__(self, nbytes):
-        Device.get()
+        Device.current()
         self.nbytes = int(nbytes)
         ptr = ctypes.c_uint64(0)
         call("cuMemAlloc", ctypes.byref(ptr), max(self.nbytes, 1))
@@ -360,7 +397,7 @@ class DeviceBuffer:
 
 class Stream:
     def __init__(self):
-        Device.get()
+        Device.current()
         h = ctypes.c_void_p()
         call("cuStreamCreate", ctypes.byref(h), 0)
         self.handle = h.value
@@ -379,7 +416,7 @@ class Stream:
 
 class Event:
     def __init__(self):
-        Device.get()
+        Device.current()
         h = ctypes.c_void_p()
         call("cuEventCreate", ctypes.byref(h), 0)
         self.handle = h.value
@@ -545,7 +582,7 @@ class Module:
     """A loaded cubin or PTX image (kilnd's artifact for the CUDA target)."""
 
     def __init__(self, image, name="kernel"):
-        dev = Device.get()
+        dev = Device.current()
         self.device = dev
         self.name = name
         if image[:4] != b"\x7fELF" and not image.endswith(b"\0"):
@@ -726,7 +763,7 @@ def pinned_array(shape, dtype, order="C"):
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= n
-    Device.get()
+    Device.current()
     ptr = ctypes.c_void_p()
     call("cuMemAllocHost", ctypes.byref(ptr), max(nbytes, 1))
     buf = (ctypes.c_char * max(nbytes, 1)).from_address(ptr.value)
@@ -927,23 +964,26 @@ def launch(kernel, griddim, blockdim, args, stream=None, sharedmem=0, launch_obj
     without copying. The kernel is compiled by kilnd for this GPU's SM once
     per argument-type signature; its module and packing table are kept on
     the kernel object."""
-    dev = Device.get()
+    dev = Device.current()
     stream = _stream_of(stream)
     device_args, types, back = prepare_args(kernel.__name__, args, stream)
+    # A module belongs to its device's context: one per device and signature.
     cache = kernel.__dict__.setdefault("_device_kernels", {})
-    k = cache.get(types)
+    k = cache.get((dev.ordinal, types))
     if k is None:
         artifact = compile_kernel(kernel, types, dev.arch)
-        k = cache[types] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
+        k = cache[(dev.ordinal, types)] = Module(artifact["shared_object"], kernel.__name__).kernel(types)
     k.launch(griddim, blockdim, device_args, stream, sharedmem)
     debug = kernel.__dict__.get("_options", {}).get("debug")
     if launch_obj is not None and not back and not debug:
         # The configuration was checked for this signature: later launches
         # of it with this launch object are packed and launched natively.
         done = kernel.__dict__.setdefault("_native_signatures", set())
-        if (id(launch_obj), types) not in done and register_native(launch_obj, k.module.function, k.signature,
-                                                                  device_args, types, stream):
-            done.add((id(launch_obj), types))
+        with _native_lock:
+            if (_native_state["one_device"] and dev.ordinal == 0 and (id(launch_obj), types) not in done
+                    and register_native(launch_obj, k.module.function, k.signature, device_args, types, stream)):
+                done.add((id(launch_obj), types))
+                _native_kernels.add(kernel)
     if back or debug:
         if stream is None:
             dev.synchronize(kernel=k.name)
