@@ -1,0 +1,121 @@
+"""Constructs met in real Numba code (issues 8 and 9, fourth round):
+several index arrays selecting pointwise (``a[i, j]``). Each answer is
+checked against plain Python/NumPy."""
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+
+# -- several index arrays: a[i, j] ---------------------------------------------
+
+
+def _get2(a, i, j):
+    return a[i, j]
+
+
+def _get_mixed(a, i, j):
+    return a[i, 1:, j], a[:, i, j], a[i, :, j], a[1, i, j], a[i, j, 0], a[..., i, j]
+
+
+def _set2(a, i, j, v):
+    a[i, j] = v
+    return a
+
+
+def _set_scalar(a, i, j):
+    a[i, j] = -1.0
+    return a
+
+
+def test_two_index_arrays_gather(kilnd):
+    from kiln import jit
+
+    get2 = jit(_get2)
+    a = np.arange(30.0).reshape(5, 6)
+    for i, j in [
+        (np.array([0, 4, 2]), np.array([5, 0, 3])),
+        (np.array([-1, -5]), np.array([-6, 2])),  # negative, wrapped
+        (np.array([3]), np.array([0, 1, 5])),  # broadcast: one item
+        (np.array([0, 1, 2]), np.array([4])),
+        (np.array([], dtype=np.int64), np.array([], dtype=np.int64)),
+        (np.array([1, 2], dtype=np.int32), np.array([3, 4], dtype=np.uint8)),
+    ]:
+        got = get2(a, i, j)
+        want = _get2(a, i, j)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+    # A strided (non-contiguous) source.
+    t = a.T[::2]
+    i, j = np.array([0, 2, 1]), np.array([4, 0, 1])
+    assert np.array_equal(get2(t, i, j), _get2(t, i, j))
+    # Three index arrays on a 3-d array.
+    b = np.arange(60).reshape(3, 4, 5)
+
+    def get3(b, i, j, k):
+        return b[i, j, k]
+
+    i, j, k = np.array([0, 2, 1]), np.array([3, 0, 1]), np.array([4, 4, 0])
+    assert np.array_equal(jit(get3)(b, i, j, k), get3(b, i, j, k))
+
+
+def test_two_index_arrays_with_slices_and_ints(kilnd):
+    from kiln import jit
+
+    f = jit(_get_mixed)
+    a = np.arange(4 * 5 * 6).reshape(4, 5, 6)
+    i, j = np.array([0, 3, 2]), np.array([1, 4, 1])
+    got, want = f(a, i, j), _get_mixed(a, i, j)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape  # NumPy's placement: first when split by a slice, else in place
+        assert np.array_equal(g, w)
+
+
+def test_two_index_arrays_errors(kilnd):
+    from kiln import jit
+
+    get2 = jit(_get2)
+    a = np.arange(30.0).reshape(5, 6)
+    with pytest.raises(IndexError):  # NumPy: out of bounds for axis 1
+        get2(a, np.array([0, 1]), np.array([0, 6]))
+    with pytest.raises(IndexError):
+        get2(a, np.array([5]), np.array([0]))
+    with pytest.raises(IndexError):  # shapes (2,) and (3,) do not broadcast
+        get2(a, np.array([0, 1]), np.array([0, 1, 2]))
+
+
+def test_two_index_arrays_scatter(kilnd):
+    from kiln import jit
+
+    set2 = jit(_set2)
+    set_scalar = jit(_set_scalar)
+    i, j = np.array([0, 4, 2, 0]), np.array([5, 0, 3, 5])  # a repeated place: the last store wins
+    for v in [np.array([1.0, 2.0, 3.0, 4.0]), np.array([7.0]), 9.5]:
+        a = np.arange(30.0).reshape(5, 6)
+        b = a.copy()
+        assert np.array_equal(set2(a, i, j, v), _set2(b, i, j, v))
+    a = np.arange(30.0).reshape(5, 6)
+    assert np.array_equal(set_scalar(a, i, j), _set_scalar(a.copy(), i, j))
+    # Out of bounds: IndexError, and nothing stored (NumPy checks first).
+    a = np.zeros((3, 3))
+    with pytest.raises(IndexError):
+        set_scalar(a, np.array([0, 1, 3]), np.array([0, 1, 2]))
+    assert not a.any()
+    # Rows of a 3-d array: a[i, j] = row.
+    c = np.zeros((3, 4, 2))
+    want = c.copy()
+    i, j = np.array([0, 2]), np.array([3, 1])
+    jit(_set2)(c, i, j, np.array([5.0, 6.0]))
+    want[i, j] = np.array([5.0, 6.0])
+    assert np.array_equal(c, want)
+
+
+def test_mask_with_another_index_array_is_refused(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    a = np.arange(12.0).reshape(3, 4)
+    with pytest.raises(TypingError, match="only one advanced index supported"):
+        jit(_get2)(a, np.array([True, False, True]), np.array([0, 1]))
+    with pytest.raises(TypingError, match="only one advanced index supported"):
+        jit(_get2)(a, np.array([[0, 1]]), np.array([0, 1]))
