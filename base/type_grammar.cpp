@@ -856,6 +856,21 @@ TypeParser::Sized TypeParser::type(int depth) {
     ++pos_;
     std::vector<TypeSyntax> items;
     int64_t scalars = 0;
+    // realcode4: Numba spells a heterogeneous tuple Tuple((a, b)), its one
+    // argument the items' tuple; Tuple((a, b), c) keeps (a, b) as an item.
+    if (peek('(')) {
+      const size_t at = pos_;
+      ++pos_;
+      if (list(depth, ')', &items, &scalars).ok()) {  // it reads the inner ')'
+        if (peek(')')) {
+          ++pos_;
+          return tupleOf(std::move(items), scalars);
+        }
+      }
+      pos_ = at;
+      items.clear();
+      scalars = 0;
+    }
     if (absl::Status s = list(depth, ')', &items, &scalars); !s.ok()) return fail(s);
     return tupleOf(std::move(items), scalars);
   }

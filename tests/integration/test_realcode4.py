@@ -1,10 +1,16 @@
 """Constructs met in real Numba code (issues 8 and 9, fourth round):
-several index arrays selecting pointwise (``a[i, j]``). Each answer is
-checked against plain Python/NumPy."""
+several index arrays selecting pointwise (``a[i, j]``), Numba's
+``Tuple((a, b))`` signatures, ``numba.pndindex`` and ``numba.typed`` read
+through the module. Each answer is checked against plain Python/NumPy."""
 
 import pytest
 
 np = pytest.importorskip("numpy")
+try:  # read as a module global by the functions below, as real Numba code does
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+pndindex = numba.pndindex if numba is not None else None  # pymatting: from numba import pndindex
 
 
 # -- several index arrays: a[i, j] ---------------------------------------------
@@ -119,3 +125,63 @@ def test_mask_with_another_index_array_is_refused(kilnd):
         jit(_get2)(a, np.array([True, False, True]), np.array([0, 1]))
     with pytest.raises(TypingError, match="only one advanced index supported"):
         jit(_get2)(a, np.array([[0, 1]]), np.array([0, 1]))
+
+
+# -- Numba spellings met in real code ------------------------------------------
+
+
+def test_numba_tuple_of_items_signature(kilnd):
+    """pymatting declares Tuple((f8[:], i4[:], i4[:]))(...): the tuple of those
+    three arrays, as Numba reads it (not a 1-tuple holding them)."""
+    from kiln import jit
+
+    def split(a, k):
+        return a * 2.0, np.arange(k, dtype=np.int32), np.zeros(k, dtype=np.int32)
+
+    f = jit("Tuple((f8[:], i4[:], i4[:]))(f8[:], i8)")(split)
+    got, want = f(np.arange(3.0), 4), split(np.arange(3.0), 4)
+    assert len(got) == 3
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+
+    def pair(x):
+        return x, x + 1
+
+    assert jit("Tuple((f8, i8))(i8)")(pair)(3) == (3.0, 4)
+
+
+def _fill(a):
+    h, w = a.shape
+    for y, x in pndindex(h, w):
+        a[y, x] = 10 * y + x
+    return a
+
+
+def _evens(a):
+    out = numba.typed.List.empty_list(numba.types.intp)
+    for x in a:
+        if x % 2 == 0:
+            out.append(x)
+    return len(out), out[0] if len(out) else -1
+
+
+def test_numba_pndindex_is_ndindex(kilnd):
+    """pymatting loops `for y, x in pndindex(h, w)`: serially, as np.ndindex."""
+    if numba is None:
+        pytest.skip("numba is not installed")
+    from kiln import jit
+
+    got = jit(_fill)(np.zeros((3, 4)))
+    assert np.array_equal(got, np.add.outer(10 * np.arange(3), np.arange(4)).astype(float))
+
+
+def test_numba_typed_list_through_the_module(kilnd):
+    """sparse writes numba.typed.List.empty_list(numba.types.intp) with the
+    module `numba` as its global."""
+    if numba is None:
+        pytest.skip("numba is not installed")
+    from kiln import jit
+
+    a = np.array([3, 4, 7, 8, 10])
+    assert jit(_evens)(a) == _evens(a) == (3, 4)
+    assert jit(_evens)(np.array([1, 3])) == (0, -1)
