@@ -185,3 +185,35 @@ def test_numba_typed_list_through_the_module(kilnd):
     a = np.array([3, 4, 7, 8, 10])
     assert jit(_evens)(a) == _evens(a) == (3, 4)
     assert jit(_evens)(np.array([1, 3])) == (0, -1)
+
+
+# -- an empty list made an array before the appends that type it ---------------
+
+
+def _counts(groups):
+    inv_idx = []
+    if len(groups) == 0:
+        return np.array(inv_idx, dtype=np.intp)
+    inv_idx.append(0)
+    for i in range(1, len(groups)):
+        if groups[i] != groups[i - 1]:
+            inv_idx.append(np.intp(i))
+    return np.array(inv_idx, dtype=np.intp)
+
+
+def _never_appended(n):
+    x = []
+    return np.array(x, dtype=np.intp)
+
+
+def test_empty_list_typed_by_later_appends(kilnd):
+    """sparse's _calc_counts_invidx: the early return reads the list before
+    the appends that give it its item type."""
+    from kiln import TypingError, jit
+
+    f = jit(_counts)
+    for g in [np.array([1, 1, 2, 2, 2, 5]), np.array([], dtype=np.int64), np.array([7])]:
+        got, want = f(g), _counts(g)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    with pytest.raises(TypingError):  # no append ever types it (Numba refuses it too)
+        jit(_never_appended)(1)
