@@ -217,3 +217,30 @@ def test_empty_list_typed_by_later_appends(kilnd):
         assert got.dtype == want.dtype and np.array_equal(got, want)
     with pytest.raises(TypingError):  # no append ever types it (Numba refuses it too)
         jit(_never_appended)(1)
+
+
+_PATTERNS = ["I, J", "I, J, K", "I, :, K", ":, J, K", "I, 1, K", "1, J, K", "I, J, 0", "..., J, K", "I, ..., K",
+             "I, J, None", "None, I, J", "I, None, J", "I, 1:3, K", "O, J", "I, O", "O, :, K", "::-1, J, K",
+             "I, J, ::2"]
+
+
+@pytest.mark.parametrize("pattern", _PATTERNS)
+def test_several_index_arrays_against_numpy(kilnd, pattern):
+    """Gathers and scatters (a scalar, a row, a whole block) with two or three
+    index arrays among ints, slices, None and `...`: NumPy's shapes and values."""
+    from kiln import jit
+
+    ns = {}
+    exec(f"def g(a, I, J, K, O):\n    return a[{pattern}]\n"
+         f"def s(a, I, J, K, O, v):\n    a[{pattern}] = v\n    return a\n", ns)
+    g, s = ns["g"], ns["s"]
+    a = np.arange(4 * 5 * 6, dtype=np.float64).reshape(4, 5, 6)
+    idx = (np.array([0, 3, -1]), np.array([4, 0, 2]), np.array([5, 1, 0]), np.array([2]))
+    want = g(a, *idx)
+    got = jit(g)(a, *idx)
+    assert got.shape == want.shape and np.array_equal(got, want)
+    for v in [7.0, np.arange(want.shape[-1], dtype=float) + 100, np.ones(want.shape) * 3]:
+        x, y = a.copy(), a.copy()
+        jit(s)(x, *idx, v)
+        s(y, *idx, v)
+        assert np.array_equal(x, y)
