@@ -779,6 +779,11 @@ TypeParser::Sized TypeParser::type(int depth) {
     Sized item = type(depth + 1);
     if (!item.status.ok()) return item;
     if (absl::Status s = expect(typed_list ? ']' : ')'); !s.ok()) return fail(s);
+    // realcode4: Numba prints a list type with its initial value,
+    // "list(int64)<iv=None>" (pyts's signatures built from type objects);
+    // no initial value is the list type itself. A literal initial value
+    // (a literal list) stays refused.
+    if (!typed_list && text_.substr(pos_).rfind("<iv=None>", 0) == 0) pos_ += 9;
     Sized out;
     out.scalars = item.scalars;
     out.type.kind = TypeSyntax::Kind::kList;

@@ -244,3 +244,25 @@ def test_several_index_arrays_against_numpy(kilnd, pattern):
         jit(s)(x, *idx, v)
         s(y, *idx, v)
         assert np.array_equal(x, y)
+
+
+def _total(xs, k):
+    s = 0
+    for x in xs:
+        s += x
+    return s * k
+
+
+def test_numba_list_type_object_in_a_signature(kilnd):
+    """pyts builds signatures from Numba's type objects; a list type prints
+    with its initial value, "list(int64)<iv=None>"."""
+    if numba is None:
+        pytest.skip("numba is not installed")
+    from numba.core import types as nt
+
+    from kiln import jit
+
+    sig = nt.int64(nt.List(nt.int64), nt.int64)
+    assert str(nt.List(nt.int64)) == "list(int64)<iv=None>"
+    f = jit(sig)(_total)  # compiled now; before, a malformed signature (TypeError)
+    assert len(f.signatures) == 1 and "list(int64)" in str(f.signatures[0])
