@@ -36,7 +36,8 @@ FunctionLowering::Selection FunctionLowering::selection(const ir::Value* obj, co
     by.type = tuple ? it->items[part] : it;
     by.length = s.view.shape[by.axis];
     by.step = s.view.strides[by.axis];
-    by.out_of_bounds = at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axes[k]);
+    by.out_of_bounds =
+        at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axes[k]);
     s.by.push_back(by);
   }
   for (unsigned d = 0; d < s.view.shape.size(); ++d) {
@@ -59,8 +60,10 @@ FunctionLowering::Selection FunctionLowering::selection(const ir::Value* obj, co
       count = b_.CreateSelect(x.one, count, n);
     }
     llvm::Value* bad = b_.getInt1(false);
-    for (const Selector& x : s.by)
-      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateNot(x.one), b_.CreateICmpNE(b_.CreateExtractValue(x.index, {kShape, 0}), count)));
+    for (const Selector& x : s.by) {
+      llvm::Value* n = b_.CreateExtractValue(x.index, {kShape, 0});
+      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateNot(x.one), b_.CreateICmpNE(n, count)));
+    }
     raiseIf(bad, KILN_INDEX_ERROR, "shape mismatch: indexing arrays could not be broadcast together");
     s.count = count;
     return s;

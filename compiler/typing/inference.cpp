@@ -861,7 +861,8 @@ class Inferrer {
         // `idx = []; if n == 0: return np.array(idx, dtype=np.intp)`).
         if (!t.ok())
           for (const Type* a : args)
-            if (a->kind == Kind::kList && !a->items.empty() && a->items[0]->kind == Kind::kUnknown) return tc_.unknown();
+            if (a->kind == Kind::kList && !a->items.empty() && a->items[0]->kind == Kind::kUnknown)
+              return tc_.unknown();
         if (!t.ok()) {
           // A rule may say which kind of user error it is (dtunits: Numba's
           // LoweringError); this adds the location.

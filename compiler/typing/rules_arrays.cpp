@@ -529,7 +529,8 @@ std::string selectionIndexProblem(const Type* index) {
     deep += p->ndim > 1;
   }
   if (arrays > 1 && masks > 0)  // Numba's words, then why
-    return "only one advanced index supported (a boolean mask selects alone; use np.nonzero(mask)[0] with other index arrays)";
+    return "only one advanced index supported "
+           "(a boolean mask selects alone; use np.nonzero(mask)[0] with other index arrays)";
   if (arrays > 1 && deep > 0)
     return "only one advanced index supported (several index arrays must each be 1-d)";
   return "";

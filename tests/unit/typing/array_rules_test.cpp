@@ -125,6 +125,17 @@ TEST_F(ArrayRules, Indexing) {
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), tc.tuple({i(64), i(64)})), nullptr);
 }
 
+// mixidx: a selection as numbers: (part, view axis, array axis) per index
+// array, then the result axis and ndim; nothing when it does not select.
+std::vector<int> selectionNumbers(const std::optional<SelectionAxes>& ax) {
+  if (!ax) return {};
+  std::vector<int> out;
+  for (size_t k = 0; k < ax->parts.size(); ++k)
+    out.insert(out.end(), {ax->parts[k], ax->view_axes[k], ax->array_axes[k]});
+  out.insert(out.end(), {ax->result_axis, ax->ndim});
+  return out;
+}
+
 // mixidx: one index array among ints, slices, None and `...`: NumPy's
 // result shape (the selection first when the advanced parts are apart).
 TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
@@ -134,12 +145,7 @@ TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
   const Type* none = tc.none();
   const Type* ell = tc.ellipsis();
   auto axes = [&](const Type* a, std::vector<const Type*> parts) {
-    std::optional<SelectionAxes> ax = selectionAxes(a, tc.tuple(std::move(parts)));
-    if (!ax) return std::vector<int>{};
-    std::vector<int> out;
-    for (size_t k = 0; k < ax->parts.size(); ++k) out.insert(out.end(), {ax->parts[k], ax->view_axes[k], ax->array_axes[k]});
-    out.insert(out.end(), {ax->result_axis, ax->ndim});
-    return out;
+    return selectionNumbers(selectionAxes(a, tc.tuple(std::move(parts))));
   };
   EXPECT_EQ(axes(arr(f(64), 2), {idx, sl}), (std::vector<int>{0, 0, 0, 0, 2}));
   EXPECT_EQ(axes(arr(f(64), 2), {sl, mask}), (std::vector<int>{1, 1, 1, 1, 2}));
@@ -163,17 +169,12 @@ TEST_F(ArrayRules, SeveralIndexArrays) {
   const Type* mask = arr(tc.boolean());
   const Type* sl = tc.slice();
   auto axes = [&](const Type* a, std::vector<const Type*> parts) {
-    std::optional<SelectionAxes> ax = selectionAxes(a, tc.tuple(std::move(parts)));
-    if (!ax) return std::vector<int>{};
-    std::vector<int> out;
-    for (size_t k = 0; k < ax->parts.size(); ++k) out.insert(out.end(), {ax->parts[k], ax->view_axes[k], ax->array_axes[k]});
-    out.insert(out.end(), {ax->result_axis, ax->ndim});
-    return out;
+    return selectionNumbers(selectionAxes(a, tc.tuple(std::move(parts))));
   };
   EXPECT_EQ(axes(arr(f(64), 2), {idx, idx}), (std::vector<int>{0, 0, 0, 1, 1, 1, 0, 1}));
-  EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, idx}), (std::vector<int>{1, 1, 1, 2, 2, 2, 1, 2}));       // adjacent: in place
-  EXPECT_EQ(axes(arr(f(64), 3), {idx, sl, idx}), (std::vector<int>{0, 0, 0, 2, 2, 2, 0, 2}));       // apart: first
-  EXPECT_EQ(axes(arr(f(64), 3), {idx, i(64), idx}), (std::vector<int>{0, 0, 0, 2, 1, 2, 0, 1}));    // an int joins them
+  EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, idx}), (std::vector<int>{1, 1, 1, 2, 2, 2, 1, 2}));  // adjacent: in place
+  EXPECT_EQ(axes(arr(f(64), 3), {idx, sl, idx}), (std::vector<int>{0, 0, 0, 2, 2, 2, 0, 2}));  // apart: first
+  EXPECT_EQ(axes(arr(f(64), 3), {idx, i(64), idx}), (std::vector<int>{0, 0, 0, 2, 1, 2, 0, 1}));  // an int joins them
   EXPECT_EQ(axes(arr(f(64), 2), {idx, mask}), std::vector<int>{});                       // a mask selects alone
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, idx})), arr(f(64), 1, 'C'));
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, mask})), nullptr);
