@@ -779,6 +779,11 @@ TypeParser::Sized TypeParser::type(int depth) {
     Sized item = type(depth + 1);
     if (!item.status.ok()) return item;
     if (absl::Status s = expect(typed_list ? ']' : ')'); !s.ok()) return fail(s);
+    // realcode4: Numba prints a list type with its initial value,
+    // "list(int64)<iv=None>" (pyts's signatures built from type objects);
+    // no initial value is the list type itself. A literal initial value
+    // (a literal list) stays refused.
+    if (!typed_list && text_.substr(pos_).rfind("<iv=None>", 0) == 0) pos_ += 9;
     Sized out;
     out.scalars = item.scalars;
     out.type.kind = TypeSyntax::Kind::kList;
@@ -856,6 +861,21 @@ TypeParser::Sized TypeParser::type(int depth) {
     ++pos_;
     std::vector<TypeSyntax> items;
     int64_t scalars = 0;
+    // realcode4: Numba spells a heterogeneous tuple Tuple((a, b)), its one
+    // argument the items' tuple; Tuple((a, b), c) keeps (a, b) as an item.
+    if (peek('(')) {
+      const size_t at = pos_;
+      ++pos_;
+      if (list(depth, ')', &items, &scalars).ok()) {  // it reads the inner ')'
+        if (peek(')')) {
+          ++pos_;
+          return tupleOf(std::move(items), scalars);
+        }
+      }
+      pos_ = at;
+      items.clear();
+      scalars = 0;
+    }
     if (absl::Status s = list(depth, ')', &items, &scalars); !s.ok()) return fail(s);
     return tupleOf(std::move(items), scalars);
   }

@@ -214,30 +214,37 @@ class FunctionLowering {
   llvm::Value* arraysOverlap(llvm::Value* a, const typing::Type* at, llvm::Value* b, const typing::Type* bt);
   llvm::Value* checkedIndex(llvm::Value* arr, llvm::Value* i);
   // mixidx: advanced indexing (lower_selection.cpp): one 1-d int array or
-  // bool mask, alone or with ints, slices, None and `...` (typing's
-  // selectionAxes), selects places along one axis of the array.
-  struct Selection {
-    llvm::Value* arr = nullptr;     // the indexed array
-    Place view;                     // arr indexed by all but the array part
-    unsigned axis = 0;              // the view's dimension the index selects along
-    unsigned result_axis = 0;       // where the result (or value) has the selection's dimension
-    std::vector<llvm::Value*> rest, rest_strides;  // the view without that dimension
-    const typing::Type* sub = nullptr;  // what one selected place is: an array of rest, or null (an element)
+  // bool mask, or several 1-d int arrays selecting pointwise (realcode4),
+  // alone or with ints, slices, None and `...` (typing's selectionAxes),
+  // selects places of the array.
+  struct Selector {                 // one index array
+    unsigned axis = 0;              // the view's dimension it selects along
     llvm::Value* index = nullptr;   // the int array or mask
     const typing::Type* type = nullptr;
     llvm::Value* length = nullptr;  // of the axis it selects along
-    llvm::Value* count = nullptr;   // how many places it selects
+    llvm::Value* step = nullptr;    // that axis's byte stride
+    llvm::Value* one = nullptr;     // several arrays: whether it has one item (broadcast), else null
     std::string out_of_bounds;      // the IndexError's words
   };
+  struct Selection {
+    llvm::Value* arr = nullptr;     // the indexed array
+    Place view;                     // arr indexed by all but the array parts
+    std::vector<Selector> by;       // in index order; a mask only alone
+    unsigned result_axis = 0;       // where the result (or value) has the selection's dimension
+    std::vector<llvm::Value*> rest, rest_strides;  // the view without the selected dimensions
+    const typing::Type* sub = nullptr;  // what one selected place is: an array of rest, or null (an element)
+    llvm::Value* count = nullptr;   // how many places it selects
+  };
   /// The selection of obj[index] (typing's selectionAxes): the view the
-  /// array part selects along, and what it selects; a mask that does not
-  /// match its axis raises IndexError.
+  /// array parts select along, and what they select; a mask that does not
+  /// match its axis, or index arrays that do not broadcast, raise
+  /// IndexError.
   Selection selection(const ir::Value* obj, const ir::Value* index);
-  /// body(i, j) for each selected place: i its position along the axis
-  /// (negative ints wrapped, IndexError out of bounds, boundscheck or not,
-  /// as NumPy; `check` false: already checked), j its position in the
-  /// selection.
-  void forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body,
+  /// body(offset, j) for each selected place: offset its byte offset from
+  /// the view's data (negative ints wrapped, IndexError out of bounds,
+  /// boundscheck or not, as NumPy; `check` false: already checked), j its
+  /// position in the selection.
+  void forSelected(const Selection& s, const std::function<void(llvm::Value* offset, llvm::Value* j)>& body,
                    bool check = true);
   /// a[index] for a selection index: a new C array (NumPy's shape).
   llvm::Value* gatherSelection(const ir::Value* obj, const ir::Value* index, const typing::Type* result);

@@ -593,13 +593,17 @@ llvm::Value* FunctionLowering::take(llvm::Value* arr, const typing::Type* at, co
   llvm::Value* iv = value(idx);
   llvm::Value* out = newArray(result, {b_.CreateExtractValue(iv, {kShape, 0})});
   Selection s;
-  s.index = iv;
-  s.type = idx->type;
-  s.length = b_.CreateExtractValue(arr, {kShape, 0});
+  Selector by;
+  by.index = iv;
+  by.type = idx->type;
+  by.length = b_.CreateExtractValue(arr, {kShape, 0});
+  by.step = b_.CreateExtractValue(arr, {kStrides, 0});
+  by.out_of_bounds = "index out of bounds";
+  s.by.push_back(by);
   s.count = b_.CreateExtractValue(iv, {kShape, 0});
-  s.out_of_bounds = "index out of bounds";
-  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
-    storeElement(flatElementPtr(out, result, j), loadElement(item1d(arr, i), dt), dt);
+  llvm::Value* data = b_.CreateExtractValue(arr, kData);
+  forSelected(s, [&](llvm::Value* offset, llvm::Value* j) {
+    storeElement(flatElementPtr(out, result, j), loadElement(b_.CreateGEP(b_.getInt8Ty(), data, offset), dt), dt);
   });
   return out;
 }

@@ -1,10 +1,12 @@
-// mixidx: advanced indexing. One 1-d int array or bool mask, alone or in a
+// mixidx: advanced indexing. One 1-d int array or bool mask, or several
+// 1-d int arrays selecting pointwise (realcode4: the k-th place is
+// (i0[k], i1[k], ...), the arrays broadcast to one length), alone or in a
 // tuple with ints, slices, None and `...` (typing's selectionAxes), gathers
 // into a new C array or scatters a broadcast value. The index read without
-// its array (the array part keeping its dimension whole) is a view of the
-// array (locate); the array then picks places along one dimension of that
-// view, and the result's dimensions are the view's with that one replaced
-// by the selection's and moved where NumPy puts it (typing's result_axis).
+// its arrays (each array part keeping its dimension whole) is a view of the
+// array (locate); the arrays then pick places along their dimensions of
+// that view, and the result's dimensions are the view's with those replaced
+// by the selection's one, moved where NumPy puts it (typing's result_axis).
 // Every selected index is checked (IndexError out of bounds, negative ones
 // wrapped), with boundscheck off too, as NumPy: a gather's load depends on
 // the index anyway, so the check costs little.
@@ -17,16 +19,6 @@ namespace kiln::lowering {
 
 using typing::Kind;
 
-namespace {
-
-template <typename T>
-std::vector<T> without(std::vector<T> v, unsigned k) {
-  v.erase(v.begin() + k);
-  return v;
-}
-
-}  // namespace
-
 FunctionLowering::Selection FunctionLowering::selection(const ir::Value* obj, const ir::Value* index) {
   const typing::Type* at = obj->type;
   const typing::Type* it = index->type;
@@ -34,64 +26,104 @@ FunctionLowering::Selection FunctionLowering::selection(const ir::Value* obj, co
   Selection s;
   s.arr = value(obj);
   s.view = locate(s.arr, at, value(index), it, /*check_ints=*/true);
-  s.axis = static_cast<unsigned>(ax.view_axis);
   s.result_axis = static_cast<unsigned>(ax.result_axis);
-  s.rest = without(s.view.shape, s.axis);
-  s.rest_strides = without(s.view.strides, s.axis);
-  if (!s.rest.empty()) s.sub = types().array(at->dtype(), static_cast<int>(s.rest.size()), 'A');
   const bool tuple = it->kind == Kind::kTuple;
-  s.index = tuple ? b_.CreateExtractValue(value(index), static_cast<unsigned>(ax.part)) : value(index);
-  s.type = tuple ? it->items[static_cast<size_t>(ax.part)] : it;
-  s.length = s.view.shape[s.axis];
-  s.out_of_bounds = at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axis);
-  llvm::Value* m = b_.CreateExtractValue(s.index, {kShape, 0});
-  if (s.type->dtype()->kind != Kind::kBool) {  // an int array selects its own length
+  for (size_t k = 0; k < ax.parts.size(); ++k) {
+    Selector by;
+    by.axis = static_cast<unsigned>(ax.view_axes[k]);
+    const unsigned part = static_cast<unsigned>(ax.parts[k]);
+    by.index = tuple ? b_.CreateExtractValue(value(index), part) : value(index);
+    by.type = tuple ? it->items[part] : it;
+    by.length = s.view.shape[by.axis];
+    by.step = s.view.strides[by.axis];
+    by.out_of_bounds =
+        at->ndim == 1 ? "index out of bounds" : absl::StrCat("index out of bounds for axis ", ax.array_axes[k]);
+    s.by.push_back(by);
+  }
+  for (unsigned d = 0; d < s.view.shape.size(); ++d) {
+    bool selected = false;
+    for (const Selector& by : s.by) selected = selected || by.axis == d;
+    if (selected) continue;
+    s.rest.push_back(s.view.shape[d]);
+    s.rest_strides.push_back(s.view.strides[d]);
+  }
+  if (!s.rest.empty()) s.sub = types().array(at->dtype(), static_cast<int>(s.rest.size()), 'A');
+  Selector& by = s.by[0];
+  llvm::Value* m = b_.CreateExtractValue(by.index, {kShape, 0});
+  if (s.by.size() > 1) {
+    // realcode4: several int arrays broadcast to one length (each has it,
+    // or one item), as NumPy's index arrays broadcast together.
+    llvm::Value* count = b_.getInt64(1);
+    for (Selector& x : s.by) {
+      llvm::Value* n = b_.CreateExtractValue(x.index, {kShape, 0});
+      x.one = b_.CreateICmpEQ(n, b_.getInt64(1));
+      count = b_.CreateSelect(x.one, count, n);
+    }
+    llvm::Value* bad = b_.getInt1(false);
+    for (const Selector& x : s.by) {
+      llvm::Value* n = b_.CreateExtractValue(x.index, {kShape, 0});
+      bad = b_.CreateOr(bad, b_.CreateAnd(b_.CreateNot(x.one), b_.CreateICmpNE(n, count)));
+    }
+    raiseIf(bad, KILN_INDEX_ERROR, "shape mismatch: indexing arrays could not be broadcast together");
+    s.count = count;
+    return s;
+  }
+  if (by.type->dtype()->kind != Kind::kBool) {  // an int array selects its own length
     s.count = m;
     return s;
   }
   // A mask must match its axis; it selects as many places as it has Trues.
-  raiseIf(b_.CreateICmpNE(s.length, m), KILN_INDEX_ERROR,
-          absl::StrCat("boolean index did not match indexed array along axis ", ax.array_axis));
+  raiseIf(b_.CreateICmpNE(by.length, m), KILN_INDEX_ERROR,
+          absl::StrCat("boolean index did not match indexed array along axis ", ax.array_axes[0]));
   llvm::AllocaInst* c = entryAlloca(b_.getInt64Ty(), "count");
   b_.CreateStore(b_.getInt64(0), c);
   loop(m, [&](llvm::Value* k) {
-    llvm::Value* hit = b_.CreateZExt(loadElement(item1d(s.index, k), s.type->dtype()), b_.getInt64Ty());
+    llvm::Value* hit = b_.CreateZExt(loadElement(item1d(by.index, k), by.type->dtype()), b_.getInt64Ty());
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), c), hit), c);
   });
   s.count = b_.CreateLoad(b_.getInt64Ty(), c);
   return s;
 }
 
-void FunctionLowering::forSelected(const Selection& s, const std::function<void(llvm::Value* i, llvm::Value* j)>& body,
-                                   bool check) {
-  llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
-  b_.CreateStore(b_.getInt64(0), j);
-  const typing::Type* dt = s.type->dtype();
-  loop(b_.CreateExtractValue(s.index, {kShape, 0}), [&](llvm::Value* k) {
-    llvm::Value* sel = loadElement(item1d(s.index, k), dt);
-    if (dt->kind == Kind::kBool) {
-      ifThen(sel, [&]() {
+void FunctionLowering::forSelected(const Selection& s,
+                                   const std::function<void(llvm::Value* offset, llvm::Value* j)>& body, bool check) {
+  const Selector& first = s.by[0];
+  const typing::Type* dt = first.type->dtype();
+  if (dt->kind == Kind::kBool) {  // a mask (alone): its Trues in order
+    llvm::AllocaInst* j = entryAlloca(b_.getInt64Ty(), "j");
+    b_.CreateStore(b_.getInt64(0), j);
+    loop(b_.CreateExtractValue(first.index, {kShape, 0}), [&](llvm::Value* k) {
+      ifThen(loadElement(item1d(first.index, k), dt), [&]() {
         llvm::Value* jj = b_.CreateLoad(b_.getInt64Ty(), j);
-        body(k, jj);
+        body(b_.CreateMul(k, first.step), jj);
         b_.CreateStore(b_.CreateAdd(jj, b_.getInt64(1)), j);
       });
-      return;
+    });
+    return;
+  }
+  loop(s.count, [&](llvm::Value* k) {
+    llvm::Value* offset = b_.getInt64(0);
+    for (const Selector& by : s.by) {
+      const typing::Type* bt = by.type->dtype();
+      llvm::Value* at = by.one ? b_.CreateSelect(by.one, b_.getInt64(0), k) : k;
+      llvm::Value* sel = loadElement(item1d(by.index, at), bt);
+      // An unsigned index is never wrapped: one past INT64_MAX is out of
+      // bounds, not negative.
+      llvm::Value* i = convert(b_, sel, bt, types().integer(64, true));
+      if (bt->is_signed) i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, by.length), i);
+      if (check) raiseIf(b_.CreateICmpUGE(i, by.length), KILN_INDEX_ERROR, by.out_of_bounds);
+      offset = b_.CreateAdd(offset, b_.CreateMul(i, by.step));
     }
-    // An unsigned index is never wrapped: one past INT64_MAX is out of
-    // bounds, not negative.
-    llvm::Value* i = convert(b_, sel, dt, types().integer(64, true));
-    if (dt->is_signed) i = b_.CreateSelect(b_.CreateICmpSLT(i, b_.getInt64(0)), b_.CreateAdd(i, s.length), i);
-    if (check) raiseIf(b_.CreateICmpUGE(i, s.length), KILN_INDEX_ERROR, s.out_of_bounds);
-    body(i, k);
+    body(offset, k);
   });
 }
 
 llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::Value* index,
                                                const typing::Type* result) {
   Selection s = selection(obj, index);
-  const unsigned q = s.axis, r = s.result_axis;
+  const unsigned r = s.result_axis;
   const Place& view = s.view;
-  // The view without the selected dimension is what one selected place
+  // The view without the selected dimensions is what one selected place
   // copies: a sub-array (or one element) of arr into one of the result.
   const std::vector<llvm::Value*>& rest = s.rest;
   std::vector<llvm::Value*> shape = rest;
@@ -101,12 +133,11 @@ llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::V
   for (unsigned d = 0; d < shape.size(); ++d)
     if (d != r) out_strides.push_back(strideOf(out, result, d));
   llvm::Value* out_step = strideOf(out, result, r);
-  llvm::Value* step = view.strides[q];
   const typing::Type* dt = obj->type->dtype();
   const typing::Type* sub = s.sub;
   llvm::Value* out_data = b_.CreateExtractValue(out, kData);
-  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
-    llvm::Value* from = b_.CreateGEP(b_.getInt8Ty(), view.ptr, b_.CreateMul(i, step));
+  forSelected(s, [&](llvm::Value* offset, llvm::Value* j) {
+    llvm::Value* from = b_.CreateGEP(b_.getInt8Ty(), view.ptr, offset);
     llvm::Value* to = b_.CreateGEP(b_.getInt8Ty(), out_data, b_.CreateMul(j, out_step));
     if (!sub) {
       storeElement(to, loadElement(from, dt), dt);
@@ -123,18 +154,22 @@ llvm::Value* FunctionLowering::gatherSelection(const ir::Value* obj, const ir::V
 void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* index, const ir::Value* v) {
   const typing::Type* at = obj->type;
   Selection s = selection(obj, index);
-  const unsigned q = s.axis, r = s.result_axis;
+  const unsigned r = s.result_axis;
   const Place& view = s.view;
   llvm::Value* arr = s.arr;
   // An index array (or mask) over arr's own memory is read before any
   // store, as NumPy copies it: a store must not change a later index.
-  llvm::Value* held_index = nullptr;
-  Typed index_copy = copiedIfOverlapping(Typed{s.type, s.index}, arr, at, &held_index);
-  s.index = index_copy.v;
-  s.type = index_copy.type;
+  std::vector<llvm::Value*> held_indices;
+  for (Selector& by : s.by) {
+    llvm::Value* held_index = nullptr;
+    Typed index_copy = copiedIfOverlapping(Typed{by.type, by.index}, arr, at, &held_index);
+    by.index = index_copy.v;
+    by.type = index_copy.type;
+    held_indices.push_back(held_index);
+  }
   // NumPy checks every index before it stores anything: a first pass
   // checks them, the stores below trust them.
-  if (s.type->dtype()->kind != Kind::kBool) forSelected(s, [](llvm::Value*, llvm::Value*) {});
+  if (s.by[0].type->dtype()->kind != Kind::kBool) forSelected(s, [](llvm::Value*, llvm::Value*) {});
   const std::vector<llvm::Value*>& rest = s.rest;
   const typing::Type* dt = at->dtype();
   const typing::Type* sub = s.sub;
@@ -166,9 +201,8 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
       one = b_.CreateICmpEQ(b_.CreateExtractValue(src.v, {kShape, static_cast<unsigned>(src_axis)}), b_.getInt64(1));
     }
   }
-  llvm::Value* step = view.strides[q];
-  forSelected(s, [&](llvm::Value* i, llvm::Value* j) {
-    llvm::Value* to = b_.CreateGEP(b_.getInt8Ty(), view.ptr, b_.CreateMul(i, step));
+  forSelected(s, [&](llvm::Value* offset, llvm::Value* j) {
+    llvm::Value* to = b_.CreateGEP(b_.getInt8Ty(), view.ptr, offset);
     Typed part = src;  // what the place takes: src, or its slice j along the selection
     if (src_axis >= 0) {
       const unsigned a = static_cast<unsigned>(src_axis);
@@ -195,7 +229,8 @@ void FunctionLowering::scatterSelection(const ir::Value* obj, const ir::Value* i
     }
     storeIntoView(Typed{sub, viewOf(Place{view.meminfo, to, rest, s.rest_strides}, sub)}, part);
   }, /*check=*/false);
-  for (llvm::Value* mi : {held, held_index}) {
+  held_indices.push_back(held);
+  for (llvm::Value* mi : held_indices) {
     if (!mi) continue;
     for (size_t k = 0; k < temps_.size(); ++k)
       if (temps_[k] == mi) {

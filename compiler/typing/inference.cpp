@@ -862,6 +862,14 @@ class Inferrer {
         if (!t.ok() && *id == BuiltinId::kRngShape)  // random: named after the numpy.random function checking size=
           return typingError(absl::StrCat("np.random.", p_.bundle->functions[inst.function_index].code.qualname,
                                           "(): ", t.status().message()));
+        // realcode4: a list whose items are not known yet (made empty,
+        // appended to further on) is typed in a later round, once the
+        // appends have given it its item type (sparse's
+        // `idx = []; if n == 0: return np.array(idx, dtype=np.intp)`).
+        if (!t.ok())
+          for (const Type* a : args)
+            if (a->kind == Kind::kList && !a->items.empty() && a->items[0]->kind == Kind::kUnknown)
+              return tc_.unknown();
         if (!t.ok()) {
           // A rule may say which kind of user error it is (dtunits: Numba's
           // LoweringError); this adds the location.

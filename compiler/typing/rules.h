@@ -144,27 +144,31 @@ bool isScalarIndexArray(const Type* index);
 /// a part of a tuple index: a[index] selects (a new array), a[index] = x
 /// scatters.
 bool isSelectionIndex(const Type* index);
-/// mixidx: where the one advanced index (a 1-d int array or bool mask) of
-/// an index goes. The index without it, read as a basic index whose array
-/// part keeps its dimension whole, is a view whose dimension `view_axis`
-/// is the one the array selects along (array axis `array_axis`); the
-/// selection's dimension is `result_axis` of the result, whose other
+/// mixidx: where the advanced indices (1-d int arrays, or one bool mask) of
+/// an index go. The index without them, read as a basic index whose array
+/// parts keep their dimensions whole, is a view whose dimensions
+/// `view_axes` are the ones the arrays select along (array axes
+/// `array_axes`, index tuple positions `parts`, in order). Several int
+/// arrays select together, pointwise (NumPy: the k-th place is
+/// (i0[k], i1[k], ...), the arrays broadcast to one length); the
+/// selection's one dimension is `result_axis` of the result, whose other
 /// dimensions are the view's in order. NumPy's rule: ints are advanced
 /// indices too, and when a slice, None or `...` stands between two
 /// advanced parts the selection's dimension goes first, else where they
 /// are (a4[:, idx, :, 1] is (len(idx), n0, n2), a3[:, idx, 0] (n0, len(idx))).
 struct SelectionAxes {
-  int part = 0;  // the array's position in the index tuple (0 for a bare array)
-  int view_axis = 0;
-  int array_axis = 0;
+  std::vector<int> parts;       // the arrays' positions in the index tuple (0 for a bare array)
+  std::vector<int> view_axes;
+  std::vector<int> array_axes;
   int result_axis = 0;
   int ndim = 0;  // the result's
 };
-/// Nothing when the index is not one 1-d int or bool array with ints
-/// (0-d int arrays), slices, None and at most one `...`, within the array's
-/// dimensions.
+/// Nothing when the index is not one 1-d int or bool array, or several 1-d
+/// int arrays, with ints (0-d int arrays), slices, None and at most one
+/// `...`, within the array's dimensions.
 std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index);
-/// mixidx: Numba's words when an index has more than one index array, else "".
+/// mixidx: why an index with index arrays cannot select (a mask with
+/// another index array, an index array of more than one dimension), else "".
 std::string selectionIndexProblem(const Type* index);
 /// arrays: numpy.concatenate/stack/vstack/hstack/column_stack of a tuple of
 /// arrays of one ndim (and an int axis): the new array, or nullptr.

@@ -469,15 +469,15 @@ bool isSelectionIndex(const Type* index) {
 std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index) {
   const std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
   auto advanced = [](const Type* t) { return t->kind == Kind::kInt || isScalarIndexArray(t) || isIndexArray(t); };
-  int arrays = 0, consumed = 0, ellipses = 0, first = -1, last = -1;
+  int masks = 0, consumed = 0, ellipses = 0, first = -1, last = -1;
   SelectionAxes out;
   for (size_t q = 0; q < parts.size(); ++q) {
     const Type* t = parts[q];
     if (isIndexArray(t)) {
       const Type* d = t->dtype();
       if (t->ndim != 1 || (d->kind != Kind::kBool && d->kind != Kind::kInt)) return std::nullopt;
-      ++arrays;
-      out.part = static_cast<int>(q);
+      masks += d->kind == Kind::kBool;
+      out.parts.push_back(static_cast<int>(q));
     } else if (t->kind == Kind::kEllipsis) {
       ++ellipses;
     } else if (t->kind != Kind::kInt && !isScalarIndexArray(t) && t->kind != Kind::kSlice && t->kind != Kind::kNone) {
@@ -489,15 +489,18 @@ std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index)
       last = static_cast<int>(q);
     }
   }
-  if (arrays != 1 || ellipses > 1 || consumed > array->ndim) return std::nullopt;
+  // realcode4: a mask selects alone (with others NumPy reads it as its
+  // nonzero() positions; not done here).
+  if (out.parts.empty() || (masks > 0 && out.parts.size() > 1) || ellipses > 1 || consumed > array->ndim)
+    return std::nullopt;
   const int rest = array->ndim - consumed;  // what `...` stands for
   int axis = 0, dims = 0;  // of the array consumed, of the view made, before part q
   bool together = true;
   for (int q = 0; q < static_cast<int>(parts.size()); ++q) {
     const Type* t = parts[q];
-    if (q == out.part) {
-      out.view_axis = dims;
-      out.array_axis = axis;
+    if (isIndexArray(t)) {
+      out.view_axes.push_back(dims);
+      out.array_axes.push_back(axis);
     }
     if (q > first && q < last && !advanced(t)) together = false;  // `...` counts even when it stands for nothing
     if (t->kind == Kind::kEllipsis) {
@@ -510,16 +513,27 @@ std::optional<SelectionAxes> selectionAxes(const Type* array, const Type* index)
       dims += t->kind == Kind::kSlice || isIndexArray(t);
     }
   }
-  out.ndim = dims + (array->ndim - axis);
-  out.result_axis = together ? out.view_axis : 0;
+  const int arrays = static_cast<int>(out.parts.size());
+  out.ndim = dims + (array->ndim - axis) - (arrays - 1);
+  out.result_axis = together ? out.view_axes[0] : 0;
   return out;
 }
 
 std::string selectionIndexProblem(const Type* index) {
   if (index->kind != Kind::kTuple) return "";
-  int arrays = 0;
-  for (const Type* p : index->items) arrays += isIndexArray(p);
-  return arrays > 1 ? "only one advanced index supported" : "";  // Numba's words
+  int arrays = 0, masks = 0, deep = 0;
+  for (const Type* p : index->items) {
+    if (!isIndexArray(p)) continue;
+    ++arrays;
+    masks += p->dtype()->kind == Kind::kBool;
+    deep += p->ndim > 1;
+  }
+  if (arrays > 1 && masks > 0)  // Numba's words, then why
+    return "only one advanced index supported "
+           "(a boolean mask selects alone; use np.nonzero(mask)[0] with other index arrays)";
+  if (arrays > 1 && deep > 0)
+    return "only one advanced index supported (several index arrays must each be 1-d)";
+  return "";
 }
 
 const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index) {

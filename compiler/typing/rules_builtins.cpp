@@ -77,8 +77,12 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   // realcode: Numba's prange (and kiln.prange) is range: a prange loop runs
   // serially, as Numba runs it without parallel=True.
   if ((module == "numba" || module == "kiln") && attr == "prange") return tc.builtin("range");
+  // realcode4: numba.typed.List and numba.types.intp read through the
+  // module (sparse's numba.typed.List.empty_list(numba.types.intp)).
+  if (module == "numba" && attr == "typed") return tc.module("kiln.typed");
+  if (module == "numba" && attr == "types") return tc.module("numba.types");
   // realcode: Numba's scalar types called as casts (numba.uint8(x)) are NumPy's.
-  if (module == "numba" && attr != "float16" && attr != "half")
+  if ((module == "numba" || module == "numba.types") && attr != "float16" && attr != "half")
     if (const Type* d = moduleAttr(tc, "numpy", attr); d && d->kind == Kind::kDType) return d;
   // pycells: typed.List() and typed.Dict make what the classes read as globals make.
   if (module == "kiln.typed" && attr == "List") return tc.builtin(kTypedListBuiltin);  // tlist:

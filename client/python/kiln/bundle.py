@@ -299,6 +299,9 @@ def _builtin_name(value):
     # realcode: Numba's prange (a class whose instances are ranges) is range.
     if name == "prange" and module == "numba.misc.special" and isinstance(value, type):
         return "range"
+    # realcode4: Numba's pndindex is np.ndindex: its loops run serially, as prange's.
+    if name == "pndindex" and module == "numba.misc.special" and callable(value):
+        return "numpy.ndindex"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add

@@ -3,4 +3,4 @@
 def f(a, i, m):
     a[i, :, m] = 0.0
 
-# CHECK: two_index_arrays_store.py:4: TypingError: only one advanced index supported
+# CHECK: two_index_arrays_store.py:4: TypingError: only one advanced index supported (a boolean mask selects alone

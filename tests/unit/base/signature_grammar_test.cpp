@@ -31,6 +31,26 @@ TEST(SignatureGrammar, Forms) {
   EXPECT_EQ(canon("int64"), "(int64)");
 }
 
+// realcode4: Numba's Tuple((a, b)) is the tuple of a and b (pymatting's
+// signatures); Tuple((a, b), c) keeps (a, b) as an item.
+TEST(SignatureGrammar, NumbaTupleOfItems) {
+  EXPECT_EQ(canon("Tuple((f8[:], i4[:], i4[:]))(f8[:,:,:], f8, i8)"),
+            "Tuple(array(float64, 1d, A), array(int32, 1d, A), array(int32, 1d, A))"
+            "(array(float64, 3d, A), float64, int64)");
+  EXPECT_EQ(canon("Tuple((f8, i8))(f8)"), "Tuple(float64, int64)(float64)");
+  EXPECT_EQ(canon("Tuple((f8, f8))(f8)"), "UniTuple(float64, 2)(float64)");
+  EXPECT_EQ(canon("Tuple(f8, i8)(f8)"), "Tuple(float64, int64)(float64)");
+  EXPECT_EQ(canon("Tuple((f8, i8), i8)(f8)"), "Tuple(Tuple(float64, int64), int64)(float64)");
+}
+
+// realcode4: Numba's printed list type carries its initial value, None.
+TEST(SignatureGrammar, NumbaListInitialValueNone) {
+  EXPECT_EQ(canon("list(array(float64, 1d, A))<iv=None>(array(float64, 2d, A), int64)"),
+            "list(array(float64, 1d, A))(array(float64, 2d, A), int64)");
+  EXPECT_EQ(canon("(reflected list(int64)<iv=None>, int64)"), "(reflected list(int64), int64)");
+  EXPECT_EQ(canon("list(int64)<iv=[1, 2]>(int64)").rfind("error: ", 0), 0u);
+}
+
 TEST(SignatureGrammar, ReturnTypeIsOptional) {
   absl::StatusOr<SignatureSyntax> s = parseSignature("(int64,)");
   ASSERT_TRUE(s.ok());

@@ -125,6 +125,17 @@ TEST_F(ArrayRules, Indexing) {
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), tc.tuple({i(64), i(64)})), nullptr);
 }
 
+// mixidx: a selection as numbers: (part, view axis, array axis) per index
+// array, then the result axis and ndim; nothing when it does not select.
+std::vector<int> selectionNumbers(const std::optional<SelectionAxes>& ax) {
+  if (!ax) return {};
+  std::vector<int> out;
+  for (size_t k = 0; k < ax->parts.size(); ++k)
+    out.insert(out.end(), {ax->parts[k], ax->view_axes[k], ax->array_axes[k]});
+  out.insert(out.end(), {ax->result_axis, ax->ndim});
+  return out;
+}
+
 // mixidx: one index array among ints, slices, None and `...`: NumPy's
 // result shape (the selection first when the advanced parts are apart).
 TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
@@ -134,8 +145,7 @@ TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
   const Type* none = tc.none();
   const Type* ell = tc.ellipsis();
   auto axes = [&](const Type* a, std::vector<const Type*> parts) {
-    std::optional<SelectionAxes> ax = selectionAxes(a, tc.tuple(std::move(parts)));
-    return ax ? std::vector<int>{ax->part, ax->view_axis, ax->array_axis, ax->result_axis, ax->ndim} : std::vector<int>{};
+    return selectionNumbers(selectionAxes(a, tc.tuple(std::move(parts))));
   };
   EXPECT_EQ(axes(arr(f(64), 2), {idx, sl}), (std::vector<int>{0, 0, 0, 0, 2}));
   EXPECT_EQ(axes(arr(f(64), 2), {sl, mask}), (std::vector<int>{1, 1, 1, 1, 2}));
@@ -146,13 +156,31 @@ TEST_F(ArrayRules, OneIndexArrayAmongBasicParts) {
   EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, ell, i(64)}), (std::vector<int>{1, 1, 1, 0, 2}));  // an empty `...` too
   EXPECT_EQ(axes(arr(f(64), 3), {none, idx, i(64)}), (std::vector<int>{1, 1, 0, 1, 3}));
   EXPECT_EQ(axes(arr(f(64), 3), {ell, idx}), (std::vector<int>{1, 2, 2, 2, 3}));
-  EXPECT_EQ(axes(arr(f(64), 2), {idx, idx}), std::vector<int>{});                      // two arrays
   EXPECT_EQ(axes(arr(f(64), 2), {arr(i(64), 2), sl}), std::vector<int>{});             // a 2-d index array
   EXPECT_EQ(axes(arr(f(64), 2), {idx, sl, sl}), std::vector<int>{});                   // too many indices
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 4, 'F'), tc.tuple({sl, idx, sl, i(64)})), arr(f(64), 3, 'C'));
-  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, idx})), nullptr);
-  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, sl, mask})), "only one advanced index supported");
   EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, sl})), "");
+}
+
+// realcode4: several 1-d int arrays select pointwise, as one selection
+// dimension (in place when the advanced parts are adjacent, else first).
+TEST_F(ArrayRules, SeveralIndexArrays) {
+  const Type* idx = arr(i(64));
+  const Type* mask = arr(tc.boolean());
+  const Type* sl = tc.slice();
+  auto axes = [&](const Type* a, std::vector<const Type*> parts) {
+    return selectionNumbers(selectionAxes(a, tc.tuple(std::move(parts))));
+  };
+  EXPECT_EQ(axes(arr(f(64), 2), {idx, idx}), (std::vector<int>{0, 0, 0, 1, 1, 1, 0, 1}));
+  EXPECT_EQ(axes(arr(f(64), 3), {sl, idx, idx}), (std::vector<int>{1, 1, 1, 2, 2, 2, 1, 2}));  // adjacent: in place
+  EXPECT_EQ(axes(arr(f(64), 3), {idx, sl, idx}), (std::vector<int>{0, 0, 0, 2, 2, 2, 0, 2}));  // apart: first
+  EXPECT_EQ(axes(arr(f(64), 3), {idx, i(64), idx}), (std::vector<int>{0, 0, 0, 2, 1, 2, 0, 1}));  // an int joins them
+  EXPECT_EQ(axes(arr(f(64), 2), {idx, mask}), std::vector<int>{});                       // a mask selects alone
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, idx})), arr(f(64), 1, 'C'));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({idx, mask})), nullptr);
+  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, sl, mask})).rfind("only one advanced index supported", 0), 0u);
+  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, arr(i(64), 2)})).rfind("only one advanced index supported", 0), 0u);
+  EXPECT_EQ(selectionIndexProblem(tc.tuple({idx, idx})), "");
 }
 
 TEST_F(ArrayRules, IterationEnumerateZip) {
