@@ -399,9 +399,14 @@ def sync(stream):
     """Waits for the launches queued on `stream` (a stream id) and raises
     their first failure."""
     with _pending_lock:
-        if _pending.pop(stream, None) is None:
+        held = _pending.pop(stream, None)
+        if held is None:
             return
+    # `held` keeps the queued launches' arrays alive until they have run:
+    # freed before the sync returns, an array could go under a launch that
+    # the worker has not started yet (it runs streams side by side).
     _check(_sync_rpc(stream))
+    del held
 
 
 def sync_all():
@@ -411,8 +416,10 @@ def sync_all():
     with _pending_lock:
         if not _pending:
             return
+        held = dict(_pending)  # alive until the launches ran (see sync)
         _pending.clear()
     _check(_sync_rpc(0))
+    del held
 
 
 def _end_session():
