@@ -42,8 +42,8 @@ TEST(LaunchQueues, OneStreamRunsInOrderAndSyncWaitsForIt) {
 }
 
 TEST(LaunchQueues, TheFirstFailureIsReportedOnceAndWhatFollowedIsNotRun) {
-  LaunchQueues q(1, 64, absl::Minutes(5));
   std::atomic<int> after{0};
+  LaunchQueues q(1, 64, absl::Minutes(5));  // after what its work uses: it is joined first
   ASSERT_TRUE(q.enqueue("s", 1, 0, "bad",
                         [](kiln::v1::KernelError* e) {
                           e->set_kind(3);
@@ -84,8 +84,8 @@ TEST(LaunchQueues, AFaultIsTheSyncStatus) {
 }
 
 TEST(LaunchQueues, AFullSessionWaitsForRoom) {
-  LaunchQueues q(1, 2, absl::Minutes(5));
   absl::Notification go;
+  LaunchQueues q(1, 2, absl::Minutes(5));  // after what its work uses: it is joined first
   auto blocked = [&](kiln::v1::KernelError*) {
     go.WaitForNotification();
     return absl::OkStatus();
@@ -108,9 +108,11 @@ TEST(LaunchQueues, AFullSessionWaitsForRoom) {
 }
 
 TEST(LaunchQueues, AnEndedSessionIsDroppedAndRefusedAfterwards) {
-  LaunchQueues q(1, 64, absl::Minutes(5));
   absl::Notification go;
   std::atomic<int> ran{0};
+  // After what its work uses: the queues are destroyed (their runners
+  // joined) first, while the launch let go below may still be running.
+  LaunchQueues q(1, 64, absl::Minutes(5));
   auto work = [&](kiln::v1::KernelError*) {
     go.WaitForNotification();
     ++ran;
@@ -130,13 +132,13 @@ TEST(LaunchQueues, AnEndedSessionIsDroppedAndRefusedAfterwards) {
 }
 
 TEST(LaunchQueues, ASilentSessionExpiresUnlessItsLaunchRuns) {
-  LaunchQueues q(1, 64, absl::Milliseconds(200));
   absl::Notification go;
   auto blocked = [&](kiln::v1::KernelError*) {
     go.WaitForNotification();
     return absl::OkStatus();
   };
   std::atomic<int> ran{0};
+  LaunchQueues q(1, 64, absl::Milliseconds(200));  // after what its work uses: it is joined first
   auto work = [&](kiln::v1::KernelError*) {
     ++ran;
     return absl::OkStatus();
@@ -171,13 +173,14 @@ TEST(LaunchQueues, ASilentSessionExpiresUnlessItsLaunchRuns) {
 TEST(LaunchQueues, ConcurrentRunnersOverlapStreamsAndEndedSessionsAreReported) {
   std::mutex mu;
   std::vector<std::string> ended;
+  absl::Notification flag;
+  std::atomic<bool> saw{false};
+  std::vector<int> order;
+  // After what its work uses: the queues are destroyed (their runners joined) first.
   LaunchQueues q(1, 64, absl::Minutes(5), 2, [&](const std::string& session) {
     std::lock_guard<std::mutex> lock(mu);
     ended.push_back(session);
   });
-  absl::Notification flag;
-  std::atomic<bool> saw{false};
-  std::vector<int> order;
   ASSERT_TRUE(q.enqueue("s", 1, 0, "wait",
                         [&](kiln::v1::KernelError*) {
                           saw = flag.WaitForNotificationWithTimeout(absl::Seconds(10));
