@@ -50,6 +50,10 @@ class FunctionLowering {
   /// Branches to a block that fills *err and returns `kind` when `bad` holds.
   void raiseIf(llvm::Value* bad, KilnErrorKind kind, const std::string& message);
   void raiseNow(KilnErrorKind kind, const std::string& message);
+  /// Raises kind(f"{prefix}: {s!r}") for the str value `s` (a KilnStr),
+  /// Python's message for a string it cannot convert; kind(prefix) if that
+  /// message cannot be made (out of memory). Ends the block.
+  void raiseNamingStr(KilnErrorKind kind, const std::string& prefix, llvm::Value* s);
   // Exceptions (lower_exceptions.cpp).
   /// KilnError as LLVM sees it (kiln_abi.h).
   llvm::StructType* errorType();

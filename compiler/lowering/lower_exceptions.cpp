@@ -15,6 +15,8 @@
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_buffers.h"  // codec: isBytes
 #include "kiln_error.h"
+#include "kiln_format.h"
+#include "kiln_unicode.h"
 #include "kiln_rt.h"
 
 namespace kiln::lowering {
@@ -227,6 +229,43 @@ llvm::Value* FunctionLowering::errorArg(llvm::Value* v, const typing::Type* t, c
     store(KILN_ARG_NONE, b_.getInt64(0));
   }
   return nullptr;
+}
+
+void FunctionLowering::raiseNamingStr(KilnErrorKind kind, const std::string& prefix, llvm::Value* s) {
+  // Made here by hand, not as temporaries of the instruction: this block
+  // does not dominate the instruction's end, where temporaries are dropped.
+  llvm::Type* st = valueType(ctx_, types().str());
+  auto fallBack = [&](llvm::Value* failed) {
+    llvm::BasicBlock* bad = llvm::BasicBlock::Create(ctx_, "raise.plain", fn_);
+    llvm::BasicBlock* go = llvm::BasicBlock::Create(ctx_, "raise.named", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(failed, b_.getInt32(0)), bad, go);
+    b_.SetInsertPoint(bad);
+    raiseNow(kind, prefix);
+    b_.SetInsertPoint(go);
+  };
+  llvm::AllocaInst* text = entryAlloca(st, "raise.str");
+  b_.CreateStore(s, text);
+  llvm::AllocaInst* repr = entryAlloca(st, "raise.repr");
+  fallBack(formatCall(offsetof(KilnFormatApi, repr_str), {repr, text, b_.getInt32(0)}));
+  llvm::AllocaInst* head = entryAlloca(st, "raise.prefix");
+  b_.CreateStore(strConstant(prefix + ": "), head);
+  llvm::AllocaInst* message = entryAlloca(st, "raise.message");
+  llvm::Value* joined = formatCall(offsetof(KilnUnicodeApi, concat), {message, head, repr}, /*unicode_api=*/true);
+  release(b_.CreateLoad(st, repr), types().str());
+  fallBack(joined);
+  // One argument, the message, as `raise kind(message)` stores it.
+  clearError(err_ptr_);
+  llvm::StructType* t = errorType();
+  llvm::Type* arg_ty = llvm::StructType::get(ctx_, {b_.getInt32Ty(), b_.getInt32Ty(), b_.getInt64Ty()});
+  b_.CreateStore(b_.getInt32(1), b_.CreateStructGEP(t, err_ptr_, 5));
+  llvm::Value* slot = b_.CreateInBoundsGEP(t, err_ptr_, {b_.getInt32(0), b_.getInt32(6), b_.getInt32(0)});
+  b_.CreateStore(b_.getInt32(KILN_ARG_NONE), b_.CreateStructGEP(arg_ty, slot, 0));
+  llvm::Value* made = b_.CreateLoad(st, message);
+  llvm::Value* copied = errorArg(made, types().str(), nullptr, slot);
+  release(made, types().str());
+  fallBack(copied);
+  storeError(kind, prefix, "", true);
+  leaveWithError(b_.getInt32(kind));
 }
 
 absl::Status FunctionLowering::raise(const ir::Instr& i) {

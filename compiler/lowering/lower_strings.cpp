@@ -471,8 +471,15 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
     case BuiltinId::kInt: {
       llvm::Value* slot = entryAlloca(i64, "int");
       llvm::Value* st = callApi(*this, kToInt, i32, {spill(*this, value(args[0])), slot});
-      raiseIf(b_.CreateICmpEQ(st, b_.getInt32(KILN_VALUE_ERROR)), KILN_VALUE_ERROR,
-              "invalid literal for int() with base 10");
+      {  // Python's message names the string: invalid literal for int() with base 10: 'x'
+        llvm::BasicBlock* bad = llvm::BasicBlock::Create(ctx_, "int.bad", fn_);
+        llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "int.ok", fn_);
+        b_.CreateCondBr(b_.CreateICmpEQ(st, b_.getInt32(KILN_VALUE_ERROR)), bad, ok,
+                        llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+        b_.SetInsertPoint(bad);
+        raiseNamingStr(KILN_VALUE_ERROR, "invalid literal for int() with base 10", value(args[0]));
+        b_.SetInsertPoint(ok);
+      }
       raiseIf(b_.CreateICmpEQ(st, b_.getInt32(KILN_OVERFLOW_ERROR)), KILN_OVERFLOW_ERROR,
               "int() of a string whose value does not fit in int64");
       return b_.CreateLoad(i64, slot);
@@ -480,7 +487,12 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
     case BuiltinId::kFloat: {
       llvm::Value* slot = entryAlloca(b_.getDoubleTy(), "float");
       llvm::Value* st = callApi(*this, kToFloat, i32, {spill(*this, value(args[0])), slot});
-      raiseIf(b_.CreateICmpNE(st, b_.getInt32(0)), KILN_VALUE_ERROR, "could not convert string to float");
+      llvm::BasicBlock* bad = llvm::BasicBlock::Create(ctx_, "float.bad", fn_);
+      llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "float.ok", fn_);
+      b_.CreateCondBr(b_.CreateICmpNE(st, b_.getInt32(0)), bad, ok, llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+      b_.SetInsertPoint(bad);
+      raiseNamingStr(KILN_VALUE_ERROR, "could not convert string to float", value(args[0]));
+      b_.SetInsertPoint(ok);
       return b_.CreateLoad(b_.getDoubleTy(), slot);
     }
     default:

@@ -201,17 +201,23 @@ def test_conversions():
     assert conversions(1, math.nan)[1] == "nan"
     for s in ("42", " -7 ", "1_000", "+3", "٣"):
         assert parse(s) == int(s)
-    for s in ("", "x", "1__0", "_1", "1.5", "0x10"):
-        with pytest.raises(ValueError):
+    for s in ("", "x", "1__0", "_1", "1.5", "0x10", "é!", "日本", "a'b", "a\nb", "🙂"):
+        with pytest.raises(ValueError) as got:
             parse(s)
+        with pytest.raises(ValueError) as want:
+            int(s)
+        assert got.value.args == want.value.args, s  # invalid literal for int() with base 10: 'x'
     with pytest.raises(OverflowError):
         parse("9" * 30)
     for s in ("1.5", " -2e3 ", "inf", "-Infinity", "nan", "1_0.5", "١.٥"):
         got, want = parse_float(s), float(s)
         assert got == want or (got != got and want != want)
-    for s in ("", "x", "0x1p3", "nan(1)", "1e"):
-        with pytest.raises(ValueError):
+    for s in ("", "x", "0x1p3", "nan(1)", "1e", "ß", '"q"'):
+        with pytest.raises(ValueError) as got:
             parse_float(s)
+        with pytest.raises(ValueError) as want:
+            float(s)
+        assert got.value.args == want.value.args, s
 
 
 def test_chr_ord_truth_hash():
@@ -437,3 +443,25 @@ def test_tuple_keys_holding_strings_are_refused():
 
     with pytest.raises(kiln.errors.TypingError, match="a tuple holding a str as a key is not supported yet"):
         tuple_key("a")
+
+
+@jit
+def parse_or(s, fallback):
+    try:
+        return int(s)
+    except ValueError:
+        return fallback
+
+
+def test_a_failed_int_of_a_str_names_it_and_gives_back_its_message():
+    # The message is made on the error path (repr of the string, then the
+    # prefix): caught in compiled code it is dropped, and nothing leaks.
+    before = kiln.live_allocations()
+    for k in range(50):
+        assert parse_or("x" * (k % 7) + "é", -1) == -1
+        assert parse_or(str(k), -1) == k
+    assert kiln.live_allocations() == before
+    with pytest.raises(ValueError) as got:
+        parse("nope")
+    assert str(got.value) == "invalid literal for int() with base 10: 'nope'"
+    assert kiln.live_allocations() == before
