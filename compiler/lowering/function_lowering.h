@@ -113,6 +113,18 @@ class FunctionLowering {
   /// start and step may be absent (nullptr: 0 and 1).
   llvm::Value* complexArange(const ir::Value* start_arg, const ir::Value* stop_arg, const ir::Value* step_arg,
                              const typing::Type* result);
+  /// Item k of an array (type `at`) in memory order: an F-ordered array's
+  /// differs from its C order.
+  llvm::Value* memoryOrderItem(const typing::Type* at, llvm::Value* recv, llvm::Value* k);
+  /// pairwise: 0.0 + the sum of item(k) over all the items of an array (type
+  /// `at`) in NumPy's order, in `acc` (float, double or a complex value type;
+  /// lower_pairwise.h): one pairwise sum, or NumPy's buffered chunks for an
+  /// N-d view whose dimensions do not merge.
+  llvm::Value* numpyOrderSum(const typing::Type* at, llvm::Value* recv, llvm::Type* acc,
+                             const std::function<llvm::Value*(llvm::Value*)>& item);
+  /// NumPy's mean of a complex sum over a count (an i64): the division of
+  /// np.mean and np.nanmean, in complex128 whatever the parts' type.
+  llvm::Value* complexMean(llvm::Value* total, llvm::Value* count);
   /// The reductions of a complex array that differ from a real one's (mean,
   /// var, std, and min/max/argmin/argmax in NumPy's order); nullptr for the
   /// others, which arrayMethod lowers for every dtype.

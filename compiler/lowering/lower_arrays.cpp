@@ -1134,9 +1134,10 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
   llvm::AllocaInst* where = entryAlloca(b_.getInt64Ty(), "where");
   llvm::Value* data = b_.CreateExtractValue(recv, kData);
   // pairwise: whether the axis is the one NumPy's iterator takes innermost
-  // (the smallest stride among the dimensions longer than 1), for a float sum.
+  // (the smallest stride among the dimensions longer than 1), for a float or
+  // complex sum.
   llvm::Value* innermost = nullptr;
-  if (!extreme && !is_prod && acc_t->kind == Kind::kFloat) {
+  if (!extreme && !is_prod && (acc_t->kind == Kind::kFloat || acc_t->kind == Kind::kComplex)) {
     auto magnitude = [&](llvm::Value* v) { return b_.CreateSelect(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateNeg(v), v); };
     innermost = b_.getInt1(true);
     for (unsigned j = 0; j + 1 < nd; ++j)
@@ -1159,9 +1160,9 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
     llvm::BasicBlock* serial = nullptr;
     llvm::BasicBlock* merged = nullptr;
     if (innermost) {
-      // pairwise: a float sum along the axis NumPy's iterator takes innermost
-      // is NumPy's pairwise sum (lower_pairwise.h); along another axis NumPy
-      // adds row after row, as the loop below does.
+      // pairwise: a float or complex sum along the axis NumPy's iterator
+      // takes innermost is NumPy's pairwise sum (lower_pairwise.h); along
+      // another axis NumPy adds row after row, as the loop below does.
       llvm::BasicBlock* pw = llvm::BasicBlock::Create(ctx_, "axis.pairwise", fn_);
       serial = llvm::BasicBlock::Create(ctx_, "axis.serial", fn_);
       merged = llvm::BasicBlock::Create(ctx_, "axis.summed", fn_);
@@ -1203,54 +1204,60 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
   return out;
 }
 
+llvm::Value* FunctionLowering::memoryOrderItem(const typing::Type* at, llvm::Value* recv, llvm::Value* k) {
+  const typing::Type* dt = at->dtype();
+  if (at->layout != 'F' || at->ndim < 2) return loadElement(flatElementPtr(recv, at, k), dt);
+  return loadElement(b_.CreateGEP(memoryType(ctx_, dt), b_.CreateExtractValue(recv, kData), k), dt);
+}
+
+// pairwise: an N-d view whose dimensions do not merge into one run of items
+// (a slice of rows or columns, reversed rows) NumPy sums through its buffer:
+// chunks of whole inner runs, at most 8192 items (its buffer size, in items
+// for a complex too), each summed pairwise and added in turn. Otherwise one
+// pairwise sum.
+llvm::Value* FunctionLowering::numpyOrderSum(const typing::Type* at, llvm::Value* recv, llvm::Type* acc,
+                                             const PairwiseItem& item) {
+  llvm::Value* n = arraySize(recv, at);
+  if (at->ndim < 2 || at->layout != 'A') return pairwiseSum(*this, n, acc, item);
+  llvm::Value* started = b_.getInt1(false);
+  llvm::Value* merged = b_.getInt1(true);
+  llvm::Value* inner = b_.getInt64(1);
+  llvm::Value* expect = b_.getInt64(0);
+  for (unsigned j = static_cast<unsigned>(at->ndim); j-- > 0;) {
+    llvm::Value* extent = b_.CreateExtractValue(recv, {kShape, j});
+    llvm::Value* stride = b_.CreateExtractValue(recv, {kStrides, j});
+    llvm::Value* real = b_.CreateICmpSGT(extent, b_.getInt64(1));
+    llvm::Value* first = b_.CreateAnd(real, b_.CreateNot(started));
+    llvm::Value* later = b_.CreateAnd(real, started);
+    llvm::Value* joins = b_.CreateAnd(b_.CreateAnd(later, merged), b_.CreateICmpEQ(stride, expect));
+    merged = b_.CreateAnd(merged, b_.CreateNot(b_.CreateAnd(later, b_.CreateICmpNE(stride, expect))));
+    inner = b_.CreateSelect(first, extent, b_.CreateSelect(joins, b_.CreateMul(inner, extent), inner));
+    expect = b_.CreateSelect(first, b_.CreateMul(stride, extent),
+                             b_.CreateSelect(joins, b_.CreateMul(expect, extent), expect));
+    started = b_.CreateOr(started, real);
+  }
+  llvm::Value* rows = b_.CreateUDiv(b_.getInt64(8192), inner);
+  llvm::Value* chunk = b_.CreateMul(b_.CreateSelect(b_.CreateICmpEQ(rows, b_.getInt64(0)), b_.getInt64(1), rows), inner);
+  chunk = b_.CreateSelect(merged, b_.CreateSelect(b_.CreateICmpSGT(n, b_.getInt64(1)), n, b_.getInt64(1)), chunk);
+  llvm::AllocaInst* total = entryAlloca(acc, "pw.total");
+  b_.CreateStore(pairwiseConstant(acc, 0.0), total);
+  loop(b_.CreateUDiv(b_.CreateAdd(n, b_.CreateSub(chunk, b_.getInt64(1))), chunk), [&](llvm::Value* c) {
+    llvm::Value* start = b_.CreateMul(c, chunk);
+    llvm::Value* left = b_.CreateSub(n, start);
+    llvm::Value* len = b_.CreateSelect(b_.CreateICmpSLT(left, chunk), left, chunk);
+    llvm::Value* part = pairwiseSum(*this, len, acc, [&](llvm::Value* k) { return item(b_.CreateAdd(start, k)); });
+    b_.CreateStore(pairwiseAdd(b_, b_.CreateLoad(acc, total), part), total);
+  });
+  return pairwiseAdd(b_, pairwiseConstant(acc, 0.0), b_.CreateLoad(acc, total));
+}
+
 llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at, llvm::Value* recv,
                                            const std::vector<const ir::Value*>& args, const typing::Type* result) {
   const typing::Type* dt = at->dtype();
   llvm::Value* n = arraySize(recv, at);
   auto element = [&](llvm::Value* k) { return loadElement(flatElementPtr(recv, at, k), dt); };
-  // Item k in memory order: an F-ordered array's differs from its C order.
-  auto memoryItem = [&](llvm::Value* k) {
-    if (at->layout != 'F' || at->ndim < 2) return element(k);
-    return loadElement(b_.CreateGEP(memoryType(ctx_, dt), b_.CreateExtractValue(recv, kData), k), dt);
-  };
-  // pairwise: the sum of item(k) over all n items in NumPy's order. An N-d
-  // view whose dimensions do not merge into one run of items (a slice of
-  // rows or columns, reversed rows) NumPy sums through its buffer: chunks of
-  // whole inner runs, at most 8192 items (its buffer size), each summed
-  // pairwise and added in turn. Otherwise one pairwise sum.
-  auto numpyOrderSum = [&](llvm::Type* acc, const PairwiseItem& item) -> llvm::Value* {
-    if (at->ndim < 2 || at->layout != 'A') return pairwiseSum(*this, n, acc, item);
-    llvm::Value* started = b_.getInt1(false);
-    llvm::Value* merged = b_.getInt1(true);
-    llvm::Value* inner = b_.getInt64(1);
-    llvm::Value* expect = b_.getInt64(0);
-    for (unsigned j = static_cast<unsigned>(at->ndim); j-- > 0;) {
-      llvm::Value* extent = b_.CreateExtractValue(recv, {kShape, j});
-      llvm::Value* stride = b_.CreateExtractValue(recv, {kStrides, j});
-      llvm::Value* real = b_.CreateICmpSGT(extent, b_.getInt64(1));
-      llvm::Value* first = b_.CreateAnd(real, b_.CreateNot(started));
-      llvm::Value* later = b_.CreateAnd(real, started);
-      llvm::Value* joins = b_.CreateAnd(b_.CreateAnd(later, merged), b_.CreateICmpEQ(stride, expect));
-      merged = b_.CreateAnd(merged, b_.CreateNot(b_.CreateAnd(later, b_.CreateICmpNE(stride, expect))));
-      inner = b_.CreateSelect(first, extent, b_.CreateSelect(joins, b_.CreateMul(inner, extent), inner));
-      expect = b_.CreateSelect(first, b_.CreateMul(stride, extent),
-                               b_.CreateSelect(joins, b_.CreateMul(expect, extent), expect));
-      started = b_.CreateOr(started, real);
-    }
-    llvm::Value* rows = b_.CreateUDiv(b_.getInt64(8192), inner);
-    llvm::Value* chunk = b_.CreateMul(b_.CreateSelect(b_.CreateICmpEQ(rows, b_.getInt64(0)), b_.getInt64(1), rows), inner);
-    chunk = b_.CreateSelect(merged, b_.CreateSelect(b_.CreateICmpSGT(n, b_.getInt64(1)), n, b_.getInt64(1)), chunk);
-    llvm::AllocaInst* total = entryAlloca(acc, "pw.total");
-    b_.CreateStore(llvm::ConstantFP::get(acc, 0.0), total);
-    loop(b_.CreateUDiv(b_.CreateAdd(n, b_.CreateSub(chunk, b_.getInt64(1))), chunk), [&](llvm::Value* c) {
-      llvm::Value* start = b_.CreateMul(c, chunk);
-      llvm::Value* left = b_.CreateSub(n, start);
-      llvm::Value* len = b_.CreateSelect(b_.CreateICmpSLT(left, chunk), left, chunk);
-      llvm::Value* part = pairwiseSum(*this, len, acc, [&](llvm::Value* k) { return item(b_.CreateAdd(start, k)); });
-      b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(acc, total), part), total);
-    });
-    return b_.CreateFAdd(llvm::ConstantFP::get(acc, 0.0), b_.CreateLoad(acc, total));
-  };
+  auto memoryItem = [&](llvm::Value* k) { return memoryOrderItem(at, recv, k); };
+  auto numpyOrderSum = [&](llvm::Type* acc, const PairwiseItem& item) { return this->numpyOrderSum(at, recv, acc, item); };
   bool is_float = dt->kind == Kind::kFloat;
   if (dt->kind == Kind::kComplex)  // complex: mean, var, std, min, max, argmin, argmax (lower_complex.cpp)
     if (llvm::Value* v = complexReduction(id, at, recv, args, result)) return v;
@@ -1378,9 +1385,10 @@ llvm::Value* FunctionLowering::arrayMethod(BuiltinId id, const typing::Type* at,
       const typing::Type* out_t = acc_t;
       if (acc_t->kind == Kind::kFloat && acc_t->bits == 16) acc_t = types().floating(32);
       bool is_sum = id != BuiltinId::kArrayProd;
-      if (is_sum && acc_t->kind == Kind::kFloat) {
+      if (is_sum && (acc_t->kind == Kind::kFloat || acc_t->kind == Kind::kComplex)) {
         // pairwise: NumPy's order and bits (lower_pairwise.h), over the items
-        // in memory order for an F-ordered array, as NumPy's iterator takes them.
+        // in memory order for an F-ordered array, as NumPy's iterator takes
+        // them. (A complex mean is complexReduction's.)
         llvm::Value* total = numpyOrderSum(valueType(ctx_, acc_t), [&](llvm::Value* k) {
           return convert(b_, memoryItem(k), dt, acc_t);
         });

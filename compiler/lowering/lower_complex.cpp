@@ -5,6 +5,7 @@
 // (kiln/library/cmath_functions.py).
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/lower_pairwise.h"
 
 namespace kiln::lowering {
 
@@ -183,6 +184,24 @@ llvm::Value* FunctionLowering::complexAbs(llvm::Value* z) {
   return b_.CreateFPTrunc(h, part);
 }
 
+llvm::Value* FunctionLowering::complexMean(llvm::Value* total, llvm::Value* count) {
+  // np.mean and np.nanmean divide the sum by an intp count, which promotes
+  // a complex64 to complex128, in NumPy's complex division: Smith's method,
+  // which for the divisor (count, 0) multiplies by 1/count (not a division:
+  // other bits) and adds the other part times 0 (an infinite part makes the
+  // other NaN, as NumPy's). A count of 0 gives nan+nanj.
+  llvm::Type* part = total->getType()->getStructElementType(0);
+  llvm::Type* d = b_.getDoubleTy();
+  llvm::Value* ar = b_.CreateFPExt(b_.CreateExtractValue(total, 0), d);
+  llvm::Value* ai = b_.CreateFPExt(b_.CreateExtractValue(total, 1), d);
+  llvm::Value* zero = llvm::ConstantFP::get(d, 0.0);
+  llvm::Value* scale = b_.CreateFDiv(llvm::ConstantFP::get(d, 1.0), b_.CreateSIToFP(count, d));
+  llvm::Value* re = b_.CreateFMul(b_.CreateFAdd(ar, b_.CreateFMul(ai, zero)), scale);
+  llvm::Value* im = b_.CreateFMul(b_.CreateFSub(ai, b_.CreateFMul(ar, zero)), scale);
+  llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(total->getType()), b_.CreateFPTrunc(re, part), 0);
+  return b_.CreateInsertValue(out, b_.CreateFPTrunc(im, part), 1);
+}
+
 llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
                                                 const std::vector<const ir::Value*>& args, const typing::Type* result) {
   using typing::BuiltinId;
@@ -200,28 +219,31 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
   // them as 0, nanmean/nanvar leave them out of the count).
   bool skip = id == BuiltinId::kArrayNansum || id == BuiltinId::kArrayNanmean || id == BuiltinId::kArrayNanvar ||
               id == BuiltinId::kArrayNanstd || id == BuiltinId::kArrayNanmin || id == BuiltinId::kArrayNanmax;
-  auto keep = [&](llvm::Value* z) { return skip ? b_.CreateNot(is_nan(z)) : b_.getTrue(); };
   llvm::AllocaInst* kept = entryAlloca(b_.getInt64Ty(), "ckept");
-  // The sum of the (kept) items, and their count in *kept.
-  auto sum = [&]() {
-    llvm::AllocaInst* acc = entryAlloca(ct, "csum");
-    b_.CreateStore(llvm::Constant::getNullValue(ct), acc);
+  auto item = [&](llvm::Value* k) { return memoryOrderItem(at, recv, k); };
+  // pairwise: the sum of the (kept) items in NumPy's order (lower_pairwise.h),
+  // and their count in *kept. np.sum, np.mean and np.var sum the array as
+  // NumPy's reduction iterates it; the nan* forms sum a copy with zeros for
+  // the items with a NaN part, in memory order.
+  auto sum = [&]() -> llvm::Value* {
+    if (!skip) {
+      b_.CreateStore(n, kept);
+      return numpyOrderSum(at, recv, ct, item);
+    }
     b_.CreateStore(b_.getInt64(0), kept);
     loop(n, [&](llvm::Value* k) {
-      llvm::Value* z = element(k);
-      llvm::Value* cur = b_.CreateLoad(ct, acc);
-      llvm::Value* use = keep(z);
-      b_.CreateStore(b_.CreateSelect(use, complexBinary(ir::BinaryOp::kAdd, cur, z), cur), acc);
-      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), kept), b_.CreateZExt(use, b_.getInt64Ty())), kept);
+      llvm::Value* c = b_.CreateLoad(b_.getInt64Ty(), kept);
+      b_.CreateStore(b_.CreateAdd(c, b_.CreateZExt(b_.CreateNot(is_nan(item(k))), b_.getInt64Ty())), kept);
     });
-    return b_.CreateLoad(ct, acc);
+    return pairwiseSum(*this, n, ct, [&](llvm::Value* k) {
+      llvm::Value* z = item(k);
+      return b_.CreateSelect(is_nan(z), llvm::Constant::getNullValue(ct), z);
+    });
   };
   auto count = [&]() { return b_.CreateSIToFP(b_.CreateLoad(b_.getInt64Ty(), kept), part); };
-  // NumPy's mean: the sum over the count (0/0 is nan).
   auto mean = [&]() {
-    llvm::Value* total = sum();
-    llvm::Value* out = b_.CreateInsertValue(total, b_.CreateFDiv(re(total), count()), 0);
-    return b_.CreateInsertValue(out, b_.CreateFDiv(im(total), count()), 1);
+    llvm::Value* total = sum();  // first: it stores the count
+    return complexMean(total, b_.CreateLoad(b_.getInt64Ty(), kept));
   };
   // The other reductions (sum, prod, cumsum, any, ...) are lowered for
   // every dtype by arrayMethod.
@@ -229,19 +251,20 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
   if (id == BuiltinId::kArrayMean || id == BuiltinId::kArrayNanmean) return mean();
   if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayStd || id == BuiltinId::kArrayNanvar ||
       id == BuiltinId::kArrayNanstd) {
-    // NumPy: the mean of |x - mean|**2, in the parts' type.
+    // NumPy: the mean of |x - mean|**2 in the parts' type, each square
+    // dr*dr + di*di (np.var multiplies the parts and adds them; nanvar takes
+    // the real part of (x - mean) * conj(x - mean), the same value unless
+    // NumPy's complex multiply fuses it, see docs/performance.md), summed
+    // pairwise as floats over a new array (zeros for the NaN items).
     llvm::Value* center = mean();
-    llvm::AllocaInst* acc = entryAlloca(part, "cvar");
-    b_.CreateStore(llvm::ConstantFP::get(part, 0.0), acc);
-    loop(n, [&](llvm::Value* k) {
-      llvm::Value* z = element(k);
+    llvm::Value* squares = pairwiseSum(*this, n, part, [&](llvm::Value* k) {
+      llvm::Value* z = item(k);
       llvm::Value* dr = b_.CreateFSub(re(z), re(center));
       llvm::Value* di = b_.CreateFSub(im(z), im(center));
       llvm::Value* sq = b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
-      llvm::Value* cur = b_.CreateLoad(part, acc);
-      b_.CreateStore(b_.CreateSelect(keep(z), b_.CreateFAdd(cur, sq), cur), acc);
+      return skip ? b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq) : sq;
     });
-    llvm::Value* var = b_.CreateFDiv(b_.CreateLoad(part, acc), count());
+    llvm::Value* var = b_.CreateFDiv(squares, count());
     if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayNanvar) return var;
     return b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, part), {var});
   }

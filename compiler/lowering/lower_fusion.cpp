@@ -218,7 +218,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
     b_.SetInsertPoint(flat_bb);
     llvm::AllocaInst* acc = entryAlloca(valueType(ctx_, st), "fused.sum");
     std::vector<llvm::Value*> datas = leafData();
-    if (st->kind == Kind::kFloat) {
+    if (st->kind == Kind::kFloat || st->kind == Kind::kComplex) {
       // pairwise: NumPy's sum of the temporary it would make (lower_pairwise.h).
       b_.CreateStore(pairwiseSum(*this, total, valueType(ctx_, st), [&](llvm::Value* k) {
         return convert(b_, body(flatLeafValues(datas, k)), xdt, st);

@@ -1,11 +1,13 @@
 // pairwise: NumPy's pairwise summation (lower_pairwise.h), as a loop over an
 // explicit stack of ranges: each frame is a range (lo, n) and its stage,
 // 0 before its left half is summed, 1 while it is, 2 while its right half
-// is, with the left half's sum kept in the frame. A range of at most 128
-// items is a leaf, summed at once; its sum is handed up the stack (`carry`)
-// until a frame still needs its right half.
+// is, with the left half's sum kept in the frame. A range of at most
+// 16 * lanes items is a leaf, summed at once; its sum is handed up the stack
+// (`carry`) until a frame still needs its right half.
 
 #include "compiler/lowering/lower_pairwise.h"
+
+#include <vector>
 
 #include "compiler/lowering/function_lowering.h"
 #include "llvm/IR/Constants.h"
@@ -16,55 +18,83 @@ namespace kiln::lowering {
 
 namespace {
 
-constexpr int64_t kBlock = 128;  // NumPy's PW_BLOCKSIZE
-constexpr int64_t kDepth = 64;   // each split at least halves a range longer than kBlock
+constexpr int64_t kFloatLanes = 8;    // NumPy's eight accumulators
+constexpr int64_t kComplexLanes = 4;  // eight over the interleaved parts: four items
+constexpr int64_t kDepth = 64;        // each split at least halves a range longer than a leaf
 
-// The sum of items lo..lo+m-1, 0 <= m <= kBlock, as NumPy sums a leaf: with
-// m < 8, one by one from 0.0; else eight accumulators over the first m - m%8
-// items, combined as a tree, then the rest one by one.
+// The accumulators of one kind: a leaf holds at most 16 * lanes items
+// (NumPy's PW_BLOCKSIZE of 128 scalars) and a split point is a multiple of
+// lanes.
+int64_t lanesOf(llvm::Type* acc) { return acc->isStructTy() ? kComplexLanes : kFloatLanes; }
+
+// The sum of items lo..lo+m-1, 0 <= m <= 16 * lanes, as NumPy sums a leaf:
+// with m < lanes, one by one from 0.0; else `lanes` accumulators over the
+// first m - m%lanes items, combined as a balanced tree, then the rest one by
+// one.
 llvm::Value* leafSum(FunctionLowering& fl, llvm::Value* lo, llvm::Value* m, llvm::Type* acc, const PairwiseItem& item) {
   llvm::IRBuilder<>& b = fl.builder();
-  llvm::Value* whole = b.CreateAnd(m, b.getInt64(~int64_t{7}));
-  llvm::AllocaInst* r[8];
-  for (int j = 0; j < 8; ++j) {
+  const int64_t lanes = lanesOf(acc);
+  llvm::Value* whole = b.CreateAnd(m, b.getInt64(~(lanes - 1)));
+  std::vector<llvm::AllocaInst*> r(lanes);
+  for (int64_t j = 0; j < lanes; ++j) {
     r[j] = fl.entryAlloca(acc, "pw.r");
     // -0.0 + x is x for every x, so the first add leaves item j itself, as
     // NumPy's r[j] = a[j] does.
-    b.CreateStore(llvm::ConstantFP::getNegativeZero(acc), r[j]);
+    b.CreateStore(pairwiseConstant(acc, -0.0), r[j]);
   }
-  fl.loop(b.CreateLShr(whole, b.getInt64(3)), [&](llvm::Value* g) {
-    llvm::Value* base = b.CreateAdd(lo, b.CreateShl(g, b.getInt64(3)));
-    for (int j = 0; j < 8; ++j) {
+  fl.loop(b.CreateUDiv(whole, b.getInt64(lanes)), [&](llvm::Value* g) {
+    llvm::Value* base = b.CreateAdd(lo, b.CreateMul(g, b.getInt64(lanes)));
+    for (int64_t j = 0; j < lanes; ++j) {
       llvm::Value* x = item(b.CreateAdd(base, b.getInt64(j)));
-      b.CreateStore(b.CreateFAdd(b.CreateLoad(acc, r[j]), x), r[j]);
+      b.CreateStore(pairwiseAdd(b, b.CreateLoad(acc, r[j]), x), r[j]);
     }
   });
-  llvm::Value* v[8];
-  for (int j = 0; j < 8; ++j) v[j] = b.CreateLoad(acc, r[j]);
-  llvm::Value* tree = b.CreateFAdd(b.CreateFAdd(b.CreateFAdd(v[0], v[1]), b.CreateFAdd(v[2], v[3])),
-                                   b.CreateFAdd(b.CreateFAdd(v[4], v[5]), b.CreateFAdd(v[6], v[7])));
+  std::vector<llvm::Value*> v(lanes);
+  for (int64_t j = 0; j < lanes; ++j) v[j] = b.CreateLoad(acc, r[j]);
+  // ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) for eight, (r0+r1)+(r2+r3) for four.
+  std::function<llvm::Value*(int64_t, int64_t)> tree = [&](int64_t first, int64_t count) -> llvm::Value* {
+    if (count == 1) return v[first];
+    return pairwiseAdd(b, tree(first, count / 2), tree(first + count / 2, count / 2));
+  };
+  llvm::Value* combined = tree(0, lanes);
   llvm::AllocaInst* res = fl.entryAlloca(acc, "pw.res");
-  b.CreateStore(b.CreateSelect(b.CreateICmpSLT(m, b.getInt64(8)), llvm::ConstantFP::get(acc, 0.0), tree), res);
+  b.CreateStore(b.CreateSelect(b.CreateICmpSLT(m, b.getInt64(lanes)), pairwiseConstant(acc, 0.0), combined), res);
   llvm::Value* start = b.CreateAdd(lo, whole);
   fl.loop(b.CreateSub(m, whole), [&](llvm::Value* t) {
     llvm::Value* x = item(b.CreateAdd(start, t));
-    b.CreateStore(b.CreateFAdd(b.CreateLoad(acc, res), x), res);
+    b.CreateStore(pairwiseAdd(b, b.CreateLoad(acc, res), x), res);
   });
   return b.CreateLoad(acc, res);
 }
 
-// NumPy's split point of a range of n > kBlock items.
-llvm::Value* half(llvm::IRBuilder<>& b, llvm::Value* n) {
-  return b.CreateAnd(b.CreateLShr(n, b.getInt64(1)), b.getInt64(~int64_t{7}));
+// NumPy's split point of a range of n items longer than a leaf: half of it,
+// rounded down to a multiple of lanes.
+llvm::Value* half(llvm::IRBuilder<>& b, llvm::Value* n, int64_t lanes) {
+  return b.CreateAnd(b.CreateLShr(n, b.getInt64(1)), b.getInt64(~(lanes - 1)));
 }
 
 }  // namespace
+
+llvm::Value* pairwiseAdd(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* y) {
+  if (!x->getType()->isStructTy()) return b.CreateFAdd(x, y);
+  llvm::Value* re = b.CreateFAdd(b.CreateExtractValue(x, 0), b.CreateExtractValue(y, 0));
+  llvm::Value* im = b.CreateFAdd(b.CreateExtractValue(x, 1), b.CreateExtractValue(y, 1));
+  return b.CreateInsertValue(b.CreateInsertValue(llvm::PoisonValue::get(x->getType()), re, 0), im, 1);
+}
+
+llvm::Value* pairwiseConstant(llvm::Type* acc, double v) {
+  auto* st = llvm::dyn_cast<llvm::StructType>(acc);
+  if (st == nullptr) return llvm::ConstantFP::get(acc, v);
+  llvm::Constant* part = llvm::ConstantFP::get(st->getElementType(0), v);
+  return llvm::ConstantStruct::get(st, {part, part});
+}
 
 llvm::Value* pairwiseSum(FunctionLowering& fl, llvm::Value* n, llvm::Type* acc, const PairwiseItem& item) {
   llvm::IRBuilder<>& b = fl.builder();
   llvm::LLVMContext& ctx = b.getContext();
   llvm::Function* fn = b.GetInsertBlock()->getParent();
   llvm::Type* i64 = b.getInt64Ty();
+  const int64_t lanes = lanesOf(acc);
   llvm::ArrayType* ints = llvm::ArrayType::get(i64, kDepth);
   llvm::AllocaInst* lo_s = fl.entryAlloca(ints, "pw.lo");
   llvm::AllocaInst* n_s = fl.entryAlloca(ints, "pw.n");
@@ -100,11 +130,11 @@ llvm::Value* pairwiseSum(FunctionLowering& fl, llvm::Value* n, llvm::Type* acc, 
   llvm::Value* top = b.CreateSub(b.CreateLoad(i64, sp), b.getInt64(1));
   llvm::Value* lo = b.CreateLoad(i64, at(lo_s, top));
   llvm::Value* len = b.CreateLoad(i64, at(n_s, top));
-  b.CreateCondBr(b.CreateICmpSLE(len, b.getInt64(kBlock)), leaf, split);
+  b.CreateCondBr(b.CreateICmpSLE(len, b.getInt64(16 * lanes)), leaf, split);
 
   b.SetInsertPoint(split);
   b.CreateStore(b.getInt64(1), at(stage_s, top));
-  push(lo, half(b, len));
+  push(lo, half(b, len, lanes));
   b.CreateBr(head);
 
   b.SetInsertPoint(leaf);
@@ -126,17 +156,17 @@ llvm::Value* pairwiseSum(FunctionLowering& fl, llvm::Value* n, llvm::Type* acc, 
   b.CreateStore(b.getInt64(2), at(stage_s, parent));
   llvm::Value* plo = b.CreateLoad(i64, at(lo_s, parent));
   llvm::Value* pn = b.CreateLoad(i64, at(n_s, parent));
-  llvm::Value* h = half(b, pn);
+  llvm::Value* h = half(b, pn, lanes);
   push(b.CreateAdd(plo, h), b.CreateSub(pn, h));
   b.CreateBr(head);
 
   b.SetInsertPoint(combine);  // both halves are summed
-  b.CreateStore(b.CreateFAdd(b.CreateLoad(acc, at(left_s, parent)), b.CreateLoad(acc, carry)), carry);
+  b.CreateStore(pairwiseAdd(b, b.CreateLoad(acc, at(left_s, parent)), b.CreateLoad(acc, carry)), carry);
   b.CreateStore(parent, sp);
   b.CreateBr(deliver);
 
   b.SetInsertPoint(done);
-  return b.CreateFAdd(llvm::ConstantFP::get(acc, 0.0), b.CreateLoad(acc, carry));
+  return pairwiseAdd(b, pairwiseConstant(acc, 0.0), b.CreateLoad(acc, carry));
 }
 
 }  // namespace kiln::lowering
