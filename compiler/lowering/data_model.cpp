@@ -4,6 +4,12 @@ namespace kiln::lowering {
 
 using typing::Kind;
 
+llvm::StructType* strStruct(llvm::LLVMContext& ctx) {
+  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+  return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
+}
+
 llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
   switch (t->kind) {
     case Kind::kBool: return llvm::Type::getInt1Ty(ctx);
@@ -51,11 +57,8 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kUnicodeCharSeq:  // records: never a value (a U field is read as a str)
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
       return llvm::PointerType::getUnqual(ctx);
-    case Kind::kStr: {  // strings: KilnStr {meminfo, data, length, kind} (kiln_unicode.h)
-      llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-      llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
-      return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
-    }
+    case Kind::kStr:  // strings: KilnStr (kiln_unicode.h)
+      return strStruct(ctx);
     case Kind::kDict:  // dicts: {meminfo} (runtime/cpu/kiln_dict.h)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
     case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)

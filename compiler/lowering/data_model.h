@@ -33,6 +33,8 @@ inline int64_t itemSize(const typing::Type* dtype) {
 }
 
 llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t);
+/// strings: a str's value form, KilnStr {meminfo, data, length, kind}.
+llvm::StructType* strStruct(llvm::LLVMContext& ctx);
 llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t);
 llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);
 llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);

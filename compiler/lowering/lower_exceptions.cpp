@@ -234,7 +234,7 @@ llvm::Value* FunctionLowering::errorArg(llvm::Value* v, const typing::Type* t, c
 void FunctionLowering::raiseNamingStr(KilnErrorKind kind, const std::string& prefix, llvm::Value* s) {
   // Made here by hand, not as temporaries of the instruction: this block
   // does not dominate the instruction's end, where temporaries are dropped.
-  llvm::Type* st = valueType(ctx_, types().str());
+  llvm::StructType* st = strStruct(ctx_);
   auto fallBack = [&](llvm::Value* failed) {
     llvm::BasicBlock* bad = llvm::BasicBlock::Create(ctx_, "raise.plain", fn_);
     llvm::BasicBlock* go = llvm::BasicBlock::Create(ctx_, "raise.named", fn_);

@@ -22,12 +22,6 @@ using typing::Kind;
 
 namespace {
 
-llvm::StructType* strStruct(llvm::LLVMContext& ctx) {
-  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
-  return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
-}
-
 // KilnFormatSpec: six int32 fields, then two int64.
 llvm::StructType* specStruct(llvm::LLVMContext& ctx) {
   llvm::Type* i32 = llvm::Type::getInt32Ty(ctx);

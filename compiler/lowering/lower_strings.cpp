@@ -36,12 +36,6 @@ llvm::StructType* apiType(llvm::LLVMContext& ctx) {
   return llvm::StructType::get(ctx, fields);
 }
 
-llvm::StructType* strType(llvm::LLVMContext& ctx) {
-  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
-  return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
-}
-
 // UTF-8 (as the bundle carries str constants) to code points.
 std::vector<uint32_t> codePoints(const std::string& utf8) {
   std::vector<uint32_t> out;
@@ -87,7 +81,7 @@ llvm::Value* FunctionLowering::strConstant(const std::string& utf8) {
   auto* g = new llvm::GlobalVariable(mod_, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, "kiln.str");
   g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   g->setAlignment(llvm::Align(4));
-  return llvm::ConstantStruct::get(strType(ctx_), {llvm::ConstantPointerNull::get(b_.getPtrTy()), g,
+  return llvm::ConstantStruct::get(strStruct(ctx_), {llvm::ConstantPointerNull::get(b_.getPtrTy()), g,
                                                    b_.getInt64(static_cast<int64_t>(cps.size())), b_.getInt64(kind)});
 }
 
@@ -104,7 +98,7 @@ llvm::Value* callApi(FunctionLowering& fl, ApiField field, llvm::Type* ret, cons
 
 // A pointer to a copy of the string value v (the helpers take KilnStr*).
 llvm::Value* spill(FunctionLowering& fl, llvm::Value* v) {
-  llvm::AllocaInst* slot = fl.entryAlloca(strType(fl.ctx()), "str");
+  llvm::AllocaInst* slot = fl.entryAlloca(strStruct(fl.ctx()), "str");
   fl.builder().CreateStore(v, slot);
   return slot;
 }
@@ -114,7 +108,7 @@ llvm::Value* spill(FunctionLowering& fl, llvm::Value* v) {
 llvm::Value* FunctionLowering::strCharView(llvm::Value* s, llvm::Value* i) {
   llvm::Value* kind = b_.CreateExtractValue(s, kStrKind);
   llvm::Value* data = b_.CreateGEP(b_.getInt8Ty(), b_.CreateExtractValue(s, kStrData), b_.CreateMul(i, kind));
-  llvm::Value* out = llvm::PoisonValue::get(strType(ctx_));
+  llvm::Value* out = llvm::PoisonValue::get(strStruct(ctx_));
   out = b_.CreateInsertValue(out, b_.CreateExtractValue(s, kStrMeminfo), kStrMeminfo);
   out = b_.CreateInsertValue(out, data, kStrData);
   out = b_.CreateInsertValue(out, b_.getInt64(1), kStrLength);
@@ -125,7 +119,7 @@ llvm::Value* FunctionLowering::bytesHash(llvm::Value* bytes) {
   // CPython hashes bytes and a str of kind 1 alike: SipHash-1-3 of the same
   // bytes (0 when empty, never -1), so the helper hashes a borrowed kind-1
   // view of them. A Bytes value is contiguous (Bytes(uint8, 1d, C)).
-  llvm::Value* s = llvm::PoisonValue::get(strType(ctx_));
+  llvm::Value* s = llvm::PoisonValue::get(strStruct(ctx_));
   s = b_.CreateInsertValue(s, llvm::ConstantPointerNull::get(b_.getPtrTy()), kStrMeminfo);
   s = b_.CreateInsertValue(s, b_.CreateExtractValue(bytes, kData), kStrData);
   s = b_.CreateInsertValue(s, b_.CreateExtractValue(bytes, {kShape, 0}), kStrLength);
@@ -200,7 +194,7 @@ struct Fresh {
                "Allocation failed (out of memory making a string)");
     if (value_message)
       fl.raiseIf(b.CreateICmpEQ(status, b.getInt32(KILN_VALUE_ERROR)), KILN_VALUE_ERROR, value_message);
-    llvm::StructType* st = strType(fl.ctx());
+    llvm::StructType* st = strStruct(fl.ctx());
     llvm::Value* v = llvm::PoisonValue::get(st);
     llvm::Value* mi = nullptr;
     for (unsigned k = 0; k < 4; ++k) {
@@ -216,7 +210,7 @@ struct Fresh {
 }  // namespace
 
 llvm::Value* FunctionLowering::strOfCodes(llvm::Value* arr, int64_t kind) {
-  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
   Fresh fresh{*this, temps_};
   llvm::Value* st = callApi(*this, kFromData, b_.getInt32Ty(),
                             {out, b_.CreateExtractValue(arr, kData), b_.CreateExtractValue(arr, {kShape, 0}),
@@ -235,7 +229,7 @@ llvm::Value* FunctionLowering::strFromUcs4Field(llvm::Value* data, int64_t chars
     llvm::Value* was = b_.CreateLoad(b_.getInt64Ty(), len);
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt32(0)), b_.CreateAdd(k, b_.getInt64(1)), was), len);
   });
-  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
   Fresh fresh{*this, temps_};
   llvm::Value* st =
       callApi(*this, kFromData, b_.getInt32Ty(), {out, data, b_.CreateLoad(b_.getInt64Ty(), len), b_.getInt64(4)});
@@ -243,7 +237,7 @@ llvm::Value* FunctionLowering::strFromUcs4Field(llvm::Value* data, int64_t chars
 }
 
 llvm::Value* FunctionLowering::strBinary(BinaryOp op, const ir::Value* lhs, const ir::Value* rhs) {
-  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
   Fresh fresh{*this, temps_};
   if (op == BinaryOp::kAdd) {
     llvm::Value* st = callApi(*this, kConcat, b_.getInt32Ty(), {out, spill(*this, value(lhs)), spill(*this, value(rhs))});
@@ -385,7 +379,7 @@ llvm::Value* FunctionLowering::strGetItem(const ir::Value* obj, const ir::Value*
       b_.CreateICmpSLT(stop, start),
       b_.CreateAdd(b_.CreateSDiv(b_.CreateSub(b_.CreateSub(start, stop), one), b_.CreateNeg(step)), one), zero);
   llvm::Value* count = b_.CreateSelect(neg, down_count, up_count);
-  llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+  llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
   // strings2: a step-1 slice is a view into s's block (one more reference
   // to it, no copy: split's parts cost no allocation), as s[i] is.
   llvm::BasicBlock* view_bb = llvm::BasicBlock::Create(ctx_, "str.slice.view", fn_);
@@ -451,7 +445,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
     case BuiltinId::kChr: {
       llvm::Value* c = converted(args[0], types().integer(64, true));
       raiseIf(b_.CreateICmpUGE(c, b_.getInt64(0x110000)), KILN_VALUE_ERROR, "chr() arg not in range(0x110000)");
-      llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+      llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
       return fresh.take(callApi(*this, kChr, i32, {out, c}), out);
     }
     case BuiltinId::kHash:
@@ -463,7 +457,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::strBuiltin(BuiltinId id, const st
       if (t->kind == Kind::kBool) return b_.CreateSelect(value(args[0]), strConstant("True"), strConstant("False"));
       if (t->kind == Kind::kInt && !t->is_signed && t->bits == 64)  // format: past int64
         return formatValue(value(args[0]), t, 0, "");
-      llvm::Value* out = entryAlloca(strType(ctx_), "str.out");
+      llvm::Value* out = entryAlloca(strStruct(ctx_), "str.out");
       if (t->kind == Kind::kFloat)
         return fresh.take(callApi(*this, kFromFloat, i32, {out, converted(args[0], types().floating(64))}), out);
       return fresh.take(callApi(*this, kFromInt, i32, {out, converted(args[0], types().integer(64, true))}), out);
@@ -529,7 +523,7 @@ llvm::Value* FunctionLowering::strMethod(BuiltinId id, llvm::Value* recv, const 
     return b_.CreateICmpSGT(r, b_.getInt32(0));
   };
   llvm::Value* out = nullptr;
-  auto newOut = [&]() { return out = entryAlloca(strType(ctx_), "str.out"); };
+  auto newOut = [&]() { return out = entryAlloca(strStruct(ctx_), "str.out"); };
   switch (id) {
     case BuiltinId::kStrUpper:
     case BuiltinId::kStrLower:
