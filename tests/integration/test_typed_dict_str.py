@@ -81,12 +81,14 @@ def test_str_values_and_tuples_holding_strings():
         d[i] = WORDS[-1 - i] * 3
         want[i] = WORDS[-1 - i] * 3
     same(d, want)
-    t = Dict.empty(types.Tuple((types.unicode_type, types.int64)), types.UniTuple(types.unicode_type, 2))
-    t[("日本", 1)] = ("é", "🙂")
-    t[("a", 2)] = ("", "x")
-    t[("日本", 1)] = ("ü", "y")
-    assert dict(t.items()) == {("日本", 1): ("ü", "y"), ("a", 2): ("", "x")}
-    assert ("a", 2) in t and ("a", 3) not in t
+    t = Dict.empty(types.UniTuple(types.int64, 2), types.Tuple((types.unicode_type, types.int64)))
+    t[(1, 2)] = ("é", 1)
+    t[(3, 4)] = ("", 2)
+    t[(1, 2)] = ("🙂", 3)
+    assert dict(t.items()) == {(1, 2): ("🙂", 3), (3, 4): ("", 2)}
+    assert (3, 4) in t and (4, 3) not in t
+    with pytest.raises(TypeError, match=r"tuple keys hold numbers \(not yet strings\)"):
+        Dict.empty(types.Tuple((types.unicode_type, types.int64)), types.int64)
     e = Dict()  # typed by its first store
     e["k"] = 1.5
     assert (e.key_type, e.value_type) == ("unicode_type", "float64")
@@ -261,4 +263,32 @@ def test_deletion_and_overwrite_churn_releases_exactly():
     d.clear()
     assert kiln.live_allocations() - before == 1
     del d
+    assert kiln.live_allocations() == before
+
+
+def tuple_values(d, k):
+    s, n = d[k]
+    d[k + 1] = (s + "日", n + 1)
+    return d[k + 1]
+
+
+def store_wide_views(d, s):
+    # s[0] of "a🙂" is a 4-byte-kind view of "a": equal to Python's "a".
+    for i in range(len(s)):
+        d[s[i]] = i
+    return len(d)
+
+
+def test_keys_of_other_kinds_and_tuple_values_across_the_boundary():
+    before = kiln.live_allocations()
+    t = Dict.empty(types.int64, types.Tuple((types.unicode_type, types.int64)))
+    t[1] = ("é", 1)
+    assert jit(tuple_values)(t, 1) == ("é日", 2)
+    assert dict(t.items()) == {1: ("é", 1), 2: ("é日", 2)}
+    d = Dict.empty(types.unicode_type, types.int64)
+    d["a"] = -1
+    assert jit(store_wide_views)(d, "a🙂é") == 3
+    same(d, {"a": 0, "🙂": 1, "é": 2})  # the view found Python's "a"
+    assert [type(k) for k in d] == [str, str, str] and "a" in d and d["a"] == 0
+    del t, d
     assert kiln.live_allocations() == before

@@ -8,7 +8,8 @@
 // (kiln_unicode.h: CPython's SipHash with the key module.cpp installs), and
 // compared by value in that type (0.0 == -0.0, strings by code points).
 //
-// dictstr: keys and values are numbers, strings and tuples of them. The
+// dictstr: keys and values are numbers, strings and tuples of them (tuple
+// keys of numbers only, as compiled code's). The
 // table holds a reference to the block of each string it holds, as
 // compiled code's dicts do (kiln_dict.h): a str stored from Python is copied
 // into a block of its own (the unboxed form borrows the str object's
@@ -89,26 +90,6 @@ void strOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
     for (size_t i = 0; i < l.items.size(); ++i) strOffsets(l.items[i], base + l.offsets[i], out);
 }
 
-// Whether the runtime's hash of a str is Python's (module.cpp installs
-// CPython's key when the interpreter hashes so): a tuple key is hashed by
-// Python's hash() of the tuple, which mixes its items' Python hashes, and
-// compiled code mixes the runtime's.
-bool strHashIsPythons() {
-  static int known = -1;
-  if (known < 0) {
-    PyObject* sample = PyUnicode_FromString("kiln typed dict probe \xc3\xa9");
-    if (sample == nullptr) {
-      PyErr_Clear();
-      return false;
-    }
-    KilnStr s{nullptr, PyUnicode_DATA(sample), PyUnicode_GET_LENGTH(sample), PyUnicode_KIND(sample)};
-    Py_hash_t h = PyObject_Hash(sample);
-    known = h == kiln_unicode_table.hash(&s) ? 1 : 0;
-    Py_DECREF(sample);
-  }
-  return known == 1;
-}
-
 // Whether Python can drive a dict of this type; why not, otherwise.
 bool drivable(const Layout& dict, const char** why) {
   if (!holdable(dict.items[0]) || !holdable(dict.items[1])) {
@@ -117,8 +98,8 @@ bool drivable(const Layout& dict, const char** why) {
   }
   std::vector<size_t> key_strs;
   strOffsets(dict.items[0], 0, &key_strs);
-  if (dict.items[0].kind == Kind::kTuple && !key_strs.empty() && !strHashIsPythons()) {
-    *why = "a typed Dict from Python takes tuple keys holding strings only where Python hashes str with SipHash-1-3";
+  if (dict.items[0].kind == Kind::kTuple && !key_strs.empty()) {  // as compiled code's dicts (python-subset.md)
+    *why = "a typed Dict's tuple keys hold numbers (not yet strings)";
     return false;
   }
   return true;
