@@ -350,7 +350,8 @@ void FunctionLowering::dictStore(llvm::Value* mi, const DictKey& key, llvm::Valu
   if (holdsRefs(key.type)) {  // strings2: a new key's reference (an old key stays, as Python's)
     ifThen(b_.CreateICmpEQ(b_.CreateLoad(b_.getInt64Ty(), found), b_.getInt64(0)), [&]() {
       llvm::Value* k = fromMemory(b_, b_.CreateLoad(memoryType(ctx_, key.type), key.slot), key.type);
-      b_.CreateStore(toMemory(b_, ownedForContainer(k, key.type), key.type), dictCall(kOpKeyAt, b_.getPtrTy(), {mi, ix}));
+      b_.CreateStore(toMemory(b_, ownedForContainer(k, key.type), key.type),
+                     dictCall(kOpKeyAt, b_.getPtrTy(), {mi, ix}));
     });
   }
   if (holdsRefs(vt)) {

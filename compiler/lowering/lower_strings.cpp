@@ -139,7 +139,8 @@ llvm::Value* FunctionLowering::ownedForContainer(llvm::Value* v, const typing::T
     llvm::Value* st = callApi(*this, kFromData, b_.getInt32Ty(),
                               {slot, b_.CreateExtractValue(v, kStrData), b_.CreateExtractValue(v, kStrLength),
                                b_.CreateExtractValue(v, kStrKind)});
-    raiseIf(b_.CreateICmpNE(st, b_.getInt32(0)), KILN_MEMORY_ERROR, "Allocation failed (out of memory copying a string)");
+    raiseIf(b_.CreateICmpNE(st, b_.getInt32(0)), KILN_MEMORY_ERROR,
+            "Allocation failed (out of memory copying a string)");
   });
   return b_.CreateLoad(strType(ctx_), slot);
 }

@@ -29,7 +29,10 @@
  *    One convention whichever side made the block: compiled code's
  *    destructor (lowering/lower_dicts.cpp) and the Python client's
  *    (client/python/src/typed_dict.cpp) release the same references, so a
- *    dict made on one side and mutated on the other is released right.
+ *    dict made on one side and mutated on the other is released right, and
+ *    a block compiled code made takes the client's destructor when it
+ *    reaches Python (the compiled library may be unloaded before the dict
+ *    dies).
  */
 #include <stdint.h>
 

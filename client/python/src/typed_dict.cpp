@@ -118,7 +118,8 @@ size_t n_str_shapes = 0;
 
 void dropEntryStrings(void* key, void* value, void* ctx) {
   const StrSpots& spots = *static_cast<const StrSpots*>(ctx);
-  for (size_t off : spots.key) kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(key) + off).meminfo));
+  for (size_t off : spots.key)
+    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(key) + off).meminfo));
   for (size_t off : spots.value)
     kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(value) + off).meminfo));
 }
@@ -253,7 +254,8 @@ PyObject* dictNew(PyObject*, PyObject* spelling) {
   if (l == nullptr) return nullptr;
   void (*dtor)(void*) = nullptr;
   if (!dtorFor(*l, &dtor)) return nullptr;
-  KilnMemInfo* mi = kiln_dict_new(static_cast<int64_t>(l->items[0].size), static_cast<int64_t>(l->items[1].size), 0, dtor);
+  KilnMemInfo* mi =
+      kiln_dict_new(static_cast<int64_t>(l->items[0].size), static_cast<int64_t>(l->items[1].size), 0, dtor);
   if (mi == nullptr) return PyErr_NoMemory();
   PyObject* cap = PyCapsule_New(mi, kCapsule, dropHandle);
   if (cap == nullptr) kiln_mi_decref(mi);
@@ -464,7 +466,8 @@ PyMethodDef kTypedDictFunctions[] = {
     {"dict_set", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictSet)), METH_FASTCALL, "d[key] = value"},
     {"dict_del", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictDel)), METH_FASTCALL, "del d[key]"},
     {"dict_items", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictItems)), METH_FASTCALL, "the items in order"},
-    {"dict_popitem", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictPopitem)), METH_FASTCALL, "d.popitem()"},
+    {"dict_popitem", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictPopitem)), METH_FASTCALL,
+     "d.popitem()"},
     {"dict_clear", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictClear)), METH_FASTCALL, "d.clear()"},
     {nullptr, nullptr, 0, nullptr}};
 
