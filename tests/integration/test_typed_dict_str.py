@@ -292,3 +292,34 @@ def test_keys_of_other_kinds_and_tuple_values_across_the_boundary():
     assert [type(k) for k in d] == [str, str, str] and "a" in d and d["a"] == 0
     del t, d
     assert kiln.live_allocations() == before
+
+
+def compiled_methods(d, e):
+    c = d.copy()  # a block of the same kind, made by compiled code from Python's
+    k, v = c.popitem()
+    c.update(e)
+    got = c.setdefault("sd" + "é", "v")
+    n = len(c)
+    d.clear()
+    return c, k, v, got, n
+
+
+def test_compiled_methods_on_a_dict_made_in_python():
+    before = kiln.live_allocations()
+    d = Dict.empty(types.unicode_type, types.unicode_type)
+    e = Dict.empty(types.unicode_type, types.unicode_type)
+    for i, w in enumerate(WORDS):
+        d[w] = w * i
+    e["日本"] = "over"
+    e["extra"] = "🙂"
+    want_d, want_e = dict(d.items()), dict(e.items())
+    c, k, v, got, n = jit(compiled_methods)(d, e)
+    wc, wk, wv, wgot, wn = compiled_methods(want_d, want_e)
+    assert (k, v, got, n) == (wk, wv, wgot, wn)
+    assert isinstance(c, Dict)
+    same(c, wc)
+    same(d, {})
+    del c
+    same(e, want_e)
+    del d, e
+    assert kiln.live_allocations() == before
