@@ -6,12 +6,13 @@ Its items live in the same hash table as compiled code's dicts
 (client/python/src/typed_dict.cpp): passing it to a jitted function passes
 that table, without copying, and what the function stores is seen from
 Python. Keys and values are numbers, bools, strings (``unicode_type``) and
-tuples of them (tuple keys of numbers, as compiled code's); storing converts a value to the dict's type or refuses it
-with a TypeError, as Numba's casts do. ``Dict()`` without types takes them
-from its first store (``kiln.typeof`` of the key and the value). Inside
-compiled code ``Dict()`` makes a compiled dict, as ``dict()`` and ``{}`` do;
-a dict a jitted function returns arrives as a ``Dict`` over its table when
-its keys and values are of those kinds (a Python ``dict`` otherwise).
+tuples of them (tuple keys of numbers, as compiled code's); storing converts
+a value to the dict's type or refuses it with a TypeError, as Numba's casts
+do. ``Dict()`` without types takes them from its first store
+(``kiln.typeof`` of the key and the value). Inside compiled code ``Dict()``
+makes a compiled dict, as ``dict()`` and ``{}`` do; a dict a jitted function
+returns arrives as a ``Dict`` over its table when its keys and values are of
+those kinds (a Python ``dict`` otherwise).
 
 Strings: a str stored from Python is copied into a block the table owns
 (compiled code copies a borrowed str it stores too), and str keys hash as
