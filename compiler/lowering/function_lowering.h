@@ -469,6 +469,13 @@ class FunctionLowering {
   llvm::Value* strConstant(const std::string& utf8);
   /// The one-character string s[i] (i in range): a view into s's block.
   llvm::Value* strCharView(llvm::Value* s, llvm::Value* i);
+  /// dictstr: v (of type t) as a container that outlives this call keeps it:
+  /// with a reference of its own, and each string in it that is borrowed (an
+  /// argument's characters, a constant: a null meminfo) copied into a block
+  /// of its own. A dict is such a container: a typed Dict passed from Python
+  /// or a dict returned to it is read after the call, when an argument's
+  /// characters may be gone.
+  llvm::Value* ownedForContainer(llvm::Value* v, const typing::Type* t);
   llvm::Value* strBinary(ir::BinaryOp op, const ir::Value* lhs, const ir::Value* rhs);
   llvm::Value* strCompare(ir::CompareOp op, const ir::Value* lhs, const ir::Value* rhs);
   /// a op b for two strings; `a_text`/`b_text` the constant text of a side

@@ -344,10 +344,14 @@ void FunctionLowering::dictStore(llvm::Value* mi, const DictKey& key, llvm::Valu
   llvm::Value* ix = dictCall(kOpInsert, b_.getInt64Ty(), {mi, key.slot, key.hash, keyEq(key.type), found});
   raiseIf(b_.CreateICmpEQ(ix, b_.getInt64(-2)), KILN_MEMORY_ERROR, "Allocation failed (out of memory growing a dict)");
   llvm::Value* slot = dictValuePtr(mi, ix);
-  retain(v, vt);  // the dict's reference
+  // The dict's references, with its own copy of a borrowed string
+  // (dictstr: the table may outlive the call, as a typed Dict from Python).
+  v = ownedForContainer(v, vt);
   if (holdsRefs(key.type)) {  // strings2: a new key's reference (an old key stays, as Python's)
     ifThen(b_.CreateICmpEQ(b_.CreateLoad(b_.getInt64Ty(), found), b_.getInt64(0)), [&]() {
-      retain(fromMemory(b_, b_.CreateLoad(memoryType(ctx_, key.type), key.slot), key.type), key.type);
+      llvm::Value* k = fromMemory(b_, b_.CreateLoad(memoryType(ctx_, key.type), key.slot), key.type);
+      b_.CreateStore(toMemory(b_, ownedForContainer(k, key.type), key.type),
+                     dictCall(kOpKeyAt, b_.getPtrTy(), {mi, ix}));
     });
   }
   if (holdsRefs(vt)) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/lowering/ownership.h"  // dictstr: holdsRefs
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_buffers.h"  // bytes2:
 #include "kiln_unicode.h"
@@ -113,6 +114,29 @@ llvm::Value* FunctionLowering::strCharView(llvm::Value* s, llvm::Value* i) {
   out = b_.CreateInsertValue(out, data, kStrData);
   out = b_.CreateInsertValue(out, b_.getInt64(1), kStrLength);
   return b_.CreateInsertValue(out, kind, kStrKind);
+}
+
+llvm::Value* FunctionLowering::ownedForContainer(llvm::Value* v, const typing::Type* t) {
+  if (t->kind == Kind::kTuple) {
+    llvm::Value* out = v;
+    for (unsigned k = 0; k < t->items.size(); ++k)
+      if (holdsRefs(t->items[k]))
+        out = b_.CreateInsertValue(out, ownedForContainer(b_.CreateExtractValue(v, k), t->items[k]), k);
+    return out;
+  }
+  retain(v, t);  // a null meminfo (borrowed) takes no reference
+  if (t->kind != Kind::kStr) return v;
+  llvm::Value* mi = b_.CreateExtractValue(v, kStrMeminfo);
+  llvm::AllocaInst* slot = entryAlloca(strType(ctx_), "owned.str");
+  b_.CreateStore(v, slot);
+  ifThen(b_.CreateIsNull(mi), [&]() {
+    llvm::Value* st = callApi(*this, kFromData, b_.getInt32Ty(),
+                              {slot, b_.CreateExtractValue(v, kStrData), b_.CreateExtractValue(v, kStrLength),
+                               b_.CreateExtractValue(v, kStrKind)});
+    raiseIf(b_.CreateICmpNE(st, b_.getInt32(0)), KILN_MEMORY_ERROR,
+            "Allocation failed (out of memory copying a string)");
+  });
+  return b_.CreateLoad(strType(ctx_), slot);
 }
 
 llvm::Value* FunctionLowering::bytesHash(llvm::Value* bytes) {

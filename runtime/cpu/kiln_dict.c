@@ -209,6 +209,12 @@ KilnMemInfo* kiln_dict_copy(KilnMemInfo* mi) {
 
 int64_t kiln_dict_len(const KilnMemInfo* mi) { return ((const KilnDictHeader*)mi->data)->used; }
 
+void kiln_dict_each_live(void* data, void (*fn)(void* key, void* value, void* ctx), void* ctx) {
+  KilnDictHeader* h = (KilnDictHeader*)data;
+  for (int64_t ix = 0; ix < h->nentries; ++ix)
+    if (entryLive(h, ix)) fn(entry(h, ix) + ENTRY_HEAD, entry(h, ix) + h->value_offset, ctx);
+}
+
 const KilnDictOps kiln_dict_table = {kiln_dict_new,  kiln_dict_lookup, kiln_dict_insert, kiln_dict_remove, kiln_dict_popitem,
                                  kiln_dict_next, kiln_dict_key_at, kiln_dict_clear,  kiln_dict_copy};
 

@@ -20,9 +20,19 @@
  *    caller can still read (and release) the value it removed;
  *  - only insert moves the data (it may grow the block): pointers into the
  *    entries are valid until the next insert on the same dict;
- *  - values may hold references (arrays): the caller stores, retains and
- *    releases them; the block's destructor (the caller's) releases the live
- *    ones. Keys hold none.
+ *  - keys and values may hold references (a str key's or value's block, an
+ *    array value's): the table holds one reference for each live entry's
+ *    key and value. The caller stores and retains them (a borrowed string
+ *    is copied first: the table outlives the call that stored it), releases
+ *    what it overwrites or removes (an old key stays when a key is stored
+ *    again, as Python's), and the block's destructor releases the live ones.
+ *    One convention whichever side made the block: compiled code's
+ *    destructor (lowering/lower_dicts.cpp) and the Python client's
+ *    (client/python/src/typed_dict.cpp) release the same references, so a
+ *    dict made on one side and mutated on the other is released right, and
+ *    a block compiled code made takes the client's destructor when it
+ *    reaches Python (the compiled library may be unloaded before the dict
+ *    dies).
  */
 #include <stdint.h>
 
@@ -85,6 +95,9 @@ void* kiln_dict_value_at(KilnMemInfo* mi, int64_t ix);
 void kiln_dict_clear(KilnMemInfo* mi);
 KilnMemInfo* kiln_dict_copy(KilnMemInfo* mi);
 int64_t kiln_dict_len(const KilnMemInfo* mi);
+/* Calls fn(key, value, ctx) for each live entry of a dict block's data:
+ * for a destructor, which gets the data rather than the meminfo. */
+void kiln_dict_each_live(void* data, void (*fn)(void* key, void* value, void* ctx), void* ctx);
 
 #ifdef __cplusplus
 }

@@ -54,7 +54,9 @@ typedef struct KilnMemInfo {
   size_t alloc_size; /* bytes of the data block (size, at least 1) */
   /* Called with the data just before the block is freed, or NULL. Containers
    * (lists, dicts, strings' owners) drop the references their data holds
-   * here; the function lives in the compiled object, which stays loaded. */
+   * here; the function lives in the compiled object, which stays loaded
+   * while compiled code holds the block (a dict handed to Python gets the
+   * client's own destructor: kiln_dict.h). */
   void (*dtor)(void* data);
 } KilnMemInfo;
 

@@ -321,9 +321,11 @@ def test_returned_dict_is_a_typed_dict_over_the_same_table():
     assert list(d.items()) == [(123, 1.5), (124, 3.0), (7, 0.25), (8, 0.5)]
     t = jit(lambda: {(1, 2): True})()
     assert isinstance(t, Dict) and t.key_type == "UniTuple(int64, 2)" and t[(1, 2)] is True
-    s = jit(lambda: {"a": 1})()  # str keys: a Python dict (a typed Dict from Python holds numbers)
-    assert type(s) is dict and s == {"a": 1}
-    del d, t
+    s = jit(lambda: {"a": 1})()  # dictstr: str keys too (a typed Dict from Python holds strings)
+    assert isinstance(s, Dict) and s.key_type == "unicode_type" and s == {"a": 1}
+    a = jit(lambda: {1: np.zeros(2)})()  # array values: a Python dict, a copy of the items
+    assert type(a) is dict and list(a) == [1]
+    del d, t, s, a
     assert kiln.live_allocations() == before
 
 

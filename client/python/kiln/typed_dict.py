@@ -5,12 +5,20 @@ Its items live in the same hash table as compiled code's dicts
 (runtime/cpu/kiln_dict.h), driven from Python by the extension
 (client/python/src/typed_dict.cpp): passing it to a jitted function passes
 that table, without copying, and what the function stores is seen from
-Python. Keys and values are numbers, bools and tuples of them; storing
-converts a value to the dict's type or refuses it, as Numba's casts do.
-``Dict()`` without types takes them from its first store (``kiln.typeof``
-of the key and the value). Inside compiled code ``Dict()`` makes a compiled
-dict, as ``dict()`` and ``{}`` do; a dict a jitted function returns arrives
-as a Python ``dict``."""
+Python. Keys and values are numbers, bools, strings (``unicode_type``) and
+tuples of them (tuple keys of numbers, as compiled code's); storing converts
+a value to the dict's type or refuses it with a TypeError, as Numba's casts
+do. ``Dict()`` without types takes them from its first store
+(``kiln.typeof`` of the key and the value). Inside compiled code ``Dict()``
+makes a compiled dict, as ``dict()`` and ``{}`` do; a dict a jitted function
+returns arrives as a ``Dict`` over its table when its keys and values are of
+those kinds (a Python ``dict`` otherwise).
+
+Strings: a str stored from Python is copied into a block the table owns
+(compiled code copies a borrowed str it stores too), and str keys hash as
+compiled code hashes them (CPython's hash), so a key stored on one side is
+found by a str the other side builds. Overwriting, deleting, ``pop``,
+``popitem``, ``clear`` and dropping the dict release what it held."""
 
 from collections.abc import MutableMapping
 
@@ -97,6 +105,16 @@ class Dict(MutableMapping):
 
     def __iter__(self):
         return iter([k for k, _ in self.items()])
+
+    def popitem(self):
+        """The last item, removed (Python's order); KeyError when empty."""
+        if self._kiln_handle is None:
+            raise KeyError("popitem(): dictionary is empty")
+        return _kiln.dict_popitem(self._kiln_handle, self._kiln_type)
+
+    def clear(self):
+        if self._kiln_handle is not None:
+            _kiln.dict_clear(self._kiln_handle, self._kiln_type)
 
     def __len__(self):
         return 0 if self._kiln_handle is None else _kiln.dict_len(self._kiln_handle)

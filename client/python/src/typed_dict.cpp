@@ -4,16 +4,27 @@
 //
 // Keys are hashed as compiled code hashes them: CPython's hash() of the key
 // converted to the key type (the same numbers for bools, integers, floats,
-// complex and tuples of them) and compared by value in that type (0.0 ==
-// -0.0). Values are scalars and tuples (no references to hold), so the
-// blocks made here need no destructor.
+// complex and tuples of them), a str key by the runtime's own hash
+// (kiln_unicode.h: CPython's SipHash with the key module.cpp installs), and
+// compared by value in that type (0.0 == -0.0, strings by code points).
+//
+// dictstr: keys and values are numbers, strings and tuples of them (tuple
+// keys of numbers only, as compiled code's). The
+// table holds a reference to the block of each string it holds, as
+// compiled code's dicts do (kiln_dict.h): a str stored from Python is copied
+// into a block of its own (the unboxed form borrows the str object's
+// characters), what is overwritten or removed is released here, and a block
+// made here gets a destructor that releases the strings of its live entries.
+#include <array>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kiln_dict.h"
+#include "kiln_unicode.h"
 #include "native.h"
 
 namespace kiln::python {
@@ -50,6 +61,10 @@ bool sameValue(const Layout& l, const char* a, const char* b) {
     case Kind::kComplex64: return at<float>(a) == at<float>(b) && at<float>(a + 4) == at<float>(b + 4);
     case Kind::kComplex128: return at<double>(a) == at<double>(b) && at<double>(a + 8) == at<double>(b + 8);
     case Kind::kBool: return (at<uint8_t>(a) != 0) == (at<uint8_t>(b) != 0);
+    case Kind::kStr: {
+      const KilnStr x = at<KilnStr>(a), y = at<KilnStr>(b);
+      return kiln_unicode_table.eq(&x, &y) != 0;
+    }
     default: return std::memcmp(a, b, l.size) == 0;  // integers
   }
 }
@@ -58,13 +73,109 @@ int keyEq(const void* a, const void* b) {
   return sameValue(*eq_layout, static_cast<const char*>(a), static_cast<const char*>(b)) ? 1 : 0;
 }
 
-bool plain(const Layout& l) {
+// What a typed Dict from Python holds: numbers, bools, strings and tuples of them.
+bool holdable(const Layout& l) {
   if (l.kind == Kind::kTuple) {
     for (const Layout& item : l.items)
-      if (!plain(item)) return false;
+      if (!holdable(item)) return false;
     return true;
   }
-  return l.kind < Kind::kNone;
+  return l.kind < Kind::kNone || l.kind == Kind::kStr;
+}
+
+// The offsets of the strings in a key or value's memory form.
+void strOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
+  if (l.kind == Kind::kStr) out->push_back(base);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i) strOffsets(l.items[i], base + l.offsets[i], out);
+}
+
+// Whether Python can drive a dict of this type; why not, otherwise.
+bool drivable(const Layout& dict, const char** why) {
+  if (!holdable(dict.items[0]) || !holdable(dict.items[1])) {
+    *why = "a typed Dict from Python holds numbers, strings and tuples of them";
+    return false;
+  }
+  std::vector<size_t> key_strs;
+  strOffsets(dict.items[0], 0, &key_strs);
+  if (dict.items[0].kind == Kind::kTuple && !key_strs.empty()) {  // as compiled code's dicts (python-subset.md)
+    *why = "a typed Dict's tuple keys hold numbers (not yet strings)";
+    return false;
+  }
+  return true;
+}
+
+// The destructor of a block made here: releases the strings of its live
+// entries. The runtime calls it with the data alone, so each place of the
+// strings (their offsets in the key and the value) has a function of its
+// own, bound once; few shapes exist (a str key, a str value, both...).
+struct StrSpots {
+  std::vector<size_t> key, value;
+};
+constexpr size_t kMaxStrShapes = 64;
+std::array<StrSpots, kMaxStrShapes> str_shapes;  // written once each, before any block uses it
+size_t n_str_shapes = 0;
+
+void dropEntryStrings(void* key, void* value, void* ctx) {
+  const StrSpots& spots = *static_cast<const StrSpots*>(ctx);
+  for (size_t off : spots.key)
+    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(key) + off).meminfo));
+  for (size_t off : spots.value)
+    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(value) + off).meminfo));
+}
+template <size_t kShape>
+void dropStrings(void* data) {
+  kiln_dict_each_live(data, dropEntryStrings, &str_shapes[kShape]);
+}
+template <size_t... kN>
+constexpr std::array<void (*)(void*), sizeof...(kN)> stringDtors(std::index_sequence<kN...>) {
+  return {dropStrings<kN>...};
+}
+constexpr auto kStringDtors = stringDtors(std::make_index_sequence<kMaxStrShapes>());
+
+// The destructor for a dict of this layout (nullptr: it holds no strings);
+// false with a TypeError when every shape is taken.
+bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
+  StrSpots spots;
+  strOffsets(dict.items[0], 0, &spots.key);
+  strOffsets(dict.items[1], 0, &spots.value);
+  *dtor = nullptr;
+  if (spots.key.empty() && spots.value.empty()) return true;
+  for (size_t i = 0; i < n_str_shapes; ++i)
+    if (str_shapes[i].key == spots.key && str_shapes[i].value == spots.value) {
+      *dtor = kStringDtors[i];
+      return true;
+    }
+  if (n_str_shapes == kMaxStrShapes) {
+    PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings (at most %d)",
+                 static_cast<int>(kMaxStrShapes));
+    return false;
+  }
+  str_shapes[n_str_shapes] = std::move(spots);
+  *dtor = kStringDtors[n_str_shapes++];
+  return true;
+}
+
+// Replaces each string at p unboxed from Python (borrowing the str object's
+// characters) with a copy in a block of its own, whose reference the table
+// will hold; false with MemoryError (having released the copies made).
+bool ownStrings(const Layout& l, char* p) {
+  std::vector<size_t> offsets;
+  strOffsets(l, 0, &offsets);
+  for (size_t off : offsets) {
+    KilnStr s = at<KilnStr>(p + off), out;
+    if (s.meminfo != nullptr) continue;
+    if (kiln_unicode_table.from_data(&out, s.data, s.length, s.kind) != 0) {
+      for (size_t done : offsets) {
+        if (done == off) break;
+        kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(p + done).meminfo));
+      }
+      PyErr_NoMemory();
+      return false;
+    }
+    std::memcpy(p + off, &out, sizeof out);
+  }
+  return true;
 }
 
 // The layout of a "DictType[K, V]" spelling, parsed once per spelling.
@@ -79,8 +190,9 @@ const Layout* dictLayout(PyObject* spelling) {
     PyErr_Format(PyExc_TypeError, "not a dict type: %s", s);
     return nullptr;
   }
-  if (!plain(l->items[0]) || !plain(l->items[1])) {
-    PyErr_Format(PyExc_TypeError, "a typed Dict from Python holds numbers and tuples of numbers, not %s", s);
+  const char* why = nullptr;
+  if (!drivable(*l, &why)) {
+    PyErr_Format(PyExc_TypeError, "%s, not %s", why, s);
     return nullptr;
   }
   const Layout* out = cache->emplace(s, std::make_unique<Layout>(*std::move(l))).first->second.get();
@@ -97,6 +209,11 @@ void dropHandle(PyObject* cap) {
 bool keyOf(const Layout& kl, PyObject* key, std::vector<char>* buf, int64_t* hash) {
   buf->assign(kl.size + 1, 0);
   if (!unbox(key, kl, buf->data())) return false;
+  if (kl.kind == Kind::kStr) {  // the runtime's hash, as compiled code's
+    const KilnStr s = at<KilnStr>(buf->data());
+    *hash = kiln_unicode_table.hash(&s);
+    return true;
+  }
   PyObject* canon = box(kl, buf->data());
   if (canon == nullptr) return false;
   Py_hash_t h = PyObject_Hash(canon);
@@ -135,7 +252,10 @@ int64_t lookup(const Args& a, PyObject* key, std::vector<char>* buf, int64_t* ha
 PyObject* dictNew(PyObject*, PyObject* spelling) {
   const Layout* l = dictLayout(spelling);
   if (l == nullptr) return nullptr;
-  KilnMemInfo* mi = kiln_dict_new(static_cast<int64_t>(l->items[0].size), static_cast<int64_t>(l->items[1].size), 0, nullptr);
+  void (*dtor)(void*) = nullptr;
+  if (!dtorFor(*l, &dtor)) return nullptr;
+  KilnMemInfo* mi =
+      kiln_dict_new(static_cast<int64_t>(l->items[0].size), static_cast<int64_t>(l->items[1].size), 0, dtor);
   if (mi == nullptr) return PyErr_NoMemory();
   PyObject* cap = PyCapsule_New(mi, kCapsule, dropHandle);
   if (cap == nullptr) kiln_mi_decref(mi);
@@ -160,7 +280,7 @@ PyObject* dictGet(PyObject*, PyObject* const* args, Py_ssize_t n) {
     PyErr_SetObject(PyExc_KeyError, args[2]);
     return nullptr;
   }
-  return box(a.l->items[1], kiln_dict_value_at(a.mi, ix));
+  return boxBorrowed(a.l->items[1], kiln_dict_value_at(a.mi, ix));  // the table keeps its references
 }
 
 // dict_contains(handle, spelling, key) -> bool (a key of another type: False)
@@ -182,15 +302,30 @@ PyObject* dictContains(PyObject*, PyObject* const* args, Py_ssize_t n) {
 PyObject* dictSet(PyObject*, PyObject* const* args, Py_ssize_t n) {
   Args a;
   if (!parseArgs(args, n, 4, &a)) return nullptr;
-  std::vector<char> key, value(a.l->items[1].size + 1, 0);
+  const Layout& kl = a.l->items[0];
+  const Layout& vl = a.l->items[1];
+  std::vector<char> key, value(vl.size + 1, 0);
   int64_t hash;
-  if (!keyOf(a.l->items[0], args[2], &key, &hash)) return nullptr;
-  if (!unbox(args[3], a.l->items[1], value.data())) return nullptr;  // before the dict changes
-  eq_layout = &a.l->items[0];
+  if (!keyOf(kl, args[2], &key, &hash)) return nullptr;
+  // Both converted and their strings copied before the dict changes.
+  if (!unbox(args[3], vl, value.data()) || !ownStrings(vl, value.data())) return nullptr;
+  if (!ownStrings(kl, key.data())) {
+    releaseResult(vl, value.data());
+    return nullptr;
+  }
+  eq_layout = &kl;
   int64_t found = 0;
   int64_t ix = kiln_dict_insert(a.mi, key.data(), hash, keyEq, &found);
-  if (ix < 0) return PyErr_NoMemory();
-  std::memcpy(kiln_dict_value_at(a.mi, ix), value.data(), a.l->items[1].size);
+  if (ix < 0) {
+    releaseResult(kl, key.data());
+    releaseResult(vl, value.data());
+    return PyErr_NoMemory();
+  }
+  if (found) {  // the old key stays (as Python's); the old value goes
+    releaseResult(kl, key.data());
+    releaseResult(vl, kiln_dict_value_at(a.mi, ix));
+  }
+  std::memcpy(kiln_dict_value_at(a.mi, ix), value.data(), vl.size);
   Py_RETURN_NONE;
 }
 
@@ -202,10 +337,49 @@ PyObject* dictDel(PyObject*, PyObject* const* args, Py_ssize_t n) {
   int64_t hash;
   if (!keyOf(a.l->items[0], args[2], &key, &hash)) return nullptr;
   eq_layout = &a.l->items[0];
-  if (kiln_dict_remove(a.mi, key.data(), hash, keyEq) < 0) {
+  int64_t ix = kiln_dict_remove(a.mi, key.data(), hash, keyEq);
+  if (ix < 0) {
     PyErr_SetObject(PyExc_KeyError, args[2]);
     return nullptr;
   }
+  releaseResult(a.l->items[0], kiln_dict_key_at(a.mi, ix));  // the removed entry stays readable
+  releaseResult(a.l->items[1], kiln_dict_value_at(a.mi, ix));
+  Py_RETURN_NONE;
+}
+
+// dict_popitem(handle, spelling) -> (key, value), the last item (Python's
+// order); KeyError when empty. The table's references pass to the result.
+PyObject* dictPopitem(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 2, &a)) return nullptr;
+  int64_t ix = kiln_dict_popitem(a.mi);
+  if (ix < 0) {
+    PyErr_SetString(PyExc_KeyError, "popitem(): dictionary is empty");
+    return nullptr;
+  }
+  const void* kp = kiln_dict_key_at(a.mi, ix);
+  const void* vp = kiln_dict_value_at(a.mi, ix);
+  PyObject* k = box(a.l->items[0], kp);
+  if (k == nullptr) {
+    releaseResult(a.l->items[1], vp);
+    return nullptr;
+  }
+  PyObject* v = box(a.l->items[1], vp);
+  PyObject* pair = v ? PyTuple_Pack(2, k, v) : nullptr;
+  Py_DECREF(k);
+  Py_XDECREF(v);
+  return pair;
+}
+
+// dict_clear(handle, spelling)
+PyObject* dictClear(PyObject*, PyObject* const* args, Py_ssize_t n) {
+  Args a;
+  if (!parseArgs(args, n, 2, &a)) return nullptr;
+  for (int64_t ix = kiln_dict_next(a.mi, 0); ix >= 0; ix = kiln_dict_next(a.mi, ix + 1)) {
+    releaseResult(a.l->items[0], kiln_dict_key_at(a.mi, ix));
+    releaseResult(a.l->items[1], kiln_dict_value_at(a.mi, ix));
+  }
+  kiln_dict_clear(a.mi);
   Py_RETURN_NONE;
 }
 
@@ -215,8 +389,8 @@ PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
   if (!parseArgs(args, n, 2, &a)) return nullptr;
   PyObject* out = PyList_New(0);
   for (int64_t ix = out ? kiln_dict_next(a.mi, 0) : -1; ix >= 0; ix = kiln_dict_next(a.mi, ix + 1)) {
-    PyObject* k = box(a.l->items[0], kiln_dict_key_at(a.mi, ix));
-    PyObject* v = k ? box(a.l->items[1], kiln_dict_value_at(a.mi, ix)) : nullptr;
+    PyObject* k = boxBorrowed(a.l->items[0], kiln_dict_key_at(a.mi, ix));
+    PyObject* v = k ? boxBorrowed(a.l->items[1], kiln_dict_value_at(a.mi, ix)) : nullptr;
     PyObject* pair = v ? PyTuple_Pack(2, k, v) : nullptr;
     Py_XDECREF(k);
     Py_XDECREF(v);
@@ -233,7 +407,18 @@ PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
 }  // namespace
 
 PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi) {
-  if (!plain(dict.items[0]) || !plain(dict.items[1])) return nullptr;
+  const char* why = nullptr;
+  if (!drivable(dict, &why)) return nullptr;
+  // A block compiled code made has its destructor in the compiled library,
+  // which may be unloaded while Python holds the dict (a dispatcher let go);
+  // the extension's releases the same references (kiln_dict.h), so the
+  // block takes it over.
+  void (*dtor)(void*) = nullptr;
+  if (!dtorFor(dict, &dtor)) {
+    PyErr_Clear();  // no shape left: the caller copies the items instead
+    return nullptr;
+  }
+  mi->dtor = dtor;
   static PyObject* cls = nullptr;
   if (cls == nullptr) {
     PyObject* mod = PyImport_ImportModule("kiln.typed_dict");
@@ -281,6 +466,9 @@ PyMethodDef kTypedDictFunctions[] = {
     {"dict_set", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictSet)), METH_FASTCALL, "d[key] = value"},
     {"dict_del", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictDel)), METH_FASTCALL, "del d[key]"},
     {"dict_items", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictItems)), METH_FASTCALL, "the items in order"},
+    {"dict_popitem", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictPopitem)), METH_FASTCALL,
+     "d.popitem()"},
+    {"dict_clear", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(dictClear)), METH_FASTCALL, "d.clear()"},
     {nullptr, nullptr, 0, nullptr}};
 
 }  // namespace kiln::python
