@@ -127,7 +127,7 @@ llvm::Value* FunctionLowering::ownedForContainer(llvm::Value* v, const typing::T
   retain(v, t);  // a null meminfo (borrowed) takes no reference
   if (t->kind != Kind::kStr) return v;
   llvm::Value* mi = b_.CreateExtractValue(v, kStrMeminfo);
-  llvm::AllocaInst* slot = entryAlloca(strType(ctx_), "owned.str");
+  llvm::AllocaInst* slot = entryAlloca(strStruct(ctx_), "owned.str");
   b_.CreateStore(v, slot);
   ifThen(b_.CreateIsNull(mi), [&]() {
     llvm::Value* st = callApi(*this, kFromData, b_.getInt32Ty(),
@@ -136,7 +136,7 @@ llvm::Value* FunctionLowering::ownedForContainer(llvm::Value* v, const typing::T
     raiseIf(b_.CreateICmpNE(st, b_.getInt32(0)), KILN_MEMORY_ERROR,
             "Allocation failed (out of memory copying a string)");
   });
-  return b_.CreateLoad(strType(ctx_), slot);
+  return b_.CreateLoad(strStruct(ctx_), slot);
 }
 
 llvm::Value* FunctionLowering::bytesHash(llvm::Value* bytes) {
