@@ -215,17 +215,23 @@ TEST(GpuPool, RefreshReplacesAWorkerThatDiedBetweenRequests) {
 // launches of different streams at once): "sleep:MS:TEXT" answers TEXT after
 // MS milliseconds on a thread of its own, "hang" never answers, anything
 // else is answered at once.
+// "sleep:MS:TEXT" answers TEXT after MS ms; "in flight" answers how many
+// sleeps are not answered yet; "hang" never answers; anything else echoes.
 int fakeAsyncWorker() {
+  static std::atomic<int> sleeping{0};
   return runGpuWorkerAsync(kWorkerFd, [](std::string req, WorkerRespond respond) {
     if (req.size() > 6 && std::string_view(req).substr(0, 6) == "sleep:") {
       const size_t colon = req.find(':', 6);
       const int ms = std::stoi(req.substr(6, colon - 6));
+      ++sleeping;
       std::thread([ms, text = req.substr(colon + 1), respond] {
         std::this_thread::sleep_for(milliseconds(ms));
+        --sleeping;  // before the answer: the supervisor sees it done
         respond(text);
       }).detach();
       return;
     }
+    if (req == "in flight") return respond(std::to_string(sleeping.load()));
     if (req == "hang") return;
     respond(req);
   });
@@ -260,14 +266,19 @@ TEST(GpuPool, RequestsInFlightOnOneWorkerAreAnsweredInAnyOrder) {
 TEST(GpuPool, RequestsThatAreNotConcurrentGoOneAtATime) {
   GpuPool pool(asyncOptions());
   ASSERT_TRUE(pool.start().ok());
-  std::atomic<bool> slow_done{false};
+  std::atomic<bool> slow_sent{false};
   std::thread t([&] {
+    slow_sent = true;
     EXPECT_TRUE(pool.run(0, "slow", "sleep:500:late", milliseconds(20000)).ok());
-    slow_done = true;
   });
-  std::this_thread::sleep_for(milliseconds(100));
-  ASSERT_TRUE(pool.run(0, "next", "now", milliseconds(20000)).ok());
-  EXPECT_TRUE(slow_done.load());  // sent only after the slow one was answered
+  while (!slow_sent.load()) std::this_thread::yield();
+  std::this_thread::sleep_for(milliseconds(100));  // the slow one is (almost surely) sent
+  // The worker itself says whether the slow one was still running when the
+  // next arrived: it must not be (a flag set by the other thread after its
+  // answer raced with this check on a loaded machine).
+  absl::StatusOr<std::string> next = pool.run(0, "next", "in flight", milliseconds(20000));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*next, "0");  // sent only after the slow one was answered
   t.join();
 }
 
