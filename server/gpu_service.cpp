@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/type_grammar.h"
 #include "compiler/driver/compile.h"
+#include "compiler/driver/target_registry.h"
 #include "runtime/cuda/device.h"
 
 namespace kiln::server {
@@ -97,6 +98,7 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       }()),
       counts_(new Counts[static_cast<size_t>(config.gpu_devices)]),
       modules_(static_cast<size_t>(config.gpu_devices)),
+      sms_(static_cast<size_t>(config.gpu_devices)),
       queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
                                              absl::Seconds(config.gpu_session_idle_seconds), gpu::kConcurrentStreams,
                                              [this](const std::string& session) { endSession(session); })) {}
@@ -141,9 +143,11 @@ pb::GpuPoolInfo GpuService::info() const {
   // newer GPUs JIT forward).
   pb::Target* t = info.mutable_target();
   if (backend_ == "driver") {
+    // The SM is each GPU's own (targetFor): left empty unless
+    // KILN_CUDA_ARCH names one for every GPU.
     t->set_triple("nvptx64-nvidia-cuda");
     const char* arch = std::getenv("KILN_CUDA_ARCH");
-    t->set_cpu(arch != nullptr && *arch != '\0' ? arch : "sm_80");
+    if (arch != nullptr && *arch != '\0') t->set_cpu(arch);
   } else {
     const compiler::Target host;
     t->set_triple(host.triple);
@@ -151,6 +155,31 @@ pb::GpuPoolInfo GpuService::info() const {
     for (const std::string& f : host.features) t->add_features(f);
   }
   return info;
+}
+
+absl::StatusOr<pb::Target> GpuService::targetFor(uint32_t device, absl::Time deadline) {
+  if (absl::Status s = checkDevice(device); !s.ok()) return s;
+  pb::Target t = info().target();
+  if (backend_ != "driver" || !t.cpu().empty()) return t;
+  {
+    absl::MutexLock lock(&targets_mu_);
+    if (!sms_[device].empty()) {
+      t.set_cpu(sms_[device]);
+      return t;
+    }
+  }
+  // Asked once per device (a restarted worker drives the same GPU).
+  pb::WorkerRequest w;
+  w.mutable_describe();
+  absl::StatusOr<pb::WorkerReply> r = call(device, "describe the device", w, deadline);
+  if (!r.ok()) return r.status();
+  absl::StatusOr<compiler::Target> best = compiler::cudaTargetFor(r->cc_major(), r->cc_minor());
+  if (!best.ok())
+    return absl::FailedPreconditionError(absl::StrCat("GPU ", device, ": ", best.status().message()));
+  absl::MutexLock lock(&targets_mu_);
+  sms_[device] = best->cpu;
+  t.set_cpu(best->cpu);
+  return t;
 }
 
 namespace {

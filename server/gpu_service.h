@@ -40,6 +40,12 @@ class GpuService {
   /// What GetServerInfo tells clients.
   kiln::v1::GpuPoolInfo info() const;
 
+  /// What a kernel launched on `device` is compiled for: under the driver,
+  /// the SM of that GPU (its worker says its compute capability once; the
+  /// newest allowed SM not above it), or $KILN_CUDA_ARCH when set; under
+  /// the emulation, info().target (the host's code). Cached per device.
+  absl::StatusOr<kiln::v1::Target> targetFor(uint32_t device, absl::Time deadline);
+
   absl::Status alloc(const kiln::v1::AllocDeviceRequest& request, kiln::v1::AllocDeviceResponse& reply,
                      absl::Time deadline);
   absl::Status read(const kiln::v1::ReadDeviceRequest& request, kiln::v1::ReadDeviceResponse& reply,
@@ -112,6 +118,9 @@ class GpuService {
   void noteLoaded(uint32_t device, const kiln::v1::Artifact& artifact, uint64_t generation);
   absl::Mutex modules_mu_;
   std::vector<absl::flat_hash_map<std::string, uint64_t>> modules_ ABSL_GUARDED_BY(modules_mu_);
+  // Per device: the SM its GPU's kernels are compiled for ("" until asked).
+  absl::Mutex targets_mu_;
+  std::vector<std::string> sms_ ABSL_GUARDED_BY(targets_mu_);
   // Last: its runners call into the members above, so it stops first.
   std::unique_ptr<LaunchQueues> queues_;
 };

@@ -361,6 +361,12 @@ pb::WorkerReply GpuWorker::handle(const pb::WorkerRequest& request, bool* exit_n
       executor_->endSession(session, [device, session] { device->endSession(session); });
       break;
     }
+    case pb::WorkerRequest::kDescribe: {
+      const auto [major, minor] = device_->computeCapability();
+      reply.set_cc_major(major);
+      reply.set_cc_minor(minor);
+      break;
+    }
     case pb::WorkerRequest::OP_NOT_SET: s = absl::InvalidArgumentError("an empty worker request"); break;
   }
   if (!s.ok()) {

@@ -248,9 +248,15 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
   if (request.kernel().has_target() || request.kernel().emit() != pb::EMIT_BINARY)
     return absl::InvalidArgumentError(
         "LaunchRequest.kernel: the target and emit are the server's (GetServerInfo gpu_pool.target): leave them unset");
+  // The kernel is compiled as Compile would compile it, for the target of
+  // the device it runs on (its GPU's SM: GpuService::targetFor).
+  absl::StatusOr<pb::Target> target = (*gpu)->targetFor(request.device(), deadline);
+  if (!target.ok()) return target.status();
+  pb::CompileRequest kernel = request.kernel();
+  *kernel.mutable_target() = *std::move(target);
   // A kernel launched before runs without a cache lookup. Its request
-  // (bundle hash, types, options; the target is the pool's) decided it.
-  const std::string memo_key = launchKernelKey(request.kernel());
+  // (bundle hash, types, options, the device's target) decided it.
+  const std::string memo_key = launchKernelKey(kernel);
   std::shared_ptr<const LaunchKernel> known;
   if (!request.kernel().has_bundle()) {
     absl::MutexLock lock(&launch_kernels_mu_);
@@ -274,9 +280,6 @@ absl::Status KilnService::launch(const pb::LaunchRequest& request, pb::LaunchRes
       return absl::InvalidArgumentError(absl::StrCat("launch of ", request.kernel_name().substr(0, 200), ": argument ",
                                                      i, ": ", spec.status().message()));
   }
-  // The kernel is compiled as Compile would compile it, for the pool's target.
-  pb::CompileRequest kernel = request.kernel();
-  *kernel.mutable_target() = (*gpu)->info().target();
   pb::CompileResponse compiled;
   if (absl::Status s = compile(kernel, compiled, std::move(client), deadline, std::move(client_gone)); !s.ok())
     return s;

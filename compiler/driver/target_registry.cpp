@@ -19,6 +19,16 @@ absl::StatusOr<std::unique_ptr<targets::TargetBackend>> createTargetBackend(cons
   return std::unique_ptr<targets::TargetBackend>(*std::move(cpu));
 }
 
+absl::StatusOr<Target> cudaTargetFor(int major, int minor) {
+  absl::StatusOr<std::string> sm = cuda::smFor(major, minor);
+  if (!sm.ok()) return sm.status();
+  Target t;
+  t.triple = cuda::kCudaTriple;
+  t.cpu = *sm;
+  t.features.clear();
+  return t;
+}
+
 absl::Status checkTarget(const Target& target) {
   if (cuda::isCudaTriple(target.triple)) return cuda::checkTarget(target);  // cuda:
   return cpu::checkTarget(target);

@@ -18,4 +18,10 @@ absl::StatusOr<std::unique_ptr<targets::TargetBackend>> createTargetBackend(cons
 /// (targets/cpu/cpu_target.h) is INVALID_ARGUMENT. For request validation.
 absl::Status checkTarget(const Target& target);
 
+/// cuda: the target a GPU of compute capability major.minor runs best:
+/// nvptx64-nvidia-cuda with its own SM, or the newest allowed one below it
+/// (targets/cuda/cuda_backend.h, smFor). FAILED_PRECONDITION for a GPU
+/// older than every allowed SM.
+absl::StatusOr<Target> cudaTargetFor(int major, int minor);
+
 }  // namespace kiln::compiler

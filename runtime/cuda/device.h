@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -115,6 +116,9 @@ class Device {
   virtual void endSession(const std::string& session) = 0;
   /// How many client streams hold a backend stream now (0 for the emulation).
   virtual size_t streams() const = 0;
+  /// The GPU's compute capability (major, minor); (0, 0) for the emulation,
+  /// which runs the host's code.
+  virtual std::pair<int, int> computeCapability() const { return {0, 0}; }
 };
 
 /// The CPU emulation as device `ordinal` (any ordinal: it is this CPU).

@@ -89,6 +89,11 @@ class DriverDevice final : public Device {
     if (ordinal < 0 || ordinal >= count)
       return absl::FailedPreconditionError(absl::StrCat("there is no GPU ", ordinal, " (the driver sees ", count, ")"));
     if (absl::Status s = check(d_.cuDeviceGet(&device_, ordinal), "cuDeviceGet"); !s.ok()) return s;
+    // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR (75) and _MINOR (76).
+    if (absl::Status s = check(d_.cuDeviceGetAttribute(&cc_major_, 75, device_), "cuDeviceGetAttribute"); !s.ok())
+      return s;
+    if (absl::Status s = check(d_.cuDeviceGetAttribute(&cc_minor_, 76, device_), "cuDeviceGetAttribute"); !s.ok())
+      return s;
     if (absl::Status s = check(d_.cuDevicePrimaryCtxRetain(&context_, device_), "cuDevicePrimaryCtxRetain"); !s.ok())
       return s;
     if (absl::Status s = check(d_.cuCtxSetCurrent(context_), "cuCtxSetCurrent"); !s.ok()) return s;
@@ -195,6 +200,8 @@ class DriverDevice final : public Device {
     return streams_.size();
   }
 
+  std::pair<int, int> computeCapability() const override { return {cc_major_, cc_minor_}; }
+
   // The CUstream of a client stream, made at its first launch.
   absl::StatusOr<KilnCuHandle> streamOf(const StreamKey& key) {
     if (key.session.empty()) return stream_;
@@ -281,6 +288,8 @@ class DriverDevice final : public Device {
  private:
   Driver d_;
   int device_ = 0;
+  int cc_major_ = 0;  // read once at open()
+  int cc_minor_ = 0;
   KilnCuHandle context_ = nullptr;
   KilnCuHandle stream_ = nullptr;  // copies, and launches of no client stream
   mutable std::mutex mu_;          // the module cache and the streams

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -53,6 +54,26 @@ llvm::CodeGenOptLevel codegenOptLevel(int opt_level) {
 bool isElf(std::string_view bytes) { return bytes.size() >= 4 && bytes.substr(0, 4) == "\x7f" "ELF"; }
 
 }  // namespace
+
+absl::StatusOr<std::string> smFor(int major, int minor) {
+  const int want = 10 * major + minor;
+  const char* best = nullptr;
+  int best_number = 0;
+  for (const SmRow& row : kSms) {
+    const absl::string_view name = row.name;  // "sm_86"
+    int number = 0;
+    if (name.back() == 'a' || !absl::SimpleAtoi(name.substr(3), &number)) continue;  // sm_90a: by name only
+    if (number <= want && number > best_number) {
+      best = row.name;
+      best_number = number;
+    }
+  }
+  if (best == nullptr)
+    return absl::FailedPreconditionError(absl::StrCat("a GPU of compute capability ", major, ".", minor,
+                                                      " is older than every SM Kiln compiles for (", allowedSms(),
+                                                      ")"));
+  return std::string(best);
+}
 
 bool isCudaTriple(const std::string& triple) {
   const llvm::Triple t(triple);

@@ -36,6 +36,13 @@ absl::Status checkTarget(const Target& target);
 /// The PTX ISA version (10 * major + minor) written for an allowed `sm`.
 int ptxIsaVersion(const std::string& sm);
 
+/// The SM to compile for on a GPU of compute capability major.minor: its
+/// own when allowed, else the newest allowed one below it (PTX runs forward
+/// through the driver's JIT; an arch-specific "a" SM never does, so it is
+/// chosen only by name). FAILED_PRECONDITION for a GPU older than every
+/// allowed SM.
+absl::StatusOr<std::string> smFor(int major, int minor);
+
 class CudaBackend final : public targets::TargetBackend {
  public:
   static absl::StatusOr<std::unique_ptr<CudaBackend>> create(const Target& target, int opt_level);

@@ -88,6 +88,7 @@ class FakeDevice final : public gpu::Device {
     s_->cv.notify_all();
   }
   size_t streams() const override { return 0; }
+  std::pair<int, int> computeCapability() const override { return {8, 6}; }
 
  private:
   Shared* s_;
@@ -267,6 +268,17 @@ TEST_F(WorkerStreams, ALaunchWhoseArgumentsDoNotMatchItsKernelIsRefused) {
   EXPECT_EQ(s_.started.size(), 1u);  // only the good one ran
 }
 
+// A worker says its GPU's compute capability, from which kilnd picks the
+// SM its kernels are compiled for (GpuService::targetFor).
+TEST_F(WorkerStreams, DescribeSaysTheComputeCapability) {
+  pb::WorkerRequest r;
+  r.mutable_describe();
+  pb::WorkerReply reply = now(r);
+  EXPECT_EQ(reply.code(), 0) << reply.message();
+  EXPECT_EQ(reply.cc_major(), 8);
+  EXPECT_EQ(reply.cc_minor(), 6);
+}
+
 // The same through a real worker process and its socket: each bad request
 // gets an error reply and the worker lives on (the same pid answers).
 TEST(GpuWorkerProcess, BadRequestsGetAnErrorNeverACrash) {
@@ -308,6 +320,11 @@ TEST(GpuWorkerProcess, BadRequestsGetAnErrorNeverACrash) {
   r.Clear();
   r.mutable_end_session();  // no session
   EXPECT_EQ(send(r.SerializeAsString(), true).code(), invalid);
+  r.Clear();
+  r.mutable_describe();  // the emulation: no GPU, so no compute capability
+  pb::WorkerReply described = send(r.SerializeAsString(), false);
+  EXPECT_EQ(described.code(), 0) << described.message();
+  EXPECT_EQ(described.cc_major(), 0);
   EXPECT_EQ(pool.workerPid(0), pid);
   EXPECT_EQ(pool.restarts(0), 0u);
 }
