@@ -263,12 +263,10 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
       llvm::Value* z = item(k);
       llvm::Value* dr = b_.CreateFSub(re(z), re(center));
       llvm::Value* di = b_.CreateFSub(im(z), im(center));
-      llvm::Value* sq = b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
-      if (skip) {
-        llvm::Value* dz = b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), dr, 0), di, 1);
-        sq = re(numpyComplexMultiply(dz, b_.CreateInsertValue(dz, b_.CreateFNeg(di), 1)));
-      }
-      return skip ? b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq) : sq;
+      if (!skip) return b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
+      llvm::Value* dz = b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), dr, 0), di, 1);
+      llvm::Value* sq = re(numpyComplexMultiply(dz, b_.CreateInsertValue(dz, b_.CreateFNeg(di), 1)));
+      return b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq);
     });
     llvm::Value* var = b_.CreateFDiv(squares, count());
     if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayNanvar) return var;
