@@ -85,7 +85,8 @@ class LoweringPass final : public Pass {
     absl::StatusOr<std::unique_ptr<llvm::Module>> mod = lowering::lowerProgram(
         *c.program, *c.context, c.target->entrySymbol(), c.request->options.boundscheck,
         c.request->options.error_model == "numpy",
-        lowering::fastMathFlags(c.request->options.fastmath, c.request->options.fastmath_flags));
+        lowering::fastMathFlags(c.request->options.fastmath, c.request->options.fastmath_flags),
+        c.target->numpyFusesComplexMultiply());
     if (!mod.ok()) return mod.status();
     c.module = *std::move(mod);
     if (c.target->entryAbi() == targets::EntryAbi::kPtxKernel)  // cuda: the kernel entry replaces the host one

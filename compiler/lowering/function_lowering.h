@@ -32,9 +32,9 @@ class FunctionLowering {
  public:
   FunctionLowering(const typing::Program& program, const typing::Instance& inst, llvm::Module& module,
                    std::vector<llvm::Function*>& bodies, bool boundscheck, bool numpy_error_model = false,
-                   llvm::FastMathFlags fastmath = {})
+                   llvm::FastMathFlags fastmath = {}, bool numpy_fma = false)
       : prog_(program), inst_(inst), mod_(module), ctx_(module.getContext()), b_(ctx_), bodies_(bodies),
-        boundscheck_(boundscheck), numpy_error_model_(numpy_error_model) {
+        boundscheck_(boundscheck), numpy_error_model_(numpy_error_model), numpy_fma_(numpy_fma) {
     b_.setFastMathFlags(fastmath);  // on every float op and call the builder makes
   }
 
@@ -332,8 +332,14 @@ class FunctionLowering {
   /// the loop's input types).
   std::vector<llvm::Value*> ufuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
                                       const std::vector<llvm::Value*>& xs);
-  /// NumPy's complex x / y (no exception for a zero divisor).
+  /// NumPy's complex x / y (no exception for a zero divisor): every array
+  /// path's, and a scalar's under error_model='numpy'.
   llvm::Value* complexDivide(llvm::Value* x, llvm::Value* y);
+  /// NumPy's complex x * y in its element-wise loops (ufunc multiply and
+  /// square, operators on arrays, fused expressions, np.outer, rows of a
+  /// product along an outer axis): fused where NumPy's kernel fuses on this
+  /// target. Reductions and Python's scalars use complexBinary's.
+  llvm::Value* numpyComplexMultiply(llvm::Value* x, llvm::Value* y);
   /// C99's complex function `name` (cexp, csqrt, ...) of z.
   llvm::Value* complexMath(const char* name, llvm::Value* z);
   llvm::Value* ufuncGcd(llvm::Value* x, llvm::Value* y, const typing::Type* t);
@@ -666,6 +672,7 @@ class FunctionLowering {
   std::vector<llvm::Value*> temps_;             // this instruction's allocations not yet taken over
   bool call_result_owned_ = false;              // the call just lowered returned owned references
   bool numpy_error_model_ = false;  // error_model='numpy': scalar division by zero does not raise
+  bool numpy_fma_ = false;  // NumPy's complex multiply loop fuses on this target (numpyComplexMultiply)
   std::map<const ir::Value*, bool> index_only_;  // usedOnlyAsArrayIndex, filled on first use (lookup only)
   int line_ = 0;
   std::shared_ptr<KernelIntrinsics> kernel_;  // cuda: made on first use

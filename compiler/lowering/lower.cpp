@@ -860,7 +860,8 @@ int32_t cudaSimLaunchFlags(const typing::Program& program);
 
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
-                                                           bool numpy_error_model, llvm::FastMathFlags fastmath) {
+                                                           bool numpy_error_model, llvm::FastMathFlags fastmath,
+                                                           bool numpy_fma) {
   auto mod = std::make_unique<llvm::Module>("kiln", ctx);
   std::vector<llvm::Function*> bodies(program.instances.size(), nullptr);
   for (size_t k = 0; k < program.instances.size(); ++k) {
@@ -872,7 +873,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model, fastmath);
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model, fastmath,
+                        numpy_fma);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }
   // The exported entry point: unpack args from memory form, call the body,

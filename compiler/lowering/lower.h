@@ -22,11 +22,12 @@ namespace kiln::lowering {
 /// raising ZeroDivisionError: float / and // give inf or nan, float % nan,
 /// integer // and % give 0. `fastmath` goes on every floating-point
 /// operation and call, and the matching "*-fp-math" attributes on every
-/// function.
+/// function. With `numpy_fma` (TargetBackend::numpyFusesComplexMultiply)
+/// the complex multiply of NumPy's array loops fuses as NumPy's does there.
 absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program& program, llvm::LLVMContext& ctx,
                                                            const std::string& entry_symbol, bool boundscheck,
                                                            bool numpy_error_model = false,
-                                                           llvm::FastMathFlags fastmath = {});
+                                                           llvm::FastMathFlags fastmath = {}, bool numpy_fma = false);
 
 /// The flags for Options::fastmath (`all`) / fastmath_flags (names from
 /// compiler::fastMathFlagNames(), already checked; others are ignored).

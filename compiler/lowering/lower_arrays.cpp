@@ -1136,8 +1136,12 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
   // pairwise: whether the axis is the one NumPy's iterator takes innermost
   // (the smallest stride among the dimensions longer than 1), for a float or
   // complex sum.
+  // A complex product along another axis multiplies row by row in NumPy's
+  // element-wise loop (numpyComplexMultiply); along the innermost one it is
+  // its reduction loop, with both products rounded.
   llvm::Value* innermost = nullptr;
-  if (!extreme && !is_prod && (acc_t->kind == Kind::kFloat || acc_t->kind == Kind::kComplex)) {
+  bool complex_prod = is_prod && acc_t->kind == Kind::kComplex;
+  if (!extreme && (!is_prod || complex_prod) && (acc_t->kind == Kind::kFloat || acc_t->kind == Kind::kComplex)) {
     auto magnitude = [&](llvm::Value* v) { return b_.CreateSelect(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateNeg(v), v); };
     innermost = b_.getInt1(true);
     for (unsigned j = 0; j + 1 < nd; ++j)
@@ -1159,7 +1163,7 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
     b_.CreateStore(b_.getInt64(0), where);
     llvm::BasicBlock* serial = nullptr;
     llvm::BasicBlock* merged = nullptr;
-    if (innermost) {
+    if (innermost && !is_prod) {
       // pairwise: a float or complex sum along the axis NumPy's iterator
       // takes innermost is NumPy's pairwise sum (lower_pairwise.h); along
       // another axis NumPy adds row after row, as the loop below does.
@@ -1183,6 +1187,7 @@ llvm::Value* FunctionLowering::reduceAxis(BuiltinId id, llvm::Value* recv, const
         if (is_arg) b_.CreateStore(b_.CreateSelect(take, t, b_.CreateLoad(b_.getInt64Ty(), where)), where);
       } else {
         next = binaryValues(is_prod ? BinaryOp::kMul : BinaryOp::kAdd, cur, x, acc_t, false, true);
+        if (complex_prod) next = b_.CreateSelect(innermost, next, numpyComplexMultiply(cur, x));
         if (innermost && !is_mean && dt->kind == Kind::kFloat && dt->bits == 16)
           // float16: across rows NumPy adds half arrays, rounding each sum to half
           next = b_.CreateFPExt(b_.CreateFPTrunc(next, b_.getHalfTy()), next->getType());

@@ -186,20 +186,22 @@ llvm::Value* FunctionLowering::complexAbs(llvm::Value* z) {
 
 llvm::Value* FunctionLowering::complexMean(llvm::Value* total, llvm::Value* count) {
   // np.mean and np.nanmean divide the sum by an intp count, which promotes
-  // a complex64 to complex128, in NumPy's complex division: Smith's method,
-  // which for the divisor (count, 0) multiplies by 1/count (not a division:
-  // other bits) and adds the other part times 0 (an infinite part makes the
-  // other NaN, as NumPy's). A count of 0 gives nan+nanj.
+  // a complex64 to complex128, in NumPy's complex division (complexDivide:
+  // for the divisor (count, 0) a multiply by 1/count, not a division, and
+  // an infinite part makes the other NaN, as NumPy's). A count of 0 gives
+  // nan+nanj.
   llvm::Type* part = total->getType()->getStructElementType(0);
   llvm::Type* d = b_.getDoubleTy();
-  llvm::Value* ar = b_.CreateFPExt(b_.CreateExtractValue(total, 0), d);
-  llvm::Value* ai = b_.CreateFPExt(b_.CreateExtractValue(total, 1), d);
-  llvm::Value* zero = llvm::ConstantFP::get(d, 0.0);
-  llvm::Value* scale = b_.CreateFDiv(llvm::ConstantFP::get(d, 1.0), b_.CreateSIToFP(count, d));
-  llvm::Value* re = b_.CreateFMul(b_.CreateFAdd(ar, b_.CreateFMul(ai, zero)), scale);
-  llvm::Value* im = b_.CreateFMul(b_.CreateFSub(ai, b_.CreateFMul(ar, zero)), scale);
-  llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(total->getType()), b_.CreateFPTrunc(re, part), 0);
-  return b_.CreateInsertValue(out, b_.CreateFPTrunc(im, part), 1);
+  llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
+  auto make = [&](llvm::Value* re, llvm::Value* im) {
+    return b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(cd), re, 0), im, 1);
+  };
+  llvm::Value* wide = make(b_.CreateFPExt(b_.CreateExtractValue(total, 0), d),
+                           b_.CreateFPExt(b_.CreateExtractValue(total, 1), d));
+  llvm::Value* q = complexDivide(wide, make(b_.CreateSIToFP(count, d), llvm::ConstantFP::get(d, 0.0)));
+  llvm::Value* out =
+      b_.CreateInsertValue(llvm::PoisonValue::get(total->getType()), b_.CreateFPTrunc(b_.CreateExtractValue(q, 0), part), 0);
+  return b_.CreateInsertValue(out, b_.CreateFPTrunc(b_.CreateExtractValue(q, 1), part), 1);
 }
 
 llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
@@ -253,16 +255,18 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
       id == BuiltinId::kArrayNanstd) {
     // NumPy: the mean of |x - mean|**2 in the parts' type, each square
     // dr*dr + di*di (np.var multiplies the parts and adds them; nanvar takes
-    // the real part of (x - mean) * conj(x - mean), the same value unless
-    // NumPy's complex multiply fuses it, see docs/performance.md), summed
-    // pairwise as floats over a new array (zeros for the NaN items).
+    // the real part of (x - mean) * conj(x - mean) in its element-wise
+    // multiply, fused where it fuses: docs/performance.md), summed pairwise
+    // as floats over a new array (zeros for the NaN items).
     llvm::Value* center = mean();
     llvm::Value* squares = pairwiseSum(*this, n, part, [&](llvm::Value* k) {
       llvm::Value* z = item(k);
       llvm::Value* dr = b_.CreateFSub(re(z), re(center));
       llvm::Value* di = b_.CreateFSub(im(z), im(center));
-      llvm::Value* sq = b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
-      return skip ? b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq) : sq;
+      if (!skip) return b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
+      llvm::Value* dz = b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), dr, 0), di, 1);
+      llvm::Value* sq = re(numpyComplexMultiply(dz, b_.CreateInsertValue(dz, b_.CreateFNeg(di), 1)));
+      return b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq);
     });
     llvm::Value* var = b_.CreateFDiv(squares, count());
     if (id == BuiltinId::kArrayVar || id == BuiltinId::kArrayNanvar) return var;

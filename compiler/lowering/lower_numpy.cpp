@@ -380,7 +380,10 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
       loop(b_.CreateMul(na, nc), [&](llvm::Value* k) {
         llvm::Value* x = convert(b_, loadElement(item1d(a, b_.CreateUDiv(k, nc)), ea), ea, dt);
         llvm::Value* y = convert(b_, loadElement(item1d(c, b_.CreateURem(k, nc)), ec), ec, dt);
-        storeElement(flatElementPtr(arr, result, k), binaryValues(BinaryOp::kMul, x, y, dt, false, true), dt);
+        // np.multiply.outer's loop: NumPy's element-wise multiply
+        llvm::Value* xy = dt->kind == Kind::kComplex ? numpyComplexMultiply(x, y)
+                                                     : binaryValues(BinaryOp::kMul, x, y, dt, false, true);
+        storeElement(flatElementPtr(arr, result, k), xy, dt);
       });
       return arr;
     }

@@ -55,6 +55,12 @@ class TargetBackend {
   virtual const char* entrySymbol() const = 0;
   /// The LLVM data layout string of the target machine.
   virtual std::string dataLayout() const = 0;
+  /// Whether NumPy, run on this target's processor, multiplies complex arrays
+  /// with fused multiply-adds: its run-time dispatch picks the x86-64-v3
+  /// kernels (AVX2 and FMA3, ...) when the processor has them, and those
+  /// round one of the two products of each part (docs/numpy.md "Complex
+  /// multiplication and division"). The lowering matches it (array loops only).
+  virtual bool numpyFusesComplexMultiply() const { return false; }
 
   /// Adopts the target's data layout and triple and runs the LLVM
   /// optimisation pipeline of the opt level the backend was created with.

@@ -6,6 +6,7 @@
 #include "compiler/targets/cpu/half_conversions.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 
 namespace kiln::compiler::cpu {
@@ -23,6 +24,13 @@ CpuBackend::CpuBackend(std::unique_ptr<llvm::TargetMachine> tm, int opt_level)
 CpuBackend::~CpuBackend() = default;
 
 std::string CpuBackend::dataLayout() const { return tm_->createDataLayout().getStringRepresentation(); }
+
+bool CpuBackend::numpyFusesComplexMultiply() const {
+  // NumPy's x86-64-v3 dispatch level: the processor must have every one of
+  // these (the psABI level's features beyond v2). A v4 (AVX-512) processor
+  // has them too, and NumPy's AVX-512 kernel fuses in the same way.
+  return tm_->getMCSubtargetInfo()->checkFeatures("+avx,+avx2,+fma,+f16c,+bmi,+bmi2,+lzcnt,+movbe");
+}
 
 absl::Status CpuBackend::optimize(llvm::Module& module) { return optimizeModule(module, *tm_, opt_level_); }
 

@@ -24,6 +24,7 @@ class CpuBackend final : public targets::TargetBackend {
   targets::EntryAbi entryAbi() const override { return targets::EntryAbi::kHostUniform; }
   const char* entrySymbol() const override { return "kiln_entry"; }
   std::string dataLayout() const override;
+  bool numpyFusesComplexMultiply() const override;
   absl::Status optimize(llvm::Module& module) override;
   absl::StatusOr<std::string> emitObject(llvm::Module& module) override;
   absl::StatusOr<std::string> emitAssembly(llvm::Module& module) override;

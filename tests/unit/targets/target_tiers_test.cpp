@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/targets/cpu/cpu_backend.h"
 #include "compiler/targets/cpu/cpu_target.h"
 #include "gtest/gtest.h"
 #include "llvm/IR/LLVMContext.h"
@@ -72,6 +73,28 @@ TEST(TargetTiers, TheServerAcceptsEveryTierAndCompilesForIt) {
       ASSERT_TRUE(emitObject(module, **tm).ok()) << t.name;
     }
   }
+}
+
+// NumPy's complex multiply loop fuses from its x86-64-v3 dispatch level up
+// (docs/numpy.md "Complex multiplication and division"): the backend says so
+// for the v3 and v4 tiers in both spellings and for a processor that has
+// them, and not below v3 or with one of v3's features turned off.
+TEST(TargetTiers, NumpyFusesComplexMultiplyFromV3Up) {
+  auto fuses = [](const compiler::Target& target) {
+    absl::StatusOr<std::unique_ptr<CpuBackend>> backend = CpuBackend::create(target, 2);
+    EXPECT_TRUE(backend.ok()) << target.cpu << ": " << backend.status();
+    return backend.ok() && (*backend)->numpyFusesComplexMultiply();
+  };
+  std::vector<std::string> features;
+  for (size_t level = 0; level < std::size(kTiers); ++level) {
+    for (const std::string& f : split(kTiers[level].features)) features.push_back("+" + f);
+    bool v3 = level >= 2;
+    EXPECT_EQ(fuses({kTriple, "x86-64", features}), v3) << kTiers[level].name;
+    EXPECT_EQ(fuses({kTriple, std::string(kTiers[level].name), {}}), v3) << kTiers[level].name;
+  }
+  EXPECT_TRUE(fuses({kTriple, "haswell", {}}));
+  EXPECT_FALSE(fuses({kTriple, "sandybridge", {}}));
+  EXPECT_FALSE(fuses({kTriple, "x86-64-v3", {"-fma"}}));
 }
 
 // Each row's features are on for its level and every level above it, and a
