@@ -44,7 +44,8 @@ absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::strin
   return out;
 }
 
-absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs) {
+absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs,
+                             const OpcodeTable& table) {
   if (instrs.empty())
     return absl::InvalidArgumentError(absl::StrCat("malformed bytecode in ", code.qualname, ": empty code"));
 
@@ -58,6 +59,18 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
   // local, so the locals at its entry are those wherever it raises.
   absl::StatusOr<std::vector<ExceptionEntry>> entries = parseExceptionTable(code.exceptiontable);
   if (!entries.ok()) return entries.status();
+  // generators: 3.12 covers a generator's body with a handler that turns a
+  // StopIteration into RuntimeError and re-raises. Kiln's generator frames do
+  // that for every generator (3.11 has no such handler), so the entries that
+  // lead to it go: an error in the body leaves the function as in 3.11, and
+  // the handler, unreachable, is dropped with the other dead blocks.
+  std::erase_if(*entries, [&](const ExceptionEntry& e) {
+    auto it = index_of_start.find(e.target);
+    if (it == index_of_start.end()) return false;  // reported below
+    const Instruction& h = instrs[it->second];
+    return table.intrinsic_stopiteration_error >= 0 && h.form() == Form::kCallIntrinsic1 &&
+           static_cast<int64_t>(h.arg) == table.intrinsic_stopiteration_error;
+  });
   std::vector<int> entry_of(instrs.size(), -1);
   for (size_t k = 0; k < instrs.size(); ++k) {
     for (size_t e = 0; e < entries->size(); ++e)

@@ -48,8 +48,9 @@ struct ExceptionEntry {
 /// The entries of a 3.11+ exception table; malformed tables are INVALID_ARGUMENT.
 absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::string& table);
 
-/// Splits `instrs` into blocks. Control falling off the end of the code is
-/// INVALID_ARGUMENT.
-absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs);
+/// Splits `instrs` (decoded with `table`) into blocks. Control falling off the
+/// end of the code is INVALID_ARGUMENT.
+absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs,
+                             const OpcodeTable& table);
 
 }  // namespace kiln::frontend

@@ -211,7 +211,7 @@ absl::StatusOr<CaptureFacts> factsOf(const compiler::Bundle& bundle, int index) 
   if (!table.ok()) return table.status();
   absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
   if (!instrs.ok()) return instrs.status();
-  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs), **table);
   if (!cfg.ok()) return cfg.status();
   return captureFacts(code, *cfg);
 }
@@ -364,7 +364,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   if (absl::Status s = checkSupported(code, **table); !s.ok()) return s;
   absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
   if (!instrs.ok()) return instrs.status();
-  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs), **table);
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
       buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));

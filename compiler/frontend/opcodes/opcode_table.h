@@ -159,6 +159,11 @@ struct OpcodeTable {
   std::span<const ir::CompareOp> compare_ops;     // COMPARE_OP payload -> operator
   int intrinsic_unary_positive = -1;              // CALL_INTRINSIC_1 arg of unary +
   int intrinsic_list_to_tuple = -1;               // tuples: CALL_INTRINSIC_1 arg of LIST_TO_TUPLE
+  // generators: CALL_INTRINSIC_1 arg of the handler that 3.12 wraps round a
+  // generator's body (StopIteration -> RuntimeError); buildCfg drops the
+  // exception-table entries that lead to it, since Kiln's generator frames do
+  // that conversion themselves, as 3.11's interpreter did.
+  int intrinsic_stopiteration_error = -1;
   std::span<const char* const> intrinsic1_constructs;  // CALL_INTRINSIC_1 arg -> the construct, for diagnostics
 
   /// The row of `number`, or null if this version has no such opcode.

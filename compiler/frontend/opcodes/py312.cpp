@@ -4,7 +4,9 @@
 // bit is a method load), COMPARE_OP's operator is arg >> 4, FOR_ITER has a
 // cache and on exhaustion lands one unit past the END_FOR it points at,
 // RETURN_CONST, LOAD_FAST_CHECK, LOAD_FAST_AND_CLEAR, and unary + became
-// CALL_INTRINSIC_1 INTRINSIC_UNARY_POSITIVE.
+// CALL_INTRINSIC_1 INTRINSIC_UNARY_POSITIVE. A generator's body is covered by
+// an exception-table entry whose handler is CALL_INTRINSIC_1
+// INTRINSIC_STOPITERATION_ERROR; RERAISE 1 (see buildCfg).
 #include "compiler/frontend/opcodes/opcode_table.h"
 
 namespace kiln::frontend {
@@ -50,7 +52,7 @@ constexpr OpcodeRow kRows[] = {
     unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
     {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
-    unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
+    {75, "RETURN_GENERATOR", kPushNull, 0, 1},  // generators: its result is popped at once (co_flags say generator)
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
     unsupportedRow(87, "LOAD_LOCALS", "a class body"),
@@ -111,7 +113,7 @@ constexpr OpcodeRow kRows[] = {
     {146, "SET_ADD", kSetAdd, 1, 0},  // sets:
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     {149, "COPY_FREE_VARS", kCopyFreeVars, 0, 0},  // closures:
-    unsupportedRow(150, "YIELD_VALUE", "yield"),
+    {150, "YIELD_VALUE", kYieldValue, 1, 1},  // generators: arg is the exception stack depth (unused)
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
     {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
@@ -158,6 +160,7 @@ constinit const OpcodeTable kPy312Table = {
     .compare_ops = kCmpOpsSince311,
     .intrinsic_unary_positive = 5,  // INTRINSIC_UNARY_POSITIVE
     .intrinsic_list_to_tuple = 6,   // tuples: INTRINSIC_LIST_TO_TUPLE
+    .intrinsic_stopiteration_error = 3,  // generators: INTRINSIC_STOPITERATION_ERROR
     .intrinsic1_constructs = kIntrinsic1Constructs,
 };
 
