@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -64,10 +65,15 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
   // that for every generator (3.11 has no such handler), so the entries that
   // lead to it go: an error in the body leaves the function as in 3.11, and
   // the handler, unreachable, is dropped with the other dead blocks.
+  // genpy: likewise the CLEANUP_THROW handler of a yield from's YIELD_VALUE,
+  // which only an exception thrown into the generator at that yield reaches
+  // (gen.throw(), which Kiln's generators do not have; 3.11 does that in the
+  // interpreter, with no handler).
   std::erase_if(*entries, [&](const ExceptionEntry& e) {
     auto it = index_of_start.find(e.target);
     if (it == index_of_start.end()) return false;  // reported below
     const Instruction& h = instrs[it->second];
+    if (std::string_view(h.row->name) == "CLEANUP_THROW") return true;
     return table.intrinsic_stopiteration_error >= 0 && h.form() == Form::kCallIntrinsic1 &&
            static_cast<int64_t>(h.arg) == table.intrinsic_stopiteration_error;
   });

@@ -161,6 +161,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kForIter:
     case Form::kSend:  // genpy:
     case Form::kEndFor:
+    case Form::kEndSend:  // genpy:
     case Form::kCall:
     case Form::kJump:
     case Form::kPopJumpIfFalse:
