@@ -45,6 +45,12 @@ absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::strin
   return out;
 }
 
+bool isGeneratorOnlyHandler(const OpcodeRow& row, uint32_t arg, const OpcodeTable& table) {
+  if (std::string_view(row.name) == "CLEANUP_THROW") return true;
+  return table.intrinsic_stopiteration_error >= 0 && row.form == Form::kCallIntrinsic1 &&
+         static_cast<int64_t>(arg) == table.intrinsic_stopiteration_error;
+}
+
 absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs,
                              const OpcodeTable& table) {
   if (instrs.empty())
@@ -73,9 +79,7 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
     auto it = index_of_start.find(e.target);
     if (it == index_of_start.end()) return false;  // reported below
     const Instruction& h = instrs[it->second];
-    if (std::string_view(h.row->name) == "CLEANUP_THROW") return true;
-    return table.intrinsic_stopiteration_error >= 0 && h.form() == Form::kCallIntrinsic1 &&
-           static_cast<int64_t>(h.arg) == table.intrinsic_stopiteration_error;
+    return isGeneratorOnlyHandler(*h.row, h.arg, table);
   });
   std::vector<int> entry_of(instrs.size(), -1);
   for (size_t k = 0; k < instrs.size(); ++k) {
