@@ -13,16 +13,25 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-py312=${KILN_PY312:-}
-if [ -z "$py312" ]; then
-  py312=$(command -v python3.12 || true)
-fi
-if [ -z "$py312" ]; then
-  for p in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3; do
-    [ -x "$p" ] && py312=$p
+is312() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
+py312=
+if [ -n "${KILN_PY312:-}" ]; then
+  if ! is312 "$KILN_PY312"; then
+    echo "test-py312: KILN_PY312=$KILN_PY312 is not CPython 3.12; nothing was run" >&2
+    exit 1
+  fi
+  py312=$KILN_PY312
+else
+  # A pyenv shim named python3.12 exists even where it cannot run 3.12: each
+  # candidate must answer as 3.12.
+  for p in "$(command -v python3.12 || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3; do
+    if [ -n "$p" ] && [ -x "$p" ] && is312 "$p"; then
+      py312=$p
+      break
+    fi
   done
 fi
-if [ -z "$py312" ] || ! "$py312" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then
+if [ -z "$py312" ]; then
   echo "test-py312: no CPython 3.12 interpreter found (set KILN_PY312); nothing was run" >&2
   exit 1
 fi
