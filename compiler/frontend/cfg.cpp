@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -44,7 +45,14 @@ absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::strin
   return out;
 }
 
-absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs) {
+bool isGeneratorOnlyHandler(const OpcodeRow& row, uint32_t arg, const OpcodeTable& table) {
+  if (std::string_view(row.name) == "CLEANUP_THROW") return true;
+  return table.intrinsic_stopiteration_error >= 0 && row.form == Form::kCallIntrinsic1 &&
+         static_cast<int64_t>(arg) == table.intrinsic_stopiteration_error;
+}
+
+absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs,
+                             const OpcodeTable& table) {
   if (instrs.empty())
     return absl::InvalidArgumentError(absl::StrCat("malformed bytecode in ", code.qualname, ": empty code"));
 
@@ -58,6 +66,21 @@ absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instr
   // local, so the locals at its entry are those wherever it raises.
   absl::StatusOr<std::vector<ExceptionEntry>> entries = parseExceptionTable(code.exceptiontable);
   if (!entries.ok()) return entries.status();
+  // generators: 3.12 covers a generator's body with a handler that turns a
+  // StopIteration into RuntimeError and re-raises. Kiln's generator frames do
+  // that for every generator (3.11 has no such handler), so the entries that
+  // lead to it go: an error in the body leaves the function as in 3.11, and
+  // the handler, unreachable, is dropped with the other dead blocks.
+  // genpy: likewise the CLEANUP_THROW handler of a yield from's YIELD_VALUE,
+  // which only an exception thrown into the generator at that yield reaches
+  // (gen.throw(), which Kiln's generators do not have; 3.11 does that in the
+  // interpreter, with no handler).
+  std::erase_if(*entries, [&](const ExceptionEntry& e) {
+    auto it = index_of_start.find(e.target);
+    if (it == index_of_start.end()) return false;  // reported below
+    const Instruction& h = instrs[it->second];
+    return isGeneratorOnlyHandler(*h.row, h.arg, table);
+  });
   std::vector<int> entry_of(instrs.size(), -1);
   for (size_t k = 0; k < instrs.size(); ++k) {
     for (size_t e = 0; e < entries->size(); ++e)

@@ -48,8 +48,16 @@ struct ExceptionEntry {
 /// The entries of a 3.11+ exception table; malformed tables are INVALID_ARGUMENT.
 absl::StatusOr<std::vector<ExceptionEntry>> parseExceptionTable(const std::string& table);
 
-/// Splits `instrs` into blocks. Control falling off the end of the code is
-/// INVALID_ARGUMENT.
-absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs);
+/// generators: whether a handler whose first instruction is `row` with `arg`
+/// is one that 3.12 puts round a generator's code for what Kiln's generator
+/// frames do themselves (CALL_INTRINSIC_1 INTRINSIC_STOPITERATION_ERROR) or
+/// cannot happen (CLEANUP_THROW: gen.throw()); buildCfg drops the entries
+/// that lead to one.
+bool isGeneratorOnlyHandler(const OpcodeRow& row, uint32_t arg, const OpcodeTable& table);
+
+/// Splits `instrs` (decoded with `table`) into blocks. Control falling off the
+/// end of the code is INVALID_ARGUMENT.
+absl::StatusOr<Cfg> buildCfg(const compiler::CodeObject& code, std::vector<Instruction> instrs,
+                             const OpcodeTable& table);
 
 }  // namespace kiln::frontend

@@ -43,18 +43,20 @@ absl::StatusOr<const OpcodeTable*> tableFor(const compiler::Bundle& bundle, cons
 }
 
 // The line of the first instruction an exception handler covers: the start of
-// the first entry of co_exceptiontable (Objects/exception_handling_notes.txt:
-// 6-bit varints, 0x40 continues, in code units).
-int32_t firstProtectedLine(const CodeObject& code) {
-  const std::string& et = code.exceptiontable;
-  uint64_t start = 0;
-  for (size_t k = 0; k < et.size() && k < 8; ++k) {
-    const uint8_t byte = static_cast<uint8_t>(et[k]);
-    start = (start << 6) | (byte & 0x3f);
-    if (!(byte & 0x40)) break;
+// the first entry of co_exceptiontable, past those of a 3.12 generator's own
+// handlers (which cover its whole body, from the def line on).
+int32_t firstProtectedLine(const CodeObject& code, const OpcodeTable& table) {
+  absl::StatusOr<std::vector<ExceptionEntry>> entries = parseExceptionTable(code.exceptiontable);
+  if (!entries.ok()) return code.firstlineno;  // decoding reports it
+  for (const ExceptionEntry& e : *entries) {
+    if (e.target + 1 < code.code.size()) {
+      const OpcodeRow* row = table.row(static_cast<uint8_t>(code.code[e.target]));
+      if (row && isGeneratorOnlyHandler(*row, static_cast<uint8_t>(code.code[e.target + 1]), table)) continue;
+    }
+    const int32_t line = e.start < code.code.size() ? code.lineAt(e.start) : 0;
+    return line ? line : code.firstlineno;
   }
-  const int32_t line = start * 2 < code.code.size() ? code.lineAt(static_cast<uint32_t>(start * 2)) : 0;
-  return line ? line : code.firstlineno;
+  return code.firstlineno;
 }
 
 // Whether the code has a with statement: a with block also fills the
@@ -82,8 +84,8 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
     // block (`with numba.objmode(x="float64"):`); say which construct it is.
     if (std::find(code.names.begin(), code.names.end(), "objmode") != code.names.end())
       return fail("with statements are not supported (a numba.objmode() block runs in object mode; "
-                  "kiln compiles in nopython mode only)", firstProtectedLine(code));
-    return fail("with statements are not supported", firstProtectedLine(code));
+                  "kiln compiles in nopython mode only)", firstProtectedLine(code, table));
+    return fail("with statements are not supported", firstProtectedLine(code, table));
   }
   return absl::OkStatus();
 }
@@ -161,6 +163,7 @@ std::string argRepr(const Instruction& in, const CodeObject& code, const OpcodeT
     case Form::kForIter:
     case Form::kSend:  // genpy:
     case Form::kEndFor:
+    case Form::kEndSend:  // genpy:
     case Form::kCall:
     case Form::kJump:
     case Form::kPopJumpIfFalse:
@@ -211,7 +214,7 @@ absl::StatusOr<CaptureFacts> factsOf(const compiler::Bundle& bundle, int index) 
   if (!table.ok()) return table.status();
   absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
   if (!instrs.ok()) return instrs.status();
-  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs), **table);
   if (!cfg.ok()) return cfg.status();
   return captureFacts(code, *cfg);
 }
@@ -364,7 +367,7 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   if (absl::Status s = checkSupported(code, **table); !s.ok()) return s;
   absl::StatusOr<std::vector<Instruction>> instrs = decode(code, **table);
   if (!instrs.ok()) return instrs.status();
-  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs));
+  absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs), **table);
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
       buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));

@@ -831,6 +831,12 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
       pop();
       pop();
       break;
+    case Form::kEndSend: {  // genpy: the result of yield from stays
+      Value* result = pop();
+      pop();
+      push(result);
+      break;
+    }
     case Form::kKwNames: {
       if (absl::Status s = checkIndex(in, in.arg, code_.consts.size(), "constant"); !s.ok()) return s;
       const Constant& names = code_.consts[in.arg];
@@ -1004,7 +1010,8 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
       FrameState body = st;
       body.stack.push_back(f->result.get());
       FrameState done = std::move(st);
-      done.stack.back() = none;
+      if (table_.send_keeps_iterator) done.stack.push_back(none);  // 3.12: END_SEND pops the iterator
+      else done.stack.back() = none;
       if (absl::Status s = setEdge(f, 0, succs.at(0), std::move(body)); !s.ok()) return s;
       return setEdge(f, 1, succs.at(1), std::move(done));
     }
@@ -1092,6 +1099,7 @@ absl::Status SsaBuilder::terminate(size_t b, const Instruction& last, FrameState
     case Form::kGetIter:
     case Form::kYieldValue:  // generators:
     case Form::kEndFor:
+    case Form::kEndSend:  // genpy:
     case Form::kKwNames:
     case Form::kCall:
     case Form::kMakeCell:

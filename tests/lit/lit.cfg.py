@@ -1,5 +1,6 @@
 # lit configuration for Kiln's IR goldens (tests/lit).
 import os
+import subprocess
 import sys
 
 import lit.formats
@@ -19,7 +20,13 @@ kilnc = params.get("kilnc", os.path.join(root, "build", "compiler", "tools", "ki
 config.substitutions.append(("%kilnc", f"{kilnc} --verify-each"))
 config.substitutions.append(("%mkbundle", f"{python} {os.path.join(root, 'tests', 'lit', 'tools', 'mkbundle.py')}"))
 config.substitutions.append(("FileCheck", params.get("filecheck", "FileCheck")))
-# The running CPython decides which bytecode goldens apply.
-ver = f"py{sys.version_info.major}{sys.version_info.minor}"
+# The CPython that builds the bundles (%mkbundle, the `python` param) decides
+# which bytecode goldens apply, not the one running lit: `lit.py --param
+# python=python3.12` under 3.11 must check the PY312 lines.
+if os.path.realpath(python) == os.path.realpath(sys.executable):
+    ver = f"py{sys.version_info.major}{sys.version_info.minor}"
+else:
+    ver = subprocess.run([python, "-c", "import sys; print(f'py{sys.version_info[0]}{sys.version_info[1]}')"],
+                         capture_output=True, text=True, check=True).stdout.strip()
 config.available_features.add(ver)
 config.substitutions.append(("%pyprefix", ver.upper()))

@@ -75,6 +75,7 @@ Flow flowOf(Form form) {
     case Form::kStoreSlice:
     case Form::kGetIter:
     case Form::kEndFor:
+    case Form::kEndSend:  // genpy:
     case Form::kKwNames:
     case Form::kCall:
     case Form::kBuildMap:  // dicts:

@@ -55,6 +55,7 @@ enum class Form : uint8_t {
   kSend,           // genpy: yield from: pops the sent None, then as kForIter; when exhausted the iterator's
                    // place holds the result of `yield from` (None)
   kEndFor,         // 3.12: pops the iterator and the item (only reached by jumps past it)
+  kEndSend,        // genpy: 3.12: yield from: pops the iterator under the result an exhausted SEND left
   kKwNames,
   kCall,
   kJump,
@@ -159,6 +160,14 @@ struct OpcodeTable {
   std::span<const ir::CompareOp> compare_ops;     // COMPARE_OP payload -> operator
   int intrinsic_unary_positive = -1;              // CALL_INTRINSIC_1 arg of unary +
   int intrinsic_list_to_tuple = -1;               // tuples: CALL_INTRINSIC_1 arg of LIST_TO_TUPLE
+  // generators: CALL_INTRINSIC_1 arg of the handler that 3.12 wraps round a
+  // generator's body (StopIteration -> RuntimeError); buildCfg drops the
+  // exception-table entries that lead to it, since Kiln's generator frames do
+  // that conversion themselves, as 3.11's interpreter did.
+  int intrinsic_stopiteration_error = -1;
+  // genpy: an exhausted SEND leaves the iterator under the result (3.12, for
+  // END_SEND to pop) rather than replacing it (3.11).
+  bool send_keeps_iterator = false;
   std::span<const char* const> intrinsic1_constructs;  // CALL_INTRINSIC_1 arg -> the construct, for diagnostics
 
   /// The row of `number`, or null if this version has no such opcode.

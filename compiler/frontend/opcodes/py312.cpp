@@ -4,7 +4,11 @@
 // bit is a method load), COMPARE_OP's operator is arg >> 4, FOR_ITER has a
 // cache and on exhaustion lands one unit past the END_FOR it points at,
 // RETURN_CONST, LOAD_FAST_CHECK, LOAD_FAST_AND_CLEAR, and unary + became
-// CALL_INTRINSIC_1 INTRINSIC_UNARY_POSITIVE.
+// CALL_INTRINSIC_1 INTRINSIC_UNARY_POSITIVE. A generator's body is covered by
+// an exception-table entry whose handler is CALL_INTRINSIC_1
+// INTRINSIC_STOPITERATION_ERROR; RERAISE 1, and a yield from's YIELD_VALUE by
+// one whose handler is CLEANUP_THROW (see buildCfg); an exhausted SEND jumps
+// to END_SEND with the iterator still under the result.
 #include "compiler/frontend/opcodes/opcode_table.h"
 
 namespace kiln::frontend {
@@ -21,7 +25,7 @@ constexpr OpcodeRow kRows[] = {
     {2, "PUSH_NULL", kPushNull, 0, 1},
     unsupportedRow(3, "INTERPRETER_EXIT", "an interpreter-internal instruction"),
     {4, "END_FOR", kEndFor, 2, 0},
-    unsupportedRow(5, "END_SEND", "await or yield from"),
+    {5, "END_SEND", kEndSend, 2, 1},  // genpy: yield from
     {9, "NOP", kNop, 0, 0},
     {11, "UNARY_NEGATIVE", kUnaryNegative, 1, 1},
     {12, "UNARY_NOT", kUnaryNot, 1, 1},
@@ -47,10 +51,10 @@ constexpr OpcodeRow kRows[] = {
     {60, "STORE_SUBSCR", kStoreSubscr, 3, 0, 1},
     {61, "DELETE_SUBSCR", kDeleteSubscr, 2, 0},  // dicts, lists: the delitem op, by container kind
     {68, "GET_ITER", kGetIter, 1, 1},
-    unsupportedRow(69, "GET_YIELD_FROM_ITER", "yield from"),
+    {69, "GET_YIELD_FROM_ITER", kGetIter, 1, 1},  // genpy: yield from (a generator is its own iterator)
     unsupportedRow(71, "LOAD_BUILD_CLASS", "a class definition"),
     {74, "LOAD_ASSERTION_ERROR", kLoadAssertionError, 0, 1},  // exceptions:
-    unsupportedRow(75, "RETURN_GENERATOR", "a generator"),
+    {75, "RETURN_GENERATOR", kPushNull, 0, 1},  // generators: its result is popped at once (co_flags say generator)
     {83, "RETURN_VALUE", kReturnValue, 1, 0},
     unsupportedRow(85, "SETUP_ANNOTATIONS", "a variable annotation"),
     unsupportedRow(87, "LOAD_LOCALS", "a class body"),
@@ -85,7 +89,7 @@ constexpr OpcodeRow kRows[] = {
     {120, "COPY", kCopy, 0, 1},
     {121, "RETURN_CONST", kReturnConst, 0, 0},
     {122, "BINARY_OP", kBinaryOp, 2, 1, 1},
-    unsupportedRow(123, "SEND", "await or yield from", 1, kForward),
+    {123, "SEND", kSend, kVaries, kVaries, 1, kForward},  // genpy: yield from (await never reaches it: no coroutines)
     {124, "LOAD_FAST", kLoadFast, 0, 1},
     {125, "STORE_FAST", kStoreFast, 1, 0},
     {126, "DELETE_FAST", kDeleteFast, 0, 0},  // exceptions:
@@ -111,7 +115,7 @@ constexpr OpcodeRow kRows[] = {
     {146, "SET_ADD", kSetAdd, 1, 0},  // sets:
     {147, "MAP_ADD", kMapAdd, 2, 0},  // dicts:
     {149, "COPY_FREE_VARS", kCopyFreeVars, 0, 0},  // closures:
-    unsupportedRow(150, "YIELD_VALUE", "yield"),
+    {150, "YIELD_VALUE", kYieldValue, 1, 1},  // generators: arg is the exception stack depth (unused)
     {151, "RESUME", kNop, 0, 0},
     unsupportedRow(152, "MATCH_CLASS", "a match statement"),
     {155, "FORMAT_VALUE", kFormatValue, kVaries, 1},  // strings
@@ -158,6 +162,8 @@ constinit const OpcodeTable kPy312Table = {
     .compare_ops = kCmpOpsSince311,
     .intrinsic_unary_positive = 5,  // INTRINSIC_UNARY_POSITIVE
     .intrinsic_list_to_tuple = 6,   // tuples: INTRINSIC_LIST_TO_TUPLE
+    .intrinsic_stopiteration_error = 3,  // generators: INTRINSIC_STOPITERATION_ERROR
+    .send_keeps_iterator = true,         // genpy: END_SEND pops it
     .intrinsic1_constructs = kIntrinsic1Constructs,
 };
 

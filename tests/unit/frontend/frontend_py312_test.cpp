@@ -19,6 +19,7 @@ enum Op312 : uint8_t {
   LOAD_GLOBAL = 116, RETURN_CONST = 121, BINARY_OP = 122, LOAD_FAST = 124,
   POP_JUMP_IF_NOT_NONE = 128, JUMP_BACKWARD = 140, RESUME = 151, CALL = 171, KW_NAMES = 172,
   CALL_INTRINSIC_1 = 173, BUILD_LIST = 103, LIST_APPEND = 145, LIST_EXTEND = 162, BINARY_SLICE = 26, BINARY_SUBSCR = 25, STORE_SLICE = 27, BUILD_SLICE = 133,
+  POP_TOP = 1, RETURN_GENERATOR = 75, RERAISE = 119, YIELD_VALUE = 150,
 };
 
 std::string units(std::initializer_list<std::pair<uint8_t, uint8_t>> code) {
@@ -270,6 +271,107 @@ bb0(%0, %1):
   %12 = build_slice %9, %10, %11             ; line 3
   %13 = getitem %0, %12                      ; line 3
   return %13                                 ; line 3
+}
+)");
+}
+
+// generators: as CPython 3.12.1 compiles
+// def gen(n):
+//     for i in range(n):
+//         yield i
+// The body (4 to 46) is covered by the handler at 48 that turns StopIteration
+// into RuntimeError (co_exceptiontable 82 16 18 01: start 2, length 22,
+// target 24 code units, depth 0, lasti). Kiln's generator frames do that
+// conversion, so the entry is dropped: no handler edges, no refused
+// CALL_INTRINSIC_1 3; YIELD_VALUE's arg (1, the exception stack depth) is
+// ignored.
+TEST(Frontend312, GeneratorBodyHandlerIsDropped) {
+  const std::string code = units({
+      {RETURN_GENERATOR, 0},                                             // 0
+      {POP_TOP, 0},                                                      // 2
+      {RESUME, 0},                                                       // 4
+      {LOAD_GLOBAL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},  // 6: NULL + range
+      {LOAD_FAST, 0},                                                    // 16
+      {CALL, 1}, {CACHE, 0}, {CACHE, 0}, {CACHE, 0},                     // 18
+      {GET_ITER, 0},                                                     // 26
+      {FOR_ITER, 6}, {CACHE, 0},                                         // 28: to END_FOR at 32 + 12 = 44
+      {STORE_FAST, 1},                                                   // 32
+      {LOAD_FAST, 1},                                                    // 34
+      {YIELD_VALUE, 1},                                                  // 36
+      {RESUME, 1},                                                       // 38
+      {POP_TOP, 0},                                                      // 40
+      {JUMP_BACKWARD, 8},                                                // 42: to 44 - 16 = 28
+      {END_FOR, 0},                                                      // 44
+      {RETURN_CONST, 0},                                                 // 46
+      {CALL_INTRINSIC_1, 3},                                             // 48: INTRINSIC_STOPITERATION_ERROR
+      {RERAISE, 1},                                                      // 50
+  });
+  compiler::CodeObject c = makeCode("gen", "gen", 1, 1, 0, 0, 0x23, "", {none()}, {"range"}, {"n", "i"}, {}, {},
+                                    "82161801",
+                                    {{0, 2, 1}, {2, 4, 0}, {4, 6, 1}, {6, 34, 2}, {34, 44, 3}, {44, 48, 2}, {48, 52, 0}});
+  c.code = code;
+  EXPECT_EQ(kir(c, 12), R"(func @gen(%0 n) {
+bb0(%0):
+  %1 = load_global range                     ; line 2
+  %2 = call %1, %0                           ; line 2
+  %3 = getiter %2                            ; line 2
+  jump bb1()                                 ; line 2
+bb1():
+  %4 = for_iter %3, bb2(), bb3()             ; line 2
+bb2():
+  %5 = yield %4                              ; line 3
+  jump bb1()                                 ; line 3
+bb3():
+  %6 = const None                            ; line 2
+  return %6                                  ; line 2
+}
+)");
+}
+
+// genpy: as CPython 3.12.1 compiles
+// def yf(a):
+//     yield from a
+// SEND (one cache) jumps, once the iterator is exhausted, to END_SEND with the
+// iterator still under the result; END_SEND pops it. The YIELD_VALUE at 16 is
+// covered by the CLEANUP_THROW handler at 28 (only gen.throw() reaches it) and
+// the rest by the StopIteration handler at 32: both entries are dropped.
+TEST(Frontend312, YieldFromSendLoop) {
+  compiler::CodeObject c = makeCode("yf", "yf", 1, 1, 0, 0, 0x23,
+                                    "4b00"          // 0 RETURN_GENERATOR
+                                    "0100"          // 2 POP_TOP
+                                    "9700"          // 4 RESUME 0
+                                    "7c00"          // 6 LOAD_FAST a
+                                    "4500"          // 8 GET_YIELD_FROM_ITER
+                                    "6400"          // 10 LOAD_CONST None
+                                    "7b03" "0000"   // 12 SEND 3 (to 16 + 6 = 22), 1 cache
+                                    "9602"          // 16 YIELD_VALUE 2
+                                    "9702"          // 18 RESUME 2
+                                    "8605"          // 20 JUMP_BACKWARD_NO_INTERRUPT 5 (to 22 - 10 = 12)
+                                    "0500"          // 22 END_SEND
+                                    "0100"          // 24 POP_TOP
+                                    "7900"          // 26 RETURN_CONST None
+                                    "3700"          // 28 CLEANUP_THROW
+                                    "8c05"          // 30 JUMP_BACKWARD 5 (to 32 - 10 = 22)
+                                    "ad03"          // 32 CALL_INTRINSIC_1 3 (INTRINSIC_STOPITERATION_ERROR)
+                                    "7701",         // 34 RERAISE 1
+                                    {none()}, {}, {"a"}, {}, {},
+                                    // 4 to 14 -> 32 lasti; 16 to 16 -> 28 depth 2; 18 to 28 -> 32 lasti
+                                    "8206100188010e0489061001",
+                                    {{0, 2, 1}, {2, 4, 0}, {4, 6, 1}, {6, 30, 2}, {30, 36, 0}});
+  EXPECT_EQ(kir(c, 12), R"(func @yf(%0 a) {
+bb0(%0):
+  %1 = getiter %0                            ; line 2
+  %2 = const None                            ; line 2
+  jump bb1()                                 ; line 2
+bb1():
+  %3 = const None                            ; line 2
+  %4 = for_iter %1, bb2(), bb3()             ; line 2
+bb2():
+  %5 = yield %4                              ; line 2
+  jump bb1()                                 ; line 2
+bb3():
+  %6 = const None                            ; line 2
+  return %6                                  ; line 2
 }
 )");
 }
