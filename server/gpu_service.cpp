@@ -76,8 +76,31 @@ absl::StatusOr<std::string> launchSpec(const std::string& type, int* size) {
   return spec;
 }
 
+namespace {
+
+// The pool's target (GpuService::pool_target_). The emulation runs the host
+// triple's kernels (the compiler's default target); the driver runs PTX for
+// each GPU's own SM (targetFor), or for every GPU KILN_CUDA_ARCH's.
+pb::Target poolTarget(const std::string& backend) {
+  pb::Target t;
+  if (backend == "driver") {
+    t.set_triple("nvptx64-nvidia-cuda");
+    const char* arch = std::getenv("KILN_CUDA_ARCH");
+    if (arch != nullptr && *arch != '\0') t.set_cpu(arch);
+    return t;
+  }
+  const compiler::Target host;
+  t.set_triple(host.triple);
+  t.set_cpu(host.cpu);
+  for (const std::string& f : host.features) t.add_features(f);
+  return t;
+}
+
+}  // namespace
+
 GpuService::GpuService(const Config& config, std::string worker_exe)
     : backend_(config.gpu_pool),
+      pool_target_(poolTarget(config.gpu_pool)),
       devices_(config.gpu_devices),
       max_bytes_(config.gpu_max_bytes),
       max_launch_seconds_(config.gpu_max_launch_seconds),
@@ -138,28 +161,13 @@ pb::GpuPoolInfo GpuService::info() const {
   info.set_devices(static_cast<uint32_t>(devices_));
   info.set_max_device_bytes(max_bytes_);
   info.set_max_launch_seconds(max_launch_seconds_);
-  // The emulation runs the host triple's kernels (the compiler's default
-  // target); the driver runs PTX for KILN_CUDA_ARCH (default sm_80, which
-  // newer GPUs JIT forward).
-  pb::Target* t = info.mutable_target();
-  if (backend_ == "driver") {
-    // The SM is each GPU's own (targetFor): left empty unless
-    // KILN_CUDA_ARCH names one for every GPU.
-    t->set_triple("nvptx64-nvidia-cuda");
-    const char* arch = std::getenv("KILN_CUDA_ARCH");
-    if (arch != nullptr && *arch != '\0') t->set_cpu(arch);
-  } else {
-    const compiler::Target host;
-    t->set_triple(host.triple);
-    t->set_cpu(host.cpu);
-    for (const std::string& f : host.features) t->add_features(f);
-  }
+  *info.mutable_target() = pool_target_;
   return info;
 }
 
 absl::StatusOr<pb::Target> GpuService::targetFor(uint32_t device, absl::Time deadline) {
   if (absl::Status s = checkDevice(device); !s.ok()) return s;
-  pb::Target t = info().target();
+  pb::Target t = pool_target_;
   if (backend_ != "driver" || !t.cpu().empty()) return t;
   {
     absl::MutexLock lock(&targets_mu_);

@@ -101,6 +101,10 @@ class GpuService {
   void count(uint32_t device, gpu::Outcome outcome, const absl::Status& s, const kiln::v1::LaunchResponse& reply);
 
   std::string backend_;
+  // What kernels are compiled for, decided once at start (poolTarget in
+  // gpu_service.cpp): the host's under the emulation; nvptx64 with the SM of
+  // KILN_CUDA_ARCH, or none (each GPU's own: targetFor), under the driver.
+  kiln::v1::Target pool_target_;
   int devices_;
   uint64_t max_bytes_;
   double max_launch_seconds_;

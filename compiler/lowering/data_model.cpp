@@ -10,6 +10,10 @@ llvm::StructType* strStruct(llvm::LLVMContext& ctx) {
   return llvm::StructType::get(ctx, {ptr, ptr, i64, i64});
 }
 
+llvm::Value* complexValue(llvm::IRBuilder<>& b, llvm::Type* ct, llvm::Value* re, llvm::Value* im) {
+  return b.CreateInsertValue(b.CreateInsertValue(llvm::PoisonValue::get(ct), re, 0), im, 1);
+}
+
 llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
   switch (t->kind) {
     case Kind::kBool: return llvm::Type::getInt1Ty(ctx);

@@ -35,6 +35,8 @@ inline int64_t itemSize(const typing::Type* dtype) {
 llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t);
 /// strings: a str's value form, KilnStr {meminfo, data, length, kind}.
 llvm::StructType* strStruct(llvm::LLVMContext& ctx);
+/// A complex value of the struct type `ct` ({part, part}) from its parts.
+llvm::Value* complexValue(llvm::IRBuilder<>& b, llvm::Type* ct, llvm::Value* re, llvm::Value* im);
 llvm::Type* memoryType(llvm::LLVMContext& ctx, const typing::Type* t);
 llvm::Value* toMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);
 llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* t);

@@ -193,15 +193,12 @@ llvm::Value* FunctionLowering::complexMean(llvm::Value* total, llvm::Value* coun
   llvm::Type* part = total->getType()->getStructElementType(0);
   llvm::Type* d = b_.getDoubleTy();
   llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
-  auto make = [&](llvm::Value* re, llvm::Value* im) {
-    return b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(cd), re, 0), im, 1);
-  };
-  llvm::Value* wide = make(b_.CreateFPExt(b_.CreateExtractValue(total, 0), d),
-                           b_.CreateFPExt(b_.CreateExtractValue(total, 1), d));
-  llvm::Value* q = complexDivide(wide, make(b_.CreateSIToFP(count, d), llvm::ConstantFP::get(d, 0.0)));
-  llvm::Value* out =
-      b_.CreateInsertValue(llvm::PoisonValue::get(total->getType()), b_.CreateFPTrunc(b_.CreateExtractValue(q, 0), part), 0);
-  return b_.CreateInsertValue(out, b_.CreateFPTrunc(b_.CreateExtractValue(q, 1), part), 1);
+  llvm::Value* wide = complexValue(b_, cd, b_.CreateFPExt(b_.CreateExtractValue(total, 0), d),
+                                   b_.CreateFPExt(b_.CreateExtractValue(total, 1), d));
+  llvm::Value* by = complexValue(b_, cd, b_.CreateSIToFP(count, d), llvm::ConstantFP::get(d, 0.0));
+  llvm::Value* q = complexDivide(wide, by);
+  return complexValue(b_, total->getType(), b_.CreateFPTrunc(b_.CreateExtractValue(q, 0), part),
+                      b_.CreateFPTrunc(b_.CreateExtractValue(q, 1), part));
 }
 
 llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typing::Type* at, llvm::Value* recv,
@@ -264,8 +261,8 @@ llvm::Value* FunctionLowering::complexReduction(typing::BuiltinId id, const typi
       llvm::Value* dr = b_.CreateFSub(re(z), re(center));
       llvm::Value* di = b_.CreateFSub(im(z), im(center));
       if (!skip) return b_.CreateFAdd(b_.CreateFMul(dr, dr), b_.CreateFMul(di, di));
-      llvm::Value* dz = b_.CreateInsertValue(b_.CreateInsertValue(llvm::PoisonValue::get(ct), dr, 0), di, 1);
-      llvm::Value* sq = re(numpyComplexMultiply(dz, b_.CreateInsertValue(dz, b_.CreateFNeg(di), 1)));
+      llvm::Value* sq =
+          re(numpyComplexMultiply(complexValue(b_, ct, dr, di), complexValue(b_, ct, dr, b_.CreateFNeg(di))));
       return b_.CreateSelect(is_nan(z), llvm::ConstantFP::get(part, 0.0), sq);
     });
     llvm::Value* var = b_.CreateFDiv(squares, count());

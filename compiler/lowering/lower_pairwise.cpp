@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DerivedTypes.h"
@@ -79,7 +80,7 @@ llvm::Value* pairwiseAdd(llvm::IRBuilder<>& b, llvm::Value* x, llvm::Value* y) {
   if (!x->getType()->isStructTy()) return b.CreateFAdd(x, y);
   llvm::Value* re = b.CreateFAdd(b.CreateExtractValue(x, 0), b.CreateExtractValue(y, 0));
   llvm::Value* im = b.CreateFAdd(b.CreateExtractValue(x, 1), b.CreateExtractValue(y, 1));
-  return b.CreateInsertValue(b.CreateInsertValue(llvm::PoisonValue::get(x->getType()), re, 0), im, 1);
+  return complexValue(b, x->getType(), re, im);
 }
 
 llvm::Value* pairwiseConstant(llvm::Type* acc, double v) {

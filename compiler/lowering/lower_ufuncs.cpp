@@ -112,8 +112,7 @@ llvm::Value* FunctionLowering::numpyComplexMultiply(llvm::Value* x, llvm::Value*
   llvm::Function* fma = intrinsic(llvm::Intrinsic::fma, xr->getType());
   llvm::Value* re = b_.CreateCall(fma, {xr, yr, b_.CreateFNeg(b_.CreateFMul(xi, yi))});
   llvm::Value* im = b_.CreateCall(fma, {xr, yi, b_.CreateFMul(xi, yr)});
-  llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(x->getType()), re, 0);
-  return b_.CreateInsertValue(out, im, 1);
+  return complexValue(b_, x->getType(), re, im);
 }
 
 llvm::Value* FunctionLowering::complexMath(const char* name, llvm::Value* z) {
