@@ -1,5 +1,7 @@
 #include "base/facts.h"
 
+#include "absl/strings/numbers.h"
+
 namespace kiln::base {
 namespace {
 
@@ -18,6 +20,11 @@ constexpr StatusErrorRow kStatusErrors[] = {
 #include "base/status_errors.def"
 };
 
+constexpr CudaSmRow kCudaSms[] = {
+#define KILN_CUDA_SM(name, ptx_isa) {name, ptx_isa},
+#include "base/cuda_sms.def"
+};
+
 }  // namespace
 
 std::span<const EmitRow> emitTable() { return kEmits; }
@@ -31,5 +38,22 @@ std::optional<int> emitIndex(absl::string_view name) {
 std::span<const DiagnosticKindRow> diagnosticKindTable() { return kDiagnosticKinds; }
 
 std::span<const StatusErrorRow> statusErrorTable() { return kStatusErrors; }
+
+std::span<const CudaSmRow> cudaSmTable() { return kCudaSms; }
+
+std::optional<absl::string_view> cudaSmFor(int major, int minor) {
+  const int want = 10 * major + minor;
+  std::optional<absl::string_view> best;
+  int best_number = 0;
+  for (const CudaSmRow& row : kCudaSms) {
+    int number = 0;
+    if (row.name.back() == 'a' || !absl::SimpleAtoi(row.name.substr(3), &number)) continue;  // sm_90a: by name only
+    if (number <= want && number > best_number) {
+      best = row.name;
+      best_number = number;
+    }
+  }
+  return best;
+}
 
 }  // namespace kiln::base

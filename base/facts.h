@@ -1,8 +1,9 @@
 #pragma once
 // Names that the server, the compiler and the clients must agree on, as
-// tables over base/emit_names.def and base/diagnostic_kinds.def. The Python
-// extension exports them (kiln._kiln.EMITS, DIAGNOSTIC_KINDS) so that the
-// package copies nothing by hand.
+// tables over base/emit_names.def, base/diagnostic_kinds.def,
+// base/status_errors.def and base/cuda_sms.def. The Python extension exports
+// them (kiln._kiln.EMITS, DIAGNOSTIC_KINDS, STATUS_ERRORS, CUDA_SMS) so that
+// the package copies nothing by hand.
 
 #include <optional>
 #include <span>
@@ -34,5 +35,16 @@ struct StatusErrorRow {
 };
 /// base/status_errors.def: every non-OK status code, in code order.
 std::span<const StatusErrorRow> statusErrorTable();
+
+struct CudaSmRow {
+  absl::string_view name;  // "sm_86"
+  int ptx_isa;             // the PTX ISA version it is written in: 10 * major + minor
+};
+/// base/cuda_sms.def: the SMs the CUDA target compiles for, oldest first.
+std::span<const CudaSmRow> cudaSmTable();
+/// The SM to compile for a GPU of compute capability major.minor: the
+/// newest of the table not above it (an arch-specific SM such as sm_90a is
+/// only ever chosen by name); nullopt for a GPU older than them all.
+std::optional<absl::string_view> cudaSmFor(int major, int minor);
 
 }  // namespace kiln::base

@@ -177,6 +177,10 @@ def test_arch_for_compute_capabilities():
     assert d.arch_for(9, 0) == "sm_90"
     assert d.arch_for(10, 0) == "sm_90"  # Blackwell runs sm_90 PTX through the JIT
     assert d.arch_for(7, 0) is None       # below what CUDA 13 supports
+    # The client's list is kilnd's (base/cuda_sms.def), the arch-specific
+    # sm_90a included, which is only ever chosen by name.
+    assert d.SUPPORTED_ARCHS[0] == "sm_75" and "sm_90a" in d.SUPPORTED_ARCHS
+    assert all(d.arch_for(int(sm[3]), int(sm[4])) == sm for sm in d.SUPPORTED_ARCHS if not sm.endswith("a"))
 
 
 def test_packing_table_matches_a_hand_computed_layout():

@@ -703,7 +703,19 @@ PyObject* setLinalgBackend(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+// cuda_sm_for(major, minor) -> "sm_86" or None (base::cudaSmFor).
+PyObject* cudaSmFor(PyObject*, PyObject* args) {
+  int major = 0;
+  int minor = 0;
+  if (!PyArg_ParseTuple(args, "ii", &major, &minor)) return nullptr;
+  const std::optional<absl::string_view> sm = base::cudaSmFor(major, minor);
+  if (!sm) Py_RETURN_NONE;
+  return PyUnicode_FromStringAndSize(sm->data(), static_cast<Py_ssize_t>(sm->size()));
+}
+
 PyMethodDef kFunctions[] = {
+    {"cuda_sm_for", cudaSmFor, METH_VARARGS,
+     "cuda_sm_for(major, minor) -> the SM kilnd compiles for on a GPU of that compute capability, or None"},
     {"_set_linalg_backend", setLinalgBackend, METH_VARARGS, "install the BLAS/LAPACK found (kiln/_linalg_backend.py)"},
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
@@ -879,6 +891,7 @@ PyObject* enumDict(const google::protobuf::EnumDescriptor* e) {
 //   EMITS            {"binary": 0, "llvm": 4, ...}         (kiln.v1.Emit values)
 //   DIAGNOSTIC_KINDS {1: ("TypingError", "TypingError"), ...}  proto value -> (kind, kiln.errors class)
 //   PROTO_ENUMS      {"GlobalRef.Kind": {"KIND_CONSTANT": 1, ...}, ...}
+//   CUDA_SMS         ("sm_75", ...)                         the CUDA target's SMs
 bool addFacts(PyObject* m) {
   PyObject* emits = PyDict_New();
   if (emits == nullptr) return false;
@@ -949,6 +962,22 @@ bool addFacts(PyObject* m) {
   }
   if (PyModule_AddObject(m, "PROTO_ENUMS", enums) < 0) {
     Py_DECREF(enums);
+    return false;
+  }
+  // CUDA_SMS ("sm_75", ...): base/cuda_sms.def, oldest first
+  PyObject* sms = PyTuple_New(static_cast<Py_ssize_t>(base::cudaSmTable().size()));
+  if (sms == nullptr) return false;
+  Py_ssize_t k = 0;
+  for (const base::CudaSmRow& row : base::cudaSmTable()) {
+    PyObject* name = PyUnicode_FromStringAndSize(row.name.data(), static_cast<Py_ssize_t>(row.name.size()));
+    if (name == nullptr) {
+      Py_DECREF(sms);
+      return false;
+    }
+    PyTuple_SET_ITEM(sms, k++, name);
+  }
+  if (PyModule_AddObject(m, "CUDA_SMS", sms) < 0) {
+    Py_DECREF(sms);
     return false;
   }
   return true;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/facts.h"
 #include "compiler/targets/cpu/cpu_target.h"
 #include "compiler/targets/cuda/cubin.h"
 #include "compiler/targets/cuda/libdevice.h"
@@ -20,25 +20,15 @@
 namespace kiln::compiler::cuda {
 namespace {
 
-struct SmRow {
-  const char* name;
-  int ptx_isa;
-};
-
-constexpr SmRow kSms[] = {
-#define KILN_CUDA_SM(name, ptx_isa) {name, ptx_isa},
-#include "compiler/targets/cuda/sm_versions.def"
-};
-
-const SmRow* findSm(const std::string& sm) {
-  for (const SmRow& row : kSms)
+const base::CudaSmRow* findSm(const std::string& sm) {
+  for (const base::CudaSmRow& row : base::cudaSmTable())
     if (sm == row.name) return &row;
   return nullptr;
 }
 
 std::string allowedSms() {
   std::vector<std::string> names;
-  for (const SmRow& row : kSms) names.push_back(row.name);
+  for (const base::CudaSmRow& row : base::cudaSmTable()) names.push_back(std::string(row.name));
   return absl::StrJoin(names, ", ");
 }
 
@@ -56,23 +46,12 @@ bool isElf(std::string_view bytes) { return bytes.size() >= 4 && bytes.substr(0,
 }  // namespace
 
 absl::StatusOr<std::string> smFor(int major, int minor) {
-  const int want = 10 * major + minor;
-  const char* best = nullptr;
-  int best_number = 0;
-  for (const SmRow& row : kSms) {
-    const absl::string_view name = row.name;  // "sm_86"
-    int number = 0;
-    if (name.back() == 'a' || !absl::SimpleAtoi(name.substr(3), &number)) continue;  // sm_90a: by name only
-    if (number <= want && number > best_number) {
-      best = row.name;
-      best_number = number;
-    }
-  }
-  if (best == nullptr)
+  const std::optional<absl::string_view> best = base::cudaSmFor(major, minor);
+  if (!best)
     return absl::FailedPreconditionError(absl::StrCat("a GPU of compute capability ", major, ".", minor,
                                                       " is older than every SM Kiln compiles for (", allowedSms(),
                                                       ")"));
-  return std::string(best);
+  return std::string(*best);
 }
 
 bool isCudaTriple(const std::string& triple) {
@@ -96,7 +75,7 @@ absl::Status checkTarget(const Target& target) {
 }
 
 int ptxIsaVersion(const std::string& sm) {
-  const SmRow* row = findSm(sm);
+  const base::CudaSmRow* row = findSm(sm);
   return row ? row->ptx_isa : 0;
 }
 

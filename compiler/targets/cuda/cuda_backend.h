@@ -1,6 +1,6 @@
 #pragma once
 // The CUDA target behind the TargetBackend interface (docs/cuda.md "Targets
-// and codegen"): triple nvptx64-nvidia-cuda, cpu one of sm_versions.def,
+// and codegen"): triple nvptx64-nvidia-cuda, cpu one of base/cuda_sms.def,
 // no features (the PTX ISA version comes with the SM). A compile makes:
 //  - optimize: libdevice linked in (only what is called, then internalized;
 //    NVVMReflect runs in LLVM's pipeline with the SM's __CUDA_ARCH and
@@ -29,7 +29,7 @@ inline constexpr char kKernelSymbol[] = "kiln_kernel";
 /// Whether `triple` is the CUDA target's (the registry routes it here).
 bool isCudaTriple(const std::string& triple);
 
-/// The allow-list: triple nvptx64-nvidia-cuda, cpu in sm_versions.def, no
+/// The allow-list: triple nvptx64-nvidia-cuda, cpu in base/cuda_sms.def, no
 /// features. INVALID_ARGUMENT naming what is wrong and what is allowed.
 absl::Status checkTarget(const Target& target);
 

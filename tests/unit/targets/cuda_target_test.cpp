@@ -1,7 +1,7 @@
 // cuda: which SM a GPU's kernels are compiled for (GpuService::targetFor):
 // its own when allowed, else the newest allowed one below it; never the
 // arch-specific sm_90a for another GPU; a GPU older than the allow-list is
-// refused. The rows are sm_versions.def's.
+// refused. The rows are base/cuda_sms.def's.
 #include <string>
 
 #include "compiler/driver/target_registry.h"

@@ -30,6 +30,7 @@ import struct
 import threading
 import weakref
 
+from .. import _kiln
 from . import _kernel_error
 
 # ---- errors ----------------------------------------------------------------
@@ -70,8 +71,8 @@ _FAULT_CODES = {
     719,  # CUDA_ERROR_LAUNCH_FAILED
 }
 
-# The SMs kilnd compiles for (compiler/targets/cuda/sm_versions.def).
-SUPPORTED_ARCHS = ("sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90")
+# The SMs kilnd compiles for (base/cuda_sms.def, exported by the extension).
+SUPPORTED_ARCHS = _kiln.CUDA_SMS
 
 # ---- the library -----------------------------------------------------------
 
@@ -342,13 +343,9 @@ class Device:
 
 
 def arch_for(major, minor):
-    """"sm_80" for (8, 0); the newest supported SM not above it otherwise."""
-    want = major * 10 + minor
-    best = None
-    for arch in SUPPORTED_ARCHS:
-        if int(arch[3:]) <= want:
-            best = arch
-    return best
+    """"sm_80" for (8, 0); the newest supported SM not above it otherwise
+    (None for a GPU older than them all), as kilnd chooses."""
+    return _kiln.cuda_sm_for(major, minor)
 
 
 def default_arch():
@@ -687,7 +684,6 @@ def compile_kernel(kernel, arg_types, arch, emit="binary"):
     `arg_types` (Kiln spellings), for SM `arch`. On the GPU the bounds
     checks are debug=True's (Numba's default is off); the error model is
     NumPy's, as numba.cuda's. A compile error raises as kiln.jit's do."""
-    from .. import _kiln
     from ..dispatcher import EMITS, _fastmath
     disp = getattr(kernel, "_dispatcher", kernel)
     opts = getattr(kernel, "_options", {}) or {}
@@ -871,7 +867,6 @@ def prepare_args(name, args, stream=None, space=None):
     import warnings
 
     import numpy as np
-    from .. import _kiln
     from ..errors import KilnPerformanceWarning, warning_category
     from ._devicearray import DeviceNDArray
     space = space or DEVICE
