@@ -104,6 +104,7 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       devices_(config.gpu_devices),
       max_bytes_(config.gpu_max_bytes),
       max_launch_seconds_(config.gpu_max_launch_seconds),
+      session_idle_seconds_(config.gpu_session_idle_seconds),
       pool_id_([] {
         std::random_device rd;
         return (static_cast<uint64_t>(rd()) << 32) ^ rd();
@@ -124,7 +125,14 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       sms_(static_cast<size_t>(config.gpu_devices)),
       queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
                                              absl::Seconds(config.gpu_session_idle_seconds), gpu::kConcurrentStreams,
-                                             [this](const std::string& session) { endSession(session); })) {}
+                                             [this](const std::string& session) { endSession(session); },
+                                             [this](const std::string& session) { return holdsMemory(session); })) {}
+
+bool GpuService::holdsMemory(const std::string& session) {
+  absl::MutexLock lock(&owned_mu_);
+  auto it = owned_.find(session);
+  return it != owned_.end() && !it->second.empty();
+}
 
 void GpuService::endSession(const std::string& session) {
   // Each running worker lets go of what the session's streams hold (the
@@ -134,6 +142,25 @@ void GpuService::endSession(const std::string& session) {
   for (int d = 0; d < devices_; ++d)
     if (pool_.workerPid(d) != 0)
       (void)call(static_cast<uint32_t>(d), "end of a launch session", w, absl::Now() + absl::Seconds(10));
+  // The device memory the session allocated and did not free. A buffer of
+  // an earlier worker generation went with that worker (call refuses to
+  // name it to the new one); one a running launch of another session still
+  // uses is freed by the worker when that launch lets go of it.
+  absl::flat_hash_set<BufferKey> buffers;
+  {
+    absl::MutexLock lock(&owned_mu_);
+    auto it = owned_.find(session);
+    if (it == owned_.end()) return;
+    buffers = std::move(it->second);
+    owned_.erase(it);
+    for (const BufferKey& b : buffers) owner_.erase(b);
+  }
+  for (const auto& [device, generation, id] : buffers) {
+    pb::WorkerRequest f;
+    f.mutable_free()->set_id(id);
+    (void)call(device, "device memory of an ended session", f, absl::Now() + absl::Seconds(10), nullptr, nullptr,
+               generation);
+  }
 }
 
 std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
@@ -161,6 +188,7 @@ pb::GpuPoolInfo GpuService::info() const {
   info.set_devices(static_cast<uint32_t>(devices_));
   info.set_max_device_bytes(max_bytes_);
   info.set_max_launch_seconds(max_launch_seconds_);
+  info.set_session_idle_seconds(session_idle_seconds_);
   *info.mutable_target() = pool_target_;
   return info;
 }
@@ -264,6 +292,15 @@ absl::Status GpuService::alloc(const pb::AllocDeviceRequest& request, pb::AllocD
   if (!request.data().empty() && request.data().size() != request.bytes())
     return absl::InvalidArgumentError(
         absl::StrCat("data is ", request.data().size(), " bytes for an allocation of ", request.bytes()));
+  const std::string& session = request.session();
+  if (!session.empty()) {
+    if (absl::Status s = queues_->touch(session, /*create=*/true); !s.ok()) return s;
+    absl::MutexLock lock(&owned_mu_);
+    auto it = owned_.find(session);
+    if (it != owned_.end() && it->second.size() >= kMaxBuffersPerSession)
+      return absl::ResourceExhaustedError(
+          absl::StrCat("a client may hold ", kMaxBuffersPerSession, " device arrays of this kilnd at once"));
+  }
   pb::WorkerRequest w;
   w.mutable_alloc()->set_bytes(request.bytes());
   w.mutable_alloc()->set_data(request.data());
@@ -272,6 +309,29 @@ absl::Status GpuService::alloc(const pb::AllocDeviceRequest& request, pb::AllocD
   uint64_t generation = 0;
   absl::StatusOr<pb::WorkerReply> r = call(request.device(), "device memory", w, deadline, nullptr, &generation);
   if (!r.ok()) return r.status();
+  if (!session.empty()) {
+    const BufferKey key{request.device(), generation, r->id()};
+    {
+      absl::MutexLock lock(&owned_mu_);
+      owned_[session].insert(key);
+      owner_[key] = session;
+    }
+    // The session may have ended while the worker allocated (its client
+    // exited, or its lease lapsed during a long copy): then nothing would
+    // ever free the buffer, so it goes now and the client hears why.
+    if (absl::Status s = queues_->touch(session, /*create=*/true); !s.ok()) {
+      {
+        absl::MutexLock lock(&owned_mu_);
+        owner_.erase(key);
+        auto it = owned_.find(session);
+        if (it != owned_.end() && it->second.erase(key) > 0 && it->second.empty()) owned_.erase(it);
+      }
+      pb::WorkerRequest f;
+      f.mutable_free()->set_id(r->id());
+      (void)call(request.device(), "device memory", f, deadline, nullptr, nullptr, generation);
+      return s;
+    }
+  }
   pb::DeviceArrayHandle* h = reply.mutable_handle();
   h->set_device(request.device());
   h->set_generation(generation);
@@ -309,9 +369,21 @@ absl::Status GpuService::free(const pb::FreeDeviceRequest& request, absl::Time d
   if (absl::Status s = checkHandle(request.handle()); !s.ok()) return s;
   pb::WorkerRequest w;
   w.mutable_free()->set_id(request.handle().id());
-  return call(request.handle().device(), "device memory", w, deadline, nullptr, nullptr,
-              request.handle().generation())
-      .status();
+  absl::Status s = call(request.handle().device(), "device memory", w, deadline, nullptr, nullptr,
+                        request.handle().generation())
+                       .status();
+  if (s.ok() || absl::IsNotFound(s)) {
+    // Freed (or already gone): no session owns it any more.
+    const BufferKey key{request.handle().device(), request.handle().generation(), request.handle().id()};
+    absl::MutexLock lock(&owned_mu_);
+    auto o = owner_.find(key);
+    if (o != owner_.end()) {
+      auto it = owned_.find(o->second);
+      if (it != owned_.end() && it->second.erase(key) > 0 && it->second.empty()) owned_.erase(it);
+      owner_.erase(o);
+    }
+  }
+  return s;
 }
 
 void GpuService::count(uint32_t device, gpu::Outcome outcome, const absl::Status& s, const pb::LaunchResponse& reply) {
@@ -376,6 +448,7 @@ absl::Status GpuService::launchAsync(const pb::LaunchRequest& request, std::shar
 absl::Status GpuService::sync(const pb::SyncLaunchesRequest& request, pb::SyncLaunchesResponse& reply,
                               absl::Time deadline) {
   if (request.session().empty()) return absl::InvalidArgumentError("SyncLaunchesRequest.session is empty");
+  if (request.keepalive()) return queues_->touch(request.session(), /*create=*/false);
   return queues_->sync(request.session(), request.stream(), request.end(), deadline, reply);
 }
 

@@ -14,10 +14,12 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -78,7 +80,10 @@ class GpuService {
 
  private:
   absl::Status checkDevice(uint32_t device) const;
+  // The session ended or expired (LaunchQueues' on_end): the workers let go
+  // of its streams, and the device memory it allocated is freed.
   void endSession(const std::string& session);
+  bool holdsMemory(const std::string& session);
   absl::Status checkHandle(const kiln::v1::DeviceArrayHandle& handle);
   absl::StatusOr<kiln::v1::WorkerReply> call(uint32_t device, const std::string& what,
                                              const kiln::v1::WorkerRequest& request, absl::Time deadline,
@@ -108,6 +113,7 @@ class GpuService {
   int devices_;
   uint64_t max_bytes_;
   double max_launch_seconds_;
+  double session_idle_seconds_;
   uint64_t pool_id_;  // DeviceArrayHandle.pool
   gpu::GpuPool pool_;
   struct Counts {
@@ -125,6 +131,15 @@ class GpuService {
   // Per device: the SM its GPU's kernels are compiled for ("" until asked).
   absl::Mutex targets_mu_;
   std::vector<std::string> sms_ ABSL_GUARDED_BY(targets_mu_);
+  // Device memory by the session that allocated it (AllocDeviceRequest
+  // .session), freed when the session ends: a client that dies gives its
+  // memory back once its lease lapses. A buffer is (device, generation, id).
+  // Never held while calling into queues_ (whose lock is taken first).
+  using BufferKey = std::tuple<uint32_t, uint64_t, uint64_t>;
+  static constexpr size_t kMaxBuffersPerSession = 1 << 16;
+  absl::Mutex owned_mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<BufferKey>> owned_ ABSL_GUARDED_BY(owned_mu_);
+  absl::flat_hash_map<BufferKey, std::string> owner_ ABSL_GUARDED_BY(owned_mu_);
   // Last: its runners call into the members above, so it stops first.
   std::unique_ptr<LaunchQueues> queues_;
 };

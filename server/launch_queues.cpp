@@ -23,16 +23,19 @@ std::string sessionName(const std::string& session) {
 absl::Status goneError(const std::string& session) {
   return absl::FailedPreconditionError(
       absl::StrCat("launch session ", sessionName(session),
-                   "... was ended (its client went away or was silent too long): its queued launches were dropped"));
+                   "... was ended (its client went away or was silent too long): its queued launches were "
+                   "dropped and its device memory freed"));
 }
 
 }  // namespace
 
 LaunchQueues::LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle, int concurrent_streams,
-                           std::function<void(const std::string&)> on_end)
+                           std::function<void(const std::string&)> on_end,
+                           std::function<bool(const std::string&)> holds)
     : max_queued_(std::max<size_t>(1, max_queued)),
       session_idle_(session_idle),
       on_end_(std::move(on_end)),
+      holds_(std::move(holds)),
       ready_(static_cast<size_t>(devices)),
       queued_(static_cast<size_t>(devices)),
       dropped_(static_cast<size_t>(devices)) {
@@ -105,7 +108,7 @@ void LaunchQueues::expireLocked(absl::Time now) {
     // A session with nothing queued and nothing to report is forgotten: a
     // later call starts afresh and loses nothing. One that loses launches
     // or a failure is remembered, so its client is told.
-    bool loses = s.queued != 0;
+    bool loses = s.queued != 0 || (holds_ != nullptr && holds_(key));
     for (const auto& [id, q] : s.streams) loses = loses || !q->failure.ok() || q->kernel_error.kind() != 0;
     dropLocked(s);
     sessions_.erase(key);
@@ -154,24 +157,40 @@ void LaunchQueues::runner(uint32_t device) {
   }
 }
 
-absl::Status LaunchQueues::enqueue(const std::string& session, uint64_t stream, uint32_t device,
-                                   const std::string& kernel, Work work, absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
-  if (device >= ready_.size()) return absl::InvalidArgumentError(absl::StrCat("there is no GPU ", device));
+absl::StatusOr<std::shared_ptr<LaunchQueues::Session>> LaunchQueues::sessionLocked(const std::string& session,
+                                                                                   bool create) {
   if (gone_.contains(session)) return goneError(session);
   auto it = sessions_.find(session);
   if (it == sessions_.end()) {
+    if (!create) return std::shared_ptr<Session>();
+    if (session.size() > kMaxSessionBytes)
+      return absl::InvalidArgumentError(
+          absl::StrCat("a session key is at most ", kMaxSessionBytes, " bytes, not ", session.size()));
     if (sessions_.size() >= kMaxSessions) {
       expireLocked(absl::Now());
       if (sessions_.size() >= kMaxSessions)
-        return absl::ResourceExhaustedError(
-            absl::StrCat("this kilnd has ", kMaxSessions, " clients with asynchronous launches; try again later"));
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "this kilnd has ", kMaxSessions, " clients with asynchronous launches or device memory; try again later"));
     }
     it = sessions_.emplace(session, std::make_shared<Session>()).first;
     it->second->key = session;
   }
-  std::shared_ptr<Session> s = it->second;
-  s->last_call = absl::Now();
+  it->second->last_call = absl::Now();
+  return it->second;
+}
+
+absl::Status LaunchQueues::touch(const std::string& session, bool create) {
+  absl::MutexLock lock(&mu_);
+  return sessionLocked(session, create).status();
+}
+
+absl::Status LaunchQueues::enqueue(const std::string& session, uint64_t stream, uint32_t device,
+                                   const std::string& kernel, Work work, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  if (device >= ready_.size()) return absl::InvalidArgumentError(absl::StrCat("there is no GPU ", device));
+  absl::StatusOr<std::shared_ptr<Session>> found = sessionLocked(session, /*create=*/true);
+  if (!found.ok()) return found.status();
+  std::shared_ptr<Session> s = *std::move(found);
   auto qit = s->streams.find(stream);
   if (qit == s->streams.end()) {
     if (s->streams.size() >= kMaxStreams)

@@ -18,8 +18,9 @@
 // memory), at most kMaxStreams streams, and at most kMaxSessions sessions
 // live. A session ends when its client says so (SyncLaunches end, at client
 // exit) or when no call named it for `session_idle` and none of its launches
-// is running (a client that died): its launches not yet started are dropped
-// and their memory freed. When that lost launches or an unreported failure,
+// is running (a client that died; a live one renews its lease): its launches
+// not yet started are dropped and their memory freed, and `on_end` frees
+// what else it held (GpuService: its device memory). When that lost launches or an unreported failure,
 // a later call naming it is FAILED_PRECONDITION, never a silent success;
 // otherwise it is forgotten and a later call starts it afresh.
 //
@@ -38,6 +39,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "kiln/v1/kiln.pb.h"
@@ -53,12 +55,17 @@ class LaunchQueues {
 
   static constexpr size_t kMaxSessions = 4096;
   static constexpr size_t kMaxStreams = 1024;  // per session
+  static constexpr size_t kMaxSessionBytes = 64;  // a session key (clients send 16 random bytes)
 
   /// `on_end` (optional) is called with each session that ended or expired,
   /// outside the lock, once its running launches are done or abandoned (the
-  /// workers then release the session's streams).
+  /// workers then release the session's streams, and the session's device
+  /// memory is freed). `holds` (optional) says whether a session holds
+  /// something outside the queues (device memory), which an expiry loses: it
+  /// is called under the queues' lock and must not call back into them.
   LaunchQueues(int devices, size_t max_queued, absl::Duration session_idle, int concurrent_streams = 1,
-               std::function<void(const std::string& session)> on_end = nullptr);
+               std::function<void(const std::string& session)> on_end = nullptr,
+               std::function<bool(const std::string& session)> holds = nullptr);
   ~LaunchQueues();  // stops the runners after the launch each is running
   LaunchQueues(const LaunchQueues&) = delete;
   LaunchQueues& operator=(const LaunchQueues&) = delete;
@@ -78,6 +85,13 @@ class LaunchQueues {
   /// FAILED_PRECONDITION. `end` then forgets the session (the client exits).
   absl::Status sync(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
                     kiln::v1::SyncLaunchesResponse& reply);
+
+  /// Renews `session`'s lease: a call that names it without queueing
+  /// (AllocDevice, SyncLaunches keepalive). `create` starts a session never
+  /// seen (an allocation makes it the session's); otherwise an unknown
+  /// session is left unknown. An ended or expired one is
+  /// FAILED_PRECONDITION; RESOURCE_EXHAUSTED past kMaxSessions.
+  absl::Status touch(const std::string& session, bool create);
 
   /// Launches queued and not yet started on `device` (a gauge), and those
   /// dropped without running (their session ended or expired, or an
@@ -117,6 +131,10 @@ class LaunchQueues {
   void dropLocked(Session& session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void expireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void schedule(const std::shared_ptr<Queue>& q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The session `session` (made when `create`; else end() when unknown),
+  // its lease renewed, or the error a call naming it gets.
+  absl::StatusOr<std::shared_ptr<Session>> sessionLocked(const std::string& session, bool create)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reportEnded();  // calls on_end_ for the sessions in ended_
   absl::Status syncOrEnd(const std::string& session, uint64_t stream, bool end, absl::Time deadline,
                           kiln::v1::SyncLaunchesResponse& reply) ABSL_LOCKS_EXCLUDED(mu_);
@@ -124,6 +142,7 @@ class LaunchQueues {
   const size_t max_queued_;
   const absl::Duration session_idle_;
   const std::function<void(const std::string&)> on_end_;
+  const std::function<bool(const std::string&)> holds_;
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

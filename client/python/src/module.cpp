@@ -377,10 +377,13 @@ PyObject* gpuAlloc(PyObject*, PyObject* args) {
   unsigned long long nbytes = 0;
   Py_buffer buf{};
   buf.buf = nullptr;
-  if (!PyArg_ParseTuple(args, "IK|y*", &device, &nbytes, &buf)) return nullptr;
+  const char* session = nullptr;
+  Py_ssize_t session_size = 0;
+  if (!PyArg_ParseTuple(args, "IK|y*y#", &device, &nbytes, &buf, &session, &session_size)) return nullptr;
   kiln::v1::AllocDeviceRequest request;
   request.set_device(device);
   request.set_bytes(nbytes);
+  if (session != nullptr) request.set_session(session, static_cast<size_t>(session_size));
   if (buf.buf != nullptr) {
     request.set_data(static_cast<const char*>(buf.buf), static_cast<size_t>(buf.len));
     PyBuffer_Release(&buf);
@@ -433,13 +436,28 @@ PyObject* gpuSync(PyObject*, PyObject* args) {
   Py_ssize_t session_size = 0;
   unsigned long long stream = 0;
   int end = 0;
-  if (!PyArg_ParseTuple(args, "y#K|p", &session, &session_size, &stream, &end)) return nullptr;
+  int keepalive = 0;
+  const char* server = "";
+  if (!PyArg_ParseTuple(args, "y#K|pps", &session, &session_size, &stream, &end, &keepalive, &server)) return nullptr;
   kiln::v1::SyncLaunchesRequest request;
   request.set_session(session, static_cast<size_t>(session_size));
   request.set_stream(stream);
   request.set_end(end);
-  absl::StatusOr<kiln::v1::SyncLaunchesResponse> reply =
-      onClient<kiln::v1::SyncLaunchesResponse>([&](client::Client& c) { return c.syncLaunches(request); });
+  request.set_keepalive(keepalive);
+  absl::StatusOr<kiln::v1::SyncLaunchesResponse> reply = absl::UnknownError("");
+  if (*server == '\0') {
+    reply = onClient<kiln::v1::SyncLaunchesResponse>([&](client::Client& c) { return c.syncLaunches(request); });
+  } else {
+    // A named server (the leases of kiln/cuda/_remote.py renew a session on
+    // every server it holds memory of, whatever KILN_SERVER is now).
+    const std::string target = server;
+    Py_BEGIN_ALLOW_THREADS
+    absl::StatusOr<client::ConnectOptions> options = client::connectOptionsFromEnv(target);
+    absl::StatusOr<std::shared_ptr<client::Client>> c =
+        options.ok() ? client::Client::connect(target, *options) : options.status();
+    reply = c.ok() ? (*c)->syncLaunches(request) : c.status();
+    Py_END_ALLOW_THREADS
+  }
   if (!reply.ok()) return raiseStatus(reply.status());
   if (reply->kernel_error().kind() == 0) Py_RETURN_NONE;
   return Py_BuildValue("(s#N)", reply->kernel_name().data(), static_cast<Py_ssize_t>(reply->kernel_name().size()),
@@ -466,10 +484,10 @@ PyObject* gpuPoolInfo(PyObject*, PyObject*) {
   if (!info.ok()) return raiseStatus(info.status());
   if (!info->has_gpu_pool()) Py_RETURN_NONE;
   const kiln::v1::GpuPoolInfo& g = info->gpu_pool();
-  return Py_BuildValue("{s:s,s:I,s:s,s:s,s:K,s:d}", "backend", g.backend().c_str(), "devices", g.devices(), "triple",
-                       g.target().triple().c_str(), "cpu", g.target().cpu().c_str(), "max_device_bytes",
+  return Py_BuildValue("{s:s,s:I,s:s,s:s,s:K,s:d,s:d}", "backend", g.backend().c_str(), "devices", g.devices(),
+                       "triple", g.target().triple().c_str(), "cpu", g.target().cpu().c_str(), "max_device_bytes",
                        static_cast<unsigned long long>(g.max_device_bytes()), "max_launch_seconds",
-                       g.max_launch_seconds());
+                       g.max_launch_seconds(), "session_idle_seconds", g.session_idle_seconds());
 }
 
 PyObject* serverTarget(PyObject*, PyObject* args) {
@@ -727,11 +745,14 @@ PyMethodDef kFunctions[] = {
      "compile(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model, emit"
      "[, tier[, triple, cpu]]) -> dict"},
     {"gpu_launch", gpuLaunch, METH_VARARGS, "gpu: a launch on the server's GPU pool (kiln/cuda/_remote.py)"},
-    {"gpu_alloc", gpuAlloc, METH_VARARGS, "gpu_alloc(device, nbytes, data=None) -> handle"},
+    {"gpu_alloc", gpuAlloc, METH_VARARGS,
+     "gpu_alloc(device, nbytes, data=b'', session=b'') -> handle (the session's: freed when it ends)"},
     {"gpu_read", gpuRead, METH_VARARGS, "gpu_read(handle, offset, nbytes) -> bytes"},
     {"gpu_write", gpuWrite, METH_VARARGS, "gpu_write(handle, offset, data)"},
     {"gpu_free", gpuFree, METH_O, "gpu_free(handle)"},
-    {"gpu_sync", gpuSync, METH_VARARGS, "gpu_sync(session, stream, end=False): waits for queued launches"},
+    {"gpu_sync", gpuSync, METH_VARARGS,
+     "gpu_sync(session, stream, end=False, keepalive=False, server=''): waits for queued launches (keepalive: "
+     "only renews the session's lease) on the current server, or on `server` (a KILN_SERVER value)"},
     {"gpu_pool_info", gpuPoolInfo, METH_NOARGS, "the server's GPU pool, or None"},
     {"server_target", serverTarget, METH_VARARGS, "server_target(start=True) -> gRPC target"},
     {"server_info", serverInfo, METH_VARARGS, "server_info(start=True) -> dict"},

@@ -167,6 +167,53 @@ TEST(LaunchQueues, ASilentSessionExpiresUnlessItsLaunchRuns) {
   EXPECT_EQ(ran.load(), 2);
 }
 
+// A session that holds something outside the queues (device memory) is
+// kept alive by its lease (touch, as AllocDevice and a keepalive do); once
+// silent it expires, is reported to on_end (which frees that memory) and,
+// having lost it, is refused afterwards. A keepalive of a session never
+// seen makes none; an oversized key is refused.
+TEST(LaunchQueues, ALeaseKeepsASessionThatHoldsMemoryAndItsLapseEndsIt) {
+  std::mutex mu;
+  std::vector<std::string> ended;
+  std::atomic<bool> holding{true};
+  LaunchQueues q(
+      1, 64, absl::Milliseconds(300), 1,
+      [&](const std::string& s) {
+        std::lock_guard<std::mutex> lock(mu);
+        ended.push_back(s);
+      },
+      [&](const std::string& s) { return s == "owner" && holding.load(); });
+  ASSERT_TRUE(q.touch("owner", /*create=*/true).ok());
+  ASSERT_TRUE(q.touch("idle", /*create=*/true).ok());
+  for (int i = 0; i < 8; ++i) {  // 800 ms, well past the idle time, renewed every 100 ms
+    absl::SleepFor(absl::Milliseconds(100));
+    ASSERT_TRUE(q.touch("owner", /*create=*/false).ok()) << i;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ended, std::vector<std::string>{"idle"});  // silent, and it held nothing
+  }
+  absl::Time until = absl::Now() + absl::Seconds(10);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (ended.size() == 2 || absl::Now() > until) break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(ended, (std::vector<std::string>{"idle", "owner"}));
+  }
+  kiln::v1::SyncLaunchesResponse reply;
+  EXPECT_EQ(q.touch("owner", false).code(), absl::StatusCode::kFailedPrecondition);  // it lost its memory
+  EXPECT_EQ(q.sync("owner", 0, false, kSoon, reply).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(q.touch("idle", false).ok());  // forgotten: nothing to tell
+  EXPECT_TRUE(q.touch("never", false).ok());
+  EXPECT_TRUE(q.touch(std::string(64, 'k'), true).ok());
+  EXPECT_EQ(q.touch(std::string(65, 'k'), true).code(), absl::StatusCode::kInvalidArgument);
+}
+
 // With two runners per device, two streams' launches run at once (the first
 // waits for the second), while one stream's stay in order; an ended
 // session is reported to on_end once.

@@ -22,6 +22,7 @@ import ctypes
 import operator
 import os
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -134,7 +135,12 @@ class RemoteSpace:
     def alloc(self, nbytes, data=None):
         nbytes = max(int(nbytes), 0)
         device = current_device()
-        handle = _kiln.gpu_alloc(device, nbytes) if data is None else _kiln.gpu_alloc(device, nbytes, data)
+        _hold()
+        try:
+            handle = _kiln.gpu_alloc(device, nbytes, b"" if data is None else data, _session)
+        except Exception as e:
+            _renew_if_ended(e)
+            raise
         with self._lock:
             base = self._next
             self._next += (nbytes // self._ALIGN + 2) * self._ALIGN  # a gap: no pointer of one reaches another
@@ -323,8 +329,7 @@ def launch(kernel, cfg, args, stream=None):
             for value in args:
                 if isinstance(value, DeviceNDArray):
                     pending[1][id(value)] = value
-        if not _ended_at_exit:
-            _ended_at_exit.append(atexit.register(_end_session))
+        _hold()
         return
     if status == "compile_error":
         d._raise(reply["diagnostic"])
@@ -422,12 +427,49 @@ def sync_all():
     del held
 
 
+# The session's lease (docs/cuda.md "Device memory of a client that dies"):
+# once this process holds something of a server's (device memory, queued
+# launches), a daemon thread renews its session there every third of that
+# server's --gpu-session-idle-seconds, so that only a client that died (or
+# stopped for that long) has its session ended and its memory freed; the
+# session is ended on each such server at exit.
+_leases = {}  # KILN_SERVER value -> seconds between renewals
+_lease_thread = []
+
+
+def _hold():
+    server = os.environ.get("KILN_SERVER", "")
+    if server in _leases:
+        return
+    idle = float(pool_info().get("session_idle_seconds") or 300.0)
+    with _pending_lock:
+        _leases[server] = min(max(idle / 3, 0.05), 60.0)
+        if not _lease_thread:
+            t = threading.Thread(target=_renew_leases, name="kiln-gpu-lease", daemon=True)
+            t.start()
+            _lease_thread.append(t)
+        if not _ended_at_exit:
+            _ended_at_exit.append(atexit.register(_end_session))
+
+
+def _renew_leases():
+    while True:
+        time.sleep(min(_leases.values(), default=60.0))
+        for server in list(_leases):
+            try:
+                _kiln.gpu_sync(_session, 0, False, True, server)
+            except Exception:  # the server is gone, or ended the session: the next call says so
+                pass
+
+
 def _end_session():
-    """At exit: the server drops what is still queued and forgets the session."""
-    try:
-        _kiln.gpu_sync(_session, 0, True)
-    except Exception:  # the server is gone: its queues went with it
-        pass
+    """At exit: each server this process used drops what is still queued,
+    frees the session's device memory and forgets the session."""
+    for server in list(_leases) or [""]:
+        try:
+            _kiln.gpu_sync(_session, 0, True, False, server)
+        except Exception:  # the server is gone: its queues went with it
+            pass
 
 
 def _new_session():
@@ -444,6 +486,8 @@ def _forked():
     _session = os.urandom(16)
     _pending_lock = threading.Lock()
     _pending.clear()
+    _leases.clear()  # the parent's thread is not in the child, nor its memory the child's
+    _lease_thread.clear()
 
 
 os.register_at_fork(after_in_child=_forked)
