@@ -297,7 +297,16 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   }
   // exceptions: the heap arguments of an error the code handled and returned from
   if (rc == KILN_OK && err.nargs != 0) kiln_error_clear(&err);
+  // tdarrays: a typed Dict argument outlives the call; an argument's array
+  // compiled code stored into it (borrowed memory) gets a block that keeps
+  // that argument alive. Done after a raise too: the store stays.
   bool written = true;
+  for (size_t i = 0; i < n; ++i)
+    if (ov.params[i].kind == Kind::kDict && !ov.params[i].set) {
+      KilnMemInfo* mi;
+      std::memcpy(&mi, argv[i], sizeof mi);
+      written = written && adoptBorrowedArrays(ov.params[i], mi, args);
+    }
   // lists: the array items a list argument held, alive until the result
   // (which may borrow one that the write-back removed) is boxed.
   std::vector<PyObject*> held(lists.size(), nullptr);

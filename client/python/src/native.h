@@ -140,7 +140,14 @@ bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
 /// with no error set when the dict's types are not ones a typed Dict from
 /// Python handles (the caller boxes a Python dict then), nullptr with an
 /// error set on failure.
-PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi);
+/// tdarrays: array values borrowed from the call's arguments `args` are
+/// adopted first (adoptBorrowedArrays).
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args);
+/// tdarrays: after a call, gives every array value of the dict block `mi`
+/// that borrows memory (compiled code stored an argument's array) a block of
+/// its own (adoptBorrowedArray), so the table outlives the call safely; a
+/// no-op for dicts whose values hold no arrays. False with a Python error set.
+bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 
@@ -196,6 +203,20 @@ PyObject* boxDtype(const Layout& layout);
 void* voidData(PyObject* value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
+/// tdarrays: gives the array struct at `dst`, unboxed from ndarray `value`
+/// (borrowed: its meminfo is NULL), a block of its own that holds a reference
+/// to `value` and drops it (taking the GIL) when the block is freed, so a
+/// container (a typed Dict) can keep the array after the call that stored it.
+/// boxArray returns `value` itself for such a struct that is exactly it.
+/// False with MemoryError.
+bool ownArray(PyObject* value, void* dst);
+/// tdarrays: when the array struct at `place` (of array type `layout`)
+/// borrows memory (NULL meminfo: compiled code stored an argument's array, or
+/// a view of one, into a container that outlives the call), gives it a block
+/// that holds what owns the memory: the argument among `args` (a tuple, or
+/// null) that holds it, else a copy. Arrays with no elements stay as they
+/// are. False with a Python error set.
+bool adoptBorrowedArray(const Layout& layout, void* place, PyObject* args);
 /// buffers: unboxes a bytes/bytearray/memoryview/array.array argument of
 /// buffer layout `layout` (borrowed memory); false with a TypeError otherwise.
 bool unboxBuffer(PyObject* value, const Layout& layout, void* dst);

@@ -15,7 +15,17 @@
 // into a block of its own (the unboxed form borrows the str object's
 // characters), what is overwritten or removed is released here, and a block
 // made here gets a destructor that releases the strings of its live entries.
+//
+// tdarrays: values may be arrays (and tuples holding them), as compiled
+// code's. The table holds a reference to each array's block: an ndarray
+// stored from Python (borrowed memory) gets a block that owns it (ownArray,
+// ndarray.cpp), so the array lives while the table holds it and goes when it
+// is overwritten or removed, whichever side does it; `d[k]` is that ndarray
+// itself (boxArray), so writes through it are seen by compiled code. The
+// destructor releases the blocks of strings and arrays alike: both structs
+// start with their meminfo.
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -73,13 +83,16 @@ int keyEq(const void* a, const void* b) {
   return sameValue(*eq_layout, static_cast<const char*>(a), static_cast<const char*>(b)) ? 1 : 0;
 }
 
-// What a typed Dict from Python holds: numbers, bools, strings and tuples of them.
-bool holdable(const Layout& l) {
+// What a typed Dict from Python holds: numbers, bools, strings and tuples of
+// them, and (values only) arrays of numbers, as ndarrays.
+bool holdable(const Layout& l, bool arrays) {
   if (l.kind == Kind::kTuple) {
     for (const Layout& item : l.items)
-      if (!holdable(item)) return false;
+      if (!holdable(item, arrays)) return false;
     return true;
   }
+  if (l.kind == Kind::kArray)  // tdarrays: not a buffer, a record or a read-only view's type
+    return arrays && l.buffer == BufferKind::kNone && !l.readonly && l.dtype < Kind::kNone;
   return l.kind < Kind::kNone || l.kind == Kind::kStr;
 }
 
@@ -92,8 +105,8 @@ void strOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
 
 // Whether Python can drive a dict of this type; why not, otherwise.
 bool drivable(const Layout& dict, const char** why) {
-  if (!holdable(dict.items[0]) || !holdable(dict.items[1])) {
-    *why = "a typed Dict from Python holds numbers, strings and tuples of them";
+  if (!holdable(dict.items[0], /*arrays=*/false) || !holdable(dict.items[1], /*arrays=*/true)) {
+    *why = "a typed Dict from Python holds numbers, strings and tuples of them (values: arrays too)";
     return false;
   }
   std::vector<size_t> key_strs;
@@ -105,10 +118,20 @@ bool drivable(const Layout& dict, const char** why) {
   return true;
 }
 
-// The destructor of a block made here: releases the strings of its live
-// entries. The runtime calls it with the data alone, so each place of the
-// strings (their offsets in the key and the value) has a function of its
-// own, bound once; few shapes exist (a str key, a str value, both...).
+// The offsets of the blocks (their meminfo fields) a key or value's memory
+// form holds: its strings' and (tdarrays) its arrays'.
+void blockOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
+  static_assert(offsetof(KilnStr, meminfo) == 0, "a string's block is its first field, as an array's");
+  if (l.kind == Kind::kStr || l.kind == Kind::kArray) out->push_back(base);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i) blockOffsets(l.items[i], base + l.offsets[i], out);
+}
+
+// The destructor of a block made here: releases the blocks (strings,
+// arrays) of its live entries. The runtime calls it with the data alone, so
+// each place of the blocks (their offsets in the key and the value) has a
+// function of its own, bound once; few shapes exist (a str key, a str or
+// array value, both...).
 struct StrSpots {
   std::vector<size_t> key, value;
 };
@@ -118,10 +141,8 @@ size_t n_str_shapes = 0;
 
 void dropEntryStrings(void* key, void* value, void* ctx) {
   const StrSpots& spots = *static_cast<const StrSpots*>(ctx);
-  for (size_t off : spots.key)
-    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(key) + off).meminfo));
-  for (size_t off : spots.value)
-    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(value) + off).meminfo));
+  for (size_t off : spots.key) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(key) + off));
+  for (size_t off : spots.value) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(value) + off));
 }
 template <size_t kShape>
 void dropStrings(void* data) {
@@ -133,12 +154,12 @@ constexpr std::array<void (*)(void*), sizeof...(kN)> stringDtors(std::index_sequ
 }
 constexpr auto kStringDtors = stringDtors(std::make_index_sequence<kMaxStrShapes>());
 
-// The destructor for a dict of this layout (nullptr: it holds no strings);
+// The destructor for a dict of this layout (nullptr: it holds no blocks);
 // false with a TypeError when every shape is taken.
 bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
   StrSpots spots;
-  strOffsets(dict.items[0], 0, &spots.key);
-  strOffsets(dict.items[1], 0, &spots.value);
+  blockOffsets(dict.items[0], 0, &spots.key);
+  blockOffsets(dict.items[1], 0, &spots.value);
   *dtor = nullptr;
   if (spots.key.empty() && spots.value.empty()) return true;
   for (size_t i = 0; i < n_str_shapes; ++i)
@@ -147,7 +168,7 @@ bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
       return true;
     }
   if (n_str_shapes == kMaxStrShapes) {
-    PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings (at most %d)",
+    PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings or arrays (at most %d)",
                  static_cast<int>(kMaxStrShapes));
     return false;
   }
@@ -156,25 +177,54 @@ bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
   return true;
 }
 
-// Replaces each string at p unboxed from Python (borrowing the str object's
-// characters) with a copy in a block of its own, whose reference the table
-// will hold; false with MemoryError (having released the copies made).
-bool ownStrings(const Layout& l, char* p) {
-  std::vector<size_t> offsets;
-  strOffsets(l, 0, &offsets);
-  for (size_t off : offsets) {
-    KilnStr s = at<KilnStr>(p + off), out;
-    if (s.meminfo != nullptr) continue;
-    if (kiln_unicode_table.from_data(&out, s.data, s.length, s.kind) != 0) {
-      for (size_t done : offsets) {
-        if (done == off) break;
-        kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(p + done).meminfo));
+// Gives each string and array at p, unboxed from Python value v as layout l
+// (borrowing the str object's characters, the ndarray's memory), a block
+// whose reference the table will hold: a string is copied into a block of
+// its own, an ndarray is held by one (ownArray). False with MemoryError.
+bool ownPlaces(const Layout& l, PyObject* v, char* p) {
+  switch (l.kind) {
+    case Kind::kStr: {
+      KilnStr s = at<KilnStr>(p), out;
+      if (s.meminfo != nullptr) return true;
+      if (kiln_unicode_table.from_data(&out, s.data, s.length, s.kind) != 0) {
+        PyErr_NoMemory();
+        return false;
       }
-      PyErr_NoMemory();
-      return false;
+      std::memcpy(p, &out, sizeof out);
+      return true;
     }
-    std::memcpy(p + off, &out, sizeof out);
+    case Kind::kArray: return at<KilnMemInfo*>(p) != nullptr || ownArray(v, p);
+    case Kind::kTuple:  // unbox took v as a tuple of these items
+      for (size_t i = 0; i < l.items.size(); ++i)
+        if (!ownPlaces(l.items[i], PyTuple_GET_ITEM(v, static_cast<Py_ssize_t>(i)), p + l.offsets[i])) return false;
+      return true;
+    default: return true;  // numbers hold no block
   }
+}
+
+// ownPlaces, or, when it fails, the blocks it made released (the places not
+// reached still borrow: their meminfo is NULL, which releasing ignores).
+bool ownBlocks(const Layout& l, PyObject* v, char* p) {
+  if (ownPlaces(l, v, p)) return true;
+  releaseResult(l, p);
+  return false;
+}
+
+// tdarrays: whether a value of this layout holds arrays.
+bool holdsArrays(const Layout& l) {
+  if (l.kind == Kind::kArray) return true;
+  if (l.kind == Kind::kTuple)
+    for (const Layout& item : l.items)
+      if (holdsArrays(item)) return true;
+  return false;
+}
+
+// tdarrays: adoptBorrowedArray for each array in a value at p.
+bool adoptPlaces(const Layout& l, char* p, PyObject* args) {
+  if (l.kind == Kind::kArray) return adoptBorrowedArray(l, p, args);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i)
+      if (!adoptPlaces(l.items[i], p + l.offsets[i], args)) return false;
   return true;
 }
 
@@ -308,8 +358,8 @@ PyObject* dictSet(PyObject*, PyObject* const* args, Py_ssize_t n) {
   int64_t hash;
   if (!keyOf(kl, args[2], &key, &hash)) return nullptr;
   // Both converted and their strings copied before the dict changes.
-  if (!unbox(args[3], vl, value.data()) || !ownStrings(vl, value.data())) return nullptr;
-  if (!ownStrings(kl, key.data())) {
+  if (!unbox(args[3], vl, value.data()) || !ownBlocks(vl, args[3], value.data())) return nullptr;
+  if (!ownBlocks(kl, args[2], key.data())) {
     releaseResult(vl, value.data());
     return nullptr;
   }
@@ -406,9 +456,20 @@ PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
 
 }  // namespace
 
-PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi) {
+bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
+  if (dict.kind != Kind::kDict || dict.set || !holdsArrays(dict.items[1])) return true;
+  for (int64_t ix = kiln_dict_next(mi, 0); ix >= 0; ix = kiln_dict_next(mi, ix + 1))
+    if (!adoptPlaces(dict.items[1], static_cast<char*>(kiln_dict_value_at(mi, ix)), args)) return false;
+  return true;
+}
+
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
   const char* why = nullptr;
   if (!drivable(dict, &why)) return nullptr;
+  if (!adoptBorrowedArrays(dict, mi, args)) {  // tdarrays: the table outlives the call's arguments
+    kiln_mi_decref(mi);
+    return nullptr;
+  }
   // A block compiled code made has its destructor in the compiled library,
   // which may be unloaded while Python holds the dict (a dispatcher let go);
   // the extension's releases the same references (kiln_dict.h), so the

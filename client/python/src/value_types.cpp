@@ -1241,7 +1241,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
       // A dict of numbers and tuples comes back as a kiln.typed.Dict over
       // the same block (as Numba returns a typed Dict); others as a copy.
-      if (PyObject* typed = wrapTypedDict(l, mi)) return typed;
+      if (PyObject* typed = wrapTypedDict(l, mi, args)) return typed;
       if (PyErr_Occurred()) return nullptr;
       PyObject* d = PyDict_New();
       for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
