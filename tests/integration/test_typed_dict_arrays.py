@@ -359,3 +359,46 @@ def test_tuple_values_holding_arrays():
     assert sys.getrefcount(a) == base
     del d
     assert kiln.live_allocations() == before
+
+
+def test_a_typed_dict_inside_a_tuple_argument_adopts_too():
+    before = kiln.live_allocations()
+
+    @jit
+    def put_in(pair, a):
+        pair[0][pair[1]] = a
+
+    d = Dict.empty(types.int64, types.float64[:])
+    a = np.arange(3.0)
+    put_in((d, 4), a)
+    assert d[4] is a
+    ref = weakref.ref(a)
+    del a
+    gc.collect()
+    assert ref() is not None and d[4].tolist() == [0.0, 1.0, 2.0]
+    del d
+    gc.collect()
+    assert ref() is None and kiln.live_allocations() == before
+
+
+def test_compiled_code_without_the_gil_releases_python_arrays():
+    before = kiln.live_allocations()
+
+    @jit(nogil=True)
+    def replace_and_delete(d, n):
+        for i in range(n):
+            d[i] = np.zeros(1)  # drops the ndarray stored from Python: its block takes the GIL
+        del d[0]
+        return len(d)
+
+    d = Dict.empty(types.int64, types.float64[:])
+    arrays = [np.ones(2) for _ in range(4)]
+    bases = [sys.getrefcount(a) for a in arrays]
+    for i, a in enumerate(arrays):
+        d[i] = a
+    del a
+    assert replace_and_delete(d, 4) == 3
+    assert [sys.getrefcount(a) for a in arrays] == bases
+    assert [v.tolist() for v in d.values()] == [[0.0]] * 3
+    del d
+    assert kiln.live_allocations() == before

@@ -301,12 +301,7 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   // compiled code stored into it (borrowed memory) gets a block that keeps
   // that argument alive. Done after a raise too: the store stays.
   bool written = true;
-  for (size_t i = 0; i < n; ++i)
-    if (ov.params[i].kind == Kind::kDict && !ov.params[i].set) {
-      KilnMemInfo* mi;
-      std::memcpy(&mi, argv[i], sizeof mi);
-      written = written && adoptBorrowedArrays(ov.params[i], mi, args);
-    }
+  for (size_t i = 0; i < n; ++i) written = written && adoptArgumentArrays(ov.params[i], argv[i], args);
   // lists: the array items a list argument held, alive until the result
   // (which may borrow one that the write-back removed) is boxed.
   std::vector<PyObject*> held(lists.size(), nullptr);

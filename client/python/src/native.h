@@ -148,6 +148,9 @@ PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args);
 /// its own (adoptBorrowedArray), so the table outlives the call safely; a
 /// no-op for dicts whose values hold no arrays. False with a Python error set.
 bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args);
+/// tdarrays: adoptBorrowedArrays for an argument of layout `l` stored at
+/// `src` in the call's argument block: a typed Dict, or one inside a tuple.
+bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 

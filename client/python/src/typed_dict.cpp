@@ -463,6 +463,14 @@ bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
   return true;
 }
 
+bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args) {
+  if (l.kind == Kind::kDict) return adoptBorrowedArrays(l, at<KilnMemInfo*>(src), args);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i)
+      if (!adoptArgumentArrays(l.items[i], static_cast<const char*>(src) + l.offsets[i], args)) return false;
+  return true;
+}
+
 PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
   const char* why = nullptr;
   if (!drivable(dict, &why)) return nullptr;
