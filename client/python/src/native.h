@@ -151,6 +151,11 @@ bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args);
 /// tdarrays: adoptBorrowedArrays for an argument of layout `l` stored at
 /// `src` in the call's argument block: a typed Dict, or one inside a tuple.
 bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args);
+/// tdarrays: whether a call with these parameters may leave borrowed memory
+/// in a typed Dict argument (some parameter passes an array, some a typed
+/// Dict of arrays), so that it adopts after each call; the scan costs a few
+/// nanoseconds per item, paid only then.
+bool mayLeaveBorrowedArrays(const std::vector<Layout>& params);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 

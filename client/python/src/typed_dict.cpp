@@ -471,6 +471,33 @@ bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args) {
   return true;
 }
 
+// tdarrays: whether an argument of this layout passes borrowed arrays (an
+// array, or one in a tuple, an optional or a list; a typed Dict's arrays have
+// blocks), and whether it is a typed Dict of arrays (or holds one in a tuple).
+bool lendsArrays(const Layout& l) {
+  if (l.kind == Kind::kArray) return true;
+  if (l.kind == Kind::kTuple || l.kind == Kind::kOptional || l.kind == Kind::kList)
+    for (const Layout& item : l.items)
+      if (lendsArrays(item)) return true;
+  return false;
+}
+bool keepsArrays(const Layout& l) {
+  if (l.kind == Kind::kDict) return !l.set && holdsArrays(l.items[1]);
+  if (l.kind == Kind::kTuple)
+    for (const Layout& item : l.items)
+      if (keepsArrays(item)) return true;
+  return false;
+}
+
+bool mayLeaveBorrowedArrays(const std::vector<Layout>& params) {
+  bool lends = false, keeps = false;
+  for (const Layout& p : params) {
+    lends = lends || lendsArrays(p);
+    keeps = keeps || keepsArrays(p);
+  }
+  return lends && keeps;
+}
+
 PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
   const char* why = nullptr;
   if (!drivable(dict, &why)) return nullptr;
