@@ -132,48 +132,48 @@ void blockOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
 // each place of the blocks (their offsets in the key and the value) has a
 // function of its own, bound once; few shapes exist (a str key, a str or
 // array value, both...).
-struct StrSpots {
+struct BlockSpots {
   std::vector<size_t> key, value;
 };
-constexpr size_t kMaxStrShapes = 64;
-std::array<StrSpots, kMaxStrShapes> str_shapes;  // written once each, before any block uses it
-size_t n_str_shapes = 0;
+constexpr size_t kMaxBlockShapes = 64;
+std::array<BlockSpots, kMaxBlockShapes> block_shapes;  // written once each, before any block uses it
+size_t n_block_shapes = 0;
 
-void dropEntryStrings(void* key, void* value, void* ctx) {
-  const StrSpots& spots = *static_cast<const StrSpots*>(ctx);
+void dropEntryBlocks(void* key, void* value, void* ctx) {
+  const BlockSpots& spots = *static_cast<const BlockSpots*>(ctx);
   for (size_t off : spots.key) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(key) + off));
   for (size_t off : spots.value) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(value) + off));
 }
 template <size_t kShape>
-void dropStrings(void* data) {
-  kiln_dict_each_live(data, dropEntryStrings, &str_shapes[kShape]);
+void dropBlocks(void* data) {
+  kiln_dict_each_live(data, dropEntryBlocks, &block_shapes[kShape]);
 }
 template <size_t... kN>
-constexpr std::array<void (*)(void*), sizeof...(kN)> stringDtors(std::index_sequence<kN...>) {
-  return {dropStrings<kN>...};
+constexpr std::array<void (*)(void*), sizeof...(kN)> blockDtors(std::index_sequence<kN...>) {
+  return {dropBlocks<kN>...};
 }
-constexpr auto kStringDtors = stringDtors(std::make_index_sequence<kMaxStrShapes>());
+constexpr auto kBlockDtors = blockDtors(std::make_index_sequence<kMaxBlockShapes>());
 
 // The destructor for a dict of this layout (nullptr: it holds no blocks);
 // false with a TypeError when every shape is taken.
 bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
-  StrSpots spots;
+  BlockSpots spots;
   blockOffsets(dict.items[0], 0, &spots.key);
   blockOffsets(dict.items[1], 0, &spots.value);
   *dtor = nullptr;
   if (spots.key.empty() && spots.value.empty()) return true;
-  for (size_t i = 0; i < n_str_shapes; ++i)
-    if (str_shapes[i].key == spots.key && str_shapes[i].value == spots.value) {
-      *dtor = kStringDtors[i];
+  for (size_t i = 0; i < n_block_shapes; ++i)
+    if (block_shapes[i].key == spots.key && block_shapes[i].value == spots.value) {
+      *dtor = kBlockDtors[i];
       return true;
     }
-  if (n_str_shapes == kMaxStrShapes) {
+  if (n_block_shapes == kMaxBlockShapes) {
     PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings or arrays (at most %d)",
-                 static_cast<int>(kMaxStrShapes));
+                 static_cast<int>(kMaxBlockShapes));
     return false;
   }
-  str_shapes[n_str_shapes] = std::move(spots);
-  *dtor = kStringDtors[n_str_shapes++];
+  block_shapes[n_block_shapes] = std::move(spots);
+  *dtor = kBlockDtors[n_block_shapes++];
   return true;
 }
 
