@@ -402,3 +402,33 @@ def test_compiled_code_without_the_gil_releases_python_arrays():
     assert [v.tolist() for v in d.values()] == [[0.0]] * 3
     del d
     assert kiln.live_allocations() == before
+
+
+def test_arguments_stored_before_a_raise_and_from_a_list_are_adopted():
+    before = kiln.live_allocations()
+
+    @jit
+    def store_then_raise(d, a):
+        d[1] = a
+        raise ValueError("after the store")
+
+    @jit
+    def store_from_list(d, arrays):
+        for i in range(len(arrays)):
+            d[10 + i] = arrays[i][1:]
+
+    d = Dict.empty(types.int64, types.float64[:])
+    a = np.arange(3.0)
+    with pytest.raises(ValueError, match="after the store"):
+        store_then_raise(d, a)
+    items = [np.full(3, 1.0), np.full(3, 2.0)]
+    store_from_list(d, items)
+    refs = [weakref.ref(x) for x in [a] + items]
+    assert d[1] is a and [d[10].tolist(), d[11].tolist()] == [[1.0, 1.0], [2.0, 2.0]]
+    del a, items
+    gc.collect()
+    assert all(r() is not None for r in refs)  # the table keeps what compiled code stored
+    assert d[1].tolist() == [0.0, 1.0, 2.0] and d[11].tolist() == [2.0, 2.0]
+    del d
+    gc.collect()
+    assert all(r() is None for r in refs) and kiln.live_allocations() == before
