@@ -593,7 +593,8 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
   // parent so), else as a view based on the block like any other.
   if (meminfo != nullptr && meminfo->dtor == dropOwnedArray) {
     PyObject* held = load<PyObject*>(static_cast<const char*>(meminfo->data));
-    if (sameArray(held, l, data, shape, strides)) {
+    if (sameArray(held, l, data, shape, strides) &&
+        (!l.readonly || !PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(held)))) {  // as an argument's
       Py_INCREF(held);
       kiln_mi_decref(meminfo);  // the result's reference (held keeps its own)
       return held;
