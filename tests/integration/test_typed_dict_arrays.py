@@ -432,3 +432,24 @@ def test_arguments_stored_before_a_raise_and_from_a_list_are_adopted():
     del d
     gc.collect()
     assert all(r() is None for r in refs) and kiln.live_allocations() == before
+
+
+def test_a_dict_inside_a_list_argument_adopts_what_compiled_code_stored():
+    before = kiln.live_allocations()
+
+    @jit
+    def store_through_list(dicts, a):
+        dicts[0][1] = a
+        dicts[1][2] = a[::2]
+
+    ds = [Dict.empty(types.int64, types.float64[:]), Dict.empty(types.int64, types.float64[:])]
+    a = np.arange(6.0)
+    ref = weakref.ref(a)
+    store_through_list(ds, a)
+    del a
+    gc.collect()
+    assert ref() is not None  # kept alive by the tables, not dangling
+    assert ds[0][1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and ds[1][2].tolist() == [0.0, 2.0, 4.0]
+    del ds
+    gc.collect()
+    assert ref() is None and kiln.live_allocations() == before

@@ -149,7 +149,8 @@ PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args);
 /// no-op for dicts whose values hold no arrays. False with a Python error set.
 bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args);
 /// tdarrays: adoptBorrowedArrays for an argument of layout `l` stored at
-/// `src` in the call's argument block: a typed Dict, or one inside a tuple.
+/// `src` in the call's argument block: a typed Dict, or one inside a tuple
+/// or a (reflected) list.
 bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args);
 /// tdarrays: whether a call with these parameters may leave borrowed memory
 /// in a typed Dict argument (some parameter passes an array, some a typed
@@ -245,6 +246,9 @@ PyObject* viewBase(PyObject* holder);
 /// when none holds it). Drops the reference when it fails.
 PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 // ---- Lists (value_types.cpp) ----
+
+/// lists: a list block's data is {int64 size, int64 capacity, items...}.
+inline constexpr size_t kListHeader = 16;
 
 /// After a call: writes the items of the reflected list argument stored at
 /// `src` back into the Python list `value` (as Numba's reflected lists),

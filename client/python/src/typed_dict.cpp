@@ -468,12 +468,24 @@ bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args) {
   if (l.kind == Kind::kTuple)
     for (size_t i = 0; i < l.items.size(); ++i)
       if (!adoptArgumentArrays(l.items[i], static_cast<const char*>(src) + l.offsets[i], args)) return false;
+  if (l.kind == Kind::kList) {
+    // The dicts the list holds after the call (those it was given and those
+    // compiled code put in it), before the write-back boxes them.
+    const KilnMemInfo* mi = at<KilnMemInfo*>(src);
+    if (mi == nullptr) return true;
+    const char* data = static_cast<const char*>(mi->data);
+    const int64_t n = at<int64_t>(data);
+    for (int64_t i = 0; i < n; ++i)
+      if (!adoptArgumentArrays(l.items[0], data + kListHeader + static_cast<size_t>(i) * l.items[0].size, args))
+        return false;
+  }
   return true;
 }
 
 // tdarrays: whether an argument of this layout passes borrowed arrays (an
 // array, or one in a tuple, an optional or a list; a typed Dict's arrays have
-// blocks), and whether it is a typed Dict of arrays (or holds one in a tuple).
+// blocks), and whether it is a typed Dict of arrays (or holds one in a tuple
+// or a list).
 bool lendsArrays(const Layout& l) {
   if (l.kind == Kind::kArray) return true;
   if (l.kind == Kind::kTuple || l.kind == Kind::kOptional || l.kind == Kind::kList)
@@ -483,7 +495,7 @@ bool lendsArrays(const Layout& l) {
 }
 bool keepsArrays(const Layout& l) {
   if (l.kind == Kind::kDict) return !l.set && holdsArrays(l.items[1]);
-  if (l.kind == Kind::kTuple)
+  if (l.kind == Kind::kTuple || l.kind == Kind::kList)
     for (const Layout& item : l.items)
       if (keepsArrays(item)) return true;
   return false;
