@@ -32,7 +32,13 @@
  *    dict made on one side and mutated on the other is released right, and
  *    a block compiled code made takes the client's destructor when it
  *    reaches Python (the compiled library may be unloaded before the dict
- *    dies).
+ *    dies). An array value's reference is its meminfo, whatever owns the
+ *    memory: an ndarray stored from Python is held by a block that owns a
+ *    reference to it (client/python/src/ndarray.cpp, ownArray), so either
+ *    side releases it alike. An argument's array compiled code stores has
+ *    no block (borrowed memory, NULL meminfo); the Python client gives it
+ *    one after the call (adoptBorrowedArrays), before the table can outlive
+ *    the argument.
  */
 #include <stdint.h>
 

@@ -323,8 +323,9 @@ def test_returned_dict_is_a_typed_dict_over_the_same_table():
     assert isinstance(t, Dict) and t.key_type == "UniTuple(int64, 2)" and t[(1, 2)] is True
     s = jit(lambda: {"a": 1})()  # dictstr: str keys too (a typed Dict from Python holds strings)
     assert isinstance(s, Dict) and s.key_type == "unicode_type" and s == {"a": 1}
-    a = jit(lambda: {1: np.zeros(2)})()  # array values: a Python dict, a copy of the items
-    assert type(a) is dict and list(a) == [1]
+    a = jit(lambda: {1: np.zeros(2)})()  # tdarrays: array values too, as Numba's typed Dict
+    assert isinstance(a, Dict) and a.value_type == "array(float64, 1d, C)" and list(a) == [1]
+    assert type(a[1]) is np.ndarray and a[1].tolist() == [0.0, 0.0]
     del d, t, s, a
     assert kiln.live_allocations() == before
 

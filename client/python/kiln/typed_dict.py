@@ -6,19 +6,26 @@ Its items live in the same hash table as compiled code's dicts
 (client/python/src/typed_dict.cpp): passing it to a jitted function passes
 that table, without copying, and what the function stores is seen from
 Python. Keys and values are numbers, bools, strings (``unicode_type``) and
-tuples of them (tuple keys of numbers, as compiled code's); storing converts
+tuples of them (tuple keys of numbers, as compiled code's), values arrays too
+(below); storing converts
 a value to the dict's type or refuses it with a TypeError, as Numba's casts
 do. ``Dict()`` without types takes them from its first store
 (``kiln.typeof`` of the key and the value). Inside compiled code ``Dict()``
 makes a compiled dict, as ``dict()`` and ``{}`` do; a dict a jitted function
 returns arrives as a ``Dict`` over its table when its keys and values are of
-those kinds (a Python ``dict`` otherwise).
+those kinds or arrays (a Python ``dict`` otherwise).
 
 Strings: a str stored from Python is copied into a block the table owns
 (compiled code copies a borrowed str it stores too), and str keys hash as
 compiled code hashes them (CPython's hash), so a key stored on one side is
 found by a str the other side builds. Overwriting, deleting, ``pop``,
-``popitem``, ``clear`` and dropping the dict release what it held."""
+``popitem``, ``clear`` and dropping the dict release what it held.
+
+Arrays (values only): ``Dict.empty(types.int64, types.float64[:])``. The
+table holds each ndarray stored from Python by reference (a runtime block
+owns a reference to it), ``d[k]`` is that ndarray itself, and a store of
+another dtype, dimension count or layout is a TypeError naming both types
+(docs/python-subset.md, "Arrays in a typed Dict")."""
 
 from collections.abc import MutableMapping
 

@@ -31,6 +31,7 @@ struct Overload {
   std::shared_ptr<client::Library> library;
   KilnGeneratorStepFn step = nullptr;    // genpy: a generator's "<entry>.step"; ret is then its block
   std::shared_ptr<const Layout> yield;  // genpy: the generator's items
+  bool adopts = false;  // tdarrays: a call may leave an argument's array in a typed Dict argument
 };
 
 struct State {
@@ -297,7 +298,12 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
   }
   // exceptions: the heap arguments of an error the code handled and returned from
   if (rc == KILN_OK && err.nargs != 0) kiln_error_clear(&err);
+  // tdarrays: a typed Dict argument outlives the call; an argument's array
+  // compiled code stored into it (borrowed memory) gets a block that keeps
+  // that argument alive. Done after a raise too: the store stays.
   bool written = true;
+  if (ov.adopts)
+    for (size_t i = 0; i < n; ++i) written = written && adoptArgumentArrays(ov.params[i], argv[i], args);
   // lists: the array items a list argument held, alive until the result
   // (which may borrow one that the write-back removed) is boxed.
   std::vector<PyObject*> held(lists.size(), nullptr);
@@ -431,6 +437,7 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
     }
     ov.params.push_back(*std::move(l));
   }
+  ov.adopts = mayLeaveBorrowedArrays(ov.params);
   std::string yield;
   bool generator = generatorYieldSpelling(ret, &yield);  // genpy: the result is a pointer to its block
   absl::StatusOr<Layout> r = parseType(generator ? std::string("int64") : ret);

@@ -140,7 +140,23 @@ bool typedDictHandle(PyObject* value, KilnMemInfo** mi, std::string* spelling);
 /// with no error set when the dict's types are not ones a typed Dict from
 /// Python handles (the caller boxes a Python dict then), nullptr with an
 /// error set on failure.
-PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi);
+/// tdarrays: array values borrowed from the call's arguments `args` are
+/// adopted first (adoptBorrowedArrays).
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args);
+/// tdarrays: after a call, gives every array value of the dict block `mi`
+/// that borrows memory (compiled code stored an argument's array) a block of
+/// its own (adoptBorrowedArray), so the table outlives the call safely; a
+/// no-op for dicts whose values hold no arrays. False with a Python error set.
+bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args);
+/// tdarrays: adoptBorrowedArrays for an argument of layout `l` stored at
+/// `src` in the call's argument block: a typed Dict, or one inside a tuple
+/// or a (reflected) list.
+bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args);
+/// tdarrays: whether a call with these parameters may leave borrowed memory
+/// in a typed Dict argument (some parameter passes an array, some a typed
+/// Dict of arrays), so that it adopts after each call; the scan costs a few
+/// nanoseconds per item, paid only then.
+bool mayLeaveBorrowedArrays(const std::vector<Layout>& params);
 /// dict_new, dict_get, ...: the typed Dict's operations from Python.
 extern PyMethodDef kTypedDictFunctions[];
 
@@ -196,6 +212,20 @@ PyObject* boxDtype(const Layout& layout);
 void* voidData(PyObject* value);
 /// Fills the array struct at `dst` from an ndarray of the layout's type.
 bool unboxArray(PyObject* value, const Layout& layout, void* dst);
+/// tdarrays: gives the array struct at `dst`, unboxed from ndarray `value`
+/// (borrowed: its meminfo is NULL), a block of its own that holds a reference
+/// to `value` and drops it (taking the GIL) when the block is freed, so a
+/// container (a typed Dict) can keep the array after the call that stored it.
+/// boxArray returns `value` itself for such a struct that is exactly it.
+/// False with MemoryError.
+bool ownArray(PyObject* value, void* dst);
+/// tdarrays: when the array struct at `place` (of array type `layout`)
+/// borrows memory (NULL meminfo: compiled code stored an argument's array, or
+/// a view of one, into a container that outlives the call), gives it a block
+/// that holds what owns the memory: the argument among `args` (a tuple, or
+/// null) that holds it, else a copy. Arrays with no elements stay as they
+/// are. False with a Python error set.
+bool adoptBorrowedArray(const Layout& layout, void* place, PyObject* args);
 /// buffers: unboxes a bytes/bytearray/memoryview/array.array argument of
 /// buffer layout `layout` (borrowed memory); false with a TypeError otherwise.
 bool unboxBuffer(PyObject* value, const Layout& layout, void* dst);
@@ -216,6 +246,9 @@ PyObject* viewBase(PyObject* holder);
 /// when none holds it). Drops the reference when it fails.
 PyObject* boxArray(const Layout& layout, const void* src, PyObject* args);
 // ---- Lists (value_types.cpp) ----
+
+/// lists: a list block's data is {int64 size, int64 capacity, items...}.
+inline constexpr size_t kListHeader = 16;
 
 /// After a call: writes the items of the reflected list argument stored at
 /// `src` back into the Python list `value` (as Numba's reflected lists),

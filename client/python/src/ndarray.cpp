@@ -313,6 +313,28 @@ void releaseBlock(PyObject* capsule) {
   kiln_mi_decref(static_cast<KilnMemInfo*>(PyCapsule_GetPointer(capsule, kCapsuleName)));
 }
 
+// The bytes of one element of an array type.
+npy_intp itemSize(const Layout& l) {
+  return l.dtype == Kind::kRecord ? static_cast<npy_intp>(l.record_size) : itemBytes(l.dtype);  // records:
+}
+
+// A new reference to the dtype of an array type's elements, or null with an error.
+PyArray_Descr* descrOf(const Layout& l) {
+  return l.dtype == Kind::kRecord ? recordDescr(l.record)  // records:
+         : base::scalarIsDatetime(static_cast<base::Scalar>(l.dtype)) ? datetimeDescr(l.dtype)
+                                                                       : PyArray_DescrFromType(typeNum(l.dtype));
+}
+
+// tdarrays: the destructor of a block that owns a Python array (ownArray):
+// drops the reference, taking the GIL, since compiled code may release the
+// block last, with the GIL released.
+void dropOwnedArray(void* data) {
+  if (!Py_IsInitialized()) return;  // at exit, after the interpreter: nothing left to release
+  PyGILState_STATE gil = PyGILState_Ensure();
+  Py_DECREF(*static_cast<PyObject**>(data));
+  PyGILState_Release(gil);
+}
+
 // The bytes [*lo, *hi) an array's elements span; false when it has none.
 bool extent(const char* data, int nd, const npy_intp* shape, const npy_intp* strides, npy_intp item,
             const char** lo, const char** hi) {
@@ -441,7 +463,8 @@ PyObject* boxDtype(const Layout& l) {
 }
 
 bool arrayPassable(PyObject* v, const Layout& l) {
-  return api_loaded && PyArray_Check(v) && passable(reinterpret_cast<PyArrayObject*>(v), l);
+  // tdarrays: a typed Dict's store may be the first place an ndarray is met
+  return numpyApiReady(/*import_numpy=*/false) && PyArray_Check(v) && passable(reinterpret_cast<PyArrayObject*>(v), l);
 }
 
 bool unboxArray(PyObject* v, const Layout& l, void* dst) {
@@ -462,6 +485,59 @@ bool unboxArray(PyObject* v, const Layout& l, void* dst) {
     std::memcpy(out + 16 + 8 * (l.ndim + i), &stride, 8);
   }
   return true;
+}
+
+bool ownArray(PyObject* v, void* dst) {
+  KilnMemInfo* mi = nullptr;
+  void* data = kiln_mi_alloc_data_dtor(sizeof(PyObject*), alignof(PyObject*), dropOwnedArray, &mi);
+  if (data == nullptr) {
+    PyErr_NoMemory();
+    return false;
+  }
+  Py_INCREF(v);
+  std::memcpy(data, &v, sizeof v);
+  std::memcpy(dst, &mi, sizeof mi);  // the struct's meminfo: its reference passes to the holder
+  return true;
+}
+
+bool adoptBorrowedArray(const Layout& l, void* place, PyObject* args) {
+  char* p = static_cast<char*>(place);
+  if (load<KilnMemInfo*>(p) != nullptr) return true;
+  npy_intp shape[kMaxArrayDims], strides[kMaxArrayDims];
+  for (int i = 0; i < l.ndim; ++i) {
+    shape[i] = load<int64_t>(p + 16 + 8 * i);
+    strides[i] = load<int64_t>(p + 16 + 8 * (l.ndim + i));
+  }
+  void* data = load<void*>(p + 8);
+  const char *lo, *hi;
+  if (!extent(static_cast<const char*>(data), l.ndim, shape, strides, itemSize(l), &lo, &hi))
+    return true;  // no elements: no memory to keep
+  if (!numpyApiReady(/*import_numpy=*/true)) return false;
+  if (PyObject* holder = args != nullptr ? argumentHolding(args, lo, hi) : nullptr) {
+    PyObject* base = viewBase(holder);  // a buffer's export keeps its memory where it is, as a view's
+    if (base == nullptr) return false;
+    const bool ok = ownArray(base, p);
+    Py_DECREF(base);
+    return ok;
+  }
+  // Memory no argument holds (a constant of the compiled library, which may
+  // be unloaded first): a copy that the block owns.
+  PyArray_Descr* descr = descrOf(l);
+  PyObject* view = descr != nullptr ? PyArray_NewFromDescr(&PyArray_Type, descr, l.ndim, shape, strides, data, 0, nullptr)
+                                    : nullptr;  // steals descr
+  PyObject* copy = view != nullptr ? PyArray_NewCopy(reinterpret_cast<PyArrayObject*>(view), NPY_KEEPORDER) : nullptr;
+  Py_XDECREF(view);
+  if (copy == nullptr) return false;
+  auto* c = reinterpret_cast<PyArrayObject*>(copy);
+  void* copy_data = PyArray_DATA(c);
+  std::memcpy(p + 8, &copy_data, sizeof copy_data);
+  for (int i = 0; i < l.ndim; ++i) {
+    const int64_t stride = PyArray_STRIDE(c, i);
+    std::memcpy(p + 16 + 8 * (l.ndim + i), &stride, 8);
+  }
+  const bool ok = ownArray(copy, p);
+  Py_DECREF(copy);
+  return ok;
 }
 
 bool datetimeScalarValue(PyObject* v, Kind* kind, int64_t* value) {
@@ -512,6 +588,18 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
     }
   }
   if (!numpyApiReady(/*import_numpy=*/true)) return fail();
+  // tdarrays: an array a container holds for Python (ownArray) comes back as
+  // the ndarray itself when it is exactly that array (Numba returns its
+  // parent so), else as a view based on the block like any other.
+  if (meminfo != nullptr && meminfo->dtor == dropOwnedArray) {
+    PyObject* held = load<PyObject*>(static_cast<const char*>(meminfo->data));
+    if (sameArray(held, l, data, shape, strides) &&
+        (!l.readonly || !PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(held)))) {  // as an argument's
+      Py_INCREF(held);
+      kiln_mi_decref(meminfo);  // the result's reference (held keeps its own)
+      return held;
+    }
+  }
   // Borrowed memory is an argument's: the argument itself when the result
   // is exactly it (as Numba), else a view whose base is that argument.
   PyObject* base = nullptr;
@@ -524,13 +612,10 @@ PyObject* boxArray(const Layout& l, const void* src, PyObject* args) {
         return same;
       }
     const char *lo, *hi;
-    const npy_intp item = l.dtype == Kind::kRecord ? static_cast<npy_intp>(l.record_size) : itemBytes(l.dtype);
-    if (extent(static_cast<const char*>(data), l.ndim, shape, strides, item, &lo, &hi))
+    if (extent(static_cast<const char*>(data), l.ndim, shape, strides, itemSize(l), &lo, &hi))
       base = argumentHolding(args, lo, hi);
   }
-  PyArray_Descr* descr = l.dtype == Kind::kRecord ? recordDescr(l.record)  // records:
-                         : base::scalarIsDatetime(static_cast<base::Scalar>(l.dtype)) ? datetimeDescr(l.dtype)
-                                                                                       : PyArray_DescrFromType(typeNum(l.dtype));
+  PyArray_Descr* descr = descrOf(l);
   if (descr == nullptr) return fail();
   // With data and strides given, NumPy computes the contiguity flags.
   // A view of a read-only argument is read-only too, and so is a result of a

@@ -15,7 +15,17 @@
 // into a block of its own (the unboxed form borrows the str object's
 // characters), what is overwritten or removed is released here, and a block
 // made here gets a destructor that releases the strings of its live entries.
+//
+// tdarrays: values may be arrays (and tuples holding them), as compiled
+// code's. The table holds a reference to each array's block: an ndarray
+// stored from Python (borrowed memory) gets a block that owns it (ownArray,
+// ndarray.cpp), so the array lives while the table holds it and goes when it
+// is overwritten or removed, whichever side does it; `d[k]` is that ndarray
+// itself (boxArray), so writes through it are seen by compiled code. The
+// destructor releases the blocks of strings and arrays alike: both structs
+// start with their meminfo.
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -73,13 +83,16 @@ int keyEq(const void* a, const void* b) {
   return sameValue(*eq_layout, static_cast<const char*>(a), static_cast<const char*>(b)) ? 1 : 0;
 }
 
-// What a typed Dict from Python holds: numbers, bools, strings and tuples of them.
-bool holdable(const Layout& l) {
+// What a typed Dict from Python holds: numbers, bools, strings and tuples of
+// them, and (values only) arrays of numbers, as ndarrays.
+bool holdable(const Layout& l, bool arrays) {
   if (l.kind == Kind::kTuple) {
     for (const Layout& item : l.items)
-      if (!holdable(item)) return false;
+      if (!holdable(item, arrays)) return false;
     return true;
   }
+  if (l.kind == Kind::kArray)  // tdarrays: not a buffer, a record or a read-only view's type
+    return arrays && l.buffer == BufferKind::kNone && !l.readonly && l.dtype < Kind::kNone;
   return l.kind < Kind::kNone || l.kind == Kind::kStr;
 }
 
@@ -92,8 +105,8 @@ void strOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
 
 // Whether Python can drive a dict of this type; why not, otherwise.
 bool drivable(const Layout& dict, const char** why) {
-  if (!holdable(dict.items[0]) || !holdable(dict.items[1])) {
-    *why = "a typed Dict from Python holds numbers, strings and tuples of them";
+  if (!holdable(dict.items[0], /*arrays=*/false) || !holdable(dict.items[1], /*arrays=*/true)) {
+    *why = "a typed Dict from Python holds numbers, strings and tuples of them (values: arrays too)";
     return false;
   }
   std::vector<size_t> key_strs;
@@ -105,76 +118,113 @@ bool drivable(const Layout& dict, const char** why) {
   return true;
 }
 
-// The destructor of a block made here: releases the strings of its live
-// entries. The runtime calls it with the data alone, so each place of the
-// strings (their offsets in the key and the value) has a function of its
-// own, bound once; few shapes exist (a str key, a str value, both...).
-struct StrSpots {
+// The offsets of the blocks (their meminfo fields) a key or value's memory
+// form holds: its strings' and (tdarrays) its arrays'.
+void blockOffsets(const Layout& l, size_t base, std::vector<size_t>* out) {
+  static_assert(offsetof(KilnStr, meminfo) == 0, "a string's block is its first field, as an array's");
+  if (l.kind == Kind::kStr || l.kind == Kind::kArray) out->push_back(base);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i) blockOffsets(l.items[i], base + l.offsets[i], out);
+}
+
+// The destructor of a block made here: releases the blocks (strings,
+// arrays) of its live entries. The runtime calls it with the data alone, so
+// each place of the blocks (their offsets in the key and the value) has a
+// function of its own, bound once; few shapes exist (a str key, a str or
+// array value, both...).
+struct BlockSpots {
   std::vector<size_t> key, value;
 };
-constexpr size_t kMaxStrShapes = 64;
-std::array<StrSpots, kMaxStrShapes> str_shapes;  // written once each, before any block uses it
-size_t n_str_shapes = 0;
+constexpr size_t kMaxBlockShapes = 64;
+std::array<BlockSpots, kMaxBlockShapes> block_shapes;  // written once each, before any block uses it
+size_t n_block_shapes = 0;
 
-void dropEntryStrings(void* key, void* value, void* ctx) {
-  const StrSpots& spots = *static_cast<const StrSpots*>(ctx);
-  for (size_t off : spots.key)
-    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(key) + off).meminfo));
-  for (size_t off : spots.value)
-    kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(static_cast<char*>(value) + off).meminfo));
+void dropEntryBlocks(void* key, void* value, void* ctx) {
+  const BlockSpots& spots = *static_cast<const BlockSpots*>(ctx);
+  for (size_t off : spots.key) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(key) + off));
+  for (size_t off : spots.value) kiln_mi_decref(at<KilnMemInfo*>(static_cast<char*>(value) + off));
 }
 template <size_t kShape>
-void dropStrings(void* data) {
-  kiln_dict_each_live(data, dropEntryStrings, &str_shapes[kShape]);
+void dropBlocks(void* data) {
+  kiln_dict_each_live(data, dropEntryBlocks, &block_shapes[kShape]);
 }
 template <size_t... kN>
-constexpr std::array<void (*)(void*), sizeof...(kN)> stringDtors(std::index_sequence<kN...>) {
-  return {dropStrings<kN>...};
+constexpr std::array<void (*)(void*), sizeof...(kN)> blockDtors(std::index_sequence<kN...>) {
+  return {dropBlocks<kN>...};
 }
-constexpr auto kStringDtors = stringDtors(std::make_index_sequence<kMaxStrShapes>());
+constexpr auto kBlockDtors = blockDtors(std::make_index_sequence<kMaxBlockShapes>());
 
-// The destructor for a dict of this layout (nullptr: it holds no strings);
+// The destructor for a dict of this layout (nullptr: it holds no blocks);
 // false with a TypeError when every shape is taken.
 bool dtorFor(const Layout& dict, void (**dtor)(void*)) {
-  StrSpots spots;
-  strOffsets(dict.items[0], 0, &spots.key);
-  strOffsets(dict.items[1], 0, &spots.value);
+  BlockSpots spots;
+  blockOffsets(dict.items[0], 0, &spots.key);
+  blockOffsets(dict.items[1], 0, &spots.value);
   *dtor = nullptr;
   if (spots.key.empty() && spots.value.empty()) return true;
-  for (size_t i = 0; i < n_str_shapes; ++i)
-    if (str_shapes[i].key == spots.key && str_shapes[i].value == spots.value) {
-      *dtor = kStringDtors[i];
+  for (size_t i = 0; i < n_block_shapes; ++i)
+    if (block_shapes[i].key == spots.key && block_shapes[i].value == spots.value) {
+      *dtor = kBlockDtors[i];
       return true;
     }
-  if (n_str_shapes == kMaxStrShapes) {
-    PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings (at most %d)",
-                 static_cast<int>(kMaxStrShapes));
+  if (n_block_shapes == kMaxBlockShapes) {
+    PyErr_Format(PyExc_TypeError, "too many shapes of typed Dicts holding strings or arrays (at most %d)",
+                 static_cast<int>(kMaxBlockShapes));
     return false;
   }
-  str_shapes[n_str_shapes] = std::move(spots);
-  *dtor = kStringDtors[n_str_shapes++];
+  block_shapes[n_block_shapes] = std::move(spots);
+  *dtor = kBlockDtors[n_block_shapes++];
   return true;
 }
 
-// Replaces each string at p unboxed from Python (borrowing the str object's
-// characters) with a copy in a block of its own, whose reference the table
-// will hold; false with MemoryError (having released the copies made).
-bool ownStrings(const Layout& l, char* p) {
-  std::vector<size_t> offsets;
-  strOffsets(l, 0, &offsets);
-  for (size_t off : offsets) {
-    KilnStr s = at<KilnStr>(p + off), out;
-    if (s.meminfo != nullptr) continue;
-    if (kiln_unicode_table.from_data(&out, s.data, s.length, s.kind) != 0) {
-      for (size_t done : offsets) {
-        if (done == off) break;
-        kiln_mi_decref(static_cast<KilnMemInfo*>(at<KilnStr>(p + done).meminfo));
+// Gives each string and array at p, unboxed from Python value v as layout l
+// (borrowing the str object's characters, the ndarray's memory), a block
+// whose reference the table will hold: a string is copied into a block of
+// its own, an ndarray is held by one (ownArray). False with MemoryError.
+bool ownPlaces(const Layout& l, PyObject* v, char* p) {
+  switch (l.kind) {
+    case Kind::kStr: {
+      KilnStr s = at<KilnStr>(p), out;
+      if (s.meminfo != nullptr) return true;
+      if (kiln_unicode_table.from_data(&out, s.data, s.length, s.kind) != 0) {
+        PyErr_NoMemory();
+        return false;
       }
-      PyErr_NoMemory();
-      return false;
+      std::memcpy(p, &out, sizeof out);
+      return true;
     }
-    std::memcpy(p + off, &out, sizeof out);
+    case Kind::kArray: return at<KilnMemInfo*>(p) != nullptr || ownArray(v, p);
+    case Kind::kTuple:  // unbox took v as a tuple of these items
+      for (size_t i = 0; i < l.items.size(); ++i)
+        if (!ownPlaces(l.items[i], PyTuple_GET_ITEM(v, static_cast<Py_ssize_t>(i)), p + l.offsets[i])) return false;
+      return true;
+    default: return true;  // numbers hold no block
   }
+}
+
+// ownPlaces, or, when it fails, the blocks it made released (the places not
+// reached still borrow: their meminfo is NULL, which releasing ignores).
+bool ownBlocks(const Layout& l, PyObject* v, char* p) {
+  if (ownPlaces(l, v, p)) return true;
+  releaseResult(l, p);
+  return false;
+}
+
+// tdarrays: whether a value of this layout holds arrays.
+bool holdsArrays(const Layout& l) {
+  if (l.kind == Kind::kArray) return true;
+  if (l.kind == Kind::kTuple)
+    for (const Layout& item : l.items)
+      if (holdsArrays(item)) return true;
+  return false;
+}
+
+// tdarrays: adoptBorrowedArray for each array in a value at p.
+bool adoptPlaces(const Layout& l, char* p, PyObject* args) {
+  if (l.kind == Kind::kArray) return adoptBorrowedArray(l, p, args);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i)
+      if (!adoptPlaces(l.items[i], p + l.offsets[i], args)) return false;
   return true;
 }
 
@@ -308,8 +358,8 @@ PyObject* dictSet(PyObject*, PyObject* const* args, Py_ssize_t n) {
   int64_t hash;
   if (!keyOf(kl, args[2], &key, &hash)) return nullptr;
   // Both converted and their strings copied before the dict changes.
-  if (!unbox(args[3], vl, value.data()) || !ownStrings(vl, value.data())) return nullptr;
-  if (!ownStrings(kl, key.data())) {
+  if (!unbox(args[3], vl, value.data()) || !ownBlocks(vl, args[3], value.data())) return nullptr;
+  if (!ownBlocks(kl, args[2], key.data())) {
     releaseResult(vl, value.data());
     return nullptr;
   }
@@ -406,9 +456,67 @@ PyObject* dictItems(PyObject*, PyObject* const* args, Py_ssize_t n) {
 
 }  // namespace
 
-PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi) {
+bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
+  if (dict.kind != Kind::kDict || dict.set || !holdsArrays(dict.items[1])) return true;
+  for (int64_t ix = kiln_dict_next(mi, 0); ix >= 0; ix = kiln_dict_next(mi, ix + 1))
+    if (!adoptPlaces(dict.items[1], static_cast<char*>(kiln_dict_value_at(mi, ix)), args)) return false;
+  return true;
+}
+
+bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args) {
+  if (l.kind == Kind::kDict) return adoptBorrowedArrays(l, at<KilnMemInfo*>(src), args);
+  if (l.kind == Kind::kTuple)
+    for (size_t i = 0; i < l.items.size(); ++i)
+      if (!adoptArgumentArrays(l.items[i], static_cast<const char*>(src) + l.offsets[i], args)) return false;
+  if (l.kind == Kind::kList) {
+    // The dicts the list holds after the call (those it was given and those
+    // compiled code put in it), before the write-back boxes them.
+    const KilnMemInfo* mi = at<KilnMemInfo*>(src);
+    if (mi == nullptr) return true;
+    const char* data = static_cast<const char*>(mi->data);
+    const int64_t n = at<int64_t>(data);
+    for (int64_t i = 0; i < n; ++i)
+      if (!adoptArgumentArrays(l.items[0], data + kListHeader + static_cast<size_t>(i) * l.items[0].size, args))
+        return false;
+  }
+  return true;
+}
+
+// tdarrays: whether an argument of this layout passes borrowed arrays (an
+// array, or one in a tuple, an optional or a list; a typed Dict's arrays have
+// blocks), and whether it is a typed Dict of arrays (or holds one in a tuple
+// or a list).
+bool lendsArrays(const Layout& l) {
+  if (l.kind == Kind::kArray) return true;
+  if (l.kind == Kind::kTuple || l.kind == Kind::kOptional || l.kind == Kind::kList)
+    for (const Layout& item : l.items)
+      if (lendsArrays(item)) return true;
+  return false;
+}
+bool keepsArrays(const Layout& l) {
+  if (l.kind == Kind::kDict) return !l.set && holdsArrays(l.items[1]);
+  if (l.kind == Kind::kTuple || l.kind == Kind::kList)
+    for (const Layout& item : l.items)
+      if (keepsArrays(item)) return true;
+  return false;
+}
+
+bool mayLeaveBorrowedArrays(const std::vector<Layout>& params) {
+  bool lends = false, keeps = false;
+  for (const Layout& p : params) {
+    lends = lends || lendsArrays(p);
+    keeps = keeps || keepsArrays(p);
+  }
+  return lends && keeps;
+}
+
+PyObject* wrapTypedDict(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
   const char* why = nullptr;
   if (!drivable(dict, &why)) return nullptr;
+  if (!adoptBorrowedArrays(dict, mi, args)) {  // tdarrays: the table outlives the call's arguments
+    kiln_mi_decref(mi);
+    return nullptr;
+  }
   // A block compiled code made has its destructor in the compiled library,
   // which may be unloaded while Python holds the dict (a dispatcher let go);
   // the extension's releases the same references (kiln_dict.h), so the

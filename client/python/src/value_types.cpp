@@ -236,8 +236,6 @@ void releaseBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kList) kiln_mi_decref(load<KilnMemInfo*>(p));  // lists: its destructor drops the items'
 }
 
-// lists: a list block's data is {int64 size, int64 capacity, items...}.
-constexpr size_t kListHeader = 16;
 
 // strings2: the destructor of a list-of-str argument's block: drops the
 // references of the strings compiled code stored (borrowed ones have none).
@@ -1241,7 +1239,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
       KilnMemInfo* mi = load<KilnMemInfo*>(p);
       // A dict of numbers and tuples comes back as a kiln.typed.Dict over
       // the same block (as Numba returns a typed Dict); others as a copy.
-      if (PyObject* typed = wrapTypedDict(l, mi)) return typed;
+      if (PyObject* typed = wrapTypedDict(l, mi, args)) return typed;
       if (PyErr_Occurred()) return nullptr;
       PyObject* d = PyDict_New();
       for (int64_t ix = d ? kiln_dict_next(mi, 0) : -1; ix >= 0; ix = kiln_dict_next(mi, ix + 1)) {
@@ -1356,8 +1354,15 @@ bool writeBackList(PyObject* value, const Layout& l, const void* src, PyObject**
     }
     if (i < PyList_GET_SIZE(value)) {
       PyObject* old = PyList_GET_ITEM(value, i);
-      // arrays: the same object or another (an array's == is elementwise)
-      int same = item.kind == Kind::kArray       ? old == x
+      // arrays: the same object or another (an array's == is elementwise);
+      // typed Dicts: the same table or another (== would compare their
+      // values, and arrays' == is elementwise)
+      KilnMemInfo *old_table = nullptr, *new_table = nullptr;
+      std::string spelling;
+      int same = item.kind == Kind::kArray ? old == x
+                 : item.kind == Kind::kDict && typedDictHandle(old, &old_table, &spelling) &&
+                         typedDictHandle(x, &new_table, &spelling)
+                     ? old_table == new_table
                  : Py_TYPE(old) == Py_TYPE(x) ? PyObject_RichCompareBool(old, x, Py_EQ)
                                               : 0;
       if (same < 0) {
