@@ -332,6 +332,14 @@ class FunctionLowering {
   /// the loop's input types).
   std::vector<llvm::Value*> ufuncBody(typing::UfuncImpl impl, const std::vector<const typing::Type*>& loop,
                                       const std::vector<llvm::Value*>& xs);
+  /// powop: one element of a power of arrays in loop type ct, as NumPy
+  /// computes it (lower_ufuncs.cpp): by the `**` operator (is_operator) or
+  /// np.power, given the operands' types (`base`, `exponent`: arrays or
+  /// scalars) and, where the exponent is one value for every element (a
+  /// scalar, or a 0-d array's element), that value as loaded (raw_exponent,
+  /// in the exponent's own element type; nullptr otherwise).
+  llvm::Value* numpyPowerElement(const typing::Type* ct, llvm::Value* x, llvm::Value* y, const typing::Type* base,
+                                 const typing::Type* exponent, llvm::Value* raw_exponent, bool is_operator);
   /// NumPy's complex x / y (no exception for a zero divisor): every array
   /// path's, and a scalar's under error_model='numpy'.
   llvm::Value* complexDivide(llvm::Value* x, llvm::Value* y);
@@ -340,7 +348,10 @@ class FunctionLowering {
   /// product along an outer axis): fused where NumPy's kernel fuses on this
   /// target. Reductions and Python's scalars use complexBinary's.
   llvm::Value* numpyComplexMultiply(llvm::Value* x, llvm::Value* y);
-  /// C99's complex function `name` (cexp, csqrt, ...) of z.
+  /// NumPy's np.absolute of a complex in its loops (not Python's hypot).
+  llvm::Value* numpyComplexAbsolute(llvm::Value* z);
+  /// C99's complex function `name` (cexp, csqrt, ...) of z, of z's own
+  /// precision (csqrtf for a complex64).
   llvm::Value* complexMath(const char* name, llvm::Value* z);
   llvm::Value* ufuncGcd(llvm::Value* x, llvm::Value* y, const typing::Type* t);
   /// libm's `name` (or `name`f for float32) on x (and y).

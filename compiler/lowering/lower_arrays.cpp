@@ -1042,7 +1042,16 @@ llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, co
     case BinaryOp::kXor: impl = typing::UfuncImpl::kBitwiseXor; break;
     case BinaryOp::kMatMul: break;  // refused by typing
   }
+  // powop: a power as NumPy's operator and loops compute it, with the
+  // exponent's value where it is one for every element.
+  llvm::Value* exponent = nullptr;
+  if (op == BinaryOp::kPow && rhs->type->isArray() && rhs->type->ndim == 0)
+    exponent = loadElement(flatElementPtr(value(rhs), rhs->type, b_.getInt64(0)), eb);
+  else if (op == BinaryOp::kPow && !rhs->type->isArray())
+    exponent = value(rhs);
   return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
+    if (op == BinaryOp::kPow)
+      return convert(b_, numpyPowerElement(ct, xs[0], xs[1], lhs->type, rhs->type, exponent, /*is_operator=*/true), ct, dt);
     return convert(b_, ufuncBody(impl, {ct, ct, ct}, xs)[0], ct, dt);
   });
 }

@@ -21,11 +21,16 @@ struct Parts {
 }  // namespace
 
 llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool numpy) {
-  // Computed in double (a complex64 is widened, then narrowed back).
+  // Python's complex is a complex128. NumPy's nc_pow works in the array's
+  // own precision (complex64 in float, with cpowf); the CPython path is
+  // computed in double.
   llvm::Type* ct = x->getType();
   llvm::Type* part = ct->getStructElementType(0);
-  llvm::Type* d = b_.getDoubleTy();
-  auto widen = [&](llvm::Value* z, unsigned k) { return b_.CreateFPExt(b_.CreateExtractValue(z, k), d); };
+  llvm::Type* d = numpy ? part : b_.getDoubleTy();
+  auto widen = [&](llvm::Value* z, unsigned k) {
+    llvm::Value* v = b_.CreateExtractValue(z, k);
+    return v->getType() == d ? v : b_.CreateFPExt(v, d);
+  };
   auto c = [&](double v) { return llvm::ConstantFP::get(d, v); };
   auto mul = [&](Parts p, Parts q) {  // CPython's _Py_c_prod, NumPy's too
     return Parts{b_.CreateFSub(b_.CreateFMul(p.re, q.re), b_.CreateFMul(p.im, q.im)),
@@ -34,9 +39,10 @@ llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool n
   auto select = [&](llvm::Value* cond, Parts p, Parts q) {
     return Parts{b_.CreateSelect(cond, p.re, q.re), b_.CreateSelect(cond, p.im, q.im)};
   };
+  auto narrow = [&](llvm::Value* v) { return v->getType() == part ? v : b_.CreateFPTrunc(v, part); };
   auto pack = [&](Parts p) {
-    llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(ct), b_.CreateFPTrunc(p.re, part), 0);
-    return b_.CreateInsertValue(out, b_.CreateFPTrunc(p.im, part), 1);
+    llvm::Value* out = b_.CreateInsertValue(llvm::PoisonValue::get(ct), narrow(p.re), 0);
+    return b_.CreateInsertValue(out, narrow(p.im), 1);
   };
   llvm::Function* fabs = intrinsic(llvm::Intrinsic::fabs, d);
   Parts a{widen(x, 0), widen(x, 1)};
@@ -60,9 +66,13 @@ llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool n
     r = select(bit, mul(r, p), r);
     p = mul(p, p);
   }
-  // A negative exponent: 1 / r (Smith's method, as CPython's and NumPy's).
+  // A negative exponent: 1 / r: NumPy divides as its arrays do
+  // (complexDivide); CPython by Smith's method.
   Parts inv;
-  {
+  if (numpy) {
+    llvm::Value* q = complexDivide(pack(one), pack(r));
+    inv = Parts{b_.CreateExtractValue(q, 0), b_.CreateExtractValue(q, 1)};
+  } else {
     llvm::Value* by_real = b_.CreateFCmpOGE(b_.CreateCall(fabs, {r.re}), b_.CreateCall(fabs, {r.im}));
     llvm::Value* r1 = b_.CreateFDiv(r.im, r.re);
     llvm::Value* den1 = b_.CreateFAdd(r.re, b_.CreateFMul(r.im, r1));
@@ -79,14 +89,37 @@ llvm::Value* FunctionLowering::complexPow(llvm::Value* x, llvm::Value* y, bool n
   }
   llvm::Value* negative = b_.CreateFCmpOLT(e.re, c(0.0));
   Parts powi = select(negative, inv, r);
+  if (numpy) {
+    // nc_pow unrolls 1, 2 and 3 (a, a*a, a*(a*a)): no product with the
+    // initial 1, which an infinite part would turn into nan.
+    llvm::Value* n1 = b_.CreateAnd(integral, b_.CreateFCmpOEQ(e.re, c(1.0)));
+    llvm::Value* n2 = b_.CreateAnd(integral, b_.CreateFCmpOEQ(e.re, c(2.0)));
+    llvm::Value* n3 = b_.CreateAnd(integral, b_.CreateFCmpOEQ(e.re, c(3.0)));
+    Parts square = mul(a, a);
+    powi = select(n1, a, select(n2, square, select(n3, mul(a, square), powi)));
+  }
   // Otherwise the polar form.
   Parts general;
   if (numpy) {
-    llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
-    llvm::FunctionCallee f = mod_.getOrInsertFunction("cpow", llvm::FunctionType::get(cd, {d, d, d, d}, false));
-    llvm::cast<llvm::Function>(f.getCallee())->setDoesNotThrow();
-    llvm::Value* z = b_.CreateCall(f, {a.re, a.im, e.re, e.im});
-    general = Parts{b_.CreateExtractValue(z, 0), b_.CreateExtractValue(z, 1)};
+    if (d->isFloatTy()) {
+      // cpowf: the x86-64 C ABI passes and returns a float complex as one
+      // <2 x float> (clang's lowering of float _Complex).
+      llvm::Type* v2 = llvm::FixedVectorType::get(d, 2);
+      auto vec = [&](Parts p) {
+        llvm::Value* v = b_.CreateInsertElement(llvm::PoisonValue::get(v2), p.re, b_.getInt64(0));
+        return b_.CreateInsertElement(v, p.im, b_.getInt64(1));
+      };
+      llvm::FunctionCallee f = mod_.getOrInsertFunction("cpowf", llvm::FunctionType::get(v2, {v2, v2}, false));
+      llvm::cast<llvm::Function>(f.getCallee())->setDoesNotThrow();
+      llvm::Value* z = b_.CreateCall(f, {vec(a), vec(e)});
+      general = Parts{b_.CreateExtractElement(z, b_.getInt64(0)), b_.CreateExtractElement(z, b_.getInt64(1))};
+    } else {
+      llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
+      llvm::FunctionCallee f = mod_.getOrInsertFunction("cpow", llvm::FunctionType::get(cd, {d, d, d, d}, false));
+      llvm::cast<llvm::Function>(f.getCallee())->setDoesNotThrow();
+      llvm::Value* z = b_.CreateCall(f, {a.re, a.im, e.re, e.im});
+      general = Parts{b_.CreateExtractValue(z, 0), b_.CreateExtractValue(z, 1)};
+    }
   } else {  // CPython's _Py_c_pow
     llvm::Value* vabs = b_.CreateCall(libm("hypot", 2), {a.re, a.im});
     llvm::Value* len = b_.CreateCall(libm("pow", 2), {vabs, e.re});
@@ -176,8 +209,10 @@ llvm::Value* FunctionLowering::complexFromArgs(const std::vector<const ir::Value
 }
 
 llvm::Value* FunctionLowering::complexAbs(llvm::Value* z) {
-  // hypot of the parts (CPython's and NumPy's), in double.
+  // hypot of the parts (CPython's and NumPy's), of their own precision
+  // (NumPy's npy_cabsf is hypotf).
   llvm::Type* part = z->getType()->getStructElementType(0);
+  if (part->isFloatTy()) return ufuncMath("hypot", b_.CreateExtractValue(z, 0), b_.CreateExtractValue(z, 1));
   llvm::Type* d = b_.getDoubleTy();
   llvm::Value* h = b_.CreateCall(libm("hypot", 2), {b_.CreateFPExt(b_.CreateExtractValue(z, 0), d),
                                                     b_.CreateFPExt(b_.CreateExtractValue(z, 1), d)});

@@ -88,9 +88,15 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
       switch (n->op) {
         case Op::kBinOp: {
           const typing::Type* ct = n->operand_types->operand;
-          std::vector<llvm::Value*> ys =
-              ufuncBody(operatorUfunc(n->binary_op), {ct, ct, ct}, {in(n->operands[0], ct), in(n->operands[1], ct)});
-          r = convert(b_, ys[0], ct, dt);
+          llvm::Value* x = in(n->operands[0], ct);
+          llvm::Value* y = in(n->operands[1], ct);
+          if (n->binary_op == ir::BinaryOp::kPow) {  // powop: as arrayBinary
+            const ir::Value* e = n->operands[1];
+            llvm::Value* raw = e->type->isArray() && e->type->ndim != 0 ? nullptr : env.at(e);
+            r = convert(b_, numpyPowerElement(ct, x, y, n->operands[0]->type, e->type, raw, /*is_operator=*/true), ct, dt);
+            break;
+          }
+          r = convert(b_, ufuncBody(operatorUfunc(n->binary_op), {ct, ct, ct}, {x, y})[0], ct, dt);
           break;
         }
         case Op::kUnaryOp: {
@@ -109,7 +115,15 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
           std::vector<llvm::Value*> xs_n;
           for (size_t k = 0; k < n->resolution->bound.size(); ++k)
             xs_n.push_back(in(n->operands[n->resolution->bound[k]], loop[k]));
-          std::vector<llvm::Value*> ys = ufuncBody(typing::ufuncInfo(n->resolution->id).impl, loop, xs_n);
+          const UfuncImpl impl = typing::ufuncInfo(n->resolution->id).impl;
+          if (impl == UfuncImpl::kPower) {  // powop: np.power's loops, as ufuncCall
+            const ir::Value* base = n->operands[n->resolution->bound[0]];
+            const ir::Value* e = n->operands[n->resolution->bound[1]];
+            llvm::Value* raw = e->type->isArray() && e->type->ndim != 0 ? nullptr : env.at(e);
+            r = convert(b_, numpyPowerElement(loop[0], xs_n[0], xs_n[1], base->type, e->type, raw, false), loop.back(), dt);
+            break;
+          }
+          std::vector<llvm::Value*> ys = ufuncBody(impl, loop, xs_n);
           r = convert(b_, ys[0], loop.back(), dt);
           break;
         }

@@ -115,11 +115,55 @@ llvm::Value* FunctionLowering::numpyComplexMultiply(llvm::Value* x, llvm::Value*
   return complexValue(b_, x->getType(), re, im);
 }
 
+llvm::Value* FunctionLowering::numpyComplexAbsolute(llvm::Value* z) {
+  // NumPy's complex absolute loop (loops_unary_complex.dispatch.c.src,
+  // simd_cabsolute), not hypot: an infinite part makes both infinite, then a
+  // NaN part both NaN; with the larger part l and the smaller s, s/l (0 when
+  // l is 0 or s infinite) gives l * sqrt(r*r + 1), the r*r + 1 fused where
+  // its kernel fuses (numpy_fma_, as numpyComplexMultiply).
+  llvm::Type* pt = z->getType()->getStructElementType(0);
+  llvm::Function* fabs = intrinsic(llvm::Intrinsic::fabs, pt);
+  llvm::Value* re = b_.CreateCall(fabs, {b_.CreateExtractValue(z, 0)});
+  llvm::Value* im = b_.CreateCall(fabs, {b_.CreateExtractValue(z, 1)});
+  llvm::Value* inf = llvm::ConstantFP::getInfinity(pt);
+  llvm::Value* nan = llvm::ConstantFP::getNaN(pt);
+  llvm::Value* re_inf = b_.CreateFCmpOEQ(re, inf);
+  llvm::Value* im_inf = b_.CreateFCmpOEQ(im, inf);
+  im = b_.CreateSelect(re_inf, inf, im);
+  re = b_.CreateSelect(im_inf, inf, re);
+  llvm::Value* re_num = b_.CreateFCmpORD(re, re);
+  llvm::Value* im_num = b_.CreateFCmpORD(im, im);
+  im = b_.CreateSelect(re_num, im, nan);
+  re = b_.CreateSelect(im_num, re, nan);
+  llvm::Value* larger = b_.CreateSelect(b_.CreateFCmpOGT(re, im), re, im);
+  llvm::Value* smaller = b_.CreateSelect(b_.CreateFCmpOLT(im, re), im, re);
+  llvm::Value* zero = llvm::ConstantFP::get(pt, 0.0);
+  llvm::Value* divide = b_.CreateNot(b_.CreateOr(b_.CreateFCmpOEQ(larger, zero), b_.CreateFCmpOEQ(smaller, inf)));
+  llvm::Value* ratio = b_.CreateSelect(divide, b_.CreateFDiv(smaller, larger), zero);
+  llvm::Value* one = llvm::ConstantFP::get(pt, 1.0);
+  llvm::Value* t = numpy_fma_ ? b_.CreateCall(intrinsic(llvm::Intrinsic::fma, pt), {ratio, ratio, one})
+                              : b_.CreateFAdd(b_.CreateFMul(ratio, ratio), one);
+  return b_.CreateFMul(b_.CreateCall(intrinsic(llvm::Intrinsic::sqrt, pt), {t}), larger);
+}
+
 llvm::Value* FunctionLowering::complexMath(const char* name, llvm::Value* z) {
   // C99's complex function (cexp, csqrt, ...), which NumPy's loops call,
-  // in double precision (a complex64 is widened and narrowed back).
+  // of the number's own precision: csqrtf for a complex64, as NumPy's
+  // complex64 loops call it.
   llvm::Type* ct = z->getType();
   llvm::Type* part = ct->getStructElementType(0);
+  if (part->isFloatTy()) {
+    // The x86-64 C ABI passes and returns a float complex as one <2 x float>
+    // (clang's lowering of float _Complex).
+    llvm::Type* v2 = llvm::FixedVectorType::get(part, 2);
+    llvm::Value* v = b_.CreateInsertElement(llvm::PoisonValue::get(v2), b_.CreateExtractValue(z, 0), b_.getInt64(0));
+    v = b_.CreateInsertElement(v, b_.CreateExtractValue(z, 1), b_.getInt64(1));
+    llvm::FunctionCallee f =
+        mod_.getOrInsertFunction(absl::StrCat(name, "f"), llvm::FunctionType::get(v2, {v2}, false));
+    llvm::cast<llvm::Function>(f.getCallee())->setDoesNotThrow();
+    llvm::Value* r = b_.CreateCall(f, {v});
+    return complexValue(b_, ct, b_.CreateExtractElement(r, b_.getInt64(0)), b_.CreateExtractElement(r, b_.getInt64(1)));
+  }
   llvm::Type* d = b_.getDoubleTy();
   llvm::Type* cd = llvm::StructType::get(ctx_, {d, d});
   llvm::FunctionCallee f = mod_.getOrInsertFunction(name, llvm::FunctionType::get(cd, {d, d}, false));
@@ -211,12 +255,9 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
     auto scaled = [&](llvm::Value* z, double k) {  // both parts times k
       return make_complex(b_.CreateFMul(re(z), pconst(k)), b_.CreateFMul(im(z), pconst(k)));
     };
-    auto dmath = [&](const char* name, llvm::Value* v, llvm::Value* w = nullptr) {  // libm in double
-      llvm::Type* d = b_.getDoubleTy();
-      std::vector<llvm::Value*> vs{b_.CreateFPExt(v, d)};
-      if (w) vs.push_back(b_.CreateFPExt(w, d));
-      return b_.CreateFPTrunc(b_.CreateCall(libm(name, static_cast<int>(vs.size())), vs), pt);
-    };
+    // libm of the parts' own precision (sinf for a complex64), as NumPy's
+    // nc_* functions call it.
+    auto dmath = [&](const char* name, llvm::Value* v, llvm::Value* w = nullptr) { return ufuncMath(name, v, w); };
     // NumPy's own formulas for these (npy_math's nc_* functions).
     switch (impl) {
       case UfuncImpl::kLog10: return {scaled(complexMath("clog", x), 0.43429448190325182765)};
@@ -248,11 +289,7 @@ std::vector<llvm::Value*> FunctionLowering::ufuncBody(UfuncImpl impl, const std:
       default:
         break;
     }
-    if (impl == UfuncImpl::kAbsolute) {
-      llvm::Type* d = b_.getDoubleTy();
-      llvm::Value* h = b_.CreateCall(libm("hypot", 2), {b_.CreateFPExt(re(x), d), b_.CreateFPExt(im(x), d)});
-      return {b_.CreateFPTrunc(h, re(x)->getType())};
-    }
+    if (impl == UfuncImpl::kAbsolute) return {numpyComplexAbsolute(x)};
   }
   switch (impl) {
     case UfuncImpl::kAdd: return {binop(BinaryOp::kAdd)};
@@ -518,9 +555,18 @@ llvm::Value* FunctionLowering::ufuncCall(const ir::Resolution& res, const std::v
   // first, so that every pass reads the inputs before any out is written.
   std::vector<llvm::Value*> made(nout, nullptr);
   std::vector<Typed> targets(nout);
+  // powop: np.power's float loops with one exponent for every element.
+  const bool power = info.impl == UfuncImpl::kPower;
+  llvm::Value* exponent = nullptr;
+  if (power && !args[1]->type->isArray()) exponent = value(args[1]);
+  if (power && args[1]->type->isArray() && args[1]->type->ndim == 0)
+    exponent = loadElement(flatElementPtr(value(args[1]), args[1]->type, b_.getInt64(0)), args[1]->type->dtype());
   for (size_t j = nout; j-- > 0;) {
     auto body = [&, j](const std::vector<llvm::Value*>& xs) {
-      std::vector<llvm::Value*> ys = ufuncBody(info.impl, loop, xs);
+      std::vector<llvm::Value*> ys =
+          power ? std::vector<llvm::Value*>{numpyPowerElement(loop[0], xs[0], xs[1], args[0]->type, args[1]->type,
+                                                              exponent, /*is_operator=*/false)}
+                : ufuncBody(info.impl, loop, xs);
       return convert(b_, ys[j], outs[j], rts[j]->dtype());
     };
     if (!given) {
@@ -556,6 +602,93 @@ llvm::Value* FunctionLowering::ufuncCall(const ir::Resolution& res, const std::v
   llvm::Value* tup = llvm::PoisonValue::get(valueType(ctx_, result));
   for (unsigned j = 0; j < nout; ++j) tup = b_.CreateInsertValue(tup, made[j], j);
   return tup;
+}
+
+}  // namespace kiln::lowering
+
+// powop: NumPy's power of an array is not np.power's formula alone, in
+// two places. Its `**` operator (number.c, fast_scalar_power) runs a unary
+// ufunc when the array is of floats or complex numbers and the exponent an
+// exact Python int 2 (np.square) or -1 (np.reciprocal) or an exact Python
+// float 0.5 (np.sqrt); and its float32 and float64 power loops, given an
+// exponent that is the same for every element (a scalar or a 0-d array),
+// compute -1, 0.5 and 2 as 1/x, a square root and x*x (and 0 and 1 as 1
+// and x, pow's own bits). The bits differ from pow's for the square root
+// (-0.0 stays -0.0, -inf gives nan), in rare float32 cases for the others,
+// and, for complex numbers, for all three. Kiln
+// cannot tell a Python int or float from NumPy's int64 or float64 scalar
+// (docs/numpy.md): an int64 or float64 scalar counts as Python's here too.
+namespace kiln::lowering {
+
+llvm::Value* FunctionLowering::numpyPowerElement(const typing::Type* ct, llvm::Value* x, llvm::Value* y,
+                                                 const typing::Type* base, const typing::Type* exponent,
+                                                 llvm::Value* raw_exponent, bool is_operator) {
+  auto power = [&] { return ufuncBody(UfuncImpl::kPower, {ct, ct, ct}, {x, y})[0]; };
+  const bool uniform = !exponent->isArray() || exponent->ndim == 0;
+  if (!base->isArray() || !uniform || (ct->kind != Kind::kFloat && ct->kind != Kind::kComplex)) return power();
+  const typing::Type* bt = base->dtype();
+  const bool cx = ct->kind == Kind::kComplex;
+  auto unary = [&](UfuncImpl impl) { return ufuncBody(impl, {ct, ct}, {x})[0]; };
+  // The operator's choices: (exponent value, op).
+  std::vector<std::pair<double, UfuncImpl>> fast;
+  if (is_operator && !exponent->isArray() && raw_exponent != nullptr &&
+      (bt->kind == Kind::kFloat || bt->kind == Kind::kComplex)) {
+    if (exponent->kind == Kind::kInt && exponent->is_signed && exponent->bits == 64) {
+      fast.push_back({2.0, UfuncImpl::kSquare});
+      fast.push_back({-1.0, UfuncImpl::kReciprocal});
+    } else if (exponent->kind == Kind::kFloat && exponent->bits == 64) {
+      fast.push_back({0.5, UfuncImpl::kSqrt});
+    }
+  }
+  llvm::Value* e = fast.empty() ? nullptr : convert(b_, raw_exponent, exponent, types().floating(64));
+  if (!cx) {
+    // Real: the loop's choices on the exponent in the loop's type (float32
+    // and float64 loops: -1, 0.5 and 2; its 0 and 1 are pow's own bits),
+    // then the operator's, which come first in NumPy.
+    llvm::Value* r = power();
+    auto pick = [&](llvm::Value* cond, UfuncImpl impl) {
+      if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(cond)) {
+        if (c->isOne()) r = unary(impl);
+        return;
+      }
+      r = b_.CreateSelect(cond, unary(impl), r);  // cheap beside pow
+    };
+    if (ct->bits == 32 || ct->bits == 64) {
+      const std::pair<double, UfuncImpl> loop_fast[] = {
+          {-1.0, UfuncImpl::kReciprocal}, {0.5, UfuncImpl::kSqrt}, {2.0, UfuncImpl::kSquare}};
+      for (const auto& [at, impl] : loop_fast) pick(b_.CreateFCmpOEQ(y, llvm::ConstantFP::get(y->getType(), at)), impl);
+    }
+    for (const auto& [at, impl] : fast) pick(b_.CreateFCmpOEQ(e, llvm::ConstantFP::get(b_.getDoubleTy(), at)), impl);
+    return r;
+  }
+  if (fast.empty()) return power();
+  if (auto* c = llvm::dyn_cast<llvm::ConstantFP>(e)) {  // a constant exponent: one op
+    for (const auto& [at, impl] : fast)
+      if (c->getValueAPF().convertToDouble() == at) return unary(impl);
+    return power();
+  }
+  // A branch per value (the exponent is the same for every element, so
+  // they are predicted), then np.power's.
+  llvm::Function* fn = b_.GetInsertBlock()->getParent();
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "pow.done", fn);
+  std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> incoming;
+  for (const auto& [at, impl] : fast) {
+    llvm::BasicBlock* take = llvm::BasicBlock::Create(ctx_, "pow.fast", fn);
+    llvm::BasicBlock* next = llvm::BasicBlock::Create(ctx_, "pow.next", fn);
+    b_.CreateCondBr(b_.CreateFCmpOEQ(e, llvm::ConstantFP::get(b_.getDoubleTy(), at)), take, next);
+    b_.SetInsertPoint(take);
+    llvm::Value* r = unary(impl);
+    incoming.push_back({r, b_.GetInsertBlock()});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(next);
+  }
+  llvm::Value* r = power();
+  incoming.push_back({r, b_.GetInsertBlock()});
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  llvm::PHINode* phi = b_.CreatePHI(r->getType(), static_cast<unsigned>(incoming.size()));
+  for (const auto& [v, bb] : incoming) phi->addIncoming(v, bb);
+  return phi;
 }
 
 }  // namespace kiln::lowering
