@@ -251,9 +251,9 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
       }
       if (!dictSlotFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
       if (args.size() == 1) {
-        // Without a default get() gives an optional value, which Kiln has no
-        // type for yet; pop() raises KeyError instead.
-        if (id == BuiltinId::kDictGet) return bad("a default is required (optional values are not supported yet)");
+        // optional: without a default get() gives the value or None, as
+        // Numba's Optional(V); pop() raises KeyError instead.
+        if (id == BuiltinId::kDictGet) return tc.optional(v);
         return v;
       }
       if (!dictSlotFits(tc, v, args[1]))
