@@ -261,7 +261,8 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
       return v;
     }
     case BuiltinId::kDictSetdefault: {
-      if (args.size() != 2) return bad("a default is required (optional values are not supported yet)");
+      // setdefault(k) would store None, which no dict of Kiln's (or Numba's) holds.
+      if (args.size() != 2) return bad("a default is required (a dict cannot store None)");
       std::string why;
       const Type* d = dictWithItem(tc, dict, args[0], args[1], &why);
       if (!d) return bad(why);
