@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+import kiln
 from kiln import jit, types
 from kiln.errors import TypingError
 from kiln.typed import Dict
@@ -148,6 +149,64 @@ def test_get_without_default_of_a_typed_dict():
 def test_get_without_default_in_a_loop():
     words = ["b", "a", "b", "c", "b"]
     assert get_counting(words) == get_counting.py_func(words) == (3, True)
+
+
+@jit
+def get_made_str(k):
+    d = {1: "one", 2: "two" + str(k)}
+    return d.get(k)
+
+
+@jit
+def get_array_returned(k):
+    d = {1: np.arange(3)}
+    return d.get(k)
+
+
+@jit
+def get_dict_value(k):
+    d = {1: {2: 3.5}}
+    v = d.get(k)
+    if v is None:
+        return -1.0
+    return v[2]
+
+
+@jit
+def get_str_lengths(n):
+    d = {}
+    for i in range(n):
+        d[i] = str(i)
+    c = 0
+    for i in range(2 * n):
+        v = d.get(i)
+        if v is not None:
+            c += len(v)
+    return c
+
+
+@pytest.mark.parametrize("fn,args", [
+    (get_made_str, (2,)), (get_made_str, (5,)), (get_array_returned, (0,)),
+    (get_dict_value, (1,)), (get_dict_value, (0,)), (get_str_lengths, (50,)),
+])
+def test_get_without_default_holds_no_reference(fn, args):
+    # The value stays the dict's: a returned one is the caller's own, a
+    # missing one holds nothing; the runtime's live blocks are back where
+    # they were.
+    same_as_python(fn, *args)
+    before = kiln.live_allocations()
+    for _ in range(10):
+        assert fn(*args) == fn.py_func(*args)
+    assert kiln.live_allocations() == before
+
+
+def test_get_without_default_returns_an_array():
+    before = kiln.live_allocations()
+    for _ in range(10):
+        a = get_array_returned(1)
+        assert a.tolist() == [0, 1, 2]
+    del a
+    assert kiln.live_allocations() == before
 
 
 def test_none_from_get_used_as_a_value_is_a_type_error():
