@@ -525,7 +525,13 @@ llvm::Value* FunctionLowering::dictMethod(BuiltinId id, const typing::Type* dt, 
     case BuiltinId::kDictGet: {
       DictKey k;
       llvm::Value* ix = lookup(args[0], &k);
-      return value_or(ix, converted(args[1], vt));
+      if (args.size() == 2) return value_or(ix, converted(args[1], vt));
+      // optional: {value, present}; None's value is all zeros (null meminfos),
+      // and the value stays the dict's (borrowed, as with a default).
+      llvm::Value* present = b_.CreateICmpSGE(ix, b_.getInt64(0));
+      llvm::Value* v = value_or(ix, llvm::Constant::getNullValue(valueType(ctx_, vt)));
+      llvm::Value* out = llvm::Constant::getNullValue(valueType(ctx_, result));
+      return b_.CreateInsertValue(b_.CreateInsertValue(out, v, 0), present, 1);
     }
     case BuiltinId::kDictSetdefault: {
       DictKey k;

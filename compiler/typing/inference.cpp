@@ -1145,8 +1145,8 @@ class Inferrer {
     return true;
   }
 
-  // unroll: min(it), max(it) of a range, an iterator or a generator are
-  // min(list(it)), max(list(it)) (a list's min and max are Python's:
+  // unroll: min(it), max(it) of a range, an iterator, a generator or a set
+  // are min(list(it)), max(list(it)) (a list's min and max are Python's:
   // the first of equal items, ValueError when empty). Returns how many
   // instructions were inserted before the call (at index n of b).
   absl::StatusOr<size_t> minMaxOfIterable(Instance& inst, ir::Block& b, size_t n) {
@@ -1155,7 +1155,7 @@ class Inferrer {
     const Type* callee = call.operands[0]->type;
     if (callee->kind != Kind::kBuiltin || (callee->name != "min" && callee->name != "max")) return 0;
     const Type* x = call.operands[1]->type;
-    if (x->kind != Kind::kRange && x->kind != Kind::kGenerator && !isIterator(x->kind)) return 0;
+    if (x->kind != Kind::kRange && x->kind != Kind::kGenerator && !isIterator(x->kind) && !isSet(x)) return 0;
     ir::Instr* g = inst.ir->append(&b, Op::kLoadGlobal, {}, call.line);
     g->offset = call.offset;
     g->name = "builtins.list";

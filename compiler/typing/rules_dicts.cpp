@@ -251,9 +251,9 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
       }
       if (!dictSlotFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
       if (args.size() == 1) {
-        // Without a default get() gives an optional value, which Kiln has no
-        // type for yet; pop() raises KeyError instead.
-        if (id == BuiltinId::kDictGet) return bad("a default is required (optional values are not supported yet)");
+        // optional: without a default get() gives the value or None, as
+        // Numba's Optional(V); pop() raises KeyError instead.
+        if (id == BuiltinId::kDictGet) return tc.optional(v);
         return v;
       }
       if (!dictSlotFits(tc, v, args[1]))
@@ -261,7 +261,8 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
       return v;
     }
     case BuiltinId::kDictSetdefault: {
-      if (args.size() != 2) return bad("a default is required (optional values are not supported yet)");
+      // setdefault(k) would store None, which no dict of Kiln's (or Numba's) holds.
+      if (args.size() != 2) return bad("a default is required (a dict cannot store None)");
       std::string why;
       const Type* d = dictWithItem(tc, dict, args[0], args[1], &why);
       if (!d) return bad(why);
