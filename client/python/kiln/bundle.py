@@ -568,8 +568,10 @@ class _Builder:
             modules = [module]
             for m in modules:
                 # typedempty: and numba.types / kiln.types (numba.types.int64 after `import numba`).
+                # realcode5: and numba.config / kiln.config, whose plain settings
+                # (numba.config.NUMBA_NUM_THREADS) are frozen below.
                 modules += [f"{m}.{a}" for a in names if (library.is_module(f"{m}.{a}") or
-                                                          (m in ("numba", "kiln") and a == "types"))
+                                                          (m in ("numba", "kiln") and a in ("types", "config")))
                             and f"{m}.{a}" not in modules]
             for m in modules:
                 for attr in names:
@@ -748,6 +750,10 @@ class _Builder:
             return frozen
         except _Unrepresentable:
             pass
+        if callable(getattr(value, "__wrapper_address__", None)) and callable(getattr(value, "signature", None)):
+            # realcode5: Numba's first-class native function (numba_stats wraps
+            # scipy.special.cython_special so); its class name is the user's.
+            return (name, KIND_UNSUPPORTED, None, 0, "", "WrapperAddressProtocol")
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
 
 

@@ -1,0 +1,118 @@
+"""Constructs met in real Numba code (issues 8 and 9, fifth round: the
+packages' own test suites run with their njit routed to kiln.jit):
+``numba.config`` settings read in compiled code, and the refusals of a
+Numba WrapperAddressProtocol and of a plain Python function (most often one
+that a Numba ``@overload`` implements), which name what to do instead."""
+
+import ctypes
+import ctypes.util
+
+import pytest
+
+np = pytest.importorskip("numpy")
+numba = pytest.importorskip("numba")  # read as a module global below, as real Numba code does
+
+
+# -- numba.config settings ------------------------------------------------------
+
+
+def _per_thread_sums(x):
+    # As stumpy does: one row of partial results per Numba thread, the work
+    # split over them by a prange loop, the rows reduced at the end.
+    n_threads = numba.config.NUMBA_NUM_THREADS
+    out = np.zeros((n_threads, 2))
+    for t in numba.prange(n_threads):
+        for i in range(t, x.shape[0], n_threads):
+            out[t, 0] += x[i]
+            out[t, 1] += 1.0
+    return out.sum(axis=0), n_threads
+
+
+def test_numba_config_setting_is_a_compile_time_constant(kilnd):
+    from kiln import jit
+
+    x = np.arange(1.0, 101.0)
+    sums, n = jit(_per_thread_sums)(x)
+    assert n == numba.config.NUMBA_NUM_THREADS
+    assert sums.tolist() == [x.sum(), 100.0]
+    want, _ = _per_thread_sums(x)  # plain Python
+    assert np.array_equal(sums, want)
+
+
+def _debug_flag():
+    return numba.config.DEBUG, numba.config.DISABLE_JIT
+
+
+def test_numba_config_flags(kilnd):
+    from kiln import jit
+
+    assert jit(_debug_flag)() == (numba.config.DEBUG, numba.config.DISABLE_JIT)
+
+
+def _not_a_setting():
+    return numba.config.no_such_setting
+
+
+def test_numba_config_unknown_name_is_refused(kilnd):
+    from kiln import jit
+    from kiln.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match=r"'numba\.config\.no_such_setting' is not supported"):
+        jit(_not_a_setting)()
+
+
+# -- refusals that say what to do ---------------------------------------------------
+
+
+class _LibmCos:
+    """numba_stats' way to call scipy.special.cython_special: an object with
+    the native function's address and its signature."""
+
+    def __wrapper_address__(self):
+        libm = ctypes.CDLL(ctypes.util.find_library("m"))
+        return ctypes.cast(libm.cos, ctypes.c_void_p).value
+
+    def signature(self):
+        return numba.float64(numba.float64)
+
+
+native_cos = _LibmCos()
+
+
+def _call_native(x):
+    return native_cos(x)
+
+
+def test_wrapper_address_protocol_is_refused_by_name(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match="cannot call global 'native_cos'.*WrapperAddressProtocol"):
+        jit(_call_native)(0.5)
+
+
+def _helper(x):  # a plain function: neither @jit nor @register_jitable
+    return x + 1.0
+
+
+def _calls_helper(x):
+    return _helper(x) * 2.0
+
+
+def _jitable_helper(x):
+    return x + 1.0
+
+
+def _calls_jitable_helper(x):
+    return _jitable_helper(x) * 2.0
+
+
+def test_plain_function_refusal_names_register_jitable(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+    from kiln.extending import register_jitable
+
+    with pytest.raises(TypingError, match=r"global '_helper' of Python type 'function'.*@register_jitable"):
+        jit(_calls_helper)(1.0)
+    register_jitable(_jitable_helper)  # what the message says to do works
+    assert jit(_calls_jitable_helper)(1.0) == 4.0
