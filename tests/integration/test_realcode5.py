@@ -6,6 +6,7 @@ that a Numba ``@overload`` implements), which name what to do instead."""
 
 import ctypes
 import ctypes.util
+import types
 
 import pytest
 
@@ -59,6 +60,51 @@ def test_numba_config_unknown_name_is_refused(kilnd):
 
     with pytest.raises(UnsupportedError, match=r"'numba\.config\.no_such_setting' is not supported"):
         jit(_not_a_setting)()
+
+
+# -- a @jit callee keeps its own fastmath -----------------------------------------
+
+
+def _guarded(m_t):  # compiled without fastmath: its isinf check must stand
+    if np.isinf(m_t):
+        return np.inf
+    return 1.0
+
+
+def _fast_caller(x):
+    return _guarded(x)
+
+
+def _fast_profile(a):
+    out = np.empty(a.shape[0])
+    for i in range(a.shape[0]):
+        out[i] = _guarded(a[i])
+    return out
+
+
+def test_callee_keeps_its_own_fastmath(kilnd):
+    """stumpy's fastmath=True distance profile calls a helper compiled without
+    fastmath whose np.isinf(M_T) guard makes a NaN/inf window's distance inf;
+    compiled with the caller's ninf the guard folded away and the distance
+    came out 0.0 (a wrong matrix profile)."""
+    import kiln
+    from kiln import jit
+
+    guarded = jit(_guarded)
+    g = {"_guarded": guarded, "np": np}  # the callers read the jitted helper as their global
+
+    def with_jitted_helper(f):
+        return types.FunctionType(f.__code__, g, f.__name__)
+
+    fast_caller = jit(fastmath=True)(with_jitted_helper(_fast_caller))
+    fast_profile = jit(fastmath=True)(with_jitted_helper(_fast_profile))
+    assert fast_caller(np.inf) == np.inf  # before the callee is called from Python
+    assert fast_profile(np.array([1.0, np.inf, -np.inf])).tolist() == [1.0, np.inf, np.inf]
+    assert guarded(np.inf) == np.inf
+    # Numba's set form too (stumpy: {"nsz", "arcp", "contract", "afn", "reassoc"} plus ninf here)
+    flags = jit(fastmath={"ninf", "nnan", "nsz"})(with_jitted_helper(_fast_profile))
+    assert flags(np.array([np.inf, 2.0])).tolist() == [np.inf, 1.0]
+    assert isinstance(guarded, kiln.Dispatcher)
 
 
 # -- refusals that say what to do ---------------------------------------------------
