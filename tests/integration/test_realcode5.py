@@ -82,6 +82,15 @@ def _fast_profile(a):
     return out
 
 
+def _guarded_via_lambda(x):  # an inner function of a callee compiled without fastmath
+    check = lambda v: np.isinf(v)  # noqa: E731
+    return np.inf if check(x) else 1.0
+
+
+def _fast_caller_of_lambda(x):
+    return _guarded_via_lambda(x)
+
+
 def test_callee_keeps_its_own_fastmath(kilnd):
     """stumpy's fastmath=True distance profile calls a helper compiled without
     fastmath whose np.isinf(M_T) guard makes a NaN/inf window's distance inf;
@@ -105,6 +114,8 @@ def test_callee_keeps_its_own_fastmath(kilnd):
     flags = jit(fastmath={"ninf", "nnan", "nsz"})(with_jitted_helper(_fast_profile))
     assert flags(np.array([np.inf, 2.0])).tolist() == [np.inf, 1.0]
     assert isinstance(guarded, kiln.Dispatcher)
+    g["_guarded_via_lambda"] = jit(_guarded_via_lambda)
+    assert jit(fastmath=True)(with_jitted_helper(_fast_caller_of_lambda))(np.inf) == np.inf
 
 
 # -- refusals that say what to do ---------------------------------------------------

@@ -430,6 +430,7 @@ class _Builder:
         self.functions = []   # plain structures, in bundle order
         self.index = {}       # id(py_func or code) -> index
         self.keep = []        # keeps keyed objects alive while building
+        self.callee_options = {}  # realcode5: id(py_func) -> the jit options of a @jit callee
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
 
@@ -445,6 +446,8 @@ class _Builder:
         self.index[key] = i
         self.keep.append(func)
         self.functions.append(None)  # reserve: recursion finds the index
+        if options is not None:
+            self.callee_options[key] = options  # realcode5: for its inner functions (add_code)
         outer_members, self.members = self.members, []  # pycells: this function's own
         code = func.__code__
         consts = self.code_consts(code, func)
@@ -529,11 +532,8 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
-        if options is not None:
-            # realcode5: a @jit callee is lowered with its own fastmath, not
-            # its caller's: stumpy's fastmath=True functions call helpers
-            # without it whose np.isinf checks must stand.
-            globals_.append(_fastmath_ref(options))
+        if id(owner) in self.callee_options:  # realcode5: an inner function of a callee takes its fastmath
+            globals_.append(_fastmath_ref(self.callee_options[id(owner)]))
         self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
 
