@@ -173,3 +173,39 @@ def test_plain_function_refusal_names_register_jitable(kilnd):
         jit(_calls_helper)(1.0)
     register_jitable(_jitable_helper)  # what the message says to do works
     assert jit(_calls_jitable_helper)(1.0) == 4.0
+
+
+# -- Numba's Dispatcher.targetoptions and recompile() ------------------------------
+
+SCALE = 2.0
+
+
+def _scaled(x):
+    return x * SCALE
+
+
+def test_recompile_reads_globals_and_options_anew(kilnd):
+    """stumpy's fastmath API sets ``f.targetoptions["fastmath"]`` and calls
+    ``f.recompile()`` on each njit function (its test_precision does)."""
+    from kiln import jit
+
+    global SCALE
+    f = jit(_scaled)
+    eager = jit("float64(float64)")(_scaled)
+    assert f(1.5) == 3.0 and f(2) == 4
+    try:
+        SCALE = 3.0
+        assert f(1.5) == 3.0  # a global is frozen at compile time, as in Numba
+        f.recompile()
+        eager.recompile()
+        assert f(1.5) == 4.5 and f(2) == 6.0 and eager(2) == 6.0
+        assert len(f.signatures) == 2 and eager.signatures == [("float64",)]  # the same signatures, again
+        assert f.targetoptions is f.targetoptions and "fastmath" not in f.targetoptions
+        f.targetoptions["fastmath"] = {"bogus"}  # the live options: read by the next compile
+        with pytest.raises(ValueError, match="unknown fastmath flag"):
+            f.recompile()
+        f.targetoptions["fastmath"] = {"nsz", "arcp", "contract", "afn"}
+        f.recompile()
+        assert f(1.5) == 4.5
+    finally:
+        SCALE = 2.0
