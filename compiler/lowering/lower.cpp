@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"  // realcode5: instanceFastMath
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/library_code.h"  // pyrest:
@@ -852,6 +853,23 @@ void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
   if (f.noSignedZeros()) fn->addFnAttr("no-signed-zeros-fp-math", "true");
   if (f.approxFunc()) fn->addFnAttr("approx-func-fp-math", "true");
 }
+
+// realcode5: a @jit callee's own fastmath, carried by bundle.py as the global
+// "<fastmath>" ("fastmath:" + "fast", nothing, or flag names), wins over the
+// compile's: stumpy's fastmath=True functions call helpers compiled without
+// ninf whose np.isinf checks must stand, as they do in Numba. Functions with
+// no such global (the entry, register_jitable helpers, inner functions, the
+// library) take the compile's flags.
+llvm::FastMathFlags instanceFastMath(const typing::Program& program, const typing::Instance& inst,
+                                     llvm::FastMathFlags compile_flags) {
+  const compiler::GlobalRef* g = program.bundle->functions[inst.function_index].global("<fastmath>");
+  constexpr std::string_view kPrefix = "fastmath:";
+  if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name.rfind(kPrefix, 0) != 0)
+    return compile_flags;
+  const std::string spec = g->qualified_name.substr(kPrefix.size());
+  const std::vector<std::string> names = absl::StrSplit(spec, ',', absl::SkipEmpty());
+  return fastMathFlags(false, names);
+}
 }  // namespace
 
 // cuda: lower_cuda_sim.cpp
@@ -869,12 +887,12 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
     if (!inst.reachable) continue;
     bodies[k] = llvm::Function::Create(bodyType(ctx, inst), llvm::Function::InternalLinkage, inst.symbol, mod.get());
     bodies[k]->addFnAttr(llvm::Attribute::NoUnwind);
-    addFastMathAttributes(bodies[k], fastmath);
+    addFastMathAttributes(bodies[k], instanceFastMath(program, inst, fastmath));
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model, fastmath,
-                        numpy_fma);
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model,
+                        instanceFastMath(program, *program.instances[k], fastmath), numpy_fma);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }
   // The exported entry point: unpack args from memory form, call the body,

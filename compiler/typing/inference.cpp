@@ -516,6 +516,15 @@ class Inferrer {
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
           return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
+        if (g->type_name == "WrapperAddressProtocol")  // realcode5: numba_stats calls scipy's cython_special so
+          return typingError(absl::StrCat("cannot call global '", name,
+                                          "' in jitted code: a Numba WrapperAddressProtocol (a native function "
+                                          "called by its address) is not supported"));
+        if (g->type_name == "function")  // realcode5: most often a function that a Numba @overload implements
+          return typingError(absl::StrCat("cannot use global '", name,
+                                          "' of Python type 'function' in jitted code: a plain Python function is "
+                                          "compiled only when it is @jit or @register_jitable (a Numba @overload "
+                                          "of it is not read)"));
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
                                         "' in jitted code"));
       case K::kMissing: break;

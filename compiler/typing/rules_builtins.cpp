@@ -91,6 +91,10 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if ((module == "numba" || module == "kiln") && attr == "typed") return tc.module("kiln.typed");
   // typedempty: numba.types.int64 (kiln.types): its members travel in the bundle (bundle.py: library_members)
   if ((module == "numba" || module == "kiln") && attr == "types") return tc.module(module + ".types");
+  // realcode5: numba.config.NUMBA_NUM_THREADS (stumpy sizes its per-thread
+  // buffers by it): the settings' plain values are frozen by bundle.py, as
+  // Numba freezes a global module's attributes at compile time.
+  if ((module == "numba" || module == "kiln") && attr == "config") return tc.module(module + ".config");
   if (module == "numpy") {
     static const std::map<std::string, std::pair<int, int>> ints = {  // bits, signed
         {"int8", {8, 1}},   {"int16", {16, 1}},  {"int32", {32, 1}},  {"int64", {64, 1}},

@@ -361,6 +361,19 @@ def _numba_number_class(value):
     return f"numpy.{name}"
 
 
+# realcode5: the name of the global that carries a @jit callee's fastmath
+# (no identifier has '<'): "fastmath:" and "fast" (fastmath=True), nothing
+# (off) or the flag names, comma-separated (compiler/lowering/lower.cpp).
+FASTMATH_GLOBAL = "<fastmath>"
+
+
+def _fastmath_ref(options):
+    from .dispatcher import _fastmath  # late: dispatcher imports this module
+    value = _fastmath(options.get("fastmath", False))
+    spec = "fast" if value is True else "" if value is False else ",".join(value)
+    return (FASTMATH_GLOBAL, KIND_BUILTIN, None, 0, "fastmath:" + spec, "")
+
+
 def _module_dict(path):
     """The namespace of module `path` ("numba.types": the module numba binds
     as `types`, whatever sys.modules calls it), or {}. No module
@@ -417,10 +430,15 @@ class _Builder:
         self.functions = []   # plain structures, in bundle order
         self.index = {}       # id(py_func or code) -> index
         self.keep = []        # keeps keyed objects alive while building
+        self.callee_options = {}  # realcode5: id(py_func) -> the jit options of a @jit callee
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
 
-    def add_function(self, func):
+    def add_function(self, func, options=None):
+        """Function `func`'s index in the bundle, adding it (and what it
+        reads) the first time. `options`: the jit options of the @jit
+        function that `func` is the Python function of, for a callee; its
+        fastmath travels with it (FASTMATH_GLOBAL)."""
         key = id(func)
         if key in self.index:
             return self.index[key]
@@ -428,6 +446,8 @@ class _Builder:
         self.index[key] = i
         self.keep.append(func)
         self.functions.append(None)  # reserve: recursion finds the index
+        if options is not None:
+            self.callee_options[key] = options  # realcode5: for its inner functions (add_code)
         outer_members, self.members = self.members, []  # pycells: this function's own
         code = func.__code__
         consts = self.code_consts(code, func)
@@ -449,6 +469,11 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
+        if options is not None:
+            # realcode5: a @jit callee is lowered with its own fastmath, not
+            # its caller's: stumpy's fastmath=True functions call helpers
+            # without it whose np.isinf checks must stand.
+            globals_.append(_fastmath_ref(options))
         defaults = []
         kwdefaults = []  # kwonly: (name, default) in the keyword-only parameters' order
         given = func.__kwdefaults__ or {}
@@ -477,7 +502,7 @@ class _Builder:
         as a global holding it is; else raise _Unrepresentable."""
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):  # realcode2: `metric=euclidean`, a jitted function default
-            return ("function", self.add_function(value.py_func))
+            return ("function", self.add_function(value.py_func, value._options))
         try:
             return constant(value)
         except _Unrepresentable:
@@ -507,6 +532,8 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
+        if id(owner) in self.callee_options:  # realcode5: an inner function of a callee takes its fastmath
+            globals_.append(_fastmath_ref(self.callee_options[id(owner)]))
         self.functions[i] = (code_fields(code, consts), globals_, [])
         return i
 
@@ -568,8 +595,10 @@ class _Builder:
             modules = [module]
             for m in modules:
                 # typedempty: and numba.types / kiln.types (numba.types.int64 after `import numba`).
+                # realcode5: and numba.config / kiln.config, whose plain settings
+                # (numba.config.NUMBA_NUM_THREADS) are frozen below.
                 modules += [f"{m}.{a}" for a in names if (library.is_module(f"{m}.{a}") or
-                                                          (m in ("numba", "kiln") and a == "types"))
+                                                          (m in ("numba", "kiln") and a in ("types", "config")))
                             and f"{m}.{a}" not in modules]
             for m in modules:
                 for attr in names:
@@ -610,7 +639,8 @@ class _Builder:
             for attr in names:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
-                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_function(value.py_func), "", ""))
+                    members.append((f"{module}.{attr}", KIND_FUNCTION, None,
+                                    self.add_function(value.py_func, value._options), "", ""))
                 # fp16: a submodule of jitted functions (cuda.fp16.hadd) is looked through too
                 if module == "kiln.cuda" and isinstance(value, types.ModuleType):
                     for inner in names:
@@ -677,7 +707,7 @@ class _Builder:
             return (name, KIND_MISSING, None, 0, "", "")
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
-            return (name, KIND_FUNCTION, None, self.add_function(value.py_func), "", "")
+            return (name, KIND_FUNCTION, None, self.add_function(value.py_func, value._options), "", "")
         if type(value) is tuple and _holds_jitted(value):
             # pycells: a tuple of jitted functions (and other values): each
             # item a global of its own, "name[k]" (no identifier has a
@@ -748,6 +778,10 @@ class _Builder:
             return frozen
         except _Unrepresentable:
             pass
+        if callable(getattr(value, "__wrapper_address__", None)) and callable(getattr(value, "signature", None)):
+            # realcode5: Numba's first-class native function (numba_stats wraps
+            # scipy.special.cython_special so); its class name is the user's.
+            return (name, KIND_UNSUPPORTED, None, 0, "", "WrapperAddressProtocol")
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
 
 

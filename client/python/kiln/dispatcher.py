@@ -114,6 +114,23 @@ class Dispatcher(_kiln.Dispatcher):
     def overloads(self):
         return dict(self._overloads())
 
+    @property
+    def targetoptions(self):
+        """Numba's ``Dispatcher.targetoptions``: the jit options, live. A
+        change (stumpy sets ``fastmath`` so) applies from the next compile;
+        ``recompile()`` applies it to the signatures compiled already."""
+        return self._options
+
+    def recompile(self):
+        """Numba's ``Dispatcher.recompile()``: compile every signature
+        compiled so far again, with the options, globals and callees as they
+        are now (the bundle is built anew)."""
+        compiled = self._overloads()
+        self._bundle = None
+        self._retire_overloads()
+        for args, ret in compiled:
+            self._compile(args, ret if self._eager else "")
+
     def inspect_llvm(self, signature=None):
         return self._inspect(EMITS["llvm"], signature)
 

@@ -38,6 +38,9 @@ struct State {
   // A deque: references stay valid while an overload runs without the GIL
   // and another thread adds one.
   std::deque<Overload> overloads;
+  // realcode5: recompile() retires the overloads rather than destroying
+  // them: a nogil call on another thread may still be running one.
+  std::deque<std::deque<Overload>> retired;
   Py_ssize_t nparams = -1;  // -1: every call goes through _call_slow
   bool frozen = false;      // only eager signatures: convert, never compile
   bool nogil = false;
@@ -584,6 +587,15 @@ PyObject* compileOverload(PyObject* self, PyObject* args) {
 }
 
 // _overloads() -> [(arg_types, return_type), ...] in dispatch order
+// realcode5: Numba's Dispatcher.recompile() (kiln/dispatcher.py): the
+// overloads compiled so far stop dispatching; they stay loaded (retired).
+PyObject* retireOverloads(PyObject* self, PyObject*) {
+  State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
+  st.retired.push_back(std::move(st.overloads));
+  st.overloads.clear();
+  Py_RETURN_NONE;
+}
+
 PyObject* listOverloads(PyObject* self, PyObject*) {
   State& st = *reinterpret_cast<DispatcherObject*>(self)->state;
   PyObject* out = PyList_New(0);
@@ -611,6 +623,7 @@ PyMethodDef kMethods[] = {
     {"_compile_overload", compileOverload, METH_VARARGS,
      "_compile_overload(bundle, arg_types, return_type, opt_level, fastmath, boundscheck, error_model[, tier]) -> dict"},
     {"_overloads", listOverloads, METH_NOARGS, "[(arg_types, return_type)] in dispatch order"},
+    {"_retire_overloads", retireOverloads, METH_NOARGS, "the overloads stop dispatching (recompile)"},
     {nullptr, nullptr, 0, nullptr},
 };
 
