@@ -80,11 +80,14 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty() && hasWithStatement(code, table)) {
-    // realcode: code written for Numba reaches object mode through a with
-    // block (`with numba.objmode(x="float64"):`); say which construct it is.
+    // objmode: the Python client replaces each `with objmode(...)` block of
+    // a function it has the source of by one call (kiln/_objmode.py); one
+    // that reaches the compiler is in a function nested in another, or came
+    // from a client that cannot run Python (the C++ client).
     if (std::find(code.names.begin(), code.names.end(), "objmode") != code.names.end())
-      return fail("with statements are not supported (a numba.objmode() block runs in object mode; "
-                  "kiln compiles in nopython mode only)", firstProtectedLine(code, table));
+      return fail("with statements are not supported (a numba.objmode() block runs in the Python "
+                  "interpreter: the Python client runs those of a jitted function and of the functions "
+                  "it calls, not of a function nested in one)", firstProtectedLine(code, table));
     return fail("with statements are not supported", firstProtectedLine(code, table));
   }
   return absl::OkStatus();
