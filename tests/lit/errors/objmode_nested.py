@@ -1,5 +1,5 @@
 # RUN: %mkbundle %s:f > %t.pb
-# RUN: not %kilnc --bundle %t.pb --sig "int64" --emit=kir 2>&1 | FileCheck %s
+# RUN: not %kilnc --bundle %t.pb --sig "int64" --emit=typed 2>&1 | FileCheck %s
 # A with objmode() block in a function nested in a jitted one stays a with statement (the client
 # rewrites only the blocks of the functions it bundles by their source): refused by name, at its line.
 from kiln import objmode
