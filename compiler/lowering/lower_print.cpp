@@ -4,6 +4,8 @@
 // Python prints the objects they box to.
 #include <cstddef>
 
+#include "llvm/IR/MDBuilder.h"
+
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "kiln_objmode.h"
@@ -89,17 +91,29 @@ absl::StatusOr<bool> FunctionLowering::lowerObjmode(const ir::Instr& i, llvm::Va
     b_.CreateStore(b_.CreateGlobalStringPtr(t->str(), "objmode.type"),
                    b_.CreateConstGEP1_64(ptr, out_types, static_cast<uint64_t>(k)));
   }
+  llvm::Value* error_class = entryAlloca(ptr, "objmode.error_class");
   llvm::Value* api = runtimeField(offsetof(KilnRuntime, objmode), "kiln.objmode");
   llvm::Value* fn = b_.CreateLoad(ptr, b_.CreateConstGEP1_64(b_.getInt8Ty(), api, offsetof(KilnObjmodeApi, call)));
   llvm::Type* i64 = b_.getInt64Ty();
-  llvm::FunctionType* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, i64, ptr, ptr, i64, ptr, ptr}, false);
+  llvm::FunctionType* fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, i64, ptr, ptr, i64, ptr, ptr, ptr}, false);
   llvm::Value* status =
       b_.CreateCall(fty, fn, {b_.CreateGlobalStringPtr(key_def->const_value.s, "objmode.key"),
                               b_.getInt64(static_cast<int64_t>(nin)), inputs, in_types,
-                              b_.getInt64(static_cast<int64_t>(nout)), outputs, out_types});
+                              b_.getInt64(static_cast<int64_t>(nout)), outputs, out_types, error_class});
   raiseIf(b_.CreateICmpEQ(status, b_.getInt32(KILN_RUNTIME_ERROR)), KILN_RUNTIME_ERROR,
           "a with objmode() block runs in the Python interpreter: only the Python client can run it");
-  raiseIf(b_.CreateICmpNE(status, b_.getInt32(KILN_OK)), KILN_PYTHON_ERROR, "a with objmode() block raised");
+  // The block's exception travels by its class path, as a class without a
+  // kind of its own does, so an except clause around the block matches it;
+  // the client raises the object itself (objmode_hook.cpp).
+  llvm::BasicBlock* raised = llvm::BasicBlock::Create(ctx_, "objmode.raised", fn_);
+  llvm::BasicBlock* ok = llvm::BasicBlock::Create(ctx_, "objmode.ok", fn_);
+  b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(KILN_OK)), raised, ok,
+                  llvm::MDBuilder(ctx_).createUnlikelyBranchWeights());
+  b_.SetInsertPoint(raised);
+  storeError(KILN_CLASS_ERROR, "a with objmode() block raised", "", false);
+  b_.CreateStore(b_.CreateLoad(ptr, error_class), b_.CreateStructGEP(errorType(), err_ptr_, 3));  // class_name
+  leaveWithError(b_.getInt32(KILN_CLASS_ERROR));
+  b_.SetInsertPoint(ok);
   llvm::Value* tuple = llvm::PoisonValue::get(valueType(ctx_, rt));
   for (size_t k = 0; k < nout; ++k) {
     const typing::Type* t = rt->items[k];

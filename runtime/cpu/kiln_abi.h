@@ -55,8 +55,8 @@ enum KilnErrorKind {
    * code: the caller re-raises the exception it is handling, if any, else
    * RuntimeError("No active exception to reraise"). */
   KILN_RERAISE_ACTIVE = 13,
-  /* objmode: a `with objmode()` block raised (kiln_objmode.h): the Python
-   * client holds the exception object and raises that very object. */
+  /* objmode: the status of the objmode hook when a `with objmode()` block
+   * raised (kiln_objmode.h); compiled code raises it as KILN_CLASS_ERROR. */
   KILN_PYTHON_ERROR = 14,
 };
 

@@ -26,9 +26,15 @@ extern "C" {
  * stored owns its references, as a result does). Returns KILN_OK,
  * KILN_PYTHON_ERROR (the block raised, or an output did not convert: the
  * Python exception waits in the client for the caller to raise it), or
- * KILN_RUNTIME_ERROR (no hook installed). */
+ * KILN_RUNTIME_ERROR (no hook installed). On KILN_PYTHON_ERROR,
+ * *error_class is the exception's class path ",module:qualname,...," (its
+ * class and bases, valid for the life of the process): compiled code
+ * raises it as KILN_CLASS_ERROR with that class_name, so its except clauses
+ * match the exception as Python would, and the caller raises the very
+ * object (the client knows it by that pointer). */
 typedef int32_t (*KilnObjmodeFn)(const char* key, int64_t nin, void* const* inputs, const char* const* in_types,
-                                 int64_t nout, void* const* outputs, const char* const* out_types);
+                                 int64_t nout, void* const* outputs, const char* const* out_types,
+                                 const char** error_class);
 
 /* The table compiled code calls (KilnRuntime.objmode). Fields are only ever
  * appended. */

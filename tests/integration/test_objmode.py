@@ -469,3 +469,44 @@ def test_an_array_output_in_a_function_of_scalars(kilnd):
         return y.sum()
 
     assert jit(ramp)(5) == 10.0
+
+
+def test_an_except_clause_around_the_block_catches_its_exception(kilnd):
+    def caught(s):
+        try:
+            with objmode(y="int64"):
+                y = int(s)
+        except ValueError:
+            y = -1
+        return y
+
+    def user_class(x):
+        try:
+            with objmode():
+                raise BlockError("inner", x)
+        except BlockError:
+            return 1
+        return 0
+
+    def not_this_one(s):
+        try:
+            with objmode(y="int64"):
+                y = int(s)
+        except KeyError:
+            y = -1
+        return y
+
+    def reraised(s):
+        try:
+            with objmode(y="int64"):
+                y = int(s)
+        except ValueError:
+            raise
+        return y
+
+    assert jit(caught)("zz") == caught("zz") == -1 and jit(caught)("4") == 4
+    assert jit(user_class)(3) == user_class(3) == 1
+    for func in (not_this_one, reraised):
+        with pytest.raises(ValueError, match="invalid literal") as info:
+            jit(func)("zz")
+        assert any(fr.lineno == _line_of(func, "y = int(s)") for fr in traceback.extract_tb(info.value.__traceback__))

@@ -141,7 +141,6 @@ std::string pythonError(const KilnError& err) {
     case KILN_STOP_ITERATION: cls = "StopIteration"; fallback = ""; break;
     case KILN_CLASS_ERROR: cls = err.class_name != nullptr ? err.class_name : "Exception"; fallback = ""; break;
     case KILN_RERAISE_ACTIVE: cls = "RuntimeError"; fallback = "No active exception to reraise"; break;
-    case KILN_PYTHON_ERROR: cls = "RuntimeError"; fallback = "a with objmode() block raised"; break;  // objmode:
     default: return absl::StrCat("compiled code returned unknown error kind ", err.kind);
   }
   std::string text;

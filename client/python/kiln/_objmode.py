@@ -67,6 +67,15 @@ def _run(key, args):
     return names, fn(*args)
 
 
+def _error_path(exc):
+    """",module:qualname,...,": the paths of the exception's class and its
+    bases (bundle.py's exception_path), as compiled code's except clauses
+    search a KILN_CLASS_ERROR's class_name."""
+    from .bundle import exception_path
+    return "," + ",".join(exception_path(c) for c in type(exc).__mro__ if issubclass(c, BaseException)) + ","
+
+
+_run.__kiln_error_path__ = _error_path
 _kiln._set_objmode_runner(_run)
 
 

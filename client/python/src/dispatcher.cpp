@@ -177,7 +177,7 @@ namespace {
 
 PyObject* raiseFromCompiledAt(const KilnError& err) {
   // objmode: the exception object a with objmode() block raised, as it was.
-  if (err.kind == KILN_PYTHON_ERROR && restoreObjmodeError()) return nullptr;
+  if (err.kind == KILN_CLASS_ERROR && restoreObjmodeError(err.class_name)) return nullptr;
   if (err.kind == KILN_RERAISE_ACTIVE) {  // exceptions: a bare raise
     PyObject* active = PyErr_GetHandledException();
     if (active != nullptr && active != Py_None) {

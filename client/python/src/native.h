@@ -263,8 +263,9 @@ class CurrentCallArgs {
   PyObject* outer_;
 };
 /// objmode: sets, as the raised exception, the one a with objmode() block
-/// raised on this thread (KILN_PYTHON_ERROR); false when none waits.
-bool restoreObjmodeError();
+/// raised on this thread, when compiled code raised it (a KILN_CLASS_ERROR
+/// whose class_name is the very pointer the hook gave); false otherwise.
+bool restoreObjmodeError(const char* class_name);
 /// Drops the block of a list argument stored at `src`.
 void dropList(const void* src);
 /// While boxing a result: the list arguments' blocks and their Python lists,

@@ -14,6 +14,8 @@
 #include <Python.h>
 
 #include <cstring>
+#include <set>
+#include <string>
 
 #include "kiln_abi.h"
 #include "kiln_objmode.h"
@@ -27,6 +29,7 @@ namespace {
 thread_local PyObject* call_args = nullptr;  // currentCallArgs (borrowed: the call holds it)
 PyObject* runner = nullptr;  // kiln._objmode._run (owned; read and written holding the GIL)
 thread_local PyObject* pending = nullptr;  // the exception a block raised, normalized (owned)
+thread_local const char* pending_class = nullptr;  // its class path, as compiled code raised it
 
 // Takes the raised exception out of the interpreter, normalized, with its traceback.
 PyObject* takeException() {
@@ -43,9 +46,29 @@ PyObject* takeException() {
 #endif
 }
 
-void keep(PyObject* exc) {
+// ",module:qualname,...,": the class paths (bundle.py's exception_path) of
+// the exception's class and its bases, interned for the life of the process
+// (compiled code holds the pointer as KilnError.class_name).
+const char* classPath(PyObject* exc) {
+  static auto* interned = new std::set<std::string>();
+  std::string path = ",builtins:Exception,";
+  PyObject* fn = runner != nullptr ? PyObject_GetAttrString(runner, "__kiln_error_path__") : nullptr;
+  PyObject* text = fn != nullptr ? PyObject_CallOneArg(fn, exc) : nullptr;
+  if (text != nullptr && PyUnicode_Check(text)) {
+    if (const char* utf8 = PyUnicode_AsUTF8(text)) path = utf8;
+  }
+  if (text == nullptr) PyErr_Clear();
+  Py_XDECREF(text);
+  Py_XDECREF(fn);
+  return interned->insert(path).first->c_str();
+}
+
+// Keeps the exception (and forgets any earlier one, which compiled code handled).
+const char* keep(PyObject* exc) {
   Py_XDECREF(pending);
   pending = exc;
+  pending_class = exc != nullptr ? classPath(exc) : nullptr;
+  return pending_class;
 }
 
 // The data of a keeper block: the Python object whose memory an output borrows.
@@ -96,7 +119,7 @@ void nameOutput(PyObject* name, const char* spelling) {
 }
 
 int32_t runBlock(const char* key, int64_t nin, void* const* inputs, const char* const* in_types, int64_t nout,
-                 void* const* outputs, const char* const* out_types) {
+                 void* const* outputs, const char* const* out_types, const char** error_class) {
   PyGILState_STATE gil = PyGILState_Ensure();
   int32_t status = KILN_OK;
   int64_t converted = 0;
@@ -147,7 +170,7 @@ int32_t runBlock(const char* key, int64_t nin, void* const* inputs, const char* 
   if (result == nullptr || converted < nout) {
     for (int64_t k = 0; k < converted; ++k)  // the outputs converted before the failure
       if (const Layout* l = layoutOfSpelling(out_types[k])) releaseResult(*l, outputs[k]);
-    keep(takeException());
+    *error_class = keep(takeException());
     status = KILN_PYTHON_ERROR;
   }
   Py_XDECREF(result);
@@ -176,10 +199,11 @@ PyMethodDef kObjmodeFunctions[] = {
 
 void installObjmodeHook() { kiln_objmode_set_hook(runBlock); }
 
-bool restoreObjmodeError() {
+bool restoreObjmodeError(const char* class_name) {
+  if (pending == nullptr || class_name == nullptr || class_name != pending_class) return false;
   PyObject* exc = pending;
   pending = nullptr;
-  if (exc == nullptr) return false;
+  pending_class = nullptr;
 #if PY_VERSION_HEX >= 0x030C0000
   PyErr_SetRaisedException(exc);
 #else

@@ -154,7 +154,7 @@ TEST(RuntimeTest, RuntimeTableIsTheLibrary) {
 // says so (KILN_RUNTIME_ERROR) and compiled code raises; with one, the
 // runtime hands the call over as it is.
 int32_t fakeBlock(const char* key, int64_t nin, void* const* inputs, const char* const*, int64_t nout,
-                  void* const* outputs, const char* const*) {
+                  void* const* outputs, const char* const*, const char**) {
   if (std::string(key) != "k" || nin != 1 || nout != 1) return KILN_TYPE_ERROR;
   *static_cast<int64_t*>(outputs[0]) = *static_cast<const int64_t*>(inputs[0]) + 1;
   return KILN_OK;
@@ -168,12 +168,13 @@ TEST(RuntimeTest, ObjmodeBlocksNeedAHook) {
   void* inputs[] = {&in};
   void* outputs[] = {&out};
   const char* types[] = {"int64"};
-  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types), KILN_RUNTIME_ERROR);
+  const char* cls = nullptr;
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_RUNTIME_ERROR);
   kiln_objmode_set_hook(fakeBlock);
-  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types), KILN_OK);
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_OK);
   EXPECT_EQ(out, 42);
   kiln_objmode_set_hook(nullptr);
-  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types), KILN_RUNTIME_ERROR);
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_RUNTIME_ERROR);
 }
 
 TEST(RuntimeTest, CountsAreExactUnderThreads) {
