@@ -510,3 +510,21 @@ def test_an_except_clause_around_the_block_catches_its_exception(kilnd):
         with pytest.raises(ValueError, match="invalid literal") as info:
             jit(func)("zz")
         assert any(fr.lineno == _line_of(func, "y = int(s)") for fr in traceback.extract_tb(info.value.__traceback__))
+
+
+def test_a_block_in_a_generator(kilnd):
+    def gen(n):
+        for i in range(n):
+            with objmode(y="int64"):
+                y = i * 10
+            yield y
+
+    assert list(jit(gen)(4)) == list(gen(4)) == [0, 10, 20, 30]
+
+
+def test_a_function_without_source_is_refused_by_name(kilnd):
+    namespace = {"objmode": objmode}
+    exec("def made(x):\n    with objmode(y='int64'):\n        y = x\n    return y\n", namespace)
+    with pytest.raises(UnsupportedError, match="needs the function's source") as info:
+        jit(namespace["made"])(1)
+    assert "line 1" in str(info.value)

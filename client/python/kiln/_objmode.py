@@ -202,7 +202,6 @@ class _BodyCheck:
         self.code = code
 
     def check(self, stmts, loops=0):
-        import ast
         for node in stmts:
             self.visit(node, loops)
 
