@@ -149,9 +149,17 @@ def numba_name(x):
     return y
 
 
+def kiln_types(x):
+    with kiln.objmode(y=kiln.types.float64[:], s=kiln.types.unicode_type):
+        y = np.full(3, float(x))
+        s = str(x)
+    return y.sum(), s
+
+
 def test_numba_objmode_and_numba_type_objects(kilnd):
     assert jit(numba_attr)(3) == 4
     assert list(jit(numba_name)(2)) == [2.0, 2.0]
+    assert jit(kiln_types)(2) == (6.0, "2")
 
 
 def seeded(seed):
