@@ -18,6 +18,7 @@ from numba import objmode as numba_objmode
 
 import kiln
 from kiln import TypingError, UnsupportedError, jit, objmode
+from kiln import types as kiln_types
 from conftest import PYTHON_DIR, KilndProcess
 
 SCALE = [2.0]  # read by a block at run time
@@ -150,7 +151,7 @@ def numba_name(x):
 
 
 def kiln_types(x):
-    with kiln.objmode(y=kiln.types.float64[:], s=kiln.types.unicode_type):
+    with kiln.objmode(y=kiln_types.float64[:], s=kiln_types.unicode_type):
         y = np.full(3, float(x))
         s = str(x)
     return y.sum(), s
