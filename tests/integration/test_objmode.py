@@ -150,7 +150,7 @@ def numba_name(x):
     return y
 
 
-def kiln_types(x):
+def kiln_type_objects(x):
     with kiln.objmode(y=kiln_types.float64[:], s=kiln_types.unicode_type):
         y = np.full(3, float(x))
         s = str(x)
@@ -160,7 +160,7 @@ def kiln_types(x):
 def test_numba_objmode_and_numba_type_objects(kilnd):
     assert jit(numba_attr)(3) == 4
     assert list(jit(numba_name)(2)) == [2.0, 2.0]
-    assert jit(kiln_types)(2) == (6.0, "2")
+    assert jit(kiln_type_objects)(2) == (6.0, "2")
 
 
 def seeded(seed):
