@@ -537,3 +537,19 @@ def test_a_function_without_source_is_refused_by_name(kilnd):
     with pytest.raises(UnsupportedError, match="needs the function's source") as info:
         jit(namespace["made"])(1)
     assert "line 1" in str(info.value)
+
+
+def test_a_file_edited_after_the_import_is_refused(kilnd, tmp_path, monkeypatch):
+    # The block is compiled from the file: one that no longer holds the running code is refused, never run.
+    (tmp_path / "edited_mod.py").write_text(
+        "from kiln import objmode\n\ndef f(x):\n    with objmode(y='int64'):\n        y = x + 1\n    return y\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    mod = importlib.import_module("edited_mod")
+    (tmp_path / "edited_mod.py").write_text(
+        "from kiln import objmode\n\ndef f(x):\n    with objmode(y='int64'):\n        y = x * 100\n    return y\n")
+    import linecache
+    linecache.checkcache(str(tmp_path / "edited_mod.py"))
+    with pytest.raises(UnsupportedError, match="is not the source of its code") as info:
+        jit(mod.f)(1)
+    assert "line 3" in str(info.value)

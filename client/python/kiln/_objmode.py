@@ -297,6 +297,14 @@ def _rewrite(func):
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or fdef.name != code.co_name:
         return None  # a lambda or a function made some other way: left to the compiler's refusal
 
+    # The source must be the code's: a file edited after the import would
+    # otherwise compile blocks (and code) the running function does not have.
+    import copy
+    same = _compile_def(copy.deepcopy(fdef), code)
+    if same is None or _shape(same) != _shape(code) or same.co_varnames != code.co_varnames:
+        _refuse(f"the source of '{code.co_name}' in {code.co_filename} is not the source of its code (was the file "
+                "edited after it was imported?): its with objmode() blocks cannot be run", code, code.co_firstlineno)
+
     # The with statements of the function itself, not of functions nested in it.
     withs = []
 
@@ -410,7 +418,42 @@ def _rewrite(func):
             return node
 
     Replace().visit(fdef)
-    if code.co_freevars:  # a closure: its free variables stay free (cells of a wrapper)
+    new = _compile_def(fdef, code)
+    if new is None:
+        return None
+    return _requalify(new, new.co_qualname, code.co_qualname)
+
+
+def _shape(code):
+    """What of a code object a recompile of its source must give again: its
+    instructions with their names and constants (not jump offsets nor
+    lines, which a recompile need not place alike). A method call on a module bound by an import in the same file
+    compiles to LOAD_ATTR there and LOAD_METHOD on its own (3.11's
+    is_import_originated), so the two, and PUSH_NULL, count as one."""
+    import dis
+    import types
+    out = []
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("PUSH_NULL", "CACHE"):
+            continue
+        name = "LOAD_ATTR" if ins.opname == "LOAD_METHOD" else ins.opname
+        if ins.opcode in dis.hasjrel or ins.opcode in dis.hasjabs:
+            out.append((name,))
+        elif isinstance(ins.argval, types.CodeType):
+            out.append((name, _shape(ins.argval)))
+        else:
+            out.append((name, ins.argval if isinstance(ins.argval, (str, int, float, complex, bytes, tuple,
+                                                                      frozenset, type(None))) else repr(ins.argval)))
+    return out
+
+
+def _compile_def(fdef, code):
+    """The code object of the function definition `fdef`, compiled as `code`
+    was (its filename, its __future__ flags; a closure inside a wrapper that
+    binds its free variables, so they stay free), or None."""
+    import __future__
+    import ast
+    if code.co_freevars:
         outer = ast.FunctionDef(
             name="__kiln_outer__", args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
                                                       kw_defaults=[], kwarg=None, defaults=[]),
@@ -425,7 +468,6 @@ def _rewrite(func):
     else:
         module = ast.Module(body=[fdef], type_ignores=[])
     ast.fix_missing_locations(module)
-    import __future__
     flags = 0
     for feature in __future__.all_feature_names:
         flag = getattr(__future__, feature).compiler_flag
@@ -435,7 +477,7 @@ def _rewrite(func):
     new = _find_code(top, code.co_name, bool(code.co_freevars))
     if new is None or set(new.co_freevars) != set(code.co_freevars):
         return None
-    return _requalify(new, new.co_qualname, code.co_qualname)
+    return new
 
 
 def _stored_shallow(nodes):
