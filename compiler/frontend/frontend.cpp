@@ -80,14 +80,13 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty() && hasWithStatement(code, table)) {
-    // objmode: the Python client replaces each `with objmode(...)` block of
-    // a function it has the source of by one call (kiln/_objmode.py); one
-    // that reaches the compiler is in a function nested in another, or came
-    // from a client that cannot run Python (the C++ client).
+    // objmode: the Python client replaces each `with objmode(...)` block by
+    // one call (kiln/_objmode.py); one that reaches the compiler came from a
+    // bundle no Python client rewrote (a C++ program's), which cannot run it.
     if (std::find(code.names.begin(), code.names.end(), "objmode") != code.names.end())
       return fail("with statements are not supported (a numba.objmode() block runs in the Python "
-                  "interpreter: the Python client runs those of a jitted function and of the functions "
-                  "it calls, not of a function nested in one)", firstProtectedLine(code, table));
+                  "interpreter: only the Python client, which compiles it from the function's source, "
+                  "can run it)", firstProtectedLine(code, table));
     return fail("with statements are not supported", firstProtectedLine(code, table));
   }
   return absl::OkStatus();

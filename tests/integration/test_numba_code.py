@@ -243,10 +243,8 @@ def test_a_numba_objmode_block_runs_in_the_interpreter(kilnd):
             return z
         return inner(x)
 
-    # A block in a function nested in a jitted one is still refused by name, at its line.
-    with pytest.raises(UnsupportedError, match=r"numba\.objmode\(\) block") as info:
-        jit(nested)(3)
-    assert f"line {_decorator_line(nested) + 2}" in str(info.value)
+    # So does one in a function nested in the jitted one (a closure compiled code makes).
+    assert jit(nested)(3) == 4
 
     def plain_with(lock):
         with lock:

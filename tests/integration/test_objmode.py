@@ -553,3 +553,17 @@ def test_a_file_edited_after_the_import_is_refused(kilnd, tmp_path, monkeypatch)
     with pytest.raises(UnsupportedError, match="is not the source of its code") as info:
         jit(mod.f)(1)
     assert "line 3" in str(info.value)
+
+
+def test_a_block_in_a_function_nested_in_the_jitted_one(kilnd):
+    def outer(x, n):
+        scale = 3
+
+        def inner(y):
+            with objmode(z="int64"):
+                z = int(y) * scale + n
+            return z
+
+        return inner(x) + inner(1)
+
+    assert jit(outer)(5, 2) == outer(5, 2) == 22

@@ -90,11 +90,15 @@ def _is_objmode(value):
 
 
 def _has_with(code):
-    """Whether co_code has BEFORE_WITH (a 2-byte unit scan, as bundle.py's _uses_matmul)."""
+    """Whether co_code, or that of a function nested in it, has BEFORE_WITH
+    (a 2-byte unit scan, as bundle.py's _uses_matmul)."""
     import opcode
+    import types
     before_with = opcode.opmap.get("BEFORE_WITH")
     raw = code.co_code
-    return before_with is not None and any(raw[i] == before_with for i in range(0, len(raw), 2))
+    if before_with is not None and any(raw[i] == before_with for i in range(0, len(raw), 2)):
+        return True
+    return any(isinstance(c, types.CodeType) and _has_with(c) for c in code.co_consts)
 
 
 def rewritten(func):
@@ -272,10 +276,8 @@ def _loaded(nodes):
 
 def _rewrite(func):
     import ast
-    import hashlib
     import inspect
     import textwrap
-    import types
 
     code = func.__code__
     try:
@@ -305,12 +307,58 @@ def _rewrite(func):
         _refuse(f"the source of '{code.co_name}' in {code.co_filename} is not the source of its code (was the file "
                 "edited after it was imported?): its with objmode() blocks cannot be run", code, code.co_firstlineno)
 
-    # The with statements of the function itself, not of functions nested in it.
+    replacements = {}
+    _scope_blocks(fdef, code, func, lines, start, replacements)
+    if not replacements:
+        return None
+
+    class Replace(ast.NodeTransformer):
+        def visit_With(self, node):
+            if id(node) in replacements:
+                return replacements[id(node)]
+            self.generic_visit(node)
+            return node
+
+        def visit_FunctionDef(self, node):
+            self.generic_visit(node)  # nested functions' blocks too (_scope_blocks)
+            return node
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+
+        def visit_Lambda(self, node):
+            return node
+
+        def visit_ClassDef(self, node):
+            return node
+
+    Replace().visit(fdef)
+    new = _compile_def(fdef, code)
+    if new is None:
+        return None
+    return _requalify(new, new.co_qualname, code.co_qualname)
+
+
+def _scope_blocks(fdef, code, func, lines, start, replacements):
+    """Registers the objmode blocks of the function definition `fdef` (whose
+    code object is `code`) and of the functions nested in it, and fills
+    `replacements` (id of a with node -> the statement that replaces it).
+    `func` is the jitted function (its globals, its closure: the blocks'
+    types are evaluated there); `lines`, `start` its source lines."""
+    import ast
+    import hashlib
+    import types
+
+    # The with statements of this function itself; those of the functions
+    # nested in it (closures compiled code makes) in their own scope.
     withs = []
+    nested = []
 
     def find(n):
         for c in ast.iter_child_nodes(n):
-            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                nested.append(c)
+                continue
+            if isinstance(c, (ast.Lambda, ast.ClassDef)):
                 continue
             if isinstance(c, ast.With):
                 call = _objmode_call(c, func)
@@ -319,8 +367,14 @@ def _rewrite(func):
             find(c)
 
     find(fdef)
+    for inner in nested:
+        first_line = min([inner.lineno] + [d.lineno for d in inner.decorator_list])
+        inner_code = next((c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == inner.name
+                           and c.co_firstlineno == first_line), None)
+        if inner_code is not None:
+            _scope_blocks(inner, inner_code, func, lines, start, replacements)
     if not withs:
-        return None
+        return
 
     params = {a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
     params |= {a.arg for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
@@ -348,7 +402,6 @@ def _rewrite(func):
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                     read_outside.setdefault(sub.id, sub)
 
-    replacements = {}
     for w, call in withs:
         if call.args or any(kw.arg is None for kw in call.keywords):
             _refuse("with objmode() takes its outputs as keyword arguments only (name=\"type\")", code, w.lineno)
@@ -397,31 +450,6 @@ def _rewrite(func):
             n.lineno, n.end_lineno, n.col_offset, n.end_col_offset = w.lineno, w.lineno, w.col_offset, w.col_offset
         replacements[id(w)] = stmt
 
-    class Replace(ast.NodeTransformer):
-        def visit_With(self, node):
-            if id(node) in replacements:
-                return replacements[id(node)]
-            self.generic_visit(node)
-            return node
-
-        def visit_FunctionDef(self, node):
-            if node is fdef:
-                self.generic_visit(node)
-            return node
-
-        visit_AsyncFunctionDef = visit_FunctionDef
-
-        def visit_Lambda(self, node):
-            return node
-
-        def visit_ClassDef(self, node):
-            return node
-
-    Replace().visit(fdef)
-    new = _compile_def(fdef, code)
-    if new is None:
-        return None
-    return _requalify(new, new.co_qualname, code.co_qualname)
 
 
 def _shape(code):
