@@ -63,10 +63,11 @@ cd "$KILN_ROOT"
 
 # The files that exercise the frontend's version-specific paths (calls,
 # jumps, loops, comprehensions, exceptions, generators, closures, literals,
-# slices, f-strings) and the client's bundle building.
+# slices, f-strings) and the client's bundle building (objmode: the source
+# rewrite of with objmode() blocks, compiled by the running interpreter).
 files=(
   arrays array_iter bundle closures closures_cells dicts errors exception_args exceptions format
-  generators generators_python iterators lists literal_containers pyfuncs pysub3 pysub4 range
+  generators generators_python iterators lists literal_containers objmode pyfuncs pysub3 pysub4 range
   realcode3 refusals slices strings tuples unroll_builtins wording
 )
 paths=()

@@ -80,11 +80,13 @@ absl::Status checkSupported(const CodeObject& code, const OpcodeTable& table) {
   if (code.flags & kCoAsyncGenerator) return fail("async generators are not supported", code.firstlineno);
   if (code.flags & kCoVarkeywords) return fail("**kwargs parameters are not supported", code.firstlineno);
   if (!code.exceptiontable.empty() && hasWithStatement(code, table)) {
-    // realcode: code written for Numba reaches object mode through a with
-    // block (`with numba.objmode(x="float64"):`); say which construct it is.
+    // objmode: the Python client replaces each `with objmode(...)` block by
+    // one call (kiln/_objmode.py); one that reaches the compiler came from a
+    // bundle no Python client rewrote (a C++ program's), which cannot run it.
     if (std::find(code.names.begin(), code.names.end(), "objmode") != code.names.end())
-      return fail("with statements are not supported (a numba.objmode() block runs in object mode; "
-                  "kiln compiles in nopython mode only)", firstProtectedLine(code, table));
+      return fail("with statements are not supported (a numba.objmode() block runs in the Python "
+                  "interpreter: only the Python client, which compiles it from the function's source, "
+                  "can run it)", firstProtectedLine(code, table));
     return fail("with statements are not supported", firstProtectedLine(code, table));
   }
   return absl::OkStatus();

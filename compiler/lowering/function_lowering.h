@@ -564,6 +564,7 @@ class FunctionLowering {
   // print: print(*args, sep=, end=) (lower_print.cpp): each value lent to
   // the runtime's printer (kiln_print.h) stored as a result.
   absl::StatusOr<bool> lowerPrint(const ir::Instr& i, llvm::Value** v);
+  absl::StatusOr<bool> lowerObjmode(const ir::Instr& i, llvm::Value** v);  // objmode: lower_print.cpp
 
   // format: format(), repr(), ascii(), f-string specs and str.format
   // (lower_format.cpp) through the runtime's formatter (kiln_format.h).

@@ -340,6 +340,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // objmode: a with objmode() block run by the client (lower_print.cpp).
+  absl::StatusOr<bool> on_objmode = lowerObjmode(i, &v);
+  if (!on_objmode.ok()) return on_objmode.status();
+  if (*on_objmode) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   // format: format(), repr(), ascii(), str.format (lower_format.cpp).
   absl::StatusOr<bool> on_format = lowerFormat(i, &v);
   if (!on_format.ok()) return on_format.status();

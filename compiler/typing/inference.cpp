@@ -799,6 +799,16 @@ class Inferrer {
                              std::string(p->status().message()), line_);
           return **p;
         }
+        // objmode: a with objmode() block the client took out (rules_print.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> o = objmodeBuiltinCall(
+                tc_, callee->name, args, i.operands.size() > 1 ? constantText(inst, i.operands[1]) : nullptr,
+                i.operands.size() > 2 ? constantText(inst, i.operands[2]) : nullptr)) {
+          if (!o->ok())
+            return userError(o->status().code() == absl::StatusCode::kUnimplemented ? Diagnostic::Kind::kUnsupported
+                                                                                     : Diagnostic::Kind::kTyping,
+                             std::string(o->status().message()), line_);
+          return **o;
+        }
         // format: format(x, spec), repr(x), ascii(x) (rules_format.cpp).
         if (std::optional<absl::StatusOr<const Type*>> f = formatBuiltinCall(
                 tc_, callee->name, args, i.kwnames, i.operands.size() > 2 ? constantText(inst, i.operands[2]) : nullptr)) {

@@ -450,6 +450,16 @@ std::optional<absl::StatusOr<const Type*>> printBuiltinCall(TypeContext& tc, con
                                                             const std::vector<const Type*>& args,
                                                             const std::vector<std::string>& kwnames);
 
+// objmode: the call a `with objmode(...)` block becomes (rules_print.cpp;
+// kiln/_objmode.py): kiln.objmode_call(key, outputs, *inputs), where
+// `outputs` is the constant text "name=type" per declared output, one a
+// line. The result is the tuple of the outputs' types; an input must be
+// boxable as print() boxes it, an output a type the client unboxes (numbers,
+// str, arrays of numbers, tuples of them). nullopt for another builtin.
+std::optional<absl::StatusOr<const Type*>> objmodeBuiltinCall(TypeContext& tc, const std::string& name,
+                                                              const std::vector<const Type*>& args,
+                                                              const std::string* key, const std::string* outputs);
+
 // format: (rules_format.cpp) format(x, spec), repr(x), ascii(x): the
 // result type, CPython's ValueError for a bad spec (INVALID_ARGUMENT) or
 // UNIMPLEMENTED for what Kiln does not format; `spec` is the text of the

@@ -55,6 +55,9 @@ enum KilnErrorKind {
    * code: the caller re-raises the exception it is handling, if any, else
    * RuntimeError("No active exception to reraise"). */
   KILN_RERAISE_ACTIVE = 13,
+  /* objmode: the status of the objmode hook when a `with objmode()` block
+   * raised (kiln_objmode.h); compiled code raises it as KILN_CLASS_ERROR. */
+  KILN_PYTHON_ERROR = 14,
 };
 
 /* exceptions: one argument of `raise Class(arg, ...)`. */

@@ -101,6 +101,8 @@ typedef struct KilnRuntime {
   const struct KilnFormatApi* format;
   /* exceptions: heap arguments of a raise (kiln_error.h: KilnErrorApi). */
   const struct KilnErrorApi* error;
+  /* objmode: `with objmode()` blocks run by the Python client (kiln_objmode.h). */
+  const struct KilnObjmodeApi* objmode;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

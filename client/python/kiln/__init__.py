@@ -22,6 +22,7 @@ from . import config, errors, extending  # noqa: E402 - after the warm-up starte
 from .dispatcher import Dispatcher, jit, njit  # noqa: E402
 from .errors import CompilerError, KilnError, ServerError, TypingError, UnsupportedError  # noqa: E402
 from .extending import register_jitable  # noqa: E402
+from ._objmode import objmode  # noqa: E402 - objmode: Numba's with objmode(...) blocks
 
 __version__ = "0.1.0"
 
@@ -73,6 +74,6 @@ def guvectorize(*args, **kwargs):
     return _guvectorize(*args, **kwargs)
 
 
-__all__ = ["jit", "njit", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "prange", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "objmode", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "prange", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations",
            "vectorize", "guvectorize"]

@@ -449,7 +449,10 @@ class _Builder:
         if options is not None:
             self.callee_options[key] = options  # realcode5: for its inner functions (add_code)
         outer_members, self.members = self.members, []  # pycells: this function's own
-        code = func.__code__
+        # objmode: a function with `with objmode(...)` blocks is compiled
+        # with each block replaced by a call the client runs (_objmode.py).
+        from . import _objmode
+        code = _objmode.rewritten(func) or func.__code__
         consts = self.code_consts(code, func)
         globals_ = [self.global_ref(name, func) for name in code.co_names]
         # closures: the cells of a closure made by a factory are frozen like
@@ -458,7 +461,8 @@ class _Builder:
         # values share one compile, a different value compiles anew. A free
         # variable wins over a global or attribute name of the same spelling.
         free = {}
-        for name, cell in zip(code.co_freevars, func.__closure__ or ()):
+        cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))  # objmode: by name (a rewrite may reorder)
+        for name, cell in ((n, cells[n]) for n in code.co_freevars if n in cells):
             try:
                 value = cell.cell_contents
             except ValueError:  # an empty cell: the function itself while it is being defined
@@ -557,6 +561,9 @@ class _Builder:
                                             code.co_qualname)) from None
 
     def global_ref(self, name, func):
+        from . import _objmode
+        if name == _objmode.CALL:  # objmode: the call a with objmode() block became
+            return (name, KIND_BUILTIN, None, 0, _objmode.CALL_BUILTIN, "")
         value = func.__globals__.get(name, _MISSING)
         if value is _MISSING:
             value = getattr(builtins, name, _MISSING)

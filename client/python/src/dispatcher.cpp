@@ -180,6 +180,8 @@ PyObject* raiseFromCompiled(KilnError& err) {
 namespace {
 
 PyObject* raiseFromCompiledAt(const KilnError& err) {
+  // objmode: the exception object a with objmode() block raised, as it was.
+  if (err.kind == KILN_CLASS_ERROR && restoreObjmodeError(err.class_name)) return nullptr;
   if (err.kind == KILN_RERAISE_ACTIVE) {  // exceptions: a bare raise
     PyObject* active = PyErr_GetHandledException();
     if (active != nullptr && active != Py_None) {
@@ -292,12 +294,15 @@ PyObject* invoke(const State& st, const Overload& ov, PyObject* args) {
     }
   KilnError err{};
   int32_t rc;
-  if (st.nogil) {
-    Py_BEGIN_ALLOW_THREADS
-    rc = ov.entry(ret_block, argv.data(), &err);
-    Py_END_ALLOW_THREADS
-  } else {
-    rc = ov.entry(ret_block, argv.data(), &err);
+  {
+    CurrentCallArgs current(args);  // objmode: a block's inputs are views of these arguments
+    if (st.nogil) {
+      Py_BEGIN_ALLOW_THREADS
+      rc = ov.entry(ret_block, argv.data(), &err);
+      Py_END_ALLOW_THREADS
+    } else {
+      rc = ov.entry(ret_block, argv.data(), &err);
+    }
   }
   // exceptions: the heap arguments of an error the code handled and returned from
   if (rc == KILN_OK && err.nargs != 0) kiln_error_clear(&err);

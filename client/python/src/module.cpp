@@ -1059,6 +1059,7 @@ PyMODINIT_FUNC PyInit__kiln() {
   kiln_unicode_set_ctype(&kPythonCtype);
   installHashKey();
   installPrintHook();  // print: print_hook.cpp
+  installObjmodeHook();  // objmode: objmode_hook.cpp
   if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0)  // genpy:
     return nullptr;
   if (PyType_Ready(&KernelLaunchType) < 0 || PyType_Ready(&KernelBaseType) < 0) return nullptr;  // cudahost:
@@ -1070,6 +1071,7 @@ PyMODINIT_FUNC PyInit__kiln() {
       PyModule_AddObject(m, "Bundle", reinterpret_cast<PyObject*>(&BundleType)) < 0 || !addFacts(m) ||
       PyModule_AddFunctions(m, kTypedDictFunctions) < 0 ||  // dicts: typed_dict.cpp
       PyModule_AddFunctions(m, kExportFunctions) < 0 ||     // packages: export.cpp
+      PyModule_AddFunctions(m, kObjmodeFunctions) < 0 ||    // objmode: objmode_hook.cpp
       PyModule_AddFunctions(m, kPreconnectFunctions) < 0) {  // preconnect.cpp
     Py_DECREF(m);
     return nullptr;

@@ -267,9 +267,38 @@ inline bool reflectedArg(const Layout& l) { return l.kind == Layout::Kind::kList
 void releaseResult(const Layout& layout, const void* src);
 /// print: boxes a value stored at `src` that the caller keeps (its blocks
 /// get references of the object's own); null with a Python error set.
-PyObject* boxBorrowed(const Layout& layout, const void* src);
+/// objmode: `args` as box's (an argument array boxes as a view based on the argument).
+PyObject* boxBorrowed(const Layout& layout, const void* src, PyObject* args = nullptr);
 /// print: installs the printer of compiled print() (print_hook.cpp).
 void installPrintHook();
+/// print, objmode: the layout of a type spelling, parsed once per spelling
+/// (print_hook.cpp); null when it is not one. Holding the GIL.
+const Layout* layoutOfSpelling(const char* spelling);
+/// objmode: installs the runner of with objmode() blocks (objmode_hook.cpp).
+void installObjmodeHook();
+/// objmode: _set_objmode_runner (objmode_hook.cpp).
+extern PyMethodDef kObjmodeFunctions[];
+/// objmode: the arguments (a tuple) of the innermost call of compiled code
+/// running on this thread, or null: the memory an argument array lends to
+/// compiled code belongs to one of them, so a block boxes such an array as
+/// a view based on it (boxArray's `args`) rather than a copy.
+PyObject* currentCallArgs();
+/// Sets currentCallArgs for its scope (calls nest: a block may call
+/// another jitted function).
+class CurrentCallArgs {
+ public:
+  explicit CurrentCallArgs(PyObject* args);
+  ~CurrentCallArgs();
+  CurrentCallArgs(const CurrentCallArgs&) = delete;
+  CurrentCallArgs& operator=(const CurrentCallArgs&) = delete;
+
+ private:
+  PyObject* outer_;
+};
+/// objmode: sets, as the raised exception, the one a with objmode() block
+/// raised on this thread, when compiled code raised it (a KILN_CLASS_ERROR
+/// whose class_name is the very pointer the hook gave); false otherwise.
+bool restoreObjmodeError(const char* class_name);
 /// Drops the block of a list argument stored at `src`.
 void dropList(const void* src);
 /// While boxing a result: the list arguments' blocks and their Python lists,

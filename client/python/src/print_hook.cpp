@@ -14,11 +14,10 @@
 #include "native.h"
 
 namespace kiln::python {
-namespace {
 
 // The layouts of the types printed so far, by spelling (only read and
 // written holding the GIL).
-const Layout* layoutOf(const char* spelling) {
+const Layout* layoutOfSpelling(const char* spelling) {
   static auto* cache = new std::map<std::string, std::unique_ptr<Layout>>();
   auto it = cache->find(spelling);
   if (it != cache->end()) return it->second.get();
@@ -26,6 +25,8 @@ const Layout* layoutOf(const char* spelling) {
   if (!l.ok()) return nullptr;
   return cache->emplace(spelling, std::make_unique<Layout>(*std::move(l))).first->second.get();
 }
+
+namespace {
 
 PyObject* strObject(const KilnStr* s) {
   return PyUnicode_FromKindAndData(static_cast<int>(s->kind), s->data, static_cast<Py_ssize_t>(s->length));
@@ -38,7 +39,7 @@ int32_t printWithPython(int64_t n, void* const* values, const char* const* types
   PyObject* args = PyTuple_New(static_cast<Py_ssize_t>(n));
   PyObject* kwargs = PyDict_New();
   for (int64_t k = 0; args != nullptr && k < n && status == KILN_OK; ++k) {
-    const Layout* l = layoutOf(types[k]);
+    const Layout* l = layoutOfSpelling(types[k]);
     PyObject* v = l ? boxBorrowed(*l, values[k]) : nullptr;
     if (v == nullptr) {
       status = KILN_TYPE_ERROR;

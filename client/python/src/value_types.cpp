@@ -1510,9 +1510,9 @@ void releaseResult(const Layout& l, const void* src) { releaseBlocks(l, src); }
 void dropList(const void* src) { kiln_mi_decref(load<KilnMemInfo*>(src)); }
 
 // print: a value compiled code lends (print_hook.cpp), boxed with references of its own.
-PyObject* boxBorrowed(const Layout& l, const void* src) {
+PyObject* boxBorrowed(const Layout& l, const void* src, PyObject* args) {
   retainBlocks(l, src);
-  return box(l, src);
+  return box(l, src, args);
 }
 
 void setListParents(const std::vector<std::pair<const void*, PyObject*>>* parents) { list_parents = parents; }

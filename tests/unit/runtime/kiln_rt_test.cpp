@@ -2,11 +2,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "kiln_error.h"
+#include "kiln_objmode.h"
 #include "kiln_rt.h"
 
 namespace {
@@ -146,6 +148,33 @@ TEST(RuntimeTest, RuntimeTableIsTheLibrary) {
   mi->refcount = 0;  // as compiled code leaves it before calling mi_destroy
   rt->mi_destroy(mi);
   EXPECT_EQ(stats().live_count, before.live_count);
+}
+
+// objmode: without the Python client's hook a block cannot run: the call
+// says so (KILN_RUNTIME_ERROR) and compiled code raises; with one, the
+// runtime hands the call over as it is.
+int32_t fakeBlock(const char* key, int64_t nin, void* const* inputs, const char* const*, int64_t nout,
+                  void* const* outputs, const char* const*, const char**) {
+  if (std::string(key) != "k" || nin != 1 || nout != 1) return KILN_TYPE_ERROR;
+  *static_cast<int64_t*>(outputs[0]) = *static_cast<const int64_t*>(inputs[0]) + 1;
+  return KILN_OK;
+}
+
+TEST(RuntimeTest, ObjmodeBlocksNeedAHook) {
+  const KilnObjmodeApi* api = kiln_runtime()->objmode;
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->size, sizeof(KilnObjmodeApi));
+  int64_t in = 41, out = 0;
+  void* inputs[] = {&in};
+  void* outputs[] = {&out};
+  const char* types[] = {"int64"};
+  const char* cls = nullptr;
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_RUNTIME_ERROR);
+  kiln_objmode_set_hook(fakeBlock);
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_OK);
+  EXPECT_EQ(out, 42);
+  kiln_objmode_set_hook(nullptr);
+  EXPECT_EQ(api->call("k", 1, inputs, types, 1, outputs, types, &cls), KILN_RUNTIME_ERROR);
 }
 
 TEST(RuntimeTest, CountsAreExactUnderThreads) {
