@@ -235,24 +235,29 @@ class _BodyCheck:
             self.visit(child, loops)
 
 
+def _bound_by(n):
+    """The names node `n` itself binds (its children aside)."""
+    import ast
+    if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+        return (n.id,)
+    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (n.name,)
+    if isinstance(n, (ast.Import, ast.ImportFrom)):
+        return tuple((a.asname or a.name).split(".")[0] for a in n.names)
+    if isinstance(n, ast.ExceptHandler) and n.name:
+        return (n.name,)
+    return ()
+
+
 def _stored(nodes):
     """The names the nodes bind (not inside nested functions or classes, whose names are their own)."""
     import ast
     out = set()
 
     def walk(n):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
+        out.update(_bound_by(n))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             return
-        if isinstance(n, ast.Lambda):
-            return
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            out.add(n.id)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                out.add((a.asname or a.name).split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
         for c in ast.iter_child_nodes(n):
             walk(c)
 
@@ -510,18 +515,9 @@ def _compile_def(fdef, code):
 
 def _stored_shallow(nodes):
     """Names bound by the nodes themselves (each node is visited on its own: the caller walked the tree)."""
-    import ast
     out = set()
     for n in nodes:
-        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            out.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                out.add((a.asname or a.name).split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            out.add(n.name)
+        out.update(_bound_by(n))
     return out
 
 
