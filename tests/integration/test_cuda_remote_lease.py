@@ -105,11 +105,11 @@ def test_a_client_that_dies_gives_its_memory_back_when_its_lease_lapses(kilnd_bi
 
 
 def test_a_live_idle_client_keeps_its_memory(kilnd_binary, tmp_path, remote_env):
-    server = pool(kilnd_binary, tmp_path, idle=1)
+    server = pool(kilnd_binary, tmp_path, idle=2)
     try:
         remote_env(server)
         d = cuda.to_device(np.arange(1000.0))
-        time.sleep(4)  # four times the lease: renewed by this process's lease thread
+        time.sleep(6)  # three times the lease: renewed by this process's lease thread
         assert d.copy_to_host().tolist() == np.arange(1000.0).tolist()
         e = cuda.to_device(np.ones(8))  # the session was not ended: no error
         assert e.copy_to_host().sum() == 8.0

@@ -435,6 +435,7 @@ def sync_all():
 # session is ended on each such server at exit.
 _leases = {}  # KILN_SERVER value -> seconds between renewals
 _lease_thread = []
+_lease_added = threading.Event()  # wakes the thread: a server with a shorter lease may have come
 
 
 def _hold():
@@ -444,6 +445,7 @@ def _hold():
     idle = float(pool_info().get("session_idle_seconds") or 300.0)
     with _pending_lock:
         _leases[server] = min(max(idle / 3, 0.05), 60.0)
+        _lease_added.set()
         if not _lease_thread:
             t = threading.Thread(target=_renew_leases, name="kiln-gpu-lease", daemon=True)
             t.start()
@@ -453,12 +455,16 @@ def _hold():
 
 
 def _renew_leases():
+    from ..errors import ServerUnavailableError
     while True:
-        time.sleep(min(_leases.values(), default=60.0))
+        _lease_added.wait(min(_leases.values(), default=60.0))
+        _lease_added.clear()
         for server in list(_leases):
             try:
                 _kiln.gpu_sync(_session, 0, False, True, server)
-            except Exception:  # the server is gone, or ended the session: the next call says so
+            except ServerUnavailableError:  # the server is gone: its memory with it (a later call adds it again)
+                _leases.pop(server, None)
+            except Exception:  # the server ended the session: the next call says so
                 pass
 
 
@@ -482,12 +488,13 @@ def _new_session():
 def _forked():
     # A child is a new client: its own session, and a fresh lock (another
     # thread of the parent may have held the old one at the fork).
-    global _session, _pending_lock
+    global _session, _pending_lock, _lease_added
     _session = os.urandom(16)
     _pending_lock = threading.Lock()
     _pending.clear()
     _leases.clear()  # the parent's thread is not in the child, nor its memory the child's
     _lease_thread.clear()
+    _lease_added = threading.Event()
 
 
 os.register_at_fork(after_in_child=_forked)
