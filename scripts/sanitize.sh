@@ -38,7 +38,12 @@ if [ $mode = asan ]; then
   # (bounded; bench/fatal_error_recovery.py measures it). They run below with
   # ASan and UBSan but without LeakSanitizer.
   recovery_tests='^CpuTarget\.FatalError.*IsAnInternalErrorNotAnAbort$'
-  ctest_args=(-LE '^fuzz$' -E "^CpuTarget\.MeasureEmitAndLinkCost\$|$recovery_tests")
+  # Nor Client.AForkedChildGetsItsOwnClient: its child allocates after a
+  # fork() made while gRPC's threads run, and clang 14's ASan allocator is
+  # not fork-safe (a lock another thread held at the fork stays held in the
+  # child, which then waits forever inside ASan: seen once in this stop's
+  # run, 20 minutes until ctest's timeout). It runs in the plain build.
+  ctest_args=(-LE '^fuzz$' -E "^CpuTarget\.MeasureEmitAndLinkCost\$|^Client\.AForkedChildGetsItsOwnClient\$|$recovery_tests")
 else
   dir=${TSAN_BUILD:-$KILN_ROOT/build-tsan}
   flags=(-DKILN_TSAN=ON)
