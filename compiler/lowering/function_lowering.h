@@ -338,6 +338,9 @@ class FunctionLowering {
   /// scalars) and, where the exponent is one value for every element (a
   /// scalar, or a 0-d array's element), that value as loaded (raw_exponent,
   /// in the exponent's own element type; nullptr otherwise).
+  /// powop: the one value of an operand for every element: a scalar's
+  /// value, a 0-d array's element; nullptr for an array of dimensions.
+  llvm::Value* uniformValue(const ir::Value* v);
   llvm::Value* numpyPowerElement(const typing::Type* ct, llvm::Value* x, llvm::Value* y, const typing::Type* base,
                                  const typing::Type* exponent, llvm::Value* raw_exponent, bool is_operator);
   /// NumPy's complex x / y (no exception for a zero divisor): every array

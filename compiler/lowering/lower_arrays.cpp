@@ -1044,11 +1044,7 @@ llvm::Value* FunctionLowering::arrayBinary(BinaryOp op, const ir::Value* lhs, co
   }
   // powop: a power as NumPy's operator and loops compute it, with the
   // exponent's value where it is one for every element.
-  llvm::Value* exponent = nullptr;
-  if (op == BinaryOp::kPow && rhs->type->isArray() && rhs->type->ndim == 0)
-    exponent = loadElement(flatElementPtr(value(rhs), rhs->type, b_.getInt64(0)), eb);
-  else if (op == BinaryOp::kPow && !rhs->type->isArray())
-    exponent = value(rhs);
+  llvm::Value* exponent = op == BinaryOp::kPow ? uniformValue(rhs) : nullptr;
   return elementwise({typed(lhs), typed(rhs)}, ct, result, inplace ? &target : nullptr, [&](const std::vector<llvm::Value*>& xs) {
     if (op == BinaryOp::kPow)
       return convert(b_, numpyPowerElement(ct, xs[0], xs[1], lhs->type, rhs->type, exponent, /*is_operator=*/true), ct, dt);

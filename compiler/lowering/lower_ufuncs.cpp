@@ -557,10 +557,7 @@ llvm::Value* FunctionLowering::ufuncCall(const ir::Resolution& res, const std::v
   std::vector<Typed> targets(nout);
   // powop: np.power's float loops with one exponent for every element.
   const bool power = info.impl == UfuncImpl::kPower;
-  llvm::Value* exponent = nullptr;
-  if (power && !args[1]->type->isArray()) exponent = value(args[1]);
-  if (power && args[1]->type->isArray() && args[1]->type->ndim == 0)
-    exponent = loadElement(flatElementPtr(value(args[1]), args[1]->type, b_.getInt64(0)), args[1]->type->dtype());
+  llvm::Value* exponent = power ? uniformValue(args[1]) : nullptr;
   for (size_t j = nout; j-- > 0;) {
     auto body = [&, j](const std::vector<llvm::Value*>& xs) {
       std::vector<llvm::Value*> ys =
@@ -619,6 +616,12 @@ llvm::Value* FunctionLowering::ufuncCall(const ir::Resolution& res, const std::v
 // cannot tell a Python int or float from NumPy's int64 or float64 scalar
 // (docs/numpy.md): an int64 or float64 scalar counts as Python's here too.
 namespace kiln::lowering {
+
+llvm::Value* FunctionLowering::uniformValue(const ir::Value* v) {
+  if (!v->type->isArray()) return value(v);
+  if (v->type->ndim != 0) return nullptr;
+  return loadElement(flatElementPtr(value(v), v->type, b_.getInt64(0)), v->type->dtype());
+}
 
 llvm::Value* FunctionLowering::numpyPowerElement(const typing::Type* ct, llvm::Value* x, llvm::Value* y,
                                                  const typing::Type* base, const typing::Type* exponent,
