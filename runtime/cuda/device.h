@@ -13,7 +13,8 @@
 //    past kMaxDriverStreams, and for launches of no client stream, the
 //    device's own stream); a launch waits for its stream before it returns,
 //    copies are ordered on the device's own stream. A kernel's error record (`kiln_kernel_error`, 8 int32 words)
-//    is read and cleared after each launch. A sticky fault (illegal address,
+//    is read and cleared after each launch; launches of one such kernel running at once each use a load of the
+//    module of their own, so each has its own record. A sticky fault (illegal address,
 //    trap) leaves the context unusable: launch() then returns INTERNAL with
 //    `fatal` set, and the worker exits so its supervisor starts a fresh one;
 //  - the emulation (device_emulation.cpp): "device memory" is this process's

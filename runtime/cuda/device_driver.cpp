@@ -2,11 +2,13 @@
 // (device.h). Every driver call goes through kiln_cuda.h's table (libcuda
 // opened with dlopen); CUresults become absl::Status in one place, check().
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -56,17 +58,90 @@ absl::Status check(int code, const char* what, bool* fatal = nullptr) {
   return absl::InternalError(absl::StrCat(what, ": ", text));
 }
 
-struct Module {
-  const Driver* driver = nullptr;
+// One load of a kernel's image: its function and its own globals.
+struct Instance {
   KilnCuHandle module = nullptr;
   KilnCuHandle function = nullptr;
   KilnCuDevptr error_global = 0;  // 0: the kernel reports nothing
-  // The error record is the module's, one for all its launches: launches of
-  // one module on two streams take turns, so each reads its own record.
-  std::mutex launch_mu;
+};
+
+// A kernel's module. A kernel that reports errors (debug=True, bounds
+// checks) writes one record, a global of its module, which each launch reads
+// and clears: two launches sharing it on two streams would mix their
+// records. So each launch running at once takes a load of its own (an
+// Instance: cuModuleLoadData gives every load its own globals), made at the
+// first overlap and kept; a kernel without a record shares one load.
+struct Module {
+  const Driver* driver = nullptr;
+  std::string image;  // kept only for a kernel with a record (its next loads)
+  std::string entry;
+  std::mutex mu;
+  std::condition_variable returned;
+  std::vector<std::unique_ptr<Instance>> instances;  // every load, under mu
+  Instance* first = nullptr;                         // instances[0], set before the module is shared
+  std::vector<Instance*> idle;                       // loads no launch holds
   ~Module() {
-    if (module != nullptr) driver->cuModuleUnload(module);
+    for (const std::unique_ptr<Instance>& i : instances)
+      if (i->module != nullptr) driver->cuModuleUnload(i->module);
   }
+};
+
+// The most loads of one module: a worker runs this many launches at once.
+constexpr size_t kMaxInstances = kConcurrentStreams + 1;
+
+// Loads `data` (a cubin, or PTX NUL-terminated) and resolves `entry` and
+// the error record into `out`; a failed load leaves `out.module` to unload.
+absl::Status loadInstance(const Driver& d, const std::string& data, const std::string& entry, Instance& out) {
+  if (absl::Status s = check(d.cuModuleLoadData(&out.module, data.data()), "cuModuleLoadData"); !s.ok()) return s;
+  if (absl::Status s = check(d.cuModuleGetFunction(&out.function, out.module, entry.c_str()), "cuModuleGetFunction");
+      !s.ok())
+    return s;
+  size_t bytes = 0;
+  if (d.cuModuleGetGlobal(&out.error_global, &bytes, out.module, kKernelErrorGlobal) != KILN_CUDA_SUCCESS ||
+      bytes < kKernelErrorBytes)
+    out.error_global = 0;
+  return absl::OkStatus();
+}
+
+// A launch's hold on one load of a module: the shared one for a kernel
+// without a record, else an idle one (loaded when none is, up to
+// kMaxInstances; past that it waits for one to be returned).
+class InstanceLease {
+ public:
+  explicit InstanceLease(Module& m) : m_(m) {}
+  ~InstanceLease() {
+    if (held_ == nullptr || held_->error_global == 0) return;
+    {
+      std::lock_guard<std::mutex> lock(m_.mu);
+      m_.idle.push_back(held_);
+    }
+    m_.returned.notify_one();
+  }
+  InstanceLease(const InstanceLease&) = delete;
+  InstanceLease& operator=(const InstanceLease&) = delete;
+
+  absl::StatusOr<Instance*> take() {
+    if (m_.first->error_global == 0) return held_ = m_.first;
+    std::unique_lock<std::mutex> lock(m_.mu);
+    if (m_.idle.empty() && m_.instances.size() < kMaxInstances) {
+      auto next = std::make_unique<Instance>();
+      absl::Status s = loadInstance(*m_.driver, m_.image, m_.entry, *next);
+      if (!s.ok()) {
+        if (next->module != nullptr) m_.driver->cuModuleUnload(next->module);
+        return s;
+      }
+      m_.instances.push_back(std::move(next));
+      return held_ = m_.instances.back().get();
+    }
+    m_.returned.wait(lock, [&] { return !m_.idle.empty(); });
+    held_ = m_.idle.back();
+    m_.idle.pop_back();
+    return held_;
+  }
+
+ private:
+  Module& m_;
+  Instance* held_ = nullptr;
 };
 
 class DriverDevice final : public Device {
@@ -160,17 +235,17 @@ class DriverDevice final : public Device {
     auto module = std::make_shared<Module>();
     Module& m = *module;
     m.driver = &d_;
+    m.entry = entry;
     // cuModuleLoadData takes a cubin as it is and PTX NUL-terminated.
     std::string data = image;
     if (data.rfind("\x7f" "ELF", 0) != 0) data.push_back('\0');
-    if (absl::Status s = check(d_.cuModuleLoadData(&m.module, data.data()), "cuModuleLoadData"); !s.ok()) return s;
-    if (absl::Status s = check(d_.cuModuleGetFunction(&m.function, m.module, entry.c_str()), "cuModuleGetFunction");
-        !s.ok())
-      return s;  // the module is unloaded with it
-    size_t bytes = 0;
-    if (d_.cuModuleGetGlobal(&m.error_global, &bytes, m.module, kKernelErrorGlobal) != KILN_CUDA_SUCCESS ||
-        bytes < kKernelErrorBytes)
-      m.error_global = 0;
+    m.first = m.instances.emplace_back(std::make_unique<Instance>()).get();
+    if (absl::Status s = loadInstance(d_, data, entry, *m.first); !s.ok())
+      return s;  // what was loaded is unloaded with the module
+    if (m.first->error_global != 0) {
+      m.idle.push_back(m.first);
+      m.image = std::move(data);
+    }
     lru_.emplace_front(id, std::move(module));
     index_[id] = lru_.begin();
     // An evicted module is unloaded when the last launch holding it ends.
@@ -224,7 +299,10 @@ class DriverDevice final : public Device {
     Module& m = *const_cast<Module*>(static_cast<const Module*>(kernel.get()));
     absl::StatusOr<KilnCuHandle> stream = streamOf(stream_key);
     if (!stream.ok()) return stream.status();
-    std::lock_guard<std::mutex> turn(m.launch_mu);
+    InstanceLease lease(m);
+    absl::StatusOr<Instance*> taken = lease.take();
+    if (!taken.ok()) return taken.status();
+    const Instance& load = **taken;
     std::string spec;
     for (const KernelArg& a : args) spec += a.spec;
     char why[256] = {0};
@@ -262,15 +340,15 @@ class DriverDevice final : public Device {
         }
       }
     }
-    const int r = kiln_cuda_launch(m.function, config.grid, config.block, config.shared_bytes, *stream, layout,
+    const int r = kiln_cuda_launch(load.function, config.grid, config.block, config.shared_bytes, *stream, layout,
                                    block.data());
     kiln_cuda_layout_free(layout);
     if (absl::Status s = check(r, "cuLaunchKernel", fatal); !s.ok()) return s;
     if (absl::Status s = check(d_.cuStreamSynchronize(*stream), "the kernel", fatal); !s.ok()) return s;
     KernelReport report;
-    if (m.error_global != 0) {
+    if (load.error_global != 0) {
       int32_t words[8] = {0};
-      if (absl::Status s = copyOut(words, m.error_global, kKernelErrorBytes); !s.ok()) return s;
+      if (absl::Status s = copyOut(words, load.error_global, kKernelErrorBytes); !s.ok()) return s;
       if (words[0] != 0) {
         report.kind = words[0];
         report.line = words[1];
@@ -279,7 +357,7 @@ class DriverDevice final : public Device {
           report.block[k] = words[5 + k];
         }
         const int32_t zero[8] = {0};
-        if (absl::Status s = copyIn(m.error_global, zero, kKernelErrorBytes); !s.ok()) return s;
+        if (absl::Status s = copyIn(load.error_global, zero, kKernelErrorBytes); !s.ok()) return s;
       }
     }
     return report;
