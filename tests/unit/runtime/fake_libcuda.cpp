@@ -20,8 +20,15 @@
 //   add_one(float32[:] a)  a[i] += 1 for each i < shape0 (data, shape, stride)
 //   fault()                returns CUDA_ERROR_ILLEGAL_ADDRESS from the launch
 //
+// A compiled image (PTX, or a cubin) is accepted too: its kernels are the
+// names it holds, and a launch of one runs nothing but is recorded (grid,
+// block, shared bytes, the first parameters) for the test to read: so the
+// Python client's own launch path (kiln/cuda/_driver.py, KILN_LIBCUDA) runs
+// against it up to the kernel's first instruction.
+//
 // Counters for the test: fake_cuda_modules_loaded(), fake_cuda_streams_live(),
 // fake_cuda_rendezvous_seen(tag), fake_cuda_rendezvous_reset().
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -50,7 +57,33 @@ struct FakeModule {
   std::vector<std::unique_ptr<FakeFunction>> kernels;  // owned, as a real module owns its CUfunctions
   bool has_error_global = false;
   int32_t error_record[8] = {0};
+  std::string image;  // a compiled image (PTX or cubin), whose kernels only record their launch
 };
+
+// The last launch of a compiled image's kernel, for the test to read.
+struct LaunchRecord {
+  std::mutex mu;
+  unsigned grid[3] = {0, 0, 0}, block[3] = {0, 0, 0}, shared = 0;
+  int params_wanted = 0;          // how many 8-byte parameters to keep (the test knows the kernel's)
+  unsigned long long params[64] = {0};
+  int launches = 0;
+  std::string last_image;         // the image of the last module loaded
+} launch_log;
+
+// The bytes of a compiled image: PTX up to its NUL, a 64-bit ELF (cubin)
+// up to the end of its section headers.
+std::string imageBytes(const void* image) {
+  const auto* p = static_cast<const unsigned char*>(image);
+  if (std::memcmp(p, "\x7f" "ELF", 4) == 0) {
+    uint64_t shoff = 0;
+    uint16_t shentsize = 0, shnum = 0;
+    std::memcpy(&shoff, p + 0x28, 8);
+    std::memcpy(&shentsize, p + 0x3a, 2);
+    std::memcpy(&shnum, p + 0x3c, 2);
+    return std::string(reinterpret_cast<const char*>(p), shoff + uint64_t{shentsize} * shnum);
+  }
+  return std::string(static_cast<const char*>(image));
+}
 
 std::atomic<int> modules_loaded{0};
 std::atomic<int> streams_live{0};
@@ -79,6 +112,31 @@ int fake_cuda_rendezvous_seen(int tag) {
   std::lock_guard<std::mutex> lock(rendezvous_mu);
   return tag >= 0 && tag < 64 ? rendezvous_seen[tag] : -1;
 }
+// The last compiled kernel's launch: keep `n` 8-byte parameters of later
+// launches; read them back, the grid, block and shared bytes, the number of
+// launches, and the last image loaded (its size; copied into `out`).
+void fake_cuda_keep_params(int n) {
+  std::lock_guard<std::mutex> lock(launch_log.mu);
+  launch_log.params_wanted = n < 0 ? 0 : n > 64 ? 64 : n;
+}
+unsigned long long fake_cuda_param(int i) {
+  std::lock_guard<std::mutex> lock(launch_log.mu);
+  return i >= 0 && i < 64 ? launch_log.params[i] : 0;
+}
+unsigned fake_cuda_launch_dim(int i) {  // 0-2 grid, 3-5 block, 6 shared bytes
+  std::lock_guard<std::mutex> lock(launch_log.mu);
+  return i < 3 ? launch_log.grid[i] : i < 6 ? launch_log.block[i - 3] : launch_log.shared;
+}
+int fake_cuda_launches(void) {
+  std::lock_guard<std::mutex> lock(launch_log.mu);
+  return launch_log.launches;
+}
+size_t fake_cuda_last_image(char* out, size_t size) {
+  std::lock_guard<std::mutex> lock(launch_log.mu);
+  if (out != nullptr) std::memcpy(out, launch_log.last_image.data(), std::min(size, launch_log.last_image.size()));
+  return launch_log.last_image.size();
+}
+
 void fake_cuda_rendezvous_reset(void) {
   std::lock_guard<std::mutex> lock(rendezvous_mu);
   rendezvous_arrivals = 0;
@@ -111,7 +169,20 @@ int cuDeviceGetName(char* name, int len, int) {
   return kSuccess;
 }
 int cuDeviceGetAttribute(int* value, int attribute, int) {
-  *value = attribute == 75 ? 8 : attribute == 76 ? 6 : 0;  // compute capability 8.6
+  switch (attribute) {  // an RTX 3090's (compute capability 8.6), by CUdevice_attribute number
+    case 1: *value = 1024; break;        // MAX_THREADS_PER_BLOCK
+    case 2: case 3: *value = 1024; break;  // MAX_BLOCK_DIM_X, _Y
+    case 4: *value = 64; break;          // MAX_BLOCK_DIM_Z
+    case 5: *value = 2147483647; break;  // MAX_GRID_DIM_X
+    case 6: case 7: *value = 65535; break;
+    case 8: *value = 49152; break;       // MAX_SHARED_MEMORY_PER_BLOCK
+    case 10: *value = 32; break;         // WARP_SIZE
+    case 16: *value = 82; break;         // MULTIPROCESSOR_COUNT
+    case 75: *value = 8; break;          // COMPUTE_CAPABILITY_MAJOR
+    case 76: *value = 6; break;          // COMPUTE_CAPABILITY_MINOR
+    case 97: *value = 101376; break;     // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+    default: *value = 0; break;
+  }
   return kSuccess;
 }
 int cuDeviceTotalMem_v2(size_t* bytes, int) {
@@ -127,7 +198,21 @@ int cuCtxSetCurrent(void*) { return kSuccess; }
 int cuCtxSynchronize(void) { return kSuccess; }
 
 int cuModuleLoadData(void** module, const void* image) {
-  std::istringstream in(static_cast<const char*>(image));
+  const std::string bytes = imageBytes(image);
+  {
+    std::lock_guard<std::mutex> lock(launch_log.mu);
+    launch_log.last_image = bytes;
+  }
+  if (bytes.find(".entry") != std::string::npos || bytes.rfind("\x7f" "ELF", 0) == 0) {
+    // A compiled kernel: its functions are the names its image holds.
+    auto* m = new FakeModule;
+    m->image = bytes;
+    m->has_error_global = bytes.find("kiln_kernel_error") != std::string::npos;
+    *module = m;
+    ++modules_loaded;
+    return kSuccess;
+  }
+  std::istringstream in(bytes);
   std::string word;
   if (!(in >> word) || word != "fake-module") return 218;  // CUDA_ERROR_INVALID_PTX
   auto* m = new FakeModule;
@@ -154,6 +239,11 @@ int cuModuleGetFunction(void** function, void* module, const char* name) {
       return kSuccess;
     }
   }
+  if (!m->image.empty() && m->image.find(name) != std::string::npos) {
+    m->kernels.push_back(std::make_unique<FakeFunction>(FakeFunction{m, name}));
+    *function = m->kernels.back().get();
+    return kSuccess;
+  }
   return kNotFound;
 }
 int cuModuleGetGlobal_v2(Devptr* address, size_t* bytes, void* module, const char* name) {
@@ -163,15 +253,25 @@ int cuModuleGetGlobal_v2(Devptr* address, size_t* bytes, void* module, const cha
   *bytes = sizeof m->error_record;
   return kSuccess;
 }
-int cuFuncGetAttribute(int* value, int, void*) {
-  *value = 0;
+int cuFuncGetAttribute(int* value, int attribute, void*) {
+  *value = attribute == 0 ? 1024 : 0;  // MAX_THREADS_PER_BLOCK; no static shared memory
   return kSuccess;
 }
 int cuFuncSetAttribute(void*, int, int) { return kSuccess; }
 
-int cuLaunchKernel(void* function, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
-                   unsigned int, void*, void** params, void**) {
+int cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by,
+                   unsigned int bz, unsigned int shared, void*, void** params, void**) {
   auto* f = static_cast<FakeFunction*>(function);
+  if (!f->module->image.empty()) {  // a compiled kernel: recorded, not run
+    std::lock_guard<std::mutex> lock(launch_log.mu);
+    const unsigned dims[7] = {gx, gy, gz, bx, by, bz, shared};
+    std::copy(dims, dims + 3, launch_log.grid);
+    std::copy(dims + 3, dims + 6, launch_log.block);
+    launch_log.shared = shared;
+    for (int i = 0; i < launch_log.params_wanted; ++i) std::memcpy(&launch_log.params[i], params[i], 8);
+    ++launch_log.launches;
+    return kSuccess;
+  }
   int32_t* record = f->module->error_record;
   if (f->name == "report") {
     if (f->module->has_error_global) {
