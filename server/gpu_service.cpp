@@ -122,7 +122,7 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       }()),
       counts_(new Counts[static_cast<size_t>(config.gpu_devices)]),
       modules_(static_cast<size_t>(config.gpu_devices)),
-      sms_(static_cast<size_t>(config.gpu_devices)),
+      ccs_(static_cast<size_t>(config.gpu_devices)),
       queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
                                              absl::Seconds(config.gpu_session_idle_seconds), gpu::kConcurrentStreams,
                                              [this](const std::string& session) { endSession(session); },
@@ -182,7 +182,7 @@ std::vector<MetricsSample::GpuDevice> GpuService::sample() const {
   return out;
 }
 
-pb::GpuPoolInfo GpuService::info() const {
+pb::GpuPoolInfo GpuService::info() {
   pb::GpuPoolInfo info;
   info.set_backend(backend_);
   info.set_devices(static_cast<uint32_t>(devices_));
@@ -190,30 +190,43 @@ pb::GpuPoolInfo GpuService::info() const {
   info.set_max_launch_seconds(max_launch_seconds_);
   info.set_session_idle_seconds(session_idle_seconds_);
   *info.mutable_target() = pool_target_;
+  if (backend_ == "driver") {
+    for (int d = 0; d < devices_; ++d) {
+      absl::StatusOr<std::pair<int, int>> cc = describe(static_cast<uint32_t>(d), absl::Now() + absl::Seconds(1));
+      pb::GpuDeviceInfo* device = info.add_device_info();
+      if (cc.ok()) {
+        device->set_cc_major(static_cast<uint32_t>(cc->first));
+        device->set_cc_minor(static_cast<uint32_t>(cc->second));
+      }
+    }
+  }
   return info;
 }
 
-absl::StatusOr<pb::Target> GpuService::targetFor(uint32_t device, absl::Time deadline) {
-  if (absl::Status s = checkDevice(device); !s.ok()) return s;
-  pb::Target t = pool_target_;
-  if (backend_ != "driver" || !t.cpu().empty()) return t;
+absl::StatusOr<std::pair<int, int>> GpuService::describe(uint32_t device, absl::Time deadline) {
   {
     absl::MutexLock lock(&targets_mu_);
-    if (!sms_[device].empty()) {
-      t.set_cpu(sms_[device]);
-      return t;
-    }
+    if (ccs_[device].first != 0) return ccs_[device];
   }
   // Asked once per device (a restarted worker drives the same GPU).
   pb::WorkerRequest w;
   w.mutable_describe();
   absl::StatusOr<pb::WorkerReply> r = call(device, "describe the device", w, deadline);
   if (!r.ok()) return r.status();
-  absl::StatusOr<compiler::Target> best = compiler::cudaTargetFor(r->cc_major(), r->cc_minor());
+  absl::MutexLock lock(&targets_mu_);
+  ccs_[device] = {r->cc_major(), r->cc_minor()};
+  return ccs_[device];
+}
+
+absl::StatusOr<pb::Target> GpuService::targetFor(uint32_t device, absl::Time deadline) {
+  if (absl::Status s = checkDevice(device); !s.ok()) return s;
+  pb::Target t = pool_target_;
+  if (backend_ != "driver" || !t.cpu().empty()) return t;
+  absl::StatusOr<std::pair<int, int>> cc = describe(device, deadline);
+  if (!cc.ok()) return cc.status();
+  absl::StatusOr<compiler::Target> best = compiler::cudaTargetFor(cc->first, cc->second);
   if (!best.ok())
     return absl::FailedPreconditionError(absl::StrCat("GPU ", device, ": ", best.status().message()));
-  absl::MutexLock lock(&targets_mu_);
-  sms_[device] = best->cpu;
   t.set_cpu(best->cpu);
   return t;
 }

@@ -39,8 +39,10 @@ class GpuService {
   /// (/proc/self/exe in kilnd).
   GpuService(const Config& config, std::string worker_exe);
 
-  /// What GetServerInfo tells clients.
-  kiln::v1::GpuPoolInfo info() const;
+  /// What GetServerInfo tells clients. Under the driver it names each GPU's
+  /// compute capability, asking a worker (once per device, 1 s at most) for
+  /// a GPU not yet described.
+  kiln::v1::GpuPoolInfo info();
 
   /// What a kernel launched on `device` is compiled for: under the driver,
   /// the SM of that GPU (its worker says its compute capability once; the
@@ -128,9 +130,10 @@ class GpuService {
   void noteLoaded(uint32_t device, const kiln::v1::Artifact& artifact, uint64_t generation);
   absl::Mutex modules_mu_;
   std::vector<absl::flat_hash_map<std::string, uint64_t>> modules_ ABSL_GUARDED_BY(modules_mu_);
-  // Per device: the SM its GPU's kernels are compiled for ("" until asked).
+  // Per device: its GPU's compute capability ((0, 0) until its worker said).
+  absl::StatusOr<std::pair<int, int>> describe(uint32_t device, absl::Time deadline);
   absl::Mutex targets_mu_;
-  std::vector<std::string> sms_ ABSL_GUARDED_BY(targets_mu_);
+  std::vector<std::pair<int, int>> ccs_ ABSL_GUARDED_BY(targets_mu_);
   // Device memory by the session that allocated it (AllocDeviceRequest
   // .session), freed when the session ends: a client that dies gives its
   // memory back once its lease lapses. A buffer is (device, generation, id).

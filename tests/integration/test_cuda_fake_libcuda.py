@@ -20,10 +20,11 @@ import ctypes, json, os, struct, sys
 import numpy as np
 from kiln import cuda
 from kiln.cuda import _driver
-fake = ctypes.CDLL(os.environ["KILN_LIBCUDA"])
-fake.fake_cuda_param.restype = ctypes.c_ulonglong
-fake.fake_cuda_launch_dim.restype = ctypes.c_uint
-fake.fake_cuda_last_image.restype = ctypes.c_size_t
+fake = ctypes.CDLL(os.environ["KILN_LIBCUDA"]) if "KILN_LIBCUDA" in os.environ else None
+if fake is not None:
+    fake.fake_cuda_param.restype = ctypes.c_ulonglong
+    fake.fake_cuda_launch_dim.restype = ctypes.c_uint
+    fake.fake_cuda_last_image.restype = ctypes.c_size_t
 out = {}
 def launch_record(nparams):
     return {"dims": [fake.fake_cuda_launch_dim(i) for i in range(7)],
@@ -49,9 +50,11 @@ def fake_library():
     return path
 
 
-def run(body):
+def run(body, local_gpu=True):
     env = dict(os.environ)
-    env["KILN_LIBCUDA"] = fake_library()
+    env.pop("KILN_LIBCUDA", None)
+    if local_gpu:
+        env["KILN_LIBCUDA"] = fake_library()
     for name in ("KILN_CUDA_SIM", "KILN_CUDA_REMOTE", "KILN_CUDA_ARCH"):
         env.pop(name, None)
     code = PRELUDE + textwrap.dedent(body) + "\nprint('RESULT=' + json.dumps(out))\n"
@@ -157,3 +160,39 @@ def test_a_launch_the_device_cannot_run_is_refused_before_it_reaches_the_driver(
     for error, words in zip(r["errors"], (("2048 threads", "1024"), ("128", "64"), ("70000", "65535"))):
         assert all(w in error for w in words), (error, words)
     assert r["launches"] == 0
+
+
+def test_kilnds_driver_pool_runs_on_the_fake_gpu(kilnd_binary, tmp_path, monkeypatch):
+    """kilnd --gpu-pool=driver: its worker process opens fake_libcuda.so as
+    its GPU (device_driver.cpp), describes it (8.6), and runs the remote
+    path: device memory, copies, a kernel compiled for sm_86 loaded and
+    launched (recorded by the fake, not run)."""
+    from conftest import KilndProcess
+    from test_cuda_remote import scrape
+    server = KilndProcess(kilnd_binary, str(tmp_path), ["--gpu-pool", "driver", "--gpu-libcuda", fake_library(),
+                                                        "--metrics-listen", "127.0.0.1:0"])
+    try:
+        monkeypatch.setenv("KILN_SERVER", server.target)
+        monkeypatch.setenv("KILN_CUDA_REMOTE", "1")
+        r = run("""
+            dev = cuda.get_current_device()
+            out["cc"] = list(dev.compute_capability)
+            @cuda.jit
+            def k(a, x):
+                i = cuda.grid(1)
+                if i < a.size:
+                    a[i] += x
+            d = cuda.to_device(np.arange(6, dtype=np.float64))
+            k[1, 32](d, 1.0)
+            cuda.synchronize()
+            out["back"] = d.copy_to_host().tolist()
+        """, local_gpu=False)
+        metrics = scrape(server)
+    finally:
+        server.stop()
+    log = open(server.log_path).read()
+    assert r["cc"] == [8, 6]
+    assert r["back"] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]  # the fake runs no kernel code
+    assert "backend driver" in log, log[-2000:]
+    assert metrics[("kiln_gpu_launches_total", 'device="0",outcome="ok"')] == 1
+    assert metrics[("kiln_gpu_modules_total", 'device="0",result="loaded"')] == 1

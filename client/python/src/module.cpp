@@ -477,17 +477,30 @@ PyObject* gpuFree(PyObject*, PyObject* arg) {
   Py_RETURN_NONE;
 }
 
-// gpu_pool_info() -> None or {"backend", "devices", "triple", "cpu", "max_device_bytes", "max_launch_seconds"}
+// gpu_pool_info() -> None or {"backend", "devices", "triple", "cpu", "max_device_bytes", "max_launch_seconds",
+// "session_idle_seconds", "compute_capabilities": [(major, minor) per GPU, under the driver]}
 PyObject* gpuPoolInfo(PyObject*, PyObject*) {
   absl::StatusOr<kiln::v1::ServerInfo> info =
       onClient<kiln::v1::ServerInfo>([](client::Client& c) { return c.info(); });
   if (!info.ok()) return raiseStatus(info.status());
   if (!info->has_gpu_pool()) Py_RETURN_NONE;
   const kiln::v1::GpuPoolInfo& g = info->gpu_pool();
-  return Py_BuildValue("{s:s,s:I,s:s,s:s,s:K,s:d,s:d}", "backend", g.backend().c_str(), "devices", g.devices(),
+  PyObject* ccs = PyList_New(0);
+  if (ccs == nullptr) return nullptr;
+  for (const kiln::v1::GpuDeviceInfo& d : g.device_info()) {
+    PyObject* cc = Py_BuildValue("(II)", d.cc_major(), d.cc_minor());
+    if (cc == nullptr || PyList_Append(ccs, cc) != 0) {
+      Py_XDECREF(cc);
+      Py_DECREF(ccs);
+      return nullptr;
+    }
+    Py_DECREF(cc);
+  }
+  return Py_BuildValue("{s:s,s:I,s:s,s:s,s:K,s:d,s:d,s:N}", "backend", g.backend().c_str(), "devices", g.devices(),
                        "triple", g.target().triple().c_str(), "cpu", g.target().cpu().c_str(), "max_device_bytes",
                        static_cast<unsigned long long>(g.max_device_bytes()), "max_launch_seconds",
-                       g.max_launch_seconds(), "session_idle_seconds", g.session_idle_seconds());
+                       g.max_launch_seconds(), "session_idle_seconds", g.session_idle_seconds(),
+                       "compute_capabilities", ccs);
 }
 
 PyObject* serverTarget(PyObject*, PyObject* args) {

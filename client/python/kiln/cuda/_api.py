@@ -526,6 +526,9 @@ class _PoolDevice(_Device):
     def __init__(self, device_id, info):
         self.id = device_id
         self.name = f"kiln GPU pool {info['backend']} device {device_id}".encode()
+        ccs = info.get("compute_capabilities") or []
+        if device_id < len(ccs) and ccs[device_id][0]:  # the GPU's own, under the driver
+            self.compute_capability = tuple(ccs[device_id])
 
     def __repr__(self):
         return f"<kiln.cuda device {self.id}: the kiln server's GPU pool>"
