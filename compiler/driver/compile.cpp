@@ -102,6 +102,14 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   result.return_type = ret->str();
   for (const typing::Type* t : prog.instances[0]->arg_types) result.arg_types.push_back(t->str());
   result.warnings = typing::performanceWarnings(prog);
+  {
+    // Typing's own warnings (a dict key cast with loss), at the entry's
+    // definition: Numba's come from its dict implementation, not a user line.
+    const compiler::Function& entry = prog.bundle->functions[prog.instances[0]->function_index];
+    for (const std::string& message : prog.types.warnings())
+      result.warnings.push_back({compiler::Diagnostic::Kind::kTypeSafetyWarning, message, entry.code.filename,
+                                 entry.code.firstlineno, entry.code.qualname});
+  }
   switch (request.emit) {
     case Emit::kBytecode:
     case Emit::kKir: break;  // returned above

@@ -1888,7 +1888,7 @@ class Inferrer {
         if ((i.compare_op == ir::CompareOp::kIn || i.compare_op == ir::CompareOp::kNotIn) &&
             operand(1)->kind == Kind::kDict) {  // dicts: k in d
           if (operand(0)->kind == Kind::kUnknown || !dictComplete(operand(1))) return absl::OkStatus();
-          if (!dictSlotFits(tc_, operand(1)->items[0], operand(0)))
+          if (!dictCastFits(tc_, operand(1)->items[0], operand(0)))
             return typingError(absl::StrCat("a key of type ", operand(0)->str(), " does not fit ", operand(1)->str()));
           t = tc_.boolean();
           break;
@@ -2018,7 +2018,7 @@ class Inferrer {
         }
         if (obj->kind != Kind::kDict || isSet(obj))  // sets: no item deletion either
           return typingError(absl::StrCat("'", obj->str(), "' object does not support item deletion"));
-        if (!dictComplete(obj) || !dictSlotFits(tc_, obj->items[0], operand(1)))
+        if (!dictComplete(obj) || !dictCastFits(tc_, obj->items[0], operand(1)))
           return typingError(absl::StrCat("cannot delete a key of type ", operand(1)->str(), " from ", obj->str()));
         return absl::OkStatus();
       }
@@ -2140,7 +2140,7 @@ class Inferrer {
         }
         if (obj->kind == Kind::kDict) {  // dicts:
           if (!dictComplete(obj)) return absl::OkStatus();
-          if (!dictSlotFits(tc_, obj->items[0], idx))
+          if (!dictCastFits(tc_, obj->items[0], idx))
             return typingError(absl::StrCat("a key of type ", idx->str(), " does not fit ", obj->str()));
           t = obj->items[1];
           break;

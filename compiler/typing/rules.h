@@ -263,6 +263,16 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
 /// Whether a value of type `from` is stored into a dict slot of type `to`
 /// (a key or a value) without loss: the same type, or one unify widens to it.
 bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from);
+/// dictSlotFits, or a cast with loss that Numba's typed dict makes with a
+/// NumbaTypeSafetyWarning (an integer to a narrower or other-signed
+/// integer, an integer to a float, a float or complex to a narrower one, and
+/// tuples of those item by item): then the warning is noted in `tc`
+/// (TypeContext::noteWarning) and the key or value is converted as stored.
+/// A float to an integer stays refused, as Numba refuses it.
+bool dictCastFits(TypeContext& tc, const Type* to, const Type* from);
+/// Numba's spelling of a type where its messages are matched: a uniform
+/// unnamed tuple is "UniTuple(item x count)"; the rest as Kiln spells it.
+std::string numbaSpelling(const Type* t);
 /// The dict `dict` refined by storing `key` -> `value`: itself when complete,
 /// else typed by them; nullptr with *why when they do not fit.
 const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, const Type* value, std::string* why);

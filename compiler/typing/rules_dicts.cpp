@@ -150,6 +150,43 @@ bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from) {
   return unify(tc, to, from) == to;
 }
 
+std::string numbaSpelling(const Type* t) {
+  if (t->kind == Kind::kTuple && t->name.empty() && !t->items.empty()) {
+    bool uniform = true;
+    for (const Type* item : t->items) uniform = uniform && item == t->items[0];
+    if (uniform) return absl::StrCat("UniTuple(", numbaSpelling(t->items[0]), " x ", t->items.size(), ")");
+  }
+  return t->str();
+}
+
+namespace {
+
+// Whether Numba's typed dict casts `from` to `to` (with a warning when
+// it loses): the casts dictCastFits names, checked item by item in tuples.
+bool numbaDictCasts(TypeContext& tc, const Type* to, const Type* from) {
+  if (dictSlotFits(tc, to, from)) return true;
+  if (from->kind == Kind::kInt) return to->kind == Kind::kInt || to->kind == Kind::kFloat;
+  if (from->kind == Kind::kFloat) return to->kind == Kind::kFloat;
+  if (from->kind == Kind::kComplex) return to->kind == Kind::kComplex;
+  if (from->kind == Kind::kTuple && to->kind == Kind::kTuple && from->name.empty() && to->name.empty() &&
+      from->items.size() == to->items.size()) {
+    for (size_t k = 0; k < to->items.size(); ++k)
+      if (!numbaDictCasts(tc, to->items[k], from->items[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool dictCastFits(TypeContext& tc, const Type* to, const Type* from) {
+  if (dictSlotFits(tc, to, from)) return true;
+  if (to->kind == Kind::kUnknown || from->kind == Kind::kUnknown || !numbaDictCasts(tc, to, from)) return false;
+  tc.noteWarning(absl::StrCat("unsafe cast from ", numbaSpelling(from), " to ", numbaSpelling(to),
+                              ". Precision may be lost."));
+  return true;
+}
+
 const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, const Type* value, std::string* why) {
   const Type* k = dict->items[0];
   const Type* v = dict->items[1];
@@ -167,11 +204,11 @@ const Type* dictWithItem(TypeContext& tc, const Type* dict, const Type* key, con
     }
     v = value;
   }
-  if (!dictSlotFits(tc, k, key)) {
+  if (!dictCastFits(tc, k, key)) {
     *why = absl::StrCat("cannot safely cast ", key->str(), " to ", k->str(), " (the key type of ", tc.dict(k, v)->str(), ")");
     return nullptr;
   }
-  if (!dictSlotFits(tc, v, value)) {
+  if (!dictCastFits(tc, v, value)) {
     *why = absl::StrCat("cannot safely cast ", value->str(), " to ", v->str(), " (the value type of ", tc.dict(k, v)->str(), ")");
     return nullptr;
   }
@@ -249,14 +286,14 @@ absl::StatusOr<const Type*> dictMethodCall(TypeContext& tc, BuiltinId id, const 
         *refined = d;
         return d->items[1];
       }
-      if (!dictSlotFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
+      if (!dictCastFits(tc, k, args[0])) return bad(absl::StrCat("a key of type ", args[0]->str(), " does not fit ", dict->str()));
       if (args.size() == 1) {
         // optional: without a default get() gives the value or None, as
         // Numba's Optional(V); pop() raises KeyError instead.
         if (id == BuiltinId::kDictGet) return tc.optional(v);
         return v;
       }
-      if (!dictSlotFits(tc, v, args[1]))
+      if (!dictCastFits(tc, v, args[1]))
         return bad(absl::StrCat("the default (", args[1]->str(), ") must have the values' type ", v->str()));
       return v;
     }

@@ -79,17 +79,6 @@ bool takesDtype(BuiltinId id) {
   }
 }
 
-// Numba's spelling of a type in a "No match for" line: a uniform unnamed
-// tuple shows "item x count"; everything else as Kiln spells it.
-std::string numbaSpelling(const Type* t) {
-  if (t->kind == Kind::kTuple && t->name.empty() && !t->items.empty()) {
-    bool uniform = true;
-    for (const Type* item : t->items) uniform = uniform && item == t->items[0];
-    if (uniform) return absl::StrCat("UniTuple(", numbaSpelling(t->items[0]), " x ", t->items.size(), ")");
-  }
-  return t->str();
-}
-
 }  // namespace
 
 absl::Status dtypeStringArgs(TypeContext& tc, const ir::Resolution& res, const ir::Instr& call,

@@ -13,6 +13,7 @@
 // also carries its depth and flattened size, so typing can refuse types that
 // grow without bound (TypeContext::tooLarge) in O(1).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -233,6 +234,13 @@ class TypeContext {
   /// spellings copied. Linear in the items of the types made.
   int64_t work() const { return work_; }
 
+  /// A compile warning that typing's rules find (a dict key cast with loss,
+  /// rules.h dictCastFits), each message once, in the order first noted.
+  void noteWarning(std::string message) {
+    if (std::find(warnings_.begin(), warnings_.end(), message) == warnings_.end()) warnings_.push_back(std::move(message));
+  }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
  private:
   const Type* intern(Type t);
   const Type* cached(int slot, Type t);
@@ -241,6 +249,7 @@ class TypeContext {
   // Keyed by structure: kind, scalar fields, name and the items' ids.
   std::unordered_map<std::string, std::unique_ptr<Type>> interned_;
   int64_t work_ = 0;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace kiln::typing

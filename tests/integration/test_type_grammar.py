@@ -108,7 +108,9 @@ def test_facts_come_from_the_extension():
                                       kinds["KIND_LOWERING"]: ("LoweringError", "LoweringError"),  # dtunits
                                       kinds["KIND_BOXING"]: ("BoxingError", "BoxingError"),  # pysub4
                                       kinds["KIND_PERFORMANCE_WARNING"]: ("PerformanceWarning",
-                                                                          "KilnPerformanceWarning")}  # warnings
+                                                                          "KilnPerformanceWarning"),  # warnings
+                                      kinds["KIND_TYPE_SAFETY_WARNING"]: ("TypeSafetyWarning",
+                                                                          "KilnTypeSafetyWarning")}
     from kiln import bundle, dispatcher
     assert bundle.KIND_FUNCTION == _kiln.PROTO_ENUMS["GlobalRef.Kind"]["KIND_FUNCTION"]
     assert dispatcher.EMITS == _kiln.EMITS

@@ -15,6 +15,7 @@ import warnings
 from . import _kiln, config
 from .bundle import bundle_spec
 from .errors import (NOT_IMPLEMENTED_PREFIXES, BoxingError, CompilerError, KilnError, KilnPerformanceWarning,
+                     KilnTypeSafetyWarning,
                      LoweringError, NumbaTypeError, NumbaValueError, TypingError, UnsupportedError,
                      UnsupportedNotImplementedError, located, warning_category)
 
@@ -26,7 +27,8 @@ _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedErr
                   "CompilerError": CompilerError, "NumbaTypeError": NumbaTypeError,
                   "NumbaValueError": NumbaValueError, "LoweringError": LoweringError,
                   "BoxingError": BoxingError,
-                  "KilnPerformanceWarning": KilnPerformanceWarning}  # a warning kind: emitted, not raised
+                  "KilnPerformanceWarning": KilnPerformanceWarning,
+                  "KilnTypeSafetyWarning": KilnTypeSafetyWarning}  # a warning kind: emitted, not raised
 # kiln.v1.Diagnostic.Kind value -> exception (or warning) class
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
 

@@ -155,6 +155,16 @@ class KilnPerformanceWarning(Warning):
     _numba_name = "NumbaPerformanceWarning"
 
 
+class KilnTypeSafetyWarning(Warning):
+    """A typed dict's key or value converted with loss where it is stored or
+    looked up (an int32 key of an int8-keyed dict), as Numba's
+    NumbaTypeSafetyWarning: "unsafe cast from int32 to int8. Precision may
+    be lost." A compile warning. Emitted as
+    ``warning_category(KilnTypeSafetyWarning)``."""
+
+    _numba_name = "NumbaTypeSafetyWarning"
+
+
 _warning_twins = {}
 
 
