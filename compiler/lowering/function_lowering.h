@@ -568,6 +568,7 @@ class FunctionLowering {
   // the runtime's printer (kiln_print.h) stored as a result.
   absl::StatusOr<bool> lowerPrint(const ir::Instr& i, llvm::Value** v);
   absl::StatusOr<bool> lowerObjmode(const ir::Instr& i, llvm::Value** v);  // objmode: lower_print.cpp
+  absl::StatusOr<bool> lowerNative(const ir::Instr& i, llvm::Value** v);  // native: lower_native.cpp
 
   // format: format(), repr(), ascii(), f-string specs and str.format
   // (lower_format.cpp) through the runtime's formatter (kiln_format.h).

@@ -347,6 +347,13 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     if (i.result) values_[i.result.get()] = v;
     return absl::OkStatus();
   }
+  // native: a C function called by address (lower_native.cpp).
+  absl::StatusOr<bool> on_native = lowerNative(i, &v);
+  if (!on_native.ok()) return on_native.status();
+  if (*on_native) {
+    if (i.result) values_[i.result.get()] = v;
+    return absl::OkStatus();
+  }
   // format: format(), repr(), ascii(), str.format (lower_format.cpp).
   absl::StatusOr<bool> on_format = lowerFormat(i, &v);
   if (!on_format.ok()) return on_format.status();

@@ -506,7 +506,8 @@ class Inferrer {
         // pysub3: so does one whose plain constants it reads (`sys.hexversion`).
         for (const compiler::GlobalRef& member : fn.globals)
           if ((member.kind == K::kFunction || member.kind == K::kConstant ||
-               member.kind == K::kBuiltin) &&  // tlist: numba.types.int64
+               member.kind == K::kBuiltin ||  // tlist: numba.types.int64
+               (member.kind == K::kUnsupported && member.type_name.rfind("native:", 0) == 0)) &&  // native:
               member.name.rfind(g->qualified_name + ".", 0) == 0)
             return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
@@ -516,10 +517,8 @@ class Inferrer {
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
           return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
-        if (g->type_name == "WrapperAddressProtocol")  // realcode5: numba_stats calls scipy's cython_special so
-          return typingError(absl::StrCat("cannot call global '", name,
-                                          "' in jitted code: a Numba WrapperAddressProtocol (a native function "
-                                          "called by its address) is not supported"));
+        if (g->type_name.rfind("native:", 0) == 0)  // native: a native function the client could not freeze, and why
+          return typingError(absl::StrCat("cannot call global '", name, "' in jitted code: ", g->type_name.substr(7)));
         if (g->type_name == "function")  // realcode5: most often a function that a Numba @overload implements
           return typingError(absl::StrCat("cannot use global '", name,
                                           "' of Python type 'function' in jitted code: a plain Python function is "
@@ -808,6 +807,11 @@ class Inferrer {
                                                                                      : Diagnostic::Kind::kTyping,
                              std::string(o->status().message()), line_);
           return **o;
+        }
+        // native: a C function called by address (rules_native.cpp).
+        if (std::optional<absl::StatusOr<const Type*>> n = nativeBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+          if (!n->ok()) return typingError(std::string(n->status().message()));
+          return **n;
         }
         // format: format(x, spec), repr(x), ascii(x) (rules_format.cpp).
         if (std::optional<absl::StatusOr<const Type*>> f = formatBuiltinCall(
@@ -1633,7 +1637,10 @@ class Inferrer {
                          (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
                           (member->qualified_name.rfind("exception:", 0) == 0 ||
                            member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
-                           member->qualified_name.rfind("typeref:", 0) == 0)))) {  // typedempty: types.unicode_type
+                           member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
+                           isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
+                         (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why
+                          member->type_name.rfind("native:", 0) == 0))) {
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;

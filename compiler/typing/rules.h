@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "compiler/ir/ir.h"
 #include "compiler/typing/registry.h"
 #include "compiler/typing/types.h"
@@ -523,5 +524,26 @@ std::string literalContainsProblem(const Type* x, const Type* t);
 // The result of the bound method `name` of literalAttr called with args.
 absl::StatusOr<const Type*> literalMethodCall(TypeContext& tc, const Type* t, const std::string& name,
                                               const std::vector<const Type*>& args);
+
+// native: a C function called by address, frozen by the client as the
+// builtin "native:NAME|RESULT(PARAM,...)|KEY" (kiln/_native.py,
+// rules_native.cpp): NAME as the user wrote it, the signature in Kiln's
+// spellings (numbers, bool; a none result for void), KEY its stable identity
+// (runtime/cpu/kiln_native.h).
+inline constexpr absl::string_view kNativeFunctionPrefix = "native:";
+struct NativeFunction {
+  std::string name;
+  const Type* result = nullptr;
+  std::vector<const Type*> params;
+  std::string key;
+};
+bool isNativeFunctionName(absl::string_view builtin_name);
+absl::StatusOr<NativeFunction> parseNativeFunction(TypeContext& tc, absl::string_view builtin_name);
+// The call of a native function: one positional argument per parameter, each
+// a number or bool (converted to the parameter's type where it is lowered).
+// nullopt for another builtin.
+std::optional<absl::StatusOr<const Type*>> nativeBuiltinCall(TypeContext& tc, const std::string& name,
+                                                             const std::vector<const Type*>& args,
+                                                             const std::vector<std::string>& kwnames);
 
 }  // namespace kiln::typing

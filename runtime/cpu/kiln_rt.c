@@ -8,6 +8,7 @@
 #include "kiln_linalg.h" /* linalg: */
 #include "kiln_cuda_sim.h" /* cuda: */
 #include "kiln_objmode.h"  /* objmode: */
+#include "kiln_native.h"   /* native: */
 #include "kiln_print.h"    /* print: */
 #include "kiln_format.h"   /* format: */
 #include "kiln_error.h"    /* exceptions: */
@@ -127,6 +128,7 @@ static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), k
                                      /* cuda: */ &kiln_cuda_sim_table, /* print: */ &kiln_print_table,
                                      /* format: */ &kiln_format_table,
                                      /* exceptions: */ &kiln_error_table,
-                                     /* objmode: */ &kiln_objmode_table};
+                                     /* objmode: */ &kiln_objmode_table,
+                                     /* native: */ &kiln_native_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

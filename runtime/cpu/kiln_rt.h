@@ -103,6 +103,8 @@ typedef struct KilnRuntime {
   const struct KilnErrorApi* error;
   /* objmode: `with objmode()` blocks run by the Python client (kiln_objmode.h). */
   const struct KilnObjmodeApi* objmode;
+  /* native: addresses of C functions called by address (kiln_native.h). */
+  const struct KilnNativeApi* native;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -1,8 +1,9 @@
 """Constructs met in real Numba code (issues 8 and 9, fifth round: the
 packages' own test suites run with their njit routed to kiln.jit):
-``numba.config`` settings read in compiled code, and the refusals of a
-Numba WrapperAddressProtocol and of a plain Python function (most often one
-that a Numba ``@overload`` implements), which name what to do instead."""
+``numba.config`` settings read in compiled code, a Numba
+WrapperAddressProtocol (now called: test_native_functions.py), and the
+refusal of a plain Python function (most often one that a Numba
+``@overload`` implements), which names what to do instead."""
 
 import ctypes
 import ctypes.util
@@ -140,12 +141,12 @@ def _call_native(x):
     return native_cos(x)
 
 
-def test_wrapper_address_protocol_is_refused_by_name(kilnd):
+def test_wrapper_address_protocol_is_called(kilnd):
+    # native: called by its address (tests/integration/test_native_functions.py has the rest).
+    import math
     from kiln import jit
-    from kiln.errors import TypingError
 
-    with pytest.raises(TypingError, match="cannot call global 'native_cos'.*WrapperAddressProtocol"):
-        jit(_call_native)(0.5)
+    assert jit(_call_native)(0.5) == math.cos(0.5)
 
 
 def _helper(x):  # a plain function: neither @jit nor @register_jitable

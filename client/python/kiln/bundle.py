@@ -18,6 +18,7 @@ import sys
 import types
 
 from . import _kiln
+from . import _native
 from .errors import UnsupportedError
 
 # GlobalRef.Kind, read from the generated proto through the extension.
@@ -638,6 +639,9 @@ class _Builder:
                     elif value is not _MISSING and (type_ref := _type_ref(value)) is not None:
                         # typedempty: types.unicode_type, a type object, as a global of it is
                         members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, type_ref, ""))
+                    elif value is not _MISSING and _native.is_native(value):
+                        # native: `_special.ndtri(x)`, a native function read off a module
+                        members.append(_native_global(f"{m}.{attr}", f"{m}.{attr}", value))
             # keys: a jitted function reached through its module (`import
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.
@@ -763,6 +767,10 @@ class _Builder:
             return (name, KIND_BUILTIN, None, 0, dtype_class, "")
         if (record := _record_dtype(value)) is not None:  # records: a structured dtype, frozen as its type
             return (name, KIND_BUILTIN, None, 0, "record:" + record, "")
+        if _native.is_native(value):
+            # native: a C function called by address (a WrapperAddressProtocol,
+            # a ctypes function), frozen as its signature and stable identity.
+            return _native_global(name, name, value)
         if not isinstance(value, (bool, int, float, complex, str, tuple)):
             qualified = _builtin_name(value)
             if qualified is not None:
@@ -785,11 +793,16 @@ class _Builder:
             return frozen
         except _Unrepresentable:
             pass
-        if callable(getattr(value, "__wrapper_address__", None)) and callable(getattr(value, "signature", None)):
-            # realcode5: Numba's first-class native function (numba_stats wraps
-            # scipy.special.cython_special so); its class name is the user's.
-            return (name, KIND_UNSUPPORTED, None, 0, "", "WrapperAddressProtocol")
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
+
+
+def _native_global(name, shown, value):
+    """native: the global `name` holding native function `value` (kiln/_native.py),
+    or its refusal, which names it as `shown`."""
+    builtin, why = _native.freeze(shown, value)
+    if not builtin:
+        return (name, KIND_UNSUPPORTED, None, 0, "", "native:" + why)
+    return (name, KIND_BUILTIN, None, 0, builtin, "")
 
 
 def _uses_matmul(code):

@@ -56,6 +56,10 @@ def _describe(value):
         dtype = value.dtype if value.dtype.isnative else f"{value.dtype.str}, non-native byte order"
         too_deep = f", {value.ndim} dimensions (at most 32)" if value.ndim > 32 else ""
         return f"NumPy array of dtype {dtype}{too_deep}"
+    from . import _native  # native: called by address only where the code reads it (a global, a cell)
+    if _native.is_native(value):
+        return (f"Python type {type(value).__name__}: a native function is called from compiled code where it "
+                "reads it as a global, a closure cell or a module attribute, not passed as an argument")
     return f"Python type {type(value).__name__}"
 
 

@@ -32,3 +32,15 @@ def register_jitable(*args, **options):
 def is_jitable(value):
     """Whether `value` was marked by register_jitable."""
     return getattr(value, _MARK, False) is True
+
+
+def get_cython_function_address(module_name, function_name):
+    """native: the address of a C function that Cython module `module_name`
+    exports in its ``__pyx_capi__`` (Numba's
+    ``numba.extending.get_cython_function_address``), for a
+    WrapperAddressProtocol: ``get_cython_function_address("scipy.special.cython_special", "ndtri")``."""
+    from ._native import get_cython_function_address as address
+    return address(module_name, function_name)
+
+
+__all__ += ["get_cython_function_address"]

@@ -43,6 +43,13 @@ class Type:
             raise TypeError(f"{self.name}[{index!r}]: '::1' goes on the first or the last dimension")
         return Array(self, len(dims), layout)
 
+    def __call__(self, *args):
+        """native: ``float64(float64, int32)``, a signature, as Numba's type
+        objects make one (the type of a WrapperAddressProtocol's function)."""
+        if not all(isinstance(a, Type) for a in args):
+            raise TypeError(f"{self.name}(...) makes a signature of types; convert a value with {self.name}.cast()")
+        return Signature(self, args)
+
     def __repr__(self):
         return self.name
 
@@ -96,6 +103,47 @@ def _str(v):
     if not isinstance(v, str):
         raise TypeError(f"cannot safely cast {type(v).__name__} to unicode_type")
     return v
+
+
+def _none(v):
+    if v is not None:
+        raise TypeError(f"cannot safely cast {type(v).__name__} to none")
+    return v
+
+
+void = none = Type("none", _none)  # native: a signature's void result, Numba's types.void
+
+
+class Signature:
+    """native: a function's type, ``float64(float64, float64)``: what a
+    WrapperAddressProtocol's ``signature()`` returns (Numba's Signature)."""
+
+    def __init__(self, return_type, args):
+        self.return_type = return_type
+        self.args = tuple(args)
+
+    def __repr__(self):
+        return f"({', '.join(map(repr, self.args))}) -> {self.return_type!r}"
+
+    def __eq__(self, other):
+        return isinstance(other, Signature) and (other.return_type, other.args) == (self.return_type, self.args)
+
+    def __hash__(self):
+        return hash((self.return_type, self.args))
+
+
+class WrapperAddressProtocol:
+    """native: Numba's ``numba.types.WrapperAddressProtocol``: a native
+    function that compiled code calls by its address. A subclass defines
+    ``__wrapper_address__()`` (the C function's address, an int) and
+    ``signature()`` (a Signature, or a str such as "float64(float64)").
+    docs/python-subset.md, "Native functions"."""
+
+    def __wrapper_address__(self):
+        raise NotImplementedError("a WrapperAddressProtocol defines __wrapper_address__()")
+
+    def signature(self):
+        raise NotImplementedError("a WrapperAddressProtocol defines signature()")
 
 
 unicode_type = Type("unicode_type", _str)

@@ -9,6 +9,7 @@
 #include "kiln/client/client.h"
 #include "kiln/client/local_server.h"
 #include "kiln_linalg.h"  // linalg:
+#include "kiln_native.h"  // native:
 #include "kiln_rt.h"
 #include "kiln_unicode.h"
 #include "native.h"
@@ -734,6 +735,19 @@ PyObject* setLinalgBackend(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+// _native_register(key, address): the address of a native function in this
+// process, under the stable key compiled code names it by (kiln/_native.py,
+// runtime/cpu/kiln_native.h).
+PyObject* nativeRegister(PyObject*, PyObject* args) {
+  const char* key = nullptr;
+  PyObject* address = nullptr;
+  if (!PyArg_ParseTuple(args, "sO", &key, &address)) return nullptr;
+  void* p = PyLong_AsVoidPtr(address);
+  if (p == nullptr && PyErr_Occurred()) return nullptr;
+  if (kiln_native_register(key, p) != 0) return PyErr_NoMemory();
+  Py_RETURN_NONE;
+}
+
 // cuda_sm_for(major, minor) -> "sm_86" or None (base::cudaSmFor).
 PyObject* cudaSmFor(PyObject*, PyObject* args) {
   int major = 0;
@@ -747,6 +761,7 @@ PyObject* cudaSmFor(PyObject*, PyObject* args) {
 PyMethodDef kFunctions[] = {
     {"cuda_sm_for", cudaSmFor, METH_VARARGS,
      "cuda_sm_for(major, minor) -> the SM kilnd compiles for on a GPU of that compute capability, or None"},
+    {"_native_register", nativeRegister, METH_VARARGS, "register a native function's address (kiln/_native.py)"},
     {"_set_linalg_backend", setLinalgBackend, METH_VARARGS, "install the BLAS/LAPACK found (kiln/_linalg_backend.py)"},
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "kiln_error.h"
+#include "kiln_native.h"
 #include "kiln_objmode.h"
 #include "kiln_rt.h"
 
@@ -317,4 +318,35 @@ TEST(RuntimeTest, BytesErrorArgumentIsACopyOwnedByTheError) {
   kiln_error_clear(&err);
   EXPECT_EQ(stats().live_count, before.live_count);
   EXPECT_EQ(kiln_runtime()->error->bytes_arg, &kiln_error_bytes_arg);
+}
+
+// native: the table of native functions' addresses (kiln_native.h): what a
+// key was registered with, replaced by a later registration, NULL for a key
+// never registered; compiled code reaches it through the runtime table.
+TEST(RuntimeTest, NativeKeysResolveToTheirRegisteredAddress) {
+  int a = 0, b = 0;
+  const KilnRuntime* rt = kiln_runtime();
+  ASSERT_NE(rt->native, nullptr);
+  EXPECT_EQ(rt->native->size, sizeof(KilnNativeApi));
+  EXPECT_EQ(rt->native->resolve("lib:/no/such.so:1:2+0x10"), nullptr);
+  ASSERT_EQ(kiln_native_register("lib:/no/such.so:1:2+0x10", &a), 0);
+  ASSERT_EQ(kiln_native_register("proc:1.ab:0x20", &b), 0);
+  EXPECT_EQ(rt->native->resolve("lib:/no/such.so:1:2+0x10"), &a);
+  EXPECT_EQ(rt->native->resolve("proc:1.ab:0x20"), &b);
+  ASSERT_EQ(kiln_native_register("lib:/no/such.so:1:2+0x10", &b), 0);
+  EXPECT_EQ(rt->native->resolve("lib:/no/such.so:1:2+0x10"), &b);
+  // Many keys (the table grows) from several threads at once.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([t] {
+      for (int k = 0; k < 100; ++k) {
+        const std::string key = "proc:" + std::to_string(t) + ":" + std::to_string(k);
+        ASSERT_EQ(kiln_native_register(key.c_str(), reinterpret_cast<void*>(static_cast<uintptr_t>(1 + k))), 0);
+      }
+    });
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 4; ++t)
+    for (int k = 0; k < 100; ++k)
+      EXPECT_EQ(kiln_native_resolve(("proc:" + std::to_string(t) + ":" + std::to_string(k)).c_str()),
+                reinterpret_cast<void*>(static_cast<uintptr_t>(1 + k)));
 }

@@ -1,0 +1,189 @@
+"""native: C functions that compiled code calls by address: a Numba
+``WrapperAddressProtocol`` (or ``kiln.types.WrapperAddressProtocol``), a
+ctypes function with ``argtypes`` (a ``CDLL`` symbol, a ``CFUNCTYPE``
+instance) -- docs/python-subset.md, "Native functions".
+
+A global (or a cell, or a module attribute) holding one is frozen in the
+bundle as the builtin ``native:NAME|RESULT(PARAM,...)|KEY``: the signature in
+Kiln's spellings and KEY, the function's identity, which is stable across
+processes and so part of the cache key; never its address. The address is
+registered with the runtime under KEY (runtime/cpu/kiln_native.h) as the
+bundle is built, so a binary compiled by another process, or read from the
+disk cache, calls this process's function: its slot is filled on the first
+call from the registration.
+
+The key is where the address lies: ``lib:PATH:SIZE:MTIME+0xOFFSET`` for an
+address inside a loaded shared object (dladdr: the file and the offset from
+its base are the same in every process that maps the same file, whatever
+ASLR did; another build of the library is another file), and
+``proc:PID.NONCE:0xADDRESS`` otherwise (a ctypes callback's trampoline, a JIT's
+code): such a binary is keyed to this process alone and is compiled again in
+the next one, never reused with a stale address."""
+
+import ctypes
+import os
+
+PREFIX = "native:"
+
+_alive = {}  # key -> the object whose address was registered: a callback stays alive while code may call it
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+_dladdr = None
+_nonce = None
+
+
+def _process_nonce():
+    global _nonce
+    if _nonce is None:
+        _nonce = f"{os.getpid()}.{os.urandom(8).hex()}"
+    return _nonce
+
+
+def identity(address):
+    """The stable key of the function at `address` (see the module's doc)."""
+    global _dladdr
+    if _dladdr is None:
+        libc = ctypes.CDLL(None)
+        _dladdr = libc.dladdr
+        _dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+        _dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    if _dladdr(address, ctypes.byref(info)) and info.dli_fname and info.dli_fbase:
+        path = os.fsdecode(info.dli_fname)
+        try:
+            st = os.stat(path)
+            return f"lib:{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}+{address - info.dli_fbase:#x}"
+        except OSError:  # the main program's own symbols name no file ("" or a vanished one)
+            pass
+    return f"proc:{_process_nonce()}:{address:#x}"
+
+
+# ctypes' type codes (its classes' _type_) as Kiln's spellings; the width of
+# C's int, long and size_t is the class's own (c_int is c_int32 here).
+_CTYPES_CODES = {"d": "float", "f": "float", "?": "bool",
+                 "b": "int", "h": "int", "i": "int", "l": "int", "q": "int",
+                 "B": "uint", "H": "uint", "I": "uint", "L": "uint", "Q": "uint"}
+
+
+def _ctypes_spelling(t, is_result):
+    if t is None:
+        if is_result:
+            return "none"
+        raise _Refused("a ctypes argument type of None")
+    code = getattr(t, "_type_", None)
+    family = _CTYPES_CODES.get(code) if isinstance(code, str) else None
+    if family is None:
+        raise _Refused(f"ctypes type {getattr(t, '__name__', t)} is not supported (numbers and c_bool are)")
+    return "bool" if family == "bool" else f"{family}{8 * ctypes.sizeof(t)}"
+
+
+_SCALARS = {"bool", "none", "float32", "float64"} | {f"{s}int{b}" for s in ("", "u") for b in (8, 16, 32, 64)}
+
+
+def _type_spelling(t, is_result):
+    """Kiln's spelling of a Numba or kiln.types type object (numbers, bool, void)."""
+    name = t if isinstance(t, str) else getattr(t, "name", None)
+    name = {"boolean": "bool", "void": "none", "b1": "bool", "f8": "float64", "f4": "float32",
+            "i8": "int64", "i4": "int32", "intp": "int64", "uintp": "uint64"}.get(name, name)
+    if not isinstance(name, str) or name not in _SCALARS or (name == "none" and not is_result):
+        raise _Refused(f"its signature has type {t}: numbers, bool and a void result are supported")
+    return name
+
+
+def _signature_spelling(sig):
+    """RESULT(PARAM,...) of a Numba signature, a kiln.types one, or a string
+    such as "float64(float64, int32)"."""
+    if isinstance(sig, str):
+        text = sig.replace(" ", "")
+        open_ = text.find("(")
+        if open_ <= 0 or not text.endswith(")"):
+            raise _Refused(f"its signature {sig!r} is not RESULT(PARAM, ...)")
+        params = [p for p in text[open_ + 1:-1].split(",") if p]
+        return f"{_type_spelling(text[:open_], True)}({','.join(_type_spelling(p, False) for p in params)})"
+    result, args = getattr(sig, "return_type", None), getattr(sig, "args", None)
+    if result is None or args is None:
+        raise _Refused(f"its signature() returned {sig!r}, not a signature")
+    return f"{_type_spelling(result, True)}({','.join(_type_spelling(a, False) for a in args)})"
+
+
+class _Refused(Exception):
+    pass
+
+
+def _is_wrapper_address(value):
+    return callable(getattr(value, "__wrapper_address__", None)) and callable(getattr(value, "signature", None))
+
+
+def _is_ctypes_function(value):
+    return isinstance(value, ctypes._CFuncPtr)
+
+
+def _is_cffi_object(value):
+    return type(value).__module__ == "_cffi_backend" and "CData" in type(value).__name__
+
+
+def is_native(value):
+    """Whether value is a native function (frozen here, whether or not it can be)."""
+    return not isinstance(value, type) and (_is_wrapper_address(value) or _is_ctypes_function(value) or
+                                            _is_cffi_object(value))
+
+
+def freeze(name, value):
+    """The builtin name of native function `value` read as global `name`, its
+    address registered; or ("", why) when it cannot be called from compiled
+    code (refused where the code reads it, naming the global)."""
+    try:
+        if _is_cffi_object(value):
+            raise _Refused("cffi functions are not supported yet: wrap its address "
+                           "(int(ffi.cast('uintptr_t', f))) in a WrapperAddressProtocol with its signature")
+        if _is_ctypes_function(value):
+            if value.argtypes is None:
+                raise _Refused(f"the ctypes function {_ctypes_name(value)} has no argtypes: set them (and restype) "
+                               "so its signature is known")
+            sig = (f"{_ctypes_spelling(value.restype, True)}"
+                   f"({','.join(_ctypes_spelling(a, False) for a in value.argtypes)})")
+            address = ctypes.cast(value, ctypes.c_void_p).value or 0
+        else:
+            sig = _signature_spelling(value.signature())
+            address = value.__wrapper_address__()
+            if not isinstance(address, int):
+                raise _Refused(f"its __wrapper_address__() returned {type(address).__name__}, not an int")
+        if address == 0:
+            raise _Refused("its address is NULL")
+    except _Refused as e:
+        return "", str(e)
+    key = identity(address)
+    from . import _kiln
+    _kiln._native_register(key, address)
+    _alive[key] = value
+    return f"{PREFIX}{name}|{sig}|{key}", ""
+
+
+def _ctypes_name(value):
+    n = getattr(value, "__name__", None)
+    return repr(n) if n else "object"
+
+
+def get_cython_function_address(module_name, function_name):
+    """The address of `function_name` that Cython module `module_name`
+    exports in its ``__pyx_capi__`` (Numba's
+    ``numba.extending.get_cython_function_address``)."""
+    import importlib
+    module = importlib.import_module(module_name)
+    capi = getattr(module, "__pyx_capi__", None)
+    if capi is None or function_name not in capi:
+        raise ValueError(f"no function {function_name!r} in the __pyx_capi__ of module {module_name!r}")
+    capsule = capi[function_name]
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype = ctypes.c_char_p
+    get_name.argtypes = [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return get_pointer(capsule, get_name(capsule))
+
