@@ -108,7 +108,8 @@ def test_facts_come_from_the_extension():
                                       kinds["KIND_LOWERING"]: ("LoweringError", "LoweringError"),  # dtunits
                                       kinds["KIND_BOXING"]: ("BoxingError", "BoxingError"),  # pysub4
                                       kinds["KIND_PERFORMANCE_WARNING"]: ("PerformanceWarning",
-                                                                          "KilnPerformanceWarning")}  # warnings
+                                                                          "KilnPerformanceWarning"),  # warnings
+                                      kinds["KIND_OVERLOAD_REQUEST"]: ("OverloadRequest", "TypingError")}  # overload
     from kiln import bundle, dispatcher
     assert bundle.KIND_FUNCTION == _kiln.PROTO_ENUMS["GlobalRef.Kind"]["KIND_FUNCTION"]
     assert dispatcher.EMITS == _kiln.EMITS

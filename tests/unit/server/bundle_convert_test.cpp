@@ -234,7 +234,8 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
       {"NumbaValueError", "KIND_NUMBA_VALUE"},  // flatimag:
       {"LoweringError", "KIND_LOWERING"},  // dtunits:
       {"BoxingError", "KIND_BOXING"},  // pysub4:
-      {"PerformanceWarning", "KIND_PERFORMANCE_WARNING"}};  // warnings:
+      {"PerformanceWarning", "KIND_PERFORMANCE_WARNING"},  // warnings:
+      {"OverloadRequest", "KIND_OVERLOAD_REQUEST"}};  // overload:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
