@@ -209,6 +209,20 @@ def test_numbas_register_jitable_is_compiled(kilnd):
     assert jit(_calls_numba_jitable)(2.0) == _calls_numba_jitable(2.0) == 7.0
 
 
+def _kernel_doubling(out, x):
+    out[0] = doubled(x[0])
+
+
+def test_cuda_kernel_calling_an_overloaded_function_compiles(kilnd):
+    # kiln.cuda.jit answers the requests as kiln.jit does; PTX only (no GPU needed)
+    from kiln import cuda
+    from kiln.cuda import _driver
+
+    ptx = _driver.compile_kernel(cuda.jit(_kernel_doubling), ["array(float64, 1d, C)", "array(float64, 1d, C)"],
+                                 "sm_80", "ptx")["text"]
+    assert ".entry" in ptx and "add.rn.f64" in ptx  # x * 2.0 (LLVM writes x + x), compiled in the kernel
+
+
 # -- the cache -------------------------------------------------------------------
 
 
