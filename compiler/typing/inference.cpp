@@ -513,17 +513,18 @@ class Inferrer {
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
+        if (g->qualified_name.rfind("overload:", 0) == 0) return tc_.builtin(g->qualified_name);  // overloadCall
         return builtinType(g->qualified_name);
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
           return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
         if (g->type_name.rfind("native:", 0) == 0)  // native: a native function the client could not freeze, and why
           return typingError(absl::StrCat("cannot call global '", name, "' in jitted code: ", g->type_name.substr(7)));
-        if (g->type_name == "function")  // realcode5: most often a function that a Numba @overload implements
+        if (g->type_name == "function")  // realcode5: overload: a function with no @overload either
           return typingError(absl::StrCat("cannot use global '", name,
                                           "' of Python type 'function' in jitted code: a plain Python function is "
-                                          "compiled only when it is @jit or @register_jitable (a Numba @overload "
-                                          "of it is not read)"));
+                                          "compiled only when it is @jit or @register_jitable, or has an @overload "
+                                          "(Numba's or kiln.extending's)"));
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
                                         "' in jitted code"));
       case K::kMissing: break;
@@ -676,6 +677,32 @@ class Inferrer {
     return t && t->kind == Kind::kBoundMethod;
   }
 
+  // overload: a call of a function that a Numba/Kiln @overload implements
+  // ("overload:KEY", bundle.py). The implementation depends on the argument
+  // types, which only typing knows, and comes from running the overload
+  // function in the client's Python: the bundle holds one global per
+  // (function, argument types) the client has answered, "overload:KEY(T1, T2,
+  // k=T3)": a function (the implementation, compiled as the call's body) or
+  // an unsupported value whose reason is the TypingError the overload gave
+  // (no match, or its own message). Any other key is asked for with an
+  // OverloadRequest, which the client answers and compiles again.
+  absl::StatusOr<const Type*> overloadCall(Instance& inst, ir::Instr& i, const std::string& callee) {
+    const size_t first_kw = i.operands.size() - i.kwnames.size();
+    std::string key = absl::StrCat(callee, "(");
+    for (size_t k = 1; k < i.operands.size(); ++k) {
+      const Type* t = i.operands[k]->type;
+      if (t->kind == Kind::kUnknown) return tc_.unknown();  // asked for once the argument types are known
+      absl::StrAppend(&key, k > 1 ? ", " : "", k >= first_kw ? absl::StrCat(i.kwnames[k - first_kw], "=") : "",
+                      t->str());
+    }
+    key += ")";
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
+    if (g && g->kind == compiler::GlobalRef::Kind::kFunction && g->function_index < p_.bundle->functions.size())
+      return functionCall(inst, i, static_cast<int>(g->function_index), /*bound=*/false);
+    if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported) return typingError(g->type_name);
+    return userError(Diagnostic::Kind::kOverloadRequest, key, line_);
+  }
+
   // pyfuncs: the bundle function implementing `name` ("list.sort",
   // "list.sorted", kiln/library/list_methods.py) when call i passes a
   // function as key=, or -1 (no key, key=None: the compiler's own sort).
@@ -778,6 +805,7 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        if (callee->name.rfind("overload:", 0) == 0) return overloadCall(inst, i, callee->name);
         if (int fn = callee->name == "sorted" ? keyedSort(inst, i, "list.sorted") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/false);  // pyfuncs: sorted(it, key=f) written in Python
         // sets: set(), set(iterable), bool(s) (rules_sets.cpp).
@@ -1637,6 +1665,7 @@ class Inferrer {
                          (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
                           (member->qualified_name.rfind("exception:", 0) == 0 ||
                            member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
+                           member->qualified_name.rfind("overload:", 0) == 0 ||  // overload: norm.pdf(x, mu, sigma)
                            member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
                            isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
                          (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why

@@ -110,7 +110,8 @@ def test_facts_come_from_the_extension():
                                       kinds["KIND_PERFORMANCE_WARNING"]: ("PerformanceWarning",
                                                                           "KilnPerformanceWarning"),  # warnings
                                       kinds["KIND_TYPE_SAFETY_WARNING"]: ("TypeSafetyWarning",
-                                                                          "KilnTypeSafetyWarning")}
+                                                                          "KilnTypeSafetyWarning"),
+                                      kinds["KIND_OVERLOAD_REQUEST"]: ("OverloadRequest", "TypingError")}  # overload
     from kiln import bundle, dispatcher
     assert bundle.KIND_FUNCTION == _kiln.PROTO_ENUMS["GlobalRef.Kind"]["KIND_FUNCTION"]
     assert dispatcher.EMITS == _kiln.EMITS

@@ -64,11 +64,21 @@ def _parse(types, toks, i):
     return t, i + 1
 
 
+# overload: an array's spelling, "array(float64, 2d, C)", read-only or not.
+ARRAY = re.compile(r"(readonly )?array\((\w+), (\d+)d, ([CFA])\)")
+
+
 def numba_type(spelling):
     """Numba's type for a Kiln spelling, or None (no Numba, or unknown)."""
     if "numba.core.types" not in sys.modules or spelling is None:
         return None
     types = sys.modules["numba.core.types"]
+    array = ARRAY.fullmatch(spelling)
+    if array is not None:  # overload: the argument types an @overload function is given
+        dtype = numba_type(array.group(2))
+        if dtype is None:
+            return None
+        return types.Array(dtype, int(array.group(3)), array.group(4), readonly=bool(array.group(1)))
     toks = _tokens(spelling)
     if not toks:
         return None

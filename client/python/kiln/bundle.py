@@ -646,12 +646,16 @@ class _Builder:
             # helpers; helpers.scale(x)`) travels in the bundle as `from
             # helpers import scale` does, so an edit to it changes the key.
             from .dispatcher import Dispatcher  # late: dispatcher imports this module
+            from . import extending
             user_globals = getattr(sys.modules.get(module), "__dict__", {})  # no module __getattr__ runs
             for attr in names:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
                     members.append((f"{module}.{attr}", KIND_FUNCTION, None,
                                     self.add_function(value.py_func, value._options), "", ""))
+                elif extending.overloads_of(value) and library.lookup(f"{module}.{attr}") is None:
+                    # overload: `norm.pdf(x, mu, sigma)` (numba_stats), as a global of it is
+                    members.append(self.resolve(f"{module}.{attr}", value))
                 # fp16: a submodule of jitted functions (cuda.fp16.hadd) is looked through too
                 if module == "kiln.cuda" and isinstance(value, types.ModuleType):
                     for inner in names:
@@ -793,6 +797,22 @@ class _Builder:
             return frozen
         except _Unrepresentable:
             pass
+        from . import extending
+        if extending.overloads_of(value):
+            # overload: a function an @overload implements (Kiln's or Numba's
+            # registry), which Kiln has no implementation of (asked last):
+            # "overload:KEY", with each (argument types) answered so far as a
+            # member global; typing asks for the others (extending.answer).
+            key = extending.overload_key(value)
+            known = {m[0] for m in self.members}
+            for gname, (what, answer) in extending.answers_for(key):
+                if gname in known:
+                    continue
+                if what == "function":
+                    self.members.append((gname, KIND_FUNCTION, None, self.add_function(answer), "", ""))
+                else:
+                    self.members.append((gname, KIND_UNSUPPORTED, None, 0, "", answer))
+            return (name, KIND_BUILTIN, None, 0, f"overload:{key}", "")
         return (name, KIND_UNSUPPORTED, None, 0, "", type(value).__name__)
 
 

@@ -12,7 +12,7 @@ import sys
 import types
 import warnings
 
-from . import _kiln, config
+from . import _kiln, config, extending
 from .bundle import bundle_spec
 from .errors import (NOT_IMPLEMENTED_PREFIXES, BoxingError, CompilerError, KilnError, KilnPerformanceWarning,
                      KilnTypeSafetyWarning,
@@ -31,6 +31,8 @@ _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedErr
                   "KilnTypeSafetyWarning": KilnTypeSafetyWarning}  # a warning kind: emitted, not raised
 # kiln.v1.Diagnostic.Kind value -> exception (or warning) class
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
+# overload: the kind of a compile reply that asks for an @overload implementation
+_OVERLOAD_REQUEST = _kiln.PROTO_ENUMS["Diagnostic.Kind"]["KIND_OVERLOAD_REQUEST"]
 
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
 
@@ -265,13 +267,32 @@ class Dispatcher(_kiln.Dispatcher):
         fn.__qualname__ = f"{self.py_func.__qualname__}__with_functions"
         return Dispatcher(fn, dict(self._options))
 
+    def _answered(self, reply, rounds):
+        """overload: whether `reply` was the server's OverloadRequest, now
+        answered (the bundle is built again, with the answer, for the next
+        round); a request past the rounds' bound is refused."""
+        if reply["ok"] or reply["kind"] != _OVERLOAD_REQUEST:
+            return False
+        if rounds >= extending.MAX_ROUNDS:
+            raise TypingError(f"more than {extending.MAX_ROUNDS} @overload implementations asked for in one "
+                              f"compile (the last: {reply['message']})",
+                              (reply["filename"], reply["line"], reply["function"]))
+        extending.answer(reply["message"])
+        self._bundle = None
+        return True
+
     def _compile(self, arg_types, return_type):
         """The overload index for these canonical argument types, compiled
         and loaded natively if new."""
         o = self._options
-        reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                                       _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                                       o.get("error_model", "python"), _target_tier(o))
+        rounds = 0
+        while True:
+            reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
+                                           _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
+                                           o.get("error_model", "python"), _target_tier(o))
+            if not self._answered(reply, rounds):
+                break
+            rounds += 1
         if reply["ok"]:
             for kind, message, filename, line, _function in reply.get("warnings", ()):
                 # A compile warning (typing/performance_warnings.h), located
@@ -288,9 +309,14 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _request(self, arg_types, return_type, emit):
         o = self._options
-        reply = _kiln.compile(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                              _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                              o.get("error_model", "python"), emit, _target_tier(o))
+        rounds = 0
+        while True:
+            reply = _kiln.compile(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
+                                  _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
+                                  o.get("error_model", "python"), emit, _target_tier(o))
+            if not self._answered(reply, rounds):
+                break
+            rounds += 1
         if not reply["ok"]:
             self._raise(reply)
         return reply

@@ -5,9 +5,19 @@ code: called from Python it is the Python function, unchanged; read by a
 jitted function (as a global, a closure cell or a module attribute) it
 travels in the bundle and is compiled at the caller's argument types, as a
 ``@jit`` function would be.
+
+``overload`` is Numba's: an overload function, run in this process with the
+argument types a call has in compiled code, returns the implementation that
+the call compiles; the server asks for each (function, argument types) it
+meets (an OverloadRequest) and the dispatcher answers and compiles again
+(docs/extending.md).
 """
 
-__all__ = ["register_jitable"]
+import re
+import sys
+import types
+
+__all__ = ["register_jitable", "overload", "overload_method", "overload_attribute"]
 
 _MARK = "_kiln_jitable"
 
@@ -44,3 +54,219 @@ def get_cython_function_address(module_name, function_name):
 
 
 __all__ += ["get_cython_function_address"]
+
+
+# -- overload ---------------------------------------------------------------
+
+# overload: the overload functions Kiln's own decorator registered, by the
+# function they implement: [(overload function, strict)].
+_KILN_OVERLOADS = {}
+
+# overload: what each asked-for (function, argument types) resolved to, by the
+# bundle global that carries it ("overload:KEY(T1, T2, k=T3)"): ("function",
+# the implementation) or ("error", the TypingError's message). Process-wide:
+# an overload function's answer depends only on the types (Numba caches it
+# per template so too).
+_ANSWERS = {}
+_FUNCTIONS = {}   # KEY -> the overloaded function
+_KEYS = {}        # id(function) -> KEY (the function stays alive in _FUNCTIONS)
+
+MAX_ROUNDS = 64  # overload: compile rounds one compile may take answering requests
+
+
+def overload(func, jit_options=None, strict=True, inline="never", prefer_literal=False, **kwargs):
+    """Numba's ``numba.extending.overload``: ``@overload(f) def ol_f(x, y):
+    ... return impl``. In compiled code a call of ``f`` runs ``ol_f`` with the
+    argument types (Numba's type objects when Numba is imported, else
+    ``kiln.types``'), and compiles the function it returns as the call's body;
+    None means it does not apply. ``jit_options``, ``inline``,
+    ``prefer_literal`` and the target options are accepted and change nothing
+    (the implementation is compiled with its caller's options); see
+    docs/extending.md."""
+    if not callable(func):
+        raise TypeError(f"overload needs the function it implements, got {type(func).__name__}")
+
+    def decorate(overload_func):
+        if not callable(overload_func):
+            raise TypeError(f"overload needs a function, got {type(overload_func).__name__}")
+        _KILN_OVERLOADS.setdefault(func, []).append((overload_func, bool(strict)))
+        return overload_func
+    return decorate
+
+
+def _refused(name):
+    def refuse(*args, **kwargs):
+        from .errors import UnsupportedError
+        raise UnsupportedError(f"kiln.extending.{name} is not supported: Kiln compiles no methods or attributes "
+                               f"of Numba types (an @overload of a plain function is: docs/extending.md)")
+    refuse.__name__ = name
+    return refuse
+
+
+overload_method = _refused("overload_method")
+overload_attribute = _refused("overload_attribute")
+
+
+def _numba_overloads(func):
+    """[(overload function, strict)] that Numba's @overload registered for
+    `func` (numba.core.typing.templates.builtin_registry, where Numba's
+    `infer_global` puts them), for the CPU; empty when Numba is not imported."""
+    templates = sys.modules.get("numba.core.typing.templates")
+    if templates is None:
+        return []
+    base = getattr(templates, "_OverloadFunctionTemplate", None)
+    found = []
+    for value, typ in getattr(templates.builtin_registry, "globals", ()):
+        if value is not func:
+            continue
+        for template in getattr(typ, "templates", ()):
+            if isinstance(template, type) and base is not None and issubclass(template, base) and \
+                    getattr(template, "metadata", {}).get("target", "generic") in ("generic", "cpu"):
+                found.append((template._overload_func, bool(template._strict)))
+    return found
+
+
+def overloads_of(value):
+    """The overload functions for a plain Python function `value` (Kiln's
+    registry first, then Numba's), or []. Only for a function Kiln has no
+    implementation of (bundle.py asks last), and never one of NumPy's or
+    Numba's own: Numba's internal overloads of them are written for Numba's
+    internals."""
+    if not isinstance(value, types.FunctionType) or \
+            str(getattr(value, "__module__", "")).split(".")[0] in ("numba", "numpy"):
+        return []
+    return _KILN_OVERLOADS.get(value, []) + _numba_overloads(value)
+
+
+def overload_key(func):
+    """overload: "module:qualname" naming an overloaded function in a bundle
+    (stable across processes; "#n" tells apart functions of one name)."""
+    key = _KEYS.get(id(func))
+    if key is not None and _FUNCTIONS.get(key) is func:
+        return key
+    base = f"{func.__module__}:{func.__qualname__}".replace("(", "_").replace(")", "_")
+    key, n = base, 1
+    while key in _FUNCTIONS and _FUNCTIONS[key] is not func:
+        n += 1
+        key = f"{base}#{n}"
+    _FUNCTIONS[key] = func
+    _KEYS[id(func)] = key
+    return key
+
+
+def answers_for(key):
+    """The answered globals of overloaded function KEY: [(global name, answer)]."""
+    prefix = f"overload:{key}("
+    return [(name, answer) for name, answer in _ANSWERS.items() if name.startswith(prefix)]
+
+
+def _split_args(text):
+    """"T1, k=T2" -> ["T1", "k=T2"], at the commas outside brackets."""
+    out, depth, start = [], 0, 0
+    for pos, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:pos].strip())
+            start = pos + 1
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+_KEYWORD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)")
+
+
+def answer(request):
+    """Answer the server's OverloadRequest "overload:KEY(T1, k=T2)": run the
+    overload functions of KEY's function with those types and record what
+    the call compiles to (the implementation or the TypingError)."""
+    key, _, rest = request[len("overload:"):].partition("(")
+    func = _FUNCTIONS.get(key)
+    if func is None or not request.endswith(")"):
+        raise RuntimeError(f"kiln: the server asked for an unknown overload {request!r}")
+    spellings = _split_args(rest[:-1])
+    args, kws = [], {}
+    use_numba = "numba.core.types" in sys.modules
+    from ._numba_types import numba_type
+    from .types import from_spelling
+    shown = []
+    for s in spellings:
+        m = _KEYWORD.fullmatch(s)
+        name, spelling = (m.group(1), m.group(2)) if m else (None, s)
+        t = numba_type(spelling) if use_numba else from_spelling(spelling)
+        if t is None:
+            _ANSWERS[request] = ("error", f"cannot give the argument type {spelling} to the @overload of "
+                                          f"{func.__name__}: it has no Numba type object in kiln")
+            return
+        shown.append(s)
+        if name is None:
+            args.append(t)
+        else:
+            kws[name] = t
+    _ANSWERS[request] = _run_overloads(func, args, kws, f"{func.__name__}({', '.join(shown)})")
+
+
+def _run_overloads(func, args, kws, call):
+    import inspect
+    for overload_func, strict in overloads_of(func):
+        try:
+            inspect.signature(overload_func).bind(*args, **kws)
+        except TypeError as e:  # as Numba: the call does not fit the overload function
+            return ("error", f"{call}: {e}")
+        try:
+            impl = overload_func(*args, **kws)
+        except Exception as e:  # a TypingError (Numba's or Kiln's) is the call's; anything else is raised
+            if not _is_typing_error(e):
+                raise
+            return ("error", getattr(e, "msg", None) or str(e))
+        if impl is None:
+            continue
+        if isinstance(impl, tuple):
+            return ("error", f"{call}: an @overload that returns (signature, implementation) is not supported")
+        impl = getattr(impl, "py_func", impl)  # a @jit function returned: its Python function
+        if not isinstance(impl, types.FunctionType):
+            return ("error", f"{call}: the @overload returned {type(impl).__name__}, not a function")
+        if strict:
+            mismatch = _signature_mismatch(overload_func, impl)
+            if mismatch:
+                return ("error", f"{call}: {mismatch}")
+        return ("function", impl)
+    return ("error", f"No implementation of function {func.__name__} found for signature: {call}")
+
+
+def _is_typing_error(e):
+    from .errors import TypingError
+    numba_errors = sys.modules.get("numba.core.errors")
+    return isinstance(e, TypingError) or (numba_errors is not None and isinstance(e, numba_errors.TypingError))
+
+
+def _signature_mismatch(typing_func, impl_func):
+    """Numba's rule (strict=True): the implementation takes the parameters of
+    the overload function, by name, with the same defaults; an implementation
+    with *args takes any positional ones. The reason they differ, or ""."""
+    import inspect
+    P = inspect.Parameter
+
+    def split(f):
+        params = list(inspect.signature(f).parameters.values())
+        if any(p.kind == P.VAR_KEYWORD for p in params):
+            return None
+        required = [p.name for p in params if p.default is P.empty]
+        defaulted = [(p.name, p.default) for p in params if p.default is not P.empty]
+        varargs = any(p.kind == P.VAR_POSITIONAL for p in params)
+        return required, defaulted, varargs
+
+    ty, im = split(typing_func), split(impl_func)
+    if ty is None or im is None:
+        return "**kwargs parameters are not supported in an @overload or its implementation"
+    if im[2] and not ty[2]:
+        return ""  # *args in the implementation takes them all
+    if ty[0] != im[0]:
+        return f"the implementation's arguments {im[0]} differ from the overload's {ty[0]}"
+    if [n for n, _ in ty[1]] != [n for n, _ in im[1]] or \
+            any(a is not b and a != b for (_, a), (_, b) in zip(ty[1], im[1])):
+        return "the implementation's keyword arguments or their defaults differ from the overload's"
+    return ""

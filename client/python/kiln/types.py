@@ -148,16 +148,28 @@ class WrapperAddressProtocol:
 
 unicode_type = Type("unicode_type", _str)
 string = unicode_type
+_SCALARS = {t.name: t for t in (int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64,
+                                complex64, complex128, boolean, unicode_type)}
 
 
-def Array(dtype, ndim, layout="A"):
+class ArrayType(Type):
+    """overload: an array type, with Numba's attributes: ``dtype``, ``ndim``,
+    ``layout``, ``readonly`` (what an @overload function reads of its
+    argument types)."""
+
+    def __init__(self, name, convert, dtype, ndim, layout, readonly):
+        super().__init__(name, convert)
+        self.dtype, self.ndim, self.layout, self.readonly = dtype, ndim, layout, readonly
+
+
+def Array(dtype, ndim, layout="A", readonly=False):
     """typedempty: Numba's ``types.Array(dtype, ndim, layout)``: arrays of
     that scalar type, number of dimensions and layout ("C", "F" or "A")."""
     if not isinstance(dtype, Type) or not dtype._scalar:
         raise TypeError(f"Array(): the dtype must be a scalar type, not {dtype!r}")
     if not isinstance(ndim, int) or ndim < 1 or layout not in ("C", "F", "A"):
         raise TypeError("Array(): ndim is a positive int and layout one of 'C', 'F', 'A'")
-    name = f"array({dtype.name}, {ndim}d, {layout})"
+    name = f"{'readonly ' if readonly else ''}array({dtype.name}, {ndim}d, {layout})"
 
     def convert(v):
         np = __import__("numpy")
@@ -165,7 +177,25 @@ def Array(dtype, ndim, layout="A"):
                 "bool" if dtype.name == "bool" else dtype.name):
             raise TypeError(f"cannot safely cast {type(v).__name__} to {name}")
         return v
-    return Type(name, convert)
+    return ArrayType(name, convert, dtype, ndim, layout, bool(readonly))
+
+
+def from_spelling(spelling):
+    """overload: the type of a Kiln spelling, as an @overload function is
+    given it without Numba: a scalar or an array as this module makes them;
+    any other type as a Type of that spelling (compared by its name)."""
+    from ._numba_types import ARRAY
+    scalar = _SCALARS.get(spelling)
+    if scalar is not None:
+        return scalar
+    array = ARRAY.fullmatch(spelling)
+    if array is not None and array.group(2) in _SCALARS:
+        return Array(_SCALARS[array.group(2)], int(array.group(3)), array.group(4), bool(array.group(1)))
+    return Type(spelling, _no_cast)
+
+
+def _no_cast(value):
+    raise TypeError("this type converts no values")
 
 
 def UniTuple(item, count):

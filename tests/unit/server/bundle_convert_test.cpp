@@ -235,7 +235,8 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
       {"LoweringError", "KIND_LOWERING"},  // dtunits:
       {"BoxingError", "KIND_BOXING"},  // pysub4:
       {"PerformanceWarning", "KIND_PERFORMANCE_WARNING"},  // warnings:
-      {"TypeSafetyWarning", "KIND_TYPE_SAFETY_WARNING"}};
+      {"TypeSafetyWarning", "KIND_TYPE_SAFETY_WARNING"},
+      {"OverloadRequest", "KIND_OVERLOAD_REQUEST"}};  // overload:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
