@@ -176,6 +176,59 @@ def _calls_abs(x):
     return abs(x) + np.sqrt(x)  # Kiln's own builtins: Numba's internal overloads of them are never read
 
 
+def spline(*args):  # the stub several overloads implement, by their arity (interpolation's _eval_cubic)
+    pass
+
+
+@overload(spline)
+def _spline_two(x, y):
+    return lambda x, y: x + y
+
+
+@overload(spline)
+def _spline_three(x, y, scale):
+    return lambda x, y, scale: (x + y) * scale
+
+
+def test_overloads_of_one_function_are_tried_until_one_takes_the_arguments(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def both(x, y):
+        return spline(x, y), spline(x, y, 3.0)
+
+    assert both(1.0, 2.0) == (3.0, 9.0)
+
+    @jit
+    def neither(x):
+        return spline(x)
+
+    with pytest.raises(TypingError, match=r"spline\(float64\): missing a required argument: 'y'"):
+        neither(1.0)
+
+
+def total_of(arrays):
+    pass
+
+
+@overload(total_of)
+def _total_of(arrays):
+    # Numba's type objects for a tuple of arrays, as interpolation's overloads read them
+    if isinstance(arrays, types.UniTuple) and isinstance(arrays.dtype, types.Array) and arrays.dtype.ndim == 1:
+        return lambda arrays: sum([a.sum() for a in arrays])
+
+
+def test_a_tuple_of_arrays_is_given_as_numbas_type_objects(kilnd):
+    from kiln import jit
+
+    @jit
+    def run(a, b):
+        return total_of((a, b))
+
+    assert run(np.arange(3.0), np.ones(2)) == 5.0
+
+
 def test_kiln_builtins_are_not_taken_from_numbas_registry(kilnd):
     from kiln import jit
 

@@ -41,6 +41,16 @@ def _items(types, toks, i, close):
 def _parse(types, toks, i):
     """(numba type, next index) for the spelling starting at toks[i]."""
     name = toks[i]
+    if name in ("array", "readonly"):  # overload: "[readonly ]array(float64, 2d, C)", in a tuple too
+        readonly = name == "readonly"
+        i += readonly
+        if toks[i:i + 2] != ["array", "("]:
+            raise ValueError(name)
+        dtype, i = _parse(types, toks, i + 2)
+        if toks[i] != "," or toks[i + 2] != "d" or toks[i + 3] != "," or toks[i + 4] not in ("C", "F", "A") \
+                or toks[i + 5] != ")":
+            raise ValueError(name)
+        return types.Array(dtype, int(toks[i + 1]), toks[i + 4], readonly=readonly), i + 6
     if name in ("UniTuple", "Tuple", "ListType", "DictType", "reflected") or toks[i + 1:i + 2] == ["("]:
         if name == "UniTuple":
             item, i = _parse(types, toks, i + 2)
@@ -73,12 +83,6 @@ def numba_type(spelling):
     if "numba.core.types" not in sys.modules or spelling is None:
         return None
     types = sys.modules["numba.core.types"]
-    array = ARRAY.fullmatch(spelling)
-    if array is not None:  # overload: the argument types an @overload function is given
-        dtype = numba_type(array.group(2))
-        if dtype is None:
-            return None
-        return types.Array(dtype, int(array.group(3)), array.group(4), readonly=bool(array.group(1)))
     toks = _tokens(spelling)
     if not toks:
         return None

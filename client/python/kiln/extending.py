@@ -211,11 +211,13 @@ def answer(request):
 
 def _run_overloads(func, args, kws, call):
     import inspect
+    misfits = []
     for overload_func, strict in overloads_of(func):
         try:
             inspect.signature(overload_func).bind(*args, **kws)
-        except TypeError as e:  # as Numba: the call does not fit the overload function
-            return ("error", f"{call}: {e}")
+        except TypeError as e:  # as Numba: the call does not fit this overload; another may take it
+            misfits.append(str(e))
+            continue
         try:
             impl = overload_func(*args, **kws)
         except Exception as e:  # a TypingError (Numba's or Kiln's) is the call's; anything else is raised
@@ -234,6 +236,8 @@ def _run_overloads(func, args, kws, call):
             if mismatch:
                 return ("error", f"{call}: {mismatch}")
         return ("function", impl)
+    if misfits and len(misfits) == len(overloads_of(func)):  # no overload takes these arguments
+        return ("error", f"{call}: {'; '.join(dict.fromkeys(misfits))}")
     return ("error", f"No implementation of function {func.__name__} found for signature: {call}")
 
 
