@@ -67,17 +67,12 @@ def _from_scipy():
         from scipy.linalg import cython_blas, cython_lapack
     except ImportError:
         return None
-    get_name = ctypes.pythonapi.PyCapsule_GetName
-    get_name.restype = ctypes.c_char_p
-    get_name.argtypes = [ctypes.py_object]
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype = ctypes.c_void_p
-    get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    from ._native import capsule_address
     addrs = []
     for n in _names():
         capi = (cython_blas if n[1:] in _BLAS else cython_lapack).__pyx_capi__
         cap = capi.get(n)
-        addrs.append(get_pointer(cap, get_name(cap)) or 0 if cap is not None else 0)
+        addrs.append(capsule_address(cap) or 0 if cap is not None else 0)
     return (4, addrs) if all(addrs[:8]) else None
 
 

@@ -178,7 +178,12 @@ def get_cython_function_address(module_name, function_name):
     capi = getattr(module, "__pyx_capi__", None)
     if capi is None or function_name not in capi:
         raise ValueError(f"no function {function_name!r} in the __pyx_capi__ of module {module_name!r}")
-    capsule = capi[function_name]
+    return capsule_address(capi[function_name])
+
+
+def capsule_address(capsule):
+    """The pointer a PyCapsule holds (a Cython module's ``__pyx_capi__``
+    entry: SciPy's BLAS/LAPACK and special functions), or None."""
     get_name = ctypes.pythonapi.PyCapsule_GetName
     get_name.restype = ctypes.c_char_p
     get_name.argtypes = [ctypes.py_object]

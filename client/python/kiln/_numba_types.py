@@ -27,6 +27,24 @@ def _tokens(spelling):
     return out
 
 
+def split_items(text):
+    """"T1, k=T2" -> ["T1", "k=T2"]: a type spelling's items, split at the
+    commas outside brackets (an @overload request's arguments, a tuple's
+    items)."""
+    out, depth, start = [], 0, 0
+    for pos, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:pos].strip())
+            start = pos + 1
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
 def _items(types, toks, i, close):
     """(the comma-separated types from toks[i] up to `close`, the index after it)."""
     items = []

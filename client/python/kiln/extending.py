@@ -160,22 +160,6 @@ def answers_for(key):
     return [(name, answer) for name, answer in _ANSWERS.items() if name.startswith(prefix)]
 
 
-def _split_args(text):
-    """"T1, k=T2" -> ["T1", "k=T2"], at the commas outside brackets."""
-    out, depth, start = [], 0, 0
-    for pos, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(text[start:pos].strip())
-            start = pos + 1
-    if text[start:].strip():
-        out.append(text[start:].strip())
-    return out
-
-
 _KEYWORD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)")
 
 
@@ -187,7 +171,8 @@ def answer(request):
     func = _FUNCTIONS.get(key)
     if func is None or not request.endswith(")"):
         raise RuntimeError(f"kiln: the server asked for an unknown overload {request!r}")
-    spellings = _split_args(rest[:-1])
+    from ._numba_types import split_items
+    spellings = split_items(rest[:-1])
     args, kws = [], {}
     use_numba = "numba.core.types" in sys.modules
     from ._numba_types import numba_type

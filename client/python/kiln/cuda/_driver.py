@@ -31,6 +31,7 @@ import threading
 import weakref
 
 from .. import _kiln
+from .._numba_types import split_items
 from . import _kernel_error
 
 # ---- errors ----------------------------------------------------------------
@@ -452,21 +453,6 @@ _ARRAY = re.compile(r"^array\((\w+), (\d+)d, [CFA]\)$")
 _UNITUPLE = re.compile(r"^UniTuple\((.+) x (\d+)\)$")
 
 
-def _split_items(text):
-    items, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append(text[start:i].strip())
-            start = i + 1
-    if text.strip():
-        items.append(text[start:].strip())
-    return items
-
-
 def _token(t):
     """(layout token, struct codes, flattener kind) of one Kiln arg type."""
     t = t.strip()
@@ -484,7 +470,7 @@ def _token(t):
     m = _UNITUPLE.match(t)
     items = [m.group(1)] * int(m.group(2)) if m else None
     if items is None and (t.startswith("Tuple(") or t.startswith("(")) and t.endswith(")"):
-        items = _split_items(t[t.index("(") + 1:-1])
+        items = split_items(t[t.index("(") + 1:-1])
     if items is not None:
         parts = [_token(i) for i in items]
         return "(" + "".join(p[0] for p in parts) + ")", "".join(p[1] for p in parts), ("tuple", parts)
