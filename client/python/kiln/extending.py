@@ -127,15 +127,30 @@ def _numba_overloads(func):
 
 
 def overloads_of(value):
-    """The overload functions for a plain Python function `value` (Kiln's
-    registry first, then Numba's), or []. Only for a function Kiln has no
+    """The overload functions for a plain Python function `value`, or a ufunc
+    that is not NumPy's (Kiln's registry first, then Numba's), or []. Only for a function Kiln has no
     implementation of (bundle.py asks last), and never one of NumPy's or
     Numba's own: Numba's internal overloads of them are written for Numba's
     internals."""
-    if not isinstance(value, types.FunctionType) or \
-            str(getattr(value, "__module__", "")).split(".")[0] in ("numba", "numpy"):
+    if isinstance(value, types.FunctionType):
+        if str(getattr(value, "__module__", "")).split(".")[0] in ("numba", "numpy"):
+            return []
+    elif not _foreign_ufunc(value):
         return []
     return _KILN_OVERLOADS.get(value, []) + _numba_overloads(value)
+
+
+def _foreign_ufunc(value):
+    """realcode6: whether `value` is a ufunc that is not NumPy's own: SciPy's
+    special functions (scipy.special.gamma) are ufuncs, and numba-scipy
+    overloads them. NumPy 1.x's ufuncs have no __module__, so NumPy's are
+    also told apart by being the numpy module's member of their name."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, np.ufunc):
+        return False
+    if str(getattr(value, "__module__", None) or "").split(".")[0] in ("numba", "numpy"):
+        return False
+    return getattr(np, value.__name__, None) is not value
 
 
 def overload_key(func):
@@ -144,7 +159,10 @@ def overload_key(func):
     key = _KEYS.get(id(func))
     if key is not None and _FUNCTIONS.get(key) is func:
         return key
-    base = f"{func.__module__}:{func.__qualname__}".replace("(", "_").replace(")", "_")
+    # a ufunc (_foreign_ufunc) may have neither __module__ nor __qualname__
+    module = getattr(func, "__module__", None) or type(func).__name__
+    base = f"{module}:{getattr(func, '__qualname__', None) or func.__name__}"
+    base = base.replace("(", "_").replace(")", "_").replace(" ", "_")
     key, n = base, 1
     while key in _FUNCTIONS and _FUNCTIONS[key] is not func:
         n += 1
