@@ -94,3 +94,71 @@ def test_numpys_own_ufunc_is_never_taken_from_a_registry(kilnd):
         assert f(0.5) == math.sin(0.5)
     finally:
         extending._KILN_OVERLOADS.pop(np.sin, None)
+
+
+# -- np.array_split / np.split (numba_celltree: one chunk of query boxes per prange step)
+
+
+def _check_split(got, want):
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        assert np.array_equal(g, w)
+
+
+def test_array_split_sections_indices_axis(kilnd):
+    from kiln import jit
+
+    @jit
+    def sections(x, n, axis):
+        return np.array_split(x, n, axis)
+
+    @jit
+    def at(x, idx):
+        return np.array_split(x, idx)
+
+    x = np.arange(10.0)
+    y = np.arange(24).reshape(4, 6)
+    for n in (1, 3, 4, 10, 12):  # uneven: the first len % n pieces one longer; more pieces than items: empty ones
+        _check_split(sections(x, n, 0), np.array_split(x, n))
+    for n in (1, 4, 5):
+        _check_split(sections(y, n, 1), np.array_split(y, n, 1))
+        _check_split(sections(y, n, -1), np.array_split(y, n, -1))
+    for idx in ((2, 5), [3, -2], (0, 20), (7, 3), np.array([1, 4, 8])):  # read as slice bounds
+        _check_split(at(x, idx), np.array_split(x, idx))
+    pieces = sections(x, 3, 0)
+    pieces[0][0] = 99.0  # views of x, as NumPy's
+    assert x[0] == 99.0
+    with pytest.raises(ValueError, match="number sections must be larger than 0"):
+        sections(x, 0, 0)
+    with pytest.raises(ValueError, match="out of bounds"):
+        sections(x, 2, 1)
+
+
+def test_split_needs_an_equal_division(kilnd):
+    from kiln import jit
+
+    @jit
+    def split(x, n):
+        return np.split(x, n)
+
+    x = np.arange(12.0)
+    _check_split(split(x, 4), np.split(x, 4))
+    with pytest.raises(ValueError, match="array split does not result in an equal division"):
+        split(x, 5)
+
+
+def test_array_split_chunks_in_prange_as_numba_celltree(kilnd):
+    from kiln import jit, prange
+
+    @jit
+    def chunked_sums(values, n_chunks):
+        chunks = np.array_split(values, n_chunks)
+        out = np.zeros(n_chunks)
+        for i in prange(n_chunks):
+            out[i] = chunks[i].sum()
+        return out
+
+    values = np.arange(101.0)
+    want = np.array([c.sum() for c in np.array_split(values, 7)])
+    assert chunked_sums(values, 7).tolist() == want.tolist()

@@ -906,3 +906,56 @@ def _as_rows(x):
     if x.ndim == 1:
         return x[None, :]
     return x
+
+
+# realcode6: np.array_split and np.split (numba_celltree splits its query
+# boxes into chunks, one per prange iteration): a list of views of `ary`
+# between division points along `axis`, the points as NumPy defines them
+# (sections: the first total % n pieces one longer; indices: slice bounds,
+# negative and out-of-range ones read as a slice reads them).
+
+def _split_views(ary, indices_or_sections, axis):
+    if not isinstance(ary, np.ndarray):
+        _error("np.array_split: the first argument must be an array")
+    if isinstance(axis, (bool, float, complex, str, tuple, list, dict, np.ndarray)):
+        _error("np.array_split: axis must be an integer")
+    if axis < -ary.ndim or axis >= ary.ndim:
+        raise ValueError("np.array_split: axis is out of bounds for the array's dimension")  # NumPy's AxisError is one
+    moved = np.swapaxes(ary, axis, 0)
+    total = moved.shape[0]
+    out = []
+    if isinstance(indices_or_sections, bool) or isinstance(indices_or_sections, (float, complex, str)):
+        _error("np.array_split: indices_or_sections must be an integer or a sequence of integers")
+    elif isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extras = divmod(total, n)
+        start = 0
+        for i in range(n):
+            stop = start + each + (1 if i < extras else 0)
+            out.append(moved[start:stop].swapaxes(0, axis))
+            start = stop
+    else:
+        if not _iterable(indices_or_sections):
+            _error("np.array_split: indices_or_sections must be an integer or a sequence of integers")
+        start = 0
+        for stop in indices_or_sections:
+            out.append(moved[start:stop].swapaxes(0, axis))
+            start = stop
+        out.append(moved[start:total].swapaxes(0, axis))
+    return out
+
+
+@implements("numpy.array_split")
+def array_split(ary, indices_or_sections, axis=0):
+    return _split_views(ary, indices_or_sections, axis)
+
+
+@implements("numpy.split")
+def split(ary, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, int) and not isinstance(indices_or_sections, bool):
+        if indices_or_sections > 0 and -ary.ndim <= axis < ary.ndim and \
+                np.swapaxes(ary, axis, 0).shape[0] % indices_or_sections != 0:
+            raise ValueError("array split does not result in an equal division")
+    return _split_views(ary, indices_or_sections, axis)
