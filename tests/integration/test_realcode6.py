@@ -162,3 +162,50 @@ def test_array_split_chunks_in_prange_as_numba_celltree(kilnd):
     values = np.arange(101.0)
     want = np.array([c.sum() for c in np.array_split(values, 7)])
     assert chunked_sums(values, 7).tolist() == want.tolist()
+
+
+# -- builtin sum of any iterable (numba_celltree: `total_size = sum(counts)`, counts an int64 array)
+
+
+def _total(c):
+    return sum(c)
+
+
+def test_builtin_sum_of_arrays_tuples_generators(kilnd):
+    from kiln import jit
+
+    total = jit(_total)
+    for v in (np.array([1, 2, 3]), np.arange(4.0), np.array([True, False, True]), np.array([1 + 2j, 3j]),
+              (1.5, 2.5), (1, 2.5), [1, 2, 3]):
+        got, want = total(v), sum(v)
+        assert got == want and type(got) is type(want.item() if isinstance(want, np.generic) else want)
+    assert total(np.array([], np.float64)) == 0.0  # Numba's 0.0 (Python's int 0): the fold's type is the items'
+
+    @jit
+    def with_start(c, s):
+        return sum(c, s)
+
+    assert with_start(np.arange(4.0), 10) == 16.0
+    assert with_start((1, 2), 0.5) == 3.5
+
+    @jit
+    def of_generator(n):
+        return sum(x * x for x in range(n)) + sum(range(n))
+
+    assert of_generator(10) == sum(x * x for x in range(10)) + sum(range(10))
+
+
+def test_builtin_sum_refusals_stay(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    @jit
+    def with_start(c, s):
+        return sum(c, s)
+
+    with pytest.raises(TypingError, match=r"sum\(\) can't sum strings"):
+        with_start(np.arange(3.0), "a")
+    with pytest.raises(TypingError, match="cannot unify"):  # a 2-d array's rows (Numba refuses it too)
+        jit(_total)(np.ones((2, 2)))
+    with pytest.raises(TypingError, match="'sum' is not supported"):  # a set: refused, as Numba does
+        jit(_total)({1.5, 2.5})

@@ -3,6 +3,8 @@ generator functions (compiled as coroutines, lowering/lower_generators.cpp),
 so they are as lazy as Python's."""
 
 
+from kiln import literal_unroll
+
 from . import implements, primitive
 
 
@@ -75,3 +77,28 @@ except ImportError:  # no NumPy, no datetime64 values
     _np = None
 if _np is not None and int(_np.__version__.split(".")[0]) >= 2:
     implements("builtins.hash")(_hash_numpy2)
+
+
+_sum_row = primitive("sum")
+
+
+@implements("builtins.sum")
+def sum(iterable, start=0):
+    # realcode6: Python's sum of any iterable (numba_celltree: `sum(counts)`
+    # of an int64 array; tuples, generators, ranges), Python's left fold
+    # `start + x0 + x1 + ...`, from a number start. A list, a str, or a
+    # start that is not a number (str, bytes, bytearray, an array) is the
+    # compiler's row (rules_lists.cpp), with its refusals in Python's words;
+    # so are a dict and a set (isinstance(s, dict) is true of both), whose
+    # sum stays refused: a set's order is not CPython's, and a float sum
+    # depends on it.
+    if isinstance(iterable, (list, str, dict)) or not isinstance(start, (bool, int, float, complex)):
+        return _sum_row(iterable, start)
+    total = start
+    if isinstance(iterable, tuple):  # items of several types (1, 2.5): unrolled
+        for x in literal_unroll(iterable):
+            total = total + x
+        return total
+    for x in iterable:
+        total = total + x
+    return total
