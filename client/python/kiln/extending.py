@@ -77,8 +77,9 @@ MAX_ROUNDS = 64  # overload: compile rounds one compile may take answering reque
 def overload(func, jit_options=None, strict=True, inline="never", prefer_literal=False, **kwargs):
     """Numba's ``numba.extending.overload``: ``@overload(f) def ol_f(x, y):
     ... return impl``. In compiled code a call of ``f`` runs ``ol_f`` with the
-    argument types (Numba's type objects when Numba is imported, else
-    ``kiln.types``'), and compiles the function it returns as the call's body;
+    argument types as ``kiln.types`` objects (whether or not Numba is
+    imported: an overload from Numba's own registry gets Numba's), and
+    compiles the function it returns as the call's body;
     None means it does not apply. ``jit_options``, ``inline``,
     ``prefer_literal`` and the target options are accepted and change nothing
     (the implementation is compiled with its caller's options); see
@@ -128,7 +129,8 @@ def _numba_overloads(func):
 
 def overloads_of(value):
     """The overload functions for a plain Python function `value`, or a ufunc
-    that is not NumPy's (Kiln's registry first, then Numba's), or []. Only for a function Kiln has no
+    that is not NumPy's (Kiln's registry first, then Numba's), or []: each
+    (overload function, strict, from Numba's registry). Only for a function Kiln has no
     implementation of (bundle.py asks last), and never one of NumPy's or
     Numba's own: Numba's internal overloads of them are written for Numba's
     internals."""
@@ -137,7 +139,8 @@ def overloads_of(value):
             return []
     elif not _foreign_ufunc(value):
         return []
-    return _KILN_OVERLOADS.get(value, []) + _numba_overloads(value)
+    return ([(f, strict, False) for f, strict in _KILN_OVERLOADS.get(value, [])] +
+            [(f, strict, True) for f, strict in _numba_overloads(value)])
 
 
 def _foreign_ufunc(value):
@@ -190,32 +193,43 @@ def answer(request):
     if func is None or not request.endswith(")"):
         raise RuntimeError(f"kiln: the server asked for an unknown overload {request!r}")
     from ._numba_types import split_items
-    spellings = split_items(rest[:-1])
-    args, kws = [], {}
-    use_numba = "numba.core.types" in sys.modules
+    spelled = []  # (keyword or None, spelling)
+    for s in split_items(rest[:-1]):
+        m = _KEYWORD.fullmatch(s)
+        spelled.append((m.group(1), m.group(2)) if m else (None, s))
+    _ANSWERS[request] = _run_overloads(func, spelled, f"{func.__name__}({', '.join(split_items(rest[:-1]))})")
+
+
+def _typed(spelled, numba):
+    """(args, kws) of type objects for the spellings: Numba's for an overload
+    from Numba's registry, kiln.types' for one from Kiln's (whether or not
+    Numba is imported); or the spelling that has none."""
     from ._numba_types import numba_type
     from .types import from_spelling
-    shown = []
-    for s in spellings:
-        m = _KEYWORD.fullmatch(s)
-        name, spelling = (m.group(1), m.group(2)) if m else (None, s)
-        t = numba_type(spelling) if use_numba else from_spelling(spelling)
+    args, kws = [], {}
+    for name, spelling in spelled:
+        t = numba_type(spelling) if numba else from_spelling(spelling)
         if t is None:
-            _ANSWERS[request] = ("error", f"cannot give the argument type {spelling} to the @overload of "
-                                          f"{func.__name__}: it has no Numba type object in kiln")
-            return
-        shown.append(s)
+            return spelling
         if name is None:
             args.append(t)
         else:
             kws[name] = t
-    _ANSWERS[request] = _run_overloads(func, args, kws, f"{func.__name__}({', '.join(shown)})")
+    return args, kws
 
 
-def _run_overloads(func, args, kws, call):
+def _run_overloads(func, spelled, call):
     import inspect
     misfits = []
-    for overload_func, strict in overloads_of(func):
+    typed = {}
+    found = overloads_of(func)
+    for overload_func, strict, numba in found:
+        if numba not in typed:
+            typed[numba] = _typed(spelled, numba)
+        if isinstance(typed[numba], str):
+            return ("error", f"cannot give the argument type {typed[numba]} to the @overload of {func.__name__}: "
+                             "it has no Numba type object in kiln")
+        args, kws = typed[numba]
         try:
             inspect.signature(overload_func).bind(*args, **kws)
         except TypeError as e:  # as Numba: the call does not fit this overload; another may take it
@@ -239,7 +253,7 @@ def _run_overloads(func, args, kws, call):
             if mismatch:
                 return ("error", f"{call}: {mismatch}")
         return ("function", impl)
-    if misfits and len(misfits) == len(overloads_of(func)):  # no overload takes these arguments
+    if misfits and len(misfits) == len(found):  # no overload takes these arguments
         return ("error", f"{call}: {'; '.join(dict.fromkeys(misfits))}")
     return ("error", f"No implementation of function {func.__name__} found for signature: {call}")
 
