@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/type_grammar.h"
 #include "compiler/driver/compile.h"
 #include "compiler/driver/target_registry.h"
@@ -126,7 +127,34 @@ GpuService::GpuService(const Config& config, std::string worker_exe)
       queues_(std::make_unique<LaunchQueues>(config.gpu_devices, config.gpu_max_queued_launches,
                                              absl::Seconds(config.gpu_session_idle_seconds), gpu::kConcurrentStreams,
                                              [this](const std::string& session) { endSession(session); },
-                                             [this](const std::string& session) { return holdsMemory(session); })) {}
+                                             [this](const std::string& session) { return holdsMemory(session); })) {
+  if (backend_ == "driver")
+    for (int d = 0; d < devices_; ++d)
+      describers_.emplace_back([this, d] { describeUntilKnown(static_cast<uint32_t>(d)); });
+}
+
+GpuService::~GpuService() {
+  {
+    absl::MutexLock lock(&targets_mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : describers_) t.join();
+}
+
+void GpuService::describeUntilKnown(uint32_t device) {
+  for (absl::Duration backoff = absl::Seconds(1);; backoff = std::min(backoff * 2, absl::Minutes(1))) {
+    // A short deadline: the destructor waits for the call in flight.
+    absl::StatusOr<std::pair<int, int>> cc = describe(device, absl::Now() + absl::Seconds(5));
+    if (cc.ok()) return;
+    // Said at the first failure and then once a minute at most.
+    if (backoff == absl::Seconds(1) || backoff == absl::Minutes(1))
+      KILN_LOG(kWarning) << "GPU " << device << " not described (retrying in " << backoff
+                         << "): " << cc.status().message();
+    absl::MutexLock lock(&targets_mu_);
+    auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(targets_mu_) { return stopping_; };
+    if (targets_mu_.AwaitWithTimeout(absl::Condition(&stop), backoff)) return;
+  }
+}
 
 bool GpuService::holdsMemory(const std::string& session) {
   absl::MutexLock lock(&owned_mu_);
@@ -191,13 +219,11 @@ pb::GpuPoolInfo GpuService::info() {
   info.set_session_idle_seconds(session_idle_seconds_);
   *info.mutable_target() = pool_target_;
   if (backend_ == "driver") {
-    for (int d = 0; d < devices_; ++d) {
-      absl::StatusOr<std::pair<int, int>> cc = describe(static_cast<uint32_t>(d), absl::Now() + absl::Seconds(1));
+    absl::MutexLock lock(&targets_mu_);
+    for (const auto& [major, minor] : ccs_) {
       pb::GpuDeviceInfo* device = info.add_device_info();
-      if (cc.ok()) {
-        device->set_cc_major(static_cast<uint32_t>(cc->first));
-        device->set_cc_minor(static_cast<uint32_t>(cc->second));
-      }
+      device->set_cc_major(static_cast<uint32_t>(major));
+      device->set_cc_minor(static_cast<uint32_t>(minor));
     }
   }
   return info;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -39,9 +40,13 @@ class GpuService {
   /// (/proc/self/exe in kilnd).
   GpuService(const Config& config, std::string worker_exe);
 
-  /// What GetServerInfo tells clients. Under the driver it names each GPU's
-  /// compute capability, asking a worker (once per device, 1 s at most) for
-  /// a GPU not yet described.
+  /// Stops the background describer (driver pool) before the members go.
+  ~GpuService();
+
+  /// What GetServerInfo tells clients, at once (it is their liveness probe:
+  /// it never waits on a worker). Under the driver it names the compute
+  /// capability of each GPU described so far, (0, 0) for one not yet: the
+  /// background describer started with the pool asks each worker once.
   kiln::v1::GpuPoolInfo info();
 
   /// What a kernel launched on `device` is compiled for: under the driver,
@@ -134,6 +139,13 @@ class GpuService {
   absl::StatusOr<std::pair<int, int>> describe(uint32_t device, absl::Time deadline);
   absl::Mutex targets_mu_;
   std::vector<std::pair<int, int>> ccs_ ABSL_GUARDED_BY(targets_mu_);
+  // Driver pool: a thread per GPU describes it once, in the background from
+  // the start (a worker's start takes up to seconds, the GPUs' in
+  // parallel), retrying a failure with a backoff of up to a minute until the
+  // pool stops.
+  void describeUntilKnown(uint32_t device);
+  bool stopping_ ABSL_GUARDED_BY(targets_mu_) = false;
+  std::vector<std::thread> describers_;
   // Device memory by the session that allocated it (AllocDeviceRequest
   // .session), freed when the session ends: a client that dies gives its
   // memory back once its lease lapses. A buffer is (device, generation, id).

@@ -196,3 +196,73 @@ def test_kilnds_driver_pool_runs_on_the_fake_gpu(kilnd_binary, tmp_path, monkeyp
     assert "backend driver" in log, log[-2000:]
     assert metrics[("kiln_gpu_launches_total", 'device="0",outcome="ok"')] == 1
     assert metrics[("kiln_gpu_modules_total", 'device="0",result="loaded"')] == 1
+
+
+
+def test_server_info_never_waits_on_a_gpu_worker(kilnd_binary, tmp_path, monkeypatch):
+    """GetServerInfo is the clients' liveness probe: under the driver pool it
+    reports the GPUs described so far and never calls a worker itself (it
+    asked each undescribed GPU's worker inline, waiting up to 1 s per GPU, on
+    every call). Here the fake driver (two GPUs) takes 3 s to start:
+    GetServerInfo answers at once with no compute capability, the background
+    describers learn 8.6 for both GPUs (at once: 3 s, not 6), and
+    get_current_device() waits for GPU 0's."""
+    from conftest import KilndProcess
+    monkeypatch.setenv("FAKE_CUDA_INIT_DELAY_MS", "3000")
+    monkeypatch.setenv("FAKE_CUDA_DEVICE_COUNT", "2")
+    server = KilndProcess(kilnd_binary, str(tmp_path), ["--gpu-pool", "driver", "--gpu-devices", "2",
+                                                        "--gpu-libcuda", fake_library()])
+    try:
+        monkeypatch.setenv("KILN_SERVER", server.target)
+        monkeypatch.setenv("KILN_CUDA_REMOTE", "1")
+        r = run("""
+            import time
+            from kiln import _kiln
+            t0 = time.monotonic()
+            infos = [_kiln.gpu_pool_info() for _ in range(5)]
+            out["seconds"] = time.monotonic() - t0
+            out["early"] = [list(map(list, i["compute_capabilities"])) for i in infos]
+            out["cc"] = list(cuda.get_current_device().compute_capability)
+            while True:  # both GPUs: described side by side, not one after the other
+                out["late"] = list(map(list, _kiln.gpu_pool_info()["compute_capabilities"]))
+                out["both_after"] = time.monotonic() - t0
+                if [0, 0] not in out["late"] or out["both_after"] > 10:
+                    break
+                time.sleep(0.02)
+        """, local_gpu=False)
+    finally:
+        server.stop()
+    assert r["early"] == [[[0, 0], [0, 0]]] * 5, r["early"]
+    assert r["seconds"] < 2.0, r["seconds"]  # five calls: 10 s before (1 s per GPU, each call)
+    assert r["cc"] == [8, 6]
+    assert r["late"] == [[8, 6], [8, 6]]
+    assert r["both_after"] < 5.5, r["both_after"]  # 3 s each, at once (one after the other: 6 s)
+
+
+def test_a_gpu_that_cannot_be_described_is_named(kilnd_binary, tmp_path, monkeypatch):
+    """A worker that cannot open its libcuda: GetServerInfo still answers,
+    with no compute capability, kilnd's log says why (the describer retries
+    with a backoff), and get_current_device() names the GPU."""
+    from conftest import KilndProcess
+    server = KilndProcess(kilnd_binary, str(tmp_path), ["--gpu-pool", "driver",
+                                                        "--gpu-libcuda", str(tmp_path / "no-libcuda.so.1")])
+    try:
+        monkeypatch.setenv("KILN_SERVER", server.target)
+        monkeypatch.setenv("KILN_CUDA_REMOTE", "1")
+        r = run("""
+            from kiln import _kiln
+            from kiln.cuda import _api
+            out["ccs"] = list(map(list, _kiln.gpu_pool_info()["compute_capabilities"]))
+            _api._PoolDevice.DESCRIBE_WAIT_S = 0.5
+            try:
+                cuda.get_current_device()
+                out["error"] = None
+            except RuntimeError as e:
+                out["error"] = str(e)
+        """, local_gpu=False)
+    finally:
+        server.stop()
+    log = open(server.log_path).read()
+    assert r["ccs"] == [[0, 0]], r["ccs"]
+    assert "GPU 0 has not been described" in (r["error"] or ""), r["error"]
+    assert "GPU 0 not described (retrying in 1s)" in log and "no-libcuda.so.1" in log, log[-2000:]

@@ -26,6 +26,10 @@
 // Python client's own launch path (kiln/cuda/_driver.py, KILN_LIBCUDA) runs
 // against it up to the kernel's first instruction.
 //
+// In the environment: FAKE_CUDA_DEVICE_COUNT, the GPUs it has (1 unless
+// set; all alike); FAKE_CUDA_INIT_DELAY_MS makes cuInit take that long (a
+// driver slow to start, as a real one can be on a busy node).
+//
 // Counters for the test: fake_cuda_modules_loaded(), fake_cuda_streams_live(),
 // fake_cuda_rendezvous_seen(tag), fake_cuda_rendezvous_reset().
 #include <algorithm>
@@ -143,7 +147,11 @@ void fake_cuda_rendezvous_reset(void) {
   std::memset(rendezvous_seen, 0, sizeof rendezvous_seen);
 }
 
-int cuInit(unsigned int) { return kSuccess; }
+int cuInit(unsigned int) {
+  if (const char* delay = std::getenv("FAKE_CUDA_INIT_DELAY_MS"))
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(delay)));
+  return kSuccess;
+}
 int cuDriverGetVersion(int* v) {
   *v = 12080;
   return kSuccess;
@@ -157,7 +165,8 @@ int cuGetErrorString(int code, const char** text) {
   return kSuccess;
 }
 int cuDeviceGetCount(int* n) {
-  *n = 1;
+  const char* count = std::getenv("FAKE_CUDA_DEVICE_COUNT");
+  *n = count ? std::atoi(count) : 1;
   return kSuccess;
 }
 int cuDeviceGet(int* device, int ordinal) {

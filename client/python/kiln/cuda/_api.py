@@ -523,12 +523,27 @@ _device = _Device()
 class _PoolDevice(_Device):
     """A device of the kiln server's GPU pool (remote launches)."""
 
+    # How long get_current_device() waits for kilnd to describe a GPU of a
+    # pool that has just started (its worker's start takes a moment).
+    DESCRIBE_WAIT_S = 10.0
+
     def __init__(self, device_id, info):
         self.id = device_id
         self.name = f"kiln GPU pool {info['backend']} device {device_id}".encode()
-        ccs = info.get("compute_capabilities") or []
-        if device_id < len(ccs) and ccs[device_id][0]:  # the GPU's own, under the driver
-            self.compute_capability = tuple(ccs[device_id])
+        if info["backend"] != "driver":
+            return
+        from . import _remote
+        deadline = time.monotonic() + self.DESCRIBE_WAIT_S
+        while True:
+            ccs = info.get("compute_capabilities") or []
+            if device_id < len(ccs) and ccs[device_id][0]:  # the GPU's own
+                self.compute_capability = tuple(ccs[device_id])
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the kiln server's GPU {device_id} has not been described "
+                                   f"(its worker did not answer in {self.DESCRIBE_WAIT_S:g} s: see kilnd's log)")
+            time.sleep(0.05)
+            info = _remote.pool_info(refresh=True)
 
     def __repr__(self):
         return f"<kiln.cuda device {self.id}: the kiln server's GPU pool>"

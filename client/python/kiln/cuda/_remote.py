@@ -88,10 +88,11 @@ def select_device(device_id):
     return device
 
 
-def pool_info():
+def pool_info(refresh=False):
     """The server's GetServerInfo gpu_pool (a dict), or a RuntimeError when
-    the server has none."""
-    if "pool" not in _info:
+    the server has none; asked again with refresh (a GPU's compute
+    capability, which kilnd learns in the background, may have come)."""
+    if refresh or "pool" not in _info:
         info = _kiln.gpu_pool_info()
         if info is None:
             raise RuntimeError("KILN_CUDA_REMOTE=1, but the kiln server has no GPU pool "
