@@ -507,7 +507,7 @@ class Inferrer {
         for (const compiler::GlobalRef& member : fn.globals)
           if ((member.kind == K::kFunction || member.kind == K::kConstant ||
                member.kind == K::kBuiltin ||  // tlist: numba.types.int64
-               (member.kind == K::kUnsupported && member.type_name.rfind("native:", 0) == 0)) &&  // native:
+               (member.kind == K::kUnsupported && isNativeFunctionName(member.type_name))) &&  // native:
               member.name.rfind(g->qualified_name + ".", 0) == 0)
             return tc_.module(g->qualified_name);
         return userError(Diagnostic::Kind::kUnsupported,
@@ -518,8 +518,9 @@ class Inferrer {
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
           return typingError(absl::StrCat("Numba type classes (global '", name, "') are not supported in jitted code"));
-        if (g->type_name.rfind("native:", 0) == 0)  // native: a native function the client could not freeze, and why
-          return typingError(absl::StrCat("cannot call global '", name, "' in jitted code: ", g->type_name.substr(7)));
+        if (isNativeFunctionName(g->type_name))  // native: a native function the client could not freeze, and why
+          return typingError(absl::StrCat("cannot call global '", name, "' in jitted code: ",
+                                          g->type_name.substr(kNativeFunctionPrefix.size())));
         if (g->type_name == "function")  // realcode5: overload: a function with no @overload either
           return typingError(absl::StrCat("cannot use global '", name,
                                           "' of Python type 'function' in jitted code: a plain Python function is "
@@ -1669,7 +1670,7 @@ class Inferrer {
                            member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
                            isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
                          (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why
-                          member->type_name.rfind("native:", 0) == 0))) {
+                          isNativeFunctionName(member->type_name)))) {
             absl::StatusOr<const Type*> f = globalType(member->name);
             if (!f.ok()) return f.status();
             t = *f;

@@ -821,7 +821,7 @@ def _native_global(name, shown, value):
     or its refusal, which names it as `shown`."""
     builtin, why = _native.freeze(shown, value)
     if not builtin:
-        return (name, KIND_UNSUPPORTED, None, 0, "", "native:" + why)
+        return (name, KIND_UNSUPPORTED, None, 0, "", _native.PREFIX + why)
     return (name, KIND_BUILTIN, None, 0, builtin, "")
 
 

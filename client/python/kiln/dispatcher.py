@@ -267,32 +267,30 @@ class Dispatcher(_kiln.Dispatcher):
         fn.__qualname__ = f"{self.py_func.__qualname__}__with_functions"
         return Dispatcher(fn, dict(self._options))
 
-    def _answered(self, reply, rounds):
-        """overload: whether `reply` was the server's OverloadRequest, now
-        answered (the bundle is built again, with the answer, for the next
-        round); a request past the rounds' bound is refused."""
-        if reply["ok"] or reply["kind"] != _OVERLOAD_REQUEST:
-            return False
-        if rounds >= extending.MAX_ROUNDS:
-            raise TypingError(f"more than {extending.MAX_ROUNDS} @overload implementations asked for in one "
-                              f"compile (the last: {reply['message']})",
-                              (reply["filename"], reply["line"], reply["function"]))
-        extending.answer(reply["message"])
-        self._bundle = None
-        return True
+    def _answering_overloads(self, send):
+        """`send(bundle)`'s reply (a compile request), with each OverloadRequest
+        the server makes answered and the compile sent again with the bundle
+        built anew; more than extending.MAX_ROUNDS requests are refused."""
+        rounds = 0
+        while True:
+            reply = send(self.bundle())
+            if reply["ok"] or reply["kind"] != _OVERLOAD_REQUEST:
+                return reply
+            if rounds >= extending.MAX_ROUNDS:
+                raise TypingError(f"more than {extending.MAX_ROUNDS} @overload implementations asked for in one "
+                                  f"compile (the last: {reply['message']})",
+                                  (reply["filename"], reply["line"], reply["function"]))
+            extending.answer(reply["message"])
+            self._bundle = None
+            rounds += 1
 
     def _compile(self, arg_types, return_type):
         """The overload index for these canonical argument types, compiled
         and loaded natively if new."""
         o = self._options
-        rounds = 0
-        while True:
-            reply = self._compile_overload(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                                           _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                                           o.get("error_model", "python"), _target_tier(o))
-            if not self._answered(reply, rounds):
-                break
-            rounds += 1
+        reply = self._answering_overloads(lambda bundle: self._compile_overload(
+            bundle, arg_types, return_type, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
+            bool(o.get("boundscheck")), o.get("error_model", "python"), _target_tier(o)))
         if reply["ok"]:
             for kind, message, filename, line, _function in reply.get("warnings", ()):
                 # A compile warning (typing/performance_warnings.h), located
@@ -309,14 +307,9 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _request(self, arg_types, return_type, emit):
         o = self._options
-        rounds = 0
-        while True:
-            reply = _kiln.compile(self.bundle(), arg_types, return_type, int(o.get("opt_level", 3)),
-                                  _fastmath(o.get("fastmath", False)), bool(o.get("boundscheck")),
-                                  o.get("error_model", "python"), emit, _target_tier(o))
-            if not self._answered(reply, rounds):
-                break
-            rounds += 1
+        reply = self._answering_overloads(lambda bundle: _kiln.compile(
+            bundle, arg_types, return_type, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),
+            bool(o.get("boundscheck")), o.get("error_model", "python"), emit, _target_tier(o)))
         if not reply["ok"]:
             self._raise(reply)
         return reply

@@ -674,14 +674,11 @@ def compile_kernel(kernel, arg_types, arch, emit="binary"):
     disp = getattr(kernel, "_dispatcher", kernel)
     opts = getattr(kernel, "_options", {}) or {}
     dopts = disp._options
-    rounds = 0
-    while True:  # overload: an @overload's implementation asked for is answered, as kiln.jit's are
-        reply = _kiln.compile(disp.bundle(), tuple(arg_types), "", int(dopts.get("opt_level", 3)),
-                              _fastmath(opts.get("fastmath", dopts.get("fastmath", False))), bool(opts.get("debug")),
-                              "numpy", EMITS[emit], "", CUDA_TRIPLE, arch)
-        if not disp._answered(reply, rounds):
-            break
-        rounds += 1
+    # overload: an @overload's implementation asked for is answered, as kiln.jit's are
+    reply = disp._answering_overloads(lambda bundle: _kiln.compile(
+        bundle, tuple(arg_types), "", int(dopts.get("opt_level", 3)),
+        _fastmath(opts.get("fastmath", dopts.get("fastmath", False))), bool(opts.get("debug")), "numpy", EMITS[emit],
+        "", CUDA_TRIPLE, arch))
     if not reply["ok"]:
         disp._raise(reply)
     return reply
