@@ -266,3 +266,29 @@ def test_a_gpu_that_cannot_be_described_is_named(kilnd_binary, tmp_path, monkeyp
     assert r["ccs"] == [[0, 0]], r["ccs"]
     assert "GPU 0 has not been described" in (r["error"] or ""), r["error"]
     assert "GPU 0 not described (retrying in 1s)" in log and "no-libcuda.so.1" in log, log[-2000:]
+
+
+def test_a_kernel_calling_an_overloaded_function_compiles_for_the_device():
+    """The driver's kernel compile answers the server's @overload requests as
+    kiln.jit's compile does (Dispatcher._answering_overloads): the kernel
+    compiles (a cubin) and is launched."""
+    r = run("""
+        from kiln.extending import overload
+        def twice(x):
+            return 2 * x
+        @overload(twice)
+        def ol_twice(x):
+            return lambda x: x + x
+        @cuda.jit
+        def k(a):
+            i = cuda.grid(1)
+            if i < a.size:
+                a[i] = twice(a[i])
+        d = cuda.to_device(np.arange(4, dtype=np.float64))
+        k[1, 32](d)
+        cuda.synchronize()
+        out["launches"] = fake.fake_cuda_launches()
+        out["cubin"] = last_image()[:4] == b"\x7fELF"
+    """)
+    assert r["launches"] == 1
+    assert r["cubin"]
