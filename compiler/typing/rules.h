@@ -272,7 +272,9 @@ bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from);
 /// A float to an integer stays refused, as Numba refuses it.
 bool dictCastFits(TypeContext& tc, const Type* to, const Type* from);
 /// Numba's spelling of a type where its messages are matched: a uniform
-/// unnamed tuple is "UniTuple(item x count)"; the rest as Kiln spells it.
+/// unnamed tuple is "UniTuple(item x count)", a named tuple its class's own
+/// name ("Point(int64 x 2)", "Point(int64, float64)"); the rest as Kiln
+/// spells it.
 std::string numbaSpelling(const Type* t);
 /// The dict `dict` refined by storing `key` -> `value`: itself when complete,
 /// else typed by them; nullptr with *why when they do not fit.

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "compiler/typing/rules.h"
 #include "compiler/typing/rules_buffers.h"  // codec: isBytes
 
@@ -151,12 +152,24 @@ bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from) {
 }
 
 std::string numbaSpelling(const Type* t) {
-  if (t->kind == Kind::kTuple && t->name.empty() && !t->items.empty()) {
-    bool uniform = true;
-    for (const Type* item : t->items) uniform = uniform && item == t->items[0];
-    if (uniform) return absl::StrCat("UniTuple(", numbaSpelling(t->items[0]), " x ", t->items.size(), ")");
+  if (t->kind != Kind::kTuple || t->items.empty()) return t->str();
+  bool uniform = true;
+  for (const Type* item : t->items) uniform = uniform && item == t->items[0];
+  // A named tuple is its class's own name in Numba's spelling ("Point(int64 x
+  // 2)"); Kiln's names its module and fields ("mod.Point[x, y]").
+  std::string head = "UniTuple";
+  if (!t->name.empty()) {
+    absl::string_view cls = t->name;
+    cls = cls.substr(0, cls.find('['));
+    if (size_t dot = cls.rfind('.'); dot != absl::string_view::npos) cls = cls.substr(dot + 1);
+    head = std::string(cls);
+  } else if (!uniform) {
+    return t->str();
   }
-  return t->str();
+  if (uniform) return absl::StrCat(head, "(", numbaSpelling(t->items[0]), " x ", t->items.size(), ")");
+  std::vector<std::string> items;
+  for (const Type* item : t->items) items.push_back(numbaSpelling(item));
+  return absl::StrCat(head, "(", absl::StrJoin(items, ", "), ")");
 }
 
 namespace {

@@ -67,7 +67,7 @@ std::optional<absl::StatusOr<BuiltinRewrite>> tupleBuiltinRewrite(const std::str
                                                      "holds a value of type ", c->str(), ", not a class"));
     if (!is && c->name.rfind("namedtuple:", 0) == 0)  // unroll: Numba's words
       return absl::InvalidArgumentError(
-          absl::StrCat("isinstance() does not support variables of type \"", args[0]->str(), "\""));
+          absl::StrCat("isinstance() does not support variables of type \"", numbaSpelling(args[0]), "\""));
     if (!is)
       return absl::InvalidArgumentError(
           absl::StrCat("isinstance() with the class ", c->str(), " is not supported in jitted code"));

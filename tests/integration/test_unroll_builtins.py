@@ -270,3 +270,22 @@ def test_type_is_class(kilnd, x):
             r += 8
         return r
     assert jit(f)(x) == f(x)
+
+
+def test_isinstance_of_a_namedtuple_class_names_the_type_as_numba_does(kilnd):
+    # Numba's words and its spelling of the named tuple's type: its class's
+    # own name, not Kiln's module-qualified one.
+    from collections import namedtuple
+    Pair = namedtuple("Pair", ["a", "b"])
+    Mixed = namedtuple("Mixed", ["a", "b"])
+    inst, mixed = Pair(1, 2), Mixed(1, 2.5)
+
+    def f(x):
+        return isinstance(inst, Pair)
+
+    def g(x):
+        return isinstance(mixed, Mixed)
+    with pytest.raises(TypingError, match=r'isinstance\(\) does not support variables of type "Pair\(int64 x 2\)"'):
+        jit(f)(1)
+    with pytest.raises(TypingError, match=r'does not support variables of type "Mixed\(int64, float64\)"'):
+        jit(g)(1)
