@@ -567,3 +567,35 @@ def test_a_block_in_a_function_nested_in_the_jitted_one(kilnd):
         return inner(x) + inner(1)
 
     assert jit(outer)(5, 2) == outer(5, 2) == 22
+
+
+def test_rewritten_code_is_not_kept_past_its_function(kilnd, tmp_path):
+    """_objmode keeps one rewrite per code object with a with statement, and
+    lets it go with the code (it kept one entry, code object included, for
+    every function ever bundled: code made at run time piled up; here 6
+    entries after three imports, now 1)."""
+    import gc
+    import importlib.util
+    from kiln import _objmode
+    path = tmp_path / "gen_objmode_mod.py"
+    path.write_text(textwrap.dedent("""
+        from kiln import objmode
+        def f(x):
+            with objmode(y="float64"):
+                y = x * 3.0
+            return y + 1.0
+        def plain(x):
+            return x + 1.0
+    """))
+    before = len(_objmode._REWRITTEN)
+    for k in range(3):
+        spec = importlib.util.spec_from_file_location(f"gen_objmode_mod{k}", path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        assert jit(mod.f)(2.0) == 7.0
+        assert jit(mod.plain)(2.0) == 3.0
+        # The block of this import replaced the last one's (same file, same
+        # text), whose module, function and code are now garbage.
+        gc.collect()
+        assert len(_objmode._REWRITTEN) == before + 1  # this f's; plain has no with statement
+        del mod, spec

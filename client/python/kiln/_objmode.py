@@ -28,6 +28,7 @@ imported only for a function that has a ``with`` statement.
 """
 
 import sys
+import weakref
 
 from . import _kiln
 
@@ -35,7 +36,10 @@ CALL = "__kiln_objmode__"  # the global the rewritten code calls (no user identi
 CALL_BUILTIN = "kiln.objmode_call"
 
 _BLOCKS = {}     # key -> (the block's function, the outputs' names)
-_REWRITTEN = {}  # id(code) -> (code, the rewritten code or None): one parse per function
+# id(code) -> (a weak reference to code, the rewritten code): one parse per
+# function with a with statement; an entry goes with its code object (code
+# made at run time, as exec'd generated functions are, does not pile up).
+_REWRITTEN = {}
 
 
 class _ObjmodeContext:
@@ -106,12 +110,22 @@ def rewritten(func):
     or None when it has none (its blocks are registered for _run). Raises
     UnsupportedError (located) for a block Kiln cannot run."""
     code = func.__code__
+    if not _has_with(code):
+        return None
     cached = _REWRITTEN.get(id(code))
-    if cached is not None and cached[0] is code:
+    if cached is not None and cached[0]() is code:
         return cached[1]
-    out = _rewrite(func) if _has_with(code) else None
-    _REWRITTEN[id(code)] = (code, out)
+    out = _rewrite(func)
+    key = id(code)
+    _REWRITTEN[key] = (weakref.ref(code, lambda _ref, key=key: _forget(key, _ref)), out)
     return out
+
+
+def _forget(key, ref):
+    """The code object of _REWRITTEN[key] is gone (unless a new one took its id)."""
+    entry = _REWRITTEN.get(key)
+    if entry is not None and entry[0] is ref:
+        del _REWRITTEN[key]
 
 
 def _refuse(message, code, line):
