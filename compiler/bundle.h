@@ -99,6 +99,9 @@ struct Function {
   /// One entry per keyword-only parameter (code.kwonlyargcount), in order;
   /// empty where the parameter has no default.
   std::vector<std::optional<Constant>> kwonly_defaults;
+  /// The function's own fastmath flag names (a @jit callee's), which win
+  /// over the compile's; nullopt: the compile's.
+  std::optional<std::vector<std::string>> fastmath;
 
   const GlobalRef* global(const std::string& name) const;
   /// The default numbered `k` in a call binding's default space: the

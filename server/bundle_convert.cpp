@@ -10,6 +10,7 @@
 #include "base/facts.h"
 #include "base/type_grammar.h"
 #include "cache/cache_key.h"
+#include "compiler/driver/compile.h"
 #include "server/request_validation.h"
 
 namespace kiln::server {
@@ -283,6 +284,15 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
     if (auto s = convertKwDefaults(fn, out.functions[f], Checker{at.function_count, at.where + ".kwdefaults"});
         !s.ok())
       return s;
+    if (fn.has_fastmath()) {
+      Checker flags{at.function_count, at.where + ".fastmath"};
+      if (auto s = flags.size(fn.fastmath().flags_size(), kMaxFastmathFlags, "flags"); !s.ok()) return s;
+      for (const std::string& name : fn.fastmath().flags())
+        if (!std::binary_search(compiler::fastMathFlagNames().begin(), compiler::fastMathFlagNames().end(), name))
+          return flags.fail(absl::StrCat("unknown fast-math flag '", name, "' (known: ",
+                                         absl::StrJoin(compiler::fastMathFlagNames(), " "), ")"));
+      out.functions[f].fastmath.emplace(fn.fastmath().flags().begin(), fn.fastmath().flags().end());
+    }
   }
   return out;
 }

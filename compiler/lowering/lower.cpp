@@ -868,21 +868,15 @@ void addFastMathAttributes(llvm::Function* fn, llvm::FastMathFlags f) {
   if (f.approxFunc()) fn->addFnAttr("approx-func-fp-math", "true");
 }
 
-// realcode5: a @jit callee's own fastmath, carried by bundle.py as the global
-// "<fastmath>" ("fastmath:" + "fast", nothing, or flag names), wins over the
-// compile's: stumpy's fastmath=True functions call helpers compiled without
-// ninf whose np.isinf checks must stand, as they do in Numba. Functions with
-// no such global (the entry, register_jitable helpers, inner functions, the
-// library) take the compile's flags.
+// realcode5: a @jit callee's own fastmath (bundle Function.fastmath) wins
+// over the compile's: stumpy's fastmath=True functions call helpers compiled
+// without ninf whose np.isinf checks must stand, as they do in Numba.
+// Functions without it (the entry, register_jitable helpers, the library)
+// take the compile's flags.
 llvm::FastMathFlags instanceFastMath(const typing::Program& program, const typing::Instance& inst,
                                      llvm::FastMathFlags compile_flags) {
-  const compiler::GlobalRef* g = program.bundle->functions[inst.function_index].global("<fastmath>");
-  constexpr std::string_view kPrefix = "fastmath:";
-  if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name.rfind(kPrefix, 0) != 0)
-    return compile_flags;
-  const std::string spec = g->qualified_name.substr(kPrefix.size());
-  const std::vector<std::string> names = absl::StrSplit(spec, ',', absl::SkipEmpty());
-  return fastMathFlags(false, names);
+  const std::optional<std::vector<std::string>>& own = program.bundle->functions[inst.function_index].fastmath;
+  return own ? fastMathFlags(false, *own) : compile_flags;
 }
 }  // namespace
 

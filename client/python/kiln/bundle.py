@@ -362,17 +362,13 @@ def _numba_number_class(value):
     return f"numpy.{name}"
 
 
-# realcode5: the name of the global that carries a @jit callee's fastmath
-# (no identifier has '<'): "fastmath:" and "fast" (fastmath=True), nothing
-# (off) or the flag names, comma-separated (compiler/lowering/lower.cpp).
-FASTMATH_GLOBAL = "<fastmath>"
-
-
-def _fastmath_ref(options):
+def _own_fastmath(options):
+    """realcode5: a @jit callee's own fastmath, for its bundle Function (the
+    flag names; ["fast"] for fastmath=True, [] for off): it wins over the
+    compile's (compiler/lowering/lower.cpp instanceFastMath)."""
     from .dispatcher import _fastmath  # late: dispatcher imports this module
     value = _fastmath(options.get("fastmath", False))
-    spec = "fast" if value is True else "" if value is False else ",".join(value)
-    return (FASTMATH_GLOBAL, KIND_BUILTIN, None, 0, "fastmath:" + spec, "")
+    return ["fast"] if value is True else [] if value is False else sorted(value)
 
 
 def _module_dict(path):
@@ -439,7 +435,7 @@ class _Builder:
         """Function `func`'s index in the bundle, adding it (and what it
         reads) the first time. `options`: the jit options of the @jit
         function that `func` is the Python function of, for a callee; its
-        fastmath travels with it (FASTMATH_GLOBAL)."""
+        fastmath travels with it (its Function's fastmath)."""
         key = id(func)
         if key in self.index:
             return self.index[key]
@@ -474,11 +470,6 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
-        if options is not None:
-            # realcode5: a @jit callee is lowered with its own fastmath, not
-            # its caller's: stumpy's fastmath=True functions call helpers
-            # without it whose np.isinf checks must stand.
-            globals_.append(_fastmath_ref(options))
         defaults = []
         kwdefaults = []  # kwonly: (name, default) in the keyword-only parameters' order
         given = func.__kwdefaults__ or {}
@@ -497,7 +488,11 @@ class _Builder:
         # shadows it), so the compiler builds it as it builds every function a function may call.
         globals_ += [(f"<default {k}>", KIND_FUNCTION, None, d[1], "", "")
                      for k, d in enumerate(defaults + [d for _, d in kwdefaults]) if d[0] == "function"]
-        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults)
+        # realcode5: a @jit callee is lowered with its own fastmath, not its
+        # caller's: stumpy's fastmath=True functions call helpers without it
+        # whose np.isinf checks must stand.
+        fastmath = None if options is None else _own_fastmath(options)
+        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath)
         return i
 
     def default(self, value):
@@ -537,9 +532,9 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
-        if id(owner) in self.callee_options:  # realcode5: an inner function of a callee takes its fastmath
-            globals_.append(_fastmath_ref(self.callee_options[id(owner)]))
-        self.functions[i] = (code_fields(code, consts), globals_, [])
+        options = self.callee_options.get(id(owner))  # realcode5: an inner function of a callee takes its fastmath
+        self.functions[i] = (code_fields(code, consts), globals_, [], [],
+                             None if options is None else _own_fastmath(options))
         return i
 
     def code_consts(self, code, owner):

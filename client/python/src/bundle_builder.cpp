@@ -237,6 +237,18 @@ bool buildKwDefaults(PyObject* v, kiln::v1::Function* f) {
   return ok;
 }
 
+// A @jit callee's own fastmath: [flag name, ...] ("fast" for all; none: off).
+bool buildFastMath(PyObject* v, kiln::v1::Function* f) {
+  PyObject* seq = PySequence_Fast(v, "fastmath");
+  if (seq == nullptr) return false;
+  kiln::v1::FastMath* fm = f->mutable_fastmath();
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i)
+    ok = getStr(PySequence_Fast_GET_ITEM(seq, i), fm->add_flags());
+  Py_DECREF(seq);
+  return ok;
+}
+
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   unsigned int major, minor;
   PyObject* functions;
@@ -247,14 +259,16 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   if (seq == nullptr) return false;
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *code, *globals, *defaults, *kwdefaults = nullptr;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|O", &code, &globals, &defaults, &kwdefaults)) {
+    PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OO", &code, &globals, &defaults, &kwdefaults,
+                          &fastmath)) {
       ok = false;
       break;
     }
     kiln::v1::Function* f = out->add_functions();
     ok = buildCode(code, f->mutable_code()) && constList(defaults, [&] { return f->add_defaults(); }) &&
-         (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f));
+         (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f)) &&
+         (fastmath == Py_None || buildFastMath(fastmath, f));
     PyObject* gseq = ok ? PySequence_Fast(globals, "globals") : nullptr;
     if (gseq == nullptr) {
       ok = false;

@@ -169,6 +169,27 @@ TEST(BundleConvert, ConvertsANamedtupleDefault) {
   EXPECT_EQ(d.repr(), "(1, 2.5)");
 }
 
+// realcode5: a @jit callee's own fastmath: absent (the compile's), off
+// (no flags) and flags are three different things; unknown names refused.
+TEST(BundleConvert, ConvertsAFunctionsOwnFastmath) {
+  kiln::v1::Bundle b = addOneBundle();
+  absl::StatusOr<compiler::Bundle> absent = convertBundle(b);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->functions[0].fastmath.has_value());
+  b.mutable_functions(0)->mutable_fastmath();
+  absl::StatusOr<compiler::Bundle> off = convertBundle(b);
+  ASSERT_TRUE(off.ok()) << off.status();
+  ASSERT_TRUE(off->functions[0].fastmath.has_value());
+  EXPECT_TRUE(off->functions[0].fastmath->empty());
+  b.mutable_functions(0)->mutable_fastmath()->add_flags("nnan");
+  b.mutable_functions(0)->mutable_fastmath()->add_flags("contract");
+  absl::StatusOr<compiler::Bundle> some = convertBundle(b);
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(*some->functions[0].fastmath, (std::vector<std::string>{"nnan", "contract"}));
+  b.mutable_functions(0)->mutable_fastmath()->add_flags("turbo");
+  expectInvalid(b, "functions[0].fastmath: unknown fast-math flag 'turbo'");
+}
+
 TEST(BundleConvert, RejectsUnknownGlobalKind) {
   kiln::v1::Bundle b = addOneBundle();
   kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
