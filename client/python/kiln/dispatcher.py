@@ -119,9 +119,11 @@ def _literally_calls(func):
     `literally(p)` (or `numba.literally(p)`, `kiln.literally(p)`) of a
     parameter p in func's bytecode: the callee read as a global or a
     module's attribute, then the parameter, then a call with one argument."""
+    code = func.__code__
+    if "literally" not in code.co_names:  # the common case, without reading the bytecode
+        return {}
     import builtins
     import dis
-    code = func.__code__
     nparams = code.co_argcount + code.co_kwonlyargcount
     found = {}
     callee = None   # (value, spelling) of the last global / attribute chain read
