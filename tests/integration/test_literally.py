@@ -96,6 +96,37 @@ def test_bool_literal_is_not_the_int(kilnd):
     assert ("int64", "Literal[int](1)") in f.signatures
 
 
+def spread(a, k, *rest, mode="x"):
+    k = numba.literally(k)
+    m = numba.literally(mode)
+    return a * k + len(rest) + (10 if m == "x" else 20)
+
+
+def test_literal_parameters_beside_star_args_and_keyword_only_ones(kilnd):
+    from kiln import jit
+
+    f = jit(spread)
+    for args, kws in (((2, 3, 1.0, 2.0), {}), ((2, 3), {}), ((2, 4, 1), {"mode": "z"}), ((2, 3, 5), {"mode": "x"})):
+        assert f(*args, **kws) == spread(*args, **kws)
+    assert ("int64", "Literal[int](4)", "Literal[str](z)", "UniTuple(int64, 1)") in f.signatures
+
+
+def apply_plus(fn, x, k):
+    k = numba.literally(k)
+    return fn(x) + k
+
+
+def test_literal_parameter_beside_a_jitted_function_argument(kilnd):
+    from kiln import jit
+
+    square = jit(lambda x: x * x)
+    cube = jit(lambda x: x * x * x)
+    f = jit(apply_plus)
+    assert f(square, 3, 4) == apply_plus(square, 3, 4) == 13
+    assert f(cube, 3, 4) == apply_plus(cube, 3, 4) == 31
+    assert f(cube, 3, 5) == 32
+
+
 def test_literal_of_a_constant_in_compiled_code(kilnd):
     from kiln import jit
 

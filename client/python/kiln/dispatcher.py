@@ -92,11 +92,12 @@ def _value_leaves(a, out):
 
 def _spread(code, passed):
     """kwonly: the arguments of a wrapper's call, one per compiled parameter,
-    as the call passes them: the keyword-only ones by name, *args spread."""
+    as the call passes them: the keyword-only ones by name, *args spread (a
+    list of expressions for them: passed one by one)."""
     n, nk = code.co_argcount, code.co_kwonlyargcount
     if nk or code.co_flags & _CO_VARARGS:
         names = code.co_varnames[n:n + nk]
-        spread = [f"*{p}" for p in passed[n + nk:]]
+        spread = [x for p in passed[n + nk:] for x in (p if isinstance(p, list) else [f"*{p}"])]
         passed = passed[:n] + spread + [f"{k}={p}" for k, p in zip(names, passed[n:n + nk])]
     return passed
 
@@ -266,11 +267,11 @@ class Dispatcher(_kiln.Dispatcher):
         index to call, or a 1-tuple holding the call's result when Python
         made the call itself (jitted functions among the arguments, or
         literal parameters)."""
+        literal = self._literal_params()
+        if literal:  # first: its wrapper takes the jitted functions among the others as its own arguments
+            return (self._call_with_literals(args, literal),)
         if any(_holds_function(a) for a in args):
             return (self._call_with_functions(args),)
-        literal = self._literal_params()
-        if literal:
-            return (self._call_with_literals(args, literal),)
         arg_types = []
         names = self.py_func.__code__.co_varnames
         for i, a in enumerate(args):
@@ -335,7 +336,12 @@ class Dispatcher(_kiln.Dispatcher):
                                   f"of argument '{name}' when compiling, and only an int, bool or str can be "
                                   f"one ({name} is {_describe(a)})",
                                   (code.co_filename, line, code.co_qualname))
-        key = tuple((k, type(args[k]), args[k]) for k in literal)
+        code = self.py_func.__code__
+        # *args: the extra arguments are the wrapper's own parameters, one
+        # each (a call spreading a tuple would hide the constants), so their
+        # count is part of the wrapper
+        extra = len(args[-1]) if code.co_flags & _CO_VARARGS else -1
+        key = (extra,) + tuple((k, type(args[k]), args[k]) for k in literal)
         specs = self.__dict__.setdefault("_literal_specs", {})
         wrapper = specs.get(key)
         if wrapper is None:
@@ -344,8 +350,10 @@ class Dispatcher(_kiln.Dispatcher):
                 raise TypeError(f"No matching definition for argument type(s) with literal values; "
                                 f"{self.__name__} was compiled for {known}")
             wrapper = specs[key] = self._wrapper(args, lambda k, a: repr(a) if k in literal else None, "literal")
-        result = wrapper(*(a for k, a in enumerate(args) if k not in literal))
-        sig = tuple(_literal_spelling(a) if k in literal else _kiln.typeof(a) for k, a in enumerate(args))
+        passed = [a for k, a in enumerate(args) if k not in literal]
+        result = wrapper(*passed[:-1], *passed[-1]) if extra >= 0 else wrapper(*passed)
+        sig = tuple(_literal_spelling(a) if k in literal else _kiln.typeof(a) or type(a).__name__
+                    for k, a in enumerate(args))
         seen = self.__dict__.setdefault("_literal_signatures", [])
         if sig not in seen:
             seen.append(sig)
@@ -358,13 +366,19 @@ class Dispatcher(_kiln.Dispatcher):
         env = {"__kiln_target": self}
         params = []
         passed = []
+        code = self.py_func.__code__
+        varargs = bool(code.co_flags & _CO_VARARGS)
         for k, a in enumerate(args):
             text = constant(k, a)
-            if text is None:
+            if text is None and varargs and k == len(args) - 1:
+                # *args: one parameter per extra argument, passed on one by one
+                text = [f"a{len(params) + j}" for j in range(len(a))]
+                params += text
+            elif text is None:
                 params.append(f"a{len(params)}")
                 text = params[-1]
             passed.append(text)
-        return self._wrapper_of(env, params, _spread(self.py_func.__code__, passed), label)
+        return self._wrapper_of(env, params, _spread(code, passed), label)
 
     def _wrapper_of(self, env, params, passed, label):
         name = f"{self.py_func.__name__}__with_{label}s"
