@@ -204,6 +204,7 @@ class Dispatcher(_kiln.Dispatcher):
         compiled = self._overloads()
         self._bundle = None
         self._retire_overloads()
+        self.__dict__.pop("_literal_specs", None)  # literally: each value's wrapper is made (and compiled) anew
         for args, ret in compiled:
             self._compile(args, ret if self._eager else "")
 
