@@ -267,6 +267,9 @@ def test_a_value_that_cannot_be_a_literal_is_refused_located(kilnd):
     assert f"line {_line_of(scaled, 'literally(k)')}" in str(info.value)
     with pytest.raises(TypingError, match=r"<class 'numpy.ndarray'> cannot be used as a literal"):
         f(2, np.zeros(3))
+    with pytest.raises(TypingError, match=r"numba.literally\(k\): the literal 9223372036854775808 does not fit int64"):
+        f(2, 1 << 63)
+    assert f(1, (1 << 63) - 1) == (1 << 63) - 1
 
 
 def test_literally_of_a_run_time_value_is_refused_located(kilnd):

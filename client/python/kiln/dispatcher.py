@@ -128,7 +128,7 @@ def _literally_calls(func):
     nparams = code.co_argcount + code.co_kwonlyargcount
     found = {}
     callee = None   # (value, spelling) of the last global / attribute chain read
-    param = None    # (index, spelling, line) of a parameter read right after a literally callee
+    param = None    # (index, the callee's spelling) of a parameter read right after a literally callee
     line = code.co_firstlineno
     for ins in dis.get_instructions(code):
         if ins.starts_line is not None:
@@ -336,6 +336,10 @@ class Dispatcher(_kiln.Dispatcher):
                 raise TypingError(f"{type(a)!r} cannot be used as a literal: {spelled}({name}) needs the value "
                                   f"of argument '{name}' when compiling, and only an int, bool or str can be "
                                   f"one ({name} is {_describe(a)})",
+                                  (code.co_filename, line, code.co_qualname))
+            if type(a) is int and not -(1 << 63) <= a < (1 << 63):
+                code = self.py_func.__code__
+                raise TypingError(f"{spelled}({code.co_varnames[k]}): the literal {a} does not fit int64",
                                   (code.co_filename, line, code.co_qualname))
         code = self.py_func.__code__
         # *args: the extra arguments are the wrapper's own parameters, one
