@@ -127,6 +127,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
     case BuiltinId::kStaticLiteral:
+    case BuiltinId::kLiterally:
       break;
     case BuiltinId::kNpConcatenate:  // arrays: lower_array_join.cpp
     case BuiltinId::kNpStack:

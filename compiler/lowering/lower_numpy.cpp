@@ -447,6 +447,7 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
     case BuiltinId::kStaticLiteral:
+    case BuiltinId::kLiterally:
     case BuiltinId::kNdBroadcastTo:  // broadcast: lower_broadcast.cpp
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:

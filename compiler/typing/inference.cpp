@@ -82,13 +82,26 @@ bool yieldable(const Type* t) {
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
 
+// codec, literally: what a literal parameter of a bundle function takes
+// (Inferrer::literalParams).
+enum class LiteralParam : uint8_t {
+  kNo,   // an ordinary parameter
+  kStr,  // kiln.static.literal in a library function: a constant str
+  kAny,  // literally: a constant int, bool or str (Numba's Literal types)
+};
+
 class Inferrer {
  public:
   Inferrer(Program& p, const UntypedFunctions& functions) : p_(p), tc_(p.types), functions_(functions) {}
 
   absl::StatusOr<int> instanceFor(int fn, const std::vector<const Type*>& args,
-                                  const std::vector<std::optional<std::string>>& literals = {}) {
-    auto key = std::make_tuple(fn, args, literals);
+                                  const std::vector<std::optional<compiler::Constant>>& literals = {}) {
+    // literally: a literal is told apart by its kind and value (an int 1 from a
+    // bool True, which their types already do, and a str from its repr).
+    std::vector<std::string> literal_key;
+    for (const auto& c : literals)
+      literal_key.push_back(c ? absl::StrCat(static_cast<int>(c->kind), ":", c->repr()) : std::string());
+    auto key = std::make_tuple(fn, args, literal_key);
     if (auto it = instance_of_.find(key); it != instance_of_.end()) return it->second;
     // A recursion that makes new argument types on every call (grow((x, x)))
     // would specialise forever: the caller's call is refused, located.
@@ -629,27 +642,33 @@ class Inferrer {
     binding.closure = closure;
     for (const Type* t : types)
       if (t->kind == Kind::kUnknown) return tc_.unknown();
-    // codec: a literal parameter takes the constant str the call passes (or
-    // its default); the constant is part of the instance.
-    std::vector<std::optional<std::string>> literals;
-    const std::vector<bool>& literal = literalParams(fn_index);
+    // codec: a literal parameter takes the constant the call passes (or its
+    // default): a str for kiln.static.literal, an int, bool or str for
+    // literally; the constant is part of the instance.
+    std::vector<std::optional<compiler::Constant>> literals;
+    const std::vector<LiteralParam>& literal = literalParams(fn_index);
     for (size_t q = 0; q < literal.size(); ++q) {
-      if (!literal[q]) continue;
+      if (literal[q] == LiteralParam::kNo) continue;
       literals.resize(literal.size());
       if (types[q]->kind == Kind::kNone) continue;  // None (a default such as bytes()'s encoding) stays None
       const int source = q < binding.source.size() ? binding.source[q] : -1000000;
-      const std::string* text = nullptr;
+      std::optional<compiler::Constant> value;
       if (source > 0 || (source == 0 && !bound)) {
-        text = constantText(inst, i.operands[source]);
-      } else if (source < 0 && !closure && fn.defaultAt(static_cast<size_t>(-1 - source)).kind ==
-                                               compiler::Constant::Kind::kStr) {
-        text = &fn.defaultAt(static_cast<size_t>(-1 - source)).s;
+        value = literalConstant(inst, i.operands[source]);
+      } else if (source < 0 && !closure) {
+        value = fn.defaultAt(static_cast<size_t>(-1 - source));
       }
-      if (!text)
-        return typingError(absl::StrCat(fn.code.qualname, "(): ", q < varnames.size() ? varnames[q] : "?",
+      if (value && !literalKindFits(literal[q], value->kind)) value.reset();
+      const std::string param = q < varnames.size() ? varnames[q] : "?";
+      if (!value && literal[q] == LiteralParam::kAny)  // literally: Numba's message, with the parameter named
+        return typingError(absl::StrCat("Invalid use of non-Literal type in literally(", types[q]->str(), "): ",
+                                        fn.code.qualname, "() asks for the value of its argument '", param,
+                                        "' when compiling, and this call passes one known only at run time"));
+      if (!value)
+        return typingError(absl::StrCat(fn.code.qualname, "(): ", param,
                                         " must be a constant str (its value is chosen when compiling), not a ",
                                         types[q]->str(), " known only at run time"));
-      literals[q] = *text;
+      literals[q] = std::move(*value);
     }
     int caller = cur_;
     absl::StatusOr<int> target = instanceFor(fn_index, types, literals);
@@ -678,6 +697,36 @@ class Inferrer {
     return t && t->kind == Kind::kBoundMethod;
   }
 
+  // literally: Numba's spelling of a literal type, with a str written as
+  // Python's repr (quotes, backslashes and control characters escaped).
+  static std::string literalSpelling(const compiler::Constant& c) {
+    using CK = compiler::Constant::Kind;
+    if (c.kind == CK::kInt) return absl::StrCat("Literal[int](", c.i, ")");
+    if (c.kind == CK::kBool) return absl::StrCat("Literal[bool](", c.b ? "True" : "False", ")");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "Literal[str]('";
+    for (const char ch : c.s) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (ch == '\\' || ch == '\'') {
+        out += '\\';
+        out += ch;
+      } else if (ch == '\n') {
+        out += "\\n";
+      } else if (ch == '\t') {
+        out += "\\t";
+      } else if (ch == '\r') {
+        out += "\\r";
+      } else if (u < 0x20 || u == 0x7f) {
+        out += "\\x";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += ch;  // UTF-8 passes through: Python's repr keeps printable text as is
+      }
+    }
+    return out + "')";
+  }
+
   // overload: a call of a function that a Numba/Kiln @overload implements
   // ("overload:KEY", bundle.py). The implementation depends on the argument
   // types, which only typing knows, and comes from running the overload
@@ -693,8 +742,13 @@ class Inferrer {
     for (size_t k = 1; k < i.operands.size(); ++k) {
       const Type* t = i.operands[k]->type;
       if (t->kind == Kind::kUnknown) return tc_.unknown();  // asked for once the argument types are known
+      // literally: a constant int, bool or str travels as Numba's literal
+      // type ("Literal[int](3)", "Literal[str]('linear')": the str as
+      // Python's repr, so the client reads it back exactly); the client
+      // tries it and the plain type in Numba's order (prefer_literal).
+      std::optional<compiler::Constant> literal = literalConstant(inst, i.operands[k]);
       absl::StrAppend(&key, k > 1 ? ", " : "", k >= first_kw ? absl::StrCat(i.kwnames[k - first_kw], "=") : "",
-                      t->str());
+                      literal ? literalSpelling(*literal) : t->str());
     }
     key += ")";
     const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
@@ -723,7 +777,8 @@ class Inferrer {
   // closure cell frozen as one; nullptr otherwise.
   const std::string* constantText(const Instance& inst, const ir::Value* v) {
     if (const std::string* s = constantStr(v)) return s;
-    if (const std::string* s = literalArgument(inst, v)) return s;  // codec: a literal parameter
+    if (const compiler::Constant* c = literalArgument(inst, v); c && c->kind == compiler::Constant::Kind::kStr)
+      return &c->s;  // codec: a literal parameter
     const ir::Instr* def = v->def;
     if (!def || def->op != Op::kLoadGlobal) return nullptr;
     const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(def->name);
@@ -734,7 +789,7 @@ class Inferrer {
 
   // codec: the constant a literal parameter of inst was given, when v is
   // that parameter (of the entry block); nullptr otherwise.
-  static const std::string* literalArgument(const Instance& inst, const ir::Value* v) {
+  static const compiler::Constant* literalArgument(const Instance& inst, const ir::Value* v) {
     if (v->def || inst.literals.empty() || inst.ir->blocks.empty()) return nullptr;
     const auto& params = inst.ir->blocks[0]->params;
     for (size_t k = 0; k < params.size() && k < inst.literals.size(); ++k)
@@ -744,34 +799,77 @@ class Inferrer {
 
   // codec: which parameters of bundle function fn are literal ones: those
   // its entry block passes to kiln.static.literal (the library's
-  // `encoding = _literal(encoding)`).
-  const std::vector<bool>& literalParams(int fn) {
+  // `encoding = _literal(encoding)`: a str) or, anywhere in its body, to
+  // literally (Numba's `k = numba.literally(k)`: an int, bool or str; a
+  // parameter is one SSA value wherever it is read).
+  const std::vector<LiteralParam>& literalParams(int fn) {
     if (auto it = literal_params_.find(fn); it != literal_params_.end()) return it->second;
-    std::vector<bool> literal;
+    std::vector<LiteralParam> literal;
     if (fn >= 0 && static_cast<size_t>(fn) < functions_.size() && functions_[fn].ok() && *functions_[fn] &&
         !(*functions_[fn])->blocks.empty()) {
-      const ir::Block& entry = *(*functions_[fn])->blocks[0];
+      const ir::Function& body = **functions_[fn];
+      const ir::Block& entry = *body.blocks[0];
       const compiler::Function& f = p_.bundle->functions[fn];
-      for (const auto& x : entry.instrs) {
-        if (x->op != Op::kCall || x->operands.size() != 2 || !x->kwnames.empty()) continue;
-        const ir::Instr* callee = x->operands[0]->def;
-        if (!callee || callee->op != Op::kLoadGlobal) continue;
-        const compiler::GlobalRef* g = f.global(callee->name);
-        if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin || g->qualified_name != "kiln.static.literal")
-          continue;
-        for (size_t k = 0; k < entry.params.size(); ++k)
-          if (entry.params[k].get() == x->operands[1]) {
-            literal.resize(entry.params.size());
-            literal[k] = true;
+      for (const auto& block : body.blocks) {
+        for (const auto& x : block->instrs) {
+          if (x->op != Op::kCall || x->operands.size() != 2 || !x->kwnames.empty()) continue;
+          const ir::Instr* callee = x->operands[0]->def;
+          if (!callee) continue;
+          const compiler::GlobalRef* g = nullptr;
+          if (callee->op == Op::kLoadGlobal) {
+            g = f.global(callee->name);
+          } else if (callee->op == Op::kGetAttr && callee->operands.size() == 1 && callee->operands[0]->def &&
+                     callee->operands[0]->def->op == Op::kLoadGlobal) {
+            // literally: numba.literally(k), a builtin read off a module ("numba.literally", bundle.py)
+            const compiler::GlobalRef* m = f.global(callee->operands[0]->def->name);
+            if (m && m->kind == compiler::GlobalRef::Kind::kModule)
+              g = f.global(absl::StrCat(m->qualified_name, ".", callee->name));
           }
+          if (!g || g->kind != compiler::GlobalRef::Kind::kBuiltin) continue;
+          LiteralParam kind = LiteralParam::kNo;
+          if (g->qualified_name == "kiln.static.literal" && block.get() == body.blocks[0].get()) kind = LiteralParam::kStr;
+          if (g->qualified_name == "literally") kind = LiteralParam::kAny;
+          if (kind == LiteralParam::kNo) continue;
+          for (size_t k = 0; k < entry.params.size(); ++k)
+            if (entry.params[k].get() == x->operands[1]) {
+              literal.resize(entry.params.size(), LiteralParam::kNo);
+              literal[k] = kind;
+            }
+        }
       }
     }
     return literal_params_.emplace(fn, std::move(literal)).first->second;
   }
 
+  static bool literalKindFits(LiteralParam param, compiler::Constant::Kind kind) {
+    using CK = compiler::Constant::Kind;
+    switch (param) {
+      case LiteralParam::kNo: return false;
+      case LiteralParam::kStr: return kind == CK::kStr;
+      case LiteralParam::kAny: return kind == CK::kStr || kind == CK::kInt || kind == CK::kBool;
+    }
+    return false;
+  }
+
+  // literally: the compile-time constant v is when it can be a literal (an
+  // int, bool or str: a constant, a literal parameter of inst, a global or
+  // closure cell frozen as one), as Numba types them Literal[int] etc.
+  std::optional<compiler::Constant> literalConstant(const Instance& inst, const ir::Value* v) {
+    using CK = compiler::Constant::Kind;
+    auto fits = [](const compiler::Constant& c) { return c.kind == CK::kStr || c.kind == CK::kInt || c.kind == CK::kBool; };
+    if (const ir::Instr* def = v->def; def && def->op == Op::kConst && fits(def->const_value)) return def->const_value;
+    if (const compiler::Constant* c = literalArgument(inst, v); c && fits(*c)) return *c;
+    const ir::Instr* def = v->def;
+    if (!def || def->op != Op::kLoadGlobal) return std::nullopt;
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(def->name);
+    if (!g || g->kind != compiler::GlobalRef::Kind::kConstant || !fits(g->value)) return std::nullopt;
+    return g->value;
+  }
+
   // codec: kiln.static.literal(x) is the constant str x (a constant or a
   // literal parameter) or None, folded; anything else is refused.
   absl::Status foldLiteral(ir::Instr& i) {
+    if (i.operands[0]->type->name == "literally") return foldLiterally(i);
     if (i.operands.size() == 2 && i.operands[1]->type->kind == Kind::kUnknown) return absl::OkStatus();
     if (i.operands.size() == 2 && i.operands[1]->type->kind == Kind::kNone) {  // None stays None
       i.op = Op::kConst;
@@ -791,6 +889,26 @@ class Inferrer {
     i.const_value = compiler::Constant{};
     i.const_value.kind = compiler::Constant::Kind::kStr;
     i.const_value.s = std::move(s);
+    return absl::OkStatus();
+  }
+
+  // literally: literally(x) is the constant x (an int, bool or str: a
+  // constant, or a literal parameter, which the call sites or the dispatcher
+  // give a constant), folded; None stays None; anything else is refused with
+  // Numba's message.
+  absl::Status foldLiterally(ir::Instr& i) {
+    if (i.operands.size() != 2 || !i.kwnames.empty())
+      return typingError(absl::StrCat("literally() takes exactly one positional argument (",
+                                      i.operands.size() - 1, " given)"));
+    const ir::Value* x = i.operands[1];
+    if (x->type->kind == Kind::kUnknown) return absl::OkStatus();
+    std::optional<compiler::Constant> value;
+    if (x->type->kind == Kind::kNone) value = compiler::Constant{};
+    else if (cur_ >= 0 && static_cast<size_t>(cur_) < p_.instances.size()) value = literalConstant(*p_.instances[cur_], x);
+    if (!value) return typingError(absl::StrCat("Invalid use of non-Literal type in literally(", x->type->str(), ")"));
+    i.op = Op::kConst;
+    i.operands.clear();
+    i.const_value = std::move(*value);
     return absl::OkStatus();
   }
 
@@ -1435,7 +1553,8 @@ class Inferrer {
       i.kwnames.clear();
       return absl::OkStatus();
     }
-    if (i.operands[0]->type->name == "kiln.static.literal") return foldLiteral(i);  // codec:
+    if (i.operands[0]->type->name == "kiln.static.literal" || i.operands[0]->type->name == "literally")
+      return foldLiteral(i);  // codec:, literally:
     std::vector<const Type*> args;
     for (size_t k = 1; k < i.operands.size(); ++k) {
       if (i.operands[k]->type->kind == Kind::kUnknown) return absl::OkStatus();
@@ -1668,6 +1787,7 @@ class Inferrer {
                            member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
                            member->qualified_name.rfind("overload:", 0) == 0 ||  // overload: norm.pdf(x, mu, sigma)
                            member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
+                           member->qualified_name == "literally" ||  // literally: numba.literally(k)
                            isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
                          (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why
                           isNativeFunctionName(member->type_name)))) {
@@ -2481,8 +2601,8 @@ class Inferrer {
   TypeContext& tc_;
   const UntypedFunctions& functions_;
   // (function, argument types, literal arguments) -> instance; looked up, never iterated
-  std::map<std::tuple<int, std::vector<const Type*>, std::vector<std::optional<std::string>>>, int> instance_of_;
-  std::map<int, std::vector<bool>> literal_params_;  // codec: literalParams(), by function; never iterated
+  std::map<std::tuple<int, std::vector<const Type*>, std::vector<std::string>>, int> instance_of_;
+  std::map<int, std::vector<LiteralParam>> literal_params_;  // codec: literalParams(), by function; never iterated
   std::map<int, int> instances_per_function_;
   int cur_ = 0;
   int line_ = 0;

@@ -45,9 +45,10 @@ struct CallBinding {
 struct Instance {
   int function_index = 0;
   std::vector<const Type*> arg_types;
-  // codec: the constant str each literal parameter was given (kiln.static.literal
-  // in inference.cpp), by parameter; empty when the function has none.
-  std::vector<std::optional<std::string>> literals;
+  // codec: the constant each literal parameter was given (a str for
+  // kiln.static.literal; literally: an int, bool or str for literally), by
+  // parameter (inference.cpp); empty when the function has none.
+  std::vector<std::optional<compiler::Constant>> literals;
   const Type* ret = nullptr;
   std::unique_ptr<ir::Function> ir;
   std::string symbol;  // the LLVM name of its body

@@ -183,6 +183,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kStaticItemIsinstance:
     case BuiltinId::kStaticIterable:
     case BuiltinId::kStaticLiteral:
+    case BuiltinId::kLiterally:
       return absl::InternalError(absl::StrCat(builtinName(res.id), " reached typing unrewritten"));
     case BuiltinId::kNdBroadcastTo:  // broadcast: rules_broadcast.cpp
       return ndBroadcastToCall(tc, args);

@@ -40,6 +40,16 @@ def literal_unroll(container):
     return container
 
 
+def literally(obj):
+    """Numba's ``literally``: in compiled code, ``k = literally(k)`` on a
+    parameter specialises the function on the value the caller gives (an
+    int, bool or str, typed as Numba's Literal[int], Literal[bool],
+    Literal[str]: an @overload it is passed to reads ``k.literal_value``);
+    on anything else it must be a compile-time constant
+    (docs/python-subset.md). In Python it is ``obj`` itself."""
+    return obj
+
+
 # realcode: Numba's prange, for code written for Numba. Kiln runs a prange
 # loop as the range loop it is (parallel=True compiles for one thread), so in
 # Python and in compiled code it is range itself.
@@ -74,6 +84,6 @@ def guvectorize(*args, **kwargs):
     return _guvectorize(*args, **kwargs)
 
 
-__all__ = ["jit", "njit", "objmode", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "prange", "KilnError", "TypingError",
+__all__ = ["jit", "njit", "objmode", "Dispatcher", "typeof", "config", "errors", "extending", "register_jitable", "literal_unroll", "literally", "prange", "KilnError", "TypingError",
            "UnsupportedError", "CompilerError", "ServerError", "runtime_stats", "live_allocations",
            "vectorize", "guvectorize"]

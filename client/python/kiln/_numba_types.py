@@ -32,8 +32,15 @@ def split_items(text):
     commas outside brackets (an @overload request's arguments, a tuple's
     items)."""
     out, depth, start = [], 0, 0
+    quote = None  # literally: inside a str literal's repr, Literal[str]('a, (b')
     for pos, ch in enumerate(text):
-        if ch in "([":
+        if quote is not None:
+            if ch == quote and not _escaped(text, pos):
+                quote = None
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch in "([":
             depth += 1
         elif ch in ")]":
             depth -= 1
@@ -43,6 +50,34 @@ def split_items(text):
     if text[start:].strip():
         out.append(text[start:].strip())
     return out
+
+
+def _escaped(text, pos):
+    """Whether text[pos] follows an odd run of backslashes."""
+    n = 0
+    while pos - n - 1 >= 0 and text[pos - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+# literally: a literal type as the server spells it, "Literal[int](3)",
+# "Literal[bool](True)", "Literal[str]('linear')" (Python's repr).
+LITERAL = re.compile(r"Literal\[(int|bool|str)\]\((.*)\)", re.S)
+
+
+def literal_value(spelling):
+    """(True, the value) of a literal type's spelling, or (False, None)."""
+    m = LITERAL.fullmatch(spelling)
+    if m is None:
+        return False, None
+    import ast
+    try:
+        value = ast.literal_eval(m.group(2))
+    except (ValueError, SyntaxError):
+        return False, None
+    if type(value).__name__ != m.group(1):
+        return False, None
+    return True, value
 
 
 def _items(types, toks, i, close):
@@ -101,6 +136,9 @@ def numba_type(spelling):
     if "numba.core.types" not in sys.modules or spelling is None:
         return None
     types = sys.modules["numba.core.types"]
+    is_literal, value = literal_value(spelling)
+    if is_literal:  # literally: Numba's IntegerLiteral, BooleanLiteral, StringLiteral
+        return types.literal(value)
     toks = _tokens(spelling)
     if not toks:
         return None

@@ -297,6 +297,9 @@ def _builtin_name(value):
     # tuples: kiln.literal_unroll, or Numba's in code written for Numba.
     if name == "literal_unroll" and module in ("kiln", "numba.misc.special") and callable(value):
         return "literal_unroll"
+    # literally: kiln.literally, or Numba's, a literal parameter's marker.
+    if name == "literally" and module in ("kiln", "numba.misc.special") and callable(value):
+        return "literally"
     # realcode: Numba's prange (a class whose instances are ranges) is range.
     if name == "prange" and module == "numba.misc.special" and isinstance(value, type):
         return "range"
@@ -634,6 +637,9 @@ class _Builder:
                     elif value is not _MISSING and (type_ref := _type_ref(value)) is not None:
                         # typedempty: types.unicode_type, a type object, as a global of it is
                         members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, type_ref, ""))
+                    elif value is not _MISSING and _builtin_name(value) == "literally":
+                        # literally: numba.literally(k), read off the module, as a global of it is
+                        members.append((f"{m}.{attr}", KIND_BUILTIN, None, 0, "literally", ""))
                     elif value is not _MISSING and _native.is_native(value):
                         # native: `_special.ndtri(x)`, a native function read off a module
                         members.append(_native_global(f"{m}.{attr}", f"{m}.{attr}", value))

@@ -90,6 +90,72 @@ def _value_leaves(a, out):
     out.append(a)
 
 
+def _spread(code, passed):
+    """kwonly: the arguments of a wrapper's call, one per compiled parameter,
+    as the call passes them: the keyword-only ones by name, *args spread (a
+    list of expressions for them: passed one by one)."""
+    n, nk = code.co_argcount, code.co_kwonlyargcount
+    if nk or code.co_flags & _CO_VARARGS:
+        names = code.co_varnames[n:n + nk]
+        spread = [x for p in passed[n + nk:] for x in (p if isinstance(p, list) else [f"*{p}"])]
+        passed = passed[:n] + spread + [f"{k}={p}" for k, p in zip(names, passed[n:n + nk])]
+    return passed
+
+
+def _literal_spelling(value):
+    """literally: Numba's name of a literal's type: Literal[int](3)."""
+    if value is None:
+        return "none"
+    return f"Literal[{type(value).__name__}]({value})"
+
+
+def _is_literally(value):
+    """literally: kiln.literally, or Numba's numba.literally."""
+    return callable(value) and getattr(value, "__name__", None) == "literally" and \
+        getattr(value, "__module__", None) in ("kiln", "numba.misc.special")
+
+
+def _literally_calls(func):
+    """literally: {parameter index: (the call as written, line)} for each
+    `literally(p)` (or `numba.literally(p)`, `kiln.literally(p)`) of a
+    parameter p in func's bytecode: the callee read as a global or a
+    module's attribute, then the parameter, then a call with one argument."""
+    code = func.__code__
+    if "literally" not in code.co_names:  # the common case, without reading the bytecode
+        return {}
+    import builtins
+    import dis
+    nparams = code.co_argcount + code.co_kwonlyargcount
+    found = {}
+    callee = None   # (value, spelling) of the last global / attribute chain read
+    param = None    # (index, the callee's spelling) of a parameter read right after a literally callee
+    line = code.co_firstlineno
+    for ins in dis.get_instructions(code):
+        if ins.starts_line is not None:
+            line = ins.starts_line
+        op = ins.opname
+        if op in ("CACHE", "PRECALL", "PUSH_NULL", "NOP", "EXTENDED_ARG"):
+            continue
+        if op == "LOAD_GLOBAL":
+            name = ins.argval
+            g = func.__globals__
+            value = g[name] if name in g else getattr(builtins, name, None)
+            callee, param = (value, name), None
+            continue
+        if op in ("LOAD_ATTR", "LOAD_METHOD") and callee is not None and param is None:
+            callee = (getattr(callee[0], ins.argval, None), f"{callee[1]}.{ins.argval}")
+            continue
+        if op == "LOAD_FAST" and callee is not None and param is None and _is_literally(callee[0]):
+            index = code.co_varnames.index(ins.argval)
+            if index < nparams:
+                param = (index, callee[1])
+                continue
+        if op == "CALL" and ins.arg == 1 and param is not None:
+            found.setdefault(param[0], (param[1], line))
+        callee, param = None, None
+    return found
+
+
 class Dispatcher(_kiln.Dispatcher):
     """A jitted function: call it like the original."""
 
@@ -115,8 +181,10 @@ class Dispatcher(_kiln.Dispatcher):
 
     @property
     def signatures(self):
-        """The compiled argument-type tuples, in the order they were compiled."""
-        return [args for args, _ in self._overloads()]
+        """The compiled argument-type tuples, in the order they were compiled;
+        literally: then each literal specialisation called, as Numba lists
+        them ("Literal[int](3)", "int64")."""
+        return [args for args, _ in self._overloads()] + list(self.__dict__.get("_literal_signatures", ()))
 
     @property
     def overloads(self):
@@ -136,6 +204,7 @@ class Dispatcher(_kiln.Dispatcher):
         compiled = self._overloads()
         self._bundle = None
         self._retire_overloads()
+        self.__dict__.pop("_literal_specs", None)  # literally: each value's wrapper is made (and compiled) anew
         for args, ret in compiled:
             self._compile(args, ret if self._eager else "")
 
@@ -197,7 +266,11 @@ class Dispatcher(_kiln.Dispatcher):
     def _compile_for(self, args):
         """Called by the native dispatcher on a miss; returns the overload
         index to call, or a 1-tuple holding the call's result when Python
-        made the call itself (jitted functions among the arguments)."""
+        made the call itself (jitted functions among the arguments, or
+        literal parameters)."""
+        literal = self._literal_params()
+        if literal:  # first: its wrapper takes the jitted functions among the others as its own arguments
+            return (self._call_with_literals(args, literal),)
         if any(_holds_function(a) for a in args):
             return (self._call_with_functions(args),)
         arg_types = []
@@ -237,6 +310,89 @@ class Dispatcher(_kiln.Dispatcher):
             _value_leaves(a, leaves)
         return wrapper(*leaves)
 
+    def _literal_params(self):
+        """literally: {parameter index: (how the call is written, line)} for
+        each parameter the function passes to literally (kiln's or Numba's);
+        read once from its bytecode."""
+        found = self.__dict__.get("_literal_found")
+        if found is None:
+            found = self._literal_found = _literally_calls(self.py_func)
+        return found
+
+    def _call_with_literals(self, args, literal):
+        """literally: a call of a function that asks for the values of some
+        of its parameters when compiling (Numba's literal dispatch). As
+        Numba's dispatcher retries the compile with those arguments typed as
+        literals of their values, the call goes through a jitted wrapper,
+        made once per combination of values, that passes them as constants:
+        the server specialises the function on each (inference.cpp,
+        literalParams), and the values are in the wrapper's bundle, so in
+        the cache key. Only an int, bool or str (or None) can be a literal."""
+        for k, (spelled, line) in literal.items():
+            a = args[k]
+            if a is not None and type(a) not in (int, bool, str):
+                code = self.py_func.__code__
+                name = code.co_varnames[k]
+                raise TypingError(f"{type(a)!r} cannot be used as a literal: {spelled}({name}) needs the value "
+                                  f"of argument '{name}' when compiling, and only an int, bool or str can be "
+                                  f"one ({name} is {_describe(a)})",
+                                  (code.co_filename, line, code.co_qualname))
+            if type(a) is int and not -(1 << 63) <= a < (1 << 63):
+                code = self.py_func.__code__
+                raise TypingError(f"{spelled}({code.co_varnames[k]}): the literal {a} does not fit int64",
+                                  (code.co_filename, line, code.co_qualname))
+        code = self.py_func.__code__
+        # *args: the extra arguments are the wrapper's own parameters, one
+        # each (a call spreading a tuple would hide the constants), so their
+        # count is part of the wrapper
+        extra = len(args[-1]) if code.co_flags & _CO_VARARGS else -1
+        key = (extra,) + tuple((k, type(args[k]), args[k]) for k in literal)
+        specs = self.__dict__.setdefault("_literal_specs", {})
+        wrapper = specs.get(key)
+        if wrapper is None:
+            if self._eager:
+                known = ", ".join("(" + ", ".join(s) + ")" for s in self.signatures)
+                raise TypeError(f"No matching definition for argument type(s) with literal values; "
+                                f"{self.__name__} was compiled for {known}")
+            wrapper = specs[key] = self._wrapper(args, lambda k, a: repr(a) if k in literal else None, "literal")
+        passed = [a for k, a in enumerate(args) if k not in literal]
+        result = wrapper(*passed[:-1], *passed[-1]) if extra >= 0 else wrapper(*passed)
+        sig = tuple(_literal_spelling(a) if k in literal else _kiln.typeof(a) or type(a).__name__
+                    for k, a in enumerate(args))
+        seen = self.__dict__.setdefault("_literal_signatures", [])
+        if sig not in seen:
+            seen.append(sig)
+        return result
+
+    def _wrapper(self, args, constant, label):
+        """A jitted wrapper passing the arguments for which constant(k, a)
+        gives a Python expression as that expression, and the others as its
+        own parameters (literally)."""
+        env = {"__kiln_target": self}
+        params = []
+        passed = []
+        code = self.py_func.__code__
+        varargs = bool(code.co_flags & _CO_VARARGS)
+        for k, a in enumerate(args):
+            text = constant(k, a)
+            if text is None and varargs and k == len(args) - 1:
+                # *args: one parameter per extra argument, passed on one by one
+                text = [f"a{len(params) + j}" for j in range(len(a))]
+                params += text
+            elif text is None:
+                params.append(f"a{len(params)}")
+                text = params[-1]
+            passed.append(text)
+        return self._wrapper_of(env, params, _spread(code, passed), label)
+
+    def _wrapper_of(self, env, params, passed, label):
+        name = f"{self.py_func.__name__}__with_{label}s"
+        src = f"def {name}({', '.join(params)}):\n    return __kiln_target({', '.join(passed)})\n"
+        exec(compile(src, f"<kiln: {self.py_func.__qualname__} called with {label}s>", "exec"), env)
+        fn = env[name]
+        fn.__qualname__ = f"{self.py_func.__qualname__}__with_{label}s"
+        return Dispatcher(fn, dict(self._options))
+
     def _function_wrapper(self, args):
         env = {"__kiln_target": self}
         params = []
@@ -252,20 +408,7 @@ class Dispatcher(_kiln.Dispatcher):
             return params[-1]
 
         passed = [expr(a) for a in args]
-        # kwonly: the arguments come one per compiled parameter; the
-        # keyword-only ones are passed back by name, and *args spread.
-        code = self.py_func.__code__
-        n, nk = code.co_argcount, code.co_kwonlyargcount
-        if nk or code.co_flags & _CO_VARARGS:
-            names = code.co_varnames[n:n + nk]
-            spread = [f"*{p}" for p in passed[n + nk:]]
-            passed = passed[:n] + spread + [f"{k}={p}" for k, p in zip(names, passed[n:n + nk])]
-        name = f"{self.py_func.__name__}__with_functions"
-        src = f"def {name}({', '.join(params)}):\n    return __kiln_target({', '.join(passed)})\n"
-        exec(compile(src, f"<kiln: {self.py_func.__qualname__} called with jitted functions>", "exec"), env)
-        fn = env[name]
-        fn.__qualname__ = f"{self.py_func.__qualname__}__with_functions"
-        return Dispatcher(fn, dict(self._options))
+        return self._wrapper_of(env, params, _spread(self.py_func.__code__, passed), "function")
 
     def _answering_overloads(self, send):
         """`send(bundle)`'s reply (a compile request), with each OverloadRequest

@@ -81,16 +81,18 @@ def overload(func, jit_options=None, strict=True, inline="never", prefer_literal
     imported: an overload from Numba's own registry gets Numba's), and
     compiles the function it returns as the call's body;
     None means it does not apply. ``jit_options``, ``inline``,
-    ``prefer_literal`` and the target options are accepted and change nothing
-    (the implementation is compiled with its caller's options); see
-    docs/extending.md."""
+    and the target options are accepted and change nothing (the
+    implementation is compiled with its caller's options). literally: a
+    constant argument (an int, bool or str) is given as a literal type
+    (``k.literal_value``) or as its plain type, in Numba's order: plain first
+    unless ``prefer_literal``; see docs/extending.md."""
     if not callable(func):
         raise TypeError(f"overload needs the function it implements, got {type(func).__name__}")
 
     def decorate(overload_func):
         if not callable(overload_func):
             raise TypeError(f"overload needs a function, got {type(overload_func).__name__}")
-        _KILN_OVERLOADS.setdefault(func, []).append((overload_func, bool(strict)))
+        _KILN_OVERLOADS.setdefault(func, []).append((overload_func, bool(strict), bool(prefer_literal)))
         return overload_func
     return decorate
 
@@ -109,7 +111,7 @@ overload_attribute = _refused("overload_attribute")
 
 
 def _numba_overloads(func):
-    """[(overload function, strict)] that Numba's @overload registered for
+    """[(overload function, strict, prefer_literal)] that Numba's @overload registered for
     `func` (numba.core.typing.templates.builtin_registry, where Numba's
     `infer_global` puts them), for the CPU; empty when Numba is not imported."""
     templates = sys.modules.get("numba.core.typing.templates")
@@ -123,14 +125,15 @@ def _numba_overloads(func):
         for template in getattr(typ, "templates", ()):
             if isinstance(template, type) and base is not None and issubclass(template, base) and \
                     getattr(template, "metadata", {}).get("target", "generic") in ("generic", "cpu"):
-                found.append((template._overload_func, bool(template._strict)))
+                found.append((template._overload_func, bool(template._strict),
+                              bool(getattr(template, "prefer_literal", False))))
     return found
 
 
 def overloads_of(value):
     """The overload functions for a plain Python function `value`, or a ufunc
     that is not NumPy's (Kiln's registry first, then Numba's), or []: each
-    (overload function, strict, from Numba's registry). Only for a function Kiln has no
+    (overload function, strict, from Numba's registry, prefer_literal). Only for a function Kiln has no
     implementation of (bundle.py asks last), and never one of NumPy's or
     Numba's own: Numba's internal overloads of them are written for Numba's
     internals."""
@@ -139,8 +142,8 @@ def overloads_of(value):
             return []
     elif not _foreign_ufunc(value):
         return []
-    return ([(f, strict, False) for f, strict in _KILN_OVERLOADS.get(value, [])] +
-            [(f, strict, True) for f, strict in _numba_overloads(value)])
+    return ([(f, strict, False, lit) for f, strict, lit in _KILN_OVERLOADS.get(value, [])] +
+            [(f, strict, True, lit) for f, strict, lit in _numba_overloads(value)])
 
 
 def _foreign_ufunc(value):
@@ -218,29 +221,54 @@ def _typed(spelled, numba):
     return args, kws
 
 
+def _unliteral(t, numba):
+    """literally: the plain type of a literal type (Numba's unliteral)."""
+    if numba:
+        return sys.modules["numba.core.types"].unliteral(t)
+    from .types import unliteral
+    return unliteral(t)
+
+
+def _attempts(typed, numba, prefer_literal):
+    """literally: the (args, kws) an overload function is tried with, in
+    Numba's order: with the literal types first when it prefers literals,
+    else the plain ones first; one try when no argument is a literal."""
+    args, kws = typed
+    plain = ([_unliteral(t, numba) for t in args], {k: _unliteral(t, numba) for k, t in kws.items()})
+    if plain == (args, kws):
+        return [typed]
+    return [typed, plain] if prefer_literal else [plain, typed]
+
+
 def _run_overloads(func, spelled, call):
     import inspect
     misfits = []
     typed = {}
     found = overloads_of(func)
-    for overload_func, strict, numba in found:
+    for overload_func, strict, numba, prefer_literal in found:
         if numba not in typed:
             typed[numba] = _typed(spelled, numba)
         if isinstance(typed[numba], str):
             return ("error", f"cannot give the argument type {typed[numba]} to the @overload of {func.__name__}: "
                              "it has no Numba type object in kiln")
-        args, kws = typed[numba]
-        try:
-            inspect.signature(overload_func).bind(*args, **kws)
-        except TypeError as e:  # as Numba: the call does not fit this overload; another may take it
-            misfits.append(str(e))
-            continue
-        try:
-            impl = overload_func(*args, **kws)
-        except Exception as e:  # a TypingError (Numba's or Kiln's) is the call's; anything else is raised
-            if not _is_typing_error(e):
-                raise
-            return ("error", getattr(e, "msg", None) or str(e))
+        attempts = _attempts(typed[numba], numba, prefer_literal)
+        impl = None
+        for n, (args, kws) in enumerate(attempts):
+            try:
+                inspect.signature(overload_func).bind(*args, **kws)
+            except TypeError as e:  # as Numba: the call does not fit this overload; another may take it
+                misfits.append(str(e))
+                break
+            try:
+                impl = overload_func(*args, **kws)
+            except Exception as e:  # a TypingError (Numba's or Kiln's) is the call's; anything else is raised
+                if not _is_typing_error(e):
+                    raise
+                if n + 1 < len(attempts):  # literally: as Numba, the other typing may take it
+                    continue
+                return ("error", getattr(e, "msg", None) or str(e))
+            if impl is not None:
+                break
         if impl is None:
             continue
         if isinstance(impl, tuple):

@@ -184,7 +184,10 @@ def from_spelling(spelling):
     """overload: the type of a Kiln spelling, as an @overload function is
     given it without Numba: a scalar or an array as this module makes them;
     any other type as a Type of that spelling (compared by its name)."""
-    from ._numba_types import ARRAY
+    from ._numba_types import ARRAY, literal_value
+    is_literal, value = literal_value(spelling)
+    if is_literal:
+        return Literal(value)
     scalar = _SCALARS.get(spelling)
     if scalar is not None:
         return scalar
@@ -192,6 +195,30 @@ def from_spelling(spelling):
     if array is not None and array.group(2) in _SCALARS:
         return Array(_SCALARS[array.group(2)], int(array.group(3)), array.group(4), bool(array.group(1)))
     return Type(spelling, _no_cast)
+
+
+class Literal(Type):
+    """literally: a compile-time constant's type, as Numba's Literal types:
+    ``Literal[int](3)``, with the value as ``literal_value`` and the type of
+    values it belongs to as ``literal_type`` (int64, bool, unicode_type)."""
+
+    def __init__(self, value):
+        base = {bool: "bool", int: "int64", str: "unicode_type"}[type(value)]
+        super().__init__(f"Literal[{type(value).__name__}]({value})", _no_cast)
+        self.literal_value = value
+        self.literal_type = from_spelling(base)
+
+    def __eq__(self, other):
+        return isinstance(other, Literal) and type(other.literal_value) is type(self.literal_value) and \
+            other.literal_value == self.literal_value
+
+    def __hash__(self):
+        return hash((type(self.literal_value), self.literal_value))
+
+
+def unliteral(t):
+    """The type of values a literal type belongs to; any other type itself."""
+    return t.literal_type if isinstance(t, Literal) else t
 
 
 def _no_cast(value):
