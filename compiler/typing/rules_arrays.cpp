@@ -57,6 +57,9 @@ const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b) {
   if (a->kind == Kind::kArray && b->kind == Kind::kArray) return promoteDtypes(tc, ea, eb);
   const Type* arr = a->kind == Kind::kArray ? ea : eb;
   const Type* scalar = a->kind == Kind::kArray ? eb : ea;
+  // NEP 50: a NumPy scalar (strong) promotes as a 0-d array of its dtype; a
+  // Python number (weak) takes the array's dtype unless its kind is higher.
+  if (!scalar->isWeakScalar()) return promoteDtypes(tc, arr, tc.weakScalar(scalar));
   if (category(scalar) <= category(arr)) return arr;
   if (scalar->kind == Kind::kInt) return tc.integer(64, true);
   if (scalar->kind == Kind::kFloat) return tc.floating(64);
@@ -569,7 +572,8 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   }
   if (consumed > array->ndim || ellipses > 1) return nullptr;
   int nd = array->ndim - ints + added;
-  if (nd == 0) return tc.recordView(array->dtype(), array->readonly);  // rorecord: an element of read-only memory
+  // rorecord: an element of read-only memory; NEP 50: an element is a NumPy scalar (strong)
+  if (nd == 0) return tc.strongScalar(tc.recordView(array->dtype(), array->readonly));
   return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
 }
 
@@ -759,9 +763,10 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kArrayIter) {
     const Type* a = it->items[0];
     // rorecord: a record of a read-only array is read-only
-    if (it->isFlatIter()) return tc.recordView(a->dtype(), a->readonly);  // flatimag: every element
+    // NEP 50: an element is a NumPy scalar (strong)
+    if (it->isFlatIter()) return tc.strongScalar(tc.recordView(a->dtype(), a->readonly));  // flatimag: every element
     if (a->ndim > 1) return tc.viewOf(a, a->ndim - 1, a->layout == 'C' ? 'C' : 'A');  // npfun3: a row, a view
-    return tc.recordView(a->dtype(), a->readonly);
+    return tc.strongScalar(tc.recordView(a->dtype(), a->readonly));
   }
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:
