@@ -453,7 +453,7 @@ const Type* TypeContext::boundMethod(const Type* receiver, const std::string& na
 // dicts:
 const Type* TypeContext::dict(const Type* key, const Type* value) {
   Type t = make(Kind::kDict);
-  t.items = {key, value};
+  t.items = {weakScalar(key), weakScalar(value)};  // NEP 50: a container's slots hold values, not their strength
   return intern(t);
 }
 const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
@@ -465,7 +465,7 @@ const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
 // sets: a dict of the items to no values, named "set" or "reflected set".
 const Type* TypeContext::set(const Type* item, bool reflected) {
   Type t = make(Kind::kDict);
-  t.items = {item, none()};
+  t.items = {weakScalar(item), none()};  // NEP 50: as a dict's slots
   t.name = reflected ? "reflected set" : "set";
   return intern(t);
 }
@@ -484,7 +484,7 @@ const Type* TypeContext::dtypeClass(const Type* scalar) {
 // lists:
 const Type* TypeContext::list(const Type* item, bool reflected, bool typed) {
   Type t = make(Kind::kList);
-  t.items = {item};
+  t.items = {weakScalar(item)};  // NEP 50: as a dict's slots
   t.name = typed ? "typed" : reflected ? "reflected" : "";
   return intern(t);
 }

@@ -204,3 +204,42 @@ def test_strong_scalars_compute_as_before(kilnd):
     b = np.array([1.5, -2.0])
     assert f(b, 0.5) == (2.0, 0.25, 2.0, False, 1, 0.5)
     assert type(f(b, 0.5)[0]) is float
+
+
+def test_containers_hold_values_not_their_strength(kilnd):
+    """A list, set or dict slot of float64 takes an np.float64 as it takes a
+    Python float (no cast, no warning), and one passed in keeps its type."""
+    import warnings
+    from kiln import jit
+
+    @jit
+    def into_dict(b):
+        d = {}
+        d[1.5] = 0.0
+        for v in b:
+            d[v] = v * 2
+        d[b[0]] = 1.0
+        return len(d), d[b[1]]
+
+    @jit
+    def into_set(s, b):
+        for v in b:
+            s.add(v)
+        return len(s)
+
+    @jit
+    def into_list(b):
+        out = [0.5]
+        for v in b:
+            out.append(v)
+        out.append(np.float64(4.0))
+        return out
+
+    b = np.array([1.5, 2.5, 3.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert into_dict(b) == (3, 5.0)
+        s = {0.25}
+        assert into_set(s, b) == 4
+        assert s == {0.25, 1.5, 2.5, 3.5}
+        assert into_list(b) == [0.5, 1.5, 2.5, 3.5, 4.0]
