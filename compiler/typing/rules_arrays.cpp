@@ -375,10 +375,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     return absl::InvalidArgumentError(absl::StrCat("array.", m, "(): axis must be an integer, not ", args[0]->str()));
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
+  // NEP 50: a whole-array reduction returns a NumPy scalar (strong).
   switch (id) {
     case BuiltinId::kArrayAny:
     case BuiltinId::kArrayAll:
-      return tc.boolean();
+      return tc.strongScalar(tc.boolean());
     case BuiltinId::kArraySort:  // in place
       if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
@@ -392,7 +393,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayVar:
     case BuiltinId::kArrayNanstd:
     case BuiltinId::kArrayNanvar:
-      if (d->kind == Kind::kComplex) return tc.floating(d->bits / 2);  // complex: of |x - mean|, real
+      if (d->kind == Kind::kComplex) return tc.strongScalar(tc.floating(d->bits / 2));  // complex: of |x - mean|, real
       [[fallthrough]];
     case BuiltinId::kArrayNanmean:
       return arrayMethodCall(tc, BuiltinId::kArrayMean, array, {});
@@ -410,18 +411,18 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     }
     case BuiltinId::kArraySum:
     case BuiltinId::kArrayProd:
-      if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.integer(64, true);
+      if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.strongScalar(tc.integer(64, true));
       if (d->kind == Kind::kInt) return tc.integer(64, false);
-      return d;
+      return tc.strongScalar(d);
     case BuiltinId::kArrayMean:
-      if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
-      return d;
+      if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.strongScalar(tc.floating(64));
+      return tc.strongScalar(d);
     case BuiltinId::kArrayMin:  // complex: in NumPy's lexicographic order (lower_complex.cpp)
     case BuiltinId::kArrayMax:
-      return d;
+      return tc.strongScalar(d);
     case BuiltinId::kArrayArgmin:
     case BuiltinId::kArrayArgmax:
-      return tc.integer(64, true);
+      return tc.strongScalar(tc.integer(64, true));
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');
     case BuiltinId::kArrayAstype:  // returned above

@@ -243,3 +243,19 @@ def test_containers_hold_values_not_their_strength(kilnd):
         assert into_set(s, b) == 4
         assert s == {0.25, 1.5, 2.5, 3.5}
         assert into_list(b) == [0.5, 1.5, 2.5, 3.5, 4.0]
+
+
+@pytest.mark.parametrize("reduction", ["b.sum()", "np.sum(b)", "b.prod()", "b.max()", "np.min(b)", "b.mean()",
+                                       "np.std(b)", "b.argmax()", "b.sum(axis=0)"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int32", "int64"), ("int8", "int16"),
+                                    ("complex64", "complex128")])
+def test_reductions_are_numpy_scalars(kilnd, reduction, dtypes):
+    """A whole-array reduction returns a NumPy scalar (strong): beside a
+    narrower array it promotes."""
+    from kiln import jit
+    scope = {"np": np}
+    exec(f"def fn(a, b):\n    return a + {reduction}\n", scope)
+    fn = scope["fn"]
+    a = np.array([1, 2, 3], dtype=dtypes[0])
+    b = np.array([2, 1], dtype=dtypes[1])
+    compare(jit(fn)(a, b), fn(a, b))
