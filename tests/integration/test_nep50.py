@@ -259,3 +259,17 @@ def test_reductions_are_numpy_scalars(kilnd, reduction, dtypes):
     a = np.array([1, 2, 3], dtype=dtypes[0])
     b = np.array([2, 1], dtype=dtypes[1])
     compare(jit(fn)(a, b), fn(a, b))
+
+
+def test_numba_style_signatures(kilnd):
+    """An explicit signature types the arguments; an element of a float64[:]
+    argument is an np.float64 (strong) as Numba's float64 is, so the result
+    is the float64 array the signature declares."""
+    from kiln import jit
+
+    g = jit("float64[:](float32[:], float64[:])")(lambda a, b: a + b[0])
+    a = np.ones(3, np.float32)
+    b = np.array([0.5, 1.5])
+    compare(g(a, b), a + b[0])
+    h = jit("float32[:](float32[:], float64)")(lambda a, s: a + s)   # a Python float beside float32: float32
+    compare(h(a, 0.5), a + 0.5)
