@@ -2205,7 +2205,8 @@ class Inferrer {
           if (idx->kind != Kind::kInt)
             return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(),
                                             " is not supported (an integer index is)"));
-          t = tc_.strongScalar(tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly));  // rorecord:; NEP 50
+          // rorecord: read-only as its array; NEP 50: an element is a NumPy scalar (strong)
+          t = tc_.strongScalar(tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly));
           break;
         }
         if (isBytes(obj) && idx->kind == Kind::kSlice) {  // bytes2: b[i:j:k] is a new bytes, as Python's

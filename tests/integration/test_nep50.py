@@ -273,3 +273,24 @@ def test_numba_style_signatures(kilnd):
     compare(g(a, b), a + b[0])
     h = jit("float32[:](float32[:], float64)")(lambda a, s: a + s)   # a Python float beside float32: float32
     compare(h(a, 0.5), a + 0.5)
+
+
+def test_flat_and_2d_elements_are_numpy_scalars(kilnd):
+    from kiln import jit
+
+    def flat_of_f_order(a, b):
+        return a + b.flat[1]          # b is F-ordered: a flat iterator, indexed
+
+    def two_d(a, b):
+        return a * b[1, 0]
+
+    def iterated(a, b):
+        last = b[0, 0]
+        for v in b.ravel():           # the last element: an np.float64
+            last = v
+        return a + last
+
+    a = np.ones(3, np.float32)
+    b = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    for fn in (flat_of_f_order, two_d, iterated):
+        compare(jit(fn)(a, b), fn(a, b))
