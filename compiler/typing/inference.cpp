@@ -1167,13 +1167,13 @@ class Inferrer {
             return tc_.str();  // chararrays: a U item reads as a str (lowering: a new str of its characters)
           if ((from == to && (from->isNumber() || from->isDatetimeLike())) ||
               (from->isNumber() && to->isNumber() && (from->kind != Kind::kComplex || to->kind == Kind::kComplex)))
-            return to;
+            return tc_.strongScalar(to);  // NEP 50: a NumPy scalar
           return typingError(absl::StrCat("Casting ", args[0]->str(), " to ", to->str(),
                                           " directly is unsupported. Try doing '<array>.astype(np.", to->str(),
                                           ")' instead"));
         }
         if (!args[0]->isNumber()) return typingError(absl::StrCat("cannot convert ", args[0]->str(), " to ", callee->items[0]->str()));
-        return callee->items[0];
+        return tc_.strongScalar(callee->items[0]);  // NEP 50: np.float64(x) is a NumPy scalar (strong)
       }
       case Kind::kFunction:
         return functionCall(inst, i, callee->index, /*bound=*/false, callee);
@@ -2326,7 +2326,8 @@ class Inferrer {
           if (idx->kind != Kind::kInt)
             return typingError(absl::StrCat("indexing ", obj->str(), " with ", idx->str(),
                                             " is not supported (an integer index is)"));
-          t = tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly);  // rorecord:
+          // rorecord: read-only as its array; NEP 50: an element is a NumPy scalar (strong)
+          t = tc_.strongScalar(tc_.recordView(obj->items[0]->dtype(), obj->items[0]->readonly));
           break;
         }
         if (isBytes(obj) && idx->kind == Kind::kSlice) {  // bytes2: b[i:j:k] is a new bytes, as Python's

@@ -57,6 +57,9 @@ const Type* arrayOperandDtype(TypeContext& tc, const Type* a, const Type* b) {
   if (a->kind == Kind::kArray && b->kind == Kind::kArray) return promoteDtypes(tc, ea, eb);
   const Type* arr = a->kind == Kind::kArray ? ea : eb;
   const Type* scalar = a->kind == Kind::kArray ? eb : ea;
+  // NEP 50: a NumPy scalar (strong) promotes as a 0-d array of its dtype; a
+  // Python number (weak) takes the array's dtype unless its kind is higher.
+  if (!scalar->isWeakScalar()) return promoteDtypes(tc, arr, tc.weakScalar(scalar));
   if (category(scalar) <= category(arr)) return arr;
   if (scalar->kind == Kind::kInt) return tc.integer(64, true);
   if (scalar->kind == Kind::kFloat) return tc.floating(64);
@@ -372,10 +375,11 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     return absl::InvalidArgumentError(absl::StrCat("array.", m, "(): axis must be an integer, not ", args[0]->str()));
   if (!args.empty())
     return absl::InvalidArgumentError(absl::StrCat("arguments to array.", m, "() are not supported yet"));
+  // NEP 50: a whole-array reduction returns a NumPy scalar (strong).
   switch (id) {
     case BuiltinId::kArrayAny:
     case BuiltinId::kArrayAll:
-      return tc.boolean();
+      return tc.strongScalar(tc.boolean());
     case BuiltinId::kArraySort:  // in place
       if (array->readonly) return absl::InvalidArgumentError(absl::StrCat("Cannot modify readonly array of type: ", array->str()));
       if (array->ndim != 1 || d->kind == Kind::kComplex)
@@ -389,7 +393,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     case BuiltinId::kArrayVar:
     case BuiltinId::kArrayNanstd:
     case BuiltinId::kArrayNanvar:
-      if (d->kind == Kind::kComplex) return tc.floating(d->bits / 2);  // complex: of |x - mean|, real
+      if (d->kind == Kind::kComplex) return tc.strongScalar(tc.floating(d->bits / 2));  // complex: of |x - mean|, real
       [[fallthrough]];
     case BuiltinId::kArrayNanmean:
       return arrayMethodCall(tc, BuiltinId::kArrayMean, array, {});
@@ -407,18 +411,18 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
     }
     case BuiltinId::kArraySum:
     case BuiltinId::kArrayProd:
-      if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.integer(64, true);
+      if (d->kind == Kind::kBool || (d->kind == Kind::kInt && d->is_signed)) return tc.strongScalar(tc.integer(64, true));
       if (d->kind == Kind::kInt) return tc.integer(64, false);
-      return d;
+      return tc.strongScalar(d);
     case BuiltinId::kArrayMean:
-      if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.floating(64);
-      return d;
+      if (d->kind == Kind::kBool || d->kind == Kind::kInt) return tc.strongScalar(tc.floating(64));
+      return tc.strongScalar(d);
     case BuiltinId::kArrayMin:  // complex: in NumPy's lexicographic order (lower_complex.cpp)
     case BuiltinId::kArrayMax:
-      return d;
+      return tc.strongScalar(d);
     case BuiltinId::kArrayArgmin:
     case BuiltinId::kArrayArgmax:
-      return tc.integer(64, true);
+      return tc.strongScalar(tc.integer(64, true));
     case BuiltinId::kArrayCopy:
       return tc.array(d, array->ndim, 'C');
     case BuiltinId::kArrayAstype:  // returned above
@@ -569,7 +573,8 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   }
   if (consumed > array->ndim || ellipses > 1) return nullptr;
   int nd = array->ndim - ints + added;
-  if (nd == 0) return tc.recordView(array->dtype(), array->readonly);  // rorecord: an element of read-only memory
+  // rorecord: an element of read-only memory; NEP 50: an element is a NumPy scalar (strong)
+  if (nd == 0) return tc.strongScalar(tc.recordView(array->dtype(), array->readonly));
   return tc.viewOf(array, nd, contiguous ? 'C' : 'A');
 }
 
@@ -759,9 +764,10 @@ const Type* iterItem(TypeContext& tc, const Type* it) {
   if (it->kind == Kind::kArrayIter) {
     const Type* a = it->items[0];
     // rorecord: a record of a read-only array is read-only
-    if (it->isFlatIter()) return tc.recordView(a->dtype(), a->readonly);  // flatimag: every element
+    // NEP 50: an element is a NumPy scalar (strong)
+    if (it->isFlatIter()) return tc.strongScalar(tc.recordView(a->dtype(), a->readonly));  // flatimag: every element
     if (a->ndim > 1) return tc.viewOf(a, a->ndim - 1, a->layout == 'C' ? 'C' : 'A');  // npfun3: a row, a view
-    return tc.recordView(a->dtype(), a->readonly);
+    return tc.strongScalar(tc.recordView(a->dtype(), a->readonly));
   }
   if (it->kind == Kind::kStrIter) return it->items[0];  // strings
   if (it->kind == Kind::kDictIter) return dictIterItem(tc, it);  // dicts:

@@ -142,7 +142,7 @@ absl::StatusOr<const Type*> buildMapType(TypeContext& tc, const std::vector<cons
 }
 
 bool dictSlotFits(TypeContext& tc, const Type* to, const Type* from) {
-  if (to == from) return true;
+  if (to == from || to == tc.weakScalar(from)) return true;  // NEP 50: a slot holds a value, not its strength
   if (to->kind == Kind::kDict || from->kind == Kind::kDict) return false;
   // Arrays: the slot's exact type (a layout widened to A would change the slot).
   if (to->kind == Kind::kArray || from->kind == Kind::kArray)

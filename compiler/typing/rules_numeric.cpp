@@ -16,6 +16,11 @@ const Type* unify(TypeContext& tc, const Type* a, const Type* b) {
   if (a == b) return a;
   if (unknown(a)) return b;
   if (unknown(b)) return a;
+  if (numeric(a) && numeric(b) && (a->strong || b->strong)) {
+    // NEP 50: weak meets strong as strong (Numba's types, and NumPy's
+    // whenever the strong value is the one that flows).
+    return tc.strongScalar(unify(tc, tc.weakScalar(a), tc.weakScalar(b)));
+  }
   if (numeric(a) && numeric(b)) {
     if (a->kind == Kind::kComplex || b->kind == Kind::kComplex) {
       int bits = std::max(a->kind == Kind::kComplex ? a->bits : 128, b->kind == Kind::kComplex ? b->bits : 128);
@@ -152,6 +157,12 @@ const Type* binaryResult(TypeContext& tc, BinaryOp op, const Type* a, const Type
   if (unknown(a) || unknown(b)) return tc.unknown();
   if (a->isIntEnum() || b->isIntEnum()) return binaryResult(tc, op, enumAsNumber(a), enumAsNumber(b));  // enums
   if (a->isArray() || b->isArray()) return arrayBinaryResult(tc, op, a, b);
+  if (numeric(a) && numeric(b) && (a->strong || b->strong)) {
+    // NEP 50: an operator with a NumPy scalar operand gives a NumPy scalar
+    // (computed in the type today's rules give).
+    const Type* r = binaryResult(tc, op, tc.weakScalar(a), tc.weakScalar(b));
+    return r ? tc.strongScalar(r) : r;
+  }
   if (a->kind == Kind::kStr || b->kind == Kind::kStr) return strBinaryResult(tc, op, a, b);  // strings
   if (op == BinaryOp::kAdd && a->kind == Kind::kTuple && b->kind == Kind::kTuple) {  // concatenation
     std::vector<const Type*> items = a->items;
@@ -202,6 +213,10 @@ const Type* unaryResult(TypeContext& tc, UnaryOp op, const Type* a) {
   if (a->kind == Kind::kEnumMember && op == UnaryOp::kNot) return tc.boolean();  // enums: `not m` (lower_arith's truth)
   if (a->isArray()) return arrayUnaryResult(tc, op, a);
   if (a->isDatetimeLike()) return datetimeUnaryResult(tc, op, a);  // datetime
+  if (a->strong && op != UnaryOp::kNot) {  // NEP 50: -x of a NumPy scalar is one
+    const Type* r = unaryResult(tc, op, tc.weakScalar(a));
+    return r ? tc.strongScalar(r) : r;
+  }
   switch (op) {
     case UnaryOp::kNot:
       return (numeric(a) || a->kind == Kind::kNone || a->kind == Kind::kTuple || a->kind == Kind::kStr) ? tc.boolean()

@@ -168,16 +168,12 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
       any_array = true;
     }
   }
-  // NEP 50: an int64, float64, complex128 or bool scalar is taken for a
-  // Python number (weak) beside an array or a scalar of another type (a
-  // NumPy scalar): it takes their dtype unless its kind is higher.
-  auto is_default = [](const Type* t) {
-    return (t->kind == Kind::kInt && t->is_signed && t->bits == 64) || (t->kind == Kind::kFloat && t->bits == 64) ||
-           (t->kind == Kind::kComplex && t->bits == 128) || t->kind == Kind::kBool;
-  };
+  // NEP 50: a Python number (a weak scalar: Type::isWeakScalar) beside an
+  // array or a NumPy scalar takes their dtype unless its kind is higher; a
+  // NumPy scalar (strong) promotes as a 0-d array of its dtype.
   bool typed_context = any_array;
-  for (size_t k = 0; k < nin; ++k) typed_context = typed_context || !is_default(args[k]);
-  auto weak = [&](const Type* t) { return typed_context && t->kind != Kind::kArray && is_default(t); };
+  for (size_t k = 0; k < nin; ++k) typed_context = typed_context || !args[k]->isWeakScalar();
+  auto weak = [&](const Type* t) { return typed_context && t->isWeakScalar(); };
   for (size_t k = 0; k < nin; ++k) {
     if (weak(args[k])) continue;
     const Type* e = args[k]->kind == Kind::kArray ? args[k]->dtype() : args[k];
@@ -251,7 +247,9 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
       results.push_back(o);
       given = true;
     } else {
-      results.push_back(nd ? tc.array(rt, nd, elementwiseLayout(std::vector<const Type*>(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(nin)), nd)) : rt);
+      // NEP 50: a ufunc of scalars returns a NumPy scalar (strong).
+      results.push_back(nd ? tc.array(rt, nd, elementwiseLayout(std::vector<const Type*>(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(nin)), nd))
+                           : tc.strongScalar(rt));
     }
   }
   if (given)

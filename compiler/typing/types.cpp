@@ -218,7 +218,7 @@ const Type* TypeContext::intern(Type t) {
   // The structure is the key: the items are already interned, so their ids
   // stand for them and the key is O(items) long.
   std::string key = absl::StrCat(static_cast<int>(t.kind), ":", t.bits, ":", t.is_signed ? 1 : 0, ":", t.index, ":",
-                                 t.ndim, ":", std::string(1, t.layout), t.readonly ? "r" : "", ":", t.name.size(), ":", t.name);
+                                 t.ndim, ":", std::string(1, t.layout), t.readonly ? "r" : "", t.strong ? "s" : "", ":", t.name.size(), ":", t.name);
   for (const Type* item : t.items) absl::StrAppend(&key, ",", item->id_);
   work_ += 1 + static_cast<int64_t>(t.items.size());
   auto it = interned_.find(key);
@@ -311,6 +311,21 @@ const Type* TypeContext::complex(int bits) {
   return w < 0 ? intern(std::move(t)) : cached(18 + w, std::move(t));
 }
 const Type* TypeContext::str() { return intern(make(Kind::kStr)); }
+// NEP 50: the strong twins are interned by structure (the bit is in the key),
+// not cached in a slot: they are asked for far less often than the weak ones.
+const Type* TypeContext::strongScalar(const Type* t) {
+  if (!t->isDefaultScalar() || t->strong) return t;
+  Type s = *t;
+  s.strong = true;
+  return intern(std::move(s));
+}
+const Type* TypeContext::weakScalar(const Type* t) {
+  if (!t->strong) return t;
+  if (t->kind == Kind::kBool) return boolean();
+  if (t->kind == Kind::kInt) return integer(t->bits, t->is_signed);
+  if (t->kind == Kind::kFloat) return floating(t->bits);
+  return complex(t->bits);  // only default scalars are strong
+}
 const Type* TypeContext::tuple(std::vector<const Type*> items) {
   Type t = make(Kind::kTuple);
   t.items = std::move(items);
@@ -397,7 +412,7 @@ const Type* TypeContext::exceptionClass(const std::string& name) {
 
 const Type* TypeContext::array(const Type* dtype, int ndim, char layout, bool readonly) {
   Type t = make(Kind::kArray);
-  t.items = {recordView(dtype, false)};
+  t.items = {weakScalar(recordView(dtype, false))};  // NEP 50: a dtype is no scalar value
   t.ndim = ndim;
   // A 0-d or 1-d C-contiguous array is also F-contiguous; spell it C.
   t.layout = (layout == 'F' && ndim <= 1) ? 'C' : layout;
@@ -438,7 +453,7 @@ const Type* TypeContext::boundMethod(const Type* receiver, const std::string& na
 // dicts:
 const Type* TypeContext::dict(const Type* key, const Type* value) {
   Type t = make(Kind::kDict);
-  t.items = {key, value};
+  t.items = {weakScalar(key), weakScalar(value)};  // NEP 50: a container's slots hold values, not their strength
   return intern(t);
 }
 const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
@@ -450,7 +465,7 @@ const Type* TypeContext::dictIter(const Type* dict, const std::string& what) {
 // sets: a dict of the items to no values, named "set" or "reflected set".
 const Type* TypeContext::set(const Type* item, bool reflected) {
   Type t = make(Kind::kDict);
-  t.items = {item, none()};
+  t.items = {weakScalar(item), none()};  // NEP 50: as a dict's slots
   t.name = reflected ? "reflected set" : "set";
   return intern(t);
 }
@@ -463,13 +478,13 @@ const Type* TypeContext::strIter(const Type* str) {
 const Type* TypeContext::ellipsis() { return intern(make(Kind::kEllipsis)); }
 const Type* TypeContext::dtypeClass(const Type* scalar) {
   Type t = make(Kind::kDType);
-  t.items = {scalar};
+  t.items = {weakScalar(scalar)};  // NEP 50: np.float64 the class; calling it makes a strong scalar
   return intern(t);
 }
 // lists:
 const Type* TypeContext::list(const Type* item, bool reflected, bool typed) {
   Type t = make(Kind::kList);
-  t.items = {item};
+  t.items = {weakScalar(item)};  // NEP 50: as a dict's slots
   t.name = typed ? "typed" : reflected ? "reflected" : "";
   return intern(t);
 }

@@ -49,6 +49,15 @@ class Type {
   int index = 0;            // Function (a closure's items: captures tuple, defaults tuple)
   int ndim = 0;             // Array
   char layout = 'C';        // Array: 'C' contiguous, 'F' Fortran, 'A' any strides
+  // NEP 50: a NumPy scalar (np.float64(x), an array's element) of a width a
+  // Python number also has: int64, float64, complex128, bool. Such a scalar
+  // is "strong" in NumPy 2's promotion (it promotes as a 0-d array of its
+  // dtype), where a Python number of that type is "weak" (it takes the other
+  // operand's dtype unless its kind is higher). The strong twin is a distinct
+  // interned type with the same data model and the same spelling (Numba's:
+  // both are float64); only typing's promotion rules read the bit
+  // (docs/numpy.md, "Python scalars and NumPy scalars").
+  bool strong = false;
   bool readonly = false;    // Array: "readonly array(...)"; Record: "readonly Record(...)", an element of
                             // read-only memory (rorecord): writes are refused when typed
   // records: Record: the field names and byte offsets (items are the field
@@ -72,6 +81,14 @@ class Type {
   bool isInteger() const { return kind == Kind::kInt; }
   bool isFloat() const { return kind == Kind::kFloat; }
   bool isArray() const { return kind == Kind::kArray; }
+  /// NEP 50: int64, float64, complex128 or bool: a type a Python number also
+  /// has, so a value of it is weak unless `strong` is set.
+  bool isDefaultScalar() const {
+    return (kind == Kind::kInt && is_signed && bits == 64) || (kind == Kind::kFloat && bits == 64) ||
+           (kind == Kind::kComplex && bits == 128) || kind == Kind::kBool;
+  }
+  /// NEP 50: a Python number's type (a default scalar without `strong`).
+  bool isWeakScalar() const { return isDefaultScalar() && !strong; }
   bool isFlatIter() const { return kind == Kind::kArrayIter && name == "flat"; }  // flatimag: TypeContext::flatIter
   /// datetime: a datetime64 or timedelta64 scalar (its unit is `name`).
   bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }
@@ -129,6 +146,13 @@ class TypeContext {
   const Type* floating(int bits = 64);
   const Type* complex(int bits = 128);
   const Type* str();
+  /// NEP 50: the strong twin of a default scalar (Type::strong): a NumPy
+  /// scalar of that type. Any other type is returned as is (a NumPy scalar
+  /// of another width is strong by its type alone).
+  const Type* strongScalar(const Type* t);
+  /// NEP 50: the weak (Python number's) type of a default scalar; any other
+  /// type as is. Array dtypes and scalar classes are always weak.
+  const Type* weakScalar(const Type* t);
   const Type* tuple(std::vector<const Type*> items);
   /// namedtuples: an instance of the namedtuple class `cls`
   /// ("__main__.Point[x, y]": module, qualname, fields); a tuple when empty.

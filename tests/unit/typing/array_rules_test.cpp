@@ -50,6 +50,43 @@ TEST_F(ArrayRules, ScalarsAreWeak) {
   EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(tc.boolean()), i(64)), arr(i(64)));
 }
 
+// NEP 50: a NumPy scalar (the strong twin of int64/float64/complex128/bool,
+// or any scalar of another width) promotes as a 0-d array of its dtype; a
+// Python number (weak) takes the array's dtype unless its kind is higher.
+TEST_F(ArrayRules, NumPyScalarsAreStrong) {
+  const Type* sf = tc.strongScalar(f(64));
+  const Type* si = tc.strongScalar(i(64));
+  EXPECT_NE(sf, f(64));
+  EXPECT_EQ(sf->str(), "float64");  // Numba's spelling for both
+  EXPECT_EQ(tc.strongScalar(sf), sf);
+  EXPECT_EQ(tc.weakScalar(sf), f(64));
+  EXPECT_EQ(tc.strongScalar(f(32)), f(32));  // strong by its width alone
+  EXPECT_TRUE(f(64)->isWeakScalar());
+  EXPECT_FALSE(sf->isWeakScalar());
+  EXPECT_FALSE(f(32)->isWeakScalar());
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, arr(f(32)), sf), arr(f(64)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(i(32)), si), arr(i(64)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(i(8)), f(32)), arr(f(32)));  // np.float32 is strong
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(i(64, false)), si), arr(f(64)));
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, arr(tc.complex(64)), tc.strongScalar(tc.complex(128))), arr(tc.complex(128)));
+  EXPECT_EQ(*callBuiltin("numpy.add", {arr(f(32)), sf}), arr(f(64)));
+  EXPECT_EQ(*callBuiltin("numpy.add", {arr(f(32)), f(64)}), arr(f(32)));
+  EXPECT_EQ(*callBuiltin("numpy.add", {f(64), f(64)}), sf);  // a ufunc of scalars returns a NumPy scalar
+  // An operator with a strong operand gives a strong result; weak meets strong as strong.
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, sf, i(64)), sf);
+  EXPECT_EQ(binaryResult(tc, BinaryOp::kMul, f(64), i(64)), f(64));
+  EXPECT_EQ(unaryResult(tc, UnaryOp::kNeg, sf), sf);
+  EXPECT_EQ(unify(tc, f(64), sf), sf);
+  EXPECT_EQ(unify(tc, si, f(64)), sf);
+  EXPECT_EQ(unify(tc, tc.tuple({f(64)}), tc.tuple({sf})), tc.tuple({sf}));
+  // Dtypes, scalar classes and container slots are never strong.
+  EXPECT_EQ(arr(sf), arr(f(64)));
+  EXPECT_EQ(tc.dtypeClass(sf), tc.dtypeClass(f(64)));
+  EXPECT_EQ(tc.list(sf), tc.list(f(64)));
+  EXPECT_EQ(tc.dict(si, sf), tc.dict(i(64), f(64)));
+  EXPECT_EQ(iterItem(tc, tc.arrayIter(arr(f(64)))), sf);
+}
+
 TEST_F(ArrayRules, OperatorResults) {
   EXPECT_EQ(binaryResult(tc, BinaryOp::kAdd, arr(i(32)), arr(i(32))), arr(i(32)));
   EXPECT_EQ(binaryResult(tc, BinaryOp::kTrueDiv, arr(i(64)), i(64)), arr(f(64)));
@@ -98,14 +135,15 @@ TEST_F(ArrayRules, UnsupportedOperatorsAreRefused) {
 
 TEST_F(ArrayRules, MethodsAndAttributes) {
   auto call = [&](const Type* a, const char* m) { return *arrayMethodCall(tc, tc.boundMethod(a, m), {}); };
-  EXPECT_EQ(call(arr(i(32)), "sum"), i(64));
-  EXPECT_EQ(call(arr(tc.boolean()), "sum"), i(64));
+  // NEP 50: a whole-array reduction is a NumPy scalar (strong)
+  EXPECT_EQ(call(arr(i(32)), "sum"), tc.strongScalar(i(64)));
+  EXPECT_EQ(call(arr(tc.boolean()), "sum"), tc.strongScalar(i(64)));
   EXPECT_EQ(call(arr(i(8, false)), "sum"), i(64, false));
   EXPECT_EQ(call(arr(f(32)), "sum"), f(32));
   EXPECT_EQ(call(arr(i(32)), "max"), i(32));
-  EXPECT_EQ(call(arr(i(32)), "mean"), f(64));
-  EXPECT_EQ(call(arr(f(64)), "argmax"), i(64));
-  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "sum"), {i(64)}), f(64));  // axis of a 1-d array
+  EXPECT_EQ(call(arr(i(32)), "mean"), tc.strongScalar(f(64)));
+  EXPECT_EQ(call(arr(f(64)), "argmax"), tc.strongScalar(i(64)));
+  EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "sum"), {i(64)}), tc.strongScalar(f(64)));  // axis of a 1-d array
   EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(i(32), 3), "max"), {i(64)}), arr(i(32), 2));
   EXPECT_EQ(*arrayMethodCall(tc, tc.boundMethod(arr(i(32), 2), "mean"), {i(64)}), arr(f(64), 1));
   EXPECT_FALSE(arrayMethodCall(tc, tc.boundMethod(arr(f(64)), "sum"), {f(64)}).ok());
@@ -117,8 +155,9 @@ TEST_F(ArrayRules, MethodsAndAttributes) {
 }
 
 TEST_F(ArrayRules, Indexing) {
-  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), i(64)), f(64));
-  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({i(64), i(64)})), f(64));
+  // NEP 50: an element is a NumPy scalar (strong)
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), i(64)), tc.strongScalar(f(64)));
+  EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), tc.tuple({i(64), i(64)})), tc.strongScalar(f(64)));
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 2), i(64)), arr(f(64), 1, 'C'));
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64), 3, 'A'), i(64)), arr(f(64), 2, 'A'));
   EXPECT_EQ(arrayIndexResult(tc, arr(f(64)), f(64)), nullptr);
@@ -198,7 +237,7 @@ TEST_F(ArrayRules, IterationEnumerateZip) {
   EXPECT_NE(why.find("0-d"), std::string::npos);
   const Type* z = *callBuiltin("zip", {arr(f(64)), tc.range()});
   const Type* e = *callBuiltin("enumerate", {z});
-  EXPECT_EQ(iterItem(tc, e), tc.tuple({i(64), tc.tuple({f(64), i(64)})}));
+  EXPECT_EQ(iterItem(tc, e), tc.tuple({i(64), tc.tuple({tc.strongScalar(f(64)), i(64)})}));  // NEP 50: an element is strong
   EXPECT_FALSE(callBuiltin("zip", {f(64)}).ok());
 }
 
@@ -272,7 +311,7 @@ TEST_F(ArrayRules, TypingRecordsTheTypesLoweringUses) {
   EXPECT_EQ(last.compute, tc.tuple({f(64), f(64), f(64)}));
   EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));  // f->f
   EXPECT_EQ(last.compute, tc.tuple({f(32), f(32)}));
-  EXPECT_EQ(*callBuiltin("numpy.isnan", {i(64)}), tc.boolean());  // l->?
+  EXPECT_EQ(*callBuiltin("numpy.isnan", {i(64)}), tc.strongScalar(tc.boolean()));  // l->?; NEP 50: a NumPy scalar
   EXPECT_EQ(last.compute, tc.tuple({i(64), tc.boolean()}));
   EXPECT_EQ(*callBuiltin("numpy.equal", {arr(i(64)), arr(i(64, false))}), arr(tc.boolean()));  // qQ->?: exact
   EXPECT_EQ(last.compute, tc.tuple({i(64), i(64, false), tc.boolean()}));
@@ -291,7 +330,7 @@ TEST_F(ArrayRules, BroadcastingTakesTheLargerNdim) {
   EXPECT_EQ(compareResult(tc, CompareOp::kLt, arr(i(32), 3, 'A'), arr(i(64), 1)), arr(tc.boolean(), 3));
   EXPECT_EQ(*callBuiltin("numpy.maximum", {arr(f(32), 2), f(64)}), arr(f(32), 2));
   EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(16))}), arr(f(32)));
-  EXPECT_EQ(*callBuiltin("numpy.sqrt", {i(64)}), f(64));
+  EXPECT_EQ(*callBuiltin("numpy.sqrt", {i(64)}), tc.strongScalar(f(64)));  // NEP 50: a NumPy scalar
   EXPECT_EQ(*callBuiltin("numpy.sqrt", {arr(i(8))}), arr(f(16)));  // float16: e->e
   EXPECT_FALSE(callBuiltin("numpy.spacing", {arr(f(16))}).ok());  // float16: steps in half ulps
   EXPECT_EQ(*callBuiltin("numpy.isnan", {arr(f(64), 2)}), arr(tc.boolean(), 2));
