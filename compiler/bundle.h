@@ -102,6 +102,9 @@ struct Function {
   /// The function's own fastmath flag names (a @jit callee's), which win
   /// over the compile's; nullopt: the compile's.
   std::optional<std::vector<std::string>> fastmath;
+  /// The function's own error model (a @jit callee's that sets one): true
+  /// for "numpy"; nullopt: the compile's.
+  std::optional<bool> numpy_error_model;
 
   const GlobalRef* global(const std::string& name) const;
   /// The default numbered `k` in a call binding's default space: the

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <span>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -292,6 +293,12 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
           return flags.fail(absl::StrCat("unknown fast-math flag '", name, "' (known: ",
                                          absl::StrJoin(compiler::fastMathFlagNames(), " "), ")"));
       out.functions[f].fastmath.emplace(fn.fastmath().flags().begin(), fn.fastmath().flags().end());
+    }
+    if (fn.has_error_model()) {
+      if (fn.error_model() != "python" && fn.error_model() != "numpy")
+        return Checker{at.function_count, at.where + ".error_model"}.fail(
+            absl::StrCat("'", absl::CHexEscape(fn.error_model().substr(0, 64)), "' is not 'python' or 'numpy'"));
+      out.functions[f].numpy_error_model = fn.error_model() == "numpy";
     }
   }
   return out;

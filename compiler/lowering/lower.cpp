@@ -878,6 +878,15 @@ llvm::FastMathFlags instanceFastMath(const typing::Program& program, const typin
   const std::optional<std::vector<std::string>>& own = program.bundle->functions[inst.function_index].fastmath;
   return own ? fastMathFlags(false, *own) : compile_flags;
 }
+
+// realcode7: a @jit callee's error_model, when its decorator sets one (bundle
+// Function.error_model), wins over the compile's: wotan's lowess calls a
+// helper declared error_model='numpy' whose 1/0 must give inf, not raise, as
+// in Numba. A callee that sets none takes the compile's, as Numba's inherits
+// its caller's.
+bool instanceNumpyErrorModel(const typing::Program& program, const typing::Instance& inst, bool compile_numpy) {
+  return program.bundle->functions[inst.function_index].numpy_error_model.value_or(compile_numpy);
+}
 }  // namespace
 
 // cuda: lower_cuda_sim.cpp
@@ -899,7 +908,8 @@ absl::StatusOr<std::unique_ptr<llvm::Module>> lowerProgram(const typing::Program
   }
   for (size_t k = 0; k < program.instances.size(); ++k) {
     if (!bodies[k]) continue;
-    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck, numpy_error_model,
+    FunctionLowering fl(program, *program.instances[k], *mod, bodies, boundscheck,
+                        instanceNumpyErrorModel(program, *program.instances[k], numpy_error_model),
                         instanceFastMath(program, *program.instances[k], fastmath), numpy_fma);
     if (absl::Status s = fl.lower(bodies[k]); !s.ok()) return s;
   }

@@ -365,13 +365,18 @@ def _numba_number_class(value):
     return f"numpy.{name}"
 
 
-def _own_fastmath(options):
-    """realcode5: a @jit callee's own fastmath, for its bundle Function (the
-    flag names; ["fast"] for fastmath=True, [] for off): it wins over the
-    compile's (compiler/lowering/lower.cpp instanceFastMath)."""
+def _own_options(options):
+    """realcode5, realcode7: a @jit callee's own (fastmath, error_model) for
+    its bundle Function, which win over the compile's (compiler/lowering/
+    lower.cpp): the fastmath flag names (["fast"] for fastmath=True, [] for
+    off), and the error model when its decorator sets one (else None: the
+    caller's). (None, None) for a function that is no @jit callee."""
+    if options is None:
+        return None, None
     from .dispatcher import _fastmath  # late: dispatcher imports this module
     value = _fastmath(options.get("fastmath", False))
-    return ["fast"] if value is True else [] if value is False else sorted(value)
+    flags = ["fast"] if value is True else [] if value is False else sorted(value)
+    return flags, options.get("error_model")
 
 
 def _module_dict(path):
@@ -494,8 +499,11 @@ class _Builder:
         # realcode5: a @jit callee is lowered with its own fastmath, not its
         # caller's: stumpy's fastmath=True functions call helpers without it
         # whose np.isinf checks must stand.
-        fastmath = None if options is None else _own_fastmath(options)
-        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath)
+        # realcode7: and with its own error_model when its decorator sets
+        # one (wotan's lowess calls a helper declared error_model='numpy'
+        # whose 1/0 must give inf); unset, the caller's, as Numba inherits it.
+        fastmath, error_model = _own_options(options)
+        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath, error_model)
         return i
 
     def default(self, value):
@@ -535,9 +543,9 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
-        options = self.callee_options.get(id(owner))  # realcode5: an inner function of a callee takes its fastmath
+        # realcode5, realcode7: an inner function of a callee takes its fastmath and error_model
         self.functions[i] = (code_fields(code, consts), globals_, [], [],
-                             None if options is None else _own_fastmath(options))
+                             *_own_options(self.callee_options.get(id(owner))))
         return i
 
     def code_consts(self, code, owner):

@@ -259,16 +259,17 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   if (seq == nullptr) return false;
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OO", &code, &globals, &defaults, &kwdefaults,
-                          &fastmath)) {
+    PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None, *error_model = Py_None;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OOO", &code, &globals, &defaults, &kwdefaults,
+                          &fastmath, &error_model)) {
       ok = false;
       break;
     }
     kiln::v1::Function* f = out->add_functions();
     ok = buildCode(code, f->mutable_code()) && constList(defaults, [&] { return f->add_defaults(); }) &&
          (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f)) &&
-         (fastmath == Py_None || buildFastMath(fastmath, f));
+         (fastmath == Py_None || buildFastMath(fastmath, f)) &&
+         (error_model == Py_None || getStr(error_model, f->mutable_error_model()));
     PyObject* gseq = ok ? PySequence_Fast(globals, "globals") : nullptr;
     if (gseq == nullptr) {
       ok = false;

@@ -190,6 +190,24 @@ TEST(BundleConvert, ConvertsAFunctionsOwnFastmath) {
   expectInvalid(b, "functions[0].fastmath: unknown fast-math flag 'turbo'");
 }
 
+// realcode7: a @jit callee's own error model; absent is the compile's.
+TEST(BundleConvert, ConvertsAFunctionsOwnErrorModel) {
+  kiln::v1::Bundle b = addOneBundle();
+  absl::StatusOr<compiler::Bundle> absent = convertBundle(b);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->functions[0].numpy_error_model.has_value());
+  b.mutable_functions(0)->set_error_model("numpy");
+  absl::StatusOr<compiler::Bundle> numpy = convertBundle(b);
+  ASSERT_TRUE(numpy.ok()) << numpy.status();
+  EXPECT_EQ(numpy->functions[0].numpy_error_model, std::optional<bool>(true));
+  b.mutable_functions(0)->set_error_model("python");
+  absl::StatusOr<compiler::Bundle> python = convertBundle(b);
+  ASSERT_TRUE(python.ok()) << python.status();
+  EXPECT_EQ(python->functions[0].numpy_error_model, std::optional<bool>(false));
+  b.mutable_functions(0)->set_error_model("fortran");
+  expectInvalid(b, "functions[0].error_model: 'fortran' is not 'python' or 'numpy'");
+}
+
 TEST(BundleConvert, RejectsUnknownGlobalKind) {
   kiln::v1::Bundle b = addOneBundle();
   kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
