@@ -11,7 +11,10 @@ namespace kiln::typing {
 // Whether a value of type x is an instance of the class c (a builtin class
 // or a NumPy scalar type); nullopt when c is not a class this knows.
 std::optional<bool> instanceOf(const Type* x, const Type* c) {
-  if (c->kind == Kind::kDType) return x == c->items[0];
+  if (c->kind == Kind::kDType) {  // NEP 50: np.float64(0) is a float64 whatever its strength
+    const Type* d = c->items[0];
+    return x == d || (x->strong && x->kind == d->kind && x->bits == d->bits && x->is_signed == d->is_signed);
+  }
   if (c->kind != Kind::kBuiltin) return std::nullopt;
   const std::string& n = c->name;
   // As Python: bool is a subclass of int.

@@ -294,3 +294,18 @@ def test_flat_and_2d_elements_are_numpy_scalars(kilnd):
     b = np.asfortranarray(np.arange(6.0).reshape(2, 3))
     for fn in (flat_of_f_order, two_d, iterated):
         compare(jit(fn)(a, b), fn(a, b))
+
+
+def test_isinstance_of_a_numpy_scalar_against_its_class(kilnd):
+    # A strong scalar is still an instance of its NumPy class (the
+    # Generator's random(dtype=...) checks its dtype so: it refused float64).
+    from kiln import jit
+
+    def f(x):
+        y = np.float64(x)
+        z = np.int64(3)
+        return isinstance(y, np.float64), isinstance(z, np.int64), isinstance(y, np.float32)
+    assert jit(f)(1.5) == f(1.5) == (True, True, False)
+    rng = np.random.default_rng(7)
+    expect = np.random.default_rng(7).random(dtype=np.float64)
+    assert jit(lambda g: g.random(dtype=np.float64))(rng) == expect
