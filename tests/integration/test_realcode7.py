@@ -102,3 +102,52 @@ def test_inner_function_of_a_callee_takes_the_callee_error_model(kilnd):
 
     g = {"_ratio_via_lambda": jit(error_model="numpy")(_ratio_via_lambda)}
     assert jit(_with(g, _call_ratio_via_lambda))(2.0, 0.0) == np.inf
+
+
+# --- pynndescent: its thread count, and typed Lists of tuples coming back ---
+
+import numba  # noqa: E402  (read by _threads_via_module as a module global)
+
+
+def _threads_via_module(n):
+    out = np.zeros(numba.get_num_threads() * n, np.int64)
+    out[numba.get_thread_id()] = 7
+    return out
+
+
+def test_numba_thread_queries_answer_for_one_thread(kilnd):
+    # Kiln runs parallel=True code on one thread: one thread, id 0, however
+    # many Numba's own pool has (pynndescent sizes per-thread work so).
+    from numba import get_num_threads, get_thread_id
+    from kiln import jit
+
+    def from_imports(n):
+        return get_num_threads() * n + get_thread_id()
+    assert jit(from_imports)(5) == 5
+    assert jit(_threads_via_module)(3).tolist() == [7, 0, 0]
+
+
+def test_a_typed_list_of_int32_tuples_goes_back_into_compiled_code(kilnd):
+    # The List compiled code returns keeps Python ints; passed back, its
+    # items are converted to (int32, int32) as its scalars are, not typed
+    # afresh as int64 ("can't unbox heterogeneous list").
+    import numba
+    from kiln import jit
+    children_type = numba.typeof((np.int32(-1), np.int32(-1)))
+
+    def make(n):
+        children = numba.typed.List.empty_list(children_type)
+        for i in range(n):
+            children.append((np.int32(i), np.int32(-1)))
+        children.append((np.int32(-1), np.int32(-1)))
+        return children
+
+    def first_and_leaves(children):
+        c = 0
+        for i in range(len(children)):
+            if children[i][0] < 0:
+                c += 1
+        return children[0][0], c
+    made = jit(make)(3)
+    assert jit(first_and_leaves)(made) == (0, 1)
+    assert jit(lambda c: c[1])(made) == (1, -1)

@@ -306,6 +306,9 @@ def _builtin_name(value):
     # realcode4: Numba's pndindex is np.ndindex: its loops run serially, as prange's.
     if name == "pndindex" and module == "numba.misc.special" and callable(value):
         return "numpy.ndindex"
+    # realcode7: `from numba import get_num_threads` (the library's, read as numba.get_num_threads).
+    if name in ("get_num_threads", "get_thread_id") and module == "numba.np.ufunc.parallel" and callable(value):
+        return f"numba.{name}"
     if isinstance(module, str):
         root = module.split(".")[0]
         if root == "_operator" and callable(value):  # operator.add is _operator.add

@@ -281,10 +281,21 @@ std::string numbaSpelling(const std::string& t) {
   return out;
 }
 
+// Whether every leaf of `l` is a scalar (a scalar, or tuples of them).
+bool scalarLeaves(const Layout& l) {
+  if (isScalar(l.kind)) return true;
+  if (l.kind != Kind::kTuple) return false;
+  for (const Layout& item : l.items)
+    if (!scalarLeaves(item)) return false;
+  return true;
+}
+
 bool listHomogeneous(PyObject* v, const Layout& item) {
   // pyfuncs: a kiln.typed.List converts its items to its item type, as
-  // Numba's typed List does; unboxing refuses what does not fit.
-  if (!PyList_CheckExact(v) && isScalar(item.kind)) return true;
+  // Numba's typed List does (tuples of scalars too: a List of (int32,
+  // int32) keeps Python ints, which alone would type as int64); unboxing
+  // refuses what does not fit.
+  if (!PyList_CheckExact(v) && scalarLeaves(item)) return true;
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); ++i) {
     std::string t = typeofSpelling(PyList_GET_ITEM(v, i));
     if (t != item.spelling) {

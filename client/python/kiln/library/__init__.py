@@ -45,6 +45,7 @@ _MODULES = {
     "list": "kiln.library.list_methods",  # pyfuncs: list.sort / sorted with key=
     "Generator": "kiln.library.numpy_generator",  # npgen: methods of numpy.random.Generator, "Generator.random"
     "numba.np.random.generator_core": "kiln.library.numpy_generator",  # npgen: Numba's next_uint32(bitgen), ...
+    "numba": "kiln.library.numba_functions",  # realcode7: numba.get_num_threads() in compiled code
 }
 _IMPLEMENTATIONS = {}  # "numpy.clip" -> the Python function
 
