@@ -22,6 +22,33 @@ std::string floatRepr(double v) {
 }
 }  // namespace
 
+std::string pyQuoted(std::string_view text, bool bytes) {
+  // As Python writes it: printable text as is, the rest escaped (so a
+  // message quoting it is text, whatever it holds).
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f || (bytes && c > 0x7f)) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;  // a str's UTF-8 passes through, as Python's repr keeps printable text
+    }
+  }
+  return out + "'";
+}
+
 std::string Constant::repr() const {
   switch (kind) {
     case Kind::kNone: return "None";
@@ -30,32 +57,7 @@ std::string Constant::repr() const {
     case Kind::kFloat: return floatRepr(f);
     case Kind::kComplex: return "(" + floatRepr(f) + (imag < 0 ? "" : "+") + floatRepr(imag) + "j)";
     case Kind::kStr: return "'" + s + "'";
-    case Kind::kBytes: {
-      // As Python writes it: printable ASCII as is, the rest escaped (so a
-      // message quoting it is text, whatever the bytes).
-      static constexpr char kHex[] = "0123456789abcdef";
-      std::string out = "b'";
-      for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '\\' || c == '\'') {
-          out += '\\';
-          out += ch;
-        } else if (c == '\n') {
-          out += "\\n";
-        } else if (c == '\t') {
-          out += "\\t";
-        } else if (c == '\r') {
-          out += "\\r";
-        } else if (c < 0x20 || c >= 0x7f) {
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-      }
-      return out + "'";
-    }
+    case Kind::kBytes: return "b" + pyQuoted(s, /*bytes=*/true);
     case Kind::kEllipsis: return "Ellipsis";
     case Kind::kBuiltin: return s;
     case Kind::kArray: {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln::compiler {
@@ -81,6 +82,11 @@ struct CodeObject {
  private:
   LineIndex line_index_;
 };
+
+/// Python's quoting of a str (UTF-8; bytes=false) or bytes value: '...'
+/// with the quote, backslash and control characters (and, for bytes, every
+/// byte past ASCII) escaped; no b prefix.
+std::string pyQuoted(std::string_view text, bool bytes);
 
 struct GlobalRef {
   enum class Kind { kConstant, kFunction, kModule, kBuiltin, kUnsupported, kMissing };

@@ -703,28 +703,7 @@ class Inferrer {
     using CK = compiler::Constant::Kind;
     if (c.kind == CK::kInt) return absl::StrCat("Literal[int](", c.i, ")");
     if (c.kind == CK::kBool) return absl::StrCat("Literal[bool](", c.b ? "True" : "False", ")");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out = "Literal[str]('";
-    for (const char ch : c.s) {
-      const auto u = static_cast<unsigned char>(ch);
-      if (ch == '\\' || ch == '\'') {
-        out += '\\';
-        out += ch;
-      } else if (ch == '\n') {
-        out += "\\n";
-      } else if (ch == '\t') {
-        out += "\\t";
-      } else if (ch == '\r') {
-        out += "\\r";
-      } else if (u < 0x20 || u == 0x7f) {
-        out += "\\x";
-        out += kHex[u >> 4];
-        out += kHex[u & 15];
-      } else {
-        out += ch;  // UTF-8 passes through: Python's repr keeps printable text as is
-      }
-    }
-    return out + "')";
+    return absl::StrCat("Literal[str](", compiler::pyQuoted(c.s, /*bytes=*/false), ")");
   }
 
   // overload: a call of a function that a Numba/Kiln @overload implements

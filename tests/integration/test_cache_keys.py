@@ -82,6 +82,16 @@ class Project:
         return result["got"], self.compiles() - before
 
 
+def built_in_fresh_process(project, module, func, *args):
+    """(answer, compiles that built code, cache hits) of one fresh process
+    calling module.func(*args) against the project's server."""
+    before = server_stats(project.server)
+    got, _ = project.call(module, func, *args)
+    after = server_stats(project.server)
+    built = (after["compiles"] - after["compile_errors"]) - (before["compiles"] - before["compile_errors"])
+    return got, built, after["cache_hits"] - before["cache_hits"]
+
+
 def server_stats(server):
     from kiln import _kiln
     old = os.environ.get("KILN_SERVER")

@@ -11,7 +11,7 @@ import inspect
 import pytest
 
 import kiln
-from test_cache_keys import Project, server_stats
+from test_cache_keys import Project, built_in_fresh_process as _built
 
 np = pytest.importorskip("numpy")
 numba = pytest.importorskip("numba")
@@ -308,15 +308,6 @@ def project(kilnd_binary, tmp_path):
     p = Project(kilnd_binary, tmp_path)
     yield p
     p.server.stop()
-
-
-def _built(project, module, func, *args):
-    """(answer, compiles that built code, cache hits) of one fresh process."""
-    before = server_stats(project.server)
-    got, _ = project.call(module, func, *args)
-    after = server_stats(project.server)
-    built = (after["compiles"] - after["compile_errors"]) - (before["compiles"] - before["compile_errors"])
-    return got, built, after["cache_hits"] - before["cache_hits"]
 
 
 def test_each_literal_value_is_its_own_cache_entry(project):

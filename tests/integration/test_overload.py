@@ -20,7 +20,7 @@ from numba.core import types  # noqa: E402 - after the importorskip
 from numba.core.errors import TypingError as NumbaTypingError  # noqa: E402
 from numba.extending import overload  # noqa: E402
 
-from test_cache_keys import Project, server_stats  # noqa: E402 - one project/driver for the cache tests
+from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402 - one project/driver for the cache tests
 
 
 # -- picked by the argument types ----------------------------------------------
@@ -318,15 +318,6 @@ def test_second_process_hits_the_cache_and_a_changed_implementation_recompiles(p
     project.edit("ovl.py", "return x * 0.5", "return x * 0.25")  # the implementation
     project.edit("ovl.py", "return x / 2.0", "return x / 4.0")  # the plain function too, for the oracle
     assert _built(project, "app", "f", 3.0) == (1.75, 1, 0)
-
-
-def _built(project, module, func, *args):
-    """(answer, compiles that built code, cache hits) of one fresh process."""
-    before = server_stats(project.server)
-    got, _ = project.call(module, func, *args)
-    after = server_stats(project.server)
-    built = (after["compiles"] - after["compile_errors"]) - (before["compiles"] - before["compile_errors"])
-    return got, built, after["cache_hits"] - before["cache_hits"]
 
 
 def test_overloaded_function_read_off_its_module(project):

@@ -3,6 +3,8 @@
 # A with objmode() block the Python client did not replace by its call (a bundle made by a client
 # that cannot run Python; here the client is told it has no rewrite for f) is refused by name, at
 # the with line.
+import weakref
+
 from kiln import _objmode, objmode
 
 
@@ -12,6 +14,6 @@ def f(x):
     return z
 
 
-_objmode._REWRITTEN[id(f.__code__)] = (f.__code__, None)
+_objmode._REWRITTEN[id(f.__code__)] = (weakref.ref(f.__code__), None)
 
-# CHECK: objmode_not_rewritten.py:10: UnsupportedError: with statements are not supported (a numba.objmode() block runs in the Python interpreter: only the Python client, which compiles it from the function's source, can run it)
+# CHECK: objmode_not_rewritten.py:12: UnsupportedError: with statements are not supported (a numba.objmode() block runs in the Python interpreter: only the Python client, which compiles it from the function's source, can run it)
