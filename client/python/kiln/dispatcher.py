@@ -156,6 +156,35 @@ def _literally_calls(func):
     return found
 
 
+class _LiteralSignatures:
+    """literally: records, in a function's `signatures` list, the signature
+    of each call its literal wrapper compiles for (the wrapper calls it on
+    each of its own misses), so a call that hits pays only the key lookup.
+    It holds the list, not the function: no reference cycle."""
+
+    def __init__(self, seen, spelled, count, extra):
+        self.seen = seen          # the function's _literal_signatures
+        self.spelled = spelled    # {parameter index: Literal[int](3)}
+        self.count = count        # the function's compiled parameters
+        self.extra = extra        # *args: how many extra arguments (-1: none)
+
+    def __call__(self, wrapper_args):
+        rest = iter(wrapper_args)
+        sig = []
+        for k in range(self.count):
+            if k in self.spelled:
+                sig.append(self.spelled[k])
+                continue
+            if k == self.count - 1 and self.extra >= 0:  # *args arrive spread: the function sees one tuple
+                a = tuple(next(rest) for _ in range(self.extra))
+            else:
+                a = next(rest)
+            sig.append(_kiln.typeof(a) or type(a).__name__)
+        sig = tuple(sig)
+        if sig not in self.seen:
+            self.seen.append(sig)
+
+
 class Dispatcher(_kiln.Dispatcher):
     """A jitted function: call it like the original."""
 
@@ -268,6 +297,13 @@ class Dispatcher(_kiln.Dispatcher):
         index to call, or a 1-tuple holding the call's result when Python
         made the call itself (jitted functions among the arguments, or
         literal parameters)."""
+        found = self._compile_miss(args)
+        note = self.__dict__.get("_literal_note")
+        if note is not None:  # a literally wrapper: its caller lists the signature this miss compiled
+            note(args)
+        return found
+
+    def _compile_miss(self, args):
         literal = self._literal_params()
         if literal:  # first: its wrapper takes the jitted functions among the others as its own arguments
             return (self._call_with_literals(args, literal),)
@@ -355,14 +391,11 @@ class Dispatcher(_kiln.Dispatcher):
                 raise TypeError(f"No matching definition for argument type(s) with literal values; "
                                 f"{self.__name__} was compiled for {known}")
             wrapper = specs[key] = self._wrapper(args, lambda k, a: repr(a) if k in literal else None, "literal")
+            wrapper._literal_note = _LiteralSignatures(
+                self.__dict__.setdefault("_literal_signatures", []),
+                {k: _literal_spelling(args[k]) for k in literal}, len(args), extra)
         passed = [a for k, a in enumerate(args) if k not in literal]
-        result = wrapper(*passed[:-1], *passed[-1]) if extra >= 0 else wrapper(*passed)
-        sig = tuple(_literal_spelling(a) if k in literal else _kiln.typeof(a) or type(a).__name__
-                    for k, a in enumerate(args))
-        seen = self.__dict__.setdefault("_literal_signatures", [])
-        if sig not in seen:
-            seen.append(sig)
-        return result
+        return wrapper(*passed[:-1], *passed[-1]) if extra >= 0 else wrapper(*passed)
 
     def _wrapper(self, args, constant, label):
         """A jitted wrapper passing the arguments for which constant(k, a)
