@@ -1,4 +1,5 @@
 import pytest
+import numpy as np
 
 from kiln import jit
 
@@ -155,3 +156,39 @@ def test_more_than_16_parameters(kilnd, n):
     assert len(jf.signatures) == 2
     with pytest.raises(TypeError):
         jf(*ints[:-1])
+
+
+def _halve(x):
+    return x / 2
+
+
+def test_compile_and_overloads_as_numba(kilnd):
+    # Numba's Dispatcher.compile(sig) and overloads[args]: compile ahead of a
+    # call, then find the result by Kiln's spellings or by Numba's types.
+    f = jit(_halve)
+    entry = f.compile("(float32,)")
+    assert f.signatures == [("float32",)]
+    result = f.overloads[("float32",)]
+    assert result.entry_point is entry
+    assert str(result.signature.return_type) == "float64"
+    assert entry(np.float32(3.0)) == 1.5
+    assert ("int64",) not in f.overloads and f.overloads.get(("int64",)) is None
+    with pytest.raises(KeyError):
+        f.overloads[("int64",)]
+    f.compile("float32(int64)")  # a return type given: converted to it
+    assert str(f.overloads["i8",].signature.return_type) == "float32"
+    assert f(7) == 3.5 and f.signatures == [("float32",), ("int64",)]
+
+
+def test_overloads_keyed_by_numba_types(kilnd):
+    import numba  # installed by scripts/setup.sh: a missing Numba fails here
+
+    f = jit(_halve)
+    a = np.arange(4, dtype=np.float32)
+    f.compile((numba.typeof(a),))
+    result = f.overloads[(numba.typeof(a),)]
+    assert result.signature.return_type == numba.float32[::1]  # NEP 50: float32 / 2 stays float32
+    assert result.signature.args == (numba.typeof(a),)
+    assert (result.entry_point(a) == a / 2).all()
+    f.compile(numba.float32(numba.int64))
+    assert f.overloads[(numba.int64,)].signature.return_type == numba.float32

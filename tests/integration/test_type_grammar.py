@@ -28,7 +28,8 @@ def test_eager_aliases_compile_once(private_kilnd):
     assert s["compiles"] == 1, s
     assert s["cache_hits"] == 2, s
     assert b.signatures == [("float64", "int64")]
-    assert c.overloads == {("float64", "int64"): "float64"}
+    assert list(c.overloads) == [("float64", "int64")]
+    assert str(c.overloads["f8", "i8"].signature.return_type) == "float64"
 
 
 def test_lazy_call_and_trailing_comma_signature_share_an_entry(private_kilnd):

@@ -217,7 +217,22 @@ class Dispatcher(_kiln.Dispatcher):
 
     @property
     def overloads(self):
-        return dict(self._overloads())
+        """Numba's ``Dispatcher.overloads``: {argument types: compile result}
+        for each compiled signature. A key is a tuple of Kiln's spellings
+        (``("float64", "int64")``) or of Numba's types (``(numba.typeof(a),
+        ...)``); each result has ``.signature`` (``.args``,
+        ``.return_type``: Numba's types when Numba is imported, Kiln's
+        spellings otherwise) and ``.entry_point``."""
+        return _Overloads(self, self._overloads())
+
+    def compile(self, sig):
+        """Numba's ``Dispatcher.compile(sig)``: compile (or load from the
+        cache) this signature now: a signature string, Numba's Signature, or
+        a tuple of argument types (Numba's types or Kiln's spellings). Returns
+        its entry point."""
+        ret, args = parse_signature(_signature_of(sig))
+        self._compile(args, ret)
+        return self.overloads[args].entry_point
 
     @property
     def targetoptions(self):
@@ -504,7 +519,7 @@ class Dispatcher(_kiln.Dispatcher):
 
     def _inspect(self, emit, signature):
         if signature is not None:
-            ret = self.overloads.get(tuple(signature), "")
+            ret = dict(self._overloads()).get(tuple(signature), "")
             return self._request(tuple(signature), ret, emit)["text"]
         return {args: self._request(args, ret, emit)["text"] for args, ret in self._overloads()}
 
@@ -515,6 +530,87 @@ class Dispatcher(_kiln.Dispatcher):
 
 # LLVM's fast-math flags, as Numba's fastmath={...} names them ("fast": all).
 FASTMATH_FLAGS = frozenset({"afn", "arcp", "contract", "fast", "ninf", "nnan", "nsz", "reassoc"})
+
+
+def _signature_of(sig):
+    """Dispatcher.compile: the signature text of what Numba's compile takes
+    (a tuple of Kiln spellings is taken as the argument types too)."""
+    if isinstance(sig, tuple) and all(isinstance(a, str) for a in sig):
+        return f"({', '.join(sig)})"
+    return signature_text(sig)
+
+
+def _arg_key(key):
+    """Dispatcher.overloads: a key (Kiln's spellings, or Numba's types) as
+    Kiln's canonical argument spellings, or None."""
+    if not isinstance(key, tuple):
+        return None
+    if all(isinstance(a, str) for a in key):
+        return key if not key else parse_signature(_signature_of(key))[1]
+    if _is_numba_arg_types(key):
+        return parse_signature(signature_text(key))[1]
+    return None
+
+
+class CompileResult:
+    """One compiled signature, as Numba's ``overloads[args]`` gives it:
+    ``signature`` and ``entry_point``. The entry point is the dispatcher's
+    call: with arguments of these types it runs this compiled code (Numba's
+    entry point takes only those; Kiln's takes others too, compiling them)."""
+
+    def __init__(self, dispatcher, args, return_type):
+        self.entry_point = dispatcher
+        self.signature = _Signature(args, return_type)
+
+    def __repr__(self):
+        return f"<kiln.CompileResult {self.signature}>"
+
+
+class _Signature:
+    """A compiled signature: ``args`` and ``return_type``, each a Numba type
+    when Numba is imported and knows the spelling (numba.core.types
+    objects compare equal to ``numba.float32``), else Kiln's spelling."""
+
+    def __init__(self, args, return_type):
+        from ._numba_types import numba_type
+
+        def typ(spelling):
+            t = numba_type(spelling)
+            return spelling if t is None else t
+        self.args = tuple(typ(a) for a in args)
+        self.return_type = typ(return_type)
+
+    def __repr__(self):
+        return f"{self.return_type}({', '.join(str(a) for a in self.args)})"
+
+
+class _Overloads(dict):
+    """Dispatcher.overloads: a dict by Kiln's argument spellings whose look-ups
+    also take Numba's types."""
+
+    def __init__(self, dispatcher, compiled):
+        super().__init__((args, CompileResult(dispatcher, args, ret)) for args, ret in compiled)
+
+    def _key(self, key):
+        if dict.__contains__(self, key):
+            return key
+        try:
+            return _arg_key(key)
+        except (TypeError, ValueError, SyntaxError, KilnError):
+            return None
+
+    def __getitem__(self, key):
+        found = self._key(key)
+        if found is None or not dict.__contains__(self, found):
+            raise KeyError(key)
+        return dict.__getitem__(self, found)
+
+    def __contains__(self, key):
+        found = self._key(key)
+        return found is not None and dict.__contains__(self, found)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
 
 
 def _fastmath(value):
