@@ -240,6 +240,21 @@ class Inferrer {
   }
 
   bool changed_ = false;
+  // literally: the entry function's literal parameters (through calls too),
+  // which only the client can give values to: it calls again through a
+  // wrapper passing them as constants. A LiteralRequest listing their
+  // indices ("1,3"), or OK when there are none.
+  absl::Status literalRequest() {
+    const std::vector<LiteralParam>& literal = literalParams(0);
+    std::vector<std::string> asked;
+    for (size_t k = 0; k < literal.size(); ++k)
+      if (literal[k] == LiteralParam::kAny) asked.push_back(absl::StrCat(k));
+    if (asked.empty()) return absl::OkStatus();
+    const compiler::CodeObject& code = p_.bundle->functions[0].code;
+    return compiler::userError(Diagnostic::Kind::kLiteralRequest, absl::StrJoin(asked, ","), code.filename,
+                               code.firstlineno, code.qualname);
+  }
+
   const compiler::Budget* budget_ = nullptr;
 
   // The compile's deadline and cancellation (compiler/budget.h).
@@ -789,11 +804,31 @@ class Inferrer {
       const ir::Function& body = **functions_[fn];
       const ir::Block& entry = *body.blocks[0];
       const compiler::Function& f = p_.bundle->functions[fn];
+      literal_params_[fn];  // a recursive call sees no literal parameters while they are found
       for (const auto& block : body.blocks) {
         for (const auto& x : block->instrs) {
-          if (x->op != Op::kCall || x->operands.size() != 2 || !x->kwnames.empty()) continue;
+          if (x->op != Op::kCall || !x->kwnames.empty()) continue;
           const ir::Instr* callee = x->operands[0]->def;
           if (!callee) continue;
+          if (callee->op == Op::kLoadGlobal) {
+            // literally, through calls: a parameter passed on, as it is, to a
+            // literal parameter of a jitted callee is a literal one too (as
+            // Numba's ForceLiteralArg travels up to the callers).
+            const compiler::GlobalRef* c = f.global(callee->name);
+            if (c && c->kind == compiler::GlobalRef::Kind::kFunction && c->function_index < p_.bundle->functions.size() &&
+                static_cast<int>(c->function_index) != fn) {
+              std::vector<LiteralParam> theirs = literalParams(static_cast<int>(c->function_index));
+              for (size_t a = 1; a < x->operands.size() && a - 1 < theirs.size(); ++a) {
+                if (theirs[a - 1] != LiteralParam::kAny) continue;
+                for (size_t k = 0; k < entry.params.size(); ++k)
+                  if (entry.params[k].get() == x->operands[a]) {
+                    literal.resize(entry.params.size(), LiteralParam::kNo);
+                    literal[k] = LiteralParam::kAny;
+                  }
+              }
+            }
+          }
+          if (x->operands.size() != 2) continue;
           const compiler::GlobalRef* g = nullptr;
           if (callee->op == Op::kLoadGlobal) {
             g = f.global(callee->name);
@@ -817,7 +852,9 @@ class Inferrer {
         }
       }
     }
-    return literal_params_.emplace(fn, std::move(literal)).first->second;
+    std::vector<LiteralParam>& found = literal_params_[fn];
+    found = std::move(literal);
+    return found;
   }
 
   static bool literalKindFits(LiteralParam param, compiler::Constant::Kind kind) {
@@ -2709,6 +2746,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
   }
   Inferrer inf(*p, functions);
   inf.budget_ = &budget;
+  if (absl::Status asked = inf.literalRequest(); !asked.ok()) return asked;
   absl::StatusOr<int> entry = inf.instanceFor(0, args);
   if (!entry.ok()) return entry.status();
   bool converged = false;

@@ -300,6 +300,45 @@ def test_a_run_time_value_for_a_literal_parameter_is_refused_at_the_call(kilnd):
     assert f"line {_line_of(outer, 'inner(a, k * 2)')}" in str(info.value)
 
 
+def test_a_literal_request_travels_up_through_jitted_callers(kilnd):
+    # As Numba's ForceLiteralArg: a caller passing its own parameter, as it
+    # is, to a literal parameter is specialised per value too, at any depth.
+    from kiln import TypingError, jit
+
+    inner = jit(scaled)
+
+    def outer(a, k):
+        return inner(a, k) + 1
+
+    f = jit(outer)
+
+    shifted = jit(moved)
+
+    def outer2(a, k, mode):
+        return f(a, k) + shifted(a, mode)
+
+    g = jit(outer2)
+    assert f(2, 3) == outer(2, 3) == 7 and f(2.5, 4) == 11.0 and f(2, 3) == 7
+    assert ("int64", "Literal[int](3)") in f.signatures and ("float64", "Literal[int](4)") in f.signatures
+    assert g(2, 5, "negate") == 11 - 2 and g(2, 5, "double") == 11 + 4
+    assert ("int64", "Literal[int](5)", "Literal[str](negate)") in g.signatures
+    with pytest.raises(TypingError, match=r"<class 'float'> cannot be used as a literal"):
+        f(2, 2.5)
+
+
+def test_a_literal_request_under_an_explicit_signature_is_refused(kilnd):
+    from kiln import TypingError, jit
+
+    inner = jit(scaled)
+
+    def outer(a, k):
+        return inner(a, k)
+
+    with pytest.raises(TypingError, match=r"Invalid use of non-Literal type: .*outer\(\) needs the value of its "
+                                          r"argument\(s\) 'k' when compiling"):
+        jit("(int64, int64)")(outer)
+
+
 # -- the cache ----------------------------------------------------------------------
 
 

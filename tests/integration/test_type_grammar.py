@@ -112,7 +112,8 @@ def test_facts_come_from_the_extension():
                                                                           "KilnPerformanceWarning"),  # warnings
                                       kinds["KIND_TYPE_SAFETY_WARNING"]: ("TypeSafetyWarning",
                                                                           "KilnTypeSafetyWarning"),
-                                      kinds["KIND_OVERLOAD_REQUEST"]: ("OverloadRequest", "TypingError")}  # overload
+                                      kinds["KIND_OVERLOAD_REQUEST"]: ("OverloadRequest", "TypingError"),  # overload
+                                      kinds["KIND_LITERAL_REQUEST"]: ("LiteralRequest", "TypingError")}  # literally
     from kiln import bundle, dispatcher
     assert bundle.KIND_FUNCTION == _kiln.PROTO_ENUMS["GlobalRef.Kind"]["KIND_FUNCTION"]
     assert dispatcher.EMITS == _kiln.EMITS

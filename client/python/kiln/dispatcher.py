@@ -33,6 +33,7 @@ _ERROR_CLASSES = {"TypingError": TypingError, "UnsupportedError": UnsupportedErr
 _DIAGNOSTIC_ERRORS = {value: _ERROR_CLASSES[cls] for value, (_, cls) in _kiln.DIAGNOSTIC_KINDS.items()}
 # overload: the kind of a compile reply that asks for an @overload implementation
 _OVERLOAD_REQUEST = _kiln.PROTO_ENUMS["Diagnostic.Kind"]["KIND_OVERLOAD_REQUEST"]
+_LITERAL_REQUEST = _kiln.PROTO_ENUMS["Diagnostic.Kind"]["KIND_LITERAL_REQUEST"]
 
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
 
@@ -154,6 +155,17 @@ def _literally_calls(func):
             found.setdefault(param[0], (param[1], line))
         callee, param = None, None
     return found
+
+
+class _LiteralRequest(Exception):
+    """literally: kilnd's LiteralRequest for a compile: the entry function
+    passes parameters `params` (indices) to callees that need their values
+    when compiling; the dispatcher makes them literal ones and calls again."""
+
+    def __init__(self, reply):
+        super().__init__(reply["message"])
+        self.params = [int(k) for k in reply["message"].split(",")]
+        self.line = reply["line"]
 
 
 class _LiteralSignatures:
@@ -338,7 +350,15 @@ class Dispatcher(_kiln.Dispatcher):
             known = ", ".join("(" + ", ".join(s) + ")" for s in self.signatures)
             raise TypeError(f"No matching definition for argument type(s) {', '.join(arg_types)}; "
                             f"{self.__name__} was compiled for {known}")
-        return self._compile(arg_types, "")
+        try:
+            return self._compile(arg_types, "", literal_retry=True)
+        except _LiteralRequest as asked:
+            # literally, through calls: parameters this function passes on to
+            # a callee that needs their values become literal ones here too
+            found = self._literal_found = dict(self._literal_params())
+            for k in asked.params:
+                found.setdefault(k, ("literally", asked.line))
+            return (self._call_with_literals(args, found),)
 
     def _call_with_functions(self, args):
         """pyfuncs: a call passing jitted functions (Dispatchers, alone or
@@ -475,7 +495,7 @@ class Dispatcher(_kiln.Dispatcher):
             self._bundle = None
             rounds += 1
 
-    def _compile(self, arg_types, return_type):
+    def _compile(self, arg_types, return_type, literal_retry=False):
         """The overload index for these canonical argument types, compiled
         and loaded natively if new."""
         o = self._options
@@ -494,7 +514,7 @@ class Dispatcher(_kiln.Dispatcher):
             raise UnsupportedError(
                 f"{self.__name__}({', '.join(arg_types)}) returns {reply['return_type']}, which kiln cannot "
                 f"return to Python ({reply['unboxable']})", self._where()) from None
-        self._raise(reply)
+        self._raise(reply, literal_retry)
 
     def _request(self, arg_types, return_type, emit):
         o = self._options
@@ -505,8 +525,20 @@ class Dispatcher(_kiln.Dispatcher):
             self._raise(reply)
         return reply
 
-    @staticmethod
-    def _raise(reply):
+    def _raise(self, reply, literal_retry=False):
+        """The reply's diagnostic, raised as its kiln.errors class. A
+        LiteralRequest is raised as _LiteralRequest for the dispatcher to
+        answer when `literal_retry` (a lazy compile of a call), else as the
+        TypingError Numba gives."""
+        if reply["kind"] == _LITERAL_REQUEST:
+            if literal_retry:
+                raise _LiteralRequest(reply)
+            code = self.py_func.__code__
+            names = ", ".join(repr(code.co_varnames[k]) for k in _LiteralRequest(reply).params)
+            raise TypingError(f"Invalid use of non-Literal type: {code.co_qualname}() needs the value of its "
+                              f"argument(s) {names} when compiling (numba.literally, here or in a callee it passes "
+                              f"them to), which this compile cannot give",
+                              (reply["filename"], reply["line"], reply["function"]))
         cls = _DIAGNOSTIC_ERRORS.get(reply["kind"], CompilerError)
         msg = reply["message"]
         if cls is UnsupportedError and msg.startswith(NOT_IMPLEMENTED_PREFIXES):

@@ -275,7 +275,8 @@ TEST(Facts, DiagnosticKindTableMatchesTheProto) {
       {"BoxingError", "KIND_BOXING"},  // pysub4:
       {"PerformanceWarning", "KIND_PERFORMANCE_WARNING"},  // warnings:
       {"TypeSafetyWarning", "KIND_TYPE_SAFETY_WARNING"},
-      {"OverloadRequest", "KIND_OVERLOAD_REQUEST"}};  // overload:
+      {"OverloadRequest", "KIND_OVERLOAD_REQUEST"},  // overload:
+      {"LiteralRequest", "KIND_LITERAL_REQUEST"}};  // literally:
   ASSERT_EQ(std::size(expected), base::diagnosticKindTable().size());
   for (size_t i = 0; i < std::size(expected); ++i) {
     const base::DiagnosticKindRow& row = base::diagnosticKindTable()[i];
