@@ -1,0 +1,317 @@
+"""Methods and attributes of types given by ``overload_method`` and
+``overload_attribute`` (issue 9): Numba's ``numba.extending`` decorators and
+Kiln's ``kiln.extending`` ones.
+
+Where Kiln's own attributes and methods of a type refuse a name that the
+client has an overload of, kilnd asks the client (an OverloadRequest whose
+first type is the receiver's); the overload function runs with the types and
+the implementation it returns is compiled with the receiver as its first
+argument (docs/extending.md). Every answer is compared with what Numba's
+njit gives for the same code, and with plain Python's where it has one."""
+
+import collections
+
+import pytest
+
+from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402 - one project/driver for the cache tests
+
+np = pytest.importorskip("numpy")
+numba = pytest.importorskip("numba")
+
+from numba.core import types  # noqa: E402 - after the importorskip
+from numba.core.errors import TypingError as NumbaTypingError  # noqa: E402
+from numba.extending import overload_attribute, overload_method  # noqa: E402
+
+import kiln.extending  # noqa: E402
+import kiln.types  # noqa: E402
+
+
+# -- Numba's decorators: arrays ---------------------------------------------------
+
+
+@overload_method(types.Array, "kx_sum_sq")
+def _ol_sum_sq(arr):
+    def impl(arr):
+        return (arr * arr).sum()
+    return impl
+
+
+@overload_attribute(types.Array, "kx_double_size")
+def _ol_double_size(arr):
+    return lambda arr: arr.size * 2
+
+
+def _array_members(a):
+    return a.kx_sum_sq() + a.kx_double_size
+
+
+def test_array_method_and_attribute(kilnd):
+    from kiln import jit
+
+    a = np.arange(5.0)
+    got = jit(_array_members)(a)
+    assert got == numba.njit(_array_members)(a) == 30.0 + 10
+    b = np.arange(6).reshape(2, 3)  # any array type: an int matrix too
+    assert jit(_array_members)(b) == numba.njit(_array_members)(b) == 55 + 12
+
+
+# -- methods with arguments, keywords and defaults; scalars -------------------------
+
+
+@overload_method(types.Array, "kx_scaled_sum")
+def _ol_scaled_sum(arr, k, offset=0.0):
+    if not isinstance(k, (types.Integer, types.Float)):
+        raise NumbaTypingError(f"kx_scaled_sum: k must be a number, got {k}")
+
+    def impl(arr, k, offset=0.0):
+        return arr.sum() * k + offset
+    return impl
+
+
+def _scaled(a):
+    return a.kx_scaled_sum(2), a.kx_scaled_sum(3, 1.5), a.kx_scaled_sum(k=2.5, offset=-1.0)
+
+
+def test_method_arguments_keywords_and_defaults(kilnd):
+    from kiln import jit
+
+    a = np.arange(4.0)
+    assert jit(_scaled)(a) == numba.njit(_scaled)(a) == (12.0, 19.5, 14.0)
+
+
+def _scaled_badly(a):
+    return a.kx_scaled_sum((1, 2))
+
+
+def test_typing_error_raised_by_a_method_overload_is_located(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match=r"kx_scaled_sum: k must be a number, got UniTuple\(int64 x 2\)") as e:
+        jit(_scaled_badly)(np.arange(3.0))
+    assert isinstance(e.value, NumbaTypingError)
+    assert e.value.where[0] == __file__
+    assert e.value.where[1] == _scaled_badly.__code__.co_firstlineno + 1
+
+
+@overload_method(types.Float, "kx_clamp")
+def _ol_float_clamp(x, lo=0.0, hi=1.0):
+    def impl(x, lo=0.0, hi=1.0):
+        return min(max(x, lo), hi)
+    return impl
+
+
+@overload_attribute(types.Integer, "kx_bits")
+def _ol_int_bits(n):
+    def impl(n):
+        c = 0
+        while n:
+            c += n & 1
+            n >>= 1
+        return c
+    return impl
+
+
+def _scalar_members(x, n):
+    return x.kx_clamp(), x.kx_clamp(hi=0.5), x.kx_clamp(-2.0, 2.0), n.kx_bits
+
+
+def test_float_method_and_int_attribute(kilnd):
+    from kiln import jit
+
+    assert jit(_scalar_members)(0.75, 13) == numba.njit(_scalar_members)(0.75, 13) == (0.75, 0.5, 0.75, 3)
+    assert jit(_scalar_members)(-3.0, 255) == numba.njit(_scalar_members)(-3.0, 255) == (0.0, 0.0, -2.0, 8)
+
+
+# -- not applicable, and Kiln's own first ----------------------------------------------
+
+
+@overload_method(types.Array, "kx_only_floats")
+def _ol_only_floats(arr):
+    if isinstance(arr.dtype, types.Float):
+        return lambda arr: arr.max()
+    return None  # not applicable to other arrays
+
+
+def _only_floats(a):
+    return a.kx_only_floats()
+
+
+def test_overload_returning_none_is_a_located_typing_error(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    assert jit(_only_floats)(np.arange(3.0)) == 2.0
+    with pytest.raises(TypingError, match=r"unknown attribute 'kx_only_floats' of type array\(int64, 1d, C\)") as e:
+        jit(_only_floats)(np.arange(3))
+    assert isinstance(e.value, NumbaTypingError)
+    assert e.value.where[0] == __file__
+    assert e.value.where[1] == _only_floats.__code__.co_firstlineno + 1
+    with pytest.raises(NumbaTypingError, match="kx_only_floats"):  # Numba refuses it too
+        numba.njit(_only_floats)(np.arange(3))
+
+
+# Kiln's registry, not Numba's: Numba's own a.sum() breaks when its registry
+# has a user overload_method of "sum" (its template is tried, and refuses).
+@kiln.extending.overload_method(kiln.types.ArrayType, "sum")
+def _ol_shadowing_sum(arr):
+    return lambda arr: -1.0
+
+
+@kiln.extending.overload_attribute(kiln.types.ArrayType, "size")
+def _ol_shadowing_size(arr):
+    return lambda arr: -1
+
+
+def _own_members(a):
+    return a.sum() + a.size
+
+
+def test_kilns_own_methods_and_attributes_win(kilnd):
+    from kiln import jit
+
+    a = np.arange(4.0)
+    assert jit(_own_members)(a) == _own_members(a) == 10.0
+
+
+# -- a typed List -----------------------------------------------------------------------
+
+
+@overload_method(types.ListType, "kx_total")
+def _ol_list_total(lst, start=0):
+    if not isinstance(lst.item_type, types.Integer):
+        return None
+
+    def impl(lst, start=0):
+        s = start
+        for v in lst:
+            s += v
+        return s
+    return impl
+
+
+def _list_total(lst):
+    return lst.kx_total(), lst.kx_total(start=100)
+
+
+def test_typed_list_method(kilnd):
+    from kiln import jit
+
+    from kiln.typed import List
+
+    assert jit(_list_total)(List([1, 2, 3, 4])) == numba.njit(_list_total)(numba.typed.List([1, 2, 3, 4])) == (10, 110)
+
+
+# -- a namedtuple ------------------------------------------------------------------
+
+
+Point = collections.namedtuple("Point", ["x", "y"])
+
+
+@overload_method(types.BaseNamedTuple, "kx_norm1")
+def _ol_norm1(p):
+    return lambda p: abs(p.x) + abs(p.y)
+
+
+def _point_norm(x, y):
+    return Point(x, y).kx_norm1()
+
+
+def test_namedtuple_receiver_is_refused_naming_its_type(kilnd):
+    # Numba's namedtuple type needs the class, which Kiln's spelling of the
+    # type (its name and item types) does not carry: refused, not guessed.
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    assert numba.njit(_point_norm)(1.5, -2.0) == 3.5
+    with pytest.raises(TypingError, match=r"cannot give the type NamedUniTuple\(Point, float64 x 2\) to the "
+                                          r"overload_method of 'kx_norm1': it has no Numba type object") as e:
+        jit(_point_norm)(1.5, -2.0)
+    assert e.value.where[1] == _point_norm.__code__.co_firstlineno + 1
+
+
+# -- Kiln's own decorators ----------------------------------------------------------
+
+
+@kiln.extending.overload_method(kiln.types.ArrayType, "kx_kiln_span")
+def _ol_kiln_span(arr, pad=0):
+    if arr.ndim != 1:
+        return None
+
+    def impl(arr, pad=0):
+        return arr.max() - arr.min() + pad
+    return impl
+
+
+@kiln.extending.overload_attribute(kiln.types.float64, "kx_kiln_half")
+def _ol_kiln_half(x):
+    return lambda x: x / 2.0
+
+
+def _kiln_members(a, x):
+    return a.kx_kiln_span(), a.kx_kiln_span(pad=10), x.kx_kiln_half
+
+
+def test_kilns_own_decorators_get_kiln_types(kilnd):
+    from kiln import jit
+
+    a = np.array([3.0, -1.0, 7.0])
+    assert jit(_kiln_members)(a, 5.0) == (8.0, 18.0, 2.5)
+
+
+def _kiln_half_of_int(n):
+    return n.kx_kiln_half
+
+
+def test_a_type_instance_takes_only_equal_types(kilnd):
+    from kiln import jit
+    from kiln.errors import TypingError
+
+    with pytest.raises(TypingError, match=r"unknown attribute 'kx_kiln_half' of type int64"):
+        jit(_kiln_half_of_int)(3)
+
+
+def test_kiln_decorators_check_their_arguments():
+    with pytest.raises(TypeError, match="attribute's name"):
+        kiln.extending.overload_method(kiln.types.ArrayType, 3)
+
+
+# -- the cache -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(kilnd_binary, tmp_path):
+    p = Project(kilnd_binary, tmp_path)
+    yield p
+    p.server.stop()
+
+
+def test_second_process_hits_the_cache_and_a_changed_implementation_recompiles(project):
+    project.write("members.py", """
+        from numba.core import types
+        from numba.extending import overload_method
+
+        @overload_method(types.Float, "kx_third")
+        def _ol_third(x):
+            def impl(x):
+                return x / 3.0
+            return impl
+    """)
+    project.write("app.py", """
+        from kiln import jit
+        import members
+
+        @jit
+        def g(x):
+            return x.kx_third() + 1.0
+
+        def f(x):  # plain Python has no float.kx_third: the driver checks nothing against it
+            return g(x)
+    """)
+    # A request round (not stored), then the compile of the bundle holding
+    # the implementation; a fresh process hits the cache; a changed body is
+    # a new bundle and compiles.
+    assert _built(project, "app", "f", 3.0) == (2.0, 1, 0)
+    assert _built(project, "app", "f", 3.0) == (2.0, 0, 1)
+    project.edit("members.py", "return x / 3.0", "return x / 4.0")
+    assert _built(project, "app", "f", 3.0) == (1.75, 1, 0)
