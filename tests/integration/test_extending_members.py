@@ -217,17 +217,33 @@ def _point_norm(x, y):
     return Point(x, y).kx_norm1()
 
 
-def test_namedtuple_receiver_is_refused_naming_its_type(kilnd):
-    # Numba's namedtuple type needs the class, which Kiln's spelling of the
-    # type (its name and item types) does not carry: refused, not guessed.
+def test_namedtuple_method(kilnd):
+    # Numba's namedtuple type holds the class: the client finds it by the
+    # module, name and fields Kiln's spelling of the type carries.
+    from kiln import jit
+
+    assert jit(_point_norm)(1.5, -2.0) == numba.njit(_point_norm)(1.5, -2.0) == 3.5
+    assert jit(_point_norm)(1, -2) == numba.njit(_point_norm)(1, -2) == 3  # NamedUniTuple(int64 x 2)
+
+
+Local = collections.namedtuple("Local", ["a"])
+
+
+def _local_norm(x):
+    return Local(x).kx_norm1()
+
+
+def test_an_implementation_that_does_not_type_is_a_located_typing_error(kilnd):
+    # The overload reads p.x and p.y, which Local has not: Numba's own
+    # TypingError at the implementation's line, as njit gives it.
     from kiln import jit
     from kiln.errors import TypingError
 
-    assert numba.njit(_point_norm)(1.5, -2.0) == 3.5
-    with pytest.raises(TypingError, match=r"cannot give the type NamedUniTuple\(Point, float64 x 2\) to the "
-                                          r"overload_method of 'kx_norm1': it has no Numba type object") as e:
-        jit(_point_norm)(1.5, -2.0)
-    assert e.value.where[1] == _point_norm.__code__.co_firstlineno + 1
+    with pytest.raises(NumbaTypingError):
+        numba.njit(_local_norm)(1.0)
+    with pytest.raises(TypingError, match=r"Unknown attribute 'x' of type Local\(float64 x 1\)") as e:
+        jit(_local_norm)(1.0)
+    assert e.value.where[1] == _ol_norm1.__code__.co_firstlineno + 2  # in the implementation, where p.x is read
 
 
 # -- Kiln's own decorators ----------------------------------------------------------
