@@ -10,9 +10,14 @@ argument (docs/extending.md). Every answer is compared with what Numba's
 njit gives for the same code, and with plain Python's where it has one."""
 
 import collections
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
+from conftest import PYTHON_DIR
 from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402 - one project/driver for the cache tests
 
 np = pytest.importorskip("numpy")
@@ -331,3 +336,49 @@ def test_second_process_hits_the_cache_and_a_changed_implementation_recompiles(p
     assert _built(project, "app", "f", 3.0) == (2.0, 0, 1)
     project.edit("members.py", "return x / 3.0", "return x / 4.0")
     assert _built(project, "app", "f", 3.0) == (1.75, 1, 0)
+
+
+# -- without Numba -----------------------------------------------------------------------
+
+NO_NUMBA = textwrap.dedent("""
+    import sys
+    sys.modules["numba"] = None  # any import of Numba fails: it is not in the picture
+    import numpy as np
+    import kiln
+    from kiln import types
+    from kiln.extending import overload_attribute, overload_method
+
+    seen = []
+
+    @overload_method(types.ArrayType, "norm2")
+    def _ol_norm2(a, squared=False):
+        seen.append(a)
+        if a.ndim == 1 and a.dtype == types.float64:
+            def impl(a, squared=False):
+                s = 0.0
+                for v in a:
+                    s += v * v
+                return s if squared else np.sqrt(s)
+            return impl
+
+    @overload_attribute(types.int64, "squared")
+    def _ol_squared(n):
+        return lambda n: n * n
+
+    @kiln.jit
+    def f(a, n):
+        return a.norm2(), a.norm2(squared=True), n.squared
+
+    assert f(np.array([3.0, 4.0]), 7) == (5.0, 25.0, 49)
+    # one run per (receiver, arguments) asked: a.norm2() and a.norm2(squared=True)
+    assert [str(t) for t in seen] == ["array(float64, 1d, C)"] * 2, seen
+    assert "numba.core" not in sys.modules
+    print("ok")
+""")
+
+
+def test_kiln_members_without_numba(kilnd):
+    out = subprocess.run([sys.executable, "-c", NO_NUMBA], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": PYTHON_DIR, "KILN_SERVER": kilnd.target})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
