@@ -292,6 +292,27 @@ def test_a_type_instance_takes_only_equal_types(kilnd):
         jit(_kiln_half_of_int)(3)
 
 
+kiln_decorator_saw = []
+
+
+@kiln.extending.overload_attribute(types.Float, "kx_negated")  # a Numba type class given to Kiln's decorator
+def _ol_kiln_negated(x):
+    kiln_decorator_saw.append(x)
+    return lambda x: -x
+
+
+def _negated(x):
+    return x.kx_negated
+
+
+def test_kiln_decorator_given_a_numba_type_gets_numbas_type_objects(kilnd):
+    from kiln import jit
+
+    assert jit(_negated)(2.5) == -2.5
+    assert kiln_decorator_saw == [types.float64]
+    assert isinstance(kiln_decorator_saw[0], types.Float)
+
+
 def test_kiln_decorators_check_their_arguments():
     with pytest.raises(TypeError, match="attribute's name"):
         kiln.extending.overload_method(kiln.types.ArrayType, 3)
