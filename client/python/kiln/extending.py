@@ -11,6 +11,10 @@ argument types a call has in compiled code, returns the implementation that
 the call compiles; the server asks for each (function, argument types) it
 meets (an OverloadRequest) and the dispatcher answers and compiles again
 (docs/extending.md).
+
+``overload_method`` and ``overload_attribute`` are Numba's too: where
+kilnd's own attributes of a type refuse a name that has one, it asks the
+same way, the receiver's type first (``answer``).
 """
 
 import re
