@@ -152,11 +152,12 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kList:  // lists: lowerList lowers their calls
       break;
     case Kind::kBoundMethod:
+      if (inst_.calls.count(&i)) goto bundle_function;  // a method written in Python; overload: an overload_method's
       if (typing::isLiteralList(callee->items[0]) || typing::isLiteralStrKeyDict(callee->items[0]))  // litcont:
         return literalMethod(i, callee->items[0], value(i.operands[0]), callee->name, result);
       if (callee->items[0]->isNumber())  // complex: z.conjugate() (lower_complex.cpp)
         return numberPart(value(i.operands[0]), callee->items[0], callee->name, result);
-      if (inst_.calls.find(&i) == inst_.calls.end()) {  // else a method written in Python (strings): a call
+      {
         if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
         std::vector<const ir::Value*> args;
         for (int k : i.resolution->bound) args.push_back(i.operands[k]);
@@ -166,7 +167,6 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
           return dictMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
         return arrayMethod(i.resolution->id, callee->items[0], value(i.operands[0]), args, result);
       }
-      [[fallthrough]];
     case Kind::kFunction:
     bundle_function: {
       auto it = inst_.calls.find(&i);
@@ -312,6 +312,14 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
   line_ = i.line;
   const typing::Type* rt = i.result ? i.result->type : nullptr;
   llvm::Value* v = nullptr;
+  // overload: an attribute an overload_attribute gives is a call of its
+  // implementation with the object (typing bound it so), whatever the object.
+  if (auto call = i.op == Op::kGetAttr ? inst_.calls.find(&i) : inst_.calls.end(); call != inst_.calls.end()) {
+    absl::StatusOr<llvm::Value*> r = bundleCall(i, call->second, nullptr, rt);
+    if (!r.ok()) return r.status();
+    values_[i.result.get()] = *r;
+    return absl::OkStatus();
+  }
   // lists: operations on lists (lower_lists.cpp).
   absl::StatusOr<bool> on_list = lowerList(i, &v);
   if (!on_list.ok()) return on_list.status();
@@ -813,7 +821,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   b_.SetInsertPoint(alloca_block_);
   if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
-  own_ = Ownership::analyze(f, order);
+  own_ = Ownership::analyze(f, order, inst_.calls);
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);

@@ -76,7 +76,7 @@ bool ownsGeneratorItem(const ir::Instr& i) {
   return i.op == Op::kForIter && it->kind == Kind::kGenerator && holdsRefs(i.result->type);
 }
 
-bool borrowsOperands(const ir::Instr& i) {
+bool borrowsOperands(const ir::Instr& i, const std::map<const ir::Instr*, typing::CallBinding>& calls) {
   switch (i.op) {
     case Op::kCopy:
     case Op::kUnpack:
@@ -90,6 +90,7 @@ bool borrowsOperands(const ir::Instr& i) {
       return i.resolution && (i.resolution->id == typing::BuiltinId::kIter ||
                               (i.resolution->id == typing::BuiltinId::kNext && !holdsRefs(i.result->type)));
     case Op::kGetAttr:  // a.T (a view), a.method (the receiver)
+      if (calls.count(&i)) return false;  // overload: an overload_attribute's implementation returned it
       if (i.resolution && i.resolution->id == typing::BuiltinId::kArrayImag &&
           i.operands[0]->type->dtype()->kind != Kind::kComplex)
         return false;  // flatimag: a real array's imaginary part, a new array of zeros
@@ -175,7 +176,8 @@ std::vector<std::vector<bool>> dominators(const std::vector<const ir::Block*>& o
 
 }  // namespace
 
-Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order) {
+Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::Block*>& order,
+                             const std::map<const ir::Instr*, typing::CallBinding>& calls) {
   int max_id = 0;
   for (const auto& blk : f.blocks) {
     for (const auto& p : blk->params) max_id = std::max(max_id, p->id);
@@ -244,7 +246,7 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
           // the arguments it was made with: they live until the raise.
           const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
           if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
-          if (!exception && !borrowsOperands(*i)) {
+          if (!exception && !borrowsOperands(*i, calls)) {
             if (first) addRoot(i->result.get());
             continue;
           }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "compiler/ir/ir.h"
+#include "compiler/typing/inference.h"
 #include "compiler/typing/types.h"
 
 namespace kiln::lowering {
@@ -40,7 +41,9 @@ namespace kiln::lowering {
 bool holdsRefs(const typing::Type* t);
 
 /// Whether i's result is borrowed from its operands (never a fresh block).
-bool borrowsOperands(const ir::Instr& i);
+/// `calls`: the instance's calls of bundle functions (overload: a GetAttr
+/// that calls an overload_attribute's implementation is one).
+bool borrowsOperands(const ir::Instr& i, const std::map<const ir::Instr*, typing::CallBinding>& calls);
 /// genpy: whether i is a for_iter over a generator whose item holds
 /// references: the item is then a root (it lives only until the next step).
 bool ownsGeneratorItem(const ir::Instr& i);
@@ -52,7 +55,9 @@ struct Ownership {
   std::map<const ir::Block*, std::vector<bool>> live_in, live_out;  // lookup only, never iterated
 
   /// `order`: the blocks to lower (reachable, defs before uses).
-  static Ownership analyze(const ir::Function& f, const std::vector<const ir::Block*>& order);
+  /// `calls`: the instance's calls of bundle functions (borrowsOperands).
+  static Ownership analyze(const ir::Function& f, const std::vector<const ir::Block*>& order,
+                           const std::map<const ir::Instr*, typing::CallBinding>& calls);
   const std::vector<int>& depsOf(const ir::Value* v) const;
 };
 

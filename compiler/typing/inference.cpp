@@ -30,6 +30,14 @@ using ir::Op;
 
 constexpr int kMaxRounds = 200;
 constexpr int32_t kCoGenerator = 0x20;  // generators: co_flags (Include/cpython/code.h)
+// overload: the bundle's markers of user overload_method/overload_attribute
+// names ("overload_method:NAME", bundle.py), the prefix of their request
+// keys, and the name of the bound method an overload_method gives.
+constexpr const char* kOverloadMethod = "overload_method";
+constexpr const char* kOverloadAttribute = "overload_attribute";
+bool isOverloadMethod(const Type* bound) {
+  return bound->name.rfind(absl::StrCat(kOverloadMethod, ":"), 0) == 0;
+}
 
 // wording: Numba's lead for an operator no rule types, after ours: the
 // operator module's function ("mul", "and_", "iadd") and the operand types.
@@ -635,7 +643,8 @@ class Inferrer {
         if (!t.ok()) return t.status();
         types.push_back(*t);
       } else if (bound && q == 0) {
-        types.push_back(i.operands[0]->type->items[0]);  // the receiver of the bound method
+        // the receiver of the bound method; overload: of an overload_attribute, the object read
+        types.push_back(i.op == Op::kGetAttr ? i.operands[0]->type : i.operands[0]->type->items[0]);
       } else {
         types.push_back(i.operands[binding.source[q]]->type);
       }
@@ -731,25 +740,90 @@ class Inferrer {
   // (no match, or its own message). Any other key is asked for with an
   // OverloadRequest, which the client answers and compiles again.
   absl::StatusOr<const Type*> overloadCall(Instance& inst, ir::Instr& i, const std::string& callee) {
+    std::optional<std::string> key = overloadKey(inst, i, callee, nullptr);
+    if (!key) return tc_.unknown();  // asked for once the argument types are known
+    return overloadAnswered(inst, i, *key, /*bound=*/false, absl::OkStatus());
+  }
+
+  // overload: the OverloadRequest key of call i, "PREFIX(T1, T2, k=T3)", with
+  // `receiver` (an overload_method's or overload_attribute's, as Numba's
+  // templates take it) as the first type when given; nullopt while an
+  // argument type is not known yet.
+  std::optional<std::string> overloadKey(Instance& inst, const ir::Instr& i, const std::string& prefix,
+                                         const Type* receiver) {
     const size_t first_kw = i.operands.size() - i.kwnames.size();
-    std::string key = absl::StrCat(callee, "(");
+    std::string key = absl::StrCat(prefix, "(");
+    if (receiver) {
+      if (receiver->kind == Kind::kUnknown) return std::nullopt;
+      absl::StrAppend(&key, receiver->str());
+    }
     for (size_t k = 1; k < i.operands.size(); ++k) {
       const Type* t = i.operands[k]->type;
-      if (t->kind == Kind::kUnknown) return tc_.unknown();  // asked for once the argument types are known
+      if (t->kind == Kind::kUnknown) return std::nullopt;
       // literally: a constant int, bool or str travels as Numba's literal
       // type ("Literal[int](3)", "Literal[str]('linear')": the str as
       // Python's repr, so the client reads it back exactly); the client
       // tries it and the plain type in Numba's order (prefer_literal).
       std::optional<compiler::Constant> literal = literalConstant(inst, i.operands[k]);
-      absl::StrAppend(&key, k > 1 ? ", " : "", k >= first_kw ? absl::StrCat(i.kwnames[k - first_kw], "=") : "",
+      absl::StrAppend(&key, k > 1 || receiver ? ", " : "",
+                      k >= first_kw ? absl::StrCat(i.kwnames[k - first_kw], "=") : "",
                       literal ? literalSpelling(*literal) : t->str());
     }
     key += ")";
+    return key;
+  }
+
+  // overload: what the client answered for `key`: the implementation, called
+  // (`bound`: with the receiver, operand 0, first); the TypingError the
+  // overload gave; for an empty reason (an overload_method/attribute that
+  // does not apply to this receiver), `none_applies`; or, not answered yet,
+  // an OverloadRequest for it.
+  absl::StatusOr<const Type*> overloadAnswered(Instance& inst, ir::Instr& i, const std::string& key, bool bound,
+                                               absl::Status none_applies) {
     const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
     if (g && g->kind == compiler::GlobalRef::Kind::kFunction && g->function_index < p_.bundle->functions.size())
-      return functionCall(inst, i, static_cast<int>(g->function_index), /*bound=*/false);
-    if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported) return typingError(g->type_name);
+      return functionCall(inst, i, static_cast<int>(g->function_index), bound);
+    if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported)
+      return g->type_name.empty() && !none_applies.ok() ? none_applies : typingError(g->type_name);
     return userError(Diagnostic::Kind::kOverloadRequest, key, line_);
+  }
+
+  // overload: whether the client has an overload_method (`what`
+  // "overload_method") or overload_attribute of attribute `name` for some
+  // type: bundle.py gives a function the global "WHAT:NAME" for each such
+  // name it reads, so code that reads none costs nothing.
+  bool memberOverloaded(const Instance& inst, const char* what, const std::string& name) {
+    return p_.bundle->functions[inst.function_index].global(absl::StrCat(what, ":", name)) != nullptr;
+  }
+
+  // overload: attribute i of obj, which Kiln's own attributes and methods
+  // refused with `own`: an overload_attribute's implementation called with
+  // obj, else, where an overload_method of the name exists, a bound method
+  // whose call asks for its implementation (callType); else `own`. Modules
+  // have no types to overload.
+  absl::StatusOr<const Type*> memberOverload(Instance& inst, ir::Instr& i, const Type* obj, absl::Status own) {
+    if (obj->kind == Kind::kModule) return own;
+    const bool method = memberOverloaded(inst, kOverloadMethod, i.name);
+    if (memberOverloaded(inst, kOverloadAttribute, i.name)) {
+      std::optional<std::string> key = overloadKey(inst, i, absl::StrCat(kOverloadAttribute, ":", i.name), obj);
+      if (!key) return tc_.unknown();
+      const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(*key);
+      if (!method || !g || g->kind != compiler::GlobalRef::Kind::kUnsupported || !g->type_name.empty())
+        return overloadAnswered(inst, i, *key, /*bound=*/true, own);
+    }
+    if (method) return tc_.boundMethod(obj, absl::StrCat(kOverloadMethod, ":", i.name));
+    return own;
+  }
+
+  // overload: a call of bound method `callee` that memberOverload made: the
+  // implementation the overload_method gives for the receiver and arguments.
+  absl::StatusOr<const Type*> overloadMethodCall(Instance& inst, ir::Instr& i, const Type* callee) {
+    const Type* receiver = callee->items[0];
+    std::optional<std::string> key = overloadKey(inst, i, callee->name, receiver);
+    if (!key) return tc_.unknown();
+    const std::string name = callee->name.substr(std::string_view(kOverloadMethod).size() + 1);
+    return overloadAnswered(inst, i, *key, /*bound=*/true,
+                            typingError(absl::StrCat("unknown attribute '", name, "' of type ", receiver->str())));
   }
 
   // pyfuncs: the bundle function implementing `name` ("list.sort",
@@ -1080,6 +1154,7 @@ class Inferrer {
         // The method row (builtins.def KILN_METHOD) the attribute resolved
         // to, its arguments bound by its parameter spec.
         const Type* receiver = callee->items[0];
+        if (isOverloadMethod(callee)) return overloadMethodCall(inst, i, callee);  // overload: an overload_method
         if (isLiteralList(receiver) || isLiteralStrKeyDict(receiver)) {  // litcont: copy, keys, values, items
           absl::StatusOr<const Type*> r = literalMethodCall(tc_, receiver, callee->name, args);
           if (!r.ok()) return typingError(std::string(r.status().message()));
@@ -1783,150 +1858,163 @@ class Inferrer {
       }
       case Op::kGetAttr: {
         const Type* obj = operand(0);
-        if (obj->kind == Kind::kUnknown) {
-          t = obj;
-        } else if (obj->kind == Kind::kSlice) {  // slices: s.start, s.stop, s.step, s.indices (rules_slices.cpp)
-          t = sliceAttrType(tc_, obj, i.name);
-          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
-        } else if (obj->kind == Kind::kRange) {  // pysub3: r.start, r.stop, r.step (rules_slices.cpp)
-          t = rangeAttrType(tc_, obj, i.name);
-          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
-        } else if (obj->kind == Kind::kModule) {
-          // A library function written in Python (kiln/library) travels in
-          // the bundle as a function global named "module.attr"; it wins
-          // over the compiler's own table.
-          const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
-              absl::StrCat(obj->name, ".", i.name));
-          if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
-                         (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
-                          (member->qualified_name.rfind("exception:", 0) == 0 ||
-                           member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
-                           member->qualified_name.rfind("overload:", 0) == 0 ||  // overload: norm.pdf(x, mu, sigma)
-                           member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
-                           member->qualified_name == "literally" ||  // literally: numba.literally(k)
-                           isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
-                         (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why
-                          isNativeFunctionName(member->type_name)))) {
-            absl::StatusOr<const Type*> f = globalType(member->name);
-            if (!f.ok()) return f.status();
-            t = *f;
-            break;
-          }
-          if (isCudaModule(obj->name)) {  // cuda: the kernel language (rules_cuda.cpp)
-            absl::StatusOr<const Type*> c = cudaModuleAttr(tc_, obj->name, i.name, &i.resolution);
-            if (!c.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(c.status().message()), line_);
-            t = *c;
-            break;
-          }
-          t = moduleAttr(tc_, obj->name, i.name);
-          if (!t && member && member->kind == compiler::GlobalRef::Kind::kConstant) {
-            // pysub3: a plain number or str of the module, frozen by bundle.py
-            absl::StatusOr<const Type*> c = globalType(member->name);
-            if (!c.ok()) return c.status();
-            t = *c;
-          }
-          if (!t)
-            return userError(Diagnostic::Kind::kUnsupported,
-                             absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
-        } else if (obj->kind == Kind::kStr && i.name == "format") {  // format: template.format(...) (rules_format.cpp)
-          t = tc_.boundMethod(obj, i.name);
-        } else if (isBytes(obj) && strLibraryMethod(inst, i.name, "bytes") >= 0) {
-          // bytesm: a bytes method written in Python (kiln/library/bytes_methods.py).
-          t = tc_.boundMethod(obj, i.name);
-        } else if (isBytes(obj) && (strLibraryMethod(inst, i.name, "array") >= 0 || bytesArrayMethod(obj, i.name))) {
-          // bytesm: an array method (b.sum(), b.copy()) would answer elementwise; Python's bytes has none.
-          return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str(),
-                                          " (a bytes value has the methods of bytes, not of an array)"));
-        } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
-          // strings: a str method written in Python (kiln/library/str_methods.py).
-          t = tc_.boundMethod(obj, i.name);
-        } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
-          t = setAttr(tc_, obj, i.name);
-          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
-        } else if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: its read-only methods
-          std::string why;
-          t = literalAttr(tc_, obj, i.name, &why);
-          if (!t) return typingError(why);
-        } else if (int k = namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
-          t = obj->items[static_cast<size_t>(k)];
-        } else if (obj->kind == Kind::kTuple && !obj->name.empty() && i.name == "_replace") {
-          t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
-        } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
-          t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
-        } else if (obj->isRecord()) {  // records: r.x
-          const int k = obj->recordField(i.name);
-          if (k < 0) return typingError(recordNoField(obj, i.name));
-          t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
-        } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
-          t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
-        } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
-                   strLibraryMethod(inst, i.name, "array") >= 0) {
-          // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
-          t = tc_.boundMethod(obj, i.name);
-        } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
-          t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
-        } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
-          const ir::Instr* from = i.operands[0]->def;
-          if (i.name != "data")
-            return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
-          if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
-            return typingError("a.ctypes.data is supported only as one expression on the array a");
-          t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
-        } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
-          t = npgenAttr(tc_, obj, i.name);
-          if (!t && obj->index == 0 && strLibraryMethod(inst, i.name, "Generator") >= 0) t = tc_.boundMethod(obj, i.name);
-          if (!t)
-            return userError(Diagnostic::Kind::kUnsupported,
-                             absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
-        } else if (obj->kind == Kind::kBuiltin && obj->name == builtinName(BuiltinId::kTypedDictNew)) {
-          // typedempty: Dict.empty, a registry row of its own (rules_dicts.cpp: typedDictEmpty)
-          if (i.name != "empty") return typingError(absl::StrCat("unknown attribute '", i.name, "' of Dict"));
-          t = tc_.builtin(builtinName(BuiltinId::kTypedDictEmpty));
-        } else if (obj->kind == Kind::kBuiltin && obj->name == kTypedListBuiltin) {  // tlist: List.empty_list
-          if (i.name != "empty_list") return typingError(absl::StrCat("unknown attribute '", i.name, "' of List"));
-          t = tc_.builtin(absl::StrCat(kTypedListBuiltin, ".", i.name));
-        } else if (obj->kind == Kind::kList) {  // lists
-          t = listAttr(tc_, obj, i.name);
-          if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
-        } else if (obj->kind == Kind::kEnumMember && i.name == "value") {  // enums: m.value
-          t = obj->items[0];
-        } else if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color.red
-          std::string member = enumMemberGlobal(obj->name, i.name);
-          if (!p_.bundle->functions[inst.function_index].global(member))
-            return typingError(absl::StrCat("enum class '", obj->name.substr(10), "' has no member '", i.name,
-                                            "' kiln can use (its value has no type of kiln's)"));
-          absl::StatusOr<const Type*> m = globalType(member);
+        // overload: Kiln's own attributes and methods first (their chain below
+        // sets t, or refuses); where they refuse, a user's overload_attribute or
+        // overload_method of the name may take it (memberOverload).
+        absl::Status own = [&]() -> absl::Status {
+          do {
+            if (obj->kind == Kind::kUnknown) {
+              t = obj;
+            } else if (obj->kind == Kind::kSlice) {  // slices: s.start, s.stop, s.step, s.indices (rules_slices.cpp)
+              t = sliceAttrType(tc_, obj, i.name);
+              if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+            } else if (obj->kind == Kind::kRange) {  // pysub3: r.start, r.stop, r.step (rules_slices.cpp)
+              t = rangeAttrType(tc_, obj, i.name);
+              if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+            } else if (obj->kind == Kind::kModule) {
+              // A library function written in Python (kiln/library) travels in
+              // the bundle as a function global named "module.attr"; it wins
+              // over the compiler's own table.
+              const compiler::GlobalRef* member = p_.bundle->functions[inst.function_index].global(
+                  absl::StrCat(obj->name, ".", i.name));
+              if (member && (member->kind == compiler::GlobalRef::Kind::kFunction ||
+                             (member->kind == compiler::GlobalRef::Kind::kBuiltin &&  // exceptions: np.linalg.LinAlgError
+                              (member->qualified_name.rfind("exception:", 0) == 0 ||
+                               member->qualified_name.rfind("numpy.", 0) == 0 ||  // tlist: types.int64
+                               member->qualified_name.rfind("overload:", 0) == 0 ||  // overload: norm.pdf(x, mu, sigma)
+                               member->qualified_name.rfind("typeref:", 0) == 0 ||  // typedempty: types.unicode_type
+                               member->qualified_name == "literally" ||  // literally: numba.literally(k)
+                               isNativeFunctionName(member->qualified_name))) ||  // native: _special.ndtri
+                             (member->kind == compiler::GlobalRef::Kind::kUnsupported &&  // native: refused, and why
+                              isNativeFunctionName(member->type_name)))) {
+                absl::StatusOr<const Type*> f = globalType(member->name);
+                if (!f.ok()) return f.status();
+                t = *f;
+                break;
+              }
+              if (isCudaModule(obj->name)) {  // cuda: the kernel language (rules_cuda.cpp)
+                absl::StatusOr<const Type*> c = cudaModuleAttr(tc_, obj->name, i.name, &i.resolution);
+                if (!c.ok()) return userError(Diagnostic::Kind::kUnsupported, std::string(c.status().message()), line_);
+                t = *c;
+                break;
+              }
+              t = moduleAttr(tc_, obj->name, i.name);
+              if (!t && member && member->kind == compiler::GlobalRef::Kind::kConstant) {
+                // pysub3: a plain number or str of the module, frozen by bundle.py
+                absl::StatusOr<const Type*> c = globalType(member->name);
+                if (!c.ok()) return c.status();
+                t = *c;
+              }
+              if (!t)
+                return userError(Diagnostic::Kind::kUnsupported,
+                                 absl::StrCat("'", obj->name, ".", i.name, "' is not supported"), line_);
+            } else if (obj->kind == Kind::kStr && i.name == "format") {  // format: template.format(...) (rules_format.cpp)
+              t = tc_.boundMethod(obj, i.name);
+            } else if (isBytes(obj) && strLibraryMethod(inst, i.name, "bytes") >= 0) {
+              // bytesm: a bytes method written in Python (kiln/library/bytes_methods.py).
+              t = tc_.boundMethod(obj, i.name);
+            } else if (isBytes(obj) && (strLibraryMethod(inst, i.name, "array") >= 0 || bytesArrayMethod(obj, i.name))) {
+              // bytesm: an array method (b.sum(), b.copy()) would answer elementwise; Python's bytes has none.
+              return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str(),
+                                              " (a bytes value has the methods of bytes, not of an array)"));
+            } else if (obj->kind == Kind::kStr && strLibraryMethod(inst, i.name) >= 0) {
+              // strings: a str method written in Python (kiln/library/str_methods.py).
+              t = tc_.boundMethod(obj, i.name);
+            } else if (isSet(obj)) {  // sets: its methods (rules_sets.cpp)
+              t = setAttr(tc_, obj, i.name);
+              if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+            } else if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) {  // litcont: its read-only methods
+              std::string why;
+              t = literalAttr(tc_, obj, i.name, &why);
+              if (!t) return typingError(why);
+            } else if (int k = namedtupleField(obj, i.name); k >= 0) {  // namedtuples: p.x is p[k]
+              t = obj->items[static_cast<size_t>(k)];
+            } else if (obj->kind == Kind::kTuple && !obj->name.empty() && i.name == "_replace") {
+              t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
+            } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
+              t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
+            } else if (obj->isRecord()) {  // records: r.x
+              const int k = obj->recordField(i.name);
+              if (k < 0) return typingError(recordNoField(obj, i.name));
+              t = recordFieldValue(tc_, obj->items[static_cast<size_t>(k)], obj->readonly);
+            } else if (!findMember(Kind::kArray, i.name) && recordArrayField(tc_, obj, i.name)) {
+              t = recordArrayField(tc_, obj, i.name);  // records: a.x, a view of the field
+            } else if (obj->kind == Kind::kArray && !findMember(Kind::kArray, i.name) &&
+                       strLibraryMethod(inst, i.name, "array") >= 0) {
+              // npfuncs: an array method written in Python (kiln/library/numpy_functions.py, "array.NAME").
+              t = tc_.boundMethod(obj, i.name);
+            } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
+              t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
+            } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
+              const ir::Instr* from = i.operands[0]->def;
+              if (i.name != "data")
+                return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
+              if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
+                return typingError("a.ctypes.data is supported only as one expression on the array a");
+              t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
+            } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
+              t = npgenAttr(tc_, obj, i.name);
+              if (!t && obj->index == 0 && strLibraryMethod(inst, i.name, "Generator") >= 0) t = tc_.boundMethod(obj, i.name);
+              if (!t)
+                return userError(Diagnostic::Kind::kUnsupported,
+                                 absl::StrCat("'", i.name, "' of ", obj->str(), " is not supported"), line_);
+            } else if (obj->kind == Kind::kBuiltin && obj->name == builtinName(BuiltinId::kTypedDictNew)) {
+              // typedempty: Dict.empty, a registry row of its own (rules_dicts.cpp: typedDictEmpty)
+              if (i.name != "empty") return typingError(absl::StrCat("unknown attribute '", i.name, "' of Dict"));
+              t = tc_.builtin(builtinName(BuiltinId::kTypedDictEmpty));
+            } else if (obj->kind == Kind::kBuiltin && obj->name == kTypedListBuiltin) {  // tlist: List.empty_list
+              if (i.name != "empty_list") return typingError(absl::StrCat("unknown attribute '", i.name, "' of List"));
+              t = tc_.builtin(absl::StrCat(kTypedListBuiltin, ".", i.name));
+            } else if (obj->kind == Kind::kList) {  // lists
+              t = listAttr(tc_, obj, i.name);
+              if (!t) return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+            } else if (obj->kind == Kind::kEnumMember && i.name == "value") {  // enums: m.value
+              t = obj->items[0];
+            } else if (obj->kind == Kind::kBuiltin && obj->name.rfind("enumclass:", 0) == 0) {  // enums: Color.red
+              std::string member = enumMemberGlobal(obj->name, i.name);
+              if (!p_.bundle->functions[inst.function_index].global(member))
+                return typingError(absl::StrCat("enum class '", obj->name.substr(10), "' has no member '", i.name,
+                                                "' kiln can use (its value has no type of kiln's)"));
+              absl::StatusOr<const Type*> m = globalType(member);
+              if (!m.ok()) return m.status();
+              t = *m;
+            } else if (obj->kind == Kind::kDType && i.name == "type" && !isScalarClassValue(i.operands[0])) {
+              t = obj;  // np0d: a.dtype.type is the scalar class a.dtype stands for (a.dtype(3) is not Python)
+            } else if (i.name == "view" && pythonScalarConstant(i.operands[0])) {
+              // wording: Numba's; a Python int, float or bool has no .view (AttributeError), a NumPy scalar has
+              const std::string& var = i.operands[0]->debug_name;
+              return typingError(absl::StrCat("'view' can only be called on NumPy dtypes, try wrapping the variable ",
+                                              var.empty() ? "" : absl::StrCat("'", var, "' "),
+                                              "with 'np.<dtype>()'"));
+            } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
+              t = part;
+            } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)
+              t = flag;
+            } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
+              // An attribute or method row of the receiver's kind.
+              t = memberAttr(tc_, *id, obj);
+              if (!t && obj->kind == Kind::kArray && obj->dtype()->kind == Kind::kRecord &&
+                  (i.name == "real" || i.name == "imag"))  // wording: Numba's, a record array has no parts
+                return typingError(absl::StrCat("cannot access .", i.name, " of array of Record"));
+              if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array of records)
+                return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
+              i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
+            } else if (obj->kind == Kind::kTuple && obj->name.empty()) {  // unroll: Numba's words (a tuple of its items)
+              std::vector<std::string> items;
+              for (const Type* x : obj->items) items.push_back(x->str());
+              return typingError(absl::StrCat("Unknown attribute '", i.name, "' of type Tuple(", absl::StrJoin(items, ", "), ")"));
+            } else if (obj->kind == Kind::kTuple && !TypeContext::fieldsOf(obj).empty()) {  // namedtuples: no such field
+              return typingError(namedtupleNoField(obj, i.name));
+            } else {
+              return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
+            }
+          } while (false);
+          return absl::OkStatus();
+        }();
+        if (!own.ok()) {
+          absl::StatusOr<const Type*> m = memberOverload(inst, i, obj, own);
           if (!m.ok()) return m.status();
           t = *m;
-        } else if (obj->kind == Kind::kDType && i.name == "type" && !isScalarClassValue(i.operands[0])) {
-          t = obj;  // np0d: a.dtype.type is the scalar class a.dtype stands for (a.dtype(3) is not Python)
-        } else if (i.name == "view" && pythonScalarConstant(i.operands[0])) {
-          // wording: Numba's; a Python int, float or bool has no .view (AttributeError), a NumPy scalar has
-          const std::string& var = i.operands[0]->debug_name;
-          return typingError(absl::StrCat("'view' can only be called on NumPy dtypes, try wrapping the variable ",
-                                          var.empty() ? "" : absl::StrCat("'", var, "' "),
-                                          "with 'np.<dtype>()'"));
-        } else if (const Type* part = numberAttr(tc_, obj, i.name)) {  // complex: z.real, z.imag, z.conjugate
-          t = part;
-        } else if (const Type* flag = bufferAttr(tc_, obj, i.name)) {  // buffers: a memoryview's flags (lower_buffers.cpp)
-          t = flag;
-        } else if (std::optional<BuiltinId> id = findMember(obj->kind, i.name)) {
-          // An attribute or method row of the receiver's kind.
-          t = memberAttr(tc_, *id, obj);
-          if (!t && obj->kind == Kind::kArray && obj->dtype()->kind == Kind::kRecord &&
-              (i.name == "real" || i.name == "imag"))  // wording: Numba's, a record array has no parts
-            return typingError(absl::StrCat("cannot access .", i.name, " of array of Record"));
-          if (!t)  // arrays: a member row this receiver does not have (a.flat of a strided array of records)
-            return typingError(absl::StrCat("attribute '", i.name, "' of ", obj->str(), " is not supported"));
-          i.resolution = ir::Resolution{*id, {}, nullptr, nullptr};
-        } else if (obj->kind == Kind::kTuple && obj->name.empty()) {  // unroll: Numba's words (a tuple of its items)
-          std::vector<std::string> items;
-          for (const Type* x : obj->items) items.push_back(x->str());
-          return typingError(absl::StrCat("Unknown attribute '", i.name, "' of type Tuple(", absl::StrJoin(items, ", "), ")"));
-        } else if (obj->kind == Kind::kTuple && !TypeContext::fieldsOf(obj).empty()) {  // namedtuples: no such field
-          return typingError(namedtupleNoField(obj, i.name));
-        } else {
-          return typingError(absl::StrCat("unknown attribute '", i.name, "' of type ", obj->str()));
         }
         break;
       }

@@ -235,16 +235,6 @@ def test_kiln_builtins_are_not_taken_from_numbas_registry(kilnd):
     assert jit(_calls_abs)(4.0) == _calls_abs(4.0) == 6.0
 
 
-def test_overload_method_and_attribute_are_refused_by_name():
-    from kiln.errors import UnsupportedError
-    from kiln.extending import overload_attribute, overload_method
-
-    with pytest.raises(UnsupportedError, match=r"kiln.extending.overload_method is not supported"):
-        overload_method(types.Array, "total")
-    with pytest.raises(UnsupportedError, match=r"kiln.extending.overload_attribute is not supported"):
-        overload_attribute(types.Array, "total")
-
-
 def _numba_jitable(x):
     return x * 3.0
 

@@ -11,7 +11,7 @@ spelling itself (a str), which is what Kiln's own code reads."""
 import re
 import sys
 
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*|\d+|[(),\[\]]|x\b)")
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*|\d+|[(),.\[\]]|x\b)")
 
 
 def _tokens(spelling):
@@ -105,6 +105,15 @@ def _parse(types, toks, i):
             raise ValueError(name)
         return types.Array(dtype, int(toks[i + 1]), toks[i + 4], readonly=readonly), i + 6
     if name in ("UniTuple", "Tuple", "ListType", "DictType", "reflected") or toks[i + 1:i + 2] == ["("]:
+        if name in ("NamedTuple", "NamedUniTuple"):  # overload: "NamedTuple(module.Point[x, y], T1, T2)"
+            cls, i = _namedtuple_class(toks, i + 2)
+            if name == "NamedTuple":
+                items, i = _items(types, toks, i, ")")
+                return types.NamedTuple(items, cls), i
+            item, i = _parse(types, toks, i)
+            if toks[i] != "x" or toks[i + 2] != ")":
+                raise ValueError(name)
+            return types.NamedUniTuple(item, int(toks[i + 1]), cls), i + 3
         if name == "UniTuple":
             item, i = _parse(types, toks, i + 2)
             if toks[i] not in (",", "x"):
@@ -125,6 +134,32 @@ def _parse(types, toks, i):
     if not isinstance(t, types.Type):
         raise ValueError(name)
     return t, i + 1
+
+
+def _namedtuple_class(toks, i):
+    """(the namedtuple class that "module.Point[x, y]," at toks[i] names, the
+    index after its comma): found in its module, which the process has
+    imported, and having those fields; else ValueError (no type object)."""
+    parts = [toks[i]]
+    i += 1
+    while toks[i] == ".":
+        parts.append(toks[i + 1])
+        i += 2
+    if toks[i] != "[":
+        raise ValueError("namedtuple")
+    fields, i = [], i + 1
+    while toks[i] != "]":
+        fields.append(toks[i])
+        i += 2 if toks[i + 1] == "," else 1
+    if toks[i + 1] != ",":
+        raise ValueError("namedtuple")
+    for split in range(len(parts) - 1, 0, -1):  # the longest imported module first
+        obj = sys.modules.get(".".join(parts[:split]))
+        for attr in parts[split:]:
+            obj = getattr(obj, attr, None)
+        if isinstance(obj, type) and issubclass(obj, tuple) and list(getattr(obj, "_fields", ())) == fields:
+            return obj, i + 2
+    raise ValueError("namedtuple")
 
 
 # overload: an array's spelling, "array(float64, 2d, C)", read-only or not.

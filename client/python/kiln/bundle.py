@@ -710,6 +710,20 @@ class _Builder:
             impl = library.lookup(f"Generator.{attr}") if "numpy.random" in sys.modules else None
             if impl is not None:
                 members.append((f"Generator.{attr}", KIND_FUNCTION, None, self.add_function(impl), "", ""))
+        # overload: a marker per attribute name read that has a user
+        # overload_method/overload_attribute ("overload_method:NAME"), which
+        # kilnd asks about where its own attributes refuse, with each
+        # (receiver and argument types) answered so far as a member global:
+        # the implementation, or the TypingError ("" where none applies).
+        from . import extending
+        for marker in extending.member_markers(names):
+            members.append((marker, KIND_BUILTIN, None, 0, marker, ""))
+            what, _, attr = marker.partition(":")
+            for gname, (kind, answer) in extending.answers_for(attr, what):
+                if kind == "function":
+                    members.append((gname, KIND_FUNCTION, None, self.add_function(answer), "", ""))
+                else:
+                    members.append((gname, KIND_UNSUPPORTED, None, 0, "", answer))
         return members
 
     def take_members(self, outer):

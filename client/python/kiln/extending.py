@@ -11,6 +11,10 @@ argument types a call has in compiled code, returns the implementation that
 the call compiles; the server asks for each (function, argument types) it
 meets (an OverloadRequest) and the dispatcher answers and compiles again
 (docs/extending.md).
+
+``overload_method`` and ``overload_attribute`` are Numba's too: where
+kilnd's own attributes of a type refuse a name that has one, it asks the
+same way, the receiver's type first (``answer``).
 """
 
 import re
@@ -97,17 +101,42 @@ def overload(func, jit_options=None, strict=True, inline="never", prefer_literal
     return decorate
 
 
-def _refused(name):
-    def refuse(*args, **kwargs):
-        from .errors import UnsupportedError
-        raise UnsupportedError(f"kiln.extending.{name} is not supported: Kiln compiles no methods or attributes "
-                               f"of Numba types (an @overload of a plain function is: docs/extending.md)")
-    refuse.__name__ = name
-    return refuse
+# overload_method/overload_attribute: Kiln's own registrations, by (what,
+# attribute name), what being "overload_method" or "overload_attribute" (the
+# prefix of the bundle's markers and of the server's requests):
+# [(type class or type, overload function, strict, prefer_literal)].
+_KILN_MEMBERS = {}
+_MEMBER_KINDS = ("overload_method", "overload_attribute")
 
 
-overload_method = _refused("overload_method")
-overload_attribute = _refused("overload_attribute")
+def _member_decorator(what, typ, attr, strict, prefer_literal):
+    if not isinstance(attr, str) or not attr.isidentifier():
+        raise TypeError(f"{what} needs the attribute's name as a str, got {attr!r}")
+
+    def decorate(overload_func):
+        if not callable(overload_func):
+            raise TypeError(f"{what} needs a function, got {type(overload_func).__name__}")
+        _KILN_MEMBERS.setdefault((what, attr), []).append((typ, overload_func, bool(strict), bool(prefer_literal)))
+        return overload_func
+    return decorate
+
+
+def overload_method(typ, attr, jit_options=None, strict=True, inline="never", prefer_literal=False, **kwargs):
+    """Numba's ``numba.extending.overload_method``: ``@overload_method(types.Array,
+    "sum_sq") def ol(arr, k=2): ... return impl`` makes ``a.sum_sq(k=3)`` of
+    a value whose type `typ` takes (a type class takes its instances, a type
+    the equal ones) call ``impl(a, k=3)``: the overload function is run with
+    the receiver's and the arguments' types, the receiver first, as @overload's
+    are (docs/extending.md). Kiln's own methods win."""
+    return _member_decorator("overload_method", typ, attr, strict, prefer_literal)
+
+
+def overload_attribute(typ, attr, jit_options=None, strict=True, inline="never", prefer_literal=False, **kwargs):
+    """Numba's ``numba.extending.overload_attribute``: ``@overload_attribute(
+    types.Array, "double_size") def ol(arr): return lambda arr: arr.size * 2``
+    makes ``a.double_size`` the implementation's result for the object.
+    Kiln's own attributes win."""
+    return _member_decorator("overload_attribute", typ, attr, strict, prefer_literal)
 
 
 def _numba_overloads(func):
@@ -146,6 +175,64 @@ def overloads_of(value):
             [(f, strict, True, lit) for f, strict, lit in _numba_overloads(value)])
 
 
+def _numba_members(what, attr):
+    """[(type class or type, overload function, strict, prefer_literal)]
+    that Numba's overload_method (`what` "overload_method") or
+    overload_attribute registered for attribute `attr`: infer_getattr puts
+    their templates in numba.core.typing.templates.builtin_registry.attributes
+    (``key`` the type, ``_attr``, ``_overload_func``; the method templates
+    subclass the attribute ones), in Numba 0.56 and 0.68 alike. Numba's own
+    (of numba or numpy modules) are written for Numba's internals and skipped,
+    as for overloads_of; empty when Numba is not imported."""
+    templates = sys.modules.get("numba.core.typing.templates")
+    if templates is None:
+        return []
+    registered = getattr(templates.builtin_registry, "attributes", ())
+    if _NUMBA_MEMBERS[0] != len(registered):  # read once per registration, not per name a bundle reads
+        _NUMBA_MEMBERS[:] = [len(registered), _index_numba_members(templates, registered)]
+    return _NUMBA_MEMBERS[1].get((what, attr), [])
+
+
+_NUMBA_MEMBERS = [-1, {}]  # [templates read, {(what, attr): [...]}]
+
+
+def _index_numba_members(templates, registered):
+    method = getattr(templates, "_OverloadMethodTemplate", None)
+    attribute = getattr(templates, "_OverloadAttributeTemplate", None)
+    index = {}
+    if method is None or attribute is None:
+        return index
+    for template in registered:
+        if not isinstance(template, type) or not issubclass(template, attribute) or \
+                not isinstance(getattr(template, "_attr", None), str):
+            continue
+        metadata = getattr(template, "metadata", {})
+        func = template._overload_func
+        if metadata.get("target", "generic") not in ("generic", "cpu") or \
+                str(getattr(func, "__module__", "")).split(".")[0] in ("numba", "numpy"):
+            continue
+        what = "overload_method" if issubclass(template, method) else "overload_attribute"
+        index.setdefault((what, template._attr), []).append(
+            (template.key, func, bool(metadata.get("strict", True)), bool(getattr(template, "prefer_literal", False))))
+    return index
+
+
+def members_of(what, attr):
+    """The overload functions of attribute `attr` (`what`: "overload_method"
+    or "overload_attribute"), Kiln's registry first, then Numba's: each
+    (type class or type, overload function, strict, from Numba's registry,
+    prefer_literal)."""
+    return ([(t, f, strict, False, lit) for t, f, strict, lit in _KILN_MEMBERS.get((what, attr), [])] +
+            [(t, f, strict, True, lit) for t, f, strict, lit in _numba_members(what, attr)])
+
+
+def member_markers(names):
+    """overload: the bundle's marker globals ("overload_method:NAME") for the
+    attribute names a function reads that have an overload_method or
+    overload_attribute: kilnd asks for an implementation only for those."""
+    return [f"{what}:{attr}" for attr in names for what in _MEMBER_KINDS if members_of(what, attr)]
+
+
 def _foreign_ufunc(value):
     """realcode6: whether `value` is a ufunc that is not NumPy's own: SciPy's
     special functions (scipy.special.gamma) are ufuncs, and numba-scipy
@@ -178,9 +265,10 @@ def overload_key(func):
     return key
 
 
-def answers_for(key):
-    """The answered globals of overloaded function KEY: [(global name, answer)]."""
-    prefix = f"overload:{key}("
+def answers_for(key, what="overload"):
+    """The answered globals of overloaded function KEY, or of attribute KEY
+    for `what` "overload_method"/"overload_attribute": [(global name, answer)]."""
+    prefix = f"{what}:{key}("
     return [(name, answer) for name, answer in _ANSWERS.items() if name.startswith(prefix)]
 
 
@@ -191,16 +279,54 @@ def answer(request):
     """Answer the server's OverloadRequest "overload:KEY(T1, k=T2)": run the
     overload functions of KEY's function with those types and record what
     the call compiles to (the implementation or the TypingError)."""
-    key, _, rest = request[len("overload:"):].partition("(")
-    func = _FUNCTIONS.get(key)
-    if func is None or not request.endswith(")"):
+    what, _, request_rest = request.partition(":")
+    key, _, rest = request_rest.partition("(")
+    func = _FUNCTIONS.get(key) if what == "overload" else None
+    if (func is None and not (what in _MEMBER_KINDS and key.isidentifier())) or not request.endswith(")"):
         raise RuntimeError(f"kiln: the server asked for an unknown overload {request!r}")
     from ._numba_types import split_items
     spelled = []  # (keyword or None, spelling)
     for s in split_items(rest[:-1]):
         m = _KEYWORD.fullmatch(s)
         spelled.append((m.group(1), m.group(2)) if m else (None, s))
-    _ANSWERS[request] = _run_overloads(func, spelled, f"{func.__name__}({', '.join(split_items(rest[:-1]))})")
+    if func is not None:
+        call = f"{func.__name__}({', '.join(split_items(rest[:-1]))})"
+        _ANSWERS[request] = _run_overloads(overloads_of(func), func.__name__, spelled, call) or \
+            ("error", f"No implementation of function {func.__name__} found for signature: {call}")
+        return
+    # overload_method/overload_attribute: the receiver is the first type; the
+    # overloads whose type takes it are run as @overload's are.
+    call = f"{spelled[0][1]}.{key}" + (f"({', '.join(split_items(rest[:-1])[1:])})"
+                                       if what == "overload_method" else "")
+    found = []
+    for typ, overload_func, strict, numba, prefer_literal in members_of(what, key):
+        numba = numba or _is_numba_type(typ)  # a Numba type given to Kiln's decorator: Numba's type objects
+        receiver = _typed(spelled[:1], numba)
+        if isinstance(receiver, str):
+            _ANSWERS[request] = ("error", f"cannot give the type {receiver} to the {what} of '{key}': it has no "
+                                          f"{'Numba' if numba else 'kiln.types'} type object in kiln")
+            return
+        if _type_takes(typ, receiver[0][0]):
+            found.append((overload_func, strict, numba, prefer_literal))
+    # none applies (no type takes the receiver, or each overload returned
+    # None): "", and kilnd raises its own error, naming the attribute and the type
+    _ANSWERS[request] = (_run_overloads(found, key, spelled, call) if found else None) or ("error", "")
+
+
+def _is_numba_type(typ):
+    """Whether typ is a Numba type or type class (of numba.core.types)."""
+    cls = typ if isinstance(typ, type) else type(typ)
+    return str(getattr(cls, "__module__", "")).split(".")[0] == "numba"
+
+
+def _type_takes(typ, t):
+    """overload_method/overload_attribute: whether the decorator's `typ` takes
+    receiver type t: a type class its instances (types.Array any array
+    type), a type the equal types (types.float64 only float64), as Numba's
+    attribute templates are looked up."""
+    if isinstance(typ, type):
+        return isinstance(t, typ)
+    return typ == t
 
 
 def _typed(spelled, numba):
@@ -240,16 +366,19 @@ def _attempts(typed, numba, prefer_literal):
     return [typed, plain] if prefer_literal else [plain, typed]
 
 
-def _run_overloads(func, spelled, call):
+def _run_overloads(found, name, spelled, call):
+    """What a call (`call`, as shown in errors) of the overloads `found`
+    ([(overload function, strict, from Numba's registry, prefer_literal)]) of
+    `name` with the spelled argument types compiles to, or None where each
+    overload answered None."""
     import inspect
     misfits = []
     typed = {}
-    found = overloads_of(func)
     for overload_func, strict, numba, prefer_literal in found:
         if numba not in typed:
             typed[numba] = _typed(spelled, numba)
         if isinstance(typed[numba], str):
-            return ("error", f"cannot give the argument type {typed[numba]} to the @overload of {func.__name__}: "
+            return ("error", f"cannot give the argument type {typed[numba]} to the @overload of {name}: "
                              "it has no Numba type object in kiln")
         attempts = _attempts(typed[numba], numba, prefer_literal)
         impl = None
@@ -283,7 +412,7 @@ def _run_overloads(func, spelled, call):
         return ("function", impl)
     if misfits and len(misfits) == len(found):  # no overload takes these arguments
         return ("error", f"{call}: {'; '.join(dict.fromkeys(misfits))}")
-    return ("error", f"No implementation of function {func.__name__} found for signature: {call}")
+    return None  # none applies
 
 
 def _is_typing_error(e):
