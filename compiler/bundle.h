@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -111,6 +112,9 @@ struct Function {
   /// The function's own error model (a @jit callee's that sets one): true
   /// for "numpy"; nullopt: the compile's.
   std::optional<bool> numpy_error_model;
+  /// locals: Numba's jit(locals={name: type}): the type spelling each
+  /// declared local variable converts the values stored to it to.
+  std::map<std::string, std::string> locals;
 
   const GlobalRef* global(const std::string& name) const;
   /// The default numbered `k` in a call binding's default space: the

@@ -300,6 +300,19 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
             absl::StrCat("'", absl::CHexEscape(fn.error_model().substr(0, 64)), "' is not 'python' or 'numpy'"));
       out.functions[f].numpy_error_model = fn.error_model() == "numpy";
     }
+    if (fn.locals_size() > 0) {  // locals: names sorted and unique, spellings bounded (typing parses them)
+      Checker locals{at.function_count, at.where + ".locals"};
+      if (auto s = locals.size(fn.locals_size(), kMaxLocalTypes, "locals"); !s.ok()) return s;
+      for (int k = 0; k < fn.locals_size(); ++k) {
+        const pb::LocalType& l = fn.locals(k);
+        if (l.name().empty() || l.type().empty() || l.name().size() > kMaxLocalTypeText ||
+            l.type().size() > kMaxLocalTypeText)
+          return locals.fail(absl::StrCat("entry ", k, " has an empty or over-long name or type"));
+        if (k > 0 && !(fn.locals(k - 1).name() < l.name()))
+          return locals.fail(absl::StrCat("'", absl::CHexEscape(l.name()), "' is out of order or repeated"));
+        out.functions[f].locals.emplace(l.name(), l.type());
+      }
+    }
   }
   return out;
 }

@@ -27,6 +27,8 @@ inline constexpr int kMaxListItems = 1 << 16;       // consts, names, globals, .
 inline constexpr int kMaxLineRanges = kMaxCodeBytes / 2;
 inline constexpr int kMaxConstantDepth = 32;        // nested tuples
 inline constexpr size_t kMaxArrayConstantBytes = 1 << 22;  // arrays: one frozen NumPy array
+inline constexpr int kMaxLocalTypes = 1 << 12;      // locals: declared variables of one function
+inline constexpr size_t kMaxLocalTypeText = 256;     // locals: a name or a type spelling
 
 // The bundle hash is defined once, in proto/kiln/v1/bundle_hash.h.
 

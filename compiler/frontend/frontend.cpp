@@ -372,7 +372,8 @@ absl::StatusOr<std::unique_ptr<ir::Function>> buildFunction(const compiler::Bund
   absl::StatusOr<Cfg> cfg = buildCfg(code, *std::move(instrs), **table);
   if (!cfg.ok()) return cfg.status();
   absl::StatusOr<std::unique_ptr<ir::Function>> ir =
-      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index));
+      buildSsa(code, *cfg, **table, isNestedCode(bundle, function_index), cellsOf(bundle, function_index),
+               (*fn)->locals);
   if (!ir.ok()) return ir.status();
   expandFunctionTuples(**ir, **fn);
   expandSliceGlobals(**ir, **fn);

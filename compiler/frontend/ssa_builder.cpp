@@ -123,8 +123,8 @@ std::vector<CaptureFinding> scanCaptures(const std::vector<Instruction>& ins, si
 class SsaBuilder {
  public:
   SsaBuilder(const compiler::CodeObject& code, const Cfg& cfg, const OpcodeTable& table, bool nested,
-             const std::set<std::string>& cells)
-      : code_(code), cfg_(cfg), table_(table), nested_(nested), cells_(cells) {}
+             const std::set<std::string>& cells, const std::map<std::string, std::string>& declared)
+      : code_(code), cfg_(cfg), table_(table), nested_(nested), cells_(cells), declared_(declared) {}
 
   absl::StatusOr<std::unique_ptr<ir::Function>> build();
 
@@ -212,6 +212,7 @@ class SsaBuilder {
   const OpcodeTable& table_;
   const bool nested_;
   const std::set<std::string>& cells_;  // pycells:
+  const std::map<std::string, std::string>& declared_;  // locals: declared local -> its type's spelling
   std::vector<std::string> slot_names_;  // varnames, cells that are not arguments, freevars
   size_t first_free_ = 0;                // the first free-variable slot
   std::unique_ptr<ir::Function> fn_;
@@ -509,6 +510,13 @@ absl::Status SsaBuilder::step(const Instruction& in, FrameState& st) {
                                             code_.varnames[in.arg], ")"));
       // A constant stored to a local is named after it, for messages ("the variable 'a'").
       if (v && v->debug_name.empty() && v->def && v->def->op == Op::kConst) v->debug_name = code_.varnames[in.arg];
+      if (auto d = declared_.find(code_.varnames[in.arg]); v && d != declared_.end()) {
+        // locals: a declared local holds its declared type: the store converts
+        ir::Instr* c = emit(Op::kDeclare, {v}, in);
+        c->name = d->second;
+        c->result->debug_name = code_.varnames[in.arg];
+        v = c->result.get();
+      }
       st.locals[in.arg] = v;
       break;
     }
@@ -1435,9 +1443,10 @@ absl::Status SsaBuilder::unpackEx(const Instruction& in, FrameState& st) {
 
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
                                                        const OpcodeTable& table, bool nested,
-                                                       const std::set<std::string>& cells) {
+                                                       const std::set<std::string>& cells,
+                                                       const std::map<std::string, std::string>& declared) {
   if (cfg.blocks.empty()) return absl::InvalidArgumentError("malformed bytecode: no blocks");
-  return SsaBuilder(code, cfg, table, nested, cells).build();
+  return SsaBuilder(code, cfg, table, nested, cells, declared).build();
 }
 
 CaptureFacts captureFacts(const compiler::CodeObject& code, const Cfg& cfg) {

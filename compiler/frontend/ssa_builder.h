@@ -20,6 +20,7 @@
 // line; malformed bytecode (stack underflow, bad indices, stacks that disagree
 // where paths meet) is INVALID_ARGUMENT.
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -54,9 +55,14 @@ namespace kiln::frontend {
 /// For a nested code object the names are those of its free variables that
 /// its enclosing function keeps in cells (frontend.cpp decides, for the
 /// whole bundle, with captureFacts).
+///
+/// locals: `declared` maps the locals that Numba's jit(locals={name: type})
+/// declares to their type spellings: each store to one converts the value
+/// first (a `declare` instruction, typed and lowered as a conversion).
 absl::StatusOr<std::unique_ptr<ir::Function>> buildSsa(const compiler::CodeObject& code, const Cfg& cfg,
                                                        const OpcodeTable& table, bool nested = false,
-                                                       const std::set<std::string>& cells = {});
+                                                       const std::set<std::string>& cells = {},
+                                                       const std::map<std::string, std::string>& declared = {});
 
 /// pycells: what a code object does with captured variables.
 struct CaptureFacts {

@@ -492,6 +492,14 @@ class Parser {
         i.const_value = *std::move(c);
         break;
       }
+      case Op::kDeclare: {  // locals: the declared type's spelling, as a str constant
+        if (absl::Status s = expect(" "); !s.ok()) return s;
+        absl::StatusOr<Constant> c = constant();
+        if (!c.ok()) return c.status();
+        if (c->kind != Constant::Kind::kStr) return error("the declared type, a str");
+        i.name = c->s;
+        break;
+      }
       case Op::kLoadGlobal: {
         if (absl::Status s = expect(" "); !s.ok()) return s;
         i.name = std::string(identifier());

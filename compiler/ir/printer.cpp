@@ -59,6 +59,12 @@ std::string attrs(const Instr& i) {
   switch (i.op) {
     case Op::kConst: return " " + constantText(i.const_value);
     case Op::kLoadGlobal: return " " + i.name;
+    case Op::kDeclare: {  // locals: the declared type's spelling
+      compiler::Constant c;
+      c.kind = compiler::Constant::Kind::kStr;
+      c.s = i.name;
+      return " " + constantText(c);
+    }
     case Op::kGetAttr: return "";  // printed after the operand
     case Op::kBinOp: return absl::StrCat(" ", name(i.binary_op), i.inplace ? "!" : "");
     case Op::kUnaryOp: return absl::StrCat(" ", name(i.unary_op));

@@ -66,6 +66,7 @@ absl::Status verify(const Function& f) {
         case Op::kGetIter:
         case Op::kBuildSlice:
         case Op::kCopy:
+        case Op::kDeclare:  // locals:
         case Op::kMakeFunction:
         case Op::kSetItem:
         case Op::kBuildMap:  // dicts:

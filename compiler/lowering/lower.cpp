@@ -684,6 +684,9 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kGetIter:
       v = makeIter(value(i.operands[0]), i.operands[0]->type, rt);
       break;
+    case Op::kDeclare:  // locals: converted to the declared type
+      v = converted(i.operands[0], rt);
+      break;
     case Op::kCopy:
       v = value(i.operands[0]);
       if (i.operands[0]->type->kind == Kind::kOptional && rt->kind != Kind::kOptional)  // optional: an unwrap

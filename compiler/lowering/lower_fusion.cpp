@@ -138,6 +138,7 @@ llvm::Value* FunctionLowering::fusedArrayExpr(const ir::Instr& i) {
         case Op::kGetIter:
         case Op::kBuildSlice:
         case Op::kCopy:
+        case Op::kDeclare:  // locals:
         case Op::kMakeFunction:
         case Op::kBuildList:
         case Op::kBuildMap:

@@ -729,6 +729,7 @@ absl::StatusOr<bool> FunctionLowering::lowerList(const ir::Instr& i, llvm::Value
     case Op::kGetIter:
     case Op::kBuildSlice:
     case Op::kCopy:
+    case Op::kDeclare:  // locals:
     case Op::kJump:
     case Op::kBranch:
     case Op::kForIter:

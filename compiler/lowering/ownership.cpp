@@ -79,6 +79,7 @@ bool ownsGeneratorItem(const ir::Instr& i) {
 bool borrowsOperands(const ir::Instr& i, const std::map<const ir::Instr*, typing::CallBinding>& calls) {
   switch (i.op) {
     case Op::kCopy:
+    case Op::kDeclare:  // locals:
     case Op::kUnpack:
     case Op::kBuildTuple:
     case Op::kMakeFunction:  // closures: its captured values, as a tuple holds its items

@@ -100,6 +100,7 @@ bool fusible(const Instr& i) {
     case Op::kGetIter:
     case Op::kBuildSlice:
     case Op::kCopy:
+    case Op::kDeclare:  // locals:
     case Op::kMakeFunction:
     case Op::kBuildList:
     case Op::kBuildMap:
@@ -149,6 +150,7 @@ bool inert(const Instr& i) {
     case Op::kLoadGlobal:
     case Op::kBuildTuple:
     case Op::kCopy:
+    case Op::kDeclare:  // locals:
       return true;
     case Op::kGetAttr:  // a module's member, an array's attribute or view (.T, .shape)
       return i.operands[0]->type != nullptr &&

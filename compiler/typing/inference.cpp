@@ -248,6 +248,27 @@ class Inferrer {
   }
 
   bool changed_ = false;
+  // locals: the type a value of type x stored to a local declared by Numba's
+  // jit(locals={name: type}) takes: the declared number or bool type, to which
+  // the store converts it (as Numba's typed variable casts what is assigned
+  // to it). A strong value stays strong (NEP 50). Only scalar declarations
+  // are sent (dispatcher.py); only numbers and bools convert.
+  absl::StatusOr<const Type*> declaredLocal(const ir::Instr& i, const Type* x) {
+    const std::string& var = i.result->debug_name;
+    absl::StatusOr<const Type*> declared = tc_.parse(i.name);
+    auto scalar = [](const Type* t) {
+      return t->kind == Kind::kInt || t->kind == Kind::kFloat || t->kind == Kind::kComplex || t->kind == Kind::kBool;
+    };
+    if (!declared.ok() || !scalar(*declared))
+      return typingError(absl::StrCat("locals= declares '", var, "' as ", i.name,
+                                      ": only number and bool types can be declared"));
+    const Type* from = x->kind == Kind::kEnumMember ? x->items[0] : x;  // enums: an IntEnum member's value
+    if (!scalar(from) || (from->kind == Kind::kComplex && (*declared)->kind != Kind::kComplex))
+      return typingError(absl::StrCat("cannot store a value of type ", x->str(), " in '", var,
+                                      "', declared as ", (*declared)->str(), " by locals="));
+    return x->strong ? tc_.strongScalar(*declared) : *declared;
+  }
+
   // literally: the entry function's literal parameters (through calls too),
   // which only the client can give values to: it calls again through a
   // wrapper passing them as constants. A LiteralRequest listing their
@@ -2476,6 +2497,14 @@ class Inferrer {
         t = operand(0);
         if (i.name == kUnwrapOptional && t->kind == Kind::kOptional) t = t->items[0];  // optional: its value
         break;
+      case Op::kDeclare: {  // locals: a value stored to a local declared by jit(locals=...)
+        const Type* x = operand(0);
+        if (x->kind == Kind::kUnknown) return absl::OkStatus();
+        absl::StatusOr<const Type*> declared = declaredLocal(i, x);
+        if (!declared.ok()) return declared.status();
+        t = *declared;
+        break;
+      }
       case Op::kMakeFunction: {  // closures
         if (operand(0)->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown) return absl::OkStatus();
         if (i.index < 0 || static_cast<size_t>(i.index) >= p_.bundle->functions.size())

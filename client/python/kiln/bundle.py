@@ -439,6 +439,7 @@ class _Builder:
         self.index = {}       # id(py_func or code) -> index
         self.keep = []        # keeps keyed objects alive while building
         self.callee_options = {}  # realcode5: id(py_func) -> the jit options of a @jit callee
+        self.entry_locals = None  # locals: the entry function's jit(locals=...) declarations (bundle_spec)
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
 
@@ -506,7 +507,10 @@ class _Builder:
         # one (wotan's lowess calls a helper declared error_model='numpy'
         # whose 1/0 must give inf); unset, the caller's, as Numba inherits it.
         fastmath, error_model = _own_options(options)
-        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath, error_model)
+        # locals: a @jit callee's declarations travel with it, the entry's from bundle_spec
+        declared = (options or {}).get("locals") if i else self.entry_locals
+        self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath, error_model,
+                             declared or None)
         return i
 
     def default(self, value):
@@ -890,11 +894,14 @@ def code_fields(code, consts):
     }
 
 
-def bundle_spec(func, held=None):
+def bundle_spec(func, held=None, declared=None):
     """The plain-structure bundle of a Python function. np0d: `held`, a list,
     receives the global NumPy arrays frozen into it (a Dispatcher keeps them
-    while it lives, as Numba's compiled function holds each global array)."""
+    while it lives, as Numba's compiled function holds each global array).
+    locals: `declared`, the function's jit(locals=...) as
+    dispatcher.declared_locals spells it."""
     b = _Builder()
+    b.entry_locals = declared
     b.add_function(func)
     if held is not None:
         held.extend(b.held)

@@ -295,7 +295,7 @@ class Dispatcher(_kiln.Dispatcher):
         """The native Bundle (built once per Dispatcher; .hash, .hex)."""
         if self._bundle is None:
             held = []
-            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held))
+            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held, self._options.get("locals")))
             self._held_globals = tuple(held)  # np0d: Numba's references (its compiled function holds them)
         return self._bundle
 
@@ -645,6 +645,33 @@ class _Overloads(dict):
         return self[key] if key in self else default
 
 
+# locals: the types a jit(locals={...}) declaration converts to (Kiln's spellings).
+_SCALAR_SPELLINGS = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                               "float32", "float64", "complex64", "complex128"})
+
+
+def declared_locals(declared):
+    """locals: Numba's jit(locals={name: type}) as the sorted (name, Kiln
+    spelling) pairs of its number and bool declarations, which the bundle
+    carries (each store to the local converts to the type, as in Numba).
+    A type is a Numba type or a Kiln spelling ("f4"); a declaration of
+    another type (an array, a tuple) only restates what typing infers and is
+    left out (docs/python.md)."""
+    if not isinstance(declared, dict):
+        raise TypeError(f"locals must be a dict of variable names to types, got {type(declared).__name__}")
+    out = []
+    for name, t in declared.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"locals: a variable name must be an identifier, got {name!r}")
+        text = t if isinstance(t, str) else str(t) if _is_numba_type(t) else None
+        if text is None:
+            raise TypeError(f"locals: the type of '{name}' must be a Numba type or a type name, got {t!r}")
+        spelled = parse_signature(f"({text},)")[1][0]
+        if spelled in _SCALAR_SPELLINGS:
+            out.append((name, spelled))
+    return tuple(sorted(out))
+
+
 def _fastmath(value):
     """The fastmath option as sent: True/False, or a sorted tuple of flag
     names (Numba's set form). Anything else is refused, never ignored."""
@@ -684,6 +711,8 @@ def jit(signature_or_function=None, locals=None, **options):
     unknown = set(options) - _OPTIONS
     if unknown:
         raise KeyError(f"unrecognised jit option(s): {', '.join(sorted(unknown))}")
+    if locals:  # locals: Numba's declared variable types, checked and spelled once, at decoration
+        options["locals"] = declared_locals(locals)
     if options.get("parallel"):
         # realcode: Numba's parallel=True code (prange loops) runs on one
         # thread, as Numba runs it when it finds nothing to parallelise:

@@ -249,6 +249,22 @@ bool buildFastMath(PyObject* v, kiln::v1::Function* f) {
   return ok;
 }
 
+// locals: [(name, type spelling)], sorted by name (bundle.py).
+bool buildLocals(PyObject* v, kiln::v1::Function* f) {
+  PyObject* seq = PySequence_Fast(v, "locals");
+  if (seq == nullptr) return false;
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    PyObject *name, *type;
+    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &name, &type);
+    if (!ok) break;
+    kiln::v1::LocalType* l = f->add_locals();
+    ok = getStr(name, l->mutable_name()) && getStr(type, l->mutable_type());
+  }
+  Py_DECREF(seq);
+  return ok;
+}
+
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   unsigned int major, minor;
   PyObject* functions;
@@ -259,9 +275,10 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   if (seq == nullptr) return false;
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None, *error_model = Py_None;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OOO", &code, &globals, &defaults, &kwdefaults,
-                          &fastmath, &error_model)) {
+    PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None, *error_model = Py_None,
+             *locals = Py_None;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OOOO", &code, &globals, &defaults, &kwdefaults,
+                          &fastmath, &error_model, &locals)) {
       ok = false;
       break;
     }
@@ -269,7 +286,8 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
     ok = buildCode(code, f->mutable_code()) && constList(defaults, [&] { return f->add_defaults(); }) &&
          (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f)) &&
          (fastmath == Py_None || buildFastMath(fastmath, f)) &&
-         (error_model == Py_None || getStr(error_model, f->mutable_error_model()));
+         (error_model == Py_None || getStr(error_model, f->mutable_error_model())) &&
+         (locals == Py_None || buildLocals(locals, f));
     PyObject* gseq = ok ? PySequence_Fast(globals, "globals") : nullptr;
     if (gseq == nullptr) {
       ok = false;
