@@ -76,7 +76,8 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       // enums: a member (kTuple here) is laid out as its value.
       if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)
         return false;
-    } else if (exact ? kinds[i] != p.kind : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {
+    } else if (exact ? kinds[i] != p.kind || (array_keys[i] == kStrongScalarKey) != p.strong  // NEP 50
+                     : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {
       return false;
     }
   }

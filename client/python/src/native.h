@@ -61,6 +61,7 @@ struct Layout {
   BufferKind buffer = BufferKind::kNone;  // buffers: kArray: the exporter, for a bytes/bytearray/memoryview argument
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
+  bool strong = false;           // NEP 50: a scalar spelled "np.float64": a NumPy scalar argument
   bool reflected = false;        // kList: passed in from Python; changes are written back
   bool typed = false;            // tlist: kList: a typed List ("ListType[T]"), boxed as a kiln.typed.List
   bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
@@ -114,12 +115,20 @@ constexpr size_t arrayStructSize(int ndim) { return 16 + 16 * static_cast<size_t
 /// ("float64", "i8", "UniTuple(int64, 2)", "f8[:, ::1]", "none", ...).
 absl::StatusOr<Layout> parseType(const std::string& spelling);
 
+/// NEP 50: typeofKind's *array_key for a NumPy scalar of a type a Python
+/// number also has (np.float64, np.int64, np.complex128, np.bool_): strong,
+/// so it does not share an overload with the Python number.
+constexpr uint32_t kStrongScalarKey = 1;
 /// The argument kind of a value, computed without allocating for scalars
-/// and arrays. kTuple means "see typeofSpelling"; kArray sets *array_key.
+/// and arrays. kTuple means "see typeofSpelling"; kArray sets *array_key;
+/// a scalar sets it to kStrongScalarKey (a NumPy scalar, NEP 50) or 0.
 /// Returns false when untypeable.
 bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 /// Numba's typeof as a spelling; empty when the value has no Kiln type.
 std::string typeofSpelling(PyObject* value);
+/// NEP 50: the type a value is compiled for as an argument: typeofSpelling,
+/// but "np.float64" for a NumPy scalar of a type with a Python twin.
+std::string argumentSpelling(PyObject* value);
 /// namedtuples: "module.qualname[field, ...]" of a namedtuple class (a tuple
 /// subclass with `_fields`), remembered so that values of the type box as
 /// instances of it; empty (no error set) for other classes and for classes
