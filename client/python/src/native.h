@@ -51,6 +51,9 @@ struct Layout {
              // None step; pyvals: nones has bit 0/1/2 set where start/stop/step was None (kiln_abi.h)
   };
   Kind kind = Kind::kNone;
+  // NEP 50: a scalar spelled "np.float64", a NumPy scalar argument (beside
+  // kind: the dispatcher's exact match reads both, in the padding before size)
+  bool strong = false;
   size_t size = 0, align = 1;
   std::vector<Layout> items;     // kTuple; kDict: key, value
   std::vector<size_t> offsets;   // kTuple: C struct offsets of items
@@ -61,7 +64,6 @@ struct Layout {
   BufferKind buffer = BufferKind::kNone;  // buffers: kArray: the exporter, for a bytes/bytearray/memoryview argument
   uint32_t array_key = 0;        // kArray: arrayKey(dtype, ndim, order)
   std::string spelling;          // canonical: "int64", "UniTuple(int64, 2)", "array(float64, 1d, C)"
-  bool strong = false;           // NEP 50: a scalar spelled "np.float64": a NumPy scalar argument
   bool reflected = false;        // kList: passed in from Python; changes are written back
   bool typed = false;            // tlist: kList: a typed List ("ListType[T]"), boxed as a kiln.typed.List
   bool set = false;              // sets: kDict of the items to none ("set(int64)"); reflected as lists are
