@@ -11,6 +11,9 @@
 namespace kiln::base {
 namespace {
 
+// NEP 50: the mark of a strong scalar's spelling ("np.float64").
+constexpr char kStrongPrefix[] = "np.";
+
 // buffers: the exporters whose buffers an argument may be (Numba's Buffer types).
 bool isBufferName(absl::string_view name) {
   return name == "Bytes" || name == "bytearray" || name == "memoryview" || name == "pyarray";
@@ -73,7 +76,10 @@ void print(const TypeSyntax& t, std::string* out) {
     return;
   }
   switch (t.kind) {
-    case TypeSyntax::Kind::kScalar: out->append(scalarName(t.scalar)); return;
+    case TypeSyntax::Kind::kScalar:
+      if (t.strong) out->append(kStrongPrefix);  // NEP 50: np.float64
+      out->append(scalarName(t.scalar));
+      return;
     case TypeSyntax::Kind::kNone: out->append("none"); return;
     case TypeSyntax::Kind::kUnicode: out->append("unicode_type"); return;
     case TypeSyntax::Kind::kSlice: out->append(kSliceTypeName); return;  // slices2:
@@ -193,6 +199,10 @@ bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out) {
   return false;
 }
 
+bool scalarHasPythonTwin(Scalar s) {
+  return s == Scalar::kBool || s == Scalar::kInt64 || s == Scalar::kFloat64 || s == Scalar::kComplex128;
+}
+
 std::vector<std::pair<std::string, Scalar>> scalarSpellings() {
   std::vector<std::pair<std::string, Scalar>> out;
   for (size_t i = 0; i < std::size(kScalarRows); ++i) out.emplace_back(kScalarRows[i].name, static_cast<Scalar>(i));
@@ -237,7 +247,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
   if (a.enum_class != b.enum_class || a.int_enum != b.int_enum) return false;  // enums: the class too
   if (a.dtype_form != b.dtype_form) return false;  // dtypes: class(T), dtype(T) and T differ
   switch (a.kind) {
-    case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar;
+    case TypeSyntax::Kind::kScalar: return a.scalar == b.scalar && a.strong == b.strong;  // NEP 50
     case TypeSyntax::Kind::kNone:
     case TypeSyntax::Kind::kUnicode:
     case TypeSyntax::Kind::kSlice: return true;  // slices2:
@@ -272,6 +282,26 @@ std::string printType(const TypeSyntax& type) {
   std::string out;
   print(type, &out);
   return out;
+}
+
+namespace {
+void dropStrong(TypeSyntax& t) {
+  t.strong = false;
+  for (TypeSyntax& item : t.items) dropStrong(item);
+}
+}  // namespace
+
+std::string numbaSpelling(const TypeSyntax& type) {
+  TypeSyntax weak = type;
+  dropStrong(weak);
+  return printType(weak);
+}
+
+TypeSyntax declaredArgument(TypeSyntax type) {
+  if (type.kind == TypeSyntax::Kind::kScalar && type.dtype_form == 0 && type.enum_class.empty() &&
+      scalarHasPythonTwin(type.scalar))
+    type.strong = true;
+  return type;
 }
 
 absl::StatusOr<std::string> canonicalType(absl::string_view text) {
@@ -897,6 +927,13 @@ TypeParser::Sized TypeParser::type(int depth) {
     out.type.kind = TypeSyntax::Kind::kEllipsis;
     return out;
   }
+  // NEP 50: "np.float64", a NumPy scalar; "np.float32" is float32 (a
+  // narrow type is a NumPy scalar's alone, so it needs no mark).
+  const bool numpy_scalar = name == absl::string_view(kStrongPrefix, 2) && peek('.');
+  if (numpy_scalar) {
+    ++pos_;
+    name = identifier();
+  }
   name = withUnit(name);
   absl::StatusOr<Scalar> scalar = scalarFromName(name);
   if (!scalar.ok()) {
@@ -904,7 +941,7 @@ TypeParser::Sized TypeParser::type(int depth) {
     skipSpace();
     return fail(error(scalar.status().message()));
   }
-  if (peek('[')) {
+  if (!numpy_scalar && peek('[')) {  // an array's dtype is never strong: "np.float64[:]" is refused
     ++pos_;
     int ndim = 0;
     absl::StatusOr<char> layout = sliceDims(&ndim);
@@ -913,6 +950,7 @@ TypeParser::Sized TypeParser::type(int depth) {
     return out;
   }
   out.type = TypeSyntax::scalarType(*scalar);
+  out.type.strong = numpy_scalar && scalarHasPythonTwin(*scalar);
   return out;
 }
 

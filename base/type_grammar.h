@@ -31,6 +31,8 @@
 //                                                    Record(a[type=int16;offset=0];2;False); a title
 //                                                    (NumPy's (title, name) field) names the field too
 //   class  := module "." qualname "[" field {"," field} "]"   (__main__.Point[x, y])
+//           | "np." scalar                         NEP 50: a NumPy scalar of a type a Python number
+//                                                    also has (np.float64 beside float): `strong`
 //   scalar := a row or alias of base/type_names.def
 //
 // Parsing builds a small syntax tree in one left-to-right pass; printing it
@@ -67,6 +69,10 @@ absl::StatusOr<Scalar> scalarFromName(absl::string_view name);
 bool scalarIsDatetime(Scalar s, bool* is_timedelta = nullptr, const char** unit = nullptr);
 /// datetime: the datetime64 (or timedelta64) scalar of a unit, if NumPy has the unit.
 bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out);
+/// NEP 50: bool, int64, float64 and complex128, the types a Python number
+/// also has, whose NumPy scalar (np.float64(x)) promotes differently from
+/// the Python number (0.5); only these have a strong spelling ("np.float64").
+bool scalarHasPythonTwin(Scalar s);
 /// Every accepted scalar spelling with its scalar, canonical names first.
 std::vector<std::pair<std::string, Scalar>> scalarSpellings();
 
@@ -91,6 +97,11 @@ struct TypeSyntax {
                               kEllipsis /* pyvals: "ellipsis", the Ellipsis object */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
+  // NEP 50: kScalar spelled "np.float64": a NumPy scalar of a type with a
+  // Python twin (scalarHasPythonTwin), strong in promotion. Only a whole
+  // argument's type is strong (the client's typeof and signatures set it
+  // there); Numba's spelling has no such mark (numbaSpelling drops it).
+  bool strong = false;
   int ndim = 0;                    // kArray: 0..kMaxArrayDims
   char layout = 'C';               // kArray: 'C', 'F' or 'A'; 0-d and 1-d F print as C
   bool readonly = false;           // kArray: "readonly array(...)", Numba's type of a read-only buffer;
@@ -135,6 +146,13 @@ struct TypeSyntax {
 absl::StatusOr<TypeSyntax> parseType(absl::string_view text);
 /// The canonical spelling.
 std::string printType(const TypeSyntax& type);
+/// NEP 50: the spelling in Numba's words, every "np.float64" printed as
+/// "float64" (f.signatures, error messages: Numba has no weak scalars).
+std::string numbaSpelling(const TypeSyntax& type);
+/// NEP 50: a Numba-style signature's argument type as Numba means it: a
+/// scalar argument of bool/int64/float64/complex128 is a NumPy scalar
+/// (strong); anything else unchanged.
+TypeSyntax declaredArgument(TypeSyntax type);
 /// parseType then printType.
 absl::StatusOr<std::string> canonicalType(absl::string_view text);
 

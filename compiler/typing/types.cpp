@@ -633,7 +633,8 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     return tc.dtypeClass(*v);
   }
   switch (t.kind) {
-    case base::TypeSyntax::Kind::kScalar: return scalarType(tc, t.scalar);
+    case base::TypeSyntax::Kind::kScalar:  // NEP 50: "np.float64", a NumPy scalar argument
+      return t.strong ? tc.strongScalar(scalarType(tc, t.scalar)) : scalarType(tc, t.scalar);
     case base::TypeSyntax::Kind::kNone: return tc.none();
     case base::TypeSyntax::Kind::kUnicode: return tc.str();
     case base::TypeSyntax::Kind::kSlice: return tc.slice();  // slices2:

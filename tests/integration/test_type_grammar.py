@@ -3,6 +3,7 @@ spellings of one type share one cache entry on a real kilnd, and the facts
 the package needs (emit names, diagnostic kinds, proto enums) come from the
 extension."""
 
+import numpy as np
 import pytest
 
 import kiln
@@ -33,12 +34,16 @@ def test_eager_aliases_compile_once(private_kilnd):
 
 
 def test_lazy_call_and_trailing_comma_signature_share_an_entry(private_kilnd):
+    # NEP 50: a declared f8 argument is Numba's float64, a NumPy scalar, so
+    # the lazy call that shares its entry passes NumPy scalars.
     lazy = jit(mix)
-    assert lazy(2.0, 3) == 7.0
+    assert lazy(np.float64(2.0), np.int64(3)) == 7.0
     eager = jit("(f8, i8,)")(mix)        # no return type: inferred, as the lazy call
     assert eager(2.0, 3) == 7.0
     s = _stats()
     assert s["compiles"] == 1 and s["cache_hits"] == 1, s
+    assert lazy(2.0, 3) == 7.0            # Python numbers: weak, an entry of their own
+    assert _stats()["compiles"] == 2
 
 
 def test_server_canonicalises_what_the_client_sends(private_kilnd):

@@ -29,7 +29,7 @@ import subprocess
 import sys
 
 from . import _kiln
-from .dispatcher import EMITS, Dispatcher, _fastmath, jit, parse_signature
+from .dispatcher import EMITS, Dispatcher, _fastmath, _numba_spellings, jit, parse_signature
 from .errors import KilnError
 
 
@@ -83,15 +83,15 @@ def cmd_compile(args):
     target = _parse_target(args.compile_target)
     if args.sig:
         ret, arg_types = parse_signature(args.sig)
-    elif disp.signatures:
-        ret, arg_types = "", disp.signatures[0]
+    elif disp.signatures:  # as compiled (NEP 50: np.float64 where declared), not as printed
+        ret, arg_types = "", (disp._overloads()[0][0] if disp._overloads() else disp.signatures[0])
     else:
         raise SystemExit("kilnctl: --sig is required for a function without eager signatures")
     if target is not None:  # cuda:
         reply = _compile_for(disp, target, arg_types, ret, args.emit)
         if args.emit == "binary":
             kind = "cubin" if reply["shared_object"][:4] == b"\x7fELF" else "PTX"
-            print(f"{disp.__name__}({', '.join(arg_types)}) for {target[1]}: {kind} "
+            print(f"{disp.__name__}({', '.join(_numba_spellings(arg_types))}) for {target[1]}: {kind} "
                   f"{len(reply['shared_object'])} bytes, kernel {reply['entry_symbol']}, "
                   f"cache {'hit' if reply['cache_hit'] else 'miss'}, {reply['compile_seconds'] * 1000:.2f} ms")
             if args.output:
@@ -103,7 +103,7 @@ def cmd_compile(args):
         return
     if args.emit in ("binary", "object"):  # packages: object, the relocatable .o
         reply = disp._request(arg_types, ret, EMITS[args.emit])
-        print(f"{disp.__name__}({', '.join(arg_types)}) -> {reply['return_type']}: "
+        print(f"{disp.__name__}({', '.join(_numba_spellings(arg_types))}) -> {reply['return_type']}: "
               f"{len(reply['shared_object'])} bytes, entry {reply['entry_symbol']}, "
               f"cache {'hit' if reply['cache_hit'] else 'miss'}, {reply['compile_seconds'] * 1000:.2f} ms")
         if args.output:
@@ -296,13 +296,13 @@ def cmd_warm(args):
     for name, disp in functions.items():
         for sig in disp._eager_signatures:
             ret, arg_types = parse_signature(sig)
-            jobs.append((disp, f"{name}({', '.join(arg_types)})", ret, arg_types))
+            jobs.append((disp, f"{name}({', '.join(_numba_spellings(arg_types))})", ret, arg_types))
     for name, ret, arg_types in requested:
         if name not in functions:
             known = ", ".join(sorted(functions)) or "none"
             raise SystemExit(f"kilnctl: --sig {name}(...): {args.module} has no jitted function '{name}' "
                              f"(jitted functions: {known})")
-        jobs.append((functions[name], f"{name}({', '.join(arg_types)})", ret, arg_types))
+        jobs.append((functions[name], f"{name}({', '.join(_numba_spellings(arg_types))})", ret, arg_types))
     unsigned = sorted(name for name, disp in functions.items()
                       if not disp._eager_signatures and all(r[0] != name for r in requested))
     progress = _Progress(len(jobs))

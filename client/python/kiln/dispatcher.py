@@ -42,14 +42,24 @@ def parse_signature(sig):
     """"float64(float64, int64)" -> ("float64", ("float64", "int64"));
     "(float64, int64)" leaves the return type to inference (""). The grammar
     is the server's (kiln._kiln.parse_signature); spellings come back
-    canonical ("f8" -> "float64")."""
+    canonical ("f8" -> "float64"); an argument of bool/int64/float64/
+    complex128 comes back as a NumPy scalar's ("np.float64")."""
     if not isinstance(sig, str):
         raise TypeError(f"signature must be a str such as 'float64(float64)', got {type(sig).__name__}")
     try:
-        return _kiln.parse_signature(sig)
+        ret, args = _kiln.parse_signature(sig)
     except ValueError as e:
         shown = sig if len(sig) <= 120 else sig[:120] + "..."
         raise TypeError(f"malformed signature {shown!r}: {e}") from None
+    # NEP 50: a declared float64 argument is Numba's float64, a NumPy scalar
+    # (strong); a Python float passed for it converts (docs/numpy.md).
+    return ret, tuple(_kiln.declared_argument(a) for a in args)
+
+
+def _numba_spellings(arg_types):
+    """NEP 50: argument types as Numba spells them ("np.float64" ->
+    "float64"), for f.signatures and messages."""
+    return tuple(_kiln.numba_spelling(t) for t in arg_types)
 
 
 def _describe(value):
@@ -225,17 +235,19 @@ class Dispatcher(_kiln.Dispatcher):
         """The compiled argument-type tuples, in the order they were compiled;
         literally: then each literal specialisation called, as Numba lists
         them ("Literal[int](3)", "int64")."""
-        return [args for args, _ in self._overloads()] + list(self.__dict__.get("_literal_signatures", ()))
+        return [_numba_spellings(args) for args, _ in self._overloads()] + list(
+            self.__dict__.get("_literal_signatures", ()))
 
     @property
     def overloads(self):
         """Numba's ``Dispatcher.overloads``: {argument types: compile result}
-        for each compiled signature. A key is a tuple of Kiln's spellings
+        for each compiled signature, by Numba's spellings (NEP 50: the
+        overloads for a Python float and an np.float64 share one key). A key is a tuple of Kiln's spellings
         (``("float64", "int64")``) or of Numba's types (``(numba.typeof(a),
         ...)``); each result has ``.signature`` (``.args``,
         ``.return_type``: Numba's types when Numba is imported, Kiln's
         spellings otherwise) and ``.entry_point``."""
-        return _Overloads(self, self._overloads())
+        return _Overloads(self, [(_numba_spellings(args), ret) for args, ret in self._overloads()])
 
     def compile(self, sig):
         """Numba's ``Dispatcher.compile(sig)``: compile (or load from the
@@ -339,7 +351,7 @@ class Dispatcher(_kiln.Dispatcher):
         arg_types = []
         names = self.py_func.__code__.co_varnames
         for i, a in enumerate(args):
-            t = _kiln.typeof(a)
+            t = _kiln.typeof_argument(a)  # NEP 50: np.float64 and float compile apart
             if t is None:
                 name = names[i] if i < len(names) else f"#{i}"
                 raise TypingError(f"cannot determine the kiln type of argument '{name}' ({_describe(a)})",
@@ -348,7 +360,7 @@ class Dispatcher(_kiln.Dispatcher):
         arg_types = tuple(arg_types)
         if self._eager:
             known = ", ".join("(" + ", ".join(s) + ")" for s in self.signatures)
-            raise TypeError(f"No matching definition for argument type(s) {', '.join(arg_types)}; "
+            raise TypeError(f"No matching definition for argument type(s) {', '.join(_numba_spellings(arg_types))}; "
                             f"{self.__name__} was compiled for {known}")
         try:
             return self._compile(arg_types, "", literal_retry=True)
@@ -512,7 +524,7 @@ class Dispatcher(_kiln.Dispatcher):
             return reply["index"]
         if "unboxable" in reply:  # a type the server knows but the dispatcher cannot box
             raise UnsupportedError(
-                f"{self.__name__}({', '.join(arg_types)}) returns {reply['return_type']}, which kiln cannot "
+                f"{self.__name__}({', '.join(_numba_spellings(arg_types))}) returns {reply['return_type']}, which kiln cannot "
                 f"return to Python ({reply['unboxable']})", self._where()) from None
         self._raise(reply, literal_retry)
 
@@ -578,9 +590,9 @@ def _arg_key(key):
     if not isinstance(key, tuple):
         return None
     if all(isinstance(a, str) for a in key):
-        return key if not key else parse_signature(_signature_of(key))[1]
+        return key if not key else _numba_spellings(parse_signature(_signature_of(key))[1])
     if _is_numba_arg_types(key):
-        return parse_signature(signature_text(key))[1]
+        return _numba_spellings(parse_signature(signature_text(key))[1])
     return None
 
 

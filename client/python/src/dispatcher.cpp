@@ -57,8 +57,11 @@ constexpr size_t kInlineArgs = 16;
 constexpr size_t kInlineBytes = 512;
 
 // narrow (pyfuncs): a last resort for eager signatures, ints narrowed as Numba does.
+// NEP 50: by_strength: an exact match also compares a scalar's strength (a
+// Python float is not an np.float64); a frozen dispatcher's declared scalars
+// are all strong and take either, so it matches them by kind alone.
 bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32_t* array_keys, bool exact,
-             bool narrow = false) {
+             bool narrow = false, bool by_strength = true) {
   for (size_t i = 0; i < ov.params.size(); ++i) {
     // optional: a value passed for optional(T) matches as a T; None by convertible().
     const Layout& p = ov.params[i].kind == Kind::kOptional && kinds[i] != Kind::kNone ? ov.params[i].items[0] : ov.params[i];
@@ -76,7 +79,8 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
       // enums: a member (kTuple here) is laid out as its value.
       if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)
         return false;
-    } else if (exact ? kinds[i] != p.kind : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {
+    } else if (exact ? kinds[i] != p.kind || (by_strength && (array_keys[i] == kStrongScalarKey) != p.strong)
+                     : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {
       return false;
     }
   }
@@ -378,7 +382,8 @@ PyObject* callBound(PyObject* self, PyObject* args) {
   for (Py_ssize_t i = 0; i < n && typed; ++i) typed = typeofKind(PyTuple_GET_ITEM(args, i), &kinds[i], &array_keys[i]);
   if (typed) {
     for (const Overload& ov : st.overloads)
-      if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/true)) return invoke(st, ov, args);
+      if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/true, /*narrow=*/false, /*by_strength=*/!st.frozen))
+        return invoke(st, ov, args);
     if (st.frozen)
       for (const Overload& ov : st.overloads)
         if (matches(ov, args, kinds.data(), array_keys.data(), /*exact=*/false)) return invoke(st, ov, args);

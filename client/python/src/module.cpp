@@ -141,6 +141,32 @@ PyObject* canonicalType(PyObject*, PyObject* arg) {
   return PyUnicode_FromStringAndSize(c->data(), static_cast<Py_ssize_t>(c->size()));
 }
 
+// NEP 50: typeof_argument(value): the type a value is compiled for as an
+// argument ("np.float64" for a NumPy float64), or None.
+PyObject* typeofArgument(PyObject*, PyObject* value) {
+  std::string s = argumentSpelling(value);
+  if (s.empty()) Py_RETURN_NONE;
+  return PyUnicode_FromString(s.c_str());
+}
+
+// NEP 50: numba_spelling(type) and declared_argument(type): a spelling
+// through base::numbaSpelling or base::declaredArgument.
+PyObject* spellingThrough(PyObject* arg, std::string (*how)(const base::TypeSyntax&)) {
+  const char* s = PyUnicode_AsUTF8(arg);
+  if (s == nullptr) return nullptr;
+  absl::StatusOr<base::TypeSyntax> t = base::parseType(s);
+  if (!t.ok()) {
+    PyErr_SetString(PyExc_ValueError, std::string(t.status().message()).c_str());
+    return nullptr;
+  }
+  std::string out = how(*t);
+  return PyUnicode_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
+}
+PyObject* numbaSpellingOf(PyObject*, PyObject* arg) { return spellingThrough(arg, base::numbaSpelling); }
+PyObject* declaredArgumentOf(PyObject*, PyObject* arg) {
+  return spellingThrough(arg, [](const base::TypeSyntax& t) { return base::printType(base::declaredArgument(t)); });
+}
+
 // parse_signature(text) -> (return_type or "", (arg_type, ...)), canonical.
 PyObject* parseSignature(PyObject*, PyObject* arg) {
   const char* s = PyUnicode_AsUTF8(arg);
@@ -766,6 +792,11 @@ PyMethodDef kFunctions[] = {
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},
     {"canonical_type", canonicalType, METH_O, "the canonical spelling of a type name"},
+    {"typeof_argument", typeofArgument, METH_O,
+     "NEP 50: the type a value is compiled for as an argument ('np.float64' for a NumPy float64), or None"},
+    {"numba_spelling", numbaSpellingOf, METH_O, "NEP 50: a type's spelling in Numba's words ('np.float64' -> 'float64')"},
+    {"declared_argument", declaredArgumentOf, METH_O,
+     "NEP 50: a signature's argument type as Numba means it ('float64' -> 'np.float64', a NumPy scalar)"},
     {"namedtuple_class", namedtupleClassName, METH_O, "namedtuples: 'module.qualname[fields]' of a namedtuple class, or None"},
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},

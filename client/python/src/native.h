@@ -51,6 +51,9 @@ struct Layout {
              // None step; pyvals: nones has bit 0/1/2 set where start/stop/step was None (kiln_abi.h)
   };
   Kind kind = Kind::kNone;
+  // NEP 50: a scalar spelled "np.float64", a NumPy scalar argument (beside
+  // kind: the dispatcher's exact match reads both, in the padding before size)
+  bool strong = false;
   size_t size = 0, align = 1;
   std::vector<Layout> items;     // kTuple; kDict: key, value
   std::vector<size_t> offsets;   // kTuple: C struct offsets of items
@@ -114,12 +117,20 @@ constexpr size_t arrayStructSize(int ndim) { return 16 + 16 * static_cast<size_t
 /// ("float64", "i8", "UniTuple(int64, 2)", "f8[:, ::1]", "none", ...).
 absl::StatusOr<Layout> parseType(const std::string& spelling);
 
+/// NEP 50: typeofKind's *array_key for a NumPy scalar of a type a Python
+/// number also has (np.float64, np.int64, np.complex128, np.bool_): strong,
+/// so it does not share an overload with the Python number.
+constexpr uint32_t kStrongScalarKey = 1;
 /// The argument kind of a value, computed without allocating for scalars
-/// and arrays. kTuple means "see typeofSpelling"; kArray sets *array_key.
+/// and arrays. kTuple means "see typeofSpelling"; kArray sets *array_key;
+/// a scalar sets it to kStrongScalarKey (a NumPy scalar, NEP 50) or 0.
 /// Returns false when untypeable.
 bool typeofKind(PyObject* value, Layout::Kind* kind, uint32_t* array_key);
 /// Numba's typeof as a spelling; empty when the value has no Kiln type.
 std::string typeofSpelling(PyObject* value);
+/// NEP 50: the type a value is compiled for as an argument: typeofSpelling,
+/// but "np.float64" for a NumPy scalar of a type with a Python twin.
+std::string argumentSpelling(PyObject* value);
 /// namedtuples: "module.qualname[field, ...]" of a namedtuple class (a tuple
 /// subclass with `_fields`), remembered so that values of the type box as
 /// instances of it; empty (no error set) for other classes and for classes

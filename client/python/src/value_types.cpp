@@ -401,7 +401,8 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
       l.size = static_cast<size_t>(base::scalarSize(t.scalar));
       // A complex number is aligned as its parts.
       l.align = l.kind == Kind::kComplex64 || l.kind == Kind::kComplex128 ? l.size / 2 : l.size;
-      l.spelling = base::scalarName(t.scalar);
+      l.strong = t.strong;  // NEP 50
+      l.spelling = base::printType(t);
       return l;
     }
     case base::TypeSyntax::Kind::kNone:
@@ -829,7 +830,11 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   else if (v == Py_None) *kind = Kind::kNone;  // None arguments: size=None, s.find(x, None, None)
   else if (t == &PySlice_Type) *kind = Kind::kSlice;  // slices2: unboxing checks its parts are integers or None
   else if (v == Py_Ellipsis) *kind = Kind::kTuple;  // pyvals: by spelling, as tuples
-  else if (numpyKind(t, kind)) return true;
+  else if (numpyKind(t, kind)) {
+    // NEP 50: np.float64 beside float (np.float32 has no Python twin)
+    *array_key = base::scalarHasPythonTwin(scalarOf(*kind)) ? kStrongScalarKey : 0;
+    return true;
+  }
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
@@ -916,6 +921,17 @@ std::string typeofSpelling(PyObject* v) {
   }
   if (uniform) return absl::StrCat("UniTuple(", items[0], ", ", n, ")");
   return absl::StrCat("Tuple(", absl::StrJoin(items, ", "), ")");
+}
+
+std::string argumentSpelling(PyObject* v) {
+  Kind kind;
+  uint32_t key = 0;
+  if (typeofKind(v, &kind, &key) && isScalar(kind) && key == kStrongScalarKey) {
+    base::TypeSyntax t = base::TypeSyntax::scalarType(scalarOf(kind));
+    t.strong = true;
+    return base::printType(t);
+  }
+  return typeofSpelling(v);
 }
 
 bool convertible(Kind from, const Layout& to) {

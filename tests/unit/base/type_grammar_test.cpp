@@ -159,6 +159,24 @@ TEST(TypeGrammar, DtypeClassesAndObjects) {
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
 
+// NEP 50: "np.float64" is a NumPy scalar (strong) of a type a Python number
+// also has; Numba's spelling drops the mark; a declared argument gets it.
+TEST(TypeGrammar, NumpyScalarsOfPythonTypes) {
+  EXPECT_EQ(canon("np.f8"), "np.float64");
+  EXPECT_EQ(canon("np.bool_"), "np.bool");
+  EXPECT_EQ(canon("Tuple(np.int64, np.complex128)"), "Tuple(np.int64, np.complex128)");
+  EXPECT_EQ(canon("np.float32"), "float32");  // strong by its width alone: no mark
+  EXPECT_NE(*parseType("np.float64"), *parseType("float64"));
+  EXPECT_TRUE(parseType("np.float64")->strong);
+  EXPECT_EQ(numbaSpelling(*parseType("UniTuple(np.float64, 2)")), "UniTuple(float64, 2)");
+  EXPECT_EQ(printType(declaredArgument(*parseType("f8"))), "np.float64");
+  EXPECT_EQ(printType(declaredArgument(*parseType("bool"))), "np.bool");
+  for (const char* kept : {"float32", "float64[:]", "UniTuple(float64, 2)", "class(float64)", "optional(float64)"})
+    EXPECT_EQ(printType(declaredArgument(*parseType(kept))), canon(kept)) << kept;
+  for (const char* bad : {"np.float64[:]", "np.", "np.foo", "np.array(float64, 1d, C)"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
 TEST(TypeGrammar, CanonicalFormsRoundTrip) {
   for (const char* s : {"int64", "bool", "none", "unicode_type", "UniTuple(int64, 2)", "Tuple(int64, float64)",
                         "array(float64, 2d, F)", "Tuple(array(int32, 3d, A), UniTuple(complex64, 4), none)",
