@@ -120,3 +120,10 @@ def test_declarations_are_part_of_the_cache_key(kilnd):
     c = jit(_truncated_r)
     assert a(2.7) == np.float32(2.7) and b(2.7) == 2 and c(2.7) == 2.7
     assert a.bundle().hash != b.bundle().hash != c.bundle().hash
+
+
+def test_default_width_declarations_convert_too(kilnd):
+    # int64/float64/bool declarations (the widths a Python number has) convert as the narrow ones do
+    assert jit(locals={"r": types.int64})(_truncated_r)(2.9) == 2
+    assert jit(locals={"r": "float64"})(_truncated_r)(3) == 3.0 and type(jit(locals={"r": "f8"})(_truncated_r)(3)) is float
+    assert jit(locals={"r": types.boolean})(_truncated_r)(5) is True

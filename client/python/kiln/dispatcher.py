@@ -235,8 +235,8 @@ class Dispatcher(_kiln.Dispatcher):
         """The compiled argument-type tuples, in the order they were compiled;
         literally: then each literal specialisation called, as Numba lists
         them ("Literal[int](3)", "int64")."""
-        return [_numba_spellings(args) for args, _ in self._overloads()] + list(
-            self.__dict__.get("_literal_signatures", ()))
+        spelled = dict.fromkeys(_numba_spellings(args) for args, _ in self._overloads())  # NEP 50: a weak and a strong
+        return list(spelled) + list(self.__dict__.get("_literal_signatures", ()))        # twin are one Numba signature
 
     @property
     def overloads(self):
@@ -678,7 +678,7 @@ def declared_locals(declared):
         text = t if isinstance(t, str) else str(t) if _is_numba_type(t) else None
         if text is None:
             raise TypeError(f"locals: the type of '{name}' must be a Numba type or a type name, got {t!r}")
-        spelled = parse_signature(f"({text},)")[1][0]
+        spelled = _numba_spellings(parse_signature(f"({text},)")[1])[0]  # the local's type, weak or strong alike
         if spelled in _SCALAR_SPELLINGS:
             out.append((name, spelled))
     return tuple(sorted(out))
