@@ -138,7 +138,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::intrinsicCall(const ir::Instr& i,
       return refuse(why);
     llvm::Function* defined = m->getFunction(x.symbol);
     defined->setName(name);
-    defined->setLinkage(llvm::GlobalValue::InternalLinkage);
+    // External while linking: the linker brings over an internal function
+    // only when something in the destination already uses it. Made
+    // internal once it is in (no other module names it).
+    defined->setLinkage(llvm::GlobalValue::ExternalLinkage);
     defined->removeFnAttr(llvm::Attribute::NoInline);
     defined->removeFnAttr(llvm::Attribute::OptimizeNone);
     defined->addFnAttr(llvm::Attribute::AlwaysInline);
@@ -146,6 +149,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::intrinsicCall(const ir::Instr& i,
     if (llvm::Linker::linkModules(mod_, std::move(m))) return refuse("it cannot be linked into the module");
     f = mod_.getFunction(name);
     if (!f) return absl::InternalError(absl::StrCat("intrinsic ", x.name, " was linked but is not in the module"));
+    f->setLinkage(llvm::GlobalValue::InternalLinkage);
   }
   std::vector<llvm::Value*> args;
   for (size_t k = 0; k < binding.source.size() && k < params.size(); ++k)

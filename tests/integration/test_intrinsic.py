@@ -264,7 +264,8 @@ def _spec_with_ir(f, text=None, **change):
     major, minor, functions, intrinsics = bundle_spec(f.py_func)
     assert len(intrinsics) == 1, intrinsics
     name, symbol, args, ret, ir_text = intrinsics[0]
-    fields = dict(name=name, symbol=symbol, args=args, ret=ret, ir=text if text is not None else ir_text, **change)
+    fields = dict(name=name, symbol=symbol, args=args, ret=ret, ir=text if text is not None else ir_text)
+    fields.update(change)
     return major, minor, functions, [(fields["name"], fields["symbol"], fields["args"], fields["ret"], fields["ir"])]
 
 
@@ -287,8 +288,8 @@ def test_malformed_and_evil_ir_is_refused_and_the_server_stays_up(private_kilnd)
         assert "intrinsic popcnt(): its LLVM IR is refused" in reply["message"], (what, reply["message"])
         assert says in reply["message"], (what, reply["message"])
         assert reply["line"] == _popcnt.__code__.co_firstlineno + 1, what
-    for change, says in ((dict(ir="x" * (1 << 16 + 1)), "llvm_ir has"), (dict(ret="flot"), "return_type"),
-                         (dict(args=["array(float64, 1d, C"]), "arg_types[0]"), (dict(symbol=""), "symbol"),
+    for change, says in ((dict(ir="x" * ((1 << 16) + 1)), "llvm_ir has"), (dict(ret="flot"), "return_type"),
+                         (dict(args=["array(float64, 1d, C"]), r"arg_types\[0\]"), (dict(symbol=""), "symbol"),
                          (dict(ir=""), "llvm_ir is empty")):
         with pytest.raises(errors.InvalidRequestError, match=says):
             _compile(_spec_with_ir(f, **change))
