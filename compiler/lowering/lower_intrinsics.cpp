@@ -127,6 +127,10 @@ absl::StatusOr<llvm::Value*> FunctionLowering::intrinsicCall(const ir::Instr& i,
                                  absl::StrCat("intrinsic ", x.name, "(): its LLVM IR is refused: ", why),
                                  here.filename, line() > 0 ? line() : here.firstlineno, here.qualname);
     };
+    // The allow-list is what every CPU backend selects; NVPTX selects less
+    // (no f64 sin), and a selection failure is fatal, so a GPU kernel takes
+    // none.
+    if (prog_.cuda_ptx) return refuse("intrinsics are compiled for the CPU only, not in a CUDA kernel");
     llvm::SMDiagnostic err;
     std::unique_ptr<llvm::Module> m = llvm::parseAssemblyString(x.llvm_ir, err, ctx_);
     if (!m) return refuse(absl::StrCat("line ", err.getLineNo(), ": ", err.getMessage().str()));
