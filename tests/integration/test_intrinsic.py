@@ -384,3 +384,22 @@ def test_a_changed_codegen_recompiles(project):
     assert _built(project, "app", "run", 41) == (42, 0, 1)  # a fresh process: a hit
     project.edit("intr.py", "builder.add(", "builder.sub(")
     assert _built(project, "app", "run", 41) == (40, 1, 0)
+
+
+# -- GPU kernels ------------------------------------------------------------------
+
+
+def _kernel_popcounts(a):
+    for i in range(a.shape[0]):
+        a[i] = popcnt(a[i])
+
+
+def test_an_intrinsic_in_a_ptx_kernel_is_refused_at_its_call(kilnd):
+    # PTX only (no GPU needed): kiln.cuda.jit answers the request as kiln.jit does, and lowering refuses it
+    from kiln import cuda
+    from kiln.cuda import _driver
+    from kiln.errors import LoweringError
+    with pytest.raises(LoweringError, match=r"intrinsic popcnt\(\): its LLVM IR is refused: intrinsics are "
+                                            r"compiled for the CPU only, not in a CUDA kernel") as e:
+        _driver.compile_kernel(cuda.jit(_kernel_popcounts), ["array(uint64, 1d, C)"], "sm_80", "ptx")
+    assert e.value.where[:2] == (__file__, _kernel_popcounts.__code__.co_firstlineno + 2)
