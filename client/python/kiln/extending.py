@@ -543,6 +543,12 @@ def _llvm_type(spelling):
     return ir.IntType(bits)
 
 
+class _Unoffered(IntrinsicError, AttributeError):
+    """What the codegen context or typing context does not offer: an
+    AttributeError too, so that hasattr() and getattr(x, name, default)
+    probes answer as they do for any object."""
+
+
 class _CodegenContext:
     """The ``context`` an intrinsic's codegen is given: what scalar
     intrinsics use of Numba's BaseContext, on Kiln's data model. Anything
@@ -597,7 +603,7 @@ class _CodegenContext:
         return builder.fpext(val, lt) if dbits > sbits else builder.fptrunc(val, lt)
 
     def __getattr__(self, attr):
-        raise IntrinsicError(f"intrinsic {self._name}(): its codegen used context.{attr}, which kiln does not offer "
+        raise _Unoffered(f"intrinsic {self._name}(): its codegen used context.{attr}, which kiln does not offer "
                              f"(an intrinsic's codegen may use context.{', context.'.join(self.OFFERED)})")
 
 
@@ -609,7 +615,7 @@ class _TypingContext:
         self._name = name
 
     def __getattr__(self, attr):
-        raise IntrinsicError(f"intrinsic {self._name}(): its typing function used typingctx.{attr}, which kiln "
+        raise _Unoffered(f"intrinsic {self._name}(): its typing function used typingctx.{attr}, which kiln "
                              "does not offer without Numba")
 
 
