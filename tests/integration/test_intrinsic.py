@@ -125,6 +125,9 @@ def test_popcount_of_a_uint64_and_of_an_int_argument_converted_to_it(kilnd):
     for v in (0, 3, 2**31, -1):  # an int64 is converted to the signature's uint64, as Numba casts it
         assert f(v) == g(v)
     assert g(-1) == 64
+    text = f.inspect_llvm()
+    text = "\n".join(text.values()) if isinstance(text, dict) else text
+    assert "llvm.ctpop.i64" in text and "kiln.intrinsic" not in text  # inlined at the call, as Numba does
 
 
 def test_int32_float32_bit_casts_round_trip(kilnd):
