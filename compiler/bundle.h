@@ -90,11 +90,13 @@ struct CodeObject {
 std::string pyQuoted(std::string_view text, bool bytes);
 
 struct GlobalRef {
-  enum class Kind { kConstant, kFunction, kModule, kBuiltin, kUnsupported, kMissing };
+  // kIntrinsic: an @intrinsic at the argument types its name spells
+  // ("intrinsic:KEY(T1, T2)"), function_index indexing Bundle::intrinsics.
+  enum class Kind { kConstant, kFunction, kModule, kBuiltin, kUnsupported, kMissing, kIntrinsic };
   std::string name;
   Kind kind = Kind::kMissing;
   Constant value;                 // kConstant
-  uint32_t function_index = 0;    // kFunction: index into Bundle::functions
+  uint32_t function_index = 0;    // kFunction: index into Bundle::functions; kIntrinsic: Bundle::intrinsics
   std::string qualified_name;     // kModule "math"; kBuiltin "abs", "math.sin"
   std::string type_name;          // kUnsupported: the Python type of the value
 };
@@ -122,9 +124,23 @@ struct Function {
   const Constant& defaultAt(size_t k) const { return k < defaults.size() ? defaults[k] : *kwonly_defaults[k - defaults.size()]; }
 };
 
+/// intrinsic: one numba.extending.intrinsic at one signature, built by the
+/// client with llvmlite: LLVM IR text defining exactly one function,
+/// `symbol`, whose parameters and result are Kiln's data model of arg_types
+/// and return_type (scalar spellings, checked by server/). Lowering parses
+/// and checks the text (lowering/lower_intrinsics.cpp) and inlines it.
+struct Intrinsic {
+  std::string name;  // the Python name, for messages
+  std::string symbol;
+  std::vector<std::string> arg_types;
+  std::string return_type;
+  std::string llvm_ir;
+};
+
 struct Bundle {
   uint32_t python_major = 3, python_minor = 11;
   std::vector<Function> functions;  // functions[0] is the entry
+  std::vector<Intrinsic> intrinsics;  // what kIntrinsic globals index
 };
 
 }  // namespace kiln::compiler

@@ -219,7 +219,7 @@ absl::Status convertCode(const pb::CodeObject& in, compiler::CodeObject& out, Ch
   return absl::OkStatus();
 }
 
-absl::StatusOr<compiler::GlobalRef> convertGlobal(const pb::GlobalRef& in, const Checker& at) {
+absl::StatusOr<compiler::GlobalRef> convertGlobal(const pb::GlobalRef& in, const Checker& at, int intrinsic_count) {
   using K = compiler::GlobalRef::Kind;
   compiler::GlobalRef out;
   out.name = in.name();
@@ -242,10 +242,44 @@ absl::StatusOr<compiler::GlobalRef> convertGlobal(const pb::GlobalRef& in, const
     case pb::GlobalRef::KIND_BUILTIN: out.kind = K::kBuiltin; break;
     case pb::GlobalRef::KIND_UNSUPPORTED: out.kind = K::kUnsupported; break;
     case pb::GlobalRef::KIND_MISSING: out.kind = K::kMissing; break;
+    case pb::GlobalRef::KIND_INTRINSIC:
+      if (in.function_index() >= static_cast<uint32_t>(intrinsic_count))
+        return at.fail(absl::StrCat("function_index ", in.function_index(), " is out of range (the bundle has ",
+                                    intrinsic_count, " intrinsics)"));
+      out.kind = K::kIntrinsic;
+      out.function_index = in.function_index();
+      break;
     case pb::GlobalRef::KIND_UNSPECIFIED:
     default:  // a proto enum can hold values from newer clients
       return at.fail(absl::StrCat("global '", in.name(), "' has unknown kind ", static_cast<int>(in.kind())));
   }
+  return out;
+}
+
+// intrinsic: the fields of one intrinsic, bounded; each type a spelling the
+// type grammar reads (typing refuses the ones that are not scalars, at the
+// call). The IR text itself is parsed and checked by the compiler, which
+// owns LLVM (lowering/lower_intrinsics.cpp).
+absl::StatusOr<compiler::Intrinsic> convertIntrinsic(const pb::Intrinsic& in, const Checker& at) {
+  compiler::Intrinsic out;
+  if (in.name().empty() || in.name().size() > 256) return at.fail("name must have 1 to 256 bytes");
+  if (in.symbol().empty() || in.symbol().size() > 256) return at.fail("symbol must have 1 to 256 bytes");
+  if (auto s = at.size(in.llvm_ir().size(), kMaxIntrinsicIrBytes, "llvm_ir"); !s.ok()) return s;
+  if (in.llvm_ir().empty()) return at.fail("llvm_ir is empty");
+  if (auto s = at.size(in.arg_types_size(), kMaxIntrinsicArgs, "arg_types"); !s.ok()) return s;
+  auto type = [&](const std::string& text, absl::string_view field) -> absl::Status {
+    if (absl::StatusOr<base::TypeSyntax> t = base::parseType(text); !t.ok())
+      return at.fail(absl::StrCat(field, ": ", t.status().message()));
+    return absl::OkStatus();
+  };
+  for (int k = 0; k < in.arg_types_size(); ++k)
+    if (auto s = type(in.arg_types(k), absl::StrCat("arg_types[", k, "]")); !s.ok()) return s;
+  if (auto s = type(in.return_type(), "return_type"); !s.ok()) return s;
+  out.name = in.name();
+  out.symbol = in.symbol();
+  out.arg_types.assign(in.arg_types().begin(), in.arg_types().end());
+  out.return_type = in.return_type();
+  out.llvm_ir = in.llvm_ir();
   return out;
 }
 
@@ -264,6 +298,15 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
   compiler::Bundle out;
   out.python_major = in.python_major();
   out.python_minor = in.python_minor();
+  if (in.intrinsics_size() > kMaxIntrinsics)
+    return absl::InvalidArgumentError(absl::StrCat("bad bundle: ", in.intrinsics_size(),
+                                                   " intrinsics, more than the limit of ", kMaxIntrinsics));
+  for (int k = 0; k < in.intrinsics_size(); ++k) {
+    absl::StatusOr<compiler::Intrinsic> x =
+        convertIntrinsic(in.intrinsics(k), Checker{in.functions_size(), absl::StrCat("intrinsics[", k, "]")});
+    if (!x.ok()) return x.status();
+    out.intrinsics.push_back(*std::move(x));
+  }
   out.functions.resize(in.functions_size());
   for (int f = 0; f < in.functions_size(); ++f) {
     const pb::Function& fn = in.functions(f);
@@ -274,7 +317,8 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
     if (auto s = at.size(fn.globals_size(), kMaxListItems, "globals"); !s.ok()) return s;
     for (int g = 0; g < fn.globals_size(); ++g) {
       absl::StatusOr<compiler::GlobalRef> ref =
-          convertGlobal(fn.globals(g), Checker{at.function_count, absl::StrCat(at.where, ".globals[", g, "]")});
+          convertGlobal(fn.globals(g), Checker{at.function_count, absl::StrCat(at.where, ".globals[", g, "]")},
+                      in.intrinsics_size());
       if (!ref.ok()) return ref.status();
       out.functions[f].globals.push_back(*std::move(ref));
     }

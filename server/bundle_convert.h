@@ -19,6 +19,9 @@ namespace kiln::server {
 
 /// Limits on what one bundle may hold.
 inline constexpr int kMaxFunctions = 4096;
+inline constexpr int kMaxIntrinsics = 1024;          // intrinsic: Bundle.intrinsics
+inline constexpr size_t kMaxIntrinsicIrBytes = 1 << 16;  // one intrinsic's LLVM IR text
+inline constexpr int kMaxIntrinsicArgs = 64;
 inline constexpr size_t kMaxCodeBytes = 1 << 20;    // co_code, co_exceptiontable
 inline constexpr size_t kMaxStringBytes = 1 << 20;  // any one string or bytes constant
 inline constexpr int kMaxListItems = 1 << 16;       // consts, names, globals, ...

@@ -649,6 +649,10 @@ class FunctionLowering {
   absl::StatusOr<llvm::Value*> call(const ir::Instr& i);
   absl::StatusOr<llvm::Value*> bundleCall(const ir::Instr& i, const typing::CallBinding& binding,
                                           const typing::Type* callee, const typing::Type* result);
+  // intrinsic: a call of an @intrinsic (lower_intrinsics.cpp): its LLVM IR
+  // text, parsed, checked and linked into this module on its first call.
+  absl::StatusOr<llvm::Value*> intrinsicCall(const ir::Instr& i, const typing::CallBinding& binding,
+                                             const typing::Type* result);
   absl::Status raise(const ir::Instr& i);
   // Ownership bookkeeping while lowering (lower_memory.cpp).
   void beginBlock(const ir::Block* blk);

@@ -232,6 +232,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
 // as typing decided, its error propagated, its result converted.
 absl::StatusOr<llvm::Value*> FunctionLowering::bundleCall(const ir::Instr& i, const typing::CallBinding& binding,
                                                          const typing::Type* callee, const typing::Type* result) {
+  if (binding.intrinsic >= 0) return intrinsicCall(i, binding, result);
   const typing::Instance& target = *prog_.instances[binding.target];
   const compiler::Function& fn = prog_.bundle->functions[target.function_index];
   std::vector<llvm::Value*> args;

@@ -10,4 +10,5 @@ set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower
   lower_buffers.cpp  # buffers:
   lower_literal_containers.cpp  # litcont:
   lower_format.cpp  # format:
-  lower_native.cpp)  # native:
+  lower_native.cpp  # native:
+  lower_intrinsics.cpp)  # intrinsic:

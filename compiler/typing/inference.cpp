@@ -570,7 +570,8 @@ class Inferrer {
         return userError(Diagnostic::Kind::kUnsupported,
                          absl::StrCat("module '", g->qualified_name, "' is not supported in jitted code"), line_);
       case K::kBuiltin:
-        if (g->qualified_name.rfind("overload:", 0) == 0) return tc_.builtin(g->qualified_name);  // overloadCall
+        if (g->qualified_name.rfind("overload:", 0) == 0 || g->qualified_name.rfind("intrinsic:", 0) == 0)
+          return tc_.builtin(g->qualified_name);  // overloadCall
         return builtinType(g->qualified_name);
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
@@ -586,6 +587,8 @@ class Inferrer {
         return typingError(absl::StrCat("cannot use global '", name, "' of Python type '", g->type_name,
                                         "' in jitted code"));
       case K::kMissing: break;
+      case K::kIntrinsic:  // intrinsic: named "intrinsic:KEY(T1)", read by overloadCall, never by a LOAD_GLOBAL
+        return absl::InvalidArgumentError(absl::StrCat("global '", name, "' is an intrinsic's signature"));
     }
     return tc_.unknown();
   }
@@ -804,6 +807,9 @@ class Inferrer {
     const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
     if (g && g->kind == compiler::GlobalRef::Kind::kFunction && g->function_index < p_.bundle->functions.size())
       return functionCall(inst, i, static_cast<int>(g->function_index), bound);
+    if (g && g->kind == compiler::GlobalRef::Kind::kIntrinsic && !bound &&
+        g->function_index < p_.bundle->intrinsics.size())
+      return intrinsicCall(inst, i, static_cast<int>(g->function_index));
     if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported)
       return g->type_name.empty() && !none_applies.ok() ? none_applies : typingError(g->type_name);
     return userError(Diagnostic::Kind::kOverloadRequest, key, line_);
@@ -845,6 +851,42 @@ class Inferrer {
     const std::string name = callee->name.substr(std::string_view(kOverloadMethod).size() + 1);
     return overloadAnswered(inst, i, *key, /*bound=*/true,
                             typingError(absl::StrCat("unknown attribute '", name, "' of type ", receiver->str())));
+  }
+
+  // intrinsic: a call of an @intrinsic whose typing the client ran at these
+  // argument types (the answer to "intrinsic:KEY(T1, T2)"): the signature it
+  // gave decides the call's type; each argument is converted to the
+  // signature's type, as Numba casts it. Scalars only (bool, ints, floats):
+  // the data model of anything else is not one an llvmlite codegen can be
+  // written against here.
+  absl::StatusOr<const Type*> intrinsicCall(Instance& inst, ir::Instr& i, int index) {
+    const compiler::Intrinsic& x = p_.bundle->intrinsics[index];
+    if (!i.kwnames.empty())
+      return typingError(absl::StrCat("intrinsic ", x.name, "() takes no keyword arguments"));
+    if (x.arg_types.size() != i.operands.size() - 1)
+      return typingError(absl::StrCat("intrinsic ", x.name, "(): its signature has ", x.arg_types.size(),
+                                      " arguments, the call passes ", i.operands.size() - 1));
+    auto scalar = [&](const std::string& spelling) -> absl::StatusOr<const Type*> {
+      absl::StatusOr<const Type*> t = tc_.parse(spelling);
+      if (!t.ok()) return absl::InvalidArgumentError(t.status().message());
+      if ((*t)->kind != Kind::kBool && (*t)->kind != Kind::kInt && (*t)->kind != Kind::kFloat)
+        return userError(Diagnostic::Kind::kUnsupported,
+                         absl::StrCat("intrinsic ", x.name, "(): the type ", (*t)->str(),
+                                      " in its signature is not supported (only bool, integers and floats)"),
+                         line_);
+      return *t;
+    };
+    CallBinding binding;
+    binding.intrinsic = index;
+    for (size_t k = 0; k < x.arg_types.size(); ++k) {
+      absl::StatusOr<const Type*> t = scalar(x.arg_types[k]);
+      if (!t.ok()) return t.status();
+      binding.source.push_back(static_cast<int>(k + 1));
+    }
+    absl::StatusOr<const Type*> ret = scalar(x.return_type);
+    if (!ret.ok()) return ret.status();
+    inst.calls[&i] = std::move(binding);
+    return *ret;
   }
 
   // pyfuncs: the bundle function implementing `name` ("list.sort",
@@ -1035,7 +1077,8 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
-        if (callee->name.rfind("overload:", 0) == 0) return overloadCall(inst, i, callee->name);
+        if (callee->name.rfind("overload:", 0) == 0 || callee->name.rfind("intrinsic:", 0) == 0)
+          return overloadCall(inst, i, callee->name);  // intrinsic: asked for and answered as an overload is
         if (int fn = callee->name == "sorted" ? keyedSort(inst, i, "list.sorted") : -1; fn >= 0)
           return functionCall(inst, i, fn, /*bound=*/false);  // pyfuncs: sorted(it, key=f) written in Python
         // sets: set(), set(iterable), bool(s) (rules_sets.cpp).
@@ -2774,7 +2817,7 @@ void markReachable(Program& p, int idx) {
   for (auto& b : inst.ir->blocks)
     for (auto& i : b->instrs) {
       auto it = inst.calls.find(i.get());
-      if (it != inst.calls.end()) markReachable(p, it->second.target);
+      if (it != inst.calls.end() && it->second.target >= 0) markReachable(p, it->second.target);  // intrinsic: -1
       if (auto set = inst.set_calls.find(i.get()); set != inst.set_calls.end())  // pycells:
         for (const CallBinding& c : set->second) markReachable(p, c.target);
     }

@@ -40,6 +40,9 @@ struct CallBinding {
   // arguments as one tuple (-1: none), and their operand indices.
   int varargs_param = -1;
   std::vector<int> varargs;
+  // intrinsic: the call is of Bundle::intrinsics[intrinsic] (target unused;
+  // source[k] is the operand of its argument k, converted to its type).
+  int intrinsic = -1;
 };
 
 struct Instance {

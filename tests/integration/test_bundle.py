@@ -33,7 +33,8 @@ def test_bundle_contents():
     import kiln
     from kiln.bundle import KIND_BUILTIN, KIND_CONSTANT, KIND_FUNCTION, KIND_MISSING, KIND_MODULE, bundle_spec
 
-    major, minor, functions = bundle_spec(entry)
+    major, minor, functions, intrinsics = bundle_spec(entry)
+    assert intrinsics == []  # intrinsic: none read
     assert (major, minor) == sys.version_info[:2]
     assert [f[0]["name"] for f in functions] == ["entry", "helper"]
     refs = {r[0]: r for r in functions[0][1]}

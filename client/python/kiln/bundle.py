@@ -29,6 +29,7 @@ KIND_MODULE = _GLOBAL_KINDS["KIND_MODULE"]
 KIND_BUILTIN = _GLOBAL_KINDS["KIND_BUILTIN"]
 KIND_UNSUPPORTED = _GLOBAL_KINDS["KIND_UNSUPPORTED"]
 KIND_MISSING = _GLOBAL_KINDS["KIND_MISSING"]
+KIND_INTRINSIC = _GLOBAL_KINDS["KIND_INTRINSIC"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _UINT64_MAX = 2**64 - 1  # npmore: larger ints are uint64 constants
@@ -442,6 +443,7 @@ class _Builder:
         self.entry_locals = None  # locals: the entry function's jit(locals=...) declarations (bundle_spec)
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
+        self.intrinsics = []  # intrinsic: (name, symbol, [arg type], return type, IR text), Bundle.intrinsics
 
     def add_function(self, func, options=None):
         """Function `func`'s index in the bundle, adding it (and what it
@@ -828,6 +830,22 @@ class _Builder:
         except _Unrepresentable:
             pass
         from . import extending
+        if extending.intrinsic_parts(value) is not None:
+            # intrinsic: "intrinsic:KEY", with each (argument types) answered
+            # so far as a member global indexing the bundle's intrinsics;
+            # typing asks for the others, as for an @overload.
+            key = extending.overload_key(value)
+            known = {m[0] for m in self.members}
+            for gname, (what, answer) in extending.answers_for(key, "intrinsic"):
+                if gname in known:
+                    continue
+                if what == "intrinsic":
+                    if answer not in self.intrinsics:
+                        self.intrinsics.append(answer)
+                    self.members.append((gname, KIND_INTRINSIC, None, self.intrinsics.index(answer), "", ""))
+                else:
+                    self.members.append((gname, KIND_UNSUPPORTED, None, 0, "", answer))
+            return (name, KIND_BUILTIN, None, 0, f"intrinsic:{key}", "")
         if extending.overloads_of(value):
             # overload: a function an @overload implements (Kiln's or Numba's
             # registry), which Kiln has no implementation of (asked last):
@@ -905,4 +923,4 @@ def bundle_spec(func, held=None, declared=None):
     b.add_function(func)
     if held is not None:
         held.extend(b.held)
-    return (sys.version_info.major, sys.version_info.minor, b.functions)
+    return (sys.version_info.major, sys.version_info.minor, b.functions, b.intrinsics)

@@ -254,7 +254,7 @@ def overload_key(func):
         return key
     # a ufunc (_foreign_ufunc) may have neither __module__ nor __qualname__
     module = getattr(func, "__module__", None) or type(func).__name__
-    base = f"{module}:{getattr(func, '__qualname__', None) or func.__name__}"
+    base = f"{module}:{getattr(func, '__qualname__', None) or getattr(func, '__name__', None) or func._name}"
     base = base.replace("(", "_").replace(")", "_").replace(" ", "_")
     key, n = base, 1
     while key in _FUNCTIONS and _FUNCTIONS[key] is not func:
@@ -281,7 +281,7 @@ def answer(request):
     the call compiles to (the implementation or the TypingError)."""
     what, _, request_rest = request.partition(":")
     key, _, rest = request_rest.partition("(")
-    func = _FUNCTIONS.get(key) if what == "overload" else None
+    func = _FUNCTIONS.get(key) if what in ("overload", "intrinsic") else None  # intrinsic: asked for so too
     if (func is None and not (what in _MEMBER_KINDS and key.isidentifier())) or not request.endswith(")"):
         raise RuntimeError(f"kiln: the server asked for an unknown overload {request!r}")
     from ._numba_types import split_items
@@ -289,6 +289,9 @@ def answer(request):
     for s in split_items(rest[:-1]):
         m = _KEYWORD.fullmatch(s)
         spelled.append((m.group(1), m.group(2)) if m else (None, s))
+    if what == "intrinsic":
+        _ANSWERS[request] = _run_intrinsic(func, spelled, f"{func._name}({', '.join(split_items(rest[:-1]))})")
+        return
     if func is not None:
         call = f"{func.__name__}({', '.join(split_items(rest[:-1]))})"
         _ANSWERS[request] = _run_overloads(overloads_of(func), func.__name__, spelled, call) or \
@@ -448,3 +451,250 @@ def _signature_mismatch(typing_func, impl_func):
             any(a is not b and a != b for (_, a), (_, b) in zip(ty[1], im[1])):
         return "the implementation's keyword arguments or their defaults differ from the overload's"
     return ""
+
+
+# -- intrinsic --------------------------------------------------------------
+
+class Intrinsic:
+    """What ``@kiln.extending.intrinsic`` makes of a typing function: called
+    in compiled code, its typing function runs in this process with the
+    argument types, and the codegen it returns writes the call's LLVM IR with
+    llvmlite (docs/extending.md). Not callable from Python, as Numba's."""
+
+    def __init__(self, name, defn, prefer_literal=False):
+        self._name = name
+        self._defn = defn
+        self._prefer_literal = bool(prefer_literal)
+        self.__name__ = name
+        self.__qualname__ = getattr(defn, "__qualname__", name)
+        self.__module__ = getattr(defn, "__module__", None)
+        self.__doc__ = getattr(defn, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"{self!r} is not usable in pure-python")
+
+    def __repr__(self):
+        return f"<intrinsic {self._name}>"
+
+
+def intrinsic(*args, **kwargs):
+    """Numba's ``numba.extending.intrinsic``: ``@intrinsic def f(typingctx,
+    x): return sig, codegen``, or ``@intrinsic(prefer_literal=True)``. Only
+    scalar signatures (bool, integers, floats) compile (docs/extending.md)."""
+    def make(defn):
+        if not callable(defn) or not hasattr(defn, "__code__"):
+            raise TypeError(f"intrinsic needs a Python function, got {type(defn).__name__}")
+        return Intrinsic(defn.__name__, defn, kwargs.get("prefer_literal", False))
+
+    if len(args) == 1 and not kwargs and callable(args[0]):
+        return make(args[0])
+    if args:
+        raise TypeError("intrinsic takes only keyword options")
+    return make
+
+
+__all__ += ["intrinsic"]
+
+
+def intrinsic_parts(value):
+    """(name, typing function, prefer_literal) of an @intrinsic, Kiln's or
+    Numba's (numba.core.extending._Intrinsic), or None for anything else."""
+    if isinstance(value, Intrinsic):
+        return value._name, value._defn, value._prefer_literal
+    cls = type(value)
+    if cls.__name__ == "_Intrinsic" and cls.__module__ == "numba.core.extending":
+        return value._name, value._defn, bool(getattr(value, "_prefer_literal", False))
+    return None
+
+
+# Kiln's data model of the scalar types an intrinsic's signature may name
+# (compiler/lowering/data_model.cpp valueType): (LLVM kind, bits, signed).
+_SCALAR_MODEL = {"bool": ("int", 1, False), "float32": ("float", 32, True), "float64": ("float", 64, True)}
+_SCALAR_MODEL.update({f"int{b}": ("int", b, True) for b in (8, 16, 32, 64)})
+_SCALAR_MODEL.update({f"uint{b}": ("int", b, False) for b in (8, 16, 32, 64)})
+
+MAX_INTRINSIC_IR = 1 << 16  # the server's limit on one intrinsic's IR text (server/bundle_convert.h)
+
+
+class IntrinsicError(Exception):
+    """Why an @intrinsic cannot be compiled at some types: becomes the
+    call's TypingError."""
+
+
+def _spelling(t, numba):
+    """The Kiln spelling of type object `t` (Numba's or kiln.types')."""
+    t = _unliteral(t, numba)
+    return t.name if not numba and hasattr(t, "name") else str(t)
+
+
+def _scalar(t, numba, name, what):
+    spelling = _spelling(t, numba)
+    if spelling not in _SCALAR_MODEL:
+        raise IntrinsicError(f"intrinsic {name}(): {what} {spelling} is not supported (an intrinsic's signature may "
+                             f"hold only bool, integers and floats in kiln)")
+    return spelling
+
+
+def _llvm_type(spelling):
+    from llvmlite import ir
+    kind, bits, _ = _SCALAR_MODEL[spelling]
+    if kind == "float":
+        return ir.FloatType() if bits == 32 else ir.DoubleType()
+    return ir.IntType(bits)
+
+
+class _Unoffered(IntrinsicError, AttributeError):
+    """What the codegen context or typing context does not offer: an
+    AttributeError too, so that hasattr() and getattr(x, name, default)
+    probes answer as they do for any object."""
+
+
+class _CodegenContext:
+    """The ``context`` an intrinsic's codegen is given: what scalar
+    intrinsics use of Numba's BaseContext, on Kiln's data model. Anything
+    else is refused by name."""
+
+    OFFERED = ("get_value_type", "get_data_type", "get_argument_type", "get_return_type", "get_constant", "cast")
+
+    def __init__(self, name, numba):
+        self._name = name
+        self._numba = numba
+
+    def _model(self, ty):
+        return _scalar(ty, self._numba, self._name, "the type")
+
+    def get_value_type(self, ty):
+        return _llvm_type(self._model(ty))
+
+    get_argument_type = get_return_type = get_value_type
+
+    def get_data_type(self, ty):
+        from llvmlite import ir
+        spelling = self._model(ty)
+        return ir.IntType(8) if spelling == "bool" else _llvm_type(spelling)  # a bool is a byte in memory
+
+    def get_constant(self, ty, value):
+        from llvmlite import ir
+        spelling = self._model(ty)
+        kind = _SCALAR_MODEL[spelling][0]
+        return ir.Constant(_llvm_type(spelling), float(value) if kind == "float" else int(value))
+
+    def cast(self, builder, val, fromty, toty):
+        """Numba's scalar conversions: ints by their signedness, floats to
+        ints truncating, anything to bool as `!= 0`."""
+        src, dst = self._model(fromty), self._model(toty)
+        if src == dst:
+            return val
+        (skind, sbits, ssigned), (dkind, dbits, dsigned) = _SCALAR_MODEL[src], _SCALAR_MODEL[dst]
+        lt = _llvm_type(dst)
+        if dst == "bool":
+            zero = self.get_constant(fromty, 0)
+            return builder.fcmp_unordered("!=", val, zero) if skind == "float" else builder.icmp_unsigned("!=", val, zero)
+        if skind == "int" and dkind == "int":
+            if dbits < sbits:
+                return builder.trunc(val, lt)
+            if dbits == sbits:
+                return val
+            return builder.sext(val, lt) if ssigned and src != "bool" else builder.zext(val, lt)
+        if skind == "int":
+            return builder.sitofp(val, lt) if ssigned and src != "bool" else builder.uitofp(val, lt)
+        if dkind == "int":
+            return builder.fptosi(val, lt) if dsigned else builder.fptoui(val, lt)
+        return builder.fpext(val, lt) if dbits > sbits else builder.fptrunc(val, lt)
+
+    def __getattr__(self, attr):
+        raise _Unoffered(f"intrinsic {self._name}(): its codegen used context.{attr}, which kiln does not offer "
+                             f"(an intrinsic's codegen may use context.{', context.'.join(self.OFFERED)})")
+
+
+class _TypingContext:
+    """The ``typingctx`` a Kiln intrinsic's typing function is given without
+    Numba: it offers nothing, and says so by name."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, attr):
+        raise _Unoffered(f"intrinsic {self._name}(): its typing function used typingctx.{attr}, which kiln "
+                             "does not offer without Numba")
+
+
+def _symbol(name):
+    return "kiln_intrinsic_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def _run_intrinsic(value, spelled, call):
+    """The answer to "intrinsic:KEY(T1, T2)": ("intrinsic", (name, symbol,
+    [arg type], return type, LLVM IR text)) or ("error", the TypingError)."""
+    name, defn, prefer_literal = intrinsic_parts(value)
+    numba = "numba.core.types" in sys.modules  # Numba's own intrinsic implies it
+    if any(k is not None for k, _ in spelled):
+        return ("error", f"{call}: an intrinsic takes no keyword arguments")
+    typed = _typed(spelled, numba)
+    if isinstance(typed, str):
+        return ("error", f"cannot give the argument type {typed} to intrinsic {name}: it has no type object in kiln")
+    if numba:
+        typingctx = sys.modules["numba.core.registry"].cpu_target.typing_context \
+            if "numba.core.registry" in sys.modules else _TypingContext(name)
+    else:
+        typingctx = _TypingContext(name)
+    try:
+        result = None
+        for args, _ in _attempts(typed, numba, prefer_literal):
+            try:
+                result = defn(typingctx, *args)
+            except Exception as e:
+                if not _is_typing_error(e):
+                    raise
+                return ("error", f"{call}: {getattr(e, 'msg', None) or e}")
+            if result is not None:
+                break
+        if result is None:
+            return ("error", f"Invalid use of intrinsic {name} with argument(s) of type(s): "
+                             f"({', '.join(s for _, s in spelled)}): its typing function returned None")
+        if not (isinstance(result, tuple) and len(result) == 2 and callable(result[1]) and
+                hasattr(result[0], "args") and hasattr(result[0], "return_type")):
+            return ("error", f"{call}: intrinsic {name}'s typing function must return (signature, codegen), "
+                             f"not {type(result).__name__}")
+        sig, codegen = result
+        if len(sig.args) != len(spelled):
+            return ("error", f"{call}: intrinsic {name}'s signature has {len(sig.args)} arguments, the call "
+                             f"passes {len(spelled)}")
+        arg_types = [_scalar(t, numba, name, "the argument type") for t in sig.args]
+        return_type = _scalar(sig.return_type, numba, name, "the return type")
+        text = _codegen_ir(name, codegen, sig, arg_types, return_type, numba)
+    except IntrinsicError as e:
+        return ("error", str(e))
+    return ("intrinsic", (name, _symbol(name), arg_types, return_type, text))
+
+
+def _codegen_ir(name, codegen, sig, arg_types, return_type, numba):
+    """The LLVM IR text of a fresh llvmlite module holding one function, of
+    Kiln's data model of the signature, whose body `codegen` writes."""
+    try:
+        from llvmlite import ir
+    except ImportError:
+        raise IntrinsicError(f"intrinsic {name}(): its codegen needs llvmlite, which is not installed") from None
+    module = ir.Module(name=f"intrinsic.{name}")
+    fn = ir.Function(module, ir.FunctionType(_llvm_type(return_type), [_llvm_type(t) for t in arg_types]),
+                     name=_symbol(name))
+    builder = ir.IRBuilder(fn.append_basic_block("entry"))
+    context = _CodegenContext(name, numba)
+    try:
+        value = codegen(context, builder, sig, list(fn.args))
+    except IntrinsicError:
+        raise
+    except Exception as e:
+        raise IntrinsicError(f"intrinsic {name}(): its codegen raised {type(e).__name__}: {e}") from None
+    if not isinstance(value, ir.Value) or value.type != fn.function_type.return_type:
+        got = getattr(value, "type", type(value).__name__)
+        raise IntrinsicError(f"intrinsic {name}(): its codegen returned {got}, not a value of "
+                             f"{fn.function_type.return_type} (the LLVM type of {return_type})")
+    if builder.block.is_terminated:
+        raise IntrinsicError(f"intrinsic {name}(): its codegen left the builder in a terminated block")
+    builder.ret(value)
+    text = str(module)
+    if len(text.encode()) > MAX_INTRINSIC_IR:
+        raise IntrinsicError(f"intrinsic {name}(): its LLVM IR has {len(text.encode())} bytes, more than kiln's limit "
+                             f"of {MAX_INTRINSIC_IR}")
+    return text

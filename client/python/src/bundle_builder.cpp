@@ -267,10 +267,34 @@ bool buildLocals(PyObject* v, kiln::v1::Function* f) {
 
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   unsigned int major, minor;
-  PyObject* functions;
-  if (!PyArg_ParseTuple(spec, "IIO", &major, &minor, &functions)) return false;
+  PyObject *functions, *intrinsics = nullptr;
+  if (!PyArg_ParseTuple(spec, "IIO|O", &major, &minor, &functions, &intrinsics)) return false;
   out->set_python_major(major);
   out->set_python_minor(minor);
+  // intrinsic: [(name, symbol, [arg type], return type, LLVM IR text)]
+  if (intrinsics != nullptr) {
+    PyObject* iseq = PySequence_Fast(intrinsics, "intrinsics");
+    if (iseq == nullptr) return false;
+    bool ok = true;
+    for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(iseq); ++i) {
+      PyObject *name, *symbol, *arg_types, *return_type, *llvm_ir;
+      kiln::v1::Intrinsic* x = out->add_intrinsics();
+      ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(iseq, i), "UUOUU", &name, &symbol, &arg_types, &return_type,
+                            &llvm_ir) &&
+           getStr(name, x->mutable_name()) && getStr(symbol, x->mutable_symbol()) &&
+           getStr(return_type, x->mutable_return_type()) && getStr(llvm_ir, x->mutable_llvm_ir());
+      PyObject* aseq = ok ? PySequence_Fast(arg_types, "arg_types") : nullptr;
+      if (aseq == nullptr) {
+        ok = false;
+        break;
+      }
+      for (Py_ssize_t k = 0; ok && k < PySequence_Fast_GET_SIZE(aseq); ++k)
+        ok = getStr(PySequence_Fast_GET_ITEM(aseq, k), x->add_arg_types());
+      Py_DECREF(aseq);
+    }
+    Py_DECREF(iseq);
+    if (!ok) return false;
+  }
   PyObject* seq = PySequence_Fast(functions, "functions");
   if (seq == nullptr) return false;
   bool ok = true;

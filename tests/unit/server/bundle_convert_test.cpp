@@ -208,6 +208,36 @@ TEST(BundleConvert, ConvertsAFunctionsOwnErrorModel) {
   expectInvalid(b, "functions[0].error_model: 'fortran' is not 'python' or 'numpy'");
 }
 
+// intrinsic: an intrinsic's fields, bounded, and globals that index them.
+TEST(BundleConvert, ConvertsAndBoundsIntrinsics) {
+  kiln::v1::Bundle b = addOneBundle();
+  kiln::v1::Intrinsic* x = b.add_intrinsics();
+  x->set_name("popcnt");
+  x->set_symbol("kiln_intrinsic_popcnt");
+  x->add_arg_types("uint64");
+  x->set_return_type("uint64");
+  x->set_llvm_ir("define i64 @kiln_intrinsic_popcnt(i64 %x) {\n  ret i64 %x\n}\n");
+  kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();
+  g->set_name("intrinsic:m:popcnt(uint64)");
+  g->set_kind(kiln::v1::GlobalRef::KIND_INTRINSIC);
+  g->set_function_index(0);
+  absl::StatusOr<compiler::Bundle> ok = convertBundle(b);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  ASSERT_EQ(ok->intrinsics.size(), 1u);
+  EXPECT_EQ(ok->intrinsics[0].arg_types, std::vector<std::string>{"uint64"});
+  EXPECT_EQ(ok->functions[0].globals.back().kind, compiler::GlobalRef::Kind::kIntrinsic);
+  g->set_function_index(1);
+  expectInvalid(b, "function_index 1 is out of range (the bundle has 1 intrinsics)");
+  g->set_function_index(0);
+  x->set_return_type("flot");
+  expectInvalid(b, "intrinsics[0]: return_type:");
+  x->set_return_type("uint64");
+  x->set_llvm_ir(std::string((1 << 16) + 1, 'x'));
+  expectInvalid(b, "intrinsics[0]: llvm_ir has 65537 entries or bytes, more than the limit of 65536");
+  x->set_llvm_ir("");
+  expectInvalid(b, "intrinsics[0]: llvm_ir is empty");
+}
+
 TEST(BundleConvert, RejectsUnknownGlobalKind) {
   kiln::v1::Bundle b = addOneBundle();
   kiln::v1::GlobalRef* g = b.mutable_functions(0)->add_globals();

@@ -151,11 +151,11 @@ class _KernelDispatcher(Dispatcher):
 
     def bundle(self):
         if self._bundle is None:
-            major, minor, functions = bundle_spec(self.py_func)
+            major, minor, functions, intrinsics = bundle_spec(self.py_func)
             code, globals_, *defaults = functions[0]  # defaults, then (kwonly) keyword-only defaults
             globals_ = list(globals_) + [(KERNEL_MARKER, KIND_BUILTIN, None, 0, "kiln.cuda.kernel", "")]
             functions[0] = (code, globals_, *defaults)
-            self._bundle = _kiln.make_bundle((major, minor, functions))
+            self._bundle = _kiln.make_bundle((major, minor, functions, intrinsics))
         return self._bundle
 
 
