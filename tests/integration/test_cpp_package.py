@@ -38,7 +38,8 @@ def test_export_writes_a_checked_bundle_file(kilnd, tmp_path):
     [entry] = export.read(path)
     assert entry["name"] == "hyp"
     assert entry["bundle_hash"] == hyp.bundle().hex  # the bytes Python sends: C++ shares the cache
-    assert entry["signatures"] == ["float64(float64, float64)"]
+    # as compiled (NEP 50: a declared float64 argument is a NumPy scalar), so C++ compiles the same entry
+    assert entry["signatures"] == ["float64(np.float64, np.float64)"]
     assert entry["writer"].startswith("kiln ")
 
     data = path.read_bytes()
@@ -83,7 +84,7 @@ def test_kilnctl_export(kilnd, tmp_path):
                         str(out), "--sig", "hypot=float64(float64, float64)"],
                        capture_output=True, text=True, env=_env(), timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "hypot: bundle" in r.stdout and "float64(float64, float64)" in r.stdout
+    assert "hypot: bundle" in r.stdout and "float64(np.float64, np.float64)" in r.stdout  # as compiled (NEP 50)
     from kiln import export
     assert [e["name"] for e in export.read(out)] == ["hypot", "norm"]
     # A signature that does not compile fails here, not later in C++.
