@@ -18,7 +18,7 @@ import textwrap
 import pytest
 
 from conftest import PYTHON_DIR
-from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402 - one project/driver for the cache tests
+from test_cache_keys import built_in_fresh_process as _built, project  # noqa: E402 - one project/driver for the cache tests
 
 np = pytest.importorskip("numpy")
 numba = pytest.importorskip("numba")
@@ -356,13 +356,6 @@ def test_kiln_decorators_check_their_arguments():
 
 
 # -- the cache -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(kilnd_binary, tmp_path):
-    p = Project(kilnd_binary, tmp_path)
-    yield p
-    p.server.stop()
 
 
 def test_second_process_hits_the_cache_and_a_changed_implementation_recompiles(project):

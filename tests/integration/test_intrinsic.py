@@ -23,7 +23,7 @@ from numba.core import cgutils, types  # noqa: E402 - after the importorskip
 from numba.core.errors import TypingError as NumbaTypingError  # noqa: E402
 from numba.extending import intrinsic  # noqa: E402
 
-from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402
+from test_cache_keys import built_in_fresh_process as _built, project  # noqa: E402
 
 
 # -- pynndescent's intrinsics (distances.py, utils.py), as it writes them -------
@@ -351,13 +351,6 @@ def test_kiln_intrinsic_without_numba(kilnd):
 
 
 # -- the IR text is in the bundle, so in the cache key --------------------------
-
-
-@pytest.fixture
-def project(kilnd_binary, tmp_path):
-    p = Project(kilnd_binary, tmp_path)
-    yield p
-    p.server.stop()
 
 
 def test_a_changed_codegen_recompiles(project):

@@ -11,7 +11,7 @@ import inspect
 import pytest
 
 import kiln
-from test_cache_keys import Project, built_in_fresh_process as _built
+from test_cache_keys import built_in_fresh_process as _built, project
 
 np = pytest.importorskip("numpy")
 numba = pytest.importorskip("numba")
@@ -340,13 +340,6 @@ def test_a_literal_request_under_an_explicit_signature_is_refused(kilnd):
 
 
 # -- the cache ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(kilnd_binary, tmp_path):
-    p = Project(kilnd_binary, tmp_path)
-    yield p
-    p.server.stop()
 
 
 def test_each_literal_value_is_its_own_cache_entry(project):

@@ -16,7 +16,7 @@ import types
 
 import pytest
 
-from test_cache_keys import Project, _env
+from test_cache_keys import _env, project
 
 np = pytest.importorskip("numpy")
 numba = pytest.importorskip("numba")
@@ -300,13 +300,6 @@ def _run(project, func, x):
                          capture_output=True, text=True, timeout=300, env=_env(project.server))
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout), project.compiles() - before
-
-
-@pytest.fixture
-def project(kilnd_binary, tmp_path):
-    p = Project(kilnd_binary, tmp_path)
-    yield p
-    p.server.stop()
 
 
 def test_cached_binary_calls_this_processes_function(project):

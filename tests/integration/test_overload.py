@@ -20,7 +20,7 @@ from numba.core import types  # noqa: E402 - after the importorskip
 from numba.core.errors import TypingError as NumbaTypingError  # noqa: E402
 from numba.extending import overload  # noqa: E402
 
-from test_cache_keys import Project, built_in_fresh_process as _built  # noqa: E402 - one project/driver for the cache tests
+from test_cache_keys import built_in_fresh_process as _built, project  # noqa: E402 - one project/driver for the cache tests
 
 
 # -- picked by the argument types ----------------------------------------------
@@ -267,13 +267,6 @@ def test_cuda_kernel_calling_an_overloaded_function_compiles(kilnd):
 
 
 # -- the cache -------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(kilnd_binary, tmp_path):
-    p = Project(kilnd_binary, tmp_path)
-    yield p
-    p.server.stop()
 
 
 def test_second_process_hits_the_cache_and_a_changed_implementation_recompiles(project):
