@@ -138,9 +138,7 @@ llvm::Value* fromMemory(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type
 
 llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* from, const typing::Type* to) {
   // NEP 50: a weak scalar and its strong twin share one data model.
-  if (from == to || (from->isDefaultScalar() && from->strong != to->strong && from->kind == to->kind &&
-                     from->bits == to->bits && from->is_signed == to->is_signed))
-    return v;
+  if (from == to || from->isTwinOf(to)) return v;
   llvm::Type* dst = valueType(b.getContext(), to);
   if (from->kind == Kind::kUnknown) return llvm::PoisonValue::get(dst);
   // enums: an IntEnum member used as a number is its value.

@@ -41,7 +41,8 @@ std::optional<absl::StatusOr<BuiltinRewrite>> staticBuiltinRewrite(const std::st
   if (name == "kiln.static.same_item" && args.size() == 2) {
     if (args[0]->kind != Kind::kList) return BuiltinRewrite{R::kConstant, false};
     const Type* item = args[0]->items[0];
-    return BuiltinRewrite{R::kConstant, item->kind == Kind::kUnknown || item == args[1]};
+    // NEP 50: a list's slots are weak, so an np.float64 item is a float64 list's
+    return BuiltinRewrite{R::kConstant, item->kind == Kind::kUnknown || item == args[1] || item->isTwinOf(args[1])};
   }
   if (name == "kiln.static.item_isinstance" && args.size() == 2) {
     if (args[0]->kind == Kind::kTuple) {  // bytesm: every item; an empty tuple, as an empty list, is false

@@ -89,6 +89,12 @@ class Type {
   }
   /// NEP 50: a Python number's type (a default scalar without `strong`).
   bool isWeakScalar() const { return isDefaultScalar() && !strong; }
+  /// NEP 50: whether o is this type's weak or strong twin (the same default
+  /// scalar, the other strength: one data model).
+  bool isTwinOf(const Type* o) const {
+    return isDefaultScalar() && o->isDefaultScalar() && kind == o->kind && bits == o->bits &&
+           is_signed == o->is_signed && strong != o->strong;
+  }
   bool isFlatIter() const { return kind == Kind::kArrayIter && name == "flat"; }  // flatimag: TypeContext::flatIter
   /// datetime: a datetime64 or timedelta64 scalar (its unit is `name`).
   bool isDatetimeLike() const { return kind == Kind::kNPDatetime || kind == Kind::kNPTimedelta; }

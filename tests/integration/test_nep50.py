@@ -464,3 +464,19 @@ def test_each_kind_of_argument_gets_its_own_overload_from_the_disk_cache(kilnd_b
             assert got == want and built == 0 and hits >= 1
     finally:
         project.server.stop()
+
+
+def test_a_numpy_scalar_argument_goes_into_a_list_of_its_type(kilnd):
+    # A list's slots are weak: heapq's "same item type" check takes an
+    # np.float64 argument for a float64 list's item (Numba suite, test_heapq).
+    import heapq
+
+    from kiln import jit
+
+    @jit
+    def push(h, x):
+        heapq.heappush(h, x)
+        return h[0]
+
+    assert push([1.0, 2.0], np.float64(0.5)) == 0.5
+    assert push([3, 4], np.int64(1)) == 1

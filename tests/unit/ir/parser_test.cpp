@@ -76,6 +76,17 @@ bb7():
 
 TEST(IrParser, EveryPrintedFormRoundTrips) { EXPECT_EQ(roundTrip(kEveryForm), kEveryForm); }
 
+// locals: a store to a declared local, with the declared type's spelling.
+TEST(IrParser, DeclareRoundTripsWithItsType) {
+  constexpr char kText[] = "func @f(%0 x) {\nbb0(%0):\n  %1 = declare 'float32' %0\n  return %1\n}\n";
+  EXPECT_EQ(roundTrip(kText), kText);
+  absl::StatusOr<std::unique_ptr<Function>> f = parseFunction(kText);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ((*f)->blocks[0]->instrs[0]->op, Op::kDeclare);
+  EXPECT_EQ((*f)->blocks[0]->instrs[0]->name, "float32");
+  EXPECT_FALSE(parseFunction("func @f(%0 x) {\nbb0(%0):\n  %1 = declare 3 %0\n  return %1\n}\n").ok());
+}
+
 TEST(IrParser, ReadsAttributesAndStructure) {
   absl::StatusOr<std::unique_ptr<Function>> f = parseFunction(kEveryForm);
   ASSERT_TRUE(f.ok()) << f.status();
