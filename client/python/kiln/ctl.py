@@ -29,7 +29,7 @@ import subprocess
 import sys
 
 from . import _kiln
-from .dispatcher import EMITS, Dispatcher, _fastmath, _numba_spellings, jit, parse_signature
+from .dispatcher import EMITS, Dispatcher, _fastmath, _numba_spellings, declared_signature, jit
 from .errors import KilnError
 
 
@@ -82,7 +82,7 @@ def cmd_compile(args):
     disp = _load_function(args.target)
     target = _parse_target(args.compile_target)
     if args.sig:
-        ret, arg_types = parse_signature(args.sig)
+        ret, arg_types = declared_signature(args.sig)
     elif disp.signatures:  # as compiled (NEP 50: np.float64 where declared), not as printed
         ret, arg_types = "", (disp._overloads()[0][0] if disp._overloads() else disp.signatures[0])
     else:
@@ -256,7 +256,7 @@ def _parse_warm_sig(text):
     name = name.strip()
     if not name.isidentifier() or not rest:
         raise SystemExit(f"kilnctl: --sig: expected NAME(ARG, ...) or NAME:RET(ARG, ...), got {text!r}")
-    ret, arg_types = parse_signature(rest)
+    ret, arg_types = declared_signature(rest)
     return name, ret, arg_types
 
 
@@ -295,7 +295,7 @@ def cmd_warm(args):
     jobs = []  # (dispatcher, label, return type, arg types)
     for name, disp in functions.items():
         for sig in disp._eager_signatures:
-            ret, arg_types = parse_signature(sig)
+            ret, arg_types = declared_signature(sig)
             jobs.append((disp, f"{name}({', '.join(_numba_spellings(arg_types))})", ret, arg_types))
     for name, ret, arg_types in requested:
         if name not in functions:
@@ -374,7 +374,7 @@ def cmd_export(args):
         f = by_name.get(name) if name else funcs[0]
         if f is None:
             raise SystemExit(f"kilnctl: --sig names '{name}', which is not among {', '.join(by_name)}")
-        ret, arg_types = parse_signature(sig)
+        ret, arg_types = declared_signature(sig)
         f._compile(arg_types, ret)
     export.write(args.output, funcs)
     for entry in export.read(args.output):

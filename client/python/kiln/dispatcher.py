@@ -42,17 +42,23 @@ def parse_signature(sig):
     """"float64(float64, int64)" -> ("float64", ("float64", "int64"));
     "(float64, int64)" leaves the return type to inference (""). The grammar
     is the server's (kiln._kiln.parse_signature); spellings come back
-    canonical ("f8" -> "float64"); an argument of bool/int64/float64/
-    complex128 comes back as a NumPy scalar's ("np.float64")."""
+    canonical ("f8" -> "float64"), as Numba spells them (vectorize reads
+    dtypes from them)."""
     if not isinstance(sig, str):
         raise TypeError(f"signature must be a str such as 'float64(float64)', got {type(sig).__name__}")
     try:
-        ret, args = _kiln.parse_signature(sig)
+        return _kiln.parse_signature(sig)
     except ValueError as e:
         shown = sig if len(sig) <= 120 else sig[:120] + "..."
         raise TypeError(f"malformed signature {shown!r}: {e}") from None
-    # NEP 50: a declared float64 argument is Numba's float64, a NumPy scalar
-    # (strong); a Python float passed for it converts (docs/numpy.md).
+
+
+def declared_signature(sig):
+    """parse_signature for a signature a function is compiled for: NEP 50, a
+    declared bool/int64/float64/complex128 argument is Numba's, a NumPy
+    scalar (strong, "np.float64"); a Python float passed for it converts
+    (docs/numpy.md)."""
+    ret, args = parse_signature(sig)
     return ret, tuple(_kiln.declared_argument(a) for a in args)
 
 
@@ -223,7 +229,7 @@ class Dispatcher(_kiln.Dispatcher):
         simple = not (code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)) and code.co_kwonlyargcount == 0
         self._configure(code.co_argcount if simple else -1, self._eager, bool(options.get("nogil")))
         for sig in signatures or ():
-            ret, args = parse_signature(sig)
+            ret, args = declared_signature(sig)
             self._compile(args, ret)
 
     # -- what Numba's Dispatcher exposes --
@@ -254,7 +260,7 @@ class Dispatcher(_kiln.Dispatcher):
         cache) this signature now: a signature string, Numba's Signature, or
         a tuple of argument types (Numba's types or Kiln's spellings). Returns
         its entry point."""
-        ret, args = parse_signature(_signature_of(sig))
+        ret, args = declared_signature(_signature_of(sig))
         self._compile(args, ret)
         return self.overloads[args].entry_point
 
