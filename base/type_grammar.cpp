@@ -170,6 +170,36 @@ void print(const TypeSyntax& t, std::string* out) {
 const char* scalarName(Scalar s) { return kScalarRows[static_cast<int>(s)].name; }
 int scalarSize(Scalar s) { return kScalarRows[static_cast<int>(s)].size; }
 
+ScalarConversion scalarConversion(Scalar from, Scalar to) {
+  if (from == to) return ScalarConversion::kExact;
+  auto is_signed = [](Scalar s) {
+    return s == Scalar::kInt8 || s == Scalar::kInt16 || s == Scalar::kInt32 || s == Scalar::kInt64;
+  };
+  auto is_unsigned = [](Scalar s) {
+    return s == Scalar::kUint8 || s == Scalar::kUint16 || s == Scalar::kUint32 || s == Scalar::kUint64;
+  };
+  auto is_int = [&](Scalar s) { return is_signed(s) || is_unsigned(s); };
+  auto is_float = [](Scalar s) { return s == Scalar::kFloat16 || s == Scalar::kFloat32 || s == Scalar::kFloat64; };
+  auto is_complex = [](Scalar s) { return s == Scalar::kComplex64 || s == Scalar::kComplex128; };
+  const bool wider = scalarSize(to) > scalarSize(from);
+  bool safe = false;
+  if (from == Scalar::kBool) {
+    safe = is_int(to) || is_float(to);
+  } else if (is_signed(from)) {
+    safe = (is_signed(to) && wider) || to == Scalar::kFloat64;
+  } else if (is_unsigned(from)) {
+    safe = (is_int(to) && wider) || to == Scalar::kFloat64;
+  } else if (from == Scalar::kFloat16 || from == Scalar::kFloat32) {
+    safe = (is_float(to) && wider) || is_complex(to);
+  } else if (from == Scalar::kFloat64) {
+    safe = to == Scalar::kComplex128;
+  }
+  if (safe) return ScalarConversion::kSafe;
+  if ((is_int(from) && is_int(to)) || (is_float(from) && is_float(to)) || (is_complex(from) && is_complex(to)))
+    return ScalarConversion::kUnsafe;
+  return ScalarConversion::kNone;
+}
+
 absl::StatusOr<Scalar> scalarFromName(absl::string_view name) {
   for (size_t i = 0; i < std::size(kScalarRows); ++i)
     if (name == kScalarRows[i].name) return static_cast<Scalar>(i);

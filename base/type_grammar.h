@@ -73,6 +73,18 @@ bool datetimeScalar(bool is_timedelta, absl::string_view unit, Scalar* out);
 /// also has, whose NumPy scalar (np.float64(x)) promotes differently from
 /// the Python number (0.5); only these have a strong spelling ("np.float64").
 bool scalarHasPythonTwin(Scalar s);
+/// How a value of scalar `from` is passed for a declared scalar `to` of an
+/// eagerly compiled signature (Numba's conversion kinds, as Kiln takes
+/// them): kExact; kSafe, a widening that loses nothing (bool to an integer
+/// or float, an integer to a wider integer or to float64, float16/float32 to
+/// a wider float or a complex, float64 to complex128); kUnsafe, a narrowing
+/// Numba still makes for a signature that matches no other way (an integer
+/// to any integer, a float or complex to a smaller one of its kind); kNone.
+/// The client's dispatcher and typing's calls of an eager callee both rank
+/// a signature's arguments by it (docs/python.md, "Explicit signatures").
+enum class ScalarConversion : uint8_t { kExact, kSafe, kUnsafe, kNone };
+ScalarConversion scalarConversion(Scalar from, Scalar to);
+
 /// Every accepted scalar spelling with its scalar, canonical names first.
 std::vector<std::pair<std::string, Scalar>> scalarSpellings();
 

@@ -109,7 +109,6 @@ T numpyValue(PyObject* v) {
 
 bool isSigned(Kind k) { return k == Kind::kInt8 || k == Kind::kInt16 || k == Kind::kInt32 || k == Kind::kInt64; }
 bool isUnsigned(Kind k) { return k == Kind::kUint8 || k == Kind::kUint16 || k == Kind::kUint32 || k == Kind::kUint64; }
-bool isFloat(Kind k) { return k == Kind::kFloat16 || k == Kind::kFloat32 || k == Kind::kFloat64; }
 
 // float16: IEEE half bits to and from double, exactly and rounding to
 // nearest even (as NumPy's npy_double_to_half), without a C++ half type.
@@ -142,7 +141,6 @@ uint16_t doubleToHalf(double d) {
   const uint64_t odd = (ax >> 42) & 1;
   return sign | static_cast<uint16_t>((ax + (uint64_t(15 - 1023) << 52) + ((uint64_t{1} << 41) - 1) + odd) >> 42);
 }
-bool isComplex(Kind k) { return k == Kind::kComplex64 || k == Kind::kComplex128; }
 
 // An integer value of a Python int or numpy integer/bool scalar, widened.
 bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
@@ -942,22 +940,15 @@ bool convertible(Kind from, const Layout& to) {
   if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
   if (to.kind == Kind::kRecord || from == Kind::kRecord) return false;  // records: matched by spelling
   if (from == to.kind) return true;
-  auto width = [](Kind k) { return isScalar(k) ? base::scalarSize(scalarOf(k)) : 0; };
-  if (from == Kind::kBool) return isSigned(to.kind) || isUnsigned(to.kind) || isFloat(to.kind);
-  if (isSigned(from)) return (isSigned(to.kind) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
-  if (isUnsigned(from))
-    return ((isUnsigned(to.kind) || isSigned(to.kind)) && width(to.kind) > width(from)) || to.kind == Kind::kFloat64;
-  if (from == Kind::kFloat16) return to.kind == Kind::kFloat32 || to.kind == Kind::kFloat64 || isComplex(to.kind);  // float16:
-  if (from == Kind::kFloat32) return to.kind == Kind::kFloat64 || isComplex(to.kind);
-  if (from == Kind::kFloat64) return to.kind == Kind::kComplex128;
-  return false;
+  return isScalar(from) && isScalar(to.kind) &&
+         base::scalarConversion(scalarOf(from), scalarOf(to.kind)) == base::ScalarConversion::kSafe;
 }
 
 bool narrowable(Kind from, const Layout& to) {
   if (to.kind == Kind::kOptional) return narrowable(from, to.items[0]);  // pysub3: optional(float32) given a float
-  // pysub3: a float (complex) narrowed to a smaller float (complex), Numba's unsafe conversion
-  return ((isSigned(from) || isUnsigned(from)) && (isSigned(to.kind) || isUnsigned(to.kind))) ||
-         (isFloat(from) && isFloat(to.kind)) || (isComplex(from) && isComplex(to.kind));
+  // pyfuncs, pysub3: an integer to any integer, a float (complex) to a smaller float (complex): Numba's unsafe conversions
+  return isScalar(from) && isScalar(to.kind) &&
+         base::scalarConversion(scalarOf(from), scalarOf(to.kind)) != base::ScalarConversion::kNone;
 }
 
 bool unbox(PyObject* v, const Layout& l, void* dst) {
