@@ -117,6 +117,13 @@ struct Function {
   /// locals: Numba's jit(locals={name: type}): the type spelling each
   /// declared local variable converts the values stored to it to.
   std::map<std::string, std::string> locals;
+  /// eagersig: a @jit callee's explicit signatures (arguments, return),
+  /// as spelled by its dispatcher; empty: it is specialised per call.
+  struct Signature {
+    std::vector<std::string> arg_types;
+    std::string return_type;
+  };
+  std::vector<Signature> signatures;
 
   const GlobalRef* global(const std::string& name) const;
   /// The default numbered `k` in a call binding's default space: the

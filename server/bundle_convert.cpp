@@ -357,6 +357,28 @@ absl::StatusOr<compiler::Bundle> convertBundle(const pb::Bundle& in) {
         out.functions[f].locals.emplace(l.name(), l.type());
       }
     }
+    if (fn.signatures_size() > 0) {  // eagersig: each spelling parses (typing gives it meaning)
+      Checker sigs{at.function_count, at.where + ".signatures"};
+      if (auto s = sigs.size(fn.signatures_size(), kMaxDeclaredSignatures, "signatures"); !s.ok()) return s;
+      auto spelled = [&](const std::string& text, int k, absl::string_view what) -> absl::Status {
+        if (text.size() > kMaxSignatureTypeText)
+          return sigs.fail(absl::StrCat("signature ", k, ": ", what, " is longer than ", kMaxSignatureTypeText,
+                                        " bytes"));
+        if (absl::StatusOr<base::TypeSyntax> t = base::parseType(text); !t.ok())
+          return sigs.fail(absl::StrCat("signature ", k, ": ", what, ": ", t.status().message()));
+        return absl::OkStatus();
+      };
+      for (int k = 0; k < fn.signatures_size(); ++k) {
+        const pb::DeclaredSignature& sig = fn.signatures(k);
+        if (auto s = sigs.size(sig.arg_types_size(), kMaxListItems, "arg_types"); !s.ok()) return s;
+        for (const std::string& t : sig.arg_types())
+          if (auto s = spelled(t, k, "an argument type"); !s.ok()) return s;
+        if (!sig.return_type().empty())  // empty: the return type is inferred
+          if (auto s = spelled(sig.return_type(), k, "the return type"); !s.ok()) return s;
+        out.functions[f].signatures.push_back(
+            {{sig.arg_types().begin(), sig.arg_types().end()}, sig.return_type()});
+      }
+    }
   }
   return out;
 }

@@ -32,6 +32,8 @@ inline constexpr int kMaxConstantDepth = 32;        // nested tuples
 inline constexpr size_t kMaxArrayConstantBytes = 1 << 22;  // arrays: one frozen NumPy array
 inline constexpr int kMaxLocalTypes = 1 << 12;      // locals: declared variables of one function
 inline constexpr size_t kMaxLocalTypeText = 256;     // locals: a name or a type spelling
+inline constexpr int kMaxDeclaredSignatures = 256;  // eagersig: a @jit callee's explicit signatures
+inline constexpr size_t kMaxSignatureTypeText = 4096;  // eagersig: one argument or return type's spelling
 
 // The bundle hash is defined once, in proto/kiln/v1/bundle_hash.h.
 

@@ -1,6 +1,7 @@
 #include "compiler/typing/inference.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <set>
@@ -89,6 +90,8 @@ bool yieldable(const Type* t) {
 }
 constexpr size_t kMaxInstances = 512;
 constexpr int kMaxInstancesPerFunction = 64;
+// strength: how many times one instance is typed afresh (Inferrer::typeAfresh).
+constexpr int kMaxFreshTypings = 2;
 
 // codec, literally: what a literal parameter of a bundle function takes
 // (Inferrer::literalParams).
@@ -170,6 +173,36 @@ class Inferrer {
     ++count;
     instance_of_.emplace(std::move(key), static_cast<int>(p_.instances.size() - 1));
     return static_cast<int>(p_.instances.size() - 1);
+  }
+
+  // strength: an instance typed afresh: every value back to Unknown, its
+  // arguments as given, its return type as instanceFor starts it. Typing
+  // joins each value's type with what it had in the earlier rounds, which
+  // holds while every type only grows; a type derived from a callee's
+  // result need not (NEP 50: a result that was a weak float64 in an early
+  // round and is a strong one later makes `a32 / x` a float32 array, then a
+  // float64 one). An instance that meets a user error is typed afresh, up
+  // to kMaxFreshTypings times, before the error stands. True when it was.
+  bool typeAfresh(int idx) {
+    Instance& inst = *p_.instances[idx];
+    if (fresh_typings_[idx] >= kMaxFreshTypings) return false;
+    ++fresh_typings_[idx];
+    for (auto& b : inst.ir->blocks) {
+      for (auto& prm : b->params) prm->type = tc_.unknown();
+      for (auto& i : b->instrs)
+        if (i->result) i->result->type = tc_.unknown();
+    }
+    ir::Block* entry = inst.ir->blocks[0].get();
+    for (size_t k = 0; k < inst.arg_types.size() && k < entry->params.size(); ++k)
+      entry->params[k]->type = inst.arg_types[k];
+    if (inst.ret->kind != Kind::kGenerator) {  // generators: the generator type carries its yields
+      bool returns = false;
+      for (const auto& b : inst.ir->blocks)
+        for (const auto& i : b->instrs) returns |= i->op == Op::kReturn;
+      inst.ret = returns ? tc_.unknown() : tc_.none();
+    }
+    changed_ = true;
+    return true;
   }
 
   // One pass over an instance; sets changed_ when any type grew.
@@ -718,14 +751,107 @@ class Inferrer {
                                         types[q]->str(), " known only at run time"));
       literals[q] = std::move(*value);
     }
+    // eagersig: a callee with explicit signatures runs at the one its
+    // arguments convert to best (lowering converts them, and its result to
+    // the declared return type).
+    const Type* declared_ret = nullptr;
+    if (!fn.signatures.empty())
+      if (absl::Status s = chooseSignature(fn, types, &declared_ret); !s.ok()) return s;
     int caller = cur_;
     absl::StatusOr<int> target = instanceFor(fn_index, types, literals);
     cur_ = caller;
     if (!target.ok()) return target.status();
     binding.target = *target;
     const Type* ret = p_.instances[*target]->ret;
+    if (declared_ret && ret->kind != Kind::kUnknown && !unify(tc_, ret, declared_ret))
+      return typingError(absl::StrCat(fn.code.qualname, "() returns ", ret->str(),
+                                      ", which does not convert to its declared return type ", declared_ret->str()));
     inst.calls[&i] = std::move(binding);
-    return ret;
+    return declared_ret ? declared_ret : ret;
+  }
+
+  // eagersig: how an argument of type `from` passes for a declared `to`, as
+  // Numba's conversion kinds rank it: 0 as it is, 1 a promotion (a wider
+  // number of its kind; an array where a less specific layout or a
+  // read-only one is declared), 2 a safe conversion (base::scalarConversion:
+  // to another kind), 3 an unsafe one, -1 not at all.
+  static int argumentConversion(const Type* from, const Type* to) {
+    if (from == to || from->isTwinOf(to)) return 0;
+    std::optional<base::Scalar> f = numberScalar(from), t = numberScalar(to);
+    if (f && t) {
+      const bool same_kind = from->kind == to->kind && from->is_signed == to->is_signed;
+      switch (base::scalarConversion(*f, *t)) {
+        case base::ScalarConversion::kExact: return 0;
+        case base::ScalarConversion::kSafe: return same_kind ? 1 : 2;
+        case base::ScalarConversion::kUnsafe: return 3;
+        case base::ScalarConversion::kNone: return -1;
+      }
+    }
+    if (from->kind == Kind::kArray && to->kind == Kind::kArray && from->dtype() == to->dtype() &&
+        from->ndim == to->ndim && (to->readonly || !from->readonly) && (from->layout == to->layout || to->layout == 'A'))
+      return 1;
+    return -1;
+  }
+
+  // eagersig: the declared signature of `fn` that a call with argument
+  // types `types` takes, as Numba's dispatcher picks it: the one needing
+  // the fewest unsafe conversions, then safe ones, then promotions (the
+  // first declared among equals). Replaces `types` with its argument types
+  // and sets *ret to its return type (null where it declares none); a
+  // TypingError naming the signatures when none takes the arguments.
+  absl::Status chooseSignature(const compiler::Function& fn, std::vector<const Type*>& types, const Type** ret) {
+    int best = -1;
+    std::array<size_t, 3> best_rating{};  // (unsafe, safe, promotions), compared in that order
+    std::vector<const Type*> chosen;
+    for (size_t k = 0; k < fn.signatures.size(); ++k) {
+      const compiler::Function::Signature& sig = fn.signatures[k];
+      if (sig.arg_types.size() != types.size()) continue;
+      std::vector<const Type*> declared;
+      std::array<size_t, 3> rating{};
+      bool takes = true;
+      for (size_t q = 0; q < types.size() && takes; ++q) {
+        absl::StatusOr<const Type*> t = tc_.parse(sig.arg_types[q]);
+        if (!t.ok())
+          return absl::InvalidArgumentError(absl::StrCat("bad bundle: the signature of ", fn.code.qualname,
+                                                         ": ", t.status().message()));
+        const int c = argumentConversion(types[q], *t);
+        takes = c >= 0;
+        if (c > 0) ++rating[3 - c];
+        declared.push_back(*t);
+      }
+      if (takes && (best < 0 || rating < best_rating)) {
+        best = static_cast<int>(k);
+        best_rating = rating;
+        chosen = std::move(declared);
+      }
+    }
+    if (best < 0) {
+      std::vector<std::string> given, declared;
+      for (const Type* t : types) given.push_back(t->str());
+      auto spelled = [&](const std::string& t) {  // Numba's spelling (np.float64 is float64)
+        absl::StatusOr<const Type*> parsed = tc_.parse(t);
+        return parsed.ok() ? (*parsed)->str() : t;
+      };
+      for (const compiler::Function::Signature& sig : fn.signatures) {
+        std::vector<std::string> args;
+        for (const std::string& t : sig.arg_types) args.push_back(spelled(t));
+        declared.push_back(absl::StrCat(sig.return_type.empty() ? "" : spelled(sig.return_type), "(",
+                                        absl::StrJoin(args, ", "), ")"));
+      }
+      return typingError(absl::StrCat("No matching definition for argument type(s) ", absl::StrJoin(given, ", "),
+                                      ": ", fn.code.qualname, "() is compiled only for its declared signatures ",
+                                      absl::StrJoin(declared, ", ")));
+    }
+    const std::string& declared_ret = fn.signatures[best].return_type;
+    if (!declared_ret.empty()) {
+      absl::StatusOr<const Type*> t = tc_.parse(declared_ret);
+      if (!t.ok())
+        return absl::InvalidArgumentError(absl::StrCat("bad bundle: the signature of ", fn.code.qualname, ": ",
+                                                       t.status().message()));
+      *ret = *t;
+    }
+    types = std::move(chosen);
+    return absl::OkStatus();
   }
 
   // strings: the bundle function implementing str.NAME in Python (a
@@ -1596,6 +1722,31 @@ class Inferrer {
     if (!v->def) return false;
     return v->def->op == Op::kLoadGlobal ||
            (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
+  }
+
+  // The parts of subscript `index` (a tuple's items, or itself) that are
+  // slices written without a step, `a[i:j]` (a build_slice whose step is the
+  // None constant the frontend gives an omitted one), by position; for
+  // arrayIndexResult.
+  static std::vector<bool> steplessSlices(const ir::Value* index) {
+    auto bare = [](const ir::Value* v) {
+      while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+      return v;
+    };
+    auto stepless = [&](const ir::Value* v) {
+      v = bare(v);
+      if (!v->def || v->def->op != Op::kBuildSlice || v->def->operands.size() != 3) return false;
+      const ir::Value* step = bare(v->def->operands[2]);
+      return step->def && step->def->op == Op::kConst && step->def->const_value.kind == compiler::Constant::Kind::kNone;
+    };
+    index = bare(index);
+    std::vector<bool> out;
+    if (index->def && index->def->op == Op::kBuildTuple) {
+      for (const ir::Value* part : index->def->operands) out.push_back(stepless(part));
+    } else {
+      out.push_back(stepless(index));
+    }
+    return out;
   }
 
   // typedempty: the array type a subscript of a scalar class spells, as
@@ -2503,7 +2654,7 @@ class Inferrer {
           break;
         }
         if (obj->kind == Kind::kArray) {
-          t = arrayIndexResult(tc_, obj, idx);
+          t = arrayIndexResult(tc_, obj, idx, steplessSlices(i.operands[1]));
           if (t && t->kind == Kind::kUnicodeCharSeq) t = tc_.str();  // chararrays: an item of a U array reads as a str
           if (t && isCharDtype(t)) t = *tc_.parse("Bytes(uint8, 1d, C)");  // chararrays: an S item reads as bytes
           if (t) break;
@@ -2781,6 +2932,7 @@ class Inferrer {
   std::map<std::tuple<int, std::vector<const Type*>, std::vector<std::string>>, int> instance_of_;
   std::map<int, std::vector<LiteralParam>> literal_params_;  // codec: literalParams(), by function; never iterated
   std::map<int, int> instances_per_function_;
+  std::map<int, int> fresh_typings_;  // strength: typeAfresh per instance
   int cur_ = 0;
   int line_ = 0;
 };
@@ -2926,6 +3078,10 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
       // unknown: None where it is Optional). The error stands when a round
       // changes nothing.
       absl::Status s = inf.typeInstance(static_cast<int>(k));
+      // strength: an error met with types kept from earlier rounds may be
+      // theirs: typed afresh, it stands only if it comes again.
+      if (!s.ok() && compiler::diagnosticOf(s) && inf.typeAfresh(static_cast<int>(k)))
+        s = inf.typeInstance(static_cast<int>(k));
       if (!s.ok()) {
         if (!compiler::diagnosticOf(s)) return s;  // malformed input or our bug: stop now
         if (inst.error.ok()) inf.changed_ = true;  // a new error: another round (one that merely changes it does not)

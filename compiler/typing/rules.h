@@ -137,8 +137,12 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
 /// The same for a BoundMethod type (its row found by name).
 absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, const Type* method, const std::vector<const Type*>& args);
 /// a[index] for an int or a tuple of ints: an element or a view; nullptr if
-/// the index is not supported.
-const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index);
+/// the index is not supported. `stepless[q]`: part q of the index is a slice
+/// written without a step (`a[i:j]`; Numba's slice2 type), which keeps a
+/// C-contiguous array contiguous as its innermost index (the caller reads
+/// it from the IR; absent: a slice may have a step).
+const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index,
+                             const std::vector<bool>& stepless = {});
 /// arrays: a 0-d integer array, which indexes as its integer (as Numba).
 bool isScalarIndexArray(const Type* index);
 /// arrays: an index array or a mask of at least one dimension, alone or as

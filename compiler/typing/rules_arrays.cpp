@@ -540,7 +540,8 @@ std::string selectionIndexProblem(const Type* index) {
   return "";
 }
 
-const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index) {
+const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* index,
+                             const std::vector<bool>& stepless) {
   // mixidx: one 1-d bool mask or int index array, alone or with ints,
   // slices, None and `...`, selects a new array (a gather).
   if (isSelectionIndex(index)) {
@@ -550,19 +551,25 @@ const Type* arrayIndexResult(TypeContext& tc, const Type* array, const Type* ind
   }
   // An int drops its dimension; a slice keeps it (a strided view); None
   // (np.newaxis) adds one of size 1; `...` stands for the dimensions the
-  // other parts leave (at most one). The result is C-contiguous when a
-  // C-contiguous array is indexed by ints on its leading dimensions only.
+  // other parts leave (at most one). The result is C-contiguous, as Numba
+  // types it, when a C-contiguous array is indexed by ints on its leading
+  // dimensions, the innermost index given possibly a slice without a step
+  // (`a[i:j]`, `a[k, i:j]`): what it leaves of the array is whole rows.
   std::vector<const Type*> parts = index->kind == Kind::kTuple ? index->items : std::vector<const Type*>{index};
   int ints = 0, consumed = 0, added = 0, ellipses = 0;
   bool contiguous = array->layout == 'C';
-  for (const Type* t : parts) {
+  size_t innermost = parts.size();
+  for (size_t q = 0; q < parts.size(); ++q)
+    if (parts[q]->kind == Kind::kInt || isScalarIndexArray(parts[q]) || parts[q]->kind == Kind::kSlice) innermost = q;
+  for (size_t q = 0; q < parts.size(); ++q) {
+    const Type* t = parts[q];
     if (t->kind == Kind::kInt || isScalarIndexArray(t)) {
       ++ints;
       ++consumed;
       if (ellipses > 0) contiguous = false;
     } else if (t->kind == Kind::kSlice) {
       ++consumed;
-      contiguous = false;
+      if (ellipses > 0 || q != innermost || q >= stepless.size() || !stepless[q]) contiguous = false;
     } else if (t->kind == Kind::kNone) {
       ++added;
     } else if (t->kind == Kind::kEllipsis) {

@@ -591,6 +591,22 @@ const Type* TypeContext::npTimedelta(const std::string& unit) {
   return intern(t);
 }
 
+std::optional<base::Scalar> numberScalar(const Type* t) {
+  using S = base::Scalar;
+  static constexpr S kSigned[] = {S::kInt8, S::kInt16, S::kInt32, S::kInt64};
+  static constexpr S kUnsigned[] = {S::kUint8, S::kUint16, S::kUint32, S::kUint64};
+  if (t->kind == Kind::kBool) return S::kBool;
+  if (t->kind == Kind::kInt)
+    for (int k = 0; k < 4; ++k)
+      if (t->bits == 8 << k) return t->is_signed ? kSigned[k] : kUnsigned[k];
+  if (t->kind == Kind::kFloat && t->bits == 16) return S::kFloat16;
+  if (t->kind == Kind::kFloat && t->bits == 32) return S::kFloat32;
+  if (t->kind == Kind::kFloat && t->bits == 64) return S::kFloat64;
+  if (t->kind == Kind::kComplex && t->bits == 64) return S::kComplex64;
+  if (t->kind == Kind::kComplex && t->bits == 128) return S::kComplex128;
+  return std::nullopt;
+}
+
 namespace {
 
 const Type* scalarType(TypeContext& tc, base::Scalar s) {

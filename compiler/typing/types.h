@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/type_grammar.h"
 
 namespace kiln::typing {
 
@@ -131,6 +132,9 @@ bool isTypedList(const Type* t);
 /// types.float64[:]); nullptr for any other value (a record class included:
 /// a container of records is not made from one).
 const Type* typeObjectOf(const Type* t);
+/// eagersig: the grammar's scalar of a bool, integer, float or complex type
+/// (either strength); nullopt for any other type.
+std::optional<base::Scalar> numberScalar(const Type* t);
 /// tlist: the builtin that makes a typed List (kiln.typed.List, numba.typed.List; bundle.py names it).
 inline constexpr char kTypedListBuiltin[] = "kiln.typed.List";
 /// The type's name marking a LiteralStrKeyDict of these keys.

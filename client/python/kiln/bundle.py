@@ -445,7 +445,13 @@ class _Builder:
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
         self.intrinsics = []  # intrinsic: (name, symbol, [arg type], return type, IR text), Bundle.intrinsics
 
-    def add_function(self, func, options=None):
+    def add_dispatcher(self, d):
+        """The bundle index of @jit function `d` (a Dispatcher) called by
+        compiled code: its Python function, with its own options and, for
+        an eager one, its signatures (eagersig)."""
+        return self.add_function(d.py_func, d._options, [(list(args), ret or "") for args, ret in d._declared])
+
+    def add_function(self, func, options=None, signatures=None):
         """Function `func`'s index in the bundle, adding it (and what it
         reads) the first time. `options`: the jit options of the @jit
         function that `func` is the Python function of, for a callee; its
@@ -512,7 +518,7 @@ class _Builder:
         # locals: a @jit callee's declarations travel with it, the entry's from bundle_spec
         declared = (options or {}).get("locals") if i else self.entry_locals
         self.functions[i] = (code_fields(code, consts), globals_, defaults, kwdefaults, fastmath, error_model,
-                             declared or None)
+                             declared or None, signatures or None)
         return i
 
     def default(self, value):
@@ -522,7 +528,7 @@ class _Builder:
         as a global holding it is; else raise _Unrepresentable."""
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):  # realcode2: `metric=euclidean`, a jitted function default
-            return ("function", self.add_function(value.py_func, value._options))
+            return ("function", self.add_dispatcher(value))
         try:
             return constant(value)
         except _Unrepresentable:
@@ -670,7 +676,7 @@ class _Builder:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
                     members.append((f"{module}.{attr}", KIND_FUNCTION, None,
-                                    self.add_function(value.py_func, value._options), "", ""))
+                                    self.add_dispatcher(value), "", ""))
                 elif extending.overloads_of(value) and library.lookup(f"{module}.{attr}") is None:
                     # overload: `norm.pdf(x, mu, sigma)` (numba_stats), as a global of it is
                     members.append(self.resolve(f"{module}.{attr}", value))
@@ -754,7 +760,7 @@ class _Builder:
             return (name, KIND_MISSING, None, 0, "", "")
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
-            return (name, KIND_FUNCTION, None, self.add_function(value.py_func, value._options), "", "")
+            return (name, KIND_FUNCTION, None, self.add_dispatcher(value), "", "")
         if type(value) is tuple and _holds_jitted(value):
             # pycells: a tuple of jitted functions (and other values): each
             # item a global of its own, "name[k]" (no identifier has a

@@ -228,8 +228,12 @@ class Dispatcher(_kiln.Dispatcher):
         functools.update_wrapper(self, py_func)
         simple = not (code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS)) and code.co_kwonlyargcount == 0
         self._configure(code.co_argcount if simple else -1, self._eager, bool(options.get("nogil")))
-        for sig in signatures or ():
-            ret, args = declared_signature(sig)
+        # eagersig: [(argument types, return type)] as compiled; a caller's
+        # bundle carries them, so that a call from compiled code converts
+        # to one of them as Numba's does (a dispatcher with signatures
+        # compiles no others).
+        self._declared = [declared_signature(sig)[::-1] for sig in signatures or ()]
+        for args, ret in self._declared:
             self._compile(args, ret)
 
     # -- what Numba's Dispatcher exposes --

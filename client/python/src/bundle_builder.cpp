@@ -265,6 +265,31 @@ bool buildLocals(PyObject* v, kiln::v1::Function* f) {
   return ok;
 }
 
+// eagersig: a @jit callee's explicit signatures, [([arg type], return type)]
+// (bundle.py; an empty return type: inferred).
+bool buildSignatures(PyObject* v, kiln::v1::Function* f) {
+  PyObject* seq = PySequence_Fast(v, "signatures");
+  if (seq == nullptr) return false;
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    PyObject *args, *ret;
+    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &args, &ret);
+    if (!ok) break;
+    kiln::v1::DeclaredSignature* sig = f->add_signatures();
+    ok = getStr(ret, sig->mutable_return_type());
+    PyObject* aseq = ok ? PySequence_Fast(args, "arg_types") : nullptr;
+    if (aseq == nullptr) {
+      ok = false;
+      break;
+    }
+    for (Py_ssize_t k = 0; ok && k < PySequence_Fast_GET_SIZE(aseq); ++k)
+      ok = getStr(PySequence_Fast_GET_ITEM(aseq, k), sig->add_arg_types());
+    Py_DECREF(aseq);
+  }
+  Py_DECREF(seq);
+  return ok;
+}
+
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   unsigned int major, minor;
   PyObject *functions, *intrinsics = nullptr;
@@ -300,9 +325,9 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
     PyObject *code, *globals, *defaults, *kwdefaults = nullptr, *fastmath = Py_None, *error_model = Py_None,
-             *locals = Py_None;
-    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OOOO", &code, &globals, &defaults, &kwdefaults,
-                          &fastmath, &error_model, &locals)) {
+             *locals = Py_None, *signatures = Py_None;
+    if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OOO|OOOOO", &code, &globals, &defaults, &kwdefaults,
+                          &fastmath, &error_model, &locals, &signatures)) {
       ok = false;
       break;
     }
@@ -311,7 +336,8 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
          (kwdefaults == nullptr || buildKwDefaults(kwdefaults, f)) &&
          (fastmath == Py_None || buildFastMath(fastmath, f)) &&
          (error_model == Py_None || getStr(error_model, f->mutable_error_model())) &&
-         (locals == Py_None || buildLocals(locals, f));
+         (locals == Py_None || buildLocals(locals, f)) &&
+         (signatures == Py_None || buildSignatures(signatures, f));
     PyObject* gseq = ok ? PySequence_Fast(globals, "globals") : nullptr;
     if (gseq == nullptr) {
       ok = false;
