@@ -249,6 +249,7 @@ class Inferrer {
         }
         if (i->op == Op::kCompare && i->operands.size() == 2) foldClassCompare(*i);  // unroll: type(x) is int
         if (i->op == Op::kCompare && i->operands.size() == 2) foldNdimCompare(*i);  // npmisc: a.ndim != b.ndim
+        if (i->op == Op::kBranch) foldConstantGlobalCondition(inst, *i);  // realcode8: if FLAG: (a frozen global)
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
           // codec: when the pruning left no return (bytes(3, "utf-8") always
@@ -1722,6 +1723,27 @@ class Inferrer {
     if (!v->def) return false;
     return v->def->op == Op::kLoadGlobal ||
            (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
+  }
+
+  // realcode8: a branch on a global (or a factory's closure cell, frozen as
+  // one) holding a bool, int or None: its load becomes that constant, so
+  // that pruneConstantBranch removes the path not taken, as Numba's
+  // dead-branch pruning does. pynndescent's search closures test
+  // `if normalize_query and ...` with normalize_query a factory argument;
+  // the other path assigns a value of another type to the same variable.
+  void foldConstantGlobalCondition(const Instance& inst, ir::Instr& branch) {
+    using CK = compiler::Constant::Kind;
+    if (branch.operands.empty()) return;
+    ir::Instr* d = branch.operands[0]->def;
+    if (d && d->op == Op::kTruth) d = d->operands[0]->def;
+    if (!d || d->op != Op::kLoadGlobal) return;
+    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(d->name);
+    if (!g || g->kind != compiler::GlobalRef::Kind::kConstant ||
+        (g->value.kind != CK::kBool && g->value.kind != CK::kInt && g->value.kind != CK::kNone))
+      return;
+    d->op = Op::kConst;  // the same value: a global constant is frozen into the bundle
+    d->const_value = g->value;
+    changed_ = true;
   }
 
   // The parts of subscript `index` (a tuple's items, or itself) that are

@@ -321,8 +321,12 @@ bool pruneConstantBranch(ir::Function& f, ir::Instr& branch) {
   if (branch.op != Op::kBranch || branch.operands.empty()) return false;
   const Instr* d = branch.operands[0]->def;
   if (d && d->op == Op::kTruth) d = d->operands[0]->def;
-  if (!d || d->op != Op::kConst || d->const_value.kind != compiler::Constant::Kind::kBool) return false;
-  std::vector<ir::Edge> succs = {branch.succs[d->const_value.b ? 0 : 1]};
+  using CK = compiler::Constant::Kind;
+  if (!d || d->op != Op::kConst) return false;
+  const compiler::Constant& c = d->const_value;
+  if (c.kind != CK::kBool && c.kind != CK::kInt && c.kind != CK::kNone) return false;
+  const bool taken = c.kind == CK::kBool ? c.b : c.kind == CK::kInt && c.i != 0;  // realcode8: an int or None too
+  std::vector<ir::Edge> succs = {branch.succs[taken ? 0 : 1]};
   if (branch.has_handler) succs.push_back(branch.succs.back());
   branch.op = Op::kJump;
   branch.operands.clear();

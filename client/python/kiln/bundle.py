@@ -165,10 +165,11 @@ def _numpy_constant(value):
 
 
 def _frozen_constant(value):
-    """A global frozen as a constant: numbers, strings, NumPy arrays and
+    """A global frozen as a constant: None, numbers, strings, NumPy arrays and
     scalars (their bytes, so a changed array is a new bundle and a new cache
     key), and tuples of them."""
-    if isinstance(value, (bool, int, float, complex, str)) or value is Ellipsis:  # pyvals: the builtin Ellipsis
+    # pyvals: the builtin Ellipsis; realcode8: None (a flag or option left unset, `if OPTION:` pruned)
+    if isinstance(value, (bool, int, float, complex, str)) or value is Ellipsis or value is None:
         return constant(value)
     if isinstance(value, tuple) and type(value) is not tuple:  # namedtuples: not frozen as a plain tuple
         try:
