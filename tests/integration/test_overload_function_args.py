@@ -10,6 +10,8 @@ implementation's calls of the value resolve as direct calls would
 (docs/extending.md). Each result is compared with plain Python's and with
 Numba's (numba.njit on the same snippets)."""
 
+import math
+
 import pytest
 
 np = pytest.importorskip("numpy")
@@ -131,6 +133,31 @@ def test_jit_function_passed_to_an_overload(kilnd):
     assert got == numba.njit(_calling(numba.njit(squared)))(t) == _calling(squared)(t) == (9, 16.0)
 
 
+def _map_abs(t):
+    return fmap(abs, t)
+
+
+def _map_sqrt(t):
+    return fmap(np.sqrt, t)
+
+
+def _map_floor(t):
+    return fmap(math.floor, t)
+
+
+def test_builtin_passed_to_an_overload(kilnd):
+    # Numba's own types.Function of the builtin (its typing context's)
+    t = (-4.5, 9.0)
+    got, numba_got = _both(_map_abs, t)
+    assert got == numba_got == _map_abs(t) == (4.5, 9.0)
+    assert isinstance(SEEN[-1], types.Function) and SEEN[-1].typing_key is abs
+    got, numba_got = _both(_map_sqrt, (4.0, 2.25))
+    assert got == numba_got == _map_sqrt((4.0, 2.25)) == (2.0, 1.5)
+    got, numba_got = _both(_map_floor, t)
+    assert got == numba_got == _map_floor(t) == (-5, 9)
+    assert type(got[0]) is int
+
+
 def name_length(f):
     """An overload whose implementation depends on which function it is given."""
     return len(f.__name__)
@@ -190,6 +217,10 @@ def _kmap_halve(t):
     return kfmap(halve, t)
 
 
+def _kmap_abs(t):
+    return kfmap(abs, t)
+
+
 def test_kiln_overload_takes_function_values(kilnd):
     from kiln import jit
 
@@ -202,6 +233,8 @@ def test_kiln_overload_takes_function_values(kilnd):
         return kfmap(g, t)
     assert jit(caller)(t) == (25, 9.0)
     assert KILN_SEEN[-1][0] == "dispatcher" and KILN_SEEN[-1][1] is g
+    assert jit(_kmap_abs)((-2, 3.5)) == _kmap_abs((-2, 3.5)) == (2, 3.5)
+    assert KILN_SEEN[-1] == ("function", abs)
 
 
 def _map_a_float(t):

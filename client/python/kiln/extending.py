@@ -397,6 +397,8 @@ def _typed(spelled, numba):
     for name, spelling in spelled:
         if _FUNCTION_VALUE.fullmatch(spelling):  # ovlarg: a function passed as a value
             t = _function_value_type(spelling, numba)
+        elif _BUILTIN_VALUE.fullmatch(spelling):  # ovlarg: a builtin passed as a value (abs, np.sqrt)
+            t = _builtin_value_type(spelling, numba)
         else:
             t = numba_type(spelling) if numba else from_spelling(spelling)
         if t is None:
@@ -444,6 +446,37 @@ def _function_value_type(spelling, numba):
 
 
 _STAND_INS = {}  # ovlarg: function -> the template standing for it in a Numba types.Function
+
+# ovlarg: a builtin function as kilnd spells its value, "Function(abs)",
+# "Function(numpy.sqrt)", "Function(math.floor)".
+_BUILTIN_VALUE = re.compile(r"Function\(([A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*)\)")
+
+
+def _builtin_value_type(spelling, numba):
+    """ovlarg: the type of a builtin passed as a value: Numba's own for the
+    function (its typing context's resolve_value_type, the object Numba
+    gives), or kiln.types.Function of it; None where the name is not a
+    function the compiler knows by that name (bundle._builtin_name)."""
+    import builtins
+    from .bundle import _builtin_name  # late: bundle imports this module
+    name = _BUILTIN_VALUE.fullmatch(spelling).group(1)
+    module, _, attr = name.rpartition(".")
+    func = getattr(sys.modules.get(module) if module else builtins, attr, None)
+    if func is None or not callable(func) or isinstance(func, type) or _builtin_name(func) != name:
+        return None  # a class (int, np.float64) converts: not taken as a function here
+    if not numba:
+        from . import types as kiln_types
+        return kiln_types.Function(func, spelling)
+    registry = sys.modules.get("numba.core.registry")
+    if registry is None:
+        return None
+    context = registry.cpu_target.typing_context
+    try:
+        context.refresh()  # loads Numba's registrations, as each Numba compile does first
+        t = context.resolve_value_type(func)
+    except ValueError:
+        return None
+    return t if isinstance(t, sys.modules["numba.core.types"].Function) else None
 
 
 def _unliteral(t, numba):
