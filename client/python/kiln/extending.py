@@ -397,10 +397,10 @@ def _typed(spelled, numba):
     for name, spelling in spelled:
         if _FUNCTION_VALUE.fullmatch(spelling):  # ovlarg: a function passed as a value
             t = _function_value_type(spelling, numba)
-        elif _BUILTIN_VALUE.fullmatch(spelling):  # ovlarg: a builtin passed as a value (abs, np.sqrt)
-            t = _builtin_value_type(spelling, numba)
-        else:
-            t = numba_type(spelling) if numba else from_spelling(spelling)
+        else:  # ovlarg: a builtin passed as a value (abs, np.sqrt), else any other type
+            t = _builtin_value_type(spelling, numba) if _BUILTIN_VALUE.fullmatch(spelling) else None
+            if t is None:
+                t = numba_type(spelling) if numba else from_spelling(spelling)
         if t is None:
             return spelling
         if name is None:
@@ -413,8 +413,9 @@ def _typed(spelled, numba):
 def _function_value_type(spelling, numba):
     """ovlarg: the type object of a function passed as a value, as Numba
     types it: a @jit function's is Numba's types.Dispatcher of its kiln
-    Dispatcher (`.dispatcher`), an @overload'ed (or register_jitable) one's types.Function of the templates Numba's registry holds
-    for it (`.typing_key` the function), or of a template standing for it
+    Dispatcher (`.dispatcher`), an @overload'ed (or register_jitable) one's
+    types.Function of the templates Numba's registry holds for it
+    (`.typing_key` the function), or of a template standing for it
     where only kiln's registry has it; kiln.types' Dispatcher and Function,
     with the same attributes, for an overload from kiln's registry. None
     for a function this process does not know."""
