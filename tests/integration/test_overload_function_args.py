@@ -11,8 +11,14 @@ implementation's calls of the value resolve as direct calls would
 Numba's (numba.njit on the same snippets)."""
 
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
+
+from conftest import PYTHON_DIR
 
 np = pytest.importorskip("numpy")
 numba = pytest.importorskip("numba")
@@ -254,3 +260,57 @@ def test_typing_function_refusing_a_non_function_is_a_located_typing_error(kilnd
     assert f'test_overload_function_args.py", line {line}, in _map_a_float' in str(e.value)  # located at the call
     with pytest.raises(NumbaTypingError):  # Numba refuses it too
         numba.njit(_map_a_float)(t)
+
+
+NO_NUMBA = textwrap.dedent("""
+    import sys
+    sys.modules["numba"] = None  # any import of Numba fails: it is not in the picture
+    import kiln
+    from kiln import types
+    from kiln.extending import overload
+
+    def fmap(f, t):
+        return tuple(f(x) for x in t)
+
+    def negated(x):
+        return -x
+
+    seen = []
+
+    @overload(fmap)
+    def _ol_fmap(f, t):
+        if not isinstance(f, (types.Function, types.Dispatcher)):
+            return None
+        seen.append(f)
+        return lambda f, t: (f(t[0]), f(t[1]))
+
+    @overload(negated)
+    def _ol_negated(x):
+        return lambda x: -x
+
+    @kiln.jit
+    def twice(x):
+        return 2 * x
+
+    @kiln.jit
+    def with_overloaded(t):
+        return fmap(negated, t)
+
+    @kiln.jit
+    def with_jitted(t):
+        return fmap(twice, t)
+
+    assert with_overloaded((1, 2.5)) == (-1, -2.5)
+    assert isinstance(seen[-1], types.Function) and seen[-1].typing_key is negated
+    assert with_jitted((1, 2.5)) == (2, 5.0)
+    assert isinstance(seen[-1], types.Dispatcher) and seen[-1].dispatcher is twice
+    assert "numba.core" not in sys.modules
+    print("ok")
+""")
+
+
+def test_kiln_overload_takes_function_values_without_numba(kilnd):
+    env = {**os.environ, "PYTHONPATH": PYTHON_DIR, "KILN_SERVER": kilnd.target}
+    out = subprocess.run([sys.executable, "-c", NO_NUMBA], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
