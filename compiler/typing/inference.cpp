@@ -930,7 +930,7 @@ class Inferrer {
   // an OverloadRequest for it.
   absl::StatusOr<const Type*> overloadAnswered(Instance& inst, ir::Instr& i, const std::string& key, bool bound,
                                                absl::Status none_applies) {
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
+    const compiler::GlobalRef* g = answerGlobal(inst, key);
     if (g && g->kind == compiler::GlobalRef::Kind::kFunction && g->function_index < p_.bundle->functions.size())
       return functionCall(inst, i, static_cast<int>(g->function_index), bound);
     if (g && g->kind == compiler::GlobalRef::Kind::kIntrinsic && !bound &&
@@ -939,6 +939,22 @@ class Inferrer {
     if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported)
       return g->type_name.empty() && !none_applies.ok() ? none_applies : typingError(g->type_name);
     return userError(Diagnostic::Kind::kOverloadRequest, key, line_);
+  }
+
+  // overload: the global holding the client's answer for `key`: the calling
+  // function's own, else (ovlarg) any bundle function's. A function passed
+  // as a value (`fmap(get_index, t)`, whose implementation calls `f(t[0])`)
+  // is called where no global names it; the client answers a key the same
+  // whichever function asked (extending.answer), and gives the answers to
+  // each function that reads the overloaded function as a global, which one
+  // of the bundle's functions did to make the value. Bundle order: the first
+  // holder wins, deterministically.
+  const compiler::GlobalRef* answerGlobal(const Instance& inst, const std::string& key) const {
+    const std::vector<compiler::Function>& fns = p_.bundle->functions;
+    if (const compiler::GlobalRef* g = fns[inst.function_index].global(key)) return g;
+    for (const compiler::Function& fn : fns)
+      if (const compiler::GlobalRef* g = fn.global(key)) return g;
+    return nullptr;
   }
 
   // overload: whether the client has an overload_method (`what`

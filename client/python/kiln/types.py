@@ -267,3 +267,23 @@ def DictType(key, value):
         out.update(v)
         return out
     return Type(f"DictType[{key.name}, {value.name}]", convert)
+
+
+class Function(Type):
+    """ovlarg: the type of a function passed as a value that an @overload
+    implements (or a register_jitable one), as an @overload function from
+    kiln's registry is given it: Numba's ``types.Function``, with the function
+    as ``typing_key`` (and ``key``)."""
+
+    def __init__(self, func, name):
+        super().__init__(name, _no_cast)
+        self.typing_key = self.key = func
+
+
+class Dispatcher(Type):
+    """ovlarg: the type of a @jit function passed as a value: Numba's
+    ``types.Dispatcher``, with the kiln Dispatcher as ``dispatcher``."""
+
+    def __init__(self, dispatcher, name):
+        super().__init__(name, _no_cast)
+        self.dispatcher = dispatcher
