@@ -204,6 +204,28 @@ def test_pointer_parameters_take_array_ctypes_and_addresses(kilnd):
         np.testing.assert_array_equal(g, w)
 
 
+c_memset = ctypes.CDLL(ctypes.util.find_library("c")).memset  # a fresh CDLL: argtypes of its own
+c_memset.argtypes, c_memset.restype = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t], None
+c_memset_f8 = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_double), ctypes.c_int, ctypes.c_size_t)(
+    ctypes.cast(_libc.memset, ctypes.c_void_p).value)
+
+
+def _clear_through_ctypes(a, c):
+    p = a.ctypes  # a.ctypes held in a variable, then passed
+    c_memset(p, 0, 8)
+    c_memset_f8(c.ctypes, 0, 8)
+    return a.sum() + c.sum()
+
+
+def test_ctypes_pointer_parameters(kilnd):
+    # The native path's other functions take the same pointers: ctypes' c_void_p and POINTER(c_double).
+    from kiln import jit
+
+    a, c = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])
+    assert jit(_clear_through_ctypes)(a, c) == 2.0 + 3.0 + 5.0
+    assert list(a) == [0.0, 2.0, 3.0] and list(c) == [0.0, 5.0]
+
+
 def _wrong_pointee(a):
     ext_zero_f8(a.ctypes, 0, 8)
     return a.sum()
