@@ -175,6 +175,45 @@ def test_libm_external_functions_float32(kilnd):
         assert h == np.float32(math.hypot(np.float32(x), np.float32(y)))
 
 
+def _kiln_types_external(a, x, y):
+    k_zero(a.ctypes, 0, 8)
+    return k_hypot(x, y) + a.sum()
+
+
+def test_kiln_types_external_function(kilnd):
+    # kiln.types' ExternalFunction, voidptr and CPointer: Numba's, for code written without Numba.
+    from kiln import jit, types as kt
+
+    global k_hypot, k_zero
+    k_hypot = kt.ExternalFunction("hypot", kt.float64(kt.float64, kt.float64))
+    k_zero = kt.ExternalFunction("kiln_test_memset_f8", kt.void(kt.CPointer(kt.float64), kt.intc, kt.uintp))
+    a = np.array([7.0, 1.0])
+    assert jit(_kiln_types_external)(a, 3.0, 4.0) == 6.0
+    assert list(a) == [0.0, 1.0]
+    with pytest.raises(TypeError, match="called from jitted code only"):
+        k_hypot(3.0, 4.0)
+
+
+def _kiln_types_missing(x):
+    return k_missing(x)
+
+
+def test_kiln_types_external_function_without_llvmlite(kilnd, monkeypatch):
+    # Without llvmlite (nor Numba) the symbol is looked up among the process's global symbols.
+    from kiln import jit, types as kt
+    from kiln.errors import TypingError
+
+    global k_hypot, k_zero, k_missing
+    monkeypatch.setitem(sys.modules, "llvmlite.binding", None)  # `import llvmlite.binding` raises ImportError
+    k_hypot = kt.ExternalFunction("hypot", kt.float64(kt.float64, kt.float64))
+    k_zero = kt.ExternalFunction("memset", kt.void(kt.CPointer(kt.float64), kt.intc, kt.uintp))
+    assert jit(_kiln_types_external)(np.array([7.0, 1.0]), 5.0, 12.0) == 14.0
+    k_missing = kt.ExternalFunction("kiln_no_such_symbol", kt.float64(kt.float64))
+    with pytest.raises(TypingError, match=r"its symbol 'kiln_no_such_symbol' is not found in this process "
+                                          r"\(llvmlite is not installed"):
+        jit(_kiln_types_missing)(1.0)
+
+
 # -- pointers: voidptr takes a.ctypes of any array and an int, CPointer(T) an array of T --
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"))

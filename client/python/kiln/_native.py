@@ -145,9 +145,11 @@ def _is_ctypes_function(value):
 
 def _is_external_function(value):
     """extfunc: a Numba ``types.ExternalFunction(symbol, sig)`` (a type object,
-    so it is recognised by its class, without importing Numba)."""
+    so it is recognised by its class, without importing Numba) or
+    ``kiln.types.ExternalFunction``."""
     cls = type(value)
-    return cls.__name__ == "ExternalFunction" and cls.__module__.startswith("numba.") and \
+    return cls.__name__ == "ExternalFunction" and (cls.__module__.startswith("numba.") or
+                                                   cls.__module__ == "kiln.types") and \
         isinstance(getattr(value, "symbol", None), str) and hasattr(value, "sig")
 
 
@@ -157,11 +159,19 @@ def _symbol_address(symbol):
     the libraries ``load_library_permanently`` loaded), after Numba's own
     helpers (``numba_xgesv``...) are added to it, which Numba does before it
     first compiles (so a process that has not yet compiled with Numba finds
-    them too)."""
+    them too). Without llvmlite (a kiln.types.ExternalFunction, no Numba):
+    the process's global symbols (dlsym), the nearest thing."""
     try:
         import llvmlite.binding as llvm
-    except ImportError:
-        raise _Refused(f"its symbol {symbol!r} cannot be looked up: llvmlite is not installed") from None
+    except ImportError:  # no Numba either (kiln.types.ExternalFunction): the process's global symbols
+        try:
+            address = ctypes.cast(getattr(ctypes.CDLL(None), symbol), ctypes.c_void_p).value
+        except AttributeError:
+            address = None
+        if not address:
+            raise _Refused(f"its symbol {symbol!r} is not found in this process (llvmlite is not installed: "
+                           "the process's global symbols were searched)") from None
+        return address
     address = llvm.address_of_symbol(symbol)
     if not address:
         try:
