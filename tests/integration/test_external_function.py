@@ -331,3 +331,25 @@ def test_unsupported_signature_is_a_located_typing_error(kilnd):
     assert "test_external_function.py" in str(e.value)
     with pytest.raises(TypingError, match=r"cannot call global 'ext_pointer_result'.*its signature has type void\*"):
         jit(_calls_pointer_result)(np.ones(2))
+
+
+def test_numba_helper_found_before_numba_compiles_and_keyed_by_its_library():
+    # A process that routes every njit to Kiln never makes Numba add its helpers to llvmlite's
+    # table; the client has Numba add them. The key is the helper library and the offset in it
+    # (never the address), so a cached binary is reused by the next process, as for ctypes.
+    import subprocess
+
+    script = (
+        "import llvmlite.binding as llvm\n"
+        "from numba.core import types\n"
+        "from kiln import _native\n"
+        "assert not llvm.address_of_symbol('numba_xgesv')\n"
+        "ext = types.ExternalFunction('numba_xgesv', types.intc(types.char, types.intp, types.intp,"
+        " types.CPointer(types.float64), types.intp, types.CPointer(types.intc), types.CPointer(types.float64),"
+        " types.intp))\n"
+        "print(_native.freeze('numba_xgesv', ext)[0])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    name, sig, key = out.split("|")
+    assert name == "native:numba_xgesv"
+    assert sig == "int32(int8,int64,int64,float64*,int64,int32*,float64*,int64)"
+    assert key.startswith("lib:") and "_helperlib" in key and "+0x" in key
