@@ -71,7 +71,8 @@ absl::StatusOr<NativeFunction> parseNativeFunction(TypeContext& tc, absl::string
           if (!t.ok()) return t.status();
           if (!(*t)->isNumber())
             return absl::InvalidArgumentError(absl::StrCat("native function '", out.name, "' takes a pointer to ",
-                                                           (*t)->str(), ": pointers to numbers and void are supported"));
+                                                           (*t)->str(), ": pointers to numbers and void are "
+                                                           "supported"));
           pointee = *t;
         }
         out.params.push_back(tc.integer(64, false));
