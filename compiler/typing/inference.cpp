@@ -1252,7 +1252,13 @@ class Inferrer {
           return **o;
         }
         // native: a C function called by address (rules_native.cpp).
-        if (std::optional<absl::StatusOr<const Type*>> n = nativeBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+        std::vector<const Type*> ctypes_of;  // extfunc: the array of each argument that is `a.ctypes`
+        for (size_t k = 1; k < i.operands.size(); ++k) {
+          const ir::Value* array = arrayOfCTypes(i.operands[k]);
+          ctypes_of.push_back(array ? array->type : nullptr);
+        }
+        if (std::optional<absl::StatusOr<const Type*>> n =
+                nativeBuiltinCall(tc_, callee->name, args, ctypes_of, i.kwnames)) {
           if (!n->ok()) return typingError(std::string(n->status().message()));
           return **n;
         }
@@ -2177,10 +2183,9 @@ class Inferrer {
             } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
               t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
             } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
-              const ir::Instr* from = i.operands[0]->def;
               if (i.name != "data")
                 return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
-              if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
+              if (!arrayOfCTypes(i.operands[0]))
                 return typingError("a.ctypes.data is supported only as one expression on the array a");
               t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
             } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python
