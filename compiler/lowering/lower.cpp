@@ -415,7 +415,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         break;
       }
       if (obj->kind == Kind::kBuiltin && obj->name == typing::kArrayCTypes) {  // pysub4: a.ctypes.data
-        const ir::Value* array = i.operands[0]->def->operands[0];
+        const ir::Value* array = typing::arrayOfCTypes(i.operands[0]);
         v = b_.CreatePtrToInt(b_.CreateExtractValue(value(array), kData), b_.getInt64Ty());
         break;
       }

@@ -5,7 +5,8 @@
 // this process and fills it (a race fills it twice with the same value).
 // The arguments are converted to the parameters' types, as a call of a typed
 // function converts them; bool travels as C's _Bool (a zero-extended byte)
-// and small integers are extended as the C ABI asks.
+// and small integers are extended as the C ABI asks. extfunc: a pointer
+// parameter gets `a.ctypes`' data pointer, or an int's value as an address.
 #include <cstddef>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
+#include "compiler/typing/array_ctypes.h"  // extfunc: a.ctypes as a pointer
 #include "compiler/typing/rules.h"
 #include "kiln_abi.h"
 #include "kiln_native.h"
@@ -80,8 +82,17 @@ absl::StatusOr<bool> FunctionLowering::lowerNative(const ir::Instr& i, llvm::Val
   std::vector<llvm::Value*> args;
   for (size_t k = 0; k < f->params.size(); ++k) {
     const typing::Type* p = f->params[k];
+    const ir::Value* arg = i.operands[1 + k];
+    if (f->pointees[k] != nullptr) {  // extfunc: a.ctypes passes the array's data pointer, an int its value
+      param_types.push_back(ptr);
+      if (const ir::Value* array = typing::arrayOfCTypes(arg))
+        args.push_back(b_.CreateExtractValue(value(array), kData, "native.data"));
+      else
+        args.push_back(b_.CreateIntToPtr(converted(arg, p), ptr, "native.address"));
+      continue;
+    }
     param_types.push_back(memoryType(ctx_, p));
-    args.push_back(toMemory(b_, converted(i.operands[1 + k], p), p));
+    args.push_back(toMemory(b_, converted(arg, p), p));
   }
   llvm::CallInst* c = b_.CreateCall(llvm::FunctionType::get(result_type, param_types, false), target, args);
   for (size_t k = 0; k < f->params.size(); ++k)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "compiler/typing/array_ctypes.h"  // extfunc:
 #include "compiler/typing/registry.h"
 #include "compiler/typing/rules.h"
 
@@ -246,7 +247,11 @@ Ownership Ownership::analyze(const ir::Function& f, const std::vector<const ir::
           // exceptions: an exception instance holds nothing, but its raise reads
           // the arguments it was made with: they live until the raise.
           const bool exception = i->result && i->op == Op::kCall && i->result->type->kind == Kind::kExceptionClass;
-          if (!i->result || (!holdsRefs(i->result->type) && !exception)) continue;
+          // extfunc: `a.ctypes` holds nothing either, but a native function
+          // given it writes through the array's data pointer: a lives until then.
+          const bool ctypes = i->result && i->result->type->kind == Kind::kBuiltin &&
+                              i->result->type->name == typing::kArrayCTypes && typing::arrayOfCTypes(i->result.get());
+          if (!i->result || (!holdsRefs(i->result->type) && !exception && !ctypes)) continue;
           if (!exception && !borrowsOperands(*i, calls)) {
             if (first) addRoot(i->result.get());
             continue;

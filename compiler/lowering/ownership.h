@@ -11,7 +11,8 @@
 //    a record a[i] or r.inner, a bound method, tuple packing and unpacking,
 //    getiter, a for item, a copy), owning nothing. Its `deps` are the roots
 //    it borrows from; a use of it counts as a use of them, so they live as
-//    long as it does.
+//    long as it does. `a.ctypes` (extfunc) holds nothing but is borrowed
+//    from a the same way: a native function given it writes a's memory.
 // A record is {meminfo, data} (recown: docs/records-memory.md): borrowed
 // while the pass can see its array, a root with its own reference to the
 // array's block where it cannot (a list, a call's result, a join fed by

@@ -931,7 +931,7 @@ class Inferrer {
   // an OverloadRequest for it.
   absl::StatusOr<const Type*> overloadAnswered(Instance& inst, ir::Instr& i, const std::string& key, bool bound,
                                                absl::Status none_applies) {
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(key);
+    const compiler::GlobalRef* g = answerGlobal(inst, key);
     if (g && g->kind == compiler::GlobalRef::Kind::kFunction && g->function_index < p_.bundle->functions.size())
       return functionCall(inst, i, static_cast<int>(g->function_index), bound);
     if (g && g->kind == compiler::GlobalRef::Kind::kIntrinsic && !bound &&
@@ -940,6 +940,22 @@ class Inferrer {
     if (g && g->kind == compiler::GlobalRef::Kind::kUnsupported)
       return g->type_name.empty() && !none_applies.ok() ? none_applies : typingError(g->type_name);
     return userError(Diagnostic::Kind::kOverloadRequest, key, line_);
+  }
+
+  // overload: the global holding the client's answer for `key`: the calling
+  // function's own, else (ovlarg) any bundle function's. A function passed
+  // as a value (`fmap(get_index, t)`, whose implementation calls `f(t[0])`)
+  // is called where no global names it; the client answers a key the same
+  // whichever function asked (extending.answer), and gives the answers to
+  // each function that reads the overloaded function as a global, which one
+  // of the bundle's functions did to make the value. Bundle order: the first
+  // holder wins, deterministically.
+  const compiler::GlobalRef* answerGlobal(const Instance& inst, const std::string& key) const {
+    const std::vector<compiler::Function>& fns = p_.bundle->functions;
+    if (const compiler::GlobalRef* g = fns[inst.function_index].global(key)) return g;
+    for (const compiler::Function& fn : fns)
+      if (const compiler::GlobalRef* g = fn.global(key)) return g;
+    return nullptr;
   }
 
   // overload: whether the client has an overload_method (`what`
@@ -1237,7 +1253,13 @@ class Inferrer {
           return **o;
         }
         // native: a C function called by address (rules_native.cpp).
-        if (std::optional<absl::StatusOr<const Type*>> n = nativeBuiltinCall(tc_, callee->name, args, i.kwnames)) {
+        std::vector<const Type*> ctypes_of;  // extfunc: the array of each argument that is `a.ctypes`
+        for (size_t k = 1; k < i.operands.size(); ++k) {
+          const ir::Value* array = arrayOfCTypes(i.operands[k]);
+          ctypes_of.push_back(array ? array->type : nullptr);
+        }
+        if (std::optional<absl::StatusOr<const Type*>> n =
+                nativeBuiltinCall(tc_, callee->name, args, ctypes_of, i.kwnames)) {
           if (!n->ok()) return typingError(std::string(n->status().message()));
           return **n;
         }
@@ -2183,10 +2205,9 @@ class Inferrer {
             } else if (obj->kind == Kind::kArray && i.name == "ctypes" && !findMember(Kind::kArray, i.name)) {
               t = tc_.builtin(kArrayCTypes);  // pysub4: a.ctypes, only for its .data (read from the array itself)
             } else if (obj->kind == Kind::kBuiltin && obj->name == kArrayCTypes) {
-              const ir::Instr* from = i.operands[0]->def;
               if (i.name != "data")
                 return typingError(absl::StrCat("attribute '", i.name, "' of an array's ctypes is not supported (only .data)"));
-              if (!from || from->op != Op::kGetAttr || from->name != "ctypes" || !from->operands[0]->type->isArray())
+              if (!arrayOfCTypes(i.operands[0]))
                 return typingError("a.ctypes.data is supported only as one expression on the array a");
               t = tc_.integer(64, false);  // the data pointer, as Numba's uintp
             } else if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator; methods written in Python

@@ -534,22 +534,30 @@ absl::StatusOr<const Type*> literalMethodCall(TypeContext& tc, const Type* t, co
 // native: a C function called by address, frozen by the client as the
 // builtin "native:NAME|RESULT(PARAM,...)|KEY" (kiln/_native.py,
 // rules_native.cpp): NAME as the user wrote it, the signature in Kiln's
-// spellings (numbers, bool; a none result for void), KEY its stable identity
-// (runtime/cpu/kiln_native.h).
+// spellings (numbers, bool; a none result for void; extfunc: a parameter
+// `void*` or `T*`, T a number, Numba's voidptr and CPointer(T)), KEY its
+// stable identity (runtime/cpu/kiln_native.h).
 inline constexpr absl::string_view kNativeFunctionPrefix = "native:";
 struct NativeFunction {
   std::string name;
   const Type* result = nullptr;
+  /// Per parameter: its type; uint64 (an address) for a pointer parameter.
   std::vector<const Type*> params;
+  /// Per parameter: what a pointer parameter points to (none for `void*`),
+  /// null for a number or bool.
+  std::vector<const Type*> pointees;
   std::string key;
 };
 bool isNativeFunctionName(absl::string_view builtin_name);
 absl::StatusOr<NativeFunction> parseNativeFunction(TypeContext& tc, absl::string_view builtin_name);
 // The call of a native function: one positional argument per parameter, each
-// a number or bool (converted to the parameter's type where it is lowered).
-// nullopt for another builtin.
+// a number or bool (converted to the parameter's type where it is lowered);
+// for a pointer parameter, `a.ctypes` of an array (ctypes_of[k], the array;
+// its dtype must be T for `T*`) or, for `void*`, an int (an address, as
+// Numba converts an int to voidptr). nullopt for another builtin.
 std::optional<absl::StatusOr<const Type*>> nativeBuiltinCall(TypeContext& tc, const std::string& name,
                                                              const std::vector<const Type*>& args,
+                                                             const std::vector<const Type*>& ctypes_of,
                                                              const std::vector<std::string>& kwnames);
 
 }  // namespace kiln::typing

@@ -1,7 +1,9 @@
 """native: C functions that compiled code calls by address: a Numba
 ``WrapperAddressProtocol`` (or ``kiln.types.WrapperAddressProtocol``), a
 ctypes function with ``argtypes`` (a ``CDLL`` symbol, a ``CFUNCTYPE``
-instance) -- docs/python-subset.md, "Native functions".
+instance), a Numba ``types.ExternalFunction(symbol, sig)`` (extfunc: a C
+function named by its symbol, found where Numba finds it, in llvmlite's
+symbol table) -- docs/python-subset.md, "Native functions".
 
 A global (or a cell, or a module attribute) holding one is frozen in the
 bundle as the builtin ``native:NAME|RESULT(PARAM,...)|KEY``: the signature in
@@ -76,22 +78,40 @@ def _ctypes_spelling(t, is_result):
             return "none"
         raise _Refused("a ctypes argument type of None")
     code = getattr(t, "_type_", None)
+    if not is_result and code == "P":  # extfunc: c_void_p, Numba's voidptr
+        return "void*"
+    if not is_result and isinstance(code, type) and issubclass(t, ctypes._Pointer):  # POINTER(c_double)
+        pointee = _ctypes_spelling(code, False)
+        if pointee.endswith("*") or pointee == "bool":
+            raise _Refused(f"ctypes type {t.__name__} is not supported (pointers to numbers are)")
+        return pointee + "*"
     family = _CTYPES_CODES.get(code) if isinstance(code, str) else None
     if family is None:
-        raise _Refused(f"ctypes type {getattr(t, '__name__', t)} is not supported (numbers and c_bool are)")
+        raise _Refused(f"ctypes type {getattr(t, '__name__', t)} is not supported (numbers and c_bool are, and "
+                       "c_void_p and POINTER(number) parameters)")
     return "bool" if family == "bool" else f"{family}{8 * ctypes.sizeof(t)}"
 
 
 _SCALARS = {"bool", "none", "float32", "float64"} | {f"{s}int{b}" for s in ("", "u") for b in (8, 16, 32, 64)}
+_POINTEES = (_SCALARS - {"bool", "none"}) | {"complex64", "complex128"}
+_SPELLINGS = {"boolean": "bool", "void": "none", "b1": "bool", "f8": "float64", "f4": "float32",
+              "i8": "int64", "i4": "int32", "intp": "int64", "uintp": "uint64", "c8": "complex64", "c16": "complex128"}
 
 
 def _type_spelling(t, is_result):
-    """Kiln's spelling of a Numba or kiln.types type object (numbers, bool, void)."""
+    """Kiln's spelling of a Numba or kiln.types type object (numbers, bool, void;
+    for a parameter also Numba's voidptr, "void*", and CPointer(T), "T*")."""
     name = t if isinstance(t, str) else getattr(t, "name", None)
-    name = {"boolean": "bool", "void": "none", "b1": "bool", "f8": "float64", "f4": "float32",
-            "i8": "int64", "i4": "int32", "intp": "int64", "uintp": "uint64"}.get(name, name)
+    name = _SPELLINGS.get(name, name)
+    if isinstance(name, str) and not is_result and name in ("void*", "voidptr"):  # extfunc: Numba's voidptr
+        return "void*"
+    if isinstance(name, str) and not is_result and name.endswith("*"):  # extfunc: CPointer(T) is named "T*"
+        pointee = _SPELLINGS.get(name[:-1], name[:-1])
+        if pointee in _POINTEES:
+            return pointee + "*"
     if not isinstance(name, str) or name not in _SCALARS or (name == "none" and not is_result):
-        raise _Refused(f"its signature has type {t}: numbers, bool and a void result are supported")
+        raise _Refused(f"its signature has type {t}: numbers, bool, a void result and pointers to numbers or void "
+                       "as parameters are supported")
     return name
 
 
@@ -123,6 +143,49 @@ def _is_ctypes_function(value):
     return isinstance(value, ctypes._CFuncPtr)
 
 
+def _is_external_function(value):
+    """extfunc: a Numba ``types.ExternalFunction(symbol, sig)`` (a type object,
+    so it is recognised by its class, without importing Numba) or
+    ``kiln.types.ExternalFunction``."""
+    cls = type(value)
+    return cls.__name__ == "ExternalFunction" and (cls.__module__.startswith("numba.") or
+                                                   cls.__module__ == "kiln.types") and \
+        isinstance(getattr(value, "symbol", None), str) and hasattr(value, "sig")
+
+
+def _symbol_address(symbol):
+    """extfunc: the address of C symbol `symbol` in this process, found as Numba
+    finds it: in llvmlite's symbol table (``llvmlite.binding.add_symbol``, and
+    the libraries ``load_library_permanently`` loaded), after Numba's own
+    helpers (``numba_xgesv``...) are added to it, which Numba does before it
+    first compiles (so a process that has not yet compiled with Numba finds
+    them too). Without llvmlite (a kiln.types.ExternalFunction, no Numba):
+    the process's global symbols (dlsym), the nearest thing."""
+    try:
+        import llvmlite.binding as llvm
+    except ImportError:  # no Numba either (kiln.types.ExternalFunction): the process's global symbols
+        try:
+            address = ctypes.cast(getattr(ctypes.CDLL(None), symbol), ctypes.c_void_p).value
+        except AttributeError:
+            address = None
+        if not address:
+            raise _Refused(f"its symbol {symbol!r} is not found in this process (llvmlite is not installed: "
+                           "the process's global symbols were searched)") from None
+        return address
+    address = llvm.address_of_symbol(symbol)
+    if not address:
+        try:
+            from numba.core.base import _load_global_helpers  # Numba's own, run once per process
+            _load_global_helpers()
+        except (ImportError, AttributeError):
+            pass
+        address = llvm.address_of_symbol(symbol)
+    if not address:
+        raise _Refused(f"its symbol {symbol!r} is not found in this process: load the library that defines it "
+                       "(llvmlite.binding.load_library_permanently) or add it (llvmlite.binding.add_symbol)")
+    return address
+
+
 def _is_cffi_object(value):
     return type(value).__module__ == "_cffi_backend" and "CData" in type(value).__name__
 
@@ -130,7 +193,7 @@ def _is_cffi_object(value):
 def is_native(value):
     """Whether value is a native function (frozen here, whether or not it can be)."""
     return not isinstance(value, type) and (_is_wrapper_address(value) or _is_ctypes_function(value) or
-                                            _is_cffi_object(value))
+                                            _is_cffi_object(value) or _is_external_function(value))
 
 
 def freeze(name, value):
@@ -148,6 +211,9 @@ def freeze(name, value):
             sig = (f"{_ctypes_spelling(value.restype, True)}"
                    f"({','.join(_ctypes_spelling(a, False) for a in value.argtypes)})")
             address = ctypes.cast(value, ctypes.c_void_p).value or 0
+        elif _is_external_function(value):
+            sig = _signature_spelling(value.sig)
+            address = _symbol_address(value.symbol)
         else:
             sig = _signature_spelling(value.signature())
             address = value.__wrapper_address__()

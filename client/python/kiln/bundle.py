@@ -445,12 +445,7 @@ class _Builder:
         self.members = []     # pycells: the items of tuple globals holding functions, "name[k]"
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
         self.intrinsics = []  # intrinsic: (name, symbol, [arg type], return type, IR text), Bundle.intrinsics
-
-    def add_dispatcher(self, d):
-        """The bundle index of @jit function `d` (a Dispatcher) called by
-        compiled code: its Python function, with its own options and, for
-        an eager one, its signatures (eagersig)."""
-        return self.add_function(d.py_func, d._options, [(list(args), ret or "") for args, ret in d._declared])
+        self.dispatchers = {}  # ovlarg: index -> the @jit Dispatcher whose Python function it is
 
     def add_function(self, func, options=None, signatures=None):
         """Function `func`'s index in the bundle, adding it (and what it
@@ -522,6 +517,30 @@ class _Builder:
                              declared or None, signatures or None)
         return i
 
+    def add_jitted(self, value):
+        """The index of @jit function `value` (a Dispatcher), added as its
+        Python function with its options and, for an eager one, its
+        signatures (eagersig); ovlarg: remembered, so that a value of its
+        type in an @overload's request names the Dispatcher."""
+        i = self.add_function(value.py_func, value._options,
+                              [(list(args), ret or "") for args, ret in value._declared])
+        self.dispatchers.setdefault(i, value)
+        return i
+
+    def add_function_value(self, value):
+        """ovlarg: the index of function `value` (a Dispatcher, or a plain
+        function compiled as one: register_jitable, a library function) that
+        an answered @overload request names (extending.local_request)."""
+        from .dispatcher import Dispatcher  # late: dispatcher imports this module
+        return self.add_jitted(value) if isinstance(value, Dispatcher) else self.add_function(value)
+
+    def function_values(self):
+        """ovlarg: by bundle index, the Python object each function is (the
+        Dispatcher of a @jit one, else the plain function), or None for an
+        inner code object: what the server's "Function(#i)" names."""
+        return [self.dispatchers.get(i, f if isinstance(f, types.FunctionType) else None)
+                for i, f in enumerate(self.keep)]
+
     def default(self, value):
         """The tagged form of a parameter default: a constant, or (npmisc) a
         class or dtype the compiler knows by name (`dtype=np.float64`,
@@ -529,7 +548,7 @@ class _Builder:
         as a global holding it is; else raise _Unrepresentable."""
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):  # realcode2: `metric=euclidean`, a jitted function default
-            return ("function", self.add_dispatcher(value))
+            return ("function", self.add_jitted(value))
         try:
             return constant(value)
         except _Unrepresentable:
@@ -676,8 +695,7 @@ class _Builder:
             for attr in names:
                 value = user_globals.get(attr)
                 if isinstance(value, Dispatcher) and library.lookup(f"{module}.{attr}") is None:
-                    members.append((f"{module}.{attr}", KIND_FUNCTION, None,
-                                    self.add_dispatcher(value), "", ""))
+                    members.append((f"{module}.{attr}", KIND_FUNCTION, None, self.add_jitted(value), "", ""))
                 elif extending.overloads_of(value) and library.lookup(f"{module}.{attr}") is None:
                     # overload: `norm.pdf(x, mu, sigma)` (numba_stats), as a global of it is
                     members.append(self.resolve(f"{module}.{attr}", value))
@@ -733,6 +751,7 @@ class _Builder:
             members.append((marker, KIND_BUILTIN, None, 0, marker, ""))
             what, _, attr = marker.partition(":")
             for gname, (kind, answer) in extending.answers_for(attr, what):
+                gname = extending.local_request(gname, self.add_function_value)  # ovlarg: as an @overload's
                 if kind == "function":
                     members.append((gname, KIND_FUNCTION, None, self.add_function(answer), "", ""))
                 else:
@@ -761,7 +780,7 @@ class _Builder:
             return (name, KIND_MISSING, None, 0, "", "")
         from .dispatcher import Dispatcher  # late: dispatcher imports this module
         if isinstance(value, Dispatcher):
-            return (name, KIND_FUNCTION, None, self.add_dispatcher(value), "", "")
+            return (name, KIND_FUNCTION, None, self.add_jitted(value), "", "")
         if type(value) is tuple and _holds_jitted(value):
             # pycells: a tuple of jitted functions (and other values): each
             # item a global of its own, "name[k]" (no identifier has a
@@ -861,6 +880,10 @@ class _Builder:
             key = extending.overload_key(value)
             known = {m[0] for m in self.members}
             for gname, (what, answer) in extending.answers_for(key):
+                # ovlarg: a @jit function passed to it is named in the answer
+                # by its identity, here by its index in this bundle (added,
+                # where this bundle has not met it yet, at that index)
+                gname = extending.local_request(gname, self.add_function_value)
                 if gname in known:
                     continue
                 if what == "function":
@@ -919,15 +942,18 @@ def code_fields(code, consts):
     }
 
 
-def bundle_spec(func, held=None, declared=None):
+def bundle_spec(func, held=None, declared=None, functions=None):
     """The plain-structure bundle of a Python function. np0d: `held`, a list,
     receives the global NumPy arrays frozen into it (a Dispatcher keeps them
     while it lives, as Numba's compiled function holds each global array).
     locals: `declared`, the function's jit(locals=...) as
-    dispatcher.declared_locals spells it."""
+    dispatcher.declared_locals spells it. ovlarg: `functions`, a list,
+    receives the Python object of each bundle function (_Builder.function_values)."""
     b = _Builder()
     b.entry_locals = declared
     b.add_function(func)
     if held is not None:
         held.extend(b.held)
+    if functions is not None:
+        functions.extend(b.function_values())
     return (sys.version_info.major, sys.version_info.minor, b.functions, b.intrinsics)

@@ -222,6 +222,7 @@ class Dispatcher(_kiln.Dispatcher):
         self.py_func = py_func
         self._options = options
         self._bundle = None
+        self._bundle_functions = None  # ovlarg: the bundle's functions' Python objects (bundle_spec)
         self._pysig = None
         self._eager = bool(signatures)
         self._eager_signatures = list(signatures or ())  # as written: kilnctl warm
@@ -316,9 +317,11 @@ class Dispatcher(_kiln.Dispatcher):
     def bundle(self):
         """The native Bundle (built once per Dispatcher; .hash, .hex)."""
         if self._bundle is None:
-            held = []
-            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held, self._options.get("locals")))
+            held, functions = [], []
+            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held, self._options.get("locals"), functions))
             self._held_globals = tuple(held)  # np0d: Numba's references (its compiled function holds them)
+            functions[0] = self  # ovlarg: what the bundle's "Function(#i)" types name (extending.answer)
+            self._bundle_functions = functions
         return self._bundle
 
     def _call_slow(self, *args, **kwargs):
@@ -513,7 +516,7 @@ class Dispatcher(_kiln.Dispatcher):
                 raise TypingError(f"more than {extending.MAX_ROUNDS} @overload implementations asked for in one "
                                   f"compile (the last: {reply['message']})",
                                   (reply["filename"], reply["line"], reply["function"]))
-            extending.answer(reply["message"])
+            extending.answer(reply["message"], self._bundle_functions)
             self._bundle = None
             rounds += 1
 

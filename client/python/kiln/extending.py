@@ -275,10 +275,65 @@ def answers_for(key, what="overload"):
 _KEYWORD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)=(.*)")
 
 
-def answer(request):
+# ovlarg: a function passed as a value, as an argument type of a request.
+# The server spells a bundle function "Function(#i)" (its index in the
+# bundle it compiled) and an overloaded one "Function(overload:KEY)"; the
+# answers, process-wide, name a bundle function by its identity instead,
+# "Function(jit:KEY)" (overload_key of the Dispatcher or plain function), and
+# each bundle spells that back as its own index (local_request).
+_BUNDLE_FUNCTION = re.compile(r"Function\(#(\d+)\)")
+_FUNCTION_VALUE = re.compile(r"Function\((overload|jit):([^()]*)\)")
+
+
+def _respell_items(request, respell):
+    """request "WHAT:KEY(T1, k=T2)" with each argument spelling s (top level
+    only: a str literal's text is never read as one) given as respell(s)."""
+    head, _, rest = request.partition("(")
+    from ._numba_types import split_items
+    items = []
+    for item in split_items(rest[:-1]):
+        m = _KEYWORD.fullmatch(item)
+        items.append(f"{m.group(1)}={respell(m.group(2))}" if m else respell(item))
+    return f"{head}({', '.join(items)})"
+
+
+def stable_request(request, functions):
+    """ovlarg: the server's request with each "Function(#i)" spelled by the
+    function's identity, "Function(jit:KEY)"; `functions` the Python objects
+    of the compiled bundle's functions by index (bundle_spec's), or None.
+    An index with no object (an inner function) stays, and has no type."""
+    if "Function(#" not in request or not functions:
+        return request
+
+    def respell(s):
+        m = _BUNDLE_FUNCTION.fullmatch(s)
+        if m is None or int(m.group(1)) >= len(functions) or functions[int(m.group(1))] is None:
+            return s
+        return f"Function(jit:{overload_key(functions[int(m.group(1))])})"
+    return _respell_items(request, respell)
+
+
+def local_request(name, index_of):
+    """ovlarg: an answered request's name as a bundle has it: each
+    "Function(jit:KEY)" as "Function(#i)", i = index_of(the function)."""
+    if "Function(jit:" not in name:
+        return name
+
+    def respell(s):
+        m = _FUNCTION_VALUE.fullmatch(s)
+        if m is None or m.group(1) != "jit" or m.group(2) not in _FUNCTIONS:
+            return s
+        return f"Function(#{index_of(_FUNCTIONS[m.group(2)])})"
+    return _respell_items(name, respell)
+
+
+def answer(request, functions=None):
     """Answer the server's OverloadRequest "overload:KEY(T1, k=T2)": run the
     overload functions of KEY's function with those types and record what
-    the call compiles to (the implementation or the TypingError)."""
+    the call compiles to (the implementation or the TypingError).
+    ovlarg: `functions`, the Python objects of the bundle's functions by
+    index, name the "Function(#i)" argument types (stable_request)."""
+    request = stable_request(request, functions)
     what, _, request_rest = request.partition(":")
     key, _, rest = request_rest.partition("(")
     func = _FUNCTIONS.get(key) if what in ("overload", "intrinsic") else None  # intrinsic: asked for so too
@@ -340,7 +395,12 @@ def _typed(spelled, numba):
     from .types import from_spelling
     args, kws = [], {}
     for name, spelling in spelled:
-        t = numba_type(spelling) if numba else from_spelling(spelling)
+        if _FUNCTION_VALUE.fullmatch(spelling):  # ovlarg: a function passed as a value
+            t = _function_value_type(spelling, numba)
+        else:  # ovlarg: a builtin passed as a value (abs, np.sqrt), else any other type
+            t = _builtin_value_type(spelling, numba) if _BUILTIN_VALUE.fullmatch(spelling) else None
+            if t is None:
+                t = numba_type(spelling) if numba else from_spelling(spelling)
         if t is None:
             return spelling
         if name is None:
@@ -348,6 +408,76 @@ def _typed(spelled, numba):
         else:
             kws[name] = t
     return args, kws
+
+
+def _function_value_type(spelling, numba):
+    """ovlarg: the type object of a function passed as a value, as Numba
+    types it: a @jit function's is Numba's types.Dispatcher of its kiln
+    Dispatcher (`.dispatcher`), an @overload'ed (or register_jitable) one's
+    types.Function of the templates Numba's registry holds for it
+    (`.typing_key` the function), or of a template standing for it
+    where only kiln's registry has it; kiln.types' Dispatcher and Function,
+    with the same attributes, for an overload from kiln's registry. None
+    for a function this process does not know."""
+    m = _FUNCTION_VALUE.fullmatch(spelling)
+    func = _FUNCTIONS.get(m.group(2))
+    if func is None:
+        return None
+    from .dispatcher import Dispatcher  # late: dispatcher imports bundle, which imports this module
+    if not numba:
+        from . import types as kiln_types
+        return kiln_types.Dispatcher(func, spelling) if isinstance(func, Dispatcher) else \
+            kiln_types.Function(func, spelling)
+    nbtypes = sys.modules["numba.core.types"]
+    if isinstance(func, Dispatcher):
+        return nbtypes.Dispatcher(func)
+    templates = sys.modules["numba.core.typing.templates"]
+    found = [template for value, typ in getattr(templates.builtin_registry, "globals", ())
+             if value is func and isinstance(typ, nbtypes.Function) for template in typ.templates]
+    if not found:
+        template = _STAND_INS.get(func)
+        if template is None:
+            # a typing template whose key is the function and which types no
+            # call itself: kilnd types the implementation's calls of it
+            template = _STAND_INS[func] = type(f"KilnFunction_{getattr(func, '__name__', 'f')}",
+                                               (templates.AbstractTemplate,),
+                                               {"key": func, "generic": lambda self, args, kws: None})
+        found = [template]
+    return nbtypes.Function(tuple(found))
+
+
+_STAND_INS = {}  # ovlarg: function -> the template standing for it in a Numba types.Function
+
+# ovlarg: a builtin function as kilnd spells its value, "Function(abs)",
+# "Function(numpy.sqrt)", "Function(math.floor)".
+_BUILTIN_VALUE = re.compile(r"Function\(([A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*)\)")
+
+
+def _builtin_value_type(spelling, numba):
+    """ovlarg: the type of a builtin passed as a value: Numba's own for the
+    function (its typing context's resolve_value_type, the object Numba
+    gives), or kiln.types.Function of it; None where the name is not a
+    function the compiler knows by that name (bundle._builtin_name)."""
+    import builtins
+    from .bundle import _builtin_name  # late: bundle imports this module
+    name = _BUILTIN_VALUE.fullmatch(spelling).group(1)
+    module, _, attr = name.rpartition(".")
+    func = getattr(sys.modules.get(module) if module else builtins, attr, None)
+    if func is None or not callable(func) or isinstance(func, type) or _builtin_name(func) != name:
+        return None  # a class (int, np.float64) converts: not taken as a function here
+    if not numba:
+        from . import types as kiln_types
+        return kiln_types.Function(func, spelling)
+    registry = sys.modules.get("numba.core.registry")
+    if registry is None:
+        return None
+    context = registry.cpu_target.typing_context
+    try:
+        context.refresh()  # loads Numba's registrations, as each Numba compile does first
+        t = context.resolve_value_type(func)
+    except ValueError:
+        return None
+    return t if isinstance(t, sys.modules["numba.core.types"].Function) else None
 
 
 def _unliteral(t, numba):

@@ -146,6 +146,28 @@ class WrapperAddressProtocol:
         raise NotImplementedError("a WrapperAddressProtocol defines signature()")
 
 
+class ExternalFunction:
+    """extfunc: Numba's ``types.ExternalFunction(symbol, sig)``: the C function
+    named `symbol` in this process, of Signature `sig`, which compiled code
+    calls (a global, a closure cell, a module attribute); its parameters may
+    be ``voidptr`` and ``CPointer(T)``, given ``a.ctypes`` (docs/extending.md,
+    "types.ExternalFunction"). Python does not call it, as with Numba's."""
+
+    def __init__(self, symbol, sig):
+        if not isinstance(symbol, str) or not isinstance(sig, Signature):
+            raise TypeError("ExternalFunction(symbol, sig) takes a str and a signature such as float64(float64)")
+        self.symbol, self.sig = symbol, sig
+
+    def __repr__(self):
+        return f"ExternalFunction({self.symbol!r}, {self.sig!r})"
+
+    def __call__(self, *args):
+        raise TypeError(f"ExternalFunction {self.symbol!r} is called from jitted code only")
+
+
+char, uchar, short, ushort, intc, uintc = int8, uint8, int16, uint16, int32, uint32  # C's names, as Numba's
+
+
 unicode_type = Type("unicode_type", _str)
 string = unicode_type
 _SCALARS = {t.name: t for t in (int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64,
@@ -225,6 +247,17 @@ def _no_cast(value):
     raise TypeError("this type converts no values")
 
 
+voidptr = Type("void*", _no_cast)  # extfunc: a pointer parameter of a native function (Numba's RawPointer)
+
+
+def CPointer(dtype):
+    """extfunc: Numba's ``types.CPointer(dtype)``, named ``float64*``: a native
+    function's parameter that takes ``a.ctypes`` of an array of dtype."""
+    pointer = Type(f"{dtype.name}*", _no_cast)
+    pointer.dtype = dtype
+    return pointer
+
+
 def UniTuple(item, count):
     """A tuple of `count` items of type `item`."""
     def convert(v):
@@ -267,3 +300,23 @@ def DictType(key, value):
         out.update(v)
         return out
     return Type(f"DictType[{key.name}, {value.name}]", convert)
+
+
+class Function(Type):
+    """ovlarg: the type of a function passed as a value that an @overload
+    implements (or a register_jitable one), as an @overload function from
+    kiln's registry is given it: Numba's ``types.Function``, with the function
+    as ``typing_key`` (and ``key``)."""
+
+    def __init__(self, func, name):
+        super().__init__(name, _no_cast)
+        self.typing_key = self.key = func
+
+
+class Dispatcher(Type):
+    """ovlarg: the type of a @jit function passed as a value: Numba's
+    ``types.Dispatcher``, with the kiln Dispatcher as ``dispatcher``."""
+
+    def __init__(self, dispatcher, name):
+        super().__init__(name, _no_cast)
+        self.dispatcher = dispatcher
