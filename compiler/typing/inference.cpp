@@ -211,6 +211,10 @@ class Inferrer {
     Instance& inst = *p_.instances[idx];
     for (auto& b : inst.ir->blocks) {
       if (absl::Status s = checkBudget(); !s.ok()) return s;  // a big function takes long per round
+      // realcode8: `if FLAG:`, `if f == g:` on frozen globals, decided before
+      // the condition is typed (a comparison of two functions has no type)
+      if (!b->instrs.empty() && b->instrs.back()->op == Op::kBranch)
+        foldConstantGlobalCondition(inst, *b->instrs.back());
       for (size_t n = 0; n < b->instrs.size(); ++n) {
         ir::Instr* i = b->instrs[n].get();
         line_ = i->line;
@@ -249,7 +253,6 @@ class Inferrer {
         }
         if (i->op == Op::kCompare && i->operands.size() == 2) foldClassCompare(*i);  // unroll: type(x) is int
         if (i->op == Op::kCompare && i->operands.size() == 2) foldNdimCompare(*i);  // npmisc: a.ndim != b.ndim
-        if (i->op == Op::kBranch) foldConstantGlobalCondition(inst, *i);  // realcode8: if FLAG: (a frozen global)
         if (i->op == Op::kBranch && pruneConstantBranch(*inst.ir, *i)) {  // tuples: if isinstance(x, C)
           forgetDeadCalls(inst);
           // codec: when the pruning left no return (bytes(3, "utf-8") always
@@ -1753,14 +1756,43 @@ class Inferrer {
   // dead-branch pruning does. pynndescent's search closures test
   // `if normalize_query and ...` with normalize_query a factory argument;
   // the other path assigns a value of another type to the same variable.
+  // realcode8: so is a comparison (==, !=, is, is not) of two such globals
+  // that are functions (pynndescent's `if dist == alternative_dot:`, a
+  // factory's jitted function against a module's): equal when they are the
+  // same function, decided in Python's terms as Numba's pruning evaluates it
+  // (it refuses the comparison anywhere else, as Kiln does).
   void foldConstantGlobalCondition(const Instance& inst, ir::Instr& branch) {
     using CK = compiler::Constant::Kind;
+    using GK = compiler::GlobalRef::Kind;
     if (branch.operands.empty()) return;
     ir::Instr* d = branch.operands[0]->def;
     if (d && d->op == Op::kTruth) d = d->operands[0]->def;
-    if (!d || d->op != Op::kLoadGlobal) return;
-    const compiler::GlobalRef* g = p_.bundle->functions[inst.function_index].global(d->name);
-    if (!g || g->kind != compiler::GlobalRef::Kind::kConstant ||
+    if (!d) return;
+    const compiler::Function& fn = p_.bundle->functions[inst.function_index];
+    auto global = [&](const ir::Value* v) -> const compiler::GlobalRef* {
+      return v->def && v->def->op == Op::kLoadGlobal ? fn.global(v->def->name) : nullptr;
+    };
+    if (d->op == Op::kCompare && d->operands.size() == 2 &&
+        (d->compare_op == ir::CompareOp::kEq || d->compare_op == ir::CompareOp::kNe ||
+         d->compare_op == ir::CompareOp::kIs || d->compare_op == ir::CompareOp::kIsNot)) {
+      const compiler::GlobalRef* a = global(d->operands[0]);
+      const compiler::GlobalRef* b = global(d->operands[1]);
+      auto function = [](const compiler::GlobalRef* g) { return g && (g->kind == GK::kFunction || g->kind == GK::kBuiltin); };
+      if (!function(a) || !function(b)) return;
+      const bool same = a->kind == b->kind && (a->kind == GK::kFunction ? a->function_index == b->function_index
+                                                                         : a->qualified_name == b->qualified_name);
+      const bool negated = d->compare_op == ir::CompareOp::kNe || d->compare_op == ir::CompareOp::kIsNot;
+      d->op = Op::kConst;  // the comparison's value, known now
+      d->operands.clear();
+      d->const_value = compiler::Constant{};
+      d->const_value.kind = CK::kBool;
+      d->const_value.b = same != negated;
+      changed_ = true;
+      return;
+    }
+    if (d->op != Op::kLoadGlobal) return;
+    const compiler::GlobalRef* g = global(d->result.get());
+    if (!g || g->kind != GK::kConstant ||
         (g->value.kind != CK::kBool && g->value.kind != CK::kInt && g->value.kind != CK::kNone))
       return;
     d->op = Op::kConst;  // the same value: a global constant is frozen into the bundle

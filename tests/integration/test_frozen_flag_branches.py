@@ -79,3 +79,49 @@ def test_a_pruned_flag_is_still_its_value():
     """The folded load is the constant itself: used as a number elsewhere it
     is still 0."""
     assert kiln.jit(_flag_used_as_a_value)(2.5) == numba.njit(_flag_used_as_a_value)(2.5) == 2.5
+
+
+def _double(x):
+    return 2 * x
+
+
+def _triple(x):
+    return 3 * x
+
+
+def _function_factory(jit, chosen):
+    double, triple = jit(_double), jit(_triple)
+    metric = double if chosen == "double" else triple
+
+    @jit
+    def apply(x):
+        # pynndescent: `if dist == alternative_dot or dist == alternative_cosine:`
+        if metric == double or metric is double:
+            r = metric(x) + 0.5
+        else:
+            r = (metric(x), x)  # another type: typed only where this path is taken
+        if metric != triple:
+            return r
+        return r
+    return apply
+
+
+@pytest.mark.parametrize("chosen", ["double", "triple"])
+def test_function_comparison_in_a_condition_is_decided(chosen):
+    got = _function_factory(kiln.jit, chosen)(3)
+    want = _function_factory(numba.njit, chosen)(3)
+    assert got == want
+
+
+def _compares_functions_as_a_value(x):
+    return _jitted_double == _jitted_triple
+
+
+_jitted_double = kiln.jit(_double)
+_jitted_triple = kiln.jit(_triple)
+
+
+def test_function_comparison_as_a_value_is_refused():
+    """Outside a condition Numba refuses it too (no eq for two dispatchers)."""
+    with pytest.raises(TypingError, match="comparison '==' is not supported"):
+        kiln.jit(_compares_functions_as_a_value)(1)
