@@ -43,11 +43,11 @@ bool getInt(PyObject* dict, const char* key, int32_t* out) {
   return true;
 }
 
+// Each str of sequence v (`what`, for the TypeError) given to add(), as a
+// repeated string field's adder takes it.
 template <typename Add>
-bool strList(PyObject* dict, const char* key, Add add) {
-  PyObject* v = field(dict, key);
-  if (v == nullptr) return false;
-  PyObject* seq = PySequence_Fast(v, key);
+bool strItems(PyObject* v, const char* what, Add add) {
+  PyObject* seq = PySequence_Fast(v, what);
   if (seq == nullptr) return false;
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
     std::string s;
@@ -59,6 +59,13 @@ bool strList(PyObject* dict, const char* key, Add add) {
   }
   Py_DECREF(seq);
   return true;
+}
+
+// The same for the sequence dict[key].
+template <typename Add>
+bool strList(PyObject* dict, const char* key, Add add) {
+  PyObject* v = field(dict, key);
+  return v != nullptr && strItems(v, key, add);
 }
 
 bool buildConstant(PyObject* spec, kiln::v1::Constant* out);
@@ -239,14 +246,8 @@ bool buildKwDefaults(PyObject* v, kiln::v1::Function* f) {
 
 // A @jit callee's own fastmath: [flag name, ...] ("fast" for all; none: off).
 bool buildFastMath(PyObject* v, kiln::v1::Function* f) {
-  PyObject* seq = PySequence_Fast(v, "fastmath");
-  if (seq == nullptr) return false;
   kiln::v1::FastMath* fm = f->mutable_fastmath();
-  bool ok = true;
-  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i)
-    ok = getStr(PySequence_Fast_GET_ITEM(seq, i), fm->add_flags());
-  Py_DECREF(seq);
-  return ok;
+  return strItems(v, "fastmath", [&](std::string s) { fm->add_flags(std::move(s)); });
 }
 
 // locals: [(name, type spelling)], sorted by name (bundle.py).
@@ -276,15 +277,8 @@ bool buildSignatures(PyObject* v, kiln::v1::Function* f) {
     ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &args, &ret);
     if (!ok) break;
     kiln::v1::DeclaredSignature* sig = f->add_signatures();
-    ok = getStr(ret, sig->mutable_return_type());
-    PyObject* aseq = ok ? PySequence_Fast(args, "arg_types") : nullptr;
-    if (aseq == nullptr) {
-      ok = false;
-      break;
-    }
-    for (Py_ssize_t k = 0; ok && k < PySequence_Fast_GET_SIZE(aseq); ++k)
-      ok = getStr(PySequence_Fast_GET_ITEM(aseq, k), sig->add_arg_types());
-    Py_DECREF(aseq);
+    ok = getStr(ret, sig->mutable_return_type()) &&
+         strItems(args, "arg_types", [&](std::string s) { sig->add_arg_types(std::move(s)); });
   }
   Py_DECREF(seq);
   return ok;
@@ -307,15 +301,8 @@ bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
       ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(iseq, i), "UUOUU", &name, &symbol, &arg_types, &return_type,
                             &llvm_ir) &&
            getStr(name, x->mutable_name()) && getStr(symbol, x->mutable_symbol()) &&
-           getStr(return_type, x->mutable_return_type()) && getStr(llvm_ir, x->mutable_llvm_ir());
-      PyObject* aseq = ok ? PySequence_Fast(arg_types, "arg_types") : nullptr;
-      if (aseq == nullptr) {
-        ok = false;
-        break;
-      }
-      for (Py_ssize_t k = 0; ok && k < PySequence_Fast_GET_SIZE(aseq); ++k)
-        ok = getStr(PySequence_Fast_GET_ITEM(aseq, k), x->add_arg_types());
-      Py_DECREF(aseq);
+           getStr(return_type, x->mutable_return_type()) && getStr(llvm_ir, x->mutable_llvm_ir()) &&
+           strItems(arg_types, "arg_types", [&](std::string s) { x->add_arg_types(std::move(s)); });
     }
     Py_DECREF(iseq);
     if (!ok) return false;
