@@ -10,6 +10,7 @@ APT_PACKAGES=(
   librocksdb-dev libabsl-dev prometheus-cpp-dev libgtest-dev
   libxxhash-dev libssl-dev openssl libhiredis-dev redis-server
   zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libffi-dev
+  liblapack3  # extfunc: Numba's numba_xgesv over the system LAPACK where SciPy is absent (test_external_function.py)
 )
 PY_PACKAGES=(numpy numba grpcio protobuf pytest)
 # service: checks of deploy/ (tests/integration/test_deploy.py): Kubernetes'
