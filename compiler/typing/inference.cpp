@@ -144,12 +144,8 @@ class Inferrer {
       return absl::InternalError(
           absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     inst->ir = (*untyped)->clone();
-    {  // exceptions: a function that never returns (it always raises) returns None, as in Numba
-      bool returns = false;
-      for (const auto& b : inst->ir->blocks)
-        for (const auto& i : b->instrs) returns |= i->op == Op::kReturn;
-      if (!returns) inst->ret = tc_.none();
-    }
+    // exceptions: a function that never returns (it always raises) returns None, as in Numba
+    if (!hasReturn(*inst->ir)) inst->ret = tc_.none();
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
@@ -159,12 +155,7 @@ class Inferrer {
                                               args.size(), args.size() == 1 ? " was given" : " were given"),
                                  code.filename, code.firstlineno, code.qualname);
     matmulAsCall(*inst->ir, p_.bundle->functions[fn]);  // linalg: `a @ b` is np.matmul(a, b)
-    for (auto& b : inst->ir->blocks) {
-      for (auto& prm : b->params) prm->type = tc_.unknown();
-      for (auto& i : b->instrs)
-        if (i->result) i->result->type = tc_.unknown();
-    }
-    for (size_t k = 0; k < args.size(); ++k) entry->params[k]->type = args[k];
+    startTypes(*inst);
     pruneNoneBranches(*inst->ir, args);  // `size is None` in library functions
     inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
     if (code.flags & kCoGenerator)  // generators: a call makes the generator object
@@ -187,6 +178,16 @@ class Inferrer {
     Instance& inst = *p_.instances[idx];
     if (fresh_typings_[idx] >= kMaxFreshTypings) return false;
     ++fresh_typings_[idx];
+    startTypes(inst);
+    if (inst.ret->kind != Kind::kGenerator)  // generators: the generator type carries its yields
+      inst.ret = hasReturn(*inst.ir) ? tc_.unknown() : tc_.none();
+    changed_ = true;
+    return true;
+  }
+
+  // Every value of the instance's IR Unknown but its arguments, as typing
+  // starts it (instanceFor, typeAfresh).
+  void startTypes(Instance& inst) {
     for (auto& b : inst.ir->blocks) {
       for (auto& prm : b->params) prm->type = tc_.unknown();
       for (auto& i : b->instrs)
@@ -195,14 +196,21 @@ class Inferrer {
     ir::Block* entry = inst.ir->blocks[0].get();
     for (size_t k = 0; k < inst.arg_types.size() && k < entry->params.size(); ++k)
       entry->params[k]->type = inst.arg_types[k];
-    if (inst.ret->kind != Kind::kGenerator) {  // generators: the generator type carries its yields
-      bool returns = false;
-      for (const auto& b : inst.ir->blocks)
-        for (const auto& i : b->instrs) returns |= i->op == Op::kReturn;
-      inst.ret = returns ? tc_.unknown() : tc_.none();
-    }
-    changed_ = true;
-    return true;
+  }
+
+  // Whether f has a return instruction (one without always raises, and
+  // returns None as in Numba).
+  static bool hasReturn(const ir::Function& f) {
+    for (const auto& b : f.blocks)
+      for (const auto& i : b->instrs)
+        if (i->op == Op::kReturn) return true;
+    return false;
+  }
+
+  // v, or the value it is a copy of (through any number of copies).
+  static const ir::Value* throughCopies(const ir::Value* v) {
+    while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+    return v;
   }
 
   // One pass over an instance; sets changed_ when any type grew.
@@ -257,10 +265,7 @@ class Inferrer {
           forgetDeadCalls(inst);
           // codec: when the pruning left no return (bytes(3, "utf-8") always
           // raises), the function never returns: None, as one that never did.
-          bool returns = false;
-          for (const auto& blk : inst.ir->blocks)
-            for (const auto& x : blk->instrs) returns |= x->op == Op::kReturn;
-          if (!returns && inst.ret->kind == Kind::kUnknown) inst.ret = tc_.none();
+          if (!hasReturn(*inst.ir) && inst.ret->kind == Kind::kUnknown) inst.ret = tc_.none();
           changed_ = true;
           return absl::OkStatus();  // typed again in the next round
         }
@@ -1744,7 +1749,7 @@ class Inferrer {
   // np0d: whether v is visibly a scalar class (np.float64, a global bound to
   // one) rather than an array's dtype: Python's class has no `.type`.
   static bool isScalarClassValue(const ir::Value* v) {
-    while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
+    v = throughCopies(v);
     if (!v->def) return false;
     return v->def->op == Op::kLoadGlobal ||
            (v->def->op == Op::kGetAttr && v->def->operands[0]->type->kind == Kind::kModule);
@@ -1805,10 +1810,7 @@ class Inferrer {
   // None constant the frontend gives an omitted one), by position; for
   // arrayIndexResult.
   static std::vector<bool> steplessSlices(const ir::Value* index) {
-    auto bare = [](const ir::Value* v) {
-      while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
-      return v;
-    };
+    auto bare = throughCopies;
     auto stepless = [&](const ir::Value* v) {
       v = bare(v);
       if (!v->def || v->def->op != Op::kBuildSlice || v->def->operands.size() != 3) return false;
@@ -1830,10 +1832,7 @@ class Inferrer {
   // (C) or, with more than one, the first (F); nullptr (with *why) for
   // another index. Slices are never constants: each is a build_slice.
   static const Type* arrayTypeSpelled(TypeContext& tc, const Type* dtype, const ir::Value* index, std::string* why) {
-    auto bare = [](const ir::Value* v) {
-      while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
-      return v;
-    };
+    auto bare = throughCopies;
     auto isConst = [&](const ir::Value* v, compiler::Constant::Kind k, int64_t i = 0) {
       v = bare(v);
       return v->def && v->def->op == Op::kConst && v->def->const_value.kind == k &&

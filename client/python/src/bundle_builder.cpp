@@ -250,38 +250,36 @@ bool buildFastMath(PyObject* v, kiln::v1::Function* f) {
   return strItems(v, "fastmath", [&](std::string s) { fm->add_flags(std::move(s)); });
 }
 
-// locals: [(name, type spelling)], sorted by name (bundle.py).
-bool buildLocals(PyObject* v, kiln::v1::Function* f) {
-  PyObject* seq = PySequence_Fast(v, "locals");
+// Each (a, b) pair of sequence v (`what`, for the TypeError) given to take(a, b).
+template <typename Take>
+bool pairItems(PyObject* v, const char* what, Take take) {
+  PyObject* seq = PySequence_Fast(v, what);
   if (seq == nullptr) return false;
   bool ok = true;
   for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *name, *type;
-    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &name, &type);
-    if (!ok) break;
-    kiln::v1::LocalType* l = f->add_locals();
-    ok = getStr(name, l->mutable_name()) && getStr(type, l->mutable_type());
+    PyObject *first, *second;
+    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &first, &second) && take(first, second);
   }
   Py_DECREF(seq);
   return ok;
 }
 
+// locals: [(name, type spelling)], sorted by name (bundle.py).
+bool buildLocals(PyObject* v, kiln::v1::Function* f) {
+  return pairItems(v, "locals", [&](PyObject* name, PyObject* type) {
+    kiln::v1::LocalType* l = f->add_locals();
+    return getStr(name, l->mutable_name()) && getStr(type, l->mutable_type());
+  });
+}
+
 // eagersig: a @jit callee's explicit signatures, [([arg type], return type)]
 // (bundle.py; an empty return type: inferred).
 bool buildSignatures(PyObject* v, kiln::v1::Function* f) {
-  PyObject* seq = PySequence_Fast(v, "signatures");
-  if (seq == nullptr) return false;
-  bool ok = true;
-  for (Py_ssize_t i = 0; ok && i < PySequence_Fast_GET_SIZE(seq); ++i) {
-    PyObject *args, *ret;
-    ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "OO", &args, &ret);
-    if (!ok) break;
+  return pairItems(v, "signatures", [&](PyObject* args, PyObject* ret) {
     kiln::v1::DeclaredSignature* sig = f->add_signatures();
-    ok = getStr(ret, sig->mutable_return_type()) &&
-         strItems(args, "arg_types", [&](std::string s) { sig->add_arg_types(std::move(s)); });
-  }
-  Py_DECREF(seq);
-  return ok;
+    return getStr(ret, sig->mutable_return_type()) &&
+           strItems(args, "arg_types", [&](std::string s) { sig->add_arg_types(std::move(s)); });
+  });
 }
 
 bool buildBundle(PyObject* spec, kiln::v1::Bundle* out) {
