@@ -144,8 +144,6 @@ class Inferrer {
       return absl::InternalError(
           absl::StrCat("typing needs function #", fn, ", which the frontend pass did not build"));
     inst->ir = (*untyped)->clone();
-    // exceptions: a function that never returns (it always raises) returns None, as in Numba
-    if (!hasReturn(*inst->ir)) inst->ret = tc_.none();
     const compiler::CodeObject& code = p_.bundle->functions[fn].code;
     ir::Block* entry = inst->ir->blocks[0].get();
     if (entry->params.size() != args.size())  // located at the callee: the instance does not exist yet
@@ -157,6 +155,10 @@ class Inferrer {
     matmulAsCall(*inst->ir, p_.bundle->functions[fn]);  // linalg: `a @ b` is np.matmul(a, b)
     startTypes(*inst);
     pruneNoneBranches(*inst->ir, args);  // `size is None` in library functions
+    // exceptions: a function that never returns (it always raises, perhaps
+    // once the pruning has decided `if a.ndim != 1: raise ...`) returns
+    // None, as in Numba
+    if (!hasReturn(*inst->ir)) inst->ret = tc_.none();
     inst->symbol = absl::StrCat("kiln.", code.qualname, ".", p_.instances.size());
     if (code.flags & kCoGenerator)  // generators: a call makes the generator object
       inst->ret = tc_.generator(inst->symbol, tc_.unknown(), args);

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,23 @@
 
 enum { kN = 624, kM = 397 };
 
+/* Numba's layout of a state (its rnd_state_t), so that a state of Numba's
+ * can stand in for one of ours (kiln_random_share). */
 typedef struct State {
-  uint32_t mt[kN];
   int index; /* next word of mt to temper; kN: regenerate first */
-  int initialized;
+  uint32_t mt[kN];
   int has_gauss;
   double gauss;
+  int initialized;
 } State;
+_Static_assert(offsetof(State, mt) == 4 && offsetof(State, has_gauss) == 2500 && offsetof(State, gauss) == 2504 &&
+                   offsetof(State, initialized) == 2512,
+               "a state must be laid out as Numba's rnd_state_t");
+
+/* Where a stream's state is found when Numba shares its own
+ * (kiln_random_share): a function returning the calling thread's state. */
+typedef void* (*StateOfThread)(void);
+static _Atomic(StateOfThread) shared_states[KILN_RANDOM_STREAMS];
 
 /* Each thread's states live in a heap block (freed when the thread exits)
  * that one initial-exec thread-local pointer reaches: a draw costs no
@@ -88,8 +99,15 @@ __attribute__((constructor)) static void initRandom(void) {
   pthread_atfork(NULL, NULL, forgetAfterFork);
 }
 
+void kiln_random_share(void* (*numpy_state)(void), void* (*python_state)(void)) {
+  atomic_store_explicit(&shared_states[KILN_RANDOM_NUMPY], numpy_state, memory_order_release);
+  atomic_store_explicit(&shared_states[KILN_RANDOM_PYTHON], python_state, memory_order_release);
+}
+
 static State* stateOf(int64_t stream) {
-  State* s = threadStates() + (stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY);
+  int k = stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY;
+  StateOfThread shared = atomic_load_explicit(&shared_states[k], memory_order_acquire);
+  State* s = shared != NULL ? (State*)shared() : threadStates() + k;
   if (!s->initialized) {
     uint32_t key[kN];
     size_t got = 0;

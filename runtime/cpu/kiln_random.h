@@ -14,7 +14,13 @@
  * draws gives the numbers of NumPy's `np.random.seed(n)`. Distributions are
  * written in Python over these primitives (kiln/library/numpy_random.py,
  * random_functions.py); compiled code reaches them through the runtime
- * table's `random` field (kiln_rt.h). */
+ * table's `random` field (kiln_rt.h).
+ *
+ * Where Numba is loaded in the process, the client hands its per-thread
+ * state functions to kiln_random_share: from then on compiled code of both
+ * draws from Numba's states (same layout), one stream per thread and kind
+ * for the whole program, as if every function were Numba's
+ * (docs/numpy.md, "Random numbers"). */
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -42,6 +48,11 @@ void kiln_random_seed(int64_t stream, int64_t seed);
 int64_t kiln_random_next_u32(int64_t stream);
 double kiln_random_next_double(int64_t stream);
 double kiln_random_gauss(int64_t stream);
+
+/* Draws from then on use the states these functions return for the calling
+ * thread (Numba's numba_get_np_random_state / numba_get_py_random_state,
+ * whose states are laid out as ours); NULL: the runtime's own again. */
+void kiln_random_share(void* (*numpy_state)(void), void* (*python_state)(void));
 
 #ifdef __cplusplus
 }

@@ -314,6 +314,27 @@ def test_function_that_never_returns():
     same(always_raises, 3)
 
 
+@jit
+def raises_unless_1d(x):
+    if x.ndim != 1:
+        raise ValueError("a 1-d array is needed")
+
+
+def returns_what_it_calls(x):
+    return raises_unless_1d(x)
+
+
+def test_callee_that_never_returns_once_its_ndim_branch_is_decided():
+    # The ndim test is decided when compiling: for a 2-d array the callee
+    # always raises, so it returns None, as one without a return does; its
+    # caller's `return raises_unless_1d(x)` has a type (it had none).
+    caller = jit(returns_what_it_calls)
+    with pytest.raises(ValueError, match="a 1-d array is needed"):
+        caller(np.zeros((2, 2)))
+    assert caller(np.zeros(3)) is None
+    assert raises_unless_1d(np.zeros(3)) is None
+
+
 def bare_raise():
     raise
 

@@ -436,3 +436,33 @@ def test_each_thread_has_its_own_stream(kilnd):
         np.testing.assert_array_equal(results[k], np.random.RandomState(100 + k).random_sample(50))
     # The main thread's stream was not moved by the workers' seeds.
     np.testing.assert_array_equal(draws(3), np.random.RandomState(1).random_sample(4)[1:])
+
+
+def test_random_shuffle_of_rows_and_lists(kilnd):
+    # random.shuffle shuffles along the first axis, as Numba's: rows of a
+    # 2-D array move whole (swapped by copying), in the order the same
+    # draws give a 1-D array; a list is shuffled as Python's list.
+    from kiln import jit
+
+    @jit
+    def shuffled(a, s):
+        random.seed(s)
+        return random.shuffle(a)  # returns None, as Python's
+
+    rows = np.arange(32).reshape((8, 4))
+    assert shuffled(rows, 5) is None
+    index = np.arange(8)
+    shuffled(index, 5)
+    np.testing.assert_array_equal(rows, np.arange(32).reshape((8, 4))[index])
+    assert sorted(index) == list(range(8)) and list(index) != list(range(8))
+
+    @jit
+    def shuffled_list(s):
+        items = [1, 2, 3, 4, 5, 6]
+        random.seed(s)
+        random.shuffle(items)
+        return items
+
+    numbers = np.arange(1, 7)
+    shuffled(numbers, 9)
+    assert shuffled_list(9) == list(numbers)

@@ -12,7 +12,7 @@ import sys
 import types
 import warnings
 
-from . import _kiln, config, extending
+from . import _kiln, _random_streams, config, extending
 from .bundle import bundle_spec
 from .errors import (NOT_IMPLEMENTED_PREFIXES, BoxingError, CompilerError, KilnError, KilnPerformanceWarning,
                      KilnTypeSafetyWarning,
@@ -523,6 +523,7 @@ class Dispatcher(_kiln.Dispatcher):
     def _compile(self, arg_types, return_type, literal_retry=False):
         """The overload index for these canonical argument types, compiled
         and loaded natively if new."""
+        _random_streams.share_with_numba()
         o = self._options
         reply = self._answering_overloads(lambda bundle: self._compile_overload(
             bundle, arg_types, return_type, int(o.get("opt_level", 3)), _fastmath(o.get("fastmath", False)),

@@ -10,6 +10,7 @@
 #include "kiln/client/local_server.h"
 #include "kiln_linalg.h"  // linalg:
 #include "kiln_native.h"  // native:
+#include "kiln_random.h"
 #include "kiln_rt.h"
 #include "kiln_unicode.h"
 #include "native.h"
@@ -761,6 +762,25 @@ PyObject* setLinalgBackend(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+// _share_random_streams(numpy_state, python_state): the addresses of Numba's
+// functions returning the calling thread's random states, or (0, 0) for
+// the runtime's own (kiln/_random_streams.py, runtime/cpu/kiln_random.h).
+PyObject* shareRandomStreams(PyObject*, PyObject* args) {
+  PyObject* numpy_state = nullptr;
+  PyObject* python_state = nullptr;
+  if (!PyArg_ParseTuple(args, "OO", &numpy_state, &python_state)) return nullptr;
+  void* np = PyLong_AsVoidPtr(numpy_state);
+  if (np == nullptr && PyErr_Occurred()) return nullptr;
+  void* py = PyLong_AsVoidPtr(python_state);
+  if (py == nullptr && PyErr_Occurred()) return nullptr;
+  if ((np == nullptr) != (py == nullptr)) {
+    PyErr_SetString(PyExc_ValueError, "_share_random_streams: both addresses or neither");
+    return nullptr;
+  }
+  kiln_random_share(reinterpret_cast<void* (*)(void)>(np), reinterpret_cast<void* (*)(void)>(py));
+  Py_RETURN_NONE;
+}
+
 // _native_register(key, address): the address of a native function in this
 // process, under the stable key compiled code names it by (kiln/_native.py,
 // runtime/cpu/kiln_native.h).
@@ -788,6 +808,8 @@ PyMethodDef kFunctions[] = {
     {"cuda_sm_for", cudaSmFor, METH_VARARGS,
      "cuda_sm_for(major, minor) -> the SM kilnd compiles for on a GPU of that compute capability, or None"},
     {"_native_register", nativeRegister, METH_VARARGS, "register a native function's address (kiln/_native.py)"},
+    {"_share_random_streams", shareRandomStreams, METH_VARARGS,
+     "draw from Numba's per-thread random states (kiln/_random_streams.py)"},
     {"_set_linalg_backend", setLinalgBackend, METH_VARARGS, "install the BLAS/LAPACK found (kiln/_linalg_backend.py)"},
     {"make_bundle", makeBundle, METH_O, "make_bundle(spec) -> Bundle (see kiln/bundle.py)"},
     {"typeof", typeofValue, METH_O, "Numba-style type name of a value, or None"},

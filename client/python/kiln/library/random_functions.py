@@ -20,6 +20,8 @@ import numpy as np
 
 from kiln.library import implements, primitive
 
+_array_or_none = primitive("kiln.rng.array_or_none")
+
 _seed = primitive("kiln.rng.seed")
 _next_u32 = primitive("kiln.rng.next_u32")
 _next_double = primitive("kiln.rng.next_double")
@@ -248,10 +250,21 @@ def vonmisesvariate(mu, kappa):
 
 @implements("random.shuffle")
 def shuffle(x):
-    if x.ndim != 1:
-        raise ValueError("random.shuffle of an array of more than one dimension is not supported")
+    # Along the first axis, as Numba's: rows of an array of more than one
+    # dimension are swapped by copying (Python's swap of two views would
+    # duplicate one), with the draws of Python's shuffle.
+    if len(x) > 1:
+        _shuffle_rows(x, _array_or_none(x[0]))
+
+
+def _shuffle_rows(x, row):
+    # row: x[0] when it is an array, else None (the branch is decided when
+    # compiling).
     for i in range(len(x) - 1, 0, -1):
         j = _randbelow(i + 1)
-        t = x[i]
+        if row is None:
+            t = x[i]
+        else:
+            t = x[i].copy()
         x[i] = x[j]
         x[j] = t
