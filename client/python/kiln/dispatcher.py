@@ -237,6 +237,33 @@ class Dispatcher(_kiln.Dispatcher):
         for args, ret in self._declared:
             self._compile(args, ret)
 
+    # numbatwin: a Kiln function called from Numba-compiled code (a global
+    # of a numba.njit, vectorize or guvectorize body). Numba asks a value it
+    # has no type for for its `_numba_type_`; Numba cannot call Kiln's
+    # native code, so the answer is the type of a Numba dispatcher of the
+    # same Python function with the options the two share (the declared
+    # signatures too where Numba can read them), made once. Kiln's own
+    # calls never read this.
+    @property
+    def _numba_type_(self):
+        import numba
+        from numba.core.registry import CPUDispatcher  # not numba.njit, which a program may have routed to Kiln
+
+        twin = self.__dict__.get("_numba_twin")
+        if twin is None:
+            options = {k: v for k, v in self._options.items() if k in _TWIN_OPTIONS}
+            twin = CPUDispatcher(py_func=self.py_func, locals=dict(self.__dict__.get("locals") or {}),
+                                 targetoptions={"nopython": True, **options})
+            try:
+                for sig in self._eager_signatures:
+                    twin.compile(sig)
+                if self._eager_signatures:
+                    twin.disable_compile()  # as Kiln's: arguments convert to a declared signature
+            except Exception:  # a signature in Kiln's spelling only: Numba specialises lazily instead
+                pass
+            self.__dict__["_numba_twin"] = twin
+        return numba.typeof(twin)
+
     # -- what Numba's Dispatcher exposes --
 
     # The native dispatcher owns the overloads; these read its list.
@@ -721,6 +748,9 @@ def _target_tier(options):
 
 _OPTIONS = {"cache", "fastmath", "boundscheck", "nopython", "error_model", "nogil", "parallel",
             "opt_level", "inline", "forceinline", "locals", "target_tier"}
+# numbatwin: the options a Numba twin of a Kiln function is made with (the
+# declared locals are passed as the user wrote them).
+_TWIN_OPTIONS = {"fastmath", "boundscheck", "error_model", "nogil", "parallel", "inline", "forceinline"}
 
 
 def jit(signature_or_function=None, locals=None, **options):
@@ -760,7 +790,10 @@ def jit(signature_or_function=None, locals=None, **options):
             func = func.py_func
         if not isinstance(func, types.FunctionType):  # inspect.isfunction
             raise TypeError(f"kiln.jit needs a Python function, got {type(func).__name__}")
-        return Dispatcher(func, options, signatures)
+        d = Dispatcher(func, options, signatures)
+        if locals:
+            d.__dict__["locals"] = locals  # numbatwin: as written, for Numba
+        return d
 
     return decorate(signature_or_function, wrap)
 
