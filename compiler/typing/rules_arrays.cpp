@@ -386,7 +386,7 @@ absl::StatusOr<const Type*> arrayMethodCall(TypeContext& tc, BuiltinId id, const
         return absl::InvalidArgumentError("array.sort() of a multi-dimensional or complex array is not supported yet");
       return tc.none();
     case BuiltinId::kArrayCountNonzero:
-      return tc.integer(64, true);
+      return tc.strongScalar(tc.integer(64, true));  // NEP 50: NumPy's intp scalar
     case BuiltinId::kArrayNansum:
       return arrayMethodCall(tc, BuiltinId::kArraySum, array, {});
     case BuiltinId::kArrayStd:

@@ -228,7 +228,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       if (n == 1 && args[0]->kind == Kind::kComplex) return tc.floating(args[0]->bits / 2);  // complex: its modulus
       if (n == 1 && args[0]->kind == Kind::kNPTimedelta) return args[0];  // datetime
       if (n != 1 || !isReal(args[0])) return bad();
-      return args[0]->kind == Kind::kFloat ? args[0] : promote(tc, args[0], args[0]);
+      if (args[0]->kind == Kind::kFloat) return args[0];
+      const Type* r = promote(tc, args[0], args[0]);
+      return args[0]->strong ? tc.strongScalar(r) : r;  // NEP 50: abs(np.int64(x)) is one
     }
     case BuiltinId::kMin:
     case BuiltinId::kMax: {
@@ -242,11 +244,15 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
           if (a != t) return bad();
         return t;
       }
+      bool strong = false;
       for (const Type* a : args) {
         if (!isReal(a)) return bad();
         t = (t->kind == Kind::kBool && a->kind == Kind::kBool) ? t : promote(tc, t, a);
+        strong = strong || a->strong;
       }
-      return t;
+      // NEP 50: Python's min returns one of its arguments: a NumPy scalar
+      // among them makes the result one, as a phi of the two would
+      return strong ? tc.strongScalar(t) : t;
     }
     case BuiltinId::kInt: {
       if (n == 1 && isReal(args[0])) return tc.integer(64, true);
@@ -378,7 +384,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       const Type* d = args[0]->dtype();
       if (res.id == BuiltinId::kNpMedian && d->kind == Kind::kNPTimedelta) return d;  // dtunits: a timedelta
       if (!isReal(d) || (n == 2 && !isReal(args[1]))) return bad();
-      return d->kind == Kind::kFloat ? d : tc.floating(64);
+      return tc.strongScalar(d->kind == Kind::kFloat ? d : tc.floating(64));  // NEP 50: a NumPy scalar
     }
     case BuiltinId::kNpDiff: {
       // diff(a[, n]) of a 1-d array: n-th differences, n >= 0.
@@ -406,7 +412,7 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
       // The bisection compares items and values in their common type.
       if (isReal(args[1])) {
         res.compute = compareOperandType(tc, args[0]->dtype(), args[1]);
-        return tc.integer(64, true);
+        return tc.strongScalar(tc.integer(64, true));  // NEP 50: NumPy's intp scalar
       }
       if (args[1]->kind == Kind::kArray && args[1]->ndim == 1 && isReal(args[1]->dtype())) {
         res.compute = compareOperandType(tc, args[0]->dtype(), args[1]->dtype());

@@ -513,3 +513,23 @@ def test_numpy_scalars_inside_a_tuple_argument_are_strong(kilnd):
 
     assert total((np.float64(1.5), np.float64(2.0))) == total((1.5, 2.0)) == 3.5
     assert len(total._overloads()) == 1
+
+
+@pytest.mark.parametrize("expr", [
+    "np.median(v)", "np.percentile(v, 50.0)", "np.quantile(v, 0.5)", "np.nanmedian(v)",
+    "np.searchsorted(v, 2.0)", "np.count_nonzero(v)", "v.sum()",
+    "min(v[0], v[1])", "max(v[0], v[2])", "abs(w[0])", "abs(v[0])",
+])
+def test_numpy_functions_returning_numpy_scalars_are_strong(kilnd, expr):
+    # Each returns a NumPy scalar in NumPy (np.median, np.searchsorted's
+    # intp, Python's min/abs of NumPy scalars), so it promotes a float32 or
+    # int32 array as a strong scalar does.
+    from kiln import jit
+
+    ns = {"np": np}
+    exec(f"def f(a, v, w):\n    return a * ({expr})\n", ns)
+    f = ns["f"]
+    v = np.array([1.0, 2.0, 4.0, 3.0])
+    w = np.array([-3, 2])
+    for a in (np.ones(3, np.float32), np.ones(3, np.int32)):
+        compare(jit(f)(a, v, w), f(a, v, w))
