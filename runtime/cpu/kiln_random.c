@@ -32,6 +32,16 @@ _Static_assert(offsetof(State, mt) == 4 && offsetof(State, has_gauss) == 2500 &&
  * (kiln_random_share): a function returning the calling thread's state. */
 typedef void* (*StateOfThread)(void);
 static _Atomic(StateOfThread) shared_states[KILN_RANDOM_STREAMS];
+/* Bumped by each kiln_random_share: a thread's remembered states (below)
+ * are from before it when their generation differs. */
+static atomic_uint share_generation = 1;
+
+/* The states a thread draws from, found once per thread and generation (a
+ * state's address is fixed for its thread's life, Numba's too): a draw
+ * costs two thread-local loads and a compare, not a call of Numba's
+ * function, which reaches its states through __tls_get_addr. */
+static __thread State* thread_current[KILN_RANDOM_STREAMS] __attribute__((tls_model("initial-exec")));
+static __thread unsigned thread_generation __attribute__((tls_model("initial-exec")));
 
 /* Each thread's states live in a heap block (freed when the thread exits)
  * that one initial-exec thread-local pointer reaches: a draw costs no
@@ -102,12 +112,20 @@ __attribute__((constructor)) static void initRandom(void) {
 void kiln_random_share(void* (*numpy_state)(void), void* (*python_state)(void)) {
   atomic_store_explicit(&shared_states[KILN_RANDOM_NUMPY], numpy_state, memory_order_release);
   atomic_store_explicit(&shared_states[KILN_RANDOM_PYTHON], python_state, memory_order_release);
+  atomic_fetch_add_explicit(&share_generation, 1, memory_order_acq_rel);
 }
 
 static State* stateOf(int64_t stream) {
   int k = stream == KILN_RANDOM_PYTHON ? KILN_RANDOM_PYTHON : KILN_RANDOM_NUMPY;
-  StateOfThread shared = atomic_load_explicit(&shared_states[k], memory_order_acquire);
-  State* s = shared != NULL ? (State*)shared() : threadStates() + k;
+  unsigned generation = atomic_load_explicit(&share_generation, memory_order_acquire);
+  if (__builtin_expect(thread_generation != generation, 0)) {
+    for (int j = 0; j < KILN_RANDOM_STREAMS; ++j) {
+      StateOfThread shared = atomic_load_explicit(&shared_states[j], memory_order_acquire);
+      thread_current[j] = shared != NULL ? (State*)shared() : threadStates() + j;
+    }
+    thread_generation = generation;
+  }
+  State* s = thread_current[k];
   if (!s->initialized) {
     uint32_t key[kN];
     size_t got = 0;
