@@ -28,6 +28,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kUnicodeCharSeq: return b_.getInt1(true);  // records: never a value (read as a str)
     case Kind::kNestedArray: return b_.getInt1(true);  // records2: never a value (read as an array)
     case Kind::kNPGenerator: return b_.getInt1(true);  // npgen: an object, always true
+    case Kind::kStructRef: return b_.getInt1(true);  // structref: an object, always true
     case Kind::kEnumMember:  // enums: an IntEnum member is as true as its int; an Enum member always true
       return t->index == 1 ? truth(v, t->items[0]) : b_.getInt1(true);
     case Kind::kFloat: return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));

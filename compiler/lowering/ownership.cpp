@@ -21,6 +21,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
     case Kind::kDict:  // dicts: its block
     case Kind::kList:  // lists: their block
+    case Kind::kStructRef:  // structref: its block
     case Kind::kRecord:  // recown: its array's block (a null meminfo when borrowed from the caller)
       return true;
     case Kind::kTuple:

@@ -60,6 +60,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: mutable, unhashable as in Numba
       break;
     case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int; an Enum member by its name
       if (t->index == 1) return unhashableReason(t->items[0]);
