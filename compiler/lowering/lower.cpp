@@ -422,7 +422,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
         v = b_.CreatePtrToInt(b_.CreateExtractValue(value(array), kData), b_.getInt64Ty());
         break;
       }
-      if (obj->kind == Kind::kStructRef) {  // structref: s.x, a new reference
+      if (obj->kind == Kind::kStructRef && typing::structRefField(obj, i.name) >= 0) {  // structref: s.x, a new reference
+        // (typing takes a field before a user's overload_method or overload_attribute of the name)
         v = structRefGet(value(i.operands[0]), obj, typing::structRefField(obj, i.name));
         break;
       }

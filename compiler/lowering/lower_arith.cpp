@@ -500,6 +500,10 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
     }
+    if (a->kind == Kind::kStructRef) {  // structref: as Numba's structref_is, the same block
+      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(value(lhs), 0), b_.CreateExtractValue(value(rhs), 0));
+      return op == CompareOp::kIs ? eq : b_.CreateNot(eq);
+    }
     if (a->isArray()) {  // as Numba: the same type, data, shape and strides (a[:] is a, a[:-1] is not)
       llvm::Value* x = value(lhs);
       llvm::Value* y = value(rhs);

@@ -151,6 +151,62 @@ def test_no_leak():
     assert _kiln.runtime_stats()["live_allocations"] == before
 
 
+def same(p, q):
+    return p is q, p is not q
+
+
+def put_array(p, a):
+    p.a = a
+
+
+def array_sum(p):
+    return p.a.sum()
+
+
+def nest(p):
+    return Pair(p, (p.a, 1))
+
+
+def outer_sum(n):
+    return n.a.a + n.a.b + n.b[1]
+
+
+def use_norm(p):
+    return p.norm()
+
+
+def test_identity_arrays_nesting_and_python_attributes():
+    k_make, n_make = both(make_pair)
+    kp, kq = k_make(1, 2.0), k_make(1, 2.0)
+    assert kiln.jit(same)(kp, kp) == (True, False)
+    assert kiln.jit(same)(kp, kq) == (False, True)
+    # an argument's array stored into a field outlives the argument
+    arr = kiln.jit(make_pair)(np.zeros(2), 0.0)
+    a = np.arange(4.0)
+    kiln.jit(put_array)(arr, a)
+    del a
+    gc.collect()
+    assert kiln.jit(array_sum)(arr) == 6.0
+    # a StructRef in a StructRef and in a tuple, returned and passed back
+    n = kiln.jit(nest)(kp)
+    assert type(n) is Pair and kiln.jit(outer_sum)(n) == numba.njit(outer_sum)(numba.njit(nest)(n_make(1, 2.0)))
+    # define_proxy defines no Python properties: AttributeError, as under Numba
+    with pytest.raises(AttributeError):
+        kp.a
+    with pytest.raises(AttributeError):
+        n_make(1, 2.0).a
+
+
+def test_overload_method_on_the_structref_class():
+    from numba.extending import overload_method
+
+    @overload_method(PairType, "norm")
+    def _norm(self):
+        return lambda self: self.a * self.a + self.b * self.b
+
+    assert kiln.jit(use_norm)(kiln.jit(make_pair)(3, 4.0)) == numba.njit(use_norm)(numba.njit(make_pair)(3, 4.0)) == 25.0
+
+
 def wrong_count(a):
     return Pair(a)
 

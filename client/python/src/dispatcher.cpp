@@ -492,6 +492,17 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
     }
     ov.step = reinterpret_cast<KilnGeneratorStepFn>(*step);
   }
+  // structref: a StructRef block's destructor is code of the library that
+  // made it, and the block may outlive the dispatcher (a proxy held by
+  // Python, a field of another StructRef), so a library whose entry takes or
+  // gives one (the only ways a block escapes a call) stays loaded for the
+  // process, never unloaded under a live block.
+  bool structref = ret.find("StructRef(") != std::string::npos;
+  for (const Layout& p : ov.params) structref = structref || p.spelling.find("StructRef(") != std::string::npos;
+  if (structref) {
+    static auto* pinned = new std::vector<std::shared_ptr<client::Library>>();
+    pinned->push_back(*lib);
+  }
   ov.library = *std::move(lib);
   st.overloads.push_back(std::move(ov));
   return static_cast<Py_ssize_t>(st.overloads.size()) - 1;
