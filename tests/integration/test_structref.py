@@ -132,6 +132,23 @@ def test_arrays_and_scalars_like_pynndescent():
         assert k_query(ki, np.float32(x)) == pytest.approx(n_query(ni, np.float32(x)), rel=1e-6)
 
 
+def test_warm_call_takes_the_native_path():
+    # a StructRef argument is matched by its handle's spelling in the native
+    # dispatcher: a warm call never reaches the Python-side compile path
+    k_sum = kiln.jit(pair_sum)
+    p = kiln.jit(make_pair)(1, 2.0)
+    assert k_sum(p) == 3.0
+
+    def miss(*args, **kwargs):
+        raise AssertionError("a warm call with a StructRef argument missed the native dispatcher")
+
+    other = kiln.jit(make_pair)(1.5, 2)  # other field types: a new signature
+    k_sum._compile_for = miss
+    assert k_sum(p) == 3.0
+    with pytest.raises(AssertionError, match="missed the native dispatcher"):  # the check itself can fail
+        k_sum(other)
+
+
 def test_no_leak():
     k_make = kiln.jit(make_pair)
     k_set = kiln.jit(pair_set)

@@ -73,6 +73,8 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
         return false;
       // records: one key stands for every record dtype; the records' spellings decide.
       if (p.dtype == Kind::kRecord && ndarrayRecord(PyTuple_GET_ITEM(args, i)) != p.record) return false;
+    } else if (kinds[i] == Kind::kStructRef) {  // structref: by spelling, the handle's compared in place
+      if (p.kind != Kind::kStructRef || !structRefOf(PyTuple_GET_ITEM(args, i), p.spelling)) return false;
     } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList ||
                kinds[i] == Kind::kRecord) {  // records: by spelling
       // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).

@@ -398,6 +398,10 @@ extern PyMethodDef kCudaLaunchFunctions[];
 extern PyTypeObject GeneratorType;
 // structref (structref.cpp): a StructRefProxy instance over Kiln's block.
 extern PyTypeObject StructRefHandleType;
+/// structref: whether v is a StructRefProxy over Kiln's block (no error set).
+bool isStructRefProxy(PyObject* v);
+/// structref: whether v is such a proxy of this StructRef spelling (compared in place).
+bool structRefOf(PyObject* v, const std::string& spelling);
 /// structref: the StructRef spelling of a proxy Kiln boxed; empty otherwise (no error set).
 std::string structRefSpelling(PyObject* v);
 bool unboxStructRef(PyObject* v, const Layout& l, void* dst);

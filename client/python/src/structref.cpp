@@ -45,10 +45,13 @@ std::map<std::string, PyObject*>& proxies() {
   return *m;
 }
 
-// The handle in a proxy's `_meminfo`, or null (no error set).
+// The handle in a proxy's `_meminfo`, or null (no error set). On the call
+// path: the class is asked through its method cache, with interned names.
 StructRefHandle* handleOf(PyObject* v) {
-  if (PyType_Check(v) || !PyObject_HasAttrString(reinterpret_cast<PyObject*>(Py_TYPE(v)), "_numba_box_")) return nullptr;
-  PyObject* mi = PyObject_GetAttrString(v, "_meminfo");
+  static PyObject* box_name = PyUnicode_InternFromString("_numba_box_");
+  static PyObject* meminfo_name = PyUnicode_InternFromString("_meminfo");
+  if (PyType_Check(v) || _PyType_Lookup(Py_TYPE(v), box_name) == nullptr) return nullptr;
+  PyObject* mi = PyObject_GetAttr(v, meminfo_name);
   if (mi == nullptr) {
     PyErr_Clear();
     return nullptr;
@@ -73,6 +76,11 @@ PyTypeObject StructRefHandleType = [] {
 
 bool isStructRefProxy(PyObject* v) { return handleOf(v) != nullptr; }
 
+bool structRefOf(PyObject* v, const std::string& spelling) {
+  StructRefHandle* h = handleOf(v);
+  return h != nullptr && *h->spelling == spelling;
+}
+
 std::string structRefSpelling(PyObject* v) {
   StructRefHandle* h = handleOf(v);
   return h == nullptr ? std::string() : *h->spelling;
@@ -80,7 +88,7 @@ std::string structRefSpelling(PyObject* v) {
 
 bool unboxStructRef(PyObject* v, const Layout& l, void* dst) {
   StructRefHandle* h = handleOf(v);
-  if (h == nullptr || *h->spelling != l.spelling) {
+  if (h == nullptr || *h->spelling != l.spelling) {  // a call matched it by spelling: only a direct unbox gets here
     PyErr_Format(PyExc_TypeError, "cannot pass %R as %s (a StructRef made by Kiln's compiled code of that type)", v,
                  l.spelling.c_str());
     return false;

@@ -850,7 +850,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
     return true;
   }
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
-  else if (!structRefSpelling(v).empty()) *kind = Kind::kTuple;  // structref: by spelling, as tuples
+  else if (isStructRefProxy(v)) *kind = Kind::kStructRef;  // structref: by spelling (the handle's)
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
@@ -913,12 +913,12 @@ std::string typeofSpelling(PyObject* v) {
     if (item.empty()) return {};
     return absl::StrCat("reflected list(", item, ")");
   }
+  if (kind == Kind::kStructRef) return structRefSpelling(v);  // structref: a proxy Kiln boxed
   if (kind != Kind::kTuple) return kindName(kind);
   if (!PyTuple_Check(v)) {
     if (v == Py_Ellipsis) return base::kEllipsisTypeName;  // pyvals:
     if (std::string d = dtypeSpelling(v); !d.empty()) return d;  // dtypes
     if (std::string g = npgenClass(v); !g.empty()) return absl::StrCat("NumPyRandomGeneratorType(", g, ")");  // npgen
-    if (std::string r = structRefSpelling(v); !r.empty()) return r;  // structref: a proxy Kiln boxed
     return enumMemberSpelling(v);  // enums
   }
   Py_ssize_t n = PyTuple_GET_SIZE(v);
@@ -957,6 +957,7 @@ bool convertible(Kind from, const Layout& to) {
     return false;
   if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
   if (to.kind == Kind::kRecord || from == Kind::kRecord) return false;  // records: matched by spelling
+  if (to.kind == Kind::kStructRef || from == Kind::kStructRef) return false;  // structref: matched by spelling
   if (from == to.kind) return true;
   return isScalar(from) && isScalar(to.kind) &&
          base::scalarConversion(scalarOf(from), scalarOf(to.kind)) == base::ScalarConversion::kSafe;
