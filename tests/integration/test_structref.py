@@ -237,7 +237,21 @@ def bad_store(p):
     return p.a
 
 
+def list_field(a):
+    return Pair([a, a], 1)
+
+
+def keyword_fields(a):
+    return Pair(a, b=a)
+
+
 def test_refusals():
+    with pytest.raises(TypingError, match=r"field 'a' of StructRef test_structref.PairType cannot hold a value of "
+                                          r"type list\(int64\)") as e:
+        kiln.jit(list_field)(1)
+    assert "line" in str(e.value) and "list_field" in str(e.value)  # located at the call
+    with pytest.raises(TypingError, match="takes its fields as positional arguments only"):
+        kiln.jit(keyword_fields)(1)
     with pytest.raises(TypingError, match=r"takes 2 positional arguments \(a, b\) but 1 were given"):
         kiln.jit(wrong_count)(1)
     p = kiln.jit(make_pair)(1, 2.0)
