@@ -4,16 +4,17 @@
 // value_types.cpp). The block's destructor drops what the fields hold.
 // A read (s.x) gives a new reference to what the field holds (GetAttr of a
 // StructRef is a root: ownership.cpp); a write drops what the field held.
+#include <cstddef>
+
 #include "absl/strings/str_cat.h"
 #include "compiler/lowering/data_model.h"
 #include "compiler/lowering/function_lowering.h"
 #include "compiler/lowering/ownership.h"
+#include "kiln_rt.h"
 
 namespace kiln::lowering {
 
 namespace {
-constexpr unsigned kMiData = 2;  // KilnMemInfo: {refcount, allocator, data, ...}
-
 llvm::StructType* fieldsType(llvm::LLVMContext& ctx, const typing::Type* st) {
   std::vector<llvm::Type*> fields;
   for (const typing::Type* f : st->items) fields.push_back(memoryType(ctx, f));
@@ -22,9 +23,10 @@ llvm::StructType* fieldsType(llvm::LLVMContext& ctx, const typing::Type* st) {
 }  // namespace
 
 llvm::Value* FunctionLowering::structRefData(llvm::Value* s) {
+  // KilnMemInfo's data field, at its offsetof in kiln_rt.h (the one definition of the header).
   llvm::Value* mi = b_.CreateExtractValue(s, 0);
-  llvm::Type* mt = llvm::StructType::get(ctx_, {b_.getInt64Ty(), b_.getPtrTy(), b_.getPtrTy()});
-  return b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(mt, mi, kMiData), "structref.data");
+  return b_.CreateLoad(b_.getPtrTy(), b_.CreateConstGEP1_64(b_.getInt8Ty(), mi, offsetof(KilnMemInfo, data)),
+                       "structref.data");
 }
 
 llvm::Function* FunctionLowering::structRefDtor(const typing::Type* st) {
