@@ -16,6 +16,7 @@ from numba.experimental import structref  # noqa: E402
 import kiln  # noqa: E402
 from kiln import _kiln  # noqa: E402
 from kiln.errors import TypingError  # noqa: E402
+from numba.typed import List  # noqa: E402  (Kiln's typed List in compiled code)
 
 
 @structref.register
@@ -212,6 +213,28 @@ def test_identity_arrays_nesting_and_python_attributes():
         kp.a
     with pytest.raises(AttributeError):
         n_make(1, 2.0).a
+
+
+def in_containers(n):
+    d = {}
+    lst = List()
+    for i in range(n):
+        d[i] = Pair(i, 1.0)
+        lst.append(d[i])
+    d[0].a = 10  # the dict and the list hold the same blocks
+    return d[n - 1].a + lst[0].a, d, lst
+
+
+def test_structrefs_in_dicts_and_lists():
+    before = _kiln.runtime_stats()["live_allocations"]
+    s, d, lst = kiln.jit(in_containers)(3)
+    ns, _, _ = numba.njit(in_containers)(3)
+    assert s == ns == 12
+    assert [type(v) for v in d.values()] == [Pair] * 3 and [type(v) for v in lst] == [Pair] * 3
+    assert kiln.jit(pair_sum)(lst[0]) == 11.0
+    del d, lst
+    gc.collect()
+    assert _kiln.runtime_stats()["live_allocations"] == before
 
 
 def test_overload_method_on_the_structref_class():
