@@ -87,6 +87,14 @@ void print(const TypeSyntax& t, std::string* out) {
     case TypeSyntax::Kind::kNPGenerator:  // npgen:
       absl::StrAppend(out, "NumPyRandomGeneratorType(", t.named, ")");
       return;
+    case TypeSyntax::Kind::kStructRef:  // structref:
+      absl::StrAppend(out, "StructRef(", t.named);
+      for (const TypeSyntax& item : t.items) {
+        out->append(", ");
+        print(item, out);
+      }
+      out->append(")");
+      return;
     case TypeSyntax::Kind::kArray:
       // buffers: a bytes/bytearray/memoryview/array.array argument is an array named for its
       // exporter (`named`); Bytes is always read-only and spelled without the prefix.
@@ -283,6 +291,7 @@ bool operator==(const TypeSyntax& a, const TypeSyntax& b) {
     case TypeSyntax::Kind::kSlice: return true;  // slices2:
     case TypeSyntax::Kind::kEllipsis: return true;  // pyvals:
     case TypeSyntax::Kind::kNPGenerator: return true;  // npgen: the class is `named`, compared above
+    case TypeSyntax::Kind::kStructRef: return a.items == b.items;  // structref: the class is `named`
     case TypeSyntax::Kind::kArray:
       return a.scalar == b.scalar && a.ndim == b.ndim && a.layout == b.layout && a.readonly == b.readonly &&
              a.items == b.items;  // records: the record of an array of records
@@ -710,29 +719,36 @@ TypeParser::Sized TypeParser::uniTuple(int depth) {
   return out;
 }
 
-TypeParser::Sized TypeParser::namedTuple(int depth, bool uniform) {
-  // namedtuples: the class, "module.qualname[field, ...]", then the items
-  // as a Tuple's or a UniTuple's.
+absl::Status TypeParser::className(std::string* named, int64_t* nfields) {
   skipSpace();
   const size_t start = pos_;
   while (pos_ < text_.size() && (absl::ascii_isalnum(static_cast<unsigned char>(text_[pos_])) ||
                                  text_[pos_] == '_' || text_[pos_] == '.' || text_[pos_] == '<' || text_[pos_] == '>'))
     ++pos_;
-  if (pos_ == start) return fail(error("expected the namedtuple's class"));
-  std::string named(text_.substr(start, pos_ - start));
-  if (absl::Status s = expect('['); !s.ok()) return fail(s);
-  named += "[";
-  int64_t nfields = 0;
+  if (pos_ == start) return error("expected a class");
+  *named = std::string(text_.substr(start, pos_ - start));
+  if (absl::Status s = expect('['); !s.ok()) return s;
+  *named += "[";
+  *nfields = 0;
   while (!peek(']')) {
     absl::string_view field = identifier();
-    if (field.empty()) return fail(error("expected a field name"));
-    if (nfields > 0) named += ", ";
-    named += std::string(field);
-    if (++nfields > kMaxTupleLength) return fail(error(absl::StrCat("tuple of more than ", kMaxTupleLength, " items")));
+    if (field.empty()) return error("expected a field name");
+    if (*nfields > 0) *named += ", ";
+    *named += std::string(field);
+    if (++*nfields > kMaxTupleLength) return error(absl::StrCat("tuple of more than ", kMaxTupleLength, " items"));
     if (peek(',')) ++pos_;
   }
   ++pos_;
-  named += "]";
+  *named += "]";
+  return absl::OkStatus();
+}
+
+TypeParser::Sized TypeParser::namedTuple(int depth, bool uniform) {
+  // namedtuples: the class, "module.qualname[field, ...]", then the items
+  // as a Tuple's or a UniTuple's.
+  std::string named;
+  int64_t nfields = 0;
+  if (absl::Status s = className(&named, &nfields); !s.ok()) return fail(s);
   Sized out;
   if (uniform) {
     if (absl::Status s = expect(','); !s.ok()) return fail(s);
@@ -750,6 +766,26 @@ TypeParser::Sized TypeParser::namedTuple(int depth, bool uniform) {
   if (!out.status.ok()) return out;
   if (out.type.tupleSize() != nfields) return fail(error("a namedtuple has one item per field"));
   out.type.named = std::move(named);
+  return out;
+}
+
+TypeParser::Sized TypeParser::structRef(int depth) {
+  // structref: the StructRef class with its field names, then one type per field.
+  std::string named;
+  int64_t nfields = 0;
+  if (absl::Status s = className(&named, &nfields); !s.ok()) return fail(s);
+  Sized out;
+  out.type.kind = TypeSyntax::Kind::kStructRef;
+  out.type.named = std::move(named);
+  out.scalars = 1;
+  if (peek(')')) {
+    ++pos_;
+  } else {
+    if (absl::Status s = expect(','); !s.ok()) return fail(s);
+    int64_t scalars = 0;
+    if (absl::Status s = list(depth, ')', &out.type.items, &scalars); !s.ok()) return fail(s);
+  }
+  if (static_cast<int64_t>(out.type.items.size()) != nfields) return fail(error("a StructRef has one type per field"));
   return out;
 }
 
@@ -900,6 +936,10 @@ TypeParser::Sized TypeParser::type(int depth) {
     if (absl::Status s = expect(')'); !s.ok()) return fail(s);
     out.type.dtype_form = name == "class" ? 'c' : 'd';
     return out;
+  }
+  if (name == "StructRef" && peek('(')) {  // structref:
+    ++pos_;
+    return structRef(depth);
   }
   if ((name == "NamedTuple" || name == "NamedUniTuple") && peek('(')) {  // namedtuples:
     ++pos_;

@@ -23,6 +23,9 @@
 //                                                    or dtype object (np.dtype('float32')) as a value
 //           | ["readonly"] record                   records: a structured dtype's element
 //                                                    (rorecord: readonly, one of read-only memory)
+//           | "StructRef(" class {"," type} ")"     structref: an instance of a registered
+//                                                    numba StructRef class (class: the StructRef
+//                                                    subclass and the field names), one type per field
 //           | "NumPyRandomGeneratorType(" name ")"  npgen: a numpy.random.Generator over a bit
 //                                                    generator of class name (PCG64, MT19937, ...)
 //           | ["readonly"] "array(" record "," N "d" "," ("C"|"F"|"A") ")"
@@ -106,7 +109,9 @@ struct TypeSyntax {
                               kSlice /* slices2: "slice3_type" (or Numba's "slice2_type"): a slice object */,
                               kNestedArray /* records2: "nestedarray(float64, (3,))": scalar, shape */,
                               kNPGenerator /* npgen: "NumPyRandomGeneratorType(PCG64)": named is the bit generator class */,
-                              kEllipsis /* pyvals: "ellipsis", the Ellipsis object */ };
+                              kEllipsis /* pyvals: "ellipsis", the Ellipsis object */,
+                              kStructRef /* structref: "StructRef(mod.Type[a, b], T1, T2)": named the class, items
+                                            the field types (never made uniform) */ };
   Kind kind = Kind::kNone;
   Scalar scalar = Scalar::kInt64;  // kScalar; kArray: the dtype
   // NEP 50: kScalar spelled "np.float64": a NumPy scalar of a type with a

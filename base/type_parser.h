@@ -62,6 +62,9 @@ class TypeParser {
   Sized enumMember(int depth, bool int_enum);  // enums:
   /// namedtuples: "NamedTuple(" or "NamedUniTuple(" already read.
   Sized namedTuple(int depth, bool uniform);
+  /// namedtuples, structref: "module.qualname[field, ...]" into *named; *nfields the fields.
+  absl::Status className(std::string* named, int64_t* nfields);
+  Sized structRef(int depth);  // structref:
   absl::StatusOr<char> sliceDims(int* ndim);
   absl::string_view identifier();
   /// datetime: a datetime64/timedelta64 name just read, with its "[unit]".

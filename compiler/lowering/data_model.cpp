@@ -66,6 +66,7 @@ llvm::Type* valueType(llvm::LLVMContext& ctx, const typing::Type* t) {
     case Kind::kDict:  // dicts: {meminfo} (runtime/cpu/kiln_dict.h)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
     case Kind::kList:  // lists: {meminfo} (lower_lists.cpp)
+    case Kind::kStructRef:  // structref: {meminfo} (lower_structref.cpp)
       return llvm::StructType::get(ctx, std::vector<llvm::Type*>{llvm::PointerType::getUnqual(ctx)});
     case Kind::kNPGenerator: {  // npgen: {PyObject* generator, bitgen_t*}, borrowed from the caller
       llvm::Type* ptr = llvm::PointerType::getUnqual(ctx);
@@ -217,6 +218,7 @@ llvm::Value* convert(llvm::IRBuilder<>& b, llvm::Value* v, const typing::Type* f
     case Kind::kEnumMember:  // enums: typing joins only members of one class
     case Kind::kRecord:  // records: typing joins only equal records
     case Kind::kNPGenerator:  // npgen: typing joins only equal generator types
+    case Kind::kStructRef:  // structref: typing joins only equal StructRef types
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kArray:  // layouts differ only in what typing knows; the struct is the same

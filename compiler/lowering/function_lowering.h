@@ -370,6 +370,13 @@ class FunctionLowering {
   llvm::Value* randomPrimitive(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
   /// npgen: a draw from a numpy.random.Generator's bit generator (lower_npgen.cpp).
   llvm::Value* npgenDraw(typing::BuiltinId id, const std::vector<const ir::Value*>& args);
+  // structref: (lower_structref.cpp) a new StructRef of type st holding the
+  // arguments; a field's value (a new reference); a store into a field.
+  llvm::Value* structRefNew(const typing::Type* st, const std::vector<const ir::Value*>& args);
+  llvm::Value* structRefGet(llvm::Value* s, const typing::Type* st, int field);
+  void structRefSet(llvm::Value* s, const typing::Type* st, int field, const ir::Value* v);
+  llvm::Value* structRefData(llvm::Value* s);
+  llvm::Function* structRefDtor(const typing::Type* st);
   // ndindex: kiln.nd.unravel (lower_ndindex.cpp).
   llvm::Value* ndUnravel(const std::vector<const ir::Value*>& args, const typing::Type* result);
   // broadcast: kiln.nd.broadcast_to/_shapes/_shape_of (lower_broadcast.cpp).

@@ -134,6 +134,8 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
   switch (callee->kind) {
     case Kind::kBuiltin: {
       if (inst_.calls.count(&i)) goto bundle_function;  // pyfuncs: sorted(it, key=f) is written in Python
+      if (result->kind == Kind::kStructRef && typing::isStructRefClass(callee->name))  // structref: the constructor
+        return structRefNew(result, std::vector<const ir::Value*>(i.operands.begin() + 1, i.operands.end()));
       if (!i.resolution) return absl::InternalError(absl::StrCat("call of ", callee->str(), " without a resolution"));
       std::vector<const ir::Value*> args;
       for (int k : i.resolution->bound) args.push_back(k ? i.operands[k] : nullptr);  // npcreate: 0, a default
@@ -223,6 +225,7 @@ absl::StatusOr<llvm::Value*> FunctionLowering::call(const ir::Instr& i) {
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kTypeRef:  // typedempty: a type object is not called
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: an instance is not callable
       break;
   }
   return absl::InternalError(absl::StrCat("call of ", callee->str(), " reached lowering"));
@@ -417,6 +420,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       if (obj->kind == Kind::kBuiltin && obj->name == typing::kArrayCTypes) {  // pysub4: a.ctypes.data
         const ir::Value* array = typing::arrayOfCTypes(i.operands[0]);
         v = b_.CreatePtrToInt(b_.CreateExtractValue(value(array), kData), b_.getInt64Ty());
+        break;
+      }
+      if (obj->kind == Kind::kStructRef && typing::structRefField(obj, i.name) >= 0) {  // structref: s.x, a new reference
+        // (typing takes a field before a user's overload_method or overload_attribute of the name)
+        v = structRefGet(value(i.operands[0]), obj, typing::structRefField(obj, i.name));
         break;
       }
       if (obj->kind == Kind::kNPGenerator) {  // npgen: g.bit_generator draws through the same bitgen_t
@@ -696,6 +704,11 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
     case Op::kSetItem:
       if (i.operands[0]->type->kind == Kind::kDict) {  // dicts:
         dictSetItem(i.operands[0], i.operands[1], i.operands[2]);
+        return absl::OkStatus();
+      }
+      if (i.operands[0]->type->kind == Kind::kStructRef) {  // structref: s.x = v
+        structRefSet(value(i.operands[0]), i.operands[0]->type, typing::structRefField(i.operands[0]->type, i.name),
+                     i.operands[2]);
         return absl::OkStatus();
       }
       if (i.operands[0]->type->isRecord()) {  // records: r.x = v, r['x'] = v

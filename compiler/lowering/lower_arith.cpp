@@ -28,6 +28,7 @@ llvm::Value* FunctionLowering::truth(llvm::Value* v, const typing::Type* t) {
     case Kind::kUnicodeCharSeq: return b_.getInt1(true);  // records: never a value (read as a str)
     case Kind::kNestedArray: return b_.getInt1(true);  // records2: never a value (read as an array)
     case Kind::kNPGenerator: return b_.getInt1(true);  // npgen: an object, always true
+    case Kind::kStructRef: return b_.getInt1(true);  // structref: an object, always true
     case Kind::kEnumMember:  // enums: an IntEnum member is as true as its int; an Enum member always true
       return t->index == 1 ? truth(v, t->items[0]) : b_.getInt1(true);
     case Kind::kFloat: return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
@@ -498,6 +499,10 @@ llvm::Value* FunctionLowering::compare(CompareOp op, const ir::Value* lhs, const
     if (!same || a->kind == Kind::kNone || a->kind == Kind::kEllipsis) {  // pyvals: Ellipsis is one object too
       bool is = same;  // None is None; values of different types are never identical
       return b_.getInt1(op == CompareOp::kIs ? is : !is);
+    }
+    if (a->kind == Kind::kStructRef) {  // structref: as Numba's structref_is, the same block
+      llvm::Value* eq = b_.CreateICmpEQ(b_.CreateExtractValue(value(lhs), 0), b_.CreateExtractValue(value(rhs), 0));
+      return op == CompareOp::kIs ? eq : b_.CreateNot(eq);
     }
     if (a->isArray()) {  // as Numba: the same type, data, shape and strides (a[:] is a, a[:-1] is not)
       llvm::Value* x = value(lhs);

@@ -149,6 +149,7 @@ llvm::Value* FunctionLowering::hashValue(llvm::Value* v, const typing::Type* t) 
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: unhashable (typing refuses it)
       break;
     case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int (typing refuses an Enum member)
       if (t->index == 1) return hashValue(v, t->items[0]);

@@ -134,7 +134,7 @@ void meminfoPaths(const typing::Type* t, std::vector<unsigned>& prefix, std::vec
     prefix.push_back(0);
     out.push_back(prefix);
     prefix.pop_back();
-  } else if (t->kind == Kind::kList) {  // lists: {meminfo}
+  } else if (t->kind == Kind::kList || t->kind == Kind::kStructRef) {  // lists, structref: {meminfo}
     prefix.push_back(0);
     out.push_back(prefix);
     prefix.pop_back();

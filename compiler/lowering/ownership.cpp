@@ -21,6 +21,7 @@ bool holdsRefs(const typing::Type* t) {
     case Kind::kStr:  // strings: the block its characters live in (NULL when borrowed)
     case Kind::kDict:  // dicts: its block
     case Kind::kList:  // lists: their block
+    case Kind::kStructRef:  // structref: its block
     case Kind::kRecord:  // recown: its array's block (a null meminfo when borrowed from the caller)
       return true;
     case Kind::kTuple:
@@ -98,6 +99,8 @@ bool borrowsOperands(const ir::Instr& i, const std::map<const ir::Instr*, typing
         return false;  // flatimag: a real array's imaginary part, a new array of zeros
       return i.operands[0]->type->isArray() || i.operands[0]->type->kind == Kind::kList ||  // lists: a method
              typing::namedtupleField(i.operands[0]->type, i.name) >= 0 ||  // namedtuples: an item, as t[k]
+             (i.operands[0]->type->kind == Kind::kStructRef &&  // structref: s.method (overload_method) is s;
+              i.result->type->kind == Kind::kBoundMethod) ||    // a field read is a new reference
              fieldIntoRecord(i) ||
              typing::isLiteralList(i.operands[0]->type) ||  // litcont: a method: the receiver
              typing::isLiteralStrKeyDict(i.operands[0]->type);

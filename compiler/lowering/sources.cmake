@@ -5,6 +5,7 @@ set(SUBDIR_SOURCES data_model.cpp ownership.cpp lower_memory.cpp lower.cpp lower
   lower_print.cpp  # print:
   lower_optional.cpp  # optional:
   lower_npgen.cpp  # npgen:
+  lower_structref.cpp  # structref:
   lower_slices.cpp  # slices:
   lower_sort.cpp  # sort:
   lower_buffers.cpp  # buffers:

@@ -1230,6 +1230,13 @@ class Inferrer {
     switch (callee->kind) {
       case Kind::kUnknown: return tc_.unknown();
       case Kind::kBuiltin: {
+        if (isStructRefClass(callee->name)) {  // structref: the define_proxy'd class makes a StructRef
+          for (const Type* a : args)
+            if (a->kind == Kind::kUnknown) return tc_.unknown();
+          absl::StatusOr<const Type*> s = structRefNew(tc_, callee->name, args, i.kwnames.size());
+          if (!s.ok()) return typingError(std::string(s.status().message()));
+          return *s;
+        }
         if (callee->name.rfind("overload:", 0) == 0 || callee->name.rfind("intrinsic:", 0) == 0)
           return overloadCall(inst, i, callee->name);  // intrinsic: asked for and answered as an overload is
         if (int fn = callee->name == "sorted" ? keyedSort(inst, i, "list.sorted") : -1; fn >= 0)
@@ -1538,6 +1545,7 @@ class Inferrer {
       case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
       case Kind::kTypeRef:  // typedempty: a type object is not called
       case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+      case Kind::kStructRef:  // structref: an instance is not callable
         break;
     }
     return typingError(absl::StrCat("'", callee->str(), "' object is not callable"));
@@ -2225,6 +2233,10 @@ class Inferrer {
               t = tc_.boundMethod(obj, i.name);  // namedtuples: p._replace(x=1), built where it is called
             } else if (obj->kind == Kind::kTuple && strLibraryMethod(inst, i.name, "tuple") >= 0) {
               t = tc_.boundMethod(obj, i.name);  // tuples: a tuple method written in Python (kiln/library/tuple_methods.py)
+            } else if (obj->kind == Kind::kStructRef) {  // structref: s.x, a new reference to what the field holds
+              const int k = structRefField(obj, i.name);
+              if (k < 0) return typingError(structRefNoField(obj, i.name));
+              t = obj->items[static_cast<size_t>(k)];
             } else if (obj->isRecord()) {  // records: r.x
               const int k = obj->recordField(i.name);
               if (k < 0) return typingError(recordNoField(obj, i.name));
@@ -2789,6 +2801,15 @@ class Inferrer {
         if (obj->kind == Kind::kUnknown || operand(1)->kind == Kind::kUnknown || operand(2)->kind == Kind::kUnknown)
           return absl::OkStatus();
         if (isLiteralList(obj) || isLiteralStrKeyDict(obj)) return typingError(literalMutation(obj));  // litcont:
+        if (obj->kind == Kind::kStructRef) {  // structref: s.x = v, converted to the field's type
+          if (i.name.empty())
+            return typingError(absl::StrCat("'", obj->str(), "' object does not support item assignment"));
+          const int k = structRefField(obj, i.name);
+          if (k < 0) return typingError(structRefNoField(obj, i.name));
+          if (std::string why = structRefStoreProblem(obj, k, operand(2)); !why.empty()) return typingError(why);
+          i.operand_types = ir::OperandTypes{obj->items[static_cast<size_t>(k)], {}};
+          return absl::OkStatus();
+        }
         if (!i.name.empty() && !obj->isRecord())  // records: r.x = v; no other receiver takes an attribute store
           return userError(Diagnostic::Kind::kUnsupported,
                            absl::StrCat("an attribute assignment (x.", i.name, " = ...) to ", obj->str(), " is not supported"),
@@ -3260,6 +3281,7 @@ absl::StatusOr<std::unique_ptr<Program>> inferTypes(const compiler::Bundle& bund
     if (t->kind == Kind::kDType) return t->items[0]->isNumber() || t->items[0]->isRecord();  // flatimag: a np.dtype, as Numba
     if (t->kind == Kind::kSlice) return true;  // pyvals: a slice object, its None parts as they were (KilnSlice)
     if (t->kind == Kind::kEllipsis) return true;  // pyvals: the Ellipsis object
+    if (t->kind == Kind::kStructRef) return true;  // structref: boxed as an instance of its proxy class
     return t->kind == Kind::kNone || t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kStr ||
            t->isDatetimeLike();  // datetime: boxed as np.datetime64/np.timedelta64
   };

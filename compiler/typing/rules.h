@@ -442,6 +442,22 @@ int namedtupleField(const Type* t, const std::string& name);
 absl::StatusOr<std::vector<size_t>> namedtupleArguments(const std::string& cls, size_t nargs,
                                                         const std::vector<std::string>& kwnames);
 
+// structref (rules_structref.cpp): the builtin a define_proxy'd class is
+// frozen as by bundle.py: "structref:module.qualname[a, b]" (the StructRef
+// subclass, the field names).
+inline constexpr char kStructRefBuiltin[] = "structref:";
+bool isStructRefClass(const std::string& builtin_name);
+// structref: the index of field `name` of a StructRef type, or -1.
+int structRefField(const Type* t, const std::string& name);
+// structref: the type a call of the constructor `builtin_name` makes from
+// these positional arguments (nkw keywords: refused), or why not.
+absl::StatusOr<const Type*> structRefNew(TypeContext& tc, const std::string& builtin_name,
+                                         const std::vector<const Type*>& args, size_t nkw);
+// structref: the error for a missing field, naming the fields there are.
+std::string structRefNoField(const Type* t, const std::string& name);
+// structref: why `value` cannot be stored into field `field` of t ("" when it can).
+std::string structRefStoreProblem(const Type* t, int field, const Type* value);
+
 // enums (rules_enums.cpp): an IntEnum member's type as a number (its
 // value's); any other type as it is.
 const Type* enumAsNumber(const Type* t);

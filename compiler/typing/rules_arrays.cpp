@@ -758,6 +758,7 @@ const Type* iteratorOf(TypeContext& tc, const Type* x, std::string* why) {
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: not iterable
       break;
     case Kind::kStr: return tc.strIter(x);  // strings: one-character strings
   }

@@ -60,6 +60,7 @@ std::string unhashableReason(const Type* t) {
     case Kind::kUnicodeCharSeq:  // records: a U field, only ever read as a str
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: mutable, unhashable as in Numba
       break;
     case Kind::kEnumMember:  // enums: an IntEnum member hashes as its int; an Enum member by its name
       if (t->index == 1) return unhashableReason(t->items[0]);
@@ -83,6 +84,7 @@ bool storable(const Type* t) {
   if (t->isNumber() || t->kind == Kind::kArray || t->kind == Kind::kDict) return true;
   if (t->kind == Kind::kStr) return true;  // litcont: a reference, as an array's
   if (t->isRecord()) return true;  // recown: {meminfo, data}, a reference to its array as an array's
+  if (t->kind == Kind::kStructRef) return true;  // structref: a reference to its block, as a typed List
   // pyrest: a typed List (ListType[T], as Numba) is a reference to its
   // block, as a dict value is: d[k].append(x) changes the list d holds.
   if (isTypedList(t)) return t->items[0]->kind != Kind::kUnknown;

@@ -35,6 +35,7 @@ std::vector<std::string> fieldsOfClass(const std::string& cls) {
 }  // namespace
 
 std::vector<std::string> TypeContext::fieldsOf(const Type* t) {
+  if (t->kind == Kind::kStructRef) return fieldsOfClass(t->name);  // structref: the same class spelling
   if (t->kind != Kind::kTuple || t->name.empty() || isLiteralList(t) || isLiteralStrKeyDict(t)) return {};  // litcont:
   return fieldsOfClass(t->name);
 }

@@ -49,6 +49,7 @@ bool printable(const Type* t) {
     case Kind::kUnicodeCharSeq:
     case Kind::kNestedArray:  // records2: a subarray field, only ever read as an array view
     case Kind::kNPGenerator:  // npgen: an object borrowed from the caller
+    case Kind::kStructRef:  // structref: not printed (refused)
 #define KILN_CASES_kIterator 1
 #include "compiler/typing/kind_cases.def"
       return false;
@@ -96,6 +97,7 @@ bool unboxableOutput(const Type* t) {
     case Kind::kUnicodeCharSeq:
     case Kind::kNestedArray:
     case Kind::kNPGenerator:
+    case Kind::kStructRef:
 #define KILN_CASES_kIterator 1
 #include "compiler/typing/kind_cases.def"
       return false;

@@ -9,4 +9,5 @@ set(SUBDIR_SOURCES types.cpp inference.cpp registry.cpp rules_numeric.cpp rules_
   rules_buffers.cpp  # buffers:
   rules_literal_containers.cpp  # litcont:
   rules_format.cpp  # format:
-  rules_native.cpp)  # native:
+  rules_native.cpp  # native:
+  rules_structref.cpp)  # structref:

@@ -150,6 +150,11 @@ void spellingParts(const Type& t, std::string* head, std::vector<const Type*>* k
       *head = absl::StrCat(t.name == "char" ? "[char x " : "[unichr x ", t.index, "]");
       return;
     case Kind::kNestedArray: *head = t.name; return;  // records2: the spelling, made by TypeContext::nestedArray
+    case Kind::kStructRef:  // structref: the class, then the field types
+      *head = absl::StrCat("StructRef(", t.name, t.items.empty() ? "" : ", ");
+      all();
+      *tail = ")";
+      return;
     case Kind::kNPGenerator:  // npgen:
       *head = absl::StrCat(t.index == 1 ? "NumPyRandomBitGeneratorType(" : "NumPyRandomGeneratorType(", t.name, ")");
       return;
@@ -504,6 +509,13 @@ const Type* TypeContext::generator(const std::string& symbol, const Type* yield,
   return intern(t);
 }
 
+const Type* TypeContext::structRef(const std::string& cls, std::vector<const Type*> fields) {  // structref:
+  Type t = make(Kind::kStructRef);
+  t.name = cls;
+  t.items = std::move(fields);
+  return intern(t);
+}
+
 const Type* TypeContext::npGenerator(const std::string& cls, bool bit_generator) {  // npgen:
   Type t = make(Kind::kNPGenerator);
   t.name = cls;
@@ -656,6 +668,15 @@ absl::StatusOr<const Type*> fromSyntax(TypeContext& tc, const base::TypeSyntax& 
     case base::TypeSyntax::Kind::kSlice: return tc.slice();  // slices2:
     case base::TypeSyntax::Kind::kEllipsis: return tc.ellipsis();  // pyvals:
     case base::TypeSyntax::Kind::kNPGenerator: return tc.npGenerator(t.named);  // npgen:
+    case base::TypeSyntax::Kind::kStructRef: {  // structref:
+      std::vector<const Type*> fields;
+      for (const base::TypeSyntax& f : t.items) {
+        absl::StatusOr<const Type*> ft = fromSyntax(tc, f);
+        if (!ft.ok()) return ft;
+        fields.push_back(*ft);
+      }
+      return tc.structRef(t.named, std::move(fields));
+    }
     case base::TypeSyntax::Kind::kArray: {
       if (t.items.empty()) return tc.array(scalarType(tc, t.scalar), t.ndim, t.layout, t.readonly);
       absl::StatusOr<const Type*> rec = fromSyntax(tc, t.items[0]);  // records: an array of records

@@ -167,7 +167,11 @@ class TypeContext {
   /// namedtuples: an instance of the namedtuple class `cls`
   /// ("__main__.Point[x, y]": module, qualname, fields); a tuple when empty.
   const Type* namedTuple(std::vector<const Type*> items, const std::string& cls);
-  /// namedtuples: the field names of a namedtuple type (empty for a tuple).
+  /// structref: an instance of the StructRef class `cls` ("module.qualname[a, b]": the
+  /// registered StructRef subclass and the field names) with these field types.
+  const Type* structRef(const std::string& cls, std::vector<const Type*> fields);
+  /// namedtuples: the field names of a namedtuple type (empty for a tuple);
+  /// structref: of a StructRef type.
   static std::vector<std::string> fieldsOf(const Type* t);
   /// litcont: Numba's LiteralList: a list literal whose items have no common
   /// type. It is immutable, so it is carried as the tuple of its items, the

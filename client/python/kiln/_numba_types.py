@@ -105,6 +105,13 @@ def _parse(types, toks, i):
             raise ValueError(name)
         return types.Array(dtype, int(toks[i + 1]), toks[i + 4], readonly=readonly), i + 6
     if name in ("UniTuple", "Tuple", "ListType", "DictType", "reflected") or toks[i + 1:i + 2] == ["("]:
+        if name == "StructRef":  # structref: "StructRef(module.PointType[x, y], T1, T2)"
+            fields = []
+            cls, i = _class_at(toks, i + 2, fields, lambda c: issubclass(c, types.StructRef))
+            items, i = _items(types, toks, i, ")")
+            if len(items) != len(fields):
+                raise ValueError(name)
+            return cls(list(zip(fields, items))), i
         if name in ("NamedTuple", "NamedUniTuple"):  # overload: "NamedTuple(module.Point[x, y], T1, T2)"
             cls, i = _namedtuple_class(toks, i + 2)
             if name == "NamedTuple":
@@ -140,6 +147,15 @@ def _namedtuple_class(toks, i):
     """(the namedtuple class that "module.Point[x, y]," at toks[i] names, the
     index after its comma): found in its module, which the process has
     imported, and having those fields; else ValueError (no type object)."""
+    fields = []
+    return _class_at(toks, i, fields, lambda c: issubclass(c, tuple) and list(getattr(c, "_fields", ())) == fields)
+
+
+def _class_at(toks, i, fields, fits):
+    """namedtuples, structref: (the class that "module.Name[x, y]," at toks[i]
+    names, the index after its comma), found in its module, which the process
+    has imported, for which fits(class) holds; its field names are appended
+    to `fields`; else ValueError (no type object)."""
     parts = [toks[i]]
     i += 1
     while toks[i] == ".":
@@ -147,7 +163,7 @@ def _namedtuple_class(toks, i):
         i += 2
     if toks[i] != "[":
         raise ValueError("namedtuple")
-    fields, i = [], i + 1
+    i += 1
     while toks[i] != "]":
         fields.append(toks[i])
         i += 2 if toks[i + 1] == "," else 1
@@ -157,7 +173,7 @@ def _namedtuple_class(toks, i):
         obj = sys.modules.get(".".join(parts[:split]))
         for attr in parts[split:]:
             obj = getattr(obj, attr, None)
-        if isinstance(obj, type) and issubclass(obj, tuple) and list(getattr(obj, "_fields", ())) == fields:
+        if isinstance(obj, type) and fits(obj):
             return obj, i + 2
     raise ValueError("namedtuple")
 

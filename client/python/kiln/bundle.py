@@ -197,6 +197,33 @@ def _enum_member_ref(name, member):
     return (name, KIND_UNSUPPORTED, None, 0, "", type(member).__name__)
 
 
+def _structref_class(value):
+    """structref: "module.qualname[a, b]" of the StructRef class (registered
+    with numba.experimental.structref.register) that a proxy class bound by
+    structref.define_proxy constructs, with the field names define_proxy was
+    given, the proxy class remembered to box what compiled code returns;
+    None for any other value. define_proxy registers the constructor as a
+    Numba overload of the proxy class, whose parameters are the fields and
+    whose globals hold the StructRef class."""
+    if not isinstance(value, type) or not any(
+            c.__name__ == "StructRefProxy" and c.__module__ == "numba.experimental.structref"
+            for c in value.__mro__[1:]):
+        return None
+    from .extending import _numba_overloads
+    for func, _strict, _literal in _numba_overloads(value):
+        typeclass = getattr(func, "__globals__", {}).get("struct_typeclass")
+        code = getattr(func, "__code__", None)
+        if not isinstance(typeclass, type) or code is None:
+            continue
+        fields = code.co_varnames[:code.co_argcount]
+        cls = f"{typeclass.__module__}.{typeclass.__qualname__}[{', '.join(fields)}]"
+        if "<locals>" in cls:  # not one class per name
+            return None
+        _kiln.structref_register(cls, value)
+        return cls
+    return None
+
+
 def _enum_class_path(cls):
     """enums: "module.qualname" of an enum class as the extension spells it
     in a member's type, or None (no member has a kiln type)."""
@@ -813,6 +840,8 @@ class _Builder:
         if isinstance(value, types.FunctionType) and str(getattr(value, "__module__", "")).startswith("kiln.library."):
             # random: a library module's own helper travels as a function.
             return (name, KIND_FUNCTION, None, self.add_function(value), "", "")
+        if (structref := _structref_class(value)) is not None:  # structref: a define_proxy'd class
+            return (name, KIND_BUILTIN, None, 0, "structref:" + structref, "")
         if isinstance(value, type) and issubclass(value, tuple) and value is not tuple:
             # namedtuples: the class, "module.qualname[fields]"; calling it builds one.
             cls = _kiln.namedtuple_class(value)

@@ -79,6 +79,9 @@ def _describe(value):
     if _native.is_native(value):
         return (f"Python type {type(value).__name__}: a native function is called from compiled code where it "
                 "reads it as a global, a closure cell or a module attribute, not passed as an argument")
+    if hasattr(type(value), "_numba_box_"):  # structref: a proxy over memory Numba's compiled code made
+        return (f"Python type {type(value).__name__}: a StructRef made by Numba's compiled code (or in Python, "
+                "through Numba) holds Numba's memory; only one a kiln.jit function made and returned can be passed")
     return f"Python type {type(value).__name__}"
 
 

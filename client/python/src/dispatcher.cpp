@@ -73,6 +73,8 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
         return false;
       // records: one key stands for every record dtype; the records' spellings decide.
       if (p.dtype == Kind::kRecord && ndarrayRecord(PyTuple_GET_ITEM(args, i)) != p.record) return false;
+    } else if (kinds[i] == Kind::kStructRef) {  // structref: by spelling, the handle's compared in place
+      if (p.kind != Kind::kStructRef || !structRefOf(PyTuple_GET_ITEM(args, i), p.spelling)) return false;
     } else if (kinds[i] == Kind::kTuple || kinds[i] == Kind::kDict || kinds[i] == Kind::kList ||
                kinds[i] == Kind::kRecord) {  // records: by spelling
       // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).
@@ -495,6 +497,17 @@ Py_ssize_t registerOverload(State& st, const std::vector<std::string>& arg_types
       return -1;
     }
     ov.step = reinterpret_cast<KilnGeneratorStepFn>(*step);
+  }
+  // structref: a StructRef block's destructor is code of the library that
+  // made it, and the block may outlive the dispatcher (a proxy held by
+  // Python, a field of another StructRef), so a library whose entry takes or
+  // gives one (the only ways a block escapes a call) stays loaded for the
+  // process, never unloaded under a live block.
+  bool structref = ret.find("StructRef(") != std::string::npos;
+  for (const Layout& p : ov.params) structref = structref || p.spelling.find("StructRef(") != std::string::npos;
+  if (structref) {
+    static auto* pinned = new std::vector<std::shared_ptr<client::Library>>();
+    pinned->push_back(*lib);
   }
   ov.library = *std::move(lib);
   st.overloads.push_back(std::move(ov));

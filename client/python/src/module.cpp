@@ -819,6 +819,7 @@ PyMethodDef kFunctions[] = {
     {"numba_spelling", numbaSpellingOf, METH_O, "NEP 50: a type's spelling in Numba's words ('np.float64' -> 'float64')"},
     {"declared_argument", declaredArgumentOf, METH_O,
      "NEP 50: a signature's argument type as Numba means it ('float64' -> 'np.float64', a NumPy scalar)"},
+    {"structref_register", structRefRegister, METH_VARARGS, "structref: structref_register(name, proxy_class)"},
     {"namedtuple_class", namedtupleClassName, METH_O, "namedtuples: 'module.qualname[fields]' of a namedtuple class, or None"},
     {"parse_signature", parseSignature, METH_O,
      "parse_signature('float64(f8, int64)') -> ('float64', ('float64', 'int64')); '' when no return type"},
@@ -1141,7 +1142,8 @@ PyMODINIT_FUNC PyInit__kiln() {
   installHashKey();
   installPrintHook();  // print: print_hook.cpp
   installObjmodeHook();  // objmode: objmode_hook.cpp
-  if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0)  // genpy:
+  if (PyType_Ready(&DispatcherType) < 0 || PyType_Ready(&BundleType) < 0 || PyType_Ready(&GeneratorType) < 0 ||  // genpy:
+      PyType_Ready(&StructRefHandleType) < 0)  // structref:
     return nullptr;
   if (PyType_Ready(&KernelLaunchType) < 0 || PyType_Ready(&KernelBaseType) < 0) return nullptr;  // cudahost:
   PyObject* m = PyModule_Create(&kModule);

@@ -49,6 +49,7 @@ struct Layout {
     kRecord,  // records: a structured dtype's element, passed as a pointer to its bytes
     kSlice,  // slices2: slice3_type, {int64 start, stop, step, nones}: INT64_MIN for a None start/stop, 1 for a
              // None step; pyvals: nones has bit 0/1/2 set where start/stop/step was None (kiln_abi.h)
+    kStructRef,  // structref: {KilnMemInfo*}; named the class, items[0] the fields' layout as a tuple (the block's data)
   };
   Kind kind = Kind::kNone;
   // NEP 50: a scalar spelled "np.float64", a NumPy scalar argument (beside
@@ -395,6 +396,19 @@ extern PyMethodDef kCudaLaunchFunctions[];
 // ---- genpy: generators returned to Python (generator_object.cpp) ----
 
 extern PyTypeObject GeneratorType;
+// structref (structref.cpp): a StructRefProxy instance over Kiln's block.
+extern PyTypeObject StructRefHandleType;
+/// structref: whether v is a StructRefProxy over Kiln's block (no error set).
+bool isStructRefProxy(PyObject* v);
+/// structref: whether v is such a proxy of this StructRef spelling (compared in place).
+bool structRefOf(PyObject* v, const std::string& spelling);
+/// structref: the StructRef spelling of a proxy Kiln boxed; empty otherwise (no error set).
+std::string structRefSpelling(PyObject* v);
+bool unboxStructRef(PyObject* v, const Layout& l, void* dst);
+/// structref: a proxy over `mi`, taking over the reference; null with an error set.
+PyObject* boxStructRef(const Layout& l, KilnMemInfo* mi, PyObject* args);
+/// structref_register(name, proxy_class): the proxy class of a StructRef class.
+PyObject* structRefRegister(PyObject*, PyObject* args);
 /// A kiln._kiln.Generator owning `block` (its reference: dropped on
 /// failure) that steps it with `step` and boxes items as `yield`, keeping
 /// the shared object loaded and the call's arguments `args` alive.

@@ -274,7 +274,7 @@ int typeNum(Kind kind) {
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
       return -1;  // datetime: datetimeDescr
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice: return -1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice: case Kind::kStructRef: return -1;
   }
   return -1;
 }
@@ -289,7 +289,7 @@ npy_intp itemBytes(Kind kind) {
 #include "base/type_names.def"
       return 8;
     case Kind::kComplex128: return 16;
-    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice: return 1;
+    case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice: case Kind::kStructRef: return 1;
   }
   return 1;
 }

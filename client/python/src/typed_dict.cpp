@@ -222,6 +222,10 @@ bool holdsArrays(const Layout& l) {
 // tdarrays: adoptBorrowedArray for each array in a value at p.
 bool adoptPlaces(const Layout& l, char* p, PyObject* args) {
   if (l.kind == Kind::kArray) return adoptBorrowedArray(l, p, args);
+  if (l.kind == Kind::kStructRef) {  // structref: the fields, in the block's data
+    KilnMemInfo* mi = at<KilnMemInfo*>(p);
+    return mi == nullptr || adoptPlaces(l.items[0], static_cast<char*>(mi->data), args);
+  }
   if (l.kind == Kind::kTuple)
     for (size_t i = 0; i < l.items.size(); ++i)
       if (!adoptPlaces(l.items[i], p + l.offsets[i], args)) return false;
@@ -465,6 +469,8 @@ bool adoptBorrowedArrays(const Layout& dict, KilnMemInfo* mi, PyObject* args) {
 
 bool adoptArgumentArrays(const Layout& l, const void* src, PyObject* args) {
   if (l.kind == Kind::kDict) return adoptBorrowedArrays(l, at<KilnMemInfo*>(src), args);
+  if (l.kind == Kind::kStructRef)  // structref: an array compiled code stored into a field
+    return adoptPlaces(l, const_cast<char*>(static_cast<const char*>(src)), args);
   if (l.kind == Kind::kTuple)
     for (size_t i = 0; i < l.items.size(); ++i)
       if (!adoptArgumentArrays(l.items[i], static_cast<const char*>(src) + l.offsets[i], args)) return false;
@@ -495,6 +501,7 @@ bool lendsArrays(const Layout& l) {
 }
 bool keepsArrays(const Layout& l) {
   if (l.kind == Kind::kDict) return !l.set && holdsArrays(l.items[1]);
+  if (l.kind == Kind::kStructRef) return true;  // structref: its fields may take an argument's array
   if (l.kind == Kind::kTuple || l.kind == Kind::kList)
     for (const Layout& item : l.items)
       if (keepsArrays(item)) return true;

@@ -174,7 +174,7 @@ bool integerValue(PyObject* v, bool want_unsigned, int64_t* s, uint64_t* u) {
       case Kind::kFloat32: case Kind::kFloat64: case Kind::kComplex64: case Kind::kComplex128: case Kind::kFloat16:
 #define KILN_DATETIME_SCALAR(Name, canonical, is_timedelta, unit) case Kind::k##Name:
 #include "base/type_names.def"
-      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice:
+      case Kind::kNone: case Kind::kTuple: case Kind::kArray: case Kind::kStr: case Kind::kDict: case Kind::kList: case Kind::kOptional: case Kind::kRecord: case Kind::kSlice: case Kind::kStructRef:
         PyErr_Format(PyExc_TypeError, "expected an integer, got %s", Py_TYPE(v)->tp_name);
         return false;
     }
@@ -231,7 +231,7 @@ void releaseBlocks(const Layout& l, const void* p) {
   if (l.kind == Kind::kArray) releaseArray(p);
   if (l.kind == Kind::kStr) kiln_mi_decref(static_cast<KilnMemInfo*>(load<KilnStr>(p).meminfo));  // strings
   if (l.kind == Kind::kDict) kiln_mi_decref(load<KilnMemInfo*>(p));  // dicts:
-  if (l.kind == Kind::kList) kiln_mi_decref(load<KilnMemInfo*>(p));  // lists: its destructor drops the items'
+  if (l.kind == Kind::kList || l.kind == Kind::kStructRef) kiln_mi_decref(load<KilnMemInfo*>(p));  // lists: its destructor drops the items'
 }
 
 
@@ -319,7 +319,8 @@ void retainBlocks(const Layout& l, const void* p) {
     for (size_t i = 0; i < l.items.size(); ++i) retainBlocks(l.items[i], static_cast<const char*>(p) + l.offsets[i]);
     return;
   }
-  if (l.kind == Kind::kArray || l.kind == Kind::kDict || l.kind == Kind::kList) {  // meminfo first
+  if (l.kind == Kind::kArray || l.kind == Kind::kDict || l.kind == Kind::kList ||
+      l.kind == Kind::kStructRef) {  // meminfo first
     KilnMemInfo* mi = load<KilnMemInfo*>(p);
     if (mi != nullptr) kiln_mi_incref(mi);
   }
@@ -517,6 +518,21 @@ absl::StatusOr<Layout> layoutOf(const base::TypeSyntax& t) {
         l.spelling = absl::StrCat(t.reflected ? "reflected set(" : "set(", items[0].spelling, ")");
       }
       l.items = std::move(items);
+      return l;
+    }
+    case base::TypeSyntax::Kind::kStructRef: {  // structref: {meminfo}; the fields laid out as a tuple
+      std::vector<Layout> items;
+      for (const base::TypeSyntax& item : t.items) {
+        absl::StatusOr<Layout> l = layoutOf(item);
+        if (!l.ok()) return l.status();
+        items.push_back(*std::move(l));
+      }
+      l.kind = Kind::kStructRef;
+      l.size = 8;
+      l.align = 8;
+      l.named = t.named;
+      l.spelling = base::printType(t);
+      l.items.push_back(tupleOf(std::move(items)));
       return l;
     }
     case base::TypeSyntax::Kind::kTuple: {
@@ -834,6 +850,7 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
     return true;
   }
   else if (int64_t unused; datetimeScalarValue(v, kind, &unused)) return *kind != Kind::kNone;  // datetime
+  else if (isStructRefProxy(v)) *kind = Kind::kStructRef;  // structref: by spelling (the handle's)
   else if (!voidRecord(v).empty()) *kind = Kind::kRecord;  // records: a np.void of a structured dtype, by spelling
   else if (isTypedDict(v)) *kind = Kind::kDict;  // dicts: see typeofSpelling
   else if (t == &PySet_Type) *kind = Kind::kDict;  // sets: a reflected set, by spelling
@@ -907,6 +924,7 @@ std::string spellingOf(PyObject* v, bool as_argument) {
     if (item.empty()) return {};
     return absl::StrCat("reflected list(", item, ")");
   }
+  if (kind == Kind::kStructRef) return structRefSpelling(v);  // structref: a proxy Kiln boxed
   if (kind != Kind::kTuple) return kindName(kind);
   if (!PyTuple_Check(v)) {
     if (v == Py_Ellipsis) return base::kEllipsisTypeName;  // pyvals:
@@ -945,6 +963,7 @@ bool convertible(Kind from, const Layout& to) {
     return false;
   if (to.kind == Kind::kList || from == Kind::kList) return false;  // lists: matched by spelling
   if (to.kind == Kind::kRecord || from == Kind::kRecord) return false;  // records: matched by spelling
+  if (to.kind == Kind::kStructRef || from == Kind::kStructRef) return false;  // structref: matched by spelling
   if (from == to.kind) return true;
   return isScalar(from) && isScalar(to.kind) &&
          base::scalarConversion(scalarOf(from), scalarOf(to.kind)) == base::ScalarConversion::kSafe;
@@ -1079,6 +1098,7 @@ bool unbox(PyObject* v, const Layout& l, void* dst) {
     }
     case Kind::kNone: return true;
     case Kind::kSlice: return unboxSlice(v, dst);  // slices2:
+    case Kind::kStructRef: return unboxStructRef(v, l, dst);  // structref: the same block
     case Kind::kArray: return unboxArray(v, l, dst);
     case Kind::kRecord: {  // records: the np.void's own bytes, borrowed for the call (writes reach it)
       if (voidRecord(v) != l.record) {
@@ -1251,6 +1271,7 @@ PyObject* boxValue(const Layout& l, const void* p, PyObject* args) {
     case Kind::kArray: return boxArray(l, p, args);
     case Kind::kRecord: return boxRecord(l, p);  // records: a new np.void of the bytes
     case Kind::kSlice: return boxSlice(p);  // pyvals: None parts as they were
+    case Kind::kStructRef: return boxStructRef(l, load<KilnMemInfo*>(p), args);  // structref: takes its reference
     case Kind::kStr: {  // strings: a new str; the result's reference is dropped
       KilnStr s = load<KilnStr>(p);
       int kind = s.kind == 1 ? PyUnicode_1BYTE_KIND : s.kind == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;

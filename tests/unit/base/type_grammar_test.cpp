@@ -131,6 +131,23 @@ TEST(TypeGrammar, NamedTuples) {
     EXPECT_FALSE(parseType(bad).ok()) << bad;
 }
 
+TEST(TypeGrammar, StructRefs) {
+  // structref: the StructRef class with its field names, then one type per field (never made uniform).
+  EXPECT_EQ(canon("StructRef(m.PairType[a, b], i8, i8)"), "StructRef(m.PairType[a, b], int64, int64)");
+  EXPECT_EQ(canon("StructRef(pkg.mod.IndexType[data,k], f4[::1], int64)"),
+            "StructRef(pkg.mod.IndexType[data, k], array(float32, 1d, C), int64)");
+  EXPECT_EQ(canon("Tuple(StructRef(m.T[a, b], StructRef(m.U[x], f8), int64), int64)"),
+            "Tuple(StructRef(m.T[a, b], StructRef(m.U[x], float64), int64), int64)");
+  EXPECT_EQ(canon("StructRef(m.Empty[])"), "StructRef(m.Empty[])");
+  EXPECT_NE(*parseType("StructRef(m.T[a, b], int64, int64)"), *parseType("StructRef(m.U[a, b], int64, int64)"));
+  EXPECT_NE(*parseType("StructRef(m.T[a, b], int64, int64)"), *parseType("StructRef(m.T[a, c], int64, int64)"));
+  EXPECT_NE(*parseType("StructRef(m.T[a, b], int64, int64)"), *parseType("StructRef(m.T[a, b], int64, float64)"));
+  EXPECT_NE(*parseType("StructRef(m.T[a, b], int64, int64)"), *parseType("NamedTuple(m.T[a, b], int64, int64)"));
+  for (const char* bad : {"StructRef(m.T[a, b], int64)", "StructRef(m.T[a], int64, int64)", "StructRef(m.T, int64)",
+                          "StructRef([a], int64)", "StructRef(m.T[a], int64"})
+    EXPECT_FALSE(parseType(bad).ok()) << bad;
+}
+
 TEST(TypeGrammar, EnumMembers) {
   // enums: the class, then the value's type; IntEnum members spell their own.
   EXPECT_EQ(canon("EnumMember(m.Color, i8)"), "EnumMember(m.Color, int64)");
