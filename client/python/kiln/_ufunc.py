@@ -78,6 +78,7 @@ class UFunc:
             raise TypeError(f"vectorize needs a Python function, got {type(func).__name__}")
         functools.update_wrapper(self, func)
         self.py_func = func
+        self._given = (tuple(signatures), dict(options))  # pickle: the decorator's arguments as given
         code = func.__code__
         if code.co_flags & 0x0C or code.co_kwonlyargcount:  # *args, **kwargs, keyword-only
             raise UnsupportedError("vectorize: the function takes positional parameters only",
@@ -135,6 +136,12 @@ class UFunc:
 
     def __repr__(self):
         return f"<kiln.vectorize {self.__name__}>"
+
+    def __reduce__(self):
+        """pickle: as Numba's ufuncs pickle (kiln/_pickling.py)."""
+        from ._pickling import reduce_jitted
+
+        return reduce_jitted(self, "vectorize", *self._given)
 
 
 def vectorize(signatures=(), target="cpu", **options):

@@ -267,6 +267,14 @@ class Dispatcher(_kiln.Dispatcher):
             self.__dict__["_numba_twin"] = twin
         return numba.typeof(twin)
 
+    def __reduce__(self):
+        """pickle: as Numba's dispatchers pickle (kiln/_pickling.py): by
+        reference where the module names this dispatcher, else by value."""
+        from ._pickling import reduce_jitted
+
+        options = {k: v for k, v in self._options.items() if k != "locals"}  # locals: declared again, as written
+        return reduce_jitted(self, "jit", self._eager_signatures, options, self.__dict__.get("locals"))
+
     # -- what Numba's Dispatcher exposes --
 
     # The native dispatcher owns the overloads; these read its list.
