@@ -614,6 +614,7 @@ class Inferrer {
       case K::kBuiltin:
         if (g->qualified_name.rfind("overload:", 0) == 0 || g->qualified_name.rfind("intrinsic:", 0) == 0)
           return tc_.builtin(g->qualified_name);  // overloadCall
+        if (g->qualified_name == "prange") return tc_.builtin("range");  // prange: a range (parallel_loops.h)
         return builtinType(g->qualified_name);
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words
