@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/type_grammar.h"  // typedempty: kMaxArrayDims
+#include "compiler/ir/copies.h"
 #include "compiler/diagnostic.h"
 #include "compiler/library_code.h"  // pyrest:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
@@ -22,6 +23,8 @@
 #include "compiler/typing/rules_buffers.h"  // buffers:
 
 namespace kiln::typing {
+
+using ir::throughCopies;  // ir/copies.h
 
 namespace {
 void matmulAsCall(ir::Function& f, const compiler::Function& fn);  // linalg: below
@@ -207,11 +210,6 @@ class Inferrer {
     return false;
   }
 
-  // v, or the value it is a copy of (through any number of copies).
-  static const ir::Value* throughCopies(const ir::Value* v) {
-    while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
-    return v;
-  }
 
   // One pass over an instance; sets changed_ when any type grew.
   absl::Status typeInstance(int idx) {

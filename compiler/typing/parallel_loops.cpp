@@ -6,15 +6,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "compiler/ir/copies.h"
 
 namespace kiln::typing {
 namespace {
 
-// The value an instruction's operand stands for, through copies.
-const ir::Value* throughCopies(const ir::Value* v) {
-  while (v != nullptr && v->def != nullptr && v->def->op == ir::Op::kCopy) v = v->def->operands[0];
-  return v;
-}
+using ir::throughCopies;
 
 // Whether the callee value `callee` of a call is prange: the global of that
 // name (bundle.py resolves Numba's and kiln's prange to the builtin
@@ -164,8 +161,16 @@ class Checker {
           }
         return std::nullopt;
       }
-      default: return std::nullopt;
+      // Values of one iteration, and its control flow inside the body.
+      case ir::Op::kConst: case ir::Op::kUndef: case ir::Op::kLoadGlobal: case ir::Op::kGetAttr:
+      case ir::Op::kBinOp: case ir::Op::kUnaryOp: case ir::Op::kCompare: case ir::Op::kTruth:
+      case ir::Op::kBuildTuple: case ir::Op::kUnpack: case ir::Op::kGetItem: case ir::Op::kGetIter:
+      case ir::Op::kBuildSlice: case ir::Op::kCopy: case ir::Op::kDeclare: case ir::Op::kBuildList:
+      case ir::Op::kBuildMap: case ir::Op::kFused: case ir::Op::kJump: case ir::Op::kBranch:
+      case ir::Op::kForIter: case ir::Op::kRaise: case ir::Op::kUnreachable:
+        return std::nullopt;
     }
+    return std::nullopt;
   }
 
   // What instance k (or a function it calls) does that all iterations would
