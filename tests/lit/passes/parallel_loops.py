@@ -43,12 +43,12 @@ def serial(x, k):
 # CHECK: ; *** IR after parallel-loops ***
 # CHECK: for_iter prange %{{[0-9]+}}
 
-# REDUCTION: parallel_loops.py:31:{{.*}}parallel=True: the prange loop runs serially: variable 's' is carried from one iteration to the next (a reduction or a loop-carried value)
+# REDUCTION: parallel_loops.py:30:{{.*}}parallel=True: the prange loop runs serially: variable 's' is carried from one iteration to the next (a reduction or a loop-carried value)
 # REDUCTION-NOT: for_iter prange
 
 # SERIAL-NOT: runs serially
 # SERIAL-NOT: for_iter prange
 
 # The loop's body is a function of its own over a chunk, called by the pool.
-# LLVM: define internal i32 @{{.*}}.prange0(ptr %0, i64 %1, i64 %2, ptr %3)
-# LLVM: call i32 %{{.*}}(ptr @{{.*}}.prange0, ptr
+# LLVM: define internal {{.*}}i32 @{{.*}}.prange0(ptr {{.*}}%0, i64 %1, i64 %2, ptr {{.*}}%3)
+# LLVM: call {{.*}}i32 %{{.*}}(ptr {{.*}}@{{.*}}.prange0, ptr
