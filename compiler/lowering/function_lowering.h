@@ -665,12 +665,12 @@ class FunctionLowering {
     llvm::BasicBlock* done = nullptr;    // the exhausted edge's block
     llvm::BasicBlock* error = nullptr;   // the body's errors: releases what the caller holds, returns err->kind
     llvm::Value* state = nullptr;        // the range iterator's state (lower_iter.cpp)
-    int line = 0;
   };
-  /// The iteration step of parallel for_iter `i`, its body's error exit
-  /// and its record; the caller then lowers the step as for any loop.
+  /// Before the step of parallel for_iter `i`: its region's entry and its
+  /// record; after it (endParallelLoop), its body's error exit. The step
+  /// itself is lowered as for any loop.
   void beginParallelLoop(const ir::Instr& i);
-  void endParallelLoop(const ir::Instr& i, llvm::BasicBlock* done);
+  void endParallelLoop(llvm::BasicBlock* done);
   /// In a parallel loop's body: leaves with `status` through the loop's
   /// error exit, releasing only what the body itself holds.
   void leaveParallelBody(llvm::Value* status);

@@ -743,7 +743,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
       lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);
       b_.CreateCondBr(more, body, done);
-      if (parallel) endParallelLoop(i, done);
+      if (parallel) endParallelLoop(done);
       return absl::OkStatus();
     }
     case Op::kReturn: {

@@ -2,7 +2,8 @@
 //
 // A parallel loop is lowered as any range loop, with two differences that
 // make it easy to move out whole: its iteration step (the range iterator's
-// next) starts a block of its own, the region's single entry; and its body's
+// next) starts the region's single entry block (the header's, empty but for
+// the step, which the latches branch to); and its body's
 // errors leave through one exit block outside the loop, which releases the
 // references the function held before the loop and returns err->kind, so the
 // body releases only what it made. Once the function is lowered, LLVM's
@@ -39,13 +40,11 @@ void FunctionLowering::beginParallelLoop(const ir::Instr& i) {
   ParallelLoop loop;
   loop.header = step;
   loop.state = value(i.operands[0]);
-  loop.line = i.line;
   parallel_loops_.push_back(loop);
   for (const ir::Block* body : typing::loopBody(i)) parallel_body_[body] = parallel_loops_.size() - 1;
 }
 
-void FunctionLowering::endParallelLoop(const ir::Instr& i, llvm::BasicBlock* done) {
-  (void)i;
+void FunctionLowering::endParallelLoop(llvm::BasicBlock* done) {
   ParallelLoop& loop = parallel_loops_.back();
   loop.done = done;
   llvm::IRBuilderBase::InsertPointGuard keep(b_);

@@ -29,6 +29,7 @@ static int32_t g_size;          /* threads a loop runs on (the caller included);
 static int32_t g_started;       /* workers created (g_size - 1 once made) */
 static pthread_t g_workers[KILN_PARALLEL_MAX_THREADS];
 static uint64_t g_generation;   /* bumped for each loop */
+static uint64_t g_born[KILN_PARALLEL_MAX_THREADS];  /* the generation when each worker was made */
 static int g_stop;
 static int32_t g_pending;       /* chunks of the current loop not finished */
 static KilnParallelBody g_body;
@@ -67,8 +68,10 @@ static void runChunk(Chunk* c) {
 static void* worker(void* arg) {
   int32_t id = (int32_t)(intptr_t)arg;
   tls_thread_id = id;
-  uint64_t seen = 0;
   pthread_mutex_lock(&g_lock);
+  /* A worker made for the loop about to start waits for its generation,
+   * not an earlier one whose chunks are gone. */
+  uint64_t seen = g_born[id - 1];
   for (;;) {
     while (!g_stop && g_generation == seen) pthread_cond_wait(&g_work, &g_lock);
     if (g_stop) break;
@@ -125,6 +128,7 @@ static int32_t ensurePool(void) {
   if (g_size == 0) g_size = decideSize();
   int32_t want = g_size - 1;
   while (g_started < want && !g_stop) {
+    g_born[g_started] = g_generation;
     if (pthread_create(&g_workers[g_started], NULL, worker, (void*)(intptr_t)(g_started + 1)) != 0) {
       g_size = g_started + 1;
       break;
