@@ -116,6 +116,10 @@ void FunctionLowering::outlineParallelLoops() {
     llvm::SetVector<llvm::Value*> inputs, outputs, allocas;
     ce.findInputsOutputs(inputs, outputs, allocas);
     if (!outputs.empty()) continue;  // a value of the loop used after it: typing rules that out
+    // The chunks are cut by rewriting the range state the region reads;
+    // one it does not take as an input (never: makeIter fills it before the
+    // loop) could not be cut, so such a loop stays serial.
+    if (!inputs.contains(loop.state)) continue;
     llvm::Function* body = ce.extractCodeRegion(cache);
     if (body == nullptr) continue;
     llvm::CallInst* call = nullptr;
