@@ -263,3 +263,32 @@ def test_a_prange_inside_a_prange_runs_the_inner_loop_serially(kilnd):
     _, out, ws = _compiled(outer, x)
     assert ws == []
     assert out.tobytes() == outer(x).tobytes()
+
+
+def test_random_draws_in_the_body_stay_serial(kilnd):
+    # One generator per process: iterations drawing from it would race.
+    def noisy(x):
+        out = np.empty_like(x)
+        for i in numba.prange(len(x)):
+            out[i] = x[i] + np.random.normal()
+        return out
+
+    _, out, ws = _compiled(noisy, np.zeros(100))
+    assert out.shape == (100,)
+    assert len(ws) == 1
+    assert "draws random numbers" in str(ws[0].message)
+    assert ws[0].lineno == _line_of(noisy, "for i in numba.prange")
+
+
+def test_a_break_stays_serial(kilnd):
+    def first_negative(x, out):
+        for i in numba.prange(len(x)):
+            if x[i] < 0:
+                break
+            out[i] = x[i]
+        return out
+
+    x = np.array([1.0, 2.0, -1.0, 4.0])
+    _, out, ws = _compiled(first_negative, x, np.zeros(4))
+    assert np.array_equal(out, first_negative(x, np.zeros(4)))
+    assert len(ws) == 1 and "break" in str(ws[0].message)
