@@ -102,6 +102,7 @@ absl::StatusOr<CompileResult> compile(const CompileRequest& request) {
   result.return_type = ret->str();
   for (const typing::Type* t : prog.instances[0]->arg_types) result.arg_types.push_back(t->str());
   result.warnings = typing::performanceWarnings(prog);
+  result.warnings.insert(result.warnings.end(), prog.loop_warnings.begin(), prog.loop_warnings.end());  // prange:
   {
     // Typing's own warnings (a dict key cast with loss), at the entry's
     // definition: Numba's come from its dict implementation, not a user line.

@@ -27,6 +27,7 @@ std::vector<std::unique_ptr<Pass>> buildPipeline() {
   passes.push_back(typingPass());
   // Passes over typed Kiln IR go here: FunctionPass<transforms::X>(Stage::kTyped).
   passes.push_back(std::make_unique<FunctionPass<typing::FuseArrayExprs>>(Stage::kTyped));  // fusion:
+  passes.push_back(parallelLoopsPass());  // prange:
   passes.push_back(loweringPass());
   passes.push_back(refcountPrunePass());
   passes.push_back(optimizePass());

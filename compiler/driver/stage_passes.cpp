@@ -8,6 +8,7 @@
 #include "compiler/lowering/lower.h"
 #include "compiler/lowering/lower_cuda_ptx.h"
 #include "compiler/transforms/refcount_prune.h"
+#include "compiler/typing/parallel_loops.h"
 
 namespace kiln::compiler {
 
@@ -67,6 +68,18 @@ class TypingPass final : public Pass {
                             c.request->passes.budget);
     if (!program.ok()) return program.status();
     c.program = *std::move(program);
+    return absl::OkStatus();
+  }
+};
+
+// prange: marks the prange loops of parallel=True functions that run on the
+// thread pool, and keeps the warnings of the others (typing/parallel_loops.h).
+class ParallelLoopsPass final : public Pass {
+ public:
+  const char* name() const override { return typing::ParallelLoops().name(); }
+  Stage stage() const override { return Stage::kTyped; }
+  absl::Status run(Compilation& c) override {
+    c.program->loop_warnings = typing::ParallelLoops().run(*c.program);
     return absl::OkStatus();
   }
 };
@@ -147,6 +160,7 @@ class LinkPass final : public Pass {
 
 std::unique_ptr<Pass> frontendPass() { return std::make_unique<FrontendPass>(); }
 std::unique_ptr<Pass> typingPass() { return std::make_unique<TypingPass>(); }
+std::unique_ptr<Pass> parallelLoopsPass() { return std::make_unique<ParallelLoopsPass>(); }
 std::unique_ptr<Pass> loweringPass() { return std::make_unique<LoweringPass>(); }
 std::unique_ptr<Pass> refcountPrunePass() { return std::make_unique<RefcountPrunePass>(); }
 std::unique_ptr<Pass> optimizePass() { return std::make_unique<OptimizePass>(); }

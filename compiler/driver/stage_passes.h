@@ -18,6 +18,7 @@ std::unique_ptr<Pass> frontendPass();
 /// kKir -> kTyped: whole-program type inference at the request's signature.
 std::unique_ptr<Pass> typingPass();
 /// kTyped -> kLlvm: picks the target (target_registry.h) and lowers to LLVM IR.
+std::unique_ptr<Pass> parallelLoopsPass();  // prange: typing/parallel_loops.h
 std::unique_ptr<Pass> loweringPass();
 /// kLlvm -> kLlvm: the target's LLVM optimisation pipeline.
 std::unique_ptr<Pass> refcountPrunePass();

@@ -560,7 +560,6 @@ class Parser {
       case Op::kDelItem:
       case Op::kJump:
       case Op::kBranch:
-      case Op::kForIter:
       case Op::kReturn:
       case Op::kRaise:
       case Op::kExcMatch:
@@ -570,6 +569,9 @@ class Parser {
       case Op::kReraise:
       case Op::kYield:  // generators:
       case Op::kUnreachable: break;
+      case Op::kForIter:  // prange: a loop run on the thread pool (typing/parallel_loops.h)
+        if (eat(" prange")) i.name = "prange";
+        break;
       case Op::kFused:  // fusion: made after typing, never read from text
         return error("an instruction of untyped IR (fused ops exist only after typing)");
     }

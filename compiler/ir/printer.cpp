@@ -72,6 +72,7 @@ std::string attrs(const Instr& i) {
     case Op::kUnpack: return "";
     case Op::kRaise: return "";
     case Op::kMakeFunction: return absl::StrCat(" #", i.index);
+    case Op::kForIter: return i.name.empty() ? "" : " " + i.name;  // prange: a loop run on the thread pool
     case Op::kUndef:
     case Op::kTruth:
     case Op::kCall:
@@ -86,7 +87,6 @@ std::string attrs(const Instr& i) {
     case Op::kDelItem:
     case Op::kJump:
     case Op::kBranch:
-    case Op::kForIter:
     case Op::kReturn:
     case Op::kUnreachable:
     case Op::kExcMatch:

@@ -7,6 +7,7 @@
 // ownership.h plans them).
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -661,6 +662,36 @@ class FunctionLowering {
   absl::StatusOr<llvm::Value*> intrinsicCall(const ir::Instr& i, const typing::CallBinding& binding,
                                              const typing::Type* result);
   absl::Status raise(const ir::Instr& i);
+  // prange: parallel loops (lower_parallel.cpp). Lowering a loop marked
+  // parallel (typing/parallel_loops.h) gives its iteration a block of its
+  // own and its body's errors one exit out of the loop; once the function
+  // is lowered, outlineParallelLoops moves each loop into a function over a
+  // chunk [lo, hi) of its iterations that the runtime's pool calls.
+  struct ParallelLoop {
+    llvm::BasicBlock* header = nullptr;  // the iteration step: the outlined region's entry
+    llvm::BasicBlock* done = nullptr;    // the exhausted edge's block
+    llvm::BasicBlock* error = nullptr;   // the body's errors: releases what the caller holds, returns err->kind
+    llvm::Value* state = nullptr;        // the range iterator's state (lower_iter.cpp)
+  };
+  /// Before the step of parallel for_iter `i`: its region's entry and its
+  /// record; after it (endParallelLoop), its body's error exit. The step
+  /// itself is lowered as for any loop.
+  void beginParallelLoop(const ir::Instr& i);
+  void endParallelLoop(llvm::BasicBlock* done);
+  /// In a parallel loop's body: leaves with `status` through the loop's
+  /// error exit, releasing only what the body itself holds.
+  void leaveParallelBody(llvm::Value* status);
+  void outlineParallelLoops();
+  /// numba.get_num_threads() / get_thread_id(), asked of the runtime (int64).
+  llvm::Value* parallelQuery(typing::BuiltinId id);
+  /// In a parallel loop's body, whether root r is the caller's (made before
+  /// the loop): the loop's error exit releases it, once, so a path of the
+  /// body that drops it (only a path to a raise does) leaves it alone.
+  bool keptForParallelExit(int r) const;
+  std::vector<ParallelLoop> parallel_loops_;
+  std::map<const ir::Block*, size_t> parallel_body_;  // body block -> its loop in parallel_loops_ (lookup only)
+  std::set<const ir::Block*> parallel_defined_;       // the blocks of every parallel body (lookup only)
+  llvm::BasicBlock* parallel_error_ = nullptr;        // the current block's loop's error exit, if in a body
   // Ownership bookkeeping while lowering (lower_memory.cpp).
   void beginBlock(const ir::Block* blk);
   /// After a non-terminator instruction: its result takes its references,

@@ -13,6 +13,7 @@
 #include "compiler/typing/rules_cuda.h"  // cuda:
 #include "compiler/transforms/refcount_prune.h"
 #include "compiler/typing/format_spec.h"  // format: optionalStrEquality
+#include "compiler/typing/parallel_loops.h"  // prange: loopBody
 #include "compiler/typing/rules.h"
 #include "kiln_abi.h"  // pyvals: KilnSlice
 #include "llvm/IR/MDBuilder.h"
@@ -743,6 +744,8 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       llvm::Value* item = nullptr;
       if (!i.operand_types) return absl::InternalError("for_iter without its item type reached lowering");
       const typing::Type* item_type = i.operand_types->operand;
+      const bool parallel = i.name == "prange" && !isGeneratorBody() && !prog_.cuda_ptx;  // prange:
+      if (parallel) beginParallelLoop(i);
       llvm::Value* more = iterNext(value(i.operands[0]), i.operands[0]->type, item_type, &item);
       values_[i.result.get()] = convert(b_, item, item_type, i.result->type);
       // genpy: a root (a terminator's result gets no finishInstr): its own
@@ -753,6 +756,7 @@ absl::Status FunctionLowering::lowerInstr(const ir::Instr& i) {
       lowerEdge(i.succs[0], b_.GetInsertBlock(), &body);
       lowerEdge(i.succs[1], b_.GetInsertBlock(), &done);
       b_.CreateCondBr(more, body, done);
+      if (parallel) endParallelLoop(done);
       return absl::OkStatus();
     }
     case Op::kReturn: {
@@ -839,9 +843,20 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
   if (isGeneratorBody()) beginGenerator();  // generators: the coroutine's prologue
   b_.CreateBr(blocks_.at(f.blocks[0].get()));
   own_ = Ownership::analyze(f, order, inst_.calls);
+  // prange: the blocks of the parallel loops' bodies (their headers come
+  // before them in this order: beginParallelLoop maps each to its loop).
+  for (const ir::Block* blk : order) {
+    const ir::Instr* t = blk->terminator();
+    if (t == nullptr || t->op != ir::Op::kForIter || t->name != "prange" || isGeneratorBody() || prog_.cuda_ptx) continue;
+    for (const ir::Block* body : typing::loopBody(*t)) parallel_defined_.insert(body);
+  }
   for (const ir::Block* blk : order) {
     b_.SetInsertPoint(blocks_.at(blk));
     beginBlock(blk);
+    {  // prange: errors raised in a parallel loop's body leave through the loop's error exit
+      auto pb = parallel_body_.find(blk);
+      parallel_error_ = pb != parallel_body_.end() ? parallel_loops_.at(pb->second).error : nullptr;
+    }
     {  // exceptions: errors raised in this block go to its handler, if any
       const ir::Instr* t = blk->terminator();
       handler_ = t && t->has_handler ? &t->succs.back() : nullptr;
@@ -860,6 +875,7 @@ absl::Status FunctionLowering::lower(llvm::Function* fn) {
         if (phi.getBasicBlockIndex(pred) < 0) phi.addIncoming(llvm::Constant::getNullValue(phi.getType()), pred);
   }
   if (isGeneratorBody()) finishGenerator();  // generators:
+  outlineParallelLoops();  // prange: lower_parallel.cpp
   return absl::OkStatus();
 }
 

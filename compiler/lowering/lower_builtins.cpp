@@ -108,6 +108,9 @@ absl::StatusOr<llvm::Value*> FunctionLowering::builtin(const ir::Resolution& res
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
       return ndBroadcastShape(args, result, res.id == BuiltinId::kNdBroadcastShapeOf);
+    case BuiltinId::kParallelNumThreads:  // prange: lower_parallel.cpp
+    case BuiltinId::kParallelThreadId:
+      return parallelQuery(res.id);
     case BuiltinId::kNdAsStrided:  // npmisc: lower_broadcast.cpp
       return ndAsStrided(args, result);
     case BuiltinId::kBytesOf:  // bytesm: the array's struct is the bytes value's; the result takes a reference (ownership.cpp)

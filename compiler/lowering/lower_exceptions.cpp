@@ -176,6 +176,7 @@ void FunctionLowering::leaveWithError(llvm::Value* status) {
     b_.CreateBr(dest);
     return;
   }
+  if (parallel_error_) return leaveParallelBody(status);  // prange: lower_parallel.cpp
   releaseHeld();  // every reference this path holds (lower_memory.cpp)
   b_.CreateRet(status);
 }

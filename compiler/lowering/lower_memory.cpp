@@ -270,7 +270,7 @@ std::vector<int> FunctionLowering::dyingOnEdge(const ir::Block* target) const {
   std::vector<int> out;
   auto li = own_.live_in.find(target);
   for (int r : held_)
-    if (li == own_.live_in.end() || !li->second[r]) out.push_back(r);
+    if ((li == own_.live_in.end() || !li->second[r]) && !keptForParallelExit(r)) out.push_back(r);
   return out;
 }
 
@@ -354,7 +354,7 @@ void FunctionLowering::finishInstr(const ir::Instr& i, size_t index) {
   std::vector<int> keep;
   for (int r : held_) {
     if (last_use_[r] == static_cast<int>(index) && !live_at_term_[r]) {
-      release(values_.at(own_.roots[r]), own_.roots[r]->type);
+      if (!keptForParallelExit(r)) release(values_.at(own_.roots[r]), own_.roots[r]->type);
       continue;
     }
     keep.push_back(r);

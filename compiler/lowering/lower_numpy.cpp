@@ -452,6 +452,8 @@ llvm::Value* FunctionLowering::numpyFunction(const ir::Resolution& res, const st
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
     case BuiltinId::kNdAsStrided:
+    case BuiltinId::kParallelNumThreads:  // prange: lower_builtins.cpp
+    case BuiltinId::kParallelThreadId:
     case BuiltinId::kBytesOf:  // bytesm: lower_builtins.cpp
     case BuiltinId::kStrOfCodes:  // bytes2: lower_builtins.cpp
 #define KILN_BUILTIN(Id, name, spec)

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/type_grammar.h"  // typedempty: kMaxArrayDims
+#include "compiler/ir/copies.h"
 #include "compiler/diagnostic.h"
 #include "compiler/library_code.h"  // pyrest:
 #include "compiler/typing/array_ctypes.h"  // pysub4:
@@ -22,6 +23,8 @@
 #include "compiler/typing/rules_buffers.h"  // buffers:
 
 namespace kiln::typing {
+
+using ir::throughCopies;  // ir/copies.h
 
 namespace {
 void matmulAsCall(ir::Function& f, const compiler::Function& fn);  // linalg: below
@@ -209,11 +212,6 @@ class Inferrer {
     return false;
   }
 
-  // v, or the value it is a copy of (through any number of copies).
-  static const ir::Value* throughCopies(const ir::Value* v) {
-    while (v->def && v->def->op == Op::kCopy) v = v->def->operands[0];
-    return v;
-  }
 
   // One pass over an instance; sets changed_ when any type grew.
   absl::Status typeInstance(int idx) {
@@ -616,6 +614,7 @@ class Inferrer {
       case K::kBuiltin:
         if (g->qualified_name.rfind("overload:", 0) == 0 || g->qualified_name.rfind("intrinsic:", 0) == 0)
           return tc_.builtin(g->qualified_name);  // overloadCall
+        if (g->qualified_name == "prange") return tc_.builtin("range");  // prange: a range (parallel_loops.h)
         return builtinType(g->qualified_name);
       case K::kUnsupported:
         if (g->type_name == "_TypeMetaclass")  // unroll: Numba's type classes (numba.types.Integer), Numba's words

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "compiler/budget.h"
+#include "compiler/diagnostic.h"
 #include "compiler/bundle.h"
 #include "compiler/ir/ir.h"
 #include "compiler/ir/parser.h"
@@ -69,6 +70,8 @@ struct Program {
   const Type* declared_ret = nullptr;                // an eager signature's return type
   bool cuda_kernel = false;  // cuda: the entry is a CUDA kernel (typing/rules_cuda.h)
   bool cuda_ptx = false;     // cuda: lowered for the NVPTX target (set by the driver: lowering/lower_cuda_ptx.h)
+  // prange: the warnings of the prange loops that run serially (parallel_loops.h).
+  std::vector<compiler::Diagnostic> loop_warnings;
 };
 
 /// The untyped IR of the bundle's functions, by function index. An entry

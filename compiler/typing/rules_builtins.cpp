@@ -74,8 +74,8 @@ const Type* moduleAttr(TypeContext& tc, const std::string& module, const std::st
   if (module == "numpy" && attr == "ndarray") return tc.builtin("numpy.ndarray");  // wording: a class for isinstance
   if (module == "numpy" && (attr == "timedelta64" || attr == "datetime64"))  // dtunits: classes for isinstance
     return tc.builtin("numpy." + attr);
-  // realcode: Numba's prange (and kiln.prange) is range: a prange loop runs
-  // serially, as Numba runs it without parallel=True.
+  // realcode: Numba's prange (and kiln.prange) is range; prange: its loop
+  // may run in parallel in a parallel=True function (parallel_loops.h).
   if ((module == "numba" || module == "kiln") && attr == "prange") return tc.builtin("range");
   // realcode4: numba.typed.List and numba.types.intp read through the
   // module (sparse's numba.typed.List.empty_list(numba.types.intp)).
@@ -190,6 +190,9 @@ absl::StatusOr<const Type*> builtinCall(TypeContext& tc, ir::Resolution& res,
     case BuiltinId::kNdBroadcastShapes:
     case BuiltinId::kNdBroadcastShapeOf:
       return ndBroadcastShapeCall(tc, args, res.id == BuiltinId::kNdBroadcastShapeOf);
+    case BuiltinId::kParallelNumThreads:  // prange: the pool's (kiln_parallel.h)
+    case BuiltinId::kParallelThreadId:
+      return tc.integer(64, true);
     case BuiltinId::kNdAsStrided:  // npmisc: rules_broadcast.cpp
       return ndAsStridedCall(tc, args);
     case BuiltinId::kBytesOf:  // bytesm: rules_buffers.cpp

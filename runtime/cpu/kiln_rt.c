@@ -9,6 +9,7 @@
 #include "kiln_cuda_sim.h" /* cuda: */
 #include "kiln_objmode.h"  /* objmode: */
 #include "kiln_native.h"   /* native: */
+#include "kiln_parallel.h" /* prange: */
 #include "kiln_print.h"    /* print: */
 #include "kiln_format.h"   /* format: */
 #include "kiln_error.h"    /* exceptions: */
@@ -129,6 +130,7 @@ static const KilnRuntime kRuntime = {KILN_RT_ABI_VERSION, sizeof(KilnRuntime), k
                                      /* format: */ &kiln_format_table,
                                      /* exceptions: */ &kiln_error_table,
                                      /* objmode: */ &kiln_objmode_table,
-                                     /* native: */ &kiln_native_table};
+                                     /* native: */ &kiln_native_table,
+                                     /* prange: */ &kiln_parallel_table};
 
 const KilnRuntime* kiln_runtime(void) { return &kRuntime; }

@@ -105,6 +105,8 @@ typedef struct KilnRuntime {
   const struct KilnObjmodeApi* objmode;
   /* native: addresses of C functions called by address (kiln_native.h). */
   const struct KilnNativeApi* native;
+  /* prange: the pool that runs parallel loops (kiln_parallel.h). */
+  const struct KilnParallelApi* parallel;
 } KilnRuntime;
 
 /* The name of the hook every compiled shared object defines. */

@@ -84,7 +84,9 @@ def _decorator_line(fn):
     return first
 
 
-def test_parallel_true_runs_prange_serially_and_says_so(kilnd):
+def test_parallel_true_runs_a_race_free_prange_loop_without_a_warning(kilnd):
+    # prange: the loop runs on the thread pool (test_prange.py has the rest);
+    # the decorator no longer warns.
     from kiln import jit
     from kiln.errors import KilnPerformanceWarning
 
@@ -101,12 +103,9 @@ def test_parallel_true_runs_prange_serially_and_says_so(kilnd):
                 out[i] = np.sqrt(s)
             return out
 
-    caught = [w for w in ws if issubclass(w.category, KilnPerformanceWarning)]
-    assert len(caught) == 1
-    assert "parallel=True" in str(caught[0].message) and "one thread" in str(caught[0].message)
-    assert caught[0].filename == __file__ and caught[0].lineno == _decorator_line(row_norms)
-    x = np.arange(12.0).reshape(4, 3)
-    assert np.array_equal(row_norms(x), row_norms.py_func(x))
+        x = np.arange(12.0).reshape(4, 3)
+        assert np.array_equal(row_norms(x), row_norms.py_func(x))
+    assert [w for w in ws if issubclass(w.category, KilnPerformanceWarning)] == []
 
 
 def test_prange_from_numba_and_from_kiln_is_range(kilnd):
@@ -123,7 +122,7 @@ def test_prange_from_numba_and_from_kiln_is_range(kilnd):
         return s
 
     jitted = jit(total)
-    assert kiln.prange is range
+    assert kiln.prange(2, 9, 3) == range(2, 9, 3)  # prange: a class whose instances are ranges
     for n in (0, 1, 7, 100):
         assert jitted(n) == total(n)
     assert jitted(-3) == total(-3) == 0

@@ -50,10 +50,14 @@ def literally(obj):
     return obj
 
 
-# realcode: Numba's prange, for code written for Numba. Kiln runs a prange
-# loop as the range loop it is (parallel=True compiles for one thread), so in
-# Python and in compiled code it is range itself.
-prange = range
+class prange:
+    """prange: Numba's prange, for code written for Numba: a range, whose
+    loop runs in parallel in a function compiled with parallel=True when
+    kiln can prove its iterations independent (docs/python-subset.md,
+    "Parallel loops"); in Python, and anywhere else, the range loop it is."""
+
+    def __new__(cls, *args):
+        return range(*args)
 
 
 def runtime_stats():

@@ -329,9 +329,12 @@ def _builtin_name(value):
     # literally: kiln.literally, or Numba's, a literal parameter's marker.
     if name == "literally" and module in ("kiln", "numba.misc.special") and callable(value):
         return "literally"
-    # realcode: Numba's prange (a class whose instances are ranges) is range.
-    if name == "prange" and module == "numba.misc.special" and isinstance(value, type):
-        return "range"
+    # prange: Numba's prange (a class whose instances are ranges) and kiln's:
+    # a range whose loop runs in parallel in a function compiled with
+    # parallel=True (the "<parallel>" global, _Builder.parallel_marker); a
+    # range anywhere else (compiler/transforms/parallel_loops.h).
+    if name == "prange" and module in ("numba.misc.special", "kiln") and isinstance(value, type):
+        return "prange"
     # realcode4: Numba's pndindex is np.ndindex: its loops run serially, as prange's.
     if name == "pndindex" and module == "numba.misc.special" and callable(value):
         return "numpy.ndindex"
@@ -473,6 +476,7 @@ class _Builder:
         self.held = []        # np0d: the global arrays frozen into the bundle (bundle_spec's `held`)
         self.intrinsics = []  # intrinsic: (name, symbol, [arg type], return type, IR text), Bundle.intrinsics
         self.dispatchers = {}  # ovlarg: index -> the @jit Dispatcher whose Python function it is
+        self.entry_parallel = False  # prange: the entry function's jit(parallel=True) (bundle_spec)
 
     def add_function(self, func, options=None, signatures=None):
         """Function `func`'s index in the bundle, adding it (and what it
@@ -513,6 +517,7 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
+        globals_ += self.parallel_marker((options or {}).get("parallel") if i else self.entry_parallel)
         defaults = []
         kwdefaults = []  # kwonly: (name, default) in the keyword-only parameters' order
         given = func.__kwdefaults__ or {}
@@ -605,10 +610,21 @@ class _Builder:
         globals_ += enum_members(globals_, code.co_names)  # enums:
         globals_ += self.matmul_member(code)  # linalg:
         globals_ += self.take_members(outer_members)  # pycells:
+        owner_options = self.callee_options.get(id(owner))  # prange: an inner function runs as its owner
+        globals_ += self.parallel_marker((owner_options or {}).get("parallel") if owner_options is not None
+                                         else self.entry_parallel and self.index.get(id(owner)) == 0)
         # realcode5, realcode7: an inner function of a callee takes its fastmath and error_model
         self.functions[i] = (code_fields(code, consts), globals_, [], [],
                              *_own_options(self.callee_options.get(id(owner))))
         return i
+
+    @staticmethod
+    def parallel_marker(parallel):
+        """prange: a function compiled with parallel=True carries the global
+        "<parallel>" (no identifier has that spelling), so its prange loops
+        may run in parallel and the bundle's hash, the cache key, tells it
+        from the same function compiled without."""
+        return [("<parallel>", KIND_BUILTIN, None, 0, "parallel", "")] if parallel else []
 
     def code_consts(self, code, owner):
         out = []
@@ -971,15 +987,17 @@ def code_fields(code, consts):
     }
 
 
-def bundle_spec(func, held=None, declared=None, functions=None):
+def bundle_spec(func, held=None, declared=None, functions=None, parallel=False):
     """The plain-structure bundle of a Python function. np0d: `held`, a list,
     receives the global NumPy arrays frozen into it (a Dispatcher keeps them
     while it lives, as Numba's compiled function holds each global array).
     locals: `declared`, the function's jit(locals=...) as
     dispatcher.declared_locals spells it. ovlarg: `functions`, a list,
-    receives the Python object of each bundle function (_Builder.function_values)."""
+    receives the Python object of each bundle function (_Builder.function_values).
+    prange: `parallel`, the function's jit(parallel=True)."""
     b = _Builder()
     b.entry_locals = declared
+    b.entry_parallel = bool(parallel)
     b.add_function(func)
     if held is not None:
         held.extend(b.held)

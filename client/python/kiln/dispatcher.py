@@ -356,7 +356,8 @@ class Dispatcher(_kiln.Dispatcher):
         """The native Bundle (built once per Dispatcher; .hash, .hex)."""
         if self._bundle is None:
             held, functions = [], []
-            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held, self._options.get("locals"), functions))
+            self._bundle = _kiln.make_bundle(bundle_spec(self.py_func, held, self._options.get("locals"), functions,
+                                                       bool(self._options.get("parallel"))))
             self._held_globals = tuple(held)  # np0d: Numba's references (its compiled function holds them)
             functions[0] = self  # ovlarg: what the bundle's "Function(#i)" types name (extending.answer)
             self._bundle_functions = functions
@@ -771,8 +772,9 @@ def jit(signature_or_function=None, locals=None, **options):
     ``@jit("float64(float64, int64)")`` (or a list of such signatures)
     compiles eagerly, at decoration, and then only converts arguments to those
     signatures. Options: cache, fastmath, boundscheck, nopython (always true),
-    error_model ("python" or "numpy"), nogil, parallel (True compiles for one
-    thread and warns),
+    error_model ("python" or "numpy"), nogil, parallel (True runs the prange loops
+    it can prove race-free on a thread pool, and warns, naming the reason, for
+    each that runs serially: docs/python-subset.md "Parallel loops"),
     target_tier ("host", "x86-64", "x86-64-v2/v3/v4", "best"; kiln.config).
     """
     unknown = set(options) - _OPTIONS
@@ -780,12 +782,6 @@ def jit(signature_or_function=None, locals=None, **options):
         raise KeyError(f"unrecognised jit option(s): {', '.join(sorted(unknown))}")
     if locals:  # locals: Numba's declared variable types, checked and spelled once, at decoration
         options["locals"] = declared_locals(locals)
-    if options.get("parallel"):
-        # realcode: Numba's parallel=True code (prange loops) runs on one
-        # thread, as Numba runs it when it finds nothing to parallelise:
-        # the answer is the serial loop's, said once, at the decorator.
-        warnings.warn("parallel=True: kiln compiles this function for one thread (prange loops run as range)",
-                      warning_category(KilnPerformanceWarning), stacklevel=2)
     if options.get("nopython") is False or options.get("forceobj"):
         raise UnsupportedError("kiln compiles in nopython mode only")
     _fastmath(options.get("fastmath", False))  # refuse a bad value at decoration

@@ -23,6 +23,7 @@ def f(n):
 # CHECK-NEXT: prune-dead-params {{[0-9.]+}} ms
 # CHECK-NEXT: typing {{[0-9.]+}} ms
 # CHECK-NEXT: fuse-array-exprs {{[0-9.]+}} ms
+# CHECK-NEXT: parallel-loops {{[0-9.]+}} ms
 # CHECK-NOT: lowering
 
 # TIME: frontend
@@ -30,6 +31,7 @@ def f(n):
 # TIME-NEXT: prune-dead-params
 # TIME-NEXT: typing
 # TIME-NEXT: fuse-array-exprs
+# TIME-NEXT: parallel-loops
 # TIME-NEXT: lowering
 # TIME-NEXT: refcount-prune
 # TIME-NEXT: optimize

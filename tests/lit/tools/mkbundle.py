@@ -26,8 +26,9 @@ def main():
     if kernel is not None:
         sys.stdout.buffer.write(kernel.bundle().serialize())
         return
+    parallel = bool(getattr(func, "_options", {}).get("parallel"))  # prange: @kiln.jit(parallel=True)
     func = getattr(func, "py_func", func)
-    sys.stdout.buffer.write(_kiln.make_bundle(bundle_spec(func)).serialize())
+    sys.stdout.buffer.write(_kiln.make_bundle(bundle_spec(func, parallel=parallel)).serialize())
 
 
 if __name__ == "__main__":

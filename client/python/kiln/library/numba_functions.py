@@ -1,20 +1,22 @@
-"""realcode7: Numba's threading queries called in compiled code
-(pynndescent sizes its per-thread work with numba.get_num_threads()).
+"""realcode7, prange: numba.get_num_threads() and numba.get_thread_id() in
+compiled code (pynndescent sizes its per-thread work with
+numba.get_num_threads()): the size of kiln's thread pool, which runs the
+prange loops of parallel=True functions, and the running thread's index (0
+for the caller, and outside parallel loops). The runtime answers
+(runtime/cpu/kiln_parallel.h); in Python, numba's own functions answer for
+Numba's pool."""
 
-Kiln runs a parallel=True function on one thread (its prange loops are the
-range loops they stand for: docs/python.md), so in compiled code the number
-of threads a parallel region uses is 1 and the running thread's id 0: the
-answers that size the work for how it runs. (In Python, numba's own
-functions answer for Numba's pool.)"""
+from . import implements, primitive
 
-from . import implements
+_num_threads = primitive("kiln.parallel.num_threads")
+_thread_id = primitive("kiln.parallel.thread_id")
 
 
 @implements("numba.get_num_threads")
 def get_num_threads():
-    return 1
+    return _num_threads()
 
 
 @implements("numba.get_thread_id")
 def get_thread_id():
-    return 0
+    return _thread_id()
