@@ -20,7 +20,7 @@ std::vector<std::string> names(const std::vector<std::pair<std::string, double>>
 TEST(Pipeline, OneListInOrder) {
   std::vector<std::string> got;
   for (const std::unique_ptr<Pass>& p : buildPipeline()) got.push_back(p->name());
-  EXPECT_EQ(got, (std::vector<std::string>{"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize",
+  EXPECT_EQ(got, (std::vector<std::string>{"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops", "lowering", "refcount-prune", "optimize",
                                            "codegen", "link"}));
   EXPECT_EQ(kirPassNames(), (std::vector<std::string>{"simplify-block-params", "prune-dead-params"}));
 }
@@ -36,13 +36,13 @@ TEST(Pipeline, EachEmitRunsThePassesOfItsStagesAndTimesThem) {
     std::vector<std::string> passes;
   };
   for (const Case& c : {Case{Emit::kBytecode, {}}, Case{Emit::kKir, {"frontend", "simplify-block-params", "prune-dead-params"}},
-                        Case{Emit::kTyped, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs"}},
-                        Case{Emit::kLlvm, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize"}},
-                        Case{Emit::kAsm, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize"}},
-                        Case{Emit::kBinary, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize",
+                        Case{Emit::kTyped, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops"}},
+                        Case{Emit::kLlvm, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops", "lowering", "refcount-prune", "optimize"}},
+                        Case{Emit::kAsm, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops", "lowering", "refcount-prune", "optimize"}},
+                        Case{Emit::kBinary, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops", "lowering", "refcount-prune", "optimize",
                                              "codegen", "link"}},
                         // packages: the object, before the link
-                        Case{Emit::kObject, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "lowering", "refcount-prune", "optimize",
+                        Case{Emit::kObject, {"frontend", "simplify-block-params", "prune-dead-params", "typing", "fuse-array-exprs", "parallel-loops", "lowering", "refcount-prune", "optimize",
                                              "codegen"}}}) {
     request.emit = c.emit;
     absl::StatusOr<CompileResult> r = compile(request);
@@ -82,7 +82,7 @@ TEST(Pipeline, PrintAfterDumpsTheFormOfEachStage) {
   request.passes.print_after = {"all"};
   r = compile(request);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->dumps.size(), 10u);  // one per pass
+  EXPECT_EQ(r->dumps.size(), 11u);  // one per pass
 
   request.passes.print_after = {"typing", "simplify"};
   r = compile(request);
@@ -90,7 +90,7 @@ TEST(Pipeline, PrintAfterDumpsTheFormOfEachStage) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(r.status().message()),
             "--print-after names no pass: 'simplify' (expected all or one of: frontend, simplify-block-params, prune-dead-params, typing, "
-            "fuse-array-exprs, lowering, refcount-prune, optimize, codegen, link)");
+            "fuse-array-exprs, parallel-loops, lowering, refcount-prune, optimize, codegen, link)");
 }
 
 // A pass that breaks an invariant (drops every terminator).

@@ -247,7 +247,7 @@ class EngineTest : public ::testing::Test {
 
 // Every step of a miss, in order: the engine's own and the compiler's passes.
 const std::vector<std::string> kStages = {"lookup",   "find-bundle",    "acquire-slot", "frontend",
-                                          "simplify-block-params",      "prune-dead-params", "typing",       "fuse-array-exprs", "lowering",
+                                          "simplify-block-params",      "prune-dead-params", "typing",       "fuse-array-exprs", "parallel-loops", "lowering",
                                           "refcount-prune", "optimize", "codegen",      "link",
                                           "store"};
 // Steps inside the single flight, where other requests can be waiting.
