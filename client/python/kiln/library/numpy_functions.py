@@ -670,6 +670,7 @@ def diff(a, n=1):
 from kiln.library import numpy_linalg  # noqa: E402,F401
 from kiln.library import numpy_xinfo  # noqa: E402,F401  dtypes: np.iinfo, np.finfo
 from kiln.library import numpy_more  # noqa: E402,F401  npfun3: around, copy, vander, convolve, ...
+from kiln.library import numpy_missing  # noqa: E402,F401  npmissing: cross, cov, corrcoef, isin, ...
 
 
 # ndindex: np.ndindex and np.ndenumerate as generators over the primitive
