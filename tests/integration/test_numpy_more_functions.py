@@ -93,3 +93,58 @@ def test_cross_refusals(kilnd):
 
     with pytest.raises(TypingError, match="np.cross"):
         g(np.ones(3))
+
+
+# cov, corrcoef
+
+@pytest.mark.parametrize("dt", DTYPES + [np.bool_])
+def test_cov_corrcoef(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(m):
+        return np.cov(m), np.corrcoef(m)
+
+    @jit
+    def g(m, y, rowvar, bias):
+        return np.cov(m, y, rowvar, bias), np.corrcoef(m, y, rowvar)
+
+    @jit
+    def h(m, ddof):
+        return np.cov(m, ddof=ddof)
+
+    m = arr((3, 6), dt)
+    if dt is np.bool_:
+        m = arr((3, 6), np.int64) > 0
+    for x in layouts(m):
+        same(f(x), (np.cov(x), np.corrcoef(x)), close=True)
+        same(f(x[0]), (np.cov(x[0]), np.corrcoef(x[0])), close=True)       # one variable: 0-d
+        y = arr((3, 6), np.float64, 4)
+        for rowvar in (True, False):
+            for bias in (True, False):
+                same(g(x, y, rowvar, bias), (np.cov(x, y, rowvar, bias), np.corrcoef(x, y, rowvar)), close=True)
+        same(g(x[1], y[2], True, False), (np.cov(x[1], y[2]), np.corrcoef(x[1], y[2])), close=True)
+        for ddof in (0, 2, 3.0):
+            same(h(x, ddof), np.cov(x, ddof=ddof), close=True)
+
+
+def test_cov_refusals(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def h(m, ddof):
+        return np.cov(m, ddof=ddof)
+
+    with pytest.raises(ValueError, match="ddof must be integer"):
+        h(np.ones((2, 3)), 1.5)
+    with pytest.raises(TypingError, match="ddof must be a real numerical scalar type"):
+        h(np.ones((2, 3)), "a")
+    with pytest.raises(TypingError, match="m has more than 2 dimensions"):
+        h(np.ones((2, 3, 2)), 1)
+
+    @jit
+    def k(m):
+        return np.cov(m, axis=0)
+
+    with pytest.raises(TypingError, match="axis"):
+        k(np.ones((2, 3)))
