@@ -20,7 +20,12 @@ def same(got, want, close=False):
         assert got.dtype == want.dtype, (got.dtype, want.dtype)
         assert got.shape == want.shape, (got.shape, want.shape)
     else:
-        assert np.asarray(got).dtype == np.asarray(want).dtype, (got, want, type(got), type(want))
+        # a scalar boxes as Numba boxes it (a float32 result is a Python
+        # float holding the float32 value): same kind and value
+        assert not isinstance(got, np.ndarray), type(got)
+        assert np.asarray(got).dtype.kind == np.asarray(want).dtype.kind, (got, want)
+        if np.asarray(want).dtype == np.float32:
+            got = np.float32(got)
     if close:
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
     else:
@@ -148,3 +153,188 @@ def test_cov_refusals(kilnd):
 
     with pytest.raises(TypingError, match="axis"):
         k(np.ones((2, 3)))
+
+
+# nanpercentile, nanquantile
+
+@pytest.mark.parametrize("dt", [np.int64, np.float32, np.float64])
+def test_nanpercentile_nanquantile(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(a, p, q):
+        return np.nanpercentile(a, p), np.nanquantile(a, q)
+
+    a = arr((4, 5), dt)
+    if dt is not np.int64:
+        a[1, 2] = np.nan
+        a[3, 0] = np.nan
+    for x in layouts(a):
+        for p, q in ((50.0, 0.5), (0.0, 0.0), (100.0, 1.0), (37.5, 0.3)):
+            same(f(x, p, q), (np.nanpercentile(x, p), np.nanquantile(x, q)), close=True)
+        ps = np.array([10.0, 50.0, 90.0])
+        same(f(x, ps, ps / 100), (np.nanpercentile(x, ps), np.nanquantile(x, ps / 100)), close=True)
+    if dt is not np.int64:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            allnan = np.full(3, np.nan, dt)
+            same(f(allnan, 50.0, 0.5), (np.nanpercentile(allnan, 50.0), np.nanquantile(allnan, 0.5)))
+
+
+def test_nanpercentile_bad_q(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(a, p):
+        return np.nanpercentile(a, p)
+
+    @jit
+    def g(a, q):
+        return np.nanquantile(a, q)
+
+    with pytest.raises(ValueError, match="Percentiles must be in the range"):
+        f(np.arange(3.0), 101.0)
+    with pytest.raises(ValueError, match="Quantiles must be in the range"):
+        g(np.arange(3.0), -0.5)
+
+
+# digitize
+
+@pytest.mark.parametrize("dt", [np.int64, np.float32, np.float64])
+def test_digitize(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(x, bins, right):
+        return np.digitize(x, bins, right)
+
+    @jit
+    def g(x, bins):
+        return np.digitize(x, bins)
+
+    x = arr((3, 4), dt)
+    up = np.array([-5.0, -1.0, 0.0, 0.0, 3.0, 7.0])
+    for bins in (up, up[::-1], up.astype(np.int64), np.array([2.0]), np.array([1.0, 1.0])):
+        for xx in layouts(x):
+            for right in (False, True):
+                same(f(xx, bins, right), np.digitize(xx, bins, right))
+        same(g(x[0], bins), np.digitize(x[0], bins))
+        same(g(3.0, bins), np.digitize(3.0, bins))
+    xn = np.array([np.nan, 1.0, np.inf, -np.inf])
+    same(g(xn, up), np.digitize(xn, up))
+    with pytest.raises(ValueError, match="bins must be monotonically increasing or decreasing"):
+        g(x, np.array([1.0, 3.0, 2.0]))
+
+
+def test_digitize_complex_refused(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def g(x, bins):
+        return np.digitize(x, bins)
+
+    with pytest.raises(TypingError, match="x may not be complex"):
+        g(np.ones(2, np.complex128), np.arange(3.0))
+
+
+# isin
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_isin(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(e, t):
+        return np.isin(e, t)
+
+    @jit
+    def g(e, t, invert):
+        return np.isin(e, t, invert=invert)
+
+    e = arr((3, 5), dt)
+    t = arr(6, dt, 7)
+    for x in layouts(e):
+        same(f(x, t), np.isin(x, t))
+        same(f(x, t[::2]), np.isin(x, t[::2]))
+        same(g(x, t, True), np.isin(x, t, invert=True))
+        same(f(x, t.reshape(2, 3)), np.isin(x, t.reshape(2, 3)))
+    same(f(e, np.zeros(0, dt)), np.isin(e, np.zeros(0, dt)))
+    same(f(e[0, 0], t), np.isin(e[0, 0], t))
+    if dt in (np.float32, np.float64):
+        en = np.array([np.nan, 1.0, np.inf], dt)
+        same(f(en, en), np.isin(en, en))
+
+
+def test_isin_refusals(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def g(e, t, invert):
+        return np.isin(e, t, invert=invert)
+
+    with pytest.raises(TypingError, match='isin: Argument "invert" must be boolean'):
+        g(np.ones(2), np.ones(2), 1)
+
+    @jit
+    def k(e, t):
+        return np.isin(e, t, kind="sort")
+
+    with pytest.raises(TypingError, match="kind"):
+        k(np.ones(2), np.ones(2))
+
+
+# nan_to_num
+
+@pytest.mark.parametrize("dt", DTYPES + [np.bool_])
+def test_nan_to_num(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(x):
+        return np.nan_to_num(x)
+
+    @jit
+    def g(x, nan, posinf, neginf):
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @jit
+    def inplace(x):
+        r = np.nan_to_num(x, copy=False)
+        return r
+
+    special = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0, 0.0])
+    if dt is np.complex128:
+        a = (special + 1j * special[::-1]).astype(dt).reshape(2, 3)
+    elif dt in (np.float32, np.float64):
+        a = special.astype(dt).reshape(2, 3)
+    else:
+        a = arr((2, 3), np.int64).astype(dt)
+    for x in layouts(a):
+        same(f(x), np.nan_to_num(x))
+        same(g(x, 1.0, 9.0, -9.0), np.nan_to_num(x, nan=1.0, posinf=9.0, neginf=-9.0))
+        y = x.copy()
+        r = inplace(y)
+        same(r, np.nan_to_num(x))
+        same(y, np.nan_to_num(x))                                   # copy=False: in place
+    same(f(a.ravel()[0]), np.nan_to_num(a.ravel()[0]))
+    same(f(float("inf")), np.nan_to_num(float("inf")))
+
+
+# sinc
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_sinc(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(x):
+        return np.sinc(x)
+
+    a = (arr((3, 4), dt) / 4).astype(dt) if dt is not np.int64 else arr((3, 4), dt)
+    for x in layouts(a):
+        same(f(x), np.sinc(x), close=dt is not np.float32)
+        if dt is np.float32:
+            np.testing.assert_allclose(f(x), np.sinc(x), rtol=1e-6)
+    same(f(a.ravel()[1]), np.sinc(a.ravel()[1]), close=True)
+    same(f(0.0), np.sinc(0.0))
+    same(f(0.5), np.sinc(0.5), close=True)

@@ -159,3 +159,251 @@ def corrcoef(x, y=None, rowvar=True):
         c.imag[...] = im
         return c
     return np.clip(c, -1.0, 1.0)
+
+
+# nanpercentile / nanquantile: the compiler's percentile / quantile of the
+# non-NaN elements (flattened, as without axis=), which also checks q in
+# NumPy's words; with no such element, of the all-NaN array itself, whose
+# answer is NaN. An array q is taken item by item into an array of q's
+# shape, in NumPy's result dtype (x's float type promoted with q's: float64
+# for ints or a float64 q).
+
+def _nan_kept(a):
+    x = np.asarray(a).ravel()
+    keep = x[x == x]
+    if keep.size == 0:
+        return x
+    return keep
+
+
+@implements("numpy.nanpercentile")
+def nanpercentile(a, q):
+    x = _nan_kept(a)
+    if isinstance(q, (bool, int, float)):
+        return np.percentile(x, q)
+    qs = np.asarray(q)
+    flat = qs.ravel()
+    out = np.empty(qs.size, (x[:0] * 0.5 + flat[:0]).dtype)
+    xr = x.astype(out.dtype)  # computed in the result's type, as NumPy
+    for i in range(flat.shape[0]):
+        out[i] = np.percentile(xr, flat[i])
+    return out.reshape(qs.shape)
+
+
+@implements("numpy.nanquantile")
+def nanquantile(a, q):
+    x = _nan_kept(a)
+    if isinstance(q, (bool, int, float)):
+        return np.quantile(x, q)
+    qs = np.asarray(q)
+    flat = qs.ravel()
+    out = np.empty(qs.size, (x[:0] * 0.5 + flat[:0]).dtype)
+    xr = x.astype(out.dtype)  # computed in the result's type, as NumPy
+    for i in range(flat.shape[0]):
+        out[i] = np.quantile(xr, flat[i])
+    return out.reshape(qs.shape)
+
+
+# digitize: the bin of each x by binary search on monotonic bins (NumPy's
+# searchsorted order, NaN after everything): increasing bins count the
+# edges <= x (< x when right=True), decreasing ones the edges > x (>= x).
+# int64 in x's shape, an int64 for a number.
+
+def _monotonic(bins):
+    # 1 increasing (or all equal), -1 decreasing, 0 neither
+    n = bins.shape[0]
+    if n == 0:
+        return 1
+    i = 1
+    while i < n and bins[i] == bins[0]:
+        i += 1
+    if i == n:
+        return 1
+    up = bins[i - 1] < bins[i]
+    for j in range(i + 1, n):
+        if up and bins[j - 1] > bins[j]:
+            return 0
+        if not up and bins[j - 1] < bins[j]:
+            return 0
+    if up:
+        return 1
+    return -1
+
+
+def _sorts_before(u, v):
+    # u < v in searchsorted's order: NaN is larger than any number
+    return u < v or (v != v and u == u)
+
+
+def _bin_of(b, v, mono, right):
+    n = b.shape[0]
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        e = b[mid]
+        if mono == 1:
+            if right:
+                go_right = _sorts_before(e, v)
+            else:
+                go_right = not _sorts_before(v, e)
+        else:
+            if right:
+                go_right = not _sorts_before(e, v)
+            else:
+                go_right = _sorts_before(v, e)
+        if go_right:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@implements("numpy.digitize")
+def digitize(x, bins, right=False):
+    if isinstance(x, complex) or (not isinstance(x, (bool, int, float)) and isinstance(np.asarray(x).dtype(0), complex)):
+        _error("x may not be complex")
+    b = np.asarray(bins)
+    if b.ndim != 1:
+        _error("np.digitize(): bins must be a 1-d array")
+    mono = _monotonic(b)
+    if mono == 0:
+        raise ValueError("bins must be monotonically increasing or decreasing")
+    if isinstance(x, (bool, int, float)):
+        return np.int64(_bin_of(b, x, mono, right))
+    xs = np.asarray(x)
+    flat = xs.ravel()
+    out = np.empty(flat.shape[0], np.int64)
+    for i in range(flat.shape[0]):
+        out[i] = _bin_of(b, flat[i], mono, right)
+    return out.reshape(xs.shape)
+
+
+# isin: each element looked up in the sorted test elements (complex ones,
+# which the compiler does not sort, by a scan); NaN never matches, as ==.
+# A bool array of element's shape, 0-d for a number (NumPy's).
+
+def _found_sorted(t, v):
+    n = t.shape[0]
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < n and t[min(lo, n - 1)] == v
+
+
+def _found_scan(t, v):
+    for i in range(t.shape[0]):
+        if t[i] == v:
+            return True
+    return False
+
+
+def _isin_flat(flat, t, invert):
+    out = np.empty(flat.shape[0], np.bool_)
+    if isinstance(t.dtype(0), complex) or isinstance(flat.dtype(0), complex):
+        for k in range(flat.shape[0]):
+            out[k] = _found_scan(t, flat[k]) != invert
+    else:
+        st = np.sort(t)
+        for k in range(flat.shape[0]):
+            out[k] = _found_sorted(st, flat[k]) != invert
+    return out
+
+
+@implements("numpy.isin")
+def isin(element, test_elements, assume_unique=False, invert=False):
+    if not (_iterable(element) or isinstance(element, (bool, int, float, complex))):
+        _error("isin: first two args must be array-like")
+    if not (_iterable(test_elements) or isinstance(test_elements, (bool, int, float, complex))):
+        _error("isin: first two args must be array-like")
+    if not isinstance(assume_unique, bool):
+        _error('isin: Argument "assume_unique" must be boolean')
+    if not isinstance(invert, bool):
+        _error('isin: Argument "invert" must be boolean')
+    t = np.asarray(test_elements).ravel()
+    e = np.asarray(element)
+    if e.ndim == 0:
+        return np.array(_isin_flat(e.reshape(1), t, invert)[0])
+    return _isin_flat(e.ravel(), t, invert).reshape(e.shape)
+
+
+# nan_to_num: NaN and infinities of a float (or each part of a complex)
+# replaced by nan / posinf / neginf (the dtype's largest finite values by
+# default); ints and bools unchanged. A number gives a number; copy=False
+# writes the answer back into x and returns x.
+
+def _nan_to_num_real(x, nan, posinf, neginf):
+    fi = np.finfo(x.dtype)
+    hi = fi.max
+    lo = fi.min
+    if posinf is not None:
+        hi = posinf
+    if neginf is not None:
+        lo = neginf
+    for i in range(x.shape[0]):
+        v = x[i]
+        if v != v:
+            x[i] = nan
+        elif v == np.inf:
+            x[i] = hi
+        elif v == -np.inf:
+            x[i] = lo
+
+
+def _nan_to_num_flat(a, nan, posinf, neginf):
+    flat = a.ravel().copy()
+    if isinstance(a.dtype(0), complex):
+        re = flat.real.copy()
+        im = flat.imag.copy()
+        _nan_to_num_real(re, nan, posinf, neginf)
+        _nan_to_num_real(im, nan, posinf, neginf)
+        flat.real[...] = re
+        flat.imag[...] = im
+    else:
+        _nan_to_num_real(flat, nan, posinf, neginf)
+    return flat.reshape(a.shape)
+
+
+@implements("numpy.nan_to_num")
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    if isinstance(x, (bool, int, float, complex)):
+        return np.nan_to_num(np.asarray(x).reshape(1), True, nan, posinf, neginf)[0]
+    if not _iterable(x) or isinstance(x, str):
+        _error("np.nan_to_num(): x must be array-like, not", x)
+    a = np.asarray(x)
+    if isinstance(a.dtype(0), (bool, int)):
+        if copy:
+            return a.copy()
+        return a
+    r = _nan_to_num_flat(a, nan, posinf, neginf)
+    if copy:
+        return r
+    a[...] = r
+    return a
+
+
+# sinc: sin(pi x) / (pi x), 1 at 0 (NumPy's 1e-20 in place of 0); in
+# x's float type (float64 for ints), complex too.
+
+def _sinc_of(a):
+    y = a * 1.0
+    flat = y.ravel()
+    for i in range(flat.shape[0]):
+        if flat[i] == 0:
+            flat[i] = 1.0e-20
+    y = np.pi * flat.reshape(a.shape)
+    return np.sin(y) / y
+
+
+@implements("numpy.sinc")
+def sinc(x):
+    if isinstance(x, (bool, int, float, complex)):
+        return _sinc_of(np.asarray(x).reshape(1))[0]
+    if not _iterable(x) or isinstance(x, str):
+        _error("np.sinc(): x must be a number or an array, not", x)
+    return _sinc_of(np.asarray(x))
