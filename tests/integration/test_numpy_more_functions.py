@@ -338,3 +338,98 @@ def test_sinc(kilnd, dt):
     same(f(a.ravel()[1]), np.sinc(a.ravel()[1]), close=True)
     same(f(0.0), np.sinc(0.0))
     same(f(0.5), np.sinc(0.5), close=True)
+
+
+# set functions
+
+@pytest.mark.parametrize("dt", [np.int64, np.float32, np.float64])
+def test_set_functions(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(a, b):
+        return np.union1d(a, b), np.intersect1d(a, b), np.setdiff1d(a, b), np.setxor1d(a, b)
+
+    @jit
+    def u(a, b):
+        return np.intersect1d(a, b, True), np.setdiff1d(a, b, True), np.setxor1d(a, b, True)
+
+    a = arr((3, 4), dt)
+    b = arr(7, dt, 8)
+    for x in layouts(a):
+        same(f(x, b), (np.union1d(x, b), np.intersect1d(x, b), np.setdiff1d(x, b), np.setxor1d(x, b)))
+        same(f(x, b[::3]), (np.union1d(x, b[::3]), np.intersect1d(x, b[::3]), np.setdiff1d(x, b[::3]),
+                            np.setxor1d(x, b[::3])))
+    ua = np.unique(a)
+    ub = np.unique(b)[::-1].copy()
+    same(u(ua, ub), (np.intersect1d(ua, ub, True), np.setdiff1d(ua, ub, True), np.setxor1d(ua, ub, True)))
+    e = np.zeros(0, dt)
+    same(f(e, e), (np.union1d(e, e), np.intersect1d(e, e), np.setdiff1d(e, e), np.setxor1d(e, e)))
+    if dt is not np.int64:
+        n = np.array([np.nan, 1.0, np.nan, 2.0], dt)
+        same(f(n, n[1:]), (np.union1d(n, n[1:]), np.intersect1d(n, n[1:]), np.setdiff1d(n, n[1:]),
+                           np.setxor1d(n, n[1:])))
+
+
+# nanargmax, nanargmin
+
+@pytest.mark.parametrize("dt", [np.int64, np.float32, np.float64, np.bool_])
+def test_nanargmax_nanargmin(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(a):
+        return np.nanargmax(a), np.nanargmin(a)
+
+    a = arr((3, 4), dt)
+    if dt in (np.float32, np.float64):
+        a[0, 0] = np.nan
+        a[2, 1] = np.nan
+    for x in layouts(a):
+        same(f(x), (np.nanargmax(x), np.nanargmin(x)))
+    if dt in (np.float32, np.float64):
+        with pytest.raises(ValueError, match="All-NaN slice encountered"):
+            f(np.full(3, np.nan, dt))
+
+
+# triu_indices, tril_indices
+
+def test_triu_tril_indices(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(n, k, m):
+        return np.triu_indices(n, k, m), np.tril_indices(n, k, m)
+
+    @jit
+    def g(n):
+        return np.triu_indices(n), np.tril_indices(n)
+
+    for n in (0, 1, 4):
+        same(g(n), (np.triu_indices(n), np.tril_indices(n)))
+        for k in (-2, 0, 1, 5):
+            for m in (None, 2, 6):
+                same(f(n, k, m), (np.triu_indices(n, k, m), np.tril_indices(n, k, m)))
+
+
+# dstack
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_dstack(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(a, b):
+        return np.dstack((a, b))
+
+    @jit
+    def g(a, b, c):
+        return np.dstack((a, b, c))
+
+    a = arr((3, 4), dt)
+    for x in layouts(a):
+        same(f(x, a), np.dstack((x, a)))
+        same(f(x[0], a[1]), np.dstack((x[0], a[1])))
+        same(g(x, a, a), np.dstack((x, a, a)))
+    b = arr((3, 4, 2), dt)
+    same(f(b, a), np.dstack((b, a)))

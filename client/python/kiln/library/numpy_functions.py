@@ -132,7 +132,7 @@ def array_equal(a1, a2):
 def unique(ar):
     # Sorted distinct values of the flattened array; NaNs collapse into one
     # (NumPy 2's equal_nan=True default).
-    b = np.sort(ar.reshape(-1))
+    b = np.sort(np.asarray(ar).ravel())  # any layout (reshape refuses a non-contiguous one)
     n = b.size
     count = 1 if n > 0 else 0
     for i in range(1, n):

@@ -407,3 +407,101 @@ def sinc(x):
     if not _iterable(x) or isinstance(x, str):
         _error("np.sinc(): x must be a number or an array, not", x)
     return _sinc_of(np.asarray(x))
+
+
+# set functions on flattened arrays, NumPy's algorithms: np.unique (sorted,
+# NaNs collapsed) of the inputs, then a merge of the sorted values.
+# assume_unique=True skips the unique step as NumPy does, so repeated
+# values in the inputs give NumPy's (unspecified but deterministic) answer.
+
+def _ravel_sorted(ar, assume_unique):
+    if assume_unique:
+        return np.sort(np.asarray(ar).ravel())
+    return np.unique(ar)
+
+
+@implements("numpy.union1d")
+def union1d(ar1, ar2):
+    return np.unique(np.concatenate((np.asarray(ar1).ravel(), np.asarray(ar2).ravel())))
+
+
+@implements("numpy.intersect1d")
+def intersect1d(ar1, ar2, assume_unique=False):
+    aux = np.sort(np.concatenate((_ravel_sorted(ar1, assume_unique), _ravel_sorted(ar2, assume_unique))))
+    if aux.shape[0] == 0:
+        return aux
+    return aux[:-1][aux[1:] == aux[:-1]]
+
+
+@implements("numpy.setdiff1d")
+def setdiff1d(ar1, ar2, assume_unique=False):
+    if assume_unique:
+        a = np.asarray(ar1).ravel()
+    else:
+        a = np.unique(ar1)
+    return a[np.isin(a, ar2, invert=True)]
+
+
+@implements("numpy.setxor1d")
+def setxor1d(ar1, ar2, assume_unique=False):
+    aux = np.sort(np.concatenate((_ravel_sorted(ar1, assume_unique), _ravel_sorted(ar2, assume_unique))))
+    n = aux.shape[0]
+    if n == 0:
+        return aux
+    keep = np.empty(n, np.bool_)
+    for i in range(n):
+        keep[i] = (i == 0 or aux[i] != aux[i - 1]) and (i == n - 1 or aux[i] != aux[i + 1])
+    return aux[keep]
+
+
+# nanargmax / nanargmin: the flat (C-order) index of the largest / smallest
+# non-NaN element; NaNs count as -inf / +inf, an all-NaN array is NumPy's
+# ValueError. Without axis=.
+
+def _nan_filled(a, fill):
+    x = np.asarray(a).ravel().copy()
+    seen = x.shape[0] == 0
+    for i in range(x.shape[0]):
+        if x[i] != x[i]:
+            x[i] = fill
+        else:
+            seen = True
+    if not seen:
+        raise ValueError("All-NaN slice encountered")
+    return x
+
+
+@implements("numpy.nanargmax")
+def nanargmax(a):
+    if isinstance(np.asarray(a).dtype(0), (bool, int)):
+        return np.argmax(np.asarray(a))
+    return np.argmax(_nan_filled(a, -np.inf))
+
+
+@implements("numpy.nanargmin")
+def nanargmin(a):
+    if isinstance(np.asarray(a).dtype(0), (bool, int)):
+        return np.argmin(np.asarray(a))
+    return np.argmin(_nan_filled(a, np.inf))
+
+
+# triu_indices / tril_indices: the nonzero positions of NumPy's tri mask,
+# row-major, two int64 arrays.
+
+@implements("numpy.tril_indices")
+def tril_indices(n, k=0, m=None):
+    return np.nonzero(np.tri(n, m, k))
+
+
+@implements("numpy.triu_indices")
+def triu_indices(n, k=0, m=None):
+    return np.nonzero(np.tri(n, m, k - 1) == 0)
+
+
+# dstack: each array at least 3-d (NumPy's new axes), joined on axis 2.
+
+@implements("numpy.dstack")
+def dstack(tup):
+    if not isinstance(tup, (tuple, list)):
+        _error("np.dstack(): expects a tuple or list of arrays, not", tup)
+    return np.concatenate(np.atleast_3d(*tup), axis=2)
