@@ -433,3 +433,89 @@ def test_dstack(kilnd, dt):
         same(g(x, a, a), np.dstack((x, a, a)))
     b = arr((3, 4, 2), dt)
     same(f(b, a), np.dstack((b, a)))
+
+
+# unwrap
+
+@pytest.mark.parametrize("dt", [np.int64, np.float32, np.float64])
+def test_unwrap(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(p):
+        return np.unwrap(p)
+
+    @jit
+    def g(p, discont, period):
+        return np.unwrap(p, discont, period=period)
+
+    rng = np.random.default_rng(3)
+    a = (rng.uniform(-12, 12, size=(3, 7))).astype(dt)
+    for x in layouts(a):
+        same(f(x), np.unwrap(x), close=dt is not np.float32)
+        if dt is np.float32:
+            np.testing.assert_allclose(f(x), np.unwrap(x), rtol=1e-5)
+        same(g(x, 4.0, 6.0), np.unwrap(x, 4.0, period=6.0), close=dt is not np.float32)
+        same(f(x[1]), np.unwrap(x[1]), close=dt is not np.float32)
+    if dt is np.int64:
+        for period in (4, 5):
+            same(g(a, None, period), np.unwrap(a, None, period=period))
+
+
+def test_unwrap_refusals(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def f(p, axis):
+        return np.unwrap(p, axis=axis)
+
+    with pytest.raises(ValueError, match='Value for argument "axis" is not supported'):
+        f(np.ones((2, 3)), 0)
+    with pytest.raises(TypingError, match='The argument "axis" must be an integer'):
+        f(np.ones((2, 3)), 0.5)
+
+
+# trapezoid
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_trapezoid(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(y):
+        return np.trapezoid(y)
+
+    @jit
+    def g(y, x):
+        return np.trapezoid(y, x)
+
+    @jit
+    def h(y, dx):
+        return np.trapezoid(y, dx=dx)
+
+    a = arr((3, 6), dt)
+    xs = np.cumsum(np.arange(1.0, 7.0))
+    for y in layouts(a):
+        same(f(y), np.trapezoid(y), close=True)
+        same(g(y, xs), np.trapezoid(y, xs), close=True)
+        same(h(y, 0.5), np.trapezoid(y, dx=0.5), close=True)
+        same(f(y[1]), np.trapezoid(y[1]), close=True)
+        same(g(y[2], xs), np.trapezoid(y[2], xs), close=True)
+
+
+def test_trapezoid_refusals(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def f(y):
+        return np.trapezoid(y)
+
+    with pytest.raises(TypingError, match="y cannot be a scalar"):
+        f(1.0)
+
+    @jit
+    def g(y):
+        return np.trapezoid(y, axis=0)
+
+    with pytest.raises(TypingError, match="axis"):
+        g(np.ones((2, 3)))

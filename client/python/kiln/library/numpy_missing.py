@@ -505,3 +505,77 @@ def dstack(tup):
     if not isinstance(tup, (tuple, list)):
         _error("np.dstack(): expects a tuple or list of arrays, not", tup)
     return np.concatenate(np.atleast_3d(*tup), axis=2)
+
+
+# unwrap: NumPy's algorithm along the last axis (Numba's reach: another
+# axis is Numba's ValueError), row by row, in result_type(p, period):
+# float32 stays float32 for the default (Python float) period as in NumPy 2.
+
+@implements("numpy.unwrap")
+def unwrap(p, discont=None, axis=-1, period=6.283185307179586):
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        _error('The argument "axis" must be an integer')
+    if not _iterable(p) or isinstance(p, str):
+        _error('The argument "p" must be array-like')
+    if not (discont is None or isinstance(discont, (int, float))):
+        _error('The argument "discont" must be a scalar')
+    if not isinstance(period, (int, float)):
+        _error('The argument "period" must be a scalar')
+    if axis != -1:
+        raise ValueError('Value for argument "axis" is not supported')
+    x = np.asarray(p)
+    up = (x + (period - period)).copy()  # result_type(p, period), C order
+    if up.size == 0:
+        return up
+    n = up.shape[-1]
+    rows = up.reshape((up.size // n, n))
+    if isinstance(period, int):
+        hi, rem = divmod(period, 2)
+        ambiguous = rem == 0
+    else:
+        hi = period / 2
+        ambiguous = True
+    lo = -hi
+    if discont is None:
+        dc = period / 2
+    else:
+        dc = discont
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        dd = np.diff(row)
+        ddmod = np.mod(dd - lo, period) + lo
+        ph = ddmod - dd
+        for j in range(dd.shape[0]):
+            if ambiguous and ddmod[j] == lo and dd[j] > 0:
+                ph[j] = hi - dd[j]
+            if abs(dd[j]) < dc:
+                ph[j] = 0
+        row[1:] = row[1:] + np.cumsum(ph)
+    return up
+
+
+# trapezoid (and trapz where the installed NumPy has it): NumPy's
+# (d * (y[1:] + y[:-1]) / 2.0).sum(-1) along the last axis, d = dx or
+# diff(x); a number for a 1-d y, an array of y's other axes otherwise.
+
+@implements("numpy.trapezoid")
+def trapezoid(y, x=None, dx=1.0):
+    if isinstance(y, (bool, int, float, complex)):
+        _error("y cannot be a scalar")
+    ya = np.asarray(y)
+    if ya.ndim == 0:
+        _error("y cannot be 0D")
+    if x is None:
+        d = dx
+    else:
+        d = np.diff(np.asarray(x))
+    t = d * (ya[..., 1:] + ya[..., :-1]) / 2.0
+    if ya.ndim == 1:
+        return t.sum()
+    return t.sum(axis=ya.ndim - 1)
+
+
+if hasattr(np, "trapz"):
+    @implements("numpy.trapz")
+    def trapz(y, x=None, dx=1.0):
+        return np.trapezoid(y, x, dx)
