@@ -519,3 +519,46 @@ def test_trapezoid_refusals(kilnd):
 
     with pytest.raises(TypingError, match="axis"):
         g(np.ones((2, 3)))
+
+
+# ldexp of an array and a Python int (NumPy's "dl->d"/"fl->f" loops)
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_ldexp_array_python_int(kilnd, dt):
+    from kiln import jit
+
+    @jit
+    def f(a, n):
+        return np.ldexp(a, n)
+
+    @jit
+    def g(a):
+        return np.ldexp(a, 3), np.ldexp(a, -2)
+
+    a = arr((3, 4), dt) / 3
+    a = a.astype(dt)
+    for x in layouts(a):
+        same(f(x, 2), np.ldexp(x, 2))
+        same(g(x), (np.ldexp(x, 3), np.ldexp(x, -2)))
+        same(f(x, np.arange(4)), np.ldexp(x, np.arange(4)))
+    same(f(1.5, 3), np.ldexp(1.5, 3))
+
+
+def test_keywords_not_supported_are_refused(kilnd):
+    from kiln import jit, TypingError
+
+    @jit
+    def a(x):
+        return np.nanargmax(x, axis=0)
+
+    @jit
+    def b(x):
+        return np.nanpercentile(x, 50.0, axis=0)
+
+    @jit
+    def c(x):
+        return np.intersect1d(x, x, return_indices=True)
+
+    for f in (a, b, c):
+        with pytest.raises(TypingError, match="axis|return_indices"):
+            f(np.ones((2, 3)))
