@@ -562,3 +562,18 @@ def test_keywords_not_supported_are_refused(kilnd):
     for f in (a, b, c):
         with pytest.raises(TypingError, match="axis|return_indices"):
             f(np.ones((2, 3)))
+
+
+def test_list_arguments(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(a, b):
+        return (np.cross(a, b), np.isin(a, b), np.union1d(a, b), np.digitize(a, b), np.nan_to_num(a),
+                np.sinc(a), np.trapezoid(a), np.unwrap(a), np.nanargmax(a))
+
+    a = [1.0, 2.5, -3.0]
+    b = [0.5, 1.0, 2.0]
+    want = (np.cross(a, b), np.isin(a, b), np.union1d(a, b), np.digitize(a, b), np.nan_to_num(a), np.sinc(a),
+            np.trapezoid(a), np.unwrap(a), np.nanargmax(a))
+    same(f(a, b), want, close=True)
