@@ -577,3 +577,15 @@ def test_list_arguments(kilnd):
     want = (np.cross(a, b), np.isin(a, b), np.union1d(a, b), np.digitize(a, b), np.nan_to_num(a), np.sinc(a),
             np.trapezoid(a), np.unwrap(a), np.nanargmax(a))
     same(f(a, b), want, close=True)
+
+
+def test_cov_lists_and_trapezoid_2d_x(kilnd):
+    from kiln import jit
+
+    @jit
+    def f(m, y):
+        return np.cov(y), np.corrcoef(y), np.cov(y, y[::-1]), np.trapezoid(m, m * m)
+
+    m = np.array([[1.0, 2.0, 4.0], [3.0, 1.0, 0.5]])
+    y = [1.0, 5.0, 2.0, 7.0]
+    same(f(m, y), (np.cov(y), np.corrcoef(y), np.cov(y, y[::-1]), np.trapezoid(m, m * m)), close=True)
