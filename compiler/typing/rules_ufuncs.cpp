@@ -196,13 +196,29 @@ absl::StatusOr<const Type*> ufuncCall(TypeContext& tc, ir::Resolution& res, cons
   std::vector<std::string> loops = absl::StrSplit(info.loops, ' ', absl::SkipEmpty());
   bool all_int = true;
   for (const Type* t : ins) all_int = all_int && (t->kind == Kind::kInt || t->kind == Kind::kBool);
-  std::string chosen;
-  if (info.impl == UfuncImpl::kTrueDivide && all_int) chosen = "dd->d";
-  for (size_t q = 0; chosen.empty() && q < loops.size(); ++q) {
-    const std::string& l = loops[q];
-    bool fits = true;
-    for (size_t k = 0; k < nin; ++k) fits = fits && canCastSafe(letterOf(ins[k]), letterOf(l[k]));
-    if (fits) chosen = l;
+  // NumPy's linear search: the first loop every input casts to safely.
+  auto search = [&](const std::vector<const Type*>& in) {
+    for (const std::string& l : loops) {
+      bool fits = true;
+      for (size_t k = 0; k < nin; ++k) fits = fits && canCastSafe(letterOf(in[k]), letterOf(l[k]));
+      if (fits) return l;
+    }
+    return std::string();
+  };
+  std::string chosen = info.impl == UfuncImpl::kTrueDivide && all_int ? std::string("dd->d") : search(ins);
+  // A ufunc with mixed-kind loops (ldexp's "dl->d") has no loop for a weak
+  // Python int taken as the array's float dtype; NumPy then takes the int as
+  // its default int64 ("np.ldexp(float32 array, 2)" is "fl->f", float32), so
+  // the search runs again with each weak scalar at its own default type.
+  if (chosen.empty() && typed_context) {
+    std::vector<const Type*> own = ins;
+    for (size_t k = 0; k < nin; ++k) {
+      if (!weak(args[k])) continue;
+      if (args[k]->kind == Kind::kInt) own[k] = tc.integer(64, true);
+      else if (args[k]->kind == Kind::kFloat) own[k] = tc.floating(64);
+    }
+    chosen = search(own);
+    if (!chosen.empty()) ins = own;
   }
   if (chosen.empty()) return bad("no matching loop");
   std::string sig = absl::StrReplaceAll(chosen, {{"->", ""}});

@@ -132,7 +132,7 @@ def array_equal(a1, a2):
 def unique(ar):
     # Sorted distinct values of the flattened array; NaNs collapse into one
     # (NumPy 2's equal_nan=True default).
-    b = np.sort(ar.reshape(-1))
+    b = np.sort(np.asarray(ar).ravel())  # any layout (reshape refuses a non-contiguous one)
     n = b.size
     count = 1 if n > 0 else 0
     for i in range(1, n):
@@ -670,6 +670,7 @@ def diff(a, n=1):
 from kiln.library import numpy_linalg  # noqa: E402,F401
 from kiln.library import numpy_xinfo  # noqa: E402,F401  dtypes: np.iinfo, np.finfo
 from kiln.library import numpy_more  # noqa: E402,F401  npfun3: around, copy, vander, convolve, ...
+from kiln.library import numpy_missing  # noqa: E402,F401  npmissing: cross, cov, corrcoef, isin, ...
 
 
 # ndindex: np.ndindex and np.ndenumerate as generators over the primitive
