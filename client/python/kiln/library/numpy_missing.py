@@ -178,29 +178,25 @@ def _nan_kept(a):
 
 @implements("numpy.nanpercentile")
 def nanpercentile(a, q):
-    x = _nan_kept(a)
-    if isinstance(q, (bool, int, float)):
-        return np.percentile(x, q)
-    qs = np.asarray(q)
-    flat = qs.ravel()
-    out = np.empty(qs.size, (x[:0] * 0.5 + flat[:0]).dtype)
-    xr = x.astype(out.dtype)  # computed in the result's type, as NumPy
-    for i in range(flat.shape[0]):
-        out[i] = np.percentile(xr, flat[i])
-    return out.reshape(qs.shape)
+    return _nan_points(a, q, True)
 
 
 @implements("numpy.nanquantile")
 def nanquantile(a, q):
+    return _nan_points(a, q, False)
+
+
+def _nan_points(a, q, percent):
+    # np.percentile (percent) or np.quantile of a's non-NaN items, at each q.
     x = _nan_kept(a)
     if isinstance(q, (bool, int, float)):
-        return np.quantile(x, q)
+        return np.percentile(x, q) if percent else np.quantile(x, q)
     qs = np.asarray(q)
     flat = qs.ravel()
     out = np.empty(qs.size, (x[:0] * 0.5 + flat[:0]).dtype)
     xr = x.astype(out.dtype)  # computed in the result's type, as NumPy
     for i in range(flat.shape[0]):
-        out[i] = np.quantile(xr, flat[i])
+        out[i] = np.percentile(xr, flat[i]) if percent else np.quantile(xr, flat[i])
     return out.reshape(qs.shape)
 
 
