@@ -482,39 +482,6 @@ def test_a_numpy_scalar_argument_goes_into_a_list_of_its_type(kilnd):
     assert push([3, 4], np.int64(1)) == 1
 
 
-def test_numpy_scalars_inside_a_tuple_argument_are_strong(kilnd):
-    # A tuple's items are typed as arguments are: (np.float64(2.0), 1)
-    # multiplies a float32 array into float64, as NumPy 2 and Numba give,
-    # and (2.0, 1) keeps float32 (weak); the two get their own overloads,
-    # and each call finds its own again.
-    from kiln import jit
-
-    @jit
-    def scale(a, t):
-        return a * t[0] + t[1]
-
-    a = np.ones(3, np.float32)
-    for _ in range(2):
-        for t in ((np.float64(2.0), 1), (2.0, 1), (np.float64(2.0), np.float64(3.0)), (2.0, 3.0)):
-            compare(scale(a, t), scale.py_func(a, t))
-    assert len(scale._overloads()) == 4
-
-    @jit
-    def nested(a, t):
-        return a * t[1][0]
-
-    compare(nested(a, (1, (np.float64(0.5),))), nested.py_func(a, (1, (np.float64(0.5),))))
-    compare(nested(a, (1, (0.5,))), nested.py_func(a, (1, (0.5,))))
-
-    # a frozen dispatcher's declared tuple takes NumPy scalars and Python numbers alike
-    @jit("float64(UniTuple(float64, 2))")
-    def total(t):
-        return t[0] + t[1]
-
-    assert total((np.float64(1.5), np.float64(2.0))) == total((1.5, 2.0)) == 3.5
-    assert len(total._overloads()) == 1
-
-
 @pytest.mark.parametrize("expr", [
     "np.median(v)", "np.percentile(v, 50.0)", "np.quantile(v, 0.5)", "np.nanmedian(v)",
     "np.searchsorted(v, 2.0)", "np.count_nonzero(v)", "v.sum()",

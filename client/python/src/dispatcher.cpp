@@ -79,11 +79,7 @@ bool matches(const Overload& ov, PyObject* args, const Kind* kinds, const uint32
                kinds[i] == Kind::kRecord) {  // records: by spelling
       // Tuples, typed Dicts and lists are compared by spelling (the only allocating case).
       // enums: a member (kTuple here) is laid out as its value.
-      // NEP 50: a tuple's NumPy scalar items are strong, as a scalar argument
-      // is; a frozen dispatcher's declared tuples take either.
-      PyObject* a = PyTuple_GET_ITEM(args, i);
-      if ((p.kind != kinds[i] && p.enum_value.empty()) ||
-          (by_strength ? argumentSpelling(a) : typeofSpelling(a)) != p.spelling)
+      if ((p.kind != kinds[i] && p.enum_value.empty()) || typeofSpelling(PyTuple_GET_ITEM(args, i)) != p.spelling)
         return false;
     } else if (exact ? kinds[i] != p.kind || (by_strength && (array_keys[i] == kStrongScalarKey) != p.strong)
                      : !(convertible(kinds[i], p) || (narrow && narrowable(kinds[i], p)))) {

@@ -870,8 +870,10 @@ namespace {
 
 // Numba's typeof as a spelling; as_argument: NEP 50's argument types, in
 // which a NumPy scalar with a Python twin (np.float64, np.int64, np.bool_,
-// np.complex128) is strong, at the top and as a tuple's item
-// (typeofSpelling, argumentSpelling).
+// np.complex128) is strong (typeofSpelling, argumentSpelling). Only a
+// whole argument: a tuple's items stay weak, as the items of the sets,
+// lists and dicts they go into are (a strong item would not be found in
+// a set of weak ones: test_sets' TestTupleSets).
 std::string spellingOf(PyObject* v, bool as_argument) {
   Kind kind;
   uint32_t key = 0;
@@ -935,7 +937,7 @@ std::string spellingOf(PyObject* v, bool as_argument) {
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
   for (Py_ssize_t i = 0; i < n; ++i) {
-    std::string item = spellingOf(PyTuple_GET_ITEM(v, i), as_argument);
+    std::string item = spellingOf(PyTuple_GET_ITEM(v, i), /*as_argument=*/false);
     if (item.empty()) return {};
     items.push_back(std::move(item));
   }
