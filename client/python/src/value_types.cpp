@@ -866,23 +866,10 @@ bool typeofKind(PyObject* v, Kind* kind, uint32_t* array_key) {
   return *kind != Kind::kArray || *array_key != 0;  // key 0: a dtype Kiln has no type for
 }
 
-namespace {
-
-// Numba's typeof as a spelling; as_argument: NEP 50's argument types, in
-// which a NumPy scalar with a Python twin (np.float64, np.int64, np.bool_,
-// np.complex128) is strong (typeofSpelling, argumentSpelling). Only a
-// whole argument: a tuple's items stay weak, as the items of the sets,
-// lists and dicts they go into are (a strong item would not be found in
-// a set of weak ones: test_sets' TestTupleSets).
-std::string spellingOf(PyObject* v, bool as_argument) {
+std::string typeofSpelling(PyObject* v) {
   Kind kind;
   uint32_t key = 0;
   if (!typeofKind(v, &kind, &key)) return {};
-  if (as_argument && isScalar(kind) && key == kStrongScalarKey) {
-    base::TypeSyntax t = base::TypeSyntax::scalarType(scalarOf(kind));
-    t.strong = true;
-    return base::printType(t);
-  }
   if (kind == Kind::kArray && arrayKeyDtype(key) == Kind::kRecord)  // records: an array of records
     return absl::StrCat(arrayKeyReadonly(key) ? "readonly " : "", "array(", ndarrayRecord(v), ", ", arrayKeyNdim(key), "d, ",
                         std::string(1, arrayKeyOrder(key)), ")");
@@ -937,7 +924,7 @@ std::string spellingOf(PyObject* v, bool as_argument) {
   Py_ssize_t n = PyTuple_GET_SIZE(v);
   std::vector<std::string> items;
   for (Py_ssize_t i = 0; i < n; ++i) {
-    std::string item = spellingOf(PyTuple_GET_ITEM(v, i), /*as_argument=*/false);
+    std::string item = typeofSpelling(PyTuple_GET_ITEM(v, i));
     if (item.empty()) return {};
     items.push_back(std::move(item));
   }
@@ -952,11 +939,16 @@ std::string spellingOf(PyObject* v, bool as_argument) {
   return absl::StrCat("Tuple(", absl::StrJoin(items, ", "), ")");
 }
 
-}  // namespace
-
-std::string typeofSpelling(PyObject* v) { return spellingOf(v, /*as_argument=*/false); }
-
-std::string argumentSpelling(PyObject* v) { return spellingOf(v, /*as_argument=*/true); }
+std::string argumentSpelling(PyObject* v) {
+  Kind kind;
+  uint32_t key = 0;
+  if (typeofKind(v, &kind, &key) && isScalar(kind) && key == kStrongScalarKey) {
+    base::TypeSyntax t = base::TypeSyntax::scalarType(scalarOf(kind));
+    t.strong = true;
+    return base::printType(t);
+  }
+  return typeofSpelling(v);
+}
 
 bool convertible(Kind from, const Layout& to) {
   if (to.kind == Kind::kOptional) return from == Kind::kNone || convertible(from, to.items[0]);  // optional:
